@@ -1,0 +1,79 @@
+"""The ``accelsmith`` command.
+
+Every domain error becomes one line on stderr and an exit code (2 bad input, 1 failed check,
+3 missing tool); usage errors from the parser are shortened to one line as well. Set
+``ACCELSMITH_DEBUG=1`` to see tracebacks.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import typer
+
+from accelsmith import __version__
+from accelsmith.core.errors import AccelsmithError
+
+from . import generate, verify, workloads
+
+app = typer.Typer(
+    name="accelsmith",
+    help="Generate, verify, cost and explore ML accelerator designs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(generate.app, name="generate")
+app.add_typer(verify.app, name="verify")
+app.command("workloads")(workloads.workloads_command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"accelsmith {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """accelsmith: hardware design-space exploration and RTL generation."""
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (the console script exits with it)."""
+    debug = os.environ.get("ACCELSMITH_DEBUG") == "1"
+    try:
+        command = typer.main.get_command(app)
+        result = command.main(args=argv, prog_name="accelsmith", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except AccelsmithError as exc:
+        if debug:
+            raise
+        code = _fail(str(exc), exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        print(exc.ctx.get_help() if exc.ctx else str(exc))
+        code = 0
+    except click.exceptions.UsageError as exc:
+        code = _fail(" ".join(exc.format_message().split()), 2)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        code = _fail("aborted", 130)
+    except KeyboardInterrupt:
+        code = _fail("interrupted", 130)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

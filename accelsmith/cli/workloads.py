@@ -1,0 +1,1 @@
+"""``accelsmith workloads`` (placeholder module filled in by the workloads work)."""

@@ -1,0 +1,349 @@
+"""Systolic-array generator: one ``rows x cols`` tile of ``C = A @ B`` over any ``K >= 1``.
+
+Two dataflows share one port protocol (all streams are :mod:`amaranth.lib.stream` valid/ready;
+a transfer happens in a cycle where both are high):
+
+``start`` (in, payload ``k_minus_1``)
+    One transfer per tile announces its reduction depth ``K = k_minus_1 + 1``. The next tile's
+    ``start`` is accepted in the cycle the current tile's last input beat is accepted, so tiles
+    stream back to back without the array going idle.
+``a``, ``b`` (in)
+    Un-skewed operand vectors; the skew registers are inside.
+
+    * ``os`` (output-stationary): ``K`` beats per tile. Beat ``k`` carries ``a = A[:, k]``
+      (``rows`` elements, element ``i`` enters array row ``i``) and ``b = B[k, :]`` (``cols``
+      elements). ``a`` and ``b`` transfer together: each stream's ``ready`` is high only in a
+      cycle where both are valid (a join; ``ready`` depends on ``valid``, never the reverse).
+    * ``ws`` (weight-stationary): ``B`` is loaded ``rows`` rows at a time (a *fold*,
+      ``F = ceil(K / rows)`` folds per tile; the last fold may be partial). ``b`` carries the
+      weight rows ``B[k, :]`` in order, ``K`` beats per tile. ``a`` carries, for every fold
+      ``f`` and output row ``m = 0 .. rows-1``, the chunk ``A[m, f*rows : f*rows + rows]``
+      (``rows * F`` beats per tile; elements beyond ``K`` are ignored). A fold's activations
+      are accepted once all its weight rows are in; the next fold's weights load into a second
+      weight register of every PE while the current fold computes.
+``c`` (out, payload ``data`` (``cols`` results of ``acc_bits``) and ``last``)
+    The tile's result rows ``C[0, :] .. C[rows-1, :]`` in order, one beat each; ``last`` marks
+    row ``rows - 1``. Back-pressure (``ready`` low) stalls the whole array in place.
+``busy`` (out)
+    High while any announced tile has not delivered its last row.
+``done`` (out)
+    High in the cycle the last row of a tile is transferred.
+
+Cycle count of a tile (from the cycle its ``start`` transfers to the cycle its last row
+transfers, both counted, with inputs always valid and outputs always ready)::
+
+    os:  K + rows + cols + 2
+    ws:  min(K, rows) + ceil(K / rows) * rows + rows + cols + 2
+
+Back to back, a new tile completes every ``max(K, rows, 2)`` (os) or ``ceil(K / rows) * rows``
+(ws) cycles. Every stalled cycle (``c.valid and not c.ready``) freezes the array and adds
+exactly one cycle; input gaps insert bubbles. :mod:`accelsmith.models.systolic` holds these
+rules and the cycle-exact schedule the testbench checks.
+
+Arithmetic: products are exact (``2 * in_bits``); every addition wraps modulo
+``2 ** acc_bits``, so the results equal the exact sums reduced to ``acc_bits`` (two's
+complement when ``signed``).
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Array, EnableInserter, Module, Mux, Shape, Signal, signed, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+from amaranth.utils import bits_for
+
+from ..core.families.systolic import SystolicParams
+from .blocks.pipe import delay, delay_chain
+
+__all__ = ["SystolicArray", "build"]
+
+
+class SystolicArray(wiring.Component):
+    """A parameterized output- or weight-stationary systolic array.
+
+    Parameters
+    ----------
+    params : SystolicParams
+        Validated parameters.
+
+    Members
+    -------
+    start : In(stream.Signature(StructLayout({"k_minus_1": unsigned(kbits)})))
+        Tile command: reduction depth minus one.
+    a : In(stream.Signature(ArrayLayout(elem, rows)))
+        Activation vectors (see the module docstring for each dataflow's beat order).
+    b : In(stream.Signature(ArrayLayout(elem, cols)))
+        Operand rows of ``B`` (os) or weight rows (ws).
+    c : Out(stream.Signature(StructLayout({"data": ArrayLayout(acc, cols), "last": 1})))
+        Result rows of the tile, ``last`` on the final row.
+    busy : Out(1)
+        A tile is in flight.
+    done : Out(1)
+        The last row of a tile transfers in this cycle.
+    """
+
+    def __init__(self, params: SystolicParams) -> None:
+        self.params = params
+        p = params
+        assert p.acc_bits is not None
+        self.elem_shape: Shape = signed(p.in_bits) if p.signed else unsigned(p.in_bits)
+        self.acc_shape: Shape = signed(p.acc_bits) if p.signed else unsigned(p.acc_bits)
+        self.kbits = max(1, bits_for(p.max_k - 1))
+        super().__init__(
+            {
+                "start": In(stream.Signature(data.StructLayout({"k_minus_1": self.kbits}))),
+                "a": In(stream.Signature(data.ArrayLayout(self.elem_shape, p.rows))),
+                "b": In(stream.Signature(data.ArrayLayout(self.elem_shape, p.cols))),
+                "c": Out(
+                    stream.Signature(
+                        data.StructLayout(
+                            {"data": data.ArrayLayout(self.acc_shape, p.cols), "last": 1}
+                        )
+                    )
+                ),
+                "busy": Out(1),
+                "done": Out(1),
+            }
+        )
+
+    # ------------------------------------------------------------------ shared pieces
+    def _output(self, m: Module, res: list, valid, end) -> None:
+        """De-skew the per-column result registers into the ``c`` stream and drive control.
+
+        ``res[j]`` becomes valid ``j`` cycles after ``res[0]``; column ``j`` is delayed by
+        ``cols - 1 - j`` more cycles so that a whole row leaves together. ``valid``/``end`` are
+        the registered flags that accompany column ``cols - 1``.
+        """
+        cols = self.params.cols
+        for j in range(cols):
+            m.d.comb += self.c.payload.data[j].eq(delay(m, res[j], cols - 1 - j, f"dsk{j}"))
+        m.d.comb += [self.c.valid.eq(valid), self.c.payload.last.eq(end)]
+
+        done = Signal()
+        m.d.comb += done.eq(self.c.valid & self.c.ready & self.c.payload.last)
+        m.d.comb += self.done.eq(done)
+        inflight = Signal(4)
+        started = self.start.valid & self.start.ready
+        m.d.sync += inflight.eq(inflight + started - done)
+        m.d.comb += self.busy.eq(inflight != 0)
+
+    def elaborate(self, platform):  # noqa: ARG002 - Amaranth's elaborate signature
+        m = Module()
+        adv = Signal()  # the whole datapath advances only when the output can move
+        m.d.comb += adv.eq(~self.c.valid | self.c.ready)
+        if self.params.dataflow == "os":
+            self._elaborate_os(m, adv)
+        else:
+            self._elaborate_ws(m, adv)
+        return EnableInserter({"sync": adv})(m)
+
+    # ------------------------------------------------------------------ output-stationary
+    def _elaborate_os(self, m: Module, adv: Signal) -> None:
+        p = self.params
+        rows, cols = p.rows, p.cols
+
+        # Tile command and input acceptance.
+        kcnt = Signal(self.kbits + 1)  # beats left in the current tile (0: none)
+        pending = Signal()  # a tile is captured or being captured, its drain not started
+        pwait = Signal()  # one more cycle before that capture is complete
+        dact = Signal()  # a drain is emitting rows
+        drow = Signal(range(max(rows, 2)))
+        start_now = Signal()
+        m.d.comb += start_now.eq(~dact & pending & ~pwait)
+
+        is_last = kcnt == 1
+        # The last beat of a tile writes the shadow registers: allowed once the previous
+        # tile's drain has started (its diagonal reads stay ahead of the new capture wave).
+        beat_ok = (kcnt != 0) & (~is_last | ~pending | start_now)
+        fire = Signal()
+        m.d.comb += fire.eq(adv & beat_ok & self.a.valid & self.b.valid)
+        m.d.comb += [self.a.ready.eq(fire), self.b.ready.eq(fire)]
+        m.d.comb += self.start.ready.eq(adv & ((kcnt == 0) | (is_last & fire)))
+
+        with m.If(self.start.valid & self.start.ready):
+            m.d.sync += kcnt.eq(self.start.payload.k_minus_1 + 1)
+        with m.Elif(fire):
+            m.d.sync += kcnt.eq(kcnt - 1)
+
+        with m.If(fire & is_last):
+            m.d.sync += [pending.eq(1), pwait.eq(1)]
+        with m.Elif(start_now):
+            m.d.sync += pending.eq(0)
+        with m.Else():
+            m.d.sync += pwait.eq(0)
+
+        # Drain sequencer: rows 0..rows-1 of a captured tile, one per cycle, back to back.
+        tok_v = Signal()
+        tok_s = Signal(range(max(rows, 2)))
+        with m.If(dact):
+            m.d.comb += [tok_v.eq(1), tok_s.eq(drow)]
+            with m.If(drow == rows - 1):
+                m.d.sync += dact.eq(0)
+            with m.Else():
+                m.d.sync += drow.eq(drow + 1)
+        with m.Elif(start_now):
+            m.d.comb += [tok_v.eq(1), tok_s.eq(0)]
+            if rows > 1:
+                m.d.sync += [dact.eq(1), drow.eq(1)]
+
+        # Input registers (stage 0), then skew: row i / column j wait i / j more cycles.
+        a0 = [Signal(self.elem_shape, name=f"a0_{i}") for i in range(rows)]
+        b0 = [Signal(self.elem_shape, name=f"b0_{j}") for j in range(cols)]
+        v0, l0 = Signal(), Signal()
+        m.d.sync += [a0[i].eq(self.a.payload[i]) for i in range(rows)]
+        m.d.sync += [b0[j].eq(self.b.payload[j]) for j in range(cols)]
+        m.d.sync += [v0.eq(fire), l0.eq(fire & is_last)]
+        # PE (i, j) sees the beat i + j cycles after stage 0: flags are shared per diagonal.
+        vdiag = delay_chain(m, v0, rows + cols - 2, "vdiag")
+        ldiag = delay_chain(m, l0, rows + cols - 2, "ldiag")
+
+        shadow = [[Signal(self.acc_shape, name=f"sh_{i}_{j}") for j in range(cols)]
+                  for i in range(rows)]
+        a_row = [delay(m, a0[i], i, f"askew{i}") for i in range(rows)]
+        b_col = [delay(m, b0[j], j, f"bskew{j}") for j in range(cols)]
+        for i in range(rows):
+            a_in = a_row[i]
+            for j in range(cols):
+                b_in = b_col[j]
+                acc = Signal(self.acc_shape, name=f"acc_{i}_{j}")
+                prod = a_in * b_in
+                with m.If(vdiag[i + j]):
+                    with m.If(ldiag[i + j]):
+                        m.d.sync += [shadow[i][j].eq(acc + prod), acc.eq(0)]
+                    with m.Else():
+                        m.d.sync += acc.eq(acc + prod)
+                if j + 1 < cols:  # operands move right and down, one PE per cycle
+                    a_next = Signal(self.elem_shape, name=f"ah_{i}_{j}")
+                    m.d.sync += a_next.eq(a_in)
+                    a_in = a_next
+                if i + 1 < rows:
+                    b_next = Signal(self.elem_shape, name=f"bv_{i}_{j}")
+                    m.d.sync += b_next.eq(b_in)
+                    b_col[j] = b_next
+
+        # Drain: column j reads row s at D + s + j (a diagonal that trails the capture wave).
+        tokv = delay_chain(m, tok_v, cols - 1, "tokv")
+        toks = delay_chain(m, tok_s, cols - 1, "toks")
+        res = []
+        for j in range(cols):
+            rd = Signal(self.acc_shape, name=f"rd_{j}")
+            with m.If(tokv[j]):
+                m.d.sync += rd.eq(Array(shadow[i][j] for i in range(rows))[toks[j]])
+            res.append(rd)
+        out_v, out_e = Signal(), Signal()
+        m.d.sync += [out_v.eq(tokv[cols - 1]), out_e.eq(toks[cols - 1] == rows - 1)]
+        self._output(m, res, out_v, out_e)
+
+    # ------------------------------------------------------------------ weight-stationary
+    def _elaborate_ws(self, m: Module, adv: Signal) -> None:
+        p = self.params
+        rows, cols = p.rows, p.cols
+        rbits = range(max(rows, 2))
+
+        # Two weight slots (one per PE weight register) handed from the loader to the streamer.
+        s_full = [Signal(name=f"slot{q}_full") for q in range(2)]
+        s_first = [Signal(name=f"slot{q}_first") for q in range(2)]
+        s_last = [Signal(name=f"slot{q}_last") for q in range(2)]
+        s_n = [Signal(range(rows + 1), name=f"slot{q}_n") for q in range(2)]
+
+        # Weight loader: K rows per tile, grouped into folds of `rows`.
+        w_rem = Signal(self.kbits + 1)
+        w_row = Signal(rbits)
+        w_par = Signal()
+        w_first = Signal(init=1)
+        w_ok = (w_rem != 0) & ~Array(s_full)[w_par]
+        fire_w = Signal()
+        m.d.comb += [self.b.ready.eq(adv & w_ok), fire_w.eq(self.b.valid & self.b.ready)]
+        m.d.comb += self.start.ready.eq(adv & ((w_rem == 0) | ((w_rem == 1) & fire_w)))
+        fold_end = (w_row == rows - 1) | (w_rem == 1)
+        with m.If(fire_w):
+            m.d.sync += w_rem.eq(w_rem - 1)
+            with m.If(fold_end):
+                m.d.sync += [w_row.eq(0), w_par.eq(~w_par), w_first.eq(w_rem == 1)]
+                for q in range(2):
+                    with m.If(w_par == q):
+                        m.d.sync += [s_full[q].eq(1), s_first[q].eq(w_first),
+                                     s_last[q].eq(w_rem == 1), s_n[q].eq(w_row + 1)]
+            with m.Else():
+                m.d.sync += w_row.eq(w_row + 1)
+        with m.If(self.start.valid & self.start.ready):
+            m.d.sync += [w_rem.eq(self.start.payload.k_minus_1 + 1), w_first.eq(1)]
+
+        # Activation streamer: `rows` beats per fold once the fold's weights are in.
+        a_par = Signal()
+        a_m = Signal(rbits)
+        fire_a = Signal()
+        m.d.comb += [self.a.ready.eq(adv & Array(s_full)[a_par]),
+                     fire_a.eq(self.a.valid & self.a.ready)]
+        cur_n = Array(s_n)[a_par]
+        with m.If(fire_a):
+            with m.If(a_m == rows - 1):
+                m.d.sync += [a_m.eq(0), a_par.eq(~a_par)]
+                for q in range(2):
+                    with m.If(a_par == q):
+                        m.d.sync += s_full[q].eq(0)
+            with m.Else():
+                m.d.sync += a_m.eq(a_m + 1)
+
+        # Stage 0 registers. Elements past the fold's weight rows are zeroed (partial fold).
+        a0 = [Signal(self.elem_shape, name=f"a0_{i}") for i in range(rows)]
+        m.d.sync += [a0[i].eq(Mux(i < cur_n, self.a.payload[i], 0)) for i in range(rows)]
+        par0, v0, first0, last0, end0 = Signal(), Signal(), Signal(), Signal(), Signal()
+        m.d.sync += [par0.eq(a_par), v0.eq(fire_a), first0.eq(Array(s_first)[a_par]),
+                     last0.eq(Array(s_last)[a_par]), end0.eq(a_m == rows - 1)]
+        wv0, wr0, wp0 = Signal(), Signal(rbits), Signal()
+        wd0 = [Signal(self.elem_shape, name=f"wd0_{j}") for j in range(cols)]
+        m.d.sync += [wv0.eq(fire_w), wr0.eq(w_row), wp0.eq(w_par)]
+        m.d.sync += [wd0[j].eq(self.b.payload[j]) for j in range(cols)]
+
+        # Weights reach column j j cycles after stage 0 (the same skew as the activations).
+        wv = delay_chain(m, wv0, cols - 1, "wv")
+        wr = delay_chain(m, wr0, cols - 1, "wr")
+        wp = delay_chain(m, wp0, cols - 1, "wp")
+        wcol = [delay(m, wd0[j], j, f"wskew{j}") for j in range(cols)]
+        pdiag = delay_chain(m, par0, rows + cols - 2, "pdiag")
+
+        psum = [Signal(self.acc_shape, name=f"ps_top_{j}") for j in range(cols)]  # zeros
+        for i in range(rows):
+            a_in = delay(m, a0[i], i, f"askew{i}")
+            for j in range(cols):
+                w = [Signal(self.elem_shape, name=f"w{q}_{i}_{j}") for q in range(2)]
+                with m.If(wv[j] & (wr[j] == i)):
+                    for q in range(2):
+                        with m.If(wp[j] == q):
+                            m.d.sync += w[q].eq(wcol[j])
+                out = Signal(self.acc_shape, name=f"ps_{i}_{j}")
+                m.d.sync += out.eq(psum[j] + a_in * Mux(pdiag[i + j], w[1], w[0]))
+                psum[j] = out
+                if j + 1 < cols:
+                    a_next = Signal(self.elem_shape, name=f"ah_{i}_{j}")
+                    m.d.sync += a_next.eq(a_in)
+                    a_in = a_next
+
+        # Fold accumulation below each column: a rotating queue of `rows` partial rows.
+        taps = rows + cols - 1
+        cv = delay_chain(m, v0, taps, "cv")
+        cf = delay_chain(m, first0, taps, "cf")
+        cl = delay_chain(m, last0, taps, "cl")
+        ce = delay_chain(m, end0, taps, "ce")
+        res = []
+        for j in range(cols):
+            t = rows + j
+            q = [Signal(self.acc_shape, name=f"q_{j}_{r}") for r in range(rows)]
+            total = Signal(self.acc_shape, name=f"sum_{j}")
+            m.d.comb += total.eq(Mux(cf[t], 0, q[0]) + psum[j])
+            with m.If(cv[t]):
+                m.d.sync += [q[r].eq(q[r + 1]) for r in range(rows - 1)]
+                m.d.sync += q[rows - 1].eq(total)
+            r_reg = Signal(self.acc_shape, name=f"res_{j}")
+            m.d.sync += r_reg.eq(total)
+            res.append(r_reg)
+        out_v, out_e = Signal(), Signal()
+        t_last = rows + cols - 1
+        m.d.sync += [out_v.eq(cv[t_last] & cl[t_last]), out_e.eq(ce[t_last])]
+        self._output(m, res, out_v, out_e)
+
+
+def build(params: SystolicParams) -> SystolicArray:
+    """Build the systolic-array component for ``params``."""
+    return SystolicArray(params)

@@ -1,0 +1,1 @@
+"""Analytical cost models: pure numpy, vectorized over configurations and layers."""

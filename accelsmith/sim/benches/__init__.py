@@ -1,0 +1,1 @@
+"""cocotb testbenches (driver, monitor, reference model, scoreboard), one per family."""

@@ -1,0 +1,1 @@
+"""Bit-exact numpy reference models, one per family, written from the specification."""
