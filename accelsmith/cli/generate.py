@@ -1,2 +1,51 @@
+"""``accelsmith generate <family>``: write Verilog, a JSON manifest and a FuseSoC core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
 import typer
-app = typer.Typer()
+
+from . import options as o
+
+app = typer.Typer(help="Generate Verilog for an accelerator configuration.", no_args_is_help=True)
+
+
+@app.command("systolic")
+def systolic(
+    rows: o.Rows = None,
+    cols: o.Cols = None,
+    dataflow: o.Dataflow = None,
+    in_bits: o.InBits = None,
+    signed: o.Signed = None,
+    acc_bits: o.AccBits = None,
+    max_k: o.MaxK = None,
+    config: o.Config = None,
+    name: Annotated[str | None, typer.Option("--name", help="Top module and file name.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
+) -> None:
+    """Systolic array (output- or weight-stationary) computing one rows x cols tile."""
+    from rich.console import Console
+
+    from accelsmith.generate import generate
+
+    params = o.systolic_params(
+        config,
+        rows=rows,
+        cols=cols,
+        dataflow=dataflow,
+        in_bits=in_bits,
+        signed=signed,
+        acc_bits=acc_bits,
+        max_k=max_k,
+    )
+    emitted = generate(params, out, name)
+    console = Console()
+    console.print(
+        f"[bold]{emitted.verilog.stem}[/]: {params.rows}x{params.cols} "
+        f"{params.dataflow.upper()}, {'s' if params.signed else 'u'}{params.in_bits} "
+        f"inputs, {params.acc_bits}-bit accumulators"
+    )
+    for path in (emitted.verilog, emitted.manifest, emitted.core):
+        console.print(f"  wrote {path}")

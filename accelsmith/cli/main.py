@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import sys
 
-import click
 import typer
+from typer.exceptions import TyperException
 
 from accelsmith import __version__
 from accelsmith.core.errors import AccelsmithError
 
-from . import generate, verify, workloads
+from . import generate, verify
 
 app = typer.Typer(
     name="accelsmith",
@@ -27,7 +27,6 @@ app = typer.Typer(
 )
 app.add_typer(generate.app, name="generate")
 app.add_typer(verify.app, name="verify")
-app.command("workloads")(workloads.workloads_command)
 
 
 def _version(value: bool) -> None:
@@ -61,15 +60,17 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         code = _fail(str(exc), exc.exit_code)
-    except click.exceptions.NoArgsIsHelpError as exc:
-        print(exc.ctx.get_help() if exc.ctx else str(exc))
-        code = 0
-    except click.exceptions.UsageError as exc:
-        code = _fail(" ".join(exc.format_message().split()), 2)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         code = exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         code = _fail("aborted", 130)
+    except TyperException as exc:  # usage errors from the parser
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            print(ctx.get_help())
+            code = 0
+        else:
+            code = _fail(" ".join(exc.format_message().split()), 2)
     except KeyboardInterrupt:
         code = _fail("interrupted", 130)
     return code

@@ -1,2 +1,92 @@
+"""``accelsmith verify <family>``: build (or reuse) the simulator and check the design."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
 import typer
-app = typer.Typer()
+
+from . import options as o
+
+app = typer.Typer(help="Verify a generated design bit-exactly on Verilator.", no_args_is_help=True)
+
+Tiles = Annotated[int, typer.Option("--tiles", help="Random tiles on top of the corner cases.")]
+Seed = Annotated[int, typer.Option("--seed", help="Seed of stimulus, gaps and back-pressure.")]
+Report = Annotated[Path | None, typer.Option("--report", help="Also write the report as JSON.")]
+Workdir = Annotated[
+    Path | None, typer.Option("--workdir", help="Keep configuration, logs and waves here.")
+]
+
+
+@app.command("systolic")
+def systolic(
+    rows: o.Rows = None,
+    cols: o.Cols = None,
+    dataflow: o.Dataflow = None,
+    in_bits: o.InBits = None,
+    signed: o.Signed = None,
+    acc_bits: o.AccBits = None,
+    max_k: o.MaxK = None,
+    config: o.Config = None,
+    tiles: Tiles = 40,
+    seed: Seed = 0,
+    report: Report = None,
+    workdir: Workdir = None,
+) -> int:
+    """Systolic array: corner cases, back-to-back tiles and random stalls vs. the models."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from accelsmith.sim.verify import verify
+
+    params = o.systolic_params(
+        config,
+        rows=rows,
+        cols=cols,
+        dataflow=dataflow,
+        in_bits=in_bits,
+        signed=signed,
+        acc_bits=acc_bits,
+        max_k=max_k,
+    )
+    console = Console()
+    with console.status(f"building and simulating {params.default_name()} ..."):
+        result = verify(params, tiles=tiles, seed=seed, workdir=workdir)
+    table = Table(title=f"{result.name}: verification (seed {seed})")
+    for col in (
+        "test",
+        "tiles",
+        "mismatches",
+        "timing mismatches",
+        "measured cycles",
+        "predicted cycles",
+        "result",
+    ):
+        table.add_column(col, justify="right" if col not in ("test", "result") else "left")
+    for t in result.tests:
+        table.add_row(
+            t.name,
+            str(t.tiles),
+            str(t.mismatches),
+            str(t.timing_mismatches),
+            str(t.measured_cycles),
+            str(t.predicted_cycles),
+            "[green]pass[/]" if t.passed else "[red]FAIL[/]",
+        )
+    console.print(table)
+    build = "reused" if result.build_cached else f"built in {result.build_seconds:.1f} s"
+    console.print(
+        f"simulator {build} (Verilator {result.verilator}); simulation {result.sim_seconds:.1f} s"
+    )
+    for t in result.tests:
+        for err in t.errors[:5]:
+            console.print(f"{t.name}: {err}", markup=False, style="red")
+    if report is not None:
+        result.write(report)
+        console.print(f"report written to {report}")
+    if result.passed:
+        console.print("[bold green]PASS[/]")
+        return 0
+    console.print("[bold red]FAIL[/]")
+    return 1

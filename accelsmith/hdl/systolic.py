@@ -55,7 +55,7 @@ from amaranth.utils import bits_for
 from ..core.families.systolic import SystolicParams
 from .blocks.pipe import delay, delay_chain
 
-__all__ = ["SystolicArray", "build"]
+__all__ = ["SystolicArray", "build", "protocol_summary"]
 
 
 class SystolicArray(wiring.Component):
@@ -127,7 +127,7 @@ class SystolicArray(wiring.Component):
         m.d.sync += inflight.eq(inflight + started - done)
         m.d.comb += self.busy.eq(inflight != 0)
 
-    def elaborate(self, platform):  # noqa: ARG002 - Amaranth's elaborate signature
+    def elaborate(self, platform):
         m = Module()
         adv = Signal()  # the whole datapath advances only when the output can move
         m.d.comb += adv.eq(~self.c.valid | self.c.ready)
@@ -197,8 +197,9 @@ class SystolicArray(wiring.Component):
         vdiag = delay_chain(m, v0, rows + cols - 2, "vdiag")
         ldiag = delay_chain(m, l0, rows + cols - 2, "ldiag")
 
-        shadow = [[Signal(self.acc_shape, name=f"sh_{i}_{j}") for j in range(cols)]
-                  for i in range(rows)]
+        shadow = [
+            [Signal(self.acc_shape, name=f"sh_{i}_{j}") for j in range(cols)] for i in range(rows)
+        ]
         a_row = [delay(m, a0[i], i, f"askew{i}") for i in range(rows)]
         b_col = [delay(m, b0[j], j, f"bskew{j}") for j in range(cols)]
         for i in range(rows):
@@ -262,8 +263,12 @@ class SystolicArray(wiring.Component):
                 m.d.sync += [w_row.eq(0), w_par.eq(~w_par), w_first.eq(w_rem == 1)]
                 for q in range(2):
                     with m.If(w_par == q):
-                        m.d.sync += [s_full[q].eq(1), s_first[q].eq(w_first),
-                                     s_last[q].eq(w_rem == 1), s_n[q].eq(w_row + 1)]
+                        m.d.sync += [
+                            s_full[q].eq(1),
+                            s_first[q].eq(w_first),
+                            s_last[q].eq(w_rem == 1),
+                            s_n[q].eq(w_row + 1),
+                        ]
             with m.Else():
                 m.d.sync += w_row.eq(w_row + 1)
         with m.If(self.start.valid & self.start.ready):
@@ -273,8 +278,10 @@ class SystolicArray(wiring.Component):
         a_par = Signal()
         a_m = Signal(rbits)
         fire_a = Signal()
-        m.d.comb += [self.a.ready.eq(adv & Array(s_full)[a_par]),
-                     fire_a.eq(self.a.valid & self.a.ready)]
+        m.d.comb += [
+            self.a.ready.eq(adv & Array(s_full)[a_par]),
+            fire_a.eq(self.a.valid & self.a.ready),
+        ]
         cur_n = Array(s_n)[a_par]
         with m.If(fire_a):
             with m.If(a_m == rows - 1):
@@ -289,8 +296,13 @@ class SystolicArray(wiring.Component):
         a0 = [Signal(self.elem_shape, name=f"a0_{i}") for i in range(rows)]
         m.d.sync += [a0[i].eq(Mux(i < cur_n, self.a.payload[i], 0)) for i in range(rows)]
         par0, v0, first0, last0, end0 = Signal(), Signal(), Signal(), Signal(), Signal()
-        m.d.sync += [par0.eq(a_par), v0.eq(fire_a), first0.eq(Array(s_first)[a_par]),
-                     last0.eq(Array(s_last)[a_par]), end0.eq(a_m == rows - 1)]
+        m.d.sync += [
+            par0.eq(a_par),
+            v0.eq(fire_a),
+            first0.eq(Array(s_first)[a_par]),
+            last0.eq(Array(s_last)[a_par]),
+            end0.eq(a_m == rows - 1),
+        ]
         wv0, wr0, wp0 = Signal(), Signal(rbits), Signal()
         wd0 = [Signal(self.elem_shape, name=f"wd0_{j}") for j in range(cols)]
         m.d.sync += [wv0.eq(fire_w), wr0.eq(w_row), wp0.eq(w_par)]
@@ -347,3 +359,31 @@ class SystolicArray(wiring.Component):
 def build(params: SystolicParams) -> SystolicArray:
     """Build the systolic-array component for ``params``."""
     return SystolicArray(params)
+
+
+def protocol_summary(params: SystolicParams) -> dict[str, str]:
+    """Short, manifest-ready description of the port protocol for ``params.dataflow``."""
+    common = {
+        "clock": "single clock `clk`, synchronous active-high `rst`",
+        "streams": "valid/ready: a beat transfers in a cycle where valid and ready are both high; "
+        "valid never depends on ready",
+        "start": "one beat per tile, payload k_minus_1 = K - 1; the next start transfers in the "
+        "cycle of the current tile's last input beat",
+        "c": "result rows C[0,:] .. C[rows-1,:], one per beat, `last` on the final row; "
+        "c.ready low stalls the whole array",
+        "busy": "high while an announced tile has not delivered its last row",
+        "done": "high in the cycle the last row of a tile transfers",
+        "payload_packing": "element i of a vector payload occupies bits [i*w, (i+1)*w)",
+    }
+    if params.dataflow == "os":
+        common["a_b"] = (
+            "K beats per tile; beat k: a = A[:, k], b = B[k, :]; a and b transfer "
+            "together (ready is high only when both are valid)"
+        )
+    else:
+        common["a_b"] = (
+            "b: K weight rows B[k, :] per tile; a: for each fold f of rows weight "
+            "rows and each m in 0..rows-1, A[m, f*rows:(f+1)*rows] (elements past K "
+            "ignored); a fold's a beats are accepted after its weight rows"
+        )
+    return common

@@ -50,7 +50,7 @@ def _dataflow_mask(dataflow: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
     df = np.broadcast_to(np.asarray(dataflow), shape)
     bad = ~np.isin(df, ("os", "ws"))
     if bad.any():
-        raise ConfigError(f"dataflow must be one of 'os', 'ws', not {df[bad].flat[0]!r}")
+        raise ConfigError(f"dataflow must be one of 'os', 'ws', not {str(df[bad].flat[0])!r}")
     return df == "os"
 
 

@@ -25,8 +25,15 @@ class Trace:
     busy_when_idle: bool = False
 
 
-def run_tiles(params: SystolicParams, tiles, *, gap: float = 0.0, stall: float = 0.0,
-              seed: int = 0, max_cycles: int = 200_000) -> Trace:
+def run_tiles(
+    params: SystolicParams,
+    tiles,
+    *,
+    gap: float = 0.0,
+    stall: float = 0.0,
+    seed: int = 0,
+    max_cycles: int = 200_000,
+) -> Trace:
     """Stream ``tiles`` (list of (A, B)) through the array; record results and timings."""
     rng = random.Random(seed)
     dut = build(params)
@@ -37,7 +44,7 @@ def run_tiles(params: SystolicParams, tiles, *, gap: float = 0.0, stall: float =
     sim.add_clock(1e-6)
 
     async def bench(ctx):
-        si = ai = bi = 0  # next tile index for start; beat cursors (tile, beat)
+        si = 0  # next tile index for start; beat cursors are (tile, beat)
         a_t = a_k = b_t = b_k = 0
         cur_rows: list[list[int]] = []
         cur_cyc: list[int] = []

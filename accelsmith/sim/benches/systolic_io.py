@@ -35,8 +35,9 @@ def tile_beats(params: SystolicParams, a: np.ndarray, b: np.ndarray) -> TileBeat
         padded = np.zeros((rows, folds * rows), dtype=np.int64)
         padded[:, :k] = a
         a_beats = [
-            [int(x) for x in padded[m, f * rows:(f + 1) * rows]]
-            for f in range(folds) for m in range(rows)
+            [int(x) for x in padded[m, f * rows : (f + 1) * rows]]
+            for f in range(folds)
+            for m in range(rows)
         ]
     return TileBeats(k - 1, a_beats, b_beats)
 

@@ -47,11 +47,14 @@ def golden(params: SystolicParams, a: ArrayLike, b: ArrayLike) -> np.ndarray:
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or a.shape[1] < 1:
-        raise ConfigError(f"a and b must be (rows, K) and (K, cols) with K >= 1, not "
-                          f"{a.shape} and {b.shape}")
+        raise ConfigError(
+            f"a and b must be (rows, K) and (K, cols) with K >= 1, not {a.shape} and {b.shape}"
+        )
     if a.shape[0] != params.rows or b.shape[1] != params.cols:
-        raise ConfigError(f"a must have {params.rows} rows and b {params.cols} columns, not "
-                          f"{a.shape[0]} and {b.shape[1]}")
+        raise ConfigError(
+            f"a must have {params.rows} rows and b {params.cols} columns, not "
+            f"{a.shape[0]} and {b.shape[1]}"
+        )
     lo, hi = element_range(params)
     for name, x in (("a", a), ("b", b)):
         if x.min() < lo or x.max() > hi:

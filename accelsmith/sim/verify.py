@@ -1,0 +1,183 @@
+"""Verify a generated design on Verilator: build (or reuse) the simulator, run the testbench.
+
+:func:`verify` is the code path behind ``accelsmith verify``: it emits the Verilog, builds it
+with :mod:`accelsmith.sim.runner` (cached by content hash), hands the parameters and the port
+table to the family's cocotb testbench through a JSON file, and collects the per-test reports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import ConfigError, OutputError
+from ..core.params import ParamsBase
+from ..core.registry import get_family
+
+__all__ = ["TestReport", "VerifyReport", "verify"]
+
+MAX_TILES = 100_000
+
+
+@dataclass(frozen=True)
+class TestReport:
+    """Outcome of one cocotb test of a testbench."""
+
+    name: str
+    tiles: int
+    mismatches: int
+    timing_mismatches: int
+    measured_cycles: int
+    predicted_cycles: int
+    errors: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.errors and self.mismatches == 0 and self.timing_mismatches == 0
+
+
+@dataclass
+class VerifyReport:
+    """Everything ``accelsmith verify`` prints and writes."""
+
+    family: str
+    name: str
+    parameters: dict[str, Any]
+    seed: int
+    build_seconds: float
+    build_cached: bool
+    sim_seconds: float
+    verilator: str
+    tests: list[TestReport] = field(default_factory=list)
+    failures: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return self.failures == 0 and bool(self.tests) and all(t.passed for t in self.tests)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in self.__dict__.items() if k != "tests"}
+        d["tests"] = [t.__dict__ | {"passed": t.passed} for t in self.tests]
+        d["passed"] = self.passed
+        return d
+
+    def write(self, path: str | Path) -> None:
+        p = Path(path)
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        except OSError as exc:
+            raise OutputError(f"--report {p} cannot be written: {exc.strerror}") from None
+
+
+def verify(
+    params: ParamsBase,
+    *,
+    tiles: int = 40,
+    seed: int = 0,
+    waves: bool | None = None,
+    workdir: str | Path | None = None,
+) -> VerifyReport:
+    """Build and simulate the design for ``params`` and check it against its golden model.
+
+    Parameters
+    ----------
+    params : ParamsBase
+        Validated parameters of any registered family.
+    tiles : int
+        Random tiles to check (split over the back-to-back and the random-stall tests), on top
+        of the fixed corner cases.
+    seed : int
+        Seed of every random choice (stimulus, gaps, back-pressure).
+    waves : bool, optional
+        Record waveforms (default: the ``WAVES=1`` environment variable).
+    workdir : path, optional
+        Where the test configuration, reports and logs go (default: a temporary folder).
+    """
+    from ..hdl.emit import port_table, verilog_text
+    from . import runner
+
+    if isinstance(tiles, bool) or not isinstance(tiles, int) or not 1 <= tiles <= MAX_TILES:
+        raise ConfigError(f"tiles must be an integer in 1..{MAX_TILES}, not {tiles!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError(f"seed must be a non-negative integer, not {seed!r}")
+    if waves is None:
+        waves = os.environ.get("WAVES") == "1"
+    family = get_family(params.family)
+    runner.check_toolchain()
+
+    name = params.default_name()  # type: ignore[attr-defined]
+    component = family.build()(params)
+    text = verilog_text(component, name)
+    b = runner.build(text, name, waves=waves)
+
+    work = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="accelsmith-"))
+    work.mkdir(parents=True, exist_ok=True)
+    report_dir = work / "reports"
+    report_dir.mkdir(exist_ok=True)
+    cfg = {
+        "params": params.to_dict(),
+        "ports": {p["name"]: p for p in port_table(component)},
+        "seed": seed,
+        "tiles": tiles,
+        "report_dir": str(report_dir),
+    }
+    cfg_path = work / "tb_config.json"
+    cfg_path.write_text(json.dumps(cfg, indent=1))
+
+    t0 = time.perf_counter()
+    result = runner.run(
+        b,
+        family.bench,
+        env={"ACCELSMITH_TB_CONFIG": str(cfg_path)},
+        test_dir=work / "sim",
+        seed=seed,
+        waves=waves,
+    )
+    sim_seconds = time.perf_counter() - t0
+
+    report = VerifyReport(
+        family=params.family,
+        name=name,
+        parameters=params.to_dict(),
+        seed=seed,
+        build_seconds=round(b.seconds, 2),
+        build_cached=b.cached,
+        sim_seconds=round(sim_seconds, 2),
+        verilator=b.verilator_version,
+        failures=result.failures,
+    )
+    for path in sorted(report_dir.glob("*.json")):
+        d = json.loads(path.read_text())
+        report.tests.append(
+            TestReport(
+                name=d["test"],
+                tiles=d["tiles"],
+                mismatches=d["mismatches"],
+                timing_mismatches=d["timing_mismatches"],
+                measured_cycles=d["measured_cycles"],
+                predicted_cycles=d["predicted_cycles"],
+                errors=d["errors"],
+            )
+        )
+    if result.tests == 0 or len(report.tests) < result.tests:
+        # a test that crashed before writing its report still counts as a failure
+        report.failures = max(result.failures, result.tests - len(report.tests), 1)
+    if not report.tests:
+        report.tests.append(
+            TestReport(
+                "simulation",
+                0,
+                0,
+                0,
+                0,
+                0,
+                [f"the simulation produced no report; see {result.log}"],
+            )
+        )
+    return report
