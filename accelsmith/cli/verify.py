@@ -50,20 +50,22 @@ def systolic(
         acc_bits=acc_bits,
         max_k=max_k,
     )
-    console = Console()
+    console = Console(width=None if Console().is_terminal else 100)
     with console.status(f"building and simulating {params.default_name()} ..."):
         result = verify(params, tiles=tiles, seed=seed, workdir=workdir)
     table = Table(title=f"{result.name}: verification (seed {seed})")
     for col in (
         "test",
         "tiles",
-        "mismatches",
-        "timing mismatches",
-        "measured cycles",
-        "predicted cycles",
+        "wrong results",
+        "wrong timings",
+        "cycles measured",
+        "cycles predicted",
         "result",
     ):
-        table.add_column(col, justify="right" if col not in ("test", "result") else "left")
+        table.add_column(
+            col, justify="left" if col in ("test", "result") else "right", no_wrap=col == "test"
+        )
     for t in result.tests:
         table.add_row(
             t.name,

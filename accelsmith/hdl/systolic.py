@@ -228,8 +228,14 @@ class SystolicArray(wiring.Component):
         res = []
         for j in range(cols):
             rd = Signal(self.acc_shape, name=f"rd_{j}")
-            with m.If(tokv[j]):
-                m.d.sync += rd.eq(Array(shadow[i][j] for i in range(rows))[toks[j]])
+            with m.If(tokv[j]), m.Switch(toks[j]):
+                # every index value is covered: rows that are not a power of two leave
+                # unused codes, which read the last row (they never occur)
+                for i in range(rows - 1):
+                    with m.Case(i):
+                        m.d.sync += rd.eq(shadow[i][j])
+                with m.Default():
+                    m.d.sync += rd.eq(shadow[rows - 1][j])
             res.append(rd)
         out_v, out_e = Signal(), Signal()
         m.d.sync += [out_v.eq(tokv[cols - 1]), out_e.eq(toks[cols - 1] == rows - 1)]

@@ -82,6 +82,7 @@ def verify(
     seed: int = 0,
     waves: bool | None = None,
     workdir: str | Path | None = None,
+    inject_fault: bool = False,
 ) -> VerifyReport:
     """Build and simulate the design for ``params`` and check it against its golden model.
 
@@ -98,6 +99,8 @@ def verify(
         Record waveforms (default: the ``WAVES=1`` environment variable).
     workdir : path, optional
         Where the test configuration, reports and logs go (default: a temporary folder).
+    inject_fault : bool
+        Corrupt one expected result in every test (proves the checker can fail).
     """
     from ..hdl.emit import port_table, verilog_text
     from . import runner
@@ -126,6 +129,7 @@ def verify(
         "seed": seed,
         "tiles": tiles,
         "report_dir": str(report_dir),
+        "inject_fault": inject_fault,
     }
     cfg_path = work / "tb_config.json"
     cfg_path.write_text(json.dumps(cfg, indent=1))
@@ -152,7 +156,8 @@ def verify(
         verilator=b.verilator_version,
         failures=result.failures,
     )
-    for path in sorted(report_dir.glob("*.json")):
+    order = {"corner_cases": 0, "back_to_back": 1, "random_stalls": 2}
+    for path in sorted(report_dir.glob("*.json"), key=lambda q: (order.get(q.stem, 9), q.stem)):
         d = json.loads(path.read_text())
         report.tests.append(
             TestReport(

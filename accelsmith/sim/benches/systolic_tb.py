@@ -169,6 +169,7 @@ class TileRecord:
     expected: np.ndarray
     k: int
     start_cycle: int = -1
+    start_tau: int = -1
     a_tau: list[int] = field(default_factory=list)
     rows: list[list[int]] = field(default_factory=list)
     row_cycle: list[int] = field(default_factory=list)
@@ -177,17 +178,24 @@ class TileRecord:
 
 
 class Scoreboard:
-    """Reference model plus checker: expected results from :func:`golden`, timing checks."""
+    """Reference model plus checker: expected results from :func:`golden`, timing checks.
 
-    def __init__(self, p: SystolicParams, tiles: list[tuple]) -> None:
+    ``inject_fault`` corrupts one expected value (used by the test suite to prove that the
+    checker fails when results differ).
+    """
+
+    def __init__(self, p: SystolicParams, tiles: list[tuple], inject_fault: bool = False) -> None:
         self.p = p
         self.records = [TileRecord(golden(p, a, b), a.shape[1]) for a, b in tiles]
+        if inject_fault:
+            self.records[-1].expected[0, 0] += 1
         self.next_row_tile = 0
         self.errors: list[str] = []
 
     # callbacks -------------------------------------------------------------
     def on_start(self, tile: int, cycle: int, tau: int) -> None:
         self.records[tile].start_cycle = cycle
+        self.records[tile].start_tau = tau
 
     def on_a(self, tile: int, cycle: int, tau: int) -> None:
         self.records[tile].a_tau.append(tau)
@@ -240,7 +248,7 @@ async def _reset(dut: Any, clk: Any) -> None:
 async def _run(
     dut: Any,
     p: SystolicParams,
-    ports: dict,
+    cfg: dict,
     tiles: list[tuple],
     *,
     gap: float,
@@ -253,7 +261,8 @@ async def _run(
     cocotb.start_soon(Clock(clk, 10, unit="ns").start())
     await _reset(dut, clk)
     rng = random.Random(seed)
-    sb = Scoreboard(p, tiles)
+    ports = cfg["ports"]
+    sb = Scoreboard(p, tiles, inject_fault=cfg.get("inject_fault", False))
     start = StreamDriver(dut, ports, "start", rng, gap, sb.on_start)
     a_drv = StreamDriver(dut, ports, "a", rng, gap, sb.on_a)
     b_drv = StreamDriver(dut, ports, "b", rng, gap, lambda *_: None)
@@ -329,9 +338,7 @@ async def corner_cases(dut: Any) -> None:
     cfg = _config()
     p = SystolicParams.from_dict(cfg["params"])
     tiles = corner_tiles(p, np.random.default_rng(cfg["seed"]))
-    sb = await _run(
-        dut, p, cfg["ports"], tiles, gap=0.0, stall=0.0, seed=cfg["seed"], isolated=True
-    )
+    sb = await _run(dut, p, cfg, tiles, gap=0.0, stall=0.0, seed=cfg["seed"], isolated=True)
     timing = []
     for i, rec in enumerate(sb.records):
         if rec.row_cycle:
@@ -354,9 +361,7 @@ async def back_to_back(dut: Any) -> None:
     p = SystolicParams.from_dict(cfg["params"])
     n = max(1, cfg["tiles"] // 2)
     tiles = random_tiles(p, np.random.default_rng(cfg["seed"] + 1), n)
-    sb = await _run(
-        dut, p, cfg["ports"], tiles, gap=0.0, stall=0.0, seed=cfg["seed"], isolated=False
-    )
+    sb = await _run(dut, p, cfg, tiles, gap=0.0, stall=0.0, seed=cfg["seed"], isolated=False)
     sched = full_rate_schedule(p.rows, p.cols, p.dataflow, [r.k for r in sb.records])
     timing = []
     t0 = sb.records[0].start_cycle  # the schedule counts from the first start transfer
@@ -408,7 +413,7 @@ async def random_stalls(dut: Any) -> None:
     sb = await _run(
         dut,
         p,
-        cfg["ports"],
+        cfg,
         tiles,
         gap=rng.uniform(0.1, 0.5),
         stall=rng.uniform(0.1, 0.5),
@@ -423,9 +428,9 @@ async def random_stalls(dut: Any) -> None:
             {
                 "tile": i,
                 "k": rec.k,
-                "what": "last row advance-cycle minus last a beat",
-                "measured": rec.row_tau[-1] - rec.a_tau[-1],
-                "predicted": want[-1] - rec.a_tau[-1],
+                "what": "start..done advance-cycles",
+                "measured": rec.row_tau[-1] - rec.start_tau + 1,
+                "predicted": want[-1] - rec.start_tau + 1,
             }
         )
         for m, (got, exp) in enumerate(zip(rec.row_tau, want, strict=True)):
