@@ -26,7 +26,7 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/accelsmith generate systolic --rows 8 --cols 8 --dataflow ws --in-bits 8 --signed \
-	  --name demo_sa8x8 --out build/demo
+	  --out build/demo
 	$(BIN)/accelsmith verify systolic --rows 8 --cols 8 --dataflow ws --in-bits 8 --signed \
 	  --tiles 40 --seed 1 --report build/demo/verify.json
 	@echo ""
