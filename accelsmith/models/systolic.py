@@ -35,6 +35,7 @@ from ..core.errors import ConfigError
 
 __all__ = [
     "full_rate_schedule",
+    "layer_cycles",
     "output_times",
     "steady_interval",
     "tile_cycles",
@@ -80,6 +81,26 @@ def steady_interval(
     r, _c, kk = _as_int_arrays(rows, cols, k)
     is_os = _dataflow_mask(dataflow, r.shape)
     return np.where(is_os, np.maximum(np.maximum(kk, r), 2), -(-kk // r) * r)
+
+
+def layer_cycles(
+    rows: ArrayLike,
+    cols: ArrayLike,
+    dataflow: ArrayLike,
+    m: ArrayLike,
+    n: ArrayLike,
+    k: ArrayLike,
+) -> np.ndarray:
+    """Cycles of an ``M x N x K`` GEMM run as ``ceil(M/rows) * ceil(N/cols)`` tiles back to back.
+
+    From the first ``start`` to the last result row, inclusive, at full rate:
+    ``tile_cycles(K) + (tiles - 1) * steady_interval(K)``.
+    """
+    r, c, mm, nn, kk = _as_int_arrays(rows, cols, m, n, k)
+    if (mm < 1).any() or (nn < 1).any():
+        raise ConfigError("M and N must be >= 1")
+    tiles = -(-mm // r) * -(-nn // c)
+    return tile_cycles(r, c, dataflow, kk) + (tiles - 1) * steady_interval(r, c, dataflow, kk)
 
 
 def full_rate_schedule(rows: int, cols: int, dataflow: str, ks: Sequence[int]) -> list[dict]:

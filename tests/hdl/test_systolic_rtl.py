@@ -80,3 +80,28 @@ def test_timing_check_detects_a_wrong_model():
     sched = full_rate_schedule(2, 3, "os", [5, 1, 8])
     assert tr.row_cycle == [s["rows_at"] for s in sched]
     assert tr.row_cycle != [[t + 1 for t in s["rows_at"]] for s in sched]
+
+
+@pytest.mark.parametrize("df", ["os", "ws"])
+def test_whole_layer_cycles_on_rtl(df):
+    """A 5x7x3 GEMM tiled onto a 2x3 array: results and total cycles as the model says."""
+    from accelsmith.models.systolic import layer_cycles
+
+    p = SystolicParams(rows=2, cols=3, dataflow=df, in_bits=6, signed=True, max_k=8)
+    rng = np.random.default_rng(5)
+    m, n, k = 5, 7, 3
+    a = rng.integers(-32, 32, (m, k))
+    b = rng.integers(-32, 32, (k, n))
+    ap = np.zeros((6, k), dtype=np.int64)
+    ap[:m] = a
+    bp = np.zeros((k, 9), dtype=np.int64)
+    bp[:, :n] = b
+    tiles = [(ap[i : i + 2], bp[:, j : j + 3]) for j in range(0, 9, 3) for i in range(0, 6, 2)]
+    tr = run_tiles(p, tiles)
+    c = np.zeros((6, 9), dtype=object)
+    for (i, j), res in zip(
+        [(i, j) for j in range(0, 9, 3) for i in range(0, 6, 2)], tr.results, strict=True
+    ):
+        c[i : i + 2, j : j + 3] = res
+    np.testing.assert_array_equal(c[:m, :n], a @ b)
+    assert tr.done_cycle[-1] - tr.start_cycle[0] + 1 == layer_cycles(2, 3, df, m, n, k)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from accelsmith.core.errors import ConfigError
 from accelsmith.models.systolic import (
     full_rate_schedule,
+    layer_cycles,
     output_times,
     steady_interval,
     tile_cycles,
@@ -69,3 +70,17 @@ def test_errors():
         tile_cycles(4, 4, "is", 3)
     with pytest.raises(ConfigError, match="k must be >= 1"):
         tile_cycles(4, 4, "os", 0)
+
+
+@given(
+    st.integers(1, 16),
+    st.integers(1, 16),
+    st.sampled_from(["os", "ws"]),
+    st.integers(1, 40),
+    st.integers(1, 40),
+    st.integers(1, 60),
+)
+def test_layer_cycles_is_the_back_to_back_schedule(r, c, df, m, n, k):
+    tiles = -(-m // r) * -(-n // c)
+    sched = full_rate_schedule(r, c, df, [k] * tiles)
+    assert layer_cycles(r, c, df, m, n, k) == sched[-1]["done"] - sched[0]["start"] + 1
