@@ -1,0 +1,193 @@
+"""Parameters of the LUT-tensor-core family (mixed-precision GEMM by table lookup).
+
+After Mo et al., "LUT Tensor Core" (arXiv 2408.06003, ISCA 2025): low-bit weights (1..4 bits,
+processed one bit-plane per cycle) multiply integer activations through per-group tables of
+activation sums instead of multipliers. Semantics: ``shared/reference/accelerators.md`` §1.2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+from ..errors import ConfigError
+from ..params import ParamsBase, check_bool, check_choice, check_int
+from ..registry import Family
+
+NEGATIONS = ("offline", "hardware")
+MAX_TILE_M = 16
+MAX_TILE_N = 256
+MAX_K = 1 << 20
+MAX_ACC_BITS = 64
+
+
+def _signed_width(lo: int, hi: int) -> int:
+    """Smallest two's-complement width holding every integer in ``[lo, hi]``."""
+    n = 1
+    while not (-(1 << (n - 1)) <= lo and hi <= (1 << (n - 1)) - 1):
+        n += 1
+    return n
+
+
+def entry_bits(group_size: int, act_bits: int) -> int:
+    """Width of one table entry ``sum_k (+-1) * a_k`` over a group of ``group_size``.
+
+    The extreme entry is ``group_size * 2**(act_bits - 1)`` (every activation at the minimum,
+    every sign -1), so e.g. K = 4 and INT8 activations need 11 bits, not the 10 of a naive
+    ``act_bits + log2(K)``.
+    """
+    bound = group_size * (1 << (act_bits - 1))
+    return _signed_width(-bound, bound)
+
+
+def exact_acc_bits(weight_bits: int, act_bits: int, max_k: int, bias_correction: bool) -> int:
+    """Smallest result width that holds any ``max_k``-deep dot product exactly.
+
+    ``bias_correction``: results are ``A @ W`` with signed ``weight_bits``-bit weights
+    (``W in [-2**(B-1), 2**(B-1) - 1]``). Otherwise results are ``A @ Q'`` with the bipolar
+    weights ``Q' = 2Q - (2**B - 1)``, odd values in ``[-(2**B - 1), 2**B - 1]``.
+    """
+    amin, amax = -(1 << (act_bits - 1)), (1 << (act_bits - 1)) - 1
+    if bias_correction:
+        wmin, wmax = -(1 << (weight_bits - 1)), (1 << (weight_bits - 1)) - 1
+    else:
+        wmax = (1 << weight_bits) - 1
+        wmin = -wmax
+    prods = (amin * wmin, amin * wmax, amax * wmin, amax * wmax)
+    return _signed_width(max_k * min(prods), max_k * max(prods))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LutCoreParams(ParamsBase):
+    """A LUT tensor core computing one ``tile_m x tile_n`` tile of ``C = A @ W`` over any depth.
+
+    Parameters
+    ----------
+    group_size : int
+        ``K``: activations per table (2..6). A table holds ``2**(K-1)`` (symmetric) or ``2**K``
+        entries per activation row.
+    weight_bits : int
+        ``B``: weight bits (1..4), processed bit-serially, one bit-plane per cycle.
+    act_bits : int
+        Signed integer activation width (4..16 bits).
+    tile_m : int
+        Activation rows per tile, i.e. tables built per group (1..16).
+    tile_n : int
+        Weight columns sharing each table (the "elongated" tile, 1..256).
+    symmetric : bool
+        Store only the ``2**(K-1)`` entries with index bit 0 clear and use odd symmetry
+        (``LUT[c] = -LUT[~c]``) with a conditional negation; ``False`` stores all ``2**K``.
+    negation : {"offline", "hardware"}
+        With ``symmetric``: ``offline`` expects weight indices already transformed
+        (``c' = c ^ (2**K - 2)`` when bit 0 is set), so the LUT array needs no index inversion;
+        ``hardware`` takes raw indices and inverts them with XOR gates. No effect (and must be
+        ``offline``, the default) when ``symmetric`` is false.
+    bias_correction : bool
+        ``True``: weight codes are offset binary (``Q = W + 2**(B-1)``) and the results are
+        ``A @ W`` exactly (the core subtracts ``sum(A)`` and halves). ``False``: results are the
+        raw ``A @ Q'`` with ``Q' = 2Q - (2**B - 1)`` (scale and zero point applied outside).
+    max_k : int
+        The deepest reduction the default result width holds without overflow (1..2**20).
+    acc_bits : int or None
+        Result width (4..64). ``None`` picks :func:`exact_acc_bits`; a smaller value makes the
+        results wrap modulo ``2**acc_bits``.
+    """
+
+    family: ClassVar[str] = "lut-core"
+
+    group_size: int = 4
+    weight_bits: int = 2
+    act_bits: int = 8
+    tile_m: int = 2
+    tile_n: int = 16
+    symmetric: bool = True
+    negation: str = "offline"
+    bias_correction: bool = True
+    max_k: int = 4096
+    acc_bits: int | None = None
+
+    def __post_init__(self) -> None:
+        check_int("group_size", self.group_size, 2, 6)
+        check_int("weight_bits", self.weight_bits, 1, 4)
+        check_int("act_bits", self.act_bits, 4, 16)
+        check_int("tile_m", self.tile_m, 1, MAX_TILE_M)
+        check_int("tile_n", self.tile_n, 1, MAX_TILE_N)
+        check_bool("symmetric", self.symmetric)
+        check_choice("negation", self.negation, NEGATIONS)
+        if not self.symmetric and self.negation != "offline":
+            raise ConfigError(
+                "negation must be 'offline' when symmetric is false (a full table needs no "
+                f"negation), not {self.negation!r}"
+            )
+        check_bool("bias_correction", self.bias_correction)
+        check_int("max_k", self.max_k, 1, MAX_K)
+        if self.acc_bits is None:
+            self._set("acc_bits", self.exact_acc_bits)
+        else:
+            check_int("acc_bits", self.acc_bits, 4, MAX_ACC_BITS)
+
+    @property
+    def exact_acc_bits(self) -> int:
+        """The result width needed for exact results up to ``max_k``."""
+        return exact_acc_bits(self.weight_bits, self.act_bits, self.max_k, self.bias_correction)
+
+    @property
+    def wraps(self) -> bool:
+        """True when ``acc_bits`` is narrower than exact, so deep sums wrap around."""
+        assert self.acc_bits is not None
+        return self.acc_bits < self.exact_acc_bits
+
+    @property
+    def entry_bits(self) -> int:
+        """Width of one table entry."""
+        return entry_bits(self.group_size, self.act_bits)
+
+    @property
+    def table_entries(self) -> int:
+        """Entries stored per activation row: ``2**(K-1)`` symmetric, else ``2**K``."""
+        return 1 << (self.group_size - (1 if self.symmetric else 0))
+
+    def default_name(self) -> str:
+        """A readable module name, e.g. ``lut_k4_w2a8_2x16_sym``."""
+        table = "full" if not self.symmetric else ("sym" if self.negation == "offline" else "symx")
+        bias = "" if self.bias_correction else "_bip"
+        return (
+            f"lut_k{self.group_size}_w{self.weight_bits}a{self.act_bits}_"
+            f"{self.tile_m}x{self.tile_n}_{table}{bias}"
+        )
+
+
+#: Default DSE space (campaign-spec syntax): 5 x 4 x 8 x 16 x 2 x 2 = 10,240 points (x the
+#: conditional negation). ``weight_bits`` and ``act_bits`` are fixed: the cost model has no
+#: accuracy term that would stop a search from always picking the narrowest operands; set them
+#: per workload (e.g. 2 for BitNet-style ternary weights).
+DEFAULT_SPACE = {
+    "group_size": {"low": 2, "high": 6},
+    "weight_bits": 2,
+    "act_bits": 8,
+    "tile_m": {"choices": [1, 2, 4, 8]},
+    "tile_n": {"low": 8, "high": 128, "step": 8},
+    "symmetric": {"choices": [True, False]},
+    "negation": {"choices": ["offline", "hardware"], "when": {"symmetric": True}},
+    "bias_correction": True,
+    "act_kb": {"choices": [16, 32, 64, 128]},
+    "weight_kb": {"choices": [32, 64, 128, 256]},
+}
+
+FAMILY = Family(
+    name="lut-core",
+    params="accelsmith.core.families.lut_core:LutCoreParams",
+    generator="accelsmith.hdl.lut_core:build",
+    golden="accelsmith.sim.golden.lut_core:golden",
+    bench="accelsmith.sim.benches.lut_core_tb",
+    cost="accelsmith.models.lut_core:evaluate_lut_core",
+    manifest="accelsmith.hdl.lut_core:manifest_extras",
+    space=DEFAULT_SPACE,
+    agent_groups={
+        "table": ("group_size", "symmetric", "negation"),
+        "tile": ("tile_m", "tile_n"),
+        "precision": ("weight_bits", "act_bits", "acc_bits", "max_k", "bias_correction"),
+        "buffers": ("act_kb", "weight_kb"),
+    },
+    test_order=("corner_cases", "back_to_back", "random_stalls"),
+)
