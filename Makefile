@@ -6,11 +6,19 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# extras the test suite exercises; `make bench` adds the peers in the bench extra
-EXTRAS ?= dev
+# extras the test suite exercises (everything but the bench peers); `make bench` adds those
+EXTRAS ?= all
+# torch comes first and pinned: an unpinned one (pulled in by stable-baselines3) would download
+# the CUDA build; 2.13.0 resolves to the CPU wheel
+TORCH  ?= torch==2.13.0
 JOBS   ?= 2
+# Debian packages some tests need: PostgreSQL (multi-worker campaigns on a real server) and
+# Chromium (report/dashboard browser tests through Playwright; never `playwright install`).
+# Installed when missing if we are root with apt-get; otherwise those tests skip with the
+# reason, except under CI=true where they run (and fail) so that nothing hides.
+SYSPKGS ?= postgresql chromium
 
-.PHONY: install demo test test-fast lint bench clean
+.PHONY: install system-deps demo test test-fast lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -19,10 +27,32 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Idempotent and cheap when everything is present (a few `test -x`); `apt-get update` runs
+# once, only when a package is missing.
+system-deps:
+	@missing=""; for p in $(SYSPKGS); do \
+	  case $$p in \
+	    postgresql) ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing $$p";; \
+	    chromium) command -v chromium >/dev/null 2>&1 || missing="$$missing $$p";; \
+	    *) dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p";; \
+	  esac; done; \
+	[ -n "$$missing" ] || exit 0; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "note: not installing$$missing (needs root and apt-get): the tests using them skip"; \
+	  [ "$$CI" != true ] || { echo "error: CI=true needs$$missing"; exit 1; }; exit 0; fi; \
+	echo "installing Debian packages:$$missing (apt-get, ~1-2 min)"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	log="$${TMPDIR:-/tmp}/accelsmith-apt.log"; \
+	if { apt-get update -qq && apt-get install -y -qq$$missing; } >"$$log" 2>&1; then \
+	  echo "installed:$$missing"; \
+	else echo "error: apt-get install$$missing failed (see $$log)"; \
+	  [ "$$CI" != true ] || exit 1; fi
 
 demo: install
 	$(BIN)/accelsmith generate systolic --rows 8 --cols 8 --dataflow ws --in-bits 8 --signed \
@@ -33,7 +63,7 @@ demo: install
 	@echo "demo outputs in build/demo/:"
 	@ls -1 build/demo | sed 's/^/  build\/demo\//'
 
-test: install
+test: install system-deps
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 test-fast: install

@@ -11,46 +11,45 @@ from .core.params import ParamsBase
 from .core.registry import get_family
 from .hdl.emit import Emitted, check_name, emit
 
-__all__ = ["generate", "manifest_extras"]
+__all__ = ["generate", "systolic_manifest"]
 
 SAMPLE_K = (1, 16, 64, 256)
 
 
-def manifest_extras(params: ParamsBase) -> dict[str, Any]:
-    """Family-specific manifest sections: protocol summary and tile-latency formula."""
-    if isinstance(params, SystolicParams):
-        from .hdl.systolic import protocol_summary
-        from .models.systolic import steady_interval, tile_cycles
+def systolic_manifest(params: SystolicParams) -> dict[str, Any]:
+    """Systolic manifest sections: protocol summary and tile-latency formula."""
+    from .hdl.systolic import protocol_summary
+    from .models.systolic import steady_interval, tile_cycles
 
-        ks = sorted({k for k in (*SAMPLE_K, params.rows, params.max_k) if k <= params.max_k})
-        formula = (
-            "K + rows + cols + 2"
-            if params.dataflow == "os"
-            else "min(K, rows) + ceil(K / rows) * rows + rows + cols + 2"
-        )
-        interval = "max(K, rows, 2)" if params.dataflow == "os" else "ceil(K / rows) * rows"
-        r, c, df = params.rows, params.cols, params.dataflow
-        return {
-            "protocol": protocol_summary(params),
-            "latency": {
-                "tile_cycles_formula": formula,
-                "tile_cycles_definition": "cycles from the start transfer to the last result "
-                "row transfer, both counted, with no stalls",
-                "back_to_back_interval_formula": interval,
-                "tile_cycles": {str(k): int(tile_cycles(r, c, df, k)) for k in ks},
-                "back_to_back_interval": {str(k): int(steady_interval(r, c, df, k)) for k in ks},
-            },
-            "accumulator": {
-                "acc_bits": params.acc_bits,
-                "exact_acc_bits": params.exact_acc_bits,
-                "wraps_before_max_k": params.wraps,
-            },
-        }
-    return {}
+    ks = sorted({k for k in (*SAMPLE_K, params.rows, params.max_k) if k <= params.max_k})
+    formula = (
+        "K + rows + cols + 2"
+        if params.dataflow == "os"
+        else "min(K, rows) + ceil(K / rows) * rows + rows + cols + 2"
+    )
+    interval = "max(K, rows, 2)" if params.dataflow == "os" else "ceil(K / rows) * rows"
+    r, c, df = params.rows, params.cols, params.dataflow
+    return {
+        "protocol": protocol_summary(params),
+        "latency": {
+            "tile_cycles_formula": formula,
+            "tile_cycles_definition": "cycles from the start transfer to the last result "
+            "row transfer, both counted, with no stalls",
+            "back_to_back_interval_formula": interval,
+            "tile_cycles": {str(k): int(tile_cycles(r, c, df, k)) for k in ks},
+            "back_to_back_interval": {str(k): int(steady_interval(r, c, df, k)) for k in ks},
+        },
+        "accumulator": {
+            "acc_bits": params.acc_bits,
+            "exact_acc_bits": params.exact_acc_bits,
+            "wraps_before_max_k": params.wraps,
+        },
+    }
 
 
 def generate(params: ParamsBase, out_dir: str | Path, name: str | None = None) -> Emitted:
     """Build the component for ``params`` and write its Verilog, manifest and core file."""
     name = check_name(name if name is not None else params.default_name())  # type: ignore[attr-defined]
-    component = get_family(params.family).build()(params)
-    return emit(component, params, name, out_dir, manifest_extras(params))
+    family = get_family(params.family)
+    component = family.build()(params)
+    return emit(component, params, name, out_dir, family.manifest_extras(params))

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from . import options as o
+from .families import register_all
 
 app = typer.Typer(help="Generate Verilog for an accelerator configuration.", no_args_is_help=True)
 
@@ -49,3 +50,7 @@ def systolic(
     )
     for path in (emitted.verilog, emitted.manifest, emitted.core):
         console.print(f"  wrote {path}")
+
+
+# family plug-ins add their commands after the systolic one
+register_all("generate", app)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from . import options as o
+from .families import register_all
 
 app = typer.Typer(help="Verify a generated design bit-exactly on Verilator.", no_args_is_help=True)
 
@@ -92,3 +93,7 @@ def systolic(
         return 0
     console.print("[bold red]FAIL[/]")
     return 1
+
+
+# family plug-ins add their commands after the systolic one
+register_all("verify", app)

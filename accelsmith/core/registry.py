@@ -1,27 +1,68 @@
 """Family registry: name -> where its parameters, generator, golden model and models live.
 
-Entries are import paths so that looking a family up imports nothing heavy.
+Each module in :mod:`accelsmith.core.families` declares one :class:`Family` record as its
+``FAMILY`` attribute; :func:`families` discovers them, so a new family touches no shared file.
+Entries are import paths (``"module:attribute"``) so that looking a family up imports nothing
+heavy.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
-from dataclasses import dataclass
+import pkgutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConfigError
 
+__all__ = ["Family", "families", "get_family"]
+
 
 @dataclass(frozen=True)
 class Family:
-    """Where one accelerator family's pieces live (``module:attribute`` strings)."""
+    """Where one accelerator family's pieces live (``module:attribute`` strings).
+
+    Attributes
+    ----------
+    name : str
+        User-facing name (``systolic``, ``lut-core``, ``simd``, ``pim``): CLI sub-commands,
+        campaign specs, ``evaluate(family, ...)``.
+    params : str
+        The frozen params dataclass (a :class:`~accelsmith.core.params.ParamsBase`).
+    generator : str
+        ``build(params) -> wiring.Component``.
+    golden : str
+        Bit-exact numpy reference of the family.
+    bench : str
+        Importable cocotb testbench module (run by :func:`accelsmith.sim.verify.verify`).
+    cost : str
+        ``cost(configs: DataFrame, workload: Workload, *, tech, per_layer, convention)
+        -> DataFrame``: the family's cost model behind :func:`accelsmith.models.evaluate`.
+    manifest : str or None
+        ``extras(params) -> dict``: family sections of the generated JSON manifest
+        (protocol summary, latency formula ...).
+    space : mapping
+        Default DSE space in campaign-spec syntax (see :mod:`accelsmith.dse.space`): per
+        parameter a fixed value, ``{low, high, step?, log?}`` or ``{choices: [...]}``, each
+        optionally with ``when: {other_param: value or [values]}``.
+    agent_groups : mapping
+        Sub-system name -> parameter names, for the multi-agent RL explorer.
+    test_order : tuple of str
+        cocotb test names in the order ``accelsmith verify`` reports them.
+    """
 
     name: str
     params: str
     generator: str
     golden: str
-    latency: str
     bench: str
+    cost: str
+    manifest: str | None = None
+    space: Mapping[str, Any] = field(default_factory=dict)
+    agent_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    test_order: tuple[str, ...] = ()
 
     @staticmethod
     def _load(path: str) -> Any:
@@ -38,23 +79,31 @@ class Family:
     def golden_model(self) -> Any:
         return self._load(self.golden)
 
+    def cost_model(self) -> Any:
+        return self._load(self.cost)
 
-FAMILIES: dict[str, Family] = {
-    "systolic": Family(
-        name="systolic",
-        params="accelsmith.core.families.systolic:SystolicParams",
-        generator="accelsmith.hdl.systolic:build",
-        golden="accelsmith.sim.golden.systolic:golden",
-        latency="accelsmith.models.systolic:tile_cycles",
-        bench="accelsmith.sim.benches.systolic_tb",
-    ),
-}
+    def manifest_extras(self, params: Any) -> dict[str, Any]:
+        return self._load(self.manifest)(params) if self.manifest else {}
+
+
+@functools.cache
+def families() -> dict[str, Family]:
+    """Every registered family by name (discovered from :mod:`accelsmith.core.families`)."""
+    from . import families as pkg
+
+    found: dict[str, Family] = {}
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        record = getattr(module, "FAMILY", None)
+        if isinstance(record, Family):
+            found[record.name] = record
+    return found
 
 
 def get_family(name: str) -> Family:
     """Look a family up by name, with a clear error listing the known ones."""
-    try:
-        return FAMILIES[name]
-    except KeyError:
-        known = ", ".join(sorted(FAMILIES))
-        raise ConfigError(f"family must be one of {known}, not {name!r}") from None
+    known = families()
+    if name not in known:
+        allowed = ", ".join(repr(n) for n in sorted(known))
+        raise ConfigError(f"family must be one of {allowed}, not {name!r}")
+    return known[name]

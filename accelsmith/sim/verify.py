@@ -156,7 +156,7 @@ def verify(
         verilator=b.verilator_version,
         failures=result.failures,
     )
-    order = {"corner_cases": 0, "back_to_back": 1, "random_stalls": 2}
+    order = {name: i for i, name in enumerate(family.test_order)}
     for path in sorted(report_dir.glob("*.json"), key=lambda q: (order.get(q.stem, 9), q.stem)):
         d = json.loads(path.read_text())
         report.tests.append(

@@ -123,3 +123,30 @@ def test_output_folder_nobody_can_create(capsys):
 def test_no_args_prints_help(capsys):
     code, out, _ = run(capsys, "generate")
     assert code == 0 and "systolic" in out
+
+
+def test_generate_command_round_trips(tmp_path):
+    from accelsmith.cli.commands import generate_argv, generate_command
+    from accelsmith.core.families.systolic import SystolicParams
+
+    cfg = {
+        "rows": 3,
+        "cols": 5,
+        "dataflow": "ws",
+        "in_bits": 4,
+        "signed": False,
+        "max_k": 64,
+        "acc_bits": 12,
+        "ifmap_kb": 32.0,
+        "freq_mhz": 800.0,
+    }
+    cmd = generate_command("systolic", cfg)
+    assert cmd.startswith("accelsmith generate systolic ") and "--unsigned" in cmd
+    assert "ifmap" not in cmd and "freq" not in cmd  # model-only columns are not flags
+    argv = generate_argv("systolic", cfg, out=str(tmp_path))
+    assert main(argv) == 0
+    manifest = json.loads(next(tmp_path.glob("*.json")).read_text())
+    want = SystolicParams(
+        rows=3, cols=5, dataflow="ws", in_bits=4, signed=False, max_k=64, acc_bits=12
+    ).to_dict()
+    assert manifest["parameters"] == want

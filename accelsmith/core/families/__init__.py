@@ -1,4 +1,8 @@
-"""Parameter objects of every accelerator family (no heavy imports)."""
+"""Parameter objects of every accelerator family (no heavy imports).
+
+Each module here defines one family's params dataclass and its ``FAMILY`` registry record
+(:class:`accelsmith.core.registry.Family`).
+"""
 
 from .systolic import SystolicParams
 

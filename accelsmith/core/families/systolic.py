@@ -6,6 +6,7 @@ import dataclasses
 from typing import ClassVar
 
 from ..params import ParamsBase, check_bool, check_choice, check_int
+from ..registry import Family
 
 DATAFLOWS = ("os", "ws")
 MAX_DIM = 256
@@ -89,3 +90,35 @@ class SystolicParams(ParamsBase):
         """A readable module name, e.g. ``sa_ws_8x8_s8``."""
         sign = "s" if self.signed else "u"
         return f"sa_{self.dataflow}_{self.rows}x{self.cols}_{sign}{self.in_bits}"
+
+
+#: Default DSE space (campaign-spec syntax, see :mod:`accelsmith.dse.space`): 32 x 32 x 2 x 5^3
+#: = 256,000 points. ``in_bits`` is fixed because the cost model has no accuracy term that
+#: would stop a search from always picking the narrowest operands.
+DEFAULT_SPACE = {
+    "rows": {"low": 4, "high": 128, "step": 4},
+    "cols": {"low": 4, "high": 128, "step": 4},
+    "dataflow": {"choices": ["os", "ws"]},
+    "in_bits": 8,
+    "signed": True,
+    "ifmap_kb": {"choices": [16, 32, 64, 128, 256]},
+    "filter_kb": {"choices": [16, 32, 64, 128, 256]},
+    "ofmap_kb": {"choices": [16, 32, 64, 128, 256]},
+}
+
+FAMILY = Family(
+    name="systolic",
+    params="accelsmith.core.families.systolic:SystolicParams",
+    generator="accelsmith.hdl.systolic:build",
+    golden="accelsmith.sim.golden.systolic:golden",
+    bench="accelsmith.sim.benches.systolic_tb",
+    cost="accelsmith.models.systolic_cost:evaluate_systolic",
+    manifest="accelsmith.generate:systolic_manifest",
+    space=DEFAULT_SPACE,
+    agent_groups={
+        "array": ("rows", "cols"),
+        "precision": ("in_bits", "signed", "acc_bits", "max_k"),
+        "dataflow_buffers": ("dataflow", "ifmap_kb", "filter_kb", "ofmap_kb"),
+    },
+    test_order=("corner_cases", "back_to_back", "random_stalls"),
+)
