@@ -35,6 +35,8 @@ class TestReport:
     measured_cycles: int
     predicted_cycles: int
     errors: list[str]
+    #: per checked tile or event: ``tile``, ``k``, ``what``, ``measured``, ``predicted`` (cycles)
+    timing: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -168,6 +170,7 @@ def verify(
                 measured_cycles=d["measured_cycles"],
                 predicted_cycles=d["predicted_cycles"],
                 errors=d["errors"],
+                timing=d.get("timing", []),
             )
         )
     if result.tests == 0 or len(report.tests) < result.tests:
