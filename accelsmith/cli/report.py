@@ -1,0 +1,81 @@
+"""``accelsmith report`` and ``accelsmith dashboard``: look at what a campaign found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+Target = Annotated[
+    str,
+    typer.Argument(
+        help="Campaign spec YAML, run folder (runs/<name>/), storage file or storage URL.",
+        show_default=False,
+    ),
+]
+CampaignOpt = Annotated[
+    str | None,
+    typer.Option("--campaign", help="Campaign to show when the storage holds several."),
+]
+
+
+def report_command(
+    target: Target,
+    out: Annotated[
+        Path | None,
+        typer.Option("-o", "--out", help="HTML file to write (default <run folder>/report.html)."),
+    ] = None,
+    png: Annotated[
+        Path | None,
+        typer.Option("--png", help="Also write every figure as a PNG into this folder."),
+    ] = None,
+    campaign: CampaignOpt = None,
+) -> None:
+    """Write a self-contained HTML report (Pareto fronts, hypervolume, designs, breakdowns)."""
+    from accelsmith.reports.extract import load_campaign, resolve_target
+    from accelsmith.reports.html import build_report, write_pngs, write_report
+
+    source = resolve_target(target, campaign)
+    camp = load_campaign(source)
+    rep = build_report(camp)
+    if out is None:
+        out = _default_out(source.storage, camp.name)
+    path = write_report(rep, camp, out)
+    print(f"report: {path.resolve()}")
+    if png is not None:
+        paths = write_pngs(rep, png)
+        print(f"figures: {len(paths)} PNG files in {Path(png).resolve()}")
+
+
+def _default_out(storage: str, name: str) -> Path:
+    for prefix in ("sqlite:///", "journal:"):
+        if storage.startswith(prefix):
+            return Path(storage[len(prefix) :]).parent / "report.html"
+    return Path(f"{name}-report.html")
+
+
+def dashboard_command(
+    targets: Annotated[
+        list[str],
+        typer.Argument(
+            help="One or more campaign specs, run folders, storage files or URLs (several: "
+            "compare campaigns side by side).",
+            show_default=False,
+        ),
+    ],
+    port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8050,
+    host: Annotated[
+        str,
+        typer.Option("--host", help="Interface to bind (default loopback only; 0.0.0.0: all)."),
+    ] = "127.0.0.1",
+    interval: Annotated[
+        float,
+        typer.Option("--interval", help="Seconds between storage polls (live updates).", min=0.5),
+    ] = 2.0,
+    campaign: CampaignOpt = None,
+) -> None:
+    """Serve the interactive dashboard (live while a campaign runs)."""
+    from accelsmith.reports.dashboard import serve
+
+    serve(targets, host=host, port=port, interval=interval, campaign=campaign)
