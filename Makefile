@@ -64,7 +64,7 @@ demo: install
 	@ls -1 build/demo | sed 's/^/  build\/demo\//'
 
 test: install system-deps
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests --nbmake notebooks
 
 test-fast: install
 	$(BIN)/python -m pytest -n $(JOBS) -m "not sim and not slow"
