@@ -180,3 +180,17 @@ def test_round_to_float_bits_matches_numpy() -> None:
             continue  # double rounding in the reference: float64 subnormal boundary is fine
         got = F.round_to_float_bits(sign, sig, exp)
         assert got == int(want.view(np.uint32)[0]), (sign, sig, exp)
+
+
+@pytest.mark.parametrize("name", sorted(F.FORMATS))
+def test_spec_ranges_match_every_code(name: str) -> None:
+    """The analytic ranges the RTL sizes its datapath with cover exactly the decoded codes."""
+    f = F.get_format(name)
+    d = F.decode(name, np.arange(1 << f.bits))
+    fin = ~(d["nan"] | d["inf"] | d["zero"])
+    sig, exp = d["sig"][fin], d["exp"][fin]
+    lsb = [int(e) + (int(s) & -int(s)).bit_length() - 1 for s, e in zip(sig, exp, strict=True)]
+    top = [int(e) + int(s).bit_length() - 1 for s, e in zip(sig, exp, strict=True)]
+    assert min(lsb) == f.lsb_min
+    assert max(top) == f.top_max
+    assert max(int(s).bit_length() for s in sig) <= f.sig_bits

@@ -33,10 +33,12 @@ All tables are built once per format (at most 65,536 codes) and cached.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
+
+from ...core.numformats import FORMATS as _SPECS
+from ...core.numformats import Format
 
 __all__ = [
     "FORMATS",
@@ -51,76 +53,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Format:
-    """One number format.
-
-    Attributes
-    ----------
-    name : str
-        Registry name (``int8``, ``fp8_e4m3``, ``posit16_1`` ...).
-    kind : {"int", "fp", "posit"}
-    bits : int
-        Code width.
-    ebits, mbits, bias : int
-        Floats: exponent and mantissa field widths and exponent bias.
-    es : int
-        Posits: exponent field width.
-    inf : bool
-        Floats: the all-ones exponent with a zero mantissa is +-Inf (E5M2).
-    nan : str
-        Floats: ``"ieee"`` (all-ones exponent, non-zero mantissa), ``"fn"`` (only
-        ``S.1..1.1..1``) or ``"none"``.
-    """
-
-    name: str
-    kind: str
-    bits: int
-    ebits: int = 0
-    mbits: int = 0
-    bias: int = 0
-    es: int = 0
-    inf: bool = False
-    nan: str = "none"
-
-    @property
-    def sig_bits(self) -> int:
-        """Width of the unsigned significand (hidden bit included) that decoding produces."""
-        if self.kind == "int":
-            return self.bits  # |-2**(n-1)| needs n bits
-        if self.kind == "fp":
-            return self.mbits + 1
-        return max(self.bits - 3 - self.es, 0) + 1
-
-    @property
-    def exp_range(self) -> tuple[int, int]:
-        """Smallest and largest ``exp`` (LSB exponent) of a finite non-zero code."""
-        d = _table(self.name)
-        finite = ~(d["nan"] | d["inf"] | d["zero"])
-        return int(d["exp"][finite].min()), int(d["exp"][finite].max())
-
-    @property
-    def max_sig_exp(self) -> int:
-        """Exponent of the most significant bit of the largest magnitude (floor(log2 max))."""
-        d = _table(self.name)
-        finite = ~(d["nan"] | d["inf"] | d["zero"])
-        sig, exp = d["sig"][finite], d["exp"][finite]
-        return int(max(int(s).bit_length() - 1 + int(e) for s, e in zip(sig, exp, strict=True)))
-
-
-FORMATS: dict[str, Format] = {
-    f.name: f
-    for f in (
-        Format(name="int4", kind="int", bits=4),
-        Format(name="int8", kind="int", bits=8),
-        Format(name="fp4_e2m1", kind="fp", bits=4, ebits=2, mbits=1, bias=1, nan="none"),
-        Format(name="fp8_e4m3", kind="fp", bits=8, ebits=4, mbits=3, bias=7, nan="fn"),
-        Format(name="fp8_e5m2", kind="fp", bits=8, ebits=5, mbits=2, bias=15, inf=True, nan="ieee"),
-        Format(name="posit4_1", kind="posit", bits=4, es=1),
-        Format(name="posit8_0", kind="posit", bits=8, es=0),
-        Format(name="posit16_1", kind="posit", bits=16, es=1),
-    )
-}
+FORMATS: dict[str, Format] = dict(_SPECS)
 
 
 def get_format(name: str) -> Format:
