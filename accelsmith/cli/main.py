@@ -16,7 +16,7 @@ from typer.exceptions import TyperException
 from accelsmith import __version__
 from accelsmith.core.errors import AccelsmithError
 
-from . import generate, verify
+from . import cost, generate, report, verify, workloads
 
 app = typer.Typer(
     name="accelsmith",
@@ -27,6 +27,10 @@ app = typer.Typer(
 )
 app.add_typer(generate.app, name="generate")
 app.add_typer(verify.app, name="verify")
+app.add_typer(cost.app, name="cost")
+app.command("workloads")(workloads.workloads_command)
+app.command("report")(report.report_command)
+app.command("dashboard")(report.dashboard_command)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,75 @@
+"""``evaluate(family, configs, workload)``: the one entry point of the cost models.
+
+Arrays in, arrays out: a DataFrame with one configuration per row (columns named like the
+generator flags) and a workload; the result has one row per configuration (or per
+configuration x layer with ``per_layer=True``) with SI units in the column names. The family's
+own cost function (``Family.cost`` in the registry) does the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..core.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["evaluate"]
+
+
+def evaluate(
+    family: str,
+    configs: pd.DataFrame | Sequence[Mapping[str, Any]] | Mapping[str, Sequence[Any]],
+    workload: Any,
+    *,
+    node_nm: int = 45,
+    per_layer: bool = False,
+    convention: str = "rtl",
+    tech: Any = None,
+) -> pd.DataFrame:
+    """Cost every configuration of ``family`` on ``workload``.
+
+    Parameters
+    ----------
+    family : str
+        A registered family (``systolic``, ...; see :func:`accelsmith.core.registry.families`).
+    configs : DataFrame or records
+        One configuration per row; columns named like the family's generator flags plus the
+        model-only ones (buffers, clock, bandwidth). Missing optional columns take defaults.
+    workload : str, path, Workload or list of (M, N, K)
+        A built-in workload name, a SCALE-Sim topology CSV or GEMM YAML file, or GEMM tuples.
+    node_nm : int
+        Technology node of the energy and area tables.
+    per_layer : bool
+        One row per (configuration, layer) instead of per configuration.
+    convention : str
+        ``rtl``: cycles exactly as the generated RTL; ``scalesim`` (systolic only): compute
+        cycles, utilization and SRAM counts in SCALE-Sim's conventions.
+    tech : Tech, optional
+        Technology tables (default ``Tech.at_node(node_nm)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Configuration columns plus at least ``cycles``, ``latency_s``, ``energy_j``,
+        ``area_um2``, ``area_mm2``, ``power_w``, ``utilization``, ``tops``, ``tops_per_w``,
+        ``tops_per_mm2`` and the ``energy_*_j`` / ``area_*_um2`` breakdowns.
+
+    Raises
+    ------
+    ConfigError
+        Unknown family or convention, an invalid configuration row (the message names the row
+        and the field) or workload.
+    """
+    from ..core.registry import get_family
+    from .tech import Tech
+    from .workloads import load_workload
+
+    if not isinstance(family, str):
+        raise ConfigError(f"family must be a family name, not {family!r}")
+    fam = get_family(family)
+    wl = load_workload(workload)
+    tech = tech if tech is not None else Tech.at_node(node_nm)
+    return fam.cost_model()(configs, wl, tech=tech, per_layer=per_layer, convention=convention)

@@ -1,0 +1,286 @@
+"""Systolic-array cost model: cycles, SRAM and DRAM traffic, energy, area and power.
+
+Vectorized over configurations x layers (numpy broadcasting, no Python loop per point).
+Conventions (``convention="rtl"``, the default) follow the generated RTL exactly:
+
+Mapping (``M x N x K`` GEMM, ``count`` identical copies)
+    Output tiles are ``rows x cols`` (``M`` along rows, ``N`` along columns):
+    ``tiles = ceil(M/rows) * ceil(N/cols)``; edge tiles are zero-padded, as in the RTL.
+Compute cycles
+    Tiles stream back to back: ``tile_cycles(K) + (tiles - 1) * interval(K)`` with the
+    closed forms of :mod:`accelsmith.models.systolic` (checked cycle-exactly on the RTL).
+SRAM accesses (one access = one vector beat of the port it feeds)
+    ``os``: per tile ``K`` ``a`` beats (``rows`` words) and ``K`` ``b`` beats (``cols`` words);
+    ``ws``: ``K`` weight rows (``cols`` words) and ``rows * ceil(K/rows)`` ``a`` beats;
+    both: ``rows`` result rows (``cols`` words of ``acc_bits``) written per tile.
+DRAM traffic (bytes)
+    Each operand is read once if it fits in its buffer. Otherwise the model takes the better
+    of the two tile loop orders: with output-column tiles outer, a weight column block
+    (``K x cols``) stays in the filter buffer if it fits and the activations are re-read once
+    per column block; symmetric for rows outer. Results are written once (``acc_bits``).
+Memory stalls
+    Buffers are double-buffered, so transfers overlap compute: ``cycles = max(compute,
+    dram_bytes / bytes_per_cycle)``; ``stall_cycles`` is the excess.
+Energy
+    MACs (multiplier at ``in_bits`` + adder at ``acc_bits``) for useful MACs; pipeline
+    registers (operands hop one PE per cycle, accumulators written per MAC); SRAM accesses at
+    the port width; DRAM bits; leakage x latency.
+Area
+    PE array (multiplier, adder, accumulator, result/shadow register, operand registers, and
+    for ``ws`` the two weight registers), skew/de-skew registers, SRAM buffers, and the
+    control registers counted from the RTL (flag pipelines of ``rows + cols`` stages).
+
+The constants all come from :class:`accelsmith.models.tech.Tech` (with their sources).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..core.errors import ConfigError
+from ..core.families.systolic import DATAFLOWS, MAX_ACC_BITS, MAX_DIM, MAX_K
+from .common import assemble, column_array, config_arrays
+from .systolic import layer_cycles
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["CONVENTIONS", "SYSTOLIC_COLUMNS", "evaluate_systolic", "systolic_cost"]
+
+CONVENTIONS = ("rtl", "scalesim")
+
+# column -> (default, kind, low, high); kind: int, float, bool or a tuple of choices
+SYSTOLIC_COLUMNS: dict[str, tuple[Any, Any, float, float]] = {
+    "rows": (None, int, 1, MAX_DIM),
+    "cols": (None, int, 1, MAX_DIM),
+    "dataflow": ("os", ("os", "ws", "is"), 0, 0),
+    "in_bits": (8, int, 2, 16),
+    "signed": (True, bool, 0, 1),
+    "max_k": (256, int, 1, MAX_K),
+    "acc_bits": (None, int, 2, MAX_ACC_BITS),
+    "ifmap_kb": (64.0, float, 0.0, 1 << 20),
+    "filter_kb": (64.0, float, 0.0, 1 << 20),
+    "ofmap_kb": (64.0, float, 0.0, 1 << 20),
+    "freq_mhz": (1000.0, float, 1.0, 10_000.0),
+    "dram_gbps": (25.6, float, 0.01, 100_000.0),
+}
+_CONFIG_LEVEL = (
+    "area_um2",
+    "area_array_um2",
+    "area_skew_um2",
+    "area_control_um2",
+    "area_sram_um2",
+    "row_folds",
+    "col_folds",
+    "mapping_efficiency",
+)
+
+
+def exact_acc_bits_vec(in_bits: np.ndarray, signed: np.ndarray, max_k: np.ndarray) -> np.ndarray:
+    """Vectorized :func:`accelsmith.core.families.systolic.exact_acc_bits`."""
+    w = in_bits.astype(np.int64)
+    k = max_k.astype(np.int64)
+    # signed: the extreme sum is max_k * 2**(2w-2) and needs bit_length + 1 sign bit;
+    # unsigned: bit_length(max_k * (2**w - 1)**2). Values stay below 2**53 (exact floats).
+    hi_s = k.astype(np.float64) * np.ldexp(1.0, 2 * w - 2)
+    hi_u = k.astype(np.float64) * (np.ldexp(1.0, w) - 1.0) ** 2
+    bits_s = np.frexp(hi_s)[1] + 1
+    bits_u = np.frexp(hi_u)[1]
+    return np.where(signed, bits_s, bits_u).astype(np.int64)
+
+
+def _systolic_configs(configs: Any, convention: str) -> tuple[pd.DataFrame, dict]:
+    import pandas as pd
+
+    df, cfg = config_arrays(configs, SYSTOLIC_COLUMNS, skip=("acc_bits",))
+    if convention == "rtl" and (cfg["dataflow"] == "is").any():
+        i = int(np.argmax(cfg["dataflow"] == "is"))
+        raise ConfigError(
+            f"configs row {i}: dataflow 'is' has no RTL generator; allowed with "
+            f"convention='rtl' are {', '.join(map(repr, DATAFLOWS))} (use "
+            "convention='scalesim' for input-stationary)"
+        )
+    exact = exact_acc_bits_vec(cfg["in_bits"], cfg["signed"], cfg["max_k"])
+    if "acc_bits" in df.columns and not df["acc_bits"].isna().all():
+        filled = df["acc_bits"].where(df["acc_bits"].notna(), pd.Series(exact))
+        cfg["acc_bits"] = column_array(
+            df.assign(acc_bits=filled), "acc_bits", SYSTOLIC_COLUMNS["acc_bits"]
+        )
+    else:
+        cfg["acc_bits"] = exact
+    return df, cfg
+
+
+def evaluate_systolic(
+    configs: Any, workload: Any, *, tech: Any, per_layer: bool = False, convention: str = "rtl"
+) -> pd.DataFrame:
+    """The systolic family's cost function (see :func:`accelsmith.models.evaluate`)."""
+    import pandas as pd
+
+    if convention not in CONVENTIONS:
+        raise ConfigError(f"convention must be one of 'rtl', 'scalesim', not {convention!r}")
+    _, cfg = _systolic_configs(configs, convention)
+    g = workload.to_gemms()
+    n = len(cfg["rows"])
+    col = {k: v.reshape(n, 1) for k, v in cfg.items()}
+    col["is_os"] = col["dataflow"] == "os"
+    layers = {k: np.asarray(g[k], dtype=np.int64).reshape(1, -1) for k in ("M", "N", "K", "count")}
+    per = systolic_cost(col, layers, tech)
+    if convention == "scalesim":
+        per = _apply_scalesim(per, col, layers)
+    per["pes"] = (col["rows"] * col["cols"]).astype(np.float64)
+    base = pd.DataFrame({k: cfg[k] for k in SYSTOLIC_COLUMNS})
+    out = assemble(
+        base,
+        per,
+        {"names": g["names"], **{k: v[0] for k, v in layers.items()}},
+        per_layer=per_layer,
+        config_level=(*_CONFIG_LEVEL, "pes"),
+        ratio_columns=None if per_layer else {"mapping_efficiency": ("macs", "slots")},
+    )
+    out["exceeds_max_k"] = out["max_layer_k"] > out["max_k"]  # the accumulator may wrap
+    return out
+
+
+def _apply_scalesim(per: dict, col: dict, layers: dict) -> dict:
+    from .scalesim_convention import scalesim_layer
+
+    s = scalesim_layer(
+        col["rows"], col["cols"], col["dataflow"], layers["M"], layers["N"], layers["K"]
+    )
+    count = layers["count"]
+    per = dict(per)
+    per["compute_cycles"] = s["compute_cycles"] * count
+    per["cycles"] = np.maximum(per["compute_cycles"], per["dram_cycles"])
+    per["stall_cycles"] = per["cycles"] - per["compute_cycles"]
+    per["ifmap_sram_reads"] = s["ifmap_sram_reads"] * count
+    per["filter_sram_reads"] = s["filter_sram_reads"] * count
+    per["ofmap_sram_writes"] = s["ofmap_sram_writes"] * count
+    per["mapping_efficiency"] = s["mapping_efficiency"] + 0.0 * count
+    return per
+
+
+def _ceil_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return -(-a // b)
+
+
+def systolic_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech) -> dict:
+    """Per (configuration, layer) costs.
+
+    Parameters
+    ----------
+    cfg : dict of arrays, shape (n, 1)
+        ``rows, cols, in_bits, acc_bits, ifmap_kb, filter_kb, ofmap_kb, freq_mhz, dram_gbps``
+        (numbers) and ``is_os`` (bool).
+    layers : dict of arrays, shape (1, L)
+        ``M, N, K`` (int64) and ``count`` (int64, identical repeats of the layer).
+    tech : Tech
+        Technology tables.
+
+    Returns
+    -------
+    dict of arrays, shape (n, L)
+        Totals per layer including ``count``; see the module docstring for conventions.
+    """
+    r, c = cfg["rows"], cfg["cols"]
+    w, acc = cfg["in_bits"], cfg["acc_bits"]
+    is_os = cfg["is_os"]
+    m, n, k, count = layers["M"], layers["N"], layers["K"], layers["count"]
+
+    row_folds = _ceil_div(m, r)
+    col_folds = _ceil_div(n, c)
+    tiles = row_folds * col_folds
+    k_folds = _ceil_div(k, r)
+    compute = layer_cycles(r, c, np.where(is_os, "os", "ws"), m, n, k)
+
+    macs = (m * n * k).astype(np.float64)
+    a_beats = np.where(is_os, k, k_folds * r) * tiles  # vectors of `rows` words
+    b_beats = k * tiles  # vectors of `cols` words
+    c_beats = r * tiles  # result rows of `cols` words
+    words_a, words_b, words_c = a_beats * r, b_beats * c, c_beats * c
+    # zero-padded slots: the array streams full vectors even for edge tiles
+    slots = tiles * r * c * np.where(is_os, k, k_folds * r)
+    mapping_eff = (m * n * k) / slots
+
+    # ---- DRAM traffic (bytes) from buffer capacities and the better loop order
+    byte_in = w / 8.0
+    ifmap_total = m * k * byte_in
+    filter_total = k * n * byte_in
+    ofmap_total = m * n * acc / 8.0
+    cap_i = cfg["ifmap_kb"] * 1024.0
+    cap_f = cfg["filter_kb"] * 1024.0
+    # columns outer: a K x cols weight block stays; activations re-read per column block
+    w_block_fits = k * c * byte_in <= cap_f
+    cols_outer = np.where(ifmap_total <= cap_i, ifmap_total, ifmap_total * col_folds) + np.where(
+        (filter_total <= cap_f) | w_block_fits, filter_total, filter_total * row_folds
+    )
+    a_block_fits = r * k * byte_in <= cap_i
+    rows_outer = np.where(filter_total <= cap_f, filter_total, filter_total * row_folds) + np.where(
+        (ifmap_total <= cap_i) | a_block_fits, ifmap_total, ifmap_total * col_folds
+    )
+    dram_read = np.minimum(cols_outer, rows_outer)
+    dram_bytes = dram_read + ofmap_total
+    bytes_per_cycle = cfg["dram_gbps"] * 1e9 / (cfg["freq_mhz"] * 1e6)
+    dram_cycles = np.ceil(dram_bytes / bytes_per_cycle)
+    cycles = np.maximum(compute, dram_cycles)
+    stall = cycles - compute
+    latency = cycles / (cfg["freq_mhz"] * 1e6)
+
+    # ---- area (um^2)
+    pe_regs = 2 * w + 2 * acc + np.where(is_os, 0, 2 * w)  # operands, acc + shadow/queue, weights
+    pe_area = tech.int_mul_area_um2(w) + tech.int_add_area_um2(acc) + tech.reg_area_um2(pe_regs)
+    area_array = r * c * pe_area
+    skew_bits = (r * (r - 1) // 2 + c * (c - 1) // 2) * w + (c * (c - 1) // 2) * acc
+    io_bits = (r + c) * w + c * acc  # stage-0 input registers and the result registers
+    ctrl_bits = 4 * (r + c) + 64  # flag pipelines along rows + cols, counters and state
+    area_skew = tech.reg_area_um2(skew_bits + io_bits)
+    area_ctrl = tech.reg_area_um2(ctrl_bits)
+    cap_o = cfg["ofmap_kb"] * 1024.0
+    area_sram = tech.sram_area_um2(cap_i) + tech.sram_area_um2(cap_f) + tech.sram_area_um2(cap_o)
+    area = area_array + area_skew + area_ctrl + area_sram
+
+    # ---- energy (J), per layer instance, then x count
+    e_mac = macs * (tech.int_mul_energy_j(w) + tech.int_add_energy_j(acc))
+    hops = a_beats * r * c + b_beats * c * r  # each operand word hops across the array
+    e_reg = hops * tech.reg_energy_j(w) + macs * tech.reg_energy_j(acc)
+    e_sram = (
+        a_beats * tech.sram_read_energy_j(cap_i, r * w)
+        + b_beats * tech.sram_read_energy_j(cap_f, c * w)
+        + c_beats * tech.sram_write_energy_j(cap_o, c * acc)
+    )
+    e_dram = dram_bytes * 8.0 * tech.dram_energy_j_per_bit
+    e_leak = tech.leakage_w(area) * latency
+    energy = e_mac + e_reg + e_sram + e_dram + e_leak
+
+    per = {
+        "cycles": cycles,
+        "compute_cycles": compute,
+        "stall_cycles": stall,
+        "dram_cycles": dram_cycles,
+        "latency_s": latency,
+        "macs": macs,
+        "energy_j": energy,
+        "energy_mac_j": e_mac,
+        "energy_reg_j": e_reg,
+        "energy_sram_j": e_sram,
+        "energy_dram_j": e_dram,
+        "energy_leak_j": e_leak,
+        "ifmap_sram_reads": words_a,
+        "filter_sram_reads": words_b,
+        "ofmap_sram_writes": words_c,
+        "dram_bytes": dram_bytes,
+        "slots": slots,
+    }
+    out = {key: np.asarray(v, dtype=np.float64) * count for key, v in per.items()}
+    out["tiles"] = tiles * count
+    out["row_folds"], out["col_folds"] = row_folds + 0 * count, col_folds + 0 * count
+    out["mapping_efficiency"] = mapping_eff + 0.0 * count
+    # configuration-level quantities (same for every layer)
+    out["area_um2"] = area + 0.0 * count
+    out["area_array_um2"] = area_array + 0.0 * count
+    out["area_skew_um2"] = area_skew + 0.0 * count
+    out["area_control_um2"] = area_ctrl + 0.0 * count
+    out["area_sram_um2"] = area_sram + 0.0 * count
+    return out
