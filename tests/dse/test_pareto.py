@@ -133,6 +133,23 @@ def test_normalization_maps_ideal_to_0_and_nadir_to_1() -> None:
     assert n.to_dict()["reference_point"] == P.REFERENCE_POINT == 1.1
 
 
+def test_log_normalization() -> None:
+    pts = np.array([[1.0, 100.0], [10.0, 10.0], [100.0, 1.0], [1000.0, 1000.0]])
+    n = P.Normalization.from_points(pts, MIN2, log=True)
+    # front: the first three; ideal (1, 1), nadir (100, 100); log10 maps 10 to the middle
+    assert n.ideal == (1.0, 1.0) and n.nadir == (100.0, 100.0)
+    assert np.allclose(n.transform(pts), [[0, 1], [0.5, 0.5], [1, 0], [1.5, 1.5]])
+    # z = (0,1), (.5,.5), (1,0) with reference 1.1: slabs 0.5*0.1 + 0.5*0.6 + 0.1*1.1 = 0.46
+    assert P.hypervolume(pts, n) == pytest.approx(0.46)
+    up = P.Normalization.from_points(1.0 / pts, ["maximize", "maximize"], log=True)
+    assert np.allclose(up.transform(1.0 / pts), n.transform(pts))
+    assert n.to_dict()["scale"] == "log10"
+    with pytest.raises(ConfigError, match=r"log normalization needs positive values, not 0\.0"):
+        n.transform([[0.0, 1.0]])
+    with pytest.raises(ConfigError, match="log normalization needs positive objective values"):
+        P.Normalization(ideal=(0.0,), nadir=(1.0,), directions=("minimize",), log=True)
+
+
 def test_normalization_errors() -> None:
     with pytest.raises(ConfigError, match="direction must be 'minimize' or 'maximize', not 'up'"):
         P.Normalization(ideal=(0.0,), nadir=(1.0,), directions=("up",))

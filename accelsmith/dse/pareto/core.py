@@ -1,72 +1,30 @@
-"""Quality metrics of a campaign: non-dominated sorting, hypervolume, HV ratio, IGD+, history.
+"""Non-dominated sorting, normalization, hypervolume, IGD+ and HV history on arrays.
 
-Conventions (every number a report or ``accelsmith dse status`` prints follows them)
-
-Directions
-    Objectives are given as ``[(metric, "minimize" | "maximize"), ...]`` (the ledger's
-    ``objectives`` list). Arrays stay in natural units and directions; the functions orient
-    them internally.
-Normalization
-    Objective ``k`` is mapped to ``z_k = (v_k - ideal_k) / (nadir_k - ideal_k)``, where
-    ``ideal`` and ``nadir`` are the best and worst values of objective ``k`` over the
-    non-dominated points of a *reference set*: 0 is the ideal, 1 the nadir, smaller is better
-    for every objective (maximized objectives included, since their ideal is above their
-    nadir). A degenerate axis (``ideal == nadir``) is scaled by ``|ideal|`` (1 if that is 0).
-    For a campaign (:func:`campaign_normalization`) the reference set is the exact front of
-    the exhaustive explorer when the campaign has one, else the union of the feasible trials
-    of all its explorers, so that every explorer of one campaign is measured with the same
-    bounds and their hypervolumes are comparable.
-Reference point
-    :data:`REFERENCE_POINT` = 1.1 on every normalized axis (10 % beyond the nadir, the usual
-    choice, e.g. Ishibuchi et al., "How to specify a reference point in hypervolume
-    calculation", GECCO 2017). Points outside that box contribute nothing.
-Hypervolume
-    Exact, computed by ``moocore.hypervolume`` (HV3D+ / HV4D+ algorithms) on normalized
-    values of the feasible points. HV ratio = HV(points) / HV(exact front).
-IGD+
-    Ishibuchi, Masuda, Tanigaki, Nojima, "Modified distance calculation in generational
-    distance and inverted generational distance", EMO 2015:
-    ``IGD+(A, Z) = (1/|Z|) sum_{z in Z} min_{a in A} sqrt(sum_k max(a_k - z_k, 0)^2)``
-    in normalized (minimization) space, ``Z`` the reference front. 0 means ``A`` covers
-    ``Z``; it is Pareto compliant (weakly), unlike plain IGD.
-Infeasible and failed points
-    Rows whose objectives are not all finite (the frame helpers set infeasible rows to NaN)
-    take no part in sorting, fronts or hypervolume; they still count as trials in the history.
-
-Non-dominated sorting uses ``moocore.pareto_rank`` / ``moocore.is_nondominated`` (C;
-O(n log n) for 2 and 3 objectives): 20,000 points x 4 objectives rank in ~0.06 s.
+See :mod:`accelsmith.dse.pareto` for the conventions (directions, normalization, reference
+point, IGD+ definition).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from ..core.errors import ConfigError
-
-if TYPE_CHECKING:
-    import pandas as pd
+from ...core.errors import ConfigError
 
 __all__ = [
     "DIRECTIONS",
     "REFERENCE_POINT",
     "Normalization",
-    "campaign_normalization",
-    "front_mask",
-    "front_ranks",
-    "history_frame",
     "hv_ratio",
     "hypervolume",
     "hypervolume_history",
     "igd_plus",
     "nondominated_mask",
-    "objective_values",
     "pareto_ranks",
     "parse_objectives",
-    "quality_summary",
     "trial_checkpoints",
 ]
 
@@ -169,7 +127,7 @@ def nondominated_mask(values: Any, directions: Sequence[str] | None = None) -> n
 
 @dataclass(frozen=True, kw_only=True)
 class Normalization:
-    """Affine map of objectives to [0, 1] (ideal 0, nadir 1, smaller better) plus the HV box.
+    """Map of objectives to [0, 1] (ideal 0, nadir 1, smaller better) plus the HV box.
 
     Parameters
     ----------
@@ -181,6 +139,12 @@ class Normalization:
         Reference point on every normalized axis (> 1 so that the nadir point counts).
     source : str
         What the bounds were taken from (shown in reports).
+    log : bool
+        Normalize ``log10`` of the objectives instead (``z = (log v - log ideal) /
+        (log nadir - log ideal)``; all values must be > 0). Objectives of architecture
+        spaces span decades (area of a 4x4 vs a 128x128 array), and on a linear scale the
+        low-cost end of a front holds almost no volume; the log scale weighs every decade
+        alike. Off by default: the project's reported HV is on the linear scale.
     """
 
     ideal: tuple[float, ...]
@@ -188,6 +152,8 @@ class Normalization:
     directions: tuple[str, ...]
     reference: float = REFERENCE_POINT
     source: str = ""
+    log: bool = False
+    offset: tuple[float, ...] = field(init=False, repr=False)
     scale: tuple[float, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -200,15 +166,25 @@ class Normalization:
         if not (np.isfinite(self.reference) and self.reference > 1.0):
             raise ConfigError(f"reference must be a finite number > 1, not {self.reference}")
         sign = _signs(self.directions, m)
-        span = (np.asarray(self.nadir, float) - np.asarray(self.ideal, float)) * sign
+        ideal, nadir = np.asarray(self.ideal, float), np.asarray(self.nadir, float)
+        if self.log:
+            if (ideal <= 0).any() or (nadir <= 0).any():
+                raise ConfigError(
+                    f"log normalization needs positive objective values, not ideal={self.ideal} "
+                    f"nadir={self.nadir}"
+                )
+            ideal, nadir = np.log10(ideal), np.log10(nadir)
+        span = (nadir - ideal) * sign
         if (span < 0).any():
             raise ConfigError(
                 f"nadir must not be better than ideal on any objective, not ideal={self.ideal} "
                 f"nadir={self.nadir} for {self.directions}"
             )
-        fallback = np.where(np.asarray(self.ideal) != 0, np.abs(self.ideal), 1.0) * sign
-        scale = np.where(span > 0, span * sign, fallback)
-        object.__setattr__(self, "scale", tuple(float(s) for s in scale))
+        # degenerate axis: relative deviation from the ideal (one decade on the log scale)
+        degenerate = np.ones(m) if self.log else np.where(ideal != 0, np.abs(ideal), 1.0)
+        scale = np.where(span > 0, span, degenerate) * sign
+        object.__setattr__(self, "offset", tuple(float(x) for x in ideal))
+        object.__setattr__(self, "scale", tuple(float(x) for x in scale))
 
     @property
     def n_objectives(self) -> int:
@@ -221,7 +197,17 @@ class Normalization:
             raise ConfigError(
                 f"values must have {self.n_objectives} objective columns, not {a.shape[1]}"
             )
-        return (a - np.asarray(self.ideal)) / np.asarray(self.scale)
+        if self.log:
+            bad = np.isfinite(a) & (a <= 0)
+            if bad.any():
+                j = int(np.argwhere(bad)[0][1])
+                raise ConfigError(
+                    f"log normalization needs positive values, not {float(a[bad][0])!r} "
+                    f"(objective {j})"
+                )
+            with np.errstate(divide="ignore", invalid="ignore"):
+                a = np.log10(a)
+        return (a - np.asarray(self.offset)) / np.asarray(self.scale)
 
     @classmethod
     def from_points(
@@ -231,6 +217,7 @@ class Normalization:
         *,
         reference: float = REFERENCE_POINT,
         source: str = "",
+        log: bool = False,
     ) -> Normalization:
         """Bounds from the ideal and nadir of the non-dominated finite rows of ``values``."""
         a = _as_matrix(values)
@@ -250,6 +237,7 @@ class Normalization:
             directions=tuple(directions),
             reference=reference,
             source=source,
+            log=log,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -260,6 +248,7 @@ class Normalization:
             "directions": list(self.directions),
             "reference_point": self.reference,
             "source": self.source,
+            "scale": "log10" if self.log else "linear",
         }
 
 
@@ -384,189 +373,3 @@ def hypervolume_history(
         hv[i] = current
         prev = int(k)
     return counts, hv
-
-
-# --------------------------------------------------------------------------- trials frames
-
-
-def objective_values(
-    frame: pd.DataFrame, objectives: Objectives, *, feasible_only: bool = True
-) -> np.ndarray:
-    """Objective matrix (rows of ``frame`` x objectives) from a ledger trials frame.
-
-    Infeasible rows (column ``feasible`` False, when ``feasible_only``) and failed rows
-    (``state`` other than COMPLETE) become NaN, so they keep their place in trial order.
-    """
-    objs = parse_objectives(objectives)
-    missing = [n for n, _ in objs if n not in frame.columns]
-    if missing:
-        raise ConfigError(
-            f"objective {missing[0]!r} is not a metric of the trials "
-            f"(available: {', '.join(sorted(map(str, frame.columns)))})"
-        )
-    out = frame[[n for n, _ in objs]].to_numpy(dtype=float, na_value=np.nan).copy()
-    drop = np.zeros(len(frame), dtype=bool)
-    if feasible_only and "feasible" in frame.columns:
-        drop |= ~frame["feasible"].fillna(False).to_numpy(dtype=bool)
-    if "state" in frame.columns:
-        drop |= (frame["state"] != "COMPLETE").to_numpy(dtype=bool)
-    out[drop] = np.nan
-    return out
-
-
-def _dirs(objectives: Objectives) -> list[str]:
-    return [d for _, d in parse_objectives(objectives)]
-
-
-def front_mask(
-    frame: pd.DataFrame, objectives: Objectives, *, feasible_only: bool = True
-) -> pd.Series:
-    """Boolean Series (index of ``frame``): the trial is on the Pareto front of ``frame``."""
-    import pandas as pd
-
-    mask = nondominated_mask(
-        objective_values(frame, objectives, feasible_only=feasible_only), _dirs(objectives)
-    )
-    return pd.Series(mask, index=frame.index, name="pareto")
-
-
-def front_ranks(
-    frame: pd.DataFrame, objectives: Objectives, *, feasible_only: bool = True
-) -> pd.Series:
-    """Pareto rank of each trial (0 = front) as nullable ints; <NA> for excluded trials."""
-    import pandas as pd
-
-    r = pareto_ranks(
-        objective_values(frame, objectives, feasible_only=feasible_only), _dirs(objectives)
-    )
-    return pd.Series(
-        pd.array(np.where(r < 0, None, r), dtype="Int64"), index=frame.index, name="pareto_rank"
-    )
-
-
-def campaign_normalization(
-    frames: Mapping[str, pd.DataFrame],
-    objectives: Objectives,
-    *,
-    exact: str | None = "exhaustive",
-    reference: float = REFERENCE_POINT,
-) -> Normalization:
-    """One normalization for all explorers of a campaign (``frames``: explorer -> trials).
-
-    Bounds of the exact front (``frames[exact]``) when present and non-empty, else of the
-    non-dominated set of all feasible trials of all explorers.
-    """
-    dirs = _dirs(objectives)
-    if exact is not None and exact in frames:
-        v = objective_values(frames[exact], objectives)
-        if _finite_rows(v).any():
-            n = int(nondominated_mask(v, dirs).sum())
-            return Normalization.from_points(
-                v, dirs, reference=reference, source=f"exact front ({exact}, {n} points)"
-            )
-    parts = [objective_values(f, objectives) for f in frames.values()]
-    allv = np.concatenate(parts) if parts else np.empty((0, len(dirs)))
-    feasible = int(_finite_rows(allv).sum())
-    return Normalization.from_points(
-        allv,
-        dirs,
-        reference=reference,
-        source=f"front of all {feasible} feasible trials of {len(frames)} explorer(s)",
-    )
-
-
-def _exact_front(
-    frames: Mapping[str, pd.DataFrame], objectives: Objectives, exact: str | None
-) -> np.ndarray | None:
-    if exact is None or exact not in frames:
-        return None
-    v = objective_values(frames[exact], objectives)
-    v = v[nondominated_mask(v, _dirs(objectives))]
-    return v if v.shape[0] else None
-
-
-def quality_summary(
-    frames: Mapping[str, pd.DataFrame],
-    objectives: Objectives,
-    *,
-    exact: str | None = "exhaustive",
-    normalization: Normalization | None = None,
-) -> pd.DataFrame:
-    """Per explorer: trials, feasible, front size, hypervolume, HV ratio, IGD+.
-
-    HV ratio is NaN without an exact front. IGD+ is measured against the exact front, or
-    else against the front of all explorers together (stated in ``igd_plus_reference``).
-    Note the exact explorer's row counts its stored trials (its front), not the points it
-    evaluated.
-    """
-    import pandas as pd
-
-    dirs = _dirs(objectives)
-    norm = normalization or campaign_normalization(frames, objectives, exact=exact)
-    exact_front = _exact_front(frames, objectives, exact)
-    if exact_front is not None:
-        target, target_name = exact_front, "exact front"
-    else:
-        allv = np.concatenate([objective_values(f, objectives) for f in frames.values()])
-        target, target_name = allv[nondominated_mask(allv, dirs)], "combined front"
-    exact_hv = hypervolume(exact_front, norm) if exact_front is not None else float("nan")
-    rows = []
-    for name, frame in frames.items():
-        v = objective_values(frame, objectives)
-        hv = hypervolume(v, norm)
-        ok = _finite_rows(v)
-        rows.append(
-            {
-                "explorer": name,
-                "trials": len(frame),
-                "feasible": int(ok.sum()),
-                "pareto_points": int(nondominated_mask(v, dirs).sum()),
-                "hypervolume": hv,
-                "hv_ratio": hv / exact_hv if exact_hv > 0 else float("nan"),
-                "igd_plus": igd_plus(v, target, norm) if target.shape[0] else float("nan"),
-                "igd_plus_reference": target_name,
-            }
-        )
-    return pd.DataFrame(rows).set_index("explorer")
-
-
-def history_frame(
-    frames: Mapping[str, pd.DataFrame],
-    objectives: Objectives,
-    *,
-    exact: str | None = "exhaustive",
-    normalization: Normalization | None = None,
-    max_points: int = 256,
-) -> pd.DataFrame:
-    """Hypervolume (and HV ratio) versus trials for every explorer but the exact one.
-
-    Long format: columns ``explorer``, ``trials``, ``hypervolume``, ``hv_ratio`` (NaN
-    without an exact front). Trials are counted in trial-number order.
-    """
-    import pandas as pd
-
-    norm = normalization or campaign_normalization(frames, objectives, exact=exact)
-    exact_front = _exact_front(frames, objectives, exact)
-    exact_hv = hypervolume(exact_front, norm) if exact_front is not None else float("nan")
-    parts = []
-    for name, frame in frames.items():
-        if name == exact or len(frame) == 0:
-            continue
-        if "number" in frame.columns:
-            frame = frame.sort_values("number", kind="stable")
-        counts, hv = hypervolume_history(
-            objective_values(frame, objectives), norm, max_points=max_points
-        )
-        parts.append(
-            pd.DataFrame(
-                {
-                    "explorer": name,
-                    "trials": counts,
-                    "hypervolume": hv,
-                    "hv_ratio": hv / exact_hv if exact_hv > 0 else np.nan,
-                }
-            )
-        )
-    if not parts:
-        return pd.DataFrame(columns=["explorer", "trials", "hypervolume", "hv_ratio"])
-    return pd.concat(parts, ignore_index=True)
