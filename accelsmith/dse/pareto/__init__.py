@@ -16,8 +16,8 @@ Normalization
     the exhaustive explorer when the campaign has one, else the union of the feasible trials
     of all its explorers, so that every explorer of one campaign is measured with the same
     bounds and their hypervolumes are comparable. ``Normalization(log=True)`` applies the same
-    map to ``log10`` of the objectives (an option, for spaces spanning decades; the default
-    and every reported HV use the linear map).
+    map to ``log10`` of the objectives (an option, for spaces spanning decades; linear is the
+    default, used by the CLI and the reports).
 Reference point
     :data:`REFERENCE_POINT` = 1.1 on every normalized axis (10 % beyond the nadir, the usual
     choice, e.g. Ishibuchi et al., "How to specify a reference point in hypervolume

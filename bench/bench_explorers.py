@@ -1,0 +1,306 @@
+"""Explorer benchmark: hypervolume ratio versus trials against the exact Pareto front.
+
+For each benchmark space (systolic array on ResNet-50, and on Llama-2-7B decode; the family's
+default space, 256,000 points) the ``exhaustive`` explorer gives the exact front, then every
+other registered explorer runs ``--seeds`` times. Reported per space and explorer:
+
+- HV ratio (HV of the feasible trials so far / HV of the exact front; objectives normalized
+  by the ideal and nadir of the exact front, reference point 1.1, see
+  :mod:`accelsmith.dse.pareto`) after 200, 500 and 1000 trials for Optuna explorers and
+  200, 500, 1000 and 2000 evaluations for the others (the RL explorers: they appear
+  automatically once registered in :mod:`accelsmith.dse.explorers`); mean +- standard
+  deviation over seeds, and the minimum;
+- sampler overhead per trial (wall time of the run minus the time spent in the cost model,
+  divided by the trials; in-memory Optuna storage, so no database I/O is included);
+- wall time per run.
+
+``gp`` is slow per trial (a Gaussian process refit each trial), so its budget is capped by
+``--gp-budget`` (default 300); the table says so. Results go to ``bench/results/explorers.csv``
+(one row per space, explorer, seed and checkpoint) and a table is printed.
+
+Run: ``make bench`` or ``.venv/bin/python bench/bench_explorers.py [--seeds 5] [--jobs 2]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+OBJECTIVES = {"latency_s": "minimize", "energy_j": "minimize", "area_um2": "minimize"}
+SPACES: dict[str, dict[str, Any]] = {
+    "sa-resnet50": {"family": "systolic", "workload": "resnet50", "objectives": OBJECTIVES},
+    "sa-llama2-7b-decode": {
+        "family": "systolic",
+        "workload": "llama2-7b-decode",
+        "objectives": OBJECTIVES,
+    },
+}
+OPTUNA_CHECKPOINTS = (200, 500, 1000)
+OTHER_CHECKPOINTS = (200, 500, 1000, 2000)
+RESULTS = Path(__file__).resolve().parent / "results" / "explorers.csv"
+
+
+def _spec(space: str) -> Any:
+    from accelsmith.dse.spec import parse_spec
+
+    return parse_spec({"name": f"bench-{space}", **SPACES[space]}, source=f"bench {space}")
+
+
+class _TimedEvaluator:
+    """Delegates to an Evaluator and adds up the seconds spent in ``evaluate``."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.seconds = 0.0
+
+    def evaluate(self, configs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return self._inner.evaluate(configs)
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def run_explorer(space: str, explorer: str, seed: int, budget: int) -> dict[str, Any]:
+    """One run on an in-memory study; returns the objective matrix in trial order + timings."""
+    import optuna
+
+    from accelsmith.dse import pareto
+    from accelsmith.dse.evaluator import Evaluator
+    from accelsmith.dse.explorers import get_explorer
+    from accelsmith.dse.explorers.base import ExplorerContext
+    from accelsmith.dse.ledger import study_name, trials_frame
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    spec = _spec(space)
+    cls = get_explorer(explorer)
+    evaluator = _TimedEvaluator(Evaluator(spec))
+    study = optuna.create_study(
+        study_name=study_name(spec.name, explorer),
+        storage=optuna.storages.InMemoryStorage(),
+        directions=spec.directions,
+    )
+    ctx = ExplorerContext(
+        spec=spec,
+        space=spec.build_space(),
+        evaluator=evaluator,  # type: ignore[arg-type]
+        study=study,
+        explorer=explorer,
+        budget=budget,
+        seed=seed,
+        options=cls.check_options({}),
+    )
+    t0 = time.perf_counter()
+    cls(ctx).run()
+    wall = time.perf_counter() - t0
+    frame = trials_frame(study)
+    if "number" in frame.columns:
+        frame = frame.sort_values("number", kind="stable")
+    values = pareto.objective_values(frame, spec.objectives) if len(frame) else None
+    return {
+        "values": values,
+        "trials": len(frame),
+        "wall_s": wall,
+        "eval_s": evaluator.seconds,
+        "info": dict(study.user_attrs.get("accelsmith", {})),
+    }
+
+
+def _is_optuna(name: str) -> bool:
+    from accelsmith.dse.explorers import get_explorer
+    from accelsmith.dse.explorers.optuna_samplers import OptunaExplorer
+
+    return issubclass(get_explorer(name), OptunaExplorer)
+
+
+def _plan(args: argparse.Namespace) -> list[tuple[str, tuple[int, ...], int, str]]:
+    """(explorer, checkpoints, budget, note) for every explorer to run."""
+    from accelsmith.dse.explorers import explorer_names, get_explorer
+
+    names = args.explorers or [n for n in explorer_names() if not get_explorer(n).exact]
+    plan = []
+    for name in names:
+        cps = OPTUNA_CHECKPOINTS if _is_optuna(name) else OTHER_CHECKPOINTS
+        if args.checkpoints:
+            cps = tuple(args.checkpoints)
+        budget, note = max(cps), ""
+        if name == "gp" and args.gp_budget < budget:
+            budget, note = args.gp_budget, f"budget capped at {args.gp_budget} (slow per trial)"
+            cps = (*(c for c in cps if c < budget), budget)
+        plan.append((name, cps, budget, note))
+    return plan
+
+
+def _fmt(x: np.ndarray) -> str:
+    x = x[np.isfinite(x)]
+    if not x.size:
+        return "-"
+    return f"{x.mean():.3f}±{x.std():.3f}" if x.size > 1 else f"{x[0]:.3f}"
+
+
+def _table(rows: list[dict[str, Any]], plan: list, seeds: int, metric: str) -> str:
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    all_cps = sorted({c for _, cps, _, _ in plan for c in cps})
+    lines = []
+    what = "log10" if metric.endswith("_log") else "linear"
+    for space, sdf in df.groupby("space", sort=False):
+        exact = sdf.iloc[0]
+        lines.append(
+            f"\n== {space}: HV ratio on {what} objectives; {exact['points_evaluated']:,} "
+            f"points, exact front {exact['front_size']} designs ({exact['exact_s']:.1f} s)"
+        )
+        head = f"{'explorer':<12}" + "".join(f"{'HV@' + str(c):>14}" for c in all_cps)
+        head += f"{'min@last':>10}{'ovh ms/trial':>14}{'wall s/run':>12}{'seeds':>7}  note"
+        lines.append(head)
+        for name, cps, _budget, note in plan:
+            e = sdf[sdf["explorer"] == name]
+            if e.empty:
+                continue
+            if e["error"].notna().any():
+                lines.append(f"{name:<12}  failed: {e['error'].dropna().iloc[0]}")
+                continue
+            cells = "".join(
+                f"{_fmt(e.loc[e['checkpoint'] == c, metric].to_numpy(float)):>14}" for c in all_cps
+            )
+            last = e[e["checkpoint"] == max(cps)]
+            runs = e.drop_duplicates("seed")
+            ovh = runs["overhead_ms_per_trial"].to_numpy(float)
+            extra = note
+            lines.append(
+                f"{name:<12}{cells}{last[metric].min():>10.3f}{np.mean(ovh):>14.1f}"
+                f"{runs['wall_s'].mean():>12.1f}{runs['seed'].nunique():>4}/{seeds:<2}  {extra}"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--spaces", nargs="+", default=list(SPACES), choices=list(SPACES))
+    ap.add_argument("--explorers", nargs="+", help="default: every registered explorer")
+    ap.add_argument("--checkpoints", nargs="+", type=int, help="override the trial counts")
+    ap.add_argument("--gp-budget", type=int, default=300)
+    ap.add_argument("--jobs", type=int, default=1, help="runs in parallel processes")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+
+    import pandas as pd
+
+    from accelsmith.dse import pareto
+
+    plan = _plan(args)
+    print("explorers:", ", ".join(f"{n} (budget {b})" for n, _, b, _ in plan), flush=True)
+    rows: list[dict[str, Any]] = []
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    for space in args.spaces:
+        ex = run_explorer(space, "exhaustive", 0, 1)
+        exact = _Exact(space, ex)
+        print(
+            f"{space}: exact front {len(exact.front)} designs of {exact.base['points_evaluated']:,}"
+            f" points in {ex['wall_s']:.1f} s",
+            flush=True,
+        )
+        jobs = [(n, cps, b, s) for n, cps, b, _ in plan for s in range(args.seeds)]
+        with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            futures = {
+                pool.submit(run_explorer, space, n, s, b): (n, cps, b, s) for n, cps, b, s in jobs
+            }
+            for fut in as_completed(futures):
+                name, cps, budget, seed = futures[fut]
+                row0 = {**exact.base, "explorer": name, "seed": seed, "budget": budget}
+                try:
+                    r = fut.result()
+                except Exception as exc:  # one explorer failing must not lose the others
+                    msg = f"{type(exc).__name__}: {exc}".splitlines()[0][:160]
+                    print(f"  {name} seed {seed}: FAILED {msg}", flush=True)
+                    traceback.print_exception(exc, file=sys.stderr, limit=3)
+                    rows.append({**row0, "checkpoint": math.nan, "error": msg})
+                    continue
+                new = exact.rows(row0, r, cps)
+                rows += new
+                print(
+                    f"  {name:<12} seed {seed}: {r['trials']} trials, HV ratio "
+                    f"{new[-1]['hv_ratio']:.3f} (log {new[-1]['hv_ratio_log']:.3f}), "
+                    f"{r['wall_s']:.1f} s, overhead "
+                    f"{new[-1]['overhead_ms_per_trial']:.1f} ms/trial",
+                    flush=True,
+                )
+                pd.DataFrame(rows).to_csv(args.out, index=False)  # keep partial results
+    pd.DataFrame(rows).to_csv(args.out, index=False)
+    print(_table(rows, plan, args.seeds, "hv_ratio"))
+    print(_table(rows, plan, args.seeds, "hv_ratio_log"))
+    print(
+        "\nHV ratio: HV of the feasible trials so far / HV of the exact front, objectives "
+        "normalized by the exact front's ideal and nadir (linear: the project's metric; log10: "
+        f"the same on log10 values), reference point {pareto.REFERENCE_POINT}; mean±std over "
+        "seeds; min@last: worst seed at the last checkpoint; ovh: sampler overhead per trial "
+        "(wall time minus cost-model time, in-memory storage)."
+    )
+    print(f"written: {args.out}")
+    return 0
+
+
+class _Exact:
+    """The exact front of one space and the two normalizations measured against it."""
+
+    def __init__(self, space: str, ex: dict[str, Any]) -> None:
+        from accelsmith.dse import pareto
+
+        dirs = _spec(space).directions
+        self.front = ex["values"]
+        self.norms = {
+            "hv_ratio": pareto.Normalization.from_points(self.front, dirs),
+            "hv_ratio_log": pareto.Normalization.from_points(self.front, dirs, log=True),
+        }
+        self.exact_hv = {k: pareto.hypervolume(self.front, n) for k, n in self.norms.items()}
+        self.base = {
+            "space": space,
+            "points_evaluated": ex["info"].get("points_evaluated"),
+            "front_size": len(self.front),
+            "exact_s": ex["wall_s"],
+            "error": None,
+        }
+
+    def rows(self, row0: dict[str, Any], r: dict[str, Any], cps: tuple[int, ...]) -> list[dict]:
+        """One CSV row per checkpoint of one run."""
+        from accelsmith.dse import pareto
+
+        v = r["values"] if r["values"] is not None else np.empty((0, self.front.shape[1]))
+        ok = [c for c in cps if c <= len(v)]
+        ratios = {}
+        for key, norm in self.norms.items():
+            hv = pareto.hypervolume_history(v, norm, checkpoints=ok)[1] if ok else []
+            ratios[key] = dict(zip(ok, np.asarray(hv) / self.exact_hv[key], strict=True))
+        ovh = 1e3 * (r["wall_s"] - r["eval_s"]) / max(1, r["trials"])
+        lin = self.norms["hv_ratio"]
+        return [
+            {
+                **row0,
+                "checkpoint": c,
+                "trials": r["trials"],
+                "hv_ratio": ratios["hv_ratio"].get(c, math.nan),
+                "hv_ratio_log": ratios["hv_ratio_log"].get(c, math.nan),
+                "igd_plus": pareto.igd_plus(v[:c], self.front, lin) if c in ok else math.nan,
+                "wall_s": r["wall_s"],
+                "eval_s": r["eval_s"],
+                "overhead_ms_per_trial": ovh,
+            }
+            for c in cps
+        ]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
