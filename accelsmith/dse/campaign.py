@@ -1,0 +1,440 @@
+"""Campaigns: storage, run folder, resume, identity checks and worker processes.
+
+A campaign lives in an Optuna storage (see :mod:`accelsmith.dse.ledger`) and has a run folder
+``runs/<name>/`` (relative to the current directory) holding ``spec.yaml`` (the validated spec)
+and ``campaign.json`` (the storage URL, absolute for SQLite), so that ``dse status`` and
+friends accept either the spec file or the folder.
+
+Resume: opening an existing ``<campaign>@<explorer>`` study checks that the campaign's
+*identity* (family, space, workloads, objectives, constraints, technology) is unchanged and
+refuses otherwise, naming what changed; ``force_new`` archives the old study as
+``<campaign>.archived-<UTC time>@<explorer>`` (nothing is deleted) and starts afresh. The budget
+counts the trials already in the study.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import ConfigError
+from .ledger import STUDY_KEY, study_name
+from .spec import CampaignSpec, load_spec, parse_spec
+
+__all__ = [
+    "Campaign",
+    "open_campaign",
+    "resolve_target",
+    "run_campaign",
+    "run_worker",
+]
+
+IDENTITY_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
+
+
+def _sqlite_abs(url: str) -> str:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        return prefix + str(Path(url[len(prefix) :]).resolve())
+    return url
+
+
+def _sqlite_pragmas() -> None:
+    """WAL journal and ``synchronous=NORMAL`` on every SQLite connection (once per process).
+
+    Commits then cost no fsync (14 ms each on this project's disks, 20 per trial): a killed
+    process loses nothing (WAL is crash-safe for the application); only an OS crash or power
+    loss can drop the last transactions. WAL also lets readers run while a worker writes.
+    """
+    global _PRAGMAS
+    if _PRAGMAS:
+        return
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            cur = dbapi_connection.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+    event.listen(Engine, "connect", on_connect)
+    _PRAGMAS = True
+
+
+_PRAGMAS = False
+
+
+def make_storage(url: str) -> Any:
+    """An Optuna RDB storage for ``url`` (SQLite folders are created; 60 s lock timeout)."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///") :]
+        if path and ":memory:" not in path:
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"storage: cannot create {Path(path).parent}: {exc}") from None
+        kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
+        _sqlite_pragmas()
+    elif not url.startswith(("postgresql", "mysql")):
+        raise ConfigError(
+            f"storage must be an sqlite:///, postgresql:// or mysql:// URL, not {url!r}"
+        )
+    try:
+        return optuna.storages.RDBStorage(url, **kwargs)
+    except Exception as exc:  # sqlalchemy / driver errors: bad URL, server down
+        msg = " ".join(str(exc).split())[:300]
+        raise ConfigError(f"storage {url!r} cannot be opened: {msg}") from None
+
+
+def identity(spec: CampaignSpec) -> dict[str, Any]:
+    """The parts of a spec that define what a campaign's trials mean."""
+    d = spec.to_dict()
+    d["space"] = spec.build_space().to_dict()
+    return {k: d[k] for k in IDENTITY_KEYS}
+
+
+def _versions() -> dict[str, str]:
+    import numpy
+    import optuna
+
+    from .. import __version__
+
+    return {
+        "accelsmith": __version__,
+        "optuna": optuna.__version__,
+        "numpy": numpy.__version__,
+        "python": sys.version.split()[0],
+    }
+
+
+@dataclass
+class Campaign:
+    """An opened campaign study: the spec, its storage and the study of one explorer."""
+
+    spec: CampaignSpec
+    storage_url: str
+    explorer: str
+    study: Any
+    run_dir: Path
+
+    @property
+    def study_name(self) -> str:
+        return study_name(self.spec.name, self.explorer)
+
+
+def _write_run_dir(spec: CampaignSpec, url: str) -> Path:
+    import yaml
+
+    run_dir = Path("runs") / spec.name
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "spec.yaml").write_text(yaml.safe_dump(spec.to_dict(), sort_keys=False))
+        meta = {"campaign": spec.name, "storage": _sqlite_abs(url)}
+        (run_dir / "campaign.json").write_text(json.dumps(meta, indent=2) + "\n")
+    except OSError as exc:
+        raise ConfigError(f"cannot write the run folder {run_dir}: {exc}") from None
+    return run_dir
+
+
+def _diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    return [
+        k
+        for k in IDENTITY_KEYS
+        if json.dumps(old.get(k), sort_keys=True) != json.dumps(new.get(k), sort_keys=True)
+    ]
+
+
+def open_campaign(
+    spec: CampaignSpec,
+    *,
+    storage: str | None = None,
+    explorer: str | None = None,
+    force_new: bool = False,
+    create: bool = True,
+) -> Campaign:
+    """Create or load the study of ``spec`` for ``explorer`` (default: the spec's).
+
+    Raises
+    ------
+    ConfigError
+        The stored campaign has a different identity (unless ``force_new``), or the study
+        does not exist and ``create`` is False.
+    """
+    import optuna
+
+    from .explorers import get_explorer
+
+    explorer = explorer or spec.explorer.name
+    cls = get_explorer(explorer)
+    if explorer != spec.explorer.name:
+        cls.check_options({})
+        spec = spec.with_overrides(explorer={"name": explorer, "options": {}})
+    url = storage or spec.storage_url()
+    store = make_storage(url)
+    name = study_name(spec.name, explorer)
+    space = spec.build_space()
+    ident = identity(spec)
+    exists = name in optuna.study.get_all_study_names(storage=store)
+    if exists:
+        study = optuna.load_study(study_name=name, storage=store)
+        info = study.user_attrs.get(STUDY_KEY, {})
+        changed = _diff(info.get("identity", {}), ident)
+        if changed and not force_new:
+            what = ", ".join(changed)
+            extra = ""
+            if "space" in changed:
+                extra = f" (space hash {info.get('space_hash')} -> {space.hash()})"
+            raise ConfigError(
+                f"campaign {spec.name!r} in {url} was run with a different {what}{extra}; "
+                "use --force-new to archive it and start a new one, or another name"
+            )
+        if force_new:
+            stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
+            archived = study_name(f"{spec.name}.archived-{stamp}", explorer)
+            optuna.copy_study(
+                from_study_name=name, from_storage=store, to_storage=store, to_study_name=archived
+            )
+            optuna.delete_study(study_name=name, storage=store)
+            exists = False
+    elif not create:
+        raise ConfigError(f"no campaign study {name!r} in {url} (start it with `dse run`)")
+    if not exists:
+        study = optuna.create_study(
+            storage=store,
+            study_name=name,
+            load_if_exists=True,
+            directions=spec.directions,
+        )
+        if STUDY_KEY not in study.user_attrs:
+            study.set_user_attr(
+                STUDY_KEY,
+                {
+                    "campaign": spec.name,
+                    "family": spec.family,
+                    "explorer": explorer,
+                    "spec": spec.to_dict(),
+                    "objectives": [list(o) for o in spec.objectives],
+                    "constraints": [[c.metric, c.op, c.bound] for c in spec.constraints],
+                    "space": space.to_dict(),
+                    "space_hash": space.hash(),
+                    "identity": ident,
+                    "seed": spec.seed,
+                    "versions": _versions(),
+                    "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                },
+            )
+    run_dir = _write_run_dir(spec, url)
+    return Campaign(spec=spec, storage_url=url, explorer=explorer, study=study, run_dir=run_dir)
+
+
+def probe(spec: CampaignSpec, evaluator: Any = None) -> None:
+    """Evaluate a few points to check the space columns, objectives and constraints early."""
+    import numpy as np
+
+    from .evaluator import Evaluator
+
+    ev = evaluator or Evaluator(spec)
+    space = spec.build_space()
+    rng = np.random.default_rng(spec.seed)
+    configs = [space.denormalize(np.zeros(len(space.varying)))] + [
+        space.sample(rng) for _ in range(15)
+    ]
+    res = ev.evaluate(configs)
+    if res.ok.any():
+        return
+    msg = res.errors[0] or "no point could be evaluated"
+    if "unknown column" in msg:
+        raise ConfigError(f"space: {msg.removeprefix('configs: ')}")
+    raise ConfigError(f"space: every probed configuration is refused by the model: {msg}")
+
+
+def run_worker(
+    campaign: Campaign,
+    *,
+    budget: int | None = None,
+    dask_scheduler: str | None = None,
+    tick: Callable[[], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+    stale_after: float = 3600.0,
+) -> None:
+    """Run the campaign's explorer in this process until the budget is spent."""
+    from .evaluator import Evaluator
+    from .explorers import get_explorer
+    from .explorers.base import ExplorerContext
+
+    spec = campaign.spec
+    client = None
+    if dask_scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ConfigError("--dask-scheduler needs the 'distributed' package") from None
+        try:
+            client = Client(dask_scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(f"--dask-scheduler {dask_scheduler!r}: {exc}") from None
+    try:
+        evaluator = Evaluator(spec, client=client)
+        probe(spec, evaluator)
+        cls = get_explorer(campaign.explorer)
+        ctx = ExplorerContext(
+            spec=spec,
+            space=spec.build_space(),
+            evaluator=evaluator,
+            study=campaign.study,
+            explorer=campaign.explorer,
+            budget=budget or spec.budget,
+            seed=spec.seed,
+            options=cls.check_options(spec.explorer.options),
+            tick=tick or (lambda: None),
+            stop=stop or (lambda: False),
+            stale_after=stale_after,
+        )
+        cls(ctx).run()
+    finally:
+        if client is not None:
+            client.close()
+
+
+def run_campaign(
+    campaign: Campaign,
+    *,
+    workers: int = 1,
+    budget: int | None = None,
+    dask_scheduler: str | None = None,
+    tick: Callable[[], None] | None = None,
+    poll: float = 0.5,
+) -> None:
+    """Run with ``workers`` processes (1: in this process; more: ``dse worker`` subprocesses
+    on the same storage, this process only watching). Worker failures raise ConfigError."""
+    from .explorers import get_explorer
+
+    if workers <= 1 or not get_explorer(campaign.explorer).parallel:
+        run_worker(campaign, budget=budget, dask_scheduler=dask_scheduler, tick=tick)
+        return
+    cmd = [
+        sys.executable,
+        "-m",
+        "accelsmith.cli.main",
+        "dse",
+        "worker",
+        "--storage",
+        _sqlite_abs(campaign.storage_url),
+        "--campaign",
+        campaign.spec.name,
+        "--explorer",
+        campaign.explorer,
+        "--budget",
+        str(budget or campaign.spec.budget),
+        "--quiet",
+    ]
+    if dask_scheduler:
+        cmd += ["--dask-scheduler", dask_scheduler]
+    procs = [
+        subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        for _ in range(workers)
+    ]
+    errors: list[str] = []
+
+    def drain(p: subprocess.Popen) -> None:
+        assert p.stderr is not None
+        errors.append(p.stderr.read())
+
+    threads = [threading.Thread(target=drain, args=(p,), daemon=True) for p in procs]
+    for t in threads:
+        t.start()
+    try:
+        while any(p.poll() is None for p in procs):
+            if tick:
+                tick()
+            time.sleep(poll)
+    except KeyboardInterrupt:
+        for p in procs:
+            p.terminate()
+        raise
+    for t in threads:
+        t.join(timeout=5)
+    if tick:
+        tick()
+    bad = [p.returncode for p in procs if p.returncode != 0]
+    if bad:
+        detail = next((e.strip().splitlines()[-1] for e in errors if e.strip()), "")
+        raise ConfigError(f"{len(bad)} of {workers} workers failed (exit {bad[0]}): {detail}")
+
+
+def resolve_target(target: str | Path, storage: str | None = None) -> tuple[CampaignSpec, str]:
+    """``(spec, storage URL)`` from a spec file or a run folder ``runs/<name>/``."""
+    p = Path(target)
+    if p.is_dir():
+        spec_file, meta_file = p / "spec.yaml", p / "campaign.json"
+        if not spec_file.is_file():
+            raise ConfigError(f"{p} is not a campaign run folder (no spec.yaml)")
+        import yaml
+
+        spec = parse_spec(yaml.safe_load(spec_file.read_text()), source=str(spec_file))
+        url = storage
+        if url is None and meta_file.is_file():
+            url = json.loads(meta_file.read_text()).get("storage")
+        return spec, url or spec.storage_url()
+    if not p.exists():
+        raise ConfigError(f"{target} is neither a campaign spec file nor a run folder")
+    spec = load_spec(p)
+    if storage is None:
+        meta = Path("runs") / spec.name / "campaign.json"
+        if meta.is_file() and spec.storage is None:
+            storage = json.loads(meta.read_text()).get("storage")
+    return spec, storage or spec.storage_url()
+
+
+def spec_from_storage(
+    storage: str, campaign: str, explorer: str | None
+) -> tuple[CampaignSpec, str]:
+    """The stored spec of ``campaign`` (for ``dse worker``) and the explorer to run."""
+    import optuna
+
+    from .ledger import campaign_studies
+
+    store = make_storage(storage)
+    found = campaign_studies(store, campaign).get(campaign, [])
+    if not found:
+        raise ConfigError(f"no campaign {campaign!r} in {storage} (start it with `dse run`)")
+    if explorer is None:
+        runnable = [e for e in found if e != "exhaustive"] or found
+        if len(runnable) > 1:
+            raise ConfigError(
+                f"campaign {campaign!r} has several explorers ({', '.join(found)}); pass --explorer"
+            )
+        explorer = runnable[0]
+    if explorer not in found:
+        raise ConfigError(
+            f"campaign {campaign!r} has no {explorer!r} study; it has {', '.join(found)}"
+        )
+    study = optuna.load_study(study_name=study_name(campaign, explorer), storage=store)
+    data = study.user_attrs.get(STUDY_KEY, {}).get("spec")
+    if not data:
+        raise ConfigError(f"study {study.study_name!r} has no stored accelsmith spec")
+    return parse_spec(data, source=f"{storage} {study.study_name}"), explorer
+
+
+def fingerprint(spec: CampaignSpec) -> str:
+    """Short hash of a campaign's identity (for file names and logs)."""
+    text = json.dumps(identity(spec), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -1,0 +1,201 @@
+"""The explorer interface shared by the Optuna samplers, the exhaustive sweep and RL agents.
+
+An explorer takes a space, objectives, constraints, a budget and a seed (all in its
+:class:`ExplorerContext`) and records every evaluated point as an Optuna trial of the
+campaign study, exactly as :mod:`accelsmith.dse.ledger` describes.
+
+Call order (made by :func:`accelsmith.dse.campaign.run_worker`)::
+
+    cls = get_explorer(name)               # registry, see accelsmith.dse.explorers
+    options = cls.check_options(raw)       # validated, defaults filled (ConfigError)
+    explorer = cls(ctx)                    # ctx.options holds the validated options
+    explorer.run()                         # returns when ctx.remaining() == 0 or ctx.stopped()
+
+Invariants an explorer must keep
+    - Evaluate only through ``ctx.evaluator`` (vectorized batches; invalid rows come back as
+      failed rows, never as exceptions).
+    - Record through :func:`accelsmith.dse.record.tell_trial` (ask/tell) or
+      :meth:`ExplorerContext.record` (``add_trials``; it truncates to the remaining budget).
+    - Never exceed the budget: check :meth:`ExplorerContext.remaining` before each batch.
+      Trials already in the study count (resume).
+    - Be reproducible from ``ctx.seed`` (derive generators from it; see :meth:`seed_for`).
+    - Call ``ctx.tick()`` after recording so the CLI progress bar moves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ...core.errors import ConfigError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import optuna
+
+    from ..evaluator import BatchResult, Evaluator
+    from ..space import Space
+    from ..spec import CampaignSpec
+
+__all__ = ["Explorer", "ExplorerContext", "Option"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One explorer option: accepted types, default and a one-line help."""
+
+    types: tuple[type, ...]
+    default: Any
+    help: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[Any, ...] = ()
+
+    def check(self, where: str, value: Any) -> Any:
+        if value is None and self.default is None:
+            return None
+        ok = isinstance(value, self.types) and not (
+            isinstance(value, bool) and bool not in self.types
+        )
+        if ok and float in self.types and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        what = " or ".join(t.__name__ for t in self.types)
+        if self.choices:
+            if value not in self.choices:
+                allowed = ", ".join(repr(c) for c in self.choices)
+                raise ConfigError(f"{where} must be one of {allowed}, not {value!r}")
+            return value
+        if not ok:
+            raise ConfigError(f"{where} must be {_article(what)}, not {value!r}")
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            lo = "" if self.low is None else f">= {self.low:g}"
+            hi = "" if self.high is None else f"<= {self.high:g}"
+            bounds = " and ".join(filter(None, (lo, hi)))
+            raise ConfigError(f"{where} must be {_article(what)} {bounds}, not {value!r}")
+        return value
+
+
+def _article(what: str) -> str:
+    return ("an " if what[0] in "aeiou" else "a ") + what
+
+
+@dataclass
+class ExplorerContext:
+    """Everything an explorer needs; made by the campaign runner.
+
+    Attributes
+    ----------
+    spec : CampaignSpec
+    space : Space
+    evaluator : Evaluator
+    study : optuna.Study
+        The explorer's study of the campaign (``"<campaign>@<explorer>"``).
+    explorer : str
+        The explorer name (stored with each trial).
+    budget : int
+        Total trials of the study (those already in it count).
+    seed : int
+    options : dict
+        Validated explorer options.
+    tick : callable
+        Called after each recorded batch (progress display).
+    stop : callable
+        Returns True when the run should stop early (Ctrl-C, time limit).
+    stale_after : float
+        Seconds after which a RUNNING trial of another machine is considered abandoned.
+    """
+
+    spec: CampaignSpec
+    space: Space
+    evaluator: Evaluator
+    study: optuna.Study
+    explorer: str
+    budget: int
+    seed: int
+    options: dict[str, Any] = field(default_factory=dict)
+    tick: Callable[[], None] = lambda: None
+    stop: Callable[[], bool] = lambda: False
+    stale_after: float = 3600.0
+
+    def done(self) -> int:
+        """Trials of the study that count against the budget."""
+        from ..workers import counted_trials
+
+        return counted_trials(self.study)
+
+    def remaining(self) -> int:
+        return max(0, self.budget - self.done())
+
+    def record(self, result: BatchResult, rows: Any = None, **extra_user_attrs: Any) -> int:
+        """Add evaluated rows as trials, truncated to the remaining budget; returns the count."""
+        from ..record import record_evaluations
+
+        idx = list(range(len(result))) if rows is None else [int(r) for r in rows]
+        idx = idx[: self.remaining()]
+        if not idx:
+            return 0
+        n = record_evaluations(
+            self.study,
+            result,
+            self.space,
+            self.explorer,
+            rows=idx,
+            extra_user_attrs=extra_user_attrs or None,
+        )
+        self.tick()
+        return n
+
+    def seed_for(self, *keys: Any) -> int:
+        """A 32-bit seed derived from the campaign seed and ``keys`` (stable across runs)."""
+        text = ":".join(str(k) for k in (self.seed, self.explorer, *keys))
+        return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
+
+    def rng(self, *keys: Any) -> np.random.Generator:
+        import numpy as np
+
+        return np.random.default_rng(self.seed_for(*keys))
+
+
+class Explorer(ABC):
+    """Base class of every explorer.
+
+    Subclasses set :attr:`name`, :attr:`options` (name -> :class:`Option`) and implement
+    :meth:`run`. :attr:`exact` is True for an explorer whose trials are the exact Pareto
+    front (the exhaustive sweep); :attr:`uses_budget` False when it ignores the budget.
+    """
+
+    name: ClassVar[str] = ""
+    options: ClassVar[Mapping[str, Option]] = {}
+    exact: ClassVar[bool] = False
+    uses_budget: ClassVar[bool] = True
+    #: True when several worker processes may run this explorer on one study.
+    parallel: ClassVar[bool] = True
+
+    def __init__(self, ctx: ExplorerContext) -> None:
+        self.ctx = ctx
+        self.opts = self.check_options(ctx.options)
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Validated options with defaults; unknown ones are refused with the allowed list."""
+        options = dict(options or {})
+        unknown = [k for k in options if k not in cls.options]
+        if unknown:
+            allowed = ", ".join(cls.options) or "none"
+            raise ConfigError(
+                f"explorer.options: unknown option {unknown[0]!r} for {cls.name}; "
+                f"allowed: {allowed}"
+            )
+        return {
+            k: (opt.check(f"explorer.options.{k}", options[k]) if k in options else opt.default)
+            for k, opt in cls.options.items()
+        }
+
+    @abstractmethod
+    def run(self) -> None:
+        """Explore until the budget is spent (or ``ctx.stop()``), recording every point."""
