@@ -73,9 +73,9 @@ def _spec_storage(path: Path) -> tuple[str, str | None]:
     loader = getattr(spec_mod, "load_spec", None) if spec_mod is not None else None
     if loader is not None:
         spec = loader(path)
-        data = spec.model_dump() if hasattr(spec, "model_dump") else dict(spec)
-        storage = getattr(spec, "storage_url", None) or data.get("storage")
-        name = data.get("name")
+        url = getattr(spec, "storage_url", None)
+        storage = url() if callable(url) else (url or getattr(spec, "storage", None))
+        name = getattr(spec, "name", None)
     else:
         import yaml
 
@@ -266,6 +266,10 @@ def campaign_names(source: CampaignSource) -> list[str]:
 
 
 def _with_design_ids(frame: pd.DataFrame, explorer: str) -> pd.DataFrame:
+    import pandas as pd
+
+    if not len(frame):
+        return pd.DataFrame(columns=["number", "state", "explorer", "feasible", "design"])
     frame = frame.copy()
     frame["explorer"] = explorer
     frame["design"] = [f"{explorer}#{n}" for n in frame["number"]]
@@ -417,7 +421,7 @@ def _workloads(spec: dict[str, Any]) -> list[tuple[str, Any]]:
     out = []
     for item in wl:
         if isinstance(item, dict):
-            w = item.get("workload", item.get("name", item.get("path")))
+            w = item.get("name") or item.get("file") or item.get("workload")
             out.append((str(w), w))
         elif isinstance(item, (str, Path)):
             out.append((str(item), str(item)))
@@ -439,9 +443,13 @@ def layer_breakdown(camp: Campaign, designs: pd.DataFrame) -> pd.DataFrame:
     if not len(designs):
         return pd.DataFrame()
     configs = [config_of(camp, row) for _, row in designs.iterrows()]
-    kwargs: dict[str, Any] = {}
-    if spec.get("node_nm") is not None:
-        kwargs["node_nm"] = int(spec["node_nm"])
+    from ..models.tech import Tech
+
+    # the technology exactly as the campaign evaluated it (accelsmith.dse.evaluator)
+    tech = Tech.at_node(int(spec.get("node_nm") or 45))
+    if spec.get("tech"):
+        tech = Tech.from_yaml(spec["tech"], base=tech)
+    kwargs: dict[str, Any] = {"tech": tech}
     if spec.get("convention"):
         kwargs["convention"] = str(spec["convention"])
     parts = []

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "STYLE",
     "axis_label",
+    "breakdown_columns",
     "breakdown_figure",
     "hv_figure",
     "layer_figure",
@@ -371,11 +372,7 @@ def breakdown_figure(frame: pd.DataFrame, prefix: str, suffix: str, title: str) 
     """Stacked bars of the ``<prefix>*<suffix>`` columns (e.g. energy by component) per design."""
     import plotly.graph_objects as go
 
-    parts = [
-        c
-        for c in frame.columns
-        if c.startswith(prefix) and c.endswith(suffix) and c != f"{prefix[:-1]}{suffix}"
-    ]
+    parts = breakdown_columns(frame.columns, prefix, suffix)
     fig = go.Figure()
     for c in parts:
         fig.add_trace(
@@ -393,6 +390,20 @@ def breakdown_figure(frame: pd.DataFrame, prefix: str, suffix: str, title: str) 
         xaxis_title="design",
     )
     return fig
+
+
+def breakdown_columns(columns: Any, prefix: str, suffix: str) -> list[str]:
+    """The component columns of a total (``energy_<part>_j`` of ``energy_j``); derived
+    ratios such as ``energy_per_mac_j`` are not components."""
+    total = f"{prefix[:-1]}{suffix}"
+    return [
+        c
+        for c in columns
+        if c.startswith(prefix)
+        and c.endswith(suffix)
+        and c != total
+        and not c[len(prefix) :].startswith("per_")
+    ]
 
 
 def layer_figure(layers: pd.DataFrame, designs: list[str]) -> go.Figure:

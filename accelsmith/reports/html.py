@@ -48,6 +48,41 @@ table.data td.text{text-align:left} table.data tr:hover td{background:#fff8e1}
 code.cmd{font-size:11px;background:#f4f4f4;padding:1px 4px;display:inline-block}
 pre{background:#f6f8fa;padding:10px;overflow:auto;font-size:12px;border:1px solid #ddd}
 .kv td{padding:2px 10px 2px 0;font-size:13px;vertical-align:top} .muted{color:#666;font-size:12px}
+tr.selected td{background:#ffe08a !important}
+#design-details{display:none;position:fixed;right:16px;top:16px;width:420px;max-height:85vh;
+ overflow:auto;background:#fff;border:2px solid #1f3b57;border-radius:6px;padding:8px 12px;
+ box-shadow:0 4px 16px rgba(0,0,0,.25);z-index:10;font-size:12px}
+#design-details .kv td{font-size:12px}
+"""
+
+_CLICK_JS = """
+function showDesign(id, hover){
+  var box=document.getElementById('design-details');
+  var table=document.getElementById('pareto-table');
+  document.querySelectorAll('tr.selected').forEach(function(r){r.classList.remove('selected')});
+  var row=table?table.querySelector('tr[data-design="'+id+'"]'):null;
+  var html='<a href="#" style="float:right" onclick="this.parentNode.style.display=\\'none\\';'+
+    'return false">close</a><h3 id="design-details-title">'+id+'</h3>';
+  if(row){
+    row.classList.add('selected');
+    var heads=table.querySelectorAll('thead th');
+    html+='<table class="kv">';
+    for(var i=0;i<row.cells.length;i++){
+      html+='<tr><td><b>'+heads[i].textContent+'</b></td><td>'+row.cells[i].innerHTML+'</td></tr>'}
+    html+='</table>';
+  } else {
+    html+='<p>Not Pareto-optimal (not in the table of Pareto designs).</p><p>'+(hover||'')+'</p>';
+  }
+  box.innerHTML=html; box.style.display='block';
+}
+document.querySelectorAll('.js-plotly-plot').forEach(function(gd){
+  if(!gd.on) return;
+  gd.on('plotly_click',function(ev){
+    var p=ev.points&&ev.points[0]; if(!p||p.customdata===undefined) return;
+    var d=Array.isArray(p.customdata)?p.customdata[0]:p.customdata;
+    showDesign(String(d), p.hovertext);
+  });
+});
 """
 
 _SORT_JS = """
@@ -102,7 +137,9 @@ class Report:
             "<meta name='viewport' content='width=device-width,initial-scale=1'>"
             f"<style>{_CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script>"
             f"</head><body><header><h1>{html.escape(self.title)}</h1><p>{subtitle}</p></header>"
-            f"<main>{''.join(self.sections)}</main><script>{_SORT_JS}</script></body></html>"
+            f"<main>{''.join(self.sections)}</main>"
+            "<div id='design-details'></div>"
+            f"<script>{_SORT_JS}{_CLICK_JS}</script></body></html>"
         )
 
 
@@ -167,7 +204,7 @@ def _infeasible_message(camp: Campaign) -> str:
             ok = int((t[col] <= 0).sum())
             best = t[m].min() if op == "<=" else t[m].max()
             lines.append(
-                f"<li><code>{html.escape(m)} {op} {b:g}</code>: satisfied by {ok} of {len(t)} "
+                f"<li><code>{html.escape(f'{m} {op} {b:g}')}</code>: satisfied by {ok} of {len(t)} "
                 f"trials; best value seen {best:.4g}</li>"
             )
     return (

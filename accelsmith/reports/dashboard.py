@@ -1,0 +1,527 @@
+"""``accelsmith dashboard``: a Dash app over one or more campaign storages.
+
+Live (interval polling of :class:`~accelsmith.reports.live.Hub`), objective per axis, filters
+by constraints and parameter ranges, click a point for its details and breakdowns, several
+campaigns side by side, and a button that writes the selected design's Verilog through
+:func:`accelsmith.generate.generate` (the code path of ``accelsmith generate``) for download.
+Points are drawn with WebGL (``Scattergl``) and carry only their design id, so 20,000-trial
+campaigns stay responsive.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..core.errors import ConfigError
+from .extract import STATUS_DOMINATED, STATUS_INFEASIBLE, STATUS_PARETO, config_of, design_row
+from .figures import STYLE, axis_label, breakdown_columns
+from .live import Hub, LiveCampaign
+
+if TYPE_CHECKING:
+    import dash
+    import pandas as pd
+    import plotly.graph_objects as go
+
+__all__ = ["create_app", "serve", "verilog_files"]
+
+_SIDEBAR = {"width": "290px", "padding": "10px", "background": "#f4f6f9", "fontSize": "13px"}
+_META = ("number", "state", "explorer", "feasible", "datetime_complete", "design", "status")
+
+
+def _numeric_metrics(camp: Any) -> list[str]:
+    t = camp.trials
+    skip = set(_META) | {"eval_seconds"}
+    cols = [c for c in t.columns if c not in skip and t[c].dtype.kind in "biuf"]
+    return camp.objective_names + [c for c in cols if c not in camp.objective_names]
+
+
+def _axis_options(hub: Hub) -> list[str]:
+    seen: dict[str, None] = {}
+    for lc in hub.campaigns.values():
+        for m in _numeric_metrics(lc.campaign):
+            seen.setdefault(m)
+    return ["number", *seen]
+
+
+def _param_specs(hub: Hub) -> dict[str, dict[str, Any]]:
+    """Parameter -> {"kind": "range", "min", "max"} or {"kind": "choice", "values"}."""
+    specs: dict[str, dict[str, Any]] = {}
+    for lc in hub.campaigns.values():
+        camp = lc.campaign
+        space = camp.info.get("space") or {}
+        for p in camp.params:
+            dim = space.get(p) if isinstance(space.get(p), dict) else None
+            if dim and "choices" in dim:
+                vals = [str(v) for v in dim["choices"]]
+                specs.setdefault(p, {"kind": "choice", "values": vals})
+            elif dim and "low" in dim:
+                specs.setdefault(p, {"kind": "range", "min": dim["low"], "max": dim["high"]})
+            elif p in camp.trials and len(camp.trials):
+                v = camp.trials[p]
+                if v.dtype.kind in "biuf":
+                    specs.setdefault(p, {"kind": "range", "min": v.min(), "max": v.max()})
+                else:
+                    specs.setdefault(
+                        p, {"kind": "choice", "values": sorted(v.astype(str).unique())}
+                    )
+    return specs
+
+
+def _constraint_specs(hub: Hub) -> dict[str, tuple[str, float]]:
+    out: dict[str, tuple[str, float]] = {}
+    for lc in hub.campaigns.values():
+        for m, op, b in lc.campaign.constraints:
+            out.setdefault(m, (op, b))
+    return out
+
+
+def filter_frame(
+    frame: pd.DataFrame,
+    *,
+    flags: list[str],
+    limits: dict[str, tuple[str, float | None]],
+    ranges: dict[str, tuple[float, float]],
+    choices: dict[str, list[str]],
+) -> pd.DataFrame:
+    """Rows of ``frame`` passing the dashboard filters (all vectorized)."""
+    if not len(frame):
+        return frame
+    mask = np.ones(len(frame), dtype=bool)
+    if "feasible" in flags:
+        mask &= frame["feasible"].to_numpy(bool)
+    if "pareto" in flags:
+        mask &= (frame["status"] == STATUS_PARETO).to_numpy()
+    for m, (op, bound) in limits.items():
+        if bound is None or m not in frame:
+            continue
+        v = frame[m].to_numpy(float)
+        mask &= (v <= bound) if op == "<=" else (v >= bound)
+    for p, (lo, hi) in ranges.items():
+        if p in frame and frame[p].dtype.kind in "biuf":
+            v = frame[p].to_numpy(float)
+            mask &= (v >= lo) & (v <= hi)
+    for p, allowed in choices.items():
+        if p in frame:
+            mask &= frame[p].astype(str).isin(allowed).to_numpy()
+    return frame[mask]
+
+
+def scatter_figure(
+    panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, color: str
+) -> go.Figure:
+    """One WebGL scatter panel per campaign (shared axes), coloured by status or a metric."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    n = max(1, len(panels))
+    fig = make_subplots(
+        rows=1,
+        cols=n,
+        shared_xaxes=True,
+        shared_yaxes=True,
+        horizontal_spacing=0.03,
+        subplot_titles=[f"{k} ({len(f)} shown)" for k, _, f in panels] or None,
+    )
+    for i, (key, camp, frame) in enumerate(panels):
+        if x not in frame or y not in frame:
+            continue
+        groups = (
+            [(s, frame[frame["status"] == s]) for s in (STATUS_INFEASIBLE, STATUS_DOMINATED)]
+            + [(STATUS_PARETO, frame[frame["status"] == STATUS_PARETO])]
+            if color == "status"
+            else [("all", frame)]
+        )
+        for status, sub in groups:
+            if not len(sub):
+                continue
+            marker: dict[str, Any]
+            if status == "all":
+                marker = {
+                    "color": sub[color].to_numpy(float),
+                    "colorscale": "Viridis",
+                    "size": 6,
+                    "showscale": i == 0,
+                    "colorbar": {"title": {"text": color}},
+                }
+                name = f"{key}"
+            else:
+                st = STYLE[status]
+                marker = {"color": st["color"], "size": st["size"] + 1, "symbol": st["symbol"]}
+                name = f"{key}: {st['name']} ({len(sub)})"
+            fig.add_trace(
+                go.Scattergl(
+                    x=sub[x].to_numpy(),
+                    y=sub[y].to_numpy(),
+                    mode="markers",
+                    name=name,
+                    marker=marker,
+                    customdata=np.column_stack(
+                        [sub["design"].to_numpy(), np.full(len(sub), key, dtype=object)]
+                    ),
+                    hovertemplate="%{customdata[0]}<br>"
+                    + f"{x}=%{{x:.4g}}<br>{y}=%{{y:.4g}}<extra>{key}</extra>",
+                ),
+                row=1,
+                col=i + 1,
+            )
+        ex = camp.exhaustive
+        if ex is not None and x in ex and y in ex:
+            fig.add_trace(
+                go.Scattergl(
+                    x=ex[x],
+                    y=ex[y],
+                    mode="markers",
+                    name=f"{key}: exact front ({len(ex)})",
+                    marker={"color": "#000", "size": 6, "symbol": "diamond-open"},
+                    customdata=np.column_stack(
+                        [ex["design"].to_numpy(), np.full(len(ex), key, dtype=object)]
+                    ),
+                    hovertemplate="%{customdata[0]} (exact front)<extra></extra>",
+                ),
+                row=1,
+                col=i + 1,
+            )
+    dirs: dict[str, str] = {}
+    for _, camp, _ in panels:
+        dirs.update(dict(camp.objectives))
+    fig.update_xaxes(title_text=axis_label(x, dirs.get(x)))
+    fig.update_yaxes(title_text=axis_label(y, dirs.get(y)), col=1)
+    fig.update_layout(
+        template="plotly_white",
+        uirevision=f"{x}|{y}|{len(panels)}",
+        legend={"orientation": "h", "y": -0.18},
+        margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        height=560,
+        clickmode="event",
+    )
+    return fig
+
+
+def hv_panel(hub: Hub, keys: list[str]) -> go.Figure:
+    """Hypervolume vs trials of every explorer of the selected campaigns."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for key in keys:
+        q = hub.campaigns[key].quality()
+        if q is None or not len(q.history):
+            continue
+        for explorer, sub in q.history.groupby("explorer", sort=False):
+            fig.add_trace(
+                go.Scatter(
+                    x=sub["trials"],
+                    y=sub["hypervolume"],
+                    mode="lines",
+                    name=f"{key}: {explorer}",
+                )
+            )
+    fig.update_layout(
+        title="Hypervolume vs trials (normalized objectives, reference point 1.1)",
+        template="plotly_white",
+        height=300,
+        margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        xaxis_title="trials",
+        uirevision="hv",
+    )
+    return fig
+
+
+def verilog_files(camp: Any, design: str) -> dict[str, bytes]:
+    """Files ``accelsmith generate`` writes for a design (Verilog, manifest, FuseSoC core).
+
+    Calls :func:`accelsmith.generate.generate` with the design's parameters and the default
+    module name, exactly as ``accelsmith generate <family> <flags>`` does.
+    """
+    from ..core.registry import get_family
+    from ..generate import generate
+
+    row = design_row(camp, design)
+    if row is None:
+        raise ConfigError(f"design {design!r} is not in campaign {camp.name!r}")
+    config = config_of(camp, row)
+    cls = get_family(camp.family).params_class()
+    fields = set(cls.field_names())
+    params = cls.from_dict({k: v for k, v in config.items() if k in fields})
+    with tempfile.TemporaryDirectory(prefix="accelsmith-dash-") as tmp:
+        emitted = generate(params, tmp)
+        return {p.name: p.read_bytes() for p in (emitted.verilog, emitted.manifest, emitted.core)}
+
+
+def design_details(lc: LiveCampaign, design: str) -> tuple[Any, list[go.Figure]]:
+    """(HTML table rows, breakdown figures) of one design."""
+    import pandas as pd
+    import plotly.graph_objects as go
+    from dash import html
+
+    from ..cli.commands import generate_command
+    from .extract import layer_breakdown
+
+    camp = lc.campaign
+    row = design_row(camp, design)
+    if row is None:
+        return html.P(f"{design}: not found in {lc.key}"), []
+    config = config_of(camp, row)
+    cmd = generate_command(camp.family, config)
+    items = [("design", design), ("campaign", lc.key), ("status", row.get("status", "exact"))]
+    items += [(k, v) for k, v in config.items()]
+    items += [(m, row[m]) for m in _numeric_metrics(camp) if m in row.index and m not in config]
+    items += [
+        (f"constraint {m} {op} {b:g}", row.get(f"constraint_{i}"))
+        for i, (m, op, b) in enumerate(camp.constraints)
+    ]
+
+    def fmt(v: Any) -> str:
+        return f"{v:.5g}" if isinstance(v, (float, np.floating)) else str(v)
+
+    table = html.Table(
+        [html.Tr([html.Td(html.B(k)), html.Td(fmt(v))]) for k, v in items],
+        className="details",
+        style={"fontSize": "12px"},
+    )
+    figs = []
+    for prefix, suffix, title in (("energy_", "_j", "energy [J]"), ("area_", "_um2", "area [µm²]")):
+        parts = breakdown_columns(row.index, prefix, suffix)
+        vals = [float(row[c]) for c in parts]
+        fig = go.Figure(go.Bar(x=[c[len(prefix) : -len(suffix)] for c in parts], y=vals))
+        fig.update_layout(title=title, height=260, margin={"l": 50, "r": 10, "t": 40, "b": 40})
+        figs.append(fig)
+    layers = layer_breakdown(camp, pd.DataFrame([row]))
+    if len(layers):
+        fig = go.Figure(
+            go.Bar(x=layers["layer"].astype(str), y=layers["latency_s"].to_numpy(float))
+        )
+        fig.update_layout(
+            title=f"per-layer latency [s] ({layers['workload'].iloc[0]})",
+            height=280,
+            margin={"l": 50, "r": 10, "t": 40, "b": 80},
+        )
+        figs.append(fig)
+    body = html.Div(
+        [
+            html.H4(design, id="details-title"),
+            html.Code(cmd, id="details-command", style={"fontSize": "11px"}),
+            table,
+        ]
+    )
+    return body, figs
+
+
+def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
+    """The Dash application over ``hub`` (not started)."""
+    from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+
+    app = Dash(__name__, title="accelsmith dashboard", update_title=None)
+    keys = list(hub.campaigns)
+    first = hub.campaigns[keys[0]].campaign
+    objs = first.objective_names
+    axis_opts = _axis_options(hub)
+    x0, y0 = (objs[0], objs[1]) if len(objs) > 1 else ("number", objs[0])
+    pspecs = _param_specs(hub)
+    cspecs = _constraint_specs(hub)
+
+    param_controls: list[Any] = []
+    for p, spec in pspecs.items():
+        if spec["kind"] == "range":
+            lo, hi = float(spec["min"]), float(spec["max"])
+            param_controls += [
+                html.Label(p),
+                dcc.RangeSlider(
+                    id={"type": "prange", "name": p},
+                    min=lo,
+                    max=hi,
+                    value=[lo, hi],
+                    tooltip={"placement": "bottom"},
+                    marks=None,
+                ),
+            ]
+        else:
+            param_controls += [
+                html.Label(p),
+                dcc.Checklist(
+                    id={"type": "pchoice", "name": p},
+                    options=spec["values"],
+                    value=spec["values"],
+                    inline=True,
+                ),
+            ]
+    limit_controls: list[Any] = []
+    for m, (op, b) in cspecs.items():
+        limit_controls += [
+            html.Label(f"{m} {op}"),
+            dcc.Input(
+                id={"type": "limit", "name": m},
+                type="number",
+                value=None,
+                placeholder=f"{b:g} (campaign bound)",
+                debounce=True,
+            ),
+        ]
+    sidebar = html.Div(
+        [
+            html.H3("accelsmith", style={"margin": "0 0 8px"}),
+            html.Label("campaigns (several: side by side)"),
+            dcc.Dropdown(id="campaigns", options=keys, value=keys[:1], multi=True),
+            html.Label("x axis"),
+            dcc.Dropdown(id="x-axis", options=axis_opts, value=x0, clearable=False),
+            html.Label("y axis"),
+            dcc.Dropdown(id="y-axis", options=axis_opts, value=y0, clearable=False),
+            html.Label("colour"),
+            dcc.Dropdown(id="color", options=["status", *axis_opts[1:]], value="status"),
+            dcc.Checklist(
+                id="flags",
+                options=[
+                    {"label": " feasible only", "value": "feasible"},
+                    {"label": " Pareto-optimal only", "value": "pareto"},
+                ],
+                value=[],
+            ),
+            html.H4("constraints"),
+            *limit_controls,
+            html.H4("parameters"),
+            *param_controls,
+        ],
+        style=_SIDEBAR,
+    )
+    main = html.Div(
+        [
+            html.Div(id="status-line", style={"fontSize": "13px", "color": "#444"}),
+            dcc.Graph(id="pareto", config={"displaylogo": False}),
+            dcc.Graph(id="hv", config={"displaylogo": False}),
+        ],
+        style={"flex": "1", "minWidth": "0", "padding": "0 10px"},
+    )
+    details = html.Div(
+        [
+            html.H3("selected design"),
+            html.Div("Click a point to see its details.", id="details", style={"fontSize": "13px"}),
+            html.Button("Download Verilog (.v)", id="verilog-button", disabled=True),
+            html.Button(
+                "Download bundle (.zip)",
+                id="bundle-button",
+                disabled=True,
+                style={"marginLeft": "6px"},
+            ),
+            html.Div(id="download-status", style={"fontSize": "12px"}),
+            dcc.Download(id="download"),
+            html.Div(id="details-figures"),
+        ],
+        style={"width": "430px", "padding": "10px", "overflowY": "auto"},
+    )
+    app.layout = html.Div(
+        [
+            dcc.Interval(id="poll", interval=int(interval * 1000)),
+            dcc.Store(id="version", data=hub.versions()),
+            dcc.Store(id="selected"),
+            html.Div([sidebar, main, details], style={"display": "flex"}),
+        ],
+        style={"fontFamily": "system-ui, sans-serif"},
+    )
+
+    @app.callback(Output("version", "data"), Input("poll", "n_intervals"), State("version", "data"))
+    def _poll(_n: int | None, current: dict[str, int] | None) -> Any:
+        hub.refresh()
+        versions = hub.versions()
+        return no_update if versions == current else versions
+
+    @app.callback(
+        Output("pareto", "figure"),
+        Output("hv", "figure"),
+        Output("status-line", "children"),
+        Input("version", "data"),
+        Input("campaigns", "value"),
+        Input("x-axis", "value"),
+        Input("y-axis", "value"),
+        Input("color", "value"),
+        Input("flags", "value"),
+        Input({"type": "limit", "name": ALL}, "value"),
+        Input({"type": "prange", "name": ALL}, "value"),
+        Input({"type": "pchoice", "name": ALL}, "value"),
+    )
+    def _draw(_v, sel, x, y, color, flags, limit_vals, prange_vals, pchoice_vals):
+        sel = [k for k in (sel or []) if k in hub.campaigns] or keys[:1]
+        limit_ids = [i["id"]["name"] for i in ctx.inputs_list[6]]
+        prange_ids = [i["id"]["name"] for i in ctx.inputs_list[7]]
+        pchoice_ids = [i["id"]["name"] for i in ctx.inputs_list[8]]
+        limits = {m: (cspecs[m][0], v) for m, v in zip(limit_ids, limit_vals, strict=True)}
+        ranges = {p: tuple(v) for p, v in zip(prange_ids, prange_vals, strict=True) if v}
+        choices = {p: v or [] for p, v in zip(pchoice_ids, pchoice_vals, strict=True)}
+        panels = []
+        status = []
+        for k in sel:
+            camp = hub.campaigns[k].campaign
+            t = camp.trials
+            shown = filter_frame(
+                t, flags=flags or [], limits=limits, ranges=ranges, choices=choices
+            )
+            panels.append((k, camp, shown))
+            n_feas = int(t["feasible"].sum()) if len(t) else 0
+            n_par = int((t["status"] == STATUS_PARETO).sum()) if len(t) else 0
+            status.append(f"{k}: {len(t)} trials, {n_feas} feasible, {n_par} Pareto-optimal")
+        fig = scatter_figure(panels, x, y, color or "status")
+        return fig, hv_panel(hub, sel), " · ".join(status)
+
+    @app.callback(
+        Output("selected", "data"),
+        Output("details", "children"),
+        Output("details-figures", "children"),
+        Output("verilog-button", "disabled"),
+        Output("bundle-button", "disabled"),
+        Input("pareto", "clickData"),
+        prevent_initial_call=True,
+    )
+    def _click(click: dict | None) -> Any:
+        if not click or not click.get("points"):
+            return no_update, no_update, no_update, no_update, no_update
+        design, key = click["points"][0]["customdata"][:2]
+        body, figs = design_details(hub.campaigns[key], design)
+        graphs = [dcc.Graph(figure=f, config={"displaylogo": False}) for f in figs]
+        return {"key": key, "design": design}, body, graphs, False, False
+
+    @app.callback(
+        Output("download", "data"),
+        Output("download-status", "children"),
+        Input("verilog-button", "n_clicks"),
+        Input("bundle-button", "n_clicks"),
+        State("selected", "data"),
+        prevent_initial_call=True,
+    )
+    def _download(_a: int | None, _b: int | None, selected: dict | None) -> Any:
+        if not selected:
+            return no_update, "select a design first"
+        camp = hub.campaigns[selected["key"]].campaign
+        try:
+            files = verilog_files(camp, selected["design"])
+        except Exception as exc:  # shown in the page, the server keeps running
+            return no_update, f"error: {exc}"
+        verilog = next(n for n in files if n.endswith(".v"))
+        if ctx.triggered_id == "verilog-button":
+            return dcc.send_bytes(files[verilog], verilog), f"wrote {verilog}"
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in files.items():
+                zf.writestr(name, data)
+        stem = Path(verilog).stem
+        return dcc.send_bytes(buf.getvalue(), f"{stem}.zip"), f"wrote {stem}.zip"
+
+    return app
+
+
+def serve(
+    targets: list[str],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    interval: float = 2.0,
+    campaign: str | None = None,
+) -> None:
+    """Load the campaigns and serve the dashboard until interrupted (blocking)."""
+    hub = Hub(list(targets), campaign)
+    app = create_app(hub, interval=interval)
+    print(f"accelsmith dashboard on http://{host}:{port}/ ({', '.join(hub.campaigns)})")
+    app.run(host=host, port=port, debug=False)
