@@ -170,3 +170,135 @@ def result_word(p: PimParams, per_bank: list[list[int]]) -> int:
     for b, vals in enumerate(per_bank):
         word |= pack(vals, bits) << (b * p.result_bits)
     return word
+
+
+# ----------------------------------------------------------------------------- rule probes
+@dataclass
+class Probe:
+    """A command sequence from reset: ``steps`` of ``(cycle, Cmd, opcode or -1, code)``.
+
+    ``code`` is the rule the RTL must report (0: the command must execute). ``opcode``
+    overrides the command's opcode (to send an unknown one).
+    """
+
+    name: str
+    steps: list[tuple[int, Cmd, int, int]]
+
+
+def _at(tm: Timer, c: Cmd, t: int, out: list[tuple[int, Cmd, int, int]]) -> int:
+    t = tm.earliest(c, t)
+    assert not tm.violations(c, t), (c, t, tm.violations(c, t))
+    tm.issue(c, t)
+    out.append((t, c, -1, 0))
+    return t
+
+
+def rule_probes(p: PimParams) -> tuple[list[Probe], list[str]]:
+    """For every timing rule: a legal set-up, the command one cycle early (refused with the
+    rule's code, nothing else broken) and at the earliest legal cycle (executes).
+
+    Returns the probes and the rules that cannot be the only constraint under ``p``'s timing
+    (e.g. ``tCCD = 1``: "one cycle early" is the previous command's cycle), with the reason.
+    """
+    from ..golden.pim_schedule import RULES
+
+    T = p.timings()
+    probes: list[Probe] = []
+    skipped: list[str] = []
+
+    def make(rule: str, what: str, steps: list[tuple[Cmd, int]], cmd: Cmd) -> None:
+        tm = Timer(p)
+        out: list[tuple[int, Cmd, int, int]] = []
+        for c, lo in steps:
+            _at(tm, c, max(out[-1][0] + 1 if out else 0, lo), out)
+        first = out[-1][0] + 1 if out else 0
+        legal = tm.earliest(cmd, first)
+        if (
+            legal - 1 < first
+            or set(tm.violations(cmd, legal - 1)) != {rule}
+            or tm.violations(cmd, legal)
+        ):
+            skipped.append(f"{rule} ({what}): another rule binds at the same cycle")
+            return
+        out += [(legal - 1, cmd, -1, RULES[rule]), (legal, cmd, -1, 0)]
+        probes.append(Probe(f"{rule}: {what}", out))
+
+    act0 = Cmd("ACT", bank=0, row=0)
+    pre0 = Cmd("PRE", bank=0)
+    make("tRCD", "ACT -> RD", [(act0, 0)], Cmd("RD", bank=0))
+    make(
+        "tRCD",
+        "ACT -> all-bank MAC",
+        [(act0, 0)] if p.banks == 1 else [(Cmd("ACT", bank=b, row=0), 0) for b in range(p.banks)],
+        Cmd("MAC", ab=True),
+    )
+    make("tRP", "PRE -> ACT", [(act0, 0), (pre0, 0)], Cmd("ACT", bank=0, row=1 % p.rows))
+    make("tRP", "PRE -> REF", [(act0, 0), (pre0, 0)], Cmd("REF"))
+    make("tRAS", "ACT -> PRE", [(act0, 0)], pre0)
+    col1 = 1 % p.bursts_per_row
+    if T["t_ccd"] > 1:
+        make("tCCD", "RD -> RD", [(act0, 0), (Cmd("RD", bank=0), 0)], Cmd("RD", bank=0, col=col1))
+        make("tCCD", "WR_GB -> WR_GB", [(Cmd("WR_GB"), 0)], Cmd("WR_GB", col=col1))
+    else:
+        skipped.append("tCCD: tCCD = 1 (no cycle between two commands)")
+    if p.banks > 1:
+        make("tRRD", "ACT -> ACT other bank", [(act0, 0)], Cmd("ACT", bank=1, row=0))
+    else:
+        skipped.append("tRRD: needs two banks")
+    acts = [(Cmd("ACT", bank=b, row=0), 0) for b in range(min(4, p.banks))]
+    if p.banks >= 5:
+        make("tFAW", "fifth ACT", acts, Cmd("ACT", bank=4, row=0))
+    elif p.banks == 4:
+        make("tFAW", "fifth ACT (bank 0 again)", [*acts, (pre0, 0)], Cmd("ACT", bank=0, row=0))
+    else:
+        skipped.append("tFAW: needs four banks")
+    lo = T["t_ras"] - T["t_rtp"] + 1
+    make("tRTP", "RD -> PRE", [(act0, 0), (Cmd("RD", bank=0), lo)], pre0)
+    lo = T["t_ras"] - T["t_wr"] + 1
+    make("tWR", "WR -> PRE", [(act0, 0), (Cmd("WR", bank=0, data=5), lo)], pre0)
+    make("tRFC", "REF -> ACT", [(Cmd("REF"), 0)], act0)
+    make("tRFC", "REF -> REF", [(Cmd("REF"), 0)], Cmd("REF"))
+    # tREFI: an ACT one cycle before the refresh falls due executes; at the due cycle it is
+    # refused; a REF then clears it
+    due = T["t_refi"]
+    probes.append(Probe("tREFI: ACT before the refresh is due", [(due - 1, act0, -1, 0)]))
+    probes.append(
+        Probe(
+            "tREFI: ACT when the refresh is due, REF, ACT",
+            [
+                (due, act0, -1, RULES["tREFI"]),
+                (due + 1, Cmd("REF"), -1, 0),
+                (due + 1 + T["t_rfc"], act0, -1, 0),
+            ],
+        )
+    )
+    return probes, skipped
+
+
+def state_probes(p: PimParams) -> list[Probe]:
+    """Commands illegal in any cycle: wrong bank state and bad addresses."""
+    from ..golden.pim_schedule import RULES
+
+    st, ad = RULES["STATE"], RULES["ADDR"]
+    act0 = (0, Cmd("ACT", bank=0, row=0), -1, 0)
+    late = 1 + p.t_rcd + p.t_ccd  # type: ignore[operator]
+    out = [
+        Probe("RD to a closed bank", [(0, Cmd("RD", bank=0), -1, st)]),
+        Probe("ACT to an open bank", [act0, (late, Cmd("ACT", bank=0, row=0), -1, st)]),
+        Probe("REF with a bank open", [act0, (late + p.t_rfc, Cmd("REF"), -1, st)]),  # type: ignore[operator]
+        Probe("unknown opcode", [(0, Cmd("NOP"), 9, ad)]),
+        Probe("all-bank ACT", [(0, Cmd("ACT", ab=True), -1, ad)]),
+    ]
+    if p.banks > 1:
+        out.append(
+            Probe("all-bank MAC with a bank closed", [act0, (late, Cmd("MAC", ab=True), -1, st)])
+        )
+    if p.rows & (p.rows - 1):
+        out.append(Probe("row out of range", [(0, Cmd("ACT", row=p.rows), -1, ad)]))
+    if p.bursts_per_row & (p.bursts_per_row - 1):
+        out.append(
+            Probe("column out of range", [act0, (late, Cmd("RD", col=p.bursts_per_row), -1, ad)])
+        )
+    if p.banks & (p.banks - 1):
+        out.append(Probe("bank out of range", [(0, Cmd("ACT", bank=p.banks), -1, ad)]))
+    return out
