@@ -16,7 +16,7 @@ from typer.exceptions import TyperException
 from accelsmith import __version__
 from accelsmith.core.errors import AccelsmithError
 
-from . import cost, generate, report, verify, workloads
+from . import cost, dse, generate, report, verify, workloads
 
 app = typer.Typer(
     name="accelsmith",
@@ -28,6 +28,7 @@ app = typer.Typer(
 app.add_typer(generate.app, name="generate")
 app.add_typer(verify.app, name="verify")
 app.add_typer(cost.app, name="cost")
+app.add_typer(dse.app, name="dse")
 app.command("workloads")(workloads.workloads_command)
 app.command("report")(report.report_command)
 app.command("dashboard")(report.dashboard_command)

@@ -1,0 +1,380 @@
+"""``accelsmith dse``: run, resume, inspect and export design-space exploration campaigns."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(help="Design-space exploration campaigns (Optuna storage).", no_args_is_help=True)
+
+Target = Annotated[str, typer.Argument(help="Campaign spec YAML or its run folder (runs/<name>/).")]
+Storage = Annotated[
+    str | None,
+    typer.Option("--storage", help="Optuna storage URL (sqlite:///..., postgresql://...)."),
+]
+Workers = Annotated[
+    int | None, typer.Option("--workers", min=1, help="Worker processes (default: spec).")
+]
+Budget = Annotated[
+    int | None, typer.Option("--budget", min=1, help="Total trials (trials done count).")
+]
+ExplorerOpt = Annotated[
+    str | None, typer.Option("--explorer", help="Explorer (default: the spec's).")
+]
+Dask = Annotated[
+    str | None,
+    typer.Option("--dask-scheduler", help="Fan evaluations out to this Dask scheduler."),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bar.")]
+
+
+class _Progress:
+    """Rich progress bar fed by polling the study (trials, feasible, best HV, ETA)."""
+
+    def __init__(self, campaign: Any, budget: int, quiet: bool) -> None:
+        self.c, self.budget, self.quiet = campaign, budget, quiet
+        self.last = 0.0
+        self.last_hv = 0.0
+        self.hv = float("nan")
+        self.progress: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.quiet:
+            return self
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("feasible {task.fields[feasible]}"),
+            TextColumn("HV {task.fields[hv]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            transient=False,
+        )
+        self.progress.__enter__()
+        self.task = self.progress.add_task(self.c.study_name, total=self.budget, feasible=0, hv="-")
+        self.tick(force=True)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.progress is not None:
+            self.tick(force=True)
+            self.progress.__exit__(*exc)
+
+    def tick(self, force: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < 0.5:
+            return
+        self.last = now
+        import optuna
+
+        from accelsmith.dse.ledger import FEASIBLE_KEY
+
+        trials = self.c.study.get_trials(
+            deepcopy=False,
+            states=(optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL),
+        )
+        feas = [t for t in trials if t.user_attrs.get(FEASIBLE_KEY) and t.values is not None]
+        if feas and (force or now - self.last_hv > 2.0):
+            self.last_hv = now
+            self.hv = _hv([t.values for t in feas], self.c.spec.directions)
+        info = self.c.study.user_attrs.get("accelsmith", {})
+        done = len(trials)
+        total = self.budget
+        if self.c.explorer == "exhaustive":
+            done = int(info.get("points_evaluated", 0)) if info.get("complete") else done
+            total = max(done, 1) if info.get("complete") else None
+        self.progress.update(
+            self.task,
+            completed=done,
+            total=total,
+            feasible=len(feas),
+            hv="-" if math.isnan(self.hv) else f"{self.hv:.4f}",
+        )
+
+
+def _hv(values: list[Any], directions: list[str]) -> float:
+    """Hypervolume of the feasible trials so far, normalized on their own front."""
+    from accelsmith.core.errors import ConfigError
+    from accelsmith.dse import pareto
+
+    try:
+        norm = pareto.Normalization.from_points(values, directions)
+        return pareto.hypervolume(values, norm)
+    except ConfigError:
+        return float("nan")
+
+
+def _run(
+    target: str,
+    *,
+    storage: str | None,
+    workers: int | None,
+    budget: int | None,
+    explorer: str | None,
+    force_new: bool,
+    dask_scheduler: str | None,
+    quiet: bool,
+) -> None:
+    from accelsmith.dse.campaign import open_campaign, resolve_target, run_campaign
+    from accelsmith.dse.explorers import get_explorer
+
+    spec, url = resolve_target(target, storage)
+    campaign = open_campaign(spec, storage=url, explorer=explorer, force_new=force_new)
+    spec = campaign.spec
+    total = budget or spec.budget
+    cls = get_explorer(campaign.explorer)
+    done = len(campaign.study.get_trials(deepcopy=False))
+    if done and not quiet:
+        typer.echo(f"resuming {campaign.study_name}: {done} trials in {campaign.storage_url}")
+    with _Progress(campaign, total, quiet) as bar:
+        run_campaign(
+            campaign,
+            workers=workers or spec.workers,
+            budget=total if cls.uses_budget else None,
+            dask_scheduler=dask_scheduler,
+            tick=bar.tick,
+        )
+    if not quiet:
+        typer.echo(f"storage: {campaign.storage_url}  (run folder {campaign.run_dir}/)")
+        typer.echo(f"next: accelsmith dse status {campaign.run_dir}/")
+
+
+@app.command("run")
+def run(
+    spec: Annotated[str, typer.Argument(help="Campaign spec YAML.")],
+    workers: Workers = None,
+    storage: Storage = None,
+    budget: Budget = None,
+    explorer: ExplorerOpt = None,
+    force_new: Annotated[
+        bool,
+        typer.Option("--force-new", help="Archive a stored campaign whose spec changed; restart."),
+    ] = False,
+    dask_scheduler: Dask = None,
+    quiet: Quiet = False,
+) -> None:
+    """Run a campaign (or resume it when its storage already holds trials)."""
+    _run(
+        spec,
+        storage=storage,
+        workers=workers,
+        budget=budget,
+        explorer=explorer,
+        force_new=force_new,
+        dask_scheduler=dask_scheduler,
+        quiet=quiet,
+    )
+
+
+@app.command("resume")
+def resume(
+    target: Target,
+    workers: Workers = None,
+    storage: Storage = None,
+    budget: Budget = None,
+    explorer: ExplorerOpt = None,
+    dask_scheduler: Dask = None,
+    quiet: Quiet = False,
+) -> None:
+    """Continue a campaign until its budget (trials already done count)."""
+    _run(
+        target,
+        storage=storage,
+        workers=workers,
+        budget=budget,
+        explorer=explorer,
+        force_new=False,
+        dask_scheduler=dask_scheduler,
+        quiet=quiet,
+    )
+
+
+@app.command("worker")
+def worker(
+    storage: Annotated[str, typer.Option("--storage", help="Storage URL of the campaign.")],
+    campaign: Annotated[str, typer.Option("--campaign", help="Campaign name.")],
+    explorer: ExplorerOpt = None,
+    budget: Budget = None,
+    dask_scheduler: Dask = None,
+    stale_after: Annotated[
+        float,
+        typer.Option(
+            "--stale-after",
+            min=1,
+            help="Seconds before another machine's RUNNING trial counts as abandoned.",
+        ),
+    ] = 3600.0,
+    quiet: Quiet = False,
+) -> None:
+    """Join a running campaign from this process (same or another machine)."""
+    from accelsmith.dse.campaign import open_campaign, run_worker, spec_from_storage
+
+    spec, explorer = spec_from_storage(storage, campaign, explorer)
+    c = open_campaign(spec, storage=storage, explorer=explorer, create=False)
+    total = budget or spec.budget
+    with _Progress(c, total, quiet) as bar:
+        run_worker(
+            c, budget=total, dask_scheduler=dask_scheduler, tick=bar.tick, stale_after=stale_after
+        )
+
+
+def _open(target: str, storage: str | None) -> tuple[Any, Any]:
+    from accelsmith.dse.campaign import make_storage, resolve_target
+
+    spec, url = resolve_target(target, storage)
+    return spec, make_storage(url)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "-"
+        return f"{v:.4g}"
+    return str(v)
+
+
+@app.command("status")
+def status_command(
+    target: Target,
+    storage: Storage = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Trials, feasible, hypervolume, HV ratio (vs exhaustive) and IGD+ per explorer."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from accelsmith.dse.results import status
+
+    spec, store = _open(target, storage)
+    st = status(store, spec)
+    cols = [
+        "trials",
+        "failed",
+        "feasible",
+        "pareto_points",
+        "hypervolume",
+        "hv_ratio",
+        "igd_plus",
+        "points_evaluated",
+    ]
+    cols = [c for c in cols if c in st.table.columns]
+    if as_json:
+        rows = {
+            e: {
+                c: (None if isinstance(v, float) and math.isnan(v) else v)
+                for c, v in r[cols].items()
+            }
+            for e, r in st.table.iterrows()
+        }
+        typer.echo(
+            json.dumps(
+                {"campaign": spec.name, "explorers": rows, "normalization": st.normalization},
+                indent=2,
+                default=str,
+            )
+        )
+        return
+    table = Table(
+        title=f"campaign {spec.name} ({spec.family}, "
+        + ", ".join(f"{m} {d[:3]}" for m, d in spec.objectives)
+        + ")"
+    )
+    table.add_column("explorer")
+    for c in cols:
+        table.add_column(c.replace("_", " "), justify="right")
+    for e, r in st.table.iterrows():
+        table.add_row(
+            str(e),
+            *[
+                _fmt(
+                    int(r[c])
+                    if c in ("trials", "failed", "feasible", "pareto_points", "points_evaluated")
+                    and r[c] == r[c]
+                    else r[c]
+                )
+                for c in cols
+            ],
+        )
+    console = Console(width=max(120, Console().width))
+    console.print(table)
+    if st.normalization:
+        n = st.normalization
+        console.print(
+            f"HV on objectives normalized to [0,1] by the {n['source']}; reference point "
+            f"{n['reference_point']} per axis. HV ratio = HV / HV(exact front); IGD+ "
+            "(Ishibuchi et al. 2015) against the exact front, else the combined front."
+        )
+
+
+@app.command("pareto")
+def pareto_command(
+    target: Target,
+    storage: Storage = None,
+    explorer: Annotated[
+        str | None, typer.Option("--explorer", help="Front of one explorer (default: all).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Rows to print.")] = 50,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV (all rows).")] = False,
+) -> None:
+    """The Pareto-optimal designs, each with the `accelsmith generate` command for it."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from accelsmith.dse.results import pareto_designs
+
+    spec, store = _open(target, storage)
+    front = pareto_designs(store, spec, explorer)
+    if front.empty:
+        typer.echo("no feasible design yet")
+        return
+    space_cols = [d.name for d in spec.build_space().varying if d.name in front.columns]
+    cols = ["explorer", "number", *spec.metric_names, *space_cols, "command"]
+    if as_csv:
+        typer.echo(front[cols].to_csv(index=False), nl=False)
+        return
+    table = Table(title=f"{len(front)} Pareto-optimal designs of {spec.name}")
+    for c in cols:
+        table.add_column(c, overflow="fold")
+    for _, r in front.head(limit).iterrows():
+        table.add_row(*[_fmt(r[c]) for c in cols])
+    Console(width=max(160, Console().width)).print(table)
+    if len(front) > limit:
+        typer.echo(f"... {len(front) - limit} more (--limit, --csv)")
+
+
+@app.command("export")
+def export_command(
+    target: Target,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write every trial as CSV.")] = None,
+    parquet: Annotated[
+        Path | None, typer.Option("--parquet", help="Write every trial as Parquet.")
+    ] = None,
+    storage: Storage = None,
+    explorer: ExplorerOpt = None,
+) -> None:
+    """Export all trials (metrics, configuration, constraints, pareto flag)."""
+    from accelsmith.dse.results import export_trials
+
+    spec, store = _open(target, storage)
+    n = export_trials(store, spec, csv=csv, parquet=parquet, explorer=explorer)
+    for p in (csv, parquet):
+        if p is not None:
+            typer.echo(f"wrote {n} trials to {p}")

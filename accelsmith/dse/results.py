@@ -1,0 +1,169 @@
+"""Reading a campaign back: trials frames, status, Pareto designs and exports.
+
+Everything here reads only the ledger (:mod:`accelsmith.dse.ledger`) through Optuna storage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.errors import ConfigError, OutputError
+from .ledger import STUDY_KEY, campaign_studies, study_name, trials_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .spec import CampaignSpec
+
+__all__ = ["CampaignStatus", "campaign_frames", "export_trials", "pareto_designs", "status"]
+
+
+def campaign_frames(
+    store: Any, campaign: str, *, include_failed: bool = False
+) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, Any]]]:
+    """Explorer -> trials frame, and explorer -> study info, for every study of ``campaign``."""
+    import optuna
+
+    frames, infos = {}, {}
+    for explorer in campaign_studies(store, campaign).get(campaign, []):
+        study = optuna.load_study(study_name=study_name(campaign, explorer), storage=store)
+        frames[explorer] = trials_frame(study, include_failed=include_failed)
+        infos[explorer] = dict(study.user_attrs.get(STUDY_KEY, {}))
+        infos[explorer]["_all_trials"] = len(study.get_trials(deepcopy=False))
+    if not frames:
+        raise ConfigError(f"no campaign {campaign!r} in the storage (run `dse run` first)")
+    return frames, infos
+
+
+@dataclass
+class CampaignStatus:
+    """``dse status`` data: one row per explorer plus how the numbers were normalized."""
+
+    table: pd.DataFrame
+    normalization: dict[str, Any] | None
+    infos: dict[str, dict[str, Any]]
+
+
+def status(store: Any, spec: CampaignSpec) -> CampaignStatus:
+    """Trials, failed, feasible, front size, HV, HV ratio and IGD+ per explorer."""
+    import numpy as np
+
+    from . import pareto
+
+    frames, infos = campaign_frames(store, spec.name, include_failed=True)
+    ok_frames = {e: f[f["state"] == "COMPLETE"] if len(f) else f for e, f in frames.items()}
+    objectives = list(spec.objectives)
+    try:
+        norm = pareto.campaign_normalization(ok_frames, objectives)
+        table = pareto.quality_summary(ok_frames, objectives, normalization=norm)
+        nd = norm.to_dict()
+    except ConfigError:  # no feasible trial yet
+        import pandas as pd
+
+        table = pd.DataFrame(
+            {
+                "explorer": list(frames),
+                "hypervolume": np.nan,
+                "hv_ratio": np.nan,
+                "igd_plus": np.nan,
+            }
+        ).set_index("explorer")
+        nd = None
+    for e, f in frames.items():
+        table.loc[e, "trials"] = int((f["state"] == "COMPLETE").sum()) if len(f) else 0
+        table.loc[e, "failed"] = int((f["state"] == "FAIL").sum()) if len(f) else 0
+        table.loc[e, "feasible"] = int(f["feasible"].sum()) if len(f) else 0
+        if infos[e].get("points_evaluated") is not None:
+            table.loc[e, "points_evaluated"] = infos[e]["points_evaluated"]
+    return CampaignStatus(table=table, normalization=nd, infos=infos)
+
+
+def pareto_designs(store: Any, spec: CampaignSpec, explorer: str | None = None) -> pd.DataFrame:
+    """Feasible Pareto-optimal trials (of one explorer, or of all together), sorted by the
+    first objective, with the ``accelsmith generate`` command of each."""
+    import pandas as pd
+
+    from ..cli.commands import generate_command
+    from . import pareto
+
+    frames, _ = campaign_frames(store, spec.name)
+    if explorer is not None:
+        if explorer not in frames:
+            raise ConfigError(
+                f"--explorer must be one of {', '.join(frames)} for campaign {spec.name!r}, "
+                f"not {explorer!r}"
+            )
+        frames = {explorer: frames[explorer]}
+    frame = (
+        pd.concat([f for f in frames.values() if len(f)], ignore_index=True)
+        if any(len(f) for f in frames.values())
+        else pd.DataFrame()
+    )
+    if frame.empty:
+        return frame
+    mask = pareto.front_mask(frame, list(spec.objectives)).to_numpy()
+    front = frame[mask].copy()
+    names = spec.metric_names
+    front = front.drop_duplicates(
+        subset=[c for c in front.columns if c in _config_cols(spec)] or None
+    )
+    front = front.sort_values(names, kind="stable").reset_index(drop=True)
+    config_cols = [c for c in _config_cols(spec) if c in front.columns]
+    front["command"] = [
+        generate_command(spec.family, {k: _py(r[k]) for k in config_cols if r[k] == r[k]})
+        for _, r in front.iterrows()
+    ]
+    return front
+
+
+def _config_cols(spec: CampaignSpec) -> list[str]:
+    return list(spec.build_space().names)
+
+
+def _py(v: Any) -> Any:
+    return v.item() if hasattr(v, "item") else v
+
+
+def export_trials(
+    store: Any,
+    spec: CampaignSpec,
+    *,
+    csv: Path | None = None,
+    parquet: Path | None = None,
+    explorer: str | None = None,
+) -> int:
+    """Write every trial (all explorers, with a ``pareto`` column) to CSV and/or Parquet."""
+    import pandas as pd
+
+    from . import pareto
+
+    if csv is None and parquet is None:
+        raise ConfigError("export needs --csv PATH and/or --parquet PATH")
+    frames, _ = campaign_frames(store, spec.name, include_failed=True)
+    if explorer is not None:
+        if explorer not in frames:
+            raise ConfigError(f"--explorer must be one of {', '.join(frames)}, not {explorer!r}")
+        frames = {explorer: frames[explorer]}
+    parts = []
+    for e, f in frames.items():
+        if not len(f):
+            continue
+        f = f.copy()
+        f.insert(0, "study", study_name(spec.name, e))
+        ok = f["state"] == "COMPLETE"
+        f["pareto"] = False
+        if ok.any():
+            f.loc[ok, "pareto"] = pareto.front_mask(f[ok], list(spec.objectives)).to_numpy()
+        parts.append(f)
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    for path, writer in ((csv, frame.to_csv), (parquet, frame.to_parquet)):
+        if path is None:
+            continue
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            writer(path, index=False)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc}") from None
+    return len(frame)
