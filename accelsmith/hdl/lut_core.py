@@ -71,13 +71,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from amaranth.hdl import Array, Const, EnableInserter, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Const, EnableInserter, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
 
 from ..core.families.lut_core import LutCoreParams
-from .blocks.lut_table import lookup, precompute
+from .blocks.lut_table import lookup, precompute, select
 
 __all__ = ["LutCore", "build", "manifest_extras", "protocol_summary"]
 
@@ -241,9 +241,9 @@ class LutCore(wiring.Component):
                 drem.eq(drem - 1),
                 drow.eq(drow + 1),
             ]
-            s_row = Array(ssum)[drow]
+            s_row = select(m, ssum, drow, signed(accw), "srow")
             for n in range(TN):
-                val = Array([shadow[r][n] for r in range(TM)])[drow]
+                val = select(m, [shadow[r][n] for r in range(TM)], drow, signed(accw), f"row{n}")
                 if p.bias_correction:
                     diff = Signal(signed(accw), name=f"corr{n}")
                     m.d.comb += diff.eq(val - s_row)

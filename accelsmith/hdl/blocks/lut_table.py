@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Array, Module, Mux, Signal, Value, signed
 
-__all__ = ["lookup", "precompute", "precompute_adders"]
+__all__ = ["lookup", "precompute", "precompute_adders", "select"]
 
 
 def precompute_adders(group_size: int, symmetric: bool) -> int:
@@ -78,4 +78,22 @@ def lookup(
     sel = Signal(signed(entry_bits), name=f"{name}_sel")
     m.d.comb += sel.eq(Array(table)[idx])
     m.d.comb += out.eq(Mux(neg, -sel, sel))
+    return out
+
+
+def select(m: Module, values: list[Value], index: Value, shape, name: str) -> Value:
+    """``values[index]`` as a complete case statement (combinational).
+
+    Index codes past the end (a length that is not a power of two) read the last value, so
+    every code is covered (Verilator's CASEINCOMPLETE stays quiet). One value needs no mux.
+    """
+    if len(values) == 1:
+        return values[0]
+    out = Signal(shape, name=name)
+    with m.Switch(index):
+        for i, v in enumerate(values[:-1]):
+            with m.Case(i):
+                m.d.comb += out.eq(v)
+        with m.Default():
+            m.d.comb += out.eq(values[-1])
     return out

@@ -1,0 +1,402 @@
+"""``accelsmith generate|verify|cost lut-core``: the LUT-tensor-core family's commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .. import options as o
+
+GroupSize = Annotated[
+    int | None, typer.Option("--group-size", help="K: activations per table (2..6).")
+]
+WeightBits = Annotated[
+    int | None, typer.Option("--weight-bits", help="B: weight bits, one plane per cycle (1..4).")
+]
+ActBits = Annotated[int | None, typer.Option("--act-bits", help="Signed activation width (4..16).")]
+TileM = Annotated[int | None, typer.Option("--tile-m", help="Activation rows (tables) per tile.")]
+TileN = Annotated[int | None, typer.Option("--tile-n", help="Weight columns sharing each table.")]
+Symmetric = Annotated[
+    bool | None,
+    typer.Option("--symmetric/--no-symmetric", help="Half tables by odd symmetry, or full."),
+]
+Negation = Annotated[
+    str | None,
+    typer.Option("--negation", help="offline (pre-transformed indices) or hardware (XOR)."),
+]
+BiasCorrection = Annotated[
+    bool | None,
+    typer.Option(
+        "--bias-correction/--no-bias-correction",
+        help="Results A @ W for offset-binary weights, or the raw A @ (2Q - (2^B - 1)).",
+    ),
+]
+MaxK = Annotated[int | None, typer.Option("--max-k", help="Deepest exact reduction (1..2^20).")]
+AccBits = Annotated[
+    int | None,
+    typer.Option("--acc-bits", help="Result width (4..64); default exact for --max-k."),
+]
+
+
+def lut_params(config: Path | None, **flags: Any) -> Any:
+    """Merge ``--config`` (if any) with the flags given; flags win."""
+    import yaml
+
+    from accelsmith.core.families.lut_core import LutCoreParams
+
+    values: dict[str, Any] = {}
+    if config is not None:
+        values = LutCoreParams.from_yaml(config).to_dict()
+        raw = yaml.safe_load(config.read_text()) or {}
+        if "acc_bits" not in raw:  # a derived default is re-derived from the merged values
+            values.pop("acc_bits")
+    values.update({k: v for k, v in flags.items() if v is not None})
+    return LutCoreParams.from_dict(values, source="parameters")
+
+
+def _describe(p: Any) -> str:
+    table = f"{p.table_entries}-entry {'symmetric' if p.symmetric else 'full'} tables"
+    if p.symmetric:
+        table += f" ({p.negation} negation)"
+    out = "A @ W" if p.bias_correction else "A @ Q'"
+    return (
+        f"K={p.group_size}, W{p.weight_bits} x A{p.act_bits}, {p.tile_m}x{p.tile_n} tile, "
+        f"{table}, {p.acc_bits}-bit results ({out})"
+    )
+
+
+def _generate(app: typer.Typer) -> None:
+    @app.command("lut-core")
+    def lut_core(
+        group_size: GroupSize = None,
+        weight_bits: WeightBits = None,
+        act_bits: ActBits = None,
+        tile_m: TileM = None,
+        tile_n: TileN = None,
+        symmetric: Symmetric = None,
+        negation: Negation = None,
+        bias_correction: BiasCorrection = None,
+        max_k: MaxK = None,
+        acc_bits: AccBits = None,
+        config: o.Config = None,
+        name: Annotated[
+            str | None, typer.Option("--name", help="Top module and file name.")
+        ] = None,
+        out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
+    ) -> None:
+        """LUT tensor core: low-bit weights x integer activations by table lookup."""
+        from rich.console import Console
+
+        from accelsmith.generate import generate
+
+        p = lut_params(
+            config,
+            group_size=group_size,
+            weight_bits=weight_bits,
+            act_bits=act_bits,
+            tile_m=tile_m,
+            tile_n=tile_n,
+            symmetric=symmetric,
+            negation=negation,
+            bias_correction=bias_correction,
+            max_k=max_k,
+            acc_bits=acc_bits,
+        )
+        emitted = generate(p, out, name)
+        console = Console()
+        console.print(f"[bold]{emitted.verilog.stem}[/]: {_describe(p)}")
+        for path in (emitted.verilog, emitted.manifest, emitted.core):
+            console.print(f"  wrote {path}")
+
+
+def _verify(app: typer.Typer) -> None:
+    @app.command("lut-core")
+    def lut_core(
+        group_size: GroupSize = None,
+        weight_bits: WeightBits = None,
+        act_bits: ActBits = None,
+        tile_m: TileM = None,
+        tile_n: TileN = None,
+        symmetric: Symmetric = None,
+        negation: Negation = None,
+        bias_correction: BiasCorrection = None,
+        max_k: MaxK = None,
+        acc_bits: AccBits = None,
+        config: o.Config = None,
+        tiles: Annotated[
+            int, typer.Option("--tiles", help="Random tiles on top of the corner cases.")
+        ] = 40,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of stimulus, gaps, stalls.")] = 0,
+        report: Annotated[
+            Path | None, typer.Option("--report", help="Also write the report as JSON.")
+        ] = None,
+        workdir: Annotated[
+            Path | None, typer.Option("--workdir", help="Keep configuration, logs and waves.")
+        ] = None,
+    ) -> int:
+        """LUT tensor core: corner cases, back-to-back tiles and random stalls vs. the models."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from accelsmith.sim.verify import verify
+
+        p = lut_params(
+            config,
+            group_size=group_size,
+            weight_bits=weight_bits,
+            act_bits=act_bits,
+            tile_m=tile_m,
+            tile_n=tile_n,
+            symmetric=symmetric,
+            negation=negation,
+            bias_correction=bias_correction,
+            max_k=max_k,
+            acc_bits=acc_bits,
+        )
+        console = Console(width=None if Console().is_terminal else 100)
+        with console.status(f"building and simulating {p.default_name()} ..."):
+            result = verify(p, tiles=tiles, seed=seed, workdir=workdir)
+        table = Table(title=f"{result.name}: verification (seed {seed})")
+        heads = (
+            "test",
+            "tiles",
+            "wrong results",
+            "wrong timings",
+            "cycles measured",
+            "cycles predicted",
+            "result",
+        )
+        for col in heads:
+            table.add_column(
+                col, justify="left" if col in ("test", "result") else "right", no_wrap=col == "test"
+            )
+        for t in result.tests:
+            table.add_row(
+                t.name,
+                str(t.tiles),
+                str(t.mismatches),
+                str(t.timing_mismatches),
+                str(t.measured_cycles),
+                str(t.predicted_cycles),
+                "[green]pass[/]" if t.passed else "[red]FAIL[/]",
+            )
+        console.print(table)
+        build = "reused" if result.build_cached else f"built in {result.build_seconds:.1f} s"
+        console.print(
+            f"simulator {build} (Verilator {result.verilator}); simulation "
+            f"{result.sim_seconds:.1f} s"
+        )
+        for t in result.tests:
+            for err in t.errors[:5]:
+                console.print(f"{t.name}: {err}", markup=False, style="red")
+        if report is not None:
+            result.write(report)
+            console.print(f"report written to {report}")
+        if result.passed:
+            console.print("[bold green]PASS[/]")
+            return 0
+        console.print("[bold red]FAIL[/]")
+        return 1
+
+
+def _cost(app: typer.Typer) -> None:
+    @app.command("lut-core")
+    def lut_core(
+        group_size: GroupSize = None,
+        weight_bits: WeightBits = None,
+        act_bits: ActBits = None,
+        tile_m: TileM = None,
+        tile_n: TileN = None,
+        symmetric: Symmetric = None,
+        negation: Negation = None,
+        bias_correction: BiasCorrection = None,
+        max_k: MaxK = None,
+        acc_bits: AccBits = None,
+        config: o.Config = None,
+        arrays: Annotated[
+            int, typer.Option("--arrays", help="Identical cores working in parallel.")
+        ] = 1,
+        act_kb: Annotated[
+            float | None, typer.Option("--act-kb", help="Activation buffer (KiB).")
+        ] = None,
+        weight_kb: Annotated[
+            float | None, typer.Option("--weight-kb", help="Weight buffer (KiB).")
+        ] = None,
+        node: Annotated[int, typer.Option("--node", help="Technology node in nm.")] = 45,
+        tech_file: Annotated[
+            Path | None, typer.Option("--tech", help="YAML overriding the technology table.")
+        ] = None,
+        freq_mhz: Annotated[float, typer.Option("--freq-mhz", help="Clock (MHz).")] = 1000.0,
+        dram_gbps: Annotated[
+            float, typer.Option("--dram-gbps", help="DRAM bandwidth (GB/s).")
+        ] = 25.6,
+        workload: Annotated[
+            str, typer.Option("--workload", help="Built-in name or a file.")
+        ] = "llama2-7b-decode",
+        baseline: Annotated[
+            bool, typer.Option("--baseline/--no-baseline", help="Also cost the MAC array.")
+        ] = True,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        as_csv: Annotated[bool, typer.Option("--csv", help="Print per-layer CSV.")] = False,
+    ) -> None:
+        """Per-layer cycles, energy and area of one LUT core on a workload (vs. a MAC array)."""
+        from accelsmith.core.errors import ConfigError
+        from accelsmith.models.evaluate import evaluate
+        from accelsmith.models.tech import Tech
+
+        if as_json and as_csv:
+            raise ConfigError("--json and --csv cannot be combined: choose one output format")
+        p = lut_params(
+            config,
+            group_size=group_size,
+            weight_bits=weight_bits,
+            act_bits=act_bits,
+            tile_m=tile_m,
+            tile_n=tile_n,
+            symmetric=symmetric,
+            negation=negation,
+            bias_correction=bias_correction,
+            max_k=max_k,
+            acc_bits=acc_bits,
+        )
+        values = p.to_dict() | {
+            "arrays": arrays,
+            "freq_mhz": freq_mhz,
+            "dram_gbps": dram_gbps,
+        }
+        for key, v in (("act_kb", act_kb), ("weight_kb", weight_kb)):
+            if v is not None:
+                values[key] = v
+        tech = Tech.at_node(node)
+        if tech_file is not None:
+            tech = Tech.from_yaml(tech_file, base=tech)
+        layers = evaluate("lut-core", [values], workload, per_layer=True, tech=tech)
+        total = evaluate("lut-core", [values], workload, tech=tech).iloc[0]
+        if as_csv:
+            layers.to_csv(sys.stdout, index=False)
+            return
+        if as_json:
+            print(
+                json.dumps(
+                    {
+                        "totals": _plain(total.to_dict()),
+                        "layers": [_plain(r) for r in layers.to_dict("records")],
+                    },
+                    indent=1,
+                )
+            )
+            return
+        _print_cost(layers, total, workload, node, baseline)
+
+
+def _plain(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in d.items()}
+
+
+def _print_cost(layers: Any, total: Any, workload: str, node: int, baseline: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..cost import _human
+
+    console = Console(width=None if Console().is_terminal else 120)
+    t = Table(title=f"{workload}: per layer (lut-core)")
+    for name in (
+        "layer",
+        "M",
+        "N",
+        "K",
+        "x",
+        "cycles",
+        "util",
+        "stall",
+        "energy",
+        "MAC-array cycles",
+        "MAC-array energy",
+    ):
+        t.add_column(name, justify="left" if name == "layer" else "right")
+    for r in layers.itertuples():
+        t.add_row(
+            str(r.layer),
+            str(r.M),
+            str(r.N),
+            str(r.K),
+            str(r.count),
+            f"{r.cycles:,.0f}",
+            f"{100 * r.utilization:.1f}%",
+            f"{100 * r.stall_cycles / r.cycles:.1f}%",
+            _human(r.energy_j, "J"),
+            f"{r.mac_cycles:,.0f}",
+            _human(r.mac_energy_j, "J"),
+        )
+    console.print(t)
+    s = Table(title=f"totals ({node} nm, {total.freq_mhz:g} MHz)", show_header=False)
+    s.add_column("metric")
+    s.add_column("value", justify="right")
+    parts = (
+        "precompute",
+        "table",
+        "mux",
+        "negation",
+        "shift_add",
+        "accumulator",
+        "sram",
+        "dram",
+        "leak",
+    )
+    rows = [
+        (
+            "cycles",
+            f"{total.cycles:,.0f} ({100 * total.stall_cycles / total.cycles:.1f}% memory stalls)",
+        ),
+        ("latency", _human(total.latency_s, "s")),
+        ("energy", _human(total.energy_j, "J")),
+        (
+            "  " + " / ".join(parts),
+            " / ".join(f"{100 * total[f'energy_{k}_j'] / total.energy_j:.0f}%" for k in parts),
+        ),
+        ("power", _human(total.power_w, "W")),
+        ("area", f"{total.area_mm2:.4f} mm^2 (compute {total.area_compute_um2 / 1e6:.4f} mm^2)"),
+        ("utilization", f"{100 * total.utilization:.1f}%"),
+        (
+            "throughput",
+            f"{total.tops:.3f} TOPS, {total.tops_per_w:.2f} TOPS/W, "
+            f"{total.tops_per_mm2:.3f} TOPS/mm^2",
+        ),
+    ]
+    if baseline:
+        rows += [
+            (
+                "MAC array (same tile shape, act x weight multipliers)",
+                f"{total.mac_cycles:,.0f} cycles, {_human(total.mac_energy_j, 'J')}, "
+                f"{total.mac_area_compute_um2 / 1e6:.4f} mm^2 compute",
+            ),
+            (
+                "LUT vs MAC: compute density / energy efficiency",
+                f"{total.density_gain:.2f}x / {total.efficiency_gain:.2f}x",
+            ),
+        ]
+    for k, v in rows:
+        s.add_row(k, v)
+    console.print(s)
+    attn = layers[layers.weight_passes != layers.weight_bits]
+    if len(attn):
+        console.print(
+            f"[yellow]note:[/] {', '.join(map(str, attn.layer))} multiply two activation "
+            f"operands: costed with {int(total.act_bits)} bit-serial passes (act_bits), a model "
+            "extension beyond the generated RTL"
+        )
+    if bool(total.exceeds_max_k):
+        console.print(
+            f"[yellow]note:[/] a layer has K = {int(total.max_layer_k)} > max_k = "
+            f"{int(total.max_k)}: the {int(total.acc_bits)}-bit results may wrap"
+        )
+
+
+def register(kind: str, app: typer.Typer) -> None:
+    """Add the ``lut-core`` command to the ``generate``, ``verify`` or ``cost`` group."""
+    {"generate": _generate, "verify": _verify, "cost": _cost}.get(kind, lambda _app: None)(app)

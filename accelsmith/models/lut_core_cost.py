@@ -1,0 +1,370 @@
+"""LUT-tensor-core cost model (cycles, energy, area) and its MAC-array baseline.
+
+Vectorized over configurations x layers. Structure counted from the generated RTL
+(:mod:`accelsmith.hdl.lut_core`), per core and per ``arrays`` identical cores:
+
+Mapping (``M x N x K`` GEMM, ``count`` copies)
+    ``tiles = ceil(M / tile_m) * ceil(N / tile_n)`` spread over ``arrays`` cores; each tile
+    has ``G = ceil(K / group_size)`` groups. Cycles per core are the exact RTL rule of
+    :func:`accelsmith.models.lut_core.layer_cycles`: ``G*B + tile_m + 4 + (tiles_per_core -
+    1) * max(G*B, tile_m)`` (``B`` bit-serial plane passes; one table fill per group and tile,
+    overlapped with the previous group's last plane).
+Activation x activation layers (roles ``attn_qk``, ``attn_av``)
+    Have no low-bit weights. They are costed bit-serially with ``B = act_bits`` plane passes
+    (a model extension: the generated RTL fixes ``B``); the column ``weight_passes`` shows it.
+Components (area and energy)
+    precompute adders (``K - 1 + entries - 1`` per row, entry width), table registers, one
+    ``entries``-to-1 mux per output lane, conditional negation (an entry-wide increment +
+    XOR, ``symmetric``) plus ``K - 1`` index XORs (``negation="hardware"``), the lookup
+    register, the ``B``-way shift mux, accumulator + result registers, bias correction (one
+    accumulator per row, one subtractor per column), SRAM buffers, DRAM, leakage.
+Memory
+    Weights are ``B`` bits per element in DRAM, activations ``act_bits``, results
+    ``acc_bits``; the better of the two tile loop orders (like the systolic model) given the
+    activation and weight buffers; double-buffered: ``cycles = max(compute, dram)``.
+MAC-array baseline (columns ``mac_*``)
+    A MAC tensor core of the same shape (as the paper compares them): ``tile_m x tile_n``
+    lanes per core, each a ``K``-wide integer dot product per cycle (:func:`mac_lane`: ``K``
+    ``act_bits x weight_bits`` multipliers, an adder tree, the accumulator) on the same
+    schedule with one pass per group instead of ``B``; same memory system.
+    ``density_gain`` (throughput per compute area) and ``efficiency_gain`` (compute energy)
+    compare the compute parts only (dot-product level, as the paper).
+
+Constants: everything from :class:`accelsmith.models.tech.Tech` except two standard cells:
+NanGate FreePDK45 Open Cell Library MUX2_X1 = 1.862 um^2 and XOR2_X1 = 1.596 um^2 (the same
+library as ``Tech.nand2_um2``; values from its datasheet, not re-verified in this session).
+Their switching energy is taken at the energy per um^2 of Horowitz's 8-bit adder (0.03 pJ /
+36 um^2) -- an assumption to calibrate against this project's own synthesis.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..core.errors import ConfigError
+from ..core.families.lut_core import MAX_K, MAX_TILE_M, MAX_TILE_N
+from .common import assemble, column_array, config_arrays
+from .lut_core import steady_interval, tile_cycles
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "LUT_COLUMNS",
+    "MUX2_UM2",
+    "XOR2_UM2",
+    "evaluate",
+    "exact_acc_bits_vec",
+    "lut_cost",
+    "mac_lane",
+]
+
+MUX2_UM2 = 1.862  # NanGate FreePDK45 OCL MUX2_X1 (45 nm)
+XOR2_UM2 = 1.596  # NanGate FreePDK45 OCL XOR2_X1 (45 nm)
+ATTENTION_ROLES = ("attn_qk", "attn_av")
+
+# column -> (default, kind, low, high)
+LUT_COLUMNS: dict[str, tuple[Any, Any, float, float]] = {
+    "group_size": (4, int, 2, 6),
+    "weight_bits": (2, int, 1, 4),
+    "act_bits": (8, int, 4, 16),
+    "tile_m": (2, int, 1, MAX_TILE_M),
+    "tile_n": (16, int, 1, MAX_TILE_N),
+    "symmetric": (True, bool, 0, 1),
+    "negation": ("offline", ("offline", "hardware"), 0, 0),
+    "bias_correction": (True, bool, 0, 1),
+    "max_k": (4096, int, 1, MAX_K),
+    "acc_bits": (None, int, 4, 64),
+    "arrays": (1, int, 1, 4096),
+    "act_kb": (64.0, float, 0.0, 1 << 20),
+    "weight_kb": (256.0, float, 0.0, 1 << 20),
+    "freq_mhz": (1000.0, float, 1.0, 10_000.0),
+    "dram_gbps": (25.6, float, 0.01, 100_000.0),
+}
+_CONFIG_LEVEL = (
+    "pes",
+    "area_um2",
+    "area_compute_um2",
+    "area_sram_um2",
+    "area_precompute_um2",
+    "area_table_um2",
+    "area_mux_um2",
+    "area_negation_um2",
+    "area_shift_add_um2",
+    "area_accumulator_um2",
+    "area_bias_um2",
+    "area_control_um2",
+    "mac_area_compute_um2",
+    "mac_area_um2",
+)
+
+
+def exact_acc_bits_vec(
+    weight_bits: np.ndarray, act_bits: np.ndarray, max_k: np.ndarray, bias: np.ndarray
+) -> np.ndarray:
+    """Vectorized :func:`accelsmith.core.families.lut_core.exact_acc_bits`.
+
+    The largest magnitude is ``max_k * 2**(a-1) * (2**(B-1) if bias else 2**B - 1)`` and is
+    reached on the positive side, so the width is its bit length plus a sign bit.
+    """
+    a = act_bits.astype(np.float64)
+    b = weight_bits.astype(np.float64)
+    wmax = np.where(
+        bias, np.ldexp(1.0, (b - 1).astype(np.int64)), np.ldexp(1.0, b.astype(np.int64)) - 1.0
+    )
+    hi = max_k.astype(np.float64) * np.ldexp(1.0, (a - 1).astype(np.int64)) * wmax
+    return (np.frexp(hi)[1] + 1).astype(np.int64)
+
+
+def entry_bits_vec(group_size: np.ndarray, act_bits: np.ndarray) -> np.ndarray:
+    """Vectorized :func:`accelsmith.core.families.lut_core.entry_bits`."""
+    hi = group_size.astype(np.float64) * np.ldexp(1.0, (act_bits - 1).astype(np.int64))
+    return (np.frexp(hi)[1] + 1).astype(np.int64)
+
+
+def _configs(configs: Any) -> dict[str, np.ndarray]:
+    import pandas as pd
+
+    df, cfg = config_arrays(configs, LUT_COLUMNS, skip=("acc_bits",))
+    bad = ~cfg["symmetric"] & (cfg["negation"] == "hardware")
+    if bad.any():
+        raise ConfigError(
+            f"configs row {int(np.argmax(bad))}: negation must be 'offline' when symmetric is "
+            "false, not 'hardware'"
+        )
+    exact = exact_acc_bits_vec(
+        cfg["weight_bits"], cfg["act_bits"], cfg["max_k"], cfg["bias_correction"]
+    )
+    if "acc_bits" in df.columns and not df["acc_bits"].isna().all():
+        filled = df["acc_bits"].where(df["acc_bits"].notna(), pd.Series(exact))
+        cfg["acc_bits"] = column_array(
+            df.assign(acc_bits=filled), "acc_bits", LUT_COLUMNS["acc_bits"]
+        )
+    else:
+        cfg["acc_bits"] = exact
+    return cfg
+
+
+def evaluate(
+    configs: Any, workload: Any, *, tech: Any, per_layer: bool = False, convention: str = "rtl"
+) -> pd.DataFrame:
+    """The LUT-core cost function behind ``evaluate("lut-core", ...)``."""
+    import pandas as pd
+
+    if convention != "rtl":
+        raise ConfigError(f"convention must be 'rtl' for lut-core, not {convention!r}")
+    cfg = _configs(configs)
+    g = workload.to_gemms()
+    n = len(cfg["tile_m"])
+    col = {k: v.reshape(n, 1) for k, v in cfg.items()}
+    layers = {k: np.asarray(g[k], dtype=np.int64).reshape(1, -1) for k in ("M", "N", "K", "count")}
+    role = np.asarray(g.get("role", np.full(len(g["names"]), "")), dtype=object).reshape(1, -1)
+    layers["attention"] = np.isin(role, ATTENTION_ROLES)
+    per = lut_cost(col, layers, tech)
+    base = pd.DataFrame({k: cfg[k] for k in LUT_COLUMNS})
+    out = assemble(
+        base,
+        per,
+        {"names": g["names"], **{k: layers[k][0] for k in ("M", "N", "K", "count")}},
+        per_layer=per_layer,
+        config_level=_CONFIG_LEVEL,
+    )
+    # dot-product-level comparison with the iso-throughput MAC array (compute parts only)
+    out["density_gain"] = (out["mac_area_compute_um2"] * out["mac_compute_cycles"]) / (
+        out["area_compute_um2"] * out["compute_cycles"]
+    )
+    out["efficiency_gain"] = out["mac_energy_compute_j"] / out["energy_compute_j"]
+    out["exceeds_max_k"] = out["max_layer_k"] > out["max_k"]
+    return out
+
+
+def mac_lane(
+    k: np.ndarray, a: np.ndarray, b: np.ndarray, accw: np.ndarray, tech: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Area (um^2) and energy per cycle (J) of one integer MAC dot-product lane.
+
+    ``k`` multipliers of ``a x b`` bits (costed as an ``n x n`` multiplier with ``n^2 = a*b``
+    partial-product bits), ``k - 1`` tree adders of ``a + b + ceil(log2 k)`` bits, an
+    ``accw``-bit accumulator adder, the accumulator and result registers and the operand
+    registers (``k * (a + b)`` bits).
+    """
+    mul = np.sqrt(a * b)
+    tree = a + b + np.ceil(np.log2(k))
+    area = (
+        k * tech.int_mul_area_um2(mul)
+        + (k - 1) * tech.int_add_area_um2(tree)
+        + tech.int_add_area_um2(accw)
+        + tech.reg_area_um2(2 * accw + k * (a + b))
+    )
+    energy = (
+        k * tech.int_mul_energy_j(mul)
+        + (k - 1) * tech.int_add_energy_j(tree)
+        + tech.int_add_energy_j(accw)
+        + tech.reg_energy_j(accw + k * (a + b))
+    )
+    return area, energy
+
+
+def _ceil_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return -(-a // b)
+
+
+def lut_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech: Any) -> dict:
+    """Per (configuration, layer) costs (see the module docstring).
+
+    ``cfg`` arrays have shape ``(n, 1)``, ``layers`` arrays ``(1, L)`` (``M, N, K, count``
+    and the bool ``attention``); returns ``(n, L)`` arrays including ``count``.
+    """
+    k, b, a = cfg["group_size"], cfg["weight_bits"], cfg["act_bits"]
+    tm, tn, arrays = cfg["tile_m"], cfg["tile_n"], cfg["arrays"]
+    sym, hw_neg, bias = cfg["symmetric"], cfg["negation"] == "hardware", cfg["bias_correction"]
+    acc = cfg["acc_bits"]
+    accw = acc + bias.astype(np.int64)
+    m, n, kd, count = layers["M"], layers["N"], layers["K"], layers["count"]
+    wb = np.where(layers["attention"], a, b)  # plane passes of this layer
+
+    ew = entry_bits_vec(k, a)
+    entries = np.left_shift(1, k - sym.astype(np.int64))
+    pre_adders = k - 1 + entries - 1
+    shift_bits = ew + wb - 1
+
+    # ---------------------------------------------------------------- mapping and cycles
+    groups = _ceil_div(kd, k)
+    tiles = _ceil_div(m, tm) * _ceil_div(n, tn)
+    per_core = _ceil_div(tiles, arrays)
+    compute = tile_cycles(k, wb, tm, kd) + (per_core - 1) * steady_interval(k, wb, tm, kd)
+    macs = (m * n * kd).astype(np.float64)
+    fills = (tiles * groups * tm).astype(np.float64)  # table fills (one row's table each)
+    lookups = (tiles * groups * wb * tm * tn).astype(np.float64)  # lane-cycles incl. padding
+
+    # ---------------------------------------------------------------- area per core (um^2)
+    e_per_um2 = tech.int_add_pj_8 / tech.int_add_um2_8 * 1e-12 * tech.energy_scale / tech.area_scale
+    mux2 = MUX2_UM2 * tech.area_scale
+    xor2 = XOR2_UM2 * tech.area_scale
+    lanes = tm * tn
+    a_pre = tm * pre_adders * tech.int_add_area_um2(ew)
+    a_tab = tm * entries * tech.reg_area_um2(ew)
+    a_mux = lanes * (entries - 1) * ew * mux2
+    a_neg = lanes * np.where(sym, tech.int_add_area_um2(ew) + ew * xor2, 0.0) + np.where(
+        hw_neg, lanes * (k - 1) * xor2, 0.0
+    )
+    a_shift = lanes * ((b - 1) * (ew + b - 1) * mux2 + tech.reg_area_um2(ew))  # + lookup reg
+    a_acc = lanes * (tech.int_add_area_um2(accw) + tech.reg_area_um2(2 * accw))
+    a_bias = np.where(
+        bias,
+        tm * (tech.int_add_area_um2(accw) + tech.reg_area_um2(ew + 2 * accw))
+        + tn * tech.int_add_area_um2(accw),
+        0.0,
+    )
+    a_ctl = tech.reg_area_um2(tn * acc + 64)  # output register, counters and state
+    core = a_pre + a_tab + a_mux + a_neg + a_shift + a_acc + a_bias + a_ctl
+    area_compute = arrays * core
+    cap_a, cap_w = cfg["act_kb"] * 1024.0, cfg["weight_kb"] * 1024.0
+    area_sram = tech.sram_area_um2(cap_a) + tech.sram_area_um2(cap_w)
+
+    # ---------------------------------------------------------------- DRAM and stalls
+    a_tot = m * kd * a / 8.0
+    w_tot = kd * n * wb / 8.0
+    o_tot = m * n * acc / 8.0
+    m_tiles, n_tiles = _ceil_div(m, tm), _ceil_div(n, tn)
+    n_outer = w_tot + np.where(a_tot <= cap_a, a_tot, a_tot * n_tiles)
+    m_outer = a_tot + np.where(w_tot <= cap_w, w_tot, w_tot * m_tiles)
+    dram_bytes = np.minimum(n_outer, m_outer) + o_tot
+    bytes_per_cycle = cfg["dram_gbps"] * 1e9 / (cfg["freq_mhz"] * 1e6)
+    dram_cycles = np.ceil(dram_bytes / bytes_per_cycle)
+    cycles = np.maximum(compute, dram_cycles)
+    latency = cycles / (cfg["freq_mhz"] * 1e6)
+
+    # ---------------------------------------------------------------- energy (J)
+    e_pre = fills * pre_adders * tech.int_add_energy_j(ew)
+    e_tab = fills * tech.reg_energy_j(entries * ew)  # table writes; reads are the mux energy
+    e_mux = lookups * (entries - 1) * ew * mux2 * e_per_um2
+    e_neg = lookups * (
+        np.where(sym, tech.int_add_energy_j(ew), 0.0)
+        + np.where(hw_neg, (k - 1) * xor2 * e_per_um2, 0.0)
+    )
+    e_shift = lookups * ((wb - 1) * shift_bits * mux2 * e_per_um2 + tech.reg_energy_j(ew))
+    e_acc = lookups * (tech.int_add_energy_j(accw) + tech.reg_energy_j(accw)) + (
+        tiles * lanes * tech.reg_energy_j(accw)  # result capture
+    )
+    e_bias = np.where(
+        bias,
+        tiles * groups * tm * (tech.int_add_energy_j(accw) + tech.reg_energy_j(accw))
+        + tiles * lanes * tech.int_add_energy_j(accw),
+        0.0,
+    )
+    e_sram = (
+        tiles * groups * tech.sram_read_energy_j(cap_a, tm * k * a)
+        + tiles * groups * wb * tech.sram_read_energy_j(cap_w, tn * k)
+        + tiles * tm * tech.sram_write_energy_j(cap_a, tn * acc)
+    )
+    e_dram = dram_bytes * 8.0 * tech.dram_energy_j_per_bit
+    area = area_compute + area_sram
+    e_leak = tech.leakage_w(area) * latency
+    e_compute = e_pre + e_tab + e_mux + e_neg + e_shift + e_acc + e_bias
+    energy = e_compute + e_sram + e_dram + e_leak
+
+    # ---------------------------------------------------------------- MAC-array baseline
+    # Same tile shape: tile_m x tile_n lanes, each a K-wide dot product per cycle (K
+    # multipliers, a K-1 adder tree, the accumulator), one pass for any weight width.
+    mac_lane_area, _ = mac_lane(k, a, b, accw, tech)
+    mac_area_compute = arrays * lanes * mac_lane_area
+    mac_compute = tile_cycles(k, 1, tm, kd) + (per_core - 1) * steady_interval(k, 1, tm, kd)
+    mac_cycles = np.maximum(mac_compute, dram_cycles)
+    _, mac_lane_energy_l = mac_lane(k, a, wb, accw, tech)
+    e_mac_compute = tiles * groups * lanes * mac_lane_energy_l
+    mac_area = mac_area_compute + area_sram
+    mac_latency = mac_cycles / (cfg["freq_mhz"] * 1e6)
+    e_mac = e_mac_compute + e_sram + e_dram + tech.leakage_w(mac_area) * mac_latency
+
+    per = {
+        "cycles": cycles,
+        "compute_cycles": compute,
+        "stall_cycles": cycles - compute,
+        "dram_cycles": dram_cycles,
+        "macs": macs,
+        "tiles": tiles,
+        "table_fills": fills,
+        "lookups": lookups,
+        "weight_passes": wb + 0 * tiles,
+        "dram_bytes": dram_bytes,
+        "energy_j": energy,
+        "energy_compute_j": e_compute,
+        "energy_precompute_j": e_pre,
+        "energy_table_j": e_tab,
+        "energy_mux_j": e_mux,
+        "energy_negation_j": e_neg,
+        "energy_shift_add_j": e_shift,
+        "energy_accumulator_j": e_acc,
+        "energy_bias_j": e_bias,
+        "energy_sram_j": e_sram,
+        "energy_dram_j": e_dram,
+        "energy_leak_j": e_leak,
+        "mac_cycles": mac_cycles,
+        "mac_compute_cycles": mac_compute,
+        "mac_energy_j": e_mac,
+        "mac_energy_compute_j": e_mac_compute,
+    }
+    out = {key: np.asarray(v, dtype=np.float64) * count for key, v in per.items()}
+    out["weight_passes"] = np.broadcast_to(wb, cycles.shape).astype(np.float64)
+    zero = 0.0 * count
+    cfg_level = {
+        "pes": arrays * lanes * k / b,  # MACs per cycle on weight GEMMs
+        "area_um2": area,
+        "area_compute_um2": area_compute,
+        "area_sram_um2": area_sram,
+        "area_precompute_um2": arrays * a_pre,
+        "area_table_um2": arrays * a_tab,
+        "area_mux_um2": arrays * a_mux,
+        "area_negation_um2": arrays * a_neg,
+        "area_shift_add_um2": arrays * a_shift,
+        "area_accumulator_um2": arrays * a_acc,
+        "area_bias_um2": arrays * a_bias,
+        "area_control_um2": arrays * a_ctl,
+        "mac_area_compute_um2": mac_area_compute,
+        "mac_area_um2": mac_area,
+    }
+    out |= {key: np.asarray(v, dtype=np.float64) + zero for key, v in cfg_level.items()}
+    return out
