@@ -222,7 +222,8 @@ def hv_panel(hub: Hub, keys: list[str]) -> go.Figure:
                 )
             )
     fig.update_layout(
-        title="Hypervolume vs trials (normalized objectives, reference point 1.1)",
+        title="Hypervolume vs trials (each campaign normalized on its own front, reference "
+        "point 1.1)",
         template="plotly_white",
         height=300,
         margin={"l": 60, "r": 20, "t": 40, "b": 40},

@@ -393,17 +393,23 @@ def breakdown_figure(frame: pd.DataFrame, prefix: str, suffix: str, title: str) 
 
 
 def breakdown_columns(columns: Any, prefix: str, suffix: str) -> list[str]:
-    """The component columns of a total (``energy_<part>_j`` of ``energy_j``); derived
-    ratios such as ``energy_per_mac_j`` are not components."""
+    """The finest component columns of a total (``energy_<part>_j`` of ``energy_j``).
+
+    Derived ratios (``energy_per_mac_j``) are not components, and a part that has
+    sub-parts (``energy_sram_j`` with ``energy_sram_ifmap_j`` ...) is replaced by them, so
+    the stacked parts add up to the total once.
+    """
     total = f"{prefix[:-1]}{suffix}"
-    return [
-        c
+    parts = [
+        c[len(prefix) : -len(suffix)]
         for c in columns
         if c.startswith(prefix)
         and c.endswith(suffix)
         and c != total
         and not c[len(prefix) :].startswith("per_")
     ]
+    leaves = [p for p in parts if not any(q.startswith(p + "_") for q in parts)]
+    return [f"{prefix}{p}{suffix}" for p in leaves]
 
 
 def layer_figure(layers: pd.DataFrame, designs: list[str]) -> go.Figure:

@@ -6,6 +6,7 @@ import itertools
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from accelsmith.cli.main import main
@@ -166,3 +167,14 @@ def test_png_export(
     for p in png.glob("*.png"):
         data = p.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+
+
+def test_breakdown_components_add_up_to_totals(campaign_journal: Path) -> None:
+    from accelsmith.reports.figures import breakdown_columns
+
+    camp = load_campaign(resolve_target(str(campaign_journal)))
+    t = camp.trials
+    for prefix, suffix, total in (("energy_", "_j", "energy_j"), ("area_", "_um2", "area_um2")):
+        cols = breakdown_columns(t.columns, prefix, suffix)
+        assert len(cols) >= 3 and f"{prefix}per_mac{suffix}" not in cols
+        np.testing.assert_allclose(t[cols].sum(axis=1), t[total], rtol=1e-9)

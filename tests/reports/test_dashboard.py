@@ -1,0 +1,103 @@
+"""Dashboard data layer (incremental reads, filters), Verilog download, loopback binding."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from accelsmith.reports import live
+from accelsmith.reports.dashboard import filter_frame, verilog_files
+from accelsmith.reports.live import Hub
+
+from .ledger_fixtures import _configs, _rows, add_trials, journal_storage
+from .server import dashboard, free_port, listening_addresses
+
+
+def test_hub_reads_only_new_trials(
+    campaign_journal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import optuna
+
+    store = tmp_path / "journal.log"
+    shutil.copy(campaign_journal, store)
+    hub = Hub([str(store)])
+    lc = hub.campaigns["sa-three"]
+    n0, v0 = len(lc.campaign.trials), lc.version
+    assert n0 == 180 and len(lc.campaign.exhaustive) > 5
+    converted: list[int] = []
+    real = live.ledger.trials_frame
+    monkeypatch.setattr(
+        live.ledger,
+        "trials_frame",
+        lambda study, **kw: converted.append(len(study.get_trials())) or real(study, **kw),
+    )
+    assert hub.refresh() is False and lc.version == v0 and converted == []
+    camp = lc.campaign
+    study = optuna.load_study(study_name="sa-three@nsga2", storage=journal_storage(store))
+    rng = np.random.default_rng(7)
+    add_trials(study, _rows(_configs(rng, 7), camp.objectives, camp.constraints), "nsga2")
+    assert hub.refresh() is True
+    assert converted == [7]  # only the new trials were converted
+    assert len(lc.campaign.trials) == n0 + 7 and lc.version == v0 + 1
+    assert lc.campaign.trials["design"].is_unique
+    q = lc.quality()
+    assert q is not None and q.history["trials"].max() == 127
+
+
+def test_filters(campaign_journal: Path) -> None:
+    camp = Hub([str(campaign_journal)]).campaigns["sa-three"].campaign
+    t = camp.trials
+    kw = {"limits": {}, "ranges": {}, "choices": {}}
+    assert len(filter_frame(t, flags=[], **kw)) == len(t)
+    assert filter_frame(t, flags=["feasible"], **kw)["feasible"].all()
+    assert (filter_frame(t, flags=["pareto"], **kw)["status"] == "pareto").all()
+    sub = filter_frame(
+        t,
+        flags=[],
+        limits={"power_w": ("<=", 5.0)},
+        ranges={"rows": (8, 32)},
+        choices={"dataflow": ["ws"]},
+    )
+    expect = t[(t.power_w <= 5.0) & t.rows.between(8, 32) & (t.dataflow == "ws")]
+    assert len(sub) == len(expect) > 0 and set(sub["design"]) == set(expect["design"])
+
+
+def test_verilog_download_equals_generate_cli(campaign_journal: Path, tmp_path: Path) -> None:
+    from accelsmith.cli.commands import generate_argv
+    from accelsmith.cli.main import main
+    from accelsmith.reports.extract import config_of
+
+    camp = Hub([str(campaign_journal)]).campaigns["sa-three"].campaign
+    front = camp.pareto
+    row = front.loc[(front["rows"] * front["cols"]).idxmin()]  # smallest: fast to generate
+    files = verilog_files(camp, row["design"])
+    out = tmp_path / "cli"
+    assert main(generate_argv("systolic", config_of(camp, row), out=str(out))) == 0
+    written = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert files == written
+    assert any(n.endswith(".v") for n in files)
+
+
+@pytest.mark.parametrize(("host", "expect"), [(None, "127.0.0.1"), ("0.0.0.0", "0.0.0.0")])
+def test_dashboard_binds_loopback_unless_host(
+    campaign_journal: Path, tmp_path: Path, host: str | None, expect: str
+) -> None:
+    import urllib.request
+
+    port = free_port()
+    args = [str(campaign_journal)] + (["--host", host] if host else [])
+    with dashboard(args, port, tmp_path / "log.txt") as url:
+        assert listening_addresses(port) == {expect}
+        page = urllib.request.urlopen(url, timeout=10).read().decode()
+        assert "accelsmith dashboard" in page
+
+
+def test_dashboard_missing_storage_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from accelsmith.cli.main import main
+
+    assert main(["dashboard", str(tmp_path / "none"), "--port", str(free_port())]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: storage") and err.count("\n") == 1
