@@ -1,0 +1,180 @@
+"""LUT-core cost model: RTL-exact cycles, breakdowns, vectorization, trends and errors."""
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from accelsmith.core.errors import ConfigError
+from accelsmith.core.families.lut_core import LutCoreParams, entry_bits, exact_acc_bits
+from accelsmith.models.evaluate import evaluate
+from accelsmith.models.lut_core import (
+    full_rate_schedule,
+    layer_cycles,
+    steady_interval,
+    tile_cycles,
+)
+from accelsmith.models.lut_core_cost import entry_bits_vec, exact_acc_bits_vec
+
+GEMMS = [(1, 4096, 4096), (7, 300, 100), (64, 64, 33)]
+
+
+def test_exact_widths_vectorized():
+    grid = list(
+        itertools.product([1, 2, 3, 4], [4, 7, 8, 16], [1, 3, 4096, 1 << 20], [True, False])
+    )
+    b, a, k, bias = (np.array(x) for x in zip(*grid, strict=True))
+    want = [exact_acc_bits(*g) for g in grid]
+    assert exact_acc_bits_vec(b, a, k, bias).tolist() == want
+    ks, acts = np.array([2, 3, 4, 5, 6] * 2), np.array([4] * 5 + [16] * 5)
+    assert entry_bits_vec(ks, acts).tolist() == [
+        entry_bits(int(x), int(y)) for x, y in zip(ks, acts, strict=True)
+    ]
+
+
+def test_layer_cycles_match_the_schedule():
+    for k, b, tm, kd, tiles in [(4, 2, 2, 13, 5), (2, 1, 5, 3, 7), (6, 4, 1, 100, 3)]:
+        sched = full_rate_schedule(k, b, tm, [kd] * tiles)
+        assert sched[-1]["done"] + 1 == layer_cycles(k, b, tm, 1, tm * tiles, 1, kd)
+        assert sched[0]["done"] + 1 == tile_cycles(k, b, tm, kd)
+        gaps = {s2["done"] - s1["done"] for s1, s2 in itertools.pairwise(sched)}
+        assert gaps == {int(steady_interval(k, b, tm, kd))}
+
+
+def test_compute_cycles_are_the_rtl_rule():
+    cfg = {"group_size": 3, "weight_bits": 3, "tile_m": 2, "tile_n": 8, "dram_gbps": 1e5}
+    out = evaluate("lut-core", [cfg], GEMMS, per_layer=True)
+    for (m, n, k), row in zip(GEMMS, out.itertuples(), strict=True):
+        assert row.compute_cycles == layer_cycles(3, 3, 2, 8, m, n, k)
+        assert row.cycles == row.compute_cycles  # bandwidth high enough: no stalls
+        assert row.macs == m * n * k
+    two = evaluate("lut-core", [cfg | {"arrays": 2}], [(8, 64, 40)])
+    tiles = 4 * 8
+    assert two.compute_cycles[0] == tile_cycles(3, 3, 2, 40) + (tiles // 2 - 1) * steady_interval(
+        3, 3, 2, 40
+    )
+
+
+def test_breakdowns_sum_and_columns():
+    out = evaluate(
+        "lut-core", [{}, {"symmetric": False, "tile_n": 64, "arrays": 4}], "llama2-7b-decode"
+    )
+    parts = ["precompute", "table", "mux", "negation", "shift_add", "accumulator", "bias"]
+    np.testing.assert_allclose(
+        out[[f"energy_{p}_j" for p in parts]].sum(axis=1), out.energy_compute_j, rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        out[["energy_compute_j", "energy_sram_j", "energy_dram_j", "energy_leak_j"]].sum(axis=1),
+        out.energy_j,
+        rtol=1e-12,
+    )
+    areas = [*parts, "control"]
+    np.testing.assert_allclose(
+        out[[f"area_{p}_um2" for p in areas]].sum(axis=1), out.area_compute_um2, rtol=1e-12
+    )
+    np.testing.assert_allclose(out.area_compute_um2 + out.area_sram_um2, out.area_um2, rtol=1e-12)
+    for col in (
+        "cycles",
+        "latency_s",
+        "energy_j",
+        "area_um2",
+        "area_mm2",
+        "power_w",
+        "utilization",
+        "tops",
+        "tops_per_w",
+        "tops_per_mm2",
+        "macs",
+        "mac_cycles",
+        "mac_energy_j",
+        "density_gain",
+        "efficiency_gain",
+    ):
+        assert col in out and np.isfinite(out[col]).all() and (out[col] > 0).all(), col
+    assert (out.utilization <= 1).all()
+
+
+def test_vectorized_equals_row_by_row():
+    rng = np.random.default_rng(0)
+    rows = [
+        {
+            "group_size": int(rng.integers(2, 7)),
+            "weight_bits": int(rng.integers(1, 5)),
+            "act_bits": int(rng.integers(4, 17)),
+            "tile_m": int(rng.integers(1, 9)),
+            "tile_n": int(rng.integers(1, 129)),
+            "symmetric": bool(rng.random() < 0.5),
+            "arrays": int(rng.integers(1, 9)),
+        }
+        for _ in range(20)
+    ]
+    together = evaluate("lut-core", rows, "llama2-7b-prefill")
+    for i, r in enumerate(rows):
+        alone = evaluate("lut-core", [r], "llama2-7b-prefill").iloc[0]
+        for col in ("cycles", "energy_j", "area_um2", "mac_energy_j", "density_gain"):
+            assert together[col][i] == pytest.approx(alone[col], rel=1e-12)
+
+
+def test_trends():
+    base = {"group_size": 4, "weight_bits": 2, "tile_m": 2, "tile_n": 32}
+    df = evaluate(
+        "lut-core",
+        [
+            base,
+            base | {"symmetric": False},
+            base | {"negation": "hardware"},
+            base | {"weight_bits": 4},
+            base | {"tile_n": 128},
+        ],
+        [(512, 4096, 4096)],
+    )
+    sym, full, hw, w4, wide = (df.iloc[i] for i in range(5))
+    assert full.area_mux_um2 > 1.9 * sym.area_mux_um2  # 2^K vs 2^(K-1) inputs
+    assert full.area_negation_um2 == 0 and sym.area_negation_um2 > 0
+    assert hw.area_negation_um2 > sym.area_negation_um2  # index XORs
+    assert w4.compute_cycles > 1.9 * sym.compute_cycles  # twice the bit-serial passes
+    assert wide.table_fills < sym.table_fills / 3.9  # tables shared by 4x the columns
+    # the MAC baseline does not pay for bit-serial passes
+    assert sym.mac_compute_cycles < sym.compute_cycles
+
+
+def test_attention_layers_use_act_bits_passes():
+    out = evaluate(
+        "lut-core", [{"weight_bits": 2, "act_bits": 8}], "llama2-7b-decode", per_layer=True
+    )
+    passes = dict(zip(out.layer, out.weight_passes, strict=True))
+    assert passes["attn_qk"] == passes["attn_av"] == 8 and passes["qkv"] == 2
+
+
+def test_bitnet_workload_file():
+    out = evaluate(
+        "lut-core", [{"weight_bits": 2}], "examples/workloads/bitnet-b1.58-3b-decode.yaml"
+    )
+    assert out.layers[0] == 8 and out.macs[0] > 2e9
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"group_size": 7}, "configs row 0: group_size must be an integer in 2..6, not 7"),
+        ({"weight_bits": 0.5}, "configs row 0: weight_bits must be an integer in 1..4"),
+        ({"negation": "xor"}, "configs row 0: negation must be one of 'offline', 'hardware'"),
+        ({"symmetric": False, "negation": "hardware"}, "configs row 0: negation must be 'offline'"),
+        ({"arrays": 0}, "configs row 0: arrays must be an integer in 1..4096, not 0"),
+        ({"rows": 4}, "configs: unknown column 'rows'"),
+    ],
+)
+def test_errors(row, message):
+    with pytest.raises(ConfigError) as err:
+        evaluate("lut-core", [row], [(1, 8, 8)])
+    assert str(err.value).startswith(message)
+
+
+def test_convention_and_params_columns():
+    with pytest.raises(ConfigError, match="convention must be 'rtl' for lut-core"):
+        evaluate("lut-core", [{}], [(1, 8, 8)], convention="scalesim")
+    # every generator parameter is a cost-model column, with the same default
+    out = evaluate("lut-core", pd.DataFrame([{}]).iloc[:0].reindex([0]), [(1, 8, 8)])
+    for name, value in LutCoreParams().to_dict().items():
+        assert out[name][0] == value, name
