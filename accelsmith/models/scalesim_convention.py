@@ -27,7 +27,8 @@ Compute cycles
     ``folds * lines_per_fold - 1``: SCALE-Sim reports the cycle index of the last output
     line, counting from 0.
 Utilization (SCALE-Sim's "overall utilization")
-    ``M N K / (rows cols compute_cycles)``.
+    ``M N K / (rows cols compute_cycles)``. A 1x1 OS array has ``K`` lines per fold, so the
+    ``- 1`` lets it exceed 1, as in SCALE-Sim (0 cycles is taken as 1).
 Mapping efficiency
     The mean over folds of the fraction of PEs mapped: ``Sr Sc / (folds rows cols)``.
 Compute utilization (SCALE-Sim's per-fold average)
@@ -93,11 +94,13 @@ def scalesim_layer(
         raise ConfigError("rows and cols must be >= 1")
     if (m < 1).any() or (n < 1).any() or (k < 1).any():
         raise ConfigError("M, N and K must be >= 1")
-    df = np.broadcast_to(np.asarray(dataflow), r.shape)
+    df = np.asarray(dataflow)  # checked before broadcasting (configs (n, 1) vs layers (1, L))
     bad = ~np.isin(df, SCALESIM_DATAFLOWS)
     if bad.any():
         raise ConfigError(f"dataflow must be one of 'os', 'ws', 'is', not {str(df[bad].flat[0])!r}")
-    is_os, is_ws = df == "os", df == "ws"
+    is_os = np.broadcast_to(df == "os", r.shape)
+    is_ws = np.broadcast_to(df == "ws", r.shape)
+    is_is = np.broadcast_to(df == "is", r.shape)
     sr = np.where(is_os, m, k)
     sc = np.where(is_os | is_ws, n, m)
     t = np.where(is_os, k, np.where(is_ws, m, n))
@@ -111,7 +114,7 @@ def scalesim_layer(
     mapped = sr.astype(np.float64) * sc
     mnk = m.astype(np.float64) * n * k
     mk, mn, kn = m.astype(np.float64) * k, m.astype(np.float64) * n, k.astype(np.float64) * n
-    ifmap = np.where(df == "is", mk, mk * -(-n // c))
+    ifmap = np.where(is_is, mk, mk * -(-n // c))
     filt = np.where(is_os, kn * -(-m // r), np.where(is_ws, kn, kn * -(-m // c)))
     ofmap = np.where(is_os, mn + folds * (r + c), mn * -(-k // r))
     return {

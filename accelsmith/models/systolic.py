@@ -48,11 +48,11 @@ def _as_int_arrays(*values: ArrayLike) -> list[np.ndarray]:
 
 
 def _dataflow_mask(dataflow: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
-    df = np.broadcast_to(np.asarray(dataflow), shape)
+    df = np.asarray(dataflow)  # checked before broadcasting: configs (n, 1) vs layers (1, L)
     bad = ~np.isin(df, ("os", "ws"))
     if bad.any():
         raise ConfigError(f"dataflow must be one of 'os', 'ws', not {str(df[bad].flat[0])!r}")
-    return df == "os"
+    return np.broadcast_to(df == "os", shape)
 
 
 def tile_cycles(rows: ArrayLike, cols: ArrayLike, dataflow: ArrayLike, k: ArrayLike) -> np.ndarray:

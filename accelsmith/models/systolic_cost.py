@@ -127,101 +127,123 @@ def evaluate_systolic(
     col = {k: v.reshape(n, 1) for k, v in cfg.items()}
     col["is_os"] = col["dataflow"] == "os"
     layers = {k: np.asarray(g[k], dtype=np.int64).reshape(1, -1) for k in ("M", "N", "K", "count")}
-    per = systolic_cost(col, layers, tech)
-    if convention == "scalesim":
-        per = _apply_scalesim(per, col, layers)
+    a_elems = g.get("ifmap_elems")
+    layers["ifmap_elems"] = (
+        layers["M"] * layers["K"]
+        if a_elems is None
+        else np.asarray(a_elems, dtype=np.int64).reshape(1, -1)
+    )
+    per = systolic_cost(col, layers, tech, convention=convention)
     per["pes"] = (col["rows"] * col["cols"]).astype(np.float64)
     base = pd.DataFrame({k: cfg[k] for k in SYSTOLIC_COLUMNS})
     out = assemble(
         base,
         per,
-        {"names": g["names"], **{k: v[0] for k, v in layers.items()}},
+        {"names": g["names"], **{k: layers[k][0] for k in ("M", "N", "K", "count")}},
         per_layer=per_layer,
         config_level=(*_CONFIG_LEVEL, "pes"),
         ratio_columns=None if per_layer else {"mapping_efficiency": ("macs", "slots")},
+        counts=layers["count"][0],
     )
+    if not per_layer:  # fold counts describe one layer; the totals keep `tiles` (summed)
+        out = out.drop(columns=["row_folds", "col_folds"])
+    out["convention"] = convention
     out["exceeds_max_k"] = out["max_layer_k"] > out["max_k"]  # the accumulator may wrap
     return out
-
-
-def _apply_scalesim(per: dict, col: dict, layers: dict) -> dict:
-    from .scalesim_convention import scalesim_layer
-
-    s = scalesim_layer(
-        col["rows"], col["cols"], col["dataflow"], layers["M"], layers["N"], layers["K"]
-    )
-    count = layers["count"]
-    per = dict(per)
-    per["compute_cycles"] = s["compute_cycles"] * count
-    per["cycles"] = np.maximum(per["compute_cycles"], per["dram_cycles"])
-    per["stall_cycles"] = per["cycles"] - per["compute_cycles"]
-    per["ifmap_sram_reads"] = s["ifmap_sram_reads"] * count
-    per["filter_sram_reads"] = s["filter_sram_reads"] * count
-    per["ofmap_sram_writes"] = s["ofmap_sram_writes"] * count
-    per["mapping_efficiency"] = s["mapping_efficiency"] + 0.0 * count
-    return per
 
 
 def _ceil_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return -(-a // b)
 
 
-def systolic_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech) -> dict:
+def _dram_bytes(cfg: dict, layers: dict, row_folds, col_folds) -> np.ndarray:
+    """DRAM bytes of one layer instance: operand reads (better loop order) + result writes."""
+    r, c, w, acc = cfg["rows"], cfg["cols"], cfg["in_bits"], cfg["acc_bits"]
+    m, n, k = layers["M"], layers["N"], layers["K"]
+    byte_in = w / 8.0
+    ifmap_total = layers["ifmap_elems"] * byte_in  # unique activations (no im2col copies)
+    filter_total = k * n * byte_in
+    ofmap_total = m * n * acc / 8.0
+    cap_i = cfg["ifmap_kb"] * 1024.0
+    cap_f = cfg["filter_kb"] * 1024.0
+    i_fits, f_fits = ifmap_total <= cap_i, filter_total <= cap_f
+    # output-column tiles outer: a K x cols weight block stays in the filter buffer if it fits
+    # and the activations stream again for every column block; symmetric for rows outer
+    cols_outer = np.where(i_fits, ifmap_total, ifmap_total * col_folds) + np.where(
+        f_fits | (k * c * byte_in <= cap_f), filter_total, filter_total * row_folds
+    )
+    rows_outer = np.where(f_fits, filter_total, filter_total * row_folds) + np.where(
+        i_fits | (r * k * byte_in <= cap_i), ifmap_total, ifmap_total * col_folds
+    )
+    return np.minimum(cols_outer, rows_outer) + ofmap_total
+
+
+def systolic_cost(
+    cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech, *, convention: str = "rtl"
+) -> dict:
     """Per (configuration, layer) costs.
 
     Parameters
     ----------
     cfg : dict of arrays, shape (n, 1)
         ``rows, cols, in_bits, acc_bits, ifmap_kb, filter_kb, ofmap_kb, freq_mhz, dram_gbps``
-        (numbers) and ``is_os`` (bool).
+        (numbers), ``dataflow`` (str) and ``is_os`` (bool).
     layers : dict of arrays, shape (1, L)
-        ``M, N, K`` (int64) and ``count`` (int64, identical repeats of the layer).
+        ``M, N, K, ifmap_elems`` and ``count`` (int64, identical repeats of the layer).
     tech : Tech
         Technology tables.
+    convention : {"rtl", "scalesim"}
+        Whose compute cycles, mapping and SRAM access counts to use (module docstring).
 
     Returns
     -------
-    dict of arrays, shape (n, L)
-        Totals per layer including ``count``; see the module docstring for conventions.
+    dict of arrays, shape (n, L) or (n, 1)
+        Figures for *one instance* of each layer (``count`` is applied by
+        :func:`accelsmith.models.common.assemble`), and the configuration-level areas; see
+        the module docstring for conventions.
     """
     r, c = cfg["rows"], cfg["cols"]
     w, acc = cfg["in_bits"], cfg["acc_bits"]
     is_os = cfg["is_os"]
-    m, n, k, count = layers["M"], layers["N"], layers["K"], layers["count"]
+    m, n, k = layers["M"], layers["N"], layers["K"]
+    macs = (m * n * k).astype(np.float64)
 
     row_folds = _ceil_div(m, r)
     col_folds = _ceil_div(n, c)
     tiles = row_folds * col_folds
     k_folds = _ceil_div(k, r)
-    compute = layer_cycles(r, c, np.where(is_os, "os", "ws"), m, n, k)
-
-    macs = (m * n * k).astype(np.float64)
     a_beats = np.where(is_os, k, k_folds * r) * tiles  # vectors of `rows` words
     b_beats = k * tiles  # vectors of `cols` words
     c_beats = r * tiles  # result rows of `cols` words
-    words_a, words_b, words_c = a_beats * r, b_beats * c, c_beats * c
-    # zero-padded slots: the array streams full vectors even for edge tiles
-    slots = tiles * r * c * np.where(is_os, k, k_folds * r)
-    mapping_eff = (m * n * k) / slots
+    if convention == "scalesim":
+        from .scalesim_convention import scalesim_layer
 
-    # ---- DRAM traffic (bytes) from buffer capacities and the better loop order
-    byte_in = w / 8.0
-    ifmap_total = m * k * byte_in
-    filter_total = k * n * byte_in
-    ofmap_total = m * n * acc / 8.0
-    cap_i = cfg["ifmap_kb"] * 1024.0
-    cap_f = cfg["filter_kb"] * 1024.0
-    # columns outer: a K x cols weight block stays; activations re-read per column block
-    w_block_fits = k * c * byte_in <= cap_f
-    cols_outer = np.where(ifmap_total <= cap_i, ifmap_total, ifmap_total * col_folds) + np.where(
-        (filter_total <= cap_f) | w_block_fits, filter_total, filter_total * row_folds
-    )
-    a_block_fits = r * k * byte_in <= cap_i
-    rows_outer = np.where(filter_total <= cap_f, filter_total, filter_total * row_folds) + np.where(
-        (ifmap_total <= cap_i) | a_block_fits, ifmap_total, ifmap_total * col_folds
-    )
-    dram_read = np.minimum(cols_outer, rows_outer)
-    dram_bytes = dram_read + ofmap_total
+        s = scalesim_layer(r, c, cfg["dataflow"], m, n, k)
+        compute = s["compute_cycles"]
+        words_a, words_b, words_c = (
+            s["ifmap_sram_reads"],
+            s["filter_sram_reads"],
+            s["ofmap_sram_writes"],
+        )
+        mapping_eff = s["mapping_efficiency"]
+        slots = macs / mapping_eff  # PE-cycles offered by the folds, fill and drain excluded
+        # SCALE-Sim counts words; each is one access of an operand-wide word
+        e_sram_a = words_a * tech.sram_read_energy_j(cfg["ifmap_kb"] * 1024.0, w)
+        e_sram_b = words_b * tech.sram_read_energy_j(cfg["filter_kb"] * 1024.0, w)
+        e_sram_c = words_c * tech.sram_write_energy_j(cfg["ofmap_kb"] * 1024.0, acc)
+    else:
+        compute = layer_cycles(r, c, np.where(is_os, "os", "ws"), m, n, k)  # is_os: (n, 1)
+        words_a, words_b, words_c = a_beats * r, b_beats * c, c_beats * c
+        # zero-padded slots: the array streams full vectors even for edge tiles
+        slots = tiles * r * c * np.where(is_os, k, k_folds * r)
+        mapping_eff = macs / slots
+        # one access per vector beat of the port it feeds
+        e_sram_a = a_beats * tech.sram_read_energy_j(cfg["ifmap_kb"] * 1024.0, r * w)
+        e_sram_b = b_beats * tech.sram_read_energy_j(cfg["filter_kb"] * 1024.0, c * w)
+        e_sram_c = c_beats * tech.sram_write_energy_j(cfg["ofmap_kb"] * 1024.0, c * acc)
+
+    # ---- DRAM traffic and memory-bound stalls (double-buffered: transfers overlap compute)
+    dram_bytes = _dram_bytes(cfg, layers, row_folds, col_folds)
     bytes_per_cycle = cfg["dram_gbps"] * 1e9 / (cfg["freq_mhz"] * 1e6)
     dram_cycles = np.ceil(dram_bytes / bytes_per_cycle)
     cycles = np.maximum(compute, dram_cycles)
@@ -237,19 +259,18 @@ def systolic_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tec
     ctrl_bits = 4 * (r + c) + 64  # flag pipelines along rows + cols, counters and state
     area_skew = tech.reg_area_um2(skew_bits + io_bits)
     area_ctrl = tech.reg_area_um2(ctrl_bits)
-    cap_o = cfg["ofmap_kb"] * 1024.0
-    area_sram = tech.sram_area_um2(cap_i) + tech.sram_area_um2(cap_f) + tech.sram_area_um2(cap_o)
+    area_sram = (
+        tech.sram_area_um2(cfg["ifmap_kb"] * 1024.0)
+        + tech.sram_area_um2(cfg["filter_kb"] * 1024.0)
+        + tech.sram_area_um2(cfg["ofmap_kb"] * 1024.0)
+    )
     area = area_array + area_skew + area_ctrl + area_sram
 
     # ---- energy (J), per layer instance, then x count
     e_mac = macs * (tech.int_mul_energy_j(w) + tech.int_add_energy_j(acc))
     hops = a_beats * r * c + b_beats * c * r  # each operand word hops across the array
     e_reg = hops * tech.reg_energy_j(w) + macs * tech.reg_energy_j(acc)
-    e_sram = (
-        a_beats * tech.sram_read_energy_j(cap_i, r * w)
-        + b_beats * tech.sram_read_energy_j(cap_f, c * w)
-        + c_beats * tech.sram_write_energy_j(cap_o, c * acc)
-    )
+    e_sram = e_sram_a + e_sram_b + e_sram_c
     e_dram = dram_bytes * 8.0 * tech.dram_energy_j_per_bit
     e_leak = tech.leakage_w(area) * latency
     energy = e_mac + e_reg + e_sram + e_dram + e_leak
@@ -265,6 +286,9 @@ def systolic_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tec
         "energy_mac_j": e_mac,
         "energy_reg_j": e_reg,
         "energy_sram_j": e_sram,
+        "energy_sram_ifmap_j": e_sram_a,
+        "energy_sram_filter_j": e_sram_b,
+        "energy_sram_ofmap_j": e_sram_c,
         "energy_dram_j": e_dram,
         "energy_leak_j": e_leak,
         "ifmap_sram_reads": words_a,
@@ -272,15 +296,13 @@ def systolic_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tec
         "ofmap_sram_writes": words_c,
         "dram_bytes": dram_bytes,
         "slots": slots,
+        "tiles": tiles,
     }
-    out = {key: np.asarray(v, dtype=np.float64) * count for key, v in per.items()}
-    out["tiles"] = tiles * count
-    out["row_folds"], out["col_folds"] = row_folds + 0 * count, col_folds + 0 * count
-    out["mapping_efficiency"] = mapping_eff + 0.0 * count
-    # configuration-level quantities (same for every layer)
-    out["area_um2"] = area + 0.0 * count
-    out["area_array_um2"] = area_array + 0.0 * count
-    out["area_skew_um2"] = area_skew + 0.0 * count
-    out["area_control_um2"] = area_ctrl + 0.0 * count
-    out["area_sram_um2"] = area_sram + 0.0 * count
+    out = dict(per)
+    # per-layer values that are not summed, and configuration-level ones: shapes (n, L), (n, 1)
+    out["row_folds"], out["col_folds"] = row_folds, col_folds
+    out["mapping_efficiency"] = mapping_eff
+    out["area_um2"], out["area_array_um2"] = area, area_array
+    out["area_skew_um2"], out["area_control_um2"] = area_skew, area_ctrl
+    out["area_sram_um2"] = area_sram
     return out

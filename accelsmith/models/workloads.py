@@ -103,6 +103,11 @@ class GEMM:
         """``(M, N, K, count)`` of the lowered GEMM."""
         return self.M, self.N, self.K, self.count
 
+    @property
+    def ifmap_elems(self) -> int:
+        """Distinct elements of ``A`` one instance reads (``M K``)."""
+        return self.M * self.K
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class GEMV:
@@ -123,6 +128,11 @@ class GEMV:
     def gemm(self) -> tuple[int, int, int, int]:
         """``(1, N, K, count)``."""
         return 1, self.N, self.K, self.count
+
+    @property
+    def ifmap_elems(self) -> int:
+        """Distinct elements of ``x`` one instance reads (``K``)."""
+        return self.K
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -219,6 +229,17 @@ class Conv:
         k = (self.in_ch // self.groups) * self.kernel_h * self.kernel_w
         return m, n, k, self.groups * self.count
 
+    @property
+    def ifmap_elems(self) -> int:
+        """Distinct input elements one group reads: the unpadded input of its channels.
+
+        The im2col matrix ``A`` (``M x K``) repeats each input pixel up to ``kernel_h x
+        kernel_w`` times; a buffer fetches it once. Capped at ``M K`` (a strided 1x1
+        convolution skips pixels).
+        """
+        m, _, k, _ = self.gemm()
+        return min(m * k, self.batch * self.in_h * self.in_w * (self.in_ch // self.groups))
+
 
 Layer = GEMM | Conv | GEMV
 
@@ -261,7 +282,9 @@ class Workload:
         -------
         dict of numpy arrays
             ``names`` (object), ``M``, ``N``, ``K``, ``count`` (int64), ``kind``
-            (``"gemm" | "conv" | "gemv"``) and ``role`` (see :data:`ROLES`).
+            (``"gemm" | "conv" | "gemv"``), ``role`` (see :data:`ROLES`) and
+            ``ifmap_elems`` (int64: distinct activation elements one instance reads, ``M K``
+            except for convolutions, whose im2col copies are fetched once).
         """
         shapes = np.array([layer.gemm() for layer in self.layers], dtype=np.int64).reshape(-1, 4)
         return {
@@ -272,6 +295,7 @@ class Workload:
             "count": shapes[:, 3].copy(),
             "kind": np.array([layer.kind for layer in self.layers], dtype=object),
             "role": np.array([layer.role for layer in self.layers], dtype=object),
+            "ifmap_elems": np.array([layer.ifmap_elems for layer in self.layers], dtype=np.int64),
         }
 
     @property

@@ -76,6 +76,36 @@ def test_gemm_yaml_workload(tmp_path, capsys):
     assert [x["layer"] for x in layers] == ["a", "b"] and layers[1]["count"] == 3
 
 
+def test_input_stationary_in_scalesim_convention(capsys):
+    from accelsmith.models import evaluate
+
+    args = ["--rows", "8", "--cols", "8", "--dataflow", "is", "--convention", "scalesim"]
+    code, out, err = run(capsys, *args, "--workload", "bert-base-128", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    lib = evaluate(
+        "systolic",
+        [{"rows": 8, "cols": 8, "dataflow": "is"}],
+        "bert-base-128",
+        convention="scalesim",
+    ).iloc[0]
+    assert data["totals"]["compute_cycles"] == lib.compute_cycles
+    assert data["totals"]["dataflow"] == "is" and data["totals"]["convention"] == "scalesim"
+
+
+def test_scalesim_topology_workload(tmp_path, capsys):
+    f = tmp_path / "net.csv"
+    f.write_text(
+        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, "
+        "Num Filter, Strides,\nConv1, 10, 10, 3, 3, 4, 8, 1,\n"
+    )
+    code, out, err = run(capsys, "--rows", "4", "--cols", "4", "--workload", str(f), "--csv")
+    assert code == 0, err
+    (row,) = list(csv.DictReader(io.StringIO(out)))
+    # (10 - 3 + 1) / 1 = 8: M = 64, N = 8, K = 3*3*4 = 36
+    assert (row["layer"], row["M"], row["N"], row["K"]) == ("Conv1", "64", "8", "36")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -87,6 +117,9 @@ def test_gemm_yaml_workload(tmp_path, capsys):
         (["--freq-mhz", "0"], "freq_mhz must be a number in 1..10000, not 0"),
         (["--json", "--csv"], "--json and --csv cannot be combined"),
         (["--ifmap-kb", "-3"], "ifmap_kb must be a number in"),
+        (["--workload", "missing.csv"], "workload file 'missing.csv' does not exist"),
+        (["--dram-gbps", "0"], "dram_gbps must be a number in"),
+        (["--tech", "nope.yaml"], "nope.yaml"),
     ],
 )
 def test_errors_one_line_exit_2(capsys, args, message):

@@ -26,6 +26,8 @@ def test_conv_lowering_by_hand():
     )
     assert (c.out_h, c.out_w) == (28, 28)
     assert c.gemm() == (784, 128, 576, 1)
+    # a buffer fetches the 56*56*64 = 200,704 input elements once, not the 784*576 im2col copies
+    assert c.ifmap_elems == 200_704
 
 
 def test_conv_rectangular_dilated_batched():
@@ -138,7 +140,8 @@ def test_llama_decode_is_gemvs_with_roles():
 def test_every_builtin_lowers():
     for name in builtin_names():
         g = load_workload(name).to_gemms()
-        assert set(g) == {"names", "M", "N", "K", "count", "kind", "role"}
+        assert set(g) == {"names", "M", "N", "K", "count", "kind", "role", "ifmap_elems"}
+        assert (g["ifmap_elems"] <= g["M"] * g["K"]).all()
         for key in ("M", "N", "K", "count"):
             assert g[key].dtype == np.int64 and (g[key] >= 1).all()
 
