@@ -21,13 +21,14 @@ class Trace:
     rdata: list[tuple[int, int, bool, bool]] = field(default_factory=list)  # cycle,data,mac,last
     done: list[int] = field(default_factory=list)
     start_at: int = -1
+    started: list[int] = field(default_factory=list)
 
 
 def run(
     p: PimParams,
     host: dict[int, int],
     *,
-    start: tuple[int, dict[str, int]] | None = None,
+    start: tuple[int, dict[str, int]] | list[tuple[int, dict[str, int]]] | None = None,
     xin: list[int] | None = None,
     cycles: int,
 ) -> Trace:
@@ -35,27 +36,27 @@ def run(
     dut = build(p)
     tr = Trace()
     xq = list(xin or [])
+    starts = [] if start is None else ([start] if isinstance(start, tuple) else list(start))
     sim = Simulator(dut)
     sim.add_clock(1e-6)
 
     async def bench(ctx):
-        started = False
         for t in range(cycles):
             word = host.get(t)
             ctx.set(dut.cmd.valid, word is not None)
             ctx.set(dut.cmd.payload.as_value(), word or 0)
-            offer = start is not None and not started and t >= start[0]
+            offer = bool(starts) and t >= starts[0][0]
             ctx.set(dut.start.valid, offer)
             if offer:
-                ctx.set(dut.start.payload.groups, start[1]["groups"])
-                ctx.set(dut.start.payload.segs, start[1]["segs"])
-                ctx.set(dut.start.payload.last_bursts, start[1]["last_bursts"])
+                for key in ("groups", "segs", "last_bursts"):
+                    ctx.set(getattr(dut.start.payload, key), starts[0][1][key])
             ctx.set(dut.xin.valid, bool(xq))
             ctx.set(dut.xin.payload, xq[0] if xq else 0)
             if ctx.get(dut.refused):
                 tr.refused[t] = ctx.get(dut.rule)
             if offer and ctx.get(dut.start.ready):
-                started = True
+                starts.pop(0)
+                tr.started.append(t)
                 tr.start_at = t
             if ctx.get(dut.xin.ready) and xq:
                 xq.pop(0)

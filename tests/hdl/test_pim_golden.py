@@ -110,13 +110,17 @@ def test_bf16_rd_mac_rounds_ties_to_even():
 
 def test_schedule_matches_hand_count():
     """One group, one burst, one bank, from reset: WR_GB at 1, ACT at 2, MAC at 2 + tRCD,
-    RD_MAC at MAC + tCCD, PRE at max(ACT + tRAS, MAC + tRTP), done at RD_MAC + tCL."""
+    PRE at max(ACT + tRAS, MAC + tRTP), RD_MAC at max(PRE + 1, MAC + tCCD), done at
+    RD_MAC + tCL."""
     p = PimParams(precision="int8", lanes=4, row_bytes=4, banks=1, rows=4)
     s = engine_schedule(p, 1, 1, 1)
     times = [t for t, _ in s["commands"]]
     mac = 2 + p.t_rcd
-    assert times == [1, 2, mac, mac + p.t_ccd, max(2 + p.t_ras, mac + p.t_rtp)]
-    assert s["done"] == mac + p.t_ccd + p.t_cl and s["cycles"] == s["done"] + 1
+    pre = max(2 + p.t_ras, mac + p.t_rtp)
+    rdmac = max(pre + 1, mac + p.t_ccd)
+    assert times == [1, 2, mac, pre, rdmac]
+    assert [c.op for _, c in s["commands"]] == ["WR_GB", "ACT", "MAC", "PRE", "RD_MAC"]
+    assert s["done"] == rdmac + p.t_cl and s["cycles"] == s["done"] + 1
 
 
 def test_timer_refuses_fifth_act_in_faw_window():

@@ -24,7 +24,7 @@ GEMV layout (AiM / reference §3.2): output row ``i`` lives in bank ``i mod bank
 the slice of weight row ``i`` for segment ``s`` is stored contiguously in DRAM row
 ``g * segs + s`` of its bank. The engine runs, for each segment ``s``: load the segment of
 ``x`` into the global buffer; then for each group ``g``: activate, one all-bank MAC per burst,
-RD_MAC, precharge. Zero padding fills partial bursts, partial segments and unused banks.
+precharge, RD_MAC. Zero padding fills partial bursts, partial segments and unused banks.
 
 Host reduction (``y``): ``int8`` exact integer sum of every lane of every segment; ``fp16``
 FP32 pairwise tree over the lanes of each RD_MAC word, then FP32 accumulation over segments

@@ -230,8 +230,8 @@ def engine_commands(p: PimParams, groups: int, segs: int, last_bursts: int):
                 yield Cmd("ACT", bank=b, row=g * segs + s)
             for c in range(nb):
                 yield Cmd("MAC", ab=True, col=c)
-            yield Cmd("RD_MAC")
             yield Cmd("PRE", ab=True)
+            yield Cmd("RD_MAC")
 
 
 def engine_schedule(
