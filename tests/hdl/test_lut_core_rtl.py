@@ -221,3 +221,33 @@ def test_layer_cycles_on_rtl():
     assert (c[:mm, :nn] == a @ (q - 2)).all()
     cycles = tr.row_cycle[-1][-1] - tr.start_cycle[0] + 1
     assert cycles == layer_cycles(p.group_size, p.weight_bits, p.tile_m, p.tile_n, mm, nn, kd)
+
+
+def test_symmetric_full_and_negation_variants_agree():
+    """§1.4: symmetric on/off (and both negation variants) give identical results on the RTL."""
+    base = dict(group_size=3, weight_bits=2, act_bits=8, tile_m=2, tile_n=3, max_k=30)
+    variants = [
+        LutCoreParams(**base),
+        LutCoreParams(**base, negation="hardware"),
+        LutCoreParams(**base, symmetric=False),
+    ]
+    tiles = random_tiles(variants[0], 6, seed=4)
+    outs = [run_tiles(p, tiles).results for p in variants]
+    for got in outs[1:]:
+        assert all((x == y).all() for x, y in zip(outs[0], got, strict=True))
+    assert all((x == a @ (q - 2)).all() for x, (a, q) in zip(outs[0], tiles, strict=True))
+
+
+def test_precompute_adder_count_matches_the_netlist():
+    from amaranth.hdl import Module, Signal, signed
+
+    from accelsmith.hdl.blocks.lut_table import precompute, precompute_adders
+
+    for k in (2, 4, 6):
+        for sym in (True, False):
+            m = Module()
+            acts = [Signal(signed(8), name=f"a{i}") for i in range(k)]
+            entries = precompute(m, acts, sym, 12, "t")
+            assert len(entries) == 1 << (k - sym)
+            # one negated sum (k - 1 adders) plus one adder per further entry
+            assert precompute_adders(k, sym) == k - 1 + len(entries) - 1
