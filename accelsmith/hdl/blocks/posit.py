@@ -24,13 +24,26 @@ __all__ = ["PositDecoder", "leading_zeros"]
 def leading_zeros(m: Module, value, width: int, name: str) -> Signal:
     """Number of leading zeros of the low ``width`` bits of ``value`` (``width`` if zero).
 
-    A priority chain from the LSB up: the highest set bit wins.
+    Binary search: ``ceil(log2(width))`` stages, each testing whether the top half of the
+    remaining window is zero and shifting it out if so (compact and shallow).
     """
     out = Signal(range(width + 1), name=name)
-    expr = width
-    for i in range(width):
-        expr = Mux(value[i], width - 1 - i, expr)
-    m.d.comb += out.eq(expr)
+    stages = max(1, (width - 1).bit_length())
+    size = 1 << stages
+    cur = Signal(size, name=f"{name}_in")
+    m.d.comb += cur.eq(value[:width] << (size - width))  # left-align in a power of two
+    count = []
+    for level in range(stages - 1, -1, -1):
+        half = 1 << level
+        z = Signal(name=f"{name}_z{level}")
+        nxt = Signal(size, name=f"{name}_s{level}")
+        m.d.comb += z.eq(cur[size - half :] == 0)
+        m.d.comb += nxt.eq(Mux(z, cur << half, cur))
+        count.append((z, half))
+        cur = nxt
+    total = sum(z * half for z, half in count)
+    # all zero: the search ends with the top bit still zero
+    m.d.comb += out.eq(Mux(cur[size - 1], total, width))
     return out
 
 
