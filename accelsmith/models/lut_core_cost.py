@@ -13,9 +13,9 @@ Activation x activation layers (roles ``attn_qk``, ``attn_av``)
     Have no low-bit weights. They are costed bit-serially with ``B = act_bits`` plane passes
     (a model extension: the generated RTL fixes ``B``); the column ``weight_passes`` shows it.
 Components (area and energy)
-    precompute adders (``K - 1 + entries - 1`` per row, entry width), table registers, one
-    ``entries``-to-1 mux per output lane, conditional negation (an entry-wide increment +
-    XOR, ``symmetric``) plus ``K - 1`` index XORs (``negation="hardware"``), the lookup
+    precompute adders (``K + entries - 1`` per row incl. one negation, entry width), table
+    registers, one ``entries``-to-1 mux per output lane, conditional negation (an entry-wide
+    increment + XOR, ``symmetric``) plus ``K - 1`` index XORs (``negation="hardware"``), the lookup
     register, the ``B``-way shift mux, accumulator + result registers, bias correction (one
     accumulator per row, one subtractor per column), SRAM buffers, DRAM, leakage.
 Memory
@@ -227,7 +227,7 @@ def lut_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech: An
 
     ew = entry_bits_vec(k, a)
     entries = np.left_shift(1, k - sym.astype(np.int64))
-    pre_adders = k - 1 + entries - 1
+    pre_adders = k + entries - 1  # precompute_adders(): K-1 adds, 1 negation, entries-1
     shift_bits = ew + wb - 1
 
     # ---------------------------------------------------------------- mapping and cycles

@@ -56,7 +56,7 @@ def _lut_unit(
     e_per_um2 = tech.int_add_pj_8 / tech.int_add_um2_8 * 1e-12 * tech.energy_scale / tech.area_scale
     mux2, xor2 = MUX2_UM2 * tech.area_scale, XOR2_UM2 * tech.area_scale
     entries = 1 << (k - 1)
-    pre = k - 1 + entries - 1
+    pre = k + entries - 1  # precompute_adders()
     ew = np.where(fp, 16, entry_bits_vec(np.full_like(a, k), a))
     accw = np.where(
         fp,

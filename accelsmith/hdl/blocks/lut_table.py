@@ -13,14 +13,14 @@ __all__ = ["lookup", "precompute", "precompute_adders", "select"]
 
 
 def precompute_adders(group_size: int, symmetric: bool) -> int:
-    """Adders (and subtractors) :func:`precompute` builds for one activation row.
+    """Adders (negation counted as one) :func:`precompute` builds for one activation row.
 
-    ``K - 1`` for the all-minus entry ``LUT[0] = -sum(a)`` (one negation folded into the last
-    subtraction) plus one per other stored entry (``2**(K-1) - 1`` symmetric, ``2**K - 1``
-    full): each entry is an earlier one plus ``2 a_k`` (a wired shift).
+    ``K - 1`` adders and one negation for the all-minus entry ``LUT[0] = -sum(a)``, plus one
+    adder per other stored entry (``2**(K-1) - 1`` symmetric, ``2**K - 1`` full): each entry
+    is an earlier one plus ``2 a_k`` (a wired shift).
     """
     entries = 1 << (group_size - (1 if symmetric else 0))
-    return group_size - 1 + entries - 1
+    return group_size + entries - 1
 
 
 def precompute(
