@@ -1,34 +1,45 @@
 """Systolic-array cost model: cycles, SRAM and DRAM traffic, energy, area and power.
 
 Vectorized over configurations x layers (numpy broadcasting, no Python loop per point).
-Conventions (``convention="rtl"``, the default) follow the generated RTL exactly:
+Two conventions share everything but the compute timing, the mapping and the SRAM counts:
+``convention="rtl"`` (the default) follows the generated RTL exactly (``os``, ``ws``);
+``convention="scalesim"`` reproduces SCALE-Sim v3 (``os``, ``ws``, ``is``; the closed forms
+and their derivation are in :mod:`accelsmith.models.scalesim_convention`).
 
-Mapping (``M x N x K`` GEMM, ``count`` identical copies)
+Mapping, RTL convention (``M x N x K`` GEMM, ``count`` identical copies)
     Output tiles are ``rows x cols`` (``M`` along rows, ``N`` along columns):
     ``tiles = ceil(M/rows) * ceil(N/cols)``; edge tiles are zero-padded, as in the RTL.
-Compute cycles
+    Mapping efficiency is useful MACs over the PE-cycles the tiles occupy (``os``: ``tiles
+    rows cols K``; ``ws``: ``tiles rows cols rows ceil(K/rows)``).
+Compute cycles, RTL convention
     Tiles stream back to back: ``tile_cycles(K) + (tiles - 1) * interval(K)`` with the
     closed forms of :mod:`accelsmith.models.systolic` (checked cycle-exactly on the RTL).
-SRAM accesses (one access = one vector beat of the port it feeds)
+SRAM accesses, RTL convention (one access = one vector beat of the port it feeds)
     ``os``: per tile ``K`` ``a`` beats (``rows`` words) and ``K`` ``b`` beats (``cols`` words);
     ``ws``: ``K`` weight rows (``cols`` words) and ``rows * ceil(K/rows)`` ``a`` beats;
-    both: ``rows`` result rows (``cols`` words of ``acc_bits``) written per tile.
+    both: ``rows`` result rows (``cols`` words of ``acc_bits``) written per tile. The
+    ``*_sram_reads``/``*_sram_writes`` columns count words. In the SCALE-Sim convention the
+    counts are SCALE-Sim's (words) and each word is one access of an operand-wide port.
 DRAM traffic (bytes)
-    Each operand is read once if it fits in its buffer. Otherwise the model takes the better
-    of the two tile loop orders: with output-column tiles outer, a weight column block
-    (``K x cols``) stays in the filter buffer if it fits and the activations are re-read once
-    per column block; symmetric for rows outer. Results are written once (``acc_bits``).
+    Activations are fetched as the layer's distinct input elements (``ifmap_elems`` of
+    :meth:`accelsmith.models.workloads.Workload.to_gemms`: a convolution's input once, not
+    its ``kernel_h x kernel_w`` im2col copies). Each operand is read once if it fits in its
+    buffer. Otherwise the model takes the better of the two tile loop orders: with
+    output-column tiles outer, a weight column block (``K x cols``) stays in the filter
+    buffer if it fits and the activations are re-read once per column block; symmetric for
+    rows outer. Results are written once at ``acc_bits`` (the RTL's output width).
 Memory stalls
     Buffers are double-buffered, so transfers overlap compute: ``cycles = max(compute,
-    dram_bytes / bytes_per_cycle)``; ``stall_cycles`` is the excess.
+    ceil(dram_bytes / bytes_per_cycle))``; ``stall_cycles`` is the excess.
 Energy
     MACs (multiplier at ``in_bits`` + adder at ``acc_bits``) for useful MACs; pipeline
-    registers (operands hop one PE per cycle, accumulators written per MAC); SRAM accesses at
-    the port width; DRAM bits; leakage x latency.
+    registers (operands hop one PE per cycle, accumulators written per MAC); SRAM accesses
+    (``energy_sram_{ifmap,filter,ofmap}_j``); DRAM bits; leakage x latency.
 Area
     PE array (multiplier, adder, accumulator, result/shadow register, operand registers, and
-    for ``ws`` the two weight registers), skew/de-skew registers, SRAM buffers, and the
-    control registers counted from the RTL (flag pipelines of ``rows + cols`` stages).
+    for ``ws``/``is`` the two stationary-operand registers), skew/de-skew registers, SRAM
+    buffers, and the control registers counted from the RTL (flag pipelines of
+    ``rows + cols`` stages).
 
 The constants all come from :class:`accelsmith.models.tech.Tech` (with their sources).
 """

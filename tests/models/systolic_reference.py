@@ -48,3 +48,35 @@ def reference_layer(cfg: dict, m: int, n: int, k: int, tech) -> dict:
         "filter_sram_reads": b_beats * c,
         "ofmap_sram_writes": c_beats * c,
     }
+
+
+def reference_scalesim(r: int, c: int, df: str, m: int, n: int, k: int) -> dict:
+    """SCALE-Sim v3's per-fold accounting, fold by fold as its compute modules loop.
+
+    Per fold: the demand lines it adds (operand lines, drain, skew) and the elements of
+    each operand it reads or writes (only mapped ones, plus SCALE-Sim's ``rows + cols``
+    extra ofmap count per OS fold).
+    """
+    sr, sc, t = {"os": (m, n, k), "ws": (k, n, m), "is": (k, m, n)}[df]
+    lines = ifmap = filt = ofmap = 0
+    effs = []
+    for fc in range(math.ceil(sc / c)):
+        for fr in range(math.ceil(sr / r)):
+            ru, cu = min(r, sr - fr * r), min(c, sc - fc * c)
+            if df == "os":
+                lines += t + (c - 1) + (r - 1)
+                ifmap, filt, ofmap = ifmap + t * ru, filt + t * cu, ofmap + ru * cu + r + c
+            elif df == "ws":
+                lines += r + t + (c - 1) + (r - 1)
+                ifmap, filt, ofmap = ifmap + t * ru, filt + ru * cu, ofmap + t * cu
+            else:
+                lines += r + t + (c - 1) + (r - 1)
+                ifmap, filt, ofmap = ifmap + ru * cu, filt + t * ru, ofmap + t * cu
+            effs.append(ru * cu / (r * c))
+    return {
+        "compute_cycles": lines - 1,
+        "ifmap_sram_reads": ifmap,
+        "filter_sram_reads": filt,
+        "ofmap_sram_writes": ofmap,
+        "mapping_efficiency": sum(effs) / len(effs),
+    }

@@ -14,6 +14,8 @@ from accelsmith.core.errors import ConfigError
 from accelsmith.models.evaluate import evaluate
 from accelsmith.models.scalesim_convention import scalesim_layer
 
+from .systolic_reference import reference_scalesim
+
 BIG = {"ifmap_kb": 1 << 14, "filter_kb": 1 << 14, "ofmap_kb": 1 << 14, "dram_gbps": 1e4}
 
 
@@ -67,6 +69,27 @@ def test_broadcasts_configs_against_layers():
     assert out["compute_cycles"][0, 0] == 35
     # 8x8 WS on 64^3: folds = 8 * 8 = 64, lines = 64 + 16 + 8 - 2 = 86: 64 * 86 - 1
     assert out["compute_cycles"][1, 1] == 64 * 86 - 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 20), st.integers(1, 20)), min_size=1, max_size=4),
+    st.sampled_from(["os", "ws", "is"]),
+    st.lists(
+        st.tuples(st.integers(1, 90), st.integers(1, 90), st.integers(1, 90)),
+        max_size=4,
+        min_size=1,
+    ),
+)
+def test_closed_forms_equal_the_fold_by_fold_reference(arrays, df, gemms):
+    rc = np.array(arrays)
+    g = np.array(gemms)
+    out = scalesim_layer(rc[:, :1], rc[:, 1:], df, g[:, 0], g[:, 1], g[:, 2])
+    for i, (r, c) in enumerate(arrays):
+        for j, (m, n, k) in enumerate(gemms):
+            ref = reference_scalesim(r, c, df, m, n, k)
+            for key, value in ref.items():
+                assert out[key][i, j] == pytest.approx(value, rel=1e-12), key
 
 
 def test_bad_dataflow():
