@@ -294,7 +294,8 @@ def load_study_frame(
 def varied_params(info: dict[str, Any], frame: pd.DataFrame) -> list[str]:
     """The parameters a campaign varies: the space entries that are not fixed scalars."""
     space = info.get("space") or (info.get("spec") or {}).get("space") or {}
-    names = [k for k, v in space.items() if isinstance(v, dict)]
+    # a fixed parameter is a scalar in a spec and {"value": x} in the normalized space
+    names = [k for k, v in space.items() if isinstance(v, dict) and ("low" in v or "choices" in v)]
     if names:
         return [k for k in names if k in frame.columns] or names
     skip = {"number", "state", "explorer", "feasible", "datetime_complete", "eval_seconds"}
