@@ -177,3 +177,16 @@ def test_cost_tables_json_and_csv(capsys):
     assert code == 0 and out.splitlines()[0].startswith("config,")
     code, _, err = run(capsys, "cost", "lut-core", "--json", "--csv")
     assert code == 2 and "cannot be combined" in err
+
+
+def test_cost_pairs_table(capsys):
+    code, out, err = run(capsys, "cost", "lut-core", "--pairs", "--node", "28")
+    assert code == 0, err
+    assert "M2N64K4, 28 nm" in out and "LUT best in 5 of 12 pairs" in out
+    code, out, err = run(
+        capsys, "cost", "lut-core", "--pairs", "--json", "--mac-operands", "square"
+    )
+    rows = json.loads(out)
+    assert len(rows) == 12 and sum(r["lut_wins"] for r in rows) == 6
+    code, _, err = run(capsys, "cost", "lut-core", "--pairs", "--mac-operands", "x")
+    assert code == 2 and "mac_operands must be one of 'native', 'square', not 'x'" in err

@@ -76,6 +76,42 @@ def test_checker_catches_a_wrong_result(tmp_path):
     assert again.passed and again.build_cached
 
 
+def test_cli_verify_reuses_the_build(tmp_path, capsys):
+    """``accelsmith verify lut-core`` with flags equal to a tested configuration: same Verilog,
+    so the simulator is reused; exit 0 and a JSON report."""
+    import json
+
+    from accelsmith.cli.main import main
+
+    report = tmp_path / "r.json"
+    args = [
+        "verify",
+        "lut-core",
+        "--group-size",
+        "4",
+        "--weight-bits",
+        "3",
+        "--act-bits",
+        "8",
+        "--tile-m",
+        "2",
+        "--tile-n",
+        "4",
+        "--max-k",
+        "64",
+        "--tiles",
+        "10",
+        "--seed",
+        "5",
+        "--report",
+        str(report),
+    ]
+    assert main(args) == 0, capsys.readouterr().err
+    data = json.loads(report.read_text())
+    assert data["passed"] and data["build_cached"] and data["family"] == "lut-core"
+    assert "PASS" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("name", ["k4-w3-sym-2x4", "k2-w4-symx-a16-1x3"])
 def test_lint_only(name, tmp_path):
     import os

@@ -242,6 +242,18 @@ def _cost(app: typer.Typer) -> None:
         ] = True,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
         as_csv: Annotated[bool, typer.Option("--csv", help="Print per-layer CSV.")] = False,
+        pairs: Annotated[
+            bool,
+            typer.Option(
+                "--pairs",
+                help="Instead: LUT vs MAC unit for W_INT{1,2,4,8} x A_{FP16,INT8,INT4} "
+                "(the paper's comparison) at --node, with --group-size/--tile-m/--tile-n.",
+            ),
+        ] = False,
+        mac_operands: Annotated[
+            str,
+            typer.Option("--mac-operands", help="With --pairs: native (a x w) or square."),
+        ] = "native",
     ) -> None:
         """Per-layer cycles, energy and area of one LUT core on a workload (vs. a MAC array)."""
         from accelsmith.core.errors import ConfigError
@@ -250,6 +262,18 @@ def _cost(app: typer.Typer) -> None:
 
         if as_json and as_csv:
             raise ConfigError("--json and --csv cannot be combined: choose one output format")
+        if pairs:
+            tech = Tech.at_node(node)
+            if tech_file is not None:
+                tech = Tech.from_yaml(tech_file, base=tech)
+            p = lut_params(  # default: the paper's M2N64K4 unit
+                config,
+                group_size=group_size,
+                tile_m=tile_m,
+                tile_n=64 if tile_n is None and config is None else tile_n,
+            )
+            _print_pairs(p, tech, freq_mhz, mac_operands, as_json, as_csv)
+            return
         p = lut_params(
             config,
             group_size=group_size,
@@ -291,6 +315,64 @@ def _cost(app: typer.Typer) -> None:
             )
             return
         _print_cost(layers, total, workload, node, baseline)
+
+
+def _print_pairs(
+    p: Any, tech: Any, freq_mhz: float, mac_operands: str, as_json: bool, as_csv: bool
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from accelsmith.models.lut_vs_mac import dp_comparison
+
+    df = dp_comparison(
+        tech,
+        group_size=p.group_size,
+        tile_m=p.tile_m,
+        tile_n=p.tile_n,
+        freq_mhz=freq_mhz,
+        mac_operands=mac_operands,
+    )
+    if as_csv:
+        df.to_csv(sys.stdout, index=False)
+        return
+    if as_json:
+        print(json.dumps([_plain(r) for r in df.to_dict("records")], indent=1))
+        return
+    console = Console(width=None if Console().is_terminal else 120)
+    t = Table(
+        title=f"LUT vs MAC unit, M{p.tile_m}N{p.tile_n}K{p.group_size}, {tech.node_nm} nm, "
+        f"{freq_mhz:g} MHz, MAC operands {mac_operands}"
+    )
+    for name in (
+        "weights",
+        "acts",
+        "LUT TOPS/mm^2",
+        "MAC TOPS/mm^2",
+        "density",
+        "LUT TOPS/W",
+        "MAC TOPS/W",
+        "efficiency",
+        "best",
+    ):
+        t.add_column(name, justify="left" if name in ("weights", "acts", "best") else "right")
+    for r in df.itertuples():
+        t.add_row(
+            f"INT{r.weight_bits}",
+            r.act.upper(),
+            f"{r.lut_tops_mm2:.2f}",
+            f"{r.mac_tops_mm2:.2f}",
+            f"{r.density_gain:.2f}x",
+            f"{r.lut_tops_w:.2f}",
+            f"{r.mac_tops_w:.2f}",
+            f"{r.efficiency_gain:.2f}x",
+            "[green]LUT[/]" if r.lut_wins else "MAC",
+        )
+    console.print(t)
+    console.print(
+        f"LUT best in {int(df.lut_wins.sum())} of {len(df)} pairs (paper: 11 of 12, all but "
+        "W_INT8 x A_INT4; see accelsmith.models.lut_vs_mac)"
+    )
 
 
 def _plain(d: dict[str, Any]) -> dict[str, Any]:
