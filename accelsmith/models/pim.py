@@ -1,0 +1,317 @@
+"""``evaluate("pim", ...)``: PIM-only and heterogeneous NPU + PIM cost of a workload.
+
+PIM-only (``npu_rows = 0``)
+    Every layer runs on the PIM channels as ``M x count x batch`` GEMVs ``y = W x`` (``W``:
+    ``N x K``), with the exact engine cycles of :func:`accelsmith.models.pim_cost.job_cycles`.
+Heterogeneous NPU + PIM (NeuPIMs-style, ``npu_rows, npu_cols > 0``)
+    Attention GEMVs (roles ``attn_qk``, ``attn_av``: one KV cache per request, ``count x
+    batch`` GEMVs) run on PIM; every other layer runs on a systolic NPU as a GEMM with
+    ``M x batch`` rows (weights shared by the batch), costed by
+    ``accelsmith.models.evaluate("systolic", ...)``. Without interleaving, each transformer
+    block is QKV (NPU) -> attention (PIM) -> output projection and FFN (NPU), serially. With
+    ``interleave`` the batch is split into two sub-batches and the NPU works on one while PIM
+    runs the other's attention (NeuPIMs' sub-batch interleaving); the latency is the exact
+    list schedule of the two resources (:func:`interleaved_latency`).
+
+Configuration columns are the generator's (``precision, lanes, banks, rows, row_bytes,
+timing, t_*``) plus ``channels``, ``freq_mhz`` (0: the preset's clock), ``batch``,
+``interleave``, ``npu_rows``, ``npu_cols``, ``npu_dataflow``, ``npu_freq_mhz`` and
+``npu_dram_gbps`` (0: the PIM channels' external bandwidth). Outputs: every common column, the
+``energy_*_j`` / ``area_*_um2`` breakdowns, ``peak_tflops`` (PIM: ``2 lanes banks channels
+f / tCCD``), ``pim_seconds``, ``npu_seconds``, ``tokens_per_s`` and ``energy_per_token_j``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..core.errors import ConfigError
+from ..core.families.pim import ELEM_BITS, PRECISIONS, PRESETS, TIMING_FIELDS
+from .common import assemble, config_arrays, derived_columns
+from .pim_cost import bank_energy, job_cycles, lane_area_um2, lane_op_energy_j, timing_arrays
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["PIM_COLUMNS", "PIM_ROLES", "evaluate_pim", "interleaved_latency"]
+
+PIM_ROLES = ("attn_qk", "attn_av")
+PIM_COLUMNS: dict[str, tuple[Any, Any, float, float]] = {
+    "precision": ("fp16", PRECISIONS, 0, 0),
+    "lanes": (16, int, 1, 64),
+    "burst_bits": (0, int, 0, 4096),
+    "banks": (16, int, 1, 64),
+    "rows": (32768, int, 1, 1 << 20),
+    "row_bytes": (1024, int, 1, 16384),
+    "channels": (16, int, 1, 4096),
+    "timing": ("hbm2", tuple(PRESETS), 0, 0),
+    **{f: (0, int, 0, 65535) for f in TIMING_FIELDS},
+    "freq_mhz": (0.0, float, 0.0, 100_000.0),
+    "batch": (1, int, 1, 4096),
+    "interleave": (False, bool, 0, 1),
+    "npu_rows": (0, int, 0, 256),
+    "npu_cols": (0, int, 0, 256),
+    "npu_dataflow": ("ws", ("os", "ws"), 0, 0),
+    "npu_freq_mhz": (1000.0, float, 1.0, 10_000.0),
+    "npu_dram_gbps": (0.0, float, 0.0, 100_000.0),
+}
+
+
+def _ceil(a, b):
+    return np.ceil(np.asarray(a, dtype=np.float64) / b)
+
+
+def _validate(cfg: dict[str, np.ndarray]) -> None:
+    eb = np.array([ELEM_BITS[p] for p in cfg["precision"]])
+    burst = cfg["lanes"] * eb
+    bad = (cfg["burst_bits"] != 0) & (cfg["burst_bits"] != burst)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ConfigError(
+            f"configs row {i}: burst_bits must be lanes * element bits (= {burst[i]}), "
+            f"not {int(cfg['burst_bits'][i])}"
+        )
+    bad = (cfg["row_bytes"] * 8) % burst != 0
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ConfigError(
+            f"configs row {i}: row_bytes must be a multiple of the burst ({burst[i] // 8} "
+            f"bytes), not {int(cfg['row_bytes'][i])}"
+        )
+    one = (cfg["npu_rows"] == 0) != (cfg["npu_cols"] == 0)
+    if one.any():
+        i = int(np.argmax(one))
+        raise ConfigError(
+            f"configs row {i}: npu_rows and npu_cols must both be 0 (PIM only) or both "
+            f"positive, not {int(cfg['npu_rows'][i])} and {int(cfg['npu_cols'][i])}"
+        )
+
+
+def pim_gemv_layers(cfg: dict, T: dict, M, N, K, count) -> dict[str, np.ndarray]:
+    """Cycles, command counts and energies of ``jobs`` GEMVs per layer; arrays ``(n, L)``."""
+    c = {k: np.asarray(v)[:, None] for k, v in cfg.items()}
+    t = {k: v[:, None] for k, v in T.items()}
+    eb = np.array([ELEM_BITS[p] for p in cfg["precision"]])[:, None]
+    burst_bits = c["lanes"] * eb
+    bpr = c["row_bytes"] * 8 // burst_bits
+    row_elems = bpr * c["lanes"]
+    jobs = np.asarray(M * count, dtype=np.float64)[None, :] * c["batch"]
+    n_out, k_in = np.asarray(N, dtype=np.float64)[None, :], np.asarray(K, dtype=np.float64)[None, :]
+    bank_rows = _ceil(n_out, c["banks"])  # output-row groups over all channels
+    ch_used = np.minimum(c["channels"], bank_rows)
+    groups = _ceil(bank_rows, ch_used)
+    segs = _ceil(k_in, row_elems)
+    last = _ceil(k_in - (segs - 1) * row_elems, c["lanes"])
+    concurrent = np.floor(c["channels"] / ch_used)
+    waves = _ceil(jobs, concurrent)
+    per_job = job_cycles(groups, segs, last, bpr, c["banks"], t)
+    cycles = waves * per_job
+    bursts = (segs - 1) * bpr + last  # per segment-pass of one group
+    acts = jobs * ch_used * groups * segs * c["banks"]
+    mac_cmds = jobs * ch_used * groups * bursts * c["banks"]  # one per bank per burst
+    rd_bits = (
+        jobs
+        * ch_used
+        * groups
+        * segs
+        * c["banks"]
+        * np.where(
+            c["precision"] == "bf16", 16, c["lanes"] * np.where(c["precision"] == "int8", 32, 16)
+        )
+    )
+    gb_bits = jobs * ch_used * bursts * burst_bits
+    return {
+        "cycles": cycles,
+        "acts": acts,
+        "mac_cmds": mac_cmds,
+        "col_bits": mac_cmds * burst_bits,
+        "io_bits": rd_bits + gb_bits,
+        "groups": groups + 0 * cycles,
+        "segs": segs + 0 * cycles,
+    }
+
+
+def interleaved_latency(pre, attn, post, layers: int) -> np.ndarray:
+    """Two sub-batches on one NPU and one PIM: the list schedule's makespan.
+
+    ``pre``, ``attn``, ``post``: sequences of two arrays (sub-batch 0 and 1) with the time of
+    QKV (NPU), attention (PIM) and output projection + FFN (NPU) of one block. NPU order per
+    block: post0, pre0 (next block), post1, pre1 (next block); PIM order attn0, attn1.
+    """
+    npu = np.zeros_like(np.asarray(pre[0], dtype=np.float64))
+    pim = np.zeros_like(npu)
+    pre_end, attn_end, ready = [npu.copy(), npu.copy()], [npu.copy(), npu.copy()], [npu, npu]
+    for s in (0, 1):
+        npu = np.maximum(npu, ready[s]) + pre[s]
+        pre_end[s] = npu
+    for blk in range(layers):
+        for s in (0, 1):
+            pim = np.maximum(pim, pre_end[s]) + attn[s]
+            attn_end[s] = pim
+        for s in (0, 1):
+            npu = np.maximum(npu, attn_end[s]) + post[s]
+            ready[s] = npu
+            if blk + 1 < layers:
+                npu = npu + pre[s]
+                pre_end[s] = npu
+    return npu
+
+
+def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, convention: str):
+    """The PIM family's cost function (see the module docstring)."""
+    if convention != "rtl":
+        raise ConfigError(f"convention must be 'rtl' for the pim family, not {convention!r}")
+    df, cfg = config_arrays(configs, PIM_COLUMNS)
+    _validate(cfg)
+    n = len(df)
+    T = timing_arrays(cfg["timing"], {f: cfg[f] for f in TIMING_FIELDS})
+    freq = np.where(
+        cfg["freq_mhz"] > 0, cfg["freq_mhz"], [PRESETS[t]["freq_mhz"] for t in cfg["timing"]]
+    )
+    cfg = {**cfg, "freq_mhz": freq}
+    layers = workload.to_gemms()
+    L = len(layers["names"])
+    role = np.asarray(layers["role"], dtype=object)
+    M, N, K, count = (np.asarray(layers[k], dtype=np.float64) for k in ("M", "N", "K", "count"))
+    hetero = cfg["npu_rows"] > 0
+    on_pim = np.where(hetero[:, None], np.isin(role, PIM_ROLES)[None, :], True)
+
+    g = pim_gemv_layers(cfg, T, M, N, K, count)
+    e = bank_energy(cfg["timing"], T, freq)
+    pim_s = g["cycles"] / (freq[:, None] * 1e6)
+    e_act = g["acts"] * e["act_j"][:, None]
+    e_col = g["col_bits"] * e["col_j_per_bit"][:, None]
+    e_mac = g["mac_cmds"] * lane_op_energy_j(cfg["precision"], cfg["lanes"], tech)[:, None]
+    e_io = g["io_bits"] * 5.5e-12  # CENT DQ energy (pim_cost.IO_PJ_PER_BIT)
+    refs = np.floor(g["cycles"] / T["t_refi"][:, None]) * cfg["channels"][:, None]
+    e_ref = refs * e["ref_j"][:, None]
+
+    npu = _npu_layers(cfg, df, workload, e["channel_gbps"], tech) if hetero.any() else None
+    npu_s = np.zeros((n, L)) if npu is None else npu["seconds"]
+    npu_e = np.zeros((n, L)) if npu is None else npu["energy_j"]
+    sel = on_pim.astype(np.float64)
+    seconds = sel * pim_s + (1 - sel) * npu_s
+    macs = np.broadcast_to(M * N * K * count, (n, L)) * cfg["batch"][:, None]
+
+    lanes_area = lane_area_um2(cfg["precision"], cfg["lanes"], tech)
+    gb_area = tech.reg_area_um2(cfg["row_bytes"] * 8)
+    area_lanes = lanes_area * cfg["banks"] * cfg["channels"]
+    area_gb = gb_area * cfg["channels"]
+    area_npu = np.zeros(n) if npu is None else npu["area_um2"]
+    per = {
+        "cycles": seconds * freq[:, None] * 1e6,
+        "pim_seconds": sel * pim_s,
+        "npu_seconds": (1 - sel) * npu_s,
+        "macs": macs,
+        "energy_act_j": sel * e_act,
+        "energy_column_j": sel * e_col,
+        "energy_mac_j": sel * e_mac,
+        "energy_io_j": sel * e_io,
+        "energy_refresh_j": sel * e_ref,
+        "energy_npu_j": (1 - sel) * npu_e,
+        "row_activations": sel * g["acts"],
+        "area_lanes_um2": area_lanes[:, None],
+        "area_gb_um2": area_gb[:, None],
+        "area_npu_um2": area_npu[:, None],
+        "area_um2": (area_lanes + area_gb + area_npu)[:, None],
+        "peak_tflops": (
+            2 * cfg["lanes"] * cfg["banks"] * cfg["channels"] * freq * 1e6 / T["t_ccd"] / 1e12
+        )[:, None],
+    }
+    parts = [k for k in per if k.startswith("energy_")]
+    per["energy_j"] = sum(per[k] for k in parts)
+    import pandas as pd
+
+    base = pd.DataFrame({k: cfg[k] for k in PIM_COLUMNS})
+    config_level = [k for k in per if k.startswith("area_") or k == "peak_tflops"]
+    out = assemble(base, per, layers, per_layer=per_layer, config_level=config_level)
+    out["engine"] = np.where(on_pim, "pim", "npu").reshape(-1) if per_layer else "pim+npu"
+    if not per_layer:
+        latency = _block_latency(cfg, layers, on_pim, pim_s, npu, workload, df, tech, e)
+        out["cycles"] = latency * freq * 1e6
+        out = derived_columns(out)
+        out["tokens_per_s"] = cfg["batch"] / out["latency_s"]
+        out["energy_per_token_j"] = out["energy_j"] / cfg["batch"]
+    peak_macs = out["peak_tflops"] * 1e12 / 2 + (
+        cfg["npu_rows"] * cfg["npu_cols"] * cfg["npu_freq_mhz"] * 1e6
+    ).repeat(L if per_layer else 1)
+    out["utilization"] = out["macs"] / (peak_macs * out["latency_s"])
+    return out
+
+
+def _npu_layers(cfg, df, workload, channel_gbps, tech, batch_of=None) -> dict[str, np.ndarray]:
+    """Per (config, layer) NPU seconds and energy of every layer at ``M x batch`` rows."""
+    import pandas as pd
+
+    from .systolic_cost import evaluate_systolic
+    from .workloads import GEMM, Workload
+
+    n = len(df)
+    layers = workload.to_gemms()
+    L = len(layers["names"])
+    batch = cfg["batch"] if batch_of is None else batch_of
+    seconds = np.zeros((n, L))
+    energy = np.zeros((n, L))
+    area = np.zeros(n)
+    rows = np.flatnonzero(cfg["npu_rows"] > 0)
+    bw = np.where(cfg["npu_dram_gbps"] > 0, cfg["npu_dram_gbps"], cfg["channels"] * channel_gbps)
+    in_bits = np.where(cfg["precision"] == "int8", 8, 16)
+    for b in np.unique(batch[rows]):
+        idx = rows[batch[rows] == b]
+        wl = Workload(
+            name=f"{workload.name}@batch{int(b)}",
+            layers=tuple(
+                GEMM(
+                    name=str(layers["names"][i]),
+                    M=int(layers["M"][i]) * int(b),
+                    N=int(layers["N"][i]),
+                    K=int(layers["K"][i]),
+                    count=int(layers["count"][i]),
+                )
+                for i in range(L)
+            ),
+        )
+        sc = pd.DataFrame(
+            {
+                "rows": cfg["npu_rows"][idx],
+                "cols": cfg["npu_cols"][idx],
+                "dataflow": cfg["npu_dataflow"][idx],
+                "in_bits": in_bits[idx],
+                "max_k": 4096,
+                "freq_mhz": cfg["npu_freq_mhz"][idx],
+                "dram_gbps": bw[idx],
+            }
+        )
+        res = evaluate_systolic(sc, wl, tech=tech, per_layer=True, convention="rtl")
+        seconds[idx] = res["latency_s"].to_numpy().reshape(len(idx), L)
+        energy[idx] = res["energy_j"].to_numpy().reshape(len(idx), L)
+        area[idx] = res["area_um2"].to_numpy().reshape(len(idx), L)[:, 0]
+    return {"seconds": seconds, "energy_j": energy, "area_um2": area}
+
+
+def _block_latency(cfg, layers, on_pim, pim_s, npu, workload, df, tech, e) -> np.ndarray:
+    """End-to-end latency (s): serial sum, or the interleaved schedule where asked."""
+    npu_s = np.zeros_like(pim_s) if npu is None else npu["seconds"]
+    serial = np.where(on_pim, pim_s, npu_s).sum(axis=1)
+    role = np.asarray(layers["role"], dtype=object)
+    use = cfg["interleave"] & (cfg["npu_rows"] > 0) & (cfg["batch"] >= 2) & ("qkv" in role)
+    if not use.any():
+        return serial
+    blocks = int(np.asarray(layers["count"])[list(role).index("qkv")])
+    is_pre = role == "qkv"
+    is_attn = np.isin(role, PIM_ROLES)
+    is_post = ~is_pre & ~is_attn & (role != "lm_head")
+    halves = [np.ceil(cfg["batch"] / 2), np.floor(cfg["batch"] / 2)]
+    pre, attn, post = [], [], []
+    for h in halves:
+        hb = np.maximum(h, 1).astype(np.int64)  # (rows with batch < 2 are not interleaved)
+        sub = _npu_layers(cfg, df, workload, e["channel_gbps"], tech, batch_of=hb)
+        frac = h / cfg["batch"]  # PIM work is linear in the requests
+        pre.append((sub["seconds"] * is_pre).sum(axis=1) / blocks)
+        post.append((sub["seconds"] * is_post).sum(axis=1) / blocks)
+        attn.append((pim_s * is_attn).sum(axis=1) * frac / blocks)
+    lm_head = (npu_s * (role == "lm_head")).sum(axis=1)
+    inter = interleaved_latency(pre, attn, post, blocks) + lm_head
+    return np.where(use, inter, serial)
