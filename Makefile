@@ -62,6 +62,16 @@ demo: install
 	@echo ""
 	@echo "demo outputs in build/demo/:"
 	@ls -1 build/demo | sed 's/^/  build\/demo\//'
+	@# a short NSGA-II campaign on the ResNet-50 example (own name and storage, so it never
+	@# touches a real sa-resnet50 run), then its self-contained HTML report
+	@mkdir -p build/demo/campaign
+	sed 's/^name: sa-resnet50$$/name: demo-sa-resnet50/' examples/campaigns/sa-resnet50.yaml \
+	  > build/demo/campaign/spec.yaml
+	$(BIN)/accelsmith dse run build/demo/campaign/spec.yaml --budget 200 \
+	  --storage sqlite:///build/demo/campaign/study.db
+	$(BIN)/accelsmith report sqlite:///build/demo/campaign/study.db -o build/demo/report.html
+	@echo ""
+	@echo "campaign report (open in a browser, works offline): $$(realpath build/demo/report.html)"
 
 test: install system-deps
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests --nbmake notebooks
