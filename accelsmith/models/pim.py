@@ -192,7 +192,6 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
     npu_s = np.zeros((n, L)) if npu is None else npu["seconds"]
     npu_e = np.zeros((n, L)) if npu is None else npu["energy_j"]
     sel = on_pim.astype(np.float64)
-    seconds = sel * pim_s + (1 - sel) * npu_s
     macs = np.broadcast_to(M * N * K * count, (n, L)) * cfg["batch"][:, None]
 
     lanes_area = lane_area_um2(cfg["precision"], cfg["lanes"], tech)
@@ -201,7 +200,7 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
     area_gb = gb_area * cfg["channels"]
     area_npu = np.zeros(n) if npu is None else npu["area_um2"]
     per = {
-        "cycles": seconds * freq[:, None] * 1e6,
+        "cycles": np.where(on_pim, g["cycles"], npu_s * freq[:, None] * 1e6),
         "pim_seconds": sel * pim_s,
         "npu_seconds": (1 - sel) * npu_s,
         "macs": macs,
@@ -229,8 +228,8 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
     out = assemble(base, per, layers, per_layer=per_layer, config_level=config_level)
     out["engine"] = np.where(on_pim, "pim", "npu").reshape(-1) if per_layer else "pim+npu"
     if not per_layer:
-        latency = _block_latency(cfg, layers, on_pim, pim_s, npu, workload, df, tech, e)
-        out["cycles"] = latency * freq * 1e6
+        inter = _interleaved(cfg, layers, pim_s, npu, workload, df, tech, e)
+        out["cycles"] = np.where(np.isnan(inter), out["cycles"], inter * freq * 1e6)
         out = derived_columns(out)
         out["tokens_per_s"] = cfg["batch"] / out["latency_s"]
         out["energy_per_token_j"] = out["energy_j"] / cfg["batch"]
@@ -291,14 +290,14 @@ def _npu_layers(cfg, df, workload, channel_gbps, tech, batch_of=None) -> dict[st
     return {"seconds": seconds, "energy_j": energy, "area_um2": area}
 
 
-def _block_latency(cfg, layers, on_pim, pim_s, npu, workload, df, tech, e) -> np.ndarray:
-    """End-to-end latency (s): serial sum, or the interleaved schedule where asked."""
+def _interleaved(cfg, layers, pim_s, npu, workload, df, tech, e) -> np.ndarray:
+    """Latency (s) of the interleaved schedule where asked and possible, else NaN."""
     npu_s = np.zeros_like(pim_s) if npu is None else npu["seconds"]
-    serial = np.where(on_pim, pim_s, npu_s).sum(axis=1)
+    n = len(df)
     role = np.asarray(layers["role"], dtype=object)
     use = cfg["interleave"] & (cfg["npu_rows"] > 0) & (cfg["batch"] >= 2) & ("qkv" in role)
     if not use.any():
-        return serial
+        return np.full(n, np.nan)
     blocks = int(np.asarray(layers["count"])[list(role).index("qkv")])
     is_pre = role == "qkv"
     is_attn = np.isin(role, PIM_ROLES)
@@ -314,4 +313,4 @@ def _block_latency(cfg, layers, on_pim, pim_s, npu, workload, df, tech, e) -> np
         attn.append((pim_s * is_attn).sum(axis=1) * frac / blocks)
     lm_head = (npu_s * (role == "lm_head")).sum(axis=1)
     inter = interleaved_latency(pre, attn, post, blocks) + lm_head
-    return np.where(use, inter, serial)
+    return np.where(use, inter, np.nan)
