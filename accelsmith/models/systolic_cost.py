@@ -146,20 +146,25 @@ def evaluate_systolic(
     )
     per = systolic_cost(col, layers, tech, convention=convention)
     per["pes"] = (col["rows"] * col["cols"]).astype(np.float64)
-    base = pd.DataFrame({k: cfg[k] for k in SYSTOLIC_COLUMNS})
+    # PE-cycles of compute (memory stalls excluded), for `compute_utilization`
+    per["pe_cycles"] = per["pes"] * np.maximum(per["compute_cycles"], 1.0)
+    if not per_layer:  # fold counts describe one layer; the totals keep `tiles` (summed)
+        del per["row_folds"], per["col_folds"]
+    base = pd.DataFrame({k: cfg[k] for k in SYSTOLIC_COLUMNS} | {"convention": convention})
+    ratios = {"compute_utilization": ("macs", "pe_cycles")}
+    if not per_layer:
+        ratios["mapping_efficiency"] = ("macs", "slots")
     out = assemble(
         base,
         per,
         {"names": g["names"], **{k: layers[k][0] for k in ("M", "N", "K", "count")}},
         per_layer=per_layer,
         config_level=(*_CONFIG_LEVEL, "pes"),
-        ratio_columns=None if per_layer else {"mapping_efficiency": ("macs", "slots")},
+        ratio_columns=ratios,
         counts=layers["count"][0],
     )
-    if not per_layer:  # fold counts describe one layer; the totals keep `tiles` (summed)
-        out = out.drop(columns=["row_folds", "col_folds"])
-    out["convention"] = convention
-    out["exceeds_max_k"] = out["max_layer_k"] > out["max_k"]  # the accumulator may wrap
+    # the accumulator may wrap (per layer: this layer; totals: any layer)
+    out["exceeds_max_k"] = out["max_layer_k"].to_numpy() > out["max_k"].to_numpy()
     return out
 
 

@@ -121,6 +121,9 @@ def test_evaluate_in_scalesim_convention():
     assert list(per["ifmap_sram_reads"]) == [72, 72, 36]
     assert list(per["mapping_efficiency"]) == pytest.approx([30 / 64, 15 / 32, 18 / 32])
     assert (per["convention"] == "scalesim").all() and (per["stall_cycles"] == 0).all()
+    # SCALE-Sim's overall utilization: 90 MACs / (16 PEs x 35, 31, 29 cycles)
+    expected = [90 / (16 * 35), 90 / (16 * 31), 90 / (16 * 29)]
+    assert list(per["compute_utilization"]) == pytest.approx(expected)
     # totals: mapping efficiency is re-derived from summed MACs and slots
     tot = evaluate("systolic", cfgs, [(6, 5, 3), (64, 64, 64)], convention="scalesim")
     one = [
