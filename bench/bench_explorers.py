@@ -213,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
             f" points in {ex['wall_s']:.1f} s",
             flush=True,
         )
-        jobs = [(n, cps, b, s) for n, cps, b, _ in plan for s in range(args.seeds)]
+        # seed-major order: every explorer has a first result early (partial CSV is useful)
+        jobs = [(n, cps, b, s) for s in range(args.seeds) for n, cps, b, _ in plan]
         with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             futures = {
                 pool.submit(run_explorer, space, n, s, b): (n, cps, b, s) for n, cps, b, s in jobs
