@@ -132,11 +132,18 @@ def _run(
     force_new: bool,
     dask_scheduler: str | None,
     quiet: bool,
+    warm_start: str | None = None,
 ) -> None:
     from accelsmith.dse.campaign import open_campaign, resolve_target, run_campaign
     from accelsmith.dse.explorers import get_explorer
 
     spec, url = resolve_target(target, storage)
+    if warm_start:  # an explorer option (RL explorers); others refuse it with the allowed list
+        name = explorer or spec.explorer.name
+        opts = dict(spec.explorer.options) if name == spec.explorer.name else {}
+        spec = spec.with_overrides(
+            explorer={"name": name, "options": {**opts, "warm_start": warm_start}}
+        )
     campaign = open_campaign(spec, storage=url, explorer=explorer, force_new=force_new)
     spec = campaign.spec
     total = budget or spec.budget
@@ -170,6 +177,14 @@ def run(
     ] = False,
     dask_scheduler: Dask = None,
     quiet: Quiet = False,
+    warm_start: Annotated[
+        str | None,
+        typer.Option(
+            "--warm-start",
+            help="RL explorers: start from a policy saved by another campaign "
+            "(explorer option warm_start).",
+        ),
+    ] = None,
 ) -> None:
     """Run a campaign (or resume it when its storage already holds trials)."""
     _run(
@@ -181,6 +196,7 @@ def run(
         force_new=force_new,
         dask_scheduler=dask_scheduler,
         quiet=quiet,
+        warm_start=warm_start,
     )
 
 
