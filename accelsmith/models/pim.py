@@ -18,7 +18,8 @@ timing, t_*``) plus ``channels``, ``freq_mhz`` (0: the preset's clock), ``batch`
 ``interleave``, ``npu_rows``, ``npu_cols``, ``npu_dataflow``, ``npu_freq_mhz`` and
 ``npu_dram_gbps`` (0: the PIM channels' external bandwidth). Outputs: every common column, the
 ``energy_*_j`` / ``area_*_um2`` breakdowns, ``peak_tflops`` (PIM: ``2 lanes banks channels
-f / tCCD``), ``pim_seconds``, ``npu_seconds``, ``tokens_per_s`` and ``energy_per_token_j``.
+f / tCCD``), ``capacity_bytes`` (DRAM behind the lanes), ``pim_seconds``, ``npu_seconds``,
+``tokens_per_s`` and ``energy_per_token_j``.
 """
 
 from __future__ import annotations
@@ -215,6 +216,9 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
         "area_gb_um2": area_gb[:, None],
         "area_npu_um2": area_npu[:, None],
         "area_um2": (area_lanes + area_gb + area_npu)[:, None],
+        "capacity_bytes": (cfg["channels"] * cfg["banks"] * cfg["rows"] * cfg["row_bytes"])[
+            :, None
+        ],
         "peak_tflops": (
             2 * cfg["lanes"] * cfg["banks"] * cfg["channels"] * freq * 1e6 / T["t_ccd"] / 1e12
         )[:, None],
@@ -224,7 +228,9 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
     import pandas as pd
 
     base = pd.DataFrame({k: cfg[k] for k in PIM_COLUMNS})
-    config_level = [k for k in per if k.startswith("area_") or k == "peak_tflops"]
+    config_level = [
+        k for k in per if k.startswith("area_") or k in ("peak_tflops", "capacity_bytes")
+    ]
     out = assemble(base, per, layers, per_layer=per_layer, config_level=config_level)
     out["engine"] = np.where(on_pim, "pim", "npu").reshape(-1) if per_layer else "pim+npu"
     if not per_layer:
