@@ -190,3 +190,40 @@ def test_options_errors_name_the_option() -> None:
         get_explorer("random-walk").check_options({"n_steps": 3})
     with pytest.raises(ConfigError, match=r"explorer\.options\.reward must be one of"):
         get_explorer("sac").check_options({"reward": "target"})
+
+
+def test_cli_warm_start_flag(
+    workload_files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import optuna
+    import yaml
+
+    from accelsmith.cli.main import main
+
+    def spec(name: str, workload: Path) -> Path:
+        path = tmp_path / f"{name}.yaml"
+        doc = {
+            "name": name,
+            "family": "systolic",
+            "workload": {"file": str(workload)},
+            "space": {"rows": {"low": 4, "high": 32, "step": 4}, "cols": {"low": 4, "high": 32}},
+            "objectives": {"latency_s": "minimize", "area_um2": "minimize"},
+            "explorer": {"name": "ppo", "options": FAST},
+            "budget": 8,
+        }
+        path.write_text(yaml.safe_dump(doc))
+        return path
+
+    assert main(["dse", "run", str(spec("src", workload_files[0])), "--quiet"]) == 0
+    saved = tmp_path / "runs" / "src" / "policies" / "ppo"  # save_policy: auto
+    assert (saved / "policy.json").is_file()
+    dst = spec("dst", workload_files[1])
+    assert main(["dse", "run", str(dst), "--warm-start", str(tmp_path), "--quiet"]) == 2
+    assert "explorer.options.warm_start must be a policy folder" in capsys.readouterr().err
+    assert main(["dse", "run", str(dst), "--warm-start", str(saved), "--quiet"]) == 0
+    study = optuna.load_study(
+        study_name="dst@ppo", storage=f"sqlite:///{tmp_path}/runs/dst/study.db"
+    )
+    assert len(study.trials) == 8
+    stored = yaml.safe_load((tmp_path / "runs" / "dst" / "spec.yaml").read_text())
+    assert stored["explorer"]["options"]["warm_start"] == str(saved)

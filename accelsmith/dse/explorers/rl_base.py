@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ...core.errors import ConfigError
 from ..ledger import CONFIG_KEY
 from .base import Explorer, Option
 from .rl_common import BatchOutcome, EnvOptions, WalkCore, _config_key, walk_space
@@ -71,6 +72,18 @@ class RLExplorer(Explorer):
 
     parallel = False
     options: ClassVar = dict(ENV_OPTIONS)
+
+    @classmethod
+    def check_options(cls, options: Any) -> dict[str, Any]:
+        """Validated options; a ``warm_start`` folder must hold a saved policy."""
+        out = super().check_options(options)
+        src = out.get("warm_start")
+        if src and not (Path(src) / "policy.json").is_file():
+            raise ConfigError(
+                "explorer.options.warm_start must be a policy folder with policy.json (saved "
+                f"by an RL campaign, e.g. runs/<name>/policies/<explorer>), not {src!r}"
+            )
+        return out
 
     def run(self) -> None:
         import warnings
