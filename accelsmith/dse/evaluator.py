@@ -151,6 +151,8 @@ class Evaluator:
 
     def _safe(self, df: pd.DataFrame, errors: dict[int, str], offset: int) -> list[pd.DataFrame]:
         """Evaluate ``df`` (positions ``offset..``); record failing rows in ``errors``."""
+        if len(df) == 0:
+            return []
         try:
             out = self._model(df.reset_index(drop=True))
             out.index = range(offset, offset + len(df))
@@ -204,7 +206,8 @@ class Evaluator:
     def objective_matrix(self, out: pd.DataFrame) -> np.ndarray:
         """Objective values (n, m) from a metrics frame; ConfigError for an unknown metric."""
         self.check_metrics(out.columns)
-        return out[[m for m, _ in self.objectives]].to_numpy(dtype=np.float64, na_value=np.nan)
+        cols = out[[m for m, _ in self.objectives]]
+        return np.array(cols.to_numpy(dtype=np.float64, na_value=np.nan), copy=True)
 
     def constraint_matrix(self, out: pd.DataFrame) -> np.ndarray:
         """Constraint values (n, c), ``<= 0`` satisfied (relative violations, module doc)."""
@@ -213,7 +216,7 @@ class Evaluator:
             v = out[c.metric].to_numpy(dtype=np.float64, na_value=np.nan)
             scale = abs(c.bound) if c.bound != 0 else 1.0
             cols.append((v - c.bound) / scale if c.op == "<=" else (c.bound - v) / scale)
-        return np.stack(cols, axis=1) if cols else np.zeros((len(out), 0))
+        return np.stack(cols, axis=1) if cols else np.zeros((len(out), 0))  # a new array
 
     def check_metrics(self, columns: Sequence[str]) -> None:
         """Refuse objectives or constraints that are not outputs of the model."""

@@ -171,6 +171,8 @@ class Dimension:
         if self.kind in ("categorical", "fixed"):
             return self.choices[round(u * (len(self.choices) - 1))]
         lo, hi = float(self.low), float(self.high)
+        if u in (0.0, 1.0):  # the bounds exactly (exp(log(x)) is not always x)
+            return self.low if u == 0.0 else self.high
         x = (
             math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
             if self.log

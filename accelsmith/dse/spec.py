@@ -144,7 +144,7 @@ class CampaignSpec(_Strict):
             raise ValueError(f"must be a mapping {{metric: minimize|maximize}}, not {v!r}")
         for metric, direction in pairs:
             if direction not in DIRECTIONS:
-                raise ValueError(f"{metric} must be 'minimize' or 'maximize', not {direction!r}")
+                raise ValueError(f".{metric} must be 'minimize' or 'maximize', not {direction!r}")
         if not 2 <= len(pairs) <= 4:
             raise ValueError(f"must name 2 to 4 metrics, not {len(pairs)}")
         names = [m for m, _ in pairs]
@@ -161,7 +161,7 @@ class CampaignSpec(_Strict):
         if isinstance(v, Mapping):  # {metric: {"<=": bound, ">=": bound}}
             for metric, ops in v.items():
                 if not isinstance(ops, Mapping):
-                    raise ValueError(f"{metric} must be a mapping like {{'<=': 4}}, not {ops!r}")
+                    raise ValueError(f".{metric} must be a mapping like {{'<=': 4}}, not {ops!r}")
                 for op, bound in ops.items():
                     out.append({"metric": metric, "op": _op(op), "bound": _bound(bound)})
             return out
@@ -261,24 +261,28 @@ def _format_error(exc: ValidationError, source: str) -> str:
         allowed = ", ".join(model.model_fields) if model else ""
         where = f"{parent}: " if parent else ""
         return f"{source}: {where}unknown key {err['loc'][-1]!r}; allowed keys are {allowed}"
-    if typ in (
-        "greater_than_equal",
-        "greater_than",
-        "int_type",
-        "int_parsing",
-        "float_type",
-        "int_from_float",
-        "float_parsing",
-        "string_type",
-        "dict_type",
-        "list_type",
-    ):
-        return (
-            f"{source}: {loc} must be {msg.lower().removeprefix('input should be ')}, not {value!r}"
-        )
+    ctx = err.get("ctx") or {}
+    if typ in ("greater_than_equal", "greater_than"):
+        op, bound = (">=", ctx.get("ge")) if typ == "greater_than_equal" else (">", ctx.get("gt"))
+        return f"{source}: {loc} must be {op} {bound}, not {value!r}"
+    kinds = {
+        "int": "an integer",
+        "float": "a number",
+        "string": "a string",
+        "dict": "a mapping",
+        "list": "a list",
+        "bool": "true or false",
+        "model": "a mapping",
+    }
+    kind = typ.split("_")[0]
+    if kind in kinds and typ.endswith(("_type", "_parsing", "_from_float")):
+        return f"{source}: {loc} must be {kinds[kind]}, not {value!r}"
+    if typ == "literal_error":
+        return f"{source}: {loc} must be {msg.removeprefix('Input should be ')}, not {value!r}"
     if loc.startswith(("objectives", "constraints", "workload", "name")):
         loc = loc.split(".")[0]
-    return f"{source}: {loc} {msg}" if not msg.startswith(loc) else f"{source}: {msg}"
+    sep = "" if msg.startswith(".") else " "
+    return f"{source}: {loc}{sep}{msg}"
 
 
 def parse_spec(data: Any, *, source: str = "spec", base_dir: Path | None = None) -> CampaignSpec:
@@ -319,7 +323,9 @@ def parse_spec(data: Any, *, source: str = "spec", base_dir: Path | None = None)
             load_workload(w.source)
         except ConfigError as exc:
             where = "workload" if len(spec.workload) == 1 else f"workload.{i}"
-            raise ConfigError(f"{source}: {where}: {exc}") from None
+            text = str(exc)
+            sep = " " if text.startswith("workload ") else ": "
+            raise ConfigError(f"{source}: {where}{sep}{text.removeprefix('workload ')}") from None
     try:
         spec.build_space()
     except ConfigError as exc:
