@@ -124,15 +124,21 @@ def pareto_pair_figure(
     feas = frame[frame["status"] != STATUS_INFEASIBLE] if len(frame) else frame
     if len(feas) and x in directions and y in directions:
         pts = feas[[x, y]].to_numpy(float)
-        front = feas[nondominated_mask(pts, [directions[x], directions[y]])].sort_values(x)
-        # the staircase bounds the region the front dominates
-        shape = "hv" if directions[x] == "minimize" else "vh"
+        xmin = directions[x] == "minimize"
+        front = feas[nondominated_mask(pts, [directions[x], directions[y]])]
+        front = front.sort_values(x, ascending=xmin)  # best x first
+        # the attainment staircase: from the worst y above the first point, through the
+        # front, to the worst x beside the last point (bounds the dominated region)
+        xbad = feas[x].max() if xmin else feas[x].min()
+        ybad = feas[y].max() if directions[y] == "minimize" else feas[y].min()
+        fx = np.concatenate([[front[x].iloc[0]], front[x].to_numpy(float), [xbad]])
+        fy = np.concatenate([[ybad], front[y].to_numpy(float), [front[y].iloc[-1]]])
         fig.add_trace(
             go.Scatter(
-                x=front[x],
-                y=front[y],
+                x=fx,
+                y=fy,
                 mode="lines",
-                line={"shape": shape, "dash": "dash", "color": "#d62728"},
+                line={"shape": "hv", "dash": "dash", "color": "#d62728"},
                 name="2-D front of this pair",
                 hoverinfo="skip",
             )

@@ -58,14 +58,12 @@ def _rows(
     from accelsmith.models import evaluate
 
     df = evaluate("systolic", configs, WORKLOAD)
+    numeric = [
+        k for k in df.columns if df[k].dtype.kind in "iuf" and k not in configs[0] and k != "signed"
+    ]
+    records = df[numeric].astype(float).to_dict("records")
     out = []
-    for i, cfg in enumerate(configs):
-        row = df.iloc[i]
-        metrics = {
-            k: float(row[k])
-            for k in df.columns
-            if k not in cfg and np.issubdtype(type(row[k]), np.number) and k != "signed"
-        }
+    for cfg, metrics in zip(configs, records, strict=True):
         cv = [(metrics[m] - b) if op == "<=" else (b - metrics[m]) for m, op, b in constraints]
         out.append(
             {
