@@ -59,7 +59,7 @@ class SACExplorer(RLExplorer):
             batch_size=o["batch_size"],
             learning_starts=o["learning_starts"],
             tau=o["tau"],
-            buffer_size=max(1000, 2 * max_steps * core.n),
+            buffer_size=min(100_000, max(1000, 4 * self.ctx.budget)),
             train_freq=1,
             gradient_steps=1,
             policy_kwargs={"net_arch": list(o["net_arch"])},
