@@ -85,8 +85,8 @@ def closed_form_vs_replay() -> None:
     diff = int((model != np.array(exact))[no_ref].sum())
     print(
         f"(b) {len(jobs)} jobs: replay {t_replay * 1e3:.1f} ms, closed form "
-        f"{t_model * 1e3:.2f} ms ({t_replay / t_model:,.0f}x); differing cycle counts among the {int(no_ref.sum())} jobs "
-        f"without a refresh: {diff} "
+        f"{t_model * 1e3:.2f} ms ({t_replay / t_model:,.0f}x); differing cycle counts "
+        f"among the {int(no_ref.sum())} jobs without a refresh: {diff} "
         "(target 0)"
     )
 
