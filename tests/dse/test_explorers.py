@@ -1,0 +1,199 @@
+"""Every explorer on a 64-point space: budget, ledger contents, seeds, constraints, failures."""
+
+from __future__ import annotations
+
+import numpy as np
+import optuna
+import pytest
+
+from accelsmith.core.errors import ConfigError
+from accelsmith.dse import ledger
+from accelsmith.dse.campaign import open_campaign, run_worker
+from accelsmith.dse.evaluator import Evaluator
+from accelsmith.dse.explorers import explorer_names, get_explorer
+from accelsmith.dse.explorers.exhaustive import ExhaustiveExplorer
+from accelsmith.dse.pareto import nondominated_mask
+from accelsmith.dse.spec import parse_spec
+
+from .dse_helpers import tiny_spec_dict
+
+OPTUNA = ["nsga2", "nsga3", "tpe", "gp", "random"]
+OPTIONS = {
+    "nsga2": {"population_size": 6},
+    "nsga3": {"population_size": 6},
+    "tpe": {"n_startup_trials": 3},
+    "gp": {"n_startup_trials": 4},
+    "random": {},
+}
+
+
+def _run(tmp_path, explorer: str, budget: int = 12, seed: int = 0, **changes) -> optuna.Study:
+    spec = parse_spec(
+        tiny_spec_dict(
+            explorer={"name": explorer, "options": OPTIONS.get(explorer, {})},
+            budget=budget,
+            seed=seed,
+            storage=f"sqlite:///{tmp_path / 'study.db'}",
+            **changes,
+        )
+    )
+    c = open_campaign(spec)
+    run_worker(c)
+    return c.study
+
+
+def test_builtin_explorers_are_registered() -> None:
+    assert {*OPTUNA, "exhaustive"} <= set(explorer_names())
+    assert get_explorer("exhaustive").exact and not get_explorer("tpe").exact
+
+
+@pytest.mark.parametrize("explorer", OPTUNA)
+def test_optuna_explorer_fills_the_budget_with_ledger_trials(
+    tmp_path, monkeypatch, explorer: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    n = 7 if explorer == "gp" else 12  # GP fits a model per trial: keep it short
+    study = _run(tmp_path, explorer, budget=n, constraints=["area_mm2 <= 0.9"])
+    trials = study.get_trials()
+    assert [t.number for t in trials] == list(range(n))
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+    info = ledger.study_info(study)
+    assert info["explorer"] == explorer and info["campaign"] == "tiny"
+    assert info["objectives"] == [
+        ["latency_s", "minimize"],
+        ["energy_j", "minimize"],
+        ["area_um2", "minimize"],
+    ]
+    for t in trials:
+        ua = t.user_attrs
+        assert ua[ledger.EXPLORER_KEY] == explorer
+        m = ua[ledger.METRICS_KEY]
+        assert t.values == [m["latency_s"], m["energy_j"], m["area_um2"]]
+        assert ua[ledger.CONSTRAINTS_KEY] == [pytest.approx((m["area_mm2"] - 0.9) / 0.9)]
+        assert ua[ledger.FEASIBLE_KEY] == (m["area_mm2"] <= 0.9)
+        assert t.system_attrs["constraints"] == ua[ledger.CONSTRAINTS_KEY]
+        assert ua[ledger.CONFIG_KEY]["filter_kb"] == 64  # fixed parameters are in the config
+        assert set(t.params) == {"rows", "cols", "dataflow", "ifmap_kb"}
+    frame = ledger.trials_frame(study)
+    assert len(frame) == n and {"latency_s", "rows", "constraint_0"} <= set(frame.columns)
+
+
+@pytest.mark.parametrize("explorer", ["random", "tpe", "nsga2"])
+def test_same_seed_same_trials(tmp_path, monkeypatch, explorer: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "c").mkdir()
+    a = [t.params for t in _run(tmp_path / "a", explorer, budget=7).trials]
+    b = [t.params for t in _run(tmp_path / "b", explorer, budget=7).trials]
+    c = [t.params for t in _run(tmp_path / "c", explorer, budget=7, seed=1).trials]
+    assert a == b
+    assert a != c
+
+
+def _brute_front(spec) -> set[tuple]:
+    ev = Evaluator(spec)
+    grid = next(spec.build_space().grid_batches(10_000))
+    res = ev.evaluate(grid)
+    vals = np.where(res.feasible[:, None], res.values, np.nan)
+    mask = nondominated_mask(vals, spec.directions)
+    return {tuple(sorted(res.config(i).items())) for i in np.flatnonzero(mask)}
+
+
+def test_exhaustive_stores_exactly_the_front(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    study = _run(tmp_path, "exhaustive", constraints=["area_mm2 <= 0.9"])
+    info = ledger.study_info(study)
+    assert info["points_evaluated"] == 64 and info["complete"] is True
+    assert 0 < info["points_feasible"] < 64
+    stored = {tuple(sorted(t.user_attrs["config"].items())) for t in study.trials}
+    spec = parse_spec(tiny_spec_dict(constraints=["area_mm2 <= 0.9"]))
+    assert stored == _brute_front(spec)
+    assert all(t.user_attrs["feasible"] for t in study.trials)
+
+
+def test_exhaustive_small_batches_give_the_same_front(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    spec = parse_spec(
+        tiny_spec_dict(
+            explorer={"name": "exhaustive", "options": {"batch_size": 7}},
+            storage=f"sqlite:///{tmp_path / 's.db'}",
+        )
+    )
+    c = open_campaign(spec)
+    run_worker(c)
+    stored = {tuple(sorted(t.user_attrs["config"].items())) for t in c.study.trials}
+    assert stored == _brute_front(spec)
+
+
+def test_exhaustive_refuses_large_or_continuous_spaces(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(
+        ConfigError,
+        match=r"the space has 64 points; exhaustive search is limited to 10 points",
+    ):
+        spec = parse_spec(
+            tiny_spec_dict(
+                explorer={"name": "exhaustive", "options": {"max_points": 10}},
+                storage=f"sqlite:///{tmp_path / 's.db'}",
+            )
+        )
+        run_worker(open_campaign(spec))
+    space = dict(tiny_spec_dict()["space"], freq_mhz={"low": 500.0, "high": 1000.0})
+    spec = parse_spec(
+        tiny_spec_dict(space=space, explorer="exhaustive", storage=f"sqlite:///{tmp_path / 't.db'}")
+    )
+    with pytest.raises(ConfigError, match="the space has continuous"):
+        run_worker(open_campaign(spec))
+
+
+def test_invalid_configurations_become_failed_trials(tmp_path, monkeypatch) -> None:
+    # dataflow 'is' has no RTL generator: the model refuses those rows, the campaign goes on
+    monkeypatch.chdir(tmp_path)
+    space = dict(tiny_spec_dict()["space"], dataflow={"choices": ["os", "is"]})
+    study = _run(tmp_path, "random", budget=16, space=space)
+    failed = [t for t in study.trials if t.state == optuna.trial.TrialState.FAIL]
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert len(study.trials) == 16 and failed and done
+    assert all(t.params["dataflow"] == "is" for t in failed)
+    assert all(t.params["dataflow"] == "os" for t in done)
+    assert "dataflow 'is' has no RTL generator" in failed[0].user_attrs["error"]
+    assert failed[0].user_attrs["feasible"] is False
+    assert len(ledger.trials_frame(study, include_failed=True)) == 16
+
+
+def test_evaluator_isolates_bad_rows_and_weights_workloads() -> None:
+    spec = parse_spec(tiny_spec_dict())
+    ev = Evaluator(spec)
+    rows = [
+        {"rows": 4, "cols": 4, "dataflow": "os"},
+        {"rows": 4, "cols": 4, "dataflow": "is"},
+        {"rows": 999, "cols": 4, "dataflow": "os"},
+        {"rows": 8, "cols": 8, "dataflow": "ws"},
+    ]
+    res = ev.evaluate(rows)
+    assert res.ok.tolist() == [True, False, False, True]
+    assert "config: rows must be an integer in 1..256, not 999" in res.errors[2]
+    single = ev.evaluate(rows[:1])
+    assert res.values[0] == pytest.approx(single.values[0])
+    # a 1:3 mix of the same workload twice equals that workload
+    mix = parse_spec(tiny_spec_dict(workload=[spec.workload[0].source] * 2))
+    mixed = Evaluator(mix).evaluate(rows[:1])
+    assert mixed.values[0] == pytest.approx(single.values[0])
+    assert mixed.row_metrics(0)["tops_per_w"] == pytest.approx(single.row_metrics(0)["tops_per_w"])
+
+
+def test_unknown_objective_metric_is_refused_before_running(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    spec = parse_spec(
+        tiny_spec_dict(
+            objectives={"latency_s": "minimize", "joules": "minimize"},
+            storage=f"sqlite:///{tmp_path / 's.db'}",
+        )
+    )
+    with pytest.raises(ConfigError, match=r"^objectives.joules: not an output of the systolic"):
+        run_worker(open_campaign(spec))
+
+
+def test_exhaustive_default_space_is_refused_nowhere_near_its_limit() -> None:
+    assert ExhaustiveExplorer.check_options({})["max_points"] >= 256_000
