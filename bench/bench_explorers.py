@@ -149,41 +149,51 @@ def _fmt(x: np.ndarray) -> str:
     return f"{x.mean():.3f}±{x.std():.3f}" if x.size > 1 else f"{x[0]:.3f}"
 
 
-def _table(rows: list[dict[str, Any]], plan: list, seeds: int, metric: str) -> str:
-    import pandas as pd
-
-    df = pd.DataFrame(rows)
-    all_cps = sorted({c for _, cps, _, _ in plan for c in cps})
+def _table(df: Any, metric: str) -> str:
+    """Text table per space from the CSV rows (mean±std over seeds at each checkpoint)."""
+    ok = df[df["error"].isna()]
+    all_cps = sorted(int(c) for c in ok["checkpoint"].dropna().unique())
     lines = []
     what = "log10" if metric.endswith("_log") else "linear"
     for space, sdf in df.groupby("space", sort=False):
         exact = sdf.iloc[0]
         lines.append(
-            f"\n== {space}: HV ratio on {what} objectives; {exact['points_evaluated']:,} "
-            f"points, exact front {exact['front_size']} designs ({exact['exact_s']:.1f} s)"
+            f"\n== {space}: HV ratio on {what} objectives; {int(exact['points_evaluated']):,} "
+            f"points, exact front {int(exact['front_size'])} designs ({exact['exact_s']:.1f} s)"
         )
         head = f"{'explorer':<12}" + "".join(f"{'HV@' + str(c):>14}" for c in all_cps)
         head += f"{'min@last':>10}{'ovh ms/trial':>14}{'wall s/run':>12}{'seeds':>7}  note"
         lines.append(head)
-        for name, cps, _budget, note in plan:
-            e = sdf[sdf["explorer"] == name]
-            if e.empty:
-                continue
+        for name, e in sdf.groupby("explorer", sort=False):
             if e["error"].notna().any():
                 lines.append(f"{name:<12}  failed: {e['error'].dropna().iloc[0]}")
                 continue
             cells = "".join(
                 f"{_fmt(e.loc[e['checkpoint'] == c, metric].to_numpy(float)):>14}" for c in all_cps
             )
-            last = e[e["checkpoint"] == max(cps)]
+            last = e[e["checkpoint"] == e["checkpoint"].max()]
             runs = e.drop_duplicates("seed")
-            ovh = runs["overhead_ms_per_trial"].to_numpy(float)
-            extra = note
+            note = e["note"].dropna().iloc[0] if "note" in e and e["note"].notna().any() else ""
             lines.append(
-                f"{name:<12}{cells}{last[metric].min():>10.3f}{np.mean(ovh):>14.1f}"
-                f"{runs['wall_s'].mean():>12.1f}{runs['seed'].nunique():>4}/{seeds:<2}  {extra}"
+                f"{name:<12}{cells}{last[metric].min():>10.3f}"
+                f"{runs['overhead_ms_per_trial'].mean():>14.1f}{runs['wall_s'].mean():>12.1f}"
+                f"{runs['seed'].nunique():>7}  {note}"
             )
     return "\n".join(lines)
+
+
+def _print_tables(df: Any) -> None:
+    from accelsmith.dse.pareto import REFERENCE_POINT
+
+    print(_table(df, "hv_ratio"))
+    print(_table(df, "hv_ratio_log"))
+    print(
+        "\nHV ratio: HV of the feasible trials so far / HV of the exact front, objectives "
+        "normalized by the exact front's ideal and nadir (linear: the project's metric; log10: "
+        f"the same on log10 values), reference point {REFERENCE_POINT}; mean±std over "
+        "seeds; min@last: worst seed at the last checkpoint; ovh: sampler overhead per trial "
+        "(wall time minus cost-model time, in-memory storage)."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,11 +205,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gp-budget", type=int, default=300)
     ap.add_argument("--jobs", type=int, default=1, help="runs in parallel processes")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--table", nargs="+", type=Path, help="only print the tables of CSV files")
     args = ap.parse_args(argv)
 
     import pandas as pd
 
-    from accelsmith.dse import pareto
+    if args.table:
+        _print_tables(pd.concat([pd.read_csv(p) for p in args.table], ignore_index=True))
+        return 0
+
 
     plan = _plan(args)
     print("explorers:", ", ".join(f"{n} (budget {b})" for n, _, b, _ in plan), flush=True)
@@ -215,13 +229,20 @@ def main(argv: list[str] | None = None) -> int:
         )
         # seed-major order: every explorer has a first result early (partial CSV is useful)
         jobs = [(n, cps, b, s) for s in range(args.seeds) for n, cps, b, _ in plan]
+        notes = {n: note for n, _, _, note in plan}
         with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             futures = {
                 pool.submit(run_explorer, space, n, s, b): (n, cps, b, s) for n, cps, b, s in jobs
             }
             for fut in as_completed(futures):
                 name, cps, budget, seed = futures[fut]
-                row0 = {**exact.base, "explorer": name, "seed": seed, "budget": budget}
+                row0 = {
+                    **exact.base,
+                    "explorer": name,
+                    "seed": seed,
+                    "budget": budget,
+                    "note": notes[name],
+                }
                 try:
                     r = fut.result()
                 except Exception as exc:  # one explorer failing must not lose the others
@@ -241,15 +262,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 pd.DataFrame(rows).to_csv(args.out, index=False)  # keep partial results
     pd.DataFrame(rows).to_csv(args.out, index=False)
-    print(_table(rows, plan, args.seeds, "hv_ratio"))
-    print(_table(rows, plan, args.seeds, "hv_ratio_log"))
-    print(
-        "\nHV ratio: HV of the feasible trials so far / HV of the exact front, objectives "
-        "normalized by the exact front's ideal and nadir (linear: the project's metric; log10: "
-        f"the same on log10 values), reference point {pareto.REFERENCE_POINT}; mean±std over "
-        "seeds; min@last: worst seed at the last checkpoint; ovh: sampler overhead per trial "
-        "(wall time minus cost-model time, in-memory storage)."
-    )
+    _print_tables(pd.DataFrame(rows))
     print(f"written: {args.out}")
     return 0
 
