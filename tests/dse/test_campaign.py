@@ -1,0 +1,222 @@
+"""Campaigns: resume, identity checks, kill -9, workers on SQLite and PostgreSQL, Dask."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+import yaml
+
+from accelsmith.core.errors import ConfigError
+from accelsmith.dse import ledger
+from accelsmith.dse.campaign import open_campaign, run_worker
+from accelsmith.dse.spec import parse_spec
+from accelsmith.dse.workers import OWNER_KEY
+
+from .dse_helpers import tiny_spec_dict, write_spec
+
+TPE = {"name": "tpe", "options": {"n_startup_trials": 5}}
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "accelsmith.cli.main", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def _states(study: optuna.Study) -> list[str]:
+    return [t.state.name for t in study.get_trials(deepcopy=False)]
+
+
+def test_run_again_resumes_and_budget_counts_done_trials(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = tiny_spec_dict(budget=8, explorer=TPE, storage=f"sqlite:///{tmp_path / 's.db'}")
+    c = open_campaign(parse_spec(data))
+    run_worker(c)
+    first = [t.params for t in c.study.trials]
+    c = open_campaign(parse_spec(data))  # same spec: nothing left to do
+    run_worker(c)
+    assert len(c.study.trials) == 8
+    run_worker(c, budget=12)  # a larger budget continues the same study
+    assert _states(c.study) == ["COMPLETE"] * 12
+    assert [t.params for t in c.study.trials[:8]] == first
+    # the continued run equals one uninterrupted run of 12 with the same seed
+    data12 = dict(data, budget=12, storage=f"sqlite:///{tmp_path / 'u.db'}")
+    u = open_campaign(parse_spec(data12))
+    run_worker(u)
+    assert [t.params for t in u.study.trials] == [t.params for t in c.study.trials]
+
+
+def test_changed_space_is_refused_unless_force_new(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = tiny_spec_dict(budget=4, storage=f"sqlite:///{tmp_path / 's.db'}")
+    run_worker(open_campaign(parse_spec(data)))
+    space = dict(data["space"], rows={"low": 4, "high": 32, "step": 4})
+    changed = parse_spec(dict(data, space=space))
+    with pytest.raises(ConfigError) as info:
+        open_campaign(changed)
+    msg = str(info.value)
+    assert (
+        msg.startswith("campaign 'tiny' in sqlite:///") and "was run with a different space" in msg
+    )
+    assert msg.endswith("use --force-new to archive it and start a new one, or another name")
+    with pytest.raises(ConfigError, match="different objectives"):
+        open_campaign(
+            parse_spec(dict(data, objectives={"latency_s": "minimize", "area_um2": "minimize"}))
+        )
+    c = open_campaign(changed, force_new=True)
+    assert len(c.study.trials) == 0
+    names = ledger.campaign_studies(f"sqlite:///{tmp_path / 's.db'}")
+    archived = [n for n in names if n.startswith("tiny.archived-")]
+    assert names["tiny"] == ["random"] and len(archived) == 1
+    old = optuna.load_study(
+        study_name=f"{archived[0]}@random", storage=f"sqlite:///{tmp_path / 's.db'}"
+    )
+    assert len(old.trials) == 4  # nothing computed is lost
+
+
+def _complete(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=30) as con:
+            return con.execute("select count(*) from trials where state='COMPLETE'").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_kill_9_then_run_again_loses_and_duplicates_nothing(tmp_path) -> None:
+    budget = 30
+    spec = write_spec(tmp_path / "spec.yaml", budget=budget, explorer=TPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "accelsmith.cli.main", "dse", "run", str(spec), "--quiet"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    db = tmp_path / "study.db"
+    deadline = time.monotonic() + 300
+    while _complete(db) < 10 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the campaign ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed_at = _complete(db)
+    assert 10 <= killed_at < budget
+    r = _cli("dse", "run", str(spec), "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    study = optuna.load_study(study_name="tiny@tpe", storage=f"sqlite:///{db}")
+    trials = study.get_trials()
+    assert [t.number for t in trials] == list(range(budget))
+    assert _states(study) == ["COMPLETE"] * budget
+    # same seed, same trials as an uninterrupted run
+    (tmp_path / "u").mkdir()
+    ref = write_spec(tmp_path / "u" / "spec.yaml", budget=budget, explorer=TPE)
+    u = open_campaign(parse_spec(yaml.safe_load(ref.read_text())))
+    run_worker(u)
+    assert [t.params for t in u.study.trials] == [t.params for t in trials]
+    assert [t.values for t in u.study.trials] == [t.values for t in trials]
+
+
+def _check_shared_run(study: optuna.Study, budget: int) -> set[int]:
+    trials = study.get_trials()
+    done = [t for t in trials if t.state.name in ("COMPLETE", "FAIL")]
+    assert len(done) == budget  # the budget holds globally
+    assert not [t for t in trials if t.state.name == "RUNNING"]
+    # extra trials created by a race for the last slots are PRUNED and flagged, never counted
+    assert all(t.user_attrs.get("overbudget") for t in trials if t.state.name == "PRUNED")
+    assert len({t.number for t in trials}) == len(trials)
+    return {t.system_attrs[OWNER_KEY]["pid"] for t in done}
+
+
+def test_three_workers_share_one_sqlite_campaign(tmp_path) -> None:
+    budget = 30
+    spec = write_spec(
+        tmp_path / "spec.yaml", budget=budget, explorer={"name": "random", "options": {"batch": 1}}
+    )
+    r = _cli("dse", "run", str(spec), "--workers", "3", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    study = optuna.load_study(
+        study_name="tiny@random", storage=f"sqlite:///{tmp_path / 'study.db'}"
+    )
+    pids = _check_shared_run(study, budget)
+    assert len(pids) >= 2 and os.getpid() not in pids
+
+
+def test_three_workers_share_one_postgresql_campaign(tmp_path, postgres_url: str) -> None:
+    budget = 30
+    spec = write_spec(
+        tmp_path / "spec.yaml",
+        budget=budget,
+        storage=postgres_url,
+        explorer={"name": "random", "options": {"batch": 1}},
+    )
+    r = _cli("dse", "run", str(spec), "--quiet", "--budget", "5", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr  # creates the campaign (5 trials)
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "accelsmith.cli.main",
+                "dse",
+                "worker",
+                "--storage",
+                postgres_url,
+                "--campaign",
+                "tiny",
+                "--quiet",
+            ],
+            cwd=tmp_path,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
+    study = optuna.load_study(study_name="tiny@random", storage=postgres_url)
+    pids = _check_shared_run(study, budget)
+    assert len(pids) >= 3  # the first run's process plus at least two workers
+
+
+def test_dask_fan_out_gives_the_same_results(tmp_path, monkeypatch) -> None:
+    from distributed import LocalCluster
+
+    monkeypatch.chdir(tmp_path)
+    base = tiny_spec_dict(explorer={"name": "random", "options": {"batch": 8}}, budget=16)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        d = open_campaign(parse_spec(dict(base, storage=f"sqlite:///{tmp_path / 'd.db'}")))
+        run_worker(d, dask_scheduler=cluster.scheduler_address)
+    p = open_campaign(parse_spec(dict(base, storage=f"sqlite:///{tmp_path / 'p.db'}")))
+    run_worker(p)
+    assert [t.values for t in d.study.trials] == [t.values for t in p.study.trials]
+    assert len(d.study.trials) == 16
+
+
+def test_worker_needs_an_existing_campaign(tmp_path) -> None:
+    r = _cli(
+        "dse",
+        "worker",
+        "--storage",
+        f"sqlite:///{tmp_path / 'none.db'}",
+        "--campaign",
+        "nope",
+        cwd=tmp_path,
+    )
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [
+        f"error: no campaign 'nope' in sqlite:///{tmp_path / 'none.db'} (start it with `dse run`)"
+    ]
