@@ -194,3 +194,18 @@ def test_spec_ranges_match_every_code(name: str) -> None:
     assert min(lsb) == f.lsb_min
     assert max(top) == f.top_max
     assert max(int(s).bit_length() for s in sig) <= f.sig_bits
+
+
+@pytest.mark.parametrize(("n", "es"), [(4, 1), (4, 0), (8, 0), (8, 2), (16, 1), (9, 1), (12, 1)])
+def test_vectorized_posit_decoder_equals_the_rule_by_rule_one(n: int, es: int) -> None:
+    codes = np.arange(1 << n)
+    d = F._decode_posits(codes, n, es)
+    for c in codes.tolist():
+        s, sig, exp, zero, nar = F._decode_posit(c, n, es)
+        assert (d["sign"][c], d["sig"][c], d["exp"][c], d["zero"][c], d["nan"][c]) == (
+            s if not zero else 0,
+            sig,
+            exp,
+            zero,
+            nar,
+        ), c
