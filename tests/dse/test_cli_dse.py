@@ -1,0 +1,77 @@
+"""``accelsmith dse`` end to end on a small campaign: run, status, pareto, export, errors."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pytest
+
+from accelsmith.cli.main import main
+
+from .dse_helpers import write_spec
+
+
+@pytest.fixture
+def campaign(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    spec = write_spec(tmp_path / "spec.yaml", budget=12, constraints=["area_mm2 <= 0.9"])
+    assert main(["dse", "run", str(spec), "--quiet"]) == 0
+    return spec
+
+
+def test_run_status_pareto_export(campaign, tmp_path, capsys) -> None:
+    capsys.readouterr()
+    # the run folder holds the spec and the storage URL; status accepts it or the spec
+    assert (tmp_path / "runs" / "tiny" / "spec.yaml").is_file()
+    meta = json.loads((tmp_path / "runs" / "tiny" / "campaign.json").read_text())
+    assert meta["storage"] == f"sqlite:///{tmp_path / 'study.db'}"
+    assert main(["dse", "status", "runs/tiny/", "--json"]) == 0
+    st = json.loads(capsys.readouterr().out)
+    row = st["explorers"]["random"]
+    assert row["trials"] == 12 and 0 < row["feasible"] <= 12 and row["hv_ratio"] is None
+    # the exact front: HV ratio appears, and the exhaustive row is exactly 1
+    assert main(["dse", "run", str(campaign), "--explorer", "exhaustive", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["dse", "status", str(campaign), "--json"]) == 0
+    st = json.loads(capsys.readouterr().out)
+    assert st["explorers"]["exhaustive"]["hv_ratio"] == pytest.approx(1.0)
+    assert st["explorers"]["exhaustive"]["points_evaluated"] == 64
+    assert 0 < st["explorers"]["random"]["hv_ratio"] <= 1.0
+    assert main(["dse", "status", "runs/tiny"]) == 0
+    out = capsys.readouterr().out
+    assert "random" in out and "exhaustive" in out and "hv ratio" in out
+
+    assert main(["dse", "pareto", "runs/tiny", "--explorer", "exhaustive", "--csv"]) == 0
+    front = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert len(front) > 0
+    assert front["command"].str.startswith("accelsmith generate systolic --rows ").all()
+    first = front.iloc[0]
+    assert f"--rows {first['rows']} --cols {first['cols']}" in first["command"]
+    assert f"--dataflow {first['dataflow']}" in first["command"]
+    assert main(["dse", "pareto", "runs/tiny"]) == 0
+    assert "Pareto-optimal designs of tiny" in capsys.readouterr().out
+
+    csv, pq = tmp_path / "out" / "t.csv", tmp_path / "out" / "t.parquet"
+    assert main(["dse", "export", "runs/tiny", "--csv", str(csv), "--parquet", str(pq)]) == 0
+    a, b = pd.read_csv(csv), pd.read_parquet(pq)
+    assert len(a) == len(b) == 12 + len(front)
+    assert set(a["study"]) == {"tiny@random", "tiny@exhaustive"}
+    assert {"latency_s", "energy_j", "rows", "constraint_0", "pareto", "feasible"} <= set(a.columns)
+    assert a.loc[a["study"] == "tiny@exhaustive", "pareto"].all()
+
+
+def test_bad_inputs_are_one_line_exit_2(campaign, tmp_path, capsys) -> None:
+    capsys.readouterr()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nfamily: systolic\nworkload: resnet50\nobjectives: {a: up, b: down}\n")
+    assert main(["dse", "run", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {bad}: objectives.a must be 'minimize' or 'maximize', not 'up'"]
+    assert main(["dse", "status", str(tmp_path / "nowhere")]) == 2
+    assert "neither a campaign spec file nor a run folder" in capsys.readouterr().err
+    assert main(["dse", "run", str(campaign), "--explorer", "annealing"]) == 2
+    assert "explorer.name must be one of" in capsys.readouterr().err
+    assert main(["dse", "export", "runs/tiny"]) == 2
+    assert capsys.readouterr().err.strip() == "error: export needs --csv PATH and/or --parquet PATH"
