@@ -30,7 +30,7 @@ are high; ``ready`` may depend on ``valid``, never the reverse):
     One beat per tile announces the reduction length ``Kd = k_minus_1 + 1`` (``<= max_k``),
     i.e. ``G = ceil(Kd / K)`` groups. The next tile's ``start`` transfers in the cycle of the
     current tile's last ``a`` beat.
-``a`` (in, payload ``[tile_m][K]`` activations, element ``[m][k]`` at bit
+``a`` (in, payload ``tile_m * K`` activations; element ``m*K + k`` is ``A[m, gK + k]``, at bit
 ``(m*K + k) * act_bits``)
     ``G`` beats per tile, beat ``g`` = ``A[:, gK : gK+K]``; elements at or past ``Kd`` are
     ignored (read as zero), so the last group may be partial. A beat is accepted once the
@@ -93,7 +93,7 @@ class LutCore(wiring.Component):
     Members
     -------
     start : In(stream.Signature(StructLayout({"k_minus_1": unsigned(kbits)})))
-    a : In(stream.Signature(ArrayLayout(ArrayLayout(signed(act_bits), K), tile_m)))
+    a : In(stream.Signature(ArrayLayout(signed(act_bits), tile_m * K)))
     w : In(stream.Signature(ArrayLayout(unsigned(K), tile_n)))
     c : Out(stream.Signature(StructLayout({"data": ArrayLayout(signed(acc_bits), tile_n),
         "last": 1})))
@@ -108,11 +108,7 @@ class LutCore(wiring.Component):
         super().__init__(
             {
                 "start": In(stream.Signature(data.StructLayout({"k_minus_1": self.kbits}))),
-                "a": In(
-                    stream.Signature(
-                        data.ArrayLayout(data.ArrayLayout(act, p.group_size), p.tile_m)
-                    )
-                ),
+                "a": In(stream.Signature(data.ArrayLayout(act, p.tile_m * p.group_size))),
                 "w": In(stream.Signature(data.ArrayLayout(unsigned(p.group_size), p.tile_n))),
                 "c": Out(
                     stream.Signature(
@@ -170,7 +166,7 @@ class LutCore(wiring.Component):
         tables = []
         for r in range(TM):
             acts = [
-                Mux(krem > k, self.a.payload[r][k], 0) if k else self.a.payload[r][k]
+                Mux(krem > k, self.a.payload[r * K + k], 0) if k else self.a.payload[r * K]
                 for k in range(K)
             ]
             entries = precompute(m, acts, p.symmetric, ew, f"pre{r}")
@@ -284,8 +280,9 @@ def protocol_summary(params: LutCoreParams) -> dict[str, str]:
         "valid never depends on ready",
         "start": "one beat per tile, payload k_minus_1 = Kd - 1 (Kd <= max_k); the next start "
         "transfers in the cycle of the current tile's last a beat",
-        "a": f"G = ceil(Kd / {k}) beats per tile; beat g = A[:, g*{k}:(g+1)*{k}], element [m][k] "
-        f"at bit (m*{k} + k)*{params.act_bits}; elements at or past Kd are ignored",
+        "a": f"G = ceil(Kd / {k}) beats per tile; beat g = A[:, g*{k}:(g+1)*{k}], "
+        f"element m*{k} + k at bit (m*{k} + k)*{params.act_bits}; elements at or past Kd are "
+        "ignored",
         "w": f"G*{b} beats per tile, group-major, plane-minor; beat (g, i) holds per column n "
         f"the {k}-bit index c = sum_k ((Q[g*{k}+k, n] >> i) & 1) << k, sent as {index}",
         "weights": "signed B-bit weight W -> offset-binary code Q = W + 2**(B-1); results are "

@@ -64,5 +64,6 @@ def tile_beats(
 
 
 def pack_a(beat: list[list[int]], act_bits: int) -> int:
-    """Pack one activation beat (element ``[m][k]`` at ``(m*K + k) * act_bits``)."""
+    """Pack one activation beat (``A[m, gK + k]`` as element ``m*K + k``, at bit
+    ``(m*K + k) * act_bits``)."""
     return pack([x for row in beat for x in row], act_bits)
