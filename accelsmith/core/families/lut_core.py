@@ -157,10 +157,11 @@ class LutCoreParams(ParamsBase):
         )
 
 
-#: Default DSE space (campaign-spec syntax): 5 x 4 x 8 x 16 x 2 x 2 = 10,240 points (x the
-#: conditional negation). ``weight_bits`` and ``act_bits`` are fixed: the cost model has no
-#: accuracy term that would stop a search from always picking the narrowest operands; set them
-#: per workload (e.g. 2 for BitNet-style ternary weights).
+#: Default DSE space (campaign-spec syntax): 5 group sizes x 4 x 16 tile shapes x 3 table
+#: variants (full, symmetric with offline or hardware negation) x 4 x 4 buffers = 15,360
+#: points. ``weight_bits`` and ``act_bits`` are fixed: the cost model has no accuracy term that
+#: would stop a search from always picking the narrowest operands; set them per workload (e.g.
+#: 2 for BitNet-style ternary weights).
 DEFAULT_SPACE = {
     "group_size": {"low": 2, "high": 6},
     "weight_bits": 2,
@@ -185,9 +186,9 @@ FAMILY = Family(
     space=DEFAULT_SPACE,
     agent_groups={
         "table": ("group_size", "symmetric", "negation"),
-        "tile": ("tile_m", "tile_n"),
+        "tile": ("tile_m", "tile_n", "arrays"),
         "precision": ("weight_bits", "act_bits", "acc_bits", "max_k", "bias_correction"),
-        "buffers": ("act_kb", "weight_kb"),
+        "memory": ("act_kb", "weight_kb", "dram_gbps", "freq_mhz"),
     },
     test_order=("corner_cases", "back_to_back", "random_stalls"),
 )
