@@ -289,6 +289,7 @@ def status_command(
         "hypervolume",
         "hv_ratio",
         "igd_plus",
+        "sampler_ms",
         "points_evaluated",
     ]
     cols = [c for c in cols if c in st.table.columns]

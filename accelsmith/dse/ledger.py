@@ -23,6 +23,8 @@ Trials (state COMPLETE; failed evaluations are FAIL with ``error`` set)
     ``accelsmith generate`` can be called on it), :data:`CONSTRAINTS_KEY` (one value per
     constraint, ``<= 0`` means satisfied, as Optuna's ``constraints_func``),
     :data:`FEASIBLE_KEY` (bool), :data:`EXPLORER_KEY` (str) and :data:`EVAL_SECONDS_KEY`.
+    Optuna explorers add :data:`SAMPLER_SECONDS_KEY` (time spent in the sampler: ask and
+    suggest, including its storage reads).
     Optuna's system attribute ``constraints`` holds the same constraint values for its
     samplers.
 """
@@ -44,6 +46,7 @@ __all__ = [
     "EXPLORER_KEY",
     "FEASIBLE_KEY",
     "METRICS_KEY",
+    "SAMPLER_SECONDS_KEY",
     "STUDY_KEY",
     "campaign_studies",
     "split_study_name",
@@ -60,6 +63,7 @@ CONSTRAINTS_KEY = "constraint_values"
 FEASIBLE_KEY = "feasible"
 EXPLORER_KEY = "explorer"
 EVAL_SECONDS_KEY = "eval_seconds"
+SAMPLER_SECONDS_KEY = "sampler_seconds"
 
 
 def study_name(campaign: str, explorer: str) -> str:

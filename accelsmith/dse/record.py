@@ -56,7 +56,12 @@ def trial_attrs(result: BatchResult, i: int, explorer: str) -> dict[str, Any]:
 
 
 def tell_trial(
-    study: optuna.Study, trial: optuna.Trial, result: BatchResult, i: int, explorer: str
+    study: optuna.Study,
+    trial: optuna.Trial,
+    result: BatchResult,
+    i: int,
+    explorer: str,
+    extra_user_attrs: dict[str, Any] | None = None,
 ) -> None:
     """Write row ``i`` of ``result`` into the RUNNING ``trial`` and finish it.
 
@@ -67,6 +72,7 @@ def tell_trial(
 
     storage = study._storage
     attrs = trial_attrs(result, i, explorer)
+    attrs.update(extra_user_attrs or {})
     for key, value in attrs.items():
         storage.set_trial_user_attr(trial._trial_id, key, value)
     if result.errors[i] is not None:

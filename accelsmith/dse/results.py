@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import ConfigError, OutputError
-from .ledger import STUDY_KEY, campaign_studies, study_name, trials_frame
+from .ledger import SAMPLER_SECONDS_KEY, STUDY_KEY, campaign_studies, study_name, trials_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,6 +32,12 @@ def campaign_frames(
         frames[explorer] = trials_frame(study, include_failed=include_failed)
         infos[explorer] = dict(study.user_attrs.get(STUDY_KEY, {}))
         infos[explorer]["_all_trials"] = len(study.get_trials(deepcopy=False))
+        sampler = [
+            t.user_attrs[SAMPLER_SECONDS_KEY]
+            for t in study.get_trials(deepcopy=False)
+            if SAMPLER_SECONDS_KEY in t.user_attrs
+        ]
+        infos[explorer]["sampler_ms"] = 1e3 * sum(sampler) / len(sampler) if sampler else None
     if not frames:
         raise ConfigError(f"no campaign {campaign!r} in the storage (run `dse run` first)")
     return frames, infos
@@ -75,6 +81,8 @@ def status(store: Any, spec: CampaignSpec) -> CampaignStatus:
         table.loc[e, "trials"] = int((f["state"] == "COMPLETE").sum()) if len(f) else 0
         table.loc[e, "failed"] = int((f["state"] == "FAIL").sum()) if len(f) else 0
         table.loc[e, "feasible"] = int(f["feasible"].sum()) if len(f) else 0
+        if infos[e].get("sampler_ms") is not None:
+            table.loc[e, "sampler_ms"] = infos[e]["sampler_ms"]
         if infos[e].get("points_evaluated") is not None:
             table.loc[e, "points_evaluated"] = infos[e]["points_evaluated"]
     return CampaignStatus(table=table, normalization=nd, infos=infos)

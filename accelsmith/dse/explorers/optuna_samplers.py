@@ -14,10 +14,11 @@ same seed gives). Several workers interleave trials nondeterministically, as the
 from __future__ import annotations
 
 import contextlib
+import time
 import warnings
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..ledger import CONSTRAINTS_KEY
+from ..ledger import CONSTRAINTS_KEY, SAMPLER_SECONDS_KEY
 from ..record import tell_trial
 from ..workers import OVERBUDGET_KEY, OWNER_KEY, is_stale, owner_token, rank_in_budget
 from .base import Explorer, Option
@@ -65,9 +66,10 @@ class OptunaExplorer(Explorer):
         ctx, study = self.ctx, self.ctx.study
         owner = owner_token()
         while not ctx.stop() and ctx.remaining() > 0:
-            asked: list[tuple[optuna.Trial, dict[str, Any]]] = []
+            asked: list[tuple[optuna.Trial, dict[str, Any], float]] = []
             over = False
             for _ in range(min(self.opts["batch"], ctx.remaining())):
+                t0 = time.perf_counter()
                 study.sampler = self._sampler_for(len(study.get_trials(deepcopy=False)))
                 trial = study.ask()
                 study._storage.set_trial_system_attr(trial._trial_id, OWNER_KEY, owner)
@@ -76,17 +78,19 @@ class OptunaExplorer(Explorer):
                     study.tell(trial, state=optuna.trial.TrialState.PRUNED)
                     over = True
                     break
-                asked.append((trial, ctx.space.suggest(trial)))
+                config = ctx.space.suggest(trial)
+                asked.append((trial, config, time.perf_counter() - t0))
             self._finish(asked)
             if over:
                 break
 
-    def _finish(self, asked: list[tuple[optuna.Trial, dict[str, Any]]]) -> None:
+    def _finish(self, asked: list[tuple[optuna.Trial, dict[str, Any], float]]) -> None:
         if not asked:
             return
-        result = self.ctx.evaluator.evaluate([c for _, c in asked])
-        for i, (trial, _) in enumerate(asked):
-            tell_trial(self.ctx.study, trial, result, i, self.ctx.explorer)
+        result = self.ctx.evaluator.evaluate([c for _, c, _ in asked])
+        for i, (trial, _, sampler_s) in enumerate(asked):
+            extra = {SAMPLER_SECONDS_KEY: sampler_s}
+            tell_trial(self.ctx.study, trial, result, i, self.ctx.explorer, extra)
         self.ctx.tick()
 
     def recover(self) -> int:
@@ -105,11 +109,12 @@ class OptunaExplorer(Explorer):
                 with contextlib.suppress(RuntimeError, ValueError):
                     study.tell(ft.number, state=optuna.trial.TrialState.PRUNED)
                 continue
+            t0 = time.perf_counter()
             study.sampler = self._sampler_for(ft.number)
             trial = optuna.trial.Trial(study, ft._trial_id)
             config = self.ctx.space.suggest(trial)
             try:
-                self._finish([(trial, config)])
+                self._finish([(trial, config, time.perf_counter() - t0)])
                 done += 1
             except (RuntimeError, ValueError) as exc:  # another worker finished it first
                 if "RUNNING" not in str(exc) and "finished" not in str(exc):
