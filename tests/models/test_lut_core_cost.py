@@ -15,7 +15,9 @@ from accelsmith.models.lut_core import (
     steady_interval,
     tile_cycles,
 )
-from accelsmith.models.lut_core_cost import entry_bits_vec, exact_acc_bits_vec
+from accelsmith.models.lut_core_cost import LUT_COLUMNS, entry_bits_vec, exact_acc_bits_vec
+
+LUT_COLUMNS_NAMES = set(LUT_COLUMNS)
 
 GEMMS = [(1, 4096, 4096), (7, 300, 100), (64, 64, 33)]
 
@@ -178,3 +180,21 @@ def test_convention_and_params_columns():
     out = evaluate("lut-core", pd.DataFrame([{}]).iloc[:0].reindex([0]), [(1, 8, 8)])
     for name, value in LutCoreParams().to_dict().items():
         assert out[name][0] == value, name
+
+
+def test_default_space_parses_and_evaluates():
+    from accelsmith.core.registry import get_family
+    from accelsmith.dse.space import Space
+
+    fam = get_family("lut-core")
+    space = Space.from_spec(fam.space)
+    assert space.size() == 15360
+    rows = []
+    for key, entry in fam.space.items():
+        assert key in LUT_COLUMNS_NAMES, key  # every space parameter is a cost-model column
+        if isinstance(entry, dict) and "choices" in entry:
+            rows.append({key: entry["choices"][-1]})
+    out = evaluate("lut-core", rows, [(4, 64, 64)])
+    assert len(out) == len(rows) and (out.energy_j > 0).all()
+    groups = {p for names in fam.agent_groups.values() for p in names}
+    assert set(fam.space) <= groups
