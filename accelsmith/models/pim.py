@@ -234,8 +234,13 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
     out = assemble(base, per, layers, per_layer=per_layer, config_level=config_level)
     out["engine"] = np.where(on_pim, "pim", "npu").reshape(-1) if per_layer else "pim+npu"
     if not per_layer:
-        inter = _interleaved(cfg, layers, pim_s, npu, workload, df, tech, e)
-        out["cycles"] = np.where(np.isnan(inter), out["cycles"], inter * freq * 1e6)
+        inter, inter_e = _interleaved(cfg, layers, pim_s, npu, workload, df, tech, e)
+        used = ~np.isnan(inter)
+        out["cycles"] = np.where(used, inter * freq * 1e6, out["cycles"])
+        # two sub-batches stream the NPU weights twice: their energy replaces the full batch's
+        extra = np.where(used, inter_e - out["energy_npu_j"], 0.0)
+        out["energy_npu_j"] = out["energy_npu_j"] + extra
+        out["energy_j"] = out["energy_j"] + extra
         out = derived_columns(out)
         out["tokens_per_s"] = cfg["batch"] / out["latency_s"]
         out["energy_per_token_j"] = out["energy_j"] / cfg["batch"]
@@ -296,20 +301,22 @@ def _npu_layers(cfg, df, workload, channel_gbps, tech, batch_of=None) -> dict[st
     return {"seconds": seconds, "energy_j": energy, "area_um2": area}
 
 
-def _interleaved(cfg, layers, pim_s, npu, workload, df, tech, e) -> np.ndarray:
-    """Latency (s) of the interleaved schedule where asked and possible, else NaN."""
+def _interleaved(cfg, layers, pim_s, npu, workload, df, tech, e) -> tuple:
+    """Latency (s) of the interleaved schedule where asked and possible (else NaN), and the
+    NPU energy (J) of its two sub-batches (lm_head at the full batch)."""
     npu_s = np.zeros_like(pim_s) if npu is None else npu["seconds"]
     n = len(df)
     role = np.asarray(layers["role"], dtype=object)
     use = cfg["interleave"] & (cfg["npu_rows"] > 0) & (cfg["batch"] >= 2) & ("qkv" in role)
     if not use.any():
-        return np.full(n, np.nan)
+        return np.full(n, np.nan), np.full(n, np.nan)
     blocks = int(np.asarray(layers["count"])[list(role).index("qkv")])
     is_pre = role == "qkv"
     is_attn = np.isin(role, PIM_ROLES)
     is_post = ~is_pre & ~is_attn & (role != "lm_head")
     halves = [np.ceil(cfg["batch"] / 2), np.floor(cfg["batch"] / 2)]
     pre, attn, post = [], [], []
+    npu_e = np.zeros(n)
     for h in halves:
         hb = np.maximum(h, 1).astype(np.int64)  # (rows with batch < 2 are not interleaved)
         sub = _npu_layers(cfg, df, workload, e["channel_gbps"], tech, batch_of=hb)
@@ -317,6 +324,8 @@ def _interleaved(cfg, layers, pim_s, npu, workload, df, tech, e) -> np.ndarray:
         pre.append((sub["seconds"] * is_pre).sum(axis=1) / blocks)
         post.append((sub["seconds"] * is_post).sum(axis=1) / blocks)
         attn.append((pim_s * is_attn).sum(axis=1) * frac / blocks)
+        npu_e = npu_e + (sub["energy_j"] * (is_pre | is_post)).sum(axis=1)
     lm_head = (npu_s * (role == "lm_head")).sum(axis=1)
+    npu_e = npu_e + (npu["energy_j"] * (role == "lm_head")).sum(axis=1)
     inter = interleaved_latency(pre, attn, post, blocks) + lm_head
-    return np.where(use, inter, np.nan)
+    return np.where(use, inter, np.nan), np.where(use, npu_e, np.nan)

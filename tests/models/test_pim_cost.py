@@ -141,6 +141,9 @@ def test_interleaved_schedule_by_hand():
     ]
     r = evaluate("pim", cfgs, _llm())
     assert r.latency_s[1] <= r.latency_s[0]
+    # ... but its two sub-batches stream the NPU weights twice
+    assert r.energy_npu_j[1] > r.energy_npu_j[0]
+    assert r.energy_j[1] - r.energy_j[0] == pytest.approx(r.energy_npu_j[1] - r.energy_npu_j[0])
 
 
 @pytest.mark.parametrize(
