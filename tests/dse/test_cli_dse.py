@@ -31,6 +31,11 @@ def test_run_status_pareto_export(campaign, tmp_path, capsys) -> None:
     st = json.loads(capsys.readouterr().out)
     row = st["explorers"]["random"]
     assert row["trials"] == 12 and 0 < row["feasible"] <= 12 and row["hv_ratio"] is None
+    assert row["sampler_ms"] > 0
+    # resume from the run folder with a larger budget: the 12 trials done count
+    assert main(["dse", "resume", "runs/tiny/", "--budget", "14", "--quiet"]) == 0
+    assert main(["dse", "status", "runs/tiny/", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["explorers"]["random"]["trials"] == 14
     # the exact front: HV ratio appears, and the exhaustive row is exactly 1
     assert main(["dse", "run", str(campaign), "--explorer", "exhaustive", "--quiet"]) == 0
     capsys.readouterr()
@@ -56,7 +61,7 @@ def test_run_status_pareto_export(campaign, tmp_path, capsys) -> None:
     csv, pq = tmp_path / "out" / "t.csv", tmp_path / "out" / "t.parquet"
     assert main(["dse", "export", "runs/tiny", "--csv", str(csv), "--parquet", str(pq)]) == 0
     a, b = pd.read_csv(csv), pd.read_parquet(pq)
-    assert len(a) == len(b) == 12 + len(front)
+    assert len(a) == len(b) == 14 + len(front)
     assert set(a["study"]) == {"tiny@random", "tiny@exhaustive"}
     assert {"latency_s", "energy_j", "rows", "constraint_0", "pareto", "feasible"} <= set(a.columns)
     assert a.loc[a["study"] == "tiny@exhaustive", "pareto"].all()
