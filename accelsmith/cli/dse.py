@@ -36,7 +36,7 @@ Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bar.")]
 class _Progress:
     """Rich progress bar fed by polling the study (trials, feasible, best HV, ETA)."""
 
-    def __init__(self, campaign: Any, budget: int, quiet: bool) -> None:
+    def __init__(self, campaign: Any, budget: int | None, quiet: bool) -> None:
         self.c, self.budget, self.quiet = campaign, budget, quiet
         self.last = 0.0
         self.last_hv = 0.0
@@ -76,11 +76,17 @@ class _Progress:
             self.tick(force=True)
             self.progress.__exit__(*exc)
 
-    def tick(self, force: bool = False) -> None:
+    def tick(
+        self, force: bool = False, completed: int | None = None, total: int | None = None
+    ) -> None:
         if self.progress is None:
             return
         now = time.monotonic()
         if not force and now - self.last < 0.5:
+            return
+        if completed is not None:  # an explorer counting points, not trials (exhaustive)
+            self.last = now
+            self.progress.update(self.task, completed=completed, total=total)
             return
         self.last = now
         import optuna
@@ -151,7 +157,7 @@ def _run(
     done = len(campaign.study.get_trials(deepcopy=False))
     if done and not quiet:
         typer.echo(f"resuming {campaign.study_name}: {done} trials in {campaign.storage_url}")
-    with _Progress(campaign, total, quiet) as bar:
+    with _Progress(campaign, total if cls.uses_budget else None, quiet) as bar:
         run_campaign(
             campaign,
             workers=workers or spec.workers,

@@ -271,7 +271,7 @@ def run_worker(
     *,
     budget: int | None = None,
     dask_scheduler: str | None = None,
-    tick: Callable[[], None] | None = None,
+    tick: Callable[..., None] | None = None,
     stop: Callable[[], bool] | None = None,
     stale_after: float = 3600.0,
 ) -> None:
@@ -304,7 +304,7 @@ def run_worker(
             budget=budget or spec.budget,
             seed=spec.seed,
             options=cls.check_options(spec.explorer.options),
-            tick=tick or (lambda: None),
+            tick=tick or (lambda **_: None),
             stop=stop or (lambda: False),
             stale_after=stale_after,
         )
@@ -320,7 +320,7 @@ def run_campaign(
     workers: int = 1,
     budget: int | None = None,
     dask_scheduler: str | None = None,
-    tick: Callable[[], None] | None = None,
+    tick: Callable[..., None] | None = None,
     poll: float = 0.5,
 ) -> None:
     """Run with ``workers`` processes (1: in this process; more: ``dse worker`` subprocesses

@@ -103,7 +103,8 @@ class ExplorerContext:
     options : dict
         Validated explorer options.
     tick : callable
-        Called after each recorded batch (progress display).
+        Called after each recorded batch (progress display). Explorers whose work is not
+        counted in trials (the exhaustive sweep) pass ``completed=`` and ``total=`` (points).
     stop : callable
         Returns True when the run should stop early (Ctrl-C, time limit).
     stale_after : float
@@ -118,7 +119,7 @@ class ExplorerContext:
     budget: int
     seed: int
     options: dict[str, Any] = field(default_factory=dict)
-    tick: Callable[[], None] = lambda: None
+    tick: Callable[..., None] = lambda **_: None
     stop: Callable[[], bool] = lambda: False
     stale_after: float = 3600.0
 

@@ -84,8 +84,7 @@ class ExhaustiveExplorer(Explorer):
                     res.config(int(i)) for i, k in zip(feas, new, strict=True) if k
                 ]
                 front_vals = cand[keep]
-            self.progress = n_eval / max(1, product)
-            ctx.tick()
+            ctx.tick(completed=n_eval, total=int(product))
         seconds = time.perf_counter() - t0
         if front_cfg:
             final = ev.evaluate(pd.DataFrame(front_cfg))
