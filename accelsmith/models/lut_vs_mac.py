@@ -23,6 +23,17 @@ Units (per ``tile_m x tile_n`` lanes; compute only, no buffers)
 
 Constants: :class:`accelsmith.models.tech.Tech` and the standard cells of
 :mod:`accelsmith.models.lut_core_cost`.
+
+What our models give at 28 nm (pinned in ``tests/models/test_lut_core_golden_numbers.py``)
+    Agree: W_INT1 x A_FP16 is the best pair by far; the gain falls with every weight bit; the
+    paper's single losing pair, W_INT8 x A_INT4, is our worst. Differ: the magnitude (6.2x
+    density for W_INT1 x A_FP16, not ~18x: our FP16 MAC unit is 1.6 TFLOPs/mm^2 instead of
+    3.39 and our LUT unit 10.1 instead of 61.55, the per-lane FP16 accumulator dominating it)
+    and the count (LUT best in 5 of 12 pairs with native ``a x w`` MAC multipliers, 6 with
+    operands widened to the larger width, not 11): in integer lanes the accumulator adder and
+    registers, which a bit-serial LUT lane reuses ``B`` times, cost more than the small
+    multipliers they replace. The paper's units come from DC synthesis at 28 nm (not public
+    as per-component numbers); ours from Horowitz's 45 nm table scaled by Stillmaker-Baas.
 """
 
 from __future__ import annotations
