@@ -164,6 +164,7 @@ DEFAULT_SPACE = {
     "power_gating": {"choices": [0, 1]},
     "layer_formats": {"choices": ["auto", "widest", "narrowest"]},
     "min_sqnr_db": {"choices": [15.0, 20.0, 25.0, 30.0]},
+    "buffer_kb": {"choices": [4.0, 8.0, 16.0, 32.0, 64.0]},
 }
 
 FAMILY = Family(
@@ -176,7 +177,7 @@ FAMILY = Family(
     manifest="accelsmith.hdl.simd:simd_manifest",
     space=DEFAULT_SPACE,
     agent_groups={
-        "datapath": ("lane_bits", "lanes", "pipeline", "power_gating"),
+        "datapath": ("lane_bits", "lanes", "pipeline", "power_gating", "buffer_kb"),
         "precision": ("formats", "acc", "layer_formats", "min_sqnr_db"),
     },
     test_order=(
