@@ -40,7 +40,7 @@ __all__ = ["ENV_OPTIONS", "POLICY_OPTIONS", "RLExplorer"]
 
 ENV_OPTIONS: dict[str, Option] = {
     "n_envs": Option((int,), 8, "walkers stepping together (one batched evaluation)", low=1),
-    "episode_length": Option((int,), 8, "steps per episode", low=1),
+    "episode_length": Option((int,), 4, "steps per episode", low=1),
     "reward": Option(
         (str,),
         "hv",

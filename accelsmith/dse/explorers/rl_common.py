@@ -88,7 +88,7 @@ class EnvOptions:
         Probability that an episode starts on an archive Pareto point (0..1).
     """
 
-    episode_length: int = 8
+    episode_length: int = 4
     reward: str = "hv"
     reward_scale: float = 10.0
     penalty: float = 0.1
