@@ -35,51 +35,59 @@ def _is_number(v: Any) -> bool:
         float(v)
     except (TypeError, ValueError):
         return False
-    return not isinstance(v, bool)
+    return not isinstance(v, (bool, np.bool_))
 
 
 def column_array(df: pd.DataFrame, name: str, spec: tuple) -> np.ndarray:
-    """One validated column as a numpy array (defaults filled in for missing values)."""
+    """One validated column as a numpy array (defaults filled in for missing values).
+
+    Works on the column's numpy values (pandas per-column calls cost ~0.1 ms each, which
+    dominates a one-configuration evaluation).
+    """
+    import pandas as pd
+
     default, kind, lo, hi = spec
     n = len(df)
-    if name not in df.columns or df[name].isna().all():
+    raw = df[name].to_numpy() if name in df.columns else None
+    missing = None if raw is None else np.asarray(pd.isna(raw), dtype=bool)
+    if raw is None or missing.all():
         if default is None:
             raise ConfigError(f"configs must have a column {name!r}")
         return np.full(n, default, dtype=object if isinstance(kind, tuple) else type(default))
-    col = df[name]
-    missing = col.isna().to_numpy()
     if missing.any():  # records that leave a column out take its default
         if default is None:
             raise ConfigError(f"configs row {int(np.argmax(missing))}: {name} is missing")
-        col = col.astype(object).where(~missing, default)
+        raw = raw.astype(object)
+        raw[missing] = default
     if isinstance(kind, tuple):
-        values = col.astype(str).to_numpy()
+        values = raw.astype(str)
         bad = ~np.isin(values, kind)
         if bad.any():
             i = int(np.argmax(bad))
-            _fail(i, name, "one of " + ", ".join(repr(k) for k in kind), col.iloc[i])
-        return values
+            _fail(i, name, "one of " + ", ".join(repr(k) for k in kind), raw[i])
+        return values.astype(object)
     if kind is bool:
-        values = col.to_numpy()
-        ok = np.array([isinstance(v, (bool, np.bool_)) for v in values])
+        if raw.dtype != bool:
+            ok = np.array([isinstance(v, (bool, np.bool_)) for v in raw])
+            if not ok.all():
+                i = int(np.argmax(~ok))
+                _fail(i, name, "true or false", raw[i])
+        return raw.astype(bool)
+    what = f"an integer in {lo:g}..{hi:g}" if kind is int else f"a number in {lo:g}..{hi:g}"
+    if raw.dtype.kind in "iuf":
+        values = raw.astype(np.float64)
+    else:  # object (mixed records), strings or booleans: every item must be a real number
+        ok = np.array([_is_number(v) for v in raw])
         if not ok.all():
             i = int(np.argmax(~ok))
-            _fail(i, name, "true or false", values[i])
-        return values.astype(bool)
-    values = np.asarray(col.to_numpy(), dtype=np.float64) if col.dtype != object else None
-    if values is None:
-        try:
-            values = col.astype(np.float64).to_numpy()
-        except (TypeError, ValueError):
-            i = next(i for i, v in enumerate(col) if not _is_number(v))
-            _fail(i, name, f"a number in {lo:g}..{hi:g}", col.iloc[i])
+            _fail(i, name, what, raw[i])
+        values = raw.astype(np.float64)
     bad = ~np.isfinite(values) | (values < lo) | (values > hi)
     if kind is int:
         bad |= values != np.round(values)
     if bad.any():
         i = int(np.argmax(bad))
-        what = f"an integer in {lo:g}..{hi:g}" if kind is int else f"a number in {lo:g}..{hi:g}"
-        _fail(i, name, what, col.iloc[i])
+        _fail(i, name, what, raw[i])
     return values.astype(np.int64) if kind is int else values
 
 
@@ -107,7 +115,7 @@ def config_arrays(
 
 
 def assemble(
-    base: pd.DataFrame,
+    base: pd.DataFrame | Mapping[str, np.ndarray],
     per: Mapping[str, np.ndarray],
     layers: Mapping[str, Any],
     *,
@@ -120,8 +128,9 @@ def assemble(
 
     Parameters
     ----------
-    base : DataFrame
-        One row per configuration: the validated configuration columns.
+    base : DataFrame or mapping of str to array
+        One row per configuration: the validated configuration columns (a mapping of
+        equal-length numpy arrays avoids a pandas round trip).
     per : mapping of str to array
         Arrays broadcastable to ``(n, L)``; per-layer totals (already multiplied by each
         layer's ``count``) except the ``config_level`` ones.
@@ -143,38 +152,48 @@ def assemble(
     """
     import pandas as pd
 
-    n = len(base)
+    if not isinstance(base, Mapping):
+        base = {key: base[key].to_numpy() for key in base.columns}
+    n = len(next(iter(base.values())))
     L = len(layers["names"])
     shape = (n, L)
     arrays = {k: np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for k, v in per.items()}
     weights = None if counts is None else np.asarray(counts, dtype=np.float64).reshape(-1)
-    # one dict of numpy columns, one DataFrame at the end: column-wise pandas assignments
-    # cost ~0.1 ms each and dominate small calls
-    cols: dict[str, Any] = {}
+    # numpy columns, then one DataFrame: the configuration and layer columns, and one float64
+    # block for every figure (pandas builds a column in ~20 us; a whole block in one go)
+    left: dict[str, Any] = {}
+    right: dict[str, np.ndarray] = {}
     if per_layer:
-        cols["config"] = np.repeat(np.arange(n), L)
-        for key in base.columns:
-            cols[key] = np.repeat(base[key].to_numpy(), L)
-        cols["layer"] = np.tile(np.asarray(layers["names"], dtype=object), n)
+        left["config"] = np.repeat(np.arange(n), L)
+        for key, v in base.items():
+            left[key] = np.repeat(v, L)
+        left["layer"] = np.tile(np.asarray(layers["names"], dtype=object), n)
         for key in ("M", "N", "K", "count"):
-            cols[key] = np.tile(np.asarray(layers[key]).reshape(-1), n)
+            left[key] = np.tile(np.asarray(layers[key]).reshape(-1), n)
+        left["max_layer_k"] = left["K"]
         for key, v in arrays.items():
             scaled = v if weights is None or key in config_level else v * weights
-            cols[key] = scaled.reshape(-1)
-        cols["max_layer_k"] = cols["K"]
+            right[key] = scaled.reshape(-1)
     else:
-        for key in base.columns:
-            cols[key] = base[key].to_numpy()
+        left.update(base)
+        left["layers"] = np.full(n, L)
+        left["max_layer_k"] = np.full(n, int(np.asarray(layers["K"]).max()))
         for key, v in arrays.items():
             if key in config_level:
-                cols[key] = v[:, 0]
+                right[key] = v[:, 0]
             else:
-                cols[key] = v.sum(axis=1) if weights is None else v @ weights
-        cols["layers"] = np.full(n, L)
-        cols["max_layer_k"] = np.full(n, int(np.asarray(layers["K"]).max()))
+                right[key] = v.sum(axis=1) if weights is None else v @ weights
     for key, (num, den) in (ratio_columns or {}).items():
-        cols[key] = cols[num] / cols[den]
-    return pd.DataFrame(derived_columns(cols))
+        right[key] = right[num] / right[den]
+    for key in right:
+        left.pop(key, None)
+    merged = derived_columns({**left, **right})
+    right.update({k: v for k, v in merged.items() if k not in left})
+    names = list(right)
+    block = np.empty((len(left["max_layer_k"]), len(names)))
+    for j, key in enumerate(names):
+        block[:, j] = right[key]
+    return pd.concat([pd.DataFrame(left), pd.DataFrame(block, columns=names)], axis=1)
 
 
 def derived_columns(out: Any) -> Any:

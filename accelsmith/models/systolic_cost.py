@@ -128,7 +128,6 @@ def evaluate_systolic(
     configs: Any, workload: Any, *, tech: Any, per_layer: bool = False, convention: str = "rtl"
 ) -> pd.DataFrame:
     """The systolic family's cost function (see :func:`accelsmith.models.evaluate`)."""
-    import pandas as pd
 
     if convention not in CONVENTIONS:
         raise ConfigError(f"convention must be one of 'rtl', 'scalesim', not {convention!r}")
@@ -150,7 +149,7 @@ def evaluate_systolic(
     per["pe_cycles"] = per["pes"] * np.maximum(per["compute_cycles"], 1.0)
     if not per_layer:  # fold counts describe one layer; the totals keep `tiles` (summed)
         del per["row_folds"], per["col_folds"]
-    base = pd.DataFrame({k: cfg[k] for k in SYSTOLIC_COLUMNS} | {"convention": convention})
+    base = {k: cfg[k] for k in SYSTOLIC_COLUMNS} | {"convention": np.full(n, convention, object)}
     ratios = {"compute_utilization": ("macs", "pe_cycles")}
     if not per_layer:
         ratios["mapping_efficiency"] = ("macs", "slots")
