@@ -31,3 +31,12 @@ def test_bad_workload_exits_2(capsys):
     assert main(["workloads", "nope"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: workload must be a built-in name") and err.count("\n") == 1
+
+
+def test_file_workload_layers(tmp_path, capsys):
+    f = tmp_path / "mine.yaml"
+    f.write_text("- {name: a, M: 4, N: 5, K: 6, count: 2}\n- {type: gemv, name: v, N: 3, K: 7}\n")
+    assert main(["workloads", str(f), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["name"] == "mine" and data["macs"] == 4 * 5 * 6 * 2 + 3 * 7
+    assert [x["kind"] for x in data["layers"]] == ["gemm", "gemv"]
