@@ -95,7 +95,7 @@ def _complete(db: Path) -> int:
 
 
 def test_kill_9_then_run_again_loses_and_duplicates_nothing(tmp_path) -> None:
-    budget = 30
+    budget = 40
     spec = write_spec(tmp_path / "spec.yaml", budget=budget, explorer=TPE)
     proc = subprocess.Popen(
         [sys.executable, "-m", "accelsmith.cli.main", "dse", "run", str(spec), "--quiet"],

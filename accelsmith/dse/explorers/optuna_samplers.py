@@ -42,6 +42,19 @@ def _constraints(trial: optuna.trial.FrozenTrial) -> list[float]:
     return list(trial.user_attrs.get(CONSTRAINTS_KEY, []))
 
 
+def _ask(study: optuna.Study, owner: dict[str, Any]) -> optuna.Trial:
+    """``study.ask()`` with the owner attribute written in the same insert as the trial, so
+    that a worker killed at any instant leaves no RUNNING trial without an owner."""
+    import optuna
+
+    study._thread_local.cached_all_trials = None  # as Study.ask: sync storage once per trial
+    template = optuna.trial.create_trial(
+        state=optuna.trial.TrialState.RUNNING, system_attrs={OWNER_KEY: owner}
+    )
+    trial_id = study._storage.create_new_trial(study._study_id, template_trial=template)
+    return optuna.trial.Trial(study, trial_id)
+
+
 class OptunaExplorer(Explorer):
     """Ask/tell loop around an Optuna sampler (subclasses implement :meth:`make_sampler`)."""
 
@@ -71,8 +84,7 @@ class OptunaExplorer(Explorer):
             for _ in range(min(self.opts["batch"], ctx.remaining())):
                 t0 = time.perf_counter()
                 study.sampler = self._sampler_for(len(study.get_trials(deepcopy=False)))
-                trial = study.ask()
-                study._storage.set_trial_system_attr(trial._trial_id, OWNER_KEY, owner)
+                trial = _ask(study, owner)
                 if rank_in_budget(study, trial.number) >= ctx.budget:
                     study._storage.set_trial_user_attr(trial._trial_id, OVERBUDGET_KEY, True)
                     study.tell(trial, state=optuna.trial.TrialState.PRUNED)
