@@ -250,9 +250,12 @@ def classify(frame: pd.DataFrame, objectives: list[tuple[str, str]]) -> np.ndarr
     return status
 
 
-def campaign_names(source: CampaignSource) -> list[str]:
-    """Campaigns in ``source`` (only its pinned campaign if it names one that exists)."""
-    found = ledger.campaign_studies(open_storage(source.storage))
+def campaign_names(source: CampaignSource, storage: Any = None) -> list[str]:
+    """Campaigns in ``source`` (only its pinned campaign if it names one that exists).
+
+    ``storage``: an already opened storage of ``source`` (a journal is replayed per opening).
+    """
+    found = ledger.campaign_studies(storage or open_storage(source.storage))
     if source.campaign is not None:
         if source.campaign not in found:
             have = ", ".join(found) or "none"

@@ -37,8 +37,12 @@ STYLE: dict[str, dict[str, Any]] = {
     STATUS_INFEASIBLE: {"color": "#bdbdbd", "size": 5, "symbol": "x", "name": "infeasible"},
 }
 EXACT_STYLE = {"color": "#000000", "size": 6, "symbol": "diamond-open", "name": "exact front"}
-#: Above this many points a 2-D scatter uses WebGL.
+#: Above this many points a 2-D scatter uses WebGL (and short hover labels).
 GL_THRESHOLD = 4000
+#: Dominated designs drawn in the 3-D view and lines in parallel coordinates at most (a seeded
+#: sample beyond; every Pareto-optimal design is always drawn). Titles say when sampled.
+MAX_3D = 4000
+MAX_PARALLEL = 5000
 
 _UNITS = {"_s": "s", "_j": "J", "_um2": "µm²", "_mm2": "mm²", "_w": "W", "_kb": "KiB"}
 
@@ -90,10 +94,35 @@ def _scatter(
             "line": {"width": 0.5, "color": "#333"} if status == STATUS_PARETO else {"width": 0},
         },
         customdata=np.stack([sub["design"].to_numpy()], axis=1) if len(sub) else None,
-        hovertext=hover_text(sub, camp.params, camp.objective_names),
-        hoverinfo="text",
         meta=status,
+        **_hover(sub, camp, f"{x}=%{{x:.4g}}<br>{y}=%{{y:.4g}}"),
     )
+
+
+def _hover(sub: pd.DataFrame, camp: Campaign, values: str) -> dict[str, Any]:
+    """Full hover text (objectives and parameters) for up to :data:`GL_THRESHOLD` points;
+    past that only the design id and the plotted values, to keep large reports light."""
+    if len(sub) <= GL_THRESHOLD:
+        return {
+            "hovertext": hover_text(sub, camp.params, camp.objective_names),
+            "hoverinfo": "text",
+        }
+    return {"hovertemplate": "%{customdata[0]}<br>" + values + "<extra></extra>"}
+
+
+def sample(frame: pd.DataFrame, n: int, keep: Any = None) -> pd.DataFrame:
+    """At most ``n`` rows of ``frame`` (all rows where ``keep`` is True, plus a seeded random
+    sample of the others), in the original order."""
+    if len(frame) <= n:
+        return frame
+    keep = np.zeros(len(frame), dtype=bool) if keep is None else np.asarray(keep, dtype=bool)
+    rest = np.flatnonzero(~keep)
+    take = max(0, n - int(keep.sum()))
+    rng = np.random.default_rng(0)
+    chosen = np.zeros(len(frame), dtype=bool)
+    chosen[keep] = True
+    chosen[rng.choice(rest, size=min(take, len(rest)), replace=False)] = True
+    return frame[chosen]
 
 
 def pareto_pair_figure(
@@ -187,17 +216,19 @@ def pareto_3d_figure(camp: Campaign) -> go.Figure:
     x, y, z = camp.objective_names[:3]
     fig = go.Figure()
     for status in (STATUS_DOMINATED, STATUS_PARETO):
-        sub = camp.trials[camp.trials["status"] == status]
-        if not len(sub):
+        full = camp.trials[camp.trials["status"] == status]
+        if not len(full):
             continue
+        sub = sample(full, MAX_3D) if status == STATUS_DOMINATED else full
         st = STYLE[status]
+        shown = f"{len(sub)}" if len(sub) == len(full) else f"sample of {len(sub)} of {len(full)}"
         fig.add_trace(
             go.Scatter3d(
                 x=sub[x],
                 y=sub[y],
                 z=sub[z],
                 mode="markers",
-                name=f"{st['name']} ({len(sub)})",
+                name=f"{st['name']} ({shown})",
                 marker={
                     "size": 4 if status == STATUS_PARETO else 2,
                     "color": st["color"],
@@ -335,7 +366,8 @@ def parallel_figure(camp: Campaign, color_by: str | None = None) -> go.Figure:
     """Parallel coordinates of the parameters and objectives, coloured by an objective."""
     import plotly.graph_objects as go
 
-    frame = camp.feasible if len(camp.feasible) else camp.trials
+    full = camp.feasible if len(camp.feasible) else camp.trials
+    frame = sample(full, MAX_PARALLEL, keep=full["status"] == STATUS_PARETO)
     color_by = color_by or camp.objective_names[0]
     dims = []
     for c in [*camp.params, *camp.objective_names]:
@@ -367,7 +399,9 @@ def parallel_figure(camp: Campaign, color_by: str | None = None) -> go.Figure:
         )
     )
     fig.update_layout(
-        title=f"Parameters and objectives of {len(frame)} feasible designs, coloured by {color_by}",
+        title=f"Parameters and objectives of {len(frame)} feasible designs"
+        + (f" (all Pareto-optimal + a sample, of {len(full)})" if len(frame) < len(full) else "")
+        + f", coloured by {color_by}",
         template="plotly_white",
         margin={"l": 60, "r": 60, "t": 90, "b": 30},
     )

@@ -6,11 +6,13 @@ optionally, static PNGs of every figure (kaleido driving a local Chrome/Chromium
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -160,7 +162,8 @@ def table_html(frame: pd.DataFrame, columns: list[str], *, table_id: str) -> str
     """A sortable HTML table (click a header) of ``columns`` of ``frame``."""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     rows = []
-    for _, r in frame.iterrows():
+    keep = list(dict.fromkeys([*columns, *(["design"] if "design" in frame else [])]))
+    for r in frame[keep].to_dict("records"):
         cells = []
         for c in columns:
             text, key = _fmt(r.get(c))
@@ -169,7 +172,8 @@ def table_html(frame: pd.DataFrame, columns: list[str], *, table_id: str) -> str
                 cells.append(f"<td class='text'><code class='cmd'>{html.escape(text)}</code></td>")
             else:
                 cells.append(f"<td{cls} data-v='{html.escape(key)}'>{html.escape(text)}</td>")
-        rows.append(f"<tr data-design='{html.escape(str(r['design']))}'>{''.join(cells)}</tr>")
+        design = html.escape(str(r.get("design", "")))
+        rows.append(f"<tr data-design='{design}'>{''.join(cells)}</tr>")
     return (
         f"<div class='scroll'><table class='data sortable' id='{table_id}'><thead><tr>{head}"
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
@@ -242,16 +246,41 @@ def _reproducibility(camp: Campaign, quality_norm: dict[str, Any] | None) -> str
     return _kv(pairs) + (f"<h3>Campaign spec</h3><pre>{html.escape(spec)}</pre>" if spec else "")
 
 
+@contextlib.contextmanager
+def _cli_group_built_once() -> Iterator[None]:
+    """``generate_command`` rebuilds the click group of ``accelsmith generate`` on every call
+    (~60 ms); a front can hold thousands of designs, so build each group once meanwhile."""
+    import typer.main
+
+    real = typer.main.get_group
+    cache: dict[int, Any] = {}
+
+    def once(app: Any) -> Any:
+        if id(app) not in cache:
+            cache[id(app)] = real(app)
+        return cache[id(app)]
+
+    typer.main.get_group = once
+    try:
+        yield
+    finally:
+        typer.main.get_group = real
+
+
 def _pareto_table(camp: Campaign, front: pd.DataFrame) -> str:
     from ..cli.commands import generate_command
 
     front = front.copy()
-    front["generate command"] = [
-        generate_command(
-            camp.family, config_of(camp, row), out="build/" + str(row["design"]).replace("#", "_")
-        )
-        for _, row in front.iterrows()
-    ]
+    with _cli_group_built_once():
+        commands = [
+            generate_command(
+                camp.family,
+                config_of(camp, row),
+                out="build/" + str(row["design"]).replace("#", "_"),
+            )
+            for _, row in front.iterrows()
+        ]
+    front["generate command"] = commands
     cols = ["design", *camp.params, *_metric_columns(camp, front), "generate command"]
     cols = list(dict.fromkeys(c for c in cols if c in front.columns))
     return table_html(front, cols, table_id="pareto-table")

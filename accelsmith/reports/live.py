@@ -55,11 +55,11 @@ class LiveCampaign:
         Unique label in the dashboard (the name, plus the storage when names clash).
     """
 
-    def __init__(self, source: CampaignSource, name: str, key: str) -> None:
+    def __init__(self, source: CampaignSource, name: str, key: str, storage: Any = None) -> None:
         self.source = source
         self.name = name
         self.key = key
-        self.storage = open_storage(source.storage)
+        self.storage = storage if storage is not None else open_storage(source.storage)
         self._lock = threading.Lock()
         self._seen: dict[str, set[int]] = {}
         self._parts: dict[str, list[pd.DataFrame]] = {}
@@ -161,14 +161,15 @@ class Hub:
 
     def __init__(self, targets: list[str], campaign: str | None = None) -> None:
         sources = [resolve_target(t, campaign) for t in targets]
-        pairs: list[tuple[CampaignSource, str]] = []
+        pairs: list[tuple[CampaignSource, Any, str]] = []
         for s in sources:
-            pairs += [(s, n) for n in campaign_names(s)]
-        names = [n for _, n in pairs]
+            storage = open_storage(s.storage)  # one per target, shared by its campaigns
+            pairs += [(s, storage, n) for n in campaign_names(s, storage)]
+        names = [n for _, _, n in pairs]
         self.campaigns: dict[str, LiveCampaign] = {}
-        for s, n in pairs:
+        for s, storage, n in pairs:
             key = n if names.count(n) == 1 else f"{n} ({s.label})"
-            self.campaigns[key] = LiveCampaign(s, n, key)
+            self.campaigns[key] = LiveCampaign(s, n, key, storage)
 
     def refresh(self) -> bool:
         """Poll every campaign; True if any changed."""

@@ -178,3 +178,17 @@ def test_breakdown_components_add_up_to_totals(campaign_journal: Path) -> None:
         cols = breakdown_columns(t.columns, prefix, suffix)
         assert len(cols) >= 3 and f"{prefix}per_mac{suffix}" not in cols
         np.testing.assert_allclose(t[cols].sum(axis=1), t[total], rtol=1e-9)
+
+
+def test_sample_keeps_every_marked_row_and_caps_the_rest() -> None:
+    import pandas as pd
+
+    from accelsmith.reports.figures import sample
+
+    frame = pd.DataFrame({"v": np.arange(10_000)})
+    keep = frame["v"] % 7 == 0
+    out = sample(frame, 3000, keep=keep)
+    assert len(out) == 3000 and keep[out.index].sum() == keep.sum()
+    assert out.index.is_monotonic_increasing
+    assert out.equals(sample(frame, 3000, keep=keep))  # seeded: same rows every report
+    assert sample(frame, 20_000) is frame
