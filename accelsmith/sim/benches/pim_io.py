@@ -141,12 +141,18 @@ def plan_gemv(p: PimParams, w: np.ndarray, x: np.ndarray, tm: Timer, t0: int) ->
     lay = g["layout"]
     eb = p.elem_bits
     cmds: list[Cmd] = []
-    for (b, r), elems in sorted(lay.rows.items()):
-        cmds.append(Cmd("ACT", bank=b, row=r))
-        for c in range(p.bursts_per_row):
-            burst = elems[c * p.lanes : (c + 1) * p.lanes]
-            cmds.append(Cmd("WR", bank=b, row=r, col=c, data=pack(burst, eb)))
-        cmds.append(Cmd("PRE", bank=b))
+    # one DRAM row index at a time across every bank: ACTs, then the WRs, then the PREs, so
+    # that the banks' tRCD / tWR / tRP windows overlap (and the checker sees interleaved
+    # multi-bank traffic)
+    for r in sorted({r for _, r in lay.rows}):
+        banks = sorted(b for b, rr in lay.rows if rr == r)
+        cmds += [Cmd("ACT", bank=b, row=r) for b in banks]
+        for b in banks:
+            elems = lay.rows[(b, r)]
+            for c in range(p.bursts_per_row):
+                burst = elems[c * p.lanes : (c + 1) * p.lanes]
+                cmds.append(Cmd("WR", bank=b, row=r, col=c, data=pack(burst, eb)))
+        cmds += [Cmd("PRE", bank=b) for b in banks]
     host, t_last = schedule_host(tm, cmds, t0)
     start = t_last + 1
     sched = engine_schedule(p, lay.groups, lay.segs, lay.last_bursts, timer=tm, t_start=start)
