@@ -64,37 +64,6 @@ class CampaignSource:
     label: str
 
 
-def _spec_storage(path: Path) -> tuple[str, str | None]:
-    """Storage URL and campaign name of a spec YAML (the DSE spec loader when present)."""
-    try:
-        from ..dse import spec as spec_mod  # type: ignore[attr-defined]
-    except ImportError:
-        spec_mod = None
-    loader = getattr(spec_mod, "load_spec", None) if spec_mod is not None else None
-    if loader is not None:
-        spec = loader(path)
-        url = getattr(spec, "storage_url", None)
-        storage = url() if callable(url) else (url or getattr(spec, "storage", None))
-        name = getattr(spec, "name", None)
-    else:
-        import yaml
-
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            msg = f"campaign spec {path} cannot be read: {exc}".splitlines()[0]
-            raise ConfigError(msg) from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"campaign spec {path} must be a mapping, not {type(data).__name__}")
-        name = data.get("name")
-        storage = data.get("storage")
-    if storage is None:
-        if not name:
-            raise ConfigError(f"campaign spec {path}: name is missing")
-        storage = f"sqlite:///runs/{name}/study.db"
-    return str(storage), (str(name) if name else None)
-
-
 def _check_storage_exists(url: str, label: str) -> None:
     if url.startswith("journal:"):
         p = Path(url[len("journal:") :])
@@ -112,7 +81,11 @@ def _check_storage_exists(url: str, label: str) -> None:
 
 
 def resolve_target(target: str, campaign: str | None = None) -> CampaignSource:
-    """Turn a CLI target (spec, run directory, file or URL) into a :class:`CampaignSource`.
+    """Turn a CLI target (spec, run folder, storage file or URL) into a :class:`CampaignSource`.
+
+    A spec file or a run folder ``runs/<name>/`` (holding ``spec.yaml``) is resolved exactly
+    as ``accelsmith dse status`` does (its ``campaign.json`` names the storage); a folder
+    without a spec but with ``study.db`` or ``journal.log`` is read directly.
 
     Raises
     ------
@@ -124,21 +97,24 @@ def resolve_target(target: str, campaign: str | None = None) -> CampaignSource:
         storage, pinned = label, None
     else:
         p = Path(label)
-        if p.is_dir():
+        if p.is_dir() and not (p / "spec.yaml").is_file():
             found = [p / f for f in _RUN_FILES if (p / f).is_file()]
             if not found:
                 raise ConfigError(
-                    f"run directory {label!r} holds no campaign storage "
-                    f"({' or '.join(_RUN_FILES)} not found)"
+                    f"run folder {label!r} holds no campaign (no spec.yaml, "
+                    f"{' or '.join(_RUN_FILES)})"
                 )
             p = found[0]
         if not p.exists():
             raise ConfigError(
-                f"storage {label!r} does not exist; give a campaign spec YAML, a run directory "
-                "holding study.db, or a storage URL"
+                f"storage {label!r} does not exist; give a campaign spec YAML, a run folder "
+                "(runs/<name>/), a storage file or a storage URL"
             )
-        if p.suffix in (".yaml", ".yml"):
-            storage, pinned = _spec_storage(p)
+        if p.is_dir() or p.suffix in (".yaml", ".yml"):
+            from ..dse.campaign import resolve_target as dse_target
+
+            spec, storage = dse_target(p)
+            pinned = spec.name
         elif p.suffix in _JOURNAL_SUFFIXES:
             storage, pinned = f"journal:{p}", None
         else:
@@ -156,7 +132,11 @@ def open_storage(storage: str) -> optuna.storages.BaseStorage:
             from optuna.storages.journal import JournalFileBackend, JournalStorage
 
             return JournalStorage(JournalFileBackend(storage[len("journal:") :]))
-        return optuna.storages.get_storage(storage)
+        kwargs: dict[str, Any] = {}
+        if storage.startswith("sqlite:///"):  # wait for a running campaign's write lock
+            kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
+        # Optuna's cached wrapper: later reads fetch only trials not finished before
+        return optuna.storages.get_storage(optuna.storages.RDBStorage(storage, **kwargs))
     except ConfigError:
         raise
     except Exception as exc:  # sqlalchemy / driver errors: one line naming the storage

@@ -38,11 +38,17 @@ def test_report_of_a_real_campaign(
     assert 'data-figure="pareto-latency_s-energy_j"' in text
     assert "area_mm2 &lt;= 3" in text  # the constraint, from the stored spec
     assert "12 (" in text  # trials line: all 12 trials read from storage
+    # the run folder (its campaign.json names the storage) works like `dse status`
+    assert (tmp_path / "runs" / "e2e-report" / "campaign.json").is_file()
+    assert main(["report", "runs/e2e-report/"]) == 0
+    assert (tmp_path / "report.html").stat().st_mtime >= out.stat().st_mtime  # beside study.db
     # the spec target, the storage URL and the run folder give the same campaign
     from accelsmith.reports.extract import load_campaign, resolve_target
 
     a = load_campaign(resolve_target(str(spec)))
     b = load_campaign(resolve_target(f"sqlite:///{tmp_path / 'study.db'}"))
-    assert list(a.trials["design"]) == list(b.trials["design"]) and len(a.trials) == 12
+    c = load_campaign(resolve_target("runs/e2e-report"))
+    assert list(a.trials["design"]) == list(b.trials["design"]) == list(c.trials["design"])
+    assert len(a.trials) == 12
     # the family's default space fills in what the spec leaves out (in_bits, signed fixed)
     assert a.params == ["rows", "cols", "dataflow", "ifmap_kb", "filter_kb", "ofmap_kb"]
