@@ -7,6 +7,7 @@ from accelsmith.core.families.pim import PimParams
 from accelsmith.sim.benches.pim_io import (
     cmd_word,
     plan_gemv,
+    random_program,
     result_word,
     rule_probes,
     state_probes,
@@ -139,3 +140,21 @@ def test_host_refused_while_engine_busy():
     tr = run(p, host, start=(plan.start_cycle, plan.job), xin=plan.xin, cycles=plan.end_cycle + 2)
     assert tr.refused == {busy_t: RULES["BUSY"]}
     assert [(t, c) for t, c in tr.issued if t > plan.start_cycle] == plan.schedule["commands"]
+
+
+@pytest.mark.parametrize(
+    "prec, banks, lanes, rows, row_bytes",
+    [("int8", 3, 4, 5, 12), ("fp16", 2, 2, 4, 8), ("bf16", 2, 2, 3, 12)],
+)
+def test_random_commands_match_checker_and_memory_model(prec, banks, lanes, rows, row_bytes):
+    """Random host traffic near each command's earliest cycle: every verdict (executed or
+    the rule code) and every RD / RD_MAC word on its cycle, against Timer and the model."""
+    p = PimParams(precision=prec, banks=banks, lanes=lanes, rows=rows, row_bytes=row_bytes, **FAST)
+    prog = random_program(p, np.random.default_rng(11), 400)
+    codes = [code for *_, code in prog.steps]
+    assert codes.count(0) > 150 and len(set(codes)) >= 8  # both verdicts, many rules
+    host = {t: cmd_word(p, c, None if op < 0 else op) for t, c, op, _ in prog.steps}
+    tr = run(p, host, cycles=max(host) + p.t_cl + 2)
+    assert tr.refused == {t: code for t, _, _, code in prog.steps if code}
+    assert [t for t, _ in tr.issued] == [t for t, *_, code in prog.steps if code == 0]
+    assert [(t, d, mac) for t, d, mac, _ in tr.rdata] == prog.rdata

@@ -308,3 +308,89 @@ def state_probes(p: PimParams) -> list[Probe]:
     if p.banks & (p.banks - 1):
         out.append(Probe("bank out of range", [(0, Cmd("ACT", bank=p.banks), -1, ad)]))
     return out
+
+
+# ----------------------------------------------------------------------------- random traffic
+@dataclass
+class RandomProgram:
+    """Random host commands with the checker's verdicts and the data they must return.
+
+    ``steps``: ``(cycle, Cmd, opcode or -1, code)``; ``rdata``: ``(cycle, word, mac)`` of
+    every RD / RD_MAC response.
+    """
+
+    steps: list[tuple[int, Cmd, int, int]]
+    rdata: list[tuple[int, int, bool]]
+
+
+def random_program(p: PimParams, rng: np.random.Generator, n: int) -> RandomProgram:
+    """``n`` random commands, each near its earliest legal cycle (early, on time or late).
+
+    A functional model (cells, row buffers, global buffer, per-bank accumulators with the
+    golden MAC) predicts every RD and RD_MAC word; :class:`Timer` predicts every refusal.
+    """
+    from ..golden.pim import mac_burst, read_mac, zero_acc
+
+    tm = Timer(p)
+    bpr, eb, lanes = p.bursts_per_row, p.elem_bits, p.lanes
+    cells: dict[tuple[int, int], list[int]] = {}
+    rowbuf = [[0] * bpr for _ in range(p.banks)]
+    gb = [0] * bpr
+    acc = [zero_acc(p) for _ in range(p.banks)]
+    steps: list[tuple[int, Cmd, int, int]] = []
+    rdata: list[tuple[int, int, bool]] = []
+    ops = ["ACT", "PRE", "RD", "WR", "MAC", "RD_MAC", "WR_GB", "REF", "BAD"]
+    weights = np.array([5, 3, 3, 3, 4, 2, 2, 1, 0.3])
+    t = 0
+    for _ in range(n):
+        op = str(rng.choice(ops, p=weights / weights.sum()))
+        closed = [b for b in range(p.banks) if not tm.open[b]]
+        opened = [b for b in range(p.banks) if tm.open[b]]
+        pool = (closed if op == "ACT" else opened) or list(range(p.banks))
+        # out-of-range addresses only where the field can encode them
+        wid = field_widths(p)
+        bank = int(rng.choice(pool))
+        if rng.random() < 0.05 and p.banks < 1 << wid["bank"]:
+            bank = int(rng.integers(p.banks, 1 << wid["bank"]))
+        row = int(rng.integers(0, p.rows))
+        if rng.random() < 0.05 and p.rows < 1 << wid["row"]:
+            row = p.rows
+        col = int(rng.integers(0, bpr))
+        if rng.random() < 0.05 and bpr < 1 << wid["col"]:
+            col = bpr
+        ab = op in ("PRE", "MAC") and rng.random() < 0.4
+        bits = int(p.burst_bits)  # type: ignore[arg-type]
+        data = int.from_bytes(rng.bytes(bits // 8 + 1), "little") & ((1 << bits) - 1)
+        c = Cmd("NOP" if op == "BAD" else op, ab, bank, row, col, data)
+        opcode = int(rng.integers(9, 16)) if op == "BAD" else -1
+        model = Cmd("BAD", ab, bank, row, col) if op == "BAD" else c
+        in_range = bank < p.banks and row < p.rows and col < bpr
+        base = tm.earliest(c, t) if in_range and op != "BAD" else t
+        when = max(t, base + int(rng.choice([-2, -1, 0, 0, 0, 1, 4])))
+        code = tm.code(model, when)
+        steps.append((when, c, opcode, code))
+        if code == 0:
+            was_open = list(tm.open)
+            tm.issue(c, when)
+            if c.op == "ACT":
+                rowbuf[bank] = list(cells.get((bank, row), [0] * bpr))
+            elif c.op == "PRE":
+                for b in range(p.banks) if ab else (bank,):
+                    if was_open[b]:  # write-back of the row buffer
+                        cells[(b, tm.open_row[b])] = list(rowbuf[b])
+            elif c.op == "WR":
+                rowbuf[bank][col] = data
+            elif c.op == "WR_GB":
+                gb[col] = data
+            elif c.op == "RD":
+                rdata.append((when + p.t_cl, rowbuf[bank][col], False))  # type: ignore[operator]
+            elif c.op == "MAC":
+                x = unpack(gb[col], eb, lanes)
+                for b in range(p.banks) if ab else (bank,):
+                    acc[b] = mac_burst(p, acc[b], unpack(rowbuf[b][col], eb, lanes), x)
+            elif c.op == "RD_MAC":
+                word = result_word(p, [list(read_mac(p, a)) for a in acc])
+                rdata.append((when + p.t_cl, word, True))  # type: ignore[operator]
+                acc = [zero_acc(p) for _ in range(p.banks)]
+        t = when + 1
+    return RandomProgram(steps, rdata)
