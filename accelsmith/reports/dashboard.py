@@ -209,6 +209,8 @@ def hv_panel(hub: Hub, keys: list[str]) -> go.Figure:
 
     fig = go.Figure()
     for key in keys:
+        if len(hub.campaigns[key].campaign.objectives) < 2:
+            continue  # one objective: the best value per trial is the quality curve
         q = hub.campaigns[key].quality()
         if q is None or not len(q.history):
             continue

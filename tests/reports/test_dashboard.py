@@ -101,3 +101,27 @@ def test_dashboard_missing_storage_one_line(tmp_path: Path, capsys: pytest.Captu
     assert main(["dashboard", str(tmp_path / "none"), "--port", str(free_port())]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: storage") and err.count("\n") == 1
+
+
+def test_hub_live_on_sqlite(tmp_path: Path) -> None:
+    """The RDB path (Optuna's cached storage): trials added by another process's storage."""
+    import optuna
+
+    from .ledger_fixtures import write_campaign
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    write_campaign(url, "sq", explorers={"nsga2": 12})
+    hub = Hub([str(tmp_path)])
+    lc = hub.campaigns["sq"]
+    assert len(lc.campaign.trials) == 12 and hub.refresh() is False
+    writer = optuna.load_study(study_name="sq@nsga2", storage=url)
+    camp = lc.campaign
+    rows = _rows(_configs(np.random.default_rng(5), 3), camp.objectives, camp.constraints)
+    add_trials(writer, rows, "nsga2")
+    assert hub.refresh() is True
+    assert sorted(lc.campaign.trials["number"]) == list(range(15))
+    write_campaign(url, "sq-two", explorers={"random": 2})  # another campaign: not mixed in
+    assert hub.refresh() is False and len(lc.campaign.trials) == 15
+    write_campaign(url, "sq", explorers={"random": 4})  # a second explorer started later
+    assert hub.refresh() is True
+    assert lc.campaign.explorers == ["nsga2", "random"] and len(lc.campaign.trials) == 19
