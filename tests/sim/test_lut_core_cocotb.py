@@ -6,6 +6,7 @@ hardware negation, full tables, bias correction on and off, a wrapping accumulat
 testbench tests; the fault-injection test reuses the first build.
 """
 
+import os
 import subprocess
 
 import pytest
@@ -67,13 +68,11 @@ def test_config_passes(name, tmp_path):
 
 
 def test_checker_catches_a_wrong_result(tmp_path):
-    """With one expected value corrupted, every test reports the mismatch; the build is reused."""
+    """With one expected value corrupted, every test reports the mismatch."""
     p = CONFIGS["k4-w3-sym-2x4"]
     report = verify(p, tiles=4, seed=1, workdir=tmp_path / "bad", inject_fault=True)
     assert not report.passed
     assert [t.mismatches for t in report.tests] == [1, 1, 1]
-    again = verify(p, tiles=4, seed=2, workdir=tmp_path / "good")
-    assert again.passed and again.build_cached
 
 
 def test_cli_verify_reuses_the_build(tmp_path, capsys):
@@ -82,7 +81,13 @@ def test_cli_verify_reuses_the_build(tmp_path, capsys):
     import json
 
     from accelsmith.cli.main import main
+    from accelsmith.hdl.emit import verilog_text
+    from accelsmith.hdl.lut_core import build
+    from accelsmith.sim import runner
 
+    p = CONFIGS["k4-w3-sym-2x4"]  # built here unless another test already did
+    waves = os.environ.get("WAVES") == "1"  # as verify() decides
+    runner.build(verilog_text(build(p), p.default_name()), p.default_name(), waves=waves)
     report = tmp_path / "r.json"
     args = [
         "verify",
@@ -114,7 +119,6 @@ def test_cli_verify_reuses_the_build(tmp_path, capsys):
 
 @pytest.mark.parametrize("name", ["k4-w3-sym-2x4", "k2-w4-symx-a16-1x3"])
 def test_lint_only(name, tmp_path):
-    import os
     import re
 
     from accelsmith.generate import generate
