@@ -78,14 +78,26 @@ class OptunaExplorer(Explorer):
         self.recover()
         ctx, study = self.ctx, self.ctx.study
         owner = owner_token()
-        while not ctx.stop() and ctx.remaining() > 0:
+        pruned = optuna.trial.TrialState.PRUNED
+        while not ctx.stop():
+            # one storage read per iteration: trial count, budget left, pruned trials
+            t0 = time.perf_counter()
+            snapshot = study.get_trials(deepcopy=False)
+            n_pruned = sum(1 for t in snapshot if t.state == pruned)
+            left = ctx.budget - (len(snapshot) - n_pruned)
+            if left <= 0:
+                break
             asked: list[tuple[optuna.Trial, dict[str, Any], float]] = []
             over = False
-            for _ in range(min(self.opts["batch"], ctx.remaining())):
-                t0 = time.perf_counter()
-                study.sampler = self._sampler_for(len(study.get_trials(deepcopy=False)))
+            for k in range(min(self.opts["batch"], left)):
+                if k:
+                    t0 = time.perf_counter()
+                study.sampler = self._sampler_for(len(snapshot) + k)
                 trial = _ask(study, owner)
-                if rank_in_budget(study, trial.number) >= ctx.budget:
+                # rank upper bound from the snapshot; ask storage only when it may be over
+                # (pruned trials only accumulate, so the exact rank is never larger)
+                near = trial.number - n_pruned >= ctx.budget
+                if near and rank_in_budget(study, trial.number) >= ctx.budget:
                     study._storage.set_trial_user_attr(trial._trial_id, OVERBUDGET_KEY, True)
                     study.tell(trial, state=optuna.trial.TrialState.PRUNED)
                     over = True
