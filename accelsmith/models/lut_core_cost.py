@@ -258,7 +258,8 @@ def lut_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech: An
         + tn * tech.int_add_area_um2(accw),
         0.0,
     )
-    a_ctl = tech.reg_area_um2(tn * acc + 64)  # output register, counters and state
+    # output register, counters and state, and the drain's row-select muxes (tile_m-to-1)
+    a_ctl = tech.reg_area_um2(tn * acc + 64) + (tm - 1) * (tn + bias) * accw * mux2
     core = a_pre + a_tab + a_mux + a_neg + a_shift + a_acc + a_bias + a_ctl
     area_compute = arrays * core
     cap_a, cap_w = cfg["act_kb"] * 1024.0, cfg["weight_kb"] * 1024.0
