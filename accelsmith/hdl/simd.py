@@ -22,17 +22,19 @@ where both are high)
     operands are forced to 0 at the input register (the decoders and multipliers see no
     activity) and its slots take no product. A result whose last beat had the group gated
     reads 0 (all bits zero) in the group's slots.
-``c`` (out, payload ``data``: ``lanes * slots`` binary32 words, slot ``(l, s)`` at index
-    ``l * slots + s``)
+``c`` (out, payload ``data``: ``lanes * slots`` results in ``out_format`` (binary32,
+    bfloat16 or binary16), slot ``(l, s)`` at index ``l * slots + s``)
     One beat per dot product. ``c.ready`` low stalls the whole engine in place; ``x.ready``
     equals ``~c.valid | c.ready``.
 
 Arithmetic per slot (:mod:`accelsmith.sim.golden.simd` is the reference)
     Products are exact. ``acc = "exact"``: products are summed exactly in a two's-complement
     fixed-point quire (LSB at the smallest product LSB of the slot's modes, carry bits for
-    ``max_k`` terms) and rounded once to binary32 (RNE) at readout. ``acc = "fp32"``: a
-    binary32 accumulator starting at -0 is updated with a single RNE rounding per product.
-    Both: a NaN/NaR operand, Inf x 0 or Inf - Inf gives NaN (0x7FC00000); Inf products
+    ``max_k`` terms) and rounded once to ``out_format`` (RNE) at readout. ``acc = "fp32"``: a
+    binary32 accumulator starting at -0 is updated with a single RNE rounding per product and
+    converted to ``out_format`` (RNE) at readout.
+    Both: a NaN/NaR operand, Inf x 0 or Inf - Inf gives the quiet NaN (0x7FC00000 in
+    binary32, 0x7E00 in binary16, 0x7FC0 in bfloat16); Inf products
     (E5M2) give signed Inf; a zero result is -0 only if every product was -0; a slot that
     took no product reads +0.
 
@@ -49,14 +51,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from amaranth.hdl import EnableInserter, Module, Mux, Signal, signed
+from amaranth.hdl import Cat, EnableInserter, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
 
 from ..core.families.simd import SimdParams, dot_cycles
 from .blocks.formats import make_decoder
-from .blocks.minifloat import FP32_NAN, Fp32Add, Fp32Round
+from .blocks.minifloat import FloatRound, Fp32Add
 from .blocks.submul import SubwordMultiplier
 
 __all__ = ["SimdEngine", "build", "protocol_summary", "simd_manifest"]
@@ -73,8 +75,8 @@ class SimdEngine(wiring.Component):
         Operand beats.
     gate : In(power_gating)
         Per-group power gating (only when ``power_gating > 0``).
-    c : Out(stream.Signature(StructLayout({"data": ArrayLayout(32, lanes * slots)})))
-        Dot-product results, binary32 per slot.
+    c : Out(stream.Signature(StructLayout({"data": ArrayLayout(out_bits, lanes * slots)})))
+        Dot-product results, one per slot, in ``out_format``.
     """
 
     def __init__(self, params: SimdParams) -> None:
@@ -88,7 +90,7 @@ class SimdEngine(wiring.Component):
             ),
             "c": Out(
                 stream.Signature(
-                    data.StructLayout({"data": data.ArrayLayout(32, p.lanes * p.slots)})
+                    data.StructLayout({"data": data.ArrayLayout(p.out_bits, p.lanes * p.slots)})
                 )
             ),
         }
@@ -196,7 +198,7 @@ class SimdEngine(wiring.Component):
         m.d.sync += out_valid.eq(fin_valid)
         m.d.comb += self.c.valid.eq(out_valid)
         for i, r in enumerate(results):
-            reg = Signal(32, name=f"out_{i}")
+            reg = Signal(p.out_bits, name=f"out_{i}")
             m.d.sync += reg.eq(r)
             m.d.comb += self.c.payload.data[i].eq(reg)
         return EnableInserter({"sync": adv})(m)
@@ -352,7 +354,8 @@ class SimdEngine(wiring.Component):
                 m.d.sync += [q.eq(0), *(st[k].eq(int(k == "negz")) for k in flags)]
             with m.Else():
                 m.d.sync += [q.eq(nq), *(st[k].eq(new[k]) for k in flags)]
-        rnd = Fp32Round(width, bits_for(abs(lsb)) + 1)
+        eb, mb = self.params.out_fields
+        rnd = FloatRound(width, bits_for(abs(lsb)) + 1, eb, mb)
         m.submodules[f"round{w}_{s}"] = rnd
         neg = Signal(name=f"fin_q{w}_{s}_neg")
         m.d.comb += neg.eq(fq < 0)
@@ -361,18 +364,25 @@ class SimdEngine(wiring.Component):
             rnd.mag.eq(Mux(neg, -fq, fq)),
             rnd.exp_lsb.eq(lsb),
         ]
-        res = Signal(32, name=f"res{w}_{s}")
+        nan, inf = self._specials()
+        res = Signal(self.params.out_bits, name=f"res{w}_{s}")
         with m.If(ff["nan"] | (ff["pinf"] & ff["ninf"])):
-            m.d.comb += res.eq(FP32_NAN)
+            m.d.comb += res.eq(nan)
         with m.Elif(ff["pinf"]):
-            m.d.comb += res.eq(0x7F800000)
+            m.d.comb += res.eq(inf)
         with m.Elif(ff["ninf"]):
-            m.d.comb += res.eq(0xFF800000)
+            m.d.comb += res.eq(inf | (1 << (eb + mb)))
         with m.Elif(~ff["any"]):
             m.d.comb += res.eq(0)
         with m.Else():
             m.d.comb += res.eq(rnd.result)
         return res
+
+    def _specials(self) -> tuple[int, int]:
+        """(canonical quiet NaN, +Inf) of the result format."""
+        eb, mb = self.params.out_fields
+        inf = ((1 << eb) - 1) << mb
+        return inf | (1 << (mb - 1)), inf
 
     def _accumulate_fp32(self, m: Module, ctrl: dict, t: dict, s: int, w: int):
         acc = Signal(32, name=f"acc{w}_{s}", init=0x80000000)
@@ -398,7 +408,29 @@ class SimdEngine(wiring.Component):
                 m.d.sync += [fin.eq(nacc), fany.eq(anyt | on), acc.eq(0x80000000), anyt.eq(0)]
             with m.Else():
                 m.d.sync += [acc.eq(nacc), anyt.eq(anyt | on)]
-        return Mux(fany, fin, 0)
+        if self.params.out_format == "fp32":
+            return Mux(fany, fin, 0)
+        # readout: binary32 -> the result format (a second RNE rounding)
+        eb, mb = self.params.out_fields
+        conv = FloatRound(24, 10, eb, mb)
+        m.submodules[f"cvt{w}_{s}"] = conv
+        fe, fm = fin[23:31], fin[:23]
+        m.d.comb += [
+            conv.sign.eq(fin[31]),
+            conv.mag.eq(Cat(fm, fe != 0)),
+            conv.exp_lsb.eq(Mux(fe == 0, 1, fe) - 150),
+        ]
+        nan, inf = self._specials()
+        res = Signal(self.params.out_bits, name=f"cvt{w}_{s}_res")
+        with m.If(~fany):
+            m.d.comb += res.eq(0)
+        with m.Elif((fe == 0xFF) & (fm != 0)):
+            m.d.comb += res.eq(nan)
+        with m.Elif(fe == 0xFF):
+            m.d.comb += res.eq(inf | (fin[31] << (eb + mb)))
+        with m.Else():
+            m.d.comb += res.eq(conv.result)
+        return res
 
 
 def _or_all(values: list):
@@ -426,12 +458,14 @@ def protocol_summary(params: SimdParams) -> dict[str, str]:
         "sub_lanes": "a mode of width w splits each word into W/w sub-lanes; sub-lane s is bits "
         "[s*w, (s+1)*w) of the word and accumulates into slot s; a narrower operand sits in the "
         "low bits of its field",
-        "c": f"one beat per dot product: data[l*{p.slots} + s] = binary32 result of word l, "
+        "c": f"one beat per dot product: data[l*{p.slots} + s] = {p.out_format} result of "
+        "word l, "
         "slot s; c.ready low stalls the engine",
-        "accumulation": "exact quire, one RNE rounding at readout"
+        "accumulation": f"exact quire, one RNE rounding to {p.out_format} at readout"
         if p.acc == "exact"
-        else "binary32, RNE after every product (fused: products are exact)",
-        "specials": "NaN/NaR operand, Inf*0, Inf-Inf -> 0x7FC00000; zero result is -0 only if "
+        else "binary32, RNE after every product (fused: products are exact), converted to "
+        f"{p.out_format} at readout",
+        "specials": "NaN/NaR operand, Inf*0, Inf-Inf -> the quiet NaN; zero result is -0 only if "
         "all products were -0; a slot without products reads +0",
     }
     if p.power_gating:
@@ -457,6 +491,7 @@ def simd_manifest(params: SimdParams) -> dict[str, Any]:
             for i, name in enumerate(p.formats)
         },
         "slots_per_word": p.slots,
+        "result_format": {"name": p.out_format, "bits": p.out_bits},
         "accumulator": {
             "kind": p.acc,
             "quire_bits_per_slot": [p.quire_range(s)[1] for s in range(p.slots)]

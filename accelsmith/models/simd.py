@@ -46,7 +46,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core.errors import ConfigError
-from ..core.families.simd import ACC_MODES, LANE_BITS, MAX_K, MAX_LANES, SimdParams
+from ..core.families.simd import (
+    ACC_MODES,
+    LANE_BITS,
+    MAX_K,
+    MAX_LANES,
+    OUT_FORMATS,
+    SimdParams,
+)
 from .common import assemble, config_arrays
 from .simd_sqnr import layer_sqnr_db
 
@@ -63,6 +70,7 @@ SIMD_COLUMNS: dict[str, tuple[Any, Any, float, float]] = {
     "pipeline": (2, int, 1, 4),
     "power_gating": (0, int, 0, MAX_LANES),
     "max_k": (4096, int, 1, MAX_K),
+    "out_format": ("fp32", tuple(OUT_FORMATS), 0, 0),
     "layer_formats": ("auto", str, 0, 0),
     "min_sqnr_db": (20.0, float, -100.0, 400.0),
     "tensors": ("", str, 0, 0),
@@ -127,7 +135,9 @@ def layer_cycles(m: Any, n: Any, k: Any, parallel: Any, pipeline: Any) -> np.nda
     return groups * k + np.asarray(pipeline, dtype=np.int64) + 2
 
 
-def mode_tables(formats: str, lane_bits: int, max_k: int, acc: str) -> dict[str, Any]:
+def mode_tables(
+    formats: str, lane_bits: int, max_k: int, acc: str, out_format: str = "fp32"
+) -> dict[str, Any]:
     """Per-lane (one word) structure of a format set: GE and bit counts by block and mode.
 
     Returns a dict with ``modes`` (names), ``width`` (bits per mode), ``slots``,
@@ -136,7 +146,9 @@ def mode_tables(formats: str, lane_bits: int, max_k: int, acc: str) -> dict[str,
     per product), ``slot_reg_bits``, ``round_ge`` (per slot, read out once per dot product),
     ``pipe_bits`` (register bits per pipeline stage beyond the first).
     """
-    p = SimdParams(lane_bits=lane_bits, lanes=1, formats=formats, acc=acc, max_k=max_k)
+    p = SimdParams(
+        lane_bits=lane_bits, lanes=1, formats=formats, acc=acc, max_k=max_k, out_format=out_format
+    )
     W = p.lane_bits
     decs: dict[tuple[str, str, int], float] = {}
     active = []
@@ -174,7 +186,8 @@ def mode_tables(formats: str, lane_bits: int, max_k: int, acc: str) -> dict[str,
         else:
             slot_ge.append(FADD_FIT[0] + FADD_FIT[1] * sig)
             slot_reg.append(2 * 32 + 2)
-            round_ge.append(0.0)
+            # binary32 -> out_format converter at readout (a 24-bit rounder) unless binary32
+            round_ge.append(0.0 if out_format == "fp32" else ROUND_FIT[0] + ROUND_FIT[1] * 24)
             q_bits.append(0)
     pipe_bits = [
         p.slots * (2 + 2 * 8 + 8) + 2 * W,  # decoded fields and multiplier operands
@@ -195,6 +208,7 @@ def mode_tables(formats: str, lane_bits: int, max_k: int, acc: str) -> dict[str,
         "q_bits": np.array(q_bits),
         "pipe_bits": pipe_bits,
         "in_bits": 2 * W,
+        "out_bits": p.out_bits,
     }
 
 
@@ -272,15 +286,16 @@ def evaluate_simd(
     out = {k: np.zeros((n, L)) for k in _PER_LAYER}
     conf = {k: np.zeros(n) for k in _CONFIG_LEVEL}
     fmt_col = np.empty((n, L), dtype=object)
-    keys = ["formats", "lane_bits", "max_k", "acc", "layer_formats", "min_sqnr_db", "tensors"]
+    keys = ["formats", "lane_bits", "max_k", "acc", "out_format", "layer_formats", "min_sqnr_db",
+            "tensors"]  # fmt: skip
     groups: dict[tuple, list[int]] = {}
     for i in range(n):
         groups.setdefault(tuple(cfg[k][i].item() if hasattr(cfg[k][i], "item") else cfg[k][i]
                                 for k in keys), []).append(i)  # fmt: skip
     for key, rows in groups.items():
-        formats, lane_bits, max_k, acc, spec, min_db, tensors = key
+        formats, lane_bits, max_k, acc, out_format, spec, min_db, tensors = key
         try:
-            t = mode_tables(formats, int(lane_bits), int(max_k), str(acc))
+            t = mode_tables(formats, int(lane_bits), int(max_k), str(acc), str(out_format))
         except ConfigError as exc:
             raise ConfigError(f"configs row {rows[0]}: {exc}") from None
         rows_a = np.array(rows)
@@ -302,7 +317,9 @@ def evaluate_simd(
         )
         latency1 = cyc1 / (sub["freq_mhz"] * 1e6)
         e_compute = beats * e_beat[:, idx] + np.ceil(dots / par) * e_dot[:, idx]
-        e_sram = beats * e_rd + dots * tech.sram_write_energy_j(sub["buffer_kb"] * 1024.0, 32.0)
+        e_sram = beats * e_rd + dots * tech.sram_write_energy_j(
+            sub["buffer_kb"] * 1024.0, float(t["out_bits"])
+        )
         e_leak = tech.leakage_w(area) * latency1 * on_frac
         res = {
             "cycles": cyc1 * count,
@@ -364,7 +381,7 @@ def _energy_area(t: dict, sub: dict, tech: Any, acc: str):
     a_slot = um2(t["slot_ge"].sum() + t["round_ge"].sum())
     if acc == "exact":
         a_slot = a_slot + float(np.sum(tech.int_add_area_um2(q)))
-    a_reg = tech.reg_area_um2(t["slot_reg_bits"].sum() + 32 * slots)
+    a_reg = tech.reg_area_um2(t["slot_reg_bits"].sum() + t["out_bits"] * slots)
     pipe_bits = np.array([[sum(t["pipe_bits"][: int(p) - 1]) for p in sub["pipeline"][:, 0]]]).T
     a_pipe = tech.reg_area_um2(pipe_bits + t["in_bits"] + 8)
     word = a_dec + a_mul + a_slot + a_reg + a_pipe
@@ -389,6 +406,7 @@ def _energy_area(t: dict, sub: dict, tech: Any, acc: str):
     compute = lanes * (e_of(t["dec_active_ge"]) + e_of(t["mul_active_ge"]) + e_acc + e_regs)
     sram_rd = lanes * tech.sram_read_energy_j(sub["buffer_kb"] * 1024.0, 2 * W)
     e_dot = lanes * (
-        e_of(np.array([t["round_ge"][:k].sum() for k in n_act])) + tech.reg_energy_j(32 * n_act)
+        e_of(np.array([t["round_ge"][:k].sum() for k in n_act]))
+        + tech.reg_energy_j(t["out_bits"] * n_act)
     )
     return compute, sram_rd, e_dot, area, parts

@@ -209,3 +209,22 @@ def test_vectorized_posit_decoder_equals_the_rule_by_rule_one(n: int, es: int) -
             zero,
             nar,
         ), c
+
+
+@pytest.mark.parametrize(("ebits", "mbits"), [(8, 23), (5, 10), (8, 7)])
+def test_vectorized_rounding_matches_exact_rounding(ebits: int, mbits: int) -> None:
+    from accelsmith.sim.golden.simd import round_values
+
+    rng = np.random.default_rng(9)
+    sig = rng.integers(0, 1 << 30, 3000)
+    exp = rng.integers(-170, 140, 3000)
+    sign = rng.integers(0, 2, 3000)
+    val = np.ldexp(sig.astype(np.float64), exp) * np.where(sign == 1, -1.0, 1.0)
+    got = round_values(val, ebits, mbits)
+    want = [F.round_to_float_bits(int(s), int(m), int(e), ebits=ebits, mbits=mbits)
+            for s, m, e in zip(sign, sig, exp, strict=True)]  # fmt: skip
+    assert got.tolist() == want
+    if (ebits, mbits) == (5, 10):  # numpy's float64 -> float16 cast rounds once, RNE
+        np.testing.assert_array_equal(got, val.astype(np.float16).view(np.uint16))
+    if (ebits, mbits) == (8, 23):
+        np.testing.assert_array_equal(got, val.astype(np.float32).view(np.uint32))

@@ -81,7 +81,8 @@ def _simulate(p: SimdParams, beats: list[Beat]) -> tuple[list[np.ndarray], list[
             if ctx.get(dut.c.valid):
                 word = ctx.get(dut.c.payload.data.as_value())
                 n = p.lanes * p.slots
-                results.append(np.array([(word >> (32 * k)) & 0xFFFFFFFF for k in range(n)]))
+                ob = p.out_bits
+                results.append(np.array([(word >> (ob * k)) & ((1 << ob) - 1) for k in range(n)]))
                 cycles.append(cycle)
             if took:
                 starts.append(cycle)
@@ -96,11 +97,12 @@ def _simulate(p: SimdParams, beats: list[Beat]) -> tuple[list[np.ndarray], list[
     return results, cycles, starts
 
 
-@pytest.mark.parametrize("acc", ["exact", "fp32"])
-def test_small_engine_matches_golden(acc: str) -> None:
+@pytest.mark.parametrize(("acc", "out"), [("exact", "fp32"), ("fp32", "fp32"), ("exact", "fp16"),
+                                          ("fp32", "bf16")])  # fmt: skip
+def test_small_engine_matches_golden(acc: str, out: str) -> None:
     p = SimdParams(
         lane_bits=8, lanes=1, formats=("fp4_e2m1", "posit4_1", "int4"), acc=acc, pipeline=1,
-        power_gating=1,
+        power_gating=1, out_format=out,
     )  # fmt: skip
     rng = np.random.default_rng(5)
     beats = [b for bl in io.exhaustive_beats(p).values() for b in bl]
@@ -127,3 +129,8 @@ def test_golden_fast_path_equals_exact_path() -> None:
         slow = golden(q, beats, vectorize=False)
         assert len(fast) == len(slow) > 300
         assert all(np.array_equal(f, s) for f, s in zip(fast, slow, strict=True))
+        for out in ("fp16", "bf16"):  # double rounding (fp32) and overflow/underflow paths
+            r = SimdParams.from_dict(q.to_dict() | {"out_format": out})
+            fast = golden(r, beats)
+            slow = golden(r, beats, vectorize=False)
+            assert all(np.array_equal(f, s) for f, s in zip(fast, slow, strict=True)), out

@@ -169,3 +169,12 @@ def test_sqnr_proxy_ranks_formats_and_reads_npy(tmp_path) -> None:
     assert np.isfinite(df["sqnr_db"][0])
     with pytest.raises(ConfigError, match="tensors must be a folder"):
         evaluate("simd", [_cfg(tensors=str(tmp_path / "missing"))], wl)
+
+
+def test_result_format_changes_registers_not_cycles() -> None:
+    rows = [_cfg(out_format=o) for o in ("fp32", "fp16")] + [_cfg(acc="fp32", out_format="bf16")]
+    df = evaluate("simd", rows, "resnet50")
+    assert df["cycles"].nunique() == 1
+    assert df["area_registers_um2"][1] < df["area_registers_um2"][0]
+    with pytest.raises(ConfigError, match="out_format must be one of"):
+        evaluate("simd", [_cfg(out_format="fp8")], "resnet50")

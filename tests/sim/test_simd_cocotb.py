@@ -1,9 +1,10 @@
 """cocotb on Verilator: the SIMD engine against the golden and latency models.
 
-Three format sets, both accumulation modes, each built once: every product pair of every
-<= 8-bit mode (65,536 per 8-bit format) and every 16-bit code x 1 inside one build, random
-products, §2.5 special values, lane isolation, dot products, mode switches, gating and
-back-pressure, with every result's cycle checked against ``K + pipeline + 2``.
+Three format sets, both accumulation modes, binary32 and binary16 results, each built once:
+every product pair of every <= 8-bit mode (65,536 per 8-bit format) and every 16-bit code
+x 1 inside one build, random products, §2.5 special values, lane isolation, dot products,
+mode switches, gating and back-pressure, with every result's cycle checked against
+``K + pipeline + 2``.
 """
 
 import pytest
@@ -32,8 +33,9 @@ CONFIGS = {
         pipeline=3,
         power_gating=2,
     ),
-    # an 8-bit word, odd lane count, deepest pipeline, small quire
-    "w8x3-exact": SimdParams(
+    # an 8-bit word, odd lane count, deepest pipeline, small quire, binary16 results (E5M2
+    # products overflow and underflow binary16: the rounder's Inf and subnormal paths)
+    "w8x3-exact-fp16": SimdParams(
         lane_bits=8,
         lanes=3,
         formats=("fp8_e5m2", "posit4_1", "int4"),
@@ -41,6 +43,7 @@ CONFIGS = {
         pipeline=4,
         power_gating=3,
         max_k=100,
+        out_format="fp16",
     ),
 }
 
@@ -75,7 +78,7 @@ def test_config_passes(name, tmp_path):
 
 def test_checker_catches_a_wrong_result(tmp_path):
     """With one expected value corrupted, every test must report the mismatch and fail."""
-    p = CONFIGS["w8x3-exact"]
+    p = CONFIGS["w8x3-exact-fp16"]
     report = verify(p, tiles=2, seed=1, workdir=tmp_path / "bad", inject_fault=True)
     assert not report.passed
     assert [t.mismatches for t in report.tests] == [1] * len(TESTS)

@@ -34,7 +34,20 @@ MaxK = Annotated[
     int | None, typer.Option("--max-k", help="Deepest exact dot product of the quire.")
 ]
 
-_FLAGS = ("lane_bits", "lanes", "formats", "acc", "pipeline", "power_gating", "max_k")
+OutFormat = Annotated[
+    str | None, typer.Option("--out-format", help="Result format: fp32, bf16 or fp16.")
+]
+
+_FLAGS = (
+    "lane_bits",
+    "lanes",
+    "formats",
+    "acc",
+    "pipeline",
+    "power_gating",
+    "max_k",
+    "out_format",
+)
 
 
 def simd_params(config: Path | None, **flags: Any) -> Any:
@@ -52,8 +65,8 @@ def _describe(p: Any) -> str:
     modes = ", ".join(f"{f} ({p.macs_per_cycle(f)} MAC/cycle)" for f in p.formats)
     gate = f", {p.power_gating} gated groups" if p.power_gating else ""
     return (
-        f"{p.lanes} x {p.lane_bits}-bit words, {p.acc} accumulation, pipeline {p.pipeline}"
-        f"{gate}; modes {modes}"
+        f"{p.lanes} x {p.lane_bits}-bit words, {p.acc} accumulation, {p.out_format} results, "
+        f"pipeline {p.pipeline}{gate}; modes {modes}"
     )
 
 
@@ -67,6 +80,7 @@ def _generate(app: typer.Typer) -> None:
         pipeline: Pipeline = None,
         power_gating: PowerGating = None,
         max_k: MaxK = None,
+        out_format: OutFormat = None,
         config: o.Config = None,
         name: Annotated[
             str | None, typer.Option("--name", help="Top module and file name.")
@@ -100,6 +114,7 @@ def _verify(app: typer.Typer) -> None:
         pipeline: Pipeline = None,
         power_gating: PowerGating = None,
         max_k: MaxK = None,
+        out_format: OutFormat = None,
         config: o.Config = None,
         tiles: Annotated[
             int, typer.Option("--tiles", help="Random dot products per test (products x 50).")
@@ -168,6 +183,7 @@ def _cost(app: typer.Typer) -> None:
         pipeline: Pipeline = None,
         power_gating: PowerGating = None,
         max_k: MaxK = None,
+        out_format: OutFormat = None,
         config: o.Config = None,
         layer_formats: Annotated[
             str,

@@ -11,6 +11,8 @@ from ..params import ParamsBase, check_choice, check_int
 from ..registry import Family
 
 ACC_MODES = ("exact", "fp32")
+#: result formats: name -> (exponent bits, mantissa bits) of an IEEE-style float
+OUT_FORMATS = {"fp32": (8, 23), "bf16": (8, 7), "fp16": (5, 10)}
 LANE_BITS = (4, 8, 16, 32)
 MAX_LANES = 64
 MAX_K = 1 << 20
@@ -53,6 +55,10 @@ class SimdParams(ParamsBase):
     max_k : int
         ``exact`` only: the deepest dot product the quire holds without overflow (1..2**20);
         it sets the quire's carry bits.
+    out_format : {"fp32", "bf16", "fp16"}
+        Format of the results: IEEE binary32, bfloat16 or binary16 (RNE; overflow to Inf,
+        gradual underflow). ``exact`` rounds the quire once to it; ``fp32`` converts the
+        binary32 accumulator at readout (a second rounding when not ``fp32``).
     """
 
     family: ClassVar[str] = "simd"
@@ -64,6 +70,7 @@ class SimdParams(ParamsBase):
     pipeline: int = 2
     power_gating: int = 0
     max_k: int = 4096
+    out_format: str = "fp32"
 
     def __post_init__(self) -> None:
         if self.lane_bits not in LANE_BITS:
@@ -92,6 +99,7 @@ class SimdParams(ParamsBase):
                 f"power_gating must be 0 or divide lanes = {self.lanes}, not {self.power_gating!r}"
             )
         check_int("max_k", self.max_k, 1, MAX_K)
+        check_choice("out_format", self.out_format, OUT_FORMATS)
 
     # ---------------------------------------------------------------- derived
     @property
@@ -129,12 +137,21 @@ class SimdParams(ParamsBase):
         return lsb, top - lsb + 1 + self.carry_bits + 1
 
     @property
-    def gate_groups(self) -> int:
-        return self.power_gating
+    def out_fields(self) -> tuple[int, int]:
+        """(exponent bits, mantissa bits) of the result format."""
+        return OUT_FORMATS[self.out_format]
+
+    @property
+    def out_bits(self) -> int:
+        """Width of one result."""
+        eb, mb = self.out_fields
+        return 1 + eb + mb
 
     def default_name(self) -> str:
-        """A readable module name, e.g. ``simd16x4_exact_4f``."""
-        return f"simd{self.lane_bits}x{self.lanes}_{self.acc}_{len(self.formats)}f"
+        """A readable module name, e.g. ``simd16x4_exact_4f`` (``_bf16`` etc. appended for a
+        non-binary32 result format)."""
+        out = "" if self.out_format == "fp32" else f"_{self.out_format}"
+        return f"simd{self.lane_bits}x{self.lanes}_{self.acc}_{len(self.formats)}f{out}"
 
     def to_dict(self) -> dict[str, Any]:
         d = super().to_dict()
@@ -160,6 +177,7 @@ DEFAULT_SPACE = {
         ]
     },
     "acc": {"choices": ["exact", "fp32"]},
+    "out_format": "fp32",
     "pipeline": {"low": 1, "high": 4},
     "power_gating": {"choices": [0, 1]},
     "layer_formats": {"choices": ["auto", "widest", "narrowest"]},
@@ -178,7 +196,7 @@ FAMILY = Family(
     space=DEFAULT_SPACE,
     agent_groups={
         "datapath": ("lane_bits", "lanes", "pipeline", "power_gating", "buffer_kb"),
-        "precision": ("formats", "acc", "layer_formats", "min_sqnr_db"),
+        "precision": ("formats", "acc", "out_format", "layer_formats", "min_sqnr_db"),
     },
     test_order=(
         "exhaustive_products",

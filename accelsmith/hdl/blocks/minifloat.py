@@ -22,7 +22,7 @@ from amaranth.utils import bits_for
 from .formats import DecoderBase
 from .posit import leading_zeros
 
-__all__ = ["FP32_NAN", "FloatDecoder", "Fp32Add", "Fp32Round"]
+__all__ = ["FP32_NAN", "FloatDecoder", "FloatRound", "Fp32Add", "Fp32Round"]
 
 #: Canonical quiet NaN every NaN result takes.
 FP32_NAN = 0x7FC00000
@@ -60,8 +60,8 @@ class FloatDecoder(DecoderBase):
         return m
 
 
-class Fp32Round(wiring.Component):
-    """Round ``(-1)**sign * mag * 2**exp_lsb`` to binary32, RNE.
+class FloatRound(wiring.Component):
+    """Round ``(-1)**sign * mag * 2**exp_lsb`` to an IEEE-style float, RNE.
 
     Parameters
     ----------
@@ -69,6 +69,9 @@ class Fp32Round(wiring.Component):
         Width of ``mag``.
     exp_bits : int
         Width of the signed ``exp_lsb``.
+    ebits, mbits : int
+        Exponent and mantissa field widths of the result (binary32: 8, 23; binary16: 5, 10;
+        bfloat16: 8, 7).
 
     Members
     -------
@@ -77,60 +80,77 @@ class Fp32Round(wiring.Component):
         Unsigned magnitude; 0 gives a zero of sign ``sign``.
     exp_lsb : In(signed(exp_bits))
         Exponent of ``mag``'s LSB.
-    result : Out(32)
-        binary32 bits: subnormal results are rounded at 2**-149; overflow gives Inf.
+    result : Out(1 + ebits + mbits)
+        The float's bits: subnormal results are rounded at the smallest subnormal; a value
+        below half of it rounds to a signed zero; overflow gives Inf.
     """
 
-    def __init__(self, width: int, exp_bits: int) -> None:
+    def __init__(self, width: int, exp_bits: int, ebits: int = 8, mbits: int = 23) -> None:
         self.width = width
         self.exp_bits = exp_bits
+        self.ebits, self.mbits = ebits, mbits
         super().__init__(
-            {"sign": In(1), "mag": In(width), "exp_lsb": In(signed(exp_bits)), "result": Out(32)}
+            {
+                "sign": In(1),
+                "mag": In(width),
+                "exp_lsb": In(signed(exp_bits)),
+                "result": Out(1 + ebits + mbits),
+            }
         )
 
     def elaborate(self, platform):
         m = Module()
-        n = self.width
+        n, eb, mb = self.width, self.ebits, self.mbits
+        bias = (1 << (eb - 1)) - 1
+        emax = (1 << eb) - 1
+        p = mb + 1  # significand bits kept
         ew = max(self.exp_bits, bits_for(n) + 1) + 3
         lz = leading_zeros(m, self.mag, n, "lz")
         top = Signal(signed(ew))  # exponent of the leading 1
         m.d.comb += top.eq(self.exp_lsb + (n - 1) - lz)
         e_unb = Signal(signed(ew))
-        m.d.comb += e_unb.eq(Mux(top < -126, -126, top))
-        # keep 24 bits from the leading position e_unb down: right shift of (mag << 24) by r
-        cap = n + 25
+        m.d.comb += e_unb.eq(Mux(top < 1 - bias, 1 - bias, top))
+        # keep p bits from the leading position e_unb down: right shift of (mag << p) by r
+        cap = n + p + 1
         r_full = Signal(signed(ew + 1))
         m.d.comb += r_full.eq(e_unb - self.exp_lsb + 1)
         r = Signal(range(cap + 1))
         m.d.comb += r.eq(Mux(r_full > cap, cap, r_full))
-        ext = Signal(n + 24)
-        m.d.comb += ext.eq(self.mag << 24)
-        q = Signal(25)
+        ext = Signal(n + p)
+        m.d.comb += ext.eq(self.mag << p)
+        q = Signal(p + 1)
         m.d.comb += q.eq(ext >> r)
         rm1 = Signal(range(cap + 1))  # r >= 1 whenever mag != 0
         m.d.comb += rm1.eq(r - 1)
         guard = Signal()
         m.d.comb += guard.eq((ext >> rm1)[0])
-        below = Signal(n + 24)
-        m.d.comb += below.eq(ext & ((Const(1, n + 25) << rm1) - 1))
+        below = Signal(n + p)
+        m.d.comb += below.eq(ext & ((Const(1, n + p + 1) << rm1) - 1))
         up = guard & ((below != 0) | q[0])
-        q2 = Signal(26)
+        q2 = Signal(p + 2)
         m.d.comb += q2.eq(q + up)
-        q3 = Signal(24)
+        q3 = Signal(p)
         e2 = Signal(signed(ew))
-        with m.If(q2[24]):
-            m.d.comb += [q3.eq(q2[1:25]), e2.eq(e_unb + 1)]
+        with m.If(q2[p]):
+            m.d.comb += [q3.eq(q2[1 : p + 1]), e2.eq(e_unb + 1)]
         with m.Else():
-            m.d.comb += [q3.eq(q2[:24]), e2.eq(e_unb)]
+            m.d.comb += [q3.eq(q2[:p]), e2.eq(e_unb)]
         biased = Signal(signed(ew))
-        m.d.comb += biased.eq(Mux(q3[23], e2 + 127, 0))
+        m.d.comb += biased.eq(Mux(q3[mb], e2 + bias, 0))
         with m.If(self.mag == 0):
-            m.d.comb += self.result.eq(Cat(Const(0, 31), self.sign))
-        with m.Elif(biased >= 255):
-            m.d.comb += self.result.eq(Cat(Const(0, 23), Const(0xFF, 8), self.sign))
+            m.d.comb += self.result.eq(Cat(Const(0, eb + mb), self.sign))
+        with m.Elif(biased >= emax):
+            m.d.comb += self.result.eq(Cat(Const(0, mb), Const(emax, eb), self.sign))
         with m.Else():
-            m.d.comb += self.result.eq(Cat(q3[:23], biased[:8], self.sign))
+            m.d.comb += self.result.eq(Cat(q3[:mb], biased[:eb], self.sign))
         return m
+
+
+class Fp32Round(FloatRound):
+    """:class:`FloatRound` to binary32."""
+
+    def __init__(self, width: int, exp_bits: int) -> None:
+        super().__init__(width, exp_bits, 8, 23)
 
 
 class Fp32Add(wiring.Component):

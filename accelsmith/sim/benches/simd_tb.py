@@ -117,7 +117,7 @@ class Scoreboard:
                     self.errors.append(
                         f"dot product {i} (beats {s}..{e}, last mode {name}"
                         f"{'' if label is None else ', ' + label(i)}): slot {j} got "
-                        f"{int(got[j]):#010x}, expected {int(want[j]):#010x} "
+                        f"{int(got[j]):#x}, expected {int(want[j]):#x} "
                         f"({len(diff)} slots differ)"
                     )
         if len(self.got) != len(self.expected):
@@ -162,6 +162,7 @@ async def _run(
     drv.load(beats)
     c_valid, c_ready, c_data = dut.c__valid, dut.c__ready, dut.c__payload
     n_out = p.lanes * p.slots
+    ob, om = p.out_bits, (1 << p.out_bits) - 1
     limit = len(beats) * (4 if gap or stall else 1) + 64 * (p.pipeline + 3) + 1000
     if gap or stall:
         limit = int(limit / max(1e-3, (1 - gap) * (1 - stall))) + 1000
@@ -182,9 +183,7 @@ async def _run(
         valid = int(c_valid.value)
         if valid and ready:
             word = int(c_data.value)
-            sb.got.append(
-                np.array([(word >> (32 * i)) & 0xFFFFFFFF for i in range(n_out)], np.uint32)
-            )
+            sb.got.append(np.array([(word >> (ob * i)) & om for i in range(n_out)], np.uint32))
             sb.got_cycle.append(cycle)
             sb.got_tau.append(tau)
         tau += int(not valid or ready)
@@ -205,15 +204,14 @@ async def _full_rate(dut: Any, p: SimdParams, sb: Scoreboard, drv: Driver, limit
     c_valid, c_data, x_ready = dut.c__valid, dut.c__payload, dut.x__ready
     dut.c__ready.value = 1
     n_out = p.lanes * p.slots
+    ob, om = p.out_bits, (1 << p.out_bits) - 1
     queue = drv.queue
     cycle = 0
     while not sb.complete and cycle < limit:
         await FallingEdge(clk)
         if int(c_valid.value):
             word = int(c_data.value)
-            sb.got.append(
-                np.array([(word >> (32 * i)) & 0xFFFFFFFF for i in range(n_out)], np.uint32)
-            )
+            sb.got.append(np.array([(word >> (ob * i)) & om for i in range(n_out)], np.uint32))
             sb.got_cycle.append(cycle)
             sb.got_tau.append(cycle)
         if queue:

@@ -3,11 +3,12 @@
 
 A stream is a sequence of beats; beat ``t`` has ``a[t]``, ``b[t]`` (``lanes`` words),
 ``mode[t]`` (index into ``params.formats``), ``last[t]`` and ``gate[t]`` (``power_gating``
-bits). :func:`golden` returns one result vector (binary32 bits, ``lanes * slots``) per dot
-product. Products are exact (Python integers); ``exact`` sums them exactly and rounds once,
-``fp32`` rounds after every product. :func:`single_products` is the vectorized shortcut for
-one-beat dot products (a product of two <= 16-bit codes is exact in float64, so one cast to
-float32 is the single RNE rounding).
+bits). :func:`golden` returns one result vector (``lanes * slots`` results, as unsigned bits
+of ``params.out_format``) per dot product. Products are exact (Python integers); ``exact``
+sums them exactly and rounds once, ``fp32`` rounds after every product (and converts at
+readout). :func:`single_products` is the vectorized shortcut for one-beat dot products (a
+product of two <= 16-bit codes is exact in float64, so :func:`round_values` rounds it once,
+exactly).
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from ...core.families.simd import SimdParams
 from ...core.numformats import MODES
 from .formats import decode, round_to_float_bits
 
-__all__ = ["FP32_NAN", "Beat", "golden", "product_terms", "single_products"]
+__all__ = [
+    "FP32_NAN",
+    "Beat",
+    "golden",
+    "out_nan",
+    "product_terms",
+    "round_values",
+    "single_products",
+]
 
 FP32_NAN = 0x7FC00000
 NEG_ZERO = 0x80000000
@@ -54,16 +63,54 @@ def product_terms(mode: str, a_codes: np.ndarray, b_codes: np.ndarray) -> dict[s
     }
 
 
-def single_products(mode: str, a_codes: np.ndarray, b_codes: np.ndarray) -> np.ndarray:
-    """binary32 bits (uint32) of one-product dot products, either accumulation mode."""
+def round_values(val: np.ndarray, ebits: int = 8, mbits: int = 23) -> np.ndarray:
+    """Bits (uint32) of the IEEE-style float nearest (RNE) to each float64 ``val``.
+
+    Exact for every float64 (the scaling by a power of two is exact and ``np.rint`` rounds
+    half to even); overflow gives Inf, tiny values a signed zero, NaN the quiet NaN.
+    """
+    val = np.asarray(val, dtype=np.float64)
+    bias = (1 << (ebits - 1)) - 1
+    emax = (1 << ebits) - 1
+    sign = np.signbit(val).astype(np.int64) << (ebits + mbits)
+    mag = np.abs(val)
+    fin = np.isfinite(mag) & (mag > 0)
+    safe = np.where(fin, mag, 1.0)
+    top = np.frexp(safe)[1] - 1
+    e_unb = np.maximum(top, 1 - bias)
+    q = np.rint(np.ldexp(safe, mbits - e_unb)).astype(np.int64)
+    carry = q >> (mbits + 1)
+    e_unb = e_unb + carry
+    q = q >> carry
+    biased = np.where(q >> mbits == 0, 0, e_unb + bias)
+    word = np.where(biased >= emax, emax << mbits, (biased << mbits) | (q & ((1 << mbits) - 1)))
+    word = np.where(fin, word, np.where(mag == 0, 0, emax << mbits))
+    nan = (emax << mbits) | (1 << (mbits - 1))
+    out = np.where(np.isnan(val), nan, word | np.where(np.isnan(val), 0, sign))
+    return out.astype(np.uint32)
+
+
+def out_nan(params: SimdParams) -> int:
+    """The quiet NaN of ``params.out_format``."""
+    eb, mb = params.out_fields
+    return (((1 << eb) - 1) << mb) | (1 << (mb - 1))
+
+
+def single_products(
+    mode: str, a_codes: np.ndarray, b_codes: np.ndarray, params: SimdParams | None = None
+) -> np.ndarray:
+    """Result bits (uint32) of one-product dot products (binary32 when ``params`` is None)."""
     t = product_terms(mode, a_codes, b_codes)
     mag = np.ldexp(t["sig"].astype(np.float64), t["exp"])
-    val = np.where(t["sign"] == 1, -mag, mag)
+    val = np.where(t["sign"] == 1, -mag, mag)  # exact; zeros keep their sign
     val = np.where(t["inf"], np.where(t["sign"] == 1, -np.inf, np.inf), val)
-    bits = val.astype(np.float32).view(np.uint32).copy()
-    bits[t["zero"] & ~t["nan"]] = np.where(t["sign"] == 1, NEG_ZERO, 0)[t["zero"] & ~t["nan"]]
-    bits[t["nan"]] = FP32_NAN
-    return bits
+    val = np.where(t["nan"], np.nan, val)
+    if params is None or params.out_format == "fp32":
+        return round_values(val)
+    eb, mb = params.out_fields
+    if params.acc == "fp32":  # binary32 accumulator, then the readout conversion
+        val = round_values(val).view(np.float32).astype(np.float64)
+    return round_values(val, eb, mb)
 
 
 def _fp32_parts(bits: int) -> tuple[int, int, int]:
@@ -118,20 +165,29 @@ class _Slot:
         else:
             self.fp = _fp32_add(self.fp, sign, sig, exp, zero)
 
-    def result(self) -> int:
+    def result(self, ebits: int = 8, mbits: int = 23) -> int:
+        """The slot's result in the IEEE-style format ``(ebits, mbits)``."""
+        emax = (1 << ebits) - 1
+        nan, inf, neg = (emax << mbits) | (1 << (mbits - 1)), emax << mbits, 1 << (ebits + mbits)
         if not self.any:
             return 0
         if self.acc == "fp32":
-            return self.fp
+            if (ebits, mbits) == (8, 23):
+                return self.fp
+            s, e, m = self.fp >> 31, (self.fp >> 23) & 0xFF, self.fp & 0x7FFFFF
+            if e == 0xFF:
+                return nan if m else inf | (neg if s else 0)
+            _, sig, exp = _fp32_parts(self.fp)
+            return round_to_float_bits(s, sig, exp, ebits=ebits, mbits=mbits)
         if self.nan or (self.pinf and self.ninf):
-            return FP32_NAN
+            return nan
         if self.pinf:
-            return 0x7F800000
+            return inf
         if self.ninf:
-            return 0xFF800000
+            return inf | neg
         if self.q == 0:
-            return NEG_ZERO if self.negz else 0
-        return round_to_float_bits(int(self.q < 0), abs(self.q), _SCALE)
+            return neg if self.negz else 0
+        return round_to_float_bits(int(self.q < 0), abs(self.q), _SCALE, ebits=ebits, mbits=mbits)
 
 
 def golden(
@@ -180,7 +236,7 @@ def golden(
                     bool(t["inf"][s]),
                 )
         if beat.last:
-            res = np.array([sl.result() for sl in slots], dtype=np.uint32)
+            res = np.array([sl.result(*p.out_fields) for sl in slots], dtype=np.uint32)
             if p.power_gating:
                 for w in range(p.lanes):
                     if (beat.gate >> (w // per_group)) & 1:
@@ -216,7 +272,7 @@ def _single_beat_results(
         shifts = np.arange(n_sub, dtype=np.int64) * md.width
         fa = (a[:, :, None] >> shifts) & ((1 << md.a.bits) - 1)
         fb = (b[:, :, None] >> shifts) & ((1 << md.b.bits) - 1)
-        bits = single_products(p.formats[i], fa.reshape(-1), fb.reshape(-1))
+        bits = single_products(p.formats[i], fa.reshape(-1), fb.reshape(-1), p)
         res = np.zeros((idx.size, p.lanes, p.slots), dtype=np.uint32)
         res[:, :, :n_sub] = bits.reshape(idx.size, p.lanes, n_sub)
         res = res.reshape(idx.size, -1)
