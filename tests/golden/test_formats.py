@@ -228,3 +228,39 @@ def test_vectorized_rounding_matches_exact_rounding(ebits: int, mbits: int) -> N
         np.testing.assert_array_equal(got, val.astype(np.float16).view(np.uint16))
     if (ebits, mbits) == (8, 23):
         np.testing.assert_array_equal(got, val.astype(np.float32).view(np.uint32))
+
+
+@pytest.mark.parametrize(("mode", "quire", "ctor", "bits"), [
+    ("posit8_0", sp.quire8, sp.posit8, 8), ("posit16_1", sp.quire16, sp.posit16, 16),
+])  # fmt: skip
+def test_exact_accumulation_equals_softposit_quire(mode, quire, ctor, bits) -> None:
+    """The exact mode's quire semantics: the exact sum of exact products, rounded once.
+
+    softposit's quire (``qma``, then ``toPosit``) against the golden's products summed exactly
+    and encoded with :func:`encode`. Posit16 operands are drawn from [1/16, 16] so that the
+    exact sum fits a double (the encoder's input); posit8 sums always do.
+    """
+    from accelsmith.sim.golden.simd import product_terms
+
+    rng = np.random.default_rng(11)
+    lo, hi = (1, (1 << (bits - 1)) - 1)
+    if bits == 16:
+        lo, hi = int(F.encode(mode, [1 / 16])[0]), int(F.encode(mode, [16.0])[0])
+    for _ in range(300):
+        k = int(rng.integers(1, 40))
+        a = rng.integers(lo, hi + 1, k) * 1
+        b = rng.integers(lo, hi + 1, k) * 1
+        a = np.where(rng.random(k) < 0.5, (-a) & ((1 << bits) - 1), a)  # negatives
+        q = quire()
+        for x, y in zip(a.tolist(), b.tolist(), strict=True):
+            q.qma(ctor(bits=x), ctor(bits=y))
+        want = q.toPosit().v.v
+        t = product_terms(mode, a, b)
+        scale = int(t["exp"].min())
+        total = sum(
+            (-1) ** int(s) * (int(m) << int(e - scale))
+            for s, m, e in zip(t["sign"], t["sig"], t["exp"], strict=True)
+        )
+        assert abs(total).bit_length() <= 53
+        got = int(F.encode(mode, [float(np.ldexp(float(total), scale))])[0])
+        assert got == want, (a.tolist(), b.tolist())
