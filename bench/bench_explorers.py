@@ -1,7 +1,7 @@
 """Explorer benchmark: hypervolume ratio versus trials against the exact Pareto front.
 
-For each benchmark space (systolic array on ResNet-50, and on Llama-2-7B decode; the family's
-default space, 256,000 points) the ``exhaustive`` explorer gives the exact front, then every
+For each benchmark space (systolic array on ResNet-50, on Llama-2-7B decode and on Llama-2-7B
+prefill; the family's default space, 256,000 points) the ``exhaustive`` explorer gives the exact front, then every
 other registered explorer runs ``--seeds`` times. Reported per space and explorer:
 
 - HV ratio (HV of the feasible trials so far / HV of the exact front; objectives normalized
@@ -37,9 +37,16 @@ import numpy as np
 OBJECTIVES = {"latency_s": "minimize", "energy_j": "minimize", "area_um2": "minimize"}
 SPACES: dict[str, dict[str, Any]] = {
     "sa-resnet50": {"family": "systolic", "workload": "resnet50", "objectives": OBJECTIVES},
+    # the example campaign's workload; memory-bound GEMVs: its exact front is small (8 designs)
     "sa-llama2-7b-decode": {
         "family": "systolic",
         "workload": "llama2-7b-decode",
+        "objectives": OBJECTIVES,
+    },
+    # a compute-bound LLM space with a richer front (164 designs)
+    "sa-llama2-7b-prefill": {
+        "family": "systolic",
+        "workload": "llama2-7b-prefill",
         "objectives": OBJECTIVES,
     },
 }
