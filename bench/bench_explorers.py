@@ -1,8 +1,9 @@
 """Explorer benchmark: hypervolume ratio versus trials against the exact Pareto front.
 
 For each benchmark space (systolic array on ResNet-50, on Llama-2-7B decode and on Llama-2-7B
-prefill; the family's default space, 256,000 points) the ``exhaustive`` explorer gives the exact front, then every
-other registered explorer runs ``--seeds`` times. Reported per space and explorer:
+prefill; the family's default space, 256,000 points) the ``exhaustive`` explorer gives the
+exact front, then every other registered explorer runs ``--seeds`` times. Reported per space
+and explorer:
 
 - HV ratio (HV of the feasible trials so far / HV of the exact front; objectives normalized
   by the ideal and nadir of the exact front, reference point 1.1, see
@@ -220,7 +221,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.table:
         _print_tables(pd.concat([pd.read_csv(p) for p in args.table], ignore_index=True))
         return 0
-
 
     plan = _plan(args)
     print("explorers:", ", ".join(f"{n} (budget {b})" for n, _, b, _ in plan), flush=True)
