@@ -190,10 +190,11 @@ def assemble(
     merged = derived_columns({**left, **right})
     right.update({k: v for k, v in merged.items() if k not in left})
     names = list(right)
-    block = np.empty((len(left["max_layer_k"]), len(names)))
+    # (columns, rows) is pandas' own block layout: contiguous writes, and no transpose copy
+    block = np.empty((len(names), len(left["max_layer_k"])))
     for j, key in enumerate(names):
-        block[:, j] = right[key]
-    return pd.concat([pd.DataFrame(left), pd.DataFrame(block, columns=names)], axis=1)
+        block[j] = right[key]
+    return pd.concat([pd.DataFrame(left), pd.DataFrame(block.T, columns=names)], axis=1)
 
 
 def derived_columns(out: Any) -> Any:
