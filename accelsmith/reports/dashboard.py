@@ -76,7 +76,7 @@ def _constraint_specs(hub: Hub) -> dict[str, tuple[str, float]]:
 
 def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
     """The Dash application over ``hub`` (not started)."""
-    from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+    from dash import ALL, Dash, Input, Output, State, ctx, dash_table, dcc, html, no_update
 
     app = Dash(__name__, title="accelsmith dashboard", update_title=None)
     keys = list(hub.campaigns)
@@ -155,6 +155,15 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
             html.Div(id="status-line", style={"fontSize": "13px", "color": "#444"}),
             dcc.Graph(id="pareto", config={"displaylogo": False}),
             dcc.Graph(id="hv", config={"displaylogo": False}),
+            html.H4("Pareto-optimal designs shown (click a row for its details)"),
+            dash_table.DataTable(
+                id="pareto-table",
+                page_size=12,
+                sort_action="native",
+                filter_action="native",
+                style_table={"overflowX": "auto"},
+                style_cell={"fontSize": "12px", "padding": "2px 6px"},
+            ),
         ],
         style={"flex": "1", "minWidth": "0", "padding": "0 10px"},
     )
@@ -195,6 +204,8 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
         Output("pareto", "figure"),
         Output("hv", "figure"),
         Output("status-line", "children"),
+        Output("pareto-table", "data"),
+        Output("pareto-table", "columns"),
         Input("version", "data"),
         Input("campaigns", "value"),
         Input("x-axis", "value"),
@@ -226,7 +237,8 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
             n_par = int((t["status"] == STATUS_PARETO).sum()) if len(t) else 0
             status.append(f"{k}: {len(t)} trials, {n_feas} feasible, {n_par} Pareto-optimal")
         fig = scatter_figure(panels, x, y, color or "status")
-        return fig, hv_panel(hub, sel), " · ".join(status)
+        rows, columns = pareto_rows(panels)
+        return fig, hv_panel(hub, sel), " · ".join(status), rows, columns
 
     @app.callback(
         Output("selected", "data"),
@@ -235,12 +247,20 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
         Output("verilog-button", "disabled"),
         Output("bundle-button", "disabled"),
         Input("pareto", "clickData"),
+        Input("pareto-table", "active_cell"),
         prevent_initial_call=True,
     )
-    def _click(click: dict | None) -> Any:
-        if not click or not click.get("points"):
+    def _click(click: dict | None, cell: dict | None) -> Any:
+        if ctx.triggered_id == "pareto-table":
+            if not cell or "row_id" not in cell:
+                return no_update, no_update, no_update, no_update, no_update
+            key, _, design = str(cell["row_id"]).rpartition("|")
+        elif click and click.get("points") and click["points"][0].get("customdata"):
+            design, key = click["points"][0]["customdata"][:2]
+        else:
             return no_update, no_update, no_update, no_update, no_update
-        design, key = click["points"][0]["customdata"][:2]
+        if key not in hub.campaigns:
+            return no_update, no_update, no_update, no_update, no_update
         body, figs = design_details(hub.campaigns[key], design)
         graphs = [dcc.Graph(figure=f, config={"displaylogo": False}) for f in figs]
         return {"key": key, "design": design}, body, graphs, False, False
@@ -274,6 +294,26 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
     return app
 
 
+def pareto_rows(panels: list[tuple[str, Any, Any]]) -> tuple[list[dict], list[dict]]:
+    """Table rows (``id`` = ``<campaign>|<design>``) of the Pareto designs on show."""
+    rows: list[dict] = []
+    cols: dict[str, None] = {"campaign": None, "design": None}
+    for key, camp, frame in panels:
+        if not len(frame):
+            continue
+        front = frame[frame["status"] == STATUS_PARETO]
+        show = [c for c in (*camp.params, *camp.objective_names) if c in front.columns]
+        cols.update(dict.fromkeys(show))
+        for rec in front[["design", *show]].to_dict("records"):
+            rows.append({"id": f"{key}|{rec['design']}", "campaign": key, **rec})
+    columns = [{"name": c, "id": c} for c in cols]
+    for r in rows:
+        for c, v in r.items():
+            if isinstance(v, float):
+                r[c] = float(f"{v:.5g}")
+    return rows, columns
+
+
 def serve(
     targets: list[str],
     *,
@@ -283,7 +323,16 @@ def serve(
     campaign: str | None = None,
 ) -> None:
     """Load the campaigns and serve the dashboard until interrupted (blocking)."""
+    import time
+
+    t0 = time.perf_counter()
+    print(f"reading {', '.join(targets)} ...", flush=True)
     hub = Hub(list(targets), campaign)
     app = create_app(hub, interval=interval)
-    print(f"accelsmith dashboard on http://{host}:{port}/ ({', '.join(hub.campaigns)})")
+    n = sum(len(c.campaign.trials) for c in hub.campaigns.values())
+    print(
+        f"accelsmith dashboard on http://{host}:{port}/ ({', '.join(hub.campaigns)}: {n} "
+        f"trials read in {time.perf_counter() - t0:.1f} s; polling every {interval:g} s)",
+        flush=True,
+    )
     app.run(host=host, port=port, debug=False)

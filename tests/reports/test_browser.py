@@ -129,6 +129,7 @@ def test_dashboard_in_browser(campaign_journal: Path, tmp_path: Path, browser_pa
             timeout=8000,
         )
         assert time.monotonic() - t0 < 8
+        camp = load_campaign(resolve_target(str(store)))  # the front may have moved
         # click a Pareto point -> its details; the Verilog button -> the generate output
         design = _smallest_pareto(camp)
         page.wait_for_timeout(500)
@@ -149,6 +150,16 @@ def test_dashboard_in_browser(campaign_journal: Path, tmp_path: Path, browser_pa
         cli = tmp_path / "cli"
         assert main(generate_argv("systolic", config_of(camp, row), out=str(cli))) == 0
         assert got.read_bytes() == (cli / got.name).read_bytes()
+        # the table of Pareto designs: a click on a row shows that design
+        n_rows = page.locator("#pareto-table td[data-dash-column='design']").count()
+        assert n_rows == min(12, len(camp.pareto))  # first page
+        cell = page.locator("#pareto-table td[data-dash-column='design']").nth(1)
+        picked = cell.inner_text().strip()
+        assert picked in set(camp.pareto["design"])
+        cell.click()
+        page.wait_for_function(
+            f"document.querySelector('#details-title')?.innerText === '{picked}'", timeout=15000
+        )
         # compare campaigns side by side: add the second campaign to the selection
         page.click("#campaigns")
         page.get_by_text("sa-other", exact=True).click()
