@@ -184,6 +184,7 @@ def open_campaign(
 
     explorer = explorer or spec.explorer.name
     cls = get_explorer(explorer)
+    original = spec  # the run folder keeps the spec as written (its own explorer)
     if explorer != spec.explorer.name:
         cls.check_options({})
         spec = spec.with_overrides(explorer={"name": explorer, "options": {}})
@@ -241,7 +242,7 @@ def open_campaign(
                     "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                 },
             )
-    run_dir = _write_run_dir(spec, url)
+    run_dir = _write_run_dir(original, url)
     return Campaign(spec=spec, storage_url=url, explorer=explorer, study=study, run_dir=run_dir)
 
 

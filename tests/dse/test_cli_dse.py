@@ -7,6 +7,7 @@ import json
 
 import pandas as pd
 import pytest
+import yaml
 
 from accelsmith.cli.main import main
 
@@ -38,6 +39,8 @@ def test_run_status_pareto_export(campaign, tmp_path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["explorers"]["random"]["trials"] == 14
     # the exact front: HV ratio appears, and the exhaustive row is exactly 1
     assert main(["dse", "run", str(campaign), "--explorer", "exhaustive", "--quiet"]) == 0
+    run_spec = yaml.safe_load((tmp_path / "runs" / "tiny" / "spec.yaml").read_text())
+    assert run_spec["explorer"]["name"] == "random"  # the folder keeps the spec as written
     capsys.readouterr()
     assert main(["dse", "status", str(campaign), "--json"]) == 0
     st = json.loads(capsys.readouterr().out)
