@@ -1,12 +1,15 @@
 """``accelsmith generate|cost lut-core`` (verify runs in tests/sim): files, manifest, errors."""
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
 
 from accelsmith.cli.main import main
 from accelsmith.core.families.lut_core import LutCoreParams
+
+BITNET = str(Path(__file__).parents[2] / "examples/workloads/bitnet-b1.58-3b-decode.yaml")
 
 
 def run(capsys, *args):
@@ -166,7 +169,7 @@ def test_cost_tables_json_and_csv(capsys):
         "cost",
         "lut-core",
         "--workload",
-        "examples/workloads/bitnet-b1.58-3b-decode.yaml",
+        BITNET,
         "--json",
     )
     assert code == 0, err

@@ -1,6 +1,7 @@
 """LUT-core cost model: RTL-exact cycles, breakdowns, vectorization, trends and errors."""
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,8 @@ from accelsmith.models.lut_core import (
 from accelsmith.models.lut_core_cost import LUT_COLUMNS, entry_bits_vec, exact_acc_bits_vec
 
 LUT_COLUMNS_NAMES = set(LUT_COLUMNS)
+
+BITNET = str(Path(__file__).parents[2] / "examples/workloads/bitnet-b1.58-3b-decode.yaml")
 
 GEMMS = [(1, 4096, 4096), (7, 300, 100), (64, 64, 33)]
 
@@ -150,9 +153,7 @@ def test_attention_layers_use_act_bits_passes():
 
 
 def test_bitnet_workload_file():
-    out = evaluate(
-        "lut-core", [{"weight_bits": 2}], "examples/workloads/bitnet-b1.58-3b-decode.yaml"
-    )
+    out = evaluate("lut-core", [{"weight_bits": 2}], BITNET)
     assert out.layers[0] == 8 and out.macs[0] > 2e9
 
 
