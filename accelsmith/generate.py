@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from .core.params import ParamsBase
 from .core.registry import get_family
 from .hdl.emit import Emitted, check_name, emit
 
-__all__ = ["generate", "systolic_manifest"]
+__all__ = ["generate", "params_from_config", "systolic_manifest"]
 
 SAMPLE_K = (1, 16, 64, 256)
 
@@ -45,6 +46,31 @@ def systolic_manifest(params: SystolicParams) -> dict[str, Any]:
             "wraps_before_max_k": params.wraps,
         },
     }
+
+
+def _plain(value: Any) -> Any:
+    """numpy/pandas scalars as Python values; integral floats as ints (tables store 256.0)."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def params_from_config(family: str, config: Mapping[str, Any]) -> ParamsBase:
+    """The validated params object of a design found by a campaign or read from a table.
+
+    Keys that are not parameters of ``family`` (metrics, buffers, clock ...) and missing
+    values (None, NaN) are ignored, so any row of a trials table can be passed.
+    """
+    cls = get_family(family).params_class()
+    fields = set(cls.field_names())
+    values = {}
+    for key, value in config.items():
+        if key not in fields or value is None or (isinstance(value, float) and value != value):
+            continue
+        values[key] = _plain(value)
+    return cls.from_dict(values, source="configuration")
 
 
 def generate(params: ParamsBase, out_dir: str | Path, name: str | None = None) -> Emitted:

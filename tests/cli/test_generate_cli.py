@@ -150,3 +150,25 @@ def test_generate_command_round_trips(tmp_path):
         rows=3, cols=5, dataflow="ws", in_bits=4, signed=False, max_k=64, acc_bits=12
     ).to_dict()
     assert manifest["parameters"] == want
+
+
+def test_params_from_config_takes_any_trials_row():
+    import numpy as np
+
+    from accelsmith.core.errors import ConfigError
+    from accelsmith.generate import params_from_config
+
+    row = {
+        "rows": np.int64(4),
+        "cols": 8.0,  # tables store integers as floats next to NaN
+        "max_k": 256.0,
+        "acc_bits": float("nan"),  # missing: derived default
+        "signed": np.bool_(False),
+        "energy_j": 1e-3,  # metrics and model-only columns are ignored
+        "ifmap_kb": 64.0,
+    }
+    p = params_from_config("systolic", row)
+    assert (p.rows, p.cols, p.max_k, p.signed) == (4, 8, 256, False)
+    assert p.acc_bits == p.exact_acc_bits
+    with pytest.raises(ConfigError, match="rows must be an integer in 1..256, not 2.5"):
+        params_from_config("systolic", {"rows": 2.5, "cols": 2})
