@@ -170,5 +170,5 @@ def test_params_from_config_takes_any_trials_row():
     p = params_from_config("systolic", row)
     assert (p.rows, p.cols, p.max_k, p.signed) == (4, 8, 256, False)
     assert p.acc_bits == p.exact_acc_bits
-    with pytest.raises(ConfigError, match="rows must be an integer in 1..256, not 2.5"):
+    with pytest.raises(ConfigError, match=r"rows must be an integer in 1\.\.256, not 2\.5"):
         params_from_config("systolic", {"rows": 2.5, "cols": 2})
