@@ -355,6 +355,30 @@ def build_report(camp: Campaign) -> Report:
     return rep
 
 
+#: HV-ratio levels whose first reaching trial count the quality table reports.
+REACH_LEVELS = (0.90, 0.95, 0.99)
+
+
+def trials_to_ratio(history: pd.DataFrame) -> list[tuple[str, dict[str, int | None]]]:
+    """``[(column, {explorer: trials})]``: per level of :data:`REACH_LEVELS`, the first trial
+    count whose ``hv_ratio`` reaches it (None: never); empty without an exact front.
+
+    The history is evaluated at every trial up to 256 trials and at ~256 checkpoints beyond
+    (see :func:`accelsmith.dse.pareto.trial_checkpoints`), so counts past 256 trials are the
+    first checkpoint that reaches the level.
+    """
+    if not len(history) or not np.isfinite(history["hv_ratio"].to_numpy(float)).any():
+        return []
+    out = []
+    for level in REACH_LEVELS:
+        first: dict[str, int | None] = {}
+        for explorer, sub in history.groupby("explorer", sort=False):
+            hit = sub[sub["hv_ratio"] >= level]
+            first[str(explorer)] = int(hit["trials"].iloc[0]) if len(hit) else None
+        out.append((f"trials to {level:.0%} HV", first))
+    return out
+
+
 def _results(rep: Report, camp: Campaign, quality: Any) -> None:
     k = len(camp.objectives)
     if quality is not None and k >= 2:
@@ -362,15 +386,19 @@ def _results(rep: Report, camp: Campaign, quality: Any) -> None:
         summary["design"] = summary["explorer"]
         cols = ["explorer", "trials", "feasible", "pareto_points", "hypervolume", "hv_ratio"]
         cols += ["igd_plus", "igd_plus_reference"]
+        for col, first in trials_to_ratio(quality.history):
+            summary[col] = [first.get(e) for e in summary["explorer"]]
+            cols.append(col)
         rep.add(
             "Search quality",
             table_html(summary, cols, table_id="quality-table")
             + "<p class='muted'>Hypervolume on objectives normalized to [0, 1] (ideal 0, nadir "
             f"1; bounds from the {html.escape(str(quality.normalization.get('source')))}), "
             f"reference point {quality.normalization.get('reference_point')} on every axis. HV "
-            "ratio = HV / HV(exact front of the exhaustive explorer). IGD+ (Ishibuchi et al. "
-            "2015): mean over the reference front of the distance to the nearest found point, "
-            "counting only the objectives where the found point is worse.</p>"
+            'ratio = HV / HV(exact front of the exhaustive explorer); "trials to 95% HV": '
+            "the first trial count whose HV ratio reaches 0.95 (empty: never). IGD+ "
+            "(Ishibuchi et al. 2015): mean over the reference front of the distance to the "
+            "nearest found point, counting only the objectives where the found point is worse.</p>"
             + rep.figure("hypervolume", F.hv_figure(quality)),
             "quality",
         )

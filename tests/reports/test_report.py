@@ -69,6 +69,14 @@ def test_report_exact_front_and_hv_ratio(campaign_journal: Path, tmp_path: Path)
     assert 0.3 < ratio["nsga2"] <= 1.0 + 1e-12 and 0.3 < ratio["random"] <= 1.0 + 1e-12
     for explorer in ("nsga2", "random"):  # the table shows each explorer's HV ratio
         assert f"{ratio[explorer]:.4g}" in text
+    # trials to 90% HV: the first history point at or above 0.9, per explorer
+    h = q.history[q.history["explorer"] == "nsga2"]
+    first = int(h.loc[h["hv_ratio"] >= 0.9, "trials"].iloc[0])
+    assert first == int(np.flatnonzero(h["hv_ratio"].to_numpy() >= 0.9)[0]) + 1  # every trial
+    quality_table = text[text.index("id='quality-table'") :].split("</table>")[0]
+    assert "trials to 90% HV" in quality_table
+    row = quality_table[quality_table.index("<tr data-design='nsga2'>") :].split("</tr>")[0]
+    assert f">{first}</td>" in row
     # Pareto designs are feasible and non-dominated; infeasible designs violate the limit
     t = camp.trials
     assert (t.loc[t["status"] == "infeasible", "power_w"] > POWER_LIMIT[0][2]).all()
