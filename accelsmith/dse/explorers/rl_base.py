@@ -6,6 +6,10 @@ campaign evaluator in one batch per environment step and are recorded at once as
 campaign study (``ctx.record``: ``study.add_trials`` with the ledger's fields, exactly like the
 Optuna explorers' trials), after which the CLI progress bar moves (``ctx.tick``).
 
+Ledger
+    Trials carry the ledger's fields; ``sampler_seconds`` is the explorer's own time (policy
+    inference, training updates, walking) since the previous batch, divided by the batch's
+    designs.
 Budget
     ``ctx.remaining()`` designs are evaluated (a revisit of a known design is a cache hit, not
     an evaluation). The walk also stops after ``max_steps_per_eval * budget`` vector steps in
@@ -26,13 +30,14 @@ Warm start
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ...core.errors import ConfigError
-from ..ledger import CONFIG_KEY
+from ..ledger import CONFIG_KEY, SAMPLER_SECONDS_KEY
 from .base import Explorer, Option
 from .rl_common import BatchOutcome, EnvOptions, WalkCore, _config_key, walk_space
 
@@ -105,6 +110,7 @@ class RLExplorer(Explorer):
             seed=ctx.seed_for("env"),
         )
         self._preload(core)
+        self._mark = time.perf_counter()
         max_steps = self.opts["max_steps_per_eval"] * remaining
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=UserWarning, module="stable_baselines3")
@@ -126,8 +132,12 @@ class RLExplorer(Explorer):
     # ------------------------------------------------------------------ evaluation + ledger
     def _evaluate(self, configs: list[dict[str, Any]]) -> BatchOutcome:
         ctx = self.ctx
+        # the explorer's own time (policy inference, training, walking) since the last batch,
+        # shared by this batch's designs: the ledger's sampler_seconds, as Optuna explorers
+        spent = (time.perf_counter() - self._mark) / max(1, len(configs))
         result = ctx.evaluator.evaluate(configs)
-        ctx.record(result)
+        ctx.record(result, **{SAMPLER_SECONDS_KEY: spent})
+        self._mark = time.perf_counter()
         ok = result.ok
         y = np.where(np.isfinite(result.values), result.values * self._signs, 0.0)
         cons = result.constraints
