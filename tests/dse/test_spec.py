@@ -159,3 +159,13 @@ def test_yaml_errors_and_relative_workload_files(tmp_path) -> None:
     assert load_spec(p).workload[0].file == str((tmp_path / "w" / "g.yaml").resolve())
     with pytest.raises(ConfigError, match="does not exist"):
         load_spec(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize("name", ["sa-resnet50", "sa-llama2-decode", "sa-mix"])
+def test_example_campaigns_validate(name: str) -> None:
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "examples" / "campaigns" / f"{name}.yaml"
+    spec = load_spec(path)
+    assert spec.name == name
+    assert spec.build_space().size() >= 1000
