@@ -79,7 +79,7 @@ LUT_COLUMNS: dict[str, tuple[Any, Any, float, float]] = {
     "symmetric": (True, bool, 0, 1),
     "negation": ("offline", ("offline", "hardware"), 0, 0),
     "bias_correction": (True, bool, 0, 1),
-    "max_k": (4096, int, 1, MAX_K),
+    "max_k": (16384, int, 1, MAX_K),
     "acc_bits": (None, int, 4, 64),
     "arrays": (1, int, 1, 4096),
     "act_kb": (64.0, float, 0.0, 1 << 20),

@@ -103,7 +103,7 @@ class LutCoreParams(ParamsBase):
     symmetric: bool = True
     negation: str = "offline"
     bias_correction: bool = True
-    max_k: int = 4096
+    max_k: int = 16384
     acc_bits: int | None = None
 
     def __post_init__(self) -> None:
