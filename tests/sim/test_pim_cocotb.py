@@ -1,9 +1,9 @@
 """cocotb on Verilator: the PIM channel against the golden numerics and the command schedule.
 
-Three builds (one per precision and timing preset), each running all five bench tests: every
+Three builds (one per precision and timing preset), each running all six bench tests: every
 timing rule one cycle early, random GEMVs back to back with exact RD_MAC words and cycles,
-partial tiles, refresh stalls and FP special values. The INT8 build is reused for the
-fault-injection and CLI checks.
+partial tiles, refresh stalls, FP special values and random host traffic. The INT8 build is
+reused for the fault-injection and CLI checks.
 """
 
 import json
@@ -43,7 +43,14 @@ CONFIGS = {
         t_cl=3,
     ),
 }
-TESTS = {"timing_rules", "gemv_results", "partial_tiles", "refresh_stalls", "fp_specials"}
+TESTS = {
+    "timing_rules",
+    "gemv_results",
+    "partial_tiles",
+    "refresh_stalls",
+    "fp_specials",
+    "random_commands",
+}
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
@@ -66,7 +73,9 @@ def test_checker_catches_a_wrong_result_and_cli_reuses_the_build(tmp_path):
     bad = verify(p, tiles=2, seed=1, workdir=tmp_path / "bad", inject_fault=True)
     assert not bad.passed and bad.build_cached
     wrong = {t.name: t.mismatches for t in bad.tests}
-    assert all(wrong[t] == 1 for t in ("gemv_results", "partial_tiles", "fp_specials"))
+    assert all(
+        wrong[t] == 1 for t in ("gemv_results", "partial_tiles", "fp_specials", "random_commands")
+    )
     rep = tmp_path / "r.json"
     argv = [
         "verify",

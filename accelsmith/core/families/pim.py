@@ -305,5 +305,12 @@ FAMILY = Family(
         "npu": ("npu_rows", "npu_cols"),
         "serving": ("batch", "interleave"),
     },
-    test_order=("timing_rules", "gemv_results", "partial_tiles", "refresh_stalls", "fp_specials"),
+    test_order=(
+        "timing_rules",
+        "gemv_results",
+        "partial_tiles",
+        "refresh_stalls",
+        "fp_specials",
+        "random_commands",
+    ),
 )

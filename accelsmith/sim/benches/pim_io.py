@@ -324,7 +324,8 @@ class RandomProgram:
 
 
 def random_program(p: PimParams, rng: np.random.Generator, n: int) -> RandomProgram:
-    """``n`` random commands, each near its earliest legal cycle (early, on time or late).
+    """``n`` random commands, each near its earliest legal cycle (early, on time or late),
+    after a legal prologue that writes zeros to every cell.
 
     A functional model (cells, row buffers, global buffer, per-bank accumulators with the
     golden MAC) predicts every RD and RD_MAC word; :class:`Timer` predicts every refusal.
@@ -341,7 +342,15 @@ def random_program(p: PimParams, rng: np.random.Generator, n: int) -> RandomProg
     rdata: list[tuple[int, int, bool]] = []
     ops = ["ACT", "PRE", "RD", "WR", "MAC", "RD_MAC", "WR_GB", "REF", "BAD"]
     weights = np.array([5, 3, 3, 3, 4, 2, 2, 1, 0.3])
-    t = 0
+    # DRAM powers up with undefined cells: write zeros everywhere first (legal traffic too)
+    init: list[Cmd] = []
+    for r in range(p.rows):
+        init += [Cmd("ACT", bank=b, row=r) for b in range(p.banks)]
+        init += [Cmd("WR", bank=b, row=r, col=c) for b in range(p.banks) for c in range(bpr)]
+        init += [Cmd("PRE", bank=b) for b in range(p.banks)]
+    done, t_last = schedule_host(tm, init, 0)
+    steps += [(tt, c, -1, 0) for tt, c in done]
+    t = t_last + 1
     for _ in range(n):
         op = str(rng.choice(ops, p=weights / weights.sum()))
         closed = [b for b in range(p.banks) if not tm.open[b]]

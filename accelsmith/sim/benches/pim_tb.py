@@ -22,6 +22,10 @@ values come from :mod:`accelsmith.sim.golden.pim` and every expected cycle from
 ``fp_specials``
     Overflow to infinity then Inf - Inf = NaN, 0 x Inf, subnormal products, cancellation and
     order sensitivity (FP16); RNE ties at RD_MAC (BF16); extreme products (INT8).
+``random_commands``
+    Random host traffic (every opcode, per-bank and all-bank, in and out of range) near each
+    command's earliest legal cycle: every verdict and rule code, every RD and RD_MAC word on
+    its cycle, against the checker reference and a functional memory model.
 
 Each test writes ``<report_dir>/<test>.json`` (tiles = jobs or probes).
 """
@@ -44,6 +48,7 @@ from accelsmith.sim.benches.pim_io import (
     Probe,
     cmd_word,
     plan_gemv,
+    random_program,
     result_word,
     rule_probes,
     state_probes,
@@ -396,4 +401,34 @@ async def fp_specials(dut: Any) -> None:
     problems = [pr for pr in _special_problems(p) if _fits(p, *pr[0].shape)]
     rep = Report("fp_specials")
     await _check_gemvs(dut, cfg, p, rep, problems, cfg.get("inject_fault", False))
+    rep.write(cfg)
+
+
+@cocotb.test()
+async def random_commands(dut: Any) -> None:
+    """Random host traffic: verdicts, rule codes and read data against the models."""
+    cfg = _config()
+    p = PimParams.from_dict(cfg["params"])
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    prog = random_program(p, np.random.default_rng(cfg["seed"] + 3), 150 * max(1, cfg["tiles"]))
+    host = {t: cmd_word(p, c, None if op < 0 else op) for t, c, op, _ in prog.steps}
+    tr = await _drive(dut, cfg, host, {}, [], max(host) + p.t_cl + 2)  # type: ignore[operator]
+    rep = Report("random_commands")
+    rep.tiles = len(prog.steps)
+    for t, c, _, code in prog.steps:
+        got = tr["refused"].get(t, 0)
+        if got != code:
+            rep.err(f"{c.op} at cycle {t}: rule {got}, expected {code}", timing=True)
+    executed = [t for t, _ in tr["issued"]]
+    if executed != [t for t, *_, code in prog.steps if code == 0]:
+        rep.err("the executed commands differ from the legal ones", timing=True)
+    got = [(t, d, mac) for t, d, mac, _ in tr["rdata"]]
+    want = list(prog.rdata)
+    if cfg.get("inject_fault") and want:
+        want[-1] = (want[-1][0], want[-1][1] ^ 1, want[-1][2])
+    for i, (g, w) in enumerate(zip(got, want, strict=False)):
+        if g != w:
+            rep.err(f"read {i}: got {g[1]:#x} at {g[0]}, expected {w[1]:#x} at {w[0]}")
+    if len(got) != len(want):
+        rep.err(f"{len(got)} reads returned, expected {len(want)}")
     rep.write(cfg)
