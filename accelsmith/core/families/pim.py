@@ -32,7 +32,7 @@ from ..registry import Family
 PRECISIONS = ("int8", "fp16", "bf16")
 #: element width (bits) of each precision
 ELEM_BITS = {"int8": 8, "fp16": 16, "bf16": 16}
-#: accumulator / RD_MAC result width per lane (int8, fp16) or per bank (bf16: one BF16 value)
+#: the timing rules, in cycles (fields of PimParams)
 TIMING_FIELDS = (
     "t_rcd",
     "t_rp",
