@@ -246,6 +246,7 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
         Output("details-figures", "children"),
         Output("verilog-button", "disabled"),
         Output("bundle-button", "disabled"),
+        Output("download-status", "children", allow_duplicate=True),
         Input("pareto", "clickData"),
         Input("pareto-table", "active_cell"),
         prevent_initial_call=True,
@@ -253,17 +254,17 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
     def _click(click: dict | None, cell: dict | None) -> Any:
         if ctx.triggered_id == "pareto-table":
             if not cell or "row_id" not in cell:
-                return no_update, no_update, no_update, no_update, no_update
+                return (no_update,) * 6
             key, _, design = str(cell["row_id"]).rpartition("|")
         elif click and click.get("points") and click["points"][0].get("customdata"):
             design, key = click["points"][0]["customdata"][:2]
         else:
-            return no_update, no_update, no_update, no_update, no_update
+            return (no_update,) * 6
         if key not in hub.campaigns:
-            return no_update, no_update, no_update, no_update, no_update
+            return (no_update,) * 6
         body, figs = design_details(hub.campaigns[key], design)
         graphs = [dcc.Graph(figure=f, config={"displaylogo": False}) for f in figs]
-        return {"key": key, "design": design}, body, graphs, False, False
+        return {"key": key, "design": design}, body, graphs, False, False, ""
 
     @app.callback(
         Output("download", "data"),
