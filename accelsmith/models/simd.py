@@ -52,6 +52,7 @@ from ..core.families.simd import (
     MAX_K,
     MAX_LANES,
     OUT_FORMATS,
+    POSIT_OUTS,
     SimdParams,
 )
 from .common import assemble, config_arrays
@@ -70,7 +71,7 @@ SIMD_COLUMNS: dict[str, tuple[Any, Any, float, float]] = {
     "pipeline": (2, int, 1, 4),
     "power_gating": (0, int, 0, MAX_LANES),
     "max_k": (4096, int, 1, MAX_K),
-    "out_format": ("fp32", tuple(OUT_FORMATS), 0, 0),
+    "out_format": ("fp32", (*OUT_FORMATS, *POSIT_OUTS), 0, 0),
     "layer_formats": ("auto", str, 0, 0),
     "min_sqnr_db": (20.0, float, -100.0, 400.0),
     "tensors": ("", str, 0, 0),
@@ -83,7 +84,9 @@ _STR = ("formats", "layer_formats", "tensors")
 #: 0.70 ``synth -flatten -noabc``, ``stat -tech cmos`` transistors / 4), run on 2026-11-25.
 #: ``mul_<W>_<widths>``: the reconfigurable multiplier of a W-bit word with those sub-lane
 #: widths; ``round_<n>``: the binary32 rounder of an n-bit magnitude; ``fadd_<p>``: the
-#: binary32 accumulate adder for a p-bit product significand.
+#: binary32 accumulate adder for a p-bit product significand; ``penc<n>_<w>``: the posit(n)
+#: encoder of a w-bit magnitude. Other IEEE result formats use the binary32 rounder's fit
+#: (the rounder's size is dominated by the magnitude width, not the result format).
 GE: dict[str, float] = {
     "dec_int4": 28.0,
     "dec_int8": 69.0,
@@ -110,6 +113,12 @@ GE: dict[str, float] = {
     "fadd_8": 7192.5,
     "fadd_16": 7613.0,
     "fadd_26": 8046.5,
+    "penc16_32": 2294.0,
+    "penc16_64": 3667.0,
+    "penc16_128": 6598.5,
+    "penc8_32": 1785.5,
+    "penc8_64": 3061.0,
+    "penc8_128": 5800.5,
 }
 
 
@@ -122,6 +131,7 @@ def _linear_fit(prefix: str) -> tuple[float, float]:
 
 
 ROUND_FIT = _linear_fit("round")  # binary32 rounder vs magnitude width
+PENC_FIT = {16: _linear_fit("penc16"), 8: _linear_fit("penc8")}  # posit encoders
 FADD_FIT = _linear_fit("fadd")  # binary32 adder vs product significand width
 MUX2_GE = 1.862 / 0.798  # NanGate FreePDK45 MUX2_X1 / NAND2_X1
 GATING_OVERHEAD = 0.03  # header switches of gated logic (assumption, not sourced)
@@ -173,6 +183,7 @@ def mode_tables(
     for s in range(p.slots):
         modes = [p.modes[i] for i in p.slot_modes(s)]
         sig = max(md.a.sig_bits + md.b.sig_bits for md in modes)
+        rfit = ROUND_FIT if p.out_posit is None else PENC_FIT[p.out_posit[0]]
         if acc == "exact":
             lsb, q = p.quire_range(s)
             hw_lsb = min(md.a.hw_exp_min + md.b.hw_exp_min for md in modes)
@@ -181,13 +192,13 @@ def mode_tables(
             shifter = (sig + shift - (lsb - hw_lsb)) * max(1, shift.bit_length()) * MUX2_GE
             slot_ge.append(shifter)  # the quire adder is costed from the tech table
             slot_reg.append(2 * q + 5)  # quire + readout copy + flags
-            round_ge.append(ROUND_FIT[0] + ROUND_FIT[1] * q)
+            round_ge.append(rfit[0] + rfit[1] * q)
             q_bits.append(q)
         else:
             slot_ge.append(FADD_FIT[0] + FADD_FIT[1] * sig)
             slot_reg.append(2 * 32 + 2)
             # binary32 -> out_format converter at readout (a 24-bit rounder) unless binary32
-            round_ge.append(0.0 if out_format == "fp32" else ROUND_FIT[0] + ROUND_FIT[1] * 24)
+            round_ge.append(0.0 if out_format == "fp32" else rfit[0] + rfit[1] * 24)
             q_bits.append(0)
     pipe_bits = [
         p.slots * (2 + 2 * 8 + 8) + 2 * W,  # decoded fields and multiplier operands

@@ -264,3 +264,14 @@ def test_exact_accumulation_equals_softposit_quire(mode, quire, ctor, bits) -> N
         assert abs(total).bit_length() <= 53
         got = int(F.encode(mode, [float(np.ldexp(float(total), scale))])[0])
         assert got == want, (a.tolist(), b.tolist())
+
+
+@pytest.mark.parametrize("name", ["posit4_1", "posit8_0", "posit16_1"])
+def test_exact_posit_encoder_agrees_with_float_encoder(name: str) -> None:
+    x = _probe_values(name, np.random.default_rng(13))
+    x = x[np.isfinite(x)]
+    want = F.encode(name, x)
+    for v, w in zip(x.tolist(), want.tolist(), strict=True):
+        mant, ex = np.frexp(v)
+        got = F.encode_exact(name, int(v < 0), abs(int(np.ldexp(mant, 53))), int(ex) - 53)
+        assert got == w, (v, hex(got), hex(w))

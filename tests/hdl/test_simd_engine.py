@@ -98,7 +98,8 @@ def _simulate(p: SimdParams, beats: list[Beat]) -> tuple[list[np.ndarray], list[
 
 
 @pytest.mark.parametrize(("acc", "out"), [("exact", "fp32"), ("fp32", "fp32"), ("exact", "fp16"),
-                                          ("fp32", "bf16")])  # fmt: skip
+                                          ("fp32", "bf16"), ("exact", "posit8_0"),
+                                          ("fp32", "posit16_1")])  # fmt: skip
 def test_small_engine_matches_golden(acc: str, out: str) -> None:
     p = SimdParams(
         lane_bits=8, lanes=1, formats=("fp4_e2m1", "posit4_1", "int4"), acc=acc, pipeline=1,
@@ -129,7 +130,8 @@ def test_golden_fast_path_equals_exact_path() -> None:
         slow = golden(q, beats, vectorize=False)
         assert len(fast) == len(slow) > 300
         assert all(np.array_equal(f, s) for f, s in zip(fast, slow, strict=True))
-        for out in ("fp16", "bf16"):  # double rounding (fp32) and overflow/underflow paths
+        # double rounding (fp32), overflow/underflow paths, posit saturation
+        for out in ("fp16", "bf16", "posit8_0", "posit16_1"):
             r = SimdParams.from_dict(q.to_dict() | {"out_format": out})
             fast = golden(r, beats)
             slow = golden(r, beats, vectorize=False)

@@ -35,7 +35,8 @@ MaxK = Annotated[
 ]
 
 OutFormat = Annotated[
-    str | None, typer.Option("--out-format", help="Result format: fp32, bf16 or fp16.")
+    str | None,
+    typer.Option("--out-format", help="Result format: fp32, bf16, fp16, posit16_1 or posit8_0."),
 ]
 
 _FLAGS = (

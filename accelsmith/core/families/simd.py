@@ -13,6 +13,8 @@ from ..registry import Family
 ACC_MODES = ("exact", "fp32")
 #: result formats: name -> (exponent bits, mantissa bits) of an IEEE-style float
 OUT_FORMATS = {"fp32": (8, 23), "bf16": (8, 7), "fp16": (5, 10)}
+#: posit result formats: name -> (n, es)
+POSIT_OUTS = {"posit16_1": (16, 1), "posit8_0": (8, 0)}
 LANE_BITS = (4, 8, 16, 32)
 MAX_LANES = 64
 MAX_K = 1 << 20
@@ -55,10 +57,12 @@ class SimdParams(ParamsBase):
     max_k : int
         ``exact`` only: the deepest dot product the quire holds without overflow (1..2**20);
         it sets the quire's carry bits.
-    out_format : {"fp32", "bf16", "fp16"}
+    out_format : {"fp32", "bf16", "fp16", "posit16_1", "posit8_0"}
         Format of the results: IEEE binary32, bfloat16 or binary16 (RNE; overflow to Inf,
-        gradual underflow). ``exact`` rounds the quire once to it; ``fp32`` converts the
-        binary32 accumulator at readout (a second rounding when not ``fp32``).
+        gradual underflow), or a posit (RNE on the bit string, saturating, never 0 or NaR;
+        NaN and Inf give NaR). ``exact`` rounds the quire once to it (a posit quire
+        dot product); ``fp32`` converts the binary32 accumulator at readout (a second
+        rounding when not ``fp32``).
     """
 
     family: ClassVar[str] = "simd"
@@ -99,7 +103,7 @@ class SimdParams(ParamsBase):
                 f"power_gating must be 0 or divide lanes = {self.lanes}, not {self.power_gating!r}"
             )
         check_int("max_k", self.max_k, 1, MAX_K)
-        check_choice("out_format", self.out_format, OUT_FORMATS)
+        check_choice("out_format", self.out_format, (*OUT_FORMATS, *POSIT_OUTS))
 
     # ---------------------------------------------------------------- derived
     @property
@@ -138,12 +142,19 @@ class SimdParams(ParamsBase):
 
     @property
     def out_fields(self) -> tuple[int, int]:
-        """(exponent bits, mantissa bits) of the result format."""
+        """(exponent bits, mantissa bits) of an IEEE-style result format."""
         return OUT_FORMATS[self.out_format]
+
+    @property
+    def out_posit(self) -> tuple[int, int] | None:
+        """(n, es) of a posit result format, else None."""
+        return POSIT_OUTS.get(self.out_format)
 
     @property
     def out_bits(self) -> int:
         """Width of one result."""
+        if self.out_posit is not None:
+            return self.out_posit[0]
         eb, mb = self.out_fields
         return 1 + eb + mb
 

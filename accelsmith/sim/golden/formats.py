@@ -45,6 +45,7 @@ __all__ = [
     "Format",
     "decode",
     "encode",
+    "encode_exact",
     "fp32_bits_to_float",
     "get_format",
     "posit_tie_value",
@@ -316,6 +317,34 @@ def round_to_float_bits(sign: int, sig: int, exp: int, *, ebits: int = 8, mbits:
     if biased >= (1 << ebits) - 1:
         return sbit | (((1 << ebits) - 1) << mbits)
     return sbit | (biased << mbits) | (q & ((1 << mbits) - 1))
+
+
+@functools.cache
+def _exact_ties(name: str) -> tuple[np.ndarray, list[Fraction]]:
+    codes, _, ties, _ = _lattice(name)
+    return codes, [Fraction(float(t)) for t in ties]
+
+
+def encode_exact(fmt: str | Format, sign: int, sig: int, exp: int) -> int:
+    """Posit code nearest (RNE on the bit string) to ``(-1)**sign * sig * 2**exp``, exactly.
+
+    For values a double cannot hold (wide exact sums): the tie points are compared as exact
+    fractions. ``sig == 0`` gives 0; saturation as in :func:`encode`.
+    """
+    import bisect
+
+    f = fmt if isinstance(fmt, Format) else get_format(fmt)
+    if f.kind != "posit":
+        raise ValueError(f"fmt must be a posit format, not {f.name!r}")
+    if sig == 0:
+        return 0
+    codes, ties = _exact_ties(f.name)
+    x = Fraction(sig) * Fraction(2) ** exp
+    p = bisect.bisect_left(ties, x)  # ties strictly below x
+    code = int(codes[p])
+    if p < len(ties) and ties[p] == x and code % 2 == 1:
+        code = int(codes[p + 1])
+    return (-code) & ((1 << f.bits) - 1) if sign else code
 
 
 def fp32_bits_to_float(bits: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ import numpy as np
 
 from ...core.families.simd import SimdParams
 from ...core.numformats import MODES
-from .formats import decode, round_to_float_bits
+from .formats import decode, encode, encode_exact, get_format, round_to_float_bits
 
 __all__ = [
     "FP32_NAN",
@@ -107,9 +107,13 @@ def single_products(
     val = np.where(t["nan"], np.nan, val)
     if params is None or params.out_format == "fp32":
         return round_values(val)
-    eb, mb = params.out_fields
     if params.acc == "fp32":  # binary32 accumulator, then the readout conversion
         val = round_values(val).view(np.float32).astype(np.float64)
+    if params.out_posit is not None:
+        n = params.out_posit[0]
+        codes = encode(params.out_format, np.where(np.isinf(val), np.nan, val))  # Inf: NaR
+        return codes.astype(np.uint32) & ((1 << n) - 1)
+    eb, mb = params.out_fields
     return round_values(val, eb, mb)
 
 
@@ -164,6 +168,20 @@ class _Slot:
             self.fp = (sign << 31) | 0x7F800000
         else:
             self.fp = _fp32_add(self.fp, sign, sig, exp, zero)
+
+    def result_posit(self, fmt: str) -> int:
+        """The slot's result as a posit code (NaN and Inf give NaR, zero gives 0)."""
+        nar = 1 << (get_format(fmt).bits - 1)
+        if not self.any:
+            return 0
+        if self.acc == "fp32":
+            if (self.fp >> 23) & 0xFF == 0xFF:
+                return nar
+            s, sig, exp = _fp32_parts(self.fp)
+            return encode_exact(fmt, s, sig, exp)
+        if self.nan or self.pinf or self.ninf:
+            return nar
+        return encode_exact(fmt, int(self.q < 0), abs(self.q), _SCALE)
 
     def result(self, ebits: int = 8, mbits: int = 23) -> int:
         """The slot's result in the IEEE-style format ``(ebits, mbits)``."""
@@ -236,7 +254,10 @@ def golden(
                     bool(t["inf"][s]),
                 )
         if beat.last:
-            res = np.array([sl.result(*p.out_fields) for sl in slots], dtype=np.uint32)
+            if p.out_posit is not None:
+                res = np.array([sl.result_posit(p.out_format) for sl in slots], dtype=np.uint32)
+            else:
+                res = np.array([sl.result(*p.out_fields) for sl in slots], dtype=np.uint32)
             if p.power_gating:
                 for w in range(p.lanes):
                     if (beat.gate >> (w // per_group)) & 1:
