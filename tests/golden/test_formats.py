@@ -268,8 +268,11 @@ def test_exact_accumulation_equals_softposit_quire(mode, quire, ctor, bits) -> N
 
 @pytest.mark.parametrize("name", ["posit4_1", "posit8_0", "posit16_1"])
 def test_exact_posit_encoder_agrees_with_float_encoder(name: str) -> None:
-    x = _probe_values(name, np.random.default_rng(13))
+    rng = np.random.default_rng(13)
+    x = _probe_values(name, rng)
     x = x[np.isfinite(x)]
+    if x.size > 20000:  # posit16: a random fifth of its probes (the float path covers all)
+        x = rng.choice(x, 20000, replace=False)
     want = F.encode(name, x)
     for v, w in zip(x.tolist(), want.tolist(), strict=True):
         mant, ex = np.frexp(v)

@@ -214,7 +214,10 @@ def test_posit_encoder_matches_exact_rne(n: int, es: int) -> None:
     cases = [(0, 0, 0), (1, 0, 0), (0, 1, 0), (1, 3, -1), (0, 1, -200), (1, 1, 200)]
     # every code's value and every tie point, and their neighbours
     codes, _, ties, _ = F._lattice(name)
-    for v in list(F.values(name, codes)) + list(ties):
+    points = np.concatenate([F.values(name, codes), ties])
+    if len(points) > 4000:  # posit16: every regime boundary and a random 4000 others
+        points = np.concatenate([points[:64], points[-64:], rng.choice(points, 4000)])
+    for v in points.tolist():
         mant, ex = np.frexp(v)
         sig, exp = int(np.ldexp(mant, 53)), int(ex) - 53
         for d in (-1, 0, 1):
