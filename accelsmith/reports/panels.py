@@ -146,7 +146,7 @@ def scatter_figure(
     dirs: dict[str, str] = {}
     for _, camp, _ in panels:
         dirs.update(dict(camp.objectives))
-    fig.update_xaxes(title_text=axis_label(x, dirs.get(x)))
+    fig.update_xaxes(title_text=axis_label(x, dirs.get(x)), matches="x")  # same scale per panel
     fig.update_yaxes(title_text=axis_label(y, dirs.get(y)), col=1)
     fig.update_layout(
         template="plotly_white",

@@ -160,6 +160,16 @@ def test_dashboard_in_browser(campaign_journal: Path, tmp_path: Path, browser_pa
         page.wait_for_function(
             f"document.querySelector('#details-title')?.innerText === '{picked}'", timeout=15000
         )
+        # objective per axis, and the Pareto-only filter
+        page.click("#y-axis")
+        page.get_by_text("area_mm2", exact=True).first.click()
+        page.wait_for_function(
+            f"document.querySelector('{graph}')._fullLayout.yaxis.title.text.startsWith('area')",
+            timeout=15000,
+        )
+        page.click("text=Pareto-optimal only")
+        n_front = len(camp.pareto) + len(camp.exhaustive)
+        page.wait_for_function(f"{count_js} === {n_front}", timeout=15000)
         # compare campaigns side by side: add the second campaign to the selection
         page.click("#campaigns")
         page.get_by_text("sa-other", exact=True).click()
