@@ -301,8 +301,10 @@ def build_campaign(
         raise ConfigError(f"campaign {name!r} records no objectives (study attribute missing)")
     constraints = [(str(m), str(op), float(b)) for m, op, b in base.get("constraints", [])]
     parts = [frames[e] for e in explorers if e != EXHAUSTIVE and len(frames[e])]
-    trials = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     exhaustive = frames.get(EXHAUSTIVE)
+    if not parts and exhaustive is not None and len(exhaustive):
+        parts = [exhaustive]  # only the exhaustive sweep ran: its exact front is the result
+    trials = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     camp = Campaign(
         name=name,
         family=str(base.get("family", "systolic")),

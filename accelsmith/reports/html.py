@@ -399,7 +399,7 @@ def _results(rep: Report, camp: Campaign, quality: Any) -> None:
             "the first trial count whose HV ratio reaches 0.95 (empty: never). IGD+ "
             "(Ishibuchi et al. 2015): mean over the reference front of the distance to the "
             "nearest found point, counting only the objectives where the found point is worse.</p>"
-            + rep.figure("hypervolume", F.hv_figure(quality)),
+            + (rep.figure("hypervolume", F.hv_figure(quality)) if len(quality.history) else ""),
             "quality",
         )
     if k == 1:

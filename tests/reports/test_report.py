@@ -200,3 +200,15 @@ def test_sample_keeps_every_marked_row_and_caps_the_rest() -> None:
     assert out.index.is_monotonic_increasing
     assert out.equals(sample(frame, 3000, keep=keep))  # seeded: same rows every report
     assert sample(frame, 20_000) is frame
+
+
+def test_exhaustive_only_campaign_reports_its_exact_front(tmp_path: Path) -> None:
+    store = tmp_path / "journal.log"
+    write_campaign(journal_storage(store), "exact", explorers={}, exhaustive=True)
+    out = tmp_path / "r.html"
+    assert main(["report", str(store), "-o", str(out)]) == 0
+    text = out.read_text()
+    camp = load_campaign(resolve_target(str(store)))
+    assert len(camp.trials) == len(camp.exhaustive) == len(camp.pareto) > 3
+    assert f"Pareto-optimal designs ({len(camp.pareto)})" in text
+    assert "No completed trials" not in text and 'data-figure="hypervolume"' not in text
