@@ -96,6 +96,13 @@ def systolic(
             acc_bits=acc_bits,
             max_k=max_k,
         ).to_dict()
+    # Without --max-k (flag or --config) the model sizes the accumulator for the workload's
+    # deepest layer, so it is exact everywhere; an explicit --acc-bits is kept as given.
+    in_file = o.config_keys(config)
+    if max_k is None and "max_k" not in in_file:
+        values.pop("max_k")
+        if acc_bits is None and "acc_bits" not in in_file:
+            values.pop("acc_bits")
     for key, v in (("ifmap_kb", ifmap_kb), ("filter_kb", filter_kb), ("ofmap_kb", ofmap_kb)):
         if v is not None:
             values[key] = v

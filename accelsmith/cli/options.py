@@ -27,6 +27,16 @@ Config = Annotated[
 ]
 
 
+def config_keys(config: Path | None) -> set[str]:
+    """Keys a ``--config`` YAML file sets (empty without one); the file is validated first."""
+    if config is None:
+        return set()
+    import yaml
+
+    SystolicParams.from_yaml(config)  # one-line errors for unreadable or invalid files
+    return set(yaml.safe_load(config.read_text()) or {})
+
+
 def systolic_params(
     config: Path | None,
     *,

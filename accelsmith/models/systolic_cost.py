@@ -52,7 +52,7 @@ import numpy as np
 
 from ..core.errors import ConfigError
 from ..core.families.systolic import DATAFLOWS, MAX_ACC_BITS, MAX_DIM, MAX_K
-from .common import assemble, column_array, config_arrays
+from .common import assemble, column_array, config_arrays, configs_frame
 from .systolic import layer_cycles
 
 if TYPE_CHECKING:
@@ -69,7 +69,8 @@ SYSTOLIC_COLUMNS: dict[str, tuple[Any, Any, float, float]] = {
     "dataflow": ("os", ("os", "ws", "is"), 0, 0),
     "in_bits": (8, int, 2, 16),
     "signed": (True, bool, 0, 1),
-    "max_k": (256, int, 1, MAX_K),
+    # default: the workload's deepest reduction, so the accumulator is exact on every layer
+    "max_k": (None, int, 1, MAX_K),
     "acc_bits": (None, int, 2, MAX_ACC_BITS),
     "ifmap_kb": (64.0, float, 0.0, 1 << 20),
     "filter_kb": (64.0, float, 0.0, 1 << 20),
@@ -102,10 +103,17 @@ def exact_acc_bits_vec(in_bits: np.ndarray, signed: np.ndarray, max_k: np.ndarra
     return np.where(signed, bits_s, bits_u).astype(np.int64)
 
 
-def _systolic_configs(configs: Any, convention: str) -> tuple[pd.DataFrame, dict]:
+def _systolic_configs(configs: Any, convention: str, deepest_k: int) -> tuple[pd.DataFrame, dict]:
     import pandas as pd
 
-    df, cfg = config_arrays(configs, SYSTOLIC_COLUMNS, skip=("acc_bits",))
+    df = configs_frame(configs, SYSTOLIC_COLUMNS)
+    # max_k left out (or empty in a row) takes the workload's deepest K, capped at MAX_K
+    default_k = min(int(deepest_k), MAX_K)
+    if "max_k" not in df.columns:
+        df = df.assign(max_k=default_k)
+    elif df["max_k"].isna().any():
+        df = df.assign(max_k=df["max_k"].astype(object).where(df["max_k"].notna(), default_k))
+    df, cfg = config_arrays(df, SYSTOLIC_COLUMNS, skip=("acc_bits",))
     if convention == "rtl" and (cfg["dataflow"] == "is").any():
         i = int(np.argmax(cfg["dataflow"] == "is"))
         raise ConfigError(
@@ -131,8 +139,8 @@ def evaluate_systolic(
 
     if convention not in CONVENTIONS:
         raise ConfigError(f"convention must be one of 'rtl', 'scalesim', not {convention!r}")
-    _, cfg = _systolic_configs(configs, convention)
     g = workload.to_gemms()
+    _, cfg = _systolic_configs(configs, convention, int(np.max(g["K"])))
     n = len(cfg["rows"])
     col = {k: v.reshape(n, 1) for k, v in cfg.items()}
     col["is_os"] = col["dataflow"] == "os"

@@ -126,3 +126,17 @@ def test_errors_one_line_exit_2(capsys, args, message):
     code, _, err = run(capsys, *args)
     assert code == 2
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_accumulator_sized_for_the_workload_unless_max_k_given(capsys, tmp_path):
+    # ResNet-50's deepest layer has K = 4608: without --max-k the model sizes for it
+    code, out, err = run(capsys, "--rows", "8", "--cols", "8", "--json")
+    assert code == 0, err
+    totals = json.loads(out)["totals"]
+    assert totals["max_k"] == 4608 and not totals["exceeds_max_k"]
+    code, out, _ = run(capsys, "--rows", "8", "--cols", "8", "--max-k", "256")
+    assert code == 0 and "may wrap" in out
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text("rows: 8\ncols: 8\nmax_k: 1024\n")
+    code, out, _ = run(capsys, "--config", str(cfg), "--json")
+    assert code == 0 and json.loads(out)["totals"]["max_k"] == 1024

@@ -136,7 +136,8 @@ def test_evaluate_in_scalesim_convention():
 
 
 def test_scalesim_sram_energy_follows_its_counts():
-    cfg = {"rows": 8, "cols": 8, "dataflow": "ws", **BIG}
+    # max_k pinned: the same hardware on both workloads (left out, it follows the deepest K)
+    cfg = {"rows": 8, "cols": 8, "dataflow": "ws", "max_k": 256, **BIG}
     a = evaluate("systolic", [cfg], [(64, 64, 64)], convention="scalesim").iloc[0]
     b = evaluate("systolic", [cfg], [(64, 64, 128)], convention="scalesim").iloc[0]
     # WS: every SCALE-Sim count doubles with K (ifmap M K, filter K N, ofmap ceil(K/8) M N)

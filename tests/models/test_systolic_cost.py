@@ -229,3 +229,18 @@ def test_throughput_of_vectorized_evaluation():
     gemms = [tuple(int(x) for x in rng.integers(1, 2000, 3)) for _ in range(20)]
     out = evaluate("systolic", cfgs, gemms)
     assert len(out) == 10_000 and np.isfinite(out["energy_j"]).all()
+
+
+def test_max_k_defaults_to_the_deepest_layer():
+    # without max_k the accumulator is sized for the workload's deepest K (exact everywhere)
+    r = evaluate("systolic", [{"rows": 4, "cols": 4}], [(8, 8, 100), (8, 8, 3000)]).iloc[0]
+    assert r.max_k == 3000 and not r.exceeds_max_k
+    # signed 8-bit: 3000 * 2**14 < 2**26, so 26 bits + sign = 27
+    assert r.acc_bits == 27
+    # an explicit max_k is kept, and the model says when a layer is deeper
+    r = evaluate("systolic", [{"rows": 4, "cols": 4, "max_k": 256}], [(8, 8, 3000)]).iloc[0]
+    assert r.max_k == 256 and r.acc_bits == 24 and r.exceeds_max_k
+    # rows that leave max_k empty take the default, others keep theirs
+    df = pd.DataFrame({"rows": [4, 4], "cols": [4, 4], "max_k": [None, 64]})
+    out = evaluate("systolic", df, [(8, 8, 500)])
+    assert list(out["max_k"]) == [500, 64]
