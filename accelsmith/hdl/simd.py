@@ -274,9 +274,12 @@ class SimdEngine(wiring.Component):
         p = self.params
         widths = sorted({md.width for md in p.modes} | {4}, reverse=True)
         widths = [x for x in widths if x >= 4 and p.lane_bits % x == 0]
-        mul = SubwordMultiplier(p.lane_bits, widths)
+        mul = SubwordMultiplier(p.lane_bits, widths, isolate=True)
         m.submodules[f"mul{w}"] = mul
         m.d.comb += [mul.a.eq(slots[0]["mul_a"]), mul.b.eq(slots[0]["mul_b"])]
+        for k, width in enumerate(mul.widths):  # one-hot: the sub-lane width of this beat
+            hit = [i for i, md in enumerate(p.modes) if max(md.width, 4) == width]
+            m.d.comb += mul.sel[k].eq(_or_all([ctrl["mode"] == i for i in hit]) if hit else 0)
         gated = ctrl["gate"][self._group_of(w)] if p.power_gating else 0
         out = []
         for s in range(p.slots):

@@ -31,8 +31,9 @@ Area (um^2)
 Energy (J)
     Synthesized blocks: area times Horowitz's 8-bit multiplier energy density
     (0.2 pJ / 282 um^2 at 45 nm) per activation (an assumption: blocks switch like a
-    multiplier). Per beat: the active decoders, every 4 x 4 sub-multiplier (the RTL feeds all
-    of them in every mode), the mode's adder trees, per active slot the shifter + quire adder
+    multiplier). Per beat: the active decoders, the mode's 4 x 4 sub-multipliers and adder
+    trees (the RTL isolates the operands of the sub-multipliers a mode leaves idle: 8 AND
+    gates each, NanGate AND2_X1 1.064 um^2), per active slot the shifter + quire adder
     (exact) or the binary32 adder (fp32) and the pipeline registers; per dot product the
     rounders (exact) and the output register; operand reads (``2 * lanes * lane_bits`` bits
     per beat) and result writes from SRAM buffers of ``buffer_kb``; leakage x latency, with
@@ -134,6 +135,7 @@ ROUND_FIT = _linear_fit("round")  # binary32 rounder vs magnitude width
 PENC_FIT = {16: _linear_fit("penc16"), 8: _linear_fit("penc8")}  # posit encoders
 FADD_FIT = _linear_fit("fadd")  # binary32 adder vs product significand width
 MUX2_GE = 1.862 / 0.798  # NanGate FreePDK45 MUX2_X1 / NAND2_X1
+AND2_GE = 1.064 / 0.798  # NanGate FreePDK45 AND2_X1 / NAND2_X1
 GATING_OVERHEAD = 0.03  # header switches of gated logic (assumption, not sourced)
 E_DENSITY_PJ_PER_UM2 = 0.2 / 282.0  # Horowitz ISSCC 2014 45 nm: 8-bit multiply 0.2 pJ, 282 um^2
 
@@ -171,12 +173,18 @@ def mode_tables(
                 used += g
         active.append(used)
     widths = sorted({md.width for md in p.modes} | {4}, reverse=True)
-    mul_ge = GE["mul_" + "_".join(map(str, [W, *widths]))]
-    # active per mode: the sub-multipliers (all switch: the RTL feeds every one) and the
-    # mode's adder trees, i.e. the multiplier without the other widths' trees
-    base_ge = GE[f"mul_{W}_4"] if W > 4 else GE["mul_4_4"]
+    # operand isolation: every sub-multiplier off the 4-bit diagonal gets 8 AND gates
+    wmax = widths[0]
+    isolated = (W // wmax) * (wmax // 4) ** 2 - W // 4 if len(widths) > 1 else 0
+    mul_ge = GE["mul_" + "_".join(map(str, [W, *widths]))] + isolated * 8 * AND2_GE
+    # what switches in a mode of width w: its sub-multipliers and its adder trees, i.e. a
+    # multiplier built for widths (w, 4) alone (the isolated rest sees constant zeros)
     mul_active = [
-        base_ge + (GE[f"mul_{W}_{md.width}_4"] - GE[f"mul_{W}_4"] if md.width > 4 else 0.0)
+        GE[f"mul_{W}_{md.width}_4"]
+        if md.width > 4
+        else GE[f"mul_{W}_4"]
+        if W > 4
+        else GE["mul_4_4"]
         for md in p.modes
     ]
     slot_ge, slot_reg, round_ge, q_bits = [], [], [], []

@@ -199,6 +199,33 @@ def test_subword_multiplier_has_no_cross_lane_carries() -> None:
     assert not bad, bad[:5]
 
 
+def test_operand_isolation_keeps_products_and_silences_idle_sub_multipliers() -> None:
+    dut = SubwordMultiplier(16, (16, 8, 4), isolate=True)
+    assert dut.isolated_sub_multipliers == 12  # only the 4 diagonal ones serve every width
+    rng = np.random.default_rng(4)
+    words = [tuple(int(x) for x in rng.integers(0, 1 << 16, 2)) for _ in range(200)]
+    bad = []
+
+    async def bench(ctx):
+        for a, b in words:
+            ctx.set(dut.a, a)
+            ctx.set(dut.b, b)
+            for k, w in enumerate((16, 8, 4)):
+                ctx.set(dut.sel, 1 << k)
+                got = ctx.get(getattr(dut, f"p{w}"))
+                mask = (1 << w) - 1
+                for s in range(16 // w):
+                    if got[s] != ((a >> (s * w)) & mask) * ((b >> (s * w)) & mask):
+                        bad.append((hex(a), hex(b), w, s))
+            ctx.set(dut.sel, 0b100)  # 4-bit mode: the cross-nibble sub-multipliers see zeros
+            for (i, j), pp in dut.partial_products.items():
+                if i != j and ctx.get(pp):
+                    bad.append(("pp", i, j))
+
+    _run(dut, bench)
+    assert not bad, bad[:5]
+
+
 def test_subword_multiplier_rejects_bad_widths() -> None:
     with pytest.raises(ValueError, match="widths must be multiples of 4"):
         SubwordMultiplier(16, (6,))
