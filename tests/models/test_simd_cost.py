@@ -178,3 +178,16 @@ def test_result_format_changes_registers_not_cycles() -> None:
     assert df["area_registers_um2"][1] < df["area_registers_um2"][0]
     with pytest.raises(ConfigError, match="out_format must be one of"):
         evaluate("simd", [_cfg(out_format="fp8")], "resnet50")
+
+
+def test_family_record_space_and_groups_are_consistent() -> None:
+    from accelsmith.core.registry import get_family
+    from accelsmith.models.simd import SIMD_COLUMNS
+
+    fam = get_family("simd")
+    assert fam.params_class() is SimdParams
+    assert set(fam.space) <= set(SIMD_COLUMNS)
+    grouped = [p for group in fam.agent_groups.values() for p in group]
+    assert len(grouped) == len(set(grouped)) and set(grouped) <= set(SIMD_COLUMNS)
+    for choice in fam.space["formats"]["choices"]:  # every offered set is buildable
+        SimdParams(formats=choice)
