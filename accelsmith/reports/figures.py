@@ -24,6 +24,7 @@ __all__ = [
     "breakdown_figure",
     "hv_figure",
     "layer_figure",
+    "layer_labels",
     "parallel_figure",
     "pareto_3d_figure",
     "pareto_pair_figure",
@@ -452,6 +453,14 @@ def breakdown_columns(columns: Any, prefix: str, suffix: str) -> list[str]:
     return [f"{prefix}{p}{suffix}" for p in leaves]
 
 
+def layer_labels(layers: pd.DataFrame) -> list[str]:
+    """Layer names, prefixed ``<workload>/`` when the campaign weighs several workloads."""
+    names = layers["layer"].astype(str)
+    if "workload" in layers and layers["workload"].nunique() > 1:
+        names = layers["workload"].astype(str) + "/" + names
+    return names.tolist()
+
+
 def layer_figure(layers: pd.DataFrame, designs: list[str]) -> go.Figure:
     """Per-layer latency of each design (one design shown at a time; a menu switches)."""
     import plotly.graph_objects as go
@@ -461,7 +470,7 @@ def layer_figure(layers: pd.DataFrame, designs: list[str]) -> go.Figure:
         sub = layers[layers["design"] == d]
         fig.add_trace(
             go.Bar(
-                x=sub["layer"].astype(str),
+                x=layer_labels(sub),
                 y=sub["latency_s"].to_numpy(float),
                 name=d,
                 visible=i == 0,
@@ -482,7 +491,12 @@ def layer_figure(layers: pd.DataFrame, designs: list[str]) -> go.Figure:
         for i, d in enumerate(designs)
     ]
     fig.update_layout(
-        title="Per-layer latency (choose a design)",
+        title="Per-layer latency (choose a design)"
+        + (
+            "; each workload on its own, not weighted"
+            if "workload" in layers and layers["workload"].nunique() > 1
+            else ""
+        ),
         template="plotly_white",
         yaxis_title="latency [s]",
         updatemenus=[{"buttons": buttons, "x": 1.0, "xanchor": "right", "y": 1.18}]

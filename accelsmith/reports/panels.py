@@ -10,7 +10,7 @@ import numpy as np
 
 from ..core.errors import ConfigError
 from .extract import STATUS_DOMINATED, STATUS_INFEASIBLE, STATUS_PARETO, config_of, design_row
-from .figures import STYLE, axis_label, breakdown_columns
+from .figures import STYLE, axis_label, breakdown_columns, layer_labels
 from .live import Hub, LiveCampaign
 
 if TYPE_CHECKING:
@@ -252,11 +252,9 @@ def design_details(lc: LiveCampaign, design: str) -> tuple[Any, list[go.Figure]]
         figs.append(fig)
     layers = layer_breakdown(camp, pd.DataFrame([row]))
     if len(layers):
-        fig = go.Figure(
-            go.Bar(x=layers["layer"].astype(str), y=layers["latency_s"].to_numpy(float))
-        )
+        fig = go.Figure(go.Bar(x=layer_labels(layers), y=layers["latency_s"].to_numpy(float)))
         fig.update_layout(
-            title=f"per-layer latency [s] ({layers['workload'].iloc[0]})",
+            title=f"per-layer latency [s] ({', '.join(layers['workload'].unique())})",
             height=280,
             margin={"l": 50, "r": 10, "t": 40, "b": 80},
         )
