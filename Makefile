@@ -72,6 +72,7 @@ demo: install
 	$(BIN)/accelsmith report sqlite:///build/demo/campaign/study.db -o build/demo/report.html
 	@echo ""
 	@echo "campaign report (open in a browser, works offline): $$(realpath build/demo/report.html)"
+	@echo "interactive: $(BIN)/accelsmith dashboard sqlite:///build/demo/campaign/study.db"
 
 test: install system-deps
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests --nbmake notebooks
