@@ -22,7 +22,7 @@ OPTIONS = {
     "nsga2": {"population_size": 6},
     "nsga3": {"population_size": 6},
     "tpe": {"n_startup_trials": 3},
-    "gp": {"n_startup_trials": 4},
+    "gp": {"n_startup_trials": 3},
     "random": {},
 }
 
@@ -52,7 +52,7 @@ def test_optuna_explorer_fills_the_budget_with_ledger_trials(
     tmp_path, monkeypatch, explorer: str
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    n = 7 if explorer == "gp" else 12  # GP fits a model per trial: keep it short
+    n = 5 if explorer == "gp" else 12  # GP fits a model per trial: keep it short
     study = _run(tmp_path, explorer, budget=n, constraints=["area_mm2 <= 0.9"])
     trials = study.get_trials()
     assert [t.number for t in trials] == list(range(n))
