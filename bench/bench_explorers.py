@@ -207,6 +207,7 @@ def _print_tables(df: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds first..first+seeds-1")
     ap.add_argument("--spaces", nargs="+", default=list(SPACES), choices=list(SPACES))
     ap.add_argument("--explorers", nargs="+", help="default: every registered explorer")
     ap.add_argument("--checkpoints", nargs="+", type=int, help="override the trial counts")
@@ -235,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         # seed-major order: every explorer has a first result early (partial CSV is useful)
-        jobs = [(n, cps, b, s) for s in range(args.seeds) for n, cps, b, _ in plan]
+        seeds = range(args.first_seed, args.first_seed + args.seeds)
+        jobs = [(n, cps, b, s) for s in seeds for n, cps, b, _ in plan]
         notes = {n: note for n, _, _, note in plan}
         with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             futures = {
