@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 import traceback
@@ -122,6 +123,7 @@ def run_explorer(space: str, explorer: str, seed: int, budget: int) -> dict[str,
         "wall_s": wall,
         "eval_s": evaluator.seconds,
         "info": dict(study.user_attrs.get("accelsmith", {})),
+        "loadavg": os.getloadavg()[0],  # timings are only comparable on an idle machine
     }
 
 
@@ -172,7 +174,9 @@ def _table(df: Any, metric: str) -> str:
         head = f"{'explorer':<12}" + "".join(f"{'HV@' + str(c):>14}" for c in all_cps)
         head += f"{'min@last':>10}{'ovh ms/trial':>14}{'wall s/run':>12}{'seeds':>7}  note"
         lines.append(head)
-        for name, e in sdf.groupby("explorer", sort=False):
+        names = sorted(sdf["explorer"].unique(), key=lambda n: (n != "random", n))
+        for name in names:
+            e = sdf[sdf["explorer"] == name]
             if e["error"].notna().any():
                 lines.append(f"{name:<12}  failed: {e['error'].dropna().iloc[0]}")
                 continue
@@ -320,6 +324,7 @@ class _Exact:
                 "wall_s": r["wall_s"],
                 "eval_s": r["eval_s"],
                 "overhead_ms_per_trial": ovh,
+                "loadavg_1min": r["loadavg"],
             }
             for c in cps
         ]
