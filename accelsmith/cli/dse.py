@@ -300,13 +300,15 @@ def status_command(
     ]
     cols = [c for c in cols if c in st.table.columns]
     if as_json:
-        rows = {
-            e: {
-                c: (None if isinstance(v, float) and math.isnan(v) else v)
-                for c, v in r[cols].items()
-            }
-            for e, r in st.table.iterrows()
-        }
+        counts = ("trials", "failed", "feasible", "pareto_points", "points_evaluated")
+
+        def plain(c: str, v: Any) -> Any:
+            v = v.item() if hasattr(v, "item") else v
+            if isinstance(v, float) and math.isnan(v):
+                return None
+            return int(v) if c in counts else v
+
+        rows = {e: {c: plain(c, v) for c, v in r[cols].items()} for e, r in st.table.iterrows()}
         typer.echo(
             json.dumps(
                 {"campaign": spec.name, "explorers": rows, "normalization": st.normalization},
