@@ -6,6 +6,7 @@ Derived from the ``generate`` command itself (its click options), so the command
 
 from __future__ import annotations
 
+import functools
 import shlex
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +20,16 @@ def _flag_value(value: Any) -> str:
     return str(value)
 
 
+@functools.cache
+def _generate_commands() -> dict[str, Any]:
+    """``accelsmith generate`` sub-commands by family (building the typer group takes ~60 ms)."""
+    import typer
+
+    from .generate import app
+
+    return dict(typer.main.get_group(app).commands)
+
+
 def generate_argv(family: str, config: Mapping[str, Any], out: str | None = None) -> list[str]:
     """Arguments after ``accelsmith`` that generate ``config``'s Verilog.
 
@@ -26,16 +37,11 @@ def generate_argv(family: str, config: Mapping[str, Any], out: str | None = None
     model-only columns (buffers, clock, bandwidth) are ignored. Values equal to ``None`` are
     left to their defaults.
     """
-    import typer
-
     from accelsmith.core.registry import get_family
-
-    from .generate import app
 
     fam = get_family(family)
     fields = set(fam.params_class().field_names())
-    group = typer.main.get_group(app)
-    command = group.commands.get(family)
+    command = _generate_commands().get(family)
     if command is None:
         raise KeyError(f"no `accelsmith generate {family}` command")
     argv = ["generate", family]

@@ -124,6 +124,11 @@ class Evaluator:
         tech = Tech.at_node(spec.node_nm)
         self.tech = Tech.from_yaml(spec.tech, base=tech) if spec.tech else tech
         self.client = client
+        from ..core.registry import get_family
+
+        #: generator parameters of the family: those the model derives (e.g. ``max_k``,
+        #: ``acc_bits`` when the space leaves them out) are added to each recorded config
+        self.param_fields = tuple(get_family(spec.family).params_class().field_names())
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -135,6 +140,13 @@ class Evaluator:
         from ..models.common import derived_columns
         from ..models.evaluate import evaluate
 
+        if len(self.workloads) > 1 and "max_k" in self.param_fields:
+            # one design for every workload: size its accumulator for the deepest of them
+            deepest = max(int(np.max(wl.to_gemms()["K"])) for wl in self.workloads)
+            if "max_k" not in df.columns:
+                df = df.assign(max_k=deepest)
+            elif df["max_k"].isna().any():
+                df = df.assign(max_k=df["max_k"].astype(object).where(df["max_k"].notna(), deepest))
         outs = [evaluate(self.family, df, wl, tech=self.tech) for wl in self.workloads]
         if len(outs) == 1:
             return outs[0]
@@ -257,6 +269,11 @@ class Evaluator:
         else:
             values = self.objective_matrix(out)
             cons = self.constraint_matrix(out)
+            # generator parameters the model derived (not in the configs) join the recorded
+            # configuration, so `accelsmith generate` builds exactly the design that was costed
+            derived = [f for f in self.param_fields if f in out.columns and f not in df.columns]
+            if derived:
+                df = df.assign(**{f: out[f].to_numpy() for f in derived})
             drop = [c for c in df.columns if c in out.columns]
             metrics = out.drop(columns=drop).select_dtypes(include=["number", "bool"])
             metrics = metrics.astype(np.float64)

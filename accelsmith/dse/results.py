@@ -94,6 +94,7 @@ def pareto_designs(store: Any, spec: CampaignSpec, explorer: str | None = None) 
     import pandas as pd
 
     from ..cli.commands import generate_command
+    from ..core.registry import get_family
     from . import pareto
 
     frames, _ = campaign_frames(store, spec.name)
@@ -118,7 +119,9 @@ def pareto_designs(store: Any, spec: CampaignSpec, explorer: str | None = None) 
         subset=[c for c in front.columns if c in _config_cols(spec)] or None
     )
     front = front.sort_values(names, kind="stable").reset_index(drop=True)
-    config_cols = [c for c in _config_cols(spec) if c in front.columns]
+    # the space's parameters plus those the model derived and the ledger recorded (max_k ...)
+    fields = get_family(spec.family).params_class().field_names()
+    config_cols = [c for c in dict.fromkeys([*_config_cols(spec), *fields]) if c in front.columns]
     front["command"] = [
         generate_command(spec.family, {k: _py(r[k]) for k in config_cols if r[k] == r[k]})
         for _, r in front.iterrows()

@@ -6,13 +6,11 @@ optionally, static PNGs of every figure (kaleido driving a local Chrome/Chromium
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import html
 import json
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -246,40 +244,18 @@ def _reproducibility(camp: Campaign, quality_norm: dict[str, Any] | None) -> str
     return _kv(pairs) + (f"<h3>Campaign spec</h3><pre>{html.escape(spec)}</pre>" if spec else "")
 
 
-@contextlib.contextmanager
-def _cli_group_built_once() -> Iterator[None]:
-    """``generate_command`` rebuilds the click group of ``accelsmith generate`` on every call
-    (~60 ms); a front can hold thousands of designs, so build each group once meanwhile."""
-    import typer.main
-
-    real = typer.main.get_group
-    cache: dict[int, Any] = {}
-
-    def once(app: Any) -> Any:
-        if id(app) not in cache:
-            cache[id(app)] = real(app)
-        return cache[id(app)]
-
-    typer.main.get_group = once
-    try:
-        yield
-    finally:
-        typer.main.get_group = real
-
-
 def _pareto_table(camp: Campaign, front: pd.DataFrame) -> str:
     from ..cli.commands import generate_command
 
     front = front.copy()
-    with _cli_group_built_once():
-        commands = [
-            generate_command(
-                camp.family,
-                config_of(camp, row),
-                out="build/" + str(row["design"]).replace("#", "_"),
-            )
-            for _, row in front.iterrows()
-        ]
+    commands = [
+        generate_command(
+            camp.family,
+            config_of(camp, row),
+            out="build/" + str(row["design"]).replace("#", "_"),
+        )
+        for _, row in front.iterrows()
+    ]
     front["generate command"] = commands
     cols = ["design", *camp.params, *_metric_columns(camp, front), "generate command"]
     cols = list(dict.fromkeys(c for c in cols if c in front.columns))

@@ -197,16 +197,12 @@ def verilog_files(camp: Any, design: str) -> dict[str, bytes]:
     Calls :func:`accelsmith.generate.generate` with the design's parameters and the default
     module name, exactly as ``accelsmith generate <family> <flags>`` does.
     """
-    from ..core.registry import get_family
-    from ..generate import generate
+    from ..generate import generate, params_from_config
 
     row = design_row(camp, design)
     if row is None:
         raise ConfigError(f"design {design!r} is not in campaign {camp.name!r}")
-    config = config_of(camp, row)
-    cls = get_family(camp.family).params_class()
-    fields = set(cls.field_names())
-    params = cls.from_dict({k: v for k, v in config.items() if k in fields})
+    params = params_from_config(camp.family, config_of(camp, row))
     with tempfile.TemporaryDirectory(prefix="accelsmith-dash-") as tmp:
         emitted = generate(params, tmp)
         return {p.name: p.read_bytes() for p in (emitted.verilog, emitted.manifest, emitted.core)}

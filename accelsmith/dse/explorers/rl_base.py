@@ -157,10 +157,14 @@ class RLExplorer(Explorer):
             return
         space = core.space
         pos = [{_config_key({"v": v}): j for j, v in enumerate(lv)} for lv in space.levels]
+        names = set(self.ctx.space.names)
         for t in trials:
             config = t.user_attrs.get(CONFIG_KEY)
             if not config:
                 continue
+            # the recorded config also holds parameters the model derived (max_k, acc_bits):
+            # identify the design by the space's parameters, as the candidates are
+            config = {k: v for k, v in config.items() if k in names}
             key = _config_key(config)
             ok = t.state == optuna.trial.TrialState.COMPLETE and t.values is not None
             y = np.asarray(t.values, dtype=float) * self._signs if ok else np.zeros(core.n_obj)
