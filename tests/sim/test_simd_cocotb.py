@@ -84,5 +84,3 @@ def test_checker_catches_a_wrong_result(tmp_path):
     report = verify(p, tiles=2, seed=1, workdir=tmp_path / "bad", inject_fault=True)
     assert not report.passed
     assert [t.mismatches for t in report.tests] == [1] * len(TESTS)
-    again = verify(p, tiles=2, seed=1, workdir=tmp_path / "good")
-    assert again.passed and again.build_cached  # the same design is never rebuilt
