@@ -136,3 +136,22 @@ def test_golden_fast_path_equals_exact_path() -> None:
             fast = golden(r, beats)
             slow = golden(r, beats, vectorize=False)
             assert all(np.array_equal(f, s) for f, s in zip(fast, slow, strict=True)), out
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"lane_bits": 32, "lanes": 1, "formats": ("posit16_1", "int8", "fp4_e2m1")},
+        {"lane_bits": 4, "lanes": 2, "formats": ("int4", "posit4_1"), "power_gating": 2},
+    ],
+)
+def test_word_widths_32_and_4(kwargs: dict) -> None:
+    p = SimdParams(pipeline=2, acc="exact", **kwargs)
+    rng = np.random.default_rng(8)
+    beats = io.random_product_beats(p, rng, 40) + io.special_beats(p) + io.isolation_beats(p)
+    beats += io.dot_product_beats(p, rng, 4, max_k=6) + io.mode_switch_beats(p, rng, 3)
+    want = golden(p, beats)
+    got, _, _ = _simulate(p, beats)
+    assert len(got) == len(want)
+    bad = [i for i, (g, w) in enumerate(zip(got, want, strict=True)) if not np.array_equal(g, w)]
+    assert not bad, [(i, got[i].tolist(), want[i].tolist()) for i in bad[:3]]
