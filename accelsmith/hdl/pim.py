@@ -473,8 +473,10 @@ def build(params: PimParams) -> PimChannel:
     bits = params.rows * params.row_bytes * 8 * params.banks
     if bits > MAX_SIM_BITS:
         raise ConfigError(
-            "rows * row_bytes * banks must be at most 1 MiB for the generator (it simulates "
-            f"every cell), not {bits // 8} bytes"
+            "rows * row_bytes * banks must be at most 1 MiB for the generator (it holds "
+            f"every cell in simulation memories), not {bits // 8} bytes; use fewer --rows "
+            f"(at most {MAX_SIM_BITS // (8 * params.row_bytes * params.banks)} here: timing, "
+            "lanes and banks are unchanged)"
         )
     return PimChannel(params)
 
