@@ -23,7 +23,7 @@ AccBits = Annotated[
 MaxK = Annotated[int | None, typer.Option("--max-k", help="Deepest exact reduction (1..2^20).")]
 Config = Annotated[
     Path | None,
-    typer.Option("--config", help="YAML file with the same keys (rows, cols, in_bits, ...)."),
+    typer.Option("--config", help="YAML file of these parameters (keys with _, e.g. in_bits: 8)."),
 ]
 
 
