@@ -326,6 +326,21 @@ def test_frame_helpers(make_trials_frame) -> None:
         P.front_mask(f, [("latency_s", "min")])
 
 
+def test_frames_without_completed_trials(make_trials_frame) -> None:
+    import pandas as pd
+
+    assert P.objective_values(pd.DataFrame(), OBJ).shape == (0, 2)
+    failed = pd.DataFrame({"number": [0, 1], "state": ["FAIL", "FAIL"], "feasible": [0, 0]})
+    assert np.isnan(P.objective_values(failed, OBJ)).all()
+    ok = make_trials_frame(np.array([[1.0, 2.0], [2.0, 3.0]]), ["latency_s", "tops_per_w"])
+    frames = {"nsga2": ok, "tpe": pd.DataFrame()}  # tpe: a study with no trial yet
+    q = P.quality_summary(frames, OBJ)
+    assert q.loc["tpe", "trials"] == 0 and q.loc["tpe", "hypervolume"] == 0.0
+    assert set(P.history_frame(frames, OBJ)["explorer"]) == {"nsga2"}
+    with pytest.raises(ConfigError, match="no point with finite objective values"):
+        P.campaign_normalization({"tpe": pd.DataFrame()}, OBJ)
+
+
 def test_campaign_metrics(make_trials_frame, rng: np.random.Generator) -> None:
     names = ["latency_s", "tops_per_w"]
     x = np.linspace(0.0, 1.0, 11)

@@ -43,10 +43,14 @@ def objective_values(
     """Objective matrix (rows of ``frame`` x objectives) from a ledger trials frame.
 
     Infeasible rows (column ``feasible`` False, when ``feasible_only``) and failed rows
-    (``state`` other than COMPLETE) become NaN, so they keep their place in trial order.
+    (``state`` other than COMPLETE) become NaN, so they keep their place in trial order. A
+    frame without completed trials (a study just created, or only failures) gives NaN rows.
     """
     objs = parse_objectives(objectives)
     missing = [n for n, _ in objs if n not in frame.columns]
+    completed = frame["state"] == "COMPLETE" if "state" in frame.columns else None
+    if len(frame) == 0 or (missing and completed is not None and not completed.any()):
+        return np.full((len(frame), len(objs)), np.nan)
     if missing:
         raise ConfigError(
             f"objective {missing[0]!r} is not a metric of the trials "
