@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -36,11 +36,6 @@ def systolic(
     workdir: Workdir = None,
 ) -> int:
     """Systolic array: corner cases, back-to-back tiles and random stalls vs. the models."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from accelsmith.sim.verify import verify
-
     params = o.systolic_params(
         config,
         rows=rows,
@@ -51,19 +46,34 @@ def systolic(
         acc_bits=acc_bits,
         max_k=max_k,
     )
+    return run_verify(params, tiles=tiles, seed=seed, report=report, workdir=workdir, unit="tiles")
+
+
+def run_verify(
+    params: Any,
+    *,
+    tiles: int,
+    seed: int,
+    report: Path | None,
+    workdir: Path | None,
+    unit: str = "tiles",
+) -> int:
+    """Build (or reuse) and simulate ``params``, print the per-test table; the exit code.
+
+    Shared by every family's ``verify`` command; ``unit`` names what ``tiles`` counts for the
+    family (tiles, dot products, GEMV jobs ...).
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from accelsmith.sim.verify import verify
+
     console = Console(width=None if Console().is_terminal else 100)
     with console.status(f"building and simulating {params.default_name()} ..."):
         result = verify(params, tiles=tiles, seed=seed, workdir=workdir)
     table = Table(title=f"{result.name}: verification (seed {seed})")
-    for col in (
-        "test",
-        "tiles",
-        "wrong results",
-        "wrong timings",
-        "cycles measured",
-        "cycles predicted",
-        "result",
-    ):
+    heads = ("test", unit, "wrong results", "wrong timings", "cycles measured", "cycles predicted")
+    for col in (*heads, "result"):
         table.add_column(
             col, justify="left" if col in ("test", "result") else "right", no_wrap=col == "test"
         )

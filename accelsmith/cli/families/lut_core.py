@@ -139,10 +139,8 @@ def _verify(app: typer.Typer) -> None:
         ] = None,
     ) -> int:
         """LUT tensor core: corner cases, back-to-back tiles and random stalls vs. the models."""
-        from rich.console import Console
-        from rich.table import Table
 
-        from accelsmith.sim.verify import verify
+        from accelsmith.cli.verify import run_verify
 
         p = lut_params(
             config,
@@ -157,50 +155,7 @@ def _verify(app: typer.Typer) -> None:
             max_k=max_k,
             acc_bits=acc_bits,
         )
-        console = Console(width=None if Console().is_terminal else 100)
-        with console.status(f"building and simulating {p.default_name()} ..."):
-            result = verify(p, tiles=tiles, seed=seed, workdir=workdir)
-        table = Table(title=f"{result.name}: verification (seed {seed})")
-        heads = (
-            "test",
-            "tiles",
-            "wrong results",
-            "wrong timings",
-            "cycles measured",
-            "cycles predicted",
-            "result",
-        )
-        for col in heads:
-            table.add_column(
-                col, justify="left" if col in ("test", "result") else "right", no_wrap=col == "test"
-            )
-        for t in result.tests:
-            table.add_row(
-                t.name,
-                str(t.tiles),
-                str(t.mismatches),
-                str(t.timing_mismatches),
-                str(t.measured_cycles),
-                str(t.predicted_cycles),
-                "[green]pass[/]" if t.passed else "[red]FAIL[/]",
-            )
-        console.print(table)
-        build = "reused" if result.build_cached else f"built in {result.build_seconds:.1f} s"
-        console.print(
-            f"simulator {build} (Verilator {result.verilator}); simulation "
-            f"{result.sim_seconds:.1f} s"
-        )
-        for t in result.tests:
-            for err in t.errors[:5]:
-                console.print(f"{t.name}: {err}", markup=False, style="red")
-        if report is not None:
-            result.write(report)
-            console.print(f"report written to {report}")
-        if result.passed:
-            console.print("[bold green]PASS[/]")
-            return 0
-        console.print("[bold red]FAIL[/]")
-        return 1
+        return run_verify(p, tiles=tiles, seed=seed, report=report, workdir=workdir, unit="tiles")
 
 
 def _cost(app: typer.Typer) -> None:

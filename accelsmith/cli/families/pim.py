@@ -150,48 +150,15 @@ def _verify(app: typer.Typer) -> None:
         """PIM channel: timing rules, GEMV results and cycles, partial tiles, refresh, FP
         specials vs. the golden model and the command schedule."""
         flags = dict(locals())
-        from rich.console import Console
-        from rich.table import Table
 
-        from accelsmith.sim.verify import verify
+        from accelsmith.cli.verify import run_verify
 
         for k in ("config", "tiles", "seed", "report", "workdir"):
             flags.pop(k)
         p = pim_params(config, **flags)
-        console = Console(width=None if Console().is_terminal else 100)
-        with console.status(f"building and simulating {p.default_name()} ..."):
-            result = verify(p, tiles=tiles, seed=seed, workdir=workdir)
-        table = Table(title=f"{result.name}: verification (seed {seed})")
-        heads = ("test", "jobs/probes", "wrong results", "wrong timings", "cycles measured")
-        for col in (*heads, "cycles predicted", "result"):
-            table.add_column(col, justify="left" if col in ("test", "result") else "right")
-        for t in result.tests:
-            table.add_row(
-                t.name,
-                str(t.tiles),
-                str(t.mismatches),
-                str(t.timing_mismatches),
-                str(t.measured_cycles),
-                str(t.predicted_cycles),
-                "[green]pass[/]" if t.passed else "[red]FAIL[/]",
-            )
-        console.print(table)
-        build = "reused" if result.build_cached else f"built in {result.build_seconds:.1f} s"
-        console.print(
-            f"simulator {build} (Verilator {result.verilator}); simulation "
-            f"{result.sim_seconds:.1f} s"
+        return run_verify(
+            p, tiles=tiles, seed=seed, report=report, workdir=workdir, unit="jobs/probes"
         )
-        for t in result.tests:
-            for err in t.errors[:5]:
-                console.print(f"{t.name}: {err}", markup=False, style="red")
-        if report is not None:
-            result.write(report)
-            console.print(f"report written to {report}")
-        if result.passed:
-            console.print("[bold green]PASS[/]")
-            return 0
-        console.print("[bold red]FAIL[/]")
-        return 1
 
 
 def _cost(app: typer.Typer) -> None:

@@ -129,49 +129,13 @@ def _verify(app: typer.Typer) -> None:
         ] = None,
     ) -> int:
         """SIMD engine: exhaustive products, specials, lanes, dot products, gating vs. models."""
-        from rich.console import Console
-        from rich.table import Table
 
-        from accelsmith.sim.verify import verify
+        from accelsmith.cli.verify import run_verify
 
         p = simd_params(config, **_pick(locals()))
-        console = Console(width=None if Console().is_terminal else 100)
-        with console.status(f"building and simulating {p.default_name()} ..."):
-            result = verify(p, tiles=tiles, seed=seed, workdir=workdir)
-        table = Table(title=f"{result.name}: verification (seed {seed})")
-        heads = ("test", "dot products", "wrong results", "wrong timings", "cycles measured",
-                 "cycles predicted", "result")  # fmt: skip
-        for col in heads:
-            table.add_column(
-                col, justify="left" if col in ("test", "result") else "right", no_wrap=col == "test"
-            )
-        for t in result.tests:
-            table.add_row(
-                t.name,
-                str(t.tiles),
-                str(t.mismatches),
-                str(t.timing_mismatches),
-                str(t.measured_cycles),
-                str(t.predicted_cycles),
-                "[green]pass[/]" if t.passed else "[red]FAIL[/]",
-            )
-        console.print(table)
-        build = "reused" if result.build_cached else f"built in {result.build_seconds:.1f} s"
-        console.print(
-            f"simulator {build} (Verilator {result.verilator}); simulation "
-            f"{result.sim_seconds:.1f} s"
+        return run_verify(
+            p, tiles=tiles, seed=seed, report=report, workdir=workdir, unit="dot products"
         )
-        for t in result.tests:
-            for err in t.errors[:5]:
-                console.print(f"{t.name}: {err}", markup=False, style="red")
-        if report is not None:
-            result.write(report)
-            console.print(f"report written to {report}")
-        if result.passed:
-            console.print("[bold green]PASS[/]")
-            return 0
-        console.print("[bold red]FAIL[/]")
-        return 1
 
 
 def _cost(app: typer.Typer) -> None:
