@@ -113,28 +113,33 @@ def systolic(
     cfg = [values]
     layers = evaluate("systolic", cfg, workload, per_layer=True, convention=convention, tech=tech)
     total = evaluate("systolic", cfg, workload, convention=convention, tech=tech).iloc[0]
-    if as_csv:
-        layers.to_csv(sys.stdout, index=False)
-        return
-    if as_json:
-        print(
-            json.dumps(
-                {
-                    "totals": _jsonable(total.to_dict()),
-                    "layers": [_jsonable(r) for r in layers.to_dict("records")],
-                },
-                indent=1,
-            )
-        )
+    if machine_output(layers, total, as_json=as_json, as_csv=as_csv):
         return
     _print_tables(layers, total, workload, node, convention)
 
 
-def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
+def jsonable(d: dict[str, Any]) -> dict[str, Any]:
+    """A record with numpy scalars as plain Python values and NaN as null (strict JSON)."""
     out = {}
     for k, v in d.items():
-        out[k] = v.item() if hasattr(v, "item") else v
+        v = v.item() if hasattr(v, "item") else v
+        out[k] = None if isinstance(v, float) and v != v else v
     return out
+
+
+def machine_output(layers: Any, total: Any, *, as_json: bool, as_csv: bool) -> bool:
+    """Print the per-layer table as CSV, or totals and layers as JSON; False if neither.
+
+    Shared by every family's ``cost`` command (``--csv`` / ``--json``).
+    """
+    if as_csv:
+        layers.to_csv(sys.stdout, index=False)
+        return True
+    if as_json:
+        records = [jsonable(r) for r in layers.to_dict("records")]
+        print(json.dumps({"totals": jsonable(total.to_dict()), "layers": records}, indent=1))
+        return True
+    return False
 
 
 def _print_tables(layers, total, workload: str, node: int, convention: str) -> None:

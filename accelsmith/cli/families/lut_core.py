@@ -211,6 +211,7 @@ def _cost(app: typer.Typer) -> None:
         ] = "native",
     ) -> None:
         """Per-layer cycles, energy and area of one LUT core on a workload (vs. a MAC array)."""
+        from accelsmith.cli.cost import machine_output
         from accelsmith.core.errors import ConfigError
         from accelsmith.models.evaluate import evaluate
         from accelsmith.models.tech import Tech
@@ -255,19 +256,7 @@ def _cost(app: typer.Typer) -> None:
             tech = Tech.from_yaml(tech_file, base=tech)
         layers = evaluate("lut-core", [values], workload, per_layer=True, tech=tech)
         total = evaluate("lut-core", [values], workload, tech=tech).iloc[0]
-        if as_csv:
-            layers.to_csv(sys.stdout, index=False)
-            return
-        if as_json:
-            print(
-                json.dumps(
-                    {
-                        "totals": _plain(total.to_dict()),
-                        "layers": [_plain(r) for r in layers.to_dict("records")],
-                    },
-                    indent=1,
-                )
-            )
+        if machine_output(layers, total, as_json=as_json, as_csv=as_csv):
             return
         _print_cost(layers, total, workload, node, baseline)
 
@@ -278,6 +267,7 @@ def _print_pairs(
     from rich.console import Console
     from rich.table import Table
 
+    from accelsmith.cli.cost import jsonable
     from accelsmith.models.lut_vs_mac import dp_comparison
 
     df = dp_comparison(
@@ -292,7 +282,7 @@ def _print_pairs(
         df.to_csv(sys.stdout, index=False)
         return
     if as_json:
-        print(json.dumps([_plain(r) for r in df.to_dict("records")], indent=1))
+        print(json.dumps([jsonable(r) for r in df.to_dict("records")], indent=1))
         return
     console = Console(width=None if Console().is_terminal else 120)
     t = Table(
@@ -328,10 +318,6 @@ def _print_pairs(
         f"LUT best in {int(df.lut_wins.sum())} of {len(df)} pairs (paper: 11 of 12, all but "
         "W_INT8 x A_INT4; see accelsmith.models.lut_vs_mac)"
     )
-
-
-def _plain(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.item() if hasattr(v, "item") else v) for k, v in d.items()}
 
 
 def _print_cost(layers: Any, total: Any, workload: str, node: int, baseline: bool) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -210,6 +208,7 @@ def _cost(app: typer.Typer) -> None:
         as_csv: Annotated[bool, typer.Option("--csv", help="Per-layer CSV.")] = False,
     ) -> None:
         """PIM (or NPU + PIM) latency, energy, area and throughput on a workload."""
+        from accelsmith.cli.cost import machine_output
         from accelsmith.core.errors import ConfigError
         from accelsmith.models.evaluate import evaluate
         from accelsmith.models.tech import Tech
@@ -254,16 +253,7 @@ def _cost(app: typer.Typer) -> None:
             tech = Tech.from_yaml(tech_file, base=tech)
         layers = evaluate("pim", [values], workload, per_layer=True, tech=tech)
         total = evaluate("pim", [values], workload, tech=tech).iloc[0]
-        if as_csv:
-            layers.to_csv(sys.stdout, index=False)
-            return
-        if as_json:
-            rec = {k: (v.item() if hasattr(v, "item") else v) for k, v in total.to_dict().items()}
-            lay = [
-                {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
-                for r in layers.to_dict("records")
-            ]
-            print(json.dumps({"totals": rec, "layers": lay}, indent=1))
+        if machine_output(layers, total, as_json=as_json, as_csv=as_csv):
             return
         _print(layers, total, workload, p)
 

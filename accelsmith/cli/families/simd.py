@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -180,6 +178,7 @@ def _cost(app: typer.Typer) -> None:
         as_csv: Annotated[bool, typer.Option("--csv", help="Print per-layer CSV.")] = False,
     ) -> None:
         """Per-layer mode, cycles, energy and SQNR, and totals, for one SIMD engine."""
+        from accelsmith.cli.cost import machine_output
         from accelsmith.core.errors import ConfigError
         from accelsmith.models.evaluate import evaluate
         from accelsmith.models.tech import Tech
@@ -200,29 +199,9 @@ def _cost(app: typer.Typer) -> None:
             tech = Tech.from_yaml(tech_file, base=tech)
         layers = evaluate("simd", [values], workload, per_layer=True, tech=tech)
         total = evaluate("simd", [values], workload, tech=tech).iloc[0]
-        if as_csv:
-            layers.to_csv(sys.stdout, index=False)
-            return
-        if as_json:
-            print(
-                json.dumps(
-                    {
-                        "totals": _plain(total.to_dict()),
-                        "layers": [_plain(r) for r in layers.to_dict("records")],
-                    },
-                    indent=1,
-                )
-            )
+        if machine_output(layers, total, as_json=as_json, as_csv=as_csv):
             return
         _print_cost(layers, total, workload, node)
-
-
-def _plain(d: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in d.items():
-        v = v.item() if hasattr(v, "item") else v
-        out[k] = None if isinstance(v, float) and v != v else v
-    return out
 
 
 def _print_cost(layers: Any, total: Any, workload: str, node: int) -> None:
