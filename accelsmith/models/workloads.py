@@ -54,6 +54,12 @@ __all__ = [
 #: role tags of transformer layers ("" for everything else)
 ROLES = ("", "qkv", "attn_qk", "attn_av", "out_proj", "ffn_up", "ffn_gate", "ffn_down", "lm_head")
 
+#: most multiply-accumulates one layer entry (``M N K count``) may hold: 2^53 is the largest
+#: count float64 represents exactly (the cost models compute in float64; larger shapes also
+#: overflow the int64 arrays of :meth:`Workload.to_gemms`). Llama-2-7B's largest prefill entry
+#: is ~3e12.
+MAX_LAYER_MACS = 2**53
+
 
 def _check_pos_int(where: str, field: str, value: Any, low: int = 1) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
@@ -272,6 +278,13 @@ class Workload:
             if not isinstance(layer, (GEMM, Conv, GEMV)):
                 raise ConfigError(
                     f"workload {self.name!r}: layers must be GEMM, Conv or GEMV, not {layer!r}"
+                )
+            m, n, k, c = layer.gemm()
+            if m * n * k * c > MAX_LAYER_MACS:
+                raise ConfigError(
+                    f"layer {layer.name!r}: M x N x K x count must be at most 2^53 "
+                    f"({MAX_LAYER_MACS:.3g}) multiply-accumulates, not {m}x{n}x{k}x{c} "
+                    f"= {m * n * k * c:.3g}"
                 )
         object.__setattr__(self, "layers", tuple(self.layers))
 

@@ -248,3 +248,22 @@ def test_yaml_errors(tmp_path, text, message):
     f.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_workload(f)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        GEMM(name="big", M=99_999_999_999, N=99_999_999, K=999_999_999),
+        GEMM(name="big", M=2**40, N=1, K=2**40),  # M K alone overflows int64
+        GEMV(name="big", N=2**31, K=2**31, count=2**20),
+    ],
+)
+def test_layer_too_large_is_a_config_error(layer):
+    # more MACs than float64 counts exactly (and int64 overflow in to_gemms) -> one-line error
+    with pytest.raises(ConfigError, match=r"layer 'big': M x N x K x count must be at most 2\^53"):
+        Workload(name="w", layers=(layer,))
+
+
+def test_largest_layer_lowers():
+    g = Workload(name="w", layers=(GEMM(name="a", M=2**20, N=2**13, K=2**20),)).to_gemms()
+    assert int(g["M"][0] * g["N"][0] * g["K"][0]) == 2**53
