@@ -85,6 +85,15 @@ document.querySelectorAll('.js-plotly-plot').forEach(function(gd){
 });
 """
 
+# A figure takes its card's width when its inline script runs, while the page is still being
+# parsed: the first card of a two-column grid is then alone in it and spans the full width,
+# and Plotly's "responsive" redraws only on window resizes. Redraw every figure once the page
+# (this script is at its end) is complete.
+_RESIZE_JS = """
+if(window.Plotly){document.querySelectorAll('.js-plotly-plot').forEach(function(gd){
+  Plotly.Plots.resize(gd)})}
+"""
+
 _SORT_JS = """
 document.querySelectorAll('table.sortable').forEach(function(t){
   t.querySelectorAll('th').forEach(function(th,i){th.addEventListener('click',function(){
@@ -139,7 +148,7 @@ class Report:
             f"</head><body><header><h1>{html.escape(self.title)}</h1><p>{subtitle}</p></header>"
             f"<main>{''.join(self.sections)}</main>"
             "<div id='design-details'></div>"
-            f"<script>{_SORT_JS}{_CLICK_JS}</script></body></html>"
+            f"<script>{_RESIZE_JS}{_SORT_JS}{_CLICK_JS}</script></body></html>"
         )
 
 

@@ -98,6 +98,28 @@ def test_report_in_browser(campaign_journal: Path, tmp_path: Path, browser_page)
     assert page.errors == []
 
 
+# [id, card width, figure width] of every figure whose drawing is wider than its card
+OVERFLOW_JS = """Array.from(document.querySelectorAll('.card .js-plotly-plot'))
+  .map(gd => [gd.id, gd.closest('.card').clientWidth, gd._fullLayout.width])
+  .filter(([id, card, fig]) => fig > card)"""
+
+
+def test_report_figures_fit_their_cards(campaign_journal: Path, tmp_path: Path, browser_page):
+    # the first figure of each two-column grid was drawn while the grid held only it (full
+    # width) and stayed that wide, cut off by its card: every figure must fit its card
+    page = browser_page
+    out = tmp_path / "report.html"
+    assert main(["report", str(campaign_journal), "-o", str(out)]) == 0
+    page.goto(out.as_uri())
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 8")
+    page.wait_for_timeout(1000)
+    assert page.evaluate(OVERFLOW_JS) == []
+    page.set_viewport_size({"width": 1100, "height": 900})  # one column: figures follow
+    page.wait_for_timeout(1000)
+    assert page.evaluate(OVERFLOW_JS) == []
+    assert page.errors == []
+
+
 def test_dashboard_in_browser(campaign_journal: Path, tmp_path: Path, browser_page) -> None:
     import optuna
 
