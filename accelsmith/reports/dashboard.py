@@ -315,6 +315,41 @@ def pareto_rows(panels: list[tuple[str, Any, Any]]) -> tuple[list[dict], list[di
     return rows, columns
 
 
+def check_address(host: str, port: int) -> None:
+    """Raise a one-line :class:`ConfigError` unless the server can listen on ``host:port``.
+
+    Checked before the (slow) campaign reads; the server binds the same way (SO_REUSEADDR,
+    as werkzeug does), so a port in TIME_WAIT is not refused.
+    """
+    import errno
+    import socket
+
+    from ..core.errors import ConfigError
+
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(
+            f"--host must be a local interface name or address (127.0.0.1, 0.0.0.0, ...), "
+            f"not {host!r} ({reason})"
+        ) from None
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(addr)
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise ConfigError(
+                    f"--port {port} cannot be used on {host} ({exc.strerror}); "
+                    "choose another port (1..65535, above 1023 without root)"
+                ) from None
+            raise ConfigError(
+                f"--host must be the address of a local interface (127.0.0.1, 0.0.0.0, ...), "
+                f"not {host!r} ({exc.strerror})"
+            ) from None
+
+
 def serve(
     targets: list[str],
     *,
@@ -326,6 +361,7 @@ def serve(
     """Load the campaigns and serve the dashboard until interrupted (blocking)."""
     import time
 
+    check_address(host, port)
     t0 = time.perf_counter()
     print(f"reading {', '.join(targets)} ...", flush=True)
     hub = Hub(list(targets), campaign)

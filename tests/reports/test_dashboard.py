@@ -103,6 +103,31 @@ def test_dashboard_missing_storage_one_line(tmp_path: Path, capsys: pytest.Captu
     assert err.startswith("error: storage") and err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("host", "field"),
+    [("127.0.0.1", "--port"), ("999.1.1.1", "--host"), ("192.0.2.1", "--host")],
+)
+def test_dashboard_unusable_address_one_line(
+    campaign_journal: Path, capsys: pytest.CaptureFixture, host: str, field: str
+) -> None:
+    # a port already in use, a host name that does not resolve, an address of no local
+    # interface: one line naming the option and exit code 2 (was werkzeug's exit 1 or a
+    # socket.gaierror traceback)
+    import socket
+
+    from accelsmith.cli.main import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        args = ["dashboard", str(campaign_journal), "--host", host, "--port", str(port)]
+        assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {field} ") and err.count("\n") == 1
+    assert (str(port) if field == "--port" else host) in err
+
+
 def test_hub_live_on_sqlite(tmp_path: Path) -> None:
     """The RDB path (Optuna's cached storage): trials added by another process's storage."""
     import optuna
