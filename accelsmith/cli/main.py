@@ -54,6 +54,37 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+def _given(param: object, argv: list[str]) -> str | None:
+    """The value given on the command line for option ``param`` (the last one), if any."""
+    value = None
+    for opt in getattr(param, "opts", ()):
+        if not opt.startswith("-"):
+            continue
+        for i, tok in enumerate(argv):
+            if tok == opt and i + 1 < len(argv):
+                value = argv[i + 1]
+            elif tok.startswith(opt + "="):
+                value = tok[len(opt) + 1 :]
+    return value
+
+
+def _usage_message(exc: TyperException, argv: list[str]) -> str:
+    """One line for a parser error, with the bad value or the commands allowed."""
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    param = getattr(exc, "param", None)
+    if type(exc).__name__ == "BadParameter" and param is not None:
+        value = _given(param, argv)
+        if value is not None:
+            message = f"{message.rstrip('.')}, not {value!r}"
+    elif message.startswith("No such command") and hasattr(
+        getattr(ctx, "command", None), "list_commands"
+    ):
+        commands = ", ".join(ctx.command.list_commands(ctx))  # type: ignore[union-attr]
+        message = f"{message.rstrip('.')}; commands: {commands}"
+    return message
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (the console script exits with it)."""
     debug = os.environ.get("ACCELSMITH_DEBUG") == "1"
@@ -75,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             print(ctx.get_help())
             code = 0
         else:
-            code = _fail(" ".join(exc.format_message().split()), 2)
+            code = _fail(_usage_message(exc, sys.argv[1:] if argv is None else argv), 2)
     except KeyboardInterrupt:
         code = _fail("interrupted", 130)
     return code

@@ -1,0 +1,50 @@
+"""The ``accelsmith`` entry point: parser usage errors as one line naming the value given."""
+
+from __future__ import annotations
+
+import pytest
+
+from accelsmith.cli.main import main
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["generate", "systolic", "--rows", "abc"],
+            "Invalid value for '--rows': Input should be a valid integer, unable to parse "
+            "string as an integer, not 'abc'",
+        ),
+        (
+            ["generate", "lut-core", "--tile-n=x"],
+            "Invalid value for '--tile-n': Input should be a valid integer, unable to parse "
+            "string as an integer, not 'x'",
+        ),
+        (
+            ["dse", "pareto", "x.yaml", "--limit", "3", "--limit", "0"],
+            "Invalid value for '--limit': Input should be greater than or equal to 1, not '0'",
+        ),
+        (
+            ["dashboard", "x", "--port", "70000"],
+            "Invalid value for '--port': Input should be less than or equal to 65535, not '70000'",
+        ),
+        (
+            ["generate", "tpu"],
+            "No such command 'tpu'; commands: systolic, lut-core",
+        ),
+        (
+            ["frobnicate"],
+            "No such command 'frobnicate'; commands: workloads, report, dashboard, generate",
+        ),
+    ],
+)
+def test_usage_error_names_the_value_and_the_choices(capsys, args, message):
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    assert err.startswith(f"error: {message}") and err.count("\n") == 1
