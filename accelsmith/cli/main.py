@@ -7,8 +7,10 @@ Every domain error becomes one line on stderr and an exit code (2 bad input, 1 f
 
 from __future__ import annotations
 
+import math
 import os
 import sys
+import typing
 
 import typer
 from typer.exceptions import TyperException
@@ -85,11 +87,29 @@ def _usage_message(exc: TyperException, argv: list[str]) -> str:
     return message
 
 
+def _not_nan(ctx: typer.Context, param: object, value: object) -> object:
+    if isinstance(value, float) and math.isnan(value):
+        raise typer.BadParameter("Input should be a number", ctx=ctx, param=param)  # type: ignore[arg-type]
+    return value
+
+
+def _refuse_nan(command: object) -> None:
+    """Refuse ``nan`` for every float option: the cost models read NaN as "not given" and
+    would silently take the default (``inf`` stays: the models' ranges refuse it)."""
+    for param in getattr(command, "params", ()):
+        ann = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+        if (ann is float or float in typing.get_args(ann)) and param.callback is None:
+            param.callback = _not_nan
+    for sub in getattr(command, "commands", {}).values():
+        _refuse_nan(sub)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (the console script exits with it)."""
     debug = os.environ.get("ACCELSMITH_DEBUG") == "1"
     try:
         command = typer.main.get_command(app)
+        _refuse_nan(command)
         result = command.main(args=argv, prog_name="accelsmith", standalone_mode=False)
         code = result if isinstance(result, int) else 0
     except AccelsmithError as exc:

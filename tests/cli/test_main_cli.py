@@ -48,3 +48,21 @@ def test_usage_error_names_the_value_and_the_choices(capsys, args, message):
     code, _, err = run(capsys, *args)
     assert code == 2
     assert err.startswith(f"error: {message}") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["cost", "systolic", "--freq-mhz", "nan"],
+        ["cost", "systolic", "--ifmap-kb", "NaN"],
+        ["cost", "lut-core", "--dram-gbps=nan"],
+        ["cost", "simd", "--freq-mhz", "-nan"],
+        ["cost", "pim", "--npu-freq-mhz", "nan"],
+    ],
+)
+def test_nan_option_is_refused(capsys, args):
+    # the cost models read NaN as "not given" and took the default silently
+    code, out, err = run(capsys, *args, "--workload", "resnet50", "--json")
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: Invalid value for '{args[2].split('=')[0]}': ")
+    assert "Input should be a number, not " in err and err.count("\n") == 1
