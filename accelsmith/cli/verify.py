@@ -49,6 +49,34 @@ def systolic(
     return run_verify(params, tiles=tiles, seed=seed, report=report, workdir=workdir, unit="tiles")
 
 
+def _check_output(path: Path, option: str, *, folder: bool) -> None:
+    """Fail now, not after minutes of building and simulating, if ``path`` cannot be written.
+
+    The folder (and a report's parent folders) are created; a report file is opened for
+    appending and removed again unless it existed.
+    """
+    import errno
+    import os
+
+    from accelsmith.core.errors import OutputError
+
+    try:
+        if folder:
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            if path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            existed = path.exists()
+            with path.open("a"):
+                pass
+            if not existed:
+                path.unlink()
+    except OSError as exc:
+        what = "created" if folder else "written"
+        raise OutputError(f"{option} {path} cannot be {what}: {exc.strerror}") from None
+
+
 def run_verify(
     params: Any,
     *,
@@ -68,6 +96,10 @@ def run_verify(
 
     from accelsmith.sim.verify import verify
 
+    if report is not None:
+        _check_output(Path(report), "--report", folder=False)
+    if workdir is not None:
+        _check_output(Path(workdir), "--workdir", folder=True)
     console = Console(width=None if Console().is_terminal else 100)
     with console.status(f"building and simulating {params.default_name()} ..."):
         result = verify(params, tiles=tiles, seed=seed, workdir=workdir)

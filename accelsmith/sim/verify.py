@@ -115,16 +115,19 @@ def verify(
         waves = os.environ.get("WAVES") == "1"
     family = get_family(params.family)
     runner.check_toolchain()
+    # the work folder before the (long) build: an unusable --workdir fails at once
+    work = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="accelsmith-"))
+    report_dir = work / "reports"
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"--workdir {work} cannot be created: {exc.strerror}") from None
 
     name = params.default_name()  # type: ignore[attr-defined]
     component = family.build()(params)
     text = verilog_text(component, name)
     b = runner.build(text, name, waves=waves)
 
-    work = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="accelsmith-"))
-    work.mkdir(parents=True, exist_ok=True)
-    report_dir = work / "reports"
-    report_dir.mkdir(exist_ok=True)
     cfg = {
         "params": params.to_dict(),
         "ports": {p["name"]: p for p in port_table(component)},
