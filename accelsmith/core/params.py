@@ -17,6 +17,15 @@ from typing import Any, ClassVar, Self
 from .errors import ConfigError
 
 
+def yaml_problem(exc: Exception) -> str:
+    """One line describing a YAML syntax error: the problem and where (line, column)."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return " ".join(str(problem).split())
+
+
 def check_int(name: str, value: Any, lo: int, hi: int) -> int:
     """Return ``value`` if it is an integer in ``[lo, hi]``, else raise :class:`ConfigError`."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -89,7 +98,7 @@ class ParamsBase:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise ConfigError(f"--config {p} is not valid YAML: {exc}".splitlines()[0]) from None
+            raise ConfigError(f"--config {p} is not valid YAML: {yaml_problem(exc)}") from None
         if data is None:
             data = {}
         return cls.from_dict(data, source=f"--config {p}")

@@ -31,6 +31,7 @@ Node scaling
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any, Self
 
@@ -38,6 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..core.errors import ConfigError
+from ..core.params import yaml_problem
 
 __all__ = ["NODES", "Tech", "node_factors"]
 
@@ -111,6 +113,16 @@ _ENERGY_FIELDS = {
     "fp32_add_pj",
     "fp32_mul_pj",
     "reg_pj_per_bit",
+    "sram_pj_64b_8kb",
+    "sram_pj_64b_32kb",
+    "sram_pj_64b_1mb",
+}
+# anchors of the power-law and log-log interpolations: zero has no logarithm
+_LOG_ANCHORS = {
+    "int_mul_pj_8",
+    "int_mul_pj_32",
+    "int_mul_um2_8",
+    "int_mul_um2_32",
     "sram_pj_64b_8kb",
     "sram_pj_64b_32kb",
     "sram_pj_64b_1mb",
@@ -208,7 +220,7 @@ class Tech:
         except OSError as exc:
             raise ConfigError(f"--tech {p} cannot be read: {exc.strerror}") from None
         except yaml.YAMLError as exc:
-            raise ConfigError(f"--tech {p} is not valid YAML: {str(exc).splitlines()[0]}") from None
+            raise ConfigError(f"--tech {p} is not valid YAML: {yaml_problem(exc)}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"--tech {p} must be a mapping of field names to numbers")
         names = cls.field_names()
@@ -217,8 +229,19 @@ class Tech:
                 raise ConfigError(
                     f"--tech {p}: unknown key {key!r}; allowed keys are {', '.join(names)}"
                 )
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value < 0
+            ):
                 raise ConfigError(f"--tech {p}: {key} must be a non-negative number, not {value!r}")
+            if key in _LOG_ANCHORS and value == 0:
+                raise ConfigError(
+                    f"--tech {p}: {key} must be > 0 (interpolated on a log scale), not {value!r}"
+                )
+            if key == "sram_array_efficiency" and not 0 < value <= 1:
+                raise ConfigError(f"--tech {p}: {key} must be in (0, 1], not {value!r}")
         node = data.get("node_nm", base.node_nm if base is not None else 45)
         tech = cls.at_node(node) if base is None or node != base.node_nm else base
         changes: dict[str, Any] = {}

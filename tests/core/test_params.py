@@ -83,6 +83,13 @@ def test_from_yaml_errors(tmp_path):
     bad.write_text("rows: [1, 2\n")
     with pytest.raises(ConfigError, match="is not valid YAML"):
         SystolicParams.from_yaml(bad)
+    # the message says where: the problem and its line and column
+    bad.write_text("rows: 4\ncols: 4\n  in_bits: 8\n")
+    with pytest.raises(
+        ConfigError,
+        match=r"is not valid YAML: mapping values are not allowed here \(line 3, column 10\)$",
+    ):
+        SystolicParams.from_yaml(bad)
     bad.write_text("- 1\n- 2\n")
     with pytest.raises(ConfigError, match="must be a mapping"):
         SystolicParams.from_yaml(bad)

@@ -120,10 +120,26 @@ def test_yaml_override_is_absolute_at_its_node(tmp_path):
         ("- 1\n", "must be a mapping"),
         ("a: [\n", "is not valid YAML"),
         ("node_nm: 40\n", "node_nm must be one of"),
+        # NaN / inf gave NaN energies; zero in a log-scale anchor a ZeroDivisionError
+        ("int_mul_pj_8: .nan\n", "int_mul_pj_8 must be a non-negative number, not nan"),
+        ("int_mul_um2_32: .inf\n", "int_mul_um2_32 must be a non-negative number, not inf"),
+        ("int_mul_pj_8: 0\n", "int_mul_pj_8 must be > 0 .*, not 0"),
+        ("int_mul_um2_8: 0.0\n", "int_mul_um2_8 must be > 0 .*, not 0.0"),
+        ("sram_pj_64b_1mb: 0\n", "sram_pj_64b_1mb must be > 0 .*, not 0"),
+        ("sram_array_efficiency: 0\n", r"sram_array_efficiency must be in \(0, 1\], not 0"),
+        ("sram_array_efficiency: 1.5\n", r"sram_array_efficiency must be in \(0, 1\], not 1.5"),
+        ("rows: 1\nb: [1,\n", "is not valid YAML: .* \\(line 3, column 1\\)"),
     ],
 )
 def test_yaml_errors(tmp_path, text, message):
     f = tmp_path / "t.yaml"
     f.write_text(text)
-    with pytest.raises(ConfigError, match=message.replace("[", r"\[")):
+    with pytest.raises(ConfigError, match=message.replace(" [", r" \[")):
         Tech.from_yaml(f)
+
+
+def test_zero_is_allowed_where_it_means_nothing(tmp_path):
+    f = tmp_path / "t.yaml"
+    f.write_text("leakage_w_per_um2: 0\ndram_pj_per_bit: 0\n")
+    t = Tech.from_yaml(f)
+    assert t.leakage_w(100.0) == 0 and t.dram_energy_j_per_bit == 0
