@@ -412,15 +412,19 @@ def parallel_figure(camp: Campaign, color_by: str | None = None) -> go.Figure:
 def breakdown_figure(frame: pd.DataFrame, prefix: str, suffix: str, title: str) -> go.Figure:
     """Stacked bars of the ``<prefix>*<suffix>`` columns (e.g. energy by component) per design."""
     import plotly.graph_objects as go
+    from plotly.colors import qualitative
 
     parts = breakdown_columns(frame.columns, prefix, suffix)
+    # one colour per component: Plotly's 10 colours cycle, so more parts take 26 (Alphabet)
+    palette = qualitative.Plotly if len(parts) <= len(qualitative.Plotly) else qualitative.Alphabet
     fig = go.Figure()
-    for c in parts:
+    for i, c in enumerate(parts):
         fig.add_trace(
             go.Bar(
                 x=frame["design"].astype(str),
                 y=frame[c].to_numpy(float),
                 name=c[len(prefix) : -len(suffix)],
+                marker_color=palette[i % len(palette)],
             )
         )
     fig.update_layout(

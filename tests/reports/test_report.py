@@ -212,3 +212,21 @@ def test_exhaustive_only_campaign_reports_its_exact_front(tmp_path: Path) -> Non
     assert len(camp.trials) == len(camp.exhaustive) == len(camp.pareto) > 3
     assert f"Pareto-optimal designs ({len(camp.pareto)})" in text
     assert "No completed trials" not in text and 'data-figure="hypervolume"' not in text
+
+
+@pytest.mark.parametrize("n_parts", [3, 11, 26])
+def test_breakdown_components_have_distinct_colours(n_parts: int) -> None:
+    # the LUT core has 11 energy components: with Plotly's 10-colour cycle the 11th (leak)
+    # was drawn in the first one's colour (compute)
+    import pandas as pd
+
+    from accelsmith.reports.figures import breakdown_figure
+
+    frame = pd.DataFrame(
+        {"design": ["a", "b"], "energy_j": [2.0 * n_parts] * 2}
+        | {f"energy_p{i}_j": [1.0, 2.0] for i in range(n_parts)}
+    )
+    fig = breakdown_figure(frame, "energy_", "_j", "t")
+    colours = [t.marker.color for t in fig.data]
+    assert len(colours) == n_parts and None not in colours
+    assert len(set(colours)) == n_parts
