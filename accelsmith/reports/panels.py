@@ -180,11 +180,11 @@ def hv_panel(hub: Hub, keys: list[str]) -> go.Figure:
                 )
             )
     fig.update_layout(
-        title="Hypervolume vs trials (each campaign normalized on its own front, reference "
-        "point 1.1)",
+        title="Hypervolume vs trials<br><sup>normalized on each campaign's own front; "
+        "reference point 1.1</sup>",
         template="plotly_white",
         height=300,
-        margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        margin={"l": 60, "r": 20, "t": 60, "b": 40},
         xaxis_title="trials",
         uirevision="hv",
     )

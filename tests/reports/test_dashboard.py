@@ -150,3 +150,17 @@ def test_hub_live_on_sqlite(tmp_path: Path) -> None:
     write_campaign(url, "sq", explorers={"random": 4})  # a second explorer started later
     assert hub.refresh() is True
     assert lc.campaign.explorers == ["nsga2", "random"] and len(lc.campaign.trials) == 19
+
+
+def test_hv_panel_title_fits_its_panel(campaign_journal: Path) -> None:
+    # the panel is ~550 px wide next to the details column: a 90-character one-line title
+    # (Plotly's 17 px font: ~8 px a character) was cut off; every line must fit
+    import re
+
+    from accelsmith.reports.panels import hv_panel
+
+    hub = Hub([str(campaign_journal)])
+    fig = hv_panel(hub, list(hub.campaigns))
+    lines = re.split(r"<br>", fig.layout.title.text)
+    assert max(len(re.sub(r"<[^>]+>", "", line)) for line in lines) <= 60
+    assert "normalized" in fig.layout.title.text  # the caveat is still said
