@@ -411,10 +411,22 @@ def _results(rep: Report, camp: Campaign, quality: Any) -> None:
         )
     rep.add("Parameters", rep.figure("parallel", F.parallel_figure(camp)), "parallel")
     front = camp.pareto
+    keys = [k for k in camp.config_keys if k in front.columns]
+    distinct = len(front.drop_duplicates(subset=keys)) if keys else len(front)
+    count = (
+        f"{len(front)}"
+        if distinct == len(front)
+        else f"{len(front)} trials, {distinct} distinct configurations"
+    )
+    same = (
+        " Rows with the same configuration are trials that evaluated one design again."
+        if distinct < len(front)
+        else ""
+    )
     rep.add(
-        f"Pareto-optimal designs ({len(front)})",
+        f"Pareto-optimal designs ({count})",
         "<p class='muted'>Click a column header to sort. Each row ends with the command that "
-        "writes the design's Verilog.</p>" + _pareto_table(camp, front),
+        f"writes the design's Verilog.{same}</p>" + _pareto_table(camp, front),
         "designs",
     )
     rep.add("Breakdowns of the Pareto designs", _breakdowns(rep, camp, front), "breakdowns")

@@ -230,3 +230,32 @@ def test_breakdown_components_have_distinct_colours(n_parts: int) -> None:
     colours = [t.marker.color for t in fig.data]
     assert len(colours) == n_parts and None not in colours
     assert len(set(colours)) == n_parts
+
+
+def test_duplicate_pareto_configurations_are_counted(tmp_path: Path) -> None:
+    # an explorer that evaluates a Pareto configuration again adds a second Pareto trial:
+    # the heading says how many distinct configurations the rows are (`dse pareto` lists
+    # each once)
+    import optuna
+
+    from .ledger_fixtures import _rows, add_trials
+
+    store = tmp_path / "journal.log"
+    write_campaign(journal_storage(store), "dups", explorers={"tpe": 30})
+    camp = load_campaign(resolve_target(str(store)))
+    keys = ("rows", "cols", "dataflow", "in_bits", "signed", "ifmap_kb")
+    again = [
+        {k: r[k].item() if hasattr(r[k], "item") else r[k] for k in keys}
+        for _, r in camp.pareto.head(2).iterrows()
+    ]
+    study = optuna.load_study(study_name="dups@tpe", storage=journal_storage(store))
+    add_trials(
+        study, _rows(again, [("latency_s", "minimize"), ("energy_j", "minimize")], []), "tpe"
+    )
+    camp = load_campaign(resolve_target(str(store)))
+    distinct = len(camp.pareto.drop_duplicates(subset=list(keys)))
+    assert len(camp.pareto) > distinct
+    out = tmp_path / "r.html"
+    assert main(["report", str(store), "-o", str(out)]) == 0
+    text = out.read_text()
+    assert f"Pareto-optimal designs ({len(camp.pareto)} trials, {distinct} distinct" in text
