@@ -16,7 +16,7 @@ and explorer:
 - wall time per run.
 
 ``gp`` is slow per trial (a Gaussian process refit each trial), so its budget is capped by
-``--gp-budget`` (default 300); the table says so. Results go to ``bench/results/explorers.csv``
+``--gp-budget`` (default 100); the table says so. Results go to ``bench/results/explorers.csv``
 (one row per space, explorer, seed and checkpoint) and a table is printed.
 
 Run: ``make bench`` or ``.venv/bin/python bench/bench_explorers.py [--seeds 5] [--jobs 2]``.
@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--spaces", nargs="+", default=list(SPACES), choices=list(SPACES))
     ap.add_argument("--explorers", nargs="+", help="default: every registered explorer")
     ap.add_argument("--checkpoints", nargs="+", type=int, help="override the trial counts")
-    ap.add_argument("--gp-budget", type=int, default=300)
+    ap.add_argument("--gp-budget", type=int, default=100)
     ap.add_argument("--jobs", type=int, default=1, help="runs in parallel processes")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--table", nargs="+", type=Path, help="only print the tables of CSV files")
