@@ -75,7 +75,7 @@ demo: install
 	@echo "interactive: $(BIN)/accelsmith dashboard sqlite:///build/demo/campaign/study.db"
 
 test: install system-deps
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests --nbmake notebooks
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=20 tests --nbmake notebooks
 
 test-fast: install
 	$(BIN)/python -m pytest -n $(JOBS) -m "not sim and not slow"
