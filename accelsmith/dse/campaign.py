@@ -78,10 +78,22 @@ def _sqlite_pragmas() -> None:
 _PRAGMAS = False
 
 
+def driver_url(url: str) -> str:
+    """``url`` with the PostgreSQL driver this project installs (psycopg2-binary).
+
+    SQLAlchemy 2.1 maps a plain ``postgresql://`` to psycopg 3, which is not installed.
+    """
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
+
+
 def make_storage(url: str) -> Any:
     """An Optuna RDB storage for ``url`` (SQLite folders are created; 60 s lock timeout)."""
     import optuna
 
+    url = driver_url(url)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite:///"):
@@ -258,6 +270,19 @@ def probe(spec: CampaignSpec, evaluator: Any = None) -> None:
     configs = [space.denormalize(np.zeros(len(space.varying)))] + [
         space.sample(rng) for _ in range(15)
     ]
+    # every end of every range and every choice, one parameter at a time from the first
+    # point: a value the model refuses is a spec error (exit 2), not a stream of failed trials
+    base = configs[0]
+    for d in space.varying:
+        if not space.active(d, base):
+            continue
+        ends = list(d.choices) if d.kind == "categorical" else [d.low, d.high]
+        edge = ev.evaluate([{**base, d.name: v} for v in ends])
+        for v, err in zip(ends, edge.errors, strict=True):
+            if err is not None and d.name in err:
+                raise ConfigError(
+                    f"spec: space.{d.name}: the {spec.family} model refuses {v!r}: {err}"
+                )
     res = ev.evaluate(configs)
     if res.ok.any():
         return

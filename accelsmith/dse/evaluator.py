@@ -217,7 +217,7 @@ class Evaluator:
     # ------------------------------------------------------------------------------ objectives
     def objective_matrix(self, out: pd.DataFrame) -> np.ndarray:
         """Objective values (n, m) from a metrics frame; ConfigError for an unknown metric."""
-        self.check_metrics(out.columns)
+        self.check_metrics(out)
         cols = out[[m for m, _ in self.objectives]]
         return np.array(cols.to_numpy(dtype=np.float64, na_value=np.nan), copy=True)
 
@@ -230,20 +230,20 @@ class Evaluator:
             cols.append((v - c.bound) / scale if c.op == "<=" else (c.bound - v) / scale)
         return np.stack(cols, axis=1) if cols else np.zeros((len(out), 0))  # a new array
 
-    def check_metrics(self, columns: Sequence[str]) -> None:
-        """Refuse objectives or constraints that are not outputs of the model."""
-        cols = set(columns)
+    def check_metrics(self, out: pd.DataFrame) -> None:
+        """Refuse objectives or constraints that are not numeric outputs of the model."""
+        cols = {c for c in out.columns if out[c].dtype.kind in "fiu"}
         numeric_hint = ", ".join(sorted(c for c in cols if not c.startswith("_")))
         for i, (m, _) in enumerate(self.objectives):
             if m not in cols:
                 raise ConfigError(
-                    f"objectives.{m}: not an output of the {self.family} cost model "
+                    f"objectives.{m}: not a numeric output of the {self.family} cost model "
                     f"(objective {i}); allowed: {numeric_hint}"
                 )
         for c in self.constraints:
             if c.metric not in cols:
                 raise ConfigError(
-                    f"constraints: {c.metric!r} is not an output of the {self.family} cost "
+                    f"constraints: {c.metric!r} is not a numeric output of the {self.family} cost "
                     f"model; allowed: {numeric_hint}"
                 )
 

@@ -135,8 +135,11 @@ def open_storage(storage: str) -> optuna.storages.BaseStorage:
         kwargs: dict[str, Any] = {}
         if storage.startswith("sqlite:///"):  # wait for a running campaign's write lock
             kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
+        from ..dse.campaign import driver_url
+
         # Optuna's cached wrapper: later reads fetch only trials not finished before
-        return optuna.storages.get_storage(optuna.storages.RDBStorage(storage, **kwargs))
+        url = driver_url(storage)
+        return optuna.storages.get_storage(optuna.storages.RDBStorage(url, **kwargs))
     except ConfigError:
         raise
     except Exception as exc:  # sqlalchemy / driver errors: one line naming the storage
