@@ -246,7 +246,9 @@ def _bound(b: Any) -> float:
 
 
 def _format_error(exc: ValidationError, source: str) -> str:
-    err = exc.errors()[0]
+    errors = exc.errors()
+    # a misspelled key also makes the real one "missing": name the misspelling first
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = ".".join(str(p) for p in err["loc"]) or "spec"
     typ = err["type"]
     msg = str(err["msg"]).removeprefix("Value error, ")

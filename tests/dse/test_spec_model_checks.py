@@ -47,3 +47,15 @@ def test_plain_postgresql_urls_use_the_installed_driver():
     assert driver_url("postgres://u@h/db") == "postgresql+psycopg2://u@h/db"
     assert driver_url("postgresql+psycopg2://u@h/db") == "postgresql+psycopg2://u@h/db"
     assert driver_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_a_misspelled_key_is_named(tmp_path):
+    from accelsmith.core.errors import ConfigError
+    from accelsmith.dse.spec import parse_spec
+
+    from .dse_helpers import tiny_spec_dict
+
+    data = tiny_spec_dict()
+    data["famliy"] = data.pop("family")
+    with pytest.raises(ConfigError, match=r"spec: unknown key 'famliy'; allowed keys are"):
+        parse_spec(data)
