@@ -25,10 +25,7 @@ Each test writes ``<report_dir>/<test>.json`` (tiles, mismatches, cycles, errors
 from __future__ import annotations
 
 import json
-import os
 import random
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,19 +37,9 @@ from cocotb.triggers import FallingEdge, ReadOnly
 
 from accelsmith.core.families.lut_core import LutCoreParams
 from accelsmith.models.lut_core import full_rate_schedule, output_times, tile_cycles
+from accelsmith.sim.benches.common import StreamDriver, port, tb_config
 from accelsmith.sim.benches.lut_core_io import pack, pack_a, tile_beats, unpack
 from accelsmith.sim.golden.lut_core import act_range, golden
-
-
-def _config() -> dict[str, Any]:
-    return json.loads(Path(os.environ["ACCELSMITH_TB_CONFIG"]).read_text())
-
-
-def _port(dut: Any, ports: dict, name: str) -> Any:
-    if name not in ports:
-        raise AssertionError(f"manifest has no port {name!r}")
-    return getattr(dut, name)
-
 
 # ----------------------------------------------------------------------------- stimulus
 
@@ -114,37 +101,6 @@ def random_tiles(p: LutCoreParams, rng: np.random.Generator, count: int) -> list
 
 
 # ----------------------------------------------------------------------------- components
-
-
-class StreamDriver:
-    """Drives one input stream from a queue of ``(tile, word)`` beats with random gaps."""
-
-    def __init__(
-        self,
-        dut: Any,
-        ports: dict,
-        name: str,
-        rng: random.Random,
-        gap: float,
-        on_transfer: Callable[[int, int, int, bool], None],
-    ) -> None:
-        self.valid = _port(dut, ports, f"{name}__valid")
-        self.ready = _port(dut, ports, f"{name}__ready")
-        self.payload = _port(dut, ports, f"{name}__payload")
-        self.queue: deque[tuple[int, int, bool]] = deque()
-        self.rng, self.gap, self.on_transfer = rng, gap, on_transfer
-        self.offered = False
-
-    def drive(self) -> None:
-        self.offered = bool(self.queue) and self.rng.random() >= self.gap
-        self.valid.value = int(self.offered)
-        if self.offered:
-            self.payload.value = self.queue[0][1]
-
-    def sample(self, cycle: int, tau: int) -> None:
-        if self.offered and int(self.ready.value):
-            tile, _, last = self.queue.popleft()
-            self.on_transfer(tile, cycle, tau, last)
 
 
 @dataclass
@@ -244,8 +200,8 @@ async def _run(
     start = StreamDriver(dut, ports, "start", rng, gap, sb.on_start)
     a_drv = StreamDriver(dut, ports, "a", rng, gap, sb.on_a)
     w_drv = StreamDriver(dut, ports, "w", rng, gap, sb.on_w)
-    c_valid, c_ready = _port(dut, ports, "c__valid"), _port(dut, ports, "c__ready")
-    c_payload, done = _port(dut, ports, "c__payload"), _port(dut, ports, "done")
+    c_valid, c_ready = port(dut, ports, "c__valid"), port(dut, ports, "c__ready")
+    c_payload, done = port(dut, ports, "c__payload"), port(dut, ports, "done")
     junk = np.random.default_rng(seed + 99)
     beats = [tile_beats(p, a, q, junk=junk) for a, q in tiles]
     assert p.acc_bits is not None
@@ -326,7 +282,7 @@ def _write_report(name: str, cfg: dict, sb: Scoreboard, timing: list[dict]) -> N
 @cocotb.test()
 async def corner_cases(dut: Any) -> None:
     """Isolated full-rate corner tiles: exact results and exact tile cycle counts."""
-    cfg = _config()
+    cfg = tb_config()
     p = LutCoreParams.from_dict(cfg["params"])
     tiles = corner_tiles(p, np.random.default_rng(cfg["seed"]))
     sb = await _run(dut, p, cfg, tiles, gap=0.0, stall=0.0, seed=cfg["seed"], isolated=True)
@@ -347,7 +303,7 @@ async def corner_cases(dut: Any) -> None:
 @cocotb.test()
 async def back_to_back(dut: Any) -> None:
     """Full-rate stream of random tiles: every transfer on the predicted cycle."""
-    cfg = _config()
+    cfg = tb_config()
     p = LutCoreParams.from_dict(cfg["params"])
     tiles = random_tiles(p, np.random.default_rng(cfg["seed"] + 1), max(1, cfg["tiles"] // 2))
     sb = await _run(dut, p, cfg, tiles, gap=0.0, stall=0.0, seed=cfg["seed"], isolated=False)
@@ -387,7 +343,7 @@ async def back_to_back(dut: Any) -> None:
 @cocotb.test()
 async def random_stalls(dut: Any) -> None:
     """Random input gaps and output back-pressure: rows at the predicted advance-cycles."""
-    cfg = _config()
+    cfg = tb_config()
     p = LutCoreParams.from_dict(cfg["params"])
     n = max(1, cfg["tiles"] - cfg["tiles"] // 2)
     tiles = random_tiles(p, np.random.default_rng(cfg["seed"] + 2), n)

@@ -22,9 +22,7 @@ Each test writes ``<report_dir>/<test>.json`` with tiles checked, mismatches and
 from __future__ import annotations
 
 import json
-import os
 import random
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,20 +35,11 @@ from cocotb.triggers import FallingEdge, ReadOnly
 
 from accelsmith.core.families.systolic import SystolicParams
 from accelsmith.models.systolic import full_rate_schedule, output_times, tile_cycles
+from accelsmith.sim.benches.common import StreamDriver, port, tb_config
 from accelsmith.sim.benches.systolic_io import pack, tile_beats, unpack
 from accelsmith.sim.golden.systolic import element_range, golden
 
 # ----------------------------------------------------------------------------- configuration
-
-
-def _config() -> dict[str, Any]:
-    return json.loads(Path(os.environ["ACCELSMITH_TB_CONFIG"]).read_text())
-
-
-def _port(dut: Any, ports: dict[str, dict], name: str) -> Any:
-    if name not in ports:
-        raise AssertionError(f"manifest has no port {name!r}")
-    return getattr(dut, name)
 
 
 # ----------------------------------------------------------------------------- stimulus
@@ -96,37 +85,6 @@ def random_tiles(p: SystolicParams, rng: np.random.Generator, n: int) -> list[tu
 # ----------------------------------------------------------------------------- components
 
 
-class StreamDriver:
-    """Drives one input stream from a queue of ``(tile, word)`` beats with random gaps."""
-
-    def __init__(
-        self,
-        dut: Any,
-        ports: dict,
-        name: str,
-        rng: random.Random,
-        gap: float,
-        on_transfer: Callable[[int, int, int], None],
-    ) -> None:
-        self.valid = _port(dut, ports, f"{name}__valid")
-        self.ready = _port(dut, ports, f"{name}__ready")
-        self.payload = _port(dut, ports, f"{name}__payload")
-        self.queue: deque[tuple[int, int]] = deque()
-        self.rng, self.gap, self.on_transfer = rng, gap, on_transfer
-        self.offered = False
-
-    def drive(self) -> None:
-        self.offered = bool(self.queue) and self.rng.random() >= self.gap
-        self.valid.value = int(self.offered)
-        if self.offered:
-            self.payload.value = self.queue[0][1]
-
-    def sample(self, cycle: int, tau: int) -> None:
-        if self.offered and int(self.ready.value):
-            tile, _ = self.queue.popleft()
-            self.on_transfer(tile, cycle, tau)
-
-
 class ResultMonitor:
     """Applies random back-pressure on ``c`` and reports every transferred row."""
 
@@ -139,10 +97,10 @@ class ResultMonitor:
         stall: float,
         on_row: Callable[[list[int], bool, int, int], None],
     ) -> None:
-        self.valid = _port(dut, ports, "c__valid")
-        self.ready = _port(dut, ports, "c__ready")
-        self.payload = _port(dut, ports, "c__payload")
-        self.done = _port(dut, ports, "done")
+        self.valid = port(dut, ports, "c__valid")
+        self.ready = port(dut, ports, "c__ready")
+        self.payload = port(dut, ports, "c__payload")
+        self.done = port(dut, ports, "done")
         self.p, self.rng, self.stall, self.on_row = p, rng, stall, on_row
         self.ready_now = True
         self.done_pulses = 0
@@ -335,7 +293,7 @@ def _write_report(name: str, cfg: dict, sb: Scoreboard, timing: list[dict]) -> N
 @cocotb.test()
 async def corner_cases(dut: Any) -> None:
     """Isolated full-rate tiles: exact results and exact tile cycle counts."""
-    cfg = _config()
+    cfg = tb_config()
     p = SystolicParams.from_dict(cfg["params"])
     tiles = corner_tiles(p, np.random.default_rng(cfg["seed"]))
     sb = await _run(dut, p, cfg, tiles, gap=0.0, stall=0.0, seed=cfg["seed"], isolated=True)
@@ -357,7 +315,7 @@ async def corner_cases(dut: Any) -> None:
 @cocotb.test()
 async def back_to_back(dut: Any) -> None:
     """Full-rate stream of random tiles: every start and result row on the predicted cycle."""
-    cfg = _config()
+    cfg = tb_config()
     p = SystolicParams.from_dict(cfg["params"])
     n = max(1, cfg["tiles"] // 2)
     tiles = random_tiles(p, np.random.default_rng(cfg["seed"] + 1), n)
@@ -405,7 +363,7 @@ async def back_to_back(dut: Any) -> None:
 @cocotb.test()
 async def random_stalls(dut: Any) -> None:
     """Random input gaps and output back-pressure: rows at the predicted advance-cycles."""
-    cfg = _config()
+    cfg = tb_config()
     p = SystolicParams.from_dict(cfg["params"])
     n = max(1, cfg["tiles"] - cfg["tiles"] // 2)
     tiles = random_tiles(p, np.random.default_rng(cfg["seed"] + 2), n)
