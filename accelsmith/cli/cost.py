@@ -69,8 +69,6 @@ def systolic(
 ) -> None:
     """Per-layer cycles, utilization, energy and traffic, and totals, for one array."""
     from accelsmith.core.errors import ConfigError
-    from accelsmith.models.evaluate import evaluate
-    from accelsmith.models.tech import Tech
 
     if as_json and as_csv:
         raise ConfigError("--json and --csv cannot be combined: choose one output format")
@@ -107,15 +105,30 @@ def systolic(
         if v is not None:
             values[key] = v
     values |= {"freq_mhz": freq_mhz, "dram_gbps": dram_gbps}
-    tech = Tech.at_node(node)
-    if tech_file is not None:
-        tech = Tech.from_yaml(tech_file, base=tech)
-    cfg = [values]
-    layers = evaluate("systolic", cfg, workload, per_layer=True, convention=convention, tech=tech)
-    total = evaluate("systolic", cfg, workload, convention=convention, tech=tech).iloc[0]
+    layers, total = cost_frames("systolic", values, workload, node, tech_file, convention)
     if machine_output(layers, total, as_json=as_json, as_csv=as_csv):
         return
     _print_tables(layers, total, workload, node, convention)
+
+
+def cost_frames(
+    family: str,
+    values: dict[str, Any],
+    workload: str,
+    node: int,
+    tech_file: Path | None,
+    convention: str = "rtl",
+) -> tuple[Any, Any]:
+    """Per-layer rows and totals of one configuration, at ``node`` (``--tech`` overrides)."""
+    from accelsmith.models.evaluate import evaluate
+    from accelsmith.models.tech import Tech
+
+    tech = Tech.at_node(node)
+    if tech_file is not None:
+        tech = Tech.from_yaml(tech_file, base=tech)
+    kw = {"convention": convention, "tech": tech}
+    layers = evaluate(family, [values], workload, per_layer=True, **kw)
+    return layers, evaluate(family, [values], workload, **kw).iloc[0]
 
 
 def jsonable(d: dict[str, Any]) -> dict[str, Any]:

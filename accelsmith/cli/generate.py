@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -27,7 +27,6 @@ def systolic(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
 ) -> None:
     """Systolic array (output- or weight-stationary) computing one rows x cols tile."""
-    from rich.console import Console
 
     from accelsmith.generate import generate
 
@@ -42,12 +41,20 @@ def systolic(
         max_k=max_k,
     )
     emitted = generate(params, out, name)
-    console = Console()
-    console.print(
-        f"[bold]{emitted.verilog.stem}[/]: {params.rows}x{params.cols} "
-        f"{params.dataflow.upper()}, {'s' if params.signed else 'u'}{params.in_bits} "
-        f"inputs, {params.acc_bits}-bit accumulators"
+    print_generated(
+        emitted,
+        f"{params.rows}x{params.cols} {params.dataflow.upper()}, "
+        f"{'s' if params.signed else 'u'}{params.in_bits} inputs, "
+        f"{params.acc_bits}-bit accumulators",
     )
+
+
+def print_generated(emitted: Any, description: str) -> None:
+    """The module name, a one-line description and the files ``generate`` wrote."""
+    from rich.console import Console
+
+    console = Console()
+    console.print(f"[bold]{emitted.verilog.stem}[/]: {description}")
     for path in (emitted.verilog, emitted.manifest, emitted.core):
         console.print(f"  wrote {path}")
 

@@ -89,8 +89,8 @@ def _generate(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
     ) -> None:
         """LUT tensor core: low-bit weights x integer activations by table lookup."""
-        from rich.console import Console
 
+        from accelsmith.cli.generate import print_generated
         from accelsmith.generate import generate
 
         p = lut_params(
@@ -107,10 +107,7 @@ def _generate(app: typer.Typer) -> None:
             acc_bits=acc_bits,
         )
         emitted = generate(p, out, name)
-        console = Console()
-        console.print(f"[bold]{emitted.verilog.stem}[/]: {_describe(p)}")
-        for path in (emitted.verilog, emitted.manifest, emitted.core):
-            console.print(f"  wrote {path}")
+        print_generated(emitted, _describe(p))
 
 
 def _verify(app: typer.Typer) -> None:
@@ -211,9 +208,8 @@ def _cost(app: typer.Typer) -> None:
         ] = "native",
     ) -> None:
         """Per-layer cycles, energy and area of one LUT core on a workload (vs. a MAC array)."""
-        from accelsmith.cli.cost import machine_output
+        from accelsmith.cli.cost import cost_frames, machine_output
         from accelsmith.core.errors import ConfigError
-        from accelsmith.models.evaluate import evaluate
         from accelsmith.models.tech import Tech
 
         if as_json and as_csv:
@@ -251,11 +247,7 @@ def _cost(app: typer.Typer) -> None:
         for key, v in (("act_kb", act_kb), ("weight_kb", weight_kb)):
             if v is not None:
                 values[key] = v
-        tech = Tech.at_node(node)
-        if tech_file is not None:
-            tech = Tech.from_yaml(tech_file, base=tech)
-        layers = evaluate("lut-core", [values], workload, per_layer=True, tech=tech)
-        total = evaluate("lut-core", [values], workload, tech=tech).iloc[0]
+        layers, total = cost_frames("lut-core", values, workload, node, tech_file)
         if machine_output(layers, total, as_json=as_json, as_csv=as_csv):
             return
         _print_cost(layers, total, workload, node, baseline)

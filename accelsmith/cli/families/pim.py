@@ -100,18 +100,15 @@ def _generate(app: typer.Typer) -> None:
     ) -> None:
         """PIM channel: DRAM banks with MAC lanes, a timing checker and a GEMV engine."""
         flags = dict(locals())
-        from rich.console import Console
 
+        from accelsmith.cli.generate import print_generated
         from accelsmith.generate import generate
 
         for k in ("config", "name", "out"):
             flags.pop(k)
         p = pim_params(config, **flags)
         emitted = generate(p, out, name)
-        console = Console()
-        console.print(f"[bold]{emitted.verilog.stem}[/]: {_describe(p)}")
-        for path in (emitted.verilog, emitted.manifest, emitted.core):
-            console.print(f"  wrote {path}")
+        print_generated(emitted, _describe(p))
 
 
 def _verify(app: typer.Typer) -> None:
@@ -208,10 +205,8 @@ def _cost(app: typer.Typer) -> None:
         as_csv: Annotated[bool, typer.Option("--csv", help="Per-layer CSV.")] = False,
     ) -> None:
         """PIM (or NPU + PIM) latency, energy, area and throughput on a workload."""
-        from accelsmith.cli.cost import machine_output
+        from accelsmith.cli.cost import cost_frames, machine_output
         from accelsmith.core.errors import ConfigError
-        from accelsmith.models.evaluate import evaluate
-        from accelsmith.models.tech import Tech
 
         if as_json and as_csv:
             raise ConfigError("--json and --csv cannot be combined: choose one output format")
@@ -248,11 +243,7 @@ def _cost(app: typer.Typer) -> None:
         }
         if values["timing"] == "custom":  # the cost model takes a preset plus overrides
             values["timing"] = "hbm2"
-        tech = Tech.at_node(node)
-        if tech_file is not None:
-            tech = Tech.from_yaml(tech_file, base=tech)
-        layers = evaluate("pim", [values], workload, per_layer=True, tech=tech)
-        total = evaluate("pim", [values], workload, tech=tech).iloc[0]
+        layers, total = cost_frames("pim", values, workload, node, tech_file)
         if machine_output(layers, total, as_json=as_json, as_csv=as_csv):
             return
         _print(layers, total, workload, p)

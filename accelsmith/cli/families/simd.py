@@ -87,16 +87,13 @@ def _generate(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
     ) -> None:
         """Mixed-precision SIMD MAC engine (INT, OCP FP8/FP4, posit) with lane splitting."""
-        from rich.console import Console
 
+        from accelsmith.cli.generate import print_generated
         from accelsmith.generate import generate
 
         p = simd_params(config, **_pick(locals()))
         emitted = generate(p, out, name)
-        console = Console()
-        console.print(f"[bold]{emitted.verilog.stem}[/]: {_describe(p)}")
-        for path in (emitted.verilog, emitted.manifest, emitted.core):
-            console.print(f"  wrote {path}")
+        print_generated(emitted, _describe(p))
 
 
 def _pick(scope: dict[str, Any]) -> dict[str, Any]:
@@ -178,10 +175,8 @@ def _cost(app: typer.Typer) -> None:
         as_csv: Annotated[bool, typer.Option("--csv", help="Print per-layer CSV.")] = False,
     ) -> None:
         """Per-layer mode, cycles, energy and SQNR, and totals, for one SIMD engine."""
-        from accelsmith.cli.cost import machine_output
+        from accelsmith.cli.cost import cost_frames, machine_output
         from accelsmith.core.errors import ConfigError
-        from accelsmith.models.evaluate import evaluate
-        from accelsmith.models.tech import Tech
 
         if as_json and as_csv:
             raise ConfigError("--json and --csv cannot be combined: choose one output format")
@@ -194,11 +189,7 @@ def _cost(app: typer.Typer) -> None:
             "buffer_kb": buffer_kb,
             "freq_mhz": freq_mhz,
         }
-        tech = Tech.at_node(node)
-        if tech_file is not None:
-            tech = Tech.from_yaml(tech_file, base=tech)
-        layers = evaluate("simd", [values], workload, per_layer=True, tech=tech)
-        total = evaluate("simd", [values], workload, tech=tech).iloc[0]
+        layers, total = cost_frames("simd", values, workload, node, tech_file)
         if machine_output(layers, total, as_json=as_json, as_csv=as_csv):
             return
         _print_cost(layers, total, workload, node)
