@@ -107,3 +107,29 @@ def shape_of(layer: Any) -> ConvShape:
             groups=layer.groups,
         )
     raise ConfigError(f"layer kind must be gemm, gemv or conv, not {kind!r}")
+
+
+def reduced(s: ConvShape, factor: int = 8, max_pixels: int = 8) -> ConvShape:
+    """``s`` at simulation size: channels divided by ``factor`` (keeping the group
+    structure), the image cut so the output is at most ``max_pixels`` per side."""
+    g = s.groups
+    depthwise = g == s.c and g > 1
+    cg = max(1, s.cg // factor) if not depthwise else 1
+    groups = max(1, g // factor) if g > 1 else 1
+    c = cg * groups
+    k_out = max(1, (s.ng // factor if not depthwise else s.ng)) * groups
+    span = (max_pixels - 1) * s.stride + s.r
+    h = min(s.h, max(span - 2 * s.pad, s.r))
+    w = min(s.w, max((max_pixels - 1) * s.stride + s.s - 2 * s.pad, s.s))
+    return ConvShape(
+        name=f"{s.name}_reduced",
+        h=h,
+        w=w,
+        c=c,
+        k_out=k_out,
+        r=s.r,
+        s=s.s,
+        stride=s.stride,
+        pad=s.pad,
+        groups=groups,
+    )

@@ -69,3 +69,35 @@ def random_conv(p: Any, rng: np.random.Generator, i: int, *, depthwise: bool = F
         )
     x, wt = tensors(s, p, rng)
     return [s], x, [wt], [random_quant(s, p, rng)]
+
+
+def chain(p: Any, rng: np.random.Generator) -> tuple:
+    """Three back-to-back layers: conv 3x3 (padding 1), depthwise 3x3 stride 2, 1x1 GEMM."""
+    h, w = int(rng.integers(4, 7)), int(rng.integers(4, 7))
+    c0, c1 = int(rng.integers(1, 4)), int(rng.integers(2, 6))
+    s1 = ConvShape("conv3x3", h=h, w=w, c=c0, k_out=c1, r=3, s=3, pad=1)
+    s2 = ConvShape("dw3x3s2", h=h, w=w, c=c1, k_out=c1, r=3, s=3, stride=2, pad=1, groups=c1)
+    s3 = ConvShape("pw1x1", h=s2.out_h, w=s2.out_w, c=c1, k_out=int(rng.integers(1, 7)))
+    layers = [s1, s2, s3]
+    x, _ = tensors(s1, p, rng)
+    ws = [tensors(s, p, rng)[1] for s in layers]
+    qs = [random_quant(s, p, rng) for s in layers]
+    return layers, x, ws, qs
+
+
+def workload_case(p: Any, rng: np.random.Generator, workload: str, layer: str | None) -> tuple:
+    """Layers of a built-in workload at reduced size (channels and image / 8, at least the
+    kernel), each run on its own random input: one named layer, or the first three."""
+    from accelsmith.models.workloads import load_workload
+    from accelsmith.runtime.shapes import reduced, shape_of
+
+    wl = load_workload(workload)
+    chosen = [ly for ly in wl.layers if layer is None or ly.name == layer]
+    if not chosen:
+        from accelsmith.core.errors import ConfigError
+
+        names = ", ".join(ly.name for ly in wl.layers[:8])
+        raise ConfigError(f"layer must be a layer of {workload} ({names} ...), not {layer!r}")
+    s = reduced(shape_of(chosen[0]))
+    x, w = tensors(s, p, rng)
+    return [s], x, [w], [random_quant(s, p, rng)]

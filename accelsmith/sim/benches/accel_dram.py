@@ -8,7 +8,8 @@ from collections import deque
 from typing import Any
 
 import cocotb
-from cocotb.triggers import Event, RisingEdge
+from cocotb.triggers import Event, FallingEdge
+from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiBus
 from cocotbext.axi.axi_ram import AxiRamRead, AxiRamWrite
 from cocotbext.axi.memory import Memory
@@ -22,7 +23,7 @@ class _LatencyRead(AxiRamRead):
     may be waiting), beats in order."""
 
     latency = 0
-    cycle = 0
+    period_ps = 10_000
 
     async def _process_read(self) -> None:
         pending: deque[tuple[int, Any]] = deque()
@@ -31,7 +32,7 @@ class _LatencyRead(AxiRamRead):
         try:
             while True:
                 ar = await self.ar_channel.recv()
-                pending.append((self.cycle, ar))
+                pending.append((get_sim_time("ps"), ar))
                 wake.set()
         finally:
             responder.cancel()
@@ -42,8 +43,11 @@ class _LatencyRead(AxiRamRead):
                 wake.clear()
                 await wake.wait()
             t, ar = pending.popleft()
-            while self.cycle < t + self.latency:
-                await RisingEdge(self.clock)
+            # Beats are queued at falling edges only, so the source drives each at the next
+            # rising edge whatever order coroutines wake in: the first beat is driven at the
+            # edge `latency` cycles after the AR transfer.
+            while get_sim_time("ps") < t + self.latency * self.period_ps - self.period_ps // 2:
+                await FallingEdge(self.clock)
             addr = int(ar.araddr)
             length = int(ar.arlen) + 1
             size = 1 << int(ar.arsize)
@@ -54,7 +58,12 @@ class _LatencyRead(AxiRamRead):
                 r.rresp = AxiResp.OKAY
                 word = (addr // self.byte_lanes) * self.byte_lanes
                 r.rdata = int.from_bytes(self.read(word % self.size, self.byte_lanes), "little")
-                await self.r_channel.send(r)
+                while (
+                    self.r_channel.full()
+                    or get_sim_time("ps") % self.period_ps != self.period_ps // 2
+                ):
+                    await FallingEdge(self.clock)
+                self.r_channel.send_nowait(r)
                 addr += size
 
 
@@ -80,7 +89,7 @@ class LatencyAxiRam(Memory):
         self.write_if = AxiRamWrite(bus.write, clock, reset, mem=self.mem)
         self.read_if = _LatencyRead(bus.read, clock, reset, mem=self.mem)
         self.read_if.latency = latency
-        cocotb.start_soon(self._count(clock))
+        self.read_if.period_ps = period_ps
         if stall > 0:
             rng = random.Random(seed)
 
@@ -96,8 +105,3 @@ class LatencyAxiRam(Memory):
                 self.write_if.b_channel,
             ):
                 ch.set_pause_generator(pauses())
-
-    async def _count(self, clock: Any) -> None:
-        while True:
-            await RisingEdge(clock)
-            self.read_if.cycle += 1

@@ -223,3 +223,109 @@ async def gemm(dut: Any) -> None:
     n = max(1, min(int(cfg["tiles"]), 12))
     progs = [_compile(p, cases.random_gemm(p, rng, i)) for i in range(n)]
     await _check_programs("gemm", dut, progs)
+
+
+@cocotb.test()
+async def conv(dut: Any) -> None:
+    """Small convolutions (stride, padding, groups) and depthwise layers."""
+    cfg = tb_config()
+    p = AccelParams.from_dict(cfg["params"])
+    if cfg.get("extra", {}).get("workload"):
+        return
+    rng = np.random.default_rng(cfg["seed"] + 1)
+    n = max(2, min(int(cfg["tiles"]), 8))
+    progs = [_compile(p, cases.random_conv(p, rng, i, depthwise=i % 2 == 1)) for i in range(n)]
+    await _check_programs("conv", dut, progs)
+
+
+@cocotb.test()
+async def layers(dut: Any) -> None:
+    """Back-to-back layers with fences (or the --workload/--layer layers, reduced)."""
+    cfg = tb_config()
+    p = AccelParams.from_dict(cfg["params"])
+    rng = np.random.default_rng(cfg["seed"] + 2)
+    extra = cfg.get("extra", {})
+    if extra.get("workload"):
+        case = cases.workload_case(p, rng, extra["workload"], extra.get("layer"))
+    else:
+        case = cases.chain(p, rng)
+    await _check_programs("layers", dut, [_compile(p, case)])
+
+
+@cocotb.test()
+async def illegal(dut: Any) -> None:
+    """Refused commands: error code and index latched, DRAM unchanged, clear resumes."""
+    cfg = tb_config()
+    p = AccelParams.from_dict(cfg["params"])
+    rng = np.random.default_rng(cfg["seed"] + 3)
+    layers_, x, ws, qs = cases.random_gemm(p, rng, 0)
+    prog = compile_layers(p, layers_, x, ws, qs)
+    host = Host(dut, p, cfg, prog.dram_size)
+    await host.start()
+    host.ram.write(BASE, prog.image.tobytes())
+    await host.wr("DRAM_BASE", BASE)
+    await host.wr("DRAM_SIZE", prog.dram_size)
+    errors: list[str] = []
+    size = prog.dram_size
+    good = isa.encode("store", n_rows=1, row_elems=1, dram_addr=0)
+    bad_cases = [
+        ("bad_command", 1, isa.OPCODES["fence"] + 9),  # opcode 14
+        ("bad_command", 1, isa.encode("compute", k=0)),
+        ("spad_range", 2, isa.encode("load", target=0, spad_addr=p.a_entries, n_rows=1,
+                                     row_elems=1)),
+        ("spad_range", 2, isa.encode("compute", k=1, acc_addr=p.acc_entries - p.rows + 1)),
+        ("dram_range", 3, isa.encode("store", n_rows=2, row_elems=1, dram_addr=size - 1,
+                                     stride=1)),
+        ("dram_range", 3, isa.encode("load", target=1, n_rows=1, row_elems=2,
+                                     dram_addr=size - 1)),
+    ]
+    checked = bad = 0
+    for what, code, word in bad_cases:
+        before = bytes(host.ram.read(BASE, size))
+        # a good command first, then the bad one (index 1 of this batch), then a good one
+        accepted = await host.rd("ACCEPTED")
+        await host.wr("CTRL", 2)
+        await host.push(isa.encode("fence"))
+        await host.push(word)
+        await host.push(good)
+        await host.wr("CTRL", 0)
+        await host.wait_idle(2000)
+        err = await host.rd("ERROR")
+        status = await host.rd("STATUS")
+        checked += 1
+        after = bytes(host.ram.read(BASE, size))
+        problems = []
+        if err & 15 != code or err >> 16 != (accepted + 1) & 0xFFFF:
+            problems.append(f"ERROR {err:#x}, expected code {code} at {accepted + 1}")
+        if not status & 2:
+            problems.append("STATUS.error not set")
+        if after != before:
+            problems.append("DRAM changed")
+        await host.wr("CTRL", 1)  # clear: error gone, queue empty
+        status = await host.rd("STATUS")
+        if status & 2 or not status & 1:
+            problems.append(f"STATUS {status:#x} after clear")
+        if problems:
+            bad += 1
+            errors.append(f"{what}: " + "; ".join(problems))
+    # queue overflow: depth + 1 pushes while held
+    await host.wr("CTRL", 2)
+    for _ in range(p.queue_depth + 1):
+        await host.push(isa.encode("fence"))
+    err = await host.rd("ERROR")
+    checked += 1
+    if err & 15 != 4:
+        bad += 1
+        errors.append(f"queue_overflow: ERROR {err:#x}")
+    await host.wr("CTRL", 1)
+    # still works after the errors
+    outs, _ = await run_program(host, prog)
+    want = golden(p, x, prog.layers, ws, qs)[0]
+    checked += 1
+    if cfg.get("inject_fault"):
+        want = want.copy()
+        want.flat[0] += 1
+    if not np.array_equal(outs[0], want):
+        bad += 1
+        errors.append("the program after the errors gave wrong outputs")
+    _report("illegal", cfg, checked, bad, [], errors, exact=True)
