@@ -187,10 +187,9 @@ def param(default: Any = None, *, kind: Any = None, **meta: Any) -> Any:
     ``unit``, ``help``, ``flag``, ``derived``, ``commands``, ``cli_help``, ``column``,
     ``space``, ``custom_check``).
     """
+    if isinstance(default, list):
+        default = tuple(default)
     spec = _spec("", default, kind, **meta)
-    if isinstance(default, (list, tuple)):
-        frozen = tuple(default)
-        return dataclasses.field(default_factory=lambda: frozen, metadata={_METADATA_KEY: spec})
     return dataclasses.field(default=default, metadata={_METADATA_KEY: spec})
 
 
@@ -215,8 +214,6 @@ def param_specs(cls: type) -> tuple[ParamSpec, ...]:
         if spec is None:
             default = None if f.default is dataclasses.MISSING else f.default
             spec = ParamSpec(kind=type(default), default=default, custom_check=True)
-        elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-            spec = dataclasses.replace(spec, default=f.default_factory())  # type: ignore[misc]
         out.append(dataclasses.replace(spec, name=f.name))
     out.extend(getattr(cls, "model_params", ()))
     specs = tuple(out)
