@@ -51,7 +51,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core.errors import ConfigError
-from ..core.families.systolic import DATAFLOWS, MAX_ACC_BITS, MAX_DIM, MAX_K
+from ..core.families.systolic import DATAFLOWS, MAX_K, SystolicParams
+from ..core.spec import column_spec
 from .common import assemble, column_array, config_arrays, configs_frame
 from .systolic import layer_cycles
 
@@ -62,22 +63,9 @@ __all__ = ["CONVENTIONS", "SYSTOLIC_COLUMNS", "evaluate_systolic", "systolic_cos
 
 CONVENTIONS = ("rtl", "scalesim")
 
-# column -> (default, kind, low, high); kind: int, float, bool or a tuple of choices
-SYSTOLIC_COLUMNS: dict[str, tuple[Any, Any, float, float]] = {
-    "rows": (None, int, 1, MAX_DIM),
-    "cols": (None, int, 1, MAX_DIM),
-    "dataflow": ("os", ("os", "ws", "is"), 0, 0),
-    "in_bits": (8, int, 2, 16),
-    "signed": (True, bool, 0, 1),
-    # default: the workload's deepest reduction, so the accumulator is exact on every layer
-    "max_k": (None, int, 1, MAX_K),
-    "acc_bits": (None, int, 2, MAX_ACC_BITS),
-    "ifmap_kb": (64.0, float, 0.0, 1 << 20),
-    "filter_kb": (64.0, float, 0.0, 1 << 20),
-    "ofmap_kb": (64.0, float, 0.0, 1 << 20),
-    "freq_mhz": (1000.0, float, 1.0, 10_000.0),
-    "dram_gbps": (25.6, float, 0.01, 100_000.0),
-}
+#: column -> (default, kind, low, high), derived from the parameter declarations of
+#: :class:`~accelsmith.core.families.systolic.SystolicParams` (see :func:`column_spec`)
+SYSTOLIC_COLUMNS: dict[str, tuple[Any, Any, float, float]] = column_spec(SystolicParams)
 _CONFIG_LEVEL = (
     "area_um2",
     "area_array_um2",
