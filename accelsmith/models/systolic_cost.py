@@ -24,11 +24,11 @@ DRAM traffic (bytes)
     Activations are fetched as the layer's distinct input elements (``ifmap_elems`` of
     :meth:`accelsmith.models.workloads.Workload.to_gemms`: a convolution's input once, not
     its ``kernel_h x kernel_w`` im2col copies; none for operands a fused kernel keeps on chip,
-    e.g. fused attention's scores: ``read_a`` / ``write_c`` of the layer). Each operand is read once if it fits in its
-    buffer. Otherwise the model takes the better of the two tile loop orders: with
-    output-column tiles outer, a weight column block (``K x cols``) stays in the filter
-    buffer if it fits and the activations are re-read once per column block; symmetric for
-    rows outer. Results are written once at ``acc_bits`` (the RTL's output width).
+    e.g. fused attention's scores: ``read_a`` / ``write_c`` of the layer). Each operand is
+    read once if it fits in its buffer. Otherwise the model takes the better of the two tile
+    loop orders: with output-column tiles outer, a weight column block (``K x cols``) stays in
+    the filter buffer if it fits and the activations are re-read once per column block;
+    symmetric for rows outer. Results are written once at ``acc_bits`` (the RTL's output width).
 Memory stalls
     Buffers are double-buffered, so transfers overlap compute: ``cycles = max(compute,
     ceil(dram_bytes / bytes_per_cycle))``; ``stall_cycles`` is the excess.
