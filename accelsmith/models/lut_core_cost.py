@@ -166,6 +166,10 @@ def evaluate(
     layers = {k: np.asarray(g[k], dtype=np.int64).reshape(1, -1) for k in ("M", "N", "K", "count")}
     role = np.asarray(g.get("role", np.full(len(g["names"]), "")), dtype=object).reshape(1, -1)
     layers["attention"] = np.isin(role, ATTENTION_ROLES)
+    # DRAM elements of A read and C written (0 for fused attention's on-chip scores)
+    a_read = np.asarray(g.get("ifmap_elems", 1)).reshape(1, -1) != 0
+    layers["a_elems"] = layers["M"] * layers["K"] * a_read
+    layers["c_elems"] = np.asarray(g.get("ofmap_elems", g["M"] * g["N"]), np.int64).reshape(1, -1)
     per = lut_cost(col, layers, tech)
     base = pd.DataFrame({k: cfg[k] for k in LUT_COLUMNS})
     out = assemble(
@@ -270,9 +274,9 @@ def lut_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech: An
     area_sram = tech.sram_area_um2(cap_a) + tech.sram_area_um2(cap_w)
 
     # ---------------------------------------------------------------- DRAM and stalls
-    a_tot = m * kd * a / 8.0
+    a_tot = layers.get("a_elems", m * kd) * a / 8.0
     w_tot = kd * n * wb / 8.0
-    o_tot = m * n * acc / 8.0
+    o_tot = layers.get("c_elems", m * n) * acc / 8.0
     m_tiles, n_tiles = _ceil_div(m, tm), _ceil_div(n, tn)
     n_outer = w_tot + np.where(a_tot <= cap_a, a_tot, a_tot * n_tiles)
     m_outer = a_tot + np.where(w_tot <= cap_w, w_tot, w_tot * m_tiles)
