@@ -69,7 +69,6 @@ def _verify(app: typer.Typer) -> None:
 
 
 _COST_ORDER = (
-    *LutCoreParams.field_names(),
     "config",
     "arrays",
     "act_kb",

@@ -91,7 +91,6 @@ _DEVICE = ("rows", "row_bytes", "banks")
 
 def _cost(app: typer.Typer) -> None:
     order = (
-        *(n for n in PimParams.field_names() if n != "burst_bits"),
         *(s.name for s in PimParams.model_params),
         "workload",
         "node",

@@ -70,7 +70,6 @@ def _verify(app: typer.Typer) -> None:
 
 
 _COST_ORDER = (
-    *SimdParams.field_names(),
     "config",
     "layer_formats",
     "min_sqnr_db",
