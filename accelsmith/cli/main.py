@@ -32,10 +32,10 @@ app.add_typer(verify.app, name="verify")
 app.add_typer(cost.app, name="cost")
 app.add_typer(dse.app, name="dse")
 app.add_typer(synth.app, name="synth")
-app.command("calibrate")(calibrate.calibrate_command)
 app.command("workloads")(workloads.workloads_command)
 app.command("report")(report.report_command)
 app.command("dashboard")(report.dashboard_command)
+app.command("calibrate")(calibrate.calibrate_command)
 
 
 def _version(value: bool) -> None:
