@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from accelsmith.core.params import ParamsBase, config_keys, merge_config
-from accelsmith.core.spec import ParamSpec, param_specs
+from accelsmith.core.spec import ParamSpec, cli_specs
 
 __all__ = ["Config", "Flags", "family_command", "param_options"]
 
@@ -45,8 +45,8 @@ def _option(spec: ParamSpec, command: str) -> inspect.Parameter:
 
 
 def param_options(cls: type[ParamsBase], command: str) -> list[inspect.Parameter]:
-    """The options ``command`` shows for ``cls``'s parameters, in declaration order."""
-    return [_option(s, command) for s in param_specs(cls) if command in s.commands]
+    """The options ``command`` shows for ``cls``'s parameters, in CLI order."""
+    return [_option(s, command) for s in cli_specs(cls, command)]
 
 
 @dataclasses.dataclass
@@ -101,8 +101,9 @@ def family_command(
     The function takes a :class:`Flags` first, then its own typer options (keyword
     parameters with ``Annotated`` types and defaults); its docstring is the command's help.
     Options are listed as the parameters are declared, then ``--config``, then the
-    function's own; ``order`` (option names, e.g. ``("rows", "cols", "config", "node")``)
-    lists options to show first in that order (presentation only).
+    function's own; ``order`` (option names, e.g. ``("config", "ifmap_kb", "node")``)
+    lists options to show right after the generator parameters' in that order
+    (presentation only).
     """
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -115,7 +116,8 @@ def family_command(
         params = [*derived, config, *(p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own)]
         if order:
             rank = {n: i for i, n in enumerate(order)}
-            params.sort(key=lambda p: rank.get(p.name, len(rank)))
+            rank |= {n: -1 for n in cls.field_names()}
+            params.sort(key=lambda p: rank.get(p.name, len(order)))
 
         def command_function(**kwargs: Any) -> Any:
             flags = Flags(cls, kwargs.pop("config"), {n: kwargs.pop(n) for n in names})

@@ -35,6 +35,7 @@ __all__ = [
     "COMMANDS",
     "NOT_IN_SPACE",
     "ParamSpec",
+    "cli_specs",
     "column_spec",
     "default_space",
     "model_param",
@@ -93,6 +94,9 @@ class ParamSpec:
     custom_check : bool
         The family validates the value itself in ``check()`` (e.g. a bound that depends on
         another field); the generic range/choice check is skipped.
+    cli_before : str or None
+        Show the flag (and write it in ``accelsmith generate`` command lines) just before this
+        other parameter's, instead of in declaration order.
     """
 
     name: str = ""
@@ -112,6 +116,7 @@ class ParamSpec:
     column: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     space: Any = NOT_IN_SPACE
     custom_check: bool = False
+    cli_before: str | None = None
 
     # ------------------------------------------------------------------------- validation
     def check(self, value: Any) -> Any:
@@ -187,10 +192,9 @@ def param(default: Any = None, *, kind: Any = None, **meta: Any) -> Any:
     ``unit``, ``help``, ``flag``, ``derived``, ``commands``, ``cli_help``, ``column``,
     ``space``, ``custom_check``).
     """
+    if isinstance(default, list):
+        default = tuple(default)
     spec = _spec("", default, kind, **meta)
-    if isinstance(default, (list, tuple)):
-        frozen = tuple(default)
-        return dataclasses.field(default_factory=lambda: frozen, metadata={_METADATA_KEY: spec})
     return dataclasses.field(default=default, metadata={_METADATA_KEY: spec})
 
 
@@ -215,12 +219,21 @@ def param_specs(cls: type) -> tuple[ParamSpec, ...]:
         if spec is None:
             default = None if f.default is dataclasses.MISSING else f.default
             spec = ParamSpec(kind=type(default), default=default, custom_check=True)
-        elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-            spec = dataclasses.replace(spec, default=f.default_factory())  # type: ignore[misc]
         out.append(dataclasses.replace(spec, name=f.name))
     out.extend(getattr(cls, "model_params", ()))
     specs = tuple(out)
     cls._accelsmith_specs = specs  # type: ignore[attr-defined]
+    return specs
+
+
+def cli_specs(cls: type, command: str) -> list[ParamSpec]:
+    """The parameters ``command`` shows as flags, in CLI order (see ``cli_before``)."""
+    specs = [s for s in param_specs(cls) if command in s.commands]
+    for spec in [s for s in specs if s.cli_before is not None]:
+        names = [s.name for s in specs]
+        if spec.cli_before in names:
+            specs.remove(spec)
+            specs.insert([s.name for s in specs].index(spec.cli_before), spec)
     return specs
 
 

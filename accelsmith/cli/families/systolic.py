@@ -17,7 +17,6 @@ from ..options import Flags, family_command
 
 #: listed first among the families (`accelsmith generate --help`, usage errors)
 ORDER = 0
-_ORDER = ("rows", "cols", "dataflow", "in_bits", "signed", "acc_bits", "max_k", "config")
 
 
 def _describe(p: Any) -> str:
@@ -29,7 +28,7 @@ def _describe(p: Any) -> str:
 
 
 def _generate(app: typer.Typer) -> None:
-    @family_command(app, "generate", "systolic", SystolicParams, _ORDER)
+    @family_command(app, "generate", "systolic", SystolicParams)
     def systolic(
         flags: Flags,
         name: Annotated[
@@ -48,7 +47,7 @@ def _generate(app: typer.Typer) -> None:
 def _verify(app: typer.Typer) -> None:
     from ..verify import Report, Seed, Tiles, Workdir
 
-    @family_command(app, "verify", "systolic", SystolicParams, _ORDER)
+    @family_command(app, "verify", "systolic", SystolicParams)
     def systolic(
         flags: Flags,
         tiles: Tiles = 40,
@@ -67,7 +66,7 @@ def _verify(app: typer.Typer) -> None:
 def _cost(app: typer.Typer) -> None:
     from ..cost import Workload
 
-    order = (*_ORDER, "ifmap_kb", "filter_kb", "ofmap_kb", "node", "tech_file", "freq_mhz")
+    order = ("config", "ifmap_kb", "filter_kb", "ofmap_kb", "node", "tech_file", "freq_mhz")
 
     @family_command(app, "cost", "systolic", SystolicParams, order)
     def systolic(

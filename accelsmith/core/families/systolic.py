@@ -107,6 +107,7 @@ class SystolicParams(ParamsBase):
         unit="bits",
         derived=True,
         help="Accumulator width (2..128); default exact for --max-k.",
+        cli_before="max_k",
     )
 
     model_params = (
