@@ -73,3 +73,25 @@ def test_moe_decode_pim_reads_only_active_experts():
     t1 = one.loc[one["layer_kind"] == "expert", "pim_seconds"].sum()
     t4 = four.loc[four["layer_kind"] == "expert", "pim_seconds"].sum()
     assert t4 == pytest.approx(4 * t1, rel=1e-9)
+
+
+def test_pim_offload_experts_duplex_style():
+    npu = {"npu_rows": 128, "npu_cols": 128, "channels": 32}
+    wl = llm_workload("mixtral-8x7b", phase="decode")
+    neu = evaluate("pim", [npu], wl, per_layer=True)
+    dup = evaluate("pim", [{**npu, "pim_offload": "attention+experts"}], wl, per_layer=True)
+    eng_n = dict(zip(neu["layer"], neu["engine"], strict=True))
+    eng_d = dict(zip(dup["layer"], dup["engine"], strict=True))
+    assert eng_n["expert_up"] == "npu" and eng_d["expert_up"] == "pim"
+    assert eng_n["attn_qk"] == eng_d["attn_qk"] == "pim" and eng_d["qkv"] == "npu"
+    # a decode GEMV over 2 experts' weights: the PIM banks beat a weight-loading NPU
+    t = {
+        k: f.loc[f["layer_kind"] == "expert", "latency_s"].sum()
+        for k, f in (("n", neu), ("d", dup))
+    }
+    assert t["d"] < t["n"]
+    # dense models are unaffected
+    dense = llm_workload("llama3-8b", phase="decode")
+    a = evaluate("pim", [npu], dense)["latency_s"].iloc[0]
+    b = evaluate("pim", [{**npu, "pim_offload": "attention+experts"}], dense)["latency_s"].iloc[0]
+    assert a == b
