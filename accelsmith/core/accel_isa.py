@@ -174,7 +174,13 @@ REGISTERS: tuple[Register, ...] = (
         "bit 0 clear: clear the error and empty the queue; bit 1 hold: no command starts "
         "while it is 1 (fill the queue, then release)",
     ),
-    Register("ERROR", 0x0C, "ro", "bits 3:0 error code (see ERRORS), bits 31:16 command index"),
+    Register(
+        "ERROR",
+        0x0C,
+        "ro",
+        "bits 3:0 error code (see ERRORS); bits 31:16 the refused command's index: the low "
+        "16 bits of ACCEPTED when it was written",
+    ),
     Register("RETIRED", 0x10, "ro", "commands completed since reset (wraps at 2**32)"),
     Register("DRAM_BASE", 0x14, "rw", "byte address added to every command's dram_addr"),
     Register("DRAM_SIZE", 0x18, "rw", "bytes of DRAM the commands may touch"),

@@ -17,6 +17,7 @@ activations transposed (pixel -> lane), ``ws`` arrays row by row (pixel -> entry
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -115,8 +116,13 @@ def layer_commands(
     out_base: int,
     zero_base: int,
     banks: dict[str, int] | None = None,
+    limit: int | None = None,
 ) -> list[Cmd]:
-    """The commands of one layer (``config`` first; no trailing fence)."""
+    """The commands of one layer (``config`` first; no trailing fence).
+
+    ``limit`` keeps only the first ``limit`` output tiles in loop order (a sample for the
+    cycle model of large layers).
+    """
     eb = p.in_bits // 8
     R, Cc = p.rows, p.cols
     M, Kg, Ng, cg = s.M, s.Kg, s.ng, s.cg
@@ -211,8 +217,12 @@ def layer_commands(
                             )
                 m = run_end
 
+    tiles = 0
     for g in range(s.groups):
         for mi, ni in _orders(mp):
+            if limit is not None and tiles == limit:
+                return out
+            tiles += 1
             m0, n0 = mi * R, ni * Cc
             nv = min(Cc, Ng - n0)
             for ki in range(mp.k_tiles):
@@ -272,9 +282,10 @@ def layer_commands(
 
 
 def _orders(mp: Mapping):
+    mt, nt = mp.m_tiles, mp.n_tiles
     if mp.order == "nm":
-        return ((mi, ni) for ni in range(mp.n_tiles) for mi in range(mp.m_tiles))
-    return ((mi, ni) for mi in range(mp.m_tiles) for ni in range(mp.n_tiles))
+        return ((mi, ni) for ni in range(nt) for mi in range(mt))
+    return ((mi, ni) for mi in range(mt) for ni in range(nt))
 
 
 def compile_layers(
@@ -293,7 +304,7 @@ def compile_layers(
     """
     if not layers:
         raise ConfigError("layers must not be empty")
-    for a, b in zip(layers, layers[1:]):
+    for a, b in itertools.pairwise(layers):
         if (b.h, b.w, b.c) != (a.out_h, a.out_w, a.k_out):
             raise ConfigError(
                 f"layer {b.name!r}: input {b.h}x{b.w}x{b.c} must equal the previous output "
@@ -313,7 +324,7 @@ def compile_layers(
 
     s0 = layers[0]
     alloc("in", s0.h * s0.w * s0.c * eb)
-    for i, (s, w) in enumerate(zip(layers, weights)):
+    for i, (s, w) in enumerate(zip(layers, weights, strict=True)):
         if w.shape != (s.r, s.s, s.cg, s.k_out):
             raise ConfigError(
                 f"layer {s.name!r}: weights must have shape {(s.r, s.s, s.cg, s.k_out)}, "
@@ -332,7 +343,7 @@ def compile_layers(
     put("in", _encode(x.reshape(-1), p.in_bits))
     commands: list[Cmd] = []
     banks = {"a": 1, "b": 1, "acc": 1}
-    for i, (s, w, q, mp) in enumerate(zip(layers, weights, quants, mappings)):
+    for i, (s, w, q, mp) in enumerate(zip(layers, weights, quants, mappings, strict=True)):
         # B_g[k, n] = w[dy, dx, c, g * ng + n], k = (dy * s + dx) * cg + c
         bmat = w.reshape(s.Kg, s.groups, s.ng).transpose(1, 0, 2)
         put(f"w{i}", _encode(bmat.reshape(-1), p.in_bits))
@@ -368,5 +379,5 @@ def compile_layers(
 def auto_quant(s: ConvShape, in_bits: int, *, relu: bool = False) -> Quant:
     """A per-tensor output stage that keeps random full-range inputs mostly unsaturated:
     ``shift ~ log2(sqrt(Kg)) + in_bits - 1``."""
-    shift = int(round(math.log2(max(1.0, math.sqrt(s.Kg))))) + in_bits - 1
+    shift = round(math.log2(max(1.0, math.sqrt(s.Kg)))) + in_bits - 1
     return Quant(shift=shift, relu=relu, scale=1)

@@ -17,7 +17,10 @@ from typing import Any
 
 from .shapes import ConvShape
 
-__all__ = ["Mapping", "choose_mapping", "traffic_bytes"]
+__all__ = ["MAPPER_LATENCY", "Mapping", "choose_mapping", "traffic_bytes"]
+
+#: DRAM latency (cycles) the mapper breaks traffic ties with (the testbench DRAM's default)
+MAPPER_LATENCY = 8
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,14 +72,19 @@ def choose_mapping(p: Any, s: ConvShape) -> Mapping:
         t = (t // 2 // step) * step
     m_tiles = math.ceil(s.M / p.rows)
     n_tiles = math.ceil(s.ng / p.cols)
-    best = None
+    options = []
     for tk in sorted(cands):
         for order in ("mn", "nm"):
             mp = Mapping(tk, order, m_tiles, n_tiles, math.ceil(Kg / tk))
-            traffic = traffic_bytes(p, s, mp)
-            cyc = layer_cycles(p, s, mp)
-            key = (traffic, cyc, -tk, order)
-            if best is None or key < best[0]:
-                best = (key, dataclasses.replace(mp, dram_bytes=traffic, cycles=cyc))
+            options.append((traffic_bytes(p, s, mp), mp))
+    least = min(t for t, _ in options)
+    best = None
+    for traffic, mp in options:
+        if traffic != least:
+            continue  # cycles only break ties of the traffic
+        cyc = layer_cycles(p, s, mp, MAPPER_LATENCY)
+        key = (cyc, -mp.tk, mp.order)
+        if best is None or key < best[0]:
+            best = (key, dataclasses.replace(mp, dram_bytes=traffic, cycles=cyc))
     assert best is not None
     return best[1]

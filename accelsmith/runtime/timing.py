@@ -3,7 +3,7 @@ with a fixed DRAM latency and no back-pressure, and within 5 % with back-pressur
 
 The rules mirror the RTL of :mod:`accelsmith.hdl.accel` (pipeline registers counted in the
 comments) and the testbench DRAM (:mod:`accelsmith.sim.benches.accel_dram`: a read burst's
-first beat is valid ``latency + 2`` cycles after its AR transfer, beats follow one per cycle;
+first beat is valid ``latency + 1`` cycles after its AR transfer, beats follow one per cycle;
 a write burst's response is valid 2 cycles after its last W beat).
 
 Dispatch
@@ -26,13 +26,14 @@ Store
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 __all__ = ["chunk_cycles", "command_cycles", "layer_cycles", "program_chunks", "tile_cycles"]
 
-READ_EXTRA = 2  # AR transfer -> first R beat valid, on top of the DRAM latency
+READ_EXTRA = 1  # AR transfer -> first R beat valid, on top of the DRAM latency
 B_DELAY = 2  # last W beat -> write response valid
 
 
@@ -70,27 +71,42 @@ def _row_beat_elems(bus: int, eb: int, addr: int, n: int) -> list[int]:
 
 
 def _load(p: Any, f: dict, D: int, latency: int) -> int:
-    B = p.bus_bits // 8
-    eb = p.in_bits // 8
-    lanes = f["row_elems"] * (2 // eb if f.get("target") == 2 else 1)
+    key = (
+        f["dram_addr"] % 4096,
+        f["n_rows"],
+        f["row_elems"],
+        f["stride"] if f["n_rows"] > 1 else 0,
+        f.get("target", 0) == 2,
+        bool(f.get("transpose")),
+    )
+    return D + _load_duration(p.bus_bits, p.in_bits, p.burst_len, p.dma_outstanding, key, latency)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _load_duration(
+    bus_bits: int, in_bits: int, burst_len: int, outstanding: int, key: tuple, latency: int
+) -> int:
+    """``free - D`` of a load (depends on the address only modulo 4 KiB)."""
+    addr0, n_rows, row_elems, stride, scale, transpose = key
+    B = bus_bits // 8
+    eb = in_bits // 8
+    lanes = row_elems * (2 // eb if scale else 1)
     nbytes = lanes * eb
-    bursts = []  # (beats, elements per beat)
-    for r in range(f["n_rows"]):
-        addr = f["dram_addr"] + r * f["stride"]
+    bursts = []  # elements per beat, per burst
+    for r in range(n_rows):
+        addr = addr0 + r * stride
         elems = _row_beat_elems(B, eb, addr, lanes)
         i = 0
-        for _, n in _bursts(B, p.burst_len, addr, nbytes):
+        for _, n in _bursts(B, burst_len, addr, nbytes):
             bursts.append(elems[i : i + n])
             i += n
-    transpose = bool(f.get("transpose"))
     ar_times: list[int] = []
     last_done: list[int] = []  # cycle the last beat of burst b is taken
-    t_ar = D + 2
+    t_ar = 2
     prev = -1  # cycle the previous beat was taken
     for b, elems in enumerate(bursts):
-        o = p.dma_outstanding
-        if b >= o:
-            t_ar = max(t_ar, last_done[b - o] + 1)
+        if b >= outstanding:
+            t_ar = max(t_ar, last_done[b - outstanding] + 1)
         ar_times.append(t_ar)
         t_ar += 1
         first = ar_times[b] + latency + READ_EXTRA
@@ -98,7 +114,6 @@ def _load(p: Any, f: dict, D: int, latency: int) -> int:
             t = max(first + j, prev + 1)
             prev = t + (e - 1 if transpose else 0)
         last_done.append(prev)
-        # later ARs may issue while this burst's data arrive; they were computed in order
     return prev + 2
 
 
@@ -161,8 +176,10 @@ def chunk_cycles(p: Any, cmds: Sequence[Any], *, latency: int) -> int:
             D = max(t, ex_free)
             kind, bank = dma_res
             banks = (f.get("a_bank", 0), f.get("b_bank", 0), f.get("acc_bank", 0))
-            if (kind == 0 and bank == banks[0]) or (kind == 1 and bank == banks[1]) or (
-                kind == 3 and bank == banks[2]
+            if (
+                (kind == 0 and bank == banks[0])
+                or (kind == 1 and bank == banks[1])
+                or (kind == 3 and bank == banks[2])
             ):
                 D = max(D, dma_free)
         free = command_cycles(p, op, f, D, latency)
@@ -191,6 +208,39 @@ def program_chunks(prog: Any, depth: int) -> Iterator[tuple[int, list]]:
         yield layer, cur
 
 
+#: output tiles the cycle model simulates of a large layer (two samples: a line through them)
+SAMPLE = (3, 6)
+
+
 def layer_cycles(p: Any, s: Any, mp: Any, latency: int = 8) -> int:
-    """Modelled cycles of layer ``s`` under mapping ``mp`` (first guess)."""
-    return 0
+    """Modelled cycles of layer ``s`` under mapping ``mp`` with an always-full command queue.
+
+    The commands are simulated by :func:`chunk_cycles`. A layer of more than ``SAMPLE[1]``
+    output tiles is simulated on its first ``SAMPLE[0]`` and ``SAMPLE[1]`` tiles and
+    extrapolated along the line through the two (the schedule repeats per output tile; the
+    first tiles carry the prologue, which the line keeps once).
+    """
+    from .compiler import Quant, layer_commands
+
+    def cycles(limit: int | None) -> int:
+        cmds = layer_commands(
+            p,
+            s,
+            mp,
+            Quant(),
+            layer=0,
+            in_base=0,
+            w_base=0,
+            sc_base=0,
+            out_base=0,
+            zero_base=0,
+            limit=limit,
+        )
+        return chunk_cycles(p, cmds, latency=latency)
+
+    tiles = s.groups * mp.m_tiles * mp.n_tiles
+    t1, t2 = SAMPLE
+    if tiles <= t2:
+        return cycles(None)
+    c1, c2 = cycles(t1), cycles(t2)
+    return int(round(c1 + (tiles - t1) * (c2 - c1) / (t2 - t1)))

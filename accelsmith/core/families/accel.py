@@ -9,7 +9,7 @@ import math
 from typing import ClassVar
 
 from ..errors import ConfigError
-from ..params import ParamsBase, check_choice, check_int
+from ..params import ParamsBase, check_int, default_space, model_param, param
 from ..registry import Family
 
 DATAFLOWS = ("os", "ws")
@@ -18,6 +18,8 @@ BUS_BITS = (32, 64, 128, 256, 512)
 MAX_DIM = 64
 MAX_KIB = 4096
 MAX_ENTRIES = 1 << 16
+_KIB = {"choices": [16, 32, 64, 128, 256, 512]}
+_ACC_KIB = {"choices": [64, 128, 256, 512, 1024, 2048]}
 
 
 def _refuse(name: str, allowed: str, value: object) -> ConfigError:
@@ -64,41 +66,122 @@ class AccelParams(ParamsBase):
 
     family: ClassVar[str] = "accel"
 
-    rows: int = 4
-    cols: int = 4
-    dataflow: str = "os"
-    in_bits: int = 8
-    acc_bits: int | None = None
-    a_kib: int = 16
-    b_kib: int = 16
-    acc_kib: int = 16
-    scale_entries: int = 16
-    bus_bits: int = 64
-    burst_len: int = 16
-    dma_outstanding: int = 4
-    queue_depth: int = 16
-    max_k: int = 1024
+    rows: int = param(
+        4,
+        lo=1,
+        hi=MAX_DIM,
+        unit="PEs",
+        help="PE rows (1..64).",
+        space={"low": 4, "high": 64, "step": 4},
+    )
+    cols: int = param(
+        4,
+        lo=1,
+        hi=MAX_DIM,
+        unit="PEs",
+        help="PE columns (1..64).",
+        space={"low": 4, "high": 64, "step": 4},
+    )
+    dataflow: str = param(
+        "os", choices=DATAFLOWS, help="os or ws.", space={"choices": ["os", "ws"]}
+    )
+    in_bits: int = param(
+        8,
+        choices=IN_BITS,
+        unit="bits",
+        help="Signed input width: 8 or 16.",
+        space={"choices": [8, 16]},
+    )
+    acc_bits: int | None = param(
+        None,
+        kind=int,
+        lo=16,
+        hi=64,
+        unit="bits",
+        derived=True,
+        # cost-model column: 0 = the default width
+        column={"default": 0, "lo": 0},
+        help="Accumulator width (16..64); default 32 (8-bit) or 48.",
+    )
+    a_kib: int = param(
+        16,
+        lo=1,
+        hi=MAX_KIB,
+        unit="KiB",
+        custom_check=True,
+        help="Activation scratchpad, both banks (KiB).",
+        space=_KIB,
+    )
+    b_kib: int = param(
+        16,
+        lo=1,
+        hi=MAX_KIB,
+        unit="KiB",
+        custom_check=True,
+        help="Weight scratchpad, both banks (KiB).",
+        space=_KIB,
+    )
+    acc_kib: int = param(
+        16,
+        lo=1,
+        hi=MAX_KIB,
+        unit="KiB",
+        custom_check=True,
+        help="Accumulator memory, both banks (KiB).",
+        space=_ACC_KIB,
+    )
+    scale_entries: int = param(
+        16, lo=1, hi=256, help="Per-channel scale vectors in the scale memory (1..256)."
+    )
+    bus_bits: int = param(
+        64,
+        choices=BUS_BITS,
+        unit="bits",
+        help="AXI4 data width: 32, 64, 128, 256 or 512.",
+        space={"choices": list(BUS_BITS)},
+    )
+    burst_len: int = param(
+        16,
+        lo=1,
+        hi=256,
+        unit="beats",
+        help="Longest AXI burst (1..256).",
+        space={"choices": [4, 8, 16, 32, 64]},
+    )
+    dma_outstanding: int = param(
+        4, lo=1, hi=16, help="AXI bursts in flight (1..16).", space={"choices": [1, 2, 4, 8, 16]}
+    )
+    queue_depth: int = param(
+        16, lo=2, hi=256, help="Command queue entries (2..256).", space={"choices": [8, 16, 32, 64]}
+    )
+    max_k: int = param(1024, lo=1, hi=65535, help="Deepest compute command (1..65535).")
 
-    def __post_init__(self) -> None:
-        check_int("rows", self.rows, 1, MAX_DIM)
-        check_int("cols", self.cols, 1, MAX_DIM)
-        check_choice("dataflow", self.dataflow, DATAFLOWS)
-        if self.in_bits not in IN_BITS or isinstance(self.in_bits, bool):
-            raise _refuse("in_bits", "8 or 16", self.in_bits)
+    model_params = (
+        model_param(
+            "freq_mhz",
+            1000.0,
+            lo=1.0,
+            hi=10_000.0,
+            unit="MHz",
+            help="Clock (MHz).",
+            cli_default=1000.0,
+        ),
+        model_param(
+            "dram_latency",
+            8.0,
+            lo=0.0,
+            hi=10_000.0,
+            unit="cycles",
+            help="DRAM read latency (cycles from AR to the first beat).",
+            cli_default=8.0,
+        ),
+    )
+
+    def check(self) -> None:
         if self.acc_bits is None:
             self._set("acc_bits", 32 if self.in_bits == 8 else 48)
-        else:
-            check_int("acc_bits", self.acc_bits, 16, 64)
-        check_int("a_kib", self.a_kib, 1, MAX_KIB)
-        check_int("b_kib", self.b_kib, 1, MAX_KIB)
-        check_int("acc_kib", self.acc_kib, 1, MAX_KIB)
-        check_int("scale_entries", self.scale_entries, 1, 256)
-        if self.bus_bits not in BUS_BITS or isinstance(self.bus_bits, bool):
-            raise _refuse("bus_bits", "one of 32, 64, 128, 256, 512", self.bus_bits)
-        check_int("burst_len", self.burst_len, 1, 256)
-        check_int("dma_outstanding", self.dma_outstanding, 1, 16)
-        check_int("queue_depth", self.queue_depth, 2, 256)
-        check_int("max_k", self.max_k, 1, 65535)
+        for name in ("a_kib", "b_kib", "acc_kib"):
+            check_int(name, getattr(self, name), 1, MAX_KIB)
         # geometry: every memory must hold one tile per bank, and fit the 16-bit address fields
         for name, entries, need in (
             ("a_kib", self.a_entries, self.rows),
@@ -149,21 +232,10 @@ class AccelParams(ParamsBase):
         return f"accel_{self.dataflow}_{self.rows}x{self.cols}_s{self.in_bits}_b{self.bus_bits}"
 
 
-#: Default DSE space: 16 x 16 x 2 x 2 x 7^3 x 5 x 5 x 5 x 4 = 1.1e8 points (array shape,
-#: dataflow, input width, every buffer size, bus width, burst length, DMA depth).
-DEFAULT_SPACE = {
-    "rows": {"low": 4, "high": 64, "step": 4},
-    "cols": {"low": 4, "high": 64, "step": 4},
-    "dataflow": {"choices": ["os", "ws"]},
-    "in_bits": {"choices": [8, 16]},
-    "a_kib": {"choices": [8, 16, 32, 64, 128, 256, 512]},
-    "b_kib": {"choices": [8, 16, 32, 64, 128, 256, 512]},
-    "acc_kib": {"choices": [8, 16, 32, 64, 128, 256, 512]},
-    "bus_bits": {"choices": [32, 64, 128, 256, 512]},
-    "burst_len": {"choices": [4, 8, 16, 32, 64]},
-    "dma_outstanding": {"choices": [1, 2, 4, 8, 16]},
-    "queue_depth": {"choices": [8, 16, 32, 64]},
-}
+#: Default DSE space, from the declarations: 16 x 16 x 2 x 2 x 6^3 x 5 x 5 x 5 x 4 = 1.1e8
+#: points (array shape, dataflow, input width, every buffer, bus width, burst, DMA depth,
+#: queue depth).
+DEFAULT_SPACE = default_space(AccelParams)
 
 FAMILY = Family(
     name="accel",

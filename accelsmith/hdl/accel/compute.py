@@ -104,10 +104,7 @@ class ComputeUnit(wiring.Component):
 
         a_load, a_base, a_count, a_valid, a_ready = entry_reader(m, self.a, "ard", 17)
         b_load, b_base, b_count, b_valid, b_ready = entry_reader(m, self.b, "brd", 17)
-        if p.dataflow == "os":
-            a_n = c.k
-        else:
-            a_n = ((c.k + (p.rows - 1)) // p.rows) * p.rows
+        a_n = c.k if p.dataflow == "os" else ((c.k + (p.rows - 1)) // p.rows) * p.rows
         with m.If(self.start & ~busy):
             m.d.sync += [
                 busy.eq(1),

@@ -74,7 +74,10 @@ class AccelTop(wiring.Component):
                 lanes=p.cols * isa.SCALE_BITS // p.in_bits,
                 lane_bits=p.in_bits,
             ),
-            "cmdq": Sram(depth=p.queue_depth, lanes=1, lane_bits=isa.CMD_BITS, transparent=True),
+            # each entry: the command and its index (ACCEPTED when it was pushed, 16 bits)
+            "cmdq": Sram(
+                depth=p.queue_depth, lanes=1, lane_bits=isa.CMD_BITS + 16, transparent=True
+            ),
         }
         for name, mem in mems.items():
             m.submodules[name] = mem
@@ -93,9 +96,9 @@ class AccelTop(wiring.Component):
         def code(bad, spad_bad, dram_bad):
             return Mux(bad, 1, Mux(spad_bad, 2, Mux(dram_bad, 3, 0)))
 
-        with m.If((op == isa.OPCODES["config"])):
+        with m.If(op == isa.OPCODES["config"]):
             m.d.comb += err.eq(Mux(cf.shift >= p.acc_bits + isa.SCALE_BITS, 1, 0))
-        with m.Elif((op == isa.OPCODES["load"])):
+        with m.Elif(op == isa.OPCODES["load"]):
             t = ld.target
             lanes = Mux(t == 0, p.rows, p.cols)
             entries = Mux(t == 0, p.a_entries, Mux(t == 1, p.b_entries, p.scale_entries))
@@ -116,7 +119,7 @@ class AccelTop(wiring.Component):
             )
             end = ld.dram_addr + (ld.n_rows - 1) * ld.stride + ld.row_elems * ebytes
             m.d.comb += err.eq(code(bad, spad_bad, end > dram_size))
-        with m.Elif((op == isa.OPCODES["store"])):
+        with m.Elif(op == isa.OPCODES["store"]):
             mis = (eb == 2) & (st.dram_addr[0] | st.stride[0])
             bad = (st.n_rows == 0) | (st.row_elems == 0) | (st.row_elems > p.cols) | mis
             spad_bad = (st.acc_addr + st.n_rows > p.acc_entries) | (
@@ -124,11 +127,8 @@ class AccelTop(wiring.Component):
             )
             end = st.dram_addr + (st.n_rows - 1) * st.stride + st.row_elems * eb
             m.d.comb += err.eq(code(bad, spad_bad, end > dram_size))
-        with m.Elif((op == isa.OPCODES["compute"])):
-            if p.dataflow == "os":
-                a_need = cp.k
-            else:
-                a_need = ((cp.k + (p.rows - 1)) // p.rows) * p.rows
+        with m.Elif(op == isa.OPCODES["compute"]):
+            a_need = cp.k if p.dataflow == "os" else (cp.k + (p.rows - 1)) // p.rows * p.rows
             bad = (cp.k == 0) | (cp.k > p.max_k)
             spad_bad = (
                 (cp.a_addr + a_need > p.a_entries)
@@ -136,7 +136,7 @@ class AccelTop(wiring.Component):
                 | (cp.acc_addr + p.rows > p.acc_entries)
             )
             m.d.comb += err.eq(code(bad, spad_bad, 0))
-        with m.Elif((op == isa.OPCODES["fence"])):
+        with m.Elif(op == isa.OPCODES["fence"]):
             m.d.comb += err.eq(0)
         with m.Else():
             m.d.comb += err.eq(1)
@@ -171,7 +171,6 @@ class AccelTop(wiring.Component):
         hold = Signal()
         retired = Signal(32)
         accepted = Signal(32)
-        popped = Signal(32)
         cycles = Signal(32)
         m.d.sync += cycles.eq(cycles + 1)
 
@@ -184,7 +183,8 @@ class AccelTop(wiring.Component):
         push, pop, clear = Signal(), Signal(), Signal()
         inc_r = Mux(rptr == depth - 1, 0, rptr + 1)
         m.d.comb += [q.r0.addr.eq(Mux(pop, inc_r, rptr)), q.r0.en.eq(1)]
-        h = q.r0.data
+        h = q.r0.data[: isa.CMD_BITS]
+        h_idx = q.r0.data[isa.CMD_BITS :]
         h_valid = count != 0
         with m.If(clear):
             m.d.sync += [rptr.eq(wptr), count.eq(0)]
@@ -211,12 +211,12 @@ class AccelTop(wiring.Component):
         overflow = Signal()
         with m.If(wr):
             m.d.sync += bvalid.eq(1)
-            with m.If((waddr == isa.REG["CTRL"] >> 2)):
+            with m.If(waddr == isa.REG["CTRL"] >> 2):
                 m.d.comb += clear.eq(s.wdata[0])
                 m.d.sync += hold.eq(s.wdata[1])
-            with m.Elif((waddr == isa.REG["DRAM_BASE"] >> 2)):
+            with m.Elif(waddr == isa.REG["DRAM_BASE"] >> 2):
                 m.d.sync += dram_base.eq(Cat(Signal(6), s.wdata[6:]))
-            with m.Elif((waddr == isa.REG["DRAM_SIZE"] >> 2)):
+            with m.Elif(waddr == isa.REG["DRAM_SIZE"] >> 2):
                 m.d.sync += self.dram_size.eq(s.wdata)
             with m.Elif(waddr == isa.REG["CMD3"] >> 2):
                 m.d.comb += [push.eq(~full), overflow.eq(full)]
@@ -226,7 +226,7 @@ class AccelTop(wiring.Component):
                     m.d.sync += cmdw[i].eq(s.wdata)
         m.d.comb += [
             q.w.addr.eq(wptr),
-            q.w.data.eq(Cat(*cmdw, s.wdata)),
+            q.w.data.eq(Cat(*cmdw, s.wdata, accepted[:16])),
             q.w.en.eq(push & ~clear),
         ]
         status = Signal(32)
@@ -258,7 +258,7 @@ class AccelTop(wiring.Component):
         cur = Signal(isa.CMD_BITS)
         cur_valid = Signal()
         cur_err = Signal(3)
-        cur_idx = Signal(32)
+        cur_idx = Signal(16)
         dispatch = Signal()
         op = cur[:4]
         ops = isa.OPCODES
@@ -285,7 +285,7 @@ class AccelTop(wiring.Component):
             m.d.comb += can.eq(both_idle)
         with m.Elif((op == ops["load"]) | (op == ops["store"])):
             m.d.comb += can.eq(~dma.busy & ~ex_conflict)
-        with m.Elif((op == ops["compute"])):
+        with m.Elif(op == ops["compute"]):
             m.d.comb += can.eq(~ex.busy & ~dma_conflict)
         with m.Else():
             pass
@@ -295,11 +295,9 @@ class AccelTop(wiring.Component):
         with m.If(clear):
             m.d.sync += [cur_valid.eq(0), halted.eq(0), err_code.eq(0)]
         with m.Elif(pop):
-            m.d.sync += [cur.eq(h), cur_valid.eq(1), cur_err.eq(err), cur_idx.eq(popped)]
+            m.d.sync += [cur.eq(h), cur_valid.eq(1), cur_err.eq(err), cur_idx.eq(h_idx)]
         with m.Elif(dispatch):
             m.d.sync += cur_valid.eq(0)
-        with m.If(pop):
-            m.d.sync += popped.eq(popped + 1)
         with m.If(~clear & cur_valid & (cur_err != 0) & ~halted):
             m.d.sync += [
                 err_code.eq(cur_err),
@@ -322,13 +320,13 @@ class AccelTop(wiring.Component):
             dma.scale.eq(scale),
         ]
         with m.If(dispatch):
-            with m.If((op == ops["compute"])):
+            with m.If(op == ops["compute"]):
                 m.d.sync += [hz_a.eq(cp.a_bank), hz_b.eq(cp.b_bank), hz_acc.eq(cp.acc_bank)]
-            with m.Elif((op == ops["load"])):
+            with m.Elif(op == ops["load"]):
                 m.d.sync += [d_kind.eq(ld.target), d_bank.eq(ld.bank)]
-            with m.Elif((op == ops["store"])):
+            with m.Elif(op == ops["store"]):
                 m.d.sync += [d_kind.eq(3), d_bank.eq(st.bank)]
-            with m.Elif((op == ops["config"])):
+            with m.Elif(op == ops["config"]):
                 m.d.sync += [
                     shift.eq(cf.shift),
                     relu.eq(cf.relu),

@@ -12,8 +12,8 @@ from cocotb.triggers import Event, FallingEdge
 from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiBus
 from cocotbext.axi.axi_ram import AxiRamRead, AxiRamWrite
-from cocotbext.axi.memory import Memory
 from cocotbext.axi.constants import AxiResp
+from cocotbext.axi.memory import Memory
 
 __all__ = ["LatencyAxiRam"]
 
@@ -83,6 +83,7 @@ class LatencyAxiRam(Memory):
         latency: int,
         stall: float = 0.0,
         seed: int = 0,
+        period_ps: int = 10_000,
     ) -> None:
         bus = AxiBus.from_prefix(dut, prefix)
         super().__init__(size)

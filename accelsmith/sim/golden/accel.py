@@ -55,7 +55,7 @@ def golden(
     """Outputs of back-to-back layers (each layer's output feeds the next)."""
     outs = []
     cur = x
-    for s, w, q in zip(layers, weights, quants):
+    for s, w, q in zip(layers, weights, quants, strict=True):
         acc = conv_acc(cur, w, s, params.acc_bits)
         cur = output_stage(acc, q, params.in_bits)
         outs.append(cur)
