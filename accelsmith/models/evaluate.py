@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -55,7 +57,8 @@ def evaluate(
     pandas.DataFrame
         Configuration columns plus at least ``cycles``, ``latency_s``, ``energy_j``,
         ``area_um2``, ``area_mm2``, ``power_w``, ``utilization``, ``tops``, ``tops_per_w``,
-        ``tops_per_mm2`` and the ``energy_*_j`` / ``area_*_um2`` breakdowns.
+        ``tops_per_mm2`` and the ``energy_*_j`` / ``area_*_um2`` breakdowns; per layer, also
+        ``layer`` and ``layer_kind`` (see :data:`accelsmith.models.workloads.LAYER_KINDS`).
 
     Raises
     ------
@@ -72,4 +75,11 @@ def evaluate(
     fam = get_family(family)
     wl = load_workload(workload)
     tech = tech if tech is not None else Tech.at_node(node_nm)
-    return fam.cost_model()(configs, wl, tech=tech, per_layer=per_layer, convention=convention)
+    out = fam.cost_model()(configs, wl, tech=tech, per_layer=per_layer, convention=convention)
+    if per_layer and "layer_kind" not in out.columns and "layer" in out.columns:
+        # what each layer does (dense, attention, kv_read, router, expert, conv), for reports
+        kinds = wl.to_gemms()["layer_kind"]
+        out.insert(
+            out.columns.get_loc("layer") + 1, "layer_kind", np.tile(kinds, len(out) // len(kinds))
+        )
+    return out
