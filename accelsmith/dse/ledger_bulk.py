@@ -466,7 +466,7 @@ class LedgerWriter:
                                 "trial_id": tid,
                                 "objective": obj,
                                 "value": stored,
-                                "value_type": vtype,
+                                "value_type": vtype.name,
                             }
                         )
                     for name, v in row.params.items():
@@ -489,7 +489,7 @@ class LedgerWriter:
                     ]
                 for table, data in ((V, vals), (P, pars), (U, uas), (Y, sas)):
                     if data:
-                        conn.execute(insert(table), data)
+                        _insert_many(conn, table, data)
                 self._mine.update(ids)
                 self._absorb(
                     [
@@ -540,6 +540,20 @@ class LedgerWriter:
         )
         self.sync()
         return WriteOutcome(numbers=numbers, duplicate_of=dup_of, others=others)
+
+
+def _insert_many(conn: Any, table: Any, data: list[dict[str, Any]]) -> None:
+    """Insert ``data`` rows into ``table``: on SQLite one DB-API ``executemany`` (SQLAlchemy's
+    per-row parameter processing costs more than the insert); elsewhere SQLAlchemy's batched
+    insert (psycopg2's plain ``executemany`` would make one round trip per row)."""
+    from sqlalchemy import insert
+
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), data)
+        return
+    cols = list(data[0])
+    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+    conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in data])
 
 
 def _user_attrs(row: Row) -> dict[str, Any]:
