@@ -76,6 +76,8 @@ _CONFIG_LEVEL = (
     "row_folds",
     "col_folds",
     "mapping_efficiency",
+    "fmax_mhz",
+    "freq_mhz",
 )
 
 
@@ -221,6 +223,10 @@ def systolic_cost(
     w, acc = cfg["in_bits"], cfg["acc_bits"]
     is_os = cfg["is_os"]
     m, n, k = layers["M"], layers["N"], layers["K"]
+    # a calibrated node (130 nm) knows the array's Fmax: the clock is capped at it
+    fmax = getattr(tech, "systolic_fmax_mhz", None)
+    fmax = None if fmax is None else fmax(r, c, w, acc, is_os)
+    freq_mhz = cfg["freq_mhz"] if fmax is None else np.minimum(cfg["freq_mhz"], fmax)
     macs = (m * n * k).astype(np.float64)
 
     row_folds = _ceil_div(m, r)
@@ -259,11 +265,11 @@ def systolic_cost(
 
     # ---- DRAM traffic and memory-bound stalls (double-buffered: transfers overlap compute)
     dram_bytes = _dram_bytes(cfg, layers, row_folds, col_folds)
-    bytes_per_cycle = cfg["dram_gbps"] * 1e9 / (cfg["freq_mhz"] * 1e6)
+    bytes_per_cycle = cfg["dram_gbps"] * 1e9 / (freq_mhz * 1e6)
     dram_cycles = np.ceil(dram_bytes / bytes_per_cycle)
     cycles = np.maximum(compute, dram_cycles)
     stall = cycles - compute
-    latency = cycles / (cfg["freq_mhz"] * 1e6)
+    latency = cycles / (freq_mhz * 1e6)
 
     # ---- area (um^2)
     pe_regs = 2 * w + 2 * acc + np.where(is_os, 0, 2 * w)  # operands, acc + shadow/queue, weights
@@ -320,4 +326,6 @@ def systolic_cost(
     out["area_um2"], out["area_array_um2"] = area, area_array
     out["area_skew_um2"], out["area_control_um2"] = area_skew, area_ctrl
     out["area_sram_um2"] = area_sram
+    if fmax is not None:  # config level: replaces the freq_mhz column by the clock used
+        out["fmax_mhz"], out["freq_mhz"] = fmax, freq_mhz
     return out
