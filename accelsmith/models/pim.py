@@ -233,8 +233,11 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
         out["energy_npu_j"] = out["energy_npu_j"] + extra
         out["energy_j"] = out["energy_j"] + extra
         out = derived_columns(out)
-        out["tokens_per_s"] = cfg["batch"] / out["latency_s"]
-        out["energy_per_token_j"] = out["energy_j"] / cfg["batch"]
+        # requests of one pass: the batch column x the workload's own requests (LLM workloads
+        # built with a batch, accelsmith.models.llm)
+        tokens = cfg["batch"] * getattr(workload, "requests", 1)
+        out["tokens_per_s"] = tokens / out["latency_s"]
+        out["energy_per_token_j"] = out["energy_j"] / tokens
     peak_macs = out["peak_tflops"] * 1e12 / 2 + (
         cfg["npu_rows"] * cfg["npu_cols"] * cfg["npu_freq_mhz"] * 1e6
     ).repeat(L if per_layer else 1)

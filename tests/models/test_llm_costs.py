@@ -117,3 +117,13 @@ def test_pim_offload_kv_read_and_auto():
         assert (auto["latency_s"].to_numpy() <= fixed["latency_s"].to_numpy() * (1 + 1e-12)).all()
     pim_only = evaluate("pim", [{"channels": 32}], pre, per_layer=True)
     assert (auto["latency_s"].to_numpy() <= pim_only["latency_s"].to_numpy() * (1 + 1e-12)).all()
+
+
+def test_pim_tokens_count_the_workload_batch():
+    one = evaluate("pim", [{"batch": 4}], llm_workload("llama3-8b", batch=1))
+    four = evaluate("pim", [{}], llm_workload("llama3-8b", batch=4))
+    # PIM alone re-reads the weights for every request: the same time for the same tokens
+    assert four["tokens_per_s"].iloc[0] == pytest.approx(one["tokens_per_s"].iloc[0], rel=1e-9)
+    assert four["energy_per_token_j"].iloc[0] == pytest.approx(
+        four["energy_j"].iloc[0] / 4, rel=1e-12
+    )
