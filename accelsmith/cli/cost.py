@@ -77,6 +77,10 @@ def machine_output(layers: Any, total: Any, *, as_json: bool, as_csv: bool) -> b
         records = [jsonable(r) for r in layers.to_dict("records")]
         print(json.dumps({"totals": jsonable(total.to_dict()), "layers": records}, indent=1))
         return True
+    if "ttft_s" in total:  # a serving scenario (accelsmith.models.serving): its metrics first
+        from .serving_view import print_serving_totals
+
+        print_serving_totals(total)
     return False
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -39,6 +40,14 @@ def workloads_command(
         str,
         typer.Option(help="With --from-hf, MoE: uniform, zipf:S or comma-separated weights."),
     ] = "uniform",
+    serving: Annotated[
+        Path | None,
+        typer.Option(
+            "--serving",
+            help="Show a serving scenario YAML (request stream, scheduler limits) instead; "
+            "cost it with `accelsmith cost <family> --workload scenario.yaml`.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the built-in workloads with MACs, weight and KV-cache bytes, or one workload's
@@ -46,6 +55,11 @@ def workloads_command(
     from accelsmith.models.networks import builtin, builtin_names
     from accelsmith.models.workloads import load_workload
 
+    if serving is not None:
+        from .serving_view import show_serving
+
+        show_serving(serving, as_json)
+        return
     if from_hf is not None:
         from accelsmith.models.llm import llm_workload
 
