@@ -3,7 +3,7 @@
 Inspection commands (``dse status|pareto|export``, ``report``, ``dashboard``) open storage
 read-only and create nothing; a database that is not an accelsmith campaign store is refused
 by every command without being touched; ``:memory:`` storage is refused; a campaign stored
-before these changes (``data/runs/old-mobilenet``, written by accelsmith at commit a61f425)
+before these changes (``data/old_runs/old-mobilenet``, written by accelsmith at commit a61f425)
 still opens, reports and resumes.
 """
 
@@ -67,7 +67,7 @@ def _spec(folder: Path, name: str = "ro", **changes: object) -> Path:
 @pytest.fixture
 def old_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the campaign stored before this change, as ``<tmp>/runs/old-mobilenet``."""
-    shutil.copytree(DATA / "runs", tmp_path / "runs")
+    shutil.copytree(DATA / "old_runs", tmp_path / "runs")
     monkeypatch.chdir(tmp_path)
     return tmp_path / "runs" / OLD
 
