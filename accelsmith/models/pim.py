@@ -12,10 +12,13 @@ Heterogeneous NPU + PIM (NeuPIMs-style, ``npu_rows, npu_cols > 0``)
     ``interleave`` the batch is split into two sub-batches and the NPU works on one while PIM
     runs the other's attention (NeuPIMs' sub-batch interleaving); the latency is the exact
     list schedule of the two resources (:func:`interleaved_latency`).
+    ``pim_offload="attention+experts"`` (Duplex-style, Yun et al., MICRO 2024: low
+    arithmetic-intensity MoE experts and attention on the PIM side) also runs the MoE expert
+    layers (``layer_kind`` ``expert``) on PIM; such rows are not interleaved.
 
 Configuration columns are the generator's (``precision, lanes, banks, rows, row_bytes,
 timing, t_*``) plus ``channels``, ``freq_mhz`` (0: the preset's clock), ``batch``,
-``interleave``, ``npu_rows``, ``npu_cols``, ``npu_dataflow``, ``npu_freq_mhz`` and
+``interleave``, ``npu_rows``, ``npu_cols``, ``npu_dataflow``, ``pim_offload``, ``npu_freq_mhz`` and
 ``npu_dram_gbps`` (0: the PIM channels' external bandwidth). Outputs: every common column, the
 ``energy_*_j`` / ``area_*_um2`` breakdowns, ``peak_tflops`` (PIM: ``2 lanes banks channels
 f / tCCD``), ``capacity_bytes`` (DRAM behind the lanes), ``pim_seconds``, ``npu_seconds``,
@@ -29,7 +32,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core.errors import ConfigError
-from ..core.families.pim import ELEM_BITS, PRECISIONS, PRESETS, TIMING_FIELDS
+from ..core.families.pim import ELEM_BITS, PRESETS, TIMING_FIELDS, PimParams
+from ..core.spec import column_spec
 from .common import assemble, config_arrays, derived_columns
 from .pim_cost import bank_energy, job_cycles, lane_area_um2, lane_op_energy_j, timing_arrays
 
@@ -39,25 +43,11 @@ if TYPE_CHECKING:
 __all__ = ["PIM_COLUMNS", "PIM_ROLES", "evaluate_pim", "interleaved_latency"]
 
 PIM_ROLES = ("attn_qk", "attn_av")
-PIM_COLUMNS: dict[str, tuple[Any, Any, float, float]] = {
-    "precision": ("fp16", PRECISIONS, 0, 0),
-    "lanes": (16, int, 1, 64),
-    "burst_bits": (0, int, 0, 4096),
-    "banks": (16, int, 1, 64),
-    "rows": (32768, int, 1, 1 << 20),
-    "row_bytes": (1024, int, 1, 16384),
-    "channels": (16, int, 1, 4096),
-    "timing": ("hbm2", tuple(PRESETS), 0, 0),
-    **{f: (0, int, 0, 65535) for f in TIMING_FIELDS},
-    "freq_mhz": (0.0, float, 0.0, 100_000.0),
-    "batch": (1, int, 1, 4096),
-    "interleave": (False, bool, 0, 1),
-    "npu_rows": (0, int, 0, 256),
-    "npu_cols": (0, int, 0, 256),
-    "npu_dataflow": ("ws", ("os", "ws"), 0, 0),
-    "npu_freq_mhz": (1000.0, float, 1.0, 10_000.0),
-    "npu_dram_gbps": (0.0, float, 0.0, 100_000.0),
-}
+#: column -> (default, kind, low, high), derived from the parameter declarations of
+#: :class:`~accelsmith.core.families.pim.PimParams` (see :func:`column_spec`)
+PIM_COLUMNS: dict[str, tuple[Any, Any, float, float]] = column_spec(
+    PimParams, order=("precision", "lanes", "burst_bits", "banks", "rows", "row_bytes", "channels")
+)
 
 
 def _ceil(a, b):
@@ -177,7 +167,11 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
     role = np.asarray(layers["role"], dtype=object)
     M, N, K, count = (np.asarray(layers[k], dtype=np.float64) for k in ("M", "N", "K", "count"))
     hetero = cfg["npu_rows"] > 0
-    on_pim = np.where(hetero[:, None], np.isin(role, PIM_ROLES)[None, :], True)
+    on_pim = np.isin(role, PIM_ROLES)[None, :] | (
+        (cfg["pim_offload"] == "attention+experts")[:, None]
+        & (np.asarray(layers.get("layer_kind", role), dtype=object) == "expert")[None, :]
+    )
+    on_pim = np.where(hetero[:, None], on_pim, True)
 
     g = pim_gemv_layers(cfg, T, M, N, K, count)
     e = bank_energy(cfg["timing"], T, freq)
@@ -308,6 +302,8 @@ def _interleaved(cfg, layers, pim_s, npu, workload, df, tech, e) -> tuple:
     n = len(df)
     role = np.asarray(layers["role"], dtype=object)
     use = cfg["interleave"] & (cfg["npu_rows"] > 0) & (cfg["batch"] >= 2) & ("qkv" in role)
+    # the two-phase schedule has one PIM phase per block: experts on PIM run serially
+    use &= cfg["pim_offload"] == "attention"
     if not use.any():
         return np.full(n, np.nan), np.full(n, np.nan)
     blocks = int(np.asarray(layers["count"])[list(role).index("qkv")])
