@@ -58,6 +58,7 @@ __all__ = [
     "rdb_backend",
     "read_trials",
     "repeat_entry",
+    "stored_trial",
 ]
 
 DESIGN_KEY = "design"
@@ -87,6 +88,14 @@ def design_key(config: Mapping[str, Any], names: Iterable[str]) -> str:
     items = [[n, _plain(config[n])] for n in sorted(names) if config.get(n) is not None]
     text = json.dumps(items, separators=(",", ":"), default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:20]
+
+
+def stored_trial(trial: optuna.Trial) -> optuna.trial.FrozenTrial:
+    """The stored state of ``trial`` without the deep copy ``Study.trials`` makes (read
+    only; for in-memory studies the explorers ask and tell at thousands of trials/s)."""
+    storage = trial.study._storage
+    getter = getattr(storage, "_get_trial", None)
+    return getter(trial._trial_id) if getter is not None else storage.get_trial(trial._trial_id)
 
 
 def rdb_backend(study: optuna.Study) -> Any:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..ledger import CONSTRAINTS_KEY, SAMPLER_SECONDS_KEY
-from ..ledger_bulk import ASK_KEY, Row, design_key
+from ..ledger_bulk import ASK_KEY, Row, design_key, stored_trial
 from ..record import ledger_rows
 from ..workers import OWNER_KEY, owner_token
 from .base import Explorer, Option
@@ -190,14 +190,14 @@ class OptunaExplorer(Explorer):
                     intermediate_values={},
                     trial_id=-1,
                 )
-            mem._storage.create_new_trial(mem._study_id, template_trial=ft)
+            mem.add_trial(ft)
             self._asks += 1
 
     @staticmethod
     def _tell(mem: optuna.Study, trial: Any, state: Any, values: Any, cons: list[float]) -> None:
         import optuna
 
-        mem._storage.set_trial_user_attr(trial._trial_id, CONSTRAINTS_KEY, cons)
+        trial.set_user_attr(CONSTRAINTS_KEY, cons)
         if state == optuna.trial.TrialState.COMPLETE:
             mem.tell(trial, list(values))
         else:
@@ -273,7 +273,7 @@ class OptunaExplorer(Explorer):
     def _row(self, a: _Asked, asked: list[_Asked], owner: dict[str, Any]) -> Row:
         """The ledger row of an asked trial (a known design's row is dropped by the writer
         and kept as a repeat entry)."""
-        frozen = a.trial.study._storage._get_trial(a.trial._trial_id)  # no copy (read only)
+        frozen = stored_trial(a.trial)
         sysattrs = {**frozen.system_attrs, OWNER_KEY: owner, ASK_KEY: frozen.number}
         src = a.row if a.twin is None else asked[a.twin].row
         if a.dup_of is not None or src is None:
