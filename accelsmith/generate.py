@@ -19,16 +19,17 @@ SAMPLE_K = (1, 16, 64, 256)
 
 def systolic_manifest(params: SystolicParams) -> dict[str, Any]:
     """Systolic manifest sections: protocol summary and tile-latency formula."""
+    from .core.latency.systolic import (
+        INTERVAL_FORMULA,
+        TILE_CYCLES_FORMULA,
+        steady_interval,
+        tile_cycles,
+    )
     from .hdl.systolic import protocol_summary
-    from .models.systolic import steady_interval, tile_cycles
 
     ks = sorted({k for k in (*SAMPLE_K, params.rows, params.max_k) if k <= params.max_k})
-    formula = (
-        "K + rows + cols + 2"
-        if params.dataflow == "os"
-        else "min(K, rows) + ceil(K / rows) * rows + rows + cols + 2"
-    )
-    interval = "max(K, rows, 2)" if params.dataflow == "os" else "ceil(K / rows) * rows"
+    formula = TILE_CYCLES_FORMULA[params.dataflow]
+    interval = INTERVAL_FORMULA[params.dataflow]
     r, c, df = params.rows, params.cols, params.dataflow
     return {
         "protocol": protocol_summary(params),

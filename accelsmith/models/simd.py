@@ -51,6 +51,7 @@ from ..core.families.simd import (
     LANE_BITS,
     SimdParams,
 )
+from ..core.latency import simd as simd_latency
 from ..core.spec import column_spec
 from .common import assemble, config_arrays
 from .simd_sqnr import layer_sqnr_db
@@ -126,9 +127,8 @@ E_DENSITY_PJ_PER_UM2 = 0.2 / 282.0  # Horowitz ISSCC 2014 45 nm: 8-bit multiply 
 
 def layer_cycles(m: Any, n: Any, k: Any, parallel: Any, pipeline: Any) -> np.ndarray:
     """Cycles of one layer instance (see the module docstring); numpy-broadcasting."""
-    m, n, k = (np.asarray(v, dtype=np.int64) for v in (m, n, k))
-    groups = -(-(m * n) // np.asarray(parallel, dtype=np.int64))
-    return groups * k + np.asarray(pipeline, dtype=np.int64) + 2
+    m, n, k, par, pipe = (np.asarray(v, dtype=np.int64) for v in (m, n, k, parallel, pipeline))
+    return np.asarray(simd_latency.layer_cycles(m, n, k, par, pipe), dtype=np.int64)
 
 
 def mode_tables(
