@@ -342,10 +342,9 @@ def _tables(s: Scenario) -> tuple[list[Layer], dict[str, Any]]:
         full = llm_layers(cfg, tokens=t, kv_len=t, **kw)
         return [x for x in full if x.role not in ("attn_qk", "attn_av", "lm_head")]
 
-    # every dense group must have the same layer count: MoE groups vary, so pad with names
+    # MoE groups differ in layer count (experts grouped by tokens): offsets delimit them
     groups = [_group(dense(int(t)), "step.") for t in grid]
     width = max(len(g) for g in groups)
-    tab["dense_names"] = groups
     start = len(layers)
     offsets = []
     for g in groups:
