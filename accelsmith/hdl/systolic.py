@@ -43,6 +43,12 @@ rules and the cycle-exact schedule the testbench checks.
 Arithmetic: products are exact (``2 * in_bits``); every addition wraps modulo
 ``2 ** acc_bits``, so the results equal the exact sums reduced to ``acc_bits`` (two's
 complement when ``signed``).
+
+Structure: the array is ``cols`` identical columns (:mod:`accelsmith.hdl.systolic_pe`), each
+``rows`` identical PEs, added with :func:`accelsmith.hdl.hier.place`; hierarchical Verilog
+therefore holds one column and one PE module whatever the size. This module keeps the tile
+control, the input skew lines and the flag pipelines (packed shift registers: a few lines of
+Verilog each).
 """
 
 from __future__ import annotations
