@@ -56,7 +56,8 @@ from amaranth.hdl import EnableInserter, Module, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..core.families.simd import SimdParams, dot_cycles
+from ..core.families.simd import SimdParams
+from ..core.latency.simd import dot_cycles
 from .hier import place
 from .simd_lane import SimdLane, stage_regs
 

@@ -437,4 +437,5 @@ def llm_workload(
         description=f"{cfg.name} {what}{extra}",
         source=cfg.source,
         kv_bytes_per_token=cfg.kv_bytes_per_token,
+        requests=batch,
     )
