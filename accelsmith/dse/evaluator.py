@@ -254,7 +254,7 @@ class Evaluator:
 
     def check_metrics(self, out: pd.DataFrame) -> None:
         """Refuse objectives or constraints that are not numeric outputs of the model."""
-        cols = {c for c in out.columns if out[c].dtype.kind in "fiu"}
+        cols = {str(c) for c, t in out.dtypes.items() if getattr(t, "kind", "O") in "fiu"}
         numeric_hint = ", ".join(sorted(c for c in cols if not c.startswith("_")))
         for i, (m, _) in enumerate(self.objectives):
             if m not in cols:
