@@ -411,3 +411,13 @@ def export_command(
     for p in (csv, parquet):
         if p is not None:
             typer.echo(f"wrote {n} trials to {p}")
+
+
+def _register_verify_front() -> None:
+    # issue 15 item 4: the command lives in cli/synth.py (helper synth); registered here
+    from .synth import verify_front_command
+
+    app.command("verify-front")(verify_front_command)
+
+
+_register_verify_front()
