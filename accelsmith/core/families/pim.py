@@ -323,9 +323,9 @@ class PimParams(ParamsBase):
         model_param(
             "pim_offload",
             "attention",
-            choices=("attention", "attention+experts"),
-            help="With an NPU, layers on PIM: attention (NeuPIMs) or attention and MoE "
-            "experts (Duplex).",
+            choices=("attention", "kv_read", "kv_read+experts", "auto"),
+            help="With an NPU, layers on PIM: attention, kv_read (decode attention, "
+            "NeuPIMs), kv_read+experts (Duplex) or auto (the faster engine per layer).",
             cli_default="attention",
         ),
         model_param(
