@@ -171,27 +171,7 @@ def mode_tables(
         else GE["mul_4_4"]
         for md in p.modes
     ]
-    slot_ge, slot_reg, round_ge, q_bits = [], [], [], []
-    for s in range(p.slots):
-        modes = [p.modes[i] for i in p.slot_modes(s)]
-        sig = max(md.a.sig_bits + md.b.sig_bits for md in modes)
-        rfit = ROUND_FIT if p.out_posit is None else PENC_FIT[p.out_posit[0]]
-        if acc == "exact":
-            lsb, q = p.quire_range(s)
-            hw_lsb = min(md.a.hw_exp_min + md.b.hw_exp_min for md in modes)
-            hw_max = max(md.a.hw_exp_max + md.b.hw_exp_max for md in modes)
-            shift = hw_max - hw_lsb
-            shifter = (sig + shift - (lsb - hw_lsb)) * max(1, shift.bit_length()) * MUX2_GE
-            slot_ge.append(shifter)  # the quire adder is costed from the tech table
-            slot_reg.append(2 * q + 5)  # quire + readout copy + flags
-            round_ge.append(rfit[0] + rfit[1] * q)
-            q_bits.append(q)
-        else:
-            slot_ge.append(FADD_FIT[0] + FADD_FIT[1] * sig)
-            slot_reg.append(2 * 32 + 2)
-            # binary32 -> out_format converter at readout (a 24-bit rounder) unless binary32
-            round_ge.append(0.0 if out_format == "fp32" else rfit[0] + rfit[1] * 24)
-            q_bits.append(0)
+    slot_ge, slot_reg, round_ge, q_bits = _slot_tables(p, acc, out_format)
     pipe_bits = [
         p.slots * (2 + 2 * 8 + 8) + 2 * W,  # decoded fields and multiplier operands
         p.slots * (2 * W + 9 + 5),  # products
@@ -213,6 +193,33 @@ def mode_tables(
         "in_bits": 2 * W,
         "out_bits": p.out_bits,
     }
+
+
+def _slot_tables(p: SimdParams, acc: str, out_format: str) -> tuple[list, list, list, list]:
+    """Per accumulator slot: accumulate logic (GE), register bits, readout rounder (GE) and
+    quire bits (``exact``; 0 for ``fp32``)."""
+    slot_ge, slot_reg, round_ge, q_bits = [], [], [], []
+    for s in range(p.slots):
+        modes = [p.modes[i] for i in p.slot_modes(s)]
+        sig = max(md.a.sig_bits + md.b.sig_bits for md in modes)
+        rfit = ROUND_FIT if p.out_posit is None else PENC_FIT[p.out_posit[0]]
+        if acc == "exact":
+            lsb, q = p.quire_range(s)
+            hw_lsb = min(md.a.hw_exp_min + md.b.hw_exp_min for md in modes)
+            hw_max = max(md.a.hw_exp_max + md.b.hw_exp_max for md in modes)
+            shift = hw_max - hw_lsb
+            shifter = (sig + shift - (lsb - hw_lsb)) * max(1, shift.bit_length()) * MUX2_GE
+            slot_ge.append(shifter)  # the quire adder is costed from the tech table
+            slot_reg.append(2 * q + 5)  # quire + readout copy + flags
+            round_ge.append(rfit[0] + rfit[1] * q)
+            q_bits.append(q)
+        else:
+            slot_ge.append(FADD_FIT[0] + FADD_FIT[1] * sig)
+            slot_reg.append(2 * 32 + 2)
+            # binary32 -> out_format converter at readout (a 24-bit rounder) unless binary32
+            round_ge.append(0.0 if out_format == "fp32" else rfit[0] + rfit[1] * 24)
+            q_bits.append(0)
+    return slot_ge, slot_reg, round_ge, q_bits
 
 
 def _assign(
