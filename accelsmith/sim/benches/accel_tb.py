@@ -233,11 +233,7 @@ async def part_layers(host: Host) -> None:
     """Back-to-back layers with fences (or the --workload/--layer layers, reduced)."""
     cfg, p = host.cfg, host.p
     rng = np.random.default_rng(cfg["seed"] + 2)
-    extra = cfg.get("extra", {})
-    if extra.get("workload"):
-        case = cases.workload_case(p, rng, extra["workload"], extra.get("layer"))
-    else:
-        case = cases.chain(p, rng)
+    case = cases.case_from(p, rng, cfg.get("extra", {})) or cases.chain(p, rng)
     await _check_programs("layers", host, [_compile(p, case)])
 
 
@@ -332,10 +328,11 @@ async def accel(dut: Any) -> None:
     host = Host(dut, p, cfg)
     await host.start()
     parts = [part_conv, part_layers, part_illegal]
-    if not cfg.get("extra", {}).get("workload"):
-        parts.insert(0, part_gemm)
+    extra = cfg.get("extra", {})
+    if extra.get("workload") or extra.get("gemm"):
+        parts = [part_layers]  # `run accel` / `verify accel --workload`: that layer only
     else:
-        parts = [part_layers]
+        parts.insert(0, part_gemm)
     failed = []
     for part in parts:
         try:
