@@ -248,6 +248,7 @@ async def part_illegal(host: Host) -> None:
     await host.wr("DRAM_SIZE", prog.dram_size)
     errors: list[str] = []
     size = prog.dram_size
+    eb = p.in_bits // 8
     good = isa.encode("store", n_rows=1, row_elems=1, dram_addr=0)
     bad_cases = [
         ("bad_command", 1, isa.OPCODES["fence"] + 9),  # opcode 14
@@ -258,8 +259,13 @@ async def part_illegal(host: Host) -> None:
             isa.encode("load", target=0, spad_addr=p.a_entries, n_rows=1, row_elems=1),
         ),
         ("spad_range", 2, isa.encode("compute", k=1, acc_addr=p.acc_entries - p.rows + 1)),
-        ("dram_range", 3, isa.encode("store", n_rows=2, row_elems=1, dram_addr=size - 1, stride=1)),
-        ("dram_range", 3, isa.encode("load", target=1, n_rows=1, row_elems=2, dram_addr=size - 1)),
+        (
+            "dram_range",
+            3,
+            isa.encode("store", n_rows=2, row_elems=1, dram_addr=size - eb, stride=eb),
+        ),
+        ("dram_range", 3, isa.encode("load", target=1, n_rows=1, row_elems=2, dram_addr=size - eb)),
+        ("bad_command", 1, isa.encode("load", target=3, n_rows=1, row_elems=1)),
     ]
     checked = bad = 0
     for what, code, word in bad_cases:
