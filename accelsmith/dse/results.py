@@ -71,6 +71,12 @@ def status(store: Any, spec: CampaignSpec) -> CampaignStatus:
             }
         ).set_index("explorer")
         nd = None
+    try:  # strict measures (speed's hook): recall, normalized IGD+, log HV ratio, trials to 95 %
+        strict = pareto.strict_summary(ok_frames, objectives)
+        for c in strict.columns:
+            table[c] = strict[c].reindex(table.index)
+    except ConfigError:
+        pass
     for e, f in frames.items():
         table.loc[e, "trials"] = int((f["state"] == "COMPLETE").sum()) if len(f) else 0
         table.loc[e, "failed"] = int((f["state"] == "FAIL").sum()) if len(f) else 0
