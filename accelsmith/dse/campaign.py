@@ -33,6 +33,8 @@ from .spec import CampaignSpec, load_spec, parse_spec
 
 __all__ = [
     "Campaign",
+    "check_spec",
+    "join_campaign",
     "open_campaign",
     "resolve_target",
     "run_campaign",
@@ -146,6 +148,8 @@ class Campaign:
     explorer: str
     study: Any
     run_dir: Path
+    #: the evaluator the spec was validated with (reused by :func:`run_worker`)
+    evaluator: Any = None
 
     @property
     def study_name(self) -> str:
@@ -184,11 +188,15 @@ def open_campaign(
 ) -> Campaign:
     """Create or load the study of ``spec`` for ``explorer`` (default: the spec's).
 
+    Everything is checked before anything is written: the spec, its workload and technology
+    files, the explorer options and the space against the cost model (:func:`check_spec`);
+    only then is the storage opened (created) and the run folder written.
+
     Raises
     ------
     ConfigError
-        The stored campaign has a different identity (unless ``force_new``), or the study
-        does not exist and ``create`` is False.
+        The spec is refused by the cost model, the stored campaign has a different identity
+        (unless ``force_new``), or the study does not exist and ``create`` is False.
     """
     import optuna
 
@@ -200,6 +208,7 @@ def open_campaign(
     if explorer != spec.explorer.name:
         cls.check_options({})
         spec = spec.with_overrides(explorer={"name": explorer, "options": {}})
+    evaluator = check_spec(spec)
     url = storage or spec.storage_url()
     store = make_storage(url)
     name = study_name(spec.name, explorer)
@@ -255,7 +264,29 @@ def open_campaign(
                 },
             )
     run_dir = _write_run_dir(original, url)
-    return Campaign(spec=spec, storage_url=url, explorer=explorer, study=study, run_dir=run_dir)
+    return Campaign(
+        spec=spec,
+        storage_url=url,
+        explorer=explorer,
+        study=study,
+        run_dir=run_dir,
+        evaluator=evaluator,
+    )
+
+
+def check_spec(spec: CampaignSpec) -> Any:
+    """Check ``spec`` completely without writing anything; returns its evaluator.
+
+    Workload and technology files are read, the node looked up, the explorer options checked
+    and the space probed against the cost model (:func:`probe`). ConfigError on any problem.
+    """
+    from .evaluator import Evaluator
+    from .explorers import get_explorer
+
+    get_explorer(spec.explorer.name).check_options(spec.explorer.options)
+    evaluator = Evaluator(spec)
+    probe(spec, evaluator)
+    return evaluator
 
 
 def probe(spec: CampaignSpec, evaluator: Any = None) -> None:
@@ -318,8 +349,11 @@ def run_worker(
         except (OSError, TimeoutError) as exc:
             raise ConfigError(f"--dask-scheduler {dask_scheduler!r}: {exc}") from None
     try:
-        evaluator = Evaluator(spec, client=client)
-        probe(spec, evaluator)
+        if client is None and campaign.evaluator is not None:
+            evaluator = campaign.evaluator  # checked by open_campaign
+        else:
+            evaluator = Evaluator(spec, client=client)
+            probe(spec, evaluator)
         cls = get_explorer(campaign.explorer)
         ctx = ExplorerContext(
             spec=spec,
@@ -340,6 +374,31 @@ def run_worker(
             client.close()
 
 
+def join_campaign(
+    storage: str,
+    campaign: str,
+    *,
+    explorer: str | None = None,
+    budget: int | None = None,
+    dask_scheduler: str | None = None,
+    stale_after: float = 3600.0,
+    tick: Callable[..., None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> Campaign:
+    """Run a worker of the campaign stored in ``storage`` (its stored spec) in this process."""
+    spec, explorer = spec_from_storage(storage, campaign, explorer)
+    c = open_campaign(spec, storage=storage, explorer=explorer, create=False)
+    run_worker(
+        c,
+        budget=budget or spec.budget,
+        dask_scheduler=dask_scheduler,
+        tick=tick,
+        stop=stop,
+        stale_after=stale_after,
+    )
+    return c
+
+
 def run_campaign(
     campaign: Campaign,
     *,
@@ -347,21 +406,29 @@ def run_campaign(
     budget: int | None = None,
     dask_scheduler: str | None = None,
     tick: Callable[..., None] | None = None,
+    stop: Callable[[], bool] | None = None,
     poll: float = 0.5,
 ) -> None:
-    """Run with ``workers`` processes (1: in this process; more: ``dse worker`` subprocesses
-    on the same storage, this process only watching). Worker failures raise ConfigError."""
+    """Run with ``workers`` processes (1: in this process; more: worker subprocesses
+    ``python -m accelsmith.dse.worker`` on the same storage, this process only watching).
+
+    The workers belong to this run: each has its own process group and watches this process;
+    any exception here (a :class:`~accelsmith.dse.workers.Stopped` signal included) stops them
+    all before it propagates. A worker that fails raises
+    :class:`~accelsmith.dse.workers.WorkerFailed` (exit 1) with its error line.
+    """
     from .explorers import get_explorer
+    from .workers import WorkerFailed, start_worker, stop_workers
 
     if workers <= 1 or not get_explorer(campaign.explorer).parallel:
-        run_worker(campaign, budget=budget, dask_scheduler=dask_scheduler, tick=tick)
+        run_worker(campaign, budget=budget, dask_scheduler=dask_scheduler, tick=tick, stop=stop)
         return
     cmd = [
         sys.executable,
         "-m",
-        "accelsmith.cli.main",
-        "dse",
-        "worker",
+        "accelsmith.dse.worker",
+        "--parent",
+        str(os.getpid()),
         "--storage",
         _sqlite_abs(campaign.storage_url),
         "--campaign",
@@ -370,40 +437,41 @@ def run_campaign(
         campaign.explorer,
         "--budget",
         str(budget or campaign.spec.budget),
-        "--quiet",
     ]
     if dask_scheduler:
         cmd += ["--dask-scheduler", dask_scheduler]
-    procs = [
-        subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
-        for _ in range(workers)
-    ]
+    procs: list[subprocess.Popen[str]] = []
     errors: list[str] = []
 
     def drain(p: subprocess.Popen) -> None:
         assert p.stderr is not None
         errors.append(p.stderr.read())
 
-    threads = [threading.Thread(target=drain, args=(p,), daemon=True) for p in procs]
-    for t in threads:
-        t.start()
+    threads: list[threading.Thread] = []
     try:
+        for _ in range(workers):
+            procs.append(start_worker(cmd))
+            threads.append(threading.Thread(target=drain, args=(procs[-1],), daemon=True))
+            threads[-1].start()
         while any(p.poll() is None for p in procs):
             if tick:
                 tick()
+            if stop is not None and stop():
+                break
             time.sleep(poll)
-    except KeyboardInterrupt:
-        for p in procs:
-            p.terminate()
+    except BaseException:
+        stop_workers(procs)
         raise
+    stop_workers(procs)  # a stop() request, or nothing left to stop
     for t in threads:
         t.join(timeout=5)
     if tick:
         tick()
     bad = [p.returncode for p in procs if p.returncode != 0]
-    if bad:
+    if bad and not (stop is not None and stop()):
         detail = next((e.strip().splitlines()[-1] for e in errors if e.strip()), "")
-        raise ConfigError(f"{len(bad)} of {workers} workers failed (exit {bad[0]}): {detail}")
+        detail = detail.removeprefix("error: ")
+        raise WorkerFailed(f"{len(bad)} of {workers} workers failed (exit {bad[0]}): {detail}")
 
 
 def resolve_target(target: str | Path, storage: str | None = None) -> tuple[CampaignSpec, str]:

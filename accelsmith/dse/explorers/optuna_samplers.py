@@ -127,22 +127,25 @@ class OptunaExplorer(Explorer):
         owner = owner_token()
         done = 0
         for ft in sorted(stale, key=lambda t: t.number):
-            study._storage.set_trial_system_attr(ft._trial_id, OWNER_KEY, owner)
-            if rank_in_budget(study, ft.number) >= self.ctx.budget:
-                study._storage.set_trial_user_attr(ft._trial_id, OVERBUDGET_KEY, True)
-                with contextlib.suppress(RuntimeError, ValueError):
-                    study.tell(ft.number, state=optuna.trial.TrialState.PRUNED)
-                continue
-            t0 = time.perf_counter()
-            study.sampler = self._sampler_for(ft.number)
-            trial = optuna.trial.Trial(study, ft._trial_id)
-            config = self.ctx.space.suggest(trial)
-            try:
-                self._finish([(trial, config, time.perf_counter() - t0)])
-                done += 1
-            except (RuntimeError, ValueError) as exc:  # another worker finished it first
-                if "RUNNING" not in str(exc) and "finished" not in str(exc):
-                    raise
+            # several workers resuming at once recover the same stale trials: the first to
+            # finish one wins, the others skip it (any step may find it finished)
+            with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
+                study._storage.set_trial_system_attr(ft._trial_id, OWNER_KEY, owner)
+                if rank_in_budget(study, ft.number) >= self.ctx.budget:
+                    study._storage.set_trial_user_attr(ft._trial_id, OVERBUDGET_KEY, True)
+                    with contextlib.suppress(RuntimeError, ValueError):
+                        study.tell(ft.number, state=optuna.trial.TrialState.PRUNED)
+                    continue
+                t0 = time.perf_counter()
+                study.sampler = self._sampler_for(ft.number)
+                trial = optuna.trial.Trial(study, ft._trial_id)
+                config = self.ctx.space.suggest(trial)
+                try:
+                    self._finish([(trial, config, time.perf_counter() - t0)])
+                    done += 1
+                except (RuntimeError, ValueError) as exc:  # another worker finished it first
+                    if "RUNNING" not in str(exc) and "finished" not in str(exc):
+                        raise
         return done
 
 
