@@ -12,11 +12,13 @@ EXTRAS ?= all
 # the CUDA build; 2.13.0 resolves to the CPU wheel
 TORCH  ?= torch==2.13.0
 JOBS   ?= 2
-# Debian packages some tests need: PostgreSQL (multi-worker campaigns on a real server) and
-# Chromium (report/dashboard browser tests through Playwright; never `playwright install`).
+# Debian packages some tests need: PostgreSQL (multi-worker campaigns on a real server),
+# Chromium (report/dashboard browser tests through Playwright; never `playwright install`),
+# Yosys and OpenSTA (`accelsmith synth --target sky130hd`: native Yosys 0.23 with its ABC, and
+# OpenSTA's `sta`, which has no PyPI build).
 # Installed when missing if we are root with apt-get; otherwise those tests skip with the
 # reason, except under CI=true where they run (and fail) so that nothing hides.
-SYSPKGS ?= postgresql chromium
+SYSPKGS ?= postgresql chromium yosys opensta
 
 .PHONY: install system-deps demo test test-fast lint bench clean
 
@@ -40,6 +42,8 @@ system-deps:
 	  case $$p in \
 	    postgresql) ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing $$p";; \
 	    chromium) command -v chromium >/dev/null 2>&1 || missing="$$missing $$p";; \
+	    yosys) command -v yosys >/dev/null 2>&1 || missing="$$missing $$p";; \
+	    opensta) command -v sta >/dev/null 2>&1 || missing="$$missing $$p";; \
 	    *) dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p";; \
 	  esac; done; \
 	[ -n "$$missing" ] || exit 0; \

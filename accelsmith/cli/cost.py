@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 
-from . import options as o
 from .families import register_all
 
 app = typer.Typer(help="Cost a configuration with the analytical models.", no_args_is_help=True)
@@ -35,80 +34,6 @@ def _human(value: float, unit: str) -> str:
         if abs(value) >= scale:
             return f"{value / scale:.3g} {prefix}{unit}"
     return f"{value:.3g} {unit}"
-
-
-@app.command("systolic")
-def systolic(
-    rows: o.Rows = None,
-    cols: o.Cols = None,
-    dataflow: Annotated[
-        str | None, typer.Option("--dataflow", help="os, ws (or is with --convention scalesim).")
-    ] = None,
-    in_bits: o.InBits = None,
-    signed: o.Signed = None,
-    acc_bits: o.AccBits = None,
-    max_k: o.MaxK = None,
-    config: o.Config = None,
-    ifmap_kb: Annotated[Kb, typer.Option("--ifmap-kb", help="Activation buffer (KiB).")] = None,
-    filter_kb: Annotated[Kb, typer.Option("--filter-kb", help="Weight buffer (KiB).")] = None,
-    ofmap_kb: Annotated[Kb, typer.Option("--ofmap-kb", help="Output buffer (KiB).")] = None,
-    node: Annotated[int, typer.Option("--node", help="Technology node in nm.")] = 45,
-    tech_file: Annotated[
-        Path | None, typer.Option("--tech", help="YAML overriding the technology table.")
-    ] = None,
-    freq_mhz: Annotated[float, typer.Option("--freq-mhz", help="Clock (MHz).")] = 1000.0,
-    dram_gbps: Annotated[float, typer.Option("--dram-gbps", help="DRAM bandwidth (GB/s).")] = 25.6,
-    workload: Workload = "resnet50",
-    convention: Annotated[str, typer.Option("--convention", help="rtl or scalesim.")] = "rtl",
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print JSON (totals and layers).")
-    ] = False,
-    as_csv: Annotated[
-        bool, typer.Option("--csv", help="Print the per-layer table as CSV.")
-    ] = False,
-) -> None:
-    """Per-layer cycles, utilization, energy and traffic, and totals, for one array."""
-    from accelsmith.core.errors import ConfigError
-
-    if as_json and as_csv:
-        raise ConfigError("--json and --csv cannot be combined: choose one output format")
-    if dataflow == "is":  # input-stationary exists only in the SCALE-Sim convention
-        values = o.systolic_params(
-            config,
-            rows=rows,
-            cols=cols,
-            dataflow="os",
-            in_bits=in_bits,
-            signed=signed,
-            acc_bits=acc_bits,
-            max_k=max_k,
-        ).to_dict() | {"dataflow": "is"}
-    else:
-        values = o.systolic_params(
-            config,
-            rows=rows,
-            cols=cols,
-            dataflow=dataflow,
-            in_bits=in_bits,
-            signed=signed,
-            acc_bits=acc_bits,
-            max_k=max_k,
-        ).to_dict()
-    # Without --max-k (flag or --config) the model sizes the accumulator for the workload's
-    # deepest layer, so it is exact everywhere; an explicit --acc-bits is kept as given.
-    in_file = o.config_keys(config)
-    if max_k is None and "max_k" not in in_file:
-        values.pop("max_k")
-        if acc_bits is None and "acc_bits" not in in_file:
-            values.pop("acc_bits")
-    for key, v in (("ifmap_kb", ifmap_kb), ("filter_kb", filter_kb), ("ofmap_kb", ofmap_kb)):
-        if v is not None:
-            values[key] = v
-    values |= {"freq_mhz": freq_mhz, "dram_gbps": dram_gbps}
-    layers, total = cost_frames("systolic", values, workload, node, tech_file, convention)
-    if machine_output(layers, total, as_json=as_json, as_csv=as_csv):
-        return
-    _print_tables(layers, total, workload, node, convention)
 
 
 def cost_frames(
@@ -152,88 +77,11 @@ def machine_output(layers: Any, total: Any, *, as_json: bool, as_csv: bool) -> b
         records = [jsonable(r) for r in layers.to_dict("records")]
         print(json.dumps({"totals": jsonable(total.to_dict()), "layers": records}, indent=1))
         return True
+    if "ttft_s" in total:  # a serving scenario (accelsmith.models.serving): its metrics first
+        from .serving_view import print_serving_totals
+
+        print_serving_totals(total)
     return False
 
 
-def _print_tables(layers, total, workload: str, node: int, convention: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(width=None if Console().is_terminal else 120)
-    t = Table(title=f"{workload}: per layer ({convention} convention)")
-    for name in ("layer", "M", "N", "K", "x", "cycles", "util", "stall", "energy", "DRAM"):
-        t.add_column(name, justify="left" if name == "layer" else "right")
-    for r in layers.itertuples():
-        stall = r.stall_cycles / r.cycles if r.cycles else 0.0
-        t.add_row(
-            str(r.layer),
-            str(r.M),
-            str(r.N),
-            str(r.K),
-            str(r.count),
-            f"{r.cycles:,.0f}",
-            f"{100 * r.utilization:.1f}%",
-            f"{100 * stall:.1f}%",
-            _human(r.energy_j, "J"),
-            _human(r.dram_bytes, "B"),
-        )
-    console.print(t)
-    s = Table(
-        title=f"totals ({int(total.rows)}x{int(total.cols)} {total.dataflow}, "
-        f"{node} nm, {total.freq_mhz:g} MHz)",
-        show_header=False,
-    )
-    s.add_column("metric")
-    s.add_column("value", justify="right")
-    rows = [
-        (
-            "cycles",
-            f"{total.cycles:,.0f} ({100 * total.stall_cycles / total.cycles:.1f}% memory stalls)",
-        ),
-        ("latency", _human(total.latency_s, "s")),
-        ("energy", _human(total.energy_j, "J")),
-        (
-            "  MAC / registers / SRAM / DRAM / leakage",
-            " / ".join(
-                f"{100 * total[k] / total.energy_j:.0f}%"
-                for k in (
-                    "energy_mac_j",
-                    "energy_reg_j",
-                    "energy_sram_j",
-                    "energy_dram_j",
-                    "energy_leak_j",
-                )
-            ),
-        ),
-        ("power", _human(total.power_w, "W")),
-        ("area", f"{total.area_mm2:.3f} mm^2"),
-        (
-            "  array / skew / control / SRAM",
-            " / ".join(
-                f"{100 * total[k] / total.area_um2:.0f}%"
-                for k in ("area_array_um2", "area_skew_um2", "area_control_um2", "area_sram_um2")
-            ),
-        ),
-        (
-            "utilization",
-            f"{100 * total.utilization:.1f}% (mapping {100 * total.mapping_efficiency:.1f}%)",
-        ),
-        (
-            "throughput",
-            f"{total.tops:.3f} TOPS, {total.tops_per_w:.2f} TOPS/W, "
-            f"{total.tops_per_mm2:.3f} TOPS/mm^2",
-        ),
-        ("DRAM traffic", _human(total.dram_bytes, "B")),
-    ]
-    for k, v in rows:
-        s.add_row(k, v)
-    console.print(s)
-    if bool(total.exceeds_max_k):
-        console.print(
-            f"[yellow]note:[/] a layer has K = {int(total.max_layer_k)} > max_k = "
-            f"{int(total.max_k)}: the {int(total.acc_bits)}-bit accumulator may wrap"
-        )
-
-
-# family plug-ins add their commands after the systolic one
 register_all("cost", app)

@@ -18,7 +18,7 @@ from typer.exceptions import TyperException
 from accelsmith import __version__
 from accelsmith.core.errors import AccelsmithError
 
-from . import cost, dse, generate, report, verify, workloads
+from . import calibrate, cost, dse, generate, report, synth, verify, workloads
 
 app = typer.Typer(
     name="accelsmith",
@@ -31,9 +31,11 @@ app.add_typer(generate.app, name="generate")
 app.add_typer(verify.app, name="verify")
 app.add_typer(cost.app, name="cost")
 app.add_typer(dse.app, name="dse")
+app.add_typer(synth.app, name="synth")
 app.command("workloads")(workloads.workloads_command)
 app.command("report")(report.report_command)
 app.command("dashboard")(report.dashboard_command)
+app.command("calibrate")(calibrate.calibrate_command)
 
 
 def _version(value: bool) -> None:

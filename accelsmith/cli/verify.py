@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from . import options as o
 from .families import register_all
 
 app = typer.Typer(help="Verify a generated design bit-exactly on Verilator.", no_args_is_help=True)
@@ -18,35 +17,6 @@ Report = Annotated[Path | None, typer.Option("--report", help="Also write the re
 Workdir = Annotated[
     Path | None, typer.Option("--workdir", help="Keep configuration, logs and waves here.")
 ]
-
-
-@app.command("systolic")
-def systolic(
-    rows: o.Rows = None,
-    cols: o.Cols = None,
-    dataflow: o.Dataflow = None,
-    in_bits: o.InBits = None,
-    signed: o.Signed = None,
-    acc_bits: o.AccBits = None,
-    max_k: o.MaxK = None,
-    config: o.Config = None,
-    tiles: Tiles = 40,
-    seed: Seed = 0,
-    report: Report = None,
-    workdir: Workdir = None,
-) -> int:
-    """Systolic array: corner cases, back-to-back tiles and random stalls vs. the models."""
-    params = o.systolic_params(
-        config,
-        rows=rows,
-        cols=cols,
-        dataflow=dataflow,
-        in_bits=in_bits,
-        signed=signed,
-        acc_bits=acc_bits,
-        max_k=max_k,
-    )
-    return run_verify(params, tiles=tiles, seed=seed, report=report, workdir=workdir, unit="tiles")
 
 
 def _check_output(path: Path, option: str, *, folder: bool) -> None:
@@ -137,5 +107,5 @@ def run_verify(
     return 1
 
 
-# family plug-ins add their commands after the systolic one
+# every family plug-in (accelsmith/cli/families/) adds its command
 register_all("verify", app)

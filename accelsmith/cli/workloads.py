@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,12 +14,66 @@ def workloads_command(
         str | None,
         typer.Argument(help="Show this workload's layers (built-in name or file) instead."),
     ] = None,
+    from_hf: Annotated[
+        str | None,
+        typer.Option(
+            "--from-hf",
+            help="Show the layers of a Hugging Face config.json (a path, or a shipped model: "
+            "llama3-8b, mistral-7b, mixtral-8x7b, qwen2.5-0.5b, phi-3-mini).",
+        ),
+    ] = None,
+    phase: Annotated[
+        str, typer.Option(help="With --from-hf: prefill (seq-len new tokens) or decode.")
+    ] = "decode",
+    seq_len: Annotated[
+        int, typer.Option("--seq-len", help="With --from-hf: prompt length / default context.")
+    ] = 2048,
+    batch: Annotated[int, typer.Option(help="With --from-hf: requests in the step.")] = 1,
+    kv_len: Annotated[
+        int | None,
+        typer.Option("--kv-len", help="With --from-hf: keys attended (default: --seq-len)."),
+    ] = None,
+    attention: Annotated[
+        str, typer.Option(help="With --from-hf: unfused (scores via DRAM) or fused.")
+    ] = "unfused",
+    routing: Annotated[
+        str,
+        typer.Option(help="With --from-hf, MoE: uniform, zipf:S or comma-separated weights."),
+    ] = "uniform",
+    serving: Annotated[
+        Path | None,
+        typer.Option(
+            "--serving",
+            help="Show a serving scenario YAML (request stream, scheduler limits) instead; "
+            "cost it with `accelsmith cost <family> --workload scenario.yaml`.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List the built-in workloads with layer counts and total MACs, or one workload's layers."""
+    """List the built-in workloads with MACs, weight and KV-cache bytes, or one workload's
+    layers (a built-in, a file, or ``--from-hf config.json``)."""
     from accelsmith.models.networks import builtin, builtin_names
     from accelsmith.models.workloads import load_workload
 
+    if serving is not None:
+        from .serving_view import show_serving
+
+        show_serving(serving, as_json)
+        return
+    if from_hf is not None:
+        from accelsmith.models.llm import llm_workload
+
+        wl = llm_workload(
+            from_hf,
+            phase=phase,
+            seq_len=seq_len,
+            batch=batch,
+            kv_len=kv_len,
+            attention=attention,
+            routing=routing,
+        )
+        _show_layers(wl, as_json)
+        return
     if workload is not None:
         _show_layers(load_workload(workload), as_json)
         return
@@ -31,6 +86,8 @@ def workloads_command(
                 "layers": len(wl.layers),
                 "instances": wl.instances,
                 "macs": wl.total_macs,
+                "weight_bytes": 2 * wl.weight_elems,
+                "kv_bytes_per_token": wl.kv_bytes_per_token,
                 "description": wl.description,
                 "source": wl.source,
             }
@@ -41,20 +98,21 @@ def workloads_command(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="built-in workloads (batch 1)")
-    for col in ("name", "layers", "instances", "GMACs", "description"):
-        table.add_column(
-            col, justify="right" if col in ("layers", "instances", "GMACs") else "left"
-        )
+    table = Table(title="built-in workloads (batch 1; bytes at 16 bits per element)")
+    cols = ("name", "layers", "instances", "GMACs", "weights MB", "KV B/token", "description")
+    for col in cols:
+        table.add_column(col, justify="left" if col in ("name", "description") else "right")
     for e in entries:
         table.add_row(
             e["name"],
             str(e["layers"]),
             str(e["instances"]),
             f"{e['macs'] / 1e9:,.3f}",
+            f"{e['weight_bytes'] / 1e6:,.1f}",
+            f"{e['kv_bytes_per_token']:,}" if e["kv_bytes_per_token"] else "-",
             e["description"],
         )
-    Console(width=None if Console().is_terminal else 130).print(table)
+    Console(width=None if Console().is_terminal else 150).print(table)
 
 
 def _show_layers(wl, as_json: bool) -> None:
@@ -63,6 +121,7 @@ def _show_layers(wl, as_json: bool) -> None:
         {
             "layer": str(g["names"][i]),
             "kind": str(g["kind"][i]),
+            "layer_kind": str(g["layer_kind"][i]),
             "role": str(g["role"][i]),
             "M": int(g["M"][i]),
             "N": int(g["N"][i]),
@@ -73,21 +132,36 @@ def _show_layers(wl, as_json: bool) -> None:
         for i in range(len(g["names"]))
     ]
     if as_json:
-        print(json.dumps({"name": wl.name, "macs": wl.total_macs, "layers": rows}, indent=1))
+        print(
+            json.dumps(
+                {
+                    "name": wl.name,
+                    "macs": wl.total_macs,
+                    "weight_bytes": 2 * wl.weight_elems,
+                    "kv_bytes_per_token": wl.kv_bytes_per_token,
+                    "layers": rows,
+                },
+                indent=1,
+            )
+        )
         return
     from rich.console import Console
     from rich.table import Table
 
+    kv = f", KV cache {wl.kv_bytes_per_token:,} B/token" if wl.kv_bytes_per_token else ""
     table = Table(
         title=f"{wl.name}: {len(rows)} layers, {wl.instances} instances, "
-        f"{wl.total_macs / 1e9:,.3f} GMACs"
+        f"{wl.total_macs / 1e9:,.3f} GMACs, weights {2 * wl.weight_elems / 1e6:,.1f} MB{kv}"
     )
-    for col in ("layer", "kind", "role", "M", "N", "K", "count", "MMACs"):
-        table.add_column(col, justify="left" if col in ("layer", "kind", "role") else "right")
+    for col in ("layer", "kind", "layer kind", "role", "M", "N", "K", "count", "MMACs"):
+        table.add_column(
+            col, justify="left" if col in ("layer", "kind", "layer kind", "role") else "right"
+        )
     for r in rows:
         table.add_row(
             r["layer"],
             r["kind"],
+            r["layer_kind"],
             r["role"],
             str(r["M"]),
             str(r["N"]),

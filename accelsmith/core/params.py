@@ -3,6 +3,14 @@
 A family's parameters are a ``@dataclass(frozen=True, kw_only=True)`` subclass of
 :class:`ParamsBase`. Construction validates every field and raises :class:`ConfigError` with a
 message in Amaranth's style: ``"<field> must be <constraint>, not <value>"``.
+
+Each parameter is declared once, with its metadata (:func:`param` for a generator parameter, a
+dataclass field; :func:`model_param` for a model-only one, listed in the class's
+``model_params``). Everything else is derived from that declaration: validation
+(:meth:`ParamsBase.__post_init__`), the CLI options of ``generate``/``verify``/``cost``
+(:mod:`accelsmith.cli.options`), the ``--config`` merge (:func:`merge_config`), the cost
+model's column bounds (:func:`column_spec`), the default DSE space (:func:`default_space`) and
+the ``accelsmith generate`` command line of a design (:mod:`accelsmith.core.commands`).
 """
 
 from __future__ import annotations
@@ -15,6 +23,33 @@ from pathlib import Path
 from typing import Any, ClassVar, Self
 
 from .errors import ConfigError
+from .spec import (
+    COMMANDS,
+    NOT_IN_SPACE,
+    ParamSpec,
+    column_spec,
+    default_space,
+    model_param,
+    param,
+    param_specs,
+)
+
+__all__ = [
+    "COMMANDS",
+    "NOT_IN_SPACE",
+    "ParamSpec",
+    "ParamsBase",
+    "check_bool",
+    "check_choice",
+    "check_int",
+    "column_spec",
+    "config_keys",
+    "default_space",
+    "merge_config",
+    "model_param",
+    "param",
+    "param_specs",
+]
 
 
 def yaml_problem(exc: Exception) -> str:
@@ -55,11 +90,30 @@ def check_bool(name: str, value: Any) -> bool:
 class ParamsBase:
     """Base of every family's parameter object.
 
-    Subclasses set :attr:`family` and validate in ``__post_init__``. Derived defaults (a field
-    left as ``None`` and computed from others) are filled in with :meth:`_set`.
+    Subclasses set :attr:`family`, declare their fields with :func:`param` (and model-only
+    parameters in :attr:`model_params`). Construction checks every declared field in order
+    (range, choices, type), then calls :meth:`check`, where a subclass adds its cross-field
+    rules and fills derived defaults (a field left as ``None`` and computed from others) with
+    :meth:`_set`.
     """
 
     family: ClassVar[str] = ""
+    #: model-only parameters (cost-model columns that are no generator parameter), each from
+    #: :func:`model_param`
+    model_params: ClassVar[tuple[ParamSpec, ...]] = ()
+
+    def __post_init__(self) -> None:
+        for spec in param_specs(type(self)):
+            if spec.model_only:
+                continue
+            value = getattr(self, spec.name)
+            if value is None and spec.derived:
+                continue
+            self._set(spec.name, spec.check(value))
+        self.check()
+
+    def check(self) -> None:
+        """Cross-field rules and derived defaults; called after every field's own check."""
 
     def _set(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -107,3 +161,33 @@ class ParamsBase:
         """A short stable name for files and caches: family plus a hash of the fields."""
         text = json.dumps(self.to_dict(), sort_keys=True)
         return f"{self.family}_{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+
+
+def merge_config(cls: type[ParamsBase], config: str | Path | None, flags: Mapping[str, Any]) -> Any:
+    """Merge a ``--config`` YAML file (if any) with flag values; flags (not ``None``) win.
+
+    Derived fields (declared ``derived=True``, e.g. ``acc_bits``) are re-derived from the
+    merged values unless the file sets them explicitly. Raises :class:`ConfigError` with one
+    line for an unreadable or invalid file or invalid merged values.
+    """
+    values: dict[str, Any] = {}
+    if config is not None:
+        import yaml
+
+        values = cls.from_yaml(config).to_dict()
+        raw = yaml.safe_load(Path(config).read_text()) or {}
+        for spec in param_specs(cls):
+            if spec.derived and spec.name not in raw:
+                values.pop(spec.name, None)
+    values.update({k: v for k, v in flags.items() if v is not None})
+    return cls.from_dict(values, source="parameters")
+
+
+def config_keys(cls: type[ParamsBase], config: str | Path | None) -> set[str]:
+    """Keys a ``--config`` YAML file sets (empty without one); the file is validated first."""
+    if config is None:
+        return set()
+    import yaml
+
+    cls.from_yaml(config)  # one-line errors for unreadable or invalid files
+    return set(yaml.safe_load(Path(config).read_text()) or {})

@@ -93,7 +93,7 @@ def pareto_designs(store: Any, spec: CampaignSpec, explorer: str | None = None) 
     first objective, with the ``accelsmith generate`` command of each."""
     import pandas as pd
 
-    from ..cli.commands import generate_command
+    from ..core.commands import generate_command
     from ..core.registry import get_family
     from . import pareto
 

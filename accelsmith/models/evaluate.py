@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -39,7 +41,9 @@ def evaluate(
         One configuration per row; columns named like the family's generator flags plus the
         model-only ones (buffers, clock, bandwidth). Missing optional columns take defaults.
     workload : str, path, Workload or list of (M, N, K)
-        A built-in workload name, a SCALE-Sim topology CSV or GEMM YAML file, or GEMM tuples.
+        A built-in workload name, a SCALE-Sim topology CSV or GEMM YAML file, GEMM tuples, or
+        a serving scenario YAML (:mod:`accelsmith.models.serving`: the result then has the
+        serving metrics, ``tokens_per_s``, ``ttft_s``, ``tpot_s``, ``energy_per_token_j``).
     node_nm : int
         Technology node of the energy and area tables.
     per_layer : bool
@@ -55,7 +59,8 @@ def evaluate(
     pandas.DataFrame
         Configuration columns plus at least ``cycles``, ``latency_s``, ``energy_j``,
         ``area_um2``, ``area_mm2``, ``power_w``, ``utilization``, ``tops``, ``tops_per_w``,
-        ``tops_per_mm2`` and the ``energy_*_j`` / ``area_*_um2`` breakdowns.
+        ``tops_per_mm2`` and the ``energy_*_j`` / ``area_*_um2`` breakdowns; per layer, also
+        ``layer`` and ``layer_kind`` (see :data:`accelsmith.models.workloads.LAYER_KINDS`).
 
     Raises
     ------
@@ -72,4 +77,17 @@ def evaluate(
     fam = get_family(family)
     wl = load_workload(workload)
     tech = tech if tech is not None else Tech.at_node(node_nm)
-    return fam.cost_model()(configs, wl, tech=tech, per_layer=per_layer, convention=convention)
+    from .serving import ServingWorkload, evaluate_serving
+
+    if isinstance(wl, ServingWorkload):  # a continuous-batching server run (models/serving.py)
+        return evaluate_serving(
+            fam.cost_model(), configs, wl, tech=tech, per_layer=per_layer, convention=convention
+        )
+    out = fam.cost_model()(configs, wl, tech=tech, per_layer=per_layer, convention=convention)
+    if per_layer and "layer_kind" not in out.columns and "layer" in out.columns:
+        # what each layer does (dense, attention, kv_read, router, expert, conv), for reports
+        kinds = wl.to_gemms()["layer_kind"]
+        out.insert(
+            out.columns.get_loc("layer") + 1, "layer_kind", np.tile(kinds, len(out) // len(kinds))
+        )
+    return out

@@ -48,7 +48,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core.errors import ConfigError
-from ..core.families.lut_core import MAX_K, MAX_TILE_M, MAX_TILE_N
+from ..core.families.lut_core import LutCoreParams
+from ..core.spec import column_spec
 from .common import assemble, column_array, config_arrays
 from .lut_core import steady_interval, tile_cycles
 
@@ -69,24 +70,9 @@ MUX2_UM2 = 1.862  # NanGate FreePDK45 OCL MUX2_X1 (45 nm)
 XOR2_UM2 = 1.596  # NanGate FreePDK45 OCL XOR2_X1 (45 nm)
 ATTENTION_ROLES = ("attn_qk", "attn_av")
 
-# column -> (default, kind, low, high)
-LUT_COLUMNS: dict[str, tuple[Any, Any, float, float]] = {
-    "group_size": (4, int, 2, 6),
-    "weight_bits": (2, int, 1, 4),
-    "act_bits": (8, int, 4, 16),
-    "tile_m": (2, int, 1, MAX_TILE_M),
-    "tile_n": (16, int, 1, MAX_TILE_N),
-    "symmetric": (True, bool, 0, 1),
-    "negation": ("offline", ("offline", "hardware"), 0, 0),
-    "bias_correction": (True, bool, 0, 1),
-    "max_k": (16384, int, 1, MAX_K),
-    "acc_bits": (None, int, 4, 64),
-    "arrays": (1, int, 1, 4096),
-    "act_kb": (64.0, float, 0.0, 1 << 20),
-    "weight_kb": (256.0, float, 0.0, 1 << 20),
-    "freq_mhz": (1000.0, float, 1.0, 10_000.0),
-    "dram_gbps": (25.6, float, 0.01, 100_000.0),
-}
+#: column -> (default, kind, low, high), derived from the parameter declarations of
+#: :class:`~accelsmith.core.families.lut_core.LutCoreParams` (see :func:`column_spec`)
+LUT_COLUMNS: dict[str, tuple[Any, Any, float, float]] = column_spec(LutCoreParams)
 _CONFIG_LEVEL = (
     "pes",
     "area_um2",
@@ -166,6 +152,10 @@ def evaluate(
     layers = {k: np.asarray(g[k], dtype=np.int64).reshape(1, -1) for k in ("M", "N", "K", "count")}
     role = np.asarray(g.get("role", np.full(len(g["names"]), "")), dtype=object).reshape(1, -1)
     layers["attention"] = np.isin(role, ATTENTION_ROLES)
+    # DRAM elements of A read and C written (0 for fused attention's on-chip scores)
+    a_read = np.asarray(g.get("ifmap_elems", 1)).reshape(1, -1) != 0
+    layers["a_elems"] = layers["M"] * layers["K"] * a_read
+    layers["c_elems"] = np.asarray(g.get("ofmap_elems", g["M"] * g["N"]), np.int64).reshape(1, -1)
     per = lut_cost(col, layers, tech)
     base = pd.DataFrame({k: cfg[k] for k in LUT_COLUMNS})
     out = assemble(
@@ -270,9 +260,9 @@ def lut_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech: An
     area_sram = tech.sram_area_um2(cap_a) + tech.sram_area_um2(cap_w)
 
     # ---------------------------------------------------------------- DRAM and stalls
-    a_tot = m * kd * a / 8.0
+    a_tot = layers.get("a_elems", m * kd) * a / 8.0
     w_tot = kd * n * wb / 8.0
-    o_tot = m * n * acc / 8.0
+    o_tot = layers.get("c_elems", m * n) * acc / 8.0
     m_tiles, n_tiles = _ceil_div(m, tm), _ceil_div(n, tn)
     n_outer = w_tot + np.where(a_tot <= cap_a, a_tot, a_tot * n_tiles)
     m_outer = a_tot + np.where(w_tot <= cap_w, w_tot, w_tot * m_tiles)

@@ -20,6 +20,12 @@ name                   network and source of the shapes
                        32000) on a 2048-token prompt; logits for the last position only.
 ``llama2-7b-decode``   The same model generating one token with 2048 tokens in the KV cache:
                        every layer is a GEMV; attention is one GEMV per head (``count``).
+``<model>-prefill``    The shipped Hugging Face configs of :mod:`accelsmith.models.llm`
+``<model>-decode``     (``llama3-8b``, ``mistral-7b``, ``mixtral-8x7b``, ``qwen2.5-0.5b``,
+                       ``phi-3-mini``; sources in ``hf_configs/sources.yaml``): prefill of a
+                       2048-token prompt, and decode of one token with 2048 tokens in the KV
+                       cache, batch 1, unfused attention, uniform MoE routing; GQA, MoE
+                       and KV-cache reads as :mod:`accelsmith.models.llm` describes.
 =====================  ======================================================================
 
 Transformer conventions: Q, K and V projections are fused into one ``qkv`` GEMM (``N =
@@ -235,8 +241,8 @@ def _llama_decode(kv: int = 2048) -> list[Layer]:
     d = h // heads
     return [
         GEMV(name="qkv", N=3 * h, K=h, count=blocks, role="qkv"),
-        GEMV(name="attn_qk", N=kv, K=d, count=blocks * heads, role="attn_qk"),
-        GEMV(name="attn_av", N=d, K=kv, count=blocks * heads, role="attn_av"),
+        GEMV(name="attn_qk", N=kv, K=d, count=blocks * heads, role="attn_qk", layer_kind="kv_read"),
+        GEMV(name="attn_av", N=d, K=kv, count=blocks * heads, role="attn_av", layer_kind="kv_read"),
         GEMV(name="out_proj", N=h, K=h, count=blocks, role="out_proj"),
         GEMV(name="ffn_gate", N=ffn, K=h, count=blocks, role="ffn_gate"),
         GEMV(name="ffn_up", N=ffn, K=h, count=blocks, role="ffn_up"),
@@ -290,17 +296,40 @@ _BUILTINS: dict[str, tuple[Callable[[], list[Layer]], str, str]] = {
 }
 
 
+#: KV-cache bytes per token (16-bit K and V of every block): GPT-2 small 2 x 12 x 768,
+#: Llama-2-7B 2 x 32 x 4096; BERT is an encoder (no cache), CNNs have none
+_KV_BYTES = {"gpt2-small": 2 * 12 * 768 * 2, "llama2-7b-prefill": 2 * 32 * 4096 * 2,
+             "llama2-7b-decode": 2 * 32 * 4096 * 2}  # fmt: skip
+
+
+def _llm_names() -> tuple[str, ...]:
+    from .llm import HF_BUILTINS, PHASES
+
+    return tuple(f"{m}-{p}" for m in HF_BUILTINS for p in PHASES)
+
+
 def builtin_names() -> tuple[str, ...]:
     """Names of the built-in workloads."""
-    return tuple(_BUILTINS)
+    return (*_BUILTINS, *_llm_names())
 
 
 @cache
 def builtin(name: str) -> Workload:
     """The built-in workload ``name`` (see the module docstring)."""
+    if name in _llm_names():
+        from .llm import llm_workload
+
+        model, phase = name.rsplit("-", 1)
+        return llm_workload(model, phase=phase, seq_len=2048, name=name)
     if name not in _BUILTINS:
         raise ConfigError(
-            f"workload must be one of {', '.join(map(repr, _BUILTINS))}, not {name!r}"
+            f"workload must be one of {', '.join(map(repr, builtin_names()))}, not {name!r}"
         )
     build, description, source = _BUILTINS[name]
-    return Workload(name=name, layers=tuple(build()), description=description, source=source)
+    return Workload(
+        name=name,
+        layers=tuple(build()),
+        description=description,
+        source=source,
+        kv_bytes_per_token=_KV_BYTES.get(name, 0),
+    )

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core.errors import ConfigError
-from ..core.families.pim import ELEM_BITS, PRECISIONS, PRESETS, TIMING_FIELDS
+from ..core.families.pim import ELEM_BITS, PRESETS, TIMING_FIELDS, PimParams
+from ..core.spec import column_spec
 from .common import assemble, config_arrays, derived_columns
 from .pim_cost import bank_energy, job_cycles, lane_area_um2, lane_op_energy_j, timing_arrays
 
@@ -39,25 +40,11 @@ if TYPE_CHECKING:
 __all__ = ["PIM_COLUMNS", "PIM_ROLES", "evaluate_pim", "interleaved_latency"]
 
 PIM_ROLES = ("attn_qk", "attn_av")
-PIM_COLUMNS: dict[str, tuple[Any, Any, float, float]] = {
-    "precision": ("fp16", PRECISIONS, 0, 0),
-    "lanes": (16, int, 1, 64),
-    "burst_bits": (0, int, 0, 4096),
-    "banks": (16, int, 1, 64),
-    "rows": (32768, int, 1, 1 << 20),
-    "row_bytes": (1024, int, 1, 16384),
-    "channels": (16, int, 1, 4096),
-    "timing": ("hbm2", tuple(PRESETS), 0, 0),
-    **{f: (0, int, 0, 65535) for f in TIMING_FIELDS},
-    "freq_mhz": (0.0, float, 0.0, 100_000.0),
-    "batch": (1, int, 1, 4096),
-    "interleave": (False, bool, 0, 1),
-    "npu_rows": (0, int, 0, 256),
-    "npu_cols": (0, int, 0, 256),
-    "npu_dataflow": ("ws", ("os", "ws"), 0, 0),
-    "npu_freq_mhz": (1000.0, float, 1.0, 10_000.0),
-    "npu_dram_gbps": (0.0, float, 0.0, 100_000.0),
-}
+#: column -> (default, kind, low, high), derived from the parameter declarations of
+#: :class:`~accelsmith.core.families.pim.PimParams` (see :func:`column_spec`)
+PIM_COLUMNS: dict[str, tuple[Any, Any, float, float]] = column_spec(
+    PimParams, order=("precision", "lanes", "burst_bits", "banks", "rows", "row_bytes", "channels")
+)
 
 
 def _ceil(a, b):

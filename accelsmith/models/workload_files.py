@@ -110,6 +110,10 @@ def load_yaml(path: str | Path) -> Workload:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{where} is not valid YAML: {' '.join(str(exc).split())}") from None
     name, description = path.stem, f"GEMM list from {path.name}"
+    if isinstance(data, Mapping) and "serving" in data:  # a serving scenario
+        from .serving import load_serving
+
+        return load_serving(path, data)
     if isinstance(data, Mapping):
         name = str(data.get("name", name))
         description = str(data.get("description", description))

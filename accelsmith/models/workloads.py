@@ -42,6 +42,7 @@ from ..core.errors import ConfigError
 __all__ = [
     "GEMM",
     "GEMV",
+    "LAYER_KINDS",
     "ROLES",
     "Conv",
     "Layer",
@@ -52,7 +53,23 @@ __all__ = [
 ]
 
 #: role tags of transformer layers ("" for everything else)
-ROLES = ("", "qkv", "attn_qk", "attn_av", "out_proj", "ffn_up", "ffn_gate", "ffn_down", "lm_head")
+ROLES = (
+    "",
+    "qkv",
+    "attn_qk",
+    "attn_av",
+    "out_proj",
+    "ffn_up",
+    "ffn_gate",
+    "ffn_down",
+    "lm_head",
+    "router",
+)
+#: what a layer does (see :mod:`accelsmith.models.llm`); ``""`` derives it: ``attention`` for
+#: the attention roles, ``conv`` for convolutions, ``dense`` otherwise
+LAYER_KINDS = ("", "dense", "conv", "attention", "kv_read", "router", "expert")
+#: layer kinds whose ``B`` operand is activations or the KV cache, not weights
+ACTIVATION_KINDS = ("attention", "kv_read")
 
 #: most multiply-accumulates one layer entry (``M N K count``) may hold: 2^53 is the largest
 #: count float64 represents exactly (the cost models compute in float64; larger shapes also
@@ -74,6 +91,20 @@ def _check_common(obj: Any) -> None:
     if obj.role not in ROLES:
         allowed = ", ".join(repr(r) for r in ROLES)
         raise ConfigError(f"{where}role must be one of {allowed}, not {obj.role!r}")
+    if obj.layer_kind not in LAYER_KINDS:
+        allowed = ", ".join(repr(r) for r in LAYER_KINDS)
+        raise ConfigError(f"{where}layer_kind must be one of {allowed}, not {obj.layer_kind!r}")
+    for flag in ("read_a", "write_c"):
+        if not isinstance(getattr(obj, flag, True), bool):
+            raise ConfigError(f"{where}{flag} must be true or false, not {getattr(obj, flag)!r}")
+
+
+def _layer_kind(layer: Any) -> str:
+    if layer.layer_kind:
+        return layer.layer_kind
+    if layer.role in ("attn_qk", "attn_av"):
+        return "attention"
+    return "conv" if isinstance(layer, Conv) else "dense"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -90,6 +121,11 @@ class GEMM:
         Identical repeats (e.g. transformer blocks, attention heads).
     role : str
         Transformer role tag (one of :data:`ROLES`).
+    layer_kind : str
+        What the layer does (one of :data:`LAYER_KINDS`; ``""``: derived from the role).
+    read_a, write_c : bool
+        Whether ``A`` is read from and ``C`` written to DRAM (false for the attention scores
+        of a fused attention kernel, which stay on chip).
     """
 
     kind: ClassVar[str] = "gemm"
@@ -99,6 +135,9 @@ class GEMM:
     K: int
     count: int = 1
     role: str = ""
+    layer_kind: str = ""
+    read_a: bool = True
+    write_c: bool = True
 
     def __post_init__(self) -> None:
         _check_common(self)
@@ -117,7 +156,8 @@ class GEMM:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class GEMV:
-    """``y[1 x N] = x[1 x K] @ W[K x N]``, ``count`` identical times (a GEMM with ``M = 1``)."""
+    """``y[1 x N] = x[1 x K] @ W[K x N]``, ``count`` identical times (a GEMM with ``M = 1``;
+    the fields are :class:`GEMM`'s)."""
 
     kind: ClassVar[str] = "gemv"
     name: str
@@ -125,6 +165,9 @@ class GEMV:
     K: int
     count: int = 1
     role: str = ""
+    layer_kind: str = ""
+    read_a: bool = True
+    write_c: bool = True
 
     def __post_init__(self) -> None:
         _check_common(self)
@@ -165,6 +208,8 @@ class Conv:
         Identical repeats of the whole layer.
     role : str
         Role tag (see :data:`ROLES`), normally ``""``.
+    layer_kind : str
+        See :class:`GEMM` (``""``: ``conv``).
     ceil_mode : bool
         Round the output size up instead of down (SCALE-Sim's ``ceil((H - R + s) / s)``).
     """
@@ -188,6 +233,7 @@ class Conv:
     count: int = 1
     role: str = ""
     ceil_mode: bool = False
+    layer_kind: str = ""
 
     def __post_init__(self) -> None:
         _check_common(self)
@@ -264,12 +310,15 @@ class Workload:
         One line for listings.
     source : str
         Where the shapes come from (paper, reference implementation or file path).
+    kv_bytes_per_token : int
+        KV-cache bytes one token adds (LLM workloads; 0 when not applicable).
     """
 
     name: str
     layers: tuple[Layer, ...]
     description: str = ""
     source: str = ""
+    kv_bytes_per_token: int = 0
 
     def __post_init__(self) -> None:
         if not self.layers:
@@ -295,9 +344,12 @@ class Workload:
         -------
         dict of numpy arrays
             ``names`` (object), ``M``, ``N``, ``K``, ``count`` (int64), ``kind``
-            (``"gemm" | "conv" | "gemv"``), ``role`` (see :data:`ROLES`) and
-            ``ifmap_elems`` (int64: distinct activation elements one instance reads, ``M K``
-            except for convolutions, whose im2col copies are fetched once).
+            (``"gemm" | "conv" | "gemv"``), ``role`` (see :data:`ROLES`), ``layer_kind``
+            (see :data:`LAYER_KINDS`, never empty), ``ifmap_elems`` (int64: distinct
+            activation elements one instance reads from DRAM, ``M K`` except for
+            convolutions, whose im2col copies are fetched once, and 0 when ``read_a`` is
+            false) and ``ofmap_elems`` (results written to DRAM: ``M N``, 0 when ``write_c``
+            is false).
         """
         shapes = np.array([layer.gemm() for layer in self.layers], dtype=np.int64).reshape(-1, 4)
         return {
@@ -308,13 +360,32 @@ class Workload:
             "count": shapes[:, 3].copy(),
             "kind": np.array([layer.kind for layer in self.layers], dtype=object),
             "role": np.array([layer.role for layer in self.layers], dtype=object),
-            "ifmap_elems": np.array([layer.ifmap_elems for layer in self.layers], dtype=np.int64),
+            "layer_kind": np.array([_layer_kind(layer) for layer in self.layers], dtype=object),
+            "ifmap_elems": np.array(
+                [layer.ifmap_elems * getattr(layer, "read_a", True) for layer in self.layers],
+                dtype=np.int64,
+            ),
+            "ofmap_elems": shapes[:, 0]
+            * shapes[:, 1]
+            * np.array([getattr(layer, "write_c", True) for layer in self.layers], dtype=np.int64),
         }
 
     @property
     def instances(self) -> int:
         """Layer instances, counting repeats (``sum(count)``)."""
         return int(sum(layer.gemm()[3] for layer in self.layers))
+
+    @property
+    def weight_elems(self) -> int:
+        """Weight elements the workload reads (``K N count`` of every layer whose ``B`` operand
+        is weights, i.e. not attention / KV-cache products)."""
+        return int(
+            sum(
+                layer.gemm()[1] * layer.gemm()[2] * layer.gemm()[3]
+                for layer in self.layers
+                if _layer_kind(layer) not in ACTIVATION_KINDS
+            )
+        )
 
     @property
     def total_macs(self) -> int:

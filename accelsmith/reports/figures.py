@@ -458,8 +458,11 @@ def breakdown_columns(columns: Any, prefix: str, suffix: str) -> list[str]:
 
 
 def layer_labels(layers: pd.DataFrame) -> list[str]:
-    """Layer names, prefixed ``<workload>/`` when the campaign weighs several workloads."""
+    """Layer names with their kind (``qkv [dense]``), prefixed ``<workload>/`` when the
+    campaign weighs several workloads."""
     names = layers["layer"].astype(str)
+    if "layer_kind" in layers:  # what the layer does: attention, kv_read, router, expert ...
+        names = names + " [" + layers["layer_kind"].astype(str) + "]"
     if "workload" in layers and layers["workload"].nunique() > 1:
         names = layers["workload"].astype(str) + "/" + names
     return names.tolist()

@@ -254,7 +254,7 @@ def _reproducibility(camp: Campaign, quality_norm: dict[str, Any] | None) -> str
 
 
 def _pareto_table(camp: Campaign, front: pd.DataFrame) -> str:
-    from ..cli.commands import generate_command
+    from ..core.commands import generate_command
 
     front = front.copy()
     commands = [

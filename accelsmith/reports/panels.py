@@ -214,7 +214,7 @@ def design_details(lc: LiveCampaign, design: str) -> tuple[Any, list[go.Figure]]
     import plotly.graph_objects as go
     from dash import html
 
-    from ..cli.commands import generate_command
+    from ..core.commands import generate_command
     from .extract import layer_breakdown
 
     camp = lc.campaign

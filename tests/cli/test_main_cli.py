@@ -40,7 +40,7 @@ def run(capsys, *args):
         ),
         (
             ["frobnicate"],
-            "No such command 'frobnicate'; commands: workloads, report, dashboard, generate",
+            "No such command 'frobnicate'; commands: workloads, report, dashboard, calibrate, generate",
         ),
     ],
 )

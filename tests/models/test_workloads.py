@@ -140,7 +140,10 @@ def test_llama_decode_is_gemvs_with_roles():
 def test_every_builtin_lowers():
     for name in builtin_names():
         g = load_workload(name).to_gemms()
-        assert set(g) == {"names", "M", "N", "K", "count", "kind", "role", "ifmap_elems"}
+        assert set(g) == {
+            "names", "M", "N", "K", "count", "kind", "role", "layer_kind", "ifmap_elems",
+            "ofmap_elems",
+        }  # fmt: skip
         assert (g["ifmap_elems"] <= g["M"] * g["K"]).all()
         for key in ("M", "N", "K", "count"):
             assert g[key].dtype == np.int64 and (g[key] >= 1).all()

@@ -3,7 +3,8 @@
 A module ``accelsmith/cli/families/<family>.py`` defines ``register(kind, app)``, called once
 for each of ``kind`` = ``"generate"``, ``"verify"`` and ``"cost"`` with that command group's
 ``typer.Typer``; it adds a command named after the family (e.g. ``lut-core``) or does nothing
-for a kind it does not support. Modules import heavy dependencies inside their commands only,
+for a kind it does not support. Commands are listed in the order of the modules' ``ORDER``
+(default 100), then by module name. Modules import heavy dependencies inside their commands only,
 so that ``accelsmith --help`` stays fast.
 """
 
@@ -19,8 +20,11 @@ __all__ = ["register_all"]
 
 def register_all(kind: str, app: typer.Typer) -> None:
     """Let every family plug-in add its ``kind`` command to ``app``."""
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
+    modules = [
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
+    ]
+    for module in sorted(modules, key=lambda m: getattr(m, "ORDER", 100)):
         register = getattr(module, "register", None)
         if register is not None:
             register(kind, app)

@@ -1,7 +1,5 @@
 """``accelsmith generate|verify|cost lut-core``: the LUT-tensor-core family's commands."""
 
-from __future__ import annotations
-
 import json
 import sys
 from pathlib import Path
@@ -9,53 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
-from .. import options as o
+from accelsmith.core.families.lut_core import LutCoreParams
 
-GroupSize = Annotated[
-    int | None, typer.Option("--group-size", help="K: activations per table (2..6).")
-]
-WeightBits = Annotated[
-    int | None, typer.Option("--weight-bits", help="B: weight bits, one plane per cycle (1..4).")
-]
-ActBits = Annotated[int | None, typer.Option("--act-bits", help="Signed activation width (4..16).")]
-TileM = Annotated[int | None, typer.Option("--tile-m", help="Activation rows (tables) per tile.")]
-TileN = Annotated[int | None, typer.Option("--tile-n", help="Weight columns sharing each table.")]
-Symmetric = Annotated[
-    bool | None,
-    typer.Option("--symmetric/--no-symmetric", help="Half tables by odd symmetry, or full."),
-]
-Negation = Annotated[
-    str | None,
-    typer.Option("--negation", help="offline (pre-transformed indices) or hardware (XOR)."),
-]
-BiasCorrection = Annotated[
-    bool | None,
-    typer.Option(
-        "--bias-correction/--no-bias-correction",
-        help="Results A @ W for offset-binary weights, or the raw A @ (2Q - (2^B - 1)).",
-    ),
-]
-MaxK = Annotated[int | None, typer.Option("--max-k", help="Deepest exact reduction (1..2^20).")]
-AccBits = Annotated[
-    int | None,
-    typer.Option("--acc-bits", help="Result width (4..64); default exact for --max-k."),
-]
+from ..options import Flags, family_command
 
-
-def lut_params(config: Path | None, **flags: Any) -> Any:
-    """Merge ``--config`` (if any) with the flags given; flags win."""
-    import yaml
-
-    from accelsmith.core.families.lut_core import LutCoreParams
-
-    values: dict[str, Any] = {}
-    if config is not None:
-        values = LutCoreParams.from_yaml(config).to_dict()
-        raw = yaml.safe_load(config.read_text()) or {}
-        if "acc_bits" not in raw:  # a derived default is re-derived from the merged values
-            values.pop("acc_bits")
-    values.update({k: v for k, v in flags.items() if v is not None})
-    return LutCoreParams.from_dict(values, source="parameters")
+# no `from __future__ import annotations`: the commands' option types are evaluated where
+# they are defined (family_command reads the signature)
 
 
 def _describe(p: Any) -> str:
@@ -70,19 +27,9 @@ def _describe(p: Any) -> str:
 
 
 def _generate(app: typer.Typer) -> None:
-    @app.command("lut-core")
+    @family_command(app, "generate", "lut-core", LutCoreParams)
     def lut_core(
-        group_size: GroupSize = None,
-        weight_bits: WeightBits = None,
-        act_bits: ActBits = None,
-        tile_m: TileM = None,
-        tile_n: TileN = None,
-        symmetric: Symmetric = None,
-        negation: Negation = None,
-        bias_correction: BiasCorrection = None,
-        max_k: MaxK = None,
-        acc_bits: AccBits = None,
-        config: o.Config = None,
+        flags: Flags,
         name: Annotated[
             str | None, typer.Option("--name", help="Top module and file name.")
         ] = None,
@@ -93,37 +40,14 @@ def _generate(app: typer.Typer) -> None:
         from accelsmith.cli.generate import print_generated
         from accelsmith.generate import generate
 
-        p = lut_params(
-            config,
-            group_size=group_size,
-            weight_bits=weight_bits,
-            act_bits=act_bits,
-            tile_m=tile_m,
-            tile_n=tile_n,
-            symmetric=symmetric,
-            negation=negation,
-            bias_correction=bias_correction,
-            max_k=max_k,
-            acc_bits=acc_bits,
-        )
-        emitted = generate(p, out, name)
-        print_generated(emitted, _describe(p))
+        p = flags.params()
+        print_generated(generate(p, out, name), _describe(p))
 
 
 def _verify(app: typer.Typer) -> None:
-    @app.command("lut-core")
+    @family_command(app, "verify", "lut-core", LutCoreParams)
     def lut_core(
-        group_size: GroupSize = None,
-        weight_bits: WeightBits = None,
-        act_bits: ActBits = None,
-        tile_m: TileM = None,
-        tile_n: TileN = None,
-        symmetric: Symmetric = None,
-        negation: Negation = None,
-        bias_correction: BiasCorrection = None,
-        max_k: MaxK = None,
-        acc_bits: AccBits = None,
-        config: o.Config = None,
+        flags: Flags,
         tiles: Annotated[
             int, typer.Option("--tiles", help="Random tiles on top of the corner cases.")
         ] = 40,
@@ -139,53 +63,31 @@ def _verify(app: typer.Typer) -> None:
 
         from accelsmith.cli.verify import run_verify
 
-        p = lut_params(
-            config,
-            group_size=group_size,
-            weight_bits=weight_bits,
-            act_bits=act_bits,
-            tile_m=tile_m,
-            tile_n=tile_n,
-            symmetric=symmetric,
-            negation=negation,
-            bias_correction=bias_correction,
-            max_k=max_k,
-            acc_bits=acc_bits,
+        return run_verify(
+            flags.params(), tiles=tiles, seed=seed, report=report, workdir=workdir, unit="tiles"
         )
-        return run_verify(p, tiles=tiles, seed=seed, report=report, workdir=workdir, unit="tiles")
+
+
+_COST_ORDER = (
+    "config",
+    "arrays",
+    "act_kb",
+    "weight_kb",
+    "node",
+    "tech_file",
+    "freq_mhz",
+    "dram_gbps",
+)
 
 
 def _cost(app: typer.Typer) -> None:
-    @app.command("lut-core")
+    @family_command(app, "cost", "lut-core", LutCoreParams, _COST_ORDER)
     def lut_core(
-        group_size: GroupSize = None,
-        weight_bits: WeightBits = None,
-        act_bits: ActBits = None,
-        tile_m: TileM = None,
-        tile_n: TileN = None,
-        symmetric: Symmetric = None,
-        negation: Negation = None,
-        bias_correction: BiasCorrection = None,
-        max_k: MaxK = None,
-        acc_bits: AccBits = None,
-        config: o.Config = None,
-        arrays: Annotated[
-            int, typer.Option("--arrays", help="Identical cores working in parallel.")
-        ] = 1,
-        act_kb: Annotated[
-            float | None, typer.Option("--act-kb", help="Activation buffer (KiB).")
-        ] = None,
-        weight_kb: Annotated[
-            float | None, typer.Option("--weight-kb", help="Weight buffer (KiB).")
-        ] = None,
+        flags: Flags,
         node: Annotated[int, typer.Option("--node", help="Technology node in nm.")] = 45,
         tech_file: Annotated[
             Path | None, typer.Option("--tech", help="YAML overriding the technology table.")
         ] = None,
-        freq_mhz: Annotated[float, typer.Option("--freq-mhz", help="Clock (MHz).")] = 1000.0,
-        dram_gbps: Annotated[
-            float, typer.Option("--dram-gbps", help="DRAM bandwidth (GB/s).")
-        ] = 25.6,
         workload: Annotated[
             str, typer.Option("--workload", help="Built-in name or a file.")
         ] = "llama2-7b-decode",
@@ -210,43 +112,29 @@ def _cost(app: typer.Typer) -> None:
         """Per-layer cycles, energy and area of one LUT core on a workload (vs. a MAC array)."""
         from accelsmith.cli.cost import cost_frames, machine_output
         from accelsmith.core.errors import ConfigError
+        from accelsmith.core.params import merge_config
         from accelsmith.models.tech import Tech
 
         if as_json and as_csv:
             raise ConfigError("--json and --csv cannot be combined: choose one output format")
+        given = flags.given
         if pairs:
             tech = Tech.at_node(node)
             if tech_file is not None:
                 tech = Tech.from_yaml(tech_file, base=tech)
-            p = lut_params(  # default: the paper's M2N64K4 unit
-                config,
-                group_size=group_size,
-                tile_m=tile_m,
-                tile_n=64 if tile_n is None and config is None else tile_n,
+            tile_n = given["tile_n"]
+            p = merge_config(  # default: the paper's M2N64K4 unit
+                LutCoreParams,
+                flags.config,
+                {
+                    "group_size": given["group_size"],
+                    "tile_m": given["tile_m"],
+                    "tile_n": 64 if tile_n is None and flags.config is None else tile_n,
+                },
             )
-            _print_pairs(p, tech, freq_mhz, mac_operands, as_json, as_csv)
+            _print_pairs(p, tech, given["freq_mhz"], mac_operands, as_json, as_csv)
             return
-        p = lut_params(
-            config,
-            group_size=group_size,
-            weight_bits=weight_bits,
-            act_bits=act_bits,
-            tile_m=tile_m,
-            tile_n=tile_n,
-            symmetric=symmetric,
-            negation=negation,
-            bias_correction=bias_correction,
-            max_k=max_k,
-            acc_bits=acc_bits,
-        )
-        values = p.to_dict() | {
-            "arrays": arrays,
-            "freq_mhz": freq_mhz,
-            "dram_gbps": dram_gbps,
-        }
-        for key, v in (("act_kb", act_kb), ("weight_kb", weight_kb)):
-            if v is not None:
-                values[key] = v
+        values = flags.params().to_dict() | flags.model
         layers, total = cost_frames("lut-core", values, workload, node, tech_file)
         if machine_output(layers, total, as_json=as_json, as_csv=as_csv):
             return

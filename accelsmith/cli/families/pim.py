@@ -1,42 +1,16 @@
 """``accelsmith generate|verify|cost pim``: the processing-in-memory family's commands."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from .. import options as o
+from accelsmith.core.families.pim import PimParams
 
-Int = int | None
-Rows = Annotated[Int, typer.Option("--rows", help="DRAM rows per bank.")]
-RowBytes = Annotated[Int, typer.Option("--row-bytes", help="Row buffer (page) bytes.")]
-Lanes = Annotated[Int, typer.Option("--lanes", help="MAC lanes per bank (1..64).")]
-Precision = Annotated[str | None, typer.Option("--precision", help="int8, fp16 or bf16.")]
-BurstBits = Annotated[Int, typer.Option("--burst-bits", help="Column burst bits (lanes x w).")]
-Banks = Annotated[Int, typer.Option("--banks", help="Banks per channel (1..64).")]
-Timing = Annotated[
-    str | None,
-    typer.Option("--timing", help="hbm2, gddr6, gddr6-aim, or a YAML file (tRCD: 14 ...)."),
-]
+from ..options import Flags, family_command
 
-
-def _t(flag: str, what: str) -> Any:
-    return Annotated[Int, typer.Option(flag, help=f"{what} (cycles; overrides the preset).")]
-
-
-TRcd = _t("--t-rcd", "ACT to column command")
-TRp = _t("--t-rp", "PRE to ACT")
-TRas = _t("--t-ras", "ACT to PRE")
-TCcd = _t("--t-ccd", "column to column")
-TRrd = _t("--t-rrd", "ACT to ACT")
-TFaw = _t("--t-faw", "four-activation window")
-TRtp = _t("--t-rtp", "RD/MAC to PRE")
-TWr = _t("--t-wr", "WR to PRE")
-TRfc = _t("--t-rfc", "REF to ACT/REF")
-TRefi = _t("--t-refi", "refresh interval")
-TCl = _t("--t-cl", "read latency")
+# no `from __future__ import annotations`: the commands' option types are evaluated where
+# they are defined (family_command reads the signature)
 
 
 def pim_params(config: Path | None, **flags: Any) -> Any:
@@ -44,7 +18,7 @@ def pim_params(config: Path | None, **flags: Any) -> Any:
     custom timing from YAML."""
     import yaml
 
-    from accelsmith.core.families.pim import TIMING_FIELDS, TIMINGS, PimParams, load_timing
+    from accelsmith.core.families.pim import TIMING_FIELDS, TIMINGS, load_timing
 
     values: dict[str, Any] = {}
     if config is not None:
@@ -72,67 +46,26 @@ def _describe(p: Any) -> str:
 
 
 def _generate(app: typer.Typer) -> None:
-    @app.command("pim")
+    @family_command(app, "generate", "pim", PimParams)
     def pim(
-        rows: Rows = None,
-        row_bytes: RowBytes = None,
-        lanes: Lanes = None,
-        precision: Precision = None,
-        burst_bits: BurstBits = None,
-        banks: Banks = None,
-        timing: Timing = None,
-        t_rcd: TRcd = None,
-        t_rp: TRp = None,
-        t_ras: TRas = None,
-        t_ccd: TCcd = None,
-        t_rrd: TRrd = None,
-        t_faw: TFaw = None,
-        t_rtp: TRtp = None,
-        t_wr: TWr = None,
-        t_rfc: TRfc = None,
-        t_refi: TRefi = None,
-        t_cl: TCl = None,
-        config: o.Config = None,
+        flags: Flags,
         name: Annotated[
             str | None, typer.Option("--name", help="Top module and file name.")
         ] = None,
         out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
     ) -> None:
         """PIM channel: DRAM banks with MAC lanes, a timing checker and a GEMV engine."""
-        flags = dict(locals())
-
         from accelsmith.cli.generate import print_generated
         from accelsmith.generate import generate
 
-        for k in ("config", "name", "out"):
-            flags.pop(k)
-        p = pim_params(config, **flags)
-        emitted = generate(p, out, name)
-        print_generated(emitted, _describe(p))
+        p = pim_params(flags.config, **flags.generator)
+        print_generated(generate(p, out, name), _describe(p))
 
 
 def _verify(app: typer.Typer) -> None:
-    @app.command("pim")
+    @family_command(app, "verify", "pim", PimParams)
     def pim(
-        rows: Rows = None,
-        row_bytes: RowBytes = None,
-        lanes: Lanes = None,
-        precision: Precision = None,
-        burst_bits: BurstBits = None,
-        banks: Banks = None,
-        timing: Timing = None,
-        t_rcd: TRcd = None,
-        t_rp: TRp = None,
-        t_ras: TRas = None,
-        t_ccd: TCcd = None,
-        t_rrd: TRrd = None,
-        t_faw: TFaw = None,
-        t_rtp: TRtp = None,
-        t_wr: TWr = None,
-        t_rfc: TRfc = None,
-        t_refi: TRefi = None,
-        t_cl: TCl = None,
-        config: o.Config = None,
+        flags: Flags,
         tiles: Annotated[int, typer.Option("--tiles", help="Random GEMVs back to back.")] = 8,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the stimulus.")] = 0,
         report: Annotated[
@@ -144,55 +77,30 @@ def _verify(app: typer.Typer) -> None:
     ) -> int:
         """PIM channel: timing rules, GEMV results and cycles, partial tiles, refresh, FP
         specials vs. the golden model and the command schedule."""
-        flags = dict(locals())
-
         from accelsmith.cli.verify import run_verify
 
-        for k in ("config", "tiles", "seed", "report", "workdir"):
-            flags.pop(k)
-        p = pim_params(config, **flags)
+        p = pim_params(flags.config, **flags.generator)
         return run_verify(
             p, tiles=tiles, seed=seed, report=report, workdir=workdir, unit="jobs/probes"
         )
 
 
+#: the cost model's defaults of a real device, where the generator's are simulation-sized
+_DEVICE = ("rows", "row_bytes", "banks")
+
+
 def _cost(app: typer.Typer) -> None:
-    @app.command("pim")
+    order = (
+        *(s.name for s in PimParams.model_params),
+        "workload",
+        "node",
+        "tech_file",
+        "config",
+    )
+
+    @family_command(app, "cost", "pim", PimParams, order)
     def pim(
-        rows: Rows = None,
-        row_bytes: RowBytes = None,
-        lanes: Lanes = None,
-        precision: Precision = None,
-        banks: Banks = None,
-        timing: Timing = None,
-        t_rcd: TRcd = None,
-        t_rp: TRp = None,
-        t_ras: TRas = None,
-        t_ccd: TCcd = None,
-        t_rrd: TRrd = None,
-        t_faw: TFaw = None,
-        t_rtp: TRtp = None,
-        t_wr: TWr = None,
-        t_rfc: TRfc = None,
-        t_refi: TRefi = None,
-        t_cl: TCl = None,
-        channels: Annotated[int, typer.Option("--channels", help="PIM channels.")] = 16,
-        freq_mhz: Annotated[
-            float, typer.Option("--freq-mhz", help="DRAM clock (MHz); 0: the preset's.")
-        ] = 0.0,
-        batch: Annotated[int, typer.Option("--batch", help="Requests decoded together.")] = 1,
-        interleave: Annotated[
-            bool, typer.Option("--interleave/--no-interleave", help="NeuPIMs sub-batches.")
-        ] = False,
-        npu_rows: Annotated[
-            int, typer.Option("--npu-rows", help="Systolic NPU rows (0: PIM only).")
-        ] = 0,
-        npu_cols: Annotated[int, typer.Option("--npu-cols", help="Systolic NPU columns.")] = 0,
-        npu_dataflow: Annotated[str, typer.Option("--npu-dataflow", help="os or ws.")] = "ws",
-        npu_freq_mhz: Annotated[float, typer.Option("--npu-freq-mhz", help="NPU MHz.")] = 1000.0,
-        npu_dram_gbps: Annotated[
-            float, typer.Option("--npu-dram-gbps", help="NPU bandwidth; 0: the channels'.")
-        ] = 0.0,
+        flags: Flags,
         workload: Annotated[
             str, typer.Option("--workload", help="Built-in name or a file.")
         ] = "llama2-7b-decode",
@@ -200,47 +108,23 @@ def _cost(app: typer.Typer) -> None:
         tech_file: Annotated[
             Path | None, typer.Option("--tech", help="YAML overriding the technology table.")
         ] = None,
-        config: o.Config = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
         as_csv: Annotated[bool, typer.Option("--csv", help="Per-layer CSV.")] = False,
     ) -> None:
         """PIM (or NPU + PIM) latency, energy, area and throughput on a workload."""
         from accelsmith.cli.cost import cost_frames, machine_output
         from accelsmith.core.errors import ConfigError
+        from accelsmith.models.pim import PIM_COLUMNS
 
         if as_json and as_csv:
             raise ConfigError("--json and --csv cannot be combined: choose one output format")
-        flags = {
-            "rows": rows if rows is not None else 32768,
-            "row_bytes": row_bytes if row_bytes is not None else 1024,
-            "lanes": lanes,
-            "precision": precision,
-            "banks": banks if banks is not None else 16,
-            "timing": timing,
-            "t_rcd": t_rcd,
-            "t_rp": t_rp,
-            "t_ras": t_ras,
-            "t_ccd": t_ccd,
-            "t_rrd": t_rrd,
-            "t_faw": t_faw,
-            "t_rtp": t_rtp,
-            "t_wr": t_wr,
-            "t_rfc": t_rfc,
-            "t_refi": t_refi,
-            "t_cl": t_cl,
-        }
-        p = pim_params(config, **flags)
-        values = p.to_dict() | {
-            "channels": channels,
-            "freq_mhz": freq_mhz,
-            "batch": batch,
-            "interleave": interleave,
-            "npu_rows": npu_rows,
-            "npu_cols": npu_cols,
-            "npu_dataflow": npu_dataflow,
-            "npu_freq_mhz": npu_freq_mhz,
-            "npu_dram_gbps": npu_dram_gbps,
-        }
+        given = flags.generator
+        in_file = flags.config_keys()
+        for key in _DEVICE:  # not given (flag or --config): the cost model's device default
+            if given[key] is None and key not in in_file:
+                given[key] = PIM_COLUMNS[key][0]
+        p = pim_params(flags.config, **given)
+        values = p.to_dict() | flags.model
         if values["timing"] == "custom":  # the cost model takes a preset plus overrides
             values["timing"] = "hbm2"
         layers, total = cost_frames("pim", values, workload, node, tech_file)

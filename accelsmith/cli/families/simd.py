@@ -1,63 +1,16 @@
 """``accelsmith generate|verify|cost simd``: the mixed-precision SIMD family's commands."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from .. import options as o
+from accelsmith.core.families.simd import SimdParams
 
-LaneBits = Annotated[
-    int | None, typer.Option("--lane-bits", help="Word width W: 4, 8, 16 or 32 bits.")
-]
-Lanes = Annotated[int | None, typer.Option("--lanes", help="Words per beat (1..64).")]
-Formats = Annotated[
-    str | None,
-    typer.Option(
-        "--formats",
-        help="Comma-separated modes, in mode-code order: int4, int8, fp4_e2m1, fp8_e4m3, "
-        "fp8_e5m2, posit4_1, posit8_0, posit16_1, posit8_0xfp4_e2m1.",
-    ),
-]
-Acc = Annotated[
-    str | None, typer.Option("--acc", help="exact (quire, one rounding) or fp32 (RNE per MAC).")
-]
-Pipeline = Annotated[int | None, typer.Option("--pipeline", help="Stages before the accumulator.")]
-PowerGating = Annotated[
-    int | None, typer.Option("--power-gating", help="Gated lane groups (0: none; divides lanes).")
-]
-MaxK = Annotated[
-    int | None, typer.Option("--max-k", help="Deepest exact dot product of the quire.")
-]
+from ..options import Flags, family_command
 
-OutFormat = Annotated[
-    str | None,
-    typer.Option("--out-format", help="Result format: fp32, bf16, fp16, posit16_1 or posit8_0."),
-]
-
-_FLAGS = (
-    "lane_bits",
-    "lanes",
-    "formats",
-    "acc",
-    "pipeline",
-    "power_gating",
-    "max_k",
-    "out_format",
-)
-
-
-def simd_params(config: Path | None, **flags: Any) -> Any:
-    """Merge ``--config`` (if any) with the flags given; flags win."""
-    from accelsmith.core.families.simd import SimdParams
-
-    values: dict[str, Any] = {}
-    if config is not None:
-        values = SimdParams.from_yaml(config).to_dict()
-    values.update({k: v for k, v in flags.items() if v is not None})
-    return SimdParams.from_dict(values, source="parameters")
+# no `from __future__ import annotations`: the commands' option types are evaluated where
+# they are defined (family_command reads the signature)
 
 
 def _describe(p: Any) -> str:
@@ -70,17 +23,9 @@ def _describe(p: Any) -> str:
 
 
 def _generate(app: typer.Typer) -> None:
-    @app.command("simd")
+    @family_command(app, "generate", "simd", SimdParams)
     def simd(
-        lane_bits: LaneBits = None,
-        lanes: Lanes = None,
-        formats: Formats = None,
-        acc: Acc = None,
-        pipeline: Pipeline = None,
-        power_gating: PowerGating = None,
-        max_k: MaxK = None,
-        out_format: OutFormat = None,
-        config: o.Config = None,
+        flags: Flags,
         name: Annotated[
             str | None, typer.Option("--name", help="Top module and file name.")
         ] = None,
@@ -91,27 +36,14 @@ def _generate(app: typer.Typer) -> None:
         from accelsmith.cli.generate import print_generated
         from accelsmith.generate import generate
 
-        p = simd_params(config, **_pick(locals()))
-        emitted = generate(p, out, name)
-        print_generated(emitted, _describe(p))
-
-
-def _pick(scope: dict[str, Any]) -> dict[str, Any]:
-    return {k: scope[k] for k in _FLAGS}
+        p = flags.params()
+        print_generated(generate(p, out, name), _describe(p))
 
 
 def _verify(app: typer.Typer) -> None:
-    @app.command("simd")
+    @family_command(app, "verify", "simd", SimdParams)
     def simd(
-        lane_bits: LaneBits = None,
-        lanes: Lanes = None,
-        formats: Formats = None,
-        acc: Acc = None,
-        pipeline: Pipeline = None,
-        power_gating: PowerGating = None,
-        max_k: MaxK = None,
-        out_format: OutFormat = None,
-        config: o.Config = None,
+        flags: Flags,
         tiles: Annotated[
             int, typer.Option("--tiles", help="Random dot products per test (products x 50).")
         ] = 24,
@@ -127,47 +59,40 @@ def _verify(app: typer.Typer) -> None:
 
         from accelsmith.cli.verify import run_verify
 
-        p = simd_params(config, **_pick(locals()))
         return run_verify(
-            p, tiles=tiles, seed=seed, report=report, workdir=workdir, unit="dot products"
+            flags.params(),
+            tiles=tiles,
+            seed=seed,
+            report=report,
+            workdir=workdir,
+            unit="dot products",
         )
 
 
+_COST_ORDER = (
+    "config",
+    "layer_formats",
+    "min_sqnr_db",
+    "tensors",
+    "buffer_kb",
+    "node",
+    "tech_file",
+    "freq_mhz",
+)
+
+
 def _cost(app: typer.Typer) -> None:
-    @app.command("simd")
+    @family_command(app, "cost", "simd", SimdParams, _COST_ORDER)
     def simd(
-        lane_bits: LaneBits = None,
-        lanes: Lanes = None,
-        formats: Formats = None,
-        acc: Acc = None,
-        pipeline: Pipeline = None,
-        power_gating: PowerGating = None,
-        max_k: MaxK = None,
-        out_format: OutFormat = None,
-        config: o.Config = None,
-        layer_formats: Annotated[
-            str,
-            typer.Option(
-                "--layer-formats",
-                help="auto (cheapest mode meeting --min-sqnr-db), widest, narrowest, one mode, "
-                "or one mode per layer (comma-separated).",
-            ),
-        ] = "auto",
-        min_sqnr_db: Annotated[
-            float, typer.Option("--min-sqnr-db", help="SQNR a layer needs under auto (dB).")
-        ] = 20.0,
+        flags: Flags,
         tensors: Annotated[
             Path | None,
             typer.Option("--tensors", help="Folder of <layer>_weights.npy / <layer>_acts.npy."),
         ] = None,
-        buffer_kb: Annotated[
-            float, typer.Option("--buffer-kb", help="Each operand/result buffer (KiB).")
-        ] = 64.0,
         node: Annotated[int, typer.Option("--node", help="Technology node in nm.")] = 45,
         tech_file: Annotated[
             Path | None, typer.Option("--tech", help="YAML overriding the technology table.")
         ] = None,
-        freq_mhz: Annotated[float, typer.Option("--freq-mhz", help="Clock (MHz).")] = 1000.0,
         workload: Annotated[
             str, typer.Option("--workload", help="Built-in name or a file.")
         ] = "resnet50",
@@ -180,15 +105,9 @@ def _cost(app: typer.Typer) -> None:
 
         if as_json and as_csv:
             raise ConfigError("--json and --csv cannot be combined: choose one output format")
-        p = simd_params(config, **_pick(locals()))
-        values = p.to_dict() | {
-            "formats": ",".join(p.formats),
-            "layer_formats": layer_formats,
-            "min_sqnr_db": min_sqnr_db,
-            "tensors": str(tensors) if tensors is not None else "",
-            "buffer_kb": buffer_kb,
-            "freq_mhz": freq_mhz,
-        }
+        p = flags.params()
+        values = p.to_dict() | {"formats": ",".join(p.formats)} | flags.model
+        values["tensors"] = str(tensors) if tensors is not None else ""
         layers, total = cost_frames("simd", values, workload, node, tech_file)
         if machine_output(layers, total, as_json=as_json, as_csv=as_csv):
             return

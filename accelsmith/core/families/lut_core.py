@@ -11,7 +11,7 @@ import dataclasses
 from typing import ClassVar
 
 from ..errors import ConfigError
-from ..params import ParamsBase, check_bool, check_choice, check_int
+from ..params import ParamsBase, default_space, model_param, param
 from ..registry import Family
 
 NEGATIONS = ("offline", "hardware")
@@ -95,36 +95,107 @@ class LutCoreParams(ParamsBase):
 
     family: ClassVar[str] = "lut-core"
 
-    group_size: int = 4
-    weight_bits: int = 2
-    act_bits: int = 8
-    tile_m: int = 2
-    tile_n: int = 16
-    symmetric: bool = True
-    negation: str = "offline"
-    bias_correction: bool = True
-    max_k: int = 16384
-    acc_bits: int | None = None
+    group_size: int = param(
+        4, lo=2, hi=6, help="K: activations per table (2..6).", space={"low": 2, "high": 6}
+    )
+    # weight_bits and act_bits are fixed in the default space: the cost model has no accuracy
+    # term that would stop a search from always picking the narrowest operands; set them per
+    # workload (e.g. 2 for BitNet-style ternary weights)
+    weight_bits: int = param(
+        2, lo=1, hi=4, unit="bits", help="B: weight bits, one plane per cycle (1..4).", space=2
+    )
+    act_bits: int = param(
+        8, lo=4, hi=16, unit="bits", help="Signed activation width (4..16).", space=8
+    )
+    tile_m: int = param(
+        2,
+        lo=1,
+        hi=MAX_TILE_M,
+        help="Activation rows (tables) per tile.",
+        space={"choices": [1, 2, 4, 8]},
+    )
+    tile_n: int = param(
+        16,
+        lo=1,
+        hi=MAX_TILE_N,
+        help="Weight columns sharing each table.",
+        space={"low": 8, "high": 128, "step": 8},
+    )
+    symmetric: bool = param(
+        True, help="Half tables by odd symmetry, or full.", space={"choices": [True, False]}
+    )
+    negation: str = param(
+        "offline",
+        choices=NEGATIONS,
+        help="offline (pre-transformed indices) or hardware (XOR).",
+        space={"choices": ["offline", "hardware"], "when": {"symmetric": True}},
+    )
+    bias_correction: bool = param(
+        True,
+        help="Results A @ W for offset-binary weights, or the raw A @ (2Q - (2^B - 1)).",
+        space=True,
+    )
+    max_k: int = param(16384, lo=1, hi=MAX_K, help="Deepest exact reduction (1..2^20).")
+    acc_bits: int | None = param(
+        None,
+        kind=int,
+        lo=4,
+        hi=MAX_ACC_BITS,
+        unit="bits",
+        derived=True,
+        help="Result width (4..64); default exact for --max-k.",
+    )
 
-    def __post_init__(self) -> None:
-        check_int("group_size", self.group_size, 2, 6)
-        check_int("weight_bits", self.weight_bits, 1, 4)
-        check_int("act_bits", self.act_bits, 4, 16)
-        check_int("tile_m", self.tile_m, 1, MAX_TILE_M)
-        check_int("tile_n", self.tile_n, 1, MAX_TILE_N)
-        check_bool("symmetric", self.symmetric)
-        check_choice("negation", self.negation, NEGATIONS)
+    model_params = (
+        model_param(
+            "arrays", 1, lo=1, hi=4096, help="Identical cores working in parallel.", cli_default=1
+        ),
+        model_param(
+            "act_kb",
+            64.0,
+            lo=0.0,
+            hi=1 << 20,
+            unit="KiB",
+            help="Activation buffer (KiB).",
+            space={"choices": [16, 32, 64, 128]},
+        ),
+        model_param(
+            "weight_kb",
+            256.0,
+            lo=0.0,
+            hi=1 << 20,
+            unit="KiB",
+            help="Weight buffer (KiB).",
+            space={"choices": [32, 64, 128, 256]},
+        ),
+        model_param(
+            "freq_mhz",
+            1000.0,
+            lo=1.0,
+            hi=10_000.0,
+            unit="MHz",
+            help="Clock (MHz).",
+            cli_default=1000.0,
+        ),
+        model_param(
+            "dram_gbps",
+            25.6,
+            lo=0.01,
+            hi=100_000.0,
+            unit="GB/s",
+            help="DRAM bandwidth (GB/s).",
+            cli_default=25.6,
+        ),
+    )
+
+    def check(self) -> None:
         if not self.symmetric and self.negation != "offline":
             raise ConfigError(
                 "negation must be 'offline' when symmetric is false (a full table needs no "
                 f"negation), not {self.negation!r}"
             )
-        check_bool("bias_correction", self.bias_correction)
-        check_int("max_k", self.max_k, 1, MAX_K)
         if self.acc_bits is None:
             self._set("acc_bits", self.exact_acc_bits)
-        else:
-            check_int("acc_bits", self.acc_bits, 4, MAX_ACC_BITS)
 
     @property
     def exact_acc_bits(self) -> int:
@@ -157,23 +228,10 @@ class LutCoreParams(ParamsBase):
         )
 
 
-#: Default DSE space (campaign-spec syntax): 5 group sizes x 4 x 16 tile shapes x 3 table
-#: variants (full, symmetric with offline or hardware negation) x 4 x 4 buffers = 15,360
-#: points. ``weight_bits`` and ``act_bits`` are fixed: the cost model has no accuracy term that
-#: would stop a search from always picking the narrowest operands; set them per workload (e.g.
-#: 2 for BitNet-style ternary weights).
-DEFAULT_SPACE = {
-    "group_size": {"low": 2, "high": 6},
-    "weight_bits": 2,
-    "act_bits": 8,
-    "tile_m": {"choices": [1, 2, 4, 8]},
-    "tile_n": {"low": 8, "high": 128, "step": 8},
-    "symmetric": {"choices": [True, False]},
-    "negation": {"choices": ["offline", "hardware"], "when": {"symmetric": True}},
-    "bias_correction": True,
-    "act_kb": {"choices": [16, 32, 64, 128]},
-    "weight_kb": {"choices": [32, 64, 128, 256]},
-}
+#: Default DSE space (campaign-spec syntax), from the declarations: 5 group sizes x 4 x 16
+#: tile shapes x 3 table variants (full, symmetric with offline or hardware negation) x 4 x 4
+#: buffers = 15,360 points.
+DEFAULT_SPACE = default_space(LutCoreParams)
 
 FAMILY = Family(
     name="lut-core",

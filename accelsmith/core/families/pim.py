@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import ConfigError
-from ..params import ParamsBase, check_choice, check_int
+from ..params import ParamsBase, check_int, default_space, model_param, param
 from ..registry import Family
 
 PRECISIONS = ("int8", "fp16", "bf16")
@@ -151,6 +151,20 @@ def load_timing(path: str | Path) -> dict[str, int]:
     return out
 
 
+def _timing_param(what: str) -> Any:
+    """A timing rule: cycles, from the preset unless given (cost model: 0 = the preset's)."""
+    return param(
+        None,
+        kind=int,
+        lo=1,
+        hi=MAX_T,
+        derived=True,
+        unit="cycles",
+        help=f"{what} (cycles; overrides the preset).",
+        column={"default": 0, "lo": 0},
+    )
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PimParams(ParamsBase):
     """DRAM banks with MAC lanes beside each bank, run in all-bank lock step (one channel).
@@ -186,29 +200,147 @@ class PimParams(ParamsBase):
 
     family: ClassVar[str] = "pim"
 
-    rows: int = 16
-    row_bytes: int = 64
-    lanes: int = 16
-    precision: str = "fp16"
-    burst_bits: int | None = None
-    banks: int = 4
-    timing: str = "hbm2"
-    t_rcd: int | None = None
-    t_rp: int | None = None
-    t_ras: int | None = None
-    t_ccd: int | None = None
-    t_rrd: int | None = None
-    t_faw: int | None = None
-    t_rtp: int | None = None
-    t_wr: int | None = None
-    t_rfc: int | None = None
-    t_refi: int | None = None
-    t_cl: int | None = None
+    rows: int = param(
+        16,
+        lo=1,
+        hi=65536,
+        help="DRAM rows per bank.",
+        # the cost model's default is a real device's bank (32768 rows)
+        column={"default": 32768, "hi": 1 << 20},
+        space=32768,
+    )
+    row_bytes: int = param(
+        64,
+        lo=1,
+        hi=16384,
+        unit="bytes",
+        help="Row buffer (page) bytes.",
+        column={"default": 1024},
+        space={"choices": [1024, 2048]},
+    )
+    lanes: int = param(
+        16, lo=1, hi=64, help="MAC lanes per bank (1..64).", space={"choices": [4, 8, 16, 32]}
+    )
+    precision: str = param(
+        "fp16",
+        choices=PRECISIONS,
+        help="int8, fp16 or bf16.",
+        space={"choices": ["fp16", "bf16", "int8"]},
+    )
+    # derived: must equal lanes * element bits (checked in check()); 0 in the cost model
+    burst_bits: int | None = param(
+        None,
+        kind=int,
+        derived=True,
+        custom_check=True,
+        unit="bits",
+        help="Column burst bits (lanes x w).",
+        commands=("generate", "verify"),
+        column={"default": 0, "lo": 0, "hi": 4096},
+    )
+    banks: int = param(
+        4,
+        lo=1,
+        hi=64,
+        help="Banks per channel (1..64).",
+        column={"default": 16},
+        space={"choices": [4, 8, 16]},
+    )
+    # the CLI also takes a YAML file of custom timings (cli/families/pim.py)
+    timing: str = param(
+        "hbm2",
+        choices=TIMINGS,
+        help="hbm2, gddr6, gddr6-aim, or a YAML file (tRCD: 14 ...).",
+        column={"choices": tuple(PRESETS)},
+        space={"choices": ["hbm2", "gddr6-aim"]},
+    )
+    t_rcd: int | None = _timing_param("ACT to column command")
+    t_rp: int | None = _timing_param("PRE to ACT")
+    t_ras: int | None = _timing_param("ACT to PRE")
+    t_ccd: int | None = _timing_param("column to column")
+    t_rrd: int | None = _timing_param("ACT to ACT")
+    t_faw: int | None = _timing_param("four-activation window")
+    t_rtp: int | None = _timing_param("RD/MAC to PRE")
+    t_wr: int | None = _timing_param("WR to PRE")
+    t_rfc: int | None = _timing_param("REF to ACT/REF")
+    t_refi: int | None = _timing_param("refresh interval")
+    t_cl: int | None = _timing_param("read latency")
 
-    def __post_init__(self) -> None:
-        check_int("rows", self.rows, 1, 65536)
-        check_int("lanes", self.lanes, 1, 64)
-        check_choice("precision", self.precision, PRECISIONS)
+    model_params = (
+        model_param(
+            "channels",
+            16,
+            lo=1,
+            hi=4096,
+            help="PIM channels.",
+            cli_default=16,
+            space={"choices": [8, 16, 32]},
+        ),
+        model_param(
+            "freq_mhz",
+            0.0,
+            lo=0.0,
+            hi=100_000.0,
+            unit="MHz",
+            cli_default=0.0,
+            help="DRAM clock (MHz); 0: the preset's.",
+        ),
+        model_param(
+            "batch",
+            1,
+            lo=1,
+            hi=4096,
+            help="Requests decoded together.",
+            cli_default=1,
+            space={"choices": [1, 8, 32, 64, 128, 256]},
+        ),
+        model_param(
+            "interleave",
+            False,
+            help="NeuPIMs sub-batches.",
+            cli_default=False,
+            space={"choices": [True, False]},
+        ),
+        model_param(
+            "npu_rows",
+            0,
+            lo=0,
+            hi=256,
+            help="Systolic NPU rows (0: PIM only).",
+            cli_default=0,
+            space={"low": 16, "high": 256, "step": 16},
+        ),
+        model_param(
+            "npu_cols",
+            0,
+            lo=0,
+            hi=256,
+            help="Systolic NPU columns.",
+            cli_default=0,
+            space={"low": 16, "high": 256, "step": 16},
+        ),
+        model_param("npu_dataflow", "ws", choices=("os", "ws"), help="os or ws.", cli_default="ws"),
+        model_param(
+            "npu_freq_mhz",
+            1000.0,
+            lo=1.0,
+            hi=10_000.0,
+            unit="MHz",
+            help="NPU MHz.",
+            cli_default=1000.0,
+        ),
+        model_param(
+            "npu_dram_gbps",
+            0.0,
+            lo=0.0,
+            hi=100_000.0,
+            unit="GB/s",
+            help="NPU bandwidth; 0: the channels'.",
+            cli_default=0.0,
+        ),
+    )
+
+    def check(self) -> None:
         derived = self.lanes * ELEM_BITS[self.precision]
         if self.burst_bits is None:
             self._set("burst_bits", derived)
@@ -217,23 +349,17 @@ class PimParams(ParamsBase):
                 f"burst_bits must be lanes * element bits (= {derived} for {self.lanes} "
                 f"{self.precision} lanes), not {self.burst_bits!r}"
             )
-        check_int("row_bytes", self.row_bytes, 1, 16384)
         if (self.row_bytes * 8) % derived:
             raise ConfigError(
                 f"row_bytes must be a multiple of the burst ({derived // 8} bytes), "
                 f"not {self.row_bytes!r}"
             )
-        check_int("banks", self.banks, 1, 64)
-        check_choice("timing", self.timing, TIMINGS)
         preset = PRESETS.get(self.timing, {})
         for f in TIMING_FIELDS:
-            value = getattr(self, f)
-            if value is None:
+            if getattr(self, f) is None:
                 if self.timing == "custom":
                     raise ConfigError(f"{f} must be given with timing 'custom', not None")
                 self._set(f, preset[f])
-            else:
-                check_int(f, value, 1, MAX_T)
         if self.t_refi <= self.t_rfc:  # type: ignore[operator]
             raise ConfigError(
                 f"t_refi must be greater than t_rfc ({self.t_rfc}), not {self.t_refi!r}"
@@ -274,21 +400,22 @@ class PimParams(ParamsBase):
         return f"pim_{self.precision}_b{self.banks}_l{self.lanes}"
 
 
-#: Default DSE space of the heterogeneous NPU + PIM model (``accelsmith.models.pim``):
-#: systolic NPU array size, PIM lanes/banks/precision, and the decode batch.
-DEFAULT_SPACE = {
-    "precision": {"choices": ["fp16", "bf16", "int8"]},
-    "lanes": {"choices": [4, 8, 16, 32]},
-    "banks": {"choices": [4, 8, 16]},
-    "row_bytes": {"choices": [1024, 2048]},
-    "rows": 32768,
-    "channels": {"choices": [8, 16, 32]},
-    "timing": {"choices": ["hbm2", "gddr6-aim"]},
-    "npu_rows": {"low": 16, "high": 256, "step": 16},
-    "npu_cols": {"low": 16, "high": 256, "step": 16},
-    "batch": {"choices": [1, 8, 32, 64, 128, 256]},
-    "interleave": {"choices": [True, False]},
-}
+#: Default DSE space of the heterogeneous NPU + PIM model (``accelsmith.models.pim``), from
+#: the declarations: systolic NPU array size, PIM lanes/banks/precision, and the decode batch.
+DEFAULT_SPACE = default_space(
+    PimParams,
+    order=(
+        "precision",
+        "lanes",
+        "banks",
+        "row_bytes",
+        "rows",
+        "channels",
+        "timing",
+        "npu_rows",
+        "npu_cols",
+    ),
+)
 
 FAMILY = Family(
     name="pim",

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from ..errors import ConfigError
 from ..numformats import MODES, Mode
-from ..params import ParamsBase, check_choice, check_int
+from ..params import ParamsBase, check_choice, check_int, default_space, model_param, param
 from ..registry import Family
 
 ACC_MODES = ("exact", "fp32")
@@ -67,21 +67,109 @@ class SimdParams(ParamsBase):
 
     family: ClassVar[str] = "simd"
 
-    lane_bits: int = 16
-    lanes: int = 4
-    formats: tuple[str, ...] = ("posit16_1", "posit8_0", "fp4_e2m1", "posit4_1")
-    acc: str = "exact"
-    pipeline: int = 2
-    power_gating: int = 0
-    max_k: int = 4096
-    out_format: str = "fp32"
+    lane_bits: int = param(
+        16, choices=LANE_BITS, unit="bits", help="Word width W: 4, 8, 16 or 32 bits.", space=16
+    )
+    lanes: int = param(
+        4,
+        lo=1,
+        hi=MAX_LANES,
+        help="Words per beat (1..64).",
+        space={"choices": [1, 2, 4, 8, 16, 32, 64]},
+    )
+    # ``formats`` is the supported set (decoders generated); the per-layer format assignment
+    # (``layer_formats``) is a model-only choice
+    formats: tuple[str, ...] = param(
+        ("posit16_1", "posit8_0", "fp4_e2m1", "posit4_1"),
+        custom_check=True,
+        help="Comma-separated modes, in mode-code order: int4, int8, fp4_e2m1, fp8_e4m3, "
+        "fp8_e5m2, posit4_1, posit8_0, posit16_1, posit8_0xfp4_e2m1.",
+        column={"default": "posit16_1,posit8_0,fp4_e2m1,posit4_1"},
+        space={
+            "choices": [
+                "posit16_1,posit8_0,fp4_e2m1,posit4_1",
+                "posit16_1,posit8_0",
+                "posit8_0,fp4_e2m1,posit8_0xfp4_e2m1",
+                "int8,int4",
+                "fp8_e4m3,fp8_e5m2,fp4_e2m1",
+                "posit16_1,int8,fp8_e4m3,fp4_e2m1",
+            ]
+        },
+    )
+    acc: str = param(
+        "exact",
+        choices=ACC_MODES,
+        help="exact (quire, one rounding) or fp32 (RNE per MAC).",
+        space={"choices": ["exact", "fp32"]},
+    )
+    pipeline: int = param(
+        2,
+        lo=1,
+        hi=MAX_PIPELINE,
+        help="Stages before the accumulator.",
+        space={"low": 1, "high": 4},
+    )
+    # the upper bound is ``lanes`` (checked in check()); MAX_LANES for the cost model's column
+    power_gating: int = param(
+        0,
+        lo=0,
+        hi=MAX_LANES,
+        custom_check=True,
+        help="Gated lane groups (0: none; divides lanes).",
+        space={"choices": [0, 1]},
+    )
+    max_k: int = param(4096, lo=1, hi=MAX_K, help="Deepest exact dot product of the quire.")
+    out_format: str = param(
+        "fp32",
+        choices=(*OUT_FORMATS, *POSIT_OUTS),
+        help="Result format: fp32, bf16, fp16, posit16_1 or posit8_0.",
+        space="fp32",
+    )
 
-    def __post_init__(self) -> None:
-        if self.lane_bits not in LANE_BITS:
-            raise ConfigError(
-                f"lane_bits must be one of {', '.join(map(str, LANE_BITS))}, not {self.lane_bits!r}"
-            )
-        check_int("lanes", self.lanes, 1, MAX_LANES)
+    model_params = (
+        model_param(
+            "layer_formats",
+            "auto",
+            kind=str,
+            cli_default="auto",
+            help="auto (cheapest mode meeting --min-sqnr-db), widest, narrowest, one mode, "
+            "or one mode per layer (comma-separated).",
+            space={"choices": ["auto", "widest", "narrowest"]},
+        ),
+        model_param(
+            "min_sqnr_db",
+            20.0,
+            lo=-100.0,
+            hi=400.0,
+            unit="dB",
+            cli_default=20.0,
+            help="SQNR a layer needs under auto (dB).",
+            space={"choices": [15.0, 20.0, 25.0, 30.0]},
+        ),
+        # a folder of measured tensors: the cost command writes its --tensors option by hand
+        model_param("tensors", "", kind=str, commands=()),
+        model_param(
+            "buffer_kb",
+            16.0,
+            lo=0.0,
+            hi=1 << 20,
+            unit="KiB",
+            cli_default=64.0,
+            help="Each operand/result buffer (KiB).",
+            space={"choices": [4.0, 8.0, 16.0, 32.0, 64.0]},
+        ),
+        model_param(
+            "freq_mhz",
+            1000.0,
+            lo=1.0,
+            hi=10_000.0,
+            unit="MHz",
+            cli_default=1000.0,
+            help="Clock (MHz).",
+        ),
+    )
+
+    def check(self) -> None:
         formats = _as_tuple("formats", self.formats)
         seen = set()
         for f in formats:
@@ -95,15 +183,11 @@ class SimdParams(ParamsBase):
                     f"({MODES[f].width} bits)"
                 )
         self._set("formats", formats)
-        check_choice("acc", self.acc, ACC_MODES)
-        check_int("pipeline", self.pipeline, 1, MAX_PIPELINE)
         check_int("power_gating", self.power_gating, 0, self.lanes)
         if self.power_gating and self.lanes % self.power_gating:
             raise ConfigError(
                 f"power_gating must be 0 or divide lanes = {self.lanes}, not {self.power_gating!r}"
             )
-        check_int("max_k", self.max_k, 1, MAX_K)
-        check_choice("out_format", self.out_format, (*OUT_FORMATS, *POSIT_OUTS))
 
     # ---------------------------------------------------------------- derived
     @property
@@ -170,31 +254,13 @@ class SimdParams(ParamsBase):
         return d
 
 
-#: Default DSE space. ``formats`` is the supported set (decoders generated); the per-layer
-#: format assignment (``layer_formats``) is a model-only choice: ``uniform:<mode>`` runs every
-#: layer in one mode, ``auto`` gives each layer the cheapest supported mode that meets the
-#: campaign's ``min_sqnr_db`` (see :mod:`accelsmith.models.simd`).
-DEFAULT_SPACE = {
-    "lane_bits": 16,
-    "lanes": {"choices": [1, 2, 4, 8, 16, 32, 64]},
-    "formats": {
-        "choices": [
-            "posit16_1,posit8_0,fp4_e2m1,posit4_1",
-            "posit16_1,posit8_0",
-            "posit8_0,fp4_e2m1,posit8_0xfp4_e2m1",
-            "int8,int4",
-            "fp8_e4m3,fp8_e5m2,fp4_e2m1",
-            "posit16_1,int8,fp8_e4m3,fp4_e2m1",
-        ]
-    },
-    "acc": {"choices": ["exact", "fp32"]},
-    "out_format": "fp32",
-    "pipeline": {"low": 1, "high": 4},
-    "power_gating": {"choices": [0, 1]},
-    "layer_formats": {"choices": ["auto", "widest", "narrowest"]},
-    "min_sqnr_db": {"choices": [15.0, 20.0, 25.0, 30.0]},
-    "buffer_kb": {"choices": [4.0, 8.0, 16.0, 32.0, 64.0]},
-}
+#: Default DSE space, from the declarations. ``formats`` is the supported set (decoders
+#: generated); the per-layer format assignment (``layer_formats``) is a model-only choice:
+#: ``uniform:<mode>`` runs every layer in one mode, ``auto`` gives each layer the cheapest
+#: supported mode that meets the campaign's ``min_sqnr_db`` (see :mod:`accelsmith.models.simd`).
+DEFAULT_SPACE = default_space(
+    SimdParams, order=("lane_bits", "lanes", "formats", "acc", "out_format")
+)
 
 FAMILY = Family(
     name="simd",

@@ -5,13 +5,15 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
-from ..params import ParamsBase, check_bool, check_choice, check_int
+from ..params import ParamsBase, default_space, model_param, param
 from ..registry import Family
 
 DATAFLOWS = ("os", "ws")
 MAX_DIM = 256
 MAX_K = 1 << 20
 MAX_ACC_BITS = 128
+#: DSE range of each buffer (KiB)
+_BUFFERS = {"choices": [16, 32, 64, 128, 256]}
 
 
 def exact_acc_bits(in_bits: int, signed: bool, max_k: int) -> int:
@@ -55,25 +57,110 @@ class SystolicParams(ParamsBase):
 
     family: ClassVar[str] = "systolic"
 
-    rows: int = 8
-    cols: int = 8
-    dataflow: str = "os"
-    in_bits: int = 8
-    signed: bool = True
-    max_k: int = 256
-    acc_bits: int | None = None
+    rows: int = param(
+        8,
+        lo=1,
+        hi=MAX_DIM,
+        unit="PEs",
+        help="PE rows (1..256).",
+        column={"default": None},
+        space={"low": 4, "high": 128, "step": 4},
+    )
+    cols: int = param(
+        8,
+        lo=1,
+        hi=MAX_DIM,
+        unit="PEs",
+        help="PE columns (1..256).",
+        column={"default": None},
+        space={"low": 4, "high": 128, "step": 4},
+    )
+    dataflow: str = param(
+        "os",
+        choices=DATAFLOWS,
+        help="os or ws.",
+        cli_help={"cost": "os, ws (or is with --convention scalesim)."},
+        # the SCALE-Sim convention of the cost model also knows input-stationary
+        column={"choices": (*DATAFLOWS, "is")},
+        space={"choices": ["os", "ws"]},
+    )
+    # fixed in the default space: the cost model has no accuracy term that would stop a
+    # search from always picking the narrowest operands
+    in_bits: int = param(8, lo=2, hi=16, unit="bits", help="Input element width (2..16).", space=8)
+    signed: bool = param(
+        True, flag="--signed/--unsigned", help="Two's complement or unsigned inputs.", space=True
+    )
+    max_k: int = param(
+        256,
+        lo=1,
+        hi=MAX_K,
+        help="Deepest exact reduction (1..2^20).",
+        # model default: the workload's deepest reduction, so the accumulator is exact on
+        # every layer
+        column={"default": None},
+    )
+    acc_bits: int | None = param(
+        None,
+        kind=int,
+        lo=2,
+        hi=MAX_ACC_BITS,
+        unit="bits",
+        derived=True,
+        help="Accumulator width (2..128); default exact for --max-k.",
+        cli_before="max_k",
+    )
 
-    def __post_init__(self) -> None:
-        check_int("rows", self.rows, 1, MAX_DIM)
-        check_int("cols", self.cols, 1, MAX_DIM)
-        check_choice("dataflow", self.dataflow, DATAFLOWS)
-        check_int("in_bits", self.in_bits, 2, 16)
-        check_bool("signed", self.signed)
-        check_int("max_k", self.max_k, 1, MAX_K)
+    model_params = (
+        model_param(
+            "ifmap_kb",
+            64.0,
+            lo=0.0,
+            hi=1 << 20,
+            unit="KiB",
+            help="Activation buffer (KiB).",
+            space=_BUFFERS,
+        ),
+        model_param(
+            "filter_kb",
+            64.0,
+            lo=0.0,
+            hi=1 << 20,
+            unit="KiB",
+            help="Weight buffer (KiB).",
+            space=_BUFFERS,
+        ),
+        model_param(
+            "ofmap_kb",
+            64.0,
+            lo=0.0,
+            hi=1 << 20,
+            unit="KiB",
+            help="Output buffer (KiB).",
+            space=_BUFFERS,
+        ),
+        model_param(
+            "freq_mhz",
+            1000.0,
+            lo=1.0,
+            hi=10_000.0,
+            unit="MHz",
+            help="Clock (MHz).",
+            cli_default=1000.0,
+        ),
+        model_param(
+            "dram_gbps",
+            25.6,
+            lo=0.01,
+            hi=100_000.0,
+            unit="GB/s",
+            help="DRAM bandwidth (GB/s).",
+            cli_default=25.6,
+        ),
+    )
+
+    def check(self) -> None:
         if self.acc_bits is None:
             self._set("acc_bits", exact_acc_bits(self.in_bits, self.signed, self.max_k))
-        else:
-            check_int("acc_bits", self.acc_bits, 2, MAX_ACC_BITS)
 
     @property
     def exact_acc_bits(self) -> int:
@@ -92,19 +179,9 @@ class SystolicParams(ParamsBase):
         return f"sa_{self.dataflow}_{self.rows}x{self.cols}_{sign}{self.in_bits}"
 
 
-#: Default DSE space (campaign-spec syntax, see :mod:`accelsmith.dse.space`): 32 x 32 x 2 x 5^3
-#: = 256,000 points. ``in_bits`` is fixed because the cost model has no accuracy term that
-#: would stop a search from always picking the narrowest operands.
-DEFAULT_SPACE = {
-    "rows": {"low": 4, "high": 128, "step": 4},
-    "cols": {"low": 4, "high": 128, "step": 4},
-    "dataflow": {"choices": ["os", "ws"]},
-    "in_bits": 8,
-    "signed": True,
-    "ifmap_kb": {"choices": [16, 32, 64, 128, 256]},
-    "filter_kb": {"choices": [16, 32, 64, 128, 256]},
-    "ofmap_kb": {"choices": [16, 32, 64, 128, 256]},
-}
+#: Default DSE space (campaign-spec syntax, see :mod:`accelsmith.dse.space`), from the
+#: declarations: 32 x 32 x 2 x 5^3 = 256,000 points.
+DEFAULT_SPACE = default_space(SystolicParams)
 
 FAMILY = Family(
     name="systolic",

@@ -1,0 +1,56 @@
+"""``accelsmith calibrate``: re-synthesize the datapath components and rewrite the 130 nm
+calibration data (``accelsmith/models/calib_sky130.json`` unless ``--out``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def calibrate_command(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Data file to write (default: the packaged calib_sky130.json)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the data as JSON.")] = False,
+) -> int:
+    """Synthesize multipliers, adders, muxes, registers and enable fan-outs on sky130hd at the
+    widths the families use (cached), and write the samples the 130 nm cost model uses."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from accelsmith.synth.calibrate import DEFAULT_OUT, calibrate
+
+    target = Path(out) if out is not None else DEFAULT_OUT
+    if not target.parent.is_dir():
+        from accelsmith.core.errors import OutputError
+
+        raise OutputError(f"--out {target}: folder {target.parent} does not exist")
+    console = Console()
+    with console.status("synthesizing components on sky130hd ..."):
+        data = calibrate(target)
+    if as_json:
+        typer.echo(json.dumps(data, indent=1))
+        return 0
+    table = Table(title="sky130hd components (pre-layout, typical corner)")
+    for col in ("component", "width", "op area um^2", "flops", "energy/op pJ", "period ns"):
+        table.add_column(col, justify="left" if col == "component" else "right")
+    for kind, rows in data["samples"].items():
+        for r in rows:
+            period = "-" if r["period_ns"] is None else f"{r['period_ns']:.3f}"
+            table.add_row(
+                kind,
+                str(r["width"]),
+                f"{r['op_area_um2']:.1f}",
+                str(r["flops"]),
+                f"{r['energy_j'] * 1e12:.4f}",
+                period,
+            )
+    console.print(table)
+    prov = data["provenance"]
+    console.print(f"tools: {prov['tools']}", markup=False, style="dim")
+    console.print(f"written {target} ({prov['date']})")
+    return 0

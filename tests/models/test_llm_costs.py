@@ -1,0 +1,75 @@
+"""Every family's cost model on the LLM workloads: layer kinds, KV-cache reads, fusion."""
+
+import numpy as np
+import pytest
+
+from accelsmith.models import evaluate
+from accelsmith.models.llm import llm_workload
+
+CONFIGS = {
+    "systolic": {"rows": 32, "cols": 32},
+    "lut-core": {},
+    "simd": {},
+    "pim": {},
+}
+
+
+@pytest.mark.parametrize("family", sorted(CONFIGS))
+@pytest.mark.parametrize("workload", ["mixtral-8x7b-decode", "qwen2.5-0.5b-prefill"])
+def test_every_family_runs_llm_workloads_with_kinds(family, workload):
+    per = evaluate(family, [CONFIGS[family]], workload, per_layer=True)
+    total = evaluate(family, [CONFIGS[family]], workload)
+    kinds = dict(zip(per["layer"], per["layer_kind"], strict=True))
+    if workload.startswith("mixtral"):
+        assert kinds["attn_qk"] == "kv_read" and kinds["router"] == "router"
+        assert kinds["expert_up"] == "expert" and kinds["qkv"] == "dense"
+    else:
+        assert kinds["attn_av"] == "attention"
+    assert np.isfinite(total["latency_s"]).all() and (total["energy_j"] > 0).all()
+    assert per["macs"].sum() == pytest.approx(total["macs"].iloc[0], rel=1e-9)
+
+
+def _dram(family, cfg, wl, layer):
+    per = evaluate(family, [cfg], wl, per_layer=True)
+    return float(per.loc[per["layer"] == layer, "dram_bytes"].iloc[0])
+
+
+@pytest.mark.parametrize("family, cfg", [("systolic", {"rows": 32, "cols": 32}), ("lut-core", {})])
+def test_fused_attention_keeps_scores_off_dram(family, cfg):
+    un = llm_workload("llama3-8b", phase="prefill", seq_len=512)
+    fu = llm_workload("llama3-8b", phase="prefill", seq_len=512, attention="fused")
+    qk_un, qk_fu = _dram(family, cfg, un, "attn_qk"), _dram(family, cfg, fu, "attn_qk")
+    av_un, av_fu = _dram(family, cfg, un, "attn_av"), _dram(family, cfg, fu, "attn_av")
+    count = 32 * 8
+    scores = 4 * 512 * 512 * count  # score elements over all blocks and KV heads
+    assert qk_un > qk_fu and av_un > av_fu
+    if family == "systolic":  # scores written at acc_bits, P read back at in_bits
+        per = evaluate(family, [cfg], un, per_layer=True)
+        acc = int(per["acc_bits"].iloc[0])
+        assert qk_un - qk_fu == pytest.approx(scores * acc / 8)
+        assert av_un - av_fu == pytest.approx(scores * 1.0)
+    same = ("qkv", "ffn_up", "lm_head")
+    for layer in same:
+        assert _dram(family, cfg, un, layer) == _dram(family, cfg, fu, layer)
+
+
+def test_kv_cache_reads_grow_with_context():
+    cfg = {"rows": 32, "cols": 32}
+    short = llm_workload("llama3-8b", phase="decode", kv_len=1024)
+    long = llm_workload("llama3-8b", phase="decode", kv_len=4096)
+    kv_short = _dram("systolic", cfg, short, "attn_qk") + _dram("systolic", cfg, short, "attn_av")
+    kv_long = _dram("systolic", cfg, long, "attn_qk") + _dram("systolic", cfg, long, "attn_av")
+    # K and V of 8 KV heads x 32 blocks x 128 dims at 8 bits per token, read once each
+    per_token = 2 * 32 * 8 * 128
+    assert kv_long - kv_short >= 3072 * per_token
+    assert _dram("systolic", cfg, short, "qkv") == _dram("systolic", cfg, long, "qkv")
+
+
+def test_moe_decode_pim_reads_only_active_experts():
+    # PIM time of the expert layers scales with the experts touched: 2 of 8 at batch 1,
+    # all 8 at batch 4 (uniform routing)
+    one = evaluate("pim", [{}], llm_workload("mixtral-8x7b", batch=1), per_layer=True)
+    four = evaluate("pim", [{}], llm_workload("mixtral-8x7b", batch=4), per_layer=True)
+    t1 = one.loc[one["layer_kind"] == "expert", "pim_seconds"].sum()
+    t4 = four.loc[four["layer_kind"] == "expert", "pim_seconds"].sum()
+    assert t4 == pytest.approx(4 * t1, rel=1e-9)
