@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import ConfigError
+from .identity import differences, identity
 from .ledger import STUDY_KEY, study_name
 from .spec import CampaignSpec, load_spec, parse_spec
 
@@ -40,8 +41,6 @@ __all__ = [
     "run_campaign",
     "run_worker",
 ]
-
-IDENTITY_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 
 
 def _sqlite_abs(url: str) -> str:
@@ -118,13 +117,6 @@ def make_storage(url: str) -> Any:
         raise ConfigError(f"storage {url!r} cannot be opened: {msg}") from None
 
 
-def identity(spec: CampaignSpec) -> dict[str, Any]:
-    """The parts of a spec that define what a campaign's trials mean."""
-    d = spec.to_dict()
-    d["space"] = spec.build_space().to_dict()
-    return {k: d[k] for k in IDENTITY_KEYS}
-
-
 def _versions() -> dict[str, str]:
     import numpy
     import optuna
@@ -170,14 +162,6 @@ def _write_run_dir(spec: CampaignSpec, url: str) -> Path:
     return run_dir
 
 
-def _diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    return [
-        k
-        for k in IDENTITY_KEYS
-        if json.dumps(old.get(k), sort_keys=True) != json.dumps(new.get(k), sort_keys=True)
-    ]
-
-
 def open_campaign(
     spec: CampaignSpec,
     *,
@@ -218,16 +202,20 @@ def open_campaign(
     if exists:
         study = optuna.load_study(study_name=name, storage=store)
         info = study.user_attrs.get(STUDY_KEY, {})
-        changed = _diff(info.get("identity", {}), ident)
+        stored = info.get("identity", {})
+        changed = differences(stored, ident)
         if changed and not force_new:
             what = ", ".join(changed)
-            extra = ""
-            if "space" in changed:
-                extra = f" (space hash {info.get('space_hash')} -> {space.hash()})"
+            if "a different space" in changed:
+                what += f" (space hash {info.get('space_hash')} -> {space.hash()})"
             raise ConfigError(
-                f"campaign {spec.name!r} in {url} was run with a different {what}{extra}; "
+                f"campaign {spec.name!r} in {url} was run with {what}; "
                 "use --force-new to archive it and start a new one, or another name"
             )
+        if not force_new and "contents" not in stored:
+            # stored before contents were recorded (legacy): record them from now on
+            stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+            study.set_user_attr(STUDY_KEY, {**info, "identity": ident, "identity_recorded": stamp})
         if force_new:
             stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
             archived = study_name(f"{spec.name}.archived-{stamp}", explorer)
