@@ -343,23 +343,73 @@ def run_worker(
             evaluator = Evaluator(spec, client=client)
             probe(spec, evaluator)
         cls = get_explorer(campaign.explorer)
+        space = spec.build_space()
+        total = budget or spec.budget
+        stop = stop or (lambda: False)
+        if cls.uses_budget:
+            stop = _stop_when_exhausted(campaign.study, space, total, stop)
+        lease = None
+        if not cls.parallel:  # one run at a time (see accelsmith.dse.lease)
+            from .lease import take_lease
+
+            lease = take_lease(make_storage(campaign.storage_url), spec.name, campaign.explorer)
+            user_tick = tick or (lambda **_: None)
+
+            def tick(**kw: Any) -> None:
+                lease.beat()
+                user_tick(**kw)
+
         ctx = ExplorerContext(
             spec=spec,
-            space=spec.build_space(),
+            space=space,
             evaluator=evaluator,
             study=campaign.study,
             explorer=campaign.explorer,
-            budget=budget or spec.budget,
+            budget=total,
             seed=spec.seed,
             options=cls.check_options(spec.explorer.options),
             tick=tick or (lambda **_: None),
-            stop=stop or (lambda: False),
+            stop=stop,
             stale_after=stale_after,
         )
-        cls(ctx).run()
+        try:
+            cls(ctx).run()
+        finally:
+            if lease is not None:
+                lease.release()
     finally:
         if client is not None:
             client.close()
+
+
+def _stop_when_exhausted(
+    study: Any, space: Any, budget: int, stop: Callable[[], bool]
+) -> Callable[[], bool]:
+    """``stop`` that also says stop once every design of a finite space has a trial, when the
+    budget could not end the run first (a budget of 10^9 on a 2-point space)."""
+    import math
+
+    import optuna
+
+    if not space.enumerable or space.grid_product() > (1 << 20) or budget < space.size():
+        return stop
+    size = space.size()
+    states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL)
+    last = [0.0, False]
+
+    def stopped() -> bool:
+        if stop():
+            return True
+        now = time.monotonic()
+        # small spaces are checked at every step, large ones twice a second (a storage read)
+        if not last[1] and (size <= 1024 or now - last[0] >= 0.5):
+            last[0] = now
+            trials = study.get_trials(deepcopy=False, states=states)
+            seen = {tuple(sorted(t.params.items())) for t in trials}
+            last[1] = len(seen) >= size and not math.isinf(size)
+        return bool(last[1])
+
+    return stopped
 
 
 def join_campaign(

@@ -144,7 +144,8 @@ class OptunaExplorer(Explorer):
                     self._finish([(trial, config, time.perf_counter() - t0)])
                     done += 1
                 except (RuntimeError, ValueError) as exc:  # another worker finished it first
-                    if "RUNNING" not in str(exc) and "finished" not in str(exc):
+                    text = str(exc)
+                    if not any(w in text for w in ("RUNNING", "finished", "Cannot tell a")):
                         raise
         return done
 
