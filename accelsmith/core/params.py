@@ -126,6 +126,14 @@ class ParamsBase:
         """All fields, with derived defaults resolved, as plain Python values."""
         return {name: getattr(self, name) for name in self.field_names()}
 
+    def to_config(self) -> dict[str, Any]:
+        """The cost-model configuration row of these parameters (column values: list-valued
+        fields as comma-separated strings, e.g. simd ``formats``)."""
+        return {
+            k: ",".join(map(str, v)) if isinstance(v, (list, tuple)) else v
+            for k, v in self.to_dict().items()
+        }
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "config") -> Self:
         """Build from a mapping; unknown keys are refused with the list of allowed ones."""

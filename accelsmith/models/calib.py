@@ -14,8 +14,9 @@ interpolates them:
 - ``fan``: the period of one registered enable gating N flip-flops (its buffer tree).
 
 :class:`CalibratedTech` is what :meth:`accelsmith.models.tech.Tech.at_node` returns for 130 nm:
-the integer operators and registers come from here, floating-point operators, SRAM, DRAM and
-leakage density stay the scaled literature tables of :mod:`accelsmith.models.tech`.
+the integer operators, registers and leakage density come from here and SRAM area from an
+OpenRAM sky130 macro; floating-point operators and SRAM/DRAM energy stay the scaled
+literature tables of :mod:`accelsmith.models.tech`.
 Components, never whole designs, are fitted; whole designs are the held-out check
 (``bench/bench_silicon.py``).
 """
@@ -98,6 +99,12 @@ def fanout_period_ns(fanout: ArrayLike) -> np.ndarray:
     return _loglog("fan", "period_ns", fanout)
 
 
+def leakage_w_per_um2() -> float:
+    """Leakage power density of the synthesized components (all samples pooled), W/um^2."""
+    rows = [r for kind in load()["samples"].values() for r in kind]
+    return float(sum(r["leakage_w"] for r in rows) / sum(r["area_um2"] for r in rows))
+
+
 def _reg(key: str) -> float:
     rows = load()["samples"]["reg"]
     field = {"area": "seq_area_um2", "energy": "seq_energy_j"}[key]
@@ -108,10 +115,11 @@ def _reg(key: str) -> float:
 class CalibratedTech(Tech):
     """:class:`Tech` at 130 nm whose integer operators and registers are calibrated.
 
-    Integer multiply/add and register area and energy come from :mod:`accelsmith.models.calib`
-    (sky130_fd_sc_hd synthesis of this project's components); everything else is the scaled
-    45 nm table of :class:`Tech`. Values given in a ``--tech`` file still win for the fields
-    they name (the calibrated methods are used only while the field keeps its default).
+    Integer multiply/add and register area and energy, leakage density and SRAM area come
+    from :mod:`accelsmith.models.calib` (sky130_fd_sc_hd synthesis of this project's
+    components); everything else is the scaled 45 nm table of :class:`Tech`. Values given in
+    a ``--tech`` file still win for the fields they name (the calibrated methods are used only
+    while the field keeps its default).
     """
 
     def _cal(self, name: str) -> bool:
@@ -147,11 +155,51 @@ class CalibratedTech(Tech):
             return super().reg_area_um2(bits)
         return np.asarray(bits, dtype=np.float64) * _reg("area")
 
+    def leakage_w(self, area_um2: ArrayLike) -> np.ndarray:
+        if not self._cal("leakage_w_per_um2"):
+            return super().leakage_w(area_um2)
+        return np.asarray(area_um2, dtype=np.float64) * leakage_w_per_um2()
+
     def sram_area_um2(self, capacity_bytes: ArrayLike) -> np.ndarray:
         if not (self._cal("sram_bitcell_um2") and self._cal("sram_array_efficiency")):
             return super().sram_area_um2(capacity_bytes)
         bits = np.asarray(capacity_bytes, dtype=np.float64) * 8.0
         return bits * SRAM_UM2_PER_BIT
+
+    def systolic_period_ns(
+        self,
+        rows: ArrayLike,
+        cols: ArrayLike,
+        in_bits: ArrayLike,
+        acc_bits: ArrayLike,
+        is_os: ArrayLike,
+    ) -> np.ndarray:
+        """Clock period a systolic array needs, ns (pre-layout, typical corner).
+
+        From the generator's PE (``hdl/systolic.py``): output-stationary
+        ``acc <= acc + a * b`` under a valid/last enable (multiplier, accumulator adder, the
+        enable/clear mux in one cycle); weight-stationary ``out <= psum + a * Mux(sel, w1,
+        w0)`` (weight mux, multiplier, adder). Registered operators chained in one cycle pay
+        the register hop (:func:`pipe_period_ns`) once. The per-diagonal valid flag gates the
+        accumulator and shadow (OS) of up to ``min(rows, cols)`` PEs: a fan-out path that
+        limits the clock when it is slower than the PE.
+        """
+        w = np.asarray(in_bits, dtype=np.float64)
+        acc = np.asarray(acc_bits, dtype=np.float64)
+        hop = pipe_period_ns()
+        mac = op_period_ns("mul", w) + op_period_ns("add", acc) - hop
+        pe = np.where(
+            is_os,
+            mac + op_period_ns("mux", acc) - hop,
+            mac + op_period_ns("mux", w) - hop,
+        )
+        diag = np.minimum(np.asarray(rows), np.asarray(cols))
+        fan = fanout_period_ns(diag * np.where(is_os, 2 * acc, acc))
+        return np.maximum(pe, fan)
+
+    def systolic_fmax_mhz(self, *args: ArrayLike) -> np.ndarray:
+        """1000 / :meth:`systolic_period_ns` (same arguments)."""
+        return 1000.0 / self.systolic_period_ns(*args)
 
 
 def calibrated_tech() -> CalibratedTech:

@@ -38,6 +38,54 @@ def _is_number(v: Any) -> bool:
     return not isinstance(v, (bool, np.bool_))
 
 
+def _what(spec: tuple) -> str:
+    """What a column allows, as the error messages say it."""
+    _default, kind, lo, hi = spec
+    if isinstance(kind, tuple):
+        return "one of " + ", ".join(repr(k) for k in kind)
+    if kind is bool:
+        return "true or false"
+    if kind is str:
+        return "a string"
+    return f"an integer in {lo:g}..{hi:g}" if kind is int else f"a number in {lo:g}..{hi:g}"
+
+
+def _is_nan(v: Any) -> bool:
+    return isinstance(v, (float, np.floating)) and v != v
+
+
+def refuse_nan(configs: Any, columns: ColumnSpec) -> None:
+    """Refuse a NaN given explicitly in records or a column mapping (one line, row and field).
+
+    In a DataFrame NaN is pandas' marker of a missing value (a record without that key, or
+    an inactive conditional parameter of a DSE space) and takes the column's default; in a
+    record or mapping it is a value, and silently replacing it by the default would hide the
+    mistake. ``inf`` is refused by every column's range.
+    """
+    import pandas as pd
+
+    if isinstance(configs, pd.DataFrame):
+        return
+    if isinstance(configs, Mapping):
+        rows: Any = (
+            (i, name, v)
+            for name, values in configs.items()
+            for i, v in enumerate(
+                values if isinstance(values, (list, tuple, np.ndarray)) else [values]
+            )
+        )
+    else:
+        rows = (
+            (i, name, v)
+            for i, record in enumerate(configs)
+            if isinstance(record, Mapping)
+            for name, v in record.items()
+        )
+    for i, name, v in rows:
+        if _is_nan(v) and name in columns:
+            _fail(i, name, _what(columns[name]), float("nan"))
+
+
 def column_array(df: pd.DataFrame, name: str, spec: tuple) -> np.ndarray:
     """One validated column as a numpy array (defaults filled in for missing values).
 
@@ -95,6 +143,7 @@ def configs_frame(configs: Any, columns: ColumnSpec) -> pd.DataFrame:
     """``configs`` as a DataFrame (from records or a column mapping); unknown columns refused."""
     import pandas as pd
 
+    refuse_nan(configs, columns)
     df = configs if isinstance(configs, pd.DataFrame) else pd.DataFrame(configs)
     if len(df) == 0:
         raise ConfigError("configs must have at least one row")

@@ -9,9 +9,10 @@ one entry per distinct shape, repeats in ``count``. Every layer carries a ``laye
                projection, the gated (SwiGLU) FFN, the LM head.
 ``attention``  ``Q K^T`` and ``softmax(.) V`` over keys computed in the same pass (a prefill
                with no earlier context).
-``kv_read``    the same two products when the keys and values come from the KV cache (decode,
-               or a prefill chunk after earlier context): the ``B`` operand is the cache, so
-               its DRAM reads grow with the context.
+``kv_read``    the same two products for one new token per request (decode): GEMV-like
+               products (rows: the GQA group) whose ``B`` operand is the request's KV cache,
+               so their DRAM reads grow with the context. (A prefill chunk after earlier
+               context also reads cached keys but is GEMM-like: ``attention``.)
 ``router``     the MoE gate ``tokens x hidden -> experts``.
 ``expert``     the FFN GEMMs of one mixture-of-experts expert, with ``M`` = the tokens that
                expert receives; experts that receive no token are not run (their weights are
@@ -353,7 +354,7 @@ def llm_layers(
     _check_choice("attention", attention, ATTENTION_MODES)
     L, h, d, g = cfg.layers, cfg.hidden, cfg.head_dim, cfg.group
     t = tokens * batch
-    attn_kind = "kv_read" if kv_len > tokens else "attention"
+    attn_kind = "kv_read" if tokens == 1 else "attention"
     fused = attention == "fused"
     heads = L * cfg.kv_heads * batch
     layers: list[Layer] = [
@@ -436,4 +437,5 @@ def llm_workload(
         description=f"{cfg.name} {what}{extra}",
         source=cfg.source,
         kv_bytes_per_token=cfg.kv_bytes_per_token,
+        requests=batch,
     )

@@ -209,123 +209,185 @@ def lut_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech: An
     """Per (configuration, layer) costs (see the module docstring).
 
     ``cfg`` arrays have shape ``(n, 1)``, ``layers`` arrays ``(1, L)`` (``M, N, K, count``
-    and the bool ``attention``); returns ``(n, L)`` arrays including ``count``.
+    and the bool ``attention``); returns ``(n, L)`` arrays including ``count``. The steps:
+    :func:`_derived` (widths and table sizes), :func:`_timing` (mapping, cycles, DRAM and
+    stalls), :func:`_area`, :func:`_energy` and :func:`_mac_baseline` (the MAC array).
     """
-    k, b, a = cfg["group_size"], cfg["weight_bits"], cfg["act_bits"]
-    tm, tn, arrays = cfg["tile_m"], cfg["tile_n"], cfg["arrays"]
-    sym, hw_neg, bias = cfg["symmetric"], cfg["negation"] == "hardware", cfg["bias_correction"]
-    acc = cfg["acc_bits"]
-    accw = acc + bias.astype(np.int64)
-    m, n, kd, count = layers["M"], layers["N"], layers["K"], layers["count"]
-    wb = np.where(layers["attention"], a, b)  # plane passes of this layer
+    d = _derived(cfg, layers)
+    t = _timing(cfg, layers, d)
+    ar = _area(cfg, d, tech)
+    en = _energy(cfg, d, t, ar, tech)
+    mac = _mac_baseline(cfg, layers, d, t, ar, en, tech)
+    per = {
+        "cycles": t["cycles"],
+        "compute_cycles": t["compute"],
+        "stall_cycles": t["cycles"] - t["compute"],
+        "dram_cycles": t["dram_cycles"],
+        "macs": t["macs"],
+        "tiles": t["tiles"],
+        "table_fills": t["fills"],
+        "lookups": t["lookups"],
+        "weight_passes": d["wb"] + 0 * t["tiles"],
+        "dram_bytes": t["dram_bytes"],
+        **en,
+        **{k: v for k, v in mac.items() if k not in ("mac_area_compute_um2", "mac_area_um2")},
+    }
+    count = layers["count"]
+    out = {key: np.asarray(v, dtype=np.float64) * count for key, v in per.items()}
+    out["weight_passes"] = np.broadcast_to(d["wb"], t["cycles"].shape).astype(np.float64)
+    zero = 0.0 * count
+    arrays = cfg["arrays"]
+    cfg_level = {
+        "pes": arrays * d["lanes"] * d["k"] / d["b"],  # MACs per cycle on weight GEMMs
+        "area_um2": ar["area"],
+        "area_compute_um2": ar["area_compute"],
+        "area_sram_um2": ar["area_sram"],
+        **{f"area_{part}_um2": arrays * ar[part] for part in _AREA_PARTS},
+        "mac_area_compute_um2": mac["mac_area_compute_um2"],
+        "mac_area_um2": mac["mac_area_um2"],
+    }
+    out |= {key: np.asarray(v, dtype=np.float64) + zero for key, v in cfg_level.items()}
+    return out
 
+
+#: per-core area parts (``area_<part>_um2`` columns, times ``arrays``)
+_AREA_PARTS = (
+    "precompute", "table", "mux", "negation", "shift_add", "accumulator", "bias", "control",
+)  # fmt: skip
+
+
+def _derived(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Widths, table sizes and per-layer plane passes shared by every step."""
+    k, b, a = cfg["group_size"], cfg["weight_bits"], cfg["act_bits"]
+    sym, bias = cfg["symmetric"], cfg["bias_correction"]
+    wb = np.where(layers["attention"], a, b)  # plane passes of this layer
     ew = entry_bits_vec(k, a)
     entries = np.left_shift(1, k - sym.astype(np.int64))
-    pre_adders = k + entries - 1  # precompute_adders(): K-1 adds, 1 negation, entries-1
-    shift_bits = ew + wb - 1
+    return {
+        "k": k, "b": b, "a": a, "tm": cfg["tile_m"], "tn": cfg["tile_n"],
+        "sym": sym, "hw_neg": cfg["negation"] == "hardware", "bias": bias,
+        "acc": cfg["acc_bits"], "accw": cfg["acc_bits"] + bias.astype(np.int64),
+        "wb": wb, "ew": ew, "entries": entries,
+        "pre_adders": k + entries - 1,  # precompute_adders(): K-1 adds, 1 negation, entries-1
+        "shift_bits": ew + wb - 1, "lanes": cfg["tile_m"] * cfg["tile_n"],
+        "cap_a": cfg["act_kb"] * 1024.0, "cap_w": cfg["weight_kb"] * 1024.0,
+    }  # fmt: skip
 
-    # ---------------------------------------------------------------- mapping and cycles
+
+def _timing(
+    cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], d: dict[str, Any]
+) -> dict[str, Any]:
+    """Mapping and compute cycles, DRAM traffic and memory-bound stalls."""
+    k, a, tm, tn, wb, acc = d["k"], d["a"], d["tm"], d["tn"], d["wb"], d["acc"]
+    m, n, kd = layers["M"], layers["N"], layers["K"]
     groups = _ceil_div(kd, k)
     tiles = _ceil_div(m, tm) * _ceil_div(n, tn)
-    per_core = _ceil_div(tiles, arrays)
+    per_core = _ceil_div(tiles, cfg["arrays"])
     compute = tile_cycles(k, wb, tm, kd) + (per_core - 1) * steady_interval(k, wb, tm, kd)
-    macs = (m * n * kd).astype(np.float64)
-    fills = (tiles * groups * tm).astype(np.float64)  # table fills (one row's table each)
-    lookups = (tiles * groups * wb * tm * tn).astype(np.float64)  # lane-cycles incl. padding
-
-    # ---------------------------------------------------------------- area per core (um^2)
-    e_per_um2 = tech.int_add_pj_8 / tech.int_add_um2_8 * 1e-12 * tech.energy_scale / tech.area_scale
-    mux2 = MUX2_UM2 * tech.area_scale
-    xor2 = XOR2_UM2 * tech.area_scale
-    lanes = tm * tn
-    a_pre = tm * pre_adders * tech.int_add_area_um2(ew)
-    a_tab = tm * entries * tech.reg_area_um2(ew)
-    a_mux = lanes * (entries - 1) * ew * mux2
-    a_neg = lanes * np.where(sym, tech.int_add_area_um2(ew) + ew * xor2, 0.0) + np.where(
-        hw_neg, lanes * (k - 1) * xor2, 0.0
-    )
-    a_shift = lanes * ((b - 1) * (ew + b - 1) * mux2 + tech.reg_area_um2(ew))  # + lookup reg
-    a_acc = lanes * (tech.int_add_area_um2(accw) + tech.reg_area_um2(2 * accw))
-    a_bias = np.where(
-        bias,
-        tm * (tech.int_add_area_um2(accw) + tech.reg_area_um2(ew + 2 * accw))
-        + tn * tech.int_add_area_um2(accw),
-        0.0,
-    )
-    # output register, counters and state, and the drain's row-select muxes (tile_m-to-1)
-    a_ctl = tech.reg_area_um2(tn * acc + 64) + (tm - 1) * (tn + bias) * accw * mux2
-    core = a_pre + a_tab + a_mux + a_neg + a_shift + a_acc + a_bias + a_ctl
-    area_compute = arrays * core
-    cap_a, cap_w = cfg["act_kb"] * 1024.0, cfg["weight_kb"] * 1024.0
-    area_sram = tech.sram_area_um2(cap_a) + tech.sram_area_um2(cap_w)
-
-    # ---------------------------------------------------------------- DRAM and stalls
     a_tot = layers.get("a_elems", m * kd) * a / 8.0
     w_tot = kd * n * wb / 8.0
     o_tot = layers.get("c_elems", m * n) * acc / 8.0
     m_tiles, n_tiles = _ceil_div(m, tm), _ceil_div(n, tn)
-    n_outer = w_tot + np.where(a_tot <= cap_a, a_tot, a_tot * n_tiles)
-    m_outer = a_tot + np.where(w_tot <= cap_w, w_tot, w_tot * m_tiles)
+    n_outer = w_tot + np.where(a_tot <= d["cap_a"], a_tot, a_tot * n_tiles)
+    m_outer = a_tot + np.where(w_tot <= d["cap_w"], w_tot, w_tot * m_tiles)
     dram_bytes = np.minimum(n_outer, m_outer) + o_tot
     bytes_per_cycle = cfg["dram_gbps"] * 1e9 / (cfg["freq_mhz"] * 1e6)
     dram_cycles = np.ceil(dram_bytes / bytes_per_cycle)
     cycles = np.maximum(compute, dram_cycles)
-    latency = cycles / (cfg["freq_mhz"] * 1e6)
+    return {
+        "groups": groups,
+        "tiles": tiles,
+        "per_core": per_core,
+        "compute": compute,
+        "macs": (m * n * kd).astype(np.float64),
+        "fills": (tiles * groups * tm).astype(np.float64),  # table fills (one row's table each)
+        "lookups": (tiles * groups * wb * tm * tn).astype(np.float64),  # lane-cycles + padding
+        "dram_bytes": dram_bytes,
+        "dram_cycles": dram_cycles,
+        "cycles": cycles,
+        "latency": cycles / (cfg["freq_mhz"] * 1e6),
+    }
 
-    # ---------------------------------------------------------------- energy (J)
-    e_pre = fills * pre_adders * tech.int_add_energy_j(ew)
+
+def _area(cfg: dict[str, np.ndarray], d: dict[str, Any], tech: Any) -> dict[str, Any]:
+    """Area per core by part (um^2), the compute area of all cores and the SRAM area."""
+    k, b, ew, entries, accw, acc = d["k"], d["b"], d["ew"], d["entries"], d["accw"], d["acc"]
+    tm, tn, lanes, sym, bias = d["tm"], d["tn"], d["lanes"], d["sym"], d["bias"]
+    mux2 = MUX2_UM2 * tech.area_scale
+    xor2 = XOR2_UM2 * tech.area_scale
+    parts = {
+        "precompute": tm * d["pre_adders"] * tech.int_add_area_um2(ew),
+        "table": tm * entries * tech.reg_area_um2(ew),
+        "mux": lanes * (entries - 1) * ew * mux2,
+        "negation": lanes * np.where(sym, tech.int_add_area_um2(ew) + ew * xor2, 0.0)
+        + np.where(d["hw_neg"], lanes * (k - 1) * xor2, 0.0),
+        # + lookup register
+        "shift_add": lanes * ((b - 1) * (ew + b - 1) * mux2 + tech.reg_area_um2(ew)),
+        "accumulator": lanes * (tech.int_add_area_um2(accw) + tech.reg_area_um2(2 * accw)),
+        "bias": np.where(
+            bias,
+            tm * (tech.int_add_area_um2(accw) + tech.reg_area_um2(ew + 2 * accw))
+            + tn * tech.int_add_area_um2(accw),
+            0.0,
+        ),
+        # output register, counters and state, and the drain's row-select muxes (tile_m-to-1)
+        "control": tech.reg_area_um2(tn * acc + 64) + (tm - 1) * (tn + bias) * accw * mux2,
+    }
+    core = (
+        parts["precompute"] + parts["table"] + parts["mux"] + parts["negation"]
+        + parts["shift_add"] + parts["accumulator"] + parts["bias"] + parts["control"]
+    )  # fmt: skip
+    area_compute = cfg["arrays"] * core
+    area_sram = tech.sram_area_um2(d["cap_a"]) + tech.sram_area_um2(d["cap_w"])
+    return parts | {
+        "area_compute": area_compute,
+        "area_sram": area_sram,
+        "area": area_compute + area_sram,
+    }
+
+
+def _energy(
+    cfg: dict[str, np.ndarray],
+    d: dict[str, Any],
+    t: dict[str, Any],
+    ar: dict[str, Any],
+    tech: Any,
+) -> dict[str, Any]:
+    """Energy (J) per layer instance by part (``energy_*_j`` columns)."""
+    k, a, ew, entries, accw, acc = d["k"], d["a"], d["ew"], d["entries"], d["accw"], d["acc"]
+    tm, tn, lanes, wb = d["tm"], d["tn"], d["lanes"], d["wb"]
+    fills, lookups, tiles, groups = t["fills"], t["lookups"], t["tiles"], t["groups"]
+    e_per_um2 = tech.int_add_pj_8 / tech.int_add_um2_8 * 1e-12 * tech.energy_scale / tech.area_scale
+    mux2 = MUX2_UM2 * tech.area_scale
+    xor2 = XOR2_UM2 * tech.area_scale
+    e_pre = fills * d["pre_adders"] * tech.int_add_energy_j(ew)
     e_tab = fills * tech.reg_energy_j(entries * ew)  # table writes; reads are the mux energy
     e_mux = lookups * (entries - 1) * ew * mux2 * e_per_um2
     e_neg = lookups * (
-        np.where(sym, tech.int_add_energy_j(ew), 0.0)
-        + np.where(hw_neg, (k - 1) * xor2 * e_per_um2, 0.0)
+        np.where(d["sym"], tech.int_add_energy_j(ew), 0.0)
+        + np.where(d["hw_neg"], (k - 1) * xor2 * e_per_um2, 0.0)
     )
-    e_shift = lookups * ((wb - 1) * shift_bits * mux2 * e_per_um2 + tech.reg_energy_j(ew))
+    e_shift = lookups * ((wb - 1) * d["shift_bits"] * mux2 * e_per_um2 + tech.reg_energy_j(ew))
     e_acc = lookups * (tech.int_add_energy_j(accw) + tech.reg_energy_j(accw)) + (
         tiles * lanes * tech.reg_energy_j(accw)  # result capture
     )
     e_bias = np.where(
-        bias,
+        d["bias"],
         tiles * groups * tm * (tech.int_add_energy_j(accw) + tech.reg_energy_j(accw))
         + tiles * lanes * tech.int_add_energy_j(accw),
         0.0,
     )
+    cap_a, cap_w = d["cap_a"], d["cap_w"]
     e_sram = (
         tiles * groups * tech.sram_read_energy_j(cap_a, tm * k * a)
         + tiles * groups * wb * tech.sram_read_energy_j(cap_w, tn * k)
         + tiles * tm * tech.sram_write_energy_j(cap_a, tn * acc)
     )
-    e_dram = dram_bytes * 8.0 * tech.dram_energy_j_per_bit
-    area = area_compute + area_sram
-    e_leak = tech.leakage_w(area) * latency
+    e_dram = t["dram_bytes"] * 8.0 * tech.dram_energy_j_per_bit
+    e_leak = tech.leakage_w(ar["area"]) * t["latency"]
     e_compute = e_pre + e_tab + e_mux + e_neg + e_shift + e_acc + e_bias
-    energy = e_compute + e_sram + e_dram + e_leak
-
-    # ---------------------------------------------------------------- MAC-array baseline
-    # Same tile shape: tile_m x tile_n lanes, each a K-wide dot product per cycle (K
-    # multipliers, a K-1 adder tree, the accumulator), one pass for any weight width.
-    mac_lane_area, _ = mac_lane(k, a, b, accw, tech)
-    mac_area_compute = arrays * lanes * mac_lane_area
-    mac_compute = tile_cycles(k, 1, tm, kd) + (per_core - 1) * steady_interval(k, 1, tm, kd)
-    mac_cycles = np.maximum(mac_compute, dram_cycles)
-    _, mac_lane_energy_l = mac_lane(k, a, wb, accw, tech)
-    e_mac_compute = tiles * groups * lanes * mac_lane_energy_l
-    mac_area = mac_area_compute + area_sram
-    mac_latency = mac_cycles / (cfg["freq_mhz"] * 1e6)
-    e_mac = e_mac_compute + e_sram + e_dram + tech.leakage_w(mac_area) * mac_latency
-
-    per = {
-        "cycles": cycles,
-        "compute_cycles": compute,
-        "stall_cycles": cycles - compute,
-        "dram_cycles": dram_cycles,
-        "macs": macs,
-        "tiles": tiles,
-        "table_fills": fills,
-        "lookups": lookups,
-        "weight_passes": wb + 0 * tiles,
-        "dram_bytes": dram_bytes,
-        "energy_j": energy,
+    return {
+        "energy_j": e_compute + e_sram + e_dram + e_leak,
         "energy_compute_j": e_compute,
         "energy_precompute_j": e_pre,
         "energy_table_j": e_tab,
@@ -337,29 +399,40 @@ def lut_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech: An
         "energy_sram_j": e_sram,
         "energy_dram_j": e_dram,
         "energy_leak_j": e_leak,
+    }
+
+
+def _mac_baseline(
+    cfg: dict[str, np.ndarray],
+    layers: dict[str, np.ndarray],
+    d: dict[str, Any],
+    t: dict[str, Any],
+    ar: dict[str, Any],
+    en: dict[str, Any],
+    tech: Any,
+) -> dict[str, Any]:
+    """The MAC array of the same tile shape: ``tile_m x tile_n`` lanes, each a K-wide dot
+    product per cycle (K multipliers, a K-1 adder tree, the accumulator), one pass for any
+    weight width."""
+    k, a, b, accw, tm, wb = d["k"], d["a"], d["b"], d["accw"], d["tm"], d["wb"]
+    kd, per_core = layers["K"], t["per_core"]
+    mac_lane_area, _ = mac_lane(k, a, b, accw, tech)
+    mac_area_compute = cfg["arrays"] * d["lanes"] * mac_lane_area
+    mac_compute = tile_cycles(k, 1, tm, kd) + (per_core - 1) * steady_interval(k, 1, tm, kd)
+    mac_cycles = np.maximum(mac_compute, t["dram_cycles"])
+    _, mac_lane_energy_l = mac_lane(k, a, wb, accw, tech)
+    e_mac_compute = t["tiles"] * t["groups"] * d["lanes"] * mac_lane_energy_l
+    mac_area = mac_area_compute + ar["area_sram"]
+    mac_latency = mac_cycles / (cfg["freq_mhz"] * 1e6)
+    e_mac = (
+        e_mac_compute + en["energy_sram_j"] + en["energy_dram_j"]
+        + tech.leakage_w(mac_area) * mac_latency
+    )  # fmt: skip
+    return {
         "mac_cycles": mac_cycles,
         "mac_compute_cycles": mac_compute,
         "mac_energy_j": e_mac,
         "mac_energy_compute_j": e_mac_compute,
-    }
-    out = {key: np.asarray(v, dtype=np.float64) * count for key, v in per.items()}
-    out["weight_passes"] = np.broadcast_to(wb, cycles.shape).astype(np.float64)
-    zero = 0.0 * count
-    cfg_level = {
-        "pes": arrays * lanes * k / b,  # MACs per cycle on weight GEMMs
-        "area_um2": area,
-        "area_compute_um2": area_compute,
-        "area_sram_um2": area_sram,
-        "area_precompute_um2": arrays * a_pre,
-        "area_table_um2": arrays * a_tab,
-        "area_mux_um2": arrays * a_mux,
-        "area_negation_um2": arrays * a_neg,
-        "area_shift_add_um2": arrays * a_shift,
-        "area_accumulator_um2": arrays * a_acc,
-        "area_bias_um2": arrays * a_bias,
-        "area_control_um2": arrays * a_ctl,
         "mac_area_compute_um2": mac_area_compute,
         "mac_area_um2": mac_area,
     }
-    out |= {key: np.asarray(v, dtype=np.float64) + zero for key, v in cfg_level.items()}
-    return out

@@ -12,10 +12,16 @@ Heterogeneous NPU + PIM (NeuPIMs-style, ``npu_rows, npu_cols > 0``)
     ``interleave`` the batch is split into two sub-batches and the NPU works on one while PIM
     runs the other's attention (NeuPIMs' sub-batch interleaving); the latency is the exact
     list schedule of the two resources (:func:`interleaved_latency`).
+    ``pim_offload`` chooses the PIM layers: ``attention`` (every attention product, the
+    default), ``kv_read`` (only decode attention over the KV cache, ``layer_kind`` ``kv_read``:
+    NeuPIMs runs prefill attention on the NPU), ``kv_read+experts`` (also the MoE experts:
+    Duplex-style, whose point is that low operations-per-byte layers, decode attention and
+    experts, go to the PIM side) or ``auto`` (each layer on the engine the model finds faster:
+    an upper bound of a per-layer dispatcher). Only ``attention`` rows are interleaved.
 
 Configuration columns are the generator's (``precision, lanes, banks, rows, row_bytes,
 timing, t_*``) plus ``channels``, ``freq_mhz`` (0: the preset's clock), ``batch``,
-``interleave``, ``npu_rows``, ``npu_cols``, ``npu_dataflow``, ``npu_freq_mhz`` and
+``interleave``, ``npu_rows``, ``npu_cols``, ``npu_dataflow``, ``pim_offload``, ``npu_freq_mhz`` and
 ``npu_dram_gbps`` (0: the PIM channels' external bandwidth). Outputs: every common column, the
 ``energy_*_j`` / ``area_*_um2`` breakdowns, ``peak_tflops`` (PIM: ``2 lanes banks channels
 f / tCCD``), ``capacity_bytes`` (DRAM behind the lanes), ``pim_seconds``, ``npu_seconds``,
@@ -161,11 +167,8 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
     cfg = {**cfg, "freq_mhz": freq}
     layers = workload.to_gemms()
     L = len(layers["names"])
-    role = np.asarray(layers["role"], dtype=object)
     M, N, K, count = (np.asarray(layers[k], dtype=np.float64) for k in ("M", "N", "K", "count"))
     hetero = cfg["npu_rows"] > 0
-    on_pim = np.where(hetero[:, None], np.isin(role, PIM_ROLES)[None, :], True)
-
     g = pim_gemv_layers(cfg, T, M, N, K, count)
     e = bank_energy(cfg["timing"], T, freq)
     pim_s = g["cycles"] / (freq[:, None] * 1e6)
@@ -179,6 +182,7 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
     npu = _npu_layers(cfg, df, workload, e["channel_gbps"], tech) if hetero.any() else None
     npu_s = np.zeros((n, L)) if npu is None else npu["seconds"]
     npu_e = np.zeros((n, L)) if npu is None else npu["energy_j"]
+    on_pim = np.where(hetero[:, None], _placement(cfg, layers, pim_s, npu_s), True)
     sel = on_pim.astype(np.float64)
     macs = np.broadcast_to(M * N * K * count, (n, L)) * cfg["batch"][:, None]
 
@@ -229,13 +233,33 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
         out["energy_npu_j"] = out["energy_npu_j"] + extra
         out["energy_j"] = out["energy_j"] + extra
         out = derived_columns(out)
-        out["tokens_per_s"] = cfg["batch"] / out["latency_s"]
-        out["energy_per_token_j"] = out["energy_j"] / cfg["batch"]
+        # requests of one pass: the batch column x the workload's own requests (LLM workloads
+        # built with a batch, accelsmith.models.llm)
+        tokens = cfg["batch"] * getattr(workload, "requests", 1)
+        out["tokens_per_s"] = tokens / out["latency_s"]
+        out["energy_per_token_j"] = out["energy_j"] / tokens
     peak_macs = out["peak_tflops"] * 1e12 / 2 + (
         cfg["npu_rows"] * cfg["npu_cols"] * cfg["npu_freq_mhz"] * 1e6
     ).repeat(L if per_layer else 1)
     out["utilization"] = out["macs"] / (peak_macs * out["latency_s"])
     return out
+
+
+def _placement(cfg, layers, pim_s: np.ndarray, npu_s: np.ndarray) -> np.ndarray:
+    """Which layers run on PIM with an NPU beside it (``pim_offload``; module docstring)."""
+    role = np.asarray(layers["role"], dtype=object)
+    kind = np.asarray(layers.get("layer_kind", role), dtype=object)
+    off = cfg["pim_offload"][:, None]
+    return np.select(
+        [off == "attention", off == "kv_read", off == "kv_read+experts", off == "auto"],
+        [
+            np.isin(role, PIM_ROLES)[None, :],
+            (kind == "kv_read")[None, :],
+            np.isin(kind, ("kv_read", "expert"))[None, :],
+            pim_s < npu_s,
+        ],
+        False,
+    )
 
 
 def _npu_layers(cfg, df, workload, channel_gbps, tech, batch_of=None) -> dict[str, np.ndarray]:
@@ -295,6 +319,8 @@ def _interleaved(cfg, layers, pim_s, npu, workload, df, tech, e) -> tuple:
     n = len(df)
     role = np.asarray(layers["role"], dtype=object)
     use = cfg["interleave"] & (cfg["npu_rows"] > 0) & (cfg["batch"] >= 2) & ("qkv" in role)
+    # the two-phase schedule has one PIM phase per block: experts on PIM run serially
+    use &= cfg["pim_offload"] == "attention"
     if not use.any():
         return np.full(n, np.nan), np.full(n, np.nan)
     blocks = int(np.asarray(layers["count"])[list(role).index("qkv")])

@@ -76,6 +76,8 @@ _CONFIG_LEVEL = (
     "row_folds",
     "col_folds",
     "mapping_efficiency",
+    "fmax_mhz",
+    "freq_mhz",
 )
 
 
@@ -219,10 +221,54 @@ def systolic_cost(
     """
     r, c = cfg["rows"], cfg["cols"]
     w, acc = cfg["in_bits"], cfg["acc_bits"]
-    is_os = cfg["is_os"]
     m, n, k = layers["M"], layers["N"], layers["K"]
+    # a calibrated node (130 nm) knows the array's Fmax: the clock is capped at it
+    fmax = getattr(tech, "systolic_fmax_mhz", None)
+    fmax = None if fmax is None else fmax(r, c, w, acc, cfg["is_os"])
+    freq_mhz = cfg["freq_mhz"] if fmax is None else np.minimum(cfg["freq_mhz"], fmax)
     macs = (m * n * k).astype(np.float64)
 
+    t = _mapping(cfg, layers, tech, convention, macs)
+    t |= _memory_timing(cfg, layers, t, freq_mhz)
+    a = _area(cfg, tech)
+    e = _energy(cfg, tech, t, a["area_um2"], macs)
+    per = {
+        "cycles": t["cycles"],
+        "compute_cycles": t["compute"],
+        "stall_cycles": t["stall"],
+        "dram_cycles": t["dram_cycles"],
+        "latency_s": t["latency"],
+        "macs": macs,
+        **e,
+        "ifmap_sram_reads": t["words_a"],
+        "filter_sram_reads": t["words_b"],
+        "ofmap_sram_writes": t["words_c"],
+        "dram_bytes": t["dram_bytes"],
+        "slots": t["slots"],
+        "tiles": t["tiles"],
+    }
+    out = dict(per)
+    # per-layer values that are not summed, and configuration-level ones: shapes (n, L), (n, 1)
+    out["row_folds"], out["col_folds"] = t["row_folds"], t["col_folds"]
+    out["mapping_efficiency"] = t["mapping_eff"]
+    out.update(a)
+    if fmax is not None:  # config level: replaces the freq_mhz column by the clock used
+        out["fmax_mhz"], out["freq_mhz"] = fmax, freq_mhz
+    return out
+
+
+def _mapping(
+    cfg: dict[str, np.ndarray],
+    layers: dict[str, np.ndarray],
+    tech: Any,
+    convention: str,
+    macs: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Timing step 1: tiles and folds, compute cycles, SRAM accesses (words and energy)."""
+    r, c = cfg["rows"], cfg["cols"]
+    w, acc = cfg["in_bits"], cfg["acc_bits"]
+    is_os = cfg["is_os"]
+    m, n, k = layers["M"], layers["N"], layers["K"]
     row_folds = _ceil_div(m, r)
     col_folds = _ceil_div(n, c)
     tiles = row_folds * col_folds
@@ -256,17 +302,41 @@ def systolic_cost(
         e_sram_a = a_beats * tech.sram_read_energy_j(cfg["ifmap_kb"] * 1024.0, r * w)
         e_sram_b = b_beats * tech.sram_read_energy_j(cfg["filter_kb"] * 1024.0, c * w)
         e_sram_c = c_beats * tech.sram_write_energy_j(cfg["ofmap_kb"] * 1024.0, c * acc)
+    return {
+        "row_folds": row_folds, "col_folds": col_folds, "tiles": tiles,
+        "a_beats": a_beats, "b_beats": b_beats, "compute": compute,
+        "words_a": words_a, "words_b": words_b, "words_c": words_c,
+        "slots": slots, "mapping_eff": mapping_eff,
+        "e_sram_a": e_sram_a, "e_sram_b": e_sram_b, "e_sram_c": e_sram_c,
+    }  # fmt: skip
 
-    # ---- DRAM traffic and memory-bound stalls (double-buffered: transfers overlap compute)
-    dram_bytes = _dram_bytes(cfg, layers, row_folds, col_folds)
-    bytes_per_cycle = cfg["dram_gbps"] * 1e9 / (cfg["freq_mhz"] * 1e6)
+
+def _memory_timing(
+    cfg: dict[str, np.ndarray],
+    layers: dict[str, np.ndarray],
+    t: dict[str, np.ndarray],
+    freq_mhz: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Timing step 2: DRAM traffic and memory-bound stalls (double-buffered: transfers
+    overlap compute)."""
+    dram_bytes = _dram_bytes(cfg, layers, t["row_folds"], t["col_folds"])
+    bytes_per_cycle = cfg["dram_gbps"] * 1e9 / (freq_mhz * 1e6)
     dram_cycles = np.ceil(dram_bytes / bytes_per_cycle)
-    cycles = np.maximum(compute, dram_cycles)
-    stall = cycles - compute
-    latency = cycles / (cfg["freq_mhz"] * 1e6)
+    cycles = np.maximum(t["compute"], dram_cycles)
+    return {
+        "dram_bytes": dram_bytes,
+        "dram_cycles": dram_cycles,
+        "cycles": cycles,
+        "stall": cycles - t["compute"],
+        "latency": cycles / (freq_mhz * 1e6),
+    }
 
-    # ---- area (um^2)
-    pe_regs = 2 * w + 2 * acc + np.where(is_os, 0, 2 * w)  # operands, acc + shadow/queue, weights
+
+def _area(cfg: dict[str, np.ndarray], tech: Any) -> dict[str, np.ndarray]:
+    """Area (um^2) of the array, skew registers, control and SRAM buffers."""
+    r, c = cfg["rows"], cfg["cols"]
+    w, acc = cfg["in_bits"], cfg["acc_bits"]
+    pe_regs = 2 * w + 2 * acc + np.where(cfg["is_os"], 0, 2 * w)  # operands, acc + shadow, weights
     pe_area = tech.int_mul_area_um2(w) + tech.int_add_area_um2(acc) + tech.reg_area_um2(pe_regs)
     area_array = r * c * pe_area
     skew_bits = (r * (r - 1) // 2 + c * (c - 1) // 2) * w + (c * (c - 1) // 2) * acc
@@ -279,45 +349,39 @@ def systolic_cost(
         + tech.sram_area_um2(cfg["filter_kb"] * 1024.0)
         + tech.sram_area_um2(cfg["ofmap_kb"] * 1024.0)
     )
-    area = area_array + area_skew + area_ctrl + area_sram
+    return {
+        "area_um2": area_array + area_skew + area_ctrl + area_sram,
+        "area_array_um2": area_array,
+        "area_skew_um2": area_skew,
+        "area_control_um2": area_ctrl,
+        "area_sram_um2": area_sram,
+    }
 
-    # ---- energy (J), per layer instance, then x count
+
+def _energy(
+    cfg: dict[str, np.ndarray],
+    tech: Any,
+    t: dict[str, np.ndarray],
+    area: np.ndarray,
+    macs: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Energy (J) per layer instance (``count`` is applied later) and its breakdown."""
+    r, c = cfg["rows"], cfg["cols"]
+    w, acc = cfg["in_bits"], cfg["acc_bits"]
     e_mac = macs * (tech.int_mul_energy_j(w) + tech.int_add_energy_j(acc))
-    hops = a_beats * r * c + b_beats * c * r  # each operand word hops across the array
+    hops = t["a_beats"] * r * c + t["b_beats"] * c * r  # each operand word hops across the array
     e_reg = hops * tech.reg_energy_j(w) + macs * tech.reg_energy_j(acc)
-    e_sram = e_sram_a + e_sram_b + e_sram_c
-    e_dram = dram_bytes * 8.0 * tech.dram_energy_j_per_bit
-    e_leak = tech.leakage_w(area) * latency
-    energy = e_mac + e_reg + e_sram + e_dram + e_leak
-
-    per = {
-        "cycles": cycles,
-        "compute_cycles": compute,
-        "stall_cycles": stall,
-        "dram_cycles": dram_cycles,
-        "latency_s": latency,
-        "macs": macs,
-        "energy_j": energy,
+    e_sram = t["e_sram_a"] + t["e_sram_b"] + t["e_sram_c"]
+    e_dram = t["dram_bytes"] * 8.0 * tech.dram_energy_j_per_bit
+    e_leak = tech.leakage_w(area) * t["latency"]
+    return {
+        "energy_j": e_mac + e_reg + e_sram + e_dram + e_leak,
         "energy_mac_j": e_mac,
         "energy_reg_j": e_reg,
         "energy_sram_j": e_sram,
-        "energy_sram_ifmap_j": e_sram_a,
-        "energy_sram_filter_j": e_sram_b,
-        "energy_sram_ofmap_j": e_sram_c,
+        "energy_sram_ifmap_j": t["e_sram_a"],
+        "energy_sram_filter_j": t["e_sram_b"],
+        "energy_sram_ofmap_j": t["e_sram_c"],
         "energy_dram_j": e_dram,
         "energy_leak_j": e_leak,
-        "ifmap_sram_reads": words_a,
-        "filter_sram_reads": words_b,
-        "ofmap_sram_writes": words_c,
-        "dram_bytes": dram_bytes,
-        "slots": slots,
-        "tiles": tiles,
     }
-    out = dict(per)
-    # per-layer values that are not summed, and configuration-level ones: shapes (n, L), (n, 1)
-    out["row_folds"], out["col_folds"] = row_folds, col_folds
-    out["mapping_efficiency"] = mapping_eff
-    out["area_um2"], out["area_array_um2"] = area, area_array
-    out["area_skew_um2"], out["area_control_um2"] = area_skew, area_ctrl
-    out["area_sram_um2"] = area_sram
-    return out

@@ -312,6 +312,8 @@ class Workload:
         Where the shapes come from (paper, reference implementation or file path).
     kv_bytes_per_token : int
         KV-cache bytes one token adds (LLM workloads; 0 when not applicable).
+    requests : int
+        Requests one pass serves (an LLM step's batch; 1 otherwise).
     """
 
     name: str
@@ -319,6 +321,7 @@ class Workload:
     description: str = ""
     source: str = ""
     kv_bytes_per_token: int = 0
+    requests: int = 1
 
     def __post_init__(self) -> None:
         if not self.layers:

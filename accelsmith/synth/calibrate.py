@@ -65,6 +65,8 @@ def calibrate(
                     "energy_j": rep.power["by_group_w"].get("combinational", 0.0) / f_hz,
                     "seq_energy_j": rep.power["by_group_w"].get("sequential", 0.0) / f_hz,
                     "period_ns": None if rep.fmax_mhz is None else 1000.0 / rep.fmax_mhz,
+                    "area_um2": rep.area["total"],
+                    "leakage_w": rep.power["leakage_w"],
                 }
             )
     data = {

@@ -140,3 +140,18 @@ def test_bad_serving_scenario_exits_2(tmp_path, capsys):
     )
     assert main(["cost", "systolic", "--rows", "8", "--cols", "8", "--workload", str(f)]) == 2
     assert "arrival.rate_per_s" in capsys.readouterr().err
+
+
+def test_cost_commands_on_llm_builtins(capsys):
+    assert main(["cost", "systolic", "--rows", "32", "--cols", "32", "--workload",
+                 "llama3-8b-prefill", "--json"]) == 0  # fmt: skip
+    data = json.loads(capsys.readouterr().out)
+    kinds = {x["layer"]: x["layer_kind"] for x in data["layers"]}
+    assert kinds["attn_qk"] == "attention" and kinds["qkv"] == "dense"
+    args = ["cost", "pim", "--workload", "mixtral-8x7b-decode", "--npu-rows", "64"]
+    assert main([*args, "--npu-cols", "64", "--pim-offload", "kv_read+experts", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    engines = {x["layer"]: x["engine"] for x in data["layers"]}
+    assert engines["expert_up"] == "pim" and engines["router"] == "npu"
+    assert main([*args, "--npu-cols", "64", "--pim-offload", "everything"]) == 2
+    assert "pim_offload" in capsys.readouterr().err.replace("-", "_")

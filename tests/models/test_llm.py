@@ -199,3 +199,17 @@ def test_builtins_listed_and_loadable():
         for p in ("prefill", "decode"):
             assert f"{m}-{p}" in names
             assert load_workload(f"{m}-{p}").kv_bytes_per_token > 0
+
+
+def test_yaml_layers_carry_kind_and_fusion(tmp_path):
+    f = tmp_path / "attn.yaml"
+    f.write_text(
+        "- {type: gemv, name: qk, N: 512, K: 64, count: 8, role: attn_qk, layer_kind: kv_read,"
+        " write_c: false}\n- {name: up, M: 4, N: 64, K: 32, layer_kind: expert}\n"
+    )
+    g = load_workload(f).to_gemms()
+    assert g["layer_kind"].tolist() == ["kv_read", "expert"]
+    assert g["ofmap_elems"].tolist() == [0, 4 * 64]
+    f.write_text("- {name: a, M: 4, N: 5, K: 6, layer_kind: magic}\n")
+    with pytest.raises(ConfigError, match="layer_kind must be one of"):
+        load_workload(f)

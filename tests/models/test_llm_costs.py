@@ -73,3 +73,57 @@ def test_moe_decode_pim_reads_only_active_experts():
     t1 = one.loc[one["layer_kind"] == "expert", "pim_seconds"].sum()
     t4 = four.loc[four["layer_kind"] == "expert", "pim_seconds"].sum()
     assert t4 == pytest.approx(4 * t1, rel=1e-9)
+
+
+def test_pim_offload_experts_duplex_style():
+    npu = {"npu_rows": 128, "npu_cols": 128, "channels": 32}
+    wl = llm_workload("mixtral-8x7b", phase="decode")
+    neu = evaluate("pim", [npu], wl, per_layer=True)
+    dup = evaluate("pim", [{**npu, "pim_offload": "kv_read+experts"}], wl, per_layer=True)
+    eng_n = dict(zip(neu["layer"], neu["engine"], strict=True))
+    eng_d = dict(zip(dup["layer"], dup["engine"], strict=True))
+    assert eng_n["expert_up"] == "npu" and eng_d["expert_up"] == "pim"
+    assert eng_n["attn_qk"] == eng_d["attn_qk"] == "pim" and eng_d["qkv"] == "npu"
+    # a decode GEMV over 2 experts' weights: the PIM banks beat a weight-loading NPU
+    t = {
+        k: f.loc[f["layer_kind"] == "expert", "latency_s"].sum()
+        for k, f in (("n", neu), ("d", dup))
+    }
+    assert t["d"] < t["n"]
+    # dense models are unaffected
+    dense = llm_workload("llama3-8b", phase="decode")
+    a = evaluate("pim", [npu], dense)["latency_s"].iloc[0]
+    b = evaluate("pim", [{**npu, "pim_offload": "kv_read+experts"}], dense)["latency_s"].iloc[0]
+    assert a == b
+
+
+def test_pim_offload_kv_read_and_auto():
+    npu = {"npu_rows": 128, "npu_cols": 128, "channels": 32}
+    pre = llm_workload("llama3-8b", phase="prefill", seq_len=256)
+    dec = llm_workload("llama3-8b", phase="decode", kv_len=256)
+
+    def engines(wl, off):
+        f = evaluate("pim", [{**npu, "pim_offload": off}], wl, per_layer=True)
+        return dict(zip(f["layer"], f["engine"], strict=True)), f
+
+    # NeuPIMs: prefill attention on the NPU, decode attention (KV-cache reads) on PIM
+    assert engines(pre, "kv_read")[0]["attn_qk"] == "npu"
+    assert engines(dec, "kv_read")[0]["attn_qk"] == "pim"
+    assert engines(pre, "attention")[0]["attn_qk"] == "pim"
+    # auto: each layer on the faster engine, so never slower than either fixed placement
+    _, auto = engines(pre, "auto")
+    for off in ("attention", "kv_read"):
+        _, fixed = engines(pre, off)
+        assert (auto["latency_s"].to_numpy() <= fixed["latency_s"].to_numpy() * (1 + 1e-12)).all()
+    pim_only = evaluate("pim", [{"channels": 32}], pre, per_layer=True)
+    assert (auto["latency_s"].to_numpy() <= pim_only["latency_s"].to_numpy() * (1 + 1e-12)).all()
+
+
+def test_pim_tokens_count_the_workload_batch():
+    one = evaluate("pim", [{"batch": 4}], llm_workload("llama3-8b", batch=1))
+    four = evaluate("pim", [{}], llm_workload("llama3-8b", batch=4))
+    # PIM alone re-reads the weights for every request: the same time for the same tokens
+    assert four["tokens_per_s"].iloc[0] == pytest.approx(one["tokens_per_s"].iloc[0], rel=1e-9)
+    assert four["energy_per_token_j"].iloc[0] == pytest.approx(
+        four["energy_j"].iloc[0] / 4, rel=1e-12
+    )

@@ -83,3 +83,32 @@ def test_calibrate_reproduces_packaged_samples(tmp_path: Path) -> None:
         old = next(r for r in packaged[kind] if r["width"] == width)
         assert new["op_area_um2"] == pytest.approx(old["op_area_um2"], rel=1e-9)
         assert new["period_ns"] == pytest.approx(old["period_ns"], rel=1e-6)
+
+
+def test_systolic_model_fmax_caps_the_clock_at_130() -> None:
+    from accelsmith.models import evaluate
+    from accelsmith.models.workloads import GEMM, Workload
+
+    wl = Workload(name="w", layers=(GEMM(name="g", M=32, N=32, K=32),))
+    cfgs = [
+        {"rows": 4, "cols": 4, "in_bits": 8},
+        {"rows": 4, "cols": 4, "in_bits": 8, "freq_mhz": 20.0},
+        {"rows": 4, "cols": 4, "in_bits": 16},
+    ]
+    df = evaluate("systolic", cfgs, wl, node_nm=130)
+    fmax = df["fmax_mhz"].to_numpy()
+    assert 20 < fmax[0] < 1000 and fmax[2] < fmax[0]  # wider multiplier: slower clock
+    assert df["freq_mhz"].tolist() == [fmax[0], 20.0, fmax[2]]
+    # latency follows the clock actually used
+    assert df["latency_s"][1] == pytest.approx(df["latency_s"][0] * fmax[0] / 20.0)
+    t = Tech.at_node(130)
+    assert fmax[0] == pytest.approx(float(t.systolic_fmax_mhz(4, 4, 8, df["acc_bits"][0], True)))
+    # other nodes keep the given clock and report no Fmax
+    assert "fmax_mhz" not in evaluate("systolic", cfgs[:1], wl, node_nm=45).columns
+
+
+def test_leakage_is_calibrated_at_130() -> None:
+    t = Tech.at_node(130)
+    density = calib.leakage_w_per_um2()
+    assert 0 < density < 1e-9  # sky130 typical corner at 25 C: pW per cell
+    assert t.leakage_w(1e6) == pytest.approx(1e6 * density)

@@ -105,8 +105,7 @@ def _cost(app: typer.Typer) -> None:
 
         if as_json and as_csv:
             raise ConfigError("--json and --csv cannot be combined: choose one output format")
-        p = flags.params()
-        values = p.to_dict() | {"formats": ",".join(p.formats)} | flags.model
+        values = flags.params().to_config() | flags.model
         values["tensors"] = str(tensors) if tensors is not None else ""
         layers, total = cost_frames("simd", values, workload, node, tech_file)
         if machine_output(layers, total, as_json=as_json, as_csv=as_csv):

@@ -321,6 +321,14 @@ class PimParams(ParamsBase):
         ),
         model_param("npu_dataflow", "ws", choices=("os", "ws"), help="os or ws.", cli_default="ws"),
         model_param(
+            "pim_offload",
+            "attention",
+            choices=("attention", "kv_read", "kv_read+experts", "auto"),
+            help="With an NPU, layers on PIM: attention, kv_read (decode attention, "
+            "NeuPIMs), kv_read+experts (Duplex) or auto (the faster engine per layer).",
+            cli_default="attention",
+        ),
+        model_param(
             "npu_freq_mhz",
             1000.0,
             lo=1.0,
