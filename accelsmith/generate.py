@@ -7,45 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .core.families.systolic import SystolicParams
 from .core.params import ParamsBase
 from .core.registry import get_family
 from .hdl.emit import Emitted, check_name, emit
 
-__all__ = ["generate", "params_from_config", "systolic_manifest"]
-
-SAMPLE_K = (1, 16, 64, 256)
-
-
-def systolic_manifest(params: SystolicParams) -> dict[str, Any]:
-    """Systolic manifest sections: protocol summary and tile-latency formula."""
-    from .hdl.systolic import protocol_summary
-    from .models.systolic import steady_interval, tile_cycles
-
-    ks = sorted({k for k in (*SAMPLE_K, params.rows, params.max_k) if k <= params.max_k})
-    formula = (
-        "K + rows + cols + 2"
-        if params.dataflow == "os"
-        else "min(K, rows) + ceil(K / rows) * rows + rows + cols + 2"
-    )
-    interval = "max(K, rows, 2)" if params.dataflow == "os" else "ceil(K / rows) * rows"
-    r, c, df = params.rows, params.cols, params.dataflow
-    return {
-        "protocol": protocol_summary(params),
-        "latency": {
-            "tile_cycles_formula": formula,
-            "tile_cycles_definition": "cycles from the start transfer to the last result "
-            "row transfer, both counted, with no stalls",
-            "back_to_back_interval_formula": interval,
-            "tile_cycles": {str(k): int(tile_cycles(r, c, df, k)) for k in ks},
-            "back_to_back_interval": {str(k): int(steady_interval(r, c, df, k)) for k in ks},
-        },
-        "accumulator": {
-            "acc_bits": params.acc_bits,
-            "exact_acc_bits": params.exact_acc_bits,
-            "wraps_before_max_k": params.wraps,
-        },
-    }
+__all__ = ["generate", "params_from_config"]
 
 
 def _plain(value: Any) -> Any:

@@ -4,7 +4,7 @@
     heterogeneous NPU + PIM configurations per second (targets: >= 5,000 /s PIM-only,
     >= 500 /s NPU + PIM).
 (b) The closed-form job cycles side by side with the command-by-command engine replay
-    (:func:`accelsmith.sim.golden.pim_schedule.engine_schedule`, the RTL's reference): the
+    (:func:`accelsmith.core.latency.pim.engine_schedule`, the RTL's reference): the
     speed-up and the number of differing cycle counts (target 0 without refresh).
 (c) The published-figure comparison (HBM-PIM, AiM peaks; achieved GEMV throughput).
 """
@@ -56,8 +56,8 @@ def throughput() -> None:
 
 def closed_form_vs_replay() -> None:
     from accelsmith.core.families.pim import TIMING_FIELDS, PimParams
+    from accelsmith.core.latency.pim import engine_schedule
     from accelsmith.models.pim_cost import job_cycles
-    from accelsmith.sim.golden.pim_schedule import engine_schedule
 
     rnd = random.Random(1)
     jobs = []

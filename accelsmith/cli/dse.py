@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -342,11 +344,17 @@ def worker(
         raise typer.Exit(exc.exit_code) from None
 
 
-def _open(target: str, storage: str | None) -> tuple[Any, Any]:
-    from accelsmith.dse.campaign import make_storage, resolve_target
+@contextlib.contextmanager
+def _open(target: str, storage: str | None) -> Iterator[tuple[Any, Any]]:
+    """``(spec, storage)`` opened read-only (creates nothing; closed and tidied on exit)."""
+    from accelsmith.dse.storage import close_storage, open_storage, resolve_target
 
-    spec, url = resolve_target(target, storage)
-    return spec, make_storage(url)
+    t = resolve_target(target, storage=storage, need_spec=True)
+    store = open_storage(t.storage)
+    try:
+        yield t.spec, store
+    finally:
+        close_storage(store)
 
 
 def _fmt(v: Any) -> str:
@@ -369,8 +377,8 @@ def status_command(
 
     from accelsmith.dse.results import status
 
-    spec, store = _open(target, storage)
-    st = status(store, spec)
+    with _open(target, storage) as (spec, store):
+        st = status(store, spec)
     cols = [
         "trials",
         "failed",
@@ -449,8 +457,8 @@ def pareto_command(
 
     from accelsmith.dse.results import pareto_designs
 
-    spec, store = _open(target, storage)
-    front = pareto_designs(store, spec, explorer)
+    with _open(target, storage) as (spec, store):
+        front = pareto_designs(store, spec, explorer)
     if front.empty:
         typer.echo("no feasible design yet")
         return
@@ -482,8 +490,18 @@ def export_command(
     """Export all trials (metrics, configuration, constraints, pareto flag)."""
     from accelsmith.dse.results import export_trials
 
-    spec, store = _open(target, storage)
-    n = export_trials(store, spec, csv=csv, parquet=parquet, explorer=explorer)
+    with _open(target, storage) as (spec, store):
+        n = export_trials(store, spec, csv=csv, parquet=parquet, explorer=explorer)
     for p in (csv, parquet):
         if p is not None:
             typer.echo(f"wrote {n} trials to {p}")
+
+
+def _register_verify_front() -> None:
+    # issue 15 item 4: the command lives in cli/synth.py (helper synth); registered here
+    from .synth import verify_front_command
+
+    app.command("verify-front")(verify_front_command)
+
+
+_register_verify_front()

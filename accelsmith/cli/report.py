@@ -31,12 +31,20 @@ def report_command(
         typer.Option("--png", help="Also write every figure as a PNG into this folder."),
     ] = None,
     campaign: CampaignOpt = None,
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            "--storage",
+            help="Optuna storage URL of the campaign (as for the dse commands; default: the "
+            "target's).",
+        ),
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report (Pareto fronts, hypervolume, designs, breakdowns)."""
     from accelsmith.reports.extract import load_campaign, resolve_target
     from accelsmith.reports.html import build_report, write_pngs, write_report
 
-    source = resolve_target(target, campaign)
+    source = resolve_target(target, campaign, storage=storage)
     camp = load_campaign(source)
     rep = build_report(camp)
     if out is None:

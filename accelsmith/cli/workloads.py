@@ -75,7 +75,13 @@ def workloads_command(
         _show_layers(wl, as_json)
         return
     if workload is not None:
-        _show_layers(load_workload(workload), as_json)
+        wl = load_workload(workload)
+        if getattr(wl, "scenario", None) is not None:  # a serving scenario: its stream
+            from .serving_view import show_serving
+
+            show_serving(Path(workload), as_json)
+            return
+        _show_layers(wl, as_json)
         return
     entries = []
     for name in builtin_names():

@@ -30,7 +30,8 @@ from typing import Any
 from ..core.errors import ConfigError
 from .identity import differences, identity
 from .ledger import STUDY_KEY, study_name
-from .spec import CampaignSpec, load_spec, parse_spec
+from .spec import CampaignSpec, parse_spec
+from .storage import StorageMissing, open_storage, sqlite_abs
 
 __all__ = [
     "Campaign",
@@ -43,78 +44,10 @@ __all__ = [
 ]
 
 
-def _sqlite_abs(url: str) -> str:
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-        return prefix + str(Path(url[len(prefix) :]).resolve())
-    return url
-
-
-def _sqlite_pragmas() -> None:
-    """WAL journal and ``synchronous=NORMAL`` on every SQLite connection (once per process).
-
-    Commits then cost no fsync (14 ms each on this project's disks, 20 per trial): a killed
-    process loses nothing (WAL is crash-safe for the application); only an OS crash or power
-    loss can drop the last transactions. WAL also lets readers run while a worker writes.
-    """
-    global _PRAGMAS
-    if _PRAGMAS:
-        return
-    import sqlite3
-
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        if isinstance(dbapi_connection, sqlite3.Connection):
-            cur = dbapi_connection.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-
-    event.listen(Engine, "connect", on_connect)
-    _PRAGMAS = True
-
-
-_PRAGMAS = False
-
-
-def driver_url(url: str) -> str:
-    """``url`` with the PostgreSQL driver this project installs (psycopg2-binary).
-
-    SQLAlchemy 2.1 maps a plain ``postgresql://`` to psycopg 3, which is not installed.
-    """
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg2://" + url[len(prefix) :]
-    return url
-
-
 def make_storage(url: str) -> Any:
-    """An Optuna RDB storage for ``url`` (SQLite folders are created; 60 s lock timeout)."""
-    import optuna
-
-    url = driver_url(url)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    kwargs: dict[str, Any] = {}
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///") :]
-        if path and ":memory:" not in path:
-            try:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise ConfigError(f"storage: cannot create {Path(path).parent}: {exc}") from None
-        kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
-        _sqlite_pragmas()
-    elif not url.startswith(("postgresql", "mysql")):
-        raise ConfigError(
-            f"storage must be an sqlite:///, postgresql:// or mysql:// URL, not {url!r}"
-        )
-    try:
-        return optuna.storages.RDBStorage(url, **kwargs)
-    except Exception as exc:  # sqlalchemy / driver errors: bad URL, server down
-        msg = " ".join(str(exc).split())[:300]
-        raise ConfigError(f"storage {url!r} cannot be opened: {msg}") from None
+    """An Optuna RDB storage for ``url`` to run a campaign in (:func:`~accelsmith.dse.storage.
+    open_storage` in write mode: SQLite folders are created; 60 s lock timeout)."""
+    return open_storage(url, write=True)
 
 
 def _versions() -> dict[str, str]:
@@ -155,7 +88,7 @@ def _write_run_dir(spec: CampaignSpec, url: str) -> Path:
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "spec.yaml").write_text(yaml.safe_dump(spec.to_dict(), sort_keys=False))
-        meta = {"campaign": spec.name, "storage": _sqlite_abs(url)}
+        meta = {"campaign": spec.name, "storage": sqlite_abs(url)}
         (run_dir / "campaign.json").write_text(json.dumps(meta, indent=2) + "\n")
     except OSError as exc:
         raise ConfigError(f"cannot write the run folder {run_dir}: {exc}") from None
@@ -468,7 +401,7 @@ def run_campaign(
         "--parent",
         str(os.getpid()),
         "--storage",
-        _sqlite_abs(campaign.storage_url),
+        sqlite_abs(campaign.storage_url),
         "--campaign",
         campaign.spec.name,
         "--explorer",
@@ -513,27 +446,13 @@ def run_campaign(
 
 
 def resolve_target(target: str | Path, storage: str | None = None) -> tuple[CampaignSpec, str]:
-    """``(spec, storage URL)`` from a spec file or a run folder ``runs/<name>/``."""
-    p = Path(target)
-    if p.is_dir():
-        spec_file, meta_file = p / "spec.yaml", p / "campaign.json"
-        if not spec_file.is_file():
-            raise ConfigError(f"{p} is not a campaign run folder (no spec.yaml)")
-        import yaml
+    """``(spec, storage URL)`` from a spec file or a run folder ``runs/<name>/``
+    (:func:`accelsmith.dse.storage.resolve_target`; nothing is created)."""
+    from .storage import resolve_target as _resolve
 
-        spec = parse_spec(yaml.safe_load(spec_file.read_text()), source=str(spec_file))
-        url = storage
-        if url is None and meta_file.is_file():
-            url = json.loads(meta_file.read_text()).get("storage")
-        return spec, url or spec.storage_url()
-    if not p.exists():
-        raise ConfigError(f"{target} is neither a campaign spec file nor a run folder")
-    spec = load_spec(p)
-    if storage is None:
-        meta = Path("runs") / spec.name / "campaign.json"
-        if meta.is_file() and spec.storage is None:
-            storage = json.loads(meta.read_text()).get("storage")
-    return spec, storage or spec.storage_url()
+    t = _resolve(target, storage=storage, need_spec=True)
+    assert t.spec is not None
+    return t.spec, t.storage
 
 
 def spec_from_storage(
@@ -544,7 +463,12 @@ def spec_from_storage(
 
     from .ledger import campaign_studies
 
-    store = make_storage(storage)
+    try:
+        store = open_storage(storage)  # read-only: a wrong name or URL creates nothing
+    except StorageMissing:
+        raise ConfigError(
+            f"no campaign {campaign!r} in {storage} (start it with `dse run`)"
+        ) from None
     found = campaign_studies(store, campaign).get(campaign, [])
     if not found:
         raise ConfigError(f"no campaign {campaign!r} in {storage} (start it with `dse run`)")

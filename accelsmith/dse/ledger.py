@@ -27,10 +27,17 @@ Trials (state COMPLETE; failed evaluations are FAIL with ``error`` set)
     suggest, including its storage reads).
     Optuna's system attribute ``constraints`` holds the same constraint values for its
     samplers.
+
+This module is also the one place that reads a campaign back (:func:`read_campaign`, whole or
+incrementally with ``since=``) and the one place that touches Optuna's private API (trial and
+study ids, the storage behind a study: :func:`set_trial_attrs`, :func:`create_running_trial`,
+:func:`trial_handle`). Storage is opened by :mod:`accelsmith.dse.storage`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import ConfigError
@@ -48,10 +55,16 @@ __all__ = [
     "METRICS_KEY",
     "SAMPLER_SECONDS_KEY",
     "STUDY_KEY",
+    "CampaignData",
     "campaign_studies",
+    "create_running_trial",
+    "frame_of_trials",
+    "read_campaign",
+    "set_trial_attrs",
     "split_study_name",
     "study_info",
     "study_name",
+    "trial_handle",
     "trials_frame",
 ]
 
@@ -103,7 +116,17 @@ def study_info(study: optuna.Study) -> dict[str, Any]:
 
 
 def trials_frame(study: optuna.Study, *, include_failed: bool = False) -> pd.DataFrame:
-    """One row per trial, oldest first.
+    """One row per trial of ``study``, oldest first (see :func:`frame_of_trials`)."""
+    import optuna
+
+    states = (optuna.trial.TrialState.COMPLETE,)
+    if include_failed:
+        states += (optuna.trial.TrialState.FAIL,)
+    return frame_of_trials(study.get_trials(deepcopy=False, states=states))
+
+
+def frame_of_trials(trials: Iterable[optuna.trial.FrozenTrial]) -> pd.DataFrame:
+    """One row per trial, in the order given.
 
     Columns: ``number``, ``state``, ``explorer``, ``feasible``, ``datetime_complete``,
     ``eval_seconds``, every metric (named as the cost model names them), the full
@@ -114,14 +137,10 @@ def trials_frame(study: optuna.Study, *, include_failed: bool = False) -> pd.Dat
     are its inputs); where a configuration column is also echoed by the model the
     configuration value wins.
     """
-    import optuna
     import pandas as pd
 
-    states = (optuna.trial.TrialState.COMPLETE,)
-    if include_failed:
-        states += (optuna.trial.TrialState.FAIL,)
     rows = []
-    for t in study.get_trials(deepcopy=False, states=states):
+    for t in trials:
         ua = t.user_attrs
         row: dict[str, Any] = {
             "number": t.number,
@@ -137,3 +156,116 @@ def trials_frame(study: optuna.Study, *, include_failed: bool = False) -> pd.Dat
             row[f"constraint_{i}"] = v
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------ reading
+
+
+@dataclasses.dataclass
+class CampaignData:
+    """One read of a campaign: per explorer, the trials not read before and the study info.
+
+    Attributes
+    ----------
+    frames : dict
+        Explorer -> :func:`frame_of_trials` of the finished trials not in ``since`` (all of
+        them on a first read), oldest first.
+    infos : dict
+        Explorer -> the study attributes (:data:`STUDY_KEY`) plus ``_all_trials`` (trials in
+        any state), ``sampler_ms`` (mean sampler time per trial, or None) and
+        ``_config_keys`` (the configuration keys a completed trial records).
+    seen : dict
+        Explorer -> numbers of every trial read so far: pass it as ``since`` to read only
+        what finished afterwards.
+    """
+
+    frames: dict[str, pd.DataFrame]
+    infos: dict[str, dict[str, Any]]
+    seen: dict[str, set[int]]
+
+
+def read_campaign(
+    storage: Any,
+    campaign: str,
+    *,
+    since: dict[str, set[int]] | None = None,
+    include_failed: bool = False,
+) -> CampaignData:
+    """Read ``campaign``'s studies from an opened storage (every explorer).
+
+    With ``since`` (the ``seen`` of an earlier read) only trials finished since then are
+    converted, so polling a large campaign costs a set lookup per trial (Optuna's cached RDB
+    storage and the journal storage fetch only what changed).
+
+    Raises
+    ------
+    ConfigError
+        The storage holds no study of ``campaign``.
+    """
+    import optuna
+    import pandas as pd
+
+    done = (optuna.trial.TrialState.COMPLETE,)
+    if include_failed:
+        done += (optuna.trial.TrialState.FAIL,)
+    explorers = campaign_studies(storage, campaign).get(campaign, [])
+    if not explorers:
+        raise ConfigError(f"no campaign {campaign!r} in the storage (run `dse run` first)")
+    out = CampaignData(frames={}, infos={}, seen={})
+    for explorer in explorers:
+        sid = storage.get_study_id_from_name(study_name(campaign, explorer))
+        trials = storage.get_all_trials(sid, deepcopy=False)
+        info = dict(storage.get_study_user_attrs(sid).get(STUDY_KEY, {}))
+        info["_all_trials"] = len(trials)
+        sampler = [
+            t.user_attrs[SAMPLER_SECONDS_KEY] for t in trials if SAMPLER_SECONDS_KEY in t.user_attrs
+        ]
+        info["sampler_ms"] = 1e3 * sum(sampler) / len(sampler) if sampler else None
+        finished = [t for t in trials if t.state in done]
+        complete = [t for t in finished if t.state == optuna.trial.TrialState.COMPLETE]
+        if complete:
+            info["_config_keys"] = list(complete[0].user_attrs.get(CONFIG_KEY, {}))
+        old = (since or {}).get(explorer, set())
+        new = [t for t in finished if t.number not in old]
+        out.frames[explorer] = frame_of_trials(new) if new else pd.DataFrame()
+        out.infos[explorer] = info
+        out.seen[explorer] = old | {t.number for t in new}
+    return out
+
+
+# ------------------------------------------------------------------- writing (private API)
+
+
+def set_trial_attrs(
+    study: optuna.Study,
+    trial: optuna.Trial | optuna.trial.FrozenTrial,
+    user: dict[str, Any] | None = None,
+    system: dict[str, Any] | None = None,
+) -> None:
+    """Write user and system attributes of a trial in any state (RUNNING or finished)
+    straight to the storage (``Trial.set_user_attr`` refuses finished trials)."""
+    storage, tid = study._storage, trial._trial_id
+    for key, value in (user or {}).items():
+        storage.set_trial_user_attr(tid, key, value)
+    for key, value in (system or {}).items():
+        storage.set_trial_system_attr(tid, key, value)
+
+
+def create_running_trial(study: optuna.Study, system_attrs: dict[str, Any]) -> optuna.Trial:
+    """``study.ask()`` with ``system_attrs`` written in the same insert as the trial (so a
+    worker killed at any instant leaves no RUNNING trial without them)."""
+    import optuna
+
+    study._thread_local.cached_all_trials = None  # as Study.ask: sync storage once per trial
+    template = optuna.trial.create_trial(
+        state=optuna.trial.TrialState.RUNNING, system_attrs=system_attrs
+    )
+    trial_id = study._storage.create_new_trial(study._study_id, template_trial=template)
+    return optuna.trial.Trial(study, trial_id)
+
+
+def trial_handle(study: optuna.Study, frozen: optuna.trial.FrozenTrial) -> optuna.Trial:
+    """A live :class:`optuna.Trial` for a RUNNING trial read back from storage."""
+    import optuna
+
+    return optuna.trial.Trial(study, frozen._trial_id)

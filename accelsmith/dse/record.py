@@ -23,6 +23,7 @@ from .ledger import (
     EXPLORER_KEY,
     FEASIBLE_KEY,
     METRICS_KEY,
+    set_trial_attrs,
 )
 
 if TYPE_CHECKING:
@@ -70,15 +71,13 @@ def tell_trial(
     """
     import optuna
 
-    storage = study._storage
     attrs = trial_attrs(result, i, explorer)
     attrs.update(extra_user_attrs or {})
-    for key, value in attrs.items():
-        storage.set_trial_user_attr(trial._trial_id, key, value)
+    set_trial_attrs(study, trial, user=attrs)
     if result.errors[i] is not None:
         study.tell(trial, state=optuna.trial.TrialState.FAIL)
         return
-    storage.set_trial_system_attr(trial._trial_id, OPTUNA_CONSTRAINTS_KEY, attrs[CONSTRAINTS_KEY])
+    set_trial_attrs(study, trial, system={OPTUNA_CONSTRAINTS_KEY: attrs[CONSTRAINTS_KEY]})
     study.tell(trial, [float(v) for v in result.values[i]])
 
 

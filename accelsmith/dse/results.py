@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import ConfigError, OutputError
-from .ledger import SAMPLER_SECONDS_KEY, STUDY_KEY, campaign_studies, study_name, trials_frame
+from .ledger import read_campaign, study_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,24 +23,10 @@ __all__ = ["CampaignStatus", "campaign_frames", "export_trials", "pareto_designs
 def campaign_frames(
     store: Any, campaign: str, *, include_failed: bool = False
 ) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, Any]]]:
-    """Explorer -> trials frame, and explorer -> study info, for every study of ``campaign``."""
-    import optuna
-
-    frames, infos = {}, {}
-    for explorer in campaign_studies(store, campaign).get(campaign, []):
-        study = optuna.load_study(study_name=study_name(campaign, explorer), storage=store)
-        frames[explorer] = trials_frame(study, include_failed=include_failed)
-        infos[explorer] = dict(study.user_attrs.get(STUDY_KEY, {}))
-        infos[explorer]["_all_trials"] = len(study.get_trials(deepcopy=False))
-        sampler = [
-            t.user_attrs[SAMPLER_SECONDS_KEY]
-            for t in study.get_trials(deepcopy=False)
-            if SAMPLER_SECONDS_KEY in t.user_attrs
-        ]
-        infos[explorer]["sampler_ms"] = 1e3 * sum(sampler) / len(sampler) if sampler else None
-    if not frames:
-        raise ConfigError(f"no campaign {campaign!r} in the storage (run `dse run` first)")
-    return frames, infos
+    """Explorer -> trials frame, and explorer -> study info, for every study of ``campaign``
+    (:func:`accelsmith.dse.ledger.read_campaign`)."""
+    data = read_campaign(store, campaign, include_failed=include_failed)
+    return data.frames, data.infos
 
 
 @dataclass

@@ -301,7 +301,7 @@ def protocol_summary(params: LutCoreParams) -> dict[str, str]:
 
 def manifest_extras(params: LutCoreParams) -> dict[str, Any]:
     """LUT-core manifest sections: protocol, latency formula, table and accumulator widths."""
-    from ..models.lut_core import steady_interval, tile_cycles
+    from ..core.latency.lut_core import steady_interval, tile_cycles
 
     ks = sorted(
         {k for k in (1, params.group_size, 64, 256, 4096, params.max_k) if k <= params.max_k}

@@ -57,7 +57,8 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
 
-from ..core.families.simd import SimdParams, dot_cycles
+from ..core.families.simd import SimdParams
+from ..core.latency.simd import dot_cycles
 from .blocks.formats import make_decoder
 from .blocks.minifloat import FloatRound, Fp32Add
 from .blocks.posit import PositEncoder

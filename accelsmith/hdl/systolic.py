@@ -47,6 +47,8 @@ complement when ``signed``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from amaranth.hdl import Array, EnableInserter, Module, Mux, Shape, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
@@ -55,7 +57,7 @@ from amaranth.utils import bits_for
 from ..core.families.systolic import SystolicParams
 from .blocks.pipe import delay, delay_chain
 
-__all__ = ["SystolicArray", "build", "protocol_summary"]
+__all__ = ["SystolicArray", "build", "manifest_extras", "protocol_summary"]
 
 
 class SystolicArray(wiring.Component):
@@ -393,3 +395,39 @@ def protocol_summary(params: SystolicParams) -> dict[str, str]:
             "ignored); a fold's a beats are accepted after its weight rows"
         )
     return common
+
+
+#: reductions whose latency the manifest lists (with ``rows`` and ``max_k``)
+SAMPLE_K = (1, 16, 64, 256)
+
+
+def manifest_extras(params: SystolicParams) -> dict[str, Any]:
+    """Systolic manifest sections: protocol summary and tile-latency formula (from
+    :mod:`accelsmith.core.latency.systolic`, the rules the cost model reads too)."""
+    from ..core.latency.systolic import (
+        INTERVAL_FORMULA,
+        TILE_CYCLES_FORMULA,
+        steady_interval,
+        tile_cycles,
+    )
+
+    ks = sorted({k for k in (*SAMPLE_K, params.rows, params.max_k) if k <= params.max_k})
+    formula = TILE_CYCLES_FORMULA[params.dataflow]
+    interval = INTERVAL_FORMULA[params.dataflow]
+    r, c, df = params.rows, params.cols, params.dataflow
+    return {
+        "protocol": protocol_summary(params),
+        "latency": {
+            "tile_cycles_formula": formula,
+            "tile_cycles_definition": "cycles from the start transfer to the last result "
+            "row transfer, both counted, with no stalls",
+            "back_to_back_interval_formula": interval,
+            "tile_cycles": {str(k): int(tile_cycles(r, c, df, k)) for k in ks},
+            "back_to_back_interval": {str(k): int(steady_interval(r, c, df, k)) for k in ks},
+        },
+        "accumulator": {
+            "acc_bits": params.acc_bits,
+            "exact_acc_bits": params.exact_acc_bits,
+            "wraps_before_max_k": params.wraps,
+        },
+    }

@@ -1,23 +1,8 @@
-"""LUT-tensor-core latency model, exact for the RTL of :mod:`accelsmith.hdl.lut_core`.
+"""LUT-tensor-core latency for the cost model: input checks and broadcasting around the rules.
 
-Derived from the port protocol and pipeline documented in :mod:`accelsmith.hdl.lut_core` (not
-from simulation); the cocotb testbench checks every tile against it. Cycle numbers count from
-the cycle the first ``start`` transfers (cycle 0); ``G = ceil(Kd / K)`` groups per tile.
-
-Timing rules (inputs always valid, output always ready unless stated):
-
-* ``a`` beat ``g`` of a tile transfers at the earliest in the cycle after its ``start`` (first
-  group) or after the previous ``a`` beat, and not before the cycle in which the previous
-  group's last ``w`` beat transfers (the table registers are then free). The next tile's
-  ``start`` transfers in the cycle of the current tile's last ``a`` beat.
-* ``w`` beats of a group transfer one per cycle from the cycle after its ``a`` beat; a tile's
-  last ``w`` beat transfers no earlier than ``c_prev + tile_m`` (``c_prev``: the previous
-  tile's last ``w`` beat), so its result capture never overtakes the previous drain.
-* A tile whose last ``w`` beat transfers in cycle ``c`` presents result row ``r`` in cycle
-  ``c + 3 + r``.
-
-Output back-pressure freezes the core, so the rules hold in *advance cycles* (cycles in which
-``not (c.valid and not c.ready)``); :func:`output_times` uses that time base.
+The timing rules and formulas live in :mod:`accelsmith.core.latency.lut_core` (the one place
+the manifest, this model and the cocotb bench read); here they are applied to numpy arrays of
+configurations and layers, with the errors a cost model gives for bad input.
 
 The cost side (area, energy, the MAC-array baseline) is in :mod:`accelsmith.models.lut_core_cost`;
 :func:`evaluate_lut_core` is the registry's cost entry point.
@@ -32,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..core.errors import ConfigError
+from ..core.latency import lut_core as _rules
 
 __all__ = [
     "evaluate_lut_core",
@@ -47,30 +33,31 @@ def _ints(*values: ArrayLike) -> list[np.ndarray]:
     return list(np.broadcast_arrays(*[np.asarray(v, dtype=np.int64) for v in values]))
 
 
-def _groups(group_size: np.ndarray, kd: np.ndarray) -> np.ndarray:
+def _check_k(kd: np.ndarray) -> None:
     if (kd < 1).any():
         raise ConfigError(f"k must be >= 1, not {int(kd[kd < 1].flat[0])}")
-    return -(-kd // group_size)
 
 
 def tile_cycles(
     group_size: ArrayLike, weight_bits: ArrayLike, tile_m: ArrayLike, kd: ArrayLike
 ) -> np.ndarray:
-    """Cycles of one isolated tile, from its ``start`` to its last row, inclusive.
+    """Cycles of one isolated tile (:func:`accelsmith.core.latency.lut_core.tile_cycles`).
 
-    ``ceil(Kd / K) * B + tile_m + 4``: one ``start`` cycle, one table fill, ``G * B`` plane
-    cycles, the lookup and shift-add stages, then ``tile_m`` result rows. Broadcasts.
+    Broadcasts; the result is an ``int64`` array.
     """
     k, b, tm, kk = _ints(group_size, weight_bits, tile_m, kd)
-    return _groups(k, kk) * b + tm + 4
+    _check_k(kk)
+    return np.asarray(_rules.tile_cycles(k, b, tm, kk), dtype=np.int64)
 
 
 def steady_interval(
     group_size: ArrayLike, weight_bits: ArrayLike, tile_m: ArrayLike, kd: ArrayLike
 ) -> np.ndarray:
-    """Cycles between completions of back-to-back tiles: ``max(ceil(Kd/K) * B, tile_m)``."""
+    """Cycles between completions of back-to-back tiles
+    (:func:`accelsmith.core.latency.lut_core.steady_interval`)."""
     k, b, tm, kk = _ints(group_size, weight_bits, tile_m, kd)
-    return np.maximum(_groups(k, kk) * b, tm)
+    _check_k(kk)
+    return np.asarray(_rules.steady_interval(k, b, tm, kk), dtype=np.int64)
 
 
 def layer_cycles(
@@ -82,62 +69,28 @@ def layer_cycles(
     n: ArrayLike,
     kd: ArrayLike,
 ) -> np.ndarray:
-    """Cycles of an ``M x N x Kd`` GEMM as ``ceil(M/tile_m) * ceil(N/tile_n)`` tiles back to back.
-
-    ``tile_cycles(Kd) + (tiles - 1) * steady_interval(Kd)`` (first ``start`` to last row).
-    Every tile rebuilds its tables (one per group and activation row): a wider ``tile_n``
-    shares each table among more weight columns.
-    """
+    """Cycles of an ``M x N x Kd`` GEMM as tiles back to back
+    (:func:`accelsmith.core.latency.lut_core.layer_cycles`)."""
     k, b, tm, tn, mm, nn, kk = _ints(group_size, weight_bits, tile_m, tile_n, m, n, kd)
     if (mm < 1).any() or (nn < 1).any():
         raise ConfigError("M and N must be >= 1")
-    tiles = -(-mm // tm) * -(-nn // tn)
-    return tile_cycles(k, b, tm, kk) + (tiles - 1) * steady_interval(k, b, tm, kk)
+    _check_k(kk)
+    return np.asarray(_rules.layer_cycles(k, b, tm, tn, mm, nn, kk), dtype=np.int64)
 
 
 def full_rate_schedule(
     group_size: int, weight_bits: int, tile_m: int, kds: Sequence[int]
 ) -> list[dict[str, Any]]:
-    """Cycle-exact schedule of tiles streamed back to back with no stalls.
-
-    Returns per tile: ``start`` (its ``start`` transfer), ``a_at`` (each ``a`` beat),
-    ``w_last`` (its last ``w`` beat), ``rows_at`` (each result row) and ``done``.
-    """
-    b = weight_bits
-    out: list[dict[str, Any]] = []
-    start = 0
-    free = None  # cycle in which the table registers take the next group (last plane)
-    c_prev = None
-    for kd in kds:
-        g_count = int(_groups(np.int64(group_size), np.asarray([kd]))[0])
-        a_at = []
-        earliest = start + 1
-        w_last = 0
-        for g in range(g_count):
-            a = earliest if free is None else max(earliest, free)
-            a_at.append(a)
-            last = a + b
-            if g == g_count - 1 and c_prev is not None:
-                last = max(last, c_prev + tile_m)
-            free, earliest, w_last = last, a + 1, last
-        rows_at = [w_last + 3 + r for r in range(tile_m)]
-        out.append(
-            {
-                "start": start,
-                "a_at": a_at,
-                "w_last": w_last,
-                "rows_at": rows_at,
-                "done": rows_at[-1],
-            }
-        )
-        start, c_prev = a_at[-1], w_last
-    return out
+    """Cycle-exact full-rate schedule
+    (:func:`accelsmith.core.latency.lut_core.full_rate_schedule`)."""
+    kds = list(kds)
+    _check_k(np.asarray(kds, dtype=np.int64))
+    return _rules.full_rate_schedule(group_size, weight_bits, tile_m, kds)
 
 
 def output_times(tile_m: int, w_last: Sequence[int]) -> list[list[int]]:
-    """Advance-cycle of every result row, given the advance-cycle of each tile's last ``w``
-    beat (as observed with input gaps and back-pressure)."""
-    return [[c + 3 + r for r in range(tile_m)] for c in w_last]
+    """Advance-cycle of every result row (:func:`accelsmith.core.latency.lut_core.output_times`)."""
+    return _rules.output_times(tile_m, w_last)
 
 
 def evaluate_lut_core(

@@ -172,12 +172,7 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
     g = pim_gemv_layers(cfg, T, M, N, K, count)
     e = bank_energy(cfg["timing"], T, freq)
     pim_s = g["cycles"] / (freq[:, None] * 1e6)
-    e_act = g["acts"] * e["act_j"][:, None]
-    e_col = g["col_bits"] * e["col_j_per_bit"][:, None]
-    e_mac = g["mac_cmds"] * lane_op_energy_j(cfg["precision"], cfg["lanes"], tech)[:, None]
-    e_io = g["io_bits"] * 5.5e-12  # CENT DQ energy (pim_cost.IO_PJ_PER_BIT)
-    refs = np.floor(g["cycles"] / T["t_refi"][:, None]) * cfg["channels"][:, None]
-    e_ref = refs * e["ref_j"][:, None]
+    e_pim = _pim_energy(cfg, g, T, e, tech)
 
     npu = _npu_layers(cfg, df, workload, e["channel_gbps"], tech) if hetero.any() else None
     npu_s = np.zeros((n, L)) if npu is None else npu["seconds"]
@@ -186,33 +181,16 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
     sel = on_pim.astype(np.float64)
     macs = np.broadcast_to(M * N * K * count, (n, L)) * cfg["batch"][:, None]
 
-    lanes_area = lane_area_um2(cfg["precision"], cfg["lanes"], tech)
-    gb_area = tech.reg_area_um2(cfg["row_bytes"] * 8)
-    area_lanes = lanes_area * cfg["banks"] * cfg["channels"]
-    area_gb = gb_area * cfg["channels"]
     area_npu = np.zeros(n) if npu is None else npu["area_um2"]
     per = {
         "cycles": np.where(on_pim, g["cycles"], npu_s * freq[:, None] * 1e6),
         "pim_seconds": sel * pim_s,
         "npu_seconds": (1 - sel) * npu_s,
         "macs": macs,
-        "energy_act_j": sel * e_act,
-        "energy_column_j": sel * e_col,
-        "energy_mac_j": sel * e_mac,
-        "energy_io_j": sel * e_io,
-        "energy_refresh_j": sel * e_ref,
+        **{k: sel * v for k, v in e_pim.items()},
         "energy_npu_j": (1 - sel) * npu_e,
         "row_activations": sel * g["acts"],
-        "area_lanes_um2": area_lanes[:, None],
-        "area_gb_um2": area_gb[:, None],
-        "area_npu_um2": area_npu[:, None],
-        "area_um2": (area_lanes + area_gb + area_npu)[:, None],
-        "capacity_bytes": (cfg["channels"] * cfg["banks"] * cfg["rows"] * cfg["row_bytes"])[
-            :, None
-        ],
-        "peak_tflops": (
-            2 * cfg["lanes"] * cfg["banks"] * cfg["channels"] * freq * 1e6 / T["t_ccd"] / 1e12
-        )[:, None],
+        **_config_level(cfg, T, area_npu, tech),
     }
     parts = [k for k in per if k.startswith("energy_")]
     per["energy_j"] = sum(per[k] for k in parts)
@@ -226,22 +204,68 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
     out["engine"] = np.where(on_pim, "pim", "npu").reshape(-1) if per_layer else "pim+npu"
     if not per_layer:
         inter, inter_e = _interleaved(cfg, layers, pim_s, npu, workload, df, tech, e)
-        used = ~np.isnan(inter)
-        out["cycles"] = np.where(used, inter * freq * 1e6, out["cycles"])
-        # two sub-batches stream the NPU weights twice: their energy replaces the full batch's
-        extra = np.where(used, inter_e - out["energy_npu_j"], 0.0)
-        out["energy_npu_j"] = out["energy_npu_j"] + extra
-        out["energy_j"] = out["energy_j"] + extra
-        out = derived_columns(out)
-        # requests of one pass: the batch column x the workload's own requests (LLM workloads
-        # built with a batch, accelsmith.models.llm)
-        tokens = cfg["batch"] * getattr(workload, "requests", 1)
-        out["tokens_per_s"] = tokens / out["latency_s"]
-        out["energy_per_token_j"] = out["energy_j"] / tokens
+        out = _totals(out, cfg, workload, inter, inter_e)
     peak_macs = out["peak_tflops"] * 1e12 / 2 + (
         cfg["npu_rows"] * cfg["npu_cols"] * cfg["npu_freq_mhz"] * 1e6
     ).repeat(L if per_layer else 1)
     out["utilization"] = out["macs"] / (peak_macs * out["latency_s"])
+    return out
+
+
+def _pim_energy(cfg: dict, g: dict, T: dict, e: dict, tech: Any) -> dict[str, np.ndarray]:
+    """Energy (J) of the PIM side per layer by part: activations, column accesses, lane MACs,
+    I/O and refresh (before the NPU/PIM placement)."""
+    e_act = g["acts"] * e["act_j"][:, None]
+    e_col = g["col_bits"] * e["col_j_per_bit"][:, None]
+    e_mac = g["mac_cmds"] * lane_op_energy_j(cfg["precision"], cfg["lanes"], tech)[:, None]
+    e_io = g["io_bits"] * 5.5e-12  # CENT DQ energy (pim_cost.IO_PJ_PER_BIT)
+    refs = np.floor(g["cycles"] / T["t_refi"][:, None]) * cfg["channels"][:, None]
+    e_ref = refs * e["ref_j"][:, None]
+    return {
+        "energy_act_j": e_act,
+        "energy_column_j": e_col,
+        "energy_mac_j": e_mac,
+        "energy_io_j": e_io,
+        "energy_refresh_j": e_ref,
+    }
+
+
+def _config_level(cfg: dict, T: dict, area_npu: np.ndarray, tech: Any) -> dict[str, np.ndarray]:
+    """Areas (um^2), DRAM capacity behind the lanes and PIM peak, one per configuration."""
+    freq = cfg["freq_mhz"]
+    lanes_area = lane_area_um2(cfg["precision"], cfg["lanes"], tech)
+    gb_area = tech.reg_area_um2(cfg["row_bytes"] * 8)
+    area_lanes = lanes_area * cfg["banks"] * cfg["channels"]
+    area_gb = gb_area * cfg["channels"]
+    return {
+        "area_lanes_um2": area_lanes[:, None],
+        "area_gb_um2": area_gb[:, None],
+        "area_npu_um2": area_npu[:, None],
+        "area_um2": (area_lanes + area_gb + area_npu)[:, None],
+        "capacity_bytes": (cfg["channels"] * cfg["banks"] * cfg["rows"] * cfg["row_bytes"])[
+            :, None
+        ],
+        "peak_tflops": (
+            2 * cfg["lanes"] * cfg["banks"] * cfg["channels"] * freq * 1e6 / T["t_ccd"] / 1e12
+        )[:, None],
+    }
+
+
+def _totals(out: Any, cfg: dict, workload: Any, inter: np.ndarray, inter_e: np.ndarray) -> Any:
+    """Per-configuration totals: the interleaved schedule where it applies, the derived
+    columns, tokens per second and energy per token."""
+    used = ~np.isnan(inter)
+    out["cycles"] = np.where(used, inter * cfg["freq_mhz"] * 1e6, out["cycles"])
+    # two sub-batches stream the NPU weights twice: their energy replaces the full batch's
+    extra = np.where(used, inter_e - out["energy_npu_j"], 0.0)
+    out["energy_npu_j"] = out["energy_npu_j"] + extra
+    out["energy_j"] = out["energy_j"] + extra
+    out = derived_columns(out)
+    # requests of one pass: the batch column x the workload's own requests (LLM workloads
+    # built with a batch, accelsmith.models.llm)
+    tokens = cfg["batch"] * getattr(workload, "requests", 1)
+    out["tokens_per_s"] = tokens / out["latency_s"]
+    out["energy_per_token_j"] = out["energy_j"] / tokens
     return out
 
 

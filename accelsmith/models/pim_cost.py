@@ -1,22 +1,8 @@
 """PIM cost model: GEMV cycles from the timing rules, DRAM energy from IDD currents, MAC area.
 
 Vectorized over configurations (numpy); the cycle formulas are the closed form of the GEMV
-engine of :mod:`accelsmith.hdl.pim` (:func:`job_cycles` equals
-:func:`accelsmith.sim.golden.pim_schedule.engine_schedule` exactly without refresh when
-``tFAW <= tRAS + tRP + tRRD`` and ``tRCD >= tCCD``, true of every preset; checked in the tests).
-
-Cycles of one GEMV job on one channel (``G`` groups, ``S`` segments, ``n`` bursts in a
-segment, ``B`` banks), relative to a group's first ACT ``a0``::
-
-    a_k    = (k // 4) * max(4 tRRD, tFAW) + (k % 4) * tRRD       ACT of bank k
-    mac0   = a_{B-1} + tRCD;  macL = mac0 + (n - 1) tCCD          all-bank MACs
-    pre    = max(macL + 1, a_{B-1} + tRAS, macL + tRTP)           all-bank PRE
-    rdm    = max(pre + 1, macL + tCCD)                            RD_MAC
-    D(n)   = max(rdm + 1, pre + tRP, a_{B-1} + tRRD, a_{B-4} + tFAW)   next group's a0
-
-A segment starts with ``n`` WR_GB bursts (``tCCD`` apart, the first ``tCCD`` after the previous
-RD_MAC); its first ACT follows the last one. Refresh adds ``tRFC + tRP`` per ``tREFI``
-(the engine refreshes at group boundaries; an approximation within a few per cent).
+engine of :mod:`accelsmith.hdl.pim`, kept with its timing rules in
+:mod:`accelsmith.core.latency.pim` (:func:`job_cycles` applies it to arrays).
 
 Mapping: output row ``i`` -> bank ``i mod B`` of channel ``(i // B) mod C``; a GEMV uses
 ``min(C, ceil(N / B))`` channels, independent GEMVs (``M x count``) fill the others.
@@ -32,11 +18,10 @@ every bank (logic only; the DRAM arrays are not counted).
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from ..core.families.pim import PRESETS, TIMING_FIELDS
+from ..core.latency import pim as pim_latency
 
 __all__ = ["DRAM_POWER", "bank_energy", "job_cycles", "lane_area_um2", "timing_arrays"]
 
@@ -87,26 +72,6 @@ def timing_arrays(timing: np.ndarray, overrides: dict[str, np.ndarray]) -> dict[
     return out
 
 
-def _max(*arrays: np.ndarray) -> np.ndarray:
-    """Element-wise maximum of broadcastable arrays."""
-    return functools.reduce(np.maximum, arrays)
-
-
-def _act_offsets(k: np.ndarray, T: dict[str, np.ndarray]) -> np.ndarray:
-    period = np.maximum(4 * T["t_rrd"], T["t_faw"])
-    return (k // 4) * period + (k % 4) * T["t_rrd"]
-
-
-def _group(n: np.ndarray, banks: np.ndarray, T: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    a_last = _act_offsets(banks - 1, T)
-    mac_l = a_last + T["t_rcd"] + (n - 1) * T["t_ccd"]
-    pre = _max(*[mac_l + 1, a_last + T["t_ras"], mac_l + T["t_rtp"]])
-    rdm = np.maximum(pre + 1, mac_l + T["t_ccd"])
-    faw = np.where(banks >= 4, _act_offsets(np.maximum(banks - 4, 0), T) + T["t_faw"], 0)
-    d = _max(*[rdm + 1, pre + T["t_rp"], a_last + T["t_rrd"], faw])
-    return {"a_last": a_last, "pre": pre, "rdm": rdm, "period": d}
-
-
 def job_cycles(
     groups: np.ndarray,
     segs: np.ndarray,
@@ -117,43 +82,12 @@ def job_cycles(
     *,
     refresh: bool = True,
 ) -> np.ndarray:
-    """Cycles of one GEMV job from ``start`` to ``done`` (both counted), per configuration."""
-    g = np.asarray(groups, dtype=np.float64)
-    s = np.asarray(segs, dtype=np.float64)
-    nl = np.asarray(last_bursts, dtype=np.float64)
-    nf = np.asarray(bursts_per_row, dtype=np.float64)
-    b = np.asarray(banks, dtype=np.float64)
-    n0 = np.where(s == 1, nl, nf)
-    full, last = _group(nf, b, T), _group(nl, b, T)
-    tccd = T["t_ccd"]
-
-    def seg_gap(prev: dict, n: np.ndarray) -> np.ndarray:
-        """Previous group's a0 -> next segment's first a0 (WR_GB bursts in between)."""
-        wr_last = prev["rdm"] + tccd + (n - 1) * tccd
-        return _max(
-            *[
-                wr_last + 1,
-                prev["pre"] + T["t_rp"],
-                prev["a_last"] + T["t_rrd"],
-                np.where(b >= 4, _act_offsets(np.maximum(b - 4, 0), T) + T["t_faw"], 0),
-            ]
-        )
-
-    first_a0 = 1 + (n0 - 1) * tccd + 1  # WR_GB from the cycle after start, then ACT
-    inner = (g - 1) * np.where(s == 1, last["period"], full["period"])
-    # segments 1 .. S-1: (S - 2) full -> full transitions and one full -> last
-    mid = np.where(
-        s >= 2,
-        (s - 2) * (seg_gap(full, nf) + (g - 1) * full["period"])
-        + seg_gap(full, nl)
-        + (g - 1) * last["period"],
-        0,
+    """Cycles of one GEMV job from ``start`` to ``done`` (both counted), per configuration
+    (:func:`accelsmith.core.latency.pim.job_cycles` on float arrays)."""
+    g, s, nl, nf, b = (
+        np.asarray(v, dtype=np.float64) for v in (groups, segs, last_bursts, bursts_per_row, banks)
     )
-    done = first_a0 + inner + mid + last["rdm"] + T["t_cl"]
-    cycles = done + 1
-    if refresh:
-        cycles = cycles + np.floor(cycles / T["t_refi"]) * (T["t_rfc"] + T["t_rp"])
-    return cycles
+    return np.asarray(pim_latency.job_cycles(g, s, nl, nf, b, T, refresh=refresh))
 
 
 def bank_energy(preset: np.ndarray, T: dict[str, np.ndarray], freq_mhz: np.ndarray) -> dict:

@@ -72,7 +72,15 @@ from ..core.errors import ConfigError
 from .llm import ATTENTION_MODES, HF_BUILTINS, LLMConfig, builtin_config, from_hf, llm_layers
 from .workloads import Layer, Workload
 
-__all__ = ["Scenario", "ServingWorkload", "load_serving", "requests_of", "simulate"]
+__all__ = [
+    "Scenario",
+    "ServingWorkload",
+    "load_serving",
+    "requests_of",
+    "serving_steps",
+    "simulate",
+    "usage_total",
+]
 
 _DISTS = ("constant", "uniform", "lognormal", "choice")
 _ARRIVALS = ("poisson", "constant", "burst")
@@ -342,10 +350,9 @@ def _tables(s: Scenario) -> tuple[list[Layer], dict[str, Any]]:
         full = llm_layers(cfg, tokens=t, kv_len=t, **kw)
         return [x for x in full if x.role not in ("attn_qk", "attn_av", "lm_head")]
 
-    # every dense group must have the same layer count: MoE groups vary, so pad with names
+    # MoE groups differ in layer count (experts grouped by tokens): offsets delimit them
     groups = [_group(dense(int(t)), "step.") for t in grid]
     width = max(len(g) for g in groups)
-    tab["dense_names"] = groups
     start = len(layers)
     offsets = []
     for g in groups:
@@ -457,13 +464,14 @@ def _interp_weights(grid: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.nda
     return np.where(exact, i1, i0), i1, w
 
 
-def simulate(wl: ServingWorkload, latency: np.ndarray) -> dict[str, Any]:
+def simulate(wl: ServingWorkload, latency: np.ndarray, *, trace: bool = False) -> dict[str, Any]:
     """Run the continuous-batching server for every configuration at once (lock-step).
 
     ``latency``: per-layer seconds ``(n, L)`` of the family's model on ``wl``'s layers.
     Returns per-configuration arrays of the serving metrics (module docstring) and ``usage``:
     how many times the run used every table row (interpolation weights included), from which
-    :func:`usage_total` sums any other per-layer figure over the run.
+    :func:`usage_total` sums any other per-layer figure over the run. With ``trace``, also
+    ``trace``: the batched steps, one record per (step, configuration that ran).
     """
     s = wl.scenario
     tab = wl.tables
@@ -484,6 +492,7 @@ def simulate(wl: ServingWorkload, latency: np.ndarray) -> dict[str, Any]:
     steps = np.zeros(n)
     batch_sum = np.zeros(n)
     peak_kv = np.zeros(n)
+    records: list[dict[str, Any]] = []
     dense_grid, dec_kv = tab["dense_grid"], tab["dec_kv"]
     pf_q, pf_kv = tab["pf_q"], tab["pf_kv"]
     Kn = len(pf_kv)
@@ -544,6 +553,21 @@ def simulate(wl: ServingWorkload, latency: np.ndarray) -> dict[str, Any]:
         step_t = sum((use_step[k] * T[k]).sum(axis=1) for k in T)
         for k in usage:
             usage[k] += use_step[k]
+        if trace:
+            for c in np.flatnonzero(run):
+                records.append(
+                    {
+                        "config": int(c),
+                        "step": int(steps[c]),
+                        "start_s": float(clock[c]),
+                        "duration_s": float(step_t[c]),
+                        "decode_tokens": int(dec[c].sum()),
+                        "prefill_tokens": int(chunk[c].sum()),
+                        "prefill_requests": int(has_chunk[c].sum()),
+                        "running": int(admitted[c].sum()),
+                        "waiting": int((cand[c] & ~admitted[c]).sum()),
+                    }
+                )
         clock = clock + step_t
         steps += run
         batch_sum += (dec | has_chunk).sum(axis=1)
@@ -558,6 +582,9 @@ def simulate(wl: ServingWorkload, latency: np.ndarray) -> dict[str, Any]:
         in_cache = admitted & r & ~fin
         kv_now = (-(-(done_pf + gen) // s.kv_block) * s.kv_block * in_cache).sum(axis=1)
         peak_kv = np.maximum(peak_kv, kv_now * kv_tok_bytes)
+        if trace:
+            for rec in records[len(records) - int(run.sum()) :]:
+                rec["kv_bytes"] = float(kv_now[rec["config"]] * kv_tok_bytes)
     else:  # pragma: no cover - the bound is never reached: every step makes progress
         raise RuntimeError("serving simulation did not finish")
     tokens_out = float(out_len.sum())
@@ -566,6 +593,7 @@ def simulate(wl: ServingWorkload, latency: np.ndarray) -> dict[str, Any]:
     multi = out_len > 1
     tpot = (t_end - t_first)[:, multi] / (out_len[multi] - 1)[None, :]
     return {
+        "trace": records,
         "usage": usage,
         "makespan_s": makespan,
         "busy_s": usage_total(wl, usage, latency),
@@ -671,6 +699,32 @@ def evaluate_serving(cost_fn: Any, configs: Any, wl: ServingWorkload, **kw: Any)
 _SERVING_COLUMNS = ("busy_s", "tokens_per_s", "ttft_s", "ttft_p99_s", "tpot_s", "tpot_p99_s",
                     "steps", "mean_batch", "peak_kv_bytes", "output_tokens", "requests",
                     "energy_per_token_j")  # fmt: skip
+
+
+def serving_steps(family: str, configs: Any, workload: Any, **kw: Any) -> Any:
+    """The batched steps the server runs for every configuration: a DataFrame with ``config``,
+    ``step``, ``start_s``, ``duration_s``, ``decode_tokens``, ``prefill_tokens``,
+    ``prefill_requests``, ``running``, ``waiting`` and ``kv_bytes`` (KV cache in use after
+    the step). ``kw``: ``tech``, ``node_nm``, ``convention`` as for ``evaluate``."""
+    import pandas as pd
+
+    from ..core.registry import get_family
+    from .tech import Tech
+    from .workloads import load_workload
+
+    wl = load_workload(workload)
+    if not isinstance(wl, ServingWorkload):
+        raise ConfigError(f"workload must be a serving scenario, not {wl.name!r}")
+    tech = kw.pop("tech", None) or Tech.at_node(kw.pop("node_nm", 45))
+    cost_fn = get_family(family).cost_model()
+    plain = Workload(name=wl.name, layers=wl.layers, source=wl.source)
+    frame = cost_fn(configs, plain, tech=tech, per_layer=True,
+                    convention=kw.pop("convention", "rtl"))  # fmt: skip
+    L = len(wl.layers)
+    lat = frame["latency_s"].to_numpy(dtype=np.float64).reshape(-1, L)
+    return pd.DataFrame(simulate(wl, lat, trace=True)["trace"])
+
+
 #: per-layer ratios and shape descriptors that are not summed over a run
 _NOT_ADDITIVE = {
     "utilization", "compute_utilization", "mapping_efficiency", "lane_utilization",

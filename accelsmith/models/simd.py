@@ -51,6 +51,7 @@ from ..core.families.simd import (
     LANE_BITS,
     SimdParams,
 )
+from ..core.latency import simd as simd_latency
 from ..core.spec import column_spec
 from .common import assemble, config_arrays
 from .simd_sqnr import layer_sqnr_db
@@ -126,9 +127,8 @@ E_DENSITY_PJ_PER_UM2 = 0.2 / 282.0  # Horowitz ISSCC 2014 45 nm: 8-bit multiply 
 
 def layer_cycles(m: Any, n: Any, k: Any, parallel: Any, pipeline: Any) -> np.ndarray:
     """Cycles of one layer instance (see the module docstring); numpy-broadcasting."""
-    m, n, k = (np.asarray(v, dtype=np.int64) for v in (m, n, k))
-    groups = -(-(m * n) // np.asarray(parallel, dtype=np.int64))
-    return groups * k + np.asarray(pipeline, dtype=np.int64) + 2
+    m, n, k, par, pipe = (np.asarray(v, dtype=np.int64) for v in (m, n, k, parallel, pipeline))
+    return np.asarray(simd_latency.layer_cycles(m, n, k, par, pipe), dtype=np.int64)
 
 
 def mode_tables(
@@ -171,27 +171,7 @@ def mode_tables(
         else GE["mul_4_4"]
         for md in p.modes
     ]
-    slot_ge, slot_reg, round_ge, q_bits = [], [], [], []
-    for s in range(p.slots):
-        modes = [p.modes[i] for i in p.slot_modes(s)]
-        sig = max(md.a.sig_bits + md.b.sig_bits for md in modes)
-        rfit = ROUND_FIT if p.out_posit is None else PENC_FIT[p.out_posit[0]]
-        if acc == "exact":
-            lsb, q = p.quire_range(s)
-            hw_lsb = min(md.a.hw_exp_min + md.b.hw_exp_min for md in modes)
-            hw_max = max(md.a.hw_exp_max + md.b.hw_exp_max for md in modes)
-            shift = hw_max - hw_lsb
-            shifter = (sig + shift - (lsb - hw_lsb)) * max(1, shift.bit_length()) * MUX2_GE
-            slot_ge.append(shifter)  # the quire adder is costed from the tech table
-            slot_reg.append(2 * q + 5)  # quire + readout copy + flags
-            round_ge.append(rfit[0] + rfit[1] * q)
-            q_bits.append(q)
-        else:
-            slot_ge.append(FADD_FIT[0] + FADD_FIT[1] * sig)
-            slot_reg.append(2 * 32 + 2)
-            # binary32 -> out_format converter at readout (a 24-bit rounder) unless binary32
-            round_ge.append(0.0 if out_format == "fp32" else rfit[0] + rfit[1] * 24)
-            q_bits.append(0)
+    slot_ge, slot_reg, round_ge, q_bits = _slot_tables(p, acc, out_format)
     pipe_bits = [
         p.slots * (2 + 2 * 8 + 8) + 2 * W,  # decoded fields and multiplier operands
         p.slots * (2 * W + 9 + 5),  # products
@@ -213,6 +193,33 @@ def mode_tables(
         "in_bits": 2 * W,
         "out_bits": p.out_bits,
     }
+
+
+def _slot_tables(p: SimdParams, acc: str, out_format: str) -> tuple[list, list, list, list]:
+    """Per accumulator slot: accumulate logic (GE), register bits, readout rounder (GE) and
+    quire bits (``exact``; 0 for ``fp32``)."""
+    slot_ge, slot_reg, round_ge, q_bits = [], [], [], []
+    for s in range(p.slots):
+        modes = [p.modes[i] for i in p.slot_modes(s)]
+        sig = max(md.a.sig_bits + md.b.sig_bits for md in modes)
+        rfit = ROUND_FIT if p.out_posit is None else PENC_FIT[p.out_posit[0]]
+        if acc == "exact":
+            lsb, q = p.quire_range(s)
+            hw_lsb = min(md.a.hw_exp_min + md.b.hw_exp_min for md in modes)
+            hw_max = max(md.a.hw_exp_max + md.b.hw_exp_max for md in modes)
+            shift = hw_max - hw_lsb
+            shifter = (sig + shift - (lsb - hw_lsb)) * max(1, shift.bit_length()) * MUX2_GE
+            slot_ge.append(shifter)  # the quire adder is costed from the tech table
+            slot_reg.append(2 * q + 5)  # quire + readout copy + flags
+            round_ge.append(rfit[0] + rfit[1] * q)
+            q_bits.append(q)
+        else:
+            slot_ge.append(FADD_FIT[0] + FADD_FIT[1] * sig)
+            slot_reg.append(2 * 32 + 2)
+            # binary32 -> out_format converter at readout (a 24-bit rounder) unless binary32
+            round_ge.append(0.0 if out_format == "fp32" else rfit[0] + rfit[1] * 24)
+            q_bits.append(0)
+    return slot_ge, slot_reg, round_ge, q_bits
 
 
 def _assign(
@@ -262,11 +269,53 @@ def _assign(
 def evaluate_simd(
     configs: Any, workload: Any, *, tech: Any, per_layer: bool = False, convention: str = "rtl"
 ) -> pd.DataFrame:
-    """The SIMD family's cost function (see :func:`accelsmith.models.evaluate`)."""
+    """The SIMD family's cost function (see :func:`accelsmith.models.evaluate`).
+
+    Steps: :func:`_simd_configs` (validated columns), one :func:`_group_cost` per group of
+    configurations sharing their mode tables, :func:`assemble`, then :func:`_summaries`
+    (worst and MAC-weighted SQNR, format mix) for the per-configuration frame.
+    """
     import pandas as pd
 
     if convention != "rtl":
         raise ConfigError(f"convention must be 'rtl' for the simd family, not {convention!r}")
+    df, cfg = _simd_configs(configs)
+    n = len(df)
+    g = workload.to_gemms()
+    L = len(g["names"])
+    M, N, K, count = (np.asarray(g[k], dtype=np.int64) for k in ("M", "N", "K", "count"))
+    out = {k: np.zeros((n, L)) for k in _PER_LAYER}
+    conf = {k: np.zeros(n) for k in _CONFIG_LEVEL}
+    fmt_col = np.empty((n, L), dtype=object)
+    keys = ["formats", "lane_bits", "max_k", "acc", "out_format", "layer_formats", "min_sqnr_db",
+            "tensors"]  # fmt: skip
+    groups: dict[tuple, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(tuple(cfg[k][i].item() if hasattr(cfg[k][i], "item") else cfg[k][i]
+                                for k in keys), []).append(i)  # fmt: skip
+    for key, rows in groups.items():
+        rows_a = np.array(rows)
+        res, modes, conf_g = _group_cost(key, rows, cfg, g, (M, N, K, count), tech)
+        for k2, v in res.items():
+            out[k2][rows_a] = v
+        fmt_col[rows_a] = modes
+        for k2, v in conf_g.items():
+            conf[k2][rows_a] = v
+    per = {**out, **{k: conf[k].reshape(n, 1) for k in _CONFIG_LEVEL}}
+    base = pd.DataFrame({k: cfg[k] for k in SIMD_COLUMNS})
+    layers = {"names": g["names"], "M": M, "N": N, "K": K, "count": count}
+    result = assemble(base, per, layers, per_layer=per_layer, config_level=_CONFIG_LEVEL)
+    if per_layer:
+        result["layer_format"] = fmt_col.reshape(-1)
+    else:
+        _summaries(result, out, fmt_col)
+    return result
+
+
+def _simd_configs(configs: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Validated configuration columns; the string ones as str arrays (lists joined)."""
+    import pandas as pd
+
     df, cfg = config_arrays(configs, SIMD_COLUMNS, skip=_STR)
     n = len(df)
     for name in _STR:
@@ -283,82 +332,75 @@ def evaluate_simd(
                 f"configs row {i}: power_gating must be 0 or divide lanes = "
                 f"{int(cfg['lanes'][i])}, not {int(cfg['power_gating'][i])}"
             )
-    g = workload.to_gemms()
+    return df, cfg
+
+
+def _group_cost(
+    key: tuple, rows: list[int], cfg: dict[str, np.ndarray], g: Any, mnkc: tuple, tech: Any
+) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, np.ndarray]]:
+    """Per-layer figures, layer modes and configuration-level figures of the configurations
+    ``rows``, which share ``key`` (formats, lane_bits, max_k, acc, out_format, layer_formats,
+    min_sqnr_db, tensors) and so their mode tables and per-layer mode assignment."""
+    M, N, K, count = mnkc
     L = len(g["names"])
-    M, N, K, count = (np.asarray(g[k], dtype=np.int64) for k in ("M", "N", "K", "count"))
-    out = {k: np.zeros((n, L)) for k in _PER_LAYER}
-    conf = {k: np.zeros(n) for k in _CONFIG_LEVEL}
-    fmt_col = np.empty((n, L), dtype=object)
-    keys = ["formats", "lane_bits", "max_k", "acc", "out_format", "layer_formats", "min_sqnr_db",
-            "tensors"]  # fmt: skip
-    groups: dict[tuple, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(tuple(cfg[k][i].item() if hasattr(cfg[k][i], "item") else cfg[k][i]
-                                for k in keys), []).append(i)  # fmt: skip
-    for key, rows in groups.items():
-        formats, lane_bits, max_k, acc, out_format, spec, min_db, tensors = key
-        try:
-            t = mode_tables(formats, int(lane_bits), int(max_k), str(acc), str(out_format))
-        except ConfigError as exc:
-            raise ConfigError(f"configs row {rows[0]}: {exc}") from None
-        rows_a = np.array(rows)
-        sub = {k: cfg[k][rows_a].reshape(-1, 1).astype(np.float64)
-               for k in ("lanes", "pipeline", "power_gating", "buffer_kb", "freq_mhz")}  # fmt: skip
-        e_beat, e_rd, e_dot, area, parts = _energy_area(t, sub, tech, str(acc))
-        e_mac_mode = e_beat[0] / (int(lane_bits) // t["width"])
-        idx, sq = _assign(str(spec), t["modes"], t["width"], e_mac_mode, g, str(tensors),
-                          float(min_db))  # fmt: skip
-        width = t["width"][idx].reshape(1, L)
-        par = sub["lanes"] * (int(lane_bits) // width)
-        cyc1 = layer_cycles(M, N, K, par, sub["pipeline"])
-        dots = (M * N).astype(np.float64)
-        beats = np.ceil(dots / par) * K
-        used_lanes = np.minimum(sub["lanes"], np.ceil(dots / (int(lane_bits) // width)))
-        per_group = sub["lanes"] / np.maximum(sub["power_gating"], 1)
-        on_frac = np.where(
-            sub["power_gating"] > 0, np.ceil(used_lanes / per_group) * per_group / sub["lanes"], 1.0
-        )
-        latency1 = cyc1 / (sub["freq_mhz"] * 1e6)
-        e_compute = beats * e_beat[:, idx] + np.ceil(dots / par) * e_dot[:, idx]
-        e_sram = beats * e_rd + dots * tech.sram_write_energy_j(
-            sub["buffer_kb"] * 1024.0, float(t["out_bits"])
-        )
-        e_leak = tech.leakage_w(area) * latency1 * on_frac
-        res = {
-            "cycles": cyc1 * count,
-            "macs": (M * N * K * count).astype(np.float64) + 0.0 * par,
-            "energy_compute_j": e_compute * count,
-            "energy_sram_j": e_sram * count,
-            "energy_leak_j": e_leak * count,
-            "sqnr_db": np.broadcast_to(sq.reshape(1, L), (len(rows), L)),
-            "lane_utilization": (dots * K / (beats * par)) + 0.0 * par,
-        }
-        res["energy_j"] = res["energy_compute_j"] + res["energy_sram_j"] + res["energy_leak_j"]
-        for k2, v in res.items():
-            out[k2][rows_a] = v
-        fmt_col[rows_a] = np.array(t["modes"], dtype=object)[idx].reshape(1, L)
-        for k2, v in {"area_um2": area, **parts}.items():
-            conf[k2][rows_a] = np.asarray(v).reshape(-1)
-        conf["pes"][rows_a] = sub["lanes"].reshape(-1) * t["slots"]
-    per = {**out, **{k: conf[k].reshape(n, 1) for k in _CONFIG_LEVEL}}
-    base = pd.DataFrame({k: cfg[k] for k in SIMD_COLUMNS})
-    layers = {"names": g["names"], "M": M, "N": N, "K": K, "count": count}
+    formats, lane_bits, max_k, acc, out_format, spec, min_db, tensors = key
+    try:
+        t = mode_tables(formats, int(lane_bits), int(max_k), str(acc), str(out_format))
+    except ConfigError as exc:
+        raise ConfigError(f"configs row {rows[0]}: {exc}") from None
+    rows_a = np.array(rows)
+    sub = {k: cfg[k][rows_a].reshape(-1, 1).astype(np.float64)
+           for k in ("lanes", "pipeline", "power_gating", "buffer_kb", "freq_mhz")}  # fmt: skip
+    e_beat, e_rd, e_dot, area, parts = _energy_area(t, sub, tech, str(acc))
+    e_mac_mode = e_beat[0] / (int(lane_bits) // t["width"])
+    idx, sq = _assign(str(spec), t["modes"], t["width"], e_mac_mode, g, str(tensors),
+                      float(min_db))  # fmt: skip
+    width = t["width"][idx].reshape(1, L)
+    par = sub["lanes"] * (int(lane_bits) // width)
+    cyc1 = layer_cycles(M, N, K, par, sub["pipeline"])
+    dots = (M * N).astype(np.float64)
+    beats = np.ceil(dots / par) * K
+    used_lanes = np.minimum(sub["lanes"], np.ceil(dots / (int(lane_bits) // width)))
+    per_group = sub["lanes"] / np.maximum(sub["power_gating"], 1)
+    on_frac = np.where(
+        sub["power_gating"] > 0, np.ceil(used_lanes / per_group) * per_group / sub["lanes"], 1.0
+    )
+    latency1 = cyc1 / (sub["freq_mhz"] * 1e6)
+    e_compute = beats * e_beat[:, idx] + np.ceil(dots / par) * e_dot[:, idx]
+    e_sram = beats * e_rd + dots * tech.sram_write_energy_j(
+        sub["buffer_kb"] * 1024.0, float(t["out_bits"])
+    )
+    e_leak = tech.leakage_w(area) * latency1 * on_frac
+    res = {
+        "cycles": cyc1 * count,
+        "macs": (M * N * K * count).astype(np.float64) + 0.0 * par,
+        "energy_compute_j": e_compute * count,
+        "energy_sram_j": e_sram * count,
+        "energy_leak_j": e_leak * count,
+        "sqnr_db": np.broadcast_to(sq.reshape(1, L), (len(rows), L)),
+        "lane_utilization": (dots * K / (beats * par)) + 0.0 * par,
+    }
+    res["energy_j"] = res["energy_compute_j"] + res["energy_sram_j"] + res["energy_leak_j"]
+    modes = np.array(t["modes"], dtype=object)[idx].reshape(1, L)
+    conf = {k: np.asarray(v).reshape(-1) for k, v in {"area_um2": area, **parts}.items()}
+    conf["pes"] = sub["lanes"].reshape(-1) * t["slots"]
+    return res, modes, conf
+
+
+def _summaries(result: pd.DataFrame, out: dict[str, np.ndarray], fmt_col: np.ndarray) -> None:
+    """Per-configuration SQNR (worst layer and the MAC-weighted mean), the format mix and
+    the MAC-weighted lane utilization, written into ``result``."""
     macs_w = out["macs"]
-    result = assemble(base, per, layers, per_layer=per_layer, config_level=_CONFIG_LEVEL)
-    if per_layer:
-        result["layer_format"] = fmt_col.reshape(-1)
-    else:  # worst layer and the MAC-weighted mean
-        result["sqnr_db"] = out["sqnr_db"].min(axis=1)
-        lin = np.where(np.isinf(out["sqnr_db"]), 0.0, 10.0 ** (-out["sqnr_db"] / 10.0))
-        mean_noise = (lin * macs_w).sum(axis=1) / macs_w.sum(axis=1)
-        with np.errstate(divide="ignore"):
-            result["sqnr_mean_db"] = -10.0 * np.log10(mean_noise)
-        result["layer_format_mix"] = [
-            ",".join(f"{m}:{int((fmt_col[i] == m).sum())}" for m in dict.fromkeys(fmt_col[i]))
-            for i in range(n)
-        ]
-        result["lane_utilization"] = (out["lane_utilization"] * macs_w).sum(1) / macs_w.sum(1)
-    return result
+    result["sqnr_db"] = out["sqnr_db"].min(axis=1)
+    lin = np.where(np.isinf(out["sqnr_db"]), 0.0, 10.0 ** (-out["sqnr_db"] / 10.0))
+    mean_noise = (lin * macs_w).sum(axis=1) / macs_w.sum(axis=1)
+    with np.errstate(divide="ignore"):
+        result["sqnr_mean_db"] = -10.0 * np.log10(mean_noise)
+    result["layer_format_mix"] = [
+        ",".join(f"{m}:{int((fmt_col[i] == m).sum())}" for m in dict.fromkeys(fmt_col[i]))
+        for i in range(len(fmt_col))
+    ]
+    result["lane_utilization"] = (out["lane_utilization"] * macs_w).sum(1) / macs_w.sum(1)
 
 
 _PER_LAYER = ("cycles", "macs", "energy_j", "energy_compute_j", "energy_sram_j",

@@ -7,7 +7,7 @@ the two operands uncorrelated, relative noise powers add)::
     sqnr_layer = -10 log10(10**(-sqnr_A / 10) + 10**(-sqnr_B / 10))      [dB]
 
 with ``sqnr_X = 10 log10(sum x^2 / sum (x - Q(x))^2)`` for a tensor ``X`` and its quantized
-copy ``Q(X)`` (round to nearest even, saturating; :func:`accelsmith.sim.golden.formats.encode`).
+copy ``Q(X)`` (round to nearest even, saturating; :func:`accelsmith.core.numformats.codec.encode`).
 
 Scaling before quantization (one scale per tensor, as a deployment flow would calibrate):
 
@@ -59,7 +59,7 @@ def tensor_sqnr_db(fmt: Format, x: np.ndarray) -> float:
 
     An exactly representable tensor gives +inf; an all-zero tensor gives +inf.
     """
-    from ..sim.golden.formats import encode, values
+    from ..core.numformats.codec import encode, values
 
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     x = x[np.isfinite(x)]

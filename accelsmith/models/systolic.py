@@ -1,27 +1,8 @@
-"""Systolic-array latency model, exact for the RTL of :mod:`accelsmith.hdl.systolic`.
+"""Systolic-array latency for the cost model: input checks and broadcasting around the rules.
 
-Everything here is derived from the port protocol and the timing rules documented in
-:mod:`accelsmith.hdl.systolic` (not from simulation); the cocotb testbench checks every tile
-against it. Cycle numbers count from the cycle the tile's ``start`` transfers (cycle 0).
-
-Timing rules of the RTL (inputs always valid, output always ready unless stated):
-
-``os``
-    Beats of a tile transfer in the cycles after its ``start``; the *last* beat of a tile may
-    transfer only from cycle ``D_prev`` on, where ``D_prev`` is the cycle the previous tile's
-    drain starts. A tile whose last beat transfers in cycle ``e`` starts draining in
-    ``D = max(e + 2, D_prev + rows)``; row ``s`` of the result is presented in cycle
-    ``D + s + cols``. The next ``start`` transfers in cycle ``e``.
-``ws``
-    Weight rows transfer one per cycle into one of two slots; a fold's first weight row waits
-    until its slot is free (the slot's previous fold sent its last activation beat in an
-    earlier cycle). A fold's activation beats start the cycle after its last weight row and
-    follow the previous fold's beats. Activation beat ``m`` of a tile's last fold transferring
-    in cycle ``t`` produces result row ``m`` in cycle ``t + rows + cols + 1``. The next
-    ``start`` transfers in the cycle of the current tile's last weight row.
-
-Output back-pressure freezes the whole array, so the rules hold in *advance cycles* (cycles in
-which ``not (c.valid and not c.ready)``); :func:`output_times` uses that time base.
+The timing rules and formulas live in :mod:`accelsmith.core.latency.systolic` (the one place
+the manifest, this model and the cocotb bench read); here they are applied to numpy arrays of
+configurations and layers, with the errors a cost model gives for bad input.
 """
 
 from __future__ import annotations
@@ -32,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..core.errors import ConfigError
+from ..core.latency import systolic as _rules
 
 __all__ = [
     "full_rate_schedule",
@@ -47,40 +29,34 @@ def _as_int_arrays(*values: ArrayLike) -> list[np.ndarray]:
     return list(np.broadcast_arrays(*arrays))
 
 
-def _dataflow_mask(dataflow: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
+def _dataflow(dataflow: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
     df = np.asarray(dataflow)  # checked before broadcasting: configs (n, 1) vs layers (1, L)
     bad = ~np.isin(df, ("os", "ws"))
     if bad.any():
         raise ConfigError(f"dataflow must be one of 'os', 'ws', not {str(df[bad].flat[0])!r}")
-    return np.broadcast_to(df == "os", shape)
+    return np.broadcast_to(df, shape)
 
 
 def tile_cycles(rows: ArrayLike, cols: ArrayLike, dataflow: ArrayLike, k: ArrayLike) -> np.ndarray:
-    """Cycles of one isolated tile, from its ``start`` transfer to its last row, inclusive.
+    """Cycles of one isolated tile (:func:`accelsmith.core.latency.systolic.tile_cycles`).
 
-    ``os``: ``K + rows + cols + 2``; ``ws``: ``min(K, rows) + ceil(K/rows)*rows + rows + cols
-    + 2``. All arguments broadcast; the result is an ``int64`` array.
+    All arguments broadcast; the result is an ``int64`` array.
     """
     r, c, kk = _as_int_arrays(rows, cols, k)
     if (kk < 1).any():
         raise ConfigError(f"k must be >= 1, not {int(kk[kk < 1].flat[0])}")
-    is_os = _dataflow_mask(dataflow, r.shape)
-    folds = -(-kk // r)
-    ws = np.minimum(kk, r) + folds * r + r + c + 2
-    return np.where(is_os, kk + r + c + 2, ws)
+    df = _dataflow(dataflow, r.shape)
+    return np.asarray(_rules.tile_cycles(r, c, df, kk), dtype=np.int64)
 
 
 def steady_interval(
     rows: ArrayLike, cols: ArrayLike, dataflow: ArrayLike, k: ArrayLike
 ) -> np.ndarray:
-    """Cycles between completions of back-to-back tiles of depth ``K`` at full rate.
-
-    ``os``: ``max(K, rows, 2)`` (the drain emits one row per cycle; a one-row array needs a
-    cycle for the capture to settle); ``ws``: ``ceil(K/rows) * rows``.
-    """
-    r, _c, kk = _as_int_arrays(rows, cols, k)
-    is_os = _dataflow_mask(dataflow, r.shape)
-    return np.where(is_os, np.maximum(np.maximum(kk, r), 2), -(-kk // r) * r)
+    """Cycles between completions of back-to-back tiles of depth ``K`` at full rate
+    (:func:`accelsmith.core.latency.systolic.steady_interval`)."""
+    r, c, kk = _as_int_arrays(rows, cols, k)
+    df = _dataflow(dataflow, r.shape)
+    return np.asarray(_rules.steady_interval(r, c, df, kk), dtype=np.int64)
 
 
 def layer_cycles(
@@ -91,85 +67,27 @@ def layer_cycles(
     n: ArrayLike,
     k: ArrayLike,
 ) -> np.ndarray:
-    """Cycles of an ``M x N x K`` GEMM run as ``ceil(M/rows) * ceil(N/cols)`` tiles back to back.
-
-    From the first ``start`` to the last result row, inclusive, at full rate:
-    ``tile_cycles(K) + (tiles - 1) * steady_interval(K)``.
-    """
+    """Cycles of an ``M x N x K`` GEMM run as ``ceil(M/rows) * ceil(N/cols)`` tiles back to back
+    (:func:`accelsmith.core.latency.systolic.layer_cycles`)."""
     r, c, mm, nn, kk = _as_int_arrays(rows, cols, m, n, k)
     if (mm < 1).any() or (nn < 1).any():
         raise ConfigError("M and N must be >= 1")
-    tiles = -(-mm // r) * -(-nn // c)
-    return tile_cycles(r, c, dataflow, kk) + (tiles - 1) * steady_interval(r, c, dataflow, kk)
+    if (kk < 1).any():
+        raise ConfigError(f"k must be >= 1, not {int(kk[kk < 1].flat[0])}")
+    df = _dataflow(dataflow, r.shape)
+    return np.asarray(_rules.layer_cycles(r, c, df, mm, nn, kk), dtype=np.int64)
 
 
 def full_rate_schedule(rows: int, cols: int, dataflow: str, ks: Sequence[int]) -> list[dict]:
-    """Cycle-exact schedule of tiles streamed back to back with no input or output stalls.
-
-    The first ``start`` transfers in cycle 0 and each next one as early as the protocol
-    allows. Returns, per tile, ``start`` (cycle of its ``start`` transfer), ``done`` (cycle of
-    its last row) and ``rows_at`` (cycle each result row is presented).
-    """
-    _dataflow_mask(np.asarray(dataflow), ())
-    out: list[dict] = []
-    if dataflow == "os":
-        start, d_prev = 0, None
-        for k in ks:
-            e = start + k if d_prev is None else max(start + k, d_prev)
-            d = e + 2 if d_prev is None else max(e + 2, d_prev + rows)
-            rows_at = [d + s + cols for s in range(rows)]
-            out.append({"start": start, "done": rows_at[-1], "rows_at": rows_at})
-            start, d_prev = e, d
-        return out
-    # ws: folds of `rows` weight rows, two slots, activation beats after their fold's weights
-    start, w_next, a_next = 0, 1, 0
-    slot_free = [0, 0]
-    fold = 0
-    for k in ks:
-        nfolds = -(-k // rows)
-        w_end = a0 = 0
-        for f in range(nfolds):
-            slot = fold % 2
-            n = min(rows, k - f * rows)
-            w0 = max(w_next, slot_free[slot])
-            w_end = w0 + n - 1
-            w_next = w_end + 1
-            a0 = max(a_next, w_end + 1)
-            a_next = a0 + rows
-            slot_free[slot] = a0 + rows
-            fold += 1
-        rows_at = [a0 + m + rows + cols + 1 for m in range(rows)]
-        out.append({"start": start, "done": rows_at[-1], "rows_at": rows_at})
-        start = w_end
-    return out
+    """Cycle-exact full-rate schedule
+    (:func:`accelsmith.core.latency.systolic.full_rate_schedule`)."""
+    _dataflow(dataflow, ())
+    return _rules.full_rate_schedule(rows, cols, dataflow, ks)
 
 
 def output_times(
     rows: int, cols: int, dataflow: str, tiles: Sequence[Sequence[int]]
 ) -> list[list[int]]:
-    """Advance-cycle at which each result row is presented, given observed input transfers.
-
-    Parameters
-    ----------
-    tiles : sequence of sequences of int
-        Per tile, the advance-cycle of every ``a`` transfer of the tile in order (``os``:
-        ``K`` beats; ``ws``: ``rows * ceil(K/rows)`` beats).
-
-    Returns
-    -------
-    list of list of int
-        Per tile, the advance-cycle in which result row ``0 .. rows-1`` is presented.
-    """
-    _dataflow_mask(np.asarray(dataflow), ())
-    result: list[list[int]] = []
-    d_prev: int | None = None
-    for beats in tiles:
-        if dataflow == "os":
-            e = beats[-1]
-            d = e + 2 if d_prev is None else max(e + 2, d_prev + rows)
-            result.append([d + s + cols for s in range(rows)])
-            d_prev = d
-        else:
-            last_fold = beats[-rows:]
-            result.append([t + rows + cols + 1 for t in last_fold])
-    return result
+    """Advance-cycle of each result row (:func:`accelsmith.core.latency.systolic.output_times`)."""
+    _dataflow(dataflow, ())
+    return _rules.output_times(rows, cols, dataflow, tiles)

@@ -11,6 +11,8 @@ campaigns stay responsive.
 from __future__ import annotations
 
 import io
+import signal
+import threading
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -365,11 +367,23 @@ def serve(
     t0 = time.perf_counter()
     print(f"reading {', '.join(targets)} ...", flush=True)
     hub = Hub(list(targets), campaign)
-    app = create_app(hub, interval=interval)
-    n = sum(len(c.campaign.trials) for c in hub.campaigns.values())
-    print(
-        f"accelsmith dashboard on http://{host}:{port}/ ({', '.join(hub.campaigns)}: {n} "
-        f"trials read in {time.perf_counter() - t0:.1f} s; polling every {interval:g} s)",
-        flush=True,
-    )
-    app.run(host=host, port=port, debug=False)
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main else None
+    try:
+        app = create_app(hub, interval=interval)
+        n = sum(len(c.campaign.trials) for c in hub.campaigns.values())
+        print(
+            f"accelsmith dashboard on http://{host}:{port}/ ({', '.join(hub.campaigns)}: {n} "
+            f"trials read in {time.perf_counter() - t0:.1f} s; polling every {interval:g} s)",
+            flush=True,
+        )
+        app.run(host=host, port=port, debug=False)
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+        hub.close()
+
+
+def _terminate(signum: int, _frame: Any) -> None:
+    """SIGTERM ends the server like Ctrl-C does, so the storages are closed on the way out."""
+    raise SystemExit(128 + signum)

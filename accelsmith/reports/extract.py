@@ -19,6 +19,9 @@ import numpy as np
 
 from ..core.errors import ConfigError
 from ..dse import ledger
+from ..dse.storage import Target, close_storage
+from ..dse.storage import open_storage as _open
+from ..dse.storage import resolve_target as _resolve
 
 if TYPE_CHECKING:
     import optuna
@@ -41,110 +44,28 @@ EXHAUSTIVE = "exhaustive"
 STATUS_PARETO = "pareto"
 STATUS_DOMINATED = "dominated"
 STATUS_INFEASIBLE = "infeasible"
-_RUN_FILES = ("study.db", "journal.log")
-_JOURNAL_SUFFIXES = (".log", ".jsonl", ".journal")
+#: where campaigns live (a spec's storage, a run folder, a storage file or URL)
+CampaignSource = Target
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class CampaignSource:
-    """Where campaigns live: a storage URL or journal path, and the campaign to pick (or None).
-
-    Parameters
-    ----------
-    storage : str
-        An RDB URL or ``journal:<path>`` for a JournalStorage file.
-    campaign : str or None
-        The campaign name the target pinned (a spec's ``name``), or None for "any".
-    label : str
-        The target as the user wrote it (for messages and titles).
-    """
-
-    storage: str
-    campaign: str | None
-    label: str
-
-
-def _check_storage_exists(url: str, label: str) -> None:
-    if url.startswith("journal:"):
-        p = Path(url[len("journal:") :])
-    elif url.startswith("sqlite:///"):
-        p = Path(url[len("sqlite:///") :])
-        if str(p) in ("", ":memory:"):
-            raise ConfigError(f"storage {label!r} is an in-memory database: nothing to report")
-    else:
-        return
-    if not p.is_file():
-        raise ConfigError(
-            f"storage {label!r} does not exist ({p} not found); give a campaign spec YAML, "
-            "a run directory holding study.db, or a storage URL"
-        )
-
-
-def resolve_target(target: str, campaign: str | None = None) -> CampaignSource:
-    """Turn a CLI target (spec, run folder, storage file or URL) into a :class:`CampaignSource`.
-
-    A spec file or a run folder ``runs/<name>/`` (holding ``spec.yaml``) is resolved exactly
-    as ``accelsmith dse status`` does (its ``campaign.json`` names the storage); a folder
-    without a spec but with ``study.db`` or ``journal.log`` is read directly.
+def resolve_target(
+    target: str, campaign: str | None = None, *, storage: str | None = None
+) -> CampaignSource:
+    """Turn a CLI target (spec, run folder, storage file or URL) into a :class:`CampaignSource`
+    (:func:`accelsmith.dse.storage.resolve_target`; nothing is created or opened).
 
     Raises
     ------
     ConfigError
         The target does not name an existing storage.
     """
-    label = str(target)
-    if "://" in label:
-        storage, pinned = label, None
-    else:
-        p = Path(label)
-        if p.is_dir() and not (p / "spec.yaml").is_file():
-            found = [p / f for f in _RUN_FILES if (p / f).is_file()]
-            if not found:
-                raise ConfigError(
-                    f"run folder {label!r} holds no campaign (no spec.yaml, "
-                    f"{' or '.join(_RUN_FILES)})"
-                )
-            p = found[0]
-        if not p.exists():
-            raise ConfigError(
-                f"storage {label!r} does not exist; give a campaign spec YAML, a run folder "
-                "(runs/<name>/), a storage file or a storage URL"
-            )
-        if p.is_dir() or p.suffix in (".yaml", ".yml"):
-            from ..dse.campaign import resolve_target as dse_target
-
-            spec, storage = dse_target(p)
-            pinned = spec.name
-        elif p.suffix in _JOURNAL_SUFFIXES:
-            storage, pinned = f"journal:{p}", None
-        else:
-            storage, pinned = f"sqlite:///{p}", None
-    _check_storage_exists(storage, label)
-    return CampaignSource(storage=storage, campaign=campaign or pinned, label=label)
+    return _resolve(target, storage=storage, campaign=campaign)
 
 
 def open_storage(storage: str) -> optuna.storages.BaseStorage:
-    """An Optuna storage object (cached RDB or journal) for a :class:`CampaignSource` URL."""
-    import optuna
-
-    try:
-        if storage.startswith("journal:"):
-            from optuna.storages.journal import JournalFileBackend, JournalStorage
-
-            return JournalStorage(JournalFileBackend(storage[len("journal:") :]))
-        kwargs: dict[str, Any] = {}
-        if storage.startswith("sqlite:///"):  # wait for a running campaign's write lock
-            kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
-        from ..dse.campaign import driver_url
-
-        # Optuna's cached wrapper: later reads fetch only trials not finished before
-        url = driver_url(storage)
-        return optuna.storages.get_storage(optuna.storages.RDBStorage(url, **kwargs))
-    except ConfigError:
-        raise
-    except Exception as exc:  # sqlalchemy / driver errors: one line naming the storage
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"storage {storage!r} cannot be opened: {msg}") from None
+    """A read-only Optuna storage for a :class:`CampaignSource` URL
+    (:func:`accelsmith.dse.storage.open_storage`)."""
+    return _open(storage)
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -262,21 +183,6 @@ def _with_design_ids(frame: pd.DataFrame, explorer: str) -> pd.DataFrame:
     return frame
 
 
-def load_study_frame(
-    storage: optuna.storages.BaseStorage, campaign: str, explorer: str
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Trials frame and study attributes of one explorer's study."""
-    import optuna
-
-    study = optuna.load_study(study_name=ledger.study_name(campaign, explorer), storage=storage)
-    info = ledger.study_info(study)
-    frame = _with_design_ids(ledger.trials_frame(study), explorer)
-    first = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))[:1]
-    if first:
-        info.setdefault("_config_keys", list(first[0].user_attrs.get(ledger.CONFIG_KEY, {})))
-    return frame, info
-
-
 def varied_params(info: dict[str, Any], frame: pd.DataFrame) -> list[str]:
     """The parameters a campaign varies: the space entries that are not fixed scalars."""
     space = info.get("space") or (info.get("spec") or {}).get("space") or {}
@@ -342,25 +248,26 @@ def load_campaign(source: CampaignSource, name: str | None = None) -> Campaign:
         Storage missing or unreadable, campaign not found, or several campaigns and no name.
     """
     storage = open_storage(source.storage)
-    found = ledger.campaign_studies(storage)
-    name = name or source.campaign
-    if name is None:
-        if not found:
-            raise ConfigError(f"storage {source.label!r} holds no accelsmith campaign")
-        if len(found) > 1:
-            raise ConfigError(
-                f"storage {source.label!r} holds several campaigns ({', '.join(found)}); "
-                "choose one with --campaign"
-            )
-        name = next(iter(found))
-    if name not in found:
-        have = ", ".join(found) or "none"
-        raise ConfigError(f"campaign {name!r} not found in {source.label}; campaigns: {have}")
-    frames: dict[str, pd.DataFrame] = {}
-    infos: dict[str, dict[str, Any]] = {}
-    for explorer in found[name]:
-        frames[explorer], infos[explorer] = load_study_frame(storage, name, explorer)
-    return build_campaign(name, source.label, frames, infos)
+    try:
+        found = ledger.campaign_studies(storage)
+        name = name or source.campaign
+        if name is None:
+            if not found:
+                raise ConfigError(f"storage {source.label!r} holds no accelsmith campaign")
+            if len(found) > 1:
+                raise ConfigError(
+                    f"storage {source.label!r} holds several campaigns ({', '.join(found)}); "
+                    "choose one with --campaign"
+                )
+            name = next(iter(found))
+        if name not in found:
+            have = ", ".join(found) or "none"
+            raise ConfigError(f"campaign {name!r} not found in {source.label}; campaigns: {have}")
+        data = ledger.read_campaign(storage, name)
+    finally:
+        close_storage(storage)
+    frames = {e: _with_design_ids(f, e) for e, f in data.frames.items()}
+    return build_campaign(name, source.label, frames, data.infos)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

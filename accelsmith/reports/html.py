@@ -332,6 +332,11 @@ def build_report(camp: Campaign) -> Report:
     else:
         quality = campaign_quality(camp)
         _results(rep, camp, quality)
+    from .silicon_panel import silicon_section  # issue 15 item 4 (helper synth's panel)
+
+    silicon = silicon_section(rep, camp) if len(t) else None
+    if silicon:
+        rep.add("Silicon check", silicon, "silicon")
     rep.add(
         "Reproducibility",
         _reproducibility(camp, quality.normalization if quality else None),

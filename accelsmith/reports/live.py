@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import ConfigError
 from ..dse import ledger
+from ..dse.storage import close_storage
 from .extract import (
     Campaign,
     CampaignSource,
@@ -30,17 +31,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Hub", "LiveCampaign"]
-
-
-class _TrialsView:
-    """Duck-typed study exposing only some trials, so :func:`ledger.trials_frame` converts
-    exactly the new ones with the ledger's own rules."""
-
-    def __init__(self, trials: list[Any]) -> None:
-        self._trials = trials
-
-    def get_trials(self, deepcopy: bool = False, states: Any = None) -> list[Any]:
-        return [t for t in self._trials if states is None or t.state in states]
 
 
 class LiveCampaign:
@@ -64,7 +54,6 @@ class LiveCampaign:
         self._seen: dict[str, set[int]] = {}
         self._parts: dict[str, list[pd.DataFrame]] = {}
         self._infos: dict[str, dict[str, Any]] = {}
-        self._study_ids: dict[str, int] = {}
         self._config_keys: list[str] = []
         self.version = 0
         self._campaign: Campaign | None = None
@@ -72,63 +61,45 @@ class LiveCampaign:
         self.last_poll = 0.0
         self.refresh()
 
-    def _explorers(self) -> list[str]:
-        return ledger.campaign_studies(self.storage, self.name).get(self.name, [])
-
     def refresh(self) -> bool:
         """Read trials completed since the last call; True if there were any."""
-        import optuna
-        import pandas as pd
-
         from .extract import _with_design_ids
 
         with self._lock:
-            changed = False
-            for explorer in self._explorers():
-                if explorer not in self._study_ids:
-                    sname = ledger.study_name(self.name, explorer)
-                    sid = self.storage.get_study_id_from_name(sname)
-                    self._study_ids[explorer] = sid
-                    self._infos[explorer] = dict(
-                        self.storage.get_study_user_attrs(sid).get(ledger.STUDY_KEY, {})
-                    )
-                    self._seen[explorer] = set()
-                    self._parts[explorer] = []
+            data = ledger.read_campaign(self.storage, self.name, since=self._seen)
+            changed = set(data.infos) != set(self._infos)
+            self._infos, self._seen = data.infos, data.seen
+            for explorer, frame in data.frames.items():
+                parts = self._parts.setdefault(explorer, [])
+                if len(frame):
+                    parts.append(_with_design_ids(frame, explorer))
                     changed = True
-                seen = self._seen[explorer]
-                trials = self.storage.get_all_trials(
-                    self._study_ids[explorer],
-                    deepcopy=False,
-                    states=(optuna.trial.TrialState.COMPLETE,),
-                )
-                new = [t for t in trials if t.number not in seen]
-                if not new:
-                    continue
-                seen.update(t.number for t in new)
-                if not self._config_keys:
-                    self._config_keys = list(new[0].user_attrs.get(ledger.CONFIG_KEY, {}))
-                frame = ledger.trials_frame(_TrialsView(new))  # type: ignore[arg-type]
-                self._parts[explorer].append(_with_design_ids(frame, explorer))
-                changed = True
+                if not self._config_keys and "_config_keys" in data.infos[explorer]:
+                    self._config_keys = list(data.infos[explorer]["_config_keys"])
             if changed or self._campaign is None:
-                frames = {
-                    e: (
-                        pd.concat(p, ignore_index=True).sort_values("number", ignore_index=True)
-                        if p
-                        else pd.DataFrame()
-                    )
-                    for e, p in self._parts.items()
-                }
-                for e, p in frames.items():
-                    self._parts[e] = [p] if len(p) else []
-                frames = {e: f if len(f) else _empty_frame() for e, f in frames.items()}
-                if frames:
-                    camp = build_campaign(self.name, self.source.label, frames, self._infos)
-                    camp.config_keys = self._config_keys
-                    self._campaign = camp
-                    self.version += 1
+                self._rebuild()
             self.last_poll = time.time()
             return changed
+
+    def _rebuild(self) -> None:
+        import pandas as pd
+
+        frames = {
+            e: (
+                pd.concat(p, ignore_index=True).sort_values("number", ignore_index=True)
+                if p
+                else pd.DataFrame()
+            )
+            for e, p in self._parts.items()
+        }
+        for e, p in frames.items():
+            self._parts[e] = [p] if len(p) else []
+        frames = {e: f if len(f) else _empty_frame() for e, f in frames.items()}
+        if frames:
+            camp = build_campaign(self.name, self.source.label, frames, self._infos)
+            camp.config_keys = self._config_keys
+            self._campaign = camp
+            self.version += 1
 
     @property
     def campaign(self) -> Campaign:
@@ -162,9 +133,15 @@ class Hub:
     def __init__(self, targets: list[str], campaign: str | None = None) -> None:
         sources = [resolve_target(t, campaign) for t in targets]
         pairs: list[tuple[CampaignSource, Any, str]] = []
-        for s in sources:
-            storage = open_storage(s.storage)  # one per target, shared by its campaigns
-            pairs += [(s, storage, n) for n in campaign_names(s, storage)]
+        self._storages: list[Any] = []
+        try:
+            for s in sources:
+                storage = open_storage(s.storage)  # one per target, shared by its campaigns
+                self._storages.append(storage)
+                pairs += [(s, storage, n) for n in campaign_names(s, storage)]
+        except BaseException:
+            self.close()
+            raise
         names = [n for _, _, n in pairs]
         self.campaigns: dict[str, LiveCampaign] = {}
         for s, storage, n in pairs:
@@ -180,3 +157,9 @@ class Hub:
 
     def versions(self) -> dict[str, int]:
         return {k: c.version for k, c in self.campaigns.items()}
+
+    def close(self) -> None:
+        """Close every storage (read-only SQLite: tidy the files SQLite made for reading)."""
+        for storage in self._storages:
+            close_storage(storage)
+        self._storages = []

@@ -110,6 +110,8 @@ def test_serving_scenario_listing(capsys):
     assert data["kv_bytes_per_token"] == 131072 and data["max_batch"] == 16
     assert main(["workloads", "--serving", str(EXAMPLE)]) == 0
     assert "token_budget" in capsys.readouterr().out
+    assert main(["workloads", str(EXAMPLE), "--json"]) == 0  # the same, as a workload
+    assert json.loads(capsys.readouterr().out)["requests"] == 24
 
 
 def test_cost_on_a_serving_scenario(capsys):

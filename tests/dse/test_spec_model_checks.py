@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accelsmith.cli.main import main
-from accelsmith.dse.campaign import driver_url
+from accelsmith.dse.storage import driver_url
 
 from .dse_helpers import TINY_SPACE, write_spec
 

@@ -2,12 +2,15 @@
 
 from pathlib import Path
 
+import pytest
+
 from accelsmith.cli.main import main
 
 ROOT = Path(__file__).parents[2]
 SPEC = ROOT / "examples" / "campaigns" / "pim-serving-llama3.yaml"
 
 
+@pytest.mark.slow  # ~25 s on a loaded 2-core machine (3 trials + the HTML report)
 def test_serving_campaign_example_runs(tmp_path, capsys, monkeypatch):
     from accelsmith.dse.spec import load_spec
 

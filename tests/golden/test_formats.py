@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import softposit as sp
 
-from accelsmith.sim.golden import formats as F
+from accelsmith.core.numformats import codec as F
 
 ML = {
     "fp4_e2m1": ml_dtypes.float4_e2m1fn,

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from amaranth.sim import Simulator
 
 from accelsmith.core.families.pim import PimParams
+from accelsmith.core.latency.pim import OPS, Cmd
 from accelsmith.hdl.pim import build
 from accelsmith.sim.benches.pim_io import GemvRun, cmd_word
-from accelsmith.sim.golden.pim_schedule import OPS, Cmd
 
 OP_NAMES = {v: k for k, v in OPS.items()}
 

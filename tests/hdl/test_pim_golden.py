@@ -5,8 +5,8 @@ import pytest
 
 from accelsmith.core.errors import ConfigError
 from accelsmith.core.families.pim import PRESETS, PimParams, load_timing
+from accelsmith.core.latency.pim import Timer, engine_schedule
 from accelsmith.sim.golden.pim import gemv, mac_burst, zero_acc
-from accelsmith.sim.golden.pim_schedule import Timer, engine_schedule
 
 
 def test_presets_load_with_cited_sources():
@@ -126,7 +126,7 @@ def test_schedule_matches_hand_count():
 def test_timer_refuses_fifth_act_in_faw_window():
     p = PimParams(precision="int8", lanes=4, row_bytes=4, banks=8, rows=4)
     tm = Timer(p)
-    from accelsmith.sim.golden.pim_schedule import Cmd
+    from accelsmith.core.latency.pim import Cmd
 
     t = 0
     for b in range(4):

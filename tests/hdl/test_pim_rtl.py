@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from accelsmith.core.families.pim import PimParams
+from accelsmith.core.latency.pim import RULES, Cmd, Timer
 from accelsmith.sim.benches.pim_io import (
     cmd_word,
     plan_gemv,
@@ -12,7 +13,6 @@ from accelsmith.sim.benches.pim_io import (
     rule_probes,
     state_probes,
 )
-from accelsmith.sim.golden.pim_schedule import RULES, Cmd, Timer
 
 from .pim_harness import run, run_gemv
 

@@ -12,10 +12,10 @@ import pytest
 from amaranth.sim import Simulator
 
 from accelsmith.core.numformats import FORMATS
+from accelsmith.core.numformats import codec as F
 from accelsmith.hdl.blocks.formats import make_decoder
 from accelsmith.hdl.blocks.minifloat import FP32_NAN, Fp32Add, Fp32Round
 from accelsmith.hdl.blocks.submul import SubwordMultiplier
-from accelsmith.sim.golden import formats as F
 
 
 def _run(dut, bench) -> None:

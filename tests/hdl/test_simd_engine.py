@@ -8,7 +8,8 @@ import pytest
 from amaranth.sim import Simulator
 
 from accelsmith.core.errors import ConfigError
-from accelsmith.core.families.simd import SimdParams, dot_cycles
+from accelsmith.core.families.simd import SimdParams
+from accelsmith.core.latency.simd import dot_cycles
 from accelsmith.hdl.emit import port_table
 from accelsmith.hdl.simd import build, simd_manifest
 from accelsmith.sim.benches import simd_io as io

@@ -7,11 +7,11 @@ import pytest
 
 from accelsmith.core.errors import ConfigError
 from accelsmith.core.families.pim import TIMING_FIELDS, PimParams
+from accelsmith.core.latency.pim import engine_schedule
 from accelsmith.models import evaluate
 from accelsmith.models.pim import interleaved_latency
 from accelsmith.models.pim_cost import job_cycles
 from accelsmith.models.workloads import GEMV, Workload
-from accelsmith.sim.golden.pim_schedule import engine_schedule
 
 
 def _T(p):

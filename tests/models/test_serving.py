@@ -177,3 +177,27 @@ def test_fused_attention_saves_dram_in_serving(tmp_path):
     fu = evaluate("systolic", [SA], _scenario(tmp_path, "f", attention="fused"))
     assert fu["dram_bytes"].iloc[0] < un["dram_bytes"].iloc[0]
     assert fu["macs"].iloc[0] == pytest.approx(un["macs"].iloc[0])
+
+
+def test_step_sequence(tmp_path):
+    from accelsmith.models.serving import serving_steps
+
+    sched = {"max_batch": 3, "token_budget": 48, "kv_capacity_gb": 3 * 112 * 12288 / 1e9}
+    f = _scenario(tmp_path, requests=8, scheduler=sched)
+    cfgs = [SA, {"rows": 64, "cols": 64, "dram_gbps": 800.0}]
+    steps = serving_steps("systolic", cfgs, f)
+    total = evaluate("systolic", cfgs, f)
+    for c, g in steps.groupby("config"):
+        assert g["duration_s"].sum() == pytest.approx(total["busy_s"].iloc[c], rel=1e-9)
+        assert len(g) == total["steps"].iloc[c] and g["step"].tolist() == list(range(len(g)))
+        assert ((g["start_s"] + g["duration_s"]).iloc[:-1].to_numpy()
+                <= g["start_s"].iloc[1:].to_numpy() + 1e-12).all()  # fmt: skip
+    assert (steps["decode_tokens"] + steps["prefill_tokens"] <= 48).all()
+    assert (steps["running"] <= 3).all() and (
+        steps["kv_bytes"] <= sched["kv_capacity_gb"] * 1e9
+    ).all()
+    # continuous batching: some steps mix prefill chunks with decode tokens
+    assert ((steps["decode_tokens"] > 0) & (steps["prefill_tokens"] > 0)).any()
+    out_tokens = load_serving(f).scenario.output_len.sum()
+    firsts = steps.groupby("config")["decode_tokens"].sum() + 8  # first tokens come with prefill
+    assert (firsts == out_tokens).all()

@@ -28,11 +28,11 @@ def test_hub_reads_only_new_trials(
     n0, v0 = len(lc.campaign.trials), lc.version
     assert n0 == 180 and len(lc.campaign.exhaustive) > 5
     converted: list[int] = []
-    real = live.ledger.trials_frame
+    real = live.ledger.frame_of_trials
     monkeypatch.setattr(
         live.ledger,
-        "trials_frame",
-        lambda study, **kw: converted.append(len(study.get_trials())) or real(study, **kw),
+        "frame_of_trials",
+        lambda trials: converted.append(len(trials)) or real(trials),
     )
     assert hub.refresh() is False and lc.version == v0 and converted == []
     camp = lc.campaign

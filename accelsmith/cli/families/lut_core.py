@@ -202,11 +202,29 @@ def _print_pairs(
 
 def _print_cost(layers: Any, total: Any, workload: str, node: int, baseline: bool) -> None:
     from rich.console import Console
+
+    console = Console(width=None if Console().is_terminal else 120)
+    console.print(_layer_table(layers, workload))
+    console.print(_totals_table(total, node, baseline))
+    attn = layers[layers.weight_passes != layers.weight_bits]
+    if len(attn):
+        console.print(
+            f"[yellow]note:[/] {', '.join(map(str, attn.layer))} multiply two activation "
+            f"operands: costed with {int(total.act_bits)} bit-serial passes (act_bits), a model "
+            "extension beyond the generated RTL"
+        )
+    if bool(total.exceeds_max_k):
+        console.print(
+            f"[yellow]note:[/] a layer has K = {int(total.max_layer_k)} > max_k = "
+            f"{int(total.max_k)}: the {int(total.acc_bits)}-bit results may wrap"
+        )
+
+
+def _layer_table(layers: Any, workload: str) -> Any:
     from rich.table import Table
 
     from ..cost import _human
 
-    console = Console(width=None if Console().is_terminal else 120)
     t = Table(title=f"{workload}: per layer (lut-core)")
     for name in (
         "layer",
@@ -236,7 +254,14 @@ def _print_cost(layers: Any, total: Any, workload: str, node: int, baseline: boo
             f"{r.mac_cycles:,.0f}",
             _human(r.mac_energy_j, "J"),
         )
-    console.print(t)
+    return t
+
+
+def _totals_table(total: Any, node: int, baseline: bool) -> Any:
+    from rich.table import Table
+
+    from ..cost import _human
+
     s = Table(title=f"totals ({node} nm, {total.freq_mhz:g} MHz)", show_header=False)
     s.add_column("metric")
     s.add_column("value", justify="right")
@@ -285,19 +310,7 @@ def _print_cost(layers: Any, total: Any, workload: str, node: int, baseline: boo
         ]
     for k, v in rows:
         s.add_row(k, v)
-    console.print(s)
-    attn = layers[layers.weight_passes != layers.weight_bits]
-    if len(attn):
-        console.print(
-            f"[yellow]note:[/] {', '.join(map(str, attn.layer))} multiply two activation "
-            f"operands: costed with {int(total.act_bits)} bit-serial passes (act_bits), a model "
-            "extension beyond the generated RTL"
-        )
-    if bool(total.exceeds_max_k):
-        console.print(
-            f"[yellow]note:[/] a layer has K = {int(total.max_layer_k)} > max_k = "
-            f"{int(total.max_k)}: the {int(total.acc_bits)}-bit results may wrap"
-        )
+    return s
 
 
 def register(kind: str, app: typer.Typer) -> None:

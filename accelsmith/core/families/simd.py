@@ -286,12 +286,3 @@ FAMILY = Family(
         "back_pressure",
     ),
 )
-
-
-def dot_cycles(k: Any, pipeline: Any) -> Any:
-    """Cycles of one dot product of ``k`` beats, from the cycle its first beat transfers to
-    the cycle its result transfers, both counted, with no stalls: ``k + pipeline + 2``.
-
-    Back to back, a result leaves every ``k`` cycles. Works on numpy arrays too.
-    """
-    return k + pipeline + 2

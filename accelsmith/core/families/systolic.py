@@ -190,7 +190,7 @@ FAMILY = Family(
     golden="accelsmith.sim.golden.systolic:golden",
     bench="accelsmith.sim.benches.systolic_tb",
     cost="accelsmith.models.systolic_cost:evaluate_systolic",
-    manifest="accelsmith.generate:systolic_manifest",
+    manifest="accelsmith.hdl.systolic:manifest_extras",
     space=DEFAULT_SPACE,
     agent_groups={
         "array": ("rows", "cols"),

@@ -18,7 +18,13 @@ import time
 import warnings
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..ledger import CONSTRAINTS_KEY, SAMPLER_SECONDS_KEY
+from ..ledger import (
+    CONSTRAINTS_KEY,
+    SAMPLER_SECONDS_KEY,
+    create_running_trial,
+    set_trial_attrs,
+    trial_handle,
+)
 from ..record import tell_trial
 from ..workers import OVERBUDGET_KEY, OWNER_KEY, is_stale, owner_token, rank_in_budget
 from .base import Explorer, Option
@@ -45,14 +51,7 @@ def _constraints(trial: optuna.trial.FrozenTrial) -> list[float]:
 def _ask(study: optuna.Study, owner: dict[str, Any]) -> optuna.Trial:
     """``study.ask()`` with the owner attribute written in the same insert as the trial, so
     that a worker killed at any instant leaves no RUNNING trial without an owner."""
-    import optuna
-
-    study._thread_local.cached_all_trials = None  # as Study.ask: sync storage once per trial
-    template = optuna.trial.create_trial(
-        state=optuna.trial.TrialState.RUNNING, system_attrs={OWNER_KEY: owner}
-    )
-    trial_id = study._storage.create_new_trial(study._study_id, template_trial=template)
-    return optuna.trial.Trial(study, trial_id)
+    return create_running_trial(study, {OWNER_KEY: owner})
 
 
 class OptunaExplorer(Explorer):
@@ -98,7 +97,7 @@ class OptunaExplorer(Explorer):
                 # (pruned trials only accumulate, so the exact rank is never larger)
                 near = trial.number - n_pruned >= ctx.budget
                 if near and rank_in_budget(study, trial.number) >= ctx.budget:
-                    study._storage.set_trial_user_attr(trial._trial_id, OVERBUDGET_KEY, True)
+                    set_trial_attrs(study, trial, user={OVERBUDGET_KEY: True})
                     study.tell(trial, state=optuna.trial.TrialState.PRUNED)
                     over = True
                     break
@@ -130,15 +129,15 @@ class OptunaExplorer(Explorer):
             # several workers resuming at once recover the same stale trials: the first to
             # finish one wins, the others skip it (any step may find it finished)
             with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
-                study._storage.set_trial_system_attr(ft._trial_id, OWNER_KEY, owner)
+                set_trial_attrs(study, ft, system={OWNER_KEY: owner})
                 if rank_in_budget(study, ft.number) >= self.ctx.budget:
-                    study._storage.set_trial_user_attr(ft._trial_id, OVERBUDGET_KEY, True)
+                    set_trial_attrs(study, ft, user={OVERBUDGET_KEY: True})
                     with contextlib.suppress(RuntimeError, ValueError):
                         study.tell(ft.number, state=optuna.trial.TrialState.PRUNED)
                     continue
                 t0 = time.perf_counter()
                 study.sampler = self._sampler_for(ft.number)
-                trial = optuna.trial.Trial(study, ft._trial_id)
+                trial = trial_handle(study, ft)
                 config = self.ctx.space.suggest(trial)
                 try:
                     self._finish([(trial, config, time.perf_counter() - t0)])

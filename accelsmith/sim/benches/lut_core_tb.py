@@ -36,7 +36,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly
 
 from accelsmith.core.families.lut_core import LutCoreParams
-from accelsmith.models.lut_core import full_rate_schedule, output_times, tile_cycles
+from accelsmith.core.latency.lut_core import full_rate_schedule, output_times, tile_cycles
 from accelsmith.sim.benches.common import StreamDriver, port, tb_config
 from accelsmith.sim.benches.lut_core_io import pack, pack_a, tile_beats, unpack
 from accelsmith.sim.golden.lut_core import act_range, golden

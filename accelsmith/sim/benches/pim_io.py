@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...core.families.pim import PimParams
+from ...core.latency.pim import OPS, Cmd, Timer, engine_schedule
 from ..golden.pim import gemv
-from ..golden.pim_schedule import OPS, Cmd, Timer, engine_schedule
 
 __all__ = [
     "GemvRun",
@@ -206,7 +206,7 @@ def rule_probes(p: PimParams) -> tuple[list[Probe], list[str]]:
     Returns the probes and the rules that cannot be the only constraint under ``p``'s timing
     (e.g. ``tCCD = 1``: "one cycle early" is the previous command's cycle), with the reason.
     """
-    from ..golden.pim_schedule import RULES
+    from ...core.latency.pim import RULES
 
     T = p.timings()
     probes: list[Probe] = []
@@ -283,7 +283,7 @@ def rule_probes(p: PimParams) -> tuple[list[Probe], list[str]]:
 
 def state_probes(p: PimParams) -> list[Probe]:
     """Commands illegal in any cycle: wrong bank state and bad addresses."""
-    from ..golden.pim_schedule import RULES
+    from ...core.latency.pim import RULES
 
     st, ad = RULES["STATE"], RULES["ADDR"]
     act0 = (0, Cmd("ACT", bank=0, row=0), -1, 0)

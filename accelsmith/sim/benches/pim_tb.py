@@ -5,7 +5,7 @@ The simulator reads its configuration from the JSON file named by ``ACCELSMITH_T
 cycle program (host commands at exact cycles, ``start`` beats, ``xin`` bursts) and records
 every refusal, every executed command (``issued``), every ``rdata`` word and ``done``. Expected
 values come from :mod:`accelsmith.sim.golden.pim` and every expected cycle from
-:mod:`accelsmith.sim.golden.pim_schedule`. Tests, each from reset:
+:mod:`accelsmith.core.latency.pim`. Tests, each from reset:
 
 ``timing_rules``
     Every rule one cycle early (refused with its code, no effect) then on time (executes);
@@ -43,6 +43,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly
 
 from accelsmith.core.families.pim import PimParams
+from accelsmith.core.latency.pim import OPS, Cmd, Timer
 from accelsmith.sim.benches.pim_io import (
     GemvRun,
     Probe,
@@ -53,7 +54,6 @@ from accelsmith.sim.benches.pim_io import (
     rule_probes,
     state_probes,
 )
-from accelsmith.sim.golden.pim_schedule import OPS, Cmd, Timer
 
 OP_NAMES = {v: k for k, v in OPS.items()}
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ...core.families.simd import SimdParams
 from ...core.numformats import MODES
-from ..golden.formats import encode
+from ...core.numformats.codec import encode
 from ..golden.simd import Beat
 
 __all__ = [

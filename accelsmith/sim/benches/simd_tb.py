@@ -5,7 +5,7 @@ named by ``ACCELSMITH_TB_CONFIG`` (written by :func:`accelsmith.sim.verify.verif
 writes ``<report_dir>/<test>.json`` per test. Every test drives a beat list from
 :mod:`accelsmith.sim.benches.simd_io` through one simulator build, checks every result
 vector against :func:`accelsmith.sim.golden.simd.golden` and every result's cycle against
-the latency model (:func:`accelsmith.core.families.simd.dot_cycles`): at full rate each dot
+the latency model (:func:`accelsmith.core.latency.simd.dot_cycles`): at full rate each dot
 product takes ``K + pipeline + 2`` cycles from its first beat to its result; under stalls the
 result transfers exactly ``pipeline + 2`` advancing cycles after its last beat.
 """
@@ -24,7 +24,8 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly
 
-from accelsmith.core.families.simd import SimdParams, dot_cycles
+from accelsmith.core.families.simd import SimdParams
+from accelsmith.core.latency.simd import dot_cycles
 from accelsmith.sim.benches import simd_io as io
 from accelsmith.sim.golden.simd import Beat, golden
 

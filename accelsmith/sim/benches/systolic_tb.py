@@ -34,7 +34,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly
 
 from accelsmith.core.families.systolic import SystolicParams
-from accelsmith.models.systolic import full_rate_schedule, output_times, tile_cycles
+from accelsmith.core.latency.systolic import full_rate_schedule, output_times, tile_cycles
 from accelsmith.sim.benches.common import StreamDriver, port, tb_config
 from accelsmith.sim.benches.systolic_io import pack, tile_beats, unpack
 from accelsmith.sim.golden.systolic import element_range, golden

@@ -20,7 +20,7 @@ import numpy as np
 
 from ...core.families.simd import SimdParams
 from ...core.numformats import MODES
-from .formats import decode, encode, encode_exact, get_format, round_to_float_bits
+from ...core.numformats.codec import decode, encode, encode_exact, get_format, round_to_float_bits
 
 __all__ = [
     "FP32_NAN",

@@ -1,7 +1,9 @@
 """Number-format specifications of the SIMD family (pure Python: no numpy, no Amaranth).
 
-The bit-exact numpy reference is :mod:`accelsmith.sim.golden.formats`; the gateware decoders
-are in :mod:`accelsmith.hdl.blocks.formats`. Both take their field layouts from here.
+The bit-exact numpy codec (decode, encode with RNE, exact values) is
+:mod:`accelsmith.core.numformats.codec` (imported on demand: it needs numpy); the gateware
+decoders are in :mod:`accelsmith.hdl.blocks.formats`. Both take their field layouts from here,
+and both the models (SQNR) and the golden models and benches use the codec.
 
 A *mode* is what the engine's run-time ``mode`` input selects: one format for both operands,
 or the mixed mode ``posit8_0xfp4_e2m1`` (``a`` in posit(8,0), ``b`` in FP4 E2M1 held in the
@@ -17,7 +19,7 @@ __all__ = ["FORMATS", "MODES", "Format", "Mode"]
 
 @dataclass(frozen=True)
 class Format:
-    """One number format (see :mod:`accelsmith.sim.golden.formats` for the exact rules).
+    """One number format (see :mod:`accelsmith.core.numformats.codec` for the exact rules).
 
     Attributes
     ----------
