@@ -98,6 +98,9 @@ def _bad_values(spec: Any) -> list[tuple[Any, str]]:
         what = f"{n} must be an integer in {lo}..{hi}"
         return [(lo - 1, f"{what}, not {lo - 1}"), (hi + 1, f"{what}, not {hi + 1}"),
                 (2.5, f"{what}, not 2.5"), (True, f"{what}, not True")]  # fmt: skip
+    if spec.kind is float and spec.lo is not None and spec.hi is not None:
+        what = f"{n} must be a finite number in {spec.lo:g}..{spec.hi:g}"
+        return [(float("nan"), f"{what}, not nan"), (float("inf"), f"{what}, not inf")]
     return []
 
 

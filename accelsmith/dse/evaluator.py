@@ -119,6 +119,7 @@ class Evaluator:
         self.objectives = list(spec.objectives)
         self.constraints = list(spec.constraints)
         self.workloads = [load_workload(w.source) for w in spec.workload]
+        self.labels = [w.source for w in spec.workload]
         w = np.array([e.weight for e in spec.workload], dtype=np.float64)
         self.weights = w / w.sum()
         tech = Tech.at_node(spec.node_nm)
@@ -136,17 +137,38 @@ class Evaluator:
         return state
 
     # ----------------------------------------------------------------------------- model calls
-    def _model(self, df: pd.DataFrame) -> pd.DataFrame:
-        from ..models.common import derived_columns
-        from ..models.evaluate import evaluate
-
+    def _one_design(self, df: pd.DataFrame) -> pd.DataFrame:
+        """With several workloads, one design serves all: size its accumulator (``max_k``) for
+        the deepest of them."""
         if len(self.workloads) > 1 and "max_k" in self.param_fields:
-            # one design for every workload: size its accumulator for the deepest of them
             deepest = max(int(np.max(wl.to_gemms()["K"])) for wl in self.workloads)
             if "max_k" not in df.columns:
                 df = df.assign(max_k=deepest)
             elif df["max_k"].isna().any():
                 df = df.assign(max_k=df["max_k"].astype(object).where(df["max_k"].notna(), deepest))
+        return df
+
+    def per_layer(self, configs: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+        """Per-layer rows of ``configs`` on every campaign workload, costed exactly as the
+        campaign costs them (same model, technology and workloads): the model's per-layer
+        columns (``config`` indexes ``configs``) plus ``workload`` (the spec's entry)."""
+        import pandas as pd
+
+        from ..models.evaluate import evaluate
+
+        df = self._one_design(pd.DataFrame([dict(c) for c in configs]))
+        parts = []
+        for label, wl in zip(self.labels, self.workloads, strict=True):
+            per = evaluate(self.family, df, wl, tech=self.tech, per_layer=True)
+            per.insert(0, "workload", label)
+            parts.append(per)
+        return pd.concat(parts, ignore_index=True)
+
+    def _model(self, df: pd.DataFrame) -> pd.DataFrame:
+        from ..models.common import derived_columns
+        from ..models.evaluate import evaluate
+
+        df = self._one_design(df)
         outs = [evaluate(self.family, df, wl, tech=self.tech) for wl in self.workloads]
         if len(outs) == 1:
             return outs[0]
@@ -232,7 +254,7 @@ class Evaluator:
 
     def check_metrics(self, out: pd.DataFrame) -> None:
         """Refuse objectives or constraints that are not numeric outputs of the model."""
-        cols = {c for c in out.columns if out[c].dtype.kind in "fiu"}
+        cols = {str(c) for c, t in out.dtypes.items() if getattr(t, "kind", "O") in "fiu"}
         numeric_hint = ", ".join(sorted(c for c in cols if not c.startswith("_")))
         for i, (m, _) in enumerate(self.objectives):
             if m not in cols:

@@ -3,8 +3,8 @@
 Two paths, same result (see :mod:`accelsmith.dse.ledger`):
 
 - :func:`tell_trial`: finish a RUNNING trial made by ``study.ask()`` (Optuna samplers).
-- :func:`record_evaluations`: add already-evaluated points as new finished trials
-  (``study.add_trials``; the exhaustive sweep and the RL explorers).
+- :func:`record_evaluations`: add already-evaluated points as new finished trials, one
+  transaction per batch (:class:`accelsmith.dse.ledger_bulk.LedgerWriter`; every explorer).
 
 A row that failed to evaluate becomes a FAIL trial with the user attribute ``error``.
 """
@@ -30,9 +30,17 @@ if TYPE_CHECKING:
     import optuna
 
     from .evaluator import BatchResult
+    from .ledger_bulk import LedgerWriter, Row
     from .space import Space
 
-__all__ = ["ERROR_KEY", "OPTUNA_CONSTRAINTS_KEY", "record_evaluations", "tell_trial", "trial_attrs"]
+__all__ = [
+    "ERROR_KEY",
+    "OPTUNA_CONSTRAINTS_KEY",
+    "ledger_rows",
+    "record_evaluations",
+    "tell_trial",
+    "trial_attrs",
+]
 
 ERROR_KEY = "error"
 #: Optuna's system attribute read by its constrained samplers (list, ``<= 0`` satisfied).
@@ -81,6 +89,96 @@ def tell_trial(
     study.tell(trial, [float(v) for v in result.values[i]])
 
 
+def ledger_rows(
+    result: BatchResult,
+    space: Space,
+    explorer: str,
+    rows: Sequence[int],
+    *,
+    extra_user_attrs: dict[str, Any] | None = None,
+    owner: dict[str, Any] | None = None,
+) -> list[Row]:
+    """Ledger rows (:class:`accelsmith.dse.ledger_bulk.Row`) of ``rows`` of an evaluated batch.
+
+    Vectorized over the batch (one conversion of the metrics and configuration frames), with
+    the same attributes as :func:`trial_attrs` plus :data:`~accelsmith.dse.ledger_bulk.DESIGN_KEY`.
+    """
+    import optuna
+
+    from .ledger_bulk import Row, design_key
+    from .workers import OWNER_KEY
+
+    dists = space.distributions()
+    names = space.names
+    rows = [int(r) for r in rows]
+    if not rows:
+        return []
+    sub = result.frame.iloc[rows]
+    configs = [
+        {
+            k: (v.item() if isinstance(v, np.generic) else v)
+            for k, v in rec.items()
+            if v is not None and v == v
+        }
+        for rec in sub.to_dict("records")
+    ]
+    mcols = list(result.metrics.columns)
+    mvals = result.metrics.to_numpy(dtype=np.float64)[rows] if mcols else None
+    per_row_s = float(result.seconds) / max(1, len(result))
+    out = []
+    for j, i in enumerate(rows):
+        config = configs[j]
+        attrs: dict[str, Any] = {
+            CONFIG_KEY: config,
+            EXPLORER_KEY: explorer,
+            EVAL_SECONDS_KEY: per_row_s,
+        }
+        sysattrs: dict[str, Any] = {OWNER_KEY: owner} if owner is not None else {}
+        params = space.params(config)
+        pd_ = {k: dists[k] for k in params}
+        key = design_key(config, names)
+        if result.errors[i] is not None:
+            attrs[ERROR_KEY] = result.errors[i]
+            attrs[FEASIBLE_KEY] = False
+            attrs.update(extra_user_attrs or {})
+            out.append(
+                Row(
+                    state=optuna.trial.TrialState.FAIL,
+                    params=params,
+                    distributions=pd_,
+                    user_attrs=attrs,
+                    system_attrs=sysattrs,
+                    design=key,
+                )
+            )
+            continue
+        if mvals is not None:
+            m = mvals[j]
+            fin = np.isfinite(m)
+            attrs[METRICS_KEY] = dict(
+                zip([c for c, f in zip(mcols, fin, strict=True) if f], m[fin].tolist(), strict=True)
+            )
+        else:
+            attrs[METRICS_KEY] = {}
+        cons = result.constraints[i].tolist()
+        attrs[CONSTRAINTS_KEY] = cons
+        attrs[FEASIBLE_KEY] = bool(result.feasible[i])
+        attrs.update(extra_user_attrs or {})
+        sysattrs[OPTUNA_CONSTRAINTS_KEY] = cons
+        out.append(
+            Row(
+                state=optuna.trial.TrialState.COMPLETE,
+                params=params,
+                distributions=pd_,
+                values=result.values[i].tolist(),
+                user_attrs=attrs,
+                system_attrs=sysattrs,
+                design=key,
+            )
+        )
+    return out
+
+
 def record_evaluations(
     study: optuna.Study,
     result: BatchResult,
@@ -89,8 +187,10 @@ def record_evaluations(
     *,
     rows: Sequence[int] | np.ndarray | None = None,
     extra_user_attrs: dict[str, Any] | None = None,
+    writer: LedgerWriter | None = None,
+    budget: int | None = None,
 ) -> int:
-    """Add rows of an evaluated batch to ``study`` as finished trials (one ``add_trials``).
+    """Add rows of an evaluated batch to ``study`` as finished trials, in one transaction.
 
     Parameters
     ----------
@@ -106,41 +206,25 @@ def record_evaluations(
         Which rows to record (all by default).
     extra_user_attrs : dict, optional
         More user attributes for every trial (e.g. an RL episode number).
+    writer : LedgerWriter, optional
+        The explorer's writer (keeps the known designs and counts); a new one by default.
+    budget : int, optional
+        Counted trials the study may hold; rows beyond it are not written.
 
     Returns
     -------
     int
-        Number of trials added.
+        Number of trials added. Designs already in the study are not added again.
     """
-    import optuna
+    from .ledger_bulk import LedgerWriter
+    from .workers import owner_token
 
-    dists = space.distributions()
+    if writer is None:
+        writer = LedgerWriter(study, space.names)
+        writer.sync()
     idx = range(len(result)) if rows is None else [int(r) for r in rows]
-    trials = []
-    for i in idx:
-        attrs = trial_attrs(result, i, explorer)
-        if extra_user_attrs:
-            attrs.update(extra_user_attrs)
-        params = space.params(result.config(i))
-        pd_ = {k: dists[k] for k in params}
-        if result.errors[i] is not None:
-            trials.append(
-                optuna.trial.create_trial(
-                    state=optuna.trial.TrialState.FAIL,
-                    params=params,
-                    distributions=pd_,
-                    user_attrs=attrs,
-                )
-            )
-        else:
-            trials.append(
-                optuna.trial.create_trial(
-                    values=[float(v) for v in result.values[i]],
-                    params=params,
-                    distributions=pd_,
-                    user_attrs=attrs,
-                    system_attrs={OPTUNA_CONSTRAINTS_KEY: attrs[CONSTRAINTS_KEY]},
-                )
-            )
-    study.add_trials(trials)
-    return len(trials)
+    batch = ledger_rows(
+        result, space, explorer, idx, extra_user_attrs=extra_user_attrs, owner=owner_token()
+    )
+    out = writer.write(batch, budget=budget)
+    return sum(1 for n in out.numbers if n is not None)

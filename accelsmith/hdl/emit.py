@@ -1,9 +1,10 @@
 """Component -> Verilog, a JSON manifest and a FuseSoC core file.
 
 The Verilog is deterministic (``emit_src=False``: no source locations), so its hash keys the
-simulator and synthesis caches. Port names are the signature paths joined by ``__``; the
-manifest lists every port with its direction, width and payload fields so that testbenches
-and users never guess them.
+simulator and synthesis caches. It is hierarchical: repeated blocks are one module each,
+instantiated (see :mod:`accelsmith.hdl.hier`), all in the one ``.v`` file. Port names are
+the signature paths joined by ``__``; the manifest lists every port with its direction, width
+and payload fields so that testbenches and users never guess them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from amaranth.lib import data, wiring
 
 from ..core.errors import ConfigError, OutputError
 from ..core.params import ParamsBase
+from .hier import emit_hierarchical
 
 __all__ = ["Emitted", "check_name", "emit", "port_table", "verilog_text"]
 
@@ -51,9 +53,18 @@ def check_name(name: str) -> str:
     return name
 
 
-def verilog_text(component: wiring.Component, name: str) -> str:
-    """Verilog for ``component`` with top module ``name`` (deterministic)."""
-    return verilog.convert(component, name=check_name(name), emit_src=False)
+def verilog_text(component: wiring.Component, name: str, *, hierarchy: bool = True) -> str:
+    """Verilog for ``component`` with top module ``name`` (deterministic).
+
+    With ``hierarchy`` (the default) every block the generator adds with
+    :func:`accelsmith.hdl.hier.place` (a processing element, a row, a lane, a bank) is written
+    once as module ``<name>_<kind>`` and instantiated; ``hierarchy=False`` writes the same
+    design flat (every instance spelled out), as Amaranth's simulator sees it.
+    """
+    check_name(name)
+    if hierarchy:
+        return emit_hierarchical(component, name)
+    return verilog.convert(component, name=name, emit_src=False)
 
 
 def _fields(shape: Any, offset: int = 0, prefix: str = "") -> list[dict[str, Any]]:

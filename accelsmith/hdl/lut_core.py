@@ -71,15 +71,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from amaranth.hdl import Const, EnableInserter, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Const, EnableInserter, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
 
 from ..core.families.lut_core import LutCoreParams
 from .blocks.lut_table import lookup, precompute, select
+from .hier import place
 
-__all__ = ["LutCore", "build", "manifest_extras", "protocol_summary"]
+__all__ = ["LutCore", "LutPE", "LutRow", "build", "manifest_extras", "protocol_summary"]
 
 
 class LutCore(wiring.Component):
@@ -123,17 +124,23 @@ class LutCore(wiring.Component):
         )
 
     def elaborate(self, platform: Any) -> Module:
-        p = self.params
-        assert p.acc_bits is not None
         m = Module()
-        K, B, TM, TN = p.group_size, p.weight_bits, p.tile_m, p.tile_n
-        ew = p.entry_bits
-        accw = p.acc_bits + (1 if p.bias_correction else 0)
-
         adv = Signal()  # the whole core advances only when the output can move
         m.d.comb += adv.eq(~self.c.valid | self.c.ready)
+        ctl = self._control(m, adv)
+        res, sres = self._rows(m, adv, ctl)
+        self._drain(m, ctl, res, sres)
+        return EnableInserter({"sync": adv})(m)
 
-        # ---------------------------------------------------------------- control
+    def _control(self, m: Module, adv: Signal) -> dict[str, Value]:
+        """Tile command, a/w acceptance, table validity and the stage-1 flags.
+
+        Returns the handshakes (``a_fire``, ``w_fire``, ``s_fire``), the activation mask
+        ``kmask`` (bit ``k``: element ``k`` of the group is inside the tile), the stage-1 flags
+        ``v1``/``f1``/``l1``/``p1`` and the drain counters ``drem``/``drow``.
+        """
+        p = self.params
+        K, B, TM = p.group_size, p.weight_bits, p.tile_m
         krem = Signal(self.kbits + 1)  # activations of the tile not yet accepted (0: none)
         afirst = Signal()  # the next a beat is its tile's first group
         tv = Signal()  # the table registers hold a group
@@ -161,75 +168,68 @@ class LutCore(wiring.Component):
             m.d.sync += [krem.eq(Mux(is_last_group, 0, krem - K)), afirst.eq(0)]
         with m.If(s_fire):
             m.d.sync += [krem.eq(self.start.payload.k_minus_1 + 1), afirst.eq(1)]
+        kmask = Signal(K)
+        m.d.comb += kmask.eq(Cat(krem > k for k in range(K)))
 
-        # ---------------------------------------------------------------- precompute + tables
-        tables = []
-        for r in range(TM):
-            acts = [
-                Mux(krem > k, self.a.payload[r * K + k], 0) if k else self.a.payload[r * K]
-                for k in range(K)
-            ]
-            entries = precompute(m, acts, p.symmetric, ew, f"pre{r}")
-            regs = [Signal(signed(ew), name=f"tbl{r}_{j}") for j in range(len(entries))]
-            with m.If(a_fire):
-                m.d.sync += [reg.eq(e) for reg, e in zip(regs, entries, strict=True)]
-            tables.append(regs)
         with m.If(w_fire):
             m.d.sync += pl.eq(Mux(last_plane, 0, pl + 1))
         with m.If(a_fire):
             m.d.sync += [tv.eq(1), pl.eq(0), tfirst.eq(afirst), tlast.eq(is_last_group)]
         with m.Elif(w_fire & last_plane):
             m.d.sync += tv.eq(0)
-
-        # ---------------------------------------------------------------- stage 1: LUT array
         m.d.sync += v1.eq(w_fire)
-        lut = [[Signal(signed(ew), name=f"lut{r}_{n}") for n in range(TN)] for r in range(TM)]
-        gsum = [Signal(signed(ew), name=f"gsum{r}") for r in range(TM)]
         with m.If(w_fire):
-            m.d.sync += [
-                p1.eq(pl),
-                f1.eq(tfirst & (pl == 0)),
-                l1.eq(tlast & last_plane),
-            ]
-            for r in range(TM):
-                for n in range(TN):
-                    val = lookup(
-                        m,
-                        tables[r],
-                        self.w.payload[n],
-                        p.symmetric,
-                        p.negation,
-                        ew,
-                        f"lk{r}_{n}",
-                    )
-                    m.d.sync += lut[r][n].eq(val)
-                if p.bias_correction:  # the group's sum of activations is -LUT[0]
-                    m.d.sync += gsum[r].eq(-tables[r][0])
+            m.d.sync += [p1.eq(pl), f1.eq(tfirst & (pl == 0)), l1.eq(tlast & last_plane)]
+        return {
+            "a_fire": a_fire,
+            "w_fire": w_fire,
+            "s_fire": s_fire,
+            "kmask": kmask,
+            "v1": v1,
+            "f1": f1,
+            "l1": l1,
+            "p1": p1,
+            "drem": drem,
+            "drow": drow,
+        }
 
-        # ---------------------------------------------------------------- stage 2: shift-add
+    def _rows(self, m: Module, adv: Signal, ctl: dict[str, Value]) -> tuple[list, list]:
+        """The ``tile_m`` rows (precompute, tables, LUT array, shift-add), one module each.
+
+        Returns each row's packed result registers and its bias-correction sum.
+        """
+        p = self.params
+        K, TM = p.group_size, p.tile_m
+        act_w = p.act_bits
         cap = Signal()
-        m.d.comb += cap.eq(v1 & l1)
-        shadow = [[Signal(signed(accw), name=f"res{r}_{n}") for n in range(TN)] for r in range(TM)]
-        ssum = [Signal(signed(accw), name=f"sres{r}") for r in range(TM)]
+        m.d.comb += cap.eq(ctl["v1"] & ctl["l1"])
+        res, sres = [], []
         for r in range(TM):
-            for n in range(TN):
-                acc = Signal(signed(accw), name=f"acc{r}_{n}")
-                total = Signal(signed(accw), name=f"sum{r}_{n}")
-                m.d.comb += total.eq(Mux(f1, 0, acc) + (lut[r][n] << p1))
-                with m.If(v1):
-                    m.d.sync += acc.eq(total)
-                with m.If(cap):
-                    m.d.sync += shadow[r][n].eq(total)
-            if p.bias_correction:
-                sacc = Signal(signed(accw), name=f"sacc{r}")
-                stot = Signal(signed(accw), name=f"stot{r}")
-                m.d.comb += stot.eq(Mux(f1, 0, sacc) + Mux(p1 == 0, gsum[r], 0))
-                with m.If(v1):
-                    m.d.sync += sacc.eq(stot)
-                with m.If(cap):
-                    m.d.sync += ssum[r].eq(stot)
+            row = place(m, f"row{r}", LutRow(p), "row", p.slug())
+            m.d.comb += [
+                row.en.eq(adv),
+                row.acts.eq(self.a.payload.as_value()[r * K * act_w : (r + 1) * K * act_w]),
+                row.kmask.eq(ctl["kmask"]),
+                row.load.eq(ctl["a_fire"]),
+                row.idx.eq(self.w.payload.as_value()),
+                row.w_fire.eq(ctl["w_fire"]),
+                row.v1.eq(ctl["v1"]),
+                row.f1.eq(ctl["f1"]),
+                row.p1.eq(ctl["p1"]),
+                row.cap.eq(cap),
+            ]
+            res.append(row.res)
+            sres.append(row.sres)
+        ctl["cap"] = cap
+        return res, sres
 
-        # ---------------------------------------------------------------- drain
+    def _drain(self, m: Module, ctl: dict[str, Value], res: list, sres: list) -> None:
+        """Result rows out, one per beat, with the bias correction; ``busy`` and ``done``."""
+        p = self.params
+        assert p.acc_bits is not None
+        TN = p.tile_n
+        accw = p.acc_bits + (1 if p.bias_correction else 0)
+        drem, drow = ctl["drem"], ctl["drow"]
         with m.If(drem != 0):
             m.d.sync += [
                 self.c.valid.eq(1),
@@ -237,9 +237,10 @@ class LutCore(wiring.Component):
                 drem.eq(drem - 1),
                 drow.eq(drow + 1),
             ]
-            s_row = select(m, ssum, drow, signed(accw), "srow")
+            s_row = select(m, sres, drow, signed(accw), "srow")
+            row = select(m, res, drow, unsigned(TN * accw), "rowsel")
             for n in range(TN):
-                val = select(m, [shadow[r][n] for r in range(TM)], drow, signed(accw), f"row{n}")
+                val = row[n * accw : (n + 1) * accw].as_signed()
                 if p.bias_correction:
                     diff = Signal(signed(accw), name=f"corr{n}")
                     m.d.comb += diff.eq(val - s_row)
@@ -248,8 +249,8 @@ class LutCore(wiring.Component):
                     m.d.sync += self.c.payload.data[n].eq(val)
         with m.Else():
             m.d.sync += self.c.valid.eq(0)
-        with m.If(cap):
-            m.d.sync += [drem.eq(TM), drow.eq(0)]
+        with m.If(ctl["cap"]):  # after the drain's own updates: a capture takes priority
+            m.d.sync += [drem.eq(p.tile_m), drow.eq(0)]
 
         done = Signal()
         m.d.comb += [
@@ -257,9 +258,153 @@ class LutCore(wiring.Component):
             self.done.eq(done),
         ]
         inflight = Signal(4)
-        m.d.sync += inflight.eq(inflight + s_fire - done)
+        m.d.sync += inflight.eq(inflight + ctl["s_fire"] - done)
         m.d.comb += self.busy.eq(inflight != 0)
-        return EnableInserter({"sync": adv})(m)
+
+
+class LutRow(wiring.Component):
+    """One activation row: table precompute and registers, ``tile_n`` LUT PEs, bias sum.
+
+    Members
+    -------
+    en : In(1)
+        Advance.
+    acts : In(K * act_bits)
+        The row's group of activations (packed, element ``k`` at bit ``k * act_bits``) ...
+    kmask : In(K)
+        ... of which element ``k`` counts only if bit ``k`` is set (else it reads 0).
+    load : In(1)
+        Precompute and load the table registers (an ``a`` beat transfers).
+    idx : In(tile_n * K)
+        The ``w`` beat: one ``K``-bit index per column.
+    w_fire : In(1)
+        The ``w`` beat transfers: look up and register.
+    v1, f1, p1, cap : In
+        Stage-1 flags: the registered lookups are valid, belong to the tile's first plane,
+        are plane ``p1``; capture the sums (the tile's last plane).
+    res : Out(tile_n * accw)
+        The captured results of the row (packed, column ``n`` at bit ``n * accw``).
+    sres : Out(signed(accw))
+        The captured sum of the row's activations (bias correction; 0 otherwise).
+    """
+
+    def __init__(self, params: LutCoreParams) -> None:
+        self.params = p = params
+        assert p.acc_bits is not None
+        self.accw = p.acc_bits + (1 if p.bias_correction else 0)
+        K = p.group_size
+        super().__init__(
+            {
+                "en": In(1),
+                "acts": In(K * p.act_bits),
+                "kmask": In(K),
+                "load": In(1),
+                "idx": In(p.tile_n * K),
+                "w_fire": In(1),
+                "v1": In(1),
+                "f1": In(1),
+                "p1": In(range(max(p.weight_bits, 2))),
+                "cap": In(1),
+                "res": Out(p.tile_n * self.accw),
+                "sres": Out(signed(self.accw)),
+            }
+        )
+
+    def elaborate(self, platform: Any) -> Module:
+        p = self.params
+        m = Module()
+        K, ew, accw, aw = p.group_size, p.entry_bits, self.accw, p.act_bits
+        acts = [
+            Mux(self.kmask[k], self.acts[k * aw : (k + 1) * aw].as_signed(), 0)
+            if k
+            else self.acts[:aw].as_signed()
+            for k in range(K)
+        ]
+        entries = precompute(m, acts, p.symmetric, ew, "pre")
+        regs = [Signal(signed(ew), name=f"tbl{j}") for j in range(len(entries))]
+        with m.If(self.load):
+            m.d.sync += [reg.eq(e) for reg, e in zip(regs, entries, strict=True)]
+        table = Signal(len(regs) * ew)
+        m.d.comb += table.eq(Cat(regs))
+        for n in range(p.tile_n):
+            pe = place(m, f"pe{n}", LutPE(p), "pe", p.slug())
+            m.d.comb += [
+                pe.en.eq(self.en),
+                pe.table.eq(table),
+                pe.idx.eq(self.idx[n * K : (n + 1) * K]),
+                pe.w_fire.eq(self.w_fire),
+                pe.v1.eq(self.v1),
+                pe.f1.eq(self.f1),
+                pe.p1.eq(self.p1),
+                pe.cap.eq(self.cap),
+                self.res[n * accw : (n + 1) * accw].eq(pe.res),
+            ]
+        if p.bias_correction:  # the group's sum of activations is -LUT[0]
+            gsum = Signal(signed(ew))
+            with m.If(self.w_fire):
+                m.d.sync += gsum.eq(-regs[0])
+            sacc = Signal(signed(accw))
+            stot = Signal(signed(accw))
+            m.d.comb += stot.eq(Mux(self.f1, 0, sacc) + Mux(self.p1 == 0, gsum, 0))
+            with m.If(self.v1):
+                m.d.sync += sacc.eq(stot)
+            with m.If(self.cap):
+                m.d.sync += self.sres.eq(stot)
+        return EnableInserter({"sync": self.en})(m)
+
+
+class LutPE(wiring.Component):
+    """One output of the tile: table lookup, lookup register, shift-add accumulator, result.
+
+    Members
+    -------
+    en : In(1)
+        Advance.
+    table : In(entries * entry_bits)
+        The row's table registers (packed).
+    idx : In(K)
+        This column's weight index.
+    w_fire, v1, f1, p1, cap : In
+        As in :class:`LutRow`.
+    res : Out(signed(accw))
+        The captured sum.
+    """
+
+    def __init__(self, params: LutCoreParams) -> None:
+        self.params = p = params
+        assert p.acc_bits is not None
+        self.accw = p.acc_bits + (1 if p.bias_correction else 0)
+        super().__init__(
+            {
+                "en": In(1),
+                "table": In(p.table_entries * p.entry_bits),
+                "idx": In(p.group_size),
+                "w_fire": In(1),
+                "v1": In(1),
+                "f1": In(1),
+                "p1": In(range(max(p.weight_bits, 2))),
+                "cap": In(1),
+                "res": Out(signed(self.accw)),
+            }
+        )
+
+    def elaborate(self, platform: Any) -> Module:
+        p = self.params
+        m = Module()
+        ew, accw = p.entry_bits, self.accw
+        table = [self.table[j * ew : (j + 1) * ew].as_signed() for j in range(p.table_entries)]
+        lut = Signal(signed(ew))
+        with m.If(self.w_fire):
+            val = lookup(m, table, self.idx, p.symmetric, p.negation, ew, "lk")
+            m.d.sync += lut.eq(val)
+        acc = Signal(signed(accw))
+        total = Signal(signed(accw))
+        m.d.comb += total.eq(Mux(self.f1, 0, acc) + (lut << self.p1))
+        with m.If(self.v1):
+            m.d.sync += acc.eq(total)
+        with m.If(self.cap):
+            m.d.sync += self.res.eq(total)
+        return EnableInserter({"sync": self.en})(m)
 
 
 def build(params: LutCoreParams) -> LutCore:

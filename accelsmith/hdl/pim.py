@@ -39,18 +39,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, unsigned
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.memory import Memory
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value
+from amaranth.lib import data, enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
 
 from ..core.errors import ConfigError
 from ..core.families.pim import TIMING_NAMES, PimParams
-from .blocks.pim_fp import BF16, FP16, FP32, fp_add, fp_convert, fp_mul
 from .blocks.pipe import delay
+from .hier import place
+from .pim_bank import PimBank, _down, _select, _w
 
-__all__ = ["MAX_SIM_BITS", "PimChannel", "build", "manifest_extras", "protocol_summary"]
+__all__ = [
+    "MAX_SIM_BITS",
+    "Phase",
+    "PimBank",
+    "PimChannel",
+    "build",
+    "manifest_extras",
+    "protocol_summary",
+]
 
 MAX_SIM_BITS = 8 * 1024 * 1024  # 1 MiB of simulated cells
 OP = {"NOP": 0, "ACT": 1, "PRE": 2, "RD": 3, "WR": 4, "MAC": 5, "RD_MAC": 6, "WR_GB": 7, "REF": 8}
@@ -69,26 +77,23 @@ RULE = {
     "tRFC": 12,
     "tREFI": 13,
 }
-_IDLE, _GB, _ACT, _MAC, _RDMAC, _PRE, _DRAIN = range(7)
+
+
+class Phase(enum.Enum, shape=3):
+    """The GEMV engine's phase: which command it presents next."""
+
+    IDLE = 0  #: no job; host commands pass
+    GB = 1  #: WR_GB of the segment's input bursts (from ``xin``)
+    ACT = 2  #: REF if due, then ACT of every bank (row ``group * segs + seg``)
+    MAC = 3  #: one all-bank MAC per burst
+    RDMAC = 4  #: RD_MAC: the group's results leave on ``rdata``
+    PRE = 5  #: all-bank PRE
+    DRAIN = 6  #: the last RD_MAC's data is on its way (``tCL``)
 
 
 def _bus(layout: data.StructLayout) -> wiring.Signature:
     """A valid + payload bus without ``ready`` (one transfer per cycle where valid is high)."""
     return wiring.Signature({"valid": Out(1), "payload": Out(layout)})
-
-
-def _select(m: Module, out: Signal, items: list, index) -> None:
-    """``out = items[index]`` as a full case statement (unused codes read the last item)."""
-    with m.Switch(index):
-        for i, item in enumerate(items[:-1]):
-            with m.Case(i):
-                m.d.comb += out.eq(item)
-        with m.Default():
-            m.d.comb += out.eq(items[-1])
-
-
-def _w(n: int) -> int:
-    return max(1, bits_for(max(n - 1, 0)))
 
 
 class PimChannel(wiring.Component):
@@ -135,109 +140,76 @@ class PimChannel(wiring.Component):
             }
         )
 
-    # ------------------------------------------------------------------ helpers
-    @staticmethod
-    def _down(m: Module, name: str, t: int, load) -> Signal:
-        """A counter loaded with ``t - 1`` on ``load`` and counting down to 0 (0 = met)."""
-        c = Signal(range(max(t, 2)), name=name)
-        with m.If(load):
-            m.d.sync += c.eq(t - 1)
-        with m.Elif(c != 0):
-            m.d.sync += c.eq(c - 1)
-        return c
-
-    def _mac(self, m: Module, b: int, w, x, do_mac, clear) -> Any:
-        """Bank ``b``'s lanes: accumulate ``w * x`` on ``do_mac``; return the RD_MAC value."""
-        p = self.params
-        eb = p.elem_bits
-        lanes = p.lanes
-        we = [w[i * eb : (i + 1) * eb] for i in range(lanes)]
-        xe = [x[i * eb : (i + 1) * eb] for i in range(lanes)]
-        if p.precision == "bf16":
-            acc = Signal(32, name=f"acc{b}")
-            prods = [fp_mul(m, we[i], BF16, xe[i], BF16, FP32) for i in range(lanes)]
-            level = prods
-            while len(level) > 1:
-                nxt = [fp_add(m, level[i], level[i + 1], FP32) for i in range(0, len(level) - 1, 2)]
-                if len(level) % 2:
-                    nxt.append(level[-1])
-                level = nxt
-            total = fp_add(m, acc, level[0], FP32)
-            with m.If(clear):
-                m.d.sync += acc.eq(0)
-            with m.Elif(do_mac):
-                m.d.sync += acc.eq(total)
-            return fp_convert(m, acc, FP32, BF16)
-        accs = []
-        for i in range(lanes):
-            if p.precision == "int8":
-                acc = Signal(32, name=f"acc{b}_{i}")
-                nxt = acc + we[i].as_signed() * xe[i].as_signed()
-            else:
-                acc = Signal(16, name=f"acc{b}_{i}")
-                nxt = fp_add(m, fp_mul(m, we[i], FP16, xe[i], FP16, FP16), acc, FP16)
-            with m.If(clear):
-                m.d.sync += acc.eq(0)
-            with m.Elif(do_mac):
-                m.d.sync += acc.eq(nxt[: len(acc)])
-            accs.append(acc)
-        return Cat(*accs)
-
     # ------------------------------------------------------------------ elaborate
     def elaborate(self, platform):
-        p = self.params
-        T = p.timings()
         m = Module()
-        nb, bpr = p.banks, self.bpr
+        st = self._engine_state()
+        self._present(m, st)
+        self._rules(m, st)
+        self._datapath(m, st)
+        self._engine(m, st)
+        return m
 
-        # ---------------------------------------------------------- engine state
-        phase = Signal(range(7))
-        j_groups = Signal(bits_for(p.rows))
-        j_segs = Signal(bits_for(p.rows))
-        j_last = Signal(bits_for(bpr))
-        seg = Signal(bits_for(p.rows))
-        grp = Signal(bits_for(p.rows))
-        row_base = Signal(bits_for(2 * p.rows))
-        k = Signal(range(max(nb, bpr, 2)))
-        n_bursts = Signal(bits_for(bpr))
-        active = phase != _IDLE
-        engine_cmd = phase.matches(_GB, _ACT, _MAC, _RDMAC, _PRE)
+    def _engine_state(self) -> dict[str, Any]:
+        """The engine's registers (job, position, phase) and the per-bank state signals."""
+        p, nb, bpr = self.params, self.params.banks, self.bpr
+        phase = Signal(Phase)
+        return {
+            "phase": phase,
+            "j_groups": Signal(bits_for(p.rows)),
+            "j_segs": Signal(bits_for(p.rows)),
+            "j_last": Signal(bits_for(bpr)),
+            "seg": Signal(bits_for(p.rows)),
+            "grp": Signal(bits_for(p.rows)),
+            "row_base": Signal(bits_for(2 * p.rows)),
+            "k": Signal(range(max(nb, bpr, 2))),
+            "n_bursts": Signal(bits_for(bpr)),
+            "active": phase != Phase.IDLE,
+            "engine_cmd": phase.as_value().matches(
+                Phase.GB, Phase.ACT, Phase.MAC, Phase.RDMAC, Phase.PRE
+            ),
+            "is_open": Signal(nb),
+            "refi": Signal(range(p.timings()["t_refi"] + 1)),
+        }
 
-        # ---------------------------------------------------------- timing state
-        is_open = Signal(nb)
-        open_row = [Signal(range(p.rows), name=f"open_row{b}") for b in range(nb)]
-        refi = Signal(range(T["t_refi"] + 1))
-        ref_due = refi >= T["t_refi"]
-
-        # ---------------------------------------------------------- presented command
-        op = Signal(4)
-        ab = Signal()
-        bank = Signal(_w(nb))
-        row = Signal(_w(p.rows))
-        col = Signal(_w(bpr))
-        wdata = Signal(p.burst_bits)
-        pvalid = Signal()
+    def _present(self, m: Module, st: dict[str, Any]) -> None:
+        """The presented command: the engine's in its phases, else the host's ``cmd``."""
+        p, bpr = self.params, self.bpr
+        T = p.timings()
+        phase, k = st["phase"], st["k"]
+        st["ref_due"] = ref_due = st["refi"] >= T["t_refi"]
+        st.update(
+            op=Signal(4),
+            ab=Signal(),
+            bank=Signal(_w(p.banks)),
+            row=Signal(_w(p.rows)),
+            col=Signal(_w(bpr)),
+            wdata=Signal(p.burst_bits),
+            pvalid=Signal(),
+        )
+        op, ab, bank, row, col = st["op"], st["ab"], st["bank"], st["row"], st["col"]
+        wdata, pvalid = st["wdata"], st["pvalid"]
         # (if/elif chains rather than a Switch: every case statement Verilator sees is full)
-        with m.If(phase == _GB):
+        with m.If(phase == Phase.GB):
             m.d.comb += [
                 op.eq(OP["WR_GB"]),
                 col.eq(k),
                 wdata.eq(self.xin.payload),
                 pvalid.eq(self.xin.valid),
             ]
-        with m.Elif(phase == _ACT):
+        with m.Elif(phase == Phase.ACT):
             with m.If((k == 0) & ref_due):
                 m.d.comb += op.eq(OP["REF"])
             with m.Else():
-                m.d.comb += [op.eq(OP["ACT"]), bank.eq(k), row.eq(row_base + seg)]
+                m.d.comb += [op.eq(OP["ACT"]), bank.eq(k), row.eq(st["row_base"] + st["seg"])]
             m.d.comb += pvalid.eq(1)
-        with m.Elif(phase == _MAC):
+        with m.Elif(phase == Phase.MAC):
             m.d.comb += [op.eq(OP["MAC"]), ab.eq(1), col.eq(k), pvalid.eq(1)]
-        with m.Elif(phase == _RDMAC):
+        with m.Elif(phase == Phase.RDMAC):
             m.d.comb += [op.eq(OP["RD_MAC"]), pvalid.eq(1)]
-        with m.Elif(phase == _PRE):
+        with m.Elif(phase == Phase.PRE):
             m.d.comb += [op.eq(OP["PRE"]), ab.eq(1), pvalid.eq(1)]
-        with m.Elif(~active):
+        with m.Elif(~st["active"]):
             c = self.cmd.payload
             m.d.comb += [
                 op.eq(c.op),
@@ -248,52 +220,53 @@ class PimChannel(wiring.Component):
                 wdata.eq(c.data),
                 pvalid.eq(self.cmd.valid),
             ]
+        st["ex"] = Signal()  # the presented command executes this cycle (set by _rules)
+        st["bank_hit"] = Signal(p.banks)  # banks addressed (ab: all)
+        nb = p.banks
+        m.d.comb += st["bank_hit"].eq(Mux(ab, (1 << nb) - 1, Const(1, nb) << bank) if nb > 1 else 1)
 
-        def is_op(*names: str):
-            return op.matches(*(OP[n] for n in names))
+    @staticmethod
+    def _is_op(st: dict[str, Any], *names: str) -> Value:
+        return st["op"].matches(*(OP[n] for n in names))
 
-        # ---------------------------------------------------------- rule checks
-        ok = Signal()
-        ex = Signal()  # the presented command executes this cycle
-        bank_hit = Signal(nb)  # banks addressed (ab: all)
-        m.d.comb += bank_hit.eq(Mux(ab, (1 << nb) - 1, Const(1, nb) << bank) if nb > 1 else 1)
-        ex_of = lambda *names: ex & is_op(*names)  # noqa: E731
+    @staticmethod
+    def _ex_of(st: dict[str, Any], *names: str) -> Value:
+        return st["ex"] & PimChannel._is_op(st, *names)
 
-        act_ev = ex_of("ACT")
-        col_ev = ex_of("RD", "WR", "MAC", "RD_MAC", "WR_GB")
-        ref_ev = ex_of("REF")
-        ccd = self._down(m, "ccd", T["t_ccd"], col_ev)
-        rrd = self._down(m, "rrd", T["t_rrd"], act_ev)
-        rfc = self._down(m, "rfc", T["t_rfc"], ref_ev)
+    def _rules(self, m: Module, st: dict[str, Any]) -> None:
+        """Channel-wide timing counters, the rule checks, refusals and ``issued``."""
+        p = self.params
+        T = p.timings()
+        nb, bpr = p.banks, self.bpr
+        op, ab, bank, row, col = st["op"], st["ab"], st["bank"], st["row"], st["col"]
+        bank_hit, is_open, ref_due = st["bank_hit"], st["is_open"], st["ref_due"]
+
+        def is_op(*names: str) -> Value:
+            return self._is_op(st, *names)
+
+        act_ev = self._ex_of(st, "ACT")
+        col_ev = self._ex_of(st, "RD", "WR", "MAC", "RD_MAC", "WR_GB")
+        ref_ev = self._ex_of(st, "REF")
+        ccd = _down(m, "ccd", T["t_ccd"], col_ev)
+        rrd = _down(m, "rrd", T["t_rrd"], act_ev)
+        rfc = _down(m, "rfc", T["t_rfc"], ref_ev)
         faw_ptr = Signal(2)
         faw = []
         for i in range(4):
-            faw.append(self._down(m, f"faw{i}", T["t_faw"], act_ev & (faw_ptr == i)))
+            faw.append(_down(m, f"faw{i}", T["t_faw"], act_ev & (faw_ptr == i)))
         with m.If(act_ev):
             m.d.sync += faw_ptr.eq(faw_ptr + 1)
         faw_busy = Signal()
         _select(m, faw_busy, [f != 0 for f in faw], faw_ptr)
         with m.If(ref_ev):
-            m.d.sync += refi.eq(1)
+            m.d.sync += st["refi"].eq(1)
         with m.Elif(~ref_due):
-            m.d.sync += refi.eq(refi + 1)
+            m.d.sync += st["refi"].eq(st["refi"] + 1)
 
-        pre_hit = Signal(nb)
+        # per-bank counters live in the banks; their busy flags come back as vectors
+        st["pre_hit"] = pre_hit = Signal(nb)
         m.d.comb += pre_hit.eq(bank_hit & is_open)
-        rcd, ras, rp, rtp, wr = [], [], [], [], []
-        for b in range(nb):
-            hit = bank_hit[b]
-            rcd.append(self._down(m, f"rcd{b}", T["t_rcd"], act_ev & hit))
-            ras.append(self._down(m, f"ras{b}", T["t_ras"], act_ev & hit))
-            rp.append(self._down(m, f"rp{b}", T["t_rp"], ex_of("PRE") & pre_hit[b]))
-            rtp.append(self._down(m, f"rtp{b}", T["t_rtp"], ex_of("RD", "MAC") & hit))
-            wr.append(self._down(m, f"wr{b}", T["t_wr"], ex_of("WR") & hit))
-        rcd_busy = Cat(*[r != 0 for r in rcd])
-        ras_busy = Cat(*[r != 0 for r in ras])
-        rp_busy = Cat(*[r != 0 for r in rp])
-        rtp_busy = Cat(*[r != 0 for r in rtp])
-        wr_busy = Cat(*[r != 0 for r in wr])
-
+        st["busy"] = busy = {k: Signal(nb, name=f"{k}_busy") for k in PimBank.COUNTERS}
         bad_addr = (
             (op > OP["REF"]) | (row >= p.rows) | (col >= bpr) | (ab & is_op("ACT", "RD", "WR"))
         )
@@ -306,14 +279,15 @@ class PimChannel(wiring.Component):
             | (is_acc & ((bank_hit & ~is_open) != 0))
             | (is_op("REF") & is_open.any()),
             "ADDR": bad_addr,
-            "tRCD": is_acc & (bank_hit & rcd_busy).any(),
-            "tRP": (is_op("ACT") & (bank_hit & rp_busy).any()) | (is_op("REF") & rp_busy.any()),
-            "tRAS": is_op("PRE") & (pre_hit & ras_busy).any(),
+            "tRCD": is_acc & (bank_hit & busy["rcd"]).any(),
+            "tRP": (is_op("ACT") & (bank_hit & busy["rp"]).any())
+            | (is_op("REF") & busy["rp"].any()),
+            "tRAS": is_op("PRE") & (pre_hit & busy["ras"]).any(),
             "tCCD": is_col & (ccd != 0),
             "tRRD": is_op("ACT") & (rrd != 0),
             "tFAW": is_op("ACT") & faw_busy,
-            "tRTP": is_op("PRE") & (pre_hit & rtp_busy).any(),
-            "tWR": is_op("PRE") & (pre_hit & wr_busy).any(),
+            "tRTP": is_op("PRE") & (pre_hit & busy["rtp"]).any(),
+            "tWR": is_op("PRE") & (pre_hit & busy["wr"]).any(),
             "tRFC": is_op("ACT", "REF") & (rfc != 0),
             "tREFI": is_op("ACT") & ref_due & ~is_open.any(),
         }
@@ -328,18 +302,19 @@ class PimChannel(wiring.Component):
                     continue
                 with m.If(v[name]):
                     m.d.comb += code.eq(RULE[name])
-        m.d.comb += [ok.eq(code == 0), ex.eq(pvalid & ok & ~is_op("NOP"))]
+        ok = code == 0
+        m.d.comb += st["ex"].eq(st["pvalid"] & ok & ~is_op("NOP"))
 
         host_ref = Signal()
         m.d.comb += host_ref.eq(self.cmd.valid & (self.cmd.payload.op != OP["NOP"]))
-        with m.If(active):
+        with m.If(st["active"]):
             m.d.comb += [self.refused.eq(host_ref), self.rule.eq(Mux(host_ref, RULE["BUSY"], 0))]
         with m.Else():
             m.d.comb += [self.refused.eq(host_ref & ~ok), self.rule.eq(Mux(host_ref, code, 0))]
         with m.If(self.refused & (self.refusals != 0xFFFF)):
             m.d.sync += self.refusals.eq(self.refusals + 1)
         m.d.comb += [
-            self.issued.valid.eq(ex),
+            self.issued.valid.eq(st["ex"]),
             self.issued.payload.op.eq(op),
             self.issued.payload.ab.eq(ab),
             self.issued.payload.bank.eq(bank),
@@ -347,7 +322,13 @@ class PimChannel(wiring.Component):
             self.issued.payload.col.eq(col),
         ]
 
-        # ---------------------------------------------------------- banks and datapath
+    def _datapath(self, m: Module, st: dict[str, Any]) -> None:
+        """Global input buffer, the banks (one module each) and the read pipeline."""
+        p = self.params
+        T = p.timings()
+        nb, bpr = p.banks, self.bpr
+        col, wdata, bank_hit = st["col"], st["wdata"], st["bank_hit"]
+        ex_of = lambda *names: self._ex_of(st, *names)  # noqa: E731
         gb = [Signal(p.burst_bits, name=f"gb{i}") for i in range(bpr)]
         x_burst = Signal(p.burst_bits)
         _select(m, x_burst, gb, col)
@@ -357,115 +338,113 @@ class PimChannel(wiring.Component):
                     m.d.sync += gb[i].eq(wdata)
         mac_words, rd_bursts = [], []
         for b in range(nb):
-            mem = Memory(shape=unsigned(self.row_bits), depth=p.rows, init=[])
-            m.submodules[f"bank{b}"] = mem
-            rport = mem.read_port(domain="comb")
-            wport = mem.write_port()
-            rowbuf = [Signal(p.burst_bits, name=f"rb{b}_{i}") for i in range(bpr)]
-            hit = bank_hit[b]
+            bk = place(m, f"bank{b}", PimBank(p), "bank", p.slug())
             m.d.comb += [
-                rport.addr.eq(row),
-                wport.addr.eq(open_row[b]),
-                wport.data.eq(Cat(*rowbuf)),
-                wport.en.eq(ex_of("PRE") & pre_hit[b]),
+                bk.row.eq(st["row"]),
+                bk.col.eq(col),
+                bk.wdata.eq(wdata),
+                bk.x_burst.eq(x_burst),
+                bk.hit.eq(bank_hit[b]),
+                bk.act.eq(ex_of("ACT")),
+                bk.pre.eq(ex_of("PRE")),
+                bk.rd.eq(ex_of("RD", "MAC")),
+                bk.wr.eq(ex_of("WR")),
+                bk.mac.eq(ex_of("MAC")),
+                bk.clear.eq(ex_of("RD_MAC")),
+                st["is_open"][b].eq(bk.is_open),
+                *(st["busy"][k][b].eq(getattr(bk, f"{k}_busy")) for k in PimBank.COUNTERS),
             ]
-            with m.If(act_ev & hit):
-                m.d.sync += open_row[b].eq(row)
-                m.d.sync += [
-                    rowbuf[i].eq(rport.data[i * p.burst_bits : (i + 1) * p.burst_bits])
-                    for i in range(bpr)
-                ]
-            with m.If(ex_of("WR") & hit):
-                for i in range(bpr):
-                    with m.If(col == i):
-                        m.d.sync += rowbuf[i].eq(wdata)
-            w_burst = Signal(p.burst_bits, name=f"wb{b}")
-            _select(m, w_burst, rowbuf, col)
-            rd_bursts.append(w_burst)
-            mac_words.append(self._mac(m, b, w_burst, x_burst, ex_of("MAC") & hit, ex_of("RD_MAC")))
-        for b in range(nb):
-            with m.If(act_ev & bank_hit[b]):
-                m.d.sync += is_open[b].eq(1)
-            with m.Elif(ex_of("PRE") & pre_hit[b]):
-                m.d.sync += is_open[b].eq(0)
+            rd_bursts.append(bk.rd_burst)
+            mac_words.append(bk.mac_word)
 
         # read pipeline: data tCL cycles after the command
         rd_now = Signal(self.rd_bits)
-        with m.If(is_op("RD")):
+        with m.If(self._is_op(st, "RD")):
             rd_sel = Signal(p.burst_bits)
-            _select(m, rd_sel, rd_bursts, bank)
+            _select(m, rd_sel, rd_bursts, st["bank"])
             m.d.comb += rd_now.eq(rd_sel)
         with m.Else():
             m.d.comb += rd_now.eq(Cat(*mac_words))
         last_now = Signal()
         m.d.comb += last_now.eq(
-            ex_of("RD_MAC") & (phase == _RDMAC) & (grp == j_groups - 1) & (seg == j_segs - 1)
+            ex_of("RD_MAC")
+            & (st["phase"] == Phase.RDMAC)
+            & (st["grp"] == st["j_groups"] - 1)
+            & (st["seg"] == st["j_segs"] - 1)
         )
         m.d.comb += [
             self.rdata.valid.eq(delay(m, ex_of("RD", "RD_MAC"), T["t_cl"], "rdv")),
             self.rdata.payload.data.eq(delay(m, rd_now, T["t_cl"], "rdd")),
-            self.rdata.payload.mac.eq(delay(m, is_op("RD_MAC"), T["t_cl"], "rdm")),
+            self.rdata.payload.mac.eq(delay(m, self._is_op(st, "RD_MAC"), T["t_cl"], "rdm")),
             self.rdata.payload.last.eq(delay(m, last_now, T["t_cl"], "rdl")),
         ]
         m.d.comb += self.done.eq(self.rdata.valid & self.rdata.payload.last)
 
-        # ---------------------------------------------------------- engine
-        m.d.comb += self.busy.eq(active)
-        m.d.comb += self.start.ready.eq((phase == _IDLE) & ~is_open.any())
-        eng_ex = ex & engine_cmd
-        m.d.comb += self.xin.ready.eq(eng_ex & (phase == _GB))
+    def _engine(self, m: Module, st: dict[str, Any]) -> None:
+        """The GEMV engine's phase machine (see :class:`Phase`)."""
+        nb, bpr = self.params.banks, self.bpr
+        phase, k, grp, seg = st["phase"], st["k"], st["grp"], st["seg"]
+        j_groups, j_segs, n_bursts = st["j_groups"], st["j_segs"], st["n_bursts"]
+        m.d.comb += self.busy.eq(st["active"])
+        m.d.comb += self.start.ready.eq((phase == Phase.IDLE) & ~st["is_open"].any())
+        eng_ex = st["ex"] & st["engine_cmd"]
+        m.d.comb += self.xin.ready.eq(eng_ex & (phase == Phase.GB))
         with m.If(self.start.valid & self.start.ready):
             j = self.start.payload
             m.d.sync += [
                 j_groups.eq(j.groups),
                 j_segs.eq(j.segs),
-                j_last.eq(j.last_bursts),
+                st["j_last"].eq(j.last_bursts),
                 seg.eq(0),
                 grp.eq(0),
-                row_base.eq(0),
+                st["row_base"].eq(0),
                 k.eq(0),
                 n_bursts.eq(Mux(j.segs == 1, j.last_bursts, bpr)),
-                phase.eq(_GB),
+                phase.eq(Phase.GB),
             ]
         with m.If(eng_ex):
-            with m.If(phase == _GB):
+            with m.If(phase == Phase.GB):
                 with m.If(k == n_bursts - 1):
-                    m.d.sync += [k.eq(0), phase.eq(_ACT)]
+                    m.d.sync += [k.eq(0), phase.eq(Phase.ACT)]
                 with m.Else():
                     m.d.sync += k.eq(k + 1)
-            with m.Elif((phase == _ACT) & is_op("ACT")):
+            with m.Elif((phase == Phase.ACT) & self._is_op(st, "ACT")):
                 with m.If(k == nb - 1):
-                    m.d.sync += [k.eq(0), phase.eq(_MAC)]
+                    m.d.sync += [k.eq(0), phase.eq(Phase.MAC)]
                 with m.Else():
                     m.d.sync += k.eq(k + 1)
-            with m.Elif(phase == _MAC):
+            with m.Elif(phase == Phase.MAC):
                 with m.If(k == n_bursts - 1):
-                    m.d.sync += [k.eq(0), phase.eq(_PRE)]
+                    m.d.sync += [k.eq(0), phase.eq(Phase.PRE)]
                 with m.Else():
                     m.d.sync += k.eq(k + 1)
-            with m.Elif(phase == _PRE):
-                m.d.sync += phase.eq(_RDMAC)
-            with m.Elif(phase == _RDMAC):
-                with m.If(grp == j_groups - 1):
-                    with m.If(seg == j_segs - 1):
-                        m.d.sync += phase.eq(_DRAIN)
-                    with m.Else():
-                        m.d.sync += [
-                            seg.eq(seg + 1),
-                            grp.eq(0),
-                            row_base.eq(0),
-                            n_bursts.eq(Mux(seg + 2 == j_segs, j_last, bpr)),
-                            phase.eq(_GB),
-                        ]
-                with m.Else():
-                    m.d.sync += [
-                        grp.eq(grp + 1),
-                        row_base.eq(row_base + j_segs),
-                        phase.eq(_ACT),
-                    ]
-        with m.If((phase == _DRAIN) & self.done):
-            m.d.sync += phase.eq(_IDLE)
-        return m
+            with m.Elif(phase == Phase.PRE):
+                m.d.sync += phase.eq(Phase.RDMAC)
+            with m.Elif(phase == Phase.RDMAC):
+                self._next_group(m, st)
+        with m.If((phase == Phase.DRAIN) & self.done):
+            m.d.sync += phase.eq(Phase.IDLE)
+
+    def _next_group(self, m: Module, st: dict[str, Any]) -> None:
+        """After a group's RD_MAC: the next group, the next segment, or the drain."""
+        grp, seg, j_segs = st["grp"], st["seg"], st["j_segs"]
+        with m.If(grp == st["j_groups"] - 1):
+            with m.If(seg == j_segs - 1):
+                m.d.sync += st["phase"].eq(Phase.DRAIN)
+            with m.Else():
+                m.d.sync += [
+                    seg.eq(seg + 1),
+                    grp.eq(0),
+                    st["row_base"].eq(0),
+                    st["n_bursts"].eq(Mux(seg + 2 == j_segs, st["j_last"], self.bpr)),
+                    st["phase"].eq(Phase.GB),
+                ]
+        with m.Else():
+            m.d.sync += [
+                grp.eq(grp + 1),
+                st["row_base"].eq(st["row_base"] + j_segs),
+                st["phase"].eq(Phase.ACT),
+            ]
 
 
 def build(params: PimParams) -> PimChannel:

@@ -52,21 +52,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from amaranth.hdl import Cat, EnableInserter, Module, Mux, Signal, signed
+from amaranth.hdl import EnableInserter, Module, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
-from amaranth.utils import bits_for
 
 from ..core.families.simd import SimdParams
 from ..core.latency.simd import dot_cycles
-from .blocks.formats import make_decoder
-from .blocks.minifloat import FloatRound, Fp32Add
-from .blocks.posit import PositEncoder
-from .blocks.submul import SubwordMultiplier
+from .hier import place
+from .simd_lane import SimdLane, stage_regs
 
 __all__ = ["SimdEngine", "build", "protocol_summary", "simd_manifest"]
-
-PROD_EXP_BITS = 9
 
 
 class SimdEngine(wiring.Component):
@@ -101,28 +96,6 @@ class SimdEngine(wiring.Component):
             sig["gate"] = In(p.power_gating)
         super().__init__(sig)
 
-    # ------------------------------------------------------------------ helpers
-    def _stage(self, m: Module, values: dict, cut: bool, tag: str) -> dict:
-        """Register every value of ``values`` when ``cut`` (a pipeline stage), else pass."""
-        if not cut:
-            return values
-        out = {}
-        for k, v in values.items():
-            if isinstance(v, list):
-                out[k] = self._stage(m, dict(enumerate(v)), True, f"{tag}_{k}")
-                out[k] = [out[k][i] for i in range(len(v))]
-            elif isinstance(v, dict):
-                out[k] = self._stage(m, v, True, f"{tag}_{k}")
-            else:
-                r = Signal.like(v, name=f"{tag}_{k}") if isinstance(v, Signal) else None
-                if r is None:
-                    from amaranth.hdl import Value
-
-                    r = Signal(Value.cast(v).shape(), name=f"{tag}_{k}")
-                m.d.sync += r.eq(v)
-                out[k] = r
-        return out
-
     def _group_of(self, word: int) -> int:
         p = self.params
         return word // (p.lanes // p.power_gating) if p.power_gating else 0
@@ -136,323 +109,53 @@ class SimdEngine(wiring.Component):
         m.d.comb += self.x.ready.eq(adv)
         fire = self.x.valid & self.x.ready
 
-        # stage 1: input registers (gated groups forced to zero)
+        # stage 1 control (the lanes register their operands beside it)
         ngates = max(p.power_gating, 1)
-        gate_in = self.gate if p.power_gating else 0
-        st: dict[str, Any] = {
+        ctrl1 = {
             "valid": Signal(name="s1_valid"),
             "last": Signal(name="s1_last"),
             "mode": Signal(p.mode_bits, name="s1_mode"),
             "gate": Signal(ngates, name="s1_gate"),
-            "a": [Signal(p.lane_bits, name=f"s1_a{i}") for i in range(p.lanes)],
-            "b": [Signal(p.lane_bits, name=f"s1_b{i}") for i in range(p.lanes)],
         }
         m.d.sync += [
-            st["valid"].eq(fire),
-            st["last"].eq(self.x.payload.last),
-            st["mode"].eq(self.x.payload.mode),
-            st["gate"].eq(gate_in),
+            ctrl1["valid"].eq(fire),
+            ctrl1["last"].eq(self.x.payload.last),
+            ctrl1["mode"].eq(self.x.payload.mode),
+            ctrl1["gate"].eq(self.gate if p.power_gating else 0),
         ]
-        for w in range(p.lanes):
-            off = self.gate[self._group_of(w)] if p.power_gating else 0
-            m.d.sync += [
-                st["a"][w].eq(Mux(off, 0, self.x.payload.a[w])),
-                st["b"][w].eq(Mux(off, 0, self.x.payload.b[w])),
-            ]
-
-        # decode, per word and slot
-        ctrl = {k: st[k] for k in ("valid", "last", "mode", "gate")}
-        dec = {"ctrl": ctrl, "words": [self._decode_word(m, st, w) for w in range(p.lanes)]}
-        dec = self._stage(m, dec, p.pipeline >= 2, "s2")
-
-        # multiply
-        mul = {"ctrl": dec["ctrl"], "words": []}
-        for w in range(p.lanes):
-            mul["words"].append(self._multiply_word(m, dec["ctrl"], dec["words"][w], w))
-        mul = self._stage(m, mul, p.pipeline >= 3, "s3")
-
-        # align (exact: the quire addend)
-        if p.acc == "exact":
-            mul["words"] = [
-                [self._addend(m, mul["words"][w][s], s, w) for s in range(p.slots)]
-                for w in range(p.lanes)
-            ]
-        acc_in = self._stage(m, mul, p.pipeline >= 4, "s4")
-
-        # accumulate; on the last beat, hand the total to the readout register
-        ctrl = acc_in["ctrl"]
+        # the control pipeline follows the lanes' stages: decode | multiply | align | acc
+        ctrl2 = stage_regs(m, ctrl1, p.pipeline >= 2, "s2_ctrl")
+        ctrl3 = stage_regs(m, ctrl2, p.pipeline >= 3, "s3_ctrl")
+        ctrl4 = stage_regs(m, ctrl3, p.pipeline >= 4, "s4_ctrl")
         fin_valid = Signal(name="fin_valid")
         fin_gate = Signal(ngates, name="fin_gate")
-        m.d.sync += fin_valid.eq(ctrl["valid"] & ctrl["last"])
-        with m.If(ctrl["valid"] & ctrl["last"]):
-            m.d.sync += fin_gate.eq(ctrl["gate"])
-        results = []
+        m.d.sync += fin_valid.eq(ctrl4["valid"] & ctrl4["last"])
+        with m.If(ctrl4["valid"] & ctrl4["last"]):
+            m.d.sync += fin_gate.eq(ctrl4["gate"])
+
+        width = p.slots * p.out_bits
         for w in range(p.lanes):
-            for s in range(p.slots):
-                term = acc_in["words"][w][s]
-                if p.acc == "exact":
-                    res = self._accumulate_exact(m, ctrl, term, s, w)
-                else:
-                    res = self._accumulate_fp32(m, ctrl, term, s, w)
-                gated = fin_gate[self._group_of(w)] if p.power_gating else 0
-                results.append(Mux(gated, 0, res))
+            g = self._group_of(w)
+            lane = place(m, f"lane{w}", SimdLane(p), "lane", p.slug())
+            m.d.comb += [
+                lane.en.eq(adv),
+                lane.a_in.eq(self.x.payload.a[w]),
+                lane.b_in.eq(self.x.payload.b[w]),
+                lane.off.eq(self.gate[g] if p.power_gating else 0),
+                lane.mode1.eq(ctrl1["mode"]),
+                lane.valid2.eq(ctrl2["valid"]),
+                lane.mode2.eq(ctrl2["mode"]),
+                lane.gate2.eq(ctrl2["gate"][g]),
+                lane.valid4.eq(ctrl4["valid"]),
+                lane.last4.eq(ctrl4["last"]),
+                lane.fin_gate.eq(fin_gate[g]),
+                self.c.payload.data.as_value()[w * width : (w + 1) * width].eq(lane.res),
+            ]
 
         out_valid = Signal(name="out_valid")
         m.d.sync += out_valid.eq(fin_valid)
         m.d.comb += self.c.valid.eq(out_valid)
-        for i, r in enumerate(results):
-            reg = Signal(p.out_bits, name=f"out_{i}")
-            m.d.sync += reg.eq(r)
-            m.d.comb += self.c.payload.data[i].eq(reg)
         return EnableInserter({"sync": adv})(m)
-
-    def _decode_word(self, m: Module, st: dict, w: int) -> list[dict]:
-        """Per slot: decoded a and b fields muxed by mode, and the multiplier operands."""
-        p = self.params
-        a_word, b_word = st["a"][w], st["b"][w]
-        decoders: dict[tuple[str, str, int], Any] = {}
-
-        def dec(fmt, word, side, offset):
-            key = (fmt.name, side, offset)
-            if key not in decoders:
-                d = make_decoder(fmt)
-                m.submodules[f"dec_{side}_{fmt.name}_{w}_{offset}"] = d
-                m.d.comb += d.code.eq(word[offset : offset + fmt.bits])
-                decoders[key] = d
-            return decoders[key]
-
-        for md in p.modes:  # every decoder exists (and is driven) before the mode muxes
-            for s in range(p.lane_bits // md.width):
-                dec(md.a, a_word, "a", s * md.width)
-                dec(md.b, b_word, "b", s * md.width)
-
-        mode = st["mode"]
-        a_ops = Signal(p.lane_bits, name=f"mul_a{w}")
-        b_ops = Signal(p.lane_bits, name=f"mul_b{w}")
-        slots = []
-        for s in range(p.slots):
-            f = {
-                k: Signal(shape, name=f"d{w}_{s}_{k}")
-                for k, shape in (
-                    ("sa", 1), ("sb", 1), ("ea", signed(8)), ("eb", signed(8)),
-                    ("za", 1), ("zb", 1), ("na", 1), ("nb", 1), ("ia", 1), ("ib", 1),
-                )
-            }  # fmt: skip
-            with m.Switch(mode):
-                for i in p.slot_modes(s):
-                    md = p.modes[i]
-                    with m.Case(i):
-                        da = dec(md.a, a_word, "a", s * md.width)
-                        db = dec(md.b, b_word, "b", s * md.width)
-                        m.d.comb += [
-                            f["sa"].eq(da.sign), f["sb"].eq(db.sign),
-                            f["ea"].eq(da.exp), f["eb"].eq(db.exp),
-                            f["za"].eq(da.zero), f["zb"].eq(db.zero),
-                            f["na"].eq(da.nan), f["nb"].eq(db.nan),
-                            f["ia"].eq(da.inf), f["ib"].eq(db.inf),
-                        ]  # fmt: skip
-                with m.Default():  # modes that leave this slot idle
-                    m.d.comb += [v.eq(0) for v in f.values()]
-            slots.append(f)
-        # significands placed at their sub-lane offsets of the shared multiplier
-        with m.Switch(mode):
-            for i, md in enumerate(p.modes):
-                with m.Case(i):
-                    va, vb = [], []
-                    for s in range(p.lane_bits // md.width):
-                        da = dec(md.a, a_word, "a", s * md.width)
-                        db = dec(md.b, b_word, "b", s * md.width)
-                        va.append(da.sig << (s * md.width))
-                        vb.append(db.sig << (s * md.width))
-                    m.d.comb += [a_ops.eq(_or_all(va)), b_ops.eq(_or_all(vb))]
-            with m.Default():
-                m.d.comb += [a_ops.eq(0), b_ops.eq(0)]
-        slots[0]["mul_a"] = a_ops
-        slots[0]["mul_b"] = b_ops
-        return slots
-
-    def _multiply_word(self, m: Module, ctrl: dict, slots: list[dict], w: int) -> list[dict]:
-        p = self.params
-        widths = sorted({md.width for md in p.modes} | {4}, reverse=True)
-        widths = [x for x in widths if x >= 4 and p.lane_bits % x == 0]
-        mul = SubwordMultiplier(p.lane_bits, widths, isolate=True)
-        m.submodules[f"mul{w}"] = mul
-        m.d.comb += [mul.a.eq(slots[0]["mul_a"]), mul.b.eq(slots[0]["mul_b"])]
-        for k, width in enumerate(mul.widths):  # one-hot: the sub-lane width of this beat
-            hit = [i for i, md in enumerate(p.modes) if max(md.width, 4) == width]
-            m.d.comb += mul.sel[k].eq(_or_all([ctrl["mode"] == i for i in hit]) if hit else 0)
-        gated = ctrl["gate"][self._group_of(w)] if p.power_gating else 0
-        out = []
-        for s in range(p.slots):
-            f = slots[s]
-            modes = p.slot_modes(s)
-            sig_w = max(p.modes[i].a.sig_bits + p.modes[i].b.sig_bits for i in modes)
-            prod = Signal(sig_w, name=f"p{w}_{s}_sig")
-            term = Signal(name=f"p{w}_{s}_term")
-            with m.Switch(ctrl["mode"]):
-                for i in modes:
-                    with m.Case(i):
-                        width = max(p.modes[i].width, 4)
-                        m.d.comb += [prod.eq(getattr(mul, f"p{width}")[s]), term.eq(1)]
-                with m.Default():
-                    m.d.comb += [prod.eq(0), term.eq(0)]
-            nan = f["na"] | f["nb"] | (f["ia"] & f["zb"]) | (f["ib"] & f["za"])
-            exprs = {
-                "term": term & ctrl["valid"] & ~gated,
-                "sign": f["sa"] ^ f["sb"],
-                "exp": f["ea"] + f["eb"],
-                "zero": f["za"] | f["zb"],
-                "nan": nan,
-                "inf": (f["ia"] | f["ib"]) & ~nan,
-            }
-            pr = {"sig": prod}
-            for k, e in exprs.items():  # named: each is used more than once downstream
-                shape = signed(PROD_EXP_BITS) if k == "exp" else 1
-                pr[k] = Signal(shape, name=f"p{w}_{s}_{k}")
-                m.d.comb += pr[k].eq(e)
-            out.append(pr)
-        return out
-
-    def _quire(self, s: int) -> tuple[int, int, int, int]:
-        """(true LSB, hardware LSB, max shift, width) of slot ``s``'s quire."""
-        p = self.params
-        modes = [p.modes[i] for i in p.slot_modes(s)]
-        lsb, width = p.quire_range(s)
-        hw_lsb = min(md.a.hw_exp_min + md.b.hw_exp_min for md in modes)
-        hw_max = max(md.a.hw_exp_max + md.b.hw_exp_max for md in modes)
-        return lsb, hw_lsb, hw_max - hw_lsb, width
-
-    def _addend(self, m: Module, pr: dict, s: int, w: int) -> dict:
-        lsb, hw_lsb, max_shift, width = self._quire(s)
-        sh = Signal(range(max_shift + 1), name=f"al{w}_{s}_sh")
-        m.d.comb += sh.eq(pr["exp"] - hw_lsb)
-        wide = Signal(len(pr["sig"]) + max_shift, name=f"al{w}_{s}_wide")
-        m.d.comb += wide.eq(pr["sig"] << sh)
-        mag = wide[lsb - hw_lsb :]  # bits below the true LSB are always zero
-        add = Signal(signed(width), name=f"al{w}_{s}_add")
-        m.d.comb += add.eq(Mux(pr["sign"], -mag, mag))
-        return {k: v for k, v in pr.items() if k not in ("sig", "exp")} | {"add": add}
-
-    def _accumulate_exact(self, m: Module, ctrl: dict, t: dict, s: int, w: int):
-        lsb, _, _, width = self._quire(s)
-        q = Signal(signed(width), name=f"q{w}_{s}")
-        flags = ("nan", "pinf", "ninf", "negz", "any")
-        st = {k: Signal(name=f"q{w}_{s}_{k}", init=int(k == "negz")) for k in flags}
-        on = t["term"]
-        nq = Signal(signed(width), name=f"q{w}_{s}_next")
-        m.d.comb += nq.eq(Mux(on, q + t["add"], q))
-        nexts = {
-            "nan": st["nan"] | (on & t["nan"]),
-            "pinf": st["pinf"] | (on & t["inf"] & ~t["sign"]),
-            "ninf": st["ninf"] | (on & t["inf"] & t["sign"]),
-            "negz": st["negz"] & (~on | (t["zero"] & t["sign"] & ~t["nan"])),
-            "any": st["any"] | on,
-        }
-        new = {}
-        for k, e in nexts.items():
-            new[k] = Signal(name=f"q{w}_{s}_{k}_next")
-            m.d.comb += new[k].eq(e)
-        fq = Signal(signed(width), name=f"fin_q{w}_{s}")
-        ff = {k: Signal(name=f"fin_{w}_{s}_{k}") for k in flags}
-        with m.If(ctrl["valid"]):
-            with m.If(ctrl["last"]):
-                m.d.sync += [fq.eq(nq), *(ff[k].eq(new[k]) for k in flags)]
-                m.d.sync += [q.eq(0), *(st[k].eq(int(k == "negz")) for k in flags)]
-            with m.Else():
-                m.d.sync += [q.eq(nq), *(st[k].eq(new[k]) for k in flags)]
-        rnd = self._rounder(width, bits_for(abs(lsb)) + 1)
-        m.submodules[f"round{w}_{s}"] = rnd
-        neg = Signal(name=f"fin_q{w}_{s}_neg")
-        m.d.comb += neg.eq(fq < 0)
-        m.d.comb += [
-            rnd.sign.eq(Mux(fq == 0, ff["negz"], neg)),
-            rnd.mag.eq(Mux(neg, -fq, fq)),
-            rnd.exp_lsb.eq(lsb),
-        ]
-        nan, inf, ninf = self._specials()
-        res = Signal(self.params.out_bits, name=f"res{w}_{s}")
-        with m.If(ff["nan"] | (ff["pinf"] & ff["ninf"])):
-            m.d.comb += res.eq(nan)
-        with m.Elif(ff["pinf"]):
-            m.d.comb += res.eq(inf)
-        with m.Elif(ff["ninf"]):
-            m.d.comb += res.eq(ninf)
-        with m.Elif(~ff["any"]):
-            m.d.comb += res.eq(0)
-        with m.Else():
-            m.d.comb += res.eq(rnd.result)
-        return res
-
-    def _specials(self) -> tuple[int, int, int]:
-        """(canonical quiet NaN, +Inf, -Inf) of the result format (posits: NaR for all)."""
-        if self.params.out_posit is not None:
-            nar = 1 << (self.params.out_posit[0] - 1)
-            return nar, nar, nar
-        eb, mb = self.params.out_fields
-        inf = ((1 << eb) - 1) << mb
-        return inf | (1 << (mb - 1)), inf, inf | (1 << (eb + mb))
-
-    def _rounder(self, width: int, exp_bits: int):
-        """The readout rounder into the result format (IEEE-style or posit)."""
-        if self.params.out_posit is not None:
-            n, es = self.params.out_posit
-            return PositEncoder(width, exp_bits, n, es)
-        eb, mb = self.params.out_fields
-        return FloatRound(width, exp_bits, eb, mb)
-
-    def _accumulate_fp32(self, m: Module, ctrl: dict, t: dict, s: int, w: int):
-        acc = Signal(32, name=f"acc{w}_{s}", init=0x80000000)
-        anyt = Signal(name=f"acc{w}_{s}_any")
-        add = Fp32Add(len(t["sig"]), PROD_EXP_BITS)
-        m.submodules[f"fadd{w}_{s}"] = add
-        m.d.comb += [
-            add.acc.eq(acc),
-            add.sign.eq(t["sign"]),
-            add.sig.eq(t["sig"]),
-            add.exp.eq(t["exp"]),
-            add.zero.eq(t["zero"]),
-            add.nan.eq(t["nan"]),
-            add.inf.eq(t["inf"]),
-        ]
-        on = t["term"]
-        nacc = Signal(32, name=f"acc{w}_{s}_next")
-        m.d.comb += nacc.eq(Mux(on, add.result, acc))
-        fin = Signal(32, name=f"fin_acc{w}_{s}")
-        fany = Signal(name=f"fin_any{w}_{s}")
-        with m.If(ctrl["valid"]):
-            with m.If(ctrl["last"]):
-                m.d.sync += [fin.eq(nacc), fany.eq(anyt | on), acc.eq(0x80000000), anyt.eq(0)]
-            with m.Else():
-                m.d.sync += [acc.eq(nacc), anyt.eq(anyt | on)]
-        if self.params.out_format == "fp32":
-            return Mux(fany, fin, 0)
-        # readout: binary32 -> the result format (a second RNE rounding)
-        conv = self._rounder(24, 10)
-        m.submodules[f"cvt{w}_{s}"] = conv
-        fe, fm = fin[23:31], fin[:23]
-        m.d.comb += [
-            conv.sign.eq(fin[31]),
-            conv.mag.eq(Cat(fm, fe != 0)),
-            conv.exp_lsb.eq(Mux(fe == 0, 1, fe) - 150),
-        ]
-        nan, inf, ninf = self._specials()
-        res = Signal(self.params.out_bits, name=f"cvt{w}_{s}_res")
-        with m.If(~fany):
-            m.d.comb += res.eq(0)
-        with m.Elif((fe == 0xFF) & (fm != 0)):
-            m.d.comb += res.eq(nan)
-        with m.Elif(fe == 0xFF):
-            m.d.comb += res.eq(Mux(fin[31], ninf, inf))
-        with m.Else():
-            m.d.comb += res.eq(conv.result)
-        return res
-
-
-def _or_all(values: list):
-    out = values[0]
-    for v in values[1:]:
-        out = out | v
-    return out
 
 
 def build(params: SimdParams) -> SimdEngine:

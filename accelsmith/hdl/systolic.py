@@ -43,19 +43,38 @@ rules and the cycle-exact schedule the testbench checks.
 Arithmetic: products are exact (``2 * in_bits``); every addition wraps modulo
 ``2 ** acc_bits``, so the results equal the exact sums reduced to ``acc_bits`` (two's
 complement when ``signed``).
+
+Structure: the array is ``cols`` identical columns (:mod:`accelsmith.hdl.systolic_pe`), each
+``rows`` identical PEs, added with :func:`accelsmith.hdl.hier.place`; hierarchical Verilog
+therefore holds one column and one PE module whatever the size. This module keeps the tile
+control, the input skew lines and the flag pipelines (packed shift registers: a few lines of
+Verilog each).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from amaranth.hdl import Array, EnableInserter, Module, Mux, Shape, Signal, signed, unsigned
+from amaranth.hdl import (
+    Array,
+    Cat,
+    EnableInserter,
+    Module,
+    Mux,
+    Shape,
+    Signal,
+    Value,
+    signed,
+    unsigned,
+)
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
 
 from ..core.families.systolic import SystolicParams
 from .blocks.pipe import delay, delay_chain
+from .hier import place
+from .systolic_pe import OsCol, WsCol
 
 __all__ = ["SystolicArray", "build", "manifest_extras", "protocol_summary"]
 
@@ -91,6 +110,7 @@ class SystolicArray(wiring.Component):
         self.elem_shape: Shape = signed(p.in_bits) if p.signed else unsigned(p.in_bits)
         self.acc_shape: Shape = signed(p.acc_bits) if p.signed else unsigned(p.acc_bits)
         self.kbits = max(1, bits_for(p.max_k - 1))
+        self.rbits = Shape.cast(range(max(p.rows, 2))).width
         super().__init__(
             {
                 "start": In(stream.Signature(data.StructLayout({"k_minus_1": self.kbits}))),
@@ -110,15 +130,15 @@ class SystolicArray(wiring.Component):
 
     # ------------------------------------------------------------------ shared pieces
     def _output(self, m: Module, res: list, valid, end) -> None:
-        """De-skew the per-column result registers into the ``c`` stream and drive control.
+        """Drive the ``c`` stream from the columns' de-skewed results, and the control outputs.
 
-        ``res[j]`` becomes valid ``j`` cycles after ``res[0]``; column ``j`` is delayed by
-        ``cols - 1 - j`` more cycles so that a whole row leaves together. ``valid``/``end`` are
-        the registered flags that accompany column ``cols - 1``.
+        ``res[j]`` is column ``j``'s result register delayed ``cols - 1 - j`` cycles (inside
+        the column), so that a whole row leaves together. ``valid``/``end`` are the registered
+        flags that accompany column ``cols - 1``.
         """
         cols = self.params.cols
         for j in range(cols):
-            m.d.comb += self.c.payload.data[j].eq(delay(m, res[j], cols - 1 - j, f"dsk{j}"))
+            m.d.comb += self.c.payload.data[j].eq(res[j])
         m.d.comb += [self.c.valid.eq(valid), self.c.payload.last.eq(end)]
 
         done = Signal()
@@ -141,10 +161,58 @@ class SystolicArray(wiring.Component):
 
     # ------------------------------------------------------------------ output-stationary
     def _elaborate_os(self, m: Module, adv: Signal) -> None:
+        fire, is_last, tok_v, tok_s = self._os_control(m, adv)
         p = self.params
         rows, cols = p.rows, p.cols
+        # Input registers (stage 0), then skew: row i / column j wait i / j more cycles.
+        a0 = [Signal(self.elem_shape, name=f"a0_{i}") for i in range(rows)]
+        b0 = [Signal(self.elem_shape, name=f"b0_{j}") for j in range(cols)]
+        v0, l0 = Signal(), Signal()
+        m.d.sync += [a0[i].eq(self.a.payload[i]) for i in range(rows)]
+        m.d.sync += [b0[j].eq(self.b.payload[j]) for j in range(cols)]
+        m.d.sync += [v0.eq(fire), l0.eq(fire & is_last)]
+        # PE (i, j) sees the beat i + j cycles after stage 0: flags are shared per diagonal.
+        vdiag = delay_chain(m, v0, rows + cols - 2, "vdiag")
+        ldiag = delay_chain(m, l0, rows + cols - 2, "ldiag")
+        # Drain: column j reads row s at D + s + j (a diagonal that trails the capture wave).
+        tokv = delay_chain(m, tok_v, cols - 1, "tokv")
+        toks = delay_chain(m, tok_s, cols - 1, "toks")
 
-        # Tile command and input acceptance.
+        a_in = Signal(rows * self.elem_shape.width)
+        m.d.comb += a_in.eq(Cat(delay(m, a0[i], i, f"askew{i}") for i in range(rows)))
+        res = []
+        key = (repr(self.elem_shape), repr(self.acc_shape), rows, cols, self.rbits)
+        for j in range(cols):
+            col = place(
+                m,
+                f"col{j}",
+                OsCol(self.elem_shape, self.acc_shape, rows, cols, self.rbits),
+                "oscol",
+                key,
+            )
+            m.d.comb += [
+                col.en.eq(adv),
+                col.skew.eq(cols - 1 - j),
+                col.a_in.eq(a_in),
+                col.b_in.eq(delay(m, b0[j], j, f"bskew{j}")),
+                col.v.eq(Cat(vdiag[j : j + rows])),
+                col.l.eq(Cat(ldiag[j : j + rows])),
+                col.tok_v.eq(tokv[j]),
+                col.tok_s.eq(toks[j]),
+            ]
+            a_in = col.a_out
+            res.append(col.res)
+        out_v, out_e = Signal(), Signal()
+        m.d.sync += [out_v.eq(tokv[cols - 1]), out_e.eq(toks[cols - 1] == rows - 1)]
+        self._output(m, res, out_v, out_e)
+
+    def _os_control(self, m: Module, adv: Signal) -> tuple[Signal, Value, Signal, Signal]:
+        """Tile command, input acceptance and the drain sequencer of the os dataflow.
+
+        Returns ``fire`` (an a/b beat transfers), ``is_last`` (it is the tile's last beat) and
+        the drain token ``tok_v``/``tok_s`` (drain result row ``tok_s`` now).
+        """
+        rows = self.params.rows
         kcnt = Signal(self.kbits + 1)  # beats left in the current tile (0: none)
         pending = Signal()  # a tile is captured or being captured, its drain not started
         pwait = Signal()  # one more cycle before that capture is complete
@@ -187,80 +255,76 @@ class SystolicArray(wiring.Component):
             m.d.comb += [tok_v.eq(1), tok_s.eq(0)]
             if rows > 1:
                 m.d.sync += [dact.eq(1), drow.eq(1)]
-
-        # Input registers (stage 0), then skew: row i / column j wait i / j more cycles.
-        a0 = [Signal(self.elem_shape, name=f"a0_{i}") for i in range(rows)]
-        b0 = [Signal(self.elem_shape, name=f"b0_{j}") for j in range(cols)]
-        v0, l0 = Signal(), Signal()
-        m.d.sync += [a0[i].eq(self.a.payload[i]) for i in range(rows)]
-        m.d.sync += [b0[j].eq(self.b.payload[j]) for j in range(cols)]
-        m.d.sync += [v0.eq(fire), l0.eq(fire & is_last)]
-        # PE (i, j) sees the beat i + j cycles after stage 0: flags are shared per diagonal.
-        vdiag = delay_chain(m, v0, rows + cols - 2, "vdiag")
-        ldiag = delay_chain(m, l0, rows + cols - 2, "ldiag")
-
-        shadow = [
-            [Signal(self.acc_shape, name=f"sh_{i}_{j}") for j in range(cols)] for i in range(rows)
-        ]
-        a_row = [delay(m, a0[i], i, f"askew{i}") for i in range(rows)]
-        b_col = [delay(m, b0[j], j, f"bskew{j}") for j in range(cols)]
-        for i in range(rows):
-            a_in = a_row[i]
-            for j in range(cols):
-                b_in = b_col[j]
-                acc = Signal(self.acc_shape, name=f"acc_{i}_{j}")
-                prod = a_in * b_in
-                with m.If(vdiag[i + j]):
-                    with m.If(ldiag[i + j]):
-                        m.d.sync += [shadow[i][j].eq(acc + prod), acc.eq(0)]
-                    with m.Else():
-                        m.d.sync += acc.eq(acc + prod)
-                if j + 1 < cols:  # operands move right and down, one PE per cycle
-                    a_next = Signal(self.elem_shape, name=f"ah_{i}_{j}")
-                    m.d.sync += a_next.eq(a_in)
-                    a_in = a_next
-                if i + 1 < rows:
-                    b_next = Signal(self.elem_shape, name=f"bv_{i}_{j}")
-                    m.d.sync += b_next.eq(b_in)
-                    b_col[j] = b_next
-
-        # Drain: column j reads row s at D + s + j (a diagonal that trails the capture wave).
-        tokv = delay_chain(m, tok_v, cols - 1, "tokv")
-        toks = delay_chain(m, tok_s, cols - 1, "toks")
-        res = []
-        for j in range(cols):
-            rd = Signal(self.acc_shape, name=f"rd_{j}")
-            with m.If(tokv[j]), m.Switch(toks[j]):
-                # every index value is covered: rows that are not a power of two leave
-                # unused codes, which read the last row (they never occur)
-                for i in range(rows - 1):
-                    with m.Case(i):
-                        m.d.sync += rd.eq(shadow[i][j])
-                with m.Default():
-                    m.d.sync += rd.eq(shadow[rows - 1][j])
-            res.append(rd)
-        out_v, out_e = Signal(), Signal()
-        m.d.sync += [out_v.eq(tokv[cols - 1]), out_e.eq(toks[cols - 1] == rows - 1)]
-        self._output(m, res, out_v, out_e)
+        return fire, is_last, tok_v, tok_s
 
     # ------------------------------------------------------------------ weight-stationary
     def _elaborate_ws(self, m: Module, adv: Signal) -> None:
         p = self.params
         rows, cols = p.rows, p.cols
-        rbits = range(max(rows, 2))
-
         # Two weight slots (one per PE weight register) handed from the loader to the streamer.
-        s_full = [Signal(name=f"slot{q}_full") for q in range(2)]
-        s_first = [Signal(name=f"slot{q}_first") for q in range(2)]
-        s_last = [Signal(name=f"slot{q}_last") for q in range(2)]
-        s_n = [Signal(range(rows + 1), name=f"slot{q}_n") for q in range(2)]
+        slots = _WsSlots(rows)
+        fire_w, w_row, w_par = self._ws_loader(m, adv, slots)
+        stage0 = self._ws_streamer(m, adv, slots)
+        a0 = stage0["a"]
 
-        # Weight loader: K rows per tile, grouped into folds of `rows`.
+        wv0, wr0, wp0 = Signal(), Signal(self.rbits), Signal()
+        wd0 = [Signal(self.elem_shape, name=f"wd0_{j}") for j in range(cols)]
+        m.d.sync += [wv0.eq(fire_w), wr0.eq(w_row), wp0.eq(w_par)]
+        m.d.sync += [wd0[j].eq(self.b.payload[j]) for j in range(cols)]
+
+        # Weights reach column j j cycles after stage 0 (the same skew as the activations).
+        wv = delay_chain(m, wv0, cols - 1, "wv")
+        wr = delay_chain(m, wr0, cols - 1, "wr")
+        wp = delay_chain(m, wp0, cols - 1, "wp")
+        pdiag = delay_chain(m, stage0["par"], rows + cols - 2, "pdiag")
+        # The fold queue under column j sees the bottom PE's sum rows + j cycles after stage 0.
+        taps = rows + cols - 1
+        cv = delay_chain(m, stage0["v"], taps, "cv")
+        cf = delay_chain(m, stage0["first"], taps, "cf")
+        cl = delay_chain(m, stage0["last"], taps, "cl")
+        ce = delay_chain(m, stage0["end"], taps, "ce")
+
+        a_in = Signal(rows * self.elem_shape.width)
+        m.d.comb += a_in.eq(Cat(delay(m, a0[i], i, f"askew{i}") for i in range(rows)))
+        res = []
+        key = (repr(self.elem_shape), repr(self.acc_shape), rows, cols, self.rbits)
+        for j in range(cols):
+            col = place(
+                m,
+                f"col{j}",
+                WsCol(self.elem_shape, self.acc_shape, rows, cols, self.rbits),
+                "wscol",
+                key,
+            )
+            m.d.comb += [
+                col.en.eq(adv),
+                col.skew.eq(cols - 1 - j),
+                col.a_in.eq(a_in),
+                col.w_in.eq(delay(m, wd0[j], j, f"wskew{j}")),
+                col.w_v.eq(wv[j]),
+                col.w_r.eq(wr[j]),
+                col.w_p.eq(wp[j]),
+                col.sel.eq(Cat(pdiag[j : j + rows])),
+                col.q_v.eq(cv[rows + j]),
+                col.q_first.eq(cf[rows + j]),
+            ]
+            a_in = col.a_out
+            res.append(col.res)
+        out_v, out_e = Signal(), Signal()
+        m.d.sync += [out_v.eq(cv[taps] & cl[taps]), out_e.eq(ce[taps])]
+        self._output(m, res, out_v, out_e)
+
+    def _ws_loader(self, m: Module, adv: Signal, slots: _WsSlots) -> tuple[Signal, Signal, Signal]:
+        """Weight loader: K rows per tile, grouped into folds of ``rows``, into the slots.
+
+        Returns ``fire_w`` (a weight row transfers), the row index in its fold and the slot.
+        """
+        rows = self.params.rows
         w_rem = Signal(self.kbits + 1)
-        w_row = Signal(rbits)
+        w_row = Signal(self.rbits)
         w_par = Signal()
         w_first = Signal(init=1)
-        w_ok = (w_rem != 0) & ~Array(s_full)[w_par]
+        w_ok = (w_rem != 0) & ~Array(slots.full)[w_par]
         fire_w = Signal()
         m.d.comb += [self.b.ready.eq(adv & w_ok), fire_w.eq(self.b.valid & self.b.ready)]
         m.d.comb += self.start.ready.eq(adv & ((w_rem == 0) | ((w_rem == 1) & fire_w)))
@@ -272,96 +336,63 @@ class SystolicArray(wiring.Component):
                 for q in range(2):
                     with m.If(w_par == q):
                         m.d.sync += [
-                            s_full[q].eq(1),
-                            s_first[q].eq(w_first),
-                            s_last[q].eq(w_rem == 1),
-                            s_n[q].eq(w_row + 1),
+                            slots.full[q].eq(1),
+                            slots.first[q].eq(w_first),
+                            slots.last[q].eq(w_rem == 1),
+                            slots.n[q].eq(w_row + 1),
                         ]
             with m.Else():
                 m.d.sync += w_row.eq(w_row + 1)
         with m.If(self.start.valid & self.start.ready):
             m.d.sync += [w_rem.eq(self.start.payload.k_minus_1 + 1), w_first.eq(1)]
+        return fire_w, w_row, w_par
 
-        # Activation streamer: `rows` beats per fold once the fold's weights are in.
+    def _ws_streamer(self, m: Module, adv: Signal, slots: _WsSlots) -> dict:
+        """Activation streamer: ``rows`` beats per fold once the fold's weights are in.
+
+        Returns the stage-0 registers: ``a`` (elements past the fold's weight rows zeroed),
+        ``par`` (weight slot), ``v``, ``first``, ``last`` (fold flags) and ``end`` (the
+        fold's last output row).
+        """
+        rows = self.params.rows
         a_par = Signal()
-        a_m = Signal(rbits)
+        a_m = Signal(self.rbits)
         fire_a = Signal()
         m.d.comb += [
-            self.a.ready.eq(adv & Array(s_full)[a_par]),
+            self.a.ready.eq(adv & Array(slots.full)[a_par]),
             fire_a.eq(self.a.valid & self.a.ready),
         ]
-        cur_n = Array(s_n)[a_par]
+        cur_n = Array(slots.n)[a_par]
         with m.If(fire_a):
             with m.If(a_m == rows - 1):
                 m.d.sync += [a_m.eq(0), a_par.eq(~a_par)]
                 for q in range(2):
                     with m.If(a_par == q):
-                        m.d.sync += s_full[q].eq(0)
+                        m.d.sync += slots.full[q].eq(0)
             with m.Else():
                 m.d.sync += a_m.eq(a_m + 1)
 
-        # Stage 0 registers. Elements past the fold's weight rows are zeroed (partial fold).
         a0 = [Signal(self.elem_shape, name=f"a0_{i}") for i in range(rows)]
         m.d.sync += [a0[i].eq(Mux(i < cur_n, self.a.payload[i], 0)) for i in range(rows)]
-        par0, v0, first0, last0, end0 = Signal(), Signal(), Signal(), Signal(), Signal()
+        st = {"a": a0, **{k: Signal(name=f"{k}0") for k in ("par", "v", "first", "last", "end")}}
         m.d.sync += [
-            par0.eq(a_par),
-            v0.eq(fire_a),
-            first0.eq(Array(s_first)[a_par]),
-            last0.eq(Array(s_last)[a_par]),
-            end0.eq(a_m == rows - 1),
+            st["par"].eq(a_par),
+            st["v"].eq(fire_a),
+            st["first"].eq(Array(slots.first)[a_par]),
+            st["last"].eq(Array(slots.last)[a_par]),
+            st["end"].eq(a_m == rows - 1),
         ]
-        wv0, wr0, wp0 = Signal(), Signal(rbits), Signal()
-        wd0 = [Signal(self.elem_shape, name=f"wd0_{j}") for j in range(cols)]
-        m.d.sync += [wv0.eq(fire_w), wr0.eq(w_row), wp0.eq(w_par)]
-        m.d.sync += [wd0[j].eq(self.b.payload[j]) for j in range(cols)]
+        return st
 
-        # Weights reach column j j cycles after stage 0 (the same skew as the activations).
-        wv = delay_chain(m, wv0, cols - 1, "wv")
-        wr = delay_chain(m, wr0, cols - 1, "wr")
-        wp = delay_chain(m, wp0, cols - 1, "wp")
-        wcol = [delay(m, wd0[j], j, f"wskew{j}") for j in range(cols)]
-        pdiag = delay_chain(m, par0, rows + cols - 2, "pdiag")
 
-        psum = [Signal(self.acc_shape, name=f"ps_top_{j}") for j in range(cols)]  # zeros
-        for i in range(rows):
-            a_in = delay(m, a0[i], i, f"askew{i}")
-            for j in range(cols):
-                w = [Signal(self.elem_shape, name=f"w{q}_{i}_{j}") for q in range(2)]
-                with m.If(wv[j] & (wr[j] == i)):
-                    for q in range(2):
-                        with m.If(wp[j] == q):
-                            m.d.sync += w[q].eq(wcol[j])
-                out = Signal(self.acc_shape, name=f"ps_{i}_{j}")
-                m.d.sync += out.eq(psum[j] + a_in * Mux(pdiag[i + j], w[1], w[0]))
-                psum[j] = out
-                if j + 1 < cols:
-                    a_next = Signal(self.elem_shape, name=f"ah_{i}_{j}")
-                    m.d.sync += a_next.eq(a_in)
-                    a_in = a_next
+class _WsSlots:
+    """The two weight slots' flags: full, first/last fold of the tile, weight rows in it."""
 
-        # Fold accumulation below each column: a rotating queue of `rows` partial rows.
-        taps = rows + cols - 1
-        cv = delay_chain(m, v0, taps, "cv")
-        cf = delay_chain(m, first0, taps, "cf")
-        cl = delay_chain(m, last0, taps, "cl")
-        ce = delay_chain(m, end0, taps, "ce")
-        res = []
-        for j in range(cols):
-            t = rows + j
-            q = [Signal(self.acc_shape, name=f"q_{j}_{r}") for r in range(rows)]
-            total = Signal(self.acc_shape, name=f"sum_{j}")
-            m.d.comb += total.eq(Mux(cf[t], 0, q[0]) + psum[j])
-            with m.If(cv[t]):
-                m.d.sync += [q[r].eq(q[r + 1]) for r in range(rows - 1)]
-                m.d.sync += q[rows - 1].eq(total)
-            r_reg = Signal(self.acc_shape, name=f"res_{j}")
-            m.d.sync += r_reg.eq(total)
-            res.append(r_reg)
-        out_v, out_e = Signal(), Signal()
-        t_last = rows + cols - 1
-        m.d.sync += [out_v.eq(cv[t_last] & cl[t_last]), out_e.eq(ce[t_last])]
-        self._output(m, res, out_v, out_e)
+    def __init__(self, rows: int) -> None:
+        self.full = [Signal(name=f"slot{q}_full") for q in range(2)]
+        self.first = [Signal(name=f"slot{q}_first") for q in range(2)]
+        self.last = [Signal(name=f"slot{q}_last") for q in range(2)]
+        self.n = [Signal(range(rows + 1), name=f"slot{q}_n") for q in range(2)]
 
 
 def build(params: SystolicParams) -> SystolicArray:

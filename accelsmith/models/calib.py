@@ -11,7 +11,9 @@ interpolates them:
 - ``reg``: mean area and clocked energy per bit;
 - ``pipe``: a bare register-to-register hop (clock-to-Q + setup), subtracted when operators
   are chained in one cycle;
-- ``fan``: the period of one registered enable gating N flip-flops (its buffer tree).
+- ``fan``: the period of one registered enable gating N flip-flops (its buffer tree);
+- ``mac``: a PE's gated accumulate ``acc <= acc + a * b`` (``2 * width + 8``-bit accumulator),
+  whose period is well below a multiplier's plus an adder's (ABC merges the additions).
 
 :class:`CalibratedTech` is what :meth:`accelsmith.models.tech.Tech.at_node` returns for 130 nm:
 the integer operators, registers and leakage density come from here and SRAM area from an
@@ -51,6 +53,7 @@ DATA_FILE = Path(__file__).with_name("calib_sky130.json")
 # 483.86 um x 326.1 um for 512 x 32 bits, periphery included; the same figure costs black-box
 # memories in `accelsmith synth` (accelsmith/synth/sram.py)
 SRAM_UM2_PER_BIT = 483.86 * 326.1 / (512 * 32)
+MAC_GUARD_BITS = 8  # the calibration's mac component accumulates into 2 * width + 8 bits
 
 
 @functools.cache
@@ -177,22 +180,23 @@ class CalibratedTech(Tech):
         """Clock period a systolic array needs, ns (pre-layout, typical corner).
 
         From the generator's PE (``hdl/systolic.py``): output-stationary
-        ``acc <= acc + a * b`` under a valid/last enable (multiplier, accumulator adder, the
-        enable/clear mux in one cycle); weight-stationary ``out <= psum + a * Mux(sel, w1,
-        w0)`` (weight mux, multiplier, adder). Registered operators chained in one cycle pay
-        the register hop (:func:`pipe_period_ns`) once. The per-diagonal valid flag gates the
-        accumulator and shadow (OS) of up to ``min(rows, cols)`` PEs: a fan-out path that
-        limits the clock when it is slower than the PE.
+        ``acc <= acc + a * b`` under a valid/last enable, which is exactly the calibration's
+        ``mac`` component (its accumulator is ``2 * in_bits + 8`` bits: the adder's period
+        difference corrects for the PE's own accumulator width); weight-stationary
+        ``out <= psum + a * Mux(sel, w1, w0)`` adds the weight mux (one register hop paid
+        once). The per-diagonal valid flag gates the accumulator and shadow (OS) of up to
+        ``min(rows, cols)`` PEs: a fan-out path that limits the clock when it is slower than
+        the PE.
         """
         w = np.asarray(in_bits, dtype=np.float64)
         acc = np.asarray(acc_bits, dtype=np.float64)
         hop = pipe_period_ns()
-        mac = op_period_ns("mul", w) + op_period_ns("add", acc) - hop
-        pe = np.where(
-            is_os,
-            mac + op_period_ns("mux", acc) - hop,
-            mac + op_period_ns("mux", w) - hop,
+        mac = (
+            op_period_ns("mac", w)
+            + op_period_ns("add", acc)
+            - op_period_ns("add", 2 * w + MAC_GUARD_BITS)
         )
+        pe = np.where(is_os, mac, mac + op_period_ns("mux", w) - hop)
         diag = np.minimum(np.asarray(rows), np.asarray(cols))
         fan = fanout_period_ns(diag * np.where(is_os, 2 * acc, acc))
         return np.maximum(pe, fan)

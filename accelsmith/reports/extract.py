@@ -12,7 +12,6 @@ SQLite or journal file, or a campaign spec YAML (its ``storage`` and ``name``).
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -305,56 +304,35 @@ def campaign_quality(camp: Campaign) -> Quality | None:
     )
 
 
-def _workloads(spec: dict[str, Any]) -> list[tuple[str, Any]]:
-    """``(label, workload)`` pairs of a spec's ``workload`` (a name, file, or weighted list)."""
-    wl = spec.get("workload")
-    if wl is None:
-        return []
-    if isinstance(wl, (str, Path)):
-        return [(str(wl), str(wl))]
-    if isinstance(wl, dict):
-        wl = [wl] if ("name" in wl or "workload" in wl) else list(wl.keys())
-    out = []
-    for item in wl:
-        if isinstance(item, dict):
-            w = item.get("name") or item.get("file") or item.get("workload")
-            out.append((str(w), w))
-        elif isinstance(item, (str, Path)):
-            out.append((str(item), str(item)))
-    return out
+_COSTING_KEYS = ("name", "family", "workload", "node_nm", "tech", "space")
 
 
 def layer_breakdown(camp: Campaign, designs: pd.DataFrame) -> pd.DataFrame:
     """Per-layer rows (``design``, ``workload``, ``layer``, ``latency_s``, ``energy_j``,
-    ``utilization`` ...) of ``designs`` on the campaign workload(s), recomputed with
-    ``accelsmith.models.evaluate(..., per_layer=True)`` from the stored configurations.
+    ``utilization`` ...) of ``designs`` on the campaign workload(s).
 
-    Empty frame when the spec names no workload.
+    Recomputed from the stored configurations through the evaluator the campaign used
+    (:meth:`accelsmith.dse.evaluator.Evaluator.per_layer`, built from the stored spec: same
+    model, workloads, node and technology file). Empty frame when the spec names no workload.
     """
     import pandas as pd
 
-    from ..models import evaluate
+    from ..dse.evaluator import Evaluator
+    from ..dse.spec import parse_spec
 
-    spec = camp.spec
-    if not len(designs):
+    if not len(designs) or not camp.spec.get("workload"):
         return pd.DataFrame()
-    configs = [config_of(camp, row) for _, row in designs.iterrows()]
-    from ..models.tech import Tech
-
-    # the technology exactly as the campaign evaluated it (accelsmith.dse.evaluator)
-    tech = Tech.at_node(int(spec.get("node_nm") or 45))
-    if spec.get("tech"):
-        tech = Tech.from_yaml(spec["tech"], base=tech)
-    kwargs: dict[str, Any] = {"tech": tech}
-    if spec.get("convention"):
-        kwargs["convention"] = str(spec["convention"])
-    parts = []
-    for label, wl in _workloads(spec):
-        per = evaluate(camp.family, configs, wl, per_layer=True, **kwargs)
-        per.insert(0, "design", designs["design"].to_numpy()[per["config"].to_numpy()])
-        per.insert(1, "workload", label)
-        parts.append(per)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    # the stored spec's costing set-up (family, workloads and weights, node, technology file)
+    # validated as a campaign would be; objectives are not used to cost layers, so older
+    # specs the current objective rules refuse still report
+    stored = camp.spec
+    costing = {k: stored[k] for k in _COSTING_KEYS if stored.get(k) is not None}
+    metrics = list(dict.fromkeys([*camp.objective_names, "latency_s", "energy_j"]))[:2]
+    costing["objectives"] = dict.fromkeys(metrics, "minimize")
+    spec = parse_spec(costing, source=f"campaign {camp.name!r} (stored spec)")
+    per = Evaluator(spec).per_layer([config_of(camp, row) for _, row in designs.iterrows()])
+    per.insert(0, "design", designs["design"].to_numpy()[per["config"].to_numpy()])
+    return per
 
 
 def config_of(camp: Campaign, row: Any) -> dict[str, Any]:

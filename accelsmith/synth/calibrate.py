@@ -30,6 +30,7 @@ WIDTHS: dict[str, tuple[int, ...]] = {
     "reg": (4, 8, 16, 32),
     "pipe": (8,),
     "fan": (4, 16, 64, 256),
+    "mac": (2, 4, 6, 8, 12, 16),
 }
 CLOCK_NS = 10.0
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "models" / "calib_sky130.json"

@@ -6,7 +6,9 @@ component's combinational + buffer area (its flip-flops are reported apart, as
 ``sequential``), and operator energy per operation is the combinational group's power divided
 by the clock frequency at the flow's switching activity. ``pipe`` measures a bare
 register-to-register hop (clock-to-Q + setup); ``fan`` one registered enable gating ``width``
-flip-flops (the buffer tree of a stall/enable net of that fanout).
+flip-flops (the buffer tree of a stall/enable net of that fanout); ``mac`` a PE's gated
+accumulate ``acc <= acc + a * b`` (ABC merges the product's final addition with the
+accumulator's, so it is faster than a multiplier and an adder in series).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from amaranth.lib.wiring import In, Out
 
 __all__ = ["KINDS", "component"]
 
-KINDS = ("mul", "add", "mux", "reg", "pipe", "fan")
+KINDS = ("mul", "add", "mux", "reg", "pipe", "fan", "mac")
+MAC_GUARD_BITS = 8  # accumulator of a "mac" component: 2 * width + 8 bits
 
 
 class _Registered(wiring.Component):
@@ -30,6 +33,15 @@ class _Registered(wiring.Component):
             sig = {"a": In(unsigned(w)), "y": Out(unsigned(w))}
         if kind == "fan":  # one registered enable gating `width` flip-flops
             sig = {"a": In(unsigned(w)), "s": In(1), "y": Out(unsigned(w))}
+        if kind == "mac":  # a PE's accumulate: valid/last-gated acc <= acc + a * b
+            acc_w = 2 * w + MAC_GUARD_BITS
+            sig = {
+                "a": In(signed(w)),
+                "b": In(signed(w)),
+                "s": In(1),
+                "t": In(1),
+                "y": Out(signed(acc_w)),
+            }
         super().__init__(sig)
 
     def elaborate(self, platform: object) -> Module:
@@ -46,6 +58,17 @@ class _Registered(wiring.Component):
             m.d.sync += en.eq(self.s)
             with m.If(en):
                 m.d.sync += self.y.eq(self.a)
+            return m
+        if self.kind == "mac":
+            ra, rb = Signal(signed(self.width)), Signal(signed(self.width))
+            rv, rl = Signal(), Signal()
+            acc = Signal(signed(2 * self.width + MAC_GUARD_BITS))
+            m.d.sync += [ra.eq(self.a), rb.eq(self.b), rv.eq(self.s), rl.eq(self.t)]
+            with m.If(rv):
+                with m.If(rl):
+                    m.d.sync += [self.y.eq(acc + ra * rb), acc.eq(0)]
+                with m.Else():
+                    m.d.sync += acc.eq(acc + ra * rb)
             return m
         a, b = (signed(self.width),) * 2
         ra, rb, rs = Signal(a), Signal(b), Signal()

@@ -17,9 +17,10 @@ from accelsmith.dse.spec import parse_spec
 
 from .dse_helpers import tiny_spec_dict
 
-OPTUNA = ["nsga2", "nsga3", "tpe", "gp", "random"]
+OPTUNA = ["nsga2", "nsga2-optuna", "nsga3", "tpe", "gp", "random"]
 OPTIONS = {
     "nsga2": {"population_size": 6},
+    "nsga2-optuna": {"population_size": 6},
     "nsga3": {"population_size": 6},
     "tpe": {"n_startup_trials": 3},
     "gp": {"n_startup_trials": 3},
@@ -78,7 +79,7 @@ def test_optuna_explorer_fills_the_budget_with_ledger_trials(
     assert len(frame) == n and {"latency_s", "rows", "constraint_0"} <= set(frame.columns)
 
 
-@pytest.mark.parametrize("explorer", ["random", "tpe", "nsga2"])
+@pytest.mark.parametrize("explorer", ["random", "tpe", "nsga2", "nsga2-optuna"])
 def test_same_seed_same_trials(tmp_path, monkeypatch, explorer: str) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a").mkdir()

@@ -92,7 +92,7 @@ CASES = [
     (
         tiny_spec_dict(explorer={"name": "nsga2", "options": {"population": 3}}),
         "spec: explorer.options: unknown option 'population' for nsga2; allowed: "
-        "population_size, mutation_prob, crossover_prob, swapping_prob, batch",
+        "population_size, mutation_prob, crossover_prob, swapping_prob",
     ),
     (
         tiny_spec_dict(explorer={"name": "nsga2", "options": {"population_size": 1}}),

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["explorer_names", "get_explorer", "register_explorer"]
 
 _REGISTRY: dict[str, str | type[Explorer]] = {
-    "nsga2": "accelsmith.dse.explorers.optuna_samplers:NSGA2Explorer",
+    "nsga2": "accelsmith.dse.explorers.nsga2:NSGA2Explorer",
+    "nsga2-optuna": "accelsmith.dse.explorers.optuna_samplers:NSGA2Explorer",
     "nsga3": "accelsmith.dse.explorers.optuna_samplers:NSGA3Explorer",
     "tpe": "accelsmith.dse.explorers.optuna_samplers:TPEExplorer",
     "gp": "accelsmith.dse.explorers.optuna_samplers:GPExplorer",

@@ -12,14 +12,38 @@ Call order (made by :func:`accelsmith.dse.campaign.run_worker`)::
     explorer.run()                         # returns when ctx.remaining() == 0 or ctx.stopped()
 
 Invariants an explorer must keep
-    - Evaluate only through ``ctx.evaluator`` (vectorized batches; invalid rows come back as
-      failed rows, never as exceptions).
-    - Record through :func:`accelsmith.dse.record.tell_trial` (ask/tell) or
-      :meth:`ExplorerContext.record` (``add_trials``; it truncates to the remaining budget).
-    - Never exceed the budget: check :meth:`ExplorerContext.remaining` before each batch.
-      Trials already in the study count (resume).
+    - Work in batches: propose a batch, evaluate it with **one** ``ctx.evaluator`` call
+      (vectorized; invalid rows come back as failed rows, never as exceptions) and store it
+      with **one** write (:meth:`ExplorerContext.record` or ``ctx.ledger.write``: one
+      transaction, see :mod:`accelsmith.dse.ledger_bulk`). A batch is stored whole or not at
+      all, so a process killed at any instant loses no stored trial and leaves no RUNNING one.
+    - Never evaluate a design already in the ledger (``ctx.ledger.designs``: design key ->
+      stored result, kept current by every write, including other workers' trials).
+    - Never exceed the budget: check :meth:`ExplorerContext.remaining` before each batch;
+      the write drops rows beyond it (several workers race for the last slots under the
+      study's lock). Trials already in the study count (resume).
     - Be reproducible from ``ctx.seed`` (derive generators from it; see :meth:`seed_for`).
     - Call ``ctx.tick()`` after recording so the CLI progress bar moves.
+
+Budget and repeated designs
+    The budget counts *distinct designs* (COMPLETE and FAIL trials; a failed design is not
+    retried since the cost model is deterministic). A sampler that proposes a design already
+    in the ledger is told the stored result (values and constraint values) instead of an
+    evaluation and asked again; it costs no evaluation and no budget. The ledger's trials stay
+    distinct designs: for the Optuna samplers such proposals are kept as *repeat entries* in
+    the study's system attributes (``accelsmith:repeats:...``: ask position, design key,
+    params, sampler attributes) so that a resumed run rebuilds exactly the history the sampler
+    saw. Explorers whose proposals do not depend on that history (``random``, the RL
+    explorers' cache) keep nothing. An explorer stops early when proposals keep repeating
+    known designs (the space is exhausted or the sampler has converged); the study then holds
+    fewer trials than the budget.
+Reproducibility
+    A batch covers the ask positions ``[k B, (k+1) B)`` (``B`` the batch size, for NSGA-II/III
+    the population: one generation per batch; repeats count as asks) and its proposals are
+    drawn from ``seed_for(k B)`` and the history stored before it. Batches are stored whole,
+    so a run killed at any instant and resumed proposes exactly the trials of an uninterrupted run
+    (the same seed gives the same trials). Several workers on one study interleave batches
+    nondeterministically and draw from worker-specific streams once they see each other.
 """
 
 from __future__ import annotations
@@ -37,6 +61,7 @@ if TYPE_CHECKING:
     import optuna
 
     from ..evaluator import BatchResult, Evaluator
+    from ..ledger_bulk import LedgerWriter
     from ..space import Space
     from ..spec import CampaignSpec
 
@@ -123,22 +148,33 @@ class ExplorerContext:
     stop: Callable[[], bool] = lambda: False
     stale_after: float = 3600.0
 
-    def done(self) -> int:
-        """Trials of the study that count against the budget."""
-        from ..workers import counted_trials
+    @property
+    def ledger(self) -> LedgerWriter:
+        """The study's :class:`~accelsmith.dse.ledger_bulk.LedgerWriter` (synced on first use)."""
+        writer = self.__dict__.get("_ledger")
+        if writer is None:
+            from ..ledger_bulk import LedgerWriter
 
-        return counted_trials(self.study)
+            writer = LedgerWriter(self.study, self.space.names)
+            writer.sync()
+            self.__dict__["_ledger"] = writer
+        return writer
+
+    def done(self) -> int:
+        """Trials of the study that count against the budget (distinct designs), as of the
+        last write or sync of :attr:`ledger`."""
+        return self.ledger.counted
 
     def remaining(self) -> int:
         return max(0, self.budget - self.done())
 
     def record(self, result: BatchResult, rows: Any = None, **extra_user_attrs: Any) -> int:
-        """Add evaluated rows as trials, truncated to the remaining budget; returns the count."""
+        """Add evaluated rows as trials in one transaction, truncated to the budget; designs
+        already in the ledger are skipped. Returns the number of trials added."""
         from ..record import record_evaluations
 
         idx = list(range(len(result))) if rows is None else [int(r) for r in rows]
-        idx = idx[: self.remaining()]
-        if not idx:
+        if not idx or self.remaining() <= 0:
             return 0
         n = record_evaluations(
             self.study,
@@ -147,6 +183,8 @@ class ExplorerContext:
             self.explorer,
             rows=idx,
             extra_user_attrs=extra_user_attrs or None,
+            writer=self.ledger,
+            budget=self.budget,
         )
         self.tick()
         return n

@@ -2,12 +2,14 @@
 
 These build registers in the caller's module (they are not components): every register sits in
 the ``sync`` domain, so a generator that wraps its module in an ``EnableInserter`` stalls all of
-them at once.
+them at once. An ``n``-stage line is one packed ``n * width``-bit shift register, so its Verilog
+stays a few lines long whatever ``n`` is (the skew triangles of a 128x128 array are 8,128 stages
+each).
 """
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Signal, Value
+from amaranth.hdl import Cat, Module, Signal, Value
 
 
 def delay(m: Module, value: Value, n: int, name: str) -> Value:
@@ -26,19 +28,25 @@ def delay(m: Module, value: Value, n: int, name: str) -> Value:
     """
     if n < 0:
         raise ValueError(f"n must be a non-negative integer, not {n!r}")
-    value = Value.cast(value)
-    for stage in range(1, n + 1):
-        reg = Signal(value.shape(), name=f"{name}_d{stage}")
-        m.d.sync += reg.eq(value)
-        value = reg
-    return value
+    taps = delay_chain(m, value, n, name)
+    return taps[-1]
 
 
 def delay_chain(m: Module, value: Value, n: int, name: str) -> list[Value]:
-    """Return ``[value, value delayed 1, ..., value delayed n]`` sharing one register chain."""
-    taps = [Value.cast(value)]
+    """Return ``[value, value delayed 1, ..., value delayed n]`` sharing one register chain.
+
+    The chain is one register ``<name>_sr`` of ``n * width`` bits; tap ``s`` is its slice
+    ``[(s-1)*width, s*width)`` with the shape of ``value``.
+    """
+    value = Value.cast(value)
+    shape = value.shape()
+    taps = [value]
+    if n == 0:
+        return taps
+    w = shape.width
+    sr = Signal(n * w, name=f"{name}_sr")
+    m.d.sync += sr.eq(Cat(value, sr[: (n - 1) * w]) if n > 1 else value)
     for stage in range(1, n + 1):
-        reg = Signal(taps[0].shape(), name=f"{name}_d{stage}")
-        m.d.sync += reg.eq(taps[-1])
-        taps.append(reg)
+        tap = sr[(stage - 1) * w : stage * w]
+        taps.append(tap.as_signed() if shape.signed else tap)
     return taps

@@ -1,0 +1,300 @@
+"""Processing elements and PE columns of the systolic array (:mod:`accelsmith.hdl.systolic`).
+
+The array places ``cols`` identical columns and each column places ``rows`` identical PEs with
+:func:`accelsmith.hdl.hier.place`, so hierarchical Verilog holds one PE module and one column
+module whatever the array size. A column keeps everything that grows with ``rows`` inside it
+(partial sums, the ws fold queue, the os drain multiplexer) and de-skews its own result, so
+only activations (``rows`` elements) and a few flags cross between columns. Every block takes
+the array's advance signal as ``en``: the parent's ``EnableInserter`` does not reach inside an
+instance.
+
+A column's de-skew delay (``cols - 1 - j`` cycles for column ``j``) arrives on its ``skew``
+input, which the array ties to a constant, so all columns are the same module: each has a
+``cols - 1`` stage delay line and reads the tap ``skew`` (synthesis removes the unused stages
+once the constant is propagated).
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import C, Cat, EnableInserter, Module, Mux, Shape, Signal, Value, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from .blocks.pipe import delay_chain
+from .hier import place
+
+__all__ = ["OsCol", "OsPE", "WsCol", "WsPE"]
+
+
+def _field(vec: Value, shape: Shape, j: int) -> Value:
+    """Element ``j`` of a packed vector of ``shape`` elements (element 0 in the low bits).
+
+    Column ports are plain packed vectors, not ``ArrayLayout`` views: Amaranth names every element
+    of a view as its own wire, which would make the array's Verilog grow with ``rows * cols``.
+    """
+    w = shape.width
+    part = vec[j * w : (j + 1) * w]
+    return part.as_signed() if shape.signed else part
+
+
+class OsPE(wiring.Component):
+    """Output-stationary PE: multiply-accumulate, a shadow register, operand pass-through.
+
+    Members
+    -------
+    en : In(1)
+        Advance (all registers hold while low).
+    a_in, b_in : In(elem)
+        Operands arriving from the left and from above.
+    v, l : In(1)
+        The operands are a valid beat; it is the tile's last beat (the sum moves to ``sh``
+        and the accumulator restarts).
+    a_out, b_out : Out(elem)
+        Operands registered towards the right and downwards.
+    sh : Out(acc)
+        The finished sum of the previous tile.
+    """
+
+    def __init__(self, elem: Shape, acc: Shape) -> None:
+        self.elem, self.acc = elem, acc
+        super().__init__(
+            {
+                "en": In(1),
+                "a_in": In(elem),
+                "b_in": In(elem),
+                "v": In(1),
+                "l": In(1),
+                "a_out": Out(elem),
+                "b_out": Out(elem),
+                "sh": Out(acc),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        acc = Signal(self.acc)
+        prod = self.a_in * self.b_in
+        with m.If(self.v):
+            with m.If(self.l):
+                m.d.sync += [self.sh.eq(acc + prod), acc.eq(0)]
+            with m.Else():
+                m.d.sync += acc.eq(acc + prod)
+        m.d.sync += [self.a_out.eq(self.a_in), self.b_out.eq(self.b_in)]
+        return EnableInserter({"sync": self.en})(m)
+
+
+class WsPE(wiring.Component):
+    """Weight-stationary PE: two weight registers, a multiply-add on the passing partial sum.
+
+    Members
+    -------
+    en : In(1)
+        Advance.
+    a_in : In(elem)
+        Activation from the left.
+    ps_in : In(acc)
+        Partial sum from above.
+    w_in : In(elem)
+        Weight on the column's load bus ...
+    w_load, w_slot : In(1)
+        ... written into weight register ``w_slot`` when ``w_load`` is high.
+    sel : In(1)
+        Which weight register the current activation multiplies.
+    a_out : Out(elem)
+        Activation registered towards the right.
+    ps_out : Out(acc)
+        ``ps_in + a_in * w[sel]``, registered.
+    """
+
+    def __init__(self, elem: Shape, acc: Shape) -> None:
+        self.elem, self.acc = elem, acc
+        super().__init__(
+            {
+                "en": In(1),
+                "a_in": In(elem),
+                "ps_in": In(acc),
+                "w_in": In(elem),
+                "w_load": In(1),
+                "w_slot": In(1),
+                "sel": In(1),
+                "a_out": Out(elem),
+                "ps_out": Out(acc),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        w = [Signal(self.elem, name=f"w{q}") for q in range(2)]
+        with m.If(self.w_load):
+            for q in range(2):
+                with m.If(self.w_slot == q):
+                    m.d.sync += w[q].eq(self.w_in)
+        m.d.sync += self.ps_out.eq(self.ps_in + self.a_in * Mux(self.sel, w[1], w[0]))
+        m.d.sync += self.a_out.eq(self.a_in)
+        return EnableInserter({"sync": self.en})(m)
+
+
+def _deskew(m: Module, value: Value, skew: Value, cols: int) -> Value:
+    """``value`` delayed by ``skew`` (0 .. cols - 1) cycles, from a ``cols - 1`` stage line."""
+    if cols == 1:
+        return value
+    taps = delay_chain(m, value, cols - 1, "dsk")
+    out = Signal(Value.cast(value).shape(), name="deskewed")
+    with m.Switch(skew):
+        for n in range(cols - 1):
+            with m.Case(n):
+                m.d.comb += out.eq(taps[n])
+        with m.Default():  # codes past cols - 1 never occur
+            m.d.comb += out.eq(taps[cols - 1])
+    return out
+
+
+def _col_members(elem: Shape, acc: Shape, rows: int, cols: int) -> dict:
+    return {
+        "en": In(1),
+        "skew": In(range(max(cols, 2))),
+        "a_in": In(rows * elem.width),
+        "a_out": Out(rows * elem.width),
+        "res": Out(acc),
+    }
+
+
+class OsCol(wiring.Component):
+    """One column of output-stationary PEs with its drain multiplexer and de-skew.
+
+    Members
+    -------
+    en : In(1)
+        Advance.
+    skew : In(range(cols))
+        De-skew delay of this column's result (a constant: ``cols - 1 - j``).
+    a_in : In(rows * elem bits, packed)
+        Activations entering the column's PEs (row ``i`` in bits ``[i*w, (i+1)*w)``).
+    a_out : Out(rows * elem bits, packed)
+        Activations registered towards the next column.
+    b_in : In(elem)
+        Operand entering PE 0 from above (already skewed).
+    v, l : In(rows)
+        Valid and last flags of each PE's beat.
+    tok_v : In(1)
+        Drain a result row this cycle ...
+    tok_s : In(rbits)
+        ... namely row ``tok_s``.
+    res : Out(acc)
+        The drained result, registered, then delayed by ``skew`` cycles.
+    """
+
+    def __init__(self, elem: Shape, acc: Shape, rows: int, cols: int, rbits: int) -> None:
+        self.elem, self.acc, self.nrows, self.ncols = elem, acc, rows, cols
+        super().__init__(
+            {
+                **_col_members(elem, acc, rows, cols),
+                "b_in": In(elem),
+                "v": In(rows),
+                "l": In(rows),
+                "tok_v": In(1),
+                "tok_s": In(unsigned(rbits)),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        b_in = self.b_in
+        shadow = []
+        key = (repr(self.elem), repr(self.acc))
+        for i in range(self.nrows):
+            pe = place(m, f"pe{i}", OsPE(self.elem, self.acc), "ospe", key)
+            m.d.comb += [
+                pe.en.eq(self.en),
+                pe.a_in.eq(_field(self.a_in, self.elem, i)),
+                pe.b_in.eq(b_in),
+                pe.v.eq(self.v[i]),
+                pe.l.eq(self.l[i]),
+                _field(self.a_out, self.elem, i).eq(pe.a_out),
+            ]
+            b_in = pe.b_out
+            shadow.append(pe.sh)
+        rd = Signal(self.acc)
+        with m.If(self.tok_v), m.Switch(self.tok_s):
+            # every index value is covered: rows that are not a power of two leave unused
+            # codes, which read the last row (they never occur)
+            for i in range(self.nrows - 1):
+                with m.Case(i):
+                    m.d.sync += rd.eq(shadow[i])
+            with m.Default():
+                m.d.sync += rd.eq(shadow[self.nrows - 1])
+        m.d.comb += self.res.eq(_deskew(m, rd, self.skew, self.ncols))
+        return EnableInserter({"sync": self.en})(m)
+
+
+class WsCol(wiring.Component):
+    """One column of weight-stationary PEs with its fold accumulation queue and de-skew.
+
+    Members
+    -------
+    en : In(1)
+        Advance.
+    skew : In(range(cols))
+        De-skew delay of this column's result (a constant: ``cols - 1 - j``).
+    a_in : In(rows * elem bits, packed)
+        Activations entering the column's PEs.
+    a_out : Out(rows * elem bits, packed)
+        Activations registered towards the next column.
+    w_in : In(elem)
+        The column's weight bus ...
+    w_v, w_p : In(1)
+        ... carries a weight, for weight register ``w_p`` ...
+    w_r : In(rbits)
+        ... of PE ``w_r``.
+    sel : In(rows)
+        Per PE: the weight register the current activation multiplies.
+    q_v, q_first : In(1)
+        The partial sum leaving the bottom PE is valid; it belongs to a tile's first fold
+        (start from 0 instead of the queued partial row).
+    res : Out(acc)
+        The accumulated sum (registered), delayed by ``skew`` cycles.
+    """
+
+    def __init__(self, elem: Shape, acc: Shape, rows: int, cols: int, rbits: int) -> None:
+        self.elem, self.acc, self.nrows, self.ncols = elem, acc, rows, cols
+        super().__init__(
+            {
+                **_col_members(elem, acc, rows, cols),
+                "w_in": In(elem),
+                "w_v": In(1),
+                "w_r": In(unsigned(rbits)),
+                "w_p": In(1),
+                "sel": In(rows),
+                "q_v": In(1),
+                "q_first": In(1),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        psum: Value = C(0, self.acc)  # zeros enter the top PE
+        key = (repr(self.elem), repr(self.acc))
+        for i in range(self.nrows):
+            pe = place(m, f"pe{i}", WsPE(self.elem, self.acc), "wspe", key)
+            m.d.comb += [
+                pe.en.eq(self.en),
+                pe.a_in.eq(_field(self.a_in, self.elem, i)),
+                pe.ps_in.eq(psum),
+                pe.w_in.eq(self.w_in),
+                pe.w_load.eq(self.w_v & (self.w_r == i)),
+                pe.w_slot.eq(self.w_p),
+                pe.sel.eq(self.sel[i]),
+                _field(self.a_out, self.elem, i).eq(pe.a_out),
+            ]
+            psum = pe.ps_out
+        # Fold accumulation: a rotating queue of `rows` partial sums (q[0] the oldest).
+        rows, aw = self.nrows, self.acc.width
+        qsr = Signal(rows * aw, name="q")
+        total = Signal(self.acc, name="total")
+        m.d.comb += total.eq(Mux(self.q_first, 0, _field(qsr, self.acc, 0)) + psum)
+        with m.If(self.q_v):
+            m.d.sync += qsr.eq(Cat(qsr[aw:], total) if rows > 1 else total)
+        r_reg = Signal(self.acc, name="sum")
+        m.d.sync += r_reg.eq(total)
+        m.d.comb += self.res.eq(_deskew(m, r_reg, self.skew, self.ncols))
+        return EnableInserter({"sync": self.en})(m)
