@@ -384,6 +384,12 @@ def status_command(
         "failed",
         "feasible",
         "pareto_points",
+        # strict measures first (accelsmith.dse.pareto.strict), the linear HV ratio after
+        "front_recall",
+        "igd_plus_norm",
+        "hv_ratio_log",
+        "trials_to_95_recall",
+        "trials_to_95_hv_log",
         "hypervolume",
         "hv_ratio",
         "igd_plus",
@@ -414,23 +420,42 @@ def status_command(
         + ", ".join(f"{m} {d[:3]}" for m, d in spec.objectives)
         + ")"
     )
-    table.add_column("explorer")
-    for c in cols:
-        table.add_column(c.replace("_", " "), justify="right")
+    table.add_column("explorer", no_wrap=True)
+    short = {  # the strict measures' headers, kept short so the table fits
+        "front_recall": "recall",
+        "igd_plus_norm": "igd+ norm",
+        "hv_ratio_log": "hv log",
+        "trials_to_95_recall": "n95 recall",
+        "trials_to_95_hv_log": "n95 hv log",
+        "pareto_points": "front",
+        "points_evaluated": "points",
+    }
+    text_cols = [c for c in cols if c not in ("hypervolume", "igd_plus")]  # JSON keeps them
+    for c in text_cols:
+        table.add_column(short.get(c, c.replace("_", " ")), justify="right")
     for e, r in st.table.iterrows():
         table.add_row(
             str(e),
             *[
                 _fmt(
                     int(r[c])
-                    if c in ("trials", "failed", "feasible", "pareto_points", "points_evaluated")
+                    if c
+                    in (
+                        "trials",
+                        "failed",
+                        "feasible",
+                        "pareto_points",
+                        "points_evaluated",
+                        "trials_to_95_recall",
+                        "trials_to_95_hv_log",
+                    )
                     and r[c] == r[c]
                     else r[c]
                 )
-                for c in cols
+                for c in text_cols
             ],
         )
-    console = Console(width=max(120, Console().width))
+    console = Console(width=max(140, Console().width))
     console.print(table)
     if st.normalization:
         n = st.normalization
@@ -438,6 +463,13 @@ def status_command(
             f"HV on objectives normalized to [0,1] by the {n['source']}; reference point "
             f"{n['reference_point']} per axis. HV ratio = HV / HV(exact front); IGD+ "
             "(Ishibuchi et al. 2015) against the exact front, else the combined front."
+        )
+    ref = st.table["reference"].dropna() if "reference" in st.table.columns else []
+    if len(ref):
+        console.print(
+            f"Strict measures against the {ref.iloc[0]}: front recall = share of its points "
+            "found; IGD+ norm on its ideal..nadir; HV ratio log = HV ratio on log10 "
+            "objectives; trials to 95 % of recall and of the log HV ratio."
         )
 
 
