@@ -169,7 +169,9 @@ def check_float(name: str, value: Any, lo: float | None, hi: float | None) -> fl
     if ok:
         ok = math.isfinite(value) and (lo is None or value >= lo) and (hi is None or value <= hi)
     if not ok:
-        raise ConfigError(f"{name} must be a number in {lo:g}..{hi:g}, not {value!r}")
+        low = "-inf" if lo is None else f"{lo:g}"
+        high = "inf" if hi is None else f"{hi:g}"
+        raise ConfigError(f"{name} must be a finite number in {low}..{high}, not {value!r}")
     return value
 
 

@@ -206,44 +206,75 @@ def assemble(
     n = len(next(iter(base.values())))
     L = len(layers["names"])
     shape = (n, L)
-    arrays = {k: np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for k, v in per.items()}
     weights = None if counts is None else np.asarray(counts, dtype=np.float64).reshape(-1)
-    # numpy columns, then one DataFrame: the configuration and layer columns, and one float64
-    # block for every figure (pandas builds a column in ~20 us; a whole block in one go)
-    left: dict[str, Any] = {}
+    rows = n * L if per_layer else n
+    ratio_columns = dict(ratio_columns or {})
+    # every figure is written straight into one float64 block laid out (columns, rows), which
+    # is pandas' own block layout: no intermediate copies, and the frame wraps it without one
+    # (pandas builds a column in ~20 us, converts strings element by element: string columns
+    # of the per-layer frame are categoricals built from integer codes)
+    n_derived = 8  # the columns derived_columns adds, at most
+    block = np.empty((len(per) + len(ratio_columns) + n_derived, rows))
     right: dict[str, np.ndarray] = {}
+    left: dict[str, Any] = {}
+    j = 0
+    for key, v in per.items():
+        v = np.asarray(v)
+        dst = block[j]
+        if per_layer:
+            out2 = dst.reshape(n, L)
+            if weights is None or key in config_level:
+                out2[...] = v
+            else:
+                np.multiply(v, weights, out=out2)
+        elif key in config_level:
+            dst[:] = np.broadcast_to(v, shape)[:, 0]
+        else:
+            full = np.broadcast_to(v.astype(np.float64, copy=False), shape)
+            dst[:] = full.sum(axis=1) if weights is None else full @ weights
+        right[key] = dst
+        j += 1
     if per_layer:
+        import pandas as pd
+
         left["config"] = np.repeat(np.arange(n), L)
         for key, v in base.items():
-            left[key] = np.repeat(v, L)
-        left["layer"] = np.tile(np.asarray(layers["names"], dtype=object), n)
+            v = np.asarray(v)
+            if v.dtype == object:
+                codes, uniques = pd.factorize(v)
+                left[key] = pd.Categorical.from_codes(np.repeat(codes, L), categories=uniques)
+            else:
+                left[key] = np.repeat(v, L)
+        codes, uniques = pd.factorize(np.asarray(layers["names"], dtype=object))
+        left["layer"] = pd.Categorical.from_codes(np.tile(codes, n), categories=uniques)
         for key in ("M", "N", "K", "count"):
             left[key] = np.tile(np.asarray(layers[key]).reshape(-1), n)
         left["max_layer_k"] = left["K"]
-        for key, v in arrays.items():
-            scaled = v if weights is None or key in config_level else v * weights
-            right[key] = scaled.reshape(-1)
     else:
         left.update(base)
         left["layers"] = np.full(n, L)
         left["max_layer_k"] = np.full(n, int(np.asarray(layers["K"]).max()))
-        for key, v in arrays.items():
-            if key in config_level:
-                right[key] = v[:, 0]
-            else:
-                right[key] = v.sum(axis=1) if weights is None else v @ weights
-    for key, (num, den) in (ratio_columns or {}).items():
-        right[key] = right[num] / right[den]
+
+    def put(key: str, value: np.ndarray) -> None:
+        nonlocal j
+        if key not in right:
+            right[key] = block[j]
+            j += 1
+        if right[key] is not value:
+            right[key][...] = value
+
+    for key, (num, den) in ratio_columns.items():
+        put(key, right[num] / right[den])
     for key in right:
         left.pop(key, None)
     merged = derived_columns({**left, **right})
-    right.update({k: v for k, v in merged.items() if k not in left})
-    names = list(right)
-    # (columns, rows) is pandas' own block layout: contiguous writes, and no transpose copy
-    block = np.empty((len(names), len(left["max_layer_k"])))
-    for j, key in enumerate(names):
-        block[j] = right[key]
-    return pd.concat([pd.DataFrame(left), pd.DataFrame(block.T, columns=names)], axis=1)
+    for key, v in merged.items():
+        if key not in left:
+            put(key, v)
+    names = list(right)  # insertion order = block row order
+    return pd.concat(
+        [pd.DataFrame(left), pd.DataFrame(block[:j].T, columns=names, copy=False)], axis=1
+    )
 
 
 def derived_columns(out: Any) -> Any:

@@ -86,8 +86,10 @@ def evaluate(
     out = fam.cost_model()(configs, wl, tech=tech, per_layer=per_layer, convention=convention)
     if per_layer and "layer_kind" not in out.columns and "layer" in out.columns:
         # what each layer does (dense, attention, kv_read, router, expert, conv), for reports
-        kinds = wl.to_gemms()["layer_kind"]
-        out.insert(
-            out.columns.get_loc("layer") + 1, "layer_kind", np.tile(kinds, len(out) // len(kinds))
-        )
+        import pandas as pd
+
+        # a categorical from integer codes: pandas converts a string column element by element
+        codes, uniques = pd.factorize(np.asarray(wl.to_gemms()["layer_kind"], dtype=object))
+        kind = pd.Categorical.from_codes(np.tile(codes, len(out) // len(codes)), uniques)
+        out.insert(out.columns.get_loc("layer") + 1, "layer_kind", kind)
     return out

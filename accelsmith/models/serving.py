@@ -45,9 +45,10 @@ Step cost
     chunk lengths (powers of two) x KV lengths (64 points), bilinearly interpolated.
 Families
     Any family whose model reports per-layer ``latency_s`` and ``energy_j`` (all of them).
-    For ``pim``, ``batch`` must be 1 (the server forms the batches) and ``interleave`` has no
-    effect (layers are summed; NeuPIMs' sub-batch overlap is not modelled here), so NPU + PIM
-    is the serial schedule.
+    For ``pim``, ``batch`` must be 1 (the server forms the batches). NPU + PIM runs a step's
+    layers one after another, or, with ``interleave`` (and ``pim_offload`` ``attention`` or
+    ``kv_read``), as NeuPIMs' two sub-batches whose NPU and PIM work overlap
+    (:func:`simulate`).
 Results (one row per configuration)
     Every additive column of the family's model summed over the run (energy breakdowns, DRAM
     bytes, MACs ...), the configuration-level ones (areas) unchanged, ``latency_s`` = the
@@ -70,6 +71,7 @@ import numpy as np
 
 from ..core.errors import ConfigError
 from .llm import ATTENTION_MODES, HF_BUILTINS, LLMConfig, builtin_config, from_hf, llm_layers
+from .pim import interleaved_latency
 from .workloads import Layer, Workload
 
 __all__ = [
@@ -464,7 +466,13 @@ def _interp_weights(grid: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.nda
     return np.where(exact, i1, i0), i1, w
 
 
-def simulate(wl: ServingWorkload, latency: np.ndarray, *, trace: bool = False) -> dict[str, Any]:
+def simulate(
+    wl: ServingWorkload,
+    latency: np.ndarray,
+    *,
+    trace: bool = False,
+    inter: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Run the continuous-batching server for every configuration at once (lock-step).
 
     ``latency``: per-layer seconds ``(n, L)`` of the family's model on ``wl``'s layers.
@@ -472,6 +480,13 @@ def simulate(wl: ServingWorkload, latency: np.ndarray, *, trace: bool = False) -
     how many times the run used every table row (interpolation weights included), from which
     :func:`usage_total` sums any other per-layer figure over the run. With ``trace``, also
     ``trace``: the batched steps, one record per (step, configuration that ran).
+
+    ``inter`` (NPU + PIM with NeuPIMs sub-batch interleaving): ``use`` (which configurations),
+    ``blocks`` (transformer blocks) and per-layer seconds ``pre`` (QKV on the NPU), ``pim``
+    (layers on PIM) and ``post`` (the other NPU layers, LM head excluded). A step with two or
+    more requests is split into two sub-batches (alternate requests); its time is the list
+    schedule of :func:`accelsmith.models.pim.interleaved_latency` over the blocks plus the LM
+    head, and its table usage is the two halves' (the NPU streams the weights twice).
     """
     s = wl.scenario
     tab = wl.tables
@@ -493,6 +508,11 @@ def simulate(wl: ServingWorkload, latency: np.ndarray, *, trace: bool = False) -
     batch_sum = np.zeros(n)
     peak_kv = np.zeros(n)
     records: list[dict[str, Any]] = []
+    busy = np.zeros(n)
+    inter_use = np.zeros(n, dtype=bool) if inter is None else np.asarray(inter["use"], bool)
+    inter_tables = (
+        {} if inter is None else {k: _step_tables(wl, inter[k]) for k in ("pre", "pim", "post")}
+    )
     dense_grid, dec_kv = tab["dense_grid"], tab["dec_kv"]
     pf_q, pf_kv = tab["pf_q"], tab["pf_kv"]
     Kn = len(pf_kv)
@@ -527,30 +547,58 @@ def simulate(wl: ServingWorkload, latency: np.ndarray, *, trace: bool = False) -
         has_chunk = (chunk > 0) & run[:, None]
         dec = dec & run[:, None]
         # ---- which table rows this step uses, with interpolation weights
-        d0, d1, dw = _interp_weights(dense_grid, np.maximum(tokens, 1).astype(np.float64))
         ctx = prompt[None, :] + gen  # keys a decode token attends (the cache + itself)
         kb = np.clip(-(-ctx // s.kv_block) - 1, 0, len(dec_kv) - 1)
         q0, q1, qw = _interp_weights(pf_q, chunk.astype(np.float64))
         k0, k1, kw = _interp_weights(pf_kv, (done_pf + chunk).astype(np.float64))
-        ran = run.astype(np.float64)
-        step = {
-            "dense": [(d0, (1 - dw) * ran), (d1, dw * ran)],
-            "lm": [(np.clip(logits, 1, s.max_batch) - 1, ran * (logits > 0))],
-        }
-        use_step = {k: np.zeros_like(v) for k, v in usage.items()}
-        for key, items in step.items():
-            for idx, w in items:
-                np.add.at(use_step[key], (cfg_idx, idx), w)
-        np.add.at(use_step["dec"], (rows, kb), dec.astype(np.float64))
-        hc = has_chunk.astype(np.float64)
-        for qi, ki, w in (
-            (q0, k0, (1 - qw) * (1 - kw)),
-            (q0, k1, (1 - qw) * kw),
-            (q1, k0, qw * (1 - kw)),
-            (q1, k1, qw * kw),
-        ):
-            np.add.at(use_step["pf"], (rows, qi * Kn + ki), w * hc)
+        corners = (
+            (q0 * Kn + k0, (1 - qw) * (1 - kw)),
+            (q0 * Kn + k1, (1 - qw) * kw),
+            (q1 * Kn + k0, qw * (1 - kw)),
+            (q1 * Kn + k1, qw * kw),
+        )
+
+        def rows_used(sel_dec, sel_chunk, toks, logit_rows, on, kb=kb, corners=corners):
+            """Table usage of the requests ``sel_*`` (tokens ``toks``) on configs ``on``."""
+            u = {k: np.zeros_like(v) for k, v in usage.items()}
+            w_on = on.astype(np.float64) * (toks > 0)
+            d0, d1, dw = _interp_weights(dense_grid, np.maximum(toks, 1).astype(np.float64))
+            np.add.at(u["dense"], (cfg_idx, d0), (1 - dw) * w_on)
+            np.add.at(u["dense"], (cfg_idx, d1), dw * w_on)
+            lm_on = on.astype(np.float64) * (logit_rows > 0)
+            np.add.at(u["lm"], (cfg_idx, np.clip(logit_rows, 1, s.max_batch) - 1), lm_on)
+            np.add.at(u["dec"], (rows, kb), (sel_dec & on[:, None]).astype(np.float64))
+            hc = (sel_chunk & on[:, None]).astype(np.float64)
+            for idx, w in corners:
+                np.add.at(u["pf"], (rows, idx), w * hc)
+            return u
+
+        active = dec | has_chunk
+        none = np.zeros((n, R), dtype=bool)
+        zero = np.zeros(n, dtype=np.int64)
+        iv = run & inter_use & (active.sum(axis=1) >= 2)
+        use_step = rows_used(dec, has_chunk, tokens, logits, run & ~iv)
         step_t = sum((use_step[k] * T[k]).sum(axis=1) for k in T)
+        if iv.any():  # NeuPIMs sub-batches: alternate requests, NPU and PIM overlap
+            half_a = active & (np.cumsum(active, axis=1) % 2 == 1)
+            parts = []
+            for h in (half_a, active & ~half_a):
+                toks = (dec & h).sum(axis=1) + (chunk * (has_chunk & h)).sum(axis=1)
+                parts.append(rows_used(dec & h, has_chunk & h, toks, zero, iv))
+            u_lm = rows_used(none, none, zero, logits, iv)
+            phase = {
+                name: [
+                    sum((u[k] * tabs[k]).sum(axis=1) for k in tabs) / inter["blocks"] for u in parts
+                ]
+                for name, tabs in inter_tables.items()
+            }
+            t_iv = interleaved_latency(phase["pre"], phase["pim"], phase["post"], inter["blocks"])
+            t_iv = t_iv + sum((u_lm[k] * T[k]).sum(axis=1) for k in T)
+            step_t = np.where(iv, t_iv, step_t)
+            for u in (*parts, u_lm):
+                for k in use_step:
+                    use_step[k] += u[k]
+        busy += step_t
         for k in usage:
             usage[k] += use_step[k]
         if trace:
@@ -596,7 +644,7 @@ def simulate(wl: ServingWorkload, latency: np.ndarray, *, trace: bool = False) -
         "trace": records,
         "usage": usage,
         "makespan_s": makespan,
-        "busy_s": usage_total(wl, usage, latency),
+        "busy_s": busy,
         "tokens_per_s": tokens_out / makespan,
         "ttft_s": ttft.mean(axis=1),
         "ttft_p99_s": np.percentile(ttft, 99, axis=1),
@@ -645,8 +693,8 @@ def evaluate_serving(cost_fn: Any, configs: Any, wl: ServingWorkload, **kw: Any)
             raise ConfigError(f"this family's model reports no per-layer {c}")
         if c not in additive:
             additive.append(c)
-    res = simulate(wl, arrays["latency_s"])
     first = frame.iloc[::L].reset_index(drop=True)
+    res = simulate(wl, arrays["latency_s"], inter=_interleave(first, arrays, wl))
     labels = [c for c in frame.columns if c not in numeric and c not in ("config", "layers")]
     varying = {
         c
@@ -733,6 +781,32 @@ _NOT_ADDITIVE = {
     "K", "count", "groups", "segs", "weight_passes",
 }  # fmt: skip
 _SHAPE = {"M", "N", "K", "count", "max_layer_k", "row_folds", "col_folds", "groups", "segs"}
+
+
+def _interleave(first: Any, arrays: dict[str, np.ndarray], wl: ServingWorkload) -> Any:
+    """The ``inter`` argument of :func:`simulate` for NPU + PIM rows asking for NeuPIMs
+    sub-batch interleaving (PIM layers between QKV and the rest: offload ``attention`` or
+    ``kv_read``); None when no row does."""
+    need = ("interleave", "npu_rows", "pim_offload")
+    if not all(c in first for c in need) or "pim_seconds" not in arrays:
+        return None
+    use = (
+        first["interleave"].to_numpy(dtype=bool)
+        & (first["npu_rows"].to_numpy() > 0)
+        & np.isin(first["pim_offload"].to_numpy().astype(str), ("attention", "kv_read"))
+    )
+    if not use.any():
+        return None
+    role = Workload(name=wl.name, layers=wl.layers).to_gemms()["role"]
+    is_qkv, is_lm = role == "qkv", role == "lm_head"
+    npu = arrays["npu_seconds"]
+    return {
+        "use": use,
+        "blocks": wl.scenario.model.layers,
+        "pre": npu * is_qkv,
+        "pim": arrays["pim_seconds"] * ~is_lm,
+        "post": npu * (~is_qkv & ~is_lm),
+    }
 
 
 def _weighted(out, wl, res, arrays, ratios, mask) -> None:

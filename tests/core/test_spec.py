@@ -28,6 +28,7 @@ class ToyParams(ParamsBase):
     fast: bool = param(True, flag="--fast/--slow", help="Speed.")
     depth: int | None = param(None, kind=int, lo=1, hi=99, derived=True, help="Depth.")
     names: tuple[str, ...] = param(("x", "y"), custom_check=True, column={"default": "x,y"})
+    gain: float = param(1.0, lo=0.0, hi=2.0, help="Gain.", column={"skip": True})
 
     model_params = (
         model_param("clock_mhz", 100.0, lo=1.0, hi=1e4, unit="MHz", cli_default=100.0),
@@ -48,6 +49,10 @@ class ToyParams(ParamsBase):
         ({"mode": "c"}, "mode must be one of 'a', 'b', not 'c'"),
         ({"fast": 1}, "fast must be true or false, not 1"),
         ({"depth": 100}, "depth must be an integer in 1..99, not 100"),
+        ({"gain": float("nan")}, "gain must be a finite number in 0..2, not nan"),
+        ({"gain": float("inf")}, "gain must be a finite number in 0..2, not inf"),
+        ({"gain": 2.5}, "gain must be a finite number in 0..2, not 2.5"),
+        ({"gain": "1"}, "gain must be a finite number in 0..2, not '1'"),
     ],
 )
 def test_validation_is_derived(kwargs, message):
@@ -64,7 +69,9 @@ def test_derived_default_and_round_trip():
 
 def test_specs_columns_and_space():
     specs = {s.name: s for s in param_specs(ToyParams)}
-    assert list(specs) == ["width", "mode", "fast", "depth", "names", "clock_mhz", "buffer_kb"]
+    assert list(specs) == [
+        "width", "mode", "fast", "depth", "names", "gain", "clock_mhz", "buffer_kb"
+    ]  # fmt: skip
     assert specs["fast"].flags == ("--fast", "--slow")
     assert specs["width"].flags == ("--width", None)
     assert specs["clock_mhz"].model_only and specs["clock_mhz"].commands == ("cost",)

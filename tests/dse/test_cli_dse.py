@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import optuna
 import pandas as pd
 import pytest
 import yaml
@@ -47,9 +48,22 @@ def test_run_status_pareto_export(campaign, tmp_path, capsys) -> None:
     assert st["explorers"]["exhaustive"]["hv_ratio"] == pytest.approx(1.0)
     assert st["explorers"]["exhaustive"]["points_evaluated"] == 64
     assert 0 < st["explorers"]["random"]["hv_ratio"] <= 1.0
+    # strict measures against the exact front: the share of its designs that random found
+    rnd = st["explorers"]["random"]
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    exact_vals = {
+        tuple(t.values) for t in optuna.load_study(study_name="tiny@exhaustive", storage=url).trials
+    }
+    found = {
+        tuple(t.values) for t in optuna.load_study(study_name="tiny@random", storage=url).trials
+    }
+    assert rnd["front_recall"] == pytest.approx(len(exact_vals & found) / len(exact_vals))
+    assert rnd["igd_plus_norm"] >= 0 and 0 < rnd["hv_ratio_log"] <= 1.0 + 1e-9
+    assert st["explorers"]["exhaustive"]["front_recall"] is None  # the reference itself
     assert main(["dse", "status", "runs/tiny"]) == 0
     out = capsys.readouterr().out
     assert "random" in out and "exhaustive" in out and "hv ratio" in out
+    assert "recall" in out and "igd+ norm" in out and "hv log" in out
 
     assert main(["dse", "pareto", "runs/tiny", "--explorer", "exhaustive", "--csv"]) == 0
     front = pd.read_csv(io.StringIO(capsys.readouterr().out))

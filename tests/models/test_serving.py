@@ -201,3 +201,28 @@ def test_step_sequence(tmp_path):
     out_tokens = load_serving(f).scenario.output_len.sum()
     firsts = steps.groupby("config")["decode_tokens"].sum() + 8  # first tokens come with prefill
     assert (firsts == out_tokens).all()
+
+
+def test_neupims_interleaving_in_serving(tmp_path):
+    f = _scenario(tmp_path, requests=8, arrival={"process": "burst"}, prompt_len=32,
+                  output_len=8, scheduler={"max_batch": 8, "token_budget": 64})  # fmt: skip
+    base = {"npu_rows": 32, "npu_cols": 32, "channels": 8, "pim_offload": "kv_read"}
+    cfgs = [base, {**base, "interleave": True}]
+    serial, inter = (r for _, r in evaluate("pim", cfgs, f).iterrows())
+    assert inter["steps"] == serial["steps"] and inter["output_tokens"] == serial["output_tokens"]
+    assert inter["latency_s"] != serial["latency_s"]
+    # each interleaved step is at least its NPU work and at least its PIM work, at most all of
+    # it serially; the two sub-batches stream the NPU weights twice (more NPU energy)
+    assert inter["energy_npu_j"] > serial["energy_npu_j"]
+    assert inter["pim_seconds"] == pytest.approx(serial["pim_seconds"], rel=1e-9)
+    assert max(inter["npu_seconds"], inter["pim_seconds"]) <= inter["busy_s"] * (1 + 1e-9)
+    assert inter["busy_s"] <= (inter["npu_seconds"] + inter["pim_seconds"]) * (1 + 1e-9)
+    # a single request cannot be split: interleaving changes nothing
+    one = _scenario(tmp_path, "one", requests=1, arrival={"process": "burst"}, prompt_len=32,
+                    output_len=4)  # fmt: skip
+    a, b = (r for _, r in evaluate("pim", cfgs, one).iterrows())
+    assert a["latency_s"] == pytest.approx(b["latency_s"], rel=1e-12)
+    # offloads whose PIM layers are not between QKV and the rest stay serial
+    dup = [{**base, "pim_offload": "auto"}, {**base, "pim_offload": "auto", "interleave": True}]
+    x, y = (r for _, r in evaluate("pim", dup, f).iterrows())
+    assert x["latency_s"] == pytest.approx(y["latency_s"], rel=1e-12)

@@ -35,6 +35,9 @@ Infeasible and failed points
     Rows whose objectives are not all finite (the frame helpers set infeasible rows to NaN)
     take no part in sorting, fronts or hypervolume; they still count as trials in the history.
 
+Strict measures (front recall, IGD+ on normalized objectives, HV ratio on log objectives,
+trials to 95 %): :mod:`accelsmith.dse.pareto.strict`, the headline of ``dse status``.
+
 Non-dominated sorting uses ``moocore.pareto_rank`` / ``moocore.is_nondominated`` (C;
 O(n log n) for 2 and 3 objectives): 20,000 points x 4 objectives rank in ~0.06 s.
 """
@@ -60,14 +63,23 @@ from .frames import (
     objective_values,
     quality_summary,
 )
+from .strict import (
+    STRICT_COLUMNS,
+    front_recall,
+    strict_measures,
+    strict_summary,
+    trials_to_reach,
+)
 
 __all__ = [
     "DIRECTIONS",
     "REFERENCE_POINT",
+    "STRICT_COLUMNS",
     "Normalization",
     "campaign_normalization",
     "front_mask",
     "front_ranks",
+    "front_recall",
     "history_frame",
     "hv_ratio",
     "hypervolume",
@@ -78,5 +90,8 @@ __all__ = [
     "pareto_ranks",
     "parse_objectives",
     "quality_summary",
+    "strict_measures",
+    "strict_summary",
     "trial_checkpoints",
+    "trials_to_reach",
 ]
