@@ -176,8 +176,20 @@ def _golden_pim(golden: Callable, p: Any, rng: np.random.Generator) -> None:
     assert res["raw"].shape[1] == p.banks
 
 
+def _golden_accel(golden: Callable, p: Any, rng: np.random.Generator) -> None:
+    from accelsmith.runtime import ConvShape, Quant
+
+    s = ConvShape.gemm("g", 3, 5, 2)  # a 1 x 3 image of 5 channels, 2 filters
+    x = rng.integers(-4, 4, size=(1, 3, 5))
+    w = rng.integers(-4, 4, size=(1, 1, 5, 2))
+    (out,) = golden(p, x, [s], [w], [Quant()])
+    assert out.shape == (1, 3, 2)
+    assert np.array_equal(out[0], x[0] @ w[0, 0])
+
+
 #: family -> check of its golden model's shapes (a new family adds its own here)
 GOLDEN: dict[str, Callable[..., None]] = {
+    "accel": _golden_accel,
     "systolic": _golden_systolic,
     "lut-core": _golden_lut_core,
     "simd": _golden_simd,

@@ -55,6 +55,7 @@ def run_verify(
     report: Path | None,
     workdir: Path | None,
     unit: str = "tiles",
+    extra: dict[str, Any] | None = None,
 ) -> int:
     """Build (or reuse) and simulate ``params``, print the per-test table; the exit code.
 
@@ -72,7 +73,7 @@ def run_verify(
         _check_output(Path(workdir), "--workdir", folder=True)
     console = Console(width=None if Console().is_terminal else 100)
     with console.status(f"building and simulating {params.default_name()} ..."):
-        result = verify(params, tiles=tiles, seed=seed, workdir=workdir)
+        result = verify(params, tiles=tiles, seed=seed, workdir=workdir, extra=extra)
     table = Table(title=f"{result.name}: verification (seed {seed})")
     heads = ("test", unit, "wrong results", "wrong timings", "cycles measured", "cycles predicted")
     for col in (*heads, "result"):

@@ -304,7 +304,8 @@ def pareto_rows(panels: list[tuple[str, Any, Any]]) -> tuple[list[dict], list[di
     for key, camp, frame in panels:
         if not len(frame):
             continue
-        front = frame[frame["status"] == STATUS_PARETO]
+        pareto = camp.pareto  # the campaign's Pareto designs that pass the filters
+        front = pareto[pareto["design"].isin(frame["design"])]
         show = [c for c in (*camp.params, *camp.objective_names) if c in front.columns]
         cols.update(dict.fromkeys(show))
         for rec in front[["design", *show]].to_dict("records"):

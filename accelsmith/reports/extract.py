@@ -127,11 +127,14 @@ class Campaign:
 
     @property
     def pareto(self) -> pd.DataFrame:
-        """The non-dominated feasible designs over all explorers, best first objective first."""
+        """The Pareto-optimal trials over all explorers, best first
+        (:func:`accelsmith.dse.results.pareto_front`, as ``dse pareto``; a design evaluated
+        twice is two rows here, which the report's heading counts, and one in ``dse pareto``)."""
+        from ..dse.results import pareto_front
+
         if not len(self.trials):
             return self.trials
-        front = self.trials[self.trials["status"] == STATUS_PARETO]
-        return front.sort_values(self.objective_names[0], ascending=self.signs[0] > 0)
+        return pareto_front(self.trials, self.objectives)
 
     @property
     def spec(self) -> dict[str, Any]:

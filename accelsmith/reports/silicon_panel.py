@@ -24,6 +24,7 @@ def silicon_section(rep: Any, camp: Any) -> str | None:
     or None if no design was checked."""
     from accelsmith.core.errors import ConfigError
     from accelsmith.dse.silicon import silicon_records
+    from accelsmith.dse.storage import close_storage
 
     from .extract import open_storage, resolve_target
 
@@ -31,7 +32,10 @@ def silicon_section(rep: Any, camp: Any) -> str | None:
         store = open_storage(resolve_target(camp.storage).storage)
     except ConfigError:
         return None
-    records = silicon_records(store, camp.name)
+    try:
+        records = silicon_records(store, camp.name)
+    finally:
+        close_storage(store)  # read-only: leave no connection or -wal/-shm behind
     if not records:
         return None
     rows = []

@@ -85,6 +85,7 @@ def verify(
     waves: bool | None = None,
     workdir: str | Path | None = None,
     inject_fault: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> VerifyReport:
     """Build and simulate the design for ``params`` and check it against its golden model.
 
@@ -103,6 +104,8 @@ def verify(
         Where the test configuration, reports and logs go (default: a temporary folder).
     inject_fault : bool
         Corrupt one expected result in every test (proves the checker can fail).
+    extra : dict, optional
+        Family-specific testbench settings (JSON-serializable), passed as ``cfg["extra"]``.
     """
     from ..hdl.emit import port_table, verilog_text
     from . import runner
@@ -135,6 +138,7 @@ def verify(
         "tiles": tiles,
         "report_dir": str(report_dir),
         "inject_fault": inject_fault,
+        "extra": dict(extra or {}),
     }
     cfg_path = work / "tb_config.json"
     cfg_path.write_text(json.dumps(cfg, indent=1))

@@ -1,0 +1,214 @@
+"""``accelsmith generate|verify|cost accel``: the complete accelerator family's commands."""
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from accelsmith.core.families.accel import AccelParams
+
+from ..options import Flags, family_command
+
+# no `from __future__ import annotations`: the commands' option types are evaluated where
+# they are defined (family_command reads the signature)
+
+Workload = Annotated[
+    str | None,
+    typer.Option("--workload", help="Run layers of this built-in workload (reduced sizes)."),
+]
+Layer = Annotated[
+    str | None, typer.Option("--layer", help="With --workload: the layer to run (name).")
+]
+Latency = Annotated[
+    int, typer.Option("--latency", help="DRAM read latency of the testbench (cycles).")
+]
+Stall = Annotated[
+    float,
+    typer.Option("--stall", help="Random AXI back-pressure probability per channel (0..0.9)."),
+]
+
+
+def describe(p: Any) -> str:
+    return (
+        f"{p.rows}x{p.cols} {p.dataflow.upper()} s{p.in_bits} array, acc {p.acc_bits} bits, "
+        f"A/B/acc {p.a_kib}/{p.b_kib}/{p.acc_kib} KiB (2 banks each), AXI4 {p.bus_bits}-bit "
+        f"(bursts <= {p.burst_len}, {p.dma_outstanding} in flight), queue {p.queue_depth}"
+    )
+
+
+def _generate(app: typer.Typer) -> None:
+    @family_command(app, "generate", "accel", AccelParams)
+    def accel(
+        flags: Flags,
+        name: Annotated[
+            str | None, typer.Option("--name", help="Top module and file name.")
+        ] = None,
+        out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
+    ) -> None:
+        """Complete accelerator: array, scratchpads, accumulator, AXI4 DMA, AXI4-Lite, queue."""
+        from accelsmith.cli.generate import print_generated
+        from accelsmith.generate import generate
+
+        p = flags.params()
+        print_generated(generate(p, out, name), describe(p))
+
+
+def _verify(app: typer.Typer) -> None:
+    @family_command(app, "verify", "accel", AccelParams)
+    def accel(
+        flags: Flags,
+        tiles: Annotated[
+            int, typer.Option("--tiles", help="Random GEMMs (and convolutions) per test.")
+        ] = 6,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of shapes, data, stalls.")] = 0,
+        workload: Workload = None,
+        layer: Layer = None,
+        latency: Latency = 8,
+        stall: Stall = 0.0,
+        report: Annotated[
+            Path | None, typer.Option("--report", help="Also write the report as JSON.")
+        ] = None,
+        workdir: Annotated[
+            Path | None, typer.Option("--workdir", help="Keep configuration, logs and waves.")
+        ] = None,
+    ) -> int:
+        """Accelerator: GEMMs, convolutions, layer chains, illegal commands; cycles vs model."""
+        import json
+        import tempfile
+
+        from accelsmith.cli.verify import run_verify
+        from accelsmith.core.errors import ConfigError
+
+        p = flags.params()
+        if not 0 <= latency <= 1000:
+            raise ConfigError(f"latency must be an integer in 0..1000, not {latency}")
+        if not 0.0 <= stall <= 0.9:
+            raise ConfigError(f"stall must be a number in 0..0.9, not {stall}")
+        if layer is not None and workload is None:
+            raise ConfigError("--layer needs --workload")
+        if workload is not None:
+            import numpy as np
+
+            from accelsmith.sim.benches.accel_cases import workload_case
+
+            workload_case(p, np.random.default_rng(0), workload, layer)  # bad names fail now
+        extra = {"latency": latency, "stall": stall, "workload": workload, "layer": layer}
+        path = report or Path(tempfile.mkdtemp(prefix="accelsmith-")) / "report.json"
+        code = run_verify(
+            p, tiles=tiles, seed=seed, report=path, workdir=workdir, unit="programs", extra=extra
+        )
+        print_layer_cycles(json.loads(Path(path).read_text()), exact=stall == 0)
+        return code
+
+
+def print_layer_cycles(report: dict, *, exact: bool) -> None:
+    """Per layer: measured and modelled cycles and their difference."""
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="cycles per layer: measured vs model (runtime.timing)")
+    for c in ("test", "layer", "measured", "model", "difference"):
+        t.add_column(c, justify="left" if c in ("test", "layer") else "right")
+    for test in report["tests"]:
+        for e in test.get("timing", []):
+            diff = (e["measured"] - e["predicted"]) / max(e["predicted"], 1)
+            t.add_row(
+                test["name"],
+                str(e["what"]),
+                str(e["measured"]),
+                str(e["predicted"]),
+                f"{100 * diff:+.2f}%",
+            )
+    Console(width=None if Console().is_terminal else 110).print(t)
+    rule = "exact expected (fixed latency, no back-pressure)" if exact else "within 5% expected"
+    Console().print(f"cycle check: {rule}; see the wrong-timings column above")
+
+
+def _cost(app: typer.Typer) -> None:
+    @family_command(app, "cost", "accel", AccelParams)
+    def accel(
+        flags: Flags,
+        node: Annotated[int, typer.Option("--node", help="Technology node in nm.")] = 45,
+        tech_file: Annotated[
+            Path | None, typer.Option("--tech", help="YAML overriding the technology table.")
+        ] = None,
+        workload: Annotated[
+            str, typer.Option("--workload", help="Built-in name or a file.")
+        ] = "resnet50",
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        as_csv: Annotated[bool, typer.Option("--csv", help="Print per-layer CSV.")] = False,
+    ) -> None:
+        """Per-layer cycles (the compiler's schedule), DRAM traffic, energy; area and totals."""
+        from accelsmith.cli.cost import cost_frames, machine_output
+        from accelsmith.core.errors import ConfigError
+
+        if as_json and as_csv:
+            raise ConfigError("--json and --csv cannot be combined: choose one output format")
+        values = flags.params().to_config() | flags.model
+        layers, total = cost_frames("accel", values, workload, node, tech_file)
+        if machine_output(layers, total, as_json=as_json, as_csv=as_csv):
+            return
+        _print_cost(layers, total, workload, node)
+
+
+def _print_cost(layers: Any, total: Any, workload: str, node: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..cost import _human
+
+    console = Console(width=None if Console().is_terminal else 120)
+    t = Table(title=f"{workload}: per layer (accel)")
+    for name in ("layer", "M", "N", "K", "x", "cycles", "DRAM bytes", "energy"):
+        t.add_column(name, justify="left" if name == "layer" else "right")
+    for r in layers.itertuples():
+        t.add_row(
+            str(r.layer),
+            str(r.M),
+            str(r.N),
+            str(r.K),
+            str(r.count),
+            f"{r.cycles:,.0f}",
+            f"{r.dram_bytes:,.0f}",
+            _human(r.energy_j, "J"),
+        )
+    console.print(t)
+    s = Table(title=f"totals ({node} nm, {total.freq_mhz:g} MHz)", show_header=False)
+    s.add_column("metric")
+    s.add_column("value", justify="right")
+    e = total.energy_j
+    parts = (
+        "energy_array_j",
+        "energy_sram_j",
+        "energy_dram_j",
+        "energy_output_stage_j",
+        "energy_leak_j",
+    )
+    a = total.area_um2
+    aparts = ("area_array_um2", "area_sram_um2", "area_output_stage_um2", "area_dma_control_um2")
+    rows = [
+        ("cycles", f"{total.cycles:,.0f}"),
+        ("latency", _human(total.latency_s, "s")),
+        ("energy", _human(e, "J")),
+        (
+            "  array / SRAM / DRAM / output / leakage",
+            " / ".join(f"{100 * total[k] / e:.0f}%" for k in parts),
+        ),
+        ("DRAM traffic", f"{total.dram_bytes:,.0f} bytes"),
+        ("power", _human(total.power_w, "W")),
+        ("area", f"{total.area_mm2:.4f} mm^2"),
+        (
+            "  array / SRAM / output stage / DMA+control",
+            " / ".join(f"{100 * total[k] / a:.0f}%" for k in aparts),
+        ),
+        ("utilization of peak", f"{100 * total.utilization:.1f}%"),
+        ("throughput", f"{total.tops:.4f} TOPS, {total.tops_per_w:.3f} TOPS/W"),
+    ]
+    for k, v in rows:
+        s.add_row(k, v)
+    console.print(s)
+
+
+def register(kind: str, app: typer.Typer) -> None:
+    """Add the ``accel`` command to the ``generate``, ``verify`` or ``cost`` group."""
+    {"generate": _generate, "verify": _verify, "cost": _cost}.get(kind, lambda _app: None)(app)

@@ -1,0 +1,246 @@
+"""Cycle model of the ``accel`` top, command by command (the cocotb bench checks it exactly
+with a fixed DRAM latency and no back-pressure, and within 5 % with back-pressure).
+
+The rules mirror the RTL of :mod:`accelsmith.hdl.accel` (pipeline registers counted in the
+comments) and the testbench DRAM (:mod:`accelsmith.sim.benches.accel_dram`: a read burst's
+first beat is valid ``latency + 1`` cycles after its AR transfer, beats follow one per cycle;
+a write burst's response is valid 2 cycles after its last W beat).
+
+Dispatch
+    One command per cycle at most, in order. A command dispatched in cycle ``D`` makes its
+    unit busy from ``D + 1``; the unit accepts the next command in the first cycle it is
+    no longer busy (``free``). Loads/stores wait for the DMA unit (and for a running compute
+    on the same bank), computes for the array (and for a DMA command on one of their banks),
+    config and fence for both units.
+Compute
+    ``free = D + tile_cycles(k) + 2`` (:func:`accelsmith.models.systolic.tile_cycles` rules:
+    one cycle to start the array, one of accumulator read-modify-write).
+Load
+    ARs from ``D + 2``, one per cycle, at most ``dma_outstanding`` bursts in flight; each R
+    beat is taken in the cycle it is valid (transposed loads: after one cycle per element it
+    holds); ``free`` = last beat + 2.
+Store
+    AWs from ``D + 2``; accumulator rows from ``D + 3``; a burst's W beats start the cycle
+    after its AW and run one per cycle; ``free`` = last write response + 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+__all__ = ["chunk_cycles", "command_cycles", "layer_cycles", "program_chunks", "tile_cycles"]
+
+READ_EXTRA = 1  # AR transfer -> first R beat valid, on top of the DRAM latency
+B_DELAY = 2  # last W beat -> write response valid
+
+
+def tile_cycles(rows: int, cols: int, dataflow: str, k: int) -> int:
+    """Systolic tile latency (same rule as :func:`accelsmith.models.systolic.tile_cycles`)."""
+    if dataflow == "os":
+        return k + rows + cols + 2
+    return min(k, rows) + math.ceil(k / rows) * rows + rows + cols + 2
+
+
+def _bursts(bus: int, burst_len: int, addr: int, nbytes: int) -> list[tuple[int, int]]:
+    """``(aligned address, beats)`` of the bursts of one row."""
+    first = addr - addr % bus
+    beats = (addr % bus + nbytes - 1) // bus + 1
+    out = []
+    cur = first
+    while beats:
+        n = min(beats, burst_len, (4096 - cur % 4096) // bus)
+        out.append((cur, n))
+        cur += n * bus
+        beats -= n
+    return out
+
+
+def _row_beat_elems(bus: int, eb: int, addr: int, n: int) -> list[int]:
+    """Elements of a row in each of its beats."""
+    off = addr % bus
+    out = []
+    while n:
+        e = min(n, (bus - off) // eb)
+        out.append(e)
+        n -= e
+        off = 0
+    return out
+
+
+def _load(p: Any, f: dict, D: int, latency: int) -> int:
+    key = (
+        f["dram_addr"] % 4096,
+        f["n_rows"],
+        f["row_elems"],
+        f["stride"] if f["n_rows"] > 1 else 0,
+        f.get("target", 0) == 2,
+        bool(f.get("transpose")),
+    )
+    return D + _load_duration(p.bus_bits, p.in_bits, p.burst_len, p.dma_outstanding, key, latency)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _load_duration(
+    bus_bits: int, in_bits: int, burst_len: int, outstanding: int, key: tuple, latency: int
+) -> int:
+    """``free - D`` of a load (depends on the address only modulo 4 KiB)."""
+    addr0, n_rows, row_elems, stride, scale, transpose = key
+    B = bus_bits // 8
+    eb = in_bits // 8
+    lanes = row_elems * (2 // eb if scale else 1)
+    nbytes = lanes * eb
+    bursts = []  # elements per beat, per burst
+    for r in range(n_rows):
+        addr = addr0 + r * stride
+        elems = _row_beat_elems(B, eb, addr, lanes)
+        i = 0
+        for _, n in _bursts(B, burst_len, addr, nbytes):
+            bursts.append(elems[i : i + n])
+            i += n
+    ar_times: list[int] = []
+    last_done: list[int] = []  # cycle the last beat of burst b is taken
+    t_ar = 2
+    prev = -1  # cycle the previous beat was taken
+    for b, elems in enumerate(bursts):
+        if b >= outstanding:
+            t_ar = max(t_ar, last_done[b - outstanding] + 1)
+        ar_times.append(t_ar)
+        t_ar += 1
+        first = ar_times[b] + latency + READ_EXTRA
+        for j, e in enumerate(elems):
+            t = max(first + j, prev + 1)
+            prev = t + (e - 1 if transpose else 0)
+        last_done.append(prev)
+    return prev + 2
+
+
+def _store(p: Any, f: dict, D: int) -> int:
+    B = p.bus_bits // 8
+    eb = p.in_bits // 8
+    nbytes = f["row_elems"] * eb
+    bursts = []
+    for r in range(f["n_rows"]):
+        addr = f["dram_addr"] + r * f["stride"]
+        bursts += [n for _, n in _bursts(B, p.burst_len, addr, nbytes)]
+    o = p.dma_outstanding
+    t_aw = D + 2
+    prev_w = D + 2  # first W beat no earlier than D + 3
+    b_times: list[int] = []
+    prev_b = -1
+    for b, n in enumerate(bursts):
+        if b >= o:
+            t_aw = max(t_aw, b_times[b - o] + 1)
+        aw = t_aw
+        t_aw += 1
+        start = max(prev_w + 1, aw + 1)
+        prev_w = start + n - 1
+        prev_b = max(prev_w + B_DELAY, prev_b + 1)
+        b_times.append(prev_b)
+    return prev_b + 2
+
+
+def command_cycles(p: Any, op: str, f: dict, D: int, latency: int) -> int:
+    """The ``free`` cycle of a command dispatched in cycle ``D``."""
+    if op == "compute":
+        return D + tile_cycles(p.rows, p.cols, p.dataflow, f["k"]) + 2
+    if op == "load":
+        return _load(p, f, D, latency)
+    if op == "store":
+        return _store(p, f, D)
+    return D + 1
+
+
+def chunk_cycles(p: Any, cmds: Sequence[Any], *, latency: int) -> int:
+    """Active cycles of one queue load: from the release of ``CTRL.hold`` to ``idle``."""
+    t = 0  # next cycle a command may dispatch
+    ex_free = dma_free = 0
+    ex_banks = (-1, -1, -1)  # a, b, acc banks of the last compute
+    dma_res = (-1, -1)  # (kind, bank) of the last DMA command: kind 0 A, 1 B, 2 scale, 3 store
+    end = 0
+    for c in cmds:
+        op, f = c.op, c.fields
+        if op in ("config", "fence"):
+            D = max(t, ex_free, dma_free)
+        elif op in ("load", "store"):
+            D = max(t, dma_free)
+            kind = 3 if op == "store" else f.get("target", 0)
+            bank = f.get("bank", 0)
+            clash = (kind == 0 and ex_banks[0] == bank) or (kind == 1 and ex_banks[1] == bank)
+            clash = clash or (kind == 3 and ex_banks[2] == bank)
+            if clash:
+                D = max(D, ex_free)
+        else:
+            D = max(t, ex_free)
+            kind, bank = dma_res
+            banks = (f.get("a_bank", 0), f.get("b_bank", 0), f.get("acc_bank", 0))
+            if (
+                (kind == 0 and bank == banks[0])
+                or (kind == 1 and bank == banks[1])
+                or (kind == 3 and bank == banks[2])
+            ):
+                D = max(D, dma_free)
+        free = command_cycles(p, op, f, D, latency)
+        if op == "compute":
+            ex_free = free
+            ex_banks = (f.get("a_bank", 0), f.get("b_bank", 0), f.get("acc_bank", 0))
+        elif op in ("load", "store"):
+            dma_free = free
+            dma_res = (3 if op == "store" else f.get("target", 0), f.get("bank", 0))
+        t = D + 1
+        end = max(end, free, t)
+    return end
+
+
+def program_chunks(prog: Any, depth: int) -> Iterator[tuple[int, list]]:
+    """Commands in queue loads: at most ``depth`` each, never spanning two layers."""
+    cur: list = []
+    layer = None
+    for c in prog.commands:
+        if cur and (c.layer != layer or len(cur) == depth):
+            yield layer, cur
+            cur = []
+        layer = c.layer
+        cur.append(c)
+    if cur:
+        yield layer, cur
+
+
+#: output tiles the cycle model simulates of a large layer (two samples: a line through them)
+SAMPLE = (3, 6)
+
+
+def layer_cycles(p: Any, s: Any, mp: Any, latency: int = 8) -> int:
+    """Modelled cycles of layer ``s`` under mapping ``mp`` with an always-full command queue.
+
+    The commands are simulated by :func:`chunk_cycles`. A layer of more than ``SAMPLE[1]``
+    output tiles is simulated on its first ``SAMPLE[0]`` and ``SAMPLE[1]`` tiles and
+    extrapolated along the line through the two (the schedule repeats per output tile; the
+    first tiles carry the prologue, which the line keeps once).
+    """
+    from .compiler import Quant, layer_commands
+
+    def cycles(limit: int | None) -> int:
+        cmds = layer_commands(
+            p,
+            s,
+            mp,
+            Quant(),
+            layer=0,
+            in_base=0,
+            w_base=0,
+            sc_base=0,
+            out_base=0,
+            zero_base=0,
+            limit=limit,
+        )
+        return chunk_cycles(p, cmds, latency=latency)
+
+    tiles = s.groups * mp.m_tiles * mp.n_tiles
+    t1, t2 = SAMPLE
+    if tiles <= t2:
+        return cycles(None)
+    c1, c2 = cycles(t1), cycles(t2)
+    return int(round(c1 + (tiles - t1) * (c2 - c1) / (t2 - t1)))

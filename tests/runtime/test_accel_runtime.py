@@ -1,0 +1,125 @@
+"""The accel compiler, mapper, cycle model, ISA tables and cost model (no simulator).
+
+The compiled programs run on the untimed ISA interpreter and must equal the numpy golden
+model bit for bit; the RTL is checked against the same golden model in
+tests/sim/test_accel_cocotb.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from accelsmith.core import accel_isa as isa
+from accelsmith.core.errors import ConfigError
+from accelsmith.core.families.accel import AccelParams
+from accelsmith.runtime import ConvShape, Quant, choose_mapping, compile_layers
+from accelsmith.runtime.isasim import run_isa
+from accelsmith.runtime.timing import chunk_cycles, layer_cycles, program_chunks
+from accelsmith.sim.benches import accel_cases as cases
+from accelsmith.sim.golden.accel import golden
+
+CONFIGS = [
+    AccelParams(rows=2, cols=3, dataflow="os", a_kib=1, b_kib=1, acc_kib=1),
+    AccelParams(rows=3, cols=2, dataflow="ws", in_bits=16, a_kib=1, b_kib=1, acc_kib=1),
+    AccelParams(rows=4, cols=4, dataflow="ws", bus_bits=512, burst_len=2, dma_outstanding=1),
+    AccelParams(rows=3, cols=5, dataflow="os", in_bits=16, bus_bits=32, max_k=7),
+]
+
+
+def _check(p: AccelParams, case: tuple) -> None:
+    layers, x, ws, qs = case
+    prog = compile_layers(p, layers, x, ws, qs)
+    dram = run_isa(p, prog.words(), prog.image)
+    want = golden(p, x, layers, ws, qs)
+    for i, w in enumerate(want):
+        assert np.array_equal(prog.read_output(dram, i), w), (p, layers[i])
+
+
+@pytest.mark.parametrize("p", CONFIGS, ids=lambda p: p.default_name())
+def test_programs_equal_golden(p: AccelParams) -> None:
+    rng = np.random.default_rng(3)
+    for i in range(6):
+        _check(p, cases.random_gemm(p, rng, i))
+        _check(p, cases.random_conv(p, rng, i, depthwise=i % 2 == 1))
+    _check(p, cases.chain(p, rng))
+
+
+def test_k_tiles_accumulate() -> None:
+    """max_k 7 forces several K tiles: partial sums add up in the accumulator."""
+    p = CONFIGS[3]
+    s = ConvShape.gemm("deep", 5, 40, 6)
+    mp = choose_mapping(p, s)
+    assert mp.k_tiles > 1 and mp.tk <= 7
+    x, w = cases.tensors(s, p, np.random.default_rng(0))
+    _check(p, ([s], x, [w], [Quant(shift=9, scale=5, relu=True)]))
+
+
+def test_mapper_fits_and_prefers_less_traffic() -> None:
+    p = AccelParams(rows=4, cols=4, a_kib=1, b_kib=1, acc_kib=1)
+    s = ConvShape("c", h=9, w=9, c=16, k_out=12, r=3, s=3, pad=1)
+    mp = choose_mapping(p, s)
+    assert mp.tk <= min(p.a_entries, p.b_entries, p.max_k)
+    roomy = AccelParams(rows=4, cols=4, a_kib=64, b_kib=64, acc_kib=16)
+    assert choose_mapping(roomy, s).dram_bytes <= mp.dram_bytes
+
+
+def test_layer_cycles_is_the_program_model() -> None:
+    """A small layer's modelled cycles are the chunk model of the emitted commands; a large
+    one's are extrapolated from two samples (within a few per cent here)."""
+    p = AccelParams(rows=4, cols=4, queue_depth=256)
+    for s, tol in ((ConvShape("c", h=3, w=4, c=3, k_out=4, r=3, s=3, pad=1), 0.0),
+                   (ConvShape.gemm("g", 100, 70, 30), 0.03)):
+        x, w = cases.tensors(s, p, np.random.default_rng(1))
+        prog = compile_layers(p, [s], x, [w], [Quant()], fences=False)
+        (chunk,) = [c for _, c in program_chunks(prog, 10**6)]
+        exact = chunk_cycles(p, chunk, latency=8)
+        assert abs(layer_cycles(p, s, prog.mappings[0], 8) - exact) <= tol * exact
+        assert layer_cycles(p, s, prog.mappings[0], 20) > layer_cycles(p, s, prog.mappings[0], 8)
+
+
+def test_isa_round_trip_and_errors() -> None:
+    word = isa.encode("load", target=1, bank=1, lane=3, spad_addr=7, dram_addr=99, n_rows=2,
+                      row_elems=5, stride=12)
+    op, fields = isa.decode(word)
+    assert op == "load" and fields["lane"] == 3 and fields["stride"] == 12
+    assert isa.decode(14)[0] == "invalid"
+    with pytest.raises(ValueError, match="shift must fit 6 bits"):
+        isa.encode("config", shift=64)
+    with pytest.raises(ValueError, match="has no field"):
+        isa.encode("fence", k=1)
+    names = [r.name for r in isa.REGISTERS]
+    assert len(set(names)) == len(names) and len({r.offset for r in isa.REGISTERS}) == len(names)
+
+
+def test_param_errors() -> None:
+    with pytest.raises(ConfigError, match=r"^in_bits must be one of 8, 16, not 12$"):
+        AccelParams(in_bits=12)
+    with pytest.raises(ConfigError, match=r"^a_kib must be at least 8 for a 64x64 array, not 1$"):
+        AccelParams(rows=64, cols=64, a_kib=1)
+    with pytest.raises(ConfigError, match=r"^acc_kib must be at most 2048"):
+        AccelParams(acc_kib=4096)
+
+
+def test_cost_uses_the_mapper() -> None:
+    from accelsmith.models import evaluate
+
+    out = evaluate("accel", [{"rows": 4, "cols": 4}], [(16, 24, 40)], per_layer=True)
+    p = AccelParams(rows=4, cols=4)
+    s = ConvShape.gemm("gemm0", 16, 40, 24)
+    assert out["cycles"].iloc[0] == layer_cycles(p, s, choose_mapping(p, s), 8)
+    assert out["dram_bytes"].iloc[0] == choose_mapping(p, s).dram_bytes
+    with pytest.raises(ConfigError, match="configs row 0: a_kib must be at least"):
+        evaluate("accel", [{"rows": 64, "cols": 64, "a_kib": 1}], [(16, 24, 40)])
+
+
+def test_default_space_is_large() -> None:
+    from accelsmith.core.registry import get_family
+
+    size = 1
+    for dim in get_family("accel").space.values():
+        if isinstance(dim, dict) and "choices" in dim:
+            size *= len(dim["choices"])
+        elif isinstance(dim, dict):
+            size *= (dim["high"] - dim["low"]) // dim.get("step", 1) + 1
+    assert size >= 10**8
