@@ -226,6 +226,9 @@ def probe(spec: CampaignSpec, evaluator: Any = None) -> None:
     # every end of every range and every choice, one parameter at a time from the first
     # point: a value the model refuses is a spec error (exit 2), not a stream of failed trials
     base = configs[0]
+    first = ev.evaluate([base]).errors[0]
+    if first is not None and "unknown column" in first:  # a misspelled space key, named as is
+        raise ConfigError(f"space: {first.removeprefix('configs: ')}")
     for d in space.varying:
         if not space.active(d, base):
             continue
