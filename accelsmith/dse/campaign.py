@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import ConfigError
+from ..core.files import atomic_write
 from .identity import differences, identity
 from .ledger import STUDY_KEY, study_name
 from .spec import CampaignSpec, parse_spec
@@ -87,9 +88,9 @@ def _write_run_dir(spec: CampaignSpec, url: str) -> Path:
     run_dir = Path("runs") / spec.name
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "spec.yaml").write_text(yaml.safe_dump(spec.to_dict(), sort_keys=False))
+        atomic_write(run_dir / "spec.yaml", yaml.safe_dump(spec.to_dict(), sort_keys=False))
         meta = {"campaign": spec.name, "storage": sqlite_abs(url)}
-        (run_dir / "campaign.json").write_text(json.dumps(meta, indent=2) + "\n")
+        atomic_write(run_dir / "campaign.json", json.dumps(meta, indent=2) + "\n")
     except OSError as exc:
         raise ConfigError(f"cannot write the run folder {run_dir}: {exc}") from None
     return run_dir
