@@ -144,6 +144,7 @@ def _run(
 ) -> None:
     from accelsmith.dse.campaign import open_campaign, resolve_target, run_campaign
     from accelsmith.dse.explorers import get_explorer
+    from accelsmith.dse.workers import Stopped, stop_on_signals
 
     spec, url = resolve_target(target, storage)
     if warm_start:  # an explorer option (RL explorers); others refuse it with the allowed list
@@ -159,17 +160,80 @@ def _run(
     done = len(campaign.study.get_trials(deepcopy=False))
     if done and not quiet:
         typer.echo(f"resuming {campaign.study_name}: {done} trials in {campaign.storage_url}")
-    with _Progress(campaign, total if cls.uses_budget else None, quiet) as bar:
-        run_campaign(
-            campaign,
-            workers=workers or spec.workers,
-            budget=total if cls.uses_budget else None,
-            dask_scheduler=dask_scheduler,
-            tick=bar.tick,
+    try:
+        with (
+            stop_on_signals() as stop,
+            _Progress(campaign, total if cls.uses_budget else None, quiet) as bar,
+        ):
+
+            def tick(**kw: Any) -> None:
+                bar.tick(**kw)
+                stop.check()  # a stop whose exception was swallowed is raised again here
+
+            run_campaign(
+                campaign,
+                workers=workers or spec.workers,
+                budget=total if cls.uses_budget else None,
+                dask_scheduler=dask_scheduler,
+                tick=tick,
+                stop=stop,
+            )
+            stop.check()
+    except Stopped as exc:
+        cmd = resume_command(campaign, budget=budget, workers=workers, storage=storage)
+        n = _count_finished(campaign)
+        typer.echo(
+            f"stopped by {exc.signal_name}: {n} finished trials kept; resume with: {cmd}",
+            err=True,
         )
+        raise typer.Exit(exc.exit_code) from None
     if not quiet:
         typer.echo(f"storage: {campaign.storage_url}  (run folder {campaign.run_dir}/)")
         typer.echo(f"next: accelsmith dse status {campaign.run_dir}/")
+
+
+def resume_command(
+    campaign: Any,
+    *,
+    budget: int | None = None,
+    workers: int | None = None,
+    storage: str | None = None,
+) -> str:
+    """The exact ``accelsmith dse resume`` command that continues ``campaign``."""
+    import shlex
+
+    argv = ["accelsmith", "dse", "resume", f"{campaign.run_dir}/"]
+    if storage is not None:
+        argv += ["--storage", campaign.storage_url]
+    if campaign.explorer != campaign.spec.explorer.name or _folder_explorer(campaign):
+        argv += ["--explorer", campaign.explorer]
+    if budget is not None:
+        argv += ["--budget", str(budget)]
+    if workers is not None:
+        argv += ["--workers", str(workers)]
+    return shlex.join(argv)
+
+
+def _folder_explorer(campaign: Any) -> bool:
+    """True when the run folder's spec names another explorer than the one that ran."""
+    import yaml
+
+    try:
+        data = yaml.safe_load((campaign.run_dir / "spec.yaml").read_text())
+        name = data["explorer"]["name"]
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return True
+    return name != campaign.explorer
+
+
+def _count_finished(campaign: Any) -> int:
+    import optuna
+
+    states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL)
+    try:
+        return len(campaign.study.get_trials(deepcopy=False, states=states))
+    except Exception:  # the storage itself may be what failed; the count is informative only
+        return 0
 
 
 @app.command("run")
@@ -250,14 +314,34 @@ def worker(
 ) -> None:
     """Join a running campaign from this process (same or another machine)."""
     from accelsmith.dse.campaign import open_campaign, run_worker, spec_from_storage
+    from accelsmith.dse.workers import Stopped, stop_on_signals
 
     spec, explorer = spec_from_storage(storage, campaign, explorer)
     c = open_campaign(spec, storage=storage, explorer=explorer, create=False)
     total = budget or spec.budget
-    with _Progress(c, total, quiet) as bar:
-        run_worker(
-            c, budget=total, dask_scheduler=dask_scheduler, tick=bar.tick, stale_after=stale_after
+    try:
+        with stop_on_signals() as stop, _Progress(c, total, quiet) as bar:
+
+            def tick(**kw: Any) -> None:
+                bar.tick(**kw)
+                stop.check()
+
+            run_worker(
+                c,
+                budget=total,
+                dask_scheduler=dask_scheduler,
+                tick=tick,
+                stop=stop,
+                stale_after=stale_after,
+            )
+            stop.check()
+    except Stopped as exc:
+        typer.echo(
+            f"stopped by {exc.signal_name}: {_count_finished(c)} finished trials kept in "
+            f"{c.storage_url}",
+            err=True,
         )
+        raise typer.Exit(exc.exit_code) from None
 
 
 @contextlib.contextmanager

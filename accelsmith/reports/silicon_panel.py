@@ -28,12 +28,15 @@ def silicon_section(rep: Any, camp: Any) -> str | None:
 
     from .extract import open_storage, resolve_target
 
+    # an optional panel never fails a report: unreadable storage -> no section
     try:  # the campaign keeps the target as the user gave it (spec, run folder or URL)
         store = open_storage(resolve_target(camp.storage).storage)
-    except ConfigError:
+    except (ConfigError, OSError, ValueError):
         return None
     try:
         records = silicon_records(store, camp.name)
+    except (ConfigError, OSError, KeyError, ValueError):
+        records = {}
     finally:
         close_storage(store)  # read-only: leave no connection or -wal/-shm behind
     if not records:

@@ -96,7 +96,15 @@ def cache_root() -> Path:
     """
     env = os.environ.get("ACCELSMITH_SIM_CACHE")
     root = Path(env).expanduser() if env else Path.home() / ".cache" / "accelsmith" / "sim"
-    root.mkdir(parents=True, exist_ok=True)
+    where = f"ACCELSMITH_SIM_CACHE={env}" if env else f"the simulation cache {root}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ConfigError(f"{where} is a file, not a folder") from None
+    except OSError as exc:
+        raise ConfigError(f"{where} cannot be created: {exc.strerror}") from None
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise ConfigError(f"{where} is not writable; set ACCELSMITH_SIM_CACHE to a folder")
     return root
 
 
