@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core.errors import OutputError, ToolNotFoundError
+from ..core.files import atomic_write
 from . import figures as F
 from .extract import Campaign, campaign_quality, config_of, layer_breakdown
 
@@ -454,7 +455,7 @@ def write_report(rep: Report, camp: Campaign, out: str | Path) -> Path:
     )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(rep.render(sub), encoding="utf-8")
+        atomic_write(out, rep.render(sub))  # whole or not at all (core/files.py)
     except OSError as exc:
         raise OutputError(f"-o {out} cannot be written: {exc.strerror}") from None
     return out
