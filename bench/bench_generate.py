@@ -12,14 +12,16 @@ Goals (issue 16.1): 128x128 int8 WS generation under 30 s and under 2 MB of Veri
     python bench/bench_generate.py [--sizes 16,32,64,128] [--flat-max 32] [--no-verilator]
 
 Flat generation grows with the PE count (the issue measured 4 min 37 s and 47 MB at
-128x128), so it runs only up to ``--flat-max``. Timings are wall-clock: note the machine load
-printed at the top.
+128x128), so it runs only up to ``--flat-max``. Timings are wall-clock (``s``) and CPU
+seconds of this process and Amaranth's Yosys child (``cpu s``, less sensitive to other
+load): note the machine load printed at the top.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -37,11 +39,22 @@ def _load() -> str:
         return "load average unknown"
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (Amaranth's Yosys runs in one)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+CPU: dict[tuple[str, int, bool], float] = {}
+
+
 def _gen(component, name: str, hierarchy: bool) -> tuple[float, str]:
     from accelsmith.hdl.emit import verilog_text
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _cpu()
     text = verilog_text(component, name, hierarchy=hierarchy)
+    CPU[(name, len(text), hierarchy)] = _cpu() - c
     return time.perf_counter() - t, text
 
 
@@ -50,18 +63,23 @@ def systolic_table(sizes: list[int], flat_max: int) -> dict[int, tuple[float, in
     from accelsmith.hdl.systolic import build
 
     print("systolic int8 weight-stationary: generation time and Verilog size")
-    print(f"{'array':>9} | {'hier s':>7} {'hier bytes':>11} | {'flat s':>7} {'flat bytes':>11}")
+    print(
+        f"{'array':>9} | {'hier s':>7} {'cpu s':>6} {'hier bytes':>11} | {'flat s':>7} "
+        f"{'cpu s':>6} {'flat bytes':>11}"
+    )
     out = {}
     for n in sizes:
         p = SystolicParams(rows=n, cols=n, dataflow="ws", in_bits=8, signed=True)
         name = p.default_name()
         th, text = _gen(build(p), name, True)
+        ch = CPU[(name, len(text), True)]
         out[n] = (th, len(text))
-        flat = "(skipped)".rjust(19)
+        flat = "(skipped)".rjust(26)
         if n <= flat_max:
             tf, ftext = _gen(build(p), name, False)
-            flat = f"{tf:7.1f} {len(ftext):11,d}"
-        print(f"{n:>4}x{n:<4} | {th:7.1f} {len(text):11,d} | {flat}", flush=True)
+            cf = CPU[(name, len(ftext), False)]
+            flat = f"{tf:7.1f} {cf:6.1f} {len(ftext):11,d}"
+        print(f"{n:>4}x{n:<4} | {th:7.1f} {ch:6.1f} {len(text):11,d} | {flat}", flush=True)
     return out
 
 
@@ -107,11 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="16,32,64,128", help="array sizes n (n x n), comma list")
     ap.add_argument("--flat-max", type=int, default=32, help="largest n also generated flat")
     ap.add_argument("--no-verilator", action="store_true", help="skip the Verilator build")
+    ap.add_argument("--no-families", action="store_true", help="skip the other families")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     print(f"machine: {os.cpu_count()} cores, {_load()}\n")
     table = systolic_table(sizes, args.flat_max)
-    families_table()
+    if not args.no_families:
+        families_table()
     ok = True
     if 128 in table:
         secs, size = table[128]

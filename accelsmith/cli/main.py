@@ -137,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             code = 0
         else:
             code = _fail(_usage_message(exc, sys.argv[1:] if argv is None else argv), 2)
-    except KeyboardInterrupt:
-        code = _fail("interrupted", 130)
+    except KeyboardInterrupt as exc:  # outside a run's own handling (see dse.workers.Stopped)
+        code = _fail("interrupted", getattr(exc, "exit_code", 130))
     return code
 
 

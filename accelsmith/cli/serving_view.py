@@ -90,3 +90,47 @@ def show_serving(path: Path, as_json: bool) -> None:
             v = f"{v['min']:g} / {v['mean']:.1f} / {v['max']:g} (min / mean / max)"
         t.add_row(k, str(v))
     Console(width=None if Console().is_terminal else 120).print(t)
+
+
+def _config(items: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` items as a configuration (values read as YAML scalars)."""
+    import yaml
+
+    from accelsmith.core.errors import ConfigError
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--config must be KEY=VALUE, not {item!r}")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def show_steps(path: Path, family: str, items: list[str], as_json: bool) -> None:
+    """The batched steps the server runs for one configuration of ``family``."""
+    from accelsmith.models.serving import serving_steps
+
+    steps = serving_steps(family, [_config(items)], path).drop(columns="config")
+    if as_json:
+        print(json.dumps(steps.to_dict("records"), indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"{path.name} on {family}: {len(steps)} batched steps")
+    for col in steps.columns:
+        t.add_column(col, justify="right")
+    for r in steps.itertuples(index=False):
+        t.add_row(
+            str(r.step),
+            _si(r.start_s, "s"),
+            _si(r.duration_s, "s"),
+            str(r.decode_tokens),
+            str(r.prefill_tokens),
+            str(r.prefill_requests),
+            str(r.running),
+            str(r.waiting),
+            _si(r.kv_bytes, "B"),
+        )
+    Console(width=None if Console().is_terminal else 120).print(t)

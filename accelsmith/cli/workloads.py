@@ -48,6 +48,18 @@ def workloads_command(
             "cost it with `accelsmith cost <family> --workload scenario.yaml`.",
         ),
     ] = None,
+    steps: Annotated[
+        str | None,
+        typer.Option(
+            "--steps",
+            help="With --serving: print the batched steps the server runs on this family "
+            "(configured with --config).",
+        ),
+    ] = None,
+    config: Annotated[
+        list[str] | None,
+        typer.Option("--config", help="With --steps: a configuration value KEY=VALUE (repeat)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the built-in workloads with MACs, weight and KV-cache bytes, or one workload's
@@ -56,9 +68,12 @@ def workloads_command(
     from accelsmith.models.workloads import load_workload
 
     if serving is not None:
-        from .serving_view import show_serving
+        from .serving_view import show_serving, show_steps
 
-        show_serving(serving, as_json)
+        if steps is not None:
+            show_steps(serving, steps, config or [], as_json)
+        else:
+            show_serving(serving, as_json)
         return
     if from_hf is not None:
         from accelsmith.models.llm import llm_workload

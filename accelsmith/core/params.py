@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Self
 
 from .errors import ConfigError
+from .files import safe_load_file
 from .spec import (
     COMMANDS,
     NOT_IN_SPACE,
@@ -154,11 +155,9 @@ class ParamsBase:
 
         p = Path(path)
         try:
-            text = p.read_text()
+            data = safe_load_file(p)  # duplicate keys and binary files refused (core/files)
         except OSError as exc:
             raise ConfigError(f"--config cannot be read: {p} ({exc.strerror})") from None
-        try:
-            data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             raise ConfigError(f"--config {p} is not valid YAML: {yaml_problem(exc)}") from None
         if data is None:

@@ -28,32 +28,27 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import ConfigError
+from ..core.files import atomic_write
+from .identity import differences, identity
 from .ledger import STUDY_KEY, study_name
 from .spec import CampaignSpec, parse_spec
 from .storage import StorageMissing, open_storage, sqlite_abs
 
 __all__ = [
     "Campaign",
+    "check_spec",
+    "join_campaign",
     "open_campaign",
     "resolve_target",
     "run_campaign",
     "run_worker",
 ]
 
-IDENTITY_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
-
 
 def make_storage(url: str) -> Any:
     """An Optuna RDB storage for ``url`` to run a campaign in (:func:`~accelsmith.dse.storage.
     open_storage` in write mode: SQLite folders are created; 60 s lock timeout)."""
     return open_storage(url, write=True)
-
-
-def identity(spec: CampaignSpec) -> dict[str, Any]:
-    """The parts of a spec that define what a campaign's trials mean."""
-    d = spec.to_dict()
-    d["space"] = spec.build_space().to_dict()
-    return {k: d[k] for k in IDENTITY_KEYS}
 
 
 def _versions() -> dict[str, str]:
@@ -79,6 +74,8 @@ class Campaign:
     explorer: str
     study: Any
     run_dir: Path
+    #: the evaluator the spec was validated with (reused by :func:`run_worker`)
+    evaluator: Any = None
 
     @property
     def study_name(self) -> str:
@@ -91,20 +88,12 @@ def _write_run_dir(spec: CampaignSpec, url: str) -> Path:
     run_dir = Path("runs") / spec.name
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "spec.yaml").write_text(yaml.safe_dump(spec.to_dict(), sort_keys=False))
+        atomic_write(run_dir / "spec.yaml", yaml.safe_dump(spec.to_dict(), sort_keys=False))
         meta = {"campaign": spec.name, "storage": sqlite_abs(url)}
-        (run_dir / "campaign.json").write_text(json.dumps(meta, indent=2) + "\n")
+        atomic_write(run_dir / "campaign.json", json.dumps(meta, indent=2) + "\n")
     except OSError as exc:
         raise ConfigError(f"cannot write the run folder {run_dir}: {exc}") from None
     return run_dir
-
-
-def _diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    return [
-        k
-        for k in IDENTITY_KEYS
-        if json.dumps(old.get(k), sort_keys=True) != json.dumps(new.get(k), sort_keys=True)
-    ]
 
 
 def open_campaign(
@@ -117,11 +106,15 @@ def open_campaign(
 ) -> Campaign:
     """Create or load the study of ``spec`` for ``explorer`` (default: the spec's).
 
+    Everything is checked before anything is written: the spec, its workload and technology
+    files, the explorer options and the space against the cost model (:func:`check_spec`);
+    only then is the storage opened (created) and the run folder written.
+
     Raises
     ------
     ConfigError
-        The stored campaign has a different identity (unless ``force_new``), or the study
-        does not exist and ``create`` is False.
+        The spec is refused by the cost model, the stored campaign has a different identity
+        (unless ``force_new``), or the study does not exist and ``create`` is False.
     """
     import optuna
 
@@ -133,6 +126,7 @@ def open_campaign(
     if explorer != spec.explorer.name:
         cls.check_options({})
         spec = spec.with_overrides(explorer={"name": explorer, "options": {}})
+    evaluator = check_spec(spec)
     url = storage or spec.storage_url()
     store = make_storage(url)
     name = study_name(spec.name, explorer)
@@ -142,16 +136,20 @@ def open_campaign(
     if exists:
         study = optuna.load_study(study_name=name, storage=store)
         info = study.user_attrs.get(STUDY_KEY, {})
-        changed = _diff(info.get("identity", {}), ident)
+        stored = info.get("identity", {})
+        changed = differences(stored, ident)
         if changed and not force_new:
             what = ", ".join(changed)
-            extra = ""
-            if "space" in changed:
-                extra = f" (space hash {info.get('space_hash')} -> {space.hash()})"
+            if "a different space" in changed:
+                what += f" (space hash {info.get('space_hash')} -> {space.hash()})"
             raise ConfigError(
-                f"campaign {spec.name!r} in {url} was run with a different {what}{extra}; "
+                f"campaign {spec.name!r} in {url} was run with {what}; "
                 "use --force-new to archive it and start a new one, or another name"
             )
+        if not force_new and "contents" not in stored:
+            # stored before contents were recorded (legacy): record them from now on
+            stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+            study.set_user_attr(STUDY_KEY, {**info, "identity": ident, "identity_recorded": stamp})
         if force_new:
             stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
             archived = study_name(f"{spec.name}.archived-{stamp}", explorer)
@@ -188,7 +186,30 @@ def open_campaign(
                 },
             )
     run_dir = _write_run_dir(original, url)
-    return Campaign(spec=spec, storage_url=url, explorer=explorer, study=study, run_dir=run_dir)
+    return Campaign(
+        spec=spec,
+        storage_url=url,
+        explorer=explorer,
+        study=study,
+        run_dir=run_dir,
+        evaluator=evaluator,
+    )
+
+
+def check_spec(spec: CampaignSpec) -> Any:
+    """Check ``spec`` completely without writing anything; returns its evaluator.
+
+    Workload and technology files are read, the node looked up, the explorer options checked
+    and the space probed against the cost model (:func:`probe`). ConfigError on any problem.
+    """
+    from .evaluator import Evaluator
+    from .explorers import get_explorer
+
+    cls = get_explorer(spec.explorer.name)
+    cls.check_space(spec.build_space(), cls.check_options(spec.explorer.options))
+    evaluator = Evaluator(spec)
+    probe(spec, evaluator)
+    return evaluator
 
 
 def probe(spec: CampaignSpec, evaluator: Any = None) -> None:
@@ -206,6 +227,9 @@ def probe(spec: CampaignSpec, evaluator: Any = None) -> None:
     # every end of every range and every choice, one parameter at a time from the first
     # point: a value the model refuses is a spec error (exit 2), not a stream of failed trials
     base = configs[0]
+    first = ev.evaluate([base]).errors[0]
+    if first is not None and "unknown column" in first:  # a misspelled space key, named as is
+        raise ConfigError(f"space: {first.removeprefix('configs: ')}")
     for d in space.varying:
         if not space.active(d, base):
             continue
@@ -251,26 +275,104 @@ def run_worker(
         except (OSError, TimeoutError) as exc:
             raise ConfigError(f"--dask-scheduler {dask_scheduler!r}: {exc}") from None
     try:
-        evaluator = Evaluator(spec, client=client)
-        probe(spec, evaluator)
+        if client is None and campaign.evaluator is not None:
+            evaluator = campaign.evaluator  # checked by open_campaign
+        else:
+            evaluator = Evaluator(spec, client=client)
+            probe(spec, evaluator)
         cls = get_explorer(campaign.explorer)
+        space = spec.build_space()
+        total = budget or spec.budget
+        stop = stop or (lambda: False)
+        if cls.uses_budget:
+            stop = _stop_when_exhausted(campaign.study, space, total, stop)
+        lease = None
+        if not cls.parallel:  # one run at a time (see accelsmith.dse.lease)
+            from .lease import take_lease
+
+            lease = take_lease(make_storage(campaign.storage_url), spec.name, campaign.explorer)
+            user_tick = tick or (lambda **_: None)
+
+            def tick(**kw: Any) -> None:
+                lease.beat()
+                user_tick(**kw)
+
         ctx = ExplorerContext(
             spec=spec,
-            space=spec.build_space(),
+            space=space,
             evaluator=evaluator,
             study=campaign.study,
             explorer=campaign.explorer,
-            budget=budget or spec.budget,
+            budget=total,
             seed=spec.seed,
             options=cls.check_options(spec.explorer.options),
             tick=tick or (lambda **_: None),
-            stop=stop or (lambda: False),
+            stop=stop,
             stale_after=stale_after,
         )
-        cls(ctx).run()
+        try:
+            cls(ctx).run()
+        finally:
+            if lease is not None:
+                lease.release()
     finally:
         if client is not None:
             client.close()
+
+
+def _stop_when_exhausted(
+    study: Any, space: Any, budget: int, stop: Callable[[], bool]
+) -> Callable[[], bool]:
+    """``stop`` that also says stop once every design of a finite space has a trial, when the
+    budget could not end the run first (a budget of 10^9 on a 2-point space)."""
+    import math
+
+    import optuna
+
+    if not space.enumerable or space.grid_product() > (1 << 20) or budget < space.size():
+        return stop
+    size = space.size()
+    states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL)
+    last = [0.0, False]
+
+    def stopped() -> bool:
+        if stop():
+            return True
+        now = time.monotonic()
+        # small spaces are checked at every step, large ones twice a second (a storage read)
+        if not last[1] and (size <= 1024 or now - last[0] >= 0.5):
+            last[0] = now
+            trials = study.get_trials(deepcopy=False, states=states)
+            seen = {tuple(sorted(t.params.items())) for t in trials}
+            last[1] = len(seen) >= size and not math.isinf(size)
+        return bool(last[1])
+
+    return stopped
+
+
+def join_campaign(
+    storage: str,
+    campaign: str,
+    *,
+    explorer: str | None = None,
+    budget: int | None = None,
+    dask_scheduler: str | None = None,
+    stale_after: float = 3600.0,
+    tick: Callable[..., None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> Campaign:
+    """Run a worker of the campaign stored in ``storage`` (its stored spec) in this process."""
+    spec, explorer = spec_from_storage(storage, campaign, explorer)
+    c = open_campaign(spec, storage=storage, explorer=explorer, create=False)
+    run_worker(
+        c,
+        budget=budget or spec.budget,
+        dask_scheduler=dask_scheduler,
+        tick=tick,
+        stop=stop,
+        stale_after=stale_after,
+    )
+    return c
 
 
 def run_campaign(
@@ -280,21 +382,29 @@ def run_campaign(
     budget: int | None = None,
     dask_scheduler: str | None = None,
     tick: Callable[..., None] | None = None,
+    stop: Callable[[], bool] | None = None,
     poll: float = 0.5,
 ) -> None:
-    """Run with ``workers`` processes (1: in this process; more: ``dse worker`` subprocesses
-    on the same storage, this process only watching). Worker failures raise ConfigError."""
+    """Run with ``workers`` processes (1: in this process; more: worker subprocesses
+    ``python -m accelsmith.dse.worker`` on the same storage, this process only watching).
+
+    The workers belong to this run: each has its own process group and watches this process;
+    any exception here (a :class:`~accelsmith.dse.workers.Stopped` signal included) stops them
+    all before it propagates. A worker that fails raises
+    :class:`~accelsmith.dse.workers.WorkerFailed` (exit 1) with its error line.
+    """
     from .explorers import get_explorer
+    from .workers import WorkerFailed, start_worker, stop_workers
 
     if workers <= 1 or not get_explorer(campaign.explorer).parallel:
-        run_worker(campaign, budget=budget, dask_scheduler=dask_scheduler, tick=tick)
+        run_worker(campaign, budget=budget, dask_scheduler=dask_scheduler, tick=tick, stop=stop)
         return
     cmd = [
         sys.executable,
         "-m",
-        "accelsmith.cli.main",
-        "dse",
-        "worker",
+        "accelsmith.dse.worker",
+        "--parent",
+        str(os.getpid()),
         "--storage",
         sqlite_abs(campaign.storage_url),
         "--campaign",
@@ -303,40 +413,41 @@ def run_campaign(
         campaign.explorer,
         "--budget",
         str(budget or campaign.spec.budget),
-        "--quiet",
     ]
     if dask_scheduler:
         cmd += ["--dask-scheduler", dask_scheduler]
-    procs = [
-        subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
-        for _ in range(workers)
-    ]
+    procs: list[subprocess.Popen[str]] = []
     errors: list[str] = []
 
     def drain(p: subprocess.Popen) -> None:
         assert p.stderr is not None
         errors.append(p.stderr.read())
 
-    threads = [threading.Thread(target=drain, args=(p,), daemon=True) for p in procs]
-    for t in threads:
-        t.start()
+    threads: list[threading.Thread] = []
     try:
+        for _ in range(workers):
+            procs.append(start_worker(cmd))
+            threads.append(threading.Thread(target=drain, args=(procs[-1],), daemon=True))
+            threads[-1].start()
         while any(p.poll() is None for p in procs):
             if tick:
                 tick()
+            if stop is not None and stop():
+                break
             time.sleep(poll)
-    except KeyboardInterrupt:
-        for p in procs:
-            p.terminate()
+    except BaseException:
+        stop_workers(procs)
         raise
+    stop_workers(procs)  # a stop() request, or nothing left to stop
     for t in threads:
         t.join(timeout=5)
     if tick:
         tick()
     bad = [p.returncode for p in procs if p.returncode != 0]
-    if bad:
+    if bad and not (stop is not None and stop()):
         detail = next((e.strip().splitlines()[-1] for e in errors if e.strip()), "")
-        raise ConfigError(f"{len(bad)} of {workers} workers failed (exit {bad[0]}): {detail}")
+        detail = detail.removeprefix("error: ")
+        raise WorkerFailed(f"{len(bad)} of {workers} workers failed (exit {bad[0]}): {detail}")
 
 
 def resolve_target(target: str | Path, storage: str | None = None) -> tuple[CampaignSpec, str]:

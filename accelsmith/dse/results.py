@@ -5,6 +5,7 @@ Everything here reads only the ledger (:mod:`accelsmith.dse.ledger`) through Opt
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,14 @@ if TYPE_CHECKING:
 
     from .spec import CampaignSpec
 
-__all__ = ["CampaignStatus", "campaign_frames", "export_trials", "pareto_designs", "status"]
+__all__ = [
+    "CampaignStatus",
+    "campaign_frames",
+    "export_trials",
+    "pareto_designs",
+    "pareto_front",
+    "status",
+]
 
 
 def campaign_frames(
@@ -87,7 +95,6 @@ def pareto_designs(store: Any, spec: CampaignSpec, explorer: str | None = None) 
 
     from ..core.commands import generate_command
     from ..core.registry import get_family
-    from . import pareto
 
     frames, _ = campaign_frames(store, spec.name)
     if explorer is not None:
@@ -102,15 +109,10 @@ def pareto_designs(store: Any, spec: CampaignSpec, explorer: str | None = None) 
         if any(len(f) for f in frames.values())
         else pd.DataFrame()
     )
-    if frame.empty:
-        return frame
-    mask = pareto.front_mask(frame, list(spec.objectives)).to_numpy()
-    front = frame[mask].copy()
-    names = spec.metric_names
-    front = front.drop_duplicates(
-        subset=[c for c in front.columns if c in _config_cols(spec)] or None
-    )
-    front = front.sort_values(names, kind="stable").reset_index(drop=True)
+    front = pareto_front(frame, list(spec.objectives), design_cols=_config_cols(spec))
+    if front.empty:
+        return front
+    front = front.reset_index(drop=True)
     # the space's parameters plus those the model derived and the ledger recorded (max_k ...)
     fields = get_family(spec.family).params_class().field_names()
     config_cols = [c for c in dict.fromkeys([*_config_cols(spec), *fields]) if c in front.columns]
@@ -119,6 +121,31 @@ def pareto_designs(store: Any, spec: CampaignSpec, explorer: str | None = None) 
         for _, r in front.iterrows()
     ]
     return front
+
+
+def pareto_front(
+    frame: pd.DataFrame,
+    objectives: Sequence[tuple[str, str]],
+    *,
+    design_cols: Sequence[str] = (),
+) -> pd.DataFrame:
+    """The Pareto-optimal designs of a trials frame: its feasible non-dominated rows, one per
+    distinct design (``design_cols``: the configuration columns), best first (sorted by the
+    objectives in order, each in its direction). The index of ``frame`` is kept.
+
+    ``dse pareto``, the report and the dashboard all take their Pareto designs from here.
+    """
+    from . import pareto
+
+    if frame.empty:
+        return frame
+    front = frame[pareto.front_mask(frame, list(objectives)).to_numpy()]
+    subset = [c for c in design_cols if c in front.columns]
+    if subset:
+        front = front.drop_duplicates(subset=subset)
+    names = [m for m, _ in objectives]
+    ascending = [d == "minimize" for _, d in objectives]
+    return front.sort_values(names, ascending=ascending, kind="stable")
 
 
 def _config_cols(spec: CampaignSpec) -> list[str]:
@@ -161,12 +188,14 @@ def export_trials(
             f.loc[ok, "pareto"] = pareto.front_mask(f[ok], list(spec.objectives)).to_numpy()
         parts.append(f)
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    from ..core.files import atomic_write
+
     for path, writer in ((csv, frame.to_csv), (parquet, frame.to_parquet)):
         if path is None:
             continue
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            writer(path, index=False)
+            atomic_write(path, writer(index=False))  # whole or not at all
         except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc}") from None
     return len(frame)

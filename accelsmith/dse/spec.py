@@ -25,6 +25,7 @@ Every error is a one-line :class:`~accelsmith.core.errors.ConfigError` naming th
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -38,6 +39,8 @@ from .space import Space
 __all__ = ["CampaignSpec", "Constraint", "WorkloadEntry", "load_spec"]
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+#: a campaign name becomes a folder name and part of an Optuna study name
+NAME_MAX = 100
 _CONSTRAINT_RE = re.compile(
     r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|<|>)\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)\s*$"
 )
@@ -54,6 +57,11 @@ class WorkloadEntry(_Strict):
     name: str | None = None
     file: str | None = None
     weight: float = Field(default=1.0, gt=0)
+
+    @field_validator("weight", mode="before")
+    @classmethod
+    def _weight(cls, v: Any) -> Any:
+        return _finite(v)
 
     @property
     def source(self) -> str:
@@ -93,9 +101,20 @@ class CampaignSpec(_Strict):
     node_nm: int = Field(default=45, ge=1)
     tech: str | None = None
 
+    @field_validator("budget", "seed", "workers", "node_nm", mode="before")
+    @classmethod
+    def _integer(cls, v: Any) -> Any:
+        if isinstance(v, bool) or (isinstance(v, float) and not v.is_integer()):
+            raise ValueError(f"must be an integer, not {v!r}")
+        if isinstance(v, float):
+            return int(v)
+        return v
+
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
+        if len(v) > NAME_MAX:
+            raise ValueError(f"must be at most {NAME_MAX} characters, not {len(v)}")
         if not NAME_RE.match(v):
             raise ValueError(
                 "must start with a letter or digit and hold only letters, digits, '.', '_' "
@@ -174,7 +193,7 @@ class CampaignSpec(_Strict):
                     raise ValueError(
                         f"must read like 'area_mm2 <= 4' (metric, <= or >=, number), not {item!r}"
                     )
-                out.append({"metric": m[1], "op": _op(m[2]), "bound": float(m[3])})
+                out.append({"metric": m[1], "op": _op(m[2]), "bound": _bound(float(m[3]))})
             elif isinstance(item, Mapping) and {"metric", "op", "bound"} <= set(item):
                 out.append({**item, "op": _op(item["op"]), "bound": _bound(item["bound"])})
             else:
@@ -242,7 +261,22 @@ def _op(op: Any) -> str:
 def _bound(b: Any) -> float:
     if isinstance(b, bool) or not isinstance(b, (int, float)):
         raise ValueError(f"bound must be a number, not {b!r}")
-    return float(b)
+    try:
+        b = float(b)
+    except OverflowError:
+        raise ValueError("bound must be a finite number, not an integer that large") from None
+    if not math.isfinite(b):
+        raise ValueError(f"bound must be a finite number, not {b!r}")
+    return b
+
+
+def _finite(v: Any) -> Any:
+    """``v`` unchanged unless it is a boolean or a non-finite float (refused)."""
+    if isinstance(v, bool):
+        raise ValueError(f"must be a number, not {v!r}")
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError(f"must be a finite number, not {v!r}")
+    return v
 
 
 def _format_error(exc: ValidationError, source: str) -> str:
@@ -323,6 +357,11 @@ def parse_spec(data: Any, *, source: str = "spec", base_dir: Path | None = None)
     for i, w in enumerate(spec.workload):
         try:
             load_workload(w.source)
+        except OSError as exc:  # e.g. a file name too long for the file system
+            where = "workload" if len(spec.workload) == 1 else f"workload.{i}"
+            name = w.source if len(w.source) <= 80 else w.source[:40] + "..." + w.source[-20:]
+            why = exc.strerror
+            raise ConfigError(f"{source}: {where}: {name!r} cannot be read: {why}") from None
         except ConfigError as exc:
             where = "workload" if len(spec.workload) == 1 else f"workload.{i}"
             text = str(exc)
@@ -343,16 +382,8 @@ def parse_spec(data: Any, *, source: str = "spec", base_dir: Path | None = None)
 
 def load_spec(path: str | Path) -> CampaignSpec:
     """Read and validate a campaign spec YAML file."""
-    import yaml
+    from ..core.files import load_yaml
 
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"campaign spec {str(p)!r} does not exist")
-    try:
-        data = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{p}: not valid YAML{where}: {problem}") from None
+    data = load_yaml(p, "campaign spec")
     return parse_spec(data, source=str(p), base_dir=p.parent)

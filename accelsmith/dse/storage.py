@@ -13,7 +13,8 @@ Every command opens storage here, in one of two modes:
     to 60 s for a lock.
 
 In both modes a SQLite database that is not an accelsmith campaign store (tables other than
-Optuna's, or Optuna studies not named ``<campaign>@<explorer>``) is refused before anything
+Optuna's, or Optuna studies not named ``<campaign>@<explorer>`` or a lease of
+:mod:`accelsmith.dse.lease`) is refused before anything
 touches it, as is ``sqlite:///:memory:`` (a campaign must outlive the process). Stores written
 before these checks existed are ordinary Optuna databases of campaign studies and pass.
 """
@@ -167,7 +168,9 @@ def check_store(tables: set[str], studies: list[str], label: str) -> None:
             f"storage {label!r} is not an accelsmith campaign store (it holds tables "
             f"{', '.join(foreign[:5])}); give another --storage"
         )
-    others = [s for s in studies if "@" not in s]
+    from .lease import LEASE_PREFIX  # a run's lease (see accelsmith.dse.lease) is ours
+
+    others = [s for s in studies if "@" not in s and not s.startswith(LEASE_PREFIX)]
     if others:
         raise ConfigError(
             f"storage {label!r} is not an accelsmith campaign store (it holds Optuna studies "

@@ -1,4 +1,5 @@
-"""Trial ownership across worker processes and machines, budget accounting.
+"""Worker processes: trial ownership across processes and machines, budget accounting,
+signals and process supervision.
 
 Every trial a worker creates carries the system attribute :data:`OWNER_KEY` (host, boot id,
 pid and process start time). A RUNNING trial is *stale*, and may be finished by another
@@ -8,15 +9,25 @@ machine (or unknown) and started more than ``stale_after`` seconds ago.
 Budget: a campaign study holds at most ``budget`` trials that count (COMPLETE, FAIL, RUNNING);
 a worker that creates a trial beyond the budget (a race between workers) marks it PRUNED with
 the user attribute :data:`OVERBUDGET_KEY`; such trials are not design points.
+
+Supervision: ``dse run`` with several workers starts each in its own process group
+(:func:`start_worker`) and stops them all (:func:`stop_workers`) on SIGINT, SIGTERM or SIGHUP
+(:func:`stop_on_signals`); each worker watches its parent (:func:`watch_parent`), so even a
+SIGKILL of the run cannot leave workers running.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import socket
+import subprocess
+from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from ..core.errors import AccelsmithError
 
 if TYPE_CHECKING:
     import optuna
@@ -24,10 +35,17 @@ if TYPE_CHECKING:
 __all__ = [
     "OVERBUDGET_KEY",
     "OWNER_KEY",
+    "StopSignals",
+    "Stopped",
+    "WorkerFailed",
     "counted_trials",
     "is_stale",
     "owner_token",
     "rank_in_budget",
+    "start_worker",
+    "stop_on_signals",
+    "stop_workers",
+    "watch_parent",
 ]
 
 OWNER_KEY = "accelsmith:owner"
@@ -107,3 +125,140 @@ def rank_in_budget(study: optuna.Study, number: int) -> int:
 
     pruned = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.PRUNED,))
     return number - sum(1 for t in pruned if t.number < number)
+
+
+# ------------------------------------------------------------------- signals and processes
+class Stopped(KeyboardInterrupt):
+    """Raised in the main thread when SIGINT, SIGTERM or SIGHUP arrives during a run.
+
+    A ``KeyboardInterrupt`` (a ``BaseException``), so that no ``except Exception`` in a library
+    swallows it; :attr:`exit_code` is ``128 + signum`` (130, 143, 129).
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+    @property
+    def signal_name(self) -> str:
+        import signal
+
+        return signal.Signals(self.signum).name
+
+
+class WorkerFailed(AccelsmithError):
+    """A worker process of a run crashed or failed: a failed run (exit 1), not bad input."""
+
+    exit_code = 1
+
+
+class StopSignals:
+    """The signal a run received (first one wins); see :func:`stop_on_signals`.
+
+    The handler both raises :class:`Stopped` and remembers the signal, so that a stop can
+    never be lost: an exception raised while Python runs a weak-reference callback or a
+    ``__del__`` (SQLAlchemy's connection-pool finalizers, for example) is printed as
+    "Exception ignored" and dropped, and the run would go on. :meth:`check` (called by every
+    progress tick, and once more when the run returns) raises it again.
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def __call__(self) -> bool:
+        """True once a stop signal arrived (an explorer's ``ctx.stop``)."""
+        return self.signum is not None
+
+    def check(self) -> None:
+        if self.signum is not None:
+            raise Stopped(self.signum)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[StopSignals]:
+    """Turn SIGINT, SIGTERM and SIGHUP into :class:`Stopped` inside the ``with`` block.
+
+    In a thread other than the main one, or when the signals cannot be set, nothing is
+    installed (the returned object then never reports a stop).
+    """
+    import signal
+    import threading
+
+    state = StopSignals()
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def handler(signum: int, _frame: Any) -> None:
+        if state.signum is None:
+            state.signum = signum
+        raise Stopped(state.signum)
+
+    sigs = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    old = {s: signal.signal(s, handler) for s in sigs}
+    try:
+        yield state
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def watch_parent(parent: int, interval: float = 1.0) -> None:
+    """Stop this process (SIGTERM to itself) when ``parent`` is no longer its parent.
+
+    Linux: ``prctl(PR_SET_PDEATHSIG, SIGTERM)`` makes the kernel send it at once when the
+    parent dies, even by SIGKILL; elsewhere (and as a second line) a daemon thread polls
+    ``os.getppid()`` every ``interval`` seconds (an orphan is re-parented).
+    """
+    import signal
+    import threading
+    import time
+
+    with contextlib.suppress(Exception):  # not Linux, no libc: the polling thread remains
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    def poll() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=poll, name="accelsmith-parent-watch", daemon=True).start()
+
+
+def start_worker(cmd: list[str]) -> subprocess.Popen[str]:
+    """Start a worker process in its own process group (stderr captured as text).
+
+    Its own group keeps a terminal's Ctrl-C from reaching it directly: the run that owns it
+    decides (:func:`stop_workers`), so every worker stops the same way.
+    """
+    return subprocess.Popen(
+        cmd, stderr=subprocess.PIPE, text=True, env=os.environ.copy(), process_group=0
+    )
+
+
+def stop_workers(procs: list[subprocess.Popen[str]], grace: float = 10.0) -> None:
+    """SIGTERM every worker's process group, then SIGKILL what is left after ``grace`` s."""
+    import signal
+    import time
+
+    for p in procs:
+        if p.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(p.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait()

@@ -121,11 +121,14 @@ class PimBank(wiring.Component):
         with m.Elif(pre):
             m.d.sync += self.is_open.eq(0)
 
-        mem = Memory(shape=unsigned(bpr * bb), depth=p.rows, init=[])
+        # A one-row bank still gets a two-row memory and a 1-bit row register: a depth-1
+        # Amaranth memory has a 0-bit address, emitted as ``wire [-1:0]`` (Verilator ASCRANGE).
+        # Row 1 is never addressed (the channel rejects ``row >= rows``).
+        mem = Memory(shape=unsigned(bpr * bb), depth=max(p.rows, 2), init=[])
         m.submodules.cells = mem
         rport = mem.read_port(domain="comb")
         wport = mem.write_port()
-        open_row = Signal(range(p.rows))
+        open_row = Signal(_w(p.rows))
         rowbuf = [Signal(bb, name=f"rb{i}") for i in range(bpr)]
         m.d.comb += [
             rport.addr.eq(self.row),

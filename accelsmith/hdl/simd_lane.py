@@ -235,10 +235,13 @@ class SimdLane(wiring.Component):
 
     def _addend(self, m: Module, pr: dict, s: int, w: int) -> dict:
         lsb, hw_lsb, max_shift, width = self._quire(s)
-        sh = Signal(range(max_shift + 1), name=f"al{w}_{s}_sh")
-        m.d.comb += sh.eq(pr["exp"] - hw_lsb)
         wide = Signal(len(pr["sig"]) + max_shift, name=f"al{w}_{s}_wide")
-        m.d.comb += wide.eq(pr["sig"] << sh)
+        if max_shift:
+            sh = Signal(range(max_shift + 1), name=f"al{w}_{s}_sh")
+            m.d.comb += sh.eq(pr["exp"] - hw_lsb)
+            m.d.comb += wide.eq(pr["sig"] << sh)
+        else:  # integer-only slot: no alignment (a 0-bit shift is ``wire [-1:0]``, ASCRANGE)
+            m.d.comb += wide.eq(pr["sig"])
         mag = wide[lsb - hw_lsb :]  # bits below the true LSB are always zero
         add = Signal(signed(width), name=f"al{w}_{s}_add")
         m.d.comb += add.eq(Mux(pr["sign"], -mag, mag))

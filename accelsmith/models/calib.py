@@ -201,9 +201,22 @@ class CalibratedTech(Tech):
         fan = fanout_period_ns(diag * np.where(is_os, 2 * acc, acc))
         return np.maximum(pe, fan)
 
+    def systolic_ecp5_mult18(
+        self, rows: ArrayLike, cols: ArrayLike, in_bits: ArrayLike
+    ) -> np.ndarray:
+        """MULT18X18D blocks of a systolic array on ECP5: one ``in_bits`` multiplier per PE,
+        ``ceil(in_bits / 18)^2`` blocks each (the calibration's synth_ecp5 runs map every
+        sampled multiplier of 2..16 bits to exactly one block)."""
+        per = np.ceil(np.asarray(in_bits, dtype=np.float64) / 18.0) ** 2
+        return np.asarray(rows, dtype=np.float64) * np.asarray(cols, dtype=np.float64) * per
+
     def systolic_fmax_mhz(self, *args: ArrayLike) -> np.ndarray:
         """1000 / :meth:`systolic_period_ns` (same arguments)."""
         return 1000.0 / self.systolic_period_ns(*args)
+
+
+#: MULT18X18D blocks of the LFE5U-85F (Lattice FPGA-DS-02012, Table 1.1)
+ECP5_85K_MULT18 = 156
 
 
 def calibrated_tech() -> CalibratedTech:

@@ -78,6 +78,8 @@ _CONFIG_LEVEL = (
     "mapping_efficiency",
     "fmax_mhz",
     "freq_mhz",
+    "ecp5_mult18x18d",
+    "ecp5_85k_dsp_util",
 )
 
 
@@ -254,6 +256,11 @@ def systolic_cost(
     out.update(a)
     if fmax is not None:  # config level: replaces the freq_mhz column by the clock used
         out["fmax_mhz"], out["freq_mhz"] = fmax, freq_mhz
+        # ECP5 DSP blocks: "ecp5_85k_dsp_util <= 1" keeps a campaign to the LFE5U-85F
+        from .calib import ECP5_85K_MULT18
+
+        mult = tech.systolic_ecp5_mult18(r, c, w)
+        out["ecp5_mult18x18d"], out["ecp5_85k_dsp_util"] = mult, mult / ECP5_85K_MULT18
     return out
 
 

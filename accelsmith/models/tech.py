@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..core.errors import ConfigError
+from ..core.files import safe_load_file
 from ..core.params import yaml_problem
 
 __all__ = ["NODES", "Tech", "node_factors"]
@@ -231,7 +232,7 @@ class Tech:
 
         p = Path(path)
         try:
-            data = yaml.safe_load(p.read_text())
+            data = safe_load_file(p)  # duplicate keys and binary files refused (core/files)
         except OSError as exc:
             raise ConfigError(f"--tech {p} cannot be read: {exc.strerror}") from None
         except yaml.YAMLError as exc:

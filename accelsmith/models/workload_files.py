@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import ConfigError
+from ..core.files import safe_load_file
 from .workloads import GEMM, GEMV, Conv, Layer, Workload
 
 __all__ = ["layers_from_items", "load_scalesim_csv", "load_yaml"]
@@ -104,7 +105,7 @@ def load_yaml(path: str | Path) -> Workload:
     path = Path(path)
     where = f"workload file {path.name}"
     try:
-        data = yaml.safe_load(path.read_text())
+        data = safe_load_file(path)  # duplicate keys and binary files refused (core/files)
     except OSError as exc:
         raise ConfigError(f"{where} cannot be read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
@@ -144,13 +145,19 @@ _CONV_HEADER = (
 )
 
 
+#: largest layer dimension a CSV cell may hold (larger ones overflow the models' int64 math)
+_MAX_CELL = 1 << 31
+
+
 def _int_field(where: str, field: str, text: str) -> int:
+    cell = text.strip()
+    shown = cell if len(cell) <= 24 else f"{cell[:12]}...({len(cell)} characters)"
     try:
-        value = int(text.strip())
+        value = int(cell)
     except ValueError:
-        raise ConfigError(f"{where}: {field} must be an integer, not {text.strip()!r}") from None
-    if value < 1:
-        raise ConfigError(f"{where}: {field} must be an integer >= 1, not {value}")
+        raise ConfigError(f"{where}: {field} must be an integer, not {shown!r}") from None
+    if not 1 <= value <= _MAX_CELL:
+        raise ConfigError(f"{where}: {field} must be an integer in 1..{_MAX_CELL}, not {shown}")
     return value
 
 
@@ -188,7 +195,9 @@ def load_scalesim_csv(path: str | Path) -> Workload:
         raise ConfigError(f"{where} must have a header line and at least one layer row")
 
     def fields(line: str) -> list[str]:
-        parts = [p.strip() for p in line.split(",")]
+        import csv  # quoted cells may hold commas ("conv, 3x3")
+
+        parts = [p.strip() for p in next(csv.reader([line], skipinitialspace=True), [])]
         while parts and parts[-1] == "":
             parts.pop()
         return parts

@@ -24,14 +24,21 @@ def silicon_section(rep: Any, camp: Any) -> str | None:
     or None if no design was checked."""
     from accelsmith.core.errors import ConfigError
     from accelsmith.dse.silicon import silicon_records
+    from accelsmith.dse.storage import close_storage
 
     from .extract import open_storage, resolve_target
 
+    # an optional panel never fails a report: unreadable storage -> no section
     try:  # the campaign keeps the target as the user gave it (spec, run folder or URL)
         store = open_storage(resolve_target(camp.storage).storage)
-    except ConfigError:
+    except (ConfigError, OSError, ValueError):
         return None
-    records = silicon_records(store, camp.name)
+    try:
+        records = silicon_records(store, camp.name)
+    except (ConfigError, OSError, KeyError, ValueError):
+        records = {}
+    finally:
+        close_storage(store)  # read-only: leave no connection or -wal/-shm behind
     if not records:
         return None
     rows = []

@@ -36,8 +36,41 @@ CLOCK_NS = 10.0
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "models" / "calib_sky130.json"
 
 
+# ECP5: resource counts of the same components after synth_ecp5 (no place and route)
+ECP5_WIDTHS: dict[str, tuple[int, ...]] = {
+    "mul": (2, 4, 6, 8, 12, 16),
+    "add": (4, 8, 16, 24, 32, 48),
+    "reg": (8,),
+}
+
+
+def calibrate_ecp5(widths: dict[str, tuple[int, ...]] | None = None) -> dict[str, Any]:
+    """ECP5 resources (LUT4, FF, MULT18X18D) of the components, with the tool versions."""
+    from ..hdl.emit import verilog_text
+
+    samples: dict[str, list[dict[str, Any]]] = {}
+    tools: dict[str, str] = {}
+    for kind, ws in (widths or ECP5_WIDTHS).items():
+        for w in ws:
+            comp, top = component(kind, w)
+            rep = synthesize_verilog(
+                verilog_text(comp, top),
+                top,
+                {"name": top, "component": kind, "width": w},
+                target="ecp5",
+                place_and_route=False,
+            )
+            tools = rep.tools
+            samples.setdefault(kind, []).append(
+                {"width": w, **{k: rep.cells[k] for k in ("LUT4", "FF", "MULT18X18D")}}
+            )
+    return {"tools": tools, "samples": samples}
+
+
 def calibrate(
-    out: Path | None = DEFAULT_OUT, widths: dict[str, tuple[int, ...]] | None = None
+    out: Path | None = DEFAULT_OUT,
+    widths: dict[str, tuple[int, ...]] | None = None,
+    ecp5_widths: dict[str, tuple[int, ...]] | None = None,
 ) -> dict[str, Any]:
     """Run the component syntheses (cached) and write the samples; return the data."""
     from ..hdl.emit import verilog_text
@@ -83,6 +116,7 @@ def calibrate(
         "model": "accelsmith.models.calib interpolates the samples piecewise-linearly in "
         "log(width) -> log(value) (power law beyond the sampled range); reg: mean per bit",
         "samples": samples,
+        "ecp5": calibrate_ecp5(ecp5_widths),
     }
     if out is not None:
         out = Path(out)

@@ -110,13 +110,15 @@ def _check(target: str, clock_ns: float | None, activity: float | None, device: 
         raise ConfigError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
 
 
-def _scripts_hash() -> str:
-    """SHA-256 of the flow modules' source: editing a script invalidates cached results."""
+def _scripts_hash(target: str) -> str:
+    """SHA-256 of the target's flow modules (the scripts and parsers that produce ``raw.json``):
+    editing one invalidates that target's cached results."""
     import hashlib
 
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for mod in ("asic.py", "ecp5.py", "sram.py", "flow.py", "pdk/__init__.py"):
+    mods = ("asic.py", "sram.py", "pdk/__init__.py") if target == "sky130hd" else ("ecp5.py",)
+    for mod in mods:
         digest.update((here / mod).read_bytes())
     return digest.hexdigest()
 
@@ -243,8 +245,12 @@ def synthesize_verilog(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     cache_dir: Path | None = None,
     t0: float | None = None,
+    place_and_route: bool = True,
 ) -> SynthReport:
-    """Like :func:`synthesize` for Verilog text (components for calibration, user designs)."""
+    """Like :func:`synthesize` for Verilog text (components for calibration, user designs).
+
+    ``place_and_route=False`` (ecp5) stops after ``synth_ecp5``: resource counts, no Fmax.
+    """
     _check(target, clock_ns, activity, device)
     t0 = time.perf_counter() if t0 is None else t0
     clock = float(clock_ns if clock_ns is not None else DEFAULT_CLOCK_NS[target])
@@ -259,9 +265,11 @@ def synthesize_verilog(
         options["activity"] = act
     else:
         options["device"] = device
+        if not place_and_route:
+            options["place_and_route"] = False
     identity = {
         "flow": FLOW_VERSION,
-        "scripts": _scripts_hash(),
+        "scripts": _scripts_hash(target),
         "target": target,
         "top": top,
         "verilog": verilog,
@@ -278,7 +286,15 @@ def synthesize_verilog(
         else:
             from .ecp5 import run_ecp5
 
-            raw = run_ecp5(verilog, top, folder, device=device, clock_ns=clock, timeout_s=timeout_s)
+            raw = run_ecp5(
+                verilog,
+                top,
+                folder,
+                device=device,
+                clock_ns=clock,
+                timeout_s=timeout_s,
+                place_and_route=place_and_route,
+            )
         (folder / "raw.json").write_text(json.dumps(raw, indent=1) + "\n")
 
     folder, cached = cached_run(f"{top}-{target}", identity, work, root=root)

@@ -157,3 +157,23 @@ def test_cost_commands_on_llm_builtins(capsys):
     assert engines["expert_up"] == "pim" and engines["router"] == "npu"
     assert main([*args, "--npu-cols", "64", "--pim-offload", "everything"]) == 2
     assert "pim_offload" in capsys.readouterr().err.replace("-", "_")
+
+
+def test_serving_steps_cli(tmp_path, capsys):
+    f = tmp_path / "s.yaml"
+    f.write_text(
+        "serving: {model: qwen2.5-0.5b, requests: 4, arrival: {process: burst}, prompt_len: 40,"
+        " output_len: 3, scheduler: {max_batch: 2, token_budget: 64}}\n"
+    )
+    args = ["workloads", "--serving", str(f), "--steps", "systolic"]
+    assert main([*args, "--config", "rows=16", "--config", "cols=16", "--json"]) == 0
+    steps = json.loads(capsys.readouterr().out)
+    assert steps[0]["prefill_tokens"] == 64 and steps[0]["decode_tokens"] == 0
+    assert sum(s["decode_tokens"] for s in steps) == 4 * 2  # first tokens come with prefill
+    assert max(s["running"] for s in steps) == 2
+    assert main([*args, "--config", "rows=16", "--config", "cols=16"]) == 0
+    assert "batched steps" in capsys.readouterr().out
+    assert main([*args, "--config", "rows"]) == 2
+    assert capsys.readouterr().err == "error: --config must be KEY=VALUE, not 'rows'\n"
+    assert main([*args, "--config", "rows=0", "--config", "cols=16"]) == 2
+    assert "rows must be" in capsys.readouterr().err

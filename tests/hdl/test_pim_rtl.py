@@ -63,6 +63,7 @@ GEMV_CASES = [
     ("int8", 3, 4, 10, 12, 7, 29),  # 3 bursts/row, partial burst, 7 rows over 3 banks
     ("fp16", 2, 4, 8, 16, 3, 11),  # 2 bursts/row, two segments, last segment partial
     ("bf16", 2, 4, 6, 24, 4, 9),  # 3 bursts/row, one partial segment, non-power-of-2 rows
+    ("int8", 2, 4, 1, 8, 2, 7),  # one row per bank (the bank's memory is two rows deep)
 ]
 
 
@@ -144,7 +145,7 @@ def test_host_refused_while_engine_busy():
 
 @pytest.mark.parametrize(
     "prec, banks, lanes, rows, row_bytes",
-    [("int8", 3, 4, 5, 12), ("fp16", 2, 2, 4, 8), ("bf16", 2, 2, 3, 12)],
+    [("int8", 3, 4, 5, 12), ("fp16", 2, 2, 4, 8), ("bf16", 2, 2, 3, 12), ("int8", 2, 4, 1, 8)],
 )
 def test_random_commands_match_checker_and_memory_model(prec, banks, lanes, rows, row_bytes):
     """Random host traffic near each command's earliest cycle: every verdict (executed or

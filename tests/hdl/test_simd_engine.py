@@ -144,6 +144,7 @@ def test_golden_fast_path_equals_exact_path() -> None:
     [
         {"lane_bits": 32, "lanes": 1, "formats": ("posit16_1", "int8", "fp4_e2m1")},
         {"lane_bits": 4, "lanes": 2, "formats": ("int4", "posit4_1"), "power_gating": 2},
+        {"lane_bits": 4, "lanes": 1, "formats": ("int4",)},  # integer-only: no alignment shift
     ],
 )
 def test_word_widths_32_and_4(kwargs: dict) -> None:

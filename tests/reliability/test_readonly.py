@@ -245,7 +245,10 @@ def test_read_only_mount(old_run: Path, tmp_path: Path, capsys) -> None:
         assert main(["dse", "status", str(mnt), "--json"]) == 0, capsys.readouterr().err
         assert main(["report", str(mnt), "-o", str(tmp_path / "r.html")]) == 0
     finally:
-        subprocess.run(["umount", str(mnt)], check=False)
+        busy = subprocess.run(["umount", str(mnt)], capture_output=True, text=True)
+        if busy.returncode != 0:  # never leave the mount behind, then say what held it
+            subprocess.run(["umount", "-l", str(mnt)], check=False)
+    assert busy.returncode == 0, f"a command left the store open: {busy.stderr}"
 
 
 def test_report_accepts_storage(old_run: Path, tmp_path: Path, capsys) -> None:

@@ -6,6 +6,8 @@ import subprocess
 
 import pytest
 
+from accelsmith.core.families.pim import PimParams
+from accelsmith.core.families.simd import SimdParams
 from accelsmith.core.families.systolic import SystolicParams
 from accelsmith.generate import generate
 from accelsmith.sim.runner import find_verilator
@@ -22,6 +24,10 @@ ALLOWED = {"WIDTHEXPAND", "WIDTHTRUNC"}
         SystolicParams(rows=3, cols=5, dataflow="ws", in_bits=16, signed=True, max_k=300),
         SystolicParams(rows=6, cols=2, dataflow="os", in_bits=7, signed=True, acc_bits=9),
         SystolicParams(rows=16, cols=16, dataflow="ws", in_bits=8, signed=False),
+        # one-row PIM bank: a depth-1 memory / range(1) register used to emit wire [-1:0]
+        PimParams(rows=1, banks=1, lanes=1, precision="int8", row_bytes=4, burst_bits=8),
+        # integer-only SIMD slot: the quire alignment shift used to be 0 bits wide
+        SimdParams(lanes=1, lane_bits=4, formats=("int4",)),
     ],
     ids=lambda p: p.default_name(),
 )

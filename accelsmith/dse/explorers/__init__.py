@@ -4,6 +4,10 @@ Built-ins are lazy import paths (nothing heavy is imported to list them). Anothe
 explorers with :func:`register_explorer` (a class or a ``"module:Class"`` path); a module
 placed in this package is discovered automatically when a name is not found: importing it
 must call :func:`register_explorer` (keep heavy imports such as torch inside functions).
+
+A module whose optional third-party dependency is missing is skipped, and named when its
+explorer is asked for; any other failure to import a module of this package (a syntax error,
+a broken ``accelsmith`` import) is an error naming the module, never silently skipped.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import importlib
 import pkgutil
 from typing import TYPE_CHECKING
 
-from ...core.errors import ConfigError
+from ...core.errors import AccelsmithError, ConfigError
 
 if TYPE_CHECKING:
     from .base import Explorer
@@ -29,6 +33,12 @@ _REGISTRY: dict[str, str | type[Explorer]] = {
     "exhaustive": "accelsmith.dse.explorers.exhaustive:ExhaustiveExplorer",
 }
 _discovered = False
+#: modules skipped because an optional dependency is missing: module -> reason
+_UNAVAILABLE: dict[str, str] = {}
+
+
+class ExplorerModuleError(AccelsmithError):
+    """An explorer module of this package cannot be imported (a bug, not bad input)."""
 
 
 def register_explorer(name: str, cls: str | type[Explorer]) -> None:
@@ -44,10 +54,22 @@ def _discover() -> None:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if info.name.startswith("_") or info.name in ("base", "optuna_samplers", "exhaustive"):
             continue
+        module = f"{__name__}.{info.name}"
         try:
-            importlib.import_module(f"{__name__}.{info.name}")
-        except ImportError:  # an optional dependency (e.g. stable-baselines3) is missing
-            continue
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            missing = exc.name or ""
+            if missing.split(".")[0] == "accelsmith" or not missing:
+                _discovered = False
+                raise ExplorerModuleError(f"explorer module {module} is broken: {exc}") from None
+            # an optional dependency (e.g. stable-baselines3) is not installed
+            _UNAVAILABLE[module] = f"needs {missing!r}, which is not installed"
+        except Exception as exc:
+            _discovered = False
+            text = " ".join(str(exc).split())
+            raise ExplorerModuleError(
+                f"explorer module {module} is broken: {type(exc).__name__}: {text}"
+            ) from None
 
 
 def explorer_names() -> list[str]:
@@ -62,7 +84,8 @@ def get_explorer(name: str) -> type[Explorer]:
         _discover()
     if name not in _REGISTRY:
         allowed = ", ".join(explorer_names())
-        raise ConfigError(f"explorer.name must be one of {allowed}, not {name!r}")
+        skipped = "".join(f"; {m} {why}" for m, why in sorted(_UNAVAILABLE.items()))
+        raise ConfigError(f"explorer.name must be one of {allowed}, not {name!r}{skipped}")
     entry = _REGISTRY[name]
     if isinstance(entry, str):
         module, _, attr = entry.partition(":")

@@ -1,0 +1,119 @@
+"""What a campaign's trials mean, by content: the identity checked before a resume.
+
+A campaign study records (study attribute ``accelsmith.identity``, see
+:mod:`accelsmith.dse.ledger`) the spec keys that change results (:data:`SPEC_KEYS`, the space
+expanded) and, under ``contents``:
+
+``spec_sha256``
+    SHA-256 of those spec keys (canonical JSON).
+``space_hash``
+    :meth:`accelsmith.dse.space.Space.hash` of the expanded space.
+``files``
+    ``{"workload.<i>": {"path", "sha256"}, "tech": {"path", "sha256"}}``: the *contents* of
+    every workload and technology file, so editing a file in place is seen.
+``results_version``
+    :data:`RESULTS_VERSION`, the version of accelsmith's cost models as far as results go.
+
+A resume whose identity differs is refused, naming what changed (:func:`differences`). A
+campaign stored before contents were recorded (no ``contents``) is *legacy*: its spec keys
+are compared, and its contents are recorded at that resume.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .spec import CampaignSpec
+
+__all__ = ["RESULTS_VERSION", "SPEC_KEYS", "differences", "identity"]
+
+#: Bump when a change to a cost model, a workload loader or the technology tables changes
+#: the numbers a campaign records: a campaign run before then is not resumed silently.
+RESULTS_VERSION = "1"
+
+SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
+
+
+def _sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def input_files(spec: CampaignSpec) -> dict[str, str]:
+    """Role (``workload.<i>``, ``tech``) -> path of every file the spec's results depend on."""
+    out: dict[str, str] = {}
+    for i, w in enumerate(spec.workload):
+        source = w.source
+        if w.file is not None or Path(source).is_file():
+            out[f"workload.{i}"] = str(Path(source).resolve())
+    if spec.tech:
+        out["tech"] = str(Path(spec.tech).resolve())
+    return out
+
+
+def identity(spec: CampaignSpec) -> dict[str, Any]:
+    """The identity of ``spec``'s campaign (see the module docstring)."""
+    d = spec.to_dict()
+    space = spec.build_space()
+    d["space"] = space.to_dict()
+    ident = {k: d[k] for k in SPEC_KEYS}
+    files = {
+        role: {"path": path, "sha256": _sha256_file(path)}
+        for role, path in input_files(spec).items()
+    }
+    ident["contents"] = {
+        "spec_sha256": hashlib.sha256(_canonical(ident).encode()).hexdigest(),
+        "space_hash": space.hash(),
+        "files": files,
+        "results_version": RESULTS_VERSION,
+    }
+    return ident
+
+
+def _what(role: str) -> str:
+    return "technology file" if role == "tech" else f"{role.replace('.', ' ')} file"
+
+
+def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What differs between a stored identity and a new one, as short phrases.
+
+    A legacy identity (no ``contents``) is compared on its spec keys only.
+    """
+    changed = [
+        f"a different {k}"
+        for k in SPEC_KEYS
+        if _canonical(old.get(k)) != _canonical(new.get(k)) and k in old
+    ]
+    before, after = old.get("contents"), new.get("contents")
+    if not isinstance(before, dict):
+        return changed
+    if "space" not in old and before.get("space_hash") != after["space_hash"]:
+        changed.append(f"a different space (hash {before.get('space_hash')})")
+    old_files, new_files = before.get("files", {}), after["files"]
+    for role in sorted(set(old_files) | set(new_files)):
+        o, n = old_files.get(role), new_files.get(role)
+        if o is None or n is None:
+            continue  # a file that became a built-in (or back): the spec keys name it
+        if o.get("sha256") != n.get("sha256"):
+            what = _what(role)
+            if o.get("path") == n.get("path"):
+                changed.append(f"other contents of its {what} {n['path']}")
+            else:
+                changed.append(f"another {what} ({o.get('path')} -> {n['path']})")
+    if before.get("results_version") != after["results_version"]:
+        changed.append(
+            f"accelsmith results version {before.get('results_version')} "
+            f"(now {after['results_version']})"
+        )
+    return changed
