@@ -160,7 +160,8 @@ def _report(
     def off(t: dict) -> bool:
         if exact:
             return t["measured"] != t["predicted"]
-        return abs(t["measured"] - t["predicted"]) > 0.05 * max(t["predicted"], 1)
+        # random back-pressure: the model has no stall term, so it is a lower bound
+        return t["measured"] < t["predicted"]
 
     timing_bad = [t for t in timing if off(t)]
     report = {
