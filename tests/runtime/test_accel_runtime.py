@@ -68,8 +68,10 @@ def test_layer_cycles_is_the_program_model() -> None:
     """A small layer's modelled cycles are the chunk model of the emitted commands; a large
     one's are extrapolated from two samples (within a few per cent here)."""
     p = AccelParams(rows=4, cols=4, queue_depth=256)
-    for s, tol in ((ConvShape("c", h=3, w=4, c=3, k_out=4, r=3, s=3, pad=1), 0.0),
-                   (ConvShape.gemm("g", 100, 70, 30), 0.03)):
+    for s, tol in (
+        (ConvShape("c", h=3, w=4, c=3, k_out=4, r=3, s=3, pad=1), 0.0),
+        (ConvShape.gemm("g", 100, 70, 30), 0.03),
+    ):
         x, w = cases.tensors(s, p, np.random.default_rng(1))
         prog = compile_layers(p, [s], x, [w], [Quant()], fences=False)
         (chunk,) = [c for _, c in program_chunks(prog, 10**6)]
@@ -79,8 +81,17 @@ def test_layer_cycles_is_the_program_model() -> None:
 
 
 def test_isa_round_trip_and_errors() -> None:
-    word = isa.encode("load", target=1, bank=1, lane=3, spad_addr=7, dram_addr=99, n_rows=2,
-                      row_elems=5, stride=12)
+    word = isa.encode(
+        "load",
+        target=1,
+        bank=1,
+        lane=3,
+        spad_addr=7,
+        dram_addr=99,
+        n_rows=2,
+        row_elems=5,
+        stride=12,
+    )
     op, fields = isa.decode(word)
     assert op == "load" and fields["lane"] == 3 and fields["stride"] == 12
     assert isa.decode(14)[0] == "invalid"

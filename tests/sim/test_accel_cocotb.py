@@ -18,13 +18,22 @@ SMALL = {"a_kib": 1, "b_kib": 1, "acc_kib": 1}
 CONFIGS = {
     "os-2x3-s8-bus64": (AccelParams(rows=2, cols=3, queue_depth=64, **SMALL), 0.0),
     "ws-3x2-s16-bus32": (
-        AccelParams(rows=3, cols=2, dataflow="ws", in_bits=16, bus_bits=32, queue_depth=32,
-                    dma_outstanding=2, **SMALL),
+        AccelParams(
+            rows=3,
+            cols=2,
+            dataflow="ws",
+            in_bits=16,
+            bus_bits=32,
+            queue_depth=32,
+            dma_outstanding=2,
+            **SMALL,
+        ),
         0.0,
     ),
     "ws-4x4-s8-bus512": (
-        AccelParams(rows=4, cols=4, dataflow="ws", bus_bits=512, burst_len=4, queue_depth=64,
-                    **SMALL),
+        AccelParams(
+            rows=4, cols=4, dataflow="ws", bus_bits=512, burst_len=4, queue_depth=64, **SMALL
+        ),
         0.0,
     ),
     "os-3x3-s16-bus128-stalls": (
