@@ -205,7 +205,8 @@ def check_spec(spec: CampaignSpec) -> Any:
     from .evaluator import Evaluator
     from .explorers import get_explorer
 
-    get_explorer(spec.explorer.name).check_options(spec.explorer.options)
+    cls = get_explorer(spec.explorer.name)
+    cls.check_space(spec.build_space(), cls.check_options(spec.explorer.options))
     evaluator = Evaluator(spec)
     probe(spec, evaluator)
     return evaluator
