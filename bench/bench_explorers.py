@@ -164,15 +164,22 @@ def _table(df: Any, metric: str) -> str:
     ok = df[df["error"].isna()]
     all_cps = sorted(int(c) for c in ok["checkpoint"].dropna().unique())
     lines = []
-    what = "log10" if metric.endswith("_log") else "linear"
+    what = {
+        "front_recall": "front recall (share of the exact front's designs found)",
+        "hv_ratio_log": "HV ratio on log10 objectives",
+    }.get(metric, "HV ratio on linear objectives")
     for space, sdf in df.groupby("space", sort=False):
         exact = sdf.iloc[0]
         lines.append(
-            f"\n== {space}: HV ratio on {what} objectives; {int(exact['points_evaluated']):,} "
+            f"\n== {space}: {what}; {int(exact['points_evaluated']):,} "
             f"points, exact front {int(exact['front_size'])} designs ({exact['exact_s']:.1f} s)"
         )
-        head = f"{'explorer':<12}" + "".join(f"{'HV@' + str(c):>14}" for c in all_cps)
-        head += f"{'min@last':>10}{'ovh ms/trial':>14}{'wall s/run':>12}{'seeds':>7}  note"
+        tag = "R@" if metric == "front_recall" else "HV@"
+        head = f"{'explorer':<12}" + "".join(f"{tag + str(c):>14}" for c in all_cps)
+        n95 = {"front_recall": "trials_to_95_recall", "hv_ratio_log": "trials_to_95_hv_log"}
+        n95col = n95.get(metric)
+        head += f"{'min@last':>10}{'n95 med':>9}{'ovh ms/trial':>14}{'wall s/run':>12}"
+        head += f"{'seeds':>7}  note"
         lines.append(head)
         names = sorted(sdf["explorer"].unique(), key=lambda n: (n != "random", n))
         for name in names:
@@ -186,8 +193,11 @@ def _table(df: Any, metric: str) -> str:
             last = e[e["checkpoint"] == e["checkpoint"].max()]
             runs = e.drop_duplicates("seed")
             note = e["note"].dropna().iloc[0] if "note" in e and e["note"].notna().any() else ""
+            t95 = runs[n95col].to_numpy(float) if n95col and n95col in runs else np.array([])
+            reached = t95[np.isfinite(t95)]
+            n95txt = "-" if not len(reached) or len(reached) < len(t95) else f"{np.median(t95):.0f}"
             lines.append(
-                f"{name:<12}{cells}{last[metric].min():>10.3f}"
+                f"{name:<12}{cells}{last[metric].min():>10.3f}{n95txt:>9}"
                 f"{runs['overhead_ms_per_trial'].mean():>14.1f}{runs['wall_s'].mean():>12.1f}"
                 f"{runs['seed'].nunique():>7}  {note}"
             )
@@ -197,14 +207,17 @@ def _table(df: Any, metric: str) -> str:
 def _print_tables(df: Any) -> None:
     from accelsmith.dse.pareto import REFERENCE_POINT
 
-    print(_table(df, "hv_ratio"))
+    print(_table(df, "front_recall"))
     print(_table(df, "hv_ratio_log"))
+    print(_table(df, "hv_ratio"))
     print(
         "\nHV ratio: HV of the feasible trials so far / HV of the exact front, objectives "
         "normalized by the exact front's ideal and nadir (linear: the project's metric; log10: "
         f"the same on log10 values), reference point {REFERENCE_POINT}; mean±std over "
-        "seeds; min@last: worst seed at the last checkpoint; ovh: sampler overhead per trial "
-        "(wall time minus cost-model time, in-memory storage)."
+        "seeds; min@last: worst seed at the last checkpoint; n95 med: median trials to 95 % "
+        "recall (or log HV ratio), '-' when a seed never reaches it; ovh: sampler overhead "
+        "per trial (wall time minus cost-model time, in-memory storage). Front recall: share "
+        "of the exact front's designs found (accelsmith.dse.pareto.strict)."
     )
 
 
@@ -287,6 +300,7 @@ class _Exact:
         from accelsmith.dse import pareto
 
         dirs = _spec(space).directions
+        self.dirs = dirs
         self.front = ex["values"]
         self.norms = {
             "hv_ratio": pareto.Normalization.from_points(self.front, dirs),
@@ -313,6 +327,9 @@ class _Exact:
             ratios[key] = dict(zip(ok, np.asarray(hv) / self.exact_hv[key], strict=True))
         ovh = 1e3 * (r["wall_s"] - r["eval_s"]) / max(1, r["trials"])
         lin = self.norms["hv_ratio"]
+        # strict measures (accelsmith.dse.pareto.strict): recall of the exact front per
+        # checkpoint, trials to 95 % recall / log HV ratio over the whole run
+        whole = pareto.strict_measures(v, self.front, self.dirs) if len(v) else {}
         return [
             {
                 **row0,
@@ -321,6 +338,9 @@ class _Exact:
                 "hv_ratio": ratios["hv_ratio"].get(c, math.nan),
                 "hv_ratio_log": ratios["hv_ratio_log"].get(c, math.nan),
                 "igd_plus": pareto.igd_plus(v[:c], self.front, lin) if c in ok else math.nan,
+                "front_recall": pareto.front_recall(v[:c], self.front) if c in ok else math.nan,
+                "trials_to_95_recall": whole.get("trials_to_95_recall", math.nan),
+                "trials_to_95_hv_log": whole.get("trials_to_95_hv_log", math.nan),
                 "wall_s": r["wall_s"],
                 "eval_s": r["eval_s"],
                 "overhead_ms_per_trial": ovh,

@@ -19,6 +19,12 @@ from accelsmith import __version__
 from accelsmith.core.errors import AccelsmithError
 
 from . import calibrate, cost, dse, generate, report, synth, verify, workloads
+from .families import accel as _accel_cli
+
+_run_app = typer.Typer(
+    help="Run compiled layers on a generated design in Verilator.", no_args_is_help=True
+)
+_accel_cli.register("run", _run_app)
 
 app = typer.Typer(
     name="accelsmith",
@@ -33,9 +39,11 @@ app.add_typer(cost.app, name="cost")
 app.add_typer(dse.app, name="dse")
 app.add_typer(synth.app, name="synth")
 app.command("workloads")(workloads.workloads_command)
+app.add_typer(_run_app, name="run")
 app.command("report")(report.report_command)
 app.command("dashboard")(report.dashboard_command)
 app.command("calibrate")(calibrate.calibrate_command)
+_accel_cli.compile_command(app)
 
 
 def _version(value: bool) -> None:

@@ -79,7 +79,9 @@ def dashboard_command(
     ] = "127.0.0.1",
     interval: Annotated[
         float,
-        typer.Option("--interval", help="Seconds between storage polls (live updates).", min=0.5),
+        typer.Option(
+            "--interval", help="Seconds between storage polls (live updates).", min=0.5, max=86400
+        ),
     ] = 2.0,
     campaign: CampaignOpt = None,
 ) -> None:

@@ -260,12 +260,15 @@ def verify_front_command(
     from accelsmith.core.errors import ConfigError
     from accelsmith.dse.campaign import make_storage, resolve_target
     from accelsmith.dse.silicon import verify_front
+    from accelsmith.dse.storage import close_storage, open_storage
 
     if synth_target not in ("sky130hd", "ecp5"):
         raise ConfigError(f"--target must be sky130hd or ecp5, not {synth_target!r}")
     if top < 1:
         raise ConfigError(f"--top must be >= 1, not {top!r}")
     spec, url = resolve_target(target, storage)
+    # a missing or foreign storage is refused read-only first: the write opening creates it
+    close_storage(open_storage(url))
     store = make_storage(url)
     console = Console(width=None if Console().is_terminal else 140)
     with console.status("checking the front ...") as status:

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, OutputError
+from .errors import ConfigError
 
 __all__ = ["atomic_write", "load_yaml", "read_text", "safe_load", "safe_load_file", "yaml_loads"]
 
@@ -114,7 +114,7 @@ def atomic_write(path: str | Path, data: str | bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file renamed over it.
 
     The temporary file is in the same folder (the rename is atomic on POSIX) and is removed
-    when anything fails. Raises :class:`OutputError` naming the path.
+    when anything fails; the ``OSError`` is then raised again, for the caller's message.
     """
     p = Path(path)
     mode = "wb" if isinstance(data, bytes) else "w"
@@ -134,8 +134,6 @@ def atomic_write(path: str | Path, data: str | bytes) -> Path:
         os.chmod(tmp, mode_bits)
         os.replace(tmp, p)
         tmp = None
-    except OSError as exc:
-        raise OutputError(f"cannot write {p}: {exc.strerror or exc}") from None
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):

@@ -31,12 +31,15 @@ class Family:
         campaign specs, ``evaluate(family, ...)``.
     params : str
         The frozen params dataclass (a :class:`~accelsmith.core.params.ParamsBase`).
-    generator : str
-        ``build(params) -> wiring.Component``.
-    golden : str
-        Bit-exact numpy reference of the family.
-    bench : str
-        Importable cocotb testbench module (run by :func:`accelsmith.sim.verify.verify`).
+    generator : str or None
+        ``build(params) -> wiring.Component``; ``None`` for a model-only family (a cost model
+        without RTL, e.g. ``coexplore``): :meth:`build` then refuses in one line, so
+        ``generate``, ``verify`` and ``synth`` of it exit 2 with that message.
+    golden : str or None
+        Bit-exact numpy reference of the family (``None`` exactly when ``generator`` is).
+    bench : str or None
+        Importable cocotb testbench module (run by :func:`accelsmith.sim.verify.verify`);
+        ``None`` exactly when ``generator`` is.
     cost : str
         ``cost(configs: DataFrame, workload: Workload, *, tech, per_layer, convention)
         -> DataFrame``: the family's cost model behind :func:`accelsmith.models.evaluate`.
@@ -55,9 +58,9 @@ class Family:
 
     name: str
     params: str
-    generator: str
-    golden: str
-    bench: str
+    generator: str | None
+    golden: str | None
+    bench: str | None
     cost: str
     manifest: str | None = None
     space: Mapping[str, Any] = field(default_factory=dict)
@@ -73,11 +76,34 @@ class Family:
     def params_class(self) -> Any:
         return self._load(self.params)
 
+    @property
+    def model_only(self) -> bool:
+        """True for a family with a cost model but no generator (no RTL, golden or bench)."""
+        return self.generator is None
+
+    def _refuse_model_only(self) -> None:
+        raise ConfigError(
+            f"family {self.name!r} is model-only (a cost model, no RTL): generate, verify and "
+            f"synth are not available; use `accelsmith cost {self.name}` or a DSE campaign"
+        )
+
     def build(self) -> Any:
+        if self.generator is None:
+            self._refuse_model_only()
         return self._load(self.generator)
 
     def golden_model(self) -> Any:
+        if self.golden is None:
+            self._refuse_model_only()
         return self._load(self.golden)
+
+    def __post_init__(self) -> None:
+        pieces = (self.generator, self.golden, self.bench)
+        if any(p is None for p in pieces) and any(p is not None for p in pieces):
+            raise ValueError(
+                f"family {self.name!r}: generator, golden and bench are all given "
+                "or all None (model-only)"
+            )
 
     def cost_model(self) -> Any:
         return self._load(self.cost)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import ConfigError
+from ..core.files import atomic_write
 from .identity import differences, identity
 from .ledger import STUDY_KEY, study_name
 from .spec import CampaignSpec, parse_spec
@@ -87,9 +88,9 @@ def _write_run_dir(spec: CampaignSpec, url: str) -> Path:
     run_dir = Path("runs") / spec.name
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "spec.yaml").write_text(yaml.safe_dump(spec.to_dict(), sort_keys=False))
+        atomic_write(run_dir / "spec.yaml", yaml.safe_dump(spec.to_dict(), sort_keys=False))
         meta = {"campaign": spec.name, "storage": sqlite_abs(url)}
-        (run_dir / "campaign.json").write_text(json.dumps(meta, indent=2) + "\n")
+        atomic_write(run_dir / "campaign.json", json.dumps(meta, indent=2) + "\n")
     except OSError as exc:
         raise ConfigError(f"cannot write the run folder {run_dir}: {exc}") from None
     return run_dir
@@ -204,7 +205,8 @@ def check_spec(spec: CampaignSpec) -> Any:
     from .evaluator import Evaluator
     from .explorers import get_explorer
 
-    get_explorer(spec.explorer.name).check_options(spec.explorer.options)
+    cls = get_explorer(spec.explorer.name)
+    cls.check_space(spec.build_space(), cls.check_options(spec.explorer.options))
     evaluator = Evaluator(spec)
     probe(spec, evaluator)
     return evaluator
@@ -225,6 +227,9 @@ def probe(spec: CampaignSpec, evaluator: Any = None) -> None:
     # every end of every range and every choice, one parameter at a time from the first
     # point: a value the model refuses is a spec error (exit 2), not a stream of failed trials
     base = configs[0]
+    first = ev.evaluate([base]).errors[0]
+    if first is not None and "unknown column" in first:  # a misspelled space key, named as is
+        raise ConfigError(f"space: {first.removeprefix('configs: ')}")
     for d in space.varying:
         if not space.active(d, base):
             continue

@@ -188,12 +188,14 @@ def export_trials(
             f.loc[ok, "pareto"] = pareto.front_mask(f[ok], list(spec.objectives)).to_numpy()
         parts.append(f)
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    from ..core.files import atomic_write
+
     for path, writer in ((csv, frame.to_csv), (parquet, frame.to_parquet)):
         if path is None:
             continue
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            writer(path, index=False)
+            atomic_write(path, writer(index=False))  # whole or not at all
         except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc}") from None
     return len(frame)

@@ -21,6 +21,7 @@ from amaranth.hdl import Shape, Value
 from amaranth.lib import data, wiring
 
 from ..core.errors import ConfigError, OutputError
+from ..core.files import atomic_write
 from ..core.params import ParamsBase
 from .hier import emit_hierarchical
 
@@ -184,9 +185,10 @@ def emit(
     try:
         out.mkdir(parents=True, exist_ok=True)
         paths = (out / f"{name}.v", out / f"{name}.json", out / f"{name}.core")
-        paths[0].write_text(text)
-        paths[1].write_text(json.dumps(manifest, indent=2) + "\n")
-        paths[2].write_text(_core_file(name, params))
+        # each file whole or not at all (temporary name, then rename: core/files.py)
+        atomic_write(paths[0], text)
+        atomic_write(paths[1], json.dumps(manifest, indent=2) + "\n")
+        atomic_write(paths[2], _core_file(name, params))
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise OutputError(f"--out {out} cannot be written: {reason}") from None

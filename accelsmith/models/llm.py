@@ -290,10 +290,19 @@ def routing_weights(routing: Any, experts: int) -> np.ndarray:
                 f"routing must be 'uniform', 'zipf:S' or {experts} comma-separated weights, "
                 f"not {text!r}"
             )
-    w = np.asarray(routing, dtype=np.float64).reshape(-1)
+    try:
+        w = np.asarray(routing, dtype=np.float64)
+    except (TypeError, ValueError):
+        w = None
+    if w is None or w.ndim > 1:
+        raise ConfigError(
+            f"routing must be 'uniform', 'zipf:S' or a list of {experts} non-negative weights, "
+            f"not {routing!r}"
+        )
+    w = w.reshape(-1)
     if len(w) != experts or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
         raise ConfigError(
-            f"routing must list {experts} non-negative weights (not all zero), not {list(w)}"
+            f"routing must list {experts} non-negative weights (not all zero), not {w.tolist()}"
         )
     return w / w.sum()
 

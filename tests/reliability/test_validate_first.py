@@ -31,3 +31,13 @@ def test_refused_spec_creates_nothing(changes, tmp_path, monkeypatch, capsys) ->
     # the corrected spec is not refused ("was run with a different ...")
     spec_file(tmp_path, budget=3)
     assert main(["dse", "run", str(spec), "--quiet"]) == 0
+
+
+def test_exhaustive_on_a_continuous_space_creates_nothing(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    space = {"rows": {"low": 1, "high": 256}, "freq_mhz": {"low": 100.0, "high": 900.0}}
+    spec = spec_file(tmp_path, budget=3, explorer="exhaustive", space=space)
+    before = files_under(tmp_path)
+    assert main(["dse", "run", str(spec), "--quiet"]) == 2
+    assert "exhaustive search is limited" in capsys.readouterr().err
+    assert files_under(tmp_path) == before

@@ -77,6 +77,14 @@ def test_report_exact_front_and_hv_ratio(campaign_journal: Path, tmp_path: Path)
     assert "trials to 90% HV" in quality_table
     row = quality_table[quality_table.index("<tr data-design='nsga2'>") :].split("</tr>")[0]
     assert f">{first}</td>" in row
+    # the strict measures head the table: recall is the share of the exact front found
+    assert "front_recall" in quality_table and "hv_ratio_log" in quality_table
+    from accelsmith.dse.pareto import front_recall, objective_values
+
+    exact = objective_values(camp.frames["exhaustive"], camp.objectives)
+    found = objective_values(camp.frames["nsga2"], camp.objectives)
+    assert q.summary.loc["nsga2", "front_recall"] == pytest.approx(front_recall(found, exact))
+    assert 0 < q.summary.loc["nsga2", "hv_ratio_log"] <= 1.0 + 1e-12
     # Pareto designs are feasible and non-dominated; infeasible designs violate the limit
     t = camp.trials
     assert (t.loc[t["status"] == "infeasible", "power_w"] > POWER_LIMIT[0][2]).all()

@@ -130,3 +130,18 @@ def test_verify_front_real_flow(
     assert rec["measured"]["logic_area_um2"] == pytest.approx(rec["silicon"]["area"]["total"])
     assert "logic_area_um2" in rec["error_pct"]
     json.dumps(rec)  # plain data
+
+
+def test_a_campaign_never_run_is_refused_and_nothing_is_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """verify-front on a spec whose campaign was never run: exit 2, one line, and no
+    runs/<name>/study.db left behind (it used to open the storage in write mode first)."""
+    monkeypatch.chdir(tmp_path)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC.format(tag="never").replace("{file: gemm.yaml}", "resnet50"))
+    before = sorted(tmp_path.rglob("*"))
+    assert main(["dse", "verify-front", str(spec)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "does not exist" in err, err
+    assert sorted(tmp_path.rglob("*")) == before

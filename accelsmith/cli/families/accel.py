@@ -9,6 +9,10 @@ from accelsmith.core.families.accel import AccelParams
 
 from ..options import Flags, family_command
 
+#: listed after the bare-array families (systolic, lut-core, pim, simd): the complete
+#: accelerator builds on them (see the package docstring for ORDER)
+ORDER = 200
+
 # no `from __future__ import annotations`: the commands' option types are evaluated where
 # they are defined (family_command reads the signature)
 
@@ -209,6 +213,184 @@ def _print_cost(layers: Any, total: Any, workload: str, node: int) -> None:
     console.print(s)
 
 
+Gemm = Annotated[
+    str | None, typer.Option("--gemm", help="A GEMM MxKxN instead of a workload layer.")
+]
+Scale = Annotated[
+    int,
+    typer.Option(
+        "--scale",
+        help="Divide the layer's channels by this (1: full size; >1 also "
+        "cuts the image to at most 8 output pixels a side).",
+    ),
+]
+
+
+def _case(
+    p: Any, workload: str | None, layer: str | None, gemm: str | None, scale: int, seed: int
+) -> tuple:
+    import numpy as np
+
+    from accelsmith.core.errors import ConfigError
+    from accelsmith.sim.benches.accel_cases import case_from
+
+    if (workload is None) == (gemm is None):
+        raise ConfigError("give either --workload (with --layer) or --gemm")
+    if layer is not None and workload is None:
+        raise ConfigError("--layer needs --workload")
+    if not 1 <= scale <= 1024:
+        raise ConfigError(f"scale must be an integer in 1..1024, not {scale}")
+    extra = {"workload": workload, "layer": layer, "gemm": gemm, "scale": scale}
+    case = case_from(p, np.random.default_rng(seed), extra)
+    assert case is not None
+    return case, extra
+
+
+def compile_command(app: typer.Typer) -> None:
+    """Register ``accelsmith compile`` (the accel family's compiler) on the root app."""
+
+    @family_command(app, "verify", "compile", AccelParams)
+    def compile_(
+        flags: Flags,
+        workload: Annotated[
+            str | None, typer.Option("--workload", help="Built-in workload or a file.")
+        ] = None,
+        layer: Annotated[
+            str | None, typer.Option("--layer", help="Layer of --workload (default: first).")
+        ] = None,
+        gemm: Gemm = None,
+        scale: Scale = 1,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of the random tensors.")] = 0,
+        out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
+    ) -> None:
+        """Compile a layer for an accel configuration: command stream and DRAM image."""
+        import json
+
+        from rich.console import Console
+        from rich.table import Table
+
+        from accelsmith.core.errors import OutputError
+        from accelsmith.runtime import compile_layers
+        from accelsmith.runtime.timing import layer_cycles
+
+        p = flags.params()
+        (layers, x, ws, qs), _ = _case(p, workload, layer, gemm, scale, seed)
+        prog = compile_layers(p, layers, x, ws, qs)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "image.bin").write_bytes(prog.image.tobytes())
+            (out / "commands.hex").write_text("".join(f"{w:032x}\n" for w in prog.words()))
+            doc = {
+                "parameters": p.to_dict(),
+                "layers": [vars(s) for s in prog.layers],
+                "mappings": [vars(m) for m in prog.mappings],
+                "quant": [
+                    {
+                        "shift": q.shift,
+                        "relu": q.relu,
+                        "scale": q.scale,
+                        "scales": list(q.scales) if q.scales is not None else None,
+                    }
+                    for q in prog.quants
+                ],
+                "regions": {k: {"offset": o, "bytes": n} for k, (o, n) in prog.regions.items()},
+                "dram_size": prog.dram_size,
+                "commands": [{"op": c.op, **c.fields} for c in prog.commands],
+            }
+            (out / "program.json").write_text(json.dumps(doc, indent=1) + "\n")
+        except OSError as exc:
+            raise OutputError(f"--out {out} cannot be written: {exc.strerror}") from None
+        t = Table(title=f"{describe(p)}")
+        for c in (
+            "layer",
+            "shape",
+            "tk",
+            "order",
+            "tiles m x n x k",
+            "commands",
+            "DRAM bytes",
+            "model cycles",
+        ):
+            t.add_column(c, justify="left" if c in ("layer", "shape", "order") else "right")
+        for i, (s, mp) in enumerate(zip(prog.layers, prog.mappings, strict=True)):
+            n = sum(1 for c in prog.commands if c.layer == i)
+            t.add_row(
+                s.name,
+                f"{s.h}x{s.w}x{s.c} -> {s.out_h}x{s.out_w}x{s.k_out} ({s.r}x{s.s}/"
+                f"{s.stride}, pad {s.pad}, groups {s.groups})",
+                str(mp.tk),
+                mp.order,
+                f"{mp.m_tiles} x {mp.n_tiles} x {mp.k_tiles}",
+                str(n),
+                f"{mp.dram_bytes:,}",
+                f"{layer_cycles(p, s, mp, 8):,}",
+            )
+        console = Console(width=None if Console().is_terminal else 140)
+        console.print(t)
+        for name in ("program.json", "commands.hex", "image.bin"):
+            console.print(f"  wrote {out / name}")
+
+
+def _run(app: typer.Typer) -> None:
+    @family_command(app, "verify", "accel", AccelParams)
+    def accel(
+        flags: Flags,
+        workload: Workload = None,
+        layer: Layer = None,
+        gemm: Gemm = None,
+        scale: Scale = 8,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of the random tensors.")] = 0,
+        latency: Latency = 8,
+        stall: Stall = 0.0,
+        workdir: Annotated[
+            Path | None, typer.Option("--workdir", help="Keep configuration, logs and waves.")
+        ] = None,
+    ) -> int:
+        """Compile a layer and run it on the generated accelerator in Verilator."""
+        from rich.console import Console
+
+        from accelsmith.core.errors import ConfigError
+        from accelsmith.sim.verify import verify
+
+        p = flags.params()
+        if not 0 <= latency <= 1000:
+            raise ConfigError(f"latency must be an integer in 0..1000, not {latency}")
+        if not 0.0 <= stall <= 0.9:
+            raise ConfigError(f"stall must be a number in 0..0.9, not {stall}")
+        (layers, *_), extra = _case(p, workload, layer, gemm, scale, seed)
+        console = Console()
+        with console.status(f"building and simulating {p.default_name()} ..."):
+            rep = verify(
+                p,
+                tiles=1,
+                seed=seed,
+                workdir=workdir,
+                extra=extra | {"latency": latency, "stall": stall},
+            )
+        build = "reused" if rep.build_cached else f"built in {rep.build_seconds:.1f} s"
+        console.print(f"{p.default_name()}: {describe(p)}")
+        console.print(f"simulator {build}; simulation {rep.sim_seconds:.1f} s")
+        for t in rep.tests:
+            for e in t.timing:
+                s = layers[0]
+                diff = (e["measured"] - e["predicted"]) / max(e["predicted"], 1)
+                ok = "bit-exact" if t.mismatches == 0 and not t.errors else "WRONG"
+                console.print(
+                    f"{e['what']}: {s.h}x{s.w}x{s.c} -> {s.out_h}x{s.out_w}x{s.k_out}, "
+                    f"{s.macs:,} MACs; outputs {ok} vs numpy; cycles measured "
+                    f"{e['measured']:,}, modelled {e['predicted']:,} ({100 * diff:+.2f}%)"
+                )
+            for err in t.errors[:5]:
+                console.print(err, style="red", markup=False)
+        if rep.passed:
+            console.print("[bold green]PASS[/]")
+            return 0
+        console.print("[bold red]FAIL[/]")
+        return 1
+
+
 def register(kind: str, app: typer.Typer) -> None:
-    """Add the ``accel`` command to the ``generate``, ``verify`` or ``cost`` group."""
-    {"generate": _generate, "verify": _verify, "cost": _cost}.get(kind, lambda _app: None)(app)
+    """Add the ``accel`` command to the ``generate``, ``verify``, ``cost`` or ``run`` group."""
+    {"generate": _generate, "verify": _verify, "cost": _cost, "run": _run}.get(
+        kind, lambda _app: None
+    )(app)

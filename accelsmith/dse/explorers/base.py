@@ -235,6 +235,12 @@ class Explorer(ABC):
             for k, opt in cls.options.items()
         }
 
+    @classmethod
+    def check_space(cls, space: Space, options: dict[str, Any]) -> None:
+        """Refuse (ConfigError) a space this explorer cannot search; called with the validated
+        options before a campaign's storage is created. The default accepts every space."""
+        return None
+
     @abstractmethod
     def run(self) -> None:
         """Explore until the budget is spent (or ``ctx.stop()``), recording every point."""

@@ -14,7 +14,7 @@ The sweep is all-or-nothing: a study left incomplete (killed) is deleted and swe
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -40,6 +40,18 @@ class ExhaustiveExplorer(Explorer):
         "max_points": Option((int,), MAX_POINTS, "refuse grids larger than this", low=1),
     }
 
+    @classmethod
+    def check_space(cls, space: Any, options: dict[str, Any]) -> None:
+        """Refuse a grid too large to sweep (ConfigError), before any storage exists."""
+        product = space.grid_product()
+        if not space.enumerable or product > options["max_points"]:
+            size = "continuous" if not space.enumerable else f"{int(product):,} points"
+            raise ConfigError(
+                f"explorer exhaustive: the space has {size}; exhaustive search is limited to "
+                f"{options['max_points']:,} points (explorer.options.max_points) and needs "
+                "a step or choices on every parameter"
+            )
+
     def run(self) -> None:
         import pandas as pd
 
@@ -53,14 +65,8 @@ class ExhaustiveExplorer(Explorer):
         if info.get("complete"):
             return
         space = ctx.space
+        self.check_space(space, self.opts)
         product = space.grid_product()
-        if not space.enumerable or product > self.opts["max_points"]:
-            size = "continuous" if not space.enumerable else f"{int(product):,} points"
-            raise ConfigError(
-                f"explorer exhaustive: the space has {size}; exhaustive search is limited to "
-                f"{self.opts['max_points']:,} points (explorer.options.max_points) and needs "
-                "a step or choices on every parameter"
-            )
         dirs = ctx.spec.directions
         ev = ctx.evaluator
         t0 = time.perf_counter()

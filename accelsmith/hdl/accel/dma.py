@@ -60,7 +60,7 @@ def burst_walker(
         c_addr.eq(Mux(in_row, cur, row_addr & ~Const(bus_bytes - 1, 32))),
         c_left.eq(Mux(in_row, left, nb)),
     ]
-    to4k = Signal(10, name=f"{name}_to4k")
+    to4k = Signal(13, name=f"{name}_to4k")  # up to 1024 beats of a 32-bit bus
     m.d.comb += to4k.eq((4096 - (c_addr & 4095)) >> lg)
     length = Signal(10, name=f"{name}_len")
     m.d.comb += length.eq(_min(_min(c_left, to4k), burst_len))

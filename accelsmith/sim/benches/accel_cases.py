@@ -9,7 +9,15 @@ import numpy as np
 from accelsmith.runtime.compiler import Quant
 from accelsmith.runtime.shapes import ConvShape
 
-__all__ = ["random_conv", "random_gemm", "random_quant", "tensors"]
+__all__ = [
+    "chain",
+    "gemm_case",
+    "random_conv",
+    "random_gemm",
+    "random_quant",
+    "tensors",
+    "workload_case",
+]
 
 
 def random_quant(s: ConvShape, p: Any, rng: np.random.Generator) -> Quant:
@@ -85,9 +93,12 @@ def chain(p: Any, rng: np.random.Generator) -> tuple:
     return layers, x, ws, qs
 
 
-def workload_case(p: Any, rng: np.random.Generator, workload: str, layer: str | None) -> tuple:
-    """Layers of a built-in workload at reduced size (channels and image / 8, at least the
-    kernel), each run on its own random input: one named layer, or the first three."""
+def workload_case(
+    p: Any, rng: np.random.Generator, workload: str, layer: str | None, scale: int = 8
+) -> tuple:
+    """A layer of a workload (the named one, or the first) with channels divided by
+    ``scale`` and the image cut to at most 8 output pixels a side (``scale = 1``: full size),
+    on a random input."""
     from accelsmith.models.workloads import load_workload
     from accelsmith.runtime.shapes import reduced, shape_of
 
@@ -98,6 +109,30 @@ def workload_case(p: Any, rng: np.random.Generator, workload: str, layer: str | 
 
         names = ", ".join(ly.name for ly in wl.layers[:8])
         raise ConfigError(f"layer must be a layer of {workload} ({names} ...), not {layer!r}")
-    s = reduced(shape_of(chosen[0]))
+    s = shape_of(chosen[0]) if scale == 1 else reduced(shape_of(chosen[0]), factor=scale)
     x, w = tensors(s, p, rng)
     return [s], x, [w], [random_quant(s, p, rng)]
+
+
+def gemm_case(p: Any, rng: np.random.Generator, spec: str) -> tuple:
+    """A GEMM ``MxKxN`` (e.g. ``"64x147x24"``) on random data."""
+    from accelsmith.core.errors import ConfigError
+
+    try:
+        M, K, N = (int(v) for v in spec.lower().split("x"))
+    except ValueError:
+        raise ConfigError(f"gemm must be MxKxN with positive integers, not {spec!r}") from None
+    s = ConvShape.gemm(f"gemm_{M}x{K}x{N}", M, K, N)
+    x, w = tensors(s, p, rng)
+    return [s], x, [w], [random_quant(s, p, rng)]
+
+
+def case_from(p: Any, rng: np.random.Generator, extra: dict) -> tuple | None:
+    """The case ``--workload``/``--layer``/``--scale`` or ``--gemm`` ask for (None: neither)."""
+    if extra.get("gemm"):
+        return gemm_case(p, rng, extra["gemm"])
+    if extra.get("workload"):
+        return workload_case(
+            p, rng, extra["workload"], extra.get("layer"), int(extra.get("scale") or 8)
+        )
+    return None

@@ -233,11 +233,7 @@ async def part_layers(host: Host) -> None:
     """Back-to-back layers with fences (or the --workload/--layer layers, reduced)."""
     cfg, p = host.cfg, host.p
     rng = np.random.default_rng(cfg["seed"] + 2)
-    extra = cfg.get("extra", {})
-    if extra.get("workload"):
-        case = cases.workload_case(p, rng, extra["workload"], extra.get("layer"))
-    else:
-        case = cases.chain(p, rng)
+    case = cases.case_from(p, rng, cfg.get("extra", {})) or cases.chain(p, rng)
     await _check_programs("layers", host, [_compile(p, case)])
 
 
@@ -252,6 +248,7 @@ async def part_illegal(host: Host) -> None:
     await host.wr("DRAM_SIZE", prog.dram_size)
     errors: list[str] = []
     size = prog.dram_size
+    eb = p.in_bits // 8
     good = isa.encode("store", n_rows=1, row_elems=1, dram_addr=0)
     bad_cases = [
         ("bad_command", 1, isa.OPCODES["fence"] + 9),  # opcode 14
@@ -262,8 +259,13 @@ async def part_illegal(host: Host) -> None:
             isa.encode("load", target=0, spad_addr=p.a_entries, n_rows=1, row_elems=1),
         ),
         ("spad_range", 2, isa.encode("compute", k=1, acc_addr=p.acc_entries - p.rows + 1)),
-        ("dram_range", 3, isa.encode("store", n_rows=2, row_elems=1, dram_addr=size - 1, stride=1)),
-        ("dram_range", 3, isa.encode("load", target=1, n_rows=1, row_elems=2, dram_addr=size - 1)),
+        (
+            "dram_range",
+            3,
+            isa.encode("store", n_rows=2, row_elems=1, dram_addr=size - eb, stride=eb),
+        ),
+        ("dram_range", 3, isa.encode("load", target=1, n_rows=1, row_elems=2, dram_addr=size - eb)),
+        ("bad_command", 1, isa.encode("load", target=3, n_rows=1, row_elems=1)),
     ]
     checked = bad = 0
     for what, code, word in bad_cases:
@@ -332,10 +334,11 @@ async def accel(dut: Any) -> None:
     host = Host(dut, p, cfg)
     await host.start()
     parts = [part_conv, part_layers, part_illegal]
-    if not cfg.get("extra", {}).get("workload"):
-        parts.insert(0, part_gemm)
+    extra = cfg.get("extra", {})
+    if extra.get("workload") or extra.get("gemm"):
+        parts = [part_layers]  # `run accel` / `verify accel --workload`: that layer only
     else:
-        parts = [part_layers]
+        parts.insert(0, part_gemm)
     failed = []
     for part in parts:
         try:

@@ -1,4 +1,5 @@
-"""Pieces shared by the cocotb testbenches: configuration, port handles, a stream driver.
+"""Pieces shared by the cocotb testbenches: configuration, port handles, a stream driver,
+reset, and the per-test report (``<report_dir>/<test>.json``) with its timing check.
 
 The simulator process reads its configuration from the JSON file named by
 ``ACCELSMITH_TB_CONFIG`` (written by :func:`accelsmith.sim.verify.verify`): parameters, the
@@ -15,7 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["StreamDriver", "port", "tb_config"]
+__all__ = [
+    "StreamDriver",
+    "port",
+    "reset",
+    "tb_config",
+    "timing_report",
+    "write_report",
+]
 
 
 def tb_config() -> dict[str, Any]:
@@ -64,3 +72,57 @@ class StreamDriver:
         if self.offered and int(self.ready.value):
             tile, _, *extra = self.queue.popleft()
             self.on_transfer(tile, cycle, tau, *extra)
+
+
+async def reset(
+    dut: Any, *, valid: tuple[str, ...] = (), ready: tuple[str, ...] = (), cycles: int = 3
+) -> None:
+    """Hold ``rst`` for ``cycles`` falling clock edges with the ``valid`` of every input stream
+    and the ``ready`` of every output stream low, then release it (at a falling edge)."""
+    from cocotb.triggers import FallingEdge
+
+    dut.rst.value = 1
+    for name in valid:
+        getattr(dut, f"{name}__valid").value = 0
+    for name in ready:
+        getattr(dut, f"{name}__ready").value = 0
+    for _ in range(cycles):
+        await FallingEdge(dut.clk)
+    dut.rst.value = 0
+
+
+def timing_report(
+    name: str,
+    *,
+    tiles: int,
+    mismatches: int,
+    errors: list[str],
+    timing: list[dict[str, Any]],
+    describe: Callable[[dict[str, Any]], str],
+    counted: Callable[[dict[str, Any]], bool] = lambda t: True,
+    shown: int = 20,
+) -> dict[str, Any]:
+    """A test's report: value mismatches and errors, plus every timing entry whose
+    ``measured`` cycle differs from the ``predicted`` one (``describe`` names it); the cycle
+    totals add the entries ``counted`` selects."""
+    bad = [t for t in timing if t["measured"] != t["predicted"]]
+    return {
+        "test": name,
+        "tiles": tiles,
+        "mismatches": mismatches,
+        "timing_mismatches": len(bad),
+        "measured_cycles": sum(t["measured"] for t in timing if counted(t)),
+        "predicted_cycles": sum(t["predicted"] for t in timing if counted(t)),
+        "timing": timing,
+        "errors": errors
+        + [
+            f"timing: {describe(t)} measured {t['measured']} predicted {t['predicted']}"
+            for t in bad[:shown]
+        ],
+    }
+
+
+def write_report(cfg: dict[str, Any], report: dict[str, Any]) -> None:
+    """Write ``<report_dir>/<test>.json``; the test fails on any error it lists."""
+    (Path(cfg["report_dir"]) / f"{report['test']}.json").write_text(json.dumps(report, indent=1))
+    assert not report["errors"], "; ".join(report["errors"][:5])

@@ -24,10 +24,8 @@ Each test writes ``<report_dir>/<test>.json`` (tiles, mismatches, cycles, errors
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import cocotb
@@ -37,7 +35,14 @@ from cocotb.triggers import FallingEdge, ReadOnly
 
 from accelsmith.core.families.lut_core import LutCoreParams
 from accelsmith.core.latency.lut_core import full_rate_schedule, output_times, tile_cycles
-from accelsmith.sim.benches.common import StreamDriver, port, tb_config
+from accelsmith.sim.benches.common import (
+    StreamDriver,
+    port,
+    reset,
+    tb_config,
+    timing_report,
+    write_report,
+)
 from accelsmith.sim.benches.lut_core_io import pack, pack_a, tile_beats, unpack
 from accelsmith.sim.golden.lut_core import act_range, golden
 
@@ -186,13 +191,7 @@ async def _run(
     """Drive ``tiles`` through the DUT; ``isolated`` waits for each tile to finish first."""
     clk = dut.clk
     cocotb.start_soon(Clock(clk, 10, unit="ns").start())
-    dut.rst.value = 1
-    for name in ("start__valid", "a__valid", "w__valid"):
-        getattr(dut, name).value = 0
-    dut.c__ready.value = 0
-    for _ in range(3):
-        await FallingEdge(clk)
-    dut.rst.value = 0
+    await reset(dut, valid=("start", "a", "w"), ready=("c",))
 
     rng = random.Random(seed)
     ports = cfg["ports"]
@@ -255,25 +254,16 @@ def _timing(tile: int, kd: int, what: str, measured: int, predicted: int) -> dic
 
 
 def _write_report(name: str, cfg: dict, sb: Scoreboard, timing: list[dict]) -> None:
-    mismatches = sb.value_mismatches()
-    bad = [t for t in timing if t["measured"] != t["predicted"]]
-    report = {
-        "test": name,
-        "tiles": len(sb.records),
-        "mismatches": mismatches,
-        "timing_mismatches": len(bad),
-        "measured_cycles": sum(t["measured"] for t in timing if t["what"].endswith("cycles")),
-        "predicted_cycles": sum(t["predicted"] for t in timing if t["what"].endswith("cycles")),
-        "timing": timing,
-        "errors": sb.errors
-        + [
-            f"timing: tile {t['tile']} {t['what']} measured {t['measured']} predicted "
-            f"{t['predicted']}"
-            for t in bad[:20]
-        ],
-    }
-    (Path(cfg["report_dir"]) / f"{name}.json").write_text(json.dumps(report, indent=1))
-    assert not report["errors"], "; ".join(report["errors"][:5])
+    report = timing_report(
+        name,
+        tiles=len(sb.records),
+        mismatches=sb.value_mismatches(),
+        errors=sb.errors,
+        timing=timing,
+        describe=lambda t: f"tile {t['tile']} {t['what']}",
+        counted=lambda t: t["what"].endswith("cycles"),
+    )
+    write_report(cfg, report)
 
 
 # ----------------------------------------------------------------------------- tests

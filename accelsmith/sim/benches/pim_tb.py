@@ -44,6 +44,7 @@ from cocotb.triggers import FallingEdge, ReadOnly
 
 from accelsmith.core.families.pim import PimParams
 from accelsmith.core.latency.pim import OPS, Cmd, Timer
+from accelsmith.sim.benches.common import reset, write_report
 from accelsmith.sim.benches.pim_io import (
     GemvRun,
     Probe,
@@ -73,13 +74,7 @@ def _get(word: int, f: tuple[int, int]) -> int:
 # ----------------------------------------------------------------------------- driver
 async def _reset(dut: Any) -> None:
     await FallingEdge(dut.clk)  # leave a previous run's read-only phase
-    dut.rst.value = 1
-    dut.cmd__valid.value = 0
-    dut.start__valid.value = 0
-    dut.xin__valid.value = 0
-    for _ in range(3):
-        await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    await reset(dut, valid=("cmd", "start", "xin"))
 
 
 async def _drive(dut: Any, cfg: dict, host: dict[int, int], starts: dict, xin: list, n: int):
@@ -172,8 +167,8 @@ class Report:
             "predicted_cycles": self.predicted,
             "errors": self.errors,
         }
-        (Path(cfg["report_dir"]) / f"{self.name}.json").write_text(json.dumps(d, indent=1))
-        assert not self.errors and self.mismatches == 0 and self.timing == 0, self.errors[:5]
+        write_report(cfg, d)
+        assert self.mismatches == 0 and self.timing == 0, self.errors[:5]
 
 
 def _plan_chain(p: PimParams, problems: list[tuple[np.ndarray, np.ndarray]]) -> list[GemvRun]:

@@ -27,6 +27,7 @@ from cocotb.triggers import FallingEdge, ReadOnly
 from accelsmith.core.families.simd import SimdParams
 from accelsmith.core.latency.simd import dot_cycles
 from accelsmith.sim.benches import simd_io as io
+from accelsmith.sim.benches.common import reset, timing_report, write_report
 from accelsmith.sim.golden.simd import Beat, golden
 
 
@@ -151,12 +152,7 @@ async def _run(
     clk = dut.clk
     cocotb.start_soon(Clock(clk, 10, unit="ns").start())
     rng = random.Random(seed)
-    dut.rst.value = 1
-    dut.x__valid.value = 0
-    dut.c__ready.value = 0
-    for _ in range(3):
-        await FallingEdge(clk)
-    dut.rst.value = 0
+    await reset(dut, valid=("x",), ready=("c",))
     ports = cfg["ports"]
     sb = Scoreboard(p, beats, cfg.get("inject_fault", False))
     drv = Driver(dut, p, ports, rng, gap)
@@ -233,24 +229,17 @@ async def _full_rate(dut: Any, p: SimdParams, sb: Scoreboard, drv: Driver, limit
 
 
 def _report(name: str, cfg: dict, sb: Scoreboard, timing: list[dict], label=None) -> None:
-    mismatches = sb.mismatches(label)
-    bad = [t for t in timing if t["measured"] != t["predicted"]]
-    report = {
-        "test": name,
-        "tiles": len(sb.expected),
-        "mismatches": mismatches,
-        "timing_mismatches": len(bad),
-        "measured_cycles": sum(t["measured"] for t in timing),
-        "predicted_cycles": sum(t["predicted"] for t in timing),
-        "errors": sb.errors
-        + [
-            f"timing: dot product {t['dot']} (K={t['k']}) {t['what']} measured "
-            f"{t['measured']} predicted {t['predicted']}"
-            for t in bad[:10]
-        ],
-    }
-    (Path(cfg["report_dir"]) / f"{name}.json").write_text(json.dumps(report, indent=1))
-    assert not report["errors"], "; ".join(report["errors"][:5])
+    report = timing_report(
+        name,
+        tiles=len(sb.expected),
+        mismatches=sb.mismatches(label),
+        errors=sb.errors,
+        timing=timing,
+        describe=lambda t: f"dot product {t['dot']} (K={t['k']}) {t['what']}",
+        shown=10,
+    )
+    report.pop("timing")  # the dot-product entries are many and say nothing more
+    write_report(cfg, report)
 
 
 def _setup() -> tuple[dict, SimdParams, np.random.Generator]:

@@ -21,11 +21,9 @@ Each test writes ``<report_dir>/<test>.json`` with tiles checked, mismatches and
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import cocotb
@@ -35,7 +33,14 @@ from cocotb.triggers import FallingEdge, ReadOnly
 
 from accelsmith.core.families.systolic import SystolicParams
 from accelsmith.core.latency.systolic import full_rate_schedule, output_times, tile_cycles
-from accelsmith.sim.benches.common import StreamDriver, port, tb_config
+from accelsmith.sim.benches.common import (
+    StreamDriver,
+    port,
+    reset,
+    tb_config,
+    timing_report,
+    write_report,
+)
 from accelsmith.sim.benches.systolic_io import pack, tile_beats, unpack
 from accelsmith.sim.golden.systolic import element_range, golden
 
@@ -193,16 +198,6 @@ class Scoreboard:
         return bad
 
 
-async def _reset(dut: Any, clk: Any) -> None:
-    dut.rst.value = 1
-    for name in ("start__valid", "a__valid", "b__valid"):
-        getattr(dut, name).value = 0
-    dut.c__ready.value = 0
-    for _ in range(3):
-        await FallingEdge(clk)
-    dut.rst.value = 0
-
-
 async def _run(
     dut: Any,
     p: SystolicParams,
@@ -217,7 +212,7 @@ async def _run(
     """Drive ``tiles`` through the DUT; ``isolated`` waits for each tile to finish first."""
     clk = dut.clk
     cocotb.start_soon(Clock(clk, 10, unit="ns").start())
-    await _reset(dut, clk)
+    await reset(dut, valid=("start", "a", "b"), ready=("c",))
     rng = random.Random(seed)
     ports = cfg["ports"]
     sb = Scoreboard(p, tiles, inject_fault=cfg.get("inject_fault", False))
@@ -265,26 +260,15 @@ async def _run(
 
 
 def _write_report(name: str, cfg: dict, sb: Scoreboard, timing: list[dict]) -> None:
-    mismatches = sb.value_mismatches()
-    timing_bad = [t for t in timing if t["measured"] != t["predicted"]]
-    report = {
-        "test": name,
-        "tiles": len(sb.records),
-        "mismatches": mismatches,
-        "timing_mismatches": len(timing_bad),
-        "measured_cycles": sum(t["measured"] for t in timing),
-        "predicted_cycles": sum(t["predicted"] for t in timing),
-        "timing": timing,
-        "errors": sb.errors
-        + [
-            f"timing: tile {t['tile']} {t['what']} measured "
-            f"{t['measured']} predicted {t['predicted']}"
-            for t in timing_bad[:20]
-        ],
-    }
-    out = Path(cfg["report_dir"]) / f"{name}.json"
-    out.write_text(json.dumps(report, indent=1))
-    assert not report["errors"], "; ".join(report["errors"][:5])
+    report = timing_report(
+        name,
+        tiles=len(sb.records),
+        mismatches=sb.value_mismatches(),
+        errors=sb.errors,
+        timing=timing,
+        describe=lambda t: f"tile {t['tile']} {t['what']}",
+    )
+    write_report(cfg, report)
 
 
 # ----------------------------------------------------------------------------- tests
