@@ -40,10 +40,10 @@ app.add_typer(dse.app, name="dse")
 app.add_typer(synth.app, name="synth")
 app.command("workloads")(workloads.workloads_command)
 app.add_typer(_run_app, name="run")
-_accel_cli.compile_command(app)
 app.command("report")(report.report_command)
 app.command("dashboard")(report.dashboard_command)
 app.command("calibrate")(calibrate.calibrate_command)
+_accel_cli.compile_command(app)
 
 
 def _version(value: bool) -> None:

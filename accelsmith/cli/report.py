@@ -42,11 +42,13 @@ def report_command(
 ) -> None:
     """Write a self-contained HTML report (Pareto fronts, hypervolume, designs, breakdowns)."""
     from accelsmith.reports.extract import load_campaign, resolve_target
-    from accelsmith.reports.html import build_report, write_pngs, write_report
+    from accelsmith.reports.html import build_report, prepare_pngs, write_pngs, write_report
 
     source = resolve_target(target, campaign, storage=storage)
     camp = load_campaign(source)
     rep = build_report(camp)
+    if png is not None:  # a bad --png folder or no Chromium: refused before the HTML is written
+        prepare_pngs(png)
     if out is None:
         out = _default_out(source.storage, camp.name)
     path = write_report(rep, camp, out)

@@ -8,8 +8,34 @@ from typing import Annotated
 
 import typer
 
+#: options that only mean something beside another one (option -> the one it needs)
+_NEEDS = {
+    "phase": "--from-hf",
+    "seq_len": "--from-hf",
+    "batch": "--from-hf",
+    "kv_len": "--from-hf",
+    "attention": "--from-hf",
+    "routing": "--from-hf",
+    "steps": "--serving",
+    "config": "--steps",
+}
+
+
+def _refuse_orphans(ctx: typer.Context, given: dict[str, bool]) -> None:
+    """An option given without the one it applies to is an error, not silently ignored."""
+    from accelsmith.core.errors import ConfigError
+
+    for name, needs in _NEEDS.items():
+        if given[needs]:
+            continue
+        source = ctx.get_parameter_source(name)  # typer's own click: compare by name
+        if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
+            flag = "--" + name.replace("_", "-")
+            raise ConfigError(f"{flag} applies with {needs} only")
+
 
 def workloads_command(
+    ctx: typer.Context,
     workload: Annotated[
         str | None,
         typer.Argument(help="Show this workload's layers (built-in name or file) instead."),
@@ -67,6 +93,14 @@ def workloads_command(
     from accelsmith.models.networks import builtin, builtin_names
     from accelsmith.models.workloads import load_workload
 
+    _refuse_orphans(
+        ctx,
+        {
+            "--from-hf": from_hf is not None,
+            "--serving": serving is not None,
+            "--steps": steps is not None,
+        },
+    )
     if serving is not None:
         from .serving_view import show_serving, show_steps
 

@@ -196,6 +196,8 @@ def export_trials(
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, writer(index=False))  # whole or not at all
-        except OSError as exc:
-            raise OutputError(f"cannot write {path}: {exc}") from None
+        except FileExistsError:  # mkdir: a parent is a file
+            raise OutputError(f"cannot write {path}: {Path(path).parent} is not a folder") from None
+        except OSError as exc:  # the reason, not the atomic write's temporary file name
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     return len(frame)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
-__all__ = ["Report", "build_report", "find_chrome", "write_pngs", "write_report"]
+__all__ = ["Report", "build_report", "find_chrome", "prepare_pngs", "write_pngs", "write_report"]
 
 #: Pareto designs that get per-design breakdown figures (the table lists them all).
 MAX_BREAKDOWN = 40
@@ -476,16 +476,23 @@ def find_chrome() -> str:
     )
 
 
-def write_pngs(rep: Report, out_dir: str | Path, *, scale: float = 2.0) -> list[Path]:
-    """One PNG per figure of ``rep`` in ``out_dir`` (kaleido with a local Chromium)."""
-    import kaleido
-
+def prepare_pngs(out_dir: str | Path) -> Path:
+    """Create the ``--png`` folder and find Chromium (callers do this before writing anything
+    else, so a bad folder or a missing browser leaves no half-done output)."""
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"--png {out_dir} cannot be created: {exc.strerror}") from None
     os.environ["BROWSER_PATH"] = find_chrome()
+    return out_dir
+
+
+def write_pngs(rep: Report, out_dir: str | Path, *, scale: float = 2.0) -> list[Path]:
+    """One PNG per figure of ``rep`` in ``out_dir`` (kaleido with a local Chromium)."""
+    import kaleido
+
+    out_dir = prepare_pngs(out_dir)
     figs, paths = [], []
     for key, fig in rep.figures.items():
         path = out_dir / f"{key}.png"

@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,10 +111,7 @@ def verify(
     from ..hdl.emit import port_table, verilog_text
     from . import runner
 
-    if isinstance(tiles, bool) or not isinstance(tiles, int) or not 1 <= tiles <= MAX_TILES:
-        raise ConfigError(f"tiles must be an integer in 1..{MAX_TILES}, not {tiles!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ConfigError(f"seed must be a non-negative integer, not {seed!r}")
+    _check_run_args(tiles, seed)
     if waves is None:
         waves = os.environ.get("WAVES") == "1"
     family = get_family(params.family)
@@ -165,7 +163,23 @@ def verify(
         verilator=b.verilator_version,
         failures=result.failures,
     )
-    order = {name: i for i, name in enumerate(family.test_order)}
+    _read_test_reports(report, report_dir, family.test_order, result)
+    return report
+
+
+def _check_run_args(tiles: Any, seed: Any) -> None:
+    if isinstance(tiles, bool) or not isinstance(tiles, int) or not 1 <= tiles <= MAX_TILES:
+        raise ConfigError(f"tiles must be an integer in 1..{MAX_TILES}, not {tiles!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError(f"seed must be a non-negative integer, not {seed!r}")
+
+
+def _read_test_reports(
+    report: VerifyReport, report_dir: Path, test_order: Sequence[str], result: Any
+) -> None:
+    """Add the bench's per-test reports (``<report_dir>/<test>.json``) to ``report``, in the
+    family's test order; a test that crashed before writing its report counts as failed."""
+    order = {name: i for i, name in enumerate(test_order)}
     for path in sorted(report_dir.glob("*.json"), key=lambda q: (order.get(q.stem, 9), q.stem)):
         d = json.loads(path.read_text())
         report.tests.append(
@@ -195,4 +209,3 @@ def verify(
                 [f"the simulation produced no report; see {result.log}"],
             )
         )
-    return report

@@ -40,7 +40,8 @@ def run(capsys, *args):
         ),
         (
             ["frobnicate"],
-            "No such command 'frobnicate'; commands: workloads, report, dashboard, calibrate, generate",
+            "No such command 'frobnicate'; commands: workloads, report, dashboard, calibrate, "
+            "compile, generate",
         ),
     ],
 )

@@ -177,3 +177,20 @@ def test_serving_steps_cli(tmp_path, capsys):
     assert capsys.readouterr().err == "error: --config must be KEY=VALUE, not 'rows'\n"
     assert main([*args, "--config", "rows=0", "--config", "cols=16"]) == 2
     assert "rows must be" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--phase", "prefill"], "--phase applies with --from-hf only"),
+        (["resnet50", "--seq-len", "64"], "--seq-len applies with --from-hf only"),
+        (["--routing", "zipf:1"], "--routing applies with --from-hf only"),
+        (["--steps", "systolic"], "--steps applies with --serving only"),
+        (["--config", "rows=4"], "--config applies with --steps only"),
+    ],
+)
+def test_an_option_without_the_one_it_needs_exits_2(capsys, argv, message):
+    """Such options used to be ignored silently (the plain listing printed, exit 0)."""
+    assert main(["workloads", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip() == f"error: {message}" and captured.out == ""

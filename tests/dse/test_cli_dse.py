@@ -97,3 +97,18 @@ def test_bad_inputs_are_one_line_exit_2(campaign, tmp_path, capsys) -> None:
     assert "explorer.name must be one of" in capsys.readouterr().err
     assert main(["dse", "export", "runs/tiny"]) == 2
     assert capsys.readouterr().err.strip() == "error: export needs --csv PATH and/or --parquet PATH"
+
+
+def test_export_to_an_unwritable_path_names_it_plainly(campaign, tmp_path, capsys) -> None:
+    """The error names the path the user gave and the reason, not the temporary file of the
+    atomic write (it used to print "[Errno 21] Is a directory: '.../.adir.csv.x1y2.tmp' -> ...")."""
+    (tmp_path / "afile").write_text("x")
+    target = tmp_path / "afile" / "t.csv"
+    capsys.readouterr()
+    assert main(["dse", "export", "runs/tiny", "--csv", str(target)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: cannot write {target}: {tmp_path / 'afile'} is not a folder", err
+    (tmp_path / "adir.csv").mkdir()  # the atomic rename onto a folder fails
+    assert main(["dse", "export", "runs/tiny", "--csv", str(tmp_path / "adir.csv")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: cannot write {tmp_path / 'adir.csv'}: Is a directory", err

@@ -201,3 +201,42 @@ def test_unknown_objective_metric_is_refused_before_running(tmp_path, monkeypatc
 
 def test_exhaustive_default_space_is_refused_nowhere_near_its_limit() -> None:
     assert ExhaustiveExplorer.check_options({})["max_points"] >= 256_000
+
+
+@pytest.mark.parametrize("explorer", ["random", "nsga2", "tpe"])
+def test_no_design_is_stored_twice_and_an_exhausted_space_stops(
+    tmp_path, monkeypatch, explorer: str
+) -> None:
+    # budget 100 on the 64-point space: every design at most once, then the explorer stops
+    monkeypatch.chdir(tmp_path)
+    study = _run(tmp_path, explorer, budget=100)
+    configs = [tuple(sorted(t.params.items())) for t in study.trials]
+    assert len(configs) == len(set(configs))
+    # random and TPE reach every design; NSGA-II converges and stops when its children keep
+    # repeating known designs (the miss limit), short of the last few
+    assert len(configs) == 64 if explorer != "nsga2" else 48 <= len(configs) <= 64
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
+    keys = [t.user_attrs["design"] for t in study.trials]
+    assert len(set(keys)) == len(configs)
+
+
+def test_repeated_proposals_are_kept_out_of_the_trials_and_replayed(tmp_path, monkeypatch) -> None:
+    # TPE on 64 points proposes known designs: told the stored result, kept as repeat entries
+    # (study system attributes), never as trials; a resumed run equals an uninterrupted one
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    full = _run(tmp_path / "a", "tpe", budget=30)
+    from accelsmith.dse.ledger_bulk import LedgerWriter
+
+    repeats = LedgerWriter(full, ["rows", "cols", "dataflow", "ifmap_kb"]).read_repeats()
+    assert repeats, "TPE on a 64-point space repeats itself (seed 0)"
+    known = {t.user_attrs["design"] for t in full.trials}
+    assert {r["design"] for r in repeats} <= known
+    asks = sorted(
+        [t.system_attrs["accelsmith:ask"] for t in full.trials] + [r["ask"] for r in repeats]
+    )
+    assert asks == list(range(len(asks)))  # every proposal has its place in the ask order
+    _run(tmp_path / "b", "tpe", budget=18)
+    resumed = _run(tmp_path / "b", "tpe", budget=30)
+    assert [t.params for t in resumed.trials] == [t.params for t in full.trials]

@@ -10,8 +10,6 @@ import textwrap
 
 import pytest
 
-from accelsmith.core.files import atomic_write
-
 
 def _limited(argv: list[str], limit: int, cwd) -> subprocess.CompletedProcess:
     code = textwrap.dedent(
@@ -49,6 +47,8 @@ def test_generate_onto_a_full_disk_leaves_no_truncated_verilog(tmp_path) -> None
 
 
 def test_atomic_write_keeps_the_old_file_on_failure(tmp_path, monkeypatch) -> None:
+    from accelsmith.core.files import atomic_write
+
     target = tmp_path / "out.csv"
     target.write_text("old\n")
 

@@ -13,7 +13,6 @@ import pytest
 from accelsmith.cli.main import main
 from accelsmith.core.errors import ConfigError
 from accelsmith.dse.campaign import make_storage
-from accelsmith.dse.lease import OWNER_ATTR, lease_name, take_lease
 from accelsmith.dse.workers import counted_trials
 
 from .helpers import spec_file, start_cli, wait_for_trials
@@ -30,6 +29,8 @@ TWO_POINTS = {
 
 @pytest.mark.parametrize("explorer", ["random-walk", "exhaustive"])
 def test_second_run_of_an_unshareable_explorer_is_refused(tmp_path, explorer, capsys) -> None:
+    from accelsmith.dse.lease import lease_name
+
     spec = spec_file(
         tmp_path,
         budget=100000,
@@ -64,6 +65,8 @@ def test_second_run_of_an_unshareable_explorer_is_refused(tmp_path, explorer, ca
 
 
 def test_lease_of_a_dead_run_is_taken_over(tmp_path) -> None:
+    from accelsmith.dse.lease import OWNER_ATTR, lease_name, take_lease
+
     store = make_storage(f"sqlite:///{tmp_path / 'l.db'}")
     lease = take_lease(store, "c", "exhaustive")
     with pytest.raises(ConfigError, match="is being explored by exhaustive"):
@@ -78,6 +81,8 @@ def test_lease_of_a_dead_run_is_taken_over(tmp_path) -> None:
 
 
 def test_lease_of_another_machine_expires_without_heartbeat(tmp_path) -> None:
+    from accelsmith.dse.lease import OWNER_ATTR, take_lease
+
     store = make_storage(f"sqlite:///{tmp_path / 'l.db'}")
     lease = take_lease(store, "c", "ppo")
     far = dict(lease.owner, host="elsewhere", heartbeat=time.time() - 10)

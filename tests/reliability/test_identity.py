@@ -10,7 +10,6 @@ import optuna
 import pytest
 
 from accelsmith.cli.main import main
-from accelsmith.dse import identity as identity_module
 from accelsmith.dse.campaign import make_storage
 from accelsmith.dse.ledger import STUDY_KEY
 
@@ -64,6 +63,8 @@ def test_unchanged_inputs_resume(campaign, capsys) -> None:
 
 
 def test_results_version_change_is_refused(campaign, capsys, monkeypatch) -> None:
+    from accelsmith.dse import identity as identity_module
+
     spec, _, _ = campaign
     monkeypatch.setattr(identity_module, "RESULTS_VERSION", "999")
     capsys.readouterr()

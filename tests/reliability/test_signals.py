@@ -10,8 +10,6 @@ import signal
 
 import pytest
 
-from accelsmith.dse.workers import Stopped, StopSignals
-
 from .helpers import (
     BIG_SPACE,
     children,
@@ -81,6 +79,8 @@ def test_sigkill_of_the_run_stops_its_workers(tmp_path) -> None:
 def test_a_swallowed_stop_is_raised_again() -> None:
     """The stop is remembered: if the exception raised by the handler is swallowed (as in a
     weak-reference callback), the next check raises it again, and ctx.stop() reports it."""
+    from accelsmith.dse.workers import Stopped, StopSignals
+
     state = StopSignals()
     state.check()  # nothing received yet
     assert not state()
@@ -97,7 +97,7 @@ def test_handler_stop_survives_weakref_callback(tmp_path) -> None:
     import gc
     import weakref
 
-    from accelsmith.dse.workers import stop_on_signals
+    from accelsmith.dse.workers import Stopped, stop_on_signals
 
     class Obj:
         pass

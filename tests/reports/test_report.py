@@ -267,3 +267,20 @@ def test_duplicate_pareto_configurations_are_counted(tmp_path: Path) -> None:
     assert main(["report", str(store), "-o", str(out)]) == 0
     text = out.read_text()
     assert f"Pareto-optimal designs ({len(camp.pareto)} trials, {distinct} distinct" in text
+
+
+def test_unwritable_png_folder_writes_no_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--png`` that cannot be created is refused before the HTML is written (it used to
+    write r.html, then fail with exit 2)."""
+    store = tmp_path / "journal.log"
+    write_campaign(journal_storage(store), "pngbad", explorers={"nsga2": 6})
+    (tmp_path / "afile").write_text("x")
+    capsys.readouterr()
+    html_out = tmp_path / "r.html"
+    code = main(["report", str(store), "-o", str(html_out), "--png", str(tmp_path / "afile/png")])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--png" in err and "cannot be created" in err, err
+    assert not html_out.exists()

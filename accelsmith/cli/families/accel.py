@@ -9,6 +9,10 @@ from accelsmith.core.families.accel import AccelParams
 
 from ..options import Flags, family_command
 
+#: listed after the bare-array families (systolic, lut-core, pim, simd): the complete
+#: accelerator builds on them (see the package docstring for ORDER)
+ORDER = 200
+
 # no `from __future__ import annotations`: the commands' option types are evaluated where
 # they are defined (family_command reads the signature)
 
