@@ -21,7 +21,7 @@ def _imports(path: Path) -> set[str]:
     """Absolute names of every module ``path`` imports (relative imports resolved)."""
     rel = path.relative_to(PKG.parent).with_suffix("")
     parts = list(rel.parts)
-    package = parts[:-1] if parts[-1] != "__init__" else parts[:-1]
+    package = parts[:-1]  # a module and a package's __init__ resolve against the same package
     out: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):

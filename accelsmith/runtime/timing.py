@@ -243,4 +243,4 @@ def layer_cycles(p: Any, s: Any, mp: Any, latency: int = 8) -> int:
     if tiles <= t2:
         return cycles(None)
     c1, c2 = cycles(t1), cycles(t2)
-    return int(round(c1 + (tiles - t1) * (c2 - c1) / (t2 - t1)))
+    return round(c1 + (tiles - t1) * (c2 - c1) / (t2 - t1))
