@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import time
 from collections.abc import Iterator
@@ -362,14 +361,6 @@ def _open(target: str, storage: str | None) -> Iterator[tuple[Any, Any]]:
         close_storage(store)
 
 
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "-"
-        return f"{v:.4g}"
-    return str(v)
-
-
 @app.command("status")
 def status_command(
     target: Target,
@@ -378,104 +369,21 @@ def status_command(
 ) -> None:
     """Trials, feasible, hypervolume, HV ratio (vs exhaustive) and IGD+ per explorer."""
     from rich.console import Console
-    from rich.table import Table
 
     from accelsmith.dse.results import status
 
+    from .dse_tables import echo_status_json, print_status_notes, status_columns, status_table
+
     with _open(target, storage) as (spec, store):
         st = status(store, spec)
-    cols = [
-        "trials",
-        "failed",
-        "feasible",
-        "pareto_points",
-        # strict measures first (accelsmith.dse.pareto.strict), the linear HV ratio after
-        "front_recall",
-        "igd_plus_norm",
-        "hv_ratio_log",
-        "trials_to_95_recall",
-        "trials_to_95_hv_log",
-        "hypervolume",
-        "hv_ratio",
-        "igd_plus",
-        "sampler_ms",
-        "points_evaluated",
-    ]
-    cols = [c for c in cols if c in st.table.columns]
+    cols = status_columns(st)
     if as_json:
-        counts = ("trials", "failed", "feasible", "pareto_points", "points_evaluated")
-
-        def plain(c: str, v: Any) -> Any:
-            v = v.item() if hasattr(v, "item") else v
-            if isinstance(v, float) and math.isnan(v):
-                return None
-            return int(v) if c in counts else v
-
-        rows = {e: {c: plain(c, v) for c, v in r[cols].items()} for e, r in st.table.iterrows()}
-        typer.echo(
-            json.dumps(
-                {"campaign": spec.name, "explorers": rows, "normalization": st.normalization},
-                indent=2,
-                default=str,
-            )
-        )
+        echo_status_json(spec, st, cols)
         return
-    table = Table(
-        title=f"campaign {spec.name} ({spec.family}, "
-        + ", ".join(f"{m} {d[:3]}" for m, d in spec.objectives)
-        + ")"
-    )
-    table.add_column("explorer", no_wrap=True)
-    short = {  # the strict measures' headers, kept short so the table fits
-        "front_recall": "recall",
-        "igd_plus_norm": "igd+ norm",
-        "hv_ratio_log": "hv log",
-        "trials_to_95_recall": "n95 recall",
-        "trials_to_95_hv_log": "n95 hv log",
-        "pareto_points": "front",
-        "points_evaluated": "points",
-    }
-    text_cols = [c for c in cols if c not in ("hypervolume", "igd_plus")]  # JSON keeps them
-    for c in text_cols:
-        table.add_column(short.get(c, c.replace("_", " ")), justify="right")
-    for e, r in st.table.iterrows():
-        table.add_row(
-            str(e),
-            *[
-                _fmt(
-                    int(r[c])
-                    if c
-                    in (
-                        "trials",
-                        "failed",
-                        "feasible",
-                        "pareto_points",
-                        "points_evaluated",
-                        "trials_to_95_recall",
-                        "trials_to_95_hv_log",
-                    )
-                    and r[c] == r[c]
-                    else r[c]
-                )
-                for c in text_cols
-            ],
-        )
+    table = status_table(spec, st, cols)
     console = Console(width=max(140, Console().width))
     console.print(table)
-    if st.normalization:
-        n = st.normalization
-        console.print(
-            f"HV on objectives normalized to [0,1] by the {n['source']}; reference point "
-            f"{n['reference_point']} per axis. HV ratio = HV / HV(exact front); IGD+ "
-            "(Ishibuchi et al. 2015) against the exact front, else the combined front."
-        )
-    ref = st.table["reference"].dropna() if "reference" in st.table.columns else []
-    if len(ref):
-        console.print(
-            f"Strict measures against the {ref.iloc[0]}: front recall = share of its points "
-            "found; IGD+ norm on its ideal..nadir; HV ratio log = HV ratio on log10 "
-            "objectives; trials to 95 % of recall and of the log HV ratio."
-        )
+    print_status_notes(console, st)
 
 
 @app.command("pareto")
@@ -489,29 +397,16 @@ def pareto_command(
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV (all rows).")] = False,
 ) -> None:
     """The Pareto-optimal designs, each with the `accelsmith generate` command for it."""
-    from rich.console import Console
-    from rich.table import Table
-
     from accelsmith.dse.results import pareto_designs
+
+    from .dse_tables import print_pareto
 
     with _open(target, storage) as (spec, store):
         front = pareto_designs(store, spec, explorer)
     if front.empty:
         typer.echo("no feasible design yet")
         return
-    space_cols = [d.name for d in spec.build_space().varying if d.name in front.columns]
-    cols = ["explorer", "number", *spec.metric_names, *space_cols, "command"]
-    if as_csv:
-        typer.echo(front[cols].to_csv(index=False), nl=False)
-        return
-    table = Table(title=f"{len(front)} Pareto-optimal designs of {spec.name}")
-    for c in cols:
-        table.add_column(c, overflow="fold")
-    for _, r in front.head(limit).iterrows():
-        table.add_row(*[_fmt(r[c]) for c in cols])
-    Console(width=max(160, Console().width)).print(table)
-    if len(front) > limit:
-        typer.echo(f"... {len(front) - limit} more (--limit, --csv)")
+    print_pareto(spec, front, limit, as_csv)
 
 
 @app.command("export")

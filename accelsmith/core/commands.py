@@ -3,7 +3,7 @@
 Built from the parameter declarations (:mod:`accelsmith.core.spec`), the same ones the CLI
 builds its options from, so the command printed by ``dse pareto``, reports and the dashboard
 always parses back to the same parameters (the tests run it through the real CLI for every
-family). Library code uses this module; it never imports :mod:`accelsmith.cli`.
+family). Library code uses this module; it never imports the CLI package.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ Each parameter is declared once, with its metadata (:func:`param` for a generato
 dataclass field; :func:`model_param` for a model-only one, listed in the class's
 ``model_params``). Everything else is derived from that declaration: validation
 (:meth:`ParamsBase.__post_init__`), the CLI options of ``generate``/``verify``/``cost``
-(:mod:`accelsmith.cli.options`), the ``--config`` merge (:func:`merge_config`), the cost
+(``cli/options.py``), the ``--config`` merge (:func:`merge_config`), the cost
 model's column bounds (:func:`column_spec`), the default DSE space (:func:`default_space`) and
 the ``accelsmith generate`` command line of a design (:mod:`accelsmith.core.commands`).
 """

@@ -8,7 +8,7 @@ spelling, which commands show it, the cost-model column's default and bounds and
 default DSE range. From it are derived:
 
 - validation of the params object (:meth:`ParamSpec.check`, run by ``ParamsBase``),
-- the typer options of ``generate`` / ``verify`` / ``cost`` (:mod:`accelsmith.cli.options`),
+- the typer options of ``generate`` / ``verify`` / ``cost`` (``cli/options.py``),
 - the cost model's column bounds (:func:`column_spec`),
 - the family's default DSE space (:func:`default_space`),
 - the ``accelsmith generate`` command line of a design (:mod:`accelsmith.core.commands`).

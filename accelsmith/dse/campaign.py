@@ -96,6 +96,91 @@ def _write_run_dir(spec: CampaignSpec, url: str) -> Path:
     return run_dir
 
 
+def _resolve_explorer(spec: CampaignSpec, explorer: str | None) -> tuple[str, CampaignSpec]:
+    """The explorer's name and the spec it runs (the spec's explorer swapped if another)."""
+    from .explorers import get_explorer
+
+    explorer = explorer or spec.explorer.name
+    cls = get_explorer(explorer)
+    if explorer != spec.explorer.name:
+        cls.check_options({})
+        spec = spec.with_overrides(explorer={"name": explorer, "options": {}})
+    return explorer, spec
+
+
+def _load_checked(
+    spec: CampaignSpec,
+    store: Any,
+    url: str,
+    name: str,
+    explorer: str,
+    space: Any,
+    ident: dict[str, Any],
+    force_new: bool,
+) -> Any:
+    """The existing study ``name`` after the identity check; None once archived (force_new)."""
+    import optuna
+
+    study = optuna.load_study(study_name=name, storage=store)
+    info = study.user_attrs.get(STUDY_KEY, {})
+    stored = info.get("identity", {})
+    changed = differences(stored, ident)
+    if changed and not force_new:
+        what = ", ".join(changed)
+        if "a different space" in changed:
+            what += f" (space hash {info.get('space_hash')} -> {space.hash()})"
+        raise ConfigError(
+            f"campaign {spec.name!r} in {url} was run with {what}; "
+            "use --force-new to archive it and start a new one, or another name"
+        )
+    if not force_new and "contents" not in stored:
+        # stored before contents were recorded (legacy): record them from now on
+        stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        study.set_user_attr(STUDY_KEY, {**info, "identity": ident, "identity_recorded": stamp})
+    if force_new:
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
+        archived = study_name(f"{spec.name}.archived-{stamp}", explorer)
+        optuna.copy_study(
+            from_study_name=name, from_storage=store, to_storage=store, to_study_name=archived
+        )
+        optuna.delete_study(study_name=name, storage=store)
+        return None
+    return study
+
+
+def _create_study(
+    spec: CampaignSpec, store: Any, name: str, explorer: str, space: Any, ident: dict[str, Any]
+) -> Any:
+    """Create (or load, if another worker just did) the study and record the campaign's info."""
+    import optuna
+
+    study = optuna.create_study(
+        storage=store,
+        study_name=name,
+        load_if_exists=True,
+        directions=spec.directions,
+    )
+    if STUDY_KEY not in study.user_attrs:
+        study.set_user_attr(
+            STUDY_KEY,
+            {
+                "campaign": spec.name,
+                "family": spec.family,
+                "explorer": explorer,
+                "spec": spec.to_dict(),
+                "objectives": [list(o) for o in spec.objectives],
+                "constraints": [[c.metric, c.op, c.bound] for c in spec.constraints],
+                "space": space.to_dict(),
+                "space_hash": space.hash(),
+                "identity": ident,
+                "seed": spec.seed,
+                "versions": _versions(),
+                "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            },
+        )
+    return study
+
+
 def open_campaign(
     spec: CampaignSpec,
     *,
@@ -118,73 +203,21 @@ def open_campaign(
     """
     import optuna
 
-    from .explorers import get_explorer
-
-    explorer = explorer or spec.explorer.name
-    cls = get_explorer(explorer)
     original = spec  # the run folder keeps the spec as written (its own explorer)
-    if explorer != spec.explorer.name:
-        cls.check_options({})
-        spec = spec.with_overrides(explorer={"name": explorer, "options": {}})
+    explorer, spec = _resolve_explorer(spec, explorer)
     evaluator = check_spec(spec)
     url = storage or spec.storage_url()
     store = make_storage(url)
     name = study_name(spec.name, explorer)
     space = spec.build_space()
     ident = identity(spec)
-    exists = name in optuna.study.get_all_study_names(storage=store)
-    if exists:
-        study = optuna.load_study(study_name=name, storage=store)
-        info = study.user_attrs.get(STUDY_KEY, {})
-        stored = info.get("identity", {})
-        changed = differences(stored, ident)
-        if changed and not force_new:
-            what = ", ".join(changed)
-            if "a different space" in changed:
-                what += f" (space hash {info.get('space_hash')} -> {space.hash()})"
-            raise ConfigError(
-                f"campaign {spec.name!r} in {url} was run with {what}; "
-                "use --force-new to archive it and start a new one, or another name"
-            )
-        if not force_new and "contents" not in stored:
-            # stored before contents were recorded (legacy): record them from now on
-            stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-            study.set_user_attr(STUDY_KEY, {**info, "identity": ident, "identity_recorded": stamp})
-        if force_new:
-            stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
-            archived = study_name(f"{spec.name}.archived-{stamp}", explorer)
-            optuna.copy_study(
-                from_study_name=name, from_storage=store, to_storage=store, to_study_name=archived
-            )
-            optuna.delete_study(study_name=name, storage=store)
-            exists = False
+    study = None
+    if name in optuna.study.get_all_study_names(storage=store):
+        study = _load_checked(spec, store, url, name, explorer, space, ident, force_new)
     elif not create:
         raise ConfigError(f"no campaign study {name!r} in {url} (start it with `dse run`)")
-    if not exists:
-        study = optuna.create_study(
-            storage=store,
-            study_name=name,
-            load_if_exists=True,
-            directions=spec.directions,
-        )
-        if STUDY_KEY not in study.user_attrs:
-            study.set_user_attr(
-                STUDY_KEY,
-                {
-                    "campaign": spec.name,
-                    "family": spec.family,
-                    "explorer": explorer,
-                    "spec": spec.to_dict(),
-                    "objectives": [list(o) for o in spec.objectives],
-                    "constraints": [[c.metric, c.op, c.bound] for c in spec.constraints],
-                    "space": space.to_dict(),
-                    "space_hash": space.hash(),
-                    "identity": ident,
-                    "seed": spec.seed,
-                    "versions": _versions(),
-                    "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                },
-            )
+    if study is None:
+        study = _create_study(spec, store, name, explorer, space, ident)
     run_dir = _write_run_dir(original, url)
     return Campaign(
         spec=spec,

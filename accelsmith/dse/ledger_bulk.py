@@ -29,6 +29,10 @@ Designs
 
 This module and :mod:`accelsmith.dse.ledger` are the only places that use Optuna's private
 storage API (``optuna.storages._rdb.models`` and the study's ``_storage``).
+
+Length: over 500 lines on purpose (issue 14 item 5): it is one concept, the batched ledger
+writer and reader on Optuna's schema; the writer reads under the same lock what it writes, and
+keeping both beside each other keeps the private-API use in one place.
 """
 
 from __future__ import annotations
@@ -188,8 +192,23 @@ def read_trials(
     ``conn`` is a SQLAlchemy connection of the storage's engine. Plain queries (one per
     table), about 20x faster than Optuna's ORM reads; only the user attributes ``user_keys``.
     """
+    by_id = _read_trial_rows(conn, study_id, after_trial_id)
+    if not by_id:
+        return []
+    values: dict[int, dict[int, float]] = {}
+    dist_cache: dict[str, Any] = {}
+    for chunk in _in_chunks(sorted(by_id)):
+        _read_values(conn, chunk, values)
+        _read_params(conn, chunk, by_id, dist_cache)
+        _read_attrs(conn, chunk, by_id, user_keys)
+    for tid, vals in values.items():
+        by_id[tid].values = [vals[i] for i in sorted(vals)]
+    return sorted(by_id.values(), key=lambda t: (t.number is None, t.number, t.trial_id))
+
+
+def _read_trial_rows(conn: Any, study_id: int, after_trial_id: int) -> dict[int, LedgerTrial]:
+    """The ``trials`` rows (no values, parameters or attributes yet), by trial id."""
     import optuna
-    from optuna.distributions import json_to_distribution
     from optuna.storages._rdb import models
     from sqlalchemy import select
 
@@ -199,8 +218,6 @@ def read_trials(
             T.c.trial_id, T.c.number, T.c.state, T.c.datetime_start, T.c.datetime_complete
         ).where(T.c.study_id == study_id, T.c.trial_id > after_trial_id)
     ).all()
-    if not rows:
-        return []
     by_id: dict[int, LedgerTrial] = {}
     for tid, number, state, start, complete in rows:
         if not isinstance(state, optuna.trial.TrialState):
@@ -217,46 +234,64 @@ def read_trials(
             datetime_start=_local_naive(start),
             datetime_complete=_local_naive(complete),
         )
-    ids = sorted(by_id)
+    return by_id
+
+
+def _read_values(conn: Any, chunk: Sequence[int], values: dict[int, dict[int, float]]) -> None:
+    """The ``trial_values`` of ``chunk`` into ``values`` (trial id -> objective -> value)."""
+    from optuna.storages._rdb import models
+    from sqlalchemy import select
+
     V = models.TrialValueModel.__table__
+    for tid, obj, value, vtype in conn.execute(
+        select(V.c.trial_id, V.c.objective, V.c.value, V.c.value_type).where(
+            V.c.trial_id.in_(chunk)
+        )
+    ):
+        values.setdefault(tid, {})[obj] = models.TrialValueModel.stored_repr_to_value(value, vtype)
+
+
+def _read_params(
+    conn: Any, chunk: Sequence[int], by_id: dict[int, LedgerTrial], dist_cache: dict[str, Any]
+) -> None:
+    """The ``trial_params`` of ``chunk`` into their trials (distributions parsed once each)."""
+    from optuna.distributions import json_to_distribution
+    from optuna.storages._rdb import models
+    from sqlalchemy import select
+
     P = models.TrialParamModel.__table__
+    for tid, name, value, dist_json in conn.execute(
+        select(P.c.trial_id, P.c.param_name, P.c.param_value, P.c.distribution_json).where(
+            P.c.trial_id.in_(chunk)
+        )
+    ):
+        dist = dist_cache.get(dist_json)
+        if dist is None:
+            dist = dist_cache[dist_json] = json_to_distribution(dist_json)
+        t = by_id[tid]
+        t.params[name] = dist.to_external_repr(value)
+        t.distributions[name] = dist
+
+
+def _read_attrs(
+    conn: Any, chunk: Sequence[int], by_id: dict[int, LedgerTrial], user_keys: Sequence[str]
+) -> None:
+    """The user attributes ``user_keys`` and all system attributes of ``chunk``."""
+    from optuna.storages._rdb import models
+    from sqlalchemy import select
+
     U = models.TrialUserAttributeModel.__table__
     S = models.TrialSystemAttributeModel.__table__
-    values: dict[int, dict[int, float]] = {}
-    dist_cache: dict[str, Any] = {}
-    for chunk in _in_chunks(ids):
-        for tid, obj, value, vtype in conn.execute(
-            select(V.c.trial_id, V.c.objective, V.c.value, V.c.value_type).where(
-                V.c.trial_id.in_(chunk)
-            )
-        ):
-            values.setdefault(tid, {})[obj] = models.TrialValueModel.stored_repr_to_value(
-                value, vtype
-            )
-        for tid, name, value, dist_json in conn.execute(
-            select(P.c.trial_id, P.c.param_name, P.c.param_value, P.c.distribution_json).where(
-                P.c.trial_id.in_(chunk)
-            )
-        ):
-            dist = dist_cache.get(dist_json)
-            if dist is None:
-                dist = dist_cache[dist_json] = json_to_distribution(dist_json)
-            t = by_id[tid]
-            t.params[name] = dist.to_external_repr(value)
-            t.distributions[name] = dist
-        for tid, key, value in conn.execute(
-            select(U.c.trial_id, U.c.key, U.c.value_json).where(
-                U.c.trial_id.in_(chunk), U.c.key.in_(list(user_keys))
-            )
-        ):
-            by_id[tid].user_attrs[key] = json.loads(value)
-        for tid, key, value in conn.execute(
-            select(S.c.trial_id, S.c.key, S.c.value_json).where(S.c.trial_id.in_(chunk))
-        ):
-            by_id[tid].system_attrs[key] = json.loads(value)
-    for tid, vals in values.items():
-        by_id[tid].values = [vals[i] for i in sorted(vals)]
-    return sorted(by_id.values(), key=lambda t: (t.number is None, t.number, t.trial_id))
+    for tid, key, value in conn.execute(
+        select(U.c.trial_id, U.c.key, U.c.value_json).where(
+            U.c.trial_id.in_(chunk), U.c.key.in_(list(user_keys))
+        )
+    ):
+        by_id[tid].user_attrs[key] = json.loads(value)
+    for tid, key, value in conn.execute(
+        select(S.c.trial_id, S.c.key, S.c.value_json).where(S.c.trial_id.in_(chunk))
+    ):
+        by_id[tid].system_attrs[key] = json.loads(value)
 
 
 @dataclass
@@ -417,88 +452,16 @@ class LedgerWriter:
         """
         if self.backend is None:
             return self._write_fallback(rows, budget, repeats)
-        from optuna.storages._rdb import models
-        from sqlalchemy import insert, text
-
-        T = models.TrialModel.__table__
-        V = models.TrialValueModel.__table__
-        P = models.TrialParamModel.__table__
-        U = models.TrialUserAttributeModel.__table__
-        Y = models.TrialSystemAttributeModel.__table__
-        Z = models.StudySystemAttributeModel.__table__
         with self.backend.engine.begin() as conn:
-            # the study lock (SQLite: the database write lock, taken before any read)
-            conn.execute(
-                text("UPDATE studies SET study_name = study_name WHERE study_id = :s"),
-                {"s": self.study_id},
-            )
+            _lock_study(conn, self.study_id)
             others = read_trials(conn, self.study_id, after_trial_id=self.last_id)
             self._absorb(others)
             plan, numbers, dup_of = self._plan(rows, budget, repeats)
             if repeats:
-                conn.execute(
-                    insert(Z),
-                    [
-                        {
-                            "study_id": self.study_id,
-                            "key": self._repeats_key(repeats),
-                            "value_json": json.dumps(repeats),
-                        }
-                    ],
-                )
+                self._insert_repeats(conn, repeats)
             if plan:
-                now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-                trial_rows = [
-                    {
-                        "number": numbers[i],
-                        "study_id": self.study_id,
-                        "state": row.state,
-                        "datetime_start": _utc_naive(row.datetime_start) or now,
-                        "datetime_complete": _utc_naive(row.datetime_complete) or now,
-                    }
-                    for i, row in plan
-                ]
-                ids = (
-                    conn.execute(
-                        insert(T).returning(T.c.trial_id, sort_by_parameter_order=True), trial_rows
-                    )
-                    .scalars()
-                    .all()
-                )
-                vals, pars, uas, sas = [], [], [], []
-                to_stored = models.TrialValueModel.value_to_stored_repr
-                for tid, (_, row) in zip(ids, plan, strict=True):
-                    for obj, v in enumerate(row.values or ()):
-                        stored, vtype = to_stored(float(v))
-                        vals.append(
-                            {
-                                "trial_id": tid,
-                                "objective": obj,
-                                "value": stored,
-                                "value_type": vtype.name,
-                            }
-                        )
-                    for name, v in row.params.items():
-                        dist = row.distributions[name]
-                        pars.append(
-                            {
-                                "trial_id": tid,
-                                "param_name": name,
-                                "param_value": dist.to_internal_repr(v),
-                                "distribution_json": _dist_json(dist),
-                            }
-                        )
-                    uas += [
-                        {"trial_id": tid, "key": k, "value_json": json.dumps(v)}
-                        for k, v in _user_attrs(row).items()
-                    ]
-                    sas += [
-                        {"trial_id": tid, "key": k, "value_json": json.dumps(v)}
-                        for k, v in row.system_attrs.items()
-                    ]
-                for table, data in ((V, vals), (P, pars), (U, uas), (Y, sas)):
-                    if data:
-                        _insert_many(conn, table, data)
+                ids = self._insert_trials(conn, plan, numbers)
+                _insert_children(conn, ids, plan)
                 self._mine.update(ids)
                 self._absorb(
                     [
@@ -508,6 +471,50 @@ class LedgerWriter:
                     mine=True,
                 )
         return WriteOutcome(numbers=numbers, duplicate_of=dup_of, others=others)
+
+    def _insert_repeats(self, conn: Any, repeats: list[dict[str, Any]]) -> None:
+        """The repeat entries as one study system attribute (see :meth:`write`)."""
+        from optuna.storages._rdb import models
+        from sqlalchemy import insert
+
+        Z = models.StudySystemAttributeModel.__table__
+        conn.execute(
+            insert(Z),
+            [
+                {
+                    "study_id": self.study_id,
+                    "key": self._repeats_key(repeats),
+                    "value_json": json.dumps(repeats),
+                }
+            ],
+        )
+
+    def _insert_trials(
+        self, conn: Any, plan: list[tuple[int, Row]], numbers: list[int | None]
+    ) -> list[int]:
+        """The ``trials`` rows of ``plan`` (one multi-row insert); their trial ids, in order."""
+        from optuna.storages._rdb import models
+        from sqlalchemy import insert
+
+        T = models.TrialModel.__table__
+        now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        trial_rows = [
+            {
+                "number": numbers[i],
+                "study_id": self.study_id,
+                "state": row.state,
+                "datetime_start": _utc_naive(row.datetime_start) or now,
+                "datetime_complete": _utc_naive(row.datetime_complete) or now,
+            }
+            for i, row in plan
+        ]
+        return (
+            conn.execute(
+                insert(T).returning(T.c.trial_id, sort_by_parameter_order=True), trial_rows
+            )
+            .scalars()
+            .all()
+        )
 
     def _repeats_key(self, repeats: list[dict[str, Any]]) -> str:
         import os
@@ -549,6 +556,56 @@ class LedgerWriter:
         )
         self.sync()
         return WriteOutcome(numbers=numbers, duplicate_of=dup_of, others=others)
+
+
+def _lock_study(conn: Any, study_id: int) -> None:
+    """Take the study lock (SQLite: the database write lock, taken before any read)."""
+    from sqlalchemy import text
+
+    conn.execute(
+        text("UPDATE studies SET study_name = study_name WHERE study_id = :s"),
+        {"s": study_id},
+    )
+
+
+def _insert_children(conn: Any, ids: Sequence[int], plan: list[tuple[int, Row]]) -> None:
+    """The values, parameters, user and system attributes of the trials ``ids`` (one
+    multi-row insert per table)."""
+    from optuna.storages._rdb import models
+
+    V = models.TrialValueModel.__table__
+    P = models.TrialParamModel.__table__
+    U = models.TrialUserAttributeModel.__table__
+    Y = models.TrialSystemAttributeModel.__table__
+    vals, pars, uas, sas = [], [], [], []
+    to_stored = models.TrialValueModel.value_to_stored_repr
+    for tid, (_, row) in zip(ids, plan, strict=True):
+        for obj, v in enumerate(row.values or ()):
+            stored, vtype = to_stored(float(v))
+            vals.append(
+                {"trial_id": tid, "objective": obj, "value": stored, "value_type": vtype.name}
+            )
+        for name, v in row.params.items():
+            dist = row.distributions[name]
+            pars.append(
+                {
+                    "trial_id": tid,
+                    "param_name": name,
+                    "param_value": dist.to_internal_repr(v),
+                    "distribution_json": _dist_json(dist),
+                }
+            )
+        uas += [
+            {"trial_id": tid, "key": k, "value_json": json.dumps(v)}
+            for k, v in _user_attrs(row).items()
+        ]
+        sas += [
+            {"trial_id": tid, "key": k, "value_json": json.dumps(v)}
+            for k, v in row.system_attrs.items()
+        ]
+    for table, data in ((V, vals), (P, pars), (U, uas), (Y, sas)):
+        if data:
+            _insert_many(conn, table, data)
 
 
 def _insert_many(conn: Any, table: Any, data: list[dict[str, Any]]) -> None:

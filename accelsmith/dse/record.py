@@ -89,6 +89,27 @@ def tell_trial(
     study.tell(trial, [float(v) for v in result.values[i]])
 
 
+def _configs(result: BatchResult, rows: list[int]) -> list[dict[str, Any]]:
+    """The configuration of each of ``rows`` as plain Python values (NaN / None left out)."""
+    sub = result.frame.iloc[rows]
+    return [
+        {
+            k: (v.item() if isinstance(v, np.generic) else v)
+            for k, v in rec.items()
+            if v is not None and v == v
+        }
+        for rec in sub.to_dict("records")
+    ]
+
+
+def _finite_metrics(mcols: list[str], m: np.ndarray) -> dict[str, float]:
+    """The finite metrics of one row, by column name."""
+    fin = np.isfinite(m)
+    return dict(
+        zip([c for c, f in zip(mcols, fin, strict=True) if f], m[fin].tolist(), strict=True)
+    )
+
+
 def ledger_rows(
     result: BatchResult,
     space: Space,
@@ -113,15 +134,7 @@ def ledger_rows(
     rows = [int(r) for r in rows]
     if not rows:
         return []
-    sub = result.frame.iloc[rows]
-    configs = [
-        {
-            k: (v.item() if isinstance(v, np.generic) else v)
-            for k, v in rec.items()
-            if v is not None and v == v
-        }
-        for rec in sub.to_dict("records")
-    ]
+    configs = _configs(result, rows)
     mcols = list(result.metrics.columns)
     mvals = result.metrics.to_numpy(dtype=np.float64)[rows] if mcols else None
     per_row_s = float(result.seconds) / max(1, len(result))
@@ -152,14 +165,7 @@ def ledger_rows(
                 )
             )
             continue
-        if mvals is not None:
-            m = mvals[j]
-            fin = np.isfinite(m)
-            attrs[METRICS_KEY] = dict(
-                zip([c for c, f in zip(mcols, fin, strict=True) if f], m[fin].tolist(), strict=True)
-            )
-        else:
-            attrs[METRICS_KEY] = {}
+        attrs[METRICS_KEY] = {} if mvals is None else _finite_metrics(mcols, mvals[j])
         cons = result.constraints[i].tolist()
         attrs[CONSTRAINTS_KEY] = cons
         attrs[FEASIBLE_KEY] = bool(result.feasible[i])

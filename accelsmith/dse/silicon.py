@@ -68,6 +68,82 @@ def silicon_records(store: Any, campaign: str) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _check_design(
+    row: Any,
+    spec: Any,
+    *,
+    target: str,
+    tiles: int,
+    seed: int,
+    node_nm: int,
+    progress: Any,
+) -> dict[str, Any]:
+    """Verify and synthesize the design of one front row; its record (without ``off_front``)."""
+    from ..generate import params_from_config
+    from ..sim.verify import verify
+    from ..synth import synthesize
+
+    params = params_from_config(spec.family, row.to_dict())
+    if progress is not None:
+        progress(f"{params.default_name()}: verifying")
+    ver = verify(params, tiles=tiles, seed=seed)
+    if progress is not None:
+        progress(f"{params.default_name()}: synthesizing ({target})")
+    rep = synthesize(params, target=target)
+    measured = _measured_metrics(row, rep, node_nm)
+    model = {m: float(row[m]) for m in spec.metric_names if m in row}
+    if "logic_area_um2" in measured and "area_um2" in row:
+        model["logic_area_um2"] = float(row["area_um2"]) - float(
+            row.get("area_sram_um2", 0.0) or 0.0
+        )
+    errors = {
+        m: 100.0 * (model[m] - v) / v
+        for m, v in measured.items()
+        if m in model and v and math.isfinite(model[m])
+    }
+    cycles = [(t.measured_cycles, t.predicted_cycles) for t in ver.tests]
+    return {
+        "explorer": str(row["explorer"]),
+        "number": int(row["number"]),
+        "design": params.default_name(),
+        "params": params.to_dict(),
+        "verified": bool(ver.passed),
+        "cycles_match": all(m == p for m, p in cycles),
+        "target": target,
+        "node_differs": rep.target == "sky130hd" and node_nm != 130,
+        "model": model,
+        "measured": measured,
+        "error_pct": errors,
+        "fmax_mhz": rep.fmax_mhz,
+        "model_fmax_mhz": float(row["fmax_mhz"]) if "fmax_mhz" in row else None,
+        "silicon": {
+            "area": rep.area,
+            "power_w": rep.power.get("total_w") if rep.power else None,
+            "cells": {k: v for k, v in rep.cells.items() if k != "by_type"},
+            "fits": rep.fits,
+            "tools": rep.tools,
+            "netlist": rep.netlist,
+        },
+    }
+
+
+def _flag_off_front(front: Any, spec: Any, records: list[dict[str, Any]]) -> None:
+    """Set ``off_front``: the front again, with the checked designs' measured objectives."""
+    import pandas as pd
+
+    from . import pareto
+
+    objectives = list(spec.objectives)
+    frame = front[[m for m, _ in objectives]].astype(float).copy()
+    for i, rec in enumerate(records):
+        for m, v in rec["measured"].items():
+            if m in frame.columns:
+                frame.loc[i, m] = v
+    mask = pareto.front_mask(pd.DataFrame(frame), objectives, feasible_only=False).to_numpy()
+    for i, rec in enumerate(records):
+        rec["off_front"] = not bool(mask[i])
+
+
 def verify_front(
     store: Any,
     spec: Any,
@@ -81,13 +157,8 @@ def verify_front(
 ) -> list[dict[str, Any]]:
     """Verify and synthesize the ``top`` best Pareto designs; store and return the records."""
     import optuna
-    import pandas as pd
 
     from ..core.errors import ConfigError
-    from ..generate import params_from_config
-    from ..sim.verify import verify
-    from ..synth import synthesize
-    from . import pareto
     from .results import pareto_designs
 
     if top < 1:
@@ -97,62 +168,13 @@ def verify_front(
         raise ConfigError(f"campaign {spec.name!r} has no feasible design to check yet")
     chosen = front.head(top)
     node_nm = int(getattr(spec, "node_nm", 45))
-    records: list[dict[str, Any]] = []
-    for _, row in chosen.iterrows():
-        params = params_from_config(spec.family, row.to_dict())
-        if progress is not None:
-            progress(f"{params.default_name()}: verifying")
-        ver = verify(params, tiles=tiles, seed=seed)
-        if progress is not None:
-            progress(f"{params.default_name()}: synthesizing ({target})")
-        rep = synthesize(params, target=target)
-        measured = _measured_metrics(row, rep, node_nm)
-        model = {m: float(row[m]) for m in spec.metric_names if m in row}
-        if "logic_area_um2" in measured and "area_um2" in row:
-            model["logic_area_um2"] = float(row["area_um2"]) - float(
-                row.get("area_sram_um2", 0.0) or 0.0
-            )
-        errors = {
-            m: 100.0 * (model[m] - v) / v
-            for m, v in measured.items()
-            if m in model and v and math.isfinite(model[m])
-        }
-        cycles = [(t.measured_cycles, t.predicted_cycles) for t in ver.tests]
-        records.append(
-            {
-                "explorer": str(row["explorer"]),
-                "number": int(row["number"]),
-                "design": params.default_name(),
-                "params": params.to_dict(),
-                "verified": bool(ver.passed),
-                "cycles_match": all(m == p for m, p in cycles),
-                "target": target,
-                "node_differs": rep.target == "sky130hd" and node_nm != 130,
-                "model": model,
-                "measured": measured,
-                "error_pct": errors,
-                "fmax_mhz": rep.fmax_mhz,
-                "model_fmax_mhz": float(row["fmax_mhz"]) if "fmax_mhz" in row else None,
-                "silicon": {
-                    "area": rep.area,
-                    "power_w": rep.power.get("total_w") if rep.power else None,
-                    "cells": {k: v for k, v in rep.cells.items() if k != "by_type"},
-                    "fits": rep.fits,
-                    "tools": rep.tools,
-                    "netlist": rep.netlist,
-                },
-            }
+    records = [
+        _check_design(
+            row, spec, target=target, tiles=tiles, seed=seed, node_nm=node_nm, progress=progress
         )
-    # the front again, with the checked designs' measured objectives
-    objectives = list(spec.objectives)
-    frame = front[[m for m, _ in objectives]].astype(float).copy()
-    for i, rec in enumerate(records):
-        for m, v in rec["measured"].items():
-            if m in frame.columns:
-                frame.loc[i, m] = v
-    mask = pareto.front_mask(pd.DataFrame(frame), objectives, feasible_only=False).to_numpy()
-    for i, rec in enumerate(records):
-        rec["off_front"] = not bool(mask[i])
+        for _, row in chosen.iterrows()
+    ]
+    _flag_off_front(front, spec, records)
     stored = {f"{r['explorer']}#{r['number']}": r for r in records}
     for name in _study_names(store, spec.name):
         study = optuna.load_study(study_name=name, storage=store)

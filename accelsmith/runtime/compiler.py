@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -123,11 +123,6 @@ def layer_commands(
     ``limit`` keeps only the first ``limit`` output tiles in loop order (a sample for the
     cycle model of large layers).
     """
-    eb = p.in_bits // 8
-    R, Cc = p.rows, p.cols
-    M, Kg, Ng, cg = s.M, s.Kg, s.ng, s.cg
-    OW = s.out_w
-    tk = mp.tk
     bank = banks if banks is not None else {"a": 1, "b": 1, "acc": 1}
     key = {"a": None, "b": None, "s": None}
     out: list[Cmd] = []
@@ -142,143 +137,193 @@ def layer_commands(
         per_channel=int(q.per_channel),
         scale=q.scale if not q.per_channel else 0,
     )
-
-    def load_a(g: int, m0: int, k0: int, k1: int) -> None:
-        mv = min(R, M - m0)
-        for qd in range(s.r * s.s):
-            lo, hi = max(k0, qd * cg), min(k1, (qd + 1) * cg)
-            if lo >= hi:
-                continue
-            dy, dx = divmod(qd, s.s)
-            c_lo = lo - qd * cg
-            kl = lo - k0
-            pieces = []  # (local k, channel offset, length)
-            if p.dataflow == "os":
-                pieces.append((kl, c_lo, hi - lo))
-            else:
-                k, c = kl, c_lo
-                left = hi - lo
-                while left:
-                    n = min(left, R - k % R)
-                    pieces.append((k, c, n))
-                    k, c, left = k + n, c + n, left - n
-            m = m0
-            while m < m0 + mv:
-                oy, ox = divmod(m, OW)
-                run_end = min(m0 + mv, (oy + 1) * OW)  # pixels of this output row
-                ox_end = ox + (run_end - m)
-                iy = oy * s.stride + dy - s.pad
-                # valid ox: 0 <= ox * stride + dx - pad < w
-                v_lo = max(ox, -(-(s.pad - dx) // s.stride))
-                v_hi = min(ox_end, (s.w - 1 + s.pad - dx) // s.stride + 1)
-                runs = []
-                if not 0 <= iy < s.h or v_lo >= v_hi:
-                    runs.append((ox, ox_end, False))
-                else:
-                    if v_lo > ox:
-                        runs.append((ox, v_lo, False))
-                    runs.append((v_lo, v_hi, True))
-                    if v_hi < ox_end:
-                        runs.append((v_hi, ox_end, False))
-                for a, b, valid in runs:
-                    ml = oy * OW + a - m0
-                    for kk, c, n in pieces:
-                        if valid:
-                            ix = a * s.stride + dx - s.pad
-                            addr = in_base + ((iy * s.w + ix) * s.c + g * cg + c) * eb
-                            stride = s.stride * s.c * eb
-                        else:
-                            addr, stride = zero_base, 0
-                        if p.dataflow == "os":
-                            emit(
-                                "load",
-                                target=0,
-                                transpose=1,
-                                bank=bank["a"],
-                                lane=ml,
-                                spad_addr=kk,
-                                dram_addr=addr,
-                                n_rows=b - a,
-                                row_elems=n,
-                                stride=stride,
-                            )
-                        else:
-                            emit(
-                                "load",
-                                target=0,
-                                transpose=0,
-                                bank=bank["a"],
-                                lane=kk % R,
-                                spad_addr=(kk // R) * R + ml,
-                                dram_addr=addr,
-                                n_rows=b - a,
-                                row_elems=n,
-                                stride=stride,
-                            )
-                m = run_end
-
+    bases = _Bases(in_base, w_base, sc_base, out_base, zero_base)
     tiles = 0
     for g in range(s.groups):
         for mi, ni in _orders(mp):
             if limit is not None and tiles == limit:
                 return out
             tiles += 1
-            m0, n0 = mi * R, ni * Cc
-            nv = min(Cc, Ng - n0)
-            for ki in range(mp.k_tiles):
-                k0, k1 = ki * tk, min(Kg, (ki + 1) * tk)
-                if key["a"] != (g, mi, ki):
-                    bank["a"] ^= 1
-                    key["a"] = (g, mi, ki)
-                    load_a(g, m0, k0, k1)
-                if key["b"] != (g, ni, ki):
-                    bank["b"] ^= 1
-                    key["b"] = (g, ni, ki)
+            _tile_commands(p, s, mp, q, emit, bank, key, bases, g, mi, ni)
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class _Bases:
+    """DRAM byte addresses of one layer's tensors."""
+
+    in_base: int
+    w_base: int
+    sc_base: int
+    out_base: int
+    zero_base: int
+
+
+def _tile_commands(
+    p: Any,
+    s: ConvShape,
+    mp: Mapping,
+    q: Quant,
+    emit: Callable[..., None],
+    bank: dict[str, int],
+    key: dict[str, Any],
+    bases: _Bases,
+    g: int,
+    mi: int,
+    ni: int,
+) -> None:
+    """One output tile: A/B loads (skipped when the scratchpad already holds them), one
+    compute per K tile, the per-channel scales, then the store."""
+    eb = p.in_bits // 8
+    R, Cc = p.rows, p.cols
+    M, Kg, Ng = s.M, s.Kg, s.ng
+    tk = mp.tk
+    m0, n0 = mi * R, ni * Cc
+    nv = min(Cc, Ng - n0)
+    for ki in range(mp.k_tiles):
+        k0, k1 = ki * tk, min(Kg, (ki + 1) * tk)
+        if key["a"] != (g, mi, ki):
+            bank["a"] ^= 1
+            key["a"] = (g, mi, ki)
+            _load_a(p, s, emit, bank["a"], bases, g, m0, k0, k1)
+        if key["b"] != (g, ni, ki):
+            bank["b"] ^= 1
+            key["b"] = (g, ni, ki)
+            emit(
+                "load",
+                target=1,
+                bank=bank["b"],
+                spad_addr=0,
+                dram_addr=bases.w_base + (g * Kg * Ng + k0 * Ng + n0) * eb,
+                n_rows=k1 - k0,
+                row_elems=nv,
+                stride=Ng * eb,
+            )
+        if ki == 0:
+            bank["acc"] ^= 1
+        emit(
+            "compute",
+            a_bank=bank["a"],
+            b_bank=bank["b"],
+            acc_bank=bank["acc"],
+            accumulate=int(ki > 0),
+            k=k1 - k0,
+            a_addr=0,
+            b_addr=0,
+            acc_addr=0,
+        )
+    if q.per_channel and key["s"] != (g, ni):
+        key["s"] = (g, ni)
+        emit(
+            "load",
+            target=2,
+            spad_addr=0,
+            n_rows=1,
+            row_elems=nv,
+            dram_addr=bases.sc_base + (g * Ng + n0) * 2,
+            stride=0,
+        )
+    emit(
+        "store",
+        bank=bank["acc"],
+        acc_addr=0,
+        scale_addr=0,
+        dram_addr=bases.out_base + (m0 * s.k_out + g * Ng + n0) * eb,
+        n_rows=min(R, M - m0),
+        row_elems=nv,
+        stride=s.k_out * eb,
+    )
+
+
+def _a_pieces(p: Any, kl: int, c_lo: int, length: int) -> list[tuple[int, int, int]]:
+    """(local k, channel offset, length) pieces of one filter tap's K range: one piece for
+    ``os``; ``ws`` splits where the K index crosses a multiple of ``rows``."""
+    if p.dataflow == "os":
+        return [(kl, c_lo, length)]
+    R = p.rows
+    pieces = []
+    k, c = kl, c_lo
+    left = length
+    while left:
+        n = min(left, R - k % R)
+        pieces.append((k, c, n))
+        k, c, left = k + n, c + n, left - n
+    return pieces
+
+
+def _pixel_runs(
+    s: ConvShape, oy: int, ox: int, ox_end: int, dy: int, dx: int
+) -> tuple[int, list[tuple[int, int, bool]]]:
+    """Input row ``iy`` and the runs ``(first ox, end ox, inside the input)`` of output
+    pixels ``ox .. ox_end`` of row ``oy`` for filter tap ``(dy, dx)``."""
+    iy = oy * s.stride + dy - s.pad
+    # valid ox: 0 <= ox * stride + dx - pad < w
+    v_lo = max(ox, -(-(s.pad - dx) // s.stride))
+    v_hi = min(ox_end, (s.w - 1 + s.pad - dx) // s.stride + 1)
+    runs = []
+    if not 0 <= iy < s.h or v_lo >= v_hi:
+        runs.append((ox, ox_end, False))
+    else:
+        if v_lo > ox:
+            runs.append((ox, v_lo, False))
+        runs.append((v_lo, v_hi, True))
+        if v_hi < ox_end:
+            runs.append((v_hi, ox_end, False))
+    return iy, runs
+
+
+def _load_a(
+    p: Any,
+    s: ConvShape,
+    emit: Callable[..., None],
+    bank_a: int,
+    bases: _Bases,
+    g: int,
+    m0: int,
+    k0: int,
+    k1: int,
+) -> None:
+    """The A loads of pixels ``m0 ..`` and K range ``k0 .. k1`` (im2col on the fly: padding
+    reads the zero region)."""
+    eb = p.in_bits // 8
+    R = p.rows
+    cg, OW = s.cg, s.out_w
+    mv = min(R, s.M - m0)
+    for qd in range(s.r * s.s):
+        lo, hi = max(k0, qd * cg), min(k1, (qd + 1) * cg)
+        if lo >= hi:
+            continue
+        dy, dx = divmod(qd, s.s)
+        pieces = _a_pieces(p, lo - k0, lo - qd * cg, hi - lo)
+        m = m0
+        while m < m0 + mv:
+            oy, ox = divmod(m, OW)
+            run_end = min(m0 + mv, (oy + 1) * OW)  # pixels of this output row
+            ox_end = ox + (run_end - m)
+            iy, runs = _pixel_runs(s, oy, ox, ox_end, dy, dx)
+            for a, b, valid in runs:
+                ml = oy * OW + a - m0
+                for kk, c, n in pieces:
+                    if valid:
+                        ix = a * s.stride + dx - s.pad
+                        addr = bases.in_base + ((iy * s.w + ix) * s.c + g * cg + c) * eb
+                        stride = s.stride * s.c * eb
+                    else:
+                        addr, stride = bases.zero_base, 0
+                    os_ = p.dataflow == "os"
                     emit(
                         "load",
-                        target=1,
-                        bank=bank["b"],
-                        spad_addr=0,
-                        dram_addr=w_base + (g * Kg * Ng + k0 * Ng + n0) * eb,
-                        n_rows=k1 - k0,
-                        row_elems=nv,
-                        stride=Ng * eb,
+                        target=0,
+                        transpose=1 if os_ else 0,
+                        bank=bank_a,
+                        lane=ml if os_ else kk % R,
+                        spad_addr=kk if os_ else (kk // R) * R + ml,
+                        dram_addr=addr,
+                        n_rows=b - a,
+                        row_elems=n,
+                        stride=stride,
                     )
-                if ki == 0:
-                    bank["acc"] ^= 1
-                emit(
-                    "compute",
-                    a_bank=bank["a"],
-                    b_bank=bank["b"],
-                    acc_bank=bank["acc"],
-                    accumulate=int(ki > 0),
-                    k=k1 - k0,
-                    a_addr=0,
-                    b_addr=0,
-                    acc_addr=0,
-                )
-            if q.per_channel and key["s"] != (g, ni):
-                key["s"] = (g, ni)
-                emit(
-                    "load",
-                    target=2,
-                    spad_addr=0,
-                    n_rows=1,
-                    row_elems=nv,
-                    dram_addr=sc_base + (g * Ng + n0) * 2,
-                    stride=0,
-                )
-            emit(
-                "store",
-                bank=bank["acc"],
-                acc_addr=0,
-                scale_addr=0,
-                dram_addr=out_base + (m0 * s.k_out + g * Ng + n0) * eb,
-                n_rows=min(R, M - m0),
-                row_elems=nv,
-                stride=s.k_out * eb,
-            )
-    return out
+            m = run_end
 
 
 def _orders(mp: Mapping):
@@ -302,54 +347,20 @@ def compile_layers(
     ``x`` is the first input (``h x w x c`` integers), ``weights[i]`` layer ``i``'s filters
     (``r x s x cg x k_out``), ``quants[i]`` its output stage. A fence follows every layer.
     """
-    if not layers:
-        raise ConfigError("layers must not be empty")
-    for a, b in itertools.pairwise(layers):
-        if (b.h, b.w, b.c) != (a.out_h, a.out_w, a.k_out):
-            raise ConfigError(
-                f"layer {b.name!r}: input {b.h}x{b.w}x{b.c} must equal the previous output "
-                f"{a.out_h}x{a.out_w}x{a.k_out}"
-            )
-    eb = p.in_bits // 8
+    _check_chain(layers)
     mappings = [choose_mapping(p, s) for s in layers]
-    zero = _align(max(max(mp.tk, p.rows, p.cols) * eb for mp in mappings) + ALIGN)
-    regions: dict[str, tuple[int, int]] = {"zero": (0, zero)}
-    top = zero
-
-    def alloc(name: str, nbytes: int) -> int:
-        nonlocal top
-        regions[name] = (top, nbytes)
-        top = _align(top + nbytes)
-        return regions[name][0]
-
-    s0 = layers[0]
-    alloc("in", s0.h * s0.w * s0.c * eb)
-    for i, (s, w) in enumerate(zip(layers, weights, strict=True)):
-        if w.shape != (s.r, s.s, s.cg, s.k_out):
-            raise ConfigError(
-                f"layer {s.name!r}: weights must have shape {(s.r, s.s, s.cg, s.k_out)}, "
-                f"not {w.shape}"
-            )
-        alloc(f"w{i}", s.groups * s.Kg * s.ng * eb)
-        alloc(f"sc{i}", max(2 * s.k_out, 2))
-        alloc(f"out{i}", s.M * s.k_out * eb)
-    image = np.zeros(_align(top), dtype=np.uint8)
-
-    def put(name: str, raw: np.ndarray) -> None:
-        off, n = regions[name]
-        assert raw.size == n, (name, raw.size, n)
-        image[off : off + n] = raw
-
-    put("in", _encode(x.reshape(-1), p.in_bits))
+    regions, size = _layout(p, layers, weights, mappings)
+    image = np.zeros(size, dtype=np.uint8)
+    _put(image, regions, "in", _encode(x.reshape(-1), p.in_bits))
     commands: list[Cmd] = []
     banks = {"a": 1, "b": 1, "acc": 1}
     for i, (s, w, q, mp) in enumerate(zip(layers, weights, quants, mappings, strict=True)):
         # B_g[k, n] = w[dy, dx, c, g * ng + n], k = (dy * s + dx) * cg + c
         bmat = w.reshape(s.Kg, s.groups, s.ng).transpose(1, 0, 2)
-        put(f"w{i}", _encode(bmat.reshape(-1), p.in_bits))
+        _put(image, regions, f"w{i}", _encode(bmat.reshape(-1), p.in_bits))
         if q.scales is not None:
             sc = np.asarray(q.scales, dtype="<u2")
-            put(f"sc{i}", sc.view(np.uint8))
+            _put(image, regions, f"sc{i}", sc.view(np.uint8))
         commands += layer_commands(
             p,
             s,
@@ -374,6 +385,57 @@ def compile_layers(
         image=image,
         regions=regions,
     )
+
+
+def _check_chain(layers: Sequence[ConvShape]) -> None:
+    """At least one layer, and each layer's input is the previous layer's output."""
+    if not layers:
+        raise ConfigError("layers must not be empty")
+    for a, b in itertools.pairwise(layers):
+        if (b.h, b.w, b.c) != (a.out_h, a.out_w, a.k_out):
+            raise ConfigError(
+                f"layer {b.name!r}: input {b.h}x{b.w}x{b.c} must equal the previous output "
+                f"{a.out_h}x{a.out_w}x{a.k_out}"
+            )
+
+
+def _layout(
+    p: Any,
+    layers: Sequence[ConvShape],
+    weights: Sequence[np.ndarray],
+    mappings: Sequence[Mapping],
+) -> tuple[dict[str, tuple[int, int]], int]:
+    """DRAM regions ``name -> (offset, bytes)`` (zero region, input, then weights, scales
+    and output of every layer) and the aligned image size; checks the weight shapes."""
+    eb = p.in_bits // 8
+    zero = _align(max(max(mp.tk, p.rows, p.cols) * eb for mp in mappings) + ALIGN)
+    regions: dict[str, tuple[int, int]] = {"zero": (0, zero)}
+    top = zero
+
+    def alloc(name: str, nbytes: int) -> int:
+        nonlocal top
+        regions[name] = (top, nbytes)
+        top = _align(top + nbytes)
+        return regions[name][0]
+
+    s0 = layers[0]
+    alloc("in", s0.h * s0.w * s0.c * eb)
+    for i, (s, w) in enumerate(zip(layers, weights, strict=True)):
+        if w.shape != (s.r, s.s, s.cg, s.k_out):
+            raise ConfigError(
+                f"layer {s.name!r}: weights must have shape {(s.r, s.s, s.cg, s.k_out)}, "
+                f"not {w.shape}"
+            )
+        alloc(f"w{i}", s.groups * s.Kg * s.ng * eb)
+        alloc(f"sc{i}", max(2 * s.k_out, 2))
+        alloc(f"out{i}", s.M * s.k_out * eb)
+    return regions, _align(top)
+
+
+def _put(image: np.ndarray, regions: dict[str, tuple[int, int]], name: str, raw) -> None:
+    off, n = regions[name]
+    assert raw.size == n, (name, raw.size, n)
+    image[off : off + n] = raw
 
 
 def auto_quant(s: ConvShape, in_bits: int, *, relu: bool = False) -> Quant:

@@ -111,12 +111,9 @@ class NSGA2Explorer(Explorer):
     }
 
     def run(self) -> None:
-        import optuna
-
         ctx = self.ctx
         writer = ctx.ledger
         space = ctx.space
-        names = space.names
         n_pop = int(self.opts["population_size"])
         d = len(space.varying)
         p_mut = self.opts["mutation_prob"]
@@ -125,10 +122,32 @@ class NSGA2Explorer(Explorer):
         owner = owner_token()
         # the population: normalized designs, oriented objectives, violations
         self._pop = (np.empty((0, d)), np.empty((0, len(signs))), np.empty(0))
+        gen = self._replay(n_pop)
+        misses = 0
+        while not ctx.stop() and writer.counted < ctx.budget and not _exhausted(ctx, writer):
+            t0 = time.perf_counter()
+            gen += 1
+            rng = ctx.rng("nsga2", gen, *_salt(writer))
+            want = min(n_pop, ctx.budget - writer.counted)
+            configs, draws = self._offspring(rng, gen, want, d, p_mut, n_pop)
+            spent = (time.perf_counter() - t0) / max(1, len(configs))
+            if not configs:
+                misses += draws
+                if misses >= max(MISS_FLOOR, MISS_BATCHES * n_pop):
+                    break
+                continue
+            misses = 0
+            if self._evaluate_generation(configs, gen, spent, owner, n_pop):
+                break  # the budget is spent
+
+    def _replay(self, n_pop: int) -> int:
+        """Rebuild the population from the stored generations (resume); the last generation."""
+        import optuna
+
         S = optuna.trial.TrialState
         pending: list[Any] = []
         gen = -1
-        for t in writer.read_all():  # replay the stored generations (resume)
+        for t in self.ctx.ledger.read_all():
             g = t.system_attrs.get(GENERATION_KEY)
             if g is None:
                 continue
@@ -140,59 +159,64 @@ class NSGA2Explorer(Explorer):
                 pending.append(self._member(t.user_attrs[CONFIG_KEY], t.values, t.user_attrs))
         if pending:
             self._select(pending, n_pop)
-        misses = 0
-        while not ctx.stop() and writer.counted < ctx.budget and not _exhausted(ctx, writer):
-            t0 = time.perf_counter()
-            gen += 1
-            rng = ctx.rng("nsga2", gen, *_salt(writer))
-            configs, keys = [], set()
-            draws = 0
-            want = min(n_pop, ctx.budget - writer.counted)
-            while len(configs) < want and draws < MISS_BATCHES * n_pop:
-                draws += 1
-                u = self._child(rng, d, p_mut) if gen and len(self._pop[0]) else rng.random(d)
-                config = space.denormalize(u)
-                key = design_key(config, names)
-                if key in writer.designs or key in keys:
-                    continue
-                keys.add(key)
-                configs.append(config)
-            spent = (time.perf_counter() - t0) / max(1, len(configs))
-            if not configs:
-                misses += draws
-                if misses >= max(MISS_FLOOR, MISS_BATCHES * n_pop):
-                    break
+        return gen
+
+    def _offspring(
+        self, rng: Any, gen: int, want: int, d: int, p_mut: float, n_pop: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Up to ``want`` new designs (none already stored); the configs and the draws made."""
+        writer = self.ctx.ledger
+        space = self.ctx.space
+        names = space.names
+        configs, keys = [], set()
+        draws = 0
+        while len(configs) < want and draws < MISS_BATCHES * n_pop:
+            draws += 1
+            u = self._child(rng, d, p_mut) if gen and len(self._pop[0]) else rng.random(d)
+            config = space.denormalize(u)
+            key = design_key(config, names)
+            if key in writer.designs or key in keys:
                 continue
-            misses = 0
-            result = ctx.evaluator.evaluate(configs)
-            rows = ledger_rows(
-                result,
-                space,
-                ctx.explorer,
-                range(len(configs)),
-                extra_user_attrs={SAMPLER_SECONDS_KEY: spent},
-                owner=owner,
-            )
-            for row in rows:
-                row.system_attrs[GENERATION_KEY] = gen
-            out = writer.write(rows, budget=ctx.budget)
-            ctx.tick()
-            members = [
-                self._member(configs[j], result.values[j], {CONSTRAINTS_KEY: row_cons})
-                for j, row_cons in enumerate(result.constraints.tolist())
-                if result.errors[j] is None and out.numbers[j] is not None
-            ]
-            others = [
-                self._member(t.user_attrs[CONFIG_KEY], t.values, t.user_attrs)
-                for t in out.others
-                if t.state == S.COMPLETE and t.values is not None and t.user_attrs.get(CONFIG_KEY)
-            ]
-            self._select(members + others, n_pop)
-            if any(
-                n is None and dup is None
-                for n, dup in zip(out.numbers, out.duplicate_of, strict=True)
-            ):
-                break  # the budget is spent
+            keys.add(key)
+            configs.append(config)
+        return configs, draws
+
+    def _evaluate_generation(
+        self, configs: list[dict[str, Any]], gen: int, spent: float, owner: Any, n_pop: int
+    ) -> bool:
+        """Evaluate, store and select one generation; True once the budget is spent."""
+        import optuna
+
+        ctx = self.ctx
+        writer = ctx.ledger
+        S = optuna.trial.TrialState
+        result = ctx.evaluator.evaluate(configs)
+        rows = ledger_rows(
+            result,
+            ctx.space,
+            ctx.explorer,
+            range(len(configs)),
+            extra_user_attrs={SAMPLER_SECONDS_KEY: spent},
+            owner=owner,
+        )
+        for row in rows:
+            row.system_attrs[GENERATION_KEY] = gen
+        out = writer.write(rows, budget=ctx.budget)
+        ctx.tick()
+        members = [
+            self._member(configs[j], result.values[j], {CONSTRAINTS_KEY: row_cons})
+            for j, row_cons in enumerate(result.constraints.tolist())
+            if result.errors[j] is None and out.numbers[j] is not None
+        ]
+        others = [
+            self._member(t.user_attrs[CONFIG_KEY], t.values, t.user_attrs)
+            for t in out.others
+            if t.state == S.COMPLETE and t.values is not None and t.user_attrs.get(CONFIG_KEY)
+        ]
+        self._select(members + others, n_pop)
+        return any(
+            n is None and dup is None for n, dup in zip(out.numbers, out.duplicate_of, strict=True)
+        )
 
     # ------------------------------------------------------------------ operators
     def _member(self, config: dict[str, Any], values: Any, attrs: dict[str, Any]) -> tuple:
