@@ -268,71 +268,84 @@ def compile_command(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
     ) -> None:
         """Compile a layer for an accel configuration: command stream and DRAM image."""
-        import json
-
         from rich.console import Console
-        from rich.table import Table
 
-        from accelsmith.core.errors import OutputError
         from accelsmith.runtime import compile_layers
-        from accelsmith.runtime.timing import layer_cycles
 
         p = flags.params()
         (layers, x, ws, qs), _ = _case(p, workload, layer, gemm, scale, seed)
         prog = compile_layers(p, layers, x, ws, qs)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "image.bin").write_bytes(prog.image.tobytes())
-            (out / "commands.hex").write_text("".join(f"{w:032x}\n" for w in prog.words()))
-            doc = {
-                "parameters": p.to_dict(),
-                "layers": [vars(s) for s in prog.layers],
-                "mappings": [vars(m) for m in prog.mappings],
-                "quant": [
-                    {
-                        "shift": q.shift,
-                        "relu": q.relu,
-                        "scale": q.scale,
-                        "scales": list(q.scales) if q.scales is not None else None,
-                    }
-                    for q in prog.quants
-                ],
-                "regions": {k: {"offset": o, "bytes": n} for k, (o, n) in prog.regions.items()},
-                "dram_size": prog.dram_size,
-                "commands": [{"op": c.op, **c.fields} for c in prog.commands],
-            }
-            (out / "program.json").write_text(json.dumps(doc, indent=1) + "\n")
-        except OSError as exc:
-            raise OutputError(f"--out {out} cannot be written: {exc.strerror}") from None
-        t = Table(title=f"{describe(p)}")
-        for c in (
-            "layer",
-            "shape",
-            "tk",
-            "order",
-            "tiles m x n x k",
-            "commands",
-            "DRAM bytes",
-            "model cycles",
-        ):
-            t.add_column(c, justify="left" if c in ("layer", "shape", "order") else "right")
-        for i, (s, mp) in enumerate(zip(prog.layers, prog.mappings, strict=True)):
-            n = sum(1 for c in prog.commands if c.layer == i)
-            t.add_row(
-                s.name,
-                f"{s.h}x{s.w}x{s.c} -> {s.out_h}x{s.out_w}x{s.k_out} ({s.r}x{s.s}/"
-                f"{s.stride}, pad {s.pad}, groups {s.groups})",
-                str(mp.tk),
-                mp.order,
-                f"{mp.m_tiles} x {mp.n_tiles} x {mp.k_tiles}",
-                str(n),
-                f"{mp.dram_bytes:,}",
-                f"{layer_cycles(p, s, mp, 8):,}",
-            )
+        _write_program(p, prog, out)
         console = Console(width=None if Console().is_terminal else 140)
-        console.print(t)
+        console.print(_program_table(p, prog))
         for name in ("program.json", "commands.hex", "image.bin"):
             console.print(f"  wrote {out / name}")
+
+
+def _write_program(p: AccelParams, prog: Any, out: Path) -> None:
+    """``image.bin``, ``commands.hex`` and ``program.json`` of a compiled program."""
+    import json
+
+    from accelsmith.core.errors import OutputError
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "image.bin").write_bytes(prog.image.tobytes())
+        (out / "commands.hex").write_text("".join(f"{w:032x}\n" for w in prog.words()))
+        doc = {
+            "parameters": p.to_dict(),
+            "layers": [vars(s) for s in prog.layers],
+            "mappings": [vars(m) for m in prog.mappings],
+            "quant": [
+                {
+                    "shift": q.shift,
+                    "relu": q.relu,
+                    "scale": q.scale,
+                    "scales": list(q.scales) if q.scales is not None else None,
+                }
+                for q in prog.quants
+            ],
+            "regions": {k: {"offset": o, "bytes": n} for k, (o, n) in prog.regions.items()},
+            "dram_size": prog.dram_size,
+            "commands": [{"op": c.op, **c.fields} for c in prog.commands],
+        }
+        (out / "program.json").write_text(json.dumps(doc, indent=1) + "\n")
+    except OSError as exc:
+        raise OutputError(f"--out {out} cannot be written: {exc.strerror}") from None
+
+
+def _program_table(p: AccelParams, prog: Any):
+    """One row per layer: shape, mapping, command count, DRAM traffic, model cycles."""
+    from rich.table import Table
+
+    from accelsmith.runtime.timing import layer_cycles
+
+    t = Table(title=f"{describe(p)}")
+    for c in (
+        "layer",
+        "shape",
+        "tk",
+        "order",
+        "tiles m x n x k",
+        "commands",
+        "DRAM bytes",
+        "model cycles",
+    ):
+        t.add_column(c, justify="left" if c in ("layer", "shape", "order") else "right")
+    for i, (s, mp) in enumerate(zip(prog.layers, prog.mappings, strict=True)):
+        n = sum(1 for c in prog.commands if c.layer == i)
+        t.add_row(
+            s.name,
+            f"{s.h}x{s.w}x{s.c} -> {s.out_h}x{s.out_w}x{s.k_out} ({s.r}x{s.s}/"
+            f"{s.stride}, pad {s.pad}, groups {s.groups})",
+            str(mp.tk),
+            mp.order,
+            f"{mp.m_tiles} x {mp.n_tiles} x {mp.k_tiles}",
+            str(n),
+            f"{mp.dram_bytes:,}",
+            f"{layer_cycles(p, s, mp, 8):,}",
+        )
+    return t
 
 
 def _run(app: typer.Typer) -> None:

@@ -95,13 +95,19 @@ class ComputeUnit(wiring.Component):
             acc_bits=p.acc_bits,
         )
         m.submodules.array = array = build_array(sp)
-        c = self.cmd
         busy = Signal()
         accumulate = Signal()
         acc_base = Signal.like(self.acc_r.addr)
         start_pending = Signal()
         m.d.comb += [self.busy.eq(busy)]
+        self._feed(m, array, busy, accumulate, acc_base, start_pending)
+        self._accumulate(m, array, busy, accumulate, acc_base)
+        return m
 
+    def _feed(self, m, array, busy, accumulate, acc_base, start_pending) -> None:
+        """Start a command: load both entry readers, start the array, stream A and B."""
+        p = self.p
+        c = self.cmd
         a_load, a_base, a_count, a_valid, a_ready = entry_reader(m, self.a, "ard", 17)
         b_load, b_base, b_count, b_valid, b_ready = entry_reader(m, self.b, "brd", 17)
         a_n = c.k if p.dataflow == "os" else ((c.k + (p.rows - 1)) // p.rows) * p.rows
@@ -136,7 +142,9 @@ class ComputeUnit(wiring.Component):
             b_ready.eq(array.b.ready),
         ]
 
-        # result rows -> accumulator read-modify-write
+    def _accumulate(self, m, array, busy, accumulate, acc_base) -> None:
+        """Result rows -> accumulator read-modify-write; ``done`` after the last row."""
+        p = self.p
         row = Signal(range(max(p.rows, 2)))
         m.d.comb += array.c.ready.eq(1)
         cv, clast = Signal(), Signal()
@@ -164,4 +172,3 @@ class ComputeUnit(wiring.Component):
         ]
         with m.If(cv & clast):
             m.d.sync += busy.eq(0)
-        return m

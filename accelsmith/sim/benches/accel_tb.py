@@ -249,9 +249,32 @@ async def part_illegal(host: Host) -> None:
     await host.wr("DRAM_SIZE", prog.dram_size)
     errors: list[str] = []
     size = prog.dram_size
-    eb = p.in_bits // 8
     good = isa.encode("store", n_rows=1, row_elems=1, dram_addr=0)
-    bad_cases = [
+    checked = bad = 0
+    for what, code, word in _illegal_cases(p, size):
+        problems = await _check_refused(host, code, word, good, size)
+        checked += 1
+        if problems:
+            bad += 1
+            errors.append(f"{what}: " + "; ".join(problems))
+    problem = await _check_overflow(host)
+    checked += 1
+    if problem:
+        bad += 1
+        errors.append(problem)
+    # still works after the errors
+    ok = await _check_resumes(host, prog, x, ws, qs, errors)
+    checked += 1
+    if not ok:
+        bad += 1
+        errors.append("the program after the errors gave wrong outputs")
+    _report("illegal", cfg, checked, bad, [], errors, exact=True)
+
+
+def _illegal_cases(p: AccelParams, size: int) -> list[tuple[str, int, int]]:
+    """``(error name, ERROR code, command word)`` of each refused command."""
+    eb = p.in_bits // 8
+    return [
         ("bad_command", 1, isa.OPCODES["fence"] + 9),  # opcode 14
         ("bad_command", 1, isa.encode("compute", k=0)),
         (
@@ -268,63 +291,67 @@ async def part_illegal(host: Host) -> None:
         ("dram_range", 3, isa.encode("load", target=1, n_rows=1, row_elems=2, dram_addr=size - eb)),
         ("bad_command", 1, isa.encode("load", target=3, n_rows=1, row_elems=1)),
     ]
-    checked = bad = 0
-    for what, code, word in bad_cases:
-        before = bytes(host.ram.read(BASE, size))
-        # a good command, the bad one, another good one: the bad one's index is accepted + 1
-        accepted = await host.rd("ACCEPTED")
-        await host.wr("CTRL", 2)
-        await host.push(isa.encode("fence"))
-        await host.push(word)
-        await host.push(good)
-        await host.wr("CTRL", 0)
-        await host.wait_idle(2000)
-        err = await host.rd("ERROR")
-        status = await host.rd("STATUS")
-        checked += 1
-        after = bytes(host.ram.read(BASE, size))
-        problems = []
-        if err & 15 != code or err >> 16 != (accepted + 1) & 0xFFFF:
-            problems.append(f"ERROR {err:#x}, expected code {code} at {accepted + 1}")
-        if not status & 2:
-            problems.append("STATUS.error not set")
-        if after != before:
-            problems.append("DRAM changed")
-        await host.wr("CTRL", 1)  # clear: error gone, queue empty
-        status = await host.rd("STATUS")
-        if status & 2 or not status & 1:
-            problems.append(f"STATUS {status:#x} after clear")
-        if problems:
-            bad += 1
-            errors.append(f"{what}: " + "; ".join(problems))
-    # queue overflow: depth + 1 pushes while held
+
+
+async def _check_refused(host: Host, code: int, word: int, good: int, size: int) -> list[str]:
+    """Push a fence, the bad ``word`` and a good command: the problems seen (none: passed)."""
+    before = bytes(host.ram.read(BASE, size))
+    # a good command, the bad one, another good one: the bad one's index is accepted + 1
+    accepted = await host.rd("ACCEPTED")
+    await host.wr("CTRL", 2)
+    await host.push(isa.encode("fence"))
+    await host.push(word)
+    await host.push(good)
+    await host.wr("CTRL", 0)
+    await host.wait_idle(2000)
+    err = await host.rd("ERROR")
+    status = await host.rd("STATUS")
+    after = bytes(host.ram.read(BASE, size))
+    problems = []
+    if err & 15 != code or err >> 16 != (accepted + 1) & 0xFFFF:
+        problems.append(f"ERROR {err:#x}, expected code {code} at {accepted + 1}")
+    if not status & 2:
+        problems.append("STATUS.error not set")
+    if after != before:
+        problems.append("DRAM changed")
+    await host.wr("CTRL", 1)  # clear: error gone, queue empty
+    status = await host.rd("STATUS")
+    if status & 2 or not status & 1:
+        problems.append(f"STATUS {status:#x} after clear")
+    return problems
+
+
+async def _check_overflow(host: Host) -> str | None:
+    """Queue overflow: depth + 2 pushes while held; the problem, if any."""
+    p = host.p
     accepted = await host.rd("ACCEPTED")
     await host.wr("CTRL", 2)
     # the queue holds queue_depth commands plus the one waiting for dispatch
     for _ in range(p.queue_depth + 2):
         await host.push(isa.encode("fence"))
     err = await host.rd("ERROR")
-    checked += 1
+    problem = None
     if err & 15 != 4 or err >> 16 != (accepted + p.queue_depth + 1) & 0xFFFF:
-        bad += 1
-        errors.append(f"queue_overflow: ERROR {err:#x}")
+        problem = f"queue_overflow: ERROR {err:#x}"
     await host.wr("CTRL", 1)
-    # still works after the errors
+    return problem
+
+
+async def _check_resumes(
+    host: Host, prog: Program, x: np.ndarray, ws: list, qs: list, errors: list[str]
+) -> bool:
+    """Run ``prog`` after the errors; whether its output equals the golden model."""
+    p, cfg = host.p, host.cfg
     try:
         outs, _ = await run_program(host, prog)
         want = golden(p, x, prog.layers, ws, qs)[0]
         if cfg.get("inject_fault"):
             want = want.copy()
             want.flat[0] += 1
-        ok = np.array_equal(outs[0], want)
+        return np.array_equal(outs[0], want)
     except AssertionError as exc:
         errors.append(f"after the errors: {exc}")
-        ok = False
-    checked += 1
-    if not ok:
-        bad += 1
-        errors.append("the program after the errors gave wrong outputs")
-    _report("illegal", cfg, checked, bad, [], errors, exact=True)
+        return False
 
 
 @cocotb.test()
