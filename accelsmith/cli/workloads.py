@@ -90,9 +90,6 @@ def workloads_command(
 ) -> None:
     """List the built-in workloads with MACs, weight and KV-cache bytes, or one workload's
     layers (a built-in, a file, or ``--from-hf config.json``)."""
-    from accelsmith.models.networks import builtin, builtin_names
-    from accelsmith.models.workloads import load_workload
-
     _refuse_orphans(
         ctx,
         {
@@ -102,36 +99,52 @@ def workloads_command(
         },
     )
     if serving is not None:
-        from .serving_view import show_serving, show_steps
+        _show_serving_option(serving, steps, config, as_json)
+    elif from_hf is not None:
+        hf = {"phase": phase, "seq_len": seq_len, "batch": batch, "kv_len": kv_len}
+        _show_from_hf(from_hf, {**hf, "attention": attention, "routing": routing}, as_json)
+    elif workload is not None:
+        _show_workload(workload, as_json)
+    else:
+        _list_builtins(as_json)
 
-        if steps is not None:
-            show_steps(serving, steps, config or [], as_json)
-        else:
-            show_serving(serving, as_json)
-        return
-    if from_hf is not None:
-        from accelsmith.models.llm import llm_workload
 
-        wl = llm_workload(
-            from_hf,
-            phase=phase,
-            seq_len=seq_len,
-            batch=batch,
-            kv_len=kv_len,
-            attention=attention,
-            routing=routing,
-        )
-        _show_layers(wl, as_json)
-        return
-    if workload is not None:
-        wl = load_workload(workload)
-        if getattr(wl, "scenario", None) is not None:  # a serving scenario: its stream
-            from .serving_view import show_serving
+def _show_serving_option(
+    serving: Path, steps: str | None, config: list[str] | None, as_json: bool
+) -> None:
+    """``--serving``: the scenario's request stream, or with ``--steps`` the server's steps."""
+    from .serving_view import show_serving, show_steps
 
-            show_serving(Path(workload), as_json)
-            return
-        _show_layers(wl, as_json)
+    if steps is not None:
+        show_steps(serving, steps, config or [], as_json)
+    else:
+        show_serving(serving, as_json)
+
+
+def _show_from_hf(from_hf: str, options: dict, as_json: bool) -> None:
+    """``--from-hf``: the layers of one step of a Hugging Face model."""
+    from accelsmith.models.llm import llm_workload
+
+    _show_layers(llm_workload(from_hf, **options), as_json)
+
+
+def _show_workload(workload: str, as_json: bool) -> None:
+    """One workload's layers (a built-in or a file; a serving scenario: its stream)."""
+    from accelsmith.models.workloads import load_workload
+
+    wl = load_workload(workload)
+    if getattr(wl, "scenario", None) is not None:  # a serving scenario: its stream
+        from .serving_view import show_serving
+
+        show_serving(Path(workload), as_json)
         return
+    _show_layers(wl, as_json)
+
+
+def _list_builtins(as_json: bool) -> None:
+    """The built-in workloads with their sizes (a table, or JSON)."""
+    from accelsmith.models.networks import builtin, builtin_names
+
     entries = []
     for name in builtin_names():
         wl = builtin(name)

@@ -79,7 +79,7 @@ def evaluate(
     tech = tech if tech is not None else Tech.at_node(node_nm)
     from .serving import ServingWorkload, evaluate_serving
 
-    if isinstance(wl, ServingWorkload):  # a continuous-batching server run (models/serving.py)
+    if isinstance(wl, ServingWorkload):  # a continuous-batching server run (models/serving/)
         return evaluate_serving(
             fam.cost_model(), configs, wl, tech=tech, per_layer=per_layer, convention=convention
         )

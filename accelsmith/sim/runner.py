@@ -442,13 +442,7 @@ def run(
     ConfigError
         ``waves`` was asked of a build made without them.
     """
-    if waves and not b.waves:
-        raise ConfigError("waves=True needs a simulator built with waves=True")
-    if timeout_s is not None and not timeout_s > 0:
-        raise ConfigError(f"timeout_s must be a positive number of seconds, not {timeout_s!r}")
-    executable = b.build_dir / b.toplevel
-    if not executable.is_file():
-        raise BuildError(f"no simulator at {executable}: build it first (was the cache cleared?)")
+    _check_run(b, waves, timeout_s)
     tdir = _run_dir(b, test_dir)
     log = tdir / "sim.log"
     results = tdir / "results.xml"
@@ -471,6 +465,17 @@ def run(
             log_file=log,
         )
     return _collect(b, results, log, exit_code, time.perf_counter() - t0, timeout_s)
+
+
+def _check_run(b: Build, waves: bool, timeout_s: float | None) -> None:
+    """Refuse waves of a build without them, a bad timeout and a missing simulator."""
+    if waves and not b.waves:
+        raise ConfigError("waves=True needs a simulator built with waves=True")
+    if timeout_s is not None and not timeout_s > 0:
+        raise ConfigError(f"timeout_s must be a positive number of seconds, not {timeout_s!r}")
+    executable = b.build_dir / b.toplevel
+    if not executable.is_file():
+        raise BuildError(f"no simulator at {executable}: build it first (was the cache cleared?)")
 
 
 def _run_dir(b: Build, test_dir: Path | None) -> Path:

@@ -117,12 +117,7 @@ def verify(
     family = get_family(params.family)
     runner.check_toolchain()
     # the work folder before the (long) build: an unusable --workdir fails at once
-    work = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="accelsmith-"))
-    report_dir = work / "reports"
-    try:
-        report_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"--workdir {work} cannot be created: {exc.strerror}") from None
+    work, report_dir = _work_folder(workdir)
 
     name = params.default_name()  # type: ignore[attr-defined]
     component = family.build()(params)
@@ -138,8 +133,7 @@ def verify(
         "inject_fault": inject_fault,
         "extra": dict(extra or {}),
     }
-    cfg_path = work / "tb_config.json"
-    cfg_path.write_text(json.dumps(cfg, indent=1))
+    cfg_path = _write_config(work, cfg)
 
     t0 = time.perf_counter()
     result = runner.run(
@@ -152,7 +146,16 @@ def verify(
     )
     sim_seconds = time.perf_counter() - t0
 
-    report = VerifyReport(
+    report = _new_report(params, name, seed, b, sim_seconds, result)
+    _read_test_reports(report, report_dir, family.test_order, result)
+    return report
+
+
+def _new_report(
+    params: ParamsBase, name: str, seed: int, b: Any, sim_seconds: float, result: Any
+) -> VerifyReport:
+    """The report of a run (build ``b``, simulation ``result``), its tests not yet read."""
+    return VerifyReport(
         family=params.family,
         name=name,
         parameters=params.to_dict(),
@@ -163,8 +166,24 @@ def verify(
         verilator=b.verilator_version,
         failures=result.failures,
     )
-    _read_test_reports(report, report_dir, family.test_order, result)
-    return report
+
+
+def _work_folder(workdir: str | Path | None) -> tuple[Path, Path]:
+    """The work folder (default: a new temporary one) and its ``reports`` folder, created."""
+    work = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="accelsmith-"))
+    report_dir = work / "reports"
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"--workdir {work} cannot be created: {exc.strerror}") from None
+    return work, report_dir
+
+
+def _write_config(work: Path, cfg: dict[str, Any]) -> Path:
+    """The testbench configuration as ``tb_config.json`` in ``work``; its path."""
+    cfg_path = work / "tb_config.json"
+    cfg_path.write_text(json.dumps(cfg, indent=1))
+    return cfg_path
 
 
 def _check_run_args(tiles: Any, seed: Any) -> None:

@@ -277,6 +277,37 @@ def synthesize_verilog(
         "tools": tools,
     }
     root = Path(cache_dir) if cache_dir is not None else cache_root()
+    work = _flow_work(verilog, top, target, clock, act, device, timeout_s, place_and_route)
+    folder, cached = cached_run(f"{top}-{target}", identity, work, root=root)
+    raw = json.loads((folder / "raw.json").read_text())
+    report = SynthReport(
+        target=target,
+        design=design,
+        clock_ns=clock,
+        fmax_mhz=None,
+        tools=tools,
+        folder=str(folder),
+        cached=cached,
+    )
+    if target == "sky130hd":
+        _fill_asic(report, raw, clock, act, folder)
+    else:
+        _fill_ecp5(report, raw, device, folder)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _flow_work(
+    verilog: str,
+    top: str,
+    target: str,
+    clock: float,
+    act: float,
+    device: str,
+    timeout_s: float,
+    place_and_route: bool,
+) -> Any:
+    """The cached run's work: the flow of ``target`` in a folder, its results as raw.json."""
 
     def work(folder: Path) -> None:
         if target == "sky130hd":
@@ -297,40 +328,36 @@ def synthesize_verilog(
             )
         (folder / "raw.json").write_text(json.dumps(raw, indent=1) + "\n")
 
-    folder, cached = cached_run(f"{top}-{target}", identity, work, root=root)
-    raw = json.loads((folder / "raw.json").read_text())
-    report = SynthReport(
-        target=target,
-        design=design,
-        clock_ns=clock,
-        fmax_mhz=None,
-        tools=tools,
-        folder=str(folder),
-        cached=cached,
-    )
-    if target == "sky130hd":
-        rep = _asic_report(raw, clock)
-        report.area, report.cells = rep["area"], rep["cells"]
-        report.timing, report.power = rep["timing"], rep["power"]
-        report.fmax_mhz, report.memories = rep["fmax_mhz"], rep["memories"]
-        report.activity = act
-        report.netlist = str(folder / "netlist.v")
-        report.notes.append(
-            "pre-layout: no placement or wire parasitics; paths are logic and fanout loading"
-        )
-        if report.memories:
-            from .sram import SRAM_SOURCE
+    return work
 
-            report.notes.append(f"memories are black-box SRAM macros costed from {SRAM_SOURCE}")
-    else:
-        report.cells = {**raw["resources"], "by_type": raw["cells"]}
-        report.fmax_mhz, report.fits, report.device = raw["fmax_mhz"], raw["fits"], device
-        report.netlist = str(folder / "synth.json")
-        report.notes.append("out of context: no I/O buffers or pins, no global clock promotion")
-        if raw.get("reason"):
-            report.notes.append(str(raw["reason"]))
-    report.seconds = time.perf_counter() - t0
-    return report
+
+def _fill_asic(
+    report: SynthReport, raw: dict[str, Any], clock: float, act: float, folder: Path
+) -> None:
+    """The sky130hd results of ``raw`` into ``report``."""
+    rep = _asic_report(raw, clock)
+    report.area, report.cells = rep["area"], rep["cells"]
+    report.timing, report.power = rep["timing"], rep["power"]
+    report.fmax_mhz, report.memories = rep["fmax_mhz"], rep["memories"]
+    report.activity = act
+    report.netlist = str(folder / "netlist.v")
+    report.notes.append(
+        "pre-layout: no placement or wire parasitics; paths are logic and fanout loading"
+    )
+    if report.memories:
+        from .sram import SRAM_SOURCE
+
+        report.notes.append(f"memories are black-box SRAM macros costed from {SRAM_SOURCE}")
+
+
+def _fill_ecp5(report: SynthReport, raw: dict[str, Any], device: str, folder: Path) -> None:
+    """The ecp5 results of ``raw`` into ``report``."""
+    report.cells = {**raw["resources"], "by_type": raw["cells"]}
+    report.fmax_mhz, report.fits, report.device = raw["fmax_mhz"], raw["fits"], device
+    report.netlist = str(folder / "synth.json")
+    report.notes.append("out of context: no I/O buffers or pins, no global clock promotion")
+    if raw.get("reason"):
+        report.notes.append(str(raw["reason"]))
 
 
 def export(report: SynthReport, out: str | Path) -> Path:
