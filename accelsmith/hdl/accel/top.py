@@ -7,6 +7,8 @@ The register map, the command encoding and the error codes come from
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from amaranth.hdl import Cat, Module, Mux, Signal, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
@@ -158,8 +160,17 @@ class AccelTop(wiring.Component):
         wiring.connect(m, dma.acc_r, mems["acc"].r1)
         wiring.connect(m, dma.s_r, mems["scales"].r0)
         wiring.connect(m, dma.axi, wiring.flipped(self.m_axi))
+        r = SimpleNamespace(ex=ex, dma=dma)
+        self._registers(m, r)
+        self._queue(m, mems, r)
+        self._axil_write(m, r)
+        self._axil_read(m, r)
+        self._issue(m, r)
+        self._drive_units(m, r)
+        return m
 
-        # ---------------------------------------------------------------- registers
+    def _registers(self, m: Module, r: SimpleNamespace) -> None:
+        """Control and status registers (the AXI4-Lite map) and the cycle counter."""
         dram_base = Signal(32)
         self.dram_size = Signal(32)
         cmdw = [Signal(32, name=f"cmdw{i}") for i in range(3)]
@@ -173,8 +184,25 @@ class AccelTop(wiring.Component):
         accepted = Signal(32)
         cycles = Signal(32)
         m.d.sync += cycles.eq(cycles + 1)
+        vars(r).update(
+            dram_base=dram_base,
+            cmdw=cmdw,
+            shift=shift,
+            relu=relu,
+            per_channel=per_channel,
+            scale=scale,
+            err_code=err_code,
+            err_idx=err_idx,
+            halted=halted,
+            hold=hold,
+            retired=retired,
+            accepted=accepted,
+            cycles=cycles,
+        )
 
-        # ---------------------------------------------------------------- command queue
+    def _queue(self, m: Module, mems: dict[str, Sram], r: SimpleNamespace) -> None:
+        """The command queue: a ring buffer in ``cmdq``; ``h`` is its head."""
+        p = self.params
         q = mems["cmdq"]
         depth = p.queue_depth
         wptr = Signal(range(depth))
@@ -194,8 +222,24 @@ class AccelTop(wiring.Component):
                 m.d.sync += rptr.eq(inc_r)
         with m.If(push):
             m.d.sync += wptr.eq(Mux(wptr == depth - 1, 0, wptr + 1))
+        vars(r).update(
+            q=q,
+            depth=depth,
+            wptr=wptr,
+            rptr=rptr,
+            count=count,
+            push=push,
+            pop=pop,
+            clear=clear,
+            h=h,
+            h_idx=h_idx,
+            h_valid=h_valid,
+        )
 
-        # ---------------------------------------------------------------- AXI4-Lite slave
+    def _axil_write(self, m: Module, r: SimpleNamespace) -> None:
+        """AXI4-Lite writes: registers, and ``CMD3`` pushes the command."""
+        count, depth, clear, hold, dram_base = r.count, r.depth, r.clear, r.hold, r.dram_base
+        push, accepted, cmdw, q, wptr = r.push, r.accepted, r.cmdw, r.q, r.wptr
         s = self.s_axil
         bvalid, rvalid = Signal(), Signal()
         rdata = Signal(32)
@@ -229,6 +273,19 @@ class AccelTop(wiring.Component):
             q.w.data.eq(Cat(*cmdw, s.wdata, accepted[:16])),
             q.w.en.eq(push & ~clear),
         ]
+        vars(r).update(
+            s=s,
+            rvalid=rvalid,
+            rdata=rdata,
+            full=full,
+            overflow=overflow,
+        )
+
+    def _axil_read(self, m: Module, r: SimpleNamespace) -> None:
+        """Status and AXI4-Lite reads."""
+        s, rvalid, rdata, err_code, full, hold = r.s, r.rvalid, r.rdata, r.err_code, r.full, r.hold
+        count, err_idx, retired, dram_base = r.count, r.err_idx, r.retired, r.dram_base
+        cycles, accepted = r.cycles, r.accepted
         status = Signal(32)
         idle = Signal()
         m.d.comb += [self.idle.eq(idle), self.error.eq(err_code != 0)]
@@ -253,8 +310,15 @@ class AccelTop(wiring.Component):
             for name, value in values.items():
                 with m.If(s.araddr[2:] == isa.REG[name] >> 2):
                     m.d.sync += rdata.eq(value)
+        vars(r).update(
+            idle=idle,
+        )
 
-        # ---------------------------------------------------------------- check + dispatch
+    def _issue(self, m: Module, r: SimpleNamespace) -> None:
+        """Check the head command, dispatch it when its unit and banks are free; errors halt."""
+        ex, dma, halted, hold, clear, h_valid = r.ex, r.dma, r.halted, r.hold, r.clear, r.h_valid
+        pop, h, h_idx, err_code, err_idx = r.pop, r.h, r.h_idx, r.err_code, r.err_idx
+        overflow, accepted = r.overflow, r.accepted
         cur = Signal(isa.CMD_BITS)
         cur_valid = Signal()
         cur_err = Signal(3)
@@ -307,7 +371,30 @@ class AccelTop(wiring.Component):
             ]
         with m.If(overflow & ~halted & ~clear):
             m.d.sync += [err_code.eq(4), err_idx.eq(accepted), halted.eq(1)]
+        vars(r).update(
+            cur=cur,
+            cur_valid=cur_valid,
+            dispatch=dispatch,
+            op=op,
+            ops=ops,
+            hz_a=hz_a,
+            hz_b=hz_b,
+            hz_acc=hz_acc,
+            d_kind=d_kind,
+            d_bank=d_bank,
+            ld=ld,
+            st=st,
+            cp=cp,
+            cf=cf,
+        )
 
+    def _drive_units(self, m: Module, r: SimpleNamespace) -> None:
+        """Start the compute unit or the DMA; track busy banks, config and retirement."""
+        ex, dma, dispatch, op, ops, cur = r.ex, r.dma, r.dispatch, r.op, r.ops, r.cur
+        dram_base, shift, relu, per_channel = r.dram_base, r.shift, r.relu, r.per_channel
+        scale, hz_a, hz_b, hz_acc, cp, ld, st = r.scale, r.hz_a, r.hz_b, r.hz_acc, r.cp, r.ld, r.st
+        d_kind, d_bank, cf, retired, idle = r.d_kind, r.d_bank, r.cf, r.retired, r.idle
+        h_valid, cur_valid, hold = r.h_valid, r.cur_valid, r.hold
         m.d.comb += [
             ex.start.eq(dispatch & (op == ops["compute"])),
             ex.cmd.eq(cur),
@@ -337,4 +424,3 @@ class AccelTop(wiring.Component):
         m.d.sync += retired.eq(retired + ex.done + dma.done + simple)
         m.d.comb += idle.eq(~h_valid & ~cur_valid & ~ex.busy & ~dma.busy)
         m.d.comb += self.active.eq(~idle & ~hold)
-        return m
