@@ -81,8 +81,6 @@ def evaluate_coexplore(configs: Any, workload: Any, *, tech, per_layer: bool, co
     """The coexplore family's cost function (see the module docstring)."""
     import pandas as pd
 
-    from ..core.registry import get_family
-
     if convention != "rtl":
         raise ConfigError(f"convention must be 'rtl' for the coexplore family, not {convention!r}")
     df, cfg = config_arrays(configs, COEXPLORE_COLUMNS)
@@ -90,65 +88,16 @@ def evaluate_coexplore(configs: Any, workload: Any, *, tech, per_layer: bool, co
     layers = workload.to_gemms()
     L = len(layers["names"])
     kinds = np.asarray(layers["layer_kind"], dtype=object)
-
-    # each engine on every layer: (E, n, L) arrays
-    lat, energy, cycles = (np.empty((len(ENGINES), n, L)) for _ in range(3))
-    area = np.empty((len(ENGINES), n))
-    static_w = np.empty((len(ENGINES), n))
-    for e, (name, sub) in enumerate(_sub_configs(cfg).items()):
-        out = get_family(name).cost_model()(
-            pd.DataFrame(sub), workload, tech=tech, per_layer=True, convention="rtl"
-        )
-        lat[e] = out["latency_s"].to_numpy(dtype=np.float64).reshape(n, L)
-        energy[e] = out["energy_j"].to_numpy(dtype=np.float64).reshape(n, L)
-        cycles[e] = out["cycles"].to_numpy(dtype=np.float64).reshape(n, L)
-        area[e] = out["area_um2"].to_numpy(dtype=np.float64).reshape(n, L)[:, 0]
-        static = out[_STATIC[name]].to_numpy(dtype=np.float64).reshape(n, L).sum(axis=1)
-        static_w[e] = static / lat[e].sum(axis=1)
-
-    # engine index of every (config, layer): the mapping column of the layer's kind
-    engine = np.empty((n, L), dtype=np.int64)
-    codes = {name: i for i, name in enumerate(ENGINES)}
-    for kind in np.unique(kinds):
-        column = cfg[_KIND_COLUMN[kind]]
-        idx = np.fromiter((codes[v] for v in column), dtype=np.int64, count=n)
-        engine[:, kinds == kind] = idx[:, None]
-    pick = engine[None]
-    lat_l = np.take_along_axis(lat, pick, 0)[0]
-    cyc_l = np.take_along_axis(cycles, pick, 0)[0]
-    own_e = np.take_along_axis(energy, pick, 0)[0]
-    # idle engines' static power during each layer
-    idle_w = (
-        static_w.sum(axis=0)[:, None]
-        - np.take_along_axis(np.broadcast_to(static_w[:, :, None], lat.shape), pick, 0)[0]
-    )
-    idle_e = idle_w * lat_l
-    energy_l = own_e + idle_e
-
+    lat, energy, cycles, area, static_w = _engine_costs(cfg, workload, tech, n, L)
+    engine = _engine_map(cfg, kinds, n, L)
+    lay = _mapped(engine, lat, energy, cycles, static_w)
     macs = np.asarray(layers["M"], np.float64) * np.asarray(layers["N"], np.float64)
     macs = macs * np.asarray(layers["K"], np.float64) * np.asarray(layers["count"], np.float64)
     area_um2 = area.sum(axis=0)
-    per_engine_e = {name: np.where(engine == i, own_e, 0.0) for i, name in enumerate(ENGINES)}
-    per_engine_t = {name: np.where(engine == i, lat_l, 0.0) for i, name in enumerate(ENGINES)}
-
-    def figures(reduce: Any, macs_x: np.ndarray) -> dict[str, np.ndarray]:
-        f: dict[str, np.ndarray] = {
-            "cycles": reduce(cyc_l),
-            "latency_s": reduce(lat_l),
-            "macs": macs_x,
-            "energy_j": reduce(energy_l),
-        }
-        for name in ENGINES:
-            key = name.replace("-", "_")
-            f[f"energy_{key}_j"] = reduce(per_engine_e[name])
-            f[f"latency_{key}_s"] = reduce(per_engine_t[name])
-        f["energy_idle_j"] = reduce(idle_e)
-        return f
-
     cfg_cols = {c: cfg[c] for c in COEXPLORE_COLUMNS}
     if per_layer:
         rep = {c: np.repeat(v, L) for c, v in cfg_cols.items()}
-        flat = figures(lambda a: a.reshape(-1), np.tile(macs, n))
+        flat = _figures(lay, lambda a: a.reshape(-1), np.tile(macs, n))
         layer_cols = {
             "config": np.repeat(np.arange(n), L),
             **rep,
@@ -163,7 +112,7 @@ def evaluate_coexplore(configs: Any, workload: Any, *, tech, per_layer: bool, co
         area_rep = {name: np.repeat(area[i], L) for i, name in enumerate(ENGINES)}
         out["area_um2"] = np.repeat(area_um2, L)
     else:
-        out = {"config": np.arange(n), **cfg_cols, **figures(lambda a: a.sum(axis=1), None)}
+        out = {"config": np.arange(n), **cfg_cols, **_figures(lay, lambda a: a.sum(axis=1), None)}
         out["macs"] = np.full(n, macs.sum())
         area_rep = {name: area[i] for i, name in enumerate(ENGINES)}
         out["area_um2"] = area_um2
@@ -175,3 +124,74 @@ def evaluate_coexplore(configs: Any, workload: Any, *, tech, per_layer: bool, co
     out["tops_per_w"] = out["tops"] / out["power_w"]
     out["tops_per_mm2"] = out["tops"] / out["area_mm2"]
     return pd.DataFrame(out)
+
+
+def _engine_costs(cfg: Any, workload: Any, tech: Any, n: int, L: int) -> tuple[np.ndarray, ...]:
+    """Each engine on every layer: latency, energy, cycles ``(E, n, L)``, area and static
+    power ``(E, n)``."""
+    import pandas as pd
+
+    from ..core.registry import get_family
+
+    lat, energy, cycles = (np.empty((len(ENGINES), n, L)) for _ in range(3))
+    area = np.empty((len(ENGINES), n))
+    static_w = np.empty((len(ENGINES), n))
+    for e, (name, sub) in enumerate(_sub_configs(cfg).items()):
+        out = get_family(name).cost_model()(
+            pd.DataFrame(sub), workload, tech=tech, per_layer=True, convention="rtl"
+        )
+        lat[e] = out["latency_s"].to_numpy(dtype=np.float64).reshape(n, L)
+        energy[e] = out["energy_j"].to_numpy(dtype=np.float64).reshape(n, L)
+        cycles[e] = out["cycles"].to_numpy(dtype=np.float64).reshape(n, L)
+        area[e] = out["area_um2"].to_numpy(dtype=np.float64).reshape(n, L)[:, 0]
+        static = out[_STATIC[name]].to_numpy(dtype=np.float64).reshape(n, L).sum(axis=1)
+        static_w[e] = static / lat[e].sum(axis=1)
+    return lat, energy, cycles, area, static_w
+
+
+def _engine_map(cfg: Any, kinds: np.ndarray, n: int, L: int) -> np.ndarray:
+    """Engine index of every (config, layer): the mapping column of the layer's kind."""
+    engine = np.empty((n, L), dtype=np.int64)
+    codes = {name: i for i, name in enumerate(ENGINES)}
+    for kind in np.unique(kinds):
+        column = cfg[_KIND_COLUMN[kind]]
+        idx = np.fromiter((codes[v] for v in column), dtype=np.int64, count=n)
+        engine[:, kinds == kind] = idx[:, None]
+    return engine
+
+
+def _mapped(engine, lat, energy, cycles, static_w) -> dict[str, Any]:
+    """Per (config, layer) figures of the mapped engine, idle engines' static energy during
+    each layer, and each engine's share."""
+    pick = engine[None]
+    lat_l = np.take_along_axis(lat, pick, 0)[0]
+    own_e = np.take_along_axis(energy, pick, 0)[0]
+    idle_w = (
+        static_w.sum(axis=0)[:, None]
+        - np.take_along_axis(np.broadcast_to(static_w[:, :, None], lat.shape), pick, 0)[0]
+    )
+    idle_e = idle_w * lat_l
+    return {
+        "cyc": np.take_along_axis(cycles, pick, 0)[0],
+        "lat": lat_l,
+        "energy": own_e + idle_e,
+        "idle": idle_e,
+        "per_engine_e": {name: np.where(engine == i, own_e, 0.0) for i, name in enumerate(ENGINES)},
+        "per_engine_t": {name: np.where(engine == i, lat_l, 0.0) for i, name in enumerate(ENGINES)},
+    }
+
+
+def _figures(lay: dict[str, Any], reduce: Any, macs_x: np.ndarray) -> dict[str, np.ndarray]:
+    """The figure columns, each per-layer array passed through ``reduce``."""
+    f: dict[str, np.ndarray] = {
+        "cycles": reduce(lay["cyc"]),
+        "latency_s": reduce(lay["lat"]),
+        "macs": macs_x,
+        "energy_j": reduce(lay["energy"]),
+    }
+    for name in ENGINES:
+        key = name.replace("-", "_")
+        f[f"energy_{key}_j"] = reduce(lay["per_engine_e"][name])
+        f[f"latency_{key}_s"] = reduce(lay["per_engine_t"][name])
+    f["energy_idle_j"] = reduce(lay["idle"])
+    return f

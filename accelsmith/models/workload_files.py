@@ -184,6 +184,26 @@ def load_scalesim_csv(path: str | Path) -> Workload:
     """
     path = Path(path)
     where = f"workload file {path.name}"
+    lines = _csv_lines(path, where)
+    header = [h.lower() for h in _csv_fields(lines[0][1])]
+    gemm_mode = [h.strip() for h in header[1:4]] == ["m", "n", "k"]
+    if not gemm_mode and len(header) < 8:
+        raise ConfigError(
+            f"{where}: header must name the SCALE-Sim columns ({', '.join(_CONV_HEADER)}) or "
+            f"Layer, M, N, K; got {', '.join(header) or 'nothing'}"
+        )
+    layers: list[Layer] = []
+    for lineno, line in lines[1:]:
+        layers.append(
+            _scalesim_row(f"{where}, line {lineno}", _csv_fields(line), gemm_mode, len(layers))
+        )
+    desc = f"SCALE-Sim {'GEMM' if gemm_mode else 'topology'} file {path.name}"
+    return Workload(name=path.stem, layers=tuple(layers), description=desc, source=str(path))
+
+
+def _csv_lines(path: Path, where: str) -> list[tuple[int, str]]:
+    """The non-blank lines of a CSV file with their line numbers (header and one row at
+    least)."""
     try:
         text = path.read_text()
     except OSError as exc:
@@ -193,76 +213,52 @@ def load_scalesim_csv(path: str | Path) -> Workload:
     lines = [(i + 1, line.strip()) for i, line in enumerate(text.splitlines()) if line.strip()]
     if len(lines) < 2:
         raise ConfigError(f"{where} must have a header line and at least one layer row")
+    return lines
 
-    def fields(line: str) -> list[str]:
-        import csv  # quoted cells may hold commas ("conv, 3x3")
 
-        parts = [p.strip() for p in next(csv.reader([line], skipinitialspace=True), [])]
-        while parts and parts[-1] == "":
-            parts.pop()
-        return parts
+def _csv_fields(line: str) -> list[str]:
+    """The cells of one CSV line, stripped, without SCALE-Sim's trailing empty cells."""
+    import csv  # quoted cells may hold commas ("conv, 3x3")
 
-    header = [h.lower() for h in fields(lines[0][1])]
-    gemm_mode = [h.strip() for h in header[1:4]] == ["m", "n", "k"]
-    if not gemm_mode and len(header) < 8:
+    parts = [p.strip() for p in next(csv.reader([line], skipinitialspace=True), [])]
+    while parts and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+def _scalesim_row(at: str, row: list[str], gemm_mode: bool, index: int) -> Layer:
+    """One SCALE-Sim row as a layer (a GEMM in GEMM mode, else a convolution; ``index``:
+    the layer's position, naming an unnamed row)."""
+    want = 4 if gemm_mode else 8
+    if len(row) not in (want, want + 1):
         raise ConfigError(
-            f"{where}: header must name the SCALE-Sim columns ({', '.join(_CONV_HEADER)}) or "
-            f"Layer, M, N, K; got {', '.join(header) or 'nothing'}"
+            f"{at}: expected {want} columns (plus an optional N:M sparsity), got {len(row)}"
         )
-    layers: list[Layer] = []
-    for lineno, line in lines[1:]:
-        row = fields(line)
-        at = f"{where}, line {lineno}"
-        want = 4 if gemm_mode else 8
-        if len(row) not in (want, want + 1):
-            raise ConfigError(
-                f"{at}: expected {want} columns (plus an optional N:M sparsity), got {len(row)}"
-            )
-        name = row[0] or f"layer{len(layers)}"
-        if len(row) == want + 1:
-            _check_sparsity(at, row[want])
-        if gemm_mode:
-            m, n, k = (_int_field(at, f, v) for f, v in zip("MNK", row[1:4], strict=True))
-            layers.append(GEMM(name=name, M=m, N=n, K=k))
-            continue
-        h, w, r, s, c, f, stride = (
-            _int_field(at, label, v) for label, v in zip(_CONV_HEADER[1:], row[1:8], strict=True)
+    name = row[0] or f"layer{index}"
+    if len(row) == want + 1:
+        _check_sparsity(at, row[want])
+    if gemm_mode:
+        m, n, k = (_int_field(at, f, v) for f, v in zip("MNK", row[1:4], strict=True))
+        return GEMM(name=name, M=m, N=n, K=k)
+    h, w, r, s, c, f, stride = (
+        _int_field(at, label, v) for label, v in zip(_CONV_HEADER[1:], row[1:8], strict=True)
+    )
+    if r > h or s > w:
+        raise ConfigError(
+            f"{at}: the filter ({r}x{s}) must fit the IFMAP ({h}x{w}); SCALE-Sim IFMAP "
+            "sizes include the padding"
         )
-        if r > h or s > w:
-            raise ConfigError(
-                f"{at}: the filter ({r}x{s}) must fit the IFMAP ({h}x{w}); SCALE-Sim IFMAP "
-                "sizes include the padding"
-            )
-        if "DP" in name:  # SCALE-Sim's depthwise convention: `c` one-channel convolutions
-            layers.append(
-                Conv(
-                    name=name,
-                    in_h=h,
-                    in_w=w,
-                    in_ch=c,
-                    out_ch=c * f,
-                    kernel_h=r,
-                    kernel_w=s,
-                    stride_h=stride,
-                    stride_w=stride,
-                    groups=c,
-                    ceil_mode=True,
-                )
-            )
-        else:
-            layers.append(
-                Conv(
-                    name=name,
-                    in_h=h,
-                    in_w=w,
-                    in_ch=c,
-                    out_ch=f,
-                    kernel_h=r,
-                    kernel_w=s,
-                    stride_h=stride,
-                    stride_w=stride,
-                    ceil_mode=True,
-                )
-            )
-    desc = f"SCALE-Sim {'GEMM' if gemm_mode else 'topology'} file {path.name}"
-    return Workload(name=path.stem, layers=tuple(layers), description=desc, source=str(path))
+    depthwise = "DP" in name  # SCALE-Sim's depthwise convention: `c` one-channel convolutions
+    return Conv(
+        name=name,
+        in_h=h,
+        in_w=w,
+        in_ch=c,
+        out_ch=c * f if depthwise else f,
+        kernel_h=r,
+        kernel_w=s,
+        stride_h=stride,
+        stride_w=stride,
+        **({"groups": c} if depthwise else {}),
+        ceil_mode=True,
+    )

@@ -10,6 +10,8 @@ outside the row, writes mask them with ``wstrb``.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
@@ -153,12 +155,20 @@ class DmaUnit(wiring.Component):
         )
 
     def elaborate(self, platform):
-        p = self.p
         m = Module()
+        c = self._latch(m)
+        loading = self._load_ar(m, c)
+        self._load_r(m, c, loading)
+        w = self._store_aw(m, c)
+        self._store_w(m, c, w)
+        return m
+
+    def _latch(self, m: Module) -> SimpleNamespace:
+        """Accept a command (``go``) and latch its fields; ``arm`` one cycle later."""
+        p = self.p
         B = p.bus_bits // 8
         lg = exact_log2(B)
         eb = p.in_bits // 8
-        axi = self.axi
         ld = self.load_layout(self.cmd)
         st = self.store_layout(self.cmd)
         from ...core.accel_isa import OPCODES
@@ -209,8 +219,32 @@ class DmaUnit(wiring.Component):
         # one cycle after `go` the latched fields are valid: `arm` loads the walkers
         arm = Signal()
         m.d.sync += arm.eq(go)
+        return SimpleNamespace(
+            B=B,
+            lg=lg,
+            eb=eb,
+            busy=busy,
+            is_store=is_store,
+            target=target,
+            transpose=transpose,
+            lane0=lane0,
+            base=base,
+            addr0=addr0,
+            n_rows=n_rows,
+            row_lanes=row_lanes,
+            stride=stride,
+            scale_addr=scale_addr,
+            row_bytes=row_bytes,
+            arm=arm,
+        )
 
-        # ------------------------------------------------------------ load: AR + R
+    def _load_ar(self, m: Module, c: SimpleNamespace):
+        """Load, read address channel: bursts of the 2-D transfer, ``dma_outstanding`` in
+        flight. Returns ``loading``."""
+        p = self.p
+        axi = self.axi
+        B, lg, is_store, addr0, stride, n_rows = c.B, c.lg, c.is_store, c.addr0, c.stride, c.n_rows
+        row_bytes, arm = c.row_bytes, c.arm
         rd_out = Signal(6)
         ar_hs = Signal()
         ar_valid, ar_addr, ar_len, _ = burst_walker(
@@ -238,7 +272,14 @@ class DmaUnit(wiring.Component):
         r_hs = Signal()
         m.d.comb += r_hs.eq(axi.rvalid & axi.rready)
         m.d.sync += rd_out.eq(rd_out + ar_hs - (r_hs & axi.rlast))
+        return loading
 
+    def _load_r(self, m: Module, c: SimpleNamespace, loading) -> None:
+        """Load, read data channel: drop the bytes outside the row, write the scratchpad."""
+        p = self.p
+        axi = self.axi
+        B, lg, eb, busy, is_store, transpose = c.B, c.lg, c.eb, c.busy, c.is_store, c.transpose
+        addr0, row_lanes, stride, n_rows, arm = c.addr0, c.row_lanes, c.stride, c.n_rows, c.arm
         rc_row = Signal(16)
         rc_addr = Signal(32)
         rc_elem = Signal(16)
@@ -283,6 +324,15 @@ class DmaUnit(wiring.Component):
                 ]
             with m.Else():
                 m.d.sync += [rc_elem.eq(rc_elem + n), rc_off.eq(0)]
+        self._load_ports(m, c, take, shifted, rc_elem, rc_row, n)
+        with m.If(loading & (rc_row == n_rows) & ~arm):
+            m.d.sync += [loading.eq(0), busy.eq(0)]
+            m.d.comb += self.done.eq(1)
+
+    def _load_ports(self, m: Module, c: SimpleNamespace, take, shifted, rc_elem, rc_row, n):
+        """The scratchpad and scale-memory write ports of a read beat."""
+        p = self.p
+        target, transpose, lane0, base = c.target, c.transpose, c.lane0, c.base
         elem = shifted[: p.in_bits]
         for port, lanes, code in (
             (self.a_w, p.rows, 0),
@@ -303,11 +353,13 @@ class DmaUnit(wiring.Component):
                 port.data.eq(Mux(transpose, Cat(*([elem] * lanes)), wide)),
                 port.en.eq(Mux(sel, Cat(*ens), 0)),
             ]
-        with m.If(loading & (rc_row == n_rows) & ~arm):
-            m.d.sync += [loading.eq(0), busy.eq(0)]
-            m.d.comb += self.done.eq(1)
 
-        # ------------------------------------------------------------ store: AW + W + B
+    def _store_aw(self, m: Module, c: SimpleNamespace):
+        """Store, write address and response channels, and the walker of the W bursts."""
+        p = self.p
+        axi = self.axi
+        B, lg, is_store, addr0, stride, n_rows = c.B, c.lg, c.is_store, c.addr0, c.stride, c.n_rows
+        row_bytes, arm = c.row_bytes, c.arm
         storing = Signal()
         wr_out = Signal(6)
         aw_hs, b_hs, w_hs = Signal(), Signal(), Signal()
@@ -349,6 +401,16 @@ class DmaUnit(wiring.Component):
             row_bytes=row_bytes,
             step=w_step,
         )
+        return storing, wr_out, aw_hs, w_hs, w_step, w_valid, w_len, w_row_end
+
+    def _store_w(self, m: Module, c: SimpleNamespace, w: tuple) -> None:
+        """Store, write data channel: accumulator rows through the output stage, ``wstrb``
+        masks the bytes outside the row."""
+        storing, wr_out, aw_hs, w_hs, w_step, w_valid, w_len, w_row_end = w
+        p = self.p
+        axi = self.axi
+        B, lg, eb, busy, is_store, base = c.B, c.lg, c.eb, c.busy, c.is_store, c.base
+        addr0, stride, n_rows, row_bytes, arm = c.addr0, c.stride, c.n_rows, c.row_bytes, c.arm
         aw_ahead = Signal(6)
         in_burst = Signal()
         remaining = Signal(10)
@@ -367,26 +429,7 @@ class DmaUnit(wiring.Component):
                 row_off.eq(addr0[:lg] if lg else 0),
             ]
             m.d.comb += [r_load.eq(1), r_base.eq(base), r_count.eq(n_rows)]
-        m.d.comb += [self.s_r.addr.eq(scale_addr), self.s_r.en.eq(1)]
-        # the output stage on the accumulator row being written
-        ab = p.acc_bits
-        outs = []
-        for j in range(p.cols):
-            sc = Mux(
-                self.per_channel, self.s_r.data[j * SCALE_BITS : (j + 1) * SCALE_BITS], self.scale
-            )
-            outs.append(
-                output_lane(
-                    m,
-                    self.acc_r.data[j * ab : (j + 1) * ab],
-                    sc,
-                    self.shift,
-                    self.relu,
-                    ab,
-                    p.in_bits,
-                )
-            )
-        packed = Cat(*outs)
+        packed = self._output_stage(m, c)
         max_beats = (p.cols * eb + B - 1) // B + 1
         wide_w = Signal(max_beats * B * 8)
         m.d.comb += wide_w.eq(packed << (row_off * 8))
@@ -427,4 +470,29 @@ class DmaUnit(wiring.Component):
         with m.If(storing & (w_rows == n_rows) & (wr_out == 0) & ~arm):
             m.d.sync += [storing.eq(0), busy.eq(0)]
             m.d.comb += self.done.eq(1)
-        return m
+
+    def _output_stage(self, m: Module, c: SimpleNamespace):
+        """The output stage on the accumulator row being written (packed lanes)."""
+        p = self.p
+        scale_addr = c.scale_addr
+        m.d.comb += [self.s_r.addr.eq(scale_addr), self.s_r.en.eq(1)]
+        # the output stage on the accumulator row being written
+        ab = p.acc_bits
+        outs = []
+        for j in range(p.cols):
+            sc = Mux(
+                self.per_channel, self.s_r.data[j * SCALE_BITS : (j + 1) * SCALE_BITS], self.scale
+            )
+            outs.append(
+                output_lane(
+                    m,
+                    self.acc_r.data[j * ab : (j + 1) * ab],
+                    sc,
+                    self.shift,
+                    self.relu,
+                    ab,
+                    p.in_bits,
+                )
+            )
+        packed = Cat(*outs)
+        return packed
