@@ -205,7 +205,6 @@ def assemble(
         base = {key: base[key].to_numpy() for key in base.columns}
     n = len(next(iter(base.values())))
     L = len(layers["names"])
-    shape = (n, L)
     weights = None if counts is None else np.asarray(counts, dtype=np.float64).reshape(-1)
     rows = n * L if per_layer else n
     ratio_columns = dict(ratio_columns or {})
@@ -215,45 +214,9 @@ def assemble(
     # of the per-layer frame are categoricals built from integer codes)
     n_derived = 8  # the columns derived_columns adds, at most
     block = np.empty((len(per) + len(ratio_columns) + n_derived, rows))
-    right: dict[str, np.ndarray] = {}
-    left: dict[str, Any] = {}
-    j = 0
-    for key, v in per.items():
-        v = np.asarray(v)
-        dst = block[j]
-        if per_layer:
-            out2 = dst.reshape(n, L)
-            if weights is None or key in config_level:
-                out2[...] = v
-            else:
-                np.multiply(v, weights, out=out2)
-        elif key in config_level:
-            dst[:] = np.broadcast_to(v, shape)[:, 0]
-        else:
-            full = np.broadcast_to(v.astype(np.float64, copy=False), shape)
-            dst[:] = full.sum(axis=1) if weights is None else full @ weights
-        right[key] = dst
-        j += 1
-    if per_layer:
-        import pandas as pd
-
-        left["config"] = np.repeat(np.arange(n), L)
-        for key, v in base.items():
-            v = np.asarray(v)
-            if v.dtype == object:
-                codes, uniques = pd.factorize(v)
-                left[key] = pd.Categorical.from_codes(np.repeat(codes, L), categories=uniques)
-            else:
-                left[key] = np.repeat(v, L)
-        codes, uniques = pd.factorize(np.asarray(layers["names"], dtype=object))
-        left["layer"] = pd.Categorical.from_codes(np.tile(codes, n), categories=uniques)
-        for key in ("M", "N", "K", "count"):
-            left[key] = np.tile(np.asarray(layers[key]).reshape(-1), n)
-        left["max_layer_k"] = left["K"]
-    else:
-        left.update(base)
-        left["layers"] = np.full(n, L)
-        left["max_layer_k"] = np.full(n, int(np.asarray(layers["K"]).max()))
+    right = _fill_block(block, per, (n, L), weights, per_layer, config_level)
+    j = len(right)
+    left = _left_columns(base, layers, n, L, per_layer)
 
     def put(key: str, value: np.ndarray) -> None:
         nonlocal j
@@ -275,6 +238,63 @@ def assemble(
     return pd.concat(
         [pd.DataFrame(left), pd.DataFrame(block[:j].T, columns=names, copy=False)], axis=1
     )
+
+
+def _fill_block(
+    block: np.ndarray,
+    per: Mapping[str, np.ndarray],
+    shape: tuple[int, int],
+    weights: np.ndarray | None,
+    per_layer: bool,
+    config_level: Sequence[str],
+) -> dict[str, np.ndarray]:
+    """Write ``per`` into the first rows of ``block`` (see :func:`assemble`); key -> row."""
+    n, L = shape
+    right: dict[str, np.ndarray] = {}
+    for j, (key, v) in enumerate(per.items()):
+        v = np.asarray(v)
+        dst = block[j]
+        if per_layer:
+            out2 = dst.reshape(n, L)
+            if weights is None or key in config_level:
+                out2[...] = v
+            else:
+                np.multiply(v, weights, out=out2)
+        elif key in config_level:
+            dst[:] = np.broadcast_to(v, shape)[:, 0]
+        else:
+            full = np.broadcast_to(v.astype(np.float64, copy=False), shape)
+            dst[:] = full.sum(axis=1) if weights is None else full @ weights
+        right[key] = dst
+    return right
+
+
+def _left_columns(
+    base: Mapping[str, np.ndarray], layers: Mapping[str, Any], n: int, L: int, per_layer: bool
+) -> dict[str, Any]:
+    """The configuration (and, per layer, the layer) columns in front of the figures."""
+    left: dict[str, Any] = {}
+    if per_layer:
+        import pandas as pd
+
+        left["config"] = np.repeat(np.arange(n), L)
+        for key, v in base.items():
+            v = np.asarray(v)
+            if v.dtype == object:
+                codes, uniques = pd.factorize(v)
+                left[key] = pd.Categorical.from_codes(np.repeat(codes, L), categories=uniques)
+            else:
+                left[key] = np.repeat(v, L)
+        codes, uniques = pd.factorize(np.asarray(layers["names"], dtype=object))
+        left["layer"] = pd.Categorical.from_codes(np.tile(codes, n), categories=uniques)
+        for key in ("M", "N", "K", "count"):
+            left[key] = np.tile(np.asarray(layers[key]).reshape(-1), n)
+        left["max_layer_k"] = left["K"]
+    else:
+        left.update(base)
+        left["layers"] = np.full(n, L)
+        left["max_layer_k"] = np.full(n, int(np.asarray(layers["K"]).max()))
+    return left
 
 
 def derived_columns(out: Any) -> Any:
