@@ -97,11 +97,13 @@ def evaluate_coexplore(configs: Any, workload: Any, *, tech, per_layer: bool, co
     cfg_cols = {c: cfg[c] for c in COEXPLORE_COLUMNS}
     if per_layer:
         rep = {c: np.repeat(v, L) for c, v in cfg_cols.items()}
+        # layer names repeat in serving tables: categories from the distinct names
+        codes, uniques = pd.factorize(np.asarray(layers["names"], dtype=object))
         flat = _figures(lay, lambda a: a.reshape(-1), np.tile(macs, n))
         layer_cols = {
             "config": np.repeat(np.arange(n), L),
             **rep,
-            "layer": pd.Categorical.from_codes(np.tile(np.arange(L), n), layers["names"]),
+            "layer": pd.Categorical.from_codes(np.tile(codes, n), categories=uniques),
             "M": np.tile(layers["M"], n),
             "N": np.tile(layers["N"], n),
             "K": np.tile(layers["K"], n),

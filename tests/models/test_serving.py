@@ -110,6 +110,8 @@ def test_configs_vectorized_and_per_layer_sums(tmp_path):
         ("simd", {}),
         ("pim", {}),
         ("pim", {"npu_rows": 64, "npu_cols": 64}),
+        # its serving tables repeat layer names (was: "Categorical categories must be unique")
+        ("coexplore", {}),
     ],
 )
 def test_every_family_serves(tmp_path, family, cfg):
