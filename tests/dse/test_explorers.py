@@ -153,6 +153,7 @@ def test_invalid_configurations_become_failed_trials(tmp_path, monkeypatch) -> N
     # (`dse run` refuses such a spec up front, see test_spec_model_checks.py; the early check
     # is bypassed here to exercise rows refused while the campaign runs.)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("accelsmith.dse.validate.probe", lambda *args, **kwargs: None)
     monkeypatch.setattr("accelsmith.dse.campaign.probe", lambda *args, **kwargs: None)
     space = dict(tiny_spec_dict()["space"], dataflow={"choices": ["os", "is"]})
     study = _run(tmp_path, "random", budget=16, space=space)
