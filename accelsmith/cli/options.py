@@ -49,6 +49,16 @@ def param_options(cls: type[ParamsBase], command: str) -> list[inspect.Parameter
     return [_option(s, command) for s in cli_specs(cls, command)]
 
 
+# Options every family's generate / verify commands share (one declaration each; typer needs
+# them in each command's signature, so the commands name these aliases).
+ModuleName = Annotated[str | None, typer.Option("--name", help="Top module and file name.")]
+OutDir = Annotated[Path, typer.Option("--out", help="Output folder.")]
+Report = Annotated[Path | None, typer.Option("--report", help="Also write the report as JSON.")]
+Workdir = Annotated[
+    Path | None, typer.Option("--workdir", help="Keep configuration, logs and waves here.")
+]
+
+
 @dataclasses.dataclass
 class Flags:
     """The parameter flags of one family command as the user gave them.

@@ -13,10 +13,6 @@ app = typer.Typer(help="Verify a generated design bit-exactly on Verilator.", no
 
 Tiles = Annotated[int, typer.Option("--tiles", help="Random tiles on top of the corner cases.")]
 Seed = Annotated[int, typer.Option("--seed", help="Seed of stimulus, gaps and back-pressure.")]
-Report = Annotated[Path | None, typer.Option("--report", help="Also write the report as JSON.")]
-Workdir = Annotated[
-    Path | None, typer.Option("--workdir", help="Keep configuration, logs and waves here.")
-]
 
 
 def _check_output(path: Path, option: str, *, folder: bool) -> None:

@@ -7,7 +7,7 @@ import typer
 
 from accelsmith.core.families.accel import AccelParams
 
-from ..options import Flags, family_command
+from ..options import Flags, ModuleName, OutDir, Report, Workdir, family_command
 
 #: listed after the bare-array families (systolic, lut-core, pim, simd): the complete
 #: accelerator builds on them (see the package docstring for ORDER)
@@ -44,10 +44,8 @@ def _generate(app: typer.Typer) -> None:
     @family_command(app, "generate", "accel", AccelParams)
     def accel(
         flags: Flags,
-        name: Annotated[
-            str | None, typer.Option("--name", help="Top module and file name.")
-        ] = None,
-        out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
+        name: ModuleName = None,
+        out: OutDir = Path("build"),
     ) -> None:
         """Complete accelerator: array, scratchpads, accumulator, AXI4 DMA, AXI4-Lite, queue."""
         from accelsmith.cli.generate import print_generated
@@ -69,12 +67,8 @@ def _verify(app: typer.Typer) -> None:
         layer: Layer = None,
         latency: Latency = 8,
         stall: Stall = 0.0,
-        report: Annotated[
-            Path | None, typer.Option("--report", help="Also write the report as JSON.")
-        ] = None,
-        workdir: Annotated[
-            Path | None, typer.Option("--workdir", help="Keep configuration, logs and waves.")
-        ] = None,
+        report: Report = None,
+        workdir: Workdir = None,
     ) -> int:
         """Accelerator: GEMMs, convolutions, layer chains, illegal commands; cycles vs model."""
         import json
@@ -265,7 +259,7 @@ def compile_command(app: typer.Typer) -> None:
         gemm: Gemm = None,
         scale: Scale = 1,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the random tensors.")] = 0,
-        out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
+        out: OutDir = Path("build"),
     ) -> None:
         """Compile a layer for an accel configuration: command stream and DRAM image."""
         from rich.console import Console
@@ -359,9 +353,7 @@ def _run(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option("--seed", help="Seed of the random tensors.")] = 0,
         latency: Latency = 8,
         stall: Stall = 0.0,
-        workdir: Annotated[
-            Path | None, typer.Option("--workdir", help="Keep configuration, logs and waves.")
-        ] = None,
+        workdir: Workdir = None,
     ) -> int:
         """Compile a layer and run it on the generated accelerator in Verilator."""
         from rich.console import Console

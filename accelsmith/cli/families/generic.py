@@ -12,7 +12,7 @@ import typer
 
 from accelsmith.core.registry import Family
 
-from ..options import Flags, family_command
+from ..options import Flags, ModuleName, OutDir, Report, Workdir, family_command
 
 # no `from __future__ import annotations`: the commands' option types are evaluated where
 # they are defined (family_command reads the signature)
@@ -38,10 +38,8 @@ def _generate(app: typer.Typer, fam: Family) -> None:
 
     def generate(
         flags: Flags,
-        name: Annotated[
-            str | None, typer.Option("--name", help="Top module and file name.")
-        ] = None,
-        out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
+        name: ModuleName = None,
+        out: OutDir = Path("build"),
     ) -> None:
         from accelsmith.cli.generate import print_generated
         from accelsmith.generate import generate
@@ -62,12 +60,8 @@ def _verify(app: typer.Typer, fam: Family) -> None:
             int, typer.Option("--tiles", help="Random cases on top of the corner cases.")
         ] = 16,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the stimulus.")] = 0,
-        report: Annotated[
-            Path | None, typer.Option("--report", help="Also write the report as JSON.")
-        ] = None,
-        workdir: Annotated[
-            Path | None, typer.Option("--workdir", help="Keep configuration, logs and waves.")
-        ] = None,
+        report: Report = None,
+        workdir: Workdir = None,
     ) -> int:
         from accelsmith.cli.verify import run_verify
 

@@ -9,7 +9,7 @@ import typer
 
 from accelsmith.core.families.lut_core import LutCoreParams
 
-from ..options import Flags, family_command
+from ..options import Flags, ModuleName, OutDir, Report, Workdir, family_command
 
 # no `from __future__ import annotations`: the commands' option types are evaluated where
 # they are defined (family_command reads the signature)
@@ -30,10 +30,8 @@ def _generate(app: typer.Typer) -> None:
     @family_command(app, "generate", "lut-core", LutCoreParams)
     def lut_core(
         flags: Flags,
-        name: Annotated[
-            str | None, typer.Option("--name", help="Top module and file name.")
-        ] = None,
-        out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
+        name: ModuleName = None,
+        out: OutDir = Path("build"),
     ) -> None:
         """LUT tensor core: low-bit weights x integer activations by table lookup."""
 
@@ -52,12 +50,8 @@ def _verify(app: typer.Typer) -> None:
             int, typer.Option("--tiles", help="Random tiles on top of the corner cases.")
         ] = 40,
         seed: Annotated[int, typer.Option("--seed", help="Seed of stimulus, gaps, stalls.")] = 0,
-        report: Annotated[
-            Path | None, typer.Option("--report", help="Also write the report as JSON.")
-        ] = None,
-        workdir: Annotated[
-            Path | None, typer.Option("--workdir", help="Keep configuration, logs and waves.")
-        ] = None,
+        report: Report = None,
+        workdir: Workdir = None,
     ) -> int:
         """LUT tensor core: corner cases, back-to-back tiles and random stalls vs. the models."""
 

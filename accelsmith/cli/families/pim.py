@@ -7,7 +7,7 @@ import typer
 
 from accelsmith.core.families.pim import PimParams
 
-from ..options import Flags, family_command
+from ..options import Flags, ModuleName, OutDir, Report, Workdir, family_command
 
 # no `from __future__ import annotations`: the commands' option types are evaluated where
 # they are defined (family_command reads the signature)
@@ -49,10 +49,8 @@ def _generate(app: typer.Typer) -> None:
     @family_command(app, "generate", "pim", PimParams)
     def pim(
         flags: Flags,
-        name: Annotated[
-            str | None, typer.Option("--name", help="Top module and file name.")
-        ] = None,
-        out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
+        name: ModuleName = None,
+        out: OutDir = Path("build"),
     ) -> None:
         """PIM channel: DRAM banks with MAC lanes, a timing checker and a GEMV engine."""
         from accelsmith.cli.generate import print_generated
@@ -68,12 +66,8 @@ def _verify(app: typer.Typer) -> None:
         flags: Flags,
         tiles: Annotated[int, typer.Option("--tiles", help="Random GEMVs back to back.")] = 8,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the stimulus.")] = 0,
-        report: Annotated[
-            Path | None, typer.Option("--report", help="Also write the report as JSON.")
-        ] = None,
-        workdir: Annotated[
-            Path | None, typer.Option("--workdir", help="Keep configuration, logs and waves.")
-        ] = None,
+        report: Report = None,
+        workdir: Workdir = None,
     ) -> int:
         """PIM channel: timing rules, GEMV results and cycles, partial tiles, refresh, FP
         specials vs. the golden model and the command schedule."""

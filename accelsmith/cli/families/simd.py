@@ -7,7 +7,7 @@ import typer
 
 from accelsmith.core.families.simd import SimdParams
 
-from ..options import Flags, family_command
+from ..options import Flags, ModuleName, OutDir, Report, Workdir, family_command
 
 # no `from __future__ import annotations`: the commands' option types are evaluated where
 # they are defined (family_command reads the signature)
@@ -26,10 +26,8 @@ def _generate(app: typer.Typer) -> None:
     @family_command(app, "generate", "simd", SimdParams)
     def simd(
         flags: Flags,
-        name: Annotated[
-            str | None, typer.Option("--name", help="Top module and file name.")
-        ] = None,
-        out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
+        name: ModuleName = None,
+        out: OutDir = Path("build"),
     ) -> None:
         """Mixed-precision SIMD MAC engine (INT, OCP FP8/FP4, posit) with lane splitting."""
 
@@ -48,12 +46,8 @@ def _verify(app: typer.Typer) -> None:
             int, typer.Option("--tiles", help="Random dot products per test (products x 50).")
         ] = 24,
         seed: Annotated[int, typer.Option("--seed", help="Seed of stimulus, gaps, stalls.")] = 0,
-        report: Annotated[
-            Path | None, typer.Option("--report", help="Also write the report as JSON.")
-        ] = None,
-        workdir: Annotated[
-            Path | None, typer.Option("--workdir", help="Keep configuration, logs and waves.")
-        ] = None,
+        report: Report = None,
+        workdir: Workdir = None,
     ) -> int:
         """SIMD engine: exhaustive products, specials, lanes, dot products, gating vs. models."""
 

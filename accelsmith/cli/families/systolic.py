@@ -13,7 +13,7 @@ import typer
 
 from accelsmith.core.families.systolic import SystolicParams
 
-from ..options import Flags, family_command
+from ..options import Flags, ModuleName, OutDir, family_command
 
 #: listed first among the families (`accelsmith generate --help`, usage errors)
 ORDER = 0
@@ -31,10 +31,8 @@ def _generate(app: typer.Typer) -> None:
     @family_command(app, "generate", "systolic", SystolicParams)
     def systolic(
         flags: Flags,
-        name: Annotated[
-            str | None, typer.Option("--name", help="Top module and file name.")
-        ] = None,
-        out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("build"),
+        name: ModuleName = None,
+        out: OutDir = Path("build"),
     ) -> None:
         """Systolic array (output- or weight-stationary) computing one rows x cols tile."""
         from accelsmith.cli.generate import print_generated
@@ -45,7 +43,8 @@ def _generate(app: typer.Typer) -> None:
 
 
 def _verify(app: typer.Typer) -> None:
-    from ..verify import Report, Seed, Tiles, Workdir
+    from ..options import Report, Workdir
+    from ..verify import Seed, Tiles
 
     @family_command(app, "verify", "systolic", SystolicParams)
     def systolic(
