@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from accelsmith.core.errors import ConfigError
+
 from .families import register_all
 
 app = typer.Typer(help="Cost a configuration with the analytical models.", no_args_is_help=True)
@@ -63,6 +65,12 @@ def jsonable(d: dict[str, Any]) -> dict[str, Any]:
         v = v.item() if hasattr(v, "item") else v
         out[k] = None if isinstance(v, float) and v != v else v
     return out
+
+
+def check_formats(as_json: bool, as_csv: bool) -> None:
+    """Refuse ``--json`` with ``--csv`` (before anything is computed)."""
+    if as_json and as_csv:
+        raise ConfigError("--json and --csv cannot be combined: choose one output format")
 
 
 def machine_output(layers: Any, total: Any, *, as_json: bool, as_csv: bool) -> bool:

@@ -57,6 +57,13 @@ Report = Annotated[Path | None, typer.Option("--report", help="Also write the re
 Workdir = Annotated[
     Path | None, typer.Option("--workdir", help="Keep configuration, logs and waves here.")
 ]
+# ... and their cost commands
+Node = Annotated[int, typer.Option("--node", help="Technology node in nm.")]
+TechFile = Annotated[
+    Path | None, typer.Option("--tech", help="YAML overriding the technology table.")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+AsCsv = Annotated[bool, typer.Option("--csv", help="Print per-layer CSV.")]
 
 
 @dataclasses.dataclass

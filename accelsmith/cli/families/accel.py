@@ -7,7 +7,18 @@ import typer
 
 from accelsmith.core.families.accel import AccelParams
 
-from ..options import Flags, ModuleName, OutDir, Report, Workdir, family_command
+from ..options import (
+    AsCsv,
+    AsJson,
+    Flags,
+    ModuleName,
+    Node,
+    OutDir,
+    Report,
+    TechFile,
+    Workdir,
+    family_command,
+)
 
 #: listed after the bare-array families (systolic, lut-core, pim, simd): the complete
 #: accelerator builds on them (see the package docstring for ORDER)
@@ -130,22 +141,18 @@ def _cost(app: typer.Typer) -> None:
     @family_command(app, "cost", "accel", AccelParams)
     def accel(
         flags: Flags,
-        node: Annotated[int, typer.Option("--node", help="Technology node in nm.")] = 45,
-        tech_file: Annotated[
-            Path | None, typer.Option("--tech", help="YAML overriding the technology table.")
-        ] = None,
+        node: Node = 45,
+        tech_file: TechFile = None,
         workload: Annotated[
             str, typer.Option("--workload", help="Built-in name or a file.")
         ] = "resnet50",
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-        as_csv: Annotated[bool, typer.Option("--csv", help="Print per-layer CSV.")] = False,
+        as_json: AsJson = False,
+        as_csv: AsCsv = False,
     ) -> None:
         """Per-layer cycles (the compiler's schedule), DRAM traffic, energy; area and totals."""
-        from accelsmith.cli.cost import cost_frames, machine_output
-        from accelsmith.core.errors import ConfigError
+        from accelsmith.cli.cost import check_formats, cost_frames, machine_output
 
-        if as_json and as_csv:
-            raise ConfigError("--json and --csv cannot be combined: choose one output format")
+        check_formats(as_json, as_csv)
         values = flags.params().to_config() | flags.model
         layers, total = cost_frames("accel", values, workload, node, tech_file)
         if machine_output(layers, total, as_json=as_json, as_csv=as_csv):

@@ -9,7 +9,18 @@ import typer
 
 from accelsmith.core.families.lut_core import LutCoreParams
 
-from ..options import Flags, ModuleName, OutDir, Report, Workdir, family_command
+from ..options import (
+    AsCsv,
+    AsJson,
+    Flags,
+    ModuleName,
+    Node,
+    OutDir,
+    Report,
+    TechFile,
+    Workdir,
+    family_command,
+)
 
 # no `from __future__ import annotations`: the commands' option types are evaluated where
 # they are defined (family_command reads the signature)
@@ -78,18 +89,16 @@ def _cost(app: typer.Typer) -> None:
     @family_command(app, "cost", "lut-core", LutCoreParams, _COST_ORDER)
     def lut_core(
         flags: Flags,
-        node: Annotated[int, typer.Option("--node", help="Technology node in nm.")] = 45,
-        tech_file: Annotated[
-            Path | None, typer.Option("--tech", help="YAML overriding the technology table.")
-        ] = None,
+        node: Node = 45,
+        tech_file: TechFile = None,
         workload: Annotated[
             str, typer.Option("--workload", help="Built-in name or a file.")
         ] = "llama2-7b-decode",
         baseline: Annotated[
             bool, typer.Option("--baseline/--no-baseline", help="Also cost the MAC array.")
         ] = True,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-        as_csv: Annotated[bool, typer.Option("--csv", help="Print per-layer CSV.")] = False,
+        as_json: AsJson = False,
+        as_csv: AsCsv = False,
         pairs: Annotated[
             bool,
             typer.Option(
@@ -104,13 +113,11 @@ def _cost(app: typer.Typer) -> None:
         ] = "native",
     ) -> None:
         """Per-layer cycles, energy and area of one LUT core on a workload (vs. a MAC array)."""
-        from accelsmith.cli.cost import cost_frames, machine_output
-        from accelsmith.core.errors import ConfigError
+        from accelsmith.cli.cost import check_formats, cost_frames, machine_output
         from accelsmith.core.params import merge_config
         from accelsmith.models.tech import Tech
 
-        if as_json and as_csv:
-            raise ConfigError("--json and --csv cannot be combined: choose one output format")
+        check_formats(as_json, as_csv)
         given = flags.given
         if pairs:
             tech = Tech.at_node(node)

@@ -7,7 +7,7 @@ import typer
 
 from accelsmith.core.families.pim import PimParams
 
-from ..options import Flags, ModuleName, OutDir, Report, Workdir, family_command
+from ..options import AsJson, Flags, ModuleName, OutDir, Report, TechFile, Workdir, family_command
 
 # no `from __future__ import annotations`: the commands' option types are evaluated where
 # they are defined (family_command reads the signature)
@@ -99,19 +99,15 @@ def _cost(app: typer.Typer) -> None:
             str, typer.Option("--workload", help="Built-in name or a file.")
         ] = "llama2-7b-decode",
         node: Annotated[int, typer.Option("--node", help="Logic node (nm).")] = 45,
-        tech_file: Annotated[
-            Path | None, typer.Option("--tech", help="YAML overriding the technology table.")
-        ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        tech_file: TechFile = None,
+        as_json: AsJson = False,
         as_csv: Annotated[bool, typer.Option("--csv", help="Per-layer CSV.")] = False,
     ) -> None:
         """PIM (or NPU + PIM) latency, energy, area and throughput on a workload."""
-        from accelsmith.cli.cost import cost_frames, machine_output
-        from accelsmith.core.errors import ConfigError
+        from accelsmith.cli.cost import check_formats, cost_frames, machine_output
         from accelsmith.models.pim import PIM_COLUMNS
 
-        if as_json and as_csv:
-            raise ConfigError("--json and --csv cannot be combined: choose one output format")
+        check_formats(as_json, as_csv)
         given = flags.generator
         in_file = flags.config_keys()
         for key in _DEVICE:  # not given (flag or --config): the cost model's device default

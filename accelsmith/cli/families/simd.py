@@ -7,7 +7,18 @@ import typer
 
 from accelsmith.core.families.simd import SimdParams
 
-from ..options import Flags, ModuleName, OutDir, Report, Workdir, family_command
+from ..options import (
+    AsCsv,
+    AsJson,
+    Flags,
+    ModuleName,
+    Node,
+    OutDir,
+    Report,
+    TechFile,
+    Workdir,
+    family_command,
+)
 
 # no `from __future__ import annotations`: the commands' option types are evaluated where
 # they are defined (family_command reads the signature)
@@ -83,22 +94,18 @@ def _cost(app: typer.Typer) -> None:
             Path | None,
             typer.Option("--tensors", help="Folder of <layer>_weights.npy / <layer>_acts.npy."),
         ] = None,
-        node: Annotated[int, typer.Option("--node", help="Technology node in nm.")] = 45,
-        tech_file: Annotated[
-            Path | None, typer.Option("--tech", help="YAML overriding the technology table.")
-        ] = None,
+        node: Node = 45,
+        tech_file: TechFile = None,
         workload: Annotated[
             str, typer.Option("--workload", help="Built-in name or a file.")
         ] = "resnet50",
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-        as_csv: Annotated[bool, typer.Option("--csv", help="Print per-layer CSV.")] = False,
+        as_json: AsJson = False,
+        as_csv: AsCsv = False,
     ) -> None:
         """Per-layer mode, cycles, energy and SQNR, and totals, for one SIMD engine."""
-        from accelsmith.cli.cost import cost_frames, machine_output
-        from accelsmith.core.errors import ConfigError
+        from accelsmith.cli.cost import check_formats, cost_frames, machine_output
 
-        if as_json and as_csv:
-            raise ConfigError("--json and --csv cannot be combined: choose one output format")
+        check_formats(as_json, as_csv)
         values = flags.params().to_config() | flags.model
         values["tensors"] = str(tensors) if tensors is not None else ""
         layers, total = cost_frames("simd", values, workload, node, tech_file)

@@ -13,7 +13,7 @@ import typer
 
 from accelsmith.core.families.systolic import SystolicParams
 
-from ..options import Flags, ModuleName, OutDir, family_command
+from ..options import Flags, ModuleName, Node, OutDir, TechFile, family_command
 
 #: listed first among the families (`accelsmith generate --help`, usage errors)
 ORDER = 0
@@ -70,10 +70,8 @@ def _cost(app: typer.Typer) -> None:
     @family_command(app, "cost", "systolic", SystolicParams, order)
     def systolic(
         flags: Flags,
-        node: Annotated[int, typer.Option("--node", help="Technology node in nm.")] = 45,
-        tech_file: Annotated[
-            Path | None, typer.Option("--tech", help="YAML overriding the technology table.")
-        ] = None,
+        node: Node = 45,
+        tech_file: TechFile = None,
         workload: Workload = "resnet50",
         convention: Annotated[str, typer.Option("--convention", help="rtl or scalesim.")] = "rtl",
         as_json: Annotated[
@@ -84,11 +82,9 @@ def _cost(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Per-layer cycles, utilization, energy and traffic, and totals, for one array."""
-        from accelsmith.cli.cost import cost_frames, machine_output
-        from accelsmith.core.errors import ConfigError
+        from accelsmith.cli.cost import check_formats, cost_frames, machine_output
 
-        if as_json and as_csv:
-            raise ConfigError("--json and --csv cannot be combined: choose one output format")
+        check_formats(as_json, as_csv)
         given = flags.given
         if given["dataflow"] == "is":  # input-stationary exists only in the SCALE-Sim convention
             values = flags.params(dataflow="os").to_dict() | {"dataflow": "is"}
