@@ -134,3 +134,13 @@ def test_default_space_is_large() -> None:
         elif isinstance(dim, dict):
             size *= (dim["high"] - dim["low"]) // dim.get("step", 1) + 1
     assert size >= 10**8
+
+
+@pytest.mark.parametrize("spec", ["abc", "0x3x4", "4x-1x2", "4x4", "2x3x4x5"])
+def test_compile_gemm_spec_errors_name_the_option(spec: str, capsys) -> None:
+    """`compile --gemm` refuses a bad shape naming the option (was: "w must be ..." for 0)."""
+    from accelsmith.cli.main import main
+
+    assert main(["compile", "--gemm", spec]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: gemm must be MxKxN with positive integers, not {spec!r}"]

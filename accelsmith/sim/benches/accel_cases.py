@@ -119,9 +119,12 @@ def gemm_case(p: Any, rng: np.random.Generator, spec: str) -> tuple:
     from accelsmith.core.errors import ConfigError
 
     try:
-        M, K, N = (int(v) for v in spec.lower().split("x"))
+        dims = [int(v) for v in spec.lower().split("x")]
     except ValueError:
-        raise ConfigError(f"gemm must be MxKxN with positive integers, not {spec!r}") from None
+        dims = []
+    if len(dims) != 3 or min(dims) < 1:
+        raise ConfigError(f"gemm must be MxKxN with positive integers, not {spec!r}")
+    M, K, N = dims
     s = ConvShape.gemm(f"gemm_{M}x{K}x{N}", M, K, N)
     x, w = tensors(s, p, rng)
     return [s], x, [w], [random_quant(s, p, rng)]
