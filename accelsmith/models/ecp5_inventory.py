@@ -166,24 +166,26 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     ff_row = entries * ew - (entries - 1) + np.where(bias, ew + 2 * accw, 0.0)
     ff_pe = ew + 2 * accw
     ff = ff_core + tm * (ff_row + tn * ff_pe)
-    # tables: the sampled components have 8-bit activations; scaled by the entry width
-    tbl = np.where(sym, 1.0, 0.0)
-    tbl_lut = np.zeros_like(k)
-    lk_lut = np.zeros_like(k)
-    for kk in (2, 3, 4, 5, 6):
-        for s, flag in (("s", True), ("f", False)):
-            name = f"{kk}{s}"
-            if f"tbl{name}" not in cal.samples:
-                continue
-            hit = (k == kk) & (sym == flag)
-            tbl_lut = np.where(hit, cal.value(f"tbl{name}", "LUT4"), tbl_lut)
-            lk_lut = np.where(hit, cal.value(f"lk{name}", "LUT4"), lk_lut)
-    del tbl
+    # rows: the lkrow samples (one and two PEs; 8-bit activations, 2 weight bits, no bias
+    # correction) give the row base and the marginal PE; their table and lookup part scales
+    # with the entry width, their PE accumulate part is replaced by this configuration's
+    one = np.full(k.shape, np.nan)
+    more = np.full(k.shape, np.nan)
+    for name, smp in cal.samples.items():
+        if name.startswith("lkrow") and name.endswith("n1"):
+            kk, ss = int(name[5]), name[6]
+            hit = (k == kk) & (sym == (ss == "s"))
+            two = cal.value(f"lkrow{kk}{ss}n2", "LUT4")
+            b_s, accw_s, ew_s = smp["weight_bits"], smp["acc_bits"], smp["entry_bits"]
+            pe_s = float(cal.mux_lut(b_s, ew_s + b_s - 1) + accw_s + cal.add_lut(accw_s))
+            one = np.where(hit, smp["LUT4"] - pe_s, one)
+            more = np.where(hit, two - smp["LUT4"] - pe_s, more)
     scale = ew / ew8
-    # kmask gating of activations 1..K-1 (AND per bit) before the precompute adders
-    row_lut = tbl_lut * scale + (k - 1) * a + np.where(bias, 2 * cal.add_lut(accw) + accw, 0.0)
-    # PE: lookup, plane shift (B-to-1 mux of the entry), first-plane gating, accumulator
-    pe_lut = lk_lut * scale + cal.mux_lut(b, ew + b - 1) + accw + cal.add_lut(accw)
+    # PE accumulate of this configuration: plane shift (B-to-1 mux), first-plane gating, adder
+    pe_lut = cal.mux_lut(b, ew + b - 1) + accw + cal.add_lut(accw)
+    row_lut = (
+        one * scale + (tn - 1) * more * scale + np.where(bias, 2 * cal.add_lut(accw) + accw, 0.0)
+    )
     drain = cal.mux_lut(tm, tn * accw) + np.where(
         bias, cal.mux_lut(tm, accw) + tn * cal.add_lut(accw), 0.0
     )
@@ -405,12 +407,16 @@ def _simd_lane(p: Any, cal: Any) -> dict[str, Any]:
             decs.add((md.b.name, "b", s * md.width))
     lut += sum(cal.value(f"dec_{f}", "LUT4") for f, _, _ in decs)
     t_dec = max(1000.0 / cal.value(f"dec_{f}", "fmax_mhz") for f, _, _ in decs)
-    # per slot: the decoded fields (2 signs, 2 x 8-bit exponents, 6 flags) by mode
-    field_bits = 24
-    lut += sum(float(cal.mux_lut(len(p.slot_modes(s)) + 1, field_bits)) for s in range(p.slots))
+    # per slot: the decoded fields by mode (signs, zero flags; an 8-bit exponent unless every
+    # mode of the slot is an integer on that side; NaN / Inf flags only if a format has them:
+    # constant fields and their registers vanish in synthesis)
+    fields = [_slot_fields(p, s) for s in range(p.slots)]
+    lut += sum(
+        float(cal.mux_lut(len(p.slot_modes(s)) + 1, fields[s]["bits"])) for s in range(p.slots)
+    )
     lut += 2 * float(cal.mux_lut(nm + 1, W))  # multiplier operands by mode
     if p.pipeline >= 2:
-        ff += p.slots * field_bits + 2 * W
+        ff += sum(f["bits"] for f in fields) + 2 * W
     # sub-word multiplier: 4 x 4 partial products (one MULT18X18D each, like mul4) summed
     widths = sorted({md.width for md in modes} | {4}, reverse=True)
     widths = [x for x in widths if x >= 4 and W % x == 0]
@@ -430,18 +436,21 @@ def _simd_lane(p: Any, cal: Any) -> dict[str, Any]:
     for s in range(p.slots):
         sm = p.slot_modes(s)
         sig_w = max(modes[i].a.sig_bits + modes[i].b.sig_bits for i in sm)
-        lut += float(cal.mux_lut(len(sm) + 1, sig_w)) + float(cal.add_lut(9)) + 6
-        if p.pipeline >= 3:
-            ff += sig_w + 14
+        fl = fields[s]
+        exp_bits = 9.0 if fl["exp"] else 0.0  # product exponent (0 for integer-only slots)
+        lut += float(cal.mux_lut(len(sm) + 1, sig_w)) + (exp_bits and float(cal.add_lut(9))) + 6
+        if p.pipeline >= 3:  # significand, term, sign, exponent, zero, NaN, Inf
+            ff += sig_w + 3 + exp_bits + fl["nan"] + fl["inf"]
         if p.acc == "exact":
             _, _, max_shift, width = _quire(p, s)
             wide = sig_w + max_shift
             lv = int(bits_for(max_shift)) if max_shift else 0
             lut += wide * lv / 2 + float(cal.add_lut(width)) + width  # shift, negate
             if p.pipeline >= 4:
-                ff += width + 5
+                ff += width + 3 + fl["nan"] + fl["inf"]
             lut += float(cal.add_lut(width)) + width + 5  # quire add, hold, flags
-            ff += 2 * (width + 5)
+            # quire and its finished copy, each with negz/any and the NaN/+Inf/-Inf flags
+            ff += 2 * (width + 2 + fl["nan"] + 2 * fl["inf"])
             rnd = "penc" if p.out_posit is not None else "fround"
             lut += float(cal.interp(rnd, "LUT4", width))
             lut += float(cal.add_lut(width)) + width + float(eq_lut(width)) + 2 * p.out_bits
@@ -472,9 +481,26 @@ def _simd_lane(p: Any, cal: Any) -> dict[str, Any]:
     lut += res_lut
     stages = [[t_dec], [t_mul], [t_align], [t_acc]]
     while len(stages) > p.pipeline:  # fewer pipeline cuts: the last stages merge
-        stages[-2] = stages[-2] + stages.pop()
+        last = stages.pop()
+        stages[-1] = stages[-1] + last
     paths = [float(_series_ns(cal, *[t for t in st if t])) for st in stages if any(st)]
     return {"lut4": lut, "ff": ff, "mult18": dsp, "paths": paths + ([t_out] if t_out else [])}
+
+
+def _slot_fields(p: Any, s: int) -> dict[str, Any]:
+    """Which decoded fields of slot ``s`` are not constant, and their register bits."""
+    ms = [p.modes[i] for i in p.slot_modes(s)]
+    a_fp = any(m.a.kind != "int" for m in ms)
+    b_fp = any(m.b.kind != "int" for m in ms)
+    nan = any(f.nan != "none" or f.kind == "posit" for m in ms for f in (m.a, m.b))
+    inf = any(f.inf for m in ms for f in (m.a, m.b))
+    na = sum(
+        any(getattr(m, side).nan != "none" or getattr(m, side).kind == "posit" for m in ms)
+        for side in "ab"
+    )
+    ni = sum(any(getattr(m, side).inf for m in ms) for side in "ab")
+    bits = 2 + 8 * a_fp + 8 * b_fp + 2 + na + ni
+    return {"bits": bits, "exp": a_fp or b_fp, "nan": int(nan), "inf": int(inf)}
 
 
 def _quire(p: Any, s: int) -> tuple[int, int, int, int]:

@@ -23,10 +23,17 @@ generators instantiate (``hdl/*.py`` and ``hdl/blocks``):
                   (symmetric / full) and its registers
 ``lk<k><s|f>``    one LUT-core lookup from those registers (``2**(k-1)`` / ``2**k`` to 1 mux,
                   conditional negation)
+``lkrow<k><s|f>n<t>`` a LUT-core row (``hdl/lut_core.LutRow``: activation masking, table
+                  precompute and registers, ``t`` PEs with their lookup and accumulator) of
+                  8-bit activations, 2 weight bits, no bias correction: the lookups of a row
+                  cost about half what an isolated ``lk`` does (Yosys and ABC simplify the
+                  multiplexers of registers loaded from the precompute adders), so the row
+                  with one and two PEs is sampled
 ``dec_<fmt>``     a SIMD format decoder (``hdl/blocks/formats.make_decoder``)
 ``fpmul_<p>``, ``fpadd_<p>``  the PIM lanes' floating-point multiply and add
 ``fround<w>``     the SIMD read-out rounder of a ``w``-bit quire into binary32
-                  (``hdl/blocks/minifloat.FloatRound``)
+                  (``hdl/blocks/minifloat.FloatRound``; the quire's LSB exponent a constant,
+                  as in the lane)
 ``penc<w>``       the same into posit16_1 (``hdl/blocks/posit.PositEncoder``)
 ``fpacc<s>``      the SIMD binary32 accumulate of an ``s``-bit product
                   (``hdl/blocks/minifloat.Fp32Add``)
@@ -57,9 +64,7 @@ MAC_WIDTHS = (2, 4, 6, 8, 12, 16)
 MUX_INPUTS = (2, 3, 4, 6, 8, 16, 32)
 FANOUTS = (16, 64, 256, 1024)
 MEM_SHAPES = ((4, 16), (16, 16), (32, 32), (64, 32), (128, 32), (256, 16), (64, 128))
-TABLES = (
-    (2, "s"), (3, "s"), (4, "s"), (5, "s"), (6, "s"), (2, "f"), (3, "f"), (4, "f"), (5, "f")
-)  # fmt: skip
+TABLES = tuple((k, s) for s in "sf" for k in (2, 3, 4, 5, 6))
 DEC_FORMATS = (
     "int4", "int8", "fp4_e2m1", "fp8_e4m3", "fp8_e5m2", "posit4_1", "posit8_0", "posit16_1"
 )  # fmt: skip
@@ -67,6 +72,7 @@ ROUND_WIDTHS = (16, 32, 48, 64, 96)
 PENC_WIDTHS = (16, 32, 64)
 FPACC_SIGS = (4, 8, 16, 24)
 ROUND_EXP_BITS = 7  # bits_for(|quire LSB|) + 1 of the sampled formats' quires (-32..-2)
+ROUND_LSB = -12  # the quire LSB exponent of the rounder samples (posit8_0 products: -12)
 FP_OPS = ("fpmul_fp16", "fpadd_fp16", "fpmul_bf16", "fpadd_fp32", "fpconv_fp32")
 #: components also placed and routed (Fmax): the families' register-to-register operators
 PNR = (
@@ -100,6 +106,7 @@ def component_names() -> list[str]:
         *(f"mem{d}x{w}" for d, w in MEM_SHAPES),
         *(f"tbl{k}{s}" for k, s in TABLES),
         *(f"lk{k}{s}" for k, s in TABLES),
+        *(f"lkrow{k}{s}n{t}" for k, s in TABLES for t in (1, 2)),
         *(f"dec_{f}" for f in DEC_FORMATS),
         *FP_OPS,
         *(f"fround{w}" for w in ROUND_WIDTHS),
@@ -247,6 +254,18 @@ def _lookup(k: int, sym: str) -> Any:
     )
 
 
+ROW_PARAMS = {"weight_bits": 2, "act_bits": TABLE_ACT_BITS, "max_k": 64, "tile_m": 1}
+
+
+def row_params(k: int, sym: str, tile_n: int) -> Any:
+    """The :class:`LutCoreParams` of the ``lkrow`` components."""
+    from ..core.families.lut_core import LutCoreParams
+
+    return LutCoreParams(
+        group_size=k, symmetric=sym == "s", tile_n=tile_n, bias_correction=False, **ROW_PARAMS
+    )
+
+
 def _decoder(fmt: str) -> Any:
     from amaranth.hdl import unsigned
 
@@ -304,6 +323,19 @@ def _block(comp: Any) -> Any:
     return _wrapped(ins, outs, body)
 
 
+def _rounder(comp: Any) -> Any:
+    """A read-out rounder as the SIMD lane uses it: the quire's LSB exponent is a constant
+    (:data:`ROUND_LSB`), so synthesis folds the exponent arithmetic around it."""
+    ins = {k: comp.signature.members[k].shape for k in ("sign", "mag")}
+
+    def body(m: Any, r: dict) -> dict:
+        m.submodules.blk = comp
+        m.d.comb += [comp.sign.eq(r["sign"]), comp.mag.eq(r["mag"]), comp.exp_lsb.eq(ROUND_LSB)]
+        return {"result": comp.result}
+
+    return _wrapped(ins, {"result": comp.signature.members["result"].shape}, body)
+
+
 def component_ecp5(name: str) -> tuple[Any, str]:
     """The component called ``name`` (see the module docstring) and its top-module name."""
     import re
@@ -324,6 +356,10 @@ def component_ecp5(name: str) -> tuple[Any, str]:
         return _table(int(m.group(1)), m.group(2)), top
     if m := re.fullmatch(r"lk(\d)([sf])", name):
         return _lookup(int(m.group(1)), m.group(2)), top
+    if m := re.fullmatch(r"lkrow(\d)([sf])n(\d)", name):
+        from ..hdl.lut_core import LutRow
+
+        return _block(LutRow(row_params(int(m.group(1)), m.group(2), int(m.group(3))))), top
     if name.startswith("dec_"):
         return _decoder(name[4:]), top
     if name in FP_OPS:
@@ -331,11 +367,11 @@ def component_ecp5(name: str) -> tuple[Any, str]:
     if m := re.fullmatch(r"fround(\d+)", name):
         from ..hdl.blocks.minifloat import FloatRound
 
-        return _block(FloatRound(int(m.group(1)), ROUND_EXP_BITS, 8, 23)), top
+        return _rounder(FloatRound(int(m.group(1)), ROUND_EXP_BITS, 8, 23)), top
     if m := re.fullmatch(r"penc(\d+)", name):
         from ..hdl.blocks.posit import PositEncoder
 
-        return _block(PositEncoder(int(m.group(1)), ROUND_EXP_BITS, 16, 1)), top
+        return _rounder(PositEncoder(int(m.group(1)), ROUND_EXP_BITS, 16, 1)), top
     if m := re.fullmatch(r"fpacc(\d+)", name):
         from ..hdl.blocks.minifloat import Fp32Add
 
@@ -363,6 +399,11 @@ def _measure(name: str, pnr: bool) -> tuple[dict[str, Any], dict[str, str]]:
         "name": name,
         **{k: cells.get(k, 0) for k in ("LUT4", "FF", "MULT18X18D", "DP16KD", "TRELLIS_DPR16X4")},
     }
+    if name.startswith("lkrow"):  # the row's shape, which the model scales from
+        rp = row_params(int(name[5]), name[6], int(name[8]))
+        sample.update(
+            entry_bits=rp.entry_bits, acc_bits=rp.acc_bits, weight_bits=rp.weight_bits
+        )
     if pnr:
         prep = synthesize_verilog(
             verilog,
