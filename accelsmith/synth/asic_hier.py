@@ -31,13 +31,15 @@ flattening).
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import ConfigError
 from . import pdk, sram
-from .asic import ABC_DELAY_PS, ABC_SCRIPT, _sta_script, parse_sta
+from .asic import ABC_DELAY_PS, ABC_SCRIPT, CLOCK_PORT, _sta_script, parse_sta
+from .buftree import insert_buffer_trees
 from .tools import SynthError, run_tool
 
 __all__ = ["ABC_SCRIPT_HIER", "hierarchical_cells", "run_asic_hier"]
@@ -75,6 +77,21 @@ def _yosys_script(top: str, maplib: Path) -> str:
                 "setundef -zero; hilomap -singleton -hicell sky130_fd_sc_hd__conb_1 HI "
                 "-locell sky130_fd_sc_hd__conb_1 LO",
                 "opt_clean -purge",
+                f"read_liberty -lib {lib}",  # cell port directions for the fanout repair
+                "write_json mapped.json",
+            ]
+        )
+        + "\n"
+    )
+
+
+def _yosys_finish_script(top: str, maplib: Path) -> str:
+    lib = str(maplib)
+    return (
+        "\n".join(
+            [
+                "read_json buffered.json",  # holds the liberty cells as black boxes
+                f"hierarchy -top {top}",
                 f"tee -o stat.txt stat -liberty {lib} -top {top}",
                 "write_verilog -noattr -noexpr -nohex -nodec netlist.v",
             ]
@@ -150,6 +167,20 @@ def run_asic_hier(
         timeout_s=timeout_s,
         what="Yosys synthesis (hierarchical)",
     )
+    netlist = json.loads((folder / "mapped.json").read_text())
+    buffers = insert_buffer_trees(netlist, CLOCK_PORT)
+    (folder / "buffered.json").write_text(json.dumps(netlist))
+    (folder / "mapped.json").unlink()
+    (folder / "finish.ys").write_text(_yosys_finish_script(top, maplib))
+    run_tool(
+        "yosys",
+        ["-q", "-s", "finish.ys"],
+        cwd=folder,
+        log=folder / "yosys_finish.log",
+        timeout_s=timeout_s,
+        what="Yosys netlist write (hierarchical)",
+    )
+    (folder / "buffered.json").unlink()
     stat = (folder / "stat.txt").read_text()
     cells = hierarchical_cells(stat, top)
     modules = {
@@ -166,4 +197,4 @@ def run_asic_hier(
         what="OpenSTA",
     )
     sta = parse_sta((folder / "sta.log").read_text(), clock_ns)
-    return {"cells": cells, "macros": [], "modules": modules, **sta}
+    return {"cells": cells, "macros": [], "modules": modules, "fanout_buffers": buffers, **sta}

@@ -112,15 +112,15 @@ def _check(target: str, clock_ns: float | None, activity: float | None, device: 
 
 def _scripts_hash(target: str, hierarchical: bool = False) -> str:
     """SHA-256 of the target's flow modules (the scripts and parsers that produce ``raw.json``):
-    editing one invalidates that target's cached results (``asic_hier.py`` only those of the
-    hierarchical flow)."""
+    editing one invalidates that target's cached results (``asic_hier.py`` and ``buftree.py``
+    only those of the hierarchical flow)."""
     import hashlib
 
     here = Path(__file__).parent
     digest = hashlib.sha256()
     mods = ("asic.py", "sram.py", "pdk/__init__.py") if target == "sky130hd" else ("ecp5.py",)
     if hierarchical:
-        mods += ("asic_hier.py",)
+        mods += ("asic_hier.py", "buftree.py")
     for mod in mods:
         digest.update((here / mod).read_bytes())
     return digest.hexdigest()

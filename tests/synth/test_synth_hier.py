@@ -84,3 +84,54 @@ def test_hierarchical_matches_flat(capsys: pytest.CaptureFixture[str]) -> None:
     assert 0.9 * flat["area"]["total"] <= area["total"] <= 1.5 * flat["area"]["total"]
     assert hier["fmax_mhz"] == pytest.approx(flat["fmax_mhz"], rel=0.25)
     assert any("hierarchical synthesis" in n for n in hier["notes"])
+
+
+def _module(fanout: int) -> dict:
+    cells = {
+        f"g{i}": {
+            "type": "sky130_fd_sc_hd__nand2_1",
+            "port_directions": {"A": "input", "B": "input", "Y": "output"},
+            "connections": {"A": [2], "B": [3], "Y": [100 + i]},
+        }
+        for i in range(fanout)
+    }
+    return {
+        "ports": {
+            "clk": {"direction": "input", "bits": [3]},
+            "en": {"direction": "input", "bits": [2]},
+        },
+        "cells": cells,
+        "netnames": {"en": {"bits": [2]}, "clk": {"bits": [3]}},
+    }
+
+
+def test_buffer_trees_bound_the_fanout() -> None:
+    from accelsmith.synth.buftree import BUFFER_CELL, MAX_FANOUT, insert_buffer_trees
+
+    net = {"modules": {"m": _module(70), "small": _module(MAX_FANOUT)}}
+    added = insert_buffer_trees(net)
+    # 70 sinks -> 9 leaf buffers -> 2 buffers driven by the root net; 8 sinks need none
+    assert added == {"m": 9 + 2}
+    mod = net["modules"]["m"]
+    sinks: dict[int, int] = {}
+    driver: dict[int, str] = {}
+    for name, c in mod["cells"].items():
+        for port, bits in c["connections"].items():
+            for b in bits:
+                if c["port_directions"][port] == "input":
+                    sinks[b] = sinks.get(b, 0) + 1
+                else:
+                    driver[b] = name
+    assert max(n for b, n in sinks.items() if b != 3) <= MAX_FANOUT
+    assert sinks[3] == 70  # the clock is left alone
+    # every gate's A input still reaches the root net through buffers only
+    for i in range(70):
+        b = mod["cells"][f"g{i}"]["connections"]["A"][0]
+        hops = 0
+        while b != 2:
+            buf = mod["cells"][driver[b]]
+            assert buf["type"] == BUFFER_CELL[0]
+            b = buf["connections"]["A"][0]
+            hops += 1
+        assert hops == 2
+    assert all(isinstance(b, int) for n in mod["netnames"].values() for b in n["bits"])
