@@ -193,16 +193,24 @@ def export_trials(
             f.loc[ok, "pareto"] = pareto.front_mask(f[ok], list(spec.objectives)).to_numpy()
         parts.append(f)
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    from ..core.files import atomic_write
+    from ..core.files import atomic_write_many
 
+    # every target's folder and payload first, then all files or none: a failing --parquet
+    # must not leave a new --csv behind (or the other way round)
+    items = []
     for path, writer in ((csv, frame.to_csv), (parquet, frame.to_parquet)):
         if path is None:
             continue
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, writer(index=False))  # whole or not at all
         except FileExistsError:  # mkdir: a parent is a file
             raise OutputError(f"cannot write {path}: {Path(path).parent} is not a folder") from None
-        except OSError as exc:  # the reason, not the atomic write's temporary file name
+        except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        items.append((path, writer(index=False)))
+    try:
+        atomic_write_many(items)
+    except OSError as exc:  # the reason, not the atomic write's temporary file name
+        bad = getattr(exc, "target", items[-1][0])
+        raise OutputError(f"cannot write {bad}: {exc.strerror or exc}") from None
     return len(frame)
