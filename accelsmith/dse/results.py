@@ -46,8 +46,12 @@ class CampaignStatus:
     infos: dict[str, dict[str, Any]]
 
 
-def status(store: Any, spec: CampaignSpec) -> CampaignStatus:
-    """Trials, failed, feasible, front size, HV, HV ratio and IGD+ per explorer."""
+def status(store: Any, spec: CampaignSpec, *, reference: Any = None) -> CampaignStatus:
+    """Trials, failed, feasible, front size, HV, HV ratio and IGD+ per explorer.
+
+    ``reference``: a stored :class:`~accelsmith.dse.reference.ReferenceFront` the strict
+    measures are taken against when the campaign has no exact front.
+    """
     import numpy as np
 
     from . import pareto
@@ -72,7 +76,8 @@ def status(store: Any, spec: CampaignSpec) -> CampaignStatus:
         ).set_index("explorer")
         nd = None
     try:  # strict measures (speed's hook): recall, normalized IGD+, log HV ratio, trials to 95 %
-        strict = pareto.strict_summary(ok_frames, objectives)
+        ref = reference.as_reference() if reference is not None else None
+        strict = pareto.strict_summary(ok_frames, objectives, reference=ref)
         for c in strict.columns:
             table[c] = strict[c].reindex(table.index)
     except ConfigError:
