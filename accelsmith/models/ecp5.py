@@ -80,9 +80,16 @@ class Ecp5Calib:
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
         self.samples = {s["name"]: s for s in data["samples"]}
+        self._cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
 
     # ----------------------------------------------------------------------- series
     def _series(self, prefix: str, key: str) -> tuple[np.ndarray, np.ndarray]:
+        got = self._cache.get((prefix, key))
+        if got is None:
+            got = self._cache[prefix, key] = self._collect(prefix, key)
+        return got
+
+    def _collect(self, prefix: str, key: str) -> tuple[np.ndarray, np.ndarray]:
         xs, ys = [], []
         for name, s in self.samples.items():
             rest = name[len(prefix) :]

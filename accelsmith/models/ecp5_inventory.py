@@ -209,7 +209,10 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
                 t_lk = np.where(hit, 1000.0 / cal.value(f"lk{kk}{s}", "fmax_mhz"), t_lk)
                 t_tb = np.where(hit, 1000.0 / cal.value(f"tbl{kk}{s}", "fmax_mhz"), t_tb)
     # table precompute scaled by the entry width's carry chain; accumulate: shift mux + adder
-    t_tb = t_tb + cal.period_ns("add", ew) - cal.period_ns("add", ew8)
+    # the kmask (krem > k, a counter compare) gates the activations in front of the
+    # precompute: a comparator and a multiplexer level (mux4 path less the bare hop) more
+    level = cal.period_ns("mux", 4) - 1000.0 / cal.value("pipe8", "fmax_mhz")
+    t_tb = t_tb + cal.period_ns("add", ew) - cal.period_ns("add", ew8) + 2 * level
     t_acc = cal.period_ns("add", accw) + np.where(
         b > 1, cal.period_ns("mux", 4) - cal.period_ns("add", 8), 0.0
     )
@@ -525,19 +528,25 @@ def simd(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     from ..core.families.simd import SimdParams
 
     n = len(np.asarray(cfg["lanes"]))
-    keys = np.empty(n, dtype=object)
-    cols = {k: np.asarray(cfg[k]) for k in _LANE_KEY}
-    for i in range(n):
-        keys[i] = tuple(
-            str(cols[k][i]) if k in ("formats", "acc", "out_format") else int(cols[k][i])
-            for k in _LANE_KEY
-        )
+    parts = []
+    for k in _LANE_KEY:
+        v = np.asarray(cfg[k])
+        if k == "power_gating":
+            v = np.asarray(v, dtype=np.float64) > 0
+        elif k not in ("formats", "acc", "out_format"):
+            v = np.asarray(v, dtype=np.float64).astype(np.int64)
+        parts.append(v.astype(str))
+    keys = parts[0]
+    for v in parts[1:]:  # one string per configuration, joined column by column
+        keys = np.char.add(np.char.add(keys, "|"), v)
     uniq, inverse = np.unique(keys, return_inverse=True)
     lane = {k: np.zeros(len(uniq)) for k in ("lut4", "ff", "mult18")}
     paths = np.zeros(len(uniq))
-    for j, key in enumerate(uniq):
-        kw = dict(zip(_LANE_KEY, key, strict=True))
-        gated = kw.pop("power_gating") > 0
+    for j, key in enumerate(uniq):  # distinct lanes only (a campaign has a handful)
+        kw: dict[str, Any] = dict(zip(_LANE_KEY, key.split("|"), strict=True))
+        gated = kw.pop("power_gating") == "True"
+        for k in ("lane_bits", "pipeline", "max_k"):
+            kw[k] = int(kw[k])
         kw["formats"] = tuple(f for f in kw["formats"].split(",") if f)
         p = SimdParams(lanes=1, power_gating=1 if gated else 0, **kw)
         inv = _simd_lane(p, cal)
@@ -546,7 +555,8 @@ def simd(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
         paths[j] = max(inv["paths"])
     lanes = _f(cfg, "lanes")
     gates = np.maximum(_f(cfg, "power_gating"), 1.0)
-    mbits = np.asarray([max(1, (len(k[1].split(",")) - 1).bit_length()) for k in uniq])[inverse]
+    n_fmt = np.char.count(np.asarray(cfg["formats"]).astype(str), ",") + 1
+    mbits = bits_for(n_fmt - 1)
     pipe = _f(cfg, "pipeline")
     ff_ctl = (2 + mbits + gates) * pipe + 1 + gates + 1
     return {

