@@ -6,7 +6,8 @@ Per layer (one configuration, one :class:`~accelsmith.runtime.shapes.ConvShape`)
 
 cycles
     :func:`~accelsmith.runtime.timing.layer_cycles` of the mapper's choice with the
-    configuration's ``dram_latency`` (DRAM stalls are part of it: loads wait for bursts).
+    configuration's ``dram_latency`` (DRAM stalls are part of it: loads wait for bursts) and
+    ``dram_stall`` (random AXI back-pressure: expected extra waits per handshake).
 energy
     array MAC slots (``rows x cols x k`` per compute command, edge tiles included) x
     (multiply ``in_bits`` + add ``acc_bits`` + pipeline registers); scratchpad reads of every
@@ -84,14 +85,17 @@ def area_parts(p: AccelParams, tech: Any) -> dict[str, float]:
     }
 
 
-def layer_cost(p: AccelParams, s: Any, latency: int, tech: Any) -> dict[str, float]:
-    """Cycles, DRAM bytes and energy parts (J) of one instance of layer ``s`` on ``p``."""
+def layer_cost(
+    p: AccelParams, s: Any, latency: int, tech: Any, stall: float = 0.0
+) -> dict[str, float]:
+    """Cycles, DRAM bytes and energy parts (J) of one instance of layer ``s`` on ``p``
+    (``stall``: the DRAM's pause probability, :func:`accelsmith.runtime.timing.wait`)."""
     from ..runtime.mapper import choose_mapping
     from ..runtime.timing import layer_cycles
 
     assert p.acc_bits is not None
     mp = choose_mapping(p, s)
-    cycles = layer_cycles(p, s, mp, latency)
+    cycles = layer_cycles(p, s, mp, latency, stall)
     eb = p.in_bits // 8
     tiles = s.groups * mp.m_tiles * mp.n_tiles
     slots = tiles * s.Kg * p.rows * p.cols
@@ -159,8 +163,9 @@ def evaluate_accel(configs: Any, workload: Any, *, tech: Any, per_layer: bool, c
         except ConfigError as exc:
             raise ConfigError(f"configs row {i}: {exc}") from None
         latency = round(float(cfg["dram_latency"][i]))
+        stall = float(cfg["dram_stall"][i])
         for j, (_, s, count) in enumerate(shapes):
-            c = layer_cost(p, s, latency, tech)
+            c = layer_cost(p, s, latency, tech, stall)
             for k in keys:
                 per[k][i, j] = c[k] * count
         for k, v in area_parts(p, tech).items():

@@ -4,7 +4,8 @@ compiled GEMMs, convolutions, depthwise layers, layer chains with fences and ill
 Four small configurations cover odd array shapes, 8- and 16-bit inputs, both dataflows and
 narrow to wide buses. Outputs must equal the numpy golden model bit for bit; with a fixed
 DRAM latency and no back-pressure the cycles of every layer must equal the model exactly;
-with random back-pressure (the model has no stall term) they must be at least the model's.
+with random back-pressure (30 % pauses on every AXI channel, seed fixed) they must be within
+5 % of the model given the same pause probability, both ways.
 """
 
 import pytest
@@ -47,6 +48,7 @@ CONFIGS = {
 def test_config_passes(name, tmp_path):
     p, stall = CONFIGS[name]
     report = verify(p, tiles=4, seed=5, workdir=tmp_path, extra={"latency": 6, "stall": stall})
+    stall_free = _stall_free(p, tiles=4, seed=5, latency=6) if stall else {}
     by_name = {t.name: t for t in report.tests}
     assert set(by_name) == {"gemm", "conv", "layers", "illegal"}, report
     for t in report.tests:
@@ -55,9 +57,32 @@ def test_config_passes(name, tmp_path):
         for e in t.timing:
             if stall == 0:
                 assert e["measured"] == e["predicted"], e
-            else:  # back-pressure only adds cycles to the stall-free model
-                assert e["measured"] >= e["predicted"], e
+            else:  # the model's expectation under the same pause probability
+                assert abs(e["measured"] - e["predicted"]) <= 0.05 * e["predicted"], e
+                assert e["measured"] > stall_free[e["what"]], e
     assert report.passed
+
+
+def _stall_free(p: AccelParams, *, tiles: int, seed: int, latency: int) -> dict[str, int]:
+    """The stall-free model's cycles of every layer the bench runs (same programs)."""
+    import numpy as np
+
+    from accelsmith.runtime.compiler import compile_layers
+    from accelsmith.runtime.timing import chunk_cycles, program_chunks
+    from accelsmith.sim.benches import accel_cases as cases
+
+    rng = np.random.default_rng(seed)
+    all_cases = [cases.random_gemm(p, rng, i) for i in range(tiles)]
+    rng = np.random.default_rng(seed + 1)
+    all_cases += [cases.random_conv(p, rng, i, depthwise=i % 2 == 1) for i in range(tiles)]
+    all_cases.append(cases.chain(p, np.random.default_rng(seed + 2)))
+    out: dict[str, int] = {}
+    for layers, x, ws, qs in all_cases:
+        prog = compile_layers(p, layers, x, ws, qs)
+        for layer, cmds in program_chunks(prog, p.queue_depth):
+            name = prog.layers[layer].name
+            out[name] = out.get(name, 0) + chunk_cycles(p, cmds, latency=latency)
+    return out
 
 
 def test_checker_catches_a_wrong_result(tmp_path):

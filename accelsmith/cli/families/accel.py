@@ -132,7 +132,7 @@ def print_layer_cycles(report: dict, *, exact: bool) -> None:
     rule = (
         "exact expected (fixed latency, no back-pressure)"
         if exact
-        else "random back-pressure: the stall-free model is a lower bound"
+        else "random back-pressure: within 5 % of the model with the same pause probability"
     )
     Console().print(f"cycle check: {rule}; see the wrong-timings column above")
 
