@@ -50,12 +50,27 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["N_CANDIDATES", "schedule"]
+__all__ = ["CONFIG_FIELDS", "LAYER_FIELDS", "N_CANDIDATES", "schedule", "simulated_cycles"]
+
+#: the configuration fields (:class:`~accelsmith.core.families.accel.AccelParams`) and layer
+#: fields (:class:`~accelsmith.runtime.shapes.ConvShape`) :func:`schedule` reads
+CONFIG_FIELDS = (
+    "rows",
+    "cols",
+    "dataflow",
+    "in_bits",
+    "a_entries",
+    "b_entries",
+    "max_k",
+    "bus_bits",
+    "burst_len",
+    "dma_outstanding",
+)
+LAYER_FIELDS = ("h", "w", "c", "k_out", "r", "s", "stride", "pad", "groups")
 
 #: candidates per (configuration, layer): up to six K-tile depths x two loop orders
 N_CANDIDATES = 12
 _TK_SLOTS = 6
-DEBUG: dict = {}
 READ_EXTRA = 1  # runtime.timing.READ_EXTRA: AR -> first R beat on top of the DRAM latency
 B_DELAY = 2  # runtime.timing.B_DELAY: last W beat -> write response
 
@@ -123,9 +138,7 @@ def _floor_sum(n: Any, m: Any, a: Any, b: Any) -> np.ndarray:
     return ans
 
 
-def _phase_beats(
-    c0: Any, c1: Any, n: Any, nbytes: Any, row_stride: Any, B: Any
-) -> np.ndarray:
+def _phase_beats(c0: Any, c1: Any, n: Any, nbytes: Any, row_stride: Any, B: Any) -> np.ndarray:
     """Mean beats of the rows of ``n`` commands starting at ``c0 + i c1`` (``i < n``), rows
     ``row_stride`` apart: per command the mean over a whole period of its row phases
     (Hermite, with the command's phase modulo ``h = gcd(row_stride, B)``), over the commands
@@ -154,30 +167,43 @@ def _qf(x: Any, o: Any) -> np.ndarray:
 
 
 def _burst_shapes(
-    beats: Any, cyc_row: Any, cross: Any, bl: Any, o: Any, lat: Any
+    beats: Any, cyc_row: Any, cross: Any, bl: Any, o: Any, lat: Any, wq: Any, within: Any
 ) -> list[tuple[Any, Any, Any, Any]]:
-    """Rows of ``beats`` beats (a mean over their alignments: the two integers around it,
-    weighted), ``cyc_row`` cycles each (``None``: one per beat; else the elements of a
-    transposed load), ``cross`` mean 4 KiB boundaries per row, bursts of at most ``bl``.
+    """Rows of ``beats`` beats (a mean over their alignments), ``cyc_row`` cycles each
+    (``None``: one per beat; else the elements of a transposed load), ``cross`` mean 4 KiB
+    boundaries per row, bursts of at most ``bl``; ``wq`` the expected back-pressure wait of
+    every beat (:func:`accelsmith.runtime.timing.wait`).
 
-    Returns ``(weight, cycles per row, bursts per row, slope)`` per integer beat count:
+    Returns ``(weight, cycles per row, bursts per row, slope)`` per kind of command:
     ``slope`` is what each ``o``-burst step of the issue chain adds over the data (a burst is
     issued when the one ``o`` before it is done, its data arrives ``lat`` later):
     ``max(0, lat + c_chain - o c)`` with ``c`` the mean cycles of a burst and ``c_chain``
     those of the bursts the chain lands on (a full burst when ``o`` and the bursts per row
-    share a factor, so the chain keeps landing on the same position of a row).
+    share a factor, so the chain keeps landing on the same position of a row). When the
+    alignment changes from row to row of a command (``within``), every command mixes the
+    beat counts: one kind with the mean bursts; else commands have one beat count or the
+    other (two kinds, weighted).
     """
     lo = np.maximum(np.floor(beats + 1e-9), 1)
     f = np.clip(beats - lo, 0.0, 1.0)
-    out = []
+    kinds = []
     for beta, w in ((lo, 1 - f), (lo + 1, f)):
-        cyc = beta if cyc_row is None else cyc_row
+        cyc = (beta if cyc_row is None else cyc_row) + beta * wq
         p_int = _cdiv(beta, bl)
         p = p_int + cross
-        c = cyc / p
         c_full = cyc * np.minimum(bl, beta) / beta
-        chain = np.where((p_int >= 2) & (np.gcd(o, p_int.astype(np.int64)) >= 2), c_full, c)
-        out.append((w, cyc, p, np.maximum(0.0, lat + chain - o * c)))
+        share = (p_int >= 2) & (np.gcd(o, p_int.astype(np.int64)) >= 2)
+        kinds.append((w, cyc, p, np.where(share, c_full, cyc / p)))
+    (w0, cyc0, p0, ch0), (w1, cyc1, p1, ch1) = kinds
+    mean = [w0 * cyc0 + w1 * cyc1, w0 * p0 + w1 * p1, w0 * ch0 + w1 * ch1]
+    out = []
+    for w, cyc, p, chain in kinds:
+        if within is not False:
+            w = np.where(within, 1.0 if w is w0 else 0.0, w)
+            cyc, p, chain = (
+                np.where(within, m, v) for m, v in zip(mean, (cyc, p, chain), strict=True)
+            )
+        out.append((w, cyc, p, np.maximum(0.0, lat + chain - o * cyc / p)))
     return out
 
 
@@ -227,7 +253,7 @@ def _im2col(cfg: Mapping[str, np.ndarray], lay: Mapping[str, np.ndarray]) -> dic
 
     def add(x0: Any, x1: Any, weight: np.ndarray) -> None:
         """The tile-cut pieces of columns ``x0 .. x1`` of rows of every offset."""
-        n = np.broadcast_to(x1 - x0, weight.shape)
+        n = np.broadcast_to(np.maximum(x1 - x0, 0), weight.shape)
         off = (a + x0) % Rc
         first = np.minimum(n, Rc - off)
         rest = n - first
@@ -271,19 +297,47 @@ def _im2col(cfg: Mapping[str, np.ndarray], lay: Mapping[str, np.ndarray]) -> dic
     return {"hist": hist, "valid": vrows * vcols / taps}
 
 
-def _q_sum(hist: np.ndarray, bursts_row: np.ndarray, o: np.ndarray) -> np.ndarray:
-    """``sum_l hist[l] * floor((l * b - 1) / o)`` for commands of ``l`` rows of ``b`` bursts
-    (``b`` a mean: interpolated between the integers around it); ``hist`` ``(P, Lmax)``,
-    ``bursts_row`` and ``o`` ``(P, c)``."""
-    lengths = np.arange(hist.shape[1], dtype=np.float64)
-    b_lo = np.floor(bursts_row + 1e-9)
-    f = bursts_row - b_lo
-    out = 0.0
-    for b, wgt in ((b_lo, 1 - f), (b_lo + 1, f)):
-        nb = lengths[None, None, :] * b[..., None]
-        q = np.maximum(nb - 1, 0) // o[..., None]
-        out = out + wgt * np.einsum("pl,pcl->pc", hist, q)
+def _q_sum(hist: tuple, bursts_row: np.ndarray, o: np.ndarray) -> np.ndarray:
+    """``sum_l count_l * floor((l b - 1) / o)`` for commands of ``l`` rows of ``b`` bursts
+    each (:func:`_qf`: a non-integer ``l b`` interpolated); ``hist`` the ``(lengths,
+    counts)`` of :func:`_sparse` (``(P, K)`` each), ``bursts_row`` and ``o`` ``(P, c)``.
+    Points with few distinct lengths (most) are summed over their first 8 only."""
+    lengths, counts = hist
+    out = np.empty(bursts_row.shape)
+    few = (counts[:, 8:] == 0).all(axis=1) if counts.shape[1] > 8 else np.ones(len(counts), bool)
+    for rows, k in ((few, 8), (~few, counts.shape[1])):
+        if rows.any():
+            q = _qf(lengths[rows, None, :k] * bursts_row[rows, :, None], o[rows, :, None])
+            out[rows] = np.einsum("pk,pck->pc", counts[rows, :k], q)
     return out
+
+
+def _sparse(hist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A ``(P, Lmax)`` histogram as its nonzero ``(lengths, counts)``, ``(P, K)`` each with
+    ``K`` the most nonzero entries of a row (zero counts pad the rest)."""
+    nz = hist > 0
+    K = max(int(nz.sum(axis=1).max()), 1)
+    order = np.argsort(~nz, axis=1, kind="stable")[:, :K]
+    return order.astype(np.float64), np.take_along_axis(hist, order, axis=1)
+
+
+def _im2col_unique(cfg: Mapping[str, np.ndarray], lay: Mapping[str, np.ndarray]) -> dict:
+    """:func:`_im2col` computed once per distinct (rows, layer) and spread back to the
+    points; the histogram in :func:`_sparse` form."""
+    keys = ("out_h", "out_w", "h", "w", "r", "s", "stride", "pad")
+    stack = np.stack([cfg["rows"], *(lay[k] for k in keys)], axis=1)
+    uniq, inv = np.unique(stack, axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    u_cfg = {"rows": uniq[:, 0]}
+    u_lay = {k: uniq[:, i + 1] for i, k in enumerate(keys)}
+    im = _im2col(u_cfg, u_lay)
+    lengths, counts = _sparse(im["hist"])
+    return {
+        "lengths": lengths[inv],
+        "counts": counts[inv],
+        "valid": im["valid"][inv],
+        "cmds": im["hist"].sum(axis=1)[inv],
+    }
 
 
 def _cycles(
@@ -293,47 +347,30 @@ def _cycles(
     nm: np.ndarray,
     im: Mapping[str, Any],
     L: np.ndarray,
+    wq: np.ndarray,
 ) -> np.ndarray:
-    """Cycles of every candidate ``(tk, order)``; arrays of shape ``(P, c)``."""
+    """Cycles of every candidate ``(tk, order)``; arrays of shape ``(P, c)`` (``L`` the DRAM
+    latency, ``wq`` the expected wait of a handshake under back-pressure, per point)."""
     c1 = lambda a: np.asarray(a)[:, None]  # noqa: E731 - (P,) -> (P, 1)
     R, C, ws = c1(cfg["rows"]), c1(cfg["cols"]), c1(cfg["ws"])
     eb, B, bl, o = c1(cfg["eb"]), c1(cfg["bus_bytes"]), c1(cfg["burst_len"]), c1(cfg["outst"])
     L = c1(L).astype(np.float64)
+    wq = c1(wq).astype(np.float64)
     M, Kg, Ng, G = c1(lay["M"]), c1(lay["Kg"]), c1(lay["ng"]), c1(lay["groups"])
     k_out, cin, cg = c1(lay["k_out"]), c1(lay["c"]), c1(lay["cg"])
-    taps = c1(lay["r"] * lay["s"])
     tk = np.maximum(tk, 1)
     mt, nt, kt = _cdiv(M, R), _cdiv(Ng, C), _cdiv(Kg, tk)
     T = G * mt * nt
     kl = Kg - (kt - 1) * tk
     mv_e, nv_e = M - (mt - 1) * R, Ng - (nt - 1) * C
-    load_fixed, load_lat = 4 + L, L + READ_EXTRA
-    store_fixed, store_lat = 4 + B_DELAY, 1 + B_DELAY
+    # back-pressure (runtime.timing): an AR waits wq, so a load starts wq later and every
+    # issue chain step is wq longer; a store's AW and B wait wq each
+    load_fixed, load_lat = 4 + L + wq, L + READ_EXTRA + wq
+    store_fixed, store_lat = 4 + B_DELAY + 2 * wq, 1 + B_DELAY + 2 * wq
 
     # --- stores: one per output tile, rows mv, nv elements each, stride k_out
     h_st = _gcd(k_out * eb, C * eb, np.where(G > 1, Ng * eb, 0), B)
     h4_st = _gcd(k_out * eb, C * eb, np.where(G > 1, Ng * eb, 0), 4096)
-
-    def store(mv: Any, nv: Any, first: Any, count: Any) -> np.ndarray:
-        """Stores of the column tiles ``first .. first + count`` (grouped layers: the mean
-        over the groups' phases)."""
-        nbytes = nv * eb
-        grouped = _row_beats(nbytes, h_st, B)
-        one = _phase_beats(first * C * eb, C * eb, count, nbytes, k_out * eb, B)
-        beats = np.where(G > 1, grouped, one)
-        shapes = _burst_shapes(beats, None, _row_crossings(nbytes, h4_st), bl, o, store_lat)
-        return _command(mv, shapes, store_fixed, o)
-
-    # --- B loads: one per (column tile, K tile), rows k, nv elements each, stride Ng
-    h_b = _gcd(Ng * eb, C * eb, B)
-    h4_b = _gcd(Ng * eb, C * eb, 4096)
-
-    def load_b(k: Any, nv: Any, first: Any, count: Any) -> np.ndarray:
-        """B loads of the column tiles ``first .. first + count``."""
-        nbytes = nv * eb
-        beats = _phase_beats(first * C * eb, C * eb, count, nbytes, Ng * eb, B)
-        shapes = _burst_shapes(beats, None, _row_crossings(nbytes, h4_b), bl, o, load_lat)
-        return _command(k, shapes, load_fixed, o)
 
     # tile classes: (full, edge) rows x (full, edge) columns
     m_cnt = (mt - 1, 1)
@@ -341,11 +378,44 @@ def _cycles(
     n_cnt = (nt - 1, 1)
     n_len = (C, nv_e)
     n_first = (0, nt - 1)
-    stores = G * sum(
-        m_cnt[i] * n_cnt[j] * store(m_len[i], n_len[j], n_first[j], n_cnt[j])
-        for i in range(2)
-        for j in range(2)
-    )
+
+    # --- stores: one per output tile, rows mv, nv elements each, stride k_out
+    h_st = _gcd(k_out * eb, C * eb, np.where(G > 1, Ng * eb, 0), B)
+    h4_st = _gcd(k_out * eb, C * eb, np.where(G > 1, Ng * eb, 0), 4096)
+    # --- B loads: one per (column tile, K tile), rows k, nv elements each, stride Ng
+    h4_b = _gcd(Ng * eb, C * eb, 4096)
+    st_shapes, b_shapes = [], []
+    for j in range(2):  # per column class: the bursts of its rows (stores, B loads)
+        nbytes = n_len[j] * eb
+        # grouped layers: the mean over the groups' phases
+        grouped = _row_beats(nbytes, h_st, B)
+        one = _phase_beats(n_first[j] * C * eb, C * eb, n_cnt[j], nbytes, k_out * eb, B)
+        st_shapes.append(
+            _burst_shapes(
+                np.where(G > 1, grouped, one),
+                None,
+                _row_crossings(nbytes, h4_st),
+                bl,
+                o,
+                store_lat,
+                wq,
+                (k_out * eb) % B != 0,
+            )
+        )
+        beats = _phase_beats(n_first[j] * C * eb, C * eb, n_cnt[j], nbytes, Ng * eb, B)
+        b_shapes.append(
+            _burst_shapes(
+                beats, None, _row_crossings(nbytes, h4_b), bl, o, load_lat, wq, (Ng * eb) % B != 0
+            )
+        )
+
+    def store(mv: Any, j: int) -> np.ndarray:
+        return _command(mv, st_shapes[j], store_fixed, o)
+
+    def load_b(k: Any, j: int) -> np.ndarray:
+        return _command(k, b_shapes[j], load_fixed, o)
+
+    stores = G * sum(m_cnt[i] * n_cnt[j] * store(m_len[i], j) for i in range(2) for j in range(2))
 
     # --- A loads: one sweep = every pixel tile and K tile of one group
     # pieces: the K axis cut at tap boundaries (cg) and at K-tile (os) or rows (ws) multiples
@@ -353,12 +423,11 @@ def _cycles(
     lcm = cg // np.gcd(cg, cut) * cut
     pieces = 1 + (Kg - 1) // cg + (Kg - 1) // cut - (Kg - 1) // lcm
     elems = Kg / pieces  # mean elements per A row
-    hist = im["hist"]
-    cmds = pieces * hist.sum(axis=1)[:, None]
+    hist = (im["lengths"], im["counts"])
+    cmds = pieces * c1(im["cmds"])
     rows = pieces * M
     fv = c1(im["valid"]) / M  # share of rows inside the input (the rest read the zero region)
     p_start = np.gcd(cg, cut)
-    h_a = _gcd(cin * eb * c1(lay["stride"]), cin * eb, np.where(G > 1, cg * eb, 0), p_start * eb, B)
     h4_a = _gcd(cin * eb, np.where(G > 1, cg * eb, 0), p_start * eb, 4096)
     nbytes_a = elems * eb
     nb_lo = np.floor(nbytes_a + 1e-9).astype(np.int64)
@@ -368,19 +437,44 @@ def _cycles(
     def lerp(f: Any) -> Any:
         return (1 - t) * f(nb_lo) + t * f(nb_lo + 1)
 
-    beats_v = lerp(lambda n: _row_beats(n, h_a, B))
+    # rows inside the input: a pixel's channel record starts at a multiple of hp modulo the
+    # bus (uniform over those), so a bus boundary falls at a multiple of hp inside the record
+    # with probability hp / B; a row gets one beat more per such point strictly inside it.
+    # Over the pieces of a tap, those points are the ones inside the group's channel range
+    # (mean over the groups: floor sums) less the cuts between pieces that land on them
+    hp = np.gcd(cin * eb, B)
+    Gi = np.broadcast_to(G, hp.shape)
+    span = cg * eb
+    inside = (
+        _floor_sum(Gi, hp, np.broadcast_to(span, hp.shape), span - 1)
+        - _floor_sum(Gi, hp, np.broadcast_to(span, hp.shape), 0)
+    ) / Gi
+    # cuts j * cut (1 <= j <= J) inside taps whose byte offset in the record is a multiple of
+    # hp: when hq = hp / gcd(eb, hp) divides cg that is j * cut = 0 (mod hq) (exact count);
+    # else the share of offsets that qualify, taken as uniform
+    taps = Kg // cg
+    J = (Kg - 1) // cut
+    hq = hp // np.gcd(eb, hp)
+    exact_on = J // (hq // np.gcd(cut, hq)) - J // lcm
+    uniform_on = (pieces - taps) * _gcd(cut * eb, span, hp) / hp
+    cut_on = np.where(cg % hq == 0, exact_on, uniform_on)
+    beats_v = 1 + hp / B * np.maximum(taps * inside - cut_on, 0) / pieces
     beats_z = lerp(lambda n: _cdiv(n, B))
     beats_a = fv * beats_v + (1 - fv) * beats_z
     cross_a = fv * lerp(lambda n: _row_crossings(n, h4_a))
-    shapes = _burst_shapes(beats_a, None, cross_a, bl, o, load_lat)  # ws: a cycle per beat
-    shapes_os = _burst_shapes(beats_a, elems, cross_a, bl, o, load_lat)  # os: per element
-    sweep_a = cmds * load_fixed
-    for (w, cyc, p, slope), (w2, cyc2, p2, slope2) in zip(shapes, shapes_os, strict=True):
+    within_a = (c1(lay["stride"]) * cin * eb) % B != 0  # pixels of a row: other phases
+    shapes = _burst_shapes(beats_a, None, cross_a, bl, o, load_lat, wq, within_a)  # ws: per beat
+    shapes_os = _burst_shapes(beats_a, elems, cross_a, bl, o, load_lat, wq, within_a)  # os
+    per_cmd = cmds * load_fixed  # the part that goes with the commands (pieces)
+    per_row = 0.0  # the part that goes with the elements
+    for (w, cyc, p, slope), (_, cyc2, p2, slope2) in zip(shapes, shapes_os, strict=True):
         cyc_m = np.where(ws, cyc, cyc2)
         p_m = np.where(ws, p, p2)
         slope_m = np.where(ws, slope, slope2)
         q = pieces * _q_sum(hist, p_m, np.broadcast_to(o, p_m.shape))
-        sweep_a = sweep_a + w * (rows * cyc_m + q * slope_m)
+        per_cmd = per_cmd + w * q * slope_m
+        per_row = per_row + w * rows * cyc_m
+    sweep_a = per_cmd + per_row
 
     tc_full = _tile_cycles(R, C, ws, tk) + 2
     tc_last = _tile_cycles(R, C, ws, kl) + 2
@@ -388,26 +482,35 @@ def _cycles(
     # one K tile: loads + compute + store per tile, back to back
     a_sweeps = G * np.where(nm & (mt > 1), nt, 1)
     b_sweeps = G * np.where(~nm & (nt > 1), mt, 1)
-    sweep_b = sum(n_cnt[j] * load_b(Kg, n_len[j], n_first[j], n_cnt[j]) for j in range(2))
+    sweep_b = sum(n_cnt[j] * load_b(Kg, j) for j in range(2))
     one = 1 + stores + a_sweeps * sweep_a + b_sweeps * sweep_b + T * tc_last
 
     # several K tiles: every (tile, K tile) loads A and B; loads of K tile j + 1 overlap the
-    # compute of K tile j
-    first = G * nt * sweep_a * (tk / Kg) + G * mt * sum(
-        n_cnt[j] * load_b(tk, n_len[j], n_first[j], n_cnt[j]) for j in range(2)
+    # compute of K tile j. A K tile's A load: its pieces' share of the per-command part (the
+    # last K tile's pieces counted exactly, the others' mean) and its elements' share of the
+    # rest; a pixel tile's share of the sweep is its share of the pixels
+    k0_last = Kg - kl
+    p_last = (
+        1
+        + (Kg - 1) // cg
+        - k0_last // cg
+        + (Kg - 1) // cut
+        - k0_last // cut
+        - ((Kg - 1) // lcm - k0_last // lcm)
     )
+    p_full = (pieces - p_last) / np.maximum(kt - 1, 1)
+    a_full = per_cmd * p_full / pieces + per_row * tk / Kg
+    a_last = per_cmd * p_last / pieces + per_row * kl / Kg
+    first = G * nt * a_full + G * mt * sum(n_cnt[j] * load_b(tk, j) for j in range(2))
     over = 0.0
     for i in range(2):
         for j in range(2):
             cnt = G * m_cnt[i] * n_cnt[j]
             share = m_len[i] / M
-            la_full = sweep_a * (tk / Kg) * share
-            la_last = sweep_a * (kl / Kg) * share
-            mid = np.maximum(1 + la_full + load_b(tk, n_len[j], n_first[j], n_cnt[j]), tc_full)
-            last = np.maximum(1 + la_last + load_b(kl, n_len[j], n_first[j], n_cnt[j]), tc_full)
+            mid = np.maximum(1 + a_full * share + load_b(tk, j), tc_full)
+            last = np.maximum(1 + a_last * share + load_b(kl, j), tc_full)
             over = over + cnt * (np.maximum(kt - 2, 0) * mid + last)
     several = 1 + stores + first + over + T * tc_last
-    DEBUG.update(first=first, over=over, stores=stores, sweep_a=sweep_a, a_sweeps=a_sweeps, sweep_b=sweep_b, b_sweeps=b_sweeps, comp=T * tc_last, cmds=cmds, rows=rows, beats_a=beats_a, hist=hist)
     return np.where(kt == 1, one, several)
 
 
@@ -417,7 +520,13 @@ def _traffic(
     """runtime.mapper.traffic_bytes, elementwise (exact integers)."""
     c1 = lambda a: np.asarray(a, dtype=np.int64)[:, None]  # noqa: E731
     R, C, eb = c1(cfg["rows"]), c1(cfg["cols"]), c1(cfg["eb"])
-    M, Kg, Ng, G, k_out = c1(lay["M"]), c1(lay["Kg"]), c1(lay["ng"]), c1(lay["groups"]), c1(lay["k_out"])
+    M, Kg, Ng, G, k_out = (
+        c1(lay["M"]),
+        c1(lay["Kg"]),
+        c1(lay["ng"]),
+        c1(lay["groups"]),
+        c1(lay["k_out"]),
+    )
     mt, nt, kt = _cdiv(M, R), _cdiv(Ng, C), _cdiv(Kg, np.maximum(tk, 1))
     a_passes = np.where((kt == 1) & ~nm, 1, nt)
     b_passes = np.where((kt == 1) & nm, 1, mt)
@@ -438,80 +547,125 @@ def _layer_arrays(lay: Mapping[str, Any]) -> dict[str, np.ndarray]:
 
 
 def schedule(
-    cfg: Mapping[str, Any], lay: Mapping[str, Any], latency: Any, *, mapper_latency: int = 8
+    cfg: Mapping[str, Any],
+    lay: Mapping[str, Any],
+    latency: Any = 8,
+    stall: Any = 0.0,
+    *,
+    mapper_latency: int = 8,
 ) -> dict[str, np.ndarray]:
-    """The mapper's choice and its cost for arrays of points.
+    """The mapper's choice and its cycles for arrays of (configuration, layer) points.
 
     Parameters
     ----------
-    cfg : mapping of str to array of shape (P,)
-        ``rows``, ``cols``, ``dataflow`` (``"os"``/``"ws"`` or a bool ``ws``), ``in_bits``,
-        ``a_entries``, ``b_entries``, ``max_k``, ``bus_bits``, ``burst_len``,
-        ``dma_outstanding`` (as :class:`~accelsmith.core.families.accel.AccelParams`).
-    lay : mapping of str to array of shape (P,)
+    cfg : mapping of str to array of shape (P,) or scalar
+        ``rows``, ``cols``, ``dataflow`` (``"os"``/``"ws"``), ``in_bits``, ``a_entries``,
+        ``b_entries``, ``max_k``, ``bus_bits``, ``burst_len``, ``dma_outstanding`` (as
+        :class:`~accelsmith.core.families.accel.AccelParams`).
+    lay : mapping of str to array of shape (P,) or scalar
         ``h``, ``w``, ``c``, ``k_out``, ``r``, ``s``, ``stride``, ``pad``, ``groups`` (as
         :class:`~accelsmith.runtime.shapes.ConvShape`).
-    latency : array of shape (P,) or scalar
-        DRAM latency (cycles) of the reported cycles.
+    latency, stall : array of shape (P,) or scalar
+        DRAM latency (cycles) and back-pressure probability of the reported cycles.
     mapper_latency : int
-        DRAM latency the choice is made at (:data:`accelsmith.runtime.mapper.MAPPER_LATENCY`).
+        DRAM latency the choice is made at (:data:`accelsmith.runtime.mapper.MAPPER_LATENCY`,
+        no back-pressure), so a layer's mapping does not depend on the memory it runs on.
 
     Returns
     -------
     dict of str to array of shape (P,)
         ``tk``, ``nm`` (bool: loop order ``nm``), ``m_tiles``, ``n_tiles``, ``k_tiles``,
-        ``dram_bytes`` (int64) and ``cycles`` (float64, not rounded).
+        ``dram_bytes`` (int64), ``mapper_cycles`` (the rounded cycles the choice was made
+        on) and ``cycles`` (float64 at ``latency`` and ``stall``; rounded when ``stall`` is 0,
+        like :func:`~accelsmith.runtime.timing.layer_cycles`).
     """
     la = _layer_arrays(lay)
-    P = la["M"].shape[0]
-    c = {k: np.broadcast_to(np.asarray(v), (P,)) for k, v in cfg.items()}
-    ws = c["ws"] if "ws" in c else (np.asarray(c["dataflow"]) == "ws")
+    shape = np.broadcast_shapes(
+        *(np.shape(v) for v in la.values()), *(np.shape(v) for v in cfg.values())
+    )
+    P = int(np.prod(shape)) if shape else 1
+    la = {k: np.broadcast_to(v, shape).reshape(P) for k, v in la.items()}
+    c = {k: np.broadcast_to(np.asarray(v), shape).reshape(P) for k, v in cfg.items()}
+    ws = np.asarray(c["dataflow"]) == "ws"
     R = c["rows"].astype(np.int64)
     cf = {
         "rows": R,
         "cols": c["cols"].astype(np.int64),
-        "ws": np.asarray(ws, dtype=bool),
+        "ws": ws,
         "eb": c["in_bits"].astype(np.int64) // 8,
         "bus_bytes": c["bus_bits"].astype(np.int64) // 8,
         "burst_len": c["burst_len"].astype(np.int64),
         "outst": c["dma_outstanding"].astype(np.int64),
     }
     a_e, b_e, max_k = (c[k].astype(np.int64) for k in ("a_entries", "b_entries", "max_k"))
-    limit = np.where(cf["ws"], np.minimum(max_k, np.minimum((a_e // R) * R, b_e)), np.minimum(max_k, np.minimum(a_e, b_e)))
-    step = np.where(cf["ws"], R, 1)
+    limit = np.minimum(max_k, np.minimum(np.where(ws, (a_e // R) * R, a_e), b_e))
+    step = np.where(ws, R, 1)
     tks = _candidates(limit, la["Kg"], step)  # (P, 6)
     tk = np.concatenate([tks, tks], axis=1)  # (P, 12): mn then nm
     nm = np.zeros(tk.shape, dtype=bool)
     nm[:, _TK_SLOTS:] = True
     valid = tk > 0
-    im = _im2col(cf, la)
-    traffic = _traffic(cf, la, tk, nm)
-    big = np.iinfo(np.int64).max
-    traffic = np.where(valid, traffic, big)
+    traffic = np.where(valid, _traffic(cf, la, tk, nm), np.iinfo(np.int64).max)
     least = traffic.min(axis=1, keepdims=True)
-    cyc = _cycles(cf, la, tk, nm, im, np.full(P, mapper_latency))
-    cyc = np.where(valid & (traffic == least), np.round(cyc), np.inf)
+    live = valid & (traffic == least)  # cycles only break ties of the traffic
+    im = _im2col_unique(cf, la)
+    # with several K tiles the loop order changes no cycle (every tile loads both operands):
+    # the nm twin of an mn candidate takes its cycles
+    twin = live & nm & (_cdiv(la["Kg"][:, None], np.maximum(tk, 1)) > 1)
+    twin &= np.roll(live, _TK_SLOTS, axis=1)
+    rows_, cols_ = np.nonzero(live & ~twin)
+    sub = {k: v[rows_] for k, v in cf.items()}
+    sub_la = {k: v[rows_] for k, v in la.items()}
+    sub_im = {k: v[rows_] for k, v in im.items()}
+    n_live = rows_.shape[0]
+    cyc_live = _cycles(
+        sub,
+        sub_la,
+        tk[rows_, cols_][:, None],
+        nm[rows_, cols_][:, None],
+        sub_im,
+        np.full(n_live, mapper_latency),
+        np.zeros(n_live),
+    )[:, 0]
+    cyc = np.full(tk.shape, np.inf)
+    cyc[rows_, cols_] = np.round(cyc_live)
+    cyc = np.where(twin, np.roll(cyc, _TK_SLOTS, axis=1), cyc)
     # lexicographic (cycles, -tk, order): the fewest cycles, then the deepest K tile, then mn
-    best_cyc = cyc.min(axis=1, keepdims=True)
-    tie = cyc == best_cyc
-    tk_tie = np.where(tie, tk, -1)
-    best_tk = tk_tie.max(axis=1, keepdims=True)
-    pick = tie & (tk == best_tk)
-    j = np.argmax(pick, axis=1)  # mn slots come first
-    rows_ = np.arange(P)
-    tk_c, nm_c = tk[rows_, j], nm[rows_, j]
-    lat = np.broadcast_to(np.asarray(latency, dtype=np.float64), (P,))
-    if np.all(lat == mapper_latency):
-        cycles = cyc[rows_, j]
+    tie = cyc == cyc.min(axis=1, keepdims=True)
+    best_tk = np.where(tie, tk, -1).max(axis=1, keepdims=True)
+    j = np.argmax(tie & (tk == best_tk), axis=1)  # mn slots come first
+    idx = np.arange(P)
+    tk_c, nm_c = tk[idx, j], nm[idx, j]
+    lat = np.broadcast_to(np.asarray(latency, dtype=np.float64), shape).reshape(P)
+    stall = np.broadcast_to(np.asarray(stall, dtype=np.float64), shape).reshape(P)
+    wq = stall / (1.0 - stall)  # runtime.timing.wait, elementwise
+    mapper_cycles = cyc[idx, j]
+    if np.all(lat == mapper_latency) and not np.any(stall):
+        cycles = mapper_cycles.copy()
     else:
-        cycles = _cycles(cf, la, tk_c[:, None], nm_c[:, None], im, lat)[:, 0]
-    M, Kg, Ng = la["M"], la["Kg"], la["ng"]
+        cycles = _cycles(cf, la, tk_c[:, None], nm_c[:, None], im, lat, wq)[:, 0]
+        cycles = np.where(stall == 0, np.round(cycles), cycles)
     return {
         "tk": tk_c,
         "nm": nm_c,
-        "m_tiles": _cdiv(M, R),
-        "n_tiles": _cdiv(Ng, cf["cols"]),
-        "k_tiles": _cdiv(Kg, tk_c),
-        "dram_bytes": traffic[rows_, j],
+        "m_tiles": _cdiv(la["M"], R),
+        "n_tiles": _cdiv(la["ng"], cf["cols"]),
+        "k_tiles": _cdiv(la["Kg"], tk_c),
+        "dram_bytes": traffic[idx, j],
+        "mapper_cycles": mapper_cycles,
         "cycles": cycles.astype(np.float64),
     }
+
+
+def simulated_cycles(p: Any, s: Any, mp: Any, latency: int = 8, stall: float = 0.0) -> float:
+    """The reference the closed form is checked against: every command of layer ``s`` under
+    mapping ``mp`` simulated by :func:`accelsmith.runtime.timing.chunk_cycles` (what the
+    RTL measures; :func:`~accelsmith.runtime.timing.layer_cycles` simulates only samples of
+    large layers). Scalar and slow: tests and benchmarks only."""
+    from .compiler import Quant, layer_commands
+    from .timing import chunk_cycles
+
+    cmds = layer_commands(
+        p, s, mp, Quant(), layer=0, in_base=0, w_base=0, sc_base=0, out_base=0, zero_base=0
+    )
+    return chunk_cycles(p, cmds, latency=latency, stall=stall)
