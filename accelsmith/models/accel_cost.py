@@ -45,7 +45,16 @@ from ..core.families.accel import AccelParams
 from ..core.spec import column_spec
 from .common import assemble, config_arrays
 
-__all__ = ["ACCEL_COLUMNS", "area_parts", "evaluate_accel", "layer_costs"]
+__all__ = [
+    "ACCEL_COLUMNS",
+    "area_arrays",
+    "area_parts",
+    "evaluate_accel",
+    "event_energies",
+    "event_energy_arrays",
+    "layer_cost",
+    "layer_costs",
+]
 
 ACCEL_COLUMNS = column_spec(AccelParams)
 CONTROL_BITS = 900  # DMA walkers/counters, command/config registers (see the docstring)
@@ -100,8 +109,9 @@ def _check(cfg: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"acc_bits": acc, "a_entries": a_e, "b_entries": b_e, "acc_entries": acc_e}
 
 
-def area_parts(cfg: dict[str, np.ndarray], tech: Any) -> dict[str, np.ndarray]:
-    """Area (um^2) of the parts of every configuration (arrays from :func:`_check`)."""
+def area_arrays(cfg: dict[str, np.ndarray], tech: Any) -> dict[str, np.ndarray]:
+    """Area (um^2) of the parts of every configuration (columns with the derived arrays of
+    :func:`_check`)."""
     R, C, ib, acc = cfg["rows"], cfg["cols"], cfg["in_bits"], cfg["acc_bits"]
     ws = cfg["dataflow"] == "ws"
     pe_regs = 2 * ib + acc + np.where(ws, ib, 0)
@@ -123,6 +133,63 @@ def area_parts(cfg: dict[str, np.ndarray], tech: Any) -> dict[str, np.ndarray]:
     }
 
 
+def _params_arrays(p: AccelParams) -> dict[str, np.ndarray]:
+    """One configuration as the one-element columns the array functions take."""
+    assert p.acc_bits is not None
+    out = {f: np.array([getattr(p, f)]) for f in AccelParams.field_names()}
+    for f in ("a_entries", "b_entries", "acc_entries"):
+        out[f] = np.array([getattr(p, f)])
+    return out
+
+
+def area_parts(p: AccelParams, tech: Any) -> dict[str, float]:
+    """Area (um^2) of the parts of one configuration (:func:`area_arrays`)."""
+    return {
+        k: float(np.asarray(v).reshape(-1)[0])
+        for k, v in area_arrays(_params_arrays(p), tech).items()
+    }
+
+
+def event_energy_arrays(cfg: dict[str, np.ndarray], tech: Any) -> dict[str, Any]:
+    """Energy (J) of one event of each kind, as :func:`layer_costs` charges it, for every
+    configuration (columns as in :func:`area_arrays`; also used to turn the RTL's
+    performance-counter events into event-count energy, see :mod:`accelsmith.sim.accel_energy`).
+
+    ``mac_slot``: one PE-cycle of a multiply-add (``in_bits`` multiply, ``acc_bits`` add,
+    operand/partial-sum registers); ``a_read``/``b_read``: one scratchpad entry read;
+    ``acc_rmw``: one accumulator row read and written (two accesses); ``acc_read``: one
+    accumulator row read; ``a_write``/``b_write``/``s_write``: one scratchpad/scale-memory
+    entry written; ``output``: one output-stage lane (``acc_bits x 16`` multiply, add);
+    ``dram_bit``: one DRAM bit moved. All from :class:`~accelsmith.models.tech.Tech`.
+    """
+    R, C, ib, acc = cfg["rows"], cfg["cols"], cfg["in_bits"], cfg["acc_bits"]
+    eb = ib // 8
+    a_bytes, b_bytes = 2 * cfg["a_entries"] * R * eb, 2 * cfg["b_entries"] * C * eb
+    acc_bytes = 2 * cfg["acc_entries"] * C * acc // 8
+    s_bytes = cfg["scale_entries"] * C * 2
+    acc_read = tech.sram_read_energy_j(acc_bytes, C * acc)
+    return {
+        "mac_slot": tech.int_mul_energy_j(ib)
+        + tech.int_add_energy_j(acc)
+        + tech.reg_energy_j(2 * ib + acc),
+        "a_read": tech.sram_read_energy_j(a_bytes, R * ib),
+        "b_read": tech.sram_read_energy_j(b_bytes, C * ib),
+        "acc_rmw": 2 * acc_read,
+        "acc_read": acc_read,
+        "a_write": tech.sram_write_energy_j(a_bytes, R * ib),
+        "b_write": tech.sram_write_energy_j(b_bytes, C * ib),
+        "s_write": tech.sram_write_energy_j(s_bytes, C * 16),
+        "output": tech.int_mul_energy_j(np.sqrt(acc * 16.0)) + tech.int_add_energy_j(acc),
+        "dram_bit": tech.dram_energy_j_per_bit,
+    }
+
+
+def event_energies(p: AccelParams, tech: Any) -> dict[str, float]:
+    """:func:`event_energy_arrays` of one configuration."""
+    e = event_energy_arrays(_params_arrays(p), tech)
+    return {k: float(np.asarray(v).reshape(-1)[0]) for k, v in e.items()}
+
+
 def layer_costs(
     cfg: dict[str, np.ndarray], lay: dict[str, np.ndarray], tech: Any
 ) -> dict[str, np.ndarray]:
@@ -134,8 +201,9 @@ def layer_costs(
     n, L = cfg["rows"].shape[0], lay["h"].shape[1]
     out = schedule(cfg, lay, np.round(cfg["dram_latency"].astype(np.float64)), cfg["dram_stall"])
     out = {k: v.reshape(n, L) for k, v in out.items()}
-    R, C, ib, acc = cfg["rows"], cfg["cols"], cfg["in_bits"], cfg["acc_bits"]
+    R, C, ib = cfg["rows"], cfg["cols"], cfg["in_bits"]
     eb = ib // 8
+    e = event_energy_arrays(cfg, tech)
     G = lay["groups"]
     cg = lay["c"] // G
     oh = (lay["h"] + 2 * lay["pad"] - lay["r"]) // lay["stride"] + 1
@@ -143,32 +211,43 @@ def layer_costs(
     M, Kg = oh * ow, lay["r"] * lay["s"] * cg
     tiles = G * out["m_tiles"] * out["n_tiles"]
     slots = (tiles * Kg * R * C).astype(np.float64)
-    e_mac = tech.int_mul_energy_j(ib) + tech.int_add_energy_j(acc)
-    e_reg = tech.reg_energy_j(2 * ib + acc)
-    a_bytes, b_bytes = 2 * cfg["a_entries"] * R * eb, 2 * cfg["b_entries"] * C * eb
-    acc_bytes = 2 * cfg["acc_entries"] * C * acc // 8
     a_reads = tiles * Kg  # os: k entries per compute; ws: ceil(k / rows) * rows, about k
     b_reads = tiles * Kg
     acc_rmw = tiles * out["k_tiles"] * R
     dram = out["dram_bytes"].astype(np.float64)
     e_sram = (
-        a_reads * tech.sram_read_energy_j(a_bytes, R * ib)
-        + b_reads * tech.sram_read_energy_j(b_bytes, C * ib)
-        + 2 * acc_rmw * tech.sram_read_energy_j(acc_bytes, C * acc)
+        a_reads * e["a_read"]
+        + b_reads * e["b_read"]
+        + 2 * acc_rmw * e["acc_read"]
         # DMA writes into the scratchpads: one entry per loaded row (upper bound per beat)
-        + dram / eb / R * tech.sram_write_energy_j(a_bytes, R * ib)
+        + dram / eb / R * e["a_write"]
     )
     outputs = M * lay["k_out"]
-    e_out = outputs * (tech.int_mul_energy_j(np.sqrt(acc * 16.0)) + tech.int_add_energy_j(acc))
     return {
         "cycles": out["cycles"],
         "dram_bytes": dram,
         "mac_slots": slots,
-        "energy_array_j": slots * (e_mac + e_reg),
+        "energy_array_j": slots * e["mac_slot"],
         "energy_sram_j": e_sram,
-        "energy_output_stage_j": e_out * np.ones_like(slots),
-        "energy_dram_j": dram * 8 * tech.dram_energy_j_per_bit,
+        "energy_output_stage_j": outputs * e["output"] * np.ones_like(slots),
+        "energy_dram_j": dram * 8 * e["dram_bit"],
+        # the mapper's choice, for the scalar wrapper
+        "tk": out["tk"].astype(np.float64),
     }
+
+
+def layer_cost(
+    p: AccelParams, s: Any, latency: int, tech: Any, stall: float = 0.0
+) -> dict[str, float]:
+    """:func:`layer_costs` of one instance of layer ``s`` on ``p`` (DRAM ``latency``,
+    back-pressure ``stall``)."""
+    from ..runtime.closed_form import LAYER_FIELDS
+
+    cfg = {k: np.asarray(v)[:, None] for k, v in _params_arrays(p).items()}
+    cfg["dram_latency"] = np.array([[latency]])
+    cfg["dram_stall"] = np.array([[stall]])
+    lay = {k: np.array([[getattr(s, k)]]) for k in LAYER_FIELDS}
+    return {k: float(v[0, 0]) for k, v in layer_costs(cfg, lay, tech).items()}
 
 
 def evaluate_accel(configs: Any, workload: Any, *, tech: Any, per_layer: bool, convention: str):
@@ -186,8 +265,10 @@ def evaluate_accel(configs: Any, workload: Any, *, tech: Any, per_layer: bool, c
     }
     counts = np.array([cnt for _, _, cnt in shapes], dtype=np.float64)
     col = {k: np.asarray(v)[:, None] for k, v in c.items()}
-    per: dict[str, np.ndarray] = {k: v * counts for k, v in layer_costs(col, lay, tech).items()}
-    areas = area_parts(c, tech)
+    costs = layer_costs(col, lay, tech)
+    costs.pop("tk")
+    per: dict[str, np.ndarray] = {k: v * counts for k, v in costs.items()}
+    areas = area_arrays(c, tech)
     area = sum(areas.values())
     for k, v in areas.items():
         per[k] = np.asarray(v, dtype=np.float64)[:, None]

@@ -141,6 +141,41 @@ def test_stall_zero_is_the_exact_model_and_stalls_add_cycles() -> None:
     assert layer_cycles(p, s, mp, 8, 0.3) > layer_cycles(p, s, mp, 8)
 
 
+def test_program_events_agree_with_the_cost_model_counts() -> None:
+    """The expected counter values of a compiled layer: MAC slots and accumulator rows equal
+    the cost model's counts, bus beats cover the mapper's DRAM bytes, busy cycles the
+    durations; the per-counter keys are the register map's."""
+    from accelsmith.models.accel_cost import layer_cost
+    from accelsmith.models.tech import Tech
+    from accelsmith.runtime.events import EVENTS, program_events
+
+    assert tuple(key for _, key, _ in isa.COUNTERS) == EVENTS
+    assert [isa.REG[n] for n, _, _ in isa.COUNTERS] == [0x40 + 4 * i for i in range(len(EVENTS))]
+    for p in (
+        AccelParams(rows=2, cols=3, a_kib=1, b_kib=1, acc_kib=1),
+        AccelParams(rows=3, cols=2, dataflow="ws", in_bits=16, bus_bits=32, a_kib=1, b_kib=1),
+    ):
+        s = ConvShape("c", h=5, w=6, c=7, k_out=5, r=3, s=3, pad=1)
+        x, w = cases.tensors(s, p, np.random.default_rng(3))
+        prog = compile_layers(p, [s], x, [w], [Quant()], fences=False)
+        mp = prog.mappings[0]
+        chunks = [c for _, c in program_chunks(prog, p.queue_depth)]
+        ev = program_events(p, chunks, latency=8)
+        cost = layer_cost(p, s, 8, Tech.at_node(45))
+        assert ev["b_reads"] * p.rows * p.cols == cost["mac_slots"]
+        assert ev["acc_rmw"] == s.groups * mp.m_tiles * mp.n_tiles * mp.k_tiles * p.rows
+        beats = ev["rd_beats"] + ev["wr_beats"]
+        assert beats * p.bus_bits // 8 >= mp.dram_bytes
+        if p.dataflow == "os":  # k A entries per compute; WS: whole blocks of rows
+            assert ev["a_reads"] == ev["b_reads"]
+        else:
+            computes = sum(c.op == "compute" for c in prog.commands)
+            assert ev["b_reads"] <= ev["a_reads"] < ev["b_reads"] + computes * p.rows
+        assert 0 < ev["dma_wait"] < ev["dma_busy"] <= ev["active"]
+        assert ev["ex_busy"] <= ev["active"]
+        assert ev["active"] == sum(chunk_cycles(p, c, latency=8) for c in chunks)
+
+
 def test_isa_round_trip_and_errors() -> None:
     word = isa.encode(
         "load",

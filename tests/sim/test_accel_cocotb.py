@@ -5,7 +5,10 @@ Four small configurations cover odd array shapes, 8- and 16-bit inputs, both dat
 narrow to wide buses. Outputs must equal the numpy golden model bit for bit; with a fixed
 DRAM latency and no back-pressure the cycles of every layer must equal the model exactly;
 with random back-pressure (30 % pauses on every AXI channel, seed fixed) they must be within
-5 % of the model given the same pause probability, both ways.
+5 % of the model given the same pause probability, both ways. The top's performance counters
+(MAC steps, scratchpad/accumulator accesses, DRAM beats, busy cycles) must equal the event
+counts expected from the command stream (the busy/wait/active cycles only without
+back-pressure).
 """
 
 import pytest
@@ -55,6 +58,13 @@ def test_config_passes(name, tmp_path):
         assert t.errors == [], (t.name, t.errors[:3])
         assert t.mismatches == 0 and t.timing_mismatches == 0 and t.tiles > 0
         for e in t.timing:
+            # performance counters: the compiler's event counts; the cycle counts among them
+            # (active, busy, wait) exactly only without back-pressure
+            timed = ("active", "dma_busy", "dma_wait") if stall else ()
+            for k, v in e["expected_events"].items():
+                if k not in timed:
+                    assert e["events"][k] == v, (e["what"], k, e["events"][k], v)
+            assert e["events"]["active"] == e["measured"], e
             if stall == 0:
                 assert e["measured"] == e["predicted"], e
             else:  # the model's expectation under the same pause probability
@@ -86,8 +96,13 @@ def _stall_free(p: AccelParams, *, tiles: int, seed: int, latency: int) -> dict[
 
 
 def test_checker_catches_a_wrong_result(tmp_path):
-    """With one expected value corrupted, every part must report a mismatch and fail."""
+    """With one expected value (and one expected counter) corrupted, every part must report
+    a mismatch and fail."""
     p, _ = CONFIGS["os-2x3-s8-bus64"]
     report = verify(p, tiles=1, seed=1, workdir=tmp_path, inject_fault=True)
     assert not report.passed
     assert all(t.mismatches >= 1 for t in report.tests), report.tests
+    # ... and with one expected counter value off by one, the counter check reports it
+    for t in report.tests:
+        if t.timing:
+            assert any(err.startswith("counter b_reads") for err in t.errors), t.errors
