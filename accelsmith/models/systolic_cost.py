@@ -78,6 +78,7 @@ _CONFIG_LEVEL = (
     "mapping_efficiency",
     "fmax_mhz",
     "freq_mhz",
+    "power_flow_w",
     "ecp5_mult18x18d",
     "ecp5_85k_dsp_util",
 )
@@ -226,7 +227,7 @@ def systolic_cost(
     m, n, k = layers["M"], layers["N"], layers["K"]
     # a calibrated node (130 nm) knows the array's Fmax: the clock is capped at it
     fmax = getattr(tech, "systolic_fmax_mhz", None)
-    fmax = None if fmax is None else fmax(r, c, w, acc, cfg["is_os"])
+    fmax = None if fmax is None else fmax(r, c, w, acc, cfg["is_os"], cfg["signed"])
     freq_mhz = cfg["freq_mhz"] if fmax is None else np.minimum(cfg["freq_mhz"], fmax)
     macs = (m * n * k).astype(np.float64)
 
@@ -234,6 +235,9 @@ def systolic_cost(
     t |= _memory_timing(cfg, layers, t, freq_mhz)
     a = _area(cfg, tech)
     e = _energy(cfg, tech, t, a["area_um2"], macs)
+    if "flops" in a:  # calibrated node: every flip-flop's clock energy, every cycle
+        e["energy_clock_j"] = a["flops"] * tech.flop_clock_energy_j() * t["cycles"]
+        e["energy_j"] = e["energy_j"] + e["energy_clock_j"]
     per = {
         "cycles": t["cycles"],
         "compute_cycles": t["compute"],
@@ -253,6 +257,9 @@ def systolic_cost(
     # per-layer values that are not summed, and configuration-level ones: shapes (n, L), (n, 1)
     out["row_folds"], out["col_folds"] = t["row_folds"], t["col_folds"]
     out["mapping_efficiency"] = t["mapping_eff"]
+    if "flops" in a:  # calibrated node: power as `accelsmith synth` reports it (module doc)
+        fl, lg = a.pop("flops"), a.pop("logic_um2")  # at the requested clock, as synthesized
+        a["power_flow_w"] = tech.flow_power_w(fl, lg, cfg["freq_mhz"])
     out.update(a)
     if fmax is not None:  # config level: replaces the freq_mhz column by the clock used
         out["fmax_mhz"], out["freq_mhz"] = fmax, freq_mhz
@@ -343,6 +350,14 @@ def _area(cfg: dict[str, np.ndarray], tech: Any) -> dict[str, np.ndarray]:
     """Area (um^2) of the array, skew registers, control and SRAM buffers."""
     r, c = cfg["rows"], cfg["cols"]
     w, acc = cfg["in_bits"], cfg["acc_bits"]
+    area_sram = (
+        tech.sram_area_um2(cfg["ifmap_kb"] * 1024.0)
+        + tech.sram_area_um2(cfg["filter_kb"] * 1024.0)
+        + tech.sram_area_um2(cfg["ofmap_kb"] * 1024.0)
+    )
+    if hasattr(tech, "systolic_logic"):  # calibrated node: components x RTL inventory
+        lg = tech.systolic_logic(r, c, w, acc, cfg["is_os"], cfg["signed"], cfg["max_k"])
+        return {**lg, "area_um2": lg["area_um2"] + area_sram, "area_sram_um2": area_sram}
     pe_regs = 2 * w + 2 * acc + np.where(cfg["is_os"], 0, 2 * w)  # operands, acc + shadow, weights
     pe_area = tech.int_mul_area_um2(w) + tech.int_add_area_um2(acc) + tech.reg_area_um2(pe_regs)
     area_array = r * c * pe_area
@@ -351,11 +366,6 @@ def _area(cfg: dict[str, np.ndarray], tech: Any) -> dict[str, np.ndarray]:
     ctrl_bits = 4 * (r + c) + 64  # flag pipelines along rows + cols, counters and state
     area_skew = tech.reg_area_um2(skew_bits + io_bits)
     area_ctrl = tech.reg_area_um2(ctrl_bits)
-    area_sram = (
-        tech.sram_area_um2(cfg["ifmap_kb"] * 1024.0)
-        + tech.sram_area_um2(cfg["filter_kb"] * 1024.0)
-        + tech.sram_area_um2(cfg["ofmap_kb"] * 1024.0)
-    )
     return {
         "area_um2": area_array + area_skew + area_ctrl + area_sram,
         "area_array_um2": area_array,
