@@ -333,7 +333,7 @@ def _live_callbacks(app: dash.Dash, hub: Hub, interval: float = 2.0) -> None:
             panels.append((k, camp, view.filter(camp.trials)))
         fig = scatter_figure(panels, view.x, view.y, view.color)
         slots = trace_slots(panels, view.x, view.y, view.color)
-        counts = [len(t.x) if t.x is not None else 0 for t in fig.data]
+        counts = [len(t["x"]) for t in fig["data"]]
         rows, columns = pareto_rows([(k, hub.campaigns[k], view) for k in view.sel])
         drawn = {"view": view.signature, "slots": slots, "counts": counts, "at": at}
         return fig, _status_line(hub, view.sel), rows, columns, drawn
@@ -415,10 +415,17 @@ def _live_callbacks(app: dash.Dash, hub: Hub, interval: float = 2.0) -> None:
         )
         return rearm, version, patch, drawn, _status_line(hub, view.sel), rows, no_update
 
-    @app.callback(Output("hv", "figure"), Input("version", "data"), Input("campaigns", "value"))
-    def _hv(_v: Any, sel: list[str] | None) -> Any:
+    @app.callback(
+        Output("hv", "figure"),
+        Input("version", "data"),
+        Input("drawn", "data"),
+        State("campaigns", "value"),
+    )
+    def _hv(_v: Any, drawn: Any, sel: list[str] | None) -> Any:
+        if drawn is None:  # after the scatter: the first render does not wait for it
+            return no_update
         keys = [k for k in (sel or []) if k in hub.campaigns] or list(hub.campaigns)[:1]
-        return hv_panel(hub, keys)
+        return hv_panel(hub, keys, wait=False)
 
 
 def _design_callbacks(app: dash.Dash, hub: Hub) -> None:
@@ -483,12 +490,12 @@ def _design_callbacks(app: dash.Dash, hub: Hub) -> None:
 def pareto_rows(panels: list[tuple[str, Any, Any]]) -> tuple[list[dict], list[dict]]:
     """Table rows (``id`` = ``<campaign>|<design>``) of the Pareto designs on show.
 
-    ``panels``: ``(key, live campaign, view)``; the front is the campaign's (small, kept
-    incrementally), filtered by the view."""
+    ``panels``: ``(key, live campaign, view or None)``; the front is the campaign's (small,
+    kept incrementally), filtered by the view."""
     rows: list[dict] = []
     cols: dict[str, None] = {"campaign": None, "design": None}
     for key, lc, view in panels:
-        front = view.filter(lc.front())
+        front = lc.front() if view is None else view.filter(lc.front())
         if not len(front):
             continue
         camp = lc.campaign

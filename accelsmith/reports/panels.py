@@ -112,16 +112,18 @@ def _points(sub: pd.DataFrame, x: str, y: str, color: str | None) -> dict[str, A
     return out
 
 
-def _trace(key: str, kind: str, sub: pd.DataFrame, x: str, y: str, color: str, colorbar: bool):
-    import plotly.graph_objects as go
-
+def _trace(
+    key: str, kind: str, sub: pd.DataFrame, x: str, y: str, color: str, panel: int
+) -> dict[str, Any]:
+    """A ``scattergl`` trace as a plain dict (plotly's per-element validation of 100,000-point
+    lists is skipped: the values come straight from the ledger's numeric columns)."""
     pts = _points(sub, x, y, color if kind == "all" else None)
     if kind == "all":
         marker = {
             "color": pts.pop("marker.color"),
             "colorscale": "Viridis",
             "size": 6,
-            "showscale": colorbar,
+            "showscale": panel == 0,
             "colorbar": {"title": {"text": color}},
         }
     elif kind == "exact":
@@ -130,23 +132,28 @@ def _trace(key: str, kind: str, sub: pd.DataFrame, x: str, y: str, color: str, c
         st = STYLE[kind]
         marker = {"color": st["color"], "size": st["size"] + 1, "symbol": st["symbol"]}
     extra = " (exact front)" if kind == "exact" else ""
-    return go.Scattergl(
-        mode="markers",
-        name=_trace_name(key, kind, len(sub)),
-        marker=marker,
-        meta=key,
-        hovertemplate="%{customdata}"
+    axis = "" if panel == 0 else str(panel + 1)
+    return {
+        "type": "scattergl",
+        "mode": "markers",
+        "name": _trace_name(key, kind, len(sub)),
+        "marker": marker,
+        "meta": key,
+        "hovertemplate": "%{customdata}"
         + extra
         + "<br>"
         + f"{x}=%{{x:.4g}}<br>{y}=%{{y:.4g}}<extra>{key}</extra>",
+        "xaxis": f"x{axis}",
+        "yaxis": f"y{axis}",
         **pts,
-    )
+    }
 
 
 def scatter_figure(
     panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, color: str
-) -> go.Figure:
-    """One WebGL scatter panel per campaign (shared axes), coloured by status or a metric.
+) -> dict[str, Any]:
+    """One WebGL scatter panel per campaign (shared axes), coloured by status or a metric,
+    as a plotly figure dict (``data``, ``layout``) for ``dcc.Graph``.
 
     Every point of ``panels`` is drawn (nothing is thinned: the front is always complete);
     trace order is :func:`trace_slots`. ``customdata`` of a point is its design id."""
@@ -162,6 +169,7 @@ def scatter_figure(
         subplot_titles=[f"{k} ({len(f)} shown)" for k, _, f in panels] or None,
     )
     slots = trace_slots(panels, x, y, color)
+    data: list[dict[str, Any]] = []
     for i, (key, camp, frame) in enumerate(panels):
         for k, kind in slots:
             if k != key:
@@ -172,7 +180,7 @@ def scatter_figure(
                 sub = frame
             else:
                 sub = frame[frame["status"] == kind]
-            fig.add_trace(_trace(key, kind, sub, x, y, color, i == 0), row=1, col=i + 1)
+            data.append(_trace(key, kind, sub, x, y, color, i))
     dirs: dict[str, str] = {}
     for _, camp, _ in panels:
         dirs.update(dict(camp.objectives))
@@ -186,7 +194,7 @@ def scatter_figure(
         height=560,
         clickmode="event",
     )
-    return fig
+    return {"data": data, "layout": fig.to_plotly_json()["layout"]}
 
 
 def extend_scatter(
@@ -243,16 +251,27 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def hv_panel(hub: Hub, keys: list[str]) -> go.Figure:
-    """Hypervolume vs trials of every explorer of the selected campaigns."""
+def hv_panel(hub: Hub, keys: list[str], *, wait: bool = True) -> go.Figure:
+    """Hypervolume vs trials of every explorer of the selected campaigns.
+
+    ``wait=False`` (the live dashboard): use the quality numbers computed last and let a
+    throttled background job bring them up to date (:meth:`LiveCampaign.quality_later`);
+    the title says how many trials they are of."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
     strict: list[str] = []  # speed's hook: the strict measures of each explorer
+    asof: list[str] = []
     for key in keys:
-        if len(hub.campaigns[key].campaign.objectives) < 2:
+        lc = hub.campaigns[key]
+        if len(lc.objectives) < 2:
             continue  # one objective: the best value per trial is the quality curve
-        q = hub.campaigns[key].quality()
+        if wait:
+            q, n = lc.quality(), lc.n
+        else:
+            q, n = lc.quality_later()
+        if n != lc.n:
+            asof.append(f"{key}: as of {n} of {lc.n} trials (updating)")
         if q is None or not len(q.history):
             continue
         if "front_recall" in q.summary.columns:
@@ -271,9 +290,10 @@ def hv_panel(hub: Hub, keys: list[str]) -> go.Figure:
                     name=f"{key}: {explorer}",
                 )
             )
+    lines = strict[:3] + asof[:1]
     fig.update_layout(
         title="Hypervolume vs trials<br><sup>normalized on each campaign's own front; "
-        "reference point 1.1" + "".join("<br>" + line for line in strict[:3]) + "</sup>",
+        "reference point 1.1" + "".join("<br>" + line for line in lines) + "</sup>",
         template="plotly_white",
         height=300,
         margin={"l": 60, "r": 20, "t": 60, "b": 40},
