@@ -81,35 +81,13 @@ def campaign(n: int) -> Path:
     return folder
 
 
-def write_batch(db: Path, name: str, size: int, seed: int) -> float:
-    """Evaluate ``size`` new random designs and store them in one transaction; the time
-    (``time.time()``) the transaction committed."""
-    import numpy as np
-    import optuna
+def write_batch(db: Path, name: str, size: int, seed: int) -> tuple[float, int]:
+    """Store ``size`` new random designs in one transaction (the test fixtures' writer, as
+    the batched explorers write); (commit time from ``time.time()``, trials added)."""
+    from tests.reports.ledger_fixtures import ledger_batch
 
-    from accelsmith.dse import ledger
-    from accelsmith.dse.evaluator import Evaluator
-    from accelsmith.dse.ledger_bulk import LedgerWriter
-    from accelsmith.dse.record import record_evaluations
-    from accelsmith.dse.spec import parse_spec
-
-    url = f"sqlite:///{db}"
-    study = optuna.load_study(study_name=ledger.study_name(name, "random"), storage=url)
-    spec = parse_spec(ledger.study_info(study)["spec"], source="bench")
-    space = spec.build_space()
-    rng = np.random.default_rng(1000 + seed)
-    result = Evaluator(spec).evaluate([space.sample(rng) for _ in range(size)])
-    writer = write_batch.writers.get(str(db))
-    if writer is None:
-        writer = write_batch.writers[str(db)] = LedgerWriter(study, space.names)
-        writer.sync()
-    added = record_evaluations(study, result, space, "random", writer=writer)
-    write_batch.added = added
-    return time.time()
-
-
-write_batch.writers = {}  # type: ignore[attr-defined]
-write_batch.added = 0  # type: ignore[attr-defined]
+    added = ledger_batch(f"sqlite:///{db}", name, "random", size, 1000 + seed)
+    return time.time(), added
 
 
 def main() -> None:
@@ -183,8 +161,8 @@ def main() -> None:
             total = drawn
             for k in range(args.batches):
                 patches.clear()
-                t_commit = write_batch(work / "study.db", name, args.batch, k)
-                total += write_batch.added
+                t_commit, added = write_batch(work / "study.db", name, args.batch, k)
+                total += added
                 page.wait_for_function(f"({COUNT_JS})() >= {total}", timeout=30_000, polling="raf")
                 t_shown = page.evaluate("performance.timeOrigin + performance.now()") / 1e3
                 lat.append(t_shown - t_commit)
