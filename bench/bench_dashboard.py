@@ -101,6 +101,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from accelsmith.reports.extract import load_campaign, resolve_target
+    from tests.conftest import CHROMIUM_ARGS
     from tests.reports.server import dashboard, free_port
 
     folder = campaign(args.n)
@@ -119,15 +120,8 @@ def main() -> None:
         print(f"server: campaign read and listening in {t_server:.1f} s ({_load()})")
         with sync_playwright() as p:
             browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=[
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--no-first-run",
-                ],
+                executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                args=list(CHROMIUM_ARGS),
             )
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             errors: list[str] = []
