@@ -11,6 +11,9 @@ from typing import Annotated, Any
 
 import typer
 
+from .dse_reference import app as reference_app
+from .dse_reference import reference_option
+
 app = typer.Typer(help="Design-space exploration campaigns (Optuna storage).", no_args_is_help=True)
 
 Target = Annotated[str, typer.Argument(help="Campaign spec YAML or its run folder (runs/<name>/).")]
@@ -366,16 +369,20 @@ def status_command(
     target: Target,
     storage: Storage = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    reference: Annotated[str | None, reference_option()] = None,
 ) -> None:
     """Trials, feasible, hypervolume, HV ratio (vs exhaustive) and IGD+ per explorer."""
     from rich.console import Console
 
+    from accelsmith.dse.reference import load_reference
     from accelsmith.dse.results import status
 
     from .dse_tables import echo_status_json, print_status_notes, status_columns, status_table
 
     with _open(target, storage) as (spec, store):
-        st = status(store, spec)
+        # ref-rl's hook: a stored reference front (dse reference build) for the strict measures
+        ref = load_reference(reference, spec) if reference else None
+        st = status(store, spec, reference=ref)
     cols = status_columns(st)
     if as_json:
         echo_status_json(spec, st, cols)
@@ -437,3 +444,5 @@ def _register_verify_front() -> None:
 
 
 _register_verify_front()
+# issue 17 item 4: stored reference fronts (helper ref-rl; cli/dse_reference.py)
+app.add_typer(reference_app, name="reference")

@@ -68,9 +68,16 @@ def _plain(c: str, v: Any) -> Any:
 
 def echo_status_json(spec: Any, st: Any, cols: list[str]) -> None:
     rows = {e: {c: _plain(c, v) for c, v in r[cols].items()} for e, r in st.table.iterrows()}
+    ref = st.table["reference"].dropna() if "reference" in st.table.columns else []
     typer.echo(
         json.dumps(
-            {"campaign": spec.name, "explorers": rows, "normalization": st.normalization},
+            {
+                "campaign": spec.name,
+                "explorers": rows,
+                "normalization": st.normalization,
+                # which front the strict measures are taken against (exact, stored, combined)
+                "reference": ref.iloc[0] if len(ref) else None,
+            },
             indent=2,
             default=str,
         )

@@ -53,6 +53,7 @@ from typing import Any
 
 __all__ = [
     "CMD_BITS",
+    "COUNTERS",
     "ERRORS",
     "FIELDS",
     "HAZARDS",
@@ -192,8 +193,37 @@ REGISTERS: tuple[Register, ...] = (
     Register("ACCEPTED", 0x30, "ro", "commands accepted into the queue since reset"),
 )
 
+#: Performance counters: 32-bit event counts since reset (wrap at 2**32; software reads them
+#: before and after a run and subtracts modulo 2**32). ``(register, event key, meaning)``;
+#: the event keys are those of :func:`accelsmith.runtime.events.command_events`.
+COUNTERS: tuple[tuple[str, str, str], ...] = (
+    ("PC_ACTIVE", "active", "cycles with work queued or running and CTRL.hold low"),
+    ("PC_EX_BUSY", "ex_busy", "cycles the compute unit (systolic array) is busy"),
+    ("PC_A_READS", "a_reads", "A-scratchpad entries streamed into the array"),
+    ("PC_B_READS", "b_reads", "B-scratchpad entries streamed into the array (sum of k)"),
+    ("PC_ACC_RMW", "acc_rmw", "accumulator rows read-modified-written by computes"),
+    ("PC_A_WRITES", "a_writes", "A-scratchpad write cycles of loads"),
+    ("PC_B_WRITES", "b_writes", "B-scratchpad write cycles of loads"),
+    ("PC_S_WRITES", "s_writes", "scale-memory write cycles of loads"),
+    ("PC_ACC_READS", "acc_reads", "accumulator rows read by stores (through the output stage)"),
+    ("PC_RD_BEATS", "rd_beats", "AXI4 read data beats (R handshakes)"),
+    ("PC_WR_BEATS", "wr_beats", "AXI4 write data beats (W handshakes)"),
+    ("PC_DMA_BUSY", "dma_busy", "cycles the DMA unit is busy"),
+    (
+        "PC_DMA_WAIT",
+        "dma_wait",
+        "cycles the DMA unit is busy but moves no data (no scratchpad write, no W beat): "
+        "DRAM latency, AXI back-pressure, burst set-up",
+    ),
+)
+
+REGISTERS += tuple(
+    Register(name, 0x40 + 4 * i, "ro", f"performance counter: {doc} (wraps at 2**32)")
+    for i, (name, _, doc) in enumerate(COUNTERS)
+)
+
 REG = {r.name: r.offset for r in REGISTERS}
-REG_ADDR_BITS = 6
+REG_ADDR_BITS = 7
 
 
 def encode(op: str, **values: int) -> int:

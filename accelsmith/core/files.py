@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -19,7 +20,15 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["atomic_write", "load_yaml", "read_text", "safe_load", "safe_load_file", "yaml_loads"]
+__all__ = [
+    "atomic_write",
+    "atomic_write_many",
+    "load_yaml",
+    "read_text",
+    "safe_load",
+    "safe_load_file",
+    "yaml_loads",
+]
 
 
 def read_text(path: str | Path, what: str = "file") -> str:
@@ -116,29 +125,51 @@ def atomic_write(path: str | Path, data: str | bytes) -> Path:
     The temporary file is in the same folder (the rename is atomic on POSIX) and is removed
     when anything fails; the ``OSError`` is then raised again, for the caller's message.
     """
-    p = Path(path)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    tmp = None
+    return atomic_write_many([(path, data)])[0]
+
+
+def atomic_write_many(items: list[tuple[str | Path, str | bytes]]) -> list[Path]:
+    """Write several files all or none (as far as the file system allows).
+
+    Every payload is first written to a temporary file beside its target; only when all of
+    them are written are they renamed over their targets. A failure while writing (a missing
+    or unwritable folder, a full disk) removes the temporary files and leaves every target as
+    it was; the ``OSError`` is raised again for the caller's message, with the target it was
+    writing as its ``target`` attribute.
+    """
+    staged: list[tuple[str, Path]] = []
+    p = Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        try:  # the mode a plain open() would give (mkstemp makes it 0600)
-            mode_bits = p.stat().st_mode & 0o777
-        except OSError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode_bits = 0o666 & ~umask
-        os.chmod(tmp, mode_bits)
-        os.replace(tmp, p)
-        tmp = None
+        for path, data in items:
+            p = Path(path)
+            if p.is_dir():  # the rename would fail after other targets were replaced
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(p))
+            mode = "wb" if isinstance(data, bytes) else "w"
+            fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
+            staged.append((tmp, p))
+            with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            try:  # the mode a plain open() would give (mkstemp makes it 0600)
+                mode_bits = p.stat().st_mode & 0o777
+            except OSError:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode_bits = 0o666 & ~umask
+            os.chmod(tmp, mode_bits)
+        while staged:
+            tmp, p = staged[0]
+            os.replace(tmp, p)
+            staged.pop(0)
+    except OSError as exc:
+        exc.target = p  # type: ignore[attr-defined]
+        raise
     finally:
-        if tmp is not None:
+        for tmp, _ in staged:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-    return p
+    return [Path(path) for path, _ in items]
 
 
 def safe_load(text: str) -> Any:

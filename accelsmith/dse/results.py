@@ -46,8 +46,12 @@ class CampaignStatus:
     infos: dict[str, dict[str, Any]]
 
 
-def status(store: Any, spec: CampaignSpec) -> CampaignStatus:
-    """Trials, failed, feasible, front size, HV, HV ratio and IGD+ per explorer."""
+def status(store: Any, spec: CampaignSpec, *, reference: Any = None) -> CampaignStatus:
+    """Trials, failed, feasible, front size, HV, HV ratio and IGD+ per explorer.
+
+    ``reference``: a stored :class:`~accelsmith.dse.reference.ReferenceFront` the strict
+    measures are taken against when the campaign has no exact front.
+    """
     import numpy as np
 
     from . import pareto
@@ -72,7 +76,8 @@ def status(store: Any, spec: CampaignSpec) -> CampaignStatus:
         ).set_index("explorer")
         nd = None
     try:  # strict measures (speed's hook): recall, normalized IGD+, log HV ratio, trials to 95 %
-        strict = pareto.strict_summary(ok_frames, objectives)
+        ref = reference.as_reference() if reference is not None else None
+        strict = pareto.strict_summary(ok_frames, objectives, reference=ref)
         for c in strict.columns:
             table[c] = strict[c].reindex(table.index)
     except ConfigError:
@@ -188,16 +193,24 @@ def export_trials(
             f.loc[ok, "pareto"] = pareto.front_mask(f[ok], list(spec.objectives)).to_numpy()
         parts.append(f)
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    from ..core.files import atomic_write
+    from ..core.files import atomic_write_many
 
+    # every target's folder and payload first, then all files or none: a failing --parquet
+    # must not leave a new --csv behind (or the other way round)
+    items = []
     for path, writer in ((csv, frame.to_csv), (parquet, frame.to_parquet)):
         if path is None:
             continue
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, writer(index=False))  # whole or not at all
         except FileExistsError:  # mkdir: a parent is a file
             raise OutputError(f"cannot write {path}: {Path(path).parent} is not a folder") from None
-        except OSError as exc:  # the reason, not the atomic write's temporary file name
+        except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        items.append((path, writer(index=False)))
+    try:
+        atomic_write_many(items)
+    except OSError as exc:  # the reason, not the atomic write's temporary file name
+        bad = getattr(exc, "target", items[-1][0])
+        raise OutputError(f"cannot write {bad}: {exc.strerror or exc}") from None
     return len(frame)

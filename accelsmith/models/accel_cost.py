@@ -6,7 +6,8 @@ Per layer (one configuration, one :class:`~accelsmith.runtime.shapes.ConvShape`)
 
 cycles
     :func:`~accelsmith.runtime.timing.layer_cycles` of the mapper's choice with the
-    configuration's ``dram_latency`` (DRAM stalls are part of it: loads wait for bursts).
+    configuration's ``dram_latency`` (DRAM stalls are part of it: loads wait for bursts) and
+    ``dram_stall`` (random AXI back-pressure: expected extra waits per handshake).
 energy
     array MAC slots (``rows x cols x k`` per compute command, edge tiles included) x
     (multiply ``in_bits`` + add ``acc_bits`` + pipeline registers); scratchpad reads of every
@@ -36,7 +37,7 @@ from ..core.families.accel import AccelParams
 from ..core.spec import column_spec
 from .common import assemble, config_arrays
 
-__all__ = ["ACCEL_COLUMNS", "evaluate_accel", "layer_cost"]
+__all__ = ["ACCEL_COLUMNS", "evaluate_accel", "event_energies", "layer_cost"]
 
 ACCEL_COLUMNS = column_spec(AccelParams)
 CONTROL_BITS = 900  # DMA walkers/counters, command/config registers (see the docstring)
@@ -84,47 +85,80 @@ def area_parts(p: AccelParams, tech: Any) -> dict[str, float]:
     }
 
 
-def layer_cost(p: AccelParams, s: Any, latency: int, tech: Any) -> dict[str, float]:
-    """Cycles, DRAM bytes and energy parts (J) of one instance of layer ``s`` on ``p``."""
+def event_energies(p: AccelParams, tech: Any) -> dict[str, float]:
+    """Energy (J) of one event of each kind, as :func:`layer_cost` charges it (also used to
+    turn the RTL's performance-counter events into event-count energy, see
+    :mod:`accelsmith.sim.accel_energy`).
+
+    ``mac_slot``: one PE-cycle of a multiply-add (``in_bits`` multiply, ``acc_bits`` add,
+    operand/partial-sum registers); ``a_read``/``b_read``: one scratchpad entry read;
+    ``acc_rmw``: one accumulator row read and written (two accesses); ``acc_read``: one
+    accumulator row read; ``a_write``/``b_write``/``s_write``: one scratchpad/scale-memory
+    entry written; ``output``: one output-stage lane (``acc_bits x 16`` multiply, add);
+    ``dram_bit``: one DRAM bit moved. All from :class:`~accelsmith.models.tech.Tech`.
+    """
+    assert p.acc_bits is not None
+    eb = p.in_bits // 8
+    a_bytes, b_bytes = 2 * p.a_entries * p.rows * eb, 2 * p.b_entries * p.cols * eb
+    acc_bytes = 2 * p.acc_entries * p.cols * p.acc_bits // 8
+    s_bytes = p.scale_entries * p.cols * 2
+    acc_read = float(tech.sram_read_energy_j(acc_bytes, p.cols * p.acc_bits))
+    return {
+        "mac_slot": float(
+            tech.int_mul_energy_j(p.in_bits)
+            + tech.int_add_energy_j(p.acc_bits)
+            + tech.reg_energy_j(2 * p.in_bits + p.acc_bits)
+        ),
+        "a_read": float(tech.sram_read_energy_j(a_bytes, p.rows * p.in_bits)),
+        "b_read": float(tech.sram_read_energy_j(b_bytes, p.cols * p.in_bits)),
+        "acc_rmw": 2 * acc_read,
+        "acc_read": acc_read,
+        "a_write": float(tech.sram_write_energy_j(a_bytes, p.rows * p.in_bits)),
+        "b_write": float(tech.sram_write_energy_j(b_bytes, p.cols * p.in_bits)),
+        "s_write": float(tech.sram_write_energy_j(s_bytes, p.cols * 16)),
+        "output": float(
+            tech.int_mul_energy_j(np.sqrt(p.acc_bits * 16.0)) + tech.int_add_energy_j(p.acc_bits)
+        ),
+        "dram_bit": tech.dram_energy_j_per_bit,
+    }
+
+
+def layer_cost(
+    p: AccelParams, s: Any, latency: int, tech: Any, stall: float = 0.0
+) -> dict[str, float]:
+    """Cycles, DRAM bytes and energy parts (J) of one instance of layer ``s`` on ``p``
+    (``stall``: the DRAM's pause probability, :func:`accelsmith.runtime.timing.wait`)."""
     from ..runtime.mapper import choose_mapping
     from ..runtime.timing import layer_cycles
 
     assert p.acc_bits is not None
     mp = choose_mapping(p, s)
-    cycles = layer_cycles(p, s, mp, latency)
+    cycles = layer_cycles(p, s, mp, latency, stall)
     eb = p.in_bits // 8
+    e = event_energies(p, tech)
     tiles = s.groups * mp.m_tiles * mp.n_tiles
     slots = tiles * s.Kg * p.rows * p.cols
-    e_mac = float(tech.int_mul_energy_j(p.in_bits) + tech.int_add_energy_j(p.acc_bits))
-    e_reg = float(tech.reg_energy_j(2 * p.in_bits + p.acc_bits))
-    a_bytes, b_bytes = 2 * p.a_entries * p.rows * eb, 2 * p.b_entries * p.cols * eb
-    acc_bytes = 2 * p.acc_entries * p.cols * p.acc_bits // 8
     a_reads = tiles * s.Kg  # os: k entries per compute; ws: ceil(k / rows) * rows, about k
     b_reads = tiles * s.Kg
     acc_rmw = tiles * mp.k_tiles * p.rows
     e_sram = (
-        a_reads * float(tech.sram_read_energy_j(a_bytes, p.rows * p.in_bits))
-        + b_reads * float(tech.sram_read_energy_j(b_bytes, p.cols * p.in_bits))
-        + 2 * acc_rmw * float(tech.sram_read_energy_j(acc_bytes, p.cols * p.acc_bits))
+        a_reads * e["a_read"]
+        + b_reads * e["b_read"]
+        + 2 * acc_rmw * e["acc_read"]
         # DMA writes into the scratchpads: one entry per loaded row (upper bound per beat)
-        + mp.dram_bytes
-        / max(eb, 1)
-        / p.rows
-        * float(tech.sram_write_energy_j(a_bytes, p.rows * p.in_bits))
+        + mp.dram_bytes / max(eb, 1) / p.rows * e["a_write"]
     )
     outputs = s.M * s.k_out
-    e_out = outputs * float(
-        tech.int_mul_energy_j(np.sqrt(p.acc_bits * 16.0)) + tech.int_add_energy_j(p.acc_bits)
-    )
+    e_out = outputs * e["output"]
     return {
         "cycles": float(cycles),
         "dram_bytes": float(mp.dram_bytes),
         "mac_slots": float(slots),
         "tk": float(mp.tk),
-        "energy_array_j": slots * (e_mac + e_reg),
+        "energy_array_j": slots * e["mac_slot"],
         "energy_sram_j": e_sram,
         "energy_output_stage_j": e_out,
-        "energy_dram_j": mp.dram_bytes * 8 * tech.dram_energy_j_per_bit,
+        "energy_dram_j": mp.dram_bytes * 8 * e["dram_bit"],
     }
 
 
@@ -159,8 +193,9 @@ def evaluate_accel(configs: Any, workload: Any, *, tech: Any, per_layer: bool, c
         except ConfigError as exc:
             raise ConfigError(f"configs row {i}: {exc}") from None
         latency = round(float(cfg["dram_latency"][i]))
+        stall = float(cfg["dram_stall"][i])
         for j, (_, s, count) in enumerate(shapes):
-            c = layer_cost(p, s, latency, tech)
+            c = layer_cost(p, s, latency, tech, stall)
             for k in keys:
                 per[k][i, j] = c[k] * count
         for k, v in area_parts(p, tech).items():

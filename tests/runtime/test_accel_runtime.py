@@ -15,7 +15,13 @@ from accelsmith.core.errors import ConfigError
 from accelsmith.core.families.accel import AccelParams
 from accelsmith.runtime import ConvShape, Quant, choose_mapping, compile_layers
 from accelsmith.runtime.isasim import run_isa
-from accelsmith.runtime.timing import chunk_cycles, layer_cycles, program_chunks
+from accelsmith.runtime.timing import (
+    chunk_cycles,
+    command_cycles,
+    layer_cycles,
+    program_chunks,
+    wait,
+)
 from accelsmith.sim.benches import accel_cases as cases
 from accelsmith.sim.golden.accel import golden
 
@@ -78,6 +84,85 @@ def test_layer_cycles_is_the_program_model() -> None:
         exact = chunk_cycles(p, chunk, latency=8)
         assert abs(layer_cycles(p, s, prog.mappings[0], 8) - exact) <= tol * exact
         assert layer_cycles(p, s, prog.mappings[0], 20) > layer_cycles(p, s, prog.mappings[0], 8)
+
+
+def test_stall_term_by_hand() -> None:
+    """One aligned load of one burst (n beats) and one store of one burst: every handshake
+    the DRAM may pause costs q = P / (1 - P) more (derivation in runtime.timing)."""
+    p = AccelParams(rows=4, cols=4, bus_bits=64, burst_len=16)
+    n, L = 4, 6  # one row of 32 int8 on a 64-bit bus: one burst of 4 beats; latency 6
+    load = {"target": 1, "dram_addr": 0, "n_rows": 1, "row_elems": 32, "stride": 0}
+    store = {"dram_addr": 0, "n_rows": 1, "row_elems": 32, "stride": 0}
+    assert wait(0) == 0 and isinstance(wait(0), int) and wait(0.5) == 1.0
+    assert command_cycles(p, "load", load, 0, L) == L + n + 4
+    assert command_cycles(p, "store", store, 0, L) == n + 6
+    for P in (0.1, 0.3, 0.6):
+        q = P / (1 - P)
+        # AR + q; n beats each 1 + q; free = last beat + 2
+        assert command_cycles(p, "load", load, 0, L, P) == pytest.approx(L + n + 4 + (n + 1) * q)
+        # AW + q; n W beats each 1 + q; B + q
+        assert command_cycles(p, "store", store, 0, L, P) == pytest.approx(n + 6 + (n + 2) * q)
+
+
+def test_stall_zero_is_the_exact_model_and_stalls_add_cycles() -> None:
+    """P = 0 keeps the integer model; cycles grow with P; the cost model's dram_stall column
+    reaches layer_cycles."""
+    from accelsmith.models import evaluate
+
+    p = AccelParams(rows=3, cols=3, in_bits=16, bus_bits=128)
+    s = ConvShape("c", h=6, w=6, c=8, k_out=6, r=3, s=3, pad=1)
+    x, w = cases.tensors(s, p, np.random.default_rng(2))
+    prog = compile_layers(p, [s], x, [w], [Quant()], fences=False)
+    (chunk,) = [c for _, c in program_chunks(prog, 10**6)]
+    base = chunk_cycles(p, chunk, latency=8)
+    assert isinstance(base, int) and chunk_cycles(p, chunk, latency=8, stall=0.0) == base
+    got = [chunk_cycles(p, chunk, latency=8, stall=P) for P in (0.1, 0.3, 0.5)]
+    assert base < got[0] < got[1] < got[2]
+    mp = prog.mappings[0]
+    out = evaluate(
+        "accel",
+        [{"rows": 3, "cols": 3, "in_bits": 16, "bus_bits": 128, "dram_stall": 0.3}],
+        [(16, 24, 40)],
+        per_layer=True,
+    )
+    g = ConvShape.gemm("gemm0", 16, 40, 24)
+    assert out["cycles"].iloc[0] == layer_cycles(p, g, choose_mapping(p, g), 8, 0.3)
+    assert layer_cycles(p, s, mp, 8, 0.3) > layer_cycles(p, s, mp, 8)
+
+
+def test_program_events_agree_with_the_cost_model_counts() -> None:
+    """The expected counter values of a compiled layer: MAC slots and accumulator rows equal
+    the cost model's counts, bus beats cover the mapper's DRAM bytes, busy cycles the
+    durations; the per-counter keys are the register map's."""
+    from accelsmith.models.accel_cost import layer_cost
+    from accelsmith.models.tech import Tech
+    from accelsmith.runtime.events import EVENTS, program_events
+
+    assert tuple(key for _, key, _ in isa.COUNTERS) == EVENTS
+    assert [isa.REG[n] for n, _, _ in isa.COUNTERS] == [0x40 + 4 * i for i in range(len(EVENTS))]
+    for p in (
+        AccelParams(rows=2, cols=3, a_kib=1, b_kib=1, acc_kib=1),
+        AccelParams(rows=3, cols=2, dataflow="ws", in_bits=16, bus_bits=32, a_kib=1, b_kib=1),
+    ):
+        s = ConvShape("c", h=5, w=6, c=7, k_out=5, r=3, s=3, pad=1)
+        x, w = cases.tensors(s, p, np.random.default_rng(3))
+        prog = compile_layers(p, [s], x, [w], [Quant()], fences=False)
+        mp = prog.mappings[0]
+        chunks = [c for _, c in program_chunks(prog, p.queue_depth)]
+        ev = program_events(p, chunks, latency=8)
+        cost = layer_cost(p, s, 8, Tech.at_node(45))
+        assert ev["b_reads"] * p.rows * p.cols == cost["mac_slots"]
+        assert ev["acc_rmw"] == s.groups * mp.m_tiles * mp.n_tiles * mp.k_tiles * p.rows
+        beats = ev["rd_beats"] + ev["wr_beats"]
+        assert beats * p.bus_bits // 8 >= mp.dram_bytes
+        if p.dataflow == "os":  # k A entries per compute; WS: whole blocks of rows
+            assert ev["a_reads"] == ev["b_reads"]
+        else:
+            computes = sum(c.op == "compute" for c in prog.commands)
+            assert ev["b_reads"] <= ev["a_reads"] < ev["b_reads"] + computes * p.rows
+        assert 0 < ev["dma_wait"] < ev["dma_busy"] <= ev["active"]
+        assert ev["ex_busy"] <= ev["active"]
+        assert ev["active"] == sum(chunk_cycles(p, c, latency=8) for c in chunks)
 
 
 def test_isa_round_trip_and_errors() -> None:

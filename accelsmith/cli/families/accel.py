@@ -106,7 +106,10 @@ def _verify(app: typer.Typer) -> None:
         code = run_verify(
             p, tiles=tiles, seed=seed, report=path, workdir=workdir, unit="programs", extra=extra
         )
-        print_layer_cycles(json.loads(Path(path).read_text()), exact=stall == 0)
+        doc = json.loads(Path(path).read_text())
+        print_layer_cycles(doc, exact=stall == 0)
+        timing = [e for t in doc["tests"] for e in t.get("timing", [])]
+        print_layer_energy(p, timing, latency=latency, stall=stall)
         return code
 
 
@@ -132,9 +135,82 @@ def print_layer_cycles(report: dict, *, exact: bool) -> None:
     rule = (
         "exact expected (fixed latency, no back-pressure)"
         if exact
-        else "random back-pressure: the stall-free model is a lower bound"
+        else "random back-pressure: within 5 % of the model with the same pause probability"
     )
     Console().print(f"cycle check: {rule}; see the wrong-timings column above")
+
+
+def _energy_rows(p: Any, timing: list[dict], latency: int, stall: float) -> list[dict]:
+    from accelsmith.runtime.shapes import ConvShape
+    from accelsmith.sim.accel_energy import layer_energy
+
+    freq = {s.name: s.default for s in AccelParams.model_params}["freq_mhz"]
+    shapes = [ConvShape(**e["shape"]) for e in timing if "shape" in e]
+    return layer_energy(
+        p, shapes, timing, node=ENERGY_NODE, freq_mhz=freq, latency=latency, stall=stall
+    )
+
+
+#: technology node of the energies printed by ``verify accel`` and ``run accel``
+ENERGY_NODE = 45
+
+
+def print_layer_energy(p: Any, timing: list[dict], *, latency: int, stall: float) -> None:
+    """Per layer: event-count energy measured on the RTL vs the cost model's, by part."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from accelsmith.sim.accel_energy import PARTS
+
+    from ..cost import _human
+
+    rows = _energy_rows(p, timing, latency, stall)
+    if not rows:
+        return
+    t = Table(
+        title=f"energy per layer ({ENERGY_NODE} nm): measured (RTL event counters x the cost "
+        "model's per-event energies) / cost model"
+    )
+    for c in ("layer", *PARTS, "total", "difference"):
+        t.add_column(c, justify="left" if c == "layer" else "right")
+    for r in rows:
+        mea, mod = r["measured"], r["model"]
+        cells = [f"{_human(mea[k], 'J')} / {_human(mod[k], 'J')}" for k in PARTS]
+        diff = (mea["total"] - mod["total"]) / max(mod["total"], 1e-30)
+        t.add_row(
+            r["layer"],
+            *cells,
+            f"{_human(mea['total'], 'J')} / {_human(mod['total'], 'J')}",
+            f"{100 * diff:+.1f}%",
+        )
+    Console(width=None if Console().is_terminal else 160).print(t)
+    Console().print(
+        "event-count energy (like Accelergy action counts), not a power simulation; "
+        "parts: array = MAC slots, sram = scratchpad/accumulator accesses, dram = bus beats"
+    )
+
+
+def print_layer_events(timing: list[dict]) -> None:
+    """Per layer: the performance counters vs the compiler's expected event counts."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from accelsmith.core import accel_isa as isa
+
+    entries = [e for e in timing if "events" in e]
+    if not entries:
+        return
+    t = Table(title="performance counters (RTL) vs expected from the command stream")
+    t.add_column("counter", justify="left")
+    for e in entries:
+        t.add_column(f"{e['what']} RTL", justify="right")
+        t.add_column("expected", justify="right")
+    for name, key, _ in isa.COUNTERS:
+        cells = []
+        for e in entries:
+            cells += [f"{e['events'][key]:,}", f"{e['expected_events'][key]:,}"]
+        t.add_row(name, *cells)
+    Console(width=None if Console().is_terminal else 120).print(t)
 
 
 def _cost(app: typer.Typer) -> None:
@@ -398,6 +474,9 @@ def _run(app: typer.Typer) -> None:
                 )
             for err in t.errors[:5]:
                 console.print(err, style="red", markup=False)
+        timing = [e for t in rep.tests for e in t.timing]
+        print_layer_events(timing)
+        print_layer_energy(p, timing, latency=latency, stall=stall)
         if rep.passed:
             console.print("[bold green]PASS[/]")
             return 0

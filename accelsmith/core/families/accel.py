@@ -175,6 +175,16 @@ class AccelParams(ParamsBase):
             help="DRAM read latency (cycles from AR to the first beat).",
             cli_default=8.0,
         ),
+        model_param(
+            "dram_stall",
+            0.0,
+            lo=0.0,
+            hi=0.9,
+            unit="probability",
+            help="DRAM back-pressure: probability that each AXI channel (AR, R, AW, W, B) is "
+            "paused in a cycle (0..0.9; 0: none). runtime.timing adds the expected waits.",
+            cli_default=0.0,
+        ),
     )
 
     def check(self) -> None:

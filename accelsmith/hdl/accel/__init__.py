@@ -28,7 +28,16 @@ def manifest_extras(params: AccelParams) -> dict[str, Any]:
             "master": f"m_axi: AXI4, {params.bus_bits}-bit data, 32-bit addresses, INCR "
             f"bursts of at most {params.burst_len} beats that never cross 4 KiB, up to "
             f"{params.dma_outstanding} bursts in flight, one ID (0)",
-            "slave": "s_axil: AXI4-Lite, 32-bit data, 6-bit addresses (registers above)",
+            "slave": f"s_axil: AXI4-Lite, 32-bit data, {isa.REG_ADDR_BITS}-bit addresses "
+            "(registers above)",
+        },
+        "performance_counters": {
+            "registers": {name: f"{isa.REG[name]:#04x}" for name, _, _ in isa.COUNTERS},
+            "events": {name: doc for name, _, doc in isa.COUNTERS},
+            "use": "32-bit counts since reset, wrapping: read before and after a run and "
+            "subtract modulo 2**32. Event counts x per-event energies of the cost model "
+            "(models.accel_cost.event_energies) give the run's event-count energy "
+            "(like Accelergy action counts; not a power simulation)",
         },
         "memories": "every memory is an accelsmith.hdl.accel.memory.Sram (one write port with "
         "per-lane enables, 1-cycle read ports): swap in SRAM macros there",

@@ -62,6 +62,9 @@ class ComputeUnit(wiring.Component):
         Accumulator read port (read-modify-write).
     acc_w : Out(WritePort)
         Accumulator write port.
+    ev_a, ev_b, ev_acc : Out(1)
+        Event strobes for the performance counters: an A entry / a B entry enters the
+        array, a result row is read-modified-written into the accumulator.
     """
 
     def __init__(self, p: AccelParams, cmd_layout) -> None:
@@ -79,6 +82,9 @@ class ComputeUnit(wiring.Component):
                 "acc_w": Out(
                     WritePort(depth=2 * p.acc_entries, lanes=p.cols, lane_bits=p.acc_bits)
                 ),
+                "ev_a": Out(1),
+                "ev_b": Out(1),
+                "ev_acc": Out(1),
             }
         )
 
@@ -140,6 +146,8 @@ class ComputeUnit(wiring.Component):
             array.b.valid.eq(b_valid),
             array.b.payload.eq(self.b.data),
             b_ready.eq(array.b.ready),
+            self.ev_a.eq(array.a.valid & array.a.ready),
+            self.ev_b.eq(array.b.valid & array.b.ready),
         ]
 
     def _accumulate(self, m, array, busy, accumulate, acc_base) -> None:
@@ -169,6 +177,7 @@ class ComputeUnit(wiring.Component):
             self.acc_w.data.eq(Cat(*lanes)),
             self.acc_w.en.eq(Mux(cv, (1 << p.cols) - 1, 0)),
             self.done.eq(cv & clast),
+            self.ev_acc.eq(cv),
         ]
         with m.If(cv & clast):
             m.d.sync += busy.eq(0)

@@ -123,6 +123,10 @@ class DmaUnit(wiring.Component):
         Scratchpad and scale-memory write ports.
     acc_r, s_r : Out(ReadPort)
         Accumulator and scale-memory read ports (stores).
+    ev_rd, ev_wr, ev_acc, ev_wait : Out(1)
+        Event strobes for the performance counters: an R beat, a W beat, an accumulator
+        row consumed by a store, a busy cycle that moves no data (no scratchpad write and no
+        W beat).
     """
 
     def __init__(self, p: AccelParams, load_layout, store_layout) -> None:
@@ -151,6 +155,10 @@ class DmaUnit(wiring.Component):
                 "s_r": Out(
                     ReadPort(depth=p.scale_entries, lanes=self.s_lanes, lane_bits=p.in_bits)
                 ),
+                "ev_rd": Out(1),
+                "ev_wr": Out(1),
+                "ev_acc": Out(1),
+                "ev_wait": Out(1),
             }
         )
 
@@ -161,6 +169,8 @@ class DmaUnit(wiring.Component):
         self._load_r(m, c, loading)
         w = self._store_aw(m, c)
         self._store_w(m, c, w)
+        moved = (self.a_w.en != 0) | (self.b_w.en != 0) | (self.s_w.en != 0) | self.ev_wr
+        m.d.comb += self.ev_wait.eq(c.busy & ~moved)
         return m
 
     def _latch(self, m: Module) -> SimpleNamespace:
@@ -270,7 +280,7 @@ class DmaUnit(wiring.Component):
             ar_hs.eq(axi.arvalid & axi.arready),
         ]
         r_hs = Signal()
-        m.d.comb += r_hs.eq(axi.rvalid & axi.rready)
+        m.d.comb += [r_hs.eq(axi.rvalid & axi.rready), self.ev_rd.eq(r_hs)]
         m.d.sync += rd_out.eq(rd_out + ar_hs - (r_hs & axi.rlast))
         return loading
 
@@ -386,6 +396,7 @@ class DmaUnit(wiring.Component):
             axi.bready.eq(1),
             b_hs.eq(axi.bvalid & axi.bready),
             w_hs.eq(axi.wvalid & axi.wready),
+            self.ev_wr.eq(w_hs),
         ]
         m.d.sync += wr_out.eq(wr_out + aw_hs - b_hs)
         w_step = Signal()
@@ -452,7 +463,7 @@ class DmaUnit(wiring.Component):
                 m.d.comb += w_step.eq(1)
                 m.d.sync += in_burst.eq(0)
                 with m.If(w_row_end):
-                    m.d.comb += r_ready.eq(1)
+                    m.d.comb += [r_ready.eq(1), self.ev_acc.eq(1)]
                     m.d.sync += [
                         w_j.eq(0),
                         w_rows.eq(w_rows + 1),

@@ -167,7 +167,31 @@ class AccelTop(wiring.Component):
         self._axil_read(m, r)
         self._issue(m, r)
         self._drive_units(m, r)
+        self._counters(m, r, mems)
         return m
+
+    def _counters(self, m: Module, r: SimpleNamespace, mems: dict[str, Sram]) -> None:
+        """Performance counters (:data:`accelsmith.core.accel_isa.COUNTERS`): 32-bit event
+        counts since reset, read over AXI4-Lite (see ``_axil_read``)."""
+        ex, dma = r.ex, r.dma
+        events = {
+            "active": self.active,
+            "ex_busy": ex.busy,
+            "a_reads": ex.ev_a,
+            "b_reads": ex.ev_b,
+            "acc_rmw": ex.ev_acc,
+            "a_writes": mems["spad_a"].w.en != 0,
+            "b_writes": mems["spad_b"].w.en != 0,
+            "s_writes": mems["scales"].w.en != 0,
+            "acc_reads": dma.ev_acc,
+            "rd_beats": dma.ev_rd,
+            "wr_beats": dma.ev_wr,
+            "dma_busy": dma.busy,
+            "dma_wait": dma.ev_wait,
+        }
+        for name, key, _ in isa.COUNTERS:
+            count = r.counters[name]
+            m.d.sync += count.eq(count + events[key])
 
     def _registers(self, m: Module, r: SimpleNamespace) -> None:
         """Control and status registers (the AXI4-Lite map) and the cycle counter."""
@@ -184,6 +208,8 @@ class AccelTop(wiring.Component):
         accepted = Signal(32)
         cycles = Signal(32)
         m.d.sync += cycles.eq(cycles + 1)
+        # performance counters: counted in `_counters`, read in `_axil_read`
+        r.counters = {name: Signal(32, name=name.lower()) for name, _, _ in isa.COUNTERS}
         vars(r).update(
             dram_base=dram_base,
             cmdw=cmdw,
@@ -304,6 +330,7 @@ class AccelTop(wiring.Component):
             "CYCLES": cycles,
             "ACCEPTED": accepted,
         }
+        values |= r.counters
         with m.If(rd):
             m.d.sync += rvalid.eq(1)
             m.d.sync += rdata.eq(0)

@@ -1,0 +1,137 @@
+"""``accelsmith dse reference``: build and inspect stored reference fronts (issue 17 item 4).
+
+See :mod:`accelsmith.dse.reference` for the layout of a reference campaign.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    help="Reference fronts for spaces too large to enumerate: the union of long runs of "
+    "several explorers and seeds, stored as a campaign of its own.",
+    no_args_is_help=True,
+)
+
+
+def _explorer_list(text: str) -> list[str]:
+    from accelsmith.core.errors import ConfigError
+    from accelsmith.dse.explorers import explorer_names
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    known = explorer_names()
+    for n in names:
+        if n not in known:
+            raise ConfigError(
+                f"--explorers must be a comma-separated list of {', '.join(known)}, not {n!r}"
+            )
+    if not names:
+        raise ConfigError(f"--explorers must name at least one of {', '.join(known)}")
+    return list(dict.fromkeys(names))
+
+
+@app.command("build")
+def build_command(
+    spec: Annotated[str, typer.Argument(help="Campaign spec YAML (or its run folder).")],
+    explorers: Annotated[
+        str, typer.Option("--explorers", help="Comma-separated explorers to run.")
+    ] = "nsga2,random",
+    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Seeds per explorer.")] = 5,
+    first_seed: Annotated[int, typer.Option("--first-seed", min=0, help="First seed.")] = 0,
+    budget: Annotated[
+        int, typer.Option("--budget", min=1, help="Trials per run (runs already longer stay).")
+    ] = 10_000,
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            "--storage",
+            help="Storage of the reference campaign (default sqlite:///runs/<name>/study.db).",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="Reference campaign name (default <campaign>.reference)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Only the final line.")] = False,
+) -> None:
+    """Run each explorer with each seed up to --budget trials (resuming runs already stored)
+    and store the union of their fronts as the reference front `<name>@reference`."""
+    from pathlib import Path
+
+    from accelsmith.core.errors import ConfigError
+    from accelsmith.dse.campaign import resolve_target
+    from accelsmith.dse.reference import build_reference, reference_name
+    from accelsmith.dse.spec import NAME_RE
+    from accelsmith.dse.workers import Stopped, stop_on_signals
+
+    names = _explorer_list(explorers)
+    camp_spec, _ = resolve_target(spec, None)
+    ref = name or reference_name(camp_spec)
+    if not NAME_RE.match(ref):
+        raise ConfigError(
+            "--name must start with a letter or digit and hold only letters, digits, '.', '_' "
+            f"and '-', not {ref!r}"
+        )
+    url = storage or f"sqlite:///{Path('runs') / ref / 'study.db'}"
+
+    def on_run(e: str, seed: int, n: int, seconds: float) -> None:
+        if not quiet:
+            typer.echo(f"{e} seed {seed}: {n} trials ({seconds:.1f} s)")
+
+    try:
+        with stop_on_signals() as stop:
+            front = build_reference(
+                camp_spec,
+                storage=url,
+                explorers=names,
+                seeds=range(first_seed, first_seed + seeds),
+                budget=budget,
+                name=ref,
+                on_run=on_run,
+                stop=stop,
+                tick=lambda **_: stop.check(),
+            )
+    except Stopped as exc:
+        typer.echo(
+            f"stopped by {exc.signal_name}: finished trials kept; run the same command again "
+            "to continue",
+            err=True,
+        )
+        raise typer.Exit(exc.exit_code) from None
+    typer.echo(f"{front.description}; stored in {url} as study {ref}@reference")
+    typer.echo(f"use: accelsmith dse status {spec} --reference {url}")
+
+
+@app.command("show")
+def show_command(
+    spec: Annotated[str, typer.Argument(help="Campaign spec YAML (or its run folder).")],
+    reference: Annotated[
+        str, typer.Argument(help="Storage URL, SQLite file or folder of the reference campaign.")
+    ],
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the front's points as CSV.")] = False,
+) -> None:
+    """Which runs the stored reference front of SPEC's campaign is the union of, and its size."""
+    from accelsmith.dse.campaign import resolve_target
+    from accelsmith.dse.reference import load_reference
+
+    camp_spec, _ = resolve_target(spec, None)
+    front = load_reference(reference, camp_spec, label="reference")
+    if as_csv:
+        typer.echo(",".join(camp_spec.metric_names))
+        for row in front.values:
+            typer.echo(",".join(f"{v:.10g}" for v in row))
+        return
+    typer.echo(front.description)
+    for r in front.runs:
+        typer.echo(f"  {r['explorer']} seed {r['seed']}: {r['trials']} trials")
+
+
+def reference_option() -> Any:
+    """The ``--reference`` option of ``dse status`` (declared once here)."""
+    return typer.Option(
+        "--reference",
+        help="Stored reference front (storage URL, SQLite file or folder; `dse reference "
+        "build`) to measure recall / IGD+ / log HV against when there is no exact front.",
+    )
