@@ -181,7 +181,7 @@ def main() -> None:
             for line in _breakdown(page, first):
                 print("  " + line)
             page.wait_for_timeout(1500)  # the HV panel and the first polls settle
-            lat, sizes, kinds = [], [], []
+            lat, sizes, kinds, split = [], [], [], []
             total = drawn
             for k in range(args.batches):
                 patches.clear()
@@ -190,6 +190,9 @@ def main() -> None:
                 page.wait_for_function(f"({COUNT_JS})() >= {total}", timeout=30_000, polling="raf")
                 t_shown = page.evaluate("performance.timeOrigin + performance.now()") / 1e3
                 lat.append(t_shown - t_commit)
+                arrived = [t for t, _, is_patch in patches if is_patch and t >= t_commit]
+                if arrived:  # commit -> patch received (poll wait + server), -> drawn (page)
+                    split.append((min(arrived) - t_commit, t_shown - min(arrived)))
                 sizes += [b for _, b, _ in patches]
                 kinds += [is_patch for _, _, is_patch in patches]
                 page.wait_for_timeout(300)
@@ -203,6 +206,13 @@ def main() -> None:
                 f"{'met' if med < UPDATE_TARGET_S * 1e3 else 'NOT met'}; includes the "
                 f"wait for the next poll, up to {args.interval * 1e3:.0f} ms) ({_load()})"
             )
+            if split:
+                srv = statistics.median(1e3 * a for a, _ in split)
+                cli = statistics.median(1e3 * b for _, b in split)
+                print(
+                    f"  of which: commit -> patch received (poll wait + server) median "
+                    f"{srv:.0f} ms; patch received -> drawn (page) median {cli:.0f} ms"
+                )
             print(
                 f"figure updates during the live phase: {len(kinds)}, all patches: "
                 f"{all(kinds) and bool(kinds)}, largest {max(sizes, default=0) / 1e3:.1f} kB"
