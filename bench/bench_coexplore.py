@@ -1,14 +1,29 @@
-"""Explorers on the co-exploration space (family ``coexplore``, issue 17 item 4b).
+"""Explorers on the co-exploration space against a stored reference front (issue 17 items 4-5).
 
 The campaign of ``examples/campaigns/coexplore-llama3.yaml`` (systolic + LUT + PIM on one
 chip, per-layer-kind mapping, Llama-3-8B decode; latency, energy, area; area and power
-budgets) is run by each explorer with ``--seeds`` seeds at ``--budget`` trials on in-memory
-storage (the runner of ``bench/bench_explorers.py``). The space (~1.4e10 points) has no
-exact front, so the strict measures (:mod:`accelsmith.dse.pareto.strict`: front recall,
-normalized IGD+, log-HV ratio, trials to 95 %) are taken against the **union front** of all
-runs: a relative comparison of these runs, not a distance to the true front.
+budgets; ~1.4e10 points) has no exact front. Its reference front is a stored reference
+campaign (:mod:`accelsmith.dse.reference`, the storage of ``--reference``, default
+``bench/results/coexplore-reference.db``, not committed): the union of every run stored there.
+Missing runs are built first (resumable: a stopped bench continues where it stopped), and
+the bench says so. The same runs are what is measured: explorer ``e``, seed ``s`` is study
+``coexplore-llama3.reference.s<s>@<e>``, measured at the prefixes ``--checkpoints`` of its
+trials (every explorer here proposes the same first ``k`` designs whatever its budget, so a
+prefix of a longer run is the run of budget ``k``; the RL explorers and TPE are run up to the
+largest checkpoint they get, see ``--tpe-budget``).
 
-Run: ``python bench/bench_coexplore.py [--budget 300] [--seeds 2] [--explorers random,...]``
+Measures (:mod:`accelsmith.dse.pareto.strict`, against the reference front): front recall,
+IGD+ on objectives normalized by the reference front, HV ratio on log10 objectives, and the
+trials to 95 % of the log HV ratio within the largest checkpoint. Ablations of ``marl``
+(``--ablations``) run in their own storage (``--ablation-storage``) with ``--ablation-seeds``
+seeds at ``--ablation-budget`` and are measured against the same reference without joining it.
+
+Run (what the results in ``bench/results/coexplore_*.txt`` used)::
+
+    nice -n 10 python bench/bench_coexplore.py --seeds 5 --checkpoints 500 2000 10000 \\
+        --long-budget 20000 --ablations share,scalarized,episode16,front90
+
+Every table is printed with the command line, the reference it used and ``uptime``'s load.
 """
 
 from __future__ import annotations
@@ -18,61 +33,214 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "examples" / "campaigns" / "coexplore-llama3.yaml"
+RESULTS = ROOT / "bench" / "results"
+EXPLORERS = ("random", "nsga2", "tpe", "random-walk", "ppo", "sac", "marl")
+#: marl ablations: name -> (explorer options, what it changes)
+ABLATIONS: dict[str, tuple[dict[str, Any], str]] = {
+    "share": ({"share_parameters": True}, "parameter sharing: one policy, one-hot agent id"),
+    "scalarized": ({"reward": "scalarized"}, "reward: Chebyshev, weights redrawn per episode"),
+    "episode16": ({"episode_length": 16}, "episode length 16 steps (default 4)"),
+    "front90": ({"front_start": 0.9}, "restarts: 90 % of episodes start on the front (50 %)"),
+    "front0": ({"front_start": 0.0}, "restarts: every episode starts at a random design"),
+    "envs32": ({"n_envs": 32}, "32 walkers per batch (default 8)"),
+    "perparam": ({"grouping": "parameter"}, "agent grouping: one agent per parameter"),
+}
+COLUMNS = ("front_recall", "igd_plus_norm", "hv_ratio_log")
 
-SPEC = Path(__file__).resolve().parents[1] / "examples" / "campaigns" / "coexplore-llama3.yaml"
-COLUMNS = ("front_recall", "igd_plus_norm", "hv_ratio_log", "trials_to_95_hv_log")
+
+def _log(msg: str) -> None:
+    print(f"# {time.strftime('%H:%M:%S')} {msg} (load {os.getloadavg()[0]:.1f})", flush=True)
+
+
+def build_runs(
+    spec: Any, url: str, plan: list[tuple[str, int]], seeds: list[int], name: str
+) -> None:
+    """Bring every (explorer, budget) of ``plan`` to its budget for every seed (resume)."""
+    from accelsmith.dse.reference import build_reference
+
+    for explorer, budget in plan:
+        build_reference(
+            spec,
+            storage=url,
+            explorers=[explorer],
+            seeds=seeds,
+            budget=budget,
+            name=name,
+            on_run=lambda e, s, n, t: _log(f"{name}: {e} seed {s}: {n} trials, {t:.1f} s wall"),
+        )
+
+
+def measure(
+    store: Any, study: str, ref: np.ndarray, dirs: list[str], checkpoints: list[int]
+) -> list[dict[str, Any]]:
+    """Strict measures of one stored run at each checkpoint (NaN beyond its length)."""
+    from accelsmith.dse.pareto import strict_at
+    from accelsmith.dse.reference import run_values
+
+    v = run_values(store, study)
+    return [
+        {
+            "checkpoint": m["checkpoint"],
+            "trials": len(v),
+            **{k: m[k] for k in COLUMNS},
+            "n95_hv_log": m["trials_to_95_hv_log"],
+        }
+        for m in strict_at(v, ref, dirs, checkpoints)
+    ]
+
+
+def _fmt(x: np.ndarray, digits: int = 3) -> str:
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    if not x.size:
+        return "-"
+    return f"{x.mean():.{digits}f}±{x.std():.{digits}f}" if x.size > 1 else f"{x[0]:.{digits}f}"
+
+
+def table(df: Any, checkpoints: list[int], title: str) -> str:
+    lines = [f"\n== {title}"]
+    for metric, label in (
+        ("front_recall", "front recall (share of the reference front's points found)"),
+        ("igd_plus_norm", "IGD+ on objectives normalized by the reference front (0 = on it)"),
+        ("hv_ratio_log", "HV ratio on log10 objectives"),
+    ):
+        lines.append(f"-- {label}; mean±std over seeds")
+        head = f"{'explorer':<16}" + "".join(f"{'@' + str(c):>16}" for c in checkpoints)
+        if metric == "hv_ratio_log":
+            head += f"{'n95 hv log (med)':>18}"
+        lines.append(head + f"{'seeds':>7}{'trials/run':>12}")
+        for name, e in df.groupby("explorer", sort=False):
+            cells = "".join(
+                f"{_fmt(e.loc[e['checkpoint'] == c, metric].to_numpy(float)):>16}"
+                for c in checkpoints
+            )
+            runs = e.drop_duplicates("seed")
+            if metric == "hv_ratio_log":
+                t = runs["n95_hv_log"].to_numpy(float)
+                cells += f"{('-' if not np.isfinite(t).all() else f'{np.median(t):.0f}'):>18}"
+            lo, hi = int(runs["trials"].min()), int(runs["trials"].max())
+            span = f"{lo}" if lo == hi else f"{lo}-{hi}"
+            lines.append(f"{name:<16}{cells}{runs['seed'].nunique():>7}{span:>12}")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    import bench_explorers as be
-    import yaml
-
-    from accelsmith.dse.pareto import nondominated_mask, strict_measures
-
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--budget", type=int, default=300)
-    ap.add_argument("--seeds", type=int, default=2)
-    ap.add_argument("--explorers", default="random,nsga2,tpe,marl,ppo")
+    ap.add_argument("--reference", type=Path, default=RESULTS / "coexplore-reference.db")
+    ap.add_argument("--explorers", default=",".join(EXPLORERS))
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--checkpoints", nargs="+", type=int, default=[500, 2000, 10000])
+    ap.add_argument("--tpe-budget", type=int, default=1000, help="TPE's cap (slow per trial)")
+    ap.add_argument("--rl-budget", type=int, help="cap of the RL explorers (default: largest)")
+    ap.add_argument("--long-budget", type=int, default=0, help="reference long runs (0: none)")
+    ap.add_argument("--long-explorers", default="nsga2,random")
+    ap.add_argument("--ablations", default="", help=f"comma list of {', '.join(ABLATIONS)}")
+    ap.add_argument("--ablation-seeds", type=int, default=3)
+    ap.add_argument("--ablation-budget", type=int, default=2000)
+    ap.add_argument("--ablation-storage", type=Path, default=RESULTS / "coexplore-ablations.db")
+    ap.add_argument("--no-build", action="store_true", help="measure only the stored runs")
+    ap.add_argument("--out", type=Path, default=RESULTS / "coexplore.csv")
     args = ap.parse_args(argv)
 
-    raw = yaml.safe_load(SPEC.read_text())
-    be.SPACES["coexplore-llama3"] = {
-        k: raw[k] for k in ("family", "workload", "objectives", "constraints")
+    import optuna
+    import pandas as pd
+
+    from accelsmith.dse.reference import reference_name, update_front
+    from accelsmith.dse.spec import load_spec
+    from accelsmith.dse.storage import close_storage, open_storage
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    spec = load_spec(SPEC)
+    ref_name = reference_name(spec)
+    url = f"sqlite:///{args.reference.resolve()}"
+    names = [n for n in args.explorers.split(",") if n]
+    seeds = list(range(args.seeds))
+    top = max(args.checkpoints)
+    rl = {"random-walk", "ppo", "sac", "marl"}
+    budgets = {
+        n: args.tpe_budget if n == "tpe" else (args.rl_budget or top) if n in rl else top
+        for n in names
     }
-    dirs = list(raw["objectives"].values())
-    runs: dict[tuple[str, int], dict] = {}
-    for name in args.explorers.split(","):
-        for seed in range(args.seeds):
-            t0 = time.perf_counter()
-            r = be.run_explorer("coexplore-llama3", name, seed, args.budget)
-            runs[name, seed] = r
-            print(
-                f"# {name} seed {seed}: {r['trials']} trials, {time.perf_counter() - t0:.1f} s "
-                f"wall, load {r['loadavg']:.1f}",
-                flush=True,
+    ablations = [a for a in args.ablations.split(",") if a]
+    for a in ablations:
+        if a not in ABLATIONS:
+            ap.error(f"--ablations must be a comma list of {', '.join(ABLATIONS)}, not {a!r}")
+    print("command:", " ".join(["python", "bench/bench_coexplore.py", *sys.argv[1:]]))
+    if not args.no_build:
+        if not args.reference.exists():
+            _log(f"reference storage {args.reference} is missing: building it (every run below)")
+        plan = [(n, budgets[n]) for n in names]
+        if args.long_budget:
+            plan += [(n, args.long_budget) for n in args.long_explorers.split(",") if n]
+        build_runs(spec, url, plan, seeds, ref_name)
+        for a in ablations:
+            opts, _ = ABLATIONS[a]
+            aspec = spec.with_overrides(explorer={"name": "marl", "options": opts})
+            build_runs(
+                aspec,
+                f"sqlite:///{args.ablation_storage.resolve()}",
+                [("marl", args.ablation_budget)],
+                list(range(args.ablation_seeds)),
+                f"{spec.name}.ablation-{a}",
             )
-    parts = [r["values"] for r in runs.values() if r["values"] is not None]
-    allv = np.concatenate(parts)
-    allv = allv[np.isfinite(allv).all(axis=1)]  # infeasible trials are NaN rows
-    union = allv[nondominated_mask(allv, dirs)]
-    print(f"\nunion front of {len(runs)} runs: {len(union)} points (feasible, nondominated)")
-    print(f"{'explorer':<10} " + " ".join(f"{c:>22}" for c in COLUMNS))
-    for name in args.explorers.split(","):
-        ms = [
-            strict_measures(runs[name, s]["values"], union, dirs)
-            for s in range(args.seeds)
-            if runs[name, s]["values"] is not None
-        ]
-        cells = []
-        for c in COLUMNS:
-            v = np.array([m[c] for m in ms], dtype=float)
-            cells.append(" / ".join(f"{x:.3g}" for x in v))
-        print(f"{name:<10} " + " ".join(f"{c:>22}" for c in cells))
-    print(f"(per seed, seeds 0..{args.seeds - 1}; load {os.getloadavg()})")
+    store = open_storage(url, write=True)
+    try:
+        front = update_front(store, spec, ref_name)
+        ref, dirs = front.values, spec.directions
+        rows = []
+        for n in names:
+            for s in seeds:
+                study = f"{ref_name}.s{s}@{n}"
+                if study not in optuna.study.get_all_study_names(storage=store):
+                    continue
+                for r in measure(store, study, ref, dirs, args.checkpoints):
+                    rows.append({"explorer": n, "seed": s, **r})
+    finally:
+        close_storage(store)
+    what = front.description
+    abl_rows = []
+    if ablations and args.ablation_storage.exists():
+        astore = open_storage(f"sqlite:///{args.ablation_storage.resolve()}")
+        try:
+            have = set(optuna.study.get_all_study_names(storage=astore))
+            for a in ablations:
+                for s in range(args.ablation_seeds):
+                    study = f"{spec.name}.ablation-{a}.s{s}@marl"
+                    if study in have:
+                        for r in measure(astore, study, ref, dirs, [500, args.ablation_budget]):
+                            abl_rows.append({"explorer": f"marl[{a}]", "seed": s, **r})
+        finally:
+            close_storage(astore)
+    df = pd.DataFrame(rows)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    pd.concat([df, pd.DataFrame(abl_rows)]).assign(reference=what).to_csv(args.out, index=False)
+    print(f"reference: {what}")
+    caps = ", ".join(f"{n} {b}" for n, b in budgets.items() if b < top)
+    print(
+        table(df, args.checkpoints, f"{spec.name}: explorers, {args.seeds} seeds")
+        + (f"\n(capped: {caps} trials per run; '-' where a run is shorter)" if caps else "")
+    )
+    if abl_rows:
+        adf = pd.DataFrame(abl_rows)
+        marl = df[(df["explorer"] == "marl") & (df["seed"] < args.ablation_seeds)]
+        adf = pd.concat([marl.assign(explorer="marl (default)"), adf])
+        adf = adf[adf["checkpoint"].isin([500, args.ablation_budget])]
+        print(
+            table(
+                adf,
+                [500, args.ablation_budget],
+                f"marl ablations, seeds 0..{args.ablation_seeds - 1}",
+            )
+        )
+        for a in ablations:
+            print(f"  marl[{a}]: {ABLATIONS[a][1]}")
+    print(f"written: {args.out}; load {os.getloadavg()}")
     return 0
 
 

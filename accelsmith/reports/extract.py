@@ -107,6 +107,9 @@ class Campaign:
     exhaustive: pd.DataFrame | None
     frames: dict[str, pd.DataFrame]
     config_keys: list[str] = dataclasses.field(default_factory=list)
+    #: a stored reference front ``(values, description)`` for the strict measures when there
+    #: is no exact front (``report --reference``; :mod:`accelsmith.dse.reference`)
+    reference: tuple[Any, str] | None = None
 
     @property
     def objective_names(self) -> list[str]:
@@ -304,7 +307,7 @@ def campaign_quality(camp: Campaign) -> Quality | None:
     summary = pareto.quality_summary(frames, camp.objectives, exact=exact, normalization=norm)
     # the strict measures (speed's hook; accelsmith.dse.pareto.strict): recall, IGD+ norm,
     # log HV ratio and trials to 95 %, measured against the exact (else the combined) front
-    strict = pareto.strict_summary(frames, camp.objectives, exact=exact)
+    strict = pareto.strict_summary(frames, camp.objectives, exact=exact, reference=camp.reference)
     summary = summary.join(strict.drop(columns=[c for c in strict if c in summary.columns]))
     return Quality(
         summary=summary,

@@ -369,6 +369,13 @@ def trials_to_ratio(history: pd.DataFrame) -> list[tuple[str, dict[str, int | No
     return out
 
 
+def _strict_reference(quality: Any) -> str:
+    """Which front the strict measures were taken against (exact, stored or combined)."""
+    ref = quality.summary.get("reference")
+    ref = ref.dropna() if ref is not None else []
+    return f" Strict measures against the {html.escape(str(ref.iloc[0]))}." if len(ref) else ""
+
+
 def _results(rep: Report, camp: Campaign, quality: Any) -> None:
     k = len(camp.objectives)
     if quality is not None and k >= 2:
@@ -396,7 +403,9 @@ def _results(rep: Report, camp: Campaign, quality: Any) -> None:
             "together): front_recall = share of the reference front's designs found; "
             "igd_plus_norm = IGD+ on objectives normalized by the reference front; "
             "hv_ratio_log = HV ratio on log10 objectives; trials_to_95_*: the first trial "
-            "count where recall, or the log HV ratio, reaches 0.95.</p>"
+            "count where recall, or the log HV ratio, reaches 0.95."
+            + _strict_reference(quality)
+            + "</p>"
             + (rep.figure("hypervolume", F.hv_figure(quality)) if len(quality.history) else ""),
             "quality",
         )

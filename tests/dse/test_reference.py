@@ -164,6 +164,12 @@ def test_cli_build_and_status_against_the_reference(tmp_path, monkeypatch, capsy
         "Strict measures against the reference campaign tiny.reference"
         in capsys.readouterr().out.replace("\n", " ")
     )
+    # the report's quality table: the same recall, and the reference named under it
+    assert main(["report", str(spec), "-o", "r.html", "--reference", "runs/tiny.reference"]) == 0
+    html = (tmp_path / "r.html").read_text()
+    assert "Strict measures against the reference campaign tiny.reference (" in html
+    assert main(["report", str(spec), "-o", "r2.html"]) == 0
+    assert "Strict measures against the combined front" in (tmp_path / "r2.html").read_text()
     assert main(["dse", "reference", "show", str(spec), ref_url]) == 0
     assert "random seed 1: 50 trials" in capsys.readouterr().out
 

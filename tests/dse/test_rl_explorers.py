@@ -228,3 +228,31 @@ def test_cli_warm_start_flag(
     assert len(study.trials) == 8
     stored = yaml.safe_load((tmp_path / "runs" / "dst" / "spec.yaml").read_text())
     assert stored["explorer"]["options"]["warm_start"] == str(saved)
+
+
+def test_marl_grouping_per_parameter(workload_files: tuple[Path, Path], tmp_path: Path) -> None:
+    from accelsmith.dse.explorers import get_explorer
+    from accelsmith.dse.explorers.marl import MARLExplorer
+
+    seen: list[list[list[int]]] = []
+    original = MARLExplorer.groups
+
+    def spy(self: MARLExplorer, names: Any) -> Any:
+        out = original(self, names)
+        seen.append([idx for _, idx in out])
+        return out
+
+    MARLExplorer.groups = spy  # type: ignore[method-assign]
+    try:
+        a = run(
+            tmp_path / "a", workload_files[0], "marl", opts=options("marl", grouping="parameter")
+        )
+        b = run(tmp_path / "b", workload_files[0], "marl", opts=options("marl"))
+    finally:
+        MARLExplorer.groups = original  # type: ignore[method-assign]
+    assert len(a.trials) == BUDGET == len(b.trials)
+    # rows, cols, dataflow, ifmap_kb vary: one agent each, or the family's array and
+    # dataflow_buffers groups
+    assert seen == [[[0], [1], [2], [3]], [[0, 1], [2, 3]]]
+    with pytest.raises(ConfigError, match=r"explorer\.options\.grouping must be one of"):
+        get_explorer("marl").check_options({"grouping": "random"})

@@ -77,3 +77,21 @@ def test_strict_summary_on_frames(make_trials_frame) -> None:
     s2 = P.strict_summary({"random": good}, objs)
     assert s2.loc["random", "front_recall"] == 1.0
     assert s2.loc["random", "reference"].startswith("combined front")
+
+
+def test_strict_at_equals_strict_measures_of_each_prefix(rng: np.random.Generator) -> None:
+    t = np.linspace(0.0, 1.0, 15)
+    front = np.column_stack([10 ** (2 * t), 10 ** (2 * (1 - t))])
+    values = np.concatenate(
+        [front[rng.integers(0, 15, 80)] * (1 + rng.uniform(0, 1, (80, 1))), front]
+    )
+    values = values[rng.permutation(len(values))]
+    rows = P.strict_at(values, front, DIRS, [10, 50, 95, 200])
+    assert [r["checkpoint"] for r in rows] == [10, 50, 95, 200]
+    whole = P.strict_measures(values[:95], front, DIRS)  # trials to 95 % within the largest run
+    for r in rows[:3]:
+        m = P.strict_measures(values[: r["checkpoint"]], front, DIRS)
+        for c in ("front_recall", "igd_plus_norm", "hv_ratio_log", "hv_ratio_linear"):
+            assert r[c] == pytest.approx(m[c], nan_ok=True)
+        assert r["trials_to_95_hv_log"] == pytest.approx(whole["trials_to_95_hv_log"], nan_ok=True)
+    assert math.isnan(rows[3]["front_recall"])  # beyond the 95 rows

@@ -9,9 +9,11 @@ is ours.
 Agents
     One agent per group of :attr:`accelsmith.core.registry.Family.agent_groups` that has at
     least one varying parameter in the campaign space; varying parameters that no group names
-    form one more agent, ``other``. Each agent observes the full state (as every agent of
-    ArchGym's ``macme`` environment does) and chooses the moves of its own parameters only
-    (``MultiDiscrete([5] * len(group))``, see :mod:`accelsmith.dse.explorers.rl_common`).
+    form one more agent, ``other``. Option ``grouping: parameter`` gives one agent per varying
+    parameter instead (an ablation of the decomposition). Each agent observes the full state
+    (as every agent of ArchGym's ``macme`` environment does) and chooses the moves of its own
+    parameters only (``MultiDiscrete([5] * len(group))``, see
+    :mod:`accelsmith.dse.explorers.rl_common`).
 Learning
     Independent learners (default): each agent is its own PPO model (policy, value function,
     rollout buffer, optimizer) trained on the shared reward; the value of a truncated
@@ -386,11 +388,20 @@ class MARLExplorer(RLExplorer):
         "share_parameters": Option(
             (bool,), False, "one policy for all agents, with a one-hot agent-id input"
         ),
+        "grouping": Option(
+            (str,),
+            "family",
+            "family: one agent per sub-system (Family.agent_groups); parameter: one agent "
+            "per varying parameter (an ablation of the decomposition)",
+            choices=("family", "parameter"),
+        ),
     }
 
     def groups(self, names: Sequence[str]) -> list[tuple[str, list[int]]]:
         from ...core.registry import get_family
 
+        if self.opts.get("grouping") == "parameter":
+            return [(n, [i]) for i, n in enumerate(names)]
         fam = get_family(self.ctx.spec.family)
         return agent_groups(dict(fam.agent_groups), list(names))
 

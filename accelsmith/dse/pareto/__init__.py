@@ -66,6 +66,7 @@ from .frames import (
 from .strict import (
     STRICT_COLUMNS,
     front_recall,
+    strict_at,
     strict_measures,
     strict_summary,
     trials_to_reach,
@@ -90,6 +91,7 @@ __all__ = [
     "pareto_ranks",
     "parse_objectives",
     "quality_summary",
+    "strict_at",
     "strict_measures",
     "strict_summary",
     "trial_checkpoints",

@@ -44,6 +44,7 @@ __all__ = [
     "RECALL_RTOL",
     "STRICT_COLUMNS",
     "front_recall",
+    "strict_at",
     "strict_measures",
     "strict_summary",
     "trials_to_reach",
@@ -139,6 +140,24 @@ def strict_measures(
     """Every strict measure of ``values`` (rows in trial order, NaN rows infeasible)."""
     ref = _Reference(_front_of(reference_front, directions), directions)
     return _with_reference(np.asarray(values, dtype=np.float64), ref)
+
+
+def strict_at(
+    values: Any, reference_front: Any, directions: Sequence[str], checkpoints: Sequence[int]
+) -> list[dict[str, float]]:
+    """Recall, normalized IGD+ and HV ratios (log, linear) of the first ``k`` rows of
+    ``values`` for each ``k`` of ``checkpoints`` (NaN where ``k`` exceeds the rows), plus the
+    trials to 95 % (:func:`strict_measures`) of the rows up to the largest checkpoint."""
+    v = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    ref = _Reference(_front_of(reference_front, directions), directions)
+    top = min(len(v), max(checkpoints)) if len(checkpoints) else 0
+    whole = _with_reference(v[:top], ref) if top else {}
+    out = []
+    for k in checkpoints:
+        row = ref.measures(v[:k]) if k <= len(v) else dict.fromkeys(STRICT_COLUMNS[:4], np.nan)
+        row.update({c: whole.get(c, np.nan) for c in STRICT_COLUMNS[4:]})
+        out.append({"checkpoint": k, **row})
+    return out
 
 
 def _front_of(values: Any, directions: Sequence[str]) -> np.ndarray:
