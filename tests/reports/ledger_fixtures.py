@@ -188,3 +188,24 @@ def journal_storage(path: Any) -> Any:
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 
     return JournalStorage(JournalFileBackend(str(path)))
+
+
+def ledger_batch(url: str, campaign: str, explorer: str, size: int, seed: int) -> int:
+    """Evaluate ``size`` random designs of a stored campaign's space with its cost model and
+    store them in one transaction, as the batched explorers do (``record_evaluations``);
+    returns the number of trials added (designs already stored are not added again)."""
+    import optuna
+
+    from accelsmith.dse.evaluator import Evaluator
+    from accelsmith.dse.ledger_bulk import LedgerWriter
+    from accelsmith.dse.record import record_evaluations
+    from accelsmith.dse.spec import parse_spec
+
+    study = optuna.load_study(study_name=ledger.study_name(campaign, explorer), storage=url)
+    spec = parse_spec(ledger.study_info(study)["spec"], source="test")
+    space = spec.build_space()
+    rng = np.random.default_rng(seed)
+    result = Evaluator(spec).evaluate([space.sample(rng) for _ in range(size)])
+    writer = LedgerWriter(study, space.names)
+    writer.sync()
+    return record_evaluations(study, result, space, explorer, writer=writer)
