@@ -33,14 +33,35 @@ Commands
     convolutions (one per output-row segment of a pixel tile, valid/padding run and
     ``rows``-wide piece of a filter tap) are counted in closed form per filter tap.
 
+Back-pressure
+    With the DRAM pausing each AXI channel with probability ``P`` (``stall``), every
+    handshake waits ``wq = P / (1 - P)`` more on average (:func:`accelsmith.runtime.timing.wait`):
+    a load starts ``wq`` later, every beat costs ``1 + wq`` and every issue-chain step ``wq``
+    more; a store's AW and B wait ``wq`` each. That is the mean-wait recursion of
+    :mod:`accelsmith.runtime.timing` with ``race=False``; timing's default adds a race term
+    (Clark's ``E[max]`` of two varying arrival times) that this closed form does not have
+    (0.5-3.8 % fewer cycles than it at ``P = 0.3``, per runtime.timing). At ``P = 0`` nothing
+    changes.
+
 Where this is an approximation (and why)
-    The averages above replace per-row and per-tile values where they differ: rows of one
-    command with unequal beats in the latency-bound regime, im2col commands of unequal
-    length, and the pixel-tile share of the loads in the ``max(load, compute)`` overlap of
-    multi-K-tile schedules. Small layers are checked against a full command-level simulation
-    and large ones against :func:`~accelsmith.runtime.timing.layer_cycles` (which itself
-    extrapolates from 3 and 6 simulated output tiles) in ``tests/models/test_accel_vec.py``;
-    the bounds there are the stated accuracy.
+    The reference is the full command-level simulation (:func:`simulated_cycles`: every
+    command of the layer through :func:`~accelsmith.runtime.timing.chunk_cycles`), which the
+    RTL matches exactly with a fixed DRAM latency. The averages above replace per-row,
+    per-piece and per-tile values where they differ: rows of one command with unequal beats
+    in the latency-bound regime, im2col pieces of unequal length, padding rows of a tap taken
+    with the overall row-offset distribution, and the pixel-tile share of the loads in the
+    ``max(load, compute)`` overlap of multi-K-tile schedules. Measured on 1000 random small
+    points (both dataflows, 8/16 bits, 32..512-bit buses, bursts 1..64, 1..8 outstanding;
+    GEMMs, padded/grouped/strided convolutions, depthwise): exact on 34 %, mean |error|
+    0.32 %, 95th percentile 1.3 %, 99th 4.3 %, worst 16 % (a single-tile layer whose K tiles
+    hold unequal numbers of im2col pieces around the compute time). The test
+    (``tests/models/test_accel_closed_form.py``) bounds mean <= 0.5 %, 95th percentile
+    <= 2 %, worst <= 20 %. :func:`~accelsmith.runtime.timing.layer_cycles` itself
+    extrapolates large layers from 3 and 6 simulated output tiles: on layers where operand
+    reuse makes tiles unequal (one K tile, ``mn`` order: A is fetched on every ``n_tiles``-th
+    tile only) it misses by up to tens of per cent (a 16x40x24 GEMM on 4x4: 4205 vs 4721
+    simulated; the first ResNet-50 conv on a 20x12 ``ws`` array: 2.48e6 vs 4.63e6), where
+    this closed form is within 2 %.
 """
 
 from __future__ import annotations
