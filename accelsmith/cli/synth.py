@@ -122,6 +122,7 @@ def _run(family: str, **kwargs: Any) -> int:
             "timeout",
             "name",
             "config",
+            "hierarchical",
         )
     }
     config = Path(opts["config"]) if opts["config"] is not None else None
@@ -134,6 +135,8 @@ def _run(family: str, **kwargs: Any) -> int:
         raise ConfigError("--device applies to --target ecp5 only")
     if opts["target"] == "ecp5" and opts["activity"] is not None:
         raise ConfigError("--activity applies to --target sky130hd only")
+    if opts["target"] == "ecp5" and opts["hierarchical"]:
+        raise ConfigError("--hierarchical applies to --target sky130hd only")
     if opts["timeout"] is not None and opts["timeout"] <= 0:
         raise ConfigError(f"timeout must be > 0 s, not {opts['timeout']!r}")
     report = synthesize(
@@ -143,6 +146,7 @@ def _run(family: str, **kwargs: Any) -> int:
         activity=opts["activity"],
         device=opts["device"] or "85k",
         name=opts["name"],
+        hierarchical=opts["hierarchical"],
         **({"timeout_s": opts["timeout"]} if opts["timeout"] else {}),
     )
     if opts["out"] is not None:
@@ -177,6 +181,14 @@ Out = Annotated[
     Path | None,
     typer.Option("--out", help="Also copy report.json, the netlist and logs into this folder."),
 ]
+Hierarchical = Annotated[
+    bool,
+    typer.Option(
+        "--hierarchical/--flat",
+        help="sky130hd: map each repeated module (PE, column) once and time the instance tree "
+        "(large arrays); default flat.",
+    ),
+]
 _OWN = {
     "target": (Target, "sky130hd"),
     "device": (Device, None),
@@ -185,6 +197,7 @@ _OWN = {
     "timeout": (Timeout, None),
     "json_out": (JsonOut, False),
     "out": (Out, None),
+    "hierarchical": (Hierarchical, False),
 }
 
 

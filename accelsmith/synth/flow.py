@@ -110,14 +110,17 @@ def _check(target: str, clock_ns: float | None, activity: float | None, device: 
         raise ConfigError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
 
 
-def _scripts_hash(target: str) -> str:
+def _scripts_hash(target: str, hierarchical: bool = False) -> str:
     """SHA-256 of the target's flow modules (the scripts and parsers that produce ``raw.json``):
-    editing one invalidates that target's cached results."""
+    editing one invalidates that target's cached results (``asic_hier.py`` and ``buftree.py``
+    only those of the hierarchical flow)."""
     import hashlib
 
     here = Path(__file__).parent
     digest = hashlib.sha256()
     mods = ("asic.py", "sram.py", "pdk/__init__.py") if target == "sky130hd" else ("ecp5.py",)
+    if hierarchical:
+        mods += ("asic_hier.py", "buftree.py")
     for mod in mods:
         digest.update((here / mod).read_bytes())
     return digest.hexdigest()
@@ -192,8 +195,12 @@ def synthesize(
     name: str | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     cache_dir: Path | None = None,
+    hierarchical: bool = False,
 ) -> SynthReport:
     """Synthesize the design of ``params`` for ``target`` (reusing a cached result).
+
+    ``hierarchical`` (sky130hd): keep the generator's module hierarchy, mapping each repeated
+    block once (:mod:`.asic_hier`; for large arrays); default flat.
 
     Raises
     ------
@@ -230,6 +237,7 @@ def synthesize(
         timeout_s=timeout_s,
         cache_dir=cache_dir,
         t0=t0,
+        hierarchical=hierarchical,
     )
 
 
@@ -246,12 +254,24 @@ def synthesize_verilog(
     cache_dir: Path | None = None,
     t0: float | None = None,
     place_and_route: bool = True,
+    hierarchical: bool = False,
 ) -> SynthReport:
     """Like :func:`synthesize` for Verilog text (components for calibration, user designs).
 
     ``place_and_route=False`` (ecp5) stops after ``synth_ecp5``: resource counts, no Fmax.
+    ``hierarchical=True`` (sky130hd only) keeps the module hierarchy (:mod:`.asic_hier`).
     """
     _check(target, clock_ns, activity, device)
+    if hierarchical and target != "sky130hd":
+        raise ConfigError(f"hierarchical applies to target sky130hd only, not {target!r}")
+    if hierarchical:
+        from .sram import has_memories
+
+        if has_memories(verilog):
+            raise ConfigError(
+                "hierarchical must be false for a design with memories (the flat flow maps "
+                "them to SRAM macros)"
+            )
     t0 = time.perf_counter() if t0 is None else t0
     clock = float(clock_ns if clock_ns is not None else DEFAULT_CLOCK_NS[target])
     act = float(activity if activity is not None else DEFAULT_ACTIVITY)
@@ -263,13 +283,15 @@ def synthesize_verilog(
     options: dict[str, Any] = {"clock_ns": clock}
     if target == "sky130hd":
         options["activity"] = act
+        if hierarchical:  # only when set: flat runs keep their cache keys
+            options["hierarchical"] = True
     else:
         options["device"] = device
         if not place_and_route:
             options["place_and_route"] = False
     identity = {
         "flow": FLOW_VERSION,
-        "scripts": _scripts_hash(target),
+        "scripts": _scripts_hash(target, hierarchical),
         "target": target,
         "top": top,
         "verilog": verilog,
@@ -277,7 +299,9 @@ def synthesize_verilog(
         "tools": tools,
     }
     root = Path(cache_dir) if cache_dir is not None else cache_root()
-    work = _flow_work(verilog, top, target, clock, act, device, timeout_s, place_and_route)
+    work = _flow_work(
+        verilog, top, target, clock, act, device, timeout_s, place_and_route, hierarchical
+    )
     folder, cached = cached_run(f"{top}-{target}", identity, work, root=root)
     raw = json.loads((folder / "raw.json").read_text())
     report = SynthReport(
@@ -306,11 +330,18 @@ def _flow_work(
     device: str,
     timeout_s: float,
     place_and_route: bool,
+    hierarchical: bool = False,
 ) -> Any:
     """The cached run's work: the flow of ``target`` in a folder, its results as raw.json."""
 
     def work(folder: Path) -> None:
-        if target == "sky130hd":
+        if target == "sky130hd" and hierarchical:
+            from .asic_hier import run_asic_hier
+
+            raw = run_asic_hier(
+                verilog, top, folder, clock_ns=clock, activity=act, timeout_s=timeout_s
+            )
+        elif target == "sky130hd":
             from .asic import run_asic
 
             raw = run_asic(verilog, top, folder, clock_ns=clock, activity=act, timeout_s=timeout_s)
@@ -344,6 +375,11 @@ def _fill_asic(
     report.notes.append(
         "pre-layout: no placement or wire parasitics; paths are logic and fanout loading"
     )
+    if "modules" in raw:
+        from .asic_hier import HIER_NOTE
+
+        report.cells["cells_per_module"] = raw["modules"]
+        report.notes.append(HIER_NOTE)
     if report.memories:
         from .sram import SRAM_SOURCE
 

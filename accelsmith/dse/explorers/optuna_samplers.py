@@ -25,6 +25,9 @@ Repeated designs and reproducibility
 
 ``random`` is not an Optuna sampler here: it draws a whole batch from ``seed_for("random",
 start)`` with numpy (uniform, log-uniform on log ranges) and never repeats a design.
+
+Several workers draw from their slot's streams (:func:`_salt`; see
+:mod:`accelsmith.dse.explorers.base`, "Several workers").
 """
 
 from __future__ import annotations
@@ -79,11 +82,12 @@ class _Asked:
 
 
 def _salt(writer: LedgerWriter) -> tuple[Any, ...]:
-    """Worker-specific seed keys once several workers share the study (else none)."""
-    if not writer.shared:
-        return ()
-    me = owner_token()
-    return (me["host"], me["pid"], me["start"])
+    """Seed keys of this worker's streams: none for worker slot 0 (a single worker, so one
+    worker's trials do not depend on the slot machinery), ``("worker", i)`` for slot ``i``
+    (:meth:`~accelsmith.dse.ledger_bulk.LedgerWriter.claim_worker`). Workers started together
+    hold distinct slots, so they draw distinct proposals from their first batch on."""
+    slot = writer.worker
+    return () if slot == 0 else ("worker", slot)
 
 
 def _reseed_in_place(sampler: Any, seed: int) -> bool:
