@@ -1,17 +1,22 @@
 """Held-out accuracy of the 130 nm cost models against synthesis (issue 15 item 3).
 
 For each family, configurations NOT used by the calibration (which synthesizes components
-only: multipliers, adders, muxes, registers, enable fan-outs; ``accelsmith calibrate``) are
+only: multipliers, adders, muxes, registers, enable fan-outs, and the generators' own PEs and
+LUT rows wrapped in input registers; ``accelsmith calibrate``) are
 generated, synthesized on sky130hd (``accelsmith.synth``, cached by content hash) and compared
 with the cost model at ``node_nm=130``:
 
 - area: the model's ``area_um2`` minus its SRAM buffers (the RTL has none; PIM's bank arrays are
   black-box SRAM macros in the synthesized area and DRAM in the model, so PIM compares logic
   area: synthesized total minus macros vs. the model's ``area_lanes_um2``);
-- Fmax: the model's ``fmax_mhz`` where it has one (systolic); others print "n/a";
-- power: synthesized total at 100 MHz and 0.1 toggles/cycle (OpenSTA, vectorless) vs. the
-  model's compute power (energy minus SRAM and DRAM, over latency) at ``freq_mhz=100`` on a
-  compute-bound GEMM, i.e. with every MAC busy: a different activity assumption, stated.
+- Fmax: the model's ``fmax_mhz`` where it has one (systolic, lut-core); others print "n/a";
+- power, like with like: the synthesized total at a 10 ns clock and 0.1 toggles/cycle
+  (OpenSTA, vectorless) vs. the model's ``power_flow_w`` at ``freq_mhz=100`` -- the power the
+  130 nm model predicts for those same conditions (every flip-flop's clock energy per cycle
+  plus data switching at the calibration's activity, from components synthesized and powered
+  by the same flow: :func:`accelsmith.models.calib.flow_power_w`). Families whose model has
+  no ``power_flow_w`` column fall back to the model's compute power (energy minus SRAM and
+  DRAM, over latency, every MAC busy: a different activity assumption) and say so.
 
 ECP5 (``--ecp5 N``): LUT4/FF/MULT18X18D/Fmax measured for the first N configurations of each
 family; the cost models have no ECP5 resource model yet, so only the measurements print.
@@ -129,8 +134,12 @@ def _model(family: str, params: Any) -> dict[str, float | None]:
         area = row.get("area_lanes_um2")
     else:
         area = row["area_um2"] - row.get("area_sram_um2", 0.0)
-    e = row["energy_j"] - row.get("energy_sram_j", 0.0) - row.get("energy_dram_j", 0.0)
-    return {"area": area, "fmax": row.get("fmax_mhz"), "power": e / row["latency_s"]}
+    if "power_flow_w" in row:
+        power = row["power_flow_w"]
+    else:
+        e = row["energy_j"] - row.get("energy_sram_j", 0.0) - row.get("energy_dram_j", 0.0)
+        power = e / row["latency_s"]
+    return {"area": area, "fmax": row.get("fmax_mhz"), "power": power}
 
 
 def _measured(rep: Any) -> dict[str, float | None]:

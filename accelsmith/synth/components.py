@@ -9,17 +9,46 @@ register-to-register hop (clock-to-Q + setup); ``fan`` one registered enable gat
 flip-flops (the buffer tree of a stall/enable net of that fanout); ``mac`` a PE's gated
 accumulate ``acc <= acc + a * b`` (ABC merges the product's final addition with the
 accumulator's, so it is faster than a multiplier and an adder in series).
+
+``neg`` is the symmetric LUT's conditional negation ``Mux(s, -a, a)``.
+
+The generators' own processing elements are components too (``ospe_s``/``ospe_u``: the
+systolic output-stationary PE, :class:`accelsmith.hdl.systolic_pe.OsPE`, signed/unsigned;
+``wspe_s``/``wspe_u``: the weight-stationary PE), at ``in_bits = width`` and a
+``2 * width + 8``-bit accumulator (``ospe_sn`` ...: ``2 * width + 2``; the accumulator
+width changes a signed PE's logic far more than an adder's width would say), each input port
+driven from a register (as in the array, where operands and flags arrive from neighbouring
+flip-flops), so their register-to-register path is the PE's in-array path and their
+combinational area is the PE's logic (the wrapper's input registers add flip-flops only).
+``lutrow<K><s|f><n>`` is the LUT core's row (``hdl/lut_core.LutRow``) wrapped the same way.
+``reg0`` is ``reg`` powered at activity 0 (its
+sequential power is the clock's share alone; :mod:`.calibrate` runs it at that activity).
 """
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from typing import Any
+
+from amaranth.hdl import Module, Mux, Shape, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["KINDS", "component"]
+__all__ = ["KINDS", "LUT_ROW_KINDS", "PE_KINDS", "component", "lut_row_params"]
 
-KINDS = ("mul", "add", "mux", "reg", "pipe", "fan", "mac")
+PE_KINDS = (
+    *("ospe_s", "ospe_u", "wspe_s", "wspe_u"),  # accumulator 2 * width + 8 bits
+    *("ospe_sn", "ospe_un", "wspe_sn", "wspe_un"),  # narrow: 2 * width + 2 bits
+)
+PE_NARROW_GUARD_BITS = 2
+# the LUT core's row (hdl/lut_core.LutRow: precompute, table registers and tile_n PEs) at
+# group size K, symmetric (s) or full (f) table, tile_n 1 or 2 (their difference is one PE)
+LUT_ROW_KINDS = tuple(f"lutrow{k}{t}{n}" for k in (2, 3, 4) for t in "sf" for n in (1, 2))
+LUT_ROW_WEIGHT_BITS, LUT_ROW_MAX_K = 2, 64
+KINDS = (
+    *("mul", "add", "mux", "reg", "reg0", "pipe", "fan", "mac", "neg"),
+    *PE_KINDS,
+    *LUT_ROW_KINDS,
+)
 MAC_GUARD_BITS = 8  # accumulator of a "mac" component: 2 * width + 8 bits
 
 
@@ -29,7 +58,7 @@ class _Registered(wiring.Component):
         w = width
         out_w = {"mul": 2 * w, "add": w + 1, "mux": w}.get(kind, w)
         sig = {"a": In(signed(w)), "b": In(signed(w)), "s": In(1), "y": Out(signed(out_w))}
-        if kind in ("reg", "pipe"):
+        if kind in ("reg", "reg0", "pipe"):
             sig = {"a": In(unsigned(w)), "y": Out(unsigned(w))}
         if kind == "fan":  # one registered enable gating `width` flip-flops
             sig = {"a": In(unsigned(w)), "s": In(1), "y": Out(unsigned(w))}
@@ -46,7 +75,7 @@ class _Registered(wiring.Component):
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
-        if self.kind == "reg":
+        if self.kind in ("reg", "reg0"):
             m.d.sync += self.y.eq(self.a)
             return m
         if self.kind == "pipe":  # register to register through nothing: clock-to-Q + setup
@@ -77,13 +106,77 @@ class _Registered(wiring.Component):
             m.d.sync += self.y.eq(ra * rb)
         elif self.kind == "add":
             m.d.sync += self.y.eq(ra + rb)
+        elif self.kind == "neg":
+            m.d.sync += self.y.eq(Mux(rs, -ra, ra))
         else:
             m.d.sync += self.y.eq(Mux(rs, ra, rb))
         return m
+
+
+class _Wrapped(wiring.Component):
+    """A block of a generator with every input port driven from a register (as inside the
+    design, where its inputs come from neighbouring flip-flops); outputs pass through."""
+
+    def __init__(self, kind: str, width: int, inner: wiring.Component) -> None:
+        self.kind, self.width, self.inner = kind, width, inner
+        members = inner.signature.members.items()
+        ins = {n: In(m.shape) for n, m in members if m.flow == In}
+        outs = {n: Out(m.shape) for n, m in members if m.flow == Out}
+        #: flip-flops the wrapper adds (its input registers)
+        self.wrapper_flops = sum(Shape.cast(m.shape).width for _, m in members if m.flow == In)
+        super().__init__({**{f"i_{n}": v for n, v in ins.items()}, **outs})
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        m.submodules.pe = inner = self.inner
+        for name, member in inner.signature.members.items():
+            if member.flow == In:
+                r = Signal(member.shape, name=f"r_{name}")
+                m.d.sync += r.eq(getattr(self, f"i_{name}"))
+                m.d.comb += getattr(inner, name).eq(r)
+            else:
+                m.d.comb += getattr(self, name).eq(getattr(inner, name))
+        return m
+
+
+def _pe(kind: str, width: int) -> wiring.Component:
+    from ..hdl.systolic_pe import OsPE, WsPE
+
+    shape = signed if kind[5] == "s" else unsigned
+    acc = signed(2 * width + pe_guard_bits(kind))
+    return (OsPE if kind.startswith("os") else WsPE)(shape(width), acc)
+
+
+def lut_row_params(kind: str, width: int) -> Any:
+    """The LUT-core parameters of a ``lutrow<K><s|f><tile_n>`` component at ``act_bits =
+    width`` (``weight_bits`` 2, ``max_k`` 64, bias correction on: the family defaults)."""
+    from ..core.families.lut_core import LutCoreParams
+
+    k, sym, tn = int(kind[6]), kind[7] == "s", int(kind[8])
+    return LutCoreParams(
+        group_size=k,
+        weight_bits=LUT_ROW_WEIGHT_BITS,
+        act_bits=width,
+        tile_m=1,
+        tile_n=tn,
+        symmetric=sym,
+        max_k=LUT_ROW_MAX_K,
+    )
 
 
 def component(kind: str, width: int) -> tuple[wiring.Component, str]:
     """The component and its top-module name (``cal_<kind><width>``)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    if kind in PE_KINDS:
+        return _Wrapped(kind, width, _pe(kind, width)), f"cal_{kind}{width}"
+    if kind in LUT_ROW_KINDS:
+        from ..hdl.lut_core import LutRow
+
+        return _Wrapped(kind, width, LutRow(lut_row_params(kind, width))), f"cal_{kind}_{width}"
     return _Registered(kind, width), f"cal_{kind}{width}"
+
+
+def pe_guard_bits(kind: str) -> int:
+    """Accumulator bits beyond ``2 * width`` of a PE component."""
+    return PE_NARROW_GUARD_BITS if kind.endswith("n") else MAC_GUARD_BITS

@@ -17,6 +17,7 @@ import yaml
 from accelsmith.core.errors import ConfigError
 from accelsmith.dse import ledger
 from accelsmith.dse.campaign import open_campaign, run_worker
+from accelsmith.dse.ledger_bulk import WORKERS_KEY
 from accelsmith.dse.spec import parse_spec
 from accelsmith.dse.workers import OWNER_KEY
 
@@ -150,6 +151,60 @@ def test_three_workers_share_one_sqlite_campaign(tmp_path) -> None:
     )
     pids = _check_shared_run(study, budget)
     assert len(pids) >= 2 and os.getpid() not in pids
+    # the three workers held three distinct slots (so three distinct random streams)
+    slots = _slots(study)
+    assert len(slots) == 3 and pids <= {s["pid"] for s in slots}
+    assert len({s["pid"] for s in slots}) == 3
+
+
+def _slots(study: optuna.Study) -> list:
+    return study._storage.get_study_system_attrs(study._study_id)[WORKERS_KEY]
+
+
+_TOKEN = (
+    "import json; from accelsmith.dse.workers import owner_token; "
+    "print(json.dumps(owner_token()), flush=True)"
+)
+
+
+def test_a_worker_takes_the_lowest_free_slot_and_draws_its_own_stream(
+    tmp_path, monkeypatch
+) -> None:
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    dead = json.loads(
+        subprocess.run([sys.executable, "-c", _TOKEN], capture_output=True, text=True).stdout
+    )
+    live = subprocess.Popen(
+        [sys.executable, "-c", _TOKEN + "; import time; time.sleep(120)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        alive = json.loads(live.stdout.readline())
+        explorer = {"name": "random", "options": {"batch": 8}}
+
+        def run(db: str, slots: list | None) -> optuna.Study:
+            data = tiny_spec_dict(budget=8, explorer=explorer, storage=f"sqlite:///{tmp_path / db}")
+            c = open_campaign(parse_spec(data))
+            if slots is not None:  # slot 0 held by a live process, slot 1 by a dead one
+                c.study._storage.set_study_system_attr(c.study._study_id, WORKERS_KEY, slots)
+            run_worker(c)
+            return c.study
+
+        alone = run("alone.db", None)
+        me = _slots(alone)
+        assert len(me) == 1 and me[0]["pid"] == os.getpid()  # one worker: slot 0
+        second = run("second.db", [alive, dead])
+        assert _slots(second) == [alive, me[0]]  # the dead one's slot
+        again = run("again.db", [alive, dead])
+        params = [t.params for t in second.trials]
+        assert params == [t.params for t in again.trials]  # same seed and slot: same trials
+        assert params != [t.params for t in alone.trials]  # another slot: another stream
+    finally:
+        live.kill()
+        live.wait()
 
 
 def test_three_workers_share_one_postgresql_campaign(tmp_path, postgres_url: str) -> None:

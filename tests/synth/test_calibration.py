@@ -103,6 +103,8 @@ def test_systolic_model_fmax_caps_the_clock_at_130() -> None:
     assert df["latency_s"][1] == pytest.approx(df["latency_s"][0] * fmax[0] / 20.0)
     t = Tech.at_node(130)
     assert fmax[0] == pytest.approx(float(t.systolic_fmax_mhz(4, 4, 8, df["acc_bits"][0], True)))
+    # the PE path grows with the operand width and the accumulator
+    assert t.systolic_period_ns(1, 1, 12, 30, True) > t.systolic_period_ns(1, 1, 6, 18, True)
     # other nodes keep the given clock and report no Fmax
     assert "fmax_mhz" not in evaluate("systolic", cfgs[:1], wl, node_nm=45).columns
 
@@ -117,8 +119,9 @@ def test_leakage_is_calibrated_at_130() -> None:
 @pytest.mark.slow
 def test_systolic_model_tracks_synthesis() -> None:
     """Held-out guard (the calibration never sees whole arrays): the 130 nm model's logic area
-    and Fmax of a small array stay within 25 % of its synthesis (bench/bench_silicon.py
-    prints the full table against the issue's tighter goals)."""
+    stays within 10 %, its Fmax within 25 % and its flow power within 10 % of the synthesis of
+    a small array, whose flip-flops the inventory counts exactly (bench/bench_silicon.py
+    prints the full table against the issue's goals)."""
     require("yosys", "sta")
     from accelsmith.core.families.systolic import SystolicParams
     from accelsmith.models import evaluate
@@ -130,8 +133,12 @@ def test_systolic_model_tracks_synthesis() -> None:
     wl = Workload(name="w", layers=(GEMM(name="g", M=8, N=8, K=8),))
     row = evaluate("systolic", [p.to_dict()], wl, node_nm=130).iloc[0]
     logic = row["area_um2"] - row["area_sram_um2"]
-    assert logic == pytest.approx(rep.area["total"], rel=0.25)
+    assert logic == pytest.approx(rep.area["total"], rel=0.10)
     assert row["fmax_mhz"] == pytest.approx(rep.fmax_mhz, rel=0.25)
+    assert _inventory_flops("systolic", p.to_dict()) == rep.cells["sequential"]
+    # power at the synthesis' own clock (10 ns) and activity
+    row = evaluate("systolic", [{**p.to_dict(), "freq_mhz": 100.0}], wl, node_nm=130).iloc[0]
+    assert row["power_flow_w"] == pytest.approx(rep.power["total_w"], rel=0.10)
 
 
 def test_ecp5_calibration_and_dsp_constraint() -> None:
@@ -151,3 +158,123 @@ def test_ecp5_calibration_and_dsp_constraint() -> None:
     )
     assert df["ecp5_mult18x18d"].tolist() == [156.0, 169.0]
     assert df["ecp5_85k_dsp_util"].tolist() == [1.0, 169 / 156]
+
+
+_FLOPS = json.loads((Path(__file__).parent / "data" / "sky130_flops.json").read_text())
+
+
+def _inventory_flops(family: str, params: dict) -> int:
+    from accelsmith.core.registry import get_family
+    from accelsmith.models.rtl_inventory import lut_core_inventory, systolic_inventory
+
+    p = get_family(family).params_class().from_dict(params, source="test")
+    if family == "systolic":
+        inv = systolic_inventory(p.rows, p.cols, p.in_bits, p.acc_bits, p.dataflow == "os", p.max_k)
+    else:
+        inv = lut_core_inventory(
+            p.weight_bits,
+            p.tile_m,
+            p.tile_n,
+            p.entry_bits,
+            p.table_entries,
+            p.acc_bits,
+            p.bias_correction,
+            p.max_k,
+        )
+    return int(inv["flops"])
+
+
+@pytest.mark.parametrize("family", ["systolic", "lut-core"])
+def test_inventory_counts_the_synthesized_flip_flops(family: str) -> None:
+    """The per-family inventory mirrors the RTL: its flip-flop count equals the synthesized
+    netlist's (recorded from `accelsmith synth` runs) for most configurations and is never off
+    by more than 0.5 %."""
+    rows = [d for d in _FLOPS["designs"] if d["family"] == family]
+    assert len(rows) >= 15
+    diffs = [(_inventory_flops(family, d["params"]), d["flops"], d["name"]) for d in rows]
+    exact = sum(model == meas for model, meas, _ in diffs)
+    assert exact >= 0.8 * len(rows), diffs
+    for model, meas, name in diffs:
+        assert abs(model - meas) <= max(2, 0.005 * meas), name
+
+
+def test_flow_power_is_clock_plus_activity() -> None:
+    """Power at the flow's conditions: every flip-flop's clock energy per cycle (activity 0)
+    plus data switching growing linearly with the activity; twice the clock, twice the power."""
+    e_clk = calib.flop_clock_energy_j()
+    assert 0 < e_clk < calib.flop_energy_j()
+    p0 = calib.flow_power_w(100, 5000.0, 100.0, 0.0)
+    assert p0 == pytest.approx(100 * e_clk * 1e8)
+    p1, p2 = calib.flow_power_w(100, 5000.0, 100.0, [0.1, 0.2])
+    assert p2 - p1 == pytest.approx(p1 - p0)
+    assert calib.flow_power_w(100, 5000.0, 200.0, 0.1) == pytest.approx(2 * p1)
+
+
+def test_systolic_at_130_costs_inventory_and_clock_energy() -> None:
+    from accelsmith.models import evaluate
+    from accelsmith.models.workloads import GEMM, Workload
+
+    wl = Workload(name="w", layers=(GEMM(name="g", M=16, N=16, K=16),))
+    cfg = {"rows": 3, "cols": 2, "in_bits": 5, "dataflow": "ws", "max_k": 16, "freq_mhz": 50.0}
+    row = evaluate("systolic", [cfg], wl, node_nm=130).iloc[0]
+    t = Tech.at_node(130)
+    lg = t.systolic_logic(3, 2, 5, row["acc_bits"], False, True, 16)
+    assert row["area_um2"] - row["area_sram_um2"] == pytest.approx(float(lg["area_um2"]))
+    parts = row["area_array_um2"] + row["area_skew_um2"] + row["area_control_um2"]
+    assert parts == pytest.approx(float(lg["area_um2"]))
+    # the flow power is at the requested clock (as synthesized), not at the capped one
+    want = t.flow_power_w(lg["flops"], lg["logic_um2"], 50.0)
+    assert row["power_flow_w"] == pytest.approx(float(want))
+    clock = float(lg["flops"]) * calib.flop_clock_energy_j() * row["cycles"]
+    assert row["energy_clock_j"] == pytest.approx(clock)
+    assert "energy_clock_j" not in evaluate("systolic", [cfg], wl, node_nm=45).columns
+
+
+def test_lut_core_at_130_costs_row_components_and_caps_the_clock() -> None:
+    from accelsmith.core.families.lut_core import LutCoreParams
+    from accelsmith.models import evaluate
+    from accelsmith.models.workloads import GEMM, Workload
+
+    wl = Workload(name="w", layers=(GEMM(name="g", M=16, N=16, K=64),))
+    p = LutCoreParams(group_size=3, weight_bits=3, act_bits=5, tile_m=2, tile_n=3, max_k=64)
+    cfgs = [{**p.to_dict(), "freq_mhz": 1000.0}, {**p.to_dict(), "freq_mhz": 20.0}]
+    df = evaluate("lut-core", cfgs, wl, node_nm=130)
+    t = Tech.at_node(130)
+    accw = p.acc_bits + p.bias_correction
+    fmax = 1000.0 / float(t.lut_core_period_ns(3, p.symmetric, 5, 2, 3, accw))
+    # a wider tile fans the plane flags out further: a longer period
+    assert fmax < 1000.0 / float(t.lut_core_period_ns(3, p.symmetric, 5, 1, 2, accw))
+    assert 50 < fmax < 500
+    assert df["fmax_mhz"].tolist() == pytest.approx([fmax, fmax])
+    assert df["freq_mhz"].tolist() == pytest.approx([fmax, 20.0])
+    assert df["latency_s"][1] == pytest.approx(df["latency_s"][0] * fmax / 20.0)
+    lg = t.lut_core_logic(
+        **{k: getattr(p, k) for k in ("group_size", "weight_bits", "act_bits", "tile_m")},
+        **{k: getattr(p, k) for k in ("tile_n", "entry_bits", "table_entries", "acc_bits")},
+        bias_correction=p.bias_correction,
+        symmetric=p.symmetric,
+        max_k=64,
+    )
+    assert df["area_compute_um2"][0] == pytest.approx(float(lg["area_um2"]))
+    parts = [f"area_{x}_um2" for x in ("precompute", "table", "accumulator", "control")]
+    assert df.loc[0, parts].sum() == pytest.approx(float(lg["area_um2"]))
+    # the flow power is at the requested clock; the clock energy is in the energy
+    want = t.flow_power_w(lg["flops"], lg["logic_um2"], [1000.0, 20.0])
+    assert df["power_flow_w"].tolist() == pytest.approx(list(want))
+    assert (df["energy_clock_j"] > 0).all()
+    assert "fmax_mhz" not in evaluate("lut-core", cfgs, wl, node_nm=45).columns
+
+
+def test_components_elaborate() -> None:
+    """One calibration component of each sort elaborates to Verilog; the wrapped generator
+    blocks report the flip-flops their input registers add."""
+    from accelsmith.hdl.emit import verilog_text
+    from accelsmith.synth.components import KINDS, component
+
+    for kind in ("neg", "reg0", "wspe_un", "lutrow3f2", "ospe_s"):
+        assert kind in KINDS
+        comp, top = component(kind, 4)
+        assert f"module {top}" in verilog_text(comp, top)
+    assert comp.wrapper_flops == 1 + 4 + 4 + 1 + 1  # en, a_in, b_in, v, l
+    with pytest.raises(ValueError, match="kind must be one of"):
+        component("nope", 4)

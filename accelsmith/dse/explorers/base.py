@@ -42,8 +42,20 @@ Reproducibility
     the population: one generation per batch; repeats count as asks) and its proposals are
     drawn from ``seed_for(k B)`` and the history stored before it. Batches are stored whole,
     so a run killed at any instant and resumed proposes exactly the trials of an uninterrupted run
-    (the same seed gives the same trials). Several workers on one study interleave batches
-    nondeterministically and draw from worker-specific streams once they see each other.
+    (the same seed gives the same trials).
+Several workers
+    Each worker process holds a *slot* of the study (:meth:`LedgerWriter.claim_worker
+    <accelsmith.dse.ledger_bulk.LedgerWriter.claim_worker>`: the lowest slot no live process
+    holds; workers started together get 0, 1, 2, ...) and draws from ``seed_for(...,
+    "worker", slot)`` (slot 0: the single-worker keys), so workers propose distinct designs
+    from their first batch on. What stays reproducible: a worker's proposals are a
+    deterministic function of the seed, its slot and the trials it has seen before each
+    batch. Which of the other workers' trials it has seen by then depends on timing, so the
+    trials of a campaign run by several workers (their numbers, and which designs are
+    stored) are not reproducible run to run. What always holds: no stored trial is lost or
+    stored twice, every stored design is distinct, and the budget is exact (the write's
+    lock). One worker alone (after a kill -9 too: the dead worker's slot 0 is free again) is
+    the reproducible single-worker run.
 """
 
 from __future__ import annotations

@@ -26,8 +26,9 @@ Ledger and reproducibility
     Each trial stores its generation (system attribute :data:`GENERATION_KEY`). Generation
     ``g`` is drawn from ``seed_for("nsga2", g)``; a resumed run replays the selections from
     the stored generations, so it proposes exactly the trials of an uninterrupted run. Several
-    workers breed generations concurrently from what they have seen (worker-specific streams;
-    nondeterministic, as they must be).
+    workers breed generations concurrently from what they have seen, each from its slot's
+    streams (``seed_for("nsga2", g, "worker", slot)``; see
+    :mod:`accelsmith.dse.explorers.base`, "Several workers").
 """
 
 from __future__ import annotations

@@ -1,0 +1,65 @@
+"""bench/bench_fmax.py: systolic Fmax across sizes (issue 15 item 6)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import require
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_fmax.py"
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_fmax", BENCH)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["bench_fmax"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize(
+    ("args", "msg"),
+    [
+        (["--sizes", "4,x"], "--sizes must be a comma-separated list of integers 1..64"),
+        (["--sizes", "0"], "--sizes must be"),
+        (["--dataflows", "rs"], "--dataflows must be a comma-separated list of ws, os"),
+        (["--in-bits", "1"], "--in-bits must be 2..16"),
+        (["--max-k", "0"], "--max-k must be"),
+    ],
+)
+def test_bad_input_one_line_exit_2(
+    args: list[str], msg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _bench().main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and msg in err[0]
+
+
+@pytest.mark.slow
+def test_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two sizes, hierarchical and flat: one row each, Fmax from the synthesis reports, the
+    goal line computed from them, the table saved."""
+    require("yosys", "sta")
+    b = _bench()
+    out = tmp_path / "fmax.txt"
+    args = ["--sizes", "1,2", "--dataflows", "os", "--in-bits", "4", "--max-k", "16"]
+    assert b.main([*args, "--flat-max", "2", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert out.read_text().strip() == text.strip()
+    rows = [ln.split() for ln in text.splitlines() if ln.startswith(("1x1", "2x2"))]
+    assert [(r[0], r[2]) for r in rows] == [
+        ("1x1", "hier"),
+        ("1x1", "flat"),
+        ("2x2", "hier"),
+        ("2x2", "flat"),
+    ]
+    r1 = b.measure(1, "os", 4, 16, True)  # cached now
+    r2 = b.measure(2, "os", 4, 16, True)
+    assert float(rows[0][3]) == pytest.approx(r1["fmax_mhz"], abs=0.06)
+    drop = 100 * (1 - r2["fmax_mhz"] / r1["fmax_mhz"])
+    assert f"({drop:+.1f} % drop)" in text
