@@ -97,7 +97,7 @@ def dashboard_command(
     interval: Annotated[
         float,
         typer.Option(
-            "--interval", help="Seconds between storage polls (live updates).", min=0.5, max=86400
+            "--interval", help="Seconds between storage polls (live updates).", min=0.1, max=86400
         ),
     ] = 2.0,
     campaign: CampaignOpt = None,

@@ -205,6 +205,10 @@ def read_campaign(
     import optuna
     import pandas as pd
 
+    from .ledger_columns import ColumnReader, rdb_of
+
+    if since is None and rdb_of(storage) is not None:  # plain SQL, column-wise (100k trials)
+        return ColumnReader(storage, campaign, include_failed=include_failed).read()
     done = (optuna.trial.TrialState.COMPLETE,)
     if include_failed:
         done += (optuna.trial.TrialState.FAIL,)

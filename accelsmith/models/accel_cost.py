@@ -1,13 +1,21 @@
 """Cost model of the ``accel`` family: the whole top (array, scratchpads, accumulator, output
-stage, DMA, control) running the schedule of :mod:`accelsmith.runtime` (the same mapper and
-command stream the compiler emits; cycles from :func:`accelsmith.runtime.timing.layer_cycles`).
+stage, DMA, control) running the schedule of :mod:`accelsmith.runtime` (the same mapper the
+compiler uses; cycles from its closed form, :func:`accelsmith.runtime.closed_form.schedule`).
+
+Everything is computed on arrays of (configuration, layer) points at once (no Python loop
+over configurations or layers): at least 10^5 points per second per core
+(``bench/bench_accel_cost.py``).
 
 Per layer (one configuration, one :class:`~accelsmith.runtime.shapes.ConvShape`):
 
 cycles
-    :func:`~accelsmith.runtime.timing.layer_cycles` of the mapper's choice with the
-    configuration's ``dram_latency`` (DRAM stalls are part of it: loads wait for bursts) and
-    ``dram_stall`` (random AXI back-pressure: expected extra waits per handshake).
+    the closed-form command-level cycles of the mapper's choice
+    (:func:`~accelsmith.runtime.closed_form.schedule`) with the configuration's
+    ``dram_latency`` (DRAM stalls are part of it: loads wait for bursts) and ``dram_stall``
+    (random AXI back-pressure: expected extra waits per handshake,
+    :func:`accelsmith.runtime.timing.wait`). The reference is the full command-level
+    simulation (:func:`accelsmith.runtime.timing.chunk_cycles`), which the RTL matches
+    exactly; the accuracy is stated in :mod:`accelsmith.runtime.closed_form`.
 energy
     array MAC slots (``rows x cols x k`` per compute command, edge tiles included) x
     (multiply ``in_bits`` + add ``acc_bits`` + pipeline registers); scratchpad reads of every
@@ -37,7 +45,16 @@ from ..core.families.accel import AccelParams
 from ..core.spec import column_spec
 from .common import assemble, config_arrays
 
-__all__ = ["ACCEL_COLUMNS", "evaluate_accel", "event_energies", "layer_cost"]
+__all__ = [
+    "ACCEL_COLUMNS",
+    "area_arrays",
+    "area_parts",
+    "evaluate_accel",
+    "event_energies",
+    "event_energy_arrays",
+    "layer_cost",
+    "layer_costs",
+]
 
 ACCEL_COLUMNS = column_spec(AccelParams)
 CONTROL_BITS = 900  # DMA walkers/counters, command/config registers (see the docstring)
@@ -59,36 +76,84 @@ def _shapes(workload: Any) -> list[tuple[str, Any, int]]:
     return out
 
 
-def area_parts(p: AccelParams, tech: Any) -> dict[str, float]:
-    """Area (um^2) of the parts of one configuration."""
-    assert p.acc_bits is not None
-    pe_regs = 2 * p.in_bits + p.acc_bits + (p.in_bits if p.dataflow == "ws" else 0)
-    pe = (
-        float(tech.int_mul_area_um2(p.in_bits))
-        + float(tech.int_add_area_um2(p.acc_bits))
-        + float(tech.reg_area_um2(pe_regs))
+def _entries(kib: np.ndarray, lanes: np.ndarray, bits: np.ndarray) -> np.ndarray:
+    """Entries per bank (:func:`accelsmith.core.families.accel._entries`, elementwise)."""
+    return (kib * 1024 * 8) // (lanes * bits) // 2
+
+
+def _check(cfg: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The checks of :class:`AccelParams` the column bounds do not make (choices of integer
+    fields, the accumulator width, memory geometry), on whole columns; the first failing
+    row is refused with :class:`AccelParams`' own message. Returns the derived arrays."""
+    from ..core.families import accel as fam
+
+    R, C, ib = cfg["rows"], cfg["cols"], cfg["in_bits"]
+    acc = np.where(cfg["acc_bits"] == 0, np.where(ib == 8, 32, 48), cfg["acc_bits"])
+    a_e = _entries(cfg["a_kib"], R, ib)
+    b_e = _entries(cfg["b_kib"], C, ib)
+    acc_e = _entries(cfg["acc_kib"], C, acc)
+    bad = ~np.isin(ib, fam.IN_BITS) | ~np.isin(cfg["bus_bits"], fam.BUS_BITS)
+    bad |= (cfg["acc_bits"] != 0) & (cfg["acc_bits"] < 16)
+    for e in (a_e, b_e, acc_e):
+        bad |= (e < R) | (e > fam.MAX_ENTRIES)
+    if bad.any():
+        i = int(np.argmax(bad))
+        values = {f: cfg[f][i].item() if hasattr(cfg[f][i], "item") else cfg[f][i] for f in cfg}
+        if not values.get("acc_bits"):
+            values.pop("acc_bits", None)  # 0: the default width
+        fields = set(AccelParams.field_names())
+        try:
+            AccelParams.from_dict({k: v for k, v in values.items() if k in fields})
+        except ConfigError as exc:
+            raise ConfigError(f"configs row {i}: {exc}") from None
+    return {"acc_bits": acc, "a_entries": a_e, "b_entries": b_e, "acc_entries": acc_e}
+
+
+def area_arrays(cfg: dict[str, np.ndarray], tech: Any) -> dict[str, np.ndarray]:
+    """Area (um^2) of the parts of every configuration (columns with the derived arrays of
+    :func:`_check`)."""
+    R, C, ib, acc = cfg["rows"], cfg["cols"], cfg["in_bits"], cfg["acc_bits"]
+    ws = cfg["dataflow"] == "ws"
+    pe_regs = 2 * ib + acc + np.where(ws, ib, 0)
+    pe = tech.int_mul_area_um2(ib) + tech.int_add_area_um2(acc) + tech.reg_area_um2(pe_regs)
+    eb = ib // 8
+    sram_bytes = (
+        2 * cfg["a_entries"] * R * eb,
+        2 * cfg["b_entries"] * C * eb,
+        2 * cfg["acc_entries"] * C * acc / 8,
+        cfg["scale_entries"] * C * 2 + cfg["queue_depth"] * 16,
     )
-    eb = p.in_bits // 8
-    sram_bytes = {
-        "a": 2 * p.a_entries * p.rows * eb,
-        "b": 2 * p.b_entries * p.cols * eb,
-        "acc": 2 * p.acc_entries * p.cols * p.acc_bits / 8,
-        "misc": p.scale_entries * p.cols * 2 + p.queue_depth * 16,
-    }
-    out_w = np.sqrt(p.acc_bits * 16.0)
+    out_w = np.sqrt(acc * 16.0)
     return {
-        "area_array_um2": p.rows * p.cols * pe,
-        "area_sram_um2": float(sum(tech.sram_area_um2(b) for b in sram_bytes.values())),
-        "area_output_stage_um2": p.cols
-        * (float(tech.int_mul_area_um2(out_w)) + 2 * float(tech.int_add_area_um2(p.acc_bits))),
-        "area_dma_control_um2": float(tech.reg_area_um2(CONTROL_BITS + 3 * p.bus_bits)),
+        "area_array_um2": R * C * pe,
+        "area_sram_um2": sum(tech.sram_area_um2(b) for b in sram_bytes),
+        "area_output_stage_um2": C
+        * (tech.int_mul_area_um2(out_w) + 2 * tech.int_add_area_um2(acc)),
+        "area_dma_control_um2": tech.reg_area_um2(CONTROL_BITS + 3 * cfg["bus_bits"]),
     }
 
 
-def event_energies(p: AccelParams, tech: Any) -> dict[str, float]:
-    """Energy (J) of one event of each kind, as :func:`layer_cost` charges it (also used to
-    turn the RTL's performance-counter events into event-count energy, see
-    :mod:`accelsmith.sim.accel_energy`).
+def _params_arrays(p: AccelParams) -> dict[str, np.ndarray]:
+    """One configuration as the one-element columns the array functions take."""
+    assert p.acc_bits is not None
+    out = {f: np.array([getattr(p, f)]) for f in AccelParams.field_names()}
+    for f in ("a_entries", "b_entries", "acc_entries"):
+        out[f] = np.array([getattr(p, f)])
+    return out
+
+
+def area_parts(p: AccelParams, tech: Any) -> dict[str, float]:
+    """Area (um^2) of the parts of one configuration (:func:`area_arrays`)."""
+    return {
+        k: float(np.asarray(v).reshape(-1)[0])
+        for k, v in area_arrays(_params_arrays(p), tech).items()
+    }
+
+
+def event_energy_arrays(cfg: dict[str, np.ndarray], tech: Any) -> dict[str, Any]:
+    """Energy (J) of one event of each kind, as :func:`layer_costs` charges it, for every
+    configuration (columns as in :func:`area_arrays`; also used to turn the RTL's
+    performance-counter events into event-count energy, see :mod:`accelsmith.sim.accel_energy`).
 
     ``mac_slot``: one PE-cycle of a multiply-add (``in_bits`` multiply, ``acc_bits`` add,
     operand/partial-sum registers); ``a_read``/``b_read``: one scratchpad entry read;
@@ -97,69 +162,92 @@ def event_energies(p: AccelParams, tech: Any) -> dict[str, float]:
     entry written; ``output``: one output-stage lane (``acc_bits x 16`` multiply, add);
     ``dram_bit``: one DRAM bit moved. All from :class:`~accelsmith.models.tech.Tech`.
     """
-    assert p.acc_bits is not None
-    eb = p.in_bits // 8
-    a_bytes, b_bytes = 2 * p.a_entries * p.rows * eb, 2 * p.b_entries * p.cols * eb
-    acc_bytes = 2 * p.acc_entries * p.cols * p.acc_bits // 8
-    s_bytes = p.scale_entries * p.cols * 2
-    acc_read = float(tech.sram_read_energy_j(acc_bytes, p.cols * p.acc_bits))
+    R, C, ib, acc = cfg["rows"], cfg["cols"], cfg["in_bits"], cfg["acc_bits"]
+    eb = ib // 8
+    a_bytes, b_bytes = 2 * cfg["a_entries"] * R * eb, 2 * cfg["b_entries"] * C * eb
+    acc_bytes = 2 * cfg["acc_entries"] * C * acc // 8
+    s_bytes = cfg["scale_entries"] * C * 2
+    acc_read = tech.sram_read_energy_j(acc_bytes, C * acc)
     return {
-        "mac_slot": float(
-            tech.int_mul_energy_j(p.in_bits)
-            + tech.int_add_energy_j(p.acc_bits)
-            + tech.reg_energy_j(2 * p.in_bits + p.acc_bits)
-        ),
-        "a_read": float(tech.sram_read_energy_j(a_bytes, p.rows * p.in_bits)),
-        "b_read": float(tech.sram_read_energy_j(b_bytes, p.cols * p.in_bits)),
+        "mac_slot": tech.int_mul_energy_j(ib)
+        + tech.int_add_energy_j(acc)
+        + tech.reg_energy_j(2 * ib + acc),
+        "a_read": tech.sram_read_energy_j(a_bytes, R * ib),
+        "b_read": tech.sram_read_energy_j(b_bytes, C * ib),
         "acc_rmw": 2 * acc_read,
         "acc_read": acc_read,
-        "a_write": float(tech.sram_write_energy_j(a_bytes, p.rows * p.in_bits)),
-        "b_write": float(tech.sram_write_energy_j(b_bytes, p.cols * p.in_bits)),
-        "s_write": float(tech.sram_write_energy_j(s_bytes, p.cols * 16)),
-        "output": float(
-            tech.int_mul_energy_j(np.sqrt(p.acc_bits * 16.0)) + tech.int_add_energy_j(p.acc_bits)
-        ),
+        "a_write": tech.sram_write_energy_j(a_bytes, R * ib),
+        "b_write": tech.sram_write_energy_j(b_bytes, C * ib),
+        "s_write": tech.sram_write_energy_j(s_bytes, C * 16),
+        "output": tech.int_mul_energy_j(np.sqrt(acc * 16.0)) + tech.int_add_energy_j(acc),
         "dram_bit": tech.dram_energy_j_per_bit,
+    }
+
+
+def event_energies(p: AccelParams, tech: Any) -> dict[str, float]:
+    """:func:`event_energy_arrays` of one configuration."""
+    e = event_energy_arrays(_params_arrays(p), tech)
+    return {k: float(np.asarray(v).reshape(-1)[0]) for k, v in e.items()}
+
+
+def layer_costs(
+    cfg: dict[str, np.ndarray], lay: dict[str, np.ndarray], tech: Any
+) -> dict[str, np.ndarray]:
+    """Cycles, DRAM bytes and energy parts (J) of one instance of each layer on each
+    configuration: ``cfg`` arrays of shape ``(n, 1)``, ``lay`` of shape ``(1, L)``; results
+    ``(n, L)``."""
+    from ..runtime.closed_form import schedule
+
+    n, L = cfg["rows"].shape[0], lay["h"].shape[1]
+    out = schedule(cfg, lay, np.round(cfg["dram_latency"].astype(np.float64)), cfg["dram_stall"])
+    out = {k: v.reshape(n, L) for k, v in out.items()}
+    R, C, ib = cfg["rows"], cfg["cols"], cfg["in_bits"]
+    eb = ib // 8
+    e = event_energy_arrays(cfg, tech)
+    G = lay["groups"]
+    cg = lay["c"] // G
+    oh = (lay["h"] + 2 * lay["pad"] - lay["r"]) // lay["stride"] + 1
+    ow = (lay["w"] + 2 * lay["pad"] - lay["s"]) // lay["stride"] + 1
+    M, Kg = oh * ow, lay["r"] * lay["s"] * cg
+    tiles = G * out["m_tiles"] * out["n_tiles"]
+    slots = (tiles * Kg * R * C).astype(np.float64)
+    a_reads = tiles * Kg  # os: k entries per compute; ws: ceil(k / rows) * rows, about k
+    b_reads = tiles * Kg
+    acc_rmw = tiles * out["k_tiles"] * R
+    dram = out["dram_bytes"].astype(np.float64)
+    e_sram = (
+        a_reads * e["a_read"]
+        + b_reads * e["b_read"]
+        + 2 * acc_rmw * e["acc_read"]
+        # DMA writes into the scratchpads: one entry per loaded row (upper bound per beat)
+        + dram / eb / R * e["a_write"]
+    )
+    outputs = M * lay["k_out"]
+    return {
+        "cycles": out["cycles"],
+        "dram_bytes": dram,
+        "mac_slots": slots,
+        "energy_array_j": slots * e["mac_slot"],
+        "energy_sram_j": e_sram,
+        "energy_output_stage_j": outputs * e["output"] * np.ones_like(slots),
+        "energy_dram_j": dram * 8 * e["dram_bit"],
+        # the mapper's choice, for the scalar wrapper
+        "tk": out["tk"].astype(np.float64),
     }
 
 
 def layer_cost(
     p: AccelParams, s: Any, latency: int, tech: Any, stall: float = 0.0
 ) -> dict[str, float]:
-    """Cycles, DRAM bytes and energy parts (J) of one instance of layer ``s`` on ``p``
-    (``stall``: the DRAM's pause probability, :func:`accelsmith.runtime.timing.wait`)."""
-    from ..runtime.mapper import choose_mapping
-    from ..runtime.timing import layer_cycles
+    """:func:`layer_costs` of one instance of layer ``s`` on ``p`` (DRAM ``latency``,
+    back-pressure ``stall``)."""
+    from ..runtime.closed_form import LAYER_FIELDS
 
-    assert p.acc_bits is not None
-    mp = choose_mapping(p, s)
-    cycles = layer_cycles(p, s, mp, latency, stall)
-    eb = p.in_bits // 8
-    e = event_energies(p, tech)
-    tiles = s.groups * mp.m_tiles * mp.n_tiles
-    slots = tiles * s.Kg * p.rows * p.cols
-    a_reads = tiles * s.Kg  # os: k entries per compute; ws: ceil(k / rows) * rows, about k
-    b_reads = tiles * s.Kg
-    acc_rmw = tiles * mp.k_tiles * p.rows
-    e_sram = (
-        a_reads * e["a_read"]
-        + b_reads * e["b_read"]
-        + 2 * acc_rmw * e["acc_read"]
-        # DMA writes into the scratchpads: one entry per loaded row (upper bound per beat)
-        + mp.dram_bytes / max(eb, 1) / p.rows * e["a_write"]
-    )
-    outputs = s.M * s.k_out
-    e_out = outputs * e["output"]
-    return {
-        "cycles": float(cycles),
-        "dram_bytes": float(mp.dram_bytes),
-        "mac_slots": float(slots),
-        "tk": float(mp.tk),
-        "energy_array_j": slots * e["mac_slot"],
-        "energy_sram_j": e_sram,
-        "energy_output_stage_j": e_out,
-        "energy_dram_j": mp.dram_bytes * 8 * e["dram_bit"],
-    }
+    cfg = {k: np.asarray(v)[:, None] for k, v in _params_arrays(p).items()}
+    cfg["dram_latency"] = np.array([[latency]])
+    cfg["dram_stall"] = np.array([[stall]])
+    lay = {k: np.array([[getattr(s, k)]]) for k in LAYER_FIELDS}
+    return {k: float(v[0, 0]) for k, v in layer_costs(cfg, lay, tech).items()}
 
 
 def evaluate_accel(configs: Any, workload: Any, *, tech: Any, per_layer: bool, convention: str):
@@ -168,54 +256,37 @@ def evaluate_accel(configs: Any, workload: Any, *, tech: Any, per_layer: bool, c
         raise ConfigError(f"convention must be 'rtl' for the accel family, not {convention!r}")
     df, cfg = config_arrays(configs, ACCEL_COLUMNS)
     n = len(df)
-    fields = AccelParams.field_names()
+    derived = _check(cfg)
+    c = {**cfg, **derived}
     shapes = _shapes(workload)
-    L = len(shapes)
-    per: dict[str, np.ndarray] = {}
-    keys = (
-        "cycles",
-        "dram_bytes",
-        "mac_slots",
-        "energy_array_j",
-        "energy_sram_j",
-        "energy_output_stage_j",
-        "energy_dram_j",
-    )
-    for k in keys:
-        per[k] = np.zeros((n, L))
-    areas: dict[str, np.ndarray] = {}
-    for i in range(n):
-        values = {f: cfg[f][i].item() if hasattr(cfg[f][i], "item") else cfg[f][i] for f in fields}
-        if not values.get("acc_bits"):
-            values["acc_bits"] = None  # 0: the default width
-        try:
-            p = AccelParams.from_dict({k: v for k, v in values.items() if v is not None})
-        except ConfigError as exc:
-            raise ConfigError(f"configs row {i}: {exc}") from None
-        latency = round(float(cfg["dram_latency"][i]))
-        stall = float(cfg["dram_stall"][i])
-        for j, (_, s, count) in enumerate(shapes):
-            c = layer_cost(p, s, latency, tech, stall)
-            for k in keys:
-                per[k][i, j] = c[k] * count
-        for k, v in area_parts(p, tech).items():
-            areas.setdefault(k, np.zeros(n))[i] = v
+    lay = {
+        k: np.array([[getattr(s, k) for _, s, _ in shapes]], dtype=np.int64)
+        for k in ("h", "w", "c", "k_out", "r", "s", "stride", "pad", "groups")
+    }
+    counts = np.array([cnt for _, _, cnt in shapes], dtype=np.float64)
+    col = {k: np.asarray(v)[:, None] for k, v in c.items()}
+    costs = layer_costs(col, lay, tech)
+    costs.pop("tk")
+    per: dict[str, np.ndarray] = {k: v * counts for k, v in costs.items()}
+    areas = area_arrays(c, tech)
     area = sum(areas.values())
     for k, v in areas.items():
-        per[k] = v[:, None]
-    per["area_um2"] = area[:, None]
-    freq = cfg["freq_mhz"]
-    seconds = per["cycles"] / (freq[:, None] * 1e6)
+        per[k] = np.asarray(v, dtype=np.float64)[:, None]
+    per["area_um2"] = np.asarray(area, dtype=np.float64)[:, None]
+    seconds = per["cycles"] / (cfg["freq_mhz"][:, None] * 1e6)
     per["energy_leak_j"] = tech.leakage_w(area)[:, None] * seconds
     parts = [k for k in per if k.startswith("energy_")]
     per["energy_j"] = sum(per[k] for k in parts)
     layers = workload.to_gemms()
     per["macs"] = np.broadcast_to(
-        np.asarray(layers["M"], float) * layers["N"] * layers["K"] * layers["count"], (n, L)
+        np.asarray(layers["M"], float) * layers["N"] * layers["K"] * layers["count"],
+        (n, len(shapes)),
     ).copy()
     per["pes"] = (cfg["rows"] * cfg["cols"]).astype(float)[:, None]
     import pandas as pd
 
-    base = pd.DataFrame({k: cfg[k] for k in ACCEL_COLUMNS})
+    # the accumulator width the model costed (0 in a configuration: the default, 32 or 48),
+    # so a recorded design's `accelsmith generate` command builds that width
+    base = pd.DataFrame({k: derived[k] if k == "acc_bits" else cfg[k] for k in ACCEL_COLUMNS})
     config_level = [k for k in per if k.startswith("area_")] + ["pes"]
     return assemble(base, per, layers, per_layer=per_layer, config_level=config_level)

@@ -372,15 +372,22 @@ class CalibratedTech(Tech):
         }
 
     def lut_core_period_ns(
-        self, group_size: ArrayLike, symmetric: ArrayLike, act_bits: ArrayLike
+        self,
+        group_size: ArrayLike,
+        symmetric: ArrayLike,
+        act_bits: ArrayLike,
+        tile_m: ArrayLike = 1,
+        tile_n: ArrayLike = 2,
+        accw: ArrayLike = 16,
     ) -> np.ndarray:
         """Clock period a LUT tensor core needs, ns (pre-layout, typical corner): the
         register-to-register period of the generator's row synthesized as a component
         (``lutrow<K><s|f><n>``, the slower of 1 and 2 PEs; its paths are the activation
         masks and table precompute into the table registers, the lookup, and the PE's
-        shift-and-accumulate), interpolated in ``act_bits``. Not modelled: the drain and the
-        fan-out of the plane enables across wider tiles (bench/bench_silicon.py shows the
-        error that leaves on 2-row tiles)."""
+        shift-and-accumulate), interpolated in ``act_bits``, plus the fan-out of the plane
+        flags (first plane / plane index / valid registers, one load per accumulator bit of
+        every PE): ``tile_m * tile_n * accw`` loads in the core against ``2 * accw`` in the
+        component, the difference costed by the ``fan`` component. Not modelled: the drain."""
         k = np.asarray(group_size)
         out = np.zeros(np.broadcast(k, np.asarray(symmetric), np.asarray(act_bits)).shape)
         for kk in (2, 3, 4):
@@ -390,7 +397,9 @@ class CalibratedTech(Tech):
                     _loglog(f"lutrow{kk}{tag}2", "period_ns", act_bits),
                 )
                 out = np.where((k == kk) & (np.asarray(symmetric) == s_), per, out)
-        return out
+        accw = np.asarray(accw, dtype=np.float64)
+        loads = np.asarray(tile_m) * np.asarray(tile_n) * accw
+        return out + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(2 * accw))
 
     def lut_core_logic(self, **p: ArrayLike) -> dict[str, np.ndarray]:
         """Logic area (um^2) and flip-flops of a LUT tensor core, from components.

@@ -231,9 +231,11 @@ def lut_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech: An
     """
     fmax = None
     if hasattr(tech, "lut_core_period_ns"):  # calibrated node: the clock is capped at Fmax
-        fmax = 1000.0 / tech.lut_core_period_ns(
-            cfg["group_size"], cfg["symmetric"], cfg["act_bits"]
+        accw = cfg["acc_bits"] + cfg["bias_correction"]
+        period = tech.lut_core_period_ns(
+            cfg["group_size"], cfg["symmetric"], cfg["act_bits"], cfg["tile_m"], cfg["tile_n"], accw
         )
+        fmax = 1000.0 / period
         cfg = {**cfg, "freq_mhz": np.minimum(cfg["freq_mhz"], fmax), "freq_req": cfg["freq_mhz"]}
     d = _derived(cfg, layers)
     t = _timing(cfg, layers, d)

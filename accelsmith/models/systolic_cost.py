@@ -148,12 +148,14 @@ def evaluate_systolic(
     c_elems = g.get("ofmap_elems")  # 0 for results kept on chip (fused attention scores)
     if c_elems is not None:
         layers["ofmap_elems"] = np.asarray(c_elems, dtype=np.int64).reshape(1, -1)
-    per = systolic_cost(col, layers, tech, convention=convention)
+    counts = layers["count"][0]
+    # totals: the layers are summed inside systolic_cost (every figure is then per config)
+    per = systolic_cost(
+        col, layers, tech, convention=convention, weights=None if per_layer else counts
+    )
     per["pes"] = (col["rows"] * col["cols"]).astype(np.float64)
     # PE-cycles of compute (memory stalls excluded), for `compute_utilization`
-    per["pe_cycles"] = per["pes"] * np.maximum(per["compute_cycles"], 1.0)
-    if not per_layer:  # fold counts describe one layer; the totals keep `tiles` (summed)
-        del per["row_folds"], per["col_folds"]
+    per["pe_cycles"] = per["pes"] * per.pop("pe_compute_cycles")
     base = {k: cfg[k] for k in SYSTOLIC_COLUMNS} | {"convention": np.full(n, convention, object)}
     ratios = {"compute_utilization": ("macs", "pe_cycles")}
     if not per_layer:
@@ -163,9 +165,9 @@ def evaluate_systolic(
         per,
         {"names": g["names"], **{k: layers[k][0] for k in ("M", "N", "K", "count")}},
         per_layer=per_layer,
-        config_level=(*_CONFIG_LEVEL, "pes"),
+        config_level=(*_CONFIG_LEVEL, "pes") if per_layer else tuple(per),
         ratio_columns=ratios,
-        counts=layers["count"][0],
+        counts=counts if per_layer else None,
     )
     # the accumulator may wrap (per layer: this layer; totals: any layer)
     out["exceeds_max_k"] = out["max_layer_k"].to_numpy() > out["max_k"].to_numpy()
@@ -199,9 +201,14 @@ def _dram_bytes(cfg: dict, layers: dict, row_folds, col_folds) -> np.ndarray:
 
 
 def systolic_cost(
-    cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech, *, convention: str = "rtl"
+    cfg: dict[str, np.ndarray],
+    layers: dict[str, np.ndarray],
+    tech,
+    *,
+    convention: str = "rtl",
+    weights: np.ndarray | None = None,
 ) -> dict:
-    """Per (configuration, layer) costs.
+    """Per (configuration, layer) costs, or their count-weighted sums over the layers.
 
     Parameters
     ----------
@@ -214,13 +221,26 @@ def systolic_cost(
         Technology tables.
     convention : {"rtl", "scalesim"}
         Whose compute cycles, mapping and SRAM access counts to use (module docstring).
+    weights : array of shape (L,), optional
+        Layer counts: when given, every per-layer figure is returned summed over the layers
+        (``sum_l weights[l] * figure[:, l]``, shape (n, 1)) and the per-layer-only figures
+        (folds, per-layer mapping efficiency) are left out.
 
     Returns
     -------
     dict of arrays, shape (n, L) or (n, 1)
         Figures for *one instance* of each layer (``count`` is applied by
-        :func:`accelsmith.models.common.assemble`), and the configuration-level areas; see
-        the module docstring for conventions.
+        :func:`accelsmith.models.common.assemble`), or their weighted sums, and the
+        configuration-level areas; see the module docstring for conventions.
+
+    Notes
+    -----
+    Totals are computed in ``O(n L)`` for the few figures that are not linear (folds, tiles,
+    compute cycles, DRAM bytes and cycles, memory-bound cycles) and ``O(n + L)`` for the
+    rest: every other figure is a per-configuration factor times one of those (or a
+    per-layer count), so it is summed by summing the base once (:func:`_sum_layers`) and
+    applying the same formula (:func:`_linear`) to the sum. Per-layer and total figures
+    therefore come from one set of formulas.
     """
     r, c = cfg["rows"], cfg["cols"]
     w, acc = cfg["in_bits"], cfg["acc_bits"]
@@ -231,8 +251,12 @@ def systolic_cost(
     freq_mhz = cfg["freq_mhz"] if fmax is None else np.minimum(cfg["freq_mhz"], fmax)
     macs = (m * n * k).astype(np.float64)
 
-    t = _mapping(cfg, layers, tech, convention, macs)
+    t = _mapping(cfg, layers, convention, macs)
     t |= _memory_timing(cfg, layers, t, freq_mhz)
+    if weights is not None:
+        t = _sum_layers(t, weights, layers, macs)
+        macs = t["macs"]
+    t |= _linear(cfg, layers, tech, convention, t, freq_mhz)
     a = _area(cfg, tech)
     e = _energy(cfg, tech, t, a["area_um2"], macs)
     if "flops" in a:  # calibrated node: every flip-flop's clock energy, every cycle
@@ -252,11 +276,15 @@ def systolic_cost(
         "dram_bytes": t["dram_bytes"],
         "slots": t["slots"],
         "tiles": t["tiles"],
+        "pe_compute_cycles": t["pe_compute"],
     }
     out = dict(per)
     # per-layer values that are not summed, and configuration-level ones: shapes (n, L), (n, 1)
-    out["row_folds"], out["col_folds"] = t["row_folds"], t["col_folds"]
-    out["mapping_efficiency"] = t["mapping_eff"]
+    if weights is None:
+        out["row_folds"], out["col_folds"] = t["row_folds"], t["col_folds"]
+        out["mapping_efficiency"] = t["mapping_eff"] if "mapping_eff" in t else macs / t["slots"]
+    else:  # what the totals' ratio of sums gives (see evaluate_systolic)
+        out["mapping_efficiency"] = t["macs"] / t["slots"]
     if "flops" in a:  # calibrated node: power as `accelsmith synth` reports it (module doc)
         fl, lg = a.pop("flops"), a.pop("logic_um2")  # at the requested clock, as synthesized
         a["power_flow_w"] = tech.flow_power_w(fl, lg, cfg["freq_mhz"])
@@ -274,13 +302,12 @@ def systolic_cost(
 def _mapping(
     cfg: dict[str, np.ndarray],
     layers: dict[str, np.ndarray],
-    tech: Any,
     convention: str,
     macs: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Timing step 1: tiles and folds, compute cycles, SRAM accesses (words and energy)."""
+    """Timing step 1, per (configuration, layer): tiles and folds, compute cycles and the
+    counts the SRAM figures are linear in (:func:`_linear`)."""
     r, c = cfg["rows"], cfg["cols"]
-    w, acc = cfg["in_bits"], cfg["acc_bits"]
     is_os = cfg["is_os"]
     m, n, k = layers["M"], layers["N"], layers["K"]
     row_folds = _ceil_div(m, r)
@@ -288,41 +315,22 @@ def _mapping(
     tiles = row_folds * col_folds
     k_folds = _ceil_div(k, r)
     a_beats = np.where(is_os, k, k_folds * r) * tiles  # vectors of `rows` words
-    b_beats = k * tiles  # vectors of `cols` words
-    c_beats = r * tiles  # result rows of `cols` words
+    t = {"row_folds": row_folds, "col_folds": col_folds, "tiles": tiles, "a_beats": a_beats}
     if convention == "scalesim":
         from .scalesim_convention import scalesim_layer
 
         s = scalesim_layer(r, c, cfg["dataflow"], m, n, k)
-        compute = s["compute_cycles"]
-        words_a, words_b, words_c = (
+        t["compute"] = s["compute_cycles"]
+        t["words_a"], t["words_b"], t["words_c"] = (
             s["ifmap_sram_reads"],
             s["filter_sram_reads"],
             s["ofmap_sram_writes"],
         )
-        mapping_eff = s["mapping_efficiency"]
-        slots = macs / mapping_eff  # PE-cycles offered by the folds, fill and drain excluded
-        # SCALE-Sim counts words; each is one access of an operand-wide word
-        e_sram_a = words_a * tech.sram_read_energy_j(cfg["ifmap_kb"] * 1024.0, w)
-        e_sram_b = words_b * tech.sram_read_energy_j(cfg["filter_kb"] * 1024.0, w)
-        e_sram_c = words_c * tech.sram_write_energy_j(cfg["ofmap_kb"] * 1024.0, acc)
+        t["mapping_eff"] = s["mapping_efficiency"]
+        t["slots"] = macs / t["mapping_eff"]  # PE-cycles of the folds, fill and drain excluded
     else:
-        compute = layer_cycles(r, c, np.where(is_os, "os", "ws"), m, n, k)  # is_os: (n, 1)
-        words_a, words_b, words_c = a_beats * r, b_beats * c, c_beats * c
-        # zero-padded slots: the array streams full vectors even for edge tiles
-        slots = tiles * r * c * np.where(is_os, k, k_folds * r)
-        mapping_eff = macs / slots
-        # one access per vector beat of the port it feeds
-        e_sram_a = a_beats * tech.sram_read_energy_j(cfg["ifmap_kb"] * 1024.0, r * w)
-        e_sram_b = b_beats * tech.sram_read_energy_j(cfg["filter_kb"] * 1024.0, c * w)
-        e_sram_c = c_beats * tech.sram_write_energy_j(cfg["ofmap_kb"] * 1024.0, c * acc)
-    return {
-        "row_folds": row_folds, "col_folds": col_folds, "tiles": tiles,
-        "a_beats": a_beats, "b_beats": b_beats, "compute": compute,
-        "words_a": words_a, "words_b": words_b, "words_c": words_c,
-        "slots": slots, "mapping_eff": mapping_eff,
-        "e_sram_a": e_sram_a, "e_sram_b": e_sram_b, "e_sram_c": e_sram_c,
-    }  # fmt: skip
+        t["compute"] = layer_cycles(r, c, np.where(is_os, "os", "ws"), m, n, k)  # is_os: (n, 1)
+    return t
 
 
 def _memory_timing(
@@ -331,19 +339,80 @@ def _memory_timing(
     t: dict[str, np.ndarray],
     freq_mhz: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Timing step 2: DRAM traffic and memory-bound stalls (double-buffered: transfers
-    overlap compute)."""
+    """Timing step 2, per (configuration, layer): DRAM traffic and memory-bound cycles
+    (double-buffered: transfers overlap compute)."""
     dram_bytes = _dram_bytes(cfg, layers, t["row_folds"], t["col_folds"])
     bytes_per_cycle = cfg["dram_gbps"] * 1e9 / (freq_mhz * 1e6)
     dram_cycles = np.ceil(dram_bytes / bytes_per_cycle)
-    cycles = np.maximum(t["compute"], dram_cycles)
     return {
         "dram_bytes": dram_bytes,
         "dram_cycles": dram_cycles,
-        "cycles": cycles,
-        "stall": cycles - t["compute"],
-        "latency": cycles / (freq_mhz * 1e6),
+        "cycles": np.maximum(t["compute"], dram_cycles),
+        "pe_compute": np.maximum(t["compute"], 1.0),  # PE-cycles / PEs, for utilization
     }
+
+
+#: per-layer figures every total is a linear function of (summed by :func:`_sum_layers`)
+_BASES = ("tiles", "a_beats", "compute", "pe_compute", "dram_bytes", "dram_cycles", "cycles")
+_BASES_SCALESIM = ("words_a", "words_b", "words_c", "slots")
+
+
+def _sum_layers(
+    t: dict[str, np.ndarray], weights: np.ndarray, layers: dict[str, np.ndarray], macs: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The bases of ``t`` summed over the layers with ``weights`` (shape (n, 1) each; one
+    matrix-vector product per base), and the weighted sums of the per-layer ``macs`` and
+    ``K`` x tiles (the RTL's weight beats)."""
+    w = np.asarray(weights, dtype=np.float64).reshape(-1)
+    k = layers["K"].reshape(-1).astype(np.float64)
+    out = {
+        key: (np.asarray(t[key], dtype=np.float64) @ w).reshape(-1, 1)
+        for key in (*_BASES, *(_BASES_SCALESIM if "words_a" in t else ()))
+    }
+    tiles = np.asarray(t["tiles"], dtype=np.float64)
+    out["b_beats"] = (tiles @ (w * k)).reshape(-1, 1)
+    out["macs"] = (macs.reshape(-1) @ w).reshape(1, 1)
+    return out
+
+
+def _linear(
+    cfg: dict[str, np.ndarray],
+    layers: dict[str, np.ndarray],
+    tech: Any,
+    convention: str,
+    t: dict[str, np.ndarray],
+    freq_mhz: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Figures linear in the bases of ``t`` (per layer or summed): stalls, latency, SRAM words
+    and energies, PE slots (the same formulas serve both; see :func:`systolic_cost`)."""
+    r, c = cfg["rows"], cfg["cols"]
+    w, acc = cfg["in_bits"], cfg["acc_bits"]
+    out = {
+        "stall": t["cycles"] - t["compute"],
+        "latency": t["cycles"] / (freq_mhz * 1e6),
+    }
+    a_beats = t["a_beats"]
+    # vectors of `cols` words (summed: K-weighted tile sums, see _sum_layers)
+    b_beats = t["b_beats"] if "b_beats" in t else layers["K"] * t["tiles"]
+    out["b_beats"] = b_beats
+    if convention == "scalesim":
+        words_a, words_b, words_c = t["words_a"], t["words_b"], t["words_c"]
+        # SCALE-Sim counts words; each is one access of an operand-wide word
+        out["e_sram_a"] = words_a * tech.sram_read_energy_j(cfg["ifmap_kb"] * 1024.0, w)
+        out["e_sram_b"] = words_b * tech.sram_read_energy_j(cfg["filter_kb"] * 1024.0, w)
+        out["e_sram_c"] = words_c * tech.sram_write_energy_j(cfg["ofmap_kb"] * 1024.0, acc)
+        out["slots"] = t["slots"]
+    else:
+        c_beats = r * t["tiles"]  # result rows of `cols` words
+        words_a, words_b, words_c = a_beats * r, b_beats * c, c_beats * c
+        # zero-padded slots: the array streams full vectors even for edge tiles
+        out["slots"] = a_beats * r * c
+        # one access per vector beat of the port it feeds
+        out["e_sram_a"] = a_beats * tech.sram_read_energy_j(cfg["ifmap_kb"] * 1024.0, r * w)
+        out["e_sram_b"] = b_beats * tech.sram_read_energy_j(cfg["filter_kb"] * 1024.0, c * w)
+        out["e_sram_c"] = c_beats * tech.sram_write_energy_j(cfg["ofmap_kb"] * 1024.0, c * acc)
+    out["words_a"], out["words_b"], out["words_c"] = words_a, words_b, words_c
+    return out
 
 
 def _area(cfg: dict[str, np.ndarray], tech: Any) -> dict[str, np.ndarray]:

@@ -13,18 +13,20 @@ from __future__ import annotations
 import io
 import signal
 import threading
+import uuid
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .extract import STATUS_PARETO
 from .live import Hub
 from .panels import (
     design_details,
+    extend_scatter,
     filter_frame,
     hv_panel,
     numeric_metrics,
     scatter_figure,
+    trace_slots,
     verilog_files,
 )
 
@@ -81,8 +83,8 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
     from dash import Dash
 
     app = Dash(__name__, title="accelsmith dashboard", update_title=None)
-    app.layout = layout(hub, interval=interval)
-    _live_callbacks(app, hub)
+    app.layout = lambda: layout(hub, interval=interval)  # a client id per page load
+    _live_callbacks(app, hub, interval)
     _design_callbacks(app, hub)
     return app
 
@@ -96,9 +98,13 @@ def layout(hub: Hub, *, interval: float = 2.0) -> Any:
 
     return html.Div(
         [
-            dcc.Interval(id="poll", interval=int(interval * 1000)),
+            # re-armed by each poll's answer (max_intervals = n + 1): one poll in flight at most
+            dcc.Interval(id="poll", interval=int(interval * 1000), max_intervals=1),
             dcc.Store(id="version", data=hub.versions()),
             dcc.Store(id="selected"),
+            dcc.Store(id="drawn"),  # what the scatter on this page shows (see _live_callbacks)
+            dcc.Store(id="redraw", data=0),
+            dcc.Store(id="client", data=uuid.uuid4().hex),
             html.Div([_sidebar(hub), _main_pane(), _details_pane()], style={"display": "flex"}),
         ],
         style={"fontFamily": "system-ui, sans-serif"},
@@ -223,58 +229,203 @@ def _details_pane() -> Any:
 # ------------------------------------------------------------------------------ callbacks
 
 
-def _live_callbacks(app: dash.Dash, hub: Hub) -> None:
-    """Polling the storage, and redrawing plots, status line and table on any change."""
-    from dash import ALL, Input, Output, State, ctx, no_update
+_VIEW = [
+    ("campaigns", "value"),
+    ("x-axis", "value"),
+    ("y-axis", "value"),
+    ("color", "value"),
+    ("flags", "value"),
+]
+_FILTERS = [("limit", "value"), ("prange", "value"), ("pchoice", "value")]
 
-    keys = list(hub.campaigns)
+
+def _view_inputs(cls: Any) -> list[Any]:
+    """The controls that define what the scatter shows, as ``cls`` (Input or State)."""
+    from dash import ALL
+
+    return [cls(i, p) for i, p in _VIEW] + [cls({"type": t, "name": ALL}, p) for t, p in _FILTERS]
+
+
+class _View:
+    """One client's view (selected campaigns, axes, colour, filters), JSON-comparable."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        cspecs: dict[str, tuple[str, float]],
+        values: list[Any],
+        specs: list[Any],
+    ) -> None:
+        """``values``: the controls' values in :func:`_view_inputs` order; ``specs``: Dash's
+        ``inputs_list`` / ``states_list`` entries of the same controls (the filters' ids)."""
+        sel, x, y, color, flags, limit_vals, prange_vals, pchoice_vals = values
+        keys = list(hub.campaigns)
+        self.sel = [k for k in (sel or []) if k in hub.campaigns] or keys[:1]
+        self.x, self.y, self.color, self.flags = x, y, color or "status", flags or []
+        names = [[i["id"]["name"] for i in spec] for spec in specs[len(_VIEW) :]]
+        self.limits = {m: (cspecs[m][0], v) for m, v in zip(names[0], limit_vals, strict=True)}
+        self.ranges = {p: tuple(v) for p, v in zip(names[1], prange_vals, strict=True) if v}
+        self.choices = {p: v or [] for p, v in zip(names[2], pchoice_vals, strict=True)}
+        self.signature = [
+            self.sel,
+            x,
+            y,
+            self.color,
+            self.flags,
+            limit_vals,
+            prange_vals,
+            pchoice_vals,
+        ]
+
+    def filter(self, frame: Any) -> Any:
+        return filter_frame(
+            frame, flags=self.flags, limits=self.limits, ranges=self.ranges, choices=self.choices
+        )
+
+
+def _status_line(hub: Hub, sel: list[str]) -> str:
+    parts = []
+    for k in sel:
+        lc = hub.campaigns[k]
+        parts.append(
+            f"{k}: {lc.n} trials, {lc.n_feasible} feasible, {lc.front_size} Pareto-optimal"
+        )
+    return " · ".join(parts) + " · every point drawn (WebGL)"
+
+
+def _live_callbacks(app: dash.Dash, hub: Hub, interval: float = 2.0) -> None:
+    """The scatter, status line and Pareto table: drawn whole when the view changes, then
+    kept current by polls that send only what changed (a Dash ``Patch``).
+
+    The ``drawn`` store of a page records what its figure shows: the view signature, the
+    trace slots and their point counts, and per campaign ``[rows drawn, version,
+    generation]``. A poll answers with a patch from there; a full draw replaces figure and
+    store together. A full draw that started after a poll began makes that poll's patch void
+    (``draws``: full draws started per page), so a late patch never lands on a new figure.
+    """
+    from dash import Input, Output, Patch, State, ctx, no_update
+
     cspecs = _constraint_specs(hub)
-
-    @app.callback(Output("version", "data"), Input("poll", "n_intervals"), State("version", "data"))
-    def _poll(_n: int | None, current: dict[str, int] | None) -> Any:
-        hub.refresh()
-        versions = hub.versions()
-        return no_update if versions == current else versions
+    draws: dict[str, int] = {}
+    lock = threading.Lock()
 
     @app.callback(
         Output("pareto", "figure"),
-        Output("hv", "figure"),
         Output("status-line", "children"),
         Output("pareto-table", "data"),
         Output("pareto-table", "columns"),
-        Input("version", "data"),
-        Input("campaigns", "value"),
-        Input("x-axis", "value"),
-        Input("y-axis", "value"),
-        Input("color", "value"),
-        Input("flags", "value"),
-        Input({"type": "limit", "name": ALL}, "value"),
-        Input({"type": "prange", "name": ALL}, "value"),
-        Input({"type": "pchoice", "name": ALL}, "value"),
+        Output("drawn", "data"),
+        *_view_inputs(Input),
+        Input("redraw", "data"),
+        State("client", "data"),
     )
-    def _draw(_v, sel, x, y, color, flags, limit_vals, prange_vals, pchoice_vals):
-        sel = [k for k in (sel or []) if k in hub.campaigns] or keys[:1]
-        limit_ids = [i["id"]["name"] for i in ctx.inputs_list[6]]
-        prange_ids = [i["id"]["name"] for i in ctx.inputs_list[7]]
-        pchoice_ids = [i["id"]["name"] for i in ctx.inputs_list[8]]
-        limits = {m: (cspecs[m][0], v) for m, v in zip(limit_ids, limit_vals, strict=True)}
-        ranges = {p: tuple(v) for p, v in zip(prange_ids, prange_vals, strict=True) if v}
-        choices = {p: v or [] for p, v in zip(pchoice_ids, pchoice_vals, strict=True)}
-        panels = []
-        status = []
-        for k in sel:
-            camp = hub.campaigns[k].campaign
-            t = camp.trials
-            shown = filter_frame(
-                t, flags=flags or [], limits=limits, ranges=ranges, choices=choices
+    def _draw(*args: Any) -> Any:
+        *values, _redraw, client = args
+        with lock:
+            draws[client] = draws.get(client, 0) + 1
+        view = _View(hub, cspecs, values, ctx.inputs_list[: len(_VIEW) + 3])
+        panels, at = [], {}
+        for k in view.sel:
+            lc = hub.campaigns[k]
+            with lc.lock:
+                camp = lc.campaign
+                at[k] = [lc.n, lc.version, lc.generation]
+            panels.append((k, camp, view.filter(camp.trials)))
+        fig = scatter_figure(panels, view.x, view.y, view.color)
+        slots = trace_slots(panels, view.x, view.y, view.color)
+        counts = [len(t["x"]) for t in fig["data"]]
+        rows, columns = pareto_rows([(k, hub.campaigns[k], view) for k in view.sel])
+        drawn = {"view": view.signature, "slots": slots, "counts": counts, "at": at}
+        return fig, _status_line(hub, view.sel), rows, columns, drawn
+
+    @app.callback(
+        Output("poll", "max_intervals"),
+        Output("version", "data"),
+        Output("pareto", "figure", allow_duplicate=True),
+        Output("drawn", "data", allow_duplicate=True),
+        Output("status-line", "children", allow_duplicate=True),
+        Output("pareto-table", "data", allow_duplicate=True),
+        Output("redraw", "data", allow_duplicate=True),
+        Input("poll", "n_intervals"),
+        State("version", "data"),
+        State("drawn", "data"),
+        State("redraw", "data"),
+        State("client", "data"),
+        *_view_inputs(State),
+        prevent_initial_call=True,
+    )
+    def _poll(n: int | None, current: Any, drawn: Any, redraw: int, client: str, *values):
+        rearm = (n or 0) + 1
+        nothing = (rearm, no_update, no_update, no_update, no_update, no_update, no_update)
+        try:
+            hub.refresh(min_age=interval / 2)
+        except Exception as exc:  # storage gone or locked: keep the page, say so
+            return (
+                rearm,
+                no_update,
+                no_update,
+                no_update,
+                f"poll failed: {exc}",
+                no_update,
+                no_update,
             )
-            panels.append((k, camp, shown))
-            n_feas = int(t["feasible"].sum()) if len(t) else 0
-            n_par = int((t["status"] == STATUS_PARETO).sum()) if len(t) else 0
-            status.append(f"{k}: {len(t)} trials, {n_feas} feasible, {n_par} Pareto-optimal")
-        fig = scatter_figure(panels, x, y, color or "status")
-        rows, columns = pareto_rows(panels)
-        return fig, hv_panel(hub, sel), " · ".join(status), rows, columns
+        versions = hub.versions()
+        version = no_update if versions == current else versions
+        view = _View(hub, cspecs, values, ctx.states_list[4:])
+        if drawn is None or drawn["view"] != view.signature:
+            return (rearm, version, *nothing[2:])  # a full draw is on its way
+        with lock:
+            token = draws.get(client, 0)
+        patch, changed, front_moved = Patch(), False, False
+        for k in view.sel:
+            lc = hub.campaigns[k]
+            n0, v0, g0 = drawn["at"][k]
+            if lc.generation != g0:
+                return (rearm, version, *nothing[2:6], redraw + 1)
+            if lc.version == v0:
+                continue
+            d = lc.delta(n0, v0)
+            parts = {"new": view.filter(d.new), "demoted": view.filter(d.demoted)}
+            if d.front is not None:
+                parts["front"] = view.filter(d.front)
+                front_moved = True
+            if view.color != "status" and "pareto" in view.flags and len(parts["demoted"]):
+                return (rearm, version, *nothing[2:6], redraw + 1)  # points must go: redraw
+            extend_scatter(
+                patch, drawn["slots"], drawn["counts"], k, parts, view.x, view.y, view.color
+            )
+            drawn["at"][k] = [d.n, d.version, d.generation]
+            i = view.sel.index(k)
+            shown = sum(
+                c
+                for (kk, kind), c in zip(drawn["slots"], drawn["counts"], strict=True)
+                if kk == k and kind != "exact"
+            )
+            patch["layout"]["annotations"][i]["text"] = f"{k} ({shown} shown)"
+            changed = True
+        if not changed:
+            return (rearm, version, *nothing[2:])
+        with lock:
+            if draws.get(client, 0) != token:  # a full draw started meanwhile: it wins
+                return (rearm, version, *nothing[2:])
+        rows = (
+            pareto_rows([(k, hub.campaigns[k], view) for k in view.sel])[0]
+            if front_moved
+            else no_update
+        )
+        return rearm, version, patch, drawn, _status_line(hub, view.sel), rows, no_update
+
+    @app.callback(
+        Output("hv", "figure"),
+        Input("version", "data"),
+        Input("drawn", "data"),
+        State("campaigns", "value"),
+    )
+    def _hv(_v: Any, drawn: Any, sel: list[str] | None) -> Any:
+        if drawn is None:  # after the scatter: the first render does not wait for it
+            return no_update
+        keys = [k for k in (sel or []) if k in hub.campaigns] or list(hub.campaigns)[:1]
+        return hv_panel(hub, keys, wait=False)
 
 
 def _design_callbacks(app: dash.Dash, hub: Hub) -> None:
@@ -290,15 +441,17 @@ def _design_callbacks(app: dash.Dash, hub: Hub) -> None:
         Output("download-status", "children", allow_duplicate=True),
         Input("pareto", "clickData"),
         Input("pareto-table", "active_cell"),
+        State("drawn", "data"),
         prevent_initial_call=True,
     )
-    def _click(click: dict | None, cell: dict | None) -> Any:
+    def _click(click: dict | None, cell: dict | None, drawn: dict | None) -> Any:
         if ctx.triggered_id == "pareto-table":
             if not cell or "row_id" not in cell:
                 return (no_update,) * 6
             key, _, design = str(cell["row_id"]).rpartition("|")
-        elif click and click.get("points") and click["points"][0].get("customdata"):
-            design, key = click["points"][0]["customdata"][:2]
+        elif click and click.get("points") and click["points"][0].get("customdata") and drawn:
+            point = click["points"][0]  # customdata: the design; the trace: the campaign
+            design, key = point["customdata"], drawn["slots"][point["curveNumber"]][0]
         else:
             return (no_update,) * 6
         if key not in hub.campaigns:
@@ -335,15 +488,18 @@ def _design_callbacks(app: dash.Dash, hub: Hub) -> None:
 
 
 def pareto_rows(panels: list[tuple[str, Any, Any]]) -> tuple[list[dict], list[dict]]:
-    """Table rows (``id`` = ``<campaign>|<design>``) of the Pareto designs on show."""
+    """Table rows (``id`` = ``<campaign>|<design>``) of the Pareto designs on show.
+
+    ``panels``: ``(key, live campaign, view or None)``; the front is the campaign's (small,
+    kept incrementally), filtered by the view."""
     rows: list[dict] = []
     cols: dict[str, None] = {"campaign": None, "design": None}
-    for key, camp, frame in panels:
-        if not len(frame):
+    for key, lc, view in panels:
+        front = lc.front() if view is None else view.filter(lc.front())
+        if not len(front):
             continue
-        pareto = camp.pareto  # the campaign's Pareto designs that pass the filters
-        front = pareto[pareto["design"].isin(frame["design"])]
-        show = [c for c in (*camp.params, *camp.objective_names) if c in front.columns]
+        objectives = [m for m, _ in lc.objectives]  # not lc.campaign: no O(campaign) work
+        show = [c for c in (*lc.params(front), *objectives) if c in front.columns]
         cols.update(dict.fromkeys(show))
         for rec in front[["design", *show]].to_dict("records"):
             rows.append({"id": f"{key}|{rec['design']}", "campaign": key, **rec})
@@ -405,6 +561,8 @@ def serve(
     t0 = time.perf_counter()
     print(f"reading {', '.join(targets)} ...", flush=True)
     hub = Hub(list(targets), campaign)
+    for lc in hub.campaigns.values():  # assembled now, not by the first page load
+        lc.campaign  # noqa: B018
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if main else None
     try:

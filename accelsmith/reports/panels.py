@@ -19,10 +19,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "design_details",
+    "extend_scatter",
     "filter_frame",
     "hv_panel",
     "numeric_metrics",
     "scatter_figure",
+    "trace_slots",
     "verilog_files",
 ]
 
@@ -68,72 +70,93 @@ def filter_frame(
     return frame[mask]
 
 
-def _trial_traces(
-    key: str, frame: pd.DataFrame, x: str, y: str, color: str, *, colorbar: bool
-) -> list[go.Scattergl]:
-    """The trials of one campaign: a trace per status, or one coloured by a metric."""
-    import plotly.graph_objects as go
+#: trace kinds of one campaign panel, in order (coloured by status, or by a metric)
+STATUS_KINDS = (STATUS_INFEASIBLE, STATUS_DOMINATED, STATUS_PARETO)
 
-    groups = (
-        [(s, frame[frame["status"] == s]) for s in (STATUS_INFEASIBLE, STATUS_DOMINATED)]
-        + [(STATUS_PARETO, frame[frame["status"] == STATUS_PARETO])]
-        if color == "status"
-        else [("all", frame)]
-    )
-    traces = []
-    for status, sub in groups:
-        if not len(sub):
+
+def trace_slots(panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, color: str):
+    """``[campaign key, kind]`` of every trace of :func:`scatter_figure`, in figure order.
+
+    Every kind has its trace even when empty, so that a live update can address a trace by
+    its index (:func:`extend_scatter`). Kinds: the statuses, ``all`` (coloured by a metric)
+    and ``exact`` (the exhaustive sweep's front)."""
+    slots: list[list[str]] = []
+    for key, camp, frame in panels:
+        if x not in frame or y not in frame:
             continue
-        marker: dict[str, Any]
-        if status == "all":
-            marker = {
-                "color": sub[color].to_numpy(float),
-                "colorscale": "Viridis",
-                "size": 6,
-                "showscale": colorbar,
-                "colorbar": {"title": {"text": color}},
-            }
-            name = f"{key}"
-        else:
-            st = STYLE[status]
-            marker = {"color": st["color"], "size": st["size"] + 1, "symbol": st["symbol"]}
-            name = f"{key}: {st['name']} ({len(sub)})"
-        traces.append(
-            go.Scattergl(
-                x=sub[x].to_numpy(),
-                y=sub[y].to_numpy(),
-                mode="markers",
-                name=name,
-                marker=marker,
-                customdata=np.column_stack(
-                    [sub["design"].to_numpy(), np.full(len(sub), key, dtype=object)]
-                ),
-                hovertemplate="%{customdata[0]}<br>"
-                + f"{x}=%{{x:.4g}}<br>{y}=%{{y:.4g}}<extra>{key}</extra>",
-            )
-        )
-    return traces
+        kinds = list(STATUS_KINDS) if color == "status" else ["all"]
+        ex = camp.exhaustive
+        if ex is not None and x in ex and y in ex:
+            kinds.append("exact")
+        slots += [[key, k] for k in kinds]
+    return slots
 
 
-def _exact_front_trace(key: str, ex: pd.DataFrame, x: str, y: str) -> go.Scattergl:
-    """The exact front an exhaustive sweep recorded (open diamonds)."""
-    import plotly.graph_objects as go
+def _trace_name(key: str, kind: str, count: int) -> str:
+    if kind == "all":
+        return key
+    if kind == "exact":
+        return f"{key}: exact front ({count})"
+    return f"{key}: {STYLE[kind]['name']} ({count})"
 
-    return go.Scattergl(
-        x=ex[x],
-        y=ex[y],
-        mode="markers",
-        name=f"{key}: exact front ({len(ex)})",
-        marker={"color": "#000", "size": 6, "symbol": "diamond-open"},
-        customdata=np.column_stack([ex["design"].to_numpy(), np.full(len(ex), key, dtype=object)]),
-        hovertemplate="%{customdata[0]} (exact front)<extra></extra>",
-    )
+
+def _points(sub: pd.DataFrame, x: str, y: str, color: str | None) -> dict[str, Any]:
+    """Trace data as plain lists (JSON arrays, so that a ``Patch`` can extend them)."""
+    out: dict[str, Any] = {
+        "x": sub[x].tolist(),
+        "y": sub[y].tolist(),
+        "customdata": sub["design"].astype(str).tolist(),
+    }
+    if color is not None:
+        out["marker.color"] = sub[color].to_numpy(float).tolist()
+    return out
+
+
+def _trace(
+    key: str, kind: str, sub: pd.DataFrame, x: str, y: str, color: str, panel: int
+) -> dict[str, Any]:
+    """A ``scattergl`` trace as a plain dict (plotly's per-element validation of 100,000-point
+    lists is skipped: the values come straight from the ledger's numeric columns)."""
+    pts = _points(sub, x, y, color if kind == "all" else None)
+    if kind == "all":
+        marker = {
+            "color": pts.pop("marker.color"),
+            "colorscale": "Viridis",
+            "size": 6,
+            "showscale": panel == 0,
+            "colorbar": {"title": {"text": color}},
+        }
+    elif kind == "exact":
+        marker = {"color": "#000", "size": 6, "symbol": "diamond-open"}
+    else:
+        st = STYLE[kind]
+        marker = {"color": st["color"], "size": st["size"] + 1, "symbol": st["symbol"]}
+    extra = " (exact front)" if kind == "exact" else ""
+    axis = "" if panel == 0 else str(panel + 1)
+    return {
+        "type": "scattergl",
+        "mode": "markers",
+        "name": _trace_name(key, kind, len(sub)),
+        "marker": marker,
+        "meta": key,
+        "hovertemplate": "%{customdata}"
+        + extra
+        + "<br>"
+        + f"{x}=%{{x:.4g}}<br>{y}=%{{y:.4g}}<extra>{key}</extra>",
+        "xaxis": f"x{axis}",
+        "yaxis": f"y{axis}",
+        **pts,
+    }
 
 
 def scatter_figure(
     panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, color: str
-) -> go.Figure:
-    """One WebGL scatter panel per campaign (shared axes), coloured by status or a metric."""
+) -> dict[str, Any]:
+    """One WebGL scatter panel per campaign (shared axes), coloured by status or a metric,
+    as a plotly figure dict (``data``, ``layout``) for ``dcc.Graph``.
+
+    Every point of ``panels`` is drawn (nothing is thinned: the front is always complete);
+    trace order is :func:`trace_slots`. ``customdata`` of a point is its design id."""
     from plotly.subplots import make_subplots
 
     n = max(1, len(panels))
@@ -145,14 +168,19 @@ def scatter_figure(
         horizontal_spacing=0.03,
         subplot_titles=[f"{k} ({len(f)} shown)" for k, _, f in panels] or None,
     )
+    slots = trace_slots(panels, x, y, color)
+    data: list[dict[str, Any]] = []
     for i, (key, camp, frame) in enumerate(panels):
-        if x not in frame or y not in frame:
-            continue
-        for trace in _trial_traces(key, frame, x, y, color, colorbar=i == 0):
-            fig.add_trace(trace, row=1, col=i + 1)
-        ex = camp.exhaustive
-        if ex is not None and x in ex and y in ex:
-            fig.add_trace(_exact_front_trace(key, ex, x, y), row=1, col=i + 1)
+        for k, kind in slots:
+            if k != key:
+                continue
+            if kind == "exact":
+                sub = camp.exhaustive
+            elif kind == "all":
+                sub = frame
+            else:
+                sub = frame[frame["status"] == kind]
+            data.append(_trace(key, kind, sub, x, y, color, i))
     dirs: dict[str, str] = {}
     for _, camp, _ in panels:
         dirs.update(dict(camp.objectives))
@@ -166,19 +194,84 @@ def scatter_figure(
         height=560,
         clickmode="event",
     )
-    return fig
+    return {"data": data, "layout": fig.to_plotly_json()["layout"]}
 
 
-def hv_panel(hub: Hub, keys: list[str]) -> go.Figure:
-    """Hypervolume vs trials of every explorer of the selected campaigns."""
+def extend_scatter(
+    patch: Any,
+    slots: list[list[str]],
+    counts: list[int],
+    key: str,
+    parts: dict[str, pd.DataFrame],
+    x: str,
+    y: str,
+    color: str,
+) -> None:
+    """Add a campaign's changes to a Dash ``Patch`` of :func:`scatter_figure` (in place).
+
+    ``parts``: ``new`` (new rows, current status), ``demoted`` (rows drawn as Pareto-optimal
+    that are dominated now) and ``front`` (the whole current front, or absent when it did
+    not change), each already filtered. New and demoted points are appended to their traces;
+    the front trace (small) is replaced. ``counts`` (points per trace) is updated."""
+    new = parts["new"]
+    for i, (k, kind) in enumerate(slots):
+        if k != key:
+            continue
+        if kind == "all":
+            add = new
+        elif kind == STATUS_DOMINATED:
+            add = _concat([new[new["status"] == kind], parts["demoted"]])
+        elif kind == STATUS_INFEASIBLE:
+            add = new[new["status"] == kind]
+        elif kind == STATUS_PARETO and parts.get("front") is not None:
+            pts = _points(parts["front"], x, y, None)
+            for attr, values in pts.items():
+                patch["data"][i][attr] = values
+            counts[i] = len(parts["front"])
+            patch["data"][i]["name"] = _trace_name(key, kind, counts[i])
+            continue
+        else:
+            continue
+        if not len(add):
+            continue
+        pts = _points(add, x, y, color if kind == "all" else None)
+        for attr, values in pts.items():
+            target = patch["data"][i]["marker"]["color"] if attr == "marker.color" else None
+            (target if target is not None else patch["data"][i][attr]).extend(values)
+        counts[i] += len(add)
+        patch["data"][i]["name"] = _trace_name(key, kind, counts[i])
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    import pandas as pd
+
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=["design"])
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def hv_panel(hub: Hub, keys: list[str], *, wait: bool = True) -> go.Figure:
+    """Hypervolume vs trials of every explorer of the selected campaigns.
+
+    ``wait=False`` (the live dashboard): use the quality numbers computed last and let a
+    throttled background job bring them up to date (:meth:`LiveCampaign.quality_later`);
+    the title says how many trials they are of."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
     strict: list[str] = []  # speed's hook: the strict measures of each explorer
+    asof: list[str] = []
     for key in keys:
-        if len(hub.campaigns[key].campaign.objectives) < 2:
+        lc = hub.campaigns[key]
+        if len(lc.objectives) < 2:
             continue  # one objective: the best value per trial is the quality curve
-        q = hub.campaigns[key].quality()
+        if wait:
+            q, n = lc.quality(), lc.n
+        else:
+            q, n = lc.quality_later()
+        if n != lc.n:
+            asof.append(f"{key}: as of {n} of {lc.n} trials (updating)")
         if q is None or not len(q.history):
             continue
         if "front_recall" in q.summary.columns:
@@ -197,9 +290,10 @@ def hv_panel(hub: Hub, keys: list[str]) -> go.Figure:
                     name=f"{key}: {explorer}",
                 )
             )
+    lines = strict[:3] + asof[:1]
     fig.update_layout(
         title="Hypervolume vs trials<br><sup>normalized on each campaign's own front; "
-        "reference point 1.1" + "".join("<br>" + line for line in strict[:3]) + "</sup>",
+        "reference point 1.1" + "".join("<br>" + line for line in lines) + "</sup>",
         template="plotly_white",
         height=300,
         margin={"l": 60, "r": 20, "t": 60, "b": 40},

@@ -24,7 +24,8 @@ POINT_JS = """([sel, prefix, design]) => {
   const i = gd._fullData.findIndex(t => (t.name || '').startsWith(prefix));
   const t = gd._fullData[i];
   let k = 0;
-  for (; k < t.customdata.length; k++) { if (t.customdata[k][0] === design) break; }
+  const id = (c) => (Array.isArray(c) ? c[0] : c);  // report: [design]; dashboard: design
+  for (; k < t.customdata.length; k++) { if (id(t.customdata[k]) === design) break; }
   const xa = gd._fullLayout[(t.xaxis || 'x').replace('x', 'xaxis')];
   const ya = gd._fullLayout[(t.yaxis || 'y').replace('y', 'yaxis')];
   const r = gd.getBoundingClientRect();

@@ -11,6 +11,7 @@ from accelsmith.dse.spec import parse_spec
 from accelsmith.dse.storage import close_storage, open_storage
 from accelsmith.reports.dashboard import pareto_rows
 from accelsmith.reports.extract import load_campaign, resolve_target
+from accelsmith.reports.live import Hub
 
 from ..dse.dse_helpers import tiny_spec_dict
 
@@ -36,7 +37,11 @@ def test_dse_report_and_dashboard_list_the_same_front(tmp_path, monkeypatch) -> 
         close_storage(store)
     camp = load_campaign(resolve_target(str(tmp_path / "s.yaml")))
     report = camp.pareto
-    rows, _ = pareto_rows([("front", camp, camp.trials)])
+    hub = Hub([str(tmp_path / "s.yaml")])  # the dashboard's incrementally kept front
+    try:
+        rows, _ = pareto_rows([("front", hub.campaigns["front"], None)])
+    finally:
+        hub.close()
     dash = camp.trials.set_index("design").loc[[r["design"] for r in rows]]
 
     def designs(frame) -> list[tuple]:

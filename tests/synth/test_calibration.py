@@ -240,7 +240,10 @@ def test_lut_core_at_130_costs_row_components_and_caps_the_clock() -> None:
     cfgs = [{**p.to_dict(), "freq_mhz": 1000.0}, {**p.to_dict(), "freq_mhz": 20.0}]
     df = evaluate("lut-core", cfgs, wl, node_nm=130)
     t = Tech.at_node(130)
-    fmax = 1000.0 / float(t.lut_core_period_ns(3, p.symmetric, 5))
+    accw = p.acc_bits + p.bias_correction
+    fmax = 1000.0 / float(t.lut_core_period_ns(3, p.symmetric, 5, 2, 3, accw))
+    # a wider tile fans the plane flags out further: a longer period
+    assert fmax < 1000.0 / float(t.lut_core_period_ns(3, p.symmetric, 5, 1, 2, accw))
     assert 50 < fmax < 500
     assert df["fmax_mhz"].tolist() == pytest.approx([fmax, fmax])
     assert df["freq_mhz"].tolist() == pytest.approx([fmax, 20.0])

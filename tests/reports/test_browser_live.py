@@ -1,0 +1,117 @@
+"""Live updates of a large campaign in headless Chromium: patches, never the whole figure.
+
+A 4,000-trial SQLite campaign (``dse run``, random, the systolic space) is served; batches of
+new trials are written the way the batched explorers write them. Every figure update after
+the first draw must reach the page as a Dash patch, the figure must hold every trial, and
+its Pareto trace must be exactly the campaign's front (nothing thinned, nothing stale).
+The full benchmark at 100,000 trials is ``bench/bench_dashboard.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from accelsmith.reports.extract import load_campaign, resolve_target
+
+from .ledger_fixtures import ledger_batch
+from .server import dashboard, free_port
+
+N = 4000
+GRAPH = "#pareto .js-plotly-plot"
+COUNT_JS = f"""() => {{
+  const gd = document.querySelector('{GRAPH}');
+  if (!gd || !gd._fullData) return -1;
+  return gd._fullData.reduce((n, t) => n + (t.x ? t.x.length : 0), 0);
+}}"""
+FRONT_JS = f"""() => Array.from(document.querySelector('{GRAPH}')._fullData
+  .find(t => t.name.includes('Pareto-optimal')).customdata)"""
+
+
+@pytest.fixture(scope="module")
+def big_campaign(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from accelsmith.dse.campaign import open_campaign, run_campaign
+    from accelsmith.dse.spec import parse_spec
+
+    folder = tmp_path_factory.mktemp("big")
+    data = {
+        "name": "big",
+        "family": "systolic",
+        "workload": "resnet50",
+        "objectives": {"latency_s": "minimize", "energy_j": "minimize", "area_um2": "minimize"},
+        "explorer": {"name": "random"},
+        "budget": N,
+        "seed": 0,
+        "storage": f"sqlite:///{folder / 'study.db'}",
+    }
+    (folder / "spec.yaml").write_text(yaml.safe_dump(data))
+    run_campaign(open_campaign(parse_spec(data)))
+    return folder
+
+
+@pytest.fixture
+def browser_page(chromium_launch_kwargs: dict):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(**chromium_launch_kwargs)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.errors = errors
+        yield page
+        browser.close()
+
+
+@pytest.mark.slow
+def test_live_updates_are_patches_and_front_stays_exact(
+    big_campaign: Path, tmp_path: Path, browser_page
+) -> None:
+    page = browser_page
+    url_db = f"sqlite:///{big_campaign / 'study.db'}"
+    figures: list[dict] = []  # the figure outputs of the callbacks, in arrival order
+
+    def on_response(resp) -> None:
+        if "_dash-update-component" in resp.url and resp.status == 200:
+            try:
+                out = json.loads(resp.body())["response"]
+            except Exception:  # closed page, no JSON
+                return
+            if "figure" in out.get("pareto", {}):
+                figures.append(out["pareto"]["figure"])
+
+    page.on("response", on_response)
+    args = [str(big_campaign), "--interval", "0.2"]
+    with dashboard(args, free_port(), tmp_path / "d.log") as url:
+        page.goto(url)
+        page.wait_for_function(f"({COUNT_JS})() === {N}", timeout=60_000)
+        camp = load_campaign(resolve_target(str(big_campaign)))
+        assert set(page.evaluate(FRONT_JS)) == set(camp.pareto["design"])
+        assert len(figures) == 1 and "__dash_patch_update" not in figures[0]  # the first draw
+        total = N
+        for seed in (1, 2):
+            added = ledger_batch(url_db, "big", "random", 150, seed)
+            assert added > 100
+            total += added
+            page.wait_for_function(f"({COUNT_JS})() === {total}", timeout=20_000)
+            page.wait_for_function(
+                f"document.querySelector('#status-line').innerText.includes('big: {total} trials')",
+                timeout=10_000,
+            )
+        page.wait_for_timeout(1000)  # any late update would show up
+        assert len(figures) >= 3
+        patches = figures[1:]
+        assert all("__dash_patch_update" in f for f in patches)
+        ops = [op["operation"] for f in patches for op in f["operations"]]
+        assert "Extend" in ops  # new points appended to their traces
+        assert max(len(json.dumps(f)) for f in patches) < len(json.dumps(figures[0])) / 5
+        camp = load_campaign(resolve_target(str(big_campaign)))
+        assert len(camp.trials) == total == page.evaluate(f"({COUNT_JS})()")
+        assert set(page.evaluate(FRONT_JS)) == set(camp.pareto["design"])
+        designs = page.evaluate(
+            f"document.querySelector('{GRAPH}')._fullData.flatMap(t => Array.from(t.customdata))"
+        )
+        assert len(designs) == len(set(designs)) == total  # each trial drawn once
+    assert page.errors == []
