@@ -79,6 +79,7 @@ def build_runs(
             budget=budget,
             name=name,
             on_run=lambda e, s, n, t: _log(f"{name}: {e} seed {s}: {n} trials, {t:.1f} s wall"),
+            update=False,  # the front is rebuilt once, before measuring
         )
 
 
