@@ -81,13 +81,41 @@ def campaign(n: int) -> Path:
     return folder
 
 
+_WRITERS: dict = {}  # one ledger writer per study, synced once (as an explorer keeps one)
+
+
 def write_batch(db: Path, name: str, size: int, seed: int) -> tuple[float, int]:
     """Store ``size`` new random designs in one transaction (the test fixtures' writer, as
     the batched explorers write); (commit time from ``time.time()``, trials added)."""
     from tests.reports.ledger_fixtures import ledger_batch
 
-    added = ledger_batch(f"sqlite:///{db}", name, "random", size, 1000 + seed)
+    added = ledger_batch(f"sqlite:///{db}", name, "random", size, 1000 + seed, _WRITERS)
     return time.time(), added
+
+
+TIMING_JS = """() => performance.getEntriesByType('resource')
+  .filter(e => e.name.includes('_dash-'))
+  .map(e => [e.name.split('/').pop(), e.startTime, e.requestStart, e.responseStart,
+             e.responseEnd, e.encodedBodySize])"""
+
+
+def _breakdown(page, first: float) -> list[str]:
+    """Where the first render's time went, from the page's Resource Timing entries: the
+    layout request, the figure request (server: request sent to first byte; transfer), and
+    the browser's parse and WebGL drawing after the figure arrived."""
+    rows = page.evaluate(TIMING_JS)
+    out = []
+    for name, start, req, resp, end, size in rows:
+        out.append(
+            f"{name}: sent at {start / 1e3:.2f} s, server {max(resp - req, 0) / 1e3:.2f} s, "
+            f"transfer {(end - resp) / 1e3:.2f} s, {size / 1e6:.2f} MB"
+        )
+    big = max(rows, key=lambda r: r[5], default=None)
+    if big is not None:
+        out.append(
+            f"after the figure arrived: {first - big[4] / 1e3:.2f} s parse + draw in the page"
+        )
+    return out
 
 
 def main() -> None:
@@ -150,8 +178,10 @@ def main() -> None:
                 f"{'met' if first < FIRST_RENDER_TARGET_S else 'NOT met'}); "
                 f"figure sent once, {size / 1e6:.1f} MB ({_load()})"
             )
+            for line in _breakdown(page, first):
+                print("  " + line)
             page.wait_for_timeout(1500)  # the HV panel and the first polls settle
-            lat, sizes, kinds = [], [], []
+            lat, sizes, kinds, split = [], [], [], []
             total = drawn
             for k in range(args.batches):
                 patches.clear()
@@ -160,6 +190,9 @@ def main() -> None:
                 page.wait_for_function(f"({COUNT_JS})() >= {total}", timeout=30_000, polling="raf")
                 t_shown = page.evaluate("performance.timeOrigin + performance.now()") / 1e3
                 lat.append(t_shown - t_commit)
+                arrived = [t for t, _, is_patch in patches if is_patch and t >= t_commit]
+                if arrived:  # commit -> patch received (poll wait + server), -> drawn (page)
+                    split.append((min(arrived) - t_commit, t_shown - min(arrived)))
                 sizes += [b for _, b, _ in patches]
                 kinds += [is_patch for _, _, is_patch in patches]
                 page.wait_for_timeout(300)
@@ -173,6 +206,13 @@ def main() -> None:
                 f"{'met' if med < UPDATE_TARGET_S * 1e3 else 'NOT met'}; includes the "
                 f"wait for the next poll, up to {args.interval * 1e3:.0f} ms) ({_load()})"
             )
+            if split:
+                srv = statistics.median(1e3 * a for a, _ in split)
+                cli = statistics.median(1e3 * b for _, b in split)
+                print(
+                    f"  of which: commit -> patch received (poll wait + server) median "
+                    f"{srv:.0f} ms; patch received -> drawn (page) median {cli:.0f} ms"
+                )
             print(
                 f"figure updates during the live phase: {len(kinds)}, all patches: "
                 f"{all(kinds) and bool(kinds)}, largest {max(sizes, default=0) / 1e3:.1f} kB"

@@ -285,6 +285,8 @@ def evaluate_accel(configs: Any, workload: Any, *, tech: Any, per_layer: bool, c
     per["pes"] = (cfg["rows"] * cfg["cols"]).astype(float)[:, None]
     import pandas as pd
 
-    base = pd.DataFrame({k: cfg[k] for k in ACCEL_COLUMNS})
+    # the accumulator width the model costed (0 in a configuration: the default, 32 or 48),
+    # so a recorded design's `accelsmith generate` command builds that width
+    base = pd.DataFrame({k: derived[k] if k == "acc_bits" else cfg[k] for k in ACCEL_COLUMNS})
     config_level = [k for k in per if k.startswith("area_")] + ["pes"]
     return assemble(base, per, layers, per_layer=per_layer, config_level=config_level)

@@ -498,8 +498,8 @@ def pareto_rows(panels: list[tuple[str, Any, Any]]) -> tuple[list[dict], list[di
         front = lc.front() if view is None else view.filter(lc.front())
         if not len(front):
             continue
-        camp = lc.campaign
-        show = [c for c in (*camp.params, *camp.objective_names) if c in front.columns]
+        objectives = [m for m, _ in lc.objectives]  # not lc.campaign: no O(campaign) work
+        show = [c for c in (*lc.params(front), *objectives) if c in front.columns]
         cols.update(dict.fromkeys(show))
         for rec in front[["design", *show]].to_dict("records"):
             rows.append({"id": f"{key}|{rec['design']}", "campaign": key, **rec})
@@ -561,6 +561,8 @@ def serve(
     t0 = time.perf_counter()
     print(f"reading {', '.join(targets)} ...", flush=True)
     hub = Hub(list(targets), campaign)
+    for lc in hub.campaigns.values():  # assembled now, not by the first page load
+        lc.campaign  # noqa: B018
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if main else None
     try:

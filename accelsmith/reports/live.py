@@ -138,6 +138,10 @@ class LiveCampaign:
         info = self._infos.get(self._base_explorer(), {})
         return [(str(m), str(d)) for m, d in info.get("objectives", [])]
 
+    def params(self, frame: pd.DataFrame) -> list[str]:
+        """The parameters the campaign varies (as ``Campaign.params``), given rows of it."""
+        return varied_params(self._infos.get(self._base_explorer(), {}), frame)
+
     def _base_explorer(self) -> str:
         names = [e for e in self._infos if e != EXHAUSTIVE] or list(self._infos)
         return names[0] if names else ""

@@ -26,16 +26,30 @@ Back-pressure (``stall`` = P, default 0)
     The DRAM pauses each of its five channels independently with probability P in every
     cycle (``ready`` low on AR, AW, W; ``valid`` withheld on R, B). A handshake that could
     happen in cycle ``t`` then happens in ``t + G``, ``G`` geometric with mean
-    ``q = P / (1 - P)`` (:func:`wait`). The model adds ``q`` to every handshake the DRAM can
-    pause, in the same recursions (expected values; no other change, so P = 0 is the exact
-    model above): per burst ``AR accepted = AR valid + q`` (the next AR one cycle later),
-    every R beat ``taken = max(data ready, previous beat + 1) + q``; per store burst
-    ``AW accepted = AW valid + q``, its ``n`` W beats take ``n (1 + q)``, its response
-    ``B = max(last W + 2, previous B + 1) + q``. The outstanding-request window (an AR/AW
-    waits for the response of the burst ``dma_outstanding`` before it) and the overlap with
-    compute (dispatch rules above) then act on these longer durations. The result is the
-    expected cycle count with ``E[max] ~ max(E)`` (the max of the means slightly under-
-    estimates; measured with P = 0.3 on a 3x3 array: -4 % .. +1 % per layer).
+    ``q = P / (1 - P)`` and variance ``w = P / (1 - P)**2`` (:func:`wait`,
+    :func:`wait_variance`). The same recursions then run on expected times: every handshake
+    the DRAM can pause adds ``q`` (per burst ``AR accepted = AR valid + q``, the next AR one
+    cycle later; every R beat ``taken = max(data ready, previous beat + 1) + q``; per store
+    burst ``AW accepted = AW valid + q``, its ``n`` W beats take ``n (1 + q)``, its response
+    ``B = max(last W + 2, previous B + 1) + q``), and every ``max`` of two times that each
+    just passed a random handshake (a burst's first beat vs the previous burst's last, W
+    vs AW, B vs the previous B, the outstanding window) is :func:`expected_max` (Clark's
+    mean of the max of two normals) with variance ``w`` on each side (the variance since
+    their last common handshake is about one wait), because the max of the means
+    underestimates ``E[max]`` (Jensen); inside a burst a beat simply follows its
+    predecessor. The outstanding-request window (an AR/AW waits
+    for the response of the burst ``dma_outstanding`` before it) and the overlap with
+    compute (dispatch rules above) then act on these longer durations. With P = 0 every
+    variance is 0 and the model is the exact one above. ``race=False`` turns the race term
+    off (max of the means): that is the back-pressure term the vectorized cost model
+    (:mod:`accelsmith.runtime.closed_form`) implements so far, 0.5-3.8 % low at P = 0.3.
+
+    Checked against a Monte Carlo of the same handshake rules with random geometric waits
+    (100 runs per layer) on the bench's os-3x3-s16-bus128 layers: within -0.7 .. +1.8 % for
+    P = 0.1, 0.3 and 0.5 (the max of the means alone was 0.5-3.8 % low at P = 0.3; Clark
+    with variances accumulated over the whole transfer, correlations ignored, 3-8 % high).
+    Against the RTL with P = 0.3 see ``tests/sim/test_accel_cocotb.py`` (within 5 % per
+    layer, both ways).
 """
 
 from __future__ import annotations
@@ -48,10 +62,12 @@ from typing import Any
 __all__ = [
     "chunk_cycles",
     "command_cycles",
+    "expected_max",
     "layer_cycles",
     "program_chunks",
     "tile_cycles",
     "wait",
+    "wait_variance",
 ]
 
 
@@ -63,6 +79,27 @@ def wait(stall: float) -> float:
     if isinstance(stall, int | float) and stall == 0:
         return 0
     return stall / (1.0 - stall)
+
+
+def wait_variance(stall: float) -> float:
+    """Variance of that wait: ``stall / (1 - stall)**2`` (0 without back-pressure)."""
+    if isinstance(stall, int | float) and stall == 0:
+        return 0
+    return stall / (1.0 - stall) ** 2
+
+
+def expected_max(m1: float, v1: float, m2: float, v2: float) -> float:
+    """``E[max(X1, X2)]`` of independent normals with means ``m`` and variances ``v`` (Clark
+    1961, "The greatest of a finite set of random variables", Operations Research 9(2),
+    eq. 2): ``m1 F(a) + m2 F(-a) + s f(a)``, ``s = sqrt(v1 + v2)``, ``a = (m1 - m2) / s``;
+    the plain max when neither varies (so the stall-free model stays exact)."""
+    s2 = v1 + v2
+    if s2 == 0 or (m1 - m2) ** 2 > 64 * s2:
+        return max(m1, m2)
+    s = math.sqrt(s2)
+    a = (m1 - m2) / s
+    cdf = 0.5 * (1.0 + math.erf(a / math.sqrt(2.0)))
+    return m1 * cdf + m2 * (1.0 - cdf) + s * math.exp(-0.5 * a * a) / math.sqrt(2.0 * math.pi)
 
 
 READ_EXTRA = 1  # AR transfer -> first R beat valid, on top of the DRAM latency
@@ -102,7 +139,12 @@ def _row_beat_elems(bus: int, eb: int, addr: int, n: int) -> list[int]:
     return out
 
 
-def _load(p: Any, f: dict, D: int, latency: int, stall: float = 0.0) -> float:
+def _max_of_means(m1: float, v1: float, m2: float, v2: float) -> float:
+    """``max(m1, m2)``: the race term off (``race=False``)."""
+    return max(m1, m2)
+
+
+def _load(p: Any, f: dict, D: int, latency: int, stall: float = 0.0, race: bool = True) -> float:
     key = (
         f["dram_addr"] % 4096,
         f["n_rows"],
@@ -112,7 +154,7 @@ def _load(p: Any, f: dict, D: int, latency: int, stall: float = 0.0) -> float:
         bool(f.get("transpose")),
     )
     return D + _load_duration(
-        p.bus_bits, p.in_bits, p.burst_len, p.dma_outstanding, key, latency, stall
+        p.bus_bits, p.in_bits, p.burst_len, p.dma_outstanding, key, latency, stall, race
     )
 
 
@@ -125,8 +167,10 @@ def _load_duration(
     key: tuple,
     latency: int,
     stall: float = 0.0,
+    race: bool = True,
 ) -> float:
     """``free - D`` of a load (depends on the address only modulo 4 KiB)."""
+    mx = expected_max if race else _max_of_means
     addr0, n_rows, row_elems, stride, scale, transpose = key
     B = bus_bits // 8
     eb = in_bits // 8
@@ -140,25 +184,30 @@ def _load_duration(
         for _, n in _bursts(B, burst_len, addr, nbytes):
             bursts.append(elems[i : i + n])
             i += n
-    q = wait(stall)
+    q, w = wait(stall), wait_variance(stall)
     ar_times: list[float] = []
-    last_done: list[int] = []  # cycle the last beat of burst b is taken
-    t_ar = 2
-    prev = -1  # cycle the previous beat was taken
+    last_done: list[float] = []  # cycle the last beat of burst b is taken
+    t_ar: float = 2
+    prev: float = -1  # cycle the previous beat was taken
     for b, elems in enumerate(bursts):
         if b >= outstanding:
-            t_ar = max(t_ar, last_done[b - outstanding] + 1)
+            t_ar = mx(t_ar, w, last_done[b - outstanding] + 1, w)
         ar_times.append(t_ar + q)
         t_ar += 1 + q
         first = ar_times[b] + latency + READ_EXTRA
+        # a burst's first beat races the previous burst's last; later ones follow their
+        # predecessor (data ready at first + j <= previous beat + 1 always)
+        t = mx(first, w, prev + 1, w) + q
         for j, e in enumerate(elems):
-            t = max(first + j, prev + 1) + q
+            if j:
+                t = prev + 1 + q
             prev = t + (e - 1 if transpose else 0)
         last_done.append(prev)
     return prev + 2
 
 
-def _store(p: Any, f: dict, D: int, stall: float = 0.0) -> float:
+def _store(p: Any, f: dict, D: int, stall: float = 0.0, race: bool = True) -> float:
+    mx = expected_max if race else _max_of_means
     B = p.bus_bits // 8
     eb = p.in_bits // 8
     nbytes = f["row_elems"] * eb
@@ -166,7 +215,7 @@ def _store(p: Any, f: dict, D: int, stall: float = 0.0) -> float:
     for r in range(f["n_rows"]):
         addr = f["dram_addr"] + r * f["stride"]
         bursts += [n for _, n in _bursts(B, p.burst_len, addr, nbytes)]
-    q = wait(stall)
+    q, w = wait(stall), wait_variance(stall)
     o = p.dma_outstanding
     t_aw: float = D + 2
     prev_w: float = D + 2  # first W beat no earlier than D + 3
@@ -174,28 +223,33 @@ def _store(p: Any, f: dict, D: int, stall: float = 0.0) -> float:
     prev_b: float = -1
     for b, n in enumerate(bursts):
         if b >= o:
-            t_aw = max(t_aw, b_times[b - o] + 1)
+            t_aw = mx(t_aw, w, b_times[b - o] + 1, w)
         aw = t_aw + q
         t_aw = aw + 1
-        start = max(prev_w + 1, aw + 1)
+        # the first burst's W follows its AW (aw + 1 >= D + 3 always)
+        start = aw + 1 if b == 0 else mx(prev_w + 1, w, aw + 1, w)
         prev_w = start + n - 1 + n * q
-        prev_b = max(prev_w + B_DELAY, prev_b + 1) + q
+        prev_b = mx(prev_w + B_DELAY, w, prev_b + 1, w) + q
         b_times.append(prev_b)
     return prev_b + 2
 
 
-def command_cycles(p: Any, op: str, f: dict, D: float, latency: int, stall: float = 0.0) -> float:
+def command_cycles(
+    p: Any, op: str, f: dict, D: float, latency: int, stall: float = 0.0, race: bool = True
+) -> float:
     """The ``free`` cycle of a command dispatched in cycle ``D``."""
     if op == "compute":
         return D + tile_cycles(p.rows, p.cols, p.dataflow, f["k"]) + 2
     if op == "load":
-        return _load(p, f, D, latency, stall)
+        return _load(p, f, D, latency, stall, race)
     if op == "store":
-        return _store(p, f, D, stall)
+        return _store(p, f, D, stall, race)
     return D + 1
 
 
-def chunk_cycles(p: Any, cmds: Sequence[Any], *, latency: int, stall: float = 0.0) -> float:
+def chunk_cycles(
+    p: Any, cmds: Sequence[Any], *, latency: int, stall: float = 0.0, race: bool = True
+) -> float:
     """Active cycles of one queue load: from the release of ``CTRL.hold`` to ``idle``."""
     t = 0  # next cycle a command may dispatch
     ex_free = dma_free = 0
@@ -224,7 +278,7 @@ def chunk_cycles(p: Any, cmds: Sequence[Any], *, latency: int, stall: float = 0.
                 or (kind == 3 and bank == banks[2])
             ):
                 D = max(D, dma_free)
-        free = command_cycles(p, op, f, D, latency, stall)
+        free = command_cycles(p, op, f, D, latency, stall, race)
         if op == "compute":
             ex_free = free
             ex_banks = (f.get("a_bank", 0), f.get("b_bank", 0), f.get("acc_bank", 0))

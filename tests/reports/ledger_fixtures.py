@@ -190,10 +190,14 @@ def journal_storage(path: Any) -> Any:
     return JournalStorage(JournalFileBackend(str(path)))
 
 
-def ledger_batch(url: str, campaign: str, explorer: str, size: int, seed: int) -> int:
+def ledger_batch(
+    url: str, campaign: str, explorer: str, size: int, seed: int, writers: dict | None = None
+) -> int:
     """Evaluate ``size`` random designs of a stored campaign's space with its cost model and
     store them in one transaction, as the batched explorers do (``record_evaluations``);
-    returns the number of trials added (designs already stored are not added again)."""
+    returns the number of trials added (designs already stored are not added again).
+    ``writers``: a cache of ledger writers (one synced writer per study, as an explorer
+    keeps one; a new writer reads every stored trial first)."""
     import optuna
 
     from accelsmith.dse.evaluator import Evaluator
@@ -206,6 +210,9 @@ def ledger_batch(url: str, campaign: str, explorer: str, size: int, seed: int) -
     space = spec.build_space()
     rng = np.random.default_rng(seed)
     result = Evaluator(spec).evaluate([space.sample(rng) for _ in range(size)])
-    writer = LedgerWriter(study, space.names)
-    writer.sync()
+    writers = {} if writers is None else writers
+    writer = writers.get((url, campaign, explorer))
+    if writer is None:
+        writer = writers[url, campaign, explorer] = LedgerWriter(study, space.names)
+        writer.sync()
     return record_evaluations(study, result, space, explorer, writer=writer)
