@@ -355,7 +355,13 @@ def _im2col_unique(cfg: Mapping[str, np.ndarray], lay: Mapping[str, np.ndarray])
     ``valid``, ``cmds``."""
     keys = ("out_h", "out_w", "h", "w", "r", "s", "stride", "pad")
     stack = np.stack([cfg["rows"], *(lay[k] for k in keys)], axis=1)
-    uniq, inv = np.unique(stack, axis=0, return_inverse=True)
+    span = stack.max(axis=0).astype(np.float64) + 1
+    if stack.min() >= 0 and np.prod(span) < 2.0**62:  # one int64 key per row: a 1-D sort
+        radix = np.cumprod(np.concatenate([[1], span[:-1]])).astype(np.int64)
+        _, first, inv = np.unique(stack @ radix, return_index=True, return_inverse=True)
+        uniq = stack[first]
+    else:
+        uniq, inv = np.unique(stack, axis=0, return_inverse=True)
     inv = inv.reshape(-1)
     u_cfg = {"rows": uniq[:, 0]}
     u_lay = {k: uniq[:, i + 1] for i, k in enumerate(keys)}
