@@ -53,8 +53,8 @@ Where this is an approximation (and why)
     ``max(load, compute)`` overlap of multi-K-tile schedules. Measured on 1000 random small
     points (both dataflows, 8/16 bits, 32..512-bit buses, bursts 1..64, 1..8 outstanding;
     GEMMs, padded/grouped/strided convolutions, depthwise): exact on 34 %, mean |error|
-    0.32 %, 95th percentile 1.3 %, 99th 4.3 %, worst 16 % (a single-tile layer whose K tiles
-    hold unequal numbers of im2col pieces around the compute time). The test
+    0.32 %, 95th percentile 1.3 %, 99th 4.3 %, worst 16 % (e.g. 7 % on a single-tile layer
+    whose K tiles hold unequal numbers of im2col pieces around the compute time). The test
     (``tests/models/test_accel_closed_form.py``) bounds mean <= 0.5 %, 95th percentile
     <= 2 %, worst <= 20 %. :func:`~accelsmith.runtime.timing.layer_cycles` itself
     extrapolates large layers from 3 and 6 simulated output tiles: on layers where operand
