@@ -94,8 +94,7 @@ def write_batch(db: Path, name: str, size: int, seed: int) -> tuple[float, int]:
 
 
 TIMING_JS = """() => performance.getEntriesByType('resource')
-  .filter(e => e.name.includes('_dash-'))
-  .map(e => [e.name.split('/').pop(), e.startTime, e.requestStart, e.responseStart,
+  .map(e => [e.name.split("/").pop().split("?")[0], e.startTime, e.requestStart, e.responseStart,
              e.responseEnd, e.encodedBodySize])"""
 
 
@@ -106,11 +105,14 @@ def _breakdown(page, first: float) -> list[str]:
     rows = page.evaluate(TIMING_JS)
     out = []
     for name, start, req, resp, end, size in rows:
+        if not name.startswith("_dash-") or size < 1000:  # scripts, and empty poll answers
+            continue
         out.append(
             f"{name}: sent at {start / 1e3:.2f} s, server {max(resp - req, 0) / 1e3:.2f} s, "
             f"transfer {(end - resp) / 1e3:.2f} s, {size / 1e6:.2f} MB"
         )
-    big = max(rows, key=lambda r: r[5], default=None)
+    figs = [r for r in rows if r[0].startswith("_dash-update-component")]
+    big = max(figs, key=lambda r: r[5], default=None)  # the answer carrying the figure
     if big is not None:
         out.append(
             f"after the figure arrived: {first - big[4] / 1e3:.2f} s parse + draw in the page"
