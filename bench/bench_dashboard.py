@@ -98,6 +98,13 @@ TIMING_JS = """() => performance.getEntriesByType('resource')
              e.responseEnd, e.encodedBodySize])"""
 
 
+# poll answers that carried data: [sent, first byte, end] on the page's absolute clock (ms)
+POLLS_JS = """() => performance.getEntriesByType('resource')
+  .filter(e => e.name.includes('_dash-update-component') && e.encodedBodySize > 1000)
+  .map(e => [performance.timeOrigin + e.requestStart, performance.timeOrigin + e.responseStart,
+             performance.timeOrigin + e.responseEnd])"""
+
+
 def _breakdown(page, first: float) -> list[str]:
     """Where the first render's time went, from the page's Resource Timing entries: the
     layout request, the figure request (server: request sent to first byte; transfer), and
@@ -169,6 +176,7 @@ def main() -> None:
                     patches.append((time.time(), len(body), "__dash_patch_update" in fig))
 
             page.on("response", on_response)
+            page.add_init_script("performance.setResourceTimingBufferSize(1000000)")  # all polls
             page.goto(url, wait_until="commit")
             page.wait_for_function(f"({COUNT_JS})() >= {args.n}", timeout=120_000, polling="raf")
             first = page.evaluate("performance.now()") / 1e3
@@ -192,9 +200,10 @@ def main() -> None:
                 page.wait_for_function(f"({COUNT_JS})() >= {total}", timeout=30_000, polling="raf")
                 t_shown = page.evaluate("performance.timeOrigin + performance.now()") / 1e3
                 lat.append(t_shown - t_commit)
-                arrived = [t for t, _, is_patch in patches if is_patch and t >= t_commit]
-                if arrived:  # commit -> patch received (poll wait + server), -> drawn (page)
-                    split.append((min(arrived) - t_commit, t_shown - min(arrived)))
+                got = [r for r in page.evaluate(POLLS_JS) if r[2] / 1e3 >= t_commit]
+                if got:  # the first answer with data after the commit (page clock)
+                    sent, first_byte, _ = (v / 1e3 for v in min(got, key=lambda r: r[2]))
+                    split.append((sent - t_commit, first_byte - sent, t_shown - first_byte))
                 sizes += [b for _, b, _ in patches]
                 kinds += [is_patch for _, _, is_patch in patches]
                 page.wait_for_timeout(300)
@@ -209,11 +218,10 @@ def main() -> None:
                 f"wait for the next poll, up to {args.interval * 1e3:.0f} ms) ({_load()})"
             )
             if split:
-                srv = statistics.median(1e3 * a for a, _ in split)
-                cli = statistics.median(1e3 * b for _, b in split)
+                wait, srv, cli = (statistics.median(1e3 * v[i] for v in split) for i in range(3))
                 print(
-                    f"  of which: commit -> patch received (poll wait + server) median "
-                    f"{srv:.0f} ms; patch received -> drawn (page) median {cli:.0f} ms"
+                    f"  medians: commit -> the poll that found it sent {wait:.0f} ms; its "
+                    f"server time {srv:.0f} ms; answer -> drawn in the page {cli:.0f} ms"
                 )
             print(
                 f"figure updates during the live phase: {len(kinds)}, all patches: "
