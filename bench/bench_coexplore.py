@@ -39,6 +39,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "examples" / "campaigns" / "coexplore-llama3.yaml"
+#: hard spaces (issue 17.4) the bench runs on (``--space``): (a) the accel family's default
+#: space (1.1e8 points), (b) the co-exploration space (the default)
+SPACES = {
+    "coexplore": SPEC,
+    "accel": ROOT / "examples" / "campaigns" / "accel-resnet50.yaml",
+}
 RESULTS = ROOT / "bench" / "results"
 EXPLORERS = ("random", "nsga2", "tpe", "random-walk", "ppo", "sac", "marl")
 #: marl ablations: name -> (explorer options, what it changes)
@@ -73,6 +79,7 @@ def build_runs(
             budget=budget,
             name=name,
             on_run=lambda e, s, n, t: _log(f"{name}: {e} seed {s}: {n} trials, {t:.1f} s wall"),
+            update=False,  # the front is rebuilt once, before measuring
         )
 
 
@@ -132,7 +139,8 @@ def table(df: Any, checkpoints: list[int], title: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reference", type=Path, default=RESULTS / "coexplore-reference.db")
+    ap.add_argument("--space", choices=list(SPACES), default="coexplore")
+    ap.add_argument("--reference", type=Path, help="default: results/<space>-reference.db")
     ap.add_argument("--explorers", default=",".join(EXPLORERS))
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--checkpoints", nargs="+", type=int, default=[500, 2000, 10000])
@@ -143,10 +151,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ablations", default="", help=f"comma list of {', '.join(ABLATIONS)}")
     ap.add_argument("--ablation-seeds", type=int, default=3)
     ap.add_argument("--ablation-budget", type=int, default=2000)
-    ap.add_argument("--ablation-storage", type=Path, default=RESULTS / "coexplore-ablations.db")
+    ap.add_argument("--ablation-storage", type=Path, help="default: results/<space>-ablations.db")
     ap.add_argument("--no-build", action="store_true", help="measure only the stored runs")
-    ap.add_argument("--out", type=Path, default=RESULTS / "coexplore.csv")
+    ap.add_argument("--out", type=Path, help="default: results/<space>.csv")
     args = ap.parse_args(argv)
+    args.reference = args.reference or RESULTS / f"{args.space}-reference.db"
+    args.ablation_storage = args.ablation_storage or RESULTS / f"{args.space}-ablations.db"
+    args.out = args.out or RESULTS / f"{args.space}.csv"
 
     import optuna
     import pandas as pd
@@ -156,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     from accelsmith.dse.storage import close_storage, open_storage
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    spec = load_spec(SPEC)
+    spec = load_spec(SPACES[args.space])
     ref_name = reference_name(spec)
     url = f"sqlite:///{args.reference.resolve()}"
     names = [n for n in args.explorers.split(",") if n]

@@ -100,6 +100,7 @@ def build_command(
             err=True,
         )
         raise typer.Exit(exc.exit_code) from None
+    assert front is not None  # update=True: the stored front is returned
     typer.echo(f"{front.description}; stored in {url} as study {ref}@reference")
     typer.echo(f"use: accelsmith dse status {spec} --reference {url}")
 

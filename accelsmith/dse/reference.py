@@ -291,12 +291,15 @@ def build_reference(
     on_run: Callable[[str, int, int, float], None] | None = None,
     stop: Callable[[], bool] | None = None,
     tick: Callable[..., None] | None = None,
-) -> ReferenceFront:
+    update: bool = True,
+) -> ReferenceFront | None:
     """Run every explorer with every seed up to ``budget`` trials and store the union front.
 
     Runs already at the budget are skipped; shorter ones are continued (resume). ``on_run``
     is called after each run with ``(explorer, seed, trials, seconds)``. The spec's own
     explorer options apply to that explorer; other explorers run with their defaults.
+    ``update=False`` leaves the stored front as it is (returns None; a caller building in
+    several steps calls :func:`update_front` once at the end).
     """
     import time
 
@@ -360,6 +363,8 @@ def build_reference(
                 run_worker(camp, budget=budget, tick=tick, stop=stop)
             if on_run is not None:
                 on_run(e, seed, _count_trials(store, sname), time.perf_counter() - t0)
+    if not update:
+        return None
     front = update_front(store, spec, ref)
     front.storage = storage
     return front
