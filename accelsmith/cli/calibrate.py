@@ -13,12 +13,31 @@ import typer
 def calibrate_command(
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Data file to write (default: the packaged calib_sky130.json)."),
+        typer.Option(
+            "--out", help="Data file to write (default: the packaged calib_<target>.json)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the data as JSON.")] = False,
+    synth_target: Annotated[
+        str,
+        typer.Option(
+            "--target",
+            help="sky130hd (default; calib_sky130.json) or ecp5 (calib_ecp5.json: LUT4/FF/"
+            "MULT18X18D/DP16KD and placed-and-routed Fmax of the components).",
+        ),
+    ] = "sky130hd",
 ) -> int:
     """Synthesize multipliers, adders, muxes, registers and enable fan-outs on sky130hd at the
-    widths the families use (cached), and write the samples the 130 nm cost model uses."""
+    widths the families use (cached), and write the samples the 130 nm cost model uses;
+    ``--target ecp5``: the ECP5 component samples of :mod:`accelsmith.models.ecp5`."""
+    if synth_target not in ("sky130hd", "ecp5"):
+        from accelsmith.core.errors import ConfigError
+
+        raise ConfigError(f"--target must be sky130hd or ecp5, not {synth_target!r}")
+    if synth_target == "ecp5":
+        from .calibrate_ecp5 import calibrate_ecp5_command
+
+        return calibrate_ecp5_command(out, as_json)
     from rich.console import Console
     from rich.table import Table
 

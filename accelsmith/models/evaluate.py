@@ -80,10 +80,14 @@ def evaluate(
     from .serving import ServingWorkload, evaluate_serving
 
     if isinstance(wl, ServingWorkload):  # a continuous-batching server run (models/serving/)
-        return evaluate_serving(
-            fam.cost_model(), configs, wl, tech=tech, per_layer=per_layer, convention=convention
+        return _with_ecp5(
+            family,
+            evaluate_serving(
+                fam.cost_model(), configs, wl, tech=tech, per_layer=per_layer, convention=convention
+            ),
         )
     out = fam.cost_model()(configs, wl, tech=tech, per_layer=per_layer, convention=convention)
+    out = _with_ecp5(family, out)
     if per_layer and "layer_kind" not in out.columns and "layer" in out.columns:
         # what each layer does (dense, attention, kv_read, router, expert, conv), for reports
         import pandas as pd
@@ -93,3 +97,20 @@ def evaluate(
         kind = pd.Categorical.from_codes(np.tile(codes, len(out) // len(codes)), uniques)
         out.insert(out.columns.get_loc("layer") + 1, "layer_kind", kind)
     return out
+
+
+def _with_ecp5(family: str, out: pd.DataFrame) -> pd.DataFrame:
+    """``out`` with the ECP5 resource and Fmax columns of :mod:`accelsmith.models.ecp5`
+    (families with an inventory in :mod:`accelsmith.models.ecp5_inventory`), computed from
+    the frame's configuration columns."""
+    from .ecp5 import ECP5_COLUMNS, ecp5_columns
+    from .ecp5_inventory import INVENTORIES
+
+    if family not in INVENTORIES or len(out) == 0:
+        return out
+    import pandas as pd
+
+    cfg = {k: out[k].to_numpy() for k in out.columns if not k.startswith("ecp5_")}
+    cols = ecp5_columns(family, cfg)
+    new = pd.DataFrame({k: cols[k] for k in ECP5_COLUMNS}, index=out.index)
+    return pd.concat([out.drop(columns=[k for k in ECP5_COLUMNS if k in out.columns]), new], axis=1)

@@ -241,3 +241,36 @@ def test_repeated_proposals_are_kept_out_of_the_trials_and_replayed(tmp_path, mo
     _run(tmp_path / "b", "tpe", budget=18)
     resumed = _run(tmp_path / "b", "tpe", budget=30)
     assert [t.params for t in resumed.trials] == [t.params for t in full.trials]
+
+
+def test_tpe_with_the_conversion_cache_proposes_what_optunas_tpe_proposes(
+    tmp_path, monkeypatch
+) -> None:
+    from accelsmith.dse.explorers import optuna_samplers
+
+    monkeypatch.chdir(tmp_path)
+    space = {  # a space with a log range and a conditional-free categorical, 2,000+ points
+        "rows": {"low": 4, "high": 64, "step": 4},
+        "cols": {"low": 4, "high": 64, "log": True},
+        "dataflow": {"choices": ["os", "ws"]},
+        "ifmap_kb": {"choices": [16, 64]},
+    }
+
+    def run(db: str) -> list:
+        spec = parse_spec(
+            tiny_spec_dict(
+                explorer={"name": "tpe", "options": {"n_startup_trials": 4, "batch": 4}},
+                budget=40,
+                space=space,
+                storage=f"sqlite:///{tmp_path / db}",
+            )
+        )
+        c = open_campaign(spec)
+        run_worker(c)
+        return [(t.params, t.values) for t in c.study.trials]
+
+    cached = run("cached.db")
+    assert optuna_samplers._tpe_class() is not optuna.samplers.TPESampler
+    monkeypatch.setattr(optuna_samplers, "_tpe_class", lambda: optuna.samplers.TPESampler)
+    plain = run("plain.db")
+    assert len(cached) == 40 and cached == plain

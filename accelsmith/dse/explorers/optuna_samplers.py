@@ -363,6 +363,64 @@ class NSGA3Explorer(OptunaExplorer):
         )
 
 
+def _tpe_class() -> type:
+    """Optuna's ``TPESampler`` with the conversion of finished trials' parameters to the
+    estimator's internal representation cached (:class:`_CachedTPE`)."""
+    import optuna
+
+    global _CachedTPE
+    if _CachedTPE is not None:
+        return _CachedTPE
+
+    class CachedTPE(optuna.samplers.TPESampler):
+        """``TPESampler`` whose ``_get_internal_repr`` converts each finished trial once.
+
+        Optuna 5.0 converts every trial's parameters (``_get_params`` and
+        ``to_internal_repr`` per parameter, in Python) twice per ask: O(trials x parameters)
+        per ask, the largest single cost of its sampler at 1,000 trials (about 30 % of the
+        TPE explorer's CPU time, cProfile, issue 17). A finished trial's parameters never
+        change, so its converted row is kept, keyed by trial id and the search space;
+        running trials (the constant liar's) are converted every time as before. The arrays
+        returned are the same, element for element and dtype, as Optuna's.
+        """
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._repr_cache: dict[Any, dict[int, tuple | None]] = {}
+
+        def _get_internal_repr(self, trials: Any, search_space: Any, study: Any) -> Any:
+            import numpy as np
+
+            names = tuple(search_space)
+            dists = tuple(search_space.values())
+            cache = self._repr_cache.setdefault((names, dists), {})
+            rows = []
+            for trial in trials:
+                finished = trial.state.is_finished()
+                row = cache.get(trial._trial_id, False) if finished else False
+                if row is False:
+                    params = self._get_params(trial, study)
+                    row = (
+                        tuple(
+                            d.to_internal_repr(params[k]) for k, d in zip(names, dists, strict=True)
+                        )
+                        if search_space.keys() <= params.keys()
+                        else None
+                    )
+                    if finished:
+                        cache[trial._trial_id] = row
+                if row is not None:
+                    rows.append(row)
+            cols = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+            return {k: np.asarray(col) for k, col in zip(names, cols, strict=True)}
+
+    _CachedTPE = CachedTPE
+    return CachedTPE
+
+
+_CachedTPE: type | None = None
+
+
 class TPEExplorer(OptunaExplorer):
     """Multi-objective TPE (Ozaki et al. 2020), multivariate by default."""
 
@@ -377,11 +435,9 @@ class TPEExplorer(OptunaExplorer):
     }
 
     def make_sampler(self, seed: int) -> optuna.samplers.BaseSampler:
-        import optuna
-
         o = self.opts
         group = self.ctx.space.conditional if o["group"] is None else o["group"]
-        return optuna.samplers.TPESampler(
+        return _tpe_class()(
             n_startup_trials=o["n_startup_trials"],
             n_ei_candidates=o["n_ei_candidates"],
             multivariate=o["multivariate"],

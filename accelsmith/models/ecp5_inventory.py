@@ -1,0 +1,576 @@
+"""What each family's generator instantiates, per configuration, priced for ECP5.
+
+One vectorized function per family reads ``hdl/<family>*.py`` as closed forms: register bits
+(flip-flops that survive synthesis: taps nobody reads and registers that stay constant are
+left out, as Yosys removes them), and the operators, multiplexers, tables, decoders and
+memories that map to LUT4 / CCU2C / MULT18X18D / DP16KD, priced with the calibrated
+components (:class:`accelsmith.models.ecp5.Ecp5Calib`). Each returns ``lut4``, ``ff``,
+``mult18``, ``dp16kd`` and ``paths_ns`` (the register-to-register paths whose slowest sets
+Fmax; the advance-net fan-out is added by :func:`accelsmith.models.ecp5.ecp5_columns`).
+
+Control logic (counters, comparators, handshakes) is priced as the adders and multiplexers it
+is made of, plus one LUT4 per handshake or flag equation read from the RTL (the ``ctl``
+counts below, listed per family).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["INVENTORIES", "bits_for", "eq_lut"]
+
+
+def bits_for(n: Any) -> np.ndarray:
+    """Vectorized ``amaranth.utils.bits_for`` of non-negative integers (``0 -> 1``)."""
+    n = np.asarray(n, dtype=np.float64)
+    return np.maximum(1, np.frexp(n)[1]).astype(np.float64)
+
+
+def eq_lut(bits: Any) -> np.ndarray:
+    """LUT4 of a ``bits``-bit comparison with a constant: a tree of 4-input LUTs."""
+    b = np.asarray(bits, dtype=np.float64)
+    leaves = np.ceil(b / 4.0)
+    return leaves + np.where(leaves > 1, np.ceil((leaves - 1) / 3.0), 0.0)
+
+
+def _f(cfg: dict, k: str) -> np.ndarray:
+    return np.asarray(cfg[k], dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- systolic
+def systolic(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
+    """``hdl/systolic.py`` + ``hdl/systolic_pe.py`` (os and ws dataflows)."""
+    r, c, w, acc = _f(cfg, "rows"), _f(cfg, "cols"), _f(cfg, "in_bits"), _f(cfg, "acc_bits")
+    ws = np.asarray(cfg["dataflow"]) == "ws"
+    kbits = bits_for(_f(cfg, "max_k") - 1)
+    rbits = bits_for(np.maximum(r, 2) - 1)
+    rb1 = np.where(r > 1, rbits, 0.0)  # row counters are constant 0 with one row
+    pes = r * c
+    # operands hop right (the last column's a_out is unread) and, os only, down
+    hop = r * (c - 1) * w + np.where(ws, 0.0, c * (r - 1) * w)
+    skew = (r * (r - 1) / 2 + c * (c - 1) / 2) * w  # input skew lines (askew, bskew/wskew)
+    deskew = c * (c - 1) / 2 * acc  # column j delays its result cols - 1 - j cycles
+    # os: PE acc + shadow, column drain register; control: a0/b0, v0/l0, diagonal flags,
+    # drain tokens, kcnt, pending/pwait/dact, drow, out_v/out_e, inflight
+    ff_os = (
+        pes * 2 * acc
+        + c * acc
+        + (r + c) * w
+        + 2
+        + 2 * (r + c - 2)
+        + (c - 1) * (1 + rb1)
+        + (kbits + 1)
+        + 2
+        + np.where(r > 1, 1.0, 0.0)
+        + rb1
+        + 2
+        + 4
+    )
+    # ws: PE two weights + psum, column fold queue (rows sums) + sum register; control:
+    # loader (w_rem, w_row, w_par, w_first, slot flags and counts), streamer (a_par, a_m),
+    # stage-0 a + 5 flags, weight bus wv0/wr0/wp0 + wd0 and their column delays, pdiag,
+    # cv/cf/cl/ce, out_v/out_e, inflight
+    slot_n = bits_for(r)
+    # the top PE adds a constant 0: its psum is the bare product (2w bits; the sign
+    # extension bits are one net, their flip-flops merge); unsigned, the zero upper bits
+    # propagate down the column (Yosys wreduce + constant-flop removal): PE i keeps 2w + i
+    d = np.maximum(acc - 2 * w, 0.0)
+    n_red = np.where(np.asarray(cfg["signed"], dtype=bool), np.minimum(1.0, d), np.minimum(r, d))
+    ff_ws = (
+        pes * (2 * w + acc)
+        - c * (n_red * d - n_red * (n_red - 1) / 2)
+        + c * (r * acc + acc)
+        + (kbits + 1)
+        + rb1
+        + 2
+        + 2 * (3 + slot_n)
+        + 1
+        + rb1
+        + r * w
+        + 5
+        + (2 + rb1)
+        + c * w
+        + (c - 1) * (2 + rb1)
+        + (r + c - 2)
+        + 4 * (r + c - 1)
+        + 2
+        + 4
+    )
+    ff = hop + skew + deskew + np.where(ws, ff_ws, ff_os)
+    blocks, mul_lut = cal.mul_blocks(w)
+    pe_lut = cal.mac_lut(w, acc, ws)
+    # os column: drain multiplexer of the rows' shadows; ws column: the fold queue's
+    # first-fold select and adder into the sum
+    col_lut = np.where(ws, cal.add_lut(acc) + acc, cal.mux_lut(r, acc))
+    ctl_lut = (
+        cal.add_lut(kbits + 1)  # k counter
+        + (kbits + 1)  # its load multiplexer
+        + 2 * eq_lut(kbits + 1)  # == 0, == 1
+        + cal.add_lut(4)  # inflight
+        + np.where(r > 1, cal.add_lut(rbits) + eq_lut(rbits), 0.0)  # row counter(s)
+        + np.where(ws, cal.add_lut(rbits) + eq_lut(rbits) + cal.mux_lut(2, 3 + slot_n), 0.0)
+        # ws stage 0: a past the fold's weight rows zeroed (an AND per bit, a compare per row)
+        + np.where(ws, r * (w + 1), 0.0)
+        + 8  # handshakes: ready/valid/fire/adv/start-ready/pending equations
+    )
+    # ws PE: its weight-register write enables (w_v & w_r == i, slot select)
+    pe_lut = pe_lut + np.where(ws, 1.0, 0.0)
+    lut = pes * (pe_lut + mul_lut) + c * col_lut + ctl_lut
+    pe_path = np.where(ws, cal.period_ns("wsmac", w), cal.period_ns("mac", w)) + (
+        cal.period_ns("add", acc) - cal.period_ns("add", 2 * w + 8)
+    )
+    return {"lut4": lut, "ff": ff, "mult18": pes * blocks, "paths_ns": [pe_path]}
+
+
+# --------------------------------------------------------------------------- lut-core
+def _table_entries(k: np.ndarray, sym: np.ndarray) -> np.ndarray:
+    return np.ldexp(1.0, np.where(sym, k - 1, k).astype(np.int64))
+
+
+def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
+    """``hdl/lut_core.py`` (+ ``hdl/blocks/lut_table.py``)."""
+    from .lut_core_cost import entry_bits_vec
+
+    k, b, a = _f(cfg, "group_size"), _f(cfg, "weight_bits"), _f(cfg, "act_bits")
+    tm, tn, acc = _f(cfg, "tile_m"), _f(cfg, "tile_n"), _f(cfg, "acc_bits")
+    sym = np.asarray(cfg["symmetric"], dtype=bool)
+    bias = np.asarray(cfg["bias_correction"], dtype=bool)
+    ew = entry_bits_vec(k.astype(np.int64), a.astype(np.int64)).astype(np.float64)
+    ew8 = entry_bits_vec(k.astype(np.int64), np.full(k.shape, 8)).astype(np.float64)
+    accw = acc + bias
+    kbits = bits_for(_f(cfg, "max_k") - 1)
+    entries = _table_entries(k, sym)
+    pbits = np.where(b > 1, bits_for(b - 1), 0.0)  # plane counter (constant with one plane)
+    # core: krem, afirst, tv, pl, tfirst, tlast, v1/f1/l1, p1, drem, drow, inflight,
+    # c.valid/last, the registered results
+    ff_core = (
+        (kbits + 1)
+        + 3
+        + pbits
+        + 2
+        + 3
+        + pbits
+        + bits_for(tm)
+        + np.where(tm > 1, bits_for(tm - 1), 0.0)
+        + 4
+        + 2
+        + tn * acc
+    )
+    # row: table registers (+ bias: group sum, sum accumulator and capture); PE: the
+    # registered lookup, accumulator and captured result
+    # (every entry is a sum of +-a_k: all share one LSB, the parity of the a_k, so Yosys
+    # merges those flip-flops into one)
+    ff_row = entries * ew - (entries - 1) + np.where(bias, ew + 2 * accw, 0.0)
+    ff_pe = ew + 2 * accw
+    ff = ff_core + tm * (ff_row + tn * ff_pe)
+    # rows: the lkrow samples (one and two PEs; 8-bit activations, 2 weight bits, no bias
+    # correction) give the row base and the marginal PE; their table and lookup part scales
+    # with the entry width, their PE accumulate part is replaced by this configuration's
+    one = np.full(k.shape, np.nan)
+    more = np.full(k.shape, np.nan)
+    for name, smp in cal.samples.items():
+        if name.startswith("lkrow") and name.endswith("n1"):
+            kk, ss = int(name[5]), name[6]
+            hit = (k == kk) & (sym == (ss == "s"))
+            two = cal.value(f"lkrow{kk}{ss}n2", "LUT4")
+            b_s, accw_s, ew_s = smp["weight_bits"], smp["acc_bits"], smp["entry_bits"]
+            pe_s = float(cal.mux_lut(b_s, ew_s + b_s - 1) + accw_s + cal.add_lut(accw_s))
+            one = np.where(hit, smp["LUT4"] - pe_s, one)
+            more = np.where(hit, two - smp["LUT4"] - pe_s, more)
+    scale = ew / ew8
+    # PE accumulate of this configuration: plane shift (B-to-1 mux), first-plane gating, adder
+    pe_lut = cal.mux_lut(b, ew + b - 1) + accw + cal.add_lut(accw)
+    row_lut = (
+        one * scale + (tn - 1) * more * scale + np.where(bias, 2 * cal.add_lut(accw) + accw, 0.0)
+    )
+    drain = cal.mux_lut(tm, tn * accw) + np.where(
+        bias, cal.mux_lut(tm, accw) + tn * cal.add_lut(accw), 0.0
+    )
+    ctl = (
+        cal.add_lut(kbits + 1)  # krem - K
+        + (kbits + 1)  # its load multiplexer
+        + k * eq_lut(kbits + 1)  # kmask comparisons
+        + 2 * eq_lut(kbits + 1)
+        + np.where(b > 1, cal.add_lut(pbits) + eq_lut(pbits), 0.0)
+        + cal.add_lut(bits_for(tm)) * np.where(tm > 1, 2.0, 1.0)
+        + cal.add_lut(4)
+        + 10  # handshakes: ready/valid/fire/adv/drain_ok equations
+    )
+    lut = ctl + drain + tm * (row_lut + tn * pe_lut)
+    t_lk = np.zeros_like(k)
+    t_tb = np.zeros_like(k)
+    for kk in (2, 3, 4, 5, 6):
+        for s, flag in (("s", True), ("f", False)):
+            if f"lk{kk}{s}" in cal.samples and cal.samples[f"lk{kk}{s}"].get("fmax_mhz"):
+                hit = (k == kk) & (sym == flag)
+                t_lk = np.where(hit, 1000.0 / cal.value(f"lk{kk}{s}", "fmax_mhz"), t_lk)
+                t_tb = np.where(hit, 1000.0 / cal.value(f"tbl{kk}{s}", "fmax_mhz"), t_tb)
+    # table precompute scaled by the entry width's carry chain; accumulate: shift mux + adder
+    # the kmask (krem > k, a counter compare) gates the activations in front of the
+    # precompute: a comparator and a multiplexer level (mux4 path less the bare hop) more
+    level = cal.period_ns("mux", 4) - 1000.0 / cal.value("pipe8", "fmax_mhz")
+    t_tb = t_tb + cal.period_ns("add", ew) - cal.period_ns("add", ew8) + 2 * level
+    t_acc = cal.period_ns("add", accw) + np.where(
+        b > 1, cal.period_ns("mux", 4) - cal.period_ns("add", 8), 0.0
+    )
+    zero = np.zeros_like(k)
+    return {"lut4": lut, "ff": ff, "mult18": zero, "dp16kd": zero, "paths_ns": [t_lk, t_tb, t_acc]}
+
+
+# -------------------------------------------------------------------------------- pim
+def _pim_timings(cfg: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Resolved timing cycles per configuration: the preset's, overridden by ``t_*``."""
+    from ..core.families.pim import PRESETS, TIMING_FIELDS
+
+    names = np.asarray(cfg["timing"]).astype(str)
+    out = {}
+    for f in TIMING_FIELDS:
+        v = np.zeros(names.shape, dtype=np.float64)
+        for preset, values in PRESETS.items():
+            if f in values:
+                v = np.where(names == preset, float(values[f]), v)
+        given = cfg.get(f)
+        if given is not None:
+            g = np.asarray(given, dtype=np.float64)
+            v = np.where(np.isnan(g), v, g)
+        out[f] = v
+    return out
+
+
+def _counter_bits(t: np.ndarray) -> np.ndarray:
+    """Bits of a ``t - 1`` down-counter (``hdl/pim_bank._down``; constant 0 when t <= 1)."""
+    return np.where(t > 1, bits_for(t - 1), 0.0)
+
+
+def _mem(cal: Any, depth: np.ndarray, width: np.ndarray) -> dict[str, np.ndarray]:
+    """LUT4 / FF / DP16KD of an asynchronous-read memory (``mem<d>x<w>`` samples).
+
+    Yosys maps such a memory to distributed RAM (TRELLIS_DPR16X4, four LUT4 each once
+    placed: ``lut_equiv``) plus LUT4 read multiplexers; the sampled shapes give, per ``16 x 4``
+    tile, the DPR16X4 and LUT4 count as a function of depth (interpolated in depth, at the
+    sampled width per bit).
+    """
+    xs, dpr, lut = [], [], []
+    for name, smp in cal.samples.items():
+        if name.startswith("mem") and "x" in name:
+            d, w = (int(v) for v in name[3:].split("x"))
+            tiles = np.ceil(d / 16) * np.ceil(w / 4)
+            xs.append(d)
+            dpr.append(smp["TRELLIS_DPR16X4"] / tiles)
+            lut.append(smp["LUT4"] / w)
+    order = np.argsort(xs)
+    xs_a = np.asarray(xs, dtype=np.float64)[order]
+    d = np.maximum(depth, 2.0)
+    tiles = np.ceil(d / 16) * np.ceil(width / 4)
+    n_dpr = tiles * np.interp(d, xs_a, np.asarray(dpr)[order])
+    n_lut = width * np.interp(d, xs_a, np.asarray(lut)[order])
+    return {"dpr16x4": n_dpr, "lut4": n_lut}
+
+
+def pim(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
+    """``hdl/pim.py`` + ``hdl/pim_bank.py``: channel engine and rules, ``banks`` banks."""
+    rows, lanes, nb = _f(cfg, "rows"), _f(cfg, "lanes"), _f(cfg, "banks")
+    prec = np.asarray(cfg["precision"]).astype(str)
+    eb = np.where(prec == "int8", 8.0, 16.0)
+    bb = lanes * eb  # burst bits
+    bpr = _f(cfg, "row_bytes") * 8 / bb
+    t = _pim_timings(cfg)
+    acc_bits = np.where(prec == "fp16", 16.0, 32.0)
+    result_bits = np.where(prec == "bf16", 16.0, lanes * acc_bits)
+    rd_bits = np.maximum(bb, nb * result_bits)
+    rb = bits_for(rows)
+    wrow = bits_for(np.maximum(rows - 1, 0))
+    # channel: engine (phase, job, position), refusals, refresh, channel-wide counters, the
+    # four tFAW windows and their pointer, the global buffer, the tCL read pipeline
+    ff_ch = (
+        3
+        + 4 * rb
+        + bits_for(bpr)
+        + bits_for(2 * rows)
+        + bits_for(np.maximum(np.maximum(nb, bpr), 2) - 1)
+        + bits_for(bpr)
+        + 16
+        + bits_for(t["t_refi"])
+        + _counter_bits(t["t_ccd"])
+        + _counter_bits(t["t_rrd"])
+        + _counter_bits(t["t_rfc"])
+        + 2
+        + 4 * _counter_bits(t["t_faw"])
+        + bpr * bb
+        + t["t_cl"] * (rd_bits + 3)
+    )
+    bank_ctr = sum(_counter_bits(t[f"t_{k}"]) for k in ("rcd", "ras", "rp", "rtp", "wr"))
+    ff_bank = bank_ctr + 1 + wrow + bpr * bb + np.where(prec == "bf16", 32.0, lanes * acc_bits)
+    ff = ff_ch + nb * ff_bank
+    # lanes: int8 a DSP multiply and a 32-bit accumulate; fp16 multiply + add per lane;
+    # bf16 multiplies into an fp32 adder tree and one accumulate, then the bf16 read-out
+    mul_b, mul_l = cal.mul_blocks(np.full(rows.shape, 8.0))
+    is_int, is_fp16 = prec == "int8", prec == "fp16"
+
+    def fp(name: str, key: str) -> float:
+        return cal.value(name, key)
+
+    lane_lut = np.where(
+        is_int,
+        lanes * (mul_l + cal.add_lut(32) + 32),
+        np.where(
+            is_fp16,
+            lanes * (fp("fpmul_fp16", "LUT4") + fp("fpadd_fp16", "LUT4") + 16),
+            lanes * fp("fpmul_bf16", "LUT4")
+            + lanes * fp("fpadd_fp32", "LUT4")  # (lanes - 1) tree adders + the accumulate
+            + 32
+            + fp("fpconv_fp32", "LUT4"),
+        ),
+    )
+    lane_dsp = np.where(
+        is_int,
+        lanes * mul_b,
+        lanes * np.where(is_fp16, fp("fpmul_fp16", "MULT18X18D"), fp("fpmul_bf16", "MULT18X18D")),
+    )
+    mem = _mem(cal, rows, bpr * bb)
+    bank_lut = (
+        lane_lut
+        + mem["lut4"]
+        + cal.mux_lut(bpr, bb)  # rd_burst select
+        + bpr * bb  # row buffer load: cells or write burst
+        + sum(cal.add_lut(_counter_bits(t[f"t_{k}"])) for k in ("rcd", "ras", "rp", "rtp", "wr"))
+        + 4  # open/act/pre/hit equations
+    )
+    ch_ctr = (
+        cal.add_lut(_counter_bits(t["t_ccd"]))
+        + cal.add_lut(_counter_bits(t["t_rrd"]))
+        + cal.add_lut(_counter_bits(t["t_rfc"]))
+        + 4 * cal.add_lut(_counter_bits(t["t_faw"]))
+        + cal.add_lut(bits_for(t["t_refi"]))
+        + eq_lut(bits_for(t["t_refi"]))
+        + cal.add_lut(16)
+    )
+    ch_lut = (
+        ch_ctr
+        + cal.mux_lut(bpr, bb)  # global buffer select
+        + bpr * bb / 2  # its write enables
+        + cal.mux_lut(6, 4 + bb + 2 * rb)  # presented command: engine phases or host
+        + cal.mux_lut(nb, bb)
+        + rd_bits  # RD data or the MAC words
+        + 2 * cal.add_lut(rb)  # seg / grp counters
+        + cal.add_lut(bits_for(2 * rows))  # row_base
+        + cal.add_lut(bits_for(np.maximum(np.maximum(nb, bpr), 2) - 1))
+        + 4 * eq_lut(rb)
+        + 14 * 2  # the twelve rule checks, NOP and address decode (two LUT4 each)
+        + 12  # the rule priority encoder
+        + 16  # op decode and phase machine equations
+    )
+    lut = ch_lut + nb * bank_lut
+    dpr = nb * mem["dpr16x4"]
+    t_lane = np.where(
+        is_int,
+        cal.period_ns("mac", 8) + cal.period_ns("add", 32) - cal.period_ns("add", 24),
+        np.where(
+            is_fp16,
+            1000.0 / fp("fpmul_fp16", "fmax_mhz") + 1000.0 / fp("fpadd_fp16", "fmax_mhz"),
+            1000.0 / fp("fpmul_bf16", "fmax_mhz")
+            + np.ceil(np.log2(np.maximum(lanes, 1)) + 1) * 1000.0 / fp("fpadd_fp32", "fmax_mhz"),
+        ),
+    )
+    zero = np.zeros_like(rows)
+    return {
+        "lut4": lut,
+        "ff": ff,
+        "mult18": nb * lane_dsp,
+        "dp16kd": zero,
+        "dpr16x4": dpr,
+        "paths_ns": [t_lane],
+    }
+
+
+# ------------------------------------------------------------------------------- simd
+def _series_ns(cal: Any, *periods: Any) -> np.ndarray:
+    """Components in series on one register-to-register path: their placed-and-routed
+    periods summed, the register hop (``pipe8``: clock-to-Q, setup) paid once."""
+    hop = 1000.0 / cal.value("pipe8", "fmax_mhz")
+    return sum(np.asarray(p, dtype=np.float64) for p in periods) - (len(periods) - 1) * hop
+
+
+def _simd_lane(p: Any, cal: Any) -> dict[str, Any]:
+    """One lane of ``hdl/simd_lane.py`` (its decoders, sub-word multiplier, alignment,
+    quires or binary32 accumulators, rounders) for a :class:`SimdParams` ``p``."""
+    W = p.lane_bits
+    modes = p.modes
+    nm = len(modes)
+    lut = ff = dsp = 0.0
+    ff += 2 * W  # stage-1 operands
+    lut += 2 * W if p.power_gating else 0.0  # gated to 0
+    decs = set()
+    for md in modes:
+        for s in range(W // md.width):
+            decs.add((md.a.name, "a", s * md.width))
+            decs.add((md.b.name, "b", s * md.width))
+    lut += sum(cal.value(f"dec_{f}", "LUT4") for f, _, _ in decs)
+    t_dec = max(1000.0 / cal.value(f"dec_{f}", "fmax_mhz") for f, _, _ in decs)
+    # per slot: the decoded fields by mode (signs, zero flags; an 8-bit exponent unless every
+    # mode of the slot is an integer on that side; NaN / Inf flags only if a format has them:
+    # constant fields and their registers vanish in synthesis)
+    fields = [_slot_fields(p, s) for s in range(p.slots)]
+    lut += sum(
+        float(cal.mux_lut(len(p.slot_modes(s)) + 1, fields[s]["bits"])) for s in range(p.slots)
+    )
+    lut += 2 * float(cal.mux_lut(nm + 1, W))  # multiplier operands by mode
+    if p.pipeline >= 2:
+        ff += sum(f["bits"] for f in fields) + 2 * W
+    # sub-word multiplier: 4 x 4 partial products (one MULT18X18D each, like mul4) summed
+    widths = sorted({md.width for md in modes} | {4}, reverse=True)
+    widths = [x for x in widths if x >= 4 and W % x == 0]
+    wmax, lo = widths[0], widths[-1]
+    subs = (W // wmax) * (wmax // 4) ** 2
+    b4, l4 = cal.mul_blocks(4)
+    dsp += subs * float(b4)
+    lut += subs * float(l4)
+    for w in widths:
+        lut += (W // w) * ((w // 4) ** 2 - 1) * float(cal.add_lut(2 * w))
+    isolated = subs - (W // lo) * (lo // 4) ** 2 if wmax > lo else 0
+    lut += 8 * isolated + len(widths)
+    levels = max(1, int(np.ceil(np.log2(max((wmax // 4) ** 2, 1)))) if wmax > 4 else 0)
+    t_mul = _series_ns(cal, cal.period_ns("mac", 4), *([cal.period_ns("add", 2 * wmax)] * levels))
+    res_lut = res_ff = 0.0
+    t_align = t_acc = t_out = 0.0
+    for s in range(p.slots):
+        sm = p.slot_modes(s)
+        sig_w = max(modes[i].a.sig_bits + modes[i].b.sig_bits for i in sm)
+        fl = fields[s]
+        exp_bits = 9.0 if fl["exp"] else 0.0  # product exponent (0 for integer-only slots)
+        lut += float(cal.mux_lut(len(sm) + 1, sig_w)) + (exp_bits and float(cal.add_lut(9))) + 6
+        if p.pipeline >= 3:  # significand, term, sign, exponent, zero, NaN, Inf
+            ff += sig_w + 3 + exp_bits + fl["nan"] + fl["inf"]
+        if p.acc == "exact":
+            _, _, max_shift, width = _quire(p, s)
+            wide = sig_w + max_shift
+            lv = int(bits_for(max_shift)) if max_shift else 0
+            lut += wide * lv / 2 + float(cal.add_lut(width)) + width  # shift, negate
+            if p.pipeline >= 4:
+                ff += width + 3 + fl["nan"] + fl["inf"]
+            lut += float(cal.add_lut(width)) + width + 5  # quire add, hold, flags
+            # quire and its finished copy, each with negz/any and the NaN/+Inf/-Inf flags
+            ff += 2 * (width + 2 + fl["nan"] + 2 * fl["inf"])
+            rnd = "penc" if p.out_posit is not None else "fround"
+            lut += float(cal.interp(rnd, "LUT4", width))
+            lut += float(cal.add_lut(width)) + width + float(eq_lut(width)) + 2 * p.out_bits
+            t_align = max(
+                t_align,
+                float(
+                    _series_ns(
+                        cal, cal.period_ns("mux", max_shift + 1), cal.period_ns("add", width)
+                    )
+                ),
+            )
+            t_acc = max(t_acc, float(cal.period_ns("add", width)))
+            t_out = max(
+                t_out,
+                float(_series_ns(cal, cal.period_ns("add", width), cal.period_ns("fround", width))),
+            )
+        else:
+            lut += float(cal.interp("fpacc", "LUT4", sig_w)) + 32
+            ff += 2 * 33
+            if p.out_format != "fp32":
+                rnd = "penc" if p.out_posit is not None else "fround"
+                lut += float(cal.interp(rnd, "LUT4", 24)) + 2 * p.out_bits
+                t_out = max(t_out, float(cal.period_ns("fround", 24)))
+            t_acc = max(t_acc, float(cal.period_ns("fpacc", sig_w)))
+        res_ff += p.out_bits
+        res_lut += p.out_bits if p.power_gating else 0.0
+    ff += res_ff
+    lut += res_lut
+    stages = [[t_dec], [t_mul], [t_align], [t_acc]]
+    while len(stages) > p.pipeline:  # fewer pipeline cuts: the last stages merge
+        last = stages.pop()
+        stages[-1] = stages[-1] + last
+    paths = [float(_series_ns(cal, *[t for t in st if t])) for st in stages if any(st)]
+    return {"lut4": lut, "ff": ff, "mult18": dsp, "paths": paths + ([t_out] if t_out else [])}
+
+
+def _slot_fields(p: Any, s: int) -> dict[str, Any]:
+    """Which decoded fields of slot ``s`` are not constant, and their register bits."""
+    ms = [p.modes[i] for i in p.slot_modes(s)]
+    a_fp = any(m.a.kind != "int" for m in ms)
+    b_fp = any(m.b.kind != "int" for m in ms)
+    nan = any(f.nan != "none" or f.kind == "posit" for m in ms for f in (m.a, m.b))
+    inf = any(f.inf for m in ms for f in (m.a, m.b))
+    na = sum(
+        any(getattr(m, side).nan != "none" or getattr(m, side).kind == "posit" for m in ms)
+        for side in "ab"
+    )
+    ni = sum(any(getattr(m, side).inf for m in ms) for side in "ab")
+    bits = 2 + 8 * a_fp + 8 * b_fp + 2 + na + ni
+    return {"bits": bits, "exp": a_fp or b_fp, "nan": int(nan), "inf": int(inf)}
+
+
+def _quire(p: Any, s: int) -> tuple[int, int, int, int]:
+    """(true LSB, hardware LSB, max shift, width) of slot ``s``'s quire, as ``hdl/simd_lane``."""
+    modes = [p.modes[i] for i in p.slot_modes(s)]
+    lsb, width = p.quire_range(s)
+    hw_lsb = min(md.a.hw_exp_min + md.b.hw_exp_min for md in modes)
+    hw_max = max(md.a.hw_exp_max + md.b.hw_exp_max for md in modes)
+    return lsb, hw_lsb, hw_max - hw_lsb, width
+
+
+_LANE_KEY = ("lane_bits", "formats", "acc", "pipeline", "max_k", "out_format", "power_gating")
+
+
+def simd(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
+    """``hdl/simd.py``: the control pipeline and ``lanes`` lanes (:func:`_simd_lane`).
+
+    A lane's inventory depends on its formats (which decoders, slots, quire widths), so it is
+    computed once per distinct (lane_bits, formats, acc, pipeline, max_k, out_format, gated)
+    with the family's own parameter rules; the lanes and the control pipeline are vectorized.
+    """
+    from ..core.families.simd import SimdParams
+
+    n = len(np.asarray(cfg["lanes"]))
+    parts = []
+    for k in _LANE_KEY:
+        v = np.asarray(cfg[k])
+        if k == "power_gating":
+            v = np.asarray(v, dtype=np.float64) > 0
+        elif k not in ("formats", "acc", "out_format"):
+            v = np.asarray(v, dtype=np.float64).astype(np.int64)
+        parts.append(v.astype(str))
+    keys = parts[0]
+    for v in parts[1:]:  # one string per configuration, joined column by column
+        keys = np.char.add(np.char.add(keys, "|"), v)
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    lane = {k: np.zeros(len(uniq)) for k in ("lut4", "ff", "mult18")}
+    paths = np.zeros(len(uniq))
+    for j, key in enumerate(uniq):  # distinct lanes only (a campaign has a handful)
+        kw: dict[str, Any] = dict(zip(_LANE_KEY, key.split("|"), strict=True))
+        gated = kw.pop("power_gating") == "True"
+        for k in ("lane_bits", "pipeline", "max_k"):
+            kw[k] = int(kw[k])
+        kw["formats"] = tuple(f for f in kw["formats"].split(",") if f)
+        p = SimdParams(lanes=1, power_gating=1 if gated else 0, **kw)
+        inv = _simd_lane(p, cal)
+        for k in lane:
+            lane[k][j] = inv[k]
+        paths[j] = max(inv["paths"])
+    lanes = _f(cfg, "lanes")
+    gates = np.maximum(_f(cfg, "power_gating"), 1.0)
+    n_fmt = np.char.count(np.asarray(cfg["formats"]).astype(str), ",") + 1
+    mbits = bits_for(n_fmt - 1)
+    pipe = _f(cfg, "pipeline")
+    ff_ctl = (2 + mbits + gates) * pipe + 1 + gates + 1
+    return {
+        "lut4": lanes * lane["lut4"][inverse] + 4 + gates,
+        "ff": lanes * lane["ff"][inverse] + ff_ctl,
+        "mult18": lanes * lane["mult18"][inverse],
+        "dp16kd": np.zeros(n),
+        "paths_ns": [paths[inverse]],
+    }
+
+
+INVENTORIES: dict[str, Callable[[dict[str, np.ndarray], Any], dict[str, Any]]] = {
+    "systolic": systolic,
+    "lut-core": lut_core,
+    "pim": pim,
+    "simd": simd,
+}

