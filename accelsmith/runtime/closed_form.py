@@ -402,9 +402,11 @@ def _cycles(
     im: Mapping[str, Any],
     L: np.ndarray,
     wq: np.ndarray,
+    ev: dict | None = None,
 ) -> np.ndarray:
     """Cycles of every candidate ``(tk, order)``; arrays of shape ``(P, c)`` (``L`` the DRAM
-    latency, ``wq`` the expected wait of a handshake under back-pressure, per point)."""
+    latency, ``wq`` the expected wait of a handshake under back-pressure, per point). With a
+    dict ``ev``, also fills it with the event counts of the commands (see :func:`schedule`)."""
     c1 = lambda a: np.asarray(a)[:, None]  # noqa: E731 - (P,) -> (P, 1)
     R, C, ws = c1(cfg["rows"]), c1(cfg["cols"]), c1(cfg["ws"])
     eb, B, bl, o = c1(cfg["eb"]), c1(cfg["bus_bytes"]), c1(cfg["burst_len"]), c1(cfg["outst"])
@@ -438,14 +440,16 @@ def _cycles(
     # --- B loads: one per (column tile, K tile), rows k, nv elements each, stride Ng
     h4_b = _gcd(Ng * eb, C * eb, 4096)
     st_shapes, b_shapes = [], []
+    st_rows, b_rows = [], []  # mean beats of a store row / B-load row per column class
     for j in range(2):  # per column class: the bursts of its rows (stores, B loads)
         nbytes = n_len[j] * eb
         # grouped layers: the mean over the groups' phases
         grouped = _row_beats(nbytes, h_st, B)
         one = c1(cfg[f"st_beats{j}"])
+        st_rows.append(np.where(G > 1, grouped, one))
         st_shapes.append(
             _burst_shapes(
-                np.where(G > 1, grouped, one),
+                st_rows[j],
                 None,
                 _row_crossings(nbytes, h4_st),
                 bl,
@@ -456,6 +460,7 @@ def _cycles(
             )
         )
         beats = c1(cfg[f"b_beats{j}"])
+        b_rows.append(beats)
         b_shapes.append(
             _burst_shapes(
                 beats, None, _row_crossings(nbytes, h4_b), bl, o, load_lat, wq, (Ng * eb) % B != 0
@@ -569,6 +574,25 @@ def _cycles(
             last = np.maximum(1 + a_last * share + load_b(kl, j), tc_full)
             over = over + cnt * (np.maximum(kt - 2, 0) * mid + last)
     several = 1 + stores + first + over + T * tc_last
+    if ev is not None:
+        # event counts (runtime.events) of the chosen commands: with one K tile the
+        # operands are loaded once per sweep (reuse), with several on every (tile, K tile)
+        a_sw = np.where(kt == 1, a_sweeps, G * nt)
+        b_sw = np.where(kt == 1, b_sweeps, G * mt)
+        rd_a = a_sw * rows * beats_a
+        rd_b = b_sw * Kg * sum(n_cnt[j] * b_rows[j] for j in range(2))
+        blocks = np.where(ws, (kt - 1) * _cdiv(tk, R) * R + _cdiv(kl, R) * R, Kg)
+        ev.update(
+            rd_beats=rd_a + rd_b,
+            wr_beats=G * M * sum(n_cnt[j] * st_rows[j] for j in range(2)),
+            # ws A loads write one entry per beat, os A loads are transposed (one per element)
+            a_writes=np.where(ws, rd_a, a_sw * M * Kg),
+            b_writes=rd_b,
+            a_reads=T * blocks,
+            b_reads=T * Kg,
+            acc_rmw=T * kt * R,
+            acc_reads=G * nt * M,
+        )
     return np.where(kt == 1, one, several)
 
 
@@ -611,6 +635,7 @@ def schedule(
     stall: Any = 0.0,
     *,
     mapper_latency: int = 8,
+    events: bool = False,
 ) -> dict[str, np.ndarray]:
     """The mapper's choice and its cycles for arrays of (configuration, layer) points.
 
@@ -628,6 +653,14 @@ def schedule(
     mapper_latency : int
         DRAM latency the choice is made at (:data:`accelsmith.runtime.mapper.MAPPER_LATENCY`,
         no back-pressure), so a layer's mapping does not depend on the memory it runs on.
+    events : bool
+        Also return the hardware event counts of the chosen commands
+        (:mod:`accelsmith.runtime.events` keys ``rd_beats``, ``wr_beats``, ``a_writes``,
+        ``b_writes``, ``a_reads``, ``b_reads``, ``acc_rmw``, ``acc_reads``; per-tensor
+        output scale, so no scale loads). The compute and accumulator counts and the
+        transposed (``os``) A writes are exact; the beat counts are the closed form's mean
+        beats per row (exact when the rows' alignment phases cover whole periods; see the
+        module docstring and ``tests/models/test_accel_energy_events.py`` for the bound).
 
     Returns
     -------
@@ -701,10 +734,11 @@ def schedule(
     stall = np.broadcast_to(np.asarray(stall, dtype=np.float64), shape).reshape(P)
     wq = stall / (1.0 - stall)  # runtime.timing.wait, elementwise
     mapper_cycles = cyc[idx, j]
-    if np.all(lat == mapper_latency) and not np.any(stall):
+    ev: dict | None = {} if events else None
+    if np.all(lat == mapper_latency) and not np.any(stall) and not events:
         cycles = mapper_cycles.copy()
     else:
-        cycles = _cycles(cf, la, tk_c[:, None], nm_c[:, None], im, lat, wq)[:, 0]
+        cycles = _cycles(cf, la, tk_c[:, None], nm_c[:, None], im, lat, wq, ev)[:, 0]
         cycles = np.where(stall == 0, np.round(cycles), cycles)
     return {
         "tk": tk_c,
@@ -715,6 +749,7 @@ def schedule(
         "dram_bytes": traffic[idx, j],
         "mapper_cycles": mapper_cycles,
         "cycles": cycles.astype(np.float64),
+        **{k: np.asarray(v, dtype=np.float64)[:, 0] for k, v in (ev or {}).items()},
     }
 
 
