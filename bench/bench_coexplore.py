@@ -18,10 +18,15 @@ trials to 95 % of the log HV ratio within the largest checkpoint. Ablations of `
 (``--ablations``) run in their own storage (``--ablation-storage``) with ``--ablation-seeds``
 seeds at ``--ablation-budget`` and are measured against the same reference without joining it.
 
-Run (what the results in ``bench/results/coexplore_*.txt`` used)::
+Run (what ``bench/results/coexplore_2026-12-06.txt`` used, in resumable steps)::
 
-    nice -n 10 python bench/bench_coexplore.py --seeds 5 --checkpoints 500 2000 10000 \\
-        --long-budget 20000 --ablations share,scalarized,episode16,front90
+    B="nice -n 10 python bench/bench_coexplore.py --checkpoints 500 2000 10000 \\
+       --rl-budget 2000 --tpe-budget 1000"
+    $B --explorers nsga2,random,random-walk,ppo,marl,sac        # 5 seeds x 2,000
+    $B --explorers nsga2 --long-budget 20000 --long-explorers nsga2   # long runs, 10x 2,000
+    $B --explorers marl --ablations share,front90,episode16,scalarized --ablation-seeds 3
+    $B --explorers tpe --seeds 2
+    $B --no-build --ablations share,front90,episode16,scalarized      # the tables
 
 Every table is printed with the command line, the reference it used and ``uptime``'s load.
 """

@@ -94,9 +94,15 @@ def write_batch(db: Path, name: str, size: int, seed: int) -> tuple[float, int]:
 
 
 TIMING_JS = """() => performance.getEntriesByType('resource')
-  .filter(e => e.name.includes('_dash-'))
-  .map(e => [e.name.split('/').pop(), e.startTime, e.requestStart, e.responseStart,
+  .map(e => [e.name.split("/").pop().split("?")[0], e.startTime, e.requestStart, e.responseStart,
              e.responseEnd, e.encodedBodySize])"""
+
+
+# poll answers that carried data: [sent, first byte, end] on the page's absolute clock (ms)
+POLLS_JS = """() => performance.getEntriesByType('resource')
+  .filter(e => e.name.includes('_dash-update-component') && e.encodedBodySize > 1000)
+  .map(e => [performance.timeOrigin + e.requestStart, performance.timeOrigin + e.responseStart,
+             performance.timeOrigin + e.responseEnd])"""
 
 
 def _breakdown(page, first: float) -> list[str]:
@@ -106,11 +112,14 @@ def _breakdown(page, first: float) -> list[str]:
     rows = page.evaluate(TIMING_JS)
     out = []
     for name, start, req, resp, end, size in rows:
+        if not name.startswith("_dash-") or size < 1000:  # scripts, and empty poll answers
+            continue
         out.append(
             f"{name}: sent at {start / 1e3:.2f} s, server {max(resp - req, 0) / 1e3:.2f} s, "
             f"transfer {(end - resp) / 1e3:.2f} s, {size / 1e6:.2f} MB"
         )
-    big = max(rows, key=lambda r: r[5], default=None)
+    figs = [r for r in rows if r[0].startswith("_dash-update-component")]
+    big = max(figs, key=lambda r: r[5], default=None)  # the answer carrying the figure
     if big is not None:
         out.append(
             f"after the figure arrived: {first - big[4] / 1e3:.2f} s parse + draw in the page"
@@ -167,6 +176,7 @@ def main() -> None:
                     patches.append((time.time(), len(body), "__dash_patch_update" in fig))
 
             page.on("response", on_response)
+            page.add_init_script("performance.setResourceTimingBufferSize(1000000)")  # all polls
             page.goto(url, wait_until="commit")
             page.wait_for_function(f"({COUNT_JS})() >= {args.n}", timeout=120_000, polling="raf")
             first = page.evaluate("performance.now()") / 1e3
@@ -190,9 +200,10 @@ def main() -> None:
                 page.wait_for_function(f"({COUNT_JS})() >= {total}", timeout=30_000, polling="raf")
                 t_shown = page.evaluate("performance.timeOrigin + performance.now()") / 1e3
                 lat.append(t_shown - t_commit)
-                arrived = [t for t, _, is_patch in patches if is_patch and t >= t_commit]
-                if arrived:  # commit -> patch received (poll wait + server), -> drawn (page)
-                    split.append((min(arrived) - t_commit, t_shown - min(arrived)))
+                got = [r for r in page.evaluate(POLLS_JS) if r[2] / 1e3 >= t_commit]
+                if got:  # the first answer with data after the commit (page clock)
+                    sent, first_byte, _ = (v / 1e3 for v in min(got, key=lambda r: r[2]))
+                    split.append((sent - t_commit, first_byte - sent, t_shown - first_byte))
                 sizes += [b for _, b, _ in patches]
                 kinds += [is_patch for _, _, is_patch in patches]
                 page.wait_for_timeout(300)
@@ -207,11 +218,10 @@ def main() -> None:
                 f"wait for the next poll, up to {args.interval * 1e3:.0f} ms) ({_load()})"
             )
             if split:
-                srv = statistics.median(1e3 * a for a, _ in split)
-                cli = statistics.median(1e3 * b for _, b in split)
+                wait, srv, cli = (statistics.median(1e3 * v[i] for v in split) for i in range(3))
                 print(
-                    f"  of which: commit -> patch received (poll wait + server) median "
-                    f"{srv:.0f} ms; patch received -> drawn (page) median {cli:.0f} ms"
+                    f"  medians: commit -> the poll that found it sent {wait:.0f} ms; its "
+                    f"server time {srv:.0f} ms; answer -> drawn in the page {cli:.0f} ms"
                 )
             print(
                 f"figure updates during the live phase: {len(kinds)}, all patches: "

@@ -33,7 +33,9 @@ __all__ = ["RESULTS_VERSION", "SPEC_KEYS", "differences", "identity"]
 
 #: Bump when a change to a cost model, a workload loader or the technology tables changes
 #: the numbers a campaign records: a campaign run before then is not resumed silently.
-RESULTS_VERSION = "1"
+#: "2" (2026-12-06): accel cycles from the closed-form schedule and energy from the hardware's
+#: event counts; node-130 models built from calibrated components (systolic, lut-core, ...).
+RESULTS_VERSION = "2"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 

@@ -18,8 +18,9 @@ Incremental state
     Per explorer: the highest trial number below which every trial has settled (finished,
     failed or pruned), the numbers read above it, and running sums of the sampler time.
     Trial numbers are dense per study (Optuna and :mod:`.ledger_bulk` both number a trial by
-    the count of the study's earlier trials), so ``number > mark`` finds every trial that
-    was running or absent at the previous read.
+    the count of the study's earlier trials, in trial-id order), so ``trial_id > the
+    mark's id`` finds every trial that was running or absent at the previous read, through
+    the primary key: a poll costs what is new, not what is stored.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def rdb_of(storage: Any) -> Any:
 class _Cursor:
     study_id: int
     mark: int = -1  # every trial numbered <= mark has settled and was read (if finished)
+    mark_id: int = -1  # its trial id (ids grow with numbers within a study)
     ahead: set[int] = field(default_factory=set)  # numbers > mark already read
     seen: set[int] = field(default_factory=set)
     timed: set[int] = field(default_factory=set)  # numbers > mark whose sampler time counts
@@ -163,16 +165,15 @@ class ColumnReader:
         T = models.TrialModel.__table__
         rows = conn.execute(
             select(T.c.trial_id, T.c.number, T.c.state, T.c.datetime_complete)
-            .where(T.c.study_id == cur.study_id, T.c.number > cur.mark)
+            .where(T.c.study_id == cur.study_id, T.c.trial_id > cur.mark_id)
             .order_by(T.c.number)
         ).all()
         total = cur.mark + 1 + len(rows)
-        after = cur.mark
         new = [r for r in rows if _state_name(r[2]) in self.done and r[1] not in cur.ahead]
-        for _, number, state, _ in rows:  # advance the mark over settled trials
+        for tid, number, state, _ in rows:  # advance the mark over settled trials
             if number != cur.mark + 1 or _state_name(state) in _UNSETTLED:
                 break
-            cur.mark = number
+            cur.mark, cur.mark_id = number, tid
         cur.ahead = {n for n in cur.ahead if n > cur.mark}
         cur.ahead.update(r[1] for r in new if r[1] > cur.mark)
         cur.seen.update(r[1] for r in new)
@@ -180,7 +181,7 @@ class ColumnReader:
         cur.timed = {n for n in cur.timed if n > cur.mark}
         if not new:
             return pd.DataFrame(), total
-        return self._frame(conn, cur, new, after), total
+        return self._frame(conn, cur, new), total
 
     def _sampler(self, conn: Any, cur: _Cursor, rows: list[Any]) -> None:
         """Add sampler times not counted yet (trials in any state, as Optuna's read) to the
@@ -189,17 +190,12 @@ class ColumnReader:
         from sqlalchemy import select
 
         U = models.TrialUserAttributeModel.__table__
-        T = models.TrialModel.__table__
         fresh = {r[0]: r[1] for r in rows if r[1] not in cur.timed}
         if not fresh:
             return
-        found = conn.execute(
-            select(U.c.trial_id, U.c.value_json)
-            .select_from(U.join(T, U.c.trial_id == T.c.trial_id))
-            .where(
-                T.c.study_id == cur.study_id,
-                T.c.number >= min(fresh.values()),
-                U.c.key == SAMPLER_SECONDS_KEY,
+        found = conn.execute(  # a range of the (trial_id, key) index: O(new trials)
+            select(U.c.trial_id, U.c.value_json).where(
+                U.c.trial_id >= min(fresh), U.c.key == SAMPLER_SECONDS_KEY
             )
         ).all()
         found = [(tid, v) for tid, v in found if tid in fresh]
@@ -209,24 +205,21 @@ class ColumnReader:
                 cur.sampler_sum += float(v)
                 cur.sampler_n += 1
 
-    def _frame(self, conn: Any, cur: _Cursor, new: list[Any], after: int) -> pd.DataFrame:
-        """Columns of ``new`` trials (all numbered above ``after``) as
-        :func:`~accelsmith.dse.ledger.frame_of_trials` builds them; one query per attribute."""
+    def _frame(self, conn: Any, cur: _Cursor, new: list[Any]) -> pd.DataFrame:
+        """Columns of ``new`` trials as :func:`~accelsmith.dse.ledger.frame_of_trials` builds
+        them; one query per attribute, over the trial-id range of ``new`` (an index range)."""
         import numpy as np
         import pandas as pd
         from optuna.storages._rdb import models
         from sqlalchemy import select
 
         U = models.TrialUserAttributeModel.__table__
-        T = models.TrialModel.__table__
         ids = [r[0] for r in new]
         pos = {tid: i for i, tid in enumerate(ids)}
         texts: dict[str, list[tuple[int, str]]] = {}
         for key in _KEYS:
             found = conn.execute(
-                select(U.c.trial_id, U.c.value_json)
-                .select_from(U.join(T, U.c.trial_id == T.c.trial_id))
-                .where(T.c.study_id == cur.study_id, T.c.number > after, U.c.key == key)
+                select(U.c.trial_id, U.c.value_json).where(U.c.trial_id >= min(ids), U.c.key == key)
             ).all()
             texts[key] = [(pos[tid], v) for tid, v in found if tid in pos]
         n = len(ids)

@@ -17,12 +17,20 @@ cycles
     simulation (:func:`accelsmith.runtime.timing.chunk_cycles`), which the RTL matches
     exactly; the accuracy is stated in :mod:`accelsmith.runtime.closed_form`.
 energy
-    array MAC slots (``rows x cols x k`` per compute command, edge tiles included) x
-    (multiply ``in_bits`` + add ``acc_bits`` + pipeline registers); scratchpad reads of every
-    compute and writes of every load, accumulator read-modify-writes and store reads
-    (:meth:`Tech.sram_read_energy_j` at each memory's size and word width); output-stage
-    multiplies; DRAM bytes from the mapper x :attr:`Tech.dram_energy_j_per_bit`; leakage of
-    the whole area over the layer's time.
+    the hardware events of the mapper's command stream (the counts of
+    :mod:`accelsmith.runtime.events`, which the RTL's performance counters equal; from
+    :func:`~accelsmith.runtime.closed_form.schedule` with ``events=True``) x the per-event
+    energies of :func:`event_energy_arrays`, the same sum :mod:`accelsmith.sim.accel_energy`
+    makes of measured counters: array MAC slots (``rows x cols x k`` per compute command,
+    edge tiles included); scratchpad reads of every compute (``ws``: whole weight blocks),
+    accumulator read-modify-writes, accumulator reads of the stores, scratchpad writes per
+    target memory (one per beat, one per element for the transposed ``os`` A loads);
+    output-stage lanes (every lane of a stored row); DRAM *beats* x bus width x
+    :attr:`Tech.dram_energy_j_per_bit` (whole bus words; ``dram_bytes`` stays the useful
+    bytes the mapper ranks by); leakage of the whole area over the layer's time. Compute and
+    accumulator counts are exact; beat counts are the closed form's mean beats per row
+    (bound in ``tests/models/test_accel_energy_events.py``). Per-channel scale loads are not
+    in the model (it costs per-tensor output scales).
 area
     PEs (multiplier, adder, operand/partial-sum registers: 2 in_bits + acc_bits bits, plus
     in_bits for the second weight register of ``ws``), SRAMs (:meth:`Tech.sram_area_um2`:
@@ -199,38 +207,38 @@ def layer_costs(
     from ..runtime.closed_form import schedule
 
     n, L = cfg["rows"].shape[0], lay["h"].shape[1]
-    out = schedule(cfg, lay, np.round(cfg["dram_latency"].astype(np.float64)), cfg["dram_stall"])
+    out = schedule(
+        cfg, lay, np.round(cfg["dram_latency"].astype(np.float64)), cfg["dram_stall"], events=True
+    )
     out = {k: v.reshape(n, L) for k, v in out.items()}
-    R, C, ib = cfg["rows"], cfg["cols"], cfg["in_bits"]
-    eb = ib // 8
+    R, C = cfg["rows"], cfg["cols"]
     e = event_energy_arrays(cfg, tech)
     G = lay["groups"]
     cg = lay["c"] // G
-    oh = (lay["h"] + 2 * lay["pad"] - lay["r"]) // lay["stride"] + 1
-    ow = (lay["w"] + 2 * lay["pad"] - lay["s"]) // lay["stride"] + 1
-    M, Kg = oh * ow, lay["r"] * lay["s"] * cg
+    Kg = lay["r"] * lay["s"] * cg
     tiles = G * out["m_tiles"] * out["n_tiles"]
-    slots = (tiles * Kg * R * C).astype(np.float64)
-    a_reads = tiles * Kg  # os: k entries per compute; ws: ceil(k / rows) * rows, about k
-    b_reads = tiles * Kg
-    acc_rmw = tiles * out["k_tiles"] * R
-    dram = out["dram_bytes"].astype(np.float64)
+    slots = (tiles * Kg * R * C).astype(np.float64)  # = b_reads x rows x cols
     e_sram = (
-        a_reads * e["a_read"]
-        + b_reads * e["b_read"]
-        + 2 * acc_rmw * e["acc_read"]
-        # DMA writes into the scratchpads: one entry per loaded row (upper bound per beat)
-        + dram / eb / R * e["a_write"]
+        out["a_reads"] * e["a_read"]
+        + out["b_reads"] * e["b_read"]
+        + out["acc_rmw"] * e["acc_rmw"]
+        + out["acc_reads"] * e["acc_read"]
+        + out["a_writes"] * e["a_write"]
+        + out["b_writes"] * e["b_write"]
     )
-    outputs = M * lay["k_out"]
+    dram = out["dram_bytes"].astype(np.float64)
+    beats = out["rd_beats"] + out["wr_beats"]
     return {
         "cycles": out["cycles"],
         "dram_bytes": dram,
+        "dram_beats": beats,
         "mac_slots": slots,
         "energy_array_j": slots * e["mac_slot"],
         "energy_sram_j": e_sram,
-        "energy_output_stage_j": outputs * e["output"] * np.ones_like(slots),
-        "energy_dram_j": dram * 8 * e["dram_bit"],
+        # the output stage computes every lane of a stored row
+        "energy_output_stage_j": out["acc_reads"] * C * e["output"],
+        # whole bus words move, partial beats included
+        "energy_dram_j": beats * cfg["bus_bits"] * e["dram_bit"],
         # the mapper's choice, for the scalar wrapper
         "tk": out["tk"].astype(np.float64),
     }

@@ -238,21 +238,28 @@ class LiveCampaign:
 
     # ------------------------------------------------------------------ reading the state
     def trials(self) -> pd.DataFrame:
-        """Every row with its ``status`` (concatenated once per version, then cached)."""
+        """Every row with its ``status`` (concatenated once per version, then cached).
+
+        The concatenation runs outside the lock (polls go on meanwhile); the chunks it
+        joined are then replaced by the joined frame, if no new layout happened."""
         import pandas as pd
 
         with self.lock:
             if self._trials_cache is not None and self._trials_cache[0] == self.n:
                 return self._trials_cache[1]
-            if self._chunks:
-                frame = pd.concat(self._chunks, ignore_index=True)
-                self._chunks, self._starts = [frame], [0]  # compacted: later rows append
-            else:
-                frame = _empty_frame()
-            frame = frame.copy()
-            frame["status"] = STATUSES[self._codes] if len(frame) else []
-            self._trials_cache = (self.n, frame)
-            return frame
+            chunks, codes, n = list(self._chunks), self._codes.copy(), self.n
+        if not chunks:
+            return _empty_frame().assign(status=np.zeros(0, dtype=object))
+        joined = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+        frame = joined.assign(status=STATUSES[codes])
+        with self.lock:
+            k = len(chunks)
+            if len(self._chunks) >= k and _same(self._chunks[:k], chunks):
+                self._chunks = [joined, *self._chunks[k:]]  # compacted; later rows append
+                self._starts = [0, *self._starts[k:]]
+            if self.n == n:
+                self._trials_cache = (n, frame)
+        return frame
 
     def rows(self, positions: np.ndarray) -> pd.DataFrame:
         """The rows at ``positions``, in increasing order, with their status (gathered from
@@ -299,7 +306,7 @@ class LiveCampaign:
 
     @property
     def campaign(self) -> Campaign:
-        """The campaign as plain data (assembled once per version)."""
+        """The campaign as plain data (assembled once per version, outside the lock)."""
         import pandas as pd
 
         with self.lock:
@@ -307,43 +314,51 @@ class LiveCampaign:
                 return self._campaign
             if not self._infos:
                 raise ConfigError(f"campaign {self.name!r} has no explorer study yet")
-            frames = {}
-            for e, parts in self._parts.items():
-                f = pd.concat(parts, ignore_index=True) if len(parts) > 1 else None
-                if f is None:
-                    f = parts[0] if parts else _empty_frame()
-                if len(parts) > 1:
-                    f = f.sort_values("number", ignore_index=True)
-                    self._parts[e] = [f]
-                frames[e] = f
-            base = self._infos[self._base_explorer()]
-            trials = self.trials()
-            ex = frames.get(EXHAUSTIVE)
-            camp = Campaign(
-                name=self.name,
-                family=str(base.get("family", "systolic")),
-                storage=self.source.label,
-                objectives=self.objectives,
-                constraints=[
-                    (str(m), str(op), float(b)) for m, op, b in base.get("constraints", [])
-                ],
-                params=varied_params(base, trials),
-                info=base,
-                explorer_info=dict(self._infos),
-                trials=trials if len(trials) else pd.DataFrame(),
-                exhaustive=ex if ex is not None and len(ex) else None,
-                frames=frames,
-                config_keys=self._config_keys,
-            )
-            self._campaign = camp
-            return camp
+            snap = {e: list(p) for e, p in self._parts.items()}
+            version, infos = self.version, dict(self._infos)
+            base = infos[self._base_explorer()]
+            objectives, config_keys = self.objectives, list(self._config_keys)
+        frames = {}
+        for e, parts in snap.items():
+            if len(parts) > 1:
+                frames[e] = pd.concat(parts, ignore_index=True).sort_values(
+                    "number", ignore_index=True
+                )
+            else:
+                frames[e] = parts[0] if parts else _empty_frame()
+        trials = self.trials()
+        ex = frames.get(EXHAUSTIVE)
+        camp = Campaign(
+            name=self.name,
+            family=str(base.get("family", "systolic")),
+            storage=self.source.label,
+            objectives=objectives,
+            constraints=[(str(m), str(op), float(b)) for m, op, b in base.get("constraints", [])],
+            params=varied_params(base, trials),
+            info=base,
+            explorer_info=infos,
+            trials=trials if len(trials) else pd.DataFrame(),
+            exhaustive=ex if ex is not None and len(ex) else None,
+            frames=frames,
+            config_keys=config_keys,
+        )
+        with self.lock:
+            for e, parts in snap.items():
+                now = self._parts.get(e, [])
+                k = len(parts)
+                if k > 1 and len(now) >= k and _same(now[:k], parts):
+                    self._parts[e] = [frames[e], *now[k:]]
+            if self.version == version:
+                self._campaign = camp
+        return camp
 
     def quality(self) -> Quality | None:
         """Hypervolume numbers of the current trials (computed once per new data, here)."""
         with self.lock:
-            version, camp = self.version, self.campaign
+            version = self.version
             if self._quality is not None and self._quality[0] == version:
                 return self._quality[1]
+        camp = self.campaign  # assembled outside the lock too
         try:  # outside the lock: polls go on while the quality numbers are computed
             q = campaign_quality(camp)
         except ConfigError:
@@ -386,6 +401,11 @@ class LiveCampaign:
                 self._quality_cost = time.monotonic() - t
                 self._quality_running = False
                 self._quality_done += 1
+
+
+def _same(a: list[Any], b: list[Any]) -> bool:
+    """The same objects, in the same order (chunks not replaced meanwhile)."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 def _empty_frame() -> pd.DataFrame:

@@ -53,8 +53,8 @@ Where this is an approximation (and why)
     ``max(load, compute)`` overlap of multi-K-tile schedules. Measured on 1000 random small
     points (both dataflows, 8/16 bits, 32..512-bit buses, bursts 1..64, 1..8 outstanding;
     GEMMs, padded/grouped/strided convolutions, depthwise): exact on 34 %, mean |error|
-    0.32 %, 95th percentile 1.3 %, 99th 4.3 %, worst 16 % (a single-tile layer whose K tiles
-    hold unequal numbers of im2col pieces around the compute time). The test
+    0.32 %, 95th percentile 1.3 %, 99th 4.3 %, worst 16 % (e.g. 7 % on a single-tile layer
+    whose K tiles hold unequal numbers of im2col pieces around the compute time). The test
     (``tests/models/test_accel_closed_form.py``) bounds mean <= 0.5 %, 95th percentile
     <= 2 %, worst <= 20 %. :func:`~accelsmith.runtime.timing.layer_cycles` itself
     extrapolates large layers from 3 and 6 simulated output tiles: on layers where operand
@@ -355,7 +355,13 @@ def _im2col_unique(cfg: Mapping[str, np.ndarray], lay: Mapping[str, np.ndarray])
     ``valid``, ``cmds``."""
     keys = ("out_h", "out_w", "h", "w", "r", "s", "stride", "pad")
     stack = np.stack([cfg["rows"], *(lay[k] for k in keys)], axis=1)
-    uniq, inv = np.unique(stack, axis=0, return_inverse=True)
+    span = stack.max(axis=0).astype(np.float64) + 1
+    if stack.min() >= 0 and np.prod(span) < 2.0**62:  # one int64 key per row: a 1-D sort
+        radix = np.cumprod(np.concatenate([[1], span[:-1]])).astype(np.int64)
+        _, first, inv = np.unique(stack @ radix, return_index=True, return_inverse=True)
+        uniq = stack[first]
+    else:
+        uniq, inv = np.unique(stack, axis=0, return_inverse=True)
     inv = inv.reshape(-1)
     u_cfg = {"rows": uniq[:, 0]}
     u_lay = {k: uniq[:, i + 1] for i, k in enumerate(keys)}
@@ -396,9 +402,11 @@ def _cycles(
     im: Mapping[str, Any],
     L: np.ndarray,
     wq: np.ndarray,
+    ev: dict | None = None,
 ) -> np.ndarray:
     """Cycles of every candidate ``(tk, order)``; arrays of shape ``(P, c)`` (``L`` the DRAM
-    latency, ``wq`` the expected wait of a handshake under back-pressure, per point)."""
+    latency, ``wq`` the expected wait of a handshake under back-pressure, per point). With a
+    dict ``ev``, also fills it with the event counts of the commands (see :func:`schedule`)."""
     c1 = lambda a: np.asarray(a)[:, None]  # noqa: E731 - (P,) -> (P, 1)
     R, C, ws = c1(cfg["rows"]), c1(cfg["cols"]), c1(cfg["ws"])
     eb, B, bl, o = c1(cfg["eb"]), c1(cfg["bus_bytes"]), c1(cfg["burst_len"]), c1(cfg["outst"])
@@ -432,14 +440,16 @@ def _cycles(
     # --- B loads: one per (column tile, K tile), rows k, nv elements each, stride Ng
     h4_b = _gcd(Ng * eb, C * eb, 4096)
     st_shapes, b_shapes = [], []
+    st_rows, b_rows = [], []  # mean beats of a store row / B-load row per column class
     for j in range(2):  # per column class: the bursts of its rows (stores, B loads)
         nbytes = n_len[j] * eb
         # grouped layers: the mean over the groups' phases
         grouped = _row_beats(nbytes, h_st, B)
         one = c1(cfg[f"st_beats{j}"])
+        st_rows.append(np.where(G > 1, grouped, one))
         st_shapes.append(
             _burst_shapes(
-                np.where(G > 1, grouped, one),
+                st_rows[j],
                 None,
                 _row_crossings(nbytes, h4_st),
                 bl,
@@ -450,6 +460,7 @@ def _cycles(
             )
         )
         beats = c1(cfg[f"b_beats{j}"])
+        b_rows.append(beats)
         b_shapes.append(
             _burst_shapes(
                 beats, None, _row_crossings(nbytes, h4_b), bl, o, load_lat, wq, (Ng * eb) % B != 0
@@ -563,6 +574,25 @@ def _cycles(
             last = np.maximum(1 + a_last * share + load_b(kl, j), tc_full)
             over = over + cnt * (np.maximum(kt - 2, 0) * mid + last)
     several = 1 + stores + first + over + T * tc_last
+    if ev is not None:
+        # event counts (runtime.events) of the chosen commands: with one K tile the
+        # operands are loaded once per sweep (reuse), with several on every (tile, K tile)
+        a_sw = np.where(kt == 1, a_sweeps, G * nt)
+        b_sw = np.where(kt == 1, b_sweeps, G * mt)
+        rd_a = a_sw * rows * beats_a
+        rd_b = b_sw * Kg * sum(n_cnt[j] * b_rows[j] for j in range(2))
+        blocks = np.where(ws, (kt - 1) * _cdiv(tk, R) * R + _cdiv(kl, R) * R, Kg)
+        ev.update(
+            rd_beats=rd_a + rd_b,
+            wr_beats=G * M * sum(n_cnt[j] * st_rows[j] for j in range(2)),
+            # ws A loads write one entry per beat, os A loads are transposed (one per element)
+            a_writes=np.where(ws, rd_a, a_sw * M * Kg),
+            b_writes=rd_b,
+            a_reads=T * blocks,
+            b_reads=T * Kg,
+            acc_rmw=T * kt * R,
+            acc_reads=G * nt * M,
+        )
     return np.where(kt == 1, one, several)
 
 
@@ -605,6 +635,7 @@ def schedule(
     stall: Any = 0.0,
     *,
     mapper_latency: int = 8,
+    events: bool = False,
 ) -> dict[str, np.ndarray]:
     """The mapper's choice and its cycles for arrays of (configuration, layer) points.
 
@@ -622,6 +653,14 @@ def schedule(
     mapper_latency : int
         DRAM latency the choice is made at (:data:`accelsmith.runtime.mapper.MAPPER_LATENCY`,
         no back-pressure), so a layer's mapping does not depend on the memory it runs on.
+    events : bool
+        Also return the hardware event counts of the chosen commands
+        (:mod:`accelsmith.runtime.events` keys ``rd_beats``, ``wr_beats``, ``a_writes``,
+        ``b_writes``, ``a_reads``, ``b_reads``, ``acc_rmw``, ``acc_reads``; per-tensor
+        output scale, so no scale loads). The compute and accumulator counts and the
+        transposed (``os``) A writes are exact; the beat counts are the closed form's mean
+        beats per row (exact when the rows' alignment phases cover whole periods; see the
+        module docstring and ``tests/models/test_accel_energy_events.py`` for the bound).
 
     Returns
     -------
@@ -695,10 +734,11 @@ def schedule(
     stall = np.broadcast_to(np.asarray(stall, dtype=np.float64), shape).reshape(P)
     wq = stall / (1.0 - stall)  # runtime.timing.wait, elementwise
     mapper_cycles = cyc[idx, j]
-    if np.all(lat == mapper_latency) and not np.any(stall):
+    ev: dict | None = {} if events else None
+    if np.all(lat == mapper_latency) and not np.any(stall) and not events:
         cycles = mapper_cycles.copy()
     else:
-        cycles = _cycles(cf, la, tk_c[:, None], nm_c[:, None], im, lat, wq)[:, 0]
+        cycles = _cycles(cf, la, tk_c[:, None], nm_c[:, None], im, lat, wq, ev)[:, 0]
         cycles = np.where(stall == 0, np.round(cycles), cycles)
     return {
         "tk": tk_c,
@@ -709,6 +749,7 @@ def schedule(
         "dram_bytes": traffic[idx, j],
         "mapper_cycles": mapper_cycles,
         "cycles": cycles.astype(np.float64),
+        **{k: np.asarray(v, dtype=np.float64)[:, 0] for k, v in (ev or {}).items()},
     }
 
 

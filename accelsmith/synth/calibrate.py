@@ -23,6 +23,10 @@ __all__ = ["DEFAULT_OUT", "WIDTHS", "calibrate"]
 
 # widths the families use: inputs 2..16 (systolic, lut-core activations, simd lanes, pim int8
 # / fp16 mantissas) and accumulators 16..48
+# PEs at every operand width 2..10 the families' generators are used with, then 12 and 16:
+# a PE's register-to-register period moves by up to 1 ns between neighbouring widths (ABC's
+# delay-driven mapping), so interpolating across a gap of 2..4 bits misses it
+PE_WIDTHS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 16)
 WIDTHS: dict[str, tuple[int, ...]] = {
     "mul": (2, 4, 6, 8, 12, 16),
     "add": (4, 8, 16, 24, 32, 48),
@@ -32,14 +36,14 @@ WIDTHS: dict[str, tuple[int, ...]] = {
     "fan": (4, 16, 64, 256),
     "mac": (2, 4, 6, 8, 12, 16),
     "reg0": (8, 32),
-    "ospe_s": (2, 4, 6, 8, 12, 16),
-    "ospe_u": (2, 4, 6, 8, 12, 16),
-    "wspe_s": (2, 4, 6, 8, 12, 16),
-    "wspe_u": (2, 4, 6, 8, 12, 16),
-    "ospe_sn": (2, 4, 6, 8, 12, 16),
-    "ospe_un": (2, 4, 6, 8, 12, 16),
-    "wspe_sn": (2, 4, 6, 8, 12, 16),
-    "wspe_un": (2, 4, 6, 8, 12, 16),
+    "ospe_s": PE_WIDTHS,
+    "ospe_u": PE_WIDTHS,
+    "wspe_s": PE_WIDTHS,
+    "wspe_u": PE_WIDTHS,
+    "ospe_sn": PE_WIDTHS,
+    "ospe_un": PE_WIDTHS,
+    "wspe_sn": PE_WIDTHS,
+    "wspe_un": PE_WIDTHS,
     "neg": (4, 8, 12, 16),
     **{kind: (4, 6, 9) for kind in LUT_ROW_KINDS},  # act_bits
 }

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import require
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_fmax.py"
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_fmax", BENCH)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["bench_fmax"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+from .conftest import assert_one_line_exit_2, load_bench, require
 
 
 @pytest.mark.parametrize(
@@ -35,9 +22,8 @@ def _bench():
 def test_bad_input_one_line_exit_2(
     args: list[str], msg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _bench().main(args) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and msg in err[0]
+    code = load_bench("bench_fmax").main(args)
+    assert_one_line_exit_2(code, capsys.readouterr().err, msg)
 
 
 @pytest.mark.slow
@@ -45,7 +31,7 @@ def test_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Two sizes, hierarchical and flat: one row each, Fmax from the synthesis reports, the
     goal line computed from them, the table saved."""
     require("yosys", "sta")
-    b = _bench()
+    b = load_bench("bench_fmax")
     out = tmp_path / "fmax.txt"
     args = ["--sizes", "1,2", "--dataflows", "os", "--in-bits", "4", "--max-k", "16"]
     assert b.main([*args, "--flat-max", "2", "--out", str(out)]) == 0

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import require
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_lutmac.py"
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_lutmac", BENCH)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["bench_lutmac"] = mod  # dataclasses look their module up there
-    spec.loader.exec_module(mod)
-    return mod
+from .conftest import assert_one_line_exit_2, load_bench, require
 
 
 @pytest.mark.parametrize(
@@ -36,16 +23,15 @@ def _bench():
 def test_bad_input_one_line_exit_2(
     args: list[str], msg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _bench().main(args) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and msg in err[0]
+    code = load_bench("bench_lutmac").main(args)
+    assert_one_line_exit_2(code, capsys.readouterr().err, msg)
 
 
 @pytest.mark.slow
 def test_measured_row(tmp_path: Path) -> None:
     """One small pair end to end: both designs synthesized, the ratios are the measured ones."""
     require("yosys", "sta")
-    b = _bench()
+    b = load_bench("bench_lutmac")
     out = io.StringIO()
     rows = b.run(["w1-int4", "w8-int4", "w2-fp16"], (1, 2), 10.0, 0.1, out)
     text = out.getvalue()
