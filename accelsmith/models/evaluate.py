@@ -102,15 +102,32 @@ def evaluate(
 def _with_ecp5(family: str, out: pd.DataFrame) -> pd.DataFrame:
     """``out`` with the ECP5 resource and Fmax columns of :mod:`accelsmith.models.ecp5`
     (families with an inventory in :mod:`accelsmith.models.ecp5_inventory`), computed from
-    the frame's configuration columns."""
+    the frame's configuration columns.
+
+    A per-layer frame repeats each configuration on every layer (its ``config`` column numbers
+    them 0..n-1): the columns are computed once per configuration and spread over its rows,
+    and they are added in place (no copy of the whole frame)."""
     from .ecp5 import ECP5_COLUMNS, ecp5_columns
     from .ecp5_inventory import INVENTORIES
 
     if family not in INVENTORIES or len(out) == 0:
         return out
-    import pandas as pd
-
-    cfg = {k: out[k].to_numpy() for k in out.columns if not k.startswith("ecp5_")}
+    rows = config_of_row = None
+    if "config" in out.columns:
+        c = out["config"].to_numpy()
+        if c.dtype.kind in "iu" and c.min() >= 0 and c.max() < len(out):
+            rows = np.full(int(c.max()) + 1, -1, dtype=np.int64)
+            rows[c[::-1]] = np.arange(len(c) - 1, -1, -1)  # first row of each configuration
+            seen = rows >= 0
+            config_of_row = np.cumsum(seen)[c] - 1  # configuration -> its position in rows
+            rows = rows[seen]
+    sub = out if rows is None else out.iloc[rows]
+    cfg = {k: sub[k].to_numpy() for k in sub.columns if not k.startswith("ecp5_")}
     cols = ecp5_columns(family, cfg)
-    new = pd.DataFrame({k: cols[k] for k in ECP5_COLUMNS}, index=out.index)
-    return pd.concat([out.drop(columns=[k for k in ECP5_COLUMNS if k in out.columns]), new], axis=1)
+    stale = [k for k in ECP5_COLUMNS if k in out.columns]
+    if stale:
+        out = out.drop(columns=stale)
+    for k in ECP5_COLUMNS:
+        v = np.asarray(cols[k])
+        out[k] = v if config_of_row is None else v[config_of_row]
+    return out

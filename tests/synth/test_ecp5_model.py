@@ -113,6 +113,26 @@ def test_every_family_frame_has_the_ecp5_columns(family: str) -> None:
     assert per["ecp5_lut4"].nunique() == 1 and per["ecp5_lut4"].iloc[0] == row["ecp5_lut4"]
 
 
+def test_per_layer_rows_carry_their_own_configurations_ecp5_columns() -> None:
+    """Per-layer frames compute the ECP5 columns once per configuration and spread them over
+    its rows: every row must carry its own configuration's values (not a neighbour's)."""
+    wl = Workload(
+        name="w3",
+        layers=tuple(GEMM(name=f"g{i}", M=8 * (i + 1), N=16, K=8) for i in range(3)),
+    )
+    cfgs = [
+        {"rows": r, "cols": c, "in_bits": w, "dataflow": d}
+        for r, c, w, d in ((2, 3, 8, "os"), (9, 4, 4, "ws"), (5, 5, 16, "os"), (16, 2, 8, "ws"))
+    ]
+    tot = evaluate("systolic", cfgs, wl)
+    per = evaluate("systolic", cfgs, wl, per_layer=True)
+    assert len(per) == 3 * len(cfgs)
+    assert tot["ecp5_lut4"].nunique() == len(cfgs)  # the check below can tell them apart
+    for k in ECP5_COLUMNS:
+        want = tot[k].to_numpy()[per["config"].to_numpy()]
+        np.testing.assert_array_equal(per[k].to_numpy(), want, err_msg=k)
+
+
 def test_systolic_resources_grow_with_the_array_and_keep_the_old_dsp_columns() -> None:
     df = evaluate(
         "systolic",
