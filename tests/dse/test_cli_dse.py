@@ -117,41 +117,14 @@ def test_export_to_an_unwritable_path_names_it_plainly(campaign, tmp_path, capsy
 def test_export_writes_both_files_or_neither(campaign, tmp_path, capsys) -> None:
     """A --parquet that cannot be written leaves no new --csv behind (and the reverse)."""
     capsys.readouterr()
-    csv = tmp_path / "t.csv"
-    (tmp_path / "adir.parquet").mkdir()  # a folder where the parquet file should go
-    assert (
-        main(
-            [
-                "dse",
-                "export",
-                "runs/tiny",
-                "--csv",
-                str(csv),
-                "--parquet",
-                str(tmp_path / "adir.parquet"),
-            ]
-        )
-        == 2
-    )
+    csv, pq = tmp_path / "t.csv", tmp_path / "adir.parquet"
+    pq.mkdir()  # a folder where the parquet file should go
+    argv = ["dse", "export", "runs/tiny", "--csv", str(csv), "--parquet", str(pq)]
+    assert main(argv) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith(f"error: cannot write {tmp_path / 'adir.parquet'}: "), err
+    assert err.startswith(f"error: cannot write {pq}: "), err
     assert not csv.exists()
-    assert (
-        sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
-    )  # no temporaries
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporaries
     csv.write_text("old\n")
-    assert (
-        main(
-            [
-                "dse",
-                "export",
-                "runs/tiny",
-                "--csv",
-                str(csv),
-                "--parquet",
-                str(tmp_path / "adir.parquet"),
-            ]
-        )
-        == 2
-    )
+    assert main(argv) == 2
     assert csv.read_text() == "old\n"  # left as it was

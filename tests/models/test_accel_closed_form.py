@@ -11,11 +11,12 @@ import random
 import numpy as np
 import pytest
 
-from accelsmith.core.errors import ConfigError
 from accelsmith.core.families.accel import AccelParams
 from accelsmith.runtime.closed_form import CONFIG_FIELDS, LAYER_FIELDS, schedule, simulated_cycles
 from accelsmith.runtime.mapper import Mapping, candidates, choose_mapping, traffic_bytes
 from accelsmith.runtime.shapes import ConvShape
+
+from .accel_points import random_config, random_layer
 
 #: stated accuracy of the closed form against the full simulation (module docstring of
 #: runtime.closed_form): the mean |error| within MEAN_ERR, 95 % of the points within P95_ERR,
@@ -29,46 +30,9 @@ def _full(p: AccelParams, s: ConvShape, mp: Mapping, stall: float = 0.0) -> floa
     return simulated_cycles(p, s, mp, 8, stall)
 
 
-def _config(rng: random.Random) -> AccelParams:
-    while True:
-        try:
-            return AccelParams(
-                rows=rng.choice([1, 2, 3, 4, 5, 8, 16]),
-                cols=rng.choice([1, 2, 3, 4, 7, 8, 16]),
-                dataflow=rng.choice(["os", "ws"]),
-                in_bits=rng.choice([8, 16]),
-                a_kib=rng.choice([1, 2, 4, 16]),
-                b_kib=rng.choice([1, 2, 4, 16]),
-                acc_kib=rng.choice([1, 4, 16]),
-                bus_bits=rng.choice([32, 64, 128, 256, 512]),
-                burst_len=rng.choice([1, 2, 4, 16, 64]),
-                dma_outstanding=rng.choice([1, 2, 4, 8]),
-                max_k=rng.choice([16, 64, 1024]),
-            )
-        except ConfigError:
-            continue  # a scratchpad too small for the array: draw again
-
-
-def _layer(rng: random.Random, i: int) -> ConvShape:
-    kind = ("gemm", "conv", "depthwise", "strided")[i % 4]
-    if kind == "gemm":
-        return ConvShape.gemm("g", rng.randint(1, 40), rng.randint(1, 300), rng.randint(1, 40))
-    h, w = rng.randint(3, 12), rng.randint(3, 12)
-    if kind == "depthwise":
-        c = rng.randint(1, 24)
-        return ConvShape("d", h, w, c, c, 3, 3, stride=rng.choice([1, 2]), pad=1, groups=c)
-    r = rng.choice([1, 3, 5])
-    pad = rng.choice([0, r // 2])
-    if min(h, w) + 2 * pad < r:
-        pad = r // 2
-    g = rng.choice([1, 1, 2])
-    st = rng.choice([1, 2]) if kind == "strided" else 1
-    return ConvShape("c", h, w, g * rng.randint(1, 20), g * rng.randint(1, 20), r, r, st, pad, g)
-
-
 def _points(seed: int, n: int) -> list[tuple[AccelParams, ConvShape]]:
     rng = random.Random(seed)
-    return [(_config(rng), _layer(rng, i)) for i in range(n)]
+    return [(random_config(rng), random_layer(rng, i)) for i in range(n)]
 
 
 def _arrays(points: list[tuple[AccelParams, ConvShape]]) -> tuple[dict, dict]:

@@ -17,7 +17,6 @@ import random
 
 import numpy as np
 
-from accelsmith.core.errors import ConfigError
 from accelsmith.core.families.accel import AccelParams
 from accelsmith.models.accel_cost import _params_arrays, layer_costs
 from accelsmith.models.tech import Tech
@@ -25,6 +24,8 @@ from accelsmith.runtime.compiler import Quant, layer_commands
 from accelsmith.runtime.events import EVENTS, command_events
 from accelsmith.runtime.shapes import ConvShape
 from accelsmith.sim.accel_energy import measured_energy
+
+from .accel_points import random_config, random_layer
 
 #: stated accuracy of the beat-based parts (DRAM, scratchpad writes) per point: mean |error|,
 #: 95th percentile, worst (seeds 1-4, 120 points each: DRAM mean 0.09-0.56 %, p95 0.5-2.4 %,
@@ -40,43 +41,6 @@ MODEL = {
     "output_stage": "energy_output_stage_j",
     "dram": "energy_dram_j",
 }
-
-
-def _config(rng: random.Random) -> AccelParams:
-    while True:
-        try:
-            return AccelParams(
-                rows=rng.choice([1, 2, 3, 4, 5, 8, 16]),
-                cols=rng.choice([1, 2, 3, 4, 7, 8, 16]),
-                dataflow=rng.choice(["os", "ws"]),
-                in_bits=rng.choice([8, 16]),
-                a_kib=rng.choice([1, 2, 4, 16]),
-                b_kib=rng.choice([1, 2, 4, 16]),
-                acc_kib=rng.choice([1, 4, 16]),
-                bus_bits=rng.choice([32, 64, 128, 256, 512]),
-                burst_len=rng.choice([1, 2, 4, 16, 64]),
-                dma_outstanding=rng.choice([1, 2, 4, 8]),
-                max_k=rng.choice([16, 64, 1024]),
-            )
-        except ConfigError:
-            continue  # a scratchpad too small for the array: draw again
-
-
-def _layer(rng: random.Random, i: int) -> ConvShape:
-    kind = ("gemm", "conv", "depthwise", "strided")[i % 4]
-    if kind == "gemm":
-        return ConvShape.gemm("g", rng.randint(1, 40), rng.randint(1, 300), rng.randint(1, 40))
-    h, w = rng.randint(3, 12), rng.randint(3, 12)
-    if kind == "depthwise":
-        c = rng.randint(1, 24)
-        return ConvShape("d", h, w, c, c, 3, 3, stride=rng.choice([1, 2]), pad=1, groups=c)
-    r = rng.choice([1, 3, 5])
-    pad = rng.choice([0, r // 2])
-    if min(h, w) + 2 * pad < r:
-        pad = r // 2
-    g = rng.choice([1, 1, 2])
-    st = rng.choice([1, 2]) if kind == "strided" else 1
-    return ConvShape("c", h, w, g * rng.randint(1, 20), g * rng.randint(1, 20), r, r, st, pad, g)
 
 
 def _model(configs: list[AccelParams], layers: list[ConvShape], tech: Tech) -> dict:
@@ -110,8 +74,8 @@ def _events(p: AccelParams, s: ConvShape, tk: int) -> dict[str, float]:
 
 def _errors(seed: int, n_cfg: int, n_lay: int) -> dict[str, np.ndarray]:
     rng = random.Random(seed)
-    configs = [_config(rng) for _ in range(n_cfg)]
-    layers = [_layer(rng, i) for i in range(n_lay)]
+    configs = [random_config(rng) for _ in range(n_cfg)]
+    layers = [random_layer(rng, i) for i in range(n_lay)]
     tech = Tech.at_node(45)
     model = _model(configs, layers, tech)
     err: dict[str, list[float]] = {k: [] for k in PARTS}
