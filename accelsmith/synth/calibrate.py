@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..core.files import atomic_write
 from .asic import ABC_SCRIPT, DEFAULT_ACTIVITY
 from .components import LUT_ROW_KINDS, component
 from .flow import synthesize_verilog
@@ -140,10 +139,5 @@ def calibrate(
         "ecp5": calibrate_ecp5(ecp5_widths),
     }
     if out is not None:
-        out = Path(out)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1)
-            fh.write("\n")
-        os.replace(tmp, out)
+        atomic_write(out, json.dumps(data, indent=1) + "\n")
     return data

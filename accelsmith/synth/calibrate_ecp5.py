@@ -46,11 +46,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from ..core.files import atomic_write
 
 __all__ = ["DEFAULT_OUT", "PNR", "calibrate_ecp5", "component_ecp5", "component_names"]
 
@@ -401,9 +401,7 @@ def _measure(name: str, pnr: bool) -> tuple[dict[str, Any], dict[str, str]]:
     }
     if name.startswith("lkrow"):  # the row's shape, which the model scales from
         rp = row_params(int(name[5]), name[6], int(name[8]))
-        sample.update(
-            entry_bits=rp.entry_bits, acc_bits=rp.acc_bits, weight_bits=rp.weight_bits
-        )
+        sample.update(entry_bits=rp.entry_bits, acc_bits=rp.acc_bits, weight_bits=rp.weight_bits)
     if pnr:
         prep = synthesize_verilog(
             verilog,
@@ -447,10 +445,5 @@ def calibrate_ecp5(
         "samples": samples,
     }
     if out is not None:
-        out = Path(out)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1)
-            fh.write("\n")
-        os.replace(tmp, out)
+        atomic_write(out, json.dumps(data, indent=1) + "\n")
     return data
