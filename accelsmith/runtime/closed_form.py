@@ -71,6 +71,8 @@ from typing import Any
 
 import numpy as np
 
+from .timing import B_DELAY, READ_EXTRA  # the handshake delays of the cycle model
+
 __all__ = ["CONFIG_FIELDS", "LAYER_FIELDS", "N_CANDIDATES", "schedule", "simulated_cycles"]
 
 #: the configuration fields (:class:`~accelsmith.core.families.accel.AccelParams`) and layer
@@ -92,8 +94,6 @@ LAYER_FIELDS = ("h", "w", "c", "k_out", "r", "s", "stride", "pad", "groups")
 #: candidates per (configuration, layer): up to six K-tile depths x two loop orders
 N_CANDIDATES = 12
 _TK_SLOTS = 6
-READ_EXTRA = 1  # runtime.timing.READ_EXTRA: AR -> first R beat on top of the DRAM latency
-B_DELAY = 2  # runtime.timing.B_DELAY: last W beat -> write response
 
 
 def _cdiv(a: np.ndarray, b: np.ndarray) -> np.ndarray:
