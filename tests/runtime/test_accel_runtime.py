@@ -271,3 +271,18 @@ def test_compile_gemm_spec_errors_name_the_option(spec: str, capsys) -> None:
     assert main(["compile", "--gemm", spec]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"error: gemm must be MxKxN with positive integers, not {spec!r}"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["verify", "accel", "--stall", "2"], "stall must be a number in 0..0.9, not 2.0"),
+        (["run", "accel", "--latency", "-1"], "latency must be an integer in 0..1000, not -1"),
+    ],
+)
+def test_testbench_dram_options_are_refused_in_one_line(argv, line, capsys) -> None:
+    """verify/run accel refuse an impossible testbench DRAM before building anything."""
+    from accelsmith.cli.main import main
+
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"error: {line}"]

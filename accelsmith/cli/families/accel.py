@@ -43,6 +43,16 @@ Stall = Annotated[
 ]
 
 
+def _check_dram(latency: int, stall: float) -> None:
+    """The testbench DRAM of ``verify``/``run``: one-line errors for --latency and --stall."""
+    from accelsmith.core.errors import ConfigError
+
+    if not 0 <= latency <= 1000:
+        raise ConfigError(f"latency must be an integer in 0..1000, not {latency}")
+    if not 0.0 <= stall <= 0.9:
+        raise ConfigError(f"stall must be a number in 0..0.9, not {stall}")
+
+
 def describe(p: Any) -> str:
     return (
         f"{p.rows}x{p.cols} {p.dataflow.upper()} s{p.in_bits} array, acc {p.acc_bits} bits, "
@@ -89,10 +99,7 @@ def _verify(app: typer.Typer) -> None:
         from accelsmith.core.errors import ConfigError
 
         p = flags.params()
-        if not 0 <= latency <= 1000:
-            raise ConfigError(f"latency must be an integer in 0..1000, not {latency}")
-        if not 0.0 <= stall <= 0.9:
-            raise ConfigError(f"stall must be a number in 0..0.9, not {stall}")
+        _check_dram(latency, stall)
         if layer is not None and workload is None:
             raise ConfigError("--layer needs --workload")
         if workload is not None:
@@ -441,14 +448,10 @@ def _run(app: typer.Typer) -> None:
         """Compile a layer and run it on the generated accelerator in Verilator."""
         from rich.console import Console
 
-        from accelsmith.core.errors import ConfigError
         from accelsmith.sim.verify import verify
 
         p = flags.params()
-        if not 0 <= latency <= 1000:
-            raise ConfigError(f"latency must be an integer in 0..1000, not {latency}")
-        if not 0.0 <= stall <= 0.9:
-            raise ConfigError(f"stall must be a number in 0..0.9, not {stall}")
+        _check_dram(latency, stall)
         (layers, *_), extra = _case(p, workload, layer, gemm, scale, seed)
         console = Console()
         with console.status(f"building and simulating {p.default_name()} ..."):
