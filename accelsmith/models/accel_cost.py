@@ -192,6 +192,34 @@ def event_energy_arrays(cfg: dict[str, np.ndarray], tech: Any) -> dict[str, Any]
     }
 
 
+def event_energy_parts(
+    ev: dict[str, Any], e: dict[str, Any], rows: Any, cols: Any, bus_bits: Any
+) -> dict[str, Any]:
+    """Energy parts (J) of event counts ``ev`` (the names of :data:`runtime.events.EVENTS`)
+    at per-event energies ``e`` (:func:`event_energy_arrays`) on an array of ``rows x cols``
+    PEs behind a ``bus_bits`` AXI bus (numbers or arrays): the one sum that both the cost
+    model and the RTL counters' measured energy (:mod:`accelsmith.sim.accel_energy`) use.
+    Every compute step reads one B entry per array column, so ``b_reads x rows x cols`` are
+    the PE multiply-add slots; the output stage computes every lane of a stored row; whole
+    bus words move on DRAM, partial beats included.
+    """
+    sram = (
+        ev["a_reads"] * e["a_read"]
+        + ev["b_reads"] * e["b_read"]
+        + ev["acc_rmw"] * e["acc_rmw"]
+        + ev["acc_reads"] * e["acc_read"]
+        + ev["a_writes"] * e["a_write"]
+        + ev["b_writes"] * e["b_write"]
+        + ev["s_writes"] * e["s_write"]
+    )
+    return {
+        "array": ev["b_reads"] * rows * cols * e["mac_slot"],
+        "sram": sram,
+        "output_stage": ev["acc_reads"] * cols * e["output"],
+        "dram": (ev["rd_beats"] + ev["wr_beats"]) * bus_bits * e["dram_bit"],
+    }
+
+
 def event_energies(p: AccelParams, tech: Any) -> dict[str, float]:
     """:func:`event_energy_arrays` of one configuration."""
     e = event_energy_arrays(_params_arrays(p), tech)
@@ -211,34 +239,18 @@ def layer_costs(
         cfg, lay, np.round(cfg["dram_latency"].astype(np.float64)), cfg["dram_stall"], events=True
     )
     out = {k: v.reshape(n, L) for k, v in out.items()}
-    R, C = cfg["rows"], cfg["cols"]
     e = event_energy_arrays(cfg, tech)
-    G = lay["groups"]
-    cg = lay["c"] // G
-    Kg = lay["r"] * lay["s"] * cg
-    tiles = G * out["m_tiles"] * out["n_tiles"]
-    slots = (tiles * Kg * R * C).astype(np.float64)  # = b_reads x rows x cols
-    e_sram = (
-        out["a_reads"] * e["a_read"]
-        + out["b_reads"] * e["b_read"]
-        + out["acc_rmw"] * e["acc_rmw"]
-        + out["acc_reads"] * e["acc_read"]
-        + out["a_writes"] * e["a_write"]
-        + out["b_writes"] * e["b_write"]
-    )
-    dram = out["dram_bytes"].astype(np.float64)
-    beats = out["rd_beats"] + out["wr_beats"]
+    # per-channel scale loads are not costed (the model assumes one scale per tensor)
+    parts = event_energy_parts({**out, "s_writes": 0}, e, cfg["rows"], cfg["cols"], cfg["bus_bits"])
     return {
         "cycles": out["cycles"],
-        "dram_bytes": dram,
-        "dram_beats": beats,
-        "mac_slots": slots,
-        "energy_array_j": slots * e["mac_slot"],
-        "energy_sram_j": e_sram,
-        # the output stage computes every lane of a stored row
-        "energy_output_stage_j": out["acc_reads"] * C * e["output"],
-        # whole bus words move, partial beats included
-        "energy_dram_j": beats * cfg["bus_bits"] * e["dram_bit"],
+        "dram_bytes": out["dram_bytes"].astype(np.float64),
+        "dram_beats": out["rd_beats"] + out["wr_beats"],
+        "mac_slots": (out["b_reads"] * cfg["rows"] * cfg["cols"]).astype(np.float64),
+        "energy_array_j": parts["array"],
+        "energy_sram_j": parts["sram"],
+        "energy_output_stage_j": parts["output_stage"],
+        "energy_dram_j": parts["dram"],
         # the mapper's choice, for the scalar wrapper
         "tk": out["tk"].astype(np.float64),
     }

@@ -43,26 +43,10 @@ def _leak_j(p: Any, tech: Any, cycles: float, freq_mhz: float) -> float:
 
 def measured_energy(p: Any, events: dict[str, float], tech: Any, freq_mhz: float) -> dict:
     """Energy parts (J) and ``total`` from measured event counts (see the module docstring)."""
-    from ..models.accel_cost import event_energies
+    from ..models.accel_cost import event_energies, event_energy_parts
 
-    e = event_energies(p, tech)
-    ev = events
-    sram = (
-        ev["a_reads"] * e["a_read"]
-        + ev["b_reads"] * e["b_read"]
-        + ev["acc_rmw"] * e["acc_rmw"]
-        + ev["acc_reads"] * e["acc_read"]
-        + ev["a_writes"] * e["a_write"]
-        + ev["b_writes"] * e["b_write"]
-        + ev["s_writes"] * e["s_write"]
-    )
-    out = {
-        "array": ev["b_reads"] * p.rows * p.cols * e["mac_slot"],
-        "sram": sram,
-        "output_stage": ev["acc_reads"] * p.cols * e["output"],
-        "dram": (ev["rd_beats"] + ev["wr_beats"]) * p.bus_bits * e["dram_bit"],
-        "leak": _leak_j(p, tech, ev["active"], freq_mhz),
-    }
+    out = event_energy_parts(events, event_energies(p, tech), p.rows, p.cols, p.bus_bits)
+    out["leak"] = _leak_j(p, tech, events["active"], freq_mhz)
     out["total"] = sum(out[k] for k in PARTS)
     return out
 
