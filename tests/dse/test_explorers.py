@@ -243,9 +243,16 @@ def test_repeated_proposals_are_kept_out_of_the_trials_and_replayed(tmp_path, mo
     assert [t.params for t in resumed.trials] == [t.params for t in full.trials]
 
 
-def test_tpe_with_the_conversion_cache_proposes_what_optunas_tpe_proposes(
-    tmp_path, monkeypatch
+@pytest.mark.parametrize(
+    ("budget", "batch", "constraints"), [(40, 4, []), (100, 8, ["area_mm2 <= 0.9"])]
+)
+def test_tpe_with_its_caches_proposes_what_optunas_tpe_proposes(
+    tmp_path, monkeypatch, budget: int, batch: int, constraints: list[str]
 ) -> None:
+    # the conversion cache and the once-per-batch split/below estimator (constant liar,
+    # HSSP tie-breaks, infeasible trials, repeats told inside a batch) change no proposal
+    from optuna.samplers._tpe import sampler as tpe
+
     from accelsmith.dse.explorers import optuna_samplers
 
     monkeypatch.chdir(tmp_path)
@@ -255,13 +262,22 @@ def test_tpe_with_the_conversion_cache_proposes_what_optunas_tpe_proposes(
         "dataflow": {"choices": ["os", "ws"]},
         "ifmap_kb": {"choices": [16, 64]},
     }
+    splits = []
+    real_split = tpe._split_trials
+
+    def counting_split(study, trials, n_below):
+        splits.append(n_below)
+        return real_split(study, trials, n_below)
+
+    monkeypatch.setattr(tpe, "_split_trials", counting_split)
 
     def run(db: str) -> list:
         spec = parse_spec(
             tiny_spec_dict(
-                explorer={"name": "tpe", "options": {"n_startup_trials": 4, "batch": 4}},
-                budget=40,
+                explorer={"name": "tpe", "options": {"n_startup_trials": 4, "batch": batch}},
+                budget=budget,
                 space=space,
+                constraints=constraints,
                 storage=f"sqlite:///{tmp_path / db}",
             )
         )
@@ -270,7 +286,10 @@ def test_tpe_with_the_conversion_cache_proposes_what_optunas_tpe_proposes(
         return [(t.params, t.values) for t in c.study.trials]
 
     cached = run("cached.db")
+    n_cached = len(splits)
     assert optuna_samplers._tpe_class() is not optuna.samplers.TPESampler
     monkeypatch.setattr(optuna_samplers, "_tpe_class", lambda: optuna.samplers.TPESampler)
     plain = run("plain.db")
-    assert len(cached) == 40 and cached == plain
+    assert len(cached) == budget and cached == plain
+    # Optuna splits at every ask; ours once per batch (plus once per repeat told in a batch)
+    assert n_cached <= len(splits) // 2

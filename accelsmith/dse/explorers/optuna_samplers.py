@@ -414,6 +414,73 @@ def _tpe_class() -> type:
             cols = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
             return {k: np.asarray(col) for k, col in zip(names, cols, strict=True)}
 
+        def _sample(self, study: Any, trial: Any, search_space: Any) -> dict[str, Any]:
+            """Optuna 5.0's ``TPESampler._sample`` (same inputs, same random draws, same
+            result), with what depends on the finished trials only kept for the next ask.
+
+            The below/above split of the finished trials (non-domination ranks, the HSSP
+            tie-break, the infeasibility scores) and the "below" Parzen estimator change only
+            when a trial finishes; running trials (the constant liar's) only ever join the
+            "above" group. Within a batch every ask sees the same finished trials, so both
+            are computed once per batch instead of once per ask (cProfile, 1,000-trial
+            3-objective campaign, batch 8: the split was ~2/3 of the sampler's time, issue
+            17). The "above" estimator, which holds the running trials, is built per ask.
+            """
+            import numpy as np
+            from optuna.samplers._tpe import sampler as tpe
+            from optuna.trial import TrialState
+
+            running = TrialState.RUNNING
+            states = [TrialState.COMPLETE, TrialState.PRUNED]
+            if self._constant_liar:
+                states.append(running)
+            trials = study._get_trials(
+                deepcopy=False, states=tuple(states), use_cache=not self._constant_liar
+            )
+            done = [t for t in trials if t.state != running]
+            live = [t for t in trials if t.state == running and t.number != trial.number]
+            if self._gamma is None:
+                multi = len(study.directions) > 1
+                self._gamma = tpe.default_gamma_multiobjective if multi else tpe.default_gamma
+            n_below = self._gamma(len(done))
+            key = (
+                tuple(t._trial_id for t in done),
+                n_below,
+                tuple(search_space),
+                tuple(search_space.values()),
+            )
+            memo = getattr(self, "_split_memo", None)
+            if memo is None or memo[0] is not study or memo[1] != key:
+                below, above_done = tpe._split_trials(study, done, n_below)
+                mpe_below = self._build_parzen_estimator(
+                    study, search_space, below, handle_below=True
+                )
+                obs_done = self._get_internal_repr(above_done, search_space, study)
+                memo = (study, key, mpe_below, above_done, obs_done)
+                self._split_memo = memo
+            _, _, mpe_below, above_done, obs_done = memo
+            last = above_done[-1].number if above_done else -1
+            if all(t.number > last for t in live):  # running trials sort after the rest
+                obs_live = self._get_internal_repr(live, search_space, study)
+                obs = {
+                    k: (
+                        np.concatenate([obs_done[k], obs_live[k]])
+                        if len(obs_live[k]) and len(obs_done[k])
+                        else (obs_live[k] if len(obs_live[k]) else obs_done[k])
+                    )
+                    for k in search_space
+                }
+            else:
+                above = sorted(above_done + live, key=lambda t: t.number)
+                obs = self._get_internal_repr(above, search_space, study)
+            mpe_above = self._parzen_estimator_cls(
+                obs, search_space, self._parzen_estimator_parameters
+            )
+            samples = mpe_below.sample(self._rng.rng, self._n_ei_candidates)
+            acq = self._compute_acquisition_func(samples, mpe_below, mpe_above)
+            best = self._compare(samples, acq)
+            return {k: d.to_external_repr(best[k]) for k, d in search_space.items()}
+
     _CachedTPE = CachedTPE
     return CachedTPE
 
