@@ -293,3 +293,48 @@ def test_tpe_with_its_caches_proposes_what_optunas_tpe_proposes(
     assert len(cached) == budget and cached == plain
     # Optuna splits at every ask; ours once per batch (plus once per repeat told in a batch)
     assert n_cached <= len(splits) // 2
+
+
+def test_the_hssp_memo_selects_what_optunas_hssp_selects(monkeypatch) -> None:
+    # 3 objectives, copies of vectors (repeats told again) and growing subset sizes, as in a
+    # TPE campaign: same selection, in the same order, as Optuna's HSSP; fewer solves
+    from optuna._hypervolume import hssp
+    from optuna.samplers._tpe.sampler import _get_reference_point
+
+    from accelsmith.dse.explorers.optuna_samplers import _HSSPMemo
+
+    rng = np.random.default_rng(0)
+    solves = []
+    real = hssp._solve_hssp_on_unique_loss_vals
+
+    def counting(*args):
+        solves.append(args[2])
+        return real(*args)
+
+    monkeypatch.setattr(hssp, "_solve_hssp_on_unique_loss_vals", counting)
+    memo = _HSSPMemo()
+    base = rng.random((60, 3))
+    base /= np.linalg.norm(base, axis=1, keepdims=True)  # points on a sphere: one front
+    theirs = ours = 0
+    for copies in range(0, 30, 3):
+        loss = np.vstack([base, base[rng.integers(0, len(base), copies)]])
+        idx = rng.permutation(1000)[: len(loss)]
+        ref = _get_reference_point(loss)
+        for k in (5, 12, 13, 20, 59, 60, len(loss)):
+            args = (tuple(loss.ravel()), tuple(idx), k, tuple(ref))
+            before = len(solves)
+            want = hssp._solve_hssp(loss, idx, k, ref)
+            theirs += len(solves) - before
+            before = len(solves)
+            assert memo(*args).tolist() == want.tolist()
+            ours += len(solves) - before
+    # the distinct vectors never change: solved for k = 5 (to 13, serving 12 and 13), 20, 59
+    assert ours == 3 and theirs > 40
+    for step in range(6):  # new vectors join, some dominated: equality still
+        base = np.vstack([base, rng.random((5, 3)) * (0.6 + 0.2 * step)])
+        ref = _get_reference_point(base)
+        idx = np.arange(len(base))
+        for k in (7, 15, 16):
+            want = hssp._solve_hssp(base, idx, k, ref)
+            got = memo(tuple(base.ravel()), tuple(idx), k, tuple(ref))
+            assert got.tolist() == want.tolist()
