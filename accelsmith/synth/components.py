@@ -166,6 +166,10 @@ def lut_row_params(kind: str, width: int) -> Any:
 
 def component(kind: str, width: int) -> tuple[wiring.Component, str]:
     """The component and its top-module name (``cal_<kind><width>``)."""
+    if kind.startswith(("sdec_", "smul_", "sslot")):  # the SIMD lane's blocks (simd130)
+        from .components_simd import simd_component
+
+        return simd_component(kind, width)
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     if kind in PE_KINDS:
