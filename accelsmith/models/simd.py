@@ -38,6 +38,18 @@ Energy (J)
     rounders (exact) and the output register; operand reads (``2 * lanes * lane_bits`` bits
     per beat) and result writes from SRAM buffers of ``buffer_kb``; leakage x latency, with
     idle lane groups gated off when ``power_gating > 0``.
+At the calibrated node (130 nm, :class:`~accelsmith.models.calib.CalibratedTech`)
+    Area, flip-flops, Fmax and power come from the lane's own blocks synthesized on sky130hd
+    as components times the RTL's inventory (:mod:`.simd_asic`; the tables above are not
+    used): ``area_*`` parts are the decoders, the multipliers, the accumulator slots (with
+    their alignment shifters), the registers (every flip-flop with its enable) and
+    ``area_glue_um2`` (mode multiplexers, exponent adders, power-gating gates).
+    ``fmax_mhz`` is the engine's modelled critical path and the clock used (``freq_mhz``,
+    also for latency, leakage and power) is ``min(freq_mhz, fmax_mhz)``; ``power_flow_w`` is
+    the power ``accelsmith synth`` reports at the requested clock and the calibration's
+    vectorless activity. Compute energy is every flip-flop's clock energy every cycle
+    (``energy_clock_j``) plus, per beat, the data part of that flow power scaled by the
+    fraction of lanes the layer keeps busy.
 """
 
 from __future__ import annotations

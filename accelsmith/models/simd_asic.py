@@ -57,10 +57,19 @@ def signed_bits(lo: int, hi: int) -> int:
     return n
 
 
-def _exp_range(f: Format) -> tuple[int, int]:
-    """Range of a decoder's ``exp`` output, 0 included (zero/special codes and idle modes
-    give 0 in the lane's mode multiplexer)."""
-    return min(f.hw_exp_min, 0), max(f.hw_exp_max, 0)
+def _exp_bits(f: Format) -> int:
+    """Distinct bits of a decoder's ``exp`` output that synthesis keeps (the rest are copies
+    of its sign and merge): integers 0 (constant); floats ``ebits + 1`` (the biased field
+    minus a constant) except when the format has no special codes, where synthesis finds the
+    narrower range of the actual values (FP4 E2M1: -1..1, 2 bits); posits the signed range
+    of their exponents (0 included: zero and NaR give 0). Checked against netlists (FP4,
+    FP8 E4M3 / E5M2, posit4/8) in ``tests/synth/test_calib_simd.py``."""
+    if f.kind == "int":
+        return 0
+    functional = signed_bits(min(f.hw_exp_min, 0), max(f.hw_exp_max, 0))
+    if f.kind == "fp" and f.nan != "none":
+        return f.ebits + 1
+    return functional
 
 
 def _has_nan(f: Format) -> bool:
@@ -110,15 +119,12 @@ def lane_structure(
             sig_pos["b"].update(range(s * md.width, s * md.width + md.b.sig_bits))
     s2 = len(sig_pos["a"]) + len(sig_pos["b"])
     mux_bits += (len(modes) - 1) * (len(sig_pos["a"]) + len(sig_pos["b"]))
-    carry = p.carry_bits
     for s in range(p.slots):
         ms = [modes[i] for i in p.slot_modes(s)]
         nan = {side: any(_has_nan(getattr(m, side)) for m in ms) for side in "ab"}
         inf = {side: any(getattr(m, side).inf for m in ms) for side in "ab"}
-        eb = {}
-        for side in "ab":
-            rs = [_exp_range(getattr(m, side)) for m in ms]
-            eb[side] = signed_bits(min(r[0] for r in rs), max(r[1] for r in rs))
+        # the mode multiplexer's output: bits beyond every input's width are one net
+        eb = {side: max(_exp_bits(getattr(m, side)) for m in ms) for side in "ab"}
         fields = 4 + sum(nan.values()) + sum(inf.values()) + eb["a"] + eb["b"]
         s2 += fields
         # the slot's Switch(mode): one input per slot mode plus the idle default (0)
@@ -142,7 +148,8 @@ def lane_structure(
                 "exp_bits": signed_bits(elo, ehi),
                 "nan": slot_nan,
                 "inf": slot_inf,
-                "mag_bits": q - carry - 1,  # the aligned product's magnitude (top - lsb + 1)
+                # the signed addend: the shifted significand above the quire LSB, + sign
+                "add_bits": min(q, sig + hw_max - hw_lsb - (lsb - hw_lsb) + 1),
                 "widths": sorted({m.width for m in ms}),
                 "formats": sorted({m.a.name for m in ms} | {m.b.name for m in ms}),
             }
@@ -151,12 +158,14 @@ def lane_structure(
     flops += s2 if p.pipeline >= 2 else 0
     # ---- multiplier stage registers (pipeline >= 3): per slot the product (sig bits), its
     # term, sign, zero flags, exponent sum, nan / inf when a slot mode can make them
+    # (exact: only the exponent bits the shifter's amount uses; none in an integer slot)
     for sl in slots:
-        prod = sl["sig"] + 3 + sl["exp_bits"] + sl["nan"] + sl["inf"]
+        exp = min(sl["exp_bits"], sl["stages"]) if acc == "exact" else sl["exp_bits"]
+        prod = sl["sig"] + 3 + exp + sl["nan"] + sl["inf"]
         if p.pipeline >= 3:
             flops += prod
         if p.pipeline >= 4:  # align stage: exact keeps the signed addend, not sig / exp
-            flops += (sl["mag_bits"] + 1 + 3 + sl["nan"] + sl["inf"]) if acc == "exact" else prod
+            flops += (sl["add_bits"] + 3 + sl["nan"] + sl["inf"]) if acc == "exact" else prod
     # ---- accumulators and readout
     for sl in slots:
         flags = 2 + sl["nan"] + 2 * sl["inf"]  # any, negz (+ nan, pinf, ninf)
@@ -166,8 +175,17 @@ def lane_structure(
             flops += 2 * (32 + 1)  # binary32 accumulator + finished copy, "any" flags
     flops += p.slots * p.out_bits  # result registers (the c payload)
     widths = sorted({m.width for m in modes}, reverse=True)
+    # the stage-2 mode drives something only if the multiplier's width select, a product
+    # multiplexer or a slot's term depends on it: several widths, unused mode codes (the
+    # Default branch), or a slot that some modes leave idle
+    all_codes = (1 << p.mode_bits) == len(modes)
+    mode2 = int(len(widths) > 1 or not all_codes or any(sl["modes"] < len(modes) for sl in slots))
     return {
         "flops": flops,
+        "mode2": mode2,
+        # slot 0 serves every mode: with every code used its term is the stage's valid, so
+        # the control's valid registers of stages 3 and 4 merge with the slot's term registers
+        "term_is_valid": int(all_codes),
         "decoders": sorted(decoders.values()),
         "mul_kind": "smul_" + "_".join(str(w) for w in widths),
         "slots": slots,
@@ -180,21 +198,23 @@ def lane_structure(
 
 def simd_engine_flops(
     lane_flops: ArrayLike, lanes: ArrayLike, pipeline: ArrayLike, mode_bits: ArrayLike,
-    power_gating: ArrayLike,
+    power_gating: ArrayLike, mode2: ArrayLike = 1, term_is_valid: ArrayLike = 0,
 ) -> np.ndarray:  # fmt: skip
     """Flip-flops of a whole engine: ``lanes`` lanes plus the control pipeline of
     :class:`accelsmith.hdl.simd.SimdEngine` (valid, last and mode at stage 1; valid, last,
-    mode at stage 2; valid and last at stages 3 and 4 -- the mode of stages 3 and 4 drives
-    nothing and is removed; the gate bits of each stage with power gating; the finished
-    valid and the output valid)."""
+    mode at stage 2 -- the mode only if ``mode2``, see :func:`lane_structure`; valid and last
+    at stages 3 and 4 -- their mode drives nothing and is removed, their valid merges with
+    the lanes' slot-0 term register when ``term_is_valid`` and no power gating; the gate
+    bits of each stage with power gating; the finished valid and the output valid)."""
     p = np.asarray(pipeline, dtype=np.int64)
     mb = np.asarray(mode_bits, dtype=np.int64)
     g = np.asarray(power_gating, dtype=np.int64)
+    merged = np.asarray(term_is_valid, dtype=np.int64) * (g == 0)
     ctrl = (
         (2 + mb + g)
-        + (p >= 2) * (2 + mb + g)
-        + (p >= 3) * (2 + g)
-        + (p >= 4) * (2 + g)
+        + (p >= 2) * (2 + np.asarray(mode2, dtype=np.int64) * mb + g)
+        + (p >= 3) * (2 + g - merged)
+        + (p >= 4) * (2 + g - merged)
         + 2  # fin_valid, out_valid
         + g  # fin_gate
     )
@@ -209,6 +229,11 @@ def _s(kind: str, key: str, width: ArrayLike) -> np.ndarray:
     interpolated like every component: :func:`accelsmith.models.calib._loglog`)."""
     from . import calib
 
+    if kind not in calib.load().get("simd_samples", {}):
+        raise ConfigError(
+            f"node_nm: the 130 nm SIMD model has no calibrated component {kind!r} for this "
+            "configuration (run accelsmith calibrate)"
+        )
     return calib._loglog(kind, key, width, table="simd_samples")
 
 
@@ -303,6 +328,8 @@ def lane_cost(
     slot_flops += st["nslots"] * st["out_bits"]
     return {
         "flops": st["flops"],
+        "mode2": st["mode2"],
+        "term_is_valid": st["term_is_valid"],
         "slot_flops": slot_flops,
         "mode_bits": st["mode_bits"],
         "area_decoders": dec_area,
@@ -353,7 +380,9 @@ def engine_cost(
     n = np.asarray(lanes, dtype=np.float64)
     g = np.asarray(power_gating, dtype=np.int64)
     pick = {k: np.asarray(v)[i] for k, v in t.items()}
-    flops = simd_engine_flops(pick["flops"], lanes, p, pick["mode_bits"], g)
+    flops = simd_engine_flops(
+        pick["flops"], lanes, p, pick["mode_bits"], g, pick["mode2"], pick["term_is_valid"]
+    )
     outside = flops - n * pick["slot_flops"]
     en = calib.enable_um2_per_flop(flops)
     parts = {
