@@ -105,32 +105,6 @@ class SimdMultiplier(wiring.Component):
         return m
 
 
-class Boxed(wiring.Component):
-    """``inner`` with every input and output port registered, so its register-to-register
-    path is the block's delay and its outputs never alias one another in the netlist. All of
-    its flip-flops are the harness's (``wrapper_flops`` 0: the calibration takes the
-    synthesized count)."""
-
-    wrapper_flops = 0
-
-    def __init__(self, inner: wiring.Component) -> None:
-        self.inner = inner
-        members = inner.signature.members.items()
-        super().__init__({n: (In if m.flow == In else Out)(m.shape) for n, m in members})
-
-    def elaborate(self, platform: object) -> Module:
-        m = Module()
-        m.submodules.inner = inner = self.inner
-        for name, member in inner.signature.members.items():
-            if member.flow == In:
-                r = Signal(member.shape, name=f"r_{name}")
-                m.d.sync += r.eq(getattr(self, name))
-                m.d.comb += getattr(inner, name).eq(r)
-            else:
-                m.d.sync += getattr(self, name).eq(getattr(inner, name))
-        return m
-
-
 class SimdSlot(wiring.Component):
     """One accumulator slot of the lane, by the generator's methods (module docstring).
 
@@ -186,13 +160,15 @@ class SimdSlot(wiring.Component):
 
 def simd_component(kind: str, width: int) -> tuple[wiring.Component, str]:
     """The SIMD component ``kind`` at ``width`` and its top-module name."""
+    from .components import _Wrapped  # components dispatches here lazily
+
     top = f"cal_{kind}_{width}"
     if kind in DEC_KINDS:
         from ..hdl.blocks.formats import make_decoder
 
-        return Boxed(make_decoder(FORMATS[kind[5:]])), top
+        return _Wrapped(kind, width, make_decoder(FORMATS[kind[5:]]), True), top
     if kind in MUL_KINDS:
-        return Boxed(SimdMultiplier(width, _mul_set(kind))), top
+        return _Wrapped(kind, width, SimdMultiplier(width, _mul_set(kind)), True), top
     if kind in SLOT_KINDS:
         return SimdSlot("exact", kind[6:], width), top
     if kind in SLOTF_KINDS:
