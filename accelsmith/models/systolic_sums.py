@@ -185,15 +185,17 @@ def layer_sums(
     tab = _Tables(lay, cfg)
     flows = cfg["dataflow"].reshape(-1)
     step = max(1, BLOCK_POINTS // max(len(w), 1))
-    for flow in np.unique(flows):
+    for flow in ("os", "ws", "is"):  # validated dataflows (np.unique would sort the strings)
         idx = np.flatnonzero(flows == flow)
+        if len(idx) == 0:
+            continue
         if len(idx) == n:  # one dataflow: contiguous blocks, no gathers
             parts = [slice(s, min(s + step, n)) for s in range(0, n, step)]
         else:
             parts = [idx[s : s + step] for s in range(0, len(idx), step)]
         for rows in parts:
             blk = {key: v[rows] for key, v in per.items()}
-            sums = _block(str(flow), scalesim, blk, lay, wv, tab, rows)
+            sums = _block(flow, scalesim, blk, lay, wv, tab, rows)
             for key, v in sums.items():
                 out[key][rows] = v
     res = {key: v.reshape(-1, 1) for key, v in out.items()}
