@@ -16,6 +16,7 @@ from typing import Any
 from ..core.files import atomic_write
 from .asic import ABC_SCRIPT, DEFAULT_ACTIVITY
 from .components import LUT_ROW_KINDS, component
+from .components_pim import PIM_WIDTHS
 from .flow import synthesize_verilog
 
 __all__ = ["DEFAULT_OUT", "WIDTHS", "calibrate"]
@@ -45,6 +46,7 @@ WIDTHS: dict[str, tuple[int, ...]] = {
     "wspe_un": PE_WIDTHS,
     "neg": (4, 8, 12, 16),
     **{kind: (4, 6, 9) for kind in LUT_ROW_KINDS},  # act_bits
+    **PIM_WIDTHS,  # lanes (pimmac_*) and banks (pimctl): components_pim
 }
 CLOCK_NS = 10.0
 # switching activity of each component's power run: the flow's default, except ``reg0``
