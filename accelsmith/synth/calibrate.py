@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.files import atomic_write
-from .asic import ABC_SCRIPT, DEFAULT_ACTIVITY
+from .asic import ABC_CONSTR, ABC_SCRIPT, DEFAULT_ACTIVITY
 from .components import LUT_ROW_KINDS, component
 from .components_pim import PIM_WIDTHS
 from .flow import synthesize_verilog
@@ -129,7 +129,8 @@ def calibrate(
         "provenance": {
             "what": "calibrated against this project's RTL components synthesized on sky130hd",
             "flow": "accelsmith calibrate: Yosys synth + dfflibmap + abc (fanout buffering: "
-            f"{ABC_SCRIPT}), OpenSTA report_checks/report_power, pre-layout",
+            f"{ABC_SCRIPT}; -constr {ABC_CONSTR.strip()!r}) + buffer trees on nets with more "
+            "than 8 sinks (synth/buftree.py), OpenSTA report_checks/report_power, pre-layout",
             "tools": tools,
             "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d"),
             "clock_ns": CLOCK_NS,
