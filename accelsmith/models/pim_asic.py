@@ -160,12 +160,23 @@ def _samples(kind: str) -> list[dict]:
     return rows
 
 
-def _logic_of(row: dict) -> float:
+def _harness_flops(kind: str, row: dict) -> float:
+    """Flip-flops of a sample's harness. ``pimctl``: all its flip-flops minus the channel's
+    own at the reference shape (:func:`pim_inventory`, exact on synthesized channels), not the
+    wrapper's nominal count: the bank stand-ins of several banks see the same strobes and
+    synthesis merges their input registers, and constant outputs lose theirs."""
+    if kind != "pimctl":
+        return float(row.get("wrapper_flops") or 0)
+    ref = _reference_inventory(np.asarray(row["width"]))
+    return float(row["flops"] - (ref["ctl_flops"] + ref["gb_flops"] + ref["rdd_flops"]))
+
+
+def _logic_of(kind: str, row: dict) -> float:
     """A component sample's logic: combinational + buffer area minus the reset gates of its
     harness flip-flops (as :func:`accelsmith.models.calib.logic_um2`)."""
     from .calib import reset_gate_um2
 
-    return row["op_area_um2"] - float(row.get("wrapper_flops") or 0) * reset_gate_um2()
+    return row["op_area_um2"] - _harness_flops(kind, row) * reset_gate_um2()
 
 
 def _line(kind: str, key: str, x: ArrayLike) -> np.ndarray:
@@ -174,7 +185,7 @@ def _line(kind: str, key: str, x: ArrayLike) -> np.ndarray:
     tree by one FP32 adder), the control's by one bank's decode, busy and read-select bits."""
     rows = _samples(kind)
     w = np.array([r["width"] for r in rows], dtype=np.float64)
-    y = np.array([_logic_of(r) if key == "logic_um2" else r[key] for r in rows])
+    y = np.array([_logic_of(kind, r) if key == "logic_um2" else r[key] for r in rows])
     slope, icpt = np.polyfit(w, y, 1)
     return icpt + slope * np.asarray(x, dtype=np.float64)
 
@@ -338,8 +349,9 @@ def pim_period_ns(
     burst = inv["burst_bits"].astype(np.float64)
     pipe = pipe_period_ns()
     mux_level = float(op_period_ns("mux", 4)) - pipe
-    # the sample's own column fan-out: 2 x burst at one lane (int8, fp16) or at these lanes
-    one = np.where(prec == "bf16", np.asarray(lanes), 1)
+    # the sample's own column fan-out: 2 x burst at one lane (int8, fp16) or, bf16, at the
+    # sampled lanes with these adder levels (2^levels)
+    one = np.where(prec == "bf16", 2 ** _levels(lanes), 1)
     own = 2 * one * np.select([prec == "int8"], [8], 16)
     mac = _per_precision(precision, _by_levels, one)
     lane = (
@@ -370,5 +382,5 @@ def mac_energy_j(precision: ArrayLike, lanes: ArrayLike) -> np.ndarray:
 
 def _mac_energy(kind: str, lanes: ArrayLike) -> np.ndarray:
     rows = _samples(kind)
-    share = np.mean([_logic_of(r) / r["op_area_um2"] for r in rows])
+    share = np.mean([_logic_of(kind, r) / r["op_area_um2"] for r in rows])
     return _line(kind, "energy_j", lanes) * share

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from amaranth.hdl import Module, Shape, Signal, Value
+from amaranth.hdl import Cat, Module, Shape, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -38,11 +38,13 @@ __all__ = ["CTL_REFERENCE", "PIM_KINDS", "PIM_WIDTHS", "mac_params", "pim_compon
 PIM_MAC_KINDS = ("pimmac_int8", "pimmac_fp16", "pimmac_bf16")
 PIM_KINDS = (*PIM_MAC_KINDS, "pimctl")
 #: widths sampled by ``accelsmith calibrate``: lanes of the MAC datapath (the bf16 adder
-#: tree is 0, 1, 2 levels deep at 1, 2, 4 lanes), banks of the control
+#: tree is 0 and 1 levels deep at 1 and 2 lanes; the 2-lane sample took ~5 min to
+#: synthesize on the shared 2-core machine, a 4-lane one longer than the session allowed,
+#: so deeper trees are extrapolated one FP32 adder level at a time), banks of the control
 PIM_WIDTHS: dict[str, tuple[int, ...]] = {
     "pimmac_int8": (1, 2, 4),
     "pimmac_fp16": (1, 2, 4),
-    "pimmac_bf16": (1, 2, 4),
+    "pimmac_bf16": (1, 2),
     "pimctl": (1, 2, 4),
 }
 #: rows of the MAC components' parameters (the lanes do not depend on them) and the bursts
@@ -131,31 +133,35 @@ class _PimMac(_RegisteredIO):
         return m
 
 
-def _bank_ports(params: Any) -> tuple[dict[str, int], dict[str, int]]:
-    """Widths of what the channel sends a bank and what a bank returns."""
-    sig = _bank(params).signature.members
-    ins = {n: Shape.cast(m.shape).width for n, m in sig.items() if m.flow == In}
-    outs = {n: Shape.cast(m.shape).width for n, m in sig.items() if m.flow == Out}
-    return ins, outs
-
-
 class _BankPorts(wiring.Component):
-    """Stands for a bank inside ``pimctl``: its inputs land in flip-flops (``q``, output
-    through ``sink``), its outputs come from flip-flops loaded from ``src``."""
+    """Stands for a bank inside ``pimctl`` (self-contained, so the hierarchical emission can
+    write it once as the ``bank`` module): every input bit lands in a flip-flop, and every
+    output bit comes from a flip-flop of a shift chain fed by those (distinct flip-flops, no
+    logic: synthesis can neither fold the channel's strobes away nor take a bank's flags for
+    constants)."""
 
-    def __init__(self, params: Any, sink: dict[str, Signal], src: dict[str, Signal]) -> None:
-        self.sink, self.src = sink, src
+    def __init__(self, params: Any) -> None:
         super().__init__(_bank(params).signature)
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
-        for name, member in self.signature.members.items():
-            port = getattr(self, name)
-            if member.flow == In:
-                m.d.sync += self.sink[name].eq(port)
-            else:
-                m.d.sync += port.eq(self.src[name])
+        members = self.signature.members.items()
+        ins = [getattr(self, n) for n, mb in members if mb.flow == In]
+        outs = [getattr(self, n) for n, mb in members if mb.flow == Out]
+        src = Signal(sum(len(v) for v in ins), name="q_in")
+        m.d.sync += src.eq(Cat(*ins))
+        chain = Signal(sum(len(v) for v in outs), name="q_out")
+        n = len(src)
+        for i in range(len(chain)):
+            m.d.sync += chain[i].eq(src[i] if i < n else chain[i - n])
+        m.d.comb += Cat(*outs).eq(chain)
         return m
+
+    @staticmethod
+    def flops(params: Any) -> int:
+        """Flip-flops of one :class:`_BankPorts` (all its input and output bits)."""
+        sig = _bank(params).signature.members.values()
+        return sum(Shape.cast(mb.shape).width for mb in sig)
 
 
 def _control(banks: int) -> _RegisteredIO:
@@ -164,7 +170,7 @@ def _control(banks: int) -> _RegisteredIO:
 
     p = ctl_params(banks)
     chan = PimChannel(p)
-    cin, cout = _bank_ports(p)
+    chan.bank_factory = lambda params, index: _BankPorts(params)
     ch_in: dict[str, Value] = {}
     ch_out: dict[str, Value] = {}
     for path, member in chan.signature.members.flatten():
@@ -173,22 +179,15 @@ def _control(banks: int) -> _RegisteredIO:
             for step in path:
                 value = getattr(value, step)
             (ch_in if member.flow == In else ch_out)["_".join(path)] = Value.cast(value)
-    ins = {n: len(v) for n, v in ch_in.items()}
-    outs = {n: len(v) for n, v in ch_out.items()}
-    for b in range(banks):
-        ins |= {f"b{b}_{n}": w for n, w in cout.items()}
-        outs |= {f"b{b}_{n}": w for n, w in cin.items()}
-    wrap = _RegisteredIO(ins, outs)
-    # the bank-port flip-flops stand for the banks (costed apart by the model): harness too
-    wrap.wrapper_flops += banks * (sum(cin.values()) + sum(cout.values()))
+    wrap = _RegisteredIO(
+        {n: len(v) for n, v in ch_in.items()}, {n: len(v) for n, v in ch_out.items()}
+    )
+    # the bank stand-ins' flip-flops are harness too (the model costs the banks apart)
+    wrap.wrapper_flops += banks * _BankPorts.flops(p)
 
     def elaborate(platform: object) -> Module:
         m = Module()
         rin, rout = wrap.wire(m)
-
-        sinks = [{n: rout[f"b{b}_{n}"] for n in cin} for b in range(banks)]
-        srcs = [{n: rin[f"b{b}_{n}"] for n in cout} for b in range(banks)]
-        chan.bank_factory = lambda params, b: _BankPorts(params, sinks[b], srcs[b])
         m.submodules.chan = chan
         m.d.comb += [v.eq(rin[n]) for n, v in ch_in.items()]
         m.d.comb += [rout[n].eq(v) for n, v in ch_out.items()]
