@@ -455,11 +455,13 @@ def main(argv: list[str] | None = None) -> int:
         if "b" not in args.skip or "e" not in args.skip:
             t0 = time.perf_counter()
             import stable_baselines3  # noqa: F401  (both PPO settings start with torch loaded)
-            import torch  # noqa: F401
+            import torch
 
+            # the first optimizer imports torch._dynamo (seconds): once per process
+            torch.optim.Adam([torch.zeros(1, requires_grad=True)])
             print(
-                f"  torch + stable-baselines3 import: {time.perf_counter() - t0:.1f} s, not in "
-                "the PPO rows",
+                f"  torch + stable-baselines3 import and first optimizer: "
+                f"{time.perf_counter() - t0:.1f} s, not in the PPO rows",
                 flush=True,
             )
         if "b" not in args.skip:
