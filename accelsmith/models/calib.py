@@ -78,8 +78,8 @@ def _harness_flops(row: dict[str, Any]) -> float:
     return float(row.get("wrapper_flops") or row["flops"])
 
 
-def _loglog(kind: str, key: str, width: ArrayLike) -> np.ndarray:
-    rows = load()["samples"][kind]
+def _loglog(kind: str, key: str, width: ArrayLike, table: str = "samples") -> np.ndarray:
+    rows = load()[table][kind]
     if key == "logic_um2":
         gate = reset_gate_um2()
         rows = [{**r, key: r["op_area_um2"] - _harness_flops(r) * gate} for r in rows]

@@ -16,6 +16,7 @@ from typing import Any
 from ..core.files import atomic_write
 from .asic import ABC_CONSTR, ABC_SCRIPT, DEFAULT_ACTIVITY
 from .components import LUT_ROW_KINDS, component
+from .components_simd import SIMD_WIDTHS
 from .flow import synthesize_verilog
 
 __all__ = ["DEFAULT_OUT", "WIDTHS", "calibrate"]
@@ -45,6 +46,7 @@ WIDTHS: dict[str, tuple[int, ...]] = {
     "wspe_un": PE_WIDTHS,
     "neg": (4, 8, 12, 16),
     **{kind: (4, 6, 9) for kind in LUT_ROW_KINDS},  # act_bits
+    **SIMD_WIDTHS,  # the SIMD lane's blocks, written apart as "simd_samples" (simd130)
 }
 CLOCK_NS = 10.0
 # switching activity of each component's power run: the flow's default, except ``reg0``
@@ -123,6 +125,7 @@ def calibrate(
                     "leakage_w": rep.power["leakage_w"],
                 }
             )
+    simd = {k: samples.pop(k) for k in list(samples) if k in SIMD_WIDTHS}
     data = {
         "provenance": {
             "what": "calibrated against this project's RTL components synthesized on sky130hd",
@@ -137,6 +140,7 @@ def calibrate(
         "model": "accelsmith.models.calib interpolates the samples piecewise-linearly in "
         "log(width) -> log(value) (power law beyond the sampled range); reg: mean per bit",
         "samples": samples,
+        "simd_samples": simd,  # accelsmith.models.simd_asic
         "ecp5": calibrate_ecp5(ecp5_widths),
     }
     if out is not None:
