@@ -14,19 +14,34 @@ largest checkpoint they get, see ``--tpe-budget``).
 
 Measures (:mod:`accelsmith.dse.pareto.strict`, against the reference front): front recall,
 IGD+ on objectives normalized by the reference front, HV ratio on log10 objectives, and the
-trials to 95 % of the log HV ratio within the largest checkpoint. Ablations of ``marl``
+trials to 95 % of the log HV ratio within the largest checkpoint. Ablations and variants of the RL explorers
 (``--ablations``) run in their own storage (``--ablation-storage``) with ``--ablation-seeds``
-seeds at ``--ablation-budget`` and are measured against the same reference without joining it.
+seeds at ``--ablation-budget``; their non-dominated points join the measured yardstick (not
+the stored front).
 
-Run (what ``bench/results/coexplore_2026-12-06.txt`` used, in resumable steps)::
+Results version 2 (``bench/results/coexplore_2026-12-07.txt``): the v1 reference storage
+(runs of 2026-12-06, front of 41 points) refuses to resume under ``RESULTS_VERSION`` 2, so
+its front is re-costed into the new storage (``--recost-from``, :func:`accelsmith.dse.
+reference.recost_reference`; the bench says how many objective vectors changed) and the runs
+are built again beside it; the measured yardstick is that front, the new runs and the
+ablation runs measured (their union, stated under the table). Steps, in order::
 
-    B="nice -n 10 python bench/bench_coexplore.py --checkpoints 500 2000 10000 \\
+    B="nice -n 15 python bench/bench_coexplore.py --checkpoints 500 1000 2000 10000 \
+       --rl-budget 2000 --tpe-budget 2000 --ablation-budget 2000"
+    $B --seeds 5 --recost-from V1.db --explorers nsga2,random   # 5 x 10,000 + v1 front
+    $B --seeds 5 --explorers nsga2 --ablations jump,rw-jump     # MARL in jump mode + control
+    $B --seeds 5 --explorers marl,tpe
+    $B --seeds 3 --explorers nsga2 --ablations perparam,envs32 --ablation-seeds 3
+    $B --seeds 3 --explorers random-walk,ppo,sac
+
+Run of 2026-12-06 (results version 1, ``coexplore_2026-12-06.txt``), for the record::
+
+    B="nice -n 10 python bench/bench_coexplore.py --checkpoints 500 2000 10000 \
        --rl-budget 2000 --tpe-budget 1000"
     $B --explorers nsga2,random,random-walk,ppo,marl,sac        # 5 seeds x 2,000
     $B --explorers nsga2 --long-budget 20000 --long-explorers nsga2   # long runs, 10x 2,000
     $B --explorers marl --ablations share,front90,episode16,scalarized --ablation-seeds 3
     $B --explorers tpe --seeds 2
-    $B --no-build --ablations share,front90,episode16,scalarized      # the tables
 
 Every table is printed with the command line, the reference it used and ``uptime``'s load.
 """
@@ -52,16 +67,42 @@ SPACES = {
 }
 RESULTS = ROOT / "bench" / "results"
 EXPLORERS = ("random", "nsga2", "tpe", "random-walk", "ppo", "sac", "marl")
-#: marl ablations: name -> (explorer options, what it changes)
-ABLATIONS: dict[str, tuple[dict[str, Any], str]] = {
-    "share": ({"share_parameters": True}, "parameter sharing: one policy, one-hot agent id"),
-    "scalarized": ({"reward": "scalarized"}, "reward: Chebyshev, weights redrawn per episode"),
-    "episode16": ({"episode_length": 16}, "episode length 16 steps (default 4)"),
-    "front90": ({"front_start": 0.9}, "restarts: 90 % of episodes start on the front (50 %)"),
-    "front0": ({"front_start": 0.0}, "restarts: every episode starts at a random design"),
-    "envs32": ({"n_envs": 32}, "32 walkers per batch (default 8)"),
-    "perparam": ({"grouping": "parameter"}, "agent grouping: one agent per parameter"),
+#: ablations and variants of the RL explorers: name -> (explorer, options, what it changes)
+ABLATIONS: dict[str, tuple[str, dict[str, Any], str]] = {
+    "share": (
+        "marl",
+        {"share_parameters": True},
+        "parameter sharing: one policy, one-hot agent id",
+    ),
+    "scalarized": ("marl", {"reward": "scalarized"}, "reward: Chebyshev, weights per episode"),
+    "episode16": ("marl", {"episode_length": 16}, "episode length 16 steps (default 4)"),
+    "front90": ("marl", {"front_start": 0.9}, "restarts: 90 % of episodes start on the front"),
+    "front0": ("marl", {"front_start": 0.0}, "restarts: every episode starts at a random design"),
+    "envs32": ("marl", {"n_envs": 32}, "32 walkers per batch (default 8)"),
+    "perparam": ("marl", {"grouping": "parameter"}, "agent grouping: one agent per parameter"),
+    "jump": (
+        "marl",
+        {"actions": "jump"},
+        "actions: jump (edit a front design with a partner: keep/partner/down/up/random)",
+    ),
+    "jump-perparam": (
+        "marl",
+        {"actions": "jump", "grouping": "parameter"},
+        "actions: jump, one agent per parameter",
+    ),
+    "jump-share": (
+        "marl",
+        {"actions": "jump", "share_parameters": True},
+        "actions: jump, parameter sharing",
+    ),
+    "ppo-jump": ("ppo", {"actions": "jump"}, "single-agent PPO, actions: jump"),
+    "rw-jump": (
+        "random-walk",
+        {"actions": "jump"},
+        "no learning, actions: jump, codes drawn from JUMP_PRIOR (the learners' initial policy)",
+    ),
 }
+RL = ("random-walk", "ppo", "sac", "marl")
 COLUMNS = ("front_recall", "igd_plus_norm", "hv_ratio_log")
 
 
@@ -88,14 +129,33 @@ def build_runs(
         )
 
 
-def measure(
-    store: Any, study: str, ref: np.ndarray, dirs: list[str], checkpoints: list[int]
-) -> list[dict[str, Any]]:
-    """Strict measures of one stored run at each checkpoint (NaN beyond its length)."""
-    from accelsmith.dse.pareto import strict_at
-    from accelsmith.dse.reference import run_values
+def recost(spec: Any, source: Path, url: str, ref_name: str) -> None:
+    """Re-cost ``source``'s front into ``url`` unless a re-costed front is there already."""
+    import optuna
 
-    v = run_values(store, study)
+    from accelsmith.dse.reference import RECOST_CAMPAIGN, recost_reference
+
+    have = []
+    if Path(url.removeprefix("sqlite:///")).exists():
+        prefix = f"{ref_name}.{RECOST_CAMPAIGN}@"
+        have = [n for n in optuna.study.get_all_study_names(storage=url) if n.startswith(prefix)]
+    if have:
+        _log(f"re-costed front already in the reference storage ({', '.join(have)})")
+        return
+    _, meta = recost_reference(spec, str(source), storage=url, name=ref_name)
+    _log(
+        f"re-costed {meta['designs']} designs of {source} (results version "
+        f"{meta['from_version']} -> {meta['to_version']}): {meta['changed']} changed (max "
+        f"relative change {meta['max_rel_change']:.3g}), {meta['infeasible']} now infeasible"
+    )
+
+
+def measure(
+    v: np.ndarray, ref: np.ndarray, dirs: list[str], checkpoints: list[int]
+) -> list[dict[str, Any]]:
+    """Strict measures of one run's objective values at each checkpoint (NaN beyond it)."""
+    from accelsmith.dse.pareto import strict_at
+
     return [
         {
             "checkpoint": m["checkpoint"],
@@ -154,9 +214,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--long-budget", type=int, default=0, help="reference long runs (0: none)")
     ap.add_argument("--long-explorers", default="nsga2,random")
     ap.add_argument("--ablations", default="", help=f"comma list of {', '.join(ABLATIONS)}")
-    ap.add_argument("--ablation-seeds", type=int, default=3)
+    ap.add_argument("--ablation-seeds", type=int, default=5)
     ap.add_argument("--ablation-budget", type=int, default=2000)
     ap.add_argument("--ablation-storage", type=Path, help="default: results/<space>-ablations.db")
+    ap.add_argument(
+        "--recost-from",
+        type=Path,
+        help="a reference storage of an older results version: its front is re-costed into "
+        "--reference first (`dse reference recost`), unless already there",
+    )
     ap.add_argument("--no-build", action="store_true", help="measure only the stored runs")
     ap.add_argument("--out", type=Path, help="default: results/<space>.csv")
     args = ap.parse_args(argv)
@@ -167,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     import optuna
     import pandas as pd
 
-    from accelsmith.dse.reference import reference_name, update_front
+    from accelsmith.dse.pareto import nondominated_mask
+    from accelsmith.dse.reference import reference_name, run_values, update_front
     from accelsmith.dse.spec import load_spec
     from accelsmith.dse.storage import close_storage, open_storage
 
@@ -178,9 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     names = [n for n in args.explorers.split(",") if n]
     seeds = list(range(args.seeds))
     top = max(args.checkpoints)
-    rl = {"random-walk", "ppo", "sac", "marl"}
     budgets = {
-        n: args.tpe_budget if n == "tpe" else (args.rl_budget or top) if n in rl else top
+        n: args.tpe_budget if n == "tpe" else (args.rl_budget or top) if n in RL else top
         for n in names
     }
     ablations = [a for a in args.ablations.split(",") if a]
@@ -188,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         if a not in ABLATIONS:
             ap.error(f"--ablations must be a comma list of {', '.join(ABLATIONS)}, not {a!r}")
     print("command:", " ".join(["python", "bench/bench_coexplore.py", *sys.argv[1:]]))
+    if args.recost_from is not None:
+        recost(spec, args.recost_from, url, ref_name)
     if not args.no_build:
         if not args.reference.exists():
             _log(f"reference storage {args.reference} is missing: building it (every run below)")
@@ -196,43 +264,64 @@ def main(argv: list[str] | None = None) -> int:
             plan += [(n, args.long_budget) for n in args.long_explorers.split(",") if n]
         build_runs(spec, url, plan, seeds, ref_name)
         for a in ablations:
-            opts, _ = ABLATIONS[a]
-            aspec = spec.with_overrides(explorer={"name": "marl", "options": opts})
+            explorer, opts, _ = ABLATIONS[a]
+            aspec = spec.with_overrides(explorer={"name": explorer, "options": opts})
             build_runs(
                 aspec,
                 f"sqlite:///{args.ablation_storage.resolve()}",
-                [("marl", args.ablation_budget)],
+                [(explorer, args.ablation_budget)],
                 list(range(args.ablation_seeds)),
                 f"{spec.name}.ablation-{a}",
             )
     store = open_storage(url, write=True)
     try:
         front = update_front(store, spec, ref_name)
-        ref, dirs = front.values, spec.directions
-        rows = []
+        dirs = spec.directions
+        runs = {}
         for n in names:
             for s in seeds:
                 study = f"{ref_name}.s{s}@{n}"
-                if study not in optuna.study.get_all_study_names(storage=store):
-                    continue
-                for r in measure(store, study, ref, dirs, args.checkpoints):
-                    rows.append({"explorer": n, "seed": s, **r})
+                if study in optuna.study.get_all_study_names(storage=store):
+                    runs[(n, s)] = run_values(store, study)
     finally:
         close_storage(store)
-    what = front.description
-    abl_rows = []
+    abl_runs = {}
     if ablations and args.ablation_storage.exists():
         astore = open_storage(f"sqlite:///{args.ablation_storage.resolve()}")
         try:
             have = set(optuna.study.get_all_study_names(storage=astore))
             for a in ablations:
                 for s in range(args.ablation_seeds):
-                    study = f"{spec.name}.ablation-{a}.s{s}@marl"
+                    study = f"{spec.name}.ablation-{a}.s{s}@{ABLATIONS[a][0]}"
                     if study in have:
-                        for r in measure(astore, study, ref, dirs, [500, args.ablation_budget]):
-                            abl_rows.append({"explorer": f"marl[{a}]", "seed": s, **r})
+                        abl_runs[(f"{ABLATIONS[a][0]}[{a}]", s)] = run_values(astore, study)
         finally:
             close_storage(astore)
+    # the yardstick: the stored reference front joined with the fronts of the ablation runs
+    # measured here (so no explorer is measured against a front it beat)
+    ref, what = front.values, front.description
+    if abl_runs:
+        v = np.vstack([ref, *[x[np.isfinite(x).all(axis=1)] for x in abl_runs.values()]])
+        v = np.unique(v[nondominated_mask(v, dirs)], axis=0)
+        added = len(v) - int(sum(1 for r in v if any((r == ref).all(axis=1))))
+        what += (
+            f" + the non-dominated points of the {len(abl_runs)} ablation runs measured here "
+            f"({added} new; {len(v)} points in all)"
+        )
+        ref = v
+    rows = [
+        {"explorer": n, "seed": s, **r}
+        for (n, s), v in runs.items()
+        for r in measure(v, ref, dirs, args.checkpoints)
+    ]
+    abl_checkpoints = sorted(
+        {c for c in args.checkpoints if c < args.ablation_budget} | {args.ablation_budget}
+    )
+    abl_rows = [
+        {"explorer": n, "seed": s, **r}
+        for (n, s), v in abl_runs.items()
+        for r in measure(v, ref, dirs, abl_checkpoints)
+    ]
     df = pd.DataFrame(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     pd.concat([df, pd.DataFrame(abl_rows)]).assign(reference=what).to_csv(args.out, index=False)
@@ -244,18 +333,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     if abl_rows:
         adf = pd.DataFrame(abl_rows)
-        marl = df[(df["explorer"] == "marl") & (df["seed"] < args.ablation_seeds)]
-        adf = pd.concat([marl.assign(explorer="marl (default)"), adf])
-        adf = adf[adf["checkpoint"].isin([500, args.ablation_budget])]
+        # side by side: the explorers' runs of the same seeds at the same checkpoints
+        base = df[(df["seed"] < args.ablation_seeds) & df["checkpoint"].isin(abl_checkpoints)]
+        base = base.assign(
+            explorer=base["explorer"].map(lambda e: f"{e} (default)" if e in RL else e)
+        )
+        adf = pd.concat([base, adf])
         print(
             table(
                 adf,
-                [500, args.ablation_budget],
-                f"marl ablations, seeds 0..{args.ablation_seeds - 1}",
+                abl_checkpoints,
+                f"RL ablations and variants vs the explorers, seeds 0..{args.ablation_seeds - 1}",
             )
         )
         for a in ablations:
-            print(f"  marl[{a}]: {ABLATIONS[a][1]}")
+            print(f"  {ABLATIONS[a][0]}[{a}]: {ABLATIONS[a][2]}")
     print(f"written: {args.out}; load {os.getloadavg()}")
     return 0
 

@@ -5,6 +5,9 @@
     ResNet-50 (54 layers), RTL and SCALE-Sim conventions. Targets (issue 17): >= 10^7 /s for
     totals, >= 3x10^6 /s with ``per_layer=True``. The load average is printed with the
     table (CPU time is less affected by a shared machine than wall time, not unaffected).
+    ``--baseline REV`` measures the same table for the model at git revision ``REV`` (its
+    ``accelsmith`` package extracted to a temporary folder, run in a subprocess pinned to the
+    same core, in the same run) and prints both side by side with the speed-up.
 (b) Side by side with the PyPI peers on the same layers and array sizes (a subset of
     ResNet-50, chosen within a budget of SCALE-Sim demand lines so the run stays short):
     ``scalesim`` 3.0.0 (all three dataflows) and ``zigzag-dse`` (its TPU-like
@@ -23,7 +26,11 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import io  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
+import tarfile  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -126,6 +133,39 @@ def throughput(n_configs: int, repeats: int) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def baseline_throughput(rev: str, n_configs: int, repeats: int) -> pd.DataFrame:
+    """The throughput table of the model at git revision ``rev``, measured by this bench in a
+    subprocess that imports ``rev``'s ``accelsmith`` (extracted with ``git archive``)."""
+    repo = HERE.parent
+    got = subprocess.run(
+        ["git", "-C", str(repo), "archive", "--format=tar", rev, "accelsmith"],
+        capture_output=True,
+    )
+    if got.returncode != 0:
+        msg = got.stderr.decode(errors="replace").strip().splitlines()
+        raise ValueError(f"--baseline must be a git revision of {repo}, not {rev!r}: {msg[-1]}")
+    with tempfile.TemporaryDirectory(prefix="bench_cost_baseline_") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(got.stdout)) as tar:
+            tar.extractall(tmp, filter="data")
+        out = Path(tmp) / "results"
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--no-peers", "--out", str(out)]
+        cmd += ["--configs", str(n_configs), "--repeats", str(repeats)]
+        env = {**os.environ, "PYTHONPATH": tmp}
+        run = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if run.returncode != 0:
+            raise RuntimeError(f"the baseline bench failed: {run.stderr.strip()[-500:]}")
+        return pd.read_csv(out / "cost_throughput.csv")
+
+
+def side_by_side(ours: pd.DataFrame, base: pd.DataFrame, rev: str) -> pd.DataFrame:
+    key = ["convention", "per_layer"]
+    rate = ["evals_per_s_best", "evals_per_s_median"]
+    both = ours[key + rate].merge(base[key + rate], on=key, suffixes=("", f"_{rev}"))
+    for r in rate:
+        both[r.replace("evals_per_s", "speedup")] = both[r] / both[f"{r}_{rev}"]
+    return both
 
 
 def pick_layers(rows: int, cols: int, budget: int) -> list[tuple[str, int, int, int]]:
@@ -250,11 +290,24 @@ def main(argv: list[str] | None = None) -> int:
         help="SCALE-Sim demand lines (cycles, 3 dataflows) per array size.",
     )
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="Also measure (a) for the model at this git revision, side by side.",
+    )
     ap.add_argument("--out", type=Path, default=HERE / "results")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"bench_cost: {pin_one_core()}")
 
+    base = None
+    if args.baseline:
+        try:
+            base = baseline_throughput(args.baseline, args.configs, args.repeats)
+        except ValueError as exc:
+            print(f"bench_cost: {exc}", file=sys.stderr)
+            return 2
+        load_base = os.getloadavg()[:2]
     tp = throughput(args.configs, args.repeats)
     tp.to_csv(args.out / "cost_throughput.csv", index=False)
     print("\n(a) evaluate() throughput, 10^4 configurations x ResNet-50, one core (CPU time)")
@@ -281,6 +334,24 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['evals_per_s_best']:,.0f} /s, median {r['evals_per_s_median']:,.0f} /s "
                 f"(target >= {goal:,.0f}: {ok})"
             )
+    if base is not None:
+        sbs = side_by_side(tp, base, args.baseline)
+        sbs.to_csv(args.out / "cost_throughput_vs_baseline.csv", index=False)
+        print(
+            f"\nside by side with {args.baseline} (measured first in this run, load "
+            f"{load_base[0]:.1f} / {load_base[1]:.1f}), evaluations per CPU second"
+        )
+        rates = [c for c in sbs.columns if c.startswith("evals_per_s")]
+        print(
+            sbs.to_string(
+                index=False,
+                formatters={
+                    **{c: "{:,.0f}".format for c in rates},
+                    "speedup_best": "{:.2f}x".format,
+                    "speedup_median": "{:.2f}x".format,
+                },
+            )
+        )
     if args.no_peers:
         return 0
     amortized = 1.0 / tp[~tp["per_layer"]]["evals_per_s_median"].min()

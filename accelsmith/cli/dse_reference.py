@@ -105,6 +105,59 @@ def build_command(
     typer.echo(f"use: accelsmith dse status {spec} --reference {url}")
 
 
+@app.command("recost")
+def recost_command(
+    spec: Annotated[str, typer.Argument(help="Campaign spec YAML (or its run folder).")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="Storage URL, SQLite file or folder holding the campaign's reference front "
+            "of an older results version."
+        ),
+    ],
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            "--storage",
+            help="Storage of the re-costed reference (default sqlite:///runs/<name>/study.db); "
+            "must differ from the source's.",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="Reference campaign name (default: the source's)."),
+    ] = None,
+) -> None:
+    """Re-evaluate the designs of a reference front stored under an older results version
+    with the current cost models and store them as the current version's reference (the
+    front of --storage); say whether any value changed. New runs built in --storage
+    (`dse reference build --storage`) join that front."""
+    from pathlib import Path
+
+    from accelsmith.core.errors import ConfigError
+    from accelsmith.dse.campaign import resolve_target
+    from accelsmith.dse.reference import recost_reference, reference_name
+    from accelsmith.dse.spec import NAME_RE
+
+    camp_spec, _ = resolve_target(spec, None)
+    if name is not None and not NAME_RE.match(name):
+        raise ConfigError(
+            "--name must start with a letter or digit and hold only letters, digits, '.', '_' "
+            f"and '-', not {name!r}"
+        )
+    ref = name or reference_name(camp_spec)
+    url = storage or f"sqlite:///{Path('runs') / ref / 'study.db'}"
+    front, meta = recost_reference(camp_spec, source, storage=url, name=name)
+    typer.echo(
+        f"re-costed {meta['designs']} designs of {meta['source']['study']} (results version "
+        f"{meta['from_version']} -> {meta['to_version']}): {meta['changed']} objective vectors "
+        f"changed (max relative change {meta['max_rel_change']:.3g}), {meta['infeasible']} now "
+        f"infeasible, {meta['failed']} failed"
+    )
+    typer.echo(f"{front.description}; stored in {url} as study {front.name}@reference")
+    typer.echo(f"use: accelsmith dse status {spec} --reference {url}")
+
+
 @app.command("show")
 def show_command(
     spec: Annotated[str, typer.Argument(help="Campaign spec YAML (or its run folder).")],
@@ -124,9 +177,14 @@ def show_command(
         for row in front.values:
             typer.echo(",".join(f"{v:.10g}" for v in row))
         return
+    from accelsmith.dse.reference import recost_summary
+
     typer.echo(front.description)
     for r in front.runs:
-        typer.echo(f"  {r['explorer']} seed {r['seed']}: {r['trials']} trials")
+        if "recosted" in r:
+            typer.echo(f"  {recost_summary(r['recosted'])}")
+        else:
+            typer.echo(f"  {r['explorer']} seed {r['seed']}: {r['trials']} trials")
 
 
 def reference_option() -> Any:

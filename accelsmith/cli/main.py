@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 import typing
 
@@ -114,12 +115,38 @@ def _refuse_nan(command: object) -> None:
         _refuse_nan(sub)
 
 
+_RST_ROLE = re.compile(r":[a-z]+:`~?([^`]+)`")
+_RST_LITERAL = re.compile(r"``([^`]+)``")
+_WRAPPED = re.compile(r"(?<!\n)\n(?![\n\s]*[-*\d])")  # a docstring's line wrap, not a list item
+
+
+def _plain(text: str | None) -> str | None:
+    """Help text without the reStructuredText markup and line wraps of its docstring."""
+    if not text:
+        return text
+    text = _RST_LITERAL.sub(r"\1", _RST_ROLE.sub(r"\1", text))
+    return _WRAPPED.sub(" ", text)
+
+
+def _plain_help(command: object) -> None:
+    """Strip docstring markup (``literal``, :mod:`x`) from every command's and option's help."""
+    for attr in ("help", "short_help"):
+        if getattr(command, attr, None):
+            setattr(command, attr, _plain(getattr(command, attr)))
+    for param in getattr(command, "params", ()):
+        if getattr(param, "help", None):
+            param.help = _plain(param.help)
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (the console script exits with it)."""
     debug = os.environ.get("ACCELSMITH_DEBUG") == "1"
     try:
         command = typer.main.get_command(app)
         _refuse_nan(command)
+        _plain_help(command)
         result = command.main(args=argv, prog_name="accelsmith", standalone_mode=False)
         code = result if isinstance(result, int) else 0
     except AccelsmithError as exc:

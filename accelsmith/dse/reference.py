@@ -22,6 +22,18 @@ Use
     :func:`load_reference` finds the reference front of a campaign in a storage (the identity
     must match: a front of another space, workload or constraint set is refused, naming what
     differs) and gives its objective values and a description for the ``reference`` column.
+Re-costing (a new results version)
+    A change of the cost models bumps :data:`accelsmith.dse.identity.RESULTS_VERSION`, after
+    which stored runs refuse to resume and a stored front no longer matches the campaign.
+    :func:`recost_reference` re-evaluates the designs of such a front with the current code
+    and stores them in another storage as the study ``<ref>.recosted@from-v<old>`` (an
+    ordinary ledger study of the current identity; study attribute ``recosted``: the source,
+    its results version and runs, and how many objective vectors changed, by how much, and
+    how many designs became infeasible). :func:`update_front` counts it as one more run of the
+    union, so new runs built beside it join the re-costed front. What this is and is not: the
+    re-costed points are the *old front's* designs at current costs; a design of the old runs
+    that was dominated then but would not be now is not among them (when nothing changed, as
+    ``changed`` then says, the two coincide on the old runs' designs).
 Budgets
     The issue asks for 10x the largest compared budget for every explorer. What one run costs
     differs by three orders of magnitude between explorers (``random`` ~1,400 designs per CPU
@@ -53,6 +65,7 @@ __all__ = [
     "ReferenceFront",
     "build_reference",
     "load_reference",
+    "recost_reference",
     "reference_name",
     "run_values",
     "update_front",
@@ -61,6 +74,10 @@ __all__ = [
 #: explorer part of the front study's name (``<ref>@reference``)
 FRONT_EXPLORER = "reference"
 SOURCE_KEY = "reference_source"
+#: campaign part of a re-costed front's study name (``<ref>.recosted@from-v<old>``)
+RECOST_CAMPAIGN = "recosted"
+#: relative change of an objective above which a re-costed design counts as changed
+RECOST_TOLERANCE = 1e-9
 
 
 def reference_name(spec: CampaignSpec) -> str:
@@ -97,14 +114,8 @@ class ReferenceFront:
     @property
     def description(self) -> str:
         """One line for the ``reference`` column: which runs the front is the union of."""
-        by: dict[str, list[int]] = {}
-        for r in self.runs:
-            by.setdefault(r["explorer"], []).append(int(r["trials"]))
-        parts = []
-        for e, t in sorted(by.items()):
-            lo, hi = min(t), max(t)
-            size = f"{hi:,}" if lo == hi else f"{lo:,}-{hi:,}"
-            parts.append(f"{e} {len(t)}x{size}")
+        parts = runs_summary([r for r in self.runs if "recosted" not in r])
+        parts += [recost_summary(r["recosted"]) for r in self.runs if "recosted" in r]
         return (
             f"reference campaign {self.name} ({len(self.values)} points; union of "
             f"{', '.join(parts) or 'no runs'})"
@@ -114,6 +125,36 @@ class ReferenceFront:
         """``(values, description)``: the ``reference`` argument of
         :func:`accelsmith.dse.pareto.strict_summary`."""
         return self.values, self.description
+
+
+def runs_summary(runs: Sequence[dict[str, Any]]) -> list[str]:
+    """``"<explorer> <n>x<trials>"`` per explorer of ``runs`` (``{"explorer", "trials"}``)."""
+    by: dict[str, list[int]] = {}
+    for r in runs:
+        by.setdefault(r["explorer"], []).append(int(r["trials"]))
+    parts = []
+    for e, t in sorted(by.items()):
+        lo, hi = min(t), max(t)
+        size = f"{hi:,}" if lo == hi else f"{lo:,}-{hi:,}"
+        parts.append(f"{e} {len(t)}x{size}")
+    return parts
+
+
+def recost_summary(meta: dict[str, Any]) -> str:
+    """One phrase for a re-costed front (the ``recosted`` record of :func:`recost_reference`)."""
+    changed = int(meta["changed"])
+    what = (
+        "no objective changed"
+        if not changed
+        else f"{changed} changed, max relative change {meta['max_rel_change']:.3g}"
+    )
+    if meta.get("infeasible") or meta.get("failed"):
+        what += f", {meta.get('infeasible', 0)} now infeasible, {meta.get('failed', 0)} failed"
+    return (
+        f"{meta['designs']} designs re-costed from results version {meta['from_version']} "
+        f"(front of {', '.join(runs_summary(meta.get('source_runs', []))) or 'unknown runs'}; "
+        f"{what})"
+    )
 
 
 def _rdb(store: Any) -> Any:
@@ -206,24 +247,55 @@ def _run_studies(store: Any, ref: str) -> list[tuple[str, int, str]]:
     return sorted(out, key=lambda r: (r[0], r[1]))
 
 
+def _recost_studies(store: Any, ref: str) -> list[tuple[str, dict[str, Any]]]:
+    """``(study name, recosted record)`` of every re-costed front of ``ref`` in ``store``."""
+    import optuna
+
+    campaign = f"{ref}.{RECOST_CAMPAIGN}"
+    out = []
+    for e in campaign_studies(store, campaign).get(campaign, []):
+        name = study_name(campaign, e)
+        info = optuna.load_study(study_name=name, storage=store).user_attrs.get(STUDY_KEY, {})
+        out.append((name, dict(info.get("recosted", {}))))
+    return out
+
+
 def update_front(store: Any, spec: CampaignSpec, ref: str) -> ReferenceFront:
     """Recompute the union front of every run of ``ref`` and store it as ``<ref>@reference``.
 
-    Returns the new front. Raises ConfigError when no run holds a feasible trial.
+    The union takes every run ``<ref>.s<seed>@<explorer>`` and every re-costed front
+    ``<ref>.recosted@from-v<old>`` (:func:`recost_reference`) in ``store``. Returns the new
+    front. Raises ConfigError when no run holds a feasible trial, or when a run was recorded
+    under another identity (e.g. an older results version: its values are not today's).
     """
     import optuna
 
-    from .identity import identity
+    from .identity import differences, identity
     from .pareto import nondominated_mask
 
     dirs = spec.directions
+    mine = identity(spec)
     runs: list[dict[str, Any]] = []
     front = np.empty((0, len(dirs)))
     where = np.empty((0, 2), dtype=np.int64)  # (run index, trial number) of each front row
     names = []
-    for k, (explorer, seed, name) in enumerate(_run_studies(store, ref)):
+    parts = [(e, s, n, None) for e, s, n in _run_studies(store, ref)]
+    parts += [("recosted", None, n, m) for n, m in _recost_studies(store, ref)]
+    for k, (explorer, seed, name, recosted) in enumerate(parts):
+        info = optuna.load_study(study_name=name, storage=store).user_attrs.get(STUDY_KEY, {})
+        diff = differences(info.get("identity", {}), mine)
+        if diff:
+            raise ConfigError(
+                f"run {name} of reference {ref!r} was recorded with {', '.join(diff)}: its "
+                "trials cannot join a front of the current campaign (re-cost its stored front "
+                "into another storage with `accelsmith dse reference recost` and build the "
+                "runs there)"
+            )
         v = run_values(store, name)
-        runs.append({"explorer": explorer, "seed": seed, "trials": len(v)})
+        run: dict[str, Any] = {"explorer": explorer, "seed": seed, "trials": len(v)}
+        if recosted is not None:
+            run["recosted"] = recosted
+        runs.append(run)
         names.append(name)
         ok = np.isfinite(v).all(axis=1)
         if not ok.any():
@@ -389,20 +461,12 @@ def load_reference(
         ``target`` does not exist, holds no reference front, or only fronts of other
         campaigns (the message says what differs).
     """
-    from pathlib import Path
-
     import optuna
 
     from .identity import differences, identity
-    from .storage import close_storage, open_storage, resolve_target
+    from .storage import close_storage
 
-    if "://" not in target and not Path(target).exists():
-        raise ConfigError(
-            f"{label} must be a storage URL, an SQLite file or a folder holding study.db "
-            f"(`dse reference build` prints it), not {target!r}: it does not exist"
-        )
-    t = resolve_target(target)
-    store = open_storage(t.storage, label=label)
+    store, url = _open_source(target, label)
     try:
         names = _front_studies(store)
         if not names:
@@ -425,12 +489,159 @@ def load_reference(
             return ReferenceFront(
                 values=values.reshape(len(trials), len(spec.objectives)),
                 name=str(info.get("campaign", n)),
-                storage=t.storage,
+                storage=url,
                 runs=list(meta.get("runs", [])),
             )
+        hint = (
+            " (re-cost it: `accelsmith dse reference recost`)"
+            if any("results version" in w for w in why)
+            else ""
+        )
         raise ConfigError(
             f"{label} {target} holds no reference front of campaign {spec.name!r} "
-            f"({'; '.join(why)})"
+            f"({'; '.join(why)}){hint}"
         )
     finally:
         close_storage(store)
+
+
+def _open_source(target: str, label: str) -> tuple[Any, str]:
+    """``(store, storage URL)`` of an existing reference storage, opened read-only."""
+    from pathlib import Path
+
+    from .storage import open_storage, resolve_target
+
+    if "://" not in target and not Path(target).exists():
+        raise ConfigError(
+            f"{label} must be a storage URL, an SQLite file or a folder holding study.db "
+            f"(`dse reference build` prints it), not {target!r}: it does not exist"
+        )
+    t = resolve_target(target)
+    return open_storage(t.storage, label=label), t.storage
+
+
+def recost_reference(
+    spec: CampaignSpec,
+    source: str,
+    *,
+    storage: str,
+    name: str | None = None,
+) -> tuple[ReferenceFront, dict[str, Any]]:
+    """Re-cost the stored reference front of ``spec``'s campaign that was recorded under
+    another results version, and store it in ``storage`` under the current one.
+
+    ``source`` (storage URL, SQLite file or folder) must hold a reference front whose
+    identity differs from the campaign's *only* in its results version. Its designs are
+    evaluated again with the current cost models (one batch) and recorded, with the current
+    identity, as the study ``<name>.recosted@from-v<old>`` of ``storage`` (replacing an
+    earlier re-costing from the same version); then the front of ``storage``
+    (:func:`update_front`) is rewritten, so runs built there later join it.
+
+    Returns
+    -------
+    (ReferenceFront, dict)
+        The new front of ``storage`` and the ``recosted`` record: ``from_version``,
+        ``to_version``, ``source`` (URL and study), ``source_runs``, ``designs``, ``changed``
+        (designs whose objective vector moved by more than :data:`RECOST_TOLERANCE`
+        relative), ``max_rel_change``, ``infeasible`` and ``failed`` (designs now violating a
+        constraint / refused by the cost model), ``recosted`` (UTC time).
+
+    Raises
+    ------
+    ConfigError
+        ``source`` is missing or holds no front of this campaign that differs only in its
+        results version (already current, or another space/workload/...: named), or
+        ``storage`` is the source's storage.
+    """
+    import optuna
+
+    from .campaign import make_storage
+    from .identity import RESULTS_VERSION, differences, identity
+    from .ledger_bulk import LedgerWriter
+    from .record import ledger_rows
+    from .storage import close_storage
+    from .validate import check_spec
+
+    store, src_url = _open_source(source, "reference")
+    try:
+        mine = identity(spec)
+        why, found = [], None
+        for n in _front_studies(store):
+            study = optuna.load_study(study_name=n, storage=store)
+            info = study.user_attrs.get(STUDY_KEY, {})
+            stored = info.get("identity", {})
+            diff = differences(stored, mine)
+            version = stored.get("contents", {}).get("results_version")
+            if not diff:
+                why.append(f"{info.get('campaign', n)} is of results version {RESULTS_VERSION} "
+                           "already: nothing to re-cost")  # fmt: skip
+            elif len(diff) == 1 and diff[0].startswith("accelsmith results version"):
+                found = (n, info, version, study.get_trials(deepcopy=False))
+                break
+            else:
+                why.append(f"{info.get('campaign', n)}: {', '.join(diff)}")
+        if found is None:
+            raise ConfigError(
+                f"reference {source} holds no reference front of campaign {spec.name!r} of "
+                f"another results version ({'; '.join(why) or 'no reference front'})"
+            )
+    finally:
+        close_storage(store)
+    if storage == src_url:
+        raise ConfigError(
+            f"--storage must differ from the source storage {src_url} (its runs are of results "
+            f"version {found[2]}: new runs go beside the re-costed front in another storage)"
+        )
+    front_name, info, old_version, trials = found
+    ref = name or str(info.get("campaign") or reference_name(spec))
+    space = spec.build_space()
+    names = set(space.names)
+    configs = [space.config({k: v for k, v in t.params.items() if k in names}) for t in trials]
+    old = np.array([t.values for t in trials], dtype=np.float64)
+    result = check_spec(spec).evaluate(configs)
+    new = np.asarray(result.values, dtype=np.float64)
+    ok = result.ok
+    rel = np.abs(new - old) / np.maximum(np.abs(old), 1e-300)
+    rel = np.where(ok[:, None], rel, np.inf)
+    changed = (rel > RECOST_TOLERANCE).any(axis=1)
+    finite = rel[np.isfinite(rel)]
+    meta = {
+        "from_version": str(old_version),
+        "to_version": RESULTS_VERSION,
+        "source": {"storage": src_url, "study": front_name},
+        "source_runs": list(info.get("reference", {}).get("runs", [])),
+        "designs": len(trials),
+        "changed": int(changed.sum()),
+        "max_rel_change": float(finite.max()) if finite.size else 0.0,
+        "infeasible": int((ok & ~np.asarray(result.feasible, dtype=bool)).sum()),
+        "failed": int((~ok).sum()),
+        "recosted": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+    out = make_storage(storage)
+    campaign = f"{ref}.{RECOST_CAMPAIGN}"
+    explorer = f"from-v{old_version}"
+    sname = study_name(campaign, explorer)
+    if sname in optuna.study.get_all_study_names(storage=out):
+        optuna.delete_study(study_name=sname, storage=out)
+    study = optuna.create_study(storage=out, study_name=sname, directions=spec.directions)
+    study.set_user_attr(
+        STUDY_KEY,
+        {
+            "campaign": campaign,
+            "family": spec.family,
+            "explorer": explorer,
+            "spec": spec.to_dict(),
+            "objectives": [list(o) for o in spec.objectives],
+            "identity": mine,
+            "recosted": meta,
+        },
+    )
+    rows = ledger_rows(result, space, "recosted", range(len(trials)))
+    for row, t in zip(rows, trials, strict=True):  # the run trial each design came from
+        row.user_attrs[SOURCE_KEY] = str(t.user_attrs.get(SOURCE_KEY, f"{front_name}#{t.number}"))
+    writer = LedgerWriter(study, space.names)
+    writer.sync()
+    writer.write(rows)
+    front = update_front(out, spec, ref)
+    front.storage = storage
+    return front, meta

@@ -8,7 +8,7 @@ own cost function (``Family.cost`` in the registry) does the work.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -99,6 +99,29 @@ def evaluate(
     return out
 
 
+class _FrameColumns(Mapping):
+    """The columns of a frame (not the ``ecp5_`` ones) as numpy arrays, each converted when
+    first read: an inventory reads a handful of a cost frame's ~60 columns."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+        self._keys = [k for k in frame.columns if not str(k).startswith("ecp5_")]
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self._arrays:
+            if key not in self._keys:
+                raise KeyError(key)
+            self._arrays[key] = self._frame[key].to_numpy()
+        return self._arrays[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
 def _with_ecp5(family: str, out: pd.DataFrame) -> pd.DataFrame:
     """``out`` with the ECP5 resource and Fmax columns of :mod:`accelsmith.models.ecp5`
     (families with an inventory in :mod:`accelsmith.models.ecp5_inventory`), computed from
@@ -122,8 +145,7 @@ def _with_ecp5(family: str, out: pd.DataFrame) -> pd.DataFrame:
             config_of_row = np.cumsum(seen)[c] - 1  # configuration -> its position in rows
             rows = rows[seen]
     sub = out if rows is None else out.iloc[rows]
-    cfg = {k: sub[k].to_numpy() for k in sub.columns if not k.startswith("ecp5_")}
-    cols = ecp5_columns(family, cfg)
+    cols = ecp5_columns(family, _FrameColumns(sub))
     stale = [k for k in ECP5_COLUMNS if k in out.columns]
     if stale:
         out = out.drop(columns=stale)

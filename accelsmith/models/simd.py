@@ -38,6 +38,18 @@ Energy (J)
     rounders (exact) and the output register; operand reads (``2 * lanes * lane_bits`` bits
     per beat) and result writes from SRAM buffers of ``buffer_kb``; leakage x latency, with
     idle lane groups gated off when ``power_gating > 0``.
+At the calibrated node (130 nm, :class:`~accelsmith.models.calib.CalibratedTech`)
+    Area, flip-flops, Fmax and power come from the lane's own blocks synthesized on sky130hd
+    as components times the RTL's inventory (:mod:`.simd_asic`; the tables above are not
+    used): ``area_*`` parts are the decoders, the multipliers, the accumulator slots (with
+    their alignment shifters), the registers (every flip-flop with its enable) and
+    ``area_glue_um2`` (mode multiplexers, exponent adders, power-gating gates).
+    ``fmax_mhz`` is the engine's modelled critical path and the clock used (``freq_mhz``,
+    also for latency, leakage and power) is ``min(freq_mhz, fmax_mhz)``; ``power_flow_w`` is
+    the power ``accelsmith synth`` reports at the requested clock and the calibration's
+    vectorless activity. Compute energy is every flip-flop's clock energy every cycle
+    (``energy_clock_j``) plus, per beat, the data part of that flow power scaled by the
+    fraction of lanes the layer keeps busy.
 """
 
 from __future__ import annotations
@@ -284,8 +296,11 @@ def evaluate_simd(
     g = workload.to_gemms()
     L = len(g["names"])
     M, N, K, count = (np.asarray(g[k], dtype=np.int64) for k in ("M", "N", "K", "count"))
-    out = {k: np.zeros((n, L)) for k in _PER_LAYER}
-    conf = {k: np.zeros(n) for k in _CONFIG_LEVEL}
+    calibrated = hasattr(tech, "flow_power_w")  # 130 nm: components (models/simd_asic.py)
+    per_keys = _PER_LAYER + (("energy_clock_j",) if calibrated else ())
+    conf_keys = _CONFIG_LEVEL + (_CALIBRATED if calibrated else ())
+    out = {k: np.zeros((n, L)) for k in per_keys}
+    conf = {k: np.zeros(n) for k in conf_keys}
     fmt_col = np.empty((n, L), dtype=object)
     keys = ["formats", "lane_bits", "max_k", "acc", "out_format", "layer_formats", "min_sqnr_db",
             "tensors"]  # fmt: skip
@@ -301,10 +316,10 @@ def evaluate_simd(
         fmt_col[rows_a] = modes
         for k2, v in conf_g.items():
             conf[k2][rows_a] = v
-    per = {**out, **{k: conf[k].reshape(n, 1) for k in _CONFIG_LEVEL}}
+    per = {**out, **{k: conf[k].reshape(n, 1) for k in conf_keys}}
     base = pd.DataFrame({k: cfg[k] for k in SIMD_COLUMNS})
     layers = {"names": g["names"], "M": M, "N": N, "K": K, "count": count}
-    result = assemble(base, per, layers, per_layer=per_layer, config_level=_CONFIG_LEVEL)
+    result = assemble(base, per, layers, per_layer=per_layer, config_level=conf_keys)
     if per_layer:
         result["layer_format"] = fmt_col.reshape(-1)
     else:
@@ -352,6 +367,12 @@ def _group_cost(
     sub = {k: cfg[k][rows_a].reshape(-1, 1).astype(np.float64)
            for k in ("lanes", "pipeline", "power_gating", "buffer_kb", "freq_mhz")}  # fmt: skip
     e_beat, e_rd, e_dot, area, parts = _energy_area(t, sub, tech, str(acc))
+    cal = None
+    if hasattr(tech, "flow_power_w"):  # calibrated node (130 nm): components x inventory
+        cal = _calibrated(key, rows, sub, tech)
+        area, parts = cal["area"], cal["parts"]
+        sub["freq_req"] = sub["freq_mhz"]
+        sub["freq_mhz"] = np.minimum(sub["freq_mhz"], cal["fmax_mhz"])
     e_mac_mode = e_beat[0] / (int(lane_bits) // t["width"])
     idx, sq = _assign(str(spec), t["modes"], t["width"], e_mac_mode, g, str(tensors),
                       float(min_db))  # fmt: skip
@@ -367,6 +388,9 @@ def _group_cost(
     )
     latency1 = cyc1 / (sub["freq_mhz"] * 1e6)
     e_compute = beats * e_beat[:, idx] + np.ceil(dots / par) * e_dot[:, idx]
+    if cal is not None:  # every cycle: every flip-flop's clock; every beat: the data part
+        e_clock = cal["e_clock"] * cyc1
+        e_compute = e_clock + beats * cal["e_data"] * used_lanes / sub["lanes"]
     e_sram = beats * e_rd + dots * tech.sram_write_energy_j(
         sub["buffer_kb"] * 1024.0, float(t["out_bits"])
     )
@@ -383,6 +407,12 @@ def _group_cost(
     res["energy_j"] = res["energy_compute_j"] + res["energy_sram_j"] + res["energy_leak_j"]
     modes = np.array(t["modes"], dtype=object)[idx].reshape(1, L)
     conf = {k: np.asarray(v).reshape(-1) for k, v in {"area_um2": area, **parts}.items()}
+    if cal is not None:
+        res["energy_clock_j"] = e_clock * count
+        conf["fmax_mhz"] = cal["fmax_mhz"].reshape(-1)
+        conf["freq_mhz"] = sub["freq_mhz"].reshape(-1)
+        conf["power_flow_w"] = cal["power_flow_w"].reshape(-1)
+        conf["flops"] = cal["flops"].reshape(-1)
     conf["pes"] = sub["lanes"].reshape(-1) * t["slots"]
     return res, modes, conf
 
@@ -407,6 +437,53 @@ _PER_LAYER = ("cycles", "macs", "energy_j", "energy_compute_j", "energy_sram_j",
               "energy_leak_j", "sqnr_db", "lane_utilization")  # fmt: skip
 _CONFIG_LEVEL = ("area_um2", "area_decoders_um2", "area_multipliers_um2",
                  "area_accumulators_um2", "area_registers_um2", "area_sram_um2", "pes")  # fmt: skip
+#: configuration-level columns of the calibrated node only
+_CALIBRATED = ("area_glue_um2", "fmax_mhz", "freq_mhz", "power_flow_w", "flops")
+
+
+def _calibrated(key: tuple, rows: list[int], sub: dict, tech: Any) -> dict[str, np.ndarray]:
+    """Area, parts, Fmax, flip-flops, the flow's power and the energy terms of the
+    configurations ``rows`` at the calibrated node, from :mod:`.simd_asic` (the lane's
+    blocks synthesized as components times the RTL's inventory)."""
+    from . import calib, simd_asic
+
+    formats, lane_bits, max_k, acc, out_format = key[:5]
+    if not simd_asic.has_samples():
+        raise ConfigError(
+            "node_nm: the 130 nm SIMD model needs the SIMD components in calib_sky130.json "
+            "(run accelsmith calibrate)"
+        )
+    per_p = [
+        simd_asic.lane_cost(formats, int(lane_bits), str(acc), p, int(max_k), str(out_format))
+        for p in (1, 2, 3, 4)
+    ]
+    t = {k: np.array([c[k] for c in per_p], dtype=np.float64) for k in per_p[0]}
+    eng = simd_asic.engine_cost(t, sub["lanes"], sub["pipeline"], sub["power_gating"])
+    sram = tech.sram_area_um2(sub["buffer_kb"] * 1024.0) * 3  # a, b and result buffers
+    pr = eng["parts"]
+    parts = {
+        "area_decoders_um2": pr["decoders"],
+        "area_multipliers_um2": pr["multipliers"],
+        "area_accumulators_um2": pr["accumulators"],
+        "area_registers_um2": eng["seq_um2"] + pr["enables"],
+        "area_glue_um2": pr["glue"],
+        "area_sram_um2": sram,
+    }
+    a_cal = calib.calibration_conditions()[1]
+    zero = np.zeros_like(eng["flops"], dtype=np.float64)
+    e_clock = simd_asic.flow_power_w(eng["flops"], zero, 1.0, 0.0) / 1e6  # J per cycle
+    e_all = simd_asic.flow_power_w(eng["flops"], eng["logic_um2"], 1.0, a_cal) / 1e6
+    return {
+        "area": eng["area_um2"] + sram,
+        "parts": parts,
+        "fmax_mhz": eng["fmax_mhz"],
+        "flops": eng["flops"].astype(np.float64),
+        "power_flow_w": simd_asic.flow_power_w(
+            eng["flops"], eng["logic_um2"], sub["freq_mhz"], a_cal
+        ),
+        "e_clock": e_clock,
+        "e_data": e_all - e_clock,
+    }
 
 
 def _energy_area(t: dict, sub: dict, tech: Any, acc: str):

@@ -56,6 +56,7 @@ from ..core.families.systolic import DATAFLOWS, MAX_K, SystolicParams
 from ..core.spec import column_spec
 from .common import assemble, column_array, config_arrays, configs_frame
 from .systolic import layer_cycles
+from .systolic_sums import dram_bytes, fit_limits, layer_sums
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -174,30 +175,12 @@ def evaluate_systolic(
     return out
 
 
-def _ceil_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return -(-a // b)
-
-
 def _dram_bytes(cfg: dict, layers: dict, row_folds, col_folds) -> np.ndarray:
     """DRAM bytes of one layer instance: operand reads (better loop order) + result writes."""
-    r, c, w, acc = cfg["rows"], cfg["cols"], cfg["in_bits"], cfg["acc_bits"]
-    m, n, k = layers["M"], layers["N"], layers["K"]
-    byte_in = w / 8.0
-    ifmap_total = layers["ifmap_elems"] * byte_in  # unique activations (no im2col copies)
-    filter_total = k * n * byte_in
-    ofmap_total = layers.get("ofmap_elems", m * n) * acc / 8.0
-    cap_i = cfg["ifmap_kb"] * 1024.0
-    cap_f = cfg["filter_kb"] * 1024.0
-    i_fits, f_fits = ifmap_total <= cap_i, filter_total <= cap_f
-    # output-column tiles outer: a K x cols weight block stays in the filter buffer if it fits
-    # and the activations stream again for every column block; symmetric for rows outer
-    cols_outer = np.where(i_fits, ifmap_total, ifmap_total * col_folds) + np.where(
-        f_fits | (k * c * byte_in <= cap_f), filter_total, filter_total * row_folds
-    )
-    rows_outer = np.where(f_fits, filter_total, filter_total * row_folds) + np.where(
-        i_fits | (r * k * byte_in <= cap_i), ifmap_total, ifmap_total * col_folds
-    )
-    return np.minimum(cols_outer, rows_outer) + ofmap_total
+    lay = {k: layers[k].astype(np.float64) for k in ("K", "ifmap_elems")}
+    lay["filter_elems"] = (layers["K"] * layers["N"]).astype(np.float64)
+    ofmap = layers.get("ofmap_elems", layers["M"] * layers["N"]) * cfg["acc_bits"] / 8.0
+    return dram_bytes(fit_limits(cfg), lay, row_folds, col_folds, cfg["in_bits"] / 8.0, ofmap)
 
 
 def systolic_cost(
@@ -238,9 +221,11 @@ def systolic_cost(
     Totals are computed in ``O(n L)`` for the few figures that are not linear (folds, tiles,
     compute cycles, DRAM bytes and cycles, memory-bound cycles) and ``O(n + L)`` for the
     rest: every other figure is a per-configuration factor times one of those (or a
-    per-layer count), so it is summed by summing the base once (:func:`_sum_layers`) and
-    applying the same formula (:func:`_linear`) to the sum. Per-layer and total figures
-    therefore come from one set of formulas.
+    per-layer count), so it is summed by summing the base once
+    (:func:`~accelsmith.models.systolic_sums.layer_sums`, in cache-sized blocks, one
+    dataflow at a time) and applying the same formula (:func:`_linear`) to the sum. The
+    per-layer path evaluates :mod:`accelsmith.core.latency.systolic` and
+    :mod:`.scalesim_convention` directly; the sums equal its rows summed, exactly.
     """
     r, c = cfg["rows"], cfg["cols"]
     w, acc = cfg["in_bits"], cfg["acc_bits"]
@@ -249,12 +234,12 @@ def systolic_cost(
     fmax = getattr(tech, "systolic_fmax_mhz", None)
     fmax = None if fmax is None else fmax(r, c, w, acc, cfg["is_os"], cfg["signed"])
     freq_mhz = cfg["freq_mhz"] if fmax is None else np.minimum(cfg["freq_mhz"], fmax)
-    macs = (m * n * k).astype(np.float64)
-
-    t = _mapping(cfg, layers, convention, macs)
-    t |= _memory_timing(cfg, layers, t, freq_mhz)
-    if weights is not None:
-        t = _sum_layers(t, weights, layers, macs)
+    if weights is None:
+        macs = (m * n * k).astype(np.float64)
+        t = _mapping(cfg, layers, convention, macs)
+        t |= _memory_timing(cfg, layers, t, freq_mhz)
+    else:  # the sums, computed in cache-sized blocks without (n, L) arrays (systolic_sums)
+        t = layer_sums(cfg, layers, weights, convention, freq_mhz)
         macs = t["macs"]
     t |= _linear(cfg, layers, tech, convention, t, freq_mhz)
     a = _area(cfg, tech)
@@ -310,10 +295,11 @@ def _mapping(
     r, c = cfg["rows"], cfg["cols"]
     is_os = cfg["is_os"]
     m, n, k = layers["M"], layers["N"], layers["K"]
-    row_folds = _ceil_div(m, r)
-    col_folds = _ceil_div(n, c)
+    # float64 ceil(a / b): exact for these integers (far below 2**52), faster than int64 //
+    row_folds = np.ceil(m / r)
+    col_folds = np.ceil(n / c)
     tiles = row_folds * col_folds
-    k_folds = _ceil_div(k, r)
+    k_folds = np.ceil(k / r)
     a_beats = np.where(is_os, k, k_folds * r) * tiles  # vectors of `rows` words
     t = {"row_folds": row_folds, "col_folds": col_folds, "tiles": tiles, "a_beats": a_beats}
     if convention == "scalesim":
@@ -352,29 +338,6 @@ def _memory_timing(
     }
 
 
-#: per-layer figures every total is a linear function of (summed by :func:`_sum_layers`)
-_BASES = ("tiles", "a_beats", "compute", "pe_compute", "dram_bytes", "dram_cycles", "cycles")
-_BASES_SCALESIM = ("words_a", "words_b", "words_c", "slots")
-
-
-def _sum_layers(
-    t: dict[str, np.ndarray], weights: np.ndarray, layers: dict[str, np.ndarray], macs: np.ndarray
-) -> dict[str, np.ndarray]:
-    """The bases of ``t`` summed over the layers with ``weights`` (shape (n, 1) each; one
-    matrix-vector product per base), and the weighted sums of the per-layer ``macs`` and
-    ``K`` x tiles (the RTL's weight beats)."""
-    w = np.asarray(weights, dtype=np.float64).reshape(-1)
-    k = layers["K"].reshape(-1).astype(np.float64)
-    out = {
-        key: (np.asarray(t[key], dtype=np.float64) @ w).reshape(-1, 1)
-        for key in (*_BASES, *(_BASES_SCALESIM if "words_a" in t else ()))
-    }
-    tiles = np.asarray(t["tiles"], dtype=np.float64)
-    out["b_beats"] = (tiles @ (w * k)).reshape(-1, 1)
-    out["macs"] = (macs.reshape(-1) @ w).reshape(1, 1)
-    return out
-
-
 def _linear(
     cfg: dict[str, np.ndarray],
     layers: dict[str, np.ndarray],
@@ -392,7 +355,7 @@ def _linear(
         "latency": t["cycles"] / (freq_mhz * 1e6),
     }
     a_beats = t["a_beats"]
-    # vectors of `cols` words (summed: K-weighted tile sums, see _sum_layers)
+    # vectors of `cols` words (summed: K-weighted tile sums, see systolic_sums.layer_sums)
     b_beats = t["b_beats"] if "b_beats" in t else layers["K"] * t["tiles"]
     out["b_beats"] = b_beats
     if convention == "scalesim":

@@ -5,10 +5,19 @@ Steps, all in one cached run folder (see :mod:`.cache`):
 1. Yosys elaborates (``proc; flatten; memory -nomap``); every inferred memory becomes a
    black-box SRAM macro (:mod:`.sram`) instead of flip-flops.
 2. ``synth -flatten``, ``dfflibmap`` and ``abc`` against the mapping liberty with a script that
-   buffers high-fanout nets and sizes gates (``buffer -N 8; upsize; dnsize``: verified on this
-   project's arrays, without it a global stall net fanning out to every PE is reported as an
-   80 ns path), then ``stat`` and the netlist.
-3. OpenSTA reads the full liberty (and the macro stub), clocks ``clk`` at ``clock_ns``, sets
+   buffers high-fanout nets and sizes gates (``buffer -p -N 8; upsize; dnsize``: verified on
+   this project's arrays, without it a global stall net fanning out to every PE is reported as
+   an 80 ns path). ABC sees every flip-flop output and input port as a primary input, which it
+   takes for an ideal driver unless told otherwise: ``-constr`` (:data:`ABC_CONSTR`) gives each
+   one the drive of a ``buf_1`` (about a ``dfxtp_1`` Q) and each primary output the load of two
+   gate inputs, and ``-p`` lets ``buffer`` split their fanout too. Without it a flag register
+   feeding a whole array diagonal stayed on its own Q pin (an 8x8 int8 array: 8.25 ns, a 2x64
+   LUT core: ~35 MHz; measured 2026-12-06, reports2/sil-rtl.md).
+3. A buffer-tree pass (:func:`.buftree.insert_buffer_trees`, a crude ``repair_design`` without
+   placement) then splits every net still driving more than 8 sink pins (Q-to-D fanout that
+   ABC sees as primary input to primary output, which it never buffers); then ``stat`` and the
+   netlist.
+4. OpenSTA reads the full liberty (and the macro stub), clocks ``clk`` at ``clock_ns``, sets
    input/output delays of 0 against it, and reports the worst register-to-register path
    (Fmax), the input-to-register, register-to-output and input-to-output paths apart, and the
    power at a global switching activity.
@@ -25,16 +34,25 @@ from pathlib import Path
 from typing import Any
 
 from . import pdk, sram
+from .buftree import insert_buffer_trees
 from .tools import SynthError, run_tool
 
-__all__ = ["ABC_SCRIPT", "DEFAULT_ACTIVITY", "run_asic"]
+__all__ = ["ABC_CONSTR", "ABC_SCRIPT", "DEFAULT_ACTIVITY", "RAW_VERSION", "run_asic"]
 
 # Yosys 0.23 `abc -liberty ... -script`: commas separate arguments; {D} is the -D target.
+# ``buffer -p``: primary inputs (flip-flop outputs, input ports) are buffered too.
 ABC_SCRIPT = (
     "+strash;ifraig;scorr;dc2;dretime;strash;&get,-n;&dch,-f;&nf,{D};&put;"
-    "buffer,-N,8;upsize,{D};dnsize,{D};stime,-p"
+    "buffer,-p,-N,8;upsize,{D};dnsize,{D};stime,-p"
 )
+# ABC's drive/load constraints (``abc -constr``): every primary input driven like a
+# ``sky130_fd_sc_hd__buf_1`` output (close to a ``dfxtp_1`` Q: 0.49 ns into 8 loads in this
+# liberty), every primary output loaded with 5 fF (two ``dfxtp_1`` D pins, 1.7-1.8 fF each,
+# plus margin; sky130_fd_sc_hd__tt_025C_1v80 liberty).
+ABC_CONSTR = "set_driving_cell sky130_fd_sc_hd__buf_1\nset_load 0.005\n"
 ABC_DELAY_PS = 5000
+# bump when a parser of this module changes what raw.json holds (part of the cache identity)
+RAW_VERSION = 2
 # Vectorless power: toggles per clock cycle of every net that no better information reaches,
 # the usual default of vectorless estimation (0.1, e.g. Synopsys PrimeTime PX / Cadence Joules
 # primary-input default). Registers and logic propagate it in OpenSTA.
@@ -58,14 +76,70 @@ def _yosys_script(top: str, macros: list[sram.MemoryMacro], maplib: Path) -> str
     lines += [
         f"synth -top {top} -flatten",
         f"dfflibmap -liberty {lib}",
-        f'abc -liberty {lib} -D {ABC_DELAY_PS} -script "{ABC_SCRIPT}"',
+        f'abc -liberty {lib} -constr abc.constr -D {ABC_DELAY_PS} -script "{ABC_SCRIPT}"',
         "setundef -zero; hilomap -singleton -hicell sky130_fd_sc_hd__conb_1 HI "
         "-locell sky130_fd_sc_hd__conb_1 LO",
         "opt_clean -purge",
-        f"tee -o stat.txt stat -liberty {lib}",
+        f"read_liberty -lib {lib}",  # cell port directions for the fanout repair
+        "write_json mapped.json",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def finish_script(top: str, maplib: Path, macros: bool = False, hierarchical: bool = False) -> str:
+    """Yosys script after the buffer trees: read the JSON back, ``stat``, write the netlist."""
+    lib = str(maplib)
+    lines = ["read_json buffered.json"]  # holds the liberty cells as black boxes
+    if macros:
+        lines.append("read_verilog -lib macros_bb.v")
+    lines += [
+        f"hierarchy -top {top}",
+        f"tee -o stat.txt stat -liberty {lib}" + (f" -top {top}" if hierarchical else ""),
         "write_verilog -noattr -noexpr -nohex -nodec netlist.v",
     ]
     return "\n".join(lines) + "\n"
+
+
+def buffer_and_write(
+    folder: Path, top: str, maplib: Path, timeout_s: float, *, macros: bool, hierarchical: bool
+) -> dict[str, int]:
+    """Buffer trees on ``mapped.json`` (:mod:`.buftree`), then :func:`finish_script` in
+    ``folder``; the buffers added per module."""
+    netlist = json.loads((folder / "mapped.json").read_text())
+    buffers = insert_buffer_trees(netlist, CLOCK_PORT)
+    (folder / "buffered.json").write_text(json.dumps(netlist))
+    (folder / "mapped.json").unlink()
+    (folder / "finish.ys").write_text(finish_script(top, maplib, macros, hierarchical))
+    run_tool(
+        "yosys",
+        ["-q", "-s", "finish.ys"],
+        cwd=folder,
+        log=folder / "yosys_finish.log",
+        timeout_s=timeout_s,
+        what="Yosys netlist write",
+    )
+    (folder / "buffered.json").unlink()
+    return buffers
+
+
+def script_fingerprint() -> str:
+    """What decides a flat run's result besides the design, options, tools and liberty: the
+    scripts this module writes (rendered for placeholder names), the ABC constraints, the
+    buffer-tree parameters and :data:`RAW_VERSION`. Part of the synthesis cache identity, so
+    that editing this module's comments or Python does not invalidate cached results."""
+    from . import buftree
+
+    lib = Path("LIB")
+    macro = sram.MemoryMacro.__name__
+    parts = [
+        _yosys_script("TOP", [], lib),
+        finish_script("TOP", lib, True, False),
+        finish_script("TOP", lib, False, True),
+        _sta_script("TOP", lib, True, 1.0, 0.5),
+        ABC_CONSTR,
+        repr((buftree.BUFFER_CELL, buftree.MAX_FANOUT, RAW_VERSION, macro)),
+    ]
+    return "\n@@\n".join(parts)
 
 
 def _sta_script(top: str, lib: Path, macros: bool, clock_ns: float, activity: float) -> str:
@@ -196,6 +270,7 @@ def run_asic(
         if macros:
             (folder / "macros_bb.v").write_text(sram.blackbox_verilog(macros))
             (folder / "macros.lib").write_text(sram.liberty_stub(macros))
+    (folder / "abc.constr").write_text(ABC_CONSTR)
     (folder / "synth.ys").write_text(_yosys_script(top, macros, maplib))
     run_tool(
         "yosys",
@@ -204,6 +279,9 @@ def run_asic(
         log=folder / "yosys.log",
         timeout_s=timeout_s,
         what="Yosys synthesis",
+    )
+    buffers = buffer_and_write(
+        folder, top, maplib, timeout_s, macros=bool(macros), hierarchical=False
     )
     cells = parse_stat((folder / "stat.txt").read_text())
     (folder / "sta.tcl").write_text(_sta_script(top, fulllib, bool(macros), clock_ns, activity))
@@ -216,4 +294,9 @@ def run_asic(
         what="OpenSTA",
     )
     sta = parse_sta((folder / "sta.log").read_text(), clock_ns)
-    return {"cells": cells, "macros": [m.to_dict() for m in macros], **sta}
+    return {
+        "cells": cells,
+        "macros": [m.to_dict() for m in macros],
+        "fanout_buffers": sum(buffers.values()),
+        **sta,
+    }

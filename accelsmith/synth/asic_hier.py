@@ -22,7 +22,8 @@ What differs from the flat flow, and why (stated in every report's notes):
 - Buffering is per module: a net fanning out from the top to ``cols`` column instances is
   buffered in the top for ``cols`` loads, then each column's input port is buffered inside the
   column for its own loads. A global net therefore gets a buffer tree shaped by the hierarchy,
-  where the flat flow's single ``abc`` pass (``buffer -N 8``) sees the whole fanout at once.
+  where the flat flow's single ``abc`` pass sees the whole fanout at once (both flows then
+  run the same buffer-tree pass, :mod:`.buftree`).
 - Every instance of a module gets the same gate sizes (sized for one instance's loads).
 
 Designs with memories are refused (the flat flow turns them into SRAM macros after
@@ -31,30 +32,31 @@ flattening).
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import ConfigError
 from . import pdk, sram
-from .asic import ABC_DELAY_PS, ABC_SCRIPT, CLOCK_PORT, _sta_script, parse_sta
-from .buftree import insert_buffer_trees
+from .asic import (
+    ABC_CONSTR,
+    ABC_DELAY_PS,
+    ABC_SCRIPT,
+    _sta_script,
+    buffer_and_write,
+    parse_sta,
+)
 from .tools import SynthError, run_tool
 
 __all__ = ["ABC_SCRIPT_HIER", "hierarchical_cells", "run_asic_hier"]
 
-# The flat flow's ABC script with ``buffer -p``: ABC also buffers its primary inputs. In a
+# The same ABC script and drive/load constraints as the flat flow (:data:`.asic.ABC_SCRIPT`,
+# :data:`.asic.ABC_CONSTR`): ``buffer -p`` with a driving cell on every primary input. In a
 # module those are the input ports (an enable entering a PE fans out to all its gates; the
 # parent only sees one port load per instance, so nobody else buffers it) and the flip-flop
-# outputs (ABC maps the logic between registers). ABC treats a primary input as an ideal
-# driver unless told otherwise, so ``-p`` alone changed nothing (tried: a 4x4 array's PE kept
-# its 55-load enable port unbuffered, 42.7 ns path); ABC_CONSTR gives every input the drive
-# of a ``buf_1`` (about a ``dfxtp_1`` Q output) and every output the load of two gate inputs
-# (~5 fF), after which the enable was split into buffered branches.
-ABC_SCRIPT_HIER = ABC_SCRIPT.replace("buffer,-N,8", "buffer,-p,-N,8")
-assert ABC_SCRIPT_HIER != ABC_SCRIPT
-ABC_CONSTR = "set_driving_cell sky130_fd_sc_hd__buf_1\nset_load 0.005\n"
+# outputs. Without the constraints ``-p`` alone changed nothing (tried: a 4x4 array's PE kept
+# its 55-load enable port unbuffered, 42.7 ns path).
+ABC_SCRIPT_HIER = ABC_SCRIPT
 
 HIER_NOTE = (
     "hierarchical synthesis: each module mapped once (no cross-boundary optimization, "
@@ -79,21 +81,6 @@ def _yosys_script(top: str, maplib: Path) -> str:
                 "opt_clean -purge",
                 f"read_liberty -lib {lib}",  # cell port directions for the fanout repair
                 "write_json mapped.json",
-            ]
-        )
-        + "\n"
-    )
-
-
-def _yosys_finish_script(top: str, maplib: Path) -> str:
-    lib = str(maplib)
-    return (
-        "\n".join(
-            [
-                "read_json buffered.json",  # holds the liberty cells as black boxes
-                f"hierarchy -top {top}",
-                f"tee -o stat.txt stat -liberty {lib} -top {top}",
-                "write_verilog -noattr -noexpr -nohex -nodec netlist.v",
             ]
         )
         + "\n"
@@ -167,20 +154,7 @@ def run_asic_hier(
         timeout_s=timeout_s,
         what="Yosys synthesis (hierarchical)",
     )
-    netlist = json.loads((folder / "mapped.json").read_text())
-    buffers = insert_buffer_trees(netlist, CLOCK_PORT)
-    (folder / "buffered.json").write_text(json.dumps(netlist))
-    (folder / "mapped.json").unlink()
-    (folder / "finish.ys").write_text(_yosys_finish_script(top, maplib))
-    run_tool(
-        "yosys",
-        ["-q", "-s", "finish.ys"],
-        cwd=folder,
-        log=folder / "yosys_finish.log",
-        timeout_s=timeout_s,
-        what="Yosys netlist write (hierarchical)",
-    )
-    (folder / "buffered.json").unlink()
+    buffers = buffer_and_write(folder, top, maplib, timeout_s, macros=False, hierarchical=True)
     stat = (folder / "stat.txt").read_text()
     cells = hierarchical_cells(stat, top)
     modules = {

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from ..core.files import atomic_write
-from .asic import ABC_SCRIPT, DEFAULT_ACTIVITY
+from .asic import ABC_CONSTR, ABC_SCRIPT, DEFAULT_ACTIVITY
 from .components import LUT_ROW_KINDS, component
+from .components_pim import PIM_WIDTHS
+from .components_simd import SIMD_WIDTHS
 from .flow import synthesize_verilog
 
 __all__ = ["DEFAULT_OUT", "WIDTHS", "calibrate"]
@@ -45,6 +47,8 @@ WIDTHS: dict[str, tuple[int, ...]] = {
     "wspe_un": PE_WIDTHS,
     "neg": (4, 8, 12, 16),
     **{kind: (4, 6, 9) for kind in LUT_ROW_KINDS},  # act_bits
+    **PIM_WIDTHS,  # lanes (pimmac_*) and banks (pimctl): components_pim
+    **SIMD_WIDTHS,  # the SIMD lane's blocks, written apart as "simd_samples" (simd130)
 }
 CLOCK_NS = 10.0
 # switching activity of each component's power run: the flow's default, except ``reg0``
@@ -123,11 +127,13 @@ def calibrate(
                     "leakage_w": rep.power["leakage_w"],
                 }
             )
+    simd = {k: samples.pop(k) for k in list(samples) if k in SIMD_WIDTHS}
     data = {
         "provenance": {
             "what": "calibrated against this project's RTL components synthesized on sky130hd",
             "flow": "accelsmith calibrate: Yosys synth + dfflibmap + abc (fanout buffering: "
-            f"{ABC_SCRIPT}), OpenSTA report_checks/report_power, pre-layout",
+            f"{ABC_SCRIPT}; -constr {ABC_CONSTR.strip()!r}) + buffer trees on nets with more "
+            "than 8 sinks (synth/buftree.py), OpenSTA report_checks/report_power, pre-layout",
             "tools": tools,
             "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d"),
             "clock_ns": CLOCK_NS,
@@ -136,6 +142,7 @@ def calibrate(
         "model": "accelsmith.models.calib interpolates the samples piecewise-linearly in "
         "log(width) -> log(value) (power law beyond the sampled range); reg: mean per bit",
         "samples": samples,
+        "simd_samples": simd,  # accelsmith.models.simd_asic
         "ecp5": calibrate_ecp5(ecp5_widths),
     }
     if out is not None:

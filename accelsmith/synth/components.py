@@ -33,6 +33,8 @@ from amaranth.hdl import Module, Mux, Shape, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from .components_pim import PIM_KINDS, pim_component
+
 __all__ = ["KINDS", "LUT_ROW_KINDS", "PE_KINDS", "component", "lut_row_params"]
 
 PE_KINDS = (
@@ -48,6 +50,7 @@ KINDS = (
     *("mul", "add", "mux", "reg", "reg0", "pipe", "fan", "mac", "neg"),
     *PE_KINDS,
     *LUT_ROW_KINDS,
+    *PIM_KINDS,  # the PIM family's lanes and control (components_pim)
 )
 MAC_GUARD_BITS = 8  # accumulator of a "mac" component: 2 * width + 8 bits
 
@@ -115,15 +118,22 @@ class _Registered(wiring.Component):
 
 class _Wrapped(wiring.Component):
     """A block of a generator with every input port driven from a register (as inside the
-    design, where its inputs come from neighbouring flip-flops); outputs pass through."""
+    design, where its inputs come from neighbouring flip-flops); outputs pass through, or
+    with ``registered_outputs`` are registered too (then all its flip-flops are the
+    harness's: ``wrapper_flops`` 0, the calibration takes the synthesized count)."""
 
-    def __init__(self, kind: str, width: int, inner: wiring.Component) -> None:
+    def __init__(
+        self, kind: str, width: int, inner: wiring.Component, registered_outputs: bool = False
+    ) -> None:
         self.kind, self.width, self.inner = kind, width, inner
+        self.registered_outputs = registered_outputs
         members = inner.signature.members.items()
         ins = {n: In(m.shape) for n, m in members if m.flow == In}
         outs = {n: Out(m.shape) for n, m in members if m.flow == Out}
         #: flip-flops the wrapper adds (its input registers)
         self.wrapper_flops = sum(Shape.cast(m.shape).width for _, m in members if m.flow == In)
+        if registered_outputs:
+            self.wrapper_flops = 0
         super().__init__({**{f"i_{n}": v for n, v in ins.items()}, **outs})
 
     def elaborate(self, platform: object) -> Module:
@@ -135,7 +145,8 @@ class _Wrapped(wiring.Component):
                 m.d.sync += r.eq(getattr(self, f"i_{name}"))
                 m.d.comb += getattr(inner, name).eq(r)
             else:
-                m.d.comb += getattr(self, name).eq(getattr(inner, name))
+                out = m.d.sync if self.registered_outputs else m.d.comb
+                out += getattr(self, name).eq(getattr(inner, name))
         return m
 
 
@@ -166,10 +177,16 @@ def lut_row_params(kind: str, width: int) -> Any:
 
 def component(kind: str, width: int) -> tuple[wiring.Component, str]:
     """The component and its top-module name (``cal_<kind><width>``)."""
+    if kind.startswith(("sdec_", "smul_", "sslot")):  # the SIMD lane's blocks (simd130)
+        from .components_simd import simd_component
+
+        return simd_component(kind, width)
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     if kind in PE_KINDS:
         return _Wrapped(kind, width, _pe(kind, width)), f"cal_{kind}{width}"
+    if kind in PIM_KINDS:
+        return pim_component(kind, width)
     if kind in LUT_ROW_KINDS:
         from ..hdl.lut_core import LutRow
 

@@ -111,16 +111,30 @@ def _check(target: str, clock_ns: float | None, activity: float | None, device: 
 
 
 def _scripts_hash(target: str, hierarchical: bool = False) -> str:
-    """SHA-256 of the target's flow modules (the scripts and parsers that produce ``raw.json``):
-    editing one invalidates that target's cached results (``asic_hier.py`` and ``buftree.py``
-    only those of the hierarchical flow)."""
+    """SHA-256 of what turns a design into ``raw.json`` besides the tools and the liberty
+    (both in the identity apart).
+
+    sky130hd: the Yosys / ABC / OpenSTA scripts the flat flow writes (rendered for placeholder
+    names), its ABC constraints and buffer-tree parameters (:func:`.asic.script_fingerprint`)
+    and the SRAM macro table (``sram.py``); the hierarchical flow adds its own module
+    (``asic_hier.py``) and the buffer-tree pass (``buftree.py``). Editing ``asic.py``'s
+    comments, docstrings or unrelated Python therefore keeps everyone's cached results;
+    changing a script, a constraint or :data:`.asic.RAW_VERSION` invalidates them.
+    ecp5: its flow module (``ecp5.py``).
+    """
     import hashlib
 
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    mods = ("asic.py", "sram.py", "pdk/__init__.py") if target == "sky130hd" else ("ecp5.py",)
+    if target == "sky130hd":
+        from .asic import script_fingerprint
+
+        digest.update(script_fingerprint().encode())
+        mods: tuple[str, ...] = ("sram.py", "buftree.py")
+    else:
+        mods = ("ecp5.py",)
     if hierarchical:
-        mods += ("asic_hier.py", "buftree.py")
+        mods += ("asic_hier.py",)
     for mod in mods:
         digest.update((here / mod).read_bytes())
     return digest.hexdigest()

@@ -67,3 +67,35 @@ def test_nan_option_is_refused(capsys, args):
     assert code == 2 and out == ""
     assert err.startswith(f"error: Invalid value for '{args[2].split('=')[0]}': ")
     assert "Input should be a number, not " in err and err.count("\n") == 1
+
+
+def test_help_texts_carry_no_docstring_markup(capsys):
+    """`--help` of every command shows plain text: no ``literal`` or :role:`x` markup and no
+    docstring line wraps in the command listing."""
+    import re
+
+    import typer
+
+    from accelsmith.cli.main import _plain_help, app
+
+    command = typer.main.get_command(app)
+    _plain_help(command)
+    markup = re.compile(r"``|:[a-z]+:`")
+    seen = 0
+
+    def walk(cmd, path):
+        nonlocal seen
+        texts = [cmd.help, cmd.short_help] + [getattr(p, "help", None) for p in cmd.params]
+        for text in filter(None, texts):
+            seen += 1
+            assert not markup.search(text), (path, text)
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, f"{path} {name}")
+
+    walk(command, "accelsmith")
+    assert seen > 100
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    assert "--target ecp5: the ECP5 component samples of accelsmith.models.ecp5" in " ".join(
+        line.strip("│ ") for line in out.splitlines()
+    )

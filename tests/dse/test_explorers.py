@@ -243,9 +243,16 @@ def test_repeated_proposals_are_kept_out_of_the_trials_and_replayed(tmp_path, mo
     assert [t.params for t in resumed.trials] == [t.params for t in full.trials]
 
 
-def test_tpe_with_the_conversion_cache_proposes_what_optunas_tpe_proposes(
-    tmp_path, monkeypatch
+@pytest.mark.parametrize(
+    ("budget", "batch", "constraints"), [(40, 4, []), (100, 8, ["area_mm2 <= 0.9"])]
+)
+def test_tpe_with_its_caches_proposes_what_optunas_tpe_proposes(
+    tmp_path, monkeypatch, budget: int, batch: int, constraints: list[str]
 ) -> None:
+    # the conversion cache and the once-per-batch split/below estimator (constant liar,
+    # HSSP tie-breaks, infeasible trials, repeats told inside a batch) change no proposal
+    from optuna.samplers._tpe import sampler as tpe
+
     from accelsmith.dse.explorers import optuna_samplers
 
     monkeypatch.chdir(tmp_path)
@@ -255,13 +262,22 @@ def test_tpe_with_the_conversion_cache_proposes_what_optunas_tpe_proposes(
         "dataflow": {"choices": ["os", "ws"]},
         "ifmap_kb": {"choices": [16, 64]},
     }
+    splits = []
+    real_split = tpe._split_trials
+
+    def counting_split(study, trials, n_below):
+        splits.append(n_below)
+        return real_split(study, trials, n_below)
+
+    monkeypatch.setattr(tpe, "_split_trials", counting_split)
 
     def run(db: str) -> list:
         spec = parse_spec(
             tiny_spec_dict(
-                explorer={"name": "tpe", "options": {"n_startup_trials": 4, "batch": 4}},
-                budget=40,
+                explorer={"name": "tpe", "options": {"n_startup_trials": 4, "batch": batch}},
+                budget=budget,
                 space=space,
+                constraints=constraints,
                 storage=f"sqlite:///{tmp_path / db}",
             )
         )
@@ -270,7 +286,55 @@ def test_tpe_with_the_conversion_cache_proposes_what_optunas_tpe_proposes(
         return [(t.params, t.values) for t in c.study.trials]
 
     cached = run("cached.db")
+    n_cached = len(splits)
     assert optuna_samplers._tpe_class() is not optuna.samplers.TPESampler
     monkeypatch.setattr(optuna_samplers, "_tpe_class", lambda: optuna.samplers.TPESampler)
     plain = run("plain.db")
-    assert len(cached) == 40 and cached == plain
+    assert len(cached) == budget and cached == plain
+    # Optuna splits at every ask; ours once per batch (plus once per repeat told in a batch)
+    assert n_cached <= len(splits) // 2
+
+
+def test_the_hssp_memo_selects_what_optunas_hssp_selects(monkeypatch) -> None:
+    # 3 objectives, copies of vectors (repeats told again) and growing subset sizes, as in a
+    # TPE campaign: same selection, in the same order, as Optuna's HSSP; fewer solves
+    from optuna._hypervolume import hssp
+    from optuna.samplers._tpe.sampler import _get_reference_point
+
+    from accelsmith.dse.explorers.optuna_samplers import _HSSPMemo
+
+    rng = np.random.default_rng(0)
+    solves = []
+    real = hssp._solve_hssp_on_unique_loss_vals
+
+    def counting(*args):
+        solves.append(args[2])
+        return real(*args)
+
+    monkeypatch.setattr(hssp, "_solve_hssp_on_unique_loss_vals", counting)
+    memo = _HSSPMemo()
+    base = rng.random((60, 3))
+    base /= np.linalg.norm(base, axis=1, keepdims=True)  # points on a sphere: one front
+    theirs = ours = 0
+    for copies in range(0, 30, 3):
+        loss = np.vstack([base, base[rng.integers(0, len(base), copies)]])
+        idx = rng.permutation(1000)[: len(loss)]
+        ref = _get_reference_point(loss)
+        for k in (5, 12, 13, 20, 59, 60, len(loss)):
+            args = (tuple(loss.ravel()), tuple(idx), k, tuple(ref))
+            before = len(solves)
+            want = hssp._solve_hssp(loss, idx, k, ref)
+            theirs += len(solves) - before
+            before = len(solves)
+            assert memo(*args).tolist() == want.tolist()
+            ours += len(solves) - before
+    # the distinct vectors never change: solved for k = 5 (to 13, serving 12 and 13), 20, 59
+    assert ours == 3 and theirs > 40
+    for step in range(6):  # new vectors join, some dominated: equality still
+        base = np.vstack([base, rng.random((5, 3)) * (0.6 + 0.2 * step)])
+        ref = _get_reference_point(base)
+        idx = np.arange(len(base))
+        for k in (7, 15, 16):
+            want = hssp._solve_hssp(base, idx, k, ref)
+            got = memo(tuple(base.ravel()), tuple(idx), k, tuple(ref))
+            assert got.tolist() == want.tolist()

@@ -155,3 +155,47 @@ def test_vec_env_one_batched_evaluation_per_step() -> None:
     assert dones.all()  # every walker hit the time limit together and was reset
     assert all(i["TimeLimit.truncated"] and "terminal_observation" in i for i in infos)
     assert (core.t == 0).all()
+
+
+def test_jump_mode_edits_front_designs_with_a_partner() -> None:
+    from accelsmith.dse.explorers.env import DesignVecEnv, Jumps
+
+    model = ToyModel()
+    core = WalkCore(toy_space(), 2, model, budget=1000, n=4, seed=2)
+    jumps = Jumps(core, seed=5)
+    jumps.draw()  # empty archive: random parents, unknown
+    assert not core.known.any() and not jumps.partner_known.any()
+    core.step_to(np.array([[1, 3, 0], [3, 1, 1], [7, 1, 2], [15, 7, 0]]))  # a*b 8, 8, 16, 128
+    front_rows = {tuple(core.rows_of[k]) for k in core.archive.front_keys}
+    assert len(front_rows) >= 2
+    for _ in range(5):
+        jumps.draw()
+        assert {tuple(r) for r in core.idx} <= front_rows and core.known.all()
+        assert {tuple(r) for r in jumps.partner} <= front_rows and jumps.partner_known.all()
+    rows = np.arange(4)
+    parent, partner = core.idx.copy(), jumps.partner.copy()
+    keep = jumps.apply(rows, np.zeros((4, 3), int))
+    assert (keep == parent).all()
+    assert (jumps.apply(rows, np.ones((4, 3), int)) == partner).all()
+    mixed = jumps.apply(rows, np.tile([0, 1, 0], (4, 1)))
+    assert (mixed[:, [0, 2]] == parent[:, [0, 2]]).all() and (mixed[:, 1] == partner[:, 1]).all()
+    down = jumps.apply(rows, np.full((4, 3), 2))
+    up = jumps.apply(rows, np.full((4, 3), 3))
+    assert (down[:, :2] == np.maximum(parent[:, :2] - 1, 0)).all()  # ordered: clipped
+    assert (up[:, :2] == np.minimum(parent[:, :2] + 1, [15, 7])).all()
+    assert (down[:, 2] == (parent[:, 2] - 1) % 3).all()  # choices cycle
+    rand = np.vstack([jumps.apply(rows, np.full((4, 3), 4)) for _ in range(20)])
+    assert (rand >= 0).all() and (rand < [16, 8, 3]).all() and len({tuple(r) for r in rand}) > 10
+    # the vector env: observation = core's + partner (design, objectives); one-step episodes
+    vec = DesignVecEnv(core, actions="jump", seed=1)
+    obs = vec.reset()
+    assert obs.shape == (4, core.obs_dim + 3 + 2)
+    assert all(vec.observation_space.contains(o) for o in obs)
+    n0 = core.evaluated
+    obs, _, dones, infos = vec.step(np.full((4, 3), 4))
+    assert dones.all() and not any(i.get("TimeLimit.truncated") for i in infos)
+    assert core.evaluated > n0 and {tuple(r) for r in core.idx} <= {
+        tuple(core.rows_of[k]) for k in core.archive.front_keys
+    }
+    with pytest.raises(ConfigError, match=r"explorer\.actions must be one of local, jump"):
+        DesignVecEnv(core, actions="teleport")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from accelsmith.core.errors import ConfigError
@@ -256,3 +257,63 @@ def test_marl_grouping_per_parameter(workload_files: tuple[Path, Path], tmp_path
     assert seen == [[[0], [1], [2], [3]], [[0, 1], [2, 3]]]
     with pytest.raises(ConfigError, match=r"explorer\.options\.grouping must be one of"):
         get_explorer("marl").check_options({"grouping": "random"})
+
+
+@pytest.mark.parametrize("explorer", ["marl", "ppo", "random-walk"])
+def test_jump_actions_end_to_end(
+    explorer: str, workload_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from accelsmith.dse.explorers import get_explorer
+
+    opts = options(explorer, actions="jump")
+    a = run(tmp_path / "a", workload_files[0], explorer, opts=opts, budget=24)
+    b = run(tmp_path / "b", workload_files[0], explorer, opts=opts, budget=24)
+    assert len(a.trials) == 24 and configs(a) == configs(b)
+    assert len(set(configs(a))) == 24
+    local = run(tmp_path / "c", workload_files[0], explorer, budget=24)
+    assert configs(local) != configs(a)  # the option changes the search
+    with pytest.raises(ConfigError, match=r"explorer\.options\.actions must be one of"):
+        get_explorer(explorer).check_options({"actions": "teleport"})
+
+
+def test_jump_prior_is_the_untrained_policy() -> None:
+    """MARL's untrained policy in jump mode draws the codes with JUMP_PRIOR's rates."""
+    import torch as th
+
+    from accelsmith.dse.explorers.env import JUMP_PRIOR, DesignVecEnv
+    from accelsmith.dse.explorers.marl import MultiAgentPPO, PPOOptions
+    from accelsmith.dse.explorers.rl_common import BatchOutcome, WalkCore, walk_space
+    from accelsmith.dse.space import Space
+
+    space = walk_space(Space.from_spec({"a": {"low": 1, "high": 9}, "b": {"choices": [1, 2]}}))
+
+    def model(cfgs: list[dict]) -> BatchOutcome:
+        y = np.array([[c["a"], 10.0 / c["a"]] for c in cfgs])
+        n = len(cfgs)
+        return BatchOutcome(y, np.ones(n, bool), np.zeros(n), np.ones(n, bool))
+
+    core = WalkCore(space, 2, model, budget=100, n=4)
+    for actions, want in (("jump", JUMP_PRIOR), ("local", (0.2,) * 5)):
+        vec = DesignVecEnv(core, actions=actions)
+        learner = MultiAgentPPO(vec, [("a", [0]), ("b", [1])], PPOOptions(n_envs=4), seed=0)
+        obs = th.as_tensor(vec.reset())
+        for m in learner.models:
+            dist = m.policy.get_distribution(obs).distribution[0]
+            assert np.allclose(dist.probs.detach().numpy(), want, atol=0.02)
+
+
+def test_example_marl_jump_campaign_from_the_cli(tmp_path: Path, capsys: Any) -> None:
+    """The example spec of MARL in jump mode runs from the CLI and records its option."""
+    import optuna
+
+    from accelsmith.cli.main import main
+
+    spec = Path(__file__).parents[2] / "examples/campaigns/coexplore-llama3-marl-jump.yaml"
+    db = f"sqlite:///{tmp_path / 'study.db'}"
+    argv = ["dse", "run", str(spec), "--budget", "24", "--storage", db, "--quiet"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    study = optuna.load_study(study_name="coexplore-llama3-marl-jump@marl", storage=db)
+    assert len(study.trials) == 24 and len(set(configs(study))) == 24
+    info = study.user_attrs["accelsmith"]
+    assert info["spec"]["explorer"]["options"]["actions"] == "jump"

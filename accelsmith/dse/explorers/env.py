@@ -18,9 +18,122 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from .rl_common import MOVES, WalkCore
+from ...core.errors import ConfigError
+from .rl_common import MOVES, WalkCore, _config_key
 
-__all__ = ["DesignEnv", "action_space_for", "observation_space_for"]  # + DesignVecEnv (lazy)
+__all__ = [  # + DesignVecEnv (lazy)
+    "ACTION_MODES",
+    "JUMP_CODES",
+    "JUMP_PRIOR",
+    "DesignEnv",
+    "Jumps",
+    "action_space_for",
+    "observation_space_for",
+]
+
+#: ``local``: per-parameter moves from the walker's current design (:data:`MOVES`);
+#: ``jump``: every step starts from an archive Pareto design and a partner (:class:`Jumps`).
+ACTION_MODES = ("local", "jump")
+#: Per-parameter codes of ``jump`` mode (as many as :data:`MOVES`, so policy heads and
+#: parameter sharing are the same in both modes).
+JUMP_CODES = ("keep", "partner", "down", "up", "random")
+#: Probabilities of :data:`JUMP_CODES` given to the untrained policy (its initial action
+#: logits) and drawn by ``random-walk`` in ``jump`` mode. A design choice, after the defaults
+#: of Optuna's NSGA-II that ``nsga2`` uses here: uniform crossover (a parameter comes from
+#: either parent with probability 0.5) and about one mutated parameter per child (``down``,
+#: ``up`` and ``random`` together 0.1 per parameter: ~1.3 of the 13 coexplore parameters).
+JUMP_PRIOR = (0.45, 0.45, 1 / 30, 1 / 30, 1 / 30)
+
+
+class Jumps:
+    """The ``jump`` action mode: parents and partners drawn from the archive's Pareto front.
+
+    Before every step each walker is put on a *parent*, a design of the archive front drawn
+    uniformly (a uniformly random design while the archive is empty), and given a *partner*,
+    another front design drawn the same way; the observation shows both. Each parameter then
+    takes one code of :data:`JUMP_CODES`: keep the parent's value, take the partner's, one
+    grid step down or up (:meth:`WalkSpace.apply_moves`) or a uniformly random level. An
+    agent thus acts like a learned crossover-and-mutation operator on the front (the way a
+    design agent edits the best designs found so far) instead of walking locally: one step
+    reaches any design that mixes two front members. Every step is a one-step episode.
+
+    Parameters
+    ----------
+    core : WalkCore
+    seed : int
+        Seed of the parent, partner and ``random``-level draws.
+    """
+
+    def __init__(self, core: WalkCore, seed: int) -> None:
+        self.core = core
+        self.rng = np.random.default_rng(seed)
+        self.partner = np.zeros_like(core.idx)
+        self.partner_known = np.zeros(core.n, dtype=bool)
+        self.partner_y = np.zeros((core.n, core.n_obj))
+
+    @property
+    def extra_dim(self) -> int:
+        """Observation features added to the core's: the partner's design and objectives."""
+        return len(self.core.space.names) + self.core.n_obj
+
+    def _front_rows(self, k: int) -> tuple[np.ndarray, list[Any] | None]:
+        core = self.core
+        keys = core.archive.front_keys
+        if not keys:
+            return core.space.sample(self.rng, k), None
+        pick = [keys[int(j)] for j in self.rng.integers(len(keys), size=k)]
+        return np.array([core.rows_of[key] for key in pick]), pick
+
+    def draw(self, rows: Any = None) -> None:
+        """Put walkers ``rows`` (default all) on new parents and give them new partners."""
+        core = self.core
+        rows = np.arange(core.n) if rows is None else np.asarray(rows, dtype=np.int64)
+        if not rows.size:
+            return
+        parents, pkeys = self._front_rows(len(rows))
+        partners, qkeys = self._front_rows(len(rows))
+        for j, i in enumerate(rows):
+            core.idx[i] = parents[j]
+            key = pkeys[j] if pkeys else _config_key(core.space.configs(parents[j : j + 1])[0])
+            hit = core.cache.get(key)
+            core.known[i] = hit is not None and hit[3]
+            core.y[i] = hit[0] if core.known[i] else 0.0
+            core.feas[i] = bool(hit[1]) if core.known[i] else False
+            core.t[i] = 0
+            self.partner[i] = partners[j]
+            self.partner_known[i] = qkeys is not None
+            self.partner_y[i] = core.cache[qkeys[j]][0] if qkeys else 0.0
+
+    def observe(self, rows: Any = None) -> np.ndarray:
+        """The core's observation plus the partner's normalized design and objectives."""
+        core = self.core
+        rows = np.arange(core.n) if rows is None else np.asarray(rows)
+        u = core.space.normalized(self.partner[rows])
+        f = np.where(
+            self.partner_known[rows, None], core.archive.features(self.partner_y[rows]), 0.0
+        )
+        extra = np.clip(np.hstack([u, f]), 0.0, 1.0).astype(np.float32)
+        return np.hstack([core.observe(rows), extra])
+
+    def apply(self, rows: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """New index rows of walkers ``rows`` after per-parameter :data:`JUMP_CODES`."""
+        space = self.core.space
+        idx = self.core.idx[rows]
+        codes = np.asarray(codes, dtype=np.int64)
+        new = np.where(codes == 1, self.partner[rows], idx)
+        step = np.where(codes == 2, 1, np.where(codes == 3, 3, 2))  # MOVES: -1, +1, stay
+        new = space.apply_moves(new, step)
+        rand = space.sample(self.rng, len(rows))
+        return np.where(codes == 4, rand, new)
+
+
+def check_actions(value: Any) -> str:
+    """The ``actions`` option, checked (one line naming the allowed values)."""
+    if value not in ACTION_MODES:
+        raise ConfigError(
+            f"explorer.actions must be one of {', '.join(ACTION_MODES)}, not {value!r}"
+        )
+    return str(value)
 
 
 def observation_space_for(core: WalkCore) -> spaces.Box:
@@ -113,16 +226,37 @@ def _make_vec_env_class() -> type:
         bootstrap from the value of the terminal observation).
         """
 
-        def __init__(self, core: WalkCore, *, continuous: bool = False) -> None:
+        def __init__(
+            self,
+            core: WalkCore,
+            *,
+            continuous: bool = False,
+            actions: str = "local",
+            seed: int = 0,
+        ) -> None:
             self.core = core
             self.continuous = continuous
+            self.actions = check_actions(actions)
+            if self.actions == "jump" and continuous:
+                raise ConfigError("explorer.actions 'jump' needs discrete actions (not sac)")
+            self.jumps = Jumps(core, seed) if self.actions == "jump" else None
             self.render_mode = None
+            obs_space = observation_space_for(core)
+            if self.jumps is not None:
+                obs_space = spaces.Box(
+                    0.0, 1.0, shape=(core.obs_dim + self.jumps.extra_dim,), dtype=np.float32
+                )
             super().__init__(
                 core.n,
-                observation_space_for(core),
+                obs_space,
                 action_space_for(len(core.space.names), continuous=continuous),
             )
             self._actions: np.ndarray | None = None
+
+        def _observe(self, rows: Any = None) -> np.ndarray:
+            if self.jumps is not None:
+                return self.jumps.observe(rows)
+            return self.core.observe(rows)
 
         def reset(self) -> np.ndarray:
             seed = self._seeds[0] if self._seeds and self._seeds[0] is not None else None
@@ -130,7 +264,9 @@ def _make_vec_env_class() -> type:
                 self.core.restart(seed)
             self._reset_seeds()
             self.core.reset_rows(range(self.num_envs))
-            return self.core.observe()
+            if self.jumps is not None:
+                self.jumps.draw()
+            return self._observe()
 
         def step_async(self, actions: np.ndarray) -> None:
             self._actions = np.asarray(actions)
@@ -138,6 +274,20 @@ def _make_vec_env_class() -> type:
         def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
             assert self._actions is not None, "step_async must be called before step_wait"
             rows = np.arange(self.num_envs)
+            if self.jumps is not None:
+                # one-step episodes: the child is evaluated, the walker goes to a new parent;
+                # the episode ends (terminal: nothing to bootstrap, the next parent does not
+                # depend on the action)
+                new = self.jumps.apply(rows, self._actions)
+                rewards, _, evaluated = self.core.step_to(new)
+                obs = self._observe()
+                infos = [
+                    {"evaluated": bool(e), "terminal_observation": obs[i].copy()}
+                    for i, e in enumerate(evaluated)
+                ]
+                self.jumps.draw()
+                self._actions = None
+                return self._observe(), rewards.astype(np.float32), np.ones(len(rows), bool), infos
             new = _move(self.core, rows, self._actions, self.continuous)
             rewards, truncated, evaluated = self.core.step_to(new)
             obs = self.core.observe()

@@ -46,6 +46,7 @@ import numpy as np
 from ...core.errors import ConfigError
 from . import register_explorer
 from .base import Option
+from .env import ACTION_MODES
 from .rl_base import ENV_OPTIONS, POLICY_OPTIONS, RLExplorer
 from .rl_common import WalkCore
 
@@ -224,7 +225,26 @@ class MultiAgentPPO:
                 self.models.append(PPO("MlpPolicy", env, seed=seed + a, **kw))
         for m in self.models:
             m.set_logger(Logger(folder=None, output_formats=[]))
+        if getattr(vec, "actions", "local") == "jump":
+            self._jump_prior()
         self.updates = 0
+
+    def _jump_prior(self) -> None:
+        """Initial action logits of ``jump`` mode: the codes' :data:`~.env.JUMP_PRIOR`.
+
+        SB3 initializes the action head with small weights (orthogonal, gain 0.01), so its
+        bias sets the untrained policy: crossover-and-mutation rates like NSGA-II's, which
+        learning then adapts per agent and state.
+        """
+        import torch as th
+
+        from .env import JUMP_PRIOR
+
+        logp = th.log(th.tensor(JUMP_PRIOR, dtype=th.float32))
+        for m in self.models:
+            bias = m.policy.action_net.bias
+            with th.no_grad():
+                bias.copy_(logp.repeat(bias.numel() // len(JUMP_PRIOR)))
 
     # ------------------------------------------------------------------ helpers
     def _agent_obs(self, obs: np.ndarray) -> list[np.ndarray]:
@@ -279,7 +299,11 @@ class MultiAgentPPO:
                 for k, (m, o) in enumerate(zip(self.models, views, strict=True)):
                     r = np.asarray(rewards, dtype=np.float32)
                     r = np.tile(r, self.n_agents) if self.options.share_parameters else r.copy()
-                    ends = np.flatnonzero(dones)
+                    # bootstrap the episodes cut by the time limit (jump mode: real ends)
+                    ends = np.array(
+                        [i for i in np.flatnonzero(dones) if infos[i].get("TimeLimit.truncated")],
+                        dtype=np.int64,
+                    )
                     if ends.size:
                         term = np.stack([infos[i]["terminal_observation"] for i in ends])
                         tviews = self._agent_obs(term)
@@ -359,8 +383,16 @@ class MultiAgentPPO:
 
 
 # ---------------------------------------------------------------------- explorers
+ACTIONS_OPTION = Option(
+    (str,),
+    "local",
+    "local: per-parameter moves from the current design; jump: each step edits a design of "
+    "the archive front with a partner (keep, partner, down, up, random per parameter)",
+    choices=ACTION_MODES,
+)
 PPO_OPTIONS: dict[str, Option] = {
     **ENV_OPTIONS,
+    "actions": ACTIONS_OPTION,
     "n_steps": Option((int,), 16, "vector steps per rollout (one PPO update each)", low=1),
     "batch_size": Option((int,), 64, "PPO minibatch size", low=1),
     "n_epochs": Option((int,), 4, "PPO epochs per update", low=1),
@@ -414,7 +446,7 @@ class MARLExplorer(RLExplorer):
         from .env import DesignVecEnv
 
         self.single_thread(self.ctx.seed_for("torch"))
-        vec = DesignVecEnv(core)
+        vec = DesignVecEnv(core, actions=self.opts["actions"], seed=self.ctx.seed_for("jumps"))
         self.learner = MultiAgentPPO(
             vec,
             self.groups(core.space.names),

@@ -363,6 +363,63 @@ class NSGA3Explorer(OptunaExplorer):
         )
 
 
+class _HSSPMemo:
+    """Optuna 5.0's HSSP tie-break of the multi-objective TPE split
+    (``optuna.samplers._tpe.sampler._solve_hssp_with_cache``), same arguments, same result,
+    with the greedy orders it computed kept.
+
+    Optuna solves the hypervolume subset selection greedily on the *distinct* loss vectors
+    of the tie-breaking rank (``optuna._hypervolume.hssp._solve_hssp``), and a greedy
+    selection of ``k`` points is the first ``k`` of a selection of more points (each step
+    depends only on the earlier ones). TPE on a discrete space proposes known designs, whose
+    stored results are told again: the rank then gains copies of vectors it already holds
+    and ``k`` grows by one every ten trials, so most calls re-solve a problem solved before
+    (1,000-trial campaign, batch 8: 174 of 316 calls had the distinct vectors and reference
+    point of an earlier call; at trials 900..1000 one solve took ~60 ms of CPU on a loaded
+    machine). Here a problem is solved once for ``k + HEADROOM`` points and later calls with
+    the same distinct vectors and ``k`` up to that take the prefix.
+    """
+
+    HEADROOM = 8
+    KEEP = 32  # problems remembered (the oldest is forgotten first)
+
+    def __init__(self) -> None:
+        self._orders: dict[tuple, Any] = {}
+
+    def __call__(
+        self,
+        lvals: tuple[float, ...],
+        indices: tuple[int, ...],
+        subset_size: int,
+        reference: tuple[float, ...],
+    ) -> Any:
+        import numpy as np
+        from optuna._hypervolume import hssp
+
+        n, m = len(indices), len(reference)
+        loss = np.reshape(lvals, (n, m))
+        idx = np.array(indices)
+        ref = np.array(reference)
+        if subset_size == n:
+            return idx
+        unique, first = np.unique(loss, return_index=True, axis=0)
+        n_unique = first.size
+        if n_unique < subset_size:  # every distinct vector and some copies: Optuna's rule
+            return hssp._solve_hssp(loss, idx, subset_size, ref)
+        if n_unique == subset_size:
+            return idx[first]
+        key = (unique.tobytes(), unique.shape, ref.tobytes())
+        order = self._orders.get(key)
+        if order is None or len(order) < subset_size:
+            size = min(n_unique - 1, subset_size + self.HEADROOM)
+            order = hssp._solve_hssp_on_unique_loss_vals(unique, np.arange(n_unique), size, ref)
+            self._orders.pop(key, None)
+            self._orders[key] = order
+            while len(self._orders) > self.KEEP:
+                self._orders.pop(next(iter(self._orders)))
+        return idx[first[order[:subset_size]]]
+
+
 def _tpe_class() -> type:
     """Optuna's ``TPESampler`` with the conversion of finished trials' parameters to the
     estimator's internal representation cached (:class:`_CachedTPE`)."""
@@ -387,6 +444,7 @@ def _tpe_class() -> type:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._repr_cache: dict[Any, dict[int, tuple | None]] = {}
+            self._hssp = _HSSPMemo()
 
         def _get_internal_repr(self, trials: Any, search_space: Any, study: Any) -> Any:
             import numpy as np
@@ -413,6 +471,78 @@ def _tpe_class() -> type:
                     rows.append(row)
             cols = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
             return {k: np.asarray(col) for k, col in zip(names, cols, strict=True)}
+
+        def _sample(self, study: Any, trial: Any, search_space: Any) -> dict[str, Any]:
+            """Optuna 5.0's ``TPESampler._sample`` (same inputs, same random draws, same
+            result), with what depends on the finished trials only kept for the next ask.
+
+            The below/above split of the finished trials (non-domination ranks, the HSSP
+            tie-break, the infeasibility scores) and the "below" Parzen estimator change only
+            when a trial finishes; running trials (the constant liar's) only ever join the
+            "above" group. Within a batch every ask sees the same finished trials, so both
+            are computed once per batch instead of once per ask (cProfile, 1,000-trial
+            3-objective campaign, batch 8: the split was ~2/3 of the sampler's time, issue
+            17). The "above" estimator, which holds the running trials, is built per ask.
+            """
+            import numpy as np
+            from optuna.samplers._tpe import sampler as tpe
+            from optuna.trial import TrialState
+
+            running = TrialState.RUNNING
+            states = [TrialState.COMPLETE, TrialState.PRUNED]
+            if self._constant_liar:
+                states.append(running)
+            trials = study._get_trials(
+                deepcopy=False, states=tuple(states), use_cache=not self._constant_liar
+            )
+            done = [t for t in trials if t.state != running]
+            live = [t for t in trials if t.state == running and t.number != trial.number]
+            if self._gamma is None:
+                multi = len(study.directions) > 1
+                self._gamma = tpe.default_gamma_multiobjective if multi else tpe.default_gamma
+            n_below = self._gamma(len(done))
+            key = (
+                tuple(t._trial_id for t in done),
+                n_below,
+                tuple(search_space),
+                tuple(search_space.values()),
+            )
+            memo = getattr(self, "_split_memo", None)
+            if memo is None or memo[0] is not study or memo[1] != key:
+                real_hssp = tpe._solve_hssp_with_cache
+                tpe._solve_hssp_with_cache = self._hssp  # Optuna's split, our HSSP memo
+                try:
+                    below, above_done = tpe._split_trials(study, done, n_below)
+                finally:
+                    tpe._solve_hssp_with_cache = real_hssp
+                mpe_below = self._build_parzen_estimator(
+                    study, search_space, below, handle_below=True
+                )
+                obs_done = self._get_internal_repr(above_done, search_space, study)
+                memo = (study, key, mpe_below, above_done, obs_done)
+                self._split_memo = memo
+            _, _, mpe_below, above_done, obs_done = memo
+            last = above_done[-1].number if above_done else -1
+            if all(t.number > last for t in live):  # running trials sort after the rest
+                obs_live = self._get_internal_repr(live, search_space, study)
+                obs = {
+                    k: (
+                        np.concatenate([obs_done[k], obs_live[k]])
+                        if len(obs_live[k]) and len(obs_done[k])
+                        else (obs_live[k] if len(obs_live[k]) else obs_done[k])
+                    )
+                    for k in search_space
+                }
+            else:
+                above = sorted(above_done + live, key=lambda t: t.number)
+                obs = self._get_internal_repr(above, search_space, study)
+            mpe_above = self._parzen_estimator_cls(
+                obs, search_space, self._parzen_estimator_parameters
+            )
+            samples = mpe_below.sample(self._rng.rng, self._n_ei_candidates)
+            acq = self._compute_acquisition_func(samples, mpe_below, mpe_above)
+            best = self._compare(samples, acq)
+            return {k: d.to_external_repr(best[k]) for k, d in search_space.items()}
 
     _CachedTPE = CachedTPE
     return CachedTPE

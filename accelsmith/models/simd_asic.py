@@ -1,0 +1,426 @@
+"""The SIMD engine at 130 nm: flip-flop inventory, logic area, Fmax and power from components.
+
+:mod:`accelsmith.hdl.simd` places ``lanes`` identical :class:`~accelsmith.hdl.simd_lane.
+SimdLane` words; a lane's structure depends on the whole format set (which decoders exist,
+how many modes each accumulator slot serves, the quire width of each slot). The lane is
+therefore costed from the generator's own blocks synthesized one by one
+(:mod:`accelsmith.synth.components_simd`, run by ``accelsmith calibrate``), never from whole
+lanes or engines:
+
+- ``sdec_<format>``: each number-format decoder (``hdl/blocks`` ``make_decoder``), one per
+  ``(format, operand side, sub-lane offset)`` the lane instantiates;
+- ``smul_<widths>`` at ``W``: the reconfigurable sub-word multiplier of a ``W``-bit word
+  (``SubwordMultiplier``) with the sub-lane widths the format set uses, operand isolation on;
+- ``sslot_<out>`` at the quire width ``q``: one exact accumulator slot of the lane, built by
+  the generator's own methods (alignment shifter, conditional negation, quire add and hold,
+  flags, readout negation and the rounder into ``out``), at a sampled alignment range; the
+  slot's actual alignment range is corrected with ``sshift`` (the shifter alone, per
+  alignment stage);
+- the mode multiplexers between them (decoded fields and significands per slot, products per
+  slot: ``mux`` per bit and per extra mode), the product exponent adder (``add``), the
+  registers (``reg``: one flip-flop; every flip-flop's enable: ``fan``).
+
+The flip-flop count mirrors the RTL line by line (:func:`simd_lane_inventory`; what Yosys
+removes or merges is said next to each term) and is checked against synthesized netlists
+(``tests/synth/test_calib_simd.py``). Fmax is the slowest of the sampled components'
+register-to-register periods as they sit in the lane, plus the fan-out of the stall/advance
+enable over every flip-flop of the engine (``fan``). Power is the flow's clock + activity
+model (:func:`accelsmith.models.calib.flow_power_w`).
+
+The structure of a format set is computed once per distinct group of configurations (Python
+over slots and modes, at most 8 x 9); everything per configuration is numpy.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ..core.errors import ConfigError
+from ..core.families.simd import SimdParams
+from ..core.numformats import Format
+
+__all__ = ["lane_structure", "signed_bits", "simd_engine_flops"]
+
+
+def signed_bits(lo: int, hi: int) -> int:
+    """Bits of a two's-complement signal holding every value in ``lo .. hi`` (0 if the range
+    is the constant 0: synthesis removes the register)."""
+    if lo == 0 and hi == 0:
+        return 0
+    n = 1
+    while not (-(1 << (n - 1)) <= lo and hi <= (1 << (n - 1)) - 1):
+        n += 1
+    return n
+
+
+def _exp_bits(f: Format) -> int:
+    """Distinct bits of a decoder's ``exp`` output that synthesis keeps (the rest are copies
+    of its sign and merge): integers 0 (constant); floats ``ebits + 1`` (the biased field
+    minus a constant) except when the format has no special codes, where synthesis finds the
+    narrower range of the actual values (FP4 E2M1: -1..1, 2 bits); posits the signed range
+    of their exponents (0 included: zero and NaR give 0). Checked against netlists (FP4,
+    FP8 E4M3 / E5M2, posit4/8) in ``tests/synth/test_calib_simd.py``."""
+    if f.kind == "int":
+        return 0
+    functional = signed_bits(min(f.hw_exp_min, 0), max(f.hw_exp_max, 0))
+    if f.kind == "fp" and f.nan != "none":
+        return f.ebits + 1
+    return functional
+
+
+def _has_nan(f: Format) -> bool:
+    return f.kind == "posit" or f.nan != "none"
+
+
+@functools.lru_cache(maxsize=512)
+def lane_structure(
+    formats: str, lane_bits: int, acc: str, pipeline: int, max_k: int, out_format: str,
+    gated: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    """One lane's flip-flops and datapath blocks (see the module docstring).
+
+    Returns a dict with ``flops`` (the lane's flip-flops synthesis keeps), ``decoders``
+    (list of format names, one per decoder instance), ``mul_kind`` (``smul_<widths>``),
+    ``slots`` (per slot: ``modes``, ``q`` quire bits, ``shift`` alignment range, ``sig``
+    product bits, ``stages`` alignment shifter stages, ``exp_bits`` product exponent bits),
+    ``mux_bits`` (2:1 multiplexer bits of the mode selection: per extra mode, every decoded
+    field, significand and product bit), ``ctrl_flops`` (the engine's control per engine).
+    """
+    try:
+        p = SimdParams(
+            lane_bits=lane_bits, lanes=1, formats=formats, acc=acc, pipeline=pipeline,
+            max_k=max_k, out_format=out_format,
+        )  # fmt: skip
+    except ConfigError as exc:
+        raise ConfigError(f"configs: {exc}") from None
+    W, modes = p.lane_bits, p.modes
+    # ---- stage 1: the operand words (bits no decoder reads are removed: the mixed mode's
+    # FP4 b sits in the low 4 bits of an 8-bit field)
+    used = {"a": set(), "b": set()}
+    decoders: dict[tuple[str, str, int], str] = {}
+    for md in modes:
+        for s in range(W // md.width):
+            for side, f in (("a", md.a), ("b", md.b)):
+                used[side].update(range(s * md.width, s * md.width + f.bits))
+                decoders[(f.name, side, s * md.width)] = f.name
+    flops = len(used["a"]) + len(used["b"])
+    # ---- decode stage registers (pipeline >= 2): per slot the muxed fields, slot 0 also the
+    # multiplier operands (significands at their sub-lane offsets; bits no mode drives are 0)
+    slots = []
+    mux_bits = 0
+    sig_pos = {"a": set(), "b": set()}
+    for md in modes:
+        for s in range(W // md.width):
+            sig_pos["a"].update(range(s * md.width, s * md.width + md.a.sig_bits))
+            sig_pos["b"].update(range(s * md.width, s * md.width + md.b.sig_bits))
+    s2 = len(sig_pos["a"]) + len(sig_pos["b"])
+    mux_bits += (len(modes) - 1) * (len(sig_pos["a"]) + len(sig_pos["b"]))
+    for s in range(p.slots):
+        ms = [modes[i] for i in p.slot_modes(s)]
+        nan = {side: any(_has_nan(getattr(m, side)) for m in ms) for side in "ab"}
+        inf = {side: any(getattr(m, side).inf for m in ms) for side in "ab"}
+        # the mode multiplexer's output: bits beyond every input's width are one net
+        eb = {side: max(_exp_bits(getattr(m, side)) for m in ms) for side in "ab"}
+        fields = 4 + sum(nan.values()) + sum(inf.values()) + eb["a"] + eb["b"]
+        s2 += fields
+        # the slot's Switch(mode): one input per slot mode plus the idle default (0)
+        mux_bits += fields * len(ms) if len(ms) < len(modes) else fields * (len(ms) - 1)
+        sig = max(m.a.sig_bits + m.b.sig_bits for m in ms)
+        lsb, q = p.quire_range(s)
+        hw_lsb = min(m.a.hw_exp_min + m.b.hw_exp_min for m in ms)
+        hw_max = max(m.a.hw_exp_max + m.b.hw_exp_max for m in ms)
+        elo = min(min(m.a.hw_exp_min, 0) + min(m.b.hw_exp_min, 0) for m in ms)
+        ehi = max(max(m.a.hw_exp_max, 0) + max(m.b.hw_exp_max, 0) for m in ms)
+        slot_nan = any(nan.values()) or any(inf.values())
+        slot_inf = any(inf.values())
+        slots.append(
+            {
+                "modes": len(ms),
+                "q": q,
+                "lsb": lsb,
+                "shift": hw_max - hw_lsb,
+                "stages": (hw_max - hw_lsb).bit_length(),
+                "sig": sig,
+                "exp_bits": signed_bits(elo, ehi),
+                "nan": slot_nan,
+                "inf": slot_inf,
+                # the signed addend: the shifted significand above the quire LSB, + sign
+                "add_bits": min(q, sig + hw_max - hw_lsb - (lsb - hw_lsb) + 1),
+                "widths": sorted({m.width for m in ms}),
+                "formats": sorted({m.a.name for m in ms} | {m.b.name for m in ms}),
+            }
+        )
+        mux_bits += sig * (len(ms) - 1 if len(ms) == len(modes) else len(ms))
+    flops += s2 if p.pipeline >= 2 else 0
+    # ---- multiplier stage registers (pipeline >= 3): per slot the product (sig bits), its
+    # term, sign, zero flags, exponent sum, nan / inf when a slot mode can make them
+    # (exact: only the exponent bits the shifter's amount uses; none in an integer slot)
+    for sl in slots:
+        exp = min(sl["exp_bits"], sl["stages"]) if acc == "exact" else sl["exp_bits"]
+        prod = sl["sig"] + 3 + exp + sl["nan"] + sl["inf"]
+        if p.pipeline >= 3:
+            flops += prod
+        if p.pipeline >= 4:  # align stage: exact keeps the signed addend, not sig / exp
+            flops += (sl["add_bits"] + 3 + sl["nan"] + sl["inf"]) if acc == "exact" else prod
+    # ---- accumulators and readout
+    for sl in slots:
+        flags = 2 + sl["nan"] + 2 * sl["inf"]  # any, negz (+ nan, pinf, ninf)
+        if acc == "exact":
+            flops += 2 * (sl["q"] + flags)  # running quire + finished copy, with their flags
+        else:
+            flops += 2 * (32 + 1)  # binary32 accumulator + finished copy, "any" flags
+    flops += p.slots * p.out_bits  # result registers (the c payload)
+    widths = sorted({m.width for m in modes}, reverse=True)
+    # the stage-2 mode drives something only if the multiplier's width select, a product
+    # multiplexer or a slot's term depends on it: several widths, unused mode codes (the
+    # Default branch), or a slot that some modes leave idle
+    all_codes = (1 << p.mode_bits) == len(modes)
+    mode2 = int(len(widths) > 1 or not all_codes or any(sl["modes"] < len(modes) for sl in slots))
+    return {
+        "flops": flops,
+        "mode2": mode2,
+        # slot 0 serves every mode: with every code used its term is the stage's valid, so
+        # the control's valid registers of stages 3 and 4 merge with the slot's term registers
+        "term_is_valid": int(all_codes),
+        "decoders": sorted(decoders.values()),
+        "mul_kind": "smul_" + "_".join(str(w) for w in widths),
+        "slots": slots,
+        "nslots": p.slots,
+        "mux_bits": mux_bits,
+        "mode_bits": p.mode_bits,
+        "out_bits": p.out_bits,
+    }
+
+
+def simd_engine_flops(
+    lane_flops: ArrayLike, lanes: ArrayLike, pipeline: ArrayLike, mode_bits: ArrayLike,
+    power_gating: ArrayLike, mode2: ArrayLike = 1, term_is_valid: ArrayLike = 0,
+) -> np.ndarray:  # fmt: skip
+    """Flip-flops of a whole engine: ``lanes`` lanes plus the control pipeline of
+    :class:`accelsmith.hdl.simd.SimdEngine` (valid, last and mode at stage 1; valid, last,
+    mode at stage 2 -- the mode only if ``mode2``, see :func:`lane_structure`; valid and last
+    at stages 3 and 4 -- their mode drives nothing and is removed, their valid merges with
+    the lanes' slot-0 term register when ``term_is_valid`` and no power gating; the gate
+    bits of each stage with power gating; the finished valid and the output valid)."""
+    p = np.asarray(pipeline, dtype=np.int64)
+    mb = np.asarray(mode_bits, dtype=np.int64)
+    g = np.asarray(power_gating, dtype=np.int64)
+    merged = np.asarray(term_is_valid, dtype=np.int64) * (g == 0)
+    ctrl = (
+        (2 + mb + g)
+        + (p >= 2) * (2 + np.asarray(mode2, dtype=np.int64) * mb + g)
+        + (p >= 3) * (2 + g - merged)
+        + (p >= 4) * (2 + g - merged)
+        + 2  # fin_valid, out_valid
+        + g  # fin_gate
+    )
+    return np.asarray(lanes, dtype=np.int64) * np.asarray(lane_flops, dtype=np.int64) + ctrl
+
+
+# ---------------------------------------------------------------- calibrated costs
+
+
+def _s(kind: str, key: str, width: ArrayLike) -> np.ndarray:
+    """A SIMD component's ``key`` at ``width`` (``simd_samples`` of the calibration data,
+    interpolated like every component: :func:`accelsmith.models.calib._loglog`)."""
+    from . import calib
+
+    if kind not in calib.load().get("simd_samples", {}):
+        raise ConfigError(
+            f"node_nm: the 130 nm SIMD model has no calibrated component {kind!r} for this "
+            "configuration (run accelsmith calibrate)"
+        )
+    return calib._loglog(kind, key, width, table="simd_samples")
+
+
+def has_samples() -> bool:
+    """Whether the packaged calibration data holds the SIMD components."""
+    from . import calib
+
+    return bool(calib.load().get("simd_samples"))
+
+
+def _shifter_bits(sig: int, shift: int) -> int:
+    """2:1 multiplexer bits of the alignment shifter ``sig << sh`` (``sh`` in ``0..shift``):
+    stage ``k`` moves by ``2**k`` and outputs ``sig + 2**(k+1) - 1`` bits (at most
+    ``sig + shift``)."""
+    return sum(min(sig + (2 << k) - 1, sig + shift) for k in range(shift.bit_length()))
+
+
+def _levels(n: int) -> int:
+    """2:1 multiplexer levels of an ``n``-input choice."""
+    return max(n - 1, 0).bit_length()
+
+
+@functools.lru_cache(maxsize=512)
+def lane_cost(
+    formats: str, lane_bits: int, acc: str, pipeline: int, max_k: int, out_format: str
+) -> dict[str, float]:
+    """Logic area (um^2) of one lane by part, its flip-flops, and its path delays (ns).
+
+    Area parts: ``decoders`` (``sdec_*`` components, one per decoder instance),
+    ``multiplier`` (``smul_*`` at ``lane_bits``), ``accumulators`` (``sslot_<out>`` at each
+    slot's quire width, or ``sslotf_<out>`` at its product significand; plus the alignment
+    shifter: ``mux`` bits per shift stage), ``glue`` (the mode multiplexers of decoded
+    fields, significands and products: ``mux`` bits; the product exponent adder: ``add``).
+    ``slot_flops``: flip-flops inside the slot components (quire, finished copy, flags,
+    results), whose reset and enable logic the components include; the lane's other
+    flip-flops get theirs from the engine (:func:`engine_cost`).
+
+    Timing: ``t_path`` is the longest register-to-register path through the pipeline for
+    this ``pipeline`` depth, per slot: decode (the slot's slowest decoder plus the mode
+    multiplexer levels), multiply (the single-width multiplier component ``smul_<w>`` of the
+    slot's widest mode: the path to that width's products), align (product exponent sum plus
+    the shifter's stages) and accumulate (the quire add; in an integer slot it merges with
+    the product's final addition, costed as the ``mac`` component minus the ``mul``), chained
+    as ``pipeline`` cuts them (1: all four in one cycle; 2: decode | the rest; 3: decode |
+    multiply | align + accumulate; 4: each alone); ``t_slot`` is the slot component's own
+    period (its readout rounder or its accumulate loop).
+    """
+    from . import calib
+
+    st = lane_structure(formats, lane_bits, acc, pipeline, max_k, out_format)
+    pipe = calib.pipe_period_ns()
+    mux_bit = float(calib.logic_um2("mux", 8)) / 8.0
+    d_mux = float(calib.op_period_ns("mux", 8)) - pipe
+    dec_area, d_dec = 0.0, {}
+    for name in st["decoders"]:
+        bits = _format_bits(name)
+        dec_area += float(_s(f"sdec_{name}", "logic_um2", bits))
+        d_dec[name] = float(_s(f"sdec_{name}", "period_ns", bits)) - pipe
+    mul = float(_s(st["mul_kind"], "logic_um2", lane_bits))
+    d_exp = float(calib.op_period_ns("add", 9)) - pipe  # the product exponent sum
+    acc_area, t_slot, t_path, shifter, adders, slot_flops = 0.0, 0.0, 0.0, 0, 0.0, 0
+    n_modes = len(formats.split(","))
+    for sl in st["slots"]:
+        d0 = max(d_dec[f] for f in sl["formats"]) + _levels(n_modes + 1) * d_mux
+        d1 = max(float(_s(f"smul_{w}", "period_ns", lane_bits)) for w in sl["widths"]) - pipe
+        d2 = 0.0
+        if acc == "exact":
+            kind, w = f"sslot_{out_format}", sl["q"]
+            flags = 2 + sl["nan"] + 2 * sl["inf"]
+            slot_flops += 2 * (sl["q"] + flags)
+            shifter += _shifter_bits(sl["sig"], sl["shift"])
+            if sl["shift"]:  # exponent sum, then the shifter's stages, then the quire add
+                d2 = d_exp + sl["stages"] * d_mux
+                d3 = float(calib.op_period_ns("add", sl["q"])) - pipe
+            else:  # integer slot: the quire add merges with the product's final addition
+                d3 = _mac_increment_ns((sl["q"] - calib.MAC_GUARD_BITS) / 2)
+        else:
+            kind, w = f"sslotf_{out_format}", sl["sig"]
+            slot_flops += 2 * 33
+            d3 = float(_s(kind, "period_ns", w)) - pipe
+        segs = {
+            1: (d0 + d1 + d2 + d3,),
+            2: (d0, d1 + d2 + d3),
+            3: (d0, d1, d2 + d3),
+            4: (d0, d1, d2, d3),
+        }[pipeline]
+        t_path = max(t_path, pipe + max(segs))
+        acc_area += float(_s(kind, "logic_um2", w))
+        t_slot = max(t_slot, float(_s(kind, "period_ns", w)))
+        if sl["exp_bits"]:
+            adders += float(calib.logic_um2("add", sl["exp_bits"]))
+    slot_flops += st["nslots"] * st["out_bits"]
+    return {
+        "flops": st["flops"],
+        "mode2": st["mode2"],
+        "term_is_valid": st["term_is_valid"],
+        "slot_flops": slot_flops,
+        "mode_bits": st["mode_bits"],
+        "area_decoders": dec_area,
+        "area_multiplier": mul,
+        "area_accumulators": acc_area + shifter * mux_bit,
+        "area_glue": st["mux_bits"] * mux_bit + adders,
+        "t_path": t_path,
+        "t_slot": t_slot,
+        "io_bits": 2 * lane_bits + st["nslots"] * st["out_bits"],
+    }
+
+
+def _mac_increment_ns(width: float) -> float:
+    """What accumulating a ``width x width`` product adds to the multiplier's path: the
+    ``mac`` component's period (``acc <= acc + a * b``, ABC merges the additions) minus the
+    ``mul`` component's, interpolated at ``width``."""
+    from . import calib
+
+    w = max(float(width), 2.0)
+    return float(calib.op_period_ns("mac", w) - calib.op_period_ns("mul", w))
+
+
+def _format_bits(name: str) -> int:
+    from ..core.numformats import FORMATS
+
+    return FORMATS[name].bits
+
+
+def engine_cost(
+    t: dict[str, np.ndarray], lanes: ArrayLike, pipeline: ArrayLike, power_gating: ArrayLike
+) -> dict[str, np.ndarray]:
+    """Area (um^2), flip-flops, logic and Fmax of whole engines, vectorized.
+
+    ``t`` holds :func:`lane_cost` of one format set at each pipeline depth 1..4 as arrays
+    of shape ``(4,)``; ``lanes``, ``pipeline``, ``power_gating`` are arrays of the
+    configurations. Area = flip-flops x one flip-flop (``reg``) + lanes x the lane's logic +
+    every flip-flop outside the slot components with its enable and reset (``fan`` at the
+    engine's flip-flop count: the advance net gates them all) + with power gating, one gate
+    per operand and result bit (the forcing multiplexers; costed as one reset gate each).
+    Period = the lane's longest pipeline path (``t_path``), the slot component's own period
+    (``t_slot``) or the advance net's fan-out over every flip-flop (``fan``), whichever is
+    slowest.
+    """
+    from . import calib
+
+    p = np.asarray(pipeline, dtype=np.int64)
+    i = p - 1
+    n = np.asarray(lanes, dtype=np.float64)
+    g = np.asarray(power_gating, dtype=np.int64)
+    pick = {k: np.asarray(v)[i] for k, v in t.items()}
+    flops = simd_engine_flops(
+        pick["flops"], lanes, p, pick["mode_bits"], g, pick["mode2"], pick["term_is_valid"]
+    )
+    outside = flops - n * pick["slot_flops"]
+    en = calib.enable_um2_per_flop(flops)
+    parts = {
+        "decoders": n * pick["area_decoders"],
+        "multipliers": n * pick["area_multiplier"],
+        "accumulators": n * pick["area_accumulators"],
+        "glue": n * pick["area_glue"] + (g > 0) * n * pick["io_bits"] * calib.reset_gate_um2(),
+        "enables": outside * en,
+    }
+    logic = sum(parts.values())
+    seq = flops * calib.flop_area_um2()
+    period = np.maximum.reduce([pick["t_path"], pick["t_slot"], calib.fanout_period_ns(flops)])
+    return {
+        "flops": flops,
+        "logic_um2": logic,
+        "area_um2": seq + logic,
+        "seq_um2": seq,
+        "parts": parts,
+        "fmax_mhz": 1000.0 / period,
+    }
+
+
+def logic_energy_j_per_um2() -> float:
+    """Energy per cycle per um^2 of the SIMD components' logic at the calibration's activity
+    (combinational-group power over combinational + buffer area, all SIMD samples pooled)."""
+    from . import calib
+
+    rows = [r for v in calib.load()["simd_samples"].values() for r in v]
+    return float(sum(r["energy_j"] for r in rows) / sum(r["op_area_um2"] for r in rows))
+
+
+def flow_power_w(
+    flops: ArrayLike, logic_um2: ArrayLike, freq_mhz: ArrayLike, activity: ArrayLike
+) -> np.ndarray:
+    """Power as ``accelsmith synth`` reports it (:func:`accelsmith.models.calib.flow_power_w`:
+    every flip-flop's clock energy per cycle plus data parts linear in the activity), with
+    the logic's energy density of the SIMD components themselves."""
+    from . import calib
+
+    scale = logic_energy_j_per_um2() / calib.logic_energy_j_per_um2()
+    return calib.flow_power_w(flops, np.asarray(logic_um2) * scale, freq_mhz, activity)

@@ -1,0 +1,176 @@
+"""The SIMD lane's blocks as calibration components (``accelsmith calibrate``).
+
+:class:`accelsmith.hdl.simd_lane.SimdLane` is one word of the SIMD engine; its structure
+depends on the whole format set, so the lane is costed from its blocks
+(:mod:`accelsmith.models.simd_asic`), each built by the generator's own code with every input
+driven from a register (as in the lane, where they come from pipeline registers) and its
+result registered where the lane registers it:
+
+``sdec_<format>`` (width: the format's bits)
+    The number-format decoder (``hdl/blocks/formats.make_decoder``), outputs registered (in
+    the lane they feed the mode multiplexers and the decode-stage registers).
+``smul_<w1>_<w2>..`` (width: the word ``W``)
+    The lane's reconfigurable multiplier (``hdl/blocks/submul.SubwordMultiplier``, operand
+    isolation on) for a format set whose modes have the sub-lane widths ``w1, w2 ..``; built,
+    like the lane, with width 4 always present (a 4-bit select tied to 0 when no mode is 4
+    bits wide) and the lane's product selection (the used widths' products, one-hot by
+    mode), outputs registered.
+``sslot_<out>`` (width: the quire bits ``q``)
+    One exact accumulator slot built by the lane's own methods (``SimdLane._addend``,
+    ``_accumulate_exact``): conditional negation into the quire, quire add and hold, special
+    flags, finished copy, and the readout (negation, rounder into ``out``, specials),
+    registered result. Alignment range 0 (an integer slot: a ``q - 8``-bit product
+    magnitude, 7 carry bits); the quire LSB exponent is ``-q // 3`` (the rounder gets it as a
+    constant, as in the lane). The alignment shifter of a float slot is costed apart
+    (multiplexer bits per shift stage).
+``sslotf_<out>`` (width: the product significand bits)
+    One ``fp32`` accumulator slot (``SimdLane._accumulate_fp32``: the binary32 fused adder,
+    accumulator, finished copy and, unless ``out`` is fp32, the converter).
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Const, Module, Mux, Signal, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ..core.families.simd import OUT_FORMATS, POSIT_OUTS
+from ..core.numformats import FORMATS
+
+__all__ = ["SIMD_KINDS", "SIMD_WIDTHS", "simd_component"]
+
+OUTS = (*OUT_FORMATS, *POSIT_OUTS)
+DEC_KINDS = tuple(f"sdec_{name}" for name in FORMATS)
+# the sub-lane width sets a format set can use (every mode is 4, 8 or 16 bits wide)
+MUL_SETS = ((4,), (8,), (8, 4), (16,), (16, 4), (16, 8), (16, 8, 4))
+MUL_KINDS = tuple("smul_" + "_".join(map(str, s)) for s in MUL_SETS)
+SLOT_KINDS = tuple(f"sslot_{o}" for o in OUTS)
+SLOTF_KINDS = tuple(f"sslotf_{o}" for o in OUTS)
+SIMD_KINDS = (*DEC_KINDS, *MUL_KINDS, *SLOT_KINDS, *SLOTF_KINDS)
+SLOT_CARRY_BITS = 7  # an sslot component's quire: q - 8 magnitude bits + 7 carry + sign
+
+# widths sampled by `accelsmith calibrate`: every decoder once; each multiplier at the words
+# its widths fit in; exact slots at quire widths spanning int4 (~12 bits) to posit16 with
+# deep dot products (~150); fp32 slots at the product significands 2..26
+SIMD_WIDTHS: dict[str, tuple[int, ...]] = {
+    **{f"sdec_{name}": (f.bits,) for name, f in FORMATS.items()},
+    **{
+        k: tuple(w for w in (4, 8, 16, 32) if w >= s[0])
+        for k, s in zip(MUL_KINDS, MUL_SETS, strict=True)
+    },
+    "sslot_fp32": (12, 24, 48, 96, 150),
+    **{f"sslot_{o}": (12, 48, 150) for o in OUTS if o != "fp32"},
+    "sslotf_fp32": (4, 8, 16, 26),
+    **{f"sslotf_{o}": (8, 26) for o in OUTS if o != "fp32"},
+}
+
+
+def _mul_set(kind: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in kind.split("_")[1:])
+
+
+class SimdMultiplier(wiring.Component):
+    """The lane's sub-word multiplier for sub-lane widths ``used`` of a ``word``-bit word
+    and its product selection (see the module docstring); combinational.
+
+    Members
+    -------
+    a, b : In(word)
+        Operands.
+    sel : In(len(used))
+        One-hot width select, widest first.
+    y : Out(2 * word)
+        The selected width's products (all sub-lanes at their offsets; 0 if none selected).
+    """
+
+    def __init__(self, word: int, used: tuple[int, ...]) -> None:
+        self.word, self.used = word, tuple(sorted(used, reverse=True))
+        self.widths = tuple(sorted(set(used) | {4}, reverse=True))
+        super().__init__(
+            {"a": In(word), "b": In(word), "sel": In(len(self.used)), "y": Out(2 * word)}
+        )
+
+    def elaborate(self, platform: object) -> Module:
+        from ..hdl.blocks.submul import SubwordMultiplier
+
+        m = Module()
+        m.submodules.mul = mul = SubwordMultiplier(self.word, self.widths, isolate=True)
+        m.d.comb += [mul.a.eq(self.a), mul.b.eq(self.b)]
+        for k, w in enumerate(self.widths):
+            m.d.comb += mul.sel[k].eq(self.sel[self.used.index(w)] if w in self.used else 0)
+        y = 0
+        for k, w in enumerate(self.used):  # the lane's product multiplexer (by mode)
+            y = y | Mux(self.sel[k], getattr(mul, f"p{w}").as_value(), 0)
+        m.d.comb += self.y.eq(y)
+        return m
+
+
+class SimdSlot(wiring.Component):
+    """One accumulator slot of the lane, by the generator's methods (module docstring).
+
+    Members
+    -------
+    sig : In(sig_bits)
+        Product significand; ``exp`` (``fp32`` only), ``sign``, ``zero``, ``nan``, ``inf``,
+        ``term`` the product's fields; ``valid``, ``last`` the accumulator stage's control.
+    res : Out(out_bits)
+        The registered result.
+    """
+
+    def __init__(self, acc: str, out_format: str, width: int) -> None:
+        from ..core.families.simd import SimdParams
+
+        self.acc, self.width = acc, width
+        self.params = SimdParams(
+            lane_bits=8, lanes=1, formats=("int8",), acc=acc, out_format=out_format
+        )
+        self.sig_bits = width - 1 - SLOT_CARRY_BITS if acc == "exact" else width
+        ports = {"sig": In(self.sig_bits), "sign": In(1), "zero": In(1), "nan": In(1)}
+        ports |= {"inf": In(1), "term": In(1), "valid": In(1), "last": In(1)}
+        if acc == "fp32":
+            ports["exp"] = In(signed(9))
+        #: flip-flops the harness adds (its input registers)
+        self.wrapper_flops = self.sig_bits + 7 + (9 if acc == "fp32" else 0)
+        super().__init__({**ports, "res": Out(self.params.out_bits)})
+
+    def elaborate(self, platform: object) -> Module:
+        from ..hdl.simd_lane import SimdLane
+
+        m = Module()
+        lane = SimdLane(self.params)
+        lane._MustUse__silence = True  # only its methods are used (they build into ``m``)
+        q, lsb = self.width, -(self.width // 3)
+        lane._quire = lambda s: (lsb, lsb, 0, q)  # an integer slot of this quire width
+        regs = {}
+        for name, member in self.signature.members.items():
+            if member.flow == In:
+                regs[name] = Signal(member.shape, name=f"r_{name}")
+                m.d.sync += regs[name].eq(getattr(self, name))
+        pr = {k: regs[k] for k in ("sig", "sign", "zero", "nan", "inf", "term")}
+        ctrl = {"valid": regs["valid"], "last": regs["last"]}
+        if self.acc == "exact":
+            pr["exp"] = Const(0, signed(9))
+            res = lane._accumulate_exact(m, ctrl, lane._addend(m, pr, 0, 0), 0, 0)
+        else:
+            pr["exp"] = regs["exp"]
+            res = lane._accumulate_fp32(m, ctrl, pr, 0, 0)
+        m.d.sync += self.res.eq(res)
+        return m
+
+
+def simd_component(kind: str, width: int) -> tuple[wiring.Component, str]:
+    """The SIMD component ``kind`` at ``width`` and its top-module name."""
+    from .components import _Wrapped  # components dispatches here lazily
+
+    top = f"cal_{kind}_{width}"
+    if kind in DEC_KINDS:
+        from ..hdl.blocks.formats import make_decoder
+
+        return _Wrapped(kind, width, make_decoder(FORMATS[kind[5:]]), True), top
+    if kind in MUL_KINDS:
+        return _Wrapped(kind, width, SimdMultiplier(width, _mul_set(kind)), True), top
+    if kind in SLOT_KINDS:
+        return SimdSlot("exact", kind[6:], width), top
+    if kind in SLOTF_KINDS:
+        return SimdSlot("fp32", kind[7:], width), top
+    raise ValueError(f"kind must be one of {SIMD_KINDS}, not {kind!r}")

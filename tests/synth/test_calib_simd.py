@@ -1,0 +1,127 @@
+"""The SIMD engine at 130 nm: RTL inventory, component model, Fmax cap and flow power."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from accelsmith.cli.main import main
+from accelsmith.models import simd_asic
+from accelsmith.models.simd_asic import lane_structure, signed_bits, simd_engine_flops
+
+from .conftest import require
+
+_FLOPS = json.loads((Path(__file__).parent / "data" / "simd_flops.json").read_text())
+
+
+def _inventory(p: dict) -> int:
+    st = lane_structure(
+        ",".join(p["formats"]), p["lane_bits"], p["acc"], p["pipeline"], p["max_k"],
+        p["out_format"],
+    )  # fmt: skip
+    return int(simd_engine_flops(st["flops"], p["lanes"], p["pipeline"], st["mode_bits"],
+                                 p["power_gating"], st["mode2"], st["term_is_valid"]))  # fmt: skip
+
+
+def test_inventory_counts_the_synthesized_flip_flops() -> None:
+    """The lane inventory mirrors the RTL: its flip-flop count equals the synthesized
+    netlist's for every recorded configuration (the bench's: 1..3 lanes, 8 and 16-bit words,
+    1..4 formats, pipeline 1 and 2; and pipeline 3 and 4, the fp32 accumulator, posit and
+    mixed modes, power gating, 4-bit words, bf16 / posit8 results)."""
+    rows = _FLOPS["designs"]
+    assert len(rows) >= 28
+    diffs = [(d["name"], _inventory(d["params"]), d["flops"]) for d in rows]
+    assert all(model == meas for _, model, meas in diffs), diffs
+
+
+def test_signed_bits() -> None:
+    assert signed_bits(0, 0) == 0
+    assert signed_bits(-1, 1) == 2
+    assert signed_bits(-9, 5) == 5
+    assert signed_bits(-16, 15) == 5 and signed_bits(-17, 0) == 6
+
+
+def _evaluate(cfgs: list[dict], node: int = 130, per_layer: bool = False):
+    from accelsmith.models import evaluate
+    from accelsmith.models.workloads import GEMM, Workload
+
+    wl = Workload(name="w", layers=(GEMM(name="g", M=16, N=16, K=32),))
+    return evaluate("simd", cfgs, wl, node_nm=node, per_layer=per_layer)
+
+
+_CFG = {"lane_bits": 8, "lanes": 3, "formats": "int4,fp8_e4m3", "pipeline": 2, "max_k": 40}
+
+
+def test_area_is_the_sum_of_its_parts() -> None:
+    df = _evaluate([_CFG, {**_CFG, "lanes": 5, "pipeline": 1, "power_gating": 5}])
+    parts = [c for c in df.columns if c.startswith("area_") and c.endswith("_um2")]
+    parts.remove("area_um2")
+    assert {"area_decoders_um2", "area_glue_um2", "area_sram_um2"} <= set(parts)
+    np.testing.assert_allclose(df[parts].sum(axis=1), df["area_um2"], rtol=1e-12)
+    # more lanes: more area, more flip-flops (the control is shared)
+    assert df["area_um2"][1] > df["area_um2"][0] and df["flops"][1] > df["flops"][0]
+
+
+def test_fmax_caps_the_clock_and_sets_latency() -> None:
+    df = _evaluate([{**_CFG, "freq_mhz": 10.0}, {**_CFG, "freq_mhz": 5000.0}])
+    fmax = float(df["fmax_mhz"][0])
+    assert 20.0 < fmax < 1000.0 and df["fmax_mhz"][1] == pytest.approx(fmax)
+    assert df["freq_mhz"][0] == pytest.approx(10.0)
+    assert df["freq_mhz"][1] == pytest.approx(fmax)  # capped
+    assert df["latency_s"][1] == pytest.approx(df["cycles"][1] / (fmax * 1e6))
+    # a deeper pipeline never lengthens the lane's datapath (it adds flip-flops: the advance
+    # net's fan-out grows, which may still limit the clock)
+    paths = [simd_asic.lane_cost("int4,fp8_e4m3", 8, "exact", p, 40, "fp32")["t_path"]
+             for p in (1, 2, 3, 4)]  # fmt: skip
+    assert np.all(np.diff(paths) <= 1e-9) and paths[3] < paths[0]
+
+
+def test_flow_power_is_at_the_requested_clock() -> None:
+    df = _evaluate([{**_CFG, "freq_mhz": 20.0}, {**_CFG, "freq_mhz": 40.0}])
+    assert df["power_flow_w"][1] == pytest.approx(2 * df["power_flow_w"][0])
+    assert 0 < df["energy_clock_j"][0] < df["energy_j"][0]
+
+
+def test_other_nodes_unchanged() -> None:
+    df = _evaluate([_CFG], node=45)
+    assert "fmax_mhz" not in df.columns and "energy_clock_j" not in df.columns
+
+
+def test_cli_cost_at_130_shows_fmax(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["cost", "simd", "--lane-bits", "8", "--lanes", "3", "--formats", "int4,fp8_e4m3"]
+    assert main([*argv, "--node", "130", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)["totals"]
+    assert row["fmax_mhz"] > 0 and row["freq_mhz"] <= row["fmax_mhz"] + 1e-9
+
+
+def test_components_build() -> None:
+    """Every SIMD component kind elaborates to Verilog at its smallest sampled width."""
+    from accelsmith.hdl.emit import verilog_text
+    from accelsmith.synth.components import component
+    from accelsmith.synth.components_simd import SIMD_WIDTHS
+
+    for kind in ("sdec_posit8_0", "smul_16_8_4", "sslot_posit16_1", "sslotf_bf16"):
+        comp, top = component(kind, SIMD_WIDTHS[kind][0])
+        assert f"module {top}" in verilog_text(comp, top)
+
+
+@pytest.mark.slow
+def test_simd_model_tracks_synthesis() -> None:
+    """Held out (never a calibration component): a 3-lane engine of odd quire width
+    synthesized on sky130hd; exact flip-flops, area within 10 %, Fmax within 10 %, power
+    within 15 % (the model's ``power_flow_w`` at the synthesis clock and activity)."""
+    require("yosys", "sta")
+    from accelsmith.core.families.simd import SimdParams
+    from accelsmith.synth import synthesize
+
+    p = SimdParams.from_dict({**_CFG, "formats": ["int4", "fp8_e4m3"]}, source="test")
+    rep = synthesize(p, clock_ns=10.0)
+    df = _evaluate([{**_CFG, "freq_mhz": 100.0, "buffer_kb": 0.0}])
+    assert int(df["flops"][0]) == rep.cells["sequential"]
+    assert df["area_um2"][0] == pytest.approx(rep.area["total"], rel=0.10)
+    assert df["fmax_mhz"][0] == pytest.approx(rep.fmax_mhz, rel=0.10)
+    assert df["power_flow_w"][0] == pytest.approx(rep.power["total_w"], rel=0.15)
+    assert simd_asic.has_samples()
