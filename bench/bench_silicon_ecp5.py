@@ -13,7 +13,9 @@ and ``ecp5_fmax_mhz`` of :func:`accelsmith.models.evaluate` (see
 :mod:`accelsmith.models.ecp5`).
 
 Usage: ``python bench/bench_silicon_ecp5.py [--families systolic,pim] [--n 20]
-[--pnr 5 | --pnr systolic=5,pim=2] [--seed 2026] [--measure-only] [--json out.json]``.
+[--pnr 5 | --pnr systolic=5,pim=2] [--pnr-designs LABEL,...] [--seed 2026] [--measure-only]
+[--cached-only]
+[--json out.json]``.
 Goals (issue 15): counts within 5 % mean / 10 % worst, Fmax within 10 %. Run it under
 ``nice -n 10``. The held-out set of ``bench/results`` is ``--seed 2026`` (the model was
 developed against ``--seed 153``, whose designs ``tests/synth/data/ecp5_designs.json`` keeps).
@@ -135,6 +137,14 @@ def label(params: Any) -> str:
     return params.default_name()
 
 
+class NotCached(Exception):
+    """A design ``--cached-only`` would have had to synthesize (no tool was run)."""
+
+
+def _refuse(*args: Any, **kwargs: Any) -> Any:
+    raise NotCached
+
+
 def measure(params: Any, *, pnr: bool) -> dict[str, Any]:
     """Mapped resources (and Fmax when ``pnr``) of one design on the LFE5U-85F (cached)."""
     from accelsmith.core.registry import get_family
@@ -186,16 +196,33 @@ def main(argv: list[str] | None = None) -> int:
         default="0",
         help="place-and-route runs per family: N, or family=N,... (others 0)",
     )
+    ap.add_argument(
+        "--pnr-designs",
+        default="",
+        help="also place and route these designs (labels as printed, comma-separated)",
+    )
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--measure-only", action="store_true", help="warm the cache, no model")
     ap.add_argument("--json", default=None)
+    ap.add_argument(
+        "--cached-only",
+        action="store_true",
+        help="report only designs (and place-and-route results) already in the synthesis "
+        "cache; never run a tool (others are listed as not measured)",
+    )
     args = ap.parse_args(argv)
     from accelsmith.core.errors import AccelsmithError
+
+    if args.cached_only:  # the flow's tool step refuses: only cache hits come back
+        import accelsmith.synth.ecp5 as flow_ecp5
+
+        flow_ecp5.run_ecp5 = _refuse
 
     if "=" in args.pnr:
         pnr = {k: int(v) for k, v in (item.split("=") for item in args.pnr.split(","))}
     else:
         pnr = {f: int(args.pnr) for f in args.families.split(",")}
+    pnr_designs = set(filter(None, args.pnr_designs.split(",")))
     results: dict[str, list[dict[str, Any]]] = {}
     for family in args.families.split(","):
         rows = results.setdefault(family, [])
@@ -203,11 +230,21 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             try:
                 meas = measure(p, pnr=False)
-                if i < pnr.get(family, 0):
-                    meas["fmax_mhz"] = measure(p, pnr=True)["fmax_mhz"]
+            except NotCached:
+                print(f"{family} {label(p)}: not measured (not in the cache)", file=sys.stderr)
+                continue
             except AccelsmithError as exc:
                 print(f"{family} {label(p)}: {exc}", file=sys.stderr, flush=True)
                 continue
+            try:
+                if i < pnr.get(family, 0) or label(p) in pnr_designs:
+                    meas["fmax_mhz"] = measure(p, pnr=True)["fmax_mhz"]
+            except NotCached:
+                print(
+                    f"{family} {label(p)}: no place-and-route result in the cache", file=sys.stderr
+                )
+            except AccelsmithError as exc:  # e.g. nextpnr refusing a netlist: counts kept
+                print(f"{family} {label(p)}: {exc}", file=sys.stderr, flush=True)
             row: dict[str, Any] = {"name": label(p), "params": p.to_dict(), **meas}
             row["seconds"] = round(time.perf_counter() - t0, 1)
             if not args.measure_only:

@@ -328,9 +328,14 @@ def chan_scales(cal: Any) -> np.ndarray:
     return fitted_scales(cal, "chan_", lambda prm: _one(prm, cal, "chan"), banks)
 
 
-def bank_period_scale(cal: Any) -> float:
-    """Placed-and-routed banks (``bank_...`` samples) over their component-path model."""
-    return period_scale(cal, "bank_", lambda prm: _one(prm, cal, "path")["t"])
+def pim_period_scale(cal: Any) -> float:
+    """Placed-and-routed PIM banks and channels (``bank_...`` and ``chan_...`` samples) over
+    their component-path model."""
+    return period_scale(
+        cal,
+        ("bank_", "chan_"),
+        lambda name, prm: _one(prm, cal, "path" if name.startswith("bank_") else "chan_path")["t"],
+    )
 
 
 def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]:
@@ -420,7 +425,12 @@ def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]
     )
     hop = 1000.0 / cal.value("pipe8", "fmax_mhz")
     t_path = t_lane + np.where(bpr > 1, cal.period_ns("mux", np.maximum(bpr, 2)) - hop, 0.0)
-    if terms == "path":  # the bank's modelled period (for bank_period_scale)
+    if terms == "path":  # a bank's modelled period (for pim_period_scale)
+        return {"t": t_path}
+    # in the channel, the bank's column and row come from the presented command: the engine
+    # phase selects them (a 6-way multiplexer level in front of the bank's path)
+    t_path = t_path + cal.period_ns("mux", 6) - hop
+    if terms == "chan_path":  # a channel's modelled period (for pim_period_scale)
         return {"t": t_path}
     chan = {
         "ctr": ch_ctr
@@ -450,7 +460,7 @@ def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]
         "mult18": nb * lane_dsp,
         "dp16kd": zero,
         "dpr16x4": dpr,
-        "paths_ns": [t_path * bank_period_scale(cal)],
+        "paths_ns": [t_path * pim_period_scale(cal)],
     }
 
 
@@ -523,13 +533,16 @@ def lane_scales(cal: Any) -> np.ndarray:
     return fitted_scales(cal, "lane", lambda prm: _lane_terms(prm, cal))
 
 
-def period_scale(cal: Any, prefix: str, period_of: Callable[[dict], float]) -> float:
+def period_scale(
+    cal: Any, prefix: str | tuple[str, ...], period_of: Callable[[str, dict], float]
+) -> float:
     """Mean ratio of the placed-and-routed period (``1000 / fmax_mhz``) of the ``prefix...``
-    samples to their modelled period ``period_of(params)``, ns/ns (1 without such samples)."""
+    samples to their modelled period ``period_of(name, params)``, ns/ns (1 without such
+    samples)."""
     key = ("period", prefix)
     if key not in cal._cache:
         ratios = [
-            1000.0 / smp["fmax_mhz"] / period_of(smp["params"])
+            1000.0 / smp["fmax_mhz"] / period_of(name, smp["params"])
             for name, smp in cal.samples.items()
             if name.startswith(prefix) and "params" in smp and smp.get("fmax_mhz")
         ]
@@ -541,7 +554,7 @@ def lane_period_scale(cal: Any) -> float:
     """Placed-and-routed lanes (``lane...`` samples) over their component-path model."""
     from ..core.families.simd import SimdParams
 
-    def period(params: dict) -> float:
+    def period(name: str, params: dict) -> float:
         p = SimdParams.from_dict(params, source="calib_ecp5.json")
         return max(_simd_lane(p, cal)["paths"])
 

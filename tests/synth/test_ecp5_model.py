@@ -20,12 +20,14 @@ DATA = Path(__file__).parent / "data" / "ecp5_designs.json"
 WL = Workload(name="w", layers=(GEMM(name="g", M=16, N=16, K=16),))
 FAMILIES = ("systolic", "lut-core", "simd", "pim")
 #: measured bounds of the model (|error|, %): the worst of the stored development designs and
-#: the slow tests' fresh syntheses (SIMD FF: +13 % on its 8x1 int8+fp4 one), rounded up; the
+#: the slow tests' fresh syntheses (SIMD FF: +13 % on its 8x1 int8+fp4 one), rounded up
+#: (LUT4 tightened 2026-12-07 with the PE / lane / bank / channel calibration: development
+#: set worst systolic 17.2 %, SIMD 26.1 %); the
 #: held-out figures are in bench/results/silicon_ecp5_*.txt
 BOUND = {
-    "systolic": {"LUT4": 25, "FF": 5, "MULT18X18D": 0},
+    "systolic": {"LUT4": 20, "FF": 5, "MULT18X18D": 0},
     "lut-core": {"LUT4": 20, "FF": 3, "MULT18X18D": 0},
-    "simd": {"LUT4": 75, "FF": 15, "MULT18X18D": 35},
+    "simd": {"LUT4": 30, "FF": 15, "MULT18X18D": 35},
     "pim": {"LUT4": 35, "FF": 2, "MULT18X18D": 0, "TRELLIS_DPR16X4": 0},
 }
 COL = {
@@ -150,6 +152,31 @@ def test_fitted_blocks_reproduce_their_samples(prefix: str, bound: float) -> Non
         assert _within(model, s["LUT4"], bound), (name, model, s["LUT4"])
     for scales in (inv.lane_scales(cal), inv.bank_scales(cal), inv.chan_scales(cal)):
         assert np.all(scales >= 0) and np.any(scales > 0)
+
+
+def test_lane_and_pim_periods_follow_their_placed_samples() -> None:
+    """The SIMD lane and PIM bank/channel component-path periods, times their fitted scale,
+    give each placed-and-routed sample's period within 25 % (the scales are near 1: the
+    component paths explain the placed blocks)."""
+    from accelsmith.core.families.simd import SimdParams
+    from accelsmith.models import ecp5_inventory as inv
+
+    cal = calib()
+    lane, pim = inv.lane_period_scale(cal), inv.pim_period_scale(cal)
+    assert 0.7 < lane < 1.4 and 0.7 < pim < 1.4
+    n = 0
+    for name, s in cal.samples.items():
+        if not s.get("fmax_mhz") or name[:4] not in ("lane", "bank", "chan"):
+            continue
+        if name.startswith("lane"):
+            p = SimdParams.from_dict(s["params"], source="test")
+            model = max(inv._simd_lane(p, cal)["paths"]) * lane
+        else:
+            kind = "path" if name.startswith("bank_") else "chan_path"
+            model = inv._one(s["params"], cal, kind)["t"] * pim
+        assert _within(model, 1000 / s["fmax_mhz"], 25), (name, model, 1000 / s["fmax_mhz"])
+        n += 1
+    assert n >= 10
 
 
 def evaluate_pim_bank(cfg: dict) -> float:
