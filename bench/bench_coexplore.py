@@ -14,10 +14,10 @@ largest checkpoint they get, see ``--tpe-budget``).
 
 Measures (:mod:`accelsmith.dse.pareto.strict`, against the reference front): front recall,
 IGD+ on objectives normalized by the reference front, HV ratio on log10 objectives, and the
-trials to 95 % of the log HV ratio within the largest checkpoint. Ablations and variants of the RL explorers
-(``--ablations``) run in their own storage (``--ablation-storage``) with ``--ablation-seeds``
-seeds at ``--ablation-budget``; their non-dominated points join the measured yardstick (not
-the stored front).
+trials to 95 % of the log HV ratio within the largest checkpoint. Ablations and variants of
+the RL explorers (``--ablations``) run in their own storage (``--ablation-storage``) with
+``--ablation-seeds`` seeds at ``--ablation-budget``; their non-dominated points join the
+measured yardstick (not the stored front).
 
 Results version 2 (``bench/results/coexplore_2026-12-07.txt``): the v1 reference storage
 (runs of 2026-12-06, front of 41 points) refuses to resume under ``RESULTS_VERSION`` 2, so
@@ -30,9 +30,11 @@ ablation runs measured (their union, stated under the table). Steps, in order::
        --rl-budget 2000 --tpe-budget 2000 --ablation-budget 2000"
     $B --seeds 5 --recost-from V1.db --explorers nsga2,random   # 5 x 10,000 + v1 front
     $B --seeds 5 --explorers nsga2 --ablations jump,rw-jump     # MARL in jump mode + control
-    $B --seeds 5 --explorers marl,tpe
+    $B --seeds 5 --explorers marl
+    $B --seeds 1 --explorers tpe      # TPE: ~10 min per 2,000-trial run here
     $B --seeds 3 --explorers nsga2 --ablations perparam,envs32 --ablation-seeds 3
     $B --seeds 3 --explorers random-walk,ppo,sac
+    $B --seeds 2 --explorers tpe
 
 Run of 2026-12-06 (results version 1, ``coexplore_2026-12-06.txt``), for the record::
 
