@@ -98,6 +98,14 @@ ABLATIONS: dict[str, tuple[str, dict[str, Any], str]] = {
         "actions: jump, parameter sharing",
     ),
     "ppo-jump": ("ppo", {"actions": "jump"}, "single-agent PPO, actions: jump"),
+    # the same two as "jump" and "rw-jump", in campaigns of their own so that a run with a
+    # larger --ablation-budget (the 10,000 column) is uninterrupted, not a resumed 2,000-run
+    "jump-long": ("marl", {"actions": "jump"}, "as jump, own runs (uninterrupted long runs)"),
+    "rw-jump-long": (
+        "random-walk",
+        {"actions": "jump"},
+        "as rw-jump, own runs (uninterrupted long runs)",
+    ),
     "rw-jump": (
         "random-walk",
         {"actions": "jump"},
@@ -179,13 +187,14 @@ def _fmt(x: np.ndarray, digits: int = 3) -> str:
 
 def table(df: Any, checkpoints: list[int], title: str) -> str:
     lines = [f"\n== {title}"]
+    w = max(16, *(len(str(n)) + 1 for n in df["explorer"].unique()))
     for metric, label in (
         ("front_recall", "front recall (share of the reference front's points found)"),
         ("igd_plus_norm", "IGD+ on objectives normalized by the reference front (0 = on it)"),
         ("hv_ratio_log", "HV ratio on log10 objectives"),
     ):
         lines.append(f"-- {label}; mean±std over seeds")
-        head = f"{'explorer':<16}" + "".join(f"{'@' + str(c):>16}" for c in checkpoints)
+        head = f"{'explorer':<{w}}" + "".join(f"{'@' + str(c):>16}" for c in checkpoints)
         if metric == "hv_ratio_log":
             head += f"{'n95 hv log (med)':>18}"
         lines.append(head + f"{'seeds':>7}{'trials/run':>12}")
@@ -200,7 +209,7 @@ def table(df: Any, checkpoints: list[int], title: str) -> str:
                 cells += f"{('-' if not np.isfinite(t).all() else f'{np.median(t):.0f}'):>18}"
             lo, hi = int(runs["trials"].min()), int(runs["trials"].max())
             span = f"{lo}" if lo == hi else f"{lo}-{hi}"
-            lines.append(f"{name:<16}{cells}{runs['seed'].nunique():>7}{span:>12}")
+            lines.append(f"{name:<{w}}{cells}{runs['seed'].nunique():>7}{span:>12}")
     return "\n".join(lines)
 
 
