@@ -18,12 +18,17 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 __all__ = [
+    "BASE",
+    "LIVE",
+    "axis_ranges",
     "design_details",
     "extend_scatter",
     "filter_frame",
+    "grow_ranges",
     "hv_panel",
     "numeric_metrics",
     "scatter_figure",
+    "set_ranges",
     "trace_slots",
     "verilog_files",
 ]
@@ -72,15 +77,23 @@ def filter_frame(
 
 #: trace kinds of one campaign panel, in order (coloured by status, or by a metric)
 STATUS_KINDS = (STATUS_INFEASIBLE, STATUS_DOMINATED, STATUS_PARETO)
+#: kinds with many points: drawn once in the static layer, new points in a live trace
+BULK_KINDS = (STATUS_INFEASIBLE, STATUS_DOMINATED, "all")
+#: layers of a trace (the third element of a slot)
+BASE, LIVE = "base", "live"
 
 
 def trace_slots(panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, color: str):
-    """``[campaign key, kind]`` of every trace of :func:`scatter_figure`, in figure order.
+    """``[campaign key, kind, layer]`` of every trace of :func:`scatter_figure`, in figure
+    order.
 
-    Every kind has its trace even when empty, so that a live update can address a trace by
-    its index (:func:`extend_scatter`). Kinds: the statuses, ``all`` (coloured by a metric)
-    and ``exact`` (the exhaustive sweep's front)."""
-    slots: list[list[str]] = []
+    Every trace exists even when empty, so that a live update can address a trace by its
+    index (:func:`extend_scatter`). Kinds: the statuses, ``all`` (coloured by a metric) and
+    ``exact`` (the exhaustive sweep's front). A bulk kind (:data:`BULK_KINDS`) has two
+    traces: its points at the full draw (layer ``base``: drawn once, in the static layer
+    under the plot) and the points that arrived since (layer ``live``); the other kinds
+    have one ``live`` trace. The base traces come first: drawn order is base, then live."""
+    per: list[tuple[str, list[str]]] = []
     for key, camp, frame in panels:
         if x not in frame or y not in frame:
             continue
@@ -88,8 +101,9 @@ def trace_slots(panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, col
         ex = camp.exhaustive
         if ex is not None and x in ex and y in ex:
             kinds.append("exact")
-        slots += [[key, k] for k in kinds]
-    return slots
+        per.append((key, kinds))
+    slots = [[key, k, BASE] for key, kinds in per for k in kinds if k in BULK_KINDS]
+    return slots + [[key, k, LIVE] for key, kinds in per for k in kinds]
 
 
 def _trace_name(key: str, kind: str, count: int) -> str:
@@ -100,45 +114,84 @@ def _trace_name(key: str, kind: str, count: int) -> str:
     return f"{key}: {STYLE[kind]['name']} ({count})"
 
 
-def _points(sub: pd.DataFrame, x: str, y: str, color: str | None) -> dict[str, Any]:
-    """Trace data as plain lists (JSON arrays, so that a ``Patch`` can extend them)."""
-    out: dict[str, Any] = {
-        "x": sub[x].tolist(),
-        "y": sub[y].tolist(),
-        "customdata": sub["design"].astype(str).tolist(),
-    }
-    if color is not None:
-        out["marker.color"] = sub[color].to_numpy(float).tolist()
+def _binary(values: np.ndarray) -> dict[str, str]:
+    """A plotly.js typed-array spec (``{"dtype", "bdata"}``: little-endian float64, base64):
+    decoded by plotly.js without JSON number parsing, a third of the size of a JSON list."""
+    import base64
+
+    data = np.ascontiguousarray(values, dtype="<f8")
+    return {"dtype": "f8", "bdata": base64.b64encode(data.tobytes()).decode("ascii")}
+
+
+def _points(
+    sub: pd.DataFrame, x: str, y: str, color: str | None, binary: bool = False
+) -> dict[str, Any]:
+    """Trace data: typed arrays (``binary``: a base trace, never extended) or plain lists
+    (JSON arrays, so that a ``Patch`` can extend them). ``customdata`` is the design id."""
+    cols = {"x": x, "y": y} | ({"marker.color": color} if color is not None else {})
+    out: dict[str, Any] = {}
+    for attr, col in cols.items():
+        v = sub[col].to_numpy(float)
+        out[attr] = _binary(v) if binary else v.tolist()
+    out["customdata"] = sub["design"].astype(str).tolist()
     return out
 
 
+def _color_range(frames: list[pd.DataFrame], color: str) -> tuple[float, float] | None:
+    """The colour scale's range over every point drawn (shared by the base and live traces
+    of every panel, so a colour means the same value everywhere)."""
+    vals = [f[color].to_numpy(float) for f in frames if color in f and len(f)]
+    v = np.concatenate(vals) if vals else np.zeros(0)
+    v = v[np.isfinite(v)]
+    return (float(v.min()), float(v.max())) if len(v) else None
+
+
 def _trace(
-    key: str, kind: str, sub: pd.DataFrame, x: str, y: str, color: str, panel: int
+    slot: list[str],
+    sub: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str,
+    panel: int,
+    crange: tuple[float, float] | None,
+    name: str,
 ) -> dict[str, Any]:
     """A ``scattergl`` trace as a plain dict (plotly's per-element validation of 100,000-point
-    lists is skipped: the values come straight from the ledger's numeric columns)."""
-    pts = _points(sub, x, y, color if kind == "all" else None)
+    lists is skipped: the values come straight from the ledger's numeric columns).
+
+    A base trace is invisible here (opacity 0: it only answers hover, click and selection;
+    the dashboard's page script draws its points once in the static layer under the plot)
+    and carries no legend entry: its live trace shows the kind's legend entry and count."""
+    key, kind, layer = slot
+    base = layer == BASE
+    pts = _points(sub, x, y, color if kind == "all" else None, binary=base)
     if kind == "all":
         marker = {
             "color": pts.pop("marker.color"),
             "colorscale": "Viridis",
             "size": 6,
-            "showscale": panel == 0,
+            "showscale": panel == 0 and base,
             "colorbar": {"title": {"text": color}},
         }
+        if crange is not None:
+            marker |= {"cmin": crange[0], "cmax": crange[1]}
     elif kind == "exact":
         marker = {"color": "#000", "size": 6, "symbol": "diamond-open"}
     else:
         st = STYLE[kind]
         marker = {"color": st["color"], "size": st["size"] + 1, "symbol": st["symbol"]}
+    if base:
+        marker["opacity"] = 0
     extra = " (exact front)" if kind == "exact" else ""
     axis = "" if panel == 0 else str(panel + 1)
     return {
         "type": "scattergl",
         "mode": "markers",
-        "name": _trace_name(key, kind, len(sub)),
+        "name": name,
+        "legendgroup": f"{key}|{kind}",
+        "showlegend": not base,
         "marker": marker,
-        "meta": key,
+        "meta": {"campaign": key, "kind": kind, "layer": layer},
         "hovertemplate": "%{customdata}"
         + extra
         + "<br>"
@@ -149,14 +202,89 @@ def _trace(
     }
 
 
+#: margin of an axis range beyond the points at a full draw, and beyond a new extreme when a
+#: live update grows the range (fractions of the span): ranges move rarely, and every move
+#: redraws the static layer
+RANGE_PAD = 0.05
+RANGE_SLACK = 0.15
+
+
+def _extent(values: list[np.ndarray]) -> tuple[float, float] | None:
+    v = np.concatenate([np.asarray(a, dtype=float) for a in values]) if values else np.zeros(0)
+    v = v[np.isfinite(v)]
+    return (float(v.min()), float(v.max())) if len(v) else None
+
+
+def _padded(lo: float, hi: float, pad: float) -> list[float]:
+    span = hi - lo if hi > lo else (abs(hi) or 1.0)
+    return [lo - pad * span, hi + pad * span]
+
+
+def axis_ranges(frames: list[pd.DataFrame], x: str, y: str) -> list[list[float] | None]:
+    """``[x range, y range]`` covering every point of ``frames``, padded (None: no points).
+
+    The scatter's axes are given these ranges instead of plotly's autorange, which would
+    move with every new extreme point and make the page redraw every point."""
+    out: list[list[float] | None] = []
+    for col in (x, y):
+        ext = _extent([f[col].to_numpy(float) for f in frames if col in f and len(f)])
+        out.append(_padded(*ext, RANGE_PAD) if ext is not None else None)
+    return out
+
+
+def grow_ranges(
+    ranges: list[list[float] | None], frames: list[pd.DataFrame], x: str, y: str
+) -> list[list[float] | None] | None:
+    """The ranges grown to hold the points of ``frames`` (with slack), or None if they fit."""
+    grown, moved = [], False
+    for r, col in zip(ranges, (x, y), strict=True):
+        ext = _extent([f[col].to_numpy(float) for f in frames if col in f and len(f)])
+        if ext is None or (r is not None and r[0] <= ext[0] and ext[1] <= r[1]):
+            grown.append(r)
+            continue
+        if r is None:
+            grown.append(_padded(*ext, RANGE_SLACK))
+        else:  # only the side that a point passed moves
+            lo, hi = _padded(min(r[0], ext[0]), max(r[1], ext[1]), RANGE_SLACK)
+            grown.append([lo if ext[0] < r[0] else r[0], hi if ext[1] > r[1] else r[1]])
+        moved = True
+    return grown if moved else None
+
+
+def set_ranges(layout: Any, ranges: list[list[float] | None], n_panels: int) -> None:
+    """Put ``ranges`` on every panel's axes of a figure layout (a dict or a ``Patch``)."""
+    for i in range(max(1, n_panels)):
+        suffix = "" if i == 0 else str(i + 1)
+        for axis, r in zip(("xaxis", "yaxis"), ranges, strict=True):
+            if r is not None:
+                layout[f"{axis}{suffix}"]["range"] = r
+                layout[f"{axis}{suffix}"]["autorange"] = False
+
+
+def _slot_rows(camp: Any, frame: pd.DataFrame, kind: str, layer: str) -> pd.DataFrame:
+    """The rows of one trace at a full draw (a live trace of a bulk kind starts empty)."""
+    if kind == "exact":
+        return camp.exhaustive
+    if layer == LIVE and kind in BULK_KINDS:
+        return frame.iloc[:0]
+    return frame if kind == "all" else frame[frame["status"] == kind]
+
+
 def scatter_figure(
-    panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, color: str
+    panels: list[tuple[str, Any, pd.DataFrame]],
+    x: str,
+    y: str,
+    color: str,
+    draw: str = "",
 ) -> dict[str, Any]:
     """One WebGL scatter panel per campaign (shared axes), coloured by status or a metric,
     as a plotly figure dict (``data``, ``layout``) for ``dcc.Graph``.
 
     Every point of ``panels`` is drawn (nothing is thinned: the front is always complete);
-    trace order is :func:`trace_slots`. ``customdata`` of a point is its design id."""
+    trace order is :func:`trace_slots`. ``customdata`` of a point is its design id. The bulk
+    of the points is in base traces (typed arrays, drawn once by the page into the static
+    layer); ``draw`` (``layout.meta.draw``) names this full draw, so that the page redraws
+    that layer for a new full draw and never for a live update."""
     from plotly.subplots import make_subplots
 
     n = max(1, len(panels))
@@ -169,18 +297,18 @@ def scatter_figure(
         subplot_titles=[f"{k} ({len(f)} shown)" for k, _, f in panels] or None,
     )
     slots = trace_slots(panels, x, y, color)
-    data: list[dict[str, Any]] = []
-    for i, (key, camp, frame) in enumerate(panels):
-        for k, kind in slots:
-            if k != key:
-                continue
-            if kind == "exact":
-                sub = camp.exhaustive
-            elif kind == "all":
-                sub = frame
-            else:
-                sub = frame[frame["status"] == kind]
-            data.append(_trace(key, kind, sub, x, y, color, i))
+    crange = _color_range([f for _, _, f in panels], color) if color != "status" else None
+    index = {key: i for i, (key, _, _) in enumerate(panels)}
+    rows = {}
+    for key, kind, layer in slots:
+        camp, frame = next((c, f) for k, c, f in panels if k == key)
+        rows[key, kind, layer] = _slot_rows(camp, frame, kind, layer)
+    data = []
+    for slot in slots:
+        key, kind, layer = slot
+        count = len(rows[key, kind, BASE if kind in BULK_KINDS else LIVE])
+        name = _trace_name(key, kind, count)
+        data.append(_trace(slot, rows[key, kind, layer], x, y, color, index[key], crange, name))
     dirs: dict[str, str] = {}
     for _, camp, _ in panels:
         dirs.update(dict(camp.objectives))
@@ -193,8 +321,16 @@ def scatter_figure(
         margin={"l": 60, "r": 20, "t": 40, "b": 40},
         height=560,
         clickmode="event",
+        # transparent: the static layer (the base traces' points) shows through
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        meta={"draw": draw},
     )
-    return {"data": data, "layout": fig.to_plotly_json()["layout"]}
+    layout = fig.to_plotly_json()["layout"]
+    frames = [f for _, _, f in panels]
+    frames += [c.exhaustive for _, c, _ in panels if c.exhaustive is not None]
+    set_ranges(layout, axis_ranges(frames, x, y), len(panels))
+    return {"data": data, "layout": layout}
 
 
 def extend_scatter(
@@ -211,11 +347,14 @@ def extend_scatter(
 
     ``parts``: ``new`` (new rows, current status), ``demoted`` (rows drawn as Pareto-optimal
     that are dominated now) and ``front`` (the whole current front, or absent when it did
-    not change), each already filtered. New and demoted points are appended to their traces;
-    the front trace (small) is replaced. ``counts`` (points per trace) is updated."""
+    not change), each already filtered. New and demoted points are appended to the live
+    traces of their kinds (the base traces, drawn once, are never touched); the front trace
+    (small) is replaced. ``counts`` (points per trace) is updated, and so is the legend
+    entry (the live trace's name: base and live points of the kind)."""
     new = parts["new"]
-    for i, (k, kind) in enumerate(slots):
-        if k != key:
+    where = {(k, kind, layer): i for i, (k, kind, layer) in enumerate(slots)}
+    for i, (k, kind, layer) in enumerate(slots):
+        if k != key or layer != LIVE:
             continue
         if kind == "all":
             add = new
@@ -239,7 +378,8 @@ def extend_scatter(
             target = patch["data"][i]["marker"]["color"] if attr == "marker.color" else None
             (target if target is not None else patch["data"][i][attr]).extend(values)
         counts[i] += len(add)
-        patch["data"][i]["name"] = _trace_name(key, kind, counts[i])
+        total = counts[i] + counts[where[key, kind, BASE]]
+        patch["data"][i]["name"] = _trace_name(key, kind, total)
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -300,3 +300,20 @@ def test_jump_prior_is_the_untrained_policy() -> None:
         for m in learner.models:
             dist = m.policy.get_distribution(obs).distribution[0]
             assert np.allclose(dist.probs.detach().numpy(), want, atol=0.02)
+
+
+def test_example_marl_jump_campaign_from_the_cli(tmp_path: Path, capsys: Any) -> None:
+    """The example spec of MARL in jump mode runs from the CLI and records its option."""
+    import optuna
+
+    from accelsmith.cli.main import main
+
+    spec = Path(__file__).parents[2] / "examples/campaigns/coexplore-llama3-marl-jump.yaml"
+    db = f"sqlite:///{tmp_path / 'study.db'}"
+    argv = ["dse", "run", str(spec), "--budget", "24", "--storage", db, "--quiet"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    study = optuna.load_study(study_name="coexplore-llama3-marl-jump@marl", storage=db)
+    assert len(study.trials) == 24 and len(set(configs(study))) == 24
+    info = study.user_attrs["accelsmith"]
+    assert info["spec"]["explorer"]["options"]["actions"] == "jump"

@@ -29,6 +29,35 @@ COUNT_JS = f"""() => {{
 }}"""
 FRONT_JS = f"""() => Array.from(document.querySelector('{GRAPH}')._fullData
   .find(t => t.name.includes('Pareto-optimal')).customdata)"""
+# the static layer under the plot: its state, and how it lines up with the plot
+LAYER_JS = f"""() => {{
+  const gd = document.querySelector('{GRAPH}'), base = document.getElementById('pareto-base');
+  const n = (ts) => ts.reduce((k, t) => k + (t.x ? t.x.length : 0), 0);
+  const box = (el) => {{ const r = el.getBoundingClientRect(); return [r.left, r.top]; }};
+  const fl = gd._fullLayout, bl = base._fullLayout;
+  return {{
+    draw: gd.layout.meta.draw, layerDraw: base._accelsmith.draw,
+    proxies: n(gd._fullData.filter(t => t.meta.layer === 'base')),
+    proxyOpacity: gd.data.filter(t => t.meta.layer === 'base').map(t => t.marker.opacity),
+    layerPoints: n(base._fullData),
+    size: [fl._size.l, fl._size.t, fl._size.w, fl._size.h],
+    layerSize: [bl._size.l, bl._size.t, bl._size.w, bl._size.h],
+    ranges: [fl.xaxis.range, fl.yaxis.range], layerRanges: [bl.xaxis.range, bl.yaxis.range],
+    corner: box(gd), layerCorner: box(base),
+  }};
+}}"""
+
+
+def _check_layer(page) -> dict:
+    """The static layer shows the plot's full draw: the base traces' points, exactly under
+    the plot (same corner, plot area and ranges), while the plot hides them (opacity 0)."""
+    st = page.evaluate(LAYER_JS)
+    assert st["layerDraw"] == st["draw"]
+    assert st["layerPoints"] == st["proxies"] > 0
+    assert set(st["proxyOpacity"]) == {0}
+    assert st["layerSize"] == st["size"] and st["layerCorner"] == st["corner"]
+    assert st["layerRanges"] == st["ranges"]
+    return st
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +119,9 @@ def test_live_updates_are_patches_and_front_stays_exact(
         camp = load_campaign(resolve_target(str(big_campaign)))
         assert set(page.evaluate(FRONT_JS)) == set(camp.pareto["design"])
         assert len(figures) == 1 and "__dash_patch_update" not in figures[0]  # the first draw
+        page.wait_for_function("document.getElementById('pareto-base')._accelsmith !== undefined")
+        first = _check_layer(page)
+        page.evaluate("window.__layer = document.getElementById('pareto-base')._accelsmith")
         total = N
         for seed in (1, 2):
             added = ledger_batch(url_db, "big", "random", 150, seed)
@@ -114,4 +146,11 @@ def test_live_updates_are_patches_and_front_stays_exact(
             f"document.querySelector('{GRAPH}')._fullData.flatMap(t => Array.from(t.customdata))"
         )
         assert len(designs) == len(set(designs)) == total  # each trial drawn once
+        after = _check_layer(page)  # live points went to the plot, not to the static layer
+        assert after["proxies"] == first["proxies"]
+        redrawn = page.evaluate(
+            "window.__layer !== document.getElementById('pareto-base')._accelsmith"
+        )
+        moved = after["ranges"] != first["ranges"] or after["size"] != first["size"]
+        assert redrawn == moved  # redrawn only when the axes grew or the plot area moved
     assert page.errors == []
