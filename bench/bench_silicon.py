@@ -87,22 +87,23 @@ def _simd(rng: random.Random, n: int) -> list[dict[str, Any]]:
 
 
 def _pim(rng: random.Random, n: int) -> list[dict[str, Any]]:
-    """Held-out PIM channels (pim130): every precision, 1-3 lanes, 1-3 banks (int8; 1-2 for
-    the floating-point datapaths, whose synthesis is slow), 1-3 bursts per row, odd row
-    counts, two timing presets and a short read latency (``t_cl`` 2-6: the read pipeline's
-    delay line is ``t_cl x`` the read width, so short keeps each synthesis to a few minutes).
-    None of them is a calibration component (those are the lanes alone and the control with
-    register ports for banks: ``accelsmith.synth.components_pim``)."""
+    """Held-out PIM channels (pim130): every precision (int8 half of them: a floating-point
+    channel takes 3-10 min to synthesize on the shared 2-core machine), 1-3 lanes and 1-3
+    banks (floating point: at most 2 lanes x banks), 1-3 bursts per row, odd row counts, two
+    timing presets and a short read latency (``t_cl`` 2-6: the read pipeline's delay line is
+    ``t_cl x`` the read width). None of them is a calibration component (those are the lanes
+    alone and the control with stand-ins for banks: ``accelsmith.synth.components_pim``)."""
     out = []
     for _ in range(n):
-        prec = rng.choice(["int8", "fp16", "bf16"])
-        lanes = rng.randint(1, 3)
+        prec = rng.choice(["int8", "int8", "fp16", "bf16"])
+        lanes = rng.randint(1, 3 if prec == "int8" else 2)
+        banks = rng.randint(1, 3 if prec == "int8" else 2 // lanes)
         elem = 8 if prec == "int8" else 16
         out.append(
             {
                 "precision": prec,
                 "lanes": lanes,
-                "banks": rng.randint(1, 3 if prec == "int8" else 2),
+                "banks": banks,
                 "rows": rng.choice([2, 3, 5, 6, 7]),
                 "row_bytes": lanes * elem * rng.randint(1, 3) // 8,
                 "timing": rng.choice(["hbm2", "gddr6"]),

@@ -252,7 +252,7 @@ def _asic_channel(cfg: dict, T: dict) -> dict[str, np.ndarray]:
 
     shape = (cfg["precision"], cfg["lanes"], cfg["banks"])
     inv = pim_inventory(*shape, cfg["rows"], cfg["row_bytes"], T)
-    return {**pim_logic(inv, *shape), "fmax_mhz": 1000.0 / pim_period_ns(inv, *shape)}
+    return {**pim_logic(inv, *shape, T), "fmax_mhz": 1000.0 / pim_period_ns(inv, *shape)}
 
 
 def _pim_energy(

@@ -239,15 +239,34 @@ def _reference_inventory(banks: np.ndarray) -> dict[str, np.ndarray]:
     return pim_inventory(ref["precision"], ref["lanes"], banks, ref["rows"], ref["row_bytes"], T)
 
 
+def _counter_fit() -> tuple[float, float]:
+    """``(intercept, slope)`` of a timing-rule counter's logic (um^2) against its bits, a
+    least-squares line through the ``pimcnt`` samples (the generator's ``_down`` counter with
+    its busy flag, harness reset gates removed)."""
+    rows = _samples("pimcnt")
+    bits = np.array([_cnt(r["width"]) for r in rows], dtype=np.float64)
+    y = np.array([_logic_of("pimcnt", r) for r in rows])
+    slope, icpt = np.polyfit(bits, y, 1)
+    return float(icpt), float(slope)
+
+
+def counter_logic_um2(t: ArrayLike) -> np.ndarray:
+    """Logic (um^2) of a ``t``-cycle timing counter and its busy flag (0 at ``t = 1``: a
+    constant)."""
+    icpt, slope = _counter_fit()
+    bits = _cnt(t)
+    return np.where(bits > 0, icpt + slope * bits, 0.0)
+
+
 def _unit_costs() -> dict[str, float]:
     """Per-bit logic (um^2) of the generic components: the reset gate every ``sync``
-    flip-flop gets (``reg``), one 2:1 multiplexer bit (``mux``), and one counter bit (an
-    incrementer bit of ``add``, its load/hold multiplexer and reset gate)."""
+    flip-flop gets (``reg``), one 2:1 multiplexer bit (``mux``), and one control bit (a
+    counter bit: the slope of ``pimcnt``)."""
     from .calib import logic_um2, reset_gate_um2
 
     gate = reset_gate_um2()
     mux = float(logic_um2("mux", 16)) / 16
-    return {"gate": gate, "mux": mux, "counter": gate + mux + float(logic_um2("add", 16)) / 16}
+    return {"gate": gate, "mux": mux, "counter": _counter_fit()[1]}
 
 
 def _channel_generic(inv: dict[str, np.ndarray], banks: ArrayLike, u: dict) -> np.ndarray:
@@ -265,19 +284,23 @@ def _channel_generic(inv: dict[str, np.ndarray], banks: ArrayLike, u: dict) -> n
 
 
 def pim_logic(
-    inv: dict[str, np.ndarray], precision: ArrayLike, lanes: ArrayLike, banks: ArrayLike
+    inv: dict[str, np.ndarray],
+    precision: ArrayLike,
+    lanes: ArrayLike,
+    banks: ArrayLike,
+    T: dict[str, ArrayLike],
 ) -> dict[str, np.ndarray]:
     """Area (um^2) of a PIM channel as ``accelsmith synth`` builds it, by part (``inv``: its
-    :func:`pim_inventory`).
+    :func:`pim_inventory`; ``T``: the timing fields).
 
     ``flops`` from :func:`pim_inventory` at one sky130 flip-flop each (``reg``). Logic:
     ``banks x`` (the ``pimmac_<precision>`` component at ``lanes``; the row buffer: an
     enable and a load multiplexer bit per flip-flop; the burst select ``(bpr - 1) x
-    burst`` multiplexer bits; the five timing counters, ``is_open`` and the open row at one
-    counter bit each) + the channel control: the ``pimctl`` component at ``banks``, moved from
-    its reference shape to this one by the generic parts of :func:`_channel_generic` and one
-    counter bit per control flip-flop more or less. Macros: ``banks x max(rows, 2) x
-    row_bytes * 8`` bits at the OpenRAM figure.
+    burst`` multiplexer bits; the five timing counters as ``pimcnt`` components,
+    ``is_open`` and the open row as enabled flip-flops) + the channel control: the ``pimctl``
+    component at ``banks``, moved from its reference shape to this one by the generic parts
+    of :func:`_channel_generic` and one ``pimcnt`` counter bit per control flip-flop more or
+    less. Macros: ``banks x max(rows, 2) x row_bytes * 8`` bits at the OpenRAM figure.
     """
     from .calib import enable_um2_per_flop, flop_area_um2
 
@@ -291,7 +314,10 @@ def pim_logic(
     lanes_logic = lanes_logic - 2 * inv["burst_bits"] * u["mux"]
     rowbuf = inv["rowbuf_flops"] * (enable_um2_per_flop(inv["rowbuf_flops"]) + u["mux"])
     rowbuf = rowbuf + (inv["bpr"] - 1) * inv["burst_bits"] * u["mux"]
-    bank_ctl = inv["bank_ctl_flops"] * u["counter"]
+    # the bank's five timing counters (pimcnt), is_open and the open row (enabled flops)
+    rules = sum(counter_logic_um2(T[k]) for k in BANK_COUNTERS)
+    state = inv["bank_ctl_flops"] - sum(_cnt(T[k]) for k in BANK_COUNTERS)
+    bank_ctl = rules + state * enable_um2_per_flop(state)
     ctl = (
         _line("pimctl", "logic_um2", nb)
         - _channel_generic(ref, nb, u)

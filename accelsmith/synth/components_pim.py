@@ -13,6 +13,9 @@ block's logic (the wrapper's registers are recorded as ``wrapper_flops``):
     accumulator) or the bf16 datapath (products exact in FP32, the FP32 adder tree over the
     lanes, one FP32 accumulator and the RNE conversion to BF16), with the accumulators'
     ``clear`` / ``do_mac`` gating.
+``pimcnt`` (width = cycles)
+    A timing-rule counter (``hdl.pim_bank._down``: loaded with ``t - 1``, counting down to 0)
+    with its busy flag, as every bank has five and the channel seven.
 ``pimctl`` (width = banks)
     The channel without its banks' insides: :class:`accelsmith.hdl.pim.PimChannel` (command
     presentation, the rule checker with its channel-wide timing counters, the GEMV engine,
@@ -36,7 +39,7 @@ from ..models.pim_asic import CTL_REFERENCE
 __all__ = ["CTL_REFERENCE", "PIM_KINDS", "PIM_WIDTHS", "mac_params", "pim_component"]
 
 PIM_MAC_KINDS = ("pimmac_int8", "pimmac_fp16", "pimmac_bf16")
-PIM_KINDS = (*PIM_MAC_KINDS, "pimctl")
+PIM_KINDS = (*PIM_MAC_KINDS, "pimctl", "pimcnt")
 #: widths sampled by ``accelsmith calibrate``: lanes of the MAC datapath (the bf16 adder
 #: tree is 0 and 1 levels deep at 1 and 2 lanes; the 2-lane sample took ~5 min to
 #: synthesize on the shared 2-core machine, a 4-lane one longer than the session allowed,
@@ -46,6 +49,7 @@ PIM_WIDTHS: dict[str, tuple[int, ...]] = {
     "pimmac_fp16": (1, 2, 4),
     "pimmac_bf16": (1, 2),
     "pimctl": (1, 2, 4),
+    "pimcnt": (4, 16, 64, 256),  # cycles of a timing rule: 2, 4, 6, 8-bit counters
 }
 #: rows of the MAC components' parameters (the lanes do not depend on them) and the bursts
 #: per row their operand selects choose from
@@ -197,8 +201,27 @@ def _control(banks: int) -> _RegisteredIO:
     return wrap
 
 
+class _PimCounter(_RegisteredIO):
+    """A timing-rule counter of ``t`` cycles (the generator's ``hdl.pim_bank._down``) and its
+    busy flag ``count != 0``, the load registered in and the flag registered out."""
+
+    def __init__(self, t: int) -> None:
+        self.t = t
+        super().__init__({"load": 1}, {"busy": 1})
+
+    def elaborate(self, platform: object) -> Module:
+        from ..hdl.pim_bank import _down
+
+        m = Module()
+        rin, rout = self.wire(m)
+        m.d.comb += rout["busy"].eq(_down(m, "cnt", self.t, rin["load"]) != 0)
+        return m
+
+
 def pim_component(kind: str, width: int) -> tuple[wiring.Component, str]:
     """The PIM component ``kind`` at ``width`` (lanes or banks) and its top-module name."""
     if kind == "pimctl":
         return _control(width), f"cal_{kind}{width}"
+    if kind == "pimcnt":
+        return _PimCounter(width), f"cal_{kind}{width}"
     return _PimMac(kind.removeprefix("pimmac_"), width), f"cal_{kind}_{width}"

@@ -69,13 +69,16 @@ def test_sram_figures_match_the_flow() -> None:
 
 def test_components_hold_the_inventory() -> None:
     """The MAC samples' own flip-flops (all minus the harness) are the inventory's
-    accumulators; the control's harness (all minus the channel's own) is at most the wrapper
-    (synthesis merges the bank stand-ins' shared input registers) and its logic positive."""
+    accumulators, the counters' their bits; the control's harness (all minus the channel's
+    own) is at most the wrapper (synthesis merges the bank stand-ins' shared input
+    registers) and its logic positive."""
     samples = calib.load()["samples"]
     for prec in ("int8", "fp16", "bf16"):
         for row in samples[f"pimmac_{prec}"]:
             acc = pim_asic.ACC_BITS[prec] * (1 if prec == "bf16" else row["width"])
             assert row["flops"] - row["wrapper_flops"] == acc, (prec, row["width"])
+    for row in samples["pimcnt"]:  # a t-cycle timing counter keeps bits_for(t - 1) flops
+        assert row["flops"] - row["wrapper_flops"] == int(pim_asic._cnt(row["width"]))
     for row in samples["pimctl"]:
         harness = pim_asic._harness_flops("pimctl", row)
         assert 0 < harness <= row["wrapper_flops"], row["width"]
@@ -106,7 +109,7 @@ def test_node_130_columns() -> None:
     assert pinned["latency_s"] == pytest.approx(r["latency_s"] * r["fmax_mhz"] / 50.0)
     # power as synthesized: flip-flops + logic at the clock, plus the macros
     inv = pim_asic.pim_inventory("int8", 2, 2, 5, 4, PimParams(precision="int8").timings())
-    ch = pim_asic.pim_logic(inv, "int8", 2, 2)
+    ch = pim_asic.pim_logic(inv, "int8", 2, 2, PimParams(precision="int8").timings())
     flow = calib.flow_power_w(ch["flops"], ch["comb_um2"], 50.0, 0.1)
     macro = pim_asic.macro_power_w(ch["macro_port_bits"], ch["macro_bits"], 50.0)
     assert pinned["power_flow_w"] == pytest.approx(float(flow + macro))
@@ -143,8 +146,8 @@ def test_pim_model_tracks_synthesis() -> None:
     require("yosys", "sta")
     from accelsmith.synth import synthesize
 
-    p = PimParams(precision="int8", lanes=1, banks=3, rows=5, row_bytes=1, timing="gddr6", t_cl=3)
-    rep = synthesize(p, clock_ns=10.0, name="pim_int8_b3_l1_r5_p1_gd_cl3")
+    p = PimParams(precision="int8", lanes=1, banks=1, rows=5, row_bytes=2, t_cl=2)
+    rep = synthesize(p, clock_ns=10.0, name="pim_int8_b1_l1_r5_p2_hb_cl2")
     m = evaluate("pim", [{**p.to_dict(), "channels": 1, "freq_mhz": 100.0}], WL, node_nm=130)
     m = m.iloc[0]
     inv = pim_asic.pim_inventory(p.precision, p.lanes, p.banks, p.rows, p.row_bytes, p.timings())
