@@ -70,7 +70,10 @@ def samples_sha256() -> str:
     is left out, so re-running an unchanged calibration keeps campaigns resumable."""
     import hashlib
 
-    text = json.dumps(load()["samples"], sort_keys=True, separators=(",", ":"))
+    data = load()
+    # every table a node-130 model reads (simd_samples: accelsmith.models.simd_asic)
+    tables = {k: data[k] for k in ("samples", "simd_samples") if k in data}
+    text = json.dumps(tables, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
