@@ -403,10 +403,12 @@ def _cycles(
     L: np.ndarray,
     wq: np.ndarray,
     ev: dict | None = None,
+    pc: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cycles of every candidate ``(tk, order)``; arrays of shape ``(P, c)`` (``L`` the DRAM
     latency, ``wq`` the expected wait of a handshake under back-pressure, per point). With a
-    dict ``ev``, also fills it with the event counts of the commands (see :func:`schedule`)."""
+    dict ``ev``, also fills it with the event counts of the commands (see :func:`schedule`);
+    ``pc`` (bool, per point): per-channel output scales (:func:`_scale_loads`)."""
     c1 = lambda a: np.asarray(a)[:, None]  # noqa: E731 - (P,) -> (P, 1)
     R, C, ws = c1(cfg["rows"]), c1(cfg["cols"]), c1(cfg["ws"])
     eb, B, bl, o = c1(cfg["eb"]), c1(cfg["bus_bytes"]), c1(cfg["burst_len"]), c1(cfg["outst"])
@@ -574,6 +576,13 @@ def _cycles(
             last = np.maximum(1 + a_last * share + load_b(kl, j), tc_full)
             over = over + cnt * (np.maximum(kt - 2, 0) * mid + last)
     several = 1 + stores + first + over + T * tc_last
+    sc_cycles, sc_beats = 0.0, 0.0
+    if pc is not None and np.any(pc):
+        pcb = c1(pc)
+        extra, beats_sc = _scale_loads(
+            C, B, bl, o, G, Ng, mt, nt, nm, n_cnt, n_len, tc_last, load_fixed, load_lat, wq
+        )
+        sc_cycles, sc_beats = np.where(pcb, extra, 0.0), np.where(pcb, beats_sc, 0.0)
     if ev is not None:
         # event counts (runtime.events) of the chosen commands: with one K tile the
         # operands are loaded once per sweep (reuse), with several on every (tile, K tile)
@@ -583,17 +592,68 @@ def _cycles(
         rd_b = b_sw * Kg * sum(n_cnt[j] * b_rows[j] for j in range(2))
         blocks = np.where(ws, (kt - 1) * _cdiv(tk, R) * R + _cdiv(kl, R) * R, Kg)
         ev.update(
-            rd_beats=rd_a + rd_b,
+            rd_beats=rd_a + rd_b + sc_beats,
             wr_beats=G * M * sum(n_cnt[j] * st_rows[j] for j in range(2)),
             # ws A loads write one entry per beat, os A loads are transposed (one per element)
             a_writes=np.where(ws, rd_a, a_sw * M * Kg),
             b_writes=rd_b,
+            s_writes=sc_beats + np.zeros(np.shape(rd_b)),
             a_reads=T * blocks,
             b_reads=T * Kg,
             acc_rmw=T * kt * R,
             acc_reads=G * nt * M,
         )
-    return np.where(kt == 1, one, several)
+    return np.where(kt == 1, one, several) + sc_cycles
+
+
+def _scale_loads(
+    C: Any,
+    B: Any,
+    bl: Any,
+    o: Any,
+    G: Any,
+    Ng: Any,
+    mt: Any,
+    nt: Any,
+    nm: Any,
+    n_cnt: tuple,
+    n_len: tuple,
+    tc_last: Any,
+    load_fixed: Any,
+    load_lat: Any,
+    wq: Any,
+) -> tuple[Any, Any]:
+    """Extra cycles and read beats of the per-channel scale loads
+    (:func:`accelsmith.runtime.compiler._tile_commands`): one single-row load of the output
+    tile's ``nv`` 16-bit scales (``2 nv`` bytes from ``(g Ng + n0) * 2`` past the 64-byte
+    aligned scale region) whenever the output tile's (group, column tile) changes: every tile
+    in ``mn`` order with several column tiles, else the first tile of each column tile.
+
+    It is dispatched the cycle after the tile's last compute (the DMA unit is free: the
+    compute waited for its operands' loads) and the store waits for it and for that compute,
+    so such a tile's last compute + store gap ``tc_last`` becomes ``max(tc_last, 1 + load)``.
+    Beats per load: the exact mean over the start phases (:func:`_phase_beats`) of the full
+    column tiles of one group and of every group's edge column tile; the full column tiles of
+    grouped layers take their phases uniform over ``gcd(2 Ng, 2 C, B)`` (:func:`_row_beats`,
+    as the stores)."""
+    every = ~nm & (nt > 1)
+    h = _gcd(2 * C, np.where(G > 1, 2 * Ng, 0), B)
+    h4 = _gcd(2 * C, np.where(G > 1, 2 * Ng, 0), 4096)
+    first, cnt = (0, nt - 1), (nt - 1, 1)
+    extra, beats = 0.0, 0.0
+    for j in range(2):
+        nbytes = 2 * n_len[j]
+        if j == 0:  # full column tiles of one group: their phases exactly; groups: uniform
+            one = _phase_beats(0, 2 * C, cnt[0], nbytes, B, B)
+            bt = np.where(G > 1, _row_beats(nbytes, h, B), one)
+        else:  # the edge column tile of every group: exactly
+            bt = _phase_beats(first[1] * 2 * C, 2 * Ng, G, nbytes, B, B)
+        shapes = _burst_shapes(bt, None, _row_crossings(nbytes, h4), bl, o, load_lat, wq, False)
+        load = _command(1, shapes, load_fixed, o)
+        loads = G * n_cnt[j] * np.where(every, mt, 1)
+        extra = extra + loads * (np.maximum(tc_last, 1 + load) - tc_last)
+        beats = beats + loads * bt
+    return extra, beats
 
 
 def _traffic(
@@ -636,6 +696,7 @@ def schedule(
     *,
     mapper_latency: int = 8,
     events: bool = False,
+    per_channel: Any = False,
 ) -> dict[str, np.ndarray]:
     """The mapper's choice and its cycles for arrays of (configuration, layer) points.
 
@@ -661,6 +722,12 @@ def schedule(
         transposed (``os``) A writes are exact; the beat counts are the closed form's mean
         beats per row (exact when the rows' alignment phases cover whole periods; see the
         module docstring and ``tests/models/test_accel_energy_events.py`` for the bound).
+        With ``per_channel``, also ``s_writes`` (scale-memory writes).
+    per_channel : bool or array of shape (P,)
+        Per-channel output scales (:class:`accelsmith.runtime.compiler.Quant` ``scales``):
+        the compiler then loads each output tile's scales before its store (costed in
+        ``cycles`` and the events, see :func:`_scale_loads`; the mapper's choice does not
+        depend on it). False: one scale per tensor, no scale loads.
 
     Returns
     -------
@@ -735,10 +802,11 @@ def schedule(
     wq = stall / (1.0 - stall)  # runtime.timing.wait, elementwise
     mapper_cycles = cyc[idx, j]
     ev: dict | None = {} if events else None
-    if np.all(lat == mapper_latency) and not np.any(stall) and not events:
+    pc = np.broadcast_to(np.asarray(per_channel, dtype=bool), shape).reshape(P)
+    if np.all(lat == mapper_latency) and not np.any(stall) and not events and not pc.any():
         cycles = mapper_cycles.copy()
     else:
-        cycles = _cycles(cf, la, tk_c[:, None], nm_c[:, None], im, lat, wq, ev)[:, 0]
+        cycles = _cycles(cf, la, tk_c[:, None], nm_c[:, None], im, lat, wq, ev, pc)[:, 0]
         cycles = np.where(stall == 0, np.round(cycles), cycles)
     return {
         "tk": tk_c,
@@ -753,16 +821,20 @@ def schedule(
     }
 
 
-def simulated_cycles(p: Any, s: Any, mp: Any, latency: int = 8, stall: float = 0.0) -> float:
+def simulated_cycles(
+    p: Any, s: Any, mp: Any, latency: int = 8, stall: float = 0.0, per_channel: bool = False
+) -> float:
     """The reference the closed form is checked against: every command of layer ``s`` under
     mapping ``mp`` simulated by :func:`accelsmith.runtime.timing.chunk_cycles` (what the
     RTL measures; :func:`~accelsmith.runtime.timing.layer_cycles` simulates only samples of
-    large layers). Scalar and slow: tests and benchmarks only."""
+    large layers), per-tensor or (``per_channel``) per-channel output scales. Scalar and
+    slow: tests and benchmarks only."""
     from .compiler import Quant, layer_commands
     from .timing import chunk_cycles
 
+    q = Quant(scales=(1,) * s.k_out) if per_channel else Quant()
     cmds = layer_commands(
-        p, s, mp, Quant(), layer=0, in_base=0, w_base=0, sc_base=0, out_base=0, zero_base=0
+        p, s, mp, q, layer=0, in_base=0, w_base=0, sc_base=0, out_base=0, zero_base=0
     )
     # race=False: the back-pressure term without timing's E[max] race correction (this
     # closed form implements the mean waits only; with back-pressure the RTL runs
