@@ -134,8 +134,8 @@ def pipe_period_ns() -> float:
 
 def fanout_period_ns(fanout: ArrayLike) -> np.ndarray:
     """Period of a registered enable gating ``fanout`` flip-flops (interpolated like the
-    operators: Yosys 0.23's ABC buffers fanouts of 64 and more poorly, so it grows faster
-    than log2 of the fanout)."""
+    operators; with the flow's driving cells and buffer trees it grows slowly: 0.78 ns at 4
+    loads, 1.34 at 64, 1.40 at 256, 2026-12-07)."""
     return _loglog("fan", "period_ns", fanout)
 
 
