@@ -88,7 +88,7 @@ def lane_structure(
     ``slots`` (per slot: ``modes``, ``q`` quire bits, ``shift`` alignment range, ``sig``
     product bits, ``stages`` alignment shifter stages, ``exp_bits`` product exponent bits),
     ``mux_bits`` (2:1 multiplexer bits of the mode selection: per extra mode, every decoded
-    field, significand and product bit), ``ctrl_flops`` (the engine's control per engine).
+    field and significand bit; the products' selection is inside the ``smul`` component).
     """
     try:
         p = SimdParams(
@@ -154,7 +154,6 @@ def lane_structure(
                 "formats": sorted({m.a.name for m in ms} | {m.b.name for m in ms}),
             }
         )
-        mux_bits += sig * (len(ms) - 1 if len(ms) == len(modes) else len(ms))
     flops += s2 if p.pipeline >= 2 else 0
     # ---- multiplier stage registers (pipeline >= 3): per slot the product (sig bits), its
     # term, sign, zero flags, exponent sum, nan / inf when a slot mode can make them
@@ -266,7 +265,7 @@ def lane_cost(
     ``multiplier`` (``smul_*`` at ``lane_bits``), ``accumulators`` (``sslot_<out>`` at each
     slot's quire width, or ``sslotf_<out>`` at its product significand; plus the alignment
     shifter: ``mux`` bits per shift stage), ``glue`` (the mode multiplexers of decoded
-    fields, significands and products: ``mux`` bits; the product exponent adder: ``add``).
+    fields and significands: ``mux`` bits; the product exponent adder: ``add``).
     ``slot_flops``: flip-flops inside the slot components (quire, finished copy, flags,
     results), whose reset and enable logic the components include; the lane's other
     flip-flops get theirs from the engine (:func:`engine_cost`).
