@@ -39,12 +39,18 @@ sys.path.insert(0, str(ROOT))
 FIRST_RENDER_TARGET_S = 3.0
 UPDATE_TARGET_S = 0.200
 GRAPH = "#pareto .js-plotly-plot"
-# points of the campaign's trial traces (not the exact-front trace), and the Pareto trace
+BASE = "#pareto-base"  # the static layer under the plot: the base traces' points
+# points drawn, of the campaign's trials (not the exact-front trace): the plot's traces
+# (not its legend entries) plus the static layer's, once that layer shows the plot's
+# current full draw
 COUNT_JS = f"""() => {{
-  const gd = document.querySelector('{GRAPH}');
-  if (!gd || !gd._fullData) return -1;
-  return gd._fullData.filter(t => !(t.name || '').includes('exact front'))
-    .reduce((n, t) => n + (t.x ? t.x.length : 0), 0);
+  const gd = document.querySelector('{GRAPH}'), base = document.querySelector('{BASE}');
+  if (!gd || !gd._fullData || !base || !base._fullData || !base._accelsmith) return -1;
+  if (base._accelsmith.draw !== (gd.layout.meta || {{}}).draw) return -1;
+  const n = (ts) => ts.reduce((k, t) => k + (t.x ? t.x.length : 0), 0);
+  return n(gd._fullData.filter(t => !(t.name || '').includes('exact front')
+                                     && !(t.meta && t.meta.layer === 'legend')))
+    + n(base._fullData);
 }}"""
 FRONT_JS = f"""() => {{
   const gd = document.querySelector('{GRAPH}');
@@ -133,6 +139,7 @@ def main() -> None:
     ap.add_argument("--interval", type=float, default=0.1, help="dashboard poll interval [s]")
     ap.add_argument("--batches", type=int, default=5)
     ap.add_argument("--batch", type=int, default=200)
+    ap.add_argument("--screenshot", type=Path, help="save the page after the updates (PNG)")
     args = ap.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -191,6 +198,7 @@ def main() -> None:
             for line in _breakdown(page, first):
                 print("  " + line)
             page.wait_for_timeout(1500)  # the HV panel and the first polls settle
+            page.evaluate(f"window.__layer = document.querySelector('{BASE}')._accelsmith")
             lat, sizes, kinds, split = [], [], [], []
             total = drawn
             for k in range(args.batches):
@@ -227,6 +235,20 @@ def main() -> None:
                 f"figure updates during the live phase: {len(kinds)}, all patches: "
                 f"{all(kinds) and bool(kinds)}, largest {max(sizes, default=0) / 1e3:.1f} kB"
             )
+            redrawn = page.evaluate(
+                f"window.__layer !== document.querySelector('{BASE}')._accelsmith"
+            )
+            print(
+                "static layer (the points of the full draw) redrawn during the live phase: "
+                f"{'yes' if redrawn else 'no'}"
+            )
+            if redrawn:  # what made the page redraw it (geometry: plot area, axes, visibility)
+                before, after = page.evaluate(
+                    f"[window.__layer, document.querySelector('{BASE}')._accelsmith]"
+                )
+                print(f"  before: {before}\n  after:  {after}")
+            if args.screenshot:
+                page.screenshot(path=str(args.screenshot))
             camp = load_campaign(resolve_target(str(work)))
             want = set(camp.pareto["design"])
             got = set(page.evaluate(FRONT_JS))

@@ -8,10 +8,12 @@ Flow: the hierarchical one by default (:mod:`accelsmith.synth.asic_hier`, ``acce
 --hierarchical``): the column and PE modules are mapped once, so a 32x32 array costs about
 one column's synthesis plus OpenSTA on the whole instance tree, where the flat flow maps
 ~1M cells (an 8x8 array took Yosys 2 min 19 s flat on this machine, TOOLCHAIN.md).
-``--flat-max N`` also runs the flat flow up to ``n = N`` as a cross-check.
+``--flat-max N`` also runs the flat flow up to ``n = N`` as a cross-check; ``--flat-only``
+runs the flat flow alone (every size), e.g. to see what the default flow says about Fmax
+against the array size.
 
 Usage: ``python bench/bench_fmax.py [--sizes 4,8,16,32] [--dataflows ws,os] [--in-bits 8]
-[--max-k 4096] [--flat-max 8] [--out bench/results/fmax_<date>.txt]``. Run it under
+[--max-k 4096] [--flat-max 8 | --flat-only] [--out bench/results/fmax_<date>.txt]``. Run it under
 ``nice -n 10``; results are cached by content hash, so a rerun prints at once.
 """
 
@@ -78,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--in-bits", type=int, default=8)
     ap.add_argument("--max-k", type=int, default=4096)
     ap.add_argument("--flat-max", type=int, default=0, help="also run the flat flow to n=N")
+    ap.add_argument("--flat-only", action="store_true", help="the flat flow alone")
     ap.add_argument("--out", default=None, help="also write the table here")
     try:
         args = ap.parse_args(argv)
@@ -118,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for df in dfs:
             for n in sizes:
-                flows = [True] + ([False] if n <= args.flat_max else [])
+                flows = [] if args.flat_only else [True]
+                flows += [False] if args.flat_only or n <= args.flat_max else []
                 for hier in flows:
                     r = measure(n, df, args.in_bits, args.max_k, hier)
                     rows.append(r)
@@ -131,14 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     except AccelsmithError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_code", 1)
-    for df in dfs:
-        hier = [r for r in rows if r["dataflow"] == df and r["flow"] == "hier"]
-        if len(hier) > 1:
-            first, last = hier[0], hier[-1]
+    for df, flow in ((d, f) for d in dfs for f in ("hier", "flat")):
+        same = [r for r in rows if r["dataflow"] == df and r["flow"] == flow]
+        if len(same) > 1 and (flow == "hier" or args.flat_only):
+            first, last = same[0], same[-1]
             drop = 100 * (1 - last["fmax_mhz"] / first["fmax_mhz"])
             verdict = "met" if drop <= 10 else "NOT met"
             say(
-                f"# {df}: Fmax {first['n']}x{first['n']} {first['fmax_mhz']:.1f} MHz -> "
+                f"# {df} {flow}: Fmax {first['n']}x{first['n']} {first['fmax_mhz']:.1f} MHz -> "
                 f"{last['n']}x{last['n']} {last['fmax_mhz']:.1f} MHz ({drop:+.1f} % drop); "
                 f"goal 'Fmax does not fall as rows and cols grow' (<= 10 % drop): {verdict}"
             )

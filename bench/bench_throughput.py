@@ -9,17 +9,22 @@ two dataflows, three buffers of 16..256 KiB, 4/8/16-bit operands).
     (WAL, as the campaigns use).
 (b) ``accelsmith`` explorers through :func:`accelsmith.dse.campaign.run_worker` on a SQLite
     ledger (every trial with its metrics, configuration and constraints, as ``dse run``
-    stores them): ``random``, ``nsga2``, ``random-walk`` and ``ppo`` (RL). Targets: >= 1,000
-    recorded trials/s.
+    stores them): ``random``, ``nsga2``, ``random-walk`` and ``ppo`` (RL; 64 walkers, with
+    the default minibatch of 64 and with minibatches of 256, :data:`PPO_VARIANTS`; the rate
+    includes the policy's start-up, not the torch import, which is printed apart). Targets:
+    >= 1,000 recorded trials/s.
 (c) TPE (multivariate, constant liar, batch 8) on the family's default systolic space
     (256,000 points, so its exact front is known): mean sampler time per trial (ask +
     suggest, the ledger's ``sampler_seconds``) over trials 900..1000 of a 1,000-trial
     campaign, target < 20 ms; for ``--tpe-seeds`` seeds, our explorer with Optuna's own
     ``TPESampler`` and with ours (:func:`accelsmith.dse.explorers.optuna_samplers._tpe_class`:
-    conversions cached, the split and the "below" estimator built once per batch) side by
+    conversions cached, the split and the "below" estimator built once per batch, the HSSP
+    tie-break memoized; the same proposals) side by
     side in the same run, with the strict measures against the exact front (log HV ratio,
     normalized IGD+, recall; :mod:`accelsmith.dse.pareto.strict`) and whether the two
     proposed the same trials.
+(e) PPO quality: the two PPO settings of (b) on the default systolic space, strict measures
+    against its exact front after ``--rl-quality-trials`` trials, ``--rl-seeds`` seeds.
 (d) PostgreSQL (a throw-away local server, or ``--postgres URL``): the same ``random``
     campaign spec (a fresh campaign each time) with 1, 2 and 3 (``--pg-workers``) ``dse
     worker`` processes; trials/s (wall, including the workers' start-up, and first to last
@@ -35,7 +40,7 @@ worker processes, the PostgreSQL server's CPU not included; the machine running 
 shared: both are printed with the load average). A table is printed and
 written to ``bench/results/throughput.csv``.
 
-Run: ``.venv/bin/python bench/bench_throughput.py [--trials 20000] [--quick] [--only a b c d]``.
+Run: ``.venv/bin/python bench/bench_throughput.py [--trials 20000] [--quick] [--only a b c d e]``.
 """
 
 from __future__ import annotations
@@ -137,6 +142,7 @@ def ours(
     tag: str = "",
     seed: int = 0,
     space: dict[str, Any] | None = SPACE,
+    keep: bool = False,
     **opts: Any,
 ) -> dict[str, Any]:
     from accelsmith.dse.campaign import open_campaign, run_worker
@@ -157,7 +163,8 @@ def ours(
         os.chdir(cwd)
     import sqlite3
 
-    trials = sorted(c.study.get_trials(deepcopy=False), key=lambda t: t.number)
+    # the trials themselves only when asked (reading 100,000 through Optuna takes a while)
+    trials = sorted(c.study.get_trials(deepcopy=False), key=lambda t: t.number) if keep else []
 
     with sqlite3.connect(db) as con:
         done = con.execute("select count(*) from trials where state in ('COMPLETE','FAIL')")
@@ -242,11 +249,54 @@ def tpe_run(variant: str, n: int, seed: int, folder: Path) -> dict[str, Any]:
         optuna_samplers._tpe_class = lambda: optuna.samplers.TPESampler  # type: ignore[assignment]
     optuna.Study.ask, Space.suggest = ask, suggest  # type: ignore[method-assign]
     try:
-        r = ours("tpe", n, folder, tag=f"-{variant}-{seed}", seed=seed, space=None, batch=8)
+        r = ours(
+            "tpe", n, folder, tag=f"-{variant}-{seed}", seed=seed, space=None, keep=True, batch=8
+        )
     finally:
         optuna_samplers._tpe_class = real
         optuna.Study.ask, Space.suggest = real_ask, real_suggest  # type: ignore[method-assign]
     return {**r, "sampler_cpu_ms": cpu_ms}
+
+
+# ----------------------------------------------------------------------------- (e) PPO quality
+#: PPO settings compared: stable-baselines3's minibatch of 64 (the explorer's default: 4
+#: epochs x 16 minibatches of a 1,024-transition rollout per update) and minibatches of 256
+#: (4 epochs x 4 minibatches: a quarter of the gradient steps, each on 4x the samples)
+PPO_VARIANTS: dict[str, dict[str, Any]] = {"default": {}, "minibatch 256": {"batch_size": 256}}
+PPO_RATE = {"n_envs": 64, "save_policy": "none"}
+
+
+def ppo_quality(n: int, seeds: int, folder: Path, add: Any, rows: list[dict[str, Any]]) -> None:
+    """PPO (``n_envs`` 64) with each of :data:`PPO_VARIANTS` on the default systolic space:
+    strict measures against the exact front after ``n`` trials, ``seeds`` seeds, side by side
+    with the rate of the same runs."""
+    from accelsmith.dse.pareto import strict_measures
+
+    front = exact_front()
+    summary: dict[str, list[dict[str, float]]] = {v: [] for v in PPO_VARIANTS}
+    for seed in range(seeds):
+        for variant, opts in PPO_VARIANTS.items():
+            r = ours(
+                "ppo",
+                n,
+                folder,
+                tag=f"-q-{len(rows)}",
+                seed=seed,
+                space=None,
+                keep=True,
+                **PPO_RATE,
+                **opts,
+            )
+            m = strict_measures(r["values"], front, ["minimize"] * 3)
+            add(f"accelsmith ppo, {variant}, seed {seed} (default space)", "sqlite", r)
+            rows[-1].update({k: round(m[k], 4) for k in STRICT})
+            summary[variant].append(m)
+    for variant, ms in summary.items():
+        text = ", ".join(f"{k} {sum(m[k] for m in ms) / len(ms):.4f}" for k in STRICT)
+        print(f"  ppo {variant}: mean of {seeds} seed(s) at {n} trials: {text}", flush=True)
+
+
+STRICT = ("hv_ratio_log", "igd_plus_norm", "front_recall")
 
 
 # ----------------------------------------------------------------------------- (d) PostgreSQL
@@ -352,26 +402,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--optuna-trials", type=int, default=1000, help="trials of the plain loop")
     ap.add_argument("--tpe-trials", type=int, default=1000)
     ap.add_argument("--tpe-seeds", type=int, default=3, help="seeds of the TPE comparison")
-    ap.add_argument("--rl-trials", type=int, default=5000, help="trials of ppo (torch)")
+    ap.add_argument("--rl-trials", type=int, default=20_000, help="trials of ppo (torch)")
+    ap.add_argument("--rl-quality-trials", type=int, default=2000, help="(e): trials per run")
+    ap.add_argument("--rl-seeds", type=int, default=3, help="(e): seeds per PPO setting")
     ap.add_argument("--pg-trials", type=int, default=20_000)
     ap.add_argument("--postgres", help="PostgreSQL URL (default: start a local server)")
     ap.add_argument(
         "--pg-workers", type=int, nargs="+", default=[1, 2, 3], help="worker counts of (d)"
     )
     ap.add_argument(
-        "--only", nargs="*", default=None, choices="abcd", help="parts to run (default: all)"
+        "--only", nargs="*", default=None, choices="abcde", help="parts to run (default: all)"
     )
-    ap.add_argument("--skip", nargs="*", default=[], choices="abcd", help="parts to skip: a b c d")
+    ap.add_argument("--skip", nargs="*", default=[], choices="abcde", help="parts to skip: a b c d")
     ap.add_argument("--quick", action="store_true", help="small counts (smoke run)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
     if min(args.pg_workers) < 1:
         ap.error(f"--pg-workers must be >= 1, not {min(args.pg_workers)}")
     if args.only is not None:
-        args.skip = [part for part in "abcd" if part not in args.only]
+        args.skip = [part for part in "abcde" if part not in args.only]
     if args.quick:
         args.trials, args.optuna_trials, args.tpe_trials, args.tpe_seeds = 2000, 200, 200, 1
-        args.rl_trials, args.pg_trials = 500, 2000
+        args.rl_trials, args.pg_trials, args.rl_quality_trials, args.rl_seeds = 500, 2000, 300, 1
 
     import pandas as pd
 
@@ -400,16 +452,32 @@ def main(argv: list[str] | None = None) -> int:
             add("plain Optuna NSGA-II loop", "memory", plain_optuna(n, None))
             db = folder / "plain.db"
             add("plain Optuna NSGA-II loop", "sqlite", plain_optuna(n, f"sqlite:///{db}"))
+        if "b" not in args.skip or "e" not in args.skip:
+            t0 = time.perf_counter()
+            import stable_baselines3  # noqa: F401  (both PPO settings start with torch loaded)
+            import torch
+
+            # the first optimizer imports torch._dynamo (seconds): once per process
+            torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+            print(
+                f"  torch + stable-baselines3 import and first optimizer: "
+                f"{time.perf_counter() - t0:.1f} s, not in the PPO rows",
+                flush=True,
+            )
         if "b" not in args.skip:
-            for explorer, n, opts in (
-                ("random", args.trials, {}),
-                ("nsga2", args.trials, {}),
-                ("random-walk", args.trials, {"n_envs": 64}),
-                ("ppo", args.rl_trials, {"n_envs": 64, "save_policy": "none"}),
+            for i, (explorer, n, opts) in enumerate(
+                (
+                    ("random", args.trials, {}),
+                    ("nsga2", args.trials, {}),
+                    ("random-walk", args.trials, {"n_envs": 64}),
+                    *(("ppo", args.rl_trials, {**PPO_RATE, **o}) for o in PPO_VARIANTS.values()),
+                )
             ):
-                r = ours(explorer, n, folder, **opts)
+                r = ours(explorer, n, folder, tag=f"-{i}", **opts)
                 rate = r["trials"] / r["wall_s"]
                 add(f"accelsmith {explorer} {opts or ''}", "sqlite", r, ">= 1000/s", rate >= 1000)
+        if "e" not in args.skip:
+            ppo_quality(args.rl_quality_trials, args.rl_seeds, folder, add, rows)
         if "c" not in args.skip:
             from accelsmith.dse.pareto import strict_measures
 
@@ -456,9 +524,11 @@ def main(argv: list[str] | None = None) -> int:
             for unit, of in (("wall", ms_of), ("CPU", cpu_of)):
                 old, new = (sum(v) / len(v) for v in of.values())
                 print(
-                    f"  TPE sampler {unit} time at trials 900..1000, mean of {args.tpe_seeds} "
+                    f"  TPE sampler {unit} time at trials {max(0, args.tpe_trials - 100)}.."
+                    f"{args.tpe_trials}, mean of {args.tpe_seeds} "
                     f"seed(s): Optuna's TPESampler {old:.2f} ms, ours {new:.2f} ms "
-                    f"({old / new:.2f}x); target < 20 ms: {'met' if new < 20 else 'NOT met'} "
+                    f"({old / new:.2f}x); target < 20 ms at 1,000 trials, {unit}: "
+                    f"{'met' if new < 20 else 'NOT met'} "
                     f"at load {load()}",
                     flush=True,
                 )

@@ -13,6 +13,12 @@ expanded) and, under ``contents``:
     every workload and technology file, so editing a file in place is seen.
 ``results_version``
     :data:`RESULTS_VERSION`, the version of accelsmith's cost models as far as results go.
+``calibration`` (node 130 only)
+    ``{"file": "calib_sky130.json", "samples_sha256"}``: the node-130 models are built from
+    the synthesized components of that file (:func:`accelsmith.models.calib.samples_sha256`),
+    so a re-calibration changes node-130 results without touching the other nodes': it is
+    refused for node-130 campaigns only, and every stored 45 nm campaign or reference front
+    keeps its identity.
 
 A resume whose identity differs is refused, naming what changed (:func:`differences`). A
 campaign stored before contents were recorded (no ``contents``) is *legacy*: its spec keys
@@ -36,6 +42,9 @@ __all__ = ["RESULTS_VERSION", "SPEC_KEYS", "differences", "identity"]
 #: "2" (2026-12-06): accel cycles from the closed-form schedule and energy from the hardware's
 #: event counts; node-130 models built from calibrated components (systolic, lut-core, ...).
 RESULTS_VERSION = "2"
+
+#: the node whose models are calibrated against synthesized components (models/calib.py)
+CALIBRATED_NODE_NM = 130
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 
@@ -80,6 +89,13 @@ def identity(spec: CampaignSpec) -> dict[str, Any]:
         "files": files,
         "results_version": RESULTS_VERSION,
     }
+    if ident["node_nm"] == CALIBRATED_NODE_NM:
+        from ..models.calib import DATA_FILE, samples_sha256
+
+        ident["contents"]["calibration"] = {
+            "file": DATA_FILE.name,
+            "samples_sha256": samples_sha256(),
+        }
     return ident
 
 
@@ -113,6 +129,18 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                 changed.append(f"other contents of its {what} {n['path']}")
             else:
                 changed.append(f"another {what} ({o.get('path')} -> {n['path']})")
+    cal_old, cal_new = before.get("calibration"), after.get("calibration")
+    if cal_new is not None and cal_old != cal_new:
+        if cal_old is None:
+            changed.append(
+                f"no record of its calibration data (node-{CALIBRATED_NODE_NM} results depend "
+                f"on {cal_new['file']}, sha256 {cal_new['samples_sha256'][:12]} now)"
+            )
+        else:
+            changed.append(
+                f"other calibration data ({cal_new['file']} samples sha256 "
+                f"{str(cal_old.get('samples_sha256'))[:12]} -> {cal_new['samples_sha256'][:12]})"
+            )
     if before.get("results_version") != after["results_version"]:
         changed.append(
             f"accelsmith results version {before.get('results_version')} "

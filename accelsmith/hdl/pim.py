@@ -101,6 +101,9 @@ class PimChannel(wiring.Component):
 
     def __init__(self, params: PimParams) -> None:
         self.params = p = params
+        #: ``(params, index) -> bank component`` (the calibration's ``pimctl`` component
+        #: replaces the banks by register ports: accelsmith.synth.components_pim)
+        self.bank_factory = lambda params, index: PimBank(params)
         assert p.burst_bits is not None
         self.row_bits = p.row_bytes * 8
         self.bpr = p.bursts_per_row
@@ -338,7 +341,7 @@ class PimChannel(wiring.Component):
                     m.d.sync += gb[i].eq(wdata)
         mac_words, rd_bursts = [], []
         for b in range(nb):
-            bk = place(m, f"bank{b}", PimBank(p), "bank", p.slug())
+            bk = place(m, f"bank{b}", self.bank_factory(p, b), "bank", p.slug())
             m.d.comb += [
                 bk.row.eq(st["row"]),
                 bk.col.eq(col),

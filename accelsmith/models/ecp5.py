@@ -18,6 +18,15 @@ Pricing rules (all from the samples; nothing here is a free constant):
 - MULT18X18D: per multiplier, the count of the smallest sampled width at or above its width
   (``ceil(w / 18)^2`` beyond the samples, the rule the samples follow);
 - memories: TRELLIS_DPR16X4 / DP16KD / LUT4 per ``16 x 4`` tile of the sampled shapes;
+- whole blocks: a systolic PE is priced by its own samples (``ospe``/``wspe``, interpolated
+  in width and accumulator); a SIMD lane, a PIM bank and a PIM channel's own logic are the
+  inventory's parts (decoders, multiplexers, multiplier, quire, rounding; lanes, cells,
+  selects, counters; counters, global buffer, command) each scaled by a non-negative factor
+  fitted (least squares of the relative error,
+  :func:`accelsmith.models.ecp5_inventory.nnls_rel`) to the whole-block samples
+  (``lane...``, ``bank_...``, ``chan_...``), whose parameters the bench's sets never use;
+  their placed-and-routed periods scale the lane's and bank's component-path model by the
+  samples' mean ratio;
 - Fmax: ``1000 / max(paths)``, the slowest of the family's register-to-register paths, each a
   placed-and-routed component period (``1000 / fmax_mhz``) interpolated in width, and the
   array-wide advance (stall) net: the ``fan<n>`` samples, interpolated in ``log(n)`` with
@@ -141,6 +150,22 @@ class Ecp5Calib:
         w = np.asarray(w, dtype=np.float64)
         base = np.where(ws, self.interp("wsmac", "LUT4", w), self.interp("mac", "LUT4", w))
         return base + self.add_lut(acc) - self.add_lut(2 * w + 8)
+
+    def pe_lut(self, w: Any, acc: Any, ws: Any) -> np.ndarray:
+        """LUT4 of a systolic PE (``ospe_*`` / ``wspe_*`` samples: ``hdl/systolic_pe.OsPE`` /
+        ``WsPE`` with their multiplier, accumulator and, ws, weight select) at input width
+        ``w`` and accumulator width ``acc``: interpolated in ``w`` at the two sampled
+        accumulators (``2w + 2`` and ``2w + 8``), then linearly in ``acc`` between them
+        (signed and unsigned PEs map alike: the samples' ``_s`` series)."""
+        w = np.asarray(w, dtype=np.float64)
+        acc = np.asarray(acc, dtype=np.float64)
+        out = np.zeros(np.broadcast(w, acc).shape)
+        for kind, hit in (("ospe", ~np.asarray(ws, dtype=bool)), ("wspe", np.asarray(ws))):
+            narrow = self.interp(f"{kind}_sn", "LUT4", w)
+            wide = self.interp(f"{kind}_s", "LUT4", w)
+            guard = acc - 2 * w
+            out = np.where(hit, narrow + (wide - narrow) * (guard - 2.0) / 6.0, out)
+        return out
 
     def mux_lut(self, n: Any, bits: Any) -> np.ndarray:
         """LUT4 of an ``n``-to-1 multiplexer of ``bits``-bit words (0 for ``n <= 1``)."""

@@ -100,16 +100,18 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
         + 4
     )
     ff = hop + skew + deskew + np.where(ws, ff_ws, ff_os)
-    blocks, mul_lut = cal.mul_blocks(w)
-    pe_lut = cal.mac_lut(w, acc, ws)
+    blocks, _ = cal.mul_blocks(w)
+    # the PE components (multiplier, accumulator, ws weight select) at this width and acc
+    pe_lut = cal.pe_lut(w, acc, ws)
     # os column: drain multiplexer of the rows' shadows; ws column: the fold queue's
     # first-fold select and adder into the sum
     col_lut = np.where(ws, cal.add_lut(acc) + acc, cal.mux_lut(r, acc))
     ctl_lut = (
         cal.add_lut(kbits + 1)  # k counter
+        + cal.add_lut(kbits + 1)  # its load value k_minus_1 + 1
         + (kbits + 1)  # its load multiplexer
         + 2 * eq_lut(kbits + 1)  # == 0, == 1
-        + cal.add_lut(4)  # inflight
+        + 2 * cal.add_lut(4)  # inflight + started - done
         + np.where(r > 1, cal.add_lut(rbits) + eq_lut(rbits), 0.0)  # row counter(s)
         + np.where(ws, cal.add_lut(rbits) + eq_lut(rbits) + cal.mux_lut(2, 3 + slot_n), 0.0)
         # ws stage 0: a past the fold's weight rows zeroed (an AND per bit, a compare per row)
@@ -118,7 +120,9 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     )
     # ws PE: its weight-register write enables (w_v & w_r == i, slot select)
     pe_lut = pe_lut + np.where(ws, 1.0, 0.0)
-    lut = pes * (pe_lut + mul_lut) + c * col_lut + ctl_lut
+    # ws: the top PE of a column adds a constant 0 (its psum is the bare product)
+    top = np.where(ws, c * cal.add_lut(acc), 0.0)
+    lut = pes * pe_lut - top + c * col_lut + ctl_lut
     pe_path = np.where(ws, cal.period_ns("wsmac", w), cal.period_ns("mac", w)) + (
         cal.period_ns("add", acc) - cal.period_ns("add", 2 * w + 8)
     )
@@ -270,7 +274,66 @@ def _mem(cal: Any, depth: np.ndarray, width: np.ndarray) -> dict[str, np.ndarray
     return {"dpr16x4": n_dpr, "lut4": n_lut}
 
 
-def pim(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
+#: the parts of a PIM bank's LUT4 (:func:`_bank_terms`), each scaled by its fitted factor
+#: (:func:`bank_scales`): MAC lanes by precision (bf16: multiply and fp32 add per lane, and
+#: the bf16 read-out conversion), cell read multiplexers, burst select, row-buffer load,
+#: timing counters and state equations
+BANK_TERMS = ("int8", "fp16", "bf16", "bf16_out", "mem", "sel", "load", "ctr")
+
+
+def _bank_terms(
+    cal: Any, lane_lut: Any, mem_lut: Any, bpr: Any, bb: Any, t: dict[str, np.ndarray]
+) -> dict[str, Any]:
+    return {
+        **lane_lut,
+        "mem": mem_lut,
+        "sel": cal.mux_lut(bpr, bb),  # rd_burst select
+        "load": bpr * bb,  # row buffer load: cells or write burst
+        "ctr": sum(
+            cal.add_lut(_counter_bits(t[f"t_{k}"])) for k in ("rcd", "ras", "rp", "rtp", "wr")
+        )
+        + 4,  # open/act/pre/hit equations
+    }
+
+
+def _bank_lut(cal: Any, *args: Any) -> np.ndarray:
+    terms = _bank_terms(cal, *args)
+    return sum(s * np.asarray(terms[k]) for k, s in zip(BANK_TERMS, bank_scales(cal), strict=True))
+
+
+def bank_scales(cal: Any) -> np.ndarray:
+    """The fitted scales of :data:`BANK_TERMS` (the ``bank_...`` samples: whole banks)."""
+
+    return fitted_scales(cal, "bank_", lambda prm: _one(prm, cal, "bank"))
+
+
+#: the parts of a PIM channel's own LUT4 (engine, rules, command, global buffer), scaled by
+#: factors fitted to the ``chan_...`` samples less their banks (:func:`chan_scales`)
+CHAN_TERMS = ("ctr", "gbuf", "cmd", "fixed")
+
+
+def _one(params: dict, cal: Any, terms: str) -> dict:
+    cfg = {k: np.asarray([v]) for k, v in params.items()}
+    return {k: float(np.asarray(v).ravel()[0]) for k, v in pim(cfg, cal, terms=terms).items()}
+
+
+def chan_scales(cal: Any) -> np.ndarray:
+    """The fitted scales of :data:`CHAN_TERMS` (``chan_...`` samples: whole channels, their
+    banks priced by :func:`bank_scales` taken off)."""
+
+    def banks(params: dict) -> float:
+        t = _one(params, cal, "bank")
+        return params["banks"] * float(np.dot(list(t.values()), bank_scales(cal)))
+
+    return fitted_scales(cal, "chan_", lambda prm: _one(prm, cal, "chan"), banks)
+
+
+def bank_period_scale(cal: Any) -> float:
+    """Placed-and-routed banks (``bank_...`` samples) over their component-path model."""
+    return period_scale(cal, "bank_", lambda prm: _one(prm, cal, "path")["t"])
+
+
+def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]:
     """``hdl/pim.py`` + ``hdl/pim_bank.py``: channel engine and rules, ``banks`` banks."""
     rows, lanes, nb = _f(cfg, "rows"), _f(cfg, "lanes"), _f(cfg, "banks")
     prec = np.asarray(cfg["precision"]).astype(str)
@@ -313,32 +376,27 @@ def pim(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     def fp(name: str, key: str) -> float:
         return cal.value(name, key)
 
-    lane_lut = np.where(
-        is_int,
-        lanes * (mul_l + cal.add_lut(32) + 32),
-        np.where(
-            is_fp16,
-            lanes * (fp("fpmul_fp16", "LUT4") + fp("fpadd_fp16", "LUT4") + 16),
-            lanes * fp("fpmul_bf16", "LUT4")
-            + lanes * fp("fpadd_fp32", "LUT4")  # (lanes - 1) tree adders + the accumulate
-            + 32
-            + fp("fpconv_fp32", "LUT4"),
+    zero_l = np.zeros_like(rows)
+    lane_lut = {  # by precision: int8, fp16, bf16 (per lane) and the bf16 read-out
+        "int8": np.where(is_int, lanes * (mul_l + cal.add_lut(32) + 32), zero_l),
+        "fp16": np.where(
+            is_fp16, lanes * (fp("fpmul_fp16", "LUT4") + fp("fpadd_fp16", "LUT4") + 16), zero_l
         ),
-    )
+        # (lanes - 1) tree adders + the accumulate
+        "bf16": np.where(
+            prec == "bf16", lanes * (fp("fpmul_bf16", "LUT4") + fp("fpadd_fp32", "LUT4")), zero_l
+        ),
+        "bf16_out": np.where(prec == "bf16", 32 + fp("fpconv_fp32", "LUT4"), zero_l),
+    }
     lane_dsp = np.where(
         is_int,
         lanes * mul_b,
         lanes * np.where(is_fp16, fp("fpmul_fp16", "MULT18X18D"), fp("fpmul_bf16", "MULT18X18D")),
     )
     mem = _mem(cal, rows, bpr * bb)
-    bank_lut = (
-        lane_lut
-        + mem["lut4"]
-        + cal.mux_lut(bpr, bb)  # rd_burst select
-        + bpr * bb  # row buffer load: cells or write burst
-        + sum(cal.add_lut(_counter_bits(t[f"t_{k}"])) for k in ("rcd", "ras", "rp", "rtp", "wr"))
-        + 4  # open/act/pre/hit equations
-    )
+    if terms == "bank":  # a bank's LUT4 parts (for the fit of bank_scales)
+        return _bank_terms(cal, lane_lut, mem["lut4"], bpr, bb, t)
+    bank_lut = _bank_lut(cal, lane_lut, mem["lut4"], bpr, bb, t)
     ch_ctr = (
         cal.add_lut(_counter_bits(t["t_ccd"]))
         + cal.add_lut(_counter_bits(t["t_rrd"]))
@@ -348,23 +406,8 @@ def pim(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
         + eq_lut(bits_for(t["t_refi"]))
         + cal.add_lut(16)
     )
-    ch_lut = (
-        ch_ctr
-        + cal.mux_lut(bpr, bb)  # global buffer select
-        + bpr * bb / 2  # its write enables
-        + cal.mux_lut(6, 4 + bb + 2 * rb)  # presented command: engine phases or host
-        + cal.mux_lut(nb, bb)
-        + rd_bits  # RD data or the MAC words
-        + 2 * cal.add_lut(rb)  # seg / grp counters
-        + cal.add_lut(bits_for(2 * rows))  # row_base
-        + cal.add_lut(bits_for(np.maximum(np.maximum(nb, bpr), 2) - 1))
-        + 4 * eq_lut(rb)
-        + 14 * 2  # the twelve rule checks, NOP and address decode (two LUT4 each)
-        + 12  # the rule priority encoder
-        + 16  # op decode and phase machine equations
-    )
-    lut = ch_lut + nb * bank_lut
-    dpr = nb * mem["dpr16x4"]
+    # the bank's MAC path: the column's burst select out of the cells, then the lane's
+    # multiply-accumulate (int8) or floating-point multiply and adds
     t_lane = np.where(
         is_int,
         cal.period_ns("mac", 8) + cal.period_ns("add", 32) - cal.period_ns("add", 24),
@@ -375,6 +418,31 @@ def pim(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
             + np.ceil(np.log2(np.maximum(lanes, 1)) + 1) * 1000.0 / fp("fpadd_fp32", "fmax_mhz"),
         ),
     )
+    hop = 1000.0 / cal.value("pipe8", "fmax_mhz")
+    t_path = t_lane + np.where(bpr > 1, cal.period_ns("mux", np.maximum(bpr, 2)) - hop, 0.0)
+    if terms == "path":  # the bank's modelled period (for bank_period_scale)
+        return {"t": t_path}
+    chan = {
+        "ctr": ch_ctr
+        + 2 * cal.add_lut(rb)  # seg / grp counters
+        + cal.add_lut(bits_for(2 * rows))  # row_base
+        + cal.add_lut(bits_for(np.maximum(np.maximum(nb, bpr), 2) - 1))
+        + 4 * eq_lut(rb),
+        # global buffer select and its write enables
+        "gbuf": cal.mux_lut(bpr, bb) + bpr * bb / 2,
+        # presented command (engine phases or host), bank select, RD data or the MAC words
+        "cmd": cal.mux_lut(6, 4 + bb + 2 * rb) + cal.mux_lut(nb, bb) + rd_bits,
+        # the twelve rule checks, NOP and address decode (two LUT4 each), the rule priority
+        # encoder, op decode and phase machine equations
+        "fixed": np.full(rows.shape, 14.0 * 2 + 12 + 16),
+    }
+    if terms == "chan":  # the channel's own LUT4 parts (for the fit of chan_scales)
+        return chan
+    ch_lut = sum(
+        sc * np.asarray(chan[k]) for k, sc in zip(CHAN_TERMS, chan_scales(cal), strict=True)
+    )
+    lut = ch_lut + nb * bank_lut
+    dpr = nb * mem["dpr16x4"]
     zero = np.zeros_like(rows)
     return {
         "lut4": lut,
@@ -382,7 +450,7 @@ def pim(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
         "mult18": nb * lane_dsp,
         "dp16kd": zero,
         "dpr16x4": dpr,
-        "paths_ns": [t_lane],
+        "paths_ns": [t_path * bank_period_scale(cal)],
     }
 
 
@@ -394,30 +462,117 @@ def _series_ns(cal: Any, *periods: Any) -> np.ndarray:
     return sum(np.asarray(p, dtype=np.float64) for p in periods) - (len(periods) - 1) * hop
 
 
+#: the parts of a SIMD lane's LUT4 (:func:`_simd_lane`), each scaled by its fitted factor
+#: (:func:`lane_scales`): decoders, mode multiplexers, sub-word multiplier, quire (align,
+#: accumulate) or fp32 accumulate, read-out rounding, the rest (gating, flags)
+LANE_TERMS = ("dec", "mux", "mul", "quire", "round", "misc")
+
+
+def nnls_rel(terms: np.ndarray, measured: np.ndarray) -> np.ndarray:
+    """Non-negative scales ``x`` minimizing the relative error ``|terms @ x / measured - 1|``
+    (least squares): every subset of the terms is solved and the best non-negative solution
+    kept (a handful of terms; exact active-set solution)."""
+    a = terms / measured[:, None]
+    ones = np.ones(len(measured))
+    n = terms.shape[1]
+    best, best_res = np.zeros(n), np.inf
+    for mask in range(1, 1 << n):
+        cols = [j for j in range(n) if mask >> j & 1]
+        x, *_ = np.linalg.lstsq(a[:, cols], ones, rcond=None)
+        if np.any(x < 0):
+            continue
+        res = float(np.sum((a[:, cols] @ x - ones) ** 2))
+        if res < best_res:
+            best_res, best = res, np.zeros(n)
+            best[cols] = x
+    return best
+
+
+def fitted_scales(
+    cal: Any,
+    prefix: str,
+    terms_of: Callable[[dict], dict],
+    known_of: Callable[[dict], float] | None = None,
+) -> np.ndarray:
+    """Per-term scales fitted (:func:`nnls_rel`) to the LUT4 of the calibration samples named
+    ``prefix...`` (each stores its ``params``; ``terms_of(params)`` gives its LUT4 parts,
+    ``known_of(params)`` the LUT4 of parts already priced, taken off the measurement)."""
+    key = ("fit", prefix)
+    if key not in cal._cache:
+        rows, meas = [], []
+        for name, smp in cal.samples.items():
+            if name.startswith(prefix) and "params" in smp:
+                t = terms_of(smp["params"])
+                rows.append(list(t.values()))
+                known = known_of(smp["params"]) if known_of is not None else 0.0
+                meas.append(float(smp["LUT4"]) - known)
+        if not rows:
+            raise KeyError(f"calib_ecp5.json has no {prefix}... samples with their params")
+        cal._cache[key] = nnls_rel(np.asarray(rows), np.asarray(meas))
+    return cal._cache[key]
+
+
+def _lane_terms(params: dict, cal: Any) -> dict:
+    from ..core.families.simd import SimdParams
+
+    return _simd_lane(SimdParams.from_dict(params, source="calib_ecp5.json"), cal)["lut_terms"]
+
+
+def lane_scales(cal: Any) -> np.ndarray:
+    """The fitted scales of :data:`LANE_TERMS` (the ``lane...`` samples: whole lanes)."""
+    return fitted_scales(cal, "lane", lambda prm: _lane_terms(prm, cal))
+
+
+def period_scale(cal: Any, prefix: str, period_of: Callable[[dict], float]) -> float:
+    """Mean ratio of the placed-and-routed period (``1000 / fmax_mhz``) of the ``prefix...``
+    samples to their modelled period ``period_of(params)``, ns/ns (1 without such samples)."""
+    key = ("period", prefix)
+    if key not in cal._cache:
+        ratios = [
+            1000.0 / smp["fmax_mhz"] / period_of(smp["params"])
+            for name, smp in cal.samples.items()
+            if name.startswith(prefix) and "params" in smp and smp.get("fmax_mhz")
+        ]
+        cal._cache[key] = float(np.mean(ratios)) if ratios else 1.0
+    return cal._cache[key]
+
+
+def lane_period_scale(cal: Any) -> float:
+    """Placed-and-routed lanes (``lane...`` samples) over their component-path model."""
+    from ..core.families.simd import SimdParams
+
+    def period(params: dict) -> float:
+        p = SimdParams.from_dict(params, source="calib_ecp5.json")
+        return max(_simd_lane(p, cal)["paths"])
+
+    return period_scale(cal, "lane", period)
+
+
 def _simd_lane(p: Any, cal: Any) -> dict[str, Any]:
     """One lane of ``hdl/simd_lane.py`` (its decoders, sub-word multiplier, alignment,
     quires or binary32 accumulators, rounders) for a :class:`SimdParams` ``p``."""
     W = p.lane_bits
     modes = p.modes
     nm = len(modes)
-    lut = ff = dsp = 0.0
+    ff = dsp = 0.0
+    t = dict.fromkeys(LANE_TERMS, 0.0)  # LUT4 by part (see LANE_TERMS)
     ff += 2 * W  # stage-1 operands
-    lut += 2 * W if p.power_gating else 0.0  # gated to 0
+    t["misc"] += 2 * W if p.power_gating else 0.0  # gated to 0
     decs = set()
     for md in modes:
         for s in range(W // md.width):
             decs.add((md.a.name, "a", s * md.width))
             decs.add((md.b.name, "b", s * md.width))
-    lut += sum(cal.value(f"dec_{f}", "LUT4") for f, _, _ in decs)
+    t["dec"] += sum(cal.value(f"dec_{f}", "LUT4") for f, _, _ in decs)
     t_dec = max(1000.0 / cal.value(f"dec_{f}", "fmax_mhz") for f, _, _ in decs)
     # per slot: the decoded fields by mode (signs, zero flags; an 8-bit exponent unless every
     # mode of the slot is an integer on that side; NaN / Inf flags only if a format has them:
     # constant fields and their registers vanish in synthesis)
     fields = [_slot_fields(p, s) for s in range(p.slots)]
-    lut += sum(
+    t["mux"] += sum(
         float(cal.mux_lut(len(p.slot_modes(s)) + 1, fields[s]["bits"])) for s in range(p.slots)
     )
-    lut += 2 * float(cal.mux_lut(nm + 1, W))  # multiplier operands by mode
+    t["mux"] += 2 * float(cal.mux_lut(nm + 1, W))  # multiplier operands by mode
     if p.pipeline >= 2:
         ff += sum(f["bits"] for f in fields) + 2 * W
     # sub-word multiplier: 4 x 4 partial products (one MULT18X18D each, like mul4) summed
@@ -427,11 +582,11 @@ def _simd_lane(p: Any, cal: Any) -> dict[str, Any]:
     subs = (W // wmax) * (wmax // 4) ** 2
     b4, l4 = cal.mul_blocks(4)
     dsp += subs * float(b4)
-    lut += subs * float(l4)
+    t["mul"] += subs * float(l4)
     for w in widths:
-        lut += (W // w) * ((w // 4) ** 2 - 1) * float(cal.add_lut(2 * w))
+        t["mul"] += (W // w) * ((w // 4) ** 2 - 1) * float(cal.add_lut(2 * w))
     isolated = subs - (W // lo) * (lo // 4) ** 2 if wmax > lo else 0
-    lut += 8 * isolated + len(widths)
+    t["mul"] += 8 * isolated + len(widths)
     levels = max(1, int(np.ceil(np.log2(max((wmax // 4) ** 2, 1)))) if wmax > 4 else 0)
     t_mul = _series_ns(cal, cal.period_ns("mac", 4), *([cal.period_ns("add", 2 * wmax)] * levels))
     res_lut = res_ff = 0.0
@@ -441,22 +596,23 @@ def _simd_lane(p: Any, cal: Any) -> dict[str, Any]:
         sig_w = max(modes[i].a.sig_bits + modes[i].b.sig_bits for i in sm)
         fl = fields[s]
         exp_bits = 9.0 if fl["exp"] else 0.0  # product exponent (0 for integer-only slots)
-        lut += float(cal.mux_lut(len(sm) + 1, sig_w)) + (exp_bits and float(cal.add_lut(9))) + 6
+        t["mux"] += float(cal.mux_lut(len(sm) + 1, sig_w)) + (exp_bits and float(cal.add_lut(9)))
+        t["misc"] += 6
         if p.pipeline >= 3:  # significand, term, sign, exponent, zero, NaN, Inf
             ff += sig_w + 3 + exp_bits + fl["nan"] + fl["inf"]
         if p.acc == "exact":
             _, _, max_shift, width = _quire(p, s)
             wide = sig_w + max_shift
             lv = int(bits_for(max_shift)) if max_shift else 0
-            lut += wide * lv / 2 + float(cal.add_lut(width)) + width  # shift, negate
+            t["quire"] += wide * lv / 2 + float(cal.add_lut(width)) + width  # shift, negate
             if p.pipeline >= 4:
                 ff += width + 3 + fl["nan"] + fl["inf"]
-            lut += float(cal.add_lut(width)) + width + 5  # quire add, hold, flags
+            t["quire"] += float(cal.add_lut(width)) + width + 5  # quire add, hold, flags
             # quire and its finished copy, each with negz/any and the NaN/+Inf/-Inf flags
             ff += 2 * (width + 2 + fl["nan"] + 2 * fl["inf"])
             rnd = "penc" if p.out_posit is not None else "fround"
-            lut += float(cal.interp(rnd, "LUT4", width))
-            lut += float(cal.add_lut(width)) + width + float(eq_lut(width)) + 2 * p.out_bits
+            t["round"] += float(cal.interp(rnd, "LUT4", width))
+            t["round"] += float(cal.add_lut(width)) + width + float(eq_lut(width)) + 2 * p.out_bits
             t_align = max(
                 t_align,
                 float(
@@ -471,23 +627,28 @@ def _simd_lane(p: Any, cal: Any) -> dict[str, Any]:
                 float(_series_ns(cal, cal.period_ns("add", width), cal.period_ns("fround", width))),
             )
         else:
-            lut += float(cal.interp("fpacc", "LUT4", sig_w)) + 32
+            t["quire"] += float(cal.interp("fpacc", "LUT4", sig_w)) + 32
             ff += 2 * 33
             if p.out_format != "fp32":
                 rnd = "penc" if p.out_posit is not None else "fround"
-                lut += float(cal.interp(rnd, "LUT4", 24)) + 2 * p.out_bits
+                t["round"] += float(cal.interp(rnd, "LUT4", 24)) + 2 * p.out_bits
                 t_out = max(t_out, float(cal.period_ns("fround", 24)))
             t_acc = max(t_acc, float(cal.period_ns("fpacc", sig_w)))
         res_ff += p.out_bits
         res_lut += p.out_bits if p.power_gating else 0.0
     ff += res_ff
-    lut += res_lut
+    t["misc"] += res_lut
     stages = [[t_dec], [t_mul], [t_align], [t_acc]]
     while len(stages) > p.pipeline:  # fewer pipeline cuts: the last stages merge
         last = stages.pop()
         stages[-1] = stages[-1] + last
     paths = [float(_series_ns(cal, *[t for t in st if t])) for st in stages if any(st)]
-    return {"lut4": lut, "ff": ff, "mult18": dsp, "paths": paths + ([t_out] if t_out else [])}
+    return {
+        "lut_terms": t,
+        "ff": ff,
+        "mult18": dsp,
+        "paths": paths + ([t_out] if t_out else []),
+    }
 
 
 def _slot_fields(p: Any, s: int) -> dict[str, Any]:
@@ -550,9 +711,10 @@ def simd(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
         kw["formats"] = tuple(f for f in kw["formats"].split(",") if f)
         p = SimdParams(lanes=1, power_gating=1 if gated else 0, **kw)
         inv = _simd_lane(p, cal)
+        inv["lut4"] = float(np.dot(list(inv["lut_terms"].values()), lane_scales(cal)))
         for k in lane:
             lane[k][j] = inv[k]
-        paths[j] = max(inv["paths"])
+        paths[j] = max(inv["paths"]) * lane_period_scale(cal)
     lanes = _f(cfg, "lanes")
     gates = np.maximum(_f(cfg, "power_gating"), 1.0)
     n_fmt = np.char.count(np.asarray(cfg["formats"]).astype(str), ",") + 1

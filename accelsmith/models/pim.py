@@ -26,6 +26,15 @@ timing, t_*``) plus ``channels``, ``freq_mhz`` (0: the preset's clock), ``batch`
 ``energy_*_j`` / ``area_*_um2`` breakdowns, ``peak_tflops`` (PIM: ``2 lanes banks channels
 f / tCCD``), ``capacity_bytes`` (DRAM behind the lanes), ``pim_seconds``, ``npu_seconds``,
 ``tokens_per_s`` and ``energy_per_token_j``.
+
+At ``node_nm=130`` (:mod:`accelsmith.models.pim_asic`) the channel is what ``accelsmith synth
+pim`` builds on sky130hd: logic from calibrated components over the RTL's flip-flop
+inventory (``area_logic_um2`` = lanes + row buffers + bank counters + channel control), the
+bank arrays as the flow's OpenRAM SRAM macros (``area_memory_um2``), ``fmax_mhz`` per
+configuration (the clock unless ``freq_mhz`` pins it), ``power_flow_w`` (the power the flow
+reports at that clock), ``energy_clock_j`` (every flip-flop's clock energy per cycle) and
+synthesized MAC-lane energy; the DRAM figures that remain (timing in cycles, ACT / column /
+refresh energy at the preset's clock, I/O) are named in the ``cost_basis`` column.
 """
 
 from __future__ import annotations
@@ -161,18 +170,22 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
     _validate(cfg)
     n = len(df)
     T = timing_arrays(cfg["timing"], {f: cfg[f] for f in TIMING_FIELDS})
-    freq = np.where(
-        cfg["freq_mhz"] > 0, cfg["freq_mhz"], [PRESETS[t]["freq_mhz"] for t in cfg["timing"]]
-    )
+    preset_mhz = np.array([PRESETS[t]["freq_mhz"] for t in cfg["timing"]], dtype=np.float64)
+    asic = _asic_channel(cfg, T) if _calibrated(tech) else None
+    # node 130: the logic's own Fmax unless --freq-mhz pins the clock; else the preset's
+    default_mhz = preset_mhz if asic is None else asic["fmax_mhz"]
+    freq = np.where(cfg["freq_mhz"] > 0, cfg["freq_mhz"], default_mhz)
     cfg = {**cfg, "freq_mhz": freq}
     layers = workload.to_gemms()
     L = len(layers["names"])
     M, N, K, count = (np.asarray(layers[k], dtype=np.float64) for k in ("M", "N", "K", "count"))
     hetero = cfg["npu_rows"] > 0
     g = pim_gemv_layers(cfg, T, M, N, K, count)
-    e = bank_energy(cfg["timing"], T, freq)
+    # DRAM event energies: currents x cycles of the DRAM device the protocol stands for, at
+    # its preset clock (node 130 included: the logic's clock does not stretch a DRAM row cycle)
+    e = bank_energy(cfg["timing"], T, freq if asic is None else preset_mhz)
     pim_s = g["cycles"] / (freq[:, None] * 1e6)
-    e_pim = _pim_energy(cfg, g, T, e, tech)
+    e_pim = _pim_energy(cfg, g, T, e, tech, asic)
 
     npu = _npu_layers(cfg, df, workload, e["channel_gbps"], tech) if hetero.any() else None
     npu_s = np.zeros((n, L)) if npu is None else npu["seconds"]
@@ -190,7 +203,7 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
         **{k: sel * v for k, v in e_pim.items()},
         "energy_npu_j": (1 - sel) * npu_e,
         "row_activations": sel * g["acts"],
-        **_config_level(cfg, T, area_npu, tech),
+        **_config_level(cfg, T, area_npu, tech, asic),
     }
     parts = [k for k in per if k.startswith("energy_")]
     per["energy_j"] = sum(per[k] for k in parts)
@@ -198,7 +211,9 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
 
     base = pd.DataFrame({k: cfg[k] for k in PIM_COLUMNS})
     config_level = [
-        k for k in per if k.startswith("area_") or k in ("peak_tflops", "capacity_bytes")
+        k
+        for k in per
+        if k.startswith("area_") or k in ("peak_tflops", "capacity_bytes", "power_flow_w")
     ]
     out = assemble(base, per, layers, per_layer=per_layer, config_level=config_level)
     out["engine"] = np.where(on_pim, "pim", "npu").reshape(-1) if per_layer else "pim+npu"
@@ -209,39 +224,112 @@ def evaluate_pim(configs: Any, workload: Any, *, tech, per_layer: bool, conventi
         cfg["npu_rows"] * cfg["npu_cols"] * cfg["npu_freq_mhz"] * 1e6
     ).repeat(L if per_layer else 1)
     out["utilization"] = out["macs"] / (peak_macs * out["latency_s"])
+    if asic is not None:  # config level: the clock used and the Fmax that set it
+        rep = L if per_layer else 1
+        out["fmax_mhz"] = np.repeat(asic["fmax_mhz"], rep)
+        out["freq_mhz"] = np.repeat(freq, rep)
+        out["cost_basis"] = COST_BASIS_130
     return out
 
 
-def _pim_energy(cfg: dict, g: dict, T: dict, e: dict, tech: Any) -> dict[str, np.ndarray]:
+#: what the node-130 PIM figures are (the ``cost_basis`` column; accelsmith.models.pim_asic)
+COST_BASIS_130 = (
+    "logic: sky130hd components (accelsmith calibrate) x RTL inventory; bank arrays: OpenRAM "
+    "sky130 SRAM macro table (as accelsmith synth); ACT/column/refresh energy and timing: DRAM "
+    "preset (DRAMsim3 IDD equations, NeuPIMs/NewtonSim/AiM configs) at the preset clock"
+)
+
+
+def _calibrated(tech: Any) -> bool:
+    """A calibrated node (130 nm: :class:`accelsmith.models.calib.CalibratedTech`)."""
+    return hasattr(tech, "flow_power_w")
+
+
+def _asic_channel(cfg: dict, T: dict) -> dict[str, np.ndarray]:
+    """One channel at 130 nm as synthesized (:mod:`accelsmith.models.pim_asic`): areas,
+    flip-flops, logic and Fmax."""
+    from .pim_asic import pim_inventory, pim_logic, pim_period_ns
+
+    shape = (cfg["precision"], cfg["lanes"], cfg["banks"])
+    inv = pim_inventory(*shape, cfg["rows"], cfg["row_bytes"], T)
+    return {**pim_logic(inv, *shape, T), "fmax_mhz": 1000.0 / pim_period_ns(inv, *shape)}
+
+
+def _pim_energy(
+    cfg: dict, g: dict, T: dict, e: dict, tech: Any, asic: dict | None = None
+) -> dict[str, np.ndarray]:
     """Energy (J) of the PIM side per layer by part: activations, column accesses, lane MACs,
-    I/O and refresh (before the NPU/PIM placement)."""
+    I/O and refresh (before the NPU/PIM placement). At 130 nm (``asic``) the MAC energy is
+    the synthesized lanes' (``pimmac`` components) and every flip-flop of every channel draws
+    its clock energy each cycle (``energy_clock_j``)."""
     e_act = g["acts"] * e["act_j"][:, None]
     e_col = g["col_bits"] * e["col_j_per_bit"][:, None]
-    e_mac = g["mac_cmds"] * lane_op_energy_j(cfg["precision"], cfg["lanes"], tech)[:, None]
+    if asic is None:
+        lane_j = lane_op_energy_j(cfg["precision"], cfg["lanes"], tech)
+    else:
+        from .pim_asic import mac_energy_j
+
+        lane_j = mac_energy_j(cfg["precision"], cfg["lanes"])
+    e_mac = g["mac_cmds"] * lane_j[:, None]
     e_io = g["io_bits"] * 5.5e-12  # CENT DQ energy (pim_cost.IO_PJ_PER_BIT)
     refs = np.floor(g["cycles"] / T["t_refi"][:, None]) * cfg["channels"][:, None]
     e_ref = refs * e["ref_j"][:, None]
-    return {
+    out = {
         "energy_act_j": e_act,
         "energy_column_j": e_col,
         "energy_mac_j": e_mac,
         "energy_io_j": e_io,
         "energy_refresh_j": e_ref,
     }
+    if asic is not None:
+        clk = asic["flops"] * cfg["channels"] * tech.flop_clock_energy_j()
+        out["energy_clock_j"] = g["cycles"] * clk[:, None]
+    return out
 
 
-def _config_level(cfg: dict, T: dict, area_npu: np.ndarray, tech: Any) -> dict[str, np.ndarray]:
-    """Areas (um^2), DRAM capacity behind the lanes and PIM peak, one per configuration."""
+def _config_level(
+    cfg: dict, T: dict, area_npu: np.ndarray, tech: Any, asic: dict | None = None
+) -> dict[str, np.ndarray]:
+    """Areas (um^2), DRAM capacity behind the lanes and PIM peak, one per configuration.
+    At 130 nm (``asic``): the synthesized logic by part, the bank arrays as SRAM macros, and
+    ``power_flow_w``, the power ``accelsmith synth`` reports at this clock and the
+    calibration's activity (flip-flops + logic, :func:`accelsmith.models.calib.flow_power_w`,
+    plus the macros' accesses and leakage as the flow adds them)."""
     freq = cfg["freq_mhz"]
-    lanes_area = lane_area_um2(cfg["precision"], cfg["lanes"], tech)
-    gb_area = tech.reg_area_um2(cfg["row_bytes"] * 8)
-    area_lanes = lanes_area * cfg["banks"] * cfg["channels"]
-    area_gb = gb_area * cfg["channels"]
+    if asic is not None:
+        from .pim_asic import macro_power_w
+
+        ch = cfg["channels"]
+        parts = {
+            k: asic[k] * ch
+            for k in (
+                "area_lanes_um2",
+                "area_rowbuf_um2",
+                "area_bank_ctl_um2",
+                "area_channel_um2",
+                "area_logic_um2",
+                "area_memory_um2",
+            )
+        }
+        power = tech.flow_power_w(asic["flops"], asic["comb_um2"], freq)
+        power = power + macro_power_w(asic["macro_port_bits"], asic["macro_bits"], freq)
+        total = parts["area_logic_um2"] + parts["area_memory_um2"] + area_npu
+        area = {k: v[:, None] for k, v in parts.items()}
+        area |= {"area_npu_um2": area_npu[:, None], "area_um2": total[:, None]}
+        area["power_flow_w"] = (power * ch)[:, None]
+    else:
+        lanes_area = lane_area_um2(cfg["precision"], cfg["lanes"], tech)
+        gb_area = tech.reg_area_um2(cfg["row_bytes"] * 8)
+        area_lanes = lanes_area * cfg["banks"] * cfg["channels"]
+        area_gb = gb_area * cfg["channels"]
+        area = {
+            "area_lanes_um2": area_lanes[:, None],
+            "area_gb_um2": area_gb[:, None],
+            "area_npu_um2": area_npu[:, None],
+            "area_um2": (area_lanes + area_gb + area_npu)[:, None],
+        }
     return {
-        "area_lanes_um2": area_lanes[:, None],
-        "area_gb_um2": area_gb[:, None],
-        "area_npu_um2": area_npu[:, None],
-        "area_um2": (area_lanes + area_gb + area_npu)[:, None],
+        **area,
         "capacity_bytes": (cfg["channels"] * cfg["banks"] * cfg["rows"] * cfg["row_bytes"])[
             :, None
         ],

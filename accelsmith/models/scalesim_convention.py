@@ -87,37 +87,40 @@ def scalesim_layer(
         ``compute_utilization`` (fractions, not percent), ``ifmap_sram_reads``,
         ``filter_sram_reads``, ``ofmap_sram_writes`` (words), all ``float64``.
     """
-    r, c, m, n, k = np.broadcast_arrays(
-        *(np.asarray(v, dtype=np.int64) for v in (rows, cols, M, N, K))
-    )
-    if (r < 1).any() or (c < 1).any():
+    ints = [np.asarray(v, dtype=np.int64) for v in (rows, cols, M, N, K)]
+    shape = np.broadcast_shapes(*(v.shape for v in ints))
+    if (ints[0] < 1).any() or (ints[1] < 1).any():
         raise ConfigError("rows and cols must be >= 1")
-    if (m < 1).any() or (n < 1).any() or (k < 1).any():
+    if any((v < 1).any() for v in ints[2:]):
         raise ConfigError("M, N and K must be >= 1")
     df = np.asarray(dataflow)  # checked before broadcasting (configs (n, 1) vs layers (1, L))
     bad = ~np.isin(df, SCALESIM_DATAFLOWS)
     if bad.any():
         raise ConfigError(f"dataflow must be one of 'os', 'ws', 'is', not {str(df[bad].flat[0])!r}")
-    is_os = np.broadcast_to(df == "os", r.shape)
-    is_ws = np.broadcast_to(df == "ws", r.shape)
-    is_is = np.broadcast_to(df == "is", r.shape)
+    # float64 on the unbroadcast arrays (configurations (n, 1), layers (1, L)): every count is
+    # an integer far below 2**52, so sums, products and ceil(a / b) are exact, and faster
+    # than int64 (no vectorized 64-bit integer multiply or divide on AVX2)
+    r, c, m, n, k = (v.astype(np.float64) for v in ints)
+    shape = np.broadcast_shapes(shape, df.shape)
+    is_os, is_ws, is_is = df == "os", df == "ws", df == "is"
     sr = np.where(is_os, m, k)
-    sc = np.where(is_os | is_ws, n, m)
+    sc = np.where(is_is, m, n)
     t = np.where(is_os, k, np.where(is_ws, m, n))
-    row_folds = -(-sr // r)
-    col_folds = -(-sc // c)
-    folds = (row_folds * col_folds).astype(np.float64)
-    lines = np.where(is_os, t + r + c - 2, t + 2 * r + c - 2)
-    cycles = folds * lines - 1.0
-    fold_cycles = np.where(is_os, t + r + c - 2, t + 2 * r + 2 * c - 3)
-    pes = (r * c).astype(np.float64)
-    mapped = sr.astype(np.float64) * sc
-    mnk = m.astype(np.float64) * n * k
-    mk, mn, kn = m.astype(np.float64) * k, m.astype(np.float64) * n, k.astype(np.float64) * n
-    ifmap = np.where(is_is, mk, mk * -(-n // c))
-    filt = np.where(is_os, kn * -(-m // r), np.where(is_ws, kn, kn * -(-m // c)))
-    ofmap = np.where(is_os, mn + folds * (r + c), mn * -(-k // r))
-    return {
+    folds = np.ceil(sr / r)
+    folds *= np.ceil(sc / c)
+    rc2 = r + c - 2.0
+    lines = t + np.where(is_os, rc2, rc2 + r)
+    cycles = folds * lines
+    cycles -= 1.0
+    fold_cycles = t + np.where(is_os, rc2, rc2 + r + c - 1.0)
+    pes = r * c
+    mapped = sr * sc
+    mnk = m * n * k
+    mk, mn, kn = m * k, m * n, k * n
+    ifmap = np.where(is_is, mk, mk * np.ceil(n / c))
+    filt = kn * np.where(is_os, np.ceil(m / r), np.where(is_ws, 1.0, np.ceil(m / c)))
+    ofmap = np.where(is_os, mn + folds * (r + c), mn * np.ceil(k / r))
+    out = {
         "compute_cycles": cycles,
         "folds": folds,
         "utilization": mnk / (pes * np.maximum(cycles, 1.0)),  # 0 cycles only for a 1-PE, K=1 op
@@ -126,4 +129,8 @@ def scalesim_layer(
         "ifmap_sram_reads": ifmap,
         "filter_sram_reads": filt,
         "ofmap_sram_writes": ofmap,
+    }
+    # every figure has the arguments' broadcast shape (a layer-only one included)
+    return {
+        key: v if v.shape == shape else np.broadcast_to(v, shape).copy() for key, v in out.items()
     }

@@ -23,9 +23,12 @@ from .panels import (
     design_details,
     extend_scatter,
     filter_frame,
+    grow_ranges,
     hv_panel,
     numeric_metrics,
     scatter_figure,
+    set_ranges,
+    slot_counts,
     trace_slots,
     verilog_files,
 )
@@ -36,6 +39,8 @@ if TYPE_CHECKING:
 __all__ = ["create_app", "filter_frame", "serve", "verilog_files"]
 
 _SIDEBAR = {"width": "290px", "padding": "10px", "background": "#f4f6f9", "fontSize": "13px"}
+#: the static layer: exactly under the Pareto plot's drawing, never under the mouse
+_BASE_LAYER = {"position": "absolute", "top": 0, "left": 0, "zIndex": 0, "pointerEvents": "none"}
 
 
 def _axis_options(hub: Hub) -> list[str]:
@@ -188,7 +193,17 @@ def _main_pane() -> Any:
     return html.Div(
         [
             html.Div(id="status-line", style={"fontSize": "13px", "color": "#444"}),
-            dcc.Graph(id="pareto", config={"displaylogo": False}),
+            html.Div(  # the static layer under the plot (see assets/static_layer.js)
+                [
+                    html.Div(id="pareto-base", style=_BASE_LAYER),
+                    dcc.Graph(
+                        id="pareto",
+                        config={"displaylogo": False},
+                        style={"position": "relative", "zIndex": 1},
+                    ),
+                ],
+                style={"position": "relative"},
+            ),
             dcc.Graph(id="hv", config={"displaylogo": False}),
             html.H4("Pareto-optimal designs shown (click a row for its details)"),
             dash_table.DataTable(
@@ -323,6 +338,7 @@ def _live_callbacks(app: dash.Dash, hub: Hub, interval: float = 2.0) -> None:
         *values, _redraw, client = args
         with lock:
             draws[client] = draws.get(client, 0) + 1
+            draw = f"{client}:{draws[client]}"  # names this full draw (layout.meta.draw)
         view = _View(hub, cspecs, values, ctx.inputs_list[: len(_VIEW) + 3])
         panels, at = [], {}
         for k in view.sel:
@@ -331,11 +347,18 @@ def _live_callbacks(app: dash.Dash, hub: Hub, interval: float = 2.0) -> None:
                 camp = lc.campaign
                 at[k] = [lc.n, lc.version, lc.generation]
             panels.append((k, camp, view.filter(camp.trials)))
-        fig = scatter_figure(panels, view.x, view.y, view.color)
+        fig = scatter_figure(panels, view.x, view.y, view.color, draw=draw)
         slots = trace_slots(panels, view.x, view.y, view.color)
-        counts = [len(t["x"]) for t in fig["data"]]
+        counts = slot_counts(fig)
         rows, columns = pareto_rows([(k, hub.campaigns[k], view) for k in view.sel])
-        drawn = {"view": view.signature, "slots": slots, "counts": counts, "at": at}
+        ranges = [fig["layout"][a].get("range") for a in ("xaxis", "yaxis")]
+        drawn = {
+            "view": view.signature,
+            "slots": slots,
+            "counts": counts,
+            "at": at,
+            "ranges": ranges,
+        }
         return fig, _status_line(hub, view.sel), rows, columns, drawn
 
     @app.callback(
@@ -377,6 +400,7 @@ def _live_callbacks(app: dash.Dash, hub: Hub, interval: float = 2.0) -> None:
         with lock:
             token = draws.get(client, 0)
         patch, changed, front_moved = Patch(), False, False
+        added: list[Any] = []  # the frames drawn anew: the axis ranges must hold them
         for k in view.sel:
             lc = hub.campaigns[k]
             n0, v0, g0 = drawn["at"][k]
@@ -394,17 +418,22 @@ def _live_callbacks(app: dash.Dash, hub: Hub, interval: float = 2.0) -> None:
             extend_scatter(
                 patch, drawn["slots"], drawn["counts"], k, parts, view.x, view.y, view.color
             )
+            added += parts.values()
             drawn["at"][k] = [d.n, d.version, d.generation]
             i = view.sel.index(k)
             shown = sum(
                 c
-                for (kk, kind), c in zip(drawn["slots"], drawn["counts"], strict=True)
+                for (kk, kind, _), c in zip(drawn["slots"], drawn["counts"], strict=True)
                 if kk == k and kind != "exact"
             )
             patch["layout"]["annotations"][i]["text"] = f"{k} ({shown} shown)"
             changed = True
         if not changed:
             return (rearm, version, *nothing[2:])
+        grown = grow_ranges(drawn["ranges"], added, view.x, view.y)
+        if grown is not None:  # rare (a new extreme): the page redraws every point once
+            set_ranges(patch["layout"], grown, len(view.sel))
+            drawn["ranges"] = grown
         with lock:
             if draws.get(client, 0) != token:  # a full draw started meanwhile: it wins
                 return (rearm, version, *nothing[2:])

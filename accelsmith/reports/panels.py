@@ -18,12 +18,19 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 __all__ = [
+    "BASE",
+    "LEGEND",
+    "LIVE",
+    "axis_ranges",
     "design_details",
     "extend_scatter",
     "filter_frame",
+    "grow_ranges",
     "hv_panel",
     "numeric_metrics",
     "scatter_figure",
+    "set_ranges",
+    "slot_counts",
     "trace_slots",
     "verilog_files",
 ]
@@ -72,15 +79,25 @@ def filter_frame(
 
 #: trace kinds of one campaign panel, in order (coloured by status, or by a metric)
 STATUS_KINDS = (STATUS_INFEASIBLE, STATUS_DOMINATED, STATUS_PARETO)
+#: kinds with many points: drawn once in the static layer, new points in a live trace
+BULK_KINDS = (STATUS_INFEASIBLE, STATUS_DOMINATED, "all")
+#: layers of a trace (the third element of a slot)
+BASE, LEGEND, LIVE = "base", "legend", "live"
 
 
 def trace_slots(panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, color: str):
-    """``[campaign key, kind]`` of every trace of :func:`scatter_figure`, in figure order.
+    """``[campaign key, kind, layer]`` of every trace of :func:`scatter_figure`: the plot's
+    traces in figure order, then the static layer's.
 
-    Every kind has its trace even when empty, so that a live update can address a trace by
-    its index (:func:`extend_scatter`). Kinds: the statuses, ``all`` (coloured by a metric)
-    and ``exact`` (the exhaustive sweep's front)."""
-    slots: list[list[str]] = []
+    Every trace exists even when empty, so that a live update can address a trace by its
+    index (:func:`extend_scatter`). Kinds: the statuses, ``all`` (coloured by a metric) and
+    ``exact`` (the exhaustive sweep's front). A bulk kind (:data:`BULK_KINDS`) has three
+    traces: its points at the full draw (layer ``base``: not in the plot's data; the page
+    draws them once in the static layer under the plot), the points that arrived since
+    (``live``), and its legend entry (``legend``: no point; an empty trace would have none).
+    The other kinds have one ``live`` trace. A point clicked in the static layer is reported
+    with its slot's index (the plot's traces first)."""
+    per: list[tuple[str, list[str]]] = []
     for key, camp, frame in panels:
         if x not in frame or y not in frame:
             continue
@@ -88,8 +105,10 @@ def trace_slots(panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, col
         ex = camp.exhaustive
         if ex is not None and x in ex and y in ex:
             kinds.append("exact")
-        slots += [[key, k] for k in kinds]
-    return slots
+        per.append((key, kinds))
+    slots = [[key, k, LEGEND] for key, kinds in per for k in kinds if k in BULK_KINDS]
+    slots += [[key, k, LIVE] for key, kinds in per for k in kinds]
+    return slots + [[key, k, BASE] for key, kinds in per for k in kinds if k in BULK_KINDS]
 
 
 def _trace_name(key: str, kind: str, count: int) -> str:
@@ -100,32 +119,73 @@ def _trace_name(key: str, kind: str, count: int) -> str:
     return f"{key}: {STYLE[kind]['name']} ({count})"
 
 
-def _points(sub: pd.DataFrame, x: str, y: str, color: str | None) -> dict[str, Any]:
-    """Trace data as plain lists (JSON arrays, so that a ``Patch`` can extend them)."""
-    out: dict[str, Any] = {
-        "x": sub[x].tolist(),
-        "y": sub[y].tolist(),
-        "customdata": sub["design"].astype(str).tolist(),
-    }
-    if color is not None:
-        out["marker.color"] = sub[color].to_numpy(float).tolist()
+def _binary(values: np.ndarray) -> dict[str, str]:
+    """A plotly.js typed-array spec (``{"dtype", "bdata"}``: little-endian float64, base64):
+    decoded by plotly.js without JSON number parsing, a third of the size of a JSON list."""
+    import base64
+
+    data = np.ascontiguousarray(values, dtype="<f8")
+    return {"dtype": "f8", "bdata": base64.b64encode(data.tobytes()).decode("ascii")}
+
+
+def _points(
+    sub: pd.DataFrame, x: str, y: str, color: str | None, binary: bool = False
+) -> dict[str, Any]:
+    """Trace data: typed arrays (``binary``: a base trace, never extended) or plain lists
+    (JSON arrays, so that a ``Patch`` can extend them). ``customdata`` is the design id."""
+    cols = {"x": x, "y": y} | ({"marker.color": color} if color is not None else {})
+    out: dict[str, Any] = {}
+    for attr, col in cols.items():
+        v = sub[col].to_numpy(float)
+        out[attr] = _binary(v) if binary else v.tolist()
+    out["customdata"] = sub["design"].astype(str).tolist()
     return out
 
 
+def _color_range(frames: list[pd.DataFrame], color: str) -> tuple[float, float] | None:
+    """The colour scale's range over every point drawn (shared by the base and live traces
+    of every panel, so a colour means the same value everywhere)."""
+    vals = [f[color].to_numpy(float) for f in frames if color in f and len(f)]
+    v = np.concatenate(vals) if vals else np.zeros(0)
+    v = v[np.isfinite(v)]
+    return (float(v.min()), float(v.max())) if len(v) else None
+
+
 def _trace(
-    key: str, kind: str, sub: pd.DataFrame, x: str, y: str, color: str, panel: int
+    slot: list[str],
+    sub: pd.DataFrame | None,
+    x: str,
+    y: str,
+    color: str,
+    panel: int,
+    crange: tuple[float, float] | None,
+    name: str,
 ) -> dict[str, Any]:
     """A ``scattergl`` trace as a plain dict (plotly's per-element validation of 100,000-point
-    lists is skipped: the values come straight from the ledger's numeric columns)."""
-    pts = _points(sub, x, y, color if kind == "all" else None)
+    lists is skipped: the values come straight from the ledger's numeric columns).
+
+    ``base``: typed arrays (the static layer's, see :func:`scatter_figure`); ``legend``: one
+    empty point (``sub`` None) that carries the kind's legend entry, count and colour bar;
+    ``live``: plain lists that patches extend (a bulk kind's live trace has no legend entry
+    of its own: the legend trace's toggles its group)."""
+    key, kind, layer = slot
+    if layer == LEGEND:
+        pts: dict[str, Any] = {"x": [None], "y": [None]}
+        if kind == "all":
+            pts["marker.color"] = [crange[0] if crange else 0.0]
+    else:
+        assert sub is not None
+        pts = _points(sub, x, y, color if kind == "all" else None, binary=layer == BASE)
     if kind == "all":
         marker = {
             "color": pts.pop("marker.color"),
             "colorscale": "Viridis",
             "size": 6,
-            "showscale": panel == 0,
+            "showscale": panel == 0 and layer == LEGEND,
             "colorbar": {"title": {"text": color}},
         }
+        if crange is not None:
+            marker |= {"cmin": crange[0], "cmax": crange[1]}
     elif kind == "exact":
         marker = {"color": "#000", "size": 6, "symbol": "diamond-open"}
     else:
@@ -133,12 +193,14 @@ def _trace(
         marker = {"color": st["color"], "size": st["size"] + 1, "symbol": st["symbol"]}
     extra = " (exact front)" if kind == "exact" else ""
     axis = "" if panel == 0 else str(panel + 1)
-    return {
+    trace = {
         "type": "scattergl",
         "mode": "markers",
-        "name": _trace_name(key, kind, len(sub)),
+        "name": name,
+        "legendgroup": f"{key}|{kind}",
+        "showlegend": layer == LEGEND or kind not in BULK_KINDS,
         "marker": marker,
-        "meta": key,
+        "meta": {"campaign": key, "kind": kind, "layer": layer},
         "hovertemplate": "%{customdata}"
         + extra
         + "<br>"
@@ -147,16 +209,102 @@ def _trace(
         "yaxis": f"y{axis}",
         **pts,
     }
+    if layer == LEGEND:
+        trace["hoverinfo"] = "skip"
+        del trace["hovertemplate"]
+    return trace
+
+
+#: margin of an axis range beyond the points at a full draw, and beyond a new extreme when a
+#: live update grows the range (fractions of the span): ranges move rarely, and every move
+#: redraws the static layer
+RANGE_PAD = 0.05
+RANGE_SLACK = 0.15
+
+
+def _extent(values: list[np.ndarray]) -> tuple[float, float] | None:
+    v = np.concatenate([np.asarray(a, dtype=float) for a in values]) if values else np.zeros(0)
+    v = v[np.isfinite(v)]
+    return (float(v.min()), float(v.max())) if len(v) else None
+
+
+def _padded(lo: float, hi: float, pad: float) -> list[float]:
+    span = hi - lo if hi > lo else (abs(hi) or 1.0)
+    return [lo - pad * span, hi + pad * span]
+
+
+def axis_ranges(frames: list[pd.DataFrame], x: str, y: str) -> list[list[float] | None]:
+    """``[x range, y range]`` covering every point of ``frames``, padded (None: no points).
+
+    The scatter's axes are given these ranges instead of plotly's autorange, which would
+    move with every new extreme point and make the page redraw every point."""
+    out: list[list[float] | None] = []
+    for col in (x, y):
+        ext = _extent([f[col].to_numpy(float) for f in frames if col in f and len(f)])
+        out.append(_padded(*ext, RANGE_PAD) if ext is not None else None)
+    return out
+
+
+def grow_ranges(
+    ranges: list[list[float] | None], frames: list[pd.DataFrame], x: str, y: str
+) -> list[list[float] | None] | None:
+    """The ranges grown to hold the points of ``frames`` (with slack), or None if they fit."""
+    grown, moved = [], False
+    for r, col in zip(ranges, (x, y), strict=True):
+        ext = _extent([f[col].to_numpy(float) for f in frames if col in f and len(f)])
+        if ext is None or (r is not None and r[0] <= ext[0] and ext[1] <= r[1]):
+            grown.append(r)
+            continue
+        if r is None:
+            grown.append(_padded(*ext, RANGE_SLACK))
+        else:  # only the side that a point passed moves
+            lo, hi = _padded(min(r[0], ext[0]), max(r[1], ext[1]), RANGE_SLACK)
+            grown.append([lo if ext[0] < r[0] else r[0], hi if ext[1] > r[1] else r[1]])
+        moved = True
+    return grown if moved else None
+
+
+def set_ranges(layout: Any, ranges: list[list[float] | None], n_panels: int) -> None:
+    """Put ``ranges`` on every panel's axes of a figure layout (a dict or a ``Patch``)."""
+    for i in range(max(1, n_panels)):
+        suffix = "" if i == 0 else str(i + 1)
+        for axis, r in zip(("xaxis", "yaxis"), ranges, strict=True):
+            if r is not None:
+                layout[f"{axis}{suffix}"]["range"] = r
+                layout[f"{axis}{suffix}"]["autorange"] = False
+
+
+def _slot_rows(camp: Any, frame: pd.DataFrame, kind: str, layer: str) -> pd.DataFrame | None:
+    """The rows of one trace at a full draw (a live trace of a bulk kind starts empty; a
+    legend trace has none)."""
+    if layer == LEGEND:
+        return None
+    if kind == "exact":
+        return camp.exhaustive
+    if layer == LIVE and kind in BULK_KINDS:
+        return frame.iloc[:0]
+    return frame if kind == "all" else frame[frame["status"] == kind]
 
 
 def scatter_figure(
-    panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, color: str
+    panels: list[tuple[str, Any, pd.DataFrame]],
+    x: str,
+    y: str,
+    color: str,
+    draw: str = "",
 ) -> dict[str, Any]:
     """One WebGL scatter panel per campaign (shared axes), coloured by status or a metric,
     as a plotly figure dict (``data``, ``layout``) for ``dcc.Graph``.
 
     Every point of ``panels`` is drawn (nothing is thinned: the front is always complete);
-    trace order is :func:`trace_slots`. ``customdata`` of a point is its design id."""
+    ``customdata`` of a point is its design id. Traces are :func:`trace_slots`: the bulk of
+    the points is in the base traces, which are not in ``data`` but in ``layout.meta.layer``
+    (typed arrays): plotly.js recomputes and redraws every trace of a plot whenever any
+    trace's data changes (most of a second at 100,000 points in software WebGL), so the
+    dashboard's page script (``assets/static_layer.js``) draws them once in a second plot
+    under this one, and a live update, a patch of the small live traces, never touches
+    them. ``layout.meta.draw`` names this full draw: the page redraws that layer for a new
+    full draw, or when the plot area or the axis ranges move, never for a live update."""
     from plotly.subplots import make_subplots
 
     n = max(1, len(panels))
@@ -169,18 +317,17 @@ def scatter_figure(
         subplot_titles=[f"{k} ({len(f)} shown)" for k, _, f in panels] or None,
     )
     slots = trace_slots(panels, x, y, color)
-    data: list[dict[str, Any]] = []
-    for i, (key, camp, frame) in enumerate(panels):
-        for k, kind in slots:
-            if k != key:
-                continue
-            if kind == "exact":
-                sub = camp.exhaustive
-            elif kind == "all":
-                sub = frame
-            else:
-                sub = frame[frame["status"] == kind]
-            data.append(_trace(key, kind, sub, x, y, color, i))
+    crange = _color_range([f for _, _, f in panels], color) if color != "status" else None
+    index = {key: i for i, (key, _, _) in enumerate(panels)}
+    frames = {key: (camp, frame) for key, camp, frame in panels}
+    rows = {(k, kind, layer): _slot_rows(*frames[k], kind, layer) for k, kind, layer in slots}
+    data, layer = [], []
+    for slot in slots:
+        key, kind, where = slot
+        sub = rows[key, kind, BASE if kind in BULK_KINDS else LIVE]
+        name = _trace_name(key, kind, len(sub) if sub is not None else 0)
+        tr = _trace(slot, rows[key, kind, where], x, y, color, index[key], crange, name)
+        (layer if where == BASE else data).append(tr)
     dirs: dict[str, str] = {}
     for _, camp, _ in panels:
         dirs.update(dict(camp.objectives))
@@ -193,8 +340,22 @@ def scatter_figure(
         margin={"l": 60, "r": 20, "t": 40, "b": 40},
         height=560,
         clickmode="event",
+        # transparent: the static layer (the base traces' points) shows through
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
     )
-    return {"data": data, "layout": fig.to_plotly_json()["layout"]}
+    out = fig.to_plotly_json()["layout"]
+    out["meta"] = {"draw": draw, "layer": layer}
+    extents = [f for _, _, f in panels]
+    extents += [c.exhaustive for _, c, _ in panels if c.exhaustive is not None]
+    set_ranges(out, axis_ranges(extents, x, y), len(panels))
+    return {"data": data, "layout": out}
+
+
+def slot_counts(fig: dict[str, Any]) -> list[int]:
+    """Points per slot of a :func:`scatter_figure` (plot traces, then the static layer's)."""
+    traces = [*fig["data"], *fig["layout"]["meta"]["layer"]]
+    return [len(t["customdata"]) if "customdata" in t else 0 for t in traces]
 
 
 def extend_scatter(
@@ -211,11 +372,14 @@ def extend_scatter(
 
     ``parts``: ``new`` (new rows, current status), ``demoted`` (rows drawn as Pareto-optimal
     that are dominated now) and ``front`` (the whole current front, or absent when it did
-    not change), each already filtered. New and demoted points are appended to their traces;
-    the front trace (small) is replaced. ``counts`` (points per trace) is updated."""
+    not change), each already filtered. New and demoted points are appended to the live
+    traces of their kinds (the base traces, drawn once, are never touched); the front trace
+    (small) is replaced. ``counts`` (points per slot) is updated, and so is the legend
+    entry (the legend trace's name: base and live points of the kind)."""
     new = parts["new"]
-    for i, (k, kind) in enumerate(slots):
-        if k != key:
+    where = {(k, kind, layer): i for i, (k, kind, layer) in enumerate(slots)}
+    for i, (k, kind, layer) in enumerate(slots):
+        if k != key or layer != LIVE:
             continue
         if kind == "all":
             add = new
@@ -239,7 +403,8 @@ def extend_scatter(
             target = patch["data"][i]["marker"]["color"] if attr == "marker.color" else None
             (target if target is not None else patch["data"][i][attr]).extend(values)
         counts[i] += len(add)
-        patch["data"][i]["name"] = _trace_name(key, kind, counts[i])
+        total = counts[i] + counts[where[key, kind, BASE]]
+        patch["data"][where[key, kind, LEGEND]]["name"] = _trace_name(key, kind, total)
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from typing import Any
 from ..core.files import atomic_write
 from .asic import ABC_CONSTR, ABC_SCRIPT, DEFAULT_ACTIVITY
 from .components import LUT_ROW_KINDS, component
+from .components_pim import PIM_WIDTHS
 from .components_simd import SIMD_WIDTHS
 from .flow import synthesize_verilog
 
@@ -46,6 +47,7 @@ WIDTHS: dict[str, tuple[int, ...]] = {
     "wspe_un": PE_WIDTHS,
     "neg": (4, 8, 12, 16),
     **{kind: (4, 6, 9) for kind in LUT_ROW_KINDS},  # act_bits
+    **PIM_WIDTHS,  # lanes (pimmac_*) and banks (pimctl): components_pim
     **SIMD_WIDTHS,  # the SIMD lane's blocks, written apart as "simd_samples" (simd130)
 }
 CLOCK_NS = 10.0

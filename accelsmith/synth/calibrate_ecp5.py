@@ -37,6 +37,17 @@ generators instantiate (``hdl/*.py`` and ``hdl/blocks``):
 ``penc<w>``       the same into posit16_1 (``hdl/blocks/posit.PositEncoder``)
 ``fpacc<s>``      the SIMD binary32 accumulate of an ``s``-bit product
                   (``hdl/blocks/minifloat.Fp32Add``)
+``ospe_s<w>`` ... ``wspe_un<w>``  the systolic PEs (``hdl/systolic_pe.OsPE`` / ``WsPE``,
+                  signed / unsigned, accumulator ``2w + 8`` or, ``..n``, ``2w + 2``), the
+                  definitions of :mod:`accelsmith.synth.components` (shared with sky130)
+``lane<W>_<fmts>_p<n>``  a whole SIMD lane (``hdl/simd_lane.SimdLane``; :data:`LANES`, at a
+                  ``max_k`` the bench never uses): the lane's inventory parts are scaled by
+                  factors fitted to these (isolated decoders and rounders cost more than
+                  inside a lane, where synthesis folds constants across them)
+``bank_<p>_l<n>_r<rows>x<bytes>``  a whole PIM bank (``hdl/pim_bank.PimBank``; :data:`BANKS`)
+``chan_b<n>_l<n>_r<rows>x<bytes>``  a whole int8 PIM channel (``hdl/pim.PimChannel``;
+                  :data:`CHANNELS`, even row counts): the channel's own logic is the channel
+                  less its banks
 
 The samples and the tool versions go to ``accelsmith/models/calib_ecp5.json``, which
 :mod:`accelsmith.models.ecp5` reads; the ``model`` entry there states how they are used.
@@ -74,6 +85,46 @@ FPACC_SIGS = (4, 8, 16, 24)
 ROUND_EXP_BITS = 7  # bits_for(|quire LSB|) + 1 of the sampled formats' quires (-32..-2)
 ROUND_LSB = -12  # the quire LSB exponent of the rounder samples (posit8_0 products: -12)
 FP_OPS = ("fpmul_fp16", "fpadd_fp16", "fpmul_bf16", "fpadd_fp32", "fpconv_fp32")
+#: the systolic PEs of :mod:`accelsmith.synth.components` (``hdl/systolic_pe.OsPE`` /
+#: ``WsPE``, signed / unsigned, accumulator ``2w + 8`` or, ``..n``, ``2w + 2`` bits)
+PE_KINDS = ("ospe_s", "ospe_u", "wspe_s", "wspe_u", "ospe_sn", "ospe_un", "wspe_sn", "wspe_un")
+PE_WIDTHS = (2, 4, 6, 8, 12, 16)
+#: SIMD lanes (``hdl/simd_lane.SimdLane``) sampled whole: (lane bits, formats, pipeline) at
+#: ``max_k`` :data:`LANE_MAX_K`, exact accumulation, fp32 out
+LANES = (
+    (8, ("int8",), 2),
+    (8, ("int4",), 1),
+    (8, ("fp8_e4m3",), 3),
+    (8, ("posit8_0",), 2),
+    (8, ("fp4_e2m1",), 1),
+    (8, ("int8", "fp8_e5m2"), 2),
+    (8, ("int4", "posit8_0", "fp8_e4m3"), 3),
+    (16, ("int8",), 1),
+    (16, ("fp8_e5m2",), 2),
+    (16, ("int4", "fp4_e2m1"), 3),
+    (16, ("posit8_0", "fp8_e4m3"), 1),
+    (16, ("int8", "fp4_e2m1", "fp8_e5m2"), 2),
+)
+LANE_MAX_K = 100  # not a max_k of the bench's held-out or development sets (15, 47, 200)
+#: PIM banks (``hdl/pim_bank.PimBank``): (precision, lanes, rows, row bytes), hbm2 timing;
+#: even row counts (the bench's sets use odd ones)
+BANKS = (
+    ("int8", 1, 4, 4),
+    ("int8", 1, 16, 10),
+    ("int8", 2, 8, 6),
+    ("int8", 3, 32, 6),
+    ("int8", 1, 64, 16),
+    ("fp16", 1, 8, 4),
+    ("fp16", 1, 16, 16),
+    ("fp16", 2, 4, 8),
+    ("bf16", 1, 8, 10),
+    ("bf16", 2, 16, 4),
+    ("bf16", 3, 4, 6),
+)
+#: PIM channels (``hdl/pim.PimChannel``, the generated top): (banks, lanes, rows, row bytes),
+#: int8, hbm2 timing, even row counts (the bench's sets use odd ones): the channel's own
+#: logic (engine, rules, command, global buffer, read data) is the channel less its banks
+CHANNELS = ((1, 1, 4, 4), (2, 1, 16, 10), (1, 2, 8, 6), (3, 1, 8, 2), (2, 3, 4, 6), (1, 1, 64, 16))
 #: components also placed and routed (Fmax): the families' register-to-register operators
 PNR = (
     *(f"mac{w}" for w in (4, 8, 12, 16)),
@@ -88,6 +139,9 @@ PNR = (
     *FP_OPS,
     *(f"fround{w}" for w in ROUND_WIDTHS),
     *(f"fpacc{s}" for s in FPACC_SIGS),
+    *("lane8_int8_p2", "lane8_fp8_e4m3_p3", "lane8_int8+fp8_e5m2_p2", "lane16_int8_p1"),
+    *("lane16_int4+fp4_e2m1_p3", "lane16_posit8_0+fp8_e4m3_p1"),
+    *("bank_int8_l1_r16x10", "bank_int8_l3_r32x6", "bank_fp16_l1_r8x4", "bank_bf16_l1_r8x10"),
 )
 TABLE_ACT_BITS = 8
 
@@ -112,7 +166,62 @@ def component_names() -> list[str]:
         *(f"fround{w}" for w in ROUND_WIDTHS),
         *(f"penc{w}" for w in PENC_WIDTHS),
         *(f"fpacc{s}" for s in FPACC_SIGS),
+        *(f"{k}{w}" for k in PE_KINDS for w in PE_WIDTHS),
+        *(lane_name(*lane) for lane in LANES),
+        *(bank_name(*bank) for bank in BANKS),
+        *(chan_name(*ch) for ch in CHANNELS),
     ]
+
+
+def chan_name(banks: int, lanes: int, rows: int, row_bytes: int) -> str:
+    """``chan_b<banks>_l<lanes>_r<rows>x<row_bytes>``: a :data:`CHANNELS` sample."""
+    return f"chan_b{banks}_l{lanes}_r{rows}x{row_bytes}"
+
+
+def lane_name(lane_bits: int, formats: Sequence[str], pipeline: int) -> str:
+    """``lane<W>_<fmt+fmt>_p<pipeline>``: a :data:`LANES` sample."""
+    return f"lane{lane_bits}_{'+'.join(formats)}_p{pipeline}"
+
+
+def lane_params(name: str) -> Any:
+    """The :class:`SimdParams` (one lane) of a ``lane...`` sample."""
+    from ..core.families.simd import SimdParams
+
+    bits, fmts, pipe = name[4:].split("_", 1)[0], *name[4:].split("_", 1)[1].rsplit("_p", 1)
+    return SimdParams(
+        lane_bits=int(bits),
+        lanes=1,
+        formats=tuple(fmts.split("+")),
+        pipeline=int(pipe),
+        max_k=LANE_MAX_K,
+    )
+
+
+def bank_name(precision: str, lanes: int, rows: int, row_bytes: int) -> str:
+    """``bank_<precision>_l<lanes>_r<rows>x<row_bytes>``: a :data:`BANKS` sample."""
+    return f"bank_{precision}_l{lanes}_r{rows}x{row_bytes}"
+
+
+def pim_sample_params(name: str) -> Any:
+    """The :class:`PimParams` of a ``bank_...`` (one bank) or ``chan_...`` (int8) sample."""
+    import re
+
+    from ..core.families.pim import PimParams
+
+    m = re.fullmatch(
+        r"(?:bank_(?P<prec>[a-z0-9]+)|chan_b(?P<banks>\d+))_l(?P<lanes>\d+)"
+        r"_r(?P<rows>\d+)x(?P<rb>\d+)",
+        name,
+    )
+    if m is None:
+        raise ValueError(f"not a PIM bank or channel sample name: {name!r}")
+    return PimParams(
+        precision=m["prec"] or "int8",
+        banks=int(m["banks"] or 1),
+        lanes=int(m["lanes"]),
+        rows=int(m["rows"]),
+        row_bytes=int(m["rb"]),
+    )
 
 
 def _wrapped(ins: dict[str, Any], outs: dict[str, Any], body: Callable) -> Any:
@@ -323,6 +432,42 @@ def _block(comp: Any) -> Any:
     return _wrapped(ins, outs, body)
 
 
+def _bank(comp: Any) -> Any:
+    """A PIM bank as the channel drives it: every input registered except the row address,
+    which reaches the cells' asynchronous read port combinationally (from the channel's
+    presented command; a registered address would let Yosys map the cells to a DP16KD
+    block RAM, which the channel never gets); outputs registered."""
+    from amaranth.hdl import Module, Signal
+    from amaranth.lib import wiring
+    from amaranth.lib.wiring import In, Out
+
+    members = comp.signature.members.items()
+    ins = {k: v.shape for k, v in members if v.flow.name == "In"}
+    outs = {k: v.shape for k, v in members if v.flow.name == "Out"}
+
+    class Bank(wiring.Component):
+        def __init__(self) -> None:
+            super().__init__(
+                {**{k: In(v) for k, v in ins.items()}, **{k: Out(v) for k, v in outs.items()}}
+            )
+
+        def elaborate(self, platform: object) -> Module:
+            m = Module()
+            m.submodules.blk = comp
+            for k, shape in ins.items():
+                if k == "row":
+                    m.d.comb += comp.row.eq(self.row)
+                    continue
+                r = Signal(shape, name=f"r_{k}")
+                m.d.sync += r.eq(getattr(self, k))
+                m.d.comb += getattr(comp, k).eq(r)
+            for k in outs:
+                m.d.sync += getattr(self, k).eq(getattr(comp, k))
+            return m
+
+    return Bank()
+
+
 def _rounder(comp: Any) -> Any:
     """A read-out rounder as the SIMD lane uses it: the quire's LSB exponent is a constant
     (:data:`ROUND_LSB`), so synthesis folds the exponent arithmetic around it."""
@@ -372,6 +517,21 @@ def component_ecp5(name: str) -> tuple[Any, str]:
         from ..hdl.blocks.posit import PositEncoder
 
         return _rounder(PositEncoder(int(m.group(1)), ROUND_EXP_BITS, 16, 1)), top
+    if re.fullmatch(r"[ow]spe_[su]n?\d+", name):
+        kind, w = re.fullmatch(r"(\D+)(\d+)", name).groups()  # type: ignore[union-attr]
+        return component(kind, int(w))[0], top
+    if name.startswith("lane"):
+        from ..hdl.simd_lane import SimdLane
+
+        return _block(SimdLane(lane_params(name))), top
+    if name.startswith("bank_"):
+        from ..hdl.pim_bank import PimBank
+
+        return _bank(PimBank(pim_sample_params(name))), top
+    if name.startswith("chan_"):
+        from ..hdl.pim import build as build_pim
+
+        return build_pim(pim_sample_params(name)), top
     if m := re.fullmatch(r"fpacc(\d+)", name):
         from ..hdl.blocks.minifloat import Fp32Add
 
@@ -402,6 +562,10 @@ def _measure(name: str, pnr: bool) -> tuple[dict[str, Any], dict[str, str]]:
     if name.startswith("lkrow"):  # the row's shape, which the model scales from
         rp = row_params(int(name[5]), name[6], int(name[8]))
         sample.update(entry_bits=rp.entry_bits, acc_bits=rp.acc_bits, weight_bits=rp.weight_bits)
+    if name.startswith("lane"):  # the model evaluates its inventory at these parameters
+        sample["params"] = lane_params(name).to_dict()
+    if name.startswith(("bank_", "chan_")):
+        sample["params"] = pim_sample_params(name).to_dict()
     if pnr:
         prep = synthesize_verilog(
             verilog,

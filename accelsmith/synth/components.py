@@ -33,6 +33,8 @@ from amaranth.hdl import Module, Mux, Shape, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from .components_pim import PIM_KINDS, pim_component
+
 __all__ = ["KINDS", "LUT_ROW_KINDS", "PE_KINDS", "component", "lut_row_params"]
 
 PE_KINDS = (
@@ -48,6 +50,7 @@ KINDS = (
     *("mul", "add", "mux", "reg", "reg0", "pipe", "fan", "mac", "neg"),
     *PE_KINDS,
     *LUT_ROW_KINDS,
+    *PIM_KINDS,  # the PIM family's lanes and control (components_pim)
 )
 MAC_GUARD_BITS = 8  # accumulator of a "mac" component: 2 * width + 8 bits
 
@@ -182,6 +185,8 @@ def component(kind: str, width: int) -> tuple[wiring.Component, str]:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     if kind in PE_KINDS:
         return _Wrapped(kind, width, _pe(kind, width)), f"cal_{kind}{width}"
+    if kind in PIM_KINDS:
+        return pim_component(kind, width)
     if kind in LUT_ROW_KINDS:
         from ..hdl.lut_core import LutRow
 

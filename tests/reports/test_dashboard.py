@@ -164,3 +164,86 @@ def test_hv_panel_title_fits_its_panel(campaign_journal: Path) -> None:
     lines = re.split(r"<br>", fig.layout.title.text)
     assert max(len(re.sub(r"<[^>]+>", "", line)) for line in lines) <= 60
     assert "normalized" in fig.layout.title.text  # the caveat is still said
+
+
+def _decoded(values) -> np.ndarray:
+    """A trace array as numbers: a plotly.js typed-array spec or a plain list."""
+    import base64
+
+    if isinstance(values, dict):
+        assert values["dtype"] == "f8"
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype="<f8")
+    return np.asarray(values, dtype=float)
+
+
+@pytest.mark.parametrize("color", ["status", "energy_j"])
+def test_scatter_figure_base_and_live_traces(campaign_journal: Path, color: str) -> None:
+    from accelsmith.reports.panels import (
+        BASE,
+        LEGEND,
+        LIVE,
+        extend_scatter,
+        grow_ranges,
+        scatter_figure,
+        slot_counts,
+        trace_slots,
+    )
+
+    camp = Hub([str(campaign_journal)]).campaigns["sa-three"].campaign
+    t = camp.trials
+    panels = [("sa-three", camp, t)]
+    fig = scatter_figure(panels, "latency_s", "energy_j", color, draw="c:1")
+    slots = trace_slots(panels, "latency_s", "energy_j", color)
+    meta = fig["layout"]["meta"]
+    assert meta["draw"] == "c:1"
+    traces = [*fig["data"], *meta["layer"]]  # the plot's, then the static layer's
+    assert len(slots) == len(traces) and len(fig["data"]) == len(slots) - len(meta["layer"])
+    by_design = t.set_index("design")
+    designs: list[str] = []
+    for (_, kind, layer), tr in zip(slots, traces, strict=True):
+        assert tr["meta"] == {"campaign": "sa-three", "kind": kind, "layer": layer}
+        if layer == BASE:  # typed arrays, drawn by the page under the plot
+            assert tr in meta["layer"] and isinstance(tr["x"], dict)
+            assert len(tr["customdata"]) > 0
+        elif layer == LEGEND:  # one empty point: the legend entry of the kind
+            assert tr["x"] == [None] and tr["showlegend"] is True and "customdata" not in tr
+            continue
+        elif kind in ("all", "dominated", "infeasible"):  # live: empty until an update
+            assert tr["x"] == [] and tr["showlegend"] is False
+        if kind != "exact":
+            designs += tr["customdata"]
+            rows = by_design.loc[tr["customdata"]]
+            assert np.array_equal(_decoded(tr["x"]), rows["latency_s"].to_numpy(float))
+            assert np.array_equal(_decoded(tr["y"]), rows["energy_j"].to_numpy(float))
+            if kind == "all":
+                assert np.array_equal(_decoded(tr["marker"]["color"]), rows[color].to_numpy())
+                assert tr["marker"]["cmin"] == t[color].min()  # one scale for base and live
+                assert tr["marker"]["cmax"] == t[color].max()
+    assert sorted(designs) == sorted(t["design"])  # every trial drawn once
+    # the axis ranges hold every point (the exact front too); points inside do not move them
+    xr, yr = fig["layout"]["xaxis"]["range"], fig["layout"]["yaxis"]["range"]
+    for frame in (t, camp.exhaustive):
+        assert xr[0] < frame["latency_s"].min() and frame["latency_s"].max() < xr[1]
+        assert yr[0] < frame["energy_j"].min() and frame["energy_j"].max() < yr[1]
+    assert grow_ranges([xr, yr], [t.head(20)], "latency_s", "energy_j") is None
+    far = t.head(1).assign(latency_s=10 * xr[1])
+    grown = grow_ranges([xr, yr], [far], "latency_s", "energy_j")
+    assert grown is not None and grown[1] == yr and grown[0][0] == xr[0]
+    assert grown[0][1] > 10 * xr[1]
+    # a live update appends to the live trace of the kind, never to a base trace
+    from dash import Patch
+
+    patch, counts = Patch(), slot_counts(fig)
+    kind = "all" if color != "status" else "dominated"
+    new = t[t["status"] == "dominated"].head(3)
+    parts = {"new": new, "demoted": new.iloc[:0]}
+    extend_scatter(patch, slots, counts, "sa-three", parts, "latency_s", "energy_j", color)
+    ops = patch.to_plotly_json()["operations"]
+    live = slots.index(["sa-three", kind, LIVE])
+    legend = slots.index(["sa-three", kind, LEGEND])
+    assert {op["location"][1] for op in ops} == {live, legend}  # never a base trace
+    assert counts[live] == 3
+    base = slots.index(["sa-three", kind, BASE])
+    name = next(op["params"]["value"] for op in ops if op["location"][1] == legend)
+    # the legend entry (the live trace's name) counts base and live points of the kind
+    assert name == "sa-three" if kind == "all" else name.endswith(f"({counts[base] + 3})")

@@ -49,3 +49,20 @@ def test_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert float(rows[0][3]) == pytest.approx(r1["fmax_mhz"], abs=0.06)
     drop = 100 * (1 - r2["fmax_mhz"] / r1["fmax_mhz"])
     assert f"({drop:+.1f} % drop)" in text
+
+
+@pytest.mark.slow
+def test_flat_only(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--flat-only``: the flat flow alone at every size, with its own goal line."""
+    require("yosys", "sta")
+    b = load_bench("bench_fmax")
+    args = ["--sizes", "1,2", "--dataflows", "os", "--in-bits", "4", "--max-k", "16"]
+    assert b.main([*args, "--flat-only"]) == 0
+    text = capsys.readouterr().out
+    rows = [ln.split() for ln in text.splitlines() if ln.startswith(("1x1", "2x2"))]
+    assert [(r[0], r[2]) for r in rows] == [("1x1", "flat"), ("2x2", "flat")]
+    r1 = b.measure(1, "os", 4, 16, False)  # cached now
+    r2 = b.measure(2, "os", 4, 16, False)
+    drop = 100 * (1 - r2["fmax_mhz"] / r1["fmax_mhz"])
+    assert f"# os flat: Fmax 1x1 {r1['fmax_mhz']:.1f} MHz" in text
+    assert f"({drop:+.1f} % drop)" in text

@@ -90,6 +90,77 @@ def test_component_prices_hit_their_samples() -> None:
     assert cal.mul_blocks(17)[0] == 1 and cal.mul_blocks(19)[0] == 4 and cal.mul_blocks(40)[0] == 9
 
 
+def test_pe_prices_hit_their_samples() -> None:
+    """The systolic PE price reproduces every ``ospe``/``wspe`` sample at its width and
+    accumulator (``2w + 8``; ``..n``: ``2w + 2``), and signed and unsigned PEs map alike."""
+    cal = calib()
+    seen = 0
+    for name, s in cal.samples.items():
+        if name[1:5] != "spe_":
+            continue
+        kind, w = name.rstrip("0123456789"), int(name[len(name.rstrip("0123456789")) :])
+        acc = 2 * w + (2 if kind.endswith("n") else 8)
+        assert cal.pe_lut(w, acc, kind.startswith("ws")) == pytest.approx(s["LUT4"]), name
+        seen += 1
+        twin = name.replace("_u", "_s")
+        assert s["LUT4"] == cal.samples[twin]["LUT4"], (name, twin)
+    assert seen >= 32
+
+
+def test_nnls_rel_recovers_non_negative_scales() -> None:
+    from accelsmith.models.ecp5_inventory import nnls_rel
+
+    rng = np.random.default_rng(3)
+    terms = rng.uniform(10, 100, size=(12, 3))
+    truth = np.array([0.5, 0.0, 2.0])
+    x = nnls_rel(terms, terms @ truth)
+    np.testing.assert_allclose(x, truth, atol=1e-9)
+    # a term that would need a negative scale gets 0, the others absorb the rest
+    x = nnls_rel(terms, terms @ np.array([1.0, -0.2, 1.0]))
+    assert np.all(x >= 0) and x[1] == 0
+
+
+@pytest.mark.parametrize(("prefix", "bound"), [("lane", 15.0), ("bank_", 12.0), ("chan_", 20.0)])
+def test_fitted_blocks_reproduce_their_samples(prefix: str, bound: float) -> None:
+    """The SIMD lane, PIM bank and PIM channel LUT4 terms, scaled by the factors fitted to
+    the whole-block samples, give each sample's LUT4 within the bound (%); the scales are
+    non-negative and the sampled blocks' parameters are outside the bench's sets."""
+    from accelsmith.models import ecp5_inventory as inv
+
+    cal = calib()
+    smp = {n: s for n, s in cal.samples.items() if n.startswith(prefix)}
+    assert len(smp) >= 6
+    for name, s in smp.items():
+        prm = s["params"]
+        if prefix == "lane":
+            from accelsmith.core.families.simd import SimdParams
+
+            p = SimdParams.from_dict(prm, source="test")
+            terms = inv._simd_lane(p, cal)["lut_terms"]
+            model = float(np.dot(list(terms.values()), inv.lane_scales(cal)))
+            assert prm["max_k"] not in (15, 47, 200)  # bench_silicon_ecp5 max_k choices
+        else:
+            cfg = {k: [v] for k, v in prm.items()}
+            if prefix == "bank_":
+                cfg["banks"] = [1]
+                model = float(evaluate_pim_bank(cfg))
+            else:
+                model = float(inv.pim(cfg, cal)["lut4"][0])
+            assert prm["rows"] % 2 == 0  # the bench's PIM sets use odd row counts
+        assert _within(model, s["LUT4"], bound), (name, model, s["LUT4"])
+    for scales in (inv.lane_scales(cal), inv.bank_scales(cal), inv.chan_scales(cal)):
+        assert np.all(scales >= 0) and np.any(scales > 0)
+
+
+def evaluate_pim_bank(cfg: dict) -> float:
+    """One bank's LUT4 by the model (its terms times the fitted bank scales)."""
+    from accelsmith.models import ecp5_inventory as inv
+
+    cal = calib()
+    t = inv._one({k: v[0] for k, v in cfg.items()}, cal, "bank")
+    return float(np.dot(list(t.values()), inv.bank_scales(cal)))
+
+
 @pytest.mark.parametrize("family", FAMILIES)
 def test_every_family_frame_has_the_ecp5_columns(family: str) -> None:
     from accelsmith.core.registry import get_family

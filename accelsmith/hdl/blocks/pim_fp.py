@@ -13,6 +13,7 @@ rounded with guard, round and sticky bits), :func:`fp_convert` (e.g. FP32 -> BF1
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed
@@ -132,17 +133,19 @@ def _round(m: Module, sign: Value, exp_lsb: Value, sig: Value, f: FpFormat, name
     return out
 
 
-_count = [0]
+# signal-name counters per module: names (hence the Verilog and every cache key built on it)
+# depend on the design alone, not on what the process built before
+_counts: weakref.WeakKeyDictionary[Module, int] = weakref.WeakKeyDictionary()
 
 
-def _name(prefix: str) -> str:
-    _count[0] += 1
-    return f"{prefix}{_count[0]}"
+def _name(m: Module, prefix: str) -> str:
+    _counts[m] = _counts.get(m, 0) + 1
+    return f"{prefix}{_counts[m]}"
 
 
 def fp_mul(m: Module, a: Value, fa: FpFormat, b: Value, fb: FpFormat, fo: FpFormat) -> Value:
     """``a * b`` rounded to ``fo`` (one rounding of the exact product)."""
-    n = _name("fm")
+    n = _name(m, "fm")
     ua, ub = _unpack(m, a, fa, f"{n}a"), _unpack(m, b, fb, f"{n}b")
     sign = ua.sign ^ ub.sign
     prod = Signal(len(ua.sig) + len(ub.sig), name=f"{n}_p")
@@ -162,7 +165,7 @@ def fp_mul(m: Module, a: Value, fa: FpFormat, b: Value, fb: FpFormat, fo: FpForm
 
 def fp_add(m: Module, a: Value, b: Value, f: FpFormat) -> Value:
     """``a + b`` in format ``f``, correctly rounded (exact cancellation gives +0)."""
-    n = _name("fa")
+    n = _name(m, "fa")
     ua, ub = _unpack(m, a, f, f"{n}a"), _unpack(m, b, f, f"{n}b")
     a_big = ua.mag >= ub.mag
     sig_w = f.m + 1
@@ -216,7 +219,7 @@ def fp_add(m: Module, a: Value, b: Value, f: FpFormat) -> Value:
 
 def fp_convert(m: Module, a: Value, fa: FpFormat, fo: FpFormat) -> Value:
     """``a`` rounded to format ``fo`` (RNE; NaN canonical; overflow to infinity)."""
-    n = _name("fc")
+    n = _name(m, "fc")
     ua = _unpack(m, a, fa, f"{n}a")
     rounded = _round(m, ua.sign, ua.exp_lsb, ua.sig, fo, n)
     out = Signal(fo.width, name=f"{n}_res")

@@ -1,0 +1,227 @@
+"""PIM components synthesized to calibrate the 130 nm PIM model (:mod:`accelsmith.models.pim_asic`).
+
+Both are the generator's own code (:mod:`accelsmith.hdl.pim`, :mod:`accelsmith.hdl.pim_bank`)
+with every input driven from a register and every output registered, so their
+register-to-register paths are the in-design paths and their combinational area is the
+block's logic (the wrapper's registers are recorded as ``wrapper_flops``):
+
+``pimmac_int8`` / ``pimmac_fp16`` / ``pimmac_bf16`` (width = lanes)
+    One bank's MAC lanes, :meth:`accelsmith.hdl.pim_bank.PimBank._mac`, behind the bank's
+    two operand selects (the open row's burst and the global buffer's, chosen by the column
+    among two bursts, as in a bank with two bursts per row): int8 lanes (8 x 8
+    signed product into a 32-bit accumulator), fp16 lanes (fp16 multiply, fp16 add, 16-bit
+    accumulator) or the bf16 datapath (products exact in FP32, the FP32 adder tree over the
+    lanes, one FP32 accumulator and the RNE conversion to BF16), with the accumulators'
+    ``clear`` / ``do_mac`` gating.
+``pimcnt`` (width = cycles)
+    A timing-rule counter (``hdl.pim_bank._down``: loaded with ``t - 1``, counting down to 0)
+    with its busy flag, as every bank has five and the channel seven.
+``pimctl`` (width = banks)
+    The channel without its banks' insides: :class:`accelsmith.hdl.pim.PimChannel` (command
+    presentation, the rule checker with its channel-wide timing counters, the GEMV engine,
+    the global input buffer and the read pipeline) at a reference shape
+    (:data:`CTL_REFERENCE`: int8, one lane, one burst per row, four rows, the hbm2 counters,
+    ``tCL`` 2), its banks replaced by register ports (:class:`_BankPorts`: every strobe and
+    address the channel sends a bank lands in a flip-flop, every flag a bank returns comes
+    from one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from amaranth.hdl import Cat, Module, Shape, Signal, Value
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ..models.pim_asic import CTL_REFERENCE
+
+__all__ = ["CTL_REFERENCE", "PIM_KINDS", "PIM_WIDTHS", "mac_params", "pim_component"]
+
+PIM_MAC_KINDS = ("pimmac_int8", "pimmac_fp16", "pimmac_bf16")
+PIM_KINDS = (*PIM_MAC_KINDS, "pimctl", "pimcnt")
+#: widths sampled by ``accelsmith calibrate``: lanes of the MAC datapath (the bf16 adder
+#: tree is 0 and 1 levels deep at 1 and 2 lanes; the 2-lane sample took ~5 min to
+#: synthesize on the shared 2-core machine, a 4-lane one longer than the session allowed,
+#: so deeper trees are extrapolated one FP32 adder level at a time), banks of the control
+PIM_WIDTHS: dict[str, tuple[int, ...]] = {
+    "pimmac_int8": (1, 2, 4),
+    "pimmac_fp16": (1, 2, 4),
+    "pimmac_bf16": (1, 2),
+    "pimctl": (1, 2, 4),
+    "pimcnt": (4, 16, 64, 256),  # cycles of a timing rule: 2, 4, 6, 8-bit counters
+}
+#: rows of the MAC components' parameters (the lanes do not depend on them) and the bursts
+#: per row their operand selects choose from
+MAC_ROWS = 2
+MAC_BURSTS = 2
+
+
+def _bank(params: Any) -> Any:
+    """A :class:`PimBank` used for its signature or its ``_mac`` code only (not elaborated
+    itself: Amaranth's unused-elaboratable warning is silenced for it)."""
+    from ..hdl.pim_bank import PimBank
+
+    bank = PimBank(params)
+    bank._MustUse__silence = True  # Amaranth's opt-out of the unused-elaboratable warning
+    return bank
+
+
+def mac_params(precision: str, lanes: int) -> Any:
+    """The :class:`PimParams` of a MAC component (:data:`MAC_BURSTS` bursts per row)."""
+    from ..core.families.pim import ELEM_BITS, PimParams
+
+    return PimParams(
+        precision=precision,
+        lanes=lanes,
+        rows=MAC_ROWS,
+        row_bytes=MAC_BURSTS * lanes * ELEM_BITS[precision] // 8,
+        banks=1,
+    )
+
+
+def ctl_params(banks: int) -> Any:
+    """The :class:`PimParams` of the ``pimctl`` component at ``banks`` banks."""
+    from ..core.families.pim import PimParams
+
+    return PimParams(banks=banks, **CTL_REFERENCE)
+
+
+class _RegisteredIO(wiring.Component):
+    """Registers around a block: ``i_<port>`` register -> block input, block output ->
+    ``o_<port>`` register."""
+
+    def __init__(self, ins: dict[str, int], outs: dict[str, int]) -> None:
+        self.ins, self.outs = ins, outs
+        #: flip-flops the wrapper adds (its input and output registers)
+        self.wrapper_flops = sum(ins.values()) + sum(outs.values())
+        super().__init__(
+            {
+                **{f"i_{n}": In(w) for n, w in ins.items()},
+                **{f"o_{n}": Out(w) for n, w in outs.items()},
+            }
+        )
+
+    def wire(self, m: Module) -> tuple[dict[str, Signal], dict[str, Signal]]:
+        """The registered inputs and the signals feeding the output registers."""
+        rin = {n: Signal(w, name=f"r_{n}") for n, w in self.ins.items()}
+        rout = {n: Signal(w, name=f"q_{n}") for n, w in self.outs.items()}
+        m.d.sync += [rin[n].eq(getattr(self, f"i_{n}")) for n in self.ins]
+        m.d.sync += [getattr(self, f"o_{n}").eq(rout[n]) for n in self.outs]
+        return rin, rout
+
+
+class _PimMac(_RegisteredIO):
+    """A bank's MAC lanes (the generator's ``PimBank._mac``) behind the bank's operand
+    selects at :data:`MAC_BURSTS` bursts per row (``hdl.pim_bank._select`` by the column, of
+    the row buffer's bursts and of the global buffer's), inputs and outputs registered."""
+
+    def __init__(self, precision: str, lanes: int) -> None:
+        self.bank = _bank(mac_params(precision, lanes))
+        p = self.bank.params
+        bb = p.burst_bits
+        words = {f"w{i}": bb for i in range(MAC_BURSTS)} | {f"x{i}": bb for i in range(MAC_BURSTS)}
+        super().__init__({**words, "col": 1, "mac": 1, "clear": 1}, {"word": p.result_bits})
+
+    def elaborate(self, platform: object) -> Module:
+        from ..hdl.pim_bank import _select
+
+        m = Module()
+        rin, rout = self.wire(m)
+        bb = self.bank.params.burst_bits
+        w, x = Signal(bb), Signal(bb)
+        _select(m, w, [rin[f"w{i}"] for i in range(MAC_BURSTS)], rin["col"])
+        _select(m, x, [rin[f"x{i}"] for i in range(MAC_BURSTS)], rin["col"])
+        word = self.bank._mac(m, w, x, rin["mac"], rin["clear"])
+        m.d.comb += rout["word"].eq(word)
+        return m
+
+
+class _BankPorts(wiring.Component):
+    """Stands for a bank inside ``pimctl`` (self-contained, so the hierarchical emission can
+    write it once as the ``bank`` module): every input bit lands in a flip-flop, and every
+    output bit comes from a flip-flop of a shift chain fed by those (distinct flip-flops, no
+    logic: synthesis can neither fold the channel's strobes away nor take a bank's flags for
+    constants)."""
+
+    def __init__(self, params: Any) -> None:
+        super().__init__(_bank(params).signature)
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        members = self.signature.members.items()
+        ins = [getattr(self, n) for n, mb in members if mb.flow == In]
+        outs = [getattr(self, n) for n, mb in members if mb.flow == Out]
+        src = Signal(sum(len(v) for v in ins), name="q_in")
+        m.d.sync += src.eq(Cat(*ins))
+        chain = Signal(sum(len(v) for v in outs), name="q_out")
+        n = len(src)
+        for i in range(len(chain)):
+            m.d.sync += chain[i].eq(src[i] if i < n else chain[i - n])
+        m.d.comb += Cat(*outs).eq(chain)
+        return m
+
+    @staticmethod
+    def flops(params: Any) -> int:
+        """Flip-flops of one :class:`_BankPorts` (all its input and output bits)."""
+        sig = _bank(params).signature.members.values()
+        return sum(Shape.cast(mb.shape).width for mb in sig)
+
+
+def _control(banks: int) -> _RegisteredIO:
+    """The channel with register ports for banks, wrapped (see the module docstring)."""
+    from ..hdl.pim import PimChannel
+
+    p = ctl_params(banks)
+    chan = PimChannel(p)
+    chan.bank_factory = lambda params, index: _BankPorts(params)
+    ch_in: dict[str, Value] = {}
+    ch_out: dict[str, Value] = {}
+    for path, member in chan.signature.members.flatten():
+        if member.is_port:
+            value = chan
+            for step in path:
+                value = getattr(value, step)
+            (ch_in if member.flow == In else ch_out)["_".join(path)] = Value.cast(value)
+    wrap = _RegisteredIO(
+        {n: len(v) for n, v in ch_in.items()}, {n: len(v) for n, v in ch_out.items()}
+    )
+    # the bank stand-ins' flip-flops are harness too (the model costs the banks apart)
+    wrap.wrapper_flops += banks * _BankPorts.flops(p)
+
+    def elaborate(platform: object) -> Module:
+        m = Module()
+        rin, rout = wrap.wire(m)
+        m.submodules.chan = chan
+        m.d.comb += [v.eq(rin[n]) for n, v in ch_in.items()]
+        m.d.comb += [rout[n].eq(v) for n, v in ch_out.items()]
+        return m
+
+    wrap.elaborate = elaborate  # type: ignore[method-assign]
+    return wrap
+
+
+class _PimCounter(_RegisteredIO):
+    """A timing-rule counter of ``t`` cycles (the generator's ``hdl.pim_bank._down``) and its
+    busy flag ``count != 0``, the load registered in and the flag registered out."""
+
+    def __init__(self, t: int) -> None:
+        self.t = t
+        super().__init__({"load": 1}, {"busy": 1})
+
+    def elaborate(self, platform: object) -> Module:
+        from ..hdl.pim_bank import _down
+
+        m = Module()
+        rin, rout = self.wire(m)
+        m.d.comb += rout["busy"].eq(_down(m, "cnt", self.t, rin["load"]) != 0)
+        return m
+
+
+def pim_component(kind: str, width: int) -> tuple[wiring.Component, str]:
+    """The PIM component ``kind`` at ``width`` (lanes or banks) and its top-module name."""
+    if kind == "pimctl":
+        return _control(width), f"cal_{kind}{width}"
+    if kind == "pimcnt":
+        return _PimCounter(width), f"cal_{kind}{width}"
+    return _PimMac(kind.removeprefix("pimmac_"), width), f"cal_{kind}_{width}"

@@ -1,0 +1,49 @@
+"""Node-130 campaigns carry a hash of the calibration samples in their identity: a
+re-calibration (a new flow, new components) refuses their resume in one line, while
+campaigns at other nodes (and their stored reference fronts) keep their identity."""
+
+from __future__ import annotations
+
+from accelsmith.cli.main import main
+from accelsmith.dse import identity as identity_module
+from accelsmith.dse.spec import parse_spec
+from accelsmith.models import calib
+
+from ..reliability.helpers import spec_file
+from .dse_helpers import tiny_spec_dict
+
+
+def test_identity_holds_the_samples_hash_at_node_130_only() -> None:
+    at130 = identity_module.identity(parse_spec(tiny_spec_dict(node_nm=130)))
+    at45 = identity_module.identity(parse_spec(tiny_spec_dict()))
+    assert at130["contents"]["calibration"] == {
+        "file": "calib_sky130.json",
+        "samples_sha256": calib.samples_sha256(),
+    }
+    assert "calibration" not in at45["contents"]
+    assert len(calib.samples_sha256()) == 64
+
+
+def test_recalibration_refuses_a_node_130_resume(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    spec130 = spec_file(tmp_path, "n130", budget=3, node_nm=130)
+    spec45 = spec_file(tmp_path, "n45", budget=3)
+    assert main(["dse", "run", str(spec130), "--quiet"]) == 0
+    assert main(["dse", "run", str(spec45), "--quiet"]) == 0
+    old = calib.samples_sha256()
+    monkeypatch.setattr(calib, "samples_sha256", lambda: "f" * 64)
+    capsys.readouterr()
+    assert main(["dse", "run", str(spec130), "--budget", "4", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: "), err
+    assert f"other calibration data (calib_sky130.json samples sha256 {old[:12]} -> ffff" in err
+    # the 45 nm campaign does not depend on the calibration: it resumes
+    assert main(["dse", "run", str(spec45), "--budget", "4", "--quiet"]) == 0
+
+
+def test_node_130_identity_without_calibration_is_a_difference() -> None:
+    new = identity_module.identity(parse_spec(tiny_spec_dict(node_nm=130)))
+    old = {**new, "contents": {k: v for k, v in new["contents"].items() if k != "calibration"}}
+    (diff,) = identity_module.differences(old, new)
+    assert diff.startswith("no record of its calibration data (node-130 results depend on")
+    assert identity_module.differences(new, new) == []
