@@ -14,10 +14,10 @@ largest checkpoint they get, see ``--tpe-budget``).
 
 Measures (:mod:`accelsmith.dse.pareto.strict`, against the reference front): front recall,
 IGD+ on objectives normalized by the reference front, HV ratio on log10 objectives, and the
-trials to 95 % of the log HV ratio within the largest checkpoint. Ablations and variants of the RL explorers
-(``--ablations``) run in their own storage (``--ablation-storage``) with ``--ablation-seeds``
-seeds at ``--ablation-budget``; their non-dominated points join the measured yardstick (not
-the stored front).
+trials to 95 % of the log HV ratio within the largest checkpoint. Ablations and variants of
+the RL explorers (``--ablations``) run in their own storage (``--ablation-storage``) with
+``--ablation-seeds`` seeds at ``--ablation-budget``; their non-dominated points join the
+measured yardstick (not the stored front).
 
 Results version 2 (``bench/results/coexplore_2026-12-07.txt``): the v1 reference storage
 (runs of 2026-12-06, front of 41 points) refuses to resume under ``RESULTS_VERSION`` 2, so
@@ -30,9 +30,11 @@ ablation runs measured (their union, stated under the table). Steps, in order::
        --rl-budget 2000 --tpe-budget 2000 --ablation-budget 2000"
     $B --seeds 5 --recost-from V1.db --explorers nsga2,random   # 5 x 10,000 + v1 front
     $B --seeds 5 --explorers nsga2 --ablations jump,rw-jump     # MARL in jump mode + control
-    $B --seeds 5 --explorers marl,tpe
+    $B --seeds 5 --explorers marl
+    $B --seeds 1 --explorers tpe      # TPE: ~10 min per 2,000-trial run here
     $B --seeds 3 --explorers nsga2 --ablations perparam,envs32 --ablation-seeds 3
     $B --seeds 3 --explorers random-walk,ppo,sac
+    $B --seeds 2 --explorers tpe
 
 Run of 2026-12-06 (results version 1, ``coexplore_2026-12-06.txt``), for the record::
 
@@ -96,6 +98,14 @@ ABLATIONS: dict[str, tuple[str, dict[str, Any], str]] = {
         "actions: jump, parameter sharing",
     ),
     "ppo-jump": ("ppo", {"actions": "jump"}, "single-agent PPO, actions: jump"),
+    # the same two as "jump" and "rw-jump", in campaigns of their own so that a run with a
+    # larger --ablation-budget (the 10,000 column) is uninterrupted, not a resumed 2,000-run
+    "jump-long": ("marl", {"actions": "jump"}, "as jump, own runs (uninterrupted long runs)"),
+    "rw-jump-long": (
+        "random-walk",
+        {"actions": "jump"},
+        "as rw-jump, own runs (uninterrupted long runs)",
+    ),
     "rw-jump": (
         "random-walk",
         {"actions": "jump"},
@@ -177,13 +187,14 @@ def _fmt(x: np.ndarray, digits: int = 3) -> str:
 
 def table(df: Any, checkpoints: list[int], title: str) -> str:
     lines = [f"\n== {title}"]
+    w = max(16, *(len(str(n)) + 1 for n in df["explorer"].unique()))
     for metric, label in (
         ("front_recall", "front recall (share of the reference front's points found)"),
         ("igd_plus_norm", "IGD+ on objectives normalized by the reference front (0 = on it)"),
         ("hv_ratio_log", "HV ratio on log10 objectives"),
     ):
         lines.append(f"-- {label}; mean±std over seeds")
-        head = f"{'explorer':<16}" + "".join(f"{'@' + str(c):>16}" for c in checkpoints)
+        head = f"{'explorer':<{w}}" + "".join(f"{'@' + str(c):>16}" for c in checkpoints)
         if metric == "hv_ratio_log":
             head += f"{'n95 hv log (med)':>18}"
         lines.append(head + f"{'seeds':>7}{'trials/run':>12}")
@@ -198,7 +209,7 @@ def table(df: Any, checkpoints: list[int], title: str) -> str:
                 cells += f"{('-' if not np.isfinite(t).all() else f'{np.median(t):.0f}'):>18}"
             lo, hi = int(runs["trials"].min()), int(runs["trials"].max())
             span = f"{lo}" if lo == hi else f"{lo}-{hi}"
-            lines.append(f"{name:<16}{cells}{runs['seed'].nunique():>7}{span:>12}")
+            lines.append(f"{name:<{w}}{cells}{runs['seed'].nunique():>7}{span:>12}")
     return "\n".join(lines)
 
 

@@ -39,17 +39,17 @@ sys.path.insert(0, str(ROOT))
 FIRST_RENDER_TARGET_S = 3.0
 UPDATE_TARGET_S = 0.200
 GRAPH = "#pareto .js-plotly-plot"
-BASE = "#pareto-base"  # the static layer under the plot: the base traces' points, drawn
-# points drawn, of the campaign's trials (not the exact-front trace): the plot's visible
-# traces (its base traces are invisible hover targets) plus the static layer's, once that
-# layer shows the plot's current full draw
+BASE = "#pareto-base"  # the static layer under the plot: the base traces' points
+# points drawn, of the campaign's trials (not the exact-front trace): the plot's traces
+# (not its legend entries) plus the static layer's, once that layer shows the plot's
+# current full draw
 COUNT_JS = f"""() => {{
   const gd = document.querySelector('{GRAPH}'), base = document.querySelector('{BASE}');
   if (!gd || !gd._fullData || !base || !base._fullData || !base._accelsmith) return -1;
   if (base._accelsmith.draw !== (gd.layout.meta || {{}}).draw) return -1;
   const n = (ts) => ts.reduce((k, t) => k + (t.x ? t.x.length : 0), 0);
   return n(gd._fullData.filter(t => !(t.name || '').includes('exact front')
-                                     && !(t.meta && t.meta.layer === 'base')))
+                                     && !(t.meta && t.meta.layer === 'legend')))
     + n(base._fullData);
 }}"""
 FRONT_JS = f"""() => {{

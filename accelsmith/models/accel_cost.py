@@ -29,8 +29,9 @@ energy
     :attr:`Tech.dram_energy_j_per_bit` (whole bus words; ``dram_bytes`` stays the useful
     bytes the mapper ranks by); leakage of the whole area over the layer's time. Compute and
     accumulator counts are exact; beat counts are the closed form's mean beats per row
-    (bound in ``tests/models/test_accel_energy_events.py``). Per-channel scale loads are not
-    in the model (it costs per-tensor output scales).
+    (bound in ``tests/models/test_accel_energy_events.py``). With ``out_scale`` ``channel``
+    the per-channel scale loads are costed too (their beats, scale-memory writes and cycles:
+    :func:`accelsmith.runtime.closed_form._scale_loads`); ``tensor`` has none.
 area
     PEs (multiplier, adder, operand/partial-sum registers: 2 in_bits + acc_bits bits, plus
     in_bits for the second weight register of ``ws``), SRAMs (:meth:`Tech.sram_area_um2`:
@@ -235,13 +236,18 @@ def layer_costs(
     from ..runtime.closed_form import schedule
 
     n, L = cfg["rows"].shape[0], lay["h"].shape[1]
+    per_channel = np.asarray(cfg.get("out_scale", "tensor")) == "channel"
     out = schedule(
-        cfg, lay, np.round(cfg["dram_latency"].astype(np.float64)), cfg["dram_stall"], events=True
+        cfg,
+        lay,
+        np.round(cfg["dram_latency"].astype(np.float64)),
+        cfg["dram_stall"],
+        events=True,
+        per_channel=per_channel,
     )
     out = {k: v.reshape(n, L) for k, v in out.items()}
     e = event_energy_arrays(cfg, tech)
-    # per-channel scale loads are not costed (the model assumes one scale per tensor)
-    parts = event_energy_parts({**out, "s_writes": 0}, e, cfg["rows"], cfg["cols"], cfg["bus_bits"])
+    parts = event_energy_parts(out, e, cfg["rows"], cfg["cols"], cfg["bus_bits"])
     return {
         "cycles": out["cycles"],
         "dram_bytes": out["dram_bytes"].astype(np.float64),
@@ -257,15 +263,21 @@ def layer_costs(
 
 
 def layer_cost(
-    p: AccelParams, s: Any, latency: int, tech: Any, stall: float = 0.0
+    p: AccelParams,
+    s: Any,
+    latency: int,
+    tech: Any,
+    stall: float = 0.0,
+    per_channel: bool = False,
 ) -> dict[str, float]:
     """:func:`layer_costs` of one instance of layer ``s`` on ``p`` (DRAM ``latency``,
-    back-pressure ``stall``)."""
+    back-pressure ``stall``, per-tensor or ``per_channel`` output scales)."""
     from ..runtime.closed_form import LAYER_FIELDS
 
     cfg = {k: np.asarray(v)[:, None] for k, v in _params_arrays(p).items()}
     cfg["dram_latency"] = np.array([[latency]])
     cfg["dram_stall"] = np.array([[stall]])
+    cfg["out_scale"] = np.array([["channel" if per_channel else "tensor"]])
     lay = {k: np.array([[getattr(s, k)]]) for k in LAYER_FIELDS}
     return {k: float(v[0, 0]) for k, v in layer_costs(cfg, lay, tech).items()}
 

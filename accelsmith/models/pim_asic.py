@@ -362,8 +362,8 @@ def pim_period_ns(
       the difference costed by the ``fan`` component) through ``ceil(log2 bpr)`` multiplexer
       levels instead of one, after the multiplexer that presents the engine's or the host's
       column (one ``mux`` level each). int8 and fp16 lanes are independent, so their path is
-      the one-lane sample's; the bf16 path crosses ``ceil(log2 lanes)`` FP32 adder levels
-      (the samples at 1, 2, 4 lanes, linear in the levels);
+      the samples' mean (:func:`_lane_path`); the bf16 path crosses ``ceil(log2 lanes)`` FP32
+      adder levels (the samples at 1 and 2 lanes, linear in the levels);
     - the control path: ``pimctl``'s period at ``banks`` (command -> rule check -> strobe)
       plus the strobe's fan-out (``fan`` minus a bare register hop) over one bank's
       accumulator and row-buffer enables, or the RD_MAC clear over every bank's accumulators.
@@ -375,21 +375,34 @@ def pim_period_ns(
     burst = inv["burst_bits"].astype(np.float64)
     pipe = pipe_period_ns()
     mux_level = float(op_period_ns("mux", 4)) - pipe
-    # the sample's own column fan-out: 2 x burst at one lane (int8, fp16) or, bf16, at the
-    # sampled lanes with these adder levels (2^levels)
-    one = np.where(prec == "bf16", 2 ** _levels(lanes), 1)
-    own = 2 * one * np.select([prec == "int8"], [8], 16)
-    mac = _per_precision(precision, _by_levels, one)
+    # bf16: the sample at these adder levels (2^levels lanes) without its own column fan-out
+    # (2 x its burst); int8, fp16: the mean over the samples of the same, fan-out-free path
+    n_bf = 2 ** _levels(lanes)
+    mac = _per_precision(precision, _lane_path, np.where(prec == "bf16", n_bf, 0))
     lane = (
         mac
         + fanout_period_ns((nb + 1) * burst)
-        - fanout_period_ns(own)
         + _levels(inv["bpr"]) * mux_level  # the component's one level + the presented
         # column's own multiplexer (engine counter or host command, hdl/pim.py _present)
     )
     strobe = np.maximum(inv["acc_flops"] + inv["rowbuf_flops"], nb * inv["acc_flops"])
     ctl = _by_levels("pimctl", nb) + np.maximum(fanout_period_ns(strobe) - pipe, 0.0)
     return np.maximum(lane, ctl)
+
+
+def _lane_path(kind: str, lanes: ArrayLike) -> np.ndarray:
+    """A ``pimmac`` component's register-to-register period minus its own column fan-out
+    (``fan`` at ``2 x burst`` loads): the select -> multiply -> accumulate path alone. bf16
+    at ``lanes`` (interpolated in adder levels, :func:`_by_levels`); int8, fp16 (lanes
+    independent: ``lanes`` is 0) the mean over the samples, which differ by ABC's mapping."""
+    from .calib import fanout_period_ns
+
+    elem = 8 if kind == "pimmac_int8" else 16
+    rows = _samples(kind)
+    if kind != "pimmac_bf16":
+        own = [r["period_ns"] - float(fanout_period_ns(2 * elem * r["width"])) for r in rows]
+        return np.full(np.shape(lanes), float(np.mean(own)))
+    return _by_levels(kind, lanes) - fanout_period_ns(2 * elem * np.asarray(lanes))
 
 
 def macro_power_w(port_bits: ArrayLike, bits: ArrayLike, freq_mhz: ArrayLike) -> np.ndarray:

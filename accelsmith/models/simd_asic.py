@@ -88,7 +88,7 @@ def lane_structure(
     ``slots`` (per slot: ``modes``, ``q`` quire bits, ``shift`` alignment range, ``sig``
     product bits, ``stages`` alignment shifter stages, ``exp_bits`` product exponent bits),
     ``mux_bits`` (2:1 multiplexer bits of the mode selection: per extra mode, every decoded
-    field, significand and product bit), ``ctrl_flops`` (the engine's control per engine).
+    field and significand bit; the products' selection is inside the ``smul`` component).
     """
     try:
         p = SimdParams(
@@ -154,7 +154,6 @@ def lane_structure(
                 "formats": sorted({m.a.name for m in ms} | {m.b.name for m in ms}),
             }
         )
-        mux_bits += sig * (len(ms) - 1 if len(ms) == len(modes) else len(ms))
     flops += s2 if p.pipeline >= 2 else 0
     # ---- multiplier stage registers (pipeline >= 3): per slot the product (sig bits), its
     # term, sign, zero flags, exponent sum, nan / inf when a slot mode can make them
@@ -266,7 +265,7 @@ def lane_cost(
     ``multiplier`` (``smul_*`` at ``lane_bits``), ``accumulators`` (``sslot_<out>`` at each
     slot's quire width, or ``sslotf_<out>`` at its product significand; plus the alignment
     shifter: ``mux`` bits per shift stage), ``glue`` (the mode multiplexers of decoded
-    fields, significands and products: ``mux`` bits; the product exponent adder: ``add``).
+    fields and significands: ``mux`` bits; the product exponent adder: ``add``).
     ``slot_flops``: flip-flops inside the slot components (quire, finished copy, flags,
     results), whose reset and enable logic the components include; the lane's other
     flip-flops get theirs from the engine (:func:`engine_cost`).
@@ -274,11 +273,12 @@ def lane_cost(
     Timing: ``t_path`` is the longest register-to-register path through the pipeline for
     this ``pipeline`` depth, per slot: decode (the slot's slowest decoder plus the mode
     multiplexer levels), multiply (the single-width multiplier component ``smul_<w>`` of the
-    slot's widest mode: the path to that width's products), align (product exponent sum plus
-    the shifter's stages) and accumulate (the quire add; in an integer slot it merges with
-    the product's final addition, costed as the ``mac`` component minus the ``mul``), chained
-    as ``pipeline`` cuts them (1: all four in one cycle; 2: decode | the rest; 3: decode |
-    multiply | align + accumulate; 4: each alone); ``t_slot`` is the slot component's own
+    slot's widest mode: the path to that width's products; the product exponent sum, which
+    sets the shift amount, runs beside it), align (the shifter's stages) and accumulate (the
+    quire add; in an integer slot it merges with the product's final addition, costed as the
+    ``mac`` component minus the ``mul``), chained as ``pipeline`` cuts them (1: all four in
+    one cycle; 2: decode | the rest; 3: decode | multiply | align + accumulate; 4: each
+    alone); ``t_slot`` is the slot component's own
     period (its readout rounder or its accumulate loop).
     """
     from . import calib
@@ -299,14 +299,15 @@ def lane_cost(
     for sl in st["slots"]:
         d0 = max(d_dec[f] for f in sl["formats"]) + _levels(n_modes + 1) * d_mux
         d1 = max(float(_s(f"smul_{w}", "period_ns", lane_bits)) for w in sl["widths"]) - pipe
-        d2 = 0.0
+        d2, d_e = 0.0, 0.0
         if acc == "exact":
             kind, w = f"sslot_{out_format}", sl["q"]
             flags = 2 + sl["nan"] + 2 * sl["inf"]
             slot_flops += 2 * (sl["q"] + flags)
             shifter += _shifter_bits(sl["sig"], sl["shift"])
-            if sl["shift"]:  # exponent sum, then the shifter's stages, then the quire add
-                d2 = d_exp + sl["stages"] * d_mux
+            if sl["shift"]:  # the shifter's stages, then the quire add; the shift amount
+                # (the exponent sum) is computed beside the multiplier
+                d2, d_e = sl["stages"] * d_mux, d_exp
                 d3 = float(calib.op_period_ns("add", sl["q"])) - pipe
             else:  # integer slot: the quire add merges with the product's final addition
                 d3 = _mac_increment_ns((sl["q"] - calib.MAC_GUARD_BITS) / 2)
@@ -314,6 +315,7 @@ def lane_cost(
             kind, w = f"sslotf_{out_format}", sl["sig"]
             slot_flops += 2 * 33
             d3 = float(_s(kind, "period_ns", w)) - pipe
+        d1 = max(d1, d_e)
         segs = {
             1: (d0 + d1 + d2 + d3,),
             2: (d0, d1 + d2 + d3),

@@ -28,6 +28,7 @@ from .panels import (
     numeric_metrics,
     scatter_figure,
     set_ranges,
+    slot_counts,
     trace_slots,
     verilog_files,
 )
@@ -348,7 +349,7 @@ def _live_callbacks(app: dash.Dash, hub: Hub, interval: float = 2.0) -> None:
             panels.append((k, camp, view.filter(camp.trials)))
         fig = scatter_figure(panels, view.x, view.y, view.color, draw=draw)
         slots = trace_slots(panels, view.x, view.y, view.color)
-        counts = [len(t["customdata"]) for t in fig["data"]]
+        counts = slot_counts(fig)
         rows, columns = pareto_rows([(k, hub.campaigns[k], view) for k in view.sel])
         ranges = [fig["layout"][a].get("range") for a in ("xaxis", "yaxis")]
         drawn = {

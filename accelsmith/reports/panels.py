@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASE",
+    "LEGEND",
     "LIVE",
     "axis_ranges",
     "design_details",
@@ -29,6 +30,7 @@ __all__ = [
     "numeric_metrics",
     "scatter_figure",
     "set_ranges",
+    "slot_counts",
     "trace_slots",
     "verilog_files",
 ]
@@ -80,19 +82,21 @@ STATUS_KINDS = (STATUS_INFEASIBLE, STATUS_DOMINATED, STATUS_PARETO)
 #: kinds with many points: drawn once in the static layer, new points in a live trace
 BULK_KINDS = (STATUS_INFEASIBLE, STATUS_DOMINATED, "all")
 #: layers of a trace (the third element of a slot)
-BASE, LIVE = "base", "live"
+BASE, LEGEND, LIVE = "base", "legend", "live"
 
 
 def trace_slots(panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, color: str):
-    """``[campaign key, kind, layer]`` of every trace of :func:`scatter_figure`, in figure
-    order.
+    """``[campaign key, kind, layer]`` of every trace of :func:`scatter_figure`: the plot's
+    traces in figure order, then the static layer's.
 
     Every trace exists even when empty, so that a live update can address a trace by its
     index (:func:`extend_scatter`). Kinds: the statuses, ``all`` (coloured by a metric) and
-    ``exact`` (the exhaustive sweep's front). A bulk kind (:data:`BULK_KINDS`) has two
-    traces: its points at the full draw (layer ``base``: drawn once, in the static layer
-    under the plot) and the points that arrived since (layer ``live``); the other kinds
-    have one ``live`` trace. The base traces come first: drawn order is base, then live."""
+    ``exact`` (the exhaustive sweep's front). A bulk kind (:data:`BULK_KINDS`) has three
+    traces: its points at the full draw (layer ``base``: not in the plot's data; the page
+    draws them once in the static layer under the plot), the points that arrived since
+    (``live``), and its legend entry (``legend``: no point; an empty trace would have none).
+    The other kinds have one ``live`` trace. A point clicked in the static layer is reported
+    with its slot's index (the plot's traces first)."""
     per: list[tuple[str, list[str]]] = []
     for key, camp, frame in panels:
         if x not in frame or y not in frame:
@@ -102,8 +106,9 @@ def trace_slots(panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, col
         if ex is not None and x in ex and y in ex:
             kinds.append("exact")
         per.append((key, kinds))
-    slots = [[key, k, BASE] for key, kinds in per for k in kinds if k in BULK_KINDS]
-    return slots + [[key, k, LIVE] for key, kinds in per for k in kinds]
+    slots = [[key, k, LEGEND] for key, kinds in per for k in kinds if k in BULK_KINDS]
+    slots += [[key, k, LIVE] for key, kinds in per for k in kinds]
+    return slots + [[key, k, BASE] for key, kinds in per for k in kinds if k in BULK_KINDS]
 
 
 def _trace_name(key: str, kind: str, count: int) -> str:
@@ -148,7 +153,7 @@ def _color_range(frames: list[pd.DataFrame], color: str) -> tuple[float, float] 
 
 def _trace(
     slot: list[str],
-    sub: pd.DataFrame,
+    sub: pd.DataFrame | None,
     x: str,
     y: str,
     color: str,
@@ -159,18 +164,24 @@ def _trace(
     """A ``scattergl`` trace as a plain dict (plotly's per-element validation of 100,000-point
     lists is skipped: the values come straight from the ledger's numeric columns).
 
-    A base trace is invisible here (opacity 0: it only answers hover, click and selection;
-    the dashboard's page script draws its points once in the static layer under the plot)
-    and carries no legend entry: its live trace shows the kind's legend entry and count."""
+    ``base``: typed arrays (the static layer's, see :func:`scatter_figure`); ``legend``: one
+    empty point (``sub`` None) that carries the kind's legend entry, count and colour bar;
+    ``live``: plain lists that patches extend (a bulk kind's live trace has no legend entry
+    of its own: the legend trace's toggles its group)."""
     key, kind, layer = slot
-    base = layer == BASE
-    pts = _points(sub, x, y, color if kind == "all" else None, binary=base)
+    if layer == LEGEND:
+        pts: dict[str, Any] = {"x": [None], "y": [None]}
+        if kind == "all":
+            pts["marker.color"] = [crange[0] if crange else 0.0]
+    else:
+        assert sub is not None
+        pts = _points(sub, x, y, color if kind == "all" else None, binary=layer == BASE)
     if kind == "all":
         marker = {
             "color": pts.pop("marker.color"),
             "colorscale": "Viridis",
             "size": 6,
-            "showscale": panel == 0 and base,
+            "showscale": panel == 0 and layer == LEGEND,
             "colorbar": {"title": {"text": color}},
         }
         if crange is not None:
@@ -180,16 +191,14 @@ def _trace(
     else:
         st = STYLE[kind]
         marker = {"color": st["color"], "size": st["size"] + 1, "symbol": st["symbol"]}
-    if base:
-        marker["opacity"] = 0
     extra = " (exact front)" if kind == "exact" else ""
     axis = "" if panel == 0 else str(panel + 1)
-    return {
+    trace = {
         "type": "scattergl",
         "mode": "markers",
         "name": name,
         "legendgroup": f"{key}|{kind}",
-        "showlegend": not base,
+        "showlegend": layer == LEGEND or kind not in BULK_KINDS,
         "marker": marker,
         "meta": {"campaign": key, "kind": kind, "layer": layer},
         "hovertemplate": "%{customdata}"
@@ -200,6 +209,10 @@ def _trace(
         "yaxis": f"y{axis}",
         **pts,
     }
+    if layer == LEGEND:
+        trace["hoverinfo"] = "skip"
+        del trace["hovertemplate"]
+    return trace
 
 
 #: margin of an axis range beyond the points at a full draw, and beyond a new extreme when a
@@ -261,8 +274,11 @@ def set_ranges(layout: Any, ranges: list[list[float] | None], n_panels: int) -> 
                 layout[f"{axis}{suffix}"]["autorange"] = False
 
 
-def _slot_rows(camp: Any, frame: pd.DataFrame, kind: str, layer: str) -> pd.DataFrame:
-    """The rows of one trace at a full draw (a live trace of a bulk kind starts empty)."""
+def _slot_rows(camp: Any, frame: pd.DataFrame, kind: str, layer: str) -> pd.DataFrame | None:
+    """The rows of one trace at a full draw (a live trace of a bulk kind starts empty; a
+    legend trace has none)."""
+    if layer == LEGEND:
+        return None
     if kind == "exact":
         return camp.exhaustive
     if layer == LIVE and kind in BULK_KINDS:
@@ -281,10 +297,14 @@ def scatter_figure(
     as a plotly figure dict (``data``, ``layout``) for ``dcc.Graph``.
 
     Every point of ``panels`` is drawn (nothing is thinned: the front is always complete);
-    trace order is :func:`trace_slots`. ``customdata`` of a point is its design id. The bulk
-    of the points is in base traces (typed arrays, drawn once by the page into the static
-    layer); ``draw`` (``layout.meta.draw``) names this full draw, so that the page redraws
-    that layer for a new full draw and never for a live update."""
+    ``customdata`` of a point is its design id. Traces are :func:`trace_slots`: the bulk of
+    the points is in the base traces, which are not in ``data`` but in ``layout.meta.layer``
+    (typed arrays): plotly.js recomputes and redraws every trace of a plot whenever any
+    trace's data changes (most of a second at 100,000 points in software WebGL), so the
+    dashboard's page script (``assets/static_layer.js``) draws them once in a second plot
+    under this one, and a live update, a patch of the small live traces, never touches
+    them. ``layout.meta.draw`` names this full draw: the page redraws that layer for a new
+    full draw, or when the plot area or the axis ranges move, never for a live update."""
     from plotly.subplots import make_subplots
 
     n = max(1, len(panels))
@@ -299,16 +319,15 @@ def scatter_figure(
     slots = trace_slots(panels, x, y, color)
     crange = _color_range([f for _, _, f in panels], color) if color != "status" else None
     index = {key: i for i, (key, _, _) in enumerate(panels)}
-    rows = {}
-    for key, kind, layer in slots:
-        camp, frame = next((c, f) for k, c, f in panels if k == key)
-        rows[key, kind, layer] = _slot_rows(camp, frame, kind, layer)
-    data = []
+    frames = {key: (camp, frame) for key, camp, frame in panels}
+    rows = {(k, kind, layer): _slot_rows(*frames[k], kind, layer) for k, kind, layer in slots}
+    data, layer = [], []
     for slot in slots:
-        key, kind, layer = slot
-        count = len(rows[key, kind, BASE if kind in BULK_KINDS else LIVE])
-        name = _trace_name(key, kind, count)
-        data.append(_trace(slot, rows[key, kind, layer], x, y, color, index[key], crange, name))
+        key, kind, where = slot
+        sub = rows[key, kind, BASE if kind in BULK_KINDS else LIVE]
+        name = _trace_name(key, kind, len(sub) if sub is not None else 0)
+        tr = _trace(slot, rows[key, kind, where], x, y, color, index[key], crange, name)
+        (layer if where == BASE else data).append(tr)
     dirs: dict[str, str] = {}
     for _, camp, _ in panels:
         dirs.update(dict(camp.objectives))
@@ -324,13 +343,19 @@ def scatter_figure(
         # transparent: the static layer (the base traces' points) shows through
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
-        meta={"draw": draw},
     )
-    layout = fig.to_plotly_json()["layout"]
-    frames = [f for _, _, f in panels]
-    frames += [c.exhaustive for _, c, _ in panels if c.exhaustive is not None]
-    set_ranges(layout, axis_ranges(frames, x, y), len(panels))
-    return {"data": data, "layout": layout}
+    out = fig.to_plotly_json()["layout"]
+    out["meta"] = {"draw": draw, "layer": layer}
+    extents = [f for _, _, f in panels]
+    extents += [c.exhaustive for _, c, _ in panels if c.exhaustive is not None]
+    set_ranges(out, axis_ranges(extents, x, y), len(panels))
+    return {"data": data, "layout": out}
+
+
+def slot_counts(fig: dict[str, Any]) -> list[int]:
+    """Points per slot of a :func:`scatter_figure` (plot traces, then the static layer's)."""
+    traces = [*fig["data"], *fig["layout"]["meta"]["layer"]]
+    return [len(t["customdata"]) if "customdata" in t else 0 for t in traces]
 
 
 def extend_scatter(
@@ -349,8 +374,8 @@ def extend_scatter(
     that are dominated now) and ``front`` (the whole current front, or absent when it did
     not change), each already filtered. New and demoted points are appended to the live
     traces of their kinds (the base traces, drawn once, are never touched); the front trace
-    (small) is replaced. ``counts`` (points per trace) is updated, and so is the legend
-    entry (the live trace's name: base and live points of the kind)."""
+    (small) is replaced. ``counts`` (points per slot) is updated, and so is the legend
+    entry (the legend trace's name: base and live points of the kind)."""
     new = parts["new"]
     where = {(k, kind, layer): i for i, (k, kind, layer) in enumerate(slots)}
     for i, (k, kind, layer) in enumerate(slots):
@@ -379,7 +404,7 @@ def extend_scatter(
             (target if target is not None else patch["data"][i][attr]).extend(values)
         counts[i] += len(add)
         total = counts[i] + counts[where[key, kind, BASE]]
-        patch["data"][i]["name"] = _trace_name(key, kind, total)
+        patch["data"][where[key, kind, LEGEND]]["name"] = _trace_name(key, kind, total)
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -56,14 +56,15 @@ def _model(configs: list[AccelParams], layers: list[ConvShape], tech: Tech) -> d
     return layer_costs(cfg, lay, tech)
 
 
-def _events(p: AccelParams, s: ConvShape, tk: int) -> dict[str, float]:
-    """Expected counter values of the compiled layer (mapper's choice, per-tensor scale)."""
+def _events(p: AccelParams, s: ConvShape, tk: int, q: Quant | None = None) -> dict[str, float]:
+    """Expected counter values of the compiled layer (mapper's choice, output stage ``q``:
+    per-tensor scale by default)."""
     from accelsmith.runtime.mapper import choose_mapping
 
     mp = choose_mapping(p, s)
     assert mp.tk == tk  # the model costed the mapping the compiler runs
     cmds = layer_commands(
-        p, s, mp, Quant(), layer=0, in_base=0, w_base=0, sc_base=0, out_base=0, zero_base=0
+        p, s, mp, q or Quant(), layer=0, in_base=0, w_base=0, sc_base=0, out_base=0, zero_base=0
     )
     total = dict.fromkeys(EVENTS, 0.0)
     for c in cmds:
@@ -123,3 +124,21 @@ def test_aligned_gemm_is_exact_in_every_part():
     meas = measured_energy(p, _events(p, s, int(model["tk"][0, 0])), tech, 1000.0)
     for k in PARTS:
         assert abs(model[MODEL[k]][0, 0] / meas[k] - 1) <= EXACT, k
+
+
+def test_per_channel_scales_cost_their_loads():
+    """``out_scale`` ``channel``: the scale loads' beats and scale-memory writes are in the
+    DRAM and SRAM energy, equal to the compiled stream's events on an aligned GEMM."""
+    from accelsmith.models.accel_cost import layer_cost
+
+    p = AccelParams(rows=4, cols=8, dataflow="os", in_bits=8, bus_bits=64, max_k=64)
+    s = ConvShape.gemm("g", 32, 256, 64)
+    tech = Tech.at_node(45)
+    c = layer_cost(p, s, 8, tech, per_channel=True)
+    t = layer_cost(p, s, 8, tech)
+    ev = _events(p, s, int(c["tk"]), Quant(scales=(1,) * s.k_out))
+    assert ev["s_writes"] > 0
+    meas = measured_energy(p, ev, tech, 1000.0)
+    for k in PARTS:
+        assert abs(c[MODEL[k]] / meas[k] - 1) <= EXACT, k
+    assert c["energy_dram_j"] > t["energy_dram_j"] and c["energy_sram_j"] > t["energy_sram_j"]

@@ -131,16 +131,21 @@ def test_dashboard_in_browser(campaign_journal: Path, tmp_path: Path, browser_pa
     write_campaign(journal_storage(other), "sa-other", explorers={"random": 50}, seed=3)
     camp = load_campaign(resolve_target(str(store)))
     graph = "#pareto .js-plotly-plot"
-    count_js = (
-        f"document.querySelector('{graph}')._fullData.filter(t => t.name.startsWith('sa-three'))"
+    count_js = (  # the plot's traces but legend entries, and the static layer's under it
+        f"[...document.querySelector('{graph}')._fullData, "
+        "...(document.getElementById('pareto-base')._fullData || [])]"
+        ".filter(t => t.name.startsWith('sa-three') && t.meta.layer !== 'legend')"
         ".reduce((n, t) => n + t.x.length, 0)"
     )
     with dashboard(
         [str(store), str(other), "--interval", "1"], free_port(), tmp_path / "dash.log"
     ) as url:
         page.goto(url)
-        page.wait_for_function(f"document.querySelector('{graph}') && {count_js} > 0")
-        assert page.evaluate(count_js) == len(camp.trials) + len(camp.exhaustive)
+        n_all = len(camp.trials) + len(camp.exhaustive)
+        page.wait_for_function(
+            f"document.querySelector('{graph}') && {count_js} >= {n_all}", timeout=30000
+        )
+        assert page.evaluate(count_js) == n_all
         assert "sa-three: 180 trials" in page.inner_text("#status-line")
         # live: trials written by a running campaign show up within a few seconds
         study = optuna.load_study(study_name="sa-three@nsga2", storage=journal_storage(store))

@@ -22,11 +22,16 @@ from .server import dashboard, free_port
 
 N = 4000
 GRAPH = "#pareto .js-plotly-plot"
+# points drawn: the plot's traces (not its legend entries) and the static layer's
 COUNT_JS = f"""() => {{
-  const gd = document.querySelector('{GRAPH}');
-  if (!gd || !gd._fullData) return -1;
-  return gd._fullData.reduce((n, t) => n + (t.x ? t.x.length : 0), 0);
+  const gd = document.querySelector('{GRAPH}'), base = document.getElementById('pareto-base');
+  if (!gd || !gd._fullData || !base || !base._fullData) return -1;
+  const n = (ts) => ts.reduce((k, t) => k + (t.x ? t.x.length : 0), 0);
+  return n(gd._fullData.filter(t => t.meta.layer !== 'legend')) + n(base._fullData);
 }}"""
+DESIGNS_JS = f"""() => [...document.querySelector('{GRAPH}')._fullData
+    .filter(t => t.meta.layer !== 'legend'), ...document.getElementById('pareto-base')._fullData]
+  .flatMap(t => Array.from(t.customdata))"""
 FRONT_JS = f"""() => Array.from(document.querySelector('{GRAPH}')._fullData
   .find(t => t.name.includes('Pareto-optimal')).customdata)"""
 # the static layer under the plot: its state, and how it lines up with the plot
@@ -37,8 +42,8 @@ LAYER_JS = f"""() => {{
   const fl = gd._fullLayout, bl = base._fullLayout;
   return {{
     draw: gd.layout.meta.draw, layerDraw: base._accelsmith.draw,
-    proxies: n(gd._fullData.filter(t => t.meta.layer === 'base')),
-    proxyOpacity: gd.data.filter(t => t.meta.layer === 'base').map(t => t.marker.opacity),
+    proxies: gd.layout.meta.layer.reduce((k, t) => k + t.customdata.length, 0),
+    inPlot: gd._fullData.filter(t => t.meta.layer === 'base').length,
     layerPoints: n(base._fullData),
     size: [fl._size.l, fl._size.t, fl._size.w, fl._size.h],
     layerSize: [bl._size.l, bl._size.t, bl._size.w, bl._size.h],
@@ -48,13 +53,41 @@ LAYER_JS = f"""() => {{
 }}"""
 
 
+# the most isolated point of the static layer: its design and its position on the page
+ISOLATED_JS = """() => {
+  const base = document.getElementById('pareto-base'), fl = base._fullLayout;
+  const r = base.getBoundingClientRect(), pts = [];
+  base._fullData.forEach(t => {
+    const xa = fl[t.xaxis.replace('x', 'xaxis')], ya = fl[t.yaxis.replace('y', 'yaxis')];
+    for (let i = 0; i < t.x.length; i++)
+      pts.push([r.left + xa._offset + xa.c2p(t.x[i]), r.top + ya._offset + ya.c2p(t.y[i]),
+                t.customdata[i]]);
+  });
+  const gd = document.querySelector('#pareto .js-plotly-plot'), g = gd._fullLayout;
+  const rt = gd.getBoundingClientRect();
+  gd._fullData.filter(t => t.meta.layer !== 'legend').forEach(t => {
+    const xa = g[t.xaxis.replace('x', 'xaxis')], ya = g[t.yaxis.replace('y', 'yaxis')];
+    for (let i = 0; i < t.x.length; i++)
+      pts.push([rt.left + xa._offset + xa.c2p(t.x[i]), rt.top + ya._offset + ya.c2p(t.y[i]),
+                null]);
+  });
+  let best = null, far = -1;
+  for (const p of pts) {
+    if (p[2] === null) continue;
+    let d = Infinity;
+    for (const q of pts) if (q !== p) d = Math.min(d, Math.hypot(p[0] - q[0], p[1] - q[1]));
+    if (d > far) { far = d; best = p; }
+  }
+  return {x: best[0], y: best[1], design: best[2], gap: far};
+}"""
+
+
 def _check_layer(page) -> dict:
     """The static layer shows the plot's full draw: the base traces' points, exactly under
-    the plot (same corner, plot area and ranges), while the plot hides them (opacity 0)."""
+    the plot (same corner, plot area and ranges); the plot does not hold them."""
     st = page.evaluate(LAYER_JS)
     assert st["layerDraw"] == st["draw"]
-    assert st["layerPoints"] == st["proxies"] > 0
-    assert set(st["proxyOpacity"]) == {0}
+    assert st["layerPoints"] == st["proxies"] > 0 and st["inPlot"] == 0
     assert st["layerSize"] == st["size"] and st["layerCorner"] == st["corner"]
     assert st["layerRanges"] == st["ranges"]
     return st
@@ -142,9 +175,7 @@ def test_live_updates_are_patches_and_front_stays_exact(
         camp = load_campaign(resolve_target(str(big_campaign)))
         assert len(camp.trials) == total == page.evaluate(f"({COUNT_JS})()")
         assert set(page.evaluate(FRONT_JS)) == set(camp.pareto["design"])
-        designs = page.evaluate(
-            f"document.querySelector('{GRAPH}')._fullData.flatMap(t => Array.from(t.customdata))"
-        )
+        designs = page.evaluate(DESIGNS_JS)
         assert len(designs) == len(set(designs)) == total  # each trial drawn once
         after = _check_layer(page)  # live points went to the plot, not to the static layer
         assert after["proxies"] == first["proxies"]
@@ -153,4 +184,20 @@ def test_live_updates_are_patches_and_front_stays_exact(
         )
         moved = after["ranges"] != first["ranges"] or after["size"] != first["size"]
         assert redrawn == moved  # redrawn only when the axes grew or the plot area moved
+        # hover and click reach the static layer's points through the plot above it
+        pt = page.evaluate(ISOLATED_JS)
+        assert pt["gap"] > 3
+        page.mouse.move(pt["x"] + 1, pt["y"])
+        page.mouse.move(pt["x"], pt["y"])
+        page.wait_for_function(
+            "document.getElementById('pareto-base')._hoverdata?.[0]?.customdata === "
+            f"'{pt['design']}'",
+            timeout=10_000,
+        )
+        assert pt["design"] in page.text_content("#pareto-base .hoverlayer")
+        page.mouse.click(pt["x"], pt["y"])
+        page.wait_for_function(
+            f"document.querySelector('#details-title')?.innerText === '{pt['design']}'",
+            timeout=20_000,
+        )
     assert page.errors == []

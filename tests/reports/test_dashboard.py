@@ -180,10 +180,12 @@ def _decoded(values) -> np.ndarray:
 def test_scatter_figure_base_and_live_traces(campaign_journal: Path, color: str) -> None:
     from accelsmith.reports.panels import (
         BASE,
+        LEGEND,
         LIVE,
         extend_scatter,
         grow_ranges,
         scatter_figure,
+        slot_counts,
         trace_slots,
     )
 
@@ -192,16 +194,22 @@ def test_scatter_figure_base_and_live_traces(campaign_journal: Path, color: str)
     panels = [("sa-three", camp, t)]
     fig = scatter_figure(panels, "latency_s", "energy_j", color, draw="c:1")
     slots = trace_slots(panels, "latency_s", "energy_j", color)
-    assert len(slots) == len(fig["data"]) and fig["layout"]["meta"] == {"draw": "c:1"}
+    meta = fig["layout"]["meta"]
+    assert meta["draw"] == "c:1"
+    traces = [*fig["data"], *meta["layer"]]  # the plot's, then the static layer's
+    assert len(slots) == len(traces) and len(fig["data"]) == len(slots) - len(meta["layer"])
     by_design = t.set_index("design")
     designs: list[str] = []
-    for (_, kind, layer), tr in zip(slots, fig["data"], strict=True):
+    for (_, kind, layer), tr in zip(slots, traces, strict=True):
         assert tr["meta"] == {"campaign": "sa-three", "kind": kind, "layer": layer}
-        if layer == BASE:  # typed arrays, invisible in the plot, no legend entry
-            assert isinstance(tr["x"], dict) and tr["marker"]["opacity"] == 0
-            assert tr["showlegend"] is False and len(tr["customdata"]) > 0
+        if layer == BASE:  # typed arrays, drawn by the page under the plot
+            assert tr in meta["layer"] and isinstance(tr["x"], dict)
+            assert len(tr["customdata"]) > 0
+        elif layer == LEGEND:  # one empty point: the legend entry of the kind
+            assert tr["x"] == [None] and tr["showlegend"] is True and "customdata" not in tr
+            continue
         elif kind in ("all", "dominated", "infeasible"):  # live: empty until an update
-            assert tr["x"] == [] and tr["showlegend"] is True
+            assert tr["x"] == [] and tr["showlegend"] is False
         if kind != "exact":
             designs += tr["customdata"]
             rows = by_design.loc[tr["customdata"]]
@@ -225,17 +233,17 @@ def test_scatter_figure_base_and_live_traces(campaign_journal: Path, color: str)
     # a live update appends to the live trace of the kind, never to a base trace
     from dash import Patch
 
-    patch, counts = Patch(), [len(tr["customdata"]) for tr in fig["data"]]
+    patch, counts = Patch(), slot_counts(fig)
     kind = "all" if color != "status" else "dominated"
     new = t[t["status"] == "dominated"].head(3)
     parts = {"new": new, "demoted": new.iloc[:0]}
     extend_scatter(patch, slots, counts, "sa-three", parts, "latency_s", "energy_j", color)
     ops = patch.to_plotly_json()["operations"]
     live = slots.index(["sa-three", kind, LIVE])
-    touched = {op["location"][1] for op in ops}
-    assert touched == {live}
+    legend = slots.index(["sa-three", kind, LEGEND])
+    assert {op["location"][1] for op in ops} == {live, legend}  # never a base trace
     assert counts[live] == 3
     base = slots.index(["sa-three", kind, BASE])
-    name = next(op["params"]["value"] for op in ops if op["location"][-1] == "name")
+    name = next(op["params"]["value"] for op in ops if op["location"][1] == legend)
     # the legend entry (the live trace's name) counts base and live points of the kind
     assert name == "sa-three" if kind == "all" else name.endswith(f"({counts[base] + 3})")

@@ -85,6 +85,21 @@ def test_flow_power_is_at_the_requested_clock() -> None:
     assert 0 < df["energy_clock_j"][0] < df["energy_j"][0]
 
 
+def test_simd_samples_are_part_of_the_calibration_identity(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A node-130 campaign's identity hashes the SIMD components too: re-calibrating them
+    changes it."""
+    from accelsmith.models import calib
+
+    data = calib.load()
+    before = calib.samples_sha256()
+    rows = [{**r, "op_area_um2": r["op_area_um2"] * 2} for r in data["simd_samples"]["sdec_int8"]]
+    changed = {**data, "simd_samples": {**data["simd_samples"], "sdec_int8": rows}}
+    monkeypatch.setattr(calib, "load", lambda path=None: changed)
+    assert calib.samples_sha256() != before
+
+
 def test_other_nodes_unchanged() -> None:
     df = _evaluate([_CFG], node=45)
     assert "fmax_mhz" not in df.columns and "energy_clock_j" not in df.columns

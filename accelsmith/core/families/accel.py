@@ -185,6 +185,14 @@ class AccelParams(ParamsBase):
             "paused in a cycle (0..0.9; 0: none). runtime.timing adds the expected waits.",
             cli_default=0.0,
         ),
+        model_param(
+            "out_scale",
+            "tensor",
+            choices=("tensor", "channel"),
+            help="Output scales the layers use: tensor (one per layer) or channel (per output "
+            "channel: the compiler loads each output tile's scales; costed in cycles/energy).",
+            cli_default="tensor",
+        ),
     )
 
     def check(self) -> None:

@@ -1,18 +1,21 @@
 /*
  * accelsmith dashboard: the static layer under the Pareto plot.
  *
- * plotly.js draws every WebGL trace of a plot into one canvas and redraws that canvas (every
- * point of every trace) whenever any trace's data changes. At 100,000 points and software
- * WebGL that is most of a second per live update. So the plot ("#pareto", a dcc.Graph) holds
- * the bulk of the points in *base* traces that are invisible there (marker opacity 0: they
- * still answer hover, click and selection) and draws only the small *live* traces (points
- * that arrived since the full draw, the Pareto front, the exact front); this script draws
- * the base traces' points once into a second plotly plot ("#pareto-base") right under it,
- * with the same plot area, axis types and ranges, and trace visibility.
+ * plotly.js draws every WebGL trace of a plot into one canvas, and recomputes and redraws
+ * every trace whenever any trace's data changes. At 100,000 points and software WebGL that
+ * is most of a second per live update. So the plot ("#pareto", a dcc.Graph) draws only the
+ * small traces (points that arrived since the full draw, the Pareto front, the exact
+ * front, legend entries), and this script draws the bulk of the points (the base traces,
+ * sent in layout.meta.layer; see accelsmith/reports/panels.py: scatter_figure) once into a
+ * second plotly plot ("#pareto-base") right under it, with the same plot area, axis types
+ * and ranges, and the visibility of its legend group.
  *
- * The static layer is redrawn only when the plot's full draw changes (layout.meta.draw, see
- * accelsmith/reports/panels.py: scatter_figure) or its geometry does (zoom, pan, resize,
- * legend clicks); a live update (a Dash patch of the live traces) leaves it alone.
+ * The static layer is redrawn only when the plot's full draw changes (layout.meta.draw) or
+ * its geometry does (zoom, pan, resize, legend clicks); a live update (a Dash patch of the
+ * live traces) leaves it alone. The mouse stays on the plot: where the plot has no point
+ * under it, hover is asked of the static layer (Plotly.Fx.hover), and a click on a point
+ * found there is reported as the plot's clickData (curveNumber: its slot, the plot's
+ * traces first), as a click on a plot point is.
  */
 (function () {
   "use strict";
@@ -20,8 +23,20 @@
   var TOP = "#pareto .js-plotly-plot";
   var BASE_ID = "pareto-base";
 
-  function isBase(trace) {
-    return Boolean(trace && trace.meta && trace.meta.layer === "base");
+  function layerTraces(top) {
+    var meta = top.layout && top.layout.meta;
+    return (meta && meta.layer) || [];
+  }
+
+  // a base trace is shown when its legend group is (legend clicks restyle the plot's traces)
+  function shown(top, trace) {
+    for (var i = 0; i < top.data.length; i++) {
+      var t = top.data[i];
+      if (t.legendgroup === trace.legendgroup && t.meta && t.meta.layer === "legend") {
+        return t.visible === undefined || t.visible === true;
+      }
+    }
+    return true;
   }
 
   function axesOf(fl) {
@@ -34,10 +49,6 @@
   function geometry(top) {
     var fl = top._fullLayout;
     var s = fl._size;
-    var visible = [];
-    top.data.forEach(function (t, i) {
-      if (isBase(t)) visible.push(top._fullData[i].visible === true);
-    });
     return JSON.stringify({
       width: fl.width,
       height: fl.height,
@@ -45,34 +56,21 @@
       axes: axesOf(fl).map(function (a) {
         return [a, fl[a].type, fl[a].range, fl[a].domain];
       }),
-      visible: visible,
+      visible: layerTraces(top).map(function (t) { return shown(top, t); }),
     });
   }
 
   function baseFigure(top) {
     var fl = top._fullLayout;
     var s = fl._size;
-    var data = [];
-    top.data.forEach(function (t, i) {
-      if (!isBase(t)) return;
-      var marker = Object.assign({}, t.marker, { opacity: 1, showscale: false });
-      data.push({
-        type: "scattergl",
-        mode: "markers",
-        x: t.x,
-        y: t.y,
-        xaxis: t.xaxis,
-        yaxis: t.yaxis,
-        marker: marker,
-        hoverinfo: "skip",
-        visible: top._fullData[i].visible === true,
-      });
+    var data = layerTraces(top).map(function (t) {
+      return Object.assign({}, t, { visible: shown(top, t) });
     });
     var layout = {
       width: fl.width,
       height: fl.height,
       showlegend: false,
-      hovermode: false,
+      hovermode: "closest",
       dragmode: false,
       paper_bgcolor: "#fff",
       plot_bgcolor: "#fff",
@@ -95,7 +93,14 @@
         visible: false, // grid, ticks and titles: the plot above draws them
       };
     });
-    return { data: data, layout: layout, config: { staticPlot: true, responsive: false } };
+    var config = {
+      displayModeBar: false,
+      doubleClick: false,
+      scrollZoom: false,
+      showAxisDragHandles: false,
+      responsive: false,
+    };
+    return { data: data, layout: layout, config: config };
   }
 
   function sync(top) {
@@ -110,11 +115,75 @@
     window.Plotly.react(base, baseFigure(top));
   }
 
+  // the subplot of the static layer under a mouse event, and the position in it [px]
+  function under(base, ev) {
+    if (!base._fullLayout || !base._fullLayout._plots) return null;
+    var r = base.getBoundingClientRect();
+    var px = ev.clientX - r.left;
+    var py = ev.clientY - r.top;
+    var plots = base._fullLayout._plots;
+    for (var id in plots) {
+      var xa = plots[id].xaxis;
+      var ya = plots[id].yaxis;
+      var x = px - xa._offset;
+      var y = py - ya._offset;
+      if (x >= 0 && x <= xa._length && y >= 0 && y <= ya._length) {
+        return { id: id, xpx: x, ypx: y };
+      }
+    }
+    return null;
+  }
+
+  function forward(top) {
+    var topHover = false; // the plot has a point under the mouse: it answers
+    var down = null;
+    top.on("plotly_hover", function () { topHover = true; });
+    top.on("plotly_unhover", function () { topHover = false; });
+    top.addEventListener("mousemove", function (ev) {
+      var base = document.getElementById(BASE_ID);
+      if (!base || !base._fullLayout) return;
+      var at = topHover || ev.buttons ? null : under(base, ev);
+      if (at) window.Plotly.Fx.hover(base, { xpx: at.xpx, ypx: at.ypx }, at.id);
+      else window.Plotly.Fx.unhover(base);
+    });
+    top.addEventListener("mouseleave", function () {
+      var base = document.getElementById(BASE_ID);
+      if (base && base._fullLayout) window.Plotly.Fx.unhover(base);
+    });
+    // plotly covers the page while the button is down (the mouse leaves the plot, the layer
+    // is unhovered): the point is taken at the press, the release is seen on the document
+    top.addEventListener("mousedown", function (ev) {
+      var base = document.getElementById(BASE_ID);
+      var hit = base && !topHover && base._hoverdata && base._hoverdata[0];
+      down = hit ? { x: ev.clientX, y: ev.clientY, hit: hit } : null;
+    }, true);
+    document.addEventListener("mouseup", function (ev) {
+      var start = down;
+      down = null;
+      if (!start || Math.abs(ev.clientX - start.x) + Math.abs(ev.clientY - start.y) > 3) return;
+      var hit = start.hit;
+      if (!window.dash_clientside || !window.dash_clientside.set_props) return;
+      window.dash_clientside.set_props("pareto", {
+        clickData: {
+          points: [{
+            curveNumber: top.data.length + hit.curveNumber,
+            pointNumber: hit.pointNumber,
+            pointIndex: hit.pointIndex,
+            x: hit.x,
+            y: hit.y,
+            customdata: hit.customdata,
+          }],
+        },
+      });
+    }, true);
+  }
+
   function hook() {
     var top = document.querySelector(TOP);
     if (!top || typeof top.on !== "function" || top._accelsmithLayer) return;
     top._accelsmithLayer = true;
     top.on("plotly_afterplot", function () { sync(top); });
+    forward(top);
     sync(top);
   }
 
