@@ -51,10 +51,14 @@ __all__ = [
 ]
 
 DATA_FILE = Path(__file__).with_name("calib_sky130.json")
-# OpenRAM sky130_sram_2kbyte_1rw_32x512_8 (VLSIDA/sky130_sram_macros, LEF commit 64897068d2ae):
-# 483.86 um x 326.1 um for 512 x 32 bits, periphery included; the same figure costs black-box
-# memories in `accelsmith synth` (accelsmith/synth/sram.py)
+# OpenRAM sky130_sram_2kbyte_1rw_32x512_8 (VLSIDA/sky130_sram_macros): LEF size 483.86 um x
+# 326.1 um (commit 64897068d2ae) for 512 x 32 bits, periphery included; TT 1.8 V 25 C liberty
+# (commit 0178860d21d6): leakage 0.000814 mW, write access 2.376 + 2.591 pJ (rise + fall) for
+# 32 bits. The same figures cost black-box memories in `accelsmith synth`
+# (accelsmith/synth/sram.py SRAM_SKY130; tests/synth/test_calib_pim.py checks they agree).
 SRAM_UM2_PER_BIT = 483.86 * 326.1 / (512 * 32)
+SRAM_LEAK_W_PER_BIT = 0.8140023e-6 / (512 * 32)
+SRAM_ACCESS_J_PER_BIT = (2.376 + 2.591) * 1e-12 / 32
 MAC_GUARD_BITS = 8  # the calibration's mac component accumulates into 2 * width + 8 bits
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .calib import SRAM_ACCESS_J_PER_BIT, SRAM_LEAK_W_PER_BIT, SRAM_UM2_PER_BIT
 from .rtl_inventory import bits_for
 
 __all__ = [
@@ -135,15 +136,9 @@ def pim_inventory(
 
 
 # ---------------------------------------------------------------------- macros (SRAM table)
-# OpenRAM sky130_sram_2kbyte_1rw_32x512_8 (VLSIDA/sky130_sram_macros): LEF size 483.86 x
-# 326.1 um (commit 64897068d2ae) for 512 x 32 bits; TT 1.8 V 25 C liberty (commit
-# 0178860d21d6): leakage 0.000814 mW, write access 2.376 + 2.591 pJ (rise + fall) for 32 bits.
-# The same figures cost the black-box macros in `accelsmith synth` (accelsmith/synth/sram.py
-# SRAM_SKY130; tests/synth/test_calib_pim.py checks they agree); the flow powers every macro
-# port with one access per cycle.
-SRAM_UM2_PER_BIT = 483.86 * 326.1 / (512 * 32)
-SRAM_LEAK_W_PER_BIT = 0.8140023e-6 / (512 * 32)
-SRAM_ACCESS_J_PER_BIT = (2.376 + 2.591) * 1e-12 / 32
+# The OpenRAM sky130 macro figures of models/calib.py (sources there), the same ones that cost
+# the black-box macros in `accelsmith synth`; the flow powers every macro port with one access
+# per cycle.
 MACRO_PORTS = 2  # each bank's memory: one read port (ACT) and one write port (PRE)
 
 
