@@ -237,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-build", action="store_true", help="measure only the stored runs")
     ap.add_argument("--out", type=Path, help="default: results/<space>.csv")
     args = ap.parse_args(argv)
+    for name in ("seeds", "ablation_seeds", "ablation_budget", "tpe_budget"):
+        if getattr(args, name) < 1:
+            ap.error(f"--{name.replace('_', '-')} must be at least 1, not {getattr(args, name)}")
     args.reference = args.reference or RESULTS / f"{args.space}-reference.db"
     args.ablation_storage = args.ablation_storage or RESULTS / f"{args.space}-ablations.db"
     args.out = args.out or RESULTS / f"{args.space}.csv"
@@ -364,4 +367,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from accelsmith.core.errors import AccelsmithError
+
+    try:
+        raise SystemExit(main())
+    except AccelsmithError as exc:  # a refused input: one line, exit 2
+        print(f"bench_coexplore: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

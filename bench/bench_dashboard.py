@@ -141,6 +141,11 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=200)
     ap.add_argument("--screenshot", type=Path, help="save the page after the updates (PNG)")
     args = ap.parse_args()
+    for name in ("n", "batches", "batch"):
+        if getattr(args, name) < 1:
+            ap.error(f"{name} must be at least 1, not {getattr(args, name)}")
+    if args.interval <= 0:
+        ap.error(f"--interval must be > 0 s, not {args.interval}")
 
     from playwright.sync_api import sync_playwright
 

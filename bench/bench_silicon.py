@@ -187,6 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
+    bad = [f for f in args.families.split(",") if f not in GENERATORS]
+    if bad:
+        ap.error(f"--families must be a comma list of {', '.join(GENERATORS)}, not {bad[0]!r}")
+    if args.n < 1:
+        ap.error(f"--n must be at least 1, not {args.n}")
     from accelsmith.core.errors import AccelsmithError
     from accelsmith.synth import synthesize
 

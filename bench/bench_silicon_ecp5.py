@@ -211,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
         "cache; never run a tool (others are listed as not measured)",
     )
     args = ap.parse_args(argv)
+    bad = [f for f in args.families.split(",") if f not in GENERATORS]
+    if bad:
+        ap.error(f"--families must be a comma list of {', '.join(GENERATORS)}, not {bad[0]!r}")
+    if args.n < 1:
+        ap.error(f"--n must be at least 1, not {args.n}")
     from accelsmith.core.errors import AccelsmithError
 
     if args.cached_only:  # the flow's tool step refuses: only cache hits come back

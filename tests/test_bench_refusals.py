@@ -1,0 +1,39 @@
+"""The benches refuse bad arguments in one line with exit 2, before any synthesis, campaign
+or browser starts (no traceback)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["bench_silicon.py", "--families", "foo"], "--families must be a comma list of"),
+        (["bench_silicon.py", "--n", "0"], "--n must be at least 1, not 0"),
+        (["bench_silicon_ecp5.py", "--families", "simd,x"], "not 'x'"),
+        (["bench_silicon_ecp5.py", "--n", "0"], "--n must be at least 1, not 0"),
+        (["bench_coexplore.py", "--seeds", "0"], "--seeds must be at least 1"),
+        (["bench_dashboard.py", "-5"], "n must be at least 1, not -5"),
+        (["bench_dashboard.py", "10", "--interval", "0"], "--interval must be > 0 s"),
+    ],
+)
+def test_bench_refuses_bad_arguments(args: list[str], message: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / args[0]), *args[1:]],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert r.returncode == 2, r.stderr
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr
