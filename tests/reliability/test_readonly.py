@@ -165,7 +165,13 @@ def test_optuna_database_of_other_studies_is_refused(tmp_path, monkeypatch, caps
     import optuna
 
     db = tmp_path / "optuna.db"
-    optuna.create_study(study_name="my-own-study", storage=f"sqlite:///{db}")
+    storage = optuna.storages.RDBStorage(f"sqlite:///{db}")
+    optuna.create_study(study_name="my-own-study", storage=storage)
+    # close this test's own connection first: once any campaign was opened in this process,
+    # every SQLite engine runs in WAL mode, and the study just created would otherwise be
+    # checkpointed into the file whenever the garbage collector closed that connection
+    storage.engine.dispose()
+    capsys.readouterr()  # Optuna's "A new study created" log line
     digest = hashlib.sha256(db.read_bytes()).hexdigest()
     monkeypatch.chdir(tmp_path)
     spec = _spec(tmp_path)
