@@ -126,6 +126,8 @@ ABLATIONS: dict[str, tuple[str, dict[str, Any], str]] = {
     ),
 }
 RL = ("random-walk", "ppo", "sac", "marl")
+#: the long-run ablation of each RL explorer with its default options
+LONG_OF = {"marl": "marl-long", "ppo": "ppo-long", "sac": "sac-long", "random-walk": "rw-long"}
 COLUMNS = ("front_recall", "igd_plus_norm", "hv_ratio_log")
 
 
@@ -198,6 +200,12 @@ def _fmt(x: np.ndarray, digits: int = 3) -> str:
     return f"{x.mean():.{digits}f}±{x.std():.{digits}f}" if x.size > 1 else f"{x[0]:.{digits}f}"
 
 
+def _cell(x: np.ndarray, seeds: int) -> str:
+    """:func:`_fmt`, with ``(n)`` when only n of the row's seeds reach the checkpoint."""
+    n = int(np.isfinite(np.asarray(x, dtype=float)).sum())
+    return _fmt(x) + (f" ({n})" if 0 < n < seeds else "")
+
+
 def table(df: Any, checkpoints: list[int], title: str) -> str:
     lines = [f"\n== {title}"]
     w = max(16, *(len(str(n)) + 1 for n in df["explorer"].unique()))
@@ -207,16 +215,16 @@ def table(df: Any, checkpoints: list[int], title: str) -> str:
         ("hv_ratio_log", "HV ratio on log10 objectives"),
     ):
         lines.append(f"-- {label}; mean±std over seeds")
-        head = f"{'explorer':<{w}}" + "".join(f"{'@' + str(c):>16}" for c in checkpoints)
+        head = f"{'explorer':<{w}}" + "".join(f"{'@' + str(c):>18}" for c in checkpoints)
         if metric == "hv_ratio_log":
             head += f"{'n95 hv log (med)':>18}"
         lines.append(head + f"{'seeds':>7}{'trials/run':>12}")
         for name, e in df.groupby("explorer", sort=False):
+            runs = e.drop_duplicates("seed")
             cells = "".join(
-                f"{_fmt(e.loc[e['checkpoint'] == c, metric].to_numpy(float)):>16}"
+                f"{_cell(e.loc[e['checkpoint'] == c, metric].to_numpy(float), len(runs)):>18}"
                 for c in checkpoints
             )
-            runs = e.drop_duplicates("seed")
             if metric == "hv_ratio_log":
                 t = runs["n95_hv_log"].to_numpy(float)
                 cells += f"{('-' if not np.isfinite(t).all() else f'{np.median(t):.0f}'):>18}"
@@ -378,6 +386,22 @@ def main(argv: list[str] | None = None) -> int:
             f"({added} new; {len(v)} points in all)"
         )
         ref = v
+    # an RL explorer's own uninterrupted long runs (ablation "<e>-long": its default options,
+    # own campaigns) continue its shorter runs of the same seed when their first trials are
+    # identical (checked here): the explorer's row then measures the long run (the 10,000
+    # column); a resumed short run would not do (a resume restarts the learners)
+    extended: dict[str, list[int]] = {}
+    for (n, s), v in list(runs.items()):
+        a = LONG_OF.get(n)
+        long = abl_runs.get((f"{n}[{a}]", s)) if a in ablations else None
+        if long is None or len(long) <= len(v):
+            continue
+        if np.array_equal(v, long[: len(v)], equal_nan=True):
+            runs[(n, s)] = long
+            del abl_runs[(f"{n}[{a}]", s)]
+            extended.setdefault(n, []).append(s)
+        else:
+            print(f"# {n} seed {s}: the {a} run does not start with the stored {len(v)}-run")
     rows = [
         {"explorer": n, "seed": s, **r}
         for (n, s), v in runs.items()
@@ -400,6 +424,12 @@ def main(argv: list[str] | None = None) -> int:
         table(df, args.checkpoints, f"{spec.name}: explorers, {args.seeds} seeds")
         + (f"\n(capped: {caps} trials per run; '-' where a run is shorter)" if caps else "")
     )
+    for n, ss in extended.items():
+        print(
+            f"  {n}: seeds {','.join(map(str, ss))} measured on their uninterrupted "
+            f"{LONG_OF[n]} runs (ablation storage), whose first trials equal the stored "
+            f"{budgets[n]:,}-runs (checked); a cell of fewer seeds than the row says (n)"
+        )
     if abl_rows:
         adf = pd.DataFrame(abl_rows)
         # side by side: the explorers' runs of the same seeds at the same checkpoints
