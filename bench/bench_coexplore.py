@@ -36,6 +36,16 @@ ablation runs measured (their union, stated under the table). Steps, in order::
     $B --seeds 3 --explorers random-walk,ppo,sac
     $B --seeds 2 --explorers tpe
 
+Session of 2026-12-07 03:00-05:00 (``coexplore_2026-12-07b.txt``, ``accel_2026-12-07.txt``):
+the runs above continued in the same storages (copies of marl3's), plus the local-move RL
+explorers' uninterrupted 10,000-runs (``--ablations marl-long,ppo-long,sac-long,rw-long
+--ablation-budget 10000``: their first 2,000 trials equal the 2,000-runs, so each explorer's
+row measures them, see ``LONG_OF``); on accel every explorer at 10,000 in one go
+(``--space accel --rl-budget 10000 --ablations jump-long,rw-jump-long --ablation-budget
+10000``). The union fronts were then exported to ``bench/references/`` (``accelsmith dse
+reference export SPEC bench/results/<space>-reference.db --join
+bench/results/<space>-ablations.db``), which this bench joins by default (``--reference-file``).
+
 Run of 2026-12-06 (results version 1, ``coexplore_2026-12-06.txt``), for the record::
 
     B="nice -n 10 python bench/bench_coexplore.py --checkpoints 500 2000 10000 \
