@@ -68,6 +68,8 @@ SPACES = {
     "accel": ROOT / "examples" / "campaigns" / "accel-resnet50.yaml",
 }
 RESULTS = ROOT / "bench" / "results"
+#: committed exports of the reference fronts (`accelsmith dse reference export`)
+REFERENCES = ROOT / "bench" / "references"
 EXPLORERS = ("random", "nsga2", "tpe", "random-walk", "ppo", "sac", "marl")
 #: ablations and variants of the RL explorers: name -> (explorer, options, what it changes)
 ABLATIONS: dict[str, tuple[str, dict[str, Any], str]] = {
@@ -105,6 +107,17 @@ ABLATIONS: dict[str, tuple[str, dict[str, Any], str]] = {
         "random-walk",
         {"actions": "jump"},
         "as rw-jump, own runs (uninterrupted long runs)",
+    ),
+    # the local-move (default) RL explorers' uninterrupted 10,000-runs: a resumed RL run
+    # restarts its learners (rl_base), so the 2,000-runs are not extended; the first 2,000
+    # trials of these runs equal the 2,000-runs (same seed)
+    "marl-long": ("marl", {}, "marl, local actions (default), own uninterrupted long runs"),
+    "ppo-long": ("ppo", {}, "ppo, local actions (default), own uninterrupted long runs"),
+    "sac-long": ("sac", {}, "sac (default), own uninterrupted long runs"),
+    "rw-long": (
+        "random-walk",
+        {},
+        "random-walk, local actions (default), own uninterrupted long runs",
     ),
     "rw-jump": (
         "random-walk",
@@ -234,6 +247,13 @@ def main(argv: list[str] | None = None) -> int:
         help="a reference storage of an older results version: its front is re-costed into "
         "--reference first (`dse reference recost`), unless already there",
     )
+    ap.add_argument(
+        "--reference-file",
+        type=Path,
+        help="an exported reference front (`dse reference export`) joining the yardstick; "
+        "default: references/<campaign>.reference.json when present (committed), so a fresh "
+        "clone measures against it without rebuilding the long runs; 'none': no file",
+    )
     ap.add_argument("--no-build", action="store_true", help="measure only the stored runs")
     ap.add_argument("--out", type=Path, help="default: results/<space>.csv")
     args = ap.parse_args(argv)
@@ -247,8 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     import optuna
     import pandas as pd
 
+    from accelsmith.core.errors import ConfigError
     from accelsmith.dse.pareto import nondominated_mask
-    from accelsmith.dse.reference import reference_name, run_values, update_front
+    from accelsmith.dse.reference import load_reference, reference_name, run_values, update_front
     from accelsmith.dse.spec import load_spec
     from accelsmith.dse.storage import close_storage, open_storage
 
@@ -287,18 +308,33 @@ def main(argv: list[str] | None = None) -> int:
                 list(range(args.ablation_seeds)),
                 f"{spec.name}.ablation-{a}",
             )
-    store = open_storage(url, write=True)
+    file_front = None
+    if str(args.reference_file) != "none":
+        default = REFERENCES / f"{spec.name}.reference.json"
+        path = args.reference_file or (default if default.exists() else None)
+        if path is not None:  # identity-checked against the campaign (one-line refusal)
+            file_front = load_reference(str(path), spec, label="--reference-file")
+    if not args.reference.exists() and file_front is None:
+        raise ConfigError(
+            f"--reference {args.reference} does not exist and no --reference-file is given: "
+            "nothing to measure against (run without --no-build to build the runs)"
+        )
+    dirs = spec.directions
+    front = None
+    runs = {}
+    store = open_storage(url, write=True) if args.reference.exists() else None
     try:
-        front = update_front(store, spec, ref_name)
-        dirs = spec.directions
-        runs = {}
+        have = set(optuna.study.get_all_study_names(storage=store)) if store else set()
+        if any(n.startswith(f"{ref_name}.s") for n in have):  # runs stored: their union
+            front = update_front(store, spec, ref_name)
         for n in names:
             for s in seeds:
                 study = f"{ref_name}.s{s}@{n}"
-                if study in optuna.study.get_all_study_names(storage=store):
+                if study in have:
                     runs[(n, s)] = run_values(store, study)
     finally:
-        close_storage(store)
+        if store is not None:
+            close_storage(store)
     abl_runs = {}
     if ablations and args.ablation_storage.exists():
         astore = open_storage(f"sqlite:///{args.ablation_storage.resolve()}")
@@ -311,9 +347,28 @@ def main(argv: list[str] | None = None) -> int:
                         abl_runs[(f"{ABLATIONS[a][0]}[{a}]", s)] = run_values(astore, study)
         finally:
             close_storage(astore)
-    # the yardstick: the stored reference front joined with the fronts of the ablation runs
-    # measured here (so no explorer is measured against a front it beat)
-    ref, what = front.values, front.description
+    if not runs and not abl_runs:
+        raise ConfigError(
+            f"--reference {args.reference} holds no run of --explorers {args.explorers} with "
+            f"--seeds {args.seeds}: nothing to measure (run without --no-build to build them)"
+        )
+    # the yardstick: the stored front (the union of the runs in --reference) joined with the
+    # exported front (--reference-file: the committed union of every explorer's long runs)
+    # and with the fronts of the ablation runs measured here (so no explorer is measured
+    # against a front it beat)
+    parts = [f for f in (front, file_front) if f is not None]
+    if not parts:
+        raise ConfigError(
+            f"--reference {args.reference} holds no run of {ref_name} and no --reference-file "
+            "is given: nothing to measure against"
+        )
+    ref = np.vstack([f.values for f in parts])
+    ref = np.unique(ref[nondominated_mask(ref, dirs)], axis=0)
+    what = " joined with ".join(
+        f.description + (f" [file {f.storage}]" if f is file_front else "") for f in parts
+    )
+    if len(parts) > 1:
+        what += f" ({len(ref)} points in all)"
     if abl_runs:
         v = np.vstack([ref, *[x[np.isfinite(x).all(axis=1)] for x in abl_runs.values()]])
         v = np.unique(v[nondominated_mask(v, dirs)], axis=0)
