@@ -18,12 +18,22 @@ with the cost model at ``node_nm=130``:
   no ``power_flow_w`` column fall back to the model's compute power (energy minus SRAM and
   DRAM, over latency, every MAC busy: a different activity assumption) and say so.
 
+Noise floor (``--noise K``): the first ``--noise-n`` configurations of each family are
+synthesized again under K semantically null rewrites of their Verilog
+(:mod:`accelsmith.synth.perturb`: the continuous assignments reversed, then shuffled with
+seeds 1..K-1). The flow is deterministic, but ABC's mapping follows the order its netlist
+arrives in, so Fmax moves between these equivalent designs. A model that predicts one number
+per configuration cannot do better, against every variant, than half the spread around its
+midpoint: ``floor = max over configurations of (max - min) / (max + min)``, printed beside
+the family's worst error (and each configuration's model error against the variants'
+median).
+
 ECP5 (``--ecp5 N``): LUT4/FF/MULT18X18D/Fmax measured for the first N configurations of each
 family; the cost models have no ECP5 resource model yet, so only the measurements print.
 
 Usage: ``python bench/bench_silicon.py [--families systolic,pim] [--n 20] [--ecp5 4]
-[--json out.json]``. Goals (issue 15): area within 5 % mean / 10 % worst, Fmax 10 %,
-power 15 %.
+[--noise 4 [--noise-n 8]] [--json out.json]``. Goals (issue 15): area within 5 % mean /
+10 % worst, Fmax 10 %, power 15 %.
 """
 
 from __future__ import annotations
@@ -173,6 +183,43 @@ def _measured(rep: Any) -> dict[str, float | None]:
     return {"area": area, "fmax": rep.fmax_mhz, "power": rep.power["total_w"]}
 
 
+def _variants(k: int) -> list[str]:
+    """The K perturbations of the noise floor: reversed assignments, then seeded shuffles."""
+    return ["assigns", *(f"shuffle{i}" for i in range(1, k))][:k]
+
+
+def _noise(family: str, p: Any, base_fmax: float | None, k: int) -> dict[str, Any]:
+    """Fmax of ``p``'s design under ``k`` semantically null rewrites (module doc)."""
+    from accelsmith.core.registry import get_family
+    from accelsmith.hdl.emit import verilog_text
+    from accelsmith.synth.flow import synthesize_verilog
+    from accelsmith.synth.perturb import perturb
+
+    top = _name(family, p)
+    verilog = verilog_text(get_family(family).build()(p), top)
+    fmax = {"base": base_fmax}
+    for kind in _variants(k):
+        text, name = perturb(verilog, top, kind)
+        design = {"name": name, "family": family, "params": p.to_dict(), "perturbation": kind}
+        fmax[kind] = synthesize_verilog(text, name, design, clock_ns=10.0).fmax_mhz
+    return _noise_stats(fmax)
+
+
+def _noise_stats(fmax: dict[str, float | None]) -> dict[str, Any]:
+    """The variants' Fmax, their median and half their spread around the midpoint (%): the
+    smallest worst-case error a single number can have against all of them."""
+    vals = sorted(v for v in fmax.values() if v)
+    if not vals:
+        return {"fmax_mhz": fmax, "median_mhz": None, "half_spread_pct": None}
+    lo, hi, n = vals[0], vals[-1], len(vals)
+    median = vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
+    return {
+        "fmax_mhz": fmax,
+        "median_mhz": median,
+        "half_spread_pct": 100.0 * (hi - lo) / (hi + lo),
+    }
+
+
 def _err(model: float | None, meas: float | None) -> float | None:
     if model is None or meas is None or meas == 0:
         return None
@@ -185,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--ecp5", type=int, default=0, help="ECP5 runs per family")
     ap.add_argument("--seed", type=int, default=15)
+    ap.add_argument("--noise", type=int, default=0, help="null rewrites per config (floor)")
+    ap.add_argument("--noise-n", type=int, default=None, help="configs per family for --noise")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     bad = [f for f in args.families.split(",") if f not in GENERATORS]
@@ -192,6 +241,10 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--families must be a comma list of {', '.join(GENERATORS)}, not {bad[0]!r}")
     if args.n < 1:
         ap.error(f"--n must be at least 1, not {args.n}")
+    if args.noise < 0:
+        ap.error(f"--noise must be 0 (off) or a count of rewrites, not {args.noise}")
+    if args.noise_n is not None and args.noise_n < 1:
+        ap.error(f"--noise-n must be at least 1, not {args.noise_n}")
     from accelsmith.core.errors import AccelsmithError
     from accelsmith.synth import synthesize
 
@@ -221,6 +274,12 @@ def main(argv: list[str] | None = None) -> int:
                 "err_pct": {k: _err(model[k], meas[k]) for k in meas},
                 "seconds": round(time.perf_counter() - t0, 1),
             }
+            noise_n = args.n if args.noise_n is None else args.noise_n
+            if args.noise and len(rows) < noise_n and meas["fmax"]:
+                try:
+                    row["noise"] = _noise(family, p, meas["fmax"], args.noise)
+                except AccelsmithError as exc:
+                    print(f"{family} {row['name']} noise: {exc}", file=sys.stderr)
             rows.append(row)
             e = row["err_pct"]
             print(
@@ -229,6 +288,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"power {meas['power'] * 1e3:8.3f} mW ({_fmt(e['power'])})",
                 flush=True,
             )
+            if "noise" in row:
+                nz = row["noise"]
+                fm = " ".join(f"{k} {_num(v).strip()}" for k, v in nz["fmax_mhz"].items())
+                med = _err(model["fmax"], nz["median_mhz"])
+                print(
+                    f"{'':9s} {'':28s} noise: fmax {fm} MHz; half-spread "
+                    f"{nz['half_spread_pct']:.1f} %; model vs median {_fmt(med)}",
+                    flush=True,
+                )
         ecp5 = []
         for p in params[: args.ecp5]:
             try:
@@ -260,7 +328,17 @@ def main(argv: list[str] | None = None) -> int:
             mean, worst = sum(errs) / len(errs), max(errs)
             ok = mean <= GOALS[k][0] and worst <= GOALS[k][1]
             cols.append(f"{mean:5.1f}/{worst:5.1f} {'met' if ok else 'NOT met'}")
-        print(f"{family:9s} {len(res['rows']):3d}  {cols[0]:>18s}  {cols[1]:>18s}  {cols[2]:>19s}")
+        floor = [r["noise"]["half_spread_pct"] for r in res["rows"] if r.get("noise")]
+        floor_txt = ""
+        if floor:
+            floor_txt = (
+                f"  fmax noise floor {max(floor):4.1f} % worst, {sum(floor) / len(floor):4.1f} % "
+                f"mean ({len(floor)} configs x {args.noise} rewrites)"
+            )
+        print(
+            f"{family:9s} {len(res['rows']):3d}  {cols[0]:>18s}  {cols[1]:>18s}  {cols[2]:>19s}"
+            + floor_txt
+        )
     print("goals: area 5 % mean / 10 % worst, Fmax 10 %, power 15 % (issue 15)")
     if args.json:
         with open(args.json, "w") as fh:

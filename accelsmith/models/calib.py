@@ -75,8 +75,9 @@ def samples_sha256() -> str:
     import hashlib
 
     data = load()
-    # every table a node-130 model reads (simd_samples: accelsmith.models.simd_asic)
-    tables = {k: data[k] for k in ("samples", "simd_samples") if k in data}
+    # every table a node-130 model reads (simd_samples: accelsmith.models.simd_asic,
+    # pim_samples: accelsmith.models.pim_asic)
+    tables = {k: data[k] for k in ("samples", "simd_samples", "pim_samples") if k in data}
     text = json.dumps(tables, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
