@@ -32,16 +32,11 @@ def _tri(n: np.ndarray) -> np.ndarray:
 
 def ws_psum_bits(in_bits: ArrayLike, signed: ArrayLike, acc_bits: ArrayLike, n: ArrayLike):
     """Width of a ws partial sum of ``n`` products (``hdl.systolic_pe.ws_psum_shape`` for PE
-    row ``n - 1``): ``core.families.systolic.exact_acc_bits(in_bits, signed, n)``, at most
-    ``acc_bits``. Signed: ``2 in_bits - 1 + bit_length(n)`` (the largest sum,
-    ``n * 2**(2 in_bits - 2)``, sets it); unsigned: the bit length of ``n * (2**in_bits - 1)**2``.
-    """
-    w = np.asarray(in_bits, dtype=np.int64)
-    n = np.asarray(n, dtype=np.int64)
-    # frexp's exponent is the bit length of a positive integer below 2**53 (in_bits <= 16)
-    s_bits = 2 * w - 1 + np.frexp(n.astype(np.float64))[1]
-    u_bits = np.frexp((n * ((1 << w) - 1) ** 2).astype(np.float64))[1]
-    return np.minimum(np.asarray(acc_bits, dtype=np.int64), np.where(signed, s_bits, u_bits))
+    row ``n - 1``): the exact width of an ``n``-deep dot product, at most ``acc_bits``."""
+    from .systolic_cost import exact_acc_bits_vec
+
+    w, s, n = np.broadcast_arrays(np.asarray(in_bits), np.asarray(signed), np.asarray(n))
+    return np.minimum(np.asarray(acc_bits, dtype=np.int64), exact_acc_bits_vec(w, s, n))
 
 
 def systolic_inventory(
