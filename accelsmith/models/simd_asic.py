@@ -48,7 +48,8 @@ from ..core.numformats import Format
 
 __all__ = ["CHAIN_STAGES", "CHAIN_WORD", "lane_structure", "signed_bits", "simd_engine_flops"]
 
-#: alignment stages of the ``schain<k>`` calibration components
+#: alignment stages of the ``schain<k>`` calibration components (measured, not used by this
+#: model yet: see :mod:`accelsmith.synth.components_simd`)
 #: (:mod:`accelsmith.synth.components_simd`): integer slots (0), FP4 (3), FP8 E4M3, posit4
 #: and posit8 (5), FP8 E5M2 (6), posit16 (7)
 CHAIN_STAGES = (0, 3, 5, 6, 7)
