@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .draws import Draws
 from .live import Hub
 from .panels import (
     design_details,
@@ -26,10 +27,7 @@ from .panels import (
     grow_ranges,
     hv_panel,
     numeric_metrics,
-    scatter_figure,
     set_ranges,
-    slot_counts,
-    trace_slots,
     verilog_files,
 )
 
@@ -87,11 +85,67 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
     """The Dash application over ``hub`` (not started): the layout, then its callbacks."""
     from dash import Dash
 
-    app = Dash(__name__, title="accelsmith dashboard", update_title=None)
+    # eager_loading: plotly.js (4.8 MB) is read with the page scripts, not requested only
+    # once the layout has been rendered (measured at 100,000 trials: first render sooner)
+    app = Dash(__name__, title="accelsmith dashboard", update_title=None, eager_loading=True)
     app.layout = lambda: layout(hub, interval=interval)  # a client id per page load
-    _live_callbacks(app, hub, interval)
+    # the browser asks for the default view's static layer while it reads the page scripts
+    # (assets/static_layer.js then finds the answer there instead of asking anew)
+    default_layer = app.config.requests_pathname_prefix + LAYER_ROUTE + "default"
+    app.index_string = app.index_string.replace(
+        "{%css%}",
+        f'<link rel="preload" href="{default_layer}" as="fetch" crossorigin="anonymous">{{%css%}}',
+    )
+    scatters = _layer_route(app, hub)
+    _live_callbacks(app, hub, scatters, interval)
     _design_callbacks(app, hub)
     return app
+
+
+#: the static layer's payloads (``<prefix>_accelsmith/layer/<key>``; ``default``: the newest
+#: draw of the default view, which the page script fetches before the figure arrives)
+LAYER_ROUTE = "_accelsmith/layer/"
+
+
+def _default_view(hub: Hub, cspecs: dict[str, tuple[str, float]]) -> _View:
+    """The view of a freshly loaded page (the controls' initial values, see :func:`layout`)."""
+    keys = list(hub.campaigns)
+    objs = hub.campaigns[keys[0]].campaign.objective_names
+    x0, y0 = (objs[0], objs[1]) if len(objs) > 1 else ("number", objs[0])
+    pspecs = _param_specs(hub)
+    ranges = {
+        p: [float(s["min"]), float(s["max"])] for p, s in pspecs.items() if s["kind"] == "range"
+    }
+    choices = {p: s["values"] for p, s in pspecs.items() if s["kind"] == "choice"}
+    values = [keys[:1], x0, y0, "status", [], [None] * len(cspecs), list(ranges.values())]
+    values.append(list(choices.values()))
+    specs: list[Any] = [[] for _ in _VIEW]
+    for names in (list(cspecs), list(ranges), list(choices)):
+        specs.append([{"id": {"name": n}} for n in names])
+    return _View(hub, cspecs, values, specs)
+
+
+def _layer_route(app: dash.Dash, hub: Hub) -> Draws:
+    """Serve the static layer's payloads; build the default view's draw now, so that the
+    first page load finds it ready (see :mod:`accelsmith.reports.draws`)."""
+    from flask import Response
+
+    draws = Draws(hub, app.config.requests_pathname_prefix + LAYER_ROUTE)
+    default = _default_view(hub, _constraint_specs(hub))
+    draws.get(default)
+
+    @app.server.route(app.config.routes_pathname_prefix + LAYER_ROUTE + "<key>")
+    def _layer(key: str) -> Any:
+        draw = draws.get(default) if key == "default" else draws.find(key)
+        if draw is None:  # dropped (many views since): the page asks for a new full draw
+            return Response(f"no static layer {key!r}: draw anew", status=404)
+        return Response(
+            draw.layer,
+            mimetype="application/octet-stream",
+            headers={"X-Accelsmith-Layer": draw.src, "Cache-Control": "no-store"},
+        )
+
+    return draws
 
 
 # ------------------------------------------------------------------------------ layout
@@ -308,7 +362,7 @@ def _status_line(hub: Hub, sel: list[str]) -> str:
     return " · ".join(parts) + " · every point drawn (WebGL)"
 
 
-def _live_callbacks(app: dash.Dash, hub: Hub, interval: float = 2.0) -> None:
+def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float = 2.0) -> None:
     """The scatter, status line and Pareto table: drawn whole when the view changes, then
     kept current by polls that send only what changed (a Dash ``Patch``).
 
@@ -340,25 +394,12 @@ def _live_callbacks(app: dash.Dash, hub: Hub, interval: float = 2.0) -> None:
             draws[client] = draws.get(client, 0) + 1
             draw = f"{client}:{draws[client]}"  # names this full draw (layout.meta.draw)
         view = _View(hub, cspecs, values, ctx.inputs_list[: len(_VIEW) + 3])
-        panels, at = [], {}
-        for k in view.sel:
-            lc = hub.campaigns[k]
-            with lc.lock:
-                camp = lc.campaign
-                at[k] = [lc.n, lc.version, lc.generation]
-            panels.append((k, camp, view.filter(camp.trials)))
-        fig = scatter_figure(panels, view.x, view.y, view.color, draw=draw)
-        slots = trace_slots(panels, view.x, view.y, view.color)
-        counts = slot_counts(fig)
+        # built once per view and campaign state (see draws.py); a redraw asked by a poll
+        # (the rows were laid out anew, or points must leave) or by the page is built anew
+        kept = scatters.get(view, fresh=ctx.triggered_id == "redraw")
+        fig = kept.figure_named(draw)
+        drawn = kept.drawn(view.signature)
         rows, columns = pareto_rows([(k, hub.campaigns[k], view) for k in view.sel])
-        ranges = [fig["layout"][a].get("range") for a in ("xaxis", "yaxis")]
-        drawn = {
-            "view": view.signature,
-            "slots": slots,
-            "counts": counts,
-            "at": at,
-            "ranges": ranges,
-        }
         return fig, _status_line(hub, view.sel), rows, columns, drawn
 
     @app.callback(

@@ -134,6 +134,12 @@ class LiveCampaign:
         return len(self._front)
 
     @property
+    def exact_rows(self) -> int:
+        """Rows read of the exhaustive sweep's exact front (0 without one)."""
+        with self.lock:
+            return sum(len(p) for p in self._parts.get(EXHAUSTIVE, []))
+
+    @property
     def objectives(self) -> list[tuple[str, str]]:
         info = self._infos.get(self._base_explorer(), {})
         return [(str(m), str(d)) for m, d in info.get("objectives", [])]

@@ -42,7 +42,7 @@ LAYER_JS = f"""() => {{
   const fl = gd._fullLayout, bl = base._fullLayout;
   return {{
     draw: gd.layout.meta.draw, layerDraw: base._accelsmith.draw,
-    proxies: gd.layout.meta.layer.reduce((k, t) => k + t.customdata.length, 0),
+    proxies: gd.layout.meta.layer.reduce((k, t) => k + t.n, 0),
     inPlot: gd._fullData.filter(t => t.meta.layer === 'base').length,
     layerPoints: n(base._fullData),
     size: [fl._size.l, fl._size.t, fl._size.w, fl._size.h],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -167,12 +168,7 @@ def test_hv_panel_title_fits_its_panel(campaign_journal: Path) -> None:
 
 
 def _decoded(values) -> np.ndarray:
-    """A trace array as numbers: a plotly.js typed-array spec or a plain list."""
-    import base64
-
-    if isinstance(values, dict):
-        assert values["dtype"] == "f8"
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype="<f8")
+    """A trace array as numbers (a static-layer float64 array or a plain list)."""
     return np.asarray(values, dtype=float)
 
 
@@ -182,8 +178,10 @@ def test_scatter_figure_base_and_live_traces(campaign_journal: Path, color: str)
         BASE,
         LEGEND,
         LIVE,
+        detach_layer,
         extend_scatter,
         grow_ranges,
+        read_layer,
         scatter_figure,
         slot_counts,
         trace_slots,
@@ -196,15 +194,32 @@ def test_scatter_figure_base_and_live_traces(campaign_journal: Path, color: str)
     slots = trace_slots(panels, "latency_s", "energy_j", color)
     meta = fig["layout"]["meta"]
     assert meta["draw"] == "c:1"
-    traces = [*fig["data"], *meta["layer"]]  # the plot's, then the static layer's
+    counts = slot_counts(fig)
+    # the static layer's data leaves the figure as one binary payload, read back exactly
+    payload = detach_layer(fig, "/_accelsmith/layer/k1")
+    assert meta["src"] == "/_accelsmith/layer/k1" and slot_counts(fig) == counts
+    assert all(not {"x", "y", "customdata"} & set(tr) for tr in meta["layer"])
+    assert all(isinstance(tr["marker"].get("color", ""), str) for tr in meta["layer"])
+    assert len(json.dumps(fig)) < len(json.dumps(fig["data"])) + 20_000  # plain JSON, small
+    arrays = read_layer(payload)
+    assert [len(a["customdata"]) for a in arrays] == [tr["n"] for tr in meta["layer"]]
+    layer_traces = [
+        {**tr, **a, "marker": {**tr["marker"], "color": a["marker.color"]}}
+        if "marker.color" in a
+        else {**tr, **a}
+        for tr, a in zip(meta["layer"], arrays, strict=True)
+    ]
+    with pytest.raises(ValueError, match="ASL1"):
+        read_layer(b"nope" + payload[4:])
+    traces = [*fig["data"], *layer_traces]  # the plot's, then the static layer's
     assert len(slots) == len(traces) and len(fig["data"]) == len(slots) - len(meta["layer"])
     by_design = t.set_index("design")
     designs: list[str] = []
     for (_, kind, layer), tr in zip(slots, traces, strict=True):
         assert tr["meta"] == {"campaign": "sa-three", "kind": kind, "layer": layer}
-        if layer == BASE:  # typed arrays, drawn by the page under the plot
-            assert tr in meta["layer"] and isinstance(tr["x"], dict)
-            assert len(tr["customdata"]) > 0
+        if layer == BASE:  # float64 arrays, drawn by the page under the plot
+            assert isinstance(tr["x"], np.ndarray) and tr["x"].dtype == "<f8"
+            assert len(tr["customdata"]) == tr["n"] > 0
         elif layer == LEGEND:  # one empty point: the legend entry of the kind
             assert tr["x"] == [None] and tr["showlegend"] is True and "customdata" not in tr
             continue
@@ -233,7 +248,7 @@ def test_scatter_figure_base_and_live_traces(campaign_journal: Path, color: str)
     # a live update appends to the live trace of the kind, never to a base trace
     from dash import Patch
 
-    patch, counts = Patch(), slot_counts(fig)
+    patch = Patch()
     kind = "all" if color != "status" else "dominated"
     new = t[t["status"] == "dominated"].head(3)
     parts = {"new": new, "demoted": new.iloc[:0]}
