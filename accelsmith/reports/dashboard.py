@@ -11,6 +11,7 @@ campaigns stay responsive.
 from __future__ import annotations
 
 import io
+import json
 import signal
 import threading
 import uuid
@@ -50,7 +51,8 @@ def _axis_options(hub: Hub) -> list[str]:
 
 
 def _param_specs(hub: Hub) -> dict[str, dict[str, Any]]:
-    """Parameter -> {"kind": "range", "min", "max"} or {"kind": "choice", "values"}."""
+    """Parameter -> {"kind": "range", "min", "max"} or {"kind": "choice", "values"}; with
+    ``"space": True`` when taken from the design space (every trial lies inside)."""
     specs: dict[str, dict[str, Any]] = {}
     for lc in hub.campaigns.values():
         camp = lc.campaign
@@ -59,9 +61,10 @@ def _param_specs(hub: Hub) -> dict[str, dict[str, Any]]:
             dim = space.get(p) if isinstance(space.get(p), dict) else None
             if dim and "choices" in dim:
                 vals = [str(v) for v in dim["choices"]]
-                specs.setdefault(p, {"kind": "choice", "values": vals})
+                specs.setdefault(p, {"kind": "choice", "values": vals, "space": True})
             elif dim and "low" in dim:
-                specs.setdefault(p, {"kind": "range", "min": dim["low"], "max": dim["high"]})
+                rng = {"kind": "range", "min": dim["low"], "max": dim["high"], "space": True}
+                specs.setdefault(p, rng)
             elif p in camp.trials and len(camp.trials):
                 v = camp.trials[p]
                 if v.dtype.kind in "biuf":
@@ -122,7 +125,7 @@ def _default_view(hub: Hub, cspecs: dict[str, tuple[str, float]]) -> _View:
     specs: list[Any] = [[] for _ in _VIEW]
     for names in (list(cspecs), list(ranges), list(choices)):
         specs.append([{"id": {"name": n}} for n in names])
-    return _View(hub, cspecs, values, specs)
+    return _View(hub, cspecs, values, specs, pspecs)
 
 
 def _layer_route(app: dash.Dash, hub: Hub) -> Draws:
@@ -324,17 +327,29 @@ class _View:
         cspecs: dict[str, tuple[str, float]],
         values: list[Any],
         specs: list[Any],
+        pspecs: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         """``values``: the controls' values in :func:`_view_inputs` order; ``specs``: Dash's
-        ``inputs_list`` / ``states_list`` entries of the same controls (the filters' ids)."""
+        ``inputs_list`` / ``states_list`` entries of the same controls (the filters' ids);
+        ``pspecs``: :func:`_param_specs` (a filter spanning its whole space dimension passes
+        every trial, so it is not applied)."""
         sel, x, y, color, flags, limit_vals, prange_vals, pchoice_vals = values
         keys = list(hub.campaigns)
         self.sel = [k for k in (sel or []) if k in hub.campaigns] or keys[:1]
         self.x, self.y, self.color, self.flags = x, y, color or "status", flags or []
         names = [[i["id"]["name"] for i in spec] for spec in specs[len(_VIEW) :]]
+        full = pspecs or {}
         self.limits = {m: (cspecs[m][0], v) for m, v in zip(names[0], limit_vals, strict=True)}
-        self.ranges = {p: tuple(v) for p, v in zip(names[1], prange_vals, strict=True) if v}
-        self.choices = {p: v or [] for p, v in zip(names[2], pchoice_vals, strict=True)}
+        self.ranges = {
+            p: tuple(v)
+            for p, v in zip(names[1], prange_vals, strict=True)
+            if v and not _whole_range(full.get(p), v)
+        }
+        self.choices = {
+            p: v or []
+            for p, v in zip(names[2], pchoice_vals, strict=True)
+            if not _whole_choice(full.get(p), v)
+        }
         self.signature = [
             self.sel,
             x,
@@ -350,6 +365,18 @@ class _View:
         return filter_frame(
             frame, flags=self.flags, limits=self.limits, ranges=self.ranges, choices=self.choices
         )
+
+
+def _whole_range(spec: dict[str, Any] | None, value: list[float]) -> bool:
+    return bool(spec and spec.get("space") and spec["kind"] == "range") and (
+        value[0] <= spec["min"] and value[1] >= spec["max"]
+    )
+
+
+def _whole_choice(spec: dict[str, Any] | None, value: list[str] | None) -> bool:
+    return bool(spec and spec.get("space") and spec["kind"] == "choice") and set(
+        spec["values"]
+    ) <= set(value or [])
 
 
 def _status_line(hub: Hub, sel: list[str]) -> str:
@@ -375,8 +402,23 @@ def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float =
     from dash import Input, Output, Patch, State, ctx, no_update
 
     cspecs = _constraint_specs(hub)
+    pspecs = _param_specs(hub)
     draws: dict[str, int] = {}
     lock = threading.Lock()
+    tables: dict[str, Any] = {}  # the Pareto table per view and fronts (see table())
+
+    def table(view: _View) -> tuple[list[dict], list[dict]]:
+        """:func:`pareto_rows` of ``view``, built once per change of a front shown."""
+        stamp = json.dumps([view.signature, [hub.campaigns[k].front_stamp for k in view.sel]])
+        with lock:
+            got = tables.get(stamp)
+        if got is None:
+            got = pareto_rows([(k, hub.campaigns[k], view) for k in view.sel])
+            with lock:
+                if len(tables) >= 16:
+                    tables.pop(next(iter(tables)))
+                tables[stamp] = got
+        return got
 
     @app.callback(
         Output("pareto", "figure"),
@@ -393,13 +435,13 @@ def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float =
         with lock:
             draws[client] = draws.get(client, 0) + 1
             draw = f"{client}:{draws[client]}"  # names this full draw (layout.meta.draw)
-        view = _View(hub, cspecs, values, ctx.inputs_list[: len(_VIEW) + 3])
+        view = _View(hub, cspecs, values, ctx.inputs_list[: len(_VIEW) + 3], pspecs)
         # built once per view and campaign state (see draws.py); a redraw asked by a poll
         # (the rows were laid out anew, or points must leave) or by the page is built anew
         kept = scatters.get(view, fresh=ctx.triggered_id == "redraw")
         fig = kept.figure_named(draw)
         drawn = kept.drawn(view.signature)
-        rows, columns = pareto_rows([(k, hub.campaigns[k], view) for k in view.sel])
+        rows, columns = table(view)
         return fig, _status_line(hub, view.sel), rows, columns, drawn
 
     @app.callback(
@@ -435,7 +477,7 @@ def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float =
             )
         versions = hub.versions()
         version = no_update if versions == current else versions
-        view = _View(hub, cspecs, values, ctx.states_list[4:])
+        view = _View(hub, cspecs, values, ctx.states_list[4:], pspecs)
         if drawn is None or drawn["view"] != view.signature:
             return (rearm, version, *nothing[2:])  # a full draw is on its way
         with lock:
@@ -478,11 +520,7 @@ def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float =
         with lock:
             if draws.get(client, 0) != token:  # a full draw started meanwhile: it wins
                 return (rearm, version, *nothing[2:])
-        rows = (
-            pareto_rows([(k, hub.campaigns[k], view) for k in view.sel])[0]
-            if front_moved
-            else no_update
-        )
+        rows = table(view)[0] if front_moved else no_update
         return rearm, version, patch, drawn, _status_line(hub, view.sel), rows, no_update
 
     @app.callback(
