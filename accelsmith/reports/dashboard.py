@@ -88,17 +88,9 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
     """The Dash application over ``hub`` (not started): the layout, then its callbacks."""
     from dash import Dash
 
-    # eager_loading: plotly.js (4.8 MB) is read with the page scripts, not requested only
-    # once the layout has been rendered (measured at 100,000 trials: first render sooner)
-    app = Dash(__name__, title="accelsmith dashboard", update_title=None, eager_loading=True)
+    app = Dash(__name__, title="accelsmith dashboard", update_title=None)
     app.layout = lambda: layout(hub, interval=interval)  # a client id per page load
-    # the browser asks for the default view's static layer while it reads the page scripts
-    # (assets/static_layer.js then finds the answer there instead of asking anew)
-    default_layer = app.config.requests_pathname_prefix + LAYER_ROUTE + "default"
-    app.index_string = app.index_string.replace(
-        "{%css%}",
-        f'<link rel="preload" href="{default_layer}" as="fetch" crossorigin="anonymous">{{%css%}}',
-    )
+    app.index_string = app.index_string.replace("{%css%}", _preloads(app) + "{%css%}")
     scatters = _layer_route(app, hub)
     _live_callbacks(app, hub, scatters, interval)
     _design_callbacks(app, hub)
@@ -108,6 +100,29 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
 #: the static layer's payloads (``<prefix>_accelsmith/layer/<key>``; ``default``: the newest
 #: draw of the default view, which the page script fetches before the figure arrives)
 LAYER_ROUTE = "_accelsmith/layer/"
+
+
+def _preloads(app: dash.Dash) -> str:
+    """``<link rel="preload">`` tags: the browser fetches, while it reads the page scripts,
+    the default view's static layer (``assets/static_layer.js`` takes it from there) and
+    plotly.js (4.8 MB), which Dash would request only once the layout has been rendered
+    (its URL as Dash builds it: ``dash.fingerprint``, the file's version and mtime)."""
+    import os
+
+    import plotly
+    from dash.fingerprint import build_fingerprint
+
+    prefix = app.config.requests_pathname_prefix
+    rel = "package_data/plotly.min.js"
+    mtime = int(os.stat(Path(plotly.__file__).parent / rel).st_mtime)
+    plotly_js = f"{prefix}_dash-component-suites/plotly/" + build_fingerprint(
+        rel, plotly.__version__, mtime
+    )
+    layer = prefix + LAYER_ROUTE + "default"
+    return (
+        f'<link rel="preload" href="{layer}" as="fetch" crossorigin="anonymous">'
+        f'<link rel="preload" href="{plotly_js}" as="script">'
+    )
 
 
 def _default_view(hub: Hub, cspecs: dict[str, tuple[str, float]]) -> _View:

@@ -262,3 +262,45 @@ def test_scatter_figure_base_and_live_traces(campaign_journal: Path, color: str)
     name = next(op["params"]["value"] for op in ops if op["location"][1] == legend)
     # the legend entry (the live trace's name) counts base and live points of the kind
     assert name == "sa-three" if kind == "all" else name.endswith(f"({counts[base] + 3})")
+
+
+def test_static_layer_route_and_kept_draws(
+    campaign_journal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    import optuna
+
+    from accelsmith.reports.dashboard import create_app
+    from accelsmith.reports.draws import Draws
+    from accelsmith.reports.panels import read_layer
+
+    store = tmp_path / "journal.log"
+    shutil.copy(campaign_journal, store)
+    hub = Hub([str(store)])
+    lc = hub.campaigns["sa-three"]
+    client = create_app(hub, interval=1.0).server.test_client()
+    # the page preloads plotly.js (the URL Dash serves it at) and the default view's layer
+    hrefs = re.findall(r'<link rel="preload" href="([^"]+)"', client.get("/").get_data(True))
+    assert len(hrefs) == 2 and any("plotly" in h and h.endswith(".js") for h in hrefs)
+    assert all(client.get(h).status_code == 200 for h in hrefs)
+    first = client.get("/_accelsmith/layer/default")
+    src = first.headers["X-Accelsmith-Layer"]
+    # status colours: every trial but the Pareto-optimal ones (a live trace) is in the layer
+    designs = [d for t in read_layer(first.data) for d in t["customdata"]]
+    assert len(designs) == len(set(designs)) == lc.n - lc.front_size
+    assert client.get(src).data == first.data
+    assert client.get("/_accelsmith/layer/0123456789abcdef").status_code == 404
+    # a few new trials: the kept draw is reused (the page's first poll patches them in)
+    study = optuna.load_study(study_name="sa-three@nsga2", storage=journal_storage(store))
+    camp = lc.campaign
+    rows = _rows(_configs(np.random.default_rng(5), 4), camp.objectives, camp.constraints)
+    add_trials(study, rows, "nsga2")
+    assert hub.refresh() is True
+    assert client.get("/_accelsmith/layer/default").headers["X-Accelsmith-Layer"] == src
+    # beyond the reuse limit: built anew, with the new trials
+    monkeypatch.setattr(Draws, "REUSE_ROWS", 3)
+    again = client.get("/_accelsmith/layer/default")
+    assert again.headers["X-Accelsmith-Layer"] != src
+    designs = [d for t in read_layer(again.data) for d in t["customdata"]]
+    assert len(designs) == len(set(designs)) == lc.n - lc.front_size
