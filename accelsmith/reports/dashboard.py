@@ -105,19 +105,10 @@ LAYER_ROUTE = "_accelsmith/layer/"
 def _preloads(app: dash.Dash) -> str:
     """``<link rel="preload">`` tags: the browser fetches, while it reads the page scripts,
     the default view's static layer (``assets/static_layer.js`` takes it from there) and
-    plotly.js (4.8 MB), which Dash would request only once the layout has been rendered
-    (its URL as Dash builds it: ``dash.fingerprint``, the file's version and mtime)."""
-    import os
-
-    import plotly
-    from dash.fingerprint import build_fingerprint
-
+    plotly.js (4.8 MB), which Dash requests (at this URL, without a fingerprint) only once
+    the layout has been rendered."""
     prefix = app.config.requests_pathname_prefix
-    rel = "package_data/plotly.min.js"
-    mtime = int(os.stat(Path(plotly.__file__).parent / rel).st_mtime)
-    plotly_js = f"{prefix}_dash-component-suites/plotly/" + build_fingerprint(
-        rel, plotly.__version__, mtime
-    )
+    plotly_js = f"{prefix}_dash-component-suites/plotly/package_data/plotly.min.js"
     layer = prefix + LAYER_ROUTE + "default"
     return (
         f'<link rel="preload" href="{layer}" as="fetch" crossorigin="anonymous">'
