@@ -17,15 +17,20 @@ from .ledger_fixtures import _configs, _rows, add_trials, journal_storage
 from .server import dashboard, free_port, listening_addresses
 
 
+def _live_copy(campaign_journal: Path, tmp_path: Path) -> tuple[Path, Hub, live.LiveCampaign]:
+    """A copy of the test campaign's journal, a Hub on it and its live campaign."""
+    store = tmp_path / "journal.log"
+    shutil.copy(campaign_journal, store)
+    hub = Hub([str(store)])
+    return store, hub, hub.campaigns["sa-three"]
+
+
 def test_hub_reads_only_new_trials(
     campaign_journal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import optuna
 
-    store = tmp_path / "journal.log"
-    shutil.copy(campaign_journal, store)
-    hub = Hub([str(store)])
-    lc = hub.campaigns["sa-three"]
+    store, hub, lc = _live_copy(campaign_journal, tmp_path)
     n0, v0 = len(lc.campaign.trials), lc.version
     assert n0 == 180 and len(lc.campaign.exhaustive) > 5
     converted: list[int] = []
@@ -275,10 +280,7 @@ def test_static_layer_route_and_kept_draws(
     from accelsmith.reports.draws import Draws
     from accelsmith.reports.panels import read_layer
 
-    store = tmp_path / "journal.log"
-    shutil.copy(campaign_journal, store)
-    hub = Hub([str(store)])
-    lc = hub.campaigns["sa-three"]
+    store, hub, lc = _live_copy(campaign_journal, tmp_path)
     client = create_app(hub, interval=1.0).server.test_client()
     # the page preloads plotly.js (the URL Dash serves it at) and the default view's layer
     hrefs = re.findall(r'<link rel="preload" href="([^"]+)"', client.get("/").get_data(True))
