@@ -147,8 +147,10 @@ def _breakdown(page, first: float) -> list[str]:
             f"{name}: sent at {start / 1e3:.2f} s, server {max(resp - req, 0) / 1e3:.2f} s, "
             f"transfer {(end - resp) / 1e3:.2f} s, {size / 1e6:.2f} MB"
         )
-    data = [r for r in rows if r[0].startswith(("_dash-update-component", "_accelsmith/"))]
-    data = [r for r in data if r[4] / 1e3 <= first]
+    # the figure (the largest callback answer) and the static layer's payload
+    figs = [r for r in rows if r[0].startswith("_dash-update-component")]
+    data = [r for r in rows if r[0].startswith("_accelsmith/")]
+    data += [max(figs, key=lambda r: r[5])] if figs else []
     if data:
         last = max(r[4] for r in data) / 1e3
         out.append(

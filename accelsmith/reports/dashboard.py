@@ -377,6 +377,10 @@ class _View:
 #: the longest a poll waits for a commit when there is nothing new [s] (local storage files
 #: only: :meth:`~accelsmith.reports.live.Hub.wait_for_commit`; at least the interval)
 LONG_POLL_S = 1.0
+#: after a storage file changed, a poll reads again every COMMIT_RETRY_S for up to
+#: COMMIT_SETTLE_S until the commit shows (then it answers at once) [s]
+COMMIT_SETTLE_S = 0.5
+COMMIT_RETRY_S = 0.01
 
 
 def _news(hub: Hub, sel: list[str], drawn: dict[str, Any]) -> bool:
@@ -491,7 +495,7 @@ def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float =
         # a long poll: with nothing new, wait (up to a hold) for the next commit and answer
         # as soon as it is read, instead of after the next interval
         end = time.monotonic() + max(interval, LONG_POLL_S)
-        min_age = interval / 2
+        min_age, seen = interval / 2, None
         while True:
             try:
                 hub.refresh(min_age=min_age)
@@ -508,9 +512,15 @@ def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float =
             versions = hub.versions()
             if stale or versions != current or _news(hub, view.sel, drawn):
                 break
-            if not hub.wait_for_commit(end - time.monotonic()):
+            now = time.monotonic()
+            if seen is not None and now - seen < COMMIT_SETTLE_S:
+                # a file changed: the commit becomes visible to readers a little after its
+                # last write (SQLite updates the WAL index, which stat does not see)
+                time.sleep(COMMIT_RETRY_S)
+                continue
+            if now >= end or not hub.wait_for_commit(end - now):
                 break
-            min_age = 0.0  # a commit: read it now
+            min_age, seen = 0.0, time.monotonic()  # a commit: read it now
         version = no_update if versions == current else versions
         if stale:
             return (rearm, version, *nothing[2:])
