@@ -96,6 +96,45 @@ def _simd(rng: random.Random, n: int) -> list[dict[str, Any]]:
     return out
 
 
+SIMD_MODES = (
+    "int4", "int8", "fp4_e2m1", "fp8_e4m3", "fp8_e5m2", "posit4_1", "posit8_0", "posit16_1",
+    "posit8_0xfp4_e2m1",
+)  # fmt: skip
+
+
+def _simd_wide(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    """Held-out SIMD engines of the paths :func:`_simd` leaves out (simdb): every other one
+    accumulates in binary32 (``acc=fp32``), every third has 32-bit words; formats from all 9
+    modes (half of the exact ones with at least one posit mode), every result format
+    (posits included), pipeline 1..4, odd ``max_k``. A 32-bit word has one lane (a 32-bit
+    lane of fp32 adders is large: 5-10 min of synthesis each on the shared machine); others
+    1..3 lanes. The calibration never synthesizes an engine (components only)."""
+    from accelsmith.core.numformats import MODES
+
+    out = []
+    i = 0
+    while len(out) < n:
+        acc = ("fp32", "exact")[i % 2]
+        lane_bits = 32 if i % 3 == 0 else rng.choice([8, 16])
+        fits = [f for f in SIMD_MODES if MODES[f].width <= lane_bits]
+        fmts = [f for f in fits if rng.random() < 0.3][:3]
+        if acc == "exact" and i % 4 == 1 and not any("posit" in f for f in fmts):
+            fmts.append(rng.choice([f for f in fits if "posit" in f]))
+        out.append(
+            {
+                "lane_bits": lane_bits,
+                "lanes": 1 if lane_bits == 32 else rng.randint(1, 3),
+                "formats": fmts or [rng.choice(fits)],
+                "acc": acc,
+                "pipeline": rng.randint(1, 4),
+                "max_k": rng.choice([7, 33, 100]),
+                "out_format": rng.choice(["fp32", "bf16", "fp16", "posit16_1", "posit8_0"]),
+            }
+        )
+        i += 1
+    return out
+
+
 def _pim(rng: random.Random, n: int) -> list[dict[str, Any]]:
     """Held-out PIM channels (pim130): every precision (int8 half of them: a floating-point
     channel takes 3-10 min to synthesize on the shared 2-core machine), 1-3 lanes and 1-3
@@ -123,22 +162,40 @@ def _pim(rng: random.Random, n: int) -> list[dict[str, Any]]:
     return out
 
 
+_MODE_TAGS = dict(
+    zip(SIMD_MODES, ("i4", "i8", "f4", "e4", "e5", "p4", "p8", "p16", "px"), strict=True)
+)
+
+
 def _name(family: str, p: Any) -> str:
     """Design (and top-module) name: the default name, made unique for PIM channels, whose
-    default name omits rows, page, timing and read latency."""
+    default name omits rows, page, timing and read latency, and for the wide SIMD set
+    (pipeline, ``max_k`` and the modes; the ``simd`` set keeps the default name, which its
+    cached syntheses carry)."""
+    if family == "simd-wide":
+        tags = "".join(_MODE_TAGS[f] for f in p.formats)
+        return f"{p.default_name()}_p{p.pipeline}_k{p.max_k}_{tags}"
     if family != "pim":
         return p.default_name()
     return f"{p.default_name()}_r{p.rows}_p{p.row_bytes}_{p.timing[:2]}_cl{p.t_cl}"
 
 
-GENERATORS = {"systolic": _systolic, "lut-core": _lut, "simd": _simd, "pim": _pim}
+GENERATORS = {
+    "systolic": _systolic,
+    "lut-core": _lut,
+    "simd": _simd,
+    "simd-wide": _simd_wide,
+    "pim": _pim,
+}
+#: bench sets that draw another family's designs
+FAMILY_OF = {"simd-wide": "simd"}
 
 
 def _valid(family: str, configs: list[dict[str, Any]], n: int) -> list[Any]:
     from accelsmith.core.errors import ConfigError
     from accelsmith.core.registry import get_family
 
-    cls = get_family(family).params_class()
+    cls = get_family(FAMILY_OF.get(family, family)).params_class()
     out, seen = [], set()
     for cfg in configs:
         try:
@@ -156,6 +213,7 @@ def _model(family: str, params: Any) -> dict[str, float | None]:
     from accelsmith.models import evaluate
     from accelsmith.models.workloads import GEMM, Workload
 
+    family = FAMILY_OF.get(family, family)
     wl = Workload(name="bench", layers=(GEMM(name="g", M=64, N=64, K=64),))
     cfg = {**params.to_dict(), "freq_mhz": 100.0}
     if family == "simd":
@@ -196,11 +254,16 @@ def _noise(family: str, p: Any, base_fmax: float | None, k: int) -> dict[str, An
     from accelsmith.synth.perturb import perturb
 
     top = _name(family, p)
-    verilog = verilog_text(get_family(family).build()(p), top)
+    verilog = verilog_text(get_family(FAMILY_OF.get(family, family)).build()(p), top)
     fmax = {"base": base_fmax}
     for kind in _variants(k):
         text, name = perturb(verilog, top, kind)
-        design = {"name": name, "family": family, "params": p.to_dict(), "perturbation": kind}
+        design = {
+            "name": name,
+            "family": FAMILY_OF.get(family, family),
+            "params": p.to_dict(),
+            "perturbation": kind,
+        }
         fmax[kind] = synthesize_verilog(text, name, design, clock_ns=10.0).fmax_mhz
     return _noise_stats(fmax)
 
@@ -228,8 +291,11 @@ def _err(model: float | None, meas: float | None) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--families", default="systolic,lut-core,simd,pim")
+    ap.add_argument("--families", default="systolic,lut-core,simd,simd-wide,pim")
     ap.add_argument("--n", type=int, default=20)
+    ap.add_argument(
+        "--n-wide", type=int, default=10, help="designs of the simd-wide set (else --n)"
+    )
     ap.add_argument("--ecp5", type=int, default=0, help="ECP5 runs per family")
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--noise", type=int, default=0, help="null rewrites per config (floor)")
@@ -241,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--families must be a comma list of {', '.join(GENERATORS)}, not {bad[0]!r}")
     if args.n < 1:
         ap.error(f"--n must be at least 1, not {args.n}")
+    if args.n_wide < 1:
+        ap.error(f"--n-wide must be at least 1, not {args.n_wide}")
     if args.noise < 0:
         ap.error(f"--noise must be 0 (off) or a count of rewrites, not {args.noise}")
     if args.noise_n is not None and args.noise_n < 1:
@@ -251,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {}
     for family in args.families.split(","):
         rng = random.Random(f"{args.seed}-{family}")
-        params = _valid(family, GENERATORS[family](rng, 6 * args.n), args.n)
+        n = args.n_wide if family == "simd-wide" else args.n
+        params = _valid(family, GENERATORS[family](rng, 6 * n), n)
         rows = []
         for p in params:
             t0 = time.perf_counter()
@@ -283,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             e = row["err_pct"]
             print(
-                f"{family:9s} {row['name']:28s} area {meas['area']:10.0f} um2 "
+                f"{family:9s} {row['name']:36s} area {meas['area']:10.0f} um2 "
                 f"({_fmt(e['area'])})  fmax {_num(meas['fmax'])} MHz ({_fmt(e['fmax'])})  "
                 f"power {meas['power'] * 1e3:8.3f} mW ({_fmt(e['power'])})",
                 flush=True,
@@ -318,17 +387,20 @@ def main(argv: list[str] | None = None) -> int:
         f"{'family':9s} {'n':>3s}  {'area mean/worst %':>18s}  {'fmax mean/worst %':>18s}  "
         f"{'power mean/worst %':>19s}"
     )
-    for family, res in results.items():
+    sets = {family: res["rows"] for family, res in results.items()}
+    if "simd" in sets and "simd-wide" in sets:  # both SIMD sets pooled
+        sets["simd all"] = sets["simd"] + sets["simd-wide"]
+    for family, rows in sets.items():
         cols = []
         for k in ("area", "fmax", "power"):
-            errs = [abs(r["err_pct"][k]) for r in res["rows"] if r["err_pct"][k] is not None]
+            errs = [abs(r["err_pct"][k]) for r in rows if r["err_pct"][k] is not None]
             if not errs:
                 cols.append("n/a")
                 continue
             mean, worst = sum(errs) / len(errs), max(errs)
             ok = mean <= GOALS[k][0] and worst <= GOALS[k][1]
             cols.append(f"{mean:5.1f}/{worst:5.1f} {'met' if ok else 'NOT met'}")
-        floor = [r["noise"]["half_spread_pct"] for r in res["rows"] if r.get("noise")]
+        floor = [r["noise"]["half_spread_pct"] for r in rows if r.get("noise")]
         floor_txt = ""
         if floor:
             floor_txt = (
@@ -336,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"mean ({len(floor)} configs x {args.noise} rewrites)"
             )
         print(
-            f"{family:9s} {len(res['rows']):3d}  {cols[0]:>18s}  {cols[1]:>18s}  {cols[2]:>19s}"
+            f"{family:9s} {len(rows):3d}  {cols[0]:>18s}  {cols[1]:>18s}  {cols[2]:>19s}"
             + floor_txt
         )
     print("goals: area 5 % mean / 10 % worst, Fmax 10 %, power 15 % (issue 15)")

@@ -463,7 +463,9 @@ class LedgerWriter:
         Slots are kept in the study system attribute :data:`WORKERS_KEY` (slot -> owner token,
         :func:`accelsmith.dse.workers.owner_token`). A slot is free when its owner is a
         process of this machine that is no longer alive; a slot held by another machine is
-        never taken over. This process keeps a slot it already holds. Three workers started
+        never taken over. The read and the update are one transaction under the study lock,
+        so workers starting at the same instant get distinct slots. This process keeps a
+        slot it already holds. Three workers started
         together get 0, 1 and 2; one worker, or a worker restarted after kill -9 with no other
         running, gets 0 again.
         """
@@ -482,7 +484,10 @@ class LedgerWriter:
             slots.append(me)
             return len(slots) - 1
 
-        if self.backend is None:  # no lock to take (in-memory, journal): best effort
+        if self.backend is None:
+            # in-memory studies (one process: library use, tests); no lock to take. Campaigns
+            # are written only to RDB storages (open_storage refuses a journal for writing),
+            # so two processes never claim here at once
             storage = self.study._storage
             slots = list(storage.get_study_system_attrs(self.study_id).get(WORKERS_KEY, []))
             slot = pick(slots)
