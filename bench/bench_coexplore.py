@@ -36,6 +36,16 @@ ablation runs measured (their union, stated under the table). Steps, in order::
     $B --seeds 3 --explorers random-walk,ppo,sac
     $B --seeds 2 --explorers tpe
 
+Session of 2026-12-07 03:00-05:00 (``coexplore_2026-12-07b.txt``, ``accel_2026-12-07.txt``):
+the runs above continued in the same storages (copies of marl3's), plus the local-move RL
+explorers' uninterrupted 10,000-runs (``--ablations marl-long,ppo-long,sac-long,rw-long
+--ablation-budget 10000``: their first 2,000 trials equal the 2,000-runs, so each explorer's
+row measures them, see ``LONG_OF``); on accel every explorer at 10,000 in one go
+(``--space accel --rl-budget 10000 --ablations jump-long,rw-jump-long --ablation-budget
+10000``). The union fronts were then exported to ``bench/references/`` (``accelsmith dse
+reference export SPEC bench/results/<space>-reference.db --join
+bench/results/<space>-ablations.db``), which this bench joins by default (``--reference-file``).
+
 Run of 2026-12-06 (results version 1, ``coexplore_2026-12-06.txt``), for the record::
 
     B="nice -n 10 python bench/bench_coexplore.py --checkpoints 500 2000 10000 \
@@ -68,6 +78,8 @@ SPACES = {
     "accel": ROOT / "examples" / "campaigns" / "accel-resnet50.yaml",
 }
 RESULTS = ROOT / "bench" / "results"
+#: committed exports of the reference fronts (`accelsmith dse reference export`)
+REFERENCES = ROOT / "bench" / "references"
 EXPLORERS = ("random", "nsga2", "tpe", "random-walk", "ppo", "sac", "marl")
 #: ablations and variants of the RL explorers: name -> (explorer, options, what it changes)
 ABLATIONS: dict[str, tuple[str, dict[str, Any], str]] = {
@@ -106,6 +118,17 @@ ABLATIONS: dict[str, tuple[str, dict[str, Any], str]] = {
         {"actions": "jump"},
         "as rw-jump, own runs (uninterrupted long runs)",
     ),
+    # the local-move (default) RL explorers' uninterrupted 10,000-runs: a resumed RL run
+    # restarts its learners (rl_base), so the 2,000-runs are not extended; the first 2,000
+    # trials of these runs equal the 2,000-runs (same seed)
+    "marl-long": ("marl", {}, "marl, local actions (default), own uninterrupted long runs"),
+    "ppo-long": ("ppo", {}, "ppo, local actions (default), own uninterrupted long runs"),
+    "sac-long": ("sac", {}, "sac (default), own uninterrupted long runs"),
+    "rw-long": (
+        "random-walk",
+        {},
+        "random-walk, local actions (default), own uninterrupted long runs",
+    ),
     "rw-jump": (
         "random-walk",
         {"actions": "jump"},
@@ -113,6 +136,8 @@ ABLATIONS: dict[str, tuple[str, dict[str, Any], str]] = {
     ),
 }
 RL = ("random-walk", "ppo", "sac", "marl")
+#: the long-run ablation of each RL explorer with its default options
+LONG_OF = {"marl": "marl-long", "ppo": "ppo-long", "sac": "sac-long", "random-walk": "rw-long"}
 COLUMNS = ("front_recall", "igd_plus_norm", "hv_ratio_log")
 
 
@@ -185,6 +210,12 @@ def _fmt(x: np.ndarray, digits: int = 3) -> str:
     return f"{x.mean():.{digits}f}±{x.std():.{digits}f}" if x.size > 1 else f"{x[0]:.{digits}f}"
 
 
+def _cell(x: np.ndarray, seeds: int) -> str:
+    """:func:`_fmt`, with ``(n)`` when only n of the row's seeds reach the checkpoint."""
+    n = int(np.isfinite(np.asarray(x, dtype=float)).sum())
+    return _fmt(x) + (f" ({n})" if 0 < n < seeds else "")
+
+
 def table(df: Any, checkpoints: list[int], title: str) -> str:
     lines = [f"\n== {title}"]
     w = max(16, *(len(str(n)) + 1 for n in df["explorer"].unique()))
@@ -194,16 +225,16 @@ def table(df: Any, checkpoints: list[int], title: str) -> str:
         ("hv_ratio_log", "HV ratio on log10 objectives"),
     ):
         lines.append(f"-- {label}; mean±std over seeds")
-        head = f"{'explorer':<{w}}" + "".join(f"{'@' + str(c):>16}" for c in checkpoints)
+        head = f"{'explorer':<{w}}" + "".join(f"{'@' + str(c):>18}" for c in checkpoints)
         if metric == "hv_ratio_log":
             head += f"{'n95 hv log (med)':>18}"
         lines.append(head + f"{'seeds':>7}{'trials/run':>12}")
         for name, e in df.groupby("explorer", sort=False):
+            runs = e.drop_duplicates("seed")
             cells = "".join(
-                f"{_fmt(e.loc[e['checkpoint'] == c, metric].to_numpy(float)):>16}"
+                f"{_cell(e.loc[e['checkpoint'] == c, metric].to_numpy(float), len(runs)):>18}"
                 for c in checkpoints
             )
-            runs = e.drop_duplicates("seed")
             if metric == "hv_ratio_log":
                 t = runs["n95_hv_log"].to_numpy(float)
                 cells += f"{('-' if not np.isfinite(t).all() else f'{np.median(t):.0f}'):>18}"
@@ -234,6 +265,13 @@ def main(argv: list[str] | None = None) -> int:
         help="a reference storage of an older results version: its front is re-costed into "
         "--reference first (`dse reference recost`), unless already there",
     )
+    ap.add_argument(
+        "--reference-file",
+        type=Path,
+        help="an exported reference front (`dse reference export`) joining the yardstick; "
+        "default: references/<campaign>.reference.json when present (committed), so a fresh "
+        "clone measures against it without rebuilding the long runs; 'none': no file",
+    )
     ap.add_argument("--no-build", action="store_true", help="measure only the stored runs")
     ap.add_argument("--out", type=Path, help="default: results/<space>.csv")
     args = ap.parse_args(argv)
@@ -247,8 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     import optuna
     import pandas as pd
 
+    from accelsmith.core.errors import ConfigError
     from accelsmith.dse.pareto import nondominated_mask
-    from accelsmith.dse.reference import reference_name, run_values, update_front
+    from accelsmith.dse.reference import load_reference, reference_name, run_values, update_front
     from accelsmith.dse.spec import load_spec
     from accelsmith.dse.storage import close_storage, open_storage
 
@@ -287,18 +326,33 @@ def main(argv: list[str] | None = None) -> int:
                 list(range(args.ablation_seeds)),
                 f"{spec.name}.ablation-{a}",
             )
-    store = open_storage(url, write=True)
+    file_front = None
+    if str(args.reference_file) != "none":
+        default = REFERENCES / f"{spec.name}.reference.json"
+        path = args.reference_file or (default if default.exists() else None)
+        if path is not None:  # identity-checked against the campaign (one-line refusal)
+            file_front = load_reference(str(path), spec, label="--reference-file")
+    if not args.reference.exists() and file_front is None:
+        raise ConfigError(
+            f"--reference {args.reference} does not exist and no --reference-file is given: "
+            "nothing to measure against (run without --no-build to build the runs)"
+        )
+    dirs = spec.directions
+    front = None
+    runs = {}
+    store = open_storage(url, write=True) if args.reference.exists() else None
     try:
-        front = update_front(store, spec, ref_name)
-        dirs = spec.directions
-        runs = {}
+        have = set(optuna.study.get_all_study_names(storage=store)) if store else set()
+        if any(n.startswith(f"{ref_name}.s") for n in have):  # runs stored: their union
+            front = update_front(store, spec, ref_name)
         for n in names:
             for s in seeds:
                 study = f"{ref_name}.s{s}@{n}"
-                if study in optuna.study.get_all_study_names(storage=store):
+                if study in have:
                     runs[(n, s)] = run_values(store, study)
     finally:
-        close_storage(store)
+        if store is not None:
+            close_storage(store)
     abl_runs = {}
     if ablations and args.ablation_storage.exists():
         astore = open_storage(f"sqlite:///{args.ablation_storage.resolve()}")
@@ -311,9 +365,31 @@ def main(argv: list[str] | None = None) -> int:
                         abl_runs[(f"{ABLATIONS[a][0]}[{a}]", s)] = run_values(astore, study)
         finally:
             close_storage(astore)
-    # the yardstick: the stored reference front joined with the fronts of the ablation runs
-    # measured here (so no explorer is measured against a front it beat)
-    ref, what = front.values, front.description
+    if not runs and not abl_runs:
+        raise ConfigError(
+            f"--reference {args.reference} holds no run of --explorers {args.explorers} with "
+            f"--seeds {args.seeds}: nothing to measure (run without --no-build to build them)"
+        )
+    # the yardstick: the stored front (the union of the runs in --reference) joined with the
+    # exported front (--reference-file: the committed union of every explorer's long runs)
+    # and with the fronts of the ablation runs measured here (so no explorer is measured
+    # against a front it beat)
+    parts = [f for f in (front, file_front) if f is not None]
+    if not parts:
+        raise ConfigError(
+            f"--reference {args.reference} holds no run of {ref_name} and no --reference-file "
+            "is given: nothing to measure against"
+        )
+    ref = np.vstack([f.values for f in parts])
+    ref = np.unique(ref[nondominated_mask(ref, dirs)], axis=0)
+    if front is not None and file_front is not None:
+        what = (
+            f"{front.description} joined with the exported front {file_front.storage} "
+            f"({len(file_front.values)} points; `accelsmith dse reference show` lists its "
+            f"runs) ({len(ref)} points in all)"
+        )
+    else:
+        what = parts[0].description + (f" [file {file_front.storage}]" if file_front else "")
     if abl_runs:
         v = np.vstack([ref, *[x[np.isfinite(x).all(axis=1)] for x in abl_runs.values()]])
         v = np.unique(v[nondominated_mask(v, dirs)], axis=0)
@@ -323,6 +399,22 @@ def main(argv: list[str] | None = None) -> int:
             f"({added} new; {len(v)} points in all)"
         )
         ref = v
+    # an RL explorer's own uninterrupted long runs (ablation "<e>-long": its default options,
+    # own campaigns) continue its shorter runs of the same seed when their first trials are
+    # identical (checked here): the explorer's row then measures the long run (the 10,000
+    # column); a resumed short run would not do (a resume restarts the learners)
+    extended: dict[str, list[int]] = {}
+    for (n, s), v in list(runs.items()):
+        a = LONG_OF.get(n)
+        long = abl_runs.get((f"{n}[{a}]", s)) if a in ablations else None
+        if long is None or len(long) <= len(v):
+            continue
+        if np.array_equal(v, long[: len(v)], equal_nan=True):
+            runs[(n, s)] = long
+            del abl_runs[(f"{n}[{a}]", s)]
+            extended.setdefault(n, []).append(s)
+        else:
+            print(f"# {n} seed {s}: the {a} run does not start with the stored {len(v)}-run")
     rows = [
         {"explorer": n, "seed": s, **r}
         for (n, s), v in runs.items()
@@ -345,6 +437,12 @@ def main(argv: list[str] | None = None) -> int:
         table(df, args.checkpoints, f"{spec.name}: explorers, {args.seeds} seeds")
         + (f"\n(capped: {caps} trials per run; '-' where a run is shorter)" if caps else "")
     )
+    for n, ss in extended.items():
+        print(
+            f"  {n}: seeds {','.join(map(str, ss))} measured on their uninterrupted "
+            f"{LONG_OF[n]} runs (ablation storage), whose first trials equal the stored "
+            f"{budgets[n]:,}-runs (checked); a cell of fewer seeds than the row says (n)"
+        )
     if abl_rows:
         adf = pd.DataFrame(abl_rows)
         # side by side: the explorers' runs of the same seeds at the same checkpoints
@@ -360,8 +458,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"RL ablations and variants vs the explorers, seeds 0..{args.ablation_seeds - 1}",
             )
         )
+        shown = set(pd.DataFrame(abl_rows)["explorer"]) if abl_rows else set()
         for a in ablations:
-            print(f"  {ABLATIONS[a][0]}[{a}]: {ABLATIONS[a][2]}")
+            if f"{ABLATIONS[a][0]}[{a}]" in shown:
+                print(f"  {ABLATIONS[a][0]}[{a}]: {ABLATIONS[a][2]}")
     print(f"written: {args.out}; load {os.getloadavg()}")
     return 0
 

@@ -19,6 +19,17 @@ What it does
 
 Run: ``nice -n 10 .venv/bin/python bench/bench_dashboard.py [N] [--interval S] [--batches K]
 [--batch B]``. Prints the figures, the targets and the machine load (``os.getloadavg``).
+
+What the two headline figures measure (the browser is Debian's Chromium, headless, software
+WebGL; a fresh browser profile, so nothing is cached):
+
+- first render: from the page's navigation start until the page holds every trial as a
+  drawn point (the plot's traces plus the static layer's, both showing the same full draw),
+  on the page's own clock. It includes loading the page scripts (plotly.js is 4.8 MB), the
+  figure callback and the static layer's payload (server and transfer) and the drawing.
+- live update: from the commit of a batch of new trials (the writer's clock, the same
+  machine) until the page's figure holds them; it includes the wait for the next poll
+  (interval I), the poll's server time and the page's work; the median over the batches.
 """
 
 from __future__ import annotations
@@ -99,8 +110,9 @@ def write_batch(db: Path, name: str, size: int, seed: int) -> tuple[float, int]:
     return time.time(), added
 
 
+# the page's requests to the app (path without the leading slash), on the page's clock (ms)
 TIMING_JS = """() => performance.getEntriesByType('resource')
-  .map(e => [e.name.split("/").pop().split("?")[0], e.startTime, e.requestStart, e.responseStart,
+  .map(e => [new URL(e.name).pathname.slice(1), e.startTime, e.requestStart, e.responseStart,
              e.responseEnd, e.encodedBodySize])"""
 
 
@@ -113,22 +125,33 @@ POLLS_JS = """() => performance.getEntriesByType('resource')
 
 def _breakdown(page, first: float) -> list[str]:
     """Where the first render's time went, from the page's Resource Timing entries: the
-    layout request, the figure request (server: request sent to first byte; transfer), and
-    the browser's parse and WebGL drawing after the figure arrived."""
+    page scripts (plotly.js the largest), the layout request, the figure request and the
+    static layer's payload (server: request sent to first byte; transfer), and the page's
+    own work (scripts, parse, WebGL drawing) after the last of them arrived."""
     rows = page.evaluate(TIMING_JS)
     out = []
+    scripts = [r for r in rows if r[0].endswith(".js")]
+    if scripts:
+        end = max(r[4] for r in scripts)
+        mb = sum(r[5] for r in scripts) / 1e6
+        out.append(
+            f"page scripts: {len(scripts)} files, {mb:.1f} MB, all loaded at {end / 1e3:.2f} s"
+        )
     for name, start, req, resp, end, size in rows:
-        if not name.startswith("_dash-") or size < 1000:  # scripts, and empty poll answers
+        app = name.startswith("_dash-") or name.startswith("_accelsmith/")
+        if not app or size < 1000:  # scripts, and empty poll answers
             continue
         out.append(
             f"{name}: sent at {start / 1e3:.2f} s, server {max(resp - req, 0) / 1e3:.2f} s, "
             f"transfer {(end - resp) / 1e3:.2f} s, {size / 1e6:.2f} MB"
         )
-    figs = [r for r in rows if r[0].startswith("_dash-update-component")]
-    big = max(figs, key=lambda r: r[5], default=None)  # the answer carrying the figure
-    if big is not None:
+    data = [r for r in rows if r[0].startswith(("_dash-update-component", "_accelsmith/"))]
+    data = [r for r in data if r[4] / 1e3 <= first]
+    if data:
+        last = max(r[4] for r in data) / 1e3
         out.append(
-            f"after the figure arrived: {first - big[4] / 1e3:.2f} s parse + draw in the page"
+            f"after the figure and the layer arrived: {first - last:.2f} s of page work "
+            "(scripts, parse, WebGL drawing) until every point was drawn"
         )
     return out
 

@@ -12,6 +12,10 @@ one column's synthesis plus OpenSTA on the whole instance tree, where the flat f
 runs the flat flow alone (every size), e.g. to see what the default flow says about Fmax
 against the array size.
 
+Each path end that is a flip-flop of a flat netlist is followed by the RTL signal bit it
+holds (its ``Q`` net), e.g. ``col6.pe7.sel`` (column 6, PE 7's weight select: one register per
+diagonal after Yosys merges the equal ones) or ``col7.pe6.ps_out [17]``.
+
 Usage: ``python bench/bench_fmax.py [--sizes 4,8,16,32] [--dataflows ws,os] [--in-bits 8]
 [--max-k 4096] [--flat-max 8 | --flat-only] [--out bench/results/fmax_<date>.txt]``. Run it under
 ``nice -n 10``; results are cached by content hash, so a rerun prints at once.
@@ -44,10 +48,30 @@ def _ints(flag: str, text: str, lo: int, hi: int) -> list[int]:
     return vals
 
 
-def _path(p: dict[str, Any] | None) -> str:
+def flop_signals(netlist: str | Path | None, names: list[str]) -> dict[str, str]:
+    """The RTL signal bit each flip-flop instance of ``names`` drives (its ``Q`` net in the
+    flat netlist, e.g. ``_102566_`` -> ``col6.pe7.sel``). Names not found (ports, instances
+    inside a hierarchical netlist's modules) are left out."""
+    import re
+
+    if not netlist or not Path(netlist).is_file():
+        return {}
+    text = Path(netlist).read_text()
+    out = {}
+    for name in names:
+        cell = re.search(rf"\s{re.escape(name)} \((.*?)\);", text, re.S)
+        q = re.search(r"\.Q\((.*?)\)\s*(,|$)", cell.group(1)) if cell else None
+        if q:
+            out[name] = " ".join(q.group(1).replace("\\", "").split())
+    return out
+
+
+def _path(p: dict[str, Any] | None, sig: dict[str, str] | None = None) -> str:
     if not p:
         return "-"
-    return f"{p['startpoint']} -> {p['endpoint']} {p['min_period_ns']:.2f} ns"
+    sig = sig or {}
+    ends = [f"{n} ({sig[n]})" if n in sig else n for n in (p["startpoint"], p["endpoint"])]
+    return f"{ends[0]} -> {ends[1]} {p['min_period_ns']:.2f} ns"
 
 
 def measure(n: int, dataflow: str, in_bits: int, max_k: int, hierarchical: bool) -> dict[str, Any]:
@@ -58,7 +82,14 @@ def measure(n: int, dataflow: str, in_bits: int, max_k: int, hierarchical: bool)
     p = SystolicParams(rows=n, cols=n, dataflow=dataflow, in_bits=in_bits, max_k=max_k)
     load = os.getloadavg()[0]
     rep = synthesize(p, hierarchical=hierarchical)
+    ends = [
+        rep.timing[k][e]
+        for k in ("reg2reg", "in2reg")
+        if rep.timing.get(k)
+        for e in ("startpoint", "endpoint")
+    ]
     return {
+        "signals": flop_signals(rep.netlist, ends),
         "n": n,
         "dataflow": dataflow,
         "flow": "hier" if hierarchical else "flat",
@@ -130,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
                     say(
                         f"{n}x{n:<5} {df:2} {r['flow']:4} {r['fmax_mhz']:8.1f} "
                         f"{r['area_um2']:10.0f} {r['cells']:7d} {secs:>6} {r['load']:5.1f} | "
-                        f"{_path(r['reg2reg'])} | {_path(r['in2reg'])}"
+                        f"{_path(r['reg2reg'], r['signals'])} | "
+                        f"{_path(r['in2reg'], r['signals'])}"
                     )
     except AccelsmithError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -18,12 +18,22 @@ with the cost model at ``node_nm=130``:
   no ``power_flow_w`` column fall back to the model's compute power (energy minus SRAM and
   DRAM, over latency, every MAC busy: a different activity assumption) and say so.
 
+Noise floor (``--noise K``): the first ``--noise-n`` configurations of each family are
+synthesized again under K semantically null rewrites of their Verilog
+(:mod:`accelsmith.synth.perturb`: the continuous assignments reversed, then shuffled with
+seeds 1..K-1). The flow is deterministic, but ABC's mapping follows the order its netlist
+arrives in, so Fmax moves between these equivalent designs. A model that predicts one number
+per configuration cannot do better, against every variant, than half the spread around its
+midpoint: ``floor = max over configurations of (max - min) / (max + min)``, printed beside
+the family's worst error (and each configuration's model error against the variants'
+median).
+
 ECP5 (``--ecp5 N``): LUT4/FF/MULT18X18D/Fmax measured for the first N configurations of each
 family; the cost models have no ECP5 resource model yet, so only the measurements print.
 
 Usage: ``python bench/bench_silicon.py [--families systolic,pim] [--n 20] [--ecp5 4]
-[--json out.json]``. Goals (issue 15): area within 5 % mean / 10 % worst, Fmax 10 %,
-power 15 %.
+[--noise 4 [--noise-n 8]] [--json out.json]``. Goals (issue 15): area within 5 % mean /
+10 % worst, Fmax 10 %, power 15 %.
 """
 
 from __future__ import annotations
@@ -86,6 +96,45 @@ def _simd(rng: random.Random, n: int) -> list[dict[str, Any]]:
     return out
 
 
+SIMD_MODES = (
+    "int4", "int8", "fp4_e2m1", "fp8_e4m3", "fp8_e5m2", "posit4_1", "posit8_0", "posit16_1",
+    "posit8_0xfp4_e2m1",
+)  # fmt: skip
+
+
+def _simd_wide(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    """Held-out SIMD engines of the paths :func:`_simd` leaves out (simdb): every other one
+    accumulates in binary32 (``acc=fp32``), every third has 32-bit words; formats from all 9
+    modes (half of the exact ones with at least one posit mode), every result format
+    (posits included), pipeline 1..4, odd ``max_k``. A 32-bit word has one lane (a 32-bit
+    lane of fp32 adders is large: 5-10 min of synthesis each on the shared machine); others
+    1..3 lanes. The calibration never synthesizes an engine (components only)."""
+    from accelsmith.core.numformats import MODES
+
+    out = []
+    i = 0
+    while len(out) < n:
+        acc = ("fp32", "exact")[i % 2]
+        lane_bits = 32 if i % 3 == 0 else rng.choice([8, 16])
+        fits = [f for f in SIMD_MODES if MODES[f].width <= lane_bits]
+        fmts = [f for f in fits if rng.random() < 0.3][:3]
+        if acc == "exact" and i % 4 == 1 and not any("posit" in f for f in fmts):
+            fmts.append(rng.choice([f for f in fits if "posit" in f]))
+        out.append(
+            {
+                "lane_bits": lane_bits,
+                "lanes": 1 if lane_bits == 32 else rng.randint(1, 3),
+                "formats": fmts or [rng.choice(fits)],
+                "acc": acc,
+                "pipeline": rng.randint(1, 4),
+                "max_k": rng.choice([7, 33, 100]),
+                "out_format": rng.choice(["fp32", "bf16", "fp16", "posit16_1", "posit8_0"]),
+            }
+        )
+        i += 1
+    return out
+
+
 def _pim(rng: random.Random, n: int) -> list[dict[str, Any]]:
     """Held-out PIM channels (pim130): every precision (int8 half of them: a floating-point
     channel takes 3-10 min to synthesize on the shared 2-core machine), 1-3 lanes and 1-3
@@ -113,22 +162,40 @@ def _pim(rng: random.Random, n: int) -> list[dict[str, Any]]:
     return out
 
 
+_MODE_TAGS = dict(
+    zip(SIMD_MODES, ("i4", "i8", "f4", "e4", "e5", "p4", "p8", "p16", "px"), strict=True)
+)
+
+
 def _name(family: str, p: Any) -> str:
     """Design (and top-module) name: the default name, made unique for PIM channels, whose
-    default name omits rows, page, timing and read latency."""
+    default name omits rows, page, timing and read latency, and for the wide SIMD set
+    (pipeline, ``max_k`` and the modes; the ``simd`` set keeps the default name, which its
+    cached syntheses carry)."""
+    if family == "simd-wide":
+        tags = "".join(_MODE_TAGS[f] for f in p.formats)
+        return f"{p.default_name()}_p{p.pipeline}_k{p.max_k}_{tags}"
     if family != "pim":
         return p.default_name()
     return f"{p.default_name()}_r{p.rows}_p{p.row_bytes}_{p.timing[:2]}_cl{p.t_cl}"
 
 
-GENERATORS = {"systolic": _systolic, "lut-core": _lut, "simd": _simd, "pim": _pim}
+GENERATORS = {
+    "systolic": _systolic,
+    "lut-core": _lut,
+    "simd": _simd,
+    "simd-wide": _simd_wide,
+    "pim": _pim,
+}
+#: bench sets that draw another family's designs
+FAMILY_OF = {"simd-wide": "simd"}
 
 
 def _valid(family: str, configs: list[dict[str, Any]], n: int) -> list[Any]:
     from accelsmith.core.errors import ConfigError
     from accelsmith.core.registry import get_family
 
-    cls = get_family(family).params_class()
+    cls = get_family(FAMILY_OF.get(family, family)).params_class()
     out, seen = [], set()
     for cfg in configs:
         try:
@@ -146,6 +213,7 @@ def _model(family: str, params: Any) -> dict[str, float | None]:
     from accelsmith.models import evaluate
     from accelsmith.models.workloads import GEMM, Workload
 
+    family = FAMILY_OF.get(family, family)
     wl = Workload(name="bench", layers=(GEMM(name="g", M=64, N=64, K=64),))
     cfg = {**params.to_dict(), "freq_mhz": 100.0}
     if family == "simd":
@@ -173,6 +241,48 @@ def _measured(rep: Any) -> dict[str, float | None]:
     return {"area": area, "fmax": rep.fmax_mhz, "power": rep.power["total_w"]}
 
 
+def _variants(k: int) -> list[str]:
+    """The K perturbations of the noise floor: reversed assignments, then seeded shuffles."""
+    return ["assigns", *(f"shuffle{i}" for i in range(1, k))][:k]
+
+
+def _noise(family: str, p: Any, base_fmax: float | None, k: int) -> dict[str, Any]:
+    """Fmax of ``p``'s design under ``k`` semantically null rewrites (module doc)."""
+    from accelsmith.core.registry import get_family
+    from accelsmith.hdl.emit import verilog_text
+    from accelsmith.synth.flow import synthesize_verilog
+    from accelsmith.synth.perturb import perturb
+
+    top = _name(family, p)
+    verilog = verilog_text(get_family(FAMILY_OF.get(family, family)).build()(p), top)
+    fmax = {"base": base_fmax}
+    for kind in _variants(k):
+        text, name = perturb(verilog, top, kind)
+        design = {
+            "name": name,
+            "family": FAMILY_OF.get(family, family),
+            "params": p.to_dict(),
+            "perturbation": kind,
+        }
+        fmax[kind] = synthesize_verilog(text, name, design, clock_ns=10.0).fmax_mhz
+    return _noise_stats(fmax)
+
+
+def _noise_stats(fmax: dict[str, float | None]) -> dict[str, Any]:
+    """The variants' Fmax, their median and half their spread around the midpoint (%): the
+    smallest worst-case error a single number can have against all of them."""
+    vals = sorted(v for v in fmax.values() if v)
+    if not vals:
+        return {"fmax_mhz": fmax, "median_mhz": None, "half_spread_pct": None}
+    lo, hi, n = vals[0], vals[-1], len(vals)
+    median = vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
+    return {
+        "fmax_mhz": fmax,
+        "median_mhz": median,
+        "half_spread_pct": 100.0 * (hi - lo) / (hi + lo),
+    }
+
+
 def _err(model: float | None, meas: float | None) -> float | None:
     if model is None or meas is None or meas == 0:
         return None
@@ -181,10 +291,15 @@ def _err(model: float | None, meas: float | None) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--families", default="systolic,lut-core,simd,pim")
+    ap.add_argument("--families", default="systolic,lut-core,simd,simd-wide,pim")
     ap.add_argument("--n", type=int, default=20)
+    ap.add_argument(
+        "--n-wide", type=int, default=10, help="designs of the simd-wide set (else --n)"
+    )
     ap.add_argument("--ecp5", type=int, default=0, help="ECP5 runs per family")
     ap.add_argument("--seed", type=int, default=15)
+    ap.add_argument("--noise", type=int, default=0, help="null rewrites per config (floor)")
+    ap.add_argument("--noise-n", type=int, default=None, help="configs per family for --noise")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     bad = [f for f in args.families.split(",") if f not in GENERATORS]
@@ -192,13 +307,20 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--families must be a comma list of {', '.join(GENERATORS)}, not {bad[0]!r}")
     if args.n < 1:
         ap.error(f"--n must be at least 1, not {args.n}")
+    if args.n_wide < 1:
+        ap.error(f"--n-wide must be at least 1, not {args.n_wide}")
+    if args.noise < 0:
+        ap.error(f"--noise must be 0 (off) or a count of rewrites, not {args.noise}")
+    if args.noise_n is not None and args.noise_n < 1:
+        ap.error(f"--noise-n must be at least 1, not {args.noise_n}")
     from accelsmith.core.errors import AccelsmithError
     from accelsmith.synth import synthesize
 
     results: dict[str, Any] = {}
     for family in args.families.split(","):
         rng = random.Random(f"{args.seed}-{family}")
-        params = _valid(family, GENERATORS[family](rng, 6 * args.n), args.n)
+        n = args.n_wide if family == "simd-wide" else args.n
+        params = _valid(family, GENERATORS[family](rng, 6 * n), n)
         rows = []
         for p in params:
             t0 = time.perf_counter()
@@ -221,14 +343,29 @@ def main(argv: list[str] | None = None) -> int:
                 "err_pct": {k: _err(model[k], meas[k]) for k in meas},
                 "seconds": round(time.perf_counter() - t0, 1),
             }
+            noise_n = args.n if args.noise_n is None else args.noise_n
+            if args.noise and len(rows) < noise_n and meas["fmax"]:
+                try:
+                    row["noise"] = _noise(family, p, meas["fmax"], args.noise)
+                except AccelsmithError as exc:
+                    print(f"{family} {row['name']} noise: {exc}", file=sys.stderr)
             rows.append(row)
             e = row["err_pct"]
             print(
-                f"{family:9s} {row['name']:28s} area {meas['area']:10.0f} um2 "
+                f"{family:9s} {row['name']:36s} area {meas['area']:10.0f} um2 "
                 f"({_fmt(e['area'])})  fmax {_num(meas['fmax'])} MHz ({_fmt(e['fmax'])})  "
                 f"power {meas['power'] * 1e3:8.3f} mW ({_fmt(e['power'])})",
                 flush=True,
             )
+            if "noise" in row:
+                nz = row["noise"]
+                fm = " ".join(f"{k} {_num(v).strip()}" for k, v in nz["fmax_mhz"].items())
+                med = _err(model["fmax"], nz["median_mhz"])
+                print(
+                    f"{'':9s} {'':28s} noise: fmax {fm} MHz; half-spread "
+                    f"{nz['half_spread_pct']:.1f} %; model vs median {_fmt(med)}",
+                    flush=True,
+                )
         ecp5 = []
         for p in params[: args.ecp5]:
             try:
@@ -250,17 +387,30 @@ def main(argv: list[str] | None = None) -> int:
         f"{'family':9s} {'n':>3s}  {'area mean/worst %':>18s}  {'fmax mean/worst %':>18s}  "
         f"{'power mean/worst %':>19s}"
     )
-    for family, res in results.items():
+    sets = {family: res["rows"] for family, res in results.items()}
+    if "simd" in sets and "simd-wide" in sets:  # both SIMD sets pooled
+        sets["simd all"] = sets["simd"] + sets["simd-wide"]
+    for family, rows in sets.items():
         cols = []
         for k in ("area", "fmax", "power"):
-            errs = [abs(r["err_pct"][k]) for r in res["rows"] if r["err_pct"][k] is not None]
+            errs = [abs(r["err_pct"][k]) for r in rows if r["err_pct"][k] is not None]
             if not errs:
                 cols.append("n/a")
                 continue
             mean, worst = sum(errs) / len(errs), max(errs)
             ok = mean <= GOALS[k][0] and worst <= GOALS[k][1]
             cols.append(f"{mean:5.1f}/{worst:5.1f} {'met' if ok else 'NOT met'}")
-        print(f"{family:9s} {len(res['rows']):3d}  {cols[0]:>18s}  {cols[1]:>18s}  {cols[2]:>19s}")
+        floor = [r["noise"]["half_spread_pct"] for r in rows if r.get("noise")]
+        floor_txt = ""
+        if floor:
+            floor_txt = (
+                f"  fmax noise floor {max(floor):4.1f} % worst, {sum(floor) / len(floor):4.1f} % "
+                f"mean ({len(floor)} configs x {args.noise} rewrites)"
+            )
+        print(
+            f"{family:9s} {len(rows):3d}  {cols[0]:>18s}  {cols[1]:>18s}  {cols[2]:>19s}"
+            + floor_txt
+        )
     print("goals: area 5 % mean / 10 % worst, Fmax 10 %, power 15 % (issue 15)")
     if args.json:
         with open(args.json, "w") as fh:

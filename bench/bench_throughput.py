@@ -32,11 +32,14 @@ two dataflows, three buffers of 16..256 KiB, 4/8/16-bit operands).
     numbers and distinct designs, one writer process per worker). Each worker holds its own
     slot, so the workers draw distinct designs from their first batch on
     (``LedgerWriter.claim_worker``). The server shares the machine's CPUs: on 2 cores
-    expect at most ~2x. Only this part: ``--only d`` (about 1 min on an idle 2-core
-    machine with the default 20,000 trials).
+    expect at most ~2x. Also printed: the CPU split per recorded trial (the worker
+    processes', and the server's: the postmaster and its backends, when this bench started
+    it), how many cores were busy, the CPU-bound ceiling of the machine, and the lock waits
+    over 5 ms the server logged (``log_lock_waits``). Only this part: ``--only d`` (about
+    1 min on an idle 2-core machine with the default 20,000 trials).
 
 Rates are wall-clock (what a user waits) and per CPU second of the process (for (d): of the
-worker processes, the PostgreSQL server's CPU not included; the machine running this may be
+worker processes; the server's is printed apart; the machine running this may be
 shared: both are printed with the load average). A table is printed and
 written to ``bench/results/throughput.csv``.
 
@@ -52,6 +55,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -300,8 +304,63 @@ STRICT = ("hv_ratio_log", "igd_plus_norm", "front_recall")
 
 
 # ----------------------------------------------------------------------------- (d) PostgreSQL
-def _pg_server() -> tuple[str, Any]:
-    """Start a throw-away PostgreSQL server (Debian's binaries); (URL, stop function)."""
+@dataclass
+class PgServer:
+    """The PostgreSQL server of (d): its URL, and for a server this bench started, the CPU
+    seconds of its processes so far and the lock waits its log reports."""
+
+    url: str
+    datadir: Path | None = None
+    stop: Any = lambda: None
+
+    def cpu_s(self) -> float:
+        """CPU seconds of the postmaster and every backend it started (exited ones included:
+        a parent's children times count them once reaped); NaN for an external server."""
+        if self.datadir is None:
+            return float("nan")
+        try:
+            pm = int((self.datadir / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return float("nan")
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(entry) == pm or int(fields[1]) == pm:
+                # utime, stime, cutime, cstime (fields 14-17 of /proc/PID/stat)
+                total += sum(int(x) for x in fields[11:15]) / tick
+        return total
+
+    def log_size(self) -> int:
+        log = None if self.datadir is None else self.datadir / "log"
+        return log.stat().st_size if log is not None and log.exists() else 0
+
+    def lock_waits(self, since: int) -> tuple[int, float]:
+        """(count, seconds) of the lock waits over ``deadlock_timeout`` logged after byte
+        ``since`` of the server log (``log_lock_waits``: "... acquired ... after N ms")."""
+        if self.datadir is None:
+            return 0, float("nan")
+        import re
+
+        with open(self.datadir / "log", "rb") as f:
+            f.seek(since)
+            text = f.read().decode(errors="replace")
+        ms = [float(m) for m in re.findall(r"acquired \w+ on .*? after ([0-9.]+) ms", text)]
+        return len(ms), sum(ms) / 1e3
+
+
+#: the server logs every lock wait longer than this (``deadlock_timeout``)
+LOCK_LOG_MS = 5
+
+
+def _pg_server() -> PgServer:
+    """Start a throw-away PostgreSQL server (Debian's binaries)."""
     import glob
     import socket
 
@@ -332,7 +391,10 @@ def _pg_server() -> tuple[str, Any]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     pg_ctl = [*prefix, str(bindir / "pg_ctl"), "-D", str(datadir)]
-    opts = f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c max_connections=100"
+    opts = (
+        f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c max_connections=100 "
+        f"-c log_lock_waits=on -c deadlock_timeout={LOCK_LOG_MS}ms"
+    )
     subprocess.run(
         [*pg_ctl, "-o", opts, "-l", str(datadir / "log"), "-w", "start"],
         check=True,
@@ -343,14 +405,16 @@ def _pg_server() -> tuple[str, Any]:
         subprocess.run([*pg_ctl, "-m", "fast", "-w", "stop"], capture_output=True)
         shutil.rmtree(datadir, ignore_errors=True)
 
-    return f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres", stop
+    url = f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres"
+    return PgServer(url=url, datadir=datadir, stop=stop)
 
 
-def postgres(url: str, workers: int, n: int, folder: Path) -> dict[str, Any]:
+def postgres(server: PgServer, workers: int, n: int, folder: Path) -> dict[str, Any]:
     """``dse run`` creates the campaign (1 trial), then ``workers`` ``dse worker`` processes."""
     import optuna
     import yaml
 
+    url = server.url
     name = f"tp-pg-{workers}"
     spec = folder / f"{name}.yaml"
     spec.write_text(yaml.safe_dump(spec_dict(name, "random", n, url, batch=256)))
@@ -365,7 +429,7 @@ def postgres(url: str, workers: int, n: int, folder: Path) -> dict[str, Any]:
         ru = resource.getrusage(resource.RUSAGE_CHILDREN)
         return ru.ru_utime + ru.ru_stime
 
-    t0, c0 = time.perf_counter(), children_cpu()
+    t0, c0, s0, log0 = time.perf_counter(), children_cpu(), server.cpu_s(), server.log_size()
     procs = [
         subprocess.Popen(
             [*cli, "worker", "--storage", url, "--campaign", name, "--quiet"], cwd=folder, env=env
@@ -374,6 +438,8 @@ def postgres(url: str, workers: int, n: int, folder: Path) -> dict[str, Any]:
     ]
     codes = [p.wait() for p in procs]
     wall, cpu = time.perf_counter() - t0, children_cpu() - c0  # the workers' (not the server's)
+    server_cpu = server.cpu_s() - s0
+    waits, waited = server.lock_waits(log0)
     study = optuna.load_study(study_name=f"{name}@random", storage=url)
     trials = study.get_trials(deepcopy=False)
     designs = [t.user_attrs.get("design") for t in trials]
@@ -384,6 +450,9 @@ def postgres(url: str, workers: int, n: int, folder: Path) -> dict[str, Any]:
         "trials": len(trials) - 1,
         "wall_s": wall,
         "cpu_s": cpu,
+        "server_cpu_s": server_cpu,
+        "lock_waits": waits,
+        "lock_wait_s": waited,
         # first to last stored trial of the workers: the ledger's rate without the
         # interpreters' start-up (import, connect, read the study)
         "steady_per_s": (len(times) - 1) / span if span > 0 else float("nan"),
@@ -533,11 +602,12 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
         if "d" not in args.skip:
-            url, stop = (args.postgres, lambda: None) if args.postgres else _pg_server()
+            server = PgServer(url=args.postgres) if args.postgres else _pg_server()
             try:
                 rates: dict[int, tuple[float, float]] = {}
+                split: dict[int, dict[str, Any]] = {}
                 for w in args.pg_workers:
-                    r = postgres(url, w, args.pg_trials, folder)
+                    r = postgres(server, w, args.pg_trials, folder)
                     clean = not r["duplicate_numbers"] and not r["duplicate_designs"]
                     clean = clean and not any(r["exit_codes"]) and r["writers"] == w
                     add(
@@ -552,8 +622,13 @@ def main(argv: list[str] | None = None) -> int:
                         duplicate_numbers=r["duplicate_numbers"],
                         duplicate_designs=r["duplicate_designs"],
                         writers=r["writers"],
+                        worker_cpu_ms_per_trial=round(1e3 * r["cpu_s"] / r["trials"], 3),
+                        server_cpu_ms_per_trial=round(1e3 * r["server_cpu_s"] / r["trials"], 3),
+                        lock_waits=r["lock_waits"],
+                        lock_wait_s=round(r["lock_wait_s"], 2),
                     )
                     rates[w] = (r["trials"] / r["wall_s"], r["steady_per_s"])
+                    split[w] = r
                 one = min(rates)
                 print(
                     f"  PostgreSQL scaling ({os.cpu_count()} CPUs, load {load()}; the server "
@@ -567,8 +642,27 @@ def main(argv: list[str] | None = None) -> int:
                         f"last trial ({steady / rates[one][1]:.2f}x)",
                         flush=True,
                     )
+                print(
+                    "  CPU per recorded trial (workers: their processes incl. start-up; "
+                    "server: the postmaster and its backends), cores busy = (workers + server "
+                    "CPU) / wall, CPU-bound ceiling = CPUs / CPU per trial; lock waits: over "
+                    f"{LOCK_LOG_MS} ms, from the server log:",
+                    flush=True,
+                )
+                for w, r in split.items():
+                    wk, sv = 1e3 * r["cpu_s"] / r["trials"], 1e3 * r["server_cpu_s"] / r["trials"]
+                    busy = (r["cpu_s"] + r["server_cpu_s"]) / r["wall_s"]
+                    ceiling = (os.cpu_count() or 1) / (wk + sv) * 1e3
+                    print(
+                        f"    {w} worker(s): workers {wk:.3f} ms + server {sv:.3f} ms = "
+                        f"{wk + sv:.3f} ms CPU/trial; {busy:.2f} of {os.cpu_count()} cores busy; "
+                        f"ceiling {ceiling:.0f} trials/s ({ceiling * 1.5:.0f} with one core "
+                        f"more); lock waits {r['lock_waits']} ({r['lock_wait_s']:.1f} s in all "
+                        f"workers)",
+                        flush=True,
+                    )
             finally:
-                stop()
+                server.stop()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     df = pd.DataFrame(rows)

@@ -158,11 +158,54 @@ def recost_command(
     typer.echo(f"use: accelsmith dse status {spec} --reference {url}")
 
 
+@app.command("export")
+def export_command(
+    spec: Annotated[str, typer.Argument(help="Campaign spec YAML (or its run folder).")],
+    source: Annotated[
+        str, typer.Argument(help="Storage URL, SQLite file or folder of the reference campaign.")
+    ],
+    out: Annotated[str, typer.Option("--out", help="The .json file to write.")],
+    join: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--join",
+            help="Another storage whose runs of this campaign (e.g. a bench's ablation runs) "
+            "join the union; repeatable.",
+        ),
+    ] = None,
+) -> None:
+    """Write the reference front of SPEC's campaign (its designs, objective vectors, the
+    campaign identity and the runs it is the union of) to a small JSON file that `dse status
+    --reference FILE`, `report --reference FILE`, `dse reference show` and the coexplore
+    bench read without the runs' storage."""
+    import numpy as np
+
+    from accelsmith.dse.campaign import resolve_target
+    from accelsmith.dse.reference import ReferenceFront
+    from accelsmith.dse.reference_file import export_reference, write_reference_file
+
+    camp_spec, _ = resolve_target(spec, None)
+    doc = export_reference(camp_spec, source, join=join or ())
+    path = write_reference_file(doc, out)
+    front = ReferenceFront(
+        values=np.array([p["values"] for p in doc["points"]], dtype=np.float64),
+        name=doc["campaign"],
+        storage=str(path),
+        runs=doc["runs"],
+    )
+    typer.echo(f"{front.description} -> {path} ({path.stat().st_size / 1024:.0f} KiB)")
+    typer.echo(f"use: accelsmith dse status {spec} --reference {path}")
+
+
 @app.command("show")
 def show_command(
     spec: Annotated[str, typer.Argument(help="Campaign spec YAML (or its run folder).")],
     reference: Annotated[
-        str, typer.Argument(help="Storage URL, SQLite file or folder of the reference campaign.")
+        str,
+        typer.Argument(
+            help="Storage URL, SQLite file or folder of the reference campaign, or its exported "
+            ".json file."
+        ),
     ],
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the front's points as CSV.")] = False,
 ) -> None:
@@ -192,5 +235,6 @@ def reference_option() -> Any:
     return typer.Option(
         "--reference",
         help="Stored reference front (storage URL, SQLite file or folder; `dse reference "
-        "build`) to measure recall / IGD+ / log HV against when there is no exact front.",
+        "build`), or a .json file of one (`dse reference export`), to measure recall / IGD+ / "
+        "log HV against when there is no exact front.",
     )

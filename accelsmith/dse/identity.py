@@ -14,11 +14,12 @@ expanded) and, under ``contents``:
 ``results_version``
     :data:`RESULTS_VERSION`, the version of accelsmith's cost models as far as results go.
 ``calibration`` (node 130 only)
-    ``{"file": "calib_sky130.json", "samples_sha256"}``: the node-130 models are built from
-    the synthesized components of that file (:func:`accelsmith.models.calib.samples_sha256`),
-    so a re-calibration changes node-130 results without touching the other nodes': it is
-    refused for node-130 campaigns only, and every stored 45 nm campaign or reference front
-    keeps its identity.
+    ``{"file": "calib_sky130.json", "samples_sha256", "models_version"}``: the node-130
+    models are built from the synthesized components of that file
+    (:func:`accelsmith.models.calib.samples_sha256`), so a re-calibration changes node-130
+    results without touching the other nodes': it is refused for node-130 campaigns only, and
+    every stored 45 nm campaign or reference front keeps its identity. The same holds for a
+    change of a node-130 model's code over unchanged samples (:data:`NODE130_MODELS_VERSION`).
 
 A resume whose identity differs is refused, naming what changed (:func:`differences`). A
 campaign stored before contents were recorded (no ``contents``) is *legacy*: its spec keys
@@ -45,6 +46,13 @@ RESULTS_VERSION = "2"
 
 #: the node whose models are calibrated against synthesized components (models/calib.py)
 CALIBRATED_NODE_NM = 130
+
+#: Bump when the code of a node-130 model (models/calib.py, models/rtl_inventory.py ...) changes
+#: the numbers it records while the calibration samples stay the same (those are hashed
+#: apart); other nodes keep their identity. An identity stored without it is version "1".
+#: "2" (2026-12-07): weight-stationary partial sums are only as wide as their row needs
+#: (hdl/systolic_pe.py ws_psum_shape): the flip-flop inventory and the PE widths follow.
+NODE130_MODELS_VERSION = "2"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 
@@ -95,6 +103,7 @@ def identity(spec: CampaignSpec) -> dict[str, Any]:
         ident["contents"]["calibration"] = {
             "file": DATA_FILE.name,
             "samples_sha256": samples_sha256(),
+            "models_version": NODE130_MODELS_VERSION,
         }
     return ident
 
@@ -136,10 +145,15 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                 f"no record of its calibration data (node-{CALIBRATED_NODE_NM} results depend "
                 f"on {cal_new['file']}, sha256 {cal_new['samples_sha256'][:12]} now)"
             )
-        else:
+        elif cal_old.get("samples_sha256") != cal_new["samples_sha256"]:
             changed.append(
                 f"other calibration data ({cal_new['file']} samples sha256 "
                 f"{str(cal_old.get('samples_sha256'))[:12]} -> {cal_new['samples_sha256'][:12]})"
+            )
+        else:
+            changed.append(
+                f"other node-{CALIBRATED_NODE_NM} cost models (version "
+                f"{cal_old.get('models_version', '1')} -> {cal_new['models_version']})"
             )
     if before.get("results_version") != after["results_version"]:
         changed.append(

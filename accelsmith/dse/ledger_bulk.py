@@ -76,6 +76,9 @@ WORKERS_KEY = "accelsmith:workers"
 ERROR_KEY = "error"
 #: user attributes :func:`read_trials` returns (the bulky metrics are left in the database)
 READ_USER_KEYS = (DESIGN_KEY, CONFIG_KEY, CONSTRAINTS_KEY, FEASIBLE_KEY, ERROR_KEY)
+#: user attributes of a light read (``read_trials(light=True)``): what :attr:`LedgerWriter.designs`
+#: keeps of a trial
+LIGHT_USER_KEYS = (DESIGN_KEY, CONSTRAINTS_KEY)
 
 
 def _plain(v: Any) -> Any:
@@ -189,11 +192,16 @@ def read_trials(
     *,
     after_trial_id: int = -1,
     user_keys: Sequence[str] = READ_USER_KEYS,
+    light: bool = False,
 ) -> list[LedgerTrial]:
     """Trials of ``study_id`` with ``trial_id > after_trial_id``, in number order.
 
     ``conn`` is a SQLAlchemy connection of the storage's engine. Plain queries (one per
     table), about 20x faster than Optuna's ORM reads; only the user attributes ``user_keys``.
+    ``light``: only what the ledger's design index needs (number, state, values and the user
+    attributes :data:`LIGHT_USER_KEYS`; a trial stored without :data:`DESIGN_KEY` also gets
+    its configuration), no parameters and no system attributes: three queries instead of
+    five, and the bulky rows (parameters, configurations) are neither sent nor decoded.
     """
     by_id = _read_trial_rows(conn, study_id, after_trial_id)
     if not by_id:
@@ -202,6 +210,12 @@ def read_trials(
     dist_cache: dict[str, Any] = {}
     for chunk in _in_chunks(sorted(by_id)):
         _read_values(conn, chunk, values)
+        if light:
+            _read_user_attrs(conn, chunk, by_id, LIGHT_USER_KEYS)
+            keyless = [tid for tid in chunk if DESIGN_KEY not in by_id[tid].user_attrs]
+            if keyless:  # stored before design keys existed: key it from its configuration
+                _read_user_attrs(conn, keyless, by_id, (CONFIG_KEY,))
+            continue
         _read_params(conn, chunk, by_id, dist_cache)
         _read_attrs(conn, chunk, by_id, user_keys)
     for tid, vals in values.items():
@@ -276,6 +290,22 @@ def _read_params(
         t.distributions[name] = dist
 
 
+def _read_user_attrs(
+    conn: Any, chunk: Sequence[int], by_id: dict[int, LedgerTrial], user_keys: Sequence[str]
+) -> None:
+    """The user attributes ``user_keys`` of ``chunk``."""
+    from optuna.storages._rdb import models
+    from sqlalchemy import select
+
+    U = models.TrialUserAttributeModel.__table__
+    for tid, key, value in conn.execute(
+        select(U.c.trial_id, U.c.key, U.c.value_json).where(
+            U.c.trial_id.in_(chunk), U.c.key.in_(list(user_keys))
+        )
+    ):
+        by_id[tid].user_attrs[key] = json.loads(value)
+
+
 def _read_attrs(
     conn: Any, chunk: Sequence[int], by_id: dict[int, LedgerTrial], user_keys: Sequence[str]
 ) -> None:
@@ -283,14 +313,8 @@ def _read_attrs(
     from optuna.storages._rdb import models
     from sqlalchemy import select
 
-    U = models.TrialUserAttributeModel.__table__
     S = models.TrialSystemAttributeModel.__table__
-    for tid, key, value in conn.execute(
-        select(U.c.trial_id, U.c.key, U.c.value_json).where(
-            U.c.trial_id.in_(chunk), U.c.key.in_(list(user_keys))
-        )
-    ):
-        by_id[tid].user_attrs[key] = json.loads(value)
+    _read_user_attrs(conn, chunk, by_id, user_keys)
     for tid, key, value in conn.execute(
         select(S.c.trial_id, S.c.key, S.c.value_json).where(S.c.trial_id.in_(chunk))
     ):
@@ -309,7 +333,8 @@ class WriteOutcome:
     duplicate_of : list of int or None
         Number of the stored trial a row was found to repeat (the row was not stored).
     others : list of LedgerTrial
-        Trials other processes stored since the previous write or sync, in number order.
+        Trials other processes stored since the previous write or sync, in number order
+        (light reads, without parameters, when :attr:`LedgerWriter.history` is False).
     """
 
     numbers: list[int | None]
@@ -330,9 +355,21 @@ class LedgerWriter:
         A study on an RDB storage (other storages fall back to ``study.add_trials``).
     names : sequence of str
         The space's parameter names (to key trials stored without :data:`DESIGN_KEY`).
+
+    Attributes
+    ----------
+    history : bool
+        True (default): trials read from the storage (:meth:`sync`, other workers' trials in
+        :attr:`WriteOutcome.others`) are complete: parameters, system attributes and the user
+        attributes :data:`READ_USER_KEYS`, for samplers that learn from them. False: light
+        reads (``read_trials(light=True)``): only what :attr:`designs`, :attr:`counted` and
+        :attr:`total` need, for explorers whose proposals do not depend on the history
+        (``random``). With several workers each one reads every other worker's trials, so
+        this is most of a worker's read cost.
     """
 
     def __init__(self, study: optuna.Study, names: Sequence[str]) -> None:
+        self.history = True
         self.study = study
         self.names = tuple(names)
         self.backend = rdb_backend(study)
@@ -343,6 +380,11 @@ class LedgerWriter:
         self.total = 0
         self._worker: int | None = None
         self._others_seen = False  # another process wrote since our first read
+
+    @property
+    def others_seen(self) -> bool:
+        """True once a write found trials another process stored (several workers)."""
+        return self._others_seen
 
     # ------------------------------------------------------------------ reading
     def key_of(self, t: LedgerTrial | optuna.trial.FrozenTrial) -> str | None:
@@ -387,7 +429,9 @@ class LedgerWriter:
             ]
         else:
             with self.backend.engine.connect() as conn:
-                trials = read_trials(conn, self.study_id, after_trial_id=self.last_id)
+                trials = read_trials(
+                    conn, self.study_id, after_trial_id=self.last_id, light=not self.history
+                )
         self._absorb(trials)
         return trials
 
@@ -419,7 +463,9 @@ class LedgerWriter:
         Slots are kept in the study system attribute :data:`WORKERS_KEY` (slot -> owner token,
         :func:`accelsmith.dse.workers.owner_token`). A slot is free when its owner is a
         process of this machine that is no longer alive; a slot held by another machine is
-        never taken over. This process keeps a slot it already holds. Three workers started
+        never taken over. The read and the update are one transaction under the study lock,
+        so workers starting at the same instant get distinct slots. This process keeps a
+        slot it already holds. Three workers started
         together get 0, 1 and 2; one worker, or a worker restarted after kill -9 with no other
         running, gets 0 again.
         """
@@ -438,7 +484,10 @@ class LedgerWriter:
             slots.append(me)
             return len(slots) - 1
 
-        if self.backend is None:  # no lock to take (in-memory, journal): best effort
+        if self.backend is None:
+            # in-memory studies (one process: library use, tests); no lock to take. Campaigns
+            # are written only to RDB storages (open_storage refuses a journal for writing),
+            # so two processes never claim here at once
             storage = self.study._storage
             slots = list(storage.get_study_system_attrs(self.study_id).get(WORKERS_KEY, []))
             slot = pick(slots)
@@ -508,12 +557,19 @@ class LedgerWriter:
         """
         if self.backend is None:
             return self._write_fallback(rows, budget, repeats)
-        # other workers' trials are read before the lock (it serializes the workers' writes);
-        # under it only what they stored in between
+        from .ledger_insert import prepare
+
+        # The study lock serializes the workers' writes, so everything that can be done
+        # without it is done first: other workers' trials are read (under the lock only what
+        # they stored in between) and the child rows are encoded (only the trial ids are
+        # missing; see accelsmith.dse.ledger_insert)
         others = self.sync() if self._others_seen else []
+        prepared = prepare(rows, self.backend.engine.dialect)
         with self.backend.engine.begin() as conn:
             _lock_study(conn, self.study_id)
-            late = read_trials(conn, self.study_id, after_trial_id=self.last_id)
+            late = read_trials(
+                conn, self.study_id, after_trial_id=self.last_id, light=not self.history
+            )
             self._absorb(late)
             others += late
             self._others_seen = self._others_seen or bool(late)
@@ -522,7 +578,7 @@ class LedgerWriter:
                 self._insert_repeats(conn, repeats)
             if plan:
                 ids = self._insert_trials(conn, plan, numbers)
-                _insert_children(conn, ids, plan)
+                prepared.insert(conn, ids, [i for i, _ in plan])
                 self._absorb(
                     [_stored(tid, numbers[i], row) for tid, (i, row) in zip(ids, plan, strict=True)]
                 )
@@ -624,60 +680,6 @@ def _lock_study(conn: Any, study_id: int) -> None:
     )
 
 
-def _insert_children(conn: Any, ids: Sequence[int], plan: list[tuple[int, Row]]) -> None:
-    """The values, parameters, user and system attributes of the trials ``ids`` (one
-    multi-row insert per table)."""
-    from optuna.storages._rdb import models
-
-    V = models.TrialValueModel.__table__
-    P = models.TrialParamModel.__table__
-    U = models.TrialUserAttributeModel.__table__
-    Y = models.TrialSystemAttributeModel.__table__
-    vals, pars, uas, sas = [], [], [], []
-    to_stored = models.TrialValueModel.value_to_stored_repr
-    for tid, (_, row) in zip(ids, plan, strict=True):
-        for obj, v in enumerate(row.values or ()):
-            stored, vtype = to_stored(float(v))
-            vals.append(
-                {"trial_id": tid, "objective": obj, "value": stored, "value_type": vtype.name}
-            )
-        for name, v in row.params.items():
-            dist = row.distributions[name]
-            pars.append(
-                {
-                    "trial_id": tid,
-                    "param_name": name,
-                    "param_value": dist.to_internal_repr(v),
-                    "distribution_json": _dist_json(dist),
-                }
-            )
-        uas += [
-            {"trial_id": tid, "key": k, "value_json": json.dumps(v)}
-            for k, v in _user_attrs(row).items()
-        ]
-        sas += [
-            {"trial_id": tid, "key": k, "value_json": json.dumps(v)}
-            for k, v in row.system_attrs.items()
-        ]
-    for table, data in ((V, vals), (P, pars), (U, uas), (Y, sas)):
-        if data:
-            _insert_many(conn, table, data)
-
-
-def _insert_many(conn: Any, table: Any, data: list[dict[str, Any]]) -> None:
-    """Insert ``data`` rows into ``table``: on SQLite one DB-API ``executemany`` (SQLAlchemy's
-    per-row parameter processing costs more than the insert); elsewhere SQLAlchemy's batched
-    insert (psycopg2's plain ``executemany`` would make one round trip per row)."""
-    from sqlalchemy import insert
-
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), data)
-        return
-    cols = list(data[0])
-    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
-    conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in data])
-
-
 def _user_attrs(row: Row) -> dict[str, Any]:
     return {**row.user_attrs, DESIGN_KEY: row.design} if row.design else row.user_attrs
 
@@ -710,17 +712,3 @@ def repeat_entry(row: Row) -> dict[str, Any]:
         "params": row.params,
         "system": {k: v for k, v in row.system_attrs.items() if k != ASK_KEY},
     }
-
-
-_DIST_JSON: dict[int, tuple[Any, str]] = {}
-
-
-def _dist_json(dist: Any) -> str:
-    from optuna.distributions import distribution_to_json
-
-    hit = _DIST_JSON.get(id(dist))
-    if hit is not None and hit[0] is dist:
-        return hit[1]
-    text = distribution_to_json(dist)
-    _DIST_JSON[id(dist)] = (dist, text)
-    return text

@@ -449,6 +449,26 @@ def _front_studies(store: Any) -> list[str]:
     return [n for n in optuna.study.get_all_study_names(storage=store) if n.endswith(suffix)]
 
 
+def matching_front(store: Any, mine: dict[str, Any]) -> tuple[Any, list[str]]:
+    """``((front study name, its accelsmith attribute, study) or None, why not)``: the first
+    reference front in ``store`` whose identity equals ``mine``, and for every other front
+    what differs (``"<campaign>: <differences>"``)."""
+    import optuna
+
+    from .identity import differences
+
+    why = []
+    for n in _front_studies(store):
+        study = optuna.load_study(study_name=n, storage=store)
+        info = study.user_attrs.get(STUDY_KEY, {})
+        diff = differences(info.get("identity", {}), mine)
+        if diff:
+            why.append(f"{info.get('campaign', n)}: {', '.join(diff)}")
+            continue
+        return (n, info, study), why
+    return None, why
+
+
 def load_reference(
     target: str, spec: CampaignSpec, *, label: str = "--reference"
 ) -> ReferenceFront:
@@ -461,11 +481,12 @@ def load_reference(
         ``target`` does not exist, holds no reference front, or only fronts of other
         campaigns (the message says what differs).
     """
-    import optuna
-
-    from .identity import differences, identity
+    from .identity import identity
+    from .reference_file import is_reference_file, read_reference_file
     from .storage import close_storage
 
+    if is_reference_file(target):  # an exported front (`dse reference export`)
+        return read_reference_file(target, spec, label=label)
     store, url = _open_source(target, label)
     try:
         names = _front_studies(store)
@@ -474,15 +495,9 @@ def load_reference(
                 f"{label} {target} holds no reference front (build one with "
                 "`accelsmith dse reference build`)"
             )
-        mine = identity(spec)
-        why = []
-        for n in names:
-            study = optuna.load_study(study_name=n, storage=store)
-            info = study.user_attrs.get(STUDY_KEY, {})
-            diff = differences(info.get("identity", {}), mine)
-            if diff:
-                why.append(f"{info.get('campaign', n)}: {', '.join(diff)}")
-                continue
+        found, why = matching_front(store, identity(spec))
+        if found is not None:
+            n, info, study = found
             trials = study.get_trials(deepcopy=False)
             values = np.array([tr.values for tr in trials], dtype=np.float64)
             meta = info.get("reference", {})
@@ -549,44 +564,25 @@ def recost_reference(
     Raises
     ------
     ConfigError
-        ``source`` is missing or holds no front of this campaign that differs only in its
+        ``source`` (storage or exported .json file) is missing or holds no front of this
+        campaign that differs only in its
         results version (already current, or another space/workload/...: named), or
         ``storage`` is the source's storage.
     """
     import optuna
 
     from .campaign import make_storage
-    from .identity import RESULTS_VERSION, differences, identity
+    from .identity import RESULTS_VERSION, identity
     from .ledger_bulk import LedgerWriter
     from .record import ledger_rows
-    from .storage import close_storage
+    from .reference_file import is_reference_file
     from .validate import check_spec
 
-    store, src_url = _open_source(source, "reference")
-    try:
-        mine = identity(spec)
-        why, found = [], None
-        for n in _front_studies(store):
-            study = optuna.load_study(study_name=n, storage=store)
-            info = study.user_attrs.get(STUDY_KEY, {})
-            stored = info.get("identity", {})
-            diff = differences(stored, mine)
-            version = stored.get("contents", {}).get("results_version")
-            if not diff:
-                why.append(f"{info.get('campaign', n)} is of results version {RESULTS_VERSION} "
-                           "already: nothing to re-cost")  # fmt: skip
-            elif len(diff) == 1 and diff[0].startswith("accelsmith results version"):
-                found = (n, info, version, study.get_trials(deepcopy=False))
-                break
-            else:
-                why.append(f"{info.get('campaign', n)}: {', '.join(diff)}")
-        if found is None:
-            raise ConfigError(
-                f"reference {source} holds no reference front of campaign {spec.name!r} of "
-                f"another results version ({'; '.join(why) or 'no reference front'})"
-            )
-    finally:
-        close_storage(store)
+    mine = identity(spec)
+    if is_reference_file(source):  # an exported front (`dse reference export`)
+        found, src_url = _recost_source_file(source, mine, spec)
+    else:
+        found, src_url = _recost_source_storage(source, mine, spec)
     if storage == src_url:
         raise ConfigError(
             f"--storage must differ from the source storage {src_url} (its runs are of results "
@@ -645,3 +641,71 @@ def recost_reference(
     front = update_front(out, spec, ref)
     front.storage = storage
     return front, meta
+
+
+def _stale_front_refused(source: str, spec: CampaignSpec, why: list[str]) -> ConfigError:
+    return ConfigError(
+        f"reference {source} holds no reference front of campaign {spec.name!r} of "
+        f"another results version ({'; '.join(why) or 'no reference front'})"
+    )
+
+
+def _stale(stored: dict[str, Any], mine: dict[str, Any]) -> tuple[bool, str]:
+    """``(differs only in its results version, why not)`` of a stored front identity."""
+    from .identity import RESULTS_VERSION, differences
+
+    diff = differences(stored, mine)
+    if not diff:
+        return False, f" is of results version {RESULTS_VERSION} already: nothing to re-cost"
+    if len(diff) == 1 and diff[0].startswith("accelsmith results version"):
+        return True, ""
+    return False, ": " + ", ".join(diff)
+
+
+def _recost_source_file(source: str, mine: dict[str, Any], spec: CampaignSpec) -> Any:
+    """``((front name, info, old version, trials), path)`` of an exported front to re-cost."""
+    from types import SimpleNamespace
+
+    from .reference_file import read_reference_document
+
+    doc = read_reference_document(source, "reference")
+    stored = doc.get("identity") or {}
+    ok, why = _stale(stored, mine)
+    if not ok:
+        raise _stale_front_refused(source, spec, [f"{doc.get('campaign')}{why}"])
+    info = {"campaign": doc.get("campaign"), "reference": {"runs": list(doc.get("runs", []))}}
+    trials = [
+        SimpleNamespace(
+            params=p["params"], values=p["values"], number=i, user_attrs={SOURCE_KEY: p["source"]}
+        )
+        for i, p in enumerate(doc["points"])
+    ]
+    version = stored.get("contents", {}).get("results_version")
+    return (f"{doc.get('campaign')}@{FRONT_EXPLORER}", info, version, trials), str(source)
+
+
+def _recost_source_storage(source: str, mine: dict[str, Any], spec: CampaignSpec) -> Any:
+    """``((front name, info, old version, trials), storage URL)`` of a stored front to
+    re-cost."""
+    import optuna
+
+    from .storage import close_storage
+
+    store, src_url = _open_source(source, "reference")
+    try:
+        why, found = [], None
+        for n in _front_studies(store):
+            study = optuna.load_study(study_name=n, storage=store)
+            info = study.user_attrs.get(STUDY_KEY, {})
+            stored = info.get("identity", {})
+            ok, reason = _stale(stored, mine)
+            if ok:
+                version = stored.get("contents", {}).get("results_version")
+                found = (n, info, version, study.get_trials(deepcopy=False))
+                break
+            why.append(f"{info.get('campaign', n)}{reason}")
+        if found is None:
+            raise _stale_front_refused(source, spec, why)
+    finally:
+        close_storage(store)
+    return found, src_url

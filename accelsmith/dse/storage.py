@@ -97,34 +97,25 @@ class _ReadOnlyConnection(sqlite3.Connection):
     """Marks the connections opened by a read-only storage (no pragmas are set on them)."""
 
 
-_PRAGMAS = False
+def _writing_connection(path: Path) -> sqlite3.Connection:
+    """A connection of a writing campaign storage: WAL journal, ``synchronous=NORMAL``.
 
-
-def _sqlite_pragmas() -> None:
-    """WAL journal and ``synchronous=NORMAL`` on every writing SQLite connection (once per
-    process).
+    Only the engines :func:`open_storage` creates in write mode connect through this (their
+    ``creator``); every other SQLite connection of the process (a user's own Optuna study, a
+    foreign database) keeps its journal mode and synchronous setting.
 
     Commits then cost no fsync (14 ms each on this project's disks, 20 per trial): a killed
     process loses nothing (WAL is crash-safe for the application); only an OS crash or power
     loss can drop the last transactions. WAL also lets readers run while a worker writes.
     """
-    global _PRAGMAS
-    if _PRAGMAS:
-        return
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        if isinstance(dbapi_connection, sqlite3.Connection) and not isinstance(
-            dbapi_connection, _ReadOnlyConnection
-        ):
-            cur = dbapi_connection.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-
-    event.listen(Engine, "connect", on_connect)
-    _PRAGMAS = True
+    con = sqlite3.connect(str(path), timeout=60, check_same_thread=False)
+    try:
+        con.execute("PRAGMA journal_mode=WAL").fetchall()
+        con.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.Error:
+        con.close()
+        raise
+    return con
 
 
 def _ro_uri(path: Path) -> str:
@@ -299,10 +290,11 @@ def _open_sqlite(url: str, label: str, write: bool) -> Any:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"storage: cannot create {path.parent}: {exc}") from None
-    _sqlite_pragmas()
+    target = path.resolve()
     try:
         store = optuna.storages.RDBStorage(
-            SQLITE + str(path), engine_kwargs={"connect_args": {"timeout": 60}}
+            SQLITE + str(target),
+            engine_kwargs={"creator": lambda: _writing_connection(target)},
         )
         return _mark(store, _Opened(store))
     except Exception as exc:  # sqlalchemy / driver errors: unwritable, damaged

@@ -45,8 +45,10 @@ Arithmetic: products are exact (``2 * in_bits``); every addition wraps modulo
 complement when ``signed``).
 
 Structure: the array is ``cols`` identical columns (:mod:`accelsmith.hdl.systolic_pe`), each
-``rows`` identical PEs, added with :func:`accelsmith.hdl.hier.place`; hierarchical Verilog
-therefore holds one column and one PE module whatever the size. This module keeps the tile
+``rows`` PEs, added with :func:`accelsmith.hdl.hier.place`; hierarchical Verilog therefore
+holds one column module and a few PE modules whatever the size (ws: partial sums are only as
+wide as the row needs, :func:`~accelsmith.hdl.systolic_pe.ws_psum_shape`, so one PE module per
+width). This module keeps the tile
 control, the input skew lines and the flag pipelines (packed shift registers: a few lines of
 Verilog each).
 """

@@ -1,8 +1,9 @@
 """Processing elements and PE columns of the systolic array (:mod:`accelsmith.hdl.systolic`).
 
-The array places ``cols`` identical columns and each column places ``rows`` identical PEs with
-:func:`accelsmith.hdl.hier.place`, so hierarchical Verilog holds one PE module and one column
-module whatever the array size. A column keeps everything that grows with ``rows`` inside it
+The array places ``cols`` identical columns and each column places ``rows`` PEs with
+:func:`accelsmith.hdl.hier.place`, so hierarchical Verilog holds one column module and one PE
+module per PE shape whatever the array size (os: one; ws: one per partial-sum width, at most
+``1 + ceil(log2(rows))``). A column keeps everything that grows with ``rows`` inside it
 (partial sums, the ws fold queue, the os drain multiplexer) and de-skews its own result, so
 only activations (``rows`` elements) and a few flags cross between columns. Every block takes
 the array's advance signal as ``en``: the parent's ``EnableInserter`` does not reach inside an
@@ -20,10 +21,11 @@ from amaranth.hdl import C, Cat, EnableInserter, Module, Mux, Shape, Signal, Val
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from ..core.families.systolic import exact_acc_bits
 from .blocks.pipe import delay_chain
 from .hier import place
 
-__all__ = ["OsCol", "OsPE", "WsCol", "WsPE"]
+__all__ = ["OsCol", "OsPE", "WsCol", "WsPE", "ws_psum_shape"]
 
 
 def _field(vec: Value, shape: Shape, j: int) -> Value:
@@ -86,6 +88,9 @@ class OsPE(wiring.Component):
 class WsPE(wiring.Component):
     """Weight-stationary PE: two weight registers, a multiply-add on the passing partial sum.
 
+    ``acc`` is the shape of the partial sum in and out: the column gives each row
+    :func:`ws_psum_shape` (only as wide as the sums that reach it).
+
     Members
     -------
     en : In(1)
@@ -132,6 +137,23 @@ class WsPE(wiring.Component):
         m.d.sync += self.ps_out.eq(self.ps_in + self.a_in * Mux(self.sel, w[1], w[0]))
         m.d.sync += self.a_out.eq(self.a_in)
         return EnableInserter({"sync": self.en})(m)
+
+
+def ws_psum_shape(elem: Shape, acc: Shape, row: int) -> Shape:
+    """Shape of the partial sum leaving ws PE row ``row`` (0-based) of a column.
+
+    That sum holds ``row + 1`` products, so it needs no more than
+    ``exact_acc_bits(elem.width, elem.signed, row + 1)`` bits (``2 * w + ceil(log2(row + 1))``
+    at most), and never more than the accumulator. Sign or zero extension at the next PE
+    restores the full value, so every result is the same as with ``acc``-bit partial sums
+    (additions still wrap modulo ``2 ** acc.width`` when the accumulator is narrower than
+    exact). The narrow chain keeps the PE's adder as wide as its row needs: with full-width
+    partial sums, the flat sky130hd flow left 27-28-bit carry chains in rows >= 3 (ABC pruned
+    the redundant sign bits of rows 0-2 only), and that carry chain set the array's critical
+    path (8x8: ``col3.pe5.ps_out[27]``).
+    """
+    width = min(acc.width, exact_acc_bits(elem.width, elem.signed, row + 1))
+    return Shape(width, acc.signed)
 
 
 def _deskew(m: Module, value: Value, skew: Value, cols: int) -> Value:
@@ -273,9 +295,12 @@ class WsCol(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         psum: Value = C(0, self.acc)  # zeros enter the top PE
-        key = (repr(self.elem), repr(self.acc))
         for i in range(self.nrows):
-            pe = place(m, f"pe{i}", WsPE(self.elem, self.acc), "wspe", key)
+            # row i's partial sum is only as wide as i + 1 products need; one PE module
+            # per width in hierarchical output
+            ps = ws_psum_shape(self.elem, self.acc, i)
+            key = (repr(self.elem), repr(ps))
+            pe = place(m, f"pe{i}", WsPE(self.elem, ps), f"wspe{ps.width}", key)
             m.d.comb += [
                 pe.en.eq(self.en),
                 pe.a_in.eq(_field(self.a_in, self.elem, i)),

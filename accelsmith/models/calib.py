@@ -75,8 +75,9 @@ def samples_sha256() -> str:
     import hashlib
 
     data = load()
-    # every table a node-130 model reads (simd_samples: accelsmith.models.simd_asic)
-    tables = {k: data[k] for k in ("samples", "simd_samples") if k in data}
+    # every table a node-130 model reads (simd_samples: accelsmith.models.simd_asic,
+    # pim_samples: accelsmith.models.pim_asic)
+    tables = {k: data[k] for k in ("samples", "simd_samples", "pim_samples") if k in data}
     text = json.dumps(tables, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -351,20 +352,21 @@ class CalibratedTech(Tech):
         them all) + the OS drain multiplexer, the WS fold adders and the two control
         counters (``add``).
         """
-        from .rtl_inventory import systolic_inventory
+        from .rtl_inventory import systolic_inventory, ws_psum_bits
 
-        inv = systolic_inventory(rows, cols, in_bits, acc_bits, is_os, max_k)
+        inv = systolic_inventory(rows, cols, in_bits, acc_bits, is_os, max_k, signed)
         w = np.asarray(in_bits, dtype=np.float64)
         acc = np.asarray(acc_bits, dtype=np.float64)
         os_ = np.asarray(is_os, dtype=bool)
         r = np.asarray(rows, dtype=np.int64)
         en = enable_um2_per_flop(inv["flops"] - inv["pe_flops"])
         seq = inv["flops"] * flop_area_um2()
-        # WS: PE i of a column adds onto a (2 in_bits + i)-bit partial sum (synthesis narrows
-        # its adder and register as it does in the inventory): each PE at its own width
+        # WS: PE i of a column adds onto a partial sum of i + 1 products, only as wide as
+        # those need (the generator's ws_psum_shape, as in the inventory): each PE at its width
         i = np.arange(int(np.max(r)) if r.size else 1)
-        acc_i = np.minimum(acc[..., None], 2 * w[..., None] + i)
-        ws_i = _pe_select(False, np.asarray(signed)[..., None], w[..., None], acc_i, pe_logic_um2)
+        sg = np.asarray(signed)[..., None]
+        acc_i = ws_psum_bits(w[..., None], sg, acc[..., None], i + 1)
+        ws_i = _pe_select(False, sg, w[..., None], acc_i, pe_logic_um2)
         ws = np.asarray(cols) * np.sum(ws_i * (i < r[..., None]), axis=-1)
         os_pe = inv["pes"] * _pe_select(True, signed, w, acc, pe_logic_um2)
         pe_area = np.where(os_, os_pe, ws) - inv["edge_pe_flops"] * en

@@ -146,7 +146,7 @@ def _samples(kind: str) -> list[dict]:
     from ..core.errors import ConfigError
     from .calib import load
 
-    rows = load()["samples"].get(kind)
+    rows = load()["pim_samples"].get(kind)
     if not rows:
         raise ConfigError(
             f"node_nm 130 needs the PIM component {kind!r} in models/calib_sky130.json; "
@@ -355,10 +355,12 @@ def pim_period_ns(
       driving its own two selects (``2 x burst`` select inputs); in the channel the column
       drives the selects of every bank and of the global buffer (``(banks + 1) x burst``:
       the difference costed by the ``fan`` component) through ``ceil(log2 bpr)`` multiplexer
-      levels instead of one, after the multiplexer that presents the engine's or the host's
-      column (one ``mux`` level each). int8 and fp16 lanes are independent, so their path is
-      the samples' mean (:func:`_lane_path`); the bf16 path crosses ``ceil(log2 lanes)`` FP32
-      adder levels (the samples at 1 and 2 lanes, linear in the levels);
+      levels instead of one (``mux``), and it is not a register but the presented column:
+      the engine's or the host's, chosen by a decode of the engine's phase (the ``pimcol``
+      component, at ``banks``). The int8 / fp16 path against the lanes is the form the
+      samples' cross-validation picks (:func:`lane_path_fit`); the bf16 path crosses
+      ``ceil(log2 lanes)`` FP32 adder levels (the samples at 1 and 2 lanes, linear in the
+      levels). With one burst per row the column selects nothing (no column path);
     - the control path: ``pimctl``'s period at ``banks`` (command -> rule check -> strobe)
       plus the strobe's fan-out (``fan`` minus a bare register hop) over one bank's
       accumulator and row-buffer enables, or the RD_MAC clear over every bank's accumulators.
@@ -373,30 +375,72 @@ def pim_period_ns(
     # bf16: the sample at these adder levels (2^levels lanes) without its own column fan-out
     # (2 x its burst); int8, fp16: the mean over the samples of the same, fan-out-free path
     n_bf = 2 ** _levels(lanes)
-    mac = _per_precision(precision, _lane_path, np.where(prec == "bf16", n_bf, 0))
+    mac = _per_precision(precision, _lane_path, np.where(prec == "bf16", n_bf, lanes))
+    # the presented column (engine counter or host command, hdl/pim.py _present) as the
+    # ``pimcol`` component measures it, where the lane component has a register
+    present = _by_levels("pimcol", nb) - pipe
     lane = (
         mac
         + fanout_period_ns((nb + 1) * burst)
-        + _levels(inv["bpr"]) * mux_level  # the component's one level + the presented
-        # column's own multiplexer (engine counter or host command, hdl/pim.py _present)
+        # select levels beyond the component's one, and the presented column in front
+        + np.where(inv["bpr"] > 1, (_levels(inv["bpr"]) - 1) * mux_level + present, 0.0)
     )
     strobe = np.maximum(inv["acc_flops"] + inv["rowbuf_flops"], nb * inv["acc_flops"])
     ctl = _by_levels("pimctl", nb) + np.maximum(fanout_period_ns(strobe) - pipe, 0.0)
     return np.maximum(lane, ctl)
 
 
+#: forms of an int8 / fp16 lane path against the lane count, in order of simplicity: the
+#: samples' mean (lanes independent), a line in the lanes, a line in log2(lanes)
+LANE_FORMS = ("mean", "lanes", "log2_lanes")
+
+
+def _lane_x(form: str, lanes: ArrayLike) -> np.ndarray:
+    n = np.maximum(np.asarray(lanes, dtype=np.float64), 1.0)
+    one = np.ones_like(n)
+    cols = {"mean": [one], "lanes": [one, n], "log2_lanes": [one, np.log2(n)]}[form]
+    return np.stack(cols, axis=-1)
+
+
+def lane_path_fit(kind: str) -> tuple[str, dict[str, float], np.ndarray]:
+    """How a ``pimmac_int8`` / ``pimmac_fp16`` lane path (the sample's period minus its own
+    column fan-out) follows the lane count, chosen among :data:`LANE_FORMS` by leave-one-out
+    cross-validation over the calibration samples alone (each sample predicted by the form
+    fitted to the others; the lowest mean absolute error wins, the simpler form on a tie).
+    Returns the form, every form's leave-one-out error (ns) and the chosen form's
+    coefficients fitted to all samples."""
+    from .calib import fanout_period_ns
+
+    elem = ELEM[kind.removeprefix("pimmac_")]
+    rows = _samples(kind)
+    w = np.array([r["width"] for r in rows], dtype=np.float64)
+    y = np.array([r["period_ns"] for r in rows]) - fanout_period_ns(2 * elem * w)
+    loo: dict[str, float] = {}
+    for form in LANE_FORMS:
+        errs = []
+        for i in range(len(w)):
+            keep = np.arange(len(w)) != i
+            coef = np.linalg.lstsq(_lane_x(form, w[keep]), y[keep], rcond=None)[0]
+            errs.append(abs(float(_lane_x(form, w[i]) @ coef) - y[i]))
+        loo[form] = float(np.mean(errs))
+    best = min(LANE_FORMS, key=lambda f: (round(loo[f], 9), LANE_FORMS.index(f)))
+    return best, loo, np.linalg.lstsq(_lane_x(best, w), y, rcond=None)[0]
+
+
 def _lane_path(kind: str, lanes: ArrayLike) -> np.ndarray:
     """A ``pimmac`` component's register-to-register period minus its own column fan-out
     (``fan`` at ``2 x burst`` loads): the select -> multiply -> accumulate path alone. bf16
-    at ``lanes`` (interpolated in adder levels, :func:`_by_levels`); int8, fp16 (lanes
-    independent: ``lanes`` is 0) the mean over the samples, which differ by ABC's mapping."""
+    at ``lanes`` adder-tree lanes (interpolated in adder levels, :func:`_by_levels`); int8,
+    fp16 at ``lanes`` lanes by the form the samples' cross-validation chooses
+    (:func:`lane_path_fit`: with the 2026-12-07 samples, int8 a line in log2(lanes), 5.60 /
+    5.82 / 6.04 ns at 1 / 2 / 4 lanes, where more lanes are more parallel paths for ABC's
+    area recovery to slow; fp16 the mean)."""
     from .calib import fanout_period_ns
 
-    elem = 8 if kind == "pimmac_int8" else 16
-    rows = _samples(kind)
     if kind != "pimmac_bf16":
-        own = [r["period_ns"] - float(fanout_period_ns(2 * elem * r["width"])) for r in rows]
-        return np.full(np.shape(lanes), float(np.mean(own)))
+        form, _, coef = lane_path_fit(kind)
+        return _lane_x(form, lanes) @ coef
+    elem = ELEM["bf16"]
     return _by_levels(kind, lanes) - fanout_period_ns(2 * elem * np.asarray(lanes))
 
 

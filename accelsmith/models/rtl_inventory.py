@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["bits_for", "lut_core_inventory", "systolic_inventory"]
+__all__ = ["bits_for", "lut_core_inventory", "systolic_inventory", "ws_psum_bits"]
 
 
 def bits_for(n: ArrayLike) -> np.ndarray:
@@ -30,6 +30,15 @@ def _tri(n: np.ndarray) -> np.ndarray:
     return n * (n - 1) // 2
 
 
+def ws_psum_bits(in_bits: ArrayLike, signed: ArrayLike, acc_bits: ArrayLike, n: ArrayLike):
+    """Width of a ws partial sum of ``n`` products (``hdl.systolic_pe.ws_psum_shape`` for PE
+    row ``n - 1``): the exact width of an ``n``-deep dot product, at most ``acc_bits``."""
+    from .systolic_cost import exact_acc_bits_vec
+
+    w, s, n = np.broadcast_arrays(np.asarray(in_bits), np.asarray(signed), np.asarray(n))
+    return np.minimum(np.asarray(acc_bits, dtype=np.int64), exact_acc_bits_vec(w, s, n))
+
+
 def systolic_inventory(
     rows: ArrayLike,
     cols: ArrayLike,
@@ -37,6 +46,7 @@ def systolic_inventory(
     acc_bits: ArrayLike,
     is_os: ArrayLike,
     max_k: ArrayLike,
+    signed: ArrayLike,
 ) -> dict[str, np.ndarray]:
     """Flip-flops and PEs of :class:`accelsmith.hdl.systolic.SystolicArray`.
 
@@ -106,11 +116,12 @@ def systolic_inventory(
         # one row: w_row, a_m and the wr chain are constant 0, slot n constant 1: removed
         - np.where(one_row, rb * (2 + c) + 2 * nb, 0)
     )
-    # PE i of a column: weights w0/w1, a_out (in_bits), ps_out (acc_bits); ps_out of PE i
-    # carries a (2 in_bits + i)-bit sum sign- or zero-extended: Yosys (wreduce, opt_merge)
-    # keeps 2 in_bits + i of its flip-flops. The right column's a_out is removed.
+    # PE i of a column: weights w0/w1, a_out (in_bits), ps_out: only as wide as a sum of
+    # i + 1 products (hdl/systolic_pe.py ws_psum_shape), the rest of acc_bits is not there.
+    # The right column's a_out is removed.
     i = np.arange(int(np.max(r)) if r.size else 1)
-    ext = np.maximum(0, a[..., None] - 2 * w[..., None] - i) * (i < r[..., None])
+    psum = ws_psum_bits(w[..., None], np.asarray(signed)[..., None], a[..., None], i + 1)
+    ext = (a[..., None] - psum) * (i < r[..., None])
     ws_pe = r * c * (3 * w + a) - r * w - c * ext.sum(axis=-1)
     ws_col = c * r * a + c * a + deskew  # fold queue (rows sums), the sum register, de-skew
 

@@ -11,6 +11,8 @@ lanes or engines:
   ``(format, operand side, sub-lane offset)`` the lane instantiates;
 - ``smul_<widths>`` at ``W``: the reconfigurable sub-word multiplier of a ``W``-bit word
   (``SubwordMultiplier``) with the sub-lane widths the format set uses, operand isolation on;
+  its area scales with the partial products whose operand bits some mode drives (the rest
+  are constant 0 and synthesis removes them);
 - ``sslot_<out>`` at the quire width ``q``: one exact accumulator slot of the lane, built by
   the generator's own methods (alignment shifter, conditional negation, quire add and hold,
   flags, readout negation and the rounder into ``out``), at a sampled alignment range; the
@@ -24,8 +26,9 @@ The flip-flop count mirrors the RTL line by line (:func:`simd_lane_inventory`; w
 removes or merges is said next to each term) and is checked against synthesized netlists
 (``tests/synth/test_calib_simd.py``). Fmax is the slowest of the sampled components'
 register-to-register periods as they sit in the lane, plus the fan-out of the stall/advance
-enable over every flip-flop of the engine (``fan``). Power is the flow's clock + activity
-model (:func:`accelsmith.models.calib.flow_power_w`).
+enable over every flip-flop of the engine (``fan``). An ``fp32`` slot whose modes are all
+integers uses ``sslotfi_<out>`` (the product exponent is the constant 0). Power is the
+flow's clock + activity model (:func:`accelsmith.models.calib.flow_power_w`).
 
 The structure of a format set is computed once per distinct group of configurations (Python
 over slots and modes, at most 8 x 9); everything per configuration is numpy.
@@ -43,7 +46,14 @@ from ..core.errors import ConfigError
 from ..core.families.simd import SimdParams
 from ..core.numformats import Format
 
-__all__ = ["lane_structure", "signed_bits", "simd_engine_flops"]
+__all__ = ["CHAIN_STAGES", "CHAIN_WORD", "lane_structure", "signed_bits", "simd_engine_flops"]
+
+#: alignment stages of the ``schain<k>`` calibration components (measured, not used by this
+#: model yet: see :mod:`accelsmith.synth.components_simd`)
+#: (:mod:`accelsmith.synth.components_simd`): integer slots (0), FP4 (3), FP8 E4M3, posit4
+#: and posit8 (5), FP8 E5M2 (6), posit16 (7)
+CHAIN_STAGES = (0, 3, 5, 6, 7)
+CHAIN_WORD = 8  # the chain components' word (their multiplier: smul_8_4 at 8)
 
 
 def signed_bits(lo: int, hi: int) -> int:
@@ -85,6 +95,8 @@ def lane_structure(
 
     Returns a dict with ``flops`` (the lane's flip-flops synthesis keeps), ``decoders``
     (list of format names, one per decoder instance), ``mul_kind`` (``smul_<widths>``),
+    ``mul_live`` (the fraction of that multiplier's partial products whose operand bits
+    some mode drives: the others are constant 0 and synthesis removes them),
     ``slots`` (per slot: ``modes``, ``q`` quire bits, ``shift`` alignment range, ``sig``
     product bits, ``stages`` alignment shifter stages, ``exp_bits`` product exponent bits),
     ``mux_bits`` (2:1 multiplexer bits of the mode selection: per extra mode, every decoded
@@ -118,6 +130,15 @@ def lane_structure(
             sig_pos["a"].update(range(s * md.width, s * md.width + md.a.sig_bits))
             sig_pos["b"].update(range(s * md.width, s * md.width + md.b.sig_bits))
     s2 = len(sig_pos["a"]) + len(sig_pos["b"])
+    # the multiplier's partial products synthesis keeps: operand bits no mode drives are
+    # constant 0 (e.g. an FP8 E4M3 mode drives 4 of 8 bits: 16 of 64 products), within the
+    # blocks of the widest sub-lane width (narrower sub-lanes are parts of those blocks)
+    wmax = max(md.width for md in modes)
+    live_pp = sum(
+        len([i for i in sig_pos["a"] if k <= i < k + wmax])
+        * len([j for j in sig_pos["b"] if k <= j < k + wmax])
+        for k in range(0, W, wmax)
+    )
     mux_bits += (len(modes) - 1) * (len(sig_pos["a"]) + len(sig_pos["b"]))
     for s in range(p.slots):
         ms = [modes[i] for i in p.slot_modes(s)]
@@ -187,6 +208,7 @@ def lane_structure(
         "term_is_valid": int(all_codes),
         "decoders": sorted(decoders.values()),
         "mul_kind": "smul_" + "_".join(str(w) for w in widths),
+        "mul_live": live_pp / ((W // wmax) * wmax * wmax),
         "slots": slots,
         "nslots": p.slots,
         "mux_bits": mux_bits,
@@ -262,10 +284,12 @@ def lane_cost(
     """Logic area (um^2) of one lane by part, its flip-flops, and its path delays (ns).
 
     Area parts: ``decoders`` (``sdec_*`` components, one per decoder instance),
-    ``multiplier`` (``smul_*`` at ``lane_bits``), ``accumulators`` (``sslot_<out>`` at each
-    slot's quire width, or ``sslotf_<out>`` at its product significand; plus the alignment
-    shifter: ``mux`` bits per shift stage), ``glue`` (the mode multiplexers of decoded
-    fields and significands: ``mux`` bits; the product exponent adder: ``add``).
+    ``multiplier`` (``smul_*`` at ``lane_bits``, times the fraction of its partial products
+    that have live operand bits: ``mul_live`` of :func:`lane_structure`), ``accumulators``
+    (``sslot_<out>`` at each slot's quire width, or ``sslotf_<out>`` / ``sslotfi_<out>`` at
+    its product significand; plus the alignment shifter: ``mux`` bits per shift stage),
+    ``glue`` (the mode multiplexers of decoded fields and significands: ``mux`` bits; the
+    product exponent adder: ``add``).
     ``slot_flops``: flip-flops inside the slot components (quire, finished copy, flags,
     results), whose reset and enable logic the components include; the lane's other
     flip-flops get theirs from the engine (:func:`engine_cost`).
@@ -278,8 +302,8 @@ def lane_cost(
     quire add; in an integer slot it merges with the product's final addition, costed as the
     ``mac`` component minus the ``mul``), chained as ``pipeline`` cuts them (1: all four in
     one cycle; 2: decode | the rest; 3: decode | multiply | align + accumulate; 4: each
-    alone); ``t_slot`` is the slot component's own
-    period (its readout rounder or its accumulate loop).
+    alone). ``t_slot`` is the slot component's own period (its readout rounder or its
+    accumulate loop).
     """
     from . import calib
 
@@ -292,7 +316,9 @@ def lane_cost(
         bits = _format_bits(name)
         dec_area += float(_s(f"sdec_{name}", "logic_um2", bits))
         d_dec[name] = float(_s(f"sdec_{name}", "period_ns", bits)) - pipe
-    mul = float(_s(st["mul_kind"], "logic_um2", lane_bits))
+    # the sampled multiplier has every operand bit live; synthesis removes the partial
+    # products of bits no mode drives (an FP8 E4M3-only 8-bit lane: a 4 x 4 array)
+    mul = float(_s(st["mul_kind"], "logic_um2", lane_bits)) * st["mul_live"]
     d_exp = float(calib.op_period_ns("add", 9)) - pipe  # the product exponent sum
     acc_area, t_slot, t_path, shifter, adders, slot_flops = 0.0, 0.0, 0.0, 0, 0.0, 0
     n_modes = len(formats.split(","))
@@ -311,8 +337,9 @@ def lane_cost(
                 d3 = float(calib.op_period_ns("add", sl["q"])) - pipe
             else:  # integer slot: the quire add merges with the product's final addition
                 d3 = _mac_increment_ns((sl["q"] - calib.MAC_GUARD_BITS) / 2)
-        else:
-            kind, w = f"sslotf_{out_format}", sl["sig"]
+        else:  # integer-only slot: the product exponent is 0 (sslotfi)
+            kind = f"sslotf{'' if sl['exp_bits'] else 'i'}_{out_format}"
+            w = sl["sig"]
             slot_flops += 2 * 33
             d3 = float(_s(kind, "period_ns", w)) - pipe
         d1 = max(d1, d_e)

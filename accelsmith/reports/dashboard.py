@@ -11,6 +11,7 @@ campaigns stay responsive.
 from __future__ import annotations
 
 import io
+import json
 import signal
 import threading
 import uuid
@@ -18,6 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .draws import Draws
 from .live import Hub
 from .panels import (
     design_details,
@@ -26,10 +28,7 @@ from .panels import (
     grow_ranges,
     hv_panel,
     numeric_metrics,
-    scatter_figure,
     set_ranges,
-    slot_counts,
-    trace_slots,
     verilog_files,
 )
 
@@ -52,7 +51,8 @@ def _axis_options(hub: Hub) -> list[str]:
 
 
 def _param_specs(hub: Hub) -> dict[str, dict[str, Any]]:
-    """Parameter -> {"kind": "range", "min", "max"} or {"kind": "choice", "values"}."""
+    """Parameter -> {"kind": "range", "min", "max"} or {"kind": "choice", "values"}; with
+    ``"space": True`` when taken from the design space (every trial lies inside)."""
     specs: dict[str, dict[str, Any]] = {}
     for lc in hub.campaigns.values():
         camp = lc.campaign
@@ -61,9 +61,10 @@ def _param_specs(hub: Hub) -> dict[str, dict[str, Any]]:
             dim = space.get(p) if isinstance(space.get(p), dict) else None
             if dim and "choices" in dim:
                 vals = [str(v) for v in dim["choices"]]
-                specs.setdefault(p, {"kind": "choice", "values": vals})
+                specs.setdefault(p, {"kind": "choice", "values": vals, "space": True})
             elif dim and "low" in dim:
-                specs.setdefault(p, {"kind": "range", "min": dim["low"], "max": dim["high"]})
+                rng = {"kind": "range", "min": dim["low"], "max": dim["high"], "space": True}
+                specs.setdefault(p, rng)
             elif p in camp.trials and len(camp.trials):
                 v = camp.trials[p]
                 if v.dtype.kind in "biuf":
@@ -89,9 +90,71 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
 
     app = Dash(__name__, title="accelsmith dashboard", update_title=None)
     app.layout = lambda: layout(hub, interval=interval)  # a client id per page load
-    _live_callbacks(app, hub, interval)
+    app.index_string = app.index_string.replace("{%css%}", _preloads(app) + "{%css%}")
+    scatters = _layer_route(app, hub)
+    _live_callbacks(app, hub, scatters, interval)
     _design_callbacks(app, hub)
     return app
+
+
+#: the static layer's payloads (``<prefix>_accelsmith/layer/<key>``; ``default``: the newest
+#: draw of the default view, which the page script fetches before the figure arrives)
+LAYER_ROUTE = "_accelsmith/layer/"
+
+
+def _preloads(app: dash.Dash) -> str:
+    """``<link rel="preload">`` tags: the browser fetches, while it reads the page scripts,
+    the default view's static layer (``assets/static_layer.js`` takes it from there) and
+    plotly.js (4.8 MB), which Dash requests (at this URL, without a fingerprint) only once
+    the layout has been rendered."""
+    prefix = app.config.requests_pathname_prefix
+    plotly_js = f"{prefix}_dash-component-suites/plotly/package_data/plotly.min.js"
+    layer = prefix + LAYER_ROUTE + "default"
+    return (
+        f'<link rel="preload" href="{layer}" as="fetch" crossorigin="anonymous">'
+        f'<link rel="preload" href="{plotly_js}" as="script">'
+    )
+
+
+def _default_view(hub: Hub, cspecs: dict[str, tuple[str, float]]) -> _View:
+    """The view of a freshly loaded page (the controls' initial values, see :func:`layout`)."""
+    keys = list(hub.campaigns)
+    objs = hub.campaigns[keys[0]].campaign.objective_names
+    x0, y0 = (objs[0], objs[1]) if len(objs) > 1 else ("number", objs[0])
+    pspecs = _param_specs(hub)
+    ranges = {
+        p: [float(s["min"]), float(s["max"])] for p, s in pspecs.items() if s["kind"] == "range"
+    }
+    choices = {p: s["values"] for p, s in pspecs.items() if s["kind"] == "choice"}
+    values = [keys[:1], x0, y0, "status", [], [None] * len(cspecs), list(ranges.values())]
+    values.append(list(choices.values()))
+    specs: list[Any] = [[] for _ in _VIEW]
+    for names in (list(cspecs), list(ranges), list(choices)):
+        specs.append([{"id": {"name": n}} for n in names])
+    return _View(hub, cspecs, values, specs, pspecs)
+
+
+def _layer_route(app: dash.Dash, hub: Hub) -> Draws:
+    """Serve the static layer's payloads; build the default view's draw now, so that the
+    first page load finds it ready (see :mod:`accelsmith.reports.draws`)."""
+    from flask import Response
+
+    draws = Draws(hub, app.config.requests_pathname_prefix + LAYER_ROUTE)
+    default = _default_view(hub, _constraint_specs(hub))
+    draws.get(default)
+
+    @app.server.route(app.config.routes_pathname_prefix + LAYER_ROUTE + "<key>")
+    def _layer(key: str) -> Any:
+        draw = draws.get(default) if key == "default" else draws.find(key)
+        if draw is None:  # dropped (many views since): the page asks for a new full draw
+            return Response(f"no static layer {key!r}: draw anew", status=404)
+        return Response(
+            draw.layer,
+            mimetype="application/octet-stream",
+            headers={"X-Accelsmith-Layer": draw.src, "Cache-Control": "no-store"},
+        )
+
+    return draws
 
 
 # ------------------------------------------------------------------------------ layout
@@ -270,17 +333,29 @@ class _View:
         cspecs: dict[str, tuple[str, float]],
         values: list[Any],
         specs: list[Any],
+        pspecs: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         """``values``: the controls' values in :func:`_view_inputs` order; ``specs``: Dash's
-        ``inputs_list`` / ``states_list`` entries of the same controls (the filters' ids)."""
+        ``inputs_list`` / ``states_list`` entries of the same controls (the filters' ids);
+        ``pspecs``: :func:`_param_specs` (a filter spanning its whole space dimension passes
+        every trial, so it is not applied)."""
         sel, x, y, color, flags, limit_vals, prange_vals, pchoice_vals = values
         keys = list(hub.campaigns)
         self.sel = [k for k in (sel or []) if k in hub.campaigns] or keys[:1]
         self.x, self.y, self.color, self.flags = x, y, color or "status", flags or []
         names = [[i["id"]["name"] for i in spec] for spec in specs[len(_VIEW) :]]
+        full = pspecs or {}
         self.limits = {m: (cspecs[m][0], v) for m, v in zip(names[0], limit_vals, strict=True)}
-        self.ranges = {p: tuple(v) for p, v in zip(names[1], prange_vals, strict=True) if v}
-        self.choices = {p: v or [] for p, v in zip(names[2], pchoice_vals, strict=True)}
+        self.ranges = {
+            p: tuple(v)
+            for p, v in zip(names[1], prange_vals, strict=True)
+            if v and not _whole_range(full.get(p), v)
+        }
+        self.choices = {
+            p: v or []
+            for p, v in zip(names[2], pchoice_vals, strict=True)
+            if not _whole_choice(full.get(p), v)
+        }
         self.signature = [
             self.sel,
             x,
@@ -298,6 +373,18 @@ class _View:
         )
 
 
+def _whole_range(spec: dict[str, Any] | None, value: list[float]) -> bool:
+    return bool(spec and spec.get("space") and spec["kind"] == "range") and (
+        value[0] <= spec["min"] and value[1] >= spec["max"]
+    )
+
+
+def _whole_choice(spec: dict[str, Any] | None, value: list[str] | None) -> bool:
+    return bool(spec and spec.get("space") and spec["kind"] == "choice") and set(
+        spec["values"]
+    ) <= set(value or [])
+
+
 def _status_line(hub: Hub, sel: list[str]) -> str:
     parts = []
     for k in sel:
@@ -308,7 +395,7 @@ def _status_line(hub: Hub, sel: list[str]) -> str:
     return " · ".join(parts) + " · every point drawn (WebGL)"
 
 
-def _live_callbacks(app: dash.Dash, hub: Hub, interval: float = 2.0) -> None:
+def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float = 2.0) -> None:
     """The scatter, status line and Pareto table: drawn whole when the view changes, then
     kept current by polls that send only what changed (a Dash ``Patch``).
 
@@ -321,8 +408,23 @@ def _live_callbacks(app: dash.Dash, hub: Hub, interval: float = 2.0) -> None:
     from dash import Input, Output, Patch, State, ctx, no_update
 
     cspecs = _constraint_specs(hub)
+    pspecs = _param_specs(hub)
     draws: dict[str, int] = {}
     lock = threading.Lock()
+    tables: dict[str, Any] = {}  # the Pareto table per view and fronts (see table())
+
+    def table(view: _View) -> tuple[list[dict], list[dict]]:
+        """:func:`pareto_rows` of ``view``, built once per change of a front shown."""
+        stamp = json.dumps([view.signature, [hub.campaigns[k].front_stamp for k in view.sel]])
+        with lock:
+            got = tables.get(stamp)
+        if got is None:
+            got = pareto_rows([(k, hub.campaigns[k], view) for k in view.sel])
+            with lock:
+                if len(tables) >= 16:
+                    tables.pop(next(iter(tables)))
+                tables[stamp] = got
+        return got
 
     @app.callback(
         Output("pareto", "figure"),
@@ -339,26 +441,13 @@ def _live_callbacks(app: dash.Dash, hub: Hub, interval: float = 2.0) -> None:
         with lock:
             draws[client] = draws.get(client, 0) + 1
             draw = f"{client}:{draws[client]}"  # names this full draw (layout.meta.draw)
-        view = _View(hub, cspecs, values, ctx.inputs_list[: len(_VIEW) + 3])
-        panels, at = [], {}
-        for k in view.sel:
-            lc = hub.campaigns[k]
-            with lc.lock:
-                camp = lc.campaign
-                at[k] = [lc.n, lc.version, lc.generation]
-            panels.append((k, camp, view.filter(camp.trials)))
-        fig = scatter_figure(panels, view.x, view.y, view.color, draw=draw)
-        slots = trace_slots(panels, view.x, view.y, view.color)
-        counts = slot_counts(fig)
-        rows, columns = pareto_rows([(k, hub.campaigns[k], view) for k in view.sel])
-        ranges = [fig["layout"][a].get("range") for a in ("xaxis", "yaxis")]
-        drawn = {
-            "view": view.signature,
-            "slots": slots,
-            "counts": counts,
-            "at": at,
-            "ranges": ranges,
-        }
+        view = _View(hub, cspecs, values, ctx.inputs_list[: len(_VIEW) + 3], pspecs)
+        # built once per view and campaign state (see draws.py); a redraw asked by a poll
+        # (the rows were laid out anew, or points must leave) or by the page is built anew
+        kept = scatters.get(view, fresh=ctx.triggered_id == "redraw")
+        fig = kept.figure_named(draw)
+        drawn = kept.drawn(view.signature)
+        rows, columns = table(view)
         return fig, _status_line(hub, view.sel), rows, columns, drawn
 
     @app.callback(
@@ -394,7 +483,7 @@ def _live_callbacks(app: dash.Dash, hub: Hub, interval: float = 2.0) -> None:
             )
         versions = hub.versions()
         version = no_update if versions == current else versions
-        view = _View(hub, cspecs, values, ctx.states_list[4:])
+        view = _View(hub, cspecs, values, ctx.states_list[4:], pspecs)
         if drawn is None or drawn["view"] != view.signature:
             return (rearm, version, *nothing[2:])  # a full draw is on its way
         with lock:
@@ -437,11 +526,7 @@ def _live_callbacks(app: dash.Dash, hub: Hub, interval: float = 2.0) -> None:
         with lock:
             if draws.get(client, 0) != token:  # a full draw started meanwhile: it wins
                 return (rearm, version, *nothing[2:])
-        rows = (
-            pareto_rows([(k, hub.campaigns[k], view) for k in view.sel])[0]
-            if front_moved
-            else no_update
-        )
+        rows = table(view)[0] if front_moved else no_update
         return rearm, version, patch, drawn, _status_line(hub, view.sel), rows, no_update
 
     @app.callback(

@@ -127,11 +127,18 @@ class LiveCampaign:
         self.n = 0
         self.n_feasible = 0
         self._trials_cache: tuple[int, pd.DataFrame] | None = None
+        self._front_cache: tuple[tuple[int, int], pd.DataFrame] | None = None
         self.generation += 1
 
     @property
     def front_size(self) -> int:
         return len(self._front)
+
+    @property
+    def exact_rows(self) -> int:
+        """Rows read of the exhaustive sweep's exact front (0 without one)."""
+        with self.lock:
+            return sum(len(p) for p in self._parts.get(EXHAUSTIVE, []))
 
     @property
     def objectives(self) -> list[tuple[str, str]]:
@@ -280,11 +287,21 @@ class LiveCampaign:
             return out.reset_index(drop=True).assign(status=STATUSES[self._codes[positions]])
 
     def front(self) -> pd.DataFrame:
-        """The Pareto-optimal rows, best first (as :func:`accelsmith.dse.results.pareto_front`)."""
+        """The Pareto-optimal rows, best first (as :func:`accelsmith.dse.results.pareto_front`;
+        gathered once per change of the front: a poll, the table and a full draw share it)."""
         from ..dse.results import pareto_front
 
         with self.lock:
-            return pareto_front(self.rows(np.sort(self._front)), self.objectives)
+            stamp = (self.generation, self.front_version)
+            if self._front_cache is None or self._front_cache[0] != stamp:
+                front = pareto_front(self.rows(np.sort(self._front)), self.objectives)
+                self._front_cache = (stamp, front)
+            return self._front_cache[1]
+
+    @property
+    def front_stamp(self) -> tuple[int, int]:
+        """Changes whenever the front does (generation, version of its last change)."""
+        return (self.generation, self.front_version)
 
     def delta(self, n0: int, v0: int) -> Delta:
         """What changed since a client drew rows ``[0, n0)`` at version ``v0`` (same

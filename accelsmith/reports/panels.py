@@ -23,11 +23,13 @@ __all__ = [
     "LIVE",
     "axis_ranges",
     "design_details",
+    "detach_layer",
     "extend_scatter",
     "filter_frame",
     "grow_ranges",
     "hv_panel",
     "numeric_metrics",
+    "read_layer",
     "scatter_figure",
     "set_ranges",
     "slot_counts",
@@ -74,7 +76,7 @@ def filter_frame(
     for p, allowed in choices.items():
         if p in frame:
             mask &= frame[p].astype(str).isin(allowed).to_numpy()
-    return frame[mask]
+    return frame if mask.all() else frame[mask]  # no filter: no copy of every row
 
 
 #: trace kinds of one campaign panel, in order (coloured by status, or by a metric)
@@ -119,25 +121,17 @@ def _trace_name(key: str, kind: str, count: int) -> str:
     return f"{key}: {STYLE[kind]['name']} ({count})"
 
 
-def _binary(values: np.ndarray) -> dict[str, str]:
-    """A plotly.js typed-array spec (``{"dtype", "bdata"}``: little-endian float64, base64):
-    decoded by plotly.js without JSON number parsing, a third of the size of a JSON list."""
-    import base64
-
-    data = np.ascontiguousarray(values, dtype="<f8")
-    return {"dtype": "f8", "bdata": base64.b64encode(data.tobytes()).decode("ascii")}
-
-
 def _points(
-    sub: pd.DataFrame, x: str, y: str, color: str | None, binary: bool = False
+    sub: pd.DataFrame, x: str, y: str, color: str | None, layer: bool = False
 ) -> dict[str, Any]:
-    """Trace data: typed arrays (``binary``: a base trace, never extended) or plain lists
-    (JSON arrays, so that a ``Patch`` can extend them). ``customdata`` is the design id."""
+    """Trace data: numpy arrays (``layer``: a base trace, never extended, sent to the page
+    as binary by :func:`detach_layer`) or plain lists (JSON arrays, so that a ``Patch`` can
+    extend them). ``customdata`` is the design id."""
     cols = {"x": x, "y": y} | ({"marker.color": color} if color is not None else {})
     out: dict[str, Any] = {}
     for attr, col in cols.items():
         v = sub[col].to_numpy(float)
-        out[attr] = _binary(v) if binary else v.tolist()
+        out[attr] = v if layer else v.tolist()
     out["customdata"] = sub["design"].astype(str).tolist()
     return out
 
@@ -164,7 +158,7 @@ def _trace(
     """A ``scattergl`` trace as a plain dict (plotly's per-element validation of 100,000-point
     lists is skipped: the values come straight from the ledger's numeric columns).
 
-    ``base``: typed arrays (the static layer's, see :func:`scatter_figure`); ``legend``: one
+    ``base``: numpy arrays (the static layer's, see :func:`scatter_figure`); ``legend``: one
     empty point (``sub`` None) that carries the kind's legend entry, count and colour bar;
     ``live``: plain lists that patches extend (a bulk kind's live trace has no legend entry
     of its own: the legend trace's toggles its group)."""
@@ -175,7 +169,7 @@ def _trace(
             pts["marker.color"] = [crange[0] if crange else 0.0]
     else:
         assert sub is not None
-        pts = _points(sub, x, y, color if kind == "all" else None, binary=layer == BASE)
+        pts = _points(sub, x, y, color if kind == "all" else None, layer=layer == BASE)
     if kind == "all":
         marker = {
             "color": pts.pop("marker.color"),
@@ -299,12 +293,14 @@ def scatter_figure(
     Every point of ``panels`` is drawn (nothing is thinned: the front is always complete);
     ``customdata`` of a point is its design id. Traces are :func:`trace_slots`: the bulk of
     the points is in the base traces, which are not in ``data`` but in ``layout.meta.layer``
-    (typed arrays): plotly.js recomputes and redraws every trace of a plot whenever any
-    trace's data changes (most of a second at 100,000 points in software WebGL), so the
-    dashboard's page script (``assets/static_layer.js``) draws them once in a second plot
-    under this one, and a live update, a patch of the small live traces, never touches
-    them. ``layout.meta.draw`` names this full draw: the page redraws that layer for a new
-    full draw, or when the plot area or the axis ranges move, never for a live update."""
+    (their data as numpy arrays here; :func:`detach_layer` takes them out of the figure
+    into a binary payload that the page fetches on its own): plotly.js recomputes and
+    redraws every trace of a plot whenever any trace's data changes (most of a second at
+    100,000 points in software WebGL), so the dashboard's page script
+    (``assets/static_layer.js``) draws them once in a second plot under this one, and a
+    live update, a patch of the small live traces, never touches them.
+    ``layout.meta.draw`` names this full draw: the page redraws that layer for a new full
+    draw, or when the plot area or the axis ranges move, never for a live update."""
     from plotly.subplots import make_subplots
 
     n = max(1, len(panels))
@@ -353,9 +349,79 @@ def scatter_figure(
 
 
 def slot_counts(fig: dict[str, Any]) -> list[int]:
-    """Points per slot of a :func:`scatter_figure` (plot traces, then the static layer's)."""
+    """Points per slot of a :func:`scatter_figure` (plot traces, then the static layer's;
+    a detached layer trace says its count in ``n``)."""
     traces = [*fig["data"], *fig["layout"]["meta"]["layer"]]
-    return [len(t["customdata"]) if "customdata" in t else 0 for t in traces]
+    return [t["n"] if "n" in t else len(t.get("customdata", ())) for t in traces]
+
+
+#: first bytes of a static-layer payload (format version 1)
+LAYER_MAGIC = b"ASL1"
+_LAYER_ARRAYS = ("x", "y", "marker.color")
+
+
+def detach_layer(fig: dict[str, Any], src: str) -> bytes:
+    """Take the base traces' data out of a :func:`scatter_figure` figure (in place) and
+    return it as one binary payload, served at ``src`` (``layout.meta.src``).
+
+    The figure keeps each base trace's style, with its point count in ``n``; the page
+    (``assets/static_layer.js``) fetches ``src`` and reads the numbers as typed arrays
+    (no JSON parsing of 100,000 numbers, no base64 text). Format, little-endian:
+    ``b"ASL1"``, uint32 header length, the JSON header (``{"traces": [{"n", "arrays"}],
+    "designs": bytes}``, space-padded to a multiple of 8 bytes from the start), then per
+    trace its arrays (``x``, ``y``, optionally ``marker.color``) as float64, then every
+    trace's design ids in trace order, UTF-8, joined by newlines. :func:`read_layer`
+    reads it back."""
+    import json
+    import struct
+
+    meta = fig["layout"]["meta"]
+    header, blobs, designs = [], [], []
+    for tr in meta["layer"]:
+        arrays = {"x": tr.pop("x"), "y": tr.pop("y")}
+        color = tr["marker"].get("color")
+        if isinstance(color, np.ndarray):
+            arrays["marker.color"] = tr["marker"].pop("color")
+        ids = tr.pop("customdata")
+        if any("\n" in d for d in ids):
+            raise ConfigError("design ids must not contain a newline")
+        tr["n"] = len(ids)
+        header.append({"n": len(ids), "arrays": list(arrays)})
+        blobs += [np.ascontiguousarray(a, dtype="<f8").tobytes() for a in arrays.values()]
+        designs += ids
+    text = "\n".join(designs).encode()
+    head = json.dumps({"traces": header, "designs": len(text)}).encode()
+    head += b" " * (-(8 + len(head)) % 8)  # the float64 arrays start 8-byte aligned
+    meta["src"] = src
+    return b"".join([LAYER_MAGIC, struct.pack("<I", len(head)), head, *blobs, text])
+
+
+def read_layer(payload: bytes) -> list[dict[str, Any]]:
+    """The base traces' data of a :func:`detach_layer` payload: per trace its arrays
+    (float64) and ``customdata`` (design ids)."""
+    import json
+    import struct
+
+    if payload[:4] != LAYER_MAGIC:
+        raise ValueError("not a static-layer payload (missing ASL1 magic)")
+    (size,) = struct.unpack_from("<I", payload, 4)
+    head = json.loads(payload[8 : 8 + size])
+    off, out = 8 + size, []
+    for spec in head["traces"]:
+        arrays = {}
+        for attr in spec["arrays"]:
+            if attr not in _LAYER_ARRAYS:
+                raise ValueError(f"static-layer array must be one of {_LAYER_ARRAYS}, not {attr}")
+            arrays[attr] = np.frombuffer(payload, dtype="<f8", count=spec["n"], offset=off)
+            off += 8 * spec["n"]
+        out.append(arrays)
+    text = payload[off : off + head["designs"]].decode()
+    ids = text.split("\n") if text else []
+    start = 0
+    for spec, arrays in zip(head["traces"], out, strict=True):
+        arrays["customdata"] = ids[start : start + spec["n"]]
+        start += spec["n"]
+    return out
 
 
 def extend_scatter(

@@ -128,6 +128,9 @@ def calibrate(
                 }
             )
     simd = {k: samples.pop(k) for k in list(samples) if k in SIMD_WIDTHS}
+    # the PIM family's components in their own table, so that the constants pooled over
+    # "samples" (logic energy and leakage density: models.calib) stay the core datapath's
+    pim = {k: samples.pop(k) for k in list(samples) if k in PIM_WIDTHS}
     data = {
         "provenance": {
             "what": "calibrated against this project's RTL components synthesized on sky130hd",
@@ -143,6 +146,7 @@ def calibrate(
         "log(width) -> log(value) (power law beyond the sampled range); reg: mean per bit",
         "samples": samples,
         "simd_samples": simd,  # accelsmith.models.simd_asic
+        "pim_samples": pim,  # accelsmith.models.pim_asic
         "ecp5": calibrate_ecp5(ecp5_widths),
     }
     if out is not None:

@@ -177,7 +177,7 @@ def lut_row_params(kind: str, width: int) -> Any:
 
 def component(kind: str, width: int) -> tuple[wiring.Component, str]:
     """The component and its top-module name (``cal_<kind><width>``)."""
-    if kind.startswith(("sdec_", "smul_", "sslot")):  # the SIMD lane's blocks (simd130)
+    if kind.startswith(("sdec_", "smul_", "sslot", "schain")):  # the SIMD lane's blocks
         from .components_simd import simd_component
 
         return simd_component(kind, width)

@@ -16,6 +16,13 @@ block's logic (the wrapper's registers are recorded as ``wrapper_flops``):
 ``pimcnt`` (width = cycles)
     A timing-rule counter (``hdl.pim_bank._down``: loaded with ``t - 1``, counting down to 0)
     with its busy flag, as every bank has five and the channel seven.
+``pimcol`` (width = banks)
+    The column a channel presents to its banks (:meth:`accelsmith.hdl.pim.PimChannel._present`:
+    the engine's burst counter in its GB / MAC phases, else the host command's column,
+    chosen by a decode of the engine's phase), from the engine's registers and the host
+    command (registered) to one register: the decode-and-select delay that the column
+    adds before it reaches the banks' operand selects (an int8 channel's critical path
+    starts there), at :data:`COL_REFERENCE` (two bursts per row) and ``banks`` banks.
 ``pimctl`` (width = banks)
     The channel without its banks' insides: :class:`accelsmith.hdl.pim.PimChannel` (command
     presentation, the rule checker with its channel-wide timing counters, the GEMV engine,
@@ -39,7 +46,7 @@ from ..models.pim_asic import CTL_REFERENCE
 __all__ = ["CTL_REFERENCE", "PIM_KINDS", "PIM_WIDTHS", "mac_params", "pim_component"]
 
 PIM_MAC_KINDS = ("pimmac_int8", "pimmac_fp16", "pimmac_bf16")
-PIM_KINDS = (*PIM_MAC_KINDS, "pimctl", "pimcnt")
+PIM_KINDS = (*PIM_MAC_KINDS, "pimctl", "pimcnt", "pimcol")
 #: widths sampled by ``accelsmith calibrate``: lanes of the MAC datapath (the bf16 adder
 #: tree is 0 and 1 levels deep at 1 and 2 lanes; the 2-lane sample took ~5 min to
 #: synthesize on the shared 2-core machine, a 4-lane one longer than the session allowed,
@@ -50,7 +57,10 @@ PIM_WIDTHS: dict[str, tuple[int, ...]] = {
     "pimmac_bf16": (1, 2),
     "pimctl": (1, 2, 4),
     "pimcnt": (4, 16, 64, 256),  # cycles of a timing rule: 2, 4, 6, 8-bit counters
+    "pimcol": (1, 2, 4),  # banks (the bank and counter fields widen with them)
 }
+#: the ``pimcol`` component's channel (banks apart): int8, one lane, two bursts per row
+COL_REFERENCE = {**CTL_REFERENCE, "row_bytes": 2}
 #: rows of the MAC components' parameters (the lanes do not depend on them) and the bursts
 #: per row their operand selects choose from
 MAC_ROWS = 2
@@ -218,10 +228,49 @@ class _PimCounter(_RegisteredIO):
         return m
 
 
+class _PimColumn(_RegisteredIO):
+    """The presented column of a channel at :data:`COL_REFERENCE` and ``banks`` banks (module
+    docstring): the engine state that :meth:`PimChannel._present` reads (phase, burst and
+    bank counter, refresh interval, row base and segment) and the host command and input
+    burst, each from a register, to the column, registered."""
+
+    #: engine state read by ``_present`` (its other state signals stay constant here)
+    STATE = ("phase", "k", "refi", "row_base", "seg")
+
+    def __init__(self, banks: int) -> None:
+        from ..core.families.pim import PimParams
+        from ..hdl.pim import PimChannel
+        from ..hdl.pim_bank import _w
+
+        self.chan = PimChannel(PimParams(banks=banks, **COL_REFERENCE))
+        self.chan._MustUse__silence = True  # used for its _present code only
+        self.state = self.chan._engine_state()
+        ins = {n: len(Value.cast(self.state[n])) for n in self.STATE}
+        self.ports = {
+            f"{bus}_{f}": getattr(getattr(self.chan, bus), f)
+            for bus in ("cmd", "xin")
+            for f in ("valid", "payload")
+        }
+        ins |= {n: len(Value.cast(v)) for n, v in self.ports.items()}
+        super().__init__(ins, {"col": _w(self.chan.bpr)})
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        rin, rout = self.wire(m)
+        st = self.state
+        m.d.comb += [Value.cast(st[n]).eq(rin[n]) for n in self.STATE]
+        m.d.comb += [Value.cast(v).eq(rin[n]) for n, v in self.ports.items()]
+        self.chan._present(m, st)
+        m.d.comb += rout["col"].eq(st["col"])
+        return m
+
+
 def pim_component(kind: str, width: int) -> tuple[wiring.Component, str]:
     """The PIM component ``kind`` at ``width`` (lanes or banks) and its top-module name."""
     if kind == "pimctl":
         return _control(width), f"cal_{kind}{width}"
     if kind == "pimcnt":
         return _PimCounter(width), f"cal_{kind}{width}"
+    if kind == "pimcol":
+        return _PimColumn(width), f"cal_{kind}{width}"
     return _PimMac(kind.removeprefix("pimmac_"), width), f"cal_{kind}_{width}"

@@ -25,7 +25,28 @@ result registered where the lane registers it:
     (multiplexer bits per shift stage).
 ``sslotf_<out>`` (width: the product significand bits)
     One ``fp32`` accumulator slot (``SimdLane._accumulate_fp32``: the binary32 fused adder,
-    accumulator, finished copy and, unless ``out`` is fp32, the converter).
+    accumulator, finished copy and, unless ``out`` is fp32, the converter), the product's
+    9-bit exponent from a register.
+``sslotfi_<out>`` (width: the product significand bits)
+    The same for a slot whose modes are all integers: the product exponent is the constant 0
+    (the integer decoders' exponent), which synthesis propagates into the adder's alignment.
+``schain<k>`` (width: the quire bits ``q``)
+    The lane's multiply-align-accumulate chain synthesized as one block, as it sits in a
+    pipeline-1 or -2 lane (no register between the multiplier and the quire): an 8-bit word's
+    sub-word multiplier (``SimdMultiplier``, widths 8 and 4), its 16-bit product aligned by a
+    ``k``-stage shifter (``SimdLane._addend``: shift amounts ``0 .. 2**k - 1`` from a
+    registered exponent; ``k = 0``: an integer slot, no shifter), conditionally negated and
+    added into a ``q``-bit quire (``_accumulate_exact`` without its readout, whose period
+    the ``sslot`` components measure). Synthesis merges the product's final addition, the
+    shifter and the quire add (ABC maps them to carry chains as long as the quire), so the
+    chain is not its blocks' delays in series (e.g. ``schain3`` at 24: 8.9 ns, vs. the
+    multiplier, 3 shifter stages and a 24-bit add in series: 11.9 ns). NOT yet used by the
+    model (:mod:`accelsmith.models.simd_asic` still chains the blocks): with the chain's
+    increment over its multiplier, the pipeline-1 worst held-out Fmax error falls from 36 %
+    to 23 %, but the FP8 engines then become limited by the ``sslot`` readout period, which
+    runs 5-15 % faster in the component than inside the engines (cause not found: the
+    component's quire LSB ``-q // 3`` explains ~0.8 ns at q = 41), and a held-out guard
+    (``tests/synth/test_calib_simd.py::test_simd_model_tracks_synthesis``) fails at +13 %.
 """
 
 from __future__ import annotations
@@ -36,6 +57,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..core.families.simd import OUT_FORMATS, POSIT_OUTS
 from ..core.numformats import FORMATS
+from ..models.simd_asic import CHAIN_STAGES, CHAIN_WORD
 
 __all__ = ["SIMD_KINDS", "SIMD_WIDTHS", "simd_component"]
 
@@ -46,7 +68,9 @@ MUL_SETS = ((4,), (8,), (8, 4), (16,), (16, 4), (16, 8), (16, 8, 4))
 MUL_KINDS = tuple("smul_" + "_".join(map(str, s)) for s in MUL_SETS)
 SLOT_KINDS = tuple(f"sslot_{o}" for o in OUTS)
 SLOTF_KINDS = tuple(f"sslotf_{o}" for o in OUTS)
-SIMD_KINDS = (*DEC_KINDS, *MUL_KINDS, *SLOT_KINDS, *SLOTF_KINDS)
+SLOTFI_KINDS = tuple(f"sslotfi_{o}" for o in OUTS)
+CHAIN_KINDS = tuple(f"schain{k}" for k in CHAIN_STAGES)
+SIMD_KINDS = (*DEC_KINDS, *MUL_KINDS, *SLOT_KINDS, *SLOTF_KINDS, *SLOTFI_KINDS, *CHAIN_KINDS)
 SLOT_CARRY_BITS = 7  # an sslot component's quire: q - 8 magnitude bits + 7 carry + sign
 
 # widths sampled by `accelsmith calibrate`: every decoder once; each multiplier at the words
@@ -62,6 +86,15 @@ SIMD_WIDTHS: dict[str, tuple[int, ...]] = {
     **{f"sslot_{o}": (12, 48, 150) for o in OUTS if o != "fp32"},
     "sslotf_fp32": (4, 8, 16, 26),
     **{f"sslotf_{o}": (8, 26) for o in OUTS if o != "fp32"},
+    **{f"sslotfi_{o}": (8, 16) for o in OUTS},  # int4 and int8 products
+    # quire widths from about the narrowest a slot of that alignment range has to the
+    # deepest dot products (a quire narrower than the 16-bit product keeps its low bits: the
+    # carry chain is what sets the period)
+    "schain0": (18, 24, 48),
+    "schain3": (16, 24, 48),
+    "schain5": (24, 48, 72),
+    "schain6": (64, 80, 120),
+    "schain7": (120, 150, 200),
 }
 
 
@@ -117,20 +150,22 @@ class SimdSlot(wiring.Component):
         The registered result.
     """
 
-    def __init__(self, acc: str, out_format: str, width: int) -> None:
+    def __init__(self, acc: str, out_format: str, width: int, int_products: bool = False) -> None:
         from ..core.families.simd import SimdParams
 
-        self.acc, self.width = acc, width
+        self.acc, self.width, self.int_products = acc, width, int_products
+        self.quire_lsb = -(width // 3)  # the quire LSB's exponent (a constant of the rounder)
         self.params = SimdParams(
             lane_bits=8, lanes=1, formats=("int8",), acc=acc, out_format=out_format
         )
         self.sig_bits = width - 1 - SLOT_CARRY_BITS if acc == "exact" else width
         ports = {"sig": In(self.sig_bits), "sign": In(1), "zero": In(1), "nan": In(1)}
         ports |= {"inf": In(1), "term": In(1), "valid": In(1), "last": In(1)}
-        if acc == "fp32":
-            ports["exp"] = In(signed(9))
+        exp_bits = 9 if acc == "fp32" and not int_products else 0
+        if exp_bits:
+            ports["exp"] = In(signed(exp_bits))
         #: flip-flops the harness adds (its input registers)
-        self.wrapper_flops = self.sig_bits + 7 + (9 if acc == "fp32" else 0)
+        self.wrapper_flops = self.sig_bits + 7 + exp_bits
         super().__init__({**ports, "res": Out(self.params.out_bits)})
 
     def elaborate(self, platform: object) -> Module:
@@ -139,7 +174,7 @@ class SimdSlot(wiring.Component):
         m = Module()
         lane = SimdLane(self.params)
         lane._MustUse__silence = True  # only its methods are used (they build into ``m``)
-        q, lsb = self.width, -(self.width // 3)
+        q, lsb = self.width, self.quire_lsb
         lane._quire = lambda s: (lsb, lsb, 0, q)  # an integer slot of this quire width
         regs = {}
         for name, member in self.signature.members.items():
@@ -152,9 +187,58 @@ class SimdSlot(wiring.Component):
             pr["exp"] = Const(0, signed(9))
             res = lane._accumulate_exact(m, ctrl, lane._addend(m, pr, 0, 0), 0, 0)
         else:
-            pr["exp"] = regs["exp"]
+            pr["exp"] = Const(0, signed(9)) if self.int_products else regs["exp"]
             res = lane._accumulate_fp32(m, ctrl, pr, 0, 0)
         m.d.sync += self.res.eq(res)
+        return m
+
+
+class SimdChain(wiring.Component):
+    """The multiply-align-accumulate chain ``schain<stages>`` of a ``word``-bit lane into a
+    ``quire``-bit quire (module docstring); every input registered, the quire is the
+    register at its end.
+
+    Members
+    -------
+    a, b : In(word)
+        Operands; ``sel`` one-hot width select (``word``, 4); ``exp`` the shift amount;
+        ``sign``, ``term``, ``valid``, ``last`` the product's sign and the control.
+    q : Out(quire bits)
+        The quire.
+    """
+
+    def __init__(self, quire: int, stages: int, word: int = CHAIN_WORD) -> None:
+        self.word, self.stages, self.quire = word, stages, quire
+        self.shift = (1 << stages) - 1
+        ports = {"a": In(word), "b": In(word), "sel": In(2), "exp": In(max(stages, 1))}
+        ports |= {"sign": In(1), "term": In(1), "valid": In(1), "last": In(1)}
+        super().__init__({**ports, "q": Out(signed(self.quire))})
+
+    def elaborate(self, platform: object) -> Module:
+        from ..core.families.simd import SimdParams
+        from ..hdl.simd_lane import SimdLane
+
+        m = Module()
+        regs = {}
+        for name, member in self.signature.members.items():
+            if member.flow == In:
+                regs[name] = Signal(member.shape, name=f"r_{name}")
+                m.d.sync += regs[name].eq(getattr(self, name))
+        m.submodules.mul = mul = SimdMultiplier(self.word, tuple({self.word, 4}))
+        m.d.comb += [mul.a.eq(regs["a"]), mul.b.eq(regs["b"]), mul.sel.eq(regs["sel"])]
+        lane = SimdLane(SimdParams(lane_bits=8, lanes=1, formats=("int8",)))
+        lane._MustUse__silence = True  # only its methods are used (they build into ``m``)
+        q, shift = self.quire, self.shift
+        lane._quire = lambda s: (0, 0, shift, q)  # the quire LSB at the product's LSB
+        pr = {"sig": mul.y, "exp": regs["exp"] if self.stages else Const(0, 1)}
+        pr |= {"sign": regs["sign"], "term": regs["term"]}
+        t = lane._addend(m, pr, 0, 0)
+        acc = Signal(signed(q), name="quire")
+        nq = Signal(signed(q), name="quire_next")
+        m.d.comb += nq.eq(Mux(t["term"], acc + t["add"], acc))
+        with m.If(regs["valid"]):
+            m.d.sync += acc.eq(Mux(regs["last"], 0, nq))
+        m.d.comb += self.q.eq(acc)
         return m
 
 
@@ -173,4 +257,8 @@ def simd_component(kind: str, width: int) -> tuple[wiring.Component, str]:
         return SimdSlot("exact", kind[6:], width), top
     if kind in SLOTF_KINDS:
         return SimdSlot("fp32", kind[7:], width), top
+    if kind in SLOTFI_KINDS:
+        return SimdSlot("fp32", kind[8:], width, int_products=True), top
+    if kind in CHAIN_KINDS:
+        return SimdChain(width, int(kind[6:])), top
     raise ValueError(f"kind must be one of {SIMD_KINDS}, not {kind!r}")

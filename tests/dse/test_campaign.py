@@ -243,6 +243,11 @@ def test_three_workers_share_one_postgresql_campaign(tmp_path, postgres_url: str
     study = optuna.load_study(study_name="tiny@random", storage=postgres_url)
     pids = _check_shared_run(study, budget)
     assert len(pids) >= 3  # the first run's process plus at least two workers
+    # started together, the three workers claimed three distinct slots under the study lock
+    # (the first run's slot 0 was free again): a lost update would leave fewer
+    slots = _slots(study)
+    assert len(slots) == 3 and len({s["pid"] for s in slots}) == 3
+    assert {s["pid"] for s in slots} == {p.pid for p in procs}
 
 
 def test_dask_fan_out_gives_the_same_results(tmp_path, monkeypatch) -> None:

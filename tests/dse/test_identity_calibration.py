@@ -19,6 +19,7 @@ def test_identity_holds_the_samples_hash_at_node_130_only() -> None:
     assert at130["contents"]["calibration"] == {
         "file": "calib_sky130.json",
         "samples_sha256": calib.samples_sha256(),
+        "models_version": identity_module.NODE130_MODELS_VERSION,
     }
     assert "calibration" not in at45["contents"]
     assert len(calib.samples_sha256()) == 64
@@ -47,3 +48,18 @@ def test_node_130_identity_without_calibration_is_a_difference() -> None:
     (diff,) = identity_module.differences(old, new)
     assert diff.startswith("no record of its calibration data (node-130 results depend on")
     assert identity_module.differences(new, new) == []
+
+
+def test_node_130_model_code_change_is_a_difference() -> None:
+    """Same samples, other node-130 model code (an identity stored before the version was
+    recorded counts as version 1): refused, naming the models, not the calibration data."""
+    new = identity_module.identity(parse_spec(tiny_spec_dict(node_nm=130)))
+    cal = {k: v for k, v in new["contents"]["calibration"].items() if k != "models_version"}
+    old = {**new, "contents": {**new["contents"], "calibration": cal}}
+    (diff,) = identity_module.differences(old, new)
+    assert (
+        diff
+        == f"other node-130 cost models (version 1 -> {identity_module.NODE130_MODELS_VERSION})"
+    )
+    at45 = identity_module.identity(parse_spec(tiny_spec_dict()))
+    assert identity_module.differences(at45, at45) == []

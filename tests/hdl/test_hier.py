@@ -24,16 +24,21 @@ def _instances(text: str, module: str) -> int:
     return len(re.findall(rf"^\s*{re.escape(module)} \S+ \(", text, re.M))
 
 
-@pytest.mark.parametrize(("df", "leaves"), [("os", ("oscol", "ospe")), ("ws", ("wscol", "wspe"))])
-def test_systolic_pe_and_column_are_emitted_once(df, leaves):
+# ws PEs: one module per partial-sum width (signed int8, rows 0, 1-2, 3: 16, 17, 18 bits)
+@pytest.mark.parametrize(
+    ("df", "col", "pes"),
+    [("os", "oscol", {"ospe": 4}), ("ws", "wscol", {"wspe16": 1, "wspe17": 2, "wspe18": 1})],
+)
+def test_systolic_pe_and_column_are_emitted_once(df, col, pes):
     p = SystolicParams(rows=4, cols=3, dataflow=df, in_bits=8)
     text = verilog_text(systolic.build(p), "top")
     mods = _modules(text)
     assert mods[0] == "top"
-    col, pe = (f"top_{k}" for k in leaves)
-    assert mods.count(col) == 1 and mods.count(pe) == 1
-    assert _instances(text, col) == 3  # in the top
-    assert _instances(text, pe) == 4  # in the one column module
+    assert mods.count(f"top_{col}") == 1
+    assert _instances(text, f"top_{col}") == 3  # in the top
+    assert sorted(m for m in mods if m not in ("top", f"top_{col}")) == [f"top_{k}" for k in pes]
+    for kind, count in pes.items():  # in the one column module
+        assert mods.count(f"top_{kind}") == 1 and _instances(text, f"top_{kind}") == count
     assert "module top(" in text and text.count("endmodule") == len(mods)
 
 
@@ -50,7 +55,7 @@ def test_size_grows_linearly_not_with_the_pe_count():
         hierarchy=False,
     )
     assert len(flat) > 3 * sizes[16]
-    assert "top_wspe" not in flat
+    assert "top_wspe" not in flat and "top_wscol" not in flat
 
 
 @pytest.mark.parametrize(

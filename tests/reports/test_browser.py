@@ -146,6 +146,12 @@ def test_dashboard_in_browser(campaign_journal: Path, tmp_path: Path, browser_pa
             f"document.querySelector('{graph}') && {count_js} >= {n_all}", timeout=30000
         )
         assert page.evaluate(count_js) == n_all
+        # plotly.js (preloaded by the page's head) and the static layer are fetched once
+        fetched = page.evaluate(
+            "performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)"
+        )
+        assert sum(p.endswith("plotly.min.js") for p in fetched) == 1
+        assert sum("/_accelsmith/layer/" in p for p in fetched) == 1
         assert "sa-three: 180 trials" in page.inner_text("#status-line")
         # live: trials written by a running campaign show up within a few seconds
         study = optuna.load_study(study_name="sa-three@nsga2", storage=journal_storage(store))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -16,15 +17,20 @@ from .ledger_fixtures import _configs, _rows, add_trials, journal_storage
 from .server import dashboard, free_port, listening_addresses
 
 
+def _live_copy(campaign_journal: Path, tmp_path: Path) -> tuple[Path, Hub, live.LiveCampaign]:
+    """A copy of the test campaign's journal, a Hub on it and its live campaign."""
+    store = tmp_path / "journal.log"
+    shutil.copy(campaign_journal, store)
+    hub = Hub([str(store)])
+    return store, hub, hub.campaigns["sa-three"]
+
+
 def test_hub_reads_only_new_trials(
     campaign_journal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import optuna
 
-    store = tmp_path / "journal.log"
-    shutil.copy(campaign_journal, store)
-    hub = Hub([str(store)])
-    lc = hub.campaigns["sa-three"]
+    store, hub, lc = _live_copy(campaign_journal, tmp_path)
     n0, v0 = len(lc.campaign.trials), lc.version
     assert n0 == 180 and len(lc.campaign.exhaustive) > 5
     converted: list[int] = []
@@ -167,12 +173,7 @@ def test_hv_panel_title_fits_its_panel(campaign_journal: Path) -> None:
 
 
 def _decoded(values) -> np.ndarray:
-    """A trace array as numbers: a plotly.js typed-array spec or a plain list."""
-    import base64
-
-    if isinstance(values, dict):
-        assert values["dtype"] == "f8"
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype="<f8")
+    """A trace array as numbers (a static-layer float64 array or a plain list)."""
     return np.asarray(values, dtype=float)
 
 
@@ -182,8 +183,10 @@ def test_scatter_figure_base_and_live_traces(campaign_journal: Path, color: str)
         BASE,
         LEGEND,
         LIVE,
+        detach_layer,
         extend_scatter,
         grow_ranges,
+        read_layer,
         scatter_figure,
         slot_counts,
         trace_slots,
@@ -196,15 +199,32 @@ def test_scatter_figure_base_and_live_traces(campaign_journal: Path, color: str)
     slots = trace_slots(panels, "latency_s", "energy_j", color)
     meta = fig["layout"]["meta"]
     assert meta["draw"] == "c:1"
-    traces = [*fig["data"], *meta["layer"]]  # the plot's, then the static layer's
+    counts = slot_counts(fig)
+    # the static layer's data leaves the figure as one binary payload, read back exactly
+    payload = detach_layer(fig, "/_accelsmith/layer/k1")
+    assert meta["src"] == "/_accelsmith/layer/k1" and slot_counts(fig) == counts
+    assert all(not {"x", "y", "customdata"} & set(tr) for tr in meta["layer"])
+    assert all(isinstance(tr["marker"].get("color", ""), str) for tr in meta["layer"])
+    assert len(json.dumps(fig)) < len(json.dumps(fig["data"])) + 20_000  # plain JSON, small
+    arrays = read_layer(payload)
+    assert [len(a["customdata"]) for a in arrays] == [tr["n"] for tr in meta["layer"]]
+    layer_traces = [
+        {**tr, **a, "marker": {**tr["marker"], "color": a["marker.color"]}}
+        if "marker.color" in a
+        else {**tr, **a}
+        for tr, a in zip(meta["layer"], arrays, strict=True)
+    ]
+    with pytest.raises(ValueError, match="ASL1"):
+        read_layer(b"nope" + payload[4:])
+    traces = [*fig["data"], *layer_traces]  # the plot's, then the static layer's
     assert len(slots) == len(traces) and len(fig["data"]) == len(slots) - len(meta["layer"])
     by_design = t.set_index("design")
     designs: list[str] = []
     for (_, kind, layer), tr in zip(slots, traces, strict=True):
         assert tr["meta"] == {"campaign": "sa-three", "kind": kind, "layer": layer}
-        if layer == BASE:  # typed arrays, drawn by the page under the plot
-            assert tr in meta["layer"] and isinstance(tr["x"], dict)
-            assert len(tr["customdata"]) > 0
+        if layer == BASE:  # float64 arrays, drawn by the page under the plot
+            assert isinstance(tr["x"], np.ndarray) and tr["x"].dtype == "<f8"
+            assert len(tr["customdata"]) == tr["n"] > 0
         elif layer == LEGEND:  # one empty point: the legend entry of the kind
             assert tr["x"] == [None] and tr["showlegend"] is True and "customdata" not in tr
             continue
@@ -233,7 +253,7 @@ def test_scatter_figure_base_and_live_traces(campaign_journal: Path, color: str)
     # a live update appends to the live trace of the kind, never to a base trace
     from dash import Patch
 
-    patch, counts = Patch(), slot_counts(fig)
+    patch = Patch()
     kind = "all" if color != "status" else "dominated"
     new = t[t["status"] == "dominated"].head(3)
     parts = {"new": new, "demoted": new.iloc[:0]}
@@ -247,3 +267,42 @@ def test_scatter_figure_base_and_live_traces(campaign_journal: Path, color: str)
     name = next(op["params"]["value"] for op in ops if op["location"][1] == legend)
     # the legend entry (the live trace's name) counts base and live points of the kind
     assert name == "sa-three" if kind == "all" else name.endswith(f"({counts[base] + 3})")
+
+
+def test_static_layer_route_and_kept_draws(
+    campaign_journal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    import optuna
+
+    from accelsmith.reports.dashboard import create_app
+    from accelsmith.reports.draws import Draws
+    from accelsmith.reports.panels import read_layer
+
+    store, hub, lc = _live_copy(campaign_journal, tmp_path)
+    client = create_app(hub, interval=1.0).server.test_client()
+    # the page preloads plotly.js (the URL Dash serves it at) and the default view's layer
+    hrefs = re.findall(r'<link rel="preload" href="([^"]+)"', client.get("/").get_data(True))
+    assert len(hrefs) == 2 and any("plotly" in h and h.endswith(".js") for h in hrefs)
+    assert all(client.get(h).status_code == 200 for h in hrefs)
+    first = client.get("/_accelsmith/layer/default")
+    src = first.headers["X-Accelsmith-Layer"]
+    # status colours: every trial but the Pareto-optimal ones (a live trace) is in the layer
+    designs = [d for t in read_layer(first.data) for d in t["customdata"]]
+    assert len(designs) == len(set(designs)) == lc.n - lc.front_size
+    assert client.get(src).data == first.data
+    assert client.get("/_accelsmith/layer/0123456789abcdef").status_code == 404
+    # a few new trials: the kept draw is reused (the page's first poll patches them in)
+    study = optuna.load_study(study_name="sa-three@nsga2", storage=journal_storage(store))
+    camp = lc.campaign
+    rows = _rows(_configs(np.random.default_rng(5), 4), camp.objectives, camp.constraints)
+    add_trials(study, rows, "nsga2")
+    assert hub.refresh() is True
+    assert client.get("/_accelsmith/layer/default").headers["X-Accelsmith-Layer"] == src
+    # beyond the reuse limit: built anew, with the new trials
+    monkeypatch.setattr(Draws, "REUSE_ROWS", 3)
+    again = client.get("/_accelsmith/layer/default")
+    assert again.headers["X-Accelsmith-Layer"] != src
+    designs = [d for t in read_layer(again.data) for d in t["customdata"]]
+    assert len(designs) == len(set(designs)) == lc.n - lc.front_size

@@ -66,3 +66,22 @@ def test_flat_only(capsys: pytest.CaptureFixture[str]) -> None:
     drop = 100 * (1 - r2["fmax_mhz"] / r1["fmax_mhz"])
     assert f"# os flat: Fmax 1x1 {r1['fmax_mhz']:.1f} MHz" in text
     assert f"({drop:+.1f} % drop)" in text
+
+
+def test_flop_signals_name_the_q_net(tmp_path: Path) -> None:
+    """A path end is shown with the RTL signal its flip-flop drives; ports, unknown names and
+    a missing netlist give nothing."""
+    nl = tmp_path / "netlist.v"
+    nl.write_text(
+        "  sky130_fd_sc_hd__dfxtp_1 _102566_ (\n    .CLK(clk),\n    .D(_003057_),\n"
+        "    .Q(\\col6.pe7.sel )\n  );\n"
+        "  sky130_fd_sc_hd__dfxtp_1 _101571_ (\n    .CLK(clk),\n    .D(_1_),\n"
+        "    .Q(\\col7.pe6.ps_out [17])\n  );\n"
+        "  sky130_fd_sc_hd__nand2_1 _5_ (\n    .A(a),\n    .B(b),\n    .Y(_6_)\n  );\n"
+    )
+    b = load_bench("bench_fmax")
+    got = b.flop_signals(nl, ["_102566_", "_101571_", "_5_", "c__ready", "_1_"])
+    assert got == {"_102566_": "col6.pe7.sel", "_101571_": "col7.pe6.ps_out [17]"}
+    assert b.flop_signals(tmp_path / "none.v", ["_102566_"]) == {}
+    path = {"startpoint": "_102566_", "endpoint": "c__ready", "min_period_ns": 5.86}
+    assert b._path(path, got) == "_102566_ (col6.pe7.sel) -> c__ready 5.86 ns"

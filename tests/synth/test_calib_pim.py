@@ -72,7 +72,7 @@ def test_components_hold_the_inventory() -> None:
     accumulators, the counters' their bits; the control's harness (all minus the channel's
     own) is at most the wrapper (synthesis merges the bank stand-ins' shared input
     registers) and its logic positive."""
-    samples = calib.load()["samples"]
+    samples = calib.load()["pim_samples"]
     for prec in ("int8", "fp16", "bf16"):
         for row in samples[f"pimmac_{prec}"]:
             acc = pim_asic.ACC_BITS[prec] * (1 if prec == "bf16" else row["width"])
@@ -157,3 +157,62 @@ def test_pim_model_tracks_synthesis() -> None:
     assert m["area_memory_um2"] == pytest.approx(rep.area["memory"], rel=1e-6)
     assert m["fmax_mhz"] == pytest.approx(rep.fmax_mhz, rel=0.15)
     assert m["power_flow_w"] == pytest.approx(rep.power["total_w"], rel=0.15)
+
+
+def test_lane_path_form_chosen_by_cross_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """int8 / fp16 lane paths follow the lane count in the form that predicts each
+    calibration sample best from the others (never from held-out designs)."""
+    real = pim_asic._samples
+
+    def fake(periods: list[float]):
+        own = {1: 16, 2: 32, 4: 64}  # int8: the sample's own column fan-out (2 x burst)
+        fan = {w: float(calib.fanout_period_ns(n)) for w, n in own.items()}
+        rows = [
+            {"width": w, "period_ns": p + fan[w]} for w, p in zip((1, 2, 4), periods, strict=True)
+        ]
+        return lambda kind: rows if kind == "pimmac_int8" else real(kind)
+
+    for periods, form in (
+        ([5.6, 5.8, 6.0], "log2_lanes"),  # one step per doubling
+        ([5.6, 5.8, 6.2], "lanes"),  # one step per lane
+        ([5.8, 5.8, 5.8], "mean"),  # flat: the simplest form wins the tie
+    ):
+        monkeypatch.setattr(pim_asic, "_samples", fake(periods))
+        chosen, loo, _ = pim_asic.lane_path_fit("pimmac_int8")
+        assert chosen == form and loo[form] == pytest.approx(0.0, abs=1e-9), periods
+        assert pim_asic._lane_path("pimmac_int8", np.array([1, 4])) == pytest.approx(
+            [periods[0], periods[2]]
+        )
+    monkeypatch.setattr(pim_asic, "_samples", real)
+    # the packaged samples: int8 grows with the lanes, fp16 is their mean
+    assert pim_asic.lane_path_fit("pimmac_int8")[0] == "log2_lanes"
+    assert pim_asic.lane_path_fit("pimmac_fp16")[0] == "mean"
+
+
+def test_presented_column_component(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ``pimcol`` component (phase decode -> presented column) sits in front of the
+    lanes' column selects when a row has more than one burst, and only then."""
+    rows = calib.load()["pim_samples"]["pimcol"]
+    assert [r["width"] for r in rows] == [1, 2, 4]
+    assert all(r["period_ns"] > calib.pipe_period_ns() for r in rows)
+    cfg = {"precision": "int8", "lanes": 3, "banks": 2, "rows": 2}
+    multi, single = _model(**cfg, row_bytes=6)["fmax_mhz"], _model(**cfg, row_bytes=3)["fmax_mhz"]
+    real = pim_asic._samples
+    slower = [{**r, "period_ns": r["period_ns"] + 1.0} for r in rows]
+    monkeypatch.setattr(pim_asic, "_samples", lambda k: slower if k == "pimcol" else real(k))
+    assert 1000 / _model(**cfg, row_bytes=6)["fmax_mhz"] == pytest.approx(1000 / multi + 1.0)
+    assert _model(**cfg, row_bytes=3)["fmax_mhz"] == pytest.approx(single)
+
+
+def test_pim_samples_in_their_own_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PIM components do not enter the constants pooled over the core samples, and they are
+    part of what node-130 campaign identities hash."""
+    data = calib.load()
+    pim_kinds = set(data["pim_samples"])
+    assert not set(data["samples"]) & pim_kinds
+    assert {"pimmac_int8", "pimctl", "pimcnt", "pimcol"} <= pim_kinds
+    before = calib.samples_sha256()
+    changed = json.loads(json.dumps(data))
+    changed["pim_samples"]["pimcol"][0]["period_ns"] += 0.001
+    monkeypatch.setattr(calib, "load", lambda: changed)
+    assert calib.samples_sha256() != before

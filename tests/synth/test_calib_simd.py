@@ -37,6 +37,26 @@ def test_inventory_counts_the_synthesized_flip_flops() -> None:
     assert all(model == meas for _, model, meas in diffs), diffs
 
 
+def test_multiplier_keeps_the_live_partial_products() -> None:
+    """Operand bits no mode drives are constant 0 and synthesis removes their partial
+    products: an FP8 E4M3-only 8-bit lane drives 4 of 8 bits on each side (a 4 x 4 array);
+    FP4 beside it adds bits 4 and 5 (6 x 6 within the 8-bit block); int8 drives all."""
+
+    def live(formats: str, lane_bits: int = 8) -> float:
+        return lane_structure(formats, lane_bits, "exact", 2, 16, "fp32")["mul_live"]
+
+    assert live("fp8_e4m3") == 16 / 64
+    assert live("fp8_e4m3,fp4_e2m1") == 36 / 64
+    assert live("int8") == live("int4,int8") == live("int4,fp8_e4m3") == 1.0
+    assert live("fp4_e2m1", 16) == 16 / 64  # four 4-bit blocks, 2 x 2 bits each
+    assert live("posit16_1", 16) == 13 * 13 / 256  # 13-bit significands
+    assert live("posit16_1,int8", 16) == 1.0  # int8's two sub-lanes drive bits 13..15
+    # the multiplier's area follows: the FP8-only lane's is a quarter of the int8 lane's
+    fp8 = simd_asic.lane_cost("fp8_e4m3", 8, "exact", 2, 16, "fp32")["area_multiplier"]
+    int8 = simd_asic.lane_cost("int8", 8, "exact", 2, 16, "fp32")["area_multiplier"]
+    assert fp8 == pytest.approx(int8 / 4)
+
+
 def test_signed_bits() -> None:
     assert signed_bits(0, 0) == 0
     assert signed_bits(-1, 1) == 2
@@ -118,7 +138,8 @@ def test_components_build() -> None:
     from accelsmith.synth.components import component
     from accelsmith.synth.components_simd import SIMD_WIDTHS
 
-    for kind in ("sdec_posit8_0", "smul_16_8_4", "sslot_posit16_1", "sslotf_bf16"):
+    kinds = ("sdec_posit8_0", "smul_16_8_4", "sslot_posit16_1", "sslotf_bf16", "sslotfi_fp16")
+    for kind in (*kinds, "schain0", "schain7"):
         comp, top = component(kind, SIMD_WIDTHS[kind][0])
         assert f"module {top}" in verilog_text(comp, top)
 
@@ -140,3 +161,21 @@ def test_simd_model_tracks_synthesis() -> None:
     assert df["fmax_mhz"][0] == pytest.approx(rep.fmax_mhz, rel=0.10)
     assert df["power_flow_w"][0] == pytest.approx(rep.power["total_w"], rel=0.15)
     assert simd_asic.has_samples()
+
+
+@pytest.mark.slow
+def test_calibrate_reproduces_the_simd_samples(tmp_path: Path) -> None:
+    """``accelsmith calibrate`` re-synthesizes a chain and an integer fp32 slot component to
+    the packaged samples (the synthesis cache may answer: same flow, same Verilog)."""
+    require("yosys", "sta")
+    from accelsmith.models import calib
+    from accelsmith.synth.calibrate import calibrate
+
+    widths = {"schain3": (16,), "sslotfi_fp16": (8,)}
+    data = calibrate(tmp_path / "c.json", widths=widths, ecp5_widths={"mul": ()})
+    packaged = calib.load()["simd_samples"]
+    for kind, (width,) in widths.items():
+        new = data["simd_samples"][kind][0]
+        old = next(r for r in packaged[kind] if r["width"] == width)
+        assert new["op_area_um2"] == pytest.approx(old["op_area_um2"], rel=1e-9)
+        assert new["period_ns"] == pytest.approx(old["period_ns"], rel=1e-6)

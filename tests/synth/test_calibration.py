@@ -169,7 +169,9 @@ def _inventory_flops(family: str, params: dict) -> int:
 
     p = get_family(family).params_class().from_dict(params, source="test")
     if family == "systolic":
-        inv = systolic_inventory(p.rows, p.cols, p.in_bits, p.acc_bits, p.dataflow == "os", p.max_k)
+        inv = systolic_inventory(
+            p.rows, p.cols, p.in_bits, p.acc_bits, p.dataflow == "os", p.max_k, p.signed
+        )
     else:
         inv = lut_core_inventory(
             p.weight_bits,

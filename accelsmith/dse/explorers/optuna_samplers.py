@@ -607,6 +607,11 @@ class RandomExplorer(Explorer):
     Batches of ``batch`` designs drawn with numpy from ``seed_for("random", start, attempt)``
     (``start`` the stored trial count, ``attempt`` the number of earlier draws at that count);
     designs already in the ledger, or twice in a batch, are drawn again, never evaluated.
+    A batch ends at the next multiple of ``batch`` stored trials, so that one worker's
+    batches are the same whether or not it was interrupted; once other workers' trials
+    arrive (several workers: not reproducible anyway) every batch is ``batch`` designs, so the
+    batches do not shrink to the gaps the others leave. Proposals do not depend on the
+    stored history, so the ledger reads only the design index (``LedgerWriter.history``).
     """
 
     name = "random"
@@ -617,6 +622,7 @@ class RandomExplorer(Explorer):
     def run(self) -> None:
         ctx = self.ctx
         writer = ctx.ledger
+        writer.history = False  # proposals do not depend on other trials' parameters
         owner = owner_token()
         B = int(self.opts["batch"])
         names = ctx.space.names
@@ -628,7 +634,7 @@ class RandomExplorer(Explorer):
             attempt = attempt + 1 if start == last else 0
             last = start
             rng = ctx.rng("random", start, attempt, *_salt(writer))
-            n = (start // B + 1) * B - start
+            n = B if writer.others_seen else (start // B + 1) * B - start
             u = rng.random((n, d))
             configs, seen = [], set()
             for row in u:

@@ -6,9 +6,14 @@
  * is most of a second per live update. So the plot ("#pareto", a dcc.Graph) draws only the
  * small traces (points that arrived since the full draw, the Pareto front, the exact
  * front, legend entries), and this script draws the bulk of the points (the base traces,
- * sent in layout.meta.layer; see accelsmith/reports/panels.py: scatter_figure) once into a
- * second plotly plot ("#pareto-base") right under it, with the same plot area, axis types
+ * styled in layout.meta.layer; see accelsmith/reports/panels.py: scatter_figure) once into
+ * a second plotly plot ("#pareto-base") right under it, with the same plot area, axis types
  * and ranges, and the visibility of its legend group.
+ *
+ * The base traces' numbers are not in the figure: they come as one binary payload from the
+ * server (layout.meta.src; format in panels.py: detach_layer), read as typed arrays. The
+ * default view's payload is fetched as soon as this script runs, while the page is still
+ * asking for its figure; a figure naming another payload has it fetched when it arrives.
  *
  * The static layer is redrawn only when the plot's full draw changes (layout.meta.draw) or
  * its geometry does (zoom, pan, resize, legend clicks); a live update (a Dash patch of the
@@ -26,6 +31,66 @@
   function layerTraces(top) {
     var meta = top.layout && top.layout.meta;
     return (meta && meta.layer) || [];
+  }
+
+  // ------------------------------------------------------------------ the layer's payload
+  var loaded = {}; // src -> promise of the decoded payload (the current one, the prefetched)
+
+  function decode(buf) {
+    var dv = new DataView(buf);
+    var magic = String.fromCharCode(dv.getUint8(0), dv.getUint8(1), dv.getUint8(2), dv.getUint8(3));
+    if (magic !== "ASL1") throw new Error("static layer: not a layer payload");
+    var size = dv.getUint32(4, true);
+    var text = new TextDecoder();
+    var head = JSON.parse(text.decode(new Uint8Array(buf, 8, size)));
+    var off = 8 + size; // 8-byte aligned (the header is padded)
+    var traces = head.traces.map(function (spec) {
+      var arrays = {};
+      spec.arrays.forEach(function (name) {
+        arrays[name] = new Float64Array(buf, off, spec.n);
+        off += 8 * spec.n;
+      });
+      return arrays;
+    });
+    var ids = head.designs ? text.decode(new Uint8Array(buf, off, head.designs)).split("\n") : [];
+    var start = 0;
+    head.traces.forEach(function (spec, i) {
+      traces[i].customdata = ids.slice(start, start + spec.n);
+      start += spec.n;
+    });
+    return traces;
+  }
+
+  function fetchLayer(src) {
+    return fetch(src).then(function (r) {
+      if (!r.ok) throw new Error("static layer " + src + ": HTTP " + r.status);
+      return r.arrayBuffer();
+    }).then(decode);
+  }
+
+  // the default view's payload, asked for before the figure is (the page's first draw)
+  var prefix = "/";
+  try {
+    prefix = JSON.parse(document.getElementById("_dash-config").textContent)
+      .requests_pathname_prefix || "/";
+  } catch (e) { /* no config: served at the root */ }
+  var prefetched = fetch(prefix + "_accelsmith/layer/default").then(function (r) {
+    var src = r.headers.get("X-Accelsmith-Layer");
+    if (!r.ok || !src) return null;
+    loaded[src] = r.arrayBuffer().then(decode);
+    return src;
+  }).catch(function () { return null; });
+
+  // the payload at src: the prefetched one if it is that (waits for the prefetch's answer)
+  function load(src) {
+    if (!loaded[src]) {
+      var mine = prefetched.then(function () {
+        var got = loaded[src];
+        return got && got !== mine ? got : fetchLayer(src);
+      });
+      loaded[src] = mine;
+    }
+    return loaded[src];
   }
 
   // a base trace is shown when its legend group is (legend clicks restyle the plot's traces)
@@ -60,11 +125,16 @@
     });
   }
 
-  function baseFigure(top) {
+  function baseFigure(top, arrays) {
     var fl = top._fullLayout;
     var s = fl._size;
-    var data = layerTraces(top).map(function (t) {
-      return Object.assign({}, t, { visible: shown(top, t) });
+    var data = layerTraces(top).map(function (t, i) {
+      var a = arrays[i];
+      var trace = Object.assign({}, t, {
+        visible: shown(top, t), x: a.x, y: a.y, customdata: a.customdata,
+      });
+      if (a["marker.color"]) trace.marker = Object.assign({}, t.marker, { color: a["marker.color"] });
+      return trace;
     });
     var layout = {
       width: fl.width,
@@ -103,16 +173,29 @@
     return { data: data, layout: layout, config: config };
   }
 
+  var failed = {}; // payloads that could not be had (asked for a new full draw once)
+
   function sync(top) {
     var base = document.getElementById(BASE_ID);
     if (!base || !top._fullLayout || !top._fullLayout._size || !top.data) return;
-    var draw = (top.layout.meta || {}).draw;
-    var geo = geometry(top);
-    var done = base._accelsmith;
-    if (done && done.draw === draw && done.geometry === geo) return; // a live update
-    base._accelsmith = { draw: draw, geometry: geo };
-    // same draw: the data arrays are the same objects, so plotly only re-projects them
-    window.Plotly.react(base, baseFigure(top));
+    var src = (top.layout.meta || {}).src;
+    if (!src) return;
+    load(src).then(function (arrays) {
+      var meta = top.layout.meta || {};
+      if (meta.src !== src) return; // a newer full draw came meanwhile: its own sync draws it
+      var geo = geometry(top);
+      var done = base._accelsmith;
+      if (done && done.draw === meta.draw && done.geometry === geo) return; // a live update
+      Object.keys(loaded).forEach(function (k) { if (k !== src) delete loaded[k]; });
+      base._accelsmith = { draw: meta.draw, geometry: geo };
+      // same draw: the data arrays are the same objects, so plotly only re-projects them
+      window.Plotly.react(base, baseFigure(top, arrays));
+    }, function (err) {
+      delete loaded[src];
+      if (failed[src] || !window.dash_clientside || !window.dash_clientside.set_props) throw err;
+      failed[src] = true; // the server no longer keeps it: ask for a new full draw
+      window.dash_clientside.set_props("redraw", { data: Date.now() });
+    });
   }
 
   // the subplot of the static layer under a mouse event, and the position in it [px]
