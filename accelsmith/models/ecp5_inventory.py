@@ -98,14 +98,12 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
     # stage-0 a + 5 flags, weight bus wv0/wr0/wp0 + wd0 and their column delays, pdiag,
     # cv/cf/cl/ce, out_v/out_e, inflight
     slot_n = bits_for(r)
-    # the top PE adds a constant 0: its psum is the bare product (2w bits; the sign
-    # extension bits are one net, their flip-flops merge); unsigned, the zero upper bits
-    # propagate down the column (Yosys wreduce + constant-flop removal): PE i keeps 2w + i
-    d = np.maximum(acc - 2 * w, 0.0)
-    n_red = np.where(np.asarray(cfg["signed"], dtype=bool), np.minimum(1.0, d), np.minimum(r, d))
+    # PE i's partial sum is only as wide as i + 1 products need (hdl/systolic_pe.
+    # ws_psum_shape: min(acc, exact_acc_bits(w, signed, i + 1)); the top PE's is the bare
+    # 2w-bit product): its flip-flops and its adder have that width
+    psum_w = _ws_psum_widths(w, acc, np.asarray(cfg["signed"], dtype=bool), r)
     ff_ws = (
-        pes * (2 * w + acc)
-        - c * (n_red * d - n_red * (n_red - 1) / 2)
+        c * (r * 2 * w + sum(psum_w))
         + c * (r * acc + acc)
         + (kbits + 1)
         + rb1
@@ -147,15 +145,11 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
     pe_lut = pe_lut + np.where(ws, 1.0, 0.0)
     # ws: the top PE of a column adds a constant 0 (its psum is the bare product)
     top = np.where(ws, c * cal.add_lut(acc), 0.0)
-    # unsigned ws: PE i's partial sum has 2w + i significant bits (zeros enter the top PE
-    # and the bare product is 2w bits): the upper bits of its adder are constant 0 and
-    # vanish with their LUT4 / CCU2C (the same reduction as the flip-flops above)
-    unsigned_ws = ws & ~np.asarray(cfg["signed"], dtype=bool)
-    narrow = np.zeros_like(r)
-    for i in range(1, int(np.max(r, initial=1))):
-        hit = unsigned_ws & (i < r)
-        cut = cal.add_lut(acc) - cal.add_lut(np.minimum(acc, 2 * w + 1 + i))
-        narrow = narrow + np.where(hit, cut, 0.0)
+    # ws: PE i >= 1 adds into a partial sum of psum_w[i] bits, not acc (the PE samples')
+    narrow = sum(
+        np.where(pw > 0, cal.add_lut(acc) - cal.add_lut(np.maximum(pw, 1.0)), 0.0)
+        for pw in psum_w[1:]
+    )
     parts = {
         "pe_os": np.where(ws, 0.0, pes * pe_lut),
         "pe_ws": np.where(ws, pes * pe_lut - top - c * narrow, 0.0),
@@ -205,6 +199,23 @@ def array_period_fit(cal: Any) -> tuple[float, float, float, float]:
             out += [float(a), float(b)]
         cal._cache[key] = tuple(out)
     return cal._cache[key]
+
+
+def _ws_psum_widths(w: np.ndarray, acc: np.ndarray, signed: np.ndarray, r: np.ndarray) -> list:
+    """Per row ``i`` (0 .. max(rows) - 1): the width of a ws PE's partial sum,
+    ``min(acc, exact_acc_bits(w, signed, i + 1))`` (``hdl/systolic_pe.ws_psum_shape``), and 0
+    for rows past a configuration's ``rows``. Signed: the largest sum ``k * 4**(w - 1)``
+    needs its bit length plus a sign bit; unsigned: the bit length of ``k * (2**w - 1)**2``."""
+    out = []
+    for i in range(int(np.max(r, initial=1))):
+        k = i + 1.0
+        exact = np.where(
+            signed,
+            bits_for(k * np.ldexp(1.0, (2 * w - 2).astype(np.int64))) + 1,
+            bits_for(k * (np.ldexp(1.0, w.astype(np.int64)) - 1) ** 2),
+        )
+        out.append(np.where(i < r, np.minimum(acc, exact), 0.0))
+    return out
 
 
 # --------------------------------------------------------------------------- lut-core
