@@ -35,7 +35,10 @@ two dataflows, three buffers of 16..256 KiB, 4/8/16-bit operands).
     expect at most ~2x. Also printed: the CPU split per recorded trial (the worker
     processes', and the server's: the postmaster and its backends, when this bench started
     it), how many cores were busy, the CPU-bound ceiling of the machine, and the lock waits
-    over 5 ms the server logged (``log_lock_waits``). Only this part: ``--only d`` (about
+    over 5 ms the server logged (``log_lock_waits``). Each worker runs in its own session,
+    as ``dse worker`` processes started from separate shells: on a busy Linux machine with
+    autogroup scheduling, CPU time is shared between sessions first, and workers of one
+    session would share one session's slice. Only this part: ``--only d`` (about
     1 min on an idle 2-core machine with the default 20,000 trials).
 
 Rates are wall-clock (what a user waits) and per CPU second of the process (for (d): of the
@@ -422,6 +425,15 @@ def worker_startup_cpu(server: PgServer, campaign: str, folder: Path) -> float:
     return children_cpu() - c0
 
 
+def autogroup() -> str:
+    """Whether the kernel shares CPU time between sessions (autogroups) first."""
+    try:
+        with open("/proc/sys/kernel/sched_autogroup_enabled") as f:
+            return "on" if f.read().strip() == "1" else "off"
+    except OSError:
+        return "unknown"
+
+
 def children_cpu() -> float:
     """CPU seconds of this process's waited-for children."""
     import resource
@@ -445,9 +457,16 @@ def postgres(server: PgServer, workers: int, n: int, folder: Path) -> dict[str, 
         [*cli, "run", str(spec), "--quiet", "--budget", "1"], cwd=folder, env=env, check=True
     )
     t0, c0, s0, log0 = time.perf_counter(), children_cpu(), server.cpu_s(), server.log_size()
+    # each worker in its own session, as `dse worker` started from separate shells (or
+    # machines): with Linux's autogroup scheduling (kernel.sched_autogroup_enabled) a busy
+    # machine shares its CPUs between sessions, so workers of one session would share one
+    # slice however many they are (the server has its own: pg_ctl starts it in a new session)
     procs = [
         subprocess.Popen(
-            [*cli, "worker", "--storage", url, "--campaign", name, "--quiet"], cwd=folder, env=env
+            [*cli, "worker", "--storage", url, "--campaign", name, "--quiet"],
+            cwd=folder,
+            env=env,
+            start_new_session=True,
         )
         for _ in range(workers)
     ]
@@ -529,7 +548,11 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         print("  ".join(f"{k}={v}" for k, v in row.items()), flush=True)
 
-    print(f"bench_throughput: {os.cpu_count()} CPUs, load {load()}, folder {folder}", flush=True)
+    print(
+        f"bench_throughput: {os.cpu_count()} CPUs, load {load()}, autogroup scheduling "
+        f"{autogroup()}, folder {folder}",
+        flush=True,
+    )
     try:
         if "a" not in args.skip:
             n = args.optuna_trials
