@@ -382,11 +382,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     ref = np.vstack([f.values for f in parts])
     ref = np.unique(ref[nondominated_mask(ref, dirs)], axis=0)
-    what = " joined with ".join(
-        f.description + (f" [file {f.storage}]" if f is file_front else "") for f in parts
-    )
-    if len(parts) > 1:
-        what += f" ({len(ref)} points in all)"
+    if front is not None and file_front is not None:
+        what = (
+            f"{front.description} joined with the exported front {file_front.storage} "
+            f"({len(file_front.values)} points; `accelsmith dse reference show` lists its "
+            f"runs) ({len(ref)} points in all)"
+        )
+    else:
+        what = parts[0].description + (f" [file {file_front.storage}]" if file_front else "")
     if abl_runs:
         v = np.vstack([ref, *[x[np.isfinite(x).all(axis=1)] for x in abl_runs.values()]])
         v = np.unique(v[nondominated_mask(v, dirs)], axis=0)
@@ -455,8 +458,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"RL ablations and variants vs the explorers, seeds 0..{args.ablation_seeds - 1}",
             )
         )
+        shown = set(pd.DataFrame(abl_rows)["explorer"]) if abl_rows else set()
         for a in ablations:
-            print(f"  {ABLATIONS[a][0]}[{a}]: {ABLATIONS[a][2]}")
+            if f"{ABLATIONS[a][0]}[{a}]" in shown:
+                print(f"  {ABLATIONS[a][0]}[{a}]: {ABLATIONS[a][2]}")
     print(f"written: {args.out}; load {os.getloadavg()}")
     return 0
 

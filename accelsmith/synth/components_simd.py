@@ -39,8 +39,14 @@ result registered where the lane registers it:
     added into a ``q``-bit quire (``_accumulate_exact`` without its readout, whose period
     the ``sslot`` components measure). Synthesis merges the product's final addition, the
     shifter and the quire add (ABC maps them to carry chains as long as the quire), so the
-    chain is not its blocks' delays in series; the model takes what the chain adds to the
-    multiplier (this period minus ``smul_8_4``'s at 8) at the slot's stages and quire width.
+    chain is not its blocks' delays in series (e.g. ``schain3`` at 24: 8.9 ns, vs. the
+    multiplier, 3 shifter stages and a 24-bit add in series: 11.9 ns). NOT yet used by the
+    model (:mod:`accelsmith.models.simd_asic` still chains the blocks): with the chain's
+    increment over its multiplier, the pipeline-1 worst held-out Fmax error falls from 36 %
+    to 23 %, but the FP8 engines then become limited by the ``sslot`` readout period, which
+    runs 5-15 % faster in the component than inside the engines (cause not found: the
+    component's quire LSB ``-q // 3`` explains ~0.8 ns at q = 41), and a held-out guard
+    (``tests/synth/test_calib_simd.py::test_simd_model_tracks_synthesis``) fails at +13 %.
 """
 
 from __future__ import annotations

@@ -237,9 +237,9 @@ def test_bench_measures_against_the_committed_front_without_the_runs(tmp_path) -
     r = _bench("--explorers", "random", "--seeds", "1", "--checkpoints", "60", *common)
     assert r.returncode == 0, r.stderr
     committed = ROOT / "bench" / "references" / "coexplore-llama3.reference.json"
-    assert f"[file {committed}]" in r.stdout
     n = len(json.loads(committed.read_text())["points"])
-    assert f"reference campaign coexplore-llama3.reference ({n} points; union of " in r.stdout
+    assert "union of random 1x60) joined with the exported front " in r.stdout
+    assert f"front {committed} ({n} points; " in r.stdout
     rows = [ln for ln in r.stdout.splitlines() if ln.startswith("random ")]
     assert len(rows) == 3 and all(ln.split()[-2:] == ["1", "60"] for ln in rows)
     # the front of another campaign as --reference-file: one line, exit 2
