@@ -18,7 +18,8 @@ with the cost model at ``node_nm=130``:
   no ``power_flow_w`` column fall back to the model's compute power (energy minus SRAM and
   DRAM, over latency, every MAC busy: a different activity assumption) and say so.
 
-Noise floor (``--noise K``): the first ``--noise-n`` configurations of each family are
+Noise floor (``--noise K``): the first ``--noise-n`` configurations of each family (whose
+name contains ``--noise-match``, e.g. ``int8``: a floating-point PIM channel takes minutes) are
 synthesized again under K semantically null rewrites of their Verilog
 (:mod:`accelsmith.synth.perturb`: the continuous assignments reversed, then shuffled with
 seeds 1..K-1). The flow is deterministic, but ABC's mapping follows the order its netlist
@@ -32,8 +33,8 @@ ECP5 (``--ecp5 N``): LUT4/FF/MULT18X18D/Fmax measured for the first N configurat
 family; the cost models have no ECP5 resource model yet, so only the measurements print.
 
 Usage: ``python bench/bench_silicon.py [--families systolic,pim] [--n 20] [--ecp5 4]
-[--noise 4 [--noise-n 8]] [--json out.json]``. Goals (issue 15): area within 5 % mean /
-10 % worst, Fmax 10 %, power 15 %.
+[--noise 4 [--noise-n 8] [--noise-match int8]] [--json out.json]``. Goals (issue 15): area
+within 5 % mean / 10 % worst, Fmax 10 %, power 15 %.
 """
 
 from __future__ import annotations
@@ -300,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--noise", type=int, default=0, help="null rewrites per config (floor)")
     ap.add_argument("--noise-n", type=int, default=None, help="configs per family for --noise")
+    ap.add_argument(
+        "--noise-match", default="", help="--noise only for names containing this (e.g. int8)"
+    )
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     bad = [f for f in args.families.split(",") if f not in GENERATORS]
@@ -344,7 +348,13 @@ def main(argv: list[str] | None = None) -> int:
                 "seconds": round(time.perf_counter() - t0, 1),
             }
             noise_n = args.n if args.noise_n is None else args.noise_n
-            if args.noise and len(rows) < noise_n and meas["fmax"]:
+            n_noisy = sum("noise" in r for r in rows)
+            if (
+                args.noise
+                and n_noisy < noise_n
+                and meas["fmax"]
+                and args.noise_match in row["name"]
+            ):
                 try:
                     row["noise"] = _noise(family, p, meas["fmax"], args.noise)
                 except AccelsmithError as exc:

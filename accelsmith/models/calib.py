@@ -76,8 +76,9 @@ def samples_sha256() -> str:
 
     data = load()
     # every table a node-130 model reads (simd_samples: accelsmith.models.simd_asic,
-    # pim_samples: accelsmith.models.pim_asic)
-    tables = {k: data[k] for k in ("samples", "simd_samples", "pim_samples") if k in data}
+    # pim_samples: accelsmith.models.pim_asic, ctx_samples: pe_period_ns)
+    names = ("samples", "simd_samples", "pim_samples", "ctx_samples")
+    tables = {k: data[k] for k in names if k in data}
     text = json.dumps(tables, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -175,12 +176,49 @@ def pe_logic_um2(kind: str, width: ArrayLike, acc_bits: ArrayLike) -> np.ndarray
     return _pe_interp(kind, "logic_um2", width, acc_bits)
 
 
+CTX_KIND = {
+    "ospe_s": "sactx_os_s",
+    "ospe_u": "sactx_os_u",
+    "wspe_s": "sactx_ws_s",
+    "wspe_u": "sactx_ws_u",
+}
+
+
+#: rows of the ``sactx_*`` context arrays (``synth.components.CTX_SHAPE``; a test checks it)
+CTX_ROWS = 2
+
+
 def pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike) -> np.ndarray:
-    """Register-to-register period of a generator PE component (same arguments). ABC's
-    delay-driven mapping moves it by up to ~1 ns between neighbouring widths (a smooth
-    least-squares fit over the samples was tried: 8.5 % mean but 26 % on a 2x2 array whose
-    interpolation is 19 %; the interpolation through the samples is kept)."""
-    return _pe_interp(kind, "period_ns", width, acc_bits)
+    """Register-to-register period of a generator PE (``ospe_s``, ``ospe_u``, ``wspe_s``,
+    ``wspe_u``) at ``width``-bit operands and an ``acc_bits`` accumulator, in context.
+
+    ABC maps the same PE differently alone and among neighbours (calibration samples of
+    2026-12-07: the unsigned 10-bit OS PE alone is a 7.7 ns ripple chain, inside a 2 x 2
+    array 5.7 ns), so the level comes from the PE inside the generator's 2 x 2 array
+    (``sactx_*`` in ``ctx_samples``, interpolated in the width like the operators) and only
+    the accumulator's effect from the PE alone: ``ctx(w) + pe(w, acc) - pe(w, acc_ctx(w))``,
+    where ``acc_ctx`` is the widest adder of the context's PEs (OS: its exact accumulator;
+    WS: the partial sum of its :data:`CTX_ROWS` rows, ``rtl_inventory.ws_psum_bits``; for a
+    WS PE ``acc_bits`` is likewise its partial-sum width). Without context
+    samples, the PE alone. A smooth fit over the width was tested by leave-one-out
+    cross-validation over the PE samples alone
+    (:func:`accelsmith.models.calib_cv.pe_period_cv`): interpolation through
+    the samples predicts them best, so it is kept.
+    """
+    alone = _pe_interp(kind, "period_ns", width, acc_bits)
+    rows = load().get("ctx_samples", {}).get(CTX_KIND[kind])
+    if not rows:
+        return alone
+    w = np.asarray(width, dtype=np.float64)
+    ws = np.array([r["width"] for r in rows], dtype=np.float64)
+    guard = np.array([r["acc_bits"] for r in rows], dtype=np.float64) - 2 * ws
+    acc_ctx = 2 * w + np.interp(w, ws, guard)
+    if kind.startswith("ws"):
+        from .rtl_inventory import ws_psum_bits
+
+        acc_ctx = ws_psum_bits(w, kind.endswith("_s"), np.round(acc_ctx), CTX_ROWS)
+    ctx = _loglog(CTX_KIND[kind], "period_ns", w, table="ctx_samples")
+    return ctx + alone - _pe_interp(kind, "period_ns", w, acc_ctx)
 
 
 def _pe_select(is_os: ArrayLike, signed: ArrayLike, w: ArrayLike, acc: ArrayLike, fn) -> Any:
@@ -488,16 +526,20 @@ class CalibratedTech(Tech):
     ) -> np.ndarray:
         """Clock period a systolic array needs, ns (pre-layout, typical corner).
 
-        The generator's PE synthesized as a component with registered inputs (as in the
-        array, where operands and flags come from neighbouring flip-flops): its
-        register-to-register period at ``in_bits`` and ``acc_bits`` (:func:`pe_period_ns`).
+        The generator's PE in context (:func:`pe_period_ns`: its level from the PE inside a
+        2 x 2 array, its adder-width dependence from the PE alone with registered inputs)
+        at ``in_bits`` and its adder's width: the accumulator (OS) or the widest partial sum,
+        that of the bottom row (WS: ``rtl_inventory.ws_psum_bits`` at ``rows`` products).
         The per-diagonal valid flag gates the accumulator and shadow (OS) or the partial sum
         (WS) of up to ``min(rows, cols)`` PEs: a fan-out path (``fan``) that limits the clock
         when it is slower than the PE.
         """
+        from .rtl_inventory import ws_psum_bits
+
         w = np.asarray(in_bits, dtype=np.float64)
         acc = np.asarray(acc_bits, dtype=np.float64)
-        pe = _pe_select(is_os, signed, w, acc, pe_period_ns)
+        ps = ws_psum_bits(in_bits, signed, acc_bits, rows)
+        pe = _pe_select(is_os, signed, w, np.where(is_os, acc, ps), pe_period_ns)
         diag = np.minimum(np.asarray(rows), np.asarray(cols))
         fan = fanout_period_ns(diag * np.where(is_os, 2 * acc, acc))
         return np.maximum(pe, fan)

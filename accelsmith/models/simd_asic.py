@@ -178,14 +178,18 @@ def lane_structure(
     flops += s2 if p.pipeline >= 2 else 0
     # ---- multiplier stage registers (pipeline >= 3): per slot the product (sig bits), its
     # term, sign, zero flags, exponent sum, nan / inf when a slot mode can make them
-    # (exact: only the exponent bits the shifter's amount uses; none in an integer slot)
+    # (exact: only the exponent bits the shifter's amount uses; none in an integer slot).
+    # The term registers are counted apart (``terms``): a slot's term depends only on the
+    # mode, the valid and the gate, so the terms of slots with the same modes, in every
+    # lane, are one register per stage.
     for sl in slots:
         exp = min(sl["exp_bits"], sl["stages"]) if acc == "exact" else sl["exp_bits"]
-        prod = sl["sig"] + 3 + exp + sl["nan"] + sl["inf"]
+        prod = sl["sig"] + 2 + exp + sl["nan"] + sl["inf"]
         if p.pipeline >= 3:
             flops += prod
         if p.pipeline >= 4:  # align stage: exact keeps the signed addend, not sig / exp
-            flops += (sl["add_bits"] + 3 + sl["nan"] + sl["inf"]) if acc == "exact" else prod
+            flops += (sl["add_bits"] + 2 + sl["nan"] + sl["inf"]) if acc == "exact" else prod
+    terms = len({p.slot_modes(s) for s in range(p.slots)}) * max(min(p.pipeline, 4) - 2, 0)
     # ---- accumulators and readout
     for sl in slots:
         flags = 2 + sl["nan"] + 2 * sl["inf"]  # any, negz (+ nan, pinf, ninf)
@@ -202,6 +206,7 @@ def lane_structure(
     mode2 = int(len(widths) > 1 or not all_codes or any(sl["modes"] < len(modes) for sl in slots))
     return {
         "flops": flops,
+        "terms": terms,
         "mode2": mode2,
         # slot 0 serves every mode: with every code used its term is the stage's valid, so
         # the control's valid registers of stages 3 and 4 merge with the slot's term registers
@@ -220,13 +225,17 @@ def lane_structure(
 def simd_engine_flops(
     lane_flops: ArrayLike, lanes: ArrayLike, pipeline: ArrayLike, mode_bits: ArrayLike,
     power_gating: ArrayLike, mode2: ArrayLike = 1, term_is_valid: ArrayLike = 0,
+    terms: ArrayLike = 0,
 ) -> np.ndarray:  # fmt: skip
     """Flip-flops of a whole engine: ``lanes`` lanes plus the control pipeline of
     :class:`accelsmith.hdl.simd.SimdEngine` (valid, last and mode at stage 1; valid, last,
     mode at stage 2 -- the mode only if ``mode2``, see :func:`lane_structure`; valid and last
     at stages 3 and 4 -- their mode drives nothing and is removed, their valid merges with
     the lanes' slot-0 term register when ``term_is_valid`` and no power gating; the gate
-    bits of each stage with power gating; the finished valid and the output valid)."""
+    bits of each stage with power gating; the finished valid and the output valid) plus the
+    slots' term registers of stages 3 and 4 (``terms`` of :func:`lane_structure`), which
+    every lane of a power-gating group shares (they depend only on the mode, the valid and
+    the group's gate)."""
     p = np.asarray(pipeline, dtype=np.int64)
     mb = np.asarray(mode_bits, dtype=np.int64)
     g = np.asarray(power_gating, dtype=np.int64)
@@ -239,7 +248,10 @@ def simd_engine_flops(
         + 2  # fin_valid, out_valid
         + g  # fin_gate
     )
-    return np.asarray(lanes, dtype=np.int64) * np.asarray(lane_flops, dtype=np.int64) + ctrl
+    shared = np.asarray(terms, dtype=np.int64) * np.maximum(g, 1)
+    return (
+        np.asarray(lanes, dtype=np.int64) * np.asarray(lane_flops, dtype=np.int64) + ctrl + shared
+    )
 
 
 # ---------------------------------------------------------------- calibrated costs
@@ -357,6 +369,7 @@ def lane_cost(
     slot_flops += st["nslots"] * st["out_bits"]
     return {
         "flops": st["flops"],
+        "terms": st["terms"],
         "mode2": st["mode2"],
         "term_is_valid": st["term_is_valid"],
         "slot_flops": slot_flops,
@@ -410,7 +423,14 @@ def engine_cost(
     g = np.asarray(power_gating, dtype=np.int64)
     pick = {k: np.asarray(v)[i] for k, v in t.items()}
     flops = simd_engine_flops(
-        pick["flops"], lanes, p, pick["mode_bits"], g, pick["mode2"], pick["term_is_valid"]
+        pick["flops"],
+        lanes,
+        p,
+        pick["mode_bits"],
+        g,
+        pick["mode2"],
+        pick["term_is_valid"],
+        pick["terms"],
     )
     outside = flops - n * pick["slot_flops"]
     en = calib.enable_um2_per_flop(flops)

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..core.files import atomic_write
 from .asic import ABC_CONSTR, ABC_SCRIPT, DEFAULT_ACTIVITY
-from .components import LUT_ROW_KINDS, component
+from .components import CTX_KINDS, LUT_ROW_KINDS, component
 from .components_pim import PIM_WIDTHS
 from .components_simd import SIMD_WIDTHS
 from .flow import synthesize_verilog
@@ -46,6 +46,7 @@ WIDTHS: dict[str, tuple[int, ...]] = {
     "wspe_sn": PE_WIDTHS,
     "wspe_un": PE_WIDTHS,
     "neg": (4, 8, 12, 16),
+    **{kind: PE_WIDTHS for kind in CTX_KINDS},  # in_bits of the 2 x 2 array context
     **{kind: (4, 6, 9) for kind in LUT_ROW_KINDS},  # act_bits
     **PIM_WIDTHS,  # lanes (pimmac_*) and banks (pimctl): components_pim
     **SIMD_WIDTHS,  # the SIMD lane's blocks, written apart as "simd_samples" (simd130)
@@ -125,12 +126,15 @@ def calibrate(
                     "period_ns": None if rep.fmax_mhz is None else 1000.0 / rep.fmax_mhz,
                     "area_um2": rep.area["total"],
                     "leakage_w": rep.power["leakage_w"],
+                    **getattr(comp, "calib_extra", {}),
                 }
             )
     simd = {k: samples.pop(k) for k in list(samples) if k in SIMD_WIDTHS}
     # the PIM family's components in their own table, so that the constants pooled over
     # "samples" (logic energy and leakage density: models.calib) stay the core datapath's
     pim = {k: samples.pop(k) for k in list(samples) if k in PIM_WIDTHS}
+    # the PE in a 2 x 2 array: whole (small) designs, kept out of the pooled constants too
+    ctx = {k: samples.pop(k) for k in list(samples) if k in CTX_KINDS}
     data = {
         "provenance": {
             "what": "calibrated against this project's RTL components synthesized on sky130hd",
@@ -147,6 +151,7 @@ def calibrate(
         "samples": samples,
         "simd_samples": simd,  # accelsmith.models.simd_asic
         "pim_samples": pim,  # accelsmith.models.pim_asic
+        "ctx_samples": ctx,  # accelsmith.models.calib.pe_period_ns
         "ecp5": calibrate_ecp5(ecp5_widths),
     }
     if out is not None:

@@ -21,6 +21,12 @@ driven from a register (as in the array, where operands and flags arrive from ne
 flip-flops), so their register-to-register path is the PE's in-array path and their
 combinational area is the PE's logic (the wrapper's input registers add flip-flops only).
 ``lutrow<K><s|f><n>`` is the LUT core's row (``hdl/lut_core.LutRow``) wrapped the same way.
+``sactx_<os|ws>_<s|u>`` is the PE in context: the generator's whole array at 2 x 2 PEs
+(``in_bits = width``, ``max_k`` :data:`CTX_MAX_K`, exact accumulator), the smallest array in
+which every PE has neighbours, array control and skew around it. ABC maps a PE differently
+alone and among others (2026-12-07: the unsigned 10-bit OS PE alone is a 7.7 ns ripple
+chain, in this context 5.7 ns, in 4 x 3 and 4 x 4 arrays 6.3 ns), so the period model takes
+the PE's level from here and its accumulator-width dependence from the PE alone.
 ``reg0`` is ``reg`` powered at activity 0 (its
 sequential power is the clock's share alone; :mod:`.calibrate` runs it at that activity).
 """
@@ -35,7 +41,15 @@ from amaranth.lib.wiring import In, Out
 
 from .components_pim import PIM_KINDS, pim_component
 
-__all__ = ["KINDS", "LUT_ROW_KINDS", "PE_KINDS", "component", "lut_row_params"]
+__all__ = [
+    "CTX_KINDS",
+    "KINDS",
+    "LUT_ROW_KINDS",
+    "PE_KINDS",
+    "component",
+    "ctx_params",
+    "lut_row_params",
+]
 
 PE_KINDS = (
     *("ospe_s", "ospe_u", "wspe_s", "wspe_u"),  # accumulator 2 * width + 8 bits
@@ -46,9 +60,13 @@ PE_NARROW_GUARD_BITS = 2
 # group size K, symmetric (s) or full (f) table, tile_n 1 or 2 (their difference is one PE)
 LUT_ROW_KINDS = tuple(f"lutrow{k}{t}{n}" for k in (2, 3, 4) for t in "sf" for n in (1, 2))
 LUT_ROW_WEIGHT_BITS, LUT_ROW_MAX_K = 2, 64
+#: the PE in context (module docstring): a 2 x 2 array of each dataflow and signedness
+CTX_KINDS = ("sactx_os_s", "sactx_os_u", "sactx_ws_s", "sactx_ws_u")
+CTX_SHAPE, CTX_MAX_K = (2, 2), 64
 KINDS = (
     *("mul", "add", "mux", "reg", "reg0", "pipe", "fan", "mac", "neg"),
     *PE_KINDS,
+    *CTX_KINDS,
     *LUT_ROW_KINDS,
     *PIM_KINDS,  # the PIM family's lanes and control (components_pim)
 )
@@ -175,6 +193,21 @@ def lut_row_params(kind: str, width: int) -> Any:
     )
 
 
+def ctx_params(kind: str, width: int) -> Any:
+    """The systolic parameters of a ``sactx_<os|ws>_<s|u>`` component at ``in_bits = width``."""
+    from ..core.families.systolic import SystolicParams
+
+    rows, cols = CTX_SHAPE
+    return SystolicParams(
+        rows=rows,
+        cols=cols,
+        dataflow=kind[6:8],
+        in_bits=width,
+        signed=kind.endswith("_s"),
+        max_k=CTX_MAX_K,
+    )
+
+
 def component(kind: str, width: int) -> tuple[wiring.Component, str]:
     """The component and its top-module name (``cal_<kind><width>``)."""
     if kind.startswith(("sdec_", "smul_", "sslot", "schain")):  # the SIMD lane's blocks
@@ -185,6 +218,13 @@ def component(kind: str, width: int) -> tuple[wiring.Component, str]:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     if kind in PE_KINDS:
         return _Wrapped(kind, width, _pe(kind, width)), f"cal_{kind}{width}"
+    if kind in CTX_KINDS:
+        from ..hdl.systolic import build
+
+        p = ctx_params(kind, width)
+        comp = build(p)
+        comp.calib_extra = {"acc_bits": p.acc_bits}  # recorded with the sample
+        return comp, f"cal_{kind}{width}"
     if kind in PIM_KINDS:
         return pim_component(kind, width)
     if kind in LUT_ROW_KINDS:

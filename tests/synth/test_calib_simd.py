@@ -23,7 +23,8 @@ def _inventory(p: dict) -> int:
         p["out_format"],
     )  # fmt: skip
     return int(simd_engine_flops(st["flops"], p["lanes"], p["pipeline"], st["mode_bits"],
-                                 p["power_gating"], st["mode2"], st["term_is_valid"]))  # fmt: skip
+                                 p["power_gating"], st["mode2"], st["term_is_valid"],
+                                 st["terms"]))  # fmt: skip
 
 
 def test_inventory_counts_the_synthesized_flip_flops() -> None:

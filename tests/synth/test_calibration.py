@@ -280,3 +280,54 @@ def test_components_elaborate() -> None:
     assert comp.wrapper_flops == 1 + 4 + 4 + 1 + 1  # en, a_in, b_in, v, l
     with pytest.raises(ValueError, match="kind must be one of"):
         component("nope", 4)
+
+
+def test_pe_period_in_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PE period takes its level from the PE inside a 2 x 2 array (ctx_samples) and its
+    accumulator dependence from the PE alone; without context samples, the PE alone."""
+    from accelsmith.models.rtl_inventory import ws_psum_bits
+
+    data = calib.load()
+    ctx = data["ctx_samples"]
+    for pe, kind in calib.CTX_KIND.items():
+        assert [r["width"] for r in ctx[kind]] == [r["width"] for r in data["samples"][pe]]
+        for r in ctx[kind]:  # at the context's own width and widest adder: the sample
+            acc = r["acc_bits"]
+            if pe.startswith("ws"):  # a ws PE's adder: its row's partial sum (2 rows here)
+                acc = ws_psum_bits(r["width"], pe.endswith("_s"), acc, 2)
+            got = calib.pe_period_ns(pe, r["width"], acc)
+            assert got == pytest.approx(r["period_ns"]), (kind, r["width"])
+    w, acc = np.array([5.0, 9.0]), np.array([16.0, 28.0])
+    step = calib._pe_interp("ospe_u", "period_ns", w, acc + 4) - calib._pe_interp(
+        "ospe_u", "period_ns", w, acc
+    )
+    assert calib.pe_period_ns("ospe_u", w, acc + 4) - calib.pe_period_ns(
+        "ospe_u", w, acc
+    ) == pytest.approx(step)
+    alone = {k: v for k, v in data.items() if k != "ctx_samples"}
+    monkeypatch.setattr(calib, "load", lambda: alone)
+    assert calib.pe_period_ns("ospe_u", w, acc) == pytest.approx(
+        calib._pe_interp("ospe_u", "period_ns", w, acc)
+    )
+
+
+def test_pe_period_form_by_cross_validation() -> None:
+    """Leave-one-out over the PE samples (calibration only) keeps the interpolation: no
+    smooth fit over the width predicts an unseen sample better."""
+    from accelsmith.models.calib_cv import PE_FORMS, pe_period_cv
+
+    cv = pe_period_cv()
+    assert set(cv) == set(PE_FORMS)
+    assert min(cv, key=lambda f: cv[f]["mean_pct"]) == "interp"
+    assert all(0 < v["mean_pct"] <= v["worst_pct"] for v in cv.values())
+
+
+def test_context_components() -> None:
+    from accelsmith.synth.components import CTX_KINDS, CTX_SHAPE, component, ctx_params
+
+    assert CTX_SHAPE[0] == calib.CTX_ROWS
+    p = ctx_params("sactx_ws_u", 5)
+    assert (p.rows, p.cols, p.dataflow, p.signed, p.in_bits) == (2, 2, "ws", False, 5)
+    comp, top = component("sactx_os_s", 3)
+    assert top == "cal_sactx_os_s3" and comp.calib_extra == {"acc_bits": 12}
+    assert len(CTX_KINDS) == 4
