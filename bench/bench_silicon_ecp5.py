@@ -24,6 +24,7 @@ developed against ``--seed 153``, whose designs ``tests/synth/data/ecp5_designs.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import sys
@@ -145,14 +146,21 @@ def _refuse(*args: Any, **kwargs: Any) -> Any:
     raise NotCached
 
 
-def measure(params: Any, *, pnr: bool) -> dict[str, Any]:
-    """Mapped resources (and Fmax when ``pnr``) of one design on the LFE5U-85F (cached)."""
+@functools.lru_cache(maxsize=2)
+def _verilog(params: Any) -> str:
+    """The design's Verilog (generated once for its resource and place-and-route runs)."""
     from accelsmith.core.registry import get_family
     from accelsmith.hdl.emit import verilog_text
+
+    return verilog_text(get_family(params.family).build()(params), params.default_name())
+
+
+def measure(params: Any, *, pnr: bool) -> dict[str, Any]:
+    """Mapped resources (and Fmax when ``pnr``) of one design on the LFE5U-85F (cached)."""
     from accelsmith.synth.flow import synthesize_verilog
 
     top = params.default_name()
-    verilog = verilog_text(get_family(params.family).build()(params), top)
+    verilog = _verilog(params)
     design = {"name": top, "family": params.family, "params": params.to_dict()}
     rep = synthesize_verilog(
         verilog, top, design, target="ecp5", device=DEVICE, place_and_route=pnr, clock_ns=10.0

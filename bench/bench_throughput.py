@@ -35,7 +35,10 @@ two dataflows, three buffers of 16..256 KiB, 4/8/16-bit operands).
     expect at most ~2x. Also printed: the CPU split per recorded trial (the worker
     processes', and the server's: the postmaster and its backends, when this bench started
     it), how many cores were busy, the CPU-bound ceiling of the machine, and the lock waits
-    over 5 ms the server logged (``log_lock_waits``). Only this part: ``--only d`` (about
+    over 5 ms the server logged (``log_lock_waits``). Each worker runs in its own session,
+    as ``dse worker`` processes started from separate shells: on a busy Linux machine with
+    autogroup scheduling, CPU time is shared between sessions first, and workers of one
+    session would share one session's slice. Only this part: ``--only d`` (about
     1 min on an idle 2-core machine with the default 20,000 trials).
 
 Rates are wall-clock (what a user waits) and per CPU second of the process (for (d): of the
@@ -409,6 +412,36 @@ def _pg_server() -> PgServer:
     return PgServer(url=url, datadir=datadir, stop=stop)
 
 
+def worker_startup_cpu(server: PgServer, campaign: str, folder: Path) -> float:
+    """CPU seconds of one ``dse worker`` that joins ``campaign`` after its budget is spent:
+    its start-up (interpreter and imports, the stored spec read and checked, the storage
+    opened), which every worker pays once."""
+    env = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", str(HERE.parent))}
+    cmd = [sys.executable, "-m", "accelsmith.cli.main", "dse", "worker", "--quiet"]
+    c0 = children_cpu()
+    subprocess.run(
+        [*cmd, "--storage", server.url, "--campaign", campaign], cwd=folder, env=env, check=True
+    )
+    return children_cpu() - c0
+
+
+def autogroup() -> str:
+    """Whether the kernel shares CPU time between sessions (autogroups) first."""
+    try:
+        with open("/proc/sys/kernel/sched_autogroup_enabled") as f:
+            return "on" if f.read().strip() == "1" else "off"
+    except OSError:
+        return "unknown"
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's waited-for children."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def postgres(server: PgServer, workers: int, n: int, folder: Path) -> dict[str, Any]:
     """``dse run`` creates the campaign (1 trial), then ``workers`` ``dse worker`` processes."""
     import optuna
@@ -423,16 +456,17 @@ def postgres(server: PgServer, workers: int, n: int, folder: Path) -> dict[str, 
     subprocess.run(
         [*cli, "run", str(spec), "--quiet", "--budget", "1"], cwd=folder, env=env, check=True
     )
-    import resource
-
-    def children_cpu() -> float:
-        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return ru.ru_utime + ru.ru_stime
-
     t0, c0, s0, log0 = time.perf_counter(), children_cpu(), server.cpu_s(), server.log_size()
+    # each worker in its own session, as `dse worker` started from separate shells (or
+    # machines): with Linux's autogroup scheduling (kernel.sched_autogroup_enabled) a busy
+    # machine shares its CPUs between sessions, so workers of one session would share one
+    # slice however many they are (the server has its own: pg_ctl starts it in a new session)
     procs = [
         subprocess.Popen(
-            [*cli, "worker", "--storage", url, "--campaign", name, "--quiet"], cwd=folder, env=env
+            [*cli, "worker", "--storage", url, "--campaign", name, "--quiet"],
+            cwd=folder,
+            env=env,
+            start_new_session=True,
         )
         for _ in range(workers)
     ]
@@ -514,7 +548,11 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         print("  ".join(f"{k}={v}" for k, v in row.items()), flush=True)
 
-    print(f"bench_throughput: {os.cpu_count()} CPUs, load {load()}, folder {folder}", flush=True)
+    print(
+        f"bench_throughput: {os.cpu_count()} CPUs, load {load()}, autogroup scheduling "
+        f"{autogroup()}, folder {folder}",
+        flush=True,
+    )
     try:
         if "a" not in args.skip:
             n = args.optuna_trials
@@ -642,24 +680,33 @@ def main(argv: list[str] | None = None) -> int:
                         f"last trial ({steady / rates[one][1]:.2f}x)",
                         flush=True,
                     )
+                start = worker_startup_cpu(server, f"tp-pg-{max(split)}", folder)
                 print(
-                    "  CPU per recorded trial (workers: their processes incl. start-up; "
-                    "server: the postmaster and its backends), cores busy = (workers + server "
-                    "CPU) / wall, CPU-bound ceiling = CPUs / CPU per trial; lock waits: over "
+                    "  CPU per recorded trial (workers: their processes, start-up included and "
+                    f"without it: {start:.2f} s CPU per worker, measured with one more worker "
+                    "joining after the budget was spent; server: the postmaster and its "
+                    "backends), cores busy = (workers + server CPU) / wall, CPU-bound ceiling "
+                    "= CPUs / CPU per trial without start-up; lock waits: over "
                     f"{LOCK_LOG_MS} ms, from the server log:",
                     flush=True,
                 )
+                ncpu = os.cpu_count() or 1
                 for w, r in split.items():
                     wk, sv = 1e3 * r["cpu_s"] / r["trials"], 1e3 * r["server_cpu_s"] / r["trials"]
+                    steady = 1e3 * max(0.0, r["cpu_s"] - w * start) / r["trials"]
                     busy = (r["cpu_s"] + r["server_cpu_s"]) / r["wall_s"]
-                    ceiling = (os.cpu_count() or 1) / (wk + sv) * 1e3
+                    ceiling = 1e3 / (steady + sv)
                     print(
-                        f"    {w} worker(s): workers {wk:.3f} ms + server {sv:.3f} ms = "
-                        f"{wk + sv:.3f} ms CPU/trial; {busy:.2f} of {os.cpu_count()} cores busy; "
-                        f"ceiling {ceiling:.0f} trials/s ({ceiling * 1.5:.0f} with one core "
-                        f"more); lock waits {r['lock_waits']} ({r['lock_wait_s']:.1f} s in all "
-                        f"workers)",
+                        f"    {w} worker(s): workers {wk:.3f} ms ({steady:.3f} without start-up)"
+                        f" + server {sv:.3f} ms CPU/trial; {busy:.2f} of {ncpu} cores busy; "
+                        f"ceiling {ncpu * ceiling:.0f} trials/s ({(ncpu + 1) * ceiling:.0f} with "
+                        f"one core more); lock waits {r['lock_waits']} ({r['lock_wait_s']:.1f} s "
+                        "in all workers)",
                         flush=True,
+                    )
+                    rows[-len(split) + list(split).index(w)].update(
+                        worker_startup_cpu_s=round(start, 2),
+                        worker_cpu_ms_per_trial_steady=round(steady, 3),
                     )
             finally:
                 server.stop()

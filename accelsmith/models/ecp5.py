@@ -19,16 +19,20 @@ Pricing rules (all from the samples; nothing here is a free constant):
   (``ceil(w / 18)^2`` beyond the samples, the rule the samples follow);
 - memories: TRELLIS_DPR16X4 / DP16KD / LUT4 per ``16 x 4`` tile of the sampled shapes;
 - whole blocks: a systolic PE is priced by its own samples (``ospe``/``wspe``, interpolated
-  in width and accumulator); a SIMD lane, a PIM bank and a PIM channel's own logic are the
-  inventory's parts (decoders, multiplexers, multiplier, quire, rounding; lanes, cells,
-  selects, counters; counters, global buffer, command) each scaled by a non-negative factor
-  fitted (least squares of the relative error,
+  in width and accumulator), and the array's parts (PEs, output-stationary drain, weight-
+  stationary fold, control) are scaled by factors fitted to whole arrays (``arr_...``, even
+  widths, max_k values the bench never uses); a SIMD lane, a PIM bank and a PIM channel's
+  own logic are the inventory's parts (decoders, multiplexers, multiplier, quire, rounding;
+  lanes, cells, selects, counters; counters, global buffer, command), each scaled by a
+  non-negative factor fitted (least squares of the relative error,
   :func:`accelsmith.models.ecp5_inventory.nnls_rel`) to the whole-block samples
   (``lane...``, ``bank_...``, ``chan_...``), whose parameters the bench's sets never use;
   their placed-and-routed periods scale the lane's and bank's component-path model by the
   samples' mean ratio;
 - Fmax: ``1000 / max(paths)``, the slowest of the family's register-to-register paths, each a
-  placed-and-routed component period (``1000 / fmax_mhz``) interpolated in width, and the
+  placed-and-routed component period (``1000 / fmax_mhz``) interpolated in width (a
+  systolic PE's path stretched by ``a + b * log2(PEs)``, fitted to the placed ``arr_...``
+  arrays of each dataflow), and the
   array-wide advance (stall) net: the ``fan<n>`` samples, interpolated in ``log(n)`` with
   ``n`` the design's flip-flops.
 
@@ -192,6 +196,18 @@ class Ecp5Calib:
         y = np.interp(lx, lxs, p)
         hi = p[-1] + (lx - lxs[-1]) * (p[-1] - p[-2]) / (lxs[-1] - lxs[-2])
         return np.where(lx > lxs[-1], hi, y)
+
+
+def samples_sha256() -> str:
+    """SHA-256 of the packaged ECP5 samples (canonical JSON): what every ``ecp5_`` column
+    depends on; part of the identity of a campaign whose objectives or constraints use one
+    (:mod:`accelsmith.dse.identity`). The provenance (dates) is left out, so re-running an
+    unchanged calibration keeps such campaigns resumable."""
+    import hashlib
+
+    data = json.loads(CALIB_PATH.read_text())
+    text = json.dumps(data["samples"], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @functools.cache

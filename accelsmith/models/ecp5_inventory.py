@@ -41,8 +41,32 @@ def _f(cfg: dict, k: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- systolic
-def systolic(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
-    """``hdl/systolic.py`` + ``hdl/systolic_pe.py`` (os and ws dataflows)."""
+#: the parts of a systolic array's LUT4 (:func:`systolic`), each scaled by its fitted factor
+#: (:func:`array_scales`): the PEs (their ``ospe``/``wspe`` samples; output- and weight-
+#: stationary apart), an output-stationary
+#: column's drain case, a weight-stationary column's fold select and adder, the control
+ARRAY_TERMS = ("pe_os", "pe_ws", "col_os", "col_ws", "ctl")
+
+
+def array_scales(cal: Any) -> np.ndarray:
+    """The fitted scales of :data:`ARRAY_TERMS` (the ``arr_...`` samples: whole arrays at
+    even widths and max_k values the bench never uses). Why: in an array the PEs' shadow
+    capture and the column's drain case share LUTs (the isolated ``mux`` samples price a
+    5-row drain at twice what it adds), and the control's counters and handshakes cost more
+    than their equations alone."""
+
+    def terms(params: dict) -> dict:
+        cfg = {k: np.asarray([v]) for k, v in params.items()}
+        return {
+            k: float(np.asarray(v).ravel()[0]) for k, v in systolic(cfg, cal, terms=True).items()
+        }
+
+    return fitted_scales(cal, "arr_", terms)
+
+
+def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[str, Any]:
+    """``hdl/systolic.py`` + ``hdl/systolic_pe.py`` (os and ws dataflows); ``terms=True``
+    returns the LUT4 parts (:data:`ARRAY_TERMS`) unscaled, for the fit."""
     r, c, w, acc = _f(cfg, "rows"), _f(cfg, "cols"), _f(cfg, "in_bits"), _f(cfg, "acc_bits")
     ws = np.asarray(cfg["dataflow"]) == "ws"
     kbits = bits_for(_f(cfg, "max_k") - 1)
@@ -74,14 +98,12 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     # stage-0 a + 5 flags, weight bus wv0/wr0/wp0 + wd0 and their column delays, pdiag,
     # cv/cf/cl/ce, out_v/out_e, inflight
     slot_n = bits_for(r)
-    # the top PE adds a constant 0: its psum is the bare product (2w bits; the sign
-    # extension bits are one net, their flip-flops merge); unsigned, the zero upper bits
-    # propagate down the column (Yosys wreduce + constant-flop removal): PE i keeps 2w + i
-    d = np.maximum(acc - 2 * w, 0.0)
-    n_red = np.where(np.asarray(cfg["signed"], dtype=bool), np.minimum(1.0, d), np.minimum(r, d))
+    # PE i's partial sum is only as wide as i + 1 products need (hdl/systolic_pe.
+    # ws_psum_shape: min(acc, exact_acc_bits(w, signed, i + 1)); the top PE's is the bare
+    # 2w-bit product): its flip-flops and its adder have that width
+    psum_w = _ws_psum_widths(w, acc, np.asarray(cfg["signed"], dtype=bool), r)
     ff_ws = (
-        pes * (2 * w + acc)
-        - c * (n_red * d - n_red * (n_red - 1) / 2)
+        c * (r * 2 * w + sum(psum_w))
         + c * (r * acc + acc)
         + (kbits + 1)
         + rb1
@@ -103,9 +125,10 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     blocks, _ = cal.mul_blocks(w)
     # the PE components (multiplier, accumulator, ws weight select) at this width and acc
     pe_lut = cal.pe_lut(w, acc, ws)
-    # os column: drain multiplexer of the rows' shadows; ws column: the fold queue's
-    # first-fold select and adder into the sum
-    col_lut = np.where(ws, cal.add_lut(acc) + acc, cal.mux_lut(r, acc))
+    # os column: drain multiplexer of the rows' shadows; ws column: the fold queue's adder
+    # into the sum (its first-fold gating Mux(q_first, 0, q) is one more input of each bit's
+    # LUT4 in front of the CCU2C carry, which an adder uses two of: no LUT4 of its own)
+    col_lut = np.where(ws, cal.add_lut(acc), cal.mux_lut(r, acc))
     ctl_lut = (
         cal.add_lut(kbits + 1)  # k counter
         + cal.add_lut(kbits + 1)  # its load value k_minus_1 + 1
@@ -122,11 +145,77 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     pe_lut = pe_lut + np.where(ws, 1.0, 0.0)
     # ws: the top PE of a column adds a constant 0 (its psum is the bare product)
     top = np.where(ws, c * cal.add_lut(acc), 0.0)
-    lut = pes * pe_lut - top + c * col_lut + ctl_lut
-    pe_path = np.where(ws, cal.period_ns("wsmac", w), cal.period_ns("mac", w)) + (
+    # ws: PE i >= 1 adds into a partial sum of psum_w[i] bits, not acc (the PE samples')
+    narrow = sum(
+        np.where(pw > 0, cal.add_lut(acc) - cal.add_lut(np.maximum(pw, 1.0)), 0.0)
+        for pw in psum_w[1:]
+    )
+    parts = {
+        "pe_os": np.where(ws, 0.0, pes * pe_lut),
+        "pe_ws": np.where(ws, pes * pe_lut - top - c * narrow, 0.0),
+        "col_os": np.where(ws, 0.0, c * col_lut),
+        "col_ws": np.where(ws, c * col_lut, 0.0),
+        "ctl": ctl_lut,
+    }
+    if terms:
+        return parts
+    lut = sum(sc * parts[k] for k, sc in zip(ARRAY_TERMS, array_scales(cal), strict=True))
+    pe_path = _pe_path(cal, w, acc, ws)
+    # placed in an array, the PE path stretches with the array (routing across more PEs):
+    # the ratio fitted to the placed-and-routed ``arr_...`` samples, linear in log2(PEs)
+    fit = array_period_fit(cal)
+    a = np.where(ws, fit[2], fit[0])
+    b = np.where(ws, fit[3], fit[1])
+    path = pe_path * (a + b * np.log2(pes))
+    return {"lut4": lut, "ff": ff, "mult18": pes * blocks, "paths_ns": [path]}
+
+
+def _pe_path(cal: Any, w: Any, acc: Any, ws: Any) -> np.ndarray:
+    """A PE's register-to-register period alone: the placed ``mac``/``wsmac`` component
+    (accumulator ``2w + 8``) corrected to accumulator ``acc`` by the adders' periods, ns."""
+    return np.where(ws, cal.period_ns("wsmac", w), cal.period_ns("mac", w)) + (
         cal.period_ns("add", acc) - cal.period_ns("add", 2 * w + 8)
     )
-    return {"lut4": lut, "ff": ff, "mult18": pes * blocks, "paths_ns": [pe_path]}
+
+
+def array_period_fit(cal: Any) -> tuple[float, float, float, float]:
+    """``(a_os, b_os, a_ws, b_ws)``: a systolic array's placed period over its PE path
+    (:func:`_pe_path`) as ``a + b * log2(rows * cols)``, least squares over the placed-and-
+    routed ``arr_...`` samples of each dataflow."""
+    key = ("period", "arr_")
+    if key not in cal._cache:
+        out: list[float] = []
+        for df in ("os", "ws"):
+            xs, ys = [], []
+            for name, smp in cal.samples.items():
+                prm = smp.get("params", {})
+                if name.startswith("arr_") and prm.get("dataflow") == df and smp.get("fmax_mhz"):
+                    t = float(_pe_path(cal, prm["in_bits"], prm["acc_bits"], df == "ws"))
+                    xs.append(np.log2(prm["rows"] * prm["cols"]))
+                    ys.append(1000.0 / smp["fmax_mhz"] / t)
+            if len(xs) < 2:
+                raise KeyError(f"calib_ecp5.json has fewer than two placed arr_{df} samples")
+            b, a = np.polyfit(xs, ys, 1)
+            out += [float(a), float(b)]
+        cal._cache[key] = tuple(out)
+    return cal._cache[key]
+
+
+def _ws_psum_widths(w: np.ndarray, acc: np.ndarray, signed: np.ndarray, r: np.ndarray) -> list:
+    """Per row ``i`` (0 .. max(rows) - 1): the width of a ws PE's partial sum,
+    ``min(acc, exact_acc_bits(w, signed, i + 1))`` (``hdl/systolic_pe.ws_psum_shape``), and 0
+    for rows past a configuration's ``rows``. Signed: the largest sum ``k * 4**(w - 1)``
+    needs its bit length plus a sign bit; unsigned: the bit length of ``k * (2**w - 1)**2``."""
+    out = []
+    for i in range(int(np.max(r, initial=1))):
+        k = i + 1.0
+        exact = np.where(
+            signed,
+            bits_for(k * np.ldexp(1.0, (2 * w - 2).astype(np.int64))) + 1,
+            bits_for(k * (np.ldexp(1.0, w.astype(np.int64)) - 1) ** 2),
+        )
+        out.append(np.where(i < r, np.minimum(acc, exact), 0.0))
+    return out
 
 
 # --------------------------------------------------------------------------- lut-core

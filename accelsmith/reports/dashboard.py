@@ -14,6 +14,7 @@ import io
 import json
 import signal
 import threading
+import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -373,6 +374,24 @@ class _View:
         )
 
 
+#: the longest a poll waits for a commit when there is nothing new [s] (local storage files
+#: only: :meth:`~accelsmith.reports.live.Hub.wait_for_commit`; at least the interval)
+LONG_POLL_S = 1.0
+#: after a storage file changed, a poll reads again every COMMIT_RETRY_S for up to
+#: COMMIT_SETTLE_S until the commit shows (then it answers at once) [s]
+COMMIT_SETTLE_S = 0.5
+COMMIT_RETRY_S = 0.01
+
+
+def _news(hub: Hub, sel: list[str], drawn: dict[str, Any]) -> bool:
+    """A campaign on show has data or a layout the page's figure does not."""
+    for k in sel:
+        lc, (_, v0, g0) = hub.campaigns[k], drawn["at"][k]
+        if lc.version != v0 or lc.generation != g0:
+            return True
+    return False
+
+
 def _whole_range(spec: dict[str, Any] | None, value: list[float]) -> bool:
     return bool(spec and spec.get("space") and spec["kind"] == "range") and (
         value[0] <= spec["min"] and value[1] >= spec["max"]
@@ -469,25 +488,42 @@ def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float =
     def _poll(n: int | None, current: Any, drawn: Any, redraw: int, client: str, *values):
         rearm = (n or 0) + 1
         nothing = (rearm, no_update, no_update, no_update, no_update, no_update, no_update)
-        try:
-            hub.refresh(min_age=interval / 2)
-        except Exception as exc:  # storage gone or locked: keep the page, say so
-            return (
-                rearm,
-                no_update,
-                no_update,
-                no_update,
-                f"poll failed: {exc}",
-                no_update,
-                no_update,
-            )
-        versions = hub.versions()
-        version = no_update if versions == current else versions
-        view = _View(hub, cspecs, values, ctx.states_list[4:], pspecs)
-        if drawn is None or drawn["view"] != view.signature:
-            return (rearm, version, *nothing[2:])  # a full draw is on its way
-        with lock:
+        with lock:  # a full draw started from here on makes this poll's patch void
             token = draws.get(client, 0)
+        view = _View(hub, cspecs, values, ctx.states_list[4:], pspecs)
+        stale = drawn is None or drawn["view"] != view.signature  # a full draw is on its way
+        # a long poll: with nothing new, wait (up to a hold) for the next commit and answer
+        # as soon as it is read, instead of after the next interval
+        end = time.monotonic() + max(interval, LONG_POLL_S)
+        min_age, seen = interval / 2, None
+        while True:
+            try:
+                hub.refresh(min_age=min_age)
+            except Exception as exc:  # storage gone or locked: keep the page, say so
+                return (
+                    rearm,
+                    no_update,
+                    no_update,
+                    no_update,
+                    f"poll failed: {exc}",
+                    no_update,
+                    no_update,
+                )
+            versions = hub.versions()
+            if stale or versions != current or _news(hub, view.sel, drawn):
+                break
+            now = time.monotonic()
+            if seen is not None and now - seen < COMMIT_SETTLE_S:
+                # a file changed: the commit becomes visible to readers a little after its
+                # last write (SQLite updates the WAL index, which stat does not see)
+                time.sleep(COMMIT_RETRY_S)
+                continue
+            if now >= end or not hub.wait_for_commit(end - now):
+                break
+            min_age, seen = 0.0, time.monotonic()  # a commit: read it now
+        version = no_update if versions == current else versions
+        if stale:
+            return (rearm, version, *nothing[2:])
         patch, changed, front_moved = Patch(), False, False
         added: list[Any] = []  # the frames drawn anew: the axis ranges must hold them
         for k in view.sel:
@@ -669,7 +705,6 @@ def serve(
     campaign: str | None = None,
 ) -> None:
     """Load the campaigns and serve the dashboard until interrupted (blocking)."""
-    import time
 
     check_address(host, port)
     t0 = time.perf_counter()

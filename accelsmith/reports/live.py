@@ -17,6 +17,7 @@ that demoted them, so a client that drew version ``v`` can be sent exactly what 
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -420,6 +421,16 @@ class LiveCampaign:
                 self._quality_done += 1
 
 
+def _storage_files(url: str) -> list[str]:
+    """The local files a storage's commits change (none for a database server)."""
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///") :].split("?", 1)[0]
+        return [path, path + "-wal"] if path and path != ":memory:" else []
+    if url.startswith("journal:"):
+        return [url[len("journal:") :]]
+    return []
+
+
 def _same(a: list[Any], b: list[Any]) -> bool:
     """The same objects, in the same order (chunks not replaced meanwhile)."""
     return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
@@ -450,6 +461,9 @@ class Hub:
         except BaseException:
             self.close()
             raise
+        files = [_storage_files(s.storage) for s in sources]
+        #: the files whose change signals a commit (empty: a storage is not a local file)
+        self.files: list[str] = [f for fs in files for f in fs] if all(files) else []
         names = [n for _, _, n in pairs]
         self.campaigns: dict[str, LiveCampaign] = {}
         for s, storage, n in pairs:
@@ -467,6 +481,32 @@ class Hub:
                 changed |= c.refresh()
             self._last = time.monotonic()
             return changed
+
+    def _stamp(self) -> tuple[Any, ...]:
+        out = []
+        for f in self.files:
+            try:
+                st = os.stat(f)
+                out.append((st.st_size, st.st_mtime_ns))
+            except OSError:
+                out.append(None)
+        return tuple(out)
+
+    #: how often :meth:`wait_for_commit` looks at the storage files [s] (a stat call each)
+    WATCH_STEP_S = 0.005
+
+    def wait_for_commit(self, timeout: float) -> bool:
+        """Block until a storage file changes (a writer committed: SQLite's database or WAL
+        file, a journal file) or ``timeout`` seconds passed; True if one changed. Returns
+        False at once when a storage is not a local file (PostgreSQL: polls only)."""
+        if not self.files or timeout <= 0:
+            return False
+        start, end = self._stamp(), time.monotonic() + timeout
+        while time.monotonic() < end:
+            time.sleep(min(self.WATCH_STEP_S, max(0.0, end - time.monotonic())))
+            if self._stamp() != start:
+                return True
+        return False
 
     def versions(self) -> dict[str, list[int]]:
         """Per campaign: [data version, quality computations finished]."""

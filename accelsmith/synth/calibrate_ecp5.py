@@ -125,6 +125,34 @@ BANKS = (
 #: int8, hbm2 timing, even row counts (the bench's sets use odd ones): the channel's own
 #: logic (engine, rules, command, global buffer, read data) is the channel less its banks
 CHANNELS = ((1, 1, 4, 4), (2, 1, 16, 10), (1, 2, 8, 6), (3, 1, 8, 2), (2, 3, 4, 6), (1, 1, 64, 16))
+#: whole systolic arrays (``hdl/systolic.SystolicArray``): (dataflow, rows, cols, in_bits,
+#: signed, max_k) at EVEN input widths and max_k values that the bench's held-out and
+#: development sets never use (those draw odd widths 3..13 and max_k 7, 25, 100, 999): the
+#: PEs composed into columns (an output-stationary column's drain case merges with the PEs'
+#: shadow capture; a weight-stationary column's fold adder), and the array's control, cost
+#: what their isolated components do not say, so each part is scaled by a factor fitted to
+#: these
+ARRAYS = (
+    ("os", 1, 3, 8, True, 16),
+    ("os", 2, 2, 4, False, 300),
+    ("os", 3, 2, 10, True, 50),
+    ("os", 4, 3, 6, False, 16),
+    ("os", 5, 2, 8, True, 300),
+    ("os", 2, 5, 12, False, 50),
+    ("ws", 1, 2, 6, True, 50),
+    ("ws", 2, 3, 4, False, 16),
+    ("ws", 3, 3, 8, True, 300),
+    ("ws", 4, 2, 10, False, 50),
+    ("ws", 5, 3, 4, True, 16),
+    ("ws", 3, 5, 6, False, 300),
+)
+
+
+def array_name(dataflow: str, rows: int, cols: int, in_bits: int, signed: bool, max_k: int) -> str:
+    """``arr_<os|ws>_<rows>x<cols>_<s|u><in_bits>_k<max_k>``: an :data:`ARRAYS` sample."""
+    return f"arr_{dataflow}_{rows}x{cols}_{'s' if signed else 'u'}{in_bits}_k{max_k}"
+
+
 #: components also placed and routed (Fmax): the families' register-to-register operators
 PNR = (
     *(f"mac{w}" for w in (4, 8, 12, 16)),
@@ -143,6 +171,7 @@ PNR = (
     *("lane16_int4+fp4_e2m1_p3", "lane16_posit8_0+fp8_e4m3_p1"),
     *("bank_int8_l1_r16x10", "bank_int8_l3_r32x6", "bank_fp16_l1_r8x4", "bank_bf16_l1_r8x10"),
     *("chan_b1_l1_r4x4", "chan_b2_l1_r16x10", "chan_b1_l2_r8x6", "chan_b1_l1_r64x16"),
+    *(array_name(*a) for a in ARRAYS),
 )
 TABLE_ACT_BITS = 8
 
@@ -171,7 +200,27 @@ def component_names() -> list[str]:
         *(lane_name(*lane) for lane in LANES),
         *(bank_name(*bank) for bank in BANKS),
         *(chan_name(*ch) for ch in CHANNELS),
+        *(array_name(*a) for a in ARRAYS),
     ]
+
+
+def array_params(name: str) -> Any:
+    """The :class:`SystolicParams` of an ``arr_...`` sample."""
+    import re
+
+    from ..core.families.systolic import SystolicParams
+
+    m = re.fullmatch(r"arr_(os|ws)_(\d+)x(\d+)_([su])(\d+)_k(\d+)", name)
+    if m is None:
+        raise ValueError(f"not a systolic array sample name: {name!r}")
+    return SystolicParams(
+        dataflow=m[1],
+        rows=int(m[2]),
+        cols=int(m[3]),
+        signed=m[4] == "s",
+        in_bits=int(m[5]),
+        max_k=int(m[6]),
+    )
 
 
 def chan_name(banks: int, lanes: int, rows: int, row_bytes: int) -> str:
@@ -533,6 +582,10 @@ def component_ecp5(name: str) -> tuple[Any, str]:
         from ..hdl.pim import build as build_pim
 
         return build_pim(pim_sample_params(name)), top
+    if name.startswith("arr_"):
+        from ..hdl.systolic import build as build_systolic
+
+        return build_systolic(array_params(name)), top
     if m := re.fullmatch(r"fpacc(\d+)", name):
         from ..hdl.blocks.minifloat import Fp32Add
 
@@ -567,6 +620,8 @@ def _measure(name: str, pnr: bool) -> tuple[dict[str, Any], dict[str, str]]:
         sample["params"] = lane_params(name).to_dict()
     if name.startswith(("bank_", "chan_")):
         sample["params"] = pim_sample_params(name).to_dict()
+    if name.startswith("arr_"):
+        sample["params"] = array_params(name).to_dict()
     if pnr:
         prep = synthesize_verilog(
             verilog,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import optuna
 
+from accelsmith.dse import ledger_bulk
 from accelsmith.dse.campaign import open_campaign, run_worker
 from accelsmith.dse.ledger_bulk import LedgerWriter, Row, design_key
 from accelsmith.dse.spec import parse_spec
@@ -35,8 +36,10 @@ def test_random_batches_are_full_once_another_worker_wrote(tmp_path, monkeypatch
         histories.append(self.history)
         if len(sizes) == 1:  # another worker stores 3 trials while this one evaluates
             base = optuna.distributions.IntDistribution(1, 1000)
+            other = LedgerWriter(c.study, ["x"])
+            other.history = False
             write(
-                LedgerWriter(c.study, ["x"]),
+                other,
                 [
                     Row(
                         state=optuna.trial.TrialState.FAIL,
@@ -50,9 +53,18 @@ def test_random_batches_are_full_once_another_worker_wrote(tmp_path, monkeypatch
         return write(self, rows, **kw)
 
     monkeypatch.setattr(LedgerWriter, "write", spy)
+    lights: list[bool] = []
+    read = ledger_bulk.read_trials
+
+    def read_spy(*a, **kw):
+        lights.append(kw.get("light", False))
+        return read(*a, **kw)
+
+    monkeypatch.setattr(ledger_bulk, "read_trials", read_spy)
     run_worker(c)
     done = [t for t in c.study.trials if t.state.name == "COMPLETE"]
     assert len(done) == 40 - 3  # the budget counts the other worker's 3
     # first batch 8 (aligned); then 8 each (aligned would be 5 = 16 - 11 first), budget cut last
     assert sizes == [8, 8, 8, 8, 5]
-    assert histories == [False] * 5  # random reads only the design index
+    assert histories == [False] * 5  # random reads only the design index,
+    assert len(lights) >= 6 and all(lights)  # from its first read (the ledger's sync) on

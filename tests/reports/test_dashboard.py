@@ -136,6 +136,9 @@ def test_dashboard_unusable_address_one_line(
 
 def test_hub_live_on_sqlite(tmp_path: Path) -> None:
     """The RDB path (Optuna's cached storage): trials added by another process's storage."""
+    import threading
+    import time
+
     import optuna
 
     from .ledger_fixtures import write_campaign
@@ -148,7 +151,14 @@ def test_hub_live_on_sqlite(tmp_path: Path) -> None:
     writer = optuna.load_study(study_name="sq@nsga2", storage=url)
     camp = lc.campaign
     rows = _rows(_configs(np.random.default_rng(5), 3), camp.objectives, camp.constraints)
-    add_trials(writer, rows, "nsga2")
+    # a long poll waits for a commit: none within the timeout, then one from another thread
+    assert hub.files and hub.wait_for_commit(0.3) is False
+    later = threading.Timer(0.3, add_trials, (writer, rows, "nsga2"))
+    later.start()
+    t0 = time.monotonic()
+    assert hub.wait_for_commit(20.0) is True
+    assert 0.25 < time.monotonic() - t0 < 19.0
+    later.join()
     assert hub.refresh() is True
     assert sorted(lc.campaign.trials["number"]) == list(range(15))
     write_campaign(url, "sq-two", explorers={"random": 2})  # another campaign: not mixed in

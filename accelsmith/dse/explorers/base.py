@@ -146,6 +146,10 @@ class ExplorerContext:
         Returns True when the run should stop early (Ctrl-C, time limit).
     stale_after : float
         Seconds after which a RUNNING trial of another machine is considered abandoned.
+    history : bool
+        False: :attr:`ledger` reads only the design index of stored trials, never their
+        parameters (``LedgerWriter.history``); set by :class:`Explorer` for explorers whose
+        proposals do not depend on the history.
     """
 
     spec: CampaignSpec
@@ -159,6 +163,7 @@ class ExplorerContext:
     tick: Callable[..., None] = lambda **_: None
     stop: Callable[[], bool] = lambda: False
     stale_after: float = 3600.0
+    history: bool = True
 
     @property
     def ledger(self) -> LedgerWriter:
@@ -168,6 +173,7 @@ class ExplorerContext:
             from ..ledger_bulk import LedgerWriter
 
             writer = LedgerWriter(self.study, self.space.names)
+            writer.history = self.history
             writer.sync()
             self.__dict__["_ledger"] = writer
         return writer
@@ -226,10 +232,15 @@ class Explorer(ABC):
     uses_budget: ClassVar[bool] = True
     #: True when several worker processes may run this explorer on one study.
     parallel: ClassVar[bool] = True
+    #: False when proposals never depend on stored trials' parameters (only on which designs
+    #: are stored): the ledger then reads only its design index (lighter with many workers).
+    history: ClassVar[bool] = True
 
     def __init__(self, ctx: ExplorerContext) -> None:
         self.ctx = ctx
         self.opts = self.check_options(ctx.options)
+        if not self.history:
+            ctx.history = False
 
     @classmethod
     def check_options(cls, options: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -615,6 +615,7 @@ class RandomExplorer(Explorer):
     """
 
     name = "random"
+    history = False
     options: ClassVar = {
         "batch": Option((int,), 256, "designs per vectorized evaluation", low=1, high=65536)
     }
@@ -622,7 +623,6 @@ class RandomExplorer(Explorer):
     def run(self) -> None:
         ctx = self.ctx
         writer = ctx.ledger
-        writer.history = False  # proposals do not depend on other trials' parameters
         owner = owner_token()
         B = int(self.opts["batch"])
         names = ctx.space.names
