@@ -20,6 +20,13 @@ expanded) and, under ``contents``:
     results without touching the other nodes': it is refused for node-130 campaigns only, and
     every stored 45 nm campaign or reference front keeps its identity. The same holds for a
     change of a node-130 model's code over unchanged samples (:data:`NODE130_MODELS_VERSION`).
+``ecp5`` (only when an objective or a constraint is an ``ecp5_`` column)
+    ``{"file": "calib_ecp5.json", "samples_sha256", "models_version"}``: the ECP5 columns
+    (LUT4, DSP, BRAM, Fmax, device utilization) come from the components of that file
+    (:func:`accelsmith.models.ecp5.samples_sha256`) and the code of
+    :mod:`accelsmith.models.ecp5_inventory` (:data:`ECP5_MODELS_VERSION`); they are recorded
+    for every family at every node, but a campaign that merely records them is not refused
+    when they change (its search does not depend on them).
 
 A resume whose identity differs is refused, naming what changed (:func:`differences`). A
 campaign stored before contents were recorded (no ``contents``) is *legacy*: its spec keys
@@ -53,6 +60,12 @@ CALIBRATED_NODE_NM = 130
 #: "2" (2026-12-07): weight-stationary partial sums are only as wide as their row needs
 #: (hdl/systolic_pe.py ws_psum_shape): the flip-flop inventory and the PE widths follow.
 NODE130_MODELS_VERSION = "2"
+
+#: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
+#: the ``ecp5_`` columns while the ECP5 samples stay the same. Identities stored without an
+#: ``ecp5`` record predate it (the ECP5 model changed on 2026-12-07: whole-array systolic
+#: fits, one-run calibration), so such a campaign using an ``ecp5_`` column is refused.
+ECP5_MODELS_VERSION = "1"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 
@@ -105,6 +118,16 @@ def identity(spec: CampaignSpec) -> dict[str, Any]:
             "samples_sha256": samples_sha256(),
             "models_version": NODE130_MODELS_VERSION,
         }
+    used = [m for m, _ in spec.objectives] + [c.metric for c in spec.constraints]
+    if any(m.startswith("ecp5_") for m in used):
+        from ..models.ecp5 import CALIB_PATH
+        from ..models.ecp5 import samples_sha256 as ecp5_sha256
+
+        ident["contents"]["ecp5"] = {
+            "file": CALIB_PATH.name,
+            "samples_sha256": ecp5_sha256(),
+            "models_version": ECP5_MODELS_VERSION,
+        }
     return ident
 
 
@@ -154,6 +177,23 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             changed.append(
                 f"other node-{CALIBRATED_NODE_NM} cost models (version "
                 f"{cal_old.get('models_version', '1')} -> {cal_new['models_version']})"
+            )
+    e_old, e_new = before.get("ecp5"), after.get("ecp5")
+    if e_new is not None and e_old != e_new:
+        if e_old is None:
+            changed.append(
+                f"no record of its ECP5 model (its ecp5_ objectives/constraints depend on "
+                f"{e_new['file']}, sha256 {e_new['samples_sha256'][:12]} now)"
+            )
+        elif e_old.get("samples_sha256") != e_new["samples_sha256"]:
+            changed.append(
+                f"other ECP5 calibration data ({e_new['file']} samples sha256 "
+                f"{str(e_old.get('samples_sha256'))[:12]} -> {e_new['samples_sha256'][:12]})"
+            )
+        else:
+            changed.append(
+                f"other ECP5 cost models (version {e_old.get('models_version')} -> "
+                f"{e_new['models_version']})"
             )
     if before.get("results_version") != after["results_version"]:
         changed.append(

@@ -198,6 +198,18 @@ class Ecp5Calib:
         return np.where(lx > lxs[-1], hi, y)
 
 
+def samples_sha256() -> str:
+    """SHA-256 of the packaged ECP5 samples (canonical JSON): what every ``ecp5_`` column
+    depends on; part of the identity of a campaign whose objectives or constraints use one
+    (:mod:`accelsmith.dse.identity`). The provenance (dates) is left out, so re-running an
+    unchanged calibration keeps such campaigns resumable."""
+    import hashlib
+
+    data = json.loads(CALIB_PATH.read_text())
+    text = json.dumps(data["samples"], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 @functools.cache
 def calib(path: str | None = None) -> Ecp5Calib:
     """The packaged (or ``path``) calibration, loaded once."""

@@ -216,7 +216,8 @@ def test_committed_reference_files_are_current(spec_file) -> None:
     res = check_spec(spec).evaluate([space.config(p["params"]) for p in doc["points"]])
     assert np.asarray(res.feasible, dtype=bool).all()
     assert np.allclose(res.values, ref.values, rtol=1e-9, atol=0)
-    assert {r["explorer"] for r in doc["runs"]} >= {"nsga2", "random"}
+    every = {"nsga2", "random", "tpe", "random-walk", "ppo", "sac", "marl"}
+    assert {r["explorer"] for r in doc["runs"]} >= every
 
 
 def _bench(*args: str) -> subprocess.CompletedProcess[str]:
@@ -247,3 +248,26 @@ def test_bench_measures_against_the_committed_front_without_the_runs(tmp_path) -
     r = _bench("--no-build", "--reference-file", str(other), *common)
     assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
     assert "holds the reference front of 'accel-resnet50.reference' with a different" in r.stderr
+
+
+def test_bench_row_takes_the_uninterrupted_long_run(tmp_path) -> None:
+    """An RL explorer's row measures its own '<e>-long' run when that run starts with the
+    stored shorter run (same seed): the first trials must be identical (checked by the bench)."""
+    r = _bench(
+        "--explorers", "random-walk", "--seeds", "1", "--checkpoints", "30", "60",
+        "--rl-budget", "30", "--ablations", "rw-long", "--ablation-seeds", "1",
+        "--ablation-budget", "60", "--reference", str(tmp_path / "ref.db"),
+        "--ablation-storage", str(tmp_path / "abl.db"), "--out", str(tmp_path / "c.csv"),
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "random-walk: seeds 0 measured on their uninterrupted rw-long runs" in r.stdout
+    assert "does not start with the stored" not in r.stdout
+    table = r.stdout.split("== RL ablations")[0]
+    rows = [ln.split() for ln in table.splitlines() if ln.startswith("random-walk ")]
+    assert len(rows) == 3 and all(row[-2:] == ["1", "60"] for row in rows)
+    v30 = run_values(open_storage(f"sqlite:///{tmp_path / 'ref.db'}"),
+                     "coexplore-llama3.reference.s0@random-walk")  # fmt: skip
+    v60 = run_values(open_storage(f"sqlite:///{tmp_path / 'abl.db'}"),
+                     "coexplore-llama3.ablation-rw-long.s0@random-walk")  # fmt: skip
+    assert len(v30) == 30 and len(v60) == 60
+    assert np.array_equal(v30, v60[:30], equal_nan=True)
