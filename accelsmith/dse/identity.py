@@ -161,40 +161,33 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                 changed.append(f"other contents of its {what} {n['path']}")
             else:
                 changed.append(f"another {what} ({o.get('path')} -> {n['path']})")
-    cal_old, cal_new = before.get("calibration"), after.get("calibration")
-    if cal_new is not None and cal_old != cal_new:
-        if cal_old is None:
-            changed.append(
-                f"no record of its calibration data (node-{CALIBRATED_NODE_NM} results depend "
-                f"on {cal_new['file']}, sha256 {cal_new['samples_sha256'][:12]} now)"
-            )
-        elif cal_old.get("samples_sha256") != cal_new["samples_sha256"]:
-            changed.append(
-                f"other calibration data ({cal_new['file']} samples sha256 "
-                f"{str(cal_old.get('samples_sha256'))[:12]} -> {cal_new['samples_sha256'][:12]})"
-            )
+    calibrated = {
+        "calibration": (
+            f"calibration data (node-{CALIBRATED_NODE_NM} results depend on",
+            "calibration data",
+            f"node-{CALIBRATED_NODE_NM} cost models",
+            "1",  # an identity stored before the models version was recorded
+        ),
+        "ecp5": (
+            "ECP5 model (its ecp5_ objectives/constraints depend on",
+            "ECP5 calibration data",
+            "ECP5 cost models",
+            None,
+        ),
+    }
+    for key, (unrecorded, data, models, first) in calibrated.items():
+        c_old, c_new = before.get(key), after.get(key)
+        if c_new is None or c_old == c_new:
+            continue
+        new_sha = c_new["samples_sha256"][:12]
+        if c_old is None:
+            changed.append(f"no record of its {unrecorded} {c_new['file']}, sha256 {new_sha} now)")
+        elif c_old.get("samples_sha256") != c_new["samples_sha256"]:
+            old_sha = str(c_old.get("samples_sha256"))[:12]
+            changed.append(f"other {data} ({c_new['file']} samples sha256 {old_sha} -> {new_sha})")
         else:
-            changed.append(
-                f"other node-{CALIBRATED_NODE_NM} cost models (version "
-                f"{cal_old.get('models_version', '1')} -> {cal_new['models_version']})"
-            )
-    e_old, e_new = before.get("ecp5"), after.get("ecp5")
-    if e_new is not None and e_old != e_new:
-        if e_old is None:
-            changed.append(
-                f"no record of its ECP5 model (its ecp5_ objectives/constraints depend on "
-                f"{e_new['file']}, sha256 {e_new['samples_sha256'][:12]} now)"
-            )
-        elif e_old.get("samples_sha256") != e_new["samples_sha256"]:
-            changed.append(
-                f"other ECP5 calibration data ({e_new['file']} samples sha256 "
-                f"{str(e_old.get('samples_sha256'))[:12]} -> {e_new['samples_sha256'][:12]})"
-            )
-        else:
-            changed.append(
-                f"other ECP5 cost models (version {e_old.get('models_version')} -> "
-                f"{e_new['models_version']})"
-            )
+            version = c_old.get("models_version", first)
+            changed.append(f"other {models} (version {version} -> {c_new['models_version']})")
     if before.get("results_version") != after["results_version"]:
         changed.append(
             f"accelsmith results version {before.get('results_version')} "
