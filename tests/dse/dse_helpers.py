@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +47,16 @@ def write_spec(path: Path, **changes: Any) -> Path:
     data.setdefault("storage", f"sqlite:///{path.parent / 'study.db'}")
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+def kill_9_after(cmd: list[str], cwd: Path, stored: Callable[[], int], n: int) -> int:
+    """Start ``cmd`` (a ``dse run``), SIGKILL it once ``stored()`` reaches ``n`` trials, and
+    return how many trials were stored at the kill (the run must still be going then)."""
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while stored() < n and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the campaign ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return stored()

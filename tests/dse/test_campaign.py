@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import optuna
@@ -21,7 +19,7 @@ from accelsmith.dse.ledger_bulk import WORKERS_KEY
 from accelsmith.dse.spec import parse_spec
 from accelsmith.dse.workers import OWNER_KEY
 
-from .dse_helpers import tiny_spec_dict, write_spec
+from .dse_helpers import kill_9_after, tiny_spec_dict, write_spec
 
 TPE = {"name": "tpe", "options": {"n_startup_trials": 5}}
 
@@ -98,20 +96,9 @@ def _complete(db: Path) -> int:
 def test_kill_9_then_run_again_loses_and_duplicates_nothing(tmp_path) -> None:
     budget = 40
     spec = write_spec(tmp_path / "spec.yaml", budget=budget, explorer=TPE)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "accelsmith.cli.main", "dse", "run", str(spec), "--quiet"],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
     db = tmp_path / "study.db"
-    deadline = time.monotonic() + 300
-    while _complete(db) < 10 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert proc.poll() is None, "the campaign ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    killed_at = _complete(db)
+    cmd = [sys.executable, "-m", "accelsmith.cli.main", "dse", "run", str(spec), "--quiet"]
+    killed_at = kill_9_after(cmd, tmp_path, lambda: _complete(db), 10)
     assert 10 <= killed_at < budget
     r = _cli("dse", "run", str(spec), "--quiet", cwd=tmp_path)
     assert r.returncode == 0, r.stderr

@@ -4,6 +4,8 @@ campaigns at other nodes (and their stored reference fronts) keep their identity
 
 from __future__ import annotations
 
+import pytest
+
 from accelsmith.cli.main import main
 from accelsmith.dse import identity as identity_module
 from accelsmith.dse.spec import parse_spec
@@ -25,21 +27,37 @@ def test_identity_holds_the_samples_hash_at_node_130_only() -> None:
     assert len(calib.samples_sha256()) == 64
 
 
-def test_recalibration_refuses_a_node_130_resume(tmp_path, monkeypatch, capsys) -> None:
+@pytest.mark.parametrize(
+    ("model", "depends", "message"),
+    [
+        # a node-130 campaign depends on the sky130 samples; a 45 nm one does not
+        (calib, {"node_nm": 130}, "other calibration data (calib_sky130.json samples sha256"),
+        # a campaign constrained on an ecp5_ column depends on the ECP5 samples; one that
+        # only records the ecp5_ columns does not
+        (
+            ecp5,
+            {"constraints": ["ecp5_85k_util <= 1"]},
+            "other ECP5 calibration data (calib_ecp5.json samples sha256",
+        ),
+    ],
+    ids=["sky130", "ecp5"],
+)
+def test_recalibration_refuses_only_the_campaigns_that_depend_on_it(
+    model, depends, message, tmp_path, monkeypatch, capsys
+) -> None:
     monkeypatch.chdir(tmp_path)
-    spec130 = spec_file(tmp_path, "n130", budget=3, node_nm=130)
-    spec45 = spec_file(tmp_path, "n45", budget=3)
-    assert main(["dse", "run", str(spec130), "--quiet"]) == 0
-    assert main(["dse", "run", str(spec45), "--quiet"]) == 0
-    old = calib.samples_sha256()
-    monkeypatch.setattr(calib, "samples_sha256", lambda: "f" * 64)
+    dependent = spec_file(tmp_path, "dependent", budget=3, **depends)
+    other = spec_file(tmp_path, "other", budget=3)
+    assert main(["dse", "run", str(dependent), "--quiet"]) == 0
+    assert main(["dse", "run", str(other), "--quiet"]) == 0
+    old = model.samples_sha256()
+    monkeypatch.setattr(model, "samples_sha256", lambda: "f" * 64)
     capsys.readouterr()
-    assert main(["dse", "run", str(spec130), "--budget", "4", "--quiet"]) == 2
+    assert main(["dse", "run", str(dependent), "--budget", "4", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: "), err
-    assert f"other calibration data (calib_sky130.json samples sha256 {old[:12]} -> ffff" in err
-    # the 45 nm campaign does not depend on the calibration: it resumes
-    assert main(["dse", "run", str(spec45), "--budget", "4", "--quiet"]) == 0
+    assert f"{message} {old[:12]} -> ffff" in err
+    assert main(["dse", "run", str(other), "--budget", "4", "--quiet"]) == 0
 
 
 def test_node_130_identity_without_calibration_is_a_difference() -> None:
@@ -89,22 +107,3 @@ def test_ecp5_record_only_when_an_ecp5_column_is_searched_on() -> None:
         {**fits, "contents": {**fits["contents"], "ecp5": code}}, fits
     )
     assert diff == f"other ECP5 cost models (version 0 -> {identity_module.ECP5_MODELS_VERSION})"
-
-
-def test_ecp5_recalibration_refuses_only_campaigns_using_ecp5(
-    tmp_path, monkeypatch, capsys
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    fits = spec_file(tmp_path, "fits", budget=3, constraints=["ecp5_85k_util <= 1"])
-    plain = spec_file(tmp_path, "plain", budget=3)
-    assert main(["dse", "run", str(fits), "--quiet"]) == 0
-    assert main(["dse", "run", str(plain), "--quiet"]) == 0
-    old = ecp5.samples_sha256()
-    monkeypatch.setattr(ecp5, "samples_sha256", lambda: "e" * 64)
-    capsys.readouterr()
-    assert main(["dse", "run", str(fits), "--budget", "4", "--quiet"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("error: "), err
-    assert f"other ECP5 calibration data (calib_ecp5.json samples sha256 {old[:12]} -> eeee" in err
-    # a campaign that only records the ecp5_ columns resumes
-    assert main(["dse", "run", str(plain), "--budget", "4", "--quiet"]) == 0

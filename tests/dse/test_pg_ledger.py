@@ -161,15 +161,12 @@ def _count(url: str) -> int:
 
 
 def test_kill_9_of_a_postgresql_worker_loses_and_duplicates_nothing(postgres_url, tmp_path) -> None:
-    import os
-    import signal
     import subprocess
     import sys
-    import time
 
     import yaml
 
-    from .dse_helpers import tiny_spec_dict
+    from .dse_helpers import kill_9_after, tiny_spec_dict
 
     budget = 600
     data = tiny_spec_dict(
@@ -179,14 +176,7 @@ def test_kill_9_of_a_postgresql_worker_loses_and_duplicates_nothing(postgres_url
     spec = tmp_path / "spec.yaml"
     spec.write_text(yaml.safe_dump(data))
     cmd = [sys.executable, "-m", "accelsmith.cli.main", "dse", "run", str(spec), "--quiet"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 300
-    while _count(postgres_url) < 64 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert proc.poll() is None, "the campaign ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    killed_at = _count(postgres_url)
+    killed_at = kill_9_after(cmd, tmp_path, lambda: _count(postgres_url), 64)
     assert 64 <= killed_at < budget
     r = subprocess.run([*cmd], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
