@@ -67,7 +67,10 @@ NODE130_MODELS_VERSION = "3"
 #: the ``ecp5_`` columns while the ECP5 samples stay the same. Identities stored without an
 #: ``ecp5`` record predate it (the ECP5 model changed on 2026-12-07: whole-array systolic
 #: fits, one-run calibration), so such a campaign using an ``ecp5_`` column is refused.
-ECP5_MODELS_VERSION = "1"
+#: "2" (2026-12-07, session 5): weight-stationary arrays priced from their components (fold
+#: adder gating, narrow partial sums) instead of fitted scales; ws array Fmax from the widest
+#: PE adder or the gated fold adder (a 1-row column's PE has no adder).
+ECP5_MODELS_VERSION = "2"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 
