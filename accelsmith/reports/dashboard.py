@@ -33,6 +33,7 @@ from .panels import (
     numeric_metrics,
     set_ranges,
     verilog_files,
+    webgl_patch,
 )
 
 if TYPE_CHECKING:
@@ -449,10 +450,12 @@ def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float =
     kept current by polls that send only what changed (a Dash ``Patch``).
 
     The ``drawn`` store of a page records what its figure shows: the view signature, the
-    trace slots and their point counts, and per campaign ``[rows drawn, version,
-    generation]``. A poll answers with a patch from there; a full draw replaces figure and
-    store together. A full draw that started after a poll began makes that poll's patch void
-    (``draws``: full draws started per page), so a late patch never lands on a new figure.
+    trace slots and their point counts, per campaign ``[rows drawn, version, generation]``,
+    and whether the plot's traces are WebGL yet (SVG at a full draw, WebGL from the first
+    live update on: :data:`~accelsmith.reports.panels.SVG_MAX_POINTS`). A poll answers
+    with a patch from there; a full draw replaces figure and store together. A full draw
+    that started after a poll began makes that poll's patch void (``draws``: full draws
+    started per page), so a late patch never lands on a new figure.
     """
     from dash import Input, Output, Patch, State, ctx, no_update
 
@@ -585,6 +588,9 @@ def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float =
             changed = True
         if not changed:
             return (rearm, version, *nothing[2:])
+        if not drawn.get("webgl"):  # the first live update: the plot's traces go WebGL
+            webgl_patch(patch, drawn["slots"])
+            drawn["webgl"] = True
         grown = grow_ranges(drawn["ranges"], added, view.x, view.y)
         if grown is not None:  # rare (a new extreme): the page redraws every point once
             set_ranges(patch["layout"], grown, len(view.sel))

@@ -36,6 +36,7 @@ __all__ = [
     "slot_counts",
     "trace_slots",
     "verilog_files",
+    "webgl_patch",
 ]
 
 _META = ("number", "state", "explorer", "feasible", "datetime_complete", "design", "status")
@@ -86,21 +87,31 @@ STATUS_KINDS = (STATUS_INFEASIBLE, STATUS_DOMINATED, STATUS_PARETO)
 BULK_KINDS = (STATUS_INFEASIBLE, STATUS_DOMINATED, "all")
 #: layers of a trace (the third element of a slot)
 BASE, LEGEND, LIVE = "base", "legend", "live"
-#: a trace of the plot (live points, the Pareto front, legend entries) is drawn as SVG up to
-#: this many points, and in WebGL beyond; the bulk is in the static layer (WebGL). With no
-#: WebGL trace the plot creates no WebGL context at the first render: software WebGL spends
-#: the first draw of two contexts, their shaders and a second canvas to composite. Measured
-#: in headless Chromium on 2026-12-07 at load 10-14 (probes of the page, not committed): the
-#: plot's first draw took 130-260 ms in SVG vs 430-560 ms in WebGL, and the GPU process's CPU
-#: time until the first render fell from 200 to 100 ms. SVG cost grows with the points (a
-#: live update of a 5,000-point SVG trace took 0.6-0.8 s at load 13, in WebGL 0.2-0.4 s),
-#: so a live update that takes a trace past this switches it to WebGL.
+#: at a full draw, a trace of the plot (live points, the Pareto front, legend entries) is
+#: drawn as SVG up to this many points, in WebGL beyond; the bulk is in the static layer
+#: (WebGL). With no WebGL trace the plot creates no WebGL context at the first render:
+#: software WebGL spends the first draw of two contexts, their shaders and a second canvas
+#: to composite. Measured in headless Chromium on 2026-12-07 at load 10-14 (probes of the
+#: page, not committed): the plot's first draw took 130-260 ms in SVG vs 430-560 ms in
+#: WebGL, and the GPU process's CPU time until the first render fell from 200 to 100 ms.
+#: Live updates are faster in WebGL (400-800 live points: 66-190 ms vs 99-740 ms in SVG at
+#: load 13), so the first live update turns the plot's traces to WebGL (the dashboard's
+#: poll, :func:`webgl_patch`).
 SVG_MAX_POINTS = 2000
 
 
 def plot_trace_type(n: int) -> str:
-    """The plotly trace type of a plot trace of ``n`` points (see :data:`SVG_MAX_POINTS`)."""
+    """The plotly trace type of a plot trace of ``n`` points at a full draw (see
+    :data:`SVG_MAX_POINTS`)."""
     return "scatter" if n <= SVG_MAX_POINTS else "scattergl"
+
+
+def webgl_patch(patch: Any, slots: list[list[str]]) -> None:
+    """Turn every trace of the plot (not the static layer's) to ``scattergl`` in a Dash
+    ``Patch`` of :func:`scatter_figure` (the first live update of a page)."""
+    for i, (_, _, layer) in enumerate(slots):
+        if layer != BASE:
+            patch["data"][i]["type"] = "scattergl"
 
 
 def trace_slots(panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, color: str):
@@ -476,7 +487,6 @@ def extend_scatter(
                 patch["data"][i][attr] = values
             counts[i] = len(parts["front"])
             patch["data"][i]["name"] = _trace_name(key, kind, counts[i])
-            patch["data"][i]["type"] = plot_trace_type(counts[i])
             continue
         else:
             continue
@@ -487,8 +497,6 @@ def extend_scatter(
             target = patch["data"][i]["marker"]["color"] if attr == "marker.color" else None
             (target if target is not None else patch["data"][i][attr]).extend(values)
         counts[i] += len(add)
-        if plot_trace_type(counts[i]) != plot_trace_type(counts[i] - len(add)):
-            patch["data"][i]["type"] = plot_trace_type(counts[i])  # grown past SVG
         total = counts[i] + counts[where[key, kind, BASE]]
         patch["data"][where[key, kind, LEGEND]]["name"] = _trace_name(key, kind, total)
 

@@ -203,6 +203,7 @@ def test_scatter_figure_base_and_live_traces(
         scatter_figure,
         slot_counts,
         trace_slots,
+        webgl_patch,
     )
 
     camp = Hub([str(campaign_journal)]).campaigns["sa-three"].campaign
@@ -283,29 +284,23 @@ def test_scatter_figure_base_and_live_traces(
     # the plot's traces are SVG (no WebGL context at the first render), the layer's WebGL
     assert {tr["type"] for tr in fig["data"]} == {"scatter"}
     assert {tr["type"] for tr in meta["layer"]} == {"scattergl"}
-    assert not any(op["location"][-1] == "type" for op in ops)  # 3 points: still SVG
-    # a live trace that grows past SVG_MAX_POINTS is switched to WebGL by that update, once
+    assert not any(op["location"][-1] == "type" for op in ops)  # types: see webgl_patch
+    # a full draw: a plot trace beyond SVG_MAX_POINTS is WebGL; the page's first live
+    # update turns every plot trace (never a layer trace) to WebGL
     monkeypatch.setattr(panels_mod, "SVG_MAX_POINTS", 4)
-    for n_new, switched in ((3, True), (2, False)):
-        patch = Patch()
-        parts = {"new": t[t["status"] == "dominated"].iloc[3 : 3 + n_new], "demoted": new.iloc[:0]}
-        extend_scatter(patch, slots, counts, "sa-three", parts, "latency_s", "energy_j", color)
-        types = [
-            op["params"]["value"]
-            for op in patch.to_plotly_json()["operations"]
-            if op["location"] == ["data", live, "type"]
-        ]
-        assert types == (["scattergl"] if switched else [])
-    # the Pareto trace, replaced when the front moves, takes the type of its size
-    if color == "status":
-        front = slots.index(["sa-three", "pareto", LIVE])
-        for size, want in ((4, "scatter"), (5, "scattergl")):
-            patch = Patch()
-            parts = {"new": new.iloc[:0], "demoted": new.iloc[:0], "front": t.head(size)}
-            extend_scatter(patch, slots, counts, "sa-three", parts, "latency_s", "energy_j", color)
-            ops = patch.to_plotly_json()["operations"]
-            assert [op["params"]["value"] for op in ops if op["location"][-1] == "type"] == [want]
-            assert all(op["location"][1] == front for op in ops)
+    small = scatter_figure([("sa-three", camp, t.head(5))], "latency_s", "energy_j", color)
+    types = [tr["type"] for tr in small["data"]]
+    assert types == [
+        "scattergl" if len(tr.get("customdata", ())) > 4 else "scatter" for tr in small["data"]
+    ]
+    assert {"scatter", "scattergl"} == set(types)  # the exact front (> 4 points) is WebGL
+    patch = Patch()
+    webgl_patch(patch, slots)
+    ops = patch.to_plotly_json()["operations"]
+    assert {tuple(op["location"]) for op in ops} == {
+        ("data", i, "type") for i in range(len(fig["data"]))
+    }
+    assert {op["params"]["value"] for op in ops} == {"scattergl"}
 
 
 def test_static_layer_route_and_kept_draws(
