@@ -175,6 +175,8 @@ PNR = (
     *("lane16_int4+fp4_e2m1_p3", "lane16_posit8_0+fp8_e4m3_p1"),
     *("bank_int8_l1_r16x10", "bank_int8_l3_r32x6", "bank_fp16_l1_r8x4", "bank_bf16_l1_r8x10"),
     *("chan_b1_l1_r4x4", "chan_b2_l1_r16x10", "chan_b1_l2_r8x6", "chan_b1_l1_r64x16"),
+    # session 5: the multi-bank channels (the operand and command nets reach every bank)
+    *("chan_b3_l1_r8x2", "chan_b2_l3_r4x6"),
     *(array_name(*a) for a in ARRAYS),
 )
 TABLE_ACT_BITS = 8
