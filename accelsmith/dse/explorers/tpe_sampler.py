@@ -84,6 +84,33 @@ class _HSSPMemo:
         return idx[first[order[:subset_size]]]
 
 
+class _ReprTable:
+    """Rows of finished trials' parameters in the TPE estimator's representation (float64),
+    one table per search space, grown by doubling; ``index`` maps a trial id to its row
+    (-1: the trial lacks a parameter of the space)."""
+
+    def __init__(self, names: tuple[str, ...], dists: tuple[Any, ...]) -> None:
+        import numpy as np
+
+        self.names, self.dists = names, dists
+        self.index: dict[int, int] = {}
+        self.rows = np.empty((64, len(names)), dtype=np.float64)
+        self.n = 0
+
+    def add(self, trial_id: int, row: tuple | None) -> int:
+        import numpy as np
+
+        if row is None:
+            self.index[trial_id] = -1
+            return -1
+        if self.n == len(self.rows):
+            self.rows = np.concatenate([self.rows, np.empty_like(self.rows)])
+        self.rows[self.n] = row
+        self.index[trial_id] = self.n
+        self.n += 1
+        return self.n - 1
+
+
 def _tpe_class() -> type:
     """Optuna's ``TPESampler`` with the conversion of finished trials' parameters to the
     estimator's internal representation cached (:class:`_CachedTPE`)."""
@@ -101,13 +128,12 @@ def _tpe_class() -> type:
         per ask, the largest single cost of its sampler at 1,000 trials (about 30 % of the
         TPE explorer's CPU time, cProfile, issue 17). A finished trial's parameters never
         change, so its converted row is kept, keyed by trial id and the search space;
-        running trials (the constant liar's) are converted every time as before. The arrays
-        returned are the same, element for element and dtype, as Optuna's.
+        running trials (the constant liar's) are converted every time as before.
         """
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._repr_cache: dict[Any, dict[int, tuple | None]] = {}
+            self._repr_cache: dict[tuple[str, ...], _ReprTable] = {}
             self._hssp = _HSSPMemo()
             self._parzen_estimator_cls = _parzen_class()
             self._scores: dict[int, float] = {}
@@ -127,30 +153,49 @@ def _tpe_class() -> type:
             return score
 
         def _get_internal_repr(self, trials: Any, search_space: Any, study: Any) -> Any:
+            """Optuna's ``_get_internal_repr`` (each trial's parameters in the estimator's
+            representation, one array per parameter, trials lacking one left out), with a
+            finished trial's row converted once and kept in a float64 table
+            (:class:`_ReprTable`): the arrays are gathered from it by index. They hold the
+            same numbers as Optuna's (choice indices and stepped values are exact in
+            float64); Optuna's arrays of choice indices are int64, which only ever meet
+            float64 ones in the estimator (``_ParzenEstimator._transform``)."""
             import numpy as np
 
             names = tuple(search_space)
             dists = tuple(search_space.values())
-            cache = self._repr_cache.setdefault((names, dists), {})
-            rows = []
+            table = self._repr_cache.get(names)
+            if table is None or table.dists != dists:
+                table = self._repr_cache[names] = _ReprTable(names, dists)
+            sel: list[int] = []
+            extra: list[tuple] = []
+            index = table.index
             for trial in trials:
-                finished = trial.state.is_finished()
-                row = cache.get(trial._trial_id, False) if finished else False
-                if row is False:
-                    params = self._get_params(trial, study)
-                    row = (
-                        tuple(
-                            d.to_internal_repr(params[k]) for k, d in zip(names, dists, strict=True)
-                        )
-                        if search_space.keys() <= params.keys()
-                        else None
-                    )
-                    if finished:
-                        cache[trial._trial_id] = row
-                if row is not None:
-                    rows.append(row)
-            cols = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
-            return {k: np.asarray(col) for k, col in zip(names, cols, strict=True)}
+                if trial.state.is_finished():
+                    r = index.get(trial._trial_id)
+                    if r is None:
+                        r = table.add(trial._trial_id, self._row(trial, table, study))
+                    if r >= 0:
+                        sel.append(r)
+                else:  # running (the constant liar's): converted every time
+                    row = self._row(trial, table, study)
+                    if row is not None:
+                        sel.append(-1 - len(extra))
+                        extra.append(row)
+            rows = table.rows[: table.n]
+            if extra:
+                sel = [r if r >= 0 else table.n - 1 - r for r in sel]
+                rows = np.vstack([rows, np.asarray(extra, dtype=np.float64)])
+            out = rows[np.asarray(sel, dtype=np.intp)]
+            return {k: out[:, i] for i, k in enumerate(names)}
+
+        def _row(self, trial: Any, table: Any, study: Any) -> tuple | None:
+            params = self._get_params(trial, study)
+            if not all(k in params for k in table.names):
+                return None
+            return tuple(
+                d.to_internal_repr(params[k]) for k, d in zip(table.names, table.dists, strict=True)
+            )
 
         def _sample(self, study: Any, trial: Any, search_space: Any) -> dict[str, Any]:
             """Optuna 5.0's ``TPESampler._sample`` (same inputs, same random draws, same
@@ -181,8 +226,10 @@ def _tpe_class() -> type:
                 multi = len(study.directions) > 1
                 self._gamma = tpe.default_gamma_multiobjective if multi else tpe.default_gamma
             n_below = self._gamma(len(done))
+            # a finished trial stays finished and the study only gains trials, so the
+            # number of finished trials names the set (no O(trials) tuple of ids per ask)
             key = (
-                tuple(t._trial_id for t in done),
+                len(done),
                 n_below,
                 tuple(search_space),
                 tuple(search_space.values()),
