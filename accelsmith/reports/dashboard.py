@@ -451,8 +451,9 @@ def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float =
 
     The ``drawn`` store of a page records what its figure shows: the view signature, the
     trace slots and their point counts, per campaign ``[rows drawn, version, generation]``,
-    and whether the plot's traces are WebGL yet (SVG at a full draw, WebGL from the first
-    live update on: :data:`~accelsmith.reports.panels.SVG_MAX_POINTS`). A poll answers
+    and whether its patches turned the plot's traces to WebGL yet (SVG at a full draw; the
+    page turns them once it shows every point, the first live patch in the figure Dash
+    holds: :data:`~accelsmith.reports.panels.SVG_MAX_POINTS`). A poll answers
     with a patch from there; a full draw replaces figure and store together. A full draw
     that started after a poll began makes that poll's patch void (``draws``: full draws
     started per page), so a late patch never lands on a new figure.
@@ -588,7 +589,7 @@ def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float =
             changed = True
         if not changed:
             return (rearm, version, *nothing[2:])
-        if not drawn.get("webgl"):  # the first live update: the plot's traces go WebGL
+        if not drawn.get("webgl"):  # the first live update: the figure's traces say WebGL
             webgl_patch(patch, drawn["slots"])
             drawn["webgl"] = True
         grown = grow_ranges(drawn["ranges"], added, view.x, view.y)

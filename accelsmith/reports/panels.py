@@ -95,8 +95,9 @@ BASE, LEGEND, LIVE = "base", "legend", "live"
 #: page, not committed): the plot's first draw took 130-260 ms in SVG vs 430-560 ms in
 #: WebGL, and the GPU process's CPU time until the first render fell from 200 to 100 ms.
 #: Live updates are faster in WebGL (400-800 live points: 66-190 ms vs 99-740 ms in SVG at
-#: load 13), so the first live update turns the plot's traces to WebGL (the dashboard's
-#: poll, :func:`webgl_patch`).
+#: load 13), so once the page shows every point it turns the plot's traces to WebGL
+#: (``assets/static_layer.js``), and the first live update's patch says the same
+#: (:func:`webgl_patch`), so that the figure Dash holds agrees.
 SVG_MAX_POINTS = 2000
 
 

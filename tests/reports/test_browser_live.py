@@ -156,10 +156,11 @@ def test_live_updates_are_patches_and_front_stays_exact(
         assert len(figures) == 1 and "__dash_patch_update" not in figures[0]  # the first draw
         page.wait_for_function("document.getElementById('pareto-base')._accelsmith !== undefined")
         first = _check_layer(page)
-        # the plot's traces are SVG until the first live update (no WebGL context in the
-        # plot at the first render), WebGL from then on
-        assert page.evaluate(TYPES_JS) == ["scatter"]
-        assert page.evaluate(f"document.querySelector('{GRAPH}').querySelector('canvas')") is None
+        # the plot's traces come as SVG (no WebGL context in the plot before the first
+        # render); once every point is shown, the page turns them to WebGL
+        assert {t["type"] for t in figures[0]["data"]} == {"scatter"}
+        page.wait_for_function(f"({TYPES_JS})().join() === 'scattergl'", timeout=10_000)
+        assert page.evaluate(f"document.querySelector('{GRAPH}').querySelector('canvas')")
         page.evaluate("window.__layer = document.getElementById('pareto-base')._accelsmith")
         total = N
         for seed in (1, 2):
