@@ -11,9 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .calib import CTX_KIND, PE_GUARD_BITS, load
+from .calib import CTX_KIND, CTX_NARROW_KIND, PE_GUARD_BITS, _pe_interp, load
 
-__all__ = ["PE_FORMS", "pe_period_cv"]
+__all__ = [
+    "ACC_FORMS",
+    "LUT_CTX_FORMS",
+    "PE_FORMS",
+    "lut_ctx_period_cv",
+    "pe_acc_cv",
+    "pe_period_cv",
+]
 
 #: PE period forms compared by :func:`pe_period_cv`: interpolation through the samples, and
 #: least-squares polynomials in x = log(width) with the accumulator guard bits g
@@ -60,6 +67,81 @@ def pe_period_cv() -> dict[str, dict[str, float]]:
                     )[0]
                     pred = float(_pe_poly(form, np.array(w), np.array(g)) @ coef)
                 errs[form].append(100.0 * abs(pred - y) / y)
+    return {
+        f: {"mean_pct": float(np.mean(e)), "worst_pct": float(np.max(e))} for f, e in errs.items()
+    }
+
+
+#: LUT-core context period forms compared by :func:`lut_ctx_period_cv`: interpolation through
+#: the samples (piecewise-linear in log(width) -> log(period)), and least-squares polynomials
+#: of degree 1..3 in log(width), each per kind
+LUT_CTX_FORMS = ("interp", "linear", "quadratic", "cubic")
+
+
+def lut_ctx_period_cv() -> dict[str, dict[str, float]]:
+    """Leave-one-out error (%, mean and worst) of each :data:`LUT_CTX_FORMS` over the LUT
+    core's context samples (``lutctx<K><s|f>`` in ``ctx_samples``, the period
+    :meth:`accelsmith.models.calib.CalibratedTech.lut_core_period_ns` takes its level from):
+    each interior width predicted from the other widths of its kind (the end widths, which
+    every form would extrapolate, are not scored). Calibration samples only."""
+    ctx = load().get("ctx_samples", {})
+    errs: dict[str, list[float]] = {f: [] for f in LUT_CTX_FORMS}
+    degree = {"linear": 1, "quadratic": 2, "cubic": 3}
+    for kind, rows in ctx.items():
+        if not kind.startswith("lutctx"):
+            continue
+        w = np.array([float(r["width"]) for r in rows])
+        y = np.array([float(r["period_ns"]) for r in rows])
+        for i in range(1, len(w) - 1):
+            keep = np.arange(len(w)) != i
+            lx = np.log(w[keep])
+            for form in LUT_CTX_FORMS:
+                if form == "interp":
+                    pred = float(np.exp(np.interp(np.log(w[i]), lx, np.log(y[keep]))))
+                else:
+                    coef = np.polyfit(lx, y[keep], degree[form])
+                    pred = float(np.polyval(coef, np.log(w[i])))
+                errs[form].append(100.0 * abs(pred - y[i]) / y[i])
+    if not errs["interp"]:
+        return {}
+    return {
+        f: {"mean_pct": float(np.mean(e)), "worst_pct": float(np.max(e))} for f, e in errs.items()
+    }
+
+
+#: sources of an OS PE's accumulator dependence compared by :func:`pe_acc_cv`: the PE alone
+#: (its narrow and wide samples), none, and the context arrays' own slope (the 2 x 2 array at
+#: two reductions), pooled over the other widths
+ACC_FORMS = ("alone", "flat", "ctx_slope")
+
+
+def pe_acc_cv() -> dict[str, dict[str, float]]:
+    """Leave-one-out error (%, mean and worst) of each :data:`ACC_FORMS`: at every width
+    where the OS context array is sampled at both reductions (``sactx_os_*``, ``max_k`` 64;
+    ``sactxn_os_*``, ``max_k`` 4), each of the two samples is predicted from the other by
+    moving its period to the other accumulator width by the form (``ctx_slope``: the mean
+    slope of the other widths). Calibration samples only, never held-out designs."""
+    ctx = load().get("ctx_samples", {})
+    errs: dict[str, list[float]] = {f: [] for f in ACC_FORMS}
+    for pe, narrow_kind in CTX_NARROW_KIND.items():
+        wide = {r["width"]: r for r in ctx.get(CTX_KIND[pe], [])}
+        narrow = {r["width"]: r for r in ctx.get(narrow_kind, [])}
+        both = sorted(set(wide) & set(narrow))
+        slopes = {
+            w: (wide[w]["period_ns"] - narrow[w]["period_ns"])
+            / (wide[w]["acc_bits"] - narrow[w]["acc_bits"])
+            for w in both
+        }
+        for w in both:
+            rest = float(np.mean([v for u, v in slopes.items() if u != w]))
+            for src, dst in ((wide[w], narrow[w]), (narrow[w], wide[w])):
+                y0, a0, a1 = src["period_ns"], src["acc_bits"], dst["acc_bits"]
+                alone = _pe_interp(pe, "period_ns", w, a1) - _pe_interp(pe, "period_ns", w, a0)
+                pred = {"alone": y0 + float(alone), "flat": y0, "ctx_slope": y0 + rest * (a1 - a0)}
+                for form in ACC_FORMS:
+                    errs[form].append(100.0 * abs(pred[form] - dst["period_ns"]) / dst["period_ns"])
+    if not errs["flat"]:
+        return {}
     return {
         f: {"mean_pct": float(np.mean(e)), "worst_pct": float(np.max(e))} for f, e in errs.items()
     }
