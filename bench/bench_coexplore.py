@@ -415,6 +415,17 @@ def main(argv: list[str] | None = None) -> int:
             extended.setdefault(n, []).append(s)
         else:
             print(f"# {n} seed {s}: the {a} run does not start with the stored {len(v)}-run")
+    # a seed with a long run but no stored shorter run: the long run is the explorer's run of
+    # that seed (its first k trials do not depend on the budget; checked above on every seed
+    # that has both), so the row gets the seed at every checkpoint
+    alone: dict[str, list[int]] = {}
+    for n in names:
+        a = LONG_OF.get(n)
+        for s in seeds if a in ablations else ():
+            long = abl_runs.get((f"{n}[{a}]", s))
+            if (n, s) not in runs and long is not None:
+                runs[(n, s)] = abl_runs.pop((f"{n}[{a}]", s))
+                alone.setdefault(n, []).append(s)
     rows = [
         {"explorer": n, "seed": s, **r}
         for (n, s), v in runs.items()
@@ -442,6 +453,17 @@ def main(argv: list[str] | None = None) -> int:
             f"  {n}: seeds {','.join(map(str, ss))} measured on their uninterrupted "
             f"{LONG_OF[n]} runs (ablation storage), whose first trials equal the stored "
             f"{budgets[n]:,}-runs (checked); a cell of fewer seeds than the row says (n)"
+        )
+    for n, ss in alone.items():
+        checked = extended.get(n)
+        print(
+            f"  {n}: seeds {','.join(map(str, ss))} measured on their {LONG_OF[n]} runs alone "
+            f"(no stored {budgets[n]:,}-run of that seed); "
+            + (
+                f"the prefix equals the shorter run on seeds {','.join(map(str, checked))}"
+                if checked
+                else "no seed has both runs to check the prefix"
+            )
         )
     if abl_rows:
         adf = pd.DataFrame(abl_rows)

@@ -59,13 +59,18 @@ CALIBRATED_NODE_NM = 130
 #: apart); other nodes keep their identity. An identity stored without it is version "1".
 #: "2" (2026-12-07): weight-stationary partial sums are only as wide as their row needs
 #: (hdl/systolic_pe.py ws_psum_shape): the flip-flop inventory and the PE widths follow.
-NODE130_MODELS_VERSION = "2"
+#: "3" (2026-12-07, session 5, one bump for the session's node-130 model changes): the SIMD
+#: engine's merged pipeline-1/-2 chain, readout and area in context (models/simd_asic.py).
+NODE130_MODELS_VERSION = "3"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
 #: the ``ecp5_`` columns while the ECP5 samples stay the same. Identities stored without an
 #: ``ecp5`` record predate it (the ECP5 model changed on 2026-12-07: whole-array systolic
 #: fits, one-run calibration), so such a campaign using an ``ecp5_`` column is refused.
-ECP5_MODELS_VERSION = "1"
+#: "2" (2026-12-07, session 5): weight-stationary arrays priced from their components (fold
+#: adder gating, narrow partial sums) instead of fitted scales; ws array Fmax from the widest
+#: PE adder or the gated fold adder (a 1-row column's PE has no adder).
+ECP5_MODELS_VERSION = "2"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 

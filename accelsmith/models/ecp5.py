@@ -19,9 +19,11 @@ Pricing rules (all from the samples; nothing here is a free constant):
   (``ceil(w / 18)^2`` beyond the samples, the rule the samples follow);
 - memories: TRELLIS_DPR16X4 / DP16KD / LUT4 per ``16 x 4`` tile of the sampled shapes;
 - whole blocks: a systolic PE is priced by its own samples (``ospe``/``wspe``, interpolated
-  in width and accumulator), and the array's parts (PEs, output-stationary drain, weight-
-  stationary fold, control) are scaled by factors fitted to whole arrays (``arr_...``, even
-  widths, max_k values the bench never uses); a SIMD lane, a PIM bank and a PIM channel's
+  in width and accumulator); an output-stationary array's PEs and drain and each dataflow's
+  control are scaled by factors fitted to whole arrays (``arr_...``, even widths, max_k
+  values the bench never uses), a weight-stationary array's PEs (each at its row's partial-
+  sum width) and columns (fold adder and its first-fold gating, one LUT4 per bit) are
+  priced from their components unscaled; a SIMD lane, a PIM bank and a PIM channel's
   own logic are the inventory's parts (decoders, multiplexers, multiplier, quire, rounding;
   lanes, cells, selects, counters; counters, global buffer, command), each scaled by a
   non-negative factor fitted (least squares of the relative error,
@@ -31,8 +33,9 @@ Pricing rules (all from the samples; nothing here is a free constant):
   samples' mean ratio;
 - Fmax: ``1000 / max(paths)``, the slowest of the family's register-to-register paths, each a
   placed-and-routed component period (``1000 / fmax_mhz``) interpolated in width (a
-  systolic PE's path stretched by ``a + b * log2(PEs)``, fitted to the placed ``arr_...``
-  arrays of each dataflow), and the
+  systolic PE's path, for ws the slower of the widest PE adder and the column's gated fold
+  adder, stretched by ``a + b * log2(PEs)``, fitted to the placed ``arr_...`` arrays of
+  each dataflow), and the
   array-wide advance (stall) net: the ``fan<n>`` samples, interpolated in ``log(n)`` with
   ``n`` the design's flip-flops.
 

@@ -41,11 +41,13 @@ def _f(cfg: dict, k: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- systolic
-#: the parts of a systolic array's LUT4 (:func:`systolic`), each scaled by its fitted factor
-#: (:func:`array_scales`): the PEs (their ``ospe``/``wspe`` samples; output- and weight-
-#: stationary apart), an output-stationary
-#: column's drain case, a weight-stationary column's fold select and adder, the control
-ARRAY_TERMS = ("pe_os", "pe_ws", "col_os", "col_ws", "ctl")
+#: the parts of a systolic array's LUT4 (:func:`systolic`) scaled by a fitted factor
+#: (:func:`array_scales`): the output-stationary PEs (their ``ospe`` samples), an output-
+#: stationary column's drain case, the control of each dataflow. A weight-stationary
+#: array's PEs and columns (:data:`WS_TERMS`) are priced from their components unscaled:
+#: each PE at its row's partial-sum width, each column's fold adder and its first-fold gating
+ARRAY_TERMS = ("pe_os", "col_os", "ctl_os", "ctl_ws")
+WS_TERMS = ("pe_ws", "col_ws")
 
 
 def array_scales(cal: Any) -> np.ndarray:
@@ -55,13 +57,18 @@ def array_scales(cal: Any) -> np.ndarray:
     5-row drain at twice what it adds), and the control's counters and handshakes cost more
     than their equations alone."""
 
-    def terms(params: dict) -> dict:
+    def parts(params: dict) -> dict:
         cfg = {k: np.asarray([v]) for k, v in params.items()}
         return {
             k: float(np.asarray(v).ravel()[0]) for k, v in systolic(cfg, cal, terms=True).items()
         }
 
-    return fitted_scales(cal, "arr_", terms)
+    return fitted_scales(
+        cal,
+        "arr_",
+        lambda prm: {k: parts(prm)[k] for k in ARRAY_TERMS},  # in ARRAY_TERMS order
+        lambda prm: sum(parts(prm)[k] for k in WS_TERMS),  # priced unscaled
+    )
 
 
 def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[str, Any]:
@@ -126,9 +133,11 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
     # the PE components (multiplier, accumulator, ws weight select) at this width and acc
     pe_lut = cal.pe_lut(w, acc, ws)
     # os column: drain multiplexer of the rows' shadows; ws column: the fold queue's adder
-    # into the sum (its first-fold gating Mux(q_first, 0, q) is one more input of each bit's
-    # LUT4 in front of the CCU2C carry, which an adder uses two of: no LUT4 of its own)
-    col_lut = np.where(ws, cal.add_lut(acc), cal.mux_lut(r, acc))
+    # into the sum and its first-fold gating Mux(q_first, 0, q): one LUT4 per bit in front
+    # of the CCU2C chain (synth_ecp5 maps the carry chain by techmap before ABC, which never
+    # packs logic into a CCU2C's LUT inputs; measured on 1-row ws arrays, 12-bit signed,
+    # acc 29: each column adds 15 CCU2C and ~41 LUT4 = 29 gating + 12 weight select)
+    col_lut = np.where(ws, cal.add_lut(acc) + acc, cal.mux_lut(r, acc))
     ctl_lut = (
         cal.add_lut(kbits + 1)  # k counter
         + cal.add_lut(kbits + 1)  # its load value k_minus_1 + 1
@@ -155,12 +164,15 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
         "pe_ws": np.where(ws, pes * pe_lut - top - c * narrow, 0.0),
         "col_os": np.where(ws, 0.0, c * col_lut),
         "col_ws": np.where(ws, c * col_lut, 0.0),
-        "ctl": ctl_lut,
+        "ctl_os": np.where(ws, 0.0, ctl_lut),
+        "ctl_ws": np.where(ws, ctl_lut, 0.0),
     }
     if terms:
         return parts
     lut = sum(sc * parts[k] for k, sc in zip(ARRAY_TERMS, array_scales(cal), strict=True))
-    pe_path = _pe_path(cal, w, acc, ws)
+    lut = lut + parts["pe_ws"] + parts["col_ws"]
+    signed = np.asarray(cfg["signed"], dtype=bool)
+    pe_path = _pe_path(cal, w, acc, ws, signed, r)
     # placed in an array, the PE path stretches with the array (routing across more PEs):
     # the ratio fitted to the placed-and-routed ``arr_...`` samples, linear in log2(PEs)
     fit = array_period_fit(cal)
@@ -170,12 +182,25 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
     return {"lut4": lut, "ff": ff, "mult18": pes * blocks, "paths_ns": [path]}
 
 
-def _pe_path(cal: Any, w: Any, acc: Any, ws: Any) -> np.ndarray:
-    """A PE's register-to-register period alone: the placed ``mac``/``wsmac`` component
-    (accumulator ``2w + 8``) corrected to accumulator ``acc`` by the adders' periods, ns."""
-    return np.where(ws, cal.period_ns("wsmac", w), cal.period_ns("mac", w)) + (
-        cal.period_ns("add", acc) - cal.period_ns("add", 2 * w + 8)
-    )
+def _pe_path(cal: Any, w: Any, acc: Any, ws: Any, signed: Any, rows: Any) -> np.ndarray:
+    """The slowest register-to-register period of an array's PEs and columns alone, ns.
+
+    os: the placed ``mac`` component (accumulator ``2w + 8``) corrected to accumulator ``acc``
+    by the adders' periods. ws: the placed ``wsmac`` corrected to the widest PE adder, the
+    last row's partial sum (``hdl/systolic_pe.ws_psum_shape``); a 1-row column's PE adds a
+    constant 0, so its path is the weight select and multiplier alone (``wsmac`` less its
+    adder); and the column's fold, the first-fold gating LUT4 level (``mux4`` less the bare
+    hop ``pipe8``) in front of an ``acc``-bit adder, whichever is slower."""
+    w = np.asarray(w, dtype=np.float64)
+    acc = np.asarray(acc, dtype=np.float64)
+    hop = 1000.0 / cal.value("pipe8", "fmax_mhz")
+    rows = np.asarray(rows, dtype=np.float64)
+    last = _ws_psum_widths(w, acc, np.asarray(signed, dtype=bool), rows, only_last=True)
+    ws_adder = np.where(rows > 1, cal.period_ns("add", np.maximum(last, 1.0)), hop)
+    ws_pe = cal.period_ns("wsmac", w) - cal.period_ns("add", 2 * w + 8) + ws_adder
+    fold = cal.period_ns("add", acc) + cal.period_ns("mux", 4) - hop
+    os_pe = cal.period_ns("mac", w) + cal.period_ns("add", acc) - cal.period_ns("add", 2 * w + 8)
+    return np.where(ws, np.maximum(ws_pe, fold), os_pe)
 
 
 def array_period_fit(cal: Any) -> tuple[float, float, float, float]:
@@ -190,7 +215,16 @@ def array_period_fit(cal: Any) -> tuple[float, float, float, float]:
             for name, smp in cal.samples.items():
                 prm = smp.get("params", {})
                 if name.startswith("arr_") and prm.get("dataflow") == df and smp.get("fmax_mhz"):
-                    t = float(_pe_path(cal, prm["in_bits"], prm["acc_bits"], df == "ws"))
+                    t = float(
+                        _pe_path(
+                            cal,
+                            prm["in_bits"],
+                            prm["acc_bits"],
+                            df == "ws",
+                            prm["signed"],
+                            prm["rows"],
+                        )
+                    )
                     xs.append(np.log2(prm["rows"] * prm["cols"]))
                     ys.append(1000.0 / smp["fmax_mhz"] / t)
             if len(xs) < 2:
@@ -201,21 +235,27 @@ def array_period_fit(cal: Any) -> tuple[float, float, float, float]:
     return cal._cache[key]
 
 
-def _ws_psum_widths(w: np.ndarray, acc: np.ndarray, signed: np.ndarray, r: np.ndarray) -> list:
+def _ws_psum_widths(
+    w: np.ndarray, acc: np.ndarray, signed: np.ndarray, r: np.ndarray, only_last: bool = False
+) -> Any:
     """Per row ``i`` (0 .. max(rows) - 1): the width of a ws PE's partial sum,
     ``min(acc, exact_acc_bits(w, signed, i + 1))`` (``hdl/systolic_pe.ws_psum_shape``), and 0
-    for rows past a configuration's ``rows``. Signed: the largest sum ``k * 4**(w - 1)``
-    needs its bit length plus a sign bit; unsigned: the bit length of ``k * (2**w - 1)**2``."""
-    out = []
-    for i in range(int(np.max(r, initial=1))):
-        k = i + 1.0
+    for rows past a configuration's ``rows`` (``only_last``: the last row's, an array). Signed:
+    the largest sum ``k * 4**(w - 1)`` needs its bit length plus a sign bit; unsigned: the
+    bit length of ``k * (2**w - 1)**2``."""
+    w = np.asarray(w, dtype=np.float64)
+
+    def width(k: Any) -> np.ndarray:
         exact = np.where(
             signed,
             bits_for(k * np.ldexp(1.0, (2 * w - 2).astype(np.int64))) + 1,
             bits_for(k * (np.ldexp(1.0, w.astype(np.int64)) - 1) ** 2),
         )
-        out.append(np.where(i < r, np.minimum(acc, exact), 0.0))
-    return out
+        return np.minimum(acc, exact)
+
+    if only_last:
+        return width(np.asarray(r, dtype=np.float64))
+    return [np.where(i < r, width(i + 1.0), 0.0) for i in range(int(np.max(r, initial=1)))]
 
 
 # --------------------------------------------------------------------------- lut-core
@@ -683,7 +723,17 @@ def _simd_lane(p: Any, cal: Any) -> dict[str, Any]:
     wmax, lo = widths[0], widths[-1]
     subs = (W // wmax) * (wmax // 4) ** 2
     b4, l4 = cal.mul_blocks(4)
-    dsp += subs * float(b4)
+    # 4-bit pieces of a widest sub-lane that no mode's significand reaches are constant 0:
+    # a partial product of two such pieces leaves no MULT18X18D (a diagonal one only if no
+    # narrower mode multiplies more than 2-bit significands in it). Calibrated: lane8_fp8_
+    # e4m3_p3 and lane16_fp8_e5m2_p2 (4- and 3-bit significands in an 8-bit sub-lane) map 3
+    # MULT18X18D per 8-bit word, not 4, every lane with an int8 or posit8 mode 4; the
+    # development design simd8x3 fp8_e4m3+fp4_e2m1+fp8_e5m2 (2-bit fp4 significands) 3
+    top_sig = max(max(md.a.sig_bits, md.b.sig_bits) for md in modes if md.width == wmax)
+    dead = wmax // 4 - -(-top_sig // 4)
+    narrow = any(md.width < wmax and max(md.a.sig_bits, md.b.sig_bits) > 2 for md in modes)
+    dead_pairs = dead * dead - (dead if narrow else 0)
+    dsp += (subs - (W // wmax) * dead_pairs) * float(b4)
     t["mul"] += subs * float(l4)
     for w in widths:
         t["mul"] += (W // w) * ((w // 4) ** 2 - 1) * float(cal.add_lut(2 * w))
@@ -697,7 +747,7 @@ def _simd_lane(p: Any, cal: Any) -> dict[str, Any]:
         sm = p.slot_modes(s)
         sig_w = max(modes[i].a.sig_bits + modes[i].b.sig_bits for i in sm)
         fl = fields[s]
-        exp_bits = 9.0 if fl["exp"] else 0.0  # product exponent (0 for integer-only slots)
+        exp_bits = float(fl["exp_bits"])  # product exponent (0 for integer-only slots)
         t["mux"] += float(cal.mux_lut(len(sm) + 1, sig_w)) + (exp_bits and float(cal.add_lut(9)))
         t["misc"] += 6
         if p.pipeline >= 3:  # significand, term, sign, exponent, zero, NaN, Inf
@@ -765,8 +815,37 @@ def _slot_fields(p: Any, s: int) -> dict[str, Any]:
         for side in "ab"
     )
     ni = sum(any(getattr(m, side).inf for m in ms) for side in "ab")
-    bits = 2 + 8 * a_fp + 8 * b_fp + 2 + na + ni
-    return {"bits": bits, "exp": a_fp or b_fp, "nan": int(nan), "inf": int(inf)}
+    # a decoded exponent is signed(8) but only as wide as its format's range: the rest are
+    # copies of its sign bit, whose flip-flops Yosys merges (opt_merge); the same for the
+    # product exponent (signed 9 bits in the RTL, hdl/simd_lane.PROD_EXP_BITS)
+    ea = max((_signed_bits(m.a.hw_exp_min, m.a.hw_exp_max) for m in ms if m.a.kind != "int"),
+             default=0)  # fmt: skip
+    eb = max((_signed_bits(m.b.hw_exp_min, m.b.hw_exp_max) for m in ms if m.b.kind != "int"),
+             default=0)  # fmt: skip
+    ep = max(
+        (
+            _signed_bits(m.a.hw_exp_min + m.b.hw_exp_min, m.a.hw_exp_max + m.b.hw_exp_max)
+            for m in ms
+            if m.a.kind != "int" or m.b.kind != "int"
+        ),
+        default=0,
+    )
+    bits = 2 + min(ea, 8) + min(eb, 8) + 2 + na + ni
+    return {
+        "bits": bits,
+        "exp": a_fp or b_fp,
+        "exp_bits": min(ep, 9),
+        "nan": int(nan),
+        "inf": int(inf),
+    }
+
+
+def _signed_bits(lo: int, hi: int) -> int:
+    """Bits of a two's-complement number holding every value in ``lo .. hi``."""
+    n = 1
+    while not (-(1 << (n - 1)) <= lo and hi <= (1 << (n - 1)) - 1):
+        n += 1
+    return n
 
 
 def _quire(p: Any, s: int) -> tuple[int, int, int, int]:

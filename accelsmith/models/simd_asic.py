@@ -26,9 +26,13 @@ The flip-flop count mirrors the RTL line by line (:func:`simd_lane_inventory`; w
 removes or merges is said next to each term) and is checked against synthesized netlists
 (``tests/synth/test_calib_simd.py``). Fmax is the slowest of the sampled components'
 register-to-register periods as they sit in the lane, plus the fan-out of the stall/advance
-enable over every flip-flop of the engine (``fan``). An ``fp32`` slot whose modes are all
-integers uses ``sslotfi_<out>`` (the product exponent is the constant 0). Power is the
-flow's clock + activity model (:func:`accelsmith.models.calib.flow_power_w`).
+enable over every flip-flop of the engine (``fan``): at pipeline 1 and 2 the multiplier,
+shifter and quire add are one merged chain (``schain<k>``), and every slot's readout gets
+the extra that the chain beside it costs when both are synthesized as one block
+(``schainr<k>``), which also gives the area a merged pipeline-1/-2 slot saves. An
+``fp32`` slot whose modes are all integers uses ``sslotfi_<out>`` (the product exponent
+is the constant 0). Power is the flow's clock + activity model
+(:func:`accelsmith.models.calib.flow_power_w`).
 
 The structure of a format set is computed once per distinct group of configurations (Python
 over slots and modes, at most 8 x 9); everything per configuration is numpy.
@@ -48,8 +52,7 @@ from ..core.numformats import Format
 
 __all__ = ["CHAIN_STAGES", "CHAIN_WORD", "lane_structure", "signed_bits", "simd_engine_flops"]
 
-#: alignment stages of the ``schain<k>`` calibration components (measured, not used by this
-#: model yet: see :mod:`accelsmith.synth.components_simd`)
+#: alignment stages of the ``schain<k>`` / ``schainr<k>`` calibration components
 #: (:mod:`accelsmith.synth.components_simd`): integer slots (0), FP4 (3), FP8 E4M3, posit4
 #: and posit8 (5), FP8 E5M2 (6), posit16 (7)
 CHAIN_STAGES = (0, 3, 5, 6, 7)
@@ -332,17 +335,17 @@ def lane_cost(
     # products of bits no mode drives (an FP8 E4M3-only 8-bit lane: a 4 x 4 array)
     mul = float(_s(st["mul_kind"], "logic_um2", lane_bits)) * st["mul_live"]
     d_exp = float(calib.op_period_ns("add", 9)) - pipe  # the product exponent sum
-    acc_area, t_slot, t_path, shifter, adders, slot_flops = 0.0, 0.0, 0.0, 0, 0.0, 0
+    acc_area, t_slot, t_path, adders, slot_flops = 0.0, 0.0, 0.0, 0.0, 0
     n_modes = len(formats.split(","))
     for sl in st["slots"]:
         d0 = max(d_dec[f] for f in sl["formats"]) + _levels(n_modes + 1) * d_mux
         d1 = max(float(_s(f"smul_{w}", "period_ns", lane_bits)) for w in sl["widths"]) - pipe
-        d2, d_e = 0.0, 0.0
+        d2, d_e, shifter = 0.0, 0.0, 0.0
         if acc == "exact":
             kind, w = f"sslot_{out_format}", sl["q"]
             flags = 2 + sl["nan"] + 2 * sl["inf"]
             slot_flops += 2 * (sl["q"] + flags)
-            shifter += _shifter_bits(sl["sig"], sl["shift"])
+            shifter = _shifter_bits(sl["sig"], sl["shift"]) * mux_bit
             if sl["shift"]:  # the shifter's stages, then the quire add; the shift amount
                 # (the exponent sum) is computed beside the multiplier
                 d2, d_e = sl["stages"] * d_mux, d_exp
@@ -355,15 +358,24 @@ def lane_cost(
             slot_flops += 2 * 33
             d3 = float(_s(kind, "period_ns", w)) - pipe
         d1 = max(d1, d_e)
+        # pipeline 1 and 2: no register between the multiplier and the quire; synthesis
+        # merges the product's final addition, the shifter and the quire add (``schain``)
+        d_chain = _chain_increment_ns(sl["stages"], sl["q"]) if acc == "exact" else d2 + d3
         segs = {
-            1: (d0 + d1 + d2 + d3,),
-            2: (d0, d1 + d2 + d3),
+            1: (d0 + d1 + d_chain,),
+            2: (d0, d1 + d_chain),
             3: (d0, d1, d2 + d3),
             4: (d0, d1, d2, d3),
         }[pipeline]
         t_path = max(t_path, pipe + max(segs))
-        acc_area += float(_s(kind, "logic_um2", w))
-        t_slot = max(t_slot, float(_s(kind, "period_ns", w)))
+        slot_area = float(_s(kind, "logic_um2", w)) + shifter
+        if acc == "exact" and pipeline <= 2:  # no register between multiplier and quire
+            slot_area *= _merged_fraction(sl["stages"], sl["q"])
+        acc_area += slot_area
+        t_own = float(_s(kind, "period_ns", w))
+        if acc == "exact":
+            t_own = _readout_in_context_ns(sl["stages"], sl["q"], t_own)
+        t_slot = max(t_slot, t_own)
         if sl["exp_bits"]:
             adders += float(calib.logic_um2("add", sl["exp_bits"]))
     slot_flops += st["nslots"] * st["out_bits"]
@@ -376,12 +388,59 @@ def lane_cost(
         "mode_bits": st["mode_bits"],
         "area_decoders": dec_area,
         "area_multiplier": mul,
-        "area_accumulators": acc_area + shifter * mux_bit,
+        "area_accumulators": acc_area,
         "area_glue": st["mux_bits"] * mux_bit + adders,
         "t_path": t_path,
         "t_slot": t_slot,
         "io_bits": 2 * lane_bits + st["nslots"] * st["out_bits"],
     }
+
+
+def _chain_class(stages: int) -> int:
+    """The ``schain`` stage class of a slot: the smallest sampled class with ``stages``."""
+    return next((k for k in CHAIN_STAGES if k >= stages), CHAIN_STAGES[-1])
+
+
+def _chain_increment_ns(stages: int, q: int) -> float:
+    """What the merged align-accumulate chain adds to the multiplier's path: the
+    ``schain<k>`` period at quire width ``q`` minus its own multiplier's (``smul_8_4`` at
+    8; the slot's own multiplier is costed apart)."""
+    k = _chain_class(stages)
+    chain = float(_s(f"schain{k}", "period_ns", q))
+    return chain - float(_s("smul_8_4", "period_ns", CHAIN_WORD))
+
+
+def _merged_fraction(stages: int, q: int) -> float:
+    """What is left of the multiplier, the alignment shifter and the slot when synthesized
+    as one block (``schainr<k>`` at quire width ``q``) against the same blocks apart
+    (``smul_8_4`` at 8, the shifter's ``mux`` bits, ``sslot_fp32``): 0.86-0.96 over the
+    sampled classes and widths (ABC shares the product's final addition, the negation and
+    the quire add). At pipeline 1 and 2 the lane's slot sits in one such block."""
+    from . import calib
+
+    k = _chain_class(stages)
+    mux_bit = float(calib.logic_um2("mux", 8)) / 8.0
+    apart = (
+        float(_s("smul_8_4", "logic_um2", CHAIN_WORD))
+        + _shifter_bits(2 * CHAIN_WORD, (1 << k) - 1) * mux_bit
+        + float(_s("sslot_fp32", "logic_um2", q))
+    )
+    return min(float(_s(f"schainr{k}", "logic_um2", q)) / apart, 1.0)
+
+
+def _readout_in_context_ns(stages: int, q: int, own: float) -> float:
+    """The slot's readout period as it sits in a lane: its own component's period (``own``:
+    ``sslot_<out>`` at ``q``) plus what the lane's multiply-align-accumulate chain beside it
+    adds. Synthesized as one block (``schainr<k>``: the chain, the quire and the fp32
+    readout), the slot is slower than the slower of its chain (``schain<k>``) and its
+    readout (``sslot_fp32``) synthesized apart: ABC recovers area on every path up to the
+    block's critical one, and the two ripple chains of the readout (the negation's borrow
+    and the rounding increment) are mapped less deep (schainr5 at q = 48: 15.9 ns, vs.
+    14.4 ns for the readout alone and 12.7 ns for the chain)."""
+    k = _chain_class(stages)
+    block = float(_s(f"schainr{k}", "period_ns", q))
+    apart = max(float(_s(f"schain{k}", "period_ns", q)), float(_s("sslot_fp32", "period_ns", q)))
+    return own + max(block - apart, 0.0)
 
 
 def _mac_increment_ns(width: float) -> float:

@@ -145,6 +145,10 @@ ARRAYS = (
     ("ws", 4, 2, 10, False, 50),
     ("ws", 5, 3, 4, True, 16),
     ("ws", 3, 5, 6, False, 300),
+    # 1-row weight-stationary arrays (session 5): the fold adder and its gating per column,
+    # and a PE path without an adder (the top PE adds a constant 0)
+    ("ws", 1, 4, 12, True, 50),
+    ("ws", 1, 6, 8, False, 16),
 )
 
 

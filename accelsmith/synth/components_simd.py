@@ -40,13 +40,19 @@ result registered where the lane registers it:
     the ``sslot`` components measure). Synthesis merges the product's final addition, the
     shifter and the quire add (ABC maps them to carry chains as long as the quire), so the
     chain is not its blocks' delays in series (e.g. ``schain3`` at 24: 8.9 ns, vs. the
-    multiplier, 3 shifter stages and a 24-bit add in series: 11.9 ns). NOT yet used by the
-    model (:mod:`accelsmith.models.simd_asic` still chains the blocks): with the chain's
-    increment over its multiplier, the pipeline-1 worst held-out Fmax error falls from 36 %
-    to 23 %, but the FP8 engines then become limited by the ``sslot`` readout period, which
-    runs 5-15 % faster in the component than inside the engines (cause not found: the
-    component's quire LSB ``-q // 3`` explains ~0.8 ns at q = 41), and a held-out guard
-    (``tests/synth/test_calib_simd.py::test_simd_model_tracks_synthesis``) fails at +13 %.
+    multiplier, 3 shifter stages and a 24-bit add in series: 11.9 ns). The model takes the
+    chain's increment over its own multiplier for the lane's pipeline-1 and -2 paths.
+``schainr<k>`` (width: the quire bits ``q``)
+    The same chain with the slot's flags, finished copy and fp32 readout (the whole slot
+    after the multiplier) in one block. Synthesized together, chain and readout are slower
+    than either apart (ABC's area recovery relaxes every path up to the block's critical
+    one; the readout's ripple chains are mapped less deep) and smaller than the parts: the
+    model adds that context to each slot's readout period and scales a pipeline-1/-2 slot's
+    area by it (:mod:`accelsmith.models.simd_asic`).
+
+``sslot_fp32`` is sampled densely around q = 25: below it the quire's magnitude fits the
+binary32 significand and the readout has no rounding logic (24: 7.3 ns, 26: 9.6 ns), so an
+interpolation across that step would understate every wider slot's readout.
 """
 
 from __future__ import annotations
@@ -70,9 +76,18 @@ SLOT_KINDS = tuple(f"sslot_{o}" for o in OUTS)
 SLOTF_KINDS = tuple(f"sslotf_{o}" for o in OUTS)
 SLOTFI_KINDS = tuple(f"sslotfi_{o}" for o in OUTS)
 CHAIN_KINDS = tuple(f"schain{k}" for k in CHAIN_STAGES)
-SIMD_KINDS = (*DEC_KINDS, *MUL_KINDS, *SLOT_KINDS, *SLOTF_KINDS, *SLOTFI_KINDS, *CHAIN_KINDS)
+CHAINR_KINDS = tuple(f"schainr{k}" for k in CHAIN_STAGES)
+SIMD_KINDS = (
+    *DEC_KINDS, *MUL_KINDS, *SLOT_KINDS, *SLOTF_KINDS, *SLOTFI_KINDS, *CHAIN_KINDS, *CHAINR_KINDS,
+)  # fmt: skip
 SLOT_CARRY_BITS = 7  # an sslot component's quire: q - 8 magnitude bits + 7 carry + sign
 
+# the chains' quire widths, from about the narrowest a slot of that alignment range has to
+# the deepest dot products (a quire narrower than the 16-bit product keeps its low bits: the
+# carry chain is what sets the period)
+CHAIN_WIDTHS = {
+    0: (18, 24, 48), 3: (16, 24, 48), 5: (24, 48, 72), 6: (64, 80, 120), 7: (120, 150, 200)
+}  # fmt: skip
 # widths sampled by `accelsmith calibrate`: every decoder once; each multiplier at the words
 # its widths fit in; exact slots at quire widths spanning int4 (~12 bits) to posit16 with
 # deep dot products (~150); fp32 slots at the product significands 2..26
@@ -82,19 +97,13 @@ SIMD_WIDTHS: dict[str, tuple[int, ...]] = {
         k: tuple(w for w in (4, 8, 16, 32) if w >= s[0])
         for k, s in zip(MUL_KINDS, MUL_SETS, strict=True)
     },
-    "sslot_fp32": (12, 24, 48, 96, 150),
+    "sslot_fp32": (12, 24, 26, 32, 40, 48, 96, 150),
     **{f"sslot_{o}": (12, 48, 150) for o in OUTS if o != "fp32"},
     "sslotf_fp32": (4, 8, 16, 26),
     **{f"sslotf_{o}": (8, 26) for o in OUTS if o != "fp32"},
     **{f"sslotfi_{o}": (8, 16) for o in OUTS},  # int4 and int8 products
-    # quire widths from about the narrowest a slot of that alignment range has to the
-    # deepest dot products (a quire narrower than the 16-bit product keeps its low bits: the
-    # carry chain is what sets the period)
-    "schain0": (18, 24, 48),
-    "schain3": (16, 24, 48),
-    "schain5": (24, 48, 72),
-    "schain6": (64, 80, 120),
-    "schain7": (120, 150, 200),
+    **{f"schain{k}": w for k, w in CHAIN_WIDTHS.items()},
+    **{f"schainr{k}": w for k, w in CHAIN_WIDTHS.items()},  # the same, with the readout
 }
 
 
@@ -207,12 +216,18 @@ class SimdChain(wiring.Component):
         The quire.
     """
 
-    def __init__(self, quire: int, stages: int, word: int = CHAIN_WORD) -> None:
-        self.word, self.stages, self.quire = word, stages, quire
+    def __init__(
+        self, quire: int, stages: int, word: int = CHAIN_WORD, readout: bool = False
+    ) -> None:
+        self.word, self.stages, self.quire, self.readout = word, stages, quire, readout
         self.shift = (1 << stages) - 1
         ports = {"a": In(word), "b": In(word), "sel": In(2), "exp": In(max(stages, 1))}
         ports |= {"sign": In(1), "term": In(1), "valid": In(1), "last": In(1)}
-        super().__init__({**ports, "q": Out(signed(self.quire))})
+        if readout:
+            ports |= {"zero": In(1), "nan": In(1), "inf": In(1), "res": Out(32)}
+        else:
+            ports["q"] = Out(signed(self.quire))
+        super().__init__(ports)
 
     def elaborate(self, platform: object) -> Module:
         from ..core.families.simd import SimdParams
@@ -232,6 +247,12 @@ class SimdChain(wiring.Component):
         lane._quire = lambda s: (0, 0, shift, q)  # the quire LSB at the product's LSB
         pr = {"sig": mul.y, "exp": regs["exp"] if self.stages else Const(0, 1)}
         pr |= {"sign": regs["sign"], "term": regs["term"]}
+        if self.readout:  # the whole slot: quire, flags, finished copy, fp32 readout
+            pr |= {k: regs[k] for k in ("zero", "nan", "inf")}
+            ctrl = {"valid": regs["valid"], "last": regs["last"]}
+            res = lane._accumulate_exact(m, ctrl, lane._addend(m, pr, 0, 0), 0, 0)
+            m.d.sync += self.res.eq(res)
+            return m
         t = lane._addend(m, pr, 0, 0)
         acc = Signal(signed(q), name="quire")
         nq = Signal(signed(q), name="quire_next")
@@ -261,4 +282,6 @@ def simd_component(kind: str, width: int) -> tuple[wiring.Component, str]:
         return SimdSlot("fp32", kind[8:], width, int_products=True), top
     if kind in CHAIN_KINDS:
         return SimdChain(width, int(kind[6:])), top
+    if kind in CHAINR_KINDS:
+        return SimdChain(width, int(kind[7:]), readout=True), top
     raise ValueError(f"kind must be one of {SIMD_KINDS}, not {kind!r}")

@@ -252,19 +252,28 @@ def test_bench_measures_against_the_committed_front_without_the_runs(tmp_path) -
 
 def test_bench_row_takes_the_uninterrupted_long_run(tmp_path) -> None:
     """An RL explorer's row measures its own '<e>-long' run when that run starts with the
-    stored shorter run (same seed): the first trials must be identical (checked by the bench)."""
-    r = _bench(
-        "--explorers", "random-walk", "--seeds", "1", "--checkpoints", "30", "60",
-        "--rl-budget", "30", "--ablations", "rw-long", "--ablation-seeds", "1",
-        "--ablation-budget", "60", "--reference", str(tmp_path / "ref.db"),
-        "--ablation-storage", str(tmp_path / "abl.db"), "--out", str(tmp_path / "c.csv"),
-    )  # fmt: skip
+    stored shorter run (same seed): the first trials must be identical (checked by the bench).
+    A seed with a long run and no stored shorter run (seed 1 here) joins the row on its long
+    run alone, and the bench says so."""
+    common = [
+        "--reference", str(tmp_path / "ref.db"), "--out", str(tmp_path / "c.csv"),
+        "--ablation-storage", str(tmp_path / "abl.db"), "--explorers", "random-walk",
+        "--checkpoints", "30", "60", "--rl-budget", "30", "--ablation-budget", "60",
+    ]  # fmt: skip
+    long = ["--ablations", "rw-long", "--ablation-seeds", "2"]
+    assert _bench("--seeds", "1", *long, *common).returncode == 0  # 30-run: seed 0 only
+    r = _bench("--no-build", "--seeds", "2", *long, *common)
     assert r.returncode == 0, r.stderr
     assert "random-walk: seeds 0 measured on their uninterrupted rw-long runs" in r.stdout
+    assert (
+        "random-walk: seeds 1 measured on their rw-long runs alone (no stored 30-run of that "
+        "seed); the prefix equals the shorter run on seeds 0"
+    ) in r.stdout
     assert "does not start with the stored" not in r.stdout
     table = r.stdout.split("== RL ablations")[0]
     rows = [ln.split() for ln in table.splitlines() if ln.startswith("random-walk ")]
-    assert len(rows) == 3 and all(row[-2:] == ["1", "60"] for row in rows)
+    assert len(rows) == 3 and all(row[-2:] == ["2", "60"] for row in rows)
+    assert "random-walk[rw-long]" not in r.stdout  # both long runs are in the row
     v30 = run_values(open_storage(f"sqlite:///{tmp_path / 'ref.db'}"),
                      "coexplore-llama3.reference.s0@random-walk")  # fmt: skip
     v60 = run_values(open_storage(f"sqlite:///{tmp_path / 'abl.db'}"),

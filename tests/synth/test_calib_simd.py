@@ -58,6 +58,62 @@ def test_multiplier_keeps_the_live_partial_products() -> None:
     assert fp8 == pytest.approx(int8 / 4)
 
 
+def test_pipeline_1_and_2_cost_the_merged_chain() -> None:
+    """Without a register between multiplier and quire, the path is the slot's multiplier
+    plus the ``schain<k>`` increment (multiply, align and quire add merge), not the blocks
+    in series; a register after the multiplier (pipeline 3) separates them again."""
+    from accelsmith.models import calib
+
+    fmts, pipe = "int4,int8,fp4_e2m1", calib.pipe_period_ns()
+    st = lane_structure(fmts, 16, "exact", 1, 24, "fp32")
+    inc = max(simd_asic._chain_increment_ns(sl["stages"], sl["q"]) for sl in st["slots"])
+    assert st["slots"][0]["stages"] == 3 and simd_asic._chain_class(3) == 3
+    chain = calib.load()["simd_samples"]["schain3"]
+    assert (
+        inc
+        == pytest.approx(
+            float(simd_asic._s("schain3", "period_ns", st["slots"][0]["q"]))
+            - next(
+                r["period_ns"] for r in calib.load()["simd_samples"]["smul_8_4"] if r["width"] == 8
+            )
+        )
+        and len(chain) >= 3
+    )
+    p2 = simd_asic.lane_cost(fmts, 16, "exact", 2, 24, "fp32")["t_path"]
+    d1 = float(simd_asic._s("smul_8", "period_ns", 16)) - pipe
+    assert p2 == pytest.approx(pipe + d1 + inc)  # decode is registered: multiplier + chain
+    in_series = d1 + 3 * (float(calib.op_period_ns("mux", 8)) - pipe)
+    in_series += float(calib.op_period_ns("add", st["slots"][0]["q"])) - pipe
+    assert inc < in_series - d1  # the merged chain is shorter than shifter + add in series
+
+
+def test_readout_and_area_in_context() -> None:
+    """A slot's readout sits beside its chain: synthesized as one block (``schainr<k>``)
+    both are slower than apart, and smaller; the model adds that extra to the readout and
+    scales a pipeline-1/-2 slot's area by the block's fraction of its parts."""
+    q, stages = 42, 5  # an FP8 E4M3 slot
+    own = float(simd_asic._s("sslot_fp32", "period_ns", q))
+    ctx = simd_asic._readout_in_context_ns(stages, q, own)
+    block = float(simd_asic._s("schainr5", "period_ns", q))
+    assert own < ctx == pytest.approx(own + block - max(own, float(
+        simd_asic._s("schain5", "period_ns", q))))  # fmt: skip
+    frac = simd_asic._merged_fraction(stages, q)
+    assert 0.8 < frac < 1.0
+    cost = {p: simd_asic.lane_cost("fp8_e4m3", 8, "exact", p, 24, "fp32") for p in (2, 3)}
+    assert cost[2]["area_accumulators"] == pytest.approx(frac * cost[3]["area_accumulators"])
+    assert cost[2]["t_slot"] == cost[3]["t_slot"] == pytest.approx(ctx, rel=0.02)
+
+
+def test_readout_samples_span_the_rounding_step() -> None:
+    """Up to q = 25 the quire's magnitude fits binary32's 24-bit significand (no rounding
+    logic); above it the readout rounds. The samples straddle the step, so a slot just
+    above it is not interpolated from the rounding-free side."""
+    step = simd_asic._s("sslot_fp32", "period_ns", np.array([24, 26]))
+    assert step[1] - step[0] > 1.5
+    at_30 = float(simd_asic._s("sslot_fp32", "period_ns", 30))
+    assert at_30 > step[1]
+
+
 def test_signed_bits() -> None:
     assert signed_bits(0, 0) == 0
     assert signed_bits(-1, 1) == 2
@@ -140,7 +196,7 @@ def test_components_build() -> None:
     from accelsmith.synth.components_simd import SIMD_WIDTHS
 
     kinds = ("sdec_posit8_0", "smul_16_8_4", "sslot_posit16_1", "sslotf_bf16", "sslotfi_fp16")
-    for kind in (*kinds, "schain0", "schain7"):
+    for kind in (*kinds, "schain0", "schain7", "schainr5"):
         comp, top = component(kind, SIMD_WIDTHS[kind][0])
         assert f"module {top}" in verilog_text(comp, top)
 
@@ -166,13 +222,14 @@ def test_simd_model_tracks_synthesis() -> None:
 
 @pytest.mark.slow
 def test_calibrate_reproduces_the_simd_samples(tmp_path: Path) -> None:
-    """``accelsmith calibrate`` re-synthesizes a chain and an integer fp32 slot component to
-    the packaged samples (the synthesis cache may answer: same flow, same Verilog)."""
+    """``accelsmith calibrate`` re-synthesizes a chain (alone and with its readout) and an
+    integer fp32 slot component to the packaged samples (the synthesis cache may answer:
+    same flow, same Verilog)."""
     require("yosys", "sta")
     from accelsmith.models import calib
     from accelsmith.synth.calibrate import calibrate
 
-    widths = {"schain3": (16,), "sslotfi_fp16": (8,)}
+    widths = {"schain3": (16,), "schainr3": (16,), "sslotfi_fp16": (8,)}
     data = calibrate(tmp_path / "c.json", widths=widths, ecp5_widths={"mul": ()})
     packaged = calib.load()["simd_samples"]
     for kind, (width,) in widths.items():

@@ -1,0 +1,85 @@
+"""Structural rules of the ECP5 model read from calibration netlists (fast, no tools): a
+weight-stationary array's columns and PEs priced from their components, its Fmax path, the
+SIMD lanes' MULT18X18D and flip-flops against their samples."""
+
+from __future__ import annotations
+
+import numpy as np
+from amaranth.hdl import Shape
+
+from accelsmith.core.families.simd import SimdParams
+from accelsmith.core.families.systolic import SystolicParams
+from accelsmith.hdl.simd_lane import SimdLane
+from accelsmith.models import ecp5_inventory as inv
+from accelsmith.models.ecp5 import calib
+
+
+def _systolic(**kw: object) -> dict:
+    p = SystolicParams(**kw)  # type: ignore[arg-type]
+    cfg = {k: np.asarray([v]) for k, v in p.to_dict().items()}
+    return {k: float(np.ravel(v)[0]) for k, v in inv.systolic(cfg, calib(), terms=True).items()}
+
+
+def test_ws_column_is_its_fold_adder_gating_and_pe_unscaled() -> None:
+    """A 1-row ws array gains, per column, the fold adder, one gating LUT4 per accumulator
+    bit and the PE less its (constant-0) adder, with no fitted scale (measured 2026-12-07 on
+    ws 1x1..1x6 s12 k50: ~70 LUT4 a column, 15 CCU2C of them)."""
+    cal = calib()
+    one = _systolic(dataflow="ws", rows=1, cols=1, in_bits=12, signed=True, max_k=50)
+    four = _systolic(dataflow="ws", rows=1, cols=4, in_bits=12, signed=True, max_k=50)
+    acc = SystolicParams(dataflow="ws", rows=1, cols=1, in_bits=12, max_k=50).acc_bits
+    add = float(cal.add_lut(acc))
+    pe = float(cal.pe_lut(12, acc, True))
+    assert four["col_ws"] - one["col_ws"] == 3 * (add + acc)
+    assert four["pe_ws"] - one["pe_ws"] == 3 * (pe + 1 - add)
+    assert set(inv.WS_TERMS).isdisjoint(inv.ARRAY_TERMS)
+    assert 0 < (four["col_ws"] + four["pe_ws"] - one["col_ws"] - one["pe_ws"]) / 3 < 80
+
+
+def test_ws_path_of_a_single_row_has_no_pe_adder() -> None:
+    """A 1-row ws column's PE adds a constant 0: its path is the weight select and the
+    multiplier (``wsmac`` less its adder) or the gated fold adder, so it is shorter than the
+    2-row array's, whose PE adds a real partial sum."""
+    cal = calib()
+    hop = 1000.0 / cal.value("pipe8", "fmax_mhz")
+    w, acc = 12.0, 32.0
+    one = float(inv._pe_path(cal, w, acc, True, True, 1))
+    two = float(inv._pe_path(cal, w, acc, True, True, 2))
+    bare = float(cal.period_ns("wsmac", w) - cal.period_ns("add", 2 * w + 8) + hop)
+    fold = float(cal.period_ns("add", acc) + cal.period_ns("mux", 4) - hop)
+    assert one == max(bare, fold)
+    assert two > one
+
+
+def test_lane_dsp_counts_equal_their_samples() -> None:
+    """Every lane sample's MULT18X18D count is the model's: fp8-only lanes keep 3 of the 4
+    partial products of an 8-bit word (their significands leave the high nibbles 0)."""
+    cal = calib()
+    lanes = {n: s for n, s in cal.samples.items() if n.startswith("lane")}
+    assert {s["MULT18X18D"] for n, s in lanes.items() if "fp8" in n and "int8" not in n} >= {3}
+    for name, s in lanes.items():
+        p = SimdParams.from_dict(s["params"], source="test")
+        assert inv._simd_lane(p, cal)["mult18"] == s["MULT18X18D"], name
+
+
+def test_lane_flip_flops_follow_their_samples() -> None:
+    """A lane sample's flip-flops less its wrapper's port registers are the inventory's
+    within 7 % (decoded and product exponents only as wide as the formats' ranges: Yosys
+    merges the sign copies; before that rule the fp lanes were up to 18 % over)."""
+    cal = calib()
+    for name, s in cal.samples.items():
+        if not name.startswith("lane"):
+            continue
+        p = SimdParams.from_dict(s["params"], source="test")
+        ports = sum(Shape.cast(m.shape).width for m in SimdLane(p).signature.members.values())
+        lane_ff = s["FF"] - ports
+        assert abs(inv._simd_lane(p, cal)["ff"] / lane_ff - 1) <= 0.07, (name, lane_ff)
+
+
+def test_signed_bits() -> None:
+    assert [inv._signed_bits(lo, hi) for lo, hi in ((0, 0), (-1, 1), (-9, 5), (-17, 13))] == [
+        1,
+        2,
+        5,
+        6,
+    ]
