@@ -207,22 +207,25 @@ def _ctx_acc(kind: str, w: np.ndarray, table_kind: str) -> np.ndarray:
     return acc
 
 
+def ctx_pair_slopes(wide_kind: str, narrow_kind: str) -> dict[float, float]:
+    """ns per accumulator bit at each width where a context design is sampled at both
+    reductions (``ctx_samples`` kinds ``wide_kind`` and ``narrow_kind``): the period
+    difference over the accumulator difference."""
+    ctx = load()["ctx_samples"]
+    wide = {r["width"]: r for r in ctx[wide_kind]}
+    narrow = {r["width"]: r for r in ctx[narrow_kind]}
+    return {
+        w: (wide[w]["period_ns"] - narrow[w]["period_ns"])
+        / (wide[w]["acc_bits"] - narrow[w]["acc_bits"])
+        for w in sorted(set(wide) & set(narrow))
+    }
+
+
 def ctx_acc_slope_ns(kind: str) -> float:
     """ns per accumulator bit of an OS PE in context: the mean over the sampled widths of
     the period difference between the 2 x 2 array at ``max_k`` 64 (``sactx_os_*``) and at
     ``max_k`` 4 (``sactxn_os_*``) over their accumulator difference."""
-    ctx = load()["ctx_samples"]
-    wide = {r["width"]: r for r in ctx[CTX_KIND[kind]]}
-    narrow = {r["width"]: r for r in ctx[CTX_NARROW_KIND[kind]]}
-    return float(
-        np.mean(
-            [
-                (wide[w]["period_ns"] - narrow[w]["period_ns"])
-                / (wide[w]["acc_bits"] - narrow[w]["acc_bits"])
-                for w in sorted(set(wide) & set(narrow))
-            ]
-        )
-    )
+    return float(np.mean(list(ctx_pair_slopes(CTX_KIND[kind], CTX_NARROW_KIND[kind]).values())))
 
 
 def pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike) -> np.ndarray:
@@ -287,7 +290,7 @@ def _lut_kinds(prefix: str, k: np.ndarray, table: str = "samples") -> list[tuple
         {
             (int(n[len(prefix)]), n[len(prefix) + 1])
             for n in load().get(table, {})
-            if n.startswith(prefix)
+            if n.startswith(prefix) and n[len(prefix)].isdigit()
         }
     )
     missing = sorted(set(np.unique(k).astype(int).tolist()) - {kk for kk, _ in have})
@@ -298,6 +301,14 @@ def _lut_kinds(prefix: str, k: np.ndarray, table: str = "samples") -> list[tuple
             f"not {missing[0]}"
         )
     return have
+
+
+def lut_ctx_slope_ns(k: int, tag: str) -> float:
+    """ns per accumulator bit of the LUT core in context (``K = k``, ``tag`` ``s``/``f``):
+    the mean over the sampled widths of the period difference between the 1 x 1 core at
+    ``max_k`` 64 (``lutctx<K><tag>``) and at ``max_k`` 4 (``lutctxn<K><tag>``) over their
+    accumulator difference (the tile counter narrows with it)."""
+    return float(np.mean(list(ctx_pair_slopes(f"lutctx{k}{tag}", f"lutctxn{k}{tag}").values())))
 
 
 def lut_row_logic_um2(k: ArrayLike, sym: ArrayLike, tile_n: int, act: ArrayLike) -> np.ndarray:
@@ -515,17 +526,27 @@ class CalibratedTech(Tech):
         ``tile_m * tile_n * accw`` loads against the 1 x 1 core's ``accw``, the difference
         costed by the ``fan`` component. Without context samples (an older calibration file),
         the slower of the row components at 1 and 2 PEs, the fan-out counted from their
-        ``2 * accw`` loads. Not modelled: the drain, and the tile counter's width (the context
-        is at ``max_k`` 64).
+        ``2 * accw`` loads. The accumulator (``accw`` against the context's, at ``max_k``
+        64) moves the period by :func:`lut_ctx_slope_ns` per bit, the slope between the core
+        at ``max_k`` 64 and 4 (``lutctxn``; the tile counter's compare narrows with it),
+        which leave-one-out over the context samples
+        (:func:`accelsmith.models.calib_cv.lut_acc_cv`) chose over none. Not modelled: the
+        drain.
         """
         k = np.asarray(group_size)
         sym = np.asarray(symmetric, dtype=bool)
         out = np.zeros(np.broadcast(k, sym, np.asarray(act_bits)).shape)
         accw = np.asarray(accw, dtype=np.float64)
         loads = np.asarray(tile_m) * np.asarray(tile_n) * accw
-        if any(n.startswith("lutctx") for n in load().get("ctx_samples", {})):
+        ctx = load().get("ctx_samples", {})
+        if any(n.startswith("lutctx") for n in ctx):
             for kk, tag in _lut_kinds("lutctx", k, "ctx_samples"):
-                per = _loglog(f"lutctx{kk}{tag}", "period_ns", act_bits, table="ctx_samples")
+                name = f"lutctx{kk}{tag}"
+                per = _loglog(name, "period_ns", act_bits, table="ctx_samples")
+                if f"lutctxn{kk}{tag}" in ctx:  # the accumulator's effect, in context
+                    ws = [r["width"] for r in ctx[name]]
+                    acc_ctx = np.interp(act_bits, ws, [r["acc_bits"] for r in ctx[name]])
+                    per = per + lut_ctx_slope_ns(kk, tag) * (accw - acc_ctx)
                 out = np.where((k == kk) & (sym == (tag == "s")), per, out)
             base_loads = accw
         else:

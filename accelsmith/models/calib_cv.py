@@ -9,14 +9,19 @@ samples themselves, never by the held-out designs of ``bench/bench_silicon.py``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .calib import CTX_KIND, CTX_NARROW_KIND, PE_GUARD_BITS, _pe_interp, load
 
 __all__ = [
     "ACC_FORMS",
+    "LUT_ACC_FORMS",
     "LUT_CTX_FORMS",
     "PE_FORMS",
+    "best_form",
+    "lut_acc_cv",
     "lut_ctx_period_cv",
     "pe_acc_cv",
     "pe_period_cv",
@@ -88,7 +93,7 @@ def lut_ctx_period_cv() -> dict[str, dict[str, float]]:
     errs: dict[str, list[float]] = {f: [] for f in LUT_CTX_FORMS}
     degree = {"linear": 1, "quadratic": 2, "cubic": 3}
     for kind, rows in ctx.items():
-        if not kind.startswith("lutctx"):
+        if not (kind.startswith("lutctx") and kind[6].isdigit()):  # not lutctxn (3 widths)
             continue
         w = np.array([float(r["width"]) for r in rows])
         y = np.array([float(r["period_ns"]) for r in rows])
@@ -115,18 +120,23 @@ def lut_ctx_period_cv() -> dict[str, dict[str, float]]:
 ACC_FORMS = ("alone", "flat", "ctx_slope")
 
 
-def pe_acc_cv() -> dict[str, dict[str, float]]:
-    """Leave-one-out error (%, mean and worst) of each :data:`ACC_FORMS`: at every width
-    where the OS context array is sampled at both reductions (``sactx_os_*``, ``max_k`` 64;
-    ``sactxn_os_*``, ``max_k`` 4), each of the two samples is predicted from the other by
-    moving its period to the other accumulator width by the form (``ctx_slope``: the mean
-    slope of the other widths). Calibration samples only, never held-out designs."""
+def _pair_cv(pairs: dict[str, tuple[str, str]], alone: Any = None) -> dict[str, list[float]]:
+    """Leave-one-out errors (%) over context designs sampled at two reductions: ``pairs``
+    maps a group name to its (wide, narrow) ``ctx_samples`` kinds; at each width sampled in
+    both, each sample is predicted from the other by moving its period to the other
+    accumulator width: ``flat`` (not at all), ``ctx_slope`` (the mean slope of the group's
+    other widths), ``alone`` (``alone(group, width, acc_to) - alone(group, width,
+    acc_from)``, when given)."""
     ctx = load().get("ctx_samples", {})
-    errs: dict[str, list[float]] = {f: [] for f in ACC_FORMS}
-    for pe, narrow_kind in CTX_NARROW_KIND.items():
-        wide = {r["width"]: r for r in ctx.get(CTX_KIND[pe], [])}
-        narrow = {r["width"]: r for r in ctx.get(narrow_kind, [])}
+    errs: dict[str, list[float]] = {"flat": [], "ctx_slope": []}
+    if alone is not None:
+        errs["alone"] = []
+    for group, (wk, nk) in pairs.items():
+        wide = {r["width"]: r for r in ctx.get(wk, [])}
+        narrow = {r["width"]: r for r in ctx.get(nk, [])}
         both = sorted(set(wide) & set(narrow))
+        if len(both) < 2:
+            continue
         slopes = {
             w: (wide[w]["period_ns"] - narrow[w]["period_ns"])
             / (wide[w]["acc_bits"] - narrow[w]["acc_bits"])
@@ -136,12 +146,50 @@ def pe_acc_cv() -> dict[str, dict[str, float]]:
             rest = float(np.mean([v for u, v in slopes.items() if u != w]))
             for src, dst in ((wide[w], narrow[w]), (narrow[w], wide[w])):
                 y0, a0, a1 = src["period_ns"], src["acc_bits"], dst["acc_bits"]
-                alone = _pe_interp(pe, "period_ns", w, a1) - _pe_interp(pe, "period_ns", w, a0)
-                pred = {"alone": y0 + float(alone), "flat": y0, "ctx_slope": y0 + rest * (a1 - a0)}
-                for form in ACC_FORMS:
-                    errs[form].append(100.0 * abs(pred[form] - dst["period_ns"]) / dst["period_ns"])
-    if not errs["flat"]:
+                pred = {"flat": y0, "ctx_slope": y0 + rest * (a1 - a0)}
+                if alone is not None:
+                    pred["alone"] = y0 + float(alone(group, w, a1) - alone(group, w, a0))
+                for form, val in pred.items():
+                    errs[form].append(100.0 * abs(val - dst["period_ns"]) / dst["period_ns"])
+    return errs
+
+
+def _summary(errs: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    if not all(errs.values()):
         return {}
     return {
         f: {"mean_pct": float(np.mean(e)), "worst_pct": float(np.max(e))} for f, e in errs.items()
     }
+
+
+def pe_acc_cv() -> dict[str, dict[str, float]]:
+    """Leave-one-out error (%, mean and worst) of each :data:`ACC_FORMS`: at every width
+    where the OS context array is sampled at both reductions (``sactx_os_*``, ``max_k`` 64;
+    ``sactxn_os_*``, ``max_k`` 4), each of the two samples is predicted from the other by
+    moving its period to the other accumulator width by the form (``ctx_slope``: the mean
+    slope of the other widths; ``alone``: the PE component's own accumulator dependence).
+    Calibration samples only, never held-out designs."""
+    pairs = {pe: (CTX_KIND[pe], nk) for pe, nk in CTX_NARROW_KIND.items()}
+    return _summary(_pair_cv(pairs, lambda pe, w, a: _pe_interp(pe, "period_ns", w, a)))
+
+
+#: sources of the LUT core's accumulator dependence compared by :func:`lut_acc_cv`
+LUT_ACC_FORMS = ("flat", "ctx_slope")
+
+
+def lut_acc_cv() -> dict[str, dict[str, float]]:
+    """Leave-one-out error (%, mean and worst) of each :data:`LUT_ACC_FORMS` over the LUT
+    core in context at two reductions (``lutctx<K><s|f>`` at ``max_k`` 64 and
+    ``lutctxn<K><s|f>`` at 4), as :func:`pe_acc_cv`. Calibration samples only."""
+    ctx = load().get("ctx_samples", {})
+    pairs = {
+        k[6:]: (k, "lutctxn" + k[6:]) for k in ctx if k.startswith("lutctx") and k[6].isdigit()
+    }
+    return _summary(_pair_cv(pairs))
+
+
+def best_form(cv: dict[str, dict[str, float]], forms: tuple[str, ...]) -> str:
+    """The form with the lowest leave-one-out mean error, compared at 0.1 % (the samples'
+    own mapping noise is larger than that); on a tie the earlier of ``forms`` (they are listed
+    simplest first)."""
+    return min(forms, key=lambda f: (round(cv[f]["mean_pct"], 1), forms.index(f)))

@@ -51,7 +51,10 @@ WIDTHS: dict[str, tuple[int, ...]] = {
     "neg": (4, 8, 12, 16),
     **{kind: PE_WIDTHS for kind in CTX_KINDS},  # in_bits of the 2 x 2 array context
     **{kind: (4, 6, 9) for kind in LUT_ROW_KINDS},  # act_bits
-    **{kind: LUT_CTX_WIDTHS for kind in LUT_CTX_KINDS},  # act_bits of the 1 x 1 core
+    # act_bits of the 1 x 1 core; at the shallow reduction only the slope over the
+    # accumulator is taken (pooled over the widths), so a few widths
+    **{k: LUT_CTX_WIDTHS for k in LUT_CTX_KINDS if not k.startswith("lutctxn")},
+    **{k: (4, 6, 9) for k in LUT_CTX_KINDS if k.startswith("lutctxn")},
     **PIM_WIDTHS,  # lanes (pimmac_*) and banks (pimctl): components_pim
     **SIMD_WIDTHS,  # the SIMD lane's blocks, written apart as "simd_samples" (simd130)
 }

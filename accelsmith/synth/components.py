@@ -27,13 +27,15 @@ array at ``max_k`` :data:`CTX_NARROW_MAX_K`, a narrower accumulator), the smalle
 which every PE has neighbours, array control and skew around it. ABC maps a PE differently
 alone and among others (2026-12-07: the unsigned 10-bit OS PE alone is a 7.7 ns ripple
 chain, in this context 5.7 ns, in 4 x 3 and 4 x 4 arrays 6.3 ns), so the period model takes
-the PE's level from here and its accumulator-width dependence from the PE alone.
+the PE's level from here, and an OS PE's accumulator-width dependence from the two
+reductions (a WS PE's from the PE alone).
 ``lutctx<K><s|f>`` is the LUT row in context: the generator's smallest whole core
 (``tile_m = tile_n = 1``, ``act_bits = width``, 2-bit weights, ``max_k`` :data:`LUT_CTX_MAX_K`,
-bias correction on), whose paths include the control the row component takes from registers
-(2026-12-07: in held-out cores the worst path is mostly the tile counter ``krem`` -> its
-activation mask compare -> the mask multiplexers -> the table precompute -> a table register;
-in ``lutrow`` components the mask arrives from a register).
+bias correction on; ``lutctxn<K><s|f>`` the same at ``max_k`` :data:`LUT_CTX_NARROW_MAX_K`),
+whose paths include the control the row component takes from registers
+(2026-12-07: in these cores at K >= 3 the worst path is the tile counter ``krem`` -> its
+activation-mask compare -> the mask multiplexers -> the table precompute -> a table
+register; in a ``lutrow`` component the mask arrives from a register).
 ``reg0`` is ``reg`` powered at activity 0 (its
 sequential power is the clock's share alone; :mod:`.calibrate` runs it at that activity).
 """
@@ -83,8 +85,13 @@ CTX_KINDS = (
 CTX_SHAPE, CTX_MAX_K, CTX_NARROW_MAX_K = (2, 2), 64, 4
 #: the LUT row in context (module docstring): the 1 x 1 core at group size K, symmetric (s)
 #: or full (f) table
-LUT_CTX_KINDS = tuple(f"lutctx{k}{t}" for k in LUT_GROUP_SIZES for t in "sf")
-LUT_CTX_MAX_K = 64
+#: ... and at a shallow reduction (``max_k`` :data:`LUT_CTX_NARROW_MAX_K`: a narrower
+#: accumulator and tile counter), ``lutctxn<K><s|f>``
+LUT_CTX_KINDS = (
+    *(f"lutctx{k}{t}" for k in LUT_GROUP_SIZES for t in "sf"),
+    *(f"lutctxn{k}{t}" for k in LUT_GROUP_SIZES for t in "sf"),
+)
+LUT_CTX_MAX_K, LUT_CTX_NARROW_MAX_K = 64, 4
 KINDS = (
     *("mul", "add", "mux", "reg", "reg0", "pipe", "fan", "mac", "neg"),
     *PE_KINDS,
@@ -217,17 +224,17 @@ def lut_row_params(kind: str, width: int) -> Any:
 
 
 def lut_ctx_params(kind: str, width: int) -> Any:
-    """The LUT-core parameters of a ``lutctx<K><s|f>`` component at ``act_bits = width``."""
+    """The LUT-core parameters of a ``lutctx[n]<K><s|f>`` component at ``act_bits = width``."""
     from ..core.families.lut_core import LutCoreParams
 
     return LutCoreParams(
-        group_size=int(kind[6]),
+        group_size=int(kind[-2]),
         weight_bits=LUT_ROW_WEIGHT_BITS,
         act_bits=width,
         tile_m=1,
         tile_n=1,
-        symmetric=kind[7] == "s",
-        max_k=LUT_CTX_MAX_K,
+        symmetric=kind[-1] == "s",
+        max_k=LUT_CTX_NARROW_MAX_K if kind.startswith("lutctxn") else LUT_CTX_MAX_K,
     )
 
 
