@@ -229,6 +229,13 @@ def main() -> None:
             )
             for line in _breakdown(page, first):
                 print("  " + line)
+            types = page.evaluate(
+                f"[...new Set(document.querySelector('{GRAPH}')._fullData.map(t => t.type))]"
+            )
+            print(
+                f"  the plot's trace types when every point was drawn: {', '.join(types)} (the "
+                "static layer's: scattergl; the page turns the plot's to scattergl afterwards)"
+            )
             page.wait_for_timeout(1500)  # the HV panel and the first polls settle
             page.evaluate(f"window.__layer = document.querySelector('{BASE}')._accelsmith")
             lat, sizes, kinds, split = [], [], [], []

@@ -14,15 +14,18 @@ two dataflows, three buffers of 16..256 KiB, 4/8/16-bit operands).
     includes the policy's start-up, not the torch import, which is printed apart). Targets:
     >= 1,000 recorded trials/s.
 (c) TPE (multivariate, constant liar, batch 8) on the family's default systolic space
-    (256,000 points, so its exact front is known): mean sampler time per trial (ask +
-    suggest, the ledger's ``sampler_seconds``) over trials 900..1000 of a 1,000-trial
-    campaign, target < 20 ms; for ``--tpe-seeds`` seeds, our explorer with Optuna's own
-    ``TPESampler`` and with ours (:func:`accelsmith.dse.explorers.optuna_samplers._tpe_class`:
+    (256,000 points, so its exact front is known) and on the hard spaces (``--tpe-spaces``:
+    the accel-resnet50 and coexplore-llama3 campaigns, 11 and 16 parameters, measured
+    against their committed reference fronts in ``bench/references``): mean sampler time
+    per trial (ask + suggest, the ledger's ``sampler_seconds``, and thread CPU time) over
+    trials 900..1000 of a 1,000-trial campaign, target < 20 ms; for ``--tpe-seeds`` seeds
+    (``--tpe-hard-seeds`` on the hard spaces), our explorer with Optuna's own
+    ``TPESampler`` and with ours (:func:`accelsmith.dse.explorers.tpe_sampler._tpe_class`:
     conversions cached, the split and the "below" estimator built once per batch, the HSSP
-    tie-break memoized; the same proposals) side by
-    side in the same run, with the strict measures against the exact front (log HV ratio,
-    normalized IGD+, recall; :mod:`accelsmith.dse.pareto.strict`) and whether the two
-    proposed the same trials.
+    tie-break memoized, infeasibility scores kept, categorical log weights taken once per
+    estimator; the same proposals) side by side in the same run, with the strict measures
+    (log HV ratio, normalized IGD+, recall; :mod:`accelsmith.dse.pareto.strict`) and
+    whether the two proposed the same trials.
 (e) PPO quality: the two PPO settings of (b) on the default systolic space, strict measures
     against its exact front after ``--rl-quality-trials`` trials, ``--rl-seeds`` seeds.
 (d) PostgreSQL (a throw-away local server, or ``--postgres URL``): the same ``random``
@@ -74,6 +77,11 @@ SPACE: dict[str, Any] = {
     "filter_kb": {"choices": KB},
     "ofmap_kb": {"choices": KB},
     "in_bits": {"choices": [4, 8, 16]},
+}
+#: the hard spaces of issue 17.4 (part (c) measures TPE on them too): campaign files
+HARD = {
+    "accel": HERE.parent / "examples" / "campaigns" / "accel-resnet50.yaml",
+    "coexplore": HERE.parent / "examples" / "campaigns" / "coexplore-llama3.yaml",
 }
 
 
@@ -150,15 +158,28 @@ def ours(
     seed: int = 0,
     space: dict[str, Any] | None = SPACE,
     keep: bool = False,
+    campaign: str | None = None,
     **opts: Any,
 ) -> dict[str, Any]:
+    """``explorer`` on the systolic space ``space`` or, with ``campaign`` (a file of
+    :data:`HARD`), on that campaign's space, workload, objectives and constraints."""
     from accelsmith.dse.campaign import open_campaign, run_worker
-    from accelsmith.dse.spec import parse_spec
+    from accelsmith.dse.spec import load_spec, parse_spec
 
     db = folder / f"{explorer}{tag}.db"
-    spec = parse_spec(
-        spec_dict(f"tp-{explorer}", explorer, n, f"sqlite:///{db}", seed=seed, space=space, **opts)
-    )
+    if campaign is None:
+        spec = parse_spec(
+            spec_dict(
+                f"tp-{explorer}", explorer, n, f"sqlite:///{db}", seed=seed, space=space, **opts
+            )
+        )
+    else:
+        spec = load_spec(HARD[campaign]).with_overrides(
+            explorer={"name": explorer, "options": opts},
+            budget=n,
+            seed=seed,
+            storage=f"sqlite:///{db}",
+        )
     cwd = os.getcwd()
     os.chdir(folder)
     try:
@@ -223,10 +244,13 @@ def exact_front() -> Any:
     return pareto.objective_values(trials_frame(study), spec.objectives)
 
 
-def tpe_run(variant: str, n: int, seed: int, folder: Path) -> dict[str, Any]:
-    """Our ``tpe`` explorer (batch 8, constant liar) on the default systolic space with its
-    sampler class ``variant``: ``optuna`` (Optuna's own ``TPESampler``) or ``accelsmith``
-    (the cached subclass, :func:`accelsmith.dse.explorers.optuna_samplers._tpe_class`).
+def tpe_run(
+    variant: str, n: int, seed: int, folder: Path, space: str = "systolic"
+) -> dict[str, Any]:
+    """Our ``tpe`` explorer (batch 8, constant liar) on the default systolic space (or the
+    hard space ``space`` of :data:`HARD`) with its sampler class ``variant``: ``optuna``
+    (Optuna's own ``TPESampler``) or ``accelsmith`` (the subclass of
+    :func:`accelsmith.dse.explorers.tpe_sampler._tpe_class`).
 
     Besides the ledger's wall-clock ``sampler_seconds``, ``sampler_cpu_ms`` holds each ask's
     thread CPU time (``Study.ask`` + ``Space.suggest``, where Optuna samples): on a shared
@@ -257,12 +281,92 @@ def tpe_run(variant: str, n: int, seed: int, folder: Path) -> dict[str, Any]:
     optuna.Study.ask, Space.suggest = ask, suggest  # type: ignore[method-assign]
     try:
         r = ours(
-            "tpe", n, folder, tag=f"-{variant}-{seed}", seed=seed, space=None, keep=True, batch=8
+            "tpe",
+            n,
+            folder,
+            tag=f"-{space}-{variant}-{seed}",
+            seed=seed,
+            space=None,
+            keep=True,
+            campaign=None if space == "systolic" else space,
+            batch=8,
         )
     finally:
         optuna_samplers._tpe_class = real
         optuna.Study.ask, Space.suggest = real_ask, real_suggest  # type: ignore[method-assign]
     return {**r, "sampler_cpu_ms": cpu_ms}
+
+
+def hard_front(space: str) -> Any:
+    """The committed reference front of a hard space (``bench/references``, the union of
+    every explorer's long runs; :mod:`accelsmith.dse.reference_file`)."""
+    from accelsmith.dse.reference import load_reference
+    from accelsmith.dse.spec import load_spec
+
+    spec = load_spec(HARD[space])
+    path = HERE / "references" / f"{spec.name}.reference.json"
+    return load_reference(str(path), spec, label="reference file").values
+
+
+def tpe_part(space: str, args: Any, folder: Path, add: Any, rows: list[dict[str, Any]]) -> None:
+    """(c) on one space: Optuna's ``TPESampler`` and ours, same explorer, same seeds, side by
+    side; sampler time at the last 100 of ``--tpe-trials`` trials, strict measures against
+    the exact front (systolic) or the committed reference front (hard spaces)."""
+    from accelsmith.dse.pareto import strict_measures
+
+    t0 = time.perf_counter()
+    front = exact_front() if space == "systolic" else hard_front(space)
+    what_front = (
+        "exact front of the default systolic space (256,000 points, ResNet-50)"
+        if space == "systolic"
+        else f"reference front of {HARD[space].stem} (bench/references)"
+    )
+    print(f"  {what_front}: {len(front)} designs, {time.perf_counter() - t0:.1f} s", flush=True)
+    seeds = args.tpe_seeds if space == "systolic" else args.tpe_hard_seeds
+    ms_of: dict[str, list[float]] = {"optuna": [], "accelsmith": []}
+    cpu_of: dict[str, list[float]] = {"optuna": [], "accelsmith": []}
+    for seed in range(seeds):
+        params = {}
+        for variant in ("optuna", "accelsmith"):
+            r = tpe_run(variant, args.tpe_trials, seed, folder, space)
+            tail = r["sampler_ms"][-100:]
+            ms = sum(tail) / max(1, len(tail))
+            cpu_tail = r["sampler_cpu_ms"][-100:]
+            cpu_ms = sum(cpu_tail) / max(1, len(cpu_tail))
+            ms_of[variant].append(ms)
+            cpu_of[variant].append(cpu_ms)
+            ok = ms < 20 if variant == "accelsmith" else None
+            what = f"accelsmith tpe (batch 8, liar) on {space}, sampler {variant}, seed {seed}"
+            add(what, "sqlite", r, "< 20 ms/trial", ok)
+            m = strict_measures(r["values"], front, ["minimize"] * 3)
+            rows[-1].update(
+                sampler_ms_last100=round(ms, 2),
+                sampler_cpu_ms_last100=round(cpu_ms, 2),
+                hv_ratio_log=round(m["hv_ratio_log"], 4),
+                igd_plus_norm=round(m["igd_plus_norm"], 4),
+                front_recall=round(m["front_recall"], 4),
+            )
+            print(
+                f"    sampler time, trials {len(r['sampler_ms']) - len(tail)}.."
+                f"{len(r['sampler_ms'])}: {ms:.2f} ms/trial wall, {cpu_ms:.2f} ms CPU "
+                f"(last {len(cpu_tail)} asks); log HV ratio {m['hv_ratio_log']:.4f}, "
+                f"IGD+ {m['igd_plus_norm']:.4f}, recall {m['front_recall']:.3f}",
+                flush=True,
+            )
+            params[variant] = r["params"]
+        same = params["optuna"] == params["accelsmith"]
+        print(f"  {space} seed {seed}: proposals identical (optuna vs accelsmith): {same}")
+    for unit, of in (("wall", ms_of), ("CPU", cpu_of)):
+        old, new = (sum(v) / len(v) for v in of.values())
+        print(
+            f"  TPE sampler {unit} time on {space} at trials {max(0, args.tpe_trials - 100)}.."
+            f"{args.tpe_trials}, mean of {seeds} "
+            f"seed(s): Optuna's TPESampler {old:.2f} ms, ours {new:.2f} ms "
+            f"({old / new:.2f}x); target < 20 ms at 1,000 trials, {unit}: "
+            f"{'met' if new < 20 else 'NOT met'} "
+            f"at load {load()}",
+            flush=True,
+        )
 
 
 # ----------------------------------------------------------------------------- (e) PPO quality
@@ -505,6 +609,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--optuna-trials", type=int, default=1000, help="trials of the plain loop")
     ap.add_argument("--tpe-trials", type=int, default=1000)
     ap.add_argument("--tpe-seeds", type=int, default=3, help="seeds of the TPE comparison")
+    ap.add_argument(
+        "--tpe-spaces",
+        nargs="+",
+        default=["systolic", *HARD],
+        choices=["systolic", *HARD],
+        help="spaces of the TPE comparison (c)",
+    )
+    ap.add_argument("--tpe-hard-seeds", type=int, default=1, help="(c): seeds on accel/coexplore")
     ap.add_argument("--rl-trials", type=int, default=20_000, help="trials of ppo (torch)")
     ap.add_argument("--rl-quality-trials", type=int, default=2000, help="(e): trials per run")
     ap.add_argument("--rl-seeds", type=int, default=3, help="(e): seeds per PPO setting")
@@ -586,59 +698,8 @@ def main(argv: list[str] | None = None) -> int:
         if "e" not in args.skip:
             ppo_quality(args.rl_quality_trials, args.rl_seeds, folder, add, rows)
         if "c" not in args.skip:
-            from accelsmith.dse.pareto import strict_measures
-
-            t0 = time.perf_counter()
-            front = exact_front()
-            print(
-                f"  exact front of the default systolic space (256,000 points, ResNet-50): "
-                f"{len(front)} designs, {time.perf_counter() - t0:.1f} s",
-                flush=True,
-            )
-            ms_of: dict[str, list[float]] = {"optuna": [], "accelsmith": []}
-            cpu_of: dict[str, list[float]] = {"optuna": [], "accelsmith": []}
-            for seed in range(args.tpe_seeds):
-                params = {}
-                for variant in ("optuna", "accelsmith"):
-                    r = tpe_run(variant, args.tpe_trials, seed, folder)
-                    tail = r["sampler_ms"][-100:]
-                    ms = sum(tail) / max(1, len(tail))
-                    cpu_tail = r["sampler_cpu_ms"][-100:]
-                    cpu_ms = sum(cpu_tail) / max(1, len(cpu_tail))
-                    ms_of[variant].append(ms)
-                    cpu_of[variant].append(cpu_ms)
-                    ok = ms < 20 if variant == "accelsmith" else None
-                    what = f"accelsmith tpe (batch 8, liar), sampler {variant}, seed {seed}"
-                    add(what, "sqlite", r, "< 20 ms/trial", ok)
-                    m = strict_measures(r["values"], front, ["minimize"] * 3)
-                    rows[-1].update(
-                        sampler_ms_last100=round(ms, 2),
-                        sampler_cpu_ms_last100=round(cpu_ms, 2),
-                        hv_ratio_log=round(m["hv_ratio_log"], 4),
-                        igd_plus_norm=round(m["igd_plus_norm"], 4),
-                        front_recall=round(m["front_recall"], 4),
-                    )
-                    print(
-                        f"    sampler time, trials {len(r['sampler_ms']) - len(tail)}.."
-                        f"{len(r['sampler_ms'])}: {ms:.2f} ms/trial wall, {cpu_ms:.2f} ms CPU "
-                        f"(last {len(cpu_tail)} asks); log HV ratio {m['hv_ratio_log']:.4f}, "
-                        f"IGD+ {m['igd_plus_norm']:.4f}, recall {m['front_recall']:.3f}",
-                        flush=True,
-                    )
-                    params[variant] = r["params"]
-                same = params["optuna"] == params["accelsmith"]
-                print(f"  seed {seed}: proposals identical (optuna vs accelsmith): {same}")
-            for unit, of in (("wall", ms_of), ("CPU", cpu_of)):
-                old, new = (sum(v) / len(v) for v in of.values())
-                print(
-                    f"  TPE sampler {unit} time at trials {max(0, args.tpe_trials - 100)}.."
-                    f"{args.tpe_trials}, mean of {args.tpe_seeds} "
-                    f"seed(s): Optuna's TPESampler {old:.2f} ms, ours {new:.2f} ms "
-                    f"({old / new:.2f}x); target < 20 ms at 1,000 trials, {unit}: "
-                    f"{'met' if new < 20 else 'NOT met'} "
-                    f"at load {load()}",
-                    flush=True,
-                )
+            for space in args.tpe_spaces:
+                tpe_part(space, args, folder, add, rows)
         if "d" not in args.skip:
             server = PgServer(url=args.postgres) if args.postgres else _pg_server()
             try:

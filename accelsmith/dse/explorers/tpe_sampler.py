@@ -1,0 +1,363 @@
+"""The ``tpe`` explorer's sampler: Optuna's multivariate ``TPESampler`` with the same
+proposals and less work per ask (issue 17: sampler time must not blow up with history).
+
+What costs what (cProfile, thread CPU time, the accel and coexplore spaces at 1,000-2,000
+trials, batch 8, constant liar) and what is done about it, each keeping Optuna 5.0's
+algorithm, its random draws and so its proposals (``tests/dse/test_tpe_sampler.py`` and the
+identity tests in ``tests/dse/test_explorers.py`` compare trial for trial):
+
+- the below/above split (non-domination ranks, the HSSP tie-break, infeasibility scores)
+  and the "below" Parzen estimator depend on the finished trials only: computed once per
+  batch (:meth:`CachedTPE._sample`), the HSSP greedy orders memoized (:class:`_HSSPMemo`),
+  the infeasibility score of a finished trial computed once;
+- the conversion of a finished trial's parameters to the estimator's representation is
+  cached (:meth:`CachedTPE._get_internal_repr`);
+- the acquisition function (log density of 24 candidates under the below and above
+  mixtures, O(candidates x trials x parameters) per ask) takes the logarithm of each
+  categorical kernel's weights once per estimator (trials x choices) instead of once per
+  candidate (candidates x trials), and the normalizers of the discrete kernels once per
+  estimator (:func:`_parzen_class`): the same floating-point operations on the same
+  numbers, so the same values bit for bit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["_HSSPMemo", "_parzen_class", "_tpe_class"]
+
+
+class _HSSPMemo:
+    """Optuna 5.0's HSSP tie-break of the multi-objective TPE split
+    (``optuna.samplers._tpe.sampler._solve_hssp_with_cache``), same arguments, same result,
+    with the greedy orders it computed kept.
+
+    Optuna solves the hypervolume subset selection greedily on the *distinct* loss vectors
+    of the tie-breaking rank (``optuna._hypervolume.hssp._solve_hssp``), and a greedy
+    selection of ``k`` points is the first ``k`` of a selection of more points (each step
+    depends only on the earlier ones). TPE on a discrete space proposes known designs, whose
+    stored results are told again: the rank then gains copies of vectors it already holds
+    and ``k`` grows by one every ten trials, so most calls re-solve a problem solved before
+    (1,000-trial campaign, batch 8: 174 of 316 calls had the distinct vectors and reference
+    point of an earlier call; at trials 900..1000 one solve took ~60 ms of CPU on a loaded
+    machine). Here a problem is solved once for ``k + HEADROOM`` points and later calls with
+    the same distinct vectors and ``k`` up to that take the prefix.
+    """
+
+    HEADROOM = 8
+    KEEP = 32  # problems remembered (the oldest is forgotten first)
+
+    def __init__(self) -> None:
+        self._orders: dict[tuple, Any] = {}
+
+    def __call__(
+        self,
+        lvals: tuple[float, ...],
+        indices: tuple[int, ...],
+        subset_size: int,
+        reference: tuple[float, ...],
+    ) -> Any:
+        import numpy as np
+        from optuna._hypervolume import hssp
+
+        n, m = len(indices), len(reference)
+        loss = np.reshape(lvals, (n, m))
+        idx = np.array(indices)
+        ref = np.array(reference)
+        if subset_size == n:
+            return idx
+        unique, first = np.unique(loss, return_index=True, axis=0)
+        n_unique = first.size
+        if n_unique < subset_size:  # every distinct vector and some copies: Optuna's rule
+            return hssp._solve_hssp(loss, idx, subset_size, ref)
+        if n_unique == subset_size:
+            return idx[first]
+        key = (unique.tobytes(), unique.shape, ref.tobytes())
+        order = self._orders.get(key)
+        if order is None or len(order) < subset_size:
+            size = min(n_unique - 1, subset_size + self.HEADROOM)
+            order = hssp._solve_hssp_on_unique_loss_vals(unique, np.arange(n_unique), size, ref)
+            self._orders.pop(key, None)
+            self._orders[key] = order
+            while len(self._orders) > self.KEEP:
+                self._orders.pop(next(iter(self._orders)))
+        return idx[first[order[:subset_size]]]
+
+
+class _ReprTable:
+    """Rows of finished trials' parameters in the TPE estimator's representation (float64),
+    one table per search space, grown by doubling; ``index`` maps a trial id to its row
+    (-1: the trial lacks a parameter of the space)."""
+
+    def __init__(self, names: tuple[str, ...], dists: tuple[Any, ...]) -> None:
+        import numpy as np
+
+        self.names, self.dists = names, dists
+        self.index: dict[int, int] = {}
+        self.rows = np.empty((64, len(names)), dtype=np.float64)
+        self.n = 0
+
+    def add(self, trial_id: int, row: tuple | None) -> int:
+        import numpy as np
+
+        if row is None:
+            self.index[trial_id] = -1
+            return -1
+        if self.n == len(self.rows):
+            self.rows = np.concatenate([self.rows, np.empty_like(self.rows)])
+        self.rows[self.n] = row
+        self.index[trial_id] = self.n
+        self.n += 1
+        return self.n - 1
+
+
+def _tpe_class() -> type:
+    """Optuna's ``TPESampler`` with the conversion of finished trials' parameters to the
+    estimator's internal representation cached (:class:`_CachedTPE`)."""
+    import optuna
+
+    global _CachedTPE
+    if _CachedTPE is not None:
+        return _CachedTPE
+
+    class CachedTPE(optuna.samplers.TPESampler):
+        """``TPESampler`` whose ``_get_internal_repr`` converts each finished trial once.
+
+        Optuna 5.0 converts every trial's parameters (``_get_params`` and
+        ``to_internal_repr`` per parameter, in Python) twice per ask: O(trials x parameters)
+        per ask, the largest single cost of its sampler at 1,000 trials (about 30 % of the
+        TPE explorer's CPU time, cProfile, issue 17). A finished trial's parameters never
+        change, so its converted row is kept, keyed by trial id and the search space;
+        running trials (the constant liar's) are converted every time as before.
+        """
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._repr_cache: dict[tuple[str, ...], _ReprTable] = {}
+            self._hssp = _HSSPMemo()
+            self._parzen_estimator_cls = _parzen_class()
+            self._scores: dict[int, float] = {}
+
+        def _infeasible_score(self, trial: Any) -> float:
+            """Optuna's ``_get_infeasible_trial_score`` of a finished trial, computed once.
+
+            Optuna computes it for every trial at every split (parsing the trial's
+            constraint system attributes, ~10-20 us per trial in Python: at 2,000 trials
+            the largest part of a split, cProfile on the accel space, issue 17); a finished
+            trial's constraints never change, so it is kept by trial id."""
+            score = self._scores.get(trial._trial_id)
+            if score is None:
+                score = self._real_score(trial)
+                if trial.state.is_finished():
+                    self._scores[trial._trial_id] = score
+            return score
+
+        def _get_internal_repr(self, trials: Any, search_space: Any, study: Any) -> Any:
+            """Optuna's ``_get_internal_repr`` (each trial's parameters in the estimator's
+            representation, one array per parameter, trials lacking one left out), with a
+            finished trial's row converted once and kept in a float64 table
+            (:class:`_ReprTable`): the arrays are gathered from it by index. They hold the
+            same numbers as Optuna's (choice indices and stepped values are exact in
+            float64); Optuna's arrays of choice indices are int64, which only ever meet
+            float64 ones in the estimator (``_ParzenEstimator._transform``)."""
+            import numpy as np
+
+            names = tuple(search_space)
+            dists = tuple(search_space.values())
+            table = self._repr_cache.get(names)
+            if table is None or table.dists != dists:
+                table = self._repr_cache[names] = _ReprTable(names, dists)
+            sel: list[int] = []
+            extra: list[tuple] = []
+            index = table.index
+            for trial in trials:
+                if trial.state.is_finished():
+                    r = index.get(trial._trial_id)
+                    if r is None:
+                        r = table.add(trial._trial_id, self._row(trial, table, study))
+                    if r >= 0:
+                        sel.append(r)
+                else:  # running (the constant liar's): converted every time
+                    row = self._row(trial, table, study)
+                    if row is not None:
+                        sel.append(-1 - len(extra))
+                        extra.append(row)
+            rows = table.rows[: table.n]
+            if extra:
+                sel = [r if r >= 0 else table.n - 1 - r for r in sel]
+                rows = np.vstack([rows, np.asarray(extra, dtype=np.float64)])
+            out = rows[np.asarray(sel, dtype=np.intp)]
+            return {k: out[:, i] for i, k in enumerate(names)}
+
+        def _row(self, trial: Any, table: Any, study: Any) -> tuple | None:
+            params = self._get_params(trial, study)
+            if not all(k in params for k in table.names):
+                return None
+            return tuple(
+                d.to_internal_repr(params[k]) for k, d in zip(table.names, table.dists, strict=True)
+            )
+
+        def _sample(self, study: Any, trial: Any, search_space: Any) -> dict[str, Any]:
+            """Optuna 5.0's ``TPESampler._sample`` (same inputs, same random draws, same
+            result), with what depends on the finished trials only kept for the next ask.
+
+            The below/above split of the finished trials (non-domination ranks, the HSSP
+            tie-break, the infeasibility scores) and the "below" Parzen estimator change only
+            when a trial finishes; running trials (the constant liar's) only ever join the
+            "above" group. Within a batch every ask sees the same finished trials, so both
+            are computed once per batch instead of once per ask (cProfile, 1,000-trial
+            3-objective campaign, batch 8: the split was ~2/3 of the sampler's time, issue
+            17). The "above" estimator, which holds the running trials, is built per ask.
+            """
+            import numpy as np
+            from optuna.samplers._tpe import sampler as tpe
+            from optuna.trial import TrialState
+
+            running = TrialState.RUNNING
+            states = [TrialState.COMPLETE, TrialState.PRUNED]
+            if self._constant_liar:
+                states.append(running)
+            trials = study._get_trials(
+                deepcopy=False, states=tuple(states), use_cache=not self._constant_liar
+            )
+            done = [t for t in trials if t.state != running]
+            live = [t for t in trials if t.state == running and t.number != trial.number]
+            if self._gamma is None:
+                multi = len(study.directions) > 1
+                self._gamma = tpe.default_gamma_multiobjective if multi else tpe.default_gamma
+            n_below = self._gamma(len(done))
+            # a finished trial stays finished and the study only gains trials, so the
+            # number of finished trials names the set (no O(trials) tuple of ids per ask)
+            key = (
+                len(done),
+                n_below,
+                tuple(search_space),
+                tuple(search_space.values()),
+            )
+            memo = getattr(self, "_split_memo", None)
+            if memo is None or memo[0] is not study or memo[1] != key:
+                real_hssp = tpe._solve_hssp_with_cache
+                self._real_score = real_score = tpe._get_infeasible_trial_score
+                # Optuna's split, with our HSSP memo and the scores kept per trial
+                tpe._solve_hssp_with_cache = self._hssp
+                tpe._get_infeasible_trial_score = self._infeasible_score
+                try:
+                    below, above_done = tpe._split_trials(study, done, n_below)
+                finally:
+                    tpe._solve_hssp_with_cache = real_hssp
+                    tpe._get_infeasible_trial_score = real_score
+                mpe_below = self._build_parzen_estimator(
+                    study, search_space, below, handle_below=True
+                )
+                obs_done = self._get_internal_repr(above_done, search_space, study)
+                memo = (study, key, mpe_below, above_done, obs_done)
+                self._split_memo = memo
+            _, _, mpe_below, above_done, obs_done = memo
+            last = above_done[-1].number if above_done else -1
+            if all(t.number > last for t in live):  # running trials sort after the rest
+                obs_live = self._get_internal_repr(live, search_space, study)
+                obs = {
+                    k: (
+                        np.concatenate([obs_done[k], obs_live[k]])
+                        if len(obs_live[k]) and len(obs_done[k])
+                        else (obs_live[k] if len(obs_live[k]) else obs_done[k])
+                    )
+                    for k in search_space
+                }
+            else:
+                above = sorted(above_done + live, key=lambda t: t.number)
+                obs = self._get_internal_repr(above, search_space, study)
+            mpe_above = self._parzen_estimator_cls(
+                obs, search_space, self._parzen_estimator_parameters
+            )
+            samples = mpe_below.sample(self._rng.rng, self._n_ei_candidates)
+            acq = self._compute_acquisition_func(samples, mpe_below, mpe_above)
+            best = self._compare(samples, acq)
+            return {k: d.to_external_repr(best[k]) for k, d in search_space.items()}
+
+    _CachedTPE = CachedTPE
+    return CachedTPE
+
+
+_CachedTPE: type | None = None
+
+
+def _parzen_class() -> type:
+    """Optuna's ``_ParzenEstimator`` whose ``log_pdf`` does per estimator what Optuna does
+    per call, when every parameter is discrete (categorical, or int/float with a step).
+
+    Optuna 5.0's mixture ``log_pdf`` takes, per categorical parameter, the log of the
+    weight of each (candidate, kernel) pair: candidates x kernels logarithms per call, ~2/3
+    of the acquisition's time at 2,000 trials. Here the log of each kernel's weights
+    (kernels x choices, at most 6 choices on the hard spaces against 24 candidates) is
+    taken once per estimator and the candidates' entries gathered from it; the discrete
+    kernels' normalizers, the unique (mu, sigma) pairs and the log mixture weights, which
+    do not depend on the candidates, are also kept. The terms are added in Optuna's order
+    with Optuna's helpers, so every value equals Optuna's bit for bit
+    (``tests/dse/test_tpe_sampler.py``). A mixture with a continuous parameter uses
+    Optuna's ``log_pdf`` unchanged.
+    """
+    global _FastParzen
+    if _FastParzen is not None:
+        return _FastParzen
+    import numpy as np
+    from optuna.samplers._tpe import _truncnorm
+    from optuna.samplers._tpe import probability_distributions as pd
+    from optuna.samplers._tpe.parzen_estimator import _ParzenEstimator
+
+    class FastParzenEstimator(_ParzenEstimator):
+        _terms: list[Any] | None = None
+
+        def _prepare(self) -> list[Any] | None:
+            """Per parameter: ("cat", log weights, choices x kernels) or ("num", the
+            distribution, unique mu, unique sigma, inverse, normalizer per kernel); None
+            when a parameter is continuous."""
+            mix = self._mixture_distribution
+            terms: list[Any] = []
+            for d in mix.distributions:
+                if isinstance(d, pd._BatchedCategoricalDistributions):
+                    terms.append(("cat", np.ascontiguousarray(np.log(d.weights).T)))
+                    continue
+                if d.step == 0.0:
+                    return None
+                mu, sigma, inv = pd._unique_inverse_2d(d.mu, d.sigma)
+                norm = _truncnorm._log_gauss_mass(
+                    (d.adapted_low - mu) / sigma, (d.adapted_high - mu) / sigma
+                )[inv]
+                terms.append(("num", d, mu, sigma, inv, norm))
+            terms.append(np.log(mix.weights[np.newaxis]))
+            return terms
+
+        def log_pdf(self, samples_dict: dict[str, Any]) -> Any:
+            if self._terms is None:
+                self._terms = self._prepare() or []
+            if not self._terms:
+                return super().log_pdf(samples_dict)
+            x = self._transform(samples_dict)
+            out = np.zeros((len(x), len(self._mixture_distribution.weights)), dtype=np.float64)
+            for i, term in enumerate(self._terms[:-1]):
+                if term[0] == "cat":
+                    # log(w[kernel, choice]) of each candidate's choice: rows of the table
+                    out += np.take(term[1], x[:, i].astype(np.int64), axis=0)
+                    continue
+                _, d, mu, sigma, inv, norm = term
+                xu, xinv = np.unique(x[:, i], return_inverse=True)
+                half = d.step / 2
+                left = np.log(xu - half) if d.is_log else xu - half
+                right = np.log(xu + half) if d.is_log else xu + half
+                mass = pd._log_gauss_mass_unique(
+                    (left[:, np.newaxis] - mu) / sigma, (right[:, np.newaxis] - mu) / sigma
+                )
+                out += mass[np.ix_(xinv, inv)]
+                out -= norm
+            out += self._terms[-1]
+            top = out.max(axis=1)
+            top[np.isneginf(top)] = 0
+            with np.errstate(divide="ignore"):
+                return np.log(np.exp(out - top[:, None]).sum(axis=1)) + top
+
+    _FastParzen = FastParzenEstimator
+    return FastParzenEstimator
+
+
+_FastParzen: type | None = None
