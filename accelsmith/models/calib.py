@@ -526,12 +526,15 @@ class CalibratedTech(Tech):
         ``tile_m * tile_n * accw`` loads against the 1 x 1 core's ``accw``, the difference
         costed by the ``fan`` component. Without context samples (an older calibration file),
         the slower of the row components at 1 and 2 PEs, the fan-out counted from their
-        ``2 * accw`` loads. The accumulator (``accw`` against the context's, at ``max_k``
-        64) moves the period by :func:`lut_ctx_slope_ns` per bit, the slope between the core
-        at ``max_k`` 64 and 4 (``lutctxn``; the tile counter's compare narrows with it),
-        which leave-one-out over the context samples
-        (:func:`accelsmith.models.calib_cv.lut_acc_cv`) chose over none. Not modelled: the
-        drain.
+        ``2 * accw`` loads. A narrower accumulator than the context's (``max_k`` 64) moves
+        the period by :func:`lut_ctx_slope_ns` per bit, the slope between the core at
+        ``max_k`` 64 and 4 (``lutctxn``; the tile counter's compare narrows with it), which
+        leave-one-out over the context samples
+        (:func:`accelsmith.models.calib_cv.lut_acc_cv`) chose over none. A wider one is held
+        at the context's level: the slope mixes the counter compare (logarithmic in
+        ``max_k``) with the adder, and no sample lies beyond ``max_k`` 64 to extend it (the
+        default core, ``max_k`` 16384, 2 x 16: 153 MHz held, 136 MHz extended, against
+        155.8 MHz synthesized by the same flow in session 3). Not modelled: the drain.
         """
         k = np.asarray(group_size)
         sym = np.asarray(symmetric, dtype=bool)
@@ -546,7 +549,7 @@ class CalibratedTech(Tech):
                 if f"lutctxn{kk}{tag}" in ctx:  # the accumulator's effect, in context
                     ws = [r["width"] for r in ctx[name]]
                     acc_ctx = np.interp(act_bits, ws, [r["acc_bits"] for r in ctx[name]])
-                    per = per + lut_ctx_slope_ns(kk, tag) * (accw - acc_ctx)
+                    per = per + lut_ctx_slope_ns(kk, tag) * (np.minimum(accw, acc_ctx) - acc_ctx)
                 out = np.where((k == kk) & (sym == (tag == "s")), per, out)
             base_loads = accw
         else:

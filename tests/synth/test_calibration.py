@@ -412,7 +412,12 @@ def test_lut_core_period_in_context(monkeypatch: pytest.MonkeyPatch) -> None:
     one = t.lut_core_period_ns(3, True, 7, 1, 1, 17)
     slope = calib.lut_ctx_slope_ns(3, "s")
     assert 0 < slope < 0.5  # ns per accumulator bit
-    assert t.lut_core_period_ns(3, True, 7, 1, 1, 13) == pytest.approx(one - 4 * slope)
+    acc64 = next(r["acc_bits"] for r in calib.load()["ctx_samples"]["lutctx3s"] if r["width"] == 7)
+    at64 = t.lut_core_period_ns(3, True, 7, 1, 1, acc64)
+    assert t.lut_core_period_ns(3, True, 7, 1, 1, acc64 - 4) == pytest.approx(at64 - 4 * slope)
+    # beyond the context's accumulator (max_k 64) the level is held, not extended
+    assert acc64 < 17 and one == pytest.approx(at64)
+    assert t.lut_core_period_ns(3, True, 7, 1, 1, acc64 + 8) == pytest.approx(at64)
     big = t.lut_core_period_ns(3, True, 7, 2, 8, 17)
     assert big - one == pytest.approx(
         calib.fanout_period_ns(2 * 8 * 17) - calib.fanout_period_ns(17)
