@@ -241,7 +241,7 @@ def main() -> None:
                 print("  " + line)
             print(
                 f"  the plot's trace types when every point was drawn: {', '.join(types)} (the "
-                "static layer's: scattergl; the page turns the plot's to scattergl afterwards)"
+                "static layer's: scattergl)"
             )
             page.wait_for_timeout(1500)  # the HV panel and the first polls settle
             page.evaluate(f"window.__layer = document.querySelector('{BASE}')._accelsmith")
