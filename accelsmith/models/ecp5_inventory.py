@@ -665,8 +665,15 @@ def _lane_terms(params: dict, cal: Any) -> dict:
 
 
 def lane_scales(cal: Any) -> np.ndarray:
-    """The fitted scales of :data:`LANE_TERMS` (the ``lane...`` samples: whole lanes)."""
-    return fitted_scales(cal, "lane", lambda prm: _lane_terms(prm, cal))
+    """The fitted scales of :data:`LANE_TERMS` (the ``lane...`` samples: whole lanes).
+
+    A sample's ``off`` input is a live register (``calibrate_ecp5._block``), so its stage-1
+    operand gating ``Mux(off, 0, a / b)`` (one LUT4 per operand bit, ``hdl/simd_lane``) is
+    synthesized, while a SIMD top without power gating ties ``off`` to 0: those ``2 W`` LUT4
+    are taken off the sample before the fit."""
+    return fitted_scales(
+        cal, "lane", lambda prm: _lane_terms(prm, cal), lambda prm: 2.0 * prm["lane_bits"]
+    )
 
 
 def period_scale(
