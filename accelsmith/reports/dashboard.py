@@ -4,10 +4,8 @@ Live (interval polling of :class:`~accelsmith.reports.live.Hub`), objective per 
 by constraints and parameter ranges, click a point for its details and breakdowns, several
 campaigns side by side, and a button that writes the selected design's Verilog through
 :func:`accelsmith.generate.generate` (the code path of ``accelsmith generate``) for download.
-The bulk of the points is drawn once with WebGL (``scattergl``) in a static layer under
-the plot, the few that change (new points, the Pareto front) in SVG on the plot itself
-(:func:`~accelsmith.reports.panels.plot_trace_type`); points carry only their design id, so
-100,000-trial campaigns stay responsive.
+Points are drawn with WebGL (``Scattergl``) and carry only their design id, so 20,000-trial
+campaigns stay responsive.
 """
 
 from __future__ import annotations
@@ -33,7 +31,6 @@ from .panels import (
     numeric_metrics,
     set_ranges,
     verilog_files,
-    webgl_patch,
 )
 
 if TYPE_CHECKING:
@@ -450,13 +447,10 @@ def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float =
     kept current by polls that send only what changed (a Dash ``Patch``).
 
     The ``drawn`` store of a page records what its figure shows: the view signature, the
-    trace slots and their point counts, per campaign ``[rows drawn, version, generation]``,
-    and whether its patches turned the plot's traces to WebGL yet (SVG at a full draw; the
-    page turns them once it shows every point, the first live patch in the figure Dash
-    holds: :data:`~accelsmith.reports.panels.SVG_MAX_POINTS`). A poll answers
-    with a patch from there; a full draw replaces figure and store together. A full draw
-    that started after a poll began makes that poll's patch void (``draws``: full draws
-    started per page), so a late patch never lands on a new figure.
+    trace slots and their point counts, and per campaign ``[rows drawn, version,
+    generation]``. A poll answers with a patch from there; a full draw replaces figure and
+    store together. A full draw that started after a poll began makes that poll's patch void
+    (``draws``: full draws started per page), so a late patch never lands on a new figure.
     """
     from dash import Input, Output, Patch, State, ctx, no_update
 
@@ -589,9 +583,6 @@ def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float =
             changed = True
         if not changed:
             return (rearm, version, *nothing[2:])
-        if not drawn.get("webgl"):  # the first live update: the figure's traces say WebGL
-            webgl_patch(patch, drawn["slots"])
-            drawn["webgl"] = True
         grown = grow_ranges(drawn["ranges"], added, view.x, view.y)
         if grown is not None:  # rare (a new extreme): the page redraws every point once
             set_ranges(patch["layout"], grown, len(view.sel))

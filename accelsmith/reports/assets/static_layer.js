@@ -173,16 +173,6 @@
     return { data: data, layout: layout, config: config };
   }
 
-  // A full draw sends the plot's traces as SVG (no WebGL context in the plot before the
-  // first render: panels.py, SVG_MAX_POINTS); once the page shows every point they are
-  // turned to WebGL, which keeps live updates fast. The server's first live patch turns
-  // them too (panels.py: webgl_patch), so the figure Dash holds says the same.
-  function toWebgl(top) {
-    var svg = [];
-    (top.data || []).forEach(function (t, i) { if (t.type === "scatter") svg.push(i); });
-    if (svg.length) window.Plotly.restyle(top, { type: "scattergl" }, svg);
-  }
-
   var failed = {}; // payloads that could not be had (asked for a new full draw once)
 
   function sync(top) {
@@ -199,12 +189,7 @@
       Object.keys(loaded).forEach(function (k) { if (k !== src) delete loaded[k]; });
       base._accelsmith = { draw: meta.draw, geometry: geo };
       // same draw: the data arrays are the same objects, so plotly only re-projects them
-      window.Plotly.react(base, baseFigure(top, arrays)).then(function () {
-        // once these points are on screen (two frames on), the plot's SVG traces go WebGL
-        requestAnimationFrame(function () {
-          requestAnimationFrame(function () { toWebgl(top); });
-        });
-      });
+      window.Plotly.react(base, baseFigure(top, arrays));
     }, function (err) {
       delete loaded[src];
       if (failed[src] || !window.dash_clientside || !window.dash_clientside.set_props) throw err;
