@@ -11,8 +11,7 @@ What it does
   2. Starts ``accelsmith dashboard <copy> --interval I`` (the CLI, a subprocess) and reports
      how long the server took to read the campaign and listen.
   3. Opens the page in headless Chromium (Debian's, through Playwright) and measures, with the
-     page's own clock, the time from navigation start until the scatter holds every trial
-     (read in the page by the check that first sees it, every animation frame).
+     page's own clock, the time from navigation start until the scatter holds every trial.
   4. Writes K batches of B new trials (evaluated by the campaign's cost model, stored in one
      transaction each by the ledger writer, as the explorers do) and measures from the
      commit until the figure holds them; checks each update reached the page as a patch and
@@ -66,7 +65,6 @@ COUNT_JS = f"""() => {{
                                      && !(t.meta && t.meta.layer === 'legend')))
     + n(base._fullData);
 }}"""
-TYPES_JS = f"() => [...new Set(document.querySelector('{GRAPH}')._fullData.map(t => t.type))]"
 FRONT_JS = f"""() => {{
   const gd = document.querySelector('{GRAPH}');
   const t = gd._fullData.find(t => (t.name || '').includes('Pareto-optimal'));
@@ -219,16 +217,8 @@ def main() -> None:
             page.on("response", on_response)
             page.add_init_script("performance.setResourceTimingBufferSize(1000000)")  # all polls
             page.goto(url, wait_until="commit")
-            # the time and the plot's trace types are taken when the page first holds every
-            # point (in the check itself: not after a round trip to this process, behind
-            # whatever the page does next)
-            done = page.wait_for_function(
-                f"() => ({COUNT_JS})() >= {args.n} && [performance.now(), ({TYPES_JS})()]",
-                timeout=120_000,
-                polling="raf",
-            )
-            first_ms, types = done.json_value()
-            first = first_ms / 1e3
+            page.wait_for_function(f"({COUNT_JS})() >= {args.n}", timeout=120_000, polling="raf")
+            first = page.evaluate("performance.now()") / 1e3
             drawn = page.evaluate(f"({COUNT_JS})()")
             size = max((b for _, b, is_patch in patches if not is_patch), default=0)
             print(
@@ -239,10 +229,6 @@ def main() -> None:
             )
             for line in _breakdown(page, first):
                 print("  " + line)
-            print(
-                f"  the plot's trace types when every point was drawn: {', '.join(types)} (the "
-                "static layer's: scattergl)"
-            )
             page.wait_for_timeout(1500)  # the HV panel and the first polls settle
             page.evaluate(f"window.__layer = document.querySelector('{BASE}')._accelsmith")
             lat, sizes, kinds, split = [], [], [], []

@@ -103,45 +103,17 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
 LAYER_ROUTE = "_accelsmith/layer/"
 
 
-#: run in the page's head: starts plotly.js (async: it runs as soon as it has arrived, while
-#: the page still loads its other scripts and asks for its layout and figure) and, until it
-#: has run, gives Dash's graph loader (which injects plotly.js itself when ``window.Plotly``
-#: is unset) a promise of it, so that it is fetched and run once
-_PLOTLY_EARLY = """(function () {
-  var settle, fail, ready = new Promise(function (y, n) { settle = y; fail = n; });
-  function own(value) {
-    Object.defineProperty(window, "Plotly", {
-      value: value, writable: true, configurable: true, enumerable: true,
-    });
-  }
-  Object.defineProperty(window, "Plotly", {
-    configurable: true,
-    get: function () { return ready; },
-    set: function (plotly) { own(plotly); settle(plotly); },
-  });
-  var script = document.createElement("script");
-  script.src = %s;
-  script.async = true;
-  script.onerror = function () {
-    own(undefined);
-    fail(new Error("plotly.js did not load from " + script.src));
-  };
-  document.head.appendChild(script);
-})();"""
-
-
 def _preloads(app: dash.Dash) -> str:
-    """The page head's additions: a ``<link rel="preload">`` of the default view's static
-    layer (``assets/static_layer.js`` takes it from there), and plotly.js (4.8 MB), fetched
-    and run from the head (:data:`_PLOTLY_EARLY`) instead of once the layout has been
-    rendered, when Dash's graph loader would ask for it."""
+    """``<link rel="preload">`` tags: the browser fetches, while it reads the page scripts,
+    the default view's static layer (``assets/static_layer.js`` takes it from there) and
+    plotly.js (4.8 MB), which Dash requests (at this URL, without a fingerprint) only once
+    the layout has been rendered."""
     prefix = app.config.requests_pathname_prefix
     plotly_js = f"{prefix}_dash-component-suites/plotly/package_data/plotly.min.js"
     layer = prefix + LAYER_ROUTE + "default"
     return (
         f'<link rel="preload" href="{layer}" as="fetch" crossorigin="anonymous">'
         f'<link rel="preload" href="{plotly_js}" as="script">'
-        f"<script>{_PLOTLY_EARLY % json.dumps(plotly_js)}</script>"
     )
 
 

@@ -296,10 +296,6 @@ def test_static_layer_route_and_kept_draws(
     hrefs = re.findall(r'<link rel="preload" href="([^"]+)"', client.get("/").get_data(True))
     assert len(hrefs) == 2 and any("plotly" in h and h.endswith(".js") for h in hrefs)
     assert all(client.get(h).status_code == 200 for h in hrefs)
-    # and runs plotly.js from its head (async), from the preloaded URL
-    head = client.get("/").get_data(True).split("</head>")[0]
-    plotly_js = next(h for h in hrefs if "plotly" in h)
-    assert f"script.src = {json.dumps(plotly_js)};" in head and "script.async = true" in head
     first = client.get("/_accelsmith/layer/default")
     src = first.headers["X-Accelsmith-Layer"]
     # status colours: every trial but the Pareto-optimal ones (a live trace) is in the layer
