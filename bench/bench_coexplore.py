@@ -46,6 +46,13 @@ row measures them, see ``LONG_OF``); on accel every explorer at 10,000 in one go
 reference export SPEC bench/results/<space>-reference.db --join
 bench/results/<space>-ablations.db``), which this bench joins by default (``--reference-file``).
 
+Session of 2026-12-07 05:50-07:45 (``coexplore_2026-12-07c.txt``, ``accel_2026-12-07c.txt``:
+5 seeds in every cell but coexplore's TPE): the same storages, ``--ablation-seeds 5`` of the
+long runs above, ``--seeds 5`` on accel, the local ablations ``share,front90,episode16,
+scalarized,front0,perparam,envs32`` at 5 x 2,000; TPE's runs built by ``--explorers tpe`` in
+another worktree and copied in (``optuna.copy_study``). A seed with a long run and no stored
+2,000-run is measured on its long run alone (said under the table).
+
 Run of 2026-12-06 (results version 1, ``coexplore_2026-12-06.txt``), for the record::
 
     B="nice -n 10 python bench/bench_coexplore.py --checkpoints 500 2000 10000 \

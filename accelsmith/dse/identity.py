@@ -70,7 +70,8 @@ NODE130_MODELS_VERSION = "3"
 #: "2" (2026-12-07, session 5): weight-stationary arrays priced from their components (fold
 #: adder gating, narrow partial sums) instead of fitted scales; ws array Fmax from the widest
 #: PE adder or the gated fold adder (a 1-row column's PE has no adder).
-ECP5_MODELS_VERSION = "2"
+#: "3" (same day): the SIMD lane fit takes the lane samples' live operand gating off first.
+ECP5_MODELS_VERSION = "3"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 

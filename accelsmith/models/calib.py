@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..core.errors import ConfigError
 from .tech import Tech, node_factors
 
 __all__ = [
@@ -76,7 +77,7 @@ def samples_sha256() -> str:
 
     data = load()
     # every table a node-130 model reads (simd_samples: accelsmith.models.simd_asic,
-    # pim_samples: accelsmith.models.pim_asic, ctx_samples: pe_period_ns)
+    # pim_samples: accelsmith.models.pim_asic, ctx_samples: pe_period_ns, lut_core_period_ns)
     names = ("samples", "simd_samples", "pim_samples", "ctx_samples")
     tables = {k: data[k] for k in names if k in data}
     text = json.dumps(tables, sort_keys=True, separators=(",", ":"))
@@ -184,8 +185,47 @@ CTX_KIND = {
 }
 
 
+#: the OS arrays at a shallow reduction (``max_k`` 4, ``synth.components.CTX_NARROW_MAX_K``)
+CTX_NARROW_KIND = {"ospe_s": "sactxn_os_s", "ospe_u": "sactxn_os_u"}
+
 #: rows of the ``sactx_*`` context arrays (``synth.components.CTX_SHAPE``; a test checks it)
 CTX_ROWS = 2
+
+
+def _ctx_acc(kind: str, w: np.ndarray, table_kind: str) -> np.ndarray:
+    """The widest adder of a context array's PEs at operand width ``w`` (OS: its exact
+    accumulator, as recorded with the samples; WS: the partial sum of its
+    :data:`CTX_ROWS` rows, ``rtl_inventory.ws_psum_bits``)."""
+    rows = load()["ctx_samples"][table_kind]
+    ws = np.array([r["width"] for r in rows], dtype=np.float64)
+    guard = np.array([r["acc_bits"] for r in rows], dtype=np.float64) - 2 * ws
+    acc = 2 * w + np.interp(w, ws, guard)
+    if kind.startswith("ws"):
+        from .rtl_inventory import ws_psum_bits
+
+        acc = ws_psum_bits(w, kind.endswith("_s"), np.round(acc), CTX_ROWS)
+    return acc
+
+
+def ctx_pair_slopes(wide_kind: str, narrow_kind: str) -> dict[float, float]:
+    """ns per accumulator bit at each width where a context design is sampled at both
+    reductions (``ctx_samples`` kinds ``wide_kind`` and ``narrow_kind``): the period
+    difference over the accumulator difference."""
+    ctx = load()["ctx_samples"]
+    wide = {r["width"]: r for r in ctx[wide_kind]}
+    narrow = {r["width"]: r for r in ctx[narrow_kind]}
+    return {
+        w: (wide[w]["period_ns"] - narrow[w]["period_ns"])
+        / (wide[w]["acc_bits"] - narrow[w]["acc_bits"])
+        for w in sorted(set(wide) & set(narrow))
+    }
+
+
+def ctx_acc_slope_ns(kind: str) -> float:
+    """ns per accumulator bit of an OS PE in context: the mean over the sampled widths of
+    the period difference between the 2 x 2 array at ``max_k`` 64 (``sactx_os_*``) and at
+    ``max_k`` 4 (``sactxn_os_*``) over their accumulator difference."""
+    return float(np.mean(list(ctx_pair_slopes(CTX_KIND[kind], CTX_NARROW_KIND[kind]).values())))
 
 
 def pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike) -> np.ndarray:
@@ -195,29 +235,38 @@ def pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike) -> np.ndarray
     ABC maps the same PE differently alone and among neighbours (calibration samples of
     2026-12-07: the unsigned 10-bit OS PE alone is a 7.7 ns ripple chain, inside a 2 x 2
     array 5.7 ns), so the level comes from the PE inside the generator's 2 x 2 array
-    (``sactx_*`` in ``ctx_samples``, interpolated in the width like the operators) and only
-    the accumulator's effect from the PE alone: ``ctx(w) + pe(w, acc) - pe(w, acc_ctx(w))``,
-    where ``acc_ctx`` is the widest adder of the context's PEs (OS: its exact accumulator;
-    WS: the partial sum of its :data:`CTX_ROWS` rows, ``rtl_inventory.ws_psum_bits``; for a
-    WS PE ``acc_bits`` is likewise its partial-sum width). Without context
-    samples, the PE alone. A smooth fit over the width was tested by leave-one-out
-    cross-validation over the PE samples alone
-    (:func:`accelsmith.models.calib_cv.pe_period_cv`): interpolation through
-    the samples predicts them best, so it is kept.
+    (``sactx_*`` in ``ctx_samples``, interpolated in the width like the operators).
+
+    - OS, with the array sampled at two reductions (``sactx_os_*`` at ``max_k`` 64 and
+      ``sactxn_os_*`` at 4): the accumulator's effect is in context too, a line in
+      ``acc_bits`` with the slope :func:`ctx_acc_slope_ns` (pooled over the widths) through
+      both samples (the mean of the two anchored lines). Leave-one-out over the context
+      samples (:func:`accelsmith.models.calib_cv.pe_acc_cv`: each sample predicted from the
+      other reduction at its width) chose this over the PE alone's accumulator dependence.
+    - Otherwise (WS, whose 2-row context has one partial-sum width; or no narrow samples):
+      ``ctx(w) + pe(w, acc) - pe(w, acc_ctx(w))``, the accumulator's effect from the PE
+      alone, where ``acc_ctx`` is the widest adder of the context's PEs (:func:`_ctx_acc`;
+      for a WS PE ``acc_bits`` is likewise its partial-sum width).
+
+    Without context samples, the PE alone. A smooth fit over the width was tested by
+    leave-one-out cross-validation over the PE samples alone
+    (:func:`accelsmith.models.calib_cv.pe_period_cv`): interpolation through the samples
+    predicts them best, so it is kept.
     """
     alone = _pe_interp(kind, "period_ns", width, acc_bits)
-    rows = load().get("ctx_samples", {}).get(CTX_KIND[kind])
-    if not rows:
+    ctx_tab = load().get("ctx_samples", {})
+    if not ctx_tab.get(CTX_KIND[kind]):
         return alone
     w = np.asarray(width, dtype=np.float64)
-    ws = np.array([r["width"] for r in rows], dtype=np.float64)
-    guard = np.array([r["acc_bits"] for r in rows], dtype=np.float64) - 2 * ws
-    acc_ctx = 2 * w + np.interp(w, ws, guard)
-    if kind.startswith("ws"):
-        from .rtl_inventory import ws_psum_bits
-
-        acc_ctx = ws_psum_bits(w, kind.endswith("_s"), np.round(acc_ctx), CTX_ROWS)
+    acc = np.asarray(acc_bits, dtype=np.float64)
+    acc_ctx = _ctx_acc(kind, w, CTX_KIND[kind])
     ctx = _loglog(CTX_KIND[kind], "period_ns", w, table="ctx_samples")
+    narrow = CTX_NARROW_KIND.get(kind)
+    if narrow and ctx_tab.get(narrow):
+        slope = ctx_acc_slope_ns(kind)
+        acc_n = _ctx_acc(kind, w, narrow)
+        ctx_n = _loglog(narrow, "period_ns", w, table="ctx_samples")
+        return 0.5 * (ctx + slope * (acc - acc_ctx) + ctx_n + slope * (acc - acc_n))
     return ctx + alone - _pe_interp(kind, "period_ns", w, acc_ctx)
 
 
@@ -234,15 +283,42 @@ def _pe_select(is_os: ArrayLike, signed: ArrayLike, w: ArrayLike, acc: ArrayLike
     return out
 
 
+def _lut_kinds(prefix: str, k: np.ndarray, table: str = "samples") -> list[tuple[int, str]]:
+    """The ``(K, tag)`` pairs of the LUT components ``<prefix><K><s|f>...`` in ``table``;
+    a ``K`` in ``k`` without samples is declined (never priced as nothing)."""
+    have = sorted(
+        {
+            (int(n[len(prefix)]), n[len(prefix) + 1])
+            for n in load().get(table, {})
+            if n.startswith(prefix) and n[len(prefix)].isdigit()
+        }
+    )
+    missing = sorted(set(np.unique(k).astype(int).tolist()) - {kk for kk, _ in have})
+    if missing:
+        sizes = sorted({kk for kk, _ in have})
+        raise ConfigError(
+            f"group_size must be one of {sizes} at node 130 (the calibrated LUT components), "
+            f"not {missing[0]}"
+        )
+    return have
+
+
+def lut_ctx_slope_ns(k: int, tag: str) -> float:
+    """ns per accumulator bit of the LUT core in context (``K = k``, ``tag`` ``s``/``f``):
+    the mean over the sampled widths of the period difference between the 1 x 1 core at
+    ``max_k`` 64 (``lutctx<K><tag>``) and at ``max_k`` 4 (``lutctxn<K><tag>``) over their
+    accumulator difference (the tile counter narrows with it)."""
+    return float(np.mean(list(ctx_pair_slopes(f"lutctx{k}{tag}", f"lutctxn{k}{tag}").values())))
+
+
 def lut_row_logic_um2(k: ArrayLike, sym: ArrayLike, tile_n: int, act: ArrayLike) -> np.ndarray:
     """Logic of the LUT core's row component ``lutrow<K><s|f><tile_n>`` at ``act`` bits
-    (log-log in ``act`` between the sampled widths; ``K`` of 2, 3 or 4)."""
+    (log-log in ``act`` between the sampled widths; every ``K`` the family allows)."""
     k, sym, act = np.broadcast_arrays(np.asarray(k), np.asarray(sym, dtype=bool), act)
     out = np.zeros(k.shape)
-    for kk in (2, 3, 4):
-        for s_, tag in ((True, "s"), (False, "f")):
-            val = _loglog(f"lutrow{kk}{tag}{tile_n}", "logic_um2", act)
-            out = np.where((k == kk) & (sym == s_), val, out)
+    for kk, tag in _lut_kinds("lutrow", k):
+        val = _loglog(f"lutrow{kk}{tag}{tile_n}", "logic_um2", act)
+        out = np.where((k == kk) & (sym == (tag == "s")), val, out)
     return out
 
 
@@ -438,26 +514,53 @@ class CalibratedTech(Tech):
         tile_n: ArrayLike = 2,
         accw: ArrayLike = 16,
     ) -> np.ndarray:
-        """Clock period a LUT tensor core needs, ns (pre-layout, typical corner): the
-        register-to-register period of the generator's row synthesized as a component
-        (``lutrow<K><s|f><n>``, the slower of 1 and 2 PEs; its paths are the activation
-        masks and table precompute into the table registers, the lookup, and the PE's
-        shift-and-accumulate), interpolated in ``act_bits``, plus the fan-out of the plane
-        flags (first plane / plane index / valid registers, one load per accumulator bit of
-        every PE): ``tile_m * tile_n * accw`` loads in the core against ``2 * accw`` in the
-        component, the difference costed by the ``fan`` component. Not modelled: the drain."""
+        """Clock period a LUT tensor core needs, ns (pre-layout, typical corner).
+
+        The level is the generator's smallest core synthesized whole (``lutctx<K><s|f>`` in
+        ``ctx_samples``: ``tile_m = tile_n = 1``, interpolated in ``act_bits`` like the
+        operators): its worst paths are the row's (table precompute into the table registers,
+        lookup, shift-and-accumulate) with the control in front of them as in every core (the
+        tile counter's activation-mask compare before the mask multiplexers), which the row
+        component alone (``lutrow``, every input from a register) leaves out. A bigger tile
+        fans the mask and plane flags (one load per accumulator bit of every PE) out further:
+        ``tile_m * tile_n * accw`` loads against the 1 x 1 core's ``accw``, the difference
+        costed by the ``fan`` component. Without context samples (an older calibration file),
+        the slower of the row components at 1 and 2 PEs, the fan-out counted from their
+        ``2 * accw`` loads. A narrower accumulator than the context's (``max_k`` 64) moves
+        the period by :func:`lut_ctx_slope_ns` per bit, the slope between the core at
+        ``max_k`` 64 and 4 (``lutctxn``; the tile counter's compare narrows with it), which
+        leave-one-out over the context samples
+        (:func:`accelsmith.models.calib_cv.lut_acc_cv`) chose over none. A wider one is held
+        at the context's level: the slope mixes the counter compare (logarithmic in
+        ``max_k``) with the adder, and no sample lies beyond ``max_k`` 64 to extend it (the
+        default core, ``max_k`` 16384, 2 x 16: 153 MHz held, 136 MHz extended, against
+        155.8 MHz synthesized by the same flow in session 3). Not modelled: the drain.
+        """
         k = np.asarray(group_size)
-        out = np.zeros(np.broadcast(k, np.asarray(symmetric), np.asarray(act_bits)).shape)
-        for kk in (2, 3, 4):
-            for s_, tag in ((True, "s"), (False, "f")):
+        sym = np.asarray(symmetric, dtype=bool)
+        out = np.zeros(np.broadcast(k, sym, np.asarray(act_bits)).shape)
+        accw = np.asarray(accw, dtype=np.float64)
+        loads = np.asarray(tile_m) * np.asarray(tile_n) * accw
+        ctx = load().get("ctx_samples", {})
+        if any(n.startswith("lutctx") for n in ctx):
+            for kk, tag in _lut_kinds("lutctx", k, "ctx_samples"):
+                name = f"lutctx{kk}{tag}"
+                per = _loglog(name, "period_ns", act_bits, table="ctx_samples")
+                if f"lutctxn{kk}{tag}" in ctx:  # the accumulator's effect, in context
+                    ws = [r["width"] for r in ctx[name]]
+                    acc_ctx = np.interp(act_bits, ws, [r["acc_bits"] for r in ctx[name]])
+                    per = per + lut_ctx_slope_ns(kk, tag) * (np.minimum(accw, acc_ctx) - acc_ctx)
+                out = np.where((k == kk) & (sym == (tag == "s")), per, out)
+            base_loads = accw
+        else:
+            for kk, tag in _lut_kinds("lutrow", k):
                 per = np.maximum(
                     _loglog(f"lutrow{kk}{tag}1", "period_ns", act_bits),
                     _loglog(f"lutrow{kk}{tag}2", "period_ns", act_bits),
                 )
-                out = np.where((k == kk) & (np.asarray(symmetric) == s_), per, out)
-        accw = np.asarray(accw, dtype=np.float64)
-        loads = np.asarray(tile_m) * np.asarray(tile_n) * accw
-        return out + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(2 * accw))
+                out = np.where((k == kk) & (sym == (tag == "s")), per, out)
+            base_loads = 2 * accw
+        return out + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(base_loads))
 
     def lut_core_logic(self, **p: ArrayLike) -> dict[str, np.ndarray]:
         """Logic area (um^2) and flip-flops of a LUT tensor core, from components.

@@ -9,11 +9,23 @@ samples themselves, never by the held-out designs of ``bench/bench_silicon.py``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .calib import CTX_KIND, PE_GUARD_BITS, load
+from .calib import CTX_KIND, CTX_NARROW_KIND, PE_GUARD_BITS, _pe_interp, load
 
-__all__ = ["PE_FORMS", "pe_period_cv"]
+__all__ = [
+    "ACC_FORMS",
+    "LUT_ACC_FORMS",
+    "LUT_CTX_FORMS",
+    "PE_FORMS",
+    "best_form",
+    "lut_acc_cv",
+    "lut_ctx_period_cv",
+    "pe_acc_cv",
+    "pe_period_cv",
+]
 
 #: PE period forms compared by :func:`pe_period_cv`: interpolation through the samples, and
 #: least-squares polynomials in x = log(width) with the accumulator guard bits g
@@ -63,3 +75,121 @@ def pe_period_cv() -> dict[str, dict[str, float]]:
     return {
         f: {"mean_pct": float(np.mean(e)), "worst_pct": float(np.max(e))} for f, e in errs.items()
     }
+
+
+#: LUT-core context period forms compared by :func:`lut_ctx_period_cv`: interpolation through
+#: the samples (piecewise-linear in log(width) -> log(period)), and least-squares polynomials
+#: of degree 1..3 in log(width), each per kind
+LUT_CTX_FORMS = ("interp", "linear", "quadratic", "cubic")
+
+
+def lut_ctx_period_cv() -> dict[str, dict[str, float]]:
+    """Leave-one-out error (%, mean and worst) of each :data:`LUT_CTX_FORMS` over the LUT
+    core's context samples (``lutctx<K><s|f>`` in ``ctx_samples``, the period
+    :meth:`accelsmith.models.calib.CalibratedTech.lut_core_period_ns` takes its level from):
+    each interior width predicted from the other widths of its kind (the end widths, which
+    every form would extrapolate, are not scored). Calibration samples only."""
+    ctx = load().get("ctx_samples", {})
+    errs: dict[str, list[float]] = {f: [] for f in LUT_CTX_FORMS}
+    degree = {"linear": 1, "quadratic": 2, "cubic": 3}
+    for kind, rows in ctx.items():
+        if not (kind.startswith("lutctx") and kind[6].isdigit()):  # not lutctxn (3 widths)
+            continue
+        w = np.array([float(r["width"]) for r in rows])
+        y = np.array([float(r["period_ns"]) for r in rows])
+        for i in range(1, len(w) - 1):
+            keep = np.arange(len(w)) != i
+            lx = np.log(w[keep])
+            for form in LUT_CTX_FORMS:
+                if form == "interp":
+                    pred = float(np.exp(np.interp(np.log(w[i]), lx, np.log(y[keep]))))
+                else:
+                    coef = np.polyfit(lx, y[keep], degree[form])
+                    pred = float(np.polyval(coef, np.log(w[i])))
+                errs[form].append(100.0 * abs(pred - y[i]) / y[i])
+    if not errs["interp"]:
+        return {}
+    return {
+        f: {"mean_pct": float(np.mean(e)), "worst_pct": float(np.max(e))} for f, e in errs.items()
+    }
+
+
+#: sources of an OS PE's accumulator dependence compared by :func:`pe_acc_cv`: the PE alone
+#: (its narrow and wide samples), none, and the context arrays' own slope (the 2 x 2 array at
+#: two reductions), pooled over the other widths
+ACC_FORMS = ("alone", "flat", "ctx_slope")
+
+
+def _pair_cv(pairs: dict[str, tuple[str, str]], alone: Any = None) -> dict[str, list[float]]:
+    """Leave-one-out errors (%) over context designs sampled at two reductions: ``pairs``
+    maps a group name to its (wide, narrow) ``ctx_samples`` kinds; at each width sampled in
+    both, each sample is predicted from the other by moving its period to the other
+    accumulator width: ``flat`` (not at all), ``ctx_slope`` (the mean slope of the group's
+    other widths), ``alone`` (``alone(group, width, acc_to) - alone(group, width,
+    acc_from)``, when given)."""
+    ctx = load().get("ctx_samples", {})
+    errs: dict[str, list[float]] = {"flat": [], "ctx_slope": []}
+    if alone is not None:
+        errs["alone"] = []
+    for group, (wk, nk) in pairs.items():
+        wide = {r["width"]: r for r in ctx.get(wk, [])}
+        narrow = {r["width"]: r for r in ctx.get(nk, [])}
+        both = sorted(set(wide) & set(narrow))
+        if len(both) < 2:
+            continue
+        slopes = {
+            w: (wide[w]["period_ns"] - narrow[w]["period_ns"])
+            / (wide[w]["acc_bits"] - narrow[w]["acc_bits"])
+            for w in both
+        }
+        for w in both:
+            rest = float(np.mean([v for u, v in slopes.items() if u != w]))
+            for src, dst in ((wide[w], narrow[w]), (narrow[w], wide[w])):
+                y0, a0, a1 = src["period_ns"], src["acc_bits"], dst["acc_bits"]
+                pred = {"flat": y0, "ctx_slope": y0 + rest * (a1 - a0)}
+                if alone is not None:
+                    pred["alone"] = y0 + float(alone(group, w, a1) - alone(group, w, a0))
+                for form, val in pred.items():
+                    errs[form].append(100.0 * abs(val - dst["period_ns"]) / dst["period_ns"])
+    return errs
+
+
+def _summary(errs: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    if not all(errs.values()):
+        return {}
+    return {
+        f: {"mean_pct": float(np.mean(e)), "worst_pct": float(np.max(e))} for f, e in errs.items()
+    }
+
+
+def pe_acc_cv() -> dict[str, dict[str, float]]:
+    """Leave-one-out error (%, mean and worst) of each :data:`ACC_FORMS`: at every width
+    where the OS context array is sampled at both reductions (``sactx_os_*``, ``max_k`` 64;
+    ``sactxn_os_*``, ``max_k`` 4), each of the two samples is predicted from the other by
+    moving its period to the other accumulator width by the form (``ctx_slope``: the mean
+    slope of the other widths; ``alone``: the PE component's own accumulator dependence).
+    Calibration samples only, never held-out designs."""
+    pairs = {pe: (CTX_KIND[pe], nk) for pe, nk in CTX_NARROW_KIND.items()}
+    return _summary(_pair_cv(pairs, lambda pe, w, a: _pe_interp(pe, "period_ns", w, a)))
+
+
+#: sources of the LUT core's accumulator dependence compared by :func:`lut_acc_cv`
+LUT_ACC_FORMS = ("flat", "ctx_slope")
+
+
+def lut_acc_cv() -> dict[str, dict[str, float]]:
+    """Leave-one-out error (%, mean and worst) of each :data:`LUT_ACC_FORMS` over the LUT
+    core in context at two reductions (``lutctx<K><s|f>`` at ``max_k`` 64 and
+    ``lutctxn<K><s|f>`` at 4), as :func:`pe_acc_cv`. Calibration samples only."""
+    ctx = load().get("ctx_samples", {})
+    pairs = {
+        k[6:]: (k, "lutctxn" + k[6:]) for k in ctx if k.startswith("lutctx") and k[6].isdigit()
+    }
+    return _summary(_pair_cv(pairs))
+
+
+def best_form(cv: dict[str, dict[str, float]], forms: tuple[str, ...]) -> str:
+    """The form with the lowest leave-one-out mean error, compared at 0.1 % (the samples'
+    own mapping noise is larger than that); on a tie the earlier of ``forms`` (they are listed
+    simplest first)."""
+    return min(forms, key=lambda f: (round(cv[f]["mean_pct"], 1), forms.index(f)))

@@ -436,9 +436,12 @@ def bank_scales(cal: Any) -> np.ndarray:
     return fitted_scales(cal, "bank_", lambda prm: _one(prm, cal, "bank"))
 
 
-#: the parts of a PIM channel's own LUT4 (engine, rules, command, global buffer), scaled by
-#: factors fitted to the ``chan_...`` samples less their banks (:func:`chan_scales`)
-CHAN_TERMS = ("ctr", "gbuf", "cmd", "fixed")
+#: the parts of a PIM channel's own LUT4 (engine, rules, command, global buffer) and its
+#: floating-point banks, scaled by factors fitted to the ``chan_...`` samples less their int8
+#: banks (:func:`chan_scales`): a floating-point bank inside the flattened channel costs less
+#: than alone (calibration-like fp16 / bf16 channels, even rows: the channel with banks at
+#: their isolated price was 12-18 % over the synthesized one, 2026-12-07)
+CHAN_TERMS = ("ctr", "gbuf", "cmd", "fixed", "banks_fp")
 
 
 def _one(params: dict, cal: Any, terms: str) -> dict:
@@ -448,9 +451,11 @@ def _one(params: dict, cal: Any, terms: str) -> dict:
 
 def chan_scales(cal: Any) -> np.ndarray:
     """The fitted scales of :data:`CHAN_TERMS` (``chan_...`` samples: whole channels, their
-    banks priced by :func:`bank_scales` taken off)."""
+    int8 banks priced by :func:`bank_scales` taken off)."""
 
     def banks(params: dict) -> float:
+        if params["precision"] != "int8":
+            return 0.0
         t = _one(params, cal, "bank")
         return params["banks"] * float(np.dot(list(t.values()), bank_scales(cal)))
 
@@ -574,13 +579,15 @@ def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]
         # the twelve rule checks, NOP and address decode (two LUT4 each), the rule priority
         # encoder, op decode and phase machine equations
         "fixed": np.full(rows.shape, 14.0 * 2 + 12 + 16),
+        # floating-point banks, each at its isolated (bank_scales) price
+        "banks_fp": np.where(is_int, 0.0, nb * bank_lut),
     }
     if terms == "chan":  # the channel's own LUT4 parts (for the fit of chan_scales)
         return chan
     ch_lut = sum(
         sc * np.asarray(chan[k]) for k, sc in zip(CHAN_TERMS, chan_scales(cal), strict=True)
     )
-    lut = ch_lut + nb * bank_lut
+    lut = ch_lut + np.where(is_int, nb * bank_lut, 0.0)
     dpr = nb * mem["dpr16x4"]
     zero = np.zeros_like(rows)
     return {
@@ -658,8 +665,15 @@ def _lane_terms(params: dict, cal: Any) -> dict:
 
 
 def lane_scales(cal: Any) -> np.ndarray:
-    """The fitted scales of :data:`LANE_TERMS` (the ``lane...`` samples: whole lanes)."""
-    return fitted_scales(cal, "lane", lambda prm: _lane_terms(prm, cal))
+    """The fitted scales of :data:`LANE_TERMS` (the ``lane...`` samples: whole lanes).
+
+    A sample's ``off`` input is a live register (``calibrate_ecp5._block``), so its stage-1
+    operand gating ``Mux(off, 0, a / b)`` (one LUT4 per operand bit, ``hdl/simd_lane``) is
+    synthesized, while a SIMD top without power gating ties ``off`` to 0: those ``2 W`` LUT4
+    are taken off the sample before the fit."""
+    return fitted_scales(
+        cal, "lane", lambda prm: _lane_terms(prm, cal), lambda prm: 2.0 * prm["lane_bits"]
+    )
 
 
 def period_scale(

@@ -4,10 +4,8 @@ Live (interval polling of :class:`~accelsmith.reports.live.Hub`), objective per 
 by constraints and parameter ranges, click a point for its details and breakdowns, several
 campaigns side by side, and a button that writes the selected design's Verilog through
 :func:`accelsmith.generate.generate` (the code path of ``accelsmith generate``) for download.
-The bulk of the points is drawn once with WebGL (``scattergl``) in a static layer under
-the plot, the few that change (new points, the Pareto front) in SVG on the plot itself
-(:func:`~accelsmith.reports.panels.plot_trace_type`); points carry only their design id, so
-100,000-trial campaigns stay responsive.
+Points are drawn with WebGL (``Scattergl``) and carry only their design id, so 20,000-trial
+campaigns stay responsive.
 """
 
 from __future__ import annotations
@@ -33,7 +31,6 @@ from .panels import (
     numeric_metrics,
     set_ranges,
     verilog_files,
-    webgl_patch,
 )
 
 if TYPE_CHECKING:
@@ -106,45 +103,17 @@ def create_app(hub: Hub, *, interval: float = 2.0) -> dash.Dash:
 LAYER_ROUTE = "_accelsmith/layer/"
 
 
-#: run in the page's head: starts plotly.js (async: it runs as soon as it has arrived, while
-#: the page still loads its other scripts and asks for its layout and figure) and, until it
-#: has run, gives Dash's graph loader (which injects plotly.js itself when ``window.Plotly``
-#: is unset) a promise of it, so that it is fetched and run once
-_PLOTLY_EARLY = """(function () {
-  var settle, fail, ready = new Promise(function (y, n) { settle = y; fail = n; });
-  function own(value) {
-    Object.defineProperty(window, "Plotly", {
-      value: value, writable: true, configurable: true, enumerable: true,
-    });
-  }
-  Object.defineProperty(window, "Plotly", {
-    configurable: true,
-    get: function () { return ready; },
-    set: function (plotly) { own(plotly); settle(plotly); },
-  });
-  var script = document.createElement("script");
-  script.src = %s;
-  script.async = true;
-  script.onerror = function () {
-    own(undefined);
-    fail(new Error("plotly.js did not load from " + script.src));
-  };
-  document.head.appendChild(script);
-})();"""
-
-
 def _preloads(app: dash.Dash) -> str:
-    """The page head's additions: a ``<link rel="preload">`` of the default view's static
-    layer (``assets/static_layer.js`` takes it from there), and plotly.js (4.8 MB), fetched
-    and run from the head (:data:`_PLOTLY_EARLY`) instead of once the layout has been
-    rendered, when Dash's graph loader would ask for it."""
+    """``<link rel="preload">`` tags: the browser fetches, while it reads the page scripts,
+    the default view's static layer (``assets/static_layer.js`` takes it from there) and
+    plotly.js (4.8 MB), which Dash requests (at this URL, without a fingerprint) only once
+    the layout has been rendered."""
     prefix = app.config.requests_pathname_prefix
     plotly_js = f"{prefix}_dash-component-suites/plotly/package_data/plotly.min.js"
     layer = prefix + LAYER_ROUTE + "default"
     return (
         f'<link rel="preload" href="{layer}" as="fetch" crossorigin="anonymous">'
         f'<link rel="preload" href="{plotly_js}" as="script">'
-        f"<script>{_PLOTLY_EARLY % json.dumps(plotly_js)}</script>"
     )
 
 
@@ -450,12 +419,10 @@ def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float =
     kept current by polls that send only what changed (a Dash ``Patch``).
 
     The ``drawn`` store of a page records what its figure shows: the view signature, the
-    trace slots and their point counts, per campaign ``[rows drawn, version, generation]``,
-    and whether the plot's traces are WebGL yet (SVG at a full draw, WebGL from the first
-    live update on: :data:`~accelsmith.reports.panels.SVG_MAX_POINTS`). A poll answers
-    with a patch from there; a full draw replaces figure and store together. A full draw
-    that started after a poll began makes that poll's patch void (``draws``: full draws
-    started per page), so a late patch never lands on a new figure.
+    trace slots and their point counts, and per campaign ``[rows drawn, version,
+    generation]``. A poll answers with a patch from there; a full draw replaces figure and
+    store together. A full draw that started after a poll began makes that poll's patch void
+    (``draws``: full draws started per page), so a late patch never lands on a new figure.
     """
     from dash import Input, Output, Patch, State, ctx, no_update
 
@@ -588,9 +555,6 @@ def _live_callbacks(app: dash.Dash, hub: Hub, scatters: Draws, interval: float =
             changed = True
         if not changed:
             return (rearm, version, *nothing[2:])
-        if not drawn.get("webgl"):  # the first live update: the plot's traces go WebGL
-            webgl_patch(patch, drawn["slots"])
-            drawn["webgl"] = True
         grown = grow_ranges(drawn["ranges"], added, view.x, view.y)
         if grown is not None:  # rare (a new extreme): the page redraws every point once
             set_ranges(patch["layout"], grown, len(view.sel))

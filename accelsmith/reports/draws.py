@@ -98,7 +98,6 @@ class Draw:
             "counts": list(self.counts),
             "at": {k: list(v) for k, v in self.at.items()},
             "ranges": self.ranges,
-            "webgl": False,  # the plot's traces: SVG until the first live update
         }
 
 

@@ -29,14 +29,12 @@ __all__ = [
     "grow_ranges",
     "hv_panel",
     "numeric_metrics",
-    "plot_trace_type",
     "read_layer",
     "scatter_figure",
     "set_ranges",
     "slot_counts",
     "trace_slots",
     "verilog_files",
-    "webgl_patch",
 ]
 
 _META = ("number", "state", "explorer", "feasible", "datetime_complete", "design", "status")
@@ -87,31 +85,6 @@ STATUS_KINDS = (STATUS_INFEASIBLE, STATUS_DOMINATED, STATUS_PARETO)
 BULK_KINDS = (STATUS_INFEASIBLE, STATUS_DOMINATED, "all")
 #: layers of a trace (the third element of a slot)
 BASE, LEGEND, LIVE = "base", "legend", "live"
-#: at a full draw, a trace of the plot (live points, the Pareto front, legend entries) is
-#: drawn as SVG up to this many points, in WebGL beyond; the bulk is in the static layer
-#: (WebGL). With no WebGL trace the plot creates no WebGL context at the first render:
-#: software WebGL spends the first draw of two contexts, their shaders and a second canvas
-#: to composite. Measured in headless Chromium on 2026-12-07 at load 10-14 (probes of the
-#: page, not committed): the plot's first draw took 130-260 ms in SVG vs 430-560 ms in
-#: WebGL, and the GPU process's CPU time until the first render fell from 200 to 100 ms.
-#: Live updates are faster in WebGL (400-800 live points: 66-190 ms vs 99-740 ms in SVG at
-#: load 13), so the first live update turns the plot's traces to WebGL (the dashboard's
-#: poll, :func:`webgl_patch`).
-SVG_MAX_POINTS = 2000
-
-
-def plot_trace_type(n: int) -> str:
-    """The plotly trace type of a plot trace of ``n`` points at a full draw (see
-    :data:`SVG_MAX_POINTS`)."""
-    return "scatter" if n <= SVG_MAX_POINTS else "scattergl"
-
-
-def webgl_patch(patch: Any, slots: list[list[str]]) -> None:
-    """Turn every trace of the plot (not the static layer's) to ``scattergl`` in a Dash
-    ``Patch`` of :func:`scatter_figure` (the first live update of a page)."""
-    for i, (_, _, layer) in enumerate(slots):
-        if layer != BASE:
-            patch["data"][i]["type"] = "scattergl"
 
 
 def trace_slots(panels: list[tuple[str, Any, pd.DataFrame]], x: str, y: str, color: str):
@@ -182,9 +155,8 @@ def _trace(
     crange: tuple[float, float] | None,
     name: str,
 ) -> dict[str, Any]:
-    """A trace as a plain dict (plotly's per-element validation of 100,000-point lists is
-    skipped: the values come straight from the ledger's numeric columns): ``scattergl`` in
-    the static layer, :func:`plot_trace_type` in the plot.
+    """A ``scattergl`` trace as a plain dict (plotly's per-element validation of 100,000-point
+    lists is skipped: the values come straight from the ledger's numeric columns).
 
     ``base``: numpy arrays (the static layer's, see :func:`scatter_figure`); ``legend``: one
     empty point (``sub`` None) that carries the kind's legend entry, count and colour bar;
@@ -216,7 +188,7 @@ def _trace(
     extra = " (exact front)" if kind == "exact" else ""
     axis = "" if panel == 0 else str(panel + 1)
     trace = {
-        "type": "scattergl" if layer == BASE else plot_trace_type(len(pts["x"])),
+        "type": "scattergl",
         "mode": "markers",
         "name": name,
         "legendgroup": f"{key}|{kind}",
@@ -315,8 +287,8 @@ def scatter_figure(
     color: str,
     draw: str = "",
 ) -> dict[str, Any]:
-    """One scatter panel per campaign (shared axes), coloured by status or a metric, as a
-    plotly figure dict (``data``, ``layout``) for ``dcc.Graph``.
+    """One WebGL scatter panel per campaign (shared axes), coloured by status or a metric,
+    as a plotly figure dict (``data``, ``layout``) for ``dcc.Graph``.
 
     Every point of ``panels`` is drawn (nothing is thinned: the front is always complete);
     ``customdata`` of a point is its design id. Traces are :func:`trace_slots`: the bulk of

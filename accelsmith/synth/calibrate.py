@@ -15,7 +15,7 @@ from typing import Any
 
 from ..core.files import atomic_write
 from .asic import ABC_CONSTR, ABC_SCRIPT, DEFAULT_ACTIVITY
-from .components import CTX_KINDS, LUT_ROW_KINDS, component
+from .components import CTX_KINDS, LUT_CTX_KINDS, LUT_ROW_KINDS, component
 from .components_pim import PIM_WIDTHS
 from .components_simd import SIMD_WIDTHS
 from .flow import synthesize_verilog
@@ -28,6 +28,9 @@ __all__ = ["DEFAULT_OUT", "WIDTHS", "calibrate"]
 # a PE's register-to-register period moves by up to 1 ns between neighbouring widths (ABC's
 # delay-driven mapping), so interpolating across a gap of 2..4 bits misses it
 PE_WIDTHS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 16)
+# the LUT core in context at every activation width 4..10 (the family's lower bound is 4), then
+# 12 and 16; the in-context period moves between neighbouring widths as the PE's does
+LUT_CTX_WIDTHS = (4, 5, 6, 7, 8, 9, 10, 12, 16)
 WIDTHS: dict[str, tuple[int, ...]] = {
     "mul": (2, 4, 6, 8, 12, 16),
     "add": (4, 8, 16, 24, 32, 48),
@@ -48,6 +51,10 @@ WIDTHS: dict[str, tuple[int, ...]] = {
     "neg": (4, 8, 12, 16),
     **{kind: PE_WIDTHS for kind in CTX_KINDS},  # in_bits of the 2 x 2 array context
     **{kind: (4, 6, 9) for kind in LUT_ROW_KINDS},  # act_bits
+    # act_bits of the 1 x 1 core; at the shallow reduction only the slope over the
+    # accumulator is taken (pooled over the widths), so a few widths
+    **{k: LUT_CTX_WIDTHS for k in LUT_CTX_KINDS if not k.startswith("lutctxn")},
+    **{k: (4, 6, 9) for k in LUT_CTX_KINDS if k.startswith("lutctxn")},
     **PIM_WIDTHS,  # lanes (pimmac_*) and banks (pimctl): components_pim
     **SIMD_WIDTHS,  # the SIMD lane's blocks, written apart as "simd_samples" (simd130)
 }
@@ -133,8 +140,9 @@ def calibrate(
     # the PIM family's components in their own table, so that the constants pooled over
     # "samples" (logic energy and leakage density: models.calib) stay the core datapath's
     pim = {k: samples.pop(k) for k in list(samples) if k in PIM_WIDTHS}
-    # the PE in a 2 x 2 array: whole (small) designs, kept out of the pooled constants too
-    ctx = {k: samples.pop(k) for k in list(samples) if k in CTX_KINDS}
+    # the PE in a 2 x 2 array and the LUT row in a 1 x 1 core: whole (small) designs, kept
+    # out of the pooled constants too
+    ctx = {k: samples.pop(k) for k in list(samples) if k in (*CTX_KINDS, *LUT_CTX_KINDS)}
     data = {
         "provenance": {
             "what": "calibrated against this project's RTL components synthesized on sky130hd",

@@ -125,6 +125,11 @@ BANKS = (
 #: int8, hbm2 timing, even row counts (the bench's sets use odd ones): the channel's own
 #: logic (engine, rules, command, global buffer, read data) is the channel less its banks
 CHANNELS = ((1, 1, 4, 4), (2, 1, 16, 10), (1, 2, 8, 6), (3, 1, 8, 2), (2, 3, 4, 6), (1, 1, 64, 16))
+#: floating-point PIM channels (precision, banks, lanes, rows, row bytes), hbm2 timing, even
+#: row counts: inside the flattened channel a floating-point bank costs less than alone
+#: (its clear / accumulate controls come from the engine unregistered), which the channel
+#: fit's per-precision bank terms learn from these (session 5)
+FP_CHANNELS = (("fp16", 1, 1, 8, 4), ("bf16", 1, 1, 4, 6), ("fp16", 2, 1, 4, 8))
 #: whole systolic arrays (``hdl/systolic.SystolicArray``): (dataflow, rows, cols, in_bits,
 #: signed, max_k) at EVEN input widths and max_k values that the bench's held-out and
 #: development sets never use (those draw odd widths 3..13 and max_k 7, 25, 100, 999): the
@@ -175,6 +180,8 @@ PNR = (
     *("lane16_int4+fp4_e2m1_p3", "lane16_posit8_0+fp8_e4m3_p1"),
     *("bank_int8_l1_r16x10", "bank_int8_l3_r32x6", "bank_fp16_l1_r8x4", "bank_bf16_l1_r8x10"),
     *("chan_b1_l1_r4x4", "chan_b2_l1_r16x10", "chan_b1_l2_r8x6", "chan_b1_l1_r64x16"),
+    # session 5: the multi-bank channels (the operand and command nets reach every bank)
+    *("chan_b3_l1_r8x2", "chan_b2_l3_r4x6"),
     *(array_name(*a) for a in ARRAYS),
 )
 TABLE_ACT_BITS = 8
@@ -204,6 +211,7 @@ def component_names() -> list[str]:
         *(lane_name(*lane) for lane in LANES),
         *(bank_name(*bank) for bank in BANKS),
         *(chan_name(*ch) for ch in CHANNELS),
+        *(chan_name(*ch[1:], precision=ch[0]) for ch in FP_CHANNELS),
         *(array_name(*a) for a in ARRAYS),
     ]
 
@@ -227,9 +235,11 @@ def array_params(name: str) -> Any:
     )
 
 
-def chan_name(banks: int, lanes: int, rows: int, row_bytes: int) -> str:
-    """``chan_b<banks>_l<lanes>_r<rows>x<row_bytes>``: a :data:`CHANNELS` sample."""
-    return f"chan_b{banks}_l{lanes}_r{rows}x{row_bytes}"
+def chan_name(banks: int, lanes: int, rows: int, row_bytes: int, precision: str = "int8") -> str:
+    """``chan_[<fp16|bf16>_]b<banks>_l<lanes>_r<rows>x<row_bytes>``: a :data:`CHANNELS` or
+    :data:`FP_CHANNELS` sample."""
+    prec = "" if precision == "int8" else f"{precision}_"
+    return f"chan_{prec}b{banks}_l{lanes}_r{rows}x{row_bytes}"
 
 
 def lane_name(lane_bits: int, formats: Sequence[str], pipeline: int) -> str:
@@ -263,14 +273,15 @@ def pim_sample_params(name: str) -> Any:
     from ..core.families.pim import PimParams
 
     m = re.fullmatch(
-        r"(?:bank_(?P<prec>[a-z0-9]+)|chan_b(?P<banks>\d+))_l(?P<lanes>\d+)"
+        r"(?:bank_(?P<prec>[a-z0-9]+)|chan_(?:(?P<cprec>fp16|bf16)_)?b(?P<banks>\d+))"
+        r"_l(?P<lanes>\d+)"
         r"_r(?P<rows>\d+)x(?P<rb>\d+)",
         name,
     )
     if m is None:
         raise ValueError(f"not a PIM bank or channel sample name: {name!r}")
     return PimParams(
-        precision=m["prec"] or "int8",
+        precision=m["prec"] or m["cprec"] or "int8",
         banks=int(m["banks"] or 1),
         lanes=int(m["lanes"]),
         rows=int(m["rows"]),

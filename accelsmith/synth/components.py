@@ -22,11 +22,20 @@ flip-flops), so their register-to-register path is the PE's in-array path and th
 combinational area is the PE's logic (the wrapper's input registers add flip-flops only).
 ``lutrow<K><s|f><n>`` is the LUT core's row (``hdl/lut_core.LutRow``) wrapped the same way.
 ``sactx_<os|ws>_<s|u>`` is the PE in context: the generator's whole array at 2 x 2 PEs
-(``in_bits = width``, ``max_k`` :data:`CTX_MAX_K`, exact accumulator), the smallest array in
+(``in_bits = width``, ``max_k`` :data:`CTX_MAX_K`, exact accumulator; ``sactxn_os_*`` the OS
+array at ``max_k`` :data:`CTX_NARROW_MAX_K`, a narrower accumulator), the smallest array in
 which every PE has neighbours, array control and skew around it. ABC maps a PE differently
 alone and among others (2026-12-07: the unsigned 10-bit OS PE alone is a 7.7 ns ripple
 chain, in this context 5.7 ns, in 4 x 3 and 4 x 4 arrays 6.3 ns), so the period model takes
-the PE's level from here and its accumulator-width dependence from the PE alone.
+the PE's level from here, and an OS PE's accumulator-width dependence from the two
+reductions (a WS PE's from the PE alone).
+``lutctx<K><s|f>`` is the LUT row in context: the generator's smallest whole core
+(``tile_m = tile_n = 1``, ``act_bits = width``, 2-bit weights, ``max_k`` :data:`LUT_CTX_MAX_K`,
+bias correction on; ``lutctxn<K><s|f>`` the same at ``max_k`` :data:`LUT_CTX_NARROW_MAX_K`),
+whose paths include the control the row component takes from registers
+(2026-12-07: in these cores at K >= 3 the worst path is the tile counter ``krem`` -> its
+activation-mask compare -> the mask multiplexers -> the table precompute -> a table
+register; in a ``lutrow`` component the mask arrives from a register).
 ``reg0`` is ``reg`` powered at activity 0 (its
 sequential power is the clock's share alone; :mod:`.calibrate` runs it at that activity).
 """
@@ -44,10 +53,13 @@ from .components_pim import PIM_KINDS, pim_component
 __all__ = [
     "CTX_KINDS",
     "KINDS",
+    "LUT_CTX_KINDS",
+    "LUT_GROUP_SIZES",
     "LUT_ROW_KINDS",
     "PE_KINDS",
     "component",
     "ctx_params",
+    "lut_ctx_params",
     "lut_row_params",
 ]
 
@@ -57,16 +69,34 @@ PE_KINDS = (
 )
 PE_NARROW_GUARD_BITS = 2
 # the LUT core's row (hdl/lut_core.LutRow: precompute, table registers and tile_n PEs) at
-# group size K, symmetric (s) or full (f) table, tile_n 1 or 2 (their difference is one PE)
-LUT_ROW_KINDS = tuple(f"lutrow{k}{t}{n}" for k in (2, 3, 4) for t in "sf" for n in (1, 2))
+# group size K (every K the family allows: LutCoreParams.group_size 2..6), symmetric (s) or
+# full (f) table, tile_n 1 or 2 (their difference is one PE)
+LUT_GROUP_SIZES = (2, 3, 4, 5, 6)
+LUT_ROW_KINDS = tuple(f"lutrow{k}{t}{n}" for k in LUT_GROUP_SIZES for t in "sf" for n in (1, 2))
 LUT_ROW_WEIGHT_BITS, LUT_ROW_MAX_K = 2, 64
 #: the PE in context (module docstring): a 2 x 2 array of each dataflow and signedness
-CTX_KINDS = ("sactx_os_s", "sactx_os_u", "sactx_ws_s", "sactx_ws_u")
-CTX_SHAPE, CTX_MAX_K = (2, 2), 64
+#: ... and the OS arrays at a shallow reduction (``max_k`` :data:`CTX_NARROW_MAX_K`: a narrower
+#: accumulator), ``sactxn_os_*``; a WS PE's adder is its row's partial sum, whose width in
+#: a 2-row array does not depend on ``max_k``, so WS has no narrow context
+CTX_KINDS = (
+    *("sactx_os_s", "sactx_os_u", "sactx_ws_s", "sactx_ws_u"),
+    *("sactxn_os_s", "sactxn_os_u"),
+)
+CTX_SHAPE, CTX_MAX_K, CTX_NARROW_MAX_K = (2, 2), 64, 4
+#: the LUT row in context (module docstring): the 1 x 1 core at group size K, symmetric (s)
+#: or full (f) table
+#: ... and at a shallow reduction (``max_k`` :data:`LUT_CTX_NARROW_MAX_K`: a narrower
+#: accumulator and tile counter), ``lutctxn<K><s|f>``
+LUT_CTX_KINDS = (
+    *(f"lutctx{k}{t}" for k in LUT_GROUP_SIZES for t in "sf"),
+    *(f"lutctxn{k}{t}" for k in LUT_GROUP_SIZES for t in "sf"),
+)
+LUT_CTX_MAX_K, LUT_CTX_NARROW_MAX_K = 64, 4
 KINDS = (
     *("mul", "add", "mux", "reg", "reg0", "pipe", "fan", "mac", "neg"),
     *PE_KINDS,
     *CTX_KINDS,
+    *LUT_CTX_KINDS,
     *LUT_ROW_KINDS,
     *PIM_KINDS,  # the PIM family's lanes and control (components_pim)
 )
@@ -193,18 +223,34 @@ def lut_row_params(kind: str, width: int) -> Any:
     )
 
 
+def lut_ctx_params(kind: str, width: int) -> Any:
+    """The LUT-core parameters of a ``lutctx[n]<K><s|f>`` component at ``act_bits = width``."""
+    from ..core.families.lut_core import LutCoreParams
+
+    return LutCoreParams(
+        group_size=int(kind[-2]),
+        weight_bits=LUT_ROW_WEIGHT_BITS,
+        act_bits=width,
+        tile_m=1,
+        tile_n=1,
+        symmetric=kind[-1] == "s",
+        max_k=LUT_CTX_NARROW_MAX_K if kind.startswith("lutctxn") else LUT_CTX_MAX_K,
+    )
+
+
 def ctx_params(kind: str, width: int) -> Any:
-    """The systolic parameters of a ``sactx_<os|ws>_<s|u>`` component at ``in_bits = width``."""
+    """The systolic parameters of a ``sactx[n]_<os|ws>_<s|u>`` component at ``in_bits =
+    width``."""
     from ..core.families.systolic import SystolicParams
 
     rows, cols = CTX_SHAPE
     return SystolicParams(
         rows=rows,
         cols=cols,
-        dataflow=kind[6:8],
+        dataflow=kind.split("_")[1],
         in_bits=width,
         signed=kind.endswith("_s"),
-        max_k=CTX_MAX_K,
+        max_k=CTX_NARROW_MAX_K if kind.startswith("sactxn") else CTX_MAX_K,
     )
 
 
@@ -225,6 +271,13 @@ def component(kind: str, width: int) -> tuple[wiring.Component, str]:
         comp = build(p)
         comp.calib_extra = {"acc_bits": p.acc_bits}  # recorded with the sample
         return comp, f"cal_{kind}{width}"
+    if kind in LUT_CTX_KINDS:
+        from ..hdl.lut_core import build as build_lut
+
+        p = lut_ctx_params(kind, width)
+        comp = build_lut(p)
+        comp.calib_extra = {"acc_bits": p.acc_bits + 1}  # the accumulator (bias bit included)
+        return comp, f"cal_{kind}_{width}"
     if kind in PIM_KINDS:
         return pim_component(kind, width)
     if kind in LUT_ROW_KINDS:

@@ -27,6 +27,9 @@ result registered where the lane registers it:
     One ``fp32`` accumulator slot (``SimdLane._accumulate_fp32``: the binary32 fused adder,
     accumulator, finished copy and, unless ``out`` is fp32, the converter), the product's
     9-bit exponent from a register.
+``sslotf<e>_fp32`` (width: the product significand bits; ``e`` = 3, 6)
+    ``sslotf_fp32`` with an ``e``-bit product exponent instead of 9: the exponent range a
+    pipeline-1/-2 slot's adder sees through the decoders (no register in between).
 ``sslotfi_<out>`` (width: the product significand bits)
     The same for a slot whose modes are all integers: the product exponent is the constant 0
     (the integer decoders' exponent), which synthesis propagates into the adder's alignment.
@@ -63,7 +66,8 @@ from amaranth.lib.wiring import In, Out
 
 from ..core.families.simd import OUT_FORMATS, POSIT_OUTS
 from ..core.numformats import FORMATS
-from ..models.simd_asic import CHAIN_STAGES, CHAIN_WORD
+from ..hdl.simd_lane import PROD_EXP_BITS
+from ..models.simd_asic import CHAIN_STAGES, CHAIN_WORD, FP32_EXP_SAMPLES
 
 __all__ = ["SIMD_KINDS", "SIMD_WIDTHS", "simd_component"]
 
@@ -75,6 +79,9 @@ MUL_KINDS = tuple("smul_" + "_".join(map(str, s)) for s in MUL_SETS)
 SLOT_KINDS = tuple(f"sslot_{o}" for o in OUTS)
 SLOTF_KINDS = tuple(f"sslotf_{o}" for o in OUTS)
 SLOTFI_KINDS = tuple(f"sslotfi_{o}" for o in OUTS)
+#: fp32 slots whose product exponent has fewer bits than the 9 of ``sslotf`` (the range
+#: synthesis sees at pipeline 1/2, where the exponent comes from the decoders unregistered)
+SLOTFE_KINDS = tuple(f"sslotf{e}_fp32" for e in FP32_EXP_SAMPLES)
 CHAIN_KINDS = tuple(f"schain{k}" for k in CHAIN_STAGES)
 CHAINR_KINDS = tuple(f"schainr{k}" for k in CHAIN_STAGES)
 SIMD_KINDS = (
@@ -102,6 +109,7 @@ SIMD_WIDTHS: dict[str, tuple[int, ...]] = {
     "sslotf_fp32": (4, 8, 16, 26),
     **{f"sslotf_{o}": (8, 26) for o in OUTS if o != "fp32"},
     **{f"sslotfi_{o}": (8, 16) for o in OUTS},  # int4 and int8 products
+    **{k: (4, 8, 16, 26) for k in SLOTFE_KINDS},
     **{f"schain{k}": w for k, w in CHAIN_WIDTHS.items()},
     **{f"schainr{k}": w for k, w in CHAIN_WIDTHS.items()},  # the same, with the readout
 }
@@ -159,7 +167,14 @@ class SimdSlot(wiring.Component):
         The registered result.
     """
 
-    def __init__(self, acc: str, out_format: str, width: int, int_products: bool = False) -> None:
+    def __init__(
+        self,
+        acc: str,
+        out_format: str,
+        width: int,
+        int_products: bool = False,
+        exp_bits: int = PROD_EXP_BITS,
+    ) -> None:
         from ..core.families.simd import SimdParams
 
         self.acc, self.width, self.int_products = acc, width, int_products
@@ -170,7 +185,7 @@ class SimdSlot(wiring.Component):
         self.sig_bits = width - 1 - SLOT_CARRY_BITS if acc == "exact" else width
         ports = {"sig": In(self.sig_bits), "sign": In(1), "zero": In(1), "nan": In(1)}
         ports |= {"inf": In(1), "term": In(1), "valid": In(1), "last": In(1)}
-        exp_bits = 9 if acc == "fp32" and not int_products else 0
+        exp_bits = exp_bits if acc == "fp32" and not int_products else 0
         if exp_bits:
             ports["exp"] = In(signed(exp_bits))
         #: flip-flops the harness adds (its input registers)
@@ -280,6 +295,8 @@ def simd_component(kind: str, width: int) -> tuple[wiring.Component, str]:
         return SimdSlot("fp32", kind[7:], width), top
     if kind in SLOTFI_KINDS:
         return SimdSlot("fp32", kind[8:], width, int_products=True), top
+    if kind in SLOTFE_KINDS:
+        return SimdSlot("fp32", "fp32", width, exp_bits=int(kind[6:].split("_")[0])), top
     if kind in CHAIN_KINDS:
         return SimdChain(width, int(kind[6:])), top
     if kind in CHAINR_KINDS:

@@ -152,12 +152,6 @@ def test_dashboard_in_browser(campaign_journal: Path, tmp_path: Path, browser_pa
         )
         assert sum(p.endswith("plotly.min.js") for p in fetched) == 1
         assert sum("/_accelsmith/layer/" in p for p in fetched) == 1
-        # plotly.js runs once (started from the page's head; Dash's graph loader waits for
-        # it), and the plot (SVG traces) makes no WebGL canvas: only the static layer does
-        assert page.evaluate("document.querySelectorAll('script[src*=\"plotly\"]').length") == 1
-        canvases = f"document.querySelector('{graph}').querySelectorAll('canvas').length"
-        assert page.evaluate(canvases) == 0
-        assert page.evaluate("document.querySelectorAll('#pareto-base canvas').length") > 0
         assert "sa-three: 180 trials" in page.inner_text("#status-line")
         # live: trials written by a running campaign show up within a few seconds
         study = optuna.load_study(study_name="sa-three@nsga2", storage=journal_storage(store))

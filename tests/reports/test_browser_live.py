@@ -34,8 +34,6 @@ DESIGNS_JS = f"""() => [...document.querySelector('{GRAPH}')._fullData
   .flatMap(t => Array.from(t.customdata))"""
 FRONT_JS = f"""() => Array.from(document.querySelector('{GRAPH}')._fullData
   .find(t => t.name.includes('Pareto-optimal')).customdata)"""
-# the plot's trace types
-TYPES_JS = f"""() => [...new Set(document.querySelector('{GRAPH}')._fullData.map(t => t.type))]"""
 # the static layer under the plot: its state, and how it lines up with the plot
 LAYER_JS = f"""() => {{
   const gd = document.querySelector('{GRAPH}'), base = document.getElementById('pareto-base');
@@ -156,10 +154,6 @@ def test_live_updates_are_patches_and_front_stays_exact(
         assert len(figures) == 1 and "__dash_patch_update" not in figures[0]  # the first draw
         page.wait_for_function("document.getElementById('pareto-base')._accelsmith !== undefined")
         first = _check_layer(page)
-        # the plot's traces are SVG until the first live update (no WebGL context in the
-        # plot at the first render), WebGL from then on
-        assert page.evaluate(TYPES_JS) == ["scatter"]
-        assert page.evaluate(f"document.querySelector('{GRAPH}').querySelector('canvas')") is None
         page.evaluate("window.__layer = document.getElementById('pareto-base')._accelsmith")
         total = N
         for seed in (1, 2):
@@ -172,7 +166,6 @@ def test_live_updates_are_patches_and_front_stays_exact(
                 timeout=10_000,
             )
         page.wait_for_timeout(1000)  # any late update would show up
-        assert page.evaluate(TYPES_JS) == ["scattergl"]
         assert len(figures) >= 3
         patches = figures[1:]
         assert all("__dash_patch_update" in f for f in patches)

@@ -104,6 +104,26 @@ def test_readout_and_area_in_context() -> None:
     assert cost[2]["t_slot"] == cost[3]["t_slot"] == pytest.approx(ctx, rel=0.02)
 
 
+def test_fp32_slot_sees_the_exponent_range_at_pipeline_1_and_2() -> None:
+    """An fp32 slot's product exponent reaches the binary32 adder from the decoders at
+    pipeline 1/2 (synthesis sizes the compare and alignment to its range: the sampled
+    ``sslotf<e>_fp32``), from a register at pipeline 3/4 (the 9-bit ``sslotf`` slot)."""
+    sig = 16
+    full = float(simd_asic._s("sslotf_fp32", "logic_um2", sig))
+    six = float(simd_asic._s("sslotf6_fp32", "logic_um2", sig))
+    assert simd_asic._narrow_exponent(9, sig, "logic_um2") == 1.0
+    assert simd_asic._narrow_exponent(6, sig, "logic_um2") == pytest.approx(six / full)
+    assert six < full
+    fmts = "int8,fp8_e4m3"  # one slot, product exponent bits: 6
+    st = lane_structure(fmts, 8, "fp32", 2, 24, "fp32")
+    assert [sl["exp_bits"] for sl in st["slots"]] == [6]
+    cost = {p: simd_asic.lane_cost(fmts, 8, "fp32", p, 24, "fp32") for p in (2, 3)}
+    assert cost[2]["area_accumulators"] == pytest.approx(six)
+    assert cost[3]["area_accumulators"] == pytest.approx(full)
+    assert cost[3]["t_slot"] == pytest.approx(float(simd_asic._s("sslotf_fp32", "period_ns", sig)))
+    assert cost[2]["t_slot"] < cost[3]["t_slot"]
+
+
 def test_readout_samples_span_the_rounding_step() -> None:
     """Up to q = 25 the quire's magnitude fits binary32's 24-bit significand (no rounding
     logic); above it the readout rounds. The samples straddle the step, so a slot just
@@ -196,7 +216,7 @@ def test_components_build() -> None:
     from accelsmith.synth.components_simd import SIMD_WIDTHS
 
     kinds = ("sdec_posit8_0", "smul_16_8_4", "sslot_posit16_1", "sslotf_bf16", "sslotfi_fp16")
-    for kind in (*kinds, "schain0", "schain7", "schainr5"):
+    for kind in (*kinds, "schain0", "schain7", "schainr5", "sslotf3_fp32"):
         comp, top = component(kind, SIMD_WIDTHS[kind][0])
         assert f"module {top}" in verilog_text(comp, top)
 
@@ -222,14 +242,14 @@ def test_simd_model_tracks_synthesis() -> None:
 
 @pytest.mark.slow
 def test_calibrate_reproduces_the_simd_samples(tmp_path: Path) -> None:
-    """``accelsmith calibrate`` re-synthesizes a chain (alone and with its readout) and an
-    integer fp32 slot component to the packaged samples (the synthesis cache may answer:
-    same flow, same Verilog)."""
+    """``accelsmith calibrate`` re-synthesizes a chain (alone and with its readout), a
+    narrow-exponent and an integer fp32 slot component to the packaged samples (the
+    synthesis cache may answer: same flow, same Verilog)."""
     require("yosys", "sta")
     from accelsmith.models import calib
     from accelsmith.synth.calibrate import calibrate
 
-    widths = {"schain3": (16,), "schainr3": (16,), "sslotfi_fp16": (8,)}
+    widths = {"schain3": (16,), "schainr3": (16,), "sslotf6_fp32": (8,), "sslotfi_fp16": (8,)}
     data = calibrate(tmp_path / "c.json", widths=widths, ecp5_widths={"mul": ()})
     packaged = calib.load()["simd_samples"]
     for kind, (width,) in widths.items():

@@ -283,32 +283,69 @@ def test_components_elaborate() -> None:
 
 
 def test_pe_period_in_context(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The PE period takes its level from the PE inside a 2 x 2 array (ctx_samples) and its
-    accumulator dependence from the PE alone; without context samples, the PE alone."""
+    """The PE period takes its level from the PE inside a 2 x 2 array (ctx_samples); an OS
+    PE's accumulator dependence from the array at two reductions, a WS PE's from the PE
+    alone; without context samples, the PE alone."""
     from accelsmith.models.rtl_inventory import ws_psum_bits
 
     data = calib.load()
     ctx = data["ctx_samples"]
     for pe, kind in calib.CTX_KIND.items():
         assert [r["width"] for r in ctx[kind]] == [r["width"] for r in data["samples"][pe]]
-        for r in ctx[kind]:  # at the context's own width and widest adder: the sample
+        narrow = {r["width"]: r for r in ctx.get(calib.CTX_NARROW_KIND.get(pe, ""), [])}
+        for r in ctx[kind]:
             acc = r["acc_bits"]
             if pe.startswith("ws"):  # a ws PE's adder: its row's partial sum (2 rows here)
                 acc = ws_psum_bits(r["width"], pe.endswith("_s"), acc, 2)
             got = calib.pe_period_ns(pe, r["width"], acc)
-            assert got == pytest.approx(r["period_ns"]), (kind, r["width"])
+            if pe.startswith("ws"):  # at the context's own width and widest adder: the sample
+                assert got == pytest.approx(r["period_ns"]), (kind, r["width"])
+                continue
+            # OS: a line of the pooled slope through both reductions' samples (their mean)
+            n = narrow[r["width"]]
+            got_n = calib.pe_period_ns(pe, r["width"], n["acc_bits"])
+            assert got + got_n == pytest.approx(r["period_ns"] + n["period_ns"])
+            slope = calib.ctx_acc_slope_ns(pe)
+            assert got - got_n == pytest.approx(slope * (acc - n["acc_bits"]))
     w, acc = np.array([5.0, 9.0]), np.array([16.0, 28.0])
-    step = calib._pe_interp("ospe_u", "period_ns", w, acc + 4) - calib._pe_interp(
-        "ospe_u", "period_ns", w, acc
-    )
     assert calib.pe_period_ns("ospe_u", w, acc + 4) - calib.pe_period_ns(
         "ospe_u", w, acc
+    ) == pytest.approx(4 * calib.ctx_acc_slope_ns("ospe_u"))
+    assert 0 < calib.ctx_acc_slope_ns("ospe_s") < 0.5  # ns per accumulator bit
+    step = calib._pe_interp("wspe_u", "period_ns", w, acc + 4) - calib._pe_interp(
+        "wspe_u", "period_ns", w, acc
+    )
+    assert calib.pe_period_ns("wspe_u", w, acc + 4) - calib.pe_period_ns(
+        "wspe_u", w, acc
     ) == pytest.approx(step)
+    no_narrow = {
+        **data,
+        "ctx_samples": {k: v for k, v in ctx.items() if not k.startswith("sactxn")},
+    }
+    monkeypatch.setattr(calib, "load", lambda: no_narrow)
+    a_ctx = calib._ctx_acc("ospe_u", w, "sactx_os_u")
+    assert calib.pe_period_ns("ospe_u", w, acc) == pytest.approx(
+        calib._loglog("sactx_os_u", "period_ns", w, table="ctx_samples")
+        + calib._pe_interp("ospe_u", "period_ns", w, acc)
+        - calib._pe_interp("ospe_u", "period_ns", w, a_ctx)
+    )
     alone = {k: v for k, v in data.items() if k != "ctx_samples"}
     monkeypatch.setattr(calib, "load", lambda: alone)
     assert calib.pe_period_ns("ospe_u", w, acc) == pytest.approx(
         calib._pe_interp("ospe_u", "period_ns", w, acc)
     )
+
+
+def test_pe_accumulator_dependence_by_cross_validation() -> None:
+    """Leave-one-out over the OS context arrays at two reductions (calibration only): the
+    context's own pooled slope predicts one reduction from the other better than the PE
+    alone's accumulator dependence (the form pe_period_ns uses) and better than none."""
+    from accelsmith.models.calib_cv import ACC_FORMS, best_form, pe_acc_cv
+
+    cv = pe_acc_cv()
+    assert set(cv) == set(ACC_FORMS)
+    assert best_form(cv, ACC_FORMS) == "ctx_slope"
+    assert all(0 < v["mean_pct"] <= v["worst_pct"] for v in cv.values())
 
 
 def test_pe_period_form_by_cross_validation() -> None:
@@ -330,4 +367,126 @@ def test_context_components() -> None:
     assert (p.rows, p.cols, p.dataflow, p.signed, p.in_bits) == (2, 2, "ws", False, 5)
     comp, top = component("sactx_os_s", 3)
     assert top == "cal_sactx_os_s3" and comp.calib_extra == {"acc_bits": 12}
-    assert len(CTX_KINDS) == 4
+    p = ctx_params("sactxn_os_u", 9)  # the shallow reduction: a 2 * 9 + 2-bit accumulator
+    assert (p.dataflow, p.signed, p.max_k, p.acc_bits) == ("os", False, 4, 20)
+    assert set(calib.CTX_NARROW_KIND.values()) | set(calib.CTX_KIND.values()) == set(CTX_KINDS)
+
+
+def test_lut_context_components() -> None:
+    """The LUT core in context is the generator's own 1 x 1 core, one per group size the
+    family allows and table kind, recorded with its accumulator (bias bit included)."""
+    from accelsmith.core.families.lut_core import LutCoreParams
+    from accelsmith.hdl.emit import verilog_text
+    from accelsmith.synth.components import (
+        LUT_CTX_KINDS,
+        LUT_GROUP_SIZES,
+        component,
+        lut_ctx_params,
+    )
+
+    spec = LutCoreParams.__dataclass_fields__["group_size"].metadata["accelsmith"]
+    lo, hi = spec.lo, spec.hi
+    assert tuple(range(lo, hi + 1)) == LUT_GROUP_SIZES
+    assert len(LUT_CTX_KINDS) == 2 * 2 * len(LUT_GROUP_SIZES)  # s|f, max_k 64 and 4
+    p = lut_ctx_params("lutctx5f", 7)
+    assert (p.group_size, p.symmetric, p.act_bits, p.tile_m, p.tile_n) == (5, False, 7, 1, 1)
+    comp, top = component("lutctx3s", 4)
+    assert top == "cal_lutctx3s_4" and comp.calib_extra == {"acc_bits": 13}
+    assert "module cal_lutctx3s_4" in verilog_text(comp, top)
+    ctx = calib.load()["ctx_samples"]
+    assert all(kind in ctx for kind in LUT_CTX_KINDS)
+
+
+def test_lut_core_period_in_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The LUT core's period: the 1 x 1 core's (ctx_samples) at its own tile and
+    accumulator, plus the context's slope per accumulator bit and the fan-out of a bigger
+    tile; without context samples, the row components."""
+    t = Tech.at_node(130)
+    for kind, rows in calib.load()["ctx_samples"].items():
+        if not (kind.startswith("lutctx") and kind[6].isdigit()):
+            continue
+        k, sym = int(kind[6]), kind[7] == "s"
+        for r in rows:
+            got = t.lut_core_period_ns(k, sym, r["width"], 1, 1, r["acc_bits"])
+            assert got == pytest.approx(r["period_ns"]), (kind, r["width"])
+    one = t.lut_core_period_ns(3, True, 7, 1, 1, 17)
+    slope = calib.lut_ctx_slope_ns(3, "s")
+    assert 0 < slope < 0.5  # ns per accumulator bit
+    acc64 = next(r["acc_bits"] for r in calib.load()["ctx_samples"]["lutctx3s"] if r["width"] == 7)
+    at64 = t.lut_core_period_ns(3, True, 7, 1, 1, acc64)
+    assert t.lut_core_period_ns(3, True, 7, 1, 1, acc64 - 4) == pytest.approx(at64 - 4 * slope)
+    # beyond the context's accumulator (max_k 64) the level is held, not extended
+    assert acc64 < 17 and one == pytest.approx(at64)
+    assert t.lut_core_period_ns(3, True, 7, 1, 1, acc64 + 8) == pytest.approx(at64)
+    big = t.lut_core_period_ns(3, True, 7, 2, 8, 17)
+    assert big - one == pytest.approx(
+        calib.fanout_period_ns(2 * 8 * 17) - calib.fanout_period_ns(17)
+    )
+    data = calib.load()
+    no_ctx = {
+        **data,
+        "ctx_samples": {k: v for k, v in data["ctx_samples"].items() if "lut" not in k},
+    }
+    monkeypatch.setattr(calib, "load", lambda: no_ctx)
+    rows = np.maximum(
+        calib._loglog("lutrow3s1", "period_ns", 7), calib._loglog("lutrow3s2", "period_ns", 7)
+    )
+    assert t.lut_core_period_ns(3, True, 7, 1, 2, 17) == pytest.approx(rows)
+
+
+def test_lut_core_at_130_covers_every_group_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every group size the family allows (2..6) is costed from its own components at node
+    130: a bigger table is a bigger core with a longer period (K 5 and 6 used to fall
+    through to zero logic and a 6 GHz clock); a calibration without a K's components
+    declines it in one line."""
+    from accelsmith.core.errors import ConfigError
+    from accelsmith.models import evaluate
+    from accelsmith.models.workloads import GEMM, Workload
+
+    wl = Workload(name="w", layers=(GEMM(name="g", M=16, N=16, K=64),))
+    cfgs = [{"group_size": k, "tile_m": 2, "tile_n": 8, "max_k": 256} for k in range(2, 7)]
+    df = evaluate("lut-core", cfgs, wl, node_nm=130)
+    assert np.all(np.diff(df["area_compute_um2"].to_numpy()) > 0)
+    fmax = df["fmax_mhz"].to_numpy()
+    assert np.all((fmax > 50) & (fmax < 400)), fmax
+    assert fmax[4] < fmax[0]
+    data = calib.load()
+    no_k6 = {
+        **data,
+        "samples": {k: v for k, v in data["samples"].items() if not k.startswith("lutrow6")},
+        "ctx_samples": {k: v for k, v in data["ctx_samples"].items() if "lutctx6" not in k},
+    }
+    monkeypatch.setattr(calib, "load", lambda: no_k6)
+    with pytest.raises(ConfigError, match=r"group_size must be one of \[2, 3, 4, 5\] at node 130"):
+        evaluate("lut-core", cfgs[-1:], wl, node_nm=130)
+
+
+def test_lut_accumulator_dependence_by_cross_validation() -> None:
+    """Leave-one-out over the LUT core in context at two reductions (calibration only): the
+    context's pooled slope per kind predicts one reduction from the other better than none
+    (the form lut_core_period_ns uses)."""
+    from accelsmith.models.calib_cv import LUT_ACC_FORMS, best_form, lut_acc_cv
+
+    cv = lut_acc_cv()
+    assert set(cv) == set(LUT_ACC_FORMS)
+    assert best_form(cv, LUT_ACC_FORMS) == "ctx_slope"
+    assert all(0 < v["mean_pct"] <= v["worst_pct"] for v in cv.values())
+
+
+def test_best_form_rule() -> None:
+    from accelsmith.models.calib_cv import best_form
+
+    cv = {"a": {"mean_pct": 2.61}, "b": {"mean_pct": 2.58}, "c": {"mean_pct": 2.4}}
+    assert best_form(cv, ("a", "b")) == "a"  # a tie at 0.1 %: the simpler (first) form
+    assert best_form(cv, ("a", "b", "c")) == "c"
+
+
+def test_lut_context_form_by_cross_validation() -> None:
+    """Leave-one-out over the LUT context samples (calibration only) decides how the
+    period is interpolated in the activation width."""
+    from accelsmith.models.calib_cv import LUT_CTX_FORMS, best_form, lut_ctx_period_cv
+
+    cv = lut_ctx_period_cv()
+    assert set(cv) == set(LUT_CTX_FORMS)
+    assert best_form(cv, LUT_CTX_FORMS) == "interp"
+    assert all(0 < v["mean_pct"] <= v["worst_pct"] for v in cv.values())

@@ -26,13 +26,15 @@ FAMILIES = ("systolic", "lut-core", "simd", "pim")
 #: fit, worst of the stored designs 15.1 %: sa_ws_1x3_u11; session 5: systolic 8 %, ws
 #: arrays from their components, worst sa_os_1x4_s5 6.9 %; SIMD FF 3 %, exponent registers
 #: as wide as their formats' ranges, worst 1.4 % (the fresh 8x1 int8+fp4), MULT18X18D 0 %
-#: with the fp8 partial-product rule); the
+#: with the fp8 partial-product rule; PIM LUT4 35 -> 20 % with the fp channel fit: stored
+#: worst 9.3 %, the fresh int8 2 x 9-row channel -17.9 %; SIMD LUT4 30 -> 25 % with the
+#: lane samples' live operand gating taken off before the lane fit: stored worst 22.3 %); the
 #: held-out figures are in bench/results/silicon_ecp5_*.txt
 BOUND = {
     "systolic": {"LUT4": 8, "FF": 5, "MULT18X18D": 0},
     "lut-core": {"LUT4": 20, "FF": 3, "MULT18X18D": 0},
-    "simd": {"LUT4": 30, "FF": 3, "MULT18X18D": 0},
-    "pim": {"LUT4": 35, "FF": 2, "MULT18X18D": 0, "TRELLIS_DPR16X4": 0},
+    "simd": {"LUT4": 25, "FF": 3, "MULT18X18D": 0},
+    "pim": {"LUT4": 20, "FF": 2, "MULT18X18D": 0, "TRELLIS_DPR16X4": 0},
 }
 #: the systolic array fit's worst sample, rounded up (2026-12-07, session 5, ws arrays priced
 #: from their components: arr_ws_1x2_s6_k50, -10.7 %)
@@ -168,6 +170,7 @@ def test_fitted_blocks_reproduce_their_samples(prefix: str, bound: float) -> Non
             p = SimdParams.from_dict(prm, source="test")
             terms = inv._simd_lane(p, cal)["lut_terms"]
             model = float(np.dot(list(terms.values()), inv.lane_scales(cal)))
+            model += 2 * prm["lane_bits"]  # the sample's live operand gating (lane_scales)
             assert prm["max_k"] not in (15, 47, 200)  # bench_silicon_ecp5 max_k choices
         elif prefix == "arr_":
             model = float(
