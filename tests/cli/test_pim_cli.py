@@ -109,6 +109,20 @@ def test_cost_table_and_csv(capsys):
     assert capsys.readouterr().out.splitlines()[0].startswith("config,")
 
 
+def test_cost_table_names_the_bank_macros_at_130nm(capsys):
+    """At 130 nm the bank arrays are costed as SRAM macros and are part of the area total:
+    the table says so and shows them apart (at 45 nm the area is PIM logic + NPU only)."""
+    assert main(["cost", "pim", "--node", "130", "--json"]) == 0
+    tot = json.loads(capsys.readouterr().out)["totals"]
+    assert main(["cost", "pim", "--node", "130"]) == 0
+    out = capsys.readouterr().out
+    assert "area (PIM logic + bank macros + NPU)" in out
+    assert f"{tot['area_memory_um2'] / 1e6:.3f} mm^2" in out
+    assert main(["cost", "pim"]) == 0
+    out = capsys.readouterr().out
+    assert "area (PIM logic + NPU)" in out and "bank macros" not in out
+
+
 def test_generate_command_round_trips(tmp_path):
     p = PimParams(precision="bf16", lanes=2, banks=3, rows=8, row_bytes=8, timing="gddr6-aim")
     argv = generate_argv("pim", p.to_dict(), out=str(tmp_path))
