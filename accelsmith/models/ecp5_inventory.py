@@ -671,9 +671,13 @@ def lane_scales(cal: Any) -> np.ndarray:
     operand gating ``Mux(off, 0, a / b)`` (one LUT4 per operand bit, ``hdl/simd_lane``) is
     synthesized, while a SIMD top without power gating ties ``off`` to 0: those ``2 W`` LUT4
     are taken off the sample before the fit."""
-    return fitted_scales(
-        cal, "lane", lambda prm: _lane_terms(prm, cal), lambda prm: 2.0 * prm["lane_bits"]
-    )
+    return fitted_scales(cal, "lane", lambda prm: _lane_terms(prm, cal), lane_sample_gating)
+
+
+def lane_sample_gating(prm: dict) -> float:
+    """LUT4 of a ``lane...`` sample's live operand gating (one per operand bit, ``2 W``),
+    which a SIMD top without power gating does not have (:func:`lane_scales`)."""
+    return 2.0 * prm["lane_bits"]
 
 
 def period_scale(

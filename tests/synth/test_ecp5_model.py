@@ -170,7 +170,7 @@ def test_fitted_blocks_reproduce_their_samples(prefix: str, bound: float) -> Non
             p = SimdParams.from_dict(prm, source="test")
             terms = inv._simd_lane(p, cal)["lut_terms"]
             model = float(np.dot(list(terms.values()), inv.lane_scales(cal)))
-            model += 2 * prm["lane_bits"]  # the sample's live operand gating (lane_scales)
+            model += inv.lane_sample_gating(prm)  # the sample's live operand gating
             assert prm["max_k"] not in (15, 47, 200)  # bench_silicon_ecp5 max_k choices
         elif prefix == "arr_":
             model = float(
