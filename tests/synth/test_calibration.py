@@ -596,11 +596,13 @@ def test_calibrate_kinds_selects_components(capsys: pytest.CaptureFixture[str]) 
     from accelsmith.core.errors import ConfigError
     from accelsmith.synth.calibrate import select_kinds
 
-    assert select_kinds("lutctxm_*") == [
-        "lutctxm_k2s",
-        "lutctxm_k2f",
+    assert select_kinds("lutctxm_*") == ["lutctxm_k2s", "lutctxm_k2f"]
+    assert select_kinds("lutctxmn*,lutctxm_k2s") == [
+        "lutctxm_k2s",  # in the calibration's order, each once
         "lutctxmn_k2s",
         "lutctxmn_k2f",
+        "lutctxmn2_k2s",
+        "lutctxmn2_k2f",
     ]
     assert select_kinds(" pipe,pimchan_* ") == ["pipe", "pimchan_int8_p1", "pimchan_int8_p2"]
     with pytest.raises(
