@@ -19,11 +19,13 @@ __all__ = [
     "ACC_FORMS",
     "LUT_ACC_FORMS",
     "LUT_CTX_FORMS",
+    "LUT_VAR_FORMS",
     "PE_FORMS",
     "SIMD_P1_FORMS",
     "best_form",
     "lut_acc_cv",
     "lut_ctx_period_cv",
+    "lut_var_cv",
     "pe_acc_cv",
     "pe_period_cv",
     "simd_lane_ctx_cv",
@@ -182,12 +184,66 @@ LUT_ACC_FORMS = ("flat", "ctx_slope")
 def lut_acc_cv() -> dict[str, dict[str, float]]:
     """Leave-one-out error (%, mean and worst) of each :data:`LUT_ACC_FORMS` over the LUT
     core in context at two reductions (``lutctx<K><s|f>`` at ``max_k`` 64 and
-    ``lutctxn<K><s|f>`` at 4), as :func:`pe_acc_cv`. Calibration samples only."""
+    ``lutctxn<K><s|f>`` at 4; the two-row cores ``lutctxm_k2<s|f>`` / ``lutctxmn_k2<s|f>``
+    likewise, each pair with its own slope), as :func:`pe_acc_cv`. Calibration samples
+    only."""
     ctx = load().get("ctx_samples", {})
     pairs = {
         k[6:]: (k, "lutctxn" + k[6:]) for k in ctx if k.startswith("lutctx") and k[6].isdigit()
     }
+    # the drain (two-row cores at both reductions), when sampled
+    pairs |= {
+        f"drain{n}{t}": (f"lutctxm{n}_k2{t}", f"lutctxmn{n}_k2{t}") for n in ("", "2") for t in "sf"
+    }
     return _summary(_pair_cv(pairs))
+
+
+#: period forms of the group-size-2 context cores at the shapes the 1 x 1 core leaves out
+#: (``lutctxm[2]_k2<s|f>``: two rows of one [two] columns, the drain; ``lutctxb3_k2<s|f>``:
+#: 3-bit weights), compared
+#: by :func:`lut_var_cv`, simplest first: ``base`` the 1 x 1 core's model without them (the
+#: ``lutctx2<s|f>`` level at the sample's accumulator, plus for two rows the row flags'
+#: fan-out to ``2 x accw`` loads), then the kind's own other widths: their ``mean``, a
+#: ``linear`` least-squares line in log(width), ``interp`` piecewise-linear interpolation
+LUT_VAR_FORMS = ("base", "mean", "linear", "interp")
+
+
+def lut_var_cv() -> dict[str, dict[str, float]]:
+    """Leave-one-out error (%, mean and worst) of each :data:`LUT_VAR_FORMS` over the
+    ``lutctxm_k2*``, ``lutctxm2_k2*`` and ``lutctxb3_k2*`` context samples: each interior
+    width predicted from the other widths of its kind (``base`` from the 1 x 1 core's
+    samples). Calibration samples only, never held-out designs."""
+    from .calib import _loglog, fanout_period_ns, lut_ctx_slope_ns
+
+    ctx = load().get("ctx_samples", {})
+    errs: dict[str, list[float]] = {f: [] for f in LUT_VAR_FORMS}
+    for kind, rows in ctx.items():
+        if not kind.startswith(("lutctxm_k2", "lutctxm2_k2", "lutctxb3_k2")):
+            continue
+        tag = kind[-1]
+        one = ctx[f"lutctx2{tag}"]
+        slope = lut_ctx_slope_ns(2, tag)
+        w = np.array([float(r["width"]) for r in rows])
+        y = np.array([float(r["period_ns"]) for r in rows])
+        acc = np.array([float(r["acc_bits"]) for r in rows])
+        for i in range(1, len(w) - 1):
+            keep = np.arange(len(w)) != i
+            lx = np.log(w[keep])
+            acc1 = float(np.interp(w[i], [r["width"] for r in one], [r["acc_bits"] for r in one]))
+            base = float(_loglog(f"lutctx2{tag}", "period_ns", w[i], table="ctx_samples"))
+            base += slope * (min(acc[i], acc1) - acc1)
+            if kind.startswith("lutctxm"):  # two rows of one or two columns: their fan-out
+                cols = 2 if kind.startswith("lutctxm2") else 1
+                base += float(fanout_period_ns(2 * cols * acc[i]) - fanout_period_ns(acc[i]))
+            pred = {
+                "base": base,
+                "mean": float(np.mean(y[keep])),
+                "linear": float(np.polyval(np.polyfit(lx, y[keep], 1), np.log(w[i]))),
+                "interp": float(np.exp(np.interp(np.log(w[i]), lx, np.log(y[keep])))),
+            }
+            for form, val in pred.items():
+                errs[form].append(100.0 * abs(val - y[i]) / y[i])
+    return _summary(errs)
 
 
 def best_form(cv: dict[str, dict[str, float]], forms: tuple[str, ...]) -> str:
