@@ -256,9 +256,12 @@ def best_form(cv: dict[str, dict[str, float]], forms: tuple[str, ...]) -> str:
 #: forms of an exact SIMD slot's pipeline-1 period compared by :func:`simd_lane_ctx_cv`: the
 #: lane's blocks in series (decoder and mode multiplexers, multiplier, ``schain`` increment),
 #: and the lane in context (``schainl<k>`` of the slot's stage class, interpolated in the
-#: quire width) moved to another lane by no delay, the multiplier's delay difference, or
-#: the decode's and the multiplier's
+#: quire width) moved to another lane by no delay, the multiplier's delay difference, the
+#: decode's and the multiplier's, or the multiplier's and its unused operand bits'
 SIMD_P1_FORMS = ("series", "ctx_flat", "ctx_mul", "ctx", "ctx_live")
+#: the same at pipeline 2 (``schainl<k>_p2``; the decode is registered, so no decode term;
+#: ``series`` is the multiplier plus the ``schain`` increment)
+SIMD_P2_FORMS = ("series", "ctx_flat", "ctx_mul", "ctx_live")
 
 
 def _loglog_rows(rows: list[tuple[float, float]], x: float) -> float:
@@ -268,48 +271,50 @@ def _loglog_rows(rows: list[tuple[float, float]], x: float) -> float:
     lx, ly = np.log([r[0] for r in rows]), np.log([r[1] for r in rows])
     t = float(np.log(x))
     if len(lx) > 1 and (t < lx[0] or t > lx[-1]):
-        i = (0, 1) if t < lx[0] else (-2, -1)
-        return float(
-            np.exp(ly[i[0]] + (ly[i[1]] - ly[i[0]]) / (lx[i[1]] - lx[i[0]]) * (t - lx[i[0]]))
-        )
+        i, j = (0, 1) if t < lx[0] else (-2, -1)
+        return float(np.exp(ly[i] + (ly[j] - ly[i]) / (lx[j] - lx[i]) * (t - lx[i])))
     return float(np.exp(np.interp(t, lx, ly)))
 
 
-def simd_lane_ctx_cv() -> dict[str, dict[str, float]]:
-    """Leave-one-out error (%, mean and worst) of each :data:`SIMD_P1_FORMS` over the SIMD
-    lanes in context (every ``schainl*`` sample of ``simd_samples``; the lanes are
-    ``accelsmith.models.simd_asic.LANE_CTX``): a sample of a class's own lane is predicted
-    from that lane's other widths, a variant (another word or mode set) from the class's
-    lane at every width, each moved by the form; ``series`` uses no lane at all. Calibration
-    samples only, never held-out designs."""
+def simd_lane_ctx_cv(pipeline: int = 1) -> dict[str, dict[str, float]]:
+    """Leave-one-out error (%, mean and worst) of each :data:`SIMD_P1_FORMS` (pipeline 1) or
+    :data:`SIMD_P2_FORMS` (pipeline 2) over the SIMD lanes in context (every ``schainl*``
+    sample of ``simd_samples`` at that pipeline; the lanes are ``accelsmith.models.
+    simd_asic.LANE_CTX``): a sample of a class's own lane is predicted from that lane's
+    other widths, a variant (another word or mode set) from the class's lane at every width,
+    each moved by the form; ``series`` uses no lane at all. Calibration samples only, never
+    held-out designs."""
     from . import simd_asic as sa
     from .calib import pipe_period_ns
 
     simd = load().get("simd_samples", {})
-    errs: dict[str, list[float]] = {f: [] for f in SIMD_P1_FORMS}
+    forms = SIMD_P1_FORMS if pipeline == 1 else SIMD_P2_FORMS
+    sfx = "" if pipeline == 1 else "_p2"
+    errs: dict[str, list[float]] = {f: [] for f in forms}
     pipe = pipe_period_ns()
-    for kind, (word, fmts) in sa.LANE_CTX.items():
-        st = sa.lane_structure(",".join(fmts), word, "exact", 1, 2, "fp32")
-        sl0 = st["slots"][0]
+    for name, (word, fmts) in sa.LANE_CTX.items():
+        kind = name + sfx
+        sl0 = sa.lane_structure(",".join(fmts), word, "exact", 1, 2, "fp32")["slots"][0]
         d0, d1 = sa._slot_delays(sl0, len(fmts), word)
         base = f"schainl{sa._chain_class(sl0['stages'])}"
-        if base not in simd or kind not in simd:
+        if base + sfx not in simd or kind not in simd:
             continue
         b0, b1 = sa._lane_ctx_delays(base)
         bw, bf = sa.LANE_CTX[base]
         bl0 = sa.lane_structure(",".join(bf), bw, "exact", 1, 2, "fp32")["slots"][0]
         for r in simd[kind]:
             q, y = float(r["width"]), float(r["period_ns"])
-            rest = [(float(o["width"]), float(o["period_ns"])) for o in simd[base]]
-            rest = [o for o in rest if kind != base or o[0] != q]
+            rest = [(float(o["width"]), float(o["period_ns"])) for o in simd[base + sfx]]
+            rest = [o for o in rest if kind != base + sfx or o[0] != q]
             ctx = _loglog_rows(rest, q)
+            chain = sa._chain_increment_ns(sl0["stages"], q)
             pred = {
-                "series": pipe + d0 + d1 + sa._chain_increment_ns(sl0["stages"], q),
+                "series": pipe + (d0 if pipeline == 1 else 0.0) + d1 + chain,
                 "ctx_flat": ctx,
                 "ctx_mul": ctx + (d1 - b1),
                 "ctx": ctx + (d0 - b0) + (d1 - b1),
                 "ctx_live": ctx + (d1 - b1) + sa._live_mul_ns(sl0) - sa._live_mul_ns(bl0),
             }
-            for form, val in pred.items():
-                errs[form].append(100.0 * abs(val - y) / y)
+            for form in forms:
+                errs[form].append(100.0 * abs(pred[form] - y) / y)
     return _summary(errs)
