@@ -18,7 +18,6 @@ Usage: ``python bench/bench_pim_dev.py [--seed 11] [--n 12]``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sys
@@ -65,31 +64,18 @@ def main(argv: list[str] | None = None) -> int:
     from accelsmith.models import pim_asic
     from accelsmith.synth.flow import synthesize
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--n", type=int, default=12)
-    args = ap.parse_args(argv)
-    if args.n < 1:
-        ap.error(f"--n must be at least 1, not {args.n}")
+    args = bs.dev_set_args(__doc__, 11, 12, argv)
     real = pim_asic.gb_fanout_ns
-    errs: dict[str, list[float]] = {v: [] for v in VARIANTS}
-    try:
-        for p in _configs(args.seed, args.n):
-            top = f"dev_{bs._name('pim', p)}"
-            rep = synthesize(p, clock_ns=10.0, name=top)
-            cells = []
-            for v in VARIANTS:
-                pim_asic.gb_fanout_ns = real if v == "gb_fan" else (lambda nb: 0.0 * np.asarray(nb))
-                e = 100.0 * (bs._model("pim", p)["fmax"] - rep.fmax_mhz) / rep.fmax_mhz
-                errs[v].append(e)
-                cells.append(f"{v} {e:+6.1f}%")
-            print(f"{top:40s} fmax {rep.fmax_mhz:6.1f} MHz  " + "  ".join(cells), flush=True)
-    finally:
-        pim_asic.gb_fanout_ns = real
-    print()
-    for v, e in errs.items():
-        a = np.abs(e)
-        print(f"{v:8s} fmax error mean {a.mean():5.1f} %  worst {a.max():5.1f} %")
+
+    def apply(variant: str | None) -> None:
+        none = variant == "none"
+        pim_asic.gb_fanout_ns = (lambda nb: 0.0 * np.asarray(nb)) if none else real
+
+    def synth(p: Any) -> tuple[str, float]:
+        top = f"dev_{bs._name('pim', p)}"
+        return top, synthesize(p, clock_ns=10.0, name=top).fmax_mhz
+
+    bs.run_dev_set("pim", _configs(args.seed, args.n), VARIANTS, apply, synth)
     return 0
 
 
