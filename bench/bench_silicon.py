@@ -465,6 +465,50 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def dev_set_args(doc: str, seed: int, n: int, argv: list[str] | None) -> Any:
+    """``--seed`` and ``--n`` of a development-set bench (``bench_*_dev.py``), checked."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--seed", type=int, default=seed)
+    ap.add_argument("--n", type=int, default=n)
+    args = ap.parse_args(argv)
+    if args.n < 1:
+        ap.error(f"--n must be at least 1, not {args.n}")
+    return args
+
+
+def run_dev_set(
+    family: str,
+    designs: list[Any],
+    variants: tuple[str, ...],
+    apply: Any,
+    synth: Any,
+) -> dict[str, list[float]]:
+    """Compare model variants on a development set (never the held-out rows): each design is
+    synthesized (``synth(params) -> (name, fmax_mhz)``), then for each variant ``apply(v)``
+    sets the model up and its Fmax error (%) is taken; ``apply(None)`` restores the model at
+    the end. Prints one line per design and each variant's mean / worst |error|."""
+    import numpy as np
+
+    errs: dict[str, list[float]] = {v: [] for v in variants}
+    try:
+        for p in designs:
+            top, fmax = synth(p)
+            cells = []
+            for v in variants:
+                apply(v)
+                e = 100.0 * (_model(family, p)["fmax"] - fmax) / fmax
+                errs[v].append(e)
+                cells.append(f"{v} {e:+6.1f}%")
+            print(f"{top:40s} fmax {fmax:6.1f} MHz  " + "  ".join(cells), flush=True)
+    finally:
+        apply(None)
+    print()
+    for v, e in errs.items():
+        a = np.abs(e)
+        print(f"{v:8s} fmax error mean {a.mean():5.1f} %  worst {a.max():5.1f} %")
+    return errs
+
+
 def _write_json(path: str, results: dict[str, Any]) -> None:
     """Write ``results`` (family -> rows) to ``path``, keeping the families of an existing
     file that this run did not run (so one file holds runs with different ``--noise``
