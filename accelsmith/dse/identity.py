@@ -61,7 +61,10 @@ CALIBRATED_NODE_NM = 130
 #: (hdl/systolic_pe.py ws_psum_shape): the flip-flop inventory and the PE widths follow.
 #: "3" (2026-12-07, session 5, one bump for the session's node-130 model changes): the SIMD
 #: engine's merged pipeline-1/-2 chain, readout and area in context (models/simd_asic.py).
-NODE130_MODELS_VERSION = "3"
+#: "4" (2026-12-07, session 6, one bump for the session's node-130 model changes): the SIMD
+#: engine's pipeline-1 exact path from its lane in context (``schainl*``) and the mode
+#: multiplexer's levels as in the RTL (models/simd_asic.py).
+NODE130_MODELS_VERSION = "4"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
 #: the ``ecp5_`` columns while the ECP5 samples stay the same. Identities stored without an
@@ -71,7 +74,10 @@ NODE130_MODELS_VERSION = "3"
 #: adder gating, narrow partial sums) instead of fitted scales; ws array Fmax from the widest
 #: PE adder or the gated fold adder (a 1-row column's PE has no adder).
 #: "3" (same day): the SIMD lane fit takes the lane samples' live operand gating off first.
-ECP5_MODELS_VERSION = "3"
+#: "4" (2026-12-07, session 6, one bump for the session's ECP5 model changes): PIM mapped by
+#: the hierarchical ECP5 flow, a channel priced as its control module plus its banks at their
+#: isolated price (no floating-point bank term); Fmax paths (ecp56).
+ECP5_MODELS_VERSION = "4"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 
