@@ -61,7 +61,10 @@ CALIBRATED_NODE_NM = 130
 #: (hdl/systolic_pe.py ws_psum_shape): the flip-flop inventory and the PE widths follow.
 #: "3" (2026-12-07, session 5, one bump for the session's node-130 model changes): the SIMD
 #: engine's merged pipeline-1/-2 chain, readout and area in context (models/simd_asic.py).
-NODE130_MODELS_VERSION = "3"
+#: "4" (2026-12-07, session 6, one bump for the session's node-130 model changes): the SIMD
+#: engine's pipeline-1 exact path from its lane in context (``schainl*``) and the mode
+#: multiplexer's levels as in the RTL (models/simd_asic.py).
+NODE130_MODELS_VERSION = "4"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
 #: the ``ecp5_`` columns while the ECP5 samples stay the same. Identities stored without an

@@ -20,11 +20,13 @@ __all__ = [
     "LUT_ACC_FORMS",
     "LUT_CTX_FORMS",
     "PE_FORMS",
+    "SIMD_P1_FORMS",
     "best_form",
     "lut_acc_cv",
     "lut_ctx_period_cv",
     "pe_acc_cv",
     "pe_period_cv",
+    "simd_lane_ctx_cv",
 ]
 
 #: PE period forms compared by :func:`pe_period_cv`: interpolation through the samples, and
@@ -193,3 +195,65 @@ def best_form(cv: dict[str, dict[str, float]], forms: tuple[str, ...]) -> str:
     own mapping noise is larger than that); on a tie the earlier of ``forms`` (they are listed
     simplest first)."""
     return min(forms, key=lambda f: (round(cv[f]["mean_pct"], 1), forms.index(f)))
+
+
+#: forms of an exact SIMD slot's pipeline-1 period compared by :func:`simd_lane_ctx_cv`: the
+#: lane's blocks in series (decoder and mode multiplexers, multiplier, ``schain`` increment),
+#: and the lane in context (``schainl<k>`` of the slot's stage class, interpolated in the
+#: quire width) moved to another lane by no delay, the multiplier's delay difference, or
+#: the decode's and the multiplier's
+SIMD_P1_FORMS = ("series", "ctx_flat", "ctx_mul", "ctx", "ctx_live")
+
+
+def _loglog_rows(rows: list[tuple[float, float]], x: float) -> float:
+    """``rows`` of (width, value) interpolated at ``x`` piecewise-linearly in log-log, a
+    power law beyond the ends (as :func:`accelsmith.models.calib._loglog`)."""
+    rows = sorted(rows)
+    lx, ly = np.log([r[0] for r in rows]), np.log([r[1] for r in rows])
+    t = float(np.log(x))
+    if len(lx) > 1 and (t < lx[0] or t > lx[-1]):
+        i = (0, 1) if t < lx[0] else (-2, -1)
+        return float(
+            np.exp(ly[i[0]] + (ly[i[1]] - ly[i[0]]) / (lx[i[1]] - lx[i[0]]) * (t - lx[i[0]]))
+        )
+    return float(np.exp(np.interp(t, lx, ly)))
+
+
+def simd_lane_ctx_cv() -> dict[str, dict[str, float]]:
+    """Leave-one-out error (%, mean and worst) of each :data:`SIMD_P1_FORMS` over the SIMD
+    lanes in context (every ``schainl*`` sample of ``simd_samples``; the lanes are
+    ``accelsmith.models.simd_asic.LANE_CTX``): a sample of a class's own lane is predicted
+    from that lane's other widths, a variant (another word or mode set) from the class's
+    lane at every width, each moved by the form; ``series`` uses no lane at all. Calibration
+    samples only, never held-out designs."""
+    from . import simd_asic as sa
+    from .calib import pipe_period_ns
+
+    simd = load().get("simd_samples", {})
+    errs: dict[str, list[float]] = {f: [] for f in SIMD_P1_FORMS}
+    pipe = pipe_period_ns()
+    for kind, (word, fmts) in sa.LANE_CTX.items():
+        st = sa.lane_structure(",".join(fmts), word, "exact", 1, 2, "fp32")
+        sl0 = st["slots"][0]
+        d0, d1 = sa._slot_delays(sl0, len(fmts), word)
+        base = f"schainl{sa._chain_class(sl0['stages'])}"
+        if base not in simd or kind not in simd:
+            continue
+        b0, b1 = sa._lane_ctx_delays(base)
+        bw, bf = sa.LANE_CTX[base]
+        bl0 = sa.lane_structure(",".join(bf), bw, "exact", 1, 2, "fp32")["slots"][0]
+        for r in simd[kind]:
+            q, y = float(r["width"]), float(r["period_ns"])
+            rest = [(float(o["width"]), float(o["period_ns"])) for o in simd[base]]
+            rest = [o for o in rest if kind != base or o[0] != q]
+            ctx = _loglog_rows(rest, q)
+            pred = {
+                "series": pipe + d0 + d1 + sa._chain_increment_ns(sl0["stages"], q),
+                "ctx_flat": ctx,
+                "ctx_mul": ctx + (d1 - b1),
+                "ctx": ctx + (d0 - b0) + (d1 - b1),
+                "ctx_live": ctx + (d1 - b1) + sa._live_mul_ns(sl0) - sa._live_mul_ns(bl0),
+            }
+            for form, val in pred.items():
+                errs[form].append(100.0 * abs(val - y) / y)
+    return _summary(errs)

@@ -26,7 +26,9 @@ The flip-flop count mirrors the RTL line by line (:func:`simd_lane_inventory`; w
 removes or merges is said next to each term) and is checked against synthesized netlists
 (``tests/synth/test_calib_simd.py``). Fmax is the slowest of the sampled components'
 register-to-register periods as they sit in the lane, plus the fan-out of the stall/advance
-enable over every flip-flop of the engine (``fan``): at pipeline 1 and 2 the multiplier,
+enable over every flip-flop of the engine (``fan``): at pipeline 1 an exact slot's decode,
+multiply, align and quire add are the lane of its stage class synthesized whole
+(``schainl<k>``, moved by the slot's multiplier difference); at pipeline 2 the multiplier,
 shifter and quire add are one merged chain (``schain<k>``), and every slot's readout gets
 the extra that the chain beside it costs when both are synthesized as one block
 (``schainr<k>``), which also gives the area a merged pipeline-1/-2 slot saves. An
@@ -54,6 +56,7 @@ __all__ = [
     "CHAIN_STAGES",
     "CHAIN_WORD",
     "FP32_EXP_SAMPLES",
+    "LANE_CTX",
     "lane_structure",
     "signed_bits",
     "simd_engine_flops",
@@ -66,6 +69,28 @@ CHAIN_STAGES = (0, 3, 5, 6, 7)
 CHAIN_WORD = 8  # the chain components' word (their multiplier: smul_8_4 at 8)
 #: product-exponent bits of the narrow ``sslotf<e>_fp32`` calibration components
 FP32_EXP_SAMPLES = (3, 6)
+#: the lanes of the ``schainl<k>`` calibration components (the pipeline-1 datapath in
+#: context): (word bits, formats) of the generator's smallest lane whose widest slot has
+#: stage class ``k`` (integers; int + FP4, the mixed slot; int8 + FP8 E4M3; int8 + FP8 E5M2;
+#: int4 + posit16, which needs a 16-bit word). The model uses these; the variants with
+#: another word (``w``) or fewer modes (``s``) of the same class are there for the
+#: leave-one-out choice of how a lane that differs from them is moved
+#: (:func:`accelsmith.models.calib_cv.simd_lane_ctx_cv`)
+LANE_CTX = {
+    "schainl0": (8, ("int4", "int8")),
+    "schainl3": (8, ("int4", "int8", "fp4_e2m1")),
+    "schainl5": (8, ("int8", "fp8_e4m3")),
+    "schainl6": (8, ("int8", "fp8_e5m2")),
+    "schainl7": (16, ("int4", "posit16_1")),
+    "schainl0w": (16, ("int4", "int8")),
+    "schainl0s": (8, ("int8",)),
+    "schainl3w": (16, ("int4", "int8", "fp4_e2m1")),
+    "schainl3s": (8, ("int8", "fp4_e2m1")),
+    "schainl5w": (16, ("int8", "fp8_e4m3")),
+    "schainl5s": (8, ("fp8_e4m3",)),
+    "schainl6s": (8, ("fp8_e5m2",)),
+    "schainl7s": (16, ("posit16_1",)),
+}
 
 
 def signed_bits(lo: int, hi: int) -> int:
@@ -325,9 +350,9 @@ def lane_cost(
     sets the shift amount, runs beside it), align (the shifter's stages) and accumulate (the
     quire add; in an integer slot it merges with the product's final addition, costed as the
     ``mac`` component minus the ``mul``), chained as ``pipeline`` cuts them (1: all four in
-    one cycle; 2: decode | the rest; 3: decode | multiply | align + accumulate; 4: each
-    alone). ``t_slot`` is the slot component's own period (its readout rounder or its
-    accumulate loop).
+    one cycle, for an exact slot the lane in context, :func:`_lane_ctx_path_ns`; 2: decode
+    | the rest; 3: decode | multiply | align + accumulate; 4: each alone). ``t_slot`` is the
+    slot component's own period (its readout rounder or its accumulate loop).
     """
     from . import calib
 
@@ -335,11 +360,9 @@ def lane_cost(
     pipe = calib.pipe_period_ns()
     mux_bit = float(calib.logic_um2("mux", 8)) / 8.0
     d_mux = float(calib.op_period_ns("mux", 8)) - pipe
-    dec_area, d_dec = 0.0, {}
-    for name in st["decoders"]:
-        bits = _format_bits(name)
-        dec_area += float(_s(f"sdec_{name}", "logic_um2", bits))
-        d_dec[name] = float(_s(f"sdec_{name}", "period_ns", bits)) - pipe
+    dec_area = sum(
+        float(_s(f"sdec_{name}", "logic_um2", _format_bits(name))) for name in st["decoders"]
+    )
     # the sampled multiplier has every operand bit live; synthesis removes the partial
     # products of bits no mode drives (an FP8 E4M3-only 8-bit lane: a 4 x 4 array)
     mul = float(_s(st["mul_kind"], "logic_um2", lane_bits)) * st["mul_live"]
@@ -347,8 +370,7 @@ def lane_cost(
     acc_area, t_slot, t_path, adders, slot_flops = 0.0, 0.0, 0.0, 0.0, 0
     n_modes = len(formats.split(","))
     for sl in st["slots"]:
-        d0 = max(d_dec[f] for f in sl["formats"]) + _levels(n_modes + 1) * d_mux
-        d1 = max(float(_s(f"smul_{w}", "period_ns", lane_bits)) for w in sl["widths"]) - pipe
+        d0, d1 = _slot_delays(sl, n_modes, lane_bits)
         d2, d_e, shifter = 0.0, 0.0, 0.0
         narrow = dict.fromkeys(KEYS, 1.0)
         if acc == "exact":
@@ -373,8 +395,10 @@ def lane_cost(
         # pipeline 1 and 2: no register between the multiplier and the quire; synthesis
         # merges the product's final addition, the shifter and the quire add (``schain``)
         d_chain = _chain_increment_ns(sl["stages"], sl["q"]) if acc == "exact" else d2 + d3
+        # pipeline 1, exact: decode, multiply, align and add in context (``schainl<k>``)
+        p1 = _lane_ctx_path_ns(sl, d1) - pipe if acc == "exact" else d0 + d1 + d_chain
         segs = {
-            1: (d0 + d1 + d_chain,),
+            1: (p1,),
             2: (d0, d1 + d_chain),
             3: (d0, d1, d2 + d3),
             4: (d0, d1, d2, d3),
@@ -409,6 +433,70 @@ def lane_cost(
 
 
 KEYS = ("logic_um2", "period_ns")
+
+
+def _slot_delays(sl: dict[str, Any], n_modes: int, lane_bits: int) -> tuple[float, float]:
+    """A slot's decode delay (its slowest decoder, ``sdec_*``, plus the levels of the mode
+    multiplexer that places the significands on the multiplier, ``mux``) and multiply delay
+    (``smul_<w>`` at ``lane_bits`` of its widest mode), each over one register's own delay
+    (``pipe``). The multiplexer has one input per mode, plus the ``Default`` (0) when some
+    mode codes are unused: one mode is an AND gate, two modes one 2:1 level."""
+    from . import calib
+
+    pipe = calib.pipe_period_ns()
+    d_mux = float(calib.op_period_ns("mux", 8)) - pipe
+    d_dec = max(
+        float(_s(f"sdec_{f}", "period_ns", _format_bits(f))) for f in sl["formats"]
+    )  # fmt: skip
+    unused = (1 << max(1, (n_modes - 1).bit_length())) > n_modes  # the Default input
+    d0 = d_dec - pipe + _levels(n_modes + unused) * d_mux
+    d1 = max(float(_s(f"smul_{w}", "period_ns", lane_bits)) for w in sl["widths"]) - pipe
+    return d0, d1
+
+
+def _live_mul_ns(sl: dict[str, Any]) -> float:
+    """What the multiplier's unused operand bits save on a slot's path: the ``mul``
+    component's period at the slot's widest significand (``sig / 2``) minus at its widest
+    mode's width (0 for integers; an FP8 E4M3-only slot multiplies 4 x 4 bits of its 8-bit
+    sub-lane, and synthesis removes the rest: ``lane_structure``'s ``mul_live``)."""
+    from . import calib
+
+    wmax = max(sl["widths"])
+    return float(
+        calib.op_period_ns("mul", min(sl["sig"] / 2, wmax)) - calib.op_period_ns("mul", wmax)
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _lane_ctx_delays(kind: str) -> tuple[float, float]:
+    """:func:`_slot_delays` of slot 0 of the ``schainl*`` component ``kind``'s lane."""
+    word, fmts = LANE_CTX[kind]
+    st = lane_structure(",".join(fmts), word, "exact", 1, 2, "fp32")
+    return _slot_delays(st["slots"][0], len(fmts), word)
+
+
+def _lane_ctx_path_ns(sl: dict[str, Any], d1: float) -> float:
+    """An exact slot's pipeline-1 period (decode, multiply, align and quire add in one
+    cycle) in context: the ``schainl<k>`` component of its stage class at its quire width
+    (the generator's smallest lane of that class synthesized whole, the quire registered at
+    its end; interpolated in ``q``), moved by the difference of the slot's multiply delay
+    (``d1``: :func:`_slot_delays`, the word and the sub-lane widths) and of what its unused
+    operand bits save (:func:`_live_mul_ns`) from that lane's slot 0.
+
+    Synthesized together, ABC merges the multiplier's final addition, the alignment and the
+    quire add into one carry chain and overlaps the decode with the partial products, so
+    the blocks' delays in series overstate the path (the mixed int/FP4 slot by about 2 ns:
+    ``schainl3`` at 24 is 8.6 ns, the blocks in series 10.4 ns), and the decode's mode
+    multiplexer costs nothing apparent (``schainl0s``, int8 alone, is as slow as int4 +
+    int8). Which form predicts an unseen in-context lane best (this one: ``ctx_live``) is
+    decided by leave-one-out over the ``schainl*`` samples and their variants
+    (:func:`accelsmith.models.calib_cv.simd_lane_ctx_cv`)."""
+    kind = f"schainl{_chain_class(sl['stages'])}"
+    _, c1 = _lane_ctx_delays(kind)
+    word, fmts = LANE_CTX[kind]
+    c0 = lane_structure(",".join(fmts), word, "exact", 1, 2, "fp32")["slots"][0]
+    live = _live_mul_ns(sl) - _live_mul_ns(c0)
+    return float(_s(kind, "period_ns", sl["q"])) + (d1 - c1) + live
 
 
 def _narrow_exponent(exp_bits: int, sig: int, key: str) -> float:

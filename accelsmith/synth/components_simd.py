@@ -53,6 +53,18 @@ result registered where the lane registers it:
     model adds that context to each slot's readout period and scales a pipeline-1/-2 slot's
     area by it (:mod:`accelsmith.models.simd_asic`).
 
+``schainl<k>`` (width: slot 0's quire bits ``q``; ``max_k`` chosen to give it)
+    The lane's pipeline-1 datapath in context: the generator's smallest lane whose widest
+    slot has stage class ``k`` (``models.simd_asic.LANE_CTX``: its word and formats), built
+    by the lane's own methods (stage-1 operand registers, decoders, mode multiplexers,
+    sub-word multiplier, alignment, quire add), the quire registered at its end, no readout.
+    Synthesized whole, the decode overlaps the partial products and the product's final
+    addition merges with the quire add: the blocks' delays in series overstate the path
+    (``schainl3`` at 24: 8.6 ns; the decoder, multiplier and ``schain3`` increment in
+    series: 10.4 ns). The variants ``schainl<k>w`` (a 16-bit word) and ``schainl<k>s``
+    (fewer modes) are for the leave-one-out choice of the model's form
+    (:func:`accelsmith.models.calib_cv.simd_lane_ctx_cv`).
+
 ``sslot_fp32`` is sampled densely around q = 25: below it the quire's magnitude fits the
 binary32 significand and the readout has no rounding logic (24: 7.3 ns, 26: 9.6 ns), so an
 interpolation across that step would understate every wider slot's readout.
@@ -67,7 +79,7 @@ from amaranth.lib.wiring import In, Out
 from ..core.families.simd import OUT_FORMATS, POSIT_OUTS
 from ..core.numformats import FORMATS
 from ..hdl.simd_lane import PROD_EXP_BITS
-from ..models.simd_asic import CHAIN_STAGES, CHAIN_WORD, FP32_EXP_SAMPLES
+from ..models.simd_asic import CHAIN_STAGES, CHAIN_WORD, FP32_EXP_SAMPLES, LANE_CTX
 
 __all__ = ["SIMD_KINDS", "SIMD_WIDTHS", "simd_component"]
 
@@ -84,8 +96,10 @@ SLOTFI_KINDS = tuple(f"sslotfi_{o}" for o in OUTS)
 SLOTFE_KINDS = tuple(f"sslotf{e}_fp32" for e in FP32_EXP_SAMPLES)
 CHAIN_KINDS = tuple(f"schain{k}" for k in CHAIN_STAGES)
 CHAINR_KINDS = tuple(f"schainr{k}" for k in CHAIN_STAGES)
+LANE_CTX_KINDS = tuple(LANE_CTX)  # the pipeline-1 lane in context
 SIMD_KINDS = (
     *DEC_KINDS, *MUL_KINDS, *SLOT_KINDS, *SLOTF_KINDS, *SLOTFI_KINDS, *CHAIN_KINDS, *CHAINR_KINDS,
+    *LANE_CTX_KINDS,
 )  # fmt: skip
 SLOT_CARRY_BITS = 7  # an sslot component's quire: q - 8 magnitude bits + 7 carry + sign
 
@@ -95,6 +109,16 @@ SLOT_CARRY_BITS = 7  # an sslot component's quire: q - 8 magnitude bits + 7 carr
 CHAIN_WIDTHS = {
     0: (18, 24, 48), 3: (16, 24, 48), 5: (24, 48, 72), 6: (64, 80, 120), 7: (120, 150, 200)
 }  # fmt: skip
+# the in-context lanes' slot-0 quire widths: the narrowest (max_k 2), then 4 and 9 carry
+# bits more (max_k 17 and 513; FP8 E4M3 at 10 more), the range the bench's and the DSE
+# spaces' max_k give; the variants (another word or mode set) at the upper two
+LANE_CTX_WIDTHS = {
+    **{"schainl0": (18, 22, 27), "schainl3": (20, 24, 29), "schainl5": (38, 42, 48)},
+    **{"schainl6": (66, 70, 76), "schainl7": (116, 120, 125)},
+    **{"schainl0w": (22, 27), "schainl0s": (22, 27), "schainl3w": (24, 29)},
+    **{"schainl3s": (24, 29), "schainl5w": (42, 47), "schainl5s": (42, 47)},
+    **{"schainl6s": (70, 75), "schainl7s": (120, 125)},
+}
 # widths sampled by `accelsmith calibrate`: every decoder once; each multiplier at the words
 # its widths fit in; exact slots at quire widths spanning int4 (~12 bits) to posit16 with
 # deep dot products (~150); fp32 slots at the product significands 2..26
@@ -112,7 +136,18 @@ SIMD_WIDTHS: dict[str, tuple[int, ...]] = {
     **{k: (4, 8, 16, 26) for k in SLOTFE_KINDS},
     **{f"schain{k}": w for k, w in CHAIN_WIDTHS.items()},
     **{f"schainr{k}": w for k, w in CHAIN_WIDTHS.items()},  # the same, with the readout
+    **LANE_CTX_WIDTHS,
 }
+
+
+def _input_regs(m: Module, comp: wiring.Component, prefix: str) -> dict[str, Signal]:
+    """A register ``<prefix>_<name>`` on every input port of ``comp`` (its harness)."""
+    regs = {}
+    for name, member in comp.signature.members.items():
+        if member.flow == In:
+            regs[name] = Signal(member.shape, name=f"{prefix}_{name}")
+            m.d.sync += regs[name].eq(getattr(comp, name))
+    return regs
 
 
 def _mul_set(kind: str) -> tuple[int, ...]:
@@ -200,11 +235,7 @@ class SimdSlot(wiring.Component):
         lane._MustUse__silence = True  # only its methods are used (they build into ``m``)
         q, lsb = self.width, self.quire_lsb
         lane._quire = lambda s: (lsb, lsb, 0, q)  # an integer slot of this quire width
-        regs = {}
-        for name, member in self.signature.members.items():
-            if member.flow == In:
-                regs[name] = Signal(member.shape, name=f"r_{name}")
-                m.d.sync += regs[name].eq(getattr(self, name))
+        regs = _input_regs(m, self, "r")
         pr = {k: regs[k] for k in ("sig", "sign", "zero", "nan", "inf", "term")}
         ctrl = {"valid": regs["valid"], "last": regs["last"]}
         if self.acc == "exact":
@@ -249,11 +280,7 @@ class SimdChain(wiring.Component):
         from ..hdl.simd_lane import SimdLane
 
         m = Module()
-        regs = {}
-        for name, member in self.signature.members.items():
-            if member.flow == In:
-                regs[name] = Signal(member.shape, name=f"r_{name}")
-                m.d.sync += regs[name].eq(getattr(self, name))
+        regs = _input_regs(m, self, "r")
         m.submodules.mul = mul = SimdMultiplier(self.word, tuple({self.word, 4}))
         m.d.comb += [mul.a.eq(regs["a"]), mul.b.eq(regs["b"]), mul.sel.eq(regs["sel"])]
         lane = SimdLane(SimdParams(lane_bits=8, lanes=1, formats=("int8",)))
@@ -301,4 +328,70 @@ def simd_component(kind: str, width: int) -> tuple[wiring.Component, str]:
         return SimdChain(width, int(kind[6:])), top
     if kind in CHAINR_KINDS:
         return SimdChain(width, int(kind[7:]), readout=True), top
+    if kind in LANE_CTX_KINDS:
+        return SimdLaneCtx(lane_ctx_params(kind, width)), top
     raise ValueError(f"kind must be one of {SIMD_KINDS}, not {kind!r}")
+
+
+def lane_ctx_params(kind: str, width: int):  # -> SimdParams
+    """The lane parameters of an ``schainl*`` component (``models.simd_asic.LANE_CTX``):
+    pipeline 1, ``max_k`` chosen so that slot 0's quire is ``width`` bits."""
+    from ..core.errors import ConfigError
+    from ..core.families.simd import SimdParams
+
+    word, formats = LANE_CTX[kind]
+    base = SimdParams(lane_bits=word, lanes=1, formats=formats, pipeline=1, max_k=2)
+    carry = width - base.quire_range(0)[1] + 1  # quire bits above the products
+    if carry < 1:
+        raise ConfigError(
+            f"width must be at least {base.quire_range(0)[1]} for {kind}, not {width}"
+        )
+    return SimdParams(
+        lane_bits=word, lanes=1, formats=formats, pipeline=1, max_k=(1 << (carry - 1)) + 1
+    )
+
+
+class SimdLaneCtx(wiring.Component):
+    """The lane's pipeline-1 datapath in context (``schainl<k>``): the generator's own stage-1
+    operand registers, decoders, mode multiplexers, sub-word multiplier, alignment and quire
+    add of every slot (``SimdLane._decode_word``, ``_multiply_word``, ``_addend``), the quire
+    registered at its end; no readout (its period is the ``sslot`` / ``schainr`` samples').
+    Control (mode, valid, last, term gating) from registers, as the engine's stage 1.
+
+    Members
+    -------
+    a, b : In(lane_bits)
+        Operands (registered here, as the lane's stage 1).
+    mode, valid, last : In
+        The stage-1 control.
+    q<s> : Out(quire bits of slot s)
+        Each slot's quire.
+    """
+
+    def __init__(self, params) -> None:
+        self.params = p = params
+        ports = {"a": In(p.lane_bits), "b": In(p.lane_bits), "mode": In(p.mode_bits)}
+        ports |= {"valid": In(1), "last": In(1)}
+        ports |= {f"q{s}": Out(signed(p.quire_range(s)[1])) for s in range(p.slots)}
+        super().__init__(ports)
+
+    def elaborate(self, platform: object) -> Module:
+        from ..hdl.simd_lane import SimdLane
+
+        p = self.params
+        m = Module()
+        regs = _input_regs(m, self, "s1")
+        lane = SimdLane(p)
+        lane._MustUse__silence = True  # only its methods are used (they build into ``m``)
+        st = {"mode": regs["mode"], "a": [regs["a"]], "b": [regs["b"]]}
+        words = lane._decode_word(m, st, 0)
+        ctrl = {"valid": regs["valid"], "mode": regs["mode"], "gate": Const(0, 1)}
+        for s, pr in enumerate(lane._multiply_word(m, ctrl, words, 0)):
+            t = lane._addend(m, pr, s, 0)
+            q = Signal(signed(p.quire_range(s)[1]), name=f"q0_{s}")
+            nq = Signal.like(q, name=f"q0_{s}_next")
+            m.d.comb += nq.eq(Mux(t["term"], q + t["add"], q))
+            with m.If(regs["valid"]):
+                m.d.sync += q.eq(Mux(regs["last"], 0, nq))
+            m.d.comb += getattr(self, f"q{s}").eq(q)
+        return m

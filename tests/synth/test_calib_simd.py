@@ -87,6 +87,46 @@ def test_pipeline_1_and_2_cost_the_merged_chain() -> None:
     assert inc < in_series - d1  # the merged chain is shorter than shifter + add in series
 
 
+def test_pipeline_1_exact_path_is_the_lane_in_context() -> None:
+    """At pipeline 1 an exact slot's path is the ``schainl<k>`` lane of its stage class
+    (decode, multiply, align and quire add synthesized whole) at its quire width, moved by
+    the slot's multiplier difference; leave-one-out over those calibration lanes chose that
+    form over the blocks in series, which overstate the mixed int/FP4 lane by ~2 ns."""
+    from accelsmith.models import calib
+    from accelsmith.models.calib_cv import SIMD_P1_FORMS, best_form, simd_lane_ctx_cv
+
+    cv = simd_lane_ctx_cv()
+    assert best_form(cv, SIMD_P1_FORMS) == "ctx_live"
+    assert cv["ctx_live"]["mean_pct"] < cv["series"]["mean_pct"] - 2.0
+    pipe = calib.pipe_period_ns()
+    fmts = "int4,int8,fp4_e2m1"
+    # the component's own lane (8-bit word, max_k 17: slot 0's quire is 24 bits)
+    own = simd_asic.lane_cost(fmts, 8, "exact", 1, 17, "fp32")["t_path"]
+    sample = next(r for r in calib.load()["simd_samples"]["schainl3"] if r["width"] == 24)
+    assert own == pytest.approx(sample["period_ns"])
+    series = pipe + sum(simd_asic._slot_delays(lane_structure(fmts, 8, "exact", 1, 17, "fp32")[
+        "slots"][0], 3, 8)) + simd_asic._chain_increment_ns(3, 24)  # fmt: skip
+    assert series > own + 1.5
+    # a 16-bit word: its sub-word multiplier's extra delay on top
+    st = lane_structure(fmts, 16, "exact", 1, 17, "fp32")
+    wide = simd_asic.lane_cost(fmts, 16, "exact", 1, 17, "fp32")["t_path"]
+    d1 = simd_asic._slot_delays(st["slots"][0], 3, 16)[1]
+    assert wide == pytest.approx(own + d1 - simd_asic._lane_ctx_delays("schainl3")[1])
+    # an FP8-only slot multiplies 4 x 4 of its 8 bits: faster than the int8 + FP8 lane
+    fp8 = lane_structure("fp8_e4m3", 8, "exact", 1, 17, "fp32")["slots"][0]
+    assert simd_asic._live_mul_ns(fp8) < -1.0
+    both = lane_structure("int8,fp8_e4m3", 8, "exact", 1, 17, "fp32")["slots"][0]
+    assert simd_asic._live_mul_ns(both) == 0.0
+
+
+def test_mode_multiplexer_levels_follow_the_rtl() -> None:
+    """The significands' mode multiplexer has one input per mode plus the ``Default`` (0)
+    when mode codes are unused: one mode and two modes are one level, three and four two."""
+    sl = lane_structure("int8", 8, "exact", 2, 16, "fp32")["slots"][0]
+    d = {n: simd_asic._slot_delays(sl, n, 8)[0] for n in (1, 2, 3, 4, 5)}
+    assert d[1] == d[2] < d[3] == d[4] < d[5]
+
+
 def test_readout_and_area_in_context() -> None:
     """A slot's readout sits beside its chain: synthesized as one block (``schainr<k>``)
     both are slower than apart, and smaller; the model adds that extra to the readout and
@@ -216,7 +256,7 @@ def test_components_build() -> None:
     from accelsmith.synth.components_simd import SIMD_WIDTHS
 
     kinds = ("sdec_posit8_0", "smul_16_8_4", "sslot_posit16_1", "sslotf_bf16", "sslotfi_fp16")
-    for kind in (*kinds, "schain0", "schain7", "schainr5", "sslotf3_fp32"):
+    for kind in (*kinds, "schain0", "schain7", "schainr5", "sslotf3_fp32", "schainl3", "schainl7s"):
         comp, top = component(kind, SIMD_WIDTHS[kind][0])
         assert f"module {top}" in verilog_text(comp, top)
 
@@ -242,14 +282,15 @@ def test_simd_model_tracks_synthesis() -> None:
 
 @pytest.mark.slow
 def test_calibrate_reproduces_the_simd_samples(tmp_path: Path) -> None:
-    """``accelsmith calibrate`` re-synthesizes a chain (alone and with its readout), a
-    narrow-exponent and an integer fp32 slot component to the packaged samples (the
+    """``accelsmith calibrate`` re-synthesizes a chain (alone, with its readout and in its
+    lane), a narrow-exponent and an integer fp32 slot component to the packaged samples (the
     synthesis cache may answer: same flow, same Verilog)."""
     require("yosys", "sta")
     from accelsmith.models import calib
     from accelsmith.synth.calibrate import calibrate
 
     widths = {"schain3": (16,), "schainr3": (16,), "sslotf6_fp32": (8,), "sslotfi_fp16": (8,)}
+    widths["schainl3"] = (24,)  # the pipeline-1 lane in context
     data = calibrate(tmp_path / "c.json", widths=widths, ecp5_widths={"mul": ()})
     packaged = calib.load()["simd_samples"]
     for kind, (width,) in widths.items():
