@@ -33,8 +33,9 @@ ECP5 (``--ecp5 N``): LUT4/FF/MULT18X18D/Fmax measured for the first N configurat
 family; the cost models have no ECP5 resource model yet, so only the measurements print.
 
 Usage: ``python bench/bench_silicon.py [--families systolic,pim] [--n 20] [--ecp5 4]
-[--noise 4 [--noise-n 8] [--noise-match int8]] [--json out.json]``. Goals (issue 15): area
-within 5 % mean / 10 % worst, Fmax 10 %, power 15 %.
+[--noise 4 [--noise-n 8] [--noise-match int8]] [--json out.json]`` (``--json`` into an
+existing file replaces the families this run ran and keeps the others). Goals (issue 15):
+area within 5 % mean / 10 % worst, Fmax 10 %, power 15 %.
 """
 
 from __future__ import annotations
@@ -304,7 +305,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--noise-match", default="", help="--noise only for names containing this (e.g. int8)"
     )
-    ap.add_argument("--json", default=None)
+    ap.add_argument(
+        "--json",
+        default=None,
+        help="write the rows to this file; an existing one keeps the other families' rows "
+        "(each run replaces the families it ran)",
+    )
     args = ap.parse_args(argv)
     bad = [f for f in args.families.split(",") if f not in GENERATORS]
     if bad:
@@ -423,9 +429,71 @@ def main(argv: list[str] | None = None) -> int:
         )
     print("goals: area 5 % mean / 10 % worst, Fmax 10 %, power 15 % (issue 15)")
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(results, fh, indent=1)
+        _write_json(args.json, results)
     return 0
+
+
+def dev_set_args(doc: str, seed: int, n: int, argv: list[str] | None) -> Any:
+    """``--seed`` and ``--n`` of a development-set bench (``bench_*_dev.py``), checked."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--seed", type=int, default=seed)
+    ap.add_argument("--n", type=int, default=n)
+    args = ap.parse_args(argv)
+    if args.n < 1:
+        ap.error(f"--n must be at least 1, not {args.n}")
+    return args
+
+
+def run_dev_set(
+    family: str,
+    designs: list[Any],
+    variants: tuple[str, ...],
+    apply: Any,
+    synth: Any,
+) -> dict[str, list[float]]:
+    """Compare model variants on a development set (never the held-out rows): each design is
+    synthesized (``synth(params) -> (name, fmax_mhz)``), then for each variant ``apply(v)``
+    sets the model up and its Fmax error (%) is taken; ``apply(None)`` restores the model at
+    the end. Prints one line per design and each variant's mean / worst |error|."""
+    import numpy as np
+
+    errs: dict[str, list[float]] = {v: [] for v in variants}
+    try:
+        for p in designs:
+            top, fmax = synth(p)
+            cells = []
+            for v in variants:
+                apply(v)
+                e = 100.0 * (_model(family, p)["fmax"] - fmax) / fmax
+                errs[v].append(e)
+                cells.append(f"{v} {e:+6.1f}%")
+            print(f"{top:40s} fmax {fmax:6.1f} MHz  " + "  ".join(cells), flush=True)
+    finally:
+        apply(None)
+    print()
+    for v, e in errs.items():
+        a = np.abs(e)
+        print(f"{v:8s} fmax error mean {a.mean():5.1f} %  worst {a.max():5.1f} %")
+    return errs
+
+
+def _write_json(path: str, results: dict[str, Any]) -> None:
+    """Write ``results`` (family -> rows) to ``path``, keeping the families of an existing
+    file that this run did not run (so one file holds runs with different ``--noise``
+    settings); atomically."""
+    from pathlib import Path
+
+    from accelsmith.core.files import atomic_write
+
+    old: dict[str, Any] = {}
+    if Path(path).is_file():
+        try:
+            old = json.loads(Path(path).read_text())
+        except json.JSONDecodeError:
+            old = {}
+        if not isinstance(old, dict):
+            old = {}
+    atomic_write(Path(path), json.dumps({**old, **results}, indent=1))
 
 
 def _fmt(e: float | None) -> str:

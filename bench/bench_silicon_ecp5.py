@@ -12,9 +12,22 @@ The model columns compared are ``ecp5_lut4``, ``ecp5_ff``, ``ecp5_mult18``, ``ec
 and ``ecp5_fmax_mhz`` of :func:`accelsmith.models.evaluate` (see
 :mod:`accelsmith.models.ecp5`).
 
+Flows: PIM designs are mapped by the hierarchical ECP5 flow (``synth_ecp5 -noflatten``, each
+module on its own), as ``accelsmith synth pim --target ecp5`` and the calibration of the PIM
+banks and channels do; the other families flat (:mod:`accelsmith.synth.ecp5`). Each row's
+``flow`` says which.
+
+Place-and-route noise (``--noise LABEL,... --noise-seeds K``): the named designs are placed
+and routed again with nextpnr seeds 2..K (seed 1 is the table's run). The flow is
+deterministic for a seed, but placement is a seeded annealing, so Fmax moves between seeds
+of the same netlist. A model that predicts one number per design cannot do better, against
+every seed, than half the spread around its midpoint: ``half-spread = (max - min) / (max +
+min)``; a row whose model Fmax lies inside its seeds' range is within its P&R noise (printed
+per row, and the family's noise floor in the summary).
+
 Usage: ``python bench/bench_silicon_ecp5.py [--families systolic,pim] [--n 20]
 [--pnr 5 | --pnr systolic=5,pim=2] [--pnr-designs LABEL,...] [--seed 2026] [--measure-only]
-[--cached-only]
+[--cached-only] [--noise LABEL,... [--noise-seeds 5]]
 [--json out.json]``.
 Goals (issue 15): counts within 5 % mean / 10 % worst, Fmax within 10 %. Run it under
 ``nice -n 10``. The held-out set of ``bench/results`` is ``--seed 2026`` (the model was
@@ -155,18 +168,30 @@ def _verilog(params: Any) -> str:
     return verilog_text(get_family(params.family).build()(params), params.default_name())
 
 
-def measure(params: Any, *, pnr: bool) -> dict[str, Any]:
-    """Mapped resources (and Fmax when ``pnr``) of one design on the LFE5U-85F (cached)."""
+def measure(params: Any, *, pnr: bool, seed: int | None = None) -> dict[str, Any]:
+    """Mapped resources (and Fmax when ``pnr``, placed with nextpnr ``seed``) of one design on
+    the LFE5U-85F (cached), by the family's ECP5 flow (hierarchical for PIM, as ``accelsmith
+    synth`` does: :func:`accelsmith.synth.ecp5.default_hierarchical`)."""
+    from accelsmith.synth.ecp5 import default_hierarchical
     from accelsmith.synth.flow import synthesize_verilog
 
     top = params.default_name()
     verilog = _verilog(params)
     design = {"name": top, "family": params.family, "params": params.to_dict()}
     rep = synthesize_verilog(
-        verilog, top, design, target="ecp5", device=DEVICE, place_and_route=pnr, clock_ns=10.0
+        verilog,
+        top,
+        design,
+        target="ecp5",
+        device=DEVICE,
+        place_and_route=pnr,
+        clock_ns=10.0,
+        hierarchical=default_hierarchical(params.family),
+        seed=seed,
     )
     out = {k: rep.cells[k] for k in ("LUT4", "FF", "MULT18X18D", "DP16KD", "TRELLIS_DPR16X4")}
     out["fmax_mhz"] = rep.fmax_mhz
+    out["flow"] = "hierarchical" if rep.hierarchical else "flat"
     return out
 
 
@@ -210,6 +235,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also place and route these designs (labels as printed, comma-separated)",
     )
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument(
+        "--noise",
+        default="",
+        help="also place and route these designs (labels) with nextpnr seeds 2..--noise-seeds",
+    )
+    ap.add_argument("--noise-seeds", type=int, default=5, help="seeds per --noise design (5)")
     ap.add_argument("--measure-only", action="store_true", help="warm the cache, no model")
     ap.add_argument("--json", default=None)
     ap.add_argument(
@@ -224,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--families must be a comma list of {', '.join(GENERATORS)}, not {bad[0]!r}")
     if args.n < 1:
         ap.error(f"--n must be at least 1, not {args.n}")
+    if args.noise_seeds < 2:
+        ap.error(f"--noise-seeds must be at least 2, not {args.noise_seeds}")
     from accelsmith.core.errors import AccelsmithError
 
     if args.cached_only:  # the flow's tool step refuses: only cache hits come back
@@ -235,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         pnr = {k: int(v) for k, v in (item.split("=") for item in args.pnr.split(","))}
     else:
         pnr = {f: int(args.pnr) for f in args.families.split(",")}
-    pnr_designs = set(filter(None, args.pnr_designs.split(",")))
+    noise = set(filter(None, args.noise.split(",")))
+    pnr_designs = set(filter(None, args.pnr_designs.split(","))) | noise
     results: dict[str, list[dict[str, Any]]] = {}
     for family in args.families.split(","):
         rows = results.setdefault(family, [])
@@ -258,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             except AccelsmithError as exc:  # e.g. nextpnr refusing a netlist: counts kept
                 print(f"{family} {label(p)}: {exc}", file=sys.stderr, flush=True)
+            if label(p) in noise and meas["fmax_mhz"] is not None:
+                meas["noise"] = _noise(p, meas["fmax_mhz"], args.noise_seeds)
             row: dict[str, Any] = {"name": label(p), "params": p.to_dict(), **meas}
             row["seconds"] = round(time.perf_counter() - t0, 1)
             if not args.measure_only:
@@ -268,12 +304,50 @@ def main(argv: list[str] | None = None) -> int:
                 }
             rows.append(row)
             _print_row(family, row)
+            if "noise" in row:
+                _print_noise(row)
     if not args.measure_only:
         _summary(results)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(results, fh, indent=1)
     return 0
+
+
+def _noise(p: Any, fmax_seed1: float, k: int) -> dict[str, Any]:
+    """Fmax of ``p``'s design placed with nextpnr seeds 1..``k`` (seed 1 already measured;
+    every run cached), their median and half their spread around the midpoint (%)."""
+    fmax: dict[str, float | None] = {"1": fmax_seed1}
+    for seed in range(2, k + 1):
+        try:
+            fmax[str(seed)] = measure(p, pnr=True, seed=seed)["fmax_mhz"]
+        except NotCached:
+            print(f"{label(p)}: seed {seed} not in the cache", file=sys.stderr)
+    vals = sorted(v for v in fmax.values() if v)
+    lo, hi, n = vals[0], vals[-1], len(vals)
+    median = vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
+    return {
+        "fmax_mhz": fmax,
+        "min_mhz": lo,
+        "median_mhz": median,
+        "max_mhz": hi,
+        "half_spread_pct": 100.0 * (hi - lo) / (hi + lo),
+    }
+
+
+def _print_noise(row: dict[str, Any]) -> None:
+    nz = row["noise"]
+    seeds = " ".join(f"s{k} {v:.1f}" for k, v in nz["fmax_mhz"].items() if v)
+    line = (
+        f"{'':9s} {'':44s} P&R noise: Fmax {seeds} MHz; half-spread {nz['half_spread_pct']:.1f} %"
+    )
+    if "model" in row:
+        mod = row["model"]["ecp5_fmax_mhz"]
+        inside = nz["min_mhz"] <= mod <= nz["max_mhz"]
+        line += f"; model {mod:.1f} vs median {_fmt(_err(mod, nz['median_mhz']))}; " + (
+            "model WITHIN the seeds' range" if inside else "model outside the seeds' range"
+        )
+    print(line, flush=True)
 
 
 def _print_row(family: str, row: dict[str, Any]) -> None:
@@ -309,6 +383,21 @@ def _summary(results: dict[str, list[dict[str, Any]]]) -> None:
             ok = "met" if mean <= goal[0] and worst <= goal[1] else "NOT"
             cols.append(f"{mean:5.1f}/{worst:6.1f} n{len(errs):<2d} {ok:>3s}")
         print(f"{family:9s} {len(rows):3d} " + " ".join(f"{c:>18s}" for c in cols))
+        noisy = [r for r in rows if r.get("noise")]
+        if noisy:
+            floor = [r["noise"]["half_spread_pct"] for r in noisy]
+            inside = [
+                r["name"]
+                for r in noisy
+                if "model" in r
+                and r["noise"]["min_mhz"] <= r["model"]["ecp5_fmax_mhz"] <= r["noise"]["max_mhz"]
+            ]
+            print(
+                f"{'':9s} Fmax P&R noise floor {max(floor):.1f} % worst, "
+                f"{sum(floor) / len(floor):.1f} % mean ({len(noisy)} designs x "
+                f"{len(noisy[0]['noise']['fmax_mhz'])} seeds); model within the seeds' range: "
+                f"{', '.join(inside) or 'none'}"
+            )
     print("goals: counts 5 % mean / 10 % worst, Fmax 10 % (issue 15); device LFE5U-85F")
 
 

@@ -41,8 +41,10 @@ two dataflows, three buffers of 16..256 KiB, 4/8/16-bit operands).
     over 5 ms the server logged (``log_lock_waits``). Each worker runs in its own session,
     as ``dse worker`` processes started from separate shells: on a busy Linux machine with
     autogroup scheduling, CPU time is shared between sessions first, and workers of one
-    session would share one session's slice. Only this part: ``--only d`` (about
-    1 min on an idle 2-core machine with the default 20,000 trials).
+    session would share one session's slice. ``--pg-launch run`` (or ``shells run``: both)
+    starts the workers as one ``dse run SPEC --workers N`` does instead: a watching process
+    and N worker subprocesses in its session. Only this part: ``--only d`` (about 1 min per
+    launch mode on an idle 2-core machine with the default 20,000 trials).
 
 Rates are wall-clock (what a user waits) and per CPU second of the process (for (d): of the
 worker processes; the server's is printed apart; the machine running this may be
@@ -546,13 +548,17 @@ def children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def postgres(server: PgServer, workers: int, n: int, folder: Path) -> dict[str, Any]:
-    """``dse run`` creates the campaign (1 trial), then ``workers`` ``dse worker`` processes."""
+def postgres(
+    server: PgServer, workers: int, n: int, folder: Path, launch: str = "shells"
+) -> dict[str, Any]:
+    """``dse run`` creates the campaign (1 trial), then ``workers`` ``dse worker`` processes,
+    each in its own session (``launch="shells"``), or one ``dse run --workers N`` (``"run"``:
+    the product's own multi-worker path; its workers share the session of the run)."""
     import optuna
     import yaml
 
     url = server.url
-    name = f"tp-pg-{workers}"
+    name = f"tp-pg-{launch}-{workers}"
     spec = folder / f"{name}.yaml"
     spec.write_text(yaml.safe_dump(spec_dict(name, "random", n, url, batch=256)))
     env = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", str(HERE.parent))}
@@ -572,8 +578,11 @@ def postgres(server: PgServer, workers: int, n: int, folder: Path) -> dict[str, 
             env=env,
             start_new_session=True,
         )
-        for _ in range(workers)
+        for _ in range(workers if launch == "shells" else 0)
     ]
+    if launch == "run":  # one process started from one shell, its workers in its session
+        cmd = [*cli, "run", str(spec), "--quiet", "--workers", str(workers)]
+        procs = [subprocess.Popen(cmd, cwd=folder, env=env, start_new_session=True)]
     codes = [p.wait() for p in procs]
     wall, cpu = time.perf_counter() - t0, children_cpu() - c0  # the workers' (not the server's)
     server_cpu = server.cpu_s() - s0
@@ -602,6 +611,85 @@ def postgres(server: PgServer, workers: int, n: int, folder: Path) -> dict[str, 
     }
 
 
+def pg_part(
+    server: PgServer, args: argparse.Namespace, folder: Path, add: Any, rows: list, launch: str
+) -> None:
+    """(d) for one way of starting the workers (see :func:`postgres`)."""
+    how = "" if launch == "shells" else " (one dse run --workers N)"
+    rates: dict[int, tuple[float, float]] = {}
+    split: dict[int, dict[str, Any]] = {}
+    for w in args.pg_workers:
+        r = postgres(server, w, args.pg_trials, folder, launch)
+        clean = not r["duplicate_numbers"] and not r["duplicate_designs"]
+        clean = clean and not any(r["exit_codes"]) and r["writers"] == w
+        add(
+            f"accelsmith random, {w} PostgreSQL workers{how}",
+            "postgresql",
+            r,
+            "no duplicates",
+            clean,
+        )
+        rows[-1].update(
+            steady_per_s=round(r["steady_per_s"], 1),
+            duplicate_numbers=r["duplicate_numbers"],
+            duplicate_designs=r["duplicate_designs"],
+            writers=r["writers"],
+            worker_cpu_ms_per_trial=round(1e3 * r["cpu_s"] / r["trials"], 3),
+            server_cpu_ms_per_trial=round(1e3 * r["server_cpu_s"] / r["trials"], 3),
+            lock_waits=r["lock_waits"],
+            lock_wait_s=round(r["lock_wait_s"], 2),
+        )
+        rates[w] = (r["trials"] / r["wall_s"], r["steady_per_s"])
+        split[w] = r
+    one = min(rates)
+    print(
+        f"  PostgreSQL scaling{how} ({os.cpu_count()} CPUs, load {load()}; the server "
+        f"shares the CPUs, so at most ~{os.cpu_count()}x is possible):",
+        flush=True,
+    )
+    for w, (wall_rate, steady) in rates.items():
+        print(
+            f"    {w} worker(s): {wall_rate:8.1f} trials/s wall "
+            f"({wall_rate / rates[one][0]:.2f}x), {steady:8.1f} trials/s first to "
+            f"last trial ({steady / rates[one][1]:.2f}x)",
+            flush=True,
+        )
+    start = worker_startup_cpu(server, f"tp-pg-{launch}-{max(split)}", folder)
+    print(
+        "  CPU per recorded trial (workers: their processes, start-up included and "
+        f"without it: {start:.2f} s CPU per worker, measured with one more worker "
+        "joining after the budget was spent; server: the postmaster and its "
+        "backends), cores busy = (workers + server CPU) / wall, CPU-bound ceiling "
+        "= CPUs / CPU per trial without start-up; lock waits: over "
+        f"{LOCK_LOG_MS} ms, from the server log:",
+        flush=True,
+    )
+    ncpu = os.cpu_count() or 1
+    for w, r in split.items():
+        wk, sv = 1e3 * r["cpu_s"] / r["trials"], 1e3 * r["server_cpu_s"] / r["trials"]
+        steady = 1e3 * max(0.0, r["cpu_s"] - _starts(w, launch) * start) / r["trials"]
+        busy = (r["cpu_s"] + r["server_cpu_s"]) / r["wall_s"]
+        ceiling = 1e3 / (steady + sv)
+        print(
+            f"    {w} worker(s): workers {wk:.3f} ms ({steady:.3f} without start-up)"
+            f" + server {sv:.3f} ms CPU/trial; {busy:.2f} of {ncpu} cores busy; "
+            f"ceiling {ncpu * ceiling:.0f} trials/s ({(ncpu + 1) * ceiling:.0f} with "
+            f"one core more); lock waits {r['lock_waits']} ({r['lock_wait_s']:.1f} s "
+            "in all workers)",
+            flush=True,
+        )
+        rows[-len(split) + list(split).index(w)].update(
+            worker_startup_cpu_s=round(start, 2),
+            worker_cpu_ms_per_trial_steady=round(steady, 3),
+        )
+
+
+def _starts(workers: int, launch: str) -> int:
+    """Python processes that start up in :func:`postgres`: the workers, and for ``run`` with
+    more than one worker the watching ``dse run`` too (with one it is the worker)."""
+    return workers + 1 if launch == "run" and workers > 1 else workers
+
+
 # ----------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -624,6 +712,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--postgres", help="PostgreSQL URL (default: start a local server)")
     ap.add_argument(
         "--pg-workers", type=int, nargs="+", default=[1, 2, 3], help="worker counts of (d)"
+    )
+    ap.add_argument(
+        "--pg-launch",
+        nargs="+",
+        default=["shells"],
+        choices=["shells", "run"],
+        help="(d): workers as separate `dse worker` sessions, and/or one `dse run --workers N`",
     )
     ap.add_argument(
         "--only", nargs="*", default=None, choices="abcde", help="parts to run (default: all)"
@@ -703,72 +798,8 @@ def main(argv: list[str] | None = None) -> int:
         if "d" not in args.skip:
             server = PgServer(url=args.postgres) if args.postgres else _pg_server()
             try:
-                rates: dict[int, tuple[float, float]] = {}
-                split: dict[int, dict[str, Any]] = {}
-                for w in args.pg_workers:
-                    r = postgres(server, w, args.pg_trials, folder)
-                    clean = not r["duplicate_numbers"] and not r["duplicate_designs"]
-                    clean = clean and not any(r["exit_codes"]) and r["writers"] == w
-                    add(
-                        f"accelsmith random, {w} PostgreSQL workers",
-                        "postgresql",
-                        r,
-                        "no duplicates",
-                        clean,
-                    )
-                    rows[-1].update(
-                        steady_per_s=round(r["steady_per_s"], 1),
-                        duplicate_numbers=r["duplicate_numbers"],
-                        duplicate_designs=r["duplicate_designs"],
-                        writers=r["writers"],
-                        worker_cpu_ms_per_trial=round(1e3 * r["cpu_s"] / r["trials"], 3),
-                        server_cpu_ms_per_trial=round(1e3 * r["server_cpu_s"] / r["trials"], 3),
-                        lock_waits=r["lock_waits"],
-                        lock_wait_s=round(r["lock_wait_s"], 2),
-                    )
-                    rates[w] = (r["trials"] / r["wall_s"], r["steady_per_s"])
-                    split[w] = r
-                one = min(rates)
-                print(
-                    f"  PostgreSQL scaling ({os.cpu_count()} CPUs, load {load()}; the server "
-                    f"shares the CPUs, so at most ~{os.cpu_count()}x is possible):",
-                    flush=True,
-                )
-                for w, (wall_rate, steady) in rates.items():
-                    print(
-                        f"    {w} worker(s): {wall_rate:8.1f} trials/s wall "
-                        f"({wall_rate / rates[one][0]:.2f}x), {steady:8.1f} trials/s first to "
-                        f"last trial ({steady / rates[one][1]:.2f}x)",
-                        flush=True,
-                    )
-                start = worker_startup_cpu(server, f"tp-pg-{max(split)}", folder)
-                print(
-                    "  CPU per recorded trial (workers: their processes, start-up included and "
-                    f"without it: {start:.2f} s CPU per worker, measured with one more worker "
-                    "joining after the budget was spent; server: the postmaster and its "
-                    "backends), cores busy = (workers + server CPU) / wall, CPU-bound ceiling "
-                    "= CPUs / CPU per trial without start-up; lock waits: over "
-                    f"{LOCK_LOG_MS} ms, from the server log:",
-                    flush=True,
-                )
-                ncpu = os.cpu_count() or 1
-                for w, r in split.items():
-                    wk, sv = 1e3 * r["cpu_s"] / r["trials"], 1e3 * r["server_cpu_s"] / r["trials"]
-                    steady = 1e3 * max(0.0, r["cpu_s"] - w * start) / r["trials"]
-                    busy = (r["cpu_s"] + r["server_cpu_s"]) / r["wall_s"]
-                    ceiling = 1e3 / (steady + sv)
-                    print(
-                        f"    {w} worker(s): workers {wk:.3f} ms ({steady:.3f} without start-up)"
-                        f" + server {sv:.3f} ms CPU/trial; {busy:.2f} of {ncpu} cores busy; "
-                        f"ceiling {ncpu * ceiling:.0f} trials/s ({(ncpu + 1) * ceiling:.0f} with "
-                        f"one core more); lock waits {r['lock_waits']} ({r['lock_wait_s']:.1f} s "
-                        "in all workers)",
-                        flush=True,
-                    )
-                    rows[-len(split) + list(split).index(w)].update(
-                        worker_startup_cpu_s=round(start, 2),
-                        worker_cpu_ms_per_trial_steady=round(steady, 3),
-                    )
+                for launch in args.pg_launch:
+                    pg_part(server, args, folder, add, rows, launch)
             finally:
                 server.stop()
     finally:

@@ -26,6 +26,15 @@ def calibrate_command(
             "MULT18X18D/DP16KD and placed-and-routed Fmax of the components).",
         ),
     ] = "sky130hd",
+    kinds: Annotated[
+        str | None,
+        typer.Option(
+            "--kinds",
+            help="sky130hd: re-run only these components (comma-separated names or patterns, "
+            "e.g. 'lutctxm_*,pimchan_*') and update their samples in the existing data file, "
+            "keeping every other sample.",
+        ),
+    ] = None,
 ) -> int:
     """Synthesize multipliers, adders, muxes, registers and enable fan-outs on sky130hd at the
     widths the families use (cached), and write the samples the 130 nm cost model uses;
@@ -35,22 +44,35 @@ def calibrate_command(
 
         raise ConfigError(f"--target must be sky130hd or ecp5, not {synth_target!r}")
     if synth_target == "ecp5":
+        if kinds is not None:
+            from accelsmith.core.errors import ConfigError
+
+            raise ConfigError("--kinds applies to --target sky130hd only")
         from .calibrate_ecp5 import calibrate_ecp5_command
 
         return calibrate_ecp5_command(out, as_json)
     from rich.console import Console
     from rich.table import Table
 
-    from accelsmith.synth.calibrate import DEFAULT_OUT, calibrate
+    from accelsmith.synth.calibrate import DEFAULT_OUT, calibrate, select_kinds, update
 
     target = Path(out) if out is not None else DEFAULT_OUT
     if not target.parent.is_dir():
         from accelsmith.core.errors import OutputError
 
         raise OutputError(f"--out {target}: folder {target.parent} does not exist")
+    chosen = select_kinds(kinds) if kinds is not None else None
     console = Console()
     with console.status("synthesizing components on sky130hd ..."):
-        data = calibrate(target)
+        data = calibrate(target) if chosen is None else update(chosen, target)
+    if chosen is not None:  # print the components that were re-run, from every table
+        tables = ("samples", "ctx_samples", "pim_samples", "simd_samples")
+        data = {
+            **data,
+            "samples": {
+                k: rows for t in tables for k, rows in data.get(t, {}).items() if k in chosen
+            },
+        }
     if as_json:
         typer.echo(json.dumps(data, indent=1))
         return 0

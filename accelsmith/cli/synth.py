@@ -123,6 +123,7 @@ def _run(family: str, **kwargs: Any) -> int:
             "name",
             "config",
             "hierarchical",
+            "seed",
         )
     }
     config = Path(opts["config"]) if opts["config"] is not None else None
@@ -135,8 +136,10 @@ def _run(family: str, **kwargs: Any) -> int:
         raise ConfigError("--device applies to --target ecp5 only")
     if opts["target"] == "ecp5" and opts["activity"] is not None:
         raise ConfigError("--activity applies to --target sky130hd only")
-    if opts["target"] == "ecp5" and opts["hierarchical"]:
-        raise ConfigError("--hierarchical applies to --target sky130hd only")
+    if opts["target"] != "ecp5" and opts["seed"] is not None:
+        raise ConfigError("--seed applies to --target ecp5 only")
+    if opts["seed"] is not None and opts["seed"] < 1:
+        raise ConfigError(f"--seed must be a positive integer, not {opts['seed']}")
     if opts["timeout"] is not None and opts["timeout"] <= 0:
         raise ConfigError(f"timeout must be > 0 s, not {opts['timeout']!r}")
     report = synthesize(
@@ -147,6 +150,7 @@ def _run(family: str, **kwargs: Any) -> int:
         device=opts["device"] or "85k",
         name=opts["name"],
         hierarchical=opts["hierarchical"],
+        seed=opts["seed"],
         **({"timeout_s": opts["timeout"]} if opts["timeout"] else {}),
     )
     if opts["out"] is not None:
@@ -182,12 +186,18 @@ Out = Annotated[
     typer.Option("--out", help="Also copy report.json, the netlist and logs into this folder."),
 ]
 Hierarchical = Annotated[
-    bool,
+    bool | None,
     typer.Option(
         "--hierarchical/--flat",
-        help="sky130hd: map each repeated module (PE, column) once and time the instance tree "
-        "(large arrays); default flat.",
+        help="Keep the module hierarchy. sky130hd: map each repeated module (PE, column) once "
+        "and time the instance tree (large arrays); default flat. ecp5: map each module on its "
+        "own (synth_ecp5 -noflatten); default hierarchical for pim, flat for the others.",
+        show_default=False,
     ),
+]
+Seed = Annotated[
+    int | None,
+    typer.Option("--seed", help="ecp5: nextpnr placement seed (default 1)."),
 ]
 _OWN = {
     "target": (Target, "sky130hd"),
@@ -197,7 +207,8 @@ _OWN = {
     "timeout": (Timeout, None),
     "json_out": (JsonOut, False),
     "out": (Out, None),
-    "hierarchical": (Hierarchical, False),
+    "hierarchical": (Hierarchical, None),
+    "seed": (Seed, None),
 }
 
 

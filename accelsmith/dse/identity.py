@@ -74,7 +74,10 @@ NODE130_MODELS_VERSION = "4"
 #: adder gating, narrow partial sums) instead of fitted scales; ws array Fmax from the widest
 #: PE adder or the gated fold adder (a 1-row column's PE has no adder).
 #: "3" (same day): the SIMD lane fit takes the lane samples' live operand gating off first.
-ECP5_MODELS_VERSION = "3"
+#: "4" (2026-12-07, session 6, one bump for the session's ECP5 model changes): PIM mapped by
+#: the hierarchical ECP5 flow, a channel priced as its control module plus its banks at their
+#: isolated price (no floating-point bank term); Fmax paths (ecp56).
+ECP5_MODELS_VERSION = "4"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 

@@ -14,11 +14,14 @@ from ..core.errors import ConfigError
 from .spec import CampaignSpec
 
 
-def check_spec(spec: CampaignSpec) -> Any:
+def check_spec(spec: CampaignSpec, *, probe_space: bool = True) -> Any:
     """Check ``spec`` completely without writing anything; returns its evaluator.
 
     Workload and technology files are read, the node looked up, the explorer options checked
     and the space probed against the cost model (:func:`probe`). ConfigError on any problem.
+    ``probe_space=False`` skips the probe: for a worker joining a stored campaign, whose spec
+    was probed when the campaign was created, under the same identity (cost-model versions
+    included), which :func:`~accelsmith.dse.campaign.open_campaign` checks next.
     """
     from .evaluator import Evaluator
     from .explorers import get_explorer
@@ -26,7 +29,8 @@ def check_spec(spec: CampaignSpec) -> Any:
     cls = get_explorer(spec.explorer.name)
     cls.check_space(spec.build_space(), cls.check_options(spec.explorer.options))
     evaluator = Evaluator(spec)
-    probe(spec, evaluator)
+    if probe_space:
+        probe(spec, evaluator)
     return evaluator
 
 

@@ -311,6 +311,36 @@ def lut_ctx_slope_ns(k: int, tag: str) -> float:
     return float(np.mean(list(ctx_pair_slopes(f"lutctx{k}{tag}", f"lutctxn{k}{tag}").values())))
 
 
+def lut_var_period_ns(kind: str, act_bits: ArrayLike, accw: ArrayLike) -> np.ndarray:
+    """Period of a group-size-2 context core ``kind`` (``lutctxm_k2<s|f>``: two rows;
+    ``lutctxb<B>_k2<s|f>``: ``B``-bit weights) at ``act_bits``, interpolated in the width
+    like the 1 x 1 core (the form leave-one-out chose, :func:`accelsmith.models.calib_cv.
+    lut_var_cv`), moved to an ``accw``-bit accumulator below its own by
+    :func:`lut_var_slope_ns` and held above it, as the 1 x 1 core."""
+    rows = load()["ctx_samples"][kind]
+    per = _loglog(kind, "period_ns", act_bits, table="ctx_samples")
+    ws = [r["width"] for r in rows]
+    acc_ctx = np.interp(act_bits, ws, [r["acc_bits"] for r in rows])
+    slope = lut_var_slope_ns(kind)
+    return per + slope * (np.minimum(np.asarray(accw, dtype=np.float64), acc_ctx) - acc_ctx)
+
+
+def lut_var_slope_ns(kind: str) -> float:
+    """ns per accumulator bit of a group-size-2 context core ``kind``: for a two-row core
+    (the drain) its own, between ``lutctxm[2]_k2<s|f>`` (``max_k`` 64) and
+    ``lutctxmn[2]_k2<s|f>`` (``max_k`` 4), pooled over the widths (the bias subtraction
+    maps to a ripple chain, ~0.4 ns a bit, in the one-column core); otherwise, or without
+    those samples, the 1 x 1 ``K = 2`` core's (:func:`lut_ctx_slope_ns`); 0 without
+    either. Leave-one-out over the pairs (:func:`accelsmith.models.calib_cv.lut_acc_cv`)
+    compares each slope with none."""
+    ctx = load()["ctx_samples"]
+    tag = kind[-1]
+    narrow = kind.replace("lutctxm", "lutctxmn", 1)
+    if kind.startswith("lutctxm") and narrow in ctx:
+        return float(np.mean(list(ctx_pair_slopes(kind, narrow).values())))
+    return lut_ctx_slope_ns(2, tag) if f"lutctxn2{tag}" in ctx else 0.0
+
+
 def lut_row_logic_um2(k: ArrayLike, sym: ArrayLike, tile_n: int, act: ArrayLike) -> np.ndarray:
     """Logic of the LUT core's row component ``lutrow<K><s|f><tile_n>`` at ``act`` bits
     (log-log in ``act`` between the sampled widths; every ``K`` the family allows)."""
@@ -513,6 +543,7 @@ class CalibratedTech(Tech):
         tile_m: ArrayLike = 1,
         tile_n: ArrayLike = 2,
         accw: ArrayLike = 16,
+        weight_bits: ArrayLike = 2,
     ) -> np.ndarray:
         """Clock period a LUT tensor core needs, ns (pre-layout, typical corner).
 
@@ -534,7 +565,20 @@ class CalibratedTech(Tech):
         at the context's level: the slope mixes the counter compare (logarithmic in
         ``max_k``) with the adder, and no sample lies beyond ``max_k`` 64 to extend it (the
         default core, ``max_k`` 16384, 2 x 16: 153 MHz held, 136 MHz extended, against
-        155.8 MHz synthesized by the same flow in session 3). Not modelled: the drain.
+        155.8 MHz synthesized by the same flow in session 3).
+
+        Two paths the 1 x 1 core at 2-bit weights does not have are taken from the same
+        core at group size 2 in the shape that has them (:func:`lut_var_period_ns`, the same
+        accumulator correction): at 3- and 4-bit weights the two-stage plane shift before
+        the accumulator (``lutctxb3_k2``, at 3-bit weights: the period of a ``K = 2`` core,
+        a floor under a bigger ``K``'s), and with two or more rows the drain
+        (``drow`` -> row select -> bias subtraction -> output register, with its own
+        accumulator slope: ``lutctxm_k2`` at one column, ``lutctxm2_k2`` at two for two or
+        more, where ABC maps the subtractions differently; a floor under every core of
+        ``tile_m >= 2``; one ``mux`` level more per doubling of the rows beyond two, and the
+        row flags' fan-out against that core's ``2 x columns x accw`` loads). Which of these
+        floors to apply was decided on a development set of two-row cores, never the
+        held-out rows (``bench/bench_lut_drain_dev.py``).
         """
         k = np.asarray(group_size)
         sym = np.asarray(symmetric, dtype=bool)
@@ -552,6 +596,32 @@ class CalibratedTech(Tech):
                     per = per + lut_ctx_slope_ns(kk, tag) * (np.minimum(accw, acc_ctx) - acc_ctx)
                 out = np.where((k == kk) & (sym == (tag == "s")), per, out)
             base_loads = accw
+            b = np.asarray(weight_bits)
+            for tag in "sf":
+                if f"lutctxb3_k2{tag}" not in ctx:
+                    continue
+                var = lut_var_period_ns(f"lutctxb3_k2{tag}", act_bits, accw)
+                sel = (b >= 3) & (sym == (tag == "s"))
+                out = np.where(sel, np.where(k == 2, var, np.maximum(out, var)), out)
+            tm, tn = np.asarray(tile_m), np.asarray(tile_n)
+            if all(f"lutctxm_k2{t}" in ctx for t in "sf"):
+                # the context core of one column for one column, of two (when sampled) for more
+                drain = np.zeros(out.shape)
+                for n, ctx_tn in (("", 1), ("2", 2)):
+                    if not all(f"lutctxm{n}_k2{t}" in ctx for t in "sf"):
+                        continue
+                    d = np.where(
+                        sym,
+                        lut_var_period_ns(f"lutctxm{n}_k2s", act_bits, accw),
+                        lut_var_period_ns(f"lutctxm{n}_k2f", act_bits, accw),
+                    )
+                    d = d - fanout_period_ns(2 * ctx_tn * accw)
+                    drain = np.where((tn >= 2) | (ctx_tn == 1), d, drain)
+                mux = op_period_ns("mux", np.maximum(accw, 2.0)) - pipe_period_ns()
+                extra = np.maximum(np.ceil(np.log2(np.maximum(tm, 1))) - 1, 0) * mux
+                drain = drain + extra + fanout_period_ns(loads)
+                out = out + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(accw))
+                return np.where(tm >= 2, np.maximum(out, drain), out)
         else:
             for kk, tag in _lut_kinds("lutrow", k):
                 per = np.maximum(

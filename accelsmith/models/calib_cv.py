@@ -19,11 +19,13 @@ __all__ = [
     "ACC_FORMS",
     "LUT_ACC_FORMS",
     "LUT_CTX_FORMS",
+    "LUT_VAR_FORMS",
     "PE_FORMS",
     "SIMD_P1_FORMS",
     "best_form",
     "lut_acc_cv",
     "lut_ctx_period_cv",
+    "lut_var_cv",
     "pe_acc_cv",
     "pe_period_cv",
     "simd_lane_ctx_cv",
@@ -182,12 +184,66 @@ LUT_ACC_FORMS = ("flat", "ctx_slope")
 def lut_acc_cv() -> dict[str, dict[str, float]]:
     """Leave-one-out error (%, mean and worst) of each :data:`LUT_ACC_FORMS` over the LUT
     core in context at two reductions (``lutctx<K><s|f>`` at ``max_k`` 64 and
-    ``lutctxn<K><s|f>`` at 4), as :func:`pe_acc_cv`. Calibration samples only."""
+    ``lutctxn<K><s|f>`` at 4; the two-row cores ``lutctxm_k2<s|f>`` / ``lutctxmn_k2<s|f>``
+    likewise, each pair with its own slope), as :func:`pe_acc_cv`. Calibration samples
+    only."""
     ctx = load().get("ctx_samples", {})
     pairs = {
         k[6:]: (k, "lutctxn" + k[6:]) for k in ctx if k.startswith("lutctx") and k[6].isdigit()
     }
+    # the drain (two-row cores at both reductions), when sampled
+    pairs |= {
+        f"drain{n}{t}": (f"lutctxm{n}_k2{t}", f"lutctxmn{n}_k2{t}") for n in ("", "2") for t in "sf"
+    }
     return _summary(_pair_cv(pairs))
+
+
+#: period forms of the group-size-2 context cores at the shapes the 1 x 1 core leaves out
+#: (``lutctxm[2]_k2<s|f>``: two rows of one [two] columns, the drain; ``lutctxb3_k2<s|f>``:
+#: 3-bit weights), compared
+#: by :func:`lut_var_cv`, simplest first: ``base`` the 1 x 1 core's model without them (the
+#: ``lutctx2<s|f>`` level at the sample's accumulator, plus for two rows the row flags'
+#: fan-out to ``2 x accw`` loads), then the kind's own other widths: their ``mean``, a
+#: ``linear`` least-squares line in log(width), ``interp`` piecewise-linear interpolation
+LUT_VAR_FORMS = ("base", "mean", "linear", "interp")
+
+
+def lut_var_cv() -> dict[str, dict[str, float]]:
+    """Leave-one-out error (%, mean and worst) of each :data:`LUT_VAR_FORMS` over the
+    ``lutctxm_k2*``, ``lutctxm2_k2*`` and ``lutctxb3_k2*`` context samples: each interior
+    width predicted from the other widths of its kind (``base`` from the 1 x 1 core's
+    samples). Calibration samples only, never held-out designs."""
+    from .calib import _loglog, fanout_period_ns, lut_ctx_slope_ns
+
+    ctx = load().get("ctx_samples", {})
+    errs: dict[str, list[float]] = {f: [] for f in LUT_VAR_FORMS}
+    for kind, rows in ctx.items():
+        if not kind.startswith(("lutctxm_k2", "lutctxm2_k2", "lutctxb3_k2")):
+            continue
+        tag = kind[-1]
+        one = ctx[f"lutctx2{tag}"]
+        slope = lut_ctx_slope_ns(2, tag)
+        w = np.array([float(r["width"]) for r in rows])
+        y = np.array([float(r["period_ns"]) for r in rows])
+        acc = np.array([float(r["acc_bits"]) for r in rows])
+        for i in range(1, len(w) - 1):
+            keep = np.arange(len(w)) != i
+            lx = np.log(w[keep])
+            acc1 = float(np.interp(w[i], [r["width"] for r in one], [r["acc_bits"] for r in one]))
+            base = float(_loglog(f"lutctx2{tag}", "period_ns", w[i], table="ctx_samples"))
+            base += slope * (min(acc[i], acc1) - acc1)
+            if kind.startswith("lutctxm"):  # two rows of one or two columns: their fan-out
+                cols = 2 if kind.startswith("lutctxm2") else 1
+                base += float(fanout_period_ns(2 * cols * acc[i]) - fanout_period_ns(acc[i]))
+            pred = {
+                "base": base,
+                "mean": float(np.mean(y[keep])),
+                "linear": float(np.polyval(np.polyfit(lx, y[keep], 1), np.log(w[i]))),
+                "interp": float(np.exp(np.interp(np.log(w[i]), lx, np.log(y[keep])))),
+            }
+            for form, val in pred.items():
+                errs[form].append(100.0 * abs(val - y[i]) / y[i])
+    return _summary(errs)
 
 
 def best_form(cv: dict[str, dict[str, float]], forms: tuple[str, ...]) -> str:
@@ -200,9 +256,12 @@ def best_form(cv: dict[str, dict[str, float]], forms: tuple[str, ...]) -> str:
 #: forms of an exact SIMD slot's pipeline-1 period compared by :func:`simd_lane_ctx_cv`: the
 #: lane's blocks in series (decoder and mode multiplexers, multiplier, ``schain`` increment),
 #: and the lane in context (``schainl<k>`` of the slot's stage class, interpolated in the
-#: quire width) moved to another lane by no delay, the multiplier's delay difference, or
-#: the decode's and the multiplier's
+#: quire width) moved to another lane by no delay, the multiplier's delay difference, the
+#: decode's and the multiplier's, or the multiplier's and its unused operand bits'
 SIMD_P1_FORMS = ("series", "ctx_flat", "ctx_mul", "ctx", "ctx_live")
+#: the same at pipeline 2 (``schainl<k>_p2``; the decode is registered, so no decode term;
+#: ``series`` is the multiplier plus the ``schain`` increment)
+SIMD_P2_FORMS = ("series", "ctx_flat", "ctx_mul", "ctx_live")
 
 
 def _loglog_rows(rows: list[tuple[float, float]], x: float) -> float:
@@ -212,48 +271,50 @@ def _loglog_rows(rows: list[tuple[float, float]], x: float) -> float:
     lx, ly = np.log([r[0] for r in rows]), np.log([r[1] for r in rows])
     t = float(np.log(x))
     if len(lx) > 1 and (t < lx[0] or t > lx[-1]):
-        i = (0, 1) if t < lx[0] else (-2, -1)
-        return float(
-            np.exp(ly[i[0]] + (ly[i[1]] - ly[i[0]]) / (lx[i[1]] - lx[i[0]]) * (t - lx[i[0]]))
-        )
+        i, j = (0, 1) if t < lx[0] else (-2, -1)
+        return float(np.exp(ly[i] + (ly[j] - ly[i]) / (lx[j] - lx[i]) * (t - lx[i])))
     return float(np.exp(np.interp(t, lx, ly)))
 
 
-def simd_lane_ctx_cv() -> dict[str, dict[str, float]]:
-    """Leave-one-out error (%, mean and worst) of each :data:`SIMD_P1_FORMS` over the SIMD
-    lanes in context (every ``schainl*`` sample of ``simd_samples``; the lanes are
-    ``accelsmith.models.simd_asic.LANE_CTX``): a sample of a class's own lane is predicted
-    from that lane's other widths, a variant (another word or mode set) from the class's
-    lane at every width, each moved by the form; ``series`` uses no lane at all. Calibration
-    samples only, never held-out designs."""
+def simd_lane_ctx_cv(pipeline: int = 1) -> dict[str, dict[str, float]]:
+    """Leave-one-out error (%, mean and worst) of each :data:`SIMD_P1_FORMS` (pipeline 1) or
+    :data:`SIMD_P2_FORMS` (pipeline 2) over the SIMD lanes in context (every ``schainl*``
+    sample of ``simd_samples`` at that pipeline; the lanes are ``accelsmith.models.
+    simd_asic.LANE_CTX``): a sample of a class's own lane is predicted from that lane's
+    other widths, a variant (another word or mode set) from the class's lane at every width,
+    each moved by the form; ``series`` uses no lane at all. Calibration samples only, never
+    held-out designs."""
     from . import simd_asic as sa
     from .calib import pipe_period_ns
 
     simd = load().get("simd_samples", {})
-    errs: dict[str, list[float]] = {f: [] for f in SIMD_P1_FORMS}
+    forms = SIMD_P1_FORMS if pipeline == 1 else SIMD_P2_FORMS
+    sfx = "" if pipeline == 1 else "_p2"
+    errs: dict[str, list[float]] = {f: [] for f in forms}
     pipe = pipe_period_ns()
-    for kind, (word, fmts) in sa.LANE_CTX.items():
-        st = sa.lane_structure(",".join(fmts), word, "exact", 1, 2, "fp32")
-        sl0 = st["slots"][0]
+    for name, (word, fmts) in sa.LANE_CTX.items():
+        kind = name + sfx
+        sl0 = sa.lane_structure(",".join(fmts), word, "exact", 1, 2, "fp32")["slots"][0]
         d0, d1 = sa._slot_delays(sl0, len(fmts), word)
         base = f"schainl{sa._chain_class(sl0['stages'])}"
-        if base not in simd or kind not in simd:
+        if base + sfx not in simd or kind not in simd:
             continue
         b0, b1 = sa._lane_ctx_delays(base)
         bw, bf = sa.LANE_CTX[base]
         bl0 = sa.lane_structure(",".join(bf), bw, "exact", 1, 2, "fp32")["slots"][0]
         for r in simd[kind]:
             q, y = float(r["width"]), float(r["period_ns"])
-            rest = [(float(o["width"]), float(o["period_ns"])) for o in simd[base]]
-            rest = [o for o in rest if kind != base or o[0] != q]
+            rest = [(float(o["width"]), float(o["period_ns"])) for o in simd[base + sfx]]
+            rest = [o for o in rest if kind != base + sfx or o[0] != q]
             ctx = _loglog_rows(rest, q)
+            chain = sa._chain_increment_ns(sl0["stages"], q)
             pred = {
-                "series": pipe + d0 + d1 + sa._chain_increment_ns(sl0["stages"], q),
+                "series": pipe + (d0 if pipeline == 1 else 0.0) + d1 + chain,
                 "ctx_flat": ctx,
                 "ctx_mul": ctx + (d1 - b1),
                 "ctx": ctx + (d0 - b0) + (d1 - b1),
                 "ctx_live": ctx + (d1 - b1) + sa._live_mul_ns(sl0) - sa._live_mul_ns(bl0),
             }
-            for form, val in pred.items():
-                errs[form].append(100.0 * abs(val - y) / y)
+            for form in forms:
+                errs[form].append(100.0 * abs(pred[form] - y) / y)
     return _summary(errs)

@@ -28,7 +28,10 @@ Pricing rules (all from the samples; nothing here is a free constant):
   lanes, cells, selects, counters; counters, global buffer, command), each scaled by a
   non-negative factor fitted (least squares of the relative error,
   :func:`accelsmith.models.ecp5_inventory.nnls_rel`) to the whole-block samples
-  (``lane...``, ``bank_...``, ``chan_...``), whose parameters the bench's sets never use;
+  (``lane...``, ``bank_...``, ``chan_...``), whose parameters the bench's sets never use
+  (PIM is mapped by the hierarchical ECP5 flow, :mod:`accelsmith.synth.ecp5`: a channel is
+  its control module, fitted to the channel samples' own module, plus ``banks`` banks at the
+  price fitted to the bank samples and the channel samples' bank modules);
   their placed-and-routed periods scale the lane's and bank's component-path model by the
   samples' mean ratio;
 - Fmax: ``1000 / max(paths)``, the slowest of the family's register-to-register paths, each a

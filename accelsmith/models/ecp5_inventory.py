@@ -384,11 +384,14 @@ def _mem(cal: Any, depth: np.ndarray, width: np.ndarray) -> dict[str, np.ndarray
     Yosys maps such a memory to distributed RAM (TRELLIS_DPR16X4, four LUT4 each once
     placed: ``lut_equiv``) plus LUT4 read multiplexers; the sampled shapes give, per ``16 x 4``
     tile, the DPR16X4 and LUT4 count as a function of depth (interpolated in depth, at the
-    sampled width per bit).
+    sampled width per bit). Beyond one tile the read multiplexer follows the tiles deep, not
+    the words (16 words a tile; per bit 3 tiles 8.3 LUT4, 4 tiles 3.2, 5 tiles 10.4: a
+    power-of-two tile count maps to PFUMX / L6MUX21 trees, 2026-12-07), so a depth counts as
+    its tiles' words (``65`` rows as the sampled ``80``).
     """
     xs, dpr, lut = [], [], []
     for name, smp in cal.samples.items():
-        if name.startswith("mem") and "x" in name:
+        if name.startswith("mem") and name[3:4].isdigit():
             d, w = (int(v) for v in name[3:].split("x"))
             tiles = np.ceil(d / 16) * np.ceil(w / 4)
             xs.append(d)
@@ -398,9 +401,25 @@ def _mem(cal: Any, depth: np.ndarray, width: np.ndarray) -> dict[str, np.ndarray
     xs_a = np.asarray(xs, dtype=np.float64)[order]
     d = np.maximum(depth, 2.0)
     tiles = np.ceil(d / 16) * np.ceil(width / 4)
+    d = np.where(d > 16, 16 * np.ceil(d / 16), d)  # the words of its tiles
     n_dpr = tiles * np.interp(d, xs_a, np.asarray(dpr)[order])
     n_lut = width * np.interp(d, xs_a, np.asarray(lut)[order])
     return {"dpr16x4": n_dpr, "lut4": n_lut}
+
+
+def _memrd_period(cal: Any, depth: np.ndarray) -> np.ndarray:
+    """Placed read path (registered address -> distributed RAM -> read multiplexer ->
+    register) of a ``depth``-word memory, ns: the ``memrd<d>x<w>`` samples interpolated in
+    the words of its tiles (like :func:`_mem`)."""
+    xs, ps = [], []
+    for name, smp in cal.samples.items():
+        if name.startswith("memrd") and smp.get("fmax_mhz"):
+            xs.append(float(name[5:].split("x")[0]))
+            ps.append(1000.0 / smp["fmax_mhz"])
+    order = np.argsort(xs)
+    d = np.maximum(np.asarray(depth, dtype=np.float64), 2.0)
+    d = np.where(d > 16, 16 * np.ceil(d / 16), d)
+    return np.interp(d, np.asarray(xs)[order], np.asarray(ps)[order])
 
 
 #: the parts of a PIM bank's LUT4 (:func:`_bank_terms`), each scaled by its fitted factor
@@ -430,18 +449,30 @@ def _bank_lut(cal: Any, *args: Any) -> np.ndarray:
     return sum(s * np.asarray(terms[k]) for k, s in zip(BANK_TERMS, bank_scales(cal), strict=True))
 
 
+def bank_lut4(sample: dict) -> float:
+    """The measured LUT4 of the bank of a ``bank_...`` sample (the whole sample: its wrapper
+    only registers) or of a ``chan_...`` sample (its bank module's own, ``module_lut4``: by the
+    hierarchical flow every bank of a channel is that one module, mapped on its own)."""
+    if sample["name"].startswith("bank_"):
+        return float(sample["LUT4"])
+    return float(sample["module_lut4"][f"cal_{sample['name']}_bank"])
+
+
 def bank_scales(cal: Any) -> np.ndarray:
-    """The fitted scales of :data:`BANK_TERMS` (the ``bank_...`` samples: whole banks)."""
+    """The fitted scales of :data:`BANK_TERMS` (the ``bank_...`` samples, whole banks, and the
+    bank modules of the ``chan_...`` samples: :func:`bank_lut4`)."""
+    return fitted_scales(
+        cal, ("bank_", "chan_"), lambda prm: _one(prm, cal, "bank"), value_of=bank_lut4
+    )
 
-    return fitted_scales(cal, "bank_", lambda prm: _one(prm, cal, "bank"))
 
-
-#: the parts of a PIM channel's own LUT4 (engine, rules, command, global buffer) and its
-#: floating-point banks, scaled by factors fitted to the ``chan_...`` samples less their int8
-#: banks (:func:`chan_scales`): a floating-point bank inside the flattened channel costs less
-#: than alone (calibration-like fp16 / bf16 channels, even rows: the channel with banks at
-#: their isolated price was 12-18 % over the synthesized one, 2026-12-07)
-CHAN_TERMS = ("ctr", "gbuf", "cmd", "fixed", "banks_fp")
+#: the parts of a PIM channel's own LUT4 (engine, rules, command, global buffer), scaled by
+#: factors fitted to the ``chan_...`` samples' channel module (:func:`chan_scales`). PIM is
+#: mapped by the hierarchical ECP5 flow (:mod:`accelsmith.synth.ecp5`): the bank module is
+#: mapped on its own, so a channel is its control plus ``banks`` banks at their isolated price
+#: (the flat flow's LUT4 jumped between ABC area-recovery modes with the row count, and a
+#: floating-point bank cost less inside the flattened channel than alone)
+CHAN_TERMS = ("ctr", "gbuf", "cmd", "fixed", "banks")
 
 
 def _one(params: dict, cal: Any, terms: str) -> dict:
@@ -449,27 +480,25 @@ def _one(params: dict, cal: Any, terms: str) -> dict:
     return {k: float(np.asarray(v).ravel()[0]) for k, v in pim(cfg, cal, terms=terms).items()}
 
 
+def chan_control_lut4(sample: dict) -> float:
+    """LUT4 of a ``chan_...`` sample's own channel module (``module_lut4``: the top module,
+    each module's own cells by the hierarchical flow), its banks apart."""
+    top = "cal_" + sample["name"]
+    return float(sample["module_lut4"][top])
+
+
 def chan_scales(cal: Any) -> np.ndarray:
-    """The fitted scales of :data:`CHAN_TERMS` (``chan_...`` samples: whole channels, their
-    int8 banks priced by :func:`bank_scales` taken off)."""
-
-    def banks(params: dict) -> float:
-        if params["precision"] != "int8":
-            return 0.0
-        t = _one(params, cal, "bank")
-        return params["banks"] * float(np.dot(list(t.values()), bank_scales(cal)))
-
-    return fitted_scales(cal, "chan_", lambda prm: _one(prm, cal, "chan"), banks)
+    """The fitted scales of :data:`CHAN_TERMS` (``chan_...`` samples: the channel module's own
+    LUT4, :func:`chan_control_lut4`)."""
+    return fitted_scales(
+        cal, "chan_", lambda prm: _one(prm, cal, "chan"), value_of=chan_control_lut4
+    )
 
 
 def pim_period_scale(cal: Any) -> float:
-    """Placed-and-routed PIM banks and channels (``bank_...`` and ``chan_...`` samples) over
-    their component-path model."""
-    return period_scale(
-        cal,
-        ("bank_", "chan_"),
-        lambda name, prm: _one(prm, cal, "path" if name.startswith("bank_") else "chan_path")["t"],
-    )
+    """Placed-and-routed PIM channels (``chan_...`` samples: every PIM design is a channel)
+    over their component-path model."""
+    return period_scale(cal, "chan_", lambda name, prm: _one(prm, cal, "chan_path")["t"])
 
 
 def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]:
@@ -562,8 +591,16 @@ def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]
     if terms == "path":  # a bank's modelled period (for pim_period_scale)
         return {"t": t_path}
     # in the channel, the bank's column and row come from the presented command: the engine
-    # phase selects them (a 6-way multiplexer level in front of the bank's path)
+    # phase selects them (a 6-way multiplexer level in front of the bank's path), and the
+    # column reaches the global buffer's burst select through its write-enable decode (a
+    # second ``bpr``-way level; nextpnr's critical path of the placed chan_b1_l1_r64x16,
+    # hierarchical flow, 2026-12-07: phase -> presented column -> global-buffer enable
+    # decode -> burst select -> MULT18X18D -> accumulator)
     t_path = t_path + cal.period_ns("mux", 6) - hop
+    t_path = t_path + np.where(bpr > 1, cal.period_ns("mux", np.maximum(bpr, 2)) - hop, 0.0)
+    # an ACT: the presented row -> the cells' asynchronous read through the tiles deep ->
+    # the row buffer (``memrd`` samples: 187 MHz at 5 tiles deep, never the slowest so far)
+    t_path = np.maximum(t_path, _memrd_period(cal, rows) + cal.period_ns("mux", 6) - hop)
     if terms == "chan_path":  # a channel's modelled period (for pim_period_scale)
         return {"t": t_path}
     chan = {
@@ -579,15 +616,17 @@ def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]
         # the twelve rule checks, NOP and address decode (two LUT4 each), the rule priority
         # encoder, op decode and phase machine equations
         "fixed": np.full(rows.shape, 14.0 * 2 + 12 + 16),
-        # floating-point banks, each at its isolated (bank_scales) price
-        "banks_fp": np.where(is_int, 0.0, nb * bank_lut),
+        # per bank: its bank-hit decode and command enables (act, pre, rd, wr, mac, clear)
+        # and its status flags into the rule checks (open twice, five busy counters, the
+        # precharge hit): 16 signals of a LUT input each
+        "banks": 16.0 * nb,
     }
     if terms == "chan":  # the channel's own LUT4 parts (for the fit of chan_scales)
         return chan
     ch_lut = sum(
         sc * np.asarray(chan[k]) for k, sc in zip(CHAN_TERMS, chan_scales(cal), strict=True)
     )
-    lut = ch_lut + np.where(is_int, nb * bank_lut, 0.0)
+    lut = ch_lut + nb * bank_lut
     dpr = nb * mem["dpr16x4"]
     zero = np.zeros_like(rows)
     return {
@@ -636,13 +675,15 @@ def nnls_rel(terms: np.ndarray, measured: np.ndarray) -> np.ndarray:
 
 def fitted_scales(
     cal: Any,
-    prefix: str,
+    prefix: str | tuple[str, ...],
     terms_of: Callable[[dict], dict],
     known_of: Callable[[dict], float] | None = None,
+    value_of: Callable[[dict], float] | None = None,
 ) -> np.ndarray:
     """Per-term scales fitted (:func:`nnls_rel`) to the LUT4 of the calibration samples named
-    ``prefix...`` (each stores its ``params``; ``terms_of(params)`` gives its LUT4 parts,
-    ``known_of(params)`` the LUT4 of parts already priced, taken off the measurement)."""
+    ``prefix...`` (one prefix or a tuple; each stores its ``params``; ``terms_of(params)``
+    gives its LUT4 parts, ``known_of(params)`` the LUT4 of parts already priced, taken off
+    the measurement; ``value_of(sample)`` the measured LUT4, default the sample's ``LUT4``)."""
     key = ("fit", prefix)
     if key not in cal._cache:
         rows, meas = [], []
@@ -651,7 +692,8 @@ def fitted_scales(
                 t = terms_of(smp["params"])
                 rows.append(list(t.values()))
                 known = known_of(smp["params"]) if known_of is not None else 0.0
-                meas.append(float(smp["LUT4"]) - known)
+                value = value_of(smp) if value_of is not None else float(smp["LUT4"])
+                meas.append(value - known)
         if not rows:
             raise KeyError(f"calib_ecp5.json has no {prefix}... samples with their params")
         cal._cache[key] = nnls_rel(np.asarray(rows), np.asarray(meas))

@@ -233,7 +233,13 @@ def lut_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech: An
     if hasattr(tech, "lut_core_period_ns"):  # calibrated node: the clock is capped at Fmax
         accw = cfg["acc_bits"] + cfg["bias_correction"]
         period = tech.lut_core_period_ns(
-            cfg["group_size"], cfg["symmetric"], cfg["act_bits"], cfg["tile_m"], cfg["tile_n"], accw
+            cfg["group_size"],
+            cfg["symmetric"],
+            cfg["act_bits"],
+            cfg["tile_m"],
+            cfg["tile_n"],
+            accw,
+            cfg["weight_bits"],
         )
         fmax = 1000.0 / period
         cfg = {**cfg, "freq_mhz": np.minimum(cfg["freq_mhz"], fmax), "freq_req": cfg["freq_mhz"]}

@@ -27,8 +27,10 @@ pipeline) is standard-cell logic. The node-130 model costs the same three kinds 
 
 Clock: ``fmax_mhz`` is the slower of the lane path (the ``pimmac`` component's period plus
 the column select in front of it and the fan-out of the column address over every bank's
-operand selects) and the control path (``pimctl``'s period plus the fan-out of the MAC strobe
-over the accumulators). Every figure is pre-layout, typical corner, like the synthesis.
+operand selects; int8: the one-bank channel in context, ``pimchan_int8_p<bpr>``, plus the
+same select levels and fan-out beyond its own) and the control path (``pimctl``'s period plus
+the fan-out of the MAC strobe over the accumulators). Every figure is pre-layout, typical
+corner, like the synthesis.
 """
 
 from __future__ import annotations
@@ -361,6 +363,14 @@ def pim_period_ns(
       samples' cross-validation picks (:func:`lane_path_fit`); the bf16 path crosses
       ``ceil(log2 lanes)`` FP32 adder levels (the samples at 1 and 2 lanes, linear in the
       levels). With one burst per row the column selects nothing (no column path);
+    - int8, with the channel-context samples (``pimchan_int8_p1`` / ``_p2``: the whole
+      channel at one bank, one or two bursts per row, 1, 2, 4 lanes): the lane path is the
+      context's period at ``lanes`` (the form leave-one-out over those samples picks,
+      :func:`chan_path_fit`), with more than one burst per row plus the select levels
+      beyond its one (``mux``) and the column's fan-out over ``banks + 1`` operand selects
+      against its two (``fan``), and the global buffer's fan-out over the banks' MACs
+      (:func:`gb_fanout_ns`). ABC maps the int8 MAC slower in a channel than alone
+      (module :mod:`accelsmith.synth.components_pim`), as it does a systolic PE;
     - the control path: ``pimctl``'s period at ``banks`` (command -> rule check -> strobe)
       plus the strobe's fan-out (``fan`` minus a bare register hop) over one bank's
       accumulator and row-buffer enables, or the RD_MAC clear over every bank's accumulators.
@@ -385,9 +395,59 @@ def pim_period_ns(
         # select levels beyond the component's one, and the presented column in front
         + np.where(inv["bpr"] > 1, (_levels(inv["bpr"]) - 1) * mux_level + present, 0.0)
     )
+    if _has_chan_context():  # int8: the lane path in the one-bank channel (chan_path_fit)
+        bpr = inv["bpr"]
+        in_chan = np.where(
+            bpr > 1,
+            _chan_path("pimchan_int8_p2", lanes)
+            + (_levels(bpr) - 1) * mux_level
+            + fanout_period_ns((nb + 1) * burst)
+            - fanout_period_ns(2 * burst),
+            _chan_path("pimchan_int8_p1", lanes),
+        )
+        lane = np.where(prec == "int8", in_chan + gb_fanout_ns(nb), lane)
     strobe = np.maximum(inv["acc_flops"] + inv["rowbuf_flops"], nb * inv["acc_flops"])
     ctl = _by_levels("pimctl", nb) + np.maximum(fanout_period_ns(strobe) - pipe, 0.0)
     return np.maximum(lane, ctl)
+
+
+#: loads of one global-buffer bit on a bank's int8 MAC: one partial-product gate per bit of
+#: the other operand (8)
+GB_LOADS_PER_BANK = 8
+
+
+def gb_fanout_ns(banks: ArrayLike) -> np.ndarray:
+    """The global buffer's burst fans out to every bank's MAC lanes (one operand of each
+    multiplier), the context channel's to one bank's: ``fan`` at ``banks x``
+    :data:`GB_LOADS_PER_BANK` loads against :data:`GB_LOADS_PER_BANK`. Applied to the int8
+    channel-context lane path; the choice of this term over none was made on a development
+    set of int8 channels, never the held-out rows (``bench/bench_pim_dev.py``)."""
+    from .calib import fanout_period_ns
+
+    nb = np.asarray(banks, dtype=np.float64)
+    return fanout_period_ns(nb * GB_LOADS_PER_BANK) - fanout_period_ns(GB_LOADS_PER_BANK)
+
+
+def _has_chan_context() -> bool:
+    from .calib import load
+
+    return all(k in load()["pim_samples"] for k in ("pimchan_int8_p1", "pimchan_int8_p2"))
+
+
+def chan_path_fit(kind: str) -> tuple[str, dict[str, float], np.ndarray]:
+    """How the one-bank int8 channel's period (``pimchan_int8_p<bpr>`` samples at 1, 2, 4
+    lanes) follows the lanes, chosen among :data:`LANE_FORMS` by leave-one-out over those
+    samples as :func:`lane_path_fit` (the mean on a tie). Returns the form, every form's
+    leave-one-out error (ns) and the chosen form's coefficients over all samples."""
+    rows = _samples(kind)
+    w = np.array([r["width"] for r in rows], dtype=np.float64)
+    y = np.array([r["period_ns"] for r in rows], dtype=np.float64)
+    return _loo_lane_form(w, y)
+
+
+def _chan_path(kind: str, lanes: ArrayLike) -> np.ndarray:
+    form, _, coef = chan_path_fit(kind)
+    return _lane_x(form, lanes) @ coef
 
 
 #: forms of an int8 / fp16 lane path against the lane count, in order of simplicity: the
@@ -415,6 +475,13 @@ def lane_path_fit(kind: str) -> tuple[str, dict[str, float], np.ndarray]:
     rows = _samples(kind)
     w = np.array([r["width"] for r in rows], dtype=np.float64)
     y = np.array([r["period_ns"] for r in rows]) - fanout_period_ns(2 * elem * w)
+    return _loo_lane_form(w, y)
+
+
+def _loo_lane_form(w: np.ndarray, y: np.ndarray) -> tuple[str, dict[str, float], np.ndarray]:
+    """The :data:`LANE_FORMS` form with the lowest leave-one-out mean absolute error (ns)
+    over the samples ``y`` at lanes ``w`` (the simpler form on a tie), every form's error and
+    the chosen form's coefficients over all samples."""
     loo: dict[str, float] = {}
     for form in LANE_FORMS:
         errs = []

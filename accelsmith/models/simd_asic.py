@@ -57,6 +57,7 @@ __all__ = [
     "CHAIN_WORD",
     "FP32_EXP_SAMPLES",
     "LANE_CTX",
+    "LANE_CTX_P2",
     "lane_structure",
     "signed_bits",
     "simd_engine_flops",
@@ -91,6 +92,8 @@ LANE_CTX = {
     "schainl6s": (8, ("fp8_e5m2",)),
     "schainl7s": (16, ("posit16_1",)),
 }
+#: the same lanes at pipeline 2 (the decode stage registered): ``schainl<k>[w|s]_p2``
+LANE_CTX_P2 = {f"{k}_p2": v for k, v in LANE_CTX.items()}
 
 
 def signed_bits(lo: int, hi: int) -> int:
@@ -395,11 +398,13 @@ def lane_cost(
         # pipeline 1 and 2: no register between the multiplier and the quire; synthesis
         # merges the product's final addition, the shifter and the quire add (``schain``)
         d_chain = _chain_increment_ns(sl["stages"], sl["q"]) if acc == "exact" else d2 + d3
-        # pipeline 1, exact: decode, multiply, align and add in context (``schainl<k>``)
-        p1 = _lane_ctx_path_ns(sl, d1) - pipe if acc == "exact" else d0 + d1 + d_chain
+        # pipeline 1 and 2, exact: the lane in context (``schainl<k>[_p2]``)
+        p1, p2 = d0 + d1 + d_chain, d1 + d_chain
+        if acc == "exact":
+            p1, p2 = (_lane_ctx_path_ns(sl, d1, n) - pipe for n in (1, 2))
         segs = {
             1: (p1,),
-            2: (d0, d1 + d_chain),
+            2: (d0, p2),
             3: (d0, d1, d2 + d3),
             4: (d0, d1, d2, d3),
         }[pipeline]
@@ -475,9 +480,10 @@ def _lane_ctx_delays(kind: str) -> tuple[float, float]:
     return _slot_delays(st["slots"][0], len(fmts), word)
 
 
-def _lane_ctx_path_ns(sl: dict[str, Any], d1: float) -> float:
+def _lane_ctx_path_ns(sl: dict[str, Any], d1: float, pipeline: int = 1) -> float:
     """An exact slot's pipeline-1 period (decode, multiply, align and quire add in one
-    cycle) in context: the ``schainl<k>`` component of its stage class at its quire width
+    cycle; at ``pipeline`` 2 the decode registered: ``schainl<k>_p2``) in context: the
+    ``schainl<k>`` component of its stage class at its quire width
     (the generator's smallest lane of that class synthesized whole, the quire registered at
     its end; interpolated in ``q``), moved by the difference of the slot's multiply delay
     (``d1``: :func:`_slot_delays`, the word and the sub-lane widths) and of what its unused
@@ -490,13 +496,15 @@ def _lane_ctx_path_ns(sl: dict[str, Any], d1: float) -> float:
     multiplexer costs nothing apparent (``schainl0s``, int8 alone, is as slow as int4 +
     int8). Which form predicts an unseen in-context lane best (this one: ``ctx_live``) is
     decided by leave-one-out over the ``schainl*`` samples and their variants
-    (:func:`accelsmith.models.calib_cv.simd_lane_ctx_cv`)."""
+    (:func:`accelsmith.models.calib_cv.simd_lane_ctx_cv`; at pipeline 2 too, where the
+    multiplier plus the ``schain`` increment understates the lanes by 12 % on average)."""
     kind = f"schainl{_chain_class(sl['stages'])}"
     _, c1 = _lane_ctx_delays(kind)
     word, fmts = LANE_CTX[kind]
     c0 = lane_structure(",".join(fmts), word, "exact", 1, 2, "fp32")["slots"][0]
     live = _live_mul_ns(sl) - _live_mul_ns(c0)
-    return float(_s(kind, "period_ns", sl["q"])) + (d1 - c1) + live
+    sample = kind if pipeline == 1 else f"{kind}_p2"
+    return float(_s(sample, "period_ns", sl["q"])) + (d1 - c1) + live
 
 
 def _narrow_exponent(exp_bits: int, sig: int, key: str) -> float:

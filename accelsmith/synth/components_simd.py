@@ -79,7 +79,13 @@ from amaranth.lib.wiring import In, Out
 from ..core.families.simd import OUT_FORMATS, POSIT_OUTS
 from ..core.numformats import FORMATS
 from ..hdl.simd_lane import PROD_EXP_BITS
-from ..models.simd_asic import CHAIN_STAGES, CHAIN_WORD, FP32_EXP_SAMPLES, LANE_CTX
+from ..models.simd_asic import (
+    CHAIN_STAGES,
+    CHAIN_WORD,
+    FP32_EXP_SAMPLES,
+    LANE_CTX,
+    LANE_CTX_P2,
+)
 
 __all__ = ["SIMD_KINDS", "SIMD_WIDTHS", "simd_component"]
 
@@ -96,7 +102,7 @@ SLOTFI_KINDS = tuple(f"sslotfi_{o}" for o in OUTS)
 SLOTFE_KINDS = tuple(f"sslotf{e}_fp32" for e in FP32_EXP_SAMPLES)
 CHAIN_KINDS = tuple(f"schain{k}" for k in CHAIN_STAGES)
 CHAINR_KINDS = tuple(f"schainr{k}" for k in CHAIN_STAGES)
-LANE_CTX_KINDS = tuple(LANE_CTX)  # the pipeline-1 lane in context
+LANE_CTX_KINDS = (*LANE_CTX, *LANE_CTX_P2)  # the pipeline-1 and -2 lanes in context
 SIMD_KINDS = (
     *DEC_KINDS, *MUL_KINDS, *SLOT_KINDS, *SLOTF_KINDS, *SLOTFI_KINDS, *CHAIN_KINDS, *CHAINR_KINDS,
     *LANE_CTX_KINDS,
@@ -119,6 +125,7 @@ LANE_CTX_WIDTHS = {
     **{"schainl3s": (24, 29), "schainl5w": (42, 47), "schainl5s": (42, 47)},
     **{"schainl6s": (70, 75), "schainl7s": (120, 125)},
 }
+LANE_CTX_WIDTHS |= {k: LANE_CTX_WIDTHS[k.removesuffix("_p2")] for k in LANE_CTX_P2}
 # widths sampled by `accelsmith calibrate`: every decoder once; each multiplier at the words
 # its widths fit in; exact slots at quire widths spanning int4 (~12 bits) to posit16 with
 # deep dot products (~150); fp32 slots at the product significands 2..26
@@ -334,29 +341,32 @@ def simd_component(kind: str, width: int) -> tuple[wiring.Component, str]:
 
 
 def lane_ctx_params(kind: str, width: int):  # -> SimdParams
-    """The lane parameters of an ``schainl*`` component (``models.simd_asic.LANE_CTX``):
-    pipeline 1, ``max_k`` chosen so that slot 0's quire is ``width`` bits."""
+    """The lane parameters of an ``schainl*`` component (``models.simd_asic.LANE_CTX``,
+    pipeline 1; ``LANE_CTX_P2``, pipeline 2), ``max_k`` chosen so that slot 0's quire is
+    ``width`` bits."""
     from ..core.errors import ConfigError
     from ..core.families.simd import SimdParams
 
-    word, formats = LANE_CTX[kind]
-    base = SimdParams(lane_bits=word, lanes=1, formats=formats, pipeline=1, max_k=2)
+    word, formats = {**LANE_CTX, **LANE_CTX_P2}[kind]
+    pipe = 2 if kind in LANE_CTX_P2 else 1
+    base = SimdParams(lane_bits=word, lanes=1, formats=formats, pipeline=pipe, max_k=2)
     carry = width - base.quire_range(0)[1] + 1  # quire bits above the products
     if carry < 1:
         raise ConfigError(
             f"width must be at least {base.quire_range(0)[1]} for {kind}, not {width}"
         )
     return SimdParams(
-        lane_bits=word, lanes=1, formats=formats, pipeline=1, max_k=(1 << (carry - 1)) + 1
+        lane_bits=word, lanes=1, formats=formats, pipeline=pipe, max_k=(1 << (carry - 1)) + 1
     )
 
 
 class SimdLaneCtx(wiring.Component):
-    """The lane's pipeline-1 datapath in context (``schainl<k>``): the generator's own stage-1
-    operand registers, decoders, mode multiplexers, sub-word multiplier, alignment and quire
-    add of every slot (``SimdLane._decode_word``, ``_multiply_word``, ``_addend``), the quire
-    registered at its end; no readout (its period is the ``sslot`` / ``schainr`` samples').
-    Control (mode, valid, last, term gating) from registers, as the engine's stage 1.
+    """The lane's pipeline-1 or -2 datapath in context (``schainl<k>[_p2]``): the
+    generator's own stage-1 operand registers, decoders, mode multiplexers (at pipeline 2
+    the decode stage's registers), sub-word multiplier, alignment and quire add of every
+    slot (``SimdLane._decode_word``, ``_multiply_word``, ``_addend``, ``stage_regs``), the
+    quire registered at its end; no readout (its period is the ``sslot`` / ``schainr``
+    samples'). Control (mode, valid, last, term gating) from registers, as the engine's.
 
     Members
     -------
@@ -376,7 +386,7 @@ class SimdLaneCtx(wiring.Component):
         super().__init__(ports)
 
     def elaborate(self, platform: object) -> Module:
-        from ..hdl.simd_lane import SimdLane
+        from ..hdl.simd_lane import SimdLane, stage_regs
 
         p = self.params
         m = Module()
@@ -384,8 +394,11 @@ class SimdLaneCtx(wiring.Component):
         lane = SimdLane(p)
         lane._MustUse__silence = True  # only its methods are used (they build into ``m``)
         st = {"mode": regs["mode"], "a": [regs["a"]], "b": [regs["b"]]}
-        words = lane._decode_word(m, st, 0)
-        ctrl = {"valid": regs["valid"], "mode": regs["mode"], "gate": Const(0, 1)}
+        cut = p.pipeline >= 2  # pipeline 2: the decode stage's registers, as in the lane
+        words = stage_regs(m, {"w": lane._decode_word(m, st, 0)}, cut, "s2")["w"]
+        ctrl = {k: regs[k] for k in ("valid", "mode", "last")}
+        ctrl = stage_regs(m, ctrl, cut, "s2_ctrl") | {"gate": Const(0, 1)}
+        regs |= {"valid": ctrl["valid"], "last": ctrl["last"]}
         for s, pr in enumerate(lane._multiply_word(m, ctrl, words, 0)):
             t = lane._addend(m, pr, s, 0)
             q = Signal(signed(p.quire_range(s)[1]), name=f"q0_{s}")

@@ -57,6 +57,11 @@ class SynthReport:
         sky130hd: W, internal / switching / leakage / total, at ``activity`` toggles per cycle.
     fits : bool or None
         ecp5: whether the design fits the device.
+    hierarchical : bool
+        Whether the module hierarchy was kept (sky130hd ``--hierarchical``; ecp5: each module
+        mapped on its own, the default of PIM, :data:`.ecp5.HIER_FAMILIES`).
+    seed : int or None
+        ecp5: nextpnr's placement seed.
     tools : dict
         Tool versions and the liberty's sha256.
     folder : str
@@ -74,6 +79,8 @@ class SynthReport:
     activity: float | None = None
     device: str | None = None
     fits: bool | None = None
+    hierarchical: bool = False
+    seed: int | None = None
     memories: list[dict[str, Any]] = field(default_factory=list)
     tools: dict[str, str] = field(default_factory=dict)
     netlist: str | None = None
@@ -120,19 +127,21 @@ def _scripts_hash(target: str, hierarchical: bool = False) -> str:
     (``asic_hier.py``) and the buffer-tree pass (``buftree.py``). Editing ``asic.py``'s
     comments, docstrings or unrelated Python therefore keeps everyone's cached results;
     changing a script, a constraint or :data:`.asic.RAW_VERSION` invalidates them.
-    ecp5: its flow module (``ecp5.py``).
+    ecp5: the flow's scripts and report parsers (:func:`.ecp5.flow_identity`: the flat flow
+    keeps the identity its cached runs were made with; the hierarchical flow has its own).
     """
     import hashlib
 
     here = Path(__file__).parent
-    digest = hashlib.sha256()
-    if target == "sky130hd":
-        from .asic import script_fingerprint
+    if target == "ecp5":
+        from .ecp5 import flow_identity
 
-        digest.update(script_fingerprint().encode())
-        mods: tuple[str, ...] = ("sram.py", "buftree.py")
-    else:
-        mods = ("ecp5.py",)
+        return flow_identity(hierarchical)
+    digest = hashlib.sha256()
+    from .asic import script_fingerprint
+
+    digest.update(script_fingerprint().encode())
+    mods: tuple[str, ...] = ("sram.py", "buftree.py")
     if hierarchical:
         mods += ("asic_hier.py",)
     for mod in mods:
@@ -209,12 +218,16 @@ def synthesize(
     name: str | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     cache_dir: Path | None = None,
-    hierarchical: bool = False,
+    hierarchical: bool | None = None,
+    seed: int | None = None,
 ) -> SynthReport:
     """Synthesize the design of ``params`` for ``target`` (reusing a cached result).
 
-    ``hierarchical`` (sky130hd): keep the generator's module hierarchy, mapping each repeated
-    block once (:mod:`.asic_hier`; for large arrays); default flat.
+    ``hierarchical``: keep the generator's module hierarchy. sky130hd: map each repeated
+    block once (:mod:`.asic_hier`; for large arrays); default (None) flat. ecp5: map each
+    module on its own (``synth_ecp5 -noflatten``); default (None) the family's
+    (:func:`.ecp5.default_hierarchical`: PIM hierarchical, the others flat).
+    ``seed`` (ecp5): nextpnr's placement seed (default :data:`.ecp5.PNR_SEED`).
 
     Raises
     ------
@@ -229,6 +242,10 @@ def synthesize(
     from ..hdl.emit import check_name, verilog_text
 
     _check(target, clock_ns, activity, device)
+    if hierarchical is None:
+        from .ecp5 import default_hierarchical
+
+        hierarchical = target == "ecp5" and default_hierarchical(params.family)
     t0 = time.perf_counter()
     clock = float(clock_ns if clock_ns is not None else DEFAULT_CLOCK_NS[target])
     act = float(activity if activity is not None else DEFAULT_ACTIVITY)
@@ -252,6 +269,7 @@ def synthesize(
         cache_dir=cache_dir,
         t0=t0,
         hierarchical=hierarchical,
+        seed=seed,
     )
 
 
@@ -269,16 +287,24 @@ def synthesize_verilog(
     t0: float | None = None,
     place_and_route: bool = True,
     hierarchical: bool = False,
+    seed: int | None = None,
 ) -> SynthReport:
     """Like :func:`synthesize` for Verilog text (components for calibration, user designs).
 
     ``place_and_route=False`` (ecp5) stops after ``synth_ecp5``: resource counts, no Fmax.
-    ``hierarchical=True`` (sky130hd only) keeps the module hierarchy (:mod:`.asic_hier`).
+    ``hierarchical=True`` keeps the module hierarchy (sky130hd: :mod:`.asic_hier`; ecp5:
+    ``synth_ecp5 -noflatten``, :mod:`.ecp5`); default flat. ``seed`` (ecp5 only): nextpnr's
+    placement seed, a positive integer (default :data:`.ecp5.PNR_SEED`).
     """
+    from .ecp5 import PNR_SEED
+
     _check(target, clock_ns, activity, device)
-    if hierarchical and target != "sky130hd":
-        raise ConfigError(f"hierarchical applies to target sky130hd only, not {target!r}")
-    if hierarchical:
+    if seed is not None and target != "ecp5":
+        raise ConfigError(f"seed applies to target ecp5 only, not {target!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 1):
+        raise ConfigError(f"seed must be a positive integer, not {seed!r}")
+    pnr_seed = PNR_SEED if seed is None else seed
+    if hierarchical and target == "sky130hd":
         from .sram import has_memories
 
         if has_memories(verilog):
@@ -303,6 +329,10 @@ def synthesize_verilog(
         options["device"] = device
         if not place_and_route:
             options["place_and_route"] = False
+        elif pnr_seed != PNR_SEED:  # only when set: seed-1 runs keep their cache keys
+            options["seed"] = pnr_seed
+        if hierarchical:
+            options["hierarchical"] = True
     identity = {
         "flow": FLOW_VERSION,
         "scripts": _scripts_hash(target, hierarchical),
@@ -314,7 +344,7 @@ def synthesize_verilog(
     }
     root = Path(cache_dir) if cache_dir is not None else cache_root()
     work = _flow_work(
-        verilog, top, target, clock, act, device, timeout_s, place_and_route, hierarchical
+        verilog, top, target, clock, act, device, timeout_s, place_and_route, hierarchical, pnr_seed
     )
     folder, cached = cached_run(f"{top}-{target}", identity, work, root=root)
     raw = json.loads((folder / "raw.json").read_text())
@@ -326,6 +356,8 @@ def synthesize_verilog(
         tools=tools,
         folder=str(folder),
         cached=cached,
+        hierarchical=bool(hierarchical),
+        seed=pnr_seed if target == "ecp5" and place_and_route else None,
     )
     if target == "sky130hd":
         _fill_asic(report, raw, clock, act, folder)
@@ -345,6 +377,7 @@ def _flow_work(
     timeout_s: float,
     place_and_route: bool,
     hierarchical: bool = False,
+    seed: int = 1,
 ) -> Any:
     """The cached run's work: the flow of ``target`` in a folder, its results as raw.json."""
 
@@ -370,6 +403,8 @@ def _flow_work(
                 clock_ns=clock,
                 timeout_s=timeout_s,
                 place_and_route=place_and_route,
+                hierarchical=hierarchical,
+                seed=seed,
             )
         (folder / "raw.json").write_text(json.dumps(raw, indent=1) + "\n")
 
@@ -400,12 +435,25 @@ def _fill_asic(
         report.notes.append(f"memories are black-box SRAM macros costed from {SRAM_SOURCE}")
 
 
+ECP5_HIER_NOTE = (
+    "hierarchical ECP5 flow: synth_ecp5 -noflatten maps each module on its own (no logic "
+    "optimized across module boundaries), then the mapped netlist is flattened for nextpnr"
+)
+
+
 def _fill_ecp5(report: SynthReport, raw: dict[str, Any], device: str, folder: Path) -> None:
     """The ecp5 results of ``raw`` into ``report``."""
     report.cells = {**raw["resources"], "by_type": raw["cells"]}
     report.fmax_mhz, report.fits, report.device = raw["fmax_mhz"], raw["fits"], device
     report.netlist = str(folder / "synth.json")
     report.notes.append("out of context: no I/O buffers or pins, no global clock promotion")
+    if report.hierarchical:
+        report.cells["cells_per_module"] = raw["modules"]
+        report.notes.append(ECP5_HIER_NOTE)
+    else:
+        report.notes.append("flat ECP5 flow: synth_ecp5 flattens the design before mapping")
+    if report.seed is not None:
+        report.notes.append(f"nextpnr placement seed {report.seed}")
     if raw.get("reason"):
         report.notes.append(str(raw["reason"]))
 

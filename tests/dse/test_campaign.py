@@ -85,6 +85,39 @@ def test_changed_space_is_refused_unless_force_new(tmp_path, monkeypatch) -> Non
     assert len(old.trials) == 4  # nothing computed is lost
 
 
+def test_a_joining_worker_does_not_probe_again_but_is_still_checked(tmp_path, monkeypatch) -> None:
+    """The creator probes the space; a worker joining the stored campaign (create=False)
+    skips the probe (its identity, cost-model versions included, is checked instead), so a
+    changed spec is still refused and a new campaign is still probed."""
+    from accelsmith.dse import campaign as campaign_mod
+    from accelsmith.dse import validate
+
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    data = tiny_spec_dict(budget=4, storage=url)
+    calls: list[str] = []
+    real = validate.probe
+    monkeypatch.setattr(
+        validate, "probe", lambda spec, ev=None: calls.append(spec.name) or real(spec, ev)
+    )
+    run_worker(open_campaign(parse_spec(data)))
+    assert calls == ["tiny"]  # created: probed
+    spec, explorer = campaign_mod.spec_from_storage(url, "tiny", None)
+    c = open_campaign(spec, storage=url, explorer=explorer, create=False)
+    run_worker(c, budget=6)
+    assert calls == ["tiny"] and len(c.study.trials) == 6  # joined: not probed, ran
+    space = dict(data["space"], rows={"low": 4, "high": 32, "step": 4})
+    with pytest.raises(ConfigError, match="was run with a different space"):
+        open_campaign(parse_spec(dict(data, space=space)), storage=url, create=False)
+    assert calls == ["tiny"]
+    # a spec the model refuses is refused when it creates a campaign (the probe runs)
+    bad = tiny_spec_dict(budget=4, storage=f"sqlite:///{tmp_path / 'b.db'}")
+    bad["space"] = dict(bad["space"], no_such_column={"choices": [1, 2]})
+    with pytest.raises(ConfigError, match="unknown column 'no_such_column'"):
+        open_campaign(parse_spec(bad))
+    assert calls == ["tiny", "tiny"] and not (tmp_path / "b.db").exists()
+
+
 def _complete(db: Path) -> int:
     try:
         with sqlite3.connect(db, timeout=30) as con:

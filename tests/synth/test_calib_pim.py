@@ -191,17 +191,23 @@ def test_lane_path_form_chosen_by_cross_validation(monkeypatch: pytest.MonkeyPat
 
 def test_presented_column_component(monkeypatch: pytest.MonkeyPatch) -> None:
     """The ``pimcol`` component (phase decode -> presented column) sits in front of the
-    lanes' column selects when a row has more than one burst, and only then."""
+    lanes' column selects when a row has more than one burst, and only then (fp16, bf16;
+    an int8 channel's context already holds the presented column)."""
     rows = calib.load()["pim_samples"]["pimcol"]
     assert [r["width"] for r in rows] == [1, 2, 4]
     assert all(r["period_ns"] > calib.pipe_period_ns() for r in rows)
-    cfg = {"precision": "int8", "lanes": 3, "banks": 2, "rows": 2}
-    multi, single = _model(**cfg, row_bytes=6)["fmax_mhz"], _model(**cfg, row_bytes=3)["fmax_mhz"]
+    cfg = {"precision": "fp16", "lanes": 1, "banks": 2, "rows": 2}
+    multi, single = _model(**cfg, row_bytes=4)["fmax_mhz"], _model(**cfg, row_bytes=2)["fmax_mhz"]
     real = pim_asic._samples
     slower = [{**r, "period_ns": r["period_ns"] + 1.0} for r in rows]
     monkeypatch.setattr(pim_asic, "_samples", lambda k: slower if k == "pimcol" else real(k))
-    assert 1000 / _model(**cfg, row_bytes=6)["fmax_mhz"] == pytest.approx(1000 / multi + 1.0)
-    assert _model(**cfg, row_bytes=3)["fmax_mhz"] == pytest.approx(single)
+    assert 1000 / _model(**cfg, row_bytes=4)["fmax_mhz"] == pytest.approx(1000 / multi + 1.0)
+    assert _model(**cfg, row_bytes=2)["fmax_mhz"] == pytest.approx(single)
+    int8 = {"precision": "int8", "lanes": 3, "banks": 2, "rows": 2, "row_bytes": 6}
+    monkeypatch.setattr(pim_asic, "_samples", real)
+    before = _model(**int8)["fmax_mhz"]
+    monkeypatch.setattr(pim_asic, "_samples", lambda k: slower if k == "pimcol" else real(k))
+    assert _model(**int8)["fmax_mhz"] == pytest.approx(before)
 
 
 def test_pim_samples_in_their_own_table(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -216,3 +222,75 @@ def test_pim_samples_in_their_own_table(monkeypatch: pytest.MonkeyPatch) -> None
     changed["pim_samples"]["pimcol"][0]["period_ns"] += 0.001
     monkeypatch.setattr(calib, "load", lambda: changed)
     assert calib.samples_sha256() != before
+
+
+def test_channel_context_components() -> None:
+    """The int8 channel in context is the generator's whole channel at one bank, one or two
+    bursts per row, sampled at 1, 2, 4 lanes in the PIM table."""
+    from accelsmith.hdl.pim import PimChannel
+    from accelsmith.synth.components import component
+    from accelsmith.synth.components_pim import PIM_CHAN_KINDS, chan_params
+
+    assert PIM_CHAN_KINDS == ("pimchan_int8_p1", "pimchan_int8_p2")
+    p = chan_params("pimchan_int8_p2", 4)
+    assert (p.precision, p.lanes, p.banks, p.row_bytes, p.rows, p.timing) == (
+        "int8", 4, 1, 8, 4, "hbm2",
+    )  # fmt: skip
+    comp, top = component("pimchan_int8_p1", 2)
+    assert isinstance(comp, PimChannel) and top == "cal_pimchan_int8_p1_2"
+    assert comp.params.row_bytes == 2
+    samples = calib.load()["pim_samples"]
+    for kind in PIM_CHAN_KINDS:
+        assert [r["width"] for r in samples[kind]] == [1, 2, 4]
+        assert all(r["period_ns"] > 0 for r in samples[kind])
+
+
+def test_int8_lane_path_in_channel_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An int8 channel's lane path is the one-bank channel context's at its lanes (the form
+    leave-one-out over those samples picks); more bursts per row add the select levels
+    beyond the context's one, more banks the column's and the global buffer's fan-out;
+    fp16 keeps its components;
+    without the context samples the lane components are used as before."""
+    from accelsmith.core.families.pim import PimParams
+
+    def period(**kw) -> tuple[float, float]:
+        p = PimParams(**{"precision": "int8", "rows": 2, "banks": 1, **kw})
+        inv = pim_asic.pim_inventory(
+            p.precision, p.lanes, p.banks, p.rows, p.row_bytes, p.timings()
+        )
+        per = float(pim_asic.pim_period_ns(inv, p.precision, p.lanes, p.banks))
+        strobe = max(inv["acc_flops"] + inv["rowbuf_flops"], p.banks * inv["acc_flops"])
+        pipe = calib.pipe_period_ns()
+        ctl = float(pim_asic._by_levels("pimctl", p.banks))
+        ctl += max(float(calib.fanout_period_ns(strobe)) - pipe, 0.0)
+        return per, ctl
+
+    for kind, bpr in (("pimchan_int8_p1", 1), ("pimchan_int8_p2", 2)):
+        form, loo, coef = pim_asic.chan_path_fit(kind)
+        assert form in pim_asic.LANE_FORMS and loo[form] == min(loo.values())
+        for lanes in (1, 2, 3, 4):
+            fit = float(pim_asic._lane_x(form, lanes) @ coef)
+            per, ctl = period(lanes=lanes, row_bytes=bpr * lanes)
+            assert per == pytest.approx(max(fit, ctl)), (kind, lanes)
+    mux = float(calib.op_period_ns("mux", 4)) - calib.pipe_period_ns()
+    two, ctl = period(lanes=1, row_bytes=2)
+    three, _ = period(lanes=1, row_bytes=3)  # two select levels
+    assert two > ctl and three == pytest.approx(two + mux)
+    banks3, ctl3 = period(lanes=1, row_bytes=2, banks=3)
+    fan = float(calib.fanout_period_ns(4 * 8) - calib.fanout_period_ns(2 * 8))
+    gb = float(pim_asic.gb_fanout_ns(3))  # the global buffer over three banks' MACs
+    assert pim_asic.gb_fanout_ns(1) == 0.0 and gb == pytest.approx(
+        float(calib.fanout_period_ns(24) - calib.fanout_period_ns(8))
+    )
+    assert gb > 0 and banks3 == pytest.approx(max(two + fan + gb, ctl3))
+    fp16 = _model(precision="fp16", lanes=1, banks=1, row_bytes=2)["fmax_mhz"]
+    real = pim_asic._samples
+    no_ctx = lambda k: [] if k.startswith("pimchan") else real(k)  # noqa: E731
+    monkeypatch.setattr(pim_asic, "_samples", no_ctx)
+    monkeypatch.setattr(pim_asic, "_has_chan_context", lambda: False)
+    assert _model(precision="fp16", lanes=1, banks=1, row_bytes=2)["fmax_mhz"] == pytest.approx(
+        fp16
+    )
+    per, ctl = period(lanes=1, row_bytes=1)
+    lane = float(pim_asic._lane_path("pimmac_int8", 1)) + float(calib.fanout_period_ns(16))
+    assert per == pytest.approx(max(lane, ctl))

@@ -418,10 +418,9 @@ def test_lut_core_period_in_context(monkeypatch: pytest.MonkeyPatch) -> None:
     # beyond the context's accumulator (max_k 64) the level is held, not extended
     assert acc64 < 17 and one == pytest.approx(at64)
     assert t.lut_core_period_ns(3, True, 7, 1, 1, acc64 + 8) == pytest.approx(at64)
-    big = t.lut_core_period_ns(3, True, 7, 2, 8, 17)
-    assert big - one == pytest.approx(
-        calib.fanout_period_ns(2 * 8 * 17) - calib.fanout_period_ns(17)
-    )
+    # a wider tile (one row: no drain) fans the row flags out further
+    big = t.lut_core_period_ns(3, True, 7, 1, 16, 17)
+    assert big - one == pytest.approx(calib.fanout_period_ns(16 * 17) - calib.fanout_period_ns(17))
     data = calib.load()
     no_ctx = {
         **data,
@@ -490,3 +489,154 @@ def test_lut_context_form_by_cross_validation() -> None:
     assert set(cv) == set(LUT_CTX_FORMS)
     assert best_form(cv, LUT_CTX_FORMS) == "interp"
     assert all(0 < v["mean_pct"] <= v["worst_pct"] for v in cv.values())
+
+
+def test_lut_drain_and_weight_context_components() -> None:
+    """The two-row core (the drain) and the 3-bit-weight core are the generator's own cores
+    at group size 2, sampled at every activation width of the 1 x 1 core (the drain also at
+    the shallow reduction), recorded with their accumulators."""
+    from accelsmith.hdl.emit import verilog_text
+    from accelsmith.synth.calibrate import LUT_CTX_WIDTHS, WIDTHS
+    from accelsmith.synth.components import LUT_VAR_KINDS, component, lut_ctx_params
+
+    assert set(LUT_VAR_KINDS) == {
+        *(f"lutctx{v}_k2{t}" for v in ("m", "mn", "m2", "mn2", "b3") for t in "sf"),
+    }
+    p = lut_ctx_params("lutctxm_k2f", 6)
+    assert (p.group_size, p.symmetric, p.tile_m, p.tile_n, p.weight_bits, p.max_k) == (
+        2, False, 2, 1, 2, 64,
+    )  # fmt: skip
+    p = lut_ctx_params("lutctxmn_k2s", 6)
+    assert (p.tile_m, p.tile_n, p.weight_bits, p.max_k) == (2, 1, 2, 4)
+    p = lut_ctx_params("lutctxm2_k2s", 6)
+    assert (p.tile_m, p.tile_n, p.max_k) == (2, 2, 64)
+    p = lut_ctx_params("lutctxmn2_k2f", 6)
+    assert (p.tile_m, p.tile_n, p.max_k, p.symmetric) == (2, 2, 4, False)
+    p = lut_ctx_params("lutctxb3_k2s", 6)
+    assert (p.group_size, p.symmetric, p.tile_m, p.weight_bits, p.max_k) == (2, True, 1, 3, 64)
+    comp, top = component("lutctxm_k2s", 4)
+    assert top == "cal_lutctxm_k2s_4" and comp.calib_extra == {"acc_bits": 13}
+    assert "module cal_lutctxm_k2s_4" in verilog_text(comp, top)
+    ctx = calib.load()["ctx_samples"]
+    for kind in LUT_VAR_KINDS:
+        assert [r["width"] for r in ctx[kind]] == list(WIDTHS[kind]), kind
+        assert WIDTHS[kind] == ((4, 6, 9) if kind.startswith("lutctxmn") else LUT_CTX_WIDTHS)
+        assert all(
+            r["acc_bits"] == lut_ctx_params(kind, r["width"]).acc_bits + 1 for r in ctx[kind]
+        )
+    assert not set(LUT_VAR_KINDS) & set(calib.load()["samples"])  # not pooled
+
+
+def test_lut_core_period_drain_and_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two or more rows: the period is at least the drain's (the two-row context core at its
+    own slope, one multiplexer level per doubling beyond two rows); 3- and 4-bit weights:
+    the 3-bit-weight core is the ``K = 2`` period and a floor under a bigger ``K``'s;
+    1 row and 2-bit weights keep the 1 x 1 core's form; without the samples, the old form."""
+    t = Tech.at_node(130)
+    ctx = calib.load()["ctx_samples"]
+    for tag, sym in (("s", True), ("f", False)):
+        for n, cols in (("", 1), ("2", 2)):  # the drain sample, exactly, is a floor
+            for r in ctx[f"lutctxm{n}_k2{tag}"]:
+                w, acc = r["width"], r["acc_bits"]
+                one = float(t.lut_core_period_ns(2, sym, w, 1, 1, acc))
+                got = float(t.lut_core_period_ns(2, sym, w, 2, cols, acc))
+                fan = calib.fanout_period_ns(2 * cols * acc) - calib.fanout_period_ns(acc)
+                assert got == pytest.approx(max(one + float(fan), r["period_ns"])), (n, tag, w)
+        for r in ctx[f"lutctxb3_k2{tag}"]:  # K = 2 at 3-bit weights: the sample
+            w, acc = r["width"], r["acc_bits"]
+            got = t.lut_core_period_ns(2, sym, w, 1, 1, acc, 3)
+            assert got == pytest.approx(r["period_ns"]), (tag, w)
+            assert t.lut_core_period_ns(2, sym, w, 1, 1, acc, 4) == pytest.approx(got)
+            k3 = t.lut_core_period_ns(3, sym, w, 1, 1, acc, 3)
+            assert k3 == pytest.approx(max(got, t.lut_core_period_ns(3, sym, w, 1, 1, acc)))
+    slope = calib.lut_var_slope_ns("lutctxm_k2s")
+    pairs = calib.ctx_pair_slopes("lutctxm_k2s", "lutctxmn_k2s")
+    assert slope == pytest.approx(np.mean(list(pairs.values()))) and len(pairs) == 3
+    assert calib.lut_var_slope_ns("lutctxb3_k2f") == calib.lut_ctx_slope_ns(2, "f")
+    acc7 = next(r["acc_bits"] for r in ctx["lutctxm_k2s"] if r["width"] == 7)
+    drain = calib.lut_var_period_ns("lutctxm_k2s", 7, 14)
+    assert drain == pytest.approx(
+        calib.lut_var_period_ns("lutctxm_k2s", 7, acc7) - (acc7 - 14) * slope
+    )
+    assert calib.lut_var_period_ns("lutctxm_k2s", 7, 30) == pytest.approx(
+        calib.lut_var_period_ns("lutctxm_k2s", 7, acc7)
+    )  # held above the context's accumulator (max_k 64)
+    mux = float(calib.op_period_ns("mux", 14) - calib.pipe_period_ns())
+    two, eight = (float(t.lut_core_period_ns(2, True, 7, m, 1, 14)) for m in (2, 8))
+    fan = float(calib.fanout_period_ns(8 * 14) - calib.fanout_period_ns(2 * 14))
+    assert two == pytest.approx(drain) and eight == pytest.approx(drain + 2 * mux + fan)
+    # 1- and 2-bit weights, one row: the 1 x 1 core's form as before
+    assert t.lut_core_period_ns(2, True, 7, 1, 1, 14, 1) == t.lut_core_period_ns(
+        2, True, 7, 1, 1, 14, 2
+    )
+    data = calib.load()
+    old = {
+        **data,
+        "ctx_samples": {k: v for k, v in data["ctx_samples"].items() if "_k2" not in k},
+    }
+    monkeypatch.setattr(calib, "load", lambda: old)
+    one = float(t.lut_core_period_ns(2, True, 7, 1, 1, 14))
+    fan2 = float(calib.fanout_period_ns(2 * 14) - calib.fanout_period_ns(14))
+    assert t.lut_core_period_ns(2, True, 7, 2, 1, 14, 3) == pytest.approx(one + fan2)
+
+
+def test_lut_drain_and_weight_forms_by_cross_validation() -> None:
+    """Leave-one-out over the two-row and 3-bit-weight context samples (calibration only):
+    the form lut_var_period_ns uses predicts an unseen width of each best (better than the
+    1 x 1 core's model without them)."""
+    from accelsmith.models.calib_cv import LUT_VAR_FORMS, best_form, lut_var_cv
+
+    cv = lut_var_cv()
+    assert set(cv) == set(LUT_VAR_FORMS)
+    assert best_form(cv, LUT_VAR_FORMS) == "interp"
+    assert all(0 < v["mean_pct"] <= v["worst_pct"] for v in cv.values())
+
+
+def test_calibrate_kinds_selects_components(capsys: pytest.CaptureFixture[str]) -> None:
+    from accelsmith.core.errors import ConfigError
+    from accelsmith.synth.calibrate import select_kinds
+
+    assert select_kinds("lutctxm_*") == ["lutctxm_k2s", "lutctxm_k2f"]
+    assert select_kinds("lutctxmn*,lutctxm_k2s") == [
+        "lutctxm_k2s",  # in the calibration's order, each once
+        "lutctxmn_k2s",
+        "lutctxmn_k2f",
+        "lutctxmn2_k2s",
+        "lutctxmn2_k2f",
+    ]
+    assert select_kinds(" pipe,pimchan_* ") == ["pipe", "pimchan_int8_p1", "pimchan_int8_p2"]
+    with pytest.raises(
+        ConfigError, match=r"--kinds must name calibration components .* not 'nope\*'"
+    ):
+        select_kinds("mul,nope*")
+    for argv in (
+        ["calibrate", "--kinds", "nope"],
+        ["calibrate", "--kinds", "mul", "--target", "ecp5"],
+        ["calibrate", "--kinds", "pipe", "--out", "/tmp/accelsmith-no-such-calib.json"],
+    ):
+        code = main(argv)
+        err = capsys.readouterr().err
+        assert code == 2 and "--kinds" in err and "Traceback" not in err, argv
+        assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.slow
+def test_calibrate_kinds_updates_only_those(tmp_path: Path) -> None:
+    """``accelsmith calibrate --kinds``: the named components re-run (cached) into the
+    existing file; every other sample, the ECP5 table and the tools stay; the run is
+    recorded in the provenance."""
+    require("yosys", "sta")
+    packaged = json.loads(calib.DATA_FILE.read_text())
+    stale = json.loads(json.dumps(packaged))
+    stale["samples"]["pipe"][0]["period_ns"] = 99.0
+    stale["samples"]["mux"][0]["period_ns"] = 98.0  # not re-run: stays
+    out = tmp_path / "c.json"
+    out.write_text(json.dumps(stale))
+    assert main(["calibrate", "--kinds", "pipe", "--out", str(out)]) == 0
+    new = json.loads(out.read_text())
+    assert new["samples"]["pipe"] == packaged["samples"]["pipe"]
+    assert new["samples"]["mux"][0]["period_ns"] == 98.0
+    for table in ("ctx_samples", "pim_samples", "simd_samples", "ecp5"):
+        assert new[table] == stale[table], table
+    assert new["provenance"]["partial_runs"][-1]["kinds"] == ["pipe"]
+    assert new["provenance"]["tools"] == packaged["provenance"]["tools"]
