@@ -20,14 +20,11 @@ unchanged). Usage: ``python bench/bench_lut_drain_dev.py [--seed 7] [--n 14]``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sys
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -75,33 +72,19 @@ def main(argv: list[str] | None = None) -> int:
     from accelsmith.models import calib
     from accelsmith.synth.flow import synthesize_verilog
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--n", type=int, default=14)
-    args = ap.parse_args(argv)
-    if args.n < 1:
-        ap.error(f"--n must be at least 1, not {args.n}")
-    full = calib.load()
-    real_load = calib.load
-    errs: dict[str, list[float]] = {v: [] for v in VARIANTS}
-    try:
-        for p in _configs(args.seed, args.n):
-            top = f"dev_{p.default_name()}_k{p.max_k}"
-            rep = synthesize_verilog(verilog_text(build(p), top), top, {"name": top}, clock_ns=10.0)
-            cells = []
-            for v in VARIANTS:
-                data = _variant_data(full, v)
-                calib.load = lambda data=data: data  # type: ignore[assignment]
-                e = 100.0 * (bs._model("lut-core", p)["fmax"] - rep.fmax_mhz) / rep.fmax_mhz
-                errs[v].append(e)
-                cells.append(f"{v} {e:+6.1f}%")
-            print(f"{top:34s} fmax {rep.fmax_mhz:6.1f} MHz  " + "  ".join(cells), flush=True)
-    finally:
-        calib.load = real_load  # type: ignore[assignment]
-    print()
-    for v, e in errs.items():
-        a = np.abs(e)
-        print(f"{v:8s} fmax error mean {a.mean():5.1f} %  worst {a.max():5.1f} %")
+    args = bs.dev_set_args(__doc__, 7, 14, argv)
+    full, real_load = calib.load(), calib.load
+
+    def apply(variant: str | None) -> None:
+        data = full if variant is None else _variant_data(full, variant)
+        calib.load = real_load if variant is None else (lambda: data)  # type: ignore[assignment]
+
+    def synth(p: Any) -> tuple[str, float]:
+        top = f"dev_{p.default_name()}_k{p.max_k}"
+        rep = synthesize_verilog(verilog_text(build(p), top), top, {"name": top}, clock_ns=10.0)
+        return top, rep.fmax_mhz
+
+    bs.run_dev_set("lut-core", _configs(args.seed, args.n), VARIANTS, apply, synth)
     return 0
 
 

@@ -368,7 +368,8 @@ def pim_period_ns(
       context's period at ``lanes`` (the form leave-one-out over those samples picks,
       :func:`chan_path_fit`), with more than one burst per row plus the select levels
       beyond its one (``mux``) and the column's fan-out over ``banks + 1`` operand selects
-      against its two (``fan``). ABC maps the int8 MAC slower in a channel than alone
+      against its two (``fan``), and the global buffer's fan-out over the banks' MACs
+      (:func:`gb_fanout_ns`). ABC maps the int8 MAC slower in a channel than alone
       (module :mod:`accelsmith.synth.components_pim`), as it does a systolic PE;
     - the control path: ``pimctl``'s period at ``banks`` (command -> rule check -> strobe)
       plus the strobe's fan-out (``fan`` minus a bare register hop) over one bank's
@@ -404,10 +405,27 @@ def pim_period_ns(
             - fanout_period_ns(2 * burst),
             _chan_path("pimchan_int8_p1", lanes),
         )
-        lane = np.where(prec == "int8", in_chan, lane)
+        lane = np.where(prec == "int8", in_chan + gb_fanout_ns(nb), lane)
     strobe = np.maximum(inv["acc_flops"] + inv["rowbuf_flops"], nb * inv["acc_flops"])
     ctl = _by_levels("pimctl", nb) + np.maximum(fanout_period_ns(strobe) - pipe, 0.0)
     return np.maximum(lane, ctl)
+
+
+#: loads of one global-buffer bit on a bank's int8 MAC: one partial-product gate per bit of
+#: the other operand (8)
+GB_LOADS_PER_BANK = 8
+
+
+def gb_fanout_ns(banks: ArrayLike) -> np.ndarray:
+    """The global buffer's burst fans out to every bank's MAC lanes (one operand of each
+    multiplier), the context channel's to one bank's: ``fan`` at ``banks x``
+    :data:`GB_LOADS_PER_BANK` loads against :data:`GB_LOADS_PER_BANK`. Applied to the int8
+    channel-context lane path; the choice of this term over none was made on a development
+    set of int8 channels, never the held-out rows (``bench/bench_pim_dev.py``)."""
+    from .calib import fanout_period_ns
+
+    nb = np.asarray(banks, dtype=np.float64)
+    return fanout_period_ns(nb * GB_LOADS_PER_BANK) - fanout_period_ns(GB_LOADS_PER_BANK)
 
 
 def _has_chan_context() -> bool:

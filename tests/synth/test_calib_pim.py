@@ -248,7 +248,8 @@ def test_channel_context_components() -> None:
 def test_int8_lane_path_in_channel_context(monkeypatch: pytest.MonkeyPatch) -> None:
     """An int8 channel's lane path is the one-bank channel context's at its lanes (the form
     leave-one-out over those samples picks); more bursts per row add the select levels
-    beyond the context's one, more banks the column's fan-out; fp16 keeps its components;
+    beyond the context's one, more banks the column's and the global buffer's fan-out;
+    fp16 keeps its components;
     without the context samples the lane components are used as before."""
     from accelsmith.core.families.pim import PimParams
 
@@ -275,9 +276,13 @@ def test_int8_lane_path_in_channel_context(monkeypatch: pytest.MonkeyPatch) -> N
     two, ctl = period(lanes=1, row_bytes=2)
     three, _ = period(lanes=1, row_bytes=3)  # two select levels
     assert two > ctl and three == pytest.approx(two + mux)
-    banks3, _ = period(lanes=1, row_bytes=2, banks=3)
+    banks3, ctl3 = period(lanes=1, row_bytes=2, banks=3)
     fan = float(calib.fanout_period_ns(4 * 8) - calib.fanout_period_ns(2 * 8))
-    assert banks3 >= two + fan - 1e-9
+    gb = float(pim_asic.gb_fanout_ns(3))  # the global buffer over three banks' MACs
+    assert pim_asic.gb_fanout_ns(1) == 0.0 and gb == pytest.approx(
+        float(calib.fanout_period_ns(24) - calib.fanout_period_ns(8))
+    )
+    assert gb > 0 and banks3 == pytest.approx(max(two + fan + gb, ctl3))
     fp16 = _model(precision="fp16", lanes=1, banks=1, row_bytes=2)["fmax_mhz"]
     real = pim_asic._samples
     no_ctx = lambda k: [] if k.startswith("pimchan") else real(k)  # noqa: E731
