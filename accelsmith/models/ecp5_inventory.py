@@ -601,6 +601,22 @@ def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]
     # an ACT: the presented row -> the cells' asynchronous read through the tiles deep ->
     # the row buffer (``memrd`` samples: 187 MHz at 5 tiles deep, never the slowest so far)
     t_path = np.maximum(t_path, _memrd_period(cal, rows) + cal.period_ns("mux", 6) - hop)
+    # the rule checks (nextpnr's critical path of the placed calibration channels
+    # chan_b3_l1_r8x2 and chan_b2_l3_r4x6, hierarchical flow, 2026-12-07): the row address
+    # adder (row_base + seg) -> the presented command -> the addressed banks' status
+    # reductions -> the twelve rules' priority -> ex / issued -> every bank's command enables
+    # -> its counters' loads: the adder, a 6-way and a 16-way multiplexer level, and two LUT
+    # levels plus one per bank (the status vectors and the enables span the banks)
+    level = cal.period_ns("mux", 4) - hop
+    t_rule = (
+        cal.period_ns("add", bits_for(2 * rows))
+        + cal.period_ns("mux", 6)
+        - hop
+        + cal.period_ns("mux", 16)
+        - hop
+        + (2 + nb) * level
+    )
+    t_path = np.maximum(t_path, t_rule)
     if terms == "chan_path":  # a channel's modelled period (for pim_period_scale)
         return {"t": t_path}
     chan = {
