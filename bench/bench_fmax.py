@@ -13,11 +13,13 @@ runs the flat flow alone (every size), e.g. to see what the default flow says ab
 against the array size.
 
 Each path end that is a flip-flop of a flat netlist is followed by the RTL signal bit it
-holds (its ``Q`` net), e.g. ``col6.pe7.sel`` (column 6, PE 7's weight select: one register per
-diagonal after Yosys merges the equal ones) or ``col7.pe6.ps_out [17]``.
+holds (its ``Q`` net), e.g. ``col6.pe7.sel_out`` (column 6, PE 7's weight-select register,
+which feeds column 7's PE 7) or ``col7.pe6.ps_out [17]``.
 
 Usage: ``python bench/bench_fmax.py [--sizes 4,8,16,32] [--dataflows ws,os] [--in-bits 8]
-[--max-k 4096] [--flat-max 8 | --flat-only] [--out bench/results/fmax_<date>.txt]``. Run it under
+[--max-k 4096] [--flat-max 8 | --flat-only] [--timeout S] [--out bench/results/fmax_<date>.txt]``.
+``--timeout`` is the wall-clock limit of each tool run in seconds (the flow's default, 1800 s,
+stops a flat 32x32 synthesis on this 2-core machine: it took 58 min at load 6-13). Run it under
 ``nice -n 10``; results are cached by content hash, so a rerun prints at once.
 """
 
@@ -48,6 +50,20 @@ def _ints(flag: str, text: str, lo: int, hi: int) -> list[int]:
     return vals
 
 
+#: longest tool run ``--timeout`` accepts, s (one day)
+MAX_TIMEOUT_S = 86400.0
+
+
+def _seconds(flag: str, text: str) -> float:
+    try:
+        val = float(text)
+    except ValueError:
+        val = float("nan")
+    if not 0 < val <= MAX_TIMEOUT_S:  # also refuses nan
+        raise BadInput(f"{flag} must be a number of seconds > 0 and <= 86400, not {text!r}")
+    return val
+
+
 def flop_signals(netlist: str | Path | None, names: list[str]) -> dict[str, str]:
     """The RTL signal bit each flip-flop instance of ``names`` drives (its ``Q`` net in the
     flat netlist, e.g. ``_102566_`` -> ``col6.pe7.sel``). Names not found (ports, instances
@@ -74,14 +90,23 @@ def _path(p: dict[str, Any] | None, sig: dict[str, str] | None = None) -> str:
     return f"{ends[0]} -> {ends[1]} {p['min_period_ns']:.2f} ns"
 
 
-def measure(n: int, dataflow: str, in_bits: int, max_k: int, hierarchical: bool) -> dict[str, Any]:
-    """Synthesize one ``n x n`` array; the figures the table prints."""
+def measure(
+    n: int,
+    dataflow: str,
+    in_bits: int,
+    max_k: int,
+    hierarchical: bool,
+    timeout_s: float | None = None,
+) -> dict[str, Any]:
+    """Synthesize one ``n x n`` array; the figures the table prints. ``timeout_s``: the
+    wall-clock limit of each tool run (None: the flow's default)."""
     from accelsmith.core.families.systolic import SystolicParams
     from accelsmith.synth.flow import synthesize
 
     p = SystolicParams(rows=n, cols=n, dataflow=dataflow, in_bits=in_bits, max_k=max_k)
     load = os.getloadavg()[0]
-    rep = synthesize(p, hierarchical=hierarchical)
+    limit = {} if timeout_s is None else {"timeout_s": timeout_s}
+    rep = synthesize(p, hierarchical=hierarchical, **limit)
     ends = [
         rep.timing[k][e]
         for k in ("reg2reg", "in2reg")
@@ -113,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--flat-max", type=int, default=0, help="also run the flat flow to n=N")
     ap.add_argument("--flat-only", action="store_true", help="the flat flow alone")
     ap.add_argument("--out", default=None, help="also write the table here")
+    ap.add_argument(
+        "--timeout", default=None, help="wall-clock limit per tool run, s (default 1800)"
+    )
     try:
         args = ap.parse_args(argv)
         sizes = _ints("--sizes", args.sizes, 1, 64)
@@ -125,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             raise BadInput(f"--in-bits must be 2..16, not {args.in_bits}")
         if not 1 <= args.max_k <= 1 << 20:
             raise BadInput(f"--max-k must be 1..1048576, not {args.max_k}")
+        timeout = None if args.timeout is None else _seconds("--timeout", args.timeout)
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -155,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                 flows = [] if args.flat_only else [True]
                 flows += [False] if args.flat_only or n <= args.flat_max else []
                 for hier in flows:
-                    r = measure(n, df, args.in_bits, args.max_k, hier)
+                    r = measure(n, df, args.in_bits, args.max_k, hier, timeout)
                     rows.append(r)
                     secs = "cache" if r["cached"] else f"{r['seconds']:.0f}"
                     say(

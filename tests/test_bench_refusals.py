@@ -18,6 +18,7 @@ ROOT = Path(__file__).parents[1]
     [
         (["bench_silicon.py", "--families", "foo"], "--families must be a comma list of"),
         (["bench_silicon.py", "--n", "0"], "--n must be at least 1, not 0"),
+        (["bench_silicon.py", "--n-mixed", "0"], "--n-mixed must be at least 1, not 0"),
         (["bench_silicon_ecp5.py", "--families", "simd,x"], "not 'x'"),
         (["bench_silicon_ecp5.py", "--n", "0"], "--n must be at least 1, not 0"),
         (["bench_coexplore.py", "--seeds", "0"], "--seeds must be at least 1"),

@@ -278,7 +278,10 @@ class SystolicArray(wiring.Component):
         wv = delay_chain(m, wv0, cols - 1, "wv")
         wr = delay_chain(m, wr0, cols - 1, "wr")
         wp = delay_chain(m, wp0, cols - 1, "wp")
-        pdiag = delay_chain(m, stage0["par"], rows + cols - 2, "pdiag")
+        # Weight-select flag of row i entering column 0 (i cycles after stage 0); it then
+        # travels right with the activations, one register per PE (WsPE.sel_out).
+        pdiag = delay_chain(m, stage0["par"], rows - 1, "pdiag")
+        sel_in: Value = Cat(pdiag)
         # The fold queue under column j sees the bottom PE's sum rows + j cycles after stage 0.
         taps = rows + cols - 1
         cv = delay_chain(m, stage0["v"], taps, "cv")
@@ -306,11 +309,11 @@ class SystolicArray(wiring.Component):
                 col.w_v.eq(wv[j]),
                 col.w_r.eq(wr[j]),
                 col.w_p.eq(wp[j]),
-                col.sel.eq(Cat(pdiag[j : j + rows])),
+                col.sel_in.eq(sel_in),
                 col.q_v.eq(cv[rows + j]),
                 col.q_first.eq(cf[rows + j]),
             ]
-            a_in = col.a_out
+            a_in, sel_in = col.a_out, col.sel_out
             res.append(col.res)
         out_v, out_e = Signal(), Signal()
         m.d.sync += [out_v.eq(cv[taps] & cl[taps]), out_e.eq(ce[taps])]

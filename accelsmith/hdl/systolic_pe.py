@@ -107,8 +107,23 @@ class WsPE(wiring.Component):
         Which weight register the current activation multiplies.
     a_out : Out(elem)
         Activation registered towards the right.
+    sel_out : Out(1)
+        ``sel`` registered towards the right with ``a_out`` (the flag travels with its
+        activation), held instead while ``a_in`` is zero.
     ps_out : Out(acc)
         ``ps_in + a_in * w[sel]``, registered.
+
+    Notes
+    -----
+    Each PE's weight-select flag is its own register, fed from its left neighbour's: a
+    diagonal of the array shares one flag value, and a single register per diagonal (what
+    the array had, and what Yosys makes of equal registers: ``opt_merge`` folds flip-flops
+    with the same inputs, ``keep`` on the signal or not) drives ``rows x in_bits``
+    multiplexer selects through a buffer tree that deepens with the array (flat sky130hd,
+    2026-12-07: 0.6 ns at 4x4, 1.05 ns at 16x16, the 32x32's worst path). The hold while
+    ``a_in`` is zero makes the registers of a diagonal differ as functions (a zero
+    activation's product is zero whatever weight it selects, so results are unchanged), so
+    no synthesis pass can merge them back; each drives only the next PE's select.
     """
 
     def __init__(self, elem: Shape, acc: Shape) -> None:
@@ -123,6 +138,7 @@ class WsPE(wiring.Component):
                 "w_slot": In(1),
                 "sel": In(1),
                 "a_out": Out(elem),
+                "sel_out": Out(1),
                 "ps_out": Out(acc),
             }
         )
@@ -136,6 +152,8 @@ class WsPE(wiring.Component):
                     m.d.sync += w[q].eq(self.w_in)
         m.d.sync += self.ps_out.eq(self.ps_in + self.a_in * Mux(self.sel, w[1], w[0]))
         m.d.sync += self.a_out.eq(self.a_in)
+        with m.If(self.a_in.any()):
+            m.d.sync += self.sel_out.eq(self.sel)
         return EnableInserter({"sync": self.en})(m)
 
 
@@ -268,8 +286,10 @@ class WsCol(wiring.Component):
         ... carries a weight, for weight register ``w_p`` ...
     w_r : In(rbits)
         ... of PE ``w_r``.
-    sel : In(rows)
-        Per PE: the weight register the current activation multiplies.
+    sel_in : In(rows)
+        Per PE: the weight register the current activation multiplies ...
+    sel_out : Out(rows)
+        ... and each PE's flag registered towards the next column (:class:`WsPE`).
     q_v, q_first : In(1)
         The partial sum leaving the bottom PE is valid; it belongs to a tile's first fold
         (start from 0 instead of the queued partial row).
@@ -286,7 +306,8 @@ class WsCol(wiring.Component):
                 "w_v": In(1),
                 "w_r": In(unsigned(rbits)),
                 "w_p": In(1),
-                "sel": In(rows),
+                "sel_in": In(rows),
+                "sel_out": Out(rows),
                 "q_v": In(1),
                 "q_first": In(1),
             }
@@ -308,8 +329,9 @@ class WsCol(wiring.Component):
                 pe.w_in.eq(self.w_in),
                 pe.w_load.eq(self.w_v & (self.w_r == i)),
                 pe.w_slot.eq(self.w_p),
-                pe.sel.eq(self.sel[i]),
+                pe.sel.eq(self.sel_in[i]),
                 _field(self.a_out, self.elem, i).eq(pe.a_out),
+                self.sel_out[i].eq(pe.sel_out),
             ]
             psum = pe.ps_out
         # Fold accumulation: a rotating queue of `rows` partial sums (q[0] the oldest).

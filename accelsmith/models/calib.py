@@ -726,7 +726,12 @@ class CalibratedTech(Tech):
         that of the bottom row (WS: ``rtl_inventory.ws_psum_bits`` at ``rows`` products).
         The per-diagonal valid flag gates the accumulator and shadow (OS) or the partial sum
         (WS) of up to ``min(rows, cols)`` PEs: a fan-out path (``fan``) that limits the clock
-        when it is slower than the PE.
+        when it is slower than the PE. WS also has each column's fold queue, an
+        ``acc_bits`` adder (the queued sum, or 0 on a tile's first fold, plus the bottom
+        PE's partial sum) written through the queue's enable multiplexer: ``add`` at
+        ``acc_bits`` plus one ``mux`` level (its period less a bare register hop), the
+        clock when it is slower than the PE (2026-12-07: the worst path of the narrow WS
+        arrays once every PE has its own weight-select register, ``cf_sr -> col.q``).
         """
         from .rtl_inventory import ws_psum_bits
 
@@ -736,7 +741,8 @@ class CalibratedTech(Tech):
         pe = _pe_select(is_os, signed, w, np.where(is_os, acc, ps), pe_period_ns)
         diag = np.minimum(np.asarray(rows), np.asarray(cols))
         fan = fanout_period_ns(diag * np.where(is_os, 2 * acc, acc))
-        return np.maximum(pe, fan)
+        fold = op_period_ns("add", acc) + op_period_ns("mux", acc) - pipe_period_ns()
+        return np.maximum(np.maximum(pe, fan), np.where(is_os, 0.0, fold))
 
     def systolic_ecp5_mult18(
         self, rows: ArrayLike, cols: ArrayLike, in_bits: ArrayLike

@@ -61,7 +61,8 @@ result registered where the lane registers it:
     Synthesized whole, the decode overlaps the partial products and the product's final
     addition merges with the quire add: the blocks' delays in series overstate the path
     (``schainl3`` at 24: 8.6 ns; the decoder, multiplier and ``schain3`` increment in
-    series: 10.4 ns). The variants ``schainl<k>w`` (a 16-bit word) and ``schainl<k>s``
+    series: 10.4 ns). ``schainl<k>_p2``: the same lane at pipeline 2 (the decode stage's
+    registers in between). The variants ``schainl<k>w`` (a 16-bit word) and ``schainl<k>s``
     (fewer modes) are for the leave-one-out choice of the model's form
     (:func:`accelsmith.models.calib_cv.simd_lane_ctx_cv`).
 

@@ -244,7 +244,8 @@ def test_repeated_proposals_are_kept_out_of_the_trials_and_replayed(tmp_path, mo
 
 
 @pytest.mark.parametrize(
-    ("budget", "batch", "constraints"), [(40, 4, []), (100, 8, ["area_mm2 <= 0.9"])]
+    ("budget", "batch", "constraints"),
+    [(40, 4, []), (100, 8, ["area_mm2 <= 0.9"]), (80, 1, ["area_mm2 <= 0.9"])],
 )
 def test_tpe_with_its_caches_proposes_what_optunas_tpe_proposes(
     tmp_path, monkeypatch, budget: int, batch: int, constraints: list[str]
@@ -291,8 +292,9 @@ def test_tpe_with_its_caches_proposes_what_optunas_tpe_proposes(
     monkeypatch.setattr(optuna_samplers, "_tpe_class", lambda: optuna.samplers.TPESampler)
     plain = run("plain.db")
     assert len(cached) == budget and cached == plain
-    # Optuna splits at every ask; ours once per batch (plus once per repeat told in a batch)
-    assert n_cached <= len(splits) // 2
+    # Optuna splits at every ask (with its own function); ours once per batch (plus once per
+    # repeat told in a batch), on arrays (Optuna's function only with pruned trials)
+    assert n_cached == 0 and len(splits) >= budget - 4
 
 
 def test_the_hssp_memo_selects_what_optunas_hssp_selects(monkeypatch) -> None:

@@ -99,3 +99,54 @@ def test_tpe_proposes_what_optunas_tpe_proposes_on_the_coexplore_space(
     monkeypatch.setattr(optuna_samplers, "_tpe_class", lambda: optuna.samplers.TPESampler)
     theirs = run("optuna.db")
     assert len(ours) == 300 and ours == theirs
+
+
+def _trials_for_split(seed: int, n: int, infeasible: float) -> list:
+    """n finished 3-objective trials on a coarse grid (ties, copies of vectors: the HSSP
+    tie-break is exercised), a share of them infeasible with tied scores; in the order a
+    study lists them."""
+    import optuna
+
+    rng = np.random.default_rng(seed)
+    study = optuna.create_study(directions=["minimize", "minimize", "maximize"])
+    dist = {"x": IntDistribution(0, 9)}
+    for _ in range(n):
+        cons = [float(rng.choice([-1.0, 0.0])), float(rng.choice([-2.0, -0.5]))]
+        if rng.random() < infeasible:
+            cons = [float(rng.choice([0.5, 1.0, 2.0])), float(rng.choice([-1.0, 0.5]))]
+        study.add_trial(
+            optuna.trial.create_trial(
+                params={"x": int(rng.integers(0, 10))},
+                distributions=dist,
+                values=[float(v) for v in rng.integers(1, 6, 3)],
+                system_attrs={"constraints": cons},
+            )
+        )
+    return study, study.get_trials(deepcopy=False)
+
+
+@pytest.mark.parametrize(
+    ("seed", "n", "infeasible"), [(0, 40, 0.0), (1, 300, 0.3), (2, 1200, 0.2), (3, 60, 0.9)]
+)
+def test_the_array_split_is_optunas_split(seed: int, n: int, infeasible: float) -> None:
+    # the below/above split on arrays gives Optuna's _split_trials' lists, trial for trial,
+    # for every n_below (0, the TPE default 10 %, more than the feasible trials, all); a
+    # grown list reuses the rows found before, a list with trials inserted (every other
+    # trial, then all of them: in batches, trials finish out of number order) is not taken
+    # for a grown one
+    from optuna.samplers._tpe import sampler as tpe
+
+    from accelsmith.dse.explorers.tpe_sampler import _tpe_class
+
+    study, trials = _trials_for_split(seed, n, infeasible)
+    sampler = _tpe_class()(seed=0)
+    for done in (trials[: n // 2], trials, trials[::2], trials):
+        m = len(done)
+        for n_below in sorted({0, 1, tpe.default_gamma_multiobjective(m), m // 2, m - 1, m}):
+            want_below, want_above = tpe._split_trials(study, done, n_below)
+            split = sampler._split(study, done, n_below)
+            assert split is not None  # the array path is taken (no pruned trial here)
+            below, above = split
+            assert [done[i].number for i in below] == [t.number for t in want_below]
+            assert [done[i].number for i in above] == [t.number for t in want_above]
+    assert sampler._split_table.n == n  # each trial read once

@@ -17,6 +17,11 @@ from .conftest import assert_one_line_exit_2, load_bench, require
         (["--dataflows", "rs"], "--dataflows must be a comma-separated list of ws, os"),
         (["--in-bits", "1"], "--in-bits must be 2..16"),
         (["--max-k", "0"], "--max-k must be"),
+        (["--timeout", "0"], "--timeout must be a number of seconds > 0 and <= 86400, not '0'"),
+        (["--timeout", "-5"], "--timeout must be a number of seconds > 0 and <= 86400"),
+        (["--timeout", "soon"], "--timeout must be a number of seconds > 0 and <= 86400"),
+        (["--timeout", "nan"], "--timeout must be a number of seconds > 0 and <= 86400"),
+        (["--timeout", "86401"], "--timeout must be a number of seconds > 0 and <= 86400"),
     ],
 )
 def test_bad_input_one_line_exit_2(
@@ -85,3 +90,18 @@ def test_flop_signals_name_the_q_net(tmp_path: Path) -> None:
     assert b.flop_signals(tmp_path / "none.v", ["_102566_"]) == {}
     path = {"startpoint": "_102566_", "endpoint": "c__ready", "min_period_ns": 5.86}
     assert b._path(path, got) == "_102566_ (col6.pe7.sel) -> c__ready 5.86 ns"
+
+
+def test_timeout_reaches_the_flow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--timeout`` is each tool run's limit: a limit far shorter than Yosys needs stops the
+    run with one error line (exit 1) naming the limit, and no result is cached."""
+    require("yosys", "sta")
+    monkeypatch.setenv("ACCELSMITH_SYNTH_CACHE", str(tmp_path))  # nothing cached: Yosys runs
+    b = load_bench("bench_fmax")
+    args = ["--sizes", "1", "--dataflows", "os", "--in-bits", "4", "--max-k", "16"]
+    assert b.main([*args, "--flat-only", "--timeout", "0.2"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "timed out after 0.2 s" in err[0], err
+    assert not list(tmp_path.glob("*/raw.json")) and list(tmp_path.glob("*.failed"))

@@ -121,3 +121,34 @@ def test_pim_memory_counts_its_tiles_deep() -> None:
         assert float(inv._memrd_period(cal, np.asarray([d - 15.0]))[0]) == 1000 / rd["fmax_mhz"]
     # per bit, three tiles deep cost more read multiplexing than four (PFUMX / L6MUX21 trees)
     assert cal.samples["mem48x16"]["LUT4"] / 16 > cal.samples["mem64x32"]["LUT4"] / 32
+
+
+def test_pim_channel_periods_follow_their_paths() -> None:
+    """Each placed channel sample's period within 10 % of the model (its slowest path times
+    the scale fitted to the channels, near 1); the rule-check path grows with the banks and
+    the MAC path with the bursts per row (nextpnr's critical paths of the calibration
+    channels: chan_b3_l1_r8x2 through the rules, chan_b1_l1_r64x16 through the burst
+    select)."""
+    cal = calib()
+    scale = inv.pim_period_scale(cal)
+    assert 0.9 < scale < 1.1
+    n = 0
+    for name, s in cal.samples.items():
+        if name.startswith("chan_") and s.get("fmax_mhz"):
+            model = inv._one(s["params"], cal, "chan_path")["t"] * scale
+            assert abs(model * s["fmax_mhz"] / 1000 - 1) <= 0.10, (name, model)
+            n += 1
+    assert n >= 6
+
+    def period(**kw: object) -> float:
+        from accelsmith.core.families.pim import PimParams
+
+        p = PimParams(precision="int8", **kw).to_dict()  # type: ignore[arg-type]
+        return inv._one(p, cal, "chan_path")["t"]
+
+    assert period(banks=3, lanes=1, rows=8, row_bytes=2) > period(
+        banks=1, lanes=1, rows=8, row_bytes=2
+    )
+    assert period(banks=1, lanes=1, rows=64, row_bytes=16) > period(
+        banks=1, lanes=1, rows=64, row_bytes=4
+    )
