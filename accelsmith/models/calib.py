@@ -583,7 +583,14 @@ class CalibratedTech(Tech):
         ``tile_m >= 2``; one ``mux`` level more per doubling of the rows beyond two, and the
         row flags' fan-out against that core's ``2 x columns x accw`` loads). Which of these
         floors to apply was decided on a development set of two-row cores, never the
-        held-out rows (``bench/bench_lut_drain_dev.py``).
+        held-out rows (``bench/bench_lut_drain_dev.py``). At 1-bit weights a one-row ``K = 2``
+        core takes its level from the 1 x 1 core at 1-bit weights (``lutctxb1_k2``, 0.4-0.9
+        ns faster than at 2 bits up to 8-bit activations), chosen on a development set of 14
+        one-row cores (``bench_lut_drain_dev.py --rows 1 --weight-bits 1``: 9.1 % mean /
+        20.0 % worst at the 2-bit level, 4.2 / 15.2 % with it). Two-row cores keep the 2-bit
+        level: their period is set against drain floors sampled at 2-bit weights, and the
+        1-bit level there made the one-column development set worse (6.2 / 16.8 % ->
+        7.4 / 29.9 %, ``bench/bench_lut_drain1_dev.py``; no drain core at 1-bit weights).
 
         One column with a symmetric table (:data:`LUT_DRAIN_ONE_COL_SYM` ``"mid"``): ABC maps
         that drain's bias subtraction in one of two ways that the parameters do not decide,
@@ -621,6 +628,10 @@ class CalibratedTech(Tech):
                 var = lut_var_period_ns(f"lutctxb3_k2{tag}", act_bits, accw)
                 sel = (b >= 3) & (sym == (tag == "s"))
                 out = np.where(sel, np.where(k == 2, var, np.maximum(out, var)), out)
+                if f"lutctxb1_k2{tag}" in ctx:  # 1-bit weights, K = 2, one row
+                    var = lut_var_period_ns(f"lutctxb1_k2{tag}", act_bits, accw)
+                    sel = (b == 1) & (k == 2) & (np.asarray(tile_m) == 1) & (sym == (tag == "s"))
+                    out = np.where(sel, var, out)
             tm, tn = np.asarray(tile_m), np.asarray(tile_n)
             if all(f"lutctxm_k2{t}" in ctx for t in "sf"):
                 # the context core of one column for one column, of two (when sampled) for more
