@@ -53,6 +53,15 @@ scalarized,front0,perparam,envs32`` at 5 x 2,000; TPE's runs built by ``--explor
 another worktree and copied in (``optuna.copy_study``). A seed with a long run and no stored
 2,000-run is measured on its long run alone (said under the table).
 
+Session of 2026-12-07 08:40-10:35 (``coexplore_2026-12-07d.txt``, ``accel_2026-12-07d.txt``):
+the same storages; coexplore's TPE seeds 2-4 at 2,000 (``--explorers tpe --tpe-budget 2000
+--seeds 5``); TPE at 10,000 by continuing a seed's stored 2,000-run (``--explorers tpe
+--tpe-budget 10000 --seeds 1``, then more seeds). That continued run is the uninterrupted
+10,000-run: TPE (batch 1, its default here) reseeds its sampler at each ask from the ask
+position, and a resumed run replays the stored trials and repeats in ask order
+(``tests/dse/test_explorers.py::test_repeated_proposals_are_kept_out_of_the_trials_and_replayed``).
+The RL explorers differ (a resume restarts the learners), hence their ``<e>-long`` runs.
+
 Run of 2026-12-06 (results version 1, ``coexplore_2026-12-06.txt``), for the record::
 
     B="nice -n 10 python bench/bench_coexplore.py --checkpoints 500 2000 10000 \

@@ -123,7 +123,11 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
         + (2 + rb1)
         + c * w
         + (c - 1) * (2 + rb1)
-        + (r + c - 2)
+        # the diagonal weight-select chain: rows - 1 in the top, and each PE's own select
+        # register (hdl/systolic_pe.WsPE sel_out) in every column but the last (synthesis
+        # removes the last column's: nothing reads it)
+        + (r - 1)
+        + r * (c - 1)
         + 4 * (r + c - 1)
         + 2
         + 4
@@ -407,6 +411,12 @@ def _mem(cal: Any, depth: np.ndarray, width: np.ndarray) -> dict[str, np.ndarray
     return {"dpr16x4": n_dpr, "lut4": n_lut}
 
 
+def _pow2(n: np.ndarray) -> np.ndarray:
+    """Whether each count is a power of two."""
+    n = np.asarray(n, dtype=np.float64)
+    return np.exp2(np.round(np.log2(np.maximum(n, 1.0)))) == n
+
+
 def _memrd_period(cal: Any, depth: np.ndarray) -> np.ndarray:
     """Placed read path (registered address -> distributed RAM -> read multiplexer ->
     register) of a ``depth``-word memory, ns: the ``memrd<d>x<w>`` samples interpolated in
@@ -426,7 +436,7 @@ def _memrd_period(cal: Any, depth: np.ndarray) -> np.ndarray:
 #: (:func:`bank_scales`): MAC lanes by precision (bf16: multiply and fp32 add per lane, and
 #: the bf16 read-out conversion), cell read multiplexers, burst select, row-buffer load,
 #: timing counters and state equations
-BANK_TERMS = ("int8", "fp16", "bf16", "bf16_out", "mem", "sel", "load", "ctr")
+BANK_TERMS = ("int8", "fp16", "bf16", "bf16_tree", "bf16_out", "mem", "sel", "load", "ctr")
 
 
 def _bank_terms(
@@ -472,7 +482,7 @@ def bank_scales(cal: Any) -> np.ndarray:
 #: mapped on its own, so a channel is its control plus ``banks`` banks at their isolated price
 #: (the flat flow's LUT4 jumped between ABC area-recovery modes with the row count, and a
 #: floating-point bank cost less inside the flattened channel than alone)
-CHAN_TERMS = ("ctr", "gbuf", "cmd", "fixed", "banks")
+CHAN_TERMS = ("ctr", "gbuf", "cmd", "fixed", "banks", "range")
 
 
 def _one(params: dict, cal: Any, terms: str) -> dict:
@@ -550,10 +560,13 @@ def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]
         "fp16": np.where(
             is_fp16, lanes * (fp("fpmul_fp16", "LUT4") + fp("fpadd_fp16", "LUT4") + 16), zero_l
         ),
-        # (lanes - 1) tree adders + the accumulate
+        # the multipliers and the accumulate; apart, the (lanes - 1) adders of the tree (fed
+        # by unregistered products: a lane beyond the first costs ~2,500 LUT4 against
+        # ~1,900 for the first, bf16 banks and channel banks of 1-3 lanes, 2026-12-07)
         "bf16": np.where(
-            prec == "bf16", lanes * (fp("fpmul_bf16", "LUT4") + fp("fpadd_fp32", "LUT4")), zero_l
+            prec == "bf16", lanes * fp("fpmul_bf16", "LUT4") + fp("fpadd_fp32", "LUT4"), zero_l
         ),
+        "bf16_tree": np.where(prec == "bf16", (lanes - 1) * fp("fpadd_fp32", "LUT4"), zero_l),
         "bf16_out": np.where(prec == "bf16", 32 + fp("fpconv_fp32", "LUT4"), zero_l),
     }
     lane_dsp = np.where(
@@ -636,6 +649,12 @@ def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]
         # and its status flags into the rule checks (open twice, five busy counters, the
         # precharge hit): 16 signals of a LUT input each
         "banks": 16.0 * nb,
+        # the address-range checks (row >= rows, col >= bursts, bank >= banks): a compare
+        # of its width unless the count is a power of two (then the check is constant)
+        "range": sum(
+            np.where(_pow2(n), 0.0, cal.add_lut(bits_for(n)))
+            for n in (rows, bpr, np.maximum(nb, 2))
+        ),
     }
     if terms == "chan":  # the channel's own LUT4 parts (for the fit of chan_scales)
         return chan

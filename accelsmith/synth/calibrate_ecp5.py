@@ -136,12 +136,20 @@ BANKS = (
 #: PIM channels (``hdl/pim.PimChannel``, the generated top): (banks, lanes, rows, row bytes),
 #: int8, hbm2 timing, even row counts (the bench's sets use odd ones): the channel's own
 #: logic (engine, rules, command, global buffer, read data) is the channel less its banks
-CHANNELS = ((1, 1, 4, 4), (2, 1, 16, 10), (1, 2, 8, 6), (3, 1, 8, 2), (2, 3, 4, 6), (1, 1, 64, 16))
+CHANNELS = (
+    (1, 1, 4, 4), (2, 1, 16, 10), (1, 2, 8, 6), (3, 1, 8, 2), (2, 3, 4, 6), (1, 1, 64, 16),
+    # session 6: row counts that are not powers of two (an address-range check, a row
+    # adder and compares of their own width; 40 rows fill 3 tiles of 16 deep)
+    (2, 2, 40, 2), (2, 1, 12, 6), (3, 2, 6, 4),
+)  # fmt: skip
 #: floating-point PIM channels (precision, banks, lanes, rows, row bytes), hbm2 timing, even
 #: row counts: inside the flattened channel a floating-point bank costs less than alone
 #: (its clear / accumulate controls come from the engine unregistered), which the channel
 #: fit's per-precision bank terms learn from these (session 5)
-FP_CHANNELS = (("fp16", 1, 1, 8, 4), ("bf16", 1, 1, 4, 6), ("fp16", 2, 1, 4, 8))
+FP_CHANNELS = (
+    ("fp16", 1, 1, 8, 4), ("bf16", 1, 1, 4, 6), ("fp16", 2, 1, 4, 8),
+    ("fp16", 2, 1, 12, 4), ("bf16", 1, 2, 6, 8),  # session 6: rows not a power of two
+)  # fmt: skip
 #: whole systolic arrays (``hdl/systolic.SystolicArray``): (dataflow, rows, cols, in_bits,
 #: signed, max_k) at EVEN input widths and max_k values that the bench's held-out and
 #: development sets never use (those draw odd widths 3..13 and max_k 7, 25, 100, 999): the

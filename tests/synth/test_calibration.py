@@ -531,7 +531,10 @@ def test_lut_core_period_drain_and_weights(monkeypatch: pytest.MonkeyPatch) -> N
     """Two or more rows: the period is at least the drain's (the two-row context core at its
     own slope, one multiplexer level per doubling beyond two rows); 3- and 4-bit weights:
     the 3-bit-weight core is the ``K = 2`` period and a floor under a bigger ``K``'s;
-    1 row and 2-bit weights keep the 1 x 1 core's form; without the samples, the old form."""
+    1 row and 2-bit weights keep the 1 x 1 core's form; without the samples, the old form.
+    (The one-column drain of a symmetric table as that floor: ``slow``; the model's midpoint
+    is checked against it in test_lut_one_column_symmetric_drain_midpoint.)"""
+    monkeypatch.setattr(calib, "LUT_DRAIN_ONE_COL_SYM", "slow")
     t = Tech.at_node(130)
     ctx = calib.load()["ctx_samples"]
     for tag, sym in (("s", True), ("f", False)):
@@ -578,6 +581,40 @@ def test_lut_core_period_drain_and_weights(monkeypatch: pytest.MonkeyPatch) -> N
     one = float(t.lut_core_period_ns(2, True, 7, 1, 1, 14))
     fan2 = float(calib.fanout_period_ns(2 * 14) - calib.fanout_period_ns(14))
     assert t.lut_core_period_ns(2, True, 7, 2, 1, 14, 3) == pytest.approx(one + fan2)
+
+
+def test_lut_one_column_symmetric_drain_midpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One column, two or more rows, symmetric table: the period is the midpoint of the row
+    path and the drain floor (both ABC mappings of the subtraction occur on the development
+    set, bench/bench_lut_drain1_dev.py); full tables, two columns and one row are unchanged."""
+    t = Tech.at_node(130)
+    ctx = calib.load()["ctx_samples"]
+    assert calib.LUT_DRAIN_ONE_COL_SYM == "mid"
+
+    def both(*args: float) -> tuple[float, float]:
+        mid = float(t.lut_core_period_ns(*args))
+        monkeypatch.setattr(calib, "LUT_DRAIN_ONE_COL_SYM", "slow")
+        slow = float(t.lut_core_period_ns(*args))
+        monkeypatch.setattr(calib, "LUT_DRAIN_ONE_COL_SYM", "mid")
+        return mid, slow
+
+    hits = 0
+    for r in ctx["lutctxm_k2s"]:
+        w, acc = r["width"], r["acc_bits"]
+        row = float(t.lut_core_period_ns(2, True, w, 1, 1, acc))
+        row += float(calib.fanout_period_ns(2 * acc) - calib.fanout_period_ns(acc))
+        mid, slow = both(2, True, w, 2, 1, acc)
+        assert slow == pytest.approx(max(row, r["period_ns"])), w
+        assert mid == pytest.approx(0.5 * (row + slow)), w
+        hits += slow > row + 0.05
+        for args in ((2, False, w, 2, 1, acc), (2, True, w, 2, 2, acc), (2, True, w, 1, 1, acc)):
+            assert both(*args)[0] == both(*args)[1], args  # full table, two columns, one row
+    assert hits >= 3  # the floor binds at several sampled widths, so the midpoint moves them
+    # more rows: the midpoint of the row path and the deeper drain (one mux level a doubling)
+    mid8, slow8 = both(2, True, 7, 8, 1, 14)
+    row8 = float(t.lut_core_period_ns(2, True, 7, 1, 1, 14))
+    row8 += float(calib.fanout_period_ns(8 * 14) - calib.fanout_period_ns(14))
+    assert slow8 > row8 and mid8 == pytest.approx(0.5 * (row8 + slow8))
 
 
 def test_lut_drain_and_weight_forms_by_cross_validation() -> None:
