@@ -21,6 +21,7 @@ ROOT = Path(__file__).parents[1]
         (["bench_silicon.py", "--n-mixed", "0"], "--n-mixed must be at least 1, not 0"),
         (["bench_silicon_ecp5.py", "--families", "simd,x"], "not 'x'"),
         (["bench_silicon_ecp5.py", "--n", "0"], "--n must be at least 1, not 0"),
+        (["bench_silicon_ecp5.py", "--noise-seeds", "1"], "--noise-seeds must be at least 2"),
         (["bench_coexplore.py", "--seeds", "0"], "--seeds must be at least 1"),
         (["bench_dashboard.py", "-5"], "n must be at least 1, not -5"),
         (["bench_dashboard.py", "10", "--interval", "0"], "--interval must be > 0 s"),
