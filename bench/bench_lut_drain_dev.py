@@ -12,14 +12,18 @@ skipped), never on the held-out rows:
 - ``one_col``: the one-column drain core for every core;
 - ``by_cols``: the one-column core for one column, the two-column core for more (what
   :meth:`accelsmith.models.calib.CalibratedTech.lut_core_period_ns` does).
+- ``no_b1``: ``by_cols`` without the 1 x 1 core at 1-bit weights (``lutctxb1_k2*``), i.e.
+  ``K = 2`` cores at 1-bit weights at the level of the core at 2-bit weights.
 
 Each core is synthesized on sky130hd (``accelsmith.synth``, cached) at a 10 ns clock and its
 Fmax compared with the model under each variant (the calibration data's other samples
-unchanged). Usage: ``python bench/bench_lut_drain_dev.py [--seed 7] [--n 14]``.
+unchanged). Usage: ``python bench/bench_lut_drain_dev.py [--seed 7] [--n 14] [--rows 1|2]
+[--weight-bits 1|2|3]`` (``--weight-bits``: ``K = 2`` cores at those weights only).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import sys
@@ -28,10 +32,10 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-VARIANTS = ("none", "one_col", "by_cols")
+VARIANTS = ("none", "one_col", "by_cols", "no_b1")
 
 
-def _configs(seed: int, n: int) -> list[Any]:
+def _configs(seed: int, n: int, rows: int = 2, bits: int | None = None) -> list[Any]:
     from accelsmith.core.families.lut_core import LutCoreParams
 
     held = json.loads((HERE / "results" / "silicon_asic_2026-12-07c.json").read_text())
@@ -40,10 +44,10 @@ def _configs(seed: int, n: int) -> list[Any]:
     out: list[Any] = []
     while len(out) < n:
         p = LutCoreParams(
-            group_size=rng.choice([2, 2, 3]),
-            weight_bits=rng.randint(1, 3),
+            group_size=rng.choice([2, 2, 3]) if bits is None else 2,
+            weight_bits=rng.randint(1, 3) if bits is None else bits,
             act_bits=rng.choice([4, 5, 6, 7, 8, 9]),
-            tile_m=2,
+            tile_m=rows,
             tile_n=rng.randint(1, 4),
             symmetric=rng.choice([True, False]),
             max_k=rng.choice([8, 32, 64, 100]),
@@ -61,6 +65,8 @@ def _variant_data(full: dict[str, Any], variant: str) -> dict[str, Any]:
         ctx = {k: v for k, v in ctx.items() if not k.startswith("lutctxm")}
     elif variant == "one_col":  # without the two-column cores the model uses the one-column
         ctx = {k: v for k, v in ctx.items() if not k.startswith(("lutctxm2", "lutctxmn2"))}
+    elif variant == "no_b1":  # the model without the 1-bit-weight core (2-bit level at K = 2)
+        ctx = {k: v for k, v in ctx.items() if not k.startswith("lutctxb1")}
     return {**full, "ctx_samples": ctx}
 
 
@@ -72,7 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     from accelsmith.models import calib
     from accelsmith.synth.flow import synthesize_verilog
 
-    args = bs.dev_set_args(__doc__, 7, 14, argv)
+    ap = argparse.ArgumentParser(add_help=False)
+    ap.add_argument("--rows", type=int, choices=(1, 2), default=2)
+    ap.add_argument("--weight-bits", type=int, choices=(1, 2, 3), default=None)
+    known, rest = ap.parse_known_args(argv)
+    args = bs.dev_set_args(__doc__, 7, 14, rest)
     full, real_load = calib.load(), calib.load
 
     def apply(variant: str | None) -> None:
@@ -84,7 +94,13 @@ def main(argv: list[str] | None = None) -> int:
         rep = synthesize_verilog(verilog_text(build(p), top), top, {"name": top}, clock_ns=10.0)
         return top, rep.fmax_mhz
 
-    bs.run_dev_set("lut-core", _configs(args.seed, args.n), VARIANTS, apply, synth)
+    bs.run_dev_set(
+        "lut-core",
+        _configs(args.seed, args.n, known.rows, known.weight_bits),
+        VARIANTS,
+        apply,
+        synth,
+    )
     return 0
 
 

@@ -293,7 +293,9 @@ def main(argv: list[str] | None = None) -> int:
             except AccelsmithError as exc:  # e.g. nextpnr refusing a netlist: counts kept
                 print(f"{family} {label(p)}: {exc}", file=sys.stderr, flush=True)
             if label(p) in noise and meas["fmax_mhz"] is not None:
-                meas["noise"] = _noise(p, meas["fmax_mhz"], args.noise_seeds)
+                nz = _noise(p, meas["fmax_mhz"], args.noise_seeds)
+                if sum(1 for v in nz["fmax_mhz"].values() if v) >= 2:  # else no spread
+                    meas["noise"] = nz
             row: dict[str, Any] = {"name": label(p), "params": p.to_dict(), **meas}
             row["seconds"] = round(time.perf_counter() - t0, 1)
             if not args.measure_only:
@@ -394,8 +396,9 @@ def _summary(results: dict[str, list[dict[str, Any]]]) -> None:
             ]
             print(
                 f"{'':9s} Fmax P&R noise floor {max(floor):.1f} % worst, "
-                f"{sum(floor) / len(floor):.1f} % mean ({len(noisy)} designs x "
-                f"{len(noisy[0]['noise']['fmax_mhz'])} seeds); model within the seeds' range: "
+                f"{sum(floor) / len(floor):.1f} % mean ({len(noisy)} designs, "
+                f"{max(len(r['noise']['fmax_mhz']) for r in noisy)} seeds); model within the "
+                "seeds' range: "
                 f"{', '.join(inside) or 'none'}"
             )
     print("goals: counts 5 % mean / 10 % worst, Fmax 10 % (issue 15); device LFE5U-85F")

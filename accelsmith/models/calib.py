@@ -61,6 +61,11 @@ SRAM_UM2_PER_BIT = 483.86 * 326.1 / (512 * 32)
 SRAM_LEAK_W_PER_BIT = 0.8140023e-6 / (512 * 32)
 SRAM_ACCESS_J_PER_BIT = (2.376 + 2.591) * 1e-12 / 32
 MAC_GUARD_BITS = 8  # the calibration's mac component accumulates into 2 * width + 8 bits
+# How the LUT core's one-column drain with a symmetric table enters its period (see
+# CalibratedTech.lut_core_period_ns): "mid" (the model) or "slow" (the one-column drain core's
+# period as a floor, session 6's first form; kept for bench/bench_lut_drain1_dev.py, which
+# compares the two on a development set of one-column two-row cores).
+LUT_DRAIN_ONE_COL_SYM = "mid"
 
 
 @functools.cache
@@ -578,7 +583,27 @@ class CalibratedTech(Tech):
         ``tile_m >= 2``; one ``mux`` level more per doubling of the rows beyond two, and the
         row flags' fan-out against that core's ``2 x columns x accw`` loads). Which of these
         floors to apply was decided on a development set of two-row cores, never the
-        held-out rows (``bench/bench_lut_drain_dev.py``).
+        held-out rows (``bench/bench_lut_drain_dev.py``). At 1-bit weights a one-row ``K = 2``
+        core takes its level from the 1 x 1 core at 1-bit weights (``lutctxb1_k2``, 0.4-0.9
+        ns faster than at 2 bits up to 8-bit activations), chosen on a development set of 14
+        one-row cores (``bench_lut_drain_dev.py --rows 1 --weight-bits 1``: 9.1 % mean /
+        20.0 % worst at the 2-bit level, 4.2 / 15.2 % with it). Two-row cores keep the 2-bit
+        level: their period is set against drain floors sampled at 2-bit weights, and the
+        1-bit level there made the one-column development set worse (6.2 / 16.8 % ->
+        7.4 / 29.9 %, ``bench/bench_lut_drain1_dev.py``; no drain core at 1-bit weights).
+
+        One column with a symmetric table (:data:`LUT_DRAIN_ONE_COL_SYM` ``"mid"``): ABC maps
+        that drain's bias subtraction in one of two ways that the parameters do not decide,
+        a ripple of ``maj3`` cells whose falling edge runs the whole chain (~0.40 ns a bit,
+        the one-column drain core's level) or a chain with an inverting cell inside (the
+        rising edge, ~0.20 ns a bit, runs part of it; the drain then lies below the row
+        path). On a development set of 63 one-column two-row ``K = 2`` cores
+        (``bench/bench_lut_drain1_dev.py``: act 4-10, weights of 1-3 bits, symmetric tables
+        at ``max_k`` 8 and 32, full at 32) both occur at the same accumulator width and
+        weight bits in symmetric cores, so their period is the midpoint of the row path and
+        that floor (halving the worst error of either outcome: 18.6 -> 16.8 % worst, 6.3 ->
+        6.2 % mean over the set); full tables mapped the slow ripple up to 15 accumulator
+        bits and keep the floor.
         """
         k = np.asarray(group_size)
         sym = np.asarray(symmetric, dtype=bool)
@@ -603,6 +628,10 @@ class CalibratedTech(Tech):
                 var = lut_var_period_ns(f"lutctxb3_k2{tag}", act_bits, accw)
                 sel = (b >= 3) & (sym == (tag == "s"))
                 out = np.where(sel, np.where(k == 2, var, np.maximum(out, var)), out)
+                if f"lutctxb1_k2{tag}" in ctx:  # 1-bit weights, K = 2, one row
+                    var = lut_var_period_ns(f"lutctxb1_k2{tag}", act_bits, accw)
+                    sel = (b == 1) & (k == 2) & (np.asarray(tile_m) == 1) & (sym == (tag == "s"))
+                    out = np.where(sel, var, out)
             tm, tn = np.asarray(tile_m), np.asarray(tile_n)
             if all(f"lutctxm_k2{t}" in ctx for t in "sf"):
                 # the context core of one column for one column, of two (when sampled) for more
@@ -621,7 +650,10 @@ class CalibratedTech(Tech):
                 extra = np.maximum(np.ceil(np.log2(np.maximum(tm, 1))) - 1, 0) * mux
                 drain = drain + extra + fanout_period_ns(loads)
                 out = out + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(accw))
-                return np.where(tm >= 2, np.maximum(out, drain), out)
+                floor = np.maximum(out, drain)
+                if LUT_DRAIN_ONE_COL_SYM == "mid":  # one column, symmetric: the midpoint
+                    floor = np.where(sym & (tn == 1), 0.5 * (out + floor), floor)
+                return np.where(tm >= 2, floor, out)
         else:
             for kk, tag in _lut_kinds("lutrow", k):
                 per = np.maximum(

@@ -199,8 +199,8 @@ def lut_acc_cv() -> dict[str, dict[str, float]]:
 
 
 #: period forms of the group-size-2 context cores at the shapes the 1 x 1 core leaves out
-#: (``lutctxm[2]_k2<s|f>``: two rows of one [two] columns, the drain; ``lutctxb3_k2<s|f>``:
-#: 3-bit weights), compared
+#: (``lutctxm[2]_k2<s|f>``: two rows of one [two] columns, the drain; ``lutctxb<1|3>_k2<s|f>``:
+#: 1- and 3-bit weights), compared
 #: by :func:`lut_var_cv`, simplest first: ``base`` the 1 x 1 core's model without them (the
 #: ``lutctx2<s|f>`` level at the sample's accumulator, plus for two rows the row flags'
 #: fan-out to ``2 x accw`` loads), then the kind's own other widths: their ``mean``, a
@@ -210,7 +210,7 @@ LUT_VAR_FORMS = ("base", "mean", "linear", "interp")
 
 def lut_var_cv() -> dict[str, dict[str, float]]:
     """Leave-one-out error (%, mean and worst) of each :data:`LUT_VAR_FORMS` over the
-    ``lutctxm_k2*``, ``lutctxm2_k2*`` and ``lutctxb3_k2*`` context samples: each interior
+    ``lutctxm_k2*``, ``lutctxm2_k2*``, ``lutctxb1_k2*`` and ``lutctxb3_k2*`` context samples: each
     width predicted from the other widths of its kind (``base`` from the 1 x 1 core's
     samples). Calibration samples only, never held-out designs."""
     from .calib import _loglog, fanout_period_ns, lut_ctx_slope_ns
@@ -218,7 +218,7 @@ def lut_var_cv() -> dict[str, dict[str, float]]:
     ctx = load().get("ctx_samples", {})
     errs: dict[str, list[float]] = {f: [] for f in LUT_VAR_FORMS}
     for kind, rows in ctx.items():
-        if not kind.startswith(("lutctxm_k2", "lutctxm2_k2", "lutctxb3_k2")):
+        if not kind.startswith(("lutctxm_k2", "lutctxm2_k2", "lutctxb3_k2", "lutctxb1_k2")):
             continue
         tag = kind[-1]
         one = ctx[f"lutctx2{tag}"]

@@ -123,7 +123,11 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
         + (2 + rb1)
         + c * w
         + (c - 1) * (2 + rb1)
-        + (r + c - 2)
+        # the diagonal weight-select chain: rows - 1 in the top, and each PE's own select
+        # register (hdl/systolic_pe.WsPE sel_out) in every column but the last (synthesis
+        # removes the last column's: nothing reads it)
+        + (r - 1)
+        + r * (c - 1)
         + 4 * (r + c - 1)
         + 2
         + 4

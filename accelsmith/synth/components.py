@@ -45,7 +45,8 @@ the sum of its operator components gave 3.6-4.5 ns; ``lutctxmn_k2<s|f>`` the sam
 majority gate per accumulator bit, so the drain has its own slope over the accumulator),
 and ``lutctxb3_k2<s|f>`` at 3-bit weights (a two-bit plane register ``p1`` shifting the
 looked-up entry in two stages before the accumulator, against one stage at 2-bit weights;
-4-bit weights shift in two stages too).
+4-bit weights shift in two stages too), and ``lutctxb1_k2<s|f>`` at 1-bit weights (no plane
+shift at all: 0.4-0.9 ns faster than at 2-bit weights up to 8-bit activations, 2026-12-07).
 ``reg0`` is ``reg`` powered at activity 0 (its
 sequential power is the clock's share alone; :mod:`.calibrate` runs it at that activity).
 """
@@ -110,7 +111,7 @@ LUT_CTX_MAX_K, LUT_CTX_NARROW_MAX_K = 64, 4
 #: two-bit plane counter, two shift stages before the accumulator; 4-bit weights have the same
 #: two stages, and the model takes them from the 3-bit core)
 LUT_CTX_DRAIN_TILE_M = 2
-LUT_CTX_WEIGHT_BITS = (3,)
+LUT_CTX_WEIGHT_BITS = (1, 3)
 LUT_VAR_KINDS = (
     *(f"lutctxm_k2{t}" for t in "sf"),
     *(f"lutctxmn_k2{t}" for t in "sf"),  # ... at max_k LUT_CTX_NARROW_MAX_K

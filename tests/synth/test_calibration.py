@@ -500,7 +500,7 @@ def test_lut_drain_and_weight_context_components() -> None:
     from accelsmith.synth.components import LUT_VAR_KINDS, component, lut_ctx_params
 
     assert set(LUT_VAR_KINDS) == {
-        *(f"lutctx{v}_k2{t}" for v in ("m", "mn", "m2", "mn2", "b3") for t in "sf"),
+        *(f"lutctx{v}_k2{t}" for v in ("m", "mn", "m2", "mn2", "b1", "b3") for t in "sf"),
     }
     p = lut_ctx_params("lutctxm_k2f", 6)
     assert (p.group_size, p.symmetric, p.tile_m, p.tile_n, p.weight_bits, p.max_k) == (
@@ -514,6 +514,8 @@ def test_lut_drain_and_weight_context_components() -> None:
     assert (p.tile_m, p.tile_n, p.max_k, p.symmetric) == (2, 2, 4, False)
     p = lut_ctx_params("lutctxb3_k2s", 6)
     assert (p.group_size, p.symmetric, p.tile_m, p.weight_bits, p.max_k) == (2, True, 1, 3, 64)
+    p = lut_ctx_params("lutctxb1_k2f", 6)
+    assert (p.group_size, p.symmetric, p.tile_m, p.weight_bits, p.max_k) == (2, False, 1, 1, 64)
     comp, top = component("lutctxm_k2s", 4)
     assert top == "cal_lutctxm_k2s_4" and comp.calib_extra == {"acc_bits": 13}
     assert "module cal_lutctxm_k2s_4" in verilog_text(comp, top)
@@ -530,8 +532,12 @@ def test_lut_drain_and_weight_context_components() -> None:
 def test_lut_core_period_drain_and_weights(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two or more rows: the period is at least the drain's (the two-row context core at its
     own slope, one multiplexer level per doubling beyond two rows); 3- and 4-bit weights:
-    the 3-bit-weight core is the ``K = 2`` period and a floor under a bigger ``K``'s;
-    1 row and 2-bit weights keep the 1 x 1 core's form; without the samples, the old form."""
+    the 3-bit-weight core is the ``K = 2`` period and a floor under a bigger ``K``'s; 1-bit
+    weights at ``K = 2``: the 1-bit-weight core; 1 row and 2-bit weights keep the 1 x 1
+    core's form; without the samples, the old form.
+    (The one-column drain of a symmetric table as that floor: ``slow``; the model's midpoint
+    is checked against it in test_lut_one_column_symmetric_drain_midpoint.)"""
+    monkeypatch.setattr(calib, "LUT_DRAIN_ONE_COL_SYM", "slow")
     t = Tech.at_node(130)
     ctx = calib.load()["ctx_samples"]
     for tag, sym in (("s", True), ("f", False)):
@@ -549,6 +555,13 @@ def test_lut_core_period_drain_and_weights(monkeypatch: pytest.MonkeyPatch) -> N
             assert t.lut_core_period_ns(2, sym, w, 1, 1, acc, 4) == pytest.approx(got)
             k3 = t.lut_core_period_ns(3, sym, w, 1, 1, acc, 3)
             assert k3 == pytest.approx(max(got, t.lut_core_period_ns(3, sym, w, 1, 1, acc)))
+        for r in ctx[f"lutctxb1_k2{tag}"]:  # K = 2 at 1-bit weights: the sample; K = 3 as at 2
+            w, acc = r["width"], r["acc_bits"]
+            assert t.lut_core_period_ns(2, sym, w, 1, 1, acc, 1) == pytest.approx(r["period_ns"])
+            two_rows = t.lut_core_period_ns(2, sym, w, 2, 2, acc, 1)  # two rows: the 2-bit level
+            assert two_rows == t.lut_core_period_ns(2, sym, w, 2, 2, acc, 2), (tag, w)
+            k3 = t.lut_core_period_ns(3, sym, w, 1, 1, acc, 1)
+            assert k3 == t.lut_core_period_ns(3, sym, w, 1, 1, acc, 2), (tag, w)
     slope = calib.lut_var_slope_ns("lutctxm_k2s")
     pairs = calib.ctx_pair_slopes("lutctxm_k2s", "lutctxmn_k2s")
     assert slope == pytest.approx(np.mean(list(pairs.values()))) and len(pairs) == 3
@@ -565,8 +578,12 @@ def test_lut_core_period_drain_and_weights(monkeypatch: pytest.MonkeyPatch) -> N
     two, eight = (float(t.lut_core_period_ns(2, True, 7, m, 1, 14)) for m in (2, 8))
     fan = float(calib.fanout_period_ns(8 * 14) - calib.fanout_period_ns(2 * 14))
     assert two == pytest.approx(drain) and eight == pytest.approx(drain + 2 * mux + fan)
-    # 1- and 2-bit weights, one row: the 1 x 1 core's form as before
-    assert t.lut_core_period_ns(2, True, 7, 1, 1, 14, 1) == t.lut_core_period_ns(
+    # 1- and 2-bit weights, one row, K >= 3: the 1 x 1 core's form as before; K = 2 at 1-bit
+    # weights: the 1-bit-weight core's level (checked above), not the 2-bit one's
+    assert t.lut_core_period_ns(3, True, 7, 1, 1, 14, 1) == t.lut_core_period_ns(
+        3, True, 7, 1, 1, 14, 2
+    )
+    assert t.lut_core_period_ns(2, True, 7, 1, 1, 14, 1) != t.lut_core_period_ns(
         2, True, 7, 1, 1, 14, 2
     )
     data = calib.load()
@@ -578,6 +595,40 @@ def test_lut_core_period_drain_and_weights(monkeypatch: pytest.MonkeyPatch) -> N
     one = float(t.lut_core_period_ns(2, True, 7, 1, 1, 14))
     fan2 = float(calib.fanout_period_ns(2 * 14) - calib.fanout_period_ns(14))
     assert t.lut_core_period_ns(2, True, 7, 2, 1, 14, 3) == pytest.approx(one + fan2)
+
+
+def test_lut_one_column_symmetric_drain_midpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One column, two or more rows, symmetric table: the period is the midpoint of the row
+    path and the drain floor (both ABC mappings of the subtraction occur on the development
+    set, bench/bench_lut_drain1_dev.py); full tables, two columns and one row are unchanged."""
+    t = Tech.at_node(130)
+    ctx = calib.load()["ctx_samples"]
+    assert calib.LUT_DRAIN_ONE_COL_SYM == "mid"
+
+    def both(*args: float) -> tuple[float, float]:
+        mid = float(t.lut_core_period_ns(*args))
+        monkeypatch.setattr(calib, "LUT_DRAIN_ONE_COL_SYM", "slow")
+        slow = float(t.lut_core_period_ns(*args))
+        monkeypatch.setattr(calib, "LUT_DRAIN_ONE_COL_SYM", "mid")
+        return mid, slow
+
+    hits = 0
+    for r in ctx["lutctxm_k2s"]:
+        w, acc = r["width"], r["acc_bits"]
+        row = float(t.lut_core_period_ns(2, True, w, 1, 1, acc))
+        row += float(calib.fanout_period_ns(2 * acc) - calib.fanout_period_ns(acc))
+        mid, slow = both(2, True, w, 2, 1, acc)
+        assert slow == pytest.approx(max(row, r["period_ns"])), w
+        assert mid == pytest.approx(0.5 * (row + slow)), w
+        hits += slow > row + 0.05
+        for args in ((2, False, w, 2, 1, acc), (2, True, w, 2, 2, acc), (2, True, w, 1, 1, acc)):
+            assert both(*args)[0] == both(*args)[1], args  # full table, two columns, one row
+    assert hits >= 3  # the floor binds at several sampled widths, so the midpoint moves them
+    # more rows: the midpoint of the row path and the deeper drain (one mux level a doubling)
+    mid8, slow8 = both(2, True, 7, 8, 1, 14)
+    row8 = float(t.lut_core_period_ns(2, True, 7, 1, 1, 14))
+    row8 += float(calib.fanout_period_ns(8 * 14) - calib.fanout_period_ns(14))
+    assert slow8 > row8 and mid8 == pytest.approx(0.5 * (row8 + slow8))
 
 
 def test_lut_drain_and_weight_forms_by_cross_validation() -> None:
