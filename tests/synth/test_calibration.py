@@ -376,11 +376,9 @@ def test_lut_context_components() -> None:
     """The LUT core in context is the generator's own 1 x 1 core, one per group size the
     family allows and table kind, recorded with its accumulator (bias bit included)."""
     from accelsmith.core.families.lut_core import LutCoreParams
-    from accelsmith.hdl.emit import verilog_text
     from accelsmith.synth.components import (
         LUT_CTX_KINDS,
         LUT_GROUP_SIZES,
-        component,
         lut_ctx_params,
     )
 
@@ -390,11 +388,20 @@ def test_lut_context_components() -> None:
     assert len(LUT_CTX_KINDS) == 2 * 2 * len(LUT_GROUP_SIZES)  # s|f, max_k 64 and 4
     p = lut_ctx_params("lutctx5f", 7)
     assert (p.group_size, p.symmetric, p.act_bits, p.tile_m, p.tile_n) == (5, False, 7, 1, 1)
-    comp, top = component("lutctx3s", 4)
-    assert top == "cal_lutctx3s_4" and comp.calib_extra == {"acc_bits": 13}
-    assert "module cal_lutctx3s_4" in verilog_text(comp, top)
+    _emits_with_accumulator("lutctx3s", 4, 13)
     ctx = calib.load()["ctx_samples"]
     assert all(kind in ctx for kind in LUT_CTX_KINDS)
+
+
+def _emits_with_accumulator(kind: str, width: int, acc_bits: int) -> None:
+    """Component ``kind`` at ``width`` is the module ``cal_<kind>_<width>`` and records the
+    core's accumulator (bias bit included)."""
+    from accelsmith.hdl.emit import verilog_text
+    from accelsmith.synth.components import component
+
+    comp, top = component(kind, width)
+    assert top == f"cal_{kind}_{width}" and comp.calib_extra == {"acc_bits": acc_bits}
+    assert f"module {top}" in verilog_text(comp, top)
 
 
 def test_lut_core_period_in_context(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -495,9 +502,8 @@ def test_lut_drain_and_weight_context_components() -> None:
     """The two-row core (the drain) and the 3-bit-weight core are the generator's own cores
     at group size 2, sampled at every activation width of the 1 x 1 core (the drain also at
     the shallow reduction), recorded with their accumulators."""
-    from accelsmith.hdl.emit import verilog_text
     from accelsmith.synth.calibrate import LUT_CTX_WIDTHS, WIDTHS
-    from accelsmith.synth.components import LUT_VAR_KINDS, component, lut_ctx_params
+    from accelsmith.synth.components import LUT_VAR_KINDS, lut_ctx_params
 
     assert set(LUT_VAR_KINDS) == {
         *(f"lutctx{v}_k2{t}" for v in ("m", "mn", "m2", "mn2", "b1", "b3") for t in "sf"),
@@ -516,9 +522,7 @@ def test_lut_drain_and_weight_context_components() -> None:
     assert (p.group_size, p.symmetric, p.tile_m, p.weight_bits, p.max_k) == (2, True, 1, 3, 64)
     p = lut_ctx_params("lutctxb1_k2f", 6)
     assert (p.group_size, p.symmetric, p.tile_m, p.weight_bits, p.max_k) == (2, False, 1, 1, 64)
-    comp, top = component("lutctxm_k2s", 4)
-    assert top == "cal_lutctxm_k2s_4" and comp.calib_extra == {"acc_bits": 13}
-    assert "module cal_lutctxm_k2s_4" in verilog_text(comp, top)
+    _emits_with_accumulator("lutctxm_k2s", 4, 13)
     ctx = calib.load()["ctx_samples"]
     for kind in LUT_VAR_KINDS:
         assert [r["width"] for r in ctx[kind]] == list(WIDTHS[kind]), kind
