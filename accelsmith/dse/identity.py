@@ -64,7 +64,10 @@ CALIBRATED_NODE_NM = 130
 #: "4" (2026-12-07, session 6, one bump for the session's node-130 model changes): the SIMD
 #: engine's pipeline-1 exact path from its lane in context (``schainl*``) and the mode
 #: multiplexer's levels as in the RTL (models/simd_asic.py).
-NODE130_MODELS_VERSION = "4"
+#: "5" (2026-12-07, session 7, one bump for the session's node-130 model changes; lut7 first):
+#: the LUT core's one-column drain by accumulator width, its row path from the one-column
+#: drain cores and the midpoint for both tables (models/calib.py lut_core_period_ns).
+NODE130_MODELS_VERSION = "5"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
 #: the ``ecp5_`` columns while the ECP5 samples stay the same. Identities stored without an
