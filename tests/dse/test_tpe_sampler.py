@@ -130,11 +130,13 @@ def _trials_for_split(seed: int, n: int, infeasible: float) -> list:
 )
 def test_the_array_split_is_optunas_split(seed: int, n: int, infeasible: float) -> None:
     # the below/above split on arrays gives Optuna's _split_trials' lists, trial for trial,
+    # and the non-domination levels it keeps across calls give Optuna's rank array,
     # for every n_below (0, the TPE default 10 %, more than the feasible trials, all); a
     # grown list reuses the rows found before, a list with trials inserted (every other
     # trial, then all of them: in batches, trials finish out of number order) is not taken
     # for a grown one
     from optuna.samplers._tpe import sampler as tpe
+    from optuna.study._multi_objective import _fast_non_domination_rank
 
     from accelsmith.dse.explorers.tpe_sampler import _tpe_class
 
@@ -149,4 +151,12 @@ def test_the_array_split_is_optunas_split(seed: int, n: int, infeasible: float) 
             below, above = split
             assert [done[i].number for i in below] == [t.number for t in want_below]
             assert [done[i].number for i in above] == [t.number for t in want_above]
+        # the levels the split keeps across calls give Optuna's rank array for these trials
+        table = sampler._split_table
+        rows = table.rows(done, sampler._infeasible_score)
+        rows = rows[table.kind[rows] == table.COMPLETE]
+        loss = table.values[rows] * [1.0, 1.0, -1.0]
+        for n_below in (1, tpe.default_gamma_multiobjective(len(rows)), len(rows)):
+            want = _fast_non_domination_rank(loss, n_below=n_below)
+            assert np.array_equal(table.levels.ranks(rows, loss, n_below), want)
     assert sampler._split_table.n == n  # each trial read once
