@@ -160,3 +160,40 @@ def test_the_array_split_is_optunas_split(seed: int, n: int, infeasible: float) 
             want = _fast_non_domination_rank(loss, n_below=n_below)
             assert np.array_equal(table.levels.ranks(rows, loss, n_below), want)
     assert sampler._split_table.n == n  # each trial read once
+
+
+def test_the_finished_trials_split_with_a_remembered_prefix_is_the_plain_one() -> None:
+    # trials asked, finished out of order (complete, pruned, failed: a failed one leaves the
+    # list), and queued ones (waiting: not in the list) started later with smaller numbers:
+    # at every step the split equals the two list comprehensions over the whole list
+    import optuna
+    from optuna.trial import TrialState
+
+    from accelsmith.dse.explorers.tpe_sampler import _Finished
+
+    states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+    study = optuna.create_study()
+    split = _Finished()
+    rng = np.random.default_rng(0)
+    running: list = []
+    for _ in range(400):
+        r = rng.random()
+        if r < 0.1:
+            study.enqueue_trial({})
+        elif r < 0.55 or not running:
+            running.append(study.ask())
+        else:
+            t = running.pop(int(rng.integers(len(running))))
+            end = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)[int(rng.integers(3))]
+            study.tell(t, 1.0 if end == TrialState.COMPLETE else None, state=end)
+        trials = study._get_trials(deepcopy=False, states=states, use_cache=False)
+        done, live = split(trials, TrialState.RUNNING)
+        assert [t.number for t in done] == [t.number for t in trials if t.state != states[2]]
+        assert [t.number for t in live] == [t.number for t in trials if t.state == states[2]]
+    assert 0 < split.p < len(trials)  # a prefix was reused and running trials remain
+    # another study's list (other trial objects, running ones inside the old prefix)
+    other = optuna.create_study()
+    for _ in range(split.p + 2):
+        other.ask()
+    done, live = split(other._get_trials(deepcopy=False, states=states), TrialState.RUNNING)
+    assert done == [] and len(live) == len(other.trials)
