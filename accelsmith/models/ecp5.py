@@ -17,9 +17,12 @@ Pricing rules (all from the samples; nothing here is a free constant):
   the last two samples beyond them);
 - MULT18X18D: per multiplier, the count of the smallest sampled width at or above its width
   (``ceil(w / 18)^2`` beyond the samples, the rule the samples follow);
-- memories: TRELLIS_DPR16X4 / DP16KD / LUT4 per ``16 x 4`` tile of the sampled shapes;
+- memories: TRELLIS_DPR16X4 / DP16KD per ``16 x 4`` tile of the sampled shapes; a PIM
+  bank's cells' LUT4 (memory and read multiplexer) per bit from in-bank samples by tiles
+  deep and width (``bank_int8_l1_r<rows>x<bytes>``), unscaled;
 - whole blocks: a systolic PE is priced by its own samples (``ospe``/``wspe``, interpolated
-  in width and accumulator); an output-stationary array's PEs and drain and each dataflow's
+  in width and accumulator); an output-stationary array's PEs (a 1-row array's apart: no
+  drain case) and drain and each dataflow's
   control are scaled by factors fitted to whole arrays (``arr_...``, even widths, max_k
   values the bench never uses), a weight-stationary array's PEs (each at its row's partial-
   sum width) and columns (fold adder and its first-fold gating, one LUT4 per bit) are
@@ -37,7 +40,7 @@ Pricing rules (all from the samples; nothing here is a free constant):
 - Fmax: ``1000 / max(paths)``, the slowest of the family's register-to-register paths, each a
   placed-and-routed component period (``1000 / fmax_mhz``) interpolated in width (a
   systolic PE's path, for ws the slower of the widest PE adder and the column's gated fold
-  adder, stretched by ``a + b * log2(PEs)``, fitted to the placed ``arr_...`` arrays of
+  adder, stretched by ``a + b * sqrt(PEs)``, fitted to the placed ``arr_...`` arrays of
   each dataflow), and the
   array-wide advance (stall) net: the ``fan<n>`` samples, interpolated in ``log(n)`` with
   ``n`` the design's flip-flops.

@@ -5,6 +5,7 @@ SIMD lanes' MULT18X18D and flip-flops against their samples."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from amaranth.hdl import Shape
 
 from accelsmith.core.families.simd import SimdParams
@@ -34,6 +35,33 @@ def test_ws_column_is_its_fold_adder_gating_and_pe_unscaled() -> None:
     assert four["pe_ws"] - one["pe_ws"] == 3 * (pe + 1 - add)
     assert set(inv.WS_TERMS).isdisjoint(inv.ARRAY_TERMS)
     assert 0 < (four["col_ws"] + four["pe_ws"] - one["col_ws"] - one["pe_ws"]) / 3 < 80
+
+
+def test_os_single_row_and_ws_last_column() -> None:
+    """A 1-row os array's PEs are their own term (``pe_os1``: no drain case to share LUTs
+    with), a multi-row array's ``pe_os``; a ws array's last column has no select-flag clock
+    enable (its ``sel_out`` is unread: the ``a_in.any()`` reduction, eq_lut(w), removed)."""
+    cal = calib()
+    one = _systolic(dataflow="os", rows=1, cols=4, in_bits=12, signed=True, max_k=300)
+    two = _systolic(dataflow="os", rows=2, cols=4, in_bits=12, signed=True, max_k=300)
+    assert one["pe_os"] == 0 and one["pe_os1"] > 0 and two["pe_os1"] == 0 and two["pe_os"] > 0
+    acc = SystolicParams(dataflow="os", rows=1, cols=4, in_bits=12, max_k=300).acc_bits
+    assert one["pe_os1"] == 4 * float(cal.pe_lut(12, acc, False))
+    for rows in (2, 3):
+        kw = {"dataflow": "ws", "rows": rows, "in_bits": 9, "signed": True, "max_k": 100}
+        a, b = _systolic(cols=1, **kw), _systolic(cols=2, **kw)
+        # the second column adds its PEs with their reductions (and its fold): the first
+        # column's PEs gain the reduction back, the new last column's PEs lose it
+        p = SystolicParams(cols=1, **kw)  # type: ignore[arg-type]
+        widths = inv._ws_psum_widths(9.0, float(p.acc_bits), True, float(rows))
+        pes = sum(float(cal.pe_lut(9, p.acc_bits, True)) + 1 for _ in range(rows))
+        narrow = sum(
+            float(cal.add_lut(p.acc_bits) - cal.add_lut(max(float(np.ravel(w)[0]), 1.0)))
+            for w in widths[1:]
+        )
+        top = float(cal.add_lut(p.acc_bits))
+        assert a["pe_ws"] == pytest.approx(pes - top - narrow - rows * float(inv.eq_lut(9)))
+        assert b["pe_ws"] - a["pe_ws"] == pytest.approx(pes - top - narrow)
 
 
 def test_ws_path_of_a_single_row_has_no_pe_adder() -> None:
@@ -107,20 +135,28 @@ def test_pim_channel_is_its_control_plus_its_bank_module() -> None:
 
 
 def test_pim_memory_counts_its_tiles_deep() -> None:
-    """A memory deeper than one 16-word tile is priced (LUT4 of its read multiplexer, and its
-    placed read path) as the words of its tiles: the 65-row bank memory as the sampled
-    80-word one (5 tiles), 33 rows as 48 (3 tiles); the sampled depths hit their samples."""
+    """A bank's cell memory deeper than one 16-word tile is priced by its tiles deep: its
+    DPR16X4 as the isolated memory of its tiles' words (65 rows as the sampled 80), its LUT4
+    (memory and read multiplexer into the row buffer) per bit from the in-bank series
+    ``bank_int8_l1_r<rows>x2`` (65 rows as the 66-row bank, 5 tiles; 1 tile: the isolated
+    ``mem16x16`` per bit); the placed read path as the ``memrd`` samples."""
     cal = calib()
     for d in (48, 80, 144):
         s = cal.samples[f"mem{d}x16"]
-        assert (
-            float(inv._mem(cal, np.asarray([d - 15.0]), np.asarray([16.0]))["lut4"][0])
-            == (s["LUT4"])
-        )
+        got = inv._mem(cal, np.asarray([d - 15.0]), np.asarray([16.0]))
+        assert float(got["dpr16x4"][0]) == s["TRELLIS_DPR16X4"]
         rd = cal.samples[f"memrd{d}x16"]
         assert float(inv._memrd_period(cal, np.asarray([d - 15.0]))[0]) == 1000 / rd["fmax_mhz"]
-    # per bit, three tiles deep cost more read multiplexing than four (PFUMX / L6MUX21 trees)
-    assert cal.samples["mem48x16"]["LUT4"] / 16 > cal.samples["mem64x32"]["LUT4"] / 32
+    one = cal.value("mem16x16", "LUT4") / 16
+    assert float(inv._bank_mem_per_bit(cal, 16.0)) == one
+    base = cal.value("bank_int8_l1_r16x2", "LUT4")
+    for rows, sample in ((65, "bank_int8_l1_r66x2"), (129, "bank_int8_l1_r130x2")):
+        want = (cal.value(sample, "LUT4") - base) / 16 + one
+        assert float(inv._bank_mem_per_bit(cal, float(rows))) == want
+        assert float(inv._mem(cal, np.asarray([rows]), np.asarray([16.0]))["lut4"][0]) == 16 * want
+    # in a bank, five tiles deep cost more than four, and four no less than three
+    per_bit = [float(inv._bank_mem_per_bit(cal, 16.0 * t)) for t in (3, 4, 5)]
+    assert per_bit[2] > per_bit[1] >= per_bit[0] * 0.95
 
 
 def test_pim_channel_periods_follow_their_paths() -> None:
