@@ -80,7 +80,10 @@ NODE130_MODELS_VERSION = "5"
 #: "4" (2026-12-07, session 6, one bump for the session's ECP5 model changes): PIM mapped by
 #: the hierarchical ECP5 flow, a channel priced as its control module plus its banks at their
 #: isolated price (no floating-point bank term); Fmax paths (ecp56).
-ECP5_MODELS_VERSION = "4"
+#: "5" (2026-12-07, session 7, one bump for the session's ECP5 model changes): LUT-core rows
+#: interpolated in their entry width between sampled activation widths; the SIMD lane fit
+#: includes whole integer-only SIMD designs (ecp57); systolic / PIM changes (ecp58).
+ECP5_MODELS_VERSION = "5"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 

@@ -28,17 +28,21 @@ Pricing rules (all from the samples; nothing here is a free constant):
   lanes, cells, selects, counters; counters, global buffer, command), each scaled by a
   non-negative factor fitted (least squares of the relative error,
   :func:`accelsmith.models.ecp5_inventory.nnls_rel`) to the whole-block samples
-  (``lane...``, ``bank_...``, ``chan_...``), whose parameters the bench's sets never use
+  (``lane...`` and whole integer-only SIMD designs ``simd_...``, ``bank_...``, ``chan_...``),
+  whose parameters the bench's sets never use
   (PIM is mapped by the hierarchical ECP5 flow, :mod:`accelsmith.synth.ecp5`: a channel is
   its control module, fitted to the channel samples' own module, plus ``banks`` banks at the
   price fitted to the bank samples and the channel samples' bank modules);
   their placed-and-routed periods scale the lane's and bank's component-path model by the
   samples' mean ratio;
+- a LUT-core row: the ``lkrow`` rows (one and two PEs) interpolated in the entry width
+  between 4-, 8- and 12-bit activations, at 1-bit weights shifted by the ``..w1`` rows;
 - Fmax: ``1000 / max(paths)``, the slowest of the family's register-to-register paths, each a
   placed-and-routed component period (``1000 / fmax_mhz``) interpolated in width (a
   systolic PE's path, for ws the slower of the widest PE adder and the column's gated fold
   adder, stretched by ``a + b * log2(PEs)``, fitted to the placed ``arr_...`` arrays of
-  each dataflow), and the
+  each dataflow; a LUT core's table path: its placed ``lkrow`` row plus ``a + b (tile_m -
+  1)`` fitted to the placed ``lkcore_...`` cores), and the
   array-wide advance (stall) net: the ``fan<n>`` samples, interpolated in ``log(n)`` with
   ``n`` the design's flip-flops.
 

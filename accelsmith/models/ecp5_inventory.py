@@ -15,6 +15,7 @@ counts below, listed per family).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -303,26 +304,16 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     ff_row = entries * ew - (entries - 1) + np.where(bias, ew + 2 * accw, 0.0)
     ff_pe = ew + 2 * accw
     ff = ff_core + tm * (ff_row + tn * ff_pe)
-    # rows: the lkrow samples (one and two PEs; 8-bit activations, 2 weight bits, no bias
-    # correction) give the row base and the marginal PE; their table and lookup part scales
-    # with the entry width, their PE accumulate part is replaced by this configuration's
-    one = np.full(k.shape, np.nan)
-    more = np.full(k.shape, np.nan)
-    for name, smp in cal.samples.items():
-        if name.startswith("lkrow") and name.endswith("n1"):
-            kk, ss = int(name[5]), name[6]
-            hit = (k == kk) & (sym == (ss == "s"))
-            two = cal.value(f"lkrow{kk}{ss}n2", "LUT4")
-            b_s, accw_s, ew_s = smp["weight_bits"], smp["acc_bits"], smp["entry_bits"]
-            pe_s = float(cal.mux_lut(b_s, ew_s + b_s - 1) + accw_s + cal.add_lut(accw_s))
-            one = np.where(hit, smp["LUT4"] - pe_s, one)
-            more = np.where(hit, two - smp["LUT4"] - pe_s, more)
-    scale = ew / ew8
+    # rows: the lkrow samples (one and two PEs; 2 weight bits, no bias correction; 4-, 8- and
+    # 12-bit activations) give the row base and the marginal PE at their entry widths, less
+    # their PE accumulate part (replaced by this configuration's); both are interpolated
+    # linearly in the entry width between the sampled activation widths (session 7: the
+    # masking, precompute and lookup did not scale in proportion to the entry width: narrow
+    # rows cost more, wide symmetric rows less than the 8-bit row scaled)
+    one, more = _lut_rows(cal, k, sym, ew, b)
     # PE accumulate of this configuration: plane shift (B-to-1 mux), first-plane gating, adder
     pe_lut = cal.mux_lut(b, ew + b - 1) + accw + cal.add_lut(accw)
-    row_lut = (
-        one * scale + (tn - 1) * more * scale + np.where(bias, 2 * cal.add_lut(accw) + accw, 0.0)
-    )
+    row_lut = one + (tn - 1) * more + np.where(bias, 2 * cal.add_lut(accw) + accw, 0.0)
     drain = cal.mux_lut(tm, tn * accw) + np.where(
         bias, cal.mux_lut(tm, accw) + tn * cal.add_lut(accw), 0.0
     )
@@ -338,23 +329,127 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     )
     lut = ctl + drain + tm * (row_lut + tn * pe_lut)
     t_lk = np.zeros_like(k)
-    t_tb = np.zeros_like(k)
     for kk in (2, 3, 4, 5, 6):
         for s, flag in (("s", True), ("f", False)):
             if f"lk{kk}{s}" in cal.samples and cal.samples[f"lk{kk}{s}"].get("fmax_mhz"):
                 hit = (k == kk) & (sym == flag)
                 t_lk = np.where(hit, 1000.0 / cal.value(f"lk{kk}{s}", "fmax_mhz"), t_lk)
-                t_tb = np.where(hit, 1000.0 / cal.value(f"tbl{kk}{s}", "fmax_mhz"), t_tb)
-    # table precompute scaled by the entry width's carry chain; accumulate: shift mux + adder
-    # the kmask (krem > k, a counter compare) gates the activations in front of the
-    # precompute: a comparator and a multiplexer level (mux4 path less the bare hop) more
-    level = cal.period_ns("mux", 4) - 1000.0 / cal.value("pipe8", "fmax_mhz")
-    t_tb = t_tb + cal.period_ns("add", ew) - cal.period_ns("add", ew8) + 2 * level
+    # the table path: the kmask compare (krem > k, a carry chain) in front of the row's
+    # activation masking, precompute and table registers (the placed ``lkrow..n1`` row, its
+    # precompute carry chains corrected to this entry width), the activations and mask
+    # reaching every row (session 7, nextpnr's critical paths of placed cores: krem ->
+    # CCU2C compare -> mask LUT -> precompute CCU2C chains -> tbl; the isolated ``tbl``
+    # precompute plus two LUT levels was 10-13 % slow for small groups)
+    t_tb = _lut_row_period(cal, k, sym) + cal.period_ns("add", ew) - cal.period_ns("add", ew8)
+    t_tb = t_tb + _lut_table_overhead(cal, tm)
     t_acc = cal.period_ns("add", accw) + np.where(
         b > 1, cal.period_ns("mux", 4) - cal.period_ns("add", 8), 0.0
     )
     zero = np.zeros_like(k)
     return {"lut4": lut, "ff": ff, "mult18": zero, "dp16kd": zero, "paths_ns": [t_lk, t_tb, t_acc]}
+
+
+def _lut_rows(
+    cal: Any, k: np.ndarray, sym: np.ndarray, ew: np.ndarray, b: Any = 2.0
+) -> tuple[Any, Any]:
+    """(row base, marginal PE) LUT4 of a LUT-core row of group ``k`` (``sym``: symmetric
+    table) at entry width ``ew`` and ``b``-bit weights, without the PEs' accumulate: from
+    the ``lkrow<k><s|f>n1`` / ``n2`` samples (``..a<n>``: ``n``-bit activations, else 8),
+    linear in the entry width between the sampled widths and extrapolated by the end
+    segments (proportional to it with a single sampled width); at 1-bit weights plus the
+    difference the ``..w1`` rows (1-bit weights, 8-bit activations) show against the 2-bit
+    ones at their entry width."""
+    key = ("lkrows",)
+    if key not in cal._cache:
+        pts: dict[tuple[int, str, str], list[tuple[float, float, float]]] = {}
+        for name, smp in cal.samples.items():
+            m = re.fullmatch(r"lkrow(\d)([sf])n1(a\d+|w1)?", name)
+            if m is None:
+                continue
+            two = cal.value(f"lkrow{m[1]}{m[2]}n2{m[3] or ''}", "LUT4")
+            b_s, accw_s, ew_s = smp["weight_bits"], smp["acc_bits"], smp["entry_bits"]
+            pe_s = float(cal.mux_lut(b_s, ew_s + b_s - 1) + accw_s + cal.add_lut(accw_s))
+            series = "w1" if m[3] == "w1" else "w2"
+            pts.setdefault((int(m[1]), m[2], series), []).append(
+                (float(ew_s), smp["LUT4"] - pe_s, two - smp["LUT4"] - pe_s)
+            )
+        cal._cache[key] = {kk: np.asarray(sorted(v)) for kk, v in pts.items()}
+    rows = cal._cache[key]
+    one = np.full(k.shape, np.nan)
+    more = np.full(k.shape, np.nan)
+    one_b = np.asarray(b, dtype=np.float64) == 1
+    for (kk, ss, series), arr in rows.items():
+        if series != "w2":
+            continue
+        hit = (k == kk) & (sym == (ss == "s"))
+        one = np.where(hit, _interp_ext(ew, arr[:, 0], arr[:, 1]), one)
+        more = np.where(hit, _interp_ext(ew, arr[:, 0], arr[:, 2]), more)
+        w1 = rows.get((kk, ss, "w1"))
+        if w1 is not None:  # the 1-bit rows' difference at their (8-bit) entry width
+            d_one = w1[0, 1] - _interp_ext(w1[0, 0], arr[:, 0], arr[:, 1])
+            d_more = w1[0, 2] - _interp_ext(w1[0, 0], arr[:, 0], arr[:, 2])
+            one = np.where(hit & one_b, one + d_one, one)
+            more = np.where(hit & one_b, more + d_more, more)
+    return one, more
+
+
+def _lut_row_period(cal: Any, k: np.ndarray, sym: np.ndarray) -> np.ndarray:
+    """Placed-and-routed period of the ``lkrow<k><s|f>n1`` row (one PE, 8-bit activations,
+    registered inputs: mask -> precompute -> table registers), ns."""
+    out = np.full(np.shape(k), np.nan)
+    for name, smp in cal.samples.items():
+        m = re.fullmatch(r"lkrow(\d)([sf])n1", name)
+        if m is not None and smp.get("fmax_mhz"):
+            hit = (k == int(m[1])) & (sym == (m[2] == "s"))
+            out = np.where(hit, 1000.0 / smp["fmax_mhz"], out)
+    return out
+
+
+def lut_period_fit(cal: Any) -> tuple[float, float]:
+    """``(a, b)``: a LUT core's table path over its placed row (:func:`_lut_row_period`,
+    corrected to the core's entry width) is ``a + b * (tile_m - 1)`` ns, least squares over
+    the placed-and-routed ``lkcore_...`` samples (:data:`accelsmith.synth.calibrate_ecp5.
+    LUT_CORES`): ``a`` the kmask compare, ``b`` the longer routes of the activations and
+    mask to each further row."""
+    key = ("period", "lkcore_")
+    if key not in cal._cache:
+        from ..core.families.lut_core import entry_bits
+
+        xs, ys = [], []
+        for name, smp in cal.samples.items():
+            if not (name.startswith("lkcore_") and smp.get("fmax_mhz")):
+                continue
+            prm = smp["params"]
+            k = np.asarray([prm["group_size"]])
+            sym = np.asarray([prm["symmetric"]])
+            ew = entry_bits(prm["group_size"], prm["act_bits"])
+            ew8 = entry_bits(prm["group_size"], 8)
+            row = float(_lut_row_period(cal, k, sym)[0])
+            row += float(cal.period_ns("add", ew) - cal.period_ns("add", ew8))
+            xs.append(prm["tile_m"] - 1.0)
+            ys.append(1000.0 / smp["fmax_mhz"] - row)
+        if len(xs) < 2:
+            raise KeyError("calib_ecp5.json has fewer than two placed lkcore_ samples")
+        b, a = np.polyfit(xs, ys, 1)
+        cal._cache[key] = (float(a), float(b))
+    return cal._cache[key]
+
+
+def _lut_table_overhead(cal: Any, tile_m: Any) -> np.ndarray:
+    """The table path of a core beyond its row's (:func:`lut_period_fit`), ns."""
+    a, b = lut_period_fit(cal)
+    return a + b * (np.asarray(tile_m, dtype=np.float64) - 1.0)
+
+
+def _interp_ext(x: Any, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Linear interpolation of ``ys(xs)`` at ``x``, extrapolated by the end segments
+    (proportional to ``x`` with one point)."""
+    x = np.asarray(x, dtype=np.float64)
+    if len(xs) == 1:
+        return ys[0] * x / xs[0]
+    lo = ys[0] + (x - xs[0]) * (ys[1] - ys[0]) / (xs[1] - xs[0])
+    hi = ys[-1] + (x - xs[-1]) * (ys[-1] - ys[-2]) / (xs[-1] - xs[-2])
+    return np.where(x < xs[0], lo, np.where(x > xs[-1], hi, np.interp(x, xs, ys)))
 
 
 # -------------------------------------------------------------------------------- pim
@@ -742,13 +837,34 @@ def _lane_terms(params: dict, cal: Any) -> dict:
 
 
 def lane_scales(cal: Any) -> np.ndarray:
-    """The fitted scales of :data:`LANE_TERMS` (the ``lane...`` samples: whole lanes).
+    """The fitted scales of :data:`LANE_TERMS` (the ``lane...`` samples: whole lanes, and the
+    ``simd_...`` samples: whole SIMD designs, one lane's share of each).
 
-    A sample's ``off`` input is a live register (``calibrate_ecp5._block``), so its stage-1
-    operand gating ``Mux(off, 0, a / b)`` (one LUT4 per operand bit, ``hdl/simd_lane``) is
-    synthesized, while a SIMD top without power gating ties ``off`` to 0: those ``2 W`` LUT4
-    are taken off the sample before the fit."""
-    return fitted_scales(cal, "lane", lambda prm: _lane_terms(prm, cal), lane_sample_gating)
+    A lane sample's ``off`` input is a live register (``calibrate_ecp5._block``), so its
+    stage-1 operand gating ``Mux(off, 0, a / b)`` (one LUT4 per operand bit,
+    ``hdl/simd_lane``) is synthesized, while a SIMD top without power gating ties ``off`` to
+    0: those ``2 W`` LUT4 are taken off the sample before the fit. A whole design's lanes are
+    the lanes as the top drives them (session 7: integer-only engines of several lanes map
+    their lanes to fewer LUT4 than the isolated lane samples say); its share is its LUT4 less
+    the control's (:data:`SIMD_CTL_LUT`), over its lanes."""
+    return fitted_scales(
+        cal, ("lane", "simd_"), lambda prm: _lane_terms(prm, cal), value_of=lane_sample_lut
+    )
+
+
+#: LUT4 of a SIMD design's control pipeline without power gating (:func:`simd`: its
+#: handshake equations, 4, and the gate group's, 1)
+SIMD_CTL_LUT = 5.0
+
+
+def lane_sample_lut(smp: dict) -> float:
+    """One lane's LUT4, as a SIMD top without power gating has it, in a ``lane...`` sample
+    (its LUT4 less its live operand gating, :func:`lane_sample_gating`) or a ``simd_...``
+    sample (its LUT4 less the control's, over its lanes)."""
+    prm = smp["params"]
+    if smp["name"].startswith("simd_"):
+        return (float(smp["LUT4"]) - SIMD_CTL_LUT) / prm["lanes"]
+    return float(smp["LUT4"]) - lane_sample_gating(prm)
 
 
 def lane_sample_gating(prm: dict) -> float:
@@ -998,7 +1114,7 @@ def simd(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     pipe = _f(cfg, "pipeline")
     ff_ctl = (2 + mbits + gates) * pipe + 1 + gates + 1
     return {
-        "lut4": lanes * lane["lut4"][inverse] + 4 + gates,
+        "lut4": lanes * lane["lut4"][inverse] + SIMD_CTL_LUT - 1 + gates,
         "ff": lanes * lane["ff"][inverse] + ff_ctl,
         "mult18": lanes * lane["mult18"][inverse],
         "dp16kd": np.zeros(n),

@@ -13,6 +13,10 @@ from accelsmith.hdl.simd_lane import SimdLane
 from accelsmith.models import ecp5_inventory as inv
 from accelsmith.models.ecp5 import calib
 
+#: the placed ``lkcore_`` samples' worst Fmax error by the fitted table path (%), rounded up
+#: (session 7)
+LUT_CORE_FMAX_BOUND = 10.0
+
 
 def _systolic(**kw: object) -> dict:
     p = SystolicParams(**kw)  # type: ignore[arg-type]
@@ -152,3 +156,54 @@ def test_pim_channel_periods_follow_their_paths() -> None:
     assert period(banks=1, lanes=1, rows=64, row_bytes=16) > period(
         banks=1, lanes=1, rows=64, row_bytes=4
     )
+
+
+def test_lut_rows_follow_their_samples_at_every_sampled_activation_width() -> None:
+    """A LUT-core row (base and marginal PE, without the PEs' accumulate) is the ``lkrow``
+    samples' at each sampled activation width (4, 8 and 12 bits: entry widths that span the
+    family's) and lies between them in between (session 7: the 8-bit row scaled by the entry
+    width over-priced 5-bit and under-priced 11-bit symmetric cores by 10-15 %)."""
+    from accelsmith.core.families.lut_core import entry_bits
+    from accelsmith.synth.calibrate_ecp5 import ROW_ACT_BITS, TABLE_ACT_BITS, TABLES
+
+    cal = calib()
+    for k, s in TABLES:
+        ews, ones = [], []
+        for a in sorted((*ROW_ACT_BITS, TABLE_ACT_BITS)):
+            tag = "" if a == TABLE_ACT_BITS else f"a{a}"
+            n1, n2 = cal.samples[f"lkrow{k}{s}n1{tag}"], cal.samples[f"lkrow{k}{s}n2{tag}"]
+            assert n1["entry_bits"] == entry_bits(k, a)
+            accw, b = n1["acc_bits"], n1["weight_bits"]
+            pe = float(cal.mux_lut(b, n1["entry_bits"] + b - 1) + accw + cal.add_lut(accw))
+            one, more = inv._lut_rows(
+                cal, np.asarray([k]), np.asarray([s == "s"]), np.asarray([n1["entry_bits"]])
+            )
+            assert float(one[0]) == n1["LUT4"] - pe
+            assert float(more[0]) == n2["LUT4"] - n1["LUT4"] - pe
+            ews.append(n1["entry_bits"])
+            ones.append(n1["LUT4"] - pe)
+        mid = (ews[0] + ews[1]) / 2  # between the 4- and 8-bit rows
+        one, _ = inv._lut_rows(cal, np.asarray([k]), np.asarray([s == "s"]), np.asarray([mid]))
+        assert min(ones[:2]) <= float(one[0]) <= max(ones[:2])
+
+
+def test_lut_table_path_is_the_placed_row_plus_a_fitted_overhead() -> None:
+    """A LUT core's table path is its placed row (``lkrow..n1``) at its entry width plus
+    ``a + b * (tile_m - 1)`` (the kmask compare; the activations and mask to each further
+    row), fitted to the placed ``lkcore_`` cores: both non-negative and below two LUT levels
+    a row, every sample's Fmax within the bound, and the samples outside the bench's sets
+    (even activation widths, max_k 20 / 100)."""
+    from accelsmith.core.families.lut_core import LutCoreParams
+
+    cal = calib()
+    a, b = inv.lut_period_fit(cal)
+    level = float(cal.period_ns("mux", 4)) - 1000.0 / cal.value("pipe8", "fmax_mhz")
+    assert 0 <= a <= 2 * level and 0 <= b <= 2 * level
+    cores = {n: s for n, s in cal.samples.items() if n.startswith("lkcore_")}
+    assert len(cores) >= 10
+    for name, s in cores.items():
+        p = LutCoreParams.from_dict(s["params"], source="test")
+        assert p.act_bits % 2 == 0 and p.max_k not in (15, 60, 333), name
+        cfg = {k: np.asarray([v]) for k, v in p.to_dict().items()}
+        period = max(float(np.ravel(t)[0]) for t in inv.lut_core(cfg, cal)["paths_ns"])
+        assert abs(1000.0 / period / s["fmax_mhz"] - 1) <= LUT_CORE_FMAX_BOUND / 100, name
