@@ -211,6 +211,8 @@ def calibrate(
                     "area_um2": rep.area["total"],
                     "leakage_w": rep.power["leakage_w"],
                     **getattr(comp, "calib_extra", {}),
+                    # paths a component measures in its own netlist (SIMD chain readouts)
+                    **(comp.calib_measure(rep, top) if hasattr(comp, "calib_measure") else {}),
                 }
             )
     # the SIMD and PIM families' components in their own tables, so that the constants
