@@ -6,15 +6,17 @@ subtraction either as a ripple of ``maj3`` cells whose falling edge runs the who
 (~0.40 ns a bit) or with an inverting cell inside the chain (the rising edge, ~0.20 ns a bit,
 runs part of it), and the drain then lies below the row path. This bench synthesizes a grid of
 ``K = 2`` cores that are NOT held-out rows of ``bench/bench_silicon.py`` (a configuration whose
-name and ``max_k`` match a held-out row is skipped): symmetric and full tables at ``max_k``
-32, symmetric at ``max_k`` 8, act 4..10, weights of 1..3 bits. Each core is synthesized on
-sky130hd (``accelsmith.synth``, cached) at a 10 ns clock; OpenSTA is re-run on its netlist
-for the worst path into the output registers (``drain``) and into every other register
-(``row``). Its Fmax is compared with the model under each variant of
-:data:`accelsmith.models.calib.LUT_DRAIN_ONE_COL_SYM`:
-
-- ``slow``: the one-column drain core's period as a floor under every two-row core;
-- ``mid``: for a symmetric table, the midpoint of the row path and that floor (the model).
+name and ``max_k`` match a held-out row is skipped): by default symmetric and full tables at
+``max_k`` 32 and symmetric at ``max_k`` 8 (one ``--max-k``: the ``--tables`` at that
+``max_k``, e.g. ``--max-k 16 --tables sym full``), act 4..10, weights of 1..3 bits. Each
+core is synthesized on sky130hd (``accelsmith.synth``, cached) at a 10 ns clock; OpenSTA is
+re-run on its netlist for the worst path into the output registers (``drain``) and into every
+other register (``row``). Its Fmax is compared with the model under each of
+:data:`VARIANTS` (keywords of
+:meth:`accelsmith.models.calib.CalibratedTech.lut_core_period_ns`): session 6's forms (the
+drain core's period as a floor, or the midpoint of the row path and that floor for symmetric
+tables), then step by step the drain level by accumulator width, the row path of the
+one-column drain cores, and the midpoint for full tables too (the model).
 
 Usage: ``python bench/bench_lut_drain1_dev.py [--max-k 32 8] [--tables sym full]``.
 """
@@ -22,16 +24,23 @@ Usage: ``python bench/bench_lut_drain1_dev.py [--max-k 32 8] [--tables sym full]
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-VARIANTS = ("slow", "mid")
+#: model variants: (``one_col_form``, ``one_col_drain``, ``one_col_row``) of
+#: :meth:`accelsmith.models.calib.CalibratedTech.lut_core_period_ns`
+VARIANTS = {
+    "s6_slow": ("slow", "act", "1x1"),  # session 6's first form: the drain core's floor
+    "s6_mid": ("mid_sym", "act", "1x1"),  # session 6's model: midpoint for symmetric tables
+    "acc_mid": ("mid_sym", "accw", "1x1"),  # + the drain level by accumulator width
+    "ctx_row": ("mid_sym", "accw", "ctx"),  # + the row path of the one-column drain cores
+    "model": ("mid", "accw", "ctx"),  # + the midpoint for full tables too (the model)
+}
 
 
 def _configs(max_ks: list[int], tables: list[str]) -> list[Any]:
@@ -58,51 +67,6 @@ def _configs(max_ks: list[int], tables: list[str]) -> list[Any]:
     return out
 
 
-def _sta_block(text: str, tag: str, clock_ns: float) -> float:
-    from accelsmith.synth.asic import _parse_path
-
-    block = text.split(f"@@ {tag}\n", 1)[1].split("@@ ", 1)[0]
-    path = _parse_path(block, clock_ns)
-    return float("nan") if path is None else float(path["min_period_ns"])
-
-
-def split_paths(folder: Path, top: str, clock_ns: float = 10.0) -> tuple[float, float]:
-    """(drain, row): the period the worst register path into the output registers and into
-    every other register needs, ns, from OpenSTA on the cached netlist."""
-    net = (folder / "netlist.v").read_text()
-    drain, other = [], []
-    for name, body in re.findall(r"sky130_fd_sc_hd__df\w+\s+(\S+)\s*\((.*?)\);", net, re.S):
-        q = re.search(r"\.Q\(([^)]*)\)", body)
-        (drain if q and "c__payload" in q.group(1) else other).append(f"{name}/D")
-    lib = re.search(r"read_liberty (\S+)", (folder / "sta.tcl").read_text())
-    if lib is None or not drain or not other:
-        raise SystemExit(f"cannot split the paths of {folder}")
-    checks = "report_checks -path_delay max -from [all_registers -clock_pins] -to [get_pins {%s}]"
-    tcl = "\n".join(
-        [
-            f"read_liberty {lib.group(1)}",
-            "read_verilog netlist.v",
-            f"link_design {top}",
-            f"create_clock -name clk -period {clock_ns} [get_ports clk]",
-            'puts "@@ drain"',
-            checks % " ".join(drain) + " -digits 4",
-            'puts "@@ row"',
-            checks % " ".join(other) + " -digits 4",
-            'puts "@@ end"',
-        ]
-    )
-    (folder / "split.tcl").write_text(tcl + "\n")
-    res = subprocess.run(
-        ["sta", "-no_splash", "-exit", "split.tcl"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    return _sta_block(res.stdout, "drain", clock_ns), _sta_block(res.stdout, "row", clock_ns)
-
-
 def main(argv: list[str] | None = None) -> int:
     import bench_silicon as bs
 
@@ -110,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     from accelsmith.hdl.lut_core import build
     from accelsmith.models import calib
     from accelsmith.synth.flow import synthesize_verilog
+    from accelsmith.synth.paths import split_periods
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-k", type=int, nargs="+", default=[32, 8])
@@ -119,15 +84,21 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--max-k must be positive integers, not {args.max_k}")
     if not set(args.tables) <= {"sym", "full"}:
         ap.error(f"--tables must be sym and/or full, not {args.tables}")
-    real = calib.LUT_DRAIN_ONE_COL_SYM
+    real = calib.CalibratedTech.lut_core_period_ns
 
     def apply(variant: str | None) -> None:
-        calib.LUT_DRAIN_ONE_COL_SYM = real if variant is None else variant
+        if variant is None:
+            calib.CalibratedTech.lut_core_period_ns = real  # type: ignore[method-assign]
+            return
+        form, drain, row = VARIANTS[variant]
+        calib.CalibratedTech.lut_core_period_ns = functools.partialmethod(  # type: ignore[method-assign]
+            real, one_col_form=form, one_col_drain=drain, one_col_row=row
+        )
 
     def synth(p: Any) -> tuple[str, float]:
         top = f"dev_{p.default_name()}_k{p.max_k}"
         rep = synthesize_verilog(verilog_text(build(p), top), top, {"name": top}, clock_ns=10.0)
-        drain, row = split_paths(Path(rep.folder), top)
+        drain, row = split_periods(rep.folder, top, "c__payload")
         print(f"  {top}: acc {p.acc_bits} drain {drain:.2f} ns row {row:.2f} ns", flush=True)
         return top, rep.fmax_mhz
 
@@ -136,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     for mk in args.max_k:  # symmetric and full at the first max_k, symmetric at the others
         t = tables or (args.tables if mk == args.max_k[0] else ["sym"])
         designs += _configs([mk], t)
-    bs.run_dev_set("lut-core", designs, VARIANTS, apply, synth)
+    bs.run_dev_set("lut-core", designs, tuple(VARIANTS), apply, synth)
     return 0
 
 

@@ -22,6 +22,10 @@ ROOT = Path(__file__).parents[1]
         (["bench_silicon_ecp5.py", "--families", "simd,x"], "not 'x'"),
         (["bench_silicon_ecp5.py", "--n", "0"], "--n must be at least 1, not 0"),
         (["bench_silicon_ecp5.py", "--noise-seeds", "1"], "--noise-seeds must be at least 2"),
+        (
+            ["bench_silicon_ecp5.py", "--families", "pim", "--designs", "/nonexistent.json"],
+            "--designs must be a readable JSON file",
+        ),
         (["bench_coexplore.py", "--seeds", "0"], "--seeds must be at least 1"),
         (["bench_lut_drain1_dev.py", "--max-k", "0"], "--max-k must be positive integers"),
         (["bench_lut_drain1_dev.py", "--tables", "half"], "--tables must be sym and/or full"),

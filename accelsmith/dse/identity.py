@@ -64,7 +64,10 @@ CALIBRATED_NODE_NM = 130
 #: "4" (2026-12-07, session 6, one bump for the session's node-130 model changes): the SIMD
 #: engine's pipeline-1 exact path from its lane in context (``schainl*``) and the mode
 #: multiplexer's levels as in the RTL (models/simd_asic.py).
-NODE130_MODELS_VERSION = "4"
+#: "5" (2026-12-07, session 7, one bump for the session's node-130 model changes; lut7 first):
+#: the LUT core's one-column drain by accumulator width, its row path from the one-column
+#: drain cores and the midpoint for both tables (models/calib.py lut_core_period_ns).
+NODE130_MODELS_VERSION = "5"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
 #: the ``ecp5_`` columns while the ECP5 samples stay the same. Identities stored without an
@@ -77,7 +80,10 @@ NODE130_MODELS_VERSION = "4"
 #: "4" (2026-12-07, session 6, one bump for the session's ECP5 model changes): PIM mapped by
 #: the hierarchical ECP5 flow, a channel priced as its control module plus its banks at their
 #: isolated price (no floating-point bank term); Fmax paths (ecp56).
-ECP5_MODELS_VERSION = "4"
+#: "5" (2026-12-07, session 7, one bump for the session's ECP5 model changes): LUT-core rows
+#: interpolated in their entry width between sampled activation widths; the SIMD lane fit
+#: includes whole integer-only SIMD designs (ecp57); systolic / PIM changes (ecp58).
+ECP5_MODELS_VERSION = "5"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 

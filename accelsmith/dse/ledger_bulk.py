@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,16 @@ WORKERS_KEY = "accelsmith:workers"
 ERROR_KEY = "error"
 #: user attributes :func:`read_trials` returns (the bulky metrics are left in the database)
 READ_USER_KEYS = (DESIGN_KEY, CONFIG_KEY, CONSTRAINTS_KEY, FEASIBLE_KEY, ERROR_KEY)
+#: batch growth under lock contention (:meth:`LedgerWriter.batch_size`): grow after a write
+#: that waited for the study lock for at least GROW_WAIT of its cycle, shrink below
+#: SHRINK_WAIT, at most MAX_BATCH_SCALE times the nominal batch. Chosen from measurements on
+#: this project's 2-core machine, 2026-12-07 (PostgreSQL 15, bench/bench_throughput.py
+#: --only d, 256-design batches): 3 workers waited ~35 % of their cycle for the lock, 2
+#: workers ~3 %; the systolic/ResNet-50 evaluation took 0.10 ms of CPU per design at 256
+#: designs per call, 0.037 at 1024 and 0.026 at 2048 (a fixed cost per call).
+GROW_WAIT = 0.2
+SHRINK_WAIT = 0.05
+MAX_BATCH_SCALE = 8
 #: user attributes of a light read (``read_trials(light=True)``): what :attr:`LedgerWriter.designs`
 #: keeps of a trial
 LIGHT_USER_KEYS = (DESIGN_KEY, CONSTRAINTS_KEY)
@@ -193,6 +204,7 @@ def read_trials(
     after_trial_id: int = -1,
     user_keys: Sequence[str] = READ_USER_KEYS,
     light: bool = False,
+    keys: bool = False,
 ) -> list[LedgerTrial]:
     """Trials of ``study_id`` with ``trial_id > after_trial_id``, in number order.
 
@@ -202,7 +214,12 @@ def read_trials(
     attributes :data:`LIGHT_USER_KEYS`; a trial stored without :data:`DESIGN_KEY` also gets
     its configuration), no parameters and no system attributes: three queries instead of
     five, and the bulky rows (parameters, configurations) are neither sent nor decoded.
+    ``keys``: lighter still, for a design index without stored results
+    (:attr:`LedgerWriter.results` False): number, state and :data:`DESIGN_KEY` only, in one
+    query (the trials joined with their design attribute); no values, no datetimes.
     """
+    if keys:
+        return _read_keys(conn, study_id, after_trial_id)
     by_id = _read_trial_rows(conn, study_id, after_trial_id)
     if not by_id:
         return []
@@ -223,9 +240,32 @@ def read_trials(
     return sorted(by_id.values(), key=lambda t: (t.number is None, t.number, t.trial_id))
 
 
+def _read_keys(conn: Any, study_id: int, after_trial_id: int) -> list[LedgerTrial]:
+    """``read_trials(keys=True)``: one query; a trial stored without :data:`DESIGN_KEY` gets
+    its configuration (one more query, only when there is such a trial)."""
+    from optuna.storages._rdb import models
+    from sqlalchemy import and_, select
+
+    T = models.TrialModel.__table__
+    U = models.TrialUserAttributeModel.__table__
+    rows = conn.execute(
+        select(T.c.trial_id, T.c.number, T.c.state, U.c.value_json)
+        .select_from(T.outerjoin(U, and_(U.c.trial_id == T.c.trial_id, U.c.key == DESIGN_KEY)))
+        .where(T.c.study_id == study_id, T.c.trial_id > after_trial_id)
+    ).all()
+    by_id: dict[int, LedgerTrial] = {}
+    for tid, number, state, key in rows:
+        by_id[tid] = t = _bare_trial(tid, number, state)
+        if key is not None:
+            t.user_attrs[DESIGN_KEY] = json.loads(key)
+    keyless = [tid for tid, t in by_id.items() if not t.user_attrs]
+    for chunk in _in_chunks(keyless):  # stored before design keys existed
+        _read_user_attrs(conn, chunk, by_id, (CONFIG_KEY,))
+    return sorted(by_id.values(), key=lambda t: (t.number is None, t.number, t.trial_id))
+
+
 def _read_trial_rows(conn: Any, study_id: int, after_trial_id: int) -> dict[int, LedgerTrial]:
     """The ``trials`` rows (no values, parameters or attributes yet), by trial id."""
-    import optuna
     from optuna.storages._rdb import models
     from sqlalchemy import select
 
@@ -235,23 +275,36 @@ def _read_trial_rows(conn: Any, study_id: int, after_trial_id: int) -> dict[int,
             T.c.trial_id, T.c.number, T.c.state, T.c.datetime_start, T.c.datetime_complete
         ).where(T.c.study_id == study_id, T.c.trial_id > after_trial_id)
     ).all()
-    by_id: dict[int, LedgerTrial] = {}
-    for tid, number, state, start, complete in rows:
-        if not isinstance(state, optuna.trial.TrialState):
-            state = optuna.trial.TrialState[str(state)]
-        by_id[tid] = LedgerTrial(
-            trial_id=tid,
-            number=number,
-            state=state,
-            values=None,
-            params={},
-            distributions={},
-            user_attrs={},
-            system_attrs={},
-            datetime_start=_local_naive(start),
-            datetime_complete=_local_naive(complete),
-        )
-    return by_id
+    return {
+        tid: _bare_trial(tid, number, state, _local_naive(start), _local_naive(complete))
+        for tid, number, state, start, complete in rows
+    }
+
+
+def _bare_trial(
+    tid: int,
+    number: int,
+    state: Any,
+    start: datetime.datetime | None = None,
+    complete: datetime.datetime | None = None,
+) -> LedgerTrial:
+    """A trial as its ``trials`` row gives it (values, parameters, attributes added later)."""
+    import optuna
+
+    if not isinstance(state, optuna.trial.TrialState):
+        state = optuna.trial.TrialState[str(state)]
+    return LedgerTrial(
+        trial_id=tid,
+        number=number,
+        state=state,
+        values=None,
+        params={},
+        distributions={},
+        user_attrs={},
+        system_attrs={},
+        datetime_start=start,
+        datetime_complete=complete,
+    )
 
 
 def _read_values(conn: Any, chunk: Sequence[int], values: dict[int, dict[int, float]]) -> None:
@@ -366,10 +419,22 @@ class LedgerWriter:
         :attr:`total` need, for explorers whose proposals do not depend on the history
         (``random``). With several workers each one reads every other worker's trials, so
         this is most of a worker's read cost.
+    results : bool
+        True (default): :attr:`designs` keeps each stored design's values and constraint
+        values (explorers that are told a known design's stored result). False, with
+        :attr:`history` False: it keeps only the design's number and state (values None, no
+        constraint values), and every read is ``read_trials(keys=True)``: one query, a few
+        microseconds per trial (``random``, whose known designs are only ever drawn again).
+    lock_wait_s : float
+        Seconds the last :meth:`write` waited for the study lock.
     """
 
     def __init__(self, study: optuna.Study, names: Sequence[str]) -> None:
         self.history = True
+        self.results = True
+        self.lock_wait_s = 0.0
+        self._scale = 1  # batch growth under lock contention (see batch_size)
+        self._last_end: float | None = None
         self.study = study
         self.names = tuple(names)
         self.backend = rdb_backend(study)
@@ -429,11 +494,20 @@ class LedgerWriter:
             ]
         else:
             with self.backend.engine.connect() as conn:
-                trials = read_trials(
-                    conn, self.study_id, after_trial_id=self.last_id, light=not self.history
-                )
+                trials = self._read(conn)
         self._absorb(trials)
         return trials
+
+    def _read(self, conn: Any) -> list[LedgerTrial]:
+        """Trials stored after :attr:`last_id`, as much of them as :attr:`history` and
+        :attr:`results` ask for."""
+        return read_trials(
+            conn,
+            self.study_id,
+            after_trial_id=self.last_id,
+            light=not self.history,
+            keys=not self.history and not self.results,
+        )
 
     def read_all(self) -> list[LedgerTrial]:
         """Every trial of the study, in number order (does not change the writer's state)."""
@@ -566,10 +640,10 @@ class LedgerWriter:
         others = self.sync() if self._others_seen else []
         prepared = prepare(rows, self.backend.engine.dialect)
         with self.backend.engine.begin() as conn:
+            t0 = time.perf_counter()
             _lock_study(conn, self.study_id)
-            late = read_trials(
-                conn, self.study_id, after_trial_id=self.last_id, light=not self.history
-            )
+            self.lock_wait_s = time.perf_counter() - t0
+            late = self._read(conn)
             self._absorb(late)
             others += late
             self._others_seen = self._others_seen or bool(late)
@@ -582,7 +656,41 @@ class LedgerWriter:
                 self._absorb(
                     [_stored(tid, numbers[i], row) for tid, (i, row) in zip(ids, plan, strict=True)]
                 )
+        self._adapt(time.perf_counter())
         return WriteOutcome(numbers=numbers, duplicate_of=dup_of, others=others)
+
+    # ------------------------------------------------------------------ batch size
+    def batch_size(self, base: int, remaining: int) -> int:
+        """Designs for the next batch of an explorer whose batches may vary in size once
+        other workers write (``random``), of nominal size ``base``, ``remaining`` trials
+        left in the budget.
+
+        ``base`` until other workers' trials were seen, and always on SQLite. With several
+        workers on a server database (PostgreSQL, MySQL), ``base`` times a scale that
+        :meth:`write` doubles (up to :data:`MAX_BATCH_SCALE`) after a write that waited for
+        the study lock for at least :data:`GROW_WAIT` of the time since the previous write
+        ended, and halves after one that waited less than :data:`SHRINK_WAIT` of it. Workers
+        that outnumber the cores spend that wait idle; bigger batches cut the work per
+        trial (the cost model's fixed cost per call, and the lock, queries and commit per
+        write), so each lock turn stores more. Never more than ``remaining // 4`` (so the
+        workers' last batches do not overshoot the budget by much), never less than ``base``.
+        """
+        if not self._others_seen or self._scale == 1:
+            return base
+        return max(base, min(base * self._scale, remaining // 4))
+
+    def _adapt(self, end: float) -> None:
+        """Update the batch scale after a write that ended at ``end`` (see batch_size)."""
+        last, self._last_end = self._last_end, end
+        if last is None or not self._others_seen or self.backend is None:
+            return
+        if self.backend.engine.dialect.name == "sqlite":
+            return
+        share = self.lock_wait_s / max(end - last, 1e-9)
+        if share >= GROW_WAIT:
+            self._scale = min(MAX_BATCH_SCALE, self._scale * 2)
+        elif share < SHRINK_WAIT:
+            self._scale = max(1, self._scale // 2)
 
     def _insert_repeats(self, conn: Any, repeats: list[dict[str, Any]]) -> None:
         """The repeat entries as one study system attribute (see :meth:`write`)."""

@@ -61,11 +61,23 @@ SRAM_UM2_PER_BIT = 483.86 * 326.1 / (512 * 32)
 SRAM_LEAK_W_PER_BIT = 0.8140023e-6 / (512 * 32)
 SRAM_ACCESS_J_PER_BIT = (2.376 + 2.591) * 1e-12 / 32
 MAC_GUARD_BITS = 8  # the calibration's mac component accumulates into 2 * width + 8 bits
-# How the LUT core's one-column drain with a symmetric table enters its period (see
-# CalibratedTech.lut_core_period_ns): "mid" (the model) or "slow" (the one-column drain core's
-# period as a floor, session 6's first form; kept for bench/bench_lut_drain1_dev.py, which
-# compares the two on a development set of one-column two-row cores).
-LUT_DRAIN_ONE_COL_SYM = "mid"
+# How the one-column drain of a LUT core of two or more rows enters its period (keyword
+# ``one_col_form`` of CalibratedTech.lut_core_period_ns): "mid" (the midpoint of the row path
+# and the drain floor, both tables; the model), "mid_sym" (the midpoint for symmetric tables,
+# the floor for full ones: session 6's model) or "slow" (the floor: session 6's first form);
+# the older forms are kept for bench/bench_lut_drain1_dev.py, which compares them.
+LUT_ONE_COL_FORMS = ("mid", "mid_sym", "slow")
+# Where the one-column drain's level comes from (keyword ``one_col_drain``): "accw" (the drain
+# paths of the one-column drain cores by accumulator width, :func:`lut_drain1_ns`; the model)
+# or "act" (the drain core's whole period interpolated in act_bits and moved by its slope,
+# session 6's form; kept for the development-set bench).
+LUT_ONE_COL_DRAIN_FORMS = ("accw", "act")
+# Where the row path of a one-column K = 2 core of two or more rows comes from (keyword
+# ``one_col_row``): "ctx" (the row paths of the one-column drain cores, :func:`lut_row1_ns`;
+# the model) or "1x1" (the 1 x 1 core's level and the flags' fan-out, session 6's form).
+LUT_ONE_COL_ROW_FORMS = ("ctx", "1x1")
+#: the one-column two-row cores whose drain paths (``drain_ns``) :func:`lut_drain1_ns` pools
+LUT_DRAIN1_KINDS = ("lutctxm_k2", "lutctxmn_k2", "lutctxmb1_k2")
 
 
 @functools.cache
@@ -346,6 +358,67 @@ def lut_var_slope_ns(kind: str) -> float:
     return lut_ctx_slope_ns(2, tag) if f"lutctxn2{tag}" in ctx else 0.0
 
 
+def lut_drain1_ns(tag: str, accw: ArrayLike) -> np.ndarray | None:
+    """The drain level of a one-column LUT core of two or more rows, ns, at an ``accw``-bit
+    accumulator (bias bit included), symmetric (``tag`` ``s``) or full (``f``) table; None
+    when the data file has no drain paths (``drain_ns``, older calibrations).
+
+    The drain (``drow`` -> row select -> bias subtraction -> output register) does not see
+    the activations: its path depends on the accumulator width alone. Its samples are the
+    drain paths of the one-column drain cores (:data:`LUT_DRAIN1_KINDS`: 2-bit weights at
+    ``max_k`` 64 and 4, 1-bit weights at 64; :func:`accelsmith.synth.paths.split_periods`, so
+    a drain hidden under a longer row path is still measured), pooled by accumulator width.
+    ABC maps the subtraction as a ``maj3`` ripple (~0.43 ns a bit from 4.0 ns at 9 bits,
+    2026-12-07) up to its delay target, where the slow mapping levels off at ~5.4-5.6 ns;
+    some cores map it faster (an inverting cell in the chain), unpredictably. The level is
+    the slow mapping's: at each width the slowest sample, then the running maximum over the
+    widths (a wider subtraction is never faster in the same mapping), piecewise-linear
+    between the widths, held above the widest, extended below the narrowest along the first
+    segment. Chosen on the development set of one-column cores
+    (``bench/bench_lut_drain1_dev.py``, results in ``bench/results/lut_drain1_dev_*``)."""
+    ctx = load().get("ctx_samples", {})
+    pts: dict[float, float] = {}
+    for pre in LUT_DRAIN1_KINDS:
+        for r in ctx.get(f"{pre}{tag}", []):
+            if r.get("drain_ns") is not None:
+                a = float(r["acc_bits"])
+                pts[a] = max(pts.get(a, 0.0), float(r["drain_ns"]))
+    if len(pts) < 2:
+        return None
+    xs = np.array(sorted(pts))
+    ys = np.maximum.accumulate([pts[x] for x in xs])
+    a = np.asarray(accw, dtype=np.float64)
+    first = (ys[1] - ys[0]) / (xs[1] - xs[0])
+    return np.where(a < xs[0], ys[0] + first * (a - xs[0]), np.interp(a, xs, ys))
+
+
+def lut_row1_ns(tag: str, act_bits: ArrayLike, accw: ArrayLike) -> np.ndarray | None:
+    """The row path of a one-column two-row ``K = 2`` core at 2-bit weights, ns (its worst
+    path into every register but the outputs, :func:`accelsmith.synth.paths.split_periods`),
+    at ``act_bits`` and an ``accw``-bit accumulator; None without those samples.
+
+    Between the one-column drain cores at ``max_k`` 4 and 64 (``lutctxmn_k2<tag>``,
+    ``lutctxm_k2<tag>``), both at every activation width: at each, linear in the
+    accumulator width between the two (the tile counter and the adders narrow together),
+    held outside them; interpolated in ``act_bits`` between the widths. In these cores the
+    row path at the same activations moves by up to 1.3 ns between the two reductions
+    (act 8: 4.05 -> 5.32 ns), where the 1 x 1 core's pooled slope gives 0.4 ns. Chosen on the
+    development set of one-column two-row cores (``bench/bench_lut_drain1_dev.py``)."""
+    ctx = load().get("ctx_samples", {})
+    wide = {r["width"]: r for r in ctx.get(f"lutctxm_k2{tag}", [])}
+    narrow = {r["width"]: r for r in ctx.get(f"lutctxmn_k2{tag}", [])}
+    ws = sorted(w for w in set(wide) & set(narrow) if "row_ns" in wide[w] and "row_ns" in narrow[w])
+    if len(ws) < 2:
+        return None
+
+    def at(table: dict[int, dict[str, Any]], key: str) -> np.ndarray:
+        return np.interp(act_bits, ws, [table[w][key] for w in ws])
+
+    lo, hi = at(narrow, "acc_bits"), at(wide, "acc_bits")
+    frac = np.clip((np.asarray(accw, dtype=np.float64) - lo) / (hi - lo), 0.0, 1.0)
+    return at(narrow, "row_ns") + frac * (at(wide, "row_ns") - at(narrow, "row_ns"))
+
+
 def lut_row_logic_um2(k: ArrayLike, sym: ArrayLike, tile_n: int, act: ArrayLike) -> np.ndarray:
     """Logic of the LUT core's row component ``lutrow<K><s|f><tile_n>`` at ``act`` bits
     (log-log in ``act`` between the sampled widths; every ``K`` the family allows)."""
@@ -549,6 +622,10 @@ class CalibratedTech(Tech):
         tile_n: ArrayLike = 2,
         accw: ArrayLike = 16,
         weight_bits: ArrayLike = 2,
+        *,
+        one_col_form: str = "mid",
+        one_col_drain: str = "accw",
+        one_col_row: str = "ctx",
     ) -> np.ndarray:
         """Clock period a LUT tensor core needs, ns (pre-layout, typical corner).
 
@@ -578,39 +655,97 @@ class CalibratedTech(Tech):
         the accumulator (``lutctxb3_k2``, at 3-bit weights: the period of a ``K = 2`` core,
         a floor under a bigger ``K``'s), and with two or more rows the drain
         (``drow`` -> row select -> bias subtraction -> output register, with its own
-        accumulator slope: ``lutctxm_k2`` at one column, ``lutctxm2_k2`` at two for two or
-        more, where ABC maps the subtractions differently; a floor under every core of
-        ``tile_m >= 2``; one ``mux`` level more per doubling of the rows beyond two, and the
-        row flags' fan-out against that core's ``2 x columns x accw`` loads). Which of these
-        floors to apply was decided on a development set of two-row cores, never the
+        accumulator slope: ``lutctxm2_k2`` for two or more columns; a floor under every core
+        of ``tile_m >= 2``; one ``mux`` level more per doubling of the rows beyond two, and
+        the row flags' fan-out against that core's ``2 x columns x accw`` loads). Which of
+        these floors to apply was decided on a development set of two-row cores, never the
         held-out rows (``bench/bench_lut_drain_dev.py``). At 1-bit weights a one-row ``K = 2``
         core takes its level from the 1 x 1 core at 1-bit weights (``lutctxb1_k2``, 0.4-0.9
         ns faster than at 2 bits up to 8-bit activations), chosen on a development set of 14
         one-row cores (``bench_lut_drain_dev.py --rows 1 --weight-bits 1``: 9.1 % mean /
-        20.0 % worst at the 2-bit level, 4.2 / 15.2 % with it). Two-row cores keep the 2-bit
-        level: their period is set against drain floors sampled at 2-bit weights, and the
-        1-bit level there made the one-column development set worse (6.2 / 16.8 % ->
-        7.4 / 29.9 %, ``bench/bench_lut_drain1_dev.py``; no drain core at 1-bit weights).
+        20.0 % worst at the 2-bit level, 4.2 / 15.2 % with it).
 
-        One column with a symmetric table (:data:`LUT_DRAIN_ONE_COL_SYM` ``"mid"``): ABC maps
-        that drain's bias subtraction in one of two ways that the parameters do not decide,
-        a ripple of ``maj3`` cells whose falling edge runs the whole chain (~0.40 ns a bit,
-        the one-column drain core's level) or a chain with an inverting cell inside (the
-        rising edge, ~0.20 ns a bit, runs part of it; the drain then lies below the row
-        path). On a development set of 63 one-column two-row ``K = 2`` cores
-        (``bench/bench_lut_drain1_dev.py``: act 4-10, weights of 1-3 bits, symmetric tables
-        at ``max_k`` 8 and 32, full at 32) both occur at the same accumulator width and
-        weight bits in symmetric cores, so their period is the midpoint of the row path and
-        that floor (halving the worst error of either outcome: 18.6 -> 16.8 % worst, 6.3 ->
-        6.2 % mean over the set); full tables mapped the slow ripple up to 15 accumulator
-        bits and keep the floor.
+        One column, two or more rows (session 7, :meth:`lut_core_paths`): the drain level is
+        a function of the accumulator width (:func:`lut_drain1_ns`, the slow ``maj3``
+        ripple up to ABC's delay target, from the drain paths of the one-column drain cores:
+        ``one_col_drain`` ``"accw"``; ``"act"`` is session 6's interpolation of the
+        ``lutctxm_k2`` core's whole period in ``act_bits``, which took a fast-mapped sample
+        at act 6 for the level), and at ``K = 2`` the row path is those cores' own
+        (:func:`lut_row1_ns`, ``one_col_row`` ``"ctx"``; ``"1x1"``: the 1 x 1 core's level as
+        for the other shapes). ABC maps the drain's bias subtraction in one of two ways that
+        the parameters do not decide: a ripple of ``maj3`` cells whose falling edge runs the
+        whole chain (~0.43 ns a bit, the drain level) or a chain with an inverting cell inside
+        (the drain then lies well below, usually under the row path). Both occur at the same
+        accumulator width and weight bits, for symmetric and for full tables (development
+        sets: 63 cores at ``max_k`` 8 and 32, 39 at ``max_k`` 16, ``bench/bench_lut_drain1_
+        dev.py``; e.g. the 1-bit-weight symmetric cores mapped slow at every act at ``max_k``
+        8 and 32 but fast at act 7 and 8 at ``max_k`` 16, and at act 4-5 in the
+        ``lutctxmb1_k2s`` samples). So the period is the midpoint of the row path and the
+        drain floor (``one_col_form`` ``"mid"``), the smallest worst error against both
+        outcomes. Over those 103 cores (mean / worst %): session 6's form
+        (``"mid_sym"``, ``"act"``, ``"1x1"``) 5.7 / 15.2, with the drain by accumulator width
+        and the cores' row path 4.7 / 15.8, with the midpoint for full tables too (the model)
+        5.4 / 13.3; that last step was chosen after the ``max_k`` 16 set showed fast full-table
+        drains. On 42 cores at ``max_k`` 100, synthesized afterwards and used for no choice:
+        4.2 / 14.6 -> 3.8 / 11.8 (``bench/results/lut_drain1_dev_2026-12-07f.txt``). Where
+        the row path lies far below the slow drain (narrow activations), no single number is
+        within 10 % of both outcomes: the midpoint's error there is half their spread (11-13 %
+        on those sets).
         """
+        for name, value, forms in (
+            ("one_col_form", one_col_form, LUT_ONE_COL_FORMS),
+            ("one_col_drain", one_col_drain, LUT_ONE_COL_DRAIN_FORMS),
+            ("one_col_row", one_col_row, LUT_ONE_COL_ROW_FORMS),
+        ):
+            if value not in forms:
+                raise ConfigError(f"{name} must be one of {', '.join(forms)}, not {value!r}")
+        paths = self.lut_core_paths(
+            group_size,
+            symmetric,
+            act_bits,
+            tile_m,
+            tile_n,
+            accw,
+            weight_bits,
+            one_col_drain=one_col_drain,
+            one_col_row=one_col_row,
+        )
+        row, drain = paths["row"], paths["drain"]
+        if drain is None:
+            return row
+        mid = np.asarray(tile_n) == 1
+        if one_col_form == "slow":
+            mid = np.zeros_like(mid)
+        elif one_col_form == "mid_sym":
+            mid = mid & np.asarray(symmetric, dtype=bool)
+        floor = np.maximum(row, drain)
+        floor = np.where(mid, 0.5 * (row + floor), floor)
+        return np.where(np.asarray(tile_m) >= 2, floor, row)
+
+    def lut_core_paths(
+        self,
+        group_size: ArrayLike,
+        symmetric: ArrayLike,
+        act_bits: ArrayLike,
+        tile_m: ArrayLike = 1,
+        tile_n: ArrayLike = 2,
+        accw: ArrayLike = 16,
+        weight_bits: ArrayLike = 2,
+        *,
+        one_col_drain: str = "accw",
+        one_col_row: str = "ctx",
+    ) -> dict[str, Any]:
+        """The two paths :meth:`lut_core_period_ns` combines, ns: ``row`` (the row path with
+        the flags' fan-out) and ``drain`` (the drain floor of a core of two or more rows;
+        None without the drain context cores in the data file); ``one_col_drain`` and
+        ``one_col_row`` as there."""
         k = np.asarray(group_size)
         sym = np.asarray(symmetric, dtype=bool)
         out = np.zeros(np.broadcast(k, sym, np.asarray(act_bits)).shape)
         accw = np.asarray(accw, dtype=np.float64)
         loads = np.asarray(tile_m) * np.asarray(tile_n) * accw
         ctx = load().get("ctx_samples", {})
+        drain = None
         if any(n.startswith("lutctx") for n in ctx):
             for kk, tag in _lut_kinds("lutctx", k, "ctx_samples"):
                 name = f"lutctx{kk}{tag}"
@@ -644,16 +779,18 @@ class CalibratedTech(Tech):
                         lut_var_period_ns(f"lutctxm{n}_k2s", act_bits, accw),
                         lut_var_period_ns(f"lutctxm{n}_k2f", act_bits, accw),
                     )
+                    by_accw = [lut_drain1_ns(t, accw) for t in "sf"]
+                    if (
+                        ctx_tn == 1
+                        and one_col_drain == "accw"
+                        and all(x is not None for x in by_accw)
+                    ):
+                        d = np.where(sym, by_accw[0], by_accw[1])
                     d = d - fanout_period_ns(2 * ctx_tn * accw)
                     drain = np.where((tn >= 2) | (ctx_tn == 1), d, drain)
                 mux = op_period_ns("mux", np.maximum(accw, 2.0)) - pipe_period_ns()
                 extra = np.maximum(np.ceil(np.log2(np.maximum(tm, 1))) - 1, 0) * mux
                 drain = drain + extra + fanout_period_ns(loads)
-                out = out + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(accw))
-                floor = np.maximum(out, drain)
-                if LUT_DRAIN_ONE_COL_SYM == "mid":  # one column, symmetric: the midpoint
-                    floor = np.where(sym & (tn == 1), 0.5 * (out + floor), floor)
-                return np.where(tm >= 2, floor, out)
         else:
             for kk, tag in _lut_kinds("lutrow", k):
                 per = np.maximum(
@@ -662,7 +799,19 @@ class CalibratedTech(Tech):
                 )
                 out = np.where((k == kk) & (sym == (tag == "s")), per, out)
             base_loads = 2 * accw
-        return out + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(base_loads))
+        row = out + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(base_loads))
+        tm, tn, b = np.asarray(tile_m), np.asarray(tile_n), np.asarray(weight_bits)
+        by_ctx = [lut_row1_ns(t, act_bits, accw + (b == 1)) for t in "sf"]
+        if one_col_row == "ctx" and all(x is not None for x in by_ctx):
+            # one column, two or more rows, K = 2: the drain cores' row path (1-bit weights:
+            # the 2-bit-weight core's at the same activations and max_k, one accumulator bit
+            # wider; 3- and 4-bit weights: at least the level above), its flags' fan-out
+            # against those cores' 2 x accw loads
+            r1 = np.where(sym, by_ctx[0], by_ctx[1])
+            r1 = r1 + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(2 * accw))
+            r1 = np.where(b >= 3, np.maximum(r1, row), r1)
+            row = np.where((tm >= 2) & (tn == 1) & (k == 2), r1, row)
+        return {"row": row, "drain": drain}
 
     def lut_core_logic(self, **p: ArrayLike) -> dict[str, np.ndarray]:
         """Logic area (um^2) and flip-flops of a LUT tensor core, from components.

@@ -17,9 +17,12 @@ Pricing rules (all from the samples; nothing here is a free constant):
   the last two samples beyond them);
 - MULT18X18D: per multiplier, the count of the smallest sampled width at or above its width
   (``ceil(w / 18)^2`` beyond the samples, the rule the samples follow);
-- memories: TRELLIS_DPR16X4 / DP16KD / LUT4 per ``16 x 4`` tile of the sampled shapes;
+- memories: TRELLIS_DPR16X4 / DP16KD per ``16 x 4`` tile of the sampled shapes; a PIM
+  bank's cells' LUT4 (memory and read multiplexer) per bit from in-bank samples by tiles
+  deep and width (``bank_int8_l1_r<rows>x<bytes>``), unscaled;
 - whole blocks: a systolic PE is priced by its own samples (``ospe``/``wspe``, interpolated
-  in width and accumulator); an output-stationary array's PEs and drain and each dataflow's
+  in width and accumulator); an output-stationary array's PEs (a 1-row array's apart: no
+  drain case) and drain and each dataflow's
   control are scaled by factors fitted to whole arrays (``arr_...``, even widths, max_k
   values the bench never uses), a weight-stationary array's PEs (each at its row's partial-
   sum width) and columns (fold adder and its first-fold gating, one LUT4 per bit) are
@@ -28,17 +31,21 @@ Pricing rules (all from the samples; nothing here is a free constant):
   lanes, cells, selects, counters; counters, global buffer, command), each scaled by a
   non-negative factor fitted (least squares of the relative error,
   :func:`accelsmith.models.ecp5_inventory.nnls_rel`) to the whole-block samples
-  (``lane...``, ``bank_...``, ``chan_...``), whose parameters the bench's sets never use
+  (``lane...`` and whole integer-only SIMD designs ``simd_...``, ``bank_...``, ``chan_...``),
+  whose parameters the bench's sets never use
   (PIM is mapped by the hierarchical ECP5 flow, :mod:`accelsmith.synth.ecp5`: a channel is
   its control module, fitted to the channel samples' own module, plus ``banks`` banks at the
   price fitted to the bank samples and the channel samples' bank modules);
   their placed-and-routed periods scale the lane's and bank's component-path model by the
   samples' mean ratio;
+- a LUT-core row: the ``lkrow`` rows (one and two PEs) interpolated in the entry width
+  between 4-, 8- and 12-bit activations, at 1-bit weights shifted by the ``..w1`` rows;
 - Fmax: ``1000 / max(paths)``, the slowest of the family's register-to-register paths, each a
   placed-and-routed component period (``1000 / fmax_mhz``) interpolated in width (a
   systolic PE's path, for ws the slower of the widest PE adder and the column's gated fold
-  adder, stretched by ``a + b * log2(PEs)``, fitted to the placed ``arr_...`` arrays of
-  each dataflow), and the
+  adder, stretched by ``a + b * sqrt(PEs)``, fitted to the placed ``arr_...`` arrays of
+  each dataflow; a LUT core's table path: its placed ``lkrow`` row plus ``a + b (tile_m -
+  1)`` fitted to the placed ``lkcore_...`` cores), and the
   array-wide advance (stall) net: the ``fan<n>`` samples, interpolated in ``log(n)`` with
   ``n`` the design's flip-flops.
 

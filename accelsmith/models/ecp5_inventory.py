@@ -15,6 +15,7 @@ counts below, listed per family).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -46,7 +47,7 @@ def _f(cfg: dict, k: str) -> np.ndarray:
 #: stationary column's drain case, the control of each dataflow. A weight-stationary
 #: array's PEs and columns (:data:`WS_TERMS`) are priced from their components unscaled:
 #: each PE at its row's partial-sum width, each column's fold adder and its first-fold gating
-ARRAY_TERMS = ("pe_os", "col_os", "ctl_os", "ctl_ws")
+ARRAY_TERMS = ("pe_os", "pe_os1", "col_os", "ctl_os", "ctl_ws")
 WS_TERMS = ("pe_ws", "col_ws")
 
 
@@ -100,7 +101,8 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
         + 2
         + 4
     )
-    # ws: PE two weights + psum, column fold queue (rows sums) + sum register; control:
+    # ws: PE two weights, the current weight (WsPE.wcur) + psum, column fold queue (rows
+    # sums) + sum register; control:
     # loader (w_rem, w_row, w_par, w_first, slot flags and counts), streamer (a_par, a_m),
     # stage-0 a + 5 flags, weight bus wv0/wr0/wp0 + wd0 and their column delays, pdiag,
     # cv/cf/cl/ce, out_v/out_e, inflight
@@ -110,7 +112,7 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
     # 2w-bit product): its flip-flops and its adder have that width
     psum_w = _ws_psum_widths(w, acc, np.asarray(cfg["signed"], dtype=bool), r)
     ff_ws = (
-        c * (r * 2 * w + sum(psum_w))
+        c * (r * 3 * w + sum(psum_w))
         + c * (r * acc + acc)
         + (kbits + 1)
         + rb1
@@ -156,6 +158,10 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
     )
     # ws PE: its weight-register write enables (w_v & w_r == i, slot select)
     pe_lut = pe_lut + np.where(ws, 1.0, 0.0)
+    # ws: the last column's select registers (WsPE sel_out) are unread, so synthesis removes
+    # them with their clock enable, the activation's OR reduction a_in.any() (the wspe
+    # samples keep it: eq_lut(w) LUT4, 3 at 8 bits, as the samples grew with that register)
+    last_col = np.where(ws, r * eq_lut(w), 0.0)
     # ws: the top PE of a column adds a constant 0 (its psum is the bare product)
     top = np.where(ws, c * cal.add_lut(acc), 0.0)
     # ws: PE i >= 1 adds into a partial sum of psum_w[i] bits, not acc (the PE samples')
@@ -164,8 +170,11 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
         for pw in psum_w[1:]
     )
     parts = {
-        "pe_os": np.where(ws, 0.0, pes * pe_lut),
-        "pe_ws": np.where(ws, pes * pe_lut - top - c * narrow, 0.0),
+        # os PEs of a multi-row column (their shadow capture shares LUTs with the drain
+        # case) and of a 1-row array (no drain case: the column reads its one shadow)
+        "pe_os": np.where(ws | (r == 1), 0.0, pes * pe_lut),
+        "pe_os1": np.where(~ws & (r == 1), pes * pe_lut, 0.0),
+        "pe_ws": np.where(ws, pes * pe_lut - top - c * narrow - last_col, 0.0),
         "col_os": np.where(ws, 0.0, c * col_lut),
         "col_ws": np.where(ws, c * col_lut, 0.0),
         "ctl_os": np.where(ws, 0.0, ctl_lut),
@@ -177,12 +186,17 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
     lut = lut + parts["pe_ws"] + parts["col_ws"]
     signed = np.asarray(cfg["signed"], dtype=bool)
     pe_path = _pe_path(cal, w, acc, ws, signed, r)
-    # placed in an array, the PE path stretches with the array (routing across more PEs):
-    # the ratio fitted to the placed-and-routed ``arr_...`` samples, linear in log2(PEs)
+    # placed in an array, the PE path stretches with the array: nextpnr's critical path of
+    # the 9-bit os arrays of 20 PEs runs from a MULT18X18D output across the die to its
+    # accumulator's carry chain (3.6 ns of routing, sa_os_5x4_s9 development design,
+    # 2026-12-07), a distance that grows with the placed area: the ratio fitted to the
+    # placed-and-routed ``arr_...`` samples (3 to 25 PEs), linear in sqrt(PEs) (session 7;
+    # it was linear in log2(PEs), fitted to 3-12 PEs, and 20-25 PE arrays came out 5-12 %
+    # slower than that)
     fit = array_period_fit(cal)
     a = np.where(ws, fit[2], fit[0])
     b = np.where(ws, fit[3], fit[1])
-    path = pe_path * (a + b * np.log2(pes))
+    path = pe_path * (a + b * np.sqrt(pes))
     return {"lut4": lut, "ff": ff, "mult18": pes * blocks, "paths_ns": [path]}
 
 
@@ -209,7 +223,7 @@ def _pe_path(cal: Any, w: Any, acc: Any, ws: Any, signed: Any, rows: Any) -> np.
 
 def array_period_fit(cal: Any) -> tuple[float, float, float, float]:
     """``(a_os, b_os, a_ws, b_ws)``: a systolic array's placed period over its PE path
-    (:func:`_pe_path`) as ``a + b * log2(rows * cols)``, least squares over the placed-and-
+    (:func:`_pe_path`) as ``a + b * sqrt(rows * cols)``, least squares over the placed-and-
     routed ``arr_...`` samples of each dataflow."""
     key = ("period", "arr_")
     if key not in cal._cache:
@@ -229,7 +243,7 @@ def array_period_fit(cal: Any) -> tuple[float, float, float, float]:
                             prm["rows"],
                         )
                     )
-                    xs.append(np.log2(prm["rows"] * prm["cols"]))
+                    xs.append(float(np.sqrt(prm["rows"] * prm["cols"])))
                     ys.append(1000.0 / smp["fmax_mhz"] / t)
             if len(xs) < 2:
                 raise KeyError(f"calib_ecp5.json has fewer than two placed arr_{df} samples")
@@ -303,26 +317,16 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     ff_row = entries * ew - (entries - 1) + np.where(bias, ew + 2 * accw, 0.0)
     ff_pe = ew + 2 * accw
     ff = ff_core + tm * (ff_row + tn * ff_pe)
-    # rows: the lkrow samples (one and two PEs; 8-bit activations, 2 weight bits, no bias
-    # correction) give the row base and the marginal PE; their table and lookup part scales
-    # with the entry width, their PE accumulate part is replaced by this configuration's
-    one = np.full(k.shape, np.nan)
-    more = np.full(k.shape, np.nan)
-    for name, smp in cal.samples.items():
-        if name.startswith("lkrow") and name.endswith("n1"):
-            kk, ss = int(name[5]), name[6]
-            hit = (k == kk) & (sym == (ss == "s"))
-            two = cal.value(f"lkrow{kk}{ss}n2", "LUT4")
-            b_s, accw_s, ew_s = smp["weight_bits"], smp["acc_bits"], smp["entry_bits"]
-            pe_s = float(cal.mux_lut(b_s, ew_s + b_s - 1) + accw_s + cal.add_lut(accw_s))
-            one = np.where(hit, smp["LUT4"] - pe_s, one)
-            more = np.where(hit, two - smp["LUT4"] - pe_s, more)
-    scale = ew / ew8
+    # rows: the lkrow samples (one and two PEs; 2 weight bits, no bias correction; 4-, 8- and
+    # 12-bit activations) give the row base and the marginal PE at their entry widths, less
+    # their PE accumulate part (replaced by this configuration's); both are interpolated
+    # linearly in the entry width between the sampled activation widths (session 7: the
+    # masking, precompute and lookup did not scale in proportion to the entry width: narrow
+    # rows cost more, wide symmetric rows less than the 8-bit row scaled)
+    one, more = _lut_rows(cal, k, sym, ew, b)
     # PE accumulate of this configuration: plane shift (B-to-1 mux), first-plane gating, adder
     pe_lut = cal.mux_lut(b, ew + b - 1) + accw + cal.add_lut(accw)
-    row_lut = (
-        one * scale + (tn - 1) * more * scale + np.where(bias, 2 * cal.add_lut(accw) + accw, 0.0)
-    )
+    row_lut = one + (tn - 1) * more + np.where(bias, 2 * cal.add_lut(accw) + accw, 0.0)
     drain = cal.mux_lut(tm, tn * accw) + np.where(
         bias, cal.mux_lut(tm, accw) + tn * cal.add_lut(accw), 0.0
     )
@@ -338,23 +342,127 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     )
     lut = ctl + drain + tm * (row_lut + tn * pe_lut)
     t_lk = np.zeros_like(k)
-    t_tb = np.zeros_like(k)
     for kk in (2, 3, 4, 5, 6):
         for s, flag in (("s", True), ("f", False)):
             if f"lk{kk}{s}" in cal.samples and cal.samples[f"lk{kk}{s}"].get("fmax_mhz"):
                 hit = (k == kk) & (sym == flag)
                 t_lk = np.where(hit, 1000.0 / cal.value(f"lk{kk}{s}", "fmax_mhz"), t_lk)
-                t_tb = np.where(hit, 1000.0 / cal.value(f"tbl{kk}{s}", "fmax_mhz"), t_tb)
-    # table precompute scaled by the entry width's carry chain; accumulate: shift mux + adder
-    # the kmask (krem > k, a counter compare) gates the activations in front of the
-    # precompute: a comparator and a multiplexer level (mux4 path less the bare hop) more
-    level = cal.period_ns("mux", 4) - 1000.0 / cal.value("pipe8", "fmax_mhz")
-    t_tb = t_tb + cal.period_ns("add", ew) - cal.period_ns("add", ew8) + 2 * level
+    # the table path: the kmask compare (krem > k, a carry chain) in front of the row's
+    # activation masking, precompute and table registers (the placed ``lkrow..n1`` row, its
+    # precompute carry chains corrected to this entry width), the activations and mask
+    # reaching every row (session 7, nextpnr's critical paths of placed cores: krem ->
+    # CCU2C compare -> mask LUT -> precompute CCU2C chains -> tbl; the isolated ``tbl``
+    # precompute plus two LUT levels was 10-13 % slow for small groups)
+    t_tb = _lut_row_period(cal, k, sym) + cal.period_ns("add", ew) - cal.period_ns("add", ew8)
+    t_tb = t_tb + _lut_table_overhead(cal, tm)
     t_acc = cal.period_ns("add", accw) + np.where(
         b > 1, cal.period_ns("mux", 4) - cal.period_ns("add", 8), 0.0
     )
     zero = np.zeros_like(k)
     return {"lut4": lut, "ff": ff, "mult18": zero, "dp16kd": zero, "paths_ns": [t_lk, t_tb, t_acc]}
+
+
+def _lut_rows(
+    cal: Any, k: np.ndarray, sym: np.ndarray, ew: np.ndarray, b: Any = 2.0
+) -> tuple[Any, Any]:
+    """(row base, marginal PE) LUT4 of a LUT-core row of group ``k`` (``sym``: symmetric
+    table) at entry width ``ew`` and ``b``-bit weights, without the PEs' accumulate: from
+    the ``lkrow<k><s|f>n1`` / ``n2`` samples (``..a<n>``: ``n``-bit activations, else 8),
+    linear in the entry width between the sampled widths and extrapolated by the end
+    segments (proportional to it with a single sampled width); at 1-bit weights plus the
+    difference the ``..w1`` rows (1-bit weights, 8-bit activations) show against the 2-bit
+    ones at their entry width."""
+    key = ("lkrows",)
+    if key not in cal._cache:
+        pts: dict[tuple[int, str, str], list[tuple[float, float, float]]] = {}
+        for name, smp in cal.samples.items():
+            m = re.fullmatch(r"lkrow(\d)([sf])n1(a\d+|w1)?", name)
+            if m is None:
+                continue
+            two = cal.value(f"lkrow{m[1]}{m[2]}n2{m[3] or ''}", "LUT4")
+            b_s, accw_s, ew_s = smp["weight_bits"], smp["acc_bits"], smp["entry_bits"]
+            pe_s = float(cal.mux_lut(b_s, ew_s + b_s - 1) + accw_s + cal.add_lut(accw_s))
+            series = "w1" if m[3] == "w1" else "w2"
+            pts.setdefault((int(m[1]), m[2], series), []).append(
+                (float(ew_s), smp["LUT4"] - pe_s, two - smp["LUT4"] - pe_s)
+            )
+        cal._cache[key] = {kk: np.asarray(sorted(v)) for kk, v in pts.items()}
+    rows = cal._cache[key]
+    one = np.full(k.shape, np.nan)
+    more = np.full(k.shape, np.nan)
+    one_b = np.asarray(b, dtype=np.float64) == 1
+    for (kk, ss, series), arr in rows.items():
+        if series != "w2":
+            continue
+        hit = (k == kk) & (sym == (ss == "s"))
+        one = np.where(hit, _interp_ext(ew, arr[:, 0], arr[:, 1]), one)
+        more = np.where(hit, _interp_ext(ew, arr[:, 0], arr[:, 2]), more)
+        w1 = rows.get((kk, ss, "w1"))
+        if w1 is not None:  # the 1-bit rows' difference at their (8-bit) entry width
+            d_one = w1[0, 1] - _interp_ext(w1[0, 0], arr[:, 0], arr[:, 1])
+            d_more = w1[0, 2] - _interp_ext(w1[0, 0], arr[:, 0], arr[:, 2])
+            one = np.where(hit & one_b, one + d_one, one)
+            more = np.where(hit & one_b, more + d_more, more)
+    return one, more
+
+
+def _lut_row_period(cal: Any, k: np.ndarray, sym: np.ndarray) -> np.ndarray:
+    """Placed-and-routed period of the ``lkrow<k><s|f>n1`` row (one PE, 8-bit activations,
+    registered inputs: mask -> precompute -> table registers), ns."""
+    out = np.full(np.shape(k), np.nan)
+    for name, smp in cal.samples.items():
+        m = re.fullmatch(r"lkrow(\d)([sf])n1", name)
+        if m is not None and smp.get("fmax_mhz"):
+            hit = (k == int(m[1])) & (sym == (m[2] == "s"))
+            out = np.where(hit, 1000.0 / smp["fmax_mhz"], out)
+    return out
+
+
+def lut_period_fit(cal: Any) -> tuple[float, float]:
+    """``(a, b)``: a LUT core's table path over its placed row (:func:`_lut_row_period`,
+    corrected to the core's entry width) is ``a + b * (tile_m - 1)`` ns, least squares over
+    the placed-and-routed ``lkcore_...`` samples (:data:`accelsmith.synth.calibrate_ecp5.
+    LUT_CORES`): ``a`` the kmask compare, ``b`` the longer routes of the activations and
+    mask to each further row."""
+    key = ("period", "lkcore_")
+    if key not in cal._cache:
+        from ..core.families.lut_core import entry_bits
+
+        xs, ys = [], []
+        for name, smp in cal.samples.items():
+            if not (name.startswith("lkcore_") and smp.get("fmax_mhz")):
+                continue
+            prm = smp["params"]
+            k = np.asarray([prm["group_size"]])
+            sym = np.asarray([prm["symmetric"]])
+            ew = entry_bits(prm["group_size"], prm["act_bits"])
+            ew8 = entry_bits(prm["group_size"], 8)
+            row = float(_lut_row_period(cal, k, sym)[0])
+            row += float(cal.period_ns("add", ew) - cal.period_ns("add", ew8))
+            xs.append(prm["tile_m"] - 1.0)
+            ys.append(1000.0 / smp["fmax_mhz"] - row)
+        if len(xs) < 2:
+            raise KeyError("calib_ecp5.json has fewer than two placed lkcore_ samples")
+        b, a = np.polyfit(xs, ys, 1)
+        cal._cache[key] = (float(a), float(b))
+    return cal._cache[key]
+
+
+def _lut_table_overhead(cal: Any, tile_m: Any) -> np.ndarray:
+    """The table path of a core beyond its row's (:func:`lut_period_fit`), ns."""
+    a, b = lut_period_fit(cal)
+    return a + b * (np.asarray(tile_m, dtype=np.float64) - 1.0)
+
+
+def _interp_ext(x: Any, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Linear interpolation of ``ys(xs)`` at ``x``, extrapolated by the end segments
+    (proportional to ``x`` with one point)."""
+    x = np.asarray(x, dtype=np.float64)
+    if len(xs) == 1:
+        return ys[0] * x / xs[0]
+    lo = ys[0] + (x - xs[0]) * (ys[1] - ys[0]) / (xs[1] - xs[0])
+    hi = ys[-1] + (x - xs[-1]) * (ys[-1] - ys[-2]) / (xs[-1] - xs[-2])
+    return np.where(x < xs[0], lo, np.where(x > xs[-1], hi, np.interp(x, xs, ys)))
 
 
 # -------------------------------------------------------------------------------- pim
@@ -383,32 +491,99 @@ def _counter_bits(t: np.ndarray) -> np.ndarray:
 
 
 def _mem(cal: Any, depth: np.ndarray, width: np.ndarray) -> dict[str, np.ndarray]:
-    """LUT4 / FF / DP16KD of an asynchronous-read memory (``mem<d>x<w>`` samples).
+    """TRELLIS_DPR16X4 and LUT4 of a bank's asynchronous-read cell memory.
 
     Yosys maps such a memory to distributed RAM (TRELLIS_DPR16X4, four LUT4 each once
-    placed: ``lut_equiv``) plus LUT4 read multiplexers; the sampled shapes give, per ``16 x 4``
-    tile, the DPR16X4 and LUT4 count as a function of depth (interpolated in depth, at the
-    sampled width per bit). Beyond one tile the read multiplexer follows the tiles deep, not
-    the words (16 words a tile; per bit 3 tiles 8.3 LUT4, 4 tiles 3.2, 5 tiles 10.4: a
-    power-of-two tile count maps to PFUMX / L6MUX21 trees, 2026-12-07), so a depth counts as
-    its tiles' words (``65`` rows as the sampled ``80``).
+    placed: ``lut_equiv``) plus LUT4 read multiplexers. The DPR16X4 count per ``16 x 4`` tile
+    comes from the isolated ``mem<d>x<w>`` samples (interpolated in depth; beyond one tile a
+    depth counts as its tiles' words, ``65`` rows as the sampled ``80``); the LUT4, memory and
+    read multiplexer into the row buffer together, from the banks of
+    :func:`_bank_mem_per_bit` (per bit, by tiles deep).
     """
-    xs, dpr, lut = [], [], []
+    xs, dpr = [], []
     for name, smp in cal.samples.items():
         if name.startswith("mem") and name[3:4].isdigit():
             d, w = (int(v) for v in name[3:].split("x"))
             tiles = np.ceil(d / 16) * np.ceil(w / 4)
             xs.append(d)
             dpr.append(smp["TRELLIS_DPR16X4"] / tiles)
-            lut.append(smp["LUT4"] / w)
     order = np.argsort(xs)
     xs_a = np.asarray(xs, dtype=np.float64)[order]
     d = np.maximum(depth, 2.0)
     tiles = np.ceil(d / 16) * np.ceil(width / 4)
     d = np.where(d > 16, 16 * np.ceil(d / 16), d)  # the words of its tiles
     n_dpr = tiles * np.interp(d, xs_a, np.asarray(dpr)[order])
-    n_lut = width * np.interp(d, xs_a, np.asarray(lut)[order])
-    return {"dpr16x4": n_dpr, "lut4": n_lut}
+    return {"dpr16x4": n_dpr, "lut4": width * _bank_mem_per_bit(cal, depth, width)}
+
+
+#: row bytes of the in-bank memory series (:func:`_bank_mem_per_bit`): 16- .. 128-bit cells
+BANK_MEM_BYTES = (2, 4, 6, 10, 16)
+
+
+def _bank_mem_per_bit(cal: Any, depth: Any, width: Any = 16.0) -> np.ndarray:
+    """LUT4 per bit of a bank's cells (memory and read multiplexer into the row buffer) of
+    ``depth`` words of ``width`` bits, by its tiles deep: the ``bank_int8_l1_r<rows>x<b>``
+    series (1 lane, 16-, 32- and 48-bit cells, 1 .. 9 tiles of 16 words; everything else in
+    a series is the same), each less the series' 1-tile bank, over its width, plus the
+    1-tile memory's own (``mem16x16``) per bit. Inside a bank the read multiplexer maps
+    unlike the isolated ``mem`` samples and not monotonically in the tiles deep (session 7,
+    hierarchical flow, 2026-12-07: 16-bit cells 3, 5 and 9 tiles deep cost 4.1, 11.2 and 9.8
+    LUT4 a bit over the 1-tile bank, 32-bit cells 7.0, 14.0 and ...; the isolated
+    ``mem48/80/144x16`` 8.3, 10.4 and 17.8 in all): ABC's area recovery of the wide
+    multiplexers, so the series are a table. Interpolated in tiles deep (a partly used last
+    tile counts whole; linear beyond the deepest), then linearly in width between the
+    series (the widest's beyond)."""
+    key = ("bankmem", "")
+    if key not in cal._cache:
+        import re
+
+        table = []
+        for b in BANK_MEM_BYTES:
+            got: dict[int, list[float]] = {}
+            for name, smp in cal.samples.items():
+                if m := re.fullmatch(rf"bank_int8_l1_r(\d+)x{b}", name):
+                    t = int(np.ceil(int(m.group(1)) / 16))
+                    got.setdefault(t, []).append(float(smp["LUT4"]))
+            if 1 not in got or len(got) < 2:
+                raise KeyError(f"calib_ecp5.json has too few bank_int8_l1_r<rows>x{b} samples")
+            ts = np.asarray(sorted(got), dtype=np.float64)
+            ys = np.asarray([np.mean(got[t]) for t in sorted(got)])
+            table.append((8.0 * b, ts, (ys - ys[0]) / (8.0 * b)))
+        cal._cache[key] = table
+    table = cal._cache[key]
+    one = cal.value("mem16x16", "LUT4") / 16
+    t = np.ceil(np.maximum(np.asarray(depth, dtype=np.float64), 1.0) / 16)
+    per_w = []
+    for _, ts, pb in table:
+        hi = pb[-1] + (t - ts[-1]) * (pb[-1] - pb[-2]) / (ts[-1] - ts[-2])
+        per_w.append(np.where(t > ts[-1], hi, np.interp(t, ts, pb)))
+    # linear in width between the series (telescoping over their segments), flat beyond
+    w = np.asarray(width, dtype=np.float64)
+    out = per_w[0]
+    for k in range(len(table) - 1):
+        w0, w1 = table[k][0], table[k + 1][0]
+        out = out + np.clip((w - w0) / (w1 - w0), 0.0, 1.0) * (per_w[k + 1] - per_w[k])
+    return one + out
+
+
+def _burst_mux_lut(cal: Any, n: Any, bits: Any) -> np.ndarray:
+    """LUT4 of a PIM burst select (``n``-to-1 of ``bits``-bit words; 0 for ``n <= 1``): the
+    ``mux<n>`` and ``muxb<n>`` samples together (``muxb``: the burst counts 5 and 10, which
+    map to twice what the power-of-two ``mux`` samples interpolate, session 7), per 8 bits."""
+    key = ("burstmux", "")
+    if key not in cal._cache:
+        xs, ys = [], []
+        for name, smp in cal.samples.items():
+            rest = name[4:] if name.startswith("muxb") else name[3:]
+            if name.startswith("mux") and rest.isdigit():
+                xs.append(float(rest))
+                ys.append(float(smp["LUT4"]) / 8.0)
+        order = np.argsort(xs)
+        cal._cache[key] = (np.asarray(xs)[order], np.asarray(ys)[order])
+    xs, ys = cal._cache[key]
+    n = np.asarray(n, dtype=np.float64)
+    per_bit = np.interp(np.maximum(n, 2.0), xs, ys)
+    return np.where(n > 1, per_bit * np.asarray(bits, dtype=np.float64), 0.0)
 
 
 def _pow2(n: np.ndarray) -> np.ndarray:
@@ -436,7 +611,7 @@ def _memrd_period(cal: Any, depth: np.ndarray) -> np.ndarray:
 #: (:func:`bank_scales`): MAC lanes by precision (bf16: multiply and fp32 add per lane, and
 #: the bf16 read-out conversion), cell read multiplexers, burst select, row-buffer load,
 #: timing counters and state equations
-BANK_TERMS = ("int8", "fp16", "bf16", "bf16_tree", "bf16_out", "mem", "sel", "load", "ctr")
+BANK_TERMS = ("int8", "fp16", "bf16", "bf16_tree", "bf16_out", "sel", "load", "ctr")
 
 
 def _bank_terms(
@@ -445,7 +620,7 @@ def _bank_terms(
     return {
         **lane_lut,
         "mem": mem_lut,
-        "sel": cal.mux_lut(bpr, bb),  # rd_burst select
+        "sel": _burst_mux_lut(cal, bpr, bb),  # rd_burst select
         "load": bpr * bb,  # row buffer load: cells or write burst
         "ctr": sum(
             cal.add_lut(_counter_bits(t[f"t_{k}"])) for k in ("rcd", "ras", "rp", "rtp", "wr")
@@ -456,7 +631,18 @@ def _bank_terms(
 
 def _bank_lut(cal: Any, *args: Any) -> np.ndarray:
     terms = _bank_terms(cal, *args)
-    return sum(s * np.asarray(terms[k]) for k, s in zip(BANK_TERMS, bank_scales(cal), strict=True))
+    scaled = zip(BANK_TERMS, bank_scales(cal), strict=True)
+    return terms["mem"] + sum(s * np.asarray(terms[k]) for k, s in scaled)
+
+
+def _bank_series(name: str) -> bool:
+    """Whether ``name`` is a ``bank_int8_l1_r<rows>x<b>`` series sample deeper than one tile:
+    those price the cells' memory (:func:`_bank_mem_per_bit`, each exactly) and stay out of
+    the bank fit, which would otherwise weigh three shapes ten times each."""
+    import re
+
+    m = re.fullmatch(r"bank_int8_l1_r(\d+)x(\d+)", name)
+    return bool(m) and int(m.group(2)) in BANK_MEM_BYTES and int(m.group(1)) > 16
 
 
 def bank_lut4(sample: dict) -> float:
@@ -472,7 +658,12 @@ def bank_scales(cal: Any) -> np.ndarray:
     """The fitted scales of :data:`BANK_TERMS` (the ``bank_...`` samples, whole banks, and the
     bank modules of the ``chan_...`` samples: :func:`bank_lut4`)."""
     return fitted_scales(
-        cal, ("bank_", "chan_"), lambda prm: _one(prm, cal, "bank"), value_of=bank_lut4
+        cal,
+        ("bank_", "chan_"),
+        lambda prm: {k: _one(prm, cal, "bank")[k] for k in BANK_TERMS},
+        known_of=lambda prm: _one(prm, cal, "bank")["mem"],  # priced unscaled
+        value_of=bank_lut4,
+        skip=_bank_series,
     )
 
 
@@ -639,7 +830,7 @@ def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]
         + cal.add_lut(bits_for(np.maximum(np.maximum(nb, bpr), 2) - 1))
         + 4 * eq_lut(rb),
         # global buffer select and its write enables
-        "gbuf": cal.mux_lut(bpr, bb) + bpr * bb / 2,
+        "gbuf": _burst_mux_lut(cal, bpr, bb) + bpr * bb / 2,
         # presented command (engine phases or host), bank select, RD data or the MAC words
         "cmd": cal.mux_lut(6, 4 + bb + 2 * rb) + cal.mux_lut(nb, bb) + rd_bits,
         # the twelve rule checks, NOP and address decode (two LUT4 each), the rule priority
@@ -714,16 +905,18 @@ def fitted_scales(
     terms_of: Callable[[dict], dict],
     known_of: Callable[[dict], float] | None = None,
     value_of: Callable[[dict], float] | None = None,
+    skip: Callable[[str], bool] | None = None,
 ) -> np.ndarray:
     """Per-term scales fitted (:func:`nnls_rel`) to the LUT4 of the calibration samples named
     ``prefix...`` (one prefix or a tuple; each stores its ``params``; ``terms_of(params)``
     gives its LUT4 parts, ``known_of(params)`` the LUT4 of parts already priced, taken off
-    the measurement; ``value_of(sample)`` the measured LUT4, default the sample's ``LUT4``)."""
+    the measurement; ``value_of(sample)`` the measured LUT4, default the sample's ``LUT4``;
+    samples whose name ``skip(name)`` accepts are left out)."""
     key = ("fit", prefix)
     if key not in cal._cache:
         rows, meas = [], []
         for name, smp in cal.samples.items():
-            if name.startswith(prefix) and "params" in smp:
+            if name.startswith(prefix) and "params" in smp and not (skip and skip(name)):
                 t = terms_of(smp["params"])
                 rows.append(list(t.values()))
                 known = known_of(smp["params"]) if known_of is not None else 0.0
@@ -742,13 +935,34 @@ def _lane_terms(params: dict, cal: Any) -> dict:
 
 
 def lane_scales(cal: Any) -> np.ndarray:
-    """The fitted scales of :data:`LANE_TERMS` (the ``lane...`` samples: whole lanes).
+    """The fitted scales of :data:`LANE_TERMS` (the ``lane...`` samples: whole lanes, and the
+    ``simd_...`` samples: whole SIMD designs, one lane's share of each).
 
-    A sample's ``off`` input is a live register (``calibrate_ecp5._block``), so its stage-1
-    operand gating ``Mux(off, 0, a / b)`` (one LUT4 per operand bit, ``hdl/simd_lane``) is
-    synthesized, while a SIMD top without power gating ties ``off`` to 0: those ``2 W`` LUT4
-    are taken off the sample before the fit."""
-    return fitted_scales(cal, "lane", lambda prm: _lane_terms(prm, cal), lane_sample_gating)
+    A lane sample's ``off`` input is a live register (``calibrate_ecp5._block``), so its
+    stage-1 operand gating ``Mux(off, 0, a / b)`` (one LUT4 per operand bit,
+    ``hdl/simd_lane``) is synthesized, while a SIMD top without power gating ties ``off`` to
+    0: those ``2 W`` LUT4 are taken off the sample before the fit. A whole design's lanes are
+    the lanes as the top drives them (session 7: integer-only engines of several lanes map
+    their lanes to fewer LUT4 than the isolated lane samples say); its share is its LUT4 less
+    the control's (:data:`SIMD_CTL_LUT`), over its lanes."""
+    return fitted_scales(
+        cal, ("lane", "simd_"), lambda prm: _lane_terms(prm, cal), value_of=lane_sample_lut
+    )
+
+
+#: LUT4 of a SIMD design's control pipeline without power gating (:func:`simd`: its
+#: handshake equations, 4, and the gate group's, 1)
+SIMD_CTL_LUT = 5.0
+
+
+def lane_sample_lut(smp: dict) -> float:
+    """One lane's LUT4, as a SIMD top without power gating has it, in a ``lane...`` sample
+    (its LUT4 less its live operand gating, :func:`lane_sample_gating`) or a ``simd_...``
+    sample (its LUT4 less the control's, over its lanes)."""
+    prm = smp["params"]
+    if smp["name"].startswith("simd_"):
+        return (float(smp["LUT4"]) - SIMD_CTL_LUT) / prm["lanes"]
+    return float(smp["LUT4"]) - lane_sample_gating(prm)
 
 
 def lane_sample_gating(prm: dict) -> float:
@@ -998,7 +1212,7 @@ def simd(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     pipe = _f(cfg, "pipeline")
     ff_ctl = (2 + mbits + gates) * pipe + 1 + gates + 1
     return {
-        "lut4": lanes * lane["lut4"][inverse] + 4 + gates,
+        "lut4": lanes * lane["lut4"][inverse] + SIMD_CTL_LUT - 1 + gates,
         "ff": lanes * lane["ff"][inverse] + ff_ctl,
         "mult18": lanes * lane["mult18"][inverse],
         "dp16kd": np.zeros(n),

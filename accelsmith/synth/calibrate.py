@@ -56,9 +56,11 @@ WIDTHS: dict[str, tuple[int, ...]] = {
     **{k: LUT_CTX_WIDTHS for k in LUT_CTX_KINDS if not k.startswith("lutctxn")},
     **{k: (4, 6, 9) for k in LUT_CTX_KINDS if k.startswith("lutctxn")},
     # the drain (2-row core) and the 3-/4-bit-weight core at group size 2: every width, like
-    # the 1 x 1 core whose level they bound
-    **{k: LUT_CTX_WIDTHS for k in LUT_VAR_KINDS if not k.startswith("lutctxmn")},  # drains
-    **{k: (4, 6, 9) for k in LUT_VAR_KINDS if k.startswith("lutctxmn")},  # slope only
+    # the 1 x 1 core whose level they bound; the one-column drain core at max_k 4 too (its
+    # drain, a function of the accumulator width alone, is sampled from 9 to 21 bits there,
+    # below the 13 to 25 bits at max_k 64); the two-column one at max_k 4 for a slope only
+    **{k: LUT_CTX_WIDTHS for k in LUT_VAR_KINDS if not k.startswith("lutctxmn2")},
+    **{k: (4, 6, 9) for k in LUT_VAR_KINDS if k.startswith("lutctxmn2")},  # slope only
     **PIM_WIDTHS,  # lanes (pimmac_*) and banks (pimctl): components_pim
     **SIMD_WIDTHS,  # the SIMD lane's blocks, written apart as "simd_samples" (simd130)
 }
@@ -124,6 +126,23 @@ def select_kinds(patterns: str) -> list[str]:
             )
         chosen.update(hit)
     return [k for k in WIDTHS if k in chosen]
+
+
+def _split(kind: str, folder: str, top: str) -> dict[str, float]:
+    """A drain core's (``lutctxm*``: two rows) worst path into its output registers
+    (``drain_ns``) and into every other register (``row_ns``), apart: the drain's own level
+    even where the row path is the worst (:func:`.paths.split_periods`); a SIMD chain-and-
+    readout block's (``schainr*``) worst path into its result registers (``readout_ns``: the
+    readout in context, where the block's worst path may be its chain's); nothing for the
+    other kinds."""
+    from .paths import split_periods
+
+    if kind.startswith("schainr"):
+        return {"readout_ns": split_periods(folder, top, "res[", CLOCK_NS)[0]}
+    if not kind.startswith("lutctxm"):
+        return {}
+    drain, row = split_periods(folder, top, "c__payload", CLOCK_NS)
+    return {"drain_ns": drain, "row_ns": row}
 
 
 #: the data file's tables a component's samples go to (``samples`` otherwise)
@@ -211,8 +230,7 @@ def calibrate(
                     "area_um2": rep.area["total"],
                     "leakage_w": rep.power["leakage_w"],
                     **getattr(comp, "calib_extra", {}),
-                    # paths a component measures in its own netlist (SIMD chain readouts)
-                    **(comp.calib_measure(rep, top) if hasattr(comp, "calib_measure") else {}),
+                    **_split(kind, rep.folder, top),
                 }
             )
     # the SIMD and PIM families' components in their own tables, so that the constants

@@ -13,7 +13,7 @@ generators instantiate (``hdl/*.py`` and ``hdl/blocks``):
 ``wsmac<w>``      a weight-stationary PE's ``ps_out <= ps_in + a * Mux(sel, w1, w0)``
 ``fan<n>``        one registered enable gating ``n`` flip-flops (the array-wide advance net)
 ``mux<n>``        an ``n``-to-1 multiplexer of 8-bit words (case statement, like the
-                  generators' ``select``)
+                  generators' ``select``); ``muxb<n>`` the same at PIM burst counts
 ``reg<w>``        a ``w``-bit register
 ``pipe<w>``       a bare register-to-register hop (clock-to-Q, routing, setup: the
                   overhead a path of several components in series pays once)
@@ -32,11 +32,21 @@ generators instantiate (``hdl/*.py`` and ``hdl/blocks``):
                   cost about half what an isolated ``lk`` does (Yosys and ABC simplify the
                   multiplexers of registers loaded from the precompute adders), so the row
                   with one and two PEs is sampled
+``lkrow<k><s|f>n<t>a<b>`` the same row of ``b``-bit activations (:data:`ROW_ACT_BITS`:
+                  the row's LUT4 against its entry width, sampled rather than scaled)
+``lkrow<k><s|f>n<t>w1`` the same row at 1-bit weights (no plane shift)
+``lkcore_k<k>_w<b>a<a>_<tm>x<tn>_<s|f>_k<max_k>``  a whole LUT core (:data:`LUT_CORES`,
+                  placed and routed): the table path's compare and fan-out over the row's
 ``dec_<fmt>``     a SIMD format decoder (``hdl/blocks/formats.make_decoder``)
 ``fpmul_<p>``, ``fpadd_<p>``  the PIM lanes' floating-point multiply and add
 ``fround<w>``     the SIMD read-out rounder of a ``w``-bit quire into binary32
                   (``hdl/blocks/minifloat.FloatRound``; the quire's LSB exponent a constant,
                   as in the lane)
+``simd_<W>x<L>_<fmts>_p<n>``  a whole generated SIMD design (``hdl/simd.Simd``, :data:`SIMDS`,
+                  ``max_k`` :data:`LANE_MAX_K`, its own top name, so the Verilog is the
+                  bench's and ``accelsmith synth``'s): its lanes as the top drives them (every
+                  lane's ``off``, ``gate2``, ``fin_gate`` tied to 0; the lanes share the
+                  control pipeline), which the lane fit learns beside the isolated lanes
 ``penc<w>``       the same into posit16_1 (``hdl/blocks/posit.PositEncoder``)
 ``fpacc<s>``      the SIMD binary32 accumulate of an ``s``-bit product
                   (``hdl/blocks/minifloat.Fp32Add``)
@@ -76,6 +86,10 @@ MUL_WIDTHS = (2, 3, 4, 6, 8, 12, 16, 18, 20, 24)
 ADD_WIDTHS = (4, 8, 16, 24, 32, 48)
 MAC_WIDTHS = (2, 4, 6, 8, 12, 16)
 MUX_INPUTS = (2, 3, 4, 6, 8, 16, 32)
+#: ``muxb<n>``: the same multiplexer at the PIM burst counts that are not powers of two
+#: (session 7: mux5 maps to 80 LUT4 and mux10 to 199, where the mux samples interpolate 44
+#: and 121); apart from the ``mux`` series, which the other families' models read
+BURST_MUX_INPUTS = (5, 10)
 FANOUTS = (16, 64, 256, 1024)
 #: memory shapes (depth, width); 48, 80 and 144 words fill 3, 5 and 9 tiles of 16 words deep
 #: (the read multiplexer over the tiles of a depth between two powers of two: session 6)
@@ -91,7 +105,10 @@ TABLES = tuple((k, s) for s in "sf" for k in (2, 3, 4, 5, 6))
 DEC_FORMATS = (
     "int4", "int8", "fp4_e2m1", "fp8_e4m3", "fp8_e5m2", "posit4_1", "posit8_0", "posit16_1"
 )  # fmt: skip
-ROUND_WIDTHS = (16, 32, 48, 64, 96)
+#: 12, 20 and 24 (session 7): the integer quires' widths (int4 13..17, int8 21..25 bits): up to
+#: 24 bits a quire fits binary32's significand, so the rounder only normalizes (no rounding
+#: logic), which interpolating between 16 and 32 bits did not know
+ROUND_WIDTHS = (12, 16, 20, 24, 32, 48, 64, 96)
 PENC_WIDTHS = (16, 32, 64)
 FPACC_SIGS = (4, 8, 16, 24)
 ROUND_EXP_BITS = 7  # bits_for(|quire LSB|) + 1 of the sampled formats' quires (-32..-2)
@@ -118,6 +135,37 @@ LANES = (
     (16, ("int8", "fp4_e2m1", "fp8_e5m2"), 2),
 )
 LANE_MAX_K = 100  # not a max_k of the bench's held-out or development sets (15, 47, 200)
+#: the ``bank_int8_l1_r<rows>x<bytes>`` series (:data:`BANKS`): 16-, 32- and 48-bit cells
+#: 1 .. 9 tiles of 16 words deep, the last tile partly used (2 words) as in the bench's
+#: 2**k + 1 rows, and 64 (full, 16-bit cells); 80- and 128-bit cells 1, 3, 4, 5 and 9 tiles
+#: deep (their 16- and 64-row banks are :data:`BANKS` samples already)
+BANK_MEM_ROWS = (16, 18, 34, 50, 64, 66, 82, 98, 114, 130)
+BANK_MEM = (
+    *((r, 2) for r in BANK_MEM_ROWS),
+    *((r, 4) for r in BANK_MEM_ROWS if r != 64),
+    *((r, 6) for r in BANK_MEM_ROWS if r != 64),
+    *((r, 10) for r in (34, 50, 66, 130)),
+    *((r, 16) for r in (16, 34, 66, 130)),
+)
+#: whole SIMD designs (lane bits, lanes, formats, pipeline, max_k) at ``max_k`` values the
+#: bench never uses (session 7): integer-only engines of several lanes, whose lanes map to
+#: fewer LUT4 than an isolated lane sample with live control inputs (8-bit int8: 601 LUT4
+#: alone, 481 and 478 per lane with 2 and 3 lanes, 2026-12-07), at several quire widths
+#: (max_k 20 .. 300: an int8 lane's LUT4 grows by ~20 a quire bit and slot)
+SIMDS = (
+    (8, 2, ("int8",), 2, 100),
+    (8, 3, ("int8",), 2, 100),
+    (8, 4, ("int8",), 2, 100),
+    (8, 2, ("int8",), 3, 100),
+    (16, 2, ("int8",), 1, 100),
+    (16, 3, ("int8",), 2, 100),
+    (8, 3, ("int8",), 1, 20),
+    (16, 2, ("int8",), 3, 30),
+    (8, 2, ("int8",), 2, 300),
+    (16, 3, ("int8",), 1, 60),
+    (8, 2, ("int4",), 2, 30),
+    (16, 2, ("int4",), 1, 100),
+)
 #: PIM banks (``hdl/pim_bank.PimBank``): (precision, lanes, rows, row bytes), hbm2 timing;
 #: even row counts (the bench's sets use odd ones)
 BANKS = (
@@ -132,6 +180,10 @@ BANKS = (
     ("bf16", 1, 8, 10),
     ("bf16", 2, 16, 4),
     ("bf16", 3, 4, 6),
+    # session 7: the cells' memory inside a bank by its tiles deep and width (:data:`BANK_MEM`),
+    # 1 lane: in a bank the read multiplexer into the row buffer maps unlike the isolated
+    # ``mem`` samples, see models.ecp5_inventory._bank_mem_per_bit
+    *(("int8", 1, r, b) for r, b in BANK_MEM),
 )
 #: PIM channels (``hdl/pim.PimChannel``, the generated top): (banks, lanes, rows, row bytes),
 #: int8, hbm2 timing, even row counts (the bench's sets use odd ones): the channel's own
@@ -174,12 +226,85 @@ ARRAYS = (
     # and a PE path without an adder (the top PE adds a constant 0)
     ("ws", 1, 4, 12, True, 50),
     ("ws", 1, 6, 8, False, 16),
+    # output-stationary arrays of 16-25 PEs (session 7): placed, the array's stretch of the
+    # PE path (the MULT18X18D outputs routed to their accumulators' carry chains) over more
+    # DSP sites than the 6-12 PE samples span
+    ("os", 4, 4, 10, True, 50),
+    ("os", 5, 4, 8, False, 300),
+    ("os", 4, 5, 8, True, 16),
+    ("os", 5, 5, 10, True, 50),
+    # one-row output-stationary and one-column weight-stationary arrays (session 7): a 1-row
+    # os column has no drain case, a 1-column ws array's control is most of it
+    ("os", 1, 4, 12, True, 300),
+    ("os", 1, 5, 6, False, 50),
+    ("ws", 3, 1, 10, True, 16),
+    ("ws", 5, 1, 6, False, 300),
+    ("ws", 2, 1, 12, True, 50),
+    ("ws", 4, 1, 8, False, 50),
 )
 
 
 def array_name(dataflow: str, rows: int, cols: int, in_bits: int, signed: bool, max_k: int) -> str:
     """``arr_<os|ws>_<rows>x<cols>_<s|u><in_bits>_k<max_k>``: an :data:`ARRAYS` sample."""
     return f"arr_{dataflow}_{rows}x{cols}_{'s' if signed else 'u'}{in_bits}_k{max_k}"
+
+
+#: whole LUT cores (``hdl/lut_core.LutCore``, the generated top under its own name):
+#: (group, weight bits, activation bits, tile_m, tile_n, symmetric, max_k), EVEN activation
+#: widths and max_k 20 / 100, which the bench's sets never draw (odd widths 5..11, max_k 15,
+#: 60, 333), mostly small groups (session 7, drawn with random.Random("ecp57-lut-dev")):
+#: placed and routed, they fit the table path's overhead over the placed row
+#: (:func:`accelsmith.models.ecp5_inventory.lut_period_fit`: the kmask compare, and the
+#: activations and mask reaching every row)
+LUT_CORES = (
+    (2, 1, 8, 1, 3, True, 100),
+    (2, 2, 12, 1, 3, True, 100),
+    (3, 2, 4, 3, 3, False, 20),
+    (3, 1, 4, 2, 3, True, 100),
+    (2, 3, 8, 2, 3, False, 100),
+    (2, 3, 10, 2, 3, True, 100),
+    (2, 1, 10, 2, 3, True, 20),
+    (2, 1, 8, 3, 1, True, 100),
+    (3, 3, 4, 1, 1, True, 100),
+    (2, 1, 10, 3, 1, True, 100),
+    (2, 2, 10, 3, 2, False, 100),
+    (5, 3, 8, 1, 3, False, 100),
+    (2, 3, 6, 2, 1, False, 100),
+    (3, 2, 10, 3, 1, False, 20),
+)
+
+
+def _parse(pattern: str, name: str, what: str) -> Any:
+    """The full match of ``pattern`` on sample ``name`` (ValueError naming ``what``)."""
+    import re
+
+    m = re.fullmatch(pattern, name)
+    if m is None:
+        raise ValueError(f"not {what} sample name: {name!r}")
+    return m
+
+
+def lut_core_name(
+    k: int, b: int, a: int, tile_m: int, tile_n: int, symmetric: bool, max_k: int
+) -> str:
+    """``lkcore_k<k>_w<b>a<a>_<tm>x<tn>_<s|f>_k<max_k>``: a :data:`LUT_CORES` sample."""
+    return f"lkcore_k{k}_w{b}a{a}_{tile_m}x{tile_n}_{'s' if symmetric else 'f'}_k{max_k}"
+
+
+def lut_core_params(name: str) -> Any:
+    """The :class:`LutCoreParams` of an ``lkcore_...`` sample."""
+    from ..core.families.lut_core import LutCoreParams
+
+    m = _parse(r"lkcore_k(\d)_w(\d)a(\d+)_(\d)x(\d)_([sf])_k(\d+)", name, "a LUT-core")
+    return LutCoreParams(
+        group_size=int(m[1]),
+        weight_bits=int(m[2]),
+        act_bits=int(m[3]),
+        tile_m=int(m[4]),
+        tile_n=int(m[5]),
+        symmetric=m[6] == "s",
+        max_k=int(m[7]),
+    )
 
 
 #: components also placed and routed (Fmax): the families' register-to-register operators
@@ -193,6 +318,9 @@ PNR = (
     *(f"memrd{d}x{MEMRD_WIDTH}" for d in MEMRD_DEPTHS),
     *(f"tbl{k}{s}" for k, s in TABLES),
     *(f"lk{k}{s}" for k, s in TABLES),
+    # session 7: the rows (one PE, 8-bit activations) and whole LUT cores (the table path)
+    *(f"lkrow{k}{s}n1" for k, s in TABLES),
+    *(lut_core_name(*c) for c in LUT_CORES),
     *(f"dec_{f}" for f in DEC_FORMATS),
     *FP_OPS,
     *(f"fround{w}" for w in ROUND_WIDTHS),
@@ -206,6 +334,14 @@ PNR = (
     *(array_name(*a) for a in ARRAYS),
 )
 TABLE_ACT_BITS = 8
+#: further activation widths of the ``lkrow`` rows (session 7): even, so never a width of the
+#: bench's held-out or development sets (odd 5..11); with :data:`TABLE_ACT_BITS` they span
+#: the entry widths the family uses, so the model interpolates a row in its entry width
+ROW_ACT_BITS = (4, 12)
+#: the rows are also sampled at 1-bit weights (``lkrow<k><s|f>n<t>w1``, 8-bit activations;
+#: session 7): with one weight plane there is no plane shift, and symmetric cores of 1-bit
+#: weights mapped 10-40 LUT4 a PE above the 2-bit rows less their shift multiplexer
+ROW_WEIGHT_BITS_1 = 1
 
 
 def component_names() -> list[str]:
@@ -217,6 +353,7 @@ def component_names() -> list[str]:
         *(f"wsmac{w}" for w in MAC_WIDTHS),
         *(f"fan{n}" for n in FANOUTS),
         *(f"mux{n}" for n in MUX_INPUTS),
+        *(f"muxb{n}" for n in BURST_MUX_INPUTS),
         "reg8",
         "pipe8",
         *(f"mem{d}x{w}" for d, w in MEM_SHAPES),
@@ -224,6 +361,9 @@ def component_names() -> list[str]:
         *(f"tbl{k}{s}" for k, s in TABLES),
         *(f"lk{k}{s}" for k, s in TABLES),
         *(f"lkrow{k}{s}n{t}" for k, s in TABLES for t in (1, 2)),
+        *(f"lkrow{k}{s}n{t}a{b}" for b in ROW_ACT_BITS for k, s in TABLES for t in (1, 2)),
+        *(f"lkrow{k}{s}n{t}w1" for k, s in TABLES for t in (1, 2)),
+        *(lut_core_name(*c) for c in LUT_CORES),
         *(f"dec_{f}" for f in DEC_FORMATS),
         *FP_OPS,
         *(f"fround{w}" for w in ROUND_WIDTHS),
@@ -231,6 +371,7 @@ def component_names() -> list[str]:
         *(f"fpacc{s}" for s in FPACC_SIGS),
         *(f"{k}{w}" for k in PE_KINDS for w in PE_WIDTHS),
         *(lane_name(*lane) for lane in LANES),
+        *(simd_name(*d) for d in SIMDS),
         *(bank_name(*bank) for bank in BANKS),
         *(chan_name(*ch) for ch in CHANNELS),
         *(chan_name(*ch[1:], precision=ch[0]) for ch in FP_CHANNELS),
@@ -267,6 +408,29 @@ def chan_name(banks: int, lanes: int, rows: int, row_bytes: int, precision: str 
 def lane_name(lane_bits: int, formats: Sequence[str], pipeline: int) -> str:
     """``lane<W>_<fmt+fmt>_p<pipeline>``: a :data:`LANES` sample."""
     return f"lane{lane_bits}_{'+'.join(formats)}_p{pipeline}"
+
+
+def simd_name(
+    lane_bits: int, lanes: int, formats: Sequence[str], pipeline: int, max_k: int = LANE_MAX_K
+) -> str:
+    """``simd_<W>x<L>_<fmt+fmt>_p<pipeline>[_k<max_k>]``: a :data:`SIMDS` sample (the max_k
+    named unless :data:`LANE_MAX_K`)."""
+    tail = "" if max_k == LANE_MAX_K else f"_k{max_k}"
+    return f"simd_{lane_bits}x{lanes}_{'+'.join(formats)}_p{pipeline}{tail}"
+
+
+def simd_params(name: str) -> Any:
+    """The :class:`SimdParams` of a ``simd_...`` sample."""
+    from ..core.families.simd import SimdParams
+
+    m = _parse(r"simd_(\d+)x(\d+)_([a-z0-9_+]+?)_p(\d+)(?:_k(\d+))?", name, "a SIMD")
+    return SimdParams(
+        lane_bits=int(m[1]),
+        lanes=int(m[2]),
+        formats=tuple(m[3].split("+")),
+        pipeline=int(m[4]),
+        max_k=int(m[5] or LANE_MAX_K),
+    )
 
 
 def lane_params(name: str) -> Any:
@@ -460,13 +624,25 @@ def _lookup(k: int, sym: str) -> Any:
 ROW_PARAMS = {"weight_bits": 2, "act_bits": TABLE_ACT_BITS, "max_k": 64, "tile_m": 1}
 
 
-def row_params(k: int, sym: str, tile_n: int) -> Any:
+def row_params(
+    k: int, sym: str, tile_n: int, act_bits: int = TABLE_ACT_BITS, weight_bits: int = 2
+) -> Any:
     """The :class:`LutCoreParams` of the ``lkrow`` components."""
     from ..core.families.lut_core import LutCoreParams
 
     return LutCoreParams(
-        group_size=k, symmetric=sym == "s", tile_n=tile_n, bias_correction=False, **ROW_PARAMS
+        group_size=k,
+        symmetric=sym == "s",
+        tile_n=tile_n,
+        bias_correction=False,
+        **{**ROW_PARAMS, "act_bits": act_bits, "weight_bits": weight_bits},
     )
+
+
+def row_name_params(name: str) -> Any:
+    """The :class:`LutCoreParams` of an ``lkrow<k><s|f>n<t>[a<b>|w1]`` component."""
+    m = _parse(r"lkrow(\d)([sf])n(\d)(?:a(\d+)|w(1))?", name, "a LUT-core row")
+    return row_params(int(m[1]), m[2], int(m[3]), int(m[4] or TABLE_ACT_BITS), int(m[5] or 2))
 
 
 def _decoder(fmt: str) -> Any:
@@ -587,7 +763,7 @@ def component_ecp5(name: str) -> tuple[Any, str]:
         return component(m.group(1), int(m.group(2)))[0], top
     if m := re.fullmatch(r"wsmac(\d+)", name):
         return _wsmac(int(m.group(1))), top
-    if m := re.fullmatch(r"mux(\d+)", name):
+    if m := re.fullmatch(r"muxb?(\d+)", name):
         return _mux(int(m.group(1))), top
     if m := re.fullmatch(r"mem(rd)?(\d+)x(\d+)", name):
         return _mem(int(m.group(2)), int(m.group(3)), registered_read=bool(m.group(1))), top
@@ -595,10 +771,15 @@ def component_ecp5(name: str) -> tuple[Any, str]:
         return _table(int(m.group(1)), m.group(2)), top
     if m := re.fullmatch(r"lk(\d)([sf])", name):
         return _lookup(int(m.group(1)), m.group(2)), top
-    if m := re.fullmatch(r"lkrow(\d)([sf])n(\d)", name):
+    if name.startswith("lkcore_"):  # the generated top under its own name (the bench's)
+        from ..hdl.lut_core import build as build_lut
+
+        prm = lut_core_params(name)
+        return build_lut(prm), prm.default_name()
+    if name.startswith("lkrow"):
         from ..hdl.lut_core import LutRow
 
-        return _block(LutRow(row_params(int(m.group(1)), m.group(2), int(m.group(3))))), top
+        return _block(LutRow(row_name_params(name))), top
     if name.startswith("dec_"):
         return _decoder(name[4:]), top
     if name in FP_OPS:
@@ -614,6 +795,11 @@ def component_ecp5(name: str) -> tuple[Any, str]:
     if re.fullmatch(r"[ow]spe_[su]n?\d+", name):
         kind, w = re.fullmatch(r"(\D+)(\d+)", name).groups()  # type: ignore[union-attr]
         return component(kind, int(w))[0], top
+    if name.startswith("simd_"):  # the generated top under its own name (the bench's Verilog)
+        from ..hdl.simd import build as build_simd
+
+        prm = simd_params(name)
+        return build_simd(prm), prm.default_name()
     if name.startswith("lane"):
         from ..hdl.simd_lane import SimdLane
 
@@ -660,10 +846,16 @@ def _measure(name: str, pnr: bool) -> tuple[dict[str, Any], dict[str, str]]:
         **{k: cells.get(k, 0) for k in ("LUT4", "FF", "MULT18X18D", "DP16KD", "TRELLIS_DPR16X4")},
     }
     if name.startswith("lkrow"):  # the row's shape, which the model scales from
-        rp = row_params(int(name[5]), name[6], int(name[8]))
+        rp = row_name_params(name)
         sample.update(entry_bits=rp.entry_bits, acc_bits=rp.acc_bits, weight_bits=rp.weight_bits)
+        if rp.act_bits != TABLE_ACT_BITS:
+            sample["act_bits"] = rp.act_bits
     if name.startswith("lane"):  # the model evaluates its inventory at these parameters
         sample["params"] = lane_params(name).to_dict()
+    if name.startswith("simd_"):
+        sample["params"] = simd_params(name).to_dict()
+    if name.startswith("lkcore_"):
+        sample["params"] = lut_core_params(name).to_dict()
     if name.startswith(("bank_", "chan_")):
         sample["params"] = pim_sample_params(name).to_dict()
         # each module's own LUT4 (hierarchical flow): the channel's control apart from its

@@ -118,6 +118,7 @@ LUT_VAR_KINDS = (
     *(f"lutctxm2_k2{t}" for t in "sf"),  # ... at tile_n 2
     *(f"lutctxmn2_k2{t}" for t in "sf"),
     *(f"lutctxb{b}_k2{t}" for b in LUT_CTX_WEIGHT_BITS for t in "sf"),
+    *(f"lutctxmb1_k2{t}" for t in "sf"),  # the one-column drain core at 1-bit weights
 )
 KINDS = (
     *("mul", "add", "mux", "reg", "reg0", "pipe", "fan", "mac", "neg"),
@@ -252,11 +253,14 @@ def lut_row_params(kind: str, width: int) -> Any:
 
 
 def lut_ctx_params(kind: str, width: int) -> Any:
-    """The LUT-core parameters of a ``lutctx[n]<K><s|f>``, ``lutctxm_k<K><s|f>`` or
-    ``lutctxb<B>_k<K><s|f>`` component at ``act_bits = width``."""
+    """The LUT-core parameters of a ``lutctx[n]<K><s|f>``, ``lutctxm[n|2|n2]_k<K><s|f>``,
+    ``lutctxb<B>_k<K><s|f>`` or ``lutctxmb<B>_k<K><s|f>`` component at ``act_bits =
+    width``."""
     from ..core.families.lut_core import LutCoreParams
 
-    b = int(kind[7]) if kind.startswith("lutctxb") else LUT_ROW_WEIGHT_BITS
+    b = LUT_ROW_WEIGHT_BITS
+    if kind.startswith(("lutctxb", "lutctxmb")):
+        b = int(kind.split("_")[0][-1])
     return LutCoreParams(
         group_size=int(kind[-2]),
         weight_bits=b,

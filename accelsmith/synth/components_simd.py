@@ -78,10 +78,6 @@ interpolation across that step would understate every wider slot's readout.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-from typing import Any
-
 from amaranth.hdl import Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
@@ -315,14 +311,6 @@ class SimdChain(wiring.Component):
             ports["q"] = Out(signed(self.quire))
         super().__init__(ports)
 
-    def calib_measure(self, rep: Any, top: str) -> dict[str, float]:
-        """With the readout: ``readout_ns``, the period the worst register path into the
-        result registers needs in the synthesized block (the readout in context; the
-        block's own period may be its chain's), recorded with the calibration sample."""
-        if not self.readout:
-            return {}
-        return {"readout_ns": readout_period_ns(Path(rep.folder), top, rep.clock_ns)}
-
     def elaborate(self, platform: object) -> Module:
         from ..hdl.simd_lane import SimdLane
 
@@ -350,41 +338,6 @@ class SimdChain(wiring.Component):
             m.d.sync += acc.eq(Mux(regs["last"], 0, nq))
         m.d.comb += self.q.eq(acc)
         return m
-
-
-def readout_period_ns(folder: Path, top: str, clock_ns: float) -> float:
-    """The period (ns) the worst register-to-register path into the result registers (the
-    flip-flops whose output drives ``res``) needs in the netlist synthesized in ``folder``:
-    OpenSTA on that netlist with the flow's liberty and clock (``readout.tcl``,
-    ``readout.log`` beside it)."""
-    from .asic import _parse_path
-    from .tools import SynthError, run_tool
-
-    net = (folder / "netlist.v").read_text()
-    ends = []
-    for name, body in re.findall(r"sky130_fd_sc_hd__df\w+\s+(\S+)\s*\((.*?)\);", net, re.S):
-        q = re.search(r"\.Q\(\s*res\b", body)
-        if q:
-            ends.append(f"{name}/D")
-    lib = re.search(r"read_liberty (\S+)", (folder / "sta.tcl").read_text())
-    if lib is None or not ends:
-        raise SynthError(f"{top}: no result registers or liberty in {folder}")
-    tcl = [
-        f"read_liberty {lib.group(1)}",
-        "read_verilog netlist.v",
-        f"link_design {top}",
-        f"create_clock -name clk -period {clock_ns} [get_ports clk]",
-        "report_checks -path_delay max -from [all_registers -clock_pins] "
-        f"-to [get_pins {{{' '.join(ends)}}}] -digits 4",
-    ]
-    (folder / "readout.tcl").write_text("\n".join(tcl) + "\n")
-    log = folder / "readout.log"
-    args = ["-no_splash", "-exit", "readout.tcl"]
-    run_tool("sta", args, cwd=folder, log=log, timeout_s=600, what=f"{top} readout path")
-    path = _parse_path(log.read_text(), clock_ns)
-    if path is None:
-        raise SynthError(f"{top}: OpenSTA found no path into the result registers ({log})")
-    return float(path["min_period_ns"])
 
 
 def simd_component(kind: str, width: int) -> tuple[wiring.Component, str]:

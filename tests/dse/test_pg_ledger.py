@@ -12,6 +12,7 @@ import datetime
 import numpy as np
 import optuna
 import pytest
+import sqlalchemy
 
 from accelsmith.dse import ledger_insert
 from accelsmith.dse.ledger_bulk import LedgerWriter, Row, design_key
@@ -101,14 +102,13 @@ def test_copy_stores_what_the_insert_path_stores(postgres_url, tmp_path, monkeyp
     assert copied.trials[0].values[0] == 1e-300  # shortest repr round trip
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_a_light_read_gives_the_design_index_of_a_full_read(backend, request, tmp_path) -> None:
+def _study_with_a_keyless_trial(backend: str, request, tmp_path, name: str) -> optuna.Study:
     url = (
         f"sqlite:///{tmp_path / 'study.db'}"
         if backend == "sqlite"
         else request.getfixturevalue("postgres_url")
     )
-    study = _study(url, "l@random")
+    study = _study(url, name)
     # a trial stored before design keys existed: keyed from its configuration
     study.add_trial(
         optuna.trial.create_trial(
@@ -118,6 +118,12 @@ def test_a_light_read_gives_the_design_index_of_a_full_read(backend, request, tm
             user_attrs={"config": {"rows": 64, "clock": 2e6, "dataflow": "is"}},
         )
     )
+    return study
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_light_read_gives_the_design_index_of_a_full_read(backend, request, tmp_path) -> None:
+    study = _study_with_a_keyless_trial(backend, request, tmp_path, "l@random")
     full, light = LedgerWriter(study, NAMES), LedgerWriter(study, NAMES)
     light.history = False
     full.sync(), light.sync()
@@ -145,6 +151,62 @@ def test_a_light_read_gives_the_design_index_of_a_full_read(backend, request, tm
     out = light.write(again)
     assert out.numbers == [None, None] and out.duplicate_of == [1, 2]
     assert [t.number for t in out.others] == [13] and light.others_seen
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_keys_read_gives_which_designs_a_full_read_gives(backend, request, tmp_path) -> None:
+    """``results=False`` (``random``): one query per read, numbers, states and design keys
+    as a full read gives them (a trial stored without a design key keyed from its
+    configuration), no stored results; duplicates still caught under the lock."""
+    study = _study_with_a_keyless_trial(backend, request, tmp_path, "k@random")
+    full, keys = LedgerWriter(study, NAMES), LedgerWriter(study, NAMES)
+    keys.history = keys.results = False
+    full.sync(), keys.sync()
+    other = LedgerWriter(study, NAMES)
+    other.write(_rows())
+    statements: list[str] = []
+    engine = keys.backend.engine
+
+    def count(conn, cursor, statement, *a) -> None:
+        statements.append(statement)
+
+    sqlalchemy.event.listen(engine, "before_cursor_execute", count)
+    try:
+        seen = keys.sync()
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", count)
+    seen_full = full.sync()
+    assert len(statements) == 1  # one query
+    assert [(t.number, t.state) for t in seen] == [(t.number, t.state) for t in seen_full]
+    assert all(t.values is None and not t.params for t in seen)
+    assert {k: v[:2] for k, v in keys.designs.items()} == {
+        k: v[:2] for k, v in full.designs.items()
+    }
+    assert len(keys.designs) == 13 and all(v[2] is None for v in keys.designs.values())
+    assert (keys.total, keys.counted, keys.last_id) == (full.total, full.counted, full.last_id)
+    assert design_key({"rows": 64, "clock": 2e6, "dataflow": "is"}, NAMES) in keys.designs
+    new = {"rows": 8, "clock": 5e6, "dataflow": "os"}
+    other.write(
+        [
+            Row(
+                state=S.COMPLETE,
+                params=new,
+                distributions=DISTS,
+                values=[1.0, 1.0, 1.0],
+                design=design_key(new, NAMES),
+            )
+        ]
+    )
+    mine = Row(
+        state=S.COMPLETE,
+        params=new,
+        distributions=DISTS,
+        values=[2.0, 2.0, 2.0],
+        design=design_key(new, NAMES),
+    )
+    out = keys.write([_rows()[0], mine])  # mine: the other's new design, read under the lock
+    assert out.numbers == [None, None] and out.duplicate_of == [1, 13]
+    assert [t.number for t in out.others] == [13] and keys.others_seen
 
 
 def _count(url: str) -> int:

@@ -506,7 +506,7 @@ def test_lut_drain_and_weight_context_components() -> None:
     from accelsmith.synth.components import LUT_VAR_KINDS, lut_ctx_params
 
     assert set(LUT_VAR_KINDS) == {
-        *(f"lutctx{v}_k2{t}" for v in ("m", "mn", "m2", "mn2", "b1", "b3") for t in "sf"),
+        *(f"lutctx{v}_k2{t}" for v in ("m", "mn", "m2", "mn2", "b1", "b3", "mb1") for t in "sf"),
     }
     p = lut_ctx_params("lutctxm_k2f", 6)
     assert (p.group_size, p.symmetric, p.tile_m, p.tile_n, p.weight_bits, p.max_k) == (
@@ -522,14 +522,24 @@ def test_lut_drain_and_weight_context_components() -> None:
     assert (p.group_size, p.symmetric, p.tile_m, p.weight_bits, p.max_k) == (2, True, 1, 3, 64)
     p = lut_ctx_params("lutctxb1_k2f", 6)
     assert (p.group_size, p.symmetric, p.tile_m, p.weight_bits, p.max_k) == (2, False, 1, 1, 64)
+    p = lut_ctx_params("lutctxmb1_k2s", 6)
+    assert (p.group_size, p.symmetric, p.tile_m, p.tile_n, p.weight_bits, p.max_k) == (
+        2, True, 2, 1, 1, 64,
+    )  # fmt: skip
     _emits_with_accumulator("lutctxm_k2s", 4, 13)
     ctx = calib.load()["ctx_samples"]
     for kind in LUT_VAR_KINDS:
         assert [r["width"] for r in ctx[kind]] == list(WIDTHS[kind]), kind
-        assert WIDTHS[kind] == ((4, 6, 9) if kind.startswith("lutctxmn") else LUT_CTX_WIDTHS)
+        assert WIDTHS[kind] == ((4, 6, 9) if kind.startswith("lutctxmn2") else LUT_CTX_WIDTHS)
         assert all(
             r["acc_bits"] == lut_ctx_params(kind, r["width"]).acc_bits + 1 for r in ctx[kind]
         )
+        for r in ctx[kind]:  # the drain cores' two paths, apart: the worse is the period
+            if kind.startswith("lutctxm"):
+                worst = max(r["drain_ns"], r["row_ns"])
+                assert worst == pytest.approx(r["period_ns"], abs=0.01), (kind, r["width"])
+            else:
+                assert "drain_ns" not in r and "row_ns" not in r, kind
     assert not set(LUT_VAR_KINDS) & set(calib.load()["samples"])  # not pooled
 
 
@@ -539,17 +549,23 @@ def test_lut_core_period_drain_and_weights(monkeypatch: pytest.MonkeyPatch) -> N
     the 3-bit-weight core is the ``K = 2`` period and a floor under a bigger ``K``'s; 1-bit
     weights at ``K = 2``: the 1-bit-weight core; 1 row and 2-bit weights keep the 1 x 1
     core's form; without the samples, the old form.
-    (The one-column drain of a symmetric table as that floor: ``slow``; the model's midpoint
-    is checked against it in test_lut_one_column_symmetric_drain_midpoint.)"""
-    monkeypatch.setattr(calib, "LUT_DRAIN_ONE_COL_SYM", "slow")
+    (One column: session 6's form, the drain core's period as that floor, ``one_col_form``
+    ``slow``, ``one_col_drain`` ``act``, ``one_col_row`` ``1x1``; the model's one-column form
+    is checked in test_lut_one_column_drain_by_accumulator_width and
+    test_lut_one_column_symmetric_drain_midpoint.)"""
+    import functools
+
     t = Tech.at_node(130)
+    s6 = functools.partial(
+        t.lut_core_period_ns, one_col_form="slow", one_col_drain="act", one_col_row="1x1"
+    )
     ctx = calib.load()["ctx_samples"]
     for tag, sym in (("s", True), ("f", False)):
         for n, cols in (("", 1), ("2", 2)):  # the drain sample, exactly, is a floor
             for r in ctx[f"lutctxm{n}_k2{tag}"]:
                 w, acc = r["width"], r["acc_bits"]
                 one = float(t.lut_core_period_ns(2, sym, w, 1, 1, acc))
-                got = float(t.lut_core_period_ns(2, sym, w, 2, cols, acc))
+                got = float(s6(2, sym, w, 2, cols, acc))
                 fan = calib.fanout_period_ns(2 * cols * acc) - calib.fanout_period_ns(acc)
                 assert got == pytest.approx(max(one + float(fan), r["period_ns"])), (n, tag, w)
         for r in ctx[f"lutctxb3_k2{tag}"]:  # K = 2 at 3-bit weights: the sample
@@ -568,7 +584,7 @@ def test_lut_core_period_drain_and_weights(monkeypatch: pytest.MonkeyPatch) -> N
             assert k3 == t.lut_core_period_ns(3, sym, w, 1, 1, acc, 2), (tag, w)
     slope = calib.lut_var_slope_ns("lutctxm_k2s")
     pairs = calib.ctx_pair_slopes("lutctxm_k2s", "lutctxmn_k2s")
-    assert slope == pytest.approx(np.mean(list(pairs.values()))) and len(pairs) == 3
+    assert slope == pytest.approx(np.mean(list(pairs.values()))) and len(pairs) == 9
     assert calib.lut_var_slope_ns("lutctxb3_k2f") == calib.lut_ctx_slope_ns(2, "f")
     acc7 = next(r["acc_bits"] for r in ctx["lutctxm_k2s"] if r["width"] == 7)
     drain = calib.lut_var_period_ns("lutctxm_k2s", 7, 14)
@@ -579,7 +595,7 @@ def test_lut_core_period_drain_and_weights(monkeypatch: pytest.MonkeyPatch) -> N
         calib.lut_var_period_ns("lutctxm_k2s", 7, acc7)
     )  # held above the context's accumulator (max_k 64)
     mux = float(calib.op_period_ns("mux", 14) - calib.pipe_period_ns())
-    two, eight = (float(t.lut_core_period_ns(2, True, 7, m, 1, 14)) for m in (2, 8))
+    two, eight = (float(s6(2, True, 7, m, 1, 14)) for m in (2, 8))
     fan = float(calib.fanout_period_ns(8 * 14) - calib.fanout_period_ns(2 * 14))
     assert two == pytest.approx(drain) and eight == pytest.approx(drain + 2 * mux + fan)
     # 1- and 2-bit weights, one row, K >= 3: the 1 x 1 core's form as before; K = 2 at 1-bit
@@ -601,38 +617,158 @@ def test_lut_core_period_drain_and_weights(monkeypatch: pytest.MonkeyPatch) -> N
     assert t.lut_core_period_ns(2, True, 7, 2, 1, 14, 3) == pytest.approx(one + fan2)
 
 
-def test_lut_one_column_symmetric_drain_midpoint(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One column, two or more rows, symmetric table: the period is the midpoint of the row
-    path and the drain floor (both ABC mappings of the subtraction occur on the development
-    set, bench/bench_lut_drain1_dev.py); full tables, two columns and one row are unchanged."""
+def test_lut_one_column_drain_midpoint() -> None:
+    """One column, two or more rows: the period is the midpoint of the row path and the
+    drain floor for both tables (both ABC mappings of the subtraction occur on the
+    development sets, bench/bench_lut_drain1_dev.py; ``one_col_form`` ``mid``, the default);
+    ``mid_sym`` (session 6) keeps the floor for full tables, ``slow`` everywhere; two
+    columns and one row are as with the floor; bad forms are refused."""
+    from accelsmith.core.errors import ConfigError
+
     t = Tech.at_node(130)
     ctx = calib.load()["ctx_samples"]
-    assert calib.LUT_DRAIN_ONE_COL_SYM == "mid"
 
-    def both(*args: float) -> tuple[float, float]:
-        mid = float(t.lut_core_period_ns(*args))
-        monkeypatch.setattr(calib, "LUT_DRAIN_ONE_COL_SYM", "slow")
-        slow = float(t.lut_core_period_ns(*args))
-        monkeypatch.setattr(calib, "LUT_DRAIN_ONE_COL_SYM", "mid")
-        return mid, slow
+    def forms(*args: float, **kw: str) -> dict[str, float]:
+        out = {
+            f: float(t.lut_core_period_ns(*args, one_col_form=f, **kw))
+            for f in ("mid", "mid_sym", "slow")
+        }
+        assert out["mid"] == float(t.lut_core_period_ns(*args, **kw))  # the default
+        return out
 
     hits = 0
-    for r in ctx["lutctxm_k2s"]:
-        w, acc = r["width"], r["acc_bits"]
-        row = float(t.lut_core_period_ns(2, True, w, 1, 1, acc))
-        row += float(calib.fanout_period_ns(2 * acc) - calib.fanout_period_ns(acc))
-        mid, slow = both(2, True, w, 2, 1, acc)
-        assert slow == pytest.approx(max(row, r["period_ns"])), w
-        assert mid == pytest.approx(0.5 * (row + slow)), w
-        hits += slow > row + 0.05
-        for args in ((2, False, w, 2, 1, acc), (2, True, w, 2, 2, acc), (2, True, w, 1, 1, acc)):
-            assert both(*args)[0] == both(*args)[1], args  # full table, two columns, one row
-    assert hits >= 3  # the floor binds at several sampled widths, so the midpoint moves them
+    for tag, sym in (("s", True), ("f", False)):
+        for r in ctx[f"lutctxm_k2{tag}"]:
+            w, acc = r["width"], r["acc_bits"]
+            for form in ({"one_col_drain": "act", "one_col_row": "1x1"}, {}):
+                paths = t.lut_core_paths(2, sym, w, 2, 1, acc, **form)
+                row, drain = float(paths["row"]), float(paths["drain"])
+                got = forms(2, sym, w, 2, 1, acc, **form)
+                assert got["slow"] == pytest.approx(max(row, drain)), w
+                assert got["mid"] == pytest.approx(0.5 * (row + got["slow"])), w
+                assert got["mid_sym"] == got["mid" if sym else "slow"], w
+                hits += got["slow"] > row + 0.05
+            # session 6's form: the row path is the 1 x 1 core's, the floor the sample's period
+            one = float(t.lut_core_period_ns(2, sym, w, 1, 1, acc))
+            one += float(calib.fanout_period_ns(2 * acc) - calib.fanout_period_ns(acc))
+            s6 = forms(2, sym, w, 2, 1, acc, one_col_drain="act", one_col_row="1x1")["slow"]
+            assert s6 == pytest.approx(max(one, r["period_ns"])), w
+            for args in ((2, sym, w, 2, 2, acc), (2, sym, w, 1, 1, acc)):
+                assert len(set(forms(*args).values())) == 1, args  # two columns, one row
+    assert hits >= 12  # the floor binds at several sampled widths, so the midpoint moves them
     # more rows: the midpoint of the row path and the deeper drain (one mux level a doubling)
-    mid8, slow8 = both(2, True, 7, 8, 1, 14)
-    row8 = float(t.lut_core_period_ns(2, True, 7, 1, 1, 14))
-    row8 += float(calib.fanout_period_ns(8 * 14) - calib.fanout_period_ns(14))
-    assert slow8 > row8 and mid8 == pytest.approx(0.5 * (row8 + slow8))
+    got8 = forms(2, True, 7, 8, 1, 14)
+    row8 = float(t.lut_core_paths(2, True, 7, 8, 1, 14)["row"])
+    assert got8["slow"] > row8 and got8["mid"] == pytest.approx(0.5 * (row8 + got8["slow"]))
+    for kw, allowed in (
+        ({"one_col_form": "fast"}, "mid, mid_sym, slow"),
+        ({"one_col_drain": "rows"}, "accw, act"),
+        ({"one_col_row": "2x2"}, "ctx, 1x1"),
+    ):
+        name, value = next(iter(kw.items()))
+        with pytest.raises(ConfigError, match=rf"^{name} must be one of {allowed}, not '{value}'$"):
+            t.lut_core_period_ns(2, True, 7, 2, 1, 14, **kw)
+
+
+def test_lut_one_column_drain_by_accumulator_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one-column drain's level is a function of the accumulator width: the slowest drain
+    path of the one-column drain cores at each width, then their running maximum (the
+    ``maj3`` ripple up to ABC's delay target, where it levels off), extended below along
+    the first segment and held above; a sample where ABC mapped the drain fast (4.0 ns at
+    14 bits) does not pull the level down. Without drain paths in the data: the act form."""
+    t = Tech.at_node(130)
+    ctx = calib.load()["ctx_samples"]
+    for tag, sym in (("s", True), ("f", False)):
+        pts: dict[int, list[float]] = {}
+        for kind in calib.LUT_DRAIN1_KINDS:
+            for r in ctx[kind + tag]:
+                pts.setdefault(r["acc_bits"], []).append(r["drain_ns"])
+        xs = sorted(pts)
+        level = np.maximum.accumulate([max(pts[x]) for x in xs])
+        got = calib.lut_drain1_ns(tag, np.array(xs))
+        assert got == pytest.approx(level)
+        assert np.all(np.diff(calib.lut_drain1_ns(tag, np.arange(6, 40))) >= 0)
+        first = (level[1] - level[0]) / (xs[1] - xs[0])
+        assert float(calib.lut_drain1_ns(tag, xs[0] - 2)) == pytest.approx(level[0] - 2 * first)
+        assert float(calib.lut_drain1_ns(tag, xs[-1] + 9)) == pytest.approx(level[-1])
+        for x in xs:  # the model's drain floor of a 2 x 1 K = 2 core at that accumulator
+            for w in (4, 7):
+                drain = t.lut_core_paths(2, sym, w, 2, 1, x)["drain"]
+                assert float(drain) == pytest.approx(float(calib.lut_drain1_ns(tag, x)))
+                assert (
+                    t.lut_core_paths(2, sym, w, 2, 2, x)["drain"]
+                    == t.lut_core_paths(2, sym, w, 2, 2, x, one_col_drain="act")["drain"]
+                )  # two columns: unchanged
+    # the ripple's bottom is the narrow core's 9-bit sample; 14 bits has a fast (4.0 ns) and
+    # a slow sample: the level is the slow one
+    low = next(r for r in ctx["lutctxmn_k2s"] if r["acc_bits"] == 9)
+    assert float(calib.lut_drain1_ns("s", 9)) == pytest.approx(low["drain_ns"])
+    at14 = [
+        r["drain_ns"] for k in calib.LUT_DRAIN1_KINDS for r in ctx[k + "s"] if r["acc_bits"] == 14
+    ]
+    assert min(at14) < 4.5 and float(calib.lut_drain1_ns("s", 14)) == pytest.approx(max(at14))
+    data = calib.load()
+    stripped = {
+        **data,
+        "ctx_samples": {
+            k: [{f: v for f, v in r.items() if f != "drain_ns"} for r in rows]
+            for k, rows in data["ctx_samples"].items()
+        },
+    }
+    monkeypatch.setattr(calib, "load", lambda: stripped)
+    assert calib.lut_drain1_ns("s", 14) is None
+    assert t.lut_core_period_ns(2, True, 7, 2, 1, 14) == t.lut_core_period_ns(
+        2, True, 7, 2, 1, 14, one_col_drain="act"
+    )
+
+
+def test_lut_one_column_row_from_the_drain_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The row path of a one-column K = 2 core of two or more rows: between the drain
+    cores' row paths at max_k 4 and 64, linear in the accumulator width, held outside; 1-bit
+    weights at the 2-bit core's accumulator (one bit wider), 3-bit at least the 3-bit level;
+    more rows add the flags' fan-out; other shapes and K as before."""
+    t = Tech.at_node(130)
+    ctx = calib.load()["ctx_samples"]
+    for tag, sym in (("s", True), ("f", False)):
+        wide = {r["width"]: r for r in ctx[f"lutctxm_k2{tag}"]}
+        narrow = {r["width"]: r for r in ctx[f"lutctxmn_k2{tag}"]}
+        for w in wide:
+            lo, hi = narrow[w], wide[w]
+            assert float(calib.lut_row1_ns(tag, w, hi["acc_bits"])) == pytest.approx(hi["row_ns"])
+            assert float(calib.lut_row1_ns(tag, w, lo["acc_bits"])) == pytest.approx(lo["row_ns"])
+            assert float(calib.lut_row1_ns(tag, w, lo["acc_bits"] - 3)) == pytest.approx(
+                lo["row_ns"]
+            )
+            mid_acc = 0.5 * (lo["acc_bits"] + hi["acc_bits"])
+            assert float(calib.lut_row1_ns(tag, w, mid_acc)) == pytest.approx(
+                0.5 * (lo["row_ns"] + hi["row_ns"])
+            )
+            acc = hi["acc_bits"] - 2
+            row = float(t.lut_core_paths(2, sym, w, 2, 1, acc)["row"])
+            assert row == pytest.approx(float(calib.lut_row1_ns(tag, w, acc)))
+            b1 = float(t.lut_core_paths(2, sym, w, 2, 1, acc, 1)["row"])
+            assert b1 == pytest.approx(float(calib.lut_row1_ns(tag, w, acc + 1)))
+            b3 = float(t.lut_core_paths(2, sym, w, 2, 1, acc, 3)["row"])
+            old3 = float(t.lut_core_paths(2, sym, w, 2, 1, acc, 3, one_col_row="1x1")["row"])
+            assert b3 == pytest.approx(max(row, old3))
+            four = float(t.lut_core_paths(2, sym, w, 4, 1, acc)["row"])
+            fan = calib.fanout_period_ns(4 * acc) - calib.fanout_period_ns(2 * acc)
+            assert four == pytest.approx(row + float(fan))
+            for args in ((3, sym, w, 2, 1, acc), (2, sym, w, 2, 2, acc), (2, sym, w, 1, 1, acc)):
+                paths = t.lut_core_paths(*args)
+                assert paths["row"] == t.lut_core_paths(*args, one_col_row="1x1")["row"], args
+    data = calib.load()
+    stripped = {
+        **data,
+        "ctx_samples": {
+            k: [{f: v for f, v in r.items() if f != "row_ns"} for r in rows]
+            for k, rows in data["ctx_samples"].items()
+        },
+    }
+    monkeypatch.setattr(calib, "load", lambda: stripped)
+    assert calib.lut_row1_ns("s", 7, 14) is None
+    paths = t.lut_core_paths(2, True, 7, 2, 1, 14)
+    assert paths["row"] == t.lut_core_paths(2, True, 7, 2, 1, 14, one_col_row="1x1")["row"]
 
 
 def test_lut_drain_and_weight_forms_by_cross_validation() -> None:
@@ -695,3 +831,29 @@ def test_calibrate_kinds_updates_only_those(tmp_path: Path) -> None:
         assert new[table] == stale[table], table
     assert new["provenance"]["partial_runs"][-1]["kinds"] == ["pipe"]
     assert new["provenance"]["tools"] == packaged["provenance"]["tools"]
+
+
+@pytest.mark.slow
+def test_split_periods_of_a_drain_core() -> None:
+    """accelsmith.synth.paths.split_periods re-times a synthesized netlist into the worst
+    path into the output registers and into the others: the worse of the two is the
+    report's period, and the packaged sample recorded both; a port that no flip-flop
+    drives is one clear error."""
+    require("yosys", "sta")
+    from accelsmith.hdl.emit import verilog_text
+    from accelsmith.synth.calibrate import CLOCK_NS
+    from accelsmith.synth.components import component
+    from accelsmith.synth.flow import synthesize_verilog
+    from accelsmith.synth.paths import split_periods
+    from accelsmith.synth.tools import SynthError
+
+    comp, top = component("lutctxmn_k2s", 4)
+    design = {"name": top, "component": "lutctxmn_k2s", "width": 4}
+    rep = synthesize_verilog(verilog_text(comp, top), top, design, clock_ns=CLOCK_NS)
+    drain, row = split_periods(rep.folder, top, "c__payload", CLOCK_NS)
+    assert max(drain, row) == pytest.approx(1000.0 / rep.fmax_mhz, abs=0.01)
+    assert drain > row + 0.3  # this core's drain is its worst path, well above its row
+    sample = next(r for r in calib.load()["ctx_samples"]["lutctxmn_k2s"] if r["width"] == 4)
+    assert (drain, row) == pytest.approx((sample["drain_ns"], sample["row_ns"]))
+    with pytest.raises(SynthError, match=r"cannot split the paths of .*: 0 flip-flops drive"):
+        split_periods(rep.folder, top, "no_such_port", CLOCK_NS)

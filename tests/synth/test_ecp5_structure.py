@@ -5,6 +5,7 @@ SIMD lanes' MULT18X18D and flip-flops against their samples."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from amaranth.hdl import Shape
 
 from accelsmith.core.families.simd import SimdParams
@@ -12,6 +13,10 @@ from accelsmith.core.families.systolic import SystolicParams
 from accelsmith.hdl.simd_lane import SimdLane
 from accelsmith.models import ecp5_inventory as inv
 from accelsmith.models.ecp5 import calib
+
+#: the placed ``lkcore_`` samples' worst Fmax error by the fitted table path (%), rounded up
+#: (session 7)
+LUT_CORE_FMAX_BOUND = 10.0
 
 
 def _systolic(**kw: object) -> dict:
@@ -34,6 +39,33 @@ def test_ws_column_is_its_fold_adder_gating_and_pe_unscaled() -> None:
     assert four["pe_ws"] - one["pe_ws"] == 3 * (pe + 1 - add)
     assert set(inv.WS_TERMS).isdisjoint(inv.ARRAY_TERMS)
     assert 0 < (four["col_ws"] + four["pe_ws"] - one["col_ws"] - one["pe_ws"]) / 3 < 80
+
+
+def test_os_single_row_and_ws_last_column() -> None:
+    """A 1-row os array's PEs are their own term (``pe_os1``: no drain case to share LUTs
+    with), a multi-row array's ``pe_os``; a ws array's last column has no select-flag clock
+    enable (its ``sel_out`` is unread: the ``a_in.any()`` reduction, eq_lut(w), removed)."""
+    cal = calib()
+    one = _systolic(dataflow="os", rows=1, cols=4, in_bits=12, signed=True, max_k=300)
+    two = _systolic(dataflow="os", rows=2, cols=4, in_bits=12, signed=True, max_k=300)
+    assert one["pe_os"] == 0 and one["pe_os1"] > 0 and two["pe_os1"] == 0 and two["pe_os"] > 0
+    acc = SystolicParams(dataflow="os", rows=1, cols=4, in_bits=12, max_k=300).acc_bits
+    assert one["pe_os1"] == 4 * float(cal.pe_lut(12, acc, False))
+    for rows in (2, 3):
+        kw = {"dataflow": "ws", "rows": rows, "in_bits": 9, "signed": True, "max_k": 100}
+        a, b = _systolic(cols=1, **kw), _systolic(cols=2, **kw)
+        # the second column adds its PEs with their reductions (and its fold): the first
+        # column's PEs gain the reduction back, the new last column's PEs lose it
+        p = SystolicParams(cols=1, **kw)  # type: ignore[arg-type]
+        widths = inv._ws_psum_widths(9.0, float(p.acc_bits), True, float(rows))
+        pes = sum(float(cal.pe_lut(9, p.acc_bits, True)) + 1 for _ in range(rows))
+        narrow = sum(
+            float(cal.add_lut(p.acc_bits) - cal.add_lut(max(float(np.ravel(w)[0]), 1.0)))
+            for w in widths[1:]
+        )
+        top = float(cal.add_lut(p.acc_bits))
+        assert a["pe_ws"] == pytest.approx(pes - top - narrow - rows * float(inv.eq_lut(9)))
+        assert b["pe_ws"] - a["pe_ws"] == pytest.approx(pes - top - narrow)
 
 
 def test_ws_path_of_a_single_row_has_no_pe_adder() -> None:
@@ -107,20 +139,28 @@ def test_pim_channel_is_its_control_plus_its_bank_module() -> None:
 
 
 def test_pim_memory_counts_its_tiles_deep() -> None:
-    """A memory deeper than one 16-word tile is priced (LUT4 of its read multiplexer, and its
-    placed read path) as the words of its tiles: the 65-row bank memory as the sampled
-    80-word one (5 tiles), 33 rows as 48 (3 tiles); the sampled depths hit their samples."""
+    """A bank's cell memory deeper than one 16-word tile is priced by its tiles deep: its
+    DPR16X4 as the isolated memory of its tiles' words (65 rows as the sampled 80), its LUT4
+    (memory and read multiplexer into the row buffer) per bit from the in-bank series
+    ``bank_int8_l1_r<rows>x2`` (65 rows as the 66-row bank, 5 tiles; 1 tile: the isolated
+    ``mem16x16`` per bit); the placed read path as the ``memrd`` samples."""
     cal = calib()
     for d in (48, 80, 144):
         s = cal.samples[f"mem{d}x16"]
-        assert (
-            float(inv._mem(cal, np.asarray([d - 15.0]), np.asarray([16.0]))["lut4"][0])
-            == (s["LUT4"])
-        )
+        got = inv._mem(cal, np.asarray([d - 15.0]), np.asarray([16.0]))
+        assert float(got["dpr16x4"][0]) == s["TRELLIS_DPR16X4"]
         rd = cal.samples[f"memrd{d}x16"]
         assert float(inv._memrd_period(cal, np.asarray([d - 15.0]))[0]) == 1000 / rd["fmax_mhz"]
-    # per bit, three tiles deep cost more read multiplexing than four (PFUMX / L6MUX21 trees)
-    assert cal.samples["mem48x16"]["LUT4"] / 16 > cal.samples["mem64x32"]["LUT4"] / 32
+    one = cal.value("mem16x16", "LUT4") / 16
+    assert float(inv._bank_mem_per_bit(cal, 16.0)) == one
+    base = cal.value("bank_int8_l1_r16x2", "LUT4")
+    for rows, sample in ((65, "bank_int8_l1_r66x2"), (129, "bank_int8_l1_r130x2")):
+        want = (cal.value(sample, "LUT4") - base) / 16 + one
+        assert float(inv._bank_mem_per_bit(cal, float(rows))) == want
+        assert float(inv._mem(cal, np.asarray([rows]), np.asarray([16.0]))["lut4"][0]) == 16 * want
+    # in a bank, five tiles deep cost more than four, and four no less than three
+    per_bit = [float(inv._bank_mem_per_bit(cal, 16.0 * t)) for t in (3, 4, 5)]
+    assert per_bit[2] > per_bit[1] >= per_bit[0] * 0.95
 
 
 def test_pim_channel_periods_follow_their_paths() -> None:
@@ -152,3 +192,54 @@ def test_pim_channel_periods_follow_their_paths() -> None:
     assert period(banks=1, lanes=1, rows=64, row_bytes=16) > period(
         banks=1, lanes=1, rows=64, row_bytes=4
     )
+
+
+def test_lut_rows_follow_their_samples_at_every_sampled_activation_width() -> None:
+    """A LUT-core row (base and marginal PE, without the PEs' accumulate) is the ``lkrow``
+    samples' at each sampled activation width (4, 8 and 12 bits: entry widths that span the
+    family's) and lies between them in between (session 7: the 8-bit row scaled by the entry
+    width over-priced 5-bit and under-priced 11-bit symmetric cores by 10-15 %)."""
+    from accelsmith.core.families.lut_core import entry_bits
+    from accelsmith.synth.calibrate_ecp5 import ROW_ACT_BITS, TABLE_ACT_BITS, TABLES
+
+    cal = calib()
+    for k, s in TABLES:
+        ews, ones = [], []
+        for a in sorted((*ROW_ACT_BITS, TABLE_ACT_BITS)):
+            tag = "" if a == TABLE_ACT_BITS else f"a{a}"
+            n1, n2 = cal.samples[f"lkrow{k}{s}n1{tag}"], cal.samples[f"lkrow{k}{s}n2{tag}"]
+            assert n1["entry_bits"] == entry_bits(k, a)
+            accw, b = n1["acc_bits"], n1["weight_bits"]
+            pe = float(cal.mux_lut(b, n1["entry_bits"] + b - 1) + accw + cal.add_lut(accw))
+            one, more = inv._lut_rows(
+                cal, np.asarray([k]), np.asarray([s == "s"]), np.asarray([n1["entry_bits"]])
+            )
+            assert float(one[0]) == n1["LUT4"] - pe
+            assert float(more[0]) == n2["LUT4"] - n1["LUT4"] - pe
+            ews.append(n1["entry_bits"])
+            ones.append(n1["LUT4"] - pe)
+        mid = (ews[0] + ews[1]) / 2  # between the 4- and 8-bit rows
+        one, _ = inv._lut_rows(cal, np.asarray([k]), np.asarray([s == "s"]), np.asarray([mid]))
+        assert min(ones[:2]) <= float(one[0]) <= max(ones[:2])
+
+
+def test_lut_table_path_is_the_placed_row_plus_a_fitted_overhead() -> None:
+    """A LUT core's table path is its placed row (``lkrow..n1``) at its entry width plus
+    ``a + b * (tile_m - 1)`` (the kmask compare; the activations and mask to each further
+    row), fitted to the placed ``lkcore_`` cores: both non-negative and below two LUT levels
+    a row, every sample's Fmax within the bound, and the samples outside the bench's sets
+    (even activation widths, max_k 20 / 100)."""
+    from accelsmith.core.families.lut_core import LutCoreParams
+
+    cal = calib()
+    a, b = inv.lut_period_fit(cal)
+    level = float(cal.period_ns("mux", 4)) - 1000.0 / cal.value("pipe8", "fmax_mhz")
+    assert 0 <= a <= 2 * level and 0 <= b <= 2 * level
+    cores = {n: s for n, s in cal.samples.items() if n.startswith("lkcore_")}
+    assert len(cores) >= 10
+    for name, s in cores.items():
+        p = LutCoreParams.from_dict(s["params"], source="test")
+        assert p.act_bits % 2 == 0 and p.max_k not in (15, 60, 333), name
+        cfg = {k: np.asarray([v]) for k, v in p.to_dict().items()}
+        period = max(float(np.ravel(t)[0]) for t in inv.lut_core(cfg, cal)["paths_ns"])
+        assert abs(1000.0 / period / s["fmax_mhz"] - 1) <= LUT_CORE_FMAX_BOUND / 100, name

@@ -150,6 +150,10 @@ class ExplorerContext:
         False: :attr:`ledger` reads only the design index of stored trials, never their
         parameters (``LedgerWriter.history``); set by :class:`Explorer` for explorers whose
         proposals do not depend on the history.
+    results : bool
+        False: :attr:`ledger`'s design index keeps no stored results (values, constraint
+        values) of known designs, only which designs are stored (``LedgerWriter.results``);
+        set by :class:`Explorer` for explorers that never use a known design's result.
     """
 
     spec: CampaignSpec
@@ -164,6 +168,7 @@ class ExplorerContext:
     stop: Callable[[], bool] = lambda: False
     stale_after: float = 3600.0
     history: bool = True
+    results: bool = True
 
     @property
     def ledger(self) -> LedgerWriter:
@@ -174,6 +179,7 @@ class ExplorerContext:
 
             writer = LedgerWriter(self.study, self.space.names)
             writer.history = self.history
+            writer.results = self.results
             writer.sync()
             self.__dict__["_ledger"] = writer
         return writer
@@ -235,12 +241,17 @@ class Explorer(ABC):
     #: False when proposals never depend on stored trials' parameters (only on which designs
     #: are stored): the ledger then reads only its design index (lighter with many workers).
     history: ClassVar[bool] = True
+    #: False when a known design's stored result is never used (with :attr:`history` False:
+    #: the ledger reads only which designs are stored, one query per read).
+    results: ClassVar[bool] = True
 
     def __init__(self, ctx: ExplorerContext) -> None:
         self.ctx = ctx
         self.opts = self.check_options(ctx.options)
         if not self.history:
             ctx.history = False
+        if not self.results:
+            ctx.results = False
 
     @classmethod
     def check_options(cls, options: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -423,12 +423,16 @@ class RandomExplorer(Explorer):
     A batch ends at the next multiple of ``batch`` stored trials, so that one worker's
     batches are the same whether or not it was interrupted; once other workers' trials
     arrive (several workers: not reproducible anyway) every batch is ``batch`` designs, so the
-    batches do not shrink to the gaps the others leave. Proposals do not depend on the
-    stored history, so the ledger reads only the design index (``LedgerWriter.history``).
+    batches do not shrink to the gaps the others leave, or more while the workers queue for
+    the study lock on a server database (``LedgerWriter.batch_size``). Proposals do not
+    depend on the stored history and a known design is only drawn again, never told, so
+    the ledger reads only which designs are stored (``LedgerWriter.history`` and
+    ``results``).
     """
 
     name = "random"
     history = False
+    results = False
     options: ClassVar = {
         "batch": Option((int,), 256, "designs per vectorized evaluation", low=1, high=65536)
     }
@@ -447,7 +451,10 @@ class RandomExplorer(Explorer):
             attempt = attempt + 1 if start == last else 0
             last = start
             rng = ctx.rng("random", start, attempt, *_salt(writer))
-            n = B if writer.others_seen else (start // B + 1) * B - start
+            if writer.others_seen:
+                n = writer.batch_size(B, ctx.budget - writer.counted)
+            else:
+                n = (start // B + 1) * B - start
             u = rng.random((n, d))
             configs, seen = [], set()
             for row in u:
