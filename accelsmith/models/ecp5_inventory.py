@@ -101,7 +101,8 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
         + 2
         + 4
     )
-    # ws: PE two weights + psum, column fold queue (rows sums) + sum register; control:
+    # ws: PE two weights, the current weight (WsPE.wcur) + psum, column fold queue (rows
+    # sums) + sum register; control:
     # loader (w_rem, w_row, w_par, w_first, slot flags and counts), streamer (a_par, a_m),
     # stage-0 a + 5 flags, weight bus wv0/wr0/wp0 + wd0 and their column delays, pdiag,
     # cv/cf/cl/ce, out_v/out_e, inflight
@@ -111,7 +112,7 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
     # 2w-bit product): its flip-flops and its adder have that width
     psum_w = _ws_psum_widths(w, acc, np.asarray(cfg["signed"], dtype=bool), r)
     ff_ws = (
-        c * (r * 2 * w + sum(psum_w))
+        c * (r * 3 * w + sum(psum_w))
         + c * (r * acc + acc)
         + (kbits + 1)
         + rb1

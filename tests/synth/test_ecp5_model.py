@@ -179,8 +179,11 @@ def test_nnls_rel_recovers_non_negative_scales() -> None:
     [
         ("lane", LANE_BOUND),
         ("simd_", SIMD_BOUND),
-        ("bank_", 9.0),
-        ("chan_", 10.0),
+        # session 7 (ecp58): 9 -> 4 and 10 -> 4, the bank cells priced from the in-bank
+        # series and the burst selects from the muxb samples: worst bank 2.9 %
+        # (bank_fp16_l1_r16x16), channel 3.1 % (chan_b1_l2_r8x6)
+        ("bank_", 4.0),
+        ("chan_", 4.0),
         ("arr_", ARR_BOUND),
     ],
 )
