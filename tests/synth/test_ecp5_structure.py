@@ -247,3 +247,32 @@ def test_lut_table_path_is_the_placed_row_plus_a_fitted_overhead() -> None:
         cfg = {k: np.asarray([v]) for k, v in p.to_dict().items()}
         period = max(float(np.ravel(t)[0]) for t in inv.lut_core(cfg, cal)["paths_ns"])
         assert abs(1000.0 / period / s["fmax_mhz"] - 1) <= LUT_CORE_FMAX_BOUND / 100, name
+
+
+def test_simd_development_set_and_samples_share_no_netlist_with_held_out_designs() -> None:
+    """The integer SIMD development set (``bench/dev/ecp5_dev_simd_int_2026-12-07f.json``)
+    and the whole-design calibration samples (``simd_``, ``lkcore_``) are neither held-out
+    designs nor the same netlist as one: max_k only sets the quire width (SIMD) and counter
+    widths, so a design at another max_k can still equal a held-out one (16x3 int8 at max_k
+    250 equals the held-out one at 200, and was dropped)."""
+    from pathlib import Path
+
+    from accelsmith.core.families.lut_core import LutCoreParams
+    from accelsmith.synth import calibrate_ecp5 as cal5
+    from tests.synth.test_ecp5_flow import _bench_ecp5
+
+    bench = _bench_ecp5()
+    dev = Path(__file__).parents[2] / "bench" / "dev" / "ecp5_dev_simd_int_2026-12-07f.json"
+    got = bench.given(str(dev), "simd", 20)
+    assert len(got) >= 5
+
+    def shape(p: object) -> tuple:  # what the netlist depends on besides max_k's widths
+        if isinstance(p, LutCoreParams):
+            return (*p.to_dict().items(),)
+        return (p.lane_bits, p.lanes, p.formats, p.pipeline, p.quire_range(0))
+
+    samples = [cal5.simd_params(cal5.simd_name(*d)) for d in cal5.SIMDS]
+    samples += [cal5.lut_core_params(cal5.lut_core_name(*c)) for c in cal5.LUT_CORES]
+    held = {shape(p) for f in ("simd", "lut-core") for p in bench.held_out(f, 20)}
+    for p in [*got, *samples]:
+        assert shape(p) not in held, p
