@@ -131,6 +131,9 @@ class _SplitTable:
         self.score = np.empty(64, dtype=np.float64)
         self.values = np.empty((64, n_objectives), dtype=np.float64)
         self.n = 0
+        from .tpe_rank import Levels
+
+        self.levels = Levels(n_objectives)  # of the feasible complete rows' loss vectors
 
     def rows(self, trials: Any, score: Any) -> Any:
         """Row of each (finished) trial, reading the new ones with ``score``."""
@@ -337,7 +340,10 @@ def _tpe_class() -> type:
             else:
                 lvals = table.values[rows[complete]]
                 lvals *= [-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions]
-                ranks = _fast_non_domination_rank(lvals, n_below=k)
+                if np.isnan(lvals).any():  # pragma: no cover - Optuna fails such trials
+                    ranks = _fast_non_domination_rank(lvals, n_below=k)
+                else:  # the same array, from levels kept across asks (tpe_rank.py)
+                    ranks = table.levels.ranks(rows[complete], lvals, k)
                 uniq, counts = np.unique(ranks, return_counts=True)
                 last = int(np.max(uniq[np.cumsum(counts) <= k], initial=-1))
                 idx = np.arange(complete.size)
