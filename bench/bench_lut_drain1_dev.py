@@ -6,11 +6,13 @@ subtraction either as a ripple of ``maj3`` cells whose falling edge runs the who
 (~0.40 ns a bit) or with an inverting cell inside the chain (the rising edge, ~0.20 ns a bit,
 runs part of it), and the drain then lies below the row path. This bench synthesizes a grid of
 ``K = 2`` cores that are NOT held-out rows of ``bench/bench_silicon.py`` (a configuration whose
-name and ``max_k`` match a held-out row is skipped): symmetric and full tables at ``max_k``
-32, symmetric at ``max_k`` 8, act 4..10, weights of 1..3 bits. Each core is synthesized on
-sky130hd (``accelsmith.synth``, cached) at a 10 ns clock; OpenSTA is re-run on its netlist
-for the worst path into the output registers (``drain``) and into every other register
-(``row``). Its Fmax is compared with the model under each of :data:`VARIANTS` (keywords of
+name and ``max_k`` match a held-out row is skipped): by default symmetric and full tables at
+``max_k`` 32 and symmetric at ``max_k`` 8 (one ``--max-k``: the ``--tables`` at that
+``max_k``, e.g. ``--max-k 16 --tables sym full``), act 4..10, weights of 1..3 bits. Each
+core is synthesized on sky130hd (``accelsmith.synth``, cached) at a 10 ns clock; OpenSTA is
+re-run on its netlist for the worst path into the output registers (``drain``) and into every
+other register (``row``). Its Fmax is compared with the model under each of
+:data:`VARIANTS` (keywords of
 :meth:`accelsmith.models.calib.CalibratedTech.lut_core_period_ns`): session 6's forms (the
 drain core's period as a floor, or the midpoint of the row path and that floor for symmetric
 tables), then step by step the drain level by accumulator width, the row path of the

@@ -27,8 +27,13 @@ per row, and the family's noise floor in the summary).
 
 Usage: ``python bench/bench_silicon_ecp5.py [--families systolic,pim] [--n 20]
 [--pnr 5 | --pnr systolic=5,pim=2] [--pnr-designs LABEL,...] [--seed 2026] [--measure-only]
-[--cached-only] [--noise LABEL,... [--noise-seeds 5]]
+[--cached-only] [--noise LABEL,... [--noise-seeds 5]] [--designs FILE]
 [--json out.json]``.
+
+``--designs FILE`` compares a given set instead of the drawn one: a JSON object mapping a
+family to a list of its parameter dicts (a development set of chosen classes, e.g.
+``bench/dev/ecp5_dev_2026-12-07f.json``); a design that is also one of the held-out set's
+(``--seed``, ``--n``) is refused, so a development run never measures a held-out row.
 Goals (issue 15): counts within 5 % mean / 10 % worst, Fmax within 10 %. Run it under
 ``nice -n 10``. The held-out set of ``bench/results`` is ``--seed 2026`` (the model was
 developed against ``--seed 153``, whose designs ``tests/synth/data/ecp5_designs.json`` keeps).
@@ -42,6 +47,7 @@ import json
 import random
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 GOALS = {"count": (5.0, 10.0), "fmax": (10.0, 10.0)}
@@ -140,6 +146,34 @@ def held_out(family: str, n: int, seed: int = 2026) -> list[Any]:
         seen.add(p.slug())
         out.append(p)
     return out[:n]
+
+
+def given(path: str, family: str, n: int, seed: int = 2026) -> list[Any]:
+    """The ``family`` designs of the ``--designs`` file ``path`` (validated params); a
+    :class:`~accelsmith.core.errors.ConfigError` names the first bad one, and one that is a
+    held-out design (``seed``, ``n``) is refused."""
+    from accelsmith.core.errors import ConfigError
+    from accelsmith.core.registry import get_family
+
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"--designs must be a readable JSON file, not {path!r} ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get(family, []), list):
+        raise ConfigError("--designs must map each family to a list of parameter objects")
+    cls = get_family(family).params_class()
+    held = {p.slug() for p in held_out(family, n, seed)}
+    out = []
+    for i, cfg in enumerate(data.get(family, [])):
+        if not isinstance(cfg, dict):
+            raise ConfigError(f"--designs {family}[{i}] must be a parameter object, not {cfg!r}")
+        p = cls.from_dict(cfg, source=f"--designs {family}[{i}]")
+        if p.slug() in held:
+            raise ConfigError(
+                f"--designs {family}[{i}] must not be a held-out design, not {label(p)}"
+            )
+        out.append(p)
+    return out
 
 
 def label(params: Any) -> str:
@@ -241,6 +275,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also place and route these designs (labels) with nextpnr seeds 2..--noise-seeds",
     )
     ap.add_argument("--noise-seeds", type=int, default=5, help="seeds per --noise design (5)")
+    ap.add_argument(
+        "--designs",
+        default=None,
+        help="JSON file {family: [params, ...]}: compare these (a development set) instead "
+        "of the drawn held-out designs",
+    )
     ap.add_argument("--measure-only", action="store_true", help="warm the cache, no model")
     ap.add_argument("--json", default=None)
     ap.add_argument(
@@ -268,12 +308,23 @@ def main(argv: list[str] | None = None) -> int:
         pnr = {k: int(v) for k, v in (item.split("=") for item in args.pnr.split(","))}
     else:
         pnr = {f: int(args.pnr) for f in args.families.split(",")}
+    designs: dict[str, list[Any]] = {}
+    for family in args.families.split(","):
+        try:
+            designs[family] = (
+                given(args.designs, family, args.n, args.seed)
+                if args.designs
+                else held_out(family, args.n, args.seed)
+            )
+        except AccelsmithError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     noise = set(filter(None, args.noise.split(",")))
     pnr_designs = set(filter(None, args.pnr_designs.split(","))) | noise
     results: dict[str, list[dict[str, Any]]] = {}
     for family in args.families.split(","):
         rows = results.setdefault(family, [])
-        for i, p in enumerate(held_out(family, args.n, args.seed)):
+        for i, p in enumerate(designs[family]):
             t0 = time.perf_counter()
             try:
                 meas = measure(p, pnr=False)

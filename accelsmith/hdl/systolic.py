@@ -282,6 +282,9 @@ class SystolicArray(wiring.Component):
         # travels right with the activations, one register per PE (WsPE.sel_out).
         pdiag = delay_chain(m, stage0["par"], rows - 1, "pdiag")
         sel_in: Value = Cat(pdiag)
+        # ... and its next value (each tap's D: the streamer's a_par, then the previous tap),
+        # from which each PE loads the weight its next activation multiplies (WsPE.wcur)
+        sel_nx: Value = Cat(stage0["par_nx"], *pdiag[: rows - 1])
         # The fold queue under column j sees the bottom PE's sum rows + j cycles after stage 0.
         taps = rows + cols - 1
         cv = delay_chain(m, stage0["v"], taps, "cv")
@@ -310,10 +313,11 @@ class SystolicArray(wiring.Component):
                 col.w_r.eq(wr[j]),
                 col.w_p.eq(wp[j]),
                 col.sel_in.eq(sel_in),
+                col.sel_nx_in.eq(sel_nx),
                 col.q_v.eq(cv[rows + j]),
                 col.q_first.eq(cf[rows + j]),
             ]
-            a_in, sel_in = col.a_out, col.sel_out
+            a_in, sel_in, sel_nx = col.a_out, col.sel_out, col.sel_nx_out
             res.append(col.res)
         out_v, out_e = Signal(), Signal()
         m.d.sync += [out_v.eq(cv[taps] & cl[taps]), out_e.eq(ce[taps])]
@@ -357,7 +361,7 @@ class SystolicArray(wiring.Component):
 
         Returns the stage-0 registers: ``a`` (elements past the fold's weight rows zeroed),
         ``par`` (weight slot), ``v``, ``first``, ``last`` (fold flags) and ``end`` (the
-        fold's last output row).
+        fold's last output row), and ``par_nx``: the next value of ``par``.
         """
         rows = self.params.rows
         a_par = Signal()
@@ -380,6 +384,7 @@ class SystolicArray(wiring.Component):
         a0 = [Signal(self.elem_shape, name=f"a0_{i}") for i in range(rows)]
         m.d.sync += [a0[i].eq(Mux(i < cur_n, self.a.payload[i], 0)) for i in range(rows)]
         st = {"a": a0, **{k: Signal(name=f"{k}0") for k in ("par", "v", "first", "last", "end")}}
+        st["par_nx"] = a_par
         m.d.sync += [
             st["par"].eq(a_par),
             st["v"].eq(fire_a),

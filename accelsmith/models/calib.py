@@ -682,14 +682,15 @@ class CalibratedTech(Tech):
         8 and 32 but fast at act 7 and 8 at ``max_k`` 16, and at act 4-5 in the
         ``lutctxmb1_k2s`` samples). So the period is the midpoint of the row path and the
         drain floor (``one_col_form`` ``"mid"``), the smallest worst error against both
-        outcomes. Over the 102 development cores (mean / worst %): session 6's form
+        outcomes. Over those 103 cores (mean / worst %): session 6's form
         (``"mid_sym"``, ``"act"``, ``"1x1"``) 5.7 / 15.2, with the drain by accumulator width
         and the cores' row path 4.7 / 15.8, with the midpoint for full tables too (the model)
         5.4 / 13.3; that last step was chosen after the ``max_k`` 16 set showed fast full-table
-        drains, and checked on a set at ``max_k`` 100 synthesized afterwards (results in
-        ``bench/results/lut_drain1_dev_2026-12-07f.txt``). Where the row path lies far below
-        the slow drain (narrow activations), no single number is within 10 % of both
-        outcomes: the midpoint's error there is half their spread (11-13 % on those sets).
+        drains. On 42 cores at ``max_k`` 100, synthesized afterwards and used for no choice:
+        4.2 / 14.6 -> 3.8 / 11.8 (``bench/results/lut_drain1_dev_2026-12-07f.txt``). Where
+        the row path lies far below the slow drain (narrow activations), no single number is
+        within 10 % of both outcomes: the midpoint's error there is half their spread (11-13 %
+        on those sets).
         """
         for name, value, forms in (
             ("one_col_form", one_col_form, LUT_ONE_COL_FORMS),

@@ -17,13 +17,16 @@ Pricing rules (all from the samples; nothing here is a free constant):
   the last two samples beyond them);
 - MULT18X18D: per multiplier, the count of the smallest sampled width at or above its width
   (``ceil(w / 18)^2`` beyond the samples, the rule the samples follow);
-- memories: TRELLIS_DPR16X4 / DP16KD / LUT4 per ``16 x 4`` tile of the sampled shapes;
+- memories: TRELLIS_DPR16X4 / DP16KD per ``16 x 4`` tile of the sampled shapes; a PIM
+  bank's cells' LUT4 (memory and read multiplexer) per bit from in-bank samples by tiles
+  deep and width (``bank_int8_l1_r<rows>x<bytes>``), unscaled;
 - whole blocks: a systolic PE is priced by its own samples (``ospe``/``wspe``, interpolated
-  in width and accumulator); an output-stationary array's PEs and drain and each dataflow's
-  control are scaled by factors fitted to whole arrays (``arr_...``, even widths, max_k
-  values the bench never uses), a weight-stationary array's PEs (each at its row's partial-
-  sum width) and columns (fold adder and its first-fold gating, one LUT4 per bit) are
-  priced from their components unscaled; a SIMD lane, a PIM bank and a PIM channel's
+  in width and accumulator); an output-stationary array's PEs (a 1-row array's apart: no
+  drain case), drain and control, a weight-stationary array's PEs (each at its row's
+  partial-sum width), columns (fold adder and its first-fold gating, one LUT4 per bit),
+  control and PEs' current-weight path are scaled by factors fitted to whole arrays
+  (``arr_...``, even widths, max_k values the bench never uses); a SIMD lane, a PIM bank
+  and a PIM channel's
   own logic are the inventory's parts (decoders, multiplexers, multiplier, quire, rounding;
   lanes, cells, selects, counters; counters, global buffer, command), each scaled by a
   non-negative factor fitted (least squares of the relative error,
@@ -40,7 +43,7 @@ Pricing rules (all from the samples; nothing here is a free constant):
 - Fmax: ``1000 / max(paths)``, the slowest of the family's register-to-register paths, each a
   placed-and-routed component period (``1000 / fmax_mhz``) interpolated in width (a
   systolic PE's path, for ws the slower of the widest PE adder and the column's gated fold
-  adder, stretched by ``a + b * log2(PEs)``, fitted to the placed ``arr_...`` arrays of
+  adder, stretched by ``a + b * sqrt(PEs)``, fitted to the placed ``arr_...`` arrays of
   each dataflow; a LUT core's table path: its placed ``lkrow`` row plus ``a + b (tile_m -
   1)`` fitted to the placed ``lkcore_...`` cores), and the
   array-wide advance (stall) net: the ``fan<n>`` samples, interpolated in ``log(n)`` with

@@ -42,13 +42,16 @@ def _f(cfg: dict, k: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- systolic
-#: the parts of a systolic array's LUT4 (:func:`systolic`) scaled by a fitted factor
-#: (:func:`array_scales`): the output-stationary PEs (their ``ospe`` samples), an output-
-#: stationary column's drain case, the control of each dataflow. A weight-stationary
-#: array's PEs and columns (:data:`WS_TERMS`) are priced from their components unscaled:
-#: each PE at its row's partial-sum width, each column's fold adder and its first-fold gating
-ARRAY_TERMS = ("pe_os", "col_os", "ctl_os", "ctl_ws")
-WS_TERMS = ("pe_ws", "col_ws")
+#: the parts of a systolic array's LUT4 (:func:`systolic`), each scaled by a fitted factor
+#: (:func:`array_scales`): the output-stationary PEs (their ``ospe`` samples; a 1-row
+#: array's apart), an output-stationary column's drain case, the weight-stationary PEs (their
+#: ``wspe`` samples, each at its row's partial-sum width), a ws column's fold adder and its
+#: first-fold gating, the control of each dataflow, and the ws PEs' in-context growth per
+#: accumulator bit. Session 7: with the current-weight register (WsPE.wcur, ws7) the isolated wspe
+#: samples no longer price a PE in an array (its load-through and flag select arrive
+#: registered there, combinationally in an array: the ws arrays came out 16-46 % over their
+#: unscaled components), so the ws PEs and columns are fitted like the os ones
+ARRAY_TERMS = ("pe_os", "pe_os1", "col_os", "ctl_os", "pe_ws", "col_ws", "ctl_ws", "psum_ws")
 
 
 def array_scales(cal: Any) -> np.ndarray:
@@ -65,11 +68,8 @@ def array_scales(cal: Any) -> np.ndarray:
         }
 
     return fitted_scales(
-        cal,
-        "arr_",
-        lambda prm: {k: parts(prm)[k] for k in ARRAY_TERMS},  # in ARRAY_TERMS order
-        lambda prm: sum(parts(prm)[k] for k in WS_TERMS),  # priced unscaled
-    )
+        cal, "arr_", lambda prm: {k: parts(prm)[k] for k in ARRAY_TERMS}
+    )  # in ARRAY_TERMS order
 
 
 def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[str, Any]:
@@ -101,7 +101,8 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
         + 2
         + 4
     )
-    # ws: PE two weights + psum, column fold queue (rows sums) + sum register; control:
+    # ws: PE two weights, the current weight (WsPE.wcur) + psum, column fold queue (rows
+    # sums) + sum register; control:
     # loader (w_rem, w_row, w_par, w_first, slot flags and counts), streamer (a_par, a_m),
     # stage-0 a + 5 flags, weight bus wv0/wr0/wp0 + wd0 and their column delays, pdiag,
     # cv/cf/cl/ce, out_v/out_e, inflight
@@ -111,7 +112,7 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
     # 2w-bit product): its flip-flops and its adder have that width
     psum_w = _ws_psum_widths(w, acc, np.asarray(cfg["signed"], dtype=bool), r)
     ff_ws = (
-        c * (r * 2 * w + sum(psum_w))
+        c * (r * 3 * w + sum(psum_w))
         + c * (r * acc + acc)
         + (kbits + 1)
         + rb1
@@ -157,6 +158,10 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
     )
     # ws PE: its weight-register write enables (w_v & w_r == i, slot select)
     pe_lut = pe_lut + np.where(ws, 1.0, 0.0)
+    # ws: the last column's select registers (WsPE sel_out) are unread, so synthesis removes
+    # them with their clock enable, the activation's OR reduction a_in.any() (the wspe
+    # samples keep it: eq_lut(w) LUT4, 3 at 8 bits, as the samples grew with that register)
+    last_col = np.where(ws, r * eq_lut(w), 0.0)
     # ws: the top PE of a column adds a constant 0 (its psum is the bare product)
     top = np.where(ws, c * cal.add_lut(acc), 0.0)
     # ws: PE i >= 1 adds into a partial sum of psum_w[i] bits, not acc (the PE samples')
@@ -165,25 +170,38 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
         for pw in psum_w[1:]
     )
     parts = {
-        "pe_os": np.where(ws, 0.0, pes * pe_lut),
-        "pe_ws": np.where(ws, pes * pe_lut - top - c * narrow, 0.0),
+        # os PEs of a multi-row column (their shadow capture shares LUTs with the drain
+        # case) and of a 1-row array (no drain case: the column reads its one shadow)
+        "pe_os": np.where(ws | (r == 1), 0.0, pes * pe_lut),
+        "pe_os1": np.where(~ws & (r == 1), pes * pe_lut, 0.0),
+        "pe_ws": np.where(ws, pes * pe_lut - top - c * narrow - last_col, 0.0),
         "col_os": np.where(ws, 0.0, c * col_lut),
         "col_ws": np.where(ws, c * col_lut, 0.0),
         "ctl_os": np.where(ws, 0.0, ctl_lut),
         "ctl_ws": np.where(ws, ctl_lut, 0.0),
+        # ws: each PE in context beyond its wspe sample, per accumulator bit (session 7,
+        # on the RTL with the current-weight register WsPE.wcur: the placed ws arrays grew
+        # 35-170 LUT4 over the previous RTL, about 1.5 LUT4 per PE and accumulator bit,
+        # while the isolated wspe samples grew 8-32 a PE; a current-weight term per weight
+        # bit instead fitted to 0)
+        "psum_ws": np.where(ws, pes * acc, 0.0),
     }
     if terms:
         return parts
     lut = sum(sc * parts[k] for k, sc in zip(ARRAY_TERMS, array_scales(cal), strict=True))
-    lut = lut + parts["pe_ws"] + parts["col_ws"]
     signed = np.asarray(cfg["signed"], dtype=bool)
     pe_path = _pe_path(cal, w, acc, ws, signed, r)
-    # placed in an array, the PE path stretches with the array (routing across more PEs):
-    # the ratio fitted to the placed-and-routed ``arr_...`` samples, linear in log2(PEs)
+    # placed in an array, the PE path stretches with the array: nextpnr's critical path of
+    # the 9-bit os arrays of 20 PEs runs from a MULT18X18D output across the die to its
+    # accumulator's carry chain (3.6 ns of routing, sa_os_5x4_s9 development design,
+    # 2026-12-07), a distance that grows with the placed area: the ratio fitted to the
+    # placed-and-routed ``arr_...`` samples (3 to 25 PEs), linear in sqrt(PEs) (session 7;
+    # it was linear in log2(PEs), fitted to 3-12 PEs, and 20-25 PE arrays came out 5-12 %
+    # slower than that)
     fit = array_period_fit(cal)
     a = np.where(ws, fit[2], fit[0])
     b = np.where(ws, fit[3], fit[1])
-    path = pe_path * (a + b * np.log2(pes))
+    path = pe_path * (a + b * np.sqrt(pes))
     return {"lut4": lut, "ff": ff, "mult18": pes * blocks, "paths_ns": [path]}
 
 
@@ -210,7 +228,7 @@ def _pe_path(cal: Any, w: Any, acc: Any, ws: Any, signed: Any, rows: Any) -> np.
 
 def array_period_fit(cal: Any) -> tuple[float, float, float, float]:
     """``(a_os, b_os, a_ws, b_ws)``: a systolic array's placed period over its PE path
-    (:func:`_pe_path`) as ``a + b * log2(rows * cols)``, least squares over the placed-and-
+    (:func:`_pe_path`) as ``a + b * sqrt(rows * cols)``, least squares over the placed-and-
     routed ``arr_...`` samples of each dataflow."""
     key = ("period", "arr_")
     if key not in cal._cache:
@@ -230,7 +248,7 @@ def array_period_fit(cal: Any) -> tuple[float, float, float, float]:
                             prm["rows"],
                         )
                     )
-                    xs.append(np.log2(prm["rows"] * prm["cols"]))
+                    xs.append(float(np.sqrt(prm["rows"] * prm["cols"])))
                     ys.append(1000.0 / smp["fmax_mhz"] / t)
             if len(xs) < 2:
                 raise KeyError(f"calib_ecp5.json has fewer than two placed arr_{df} samples")
@@ -478,32 +496,99 @@ def _counter_bits(t: np.ndarray) -> np.ndarray:
 
 
 def _mem(cal: Any, depth: np.ndarray, width: np.ndarray) -> dict[str, np.ndarray]:
-    """LUT4 / FF / DP16KD of an asynchronous-read memory (``mem<d>x<w>`` samples).
+    """TRELLIS_DPR16X4 and LUT4 of a bank's asynchronous-read cell memory.
 
     Yosys maps such a memory to distributed RAM (TRELLIS_DPR16X4, four LUT4 each once
-    placed: ``lut_equiv``) plus LUT4 read multiplexers; the sampled shapes give, per ``16 x 4``
-    tile, the DPR16X4 and LUT4 count as a function of depth (interpolated in depth, at the
-    sampled width per bit). Beyond one tile the read multiplexer follows the tiles deep, not
-    the words (16 words a tile; per bit 3 tiles 8.3 LUT4, 4 tiles 3.2, 5 tiles 10.4: a
-    power-of-two tile count maps to PFUMX / L6MUX21 trees, 2026-12-07), so a depth counts as
-    its tiles' words (``65`` rows as the sampled ``80``).
+    placed: ``lut_equiv``) plus LUT4 read multiplexers. The DPR16X4 count per ``16 x 4`` tile
+    comes from the isolated ``mem<d>x<w>`` samples (interpolated in depth; beyond one tile a
+    depth counts as its tiles' words, ``65`` rows as the sampled ``80``); the LUT4, memory and
+    read multiplexer into the row buffer together, from the banks of
+    :func:`_bank_mem_per_bit` (per bit, by tiles deep).
     """
-    xs, dpr, lut = [], [], []
+    xs, dpr = [], []
     for name, smp in cal.samples.items():
         if name.startswith("mem") and name[3:4].isdigit():
             d, w = (int(v) for v in name[3:].split("x"))
             tiles = np.ceil(d / 16) * np.ceil(w / 4)
             xs.append(d)
             dpr.append(smp["TRELLIS_DPR16X4"] / tiles)
-            lut.append(smp["LUT4"] / w)
     order = np.argsort(xs)
     xs_a = np.asarray(xs, dtype=np.float64)[order]
     d = np.maximum(depth, 2.0)
     tiles = np.ceil(d / 16) * np.ceil(width / 4)
     d = np.where(d > 16, 16 * np.ceil(d / 16), d)  # the words of its tiles
     n_dpr = tiles * np.interp(d, xs_a, np.asarray(dpr)[order])
-    n_lut = width * np.interp(d, xs_a, np.asarray(lut)[order])
-    return {"dpr16x4": n_dpr, "lut4": n_lut}
+    return {"dpr16x4": n_dpr, "lut4": width * _bank_mem_per_bit(cal, depth, width)}
+
+
+#: row bytes of the in-bank memory series (:func:`_bank_mem_per_bit`): 16- .. 128-bit cells
+BANK_MEM_BYTES = (2, 4, 6, 10, 16)
+
+
+def _bank_mem_per_bit(cal: Any, depth: Any, width: Any = 16.0) -> np.ndarray:
+    """LUT4 per bit of a bank's cells (memory and read multiplexer into the row buffer) of
+    ``depth`` words of ``width`` bits, by its tiles deep: the ``bank_int8_l1_r<rows>x<b>``
+    series (1 lane, 16-, 32- and 48-bit cells, 1 .. 9 tiles of 16 words; everything else in
+    a series is the same), each less the series' 1-tile bank, over its width, plus the
+    1-tile memory's own (``mem16x16``) per bit. Inside a bank the read multiplexer maps
+    unlike the isolated ``mem`` samples and not monotonically in the tiles deep (session 7,
+    hierarchical flow, 2026-12-07: 16-bit cells 3, 5 and 9 tiles deep cost 4.1, 11.2 and 9.8
+    LUT4 a bit over the 1-tile bank, 32-bit cells 7.0, 14.0 and ...; the isolated
+    ``mem48/80/144x16`` 8.3, 10.4 and 17.8 in all): ABC's area recovery of the wide
+    multiplexers, so the series are a table. Interpolated in tiles deep (a partly used last
+    tile counts whole; linear beyond the deepest), then linearly in width between the
+    series (the widest's beyond)."""
+    key = ("bankmem", "")
+    if key not in cal._cache:
+        import re
+
+        table = []
+        for b in BANK_MEM_BYTES:
+            got: dict[int, list[float]] = {}
+            for name, smp in cal.samples.items():
+                if m := re.fullmatch(rf"bank_int8_l1_r(\d+)x{b}", name):
+                    t = int(np.ceil(int(m.group(1)) / 16))
+                    got.setdefault(t, []).append(float(smp["LUT4"]))
+            if 1 not in got or len(got) < 2:
+                raise KeyError(f"calib_ecp5.json has too few bank_int8_l1_r<rows>x{b} samples")
+            ts = np.asarray(sorted(got), dtype=np.float64)
+            ys = np.asarray([np.mean(got[t]) for t in sorted(got)])
+            table.append((8.0 * b, ts, (ys - ys[0]) / (8.0 * b)))
+        cal._cache[key] = table
+    table = cal._cache[key]
+    one = cal.value("mem16x16", "LUT4") / 16
+    t = np.ceil(np.maximum(np.asarray(depth, dtype=np.float64), 1.0) / 16)
+    per_w = []
+    for _, ts, pb in table:
+        hi = pb[-1] + (t - ts[-1]) * (pb[-1] - pb[-2]) / (ts[-1] - ts[-2])
+        per_w.append(np.where(t > ts[-1], hi, np.interp(t, ts, pb)))
+    # linear in width between the series (telescoping over their segments), flat beyond
+    w = np.asarray(width, dtype=np.float64)
+    out = per_w[0]
+    for k in range(len(table) - 1):
+        w0, w1 = table[k][0], table[k + 1][0]
+        out = out + np.clip((w - w0) / (w1 - w0), 0.0, 1.0) * (per_w[k + 1] - per_w[k])
+    return one + out
+
+
+def _burst_mux_lut(cal: Any, n: Any, bits: Any) -> np.ndarray:
+    """LUT4 of a PIM burst select (``n``-to-1 of ``bits``-bit words; 0 for ``n <= 1``): the
+    ``mux<n>`` and ``muxb<n>`` samples together (``muxb``: the burst counts 5 and 10, which
+    map to twice what the power-of-two ``mux`` samples interpolate, session 7), per 8 bits."""
+    key = ("burstmux", "")
+    if key not in cal._cache:
+        xs, ys = [], []
+        for name, smp in cal.samples.items():
+            rest = name[4:] if name.startswith("muxb") else name[3:]
+            if name.startswith("mux") and rest.isdigit():
+                xs.append(float(rest))
+                ys.append(float(smp["LUT4"]) / 8.0)
+        order = np.argsort(xs)
+        cal._cache[key] = (np.asarray(xs)[order], np.asarray(ys)[order])
+    xs, ys = cal._cache[key]
+    n = np.asarray(n, dtype=np.float64)
+    per_bit = np.interp(np.maximum(n, 2.0), xs, ys)
+    return np.where(n > 1, per_bit * np.asarray(bits, dtype=np.float64), 0.0)
 
 
 def _pow2(n: np.ndarray) -> np.ndarray:
@@ -531,7 +616,7 @@ def _memrd_period(cal: Any, depth: np.ndarray) -> np.ndarray:
 #: (:func:`bank_scales`): MAC lanes by precision (bf16: multiply and fp32 add per lane, and
 #: the bf16 read-out conversion), cell read multiplexers, burst select, row-buffer load,
 #: timing counters and state equations
-BANK_TERMS = ("int8", "fp16", "bf16", "bf16_tree", "bf16_out", "mem", "sel", "load", "ctr")
+BANK_TERMS = ("int8", "fp16", "bf16", "bf16_tree", "bf16_out", "sel", "load", "ctr")
 
 
 def _bank_terms(
@@ -540,7 +625,7 @@ def _bank_terms(
     return {
         **lane_lut,
         "mem": mem_lut,
-        "sel": cal.mux_lut(bpr, bb),  # rd_burst select
+        "sel": _burst_mux_lut(cal, bpr, bb),  # rd_burst select
         "load": bpr * bb,  # row buffer load: cells or write burst
         "ctr": sum(
             cal.add_lut(_counter_bits(t[f"t_{k}"])) for k in ("rcd", "ras", "rp", "rtp", "wr")
@@ -551,7 +636,18 @@ def _bank_terms(
 
 def _bank_lut(cal: Any, *args: Any) -> np.ndarray:
     terms = _bank_terms(cal, *args)
-    return sum(s * np.asarray(terms[k]) for k, s in zip(BANK_TERMS, bank_scales(cal), strict=True))
+    scaled = zip(BANK_TERMS, bank_scales(cal), strict=True)
+    return terms["mem"] + sum(s * np.asarray(terms[k]) for k, s in scaled)
+
+
+def _bank_series(name: str) -> bool:
+    """Whether ``name`` is a ``bank_int8_l1_r<rows>x<b>`` series sample deeper than one tile:
+    those price the cells' memory (:func:`_bank_mem_per_bit`, each exactly) and stay out of
+    the bank fit, which would otherwise weigh three shapes ten times each."""
+    import re
+
+    m = re.fullmatch(r"bank_int8_l1_r(\d+)x(\d+)", name)
+    return bool(m) and int(m.group(2)) in BANK_MEM_BYTES and int(m.group(1)) > 16
 
 
 def bank_lut4(sample: dict) -> float:
@@ -567,7 +663,12 @@ def bank_scales(cal: Any) -> np.ndarray:
     """The fitted scales of :data:`BANK_TERMS` (the ``bank_...`` samples, whole banks, and the
     bank modules of the ``chan_...`` samples: :func:`bank_lut4`)."""
     return fitted_scales(
-        cal, ("bank_", "chan_"), lambda prm: _one(prm, cal, "bank"), value_of=bank_lut4
+        cal,
+        ("bank_", "chan_"),
+        lambda prm: {k: _one(prm, cal, "bank")[k] for k in BANK_TERMS},
+        known_of=lambda prm: _one(prm, cal, "bank")["mem"],  # priced unscaled
+        value_of=bank_lut4,
+        skip=_bank_series,
     )
 
 
@@ -734,7 +835,7 @@ def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]
         + cal.add_lut(bits_for(np.maximum(np.maximum(nb, bpr), 2) - 1))
         + 4 * eq_lut(rb),
         # global buffer select and its write enables
-        "gbuf": cal.mux_lut(bpr, bb) + bpr * bb / 2,
+        "gbuf": _burst_mux_lut(cal, bpr, bb) + bpr * bb / 2,
         # presented command (engine phases or host), bank select, RD data or the MAC words
         "cmd": cal.mux_lut(6, 4 + bb + 2 * rb) + cal.mux_lut(nb, bb) + rd_bits,
         # the twelve rule checks, NOP and address decode (two LUT4 each), the rule priority
@@ -809,16 +910,18 @@ def fitted_scales(
     terms_of: Callable[[dict], dict],
     known_of: Callable[[dict], float] | None = None,
     value_of: Callable[[dict], float] | None = None,
+    skip: Callable[[str], bool] | None = None,
 ) -> np.ndarray:
     """Per-term scales fitted (:func:`nnls_rel`) to the LUT4 of the calibration samples named
     ``prefix...`` (one prefix or a tuple; each stores its ``params``; ``terms_of(params)``
     gives its LUT4 parts, ``known_of(params)`` the LUT4 of parts already priced, taken off
-    the measurement; ``value_of(sample)`` the measured LUT4, default the sample's ``LUT4``)."""
+    the measurement; ``value_of(sample)`` the measured LUT4, default the sample's ``LUT4``;
+    samples whose name ``skip(name)`` accepts are left out)."""
     key = ("fit", prefix)
     if key not in cal._cache:
         rows, meas = [], []
         for name, smp in cal.samples.items():
-            if name.startswith(prefix) and "params" in smp:
+            if name.startswith(prefix) and "params" in smp and not (skip and skip(name)):
                 t = terms_of(smp["params"])
                 rows.append(list(t.values()))
                 known = known_of(smp["params"]) if known_of is not None else 0.0

@@ -116,20 +116,21 @@ def systolic_inventory(
         # one row: w_row, a_m and the wr chain are constant 0, slot n constant 1: removed
         - np.where(one_row, rb * (2 + c) + 2 * nb, 0)
     )
-    # PE i of a column: weights w0/w1, a_out (in_bits), sel_out (its own weight-select flag,
+    # PE i of a column: weights w0/w1 and the current weight wcur (the multiplier's operand,
+    # loaded from w[sel_nx]), a_out (in_bits), sel_out (its own weight-select flag,
     # held on a zero activation, so no two are merged), ps_out: only as wide as a sum of
     # i + 1 products (hdl/systolic_pe.py ws_psum_shape), the rest of acc_bits is not there.
     # The right column's a_out and sel_out are removed.
     i = np.arange(int(np.max(r)) if r.size else 1)
     psum = ws_psum_bits(w[..., None], np.asarray(signed)[..., None], a[..., None], i + 1)
     ext = (a[..., None] - psum) * (i < r[..., None])
-    ws_pe = r * c * (3 * w + a + 1) - r * (w + 1) - c * ext.sum(axis=-1)
+    ws_pe = r * c * (4 * w + a + 1) - r * (w + 1) - c * ext.sum(axis=-1)
     ws_col = c * r * a + c * a + deskew  # fold queue (rows sums), the sum register, de-skew
 
     pe_flops = np.where(os_, os_pe, ws_pe)
     flops = np.where(os_, os_top + os_pe + os_col, ws_top + ws_pe + ws_col) + skew
     zero = np.zeros_like(flops)
-    nominal = r * c * np.where(os_, 2 * a + 2 * w, 3 * w + a + 1)
+    nominal = r * c * np.where(os_, 2 * a + 2 * w, 4 * w + a + 1)
     return {
         "flops": flops,
         "pe_flops": pe_flops,

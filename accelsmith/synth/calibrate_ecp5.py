@@ -13,7 +13,7 @@ generators instantiate (``hdl/*.py`` and ``hdl/blocks``):
 ``wsmac<w>``      a weight-stationary PE's ``ps_out <= ps_in + a * Mux(sel, w1, w0)``
 ``fan<n>``        one registered enable gating ``n`` flip-flops (the array-wide advance net)
 ``mux<n>``        an ``n``-to-1 multiplexer of 8-bit words (case statement, like the
-                  generators' ``select``)
+                  generators' ``select``); ``muxb<n>`` the same at PIM burst counts
 ``reg<w>``        a ``w``-bit register
 ``pipe<w>``       a bare register-to-register hop (clock-to-Q, routing, setup: the
                   overhead a path of several components in series pays once)
@@ -86,6 +86,10 @@ MUL_WIDTHS = (2, 3, 4, 6, 8, 12, 16, 18, 20, 24)
 ADD_WIDTHS = (4, 8, 16, 24, 32, 48)
 MAC_WIDTHS = (2, 4, 6, 8, 12, 16)
 MUX_INPUTS = (2, 3, 4, 6, 8, 16, 32)
+#: ``muxb<n>``: the same multiplexer at the PIM burst counts that are not powers of two
+#: (session 7: mux5 maps to 80 LUT4 and mux10 to 199, where the mux samples interpolate 44
+#: and 121); apart from the ``mux`` series, which the other families' models read
+BURST_MUX_INPUTS = (5, 10)
 FANOUTS = (16, 64, 256, 1024)
 #: memory shapes (depth, width); 48, 80 and 144 words fill 3, 5 and 9 tiles of 16 words deep
 #: (the read multiplexer over the tiles of a depth between two powers of two: session 6)
@@ -131,6 +135,18 @@ LANES = (
     (16, ("int8", "fp4_e2m1", "fp8_e5m2"), 2),
 )
 LANE_MAX_K = 100  # not a max_k of the bench's held-out or development sets (15, 47, 200)
+#: the ``bank_int8_l1_r<rows>x<bytes>`` series (:data:`BANKS`): 16-, 32- and 48-bit cells
+#: 1 .. 9 tiles of 16 words deep, the last tile partly used (2 words) as in the bench's
+#: 2**k + 1 rows, and 64 (full, 16-bit cells); 80- and 128-bit cells 1, 3, 4, 5 and 9 tiles
+#: deep (their 16- and 64-row banks are :data:`BANKS` samples already)
+BANK_MEM_ROWS = (16, 18, 34, 50, 64, 66, 82, 98, 114, 130)
+BANK_MEM = (
+    *((r, 2) for r in BANK_MEM_ROWS),
+    *((r, 4) for r in BANK_MEM_ROWS if r != 64),
+    *((r, 6) for r in BANK_MEM_ROWS if r != 64),
+    *((r, 10) for r in (34, 50, 66, 130)),
+    *((r, 16) for r in (16, 34, 66, 130)),
+)
 #: whole SIMD designs (lane bits, lanes, formats, pipeline, max_k) at ``max_k`` values the
 #: bench never uses (session 7): integer-only engines of several lanes, whose lanes map to
 #: fewer LUT4 than an isolated lane sample with live control inputs (8-bit int8: 601 LUT4
@@ -164,6 +180,10 @@ BANKS = (
     ("bf16", 1, 8, 10),
     ("bf16", 2, 16, 4),
     ("bf16", 3, 4, 6),
+    # session 7: the cells' memory inside a bank by its tiles deep and width (:data:`BANK_MEM`),
+    # 1 lane: in a bank the read multiplexer into the row buffer maps unlike the isolated
+    # ``mem`` samples, see models.ecp5_inventory._bank_mem_per_bit
+    *(("int8", 1, r, b) for r, b in BANK_MEM),
 )
 #: PIM channels (``hdl/pim.PimChannel``, the generated top): (banks, lanes, rows, row bytes),
 #: int8, hbm2 timing, even row counts (the bench's sets use odd ones): the channel's own
@@ -206,6 +226,21 @@ ARRAYS = (
     # and a PE path without an adder (the top PE adds a constant 0)
     ("ws", 1, 4, 12, True, 50),
     ("ws", 1, 6, 8, False, 16),
+    # output-stationary arrays of 16-25 PEs (session 7): placed, the array's stretch of the
+    # PE path (the MULT18X18D outputs routed to their accumulators' carry chains) over more
+    # DSP sites than the 6-12 PE samples span
+    ("os", 4, 4, 10, True, 50),
+    ("os", 5, 4, 8, False, 300),
+    ("os", 4, 5, 8, True, 16),
+    ("os", 5, 5, 10, True, 50),
+    # one-row output-stationary and one-column weight-stationary arrays (session 7): a 1-row
+    # os column has no drain case, a 1-column ws array's control is most of it
+    ("os", 1, 4, 12, True, 300),
+    ("os", 1, 5, 6, False, 50),
+    ("ws", 3, 1, 10, True, 16),
+    ("ws", 5, 1, 6, False, 300),
+    ("ws", 2, 1, 12, True, 50),
+    ("ws", 4, 1, 8, False, 50),
 )
 
 
@@ -318,6 +353,7 @@ def component_names() -> list[str]:
         *(f"wsmac{w}" for w in MAC_WIDTHS),
         *(f"fan{n}" for n in FANOUTS),
         *(f"mux{n}" for n in MUX_INPUTS),
+        *(f"muxb{n}" for n in BURST_MUX_INPUTS),
         "reg8",
         "pipe8",
         *(f"mem{d}x{w}" for d, w in MEM_SHAPES),
@@ -727,7 +763,7 @@ def component_ecp5(name: str) -> tuple[Any, str]:
         return component(m.group(1), int(m.group(2)))[0], top
     if m := re.fullmatch(r"wsmac(\d+)", name):
         return _wsmac(int(m.group(1))), top
-    if m := re.fullmatch(r"mux(\d+)", name):
+    if m := re.fullmatch(r"muxb?(\d+)", name):
         return _mux(int(m.group(1))), top
     if m := re.fullmatch(r"mem(rd)?(\d+)x(\d+)", name):
         return _mem(int(m.group(2)), int(m.group(3)), registered_read=bool(m.group(1))), top

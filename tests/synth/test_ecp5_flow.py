@@ -183,3 +183,45 @@ def test_cli_pim_uses_the_calibrations_hierarchical_flow(
     flat = json.loads(capsys.readouterr().out)
     assert not flat["hierarchical"] and "cells_per_module" not in flat["cells"]
     assert flat["cells"]["FF"] == rep["cells"]["FF"]
+
+
+def _bench_ecp5() -> Any:
+    import importlib.util
+
+    path = Path(__file__).parents[2] / "bench" / "bench_silicon_ecp5.py"
+    spec = importlib.util.spec_from_file_location("bench_silicon_ecp5", path)
+    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+def test_bench_designs_file_is_a_development_set_and_refuses_held_out_rows(tmp_path) -> None:
+    """``bench_silicon_ecp5.py --designs``: the packaged development set validates and holds
+    no held-out design; a file naming a held-out design (or a bad one) is refused in one line,
+    exit 2, before any tool runs."""
+    import os
+    import subprocess
+    import sys
+
+    bench = _bench_ecp5()
+    dev = Path(__file__).parents[2] / "bench" / "dev" / "ecp5_dev_2026-12-07f.json"
+    for family in ("systolic", "pim"):
+        got = bench.given(str(dev), family, 20)
+        held = {p.slug() for p in bench.held_out(family, 20)}
+        assert got and not {p.slug() for p in got} & held
+    held_row = bench.held_out("systolic", 20)[2].to_dict()
+    bad = tmp_path / "d.json"
+    for content, message in (
+        ({"systolic": [held_row]}, "--designs systolic[0] must not be a held-out design"),
+        ({"systolic": [{"rows": 0}]}, "rows must be"),
+        ({"systolic": {"rows": 2}}, "--designs must map each family to a list"),
+    ):
+        bad.write_text(json.dumps(content))
+        r = subprocess.run(
+            [sys.executable, str(dev.parents[1] / "bench_silicon_ecp5.py"), "--families",
+             "systolic", "--designs", str(bad)],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "PYTHONPATH": str(dev.parents[2])},
+        )  # fmt: skip
+        assert r.returncode == 2 and message in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1

@@ -48,7 +48,10 @@ BOUND = {
 #: re-measured on the ws RTL with a weight-select register per PE (wssel6, main 24be883):
 #: arr_ws_1x2_s6_k50 -13.6 %, the unscaled ws PE / column pricing does not follow the new
 #: select logic in context (not fixed this session; the samples are the current RTL's)
-ARR_BOUND = 14.0
+#: session 7 (ecp58): 11 %, on ws7's RTL (a current-weight register per ws PE) with the ws
+#: PEs, columns and an in-context term per PE and accumulator bit fitted like the os parts:
+#: worst arr_ws_5x1_u6_k300 -10.9 %
+ARR_BOUND = 11.0
 #: the whole SIMD designs (``simd_...``, integer-only engines of several lanes) by the lane fit
 #: they take part in, worst sample rounded up (session 7: simd_8x3_int8_p1_k20 +9.5 %)
 SIMD_BOUND = 10.0
@@ -131,8 +134,13 @@ def test_component_prices_hit_their_samples() -> None:
         if name.startswith("mul"):
             blocks, lut = cal.mul_blocks(int(name[3:]))
             assert (blocks, lut) == (s["MULT18X18D"], s["LUT4"])
-        if name.startswith("mux"):
+        if name.startswith("mux") and name[3:].isdigit():
             assert cal.mux_lut(int(name[3:]), 8) == pytest.approx(s["LUT4"])
+        if name.startswith("mux"):  # the PIM burst selects read the mux and muxb samples
+            from accelsmith.models.ecp5_inventory import _burst_mux_lut
+
+            n = int(name.removeprefix("muxb").removeprefix("mux"))
+            assert float(_burst_mux_lut(cal, n, 8)) == pytest.approx(s["LUT4"])
         if name.startswith("fan"):
             assert cal.fanout_period_ns(int(name[3:])) == pytest.approx(1000 / s["fmax_mhz"])
     # a width beyond 18 bits needs more than one MULT18X18D, like the samples say
@@ -174,8 +182,11 @@ def test_nnls_rel_recovers_non_negative_scales() -> None:
     [
         ("lane", LANE_BOUND),
         ("simd_", SIMD_BOUND),
-        ("bank_", 9.0),
-        ("chan_", 10.0),
+        # session 7 (ecp58): 9 -> 4 and 10 -> 4, the bank cells priced from the in-bank
+        # series and the burst selects from the muxb samples: worst bank 2.9 %
+        # (bank_fp16_l1_r16x16), channel 3.1 % (chan_b1_l2_r8x6)
+        ("bank_", 4.0),
+        ("chan_", 4.0),
         ("arr_", ARR_BOUND),
     ],
 )
@@ -254,7 +265,8 @@ def evaluate_pim_bank(cfg: dict) -> float:
 
     cal = calib()
     t = inv._one({k: v[0] for k, v in cfg.items()}, cal, "bank")
-    return float(np.dot(list(t.values()), inv.bank_scales(cal)))
+    scaled = [t[k] for k in inv.BANK_TERMS]
+    return t["mem"] + float(np.dot(scaled, inv.bank_scales(cal)))  # the cells unscaled
 
 
 @pytest.mark.parametrize("family", FAMILIES)

@@ -5,6 +5,7 @@ SIMD lanes' MULT18X18D and flip-flops against their samples."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from amaranth.hdl import Shape
 
 from accelsmith.core.families.simd import SimdParams
@@ -24,10 +25,13 @@ def _systolic(**kw: object) -> dict:
     return {k: float(np.ravel(v)[0]) for k, v in inv.systolic(cfg, calib(), terms=True).items()}
 
 
-def test_ws_column_is_its_fold_adder_gating_and_pe_unscaled() -> None:
-    """A 1-row ws array gains, per column, the fold adder, one gating LUT4 per accumulator
-    bit and the PE less its (constant-0) adder, with no fitted scale (measured 2026-12-07 on
-    ws 1x1..1x6 s12 k50: ~70 LUT4 a column, 15 CCU2C of them)."""
+def test_ws_column_terms_are_its_fold_adder_gating_pe_and_current_weight() -> None:
+    """A 1-row ws array gains, per column, the fold adder and one gating LUT4 per
+    accumulator bit (``col_ws``), the PE less its (constant-0) adder (``pe_ws``) and the
+    PE's in-context growth, one unit per accumulator bit (``psum_ws``); each term's fitted
+    scale is non-negative and the ws PE and column terms are among the fitted ones (session
+    7: with the PE's current-weight register the unscaled components came out 16-46 % under
+    the placed ws arrays)."""
     cal = calib()
     one = _systolic(dataflow="ws", rows=1, cols=1, in_bits=12, signed=True, max_k=50)
     four = _systolic(dataflow="ws", rows=1, cols=4, in_bits=12, signed=True, max_k=50)
@@ -36,8 +40,36 @@ def test_ws_column_is_its_fold_adder_gating_and_pe_unscaled() -> None:
     pe = float(cal.pe_lut(12, acc, True))
     assert four["col_ws"] - one["col_ws"] == 3 * (add + acc)
     assert four["pe_ws"] - one["pe_ws"] == 3 * (pe + 1 - add)
-    assert set(inv.WS_TERMS).isdisjoint(inv.ARRAY_TERMS)
-    assert 0 < (four["col_ws"] + four["pe_ws"] - one["col_ws"] - one["pe_ws"]) / 3 < 80
+    assert four["psum_ws"] - one["psum_ws"] == 3 * acc
+    assert {"pe_ws", "col_ws", "ctl_ws", "psum_ws"} <= set(inv.ARRAY_TERMS)
+    assert np.all(inv.array_scales(cal) >= 0)
+
+
+def test_os_single_row_and_ws_last_column() -> None:
+    """A 1-row os array's PEs are their own term (``pe_os1``: no drain case to share LUTs
+    with), a multi-row array's ``pe_os``; a ws array's last column has no select-flag clock
+    enable (its ``sel_out`` is unread: the ``a_in.any()`` reduction, eq_lut(w), removed)."""
+    cal = calib()
+    one = _systolic(dataflow="os", rows=1, cols=4, in_bits=12, signed=True, max_k=300)
+    two = _systolic(dataflow="os", rows=2, cols=4, in_bits=12, signed=True, max_k=300)
+    assert one["pe_os"] == 0 and one["pe_os1"] > 0 and two["pe_os1"] == 0 and two["pe_os"] > 0
+    acc = SystolicParams(dataflow="os", rows=1, cols=4, in_bits=12, max_k=300).acc_bits
+    assert one["pe_os1"] == 4 * float(cal.pe_lut(12, acc, False))
+    for rows in (2, 3):
+        kw = {"dataflow": "ws", "rows": rows, "in_bits": 9, "signed": True, "max_k": 100}
+        a, b = _systolic(cols=1, **kw), _systolic(cols=2, **kw)
+        # the second column adds its PEs with their reductions (and its fold): the first
+        # column's PEs gain the reduction back, the new last column's PEs lose it
+        p = SystolicParams(cols=1, **kw)  # type: ignore[arg-type]
+        widths = inv._ws_psum_widths(9.0, float(p.acc_bits), True, float(rows))
+        pes = sum(float(cal.pe_lut(9, p.acc_bits, True)) + 1 for _ in range(rows))
+        narrow = sum(
+            float(cal.add_lut(p.acc_bits) - cal.add_lut(max(float(np.ravel(w)[0]), 1.0)))
+            for w in widths[1:]
+        )
+        top = float(cal.add_lut(p.acc_bits))
+        assert a["pe_ws"] == pytest.approx(pes - top - narrow - rows * float(inv.eq_lut(9)))
+        assert b["pe_ws"] - a["pe_ws"] == pytest.approx(pes - top - narrow)
 
 
 def test_ws_path_of_a_single_row_has_no_pe_adder() -> None:
@@ -111,20 +143,28 @@ def test_pim_channel_is_its_control_plus_its_bank_module() -> None:
 
 
 def test_pim_memory_counts_its_tiles_deep() -> None:
-    """A memory deeper than one 16-word tile is priced (LUT4 of its read multiplexer, and its
-    placed read path) as the words of its tiles: the 65-row bank memory as the sampled
-    80-word one (5 tiles), 33 rows as 48 (3 tiles); the sampled depths hit their samples."""
+    """A bank's cell memory deeper than one 16-word tile is priced by its tiles deep: its
+    DPR16X4 as the isolated memory of its tiles' words (65 rows as the sampled 80), its LUT4
+    (memory and read multiplexer into the row buffer) per bit from the in-bank series
+    ``bank_int8_l1_r<rows>x2`` (65 rows as the 66-row bank, 5 tiles; 1 tile: the isolated
+    ``mem16x16`` per bit); the placed read path as the ``memrd`` samples."""
     cal = calib()
     for d in (48, 80, 144):
         s = cal.samples[f"mem{d}x16"]
-        assert (
-            float(inv._mem(cal, np.asarray([d - 15.0]), np.asarray([16.0]))["lut4"][0])
-            == (s["LUT4"])
-        )
+        got = inv._mem(cal, np.asarray([d - 15.0]), np.asarray([16.0]))
+        assert float(got["dpr16x4"][0]) == s["TRELLIS_DPR16X4"]
         rd = cal.samples[f"memrd{d}x16"]
         assert float(inv._memrd_period(cal, np.asarray([d - 15.0]))[0]) == 1000 / rd["fmax_mhz"]
-    # per bit, three tiles deep cost more read multiplexing than four (PFUMX / L6MUX21 trees)
-    assert cal.samples["mem48x16"]["LUT4"] / 16 > cal.samples["mem64x32"]["LUT4"] / 32
+    one = cal.value("mem16x16", "LUT4") / 16
+    assert float(inv._bank_mem_per_bit(cal, 16.0)) == one
+    base = cal.value("bank_int8_l1_r16x2", "LUT4")
+    for rows, sample in ((65, "bank_int8_l1_r66x2"), (129, "bank_int8_l1_r130x2")):
+        want = (cal.value(sample, "LUT4") - base) / 16 + one
+        assert float(inv._bank_mem_per_bit(cal, float(rows))) == want
+        assert float(inv._mem(cal, np.asarray([rows]), np.asarray([16.0]))["lut4"][0]) == 16 * want
+    # in a bank, five tiles deep cost more than four, and four no less than three
+    per_bit = [float(inv._bank_mem_per_bit(cal, 16.0 * t)) for t in (3, 4, 5)]
+    assert per_bit[2] > per_bit[1] >= per_bit[0] * 0.95
 
 
 def test_pim_channel_periods_follow_their_paths() -> None:
@@ -207,3 +247,32 @@ def test_lut_table_path_is_the_placed_row_plus_a_fitted_overhead() -> None:
         cfg = {k: np.asarray([v]) for k, v in p.to_dict().items()}
         period = max(float(np.ravel(t)[0]) for t in inv.lut_core(cfg, cal)["paths_ns"])
         assert abs(1000.0 / period / s["fmax_mhz"] - 1) <= LUT_CORE_FMAX_BOUND / 100, name
+
+
+def test_simd_development_set_and_samples_share_no_netlist_with_held_out_designs() -> None:
+    """The integer SIMD development set (``bench/dev/ecp5_dev_simd_int_2026-12-07f.json``)
+    and the whole-design calibration samples (``simd_``, ``lkcore_``) are neither held-out
+    designs nor the same netlist as one: max_k only sets the quire width (SIMD) and counter
+    widths, so a design at another max_k can still equal a held-out one (16x3 int8 at max_k
+    250 equals the held-out one at 200, and was dropped)."""
+    from pathlib import Path
+
+    from accelsmith.core.families.lut_core import LutCoreParams
+    from accelsmith.synth import calibrate_ecp5 as cal5
+    from tests.synth.test_ecp5_flow import _bench_ecp5
+
+    bench = _bench_ecp5()
+    dev = Path(__file__).parents[2] / "bench" / "dev" / "ecp5_dev_simd_int_2026-12-07f.json"
+    got = bench.given(str(dev), "simd", 20)
+    assert len(got) >= 5
+
+    def shape(p: object) -> tuple:  # what the netlist depends on besides max_k's widths
+        if isinstance(p, LutCoreParams):
+            return (*p.to_dict().items(),)
+        return (p.lane_bits, p.lanes, p.formats, p.pipeline, p.quire_range(0))
+
+    samples = [cal5.simd_params(cal5.simd_name(*d)) for d in cal5.SIMDS]
+    samples += [cal5.lut_core_params(cal5.lut_core_name(*c)) for c in cal5.LUT_CORES]
+    held = {shape(p) for f in ("simd", "lut-core") for p in bench.held_out(f, 20)}
+    for p in [*got, *samples]:
+        assert shape(p) not in held, p
