@@ -22,6 +22,7 @@ __all__ = [
     "LUT_VAR_FORMS",
     "PE_FORMS",
     "SIMD_P1_FORMS",
+    "SIMD_READOUT_FORMS",
     "best_form",
     "lut_acc_cv",
     "lut_ctx_period_cv",
@@ -29,6 +30,7 @@ __all__ = [
     "pe_acc_cv",
     "pe_period_cv",
     "simd_lane_ctx_cv",
+    "simd_readout_ctx_cv",
 ]
 
 #: PE period forms compared by :func:`pe_period_cv`: interpolation through the samples, and
@@ -317,4 +319,63 @@ def simd_lane_ctx_cv(pipeline: int = 1) -> dict[str, dict[str, float]]:
             }
             for form in forms:
                 errs[form].append(100.0 * abs(pred[form] - y) / y)
+    return _summary(errs)
+
+
+#: forms of an exact slot's readout period in context compared by
+#: :func:`simd_readout_ctx_cv`: the readout alone (``sslot_<out>``), plus the binary32
+#: chain-and-readout block's extra over its parts (``schainr<k>``: the model before), plus the
+#: slot's own result format's block's extra (``schainr<k>_<out>``), or that block's path into
+#: the result registers (its ``readout_ns``) interpolated in the quire width
+SIMD_READOUT_FORMS = ("none", "fp32_extra", "block_extra", "own_readout")
+
+
+def simd_readout_ctx_cv() -> dict[str, dict[str, float]]:
+    """Leave-one-out error (%, mean and worst) of each :data:`SIMD_READOUT_FORMS` over the
+    chain-and-readout blocks (``schainr<k>`` / ``schainr<k>_<out>`` of ``simd_samples``):
+    a quire width of a stage class is left out for every result format at once (a lane's
+    width is sampled for no format), and each block's readout path there (``readout_ns``:
+    its worst path into the result registers) is predicted from the block's other widths and
+    the readout alone (``sslot_<out>`` at that width): plus nothing (``none``), plus the
+    binary32 block's period over the slower of its parts (``fp32_extra``, the model
+    before), plus the format's own block's likewise (``block_extra``), or as the format's own
+    readout paths interpolated in the width (``own_readout``, never below the readout
+    alone). Only the interior widths are scored (every form would extrapolate the ends), as
+    in :func:`pe_period_cv`. Calibration samples only, never held-out designs."""
+    from ..core.families.simd import OUT_FORMATS, POSIT_OUTS
+    from . import simd_asic as sa
+
+    simd = load().get("simd_samples", {})
+    errs: dict[str, list[float]] = {f: [] for f in SIMD_READOUT_FORMS}
+
+    def s(kind: str, q: float) -> float:
+        return float(sa._s(kind, "period_ns", q))
+
+    def interp(kind: str, key: str, q: float) -> float:
+        rows = [(float(r["width"]), float(r[key])) for r in simd[kind] if r["width"] != q]
+        return _loglog_rows(rows, q)
+
+    for k in sa.CHAIN_STAGES:
+        blocks = {o: sa._readout_block(k, o) for o in (*OUT_FORMATS, *POSIT_OUTS)}
+        blocks = {o: b for o, b in blocks.items() if b in simd}
+        if "fp32" not in blocks:
+            continue
+        for out, kind in blocks.items():
+            widths = sorted(float(r["width"]) for r in simd[kind])
+            for r in simd[kind]:
+                q = float(r["width"])
+                if q in (widths[0], widths[-1]) or "readout_ns" not in r:
+                    continue
+                chain, alone = s(f"schain{k}", q), s(f"sslot_{out}", q)
+                fp32 = interp(blocks["fp32"], "period_ns", q) - max(chain, s("sslot_fp32", q))
+                own = interp(kind, "period_ns", q) - max(chain, alone)
+                pred = {
+                    "none": alone,
+                    "fp32_extra": alone + max(fp32, 0.0),
+                    "block_extra": alone + max(own, 0.0),
+                    "own_readout": max(alone, interp(kind, "readout_ns", q)),
+                }
+                y = float(r["readout_ns"])
+                for form in SIMD_READOUT_FORMS:
+                    errs[form].append(100.0 * abs(pred[form] - y) / y)
     return _summary(errs)

@@ -31,7 +31,8 @@ multiply, align and quire add are the lane of its stage class synthesized whole
 (``schainl<k>``, moved by the slot's multiplier difference); at pipeline 2 the multiplier,
 shifter and quire add are one merged chain (``schain<k>``), and every slot's readout gets
 the extra that the chain beside it costs when both are synthesized as one block
-(``schainr<k>``), which also gives the area a merged pipeline-1/-2 slot saves. An
+(``schainr<k>`` with the binary32 rounder, ``schainr<k>_<out>`` with the slot's own result
+format's), and ``schainr<k>`` also gives the area a merged pipeline-1/-2 slot saves. An
 ``fp32`` slot whose modes are all integers uses ``sslotfi_<out>`` (the product exponent
 is the constant 0). Power is the flow's clock + activity model
 (:func:`accelsmith.models.calib.flow_power_w`).
@@ -415,7 +416,7 @@ def lane_cost(
         acc_area += slot_area
         t_own = float(_s(kind, "period_ns", w)) * narrow["period_ns"]
         if acc == "exact":
-            t_own = _readout_in_context_ns(sl["stages"], sl["q"], t_own)
+            t_own = _readout_in_context_ns(sl["stages"], sl["q"], t_own, out_format)
         t_slot = max(t_slot, t_own)
         if sl["exp_bits"]:
             adders += float(calib.logic_um2("add", sl["exp_bits"]))
@@ -553,19 +554,28 @@ def _merged_fraction(stages: int, q: int) -> float:
     return min(float(_s(f"schainr{k}", "logic_um2", q)) / apart, 1.0)
 
 
-def _readout_in_context_ns(stages: int, q: int, own: float) -> float:
-    """The slot's readout period as it sits in a lane: its own component's period (``own``:
-    ``sslot_<out>`` at ``q``) plus what the lane's multiply-align-accumulate chain beside it
-    adds. Synthesized as one block (``schainr<k>``: the chain, the quire and the fp32
-    readout), the slot is slower than the slower of its chain (``schain<k>``) and its
-    readout (``sslot_fp32``) synthesized apart: ABC recovers area on every path up to the
-    block's critical one, and the two ripple chains of the readout (the negation's borrow
-    and the rounding increment) are mapped less deep (schainr5 at q = 48: 15.9 ns, vs.
-    14.4 ns for the readout alone and 12.7 ns for the chain)."""
+def _readout_block(stages: int, out: str) -> str:
+    """The ``schainr`` component of a slot's stage class with the result format ``out``'s
+    rounder: ``schainr<k>`` (binary32) or ``schainr<k>_<out>``."""
     k = _chain_class(stages)
-    block = float(_s(f"schainr{k}", "period_ns", q))
-    apart = max(float(_s(f"schain{k}", "period_ns", q)), float(_s("sslot_fp32", "period_ns", q)))
-    return own + max(block - apart, 0.0)
+    return f"schainr{k}" if out == "fp32" else f"schainr{k}_{out}"
+
+
+def _readout_in_context_ns(stages: int, q: int, own: float, out: str = "fp32") -> float:
+    """The slot's readout period as it sits in a lane (the finished quire's negation and the
+    rounder into ``out``, beside the lane's multiply-align-accumulate chain): the worst path
+    into the result registers of the chain-and-readout block of its stage class with that
+    format's rounder (``readout_ns`` of ``schainr<k>`` for binary32, ``schainr<k>_<out>``
+    otherwise; interpolated in the quire width ``q``), never below its own component's
+    period (``own``: ``sslot_<out>`` at ``q``). Synthesized as one block, the readout is
+    slower than alone: ABC recovers area on every path up to the block's critical one, and
+    the readout's two ripple chains (the negation's borrow and the rounding increment) are
+    mapped less deep; how much depends on the rounder (at q = 24 in class 3: bf16 alone
+    ~8.5 ns, in the block 10.0 ns; binary32, which needs no rounding below q = 26, 7.3 and
+    8.4). Leave-one-out over those blocks chose this form over the block's period in excess
+    of its parts (:func:`accelsmith.models.calib_cv.simd_readout_ctx_cv`)."""
+    ro = float(_s(_readout_block(stages, out), "readout_ns", q))
+    return max(own, ro)
 
 
 def _mac_increment_ns(width: float) -> float:

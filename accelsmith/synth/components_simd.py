@@ -52,6 +52,11 @@ result registered where the lane registers it:
     one; the readout's ripple chains are mapped less deep) and smaller than the parts: the
     model adds that context to each slot's readout period and scales a pipeline-1/-2 slot's
     area by it (:mod:`accelsmith.models.simd_asic`).
+``schainr<k>_<out>`` (width: the quire bits ``q``)
+    ``schainr<k>`` with the rounder of the result format ``out`` (bf16, fp16, posit16,
+    posit8) instead of binary32, the quire LSB at the exponent the generator gives a slot of
+    that class (:func:`class_lsb`): the readout's extra in context depends on its rounder
+    (the model takes the slot's own format's).
 
 ``schainl<k>`` (width: slot 0's quire bits ``q``; ``max_k`` chosen to give it)
     The lane's pipeline-1 datapath in context: the generator's smallest lane whose widest
@@ -103,10 +108,13 @@ SLOTFI_KINDS = tuple(f"sslotfi_{o}" for o in OUTS)
 SLOTFE_KINDS = tuple(f"sslotf{e}_fp32" for e in FP32_EXP_SAMPLES)
 CHAIN_KINDS = tuple(f"schain{k}" for k in CHAIN_STAGES)
 CHAINR_KINDS = tuple(f"schainr{k}" for k in CHAIN_STAGES)
+#: the same with each other result format's rounder (``schainr<k>_<out>``)
+CHAINR_OUTS = tuple(o for o in OUTS if o != "fp32")
+CHAINR_OUT_KINDS = tuple(f"schainr{k}_{o}" for k in CHAIN_STAGES for o in CHAINR_OUTS)
 LANE_CTX_KINDS = (*LANE_CTX, *LANE_CTX_P2)  # the pipeline-1 and -2 lanes in context
 SIMD_KINDS = (
     *DEC_KINDS, *MUL_KINDS, *SLOT_KINDS, *SLOTF_KINDS, *SLOTFI_KINDS, *CHAIN_KINDS, *CHAINR_KINDS,
-    *LANE_CTX_KINDS,
+    *CHAINR_OUT_KINDS, *LANE_CTX_KINDS,
 )  # fmt: skip
 SLOT_CARRY_BITS = 7  # an sslot component's quire: q - 8 magnitude bits + 7 carry + sign
 
@@ -115,6 +123,14 @@ SLOT_CARRY_BITS = 7  # an sslot component's quire: q - 8 magnitude bits + 7 carr
 # carry chain is what sets the period)
 CHAIN_WIDTHS = {
     0: (18, 24, 48), 3: (16, 24, 48), 5: (24, 48, 72), 6: (64, 80, 120), 7: (120, 150, 200)
+}  # fmt: skip
+# the chain-and-readout blocks at the chains' widths and inside the range of the quire widths
+# the generator's slots of each class have (the in-context lanes' widths below, max_k 2..513):
+# the readout in context moves by 1-2 ns between neighbouring widths (ABC's mapping), so a
+# lane's width is interpolated from samples around it; class 7 has 120 inside its 116..125
+CHAINR_WIDTHS = {
+    0: (18, 22, 24, 27, 48), 3: (16, 20, 24, 29, 48), 5: (24, 38, 42, 48, 72),
+    6: (64, 70, 80, 120), 7: (120, 150, 200),
 }  # fmt: skip
 # the in-context lanes' slot-0 quire widths: the narrowest (max_k 2), then 4 and 9 carry
 # bits more (max_k 17 and 513; FP8 E4M3 at 10 more), the range the bench's and the DSE
@@ -143,7 +159,8 @@ SIMD_WIDTHS: dict[str, tuple[int, ...]] = {
     **{f"sslotfi_{o}": (8, 16) for o in OUTS},  # int4 and int8 products
     **{k: (4, 8, 16, 26) for k in SLOTFE_KINDS},
     **{f"schain{k}": w for k, w in CHAIN_WIDTHS.items()},
-    **{f"schainr{k}": w for k, w in CHAIN_WIDTHS.items()},  # the same, with the readout
+    **{f"schainr{k}": w for k, w in CHAINR_WIDTHS.items()},  # the same, with the readout
+    **{f"schainr{k}_{o}": w for k, w in CHAINR_WIDTHS.items() for o in CHAINR_OUTS},
     **LANE_CTX_WIDTHS,
 }
 
@@ -271,30 +288,40 @@ class SimdChain(wiring.Component):
     """
 
     def __init__(
-        self, quire: int, stages: int, word: int = CHAIN_WORD, readout: bool = False
+        self,
+        quire: int,
+        stages: int,
+        word: int = CHAIN_WORD,
+        readout: bool = False,
+        out_format: str = "fp32",
+        quire_lsb: int = 0,
     ) -> None:
+        from ..core.families.simd import SimdParams
+
         self.word, self.stages, self.quire, self.readout = word, stages, quire, readout
+        self.quire_lsb = quire_lsb  # the quire LSB's exponent (a constant of the rounder)
         self.shift = (1 << stages) - 1
+        self.params = SimdParams(lane_bits=8, lanes=1, formats=("int8",), out_format=out_format)
         ports = {"a": In(word), "b": In(word), "sel": In(2), "exp": In(max(stages, 1))}
         ports |= {"sign": In(1), "term": In(1), "valid": In(1), "last": In(1)}
         if readout:
-            ports |= {"zero": In(1), "nan": In(1), "inf": In(1), "res": Out(32)}
+            ports |= {"zero": In(1), "nan": In(1), "inf": In(1)}
+            ports["res"] = Out(self.params.out_bits)
         else:
             ports["q"] = Out(signed(self.quire))
         super().__init__(ports)
 
     def elaborate(self, platform: object) -> Module:
-        from ..core.families.simd import SimdParams
         from ..hdl.simd_lane import SimdLane
 
         m = Module()
         regs = _input_regs(m, self, "r")
         m.submodules.mul = mul = SimdMultiplier(self.word, tuple({self.word, 4}))
         m.d.comb += [mul.a.eq(regs["a"]), mul.b.eq(regs["b"]), mul.sel.eq(regs["sel"])]
-        lane = SimdLane(SimdParams(lane_bits=8, lanes=1, formats=("int8",)))
+        lane = SimdLane(self.params)
         lane._MustUse__silence = True  # only its methods are used (they build into ``m``)
-        q, shift = self.quire, self.shift
-        lane._quire = lambda s: (0, 0, shift, q)  # the quire LSB at the product's LSB
+        q, shift, lsb = self.quire, self.shift, self.quire_lsb
+        lane._quire = lambda s: (lsb, lsb, shift, q)  # the quire LSB at the product's LSB
         pr = {"sig": mul.y, "exp": regs["exp"] if self.stages else Const(0, 1)}
         pr |= {"sign": regs["sign"], "term": regs["term"]}
         if self.readout:  # the whole slot: quire, flags, finished copy, fp32 readout
@@ -336,9 +363,24 @@ def simd_component(kind: str, width: int) -> tuple[wiring.Component, str]:
         return SimdChain(width, int(kind[6:])), top
     if kind in CHAINR_KINDS:
         return SimdChain(width, int(kind[7:]), readout=True), top
+    if kind in CHAINR_OUT_KINDS:
+        k, out = kind[7:].split("_", 1)
+        return SimdChain(width, int(k), readout=True, out_format=out, quire_lsb=class_lsb(k)), top
     if kind in LANE_CTX_KINDS:
         return SimdLaneCtx(lane_ctx_params(kind, width)), top
     raise ValueError(f"kind must be one of {SIMD_KINDS}, not {kind!r}")
+
+
+def class_lsb(stages: int | str) -> int:
+    """The quire LSB exponent of the ``schainl<stages>`` lane's slot 0 (``LANE_CTX``; it
+    does not depend on ``max_k``): the constant an ``schainr<k>_<out>`` component's rounder
+    gets, as the generator's slot of that class gives it (integers 0, FP4 -2, FP8 E4M3 -18,
+    E5M2 -32, posit16 -56): below and above the result format's range (fp16, posits) the
+    rounder's underflow and saturation logic depends on it."""
+    from ..core.families.simd import SimdParams
+
+    word, formats = LANE_CTX[f"schainl{stages}"]
+    return SimdParams(lane_bits=word, lanes=1, formats=formats, max_k=2).quire_range(0)[0]
 
 
 def lane_ctx_params(kind: str, width: int):  # -> SimdParams

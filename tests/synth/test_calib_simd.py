@@ -141,19 +141,53 @@ def test_mode_multiplexer_levels_follow_the_rtl() -> None:
 
 def test_readout_and_area_in_context() -> None:
     """A slot's readout sits beside its chain: synthesized as one block (``schainr<k>``)
-    both are slower than apart, and smaller; the model adds that extra to the readout and
-    scales a pipeline-1/-2 slot's area by the block's fraction of its parts."""
+    both are slower than apart, and smaller; the model takes the block's path into the
+    result registers as the readout's period and scales a pipeline-1/-2 slot's area by the
+    block's fraction of its parts."""
     q, stages = 42, 5  # an FP8 E4M3 slot
     own = float(simd_asic._s("sslot_fp32", "period_ns", q))
     ctx = simd_asic._readout_in_context_ns(stages, q, own)
-    block = float(simd_asic._s("schainr5", "period_ns", q))
-    assert own < ctx == pytest.approx(own + block - max(own, float(
-        simd_asic._s("schain5", "period_ns", q))))  # fmt: skip
+    readout = float(simd_asic._s("schainr5", "readout_ns", q))  # its path into the results
+    assert own < ctx == pytest.approx(readout)
     frac = simd_asic._merged_fraction(stages, q)
     assert 0.8 < frac < 1.0
     cost = {p: simd_asic.lane_cost("fp8_e4m3", 8, "exact", p, 24, "fp32") for p in (2, 3)}
     assert cost[2]["area_accumulators"] == pytest.approx(frac * cost[3]["area_accumulators"])
     assert cost[2]["t_slot"] == cost[3]["t_slot"] == pytest.approx(ctx, rel=0.02)
+
+
+def test_readout_in_context_follows_the_result_format() -> None:
+    """The readout in context depends on its rounder: a slot's readout period is the path
+    into the result registers of the chain-and-readout block with its own result format
+    (``readout_ns`` of ``schainr<k>_<out>``; binary32: ``schainr<k>``), the form
+    leave-one-out over those blocks chose over the binary32 block's extra for every format
+    (the model before) and over the own block's period in excess of its parts."""
+    from accelsmith.models.calib_cv import SIMD_READOUT_FORMS, best_form, simd_readout_ctx_cv
+
+    cv = simd_readout_ctx_cv()
+    assert best_form(cv, SIMD_READOUT_FORMS) == "own_readout"
+    assert cv["own_readout"]["mean_pct"] < cv["fp32_extra"]["mean_pct"] - 0.5
+    assert cv["own_readout"]["worst_pct"] < cv["fp32_extra"]["worst_pct"] - 5.0
+    q = 24  # the mixed int/FP4 slot (class 3)
+    for out in ("fp32", "bf16", "fp16", "posit16_1", "posit8_0"):
+        own = float(simd_asic._s(f"sslot_{out}", "period_ns", q))
+        kind = "schainr3" if out == "fp32" else f"schainr3_{out}"
+        ro = next(r["readout_ns"] for r in calib_samples()[kind] if r["width"] == q)
+        assert simd_asic._readout_in_context_ns(3, q, own, out) == pytest.approx(max(own, ro))
+    # an engine's readout period is its own format's: bf16 at pipeline 1, int4+int8+FP4
+    # (max_k 17: slot 0's quire is 24 bits)
+    fmts = "int4,int8,fp4_e2m1"
+    own = float(simd_asic._s("sslot_bf16", "period_ns", q))
+    t_slot = simd_asic.lane_cost(fmts, 8, "exact", 1, 17, "bf16")["t_slot"]
+    assert t_slot == pytest.approx(simd_asic._readout_in_context_ns(3, q, own, "bf16"))
+    assert t_slot > own + 1.0  # the bf16 readout is slower in context than alone
+    assert t_slot != pytest.approx(simd_asic._readout_in_context_ns(3, q, own, "fp32"))
+
+
+def calib_samples() -> dict:
+    from accelsmith.models import calib
+
+    return calib.load()["simd_samples"]
 
 
 def test_fp32_slot_sees_the_exponent_range_at_pipeline_1_and_2() -> None:
@@ -276,9 +310,30 @@ def test_components_build() -> None:
         "sslotf3_fp32",
         "schainl3",
         "schainl7s_p2",
+        "schainr3_bf16",
+        "schainr7_posit8_0",
     ):
         comp, top = component(kind, SIMD_WIDTHS[kind][0])
         assert f"module {top}" in verilog_text(comp, top)
+
+
+def test_chain_readout_components_take_the_format_and_the_class_lsb() -> None:
+    """``schainr<k>_<out>`` is ``schainr<k>`` with ``out``'s rounder (its result port is that
+    format's width) and the quire LSB a slot of class ``k`` has in the generator."""
+    from accelsmith.core.families.simd import SimdParams
+    from accelsmith.synth.components import component
+    from accelsmith.synth.components_simd import CHAINR_OUTS, SIMD_WIDTHS, class_lsb
+
+    assert set(CHAINR_OUTS) == {"bf16", "fp16", "posit16_1", "posit8_0"}
+    assert [class_lsb(k) for k in (0, 3, 5, 6, 7)] == [0, -2, -18, -32, -56]
+    fp4 = SimdParams(lane_bits=8, lanes=1, formats=("int8", "fp4_e2m1"), max_k=5)
+    assert fp4.quire_range(0)[0] == class_lsb(3)
+    for kind, bits, lsb in (("schainr3_bf16", 16, -2), ("schainr6_posit8_0", 8, -32)):
+        comp, _ = component(kind, SIMD_WIDTHS[kind][0])
+        assert len(comp.res) == bits and comp.quire_lsb == lsb and comp.readout
+        assert SIMD_WIDTHS[kind] == SIMD_WIDTHS[kind.split("_")[0]]
+    fp32, _ = component("schainr3", 16)
+    assert len(fp32.res) == 32 and fp32.quire_lsb == 0  # the binary32 blocks as sampled
 
 
 @pytest.mark.slow
@@ -302,14 +357,16 @@ def test_simd_model_tracks_synthesis() -> None:
 
 @pytest.mark.slow
 def test_calibrate_reproduces_the_simd_samples(tmp_path: Path) -> None:
-    """``accelsmith calibrate`` re-synthesizes a chain (alone, with its readout and in its
-    lane), a narrow-exponent and an integer fp32 slot component to the packaged samples (the
-    synthesis cache may answer: same flow, same Verilog)."""
+    """``accelsmith calibrate`` re-synthesizes a chain (alone, with its binary32 or bf16
+    readout and in its lane), a narrow-exponent and an integer fp32 slot component to the
+    packaged samples, the readout path in the block too (the synthesis cache may answer:
+    same flow, same Verilog)."""
     require("yosys", "sta")
     from accelsmith.models import calib
     from accelsmith.synth.calibrate import calibrate
 
     widths = {"schain3": (16,), "schainr3": (16,), "sslotf6_fp32": (8,), "sslotfi_fp16": (8,)}
+    widths |= {"schainr3_bf16": (24,)}  # a chain and readout of another result format
     widths |= {"schainl3": (24,), "schainl3_p2": (24,)}  # the lanes in context
     data = calibrate(tmp_path / "c.json", widths=widths, ecp5_widths={"mul": ()})
     packaged = calib.load()["simd_samples"]
@@ -318,3 +375,6 @@ def test_calibrate_reproduces_the_simd_samples(tmp_path: Path) -> None:
         old = next(r for r in packaged[kind] if r["width"] == width)
         assert new["op_area_um2"] == pytest.approx(old["op_area_um2"], rel=1e-9)
         assert new["period_ns"] == pytest.approx(old["period_ns"], rel=1e-6)
+        if kind.startswith("schainr"):  # the readout path measured in the block's netlist
+            assert new["readout_ns"] == pytest.approx(old["readout_ns"], rel=1e-6)
+            assert new["readout_ns"] <= new["period_ns"] + 1e-9

@@ -1,0 +1,135 @@
+"""Development set of SIMD engines with non-binary32 results: the exact slot's readout in context.
+
+An exact slot's readout (the finished quire's negation and the rounder into the result
+format) sits beside the lane's multiply-align-accumulate chain; synthesized together it is
+slower than alone. The 130 nm model takes it from chain-and-readout blocks of each result
+format (``schainr<k>`` with the binary32 rounder, ``schainr<k>_<out>`` with the others'),
+:func:`accelsmith.models.simd_asic._readout_in_context_ns`. This bench draws engines that are
+NOT rows of ``bench/bench_silicon.py``'s held-out SIMD sets (their ``max_k`` is 3, 9, 40 or
+130; the held-out sets use 5/7/16/27/33/48/100/200): exact accumulator, pipeline 1 or 2,
+every result format, an integer mode beside FP4 / FP8 modes, 8- and 16-bit words,
+1-2 lanes. Each is synthesized on sky130hd (``accelsmith.synth``, cached) at a 10 ns clock
+and its Fmax compared with the model under each readout variant:
+
+- ``fp32_extra``: the readout alone plus the binary32 block's period over the slower of its
+  parts, whatever the result format (the model before);
+- ``block_extra``: the same with the slot's own result format's block;
+- ``own_readout``: the own format's block's path into the result registers (the model).
+
+Usage: ``python bench/bench_simd_readout_dev.py [--n 12] [--seed 7]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+VARIANTS = ("fp32_extra", "block_extra", "own_readout")
+MAX_KS = (3, 9, 40, 130)  # disjoint from the held-out sets' max_k (bench_silicon.py)
+OUTS = ("fp32", "bf16", "fp16", "posit16_1", "posit8_0")
+#: the float modes beside the integers (FP4 twice as often: its slot is readout-limited).
+#: No posit modes: a posit slot's decode in the lane (d16 of simd5's diagnostics) is a known
+#: gap of the chain's model that would hide the readout's
+FLOATS = ("fp4_e2m1", "fp4_e2m1", "fp8_e4m3", "fp8_e5m2")
+
+
+def _draw(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    out = []
+    for _ in range(n):
+        ints = [f for f in ("int4", "int8") if rng.random() < 0.5] or [rng.choice(["int4", "int8"])]
+        floats = [rng.choice(FLOATS)]
+        if rng.random() < 0.3:
+            floats = sorted({*floats, rng.choice(FLOATS)}, key=FLOATS.index)
+        out.append(
+            {
+                "lane_bits": rng.choice([8, 16]),
+                "lanes": rng.randint(1, 2),
+                "formats": ints + floats,
+                "pipeline": rng.randint(1, 2),
+                "max_k": rng.choice(MAX_KS),
+                "out_format": rng.choice(OUTS),
+            }
+        )
+    return out
+
+
+def _q_net(netlist: str, cell: str | None) -> str | None:
+    """The net a flip-flop instance ``cell`` of ``netlist`` drives (its register's name)."""
+    m = cell and re.search(rf"\s{re.escape(cell)}\s*\((.*?)\);", netlist, re.S)
+    q = m and re.search(r"\.Q\(([^)]*)\)", m.group(1))
+    return q.group(1).strip() if q else cell
+
+
+def main(argv: list[str] | None = None) -> int:
+    import bench_silicon as bs
+
+    from accelsmith.core.errors import ConfigError
+    from accelsmith.core.families.simd import SimdParams
+    from accelsmith.models import simd_asic
+    from accelsmith.synth import synthesize
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=12, help="engines to draw")
+    ap.add_argument("--seed", type=int, default=7, help="the draw's seed")
+    args = ap.parse_args(argv)
+    if args.n < 1:
+        ap.error(f"--n must be at least 1, not {args.n}")
+    real = simd_asic._readout_in_context_ns
+
+    def s(kind: str, q: int) -> float:
+        return float(simd_asic._s(kind, "period_ns", q))
+
+    def extra(stages: int, q: int, own: float, out: str = "fp32") -> float:
+        k = simd_asic._chain_class(stages)
+        block = s(simd_asic._readout_block(stages, out), q)
+        return own + max(block - max(s(f"schain{k}", q), s(f"sslot_{out}", q)), 0.0)
+
+    forms = {
+        "fp32_extra": lambda stages, q, own, out="fp32": extra(stages, q, own, "fp32"),
+        "block_extra": extra,
+    }
+
+    def apply(variant: str | None) -> None:
+        simd_asic._readout_in_context_ns = forms.get(variant, real)
+        simd_asic.lane_cost.cache_clear()
+
+    def synth(p: Any) -> tuple[str, float]:
+        tags = "".join(bs._MODE_TAGS[f] for f in p.formats)
+        top = f"dev_{p.default_name()}_p{p.pipeline}_k{p.max_k}_{tags}"  # fp32 not named
+        rep = synthesize(p, clock_ns=10.0, name=top)
+        rr = rep.timing.get("reg2reg") or {}
+        net = (Path(rep.folder) / "netlist.v").read_text()
+        start, end = (_q_net(net, rr.get(k)) for k in ("startpoint", "endpoint"))
+        cost = simd_asic.lane_cost(
+            ",".join(p.formats), p.lane_bits, p.acc, p.pipeline, p.max_k, p.out_format
+        )
+        print(
+            f"  {top}: {1000 / rep.fmax_mhz:.2f} ns {start} -> {end}; "
+            f"model path {cost['t_path']:.2f} readout {cost['t_slot']:.2f}",
+            flush=True,
+        )
+        return top, rep.fmax_mhz
+
+    rng = random.Random(args.seed)
+    designs, seen = [], set()
+    for cfg in _draw(rng, 4 * args.n):
+        try:
+            p = SimdParams.from_dict(cfg, source="dev")
+        except ConfigError:  # a draw the generator refuses
+            continue
+        key = (p.default_name(), p.out_format, p.pipeline, p.max_k, p.formats)
+        if key not in seen:
+            seen.add(key)
+            designs.append(p)
+    bs.run_dev_set("simd", designs[: args.n], VARIANTS, apply, synth)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
