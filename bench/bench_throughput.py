@@ -28,23 +28,24 @@ two dataflows, three buffers of 16..256 KiB, 4/8/16-bit operands).
     whether the two proposed the same trials.
 (e) PPO quality: the two PPO settings of (b) on the default systolic space, strict measures
     against its exact front after ``--rl-quality-trials`` trials, ``--rl-seeds`` seeds.
-(d) PostgreSQL (a throw-away local server, or ``--postgres URL``): the same ``random``
-    campaign spec (a fresh campaign each time) with 1, 2 and 3 (``--pg-workers``) ``dse
-    worker`` processes; trials/s (wall, including the workers' start-up, and first to last
-    stored trial), the speed-up over one worker and the duplicate check (distinct trial
-    numbers and distinct designs, one writer process per worker). Each worker holds its own
-    slot, so the workers draw distinct designs from their first batch on
-    (``LedgerWriter.claim_worker``). The server shares the machine's CPUs: on 2 cores
-    expect at most ~2x. Also printed: the CPU split per recorded trial (the worker
-    processes', and the server's: the postmaster and its backends, when this bench started
-    it), how many cores were busy, the CPU-bound ceiling of the machine, and the lock waits
-    over 5 ms the server logged (``log_lock_waits``). Each worker runs in its own session,
-    as ``dse worker`` processes started from separate shells: on a busy Linux machine with
-    autogroup scheduling, CPU time is shared between sessions first, and workers of one
-    session would share one session's slice. ``--pg-launch run`` (or ``shells run``: both)
-    starts the workers as one ``dse run SPEC --workers N`` does instead: a watching process
-    and N worker subprocesses in its session. Only this part: ``--only d`` (about 1 min per
-    launch mode on an idle 2-core machine with the default 20,000 trials).
+(d) PostgreSQL (a throw-away local server, or ``--postgres URL``): the same ``random`` campaign
+    spec (a fresh campaign each time) with 1, 2 and 3 (``--pg-workers``) ``dse worker``
+    processes; trials/s (wall, including the workers' start-up, and first to last stored trial),
+    the speed-up over one worker and the duplicate check (distinct trial numbers and distinct
+    designs, one writer process per worker). Each worker holds its own slot, so the workers draw
+    distinct designs from their first batch on (``LedgerWriter.claim_worker``); they read only
+    which designs the others stored, and their batches grow while they queue for the study lock
+    (``LedgerWriter.batch_size``). The server shares the machine's CPUs: on 2 cores expect at
+    most ~2x. Also printed: the CPU split per recorded trial (the worker processes', and the
+    server's: the postmaster and its backends, when this bench started it), how many cores were
+    busy, the CPU-bound ceiling of the machine, and the lock waits over 5 ms the server logged
+    (``log_lock_waits``). Each worker runs in its own session, as ``dse worker`` processes
+    started from separate shells: on a busy Linux machine with autogroup scheduling, CPU time is
+    shared between sessions first, and workers of one session would share one session's slice.
+    ``--pg-launch run`` (or ``shells run``: both) starts the workers as one ``dse run SPEC
+    --workers N`` does instead: a watching process and N worker subprocesses in its session.
+    Only this part: ``--only d`` (about 1 min per launch mode on an idle 2-core machine with the
+    default 20,000 trials).
 
 Rates are wall-clock (what a user waits) and per CPU second of the process (for (d): of the
 worker processes; the server's is printed apart; the machine running this may be

@@ -42,13 +42,16 @@ def _f(cfg: dict, k: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- systolic
-#: the parts of a systolic array's LUT4 (:func:`systolic`) scaled by a fitted factor
-#: (:func:`array_scales`): the output-stationary PEs (their ``ospe`` samples), an output-
-#: stationary column's drain case, the control of each dataflow. A weight-stationary
-#: array's PEs and columns (:data:`WS_TERMS`) are priced from their components unscaled:
-#: each PE at its row's partial-sum width, each column's fold adder and its first-fold gating
-ARRAY_TERMS = ("pe_os", "pe_os1", "col_os", "ctl_os", "ctl_ws")
-WS_TERMS = ("pe_ws", "col_ws")
+#: the parts of a systolic array's LUT4 (:func:`systolic`), each scaled by a fitted factor
+#: (:func:`array_scales`): the output-stationary PEs (their ``ospe`` samples; a 1-row
+#: array's apart), an output-stationary column's drain case, the weight-stationary PEs (their
+#: ``wspe`` samples, each at its row's partial-sum width), a ws column's fold adder and its
+#: first-fold gating, the control of each dataflow, and the ws PEs' in-context growth per
+#: accumulator bit. Session 7: with the current-weight register (WsPE.wcur, ws7) the isolated wspe
+#: samples no longer price a PE in an array (its load-through and flag select arrive
+#: registered there, combinationally in an array: the ws arrays came out 16-46 % over their
+#: unscaled components), so the ws PEs and columns are fitted like the os ones
+ARRAY_TERMS = ("pe_os", "pe_os1", "col_os", "ctl_os", "pe_ws", "col_ws", "ctl_ws", "psum_ws")
 
 
 def array_scales(cal: Any) -> np.ndarray:
@@ -65,11 +68,8 @@ def array_scales(cal: Any) -> np.ndarray:
         }
 
     return fitted_scales(
-        cal,
-        "arr_",
-        lambda prm: {k: parts(prm)[k] for k in ARRAY_TERMS},  # in ARRAY_TERMS order
-        lambda prm: sum(parts(prm)[k] for k in WS_TERMS),  # priced unscaled
-    )
+        cal, "arr_", lambda prm: {k: parts(prm)[k] for k in ARRAY_TERMS}
+    )  # in ARRAY_TERMS order
 
 
 def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[str, Any]:
@@ -179,11 +179,16 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
         "col_ws": np.where(ws, c * col_lut, 0.0),
         "ctl_os": np.where(ws, 0.0, ctl_lut),
         "ctl_ws": np.where(ws, ctl_lut, 0.0),
+        # ws: each PE in context beyond its wspe sample, per accumulator bit (session 7,
+        # on the RTL with the current-weight register WsPE.wcur: the placed ws arrays grew
+        # 35-170 LUT4 over the previous RTL, about 1.5 LUT4 per PE and accumulator bit,
+        # while the isolated wspe samples grew 8-32 a PE; a current-weight term per weight
+        # bit instead fitted to 0)
+        "psum_ws": np.where(ws, pes * acc, 0.0),
     }
     if terms:
         return parts
     lut = sum(sc * parts[k] for k, sc in zip(ARRAY_TERMS, array_scales(cal), strict=True))
-    lut = lut + parts["pe_ws"] + parts["col_ws"]
     signed = np.asarray(cfg["signed"], dtype=bool)
     pe_path = _pe_path(cal, w, acc, ws, signed, r)
     # placed in an array, the PE path stretches with the array: nextpnr's critical path of
