@@ -130,11 +130,13 @@ def _trials_for_split(seed: int, n: int, infeasible: float) -> list:
 )
 def test_the_array_split_is_optunas_split(seed: int, n: int, infeasible: float) -> None:
     # the below/above split on arrays gives Optuna's _split_trials' lists, trial for trial,
+    # and the non-domination levels it keeps across calls give Optuna's rank array,
     # for every n_below (0, the TPE default 10 %, more than the feasible trials, all); a
     # grown list reuses the rows found before, a list with trials inserted (every other
     # trial, then all of them: in batches, trials finish out of number order) is not taken
     # for a grown one
     from optuna.samplers._tpe import sampler as tpe
+    from optuna.study._multi_objective import _fast_non_domination_rank
 
     from accelsmith.dse.explorers.tpe_sampler import _tpe_class
 
@@ -149,4 +151,49 @@ def test_the_array_split_is_optunas_split(seed: int, n: int, infeasible: float) 
             below, above = split
             assert [done[i].number for i in below] == [t.number for t in want_below]
             assert [done[i].number for i in above] == [t.number for t in want_above]
+        # the levels the split keeps across calls give Optuna's rank array for these trials
+        table = sampler._split_table
+        rows = table.rows(done, sampler._infeasible_score)
+        rows = rows[table.kind[rows] == table.COMPLETE]
+        loss = table.values[rows] * [1.0, 1.0, -1.0]
+        for n_below in (1, tpe.default_gamma_multiobjective(len(rows)), len(rows)):
+            want = _fast_non_domination_rank(loss, n_below=n_below)
+            assert np.array_equal(table.levels.ranks(rows, loss, n_below), want)
     assert sampler._split_table.n == n  # each trial read once
+
+
+def test_the_finished_trials_split_with_a_remembered_prefix_is_the_plain_one() -> None:
+    # trials asked, finished out of order (complete, pruned, failed: a failed one leaves the
+    # list), and queued ones (waiting: not in the list) started later with smaller numbers:
+    # at every step the split equals the two list comprehensions over the whole list
+    import optuna
+    from optuna.trial import TrialState
+
+    from accelsmith.dse.explorers.tpe_sampler import _Finished
+
+    states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+    study = optuna.create_study()
+    split = _Finished()
+    rng = np.random.default_rng(0)
+    running: list = []
+    for _ in range(400):
+        r = rng.random()
+        if r < 0.1:
+            study.enqueue_trial({})
+        elif r < 0.55 or not running:
+            running.append(study.ask())
+        else:
+            t = running.pop(int(rng.integers(len(running))))
+            end = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)[int(rng.integers(3))]
+            study.tell(t, 1.0 if end == TrialState.COMPLETE else None, state=end)
+        trials = study._get_trials(deepcopy=False, states=states, use_cache=False)
+        done, live = split(trials, TrialState.RUNNING)
+        assert [t.number for t in done] == [t.number for t in trials if t.state != states[2]]
+        assert [t.number for t in live] == [t.number for t in trials if t.state == states[2]]
+    assert 0 < split.p < len(trials)  # a prefix was reused and running trials remain
+    # another study's list (other trial objects, running ones inside the old prefix)
+    other = optuna.create_study()
+    for _ in range(split.p + 2):
+        other.ask()
+    done, live = split(other._get_trials(deepcopy=False, states=states), TrialState.RUNNING)
+    assert done == [] and len(live) == len(other.trials)

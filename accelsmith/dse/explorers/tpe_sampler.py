@@ -191,6 +191,33 @@ class _Prefix:
         return rows
 
 
+class _Finished:
+    """A study's trial list (number order) split into finished and running trials, in
+    order, with the longest all-finished prefix remembered: a later list whose element at
+    that prefix's end is the same trial object starts with the same trials (a finished
+    trial stays finished, and a trial entering the list before it, e.g. a waiting one that
+    started, would have moved it), so only its tail is tested. At batch 1 every trial but
+    the asking one is finished, and the two list comprehensions over the whole history per
+    ask (~9 ms each at 20,000 trials, cProfile on accel, issue 17) become a slice."""
+
+    def __init__(self) -> None:
+        self.last: Any = None
+        self.p = 0
+
+    def __call__(self, trials: list[Any], running: Any) -> tuple[list[Any], list[Any]]:
+        p = self.p
+        if not (p and len(trials) >= p and trials[p - 1] is self.last):
+            p = 0
+        tail = trials[p:]
+        done = trials[:p]
+        done += [t for t in tail if t.state != running]
+        live = [t for t in tail if t.state == running]
+        k = next((i for i, t in enumerate(tail) if t.state == running), len(tail))
+        self.p = p + k
+        self.last = trials[self.p - 1] if self.p else None
+        return done, live
+
+
 def _tpe_class() -> type:
     """Optuna's ``TPESampler`` with the conversion of finished trials' parameters to the
     estimator's internal representation cached (:class:`_CachedTPE`)."""
@@ -221,6 +248,8 @@ def _tpe_class() -> type:
             self._split_study: Any = None
             self._split_prefix = _Prefix()
             self._repr_prefix: dict[int, tuple[_ReprTable, _Prefix]] = {}
+            self._given_repr: tuple[list[Any], dict[str, Any]] | None = None
+            self._finished = _Finished()
             from optuna.samplers._tpe import sampler as tpe
 
             self._real_score = tpe._get_infeasible_trial_score  # Optuna's, unpatched
@@ -249,6 +278,9 @@ def _tpe_class() -> type:
             float64 ones in the estimator (``_ParzenEstimator._transform``)."""
             import numpy as np
 
+            given = self._given_repr
+            if given is not None and trials is given[0]:  # gathered by _sample
+                return given[1]
             table = self._repr_table(search_space)
             sel: list[int] = []
             extra: list[tuple] = []
@@ -398,8 +430,8 @@ def _tpe_class() -> type:
             trials = study._get_trials(
                 deepcopy=False, states=tuple(states), use_cache=not self._constant_liar
             )
-            done = [t for t in trials if t.state != running]
-            live = [t for t in trials if t.state == running and t.number != trial.number]
+            done, live = self._finished(trials, running)
+            live = [t for t in live if t.number != trial.number]
             if self._gamma is None:
                 multi = len(study.directions) > 1
                 self._gamma = tpe.default_gamma_multiobjective if multi else tpe.default_gamma
@@ -428,17 +460,23 @@ def _tpe_class() -> type:
                     obs_done = self._get_internal_repr(above_done, search_space, study)
                 else:
                     below_i, above_i = split
-                    below = [done[i] for i in below_i]
-                    above_done = [done[i] for i in above_i]
-                    # the above trials' rows gathered from the table at once (the trials
-                    # lacking a parameter of the space left out, as Optuna does)
+                    below = [done[i] for i in below_i.tolist()]
+                    above_done = [done[i] for i in above_i.tolist()]
+                    # the below and above trials' rows gathered from the table at once
+                    # (the trials lacking a parameter of the space left out, as Optuna does)
                     table, rows = self._repr_of_finished(done, search_space, study)
-                    r = rows[above_i]
-                    out = table.rows[r[r >= 0]]
-                    obs_done = {k: out[:, i] for i, k in enumerate(table.names)}
-                mpe_below = self._build_parzen_estimator(
-                    study, search_space, below, handle_below=True
-                )
+                    obs_done, obs_below = (
+                        {k: out[:, i] for i, k in enumerate(table.names)}
+                        for r in (rows[above_i], rows[below_i])
+                        for out in (table.rows[r[r >= 0]],)
+                    )
+                    self._given_repr = (below, obs_below)
+                try:
+                    mpe_below = self._build_parzen_estimator(
+                        study, search_space, below, handle_below=True
+                    )
+                finally:
+                    self._given_repr = None
                 memo = (study, key, mpe_below, above_done, obs_done)
                 self._split_memo = memo
             _, _, mpe_below, above_done, obs_done = memo
