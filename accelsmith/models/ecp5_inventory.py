@@ -181,7 +181,7 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
         "ctl_ws": np.where(ws, ctl_lut, 0.0),
         # ws: each PE in context beyond its wspe sample, per accumulator bit (session 7,
         # on the RTL with the current-weight register WsPE.wcur: the placed ws arrays grew
-        # 35-170 LUT4 over the previous RTL, about 1.5 LUT4 per PE and accumulator bit,
+        # 35-170 LUT4 over the previous RTL, 1.5-2 LUT4 per PE and accumulator bit,
         # while the isolated wspe samples grew 8-32 a PE; a current-weight term per weight
         # bit instead fitted to 0)
         "psum_ws": np.where(ws, pes * acc, 0.0),

@@ -55,6 +55,7 @@ from ..core.numformats import Format
 
 __all__ = [
     "CHAIN_STAGES",
+    "CHAIN_WIDTHS",
     "CHAIN_WORD",
     "FP32_EXP_SAMPLES",
     "LANE_CTX",
@@ -69,6 +70,12 @@ __all__ = [
 #: and posit8 (5), FP8 E5M2 (6), posit16 (7)
 CHAIN_STAGES = (0, 3, 5, 6, 7)
 CHAIN_WORD = 8  # the chain components' word (their multiplier: smul_8_4 at 8)
+#: the chains' quire widths, from about the narrowest a slot of that alignment range has to
+# the deepest dot products (a quire narrower than the 16-bit product keeps its low bits: the
+# carry chain is what sets the period)
+CHAIN_WIDTHS = {
+    0: (18, 24, 48), 3: (16, 24, 48), 5: (24, 48, 72), 6: (64, 80, 120), 7: (120, 150, 200)
+}  # fmt: skip
 #: product-exponent bits of the narrow ``sslotf<e>_fp32`` calibration components
 FP32_EXP_SAMPLES = (3, 6)
 #: the lanes of the ``schainl<k>`` calibration components (the pipeline-1 datapath in
@@ -541,8 +548,12 @@ def _merged_fraction(stages: int, q: int) -> float:
     as one block (``schainr<k>`` at quire width ``q``) against the same blocks apart
     (``smul_8_4`` at 8, the shifter's ``mux`` bits, ``sslot_fp32``): 0.86-0.96 over the
     sampled classes and widths (ABC shares the product's final addition, the negation and
-    the quire add). At pipeline 1 and 2 the lane's slot sits in one such block."""
+    the quire add). At pipeline 1 and 2 the lane's slot sits in one such block. The block's
+    area is taken at the chains' widths (``CHAIN_WIDTHS``) only: its samples at the denser
+    readout widths (``components_simd.CHAINR_WIDTHS``) gave a larger area error on the
+    development set of ``bench/bench_simd_readout_dev.py`` (6.6 % mean against 5.8 %)."""
     from . import calib
+    from .calib_cv import _loglog_rows
 
     k = _chain_class(stages)
     mux_bit = float(calib.logic_um2("mux", 8)) / 8.0
@@ -551,7 +562,13 @@ def _merged_fraction(stages: int, q: int) -> float:
         + _shifter_bits(2 * CHAIN_WORD, (1 << k) - 1) * mux_bit
         + float(_s("sslot_fp32", "logic_um2", q))
     )
-    return min(float(_s(f"schainr{k}", "logic_um2", q)) / apart, 1.0)
+    gate = calib.reset_gate_um2()
+    block = [
+        (float(r["width"]), r["op_area_um2"] - calib._harness_flops(r) * gate)
+        for r in calib.load()["simd_samples"][f"schainr{k}"]
+        if r["width"] in CHAIN_WIDTHS[k]
+    ]
+    return min(_loglog_rows(block, q) / apart, 1.0)
 
 
 def _readout_block(stages: int, out: str) -> str:

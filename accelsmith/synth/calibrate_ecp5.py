@@ -241,6 +241,12 @@ ARRAYS = (
     ("ws", 5, 1, 6, False, 300),
     ("ws", 2, 1, 12, True, 50),
     ("ws", 4, 1, 8, False, 50),
+    # weight-stationary arrays of 12-16 PEs at 10-12 bits (session 7, on ws7's RTL with the
+    # current-weight register: development ws arrays of that class came out 11-23 % over
+    # the fit of the smaller and narrower ws samples)
+    ("ws", 4, 4, 10, True, 16),
+    ("ws", 3, 4, 12, False, 50),
+    ("ws", 4, 3, 10, True, 300),
 )
 
 

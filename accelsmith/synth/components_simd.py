@@ -87,6 +87,7 @@ from ..core.numformats import FORMATS
 from ..hdl.simd_lane import PROD_EXP_BITS
 from ..models.simd_asic import (
     CHAIN_STAGES,
+    CHAIN_WIDTHS,
     CHAIN_WORD,
     FP32_EXP_SAMPLES,
     LANE_CTX,
@@ -118,12 +119,6 @@ SIMD_KINDS = (
 )  # fmt: skip
 SLOT_CARRY_BITS = 7  # an sslot component's quire: q - 8 magnitude bits + 7 carry + sign
 
-# the chains' quire widths, from about the narrowest a slot of that alignment range has to
-# the deepest dot products (a quire narrower than the 16-bit product keeps its low bits: the
-# carry chain is what sets the period)
-CHAIN_WIDTHS = {
-    0: (18, 24, 48), 3: (16, 24, 48), 5: (24, 48, 72), 6: (64, 80, 120), 7: (120, 150, 200)
-}  # fmt: skip
 # the chain-and-readout blocks at the chains' widths and inside the range of the quire widths
 # the generator's slots of each class have (the in-context lanes' widths below, max_k 2..513):
 # the readout in context moves by 1-2 ns between neighbouring widths (ABC's mapping), so a

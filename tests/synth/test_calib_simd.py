@@ -151,6 +151,17 @@ def test_readout_and_area_in_context() -> None:
     assert own < ctx == pytest.approx(readout)
     frac = simd_asic._merged_fraction(stages, q)
     assert 0.8 < frac < 1.0
+    # the block's area at the chains' widths only (24/48 here; its 38/42 readout samples are
+    # left out of the area): the fraction is the same with those samples removed
+    from accelsmith.models import calib
+
+    data = calib.load()
+    rows = [r for r in data["simd_samples"]["schainr5"] if r["width"] in (24, 48, 72)]
+    assert len(rows) < len(data["simd_samples"]["schainr5"])
+    only = {**data, "simd_samples": {**data["simd_samples"], "schainr5": rows}}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(calib, "load", lambda path=None: only)
+        assert simd_asic._merged_fraction(stages, q) == pytest.approx(frac, rel=1e-12)
     cost = {p: simd_asic.lane_cost("fp8_e4m3", 8, "exact", p, 24, "fp32") for p in (2, 3)}
     assert cost[2]["area_accumulators"] == pytest.approx(frac * cost[3]["area_accumulators"])
     assert cost[2]["t_slot"] == cost[3]["t_slot"] == pytest.approx(ctx, rel=0.02)
