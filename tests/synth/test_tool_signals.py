@@ -58,6 +58,11 @@ def _tool_group(parent: int, timeout: float = 120.0) -> int:
     raise AssertionError("the stand-in tool did not start")
 
 
+def _default_sigint() -> None:
+    """In the child before exec: SIGINT back to its default disposition."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _alive(pgid: int) -> list[int]:
     return [pid for pid, (_, g, state) in _procs().items() if g == pgid and state != "Z"]
 
@@ -78,7 +83,12 @@ def test_a_stopped_synth_kills_its_tools_and_caches_nothing(tmp_path, sig, code)
     }
     cmd = [sys.executable, "-m", "accelsmith.cli.main", "synth", "systolic", "--rows", "1"]
     cmd += ["--cols", "1", "--in-bits", "2", "--max-k", "4", "--out", str(tmp_path / "out")]
-    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    # A job started in the background without job control (nohup, `cmd &` in a script, some CI
+    # runners) inherits SIGINT ignored, and Python then never raises KeyboardInterrupt; Ctrl-C
+    # at a terminal finds SIGINT at its default. Give the child what a terminal gives it.
+    proc = subprocess.Popen(
+        cmd, env=env, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint
+    )
     try:
         group = _tool_group(proc.pid)
         assert len(_alive(group)) == 3  # the tool and its two children
