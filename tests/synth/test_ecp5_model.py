@@ -60,12 +60,15 @@ ARR_BOUND = 13.0
 #: the whole SIMD designs (``simd_...``, integer-only engines of several lanes) by the lane fit
 #: they take part in, worst sample rounded up (session 7: simd_8x3_int8_p1_k20 +9.5 %)
 SIMD_BOUND = 10.0
-#: the lane samples by the lane fit, worst rounded up: 15 % until session 6; session 7: 21 %,
-#: the fit now also follows the whole integer-only SIMD designs, whose 8-bit int8 lanes map
-#: to 481 / 478 / 523 LUT4 a lane (2 / 3 / 4 lanes) while the isolated lane8_int8_p2 sample
-#: maps to 630 (614 less its live gating) and a 1-lane top at pipeline 2 to 601 (at pipeline
-#: 3 to 484): that sample is -20.6 %, every other lane sample within 8.1 %
-LANE_BOUND = 21.0
+#: the lane samples by the lane fit, worst rounded up (every lane sample but the one below
+#: within 8.1 %, session 7)
+LANE_BOUND = 15.0
+#: samples held to a bound of their own instead of their prefix's (%), each with its reason.
+#: lane8_int8_p2 (-20.6 %, session 7): the lane fit now also follows the whole integer-only
+#: SIMD designs, whose 8-bit int8 lanes map to 481 / 478 / 523 LUT4 a lane (2 / 3 / 4 lanes),
+#: while this isolated lane maps to 630 (614 less its live gating) and a 1-lane top at
+#: pipeline 2 to 601 (at pipeline 3 to 484)
+OWN_BOUND = {"lane8_int8_p2": 21.0}
 COL = {
     "LUT4": "ecp5_lut4",
     "FF": "ecp5_ff",
@@ -233,7 +236,7 @@ def test_fitted_blocks_reproduce_their_samples(prefix: str, bound: float) -> Non
             else:
                 model = float(inv.pim(cfg, cal)["lut4"][0])
             assert prm["rows"] % 2 == 0  # the bench's PIM sets use odd row counts
-        assert _within(model, s["LUT4"], bound), (name, model, s["LUT4"])
+        assert _within(model, s["LUT4"], OWN_BOUND.get(name, bound)), (name, model, s["LUT4"])
     scales_of = (inv.lane_scales, inv.bank_scales, inv.chan_scales, inv.array_scales)
     for scales in (f(cal) for f in scales_of):
         assert np.all(scales >= 0) and np.any(scales > 0)
