@@ -225,9 +225,15 @@ def parse_power(block: str) -> dict[str, float]:
     }
 
 
+def sta_sections(text: str) -> dict[str, str]:
+    """Tag -> text of an OpenSTA log whose script marks its reports with ``puts "@@ <tag>"``
+    (and ends with ``@@ end``)."""
+    return dict(re.findall(r"@@ (\w+)\n(.*?)(?=\n@@ )", text, re.S))
+
+
 def parse_sta(text: str, clock_ns: float) -> dict[str, Any]:
     """Paths and power from the OpenSTA log written by the script of :func:`run_asic`."""
-    sections = dict(re.findall(r"@@ (\w+)\n(.*?)(?=\n@@ )", text, re.S))
+    sections = sta_sections(text)
     if "power" not in sections:
         raise SynthError("OpenSTA did not finish its reports (see sta.log)")
     paths = {k: _parse_path(sections.get(k, ""), clock_ns) for k in PATH_KINDS}

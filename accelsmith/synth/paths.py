@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from . import pdk
-from .asic import _parse_path
+from .asic import CLOCK_PORT, _parse_path, sta_sections
 from .tools import SynthError, run_tool
 
 __all__ = ["split_periods"]
@@ -50,7 +50,7 @@ def split_periods(
         f"read_liberty {pdk.liberty('full')}",
         f"read_verilog {Path(folder).resolve() / 'netlist.v'}",
         f"link_design {top}",
-        f"create_clock -name clk -period {clock_ns} [get_ports clk]",
+        f"create_clock -name clk -period {clock_ns} [get_ports {CLOCK_PORT}]",
         'puts "@@ port"',
         _CHECK % " ".join(to_port) + " -digits 4",
         'puts "@@ other"',
@@ -69,10 +69,10 @@ def split_periods(
             what="OpenSTA (split paths)",
         )
         text = (work / "split.log").read_text()
+    sections = sta_sections(text)
     out = []
     for tag in ("port", "other"):
-        block = text.split(f"@@ {tag}\n", 1)[-1].split("@@ ", 1)[0]
-        path = _parse_path(block, clock_ns)
+        path = _parse_path(sections.get(tag, ""), clock_ns)
         if path is None:
             raise SynthError(f"OpenSTA found no path into the {tag} flip-flops of {top}")
         out.append(float(path["min_period_ns"]))
