@@ -707,19 +707,25 @@ def test_lut_one_column_drain_by_accumulator_width(monkeypatch: pytest.MonkeyPat
         r["drain_ns"] for k in calib.LUT_DRAIN1_KINDS for r in ctx[k + "s"] if r["acc_bits"] == 14
     ]
     assert min(at14) < 4.5 and float(calib.lut_drain1_ns("s", 14)) == pytest.approx(max(at14))
-    data = calib.load()
-    stripped = {
-        **data,
-        "ctx_samples": {
-            k: [{f: v for f, v in r.items() if f != "drain_ns"} for r in rows]
-            for k, rows in data["ctx_samples"].items()
-        },
-    }
-    monkeypatch.setattr(calib, "load", lambda: stripped)
+    _without_ctx_field(monkeypatch, "drain_ns")
     assert calib.lut_drain1_ns("s", 14) is None
     assert t.lut_core_period_ns(2, True, 7, 2, 1, 14) == t.lut_core_period_ns(
         2, True, 7, 2, 1, 14, one_col_drain="act"
     )
+
+
+def _without_ctx_field(monkeypatch: pytest.MonkeyPatch, field: str) -> None:
+    """calib.load() returns the packaged data with ``field`` dropped from every context
+    sample (as a data file from before that field was recorded)."""
+    data = calib.load()
+    stripped = {
+        **data,
+        "ctx_samples": {
+            k: [{f: v for f, v in r.items() if f != field} for r in rows]
+            for k, rows in data["ctx_samples"].items()
+        },
+    }
+    monkeypatch.setattr(calib, "load", lambda: stripped)
 
 
 def test_lut_one_column_row_from_the_drain_cores(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -757,15 +763,7 @@ def test_lut_one_column_row_from_the_drain_cores(monkeypatch: pytest.MonkeyPatch
             for args in ((3, sym, w, 2, 1, acc), (2, sym, w, 2, 2, acc), (2, sym, w, 1, 1, acc)):
                 paths = t.lut_core_paths(*args)
                 assert paths["row"] == t.lut_core_paths(*args, one_col_row="1x1")["row"], args
-    data = calib.load()
-    stripped = {
-        **data,
-        "ctx_samples": {
-            k: [{f: v for f, v in r.items() if f != "row_ns"} for r in rows]
-            for k, rows in data["ctx_samples"].items()
-        },
-    }
-    monkeypatch.setattr(calib, "load", lambda: stripped)
+    _without_ctx_field(monkeypatch, "row_ns")
     assert calib.lut_row1_ns("s", 7, 14) is None
     paths = t.lut_core_paths(2, True, 7, 2, 1, 14)
     assert paths["row"] == t.lut_core_paths(2, True, 7, 2, 1, 14, one_col_row="1x1")["row"]
