@@ -77,3 +77,27 @@ def test_the_json_shortcut_reads_what_json_reads(value):
     for text in (json.dumps(value), json.dumps(value, ensure_ascii=False)):
         assert _json_str(text) == json.loads(text)
         assert type(_json_str(text)) is type(json.loads(text))
+
+
+def test_optuna_checks_a_storage_schema_once_per_process(tmp_path, monkeypatch):
+    """A worker opens its storage twice (the stored spec, then writing): Optuna's schema check
+    (it loads every alembic migration script) runs at the first opening of a URL only."""
+    from optuna.storages._rdb import storage as rdb
+
+    from accelsmith.dse import storage
+
+    calls: list[str] = []
+    real = rdb._VersionManager.check_table_schema_compatibility
+
+    def counted(self):
+        calls.append(self.url)
+        return real(self)
+
+    monkeypatch.setattr(rdb._VersionManager, "check_table_schema_compatibility", counted)
+    monkeypatch.setattr(storage, "_SCHEMA_CHECKED", set())
+    urls = [f"sqlite:///{tmp_path / name}" for name in ("a.db", "b.db")]
+    for url in urls:
+        storage.close_storage(storage.open_storage(url, write=True))
+    storage.close_storage(storage.open_storage(urls[0]))  # read-only, the same file
+    storage.close_storage(storage.open_storage(urls[0], write=True))
+    assert calls == urls
