@@ -77,8 +77,8 @@ LANE_BOUND = 15.0
 #: ``arr_`` sample is within ARR_BOUND. The stored development design sa_ws_1x3_u11 (LUT4
 #: -10.1 %, session 8; -7.9 % by session 7's ws form): the same LUT5 mapping, 66 PFUMX and 23
 #: L6MUX21 for 33 PE weight bits (2.0 a bit); the 46 development ws arrays of
-#: bench/dev/ecp5_dev_2026-12-07f.json and ecp5_dev_ws_2026-12-07g.json are 4.6 % mean,
-#: 15.6 % worst by the session-8 form against 9.5 / 33.4 by session 7's
+#: bench/dev/ecp5_dev_2026-12-07f.json and ecp5_dev_ws_2026-12-07g.json are 4.5 % mean,
+#: 15.7 % worst by the session-8 form against 8.8 / 33.3 by session 7's
 OWN_BOUND = {"lane8_int8_p2": 21.0, "arr_ws_5x1_u6_k300": 17.0, "sa_ws_1x3_u11": 11.0}
 COL = {
     "LUT4": "ecp5_lut4",
