@@ -522,7 +522,9 @@ def _pg_server() -> PgServer:
 def worker_startup_cpu(server: PgServer, campaign: str, folder: Path) -> float:
     """CPU seconds of one ``dse worker`` that joins ``campaign`` after its budget is spent:
     its start-up (interpreter and imports, the stored spec read and checked, the storage
-    opened), which every worker pays once."""
+    opened, the stored designs read), which every worker pays once. Since session 8 the
+    start-up imports pandas too (before, the first batch did: it was counted as steady
+    work), with the garbage collector paused (:mod:`accelsmith.dse.startup`)."""
     env = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", str(HERE.parent))}
     cmd = [sys.executable, "-m", "accelsmith.cli.main", "dse", "worker", "--quiet"]
     c0 = children_cpu()
