@@ -19,8 +19,9 @@ the model under each of :data:`VARIANTS` (keywords of
 :meth:`accelsmith.models.calib.CalibratedTech.lut_core_period_ns`): session 6's forms (the
 drain core's period as a floor, or the midpoint of the row path and that floor for symmetric
 tables), then step by step the drain level by accumulator width, the row path of the
-one-column drain cores, the midpoint for full tables too (session 7's model) and the slower
-of row path and drain (``max``: session 8's model, for the split drain).
+one-column drain cores, the midpoint for full tables too (session 7's model), the slower of
+row path and drain (``max2``, for the split drain) and the same with the 1-bit-weight cores'
+row path from the 1-bit drain cores (``max``).
 
 Usage: ``python bench/bench_lut_drain1_dev.py [--max-k 32 8] [--tables sym full]``.
 """
@@ -42,9 +43,10 @@ VARIANTS = {
     "s6_slow": ("slow", "act", "1x1"),  # session 6's first form: the drain core's floor
     "s6_mid": ("mid_sym", "act", "1x1"),  # session 6's model: midpoint for symmetric tables
     "acc_mid": ("mid_sym", "accw", "1x1"),  # + the drain level by accumulator width
-    "ctx_row": ("mid_sym", "accw", "ctx"),  # + the row path of the one-column drain cores
-    "s7_mid": ("mid", "accw", "ctx"),  # + the midpoint for full tables too (session 7)
-    "max": ("slow", "accw", "ctx"),  # the slower of row path and drain (session 8: the model)
+    "ctx_row": ("mid_sym", "accw", "ctx2"),  # + the row path of the one-column drain cores
+    "s7_mid": ("mid", "accw", "ctx2"),  # + the midpoint for full tables too (session 7)
+    "max2": ("slow", "accw", "ctx2"),  # the slower of row path and drain (split drain)
+    "max": ("slow", "accw", "ctx"),  # ... 1-bit weights: the 1-bit drain cores' row path
 }
 
 
