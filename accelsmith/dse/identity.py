@@ -67,7 +67,10 @@ CALIBRATED_NODE_NM = 130
 #: "5" (2026-12-07, session 7, one bump for the session's node-130 model changes; lut7 first):
 #: the LUT core's one-column drain by accumulator width, its row path from the one-column
 #: drain cores and the midpoint for both tables (models/calib.py lut_core_period_ns).
-NODE130_MODELS_VERSION = "5"
+#: "6" (2026-12-07, session 8, one bump for the session's node-130 model changes; simd8
+#: first): the SIMD exact slot's readout in context from the chain-and-readout block at the
+#: quire LSB nearest the slot's own (models/simd_asic.py _readout_block).
+NODE130_MODELS_VERSION = "6"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
 #: the ``ecp5_`` columns while the ECP5 samples stay the same. Identities stored without an
