@@ -689,7 +689,7 @@ def test_lut_one_column_drain_midpoint() -> None:
                 assert got["slow"] == pytest.approx(max(row, drain)), w
                 assert got["mid"] == pytest.approx(0.5 * (row + got["slow"])), w
                 assert got["mid_sym"] == got["mid" if sym else "slow"], w
-                hits += got["slow"] > row + 0.05
+                hits += not form and got["slow"] > row + 0.05  # the model's paths
             # session 6's form: the row path is the 1 x 1 core's, the floor the sample's period
             one = float(t.lut_core_period_ns(2, sym, w, 1, 1, acc))
             one += float(calib.fanout_period_ns(2 * acc) - calib.fanout_period_ns(acc))
@@ -771,8 +771,10 @@ def _without_ctx_field(monkeypatch: pytest.MonkeyPatch, field: str) -> None:
 def test_lut_one_column_row_from_the_drain_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     """The row path of a one-column K = 2 core of two or more rows: between the drain
     cores' row paths at max_k 4 and 64, linear in the accumulator width, held outside; 1-bit
-    weights at the 2-bit core's accumulator (one bit wider), 3-bit at least the 3-bit level;
-    more rows add the flags' fan-out; other shapes and K as before."""
+    weights from the 1-bit drain cores' own row paths (at their samples exactly), moved as
+    the 2-bit cores' row moves with the accumulator (``ctx2``, session 7: the 2-bit core's
+    row one accumulator bit wider); 3-bit at least the 3-bit level; more rows add the flags'
+    fan-out; other shapes and K as before."""
     t = Tech.at_node(130)
     ctx = calib.load()["ctx_samples"]
     for tag, sym in (("s", True), ("f", False)):
@@ -793,7 +795,17 @@ def test_lut_one_column_row_from_the_drain_cores(monkeypatch: pytest.MonkeyPatch
             row = float(t.lut_core_paths(2, sym, w, 2, 1, acc)["row"])
             assert row == pytest.approx(float(calib.lut_row1_ns(tag, w, acc)))
             b1 = float(t.lut_core_paths(2, sym, w, 2, 1, acc, 1)["row"])
-            assert b1 == pytest.approx(float(calib.lut_row1_ns(tag, w, acc + 1)))
+            assert b1 == pytest.approx(float(calib.lut_row1_b1_ns(tag, w, acc)))
+            b1_s7 = float(t.lut_core_paths(2, sym, w, 2, 1, acc, 1, one_col_row="ctx2")["row"])
+            assert b1_s7 == pytest.approx(float(calib.lut_row1_ns(tag, w, acc + 1)))
+            own = next(r for r in ctx[f"lutctxmb1_k2{tag}"] if r["width"] == w)
+            assert float(calib.lut_row1_b1_ns(tag, w, own["acc_bits"])) == pytest.approx(
+                own["row_ns"]
+            )
+            shift = float(calib.lut_row1_ns(tag, w, acc + 1)) - float(
+                calib.lut_row1_ns(tag, w, own["acc_bits"] + 1)
+            )
+            assert b1 == pytest.approx(own["row_ns"] + shift)
             b3 = float(t.lut_core_paths(2, sym, w, 2, 1, acc, 3)["row"])
             old3 = float(t.lut_core_paths(2, sym, w, 2, 1, acc, 3, one_col_row="1x1")["row"])
             assert b3 == pytest.approx(max(row, old3))
@@ -805,6 +817,7 @@ def test_lut_one_column_row_from_the_drain_cores(monkeypatch: pytest.MonkeyPatch
                 assert paths["row"] == t.lut_core_paths(*args, one_col_row="1x1")["row"], args
     _without_ctx_field(monkeypatch, "row_ns")
     assert calib.lut_row1_ns("s", 7, 14) is None
+    assert calib.lut_row1_b1_ns("s", 7, 14) is None
     paths = t.lut_core_paths(2, True, 7, 2, 1, 14)
     assert paths["row"] == t.lut_core_paths(2, True, 7, 2, 1, 14, one_col_row="1x1")["row"]
 
