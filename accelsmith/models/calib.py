@@ -379,7 +379,7 @@ def lut_drain1_ns(tag: str, accw: ArrayLike) -> np.ndarray | None:
     mapped as a ``maj3`` ripple up to its delay target (~5.4-5.6 ns) or, unpredictably,
     faster. Since session 8 the generator splits it over two register stages
     (:func:`accelsmith.core.latency.lut_core.split_drain`): its samples (into the output
-    registers and the first stage) lie at 1.9-3.9 ns, at least 0.5 ns under the row path
+    registers and the first stage) lie at 2.1-3.8 ns, 1.2-4.1 ns under the row path
     of every sampled core (tests/synth/test_calibration.py), so this level is a floor that
     does not bind at the sampled shapes (deeper row selects add ``mux`` levels to it,
     :meth:`CalibratedTech.lut_core_paths`)."""
@@ -720,6 +720,21 @@ class CalibratedTech(Tech):
         the row path lies far below the slow drain (narrow activations), no single number is
         within 10 % of both outcomes: the midpoint's error there is half their spread (11-13 %
         on those sets).
+
+        Session 8: the generator splits that one-column drain over two register stages
+        (:func:`accelsmith.core.latency.lut_core.split_drain`, one cycle more per tile), so
+        the hardware path is stable: re-synthesized, the one-column drain cores' drain paths
+        lie at 2.1-3.8 ns, 1.2-4.1 ns under their row paths (tests/synth). The period is the
+        slower of the row path and the drain floor (``one_col_form`` ``"slow"``, the default;
+        the floor binds only for deep row selects, e.g. 16 rows at wide accumulators), and at
+        1-bit weights the row path is the 1-bit drain cores' own (:func:`lut_row1_b1_ns`,
+        ``one_col_row`` ``"ctx"``; ``"ctx2"``: session 7's 2-bit row one accumulator bit
+        wider). Chosen on 40 new cores at ``max_k`` 16 (``bench/results/lut_drain1_dev_
+        2026-12-07g.txt``, mean / worst %): the midpoint (``"mid"``) and the floor give the
+        same 5.5 / 13.8 (the floor never binds there), the 1-bit row 5.1 / 13.8 (1-bit cores
+        5.8 / 11.1 -> 4.5 / 8.4). The worst cores are at 3-bit weights (+10.7..+13.8 % at
+        act 4, 7, 8, symmetric): the second plane-shift stage of a one-column row is not
+        sampled.
         """
         for name, value, forms in (
             ("one_col_form", one_col_form, LUT_ONE_COL_FORMS),

@@ -547,7 +547,7 @@ def test_lut_split_drain_lies_under_the_row_path() -> None:
     """A core of one column and two or more rows drains through two register stages
     (hdl/lut_core.py, core/latency/lut_core.split_drain): in every one-column drain core
     sampled (2-bit weights at max_k 64 and 4, 1-bit weights at 64, act 4..16, both tables)
-    the drain path (into the output registers and the first stage) lies at least 0.5 ns
+    the drain path (into the output registers and the first stage) lies at least 1 ns
     under the row path, so ABC's fast or slow mapping of the bias subtraction no longer sets
     the clock (with the one-stage drain it was the worst path at 5.4-5.6 ns in most of
     them). The flip-flops synthesis kept in every LUT context core equal the inventory's
@@ -579,7 +579,7 @@ def test_lut_split_drain_lies_under_the_row_path() -> None:
             split += extra > 0
             if kind.startswith(calib.LUT_DRAIN1_KINDS):
                 assert p.tile_n == 1 and p.tile_m == 2
-                assert r["drain_ns"] <= r["row_ns"] - 0.5, (kind, r["width"])
+                assert r["drain_ns"] <= r["row_ns"] - 1.0, (kind, r["width"])
                 assert r["period_ns"] == pytest.approx(r["row_ns"], abs=0.01)
     assert split == 6 * 9  # lutctxm_k2, lutctxmn_k2, lutctxmb1_k2 (s, f) at 9 widths
 
@@ -887,9 +887,12 @@ def test_calibrate_kinds_updates_only_those(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_split_periods_of_a_drain_core() -> None:
     """accelsmith.synth.paths.split_periods re-times a synthesized netlist into the worst
-    path into the output registers and into the others: the worse of the two is the
-    report's period, and the packaged sample recorded both; a port that no flip-flop
-    drives is one clear error."""
+    path into the drain registers (those driving the output port or a net named drain_*,
+    the split drain's first stage) and into the others: the worse of the two is the
+    report's period, and the packaged sample recorded both; since the drain is split (session
+    8) the row path is this core's worst, well above the drain (the one-stage drain was 0.7 ns
+    above it); the output registers alone are a subset; a port that no flip-flop drives is
+    one clear error."""
     require("yosys", "sta")
     from accelsmith.hdl.emit import verilog_text
     from accelsmith.synth.calibrate import CLOCK_NS
@@ -901,9 +904,11 @@ def test_split_periods_of_a_drain_core() -> None:
     comp, top = component("lutctxmn_k2s", 4)
     design = {"name": top, "component": "lutctxmn_k2s", "width": 4}
     rep = synthesize_verilog(verilog_text(comp, top), top, design, clock_ns=CLOCK_NS)
-    drain, row = split_periods(rep.folder, top, "c__payload", CLOCK_NS)
+    drain, row = split_periods(rep.folder, top, ("c__payload", "drain_"), CLOCK_NS)
     assert max(drain, row) == pytest.approx(1000.0 / rep.fmax_mhz, abs=0.01)
-    assert drain > row + 0.3  # this core's drain is its worst path, well above its row
+    assert row > drain + 1.0  # the split drain lies well under the row path
+    out_only, rest = split_periods(rep.folder, top, "c__payload", CLOCK_NS)
+    assert out_only <= drain + 1e-6 and rest == pytest.approx(row)
     sample = next(r for r in calib.load()["ctx_samples"]["lutctxmn_k2s"] if r["width"] == 4)
     assert (drain, row) == pytest.approx((sample["drain_ns"], sample["row_ns"]))
     with pytest.raises(SynthError, match=r"cannot split the paths of .*: 0 flip-flops drive"):
