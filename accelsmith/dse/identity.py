@@ -89,7 +89,10 @@ NODE130_MODELS_VERSION = "6"
 #: "5" (2026-12-07, session 7, one bump for the session's ECP5 model changes): LUT-core rows
 #: interpolated in their entry width between sampled activation widths; the SIMD lane fit
 #: includes whole integer-only SIMD designs (ecp57); systolic / PIM changes (ecp58).
-ECP5_MODELS_VERSION = "5"
+#: "6" (2026-12-07, session 8, one bump for the session's ECP5 model changes): a SIMD lane's
+#: period from a datapath and a read-out scale fitted to placed lanes and multi-lane fp /
+#: posit designs; LUT-core table path (ecpf8); systolic / PIM changes (ecps8).
+ECP5_MODELS_VERSION = "6"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 

@@ -22,9 +22,10 @@ Pricing rules (all from the samples; nothing here is a free constant):
   deep and width (``bank_int8_l1_r<rows>x<bytes>``), unscaled;
 - whole blocks: a systolic PE is priced by its own samples (``ospe``/``wspe``, interpolated
   in width and accumulator); an output-stationary array's PEs (a 1-row array's apart: no
-  drain case), drain and control, a weight-stationary array's PEs (each at its row's
-  partial-sum width), columns (fold adder and its first-fold gating, one LUT4 per bit),
-  control and PEs' current-weight path are scaled by factors fitted to whole arrays
+  drain case), drain and control, a weight-stationary array's PE adders (each at its row's
+  partial-sum width), PEs' current-weight logic (per weight bit), columns (fold adder and
+  its first-fold gating, one LUT4 per bit) and control are scaled by factors fitted to
+  whole arrays
   (``arr_...``, even widths, max_k values the bench never uses); a SIMD lane, a PIM bank
   and a PIM channel's
   own logic are the inventory's parts (decoders, multiplexers, multiplier, quire, rounding;
@@ -36,8 +37,10 @@ Pricing rules (all from the samples; nothing here is a free constant):
   (PIM is mapped by the hierarchical ECP5 flow, :mod:`accelsmith.synth.ecp5`: a channel is
   its control module, fitted to the channel samples' own module, plus ``banks`` banks at the
   price fitted to the bank samples and the channel samples' bank modules);
-  their placed-and-routed periods scale the lane's and bank's component-path model by the
-  samples' mean ratio;
+  their placed-and-routed periods scale the bank's component-path model by the samples'
+  mean ratio, and a lane's datapath stages and its read-out (quire -> negate -> rounder) by
+  one scale each, fitted to the placed lanes and whole SIMD designs (multi-lane fp / posit
+  engines among them);
 - a LUT-core row: the ``lkrow`` rows (one and two PEs) interpolated in the entry width
   between 4-, 8- and 12-bit activations, at 1-bit weights shifted by the ``..w1`` rows;
 - Fmax: ``1000 / max(paths)``, the slowest of the family's register-to-register paths, each a
