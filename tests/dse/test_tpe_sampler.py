@@ -162,38 +162,44 @@ def test_the_array_split_is_optunas_split(seed: int, n: int, infeasible: float) 
     assert sampler._split_table.n == n  # each trial read once
 
 
-def test_the_finished_trials_split_with_a_remembered_prefix_is_the_plain_one() -> None:
-    # trials asked, finished out of order (complete, pruned, failed: a failed one leaves the
-    # list), and queued ones (waiting: not in the list) started later with smaller numbers:
-    # at every step the split equals the two list comprehensions over the whole list
+@pytest.mark.parametrize("running", [True, False])
+def test_the_trial_lists_kept_across_asks_are_optunas_state_filters(running: bool) -> None:
+    # trials asked, finished out of order (complete, pruned, failed: a failed one is in
+    # neither list), and queued ones (waiting: in neither) started later with smaller
+    # numbers: at every step the two lists equal Optuna's state filters of the whole list
     import optuna
     from optuna.trial import TrialState
 
-    from accelsmith.dse.explorers.tpe_sampler import _Finished
+    from accelsmith.dse.explorers.tpe_sampler import _History
 
-    states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
     study = optuna.create_study()
-    split = _Finished()
+    history = _History()
     rng = np.random.default_rng(0)
-    running: list = []
+    live: list = []
     for _ in range(400):
         r = rng.random()
         if r < 0.1:
             study.enqueue_trial({})
-        elif r < 0.55 or not running:
-            running.append(study.ask())
+        elif r < 0.55 or not live:
+            live.append(study.ask())
         else:
-            t = running.pop(int(rng.integers(len(running))))
+            t = live.pop(int(rng.integers(len(live))))
             end = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)[int(rng.integers(3))]
             study.tell(t, 1.0 if end == TrialState.COMPLETE else None, state=end)
-        trials = study._get_trials(deepcopy=False, states=states, use_cache=False)
-        done, live = split(trials, TrialState.RUNNING)
-        assert [t.number for t in done] == [t.number for t in trials if t.state != states[2]]
-        assert [t.number for t in live] == [t.number for t in trials if t.state == states[2]]
-    assert 0 < split.p < len(trials)  # a prefix was reused and running trials remain
+        want_done = study._get_trials(
+            deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)
+        )
+        want_live = study._get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        use_cache = bool(rng.random() < 0.5)  # the cached list or a fresh copy
+        done, got_live = history(study._get_trials(deepcopy=False, use_cache=use_cache), running)
+        assert [t.number for t in done] == [t.number for t in want_done]
+        assert all(a is b for a, b in zip(done, want_done, strict=True))
+        assert [t.number for t in got_live] == ([t.number for t in want_live] if running else [])
+    trials = study._get_trials(deepcopy=False)
+    assert 0 < history.p < len(trials)  # a prefix was reused and unfinished trials remain
     # another study's list (other trial objects, running ones inside the old prefix)
     other = optuna.create_study()
-    for _ in range(split.p + 2):
+    for _ in range(history.p + 2):
         other.ask()
-    done, live = split(other._get_trials(deepcopy=False, states=states), TrialState.RUNNING)
-    assert done == [] and len(live) == len(other.trials)
+    done, got_live = history(other._get_trials(deepcopy=False), True)
+    assert done == [] and len(got_live) == len(other.trials)
