@@ -56,6 +56,36 @@ def test_the_fast_estimator_gives_optunas_log_densities_bit_for_bit(n: int, belo
         assert np.array_equal(got, want)  # not approx: identical floats, so identical choices
 
 
+@pytest.mark.parametrize("n", [1, 60, 5000])
+def test_the_categorical_kernels_built_per_choice_are_optunas_bit_for_bit(n: int) -> None:
+    # each categorical's kernel rows built once per choice and gathered: the same weights
+    # array as Optuna's, the same log table as the log of Optuna's weights, for 2 to 12
+    # choices (choices never observed, too), below (unit weights) and above
+    rng = np.random.default_rng(n)
+    space = {
+        **SPACE,
+        "wide": CategoricalDistribution(tuple(range(12))),
+        "nine": CategoricalDistribution(tuple(f"c{i}" for i in range(9))),
+    }
+    obs = _draw(rng, space, n)
+    obs["nine"] = np.minimum(obs["nine"], 6.0)  # choices 7 and 8 never observed
+    for below in (False, True):
+        params = _ParzenEstimatorParameters(1.0 + below, True, False, default_weights, True)
+        weights = np.ones(n) if below else None
+        ours = _parzen_class()(obs, space, params, weights)
+        theirs = _ParzenEstimator(obs, space, params, weights)
+        cats = [i for i, d in enumerate(space.values()) if isinstance(d, CategoricalDistribution)]
+        space_keys = list(space)
+        terms = ours._prepare()
+        assert set(ours._rows) == {space_keys[i] for i in cats}  # the fast path was taken
+        for i in cats:
+            want = theirs._mixture_distribution.distributions[i].weights
+            assert np.array_equal(ours._mixture_distribution.distributions[i].weights, want)
+            assert terms[i][0] == "cat" and np.array_equal(terms[i][1], np.log(want).T)
+        samples = theirs.sample(np.random.RandomState(n), 24)
+        assert np.array_equal(ours.log_pdf(samples), theirs.log_pdf(samples))
+
+
 def test_a_continuous_parameter_falls_back_to_optunas_log_pdf() -> None:
     rng = np.random.default_rng(1)
     space = {**SPACE, "freq": FloatDistribution(0.1, 2.0)}

@@ -610,15 +610,47 @@ def _parzen_class() -> type:
     class FastParzenEstimator(_ParzenEstimator):
         _terms: list[Any] | None = None
 
+        def _calculate_categorical_distributions(
+            self, observations: Any, param_name: str, search_space: Any, parameters: Any
+        ) -> Any:
+            """Optuna's kernels of a categorical parameter (a row of choice weights per
+            observation and one for the prior), with each distinct row computed once: the
+            row of an observation depends only on its choice and the number of kernels, so
+            the ``choices + 1`` distinct rows are built as Optuna builds every row (the
+            prior's share, one added at the choice, divided by the row's sum) and gathered.
+            Optuna fills, adds to and normalizes kernels x choices numbers per estimator
+            (~14 ms per ask for the two estimators at ~31,000 trials on accel, cProfile,
+            issue 17). The rows and each kernel's row index are kept for :meth:`_prepare`."""
+            c = len(search_space.choices)
+            if len(observations) == 0:
+                return super()._calculate_categorical_distributions(
+                    observations, param_name, search_space, parameters
+                )
+            n_kernels = len(observations) + 1
+            rows = np.full((c + 1, c), fill_value=parameters.prior_weight / n_kernels)
+            rows[np.arange(c), np.arange(c)] += 1  # row c: the prior's kernel
+            row_sums = rows.sum(axis=1, keepdims=True)
+            rows /= np.where(row_sums == 0, 1, row_sums)
+            which = np.append(observations.astype(int), c)
+            self.__dict__.setdefault("_rows", {})[param_name] = (rows, which)
+            return pd._BatchedCategoricalDistributions(rows[which])
+
         def _prepare(self) -> list[Any] | None:
             """Per parameter: ("cat", log weights, choices x kernels) or ("num", the
             distribution, unique mu, unique sigma, inverse, normalizer per kernel); None
-            when a parameter is continuous."""
+            when a parameter is continuous. A categorical's log weights are the logs of
+            its distinct rows gathered (:meth:`_calculate_categorical_distributions`)."""
             mix = self._mixture_distribution
+            kept = self.__dict__.get("_rows", {})
             terms: list[Any] = []
-            for d in mix.distributions:
+            for name, d in zip(self._search_space, mix.distributions, strict=True):
                 if isinstance(d, pd._BatchedCategoricalDistributions):
-                    terms.append(("cat", np.ascontiguousarray(np.log(d.weights).T)))
+                    if name in kept:
+                        rows, which = kept[name]
+                        log_rows = np.ascontiguousarray(np.log(rows).T)
+                        terms.append(("cat", np.take(log_rows, which, axis=1)))
+                    else:
+                        terms.append(("cat", np.ascontiguousarray(np.log(d.weights).T)))
                     continue
                 if d.step == 0.0:
                     return None
