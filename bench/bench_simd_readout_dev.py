@@ -12,11 +12,18 @@ every result format, an integer mode beside FP4 / FP8 modes, 8- and 16-bit words
 and its Fmax compared with the model under each readout variant:
 
 - ``fp32_extra``: the readout alone plus the binary32 block's period over the slower of its
-  parts, whatever the result format (the model before);
+  parts, whatever the result format (session 6's model);
 - ``block_extra``: the same with the slot's own result format's block;
-- ``own_readout``: the own format's block's path into the result registers (the model).
+- ``class_lsb``: the own format's block's path into the result registers, the block's quire
+  LSB the class lane's (session 7's model, its ``own_readout``);
+- ``own_lsb``: the same from the block whose quire LSB is nearest the slot's own
+  (``schainr<k>m<-lsb>_<out>``; the model).
 
-Usage: ``python bench/bench_simd_readout_dev.py [--n 12] [--seed 7]``.
+``--posit`` draws engines with posit modes instead (posit4, posit8, posit8 x FP4 beside
+integers and sometimes FP4; posit results twice as often): their slots sit in stage class
+5 at the quire LSBs -8 / -12 / -7, not the class lane's -18.
+
+Usage: ``python bench/bench_simd_readout_dev.py [--n 12] [--seed 7] [--posit]``.
 """
 
 from __future__ import annotations
@@ -30,22 +37,29 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-VARIANTS = ("fp32_extra", "block_extra", "own_readout")
+VARIANTS = ("fp32_extra", "block_extra", "class_lsb", "own_lsb")
 MAX_KS = (3, 9, 40, 130)  # disjoint from the held-out sets' max_k (bench_silicon.py)
 OUTS = ("fp32", "bf16", "fp16", "posit16_1", "posit8_0")
 #: the float modes beside the integers (FP4 twice as often: its slot is readout-limited).
 #: No posit modes: a posit slot's decode in the lane (d16 of simd5's diagnostics) is a known
 #: gap of the chain's model that would hide the readout's
 FLOATS = ("fp4_e2m1", "fp4_e2m1", "fp8_e4m3", "fp8_e5m2")
+#: ``--posit``: the posit modes (posit4 twice as often: the class-5 slot at LSB -8), FP4
+#: beside them sometimes; posit16 modes are left out (class 7 has one LSB, -56)
+POSITS = ("posit4_1", "posit4_1", "posit8_0", "posit8_0xfp4_e2m1")
+POSIT_OUTS = (*OUTS, "posit16_1", "posit8_0")
 
 
-def _draw(rng: random.Random, n: int) -> list[dict[str, Any]]:
+def _draw(rng: random.Random, n: int, posit: bool = False) -> list[dict[str, Any]]:
     out = []
     for _ in range(n):
         ints = [f for f in ("int4", "int8") if rng.random() < 0.5] or [rng.choice(["int4", "int8"])]
         floats = [rng.choice(FLOATS)]
         if rng.random() < 0.3:
             floats = sorted({*floats, rng.choice(FLOATS)}, key=FLOATS.index)
+        if posit:
+            ints = [f for f in ints if rng.random() < 0.6]
+            floats = [rng.choice(POSITS)] + (["fp4_e2m1"] if rng.random() < 0.3 else [])
         out.append(
             {
                 "lane_bits": rng.choice([8, 16]),
@@ -53,7 +67,7 @@ def _draw(rng: random.Random, n: int) -> list[dict[str, Any]]:
                 "formats": ints + floats,
                 "pipeline": rng.randint(1, 2),
                 "max_k": rng.choice(MAX_KS),
-                "out_format": rng.choice(OUTS),
+                "out_format": rng.choice(POSIT_OUTS if posit else OUTS),
             }
         )
     return out
@@ -77,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=12, help="engines to draw")
     ap.add_argument("--seed", type=int, default=7, help="the draw's seed")
+    ap.add_argument("--posit", action="store_true", help="draw engines with posit modes")
     args = ap.parse_args(argv)
     if args.n < 1:
         ap.error(f"--n must be at least 1, not {args.n}")
@@ -91,8 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         return own + max(block - max(s(f"schain{k}", q), s(f"sslot_{out}", q)), 0.0)
 
     forms = {
-        "fp32_extra": lambda stages, q, own, out="fp32": extra(stages, q, own, "fp32"),
-        "block_extra": extra,
+        "fp32_extra": lambda stages, q, own, out="fp32", lsb=None: extra(stages, q, own, "fp32"),
+        "block_extra": lambda stages, q, own, out="fp32", lsb=None: extra(stages, q, own, out),
+        "class_lsb": lambda stages, q, own, out="fp32", lsb=None: real(stages, q, own, out),
     }
 
     def apply(variant: str | None) -> None:
@@ -118,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rng = random.Random(args.seed)
     designs, seen = [], set()
-    for cfg in _draw(rng, 4 * args.n):
+    for cfg in _draw(rng, 4 * args.n, args.posit):
         try:
             p = SimdParams.from_dict(cfg, source="dev")
         except ConfigError:  # a draw the generator refuses

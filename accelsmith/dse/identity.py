@@ -67,7 +67,10 @@ CALIBRATED_NODE_NM = 130
 #: "5" (2026-12-07, session 7, one bump for the session's node-130 model changes; lut7 first):
 #: the LUT core's one-column drain by accumulator width, its row path from the one-column
 #: drain cores and the midpoint for both tables (models/calib.py lut_core_period_ns).
-NODE130_MODELS_VERSION = "5"
+#: "6" (2026-12-07, session 8, one bump for the session's node-130 model changes; simd8
+#: first): the SIMD exact slot's readout in context from the chain-and-readout block at the
+#: quire LSB nearest the slot's own (models/simd_asic.py _readout_block).
+NODE130_MODELS_VERSION = "6"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
 #: the ``ecp5_`` columns while the ECP5 samples stay the same. Identities stored without an
@@ -83,7 +86,10 @@ NODE130_MODELS_VERSION = "5"
 #: "5" (2026-12-07, session 7, one bump for the session's ECP5 model changes): LUT-core rows
 #: interpolated in their entry width between sampled activation widths; the SIMD lane fit
 #: includes whole integer-only SIMD designs (ecp57); systolic / PIM changes (ecp58).
-ECP5_MODELS_VERSION = "5"
+#: "6" (2026-12-07, session 8, one bump for the session's ECP5 model changes): a SIMD lane's
+#: period from a datapath and a read-out scale fitted to placed lanes and multi-lane fp /
+#: posit designs; LUT-core table path (ecpf8); systolic / PIM changes (ecps8).
+ECP5_MODELS_VERSION = "6"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 

@@ -379,3 +379,45 @@ def simd_readout_ctx_cv() -> dict[str, dict[str, float]]:
                 for form in SIMD_READOUT_FORMS:
                     errs[form].append(100.0 * abs(pred[form] - y) / y)
     return _summary(errs)
+
+
+#: forms of the block an exact SIMD slot's readout in context comes from, compared by
+#: :func:`simd_readout_lsb_cv`: the chain-and-readout block of the slot's class at the class
+#: lane's quire LSB (``schainr<k>_<out>``; binary32 ``schainr<k>``, LSB 0), or the block at
+#: the LSB nearest the slot's own (``schainr<k>m<-lsb>_<out>``)
+SIMD_READOUT_LSB_FORMS = ("class_lsb", "own_lsb")
+
+
+def simd_readout_lsb_cv() -> dict[str, dict[str, float]]:
+    """Leave-one-out error (%, mean and worst) of each :data:`SIMD_READOUT_LSB_FORMS` over the
+    chain-and-readout blocks sampled at a quire LSB other than their class lane's
+    (``schainr<k>m<m>_<out>`` of ``simd_samples``, ``simd_asic.CHAINR_LSB``): each interior
+    quire width of such a block is left out, and its readout path there (``readout_ns``) is
+    predicted, never below the readout alone (``sslot_<out>``), from the class-LSB block of
+    the same class and format interpolated at that width (``class_lsb``) or from the
+    block's own other widths (``own_lsb``). Calibration samples only, never held-out
+    designs."""
+    from . import simd_asic as sa
+
+    simd = load().get("simd_samples", {})
+    errs: dict[str, list[float]] = {f: [] for f in SIMD_READOUT_LSB_FORMS}
+    for k, by in sa.CHAINR_LSB.items():
+        for m in by:
+            for out in ("fp32", "bf16", "fp16", "posit16_1", "posit8_0"):
+                kind, base = f"schainr{k}m{-m}_{out}", sa._readout_block(k, out)
+                if kind not in simd or base not in simd:
+                    continue
+                rows = [(float(r["width"]), float(r["readout_ns"])) for r in simd[kind]]
+                widths = sorted(w for w, _ in rows)
+                for q, y in rows:
+                    if q in (widths[0], widths[-1]):
+                        continue
+                    alone = float(sa._s(f"sslot_{out}", "period_ns", q))
+                    others = [(w, v) for w, v in rows if w != q]
+                    pred = {
+                        "class_lsb": max(alone, float(sa._s(base, "readout_ns", q))),
+                        "own_lsb": max(alone, _loglog_rows(others, q)),
+                    }
+                    for form in SIMD_READOUT_LSB_FORMS:
+                        errs[form].append(100.0 * abs(pred[form] - y) / y)
+    return _summary(errs)

@@ -36,8 +36,10 @@ Pricing rules (all from the samples; nothing here is a free constant):
   (PIM is mapped by the hierarchical ECP5 flow, :mod:`accelsmith.synth.ecp5`: a channel is
   its control module, fitted to the channel samples' own module, plus ``banks`` banks at the
   price fitted to the bank samples and the channel samples' bank modules);
-  their placed-and-routed periods scale the lane's and bank's component-path model by the
-  samples' mean ratio;
+  their placed-and-routed periods scale the bank's component-path model by the samples'
+  mean ratio, and a lane's datapath stages and its read-out (quire -> negate -> rounder) by
+  one scale each, fitted to the placed lanes and whole SIMD designs (multi-lane fp / posit
+  engines among them);
 - a LUT-core row: the ``lkrow`` rows (one and two PEs) interpolated in the entry width
   between 4-, 8- and 12-bit activations, at 1-bit weights shifted by the ``..w1`` rows;
 - Fmax: ``1000 / max(paths)``, the slowest of the family's register-to-register paths, each a

@@ -54,12 +54,14 @@ from ..core.families.simd import SimdParams
 from ..core.numformats import Format
 
 __all__ = [
+    "CHAINR_LSB",
     "CHAIN_STAGES",
     "CHAIN_WIDTHS",
     "CHAIN_WORD",
     "FP32_EXP_SAMPLES",
     "LANE_CTX",
     "LANE_CTX_P2",
+    "class_lsb",
     "lane_structure",
     "signed_bits",
     "simd_engine_flops",
@@ -102,6 +104,24 @@ LANE_CTX = {
 }
 #: the same lanes at pipeline 2 (the decode stage registered): ``schainl<k>[w|s]_p2``
 LANE_CTX_P2 = {f"{k}_p2": v for k, v in LANE_CTX.items()}
+#: quire LSB exponents, beside the class's own (:func:`class_lsb`), at which the
+#: chain-and-readout blocks are also sampled (``schainr<k>m<-lsb>_<out>``, every result
+#: format), with their quire widths: the LSBs the generator gives a slot of that class whose
+#: lowest-exponent mode is not the class lane's (class 5: posit4 -8, also posit8 x FP4 -7,
+#: q = 19..35 with int8 beside; posit8 -12, q = 28..39; class 6: FP8 E4M3 + posit8 -18,
+#: q = 38..47). The rounder's underflow, saturation and exponent logic follow the LSB.
+CHAINR_LSB = {5: {-8: (20, 25, 30, 35), -12: (28, 33, 38)}, 6: {-18: (38, 42, 48)}}
+
+
+def class_lsb(stages: int | str) -> int:
+    """The quire LSB exponent of the ``schainl<stages>`` lane's slot 0 (``LANE_CTX``; it
+    does not depend on ``max_k``): the constant an ``schainr<k>_<out>`` component's rounder
+    gets, as the generator's slot of that class gives it (integers 0, FP4 -2, FP8 E4M3 -18,
+    E5M2 -32, posit16 -56): below and above the result format's range (fp16, posits) the
+    rounder's underflow and saturation logic depends on it (other LSBs of a class:
+    ``CHAINR_LSB``)."""
+    word, formats = LANE_CTX[f"schainl{stages}"]
+    return SimdParams(lane_bits=word, lanes=1, formats=formats, max_k=2).quire_range(0)[0]
 
 
 def signed_bits(lo: int, hi: int) -> int:
@@ -423,7 +443,7 @@ def lane_cost(
         acc_area += slot_area
         t_own = float(_s(kind, "period_ns", w)) * narrow["period_ns"]
         if acc == "exact":
-            t_own = _readout_in_context_ns(sl["stages"], sl["q"], t_own, out_format)
+            t_own = _readout_in_context_ns(sl["stages"], sl["q"], t_own, out_format, sl["lsb"])
         t_slot = max(t_slot, t_own)
         if sl["exp_bits"]:
             adders += float(calib.logic_um2("add", sl["exp_bits"]))
@@ -571,27 +591,43 @@ def _merged_fraction(stages: int, q: int) -> float:
     return min(_loglog_rows(block, q) / apart, 1.0)
 
 
-def _readout_block(stages: int, out: str) -> str:
-    """The ``schainr`` component of a slot's stage class with the result format ``out``'s
-    rounder: ``schainr<k>`` (binary32) or ``schainr<k>_<out>``."""
+def _readout_block(stages: int, out: str, lsb: int | None = None) -> str:
+    """The chain-and-readout component of a slot's stage class with the result format
+    ``out``'s rounder whose quire LSB is nearest the slot's ``lsb`` (the class's own on a
+    tie, or when ``lsb`` is None): ``schainr<k>_<out>`` (the class lane's LSB,
+    :func:`class_lsb`; binary32: ``schainr<k>``) or ``schainr<k>m<-lsb>_<out>`` (the other
+    LSBs of the class, ``CHAINR_LSB``). The binary32 class blocks were sampled at LSB 0;
+    they stand for the class lane's slots all the same: every LSB the generator gives lies
+    deep inside binary32's exponent range, so its rounder has no underflow or saturation
+    logic to change with it (the LSB moves one constant of the exponent)."""
     k = _chain_class(stages)
-    return f"schainr{k}" if out == "fp32" else f"schainr{k}_{out}"
+    own = f"schainr{k}" if out == "fp32" else f"schainr{k}_{out}"
+    if lsb is None:
+        return own
+    blocks = [(class_lsb(k), own), *((b, f"schainr{k}m{-b}_{out}") for b in CHAINR_LSB.get(k, {}))]
+    return min(blocks, key=lambda b: abs(b[0] - lsb))[1]
 
 
-def _readout_in_context_ns(stages: int, q: int, own: float, out: str = "fp32") -> float:
+def _readout_in_context_ns(
+    stages: int, q: int, own: float, out: str = "fp32", lsb: int | None = None
+) -> float:
     """The slot's readout period as it sits in a lane (the finished quire's negation and the
     rounder into ``out``, beside the lane's multiply-align-accumulate chain): the worst path
     into the result registers of the chain-and-readout block of its stage class with that
-    format's rounder (``readout_ns`` of ``schainr<k>`` for binary32, ``schainr<k>_<out>``
-    otherwise; interpolated in the quire width ``q``), never below its own component's
-    period (``own``: ``sslot_<out>`` at ``q``). Synthesized as one block, the readout is
-    slower than alone: ABC recovers area on every path up to the block's critical one, and
-    the readout's two ripple chains (the negation's borrow and the rounding increment) are
-    mapped less deep; how much depends on the rounder (at q = 24 in class 3: bf16 alone
-    ~8.5 ns, in the block 10.0 ns; binary32, which needs no rounding below q = 26, 7.3 and
-    8.4). Leave-one-out over those blocks chose this form over the block's period in excess
-    of its parts (:func:`accelsmith.models.calib_cv.simd_readout_ctx_cv`)."""
-    ro = float(_s(_readout_block(stages, out), "readout_ns", q))
+    format's rounder and the quire LSB nearest the slot's own ``lsb``
+    (:func:`_readout_block`; its ``readout_ns``, interpolated in the quire width ``q``),
+    never below its own component's period (``own``: ``sslot_<out>`` at ``q``).
+    Synthesized as one block, the readout is slower than alone: ABC recovers area on every
+    path up to the block's critical one, and the readout's two ripple chains (the
+    negation's borrow and the rounding increment) are mapped less deep; how much depends on
+    the rounder (at q = 24 in class 3: bf16 alone ~8.5 ns, in the block 10.0 ns; binary32,
+    which needs no rounding below q = 26, 7.3 and 8.4) and on where the quire's bits sit in
+    the result format's exponent range (the LSB: a class-5 posit16 block at q = 25 and
+    LSB -8, the posit4 slot's, against the FP8 E4M3 lane's -18). Leave-one-out over those
+    blocks chose the readout path over the block's period in excess of its parts
+    (:func:`accelsmith.models.calib_cv.simd_readout_ctx_cv`); the development engines of
+    ``bench/bench_simd_readout_dev.py --posit`` chose the nearest LSB over the class's."""
+    ro = float(_s(_readout_block(stages, out, lsb), "readout_ns", q))
     return max(own, ro)
 
 

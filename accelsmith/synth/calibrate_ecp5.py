@@ -108,7 +108,11 @@ DEC_FORMATS = (
 #: 12, 20 and 24 (session 7): the integer quires' widths (int4 13..17, int8 21..25 bits): up to
 #: 24 bits a quire fits binary32's significand, so the rounder only normalizes (no rounding
 #: logic), which interpolating between 16 and 32 bits did not know
-ROUND_WIDTHS = (12, 16, 20, 24, 32, 48, 64, 96)
+#: (session 8: + 36, 40, 44 and 72, the posit8 / fp8_e4m3 / fp8_e5m2 quires' range, where the
+#: placed period had 16- and 32-bit gaps and a development posit8 design's read-out (33-bit
+#: quire) was 23 % slower than interpolated; + 33 and 65, where the normalizing shift needs
+#: one more level: placed, fround32 22.7 ns, fround36 28.6 ns)
+ROUND_WIDTHS = (12, 16, 20, 24, 32, 33, 36, 40, 44, 48, 64, 65, 72, 96)
 PENC_WIDTHS = (16, 32, 64)
 FPACC_SIGS = (4, 8, 16, 24)
 ROUND_EXP_BITS = 7  # bits_for(|quire LSB|) + 1 of the sampled formats' quires (-32..-2)
@@ -147,6 +151,17 @@ BANK_MEM = (
     *((r, 10) for r in (34, 50, 66, 130)),
     *((r, 16) for r in (16, 34, 66, 130)),
 )
+#: whole SIMD designs of :data:`SIMDS` also placed and routed (:data:`PNR`; session 8, ecpf8):
+#: multi-lane engines with fp / posit formats, drawn with random.Random("ecpf8-simd-calib")
+#: from the bench's format choices (2-3 lanes, at least one fp or posit format, max_k
+#: 20/30/100/300): the lane period scales had been fitted to 1-lane samples only
+#: (:func:`accelsmith.models.ecp5_inventory.lane_period_scales`)
+SIMDS_PLACED = (
+    (16, 3, ("int4", "int8", "fp8_e4m3"), 3, 100),
+    (8, 2, ("fp8_e4m3",), 3, 30),
+    (8, 3, ("fp8_e4m3", "posit8_0"), 2, 30),
+    (16, 2, ("int8", "fp8_e4m3"), 1, 30),
+)
 #: whole SIMD designs (lane bits, lanes, formats, pipeline, max_k) at ``max_k`` values the
 #: bench never uses (session 7): integer-only engines of several lanes, whose lanes map to
 #: fewer LUT4 than an isolated lane sample with live control inputs (8-bit int8: 601 LUT4
@@ -165,6 +180,7 @@ SIMDS = (
     (16, 3, ("int8",), 1, 60),
     (8, 2, ("int4",), 2, 30),
     (16, 2, ("int4",), 1, 100),
+    *SIMDS_PLACED,  # session 8: fp / posit engines, placed
 )
 #: PIM banks (``hdl/pim_bank.PimBank``): (precision, lanes, rows, row bytes), hbm2 timing;
 #: even row counts (the bench's sets use odd ones)
@@ -313,6 +329,15 @@ def lut_core_params(name: str) -> Any:
     )
 
 
+def simd_name(
+    lane_bits: int, lanes: int, formats: Sequence[str], pipeline: int, max_k: int = LANE_MAX_K
+) -> str:
+    """``simd_<W>x<L>_<fmt+fmt>_p<pipeline>[_k<max_k>]``: a :data:`SIMDS` sample (the max_k
+    named unless :data:`LANE_MAX_K`)."""
+    tail = "" if max_k == LANE_MAX_K else f"_k{max_k}"
+    return f"simd_{lane_bits}x{lanes}_{'+'.join(formats)}_p{pipeline}{tail}"
+
+
 #: components also placed and routed (Fmax): the families' register-to-register operators
 PNR = (
     *(f"mac{w}" for w in (4, 8, 12, 16)),
@@ -333,6 +358,7 @@ PNR = (
     *(f"fpacc{s}" for s in FPACC_SIGS),
     *("lane8_int8_p2", "lane8_fp8_e4m3_p3", "lane8_int8+fp8_e5m2_p2", "lane16_int8_p1"),
     *("lane16_int4+fp4_e2m1_p3", "lane16_posit8_0+fp8_e4m3_p1"),
+    *(simd_name(*d) for d in SIMDS_PLACED),
     *("bank_int8_l1_r16x10", "bank_int8_l3_r32x6", "bank_fp16_l1_r8x4", "bank_bf16_l1_r8x10"),
     *("chan_b1_l1_r4x4", "chan_b2_l1_r16x10", "chan_b1_l2_r8x6", "chan_b1_l1_r64x16"),
     # session 5: the multi-bank channels (the operand and command nets reach every bank)
@@ -414,15 +440,6 @@ def chan_name(banks: int, lanes: int, rows: int, row_bytes: int, precision: str 
 def lane_name(lane_bits: int, formats: Sequence[str], pipeline: int) -> str:
     """``lane<W>_<fmt+fmt>_p<pipeline>``: a :data:`LANES` sample."""
     return f"lane{lane_bits}_{'+'.join(formats)}_p{pipeline}"
-
-
-def simd_name(
-    lane_bits: int, lanes: int, formats: Sequence[str], pipeline: int, max_k: int = LANE_MAX_K
-) -> str:
-    """``simd_<W>x<L>_<fmt+fmt>_p<pipeline>[_k<max_k>]``: a :data:`SIMDS` sample (the max_k
-    named unless :data:`LANE_MAX_K`)."""
-    tail = "" if max_k == LANE_MAX_K else f"_k{max_k}"
-    return f"simd_{lane_bits}x{lanes}_{'+'.join(formats)}_p{pipeline}{tail}"
 
 
 def simd_params(name: str) -> Any:

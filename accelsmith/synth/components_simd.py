@@ -57,6 +57,14 @@ result registered where the lane registers it:
     posit8) instead of binary32, the quire LSB at the exponent the generator gives a slot of
     that class (:func:`class_lsb`): the readout's extra in context depends on its rounder
     (the model takes the slot's own format's).
+``schainr<k>m<m>_<out>`` (width: the quire bits ``q``)
+    The same block, every result format (binary32 too), with the quire LSB at ``-m``
+    instead of the class lane's: the other LSBs the generator gives a slot of class ``k``
+    (``models.simd_asic.CHAINR_LSB``: posit4 -8 and posit8 -12 in class 5, FP8 E4M3 +
+    posit8 -18 in class 6), at those slots' quire widths. Where the quire's bits sit in the
+    result format's exponent range shapes the rounder (a class-5 posit16 block at q = 25:
+    LSB -8, 10.3 ns into the results; the FP8 E4M3 lane's blocks at 24 and 38: 9.5 and
+    12.4); the model takes the block of the LSB nearest the slot's own.
 
 ``schainl<k>`` (width: slot 0's quire bits ``q``; ``max_k`` chosen to give it)
     The lane's pipeline-1 datapath in context: the generator's smallest lane whose widest
@@ -89,9 +97,11 @@ from ..models.simd_asic import (
     CHAIN_STAGES,
     CHAIN_WIDTHS,
     CHAIN_WORD,
+    CHAINR_LSB,
     FP32_EXP_SAMPLES,
     LANE_CTX,
     LANE_CTX_P2,
+    class_lsb,
 )
 
 __all__ = ["SIMD_KINDS", "SIMD_WIDTHS", "simd_component"]
@@ -112,10 +122,14 @@ CHAINR_KINDS = tuple(f"schainr{k}" for k in CHAIN_STAGES)
 #: the same with each other result format's rounder (``schainr<k>_<out>``)
 CHAINR_OUTS = tuple(o for o in OUTS if o != "fp32")
 CHAINR_OUT_KINDS = tuple(f"schainr{k}_{o}" for k in CHAIN_STAGES for o in CHAINR_OUTS)
+#: the same at another quire LSB of the class, every result format (``schainr<k>m<-lsb>_<out>``)
+CHAINR_LSB_KINDS = tuple(
+    f"schainr{k}m{-lsb}_{o}" for k, by in CHAINR_LSB.items() for lsb in by for o in OUTS
+)
 LANE_CTX_KINDS = (*LANE_CTX, *LANE_CTX_P2)  # the pipeline-1 and -2 lanes in context
 SIMD_KINDS = (
     *DEC_KINDS, *MUL_KINDS, *SLOT_KINDS, *SLOTF_KINDS, *SLOTFI_KINDS, *CHAIN_KINDS, *CHAINR_KINDS,
-    *CHAINR_OUT_KINDS, *LANE_CTX_KINDS,
+    *CHAINR_OUT_KINDS, *CHAINR_LSB_KINDS, *LANE_CTX_KINDS,
 )  # fmt: skip
 SLOT_CARRY_BITS = 7  # an sslot component's quire: q - 8 magnitude bits + 7 carry + sign
 
@@ -156,6 +170,12 @@ SIMD_WIDTHS: dict[str, tuple[int, ...]] = {
     **{f"schain{k}": w for k, w in CHAIN_WIDTHS.items()},
     **{f"schainr{k}": w for k, w in CHAINR_WIDTHS.items()},  # the same, with the readout
     **{f"schainr{k}_{o}": w for k, w in CHAINR_WIDTHS.items() for o in CHAINR_OUTS},
+    **{
+        f"schainr{k}m{-lsb}_{o}": w
+        for k, by in CHAINR_LSB.items()
+        for lsb, w in by.items()
+        for o in OUTS
+    },
     **LANE_CTX_WIDTHS,
 }
 
@@ -361,21 +381,13 @@ def simd_component(kind: str, width: int) -> tuple[wiring.Component, str]:
     if kind in CHAINR_OUT_KINDS:
         k, out = kind[7:].split("_", 1)
         return SimdChain(width, int(k), readout=True, out_format=out, quire_lsb=class_lsb(k)), top
+    if kind in CHAINR_LSB_KINDS:
+        k_lsb, out = kind[7:].split("_", 1)
+        k, m = (int(x) for x in k_lsb.split("m"))
+        return SimdChain(width, k, readout=True, out_format=out, quire_lsb=-m), top
     if kind in LANE_CTX_KINDS:
         return SimdLaneCtx(lane_ctx_params(kind, width)), top
     raise ValueError(f"kind must be one of {SIMD_KINDS}, not {kind!r}")
-
-
-def class_lsb(stages: int | str) -> int:
-    """The quire LSB exponent of the ``schainl<stages>`` lane's slot 0 (``LANE_CTX``; it
-    does not depend on ``max_k``): the constant an ``schainr<k>_<out>`` component's rounder
-    gets, as the generator's slot of that class gives it (integers 0, FP4 -2, FP8 E4M3 -18,
-    E5M2 -32, posit16 -56): below and above the result format's range (fp16, posits) the
-    rounder's underflow and saturation logic depends on it."""
-    from ..core.families.simd import SimdParams
-
-    word, formats = LANE_CTX[f"schainl{stages}"]
-    return SimdParams(lane_bits=word, lanes=1, formats=formats, max_k=2).quire_range(0)[0]
 
 
 def lane_ctx_params(kind: str, width: int):  # -> SimdParams

@@ -347,6 +347,61 @@ def test_chain_readout_components_take_the_format_and_the_class_lsb() -> None:
     assert len(fp32.res) == 32 and fp32.quire_lsb == 0  # the binary32 blocks as sampled
 
 
+def test_readout_in_context_takes_the_slot_lsb() -> None:
+    """The rounder's logic follows where the quire's bits sit in the result format's
+    exponent range: a slot whose quire LSB is not its class lane's takes the
+    chain-and-readout block sampled at the LSB nearest its own (``schainr<k>m<-lsb>_<out>``),
+    every result format. The LSBs sampled are those the generator gives: posit4 -8 and
+    posit8 -12 in class 5, FP8 E4M3 + posit8 -18 in class 6."""
+    from accelsmith.core.families.simd import SimdParams
+    from accelsmith.models.calib_cv import SIMD_READOUT_LSB_FORMS, best_form, simd_readout_lsb_cv
+    from accelsmith.synth.components import component
+    from accelsmith.synth.components_simd import SIMD_WIDTHS
+
+    # leave-one-out over the other-LSB blocks: their own widths predict them better than
+    # the class lane's blocks do
+    cv = simd_readout_lsb_cv()
+    assert best_form(cv, SIMD_READOUT_LSB_FORMS) == "own_lsb"
+    assert cv["own_lsb"]["worst_pct"] < cv["class_lsb"]["worst_pct"]
+
+    def slot0(formats: tuple[str, ...], word: int = 8) -> dict:
+        st = lane_structure(",".join(formats), word, "exact", 2, 33, "fp32")
+        return st["slots"][0]
+
+    for fmts, k, lsb in (
+        (("posit4_1",), 5, -8),
+        (("int8", "posit4_1"), 5, -8),
+        (("posit8_0",), 5, -12),
+        (("int8", "fp8_e4m3", "posit8_0"), 6, -18),
+    ):
+        sl = slot0(fmts)
+        assert (simd_asic._chain_class(sl["stages"]), sl["lsb"]) == (k, lsb)
+        assert lsb in simd_asic.CHAINR_LSB[k]
+        qs = SIMD_WIDTHS[f"schainr{k}m{-lsb}_fp32"]
+        assert qs[0] <= sl["q"] <= qs[-1]  # the slot's width lies inside the samples
+    assert SimdParams(lane_bits=8, lanes=1, formats=("posit4_1",)).quire_range(0)[0] == -8
+    comp, _ = component("schainr5m8_posit16_1", 25)
+    assert comp.quire_lsb == -8 and len(comp.res) == 16 and comp.readout
+    # the block chosen: nearest LSB (the class lane's own on a tie)
+    rb = simd_asic._readout_block
+    assert rb(5, "posit16_1", -8) == "schainr5m8_posit16_1"
+    assert rb(5, "posit16_1", -7) == "schainr5m8_posit16_1"  # posit8 x FP4
+    assert rb(5, "posit16_1", -12) == "schainr5m12_posit16_1"
+    assert rb(5, "posit16_1", -18) == rb(5, "posit16_1") == "schainr5_posit16_1"
+    assert rb(5, "fp32", -18) == "schainr5" and rb(5, "fp32", -8) == "schainr5m8_fp32"
+    assert rb(6, "bf16", -32) == "schainr6_bf16" and rb(6, "bf16", -18) == "schainr6m18_bf16"
+    assert rb(3, "bf16", -2) == "schainr3_bf16" and rb(7, "fp16", -56) == "schainr7_fp16"
+    # an 8-bit posit4 lane at pipeline 2 with posit16 results (max_k 40: two slots at
+    # q = 25, LSB -8): its readout period is the LSB -8 block's, not the FP8 E4M3 lane's
+    q = 25
+    own = float(simd_asic._s("sslot_posit16_1", "period_ns", q))
+    ro = float(simd_asic._s("schainr5m8_posit16_1", "readout_ns", q))
+    t_slot = simd_asic.lane_cost("posit4_1", 8, "exact", 2, 40, "posit16_1")["t_slot"]
+    assert t_slot == pytest.approx(max(own, ro))
+    old = max(own, float(simd_asic._s("schainr5_posit16_1", "readout_ns", q)))
+    assert abs(t_slot - old) > 0.3
+
+
 @pytest.mark.slow
 def test_simd_model_tracks_synthesis() -> None:
     """Held out (never a calibration component): a 3-lane engine of odd quire width

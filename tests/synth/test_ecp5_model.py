@@ -250,15 +250,16 @@ def test_lane_and_pim_periods_follow_their_placed_samples() -> None:
     from accelsmith.models import ecp5_inventory as inv
 
     cal = calib()
-    lane, pim = inv.lane_period_scale(cal), inv.pim_period_scale(cal)
-    assert 0.7 < lane < 1.4 and 0.7 < pim < 1.4
+    pim = inv.pim_period_scale(cal)
+    assert 0.7 < pim < 1.4
+    assert all(0.7 < sc < 1.4 for sc in inv.lane_period_scales(cal))
     n = 0
     for name, s in cal.samples.items():
-        if not s.get("fmax_mhz") or name[:4] not in ("lane", "bank", "chan"):
+        if not s.get("fmax_mhz") or name[:4] not in ("lane", "simd", "bank", "chan"):
             continue
-        if name.startswith("lane"):
+        if name.startswith(("lane", "simd_")):
             p = SimdParams.from_dict(s["params"], source="test")
-            model = max(inv._simd_lane(p, cal)["paths"]) * lane
+            model = inv.lane_period(inv._simd_lane(p, cal), cal)
         else:
             kind = "path" if name.startswith("bank_") else "chan_path"
             model = inv._one(s["params"], cal, kind)["t"] * pim

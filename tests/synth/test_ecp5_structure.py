@@ -198,6 +198,56 @@ def test_pim_channel_periods_follow_their_paths() -> None:
     )
 
 
+#: the placed lanes and whole SIMD designs by their two-scale period (%), rounded up (session
+#: 8: worst lane8_int8+fp8_e5m2_p2, 5.8 % too slow)
+SIMD_PERIOD_BOUND = 7.0
+
+
+def _placed_lanes() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(datapath path, read-out path, two-scale model, measured period) of every placed
+    ``lane...`` / ``simd_...`` sample, ns."""
+    cal = calib()
+    rows = []
+    for name, s in cal.samples.items():
+        if name.startswith(("lane", "simd_")) and s.get("fmax_mhz"):
+            lane = inv._simd_lane(SimdParams.from_dict(s["params"], source="test"), cal)
+            rows.append(
+                (
+                    lane["dp_path"],
+                    lane["out_path"],
+                    inv.lane_period(lane, cal),
+                    1000 / s["fmax_mhz"],
+                )
+            )
+    return tuple(np.asarray(c) for c in zip(*rows, strict=True))  # type: ignore[return-value]
+
+
+def test_simd_period_has_a_datapath_and_a_read_out_scale() -> None:
+    """A lane's placed period is the slower of its datapath stages and its read-out, each
+    with its own fitted scale: every placed lane and whole SIMD design (among them multi-lane
+    fp / posit engines, session 8) within :data:`SIMD_PERIOD_BOUND`; the read-out's scale is
+    the larger (it runs longer in a lane than its isolated rounder sample), and one common
+    scale, fitted the same way, leaves a worse worst sample than the two."""
+    cal = calib()
+    s_dp, s_out = inv.lane_period_scales(cal)
+    assert 0.8 < s_dp < s_out < 1.3
+    multi_fp = [
+        n
+        for n, s in cal.samples.items()
+        if n.startswith("simd_")
+        and s.get("fmax_mhz")
+        and s["params"]["lanes"] >= 2
+        and any(not f.startswith("int") for f in s["params"]["formats"])
+    ]
+    assert len(multi_fp) >= 4
+    dp, out, model, meas = _placed_lanes()
+    two = np.abs(meas / model - 1)
+    assert two.max() <= SIMD_PERIOD_BOUND / 100
+    grid = np.arange(0.7, 1.5, 0.001)[:, None]
+    one = np.abs(meas / (grid * np.maximum(dp, out)) - 1)
+    assert one[np.argmin(np.sum(one**2, axis=1))].max() > two.max()
+
+
 def test_lut_rows_follow_their_samples_at_every_sampled_activation_width() -> None:
     """A LUT-core row (base and marginal PE, without the PEs' accumulate) is the ``lkrow``
     samples' at each sampled activation width (4, 8 and 12 bits: entry widths that span the
@@ -250,11 +300,12 @@ def test_lut_table_path_is_the_placed_row_plus_a_fitted_overhead() -> None:
 
 
 def test_simd_development_set_and_samples_share_no_netlist_with_held_out_designs() -> None:
-    """The integer SIMD development set (``bench/dev/ecp5_dev_simd_int_2026-12-07f.json``)
-    and the whole-design calibration samples (``simd_``, ``lkcore_``) are neither held-out
-    designs nor the same netlist as one: max_k only sets the quire width (SIMD) and counter
-    widths, so a design at another max_k can still equal a held-out one (16x3 int8 at max_k
-    250 equals the held-out one at 200, and was dropped)."""
+    """The SIMD development sets (``bench/dev/ecp5_dev_simd_int_2026-12-07f.json``, integer;
+    ``..._fp_2026-12-07g.json``, fp / posit) and the whole-design calibration samples
+    (``simd_``, ``lkcore_``) are neither held-out designs nor the same netlist as one: max_k
+    only sets the quire width (SIMD) and counter widths, so a design at another max_k can
+    still equal a held-out one (16x3 int8 at max_k 250 equals the held-out one at 200, and
+    was dropped)."""
     from pathlib import Path
 
     from accelsmith.core.families.lut_core import LutCoreParams
@@ -262,9 +313,13 @@ def test_simd_development_set_and_samples_share_no_netlist_with_held_out_designs
     from tests.synth.test_ecp5_flow import _bench_ecp5
 
     bench = _bench_ecp5()
-    dev = Path(__file__).parents[2] / "bench" / "dev" / "ecp5_dev_simd_int_2026-12-07f.json"
-    got = bench.given(str(dev), "simd", 20)
+    dev = Path(__file__).parents[2] / "bench" / "dev"
+    got = bench.given(str(dev / "ecp5_dev_simd_int_2026-12-07f.json"), "simd", 20)
     assert len(got) >= 5
+    # session 8: multi-lane fp / posit engines (max_k 24 / 90 / 400)
+    fp = bench.given(str(dev / "ecp5_dev_simd_fp_2026-12-07g.json"), "simd", 20)
+    assert len(fp) >= 6 and all(p.lanes >= 2 for p in fp)
+    got += fp
 
     def shape(p: object) -> tuple:  # what the netlist depends on besides max_k's widths
         if isinstance(p, LutCoreParams):
