@@ -76,16 +76,24 @@ class _HSSPMemo:
             return hssp._solve_hssp(loss, idx, subset_size, ref)
         if n_unique == subset_size:
             return idx[first]
+        return idx[first[self._order(unique, subset_size, ref)]]
+
+    def _order(self, unique: Any, subset_size: int, ref: Any) -> Any:
+        """The first ``subset_size`` of the greedy order over the distinct vectors
+        ``unique`` (more of them than ``subset_size``), solved once for some headroom."""
+        import numpy as np
+        from optuna._hypervolume import hssp
+
         key = (unique.tobytes(), unique.shape, ref.tobytes())
         order = self._orders.get(key)
         if order is None or len(order) < subset_size:
-            size = min(n_unique - 1, subset_size + self.HEADROOM)
-            order = hssp._solve_hssp_on_unique_loss_vals(unique, np.arange(n_unique), size, ref)
+            size = min(len(unique) - 1, subset_size + self.HEADROOM)
+            order = hssp._solve_hssp_on_unique_loss_vals(unique, np.arange(len(unique)), size, ref)
             self._orders.pop(key, None)
             self._orders[key] = order
             while len(self._orders) > self.KEEP:
                 self._orders.pop(next(iter(self._orders)))
-        return idx[first[order[:subset_size]]]
+        return order[:subset_size]
 
     def select(self, loss: Any, idx: Any, uid: Any, subset_size: int, reference: Any) -> Any:
         """What ``self(tuple(loss.ravel()), tuple(idx), subset_size, tuple(reference))``
@@ -102,7 +110,6 @@ class _HSSPMemo:
         stable sort keeps them), put in the lexicographic order of their vectors, which is
         ``np.unique(loss, axis=0)``'s order (the vectors are distinct, so no ties)."""
         import numpy as np
-        from optuna._hypervolume import hssp
 
         n = len(idx)
         if subset_size == n:
@@ -117,18 +124,8 @@ class _HSSPMemo:
         first = first[np.lexsort(loss[first].T[::-1])]
         if n_unique == subset_size:
             return idx[first]
-        unique = loss[first]
         ref = np.asarray(reference, dtype=np.float64)
-        key = (unique.tobytes(), unique.shape, ref.tobytes())
-        order = self._orders.get(key)
-        if order is None or len(order) < subset_size:
-            size = min(n_unique - 1, subset_size + self.HEADROOM)
-            order = hssp._solve_hssp_on_unique_loss_vals(unique, np.arange(n_unique), size, ref)
-            self._orders.pop(key, None)
-            self._orders[key] = order
-            while len(self._orders) > self.KEEP:
-                self._orders.pop(next(iter(self._orders)))
-        return idx[first[order[:subset_size]]]
+        return idx[first[self._order(loss[first], subset_size, ref)]]
 
 
 class _ReprTable:
