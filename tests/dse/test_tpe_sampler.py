@@ -38,7 +38,7 @@ def _draw(rng, space, n: int) -> dict[str, np.ndarray]:
     return out
 
 
-@pytest.mark.parametrize("n", [0, 1, 7, 60, 900])
+@pytest.mark.parametrize("n", [0, 1, 7, 60, 900, 5000])
 @pytest.mark.parametrize("below", [False, True])
 def test_the_fast_estimator_gives_optunas_log_densities_bit_for_bit(n: int, below: bool) -> None:
     rng = np.random.default_rng(n)
@@ -84,6 +84,32 @@ def test_the_categorical_kernels_built_per_choice_are_optunas_bit_for_bit(n: int
             assert terms[i][0] == "cat" and np.array_equal(terms[i][1], np.log(want).T)
         samples = theirs.sample(np.random.RandomState(n), 24)
         assert np.array_equal(ours.log_pdf(samples), theirs.log_pdf(samples))
+
+
+@pytest.mark.parametrize("kind", ["kernels", "ties", "zero", "nan"])
+def test_the_distinct_pairs_are_optunas_unique_inverse_2d(kind: str) -> None:
+    # a numerical parameter's (mu, sigma) pairs: few distinct values each, many copies;
+    # the same three arrays as Optuna's function (0.0 and NaN: Optuna's function itself)
+    from optuna.samplers._tpe import probability_distributions as pd
+
+    from accelsmith.dse.explorers.tpe_sampler import _unique_pairs
+
+    rng = np.random.default_rng(len(kind))
+    a = rng.integers(1, 17, 3000) * 4.0
+    b = rng.choice([0.61, 4.0, 8.0, 12.0, 0.61 + 1e-12], 3000)
+    if kind == "ties":  # one a, sigma alone varies; then one pair
+        a[:] = 8.0
+        b[:1500] = 4.0
+    elif kind == "zero":
+        a[::7] = -0.0
+        a[1::7] = 0.0
+    elif kind == "nan":
+        b[5] = np.nan
+    want = pd._unique_inverse_2d(a, b)
+    got = _unique_pairs(a, b)
+    for w, g in zip(want, got, strict=True):
+        assert w.shape == g.shape and np.array_equal(w, g, equal_nan=True)
+    assert np.array_equal(np.signbit(want[0]), np.signbit(got[0]))
 
 
 def test_a_continuous_parameter_falls_back_to_optunas_log_pdf() -> None:
