@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from accelsmith.dse.startup import paused_start_up
+
 from .dse_reference import app as reference_app
 from .dse_reference import reference_option
 
@@ -137,6 +139,7 @@ def _hv(values: list[Any], directions: list[str]) -> float:
         return float("nan")
 
 
+@paused_start_up  # the garbage collector paused until the explorer (or watching) starts
 def _run(
     target: str,
     *,
@@ -303,6 +306,7 @@ def resume(
 
 
 @app.command("worker")
+@paused_start_up  # the garbage collector paused until the explorer starts
 def worker(
     storage: Annotated[str, typer.Option("--storage", help="Storage URL of the campaign.")],
     campaign: Annotated[str, typer.Option("--campaign", help="Campaign name.")],

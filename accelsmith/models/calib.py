@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -208,11 +209,16 @@ CTX_NARROW_KIND = {"ospe_s": "sactxn_os_s", "ospe_u": "sactxn_os_u"}
 #: rows of the ``sactx_*`` context arrays (``synth.components.CTX_SHAPE``; a test checks it)
 CTX_ROWS = 2
 
+#: the WS context arrays :func:`ws_pe_period_ns` reads, smallest first: (PEs, kind prefix,
+#: rows), the 1 x 1, 2 x 2 and 4 x 4 arrays (``synth.components.CTX_SMALL_SHAPE``,
+#: ``CTX_SHAPE``, ``CTX_LARGE_SHAPE``; a test checks them)
+CTX_WS = ((1, "sactx1_ws", 1), (4, "sactx_ws", CTX_ROWS), (16, "sactx4_ws", 4))
 
-def _ctx_acc(kind: str, w: np.ndarray, table_kind: str) -> np.ndarray:
+
+def _ctx_acc(kind: str, w: np.ndarray, table_kind: str, ctx_rows: int = CTX_ROWS) -> np.ndarray:
     """The widest adder of a context array's PEs at operand width ``w`` (OS: its exact
-    accumulator, as recorded with the samples; WS: the partial sum of its
-    :data:`CTX_ROWS` rows, ``rtl_inventory.ws_psum_bits``)."""
+    accumulator, as recorded with the samples; WS: the partial sum of its ``ctx_rows``
+    rows, ``rtl_inventory.ws_psum_bits``)."""
     rows = load()["ctx_samples"][table_kind]
     ws = np.array([r["width"] for r in rows], dtype=np.float64)
     guard = np.array([r["acc_bits"] for r in rows], dtype=np.float64) - 2 * ws
@@ -220,7 +226,7 @@ def _ctx_acc(kind: str, w: np.ndarray, table_kind: str) -> np.ndarray:
     if kind.startswith("ws"):
         from .rtl_inventory import ws_psum_bits
 
-        acc = ws_psum_bits(w, kind.endswith("_s"), np.round(acc), CTX_ROWS)
+        acc = ws_psum_bits(w, kind.endswith("_s"), np.round(acc), ctx_rows)
     return acc
 
 
@@ -285,6 +291,46 @@ def pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike) -> np.ndarray
         ctx_n = _loglog(narrow, "period_ns", w, table="ctx_samples")
         return 0.5 * (ctx + slope * (acc - acc_ctx) + ctx_n + slope * (acc - acc_n))
     return ctx + alone - _pe_interp(kind, "period_ns", w, acc_ctx)
+
+
+def ws_pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike, pes: ArrayLike) -> Any:
+    """Register-to-register period of a WS PE (``wspe_s``, ``wspe_u``) in an array of
+    ``pes`` PEs: the level of each WS context array of :data:`CTX_WS` that has samples
+    (the 2 x 2 one: :func:`pe_period_ns`; the others by the same construction, their level
+    plus the PE alone's dependence on the partial-sum width from that of the context's
+    bottom row), interpolated linearly in ``log(pes)`` between the contexts' PE counts and
+    held at the first and last (no extrapolation past the sampled contexts).
+
+    Every PE of a flat netlist is mapped by ABC on its own, and the array's clock is the
+    slowest: the worst of 16 mappings is not the worst of 4, nor of one. On 2026-12-07 a
+    current-weight register made the 2 x 2 context 0.6 ns faster at 10 unsigned bits while
+    3 x 3 .. 4 x 4 arrays of 9-11 bits kept their clock (a development set of 16 WS arrays
+    of those classes, session 7: 6.3 % mean / 16.5 % worst error from the 2 x 2 level
+    alone). The contexts and the interpolation were chosen on development sets drawn apart
+    from the held-out configurations (session 8, ws8: ``/work/coord/reports8/ws8.md``).
+    Without samples of the other contexts, the 2 x 2 level.
+    """
+    w = np.asarray(width, dtype=np.float64)
+    ctx_tab = load().get("ctx_samples", {})
+    pts = []
+    for n, prefix, rows in CTX_WS:
+        table_kind = f"{prefix}_{kind[-1]}"
+        if table_kind == CTX_KIND[kind]:
+            pts.append((n, pe_period_ns(kind, width, acc_bits)))
+        elif ctx_tab.get(table_kind):
+            acc_ctx = _ctx_acc(kind, w, table_kind, rows)
+            level = (
+                _loglog(table_kind, "period_ns", w, table="ctx_samples")
+                + _pe_interp(kind, "period_ns", w, acc_bits)
+                - _pe_interp(kind, "period_ns", w, acc_ctx)
+            )
+            pts.append((n, level))
+    x = np.log(np.maximum(np.asarray(pes, dtype=np.float64), 1.0))
+    out = pts[0][1] + 0.0 * x
+    for (n0, y0), (n1, y1) in itertools.pairwise(pts):
+        t = np.clip((x - np.log(n0)) / (np.log(n1) - np.log(n0)), 0.0, 1.0)
+        out = out + t * (y1 - y0)
+    return out
 
 
 def _pe_select(is_os: ArrayLike, signed: ArrayLike, w: ArrayLike, acc: ArrayLike, fn) -> Any:
@@ -884,9 +930,13 @@ class CalibratedTech(Tech):
         2 x 2 array, its adder-width dependence from the PE alone with registered inputs)
         at ``in_bits`` and its adder's width: the accumulator (OS) or the widest partial sum,
         that of the bottom row (WS: ``rtl_inventory.ws_psum_bits`` at ``rows`` products).
-        The per-diagonal valid flag gates the accumulator and shadow (OS) or the partial sum
-        (WS) of up to ``min(rows, cols)`` PEs: a fan-out path (``fan``) that limits the clock
-        when it is slower than the PE. WS also has each column's fold queue, an
+        A WS PE's level moves between WS context arrays of 1, 4 and 16 PEs with the
+        array's PE count (:func:`ws_pe_period_ns`). The per-diagonal valid flag gates the
+        accumulator and shadow of up to ``min(rows, cols)`` OS PEs: a fan-out path
+        (``fan``) that limits the clock when it is slower than the PE (WS keeps the same
+        term over its partial sums, although its PEs now share the array's advance and each
+        has its own weight-select register, so no single net of that fan-out remains; it is
+        far faster than the PE and never binds). WS also has each column's fold queue, an
         ``acc_bits`` adder (the queued sum, or 0 on a tile's first fold, plus the bottom
         PE's partial sum) written through the queue's enable multiplexer: ``add`` at
         ``acc_bits`` plus one ``mux`` level (its period less a bare register hop), the
@@ -898,7 +948,14 @@ class CalibratedTech(Tech):
         w = np.asarray(in_bits, dtype=np.float64)
         acc = np.asarray(acc_bits, dtype=np.float64)
         ps = ws_psum_bits(in_bits, signed, acc_bits, rows)
-        pe = _pe_select(is_os, signed, w, np.where(is_os, acc, ps), pe_period_ns)
+        pes = np.asarray(rows) * np.asarray(cols)
+
+        def level(kind: str, w_: ArrayLike, a_: ArrayLike) -> Any:
+            if kind.startswith("os"):
+                return pe_period_ns(kind, w_, a_)
+            return ws_pe_period_ns(kind, w_, a_, pes)
+
+        pe = _pe_select(is_os, signed, w, np.where(is_os, acc, ps), level)
         diag = np.minimum(np.asarray(rows), np.asarray(cols))
         fan = fanout_period_ns(diag * np.where(is_os, 2 * acc, acc))
         fold = op_period_ns("add", acc) + op_period_ns("mux", acc) - pipe_period_ns()

@@ -365,11 +365,21 @@ def test_context_components() -> None:
     assert CTX_SHAPE[0] == calib.CTX_ROWS
     p = ctx_params("sactx_ws_u", 5)
     assert (p.rows, p.cols, p.dataflow, p.signed, p.in_bits) == (2, 2, "ws", False, 5)
+    # the WS contexts of 1, 4 and 16 PEs the period model reads (calib.CTX_WS)
+    assert [n for n, _, _ in calib.CTX_WS] == [1, 4, 16]
+    ws_kinds = set()
+    for n, prefix, rows in calib.CTX_WS:
+        for sg in "su":
+            p = ctx_params(f"{prefix}_{sg}", 9)
+            assert (p.rows, p.rows * p.cols, p.dataflow, p.max_k) == (rows, n, "ws", 64)
+            assert p.signed == (sg == "s")
+            ws_kinds.add(f"{prefix}_{sg}")
     comp, top = component("sactx_os_s", 3)
     assert top == "cal_sactx_os_s3" and comp.calib_extra == {"acc_bits": 12}
     p = ctx_params("sactxn_os_u", 9)  # the shallow reduction: a 2 * 9 + 2-bit accumulator
     assert (p.dataflow, p.signed, p.max_k, p.acc_bits) == ("os", False, 4, 20)
-    assert set(calib.CTX_NARROW_KIND.values()) | set(calib.CTX_KIND.values()) == set(CTX_KINDS)
+    named = {*calib.CTX_NARROW_KIND.values(), *calib.CTX_KIND.values()}
+    assert named | ws_kinds == set(CTX_KINDS)
 
 
 def test_lut_context_components() -> None:
