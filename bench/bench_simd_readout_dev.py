@@ -17,7 +17,13 @@ and its Fmax compared with the model under each readout variant:
 - ``class_lsb``: the own format's block's path into the result registers, the block's quire
   LSB the class lane's (session 7's model, its ``own_readout``);
 - ``own_lsb``: the same from the block whose quire LSB is nearest the slot's own
-  (``schainr<k>m<-lsb>_<out>``; the model).
+  (``schainr<k>m<-lsb>_<out>``);
+- ``posit8_lane``: ``own_lsb``, and a class-5 slot with a posit8 operand takes its
+  pipeline-1/-2 path from the posit8 lane in context (``schainl5p8``) instead of the
+  FP8 E4M3 lane (the model);
+- ``posit_lane``: ``posit8_lane``, and a posit4 slot from the posit4 lane (``schainl5p4``).
+
+Every other variant takes the stage class's lane.
 
 ``--posit`` draws engines with posit modes instead (posit4, posit8, posit8 x FP4 beside
 integers and sometimes FP4; posit results twice as often): their slots sit in stage class
@@ -37,7 +43,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-VARIANTS = ("fp32_extra", "block_extra", "class_lsb", "own_lsb")
+VARIANTS = ("fp32_extra", "block_extra", "class_lsb", "own_lsb", "posit_lane", "posit8_lane")
 MAX_KS = (3, 9, 40, 130)  # disjoint from the held-out sets' max_k (bench_silicon.py)
 OUTS = ("fp32", "bf16", "fp16", "posit16_1", "posit8_0")
 #: the float modes beside the integers (FP4 twice as often: its slot is readout-limited).
@@ -111,8 +117,21 @@ def main(argv: list[str] | None = None) -> int:
         "class_lsb": lambda stages, q, own, out="fp32", lsb=None: real(stages, q, own, out),
     }
 
+    real_lane = simd_asic._lane_ctx_kind
+
+    def class_lane(sl: dict[str, Any]) -> str:  # the stage class's lane, posit or not
+        return f"schainl{simd_asic._chain_class(sl['stages'])}"
+
+    def posit_lane(sl: dict[str, Any]) -> str:  # the posit4 lane for posit4 slots too
+        kind = real_lane(sl)
+        if kind == "schainl5" and "posit4_1" in sl["formats"]:
+            return "schainl5p4"
+        return kind
+
     def apply(variant: str | None) -> None:
         simd_asic._readout_in_context_ns = forms.get(variant, real)
+        lanes = {None: real_lane, "posit_lane": posit_lane, "posit8_lane": real_lane}
+        simd_asic._lane_ctx_kind = lanes.get(variant, class_lane)
         simd_asic.lane_cost.cache_clear()
 
     def synth(p: Any) -> tuple[str, float]:

@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from accelsmith.dse.startup import paused_start_up
+
 from .dse_reference import app as reference_app
 from .dse_reference import reference_option
 
@@ -137,6 +139,7 @@ def _hv(values: list[Any], directions: list[str]) -> float:
         return float("nan")
 
 
+@paused_start_up  # the garbage collector paused until the explorer (or watching) starts
 def _run(
     target: str,
     *,
@@ -151,6 +154,7 @@ def _run(
 ) -> None:
     from accelsmith.dse.campaign import open_campaign, resolve_target, run_campaign
     from accelsmith.dse.explorers import get_explorer
+    from accelsmith.dse.ledger_bulk import count_trials
     from accelsmith.dse.workers import Stopped, stop_on_signals
 
     spec, url = resolve_target(target, storage)
@@ -164,7 +168,7 @@ def _run(
     spec = campaign.spec
     total = budget or spec.budget
     cls = get_explorer(campaign.explorer)
-    done = len(campaign.study.get_trials(deepcopy=False))
+    done = count_trials(campaign.study)  # one count query (not every trial read)
     if done and not quiet:
         typer.echo(f"resuming {campaign.study_name}: {done} trials in {campaign.storage_url}")
     try:
@@ -236,9 +240,11 @@ def _folder_explorer(campaign: Any) -> bool:
 def _count_finished(campaign: Any) -> int:
     import optuna
 
+    from accelsmith.dse.ledger_bulk import count_trials
+
     states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL)
     try:
-        return len(campaign.study.get_trials(deepcopy=False, states=states))
+        return count_trials(campaign.study, states)
     except Exception:  # the storage itself may be what failed; the count is informative only
         return 0
 
@@ -303,6 +309,7 @@ def resume(
 
 
 @app.command("worker")
+@paused_start_up  # the garbage collector paused until the explorer starts
 def worker(
     storage: Annotated[str, typer.Option("--storage", help="Storage URL of the campaign.")],
     campaign: Annotated[str, typer.Option("--campaign", help="Campaign name.")],

@@ -16,7 +16,7 @@ import typing
 import typer
 from typer.exceptions import TyperException
 
-from accelsmith import __version__
+import accelsmith
 from accelsmith.core.errors import AccelsmithError
 
 from . import calibrate, cost, dse, generate, report, synth, verify, workloads
@@ -49,7 +49,7 @@ _accel_cli.compile_command(app)
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"accelsmith {__version__}")
+        typer.echo(f"accelsmith {accelsmith.__version__}")
         raise typer.Exit()
 
 

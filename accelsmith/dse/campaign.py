@@ -32,6 +32,7 @@ from ..core.files import atomic_write
 from .identity import differences, identity
 from .ledger import STUDY_KEY, study_name
 from .spec import CampaignSpec, parse_spec
+from .startup import startup_done
 from .storage import StorageMissing, close_storage, open_storage, sqlite_abs
 from .validate import check_spec, probe
 
@@ -294,6 +295,11 @@ def run_worker(
             stop=stop,
             stale_after=stale_after,
         )
+        # the start-up ends here (see accelsmith.dse.startup); pandas, which the evaluator's
+        # first batch imports, is imported before, with the garbage collector still paused
+        import pandas  # noqa: F401
+
+        startup_done()
         try:
             cls(ctx).run()
         finally:
@@ -408,6 +414,7 @@ def run_campaign(
         errors.append(p.stderr.read())
 
     threads: list[threading.Thread] = []
+    startup_done()  # this process only watches from here (see accelsmith.dse.startup)
     try:
         for _ in range(workers):
             procs.append(start_worker(cmd))

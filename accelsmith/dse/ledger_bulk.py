@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .ledger import CONFIG_KEY, CONSTRAINTS_KEY, FEASIBLE_KEY
+from .startup import gc_paused
 
 if TYPE_CHECKING:
     import optuna
@@ -60,6 +61,7 @@ __all__ = [
     "LedgerTrial",
     "LedgerWriter",
     "Row",
+    "count_trials",
     "design_key",
     "rdb_backend",
     "read_trials",
@@ -197,6 +199,26 @@ def _in_chunks(ids: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
         yield ids[i : i + size]
 
 
+def count_trials(study: optuna.Study, states: Sequence[Any] | None = None) -> int:
+    """Trials of ``study`` (in ``states``, default all): one ``count`` query on an RDB storage.
+
+    ``len(study.get_trials())`` loads every trial through Optuna's ORM first: 14 s of CPU for
+    a 20,000-trial campaign on PostgreSQL 15 (2026-12-07), which ``dse run`` paid to print
+    "resuming ...: N trials"; this is a few milliseconds."""
+    backend = rdb_backend(study)
+    if backend is None:
+        return len(study.get_trials(deepcopy=False, states=states))
+    from optuna.storages._rdb import models
+    from sqlalchemy import func, select
+
+    T = models.TrialModel.__table__
+    query = select(func.count()).select_from(T).where(T.c.study_id == study._study_id)
+    if states is not None:
+        query = query.where(T.c.state.in_(list(states)))
+    with backend.engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
 def read_trials(
     conn: Any,
     study_id: int,
@@ -242,8 +264,16 @@ def read_trials(
 
 def _read_keys(conn: Any, study_id: int, after_trial_id: int) -> list[LedgerTrial]:
     """``read_trials(keys=True)``: one query; a trial stored without :data:`DESIGN_KEY` gets
-    its configuration (one more query, only when there is such a trial)."""
+    its configuration (one more query, only when there is such a trial).
+
+    Every worker reads every trial the others store, and a worker joining a campaign reads
+    all of them, so the loop does no more than it must: the state converted only when the
+    driver did not give a ``TrialState``, a design key stored as a plain JSON string taken
+    without the JSON decoder (:func:`_json_str`); 20,000 trials: 0.24 -> 0.09 s of CPU
+    (``/tmp/pg8/readbench.py``, PostgreSQL 15, 2026-12-07).
+    """
     from optuna.storages._rdb import models
+    from optuna.trial import TrialState
     from sqlalchemy import and_, select
 
     T = models.TrialModel.__table__
@@ -253,15 +283,31 @@ def _read_keys(conn: Any, study_id: int, after_trial_id: int) -> list[LedgerTria
         .select_from(T.outerjoin(U, and_(U.c.trial_id == T.c.trial_id, U.c.key == DESIGN_KEY)))
         .where(T.c.study_id == study_id, T.c.trial_id > after_trial_id)
     ).all()
-    by_id: dict[int, LedgerTrial] = {}
+    rows.sort(key=lambda r: (r[1] is None, r[1], r[0]))  # number order
+    out: list[LedgerTrial] = []
+    keyless: dict[int, LedgerTrial] = {}
     for tid, number, state, key in rows:
-        by_id[tid] = t = _bare_trial(tid, number, state)
+        if state.__class__ is not TrialState:
+            state = TrialState[str(state)]
+        t = LedgerTrial(tid, number, state, None, {}, {}, {}, {}, None, None)
         if key is not None:
-            t.user_attrs[DESIGN_KEY] = json.loads(key)
-    keyless = [tid for tid, t in by_id.items() if not t.user_attrs]
-    for chunk in _in_chunks(keyless):  # stored before design keys existed
-        _read_user_attrs(conn, chunk, by_id, (CONFIG_KEY,))
-    return sorted(by_id.values(), key=lambda t: (t.number is None, t.number, t.trial_id))
+            t.user_attrs[DESIGN_KEY] = _json_str(key)
+        else:
+            keyless[tid] = t
+        out.append(t)
+    for chunk in _in_chunks(list(keyless)):  # stored before design keys existed
+        _read_user_attrs(conn, chunk, keyless, (CONFIG_KEY,))
+    return out
+
+
+def _json_str(text: str) -> Any:
+    """``json.loads(text)``, without the decoder for a JSON string that has no escapes (a
+    design key: ``"<hex>"``)."""
+    if len(text) > 1 and text[0] == '"' and text[-1] == '"' and "\\" not in text:
+        body = text[1:-1]
+        if '"' not in body:
+            return body
+    return json.loads(text)
 
 
 def _read_trial_rows(conn: Any, study_id: int, after_trial_id: int) -> dict[int, LedgerTrial]:
@@ -459,19 +505,29 @@ class LedgerWriter:
         return key
 
     def _absorb(self, trials: Sequence[LedgerTrial]) -> None:
-        import optuna
+        from optuna.trial import TrialState as S
 
-        S = optuna.trial.TrialState
-        for t in trials:
-            self.last_id = max(self.last_id, t.trial_id)
-            self.total += 1
-            if t.state in (S.COMPLETE, S.FAIL, S.RUNNING):
-                self.counted += 1
-            if t.state in (S.COMPLETE, S.FAIL):
-                key = self.key_of(t)
-                if key is not None and key not in self.designs:
-                    cons = list(t.user_attrs.get(CONSTRAINTS_KEY, []))
-                    self.designs[key] = (t.number, t.state, t.values, cons)
+        done = (S.COMPLETE, S.FAIL)
+        live = (S.COMPLETE, S.FAIL, S.RUNNING)
+        designs, names = self.designs, self.names
+        last, counted = self.last_id, 0
+        for t in trials:  # every trial the other workers store passes here: kept lean
+            if t.trial_id > last:
+                last = t.trial_id
+            state = t.state
+            if state not in live:
+                continue
+            counted += 1
+            if state in done:
+                attrs = t.user_attrs
+                key = attrs.get(DESIGN_KEY)  # as key_of, inlined
+                if key is None and attrs.get(CONFIG_KEY):
+                    key = design_key(attrs[CONFIG_KEY], names)
+                if key is not None and key not in designs:
+                    designs[key] = (t.number, state, t.values, list(attrs.get(CONSTRAINTS_KEY, [])))
+        self.last_id = last
+        self.total += len(trials)
+        self.counted += counted
 
     def sync(self) -> list[LedgerTrial]:
         """Read every trial stored since the last sync (all of them the first time)."""
@@ -492,10 +548,11 @@ class LedgerWriter:
                 for ft in self.study.get_trials(deepcopy=False)
                 if ft._trial_id > self.last_id
             ]
-        else:
-            with self.backend.engine.connect() as conn:
-                trials = self._read(conn)
-        self._absorb(trials)
+            self._absorb(trials)
+            return trials
+        with self.backend.engine.connect() as conn, gc_paused():
+            trials = self._read(conn)
+            self._absorb(trials)
         return trials
 
     def _read(self, conn: Any) -> list[LedgerTrial]:
@@ -643,8 +700,9 @@ class LedgerWriter:
             t0 = time.perf_counter()
             _lock_study(conn, self.study_id)
             self.lock_wait_s = time.perf_counter() - t0
-            late = self._read(conn)
-            self._absorb(late)
+            with gc_paused():
+                late = self._read(conn)
+                self._absorb(late)
             others += late
             self._others_seen = self._others_seen or bool(late)
             plan, numbers, dup_of = self._plan(rows, budget, repeats)

@@ -20,6 +20,8 @@ import argparse
 import os
 import sys
 
+from .startup import paused_start_up
+
 __all__ = ["main"]
 
 
@@ -35,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+@paused_start_up  # the garbage collector paused until the explorer starts
 def main(argv: list[str] | None = None) -> int:
     """Run one worker; returns the exit code."""
     from ..core.errors import AccelsmithError

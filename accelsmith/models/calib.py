@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -62,20 +63,25 @@ SRAM_LEAK_W_PER_BIT = 0.8140023e-6 / (512 * 32)
 SRAM_ACCESS_J_PER_BIT = (2.376 + 2.591) * 1e-12 / 32
 MAC_GUARD_BITS = 8  # the calibration's mac component accumulates into 2 * width + 8 bits
 # How the one-column drain of a LUT core of two or more rows enters its period (keyword
-# ``one_col_form`` of CalibratedTech.lut_core_period_ns): "mid" (the midpoint of the row path
-# and the drain floor, both tables; the model), "mid_sym" (the midpoint for symmetric tables,
-# the floor for full ones: session 6's model) or "slow" (the floor: session 6's first form);
-# the older forms are kept for bench/bench_lut_drain1_dev.py, which compares them.
-LUT_ONE_COL_FORMS = ("mid", "mid_sym", "slow")
+# ``one_col_form`` of CalibratedTech.lut_core_period_ns): "slow" (the slower of the row path
+# and the drain floor: the model since session 8, whose generator splits that drain over two
+# register stages so that ABC no longer maps it fast or slow at random; session 6's first
+# form), "mid" (the midpoint of the row path and the drain floor, both tables: session 7's
+# model for the one-stage drain) or "mid_sym" (the midpoint for symmetric tables, the floor
+# for full ones: session 6's model); the older forms are kept for
+# bench/bench_lut_drain1_dev.py, which compares them.
+LUT_ONE_COL_FORMS = ("slow", "mid", "mid_sym")
 # Where the one-column drain's level comes from (keyword ``one_col_drain``): "accw" (the drain
 # paths of the one-column drain cores by accumulator width, :func:`lut_drain1_ns`; the model)
 # or "act" (the drain core's whole period interpolated in act_bits and moved by its slope,
 # session 6's form; kept for the development-set bench).
 LUT_ONE_COL_DRAIN_FORMS = ("accw", "act")
 # Where the row path of a one-column K = 2 core of two or more rows comes from (keyword
-# ``one_col_row``): "ctx" (the row paths of the one-column drain cores, :func:`lut_row1_ns`;
-# the model) or "1x1" (the 1 x 1 core's level and the flags' fan-out, session 6's form).
-LUT_ONE_COL_ROW_FORMS = ("ctx", "1x1")
+# ``one_col_row``): "ctx" (the row paths of the one-column drain cores, :func:`lut_row1_ns`,
+# at 1-bit weights the 1-bit drain cores' own, :func:`lut_row1_b1_ns`), "ctx2" (the same, but
+# 1-bit weights at the 2-bit cores' row path one accumulator bit wider: session 7's form) or
+# "1x1" (the 1 x 1 core's level and the flags' fan-out, session 6's form).
+LUT_ONE_COL_ROW_FORMS = ("ctx", "ctx2", "1x1")
 #: the one-column two-row cores whose drain paths (``drain_ns``) :func:`lut_drain1_ns` pools
 LUT_DRAIN1_KINDS = ("lutctxm_k2", "lutctxmn_k2", "lutctxmb1_k2")
 
@@ -208,11 +214,16 @@ CTX_NARROW_KIND = {"ospe_s": "sactxn_os_s", "ospe_u": "sactxn_os_u"}
 #: rows of the ``sactx_*`` context arrays (``synth.components.CTX_SHAPE``; a test checks it)
 CTX_ROWS = 2
 
+#: the WS context arrays :func:`ws_pe_period_ns` reads, smallest first: (PEs, kind prefix,
+#: rows), the 1 x 1, 2 x 2 and 4 x 4 arrays (``synth.components.CTX_SMALL_SHAPE``,
+#: ``CTX_SHAPE``, ``CTX_LARGE_SHAPE``; a test checks them)
+CTX_WS = ((1, "sactx1_ws", 1), (4, "sactx_ws", CTX_ROWS), (16, "sactx4_ws", 4))
 
-def _ctx_acc(kind: str, w: np.ndarray, table_kind: str) -> np.ndarray:
+
+def _ctx_acc(kind: str, w: np.ndarray, table_kind: str, ctx_rows: int = CTX_ROWS) -> np.ndarray:
     """The widest adder of a context array's PEs at operand width ``w`` (OS: its exact
-    accumulator, as recorded with the samples; WS: the partial sum of its
-    :data:`CTX_ROWS` rows, ``rtl_inventory.ws_psum_bits``)."""
+    accumulator, as recorded with the samples; WS: the partial sum of its ``ctx_rows``
+    rows, ``rtl_inventory.ws_psum_bits``)."""
     rows = load()["ctx_samples"][table_kind]
     ws = np.array([r["width"] for r in rows], dtype=np.float64)
     guard = np.array([r["acc_bits"] for r in rows], dtype=np.float64) - 2 * ws
@@ -220,7 +231,7 @@ def _ctx_acc(kind: str, w: np.ndarray, table_kind: str) -> np.ndarray:
     if kind.startswith("ws"):
         from .rtl_inventory import ws_psum_bits
 
-        acc = ws_psum_bits(w, kind.endswith("_s"), np.round(acc), CTX_ROWS)
+        acc = ws_psum_bits(w, kind.endswith("_s"), np.round(acc), ctx_rows)
     return acc
 
 
@@ -285,6 +296,46 @@ def pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike) -> np.ndarray
         ctx_n = _loglog(narrow, "period_ns", w, table="ctx_samples")
         return 0.5 * (ctx + slope * (acc - acc_ctx) + ctx_n + slope * (acc - acc_n))
     return ctx + alone - _pe_interp(kind, "period_ns", w, acc_ctx)
+
+
+def ws_pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike, pes: ArrayLike) -> Any:
+    """Register-to-register period of a WS PE (``wspe_s``, ``wspe_u``) in an array of
+    ``pes`` PEs: the level of each WS context array of :data:`CTX_WS` that has samples
+    (the 2 x 2 one: :func:`pe_period_ns`; the others by the same construction, their level
+    plus the PE alone's dependence on the partial-sum width from that of the context's
+    bottom row), interpolated linearly in ``log(pes)`` between the contexts' PE counts and
+    held at the first and last (no extrapolation past the sampled contexts).
+
+    Every PE of a flat netlist is mapped by ABC on its own, and the array's clock is the
+    slowest: the worst of 16 mappings is not the worst of 4, nor of one. On 2026-12-07 a
+    current-weight register made the 2 x 2 context 0.6 ns faster at 10 unsigned bits while
+    3 x 3 .. 4 x 4 arrays of 9-11 bits kept their clock (a development set of 16 WS arrays
+    of those classes, session 7: 6.3 % mean / 16.5 % worst error from the 2 x 2 level
+    alone). The contexts and the interpolation were chosen on development sets drawn apart
+    from the held-out configurations (session 8, ws8: ``/work/coord/reports8/ws8.md``).
+    Without samples of the other contexts, the 2 x 2 level.
+    """
+    w = np.asarray(width, dtype=np.float64)
+    ctx_tab = load().get("ctx_samples", {})
+    pts = []
+    for n, prefix, rows in CTX_WS:
+        table_kind = f"{prefix}_{kind[-1]}"
+        if table_kind == CTX_KIND[kind]:
+            pts.append((n, pe_period_ns(kind, width, acc_bits)))
+        elif ctx_tab.get(table_kind):
+            acc_ctx = _ctx_acc(kind, w, table_kind, rows)
+            level = (
+                _loglog(table_kind, "period_ns", w, table="ctx_samples")
+                + _pe_interp(kind, "period_ns", w, acc_bits)
+                - _pe_interp(kind, "period_ns", w, acc_ctx)
+            )
+            pts.append((n, level))
+    x = np.log(np.maximum(np.asarray(pes, dtype=np.float64), 1.0))
+    out = pts[0][1] + 0.0 * x
+    for (n0, y0), (n1, y1) in itertools.pairwise(pts):
+        t = np.clip((x - np.log(n0)) / (np.log(n1) - np.log(n0)), 0.0, 1.0)
+        out = out + t * (y1 - y0)
+    return out
 
 
 def _pe_select(is_os: ArrayLike, signed: ArrayLike, w: ArrayLike, acc: ArrayLike, fn) -> Any:
@@ -363,19 +414,21 @@ def lut_drain1_ns(tag: str, accw: ArrayLike) -> np.ndarray | None:
     accumulator (bias bit included), symmetric (``tag`` ``s``) or full (``f``) table; None
     when the data file has no drain paths (``drain_ns``, older calibrations).
 
-    The drain (``drow`` -> row select -> bias subtraction -> output register) does not see
-    the activations: its path depends on the accumulator width alone. Its samples are the
-    drain paths of the one-column drain cores (:data:`LUT_DRAIN1_KINDS`: 2-bit weights at
-    ``max_k`` 64 and 4, 1-bit weights at 64; :func:`accelsmith.synth.paths.split_periods`, so
-    a drain hidden under a longer row path is still measured), pooled by accumulator width.
-    ABC maps the subtraction as a ``maj3`` ripple (~0.43 ns a bit from 4.0 ns at 9 bits,
-    2026-12-07) up to its delay target, where the slow mapping levels off at ~5.4-5.6 ns;
-    some cores map it faster (an inverting cell in the chain), unpredictably. The level is
-    the slow mapping's: at each width the slowest sample, then the running maximum over the
-    widths (a wider subtraction is never faster in the same mapping), piecewise-linear
-    between the widths, held above the widest, extended below the narrowest along the first
-    segment. Chosen on the development set of one-column cores
-    (``bench/bench_lut_drain1_dev.py``, results in ``bench/results/lut_drain1_dev_*``)."""
+    The drain does not see the activations: its path depends on the accumulator width
+    alone. Its samples are the drain paths of the one-column drain cores
+    (:data:`LUT_DRAIN1_KINDS`: 2-bit weights at ``max_k`` 64 and 4, 1-bit weights at 64;
+    :func:`accelsmith.synth.paths.split_periods`, so a drain hidden under a longer row path
+    is still measured), pooled by accumulator width: at each width the slowest sample, then
+    the running maximum over the widths, piecewise-linear between the widths, held above the
+    widest, extended below the narrowest along the first segment. Until session 7 the drain
+    was one stage (``drow`` -> row select -> bias subtraction -> output register), which ABC
+    mapped as a ``maj3`` ripple up to its delay target (~5.4-5.6 ns) or, unpredictably,
+    faster. Since session 8 the generator splits it over two register stages
+    (:func:`accelsmith.core.latency.lut_core.split_drain`): its samples (into the output
+    registers and the first stage) lie at 2.1-3.8 ns, 1.2-4.1 ns under the row path
+    of every sampled core (tests/synth/test_calibration.py), so this level is a floor that
+    does not bind at the sampled shapes (deeper row selects add ``mux`` levels to it,
+    :meth:`CalibratedTech.lut_core_paths`)."""
     ctx = load().get("ctx_samples", {})
     pts: dict[float, float] = {}
     for pre in LUT_DRAIN1_KINDS:
@@ -417,6 +470,28 @@ def lut_row1_ns(tag: str, act_bits: ArrayLike, accw: ArrayLike) -> np.ndarray | 
     lo, hi = at(narrow, "acc_bits"), at(wide, "acc_bits")
     frac = np.clip((np.asarray(accw, dtype=np.float64) - lo) / (hi - lo), 0.0, 1.0)
     return at(narrow, "row_ns") + frac * (at(wide, "row_ns") - at(narrow, "row_ns"))
+
+
+def lut_row1_b1_ns(tag: str, act_bits: ArrayLike, accw: ArrayLike) -> np.ndarray | None:
+    """The row path of a one-column two-row ``K = 2`` core at 1-bit weights, ns, at
+    ``act_bits`` and an ``accw``-bit accumulator; None without the samples.
+
+    The 1-bit drain cores' own row paths (``lutctxmb1_k2<tag>``, ``max_k`` 64, every
+    activation width: no plane shift before the accumulator), interpolated in ``act_bits``,
+    moved to ``accw`` as the 2-bit cores' row path moves (:func:`lut_row1_ns` at ``accw + 1``
+    against the 1-bit core's accumulator plus one bit: the 2-bit core's accumulator is one
+    bit wider at the same activations and ``max_k``)."""
+    rows = [r for r in load().get("ctx_samples", {}).get(f"lutctxmb1_k2{tag}", []) if "row_ns" in r]
+    if len(rows) < 2:
+        return None
+    ws = [r["width"] for r in rows]
+    own = np.interp(act_bits, ws, [r["row_ns"] for r in rows])
+    acc_own = np.interp(act_bits, ws, [r["acc_bits"] for r in rows])
+    at = lut_row1_ns(tag, act_bits, np.asarray(accw, dtype=np.float64) + 1)
+    ref = lut_row1_ns(tag, act_bits, acc_own + 1)
+    if at is None or ref is None:
+        return None
+    return own + (at - ref)
 
 
 def lut_row_logic_um2(k: ArrayLike, sym: ArrayLike, tile_n: int, act: ArrayLike) -> np.ndarray:
@@ -623,7 +698,7 @@ class CalibratedTech(Tech):
         accw: ArrayLike = 16,
         weight_bits: ArrayLike = 2,
         *,
-        one_col_form: str = "mid",
+        one_col_form: str = "slow",
         one_col_drain: str = "accw",
         one_col_row: str = "ctx",
     ) -> np.ndarray:
@@ -691,6 +766,21 @@ class CalibratedTech(Tech):
         the row path lies far below the slow drain (narrow activations), no single number is
         within 10 % of both outcomes: the midpoint's error there is half their spread (11-13 %
         on those sets).
+
+        Session 8: the generator splits that one-column drain over two register stages
+        (:func:`accelsmith.core.latency.lut_core.split_drain`, one cycle more per tile), so
+        the hardware path is stable: re-synthesized, the one-column drain cores' drain paths
+        lie at 2.1-3.8 ns, 1.2-4.1 ns under their row paths (tests/synth). The period is the
+        slower of the row path and the drain floor (``one_col_form`` ``"slow"``, the default;
+        the floor binds only for deep row selects, e.g. 16 rows at wide accumulators), and at
+        1-bit weights the row path is the 1-bit drain cores' own (:func:`lut_row1_b1_ns`,
+        ``one_col_row`` ``"ctx"``; ``"ctx2"``: session 7's 2-bit row one accumulator bit
+        wider). Chosen on 40 new cores at ``max_k`` 16 (``bench/results/lut_drain1_dev_
+        2026-12-07g.txt``, mean / worst %): the midpoint (``"mid"``) and the floor give the
+        same 5.5 / 13.8 (the floor never binds there), the 1-bit row 5.1 / 13.8 (1-bit cores
+        5.8 / 11.1 -> 4.5 / 8.4). The worst cores are at 3-bit weights (+10.7..+13.8 % at
+        act 4, 7, 8, symmetric): the second plane-shift stage of a one-column row is not
+        sampled.
         """
         for name, value, forms in (
             ("one_col_form", one_col_form, LUT_ONE_COL_FORMS),
@@ -802,12 +892,15 @@ class CalibratedTech(Tech):
         row = out + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(base_loads))
         tm, tn, b = np.asarray(tile_m), np.asarray(tile_n), np.asarray(weight_bits)
         by_ctx = [lut_row1_ns(t, act_bits, accw + (b == 1)) for t in "sf"]
-        if one_col_row == "ctx" and all(x is not None for x in by_ctx):
+        if one_col_row != "1x1" and all(x is not None for x in by_ctx):
             # one column, two or more rows, K = 2: the drain cores' row path (1-bit weights:
             # the 2-bit-weight core's at the same activations and max_k, one accumulator bit
             # wider; 3- and 4-bit weights: at least the level above), its flags' fan-out
             # against those cores' 2 x accw loads
             r1 = np.where(sym, by_ctx[0], by_ctx[1])
+            b1 = [lut_row1_b1_ns(t, act_bits, accw) for t in "sf"]
+            if one_col_row == "ctx" and all(x is not None for x in b1):
+                r1 = np.where(b == 1, np.where(sym, b1[0], b1[1]), r1)
             r1 = r1 + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(2 * accw))
             r1 = np.where(b >= 3, np.maximum(r1, row), r1)
             row = np.where((tm >= 2) & (tn == 1) & (k == 2), r1, row)
@@ -884,9 +977,13 @@ class CalibratedTech(Tech):
         2 x 2 array, its adder-width dependence from the PE alone with registered inputs)
         at ``in_bits`` and its adder's width: the accumulator (OS) or the widest partial sum,
         that of the bottom row (WS: ``rtl_inventory.ws_psum_bits`` at ``rows`` products).
-        The per-diagonal valid flag gates the accumulator and shadow (OS) or the partial sum
-        (WS) of up to ``min(rows, cols)`` PEs: a fan-out path (``fan``) that limits the clock
-        when it is slower than the PE. WS also has each column's fold queue, an
+        A WS PE's level moves between WS context arrays of 1, 4 and 16 PEs with the
+        array's PE count (:func:`ws_pe_period_ns`). The per-diagonal valid flag gates the
+        accumulator and shadow of up to ``min(rows, cols)`` OS PEs: a fan-out path
+        (``fan``) that limits the clock when it is slower than the PE (WS keeps the same
+        term over its partial sums, although its PEs now share the array's advance and each
+        has its own weight-select register, so no single net of that fan-out remains; it is
+        far faster than the PE and never binds). WS also has each column's fold queue, an
         ``acc_bits`` adder (the queued sum, or 0 on a tile's first fold, plus the bottom
         PE's partial sum) written through the queue's enable multiplexer: ``add`` at
         ``acc_bits`` plus one ``mux`` level (its period less a bare register hop), the
@@ -898,7 +995,14 @@ class CalibratedTech(Tech):
         w = np.asarray(in_bits, dtype=np.float64)
         acc = np.asarray(acc_bits, dtype=np.float64)
         ps = ws_psum_bits(in_bits, signed, acc_bits, rows)
-        pe = _pe_select(is_os, signed, w, np.where(is_os, acc, ps), pe_period_ns)
+        pes = np.asarray(rows) * np.asarray(cols)
+
+        def level(kind: str, w_: ArrayLike, a_: ArrayLike) -> Any:
+            if kind.startswith("os"):
+                return pe_period_ns(kind, w_, a_)
+            return ws_pe_period_ns(kind, w_, a_, pes)
+
+        pe = _pe_select(is_os, signed, w, np.where(is_os, acc, ps), level)
         diag = np.minimum(np.asarray(rows), np.asarray(cols))
         fan = fanout_period_ns(diag * np.where(is_os, 2 * acc, acc))
         fold = op_period_ns("add", acc) + op_period_ns("mux", acc) - pipe_period_ns()

@@ -22,9 +22,10 @@ Pricing rules (all from the samples; nothing here is a free constant):
   deep and width (``bank_int8_l1_r<rows>x<bytes>``), unscaled;
 - whole blocks: a systolic PE is priced by its own samples (``ospe``/``wspe``, interpolated
   in width and accumulator); an output-stationary array's PEs (a 1-row array's apart: no
-  drain case), drain and control, a weight-stationary array's PEs (each at its row's
-  partial-sum width), columns (fold adder and its first-fold gating, one LUT4 per bit),
-  control and PEs' current-weight path are scaled by factors fitted to whole arrays
+  drain case), drain and control, a weight-stationary array's PE adders (each at its row's
+  partial-sum width), PEs' current-weight logic (per weight bit), columns (fold adder and
+  its first-fold gating, one LUT4 per bit) and control are scaled by factors fitted to
+  whole arrays
   (``arr_...``, even widths, max_k values the bench never uses); a SIMD lane, a PIM bank
   and a PIM channel's
   own logic are the inventory's parts (decoders, multiplexers, multiplier, quire, rounding;

@@ -44,14 +44,15 @@ def _f(cfg: dict, k: str) -> np.ndarray:
 # --------------------------------------------------------------------------- systolic
 #: the parts of a systolic array's LUT4 (:func:`systolic`), each scaled by a fitted factor
 #: (:func:`array_scales`): the output-stationary PEs (their ``ospe`` samples; a 1-row
-#: array's apart), an output-stationary column's drain case, the weight-stationary PEs (their
-#: ``wspe`` samples, each at its row's partial-sum width), a ws column's fold adder and its
-#: first-fold gating, the control of each dataflow, and the ws PEs' in-context growth per
-#: accumulator bit. Session 7: with the current-weight register (WsPE.wcur, ws7) the isolated wspe
-#: samples no longer price a PE in an array (its load-through and flag select arrive
-#: registered there, combinationally in an array: the ws arrays came out 16-46 % over their
-#: unscaled components), so the ws PEs and columns are fitted like the os ones
-ARRAY_TERMS = ("pe_os", "pe_os1", "col_os", "ctl_os", "pe_ws", "col_ws", "ctl_ws", "psum_ws")
+#: array's apart), an output-stationary column's drain case, the control of each dataflow, a
+#: ws column's fold adder and its first-fold gating, the ws PEs' adders (each at its row's
+#: partial-sum width) and the ws PEs' current-weight logic per weight bit. Session 8: with
+#: the current-weight register (WsPE.wcur, ws7) the isolated wspe samples do not price a PE
+#: in an array (its load-through and flag select arrive registered there, combinationally
+#: in an array); session 7 fitted them with a term per PE and accumulator bit, which
+#: over-priced narrow arrays at large max_k (partial sums far narrower than acc), so a ws
+#: PE is now its adder and a term per weight bit
+ARRAY_TERMS = ("pe_os", "pe_os1", "col_os", "ctl_os", "col_ws", "ctl_ws", "add_ws", "wcur_ws")
 
 
 def array_scales(cal: Any) -> np.ndarray:
@@ -156,35 +157,30 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
         + np.where(ws, r * (w + 1), 0.0)
         + 8  # handshakes: ready/valid/fire/adv/start-ready/pending equations
     )
-    # ws PE: its weight-register write enables (w_v & w_r == i, slot select)
-    pe_lut = pe_lut + np.where(ws, 1.0, 0.0)
-    # ws: the last column's select registers (WsPE sel_out) are unread, so synthesis removes
-    # them with their clock enable, the activation's OR reduction a_in.any() (the wspe
-    # samples keep it: eq_lut(w) LUT4, 3 at 8 bits, as the samples grew with that register)
-    last_col = np.where(ws, r * eq_lut(w), 0.0)
-    # ws: the top PE of a column adds a constant 0 (its psum is the bare product)
-    top = np.where(ws, c * cal.add_lut(acc), 0.0)
-    # ws: PE i >= 1 adds into a partial sum of psum_w[i] bits, not acc (the PE samples')
-    narrow = sum(
-        np.where(pw > 0, cal.add_lut(acc) - cal.add_lut(np.maximum(pw, 1.0)), 0.0)
-        for pw in psum_w[1:]
-    )
+    # ws PE i >= 1: its adder, ps_in + product into a partial sum of psum_w[i] bits
+    # (hdl/systolic_pe.ws_psum_shape; the top PE adds a constant 0: no adder); session 8:
+    # priced at that width, not at acc (with max_k 999 a 3-bit array's acc is 16 bits, its
+    # partial sums 6-9), which the previous per-PE-and-accumulator-bit term over-priced
+    # (development ws arrays at 3-5 bits and max_k 100-999: +16 % mean)
+    pe_add = sum(np.where(pw > 0, cal.add_lut(np.maximum(pw, 1.0)), 0.0) for pw in psum_w[1:])
     parts = {
         # os PEs of a multi-row column (their shadow capture shares LUTs with the drain
         # case) and of a 1-row array (no drain case: the column reads its one shadow)
         "pe_os": np.where(ws | (r == 1), 0.0, pes * pe_lut),
         "pe_os1": np.where(~ws & (r == 1), pes * pe_lut, 0.0),
-        "pe_ws": np.where(ws, pes * pe_lut - top - c * narrow - last_col, 0.0),
         "col_os": np.where(ws, 0.0, c * col_lut),
         "col_ws": np.where(ws, c * col_lut, 0.0),
         "ctl_os": np.where(ws, 0.0, ctl_lut),
         "ctl_ws": np.where(ws, ctl_lut, 0.0),
-        # ws: each PE in context beyond its wspe sample, per accumulator bit (session 7,
-        # on the RTL with the current-weight register WsPE.wcur: the placed ws arrays grew
-        # 35-170 LUT4 over the previous RTL, 1.5-2 LUT4 per PE and accumulator bit,
-        # while the isolated wspe samples grew 8-32 a PE; a current-weight term per weight
-        # bit instead fitted to 0)
-        "psum_ws": np.where(ws, pes * acc, 0.0),
+        "add_ws": np.where(ws, c * pe_add, 0.0),
+        # ws: per PE and weight bit, the current weight's D logic (hdl/systolic_pe.WsPE
+        # wcur <= Mux(sel_nx, w_nx[1], w_nx[0]), each w_nx the load-through Mux(w_load &
+        # (w_slot == q), w_in, w[q]): a function of six inputs per bit) with the rest of
+        # the PE that grows with its width (the a_in.any() select hold, the weight
+        # registers' enables); session 8: the isolated wspe samples, whose inputs arrive
+        # registered, fitted to a scale of 0.08 in the arrays, so the PE is its adder plus
+        # this term (the multiplier is a MULT18X18D up to 18 bits)
+        "wcur_ws": np.where(ws, pes * w, 0.0),
     }
     if terms:
         return parts

@@ -61,6 +61,7 @@ __all__ = [
     "FP32_EXP_SAMPLES",
     "LANE_CTX",
     "LANE_CTX_P2",
+    "LANE_CTX_POSIT",
     "class_lsb",
     "lane_structure",
     "signed_bits",
@@ -102,8 +103,18 @@ LANE_CTX = {
     "schainl6s": (8, ("fp8_e5m2",)),
     "schainl7s": (16, ("posit16_1",)),
 }
-#: the same lanes at pipeline 2 (the decode stage registered): ``schainl<k>[w|s]_p2``
-LANE_CTX_P2 = {f"{k}_p2": v for k, v in LANE_CTX.items()}
+#: the class-5 lanes of posit slots (``schainl5p4``: int4 + posit4, ``schainl5p8``: int8 +
+#: posit8): a posit decoder (regime count and shift) in place of the FP8 E4M3 lane's, their
+#: significands (posit8: 7 bits, E4M3: 4) and their quire widths (posit4 q 20..35, posit8
+#: 28..39, below the E4M3 lane's 38..47); an exact class-5 slot with a posit8 operand takes
+#: its pipeline-1/-2 path from the posit8 lane (:func:`_lane_ctx_kind`; the posit4 lane was
+#: sampled and not chosen, ``bench/bench_simd_readout_dev.py --posit``)
+LANE_CTX_POSIT = {
+    "schainl5p4": (8, ("int4", "posit4_1")),
+    "schainl5p8": (8, ("int8", "posit8_0")),
+}
+#: the same lanes at pipeline 2 (the decode stage registered): ``schainl<k>[w|s|p4|p8]_p2``
+LANE_CTX_P2 = {f"{k}_p2": v for k, v in {**LANE_CTX, **LANE_CTX_POSIT}.items()}
 #: quire LSB exponents, beside the class's own (:func:`class_lsb`), at which the
 #: chain-and-readout blocks are also sampled (``schainr<k>m<-lsb>_<out>``, every result
 #: format), with their quire widths: the LSBs the generator gives a slot of that class whose
@@ -503,7 +514,7 @@ def _live_mul_ns(sl: dict[str, Any]) -> float:
 @functools.lru_cache(maxsize=16)
 def _lane_ctx_delays(kind: str) -> tuple[float, float]:
     """:func:`_slot_delays` of slot 0 of the ``schainl*`` component ``kind``'s lane."""
-    word, fmts = LANE_CTX[kind]
+    word, fmts = {**LANE_CTX, **LANE_CTX_POSIT}[kind]
     st = lane_structure(",".join(fmts), word, "exact", 1, 2, "fp32")
     return _slot_delays(st["slots"][0], len(fmts), word)
 
@@ -526,13 +537,28 @@ def _lane_ctx_path_ns(sl: dict[str, Any], d1: float, pipeline: int = 1) -> float
     decided by leave-one-out over the ``schainl*`` samples and their variants
     (:func:`accelsmith.models.calib_cv.simd_lane_ctx_cv`; at pipeline 2 too, where the
     multiplier plus the ``schain`` increment understates the lanes by 12 % on average)."""
-    kind = f"schainl{_chain_class(sl['stages'])}"
+    kind = _lane_ctx_kind(sl)
     _, c1 = _lane_ctx_delays(kind)
-    word, fmts = LANE_CTX[kind]
+    word, fmts = {**LANE_CTX, **LANE_CTX_POSIT}[kind]
     c0 = lane_structure(",".join(fmts), word, "exact", 1, 2, "fp32")["slots"][0]
     live = _live_mul_ns(sl) - _live_mul_ns(c0)
     sample = kind if pipeline == 1 else f"{kind}_p2"
     return float(_s(sample, "period_ns", sl["q"])) + (d1 - c1) + live
+
+
+def _lane_ctx_kind(sl: dict[str, Any]) -> str:
+    """The ``schainl*`` lane an exact slot's pipeline-1/-2 path comes from: its stage
+    class's (``LANE_CTX``), or for a class-5 slot with a posit8 operand (posit8, posit8 x
+    FP4) the posit8 lane (``schainl5p8``: its decoder, 16.0 ns at q = 30 at pipeline 1,
+    where the E4M3 lane extrapolates to ~9). Chosen on the development engines of
+    ``bench/bench_simd_readout_dev.py --posit`` (Fmax error mean/worst: the class lane
+    11.1/37.4 %, the posit8 lane 4.8/14.2 %, the posit8 and posit4 lanes 6.5/15.2 %: the
+    int4 + posit4 lane, moved to the 8-bit multiplier of an int8 + posit4 slot, overstates
+    it, so posit4 slots keep the class lane)."""
+    k = _chain_class(sl["stages"])
+    if k == 5 and "posit8_0" in sl["formats"]:
+        return "schainl5p8"
+    return f"schainl{k}"
 
 
 def _narrow_exponent(exp_bits: int, sig: int, key: str) -> float:

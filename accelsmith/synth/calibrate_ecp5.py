@@ -263,6 +263,18 @@ ARRAYS = (
     ("ws", 4, 4, 10, True, 16),
     ("ws", 3, 4, 12, False, 50),
     ("ws", 4, 3, 10, True, 300),
+    # weight-stationary arrays at narrow widths and large max_k, and of 18-25 PEs (session 8):
+    # with max_k 2000 the accumulator is 11 bits wider than a PE's partial sum
+    # (hdl/systolic_pe.ws_psum_shape), which the samples above (max_k <= 300) hardly
+    # separate; and placed, the ws stretch over more DSP sites than the 2-16 PE samples span
+    ("ws", 4, 4, 4, False, 2000),
+    ("ws", 5, 4, 4, False, 300),
+    ("ws", 4, 5, 6, True, 2000),
+    ("ws", 5, 5, 4, True, 50),
+    ("ws", 2, 4, 6, False, 2000),
+    ("ws", 5, 3, 12, True, 2000),
+    ("ws", 3, 3, 4, True, 2000),
+    ("ws", 5, 2, 8, False, 2000),
 )
 
 

@@ -77,7 +77,10 @@ result registered where the lane registers it:
     series: 10.4 ns). ``schainl<k>_p2``: the same lane at pipeline 2 (the decode stage's
     registers in between). The variants ``schainl<k>w`` (a 16-bit word) and ``schainl<k>s``
     (fewer modes) are for the leave-one-out choice of the model's form
-    (:func:`accelsmith.models.calib_cv.simd_lane_ctx_cv`).
+    (:func:`accelsmith.models.calib_cv.simd_lane_ctx_cv`). ``schainl5p8`` / ``schainl5p4``
+    (and ``_p2``): the class-5 lanes of posit slots (``models.simd_asic.LANE_CTX_POSIT``:
+    int8 + posit8, int4 + posit4), whose posit decoder and quire widths the FP8 E4M3 lane
+    does not stand for (``schainl5p8`` at 30: 16.0 ns, ``schainl5`` at 38: 11.6).
 
 ``sslot_fp32`` is sampled densely around q = 25: below it the quire's magnitude fits the
 binary32 significand and the readout has no rounding logic (24: 7.3 ns, 26: 9.6 ns), so an
@@ -101,6 +104,7 @@ from ..models.simd_asic import (
     FP32_EXP_SAMPLES,
     LANE_CTX,
     LANE_CTX_P2,
+    LANE_CTX_POSIT,
     class_lsb,
 )
 
@@ -126,7 +130,7 @@ CHAINR_OUT_KINDS = tuple(f"schainr{k}_{o}" for k in CHAIN_STAGES for o in CHAINR
 CHAINR_LSB_KINDS = tuple(
     f"schainr{k}m{-lsb}_{o}" for k, by in CHAINR_LSB.items() for lsb in by for o in OUTS
 )
-LANE_CTX_KINDS = (*LANE_CTX, *LANE_CTX_P2)  # the pipeline-1 and -2 lanes in context
+LANE_CTX_KINDS = (*LANE_CTX, *LANE_CTX_POSIT, *LANE_CTX_P2)  # pipeline-1 and -2 lanes in context
 SIMD_KINDS = (
     *DEC_KINDS, *MUL_KINDS, *SLOT_KINDS, *SLOTF_KINDS, *SLOTFI_KINDS, *CHAIN_KINDS, *CHAINR_KINDS,
     *CHAINR_OUT_KINDS, *CHAINR_LSB_KINDS, *LANE_CTX_KINDS,
@@ -150,6 +154,7 @@ LANE_CTX_WIDTHS = {
     **{"schainl0w": (22, 27), "schainl0s": (22, 27), "schainl3w": (24, 29)},
     **{"schainl3s": (24, 29), "schainl5w": (42, 47), "schainl5s": (42, 47)},
     **{"schainl6s": (70, 75), "schainl7s": (120, 125)},
+    **{"schainl5p4": (20, 24, 29), "schainl5p8": (30, 34, 39)},  # max_k 2, 17, 513
 }
 LANE_CTX_WIDTHS |= {k: LANE_CTX_WIDTHS[k.removesuffix("_p2")] for k in LANE_CTX_P2}
 # widths sampled by `accelsmith calibrate`: every decoder once; each multiplier at the words
@@ -397,7 +402,7 @@ def lane_ctx_params(kind: str, width: int):  # -> SimdParams
     from ..core.errors import ConfigError
     from ..core.families.simd import SimdParams
 
-    word, formats = {**LANE_CTX, **LANE_CTX_P2}[kind]
+    word, formats = {**LANE_CTX, **LANE_CTX_POSIT, **LANE_CTX_P2}[kind]
     pipe = 2 if kind in LANE_CTX_P2 else 1
     base = SimdParams(lane_bits=word, lanes=1, formats=formats, pipeline=pipe, max_k=2)
     carry = width - base.quire_range(0)[1] + 1  # quire bits above the products

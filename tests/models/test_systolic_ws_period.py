@@ -32,3 +32,58 @@ def test_ws_period_covers_the_fold_queue_adder() -> None:
     acc = np.array([10.0, 13.0, 20.0, 28.0])
     got = tech.systolic_period_ns(np.full(4, 3), np.full(4, 3), np.full(4, 2), acc, False, False)
     assert np.all(got >= [_fold_ns(a) for a in acc]) and np.all(np.diff(got) > 0)
+
+
+def _ctx_row(kind: str, width: int) -> dict:
+    return next(r for r in calib.load()["ctx_samples"][kind] if r["width"] == width)
+
+
+@pytest.mark.parametrize("prefix", ["sactx1_ws", "sactx_ws", "sactx4_ws"])
+@pytest.mark.parametrize("sg", ["s", "u"])
+def test_a_ws_array_of_a_context_shape_takes_that_context(prefix, sg) -> None:
+    """A WS array of a context's shape (1 x 1, 2 x 2, 4 x 4: ``calib.CTX_WS``) at the
+    context's own parameters is priced at that context's synthesized period, wherever the PE
+    (not the fold queue) sets the clock."""
+    tech = calib.CalibratedTech()
+    pes, _, rows = next(c for c in calib.CTX_WS if c[1] == prefix)
+    checked = 0
+    for w in (2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 16):  # every sampled width
+        row = _ctx_row(f"{prefix}_{sg}", w)
+        got = float(
+            tech.systolic_period_ns(rows, pes // rows, w, row["acc_bits"], False, sg == "s")
+        )
+        if got > _fold_ns(row["acc_bits"]) + 1e-9:  # the PE, not the fold queue, sets it
+            assert got == pytest.approx(row["period_ns"], rel=1e-9), w
+            checked += 1
+    assert checked >= 3
+
+
+def test_ws_level_moves_with_the_pe_count() -> None:
+    """Between the contexts' PE counts the level is interpolated in log(PEs): 2 PEs lie
+    halfway between the 1 x 1 and 2 x 2 constructions, 8 halfway between the 2 x 2 and
+    4 x 4, at the array's own partial sum; 64 PEs take the 4 x 4 level (no extrapolation)."""
+    w, ps = np.float64(10), np.float64(22)
+    for kind in ("wspe_s", "wspe_u"):
+        one, four, sixteen = (calib.ws_pe_period_ns(kind, w, ps, n) for n in (1, 4, 16))
+        assert float(four) == pytest.approx(float(calib.pe_period_ns(kind, w, ps)), rel=1e-12)
+        assert abs(float(sixteen - four)) > 0.05 and abs(float(one - four)) > 0.05
+        two, eight = (calib.ws_pe_period_ns(kind, w, ps, n) for n in (2, 8))
+        assert float(two) == pytest.approx(float(0.5 * (one + four)), rel=1e-12)
+        assert float(eight) == pytest.approx(float(0.5 * (four + sixteen)), rel=1e-12)
+        assert float(calib.ws_pe_period_ns(kind, w, ps, 64)) == pytest.approx(float(sixteen))
+        # vectorized over the PE count
+        got = calib.ws_pe_period_ns(kind, w, ps, np.array([1, 2, 4, 8, 16]))
+        assert np.allclose(got, [one, two, four, eight, sixteen], rtol=1e-12)
+
+
+def test_without_the_other_contexts_ws_keeps_the_2x2_level(monkeypatch) -> None:
+    """Calibration data without ``sactx1_ws_*``/``sactx4_ws_*`` (an older data file) prices
+    every WS PE at the 2 x 2 context's level."""
+    data = calib.load()
+    ctx = {k: v for k, v in data["ctx_samples"].items() if not k.startswith(("sactx1", "sactx4"))}
+    monkeypatch.setattr(calib, "load", lambda: {**data, "ctx_samples": ctx})
+    w, ps = np.float64(10), np.float64(23)
+    for kind in ("wspe_s", "wspe_u"):
+        for n in (1, 2, 16):
+            got = calib.ws_pe_period_ns(kind, w, ps, n)
+            assert float(got) == float(calib.pe_period_ns(kind, w, ps))

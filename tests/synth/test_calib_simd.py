@@ -402,6 +402,31 @@ def test_readout_in_context_takes_the_slot_lsb() -> None:
     assert abs(t_slot - old) > 0.3
 
 
+def test_posit8_slots_take_the_posit8_lane_in_context() -> None:
+    """A class-5 slot with a posit8 operand takes its pipeline-1/-2 path from the int8 +
+    posit8 lane in context (``schainl5p8``: the posit decoder's regime count and shift
+    before the multiplier), which is far slower than the FP8 E4M3 lane of its class; posit4
+    and FP8 E4M3 slots keep the class lane (the choice of the development engines of
+    ``bench/bench_simd_readout_dev.py --posit``)."""
+
+    def slot0(formats: str, pipeline: int = 1, max_k: int = 17) -> dict:
+        return lane_structure(formats, 8, "exact", pipeline, max_k, "fp32")["slots"][0]
+
+    kind = simd_asic._lane_ctx_kind
+    assert kind(slot0("int8,posit8_0")) == kind(slot0("posit8_0")) == "schainl5p8"
+    assert kind(slot0("posit8_0xfp4_e2m1")) == "schainl5p8"
+    assert kind(slot0("int4,posit4_1")) == kind(slot0("int8,fp8_e4m3")) == "schainl5"
+    assert kind(slot0("int8,fp8_e5m2,posit8_0")) == "schainl6"  # class 6: its own lane
+    # the lane itself (max_k 17: q = 34, a sampled width): the path is the sample's
+    for pipeline, sample in ((1, "schainl5p8"), (2, "schainl5p8_p2")):
+        t = simd_asic.lane_cost("int8,posit8_0", 8, "exact", pipeline, 17, "fp32")["t_path"]
+        s = float(simd_asic._s(sample, "period_ns", 34))
+        assert t == pytest.approx(s) if pipeline == 1 else t >= s - 1e-9
+    # the posit8 lane is slower than the E4M3 lane at the same quire width (38-39 bits)
+    p8 = float(simd_asic._s("schainl5p8", "period_ns", 39))
+    assert p8 > 1.3 * float(simd_asic._s("schainl5", "period_ns", 38))
+
+
 @pytest.mark.slow
 def test_simd_model_tracks_synthesis() -> None:
     """Held out (never a calibration component): a 3-lane engine of odd quire width

@@ -25,30 +25,45 @@ def _systolic(**kw: object) -> dict:
     return {k: float(np.ravel(v)[0]) for k, v in inv.systolic(cfg, calib(), terms=True).items()}
 
 
-def test_ws_column_terms_are_its_fold_adder_gating_pe_and_current_weight() -> None:
-    """A 1-row ws array gains, per column, the fold adder and one gating LUT4 per
-    accumulator bit (``col_ws``), the PE less its (constant-0) adder (``pe_ws``) and the
-    PE's in-context growth, one unit per accumulator bit (``psum_ws``); each term's fitted
-    scale is non-negative and the ws PE and column terms are among the fitted ones (session
-    7: with the PE's current-weight register the unscaled components came out 16-46 % under
-    the placed ws arrays)."""
+def test_ws_column_terms_are_its_fold_adder_gating_pe_adders_and_current_weight() -> None:
+    """A ws column adds its fold adder and one gating LUT4 per accumulator bit
+    (``col_ws``), its PEs' current-weight logic, one unit per PE and weight bit
+    (``wcur_ws``), and the adders of its PEs below the top one, each at its row's
+    partial-sum width (``add_ws``; a 1-row column's PE adds a constant 0: none); each
+    term's fitted scale is non-negative and the ws terms are among the fitted ones."""
     cal = calib()
     one = _systolic(dataflow="ws", rows=1, cols=1, in_bits=12, signed=True, max_k=50)
     four = _systolic(dataflow="ws", rows=1, cols=4, in_bits=12, signed=True, max_k=50)
     acc = SystolicParams(dataflow="ws", rows=1, cols=1, in_bits=12, max_k=50).acc_bits
     add = float(cal.add_lut(acc))
-    pe = float(cal.pe_lut(12, acc, True))
     assert four["col_ws"] - one["col_ws"] == 3 * (add + acc)
-    assert four["pe_ws"] - one["pe_ws"] == 3 * (pe + 1 - add)
-    assert four["psum_ws"] - one["psum_ws"] == 3 * acc
-    assert {"pe_ws", "col_ws", "ctl_ws", "psum_ws"} <= set(inv.ARRAY_TERMS)
-    assert np.all(inv.array_scales(cal) >= 0)
+    assert four["wcur_ws"] - one["wcur_ws"] == 3 * 12
+    assert four["add_ws"] == one["add_ws"] == 0
+    assert {"col_ws", "ctl_ws", "add_ws", "wcur_ws"} <= set(inv.ARRAY_TERMS)
+    scales = inv.array_scales(cal)
+    assert np.all(scales >= 0) and scales[inv.ARRAY_TERMS.index("add_ws")] > 0
 
 
-def test_os_single_row_and_ws_last_column() -> None:
+def test_ws_pe_adders_are_priced_at_their_partial_sum_widths_not_acc() -> None:
+    """A 3-bit unsigned ws array at max_k 999 has a 16-bit accumulator, but PE row ``i``'s
+    adder is only as wide as ``i + 1`` products need (``hdl/systolic_pe.ws_psum_shape``:
+    7, 8, 8 bits in rows 1-3): ``add_ws`` prices those widths, so max_k moves the column's
+    fold and the control, not the PEs (session 8: the term per PE and accumulator bit
+    before over-priced such development arrays by 16 % on average)."""
+    cal = calib()
+    kw = {"dataflow": "ws", "rows": 4, "cols": 3, "in_bits": 3, "signed": False}
+    assert SystolicParams(max_k=999, **kw).acc_bits == 16  # type: ignore[arg-type]
+    t = _systolic(max_k=999, **kw)
+    assert t["add_ws"] == pytest.approx(3 * sum(float(cal.add_lut(x)) for x in (7, 8, 8)))
+    small = _systolic(max_k=7, **kw)
+    assert small["add_ws"] == t["add_ws"] and small["wcur_ws"] == t["wcur_ws"]
+    assert small["col_ws"] < t["col_ws"]
+
+
+def test_os_single_row_and_ws_columns() -> None:
     """A 1-row os array's PEs are their own term (``pe_os1``: no drain case to share LUTs
-    with), a multi-row array's ``pe_os``; a ws array's last column has no select-flag clock
-    enable (its ``sel_out`` is unread: the ``a_in.any()`` reduction, eq_lut(w), removed)."""
+    with), a multi-row array's ``pe_os``; each ws column adds its PEs' adders and
+    current-weight logic."""
     cal = calib()
     one = _systolic(dataflow="os", rows=1, cols=4, in_bits=12, signed=True, max_k=300)
     two = _systolic(dataflow="os", rows=2, cols=4, in_bits=12, signed=True, max_k=300)
@@ -58,18 +73,13 @@ def test_os_single_row_and_ws_last_column() -> None:
     for rows in (2, 3):
         kw = {"dataflow": "ws", "rows": rows, "in_bits": 9, "signed": True, "max_k": 100}
         a, b = _systolic(cols=1, **kw), _systolic(cols=2, **kw)
-        # the second column adds its PEs with their reductions (and its fold): the first
-        # column's PEs gain the reduction back, the new last column's PEs lose it
+        # a second column doubles the PEs' adders (rows 1.. at their partial-sum widths)
+        # and current-weight logic
         p = SystolicParams(cols=1, **kw)  # type: ignore[arg-type]
         widths = inv._ws_psum_widths(9.0, float(p.acc_bits), True, float(rows))
-        pes = sum(float(cal.pe_lut(9, p.acc_bits, True)) + 1 for _ in range(rows))
-        narrow = sum(
-            float(cal.add_lut(p.acc_bits) - cal.add_lut(max(float(np.ravel(w)[0]), 1.0)))
-            for w in widths[1:]
-        )
-        top = float(cal.add_lut(p.acc_bits))
-        assert a["pe_ws"] == pytest.approx(pes - top - narrow - rows * float(inv.eq_lut(9)))
-        assert b["pe_ws"] - a["pe_ws"] == pytest.approx(pes - top - narrow)
+        adders = sum(float(cal.add_lut(float(np.ravel(w)[0]))) for w in widths[1:])
+        assert a["add_ws"] == pytest.approx(adders) and b["add_ws"] == pytest.approx(2 * adders)
+        assert b["wcur_ws"] == 2 * a["wcur_ws"] == 2 * rows * 9
 
 
 def test_ws_path_of_a_single_row_has_no_pe_adder() -> None:
