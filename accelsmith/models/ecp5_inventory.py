@@ -353,9 +353,10 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     # precompute carry chains corrected to this entry width), the activations and mask
     # reaching every row (session 7, nextpnr's critical paths of placed cores: krem ->
     # CCU2C compare -> mask LUT -> precompute CCU2C chains -> tbl; the isolated ``tbl``
-    # precompute plus two LUT levels was 10-13 % slow for small groups)
+    # precompute plus two LUT levels was 10-13 % slow for small groups); session 8: a krem
+    # of up to KMASK_FOLD_BITS bits has no compare of its own (it folds into the mask LUTs)
     t_tb = _lut_row_period(cal, k, sym) + cal.period_ns("add", ew) - cal.period_ns("add", ew8)
-    t_tb = t_tb + _lut_table_overhead(cal, tm)
+    t_tb = t_tb + _lut_table_overhead(cal, tm, kbits + 1)
     t_acc = cal.period_ns("add", accw) + np.where(
         b > 1, cal.period_ns("mux", 4) - cal.period_ns("add", 8), 0.0
     )
@@ -419,12 +420,25 @@ def _lut_row_period(cal: Any, k: np.ndarray, sym: np.ndarray) -> np.ndarray:
     return out
 
 
-def lut_period_fit(cal: Any) -> tuple[float, float]:
-    """``(a, b)``: a LUT core's table path over its placed row (:func:`_lut_row_period`,
-    corrected to the core's entry width) is ``a + b * (tile_m - 1)`` ns, least squares over
-    the placed-and-routed ``lkcore_...`` samples (:data:`accelsmith.synth.calibrate_ecp5.
-    LUT_CORES`): ``a`` the kmask compare, ``b`` the longer routes of the activations and
-    mask to each further row."""
+#: widest ``krem`` (bits) whose kmask compares ``krem > k`` fold into each row's mask LUTs
+#: (:func:`lut_period_fit`). Session 8 (ecpf8), nextpnr's critical paths of placed cores:
+#: with a 5-bit krem (max_k 15, development core lut_k2_w3a11_3x3_sym) the path runs krem ->
+#: the row's mask LUT (LUT4 + PFUMX) -> precompute CCU2C chains -> tbl; with an 8-bit krem
+#: (max_k 100, lkcore_k2_w3a10_2x3_s_k100) krem -> LUT -> L6MUX21 -> CCU2C compare -> mask
+#: LUT -> precompute; placed cores with a krem of <= 5 bits ran 0.2-1.6 ns over their row,
+#: those with 6-10 bits 1.3-3.6 ns. The threshold 5 (not 6) by leave-one-out over the
+#: ``lkcore_`` samples: worst 9.7 % against 17.9 %
+KMASK_FOLD_BITS = 5
+
+
+def lut_period_fit(cal: Any) -> tuple[float, float, float]:
+    """``(a_fold, a_cmp, b)``: a LUT core's table path over its placed row
+    (:func:`_lut_row_period`, corrected to the core's entry width) is ``a_fold`` ns when its
+    kmask compares fold into the rows' mask LUTs (``krem`` of at most
+    :data:`KMASK_FOLD_BITS` bits), else ``a_cmp + b * (tile_m - 1)`` ns (the compare's own
+    carry chain and LUT level, and the longer routes of the compared mask to each further
+    row); least squares over the placed-and-routed ``lkcore_...`` samples
+    (:data:`accelsmith.synth.calibrate_ecp5.LUT_CORES`)."""
     key = ("period", "lkcore_")
     if key not in cal._cache:
         from ..core.families.lut_core import entry_bits
@@ -440,19 +454,25 @@ def lut_period_fit(cal: Any) -> tuple[float, float]:
             ew8 = entry_bits(prm["group_size"], 8)
             row = float(_lut_row_period(cal, k, sym)[0])
             row += float(cal.period_ns("add", ew) - cal.period_ns("add", ew8))
-            xs.append(prm["tile_m"] - 1.0)
+            cmp = float(bits_for(prm["max_k"] - 1)[()]) + 1 > KMASK_FOLD_BITS
+            xs.append([float(not cmp), float(cmp), float(cmp) * (prm["tile_m"] - 1.0)])
             ys.append(1000.0 / smp["fmax_mhz"] - row)
-        if len(xs) < 2:
-            raise KeyError("calib_ecp5.json has fewer than two placed lkcore_ samples")
-        b, a = np.polyfit(xs, ys, 1)
-        cal._cache[key] = (float(a), float(b))
+        x = np.asarray(xs)
+        if np.linalg.matrix_rank(x) < 3:
+            raise KeyError(
+                "calib_ecp5.json needs placed lkcore_ samples with and without a folded "
+                "kmask compare, and of several row counts"
+            )
+        coef, *_ = np.linalg.lstsq(x, np.asarray(ys), rcond=None)
+        cal._cache[key] = (float(coef[0]), float(coef[1]), float(coef[2]))
     return cal._cache[key]
 
 
-def _lut_table_overhead(cal: Any, tile_m: Any) -> np.ndarray:
+def _lut_table_overhead(cal: Any, tile_m: Any, krem_bits: Any) -> np.ndarray:
     """The table path of a core beyond its row's (:func:`lut_period_fit`), ns."""
-    a, b = lut_period_fit(cal)
-    return a + b * (np.asarray(tile_m, dtype=np.float64) - 1.0)
+    a_fold, a_cmp, b = lut_period_fit(cal)
+    tm = np.asarray(tile_m, dtype=np.float64)
+    return np.where(np.asarray(krem_bits) > KMASK_FOLD_BITS, a_cmp + b * (tm - 1.0), a_fold)
 
 
 def _interp_ext(x: Any, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
