@@ -338,6 +338,22 @@ def ws_pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike, pes: Array
     return out
 
 
+def ws_context_pes(rows: ArrayLike, cols: ArrayLike) -> np.ndarray:
+    """The PE count at which :func:`ws_pe_period_ns` reads a WS array's PE level: the
+    array's own, except that a one-row array reads the 1 x 1 context's.
+
+    Zeros enter the top PE of each column (``hdl/systolic_pe.WsCol``), so a top-row PE's
+    adder folds away and it is a registered multiplier; a one-row array has only such PEs,
+    the 1 x 1 context's PE, while the 2 x 2 and 4 x 4 contexts' level is that of PEs with a
+    partial-sum adder. Chosen on development sets only (session 8, ws9:
+    ``/work/coord/reports8/ws9.md``): 85 WS arrays of ws8's sets and a new one of 16 arrays
+    of 1-4 rows and 1-4 columns, Fmax error mean/worst 4.4/25.8 % -> 4.3/19.0 %; the one-row
+    arrays of 1 x 4 PEs at 6 unsigned bits were 21-26 % slow from the 2 x 2 level.
+    """
+    r = np.asarray(rows)
+    return np.where(r == 1, 1, r * np.asarray(cols))
+
+
 def _pe_select(is_os: ArrayLike, signed: ArrayLike, w: ArrayLike, acc: ArrayLike, fn) -> Any:
     os_, sg = np.asarray(is_os, dtype=bool), np.asarray(signed, dtype=bool)
     out = np.zeros(np.broadcast(np.asarray(w), np.asarray(acc), os_, sg).shape)
@@ -978,7 +994,8 @@ class CalibratedTech(Tech):
         at ``in_bits`` and its adder's width: the accumulator (OS) or the widest partial sum,
         that of the bottom row (WS: ``rtl_inventory.ws_psum_bits`` at ``rows`` products).
         A WS PE's level moves between WS context arrays of 1, 4 and 16 PEs with the
-        array's PE count (:func:`ws_pe_period_ns`). The per-diagonal valid flag gates the
+        array's PE count (:func:`ws_pe_period_ns`; a one-row array, whose PEs add no partial
+        sum, takes the 1 x 1 level: :func:`ws_context_pes`). The per-diagonal valid flag gates the
         accumulator and shadow of up to ``min(rows, cols)`` OS PEs: a fan-out path
         (``fan``) that limits the clock when it is slower than the PE (WS keeps the same
         term over its partial sums, although its PEs now share the array's advance and each
@@ -995,7 +1012,7 @@ class CalibratedTech(Tech):
         w = np.asarray(in_bits, dtype=np.float64)
         acc = np.asarray(acc_bits, dtype=np.float64)
         ps = ws_psum_bits(in_bits, signed, acc_bits, rows)
-        pes = np.asarray(rows) * np.asarray(cols)
+        pes = ws_context_pes(rows, cols)
 
         def level(kind: str, w_: ArrayLike, a_: ArrayLike) -> Any:
             if kind.startswith("os"):

@@ -87,3 +87,23 @@ def test_without_the_other_contexts_ws_keeps_the_2x2_level(monkeypatch) -> None:
         for n in (1, 2, 16):
             got = calib.ws_pe_period_ns(kind, w, ps, n)
             assert float(got) == float(calib.pe_period_ns(kind, w, ps))
+
+
+@pytest.mark.parametrize("sg", ["s", "u"])
+def test_a_one_row_ws_array_takes_the_1x1_context(sg) -> None:
+    """Zeros enter every top-row PE, so a one-row WS array (1 x N) has the 1 x 1 context's
+    PE, a registered multiplier without a partial-sum adder: at the 1 x 1 context's own
+    parameters it is priced at that context's period for any column count, wherever the PE
+    (not the fold queue) sets the clock; an array of two rows keeps its PE count."""
+    tech = calib.CalibratedTech()
+    checked = 0
+    for w in (2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 16):
+        row = _ctx_row(f"sactx1_ws_{sg}", w)
+        cols = np.array([1, 2, 3, 4, 8])
+        got = tech.systolic_period_ns(np.ones(5), cols, w, row["acc_bits"], False, sg == "s")
+        if float(got.min()) > _fold_ns(row["acc_bits"]) + 1e-9:
+            assert np.allclose(got, row["period_ns"], rtol=1e-9), w
+            checked += 1
+    assert checked >= 3
+    got = calib.ws_context_pes(np.array([1, 1, 1, 2, 2, 4, 8]), np.array([1, 4, 16, 1, 4, 4, 2]))
+    assert got.tolist() == [1, 1, 1, 2, 8, 16, 16]
