@@ -365,8 +365,8 @@ def test_context_components() -> None:
     assert CTX_SHAPE[0] == calib.CTX_ROWS
     p = ctx_params("sactx_ws_u", 5)
     assert (p.rows, p.cols, p.dataflow, p.signed, p.in_bits) == (2, 2, "ws", False, 5)
-    # the WS contexts of 1, 4 and 16 PEs the period model reads (calib.CTX_WS)
-    assert [n for n, _, _ in calib.CTX_WS] == [1, 4, 16]
+    # the WS contexts of 1, 2, 4 and 16 PEs the period model reads (calib.CTX_WS)
+    assert [n for n, _, _ in calib.CTX_WS] == [1, 2, 4, 16]
     ws_kinds = set()
     for n, prefix, rows in calib.CTX_WS:
         for sg in "su":
