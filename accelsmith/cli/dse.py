@@ -154,6 +154,7 @@ def _run(
 ) -> None:
     from accelsmith.dse.campaign import open_campaign, resolve_target, run_campaign
     from accelsmith.dse.explorers import get_explorer
+    from accelsmith.dse.ledger_bulk import count_trials
     from accelsmith.dse.workers import Stopped, stop_on_signals
 
     spec, url = resolve_target(target, storage)
@@ -167,7 +168,7 @@ def _run(
     spec = campaign.spec
     total = budget or spec.budget
     cls = get_explorer(campaign.explorer)
-    done = len(campaign.study.get_trials(deepcopy=False))
+    done = count_trials(campaign.study)  # one count query (not every trial read)
     if done and not quiet:
         typer.echo(f"resuming {campaign.study_name}: {done} trials in {campaign.storage_url}")
     try:
@@ -239,9 +240,11 @@ def _folder_explorer(campaign: Any) -> bool:
 def _count_finished(campaign: Any) -> int:
     import optuna
 
+    from accelsmith.dse.ledger_bulk import count_trials
+
     states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL)
     try:
-        return len(campaign.study.get_trials(deepcopy=False, states=states))
+        return count_trials(campaign.study, states)
     except Exception:  # the storage itself may be what failed; the count is informative only
         return 0
 

@@ -61,6 +61,7 @@ __all__ = [
     "LedgerTrial",
     "LedgerWriter",
     "Row",
+    "count_trials",
     "design_key",
     "rdb_backend",
     "read_trials",
@@ -196,6 +197,26 @@ def _local_naive(dt: datetime.datetime | None) -> datetime.datetime | None:
 def _in_chunks(ids: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
     for i in range(0, len(ids), size):
         yield ids[i : i + size]
+
+
+def count_trials(study: optuna.Study, states: Sequence[Any] | None = None) -> int:
+    """Trials of ``study`` (in ``states``, default all): one ``count`` query on an RDB storage.
+
+    ``len(study.get_trials())`` loads every trial through Optuna's ORM first: 14 s of CPU for
+    a 20,000-trial campaign on PostgreSQL 15 (2026-12-07), which ``dse run`` paid to print
+    "resuming ...: N trials"; this is a few milliseconds."""
+    backend = rdb_backend(study)
+    if backend is None:
+        return len(study.get_trials(deepcopy=False, states=states))
+    from optuna.storages._rdb import models
+    from sqlalchemy import func, select
+
+    T = models.TrialModel.__table__
+    query = select(func.count()).select_from(T).where(T.c.study_id == study._study_id)
+    if states is not None:
+        query = query.where(T.c.state.in_(list(states)))
+    with backend.engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
 
 
 def read_trials(

@@ -101,3 +101,29 @@ def test_optuna_checks_a_storage_schema_once_per_process(tmp_path, monkeypatch):
     storage.close_storage(storage.open_storage(urls[0]))  # read-only, the same file
     storage.close_storage(storage.open_storage(urls[0], write=True))
     assert calls == urls
+
+
+@pytest.mark.parametrize("where", ["sqlite", "postgresql", "memory"])
+def test_count_trials_counts_what_get_trials_gives(tmp_path, request, where):
+    """``dse run`` counts the stored trials (its "resuming" line) with one query."""
+    import optuna
+
+    from accelsmith.dse.ledger_bulk import count_trials
+
+    S = optuna.trial.TrialState
+    storage = {
+        "sqlite": f"sqlite:///{tmp_path / 'c.db'}",
+        "postgresql": request.getfixturevalue("postgres_url") if where == "postgresql" else None,
+        "memory": None,
+    }[where]
+    study = optuna.create_study(storage=storage)
+    for state, n in ((S.COMPLETE, 3), (S.FAIL, 2), (S.PRUNED, 1), (S.RUNNING, 1)):
+        for _ in range(n):
+            trial = study.ask()
+            if state is S.COMPLETE:
+                study.tell(trial, 1.0)
+            elif state is not S.RUNNING:
+                study.tell(trial, state=state)
+    for states in (None, (S.COMPLETE, S.FAIL), (S.PRUNED,), (S.WAITING,)):
+        assert count_trials(study, states) == len(study.get_trials(states=states))
+    assert count_trials(study) == 7
