@@ -284,7 +284,9 @@ def _table_entries(k: np.ndarray, sym: np.ndarray) -> np.ndarray:
 
 def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     """``hdl/lut_core.py`` (+ ``hdl/blocks/lut_table.py``)."""
+    from ..core.latency.lut_core import split_drain
     from .lut_core_cost import entry_bits_vec
+    from .rtl_inventory import lut_drain_split_flops
 
     k, b, a = _f(cfg, "group_size"), _f(cfg, "weight_bits"), _f(cfg, "act_bits")
     tm, tn, acc = _f(cfg, "tile_m"), _f(cfg, "tile_n"), _f(cfg, "acc_bits")
@@ -317,7 +319,11 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     # merges those flip-flops into one)
     ff_row = entries * ew - (entries - 1) + np.where(bias, ew + 2 * accw, 0.0)
     ff_pe = ew + 2 * accw
-    ff = ff_core + tm * (ff_row + tn * ff_pe)
+    # a core of one column and 2+ rows drains in two register stages (session 8, lut8's RTL:
+    # hdl/lut_core.LutCore._drain_split): its first stage's flags, low differences with their
+    # borrow and high bits (models/rtl_inventory.lut_drain_split_flops)
+    split = split_drain(tm.astype(np.int64), tn.astype(np.int64))
+    ff = ff_core + tm * (ff_row + tn * ff_pe) + lut_drain_split_flops(tm, tn, accw, bias)
     # rows: the lkrow samples (one and two PEs; 2 weight bits, no bias correction; 4-, 8- and
     # 12-bit activations) give the row base and the marginal PE at their entry widths, less
     # their PE accumulate part (replaced by this configuration's); both are interpolated
@@ -328,9 +334,13 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     # PE accumulate of this configuration: plane shift (B-to-1 mux), first-plane gating, adder
     pe_lut = cal.mux_lut(b, ew + b - 1) + accw + cal.add_lut(accw)
     row_lut = one + (tn - 1) * more + np.where(bias, 2 * cal.add_lut(accw) + accw, 0.0)
-    drain = cal.mux_lut(tm, tn * accw) + np.where(
-        bias, cal.mux_lut(tm, accw) + tn * cal.add_lut(accw), 0.0
-    )
+    # bias correction: the row's activation sum subtracted, one adder a column; split, the
+    # low half (with its borrow out) in the first stage and, in the second, the high half
+    # less the sum's high half less the borrow: two chains (the RTL's vhi - shi - lo[h]; the
+    # four placed split lkcore samples grew 6-19 LUT4 over the one-stage drain's)
+    h = np.floor(accw / 2)
+    sub = np.where(split, cal.add_lut(h + 1) + 2 * cal.add_lut(accw - h), cal.add_lut(accw))
+    drain = cal.mux_lut(tm, tn * accw) + np.where(bias, cal.mux_lut(tm, accw) + tn * sub, 0.0)
     ctl = (
         cal.add_lut(kbits + 1)  # krem - K
         + (kbits + 1)  # its load multiplexer

@@ -335,6 +335,24 @@ def test_a_folded_kmask_compare_shortens_the_table_path() -> None:
     assert table_path(100, 3) - table_path(100, 2) == pytest.approx(b)
 
 
+def test_one_column_cores_count_their_split_drain() -> None:
+    """A core of one column and two or more rows drains in two register stages (session 8,
+    ``hdl/lut_core.LutCore._drain_split``): the placed ``lkcore_`` samples of that shape
+    (re-synthesized on that RTL) have the inventory's flip-flops within one, which the
+    one-stage count misses by the split's ``2 + accw + (accw - accw // 2)``."""
+    from accelsmith.core.families.lut_core import LutCoreParams
+    from accelsmith.core.latency.lut_core import split_drain
+
+    cal = calib()
+    n = 0
+    for s in (s for name, s in cal.samples.items() if name.startswith("lkcore_")):
+        p = LutCoreParams.from_dict(s["params"], source="test")
+        o = inv.lut_core({k: np.asarray([v]) for k, v in p.to_dict().items()}, cal)
+        assert abs(float(o["ff"][0]) - s["FF"]) <= 1, (s["name"], o["ff"], s["FF"])
+        n += bool(split_drain(p.tile_m, p.tile_n))
+    assert n >= 4
+
+
 def test_simd_development_set_and_samples_share_no_netlist_with_held_out_designs() -> None:
     """The SIMD development sets (``bench/dev/ecp5_dev_simd_int_2026-12-07f.json``, integer;
     ``..._fp_2026-12-07g.json``, fp / posit), the LUT-core one (``ecp5_dev_lut_2026-12-07g``)
