@@ -92,7 +92,7 @@ def test_the_distinct_pairs_are_optunas_unique_inverse_2d(kind: str) -> None:
     # the same three arrays as Optuna's function (0.0 and NaN: Optuna's function itself)
     from optuna.samplers._tpe import probability_distributions as pd
 
-    from accelsmith.dse.explorers.tpe_sampler import _unique_pairs
+    from accelsmith.dse.explorers.tpe_parzen import _unique_pairs
 
     rng = np.random.default_rng(len(kind))
     a = rng.integers(1, 17, 3000) * 4.0
