@@ -363,10 +363,10 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     # precompute carry chains corrected to this entry width), the activations and mask
     # reaching every row (session 7, nextpnr's critical paths of placed cores: krem ->
     # CCU2C compare -> mask LUT -> precompute CCU2C chains -> tbl; the isolated ``tbl``
-    # precompute plus two LUT levels was 10-13 % slow for small groups); session 8: a krem
-    # of up to KMASK_FOLD_BITS bits has no compare of its own (it folds into the mask LUTs)
+    # precompute plus two LUT levels was 10-13 % slow for small groups); session 8: a narrow
+    # krem has no compare of its own (it folds into the mask LUTs: kmask_folds)
     t_tb = _lut_row_period(cal, k, sym) + cal.period_ns("add", ew) - cal.period_ns("add", ew8)
-    t_tb = t_tb + _lut_table_overhead(cal, tm, kbits + 1)
+    t_tb = t_tb + _lut_table_overhead(cal, k, tm, kbits + 1)
     t_acc = cal.period_ns("add", accw) + np.where(
         b > 1, cal.period_ns("mux", 4) - cal.period_ns("add", 8), 0.0
     )
@@ -430,22 +430,33 @@ def _lut_row_period(cal: Any, k: np.ndarray, sym: np.ndarray) -> np.ndarray:
     return out
 
 
-#: widest ``krem`` (bits) whose kmask compares ``krem > k`` fold into each row's mask LUTs
-#: (:func:`lut_period_fit`). Session 8 (ecpf8), nextpnr's critical paths of placed cores:
-#: with a 5-bit krem (max_k 15, development core lut_k2_w3a11_3x3_sym) the path runs krem ->
-#: the row's mask LUT (LUT4 + PFUMX) -> precompute CCU2C chains -> tbl; with an 8-bit krem
-#: (max_k 100, lkcore_k2_w3a10_2x3_s_k100) krem -> LUT -> L6MUX21 -> CCU2C compare -> mask
-#: LUT -> precompute; placed cores with a krem of <= 5 bits ran 0.2-1.6 ns over their row,
-#: those with 6-10 bits 1.3-3.6 ns. The threshold 5 (not 6) by leave-one-out over the
-#: ``lkcore_`` samples: worst 9.7 % against 17.9 %
-KMASK_FOLD_BITS = 5
+#: the kmask compares ``krem > j`` (``j < k``) fold into each row's mask LUTs while the krem
+#: bits plus the group index's bits (``bits_for(k - 1)``) are at most this many
+#: (:func:`kmask_folds`, :func:`lut_period_fit`). Session 8 (ecpf8), nextpnr's critical
+#: paths of placed cores: with a 5-bit krem and k = 2 (max_k 15, development core
+#: lut_k2_w3a11_3x3_sym) the path runs krem -> the row's mask LUT (LUT4 + PFUMX) ->
+#: precompute CCU2C chains -> tbl; with an 8-bit krem (max_k 100, lkcore_k2_w3a10_2x3_s_k100)
+#: and with a 5-bit krem and k = 5 (development core lut_k5_w1a9_2x1_sym) krem -> CCU2C
+#: compare -> ... Placed: k = 2 / 3 cores with a 4- or 5-bit krem and k = 4 / 5 ones with a
+#: 4-bit krem ran 0.1-1.6 ns over their row, wider ones 1.3-3.6 ns. Leave-one-out over the
+#: 24 ``lkcore_`` samples, Fmax mean / worst: this bound 5.2 / 10.4 %, 6 or 8 6.9 / 17.4 and
+#: 5.7 / 17.6 %; a bound on the krem bits alone (<= 5) did as well there (5.2 / 10.2 %) but
+#: folds the k = 5 development core, which does not
+KMASK_FOLD_BITS = 7
+
+
+def kmask_folds(k: Any, krem_bits: Any) -> np.ndarray:
+    """Whether a core of group ``k`` with a ``krem_bits``-bit krem folds its kmask compares
+    into the rows' mask LUTs (:data:`KMASK_FOLD_BITS`)."""
+    k = np.asarray(k, dtype=np.float64)
+    return np.asarray(krem_bits) + bits_for(k - 1) <= KMASK_FOLD_BITS
 
 
 def lut_period_fit(cal: Any) -> tuple[float, float, float]:
     """``(a_fold, a_cmp, b)``: a LUT core's table path over its placed row
     (:func:`_lut_row_period`, corrected to the core's entry width) is ``a_fold`` ns when its
     kmask compares fold into the rows' mask LUTs (``krem`` of at most
-    :data:`KMASK_FOLD_BITS` bits), else ``a_cmp + b * (tile_m - 1)`` ns (the compare's own
+    a few bits: :func:`kmask_folds`), else ``a_cmp + b * (tile_m - 1)`` ns (the compare's own
     carry chain and LUT level, and the longer routes of the compared mask to each further
     row); least squares over the placed-and-routed ``lkcore_...`` samples
     (:data:`accelsmith.synth.calibrate_ecp5.LUT_CORES`)."""
@@ -464,7 +475,8 @@ def lut_period_fit(cal: Any) -> tuple[float, float, float]:
             ew8 = entry_bits(prm["group_size"], 8)
             row = float(_lut_row_period(cal, k, sym)[0])
             row += float(cal.period_ns("add", ew) - cal.period_ns("add", ew8))
-            cmp = float(bits_for(prm["max_k"] - 1)[()]) + 1 > KMASK_FOLD_BITS
+            krem = float(bits_for(prm["max_k"] - 1)[()]) + 1
+            cmp = not bool(kmask_folds(prm["group_size"], krem))
             xs.append([float(not cmp), float(cmp), float(cmp) * (prm["tile_m"] - 1.0)])
             ys.append(1000.0 / smp["fmax_mhz"] - row)
         x = np.asarray(xs)
@@ -478,11 +490,11 @@ def lut_period_fit(cal: Any) -> tuple[float, float, float]:
     return cal._cache[key]
 
 
-def _lut_table_overhead(cal: Any, tile_m: Any, krem_bits: Any) -> np.ndarray:
+def _lut_table_overhead(cal: Any, k: Any, tile_m: Any, krem_bits: Any) -> np.ndarray:
     """The table path of a core beyond its row's (:func:`lut_period_fit`), ns."""
     a_fold, a_cmp, b = lut_period_fit(cal)
     tm = np.asarray(tile_m, dtype=np.float64)
-    return np.where(np.asarray(krem_bits) > KMASK_FOLD_BITS, a_cmp + b * (tm - 1.0), a_fold)
+    return np.where(kmask_folds(k, krem_bits), a_fold, a_cmp + b * (tm - 1.0))
 
 
 def _interp_ext(x: Any, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:

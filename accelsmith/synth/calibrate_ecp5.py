@@ -314,6 +314,12 @@ LUT_CORES = (
     (2, 2, 10, 3, 3, False, 12),
     (2, 3, 12, 2, 2, True, 6),
     (3, 1, 4, 3, 3, False, 12),
+    # k = 4 / 5 at a 4-bit krem (Random("ecpf8-lut-calib-k45")) and, chosen by hand, at a 5-bit
+    # one: where the fold stops (ecp5_inventory.kmask_folds)
+    (4, 1, 8, 3, 2, True, 6),
+    (5, 3, 4, 3, 2, False, 6),
+    (5, 1, 6, 2, 2, True, 12),
+    (4, 2, 4, 2, 2, False, 12),
 )
 
 

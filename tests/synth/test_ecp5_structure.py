@@ -290,8 +290,8 @@ def test_lut_rows_follow_their_samples_at_every_sampled_activation_width() -> No
 def test_lut_table_path_is_the_placed_row_plus_a_fitted_overhead() -> None:
     """A LUT core's table path is its placed row (``lkrow..n1``) at its entry width plus
     ``a_cmp + b * (tile_m - 1)`` (the kmask compare; the compared mask to each further row)
-    or, when a krem of at most ``KMASK_FOLD_BITS`` bits folds the compares into the rows'
-    mask LUTs, ``a_fold``, fitted to the placed ``lkcore_`` cores: all non-negative and
+    or, when a narrow krem folds the compares into the rows' mask LUTs (``kmask_folds``),
+    ``a_fold``, fitted to the placed ``lkcore_`` cores: all non-negative and
     below two LUT levels, the folded compare the cheaper, each fitted from samples of its
     own kind, every sample's Fmax within the bound, and the samples outside the bench's sets
     (even activation widths, max_k 6 / 12 / 20 / 100)."""
@@ -307,7 +307,7 @@ def test_lut_table_path_is_the_placed_row_plus_a_fitted_overhead() -> None:
     for name, s in cores.items():
         p = LutCoreParams.from_dict(s["params"], source="test")
         assert p.act_bits % 2 == 0 and p.max_k not in (15, 60, 333), name
-        folded += int(inv.bits_for(p.max_k - 1)[()]) + 1 <= inv.KMASK_FOLD_BITS
+        folded += bool(inv.kmask_folds(p.group_size, inv.bits_for(p.max_k - 1) + 1))
         cfg = {k: np.asarray([v]) for k, v in p.to_dict().items()}
         period = max(float(np.ravel(t)[0]) for t in inv.lut_core(cfg, cal)["paths_ns"])
         assert abs(1000.0 / period / s["fmax_mhz"] - 1) <= LUT_CORE_FMAX_BOUND / 100, name
@@ -333,6 +333,9 @@ def test_a_folded_kmask_compare_shortens_the_table_path() -> None:
     assert table_path(100, 2) - table_path(12, 2) == pytest.approx(a_cmp + b - a_fold)
     assert table_path(12, 3) == pytest.approx(table_path(12, 2))
     assert table_path(100, 3) - table_path(100, 2) == pytest.approx(b)
+    # the fold's bound: krem bits plus the group index's (k = 5 with a 5-bit krem compares)
+    assert inv.kmask_folds(2, 6) and inv.kmask_folds(3, 5) and inv.kmask_folds(5, 4)
+    assert not inv.kmask_folds(2, 7) and not inv.kmask_folds(3, 6) and not inv.kmask_folds(5, 5)
 
 
 def test_one_column_cores_count_their_split_drain() -> None:
