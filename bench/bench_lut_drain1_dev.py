@@ -20,8 +20,9 @@ the model under each of :data:`VARIANTS` (keywords of
 drain core's period as a floor, or the midpoint of the row path and that floor for symmetric
 tables), then step by step the drain level by accumulator width, the row path of the
 one-column drain cores, the midpoint for full tables too (session 7's model), the slower of
-row path and drain (``max2``, for the split drain) and the same with the 1-bit-weight cores'
-row path from the 1-bit drain cores (``max``).
+row path and drain (``max2``, for the split drain), the same with the 1-bit-weight cores'
+row path from the 1-bit drain cores (``max1``) and with the 3-bit cores' from the 3-bit drain
+cores too (``max``).
 
 Usage: ``python bench/bench_lut_drain1_dev.py [--max-k 32 8] [--tables sym full]``.
 """
@@ -46,7 +47,8 @@ VARIANTS = {
     "ctx_row": ("mid_sym", "accw", "ctx2"),  # + the row path of the one-column drain cores
     "s7_mid": ("mid", "accw", "ctx2"),  # + the midpoint for full tables too (session 7)
     "max2": ("slow", "accw", "ctx2"),  # the slower of row path and drain (split drain)
-    "max": ("slow", "accw", "ctx"),  # ... 1-bit weights: the 1-bit drain cores' row path
+    "max1": ("slow", "accw", "ctx1"),  # ... 1-bit weights: the 1-bit drain cores' row path
+    "max": ("slow", "accw", "ctx"),  # ... and 3-bit weights the 3-bit drain cores' row path
 }
 
 

@@ -78,12 +78,13 @@ LUT_ONE_COL_FORMS = ("slow", "mid", "mid_sym")
 LUT_ONE_COL_DRAIN_FORMS = ("accw", "act")
 # Where the row path of a one-column K = 2 core of two or more rows comes from (keyword
 # ``one_col_row``): "ctx" (the row paths of the one-column drain cores, :func:`lut_row1_ns`,
-# at 1-bit weights the 1-bit drain cores' own, :func:`lut_row1_b1_ns`), "ctx2" (the same, but
-# 1-bit weights at the 2-bit cores' row path one accumulator bit wider: session 7's form) or
-# "1x1" (the 1 x 1 core's level and the flags' fan-out, session 6's form).
-LUT_ONE_COL_ROW_FORMS = ("ctx", "ctx2", "1x1")
+# at 1-, 3- and 4-bit weights the 1- and 3-bit drain cores' own, :func:`lut_row1_wb_ns`),
+# "ctx1" (the same for 1-bit weights only; 3- and 4-bit at least the 1 x 1 core's 3-bit
+# level), "ctx2" (1-bit weights at the 2-bit cores' row path one accumulator bit wider:
+# session 7's form) or "1x1" (the 1 x 1 core's level and the flags' fan-out, session 6's).
+LUT_ONE_COL_ROW_FORMS = ("ctx", "ctx1", "ctx2", "1x1")
 #: the one-column two-row cores whose drain paths (``drain_ns``) :func:`lut_drain1_ns` pools
-LUT_DRAIN1_KINDS = ("lutctxm_k2", "lutctxmn_k2", "lutctxmb1_k2")
+LUT_DRAIN1_KINDS = ("lutctxm_k2", "lutctxmn_k2", "lutctxmb1_k2", "lutctxmb3_k2")
 
 
 @functools.cache
@@ -416,7 +417,7 @@ def lut_drain1_ns(tag: str, accw: ArrayLike) -> np.ndarray | None:
 
     The drain does not see the activations: its path depends on the accumulator width
     alone. Its samples are the drain paths of the one-column drain cores
-    (:data:`LUT_DRAIN1_KINDS`: 2-bit weights at ``max_k`` 64 and 4, 1-bit weights at 64;
+    (:data:`LUT_DRAIN1_KINDS`: 2-bit weights at ``max_k`` 64 and 4, 1- and 3-bit at 64;
     :func:`accelsmith.synth.paths.split_periods`, so a drain hidden under a longer row path
     is still measured), pooled by accumulator width: at each width the slowest sample, then
     the running maximum over the widths, piecewise-linear between the widths, held above the
@@ -472,23 +473,34 @@ def lut_row1_ns(tag: str, act_bits: ArrayLike, accw: ArrayLike) -> np.ndarray | 
     return at(narrow, "row_ns") + frac * (at(wide, "row_ns") - at(narrow, "row_ns"))
 
 
-def lut_row1_b1_ns(tag: str, act_bits: ArrayLike, accw: ArrayLike) -> np.ndarray | None:
-    """The row path of a one-column two-row ``K = 2`` core at 1-bit weights, ns, at
-    ``act_bits`` and an ``accw``-bit accumulator; None without the samples.
+def lut_row1_wb_ns(
+    tag: str,
+    bits: int,
+    act_bits: ArrayLike,
+    accw: ArrayLike,
+    weight_bits: ArrayLike | None = None,
+) -> np.ndarray | None:
+    """The row path of a one-column two-row ``K = 2`` core at ``weight_bits``-bit weights
+    (default ``bits``), ns, at ``act_bits`` and an ``accw``-bit accumulator, from the
+    ``bits``-bit drain cores (1: no plane shift before the accumulator; 3: two shift stages,
+    which 4-bit weights have too); None without the samples.
 
-    The 1-bit drain cores' own row paths (``lutctxmb1_k2<tag>``, ``max_k`` 64, every
-    activation width: no plane shift before the accumulator), interpolated in ``act_bits``,
-    moved to ``accw`` as the 2-bit cores' row path moves (:func:`lut_row1_ns` at ``accw + 1``
-    against the 1-bit core's accumulator plus one bit: the 2-bit core's accumulator is one
-    bit wider at the same activations and ``max_k``)."""
-    rows = [r for r in load().get("ctx_samples", {}).get(f"lutctxmb1_k2{tag}", []) if "row_ns" in r]
+    Those cores' own row paths (``lutctxmb<bits>_k2<tag>``, ``max_k`` 64, every activation
+    width), interpolated in ``act_bits``, moved to ``accw`` as the 2-bit cores' row path
+    moves (:func:`lut_row1_ns`): a ``B``-bit core's accumulator is ``B - 2`` bits wider than
+    the 2-bit core's at the same activations and ``max_k``, so the 2-bit row is read at
+    ``accw - (weight_bits - 2)`` against the sampled core's accumulator less ``bits - 2``."""
+    rows = [
+        r for r in load().get("ctx_samples", {}).get(f"lutctxmb{bits}_k2{tag}", []) if "row_ns" in r
+    ]
     if len(rows) < 2:
         return None
+    wb = np.asarray(bits if weight_bits is None else weight_bits, dtype=np.float64)
     ws = [r["width"] for r in rows]
     own = np.interp(act_bits, ws, [r["row_ns"] for r in rows])
     acc_own = np.interp(act_bits, ws, [r["acc_bits"] for r in rows])
-    at = lut_row1_ns(tag, act_bits, np.asarray(accw, dtype=np.float64) + 1)
-    ref = lut_row1_ns(tag, act_bits, acc_own + 1)
+    at = lut_row1_ns(tag, act_bits, np.asarray(accw, dtype=np.float64) - (wb - 2))
+    ref = lut_row1_ns(tag, act_bits, acc_own - (bits - 2))
     if at is None or ref is None:
         return None
     return own + (at - ref)
@@ -773,14 +785,16 @@ class CalibratedTech(Tech):
         lie at 2.1-3.8 ns, 1.2-4.1 ns under their row paths (tests/synth). The period is the
         slower of the row path and the drain floor (``one_col_form`` ``"slow"``, the default;
         the floor binds only for deep row selects, e.g. 16 rows at wide accumulators), and at
-        1-bit weights the row path is the 1-bit drain cores' own (:func:`lut_row1_b1_ns`,
-        ``one_col_row`` ``"ctx"``; ``"ctx2"``: session 7's 2-bit row one accumulator bit
-        wider). Chosen on 40 new cores at ``max_k`` 16 (``bench/results/lut_drain1_dev_
-        2026-12-07g.txt``, mean / worst %): the midpoint (``"mid"``) and the floor give the
-        same 5.5 / 13.8 (the floor never binds there), the 1-bit row 5.1 / 13.8 (1-bit cores
-        5.8 / 11.1 -> 4.5 / 8.4). The worst cores are at 3-bit weights (+10.7..+13.8 % at
-        act 4, 7, 8, symmetric): the second plane-shift stage of a one-column row is not
-        sampled.
+        1-, 3- and 4-bit weights the row path is the 1- or 3-bit drain cores' own
+        (:func:`lut_row1_wb_ns`, ``one_col_row`` ``"ctx"``; ``"ctx1"``: 1-bit only, 3-bit at
+        least the 1 x 1 core's 3-bit level; ``"ctx2"``: session 7's 2-bit row one
+        accumulator bit wider for 1-bit weights). Chosen on 40 new cores at ``max_k`` 16
+        (``bench/results/lut_drain1_dev_2026-12-07g.txt`` and ``...h16.txt``, mean / worst
+        %): the midpoint (``"mid"``) and the floor give the same 5.5 / 13.8 (the floor never
+        binds there), the 1-bit row 5.1 / 13.8 (1-bit cores 5.8 / 11.1 -> 4.5 / 8.4), the
+        3-bit row too 4.0 / 11.5 (3-bit cores 6.8 / 13.8 -> 3.7 / 9.8). Checked afterwards on
+        42 cores at ``max_k`` 100 (``...h.txt``, ``...i.txt``, no choice): 5.2 / 14.9 ->
+        3.8 / 12.2 -> 2.3 / 12.2.
         """
         for name, value, forms in (
             ("one_col_form", one_col_form, LUT_ONE_COL_FORMS),
@@ -893,16 +907,21 @@ class CalibratedTech(Tech):
         tm, tn, b = np.asarray(tile_m), np.asarray(tile_n), np.asarray(weight_bits)
         by_ctx = [lut_row1_ns(t, act_bits, accw + (b == 1)) for t in "sf"]
         if one_col_row != "1x1" and all(x is not None for x in by_ctx):
-            # one column, two or more rows, K = 2: the drain cores' row path (1-bit weights:
-            # the 2-bit-weight core's at the same activations and max_k, one accumulator bit
-            # wider; 3- and 4-bit weights: at least the level above), its flags' fan-out
-            # against those cores' 2 x accw loads
+            # one column, two or more rows, K = 2: the drain cores' row path (one_col_row:
+            # 1-, 3- and 4-bit weights from the 1- and 3-bit drain cores, or session 7's
+            # 2-bit core one accumulator bit wider and at least the level above), its flags'
+            # fan-out against those cores' 2 x accw loads
             r1 = np.where(sym, by_ctx[0], by_ctx[1])
-            b1 = [lut_row1_b1_ns(t, act_bits, accw) for t in "sf"]
-            if one_col_row == "ctx" and all(x is not None for x in b1):
+            b1 = [lut_row1_wb_ns(t, 1, act_bits, accw) for t in "sf"]
+            if one_col_row in ("ctx", "ctx1") and all(x is not None for x in b1):
                 r1 = np.where(b == 1, np.where(sym, b1[0], b1[1]), r1)
+            b3 = [lut_row1_wb_ns(t, 3, act_bits, accw, b) for t in "sf"]
+            own3 = one_col_row == "ctx" and all(x is not None for x in b3)
+            if own3:  # 3- and 4-bit weights: the 3-bit drain cores' row
+                r1 = np.where(b >= 3, np.where(sym, b3[0], b3[1]), r1)
             r1 = r1 + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(2 * accw))
-            r1 = np.where(b >= 3, np.maximum(r1, row), r1)
+            if not own3:  # 3- and 4-bit weights: at least the level above
+                r1 = np.where(b >= 3, np.maximum(r1, row), r1)
             row = np.where((tm >= 2) & (tn == 1) & (k == 2), r1, row)
         return {"row": row, "drain": drain}
 

@@ -131,6 +131,7 @@ LUT_VAR_KINDS = (
     *(f"lutctxmn2_k2{t}" for t in "sf"),
     *(f"lutctxb{b}_k2{t}" for b in LUT_CTX_WEIGHT_BITS for t in "sf"),
     *(f"lutctxmb1_k2{t}" for t in "sf"),  # the one-column drain core at 1-bit weights
+    *(f"lutctxmb3_k2{t}" for t in "sf"),  # ... at 3-bit weights (two plane-shift stages)
 )
 KINDS = (
     *("mul", "add", "mux", "reg", "reg0", "pipe", "fan", "mac", "neg"),

@@ -516,7 +516,11 @@ def test_lut_drain_and_weight_context_components() -> None:
     from accelsmith.synth.components import LUT_VAR_KINDS, lut_ctx_params
 
     assert set(LUT_VAR_KINDS) == {
-        *(f"lutctx{v}_k2{t}" for v in ("m", "mn", "m2", "mn2", "b1", "b3", "mb1") for t in "sf"),
+        *(
+            f"lutctx{v}_k2{t}"
+            for v in ("m", "mn", "m2", "mn2", "b1", "b3", "mb1", "mb3")
+            for t in "sf"
+        ),
     }
     p = lut_ctx_params("lutctxm_k2f", 6)
     assert (p.group_size, p.symmetric, p.tile_m, p.tile_n, p.weight_bits, p.max_k) == (
@@ -591,7 +595,7 @@ def test_lut_split_drain_lies_under_the_row_path() -> None:
                 assert p.tile_n == 1 and p.tile_m == 2
                 assert r["drain_ns"] <= r["row_ns"] - 1.0, (kind, r["width"])
                 assert r["period_ns"] == pytest.approx(r["row_ns"], abs=0.01)
-    assert split == 6 * 9  # lutctxm_k2, lutctxmn_k2, lutctxmb1_k2 (s, f) at 9 widths
+    assert split == 8 * 9  # lutctxm_k2, lutctxmn_k2, lutctxmb1_k2, lutctxmb3_k2 (s, f) x 9
 
 
 def test_lut_core_period_drain_and_weights(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -716,7 +720,7 @@ def test_lut_one_column_drain_midpoint() -> None:
     for kw, allowed in (
         ({"one_col_form": "fast"}, "slow, mid, mid_sym"),
         ({"one_col_drain": "rows"}, "accw, act"),
-        ({"one_col_row": "2x2"}, "ctx, ctx2, 1x1"),
+        ({"one_col_row": "2x2"}, "ctx, ctx1, ctx2, 1x1"),
     ):
         name, value = next(iter(kw.items()))
         with pytest.raises(ConfigError, match=rf"^{name} must be one of {allowed}, not '{value}'$"):
@@ -781,9 +785,10 @@ def _without_ctx_field(monkeypatch: pytest.MonkeyPatch, field: str) -> None:
 def test_lut_one_column_row_from_the_drain_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     """The row path of a one-column K = 2 core of two or more rows: between the drain
     cores' row paths at max_k 4 and 64, linear in the accumulator width, held outside; 1-bit
-    weights from the 1-bit drain cores' own row paths (at their samples exactly), moved as
-    the 2-bit cores' row moves with the accumulator (``ctx2``, session 7: the 2-bit core's
-    row one accumulator bit wider); 3-bit at least the 3-bit level; more rows add the flags'
+    weights from the 1-bit drain cores' own row paths, 3- and 4-bit from the 3-bit ones (at
+    their samples exactly), moved as the 2-bit cores' row moves with the accumulator
+    (``ctx2``, session 7: 1-bit on the 2-bit core's row one accumulator bit wider; ``ctx1``
+    and ``ctx2``: 3-bit at least the 1 x 1 core's 3-bit level); more rows add the flags'
     fan-out; other shapes and K as before."""
     t = Tech.at_node(130)
     ctx = calib.load()["ctx_samples"]
@@ -805,11 +810,11 @@ def test_lut_one_column_row_from_the_drain_cores(monkeypatch: pytest.MonkeyPatch
             row = float(t.lut_core_paths(2, sym, w, 2, 1, acc)["row"])
             assert row == pytest.approx(float(calib.lut_row1_ns(tag, w, acc)))
             b1 = float(t.lut_core_paths(2, sym, w, 2, 1, acc, 1)["row"])
-            assert b1 == pytest.approx(float(calib.lut_row1_b1_ns(tag, w, acc)))
+            assert b1 == pytest.approx(float(calib.lut_row1_wb_ns(tag, 1, w, acc)))
             b1_s7 = float(t.lut_core_paths(2, sym, w, 2, 1, acc, 1, one_col_row="ctx2")["row"])
             assert b1_s7 == pytest.approx(float(calib.lut_row1_ns(tag, w, acc + 1)))
             own = next(r for r in ctx[f"lutctxmb1_k2{tag}"] if r["width"] == w)
-            assert float(calib.lut_row1_b1_ns(tag, w, own["acc_bits"])) == pytest.approx(
+            assert float(calib.lut_row1_wb_ns(tag, 1, w, own["acc_bits"])) == pytest.approx(
                 own["row_ns"]
             )
             shift = float(calib.lut_row1_ns(tag, w, acc + 1)) - float(
@@ -817,8 +822,16 @@ def test_lut_one_column_row_from_the_drain_cores(monkeypatch: pytest.MonkeyPatch
             )
             assert b1 == pytest.approx(own["row_ns"] + shift)
             b3 = float(t.lut_core_paths(2, sym, w, 2, 1, acc, 3)["row"])
+            assert b3 == pytest.approx(float(calib.lut_row1_wb_ns(tag, 3, w, acc)))
+            own3 = next(r for r in ctx[f"lutctxmb3_k2{tag}"] if r["width"] == w)
+            assert float(calib.lut_row1_wb_ns(tag, 3, w, own3["acc_bits"])) == pytest.approx(
+                own3["row_ns"]
+            )
+            b4 = float(t.lut_core_paths(2, sym, w, 2, 1, acc, 4)["row"])
+            assert b4 == pytest.approx(float(calib.lut_row1_wb_ns(tag, 3, w, acc, 4)))
+            b3_s7 = float(t.lut_core_paths(2, sym, w, 2, 1, acc, 3, one_col_row="ctx1")["row"])
             old3 = float(t.lut_core_paths(2, sym, w, 2, 1, acc, 3, one_col_row="1x1")["row"])
-            assert b3 == pytest.approx(max(row, old3))
+            assert b3_s7 == pytest.approx(max(row, old3))
             four = float(t.lut_core_paths(2, sym, w, 4, 1, acc)["row"])
             fan = calib.fanout_period_ns(4 * acc) - calib.fanout_period_ns(2 * acc)
             assert four == pytest.approx(row + float(fan))
@@ -827,7 +840,8 @@ def test_lut_one_column_row_from_the_drain_cores(monkeypatch: pytest.MonkeyPatch
                 assert paths["row"] == t.lut_core_paths(*args, one_col_row="1x1")["row"], args
     _without_ctx_field(monkeypatch, "row_ns")
     assert calib.lut_row1_ns("s", 7, 14) is None
-    assert calib.lut_row1_b1_ns("s", 7, 14) is None
+    assert calib.lut_row1_wb_ns("s", 1, 7, 14) is None
+    assert calib.lut_row1_wb_ns("s", 3, 7, 14) is None
     paths = t.lut_core_paths(2, True, 7, 2, 1, 14)
     assert paths["row"] == t.lut_core_paths(2, True, 7, 2, 1, 14, one_col_row="1x1")["row"]
 
