@@ -1,22 +1,28 @@
 """Development set of one-column two-row LUT cores: how the 130 nm Fmax model takes their drain.
 
 A LUT core of two rows and one column drains its results through a row select and the bias
-subtraction (``drow`` -> select -> ``res - sres`` -> ``c.payload``). ABC maps that
-subtraction either as a ripple of ``maj3`` cells whose falling edge runs the whole chain
-(~0.40 ns a bit) or with an inverting cell inside the chain (the rising edge, ~0.20 ns a bit,
-runs part of it), and the drain then lies below the row path. This bench synthesizes a grid of
-``K = 2`` cores that are NOT held-out rows of ``bench/bench_silicon.py`` (a configuration whose
-name and ``max_k`` match a held-out row is skipped): by default symmetric and full tables at
-``max_k`` 32 and symmetric at ``max_k`` 8 (one ``--max-k``: the ``--tables`` at that
-``max_k``, e.g. ``--max-k 16 --tables sym full``), act 4..10, weights of 1..3 bits. Each
-core is synthesized on sky130hd (``accelsmith.synth``, cached) at a 10 ns clock; OpenSTA is
-re-run on its netlist for the worst path into the output registers (``drain``) and into every
-other register (``row``). Its Fmax is compared with the model under each of
-:data:`VARIANTS` (keywords of
+subtraction. Until session 8 that was one register stage (``drow`` -> select -> ``res - sres``
+-> ``c.payload``), and ABC mapped the subtraction either as a ripple of ``maj3`` cells whose
+falling edge runs the whole chain (~0.40 ns a bit) or with an inverting cell inside the chain,
+the drain then lying below the row path: a fast or slow core at the same parameters. Since
+session 8 the generator splits that drain over two register stages (``hdl/lut_core.py``:
+row select and the low half of the subtraction, then the high half), and the drain paths lie
+far below the row path. This bench synthesizes a grid of ``K = 2`` cores that are NOT held-out
+rows of ``bench/bench_silicon.py`` (a configuration whose name and ``max_k`` match a held-out
+row is skipped): by default symmetric and full tables at ``max_k`` 32 and symmetric at
+``max_k`` 8 (one ``--max-k``: the ``--tables`` at that ``max_k``, e.g. ``--max-k 16 --tables
+sym full``), act 4..10, weights of 1..3 bits. Each core is synthesized on sky130hd
+(``accelsmith.synth``, cached) at a 10 ns clock; OpenSTA is re-run on its netlist for the
+worst path into the drain registers (the output registers and the split drain's first stage,
+``drain_*``: ``drain``) and into every other register (``row``). Its Fmax is compared with
+the model under each of :data:`VARIANTS` (keywords of
 :meth:`accelsmith.models.calib.CalibratedTech.lut_core_period_ns`): session 6's forms (the
 drain core's period as a floor, or the midpoint of the row path and that floor for symmetric
 tables), then step by step the drain level by accumulator width, the row path of the
-one-column drain cores, and the midpoint for full tables too (the model).
+one-column drain cores, the midpoint for full tables too (session 7's model), the slower of
+row path and drain (``max2``, for the split drain), the same with the 1-bit-weight cores'
+row path from the 1-bit drain cores (``max1``) and with the 3-bit cores' from the 3-bit drain
+cores too (``max``).
 
 Usage: ``python bench/bench_lut_drain1_dev.py [--max-k 32 8] [--tables sym full]``.
 """
@@ -38,8 +44,11 @@ VARIANTS = {
     "s6_slow": ("slow", "act", "1x1"),  # session 6's first form: the drain core's floor
     "s6_mid": ("mid_sym", "act", "1x1"),  # session 6's model: midpoint for symmetric tables
     "acc_mid": ("mid_sym", "accw", "1x1"),  # + the drain level by accumulator width
-    "ctx_row": ("mid_sym", "accw", "ctx"),  # + the row path of the one-column drain cores
-    "model": ("mid", "accw", "ctx"),  # + the midpoint for full tables too (the model)
+    "ctx_row": ("mid_sym", "accw", "ctx2"),  # + the row path of the one-column drain cores
+    "s7_mid": ("mid", "accw", "ctx2"),  # + the midpoint for full tables too (session 7)
+    "max2": ("slow", "accw", "ctx2"),  # the slower of row path and drain (split drain)
+    "max1": ("slow", "accw", "ctx1"),  # ... 1-bit weights: the 1-bit drain cores' row path
+    "max": ("slow", "accw", "ctx"),  # ... and 3-bit weights the 3-bit drain cores' row path
 }
 
 
@@ -98,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     def synth(p: Any) -> tuple[str, float]:
         top = f"dev_{p.default_name()}_k{p.max_k}"
         rep = synthesize_verilog(verilog_text(build(p), top), top, {"name": top}, clock_ns=10.0)
-        drain, row = split_periods(rep.folder, top, "c__payload")
+        drain, row = split_periods(rep.folder, top, ("c__payload", "drain_"))
         print(f"  {top}: acc {p.acc_bits} drain {drain:.2f} ns row {row:.2f} ns", flush=True)
         return top, rep.fmax_mhz
 

@@ -20,8 +20,11 @@ and its Fmax compared with the model under each readout variant:
   (``schainr<k>m<-lsb>_<out>``);
 - ``posit8_lane``: ``own_lsb``, and a class-5 slot with a posit8 operand takes its
   pipeline-1/-2 path from the posit8 lane in context (``schainl5p8``) instead of the
-  FP8 E4M3 lane (the model);
-- ``posit_lane``: ``posit8_lane``, and a posit4 slot from the posit4 lane (``schainl5p4``).
+  FP8 E4M3 lane;
+- ``posit4_lane``: ``posit8_lane``, and a posit4 slot from the int4 + posit4 lane
+  (``schainl5p4``);
+- ``posit4w_lane``: the same from the int8 + posit4 lane (``schainl5p4i8``) when the slot
+  has an 8-bit mode (its multiplier's width).
 
 Every other variant takes the stage class's lane.
 
@@ -43,7 +46,10 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-VARIANTS = ("fp32_extra", "block_extra", "class_lsb", "own_lsb", "posit_lane", "posit8_lane")
+VARIANTS = (
+    "fp32_extra", "block_extra", "class_lsb", "own_lsb", "posit8_lane", "posit4_lane",
+    "posit4w_lane",
+)  # fmt: skip
 MAX_KS = (3, 9, 40, 130)  # disjoint from the held-out sets' max_k (bench_silicon.py)
 OUTS = ("fp32", "bf16", "fp16", "posit16_1", "posit8_0")
 #: the float modes beside the integers (FP4 twice as often: its slot is readout-limited).
@@ -122,15 +128,25 @@ def main(argv: list[str] | None = None) -> int:
     def class_lane(sl: dict[str, Any]) -> str:  # the stage class's lane, posit or not
         return f"schainl{simd_asic._chain_class(sl['stages'])}"
 
-    def posit_lane(sl: dict[str, Any]) -> str:  # the posit4 lane for posit4 slots too
-        kind = real_lane(sl)
+    def posit8_lane(sl: dict[str, Any]) -> str:  # the posit8 lane for posit8 slots
+        posit8 = class_lane(sl) == "schainl5" and "posit8_0" in sl["formats"]
+        return "schainl5p8" if posit8 else class_lane(sl)
+
+    def posit4_lane(sl: dict[str, Any], by_width: bool = False) -> str:
+        kind = posit8_lane(sl)  # and a posit4 lane for posit4 slots (by the multiplier)
         if kind == "schainl5" and "posit4_1" in sl["formats"]:
-            return "schainl5p4"
+            return "schainl5p4i8" if by_width and max(sl["widths"]) >= 8 else "schainl5p4"
         return kind
+
+    lanes = {
+        "posit8_lane": posit8_lane,
+        "posit4_lane": posit4_lane,
+        "posit4w_lane": lambda sl: posit4_lane(sl, True),
+        None: real_lane,
+    }
 
     def apply(variant: str | None) -> None:
         simd_asic._readout_in_context_ns = forms.get(variant, real)
-        lanes = {None: real_lane, "posit_lane": posit_lane, "posit8_lane": real_lane}
         simd_asic._lane_ctx_kind = lanes.get(variant, class_lane)
         simd_asic.lane_cost.cache_clear()
 

@@ -88,6 +88,6 @@ def test_latency_rules_same_on_ints_and_arrays() -> None:
     assert mixed.tolist() == [17 + 4 + 8 + 2, 4 + 5 * 4 + 4 + 8 + 2]
     arr = lut_model.steady_interval(4, 2, 8, ks)
     assert [lut_core.steady_interval(4, 2, 8, int(k)) for k in ks] == arr.tolist()
-    assert lut_core.tile_cycles(4, 2, 8, 17) == 5 * 2 + 8 + 4
+    assert lut_core.tile_cycles(4, 2, 8, 2, 17) == 5 * 2 + 8 + 4
     assert simd.layer_cycles(3, 5, 16, 4, 2) == 4 * 16 + 2 + 2
     assert simd.layer_cycles(3, 5, 16, 4, 2) == 3 * 16 + simd.dot_cycles(16, 2)

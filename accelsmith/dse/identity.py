@@ -49,7 +49,10 @@ __all__ = ["RESULTS_VERSION", "SPEC_KEYS", "differences", "identity"]
 #: the numbers a campaign records: a campaign run before then is not resumed silently.
 #: "2" (2026-12-06): accel cycles from the closed-form schedule and energy from the hardware's
 #: event counts; node-130 models built from calibrated components (systolic, lut-core, ...).
-RESULTS_VERSION = "2"
+#: "3" (2026-12-07, session 8, lut8): a LUT core of one column and two or more rows drains
+#: through two register stages (hdl/lut_core.py): one cycle more per tile chain at every node,
+#: and the split drain's flip-flops in its area and energy (core/latency/lut_core.split_drain).
+RESULTS_VERSION = "3"
 
 #: the node whose models are calibrated against synthesized components (models/calib.py)
 CALIBRATED_NODE_NM = 130

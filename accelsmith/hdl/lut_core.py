@@ -16,6 +16,13 @@ After Mo et al., "LUT Tensor Core" (arXiv 2408.06003, ISCA 2025); exact semantic
 4. **Bias correction** (``bias_correction``): per row the group sums ``sum(a) = -LUT[0]``
    are accumulated alongside; each result is ``(acc - sum(A)) >> 1 = A @ W`` (one subtractor
    per column, shared by the rows as they drain).
+5. **Drain**: the output register takes the selected row's corrected result. In a core of one
+   column and two or more rows (``d = 1`` below) the drain takes two register stages: the row
+   select and the low ``accw // 2`` bits of the subtraction (with their borrow), then the high
+   bits less that borrow. There a one-stage drain (row select -> a ripple subtraction of the
+   whole accumulator) was the worst path on sky130hd and mapped fast or slow at random; with
+   more columns the row path, whose flags fan out to every column, hides it
+   (:data:`accelsmith.core.latency.lut_core.DRAIN_SPLIT_MIN_ROWS`).
 
 Weight mapping: a signed ``B``-bit weight ``W`` is sent as the offset-binary code ``Q = W +
 2**(B-1)`` (its two's complement with the top bit flipped). Plane ``i`` of ``Q`` read as
@@ -53,10 +60,10 @@ are high; ``ready`` may depend on ``valid``, never the reverse):
 Cycle count of an isolated tile (from its ``start`` transfer to its last row, both counted,
 inputs always valid, output always ready)::
 
-    G * B + tile_m + 4        with G = ceil(Kd / K)
+    G * B + tile_m + 4 + d    with G = ceil(Kd / K), d = 1 if tile_n == 1 and tile_m >= 2 else 0
 
 (start at cycle 0, ``a`` beats from cycle 1, the tile's last ``w`` beat at cycle ``c = G*B + 1``,
-row ``r`` at cycle ``c + 3 + r``). Back to back a tile completes every ``max(G * B, tile_m)``
+row ``r`` at cycle ``c + 3 + d + r``). Back to back a tile completes every ``max(G * B, tile_m)``
 cycles: the table precompute of the next group overlaps the current group's last plane, and a
 tile's last ``w`` beat transfers no earlier than ``c_prev + tile_m``. Every stalled cycle
 (``c.valid and not c.ready``) freezes the core and adds exactly one cycle.
@@ -77,6 +84,7 @@ from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
 
 from ..core.families.lut_core import LutCoreParams
+from ..core.latency.lut_core import split_drain
 from .blocks.lut_table import lookup, precompute, select
 from .hier import place
 
@@ -224,31 +232,41 @@ class LutCore(wiring.Component):
         return res, sres
 
     def _drain(self, m: Module, ctl: dict[str, Value], res: list, sres: list) -> None:
-        """Result rows out, one per beat, with the bias correction; ``busy`` and ``done``."""
+        """Result rows out, one per beat, with the bias correction; ``busy`` and ``done``.
+
+        The output register takes the selected row's ``(res - sres) >> 1`` (bias
+        correction) or ``res``; in a core of one column and two or more rows
+        (:func:`~accelsmith.core.latency.lut_core.split_drain`) the row select and the bias
+        subtraction are split over two register stages (:meth:`_drain_split`; module
+        docstring, "Drain").
+        """
         p = self.params
         assert p.acc_bits is not None
         TN = p.tile_n
         accw = p.acc_bits + (1 if p.bias_correction else 0)
         drem, drow = ctl["drem"], ctl["drow"]
-        with m.If(drem != 0):
-            m.d.sync += [
-                self.c.valid.eq(1),
-                self.c.payload.last.eq(drem == 1),
-                drem.eq(drem - 1),
-                drow.eq(drow + 1),
-            ]
-            s_row = select(m, sres, drow, signed(accw), "srow")
-            row = select(m, res, drow, unsigned(TN * accw), "rowsel")
-            for n in range(TN):
-                val = row[n * accw : (n + 1) * accw].as_signed()
-                if p.bias_correction:
-                    diff = Signal(signed(accw), name=f"corr{n}")
-                    m.d.comb += diff.eq(val - s_row)
-                    m.d.sync += self.c.payload.data[n].eq(diff[1:])
-                else:
-                    m.d.sync += self.c.payload.data[n].eq(val)
-        with m.Else():
-            m.d.sync += self.c.valid.eq(0)
+        if split_drain(p.tile_m, p.tile_n):
+            self._drain_split(m, drem, drow, res, sres, accw)
+        else:
+            with m.If(drem != 0):
+                m.d.sync += [
+                    self.c.valid.eq(1),
+                    self.c.payload.last.eq(drem == 1),
+                    drem.eq(drem - 1),
+                    drow.eq(drow + 1),
+                ]
+                s_row = select(m, sres, drow, signed(accw), "srow")
+                row = select(m, res, drow, unsigned(TN * accw), "rowsel")
+                for n in range(TN):
+                    val = row[n * accw : (n + 1) * accw].as_signed()
+                    if p.bias_correction:
+                        diff = Signal(signed(accw), name=f"corr{n}")
+                        m.d.comb += diff.eq(val - s_row)
+                        m.d.sync += self.c.payload.data[n].eq(diff[1:])
+                    else:
+                        m.d.sync += self.c.payload.data[n].eq(val)
+            with m.Else():
+                m.d.sync += self.c.valid.eq(0)
         with m.If(ctl["cap"]):  # after the drain's own updates: a capture takes priority
             m.d.sync += [drem.eq(p.tile_m), drow.eq(0)]
 
@@ -260,6 +278,48 @@ class LutCore(wiring.Component):
         inflight = Signal(4)
         m.d.sync += inflight.eq(inflight + ctl["s_fire"] - done)
         m.d.comb += self.busy.eq(inflight != 0)
+
+    def _drain_split(
+        self, m: Module, drem: Value, drow: Value, res: list, sres: list, accw: int
+    ) -> None:
+        """The two-stage drain: the first stage registers the selected row's low
+        ``h = accw // 2`` bits less the activation sum's (with the borrow) and the high bits
+        of both; the second subtracts the high bits and the borrow into the output register.
+        The first stage's registers are named ``drain_*`` (synth/paths.py finds them)."""
+        p = self.params
+        TN, h = p.tile_n, accw // 2
+        v2, l2 = Signal(name="drain_v"), Signal(name="drain_last")
+        lo = [Signal(h + 1, name=f"drain_lo{n}") for n in range(TN)]
+        vhi = [Signal(accw - h, name=f"drain_hi{n}") for n in range(TN)]
+        shi = Signal(accw - h, name="drain_shi")
+        with m.If(drem != 0):
+            m.d.sync += [
+                v2.eq(1),
+                l2.eq(drem == 1),
+                drem.eq(drem - 1),
+                drow.eq(drow + 1),
+            ]
+            s_row = select(m, sres, drow, signed(accw), "srow")
+            row = select(m, res, drow, unsigned(TN * accw), "rowsel")
+            for n in range(TN):
+                val = row[n * accw : (n + 1) * accw]
+                sub = val[:h] - s_row[:h] if p.bias_correction else val[:h]
+                m.d.sync += [lo[n].eq(sub), vhi[n].eq(val[h:])]
+            if p.bias_correction:
+                m.d.sync += shi.eq(s_row[h:])
+        with m.Else():
+            m.d.sync += v2.eq(0)
+        with m.If(v2):
+            m.d.sync += [self.c.valid.eq(1), self.c.payload.last.eq(l2)]
+            for n in range(TN):
+                if p.bias_correction:  # the high bits less the borrow of the low ones
+                    hi = Signal(accw - h, name=f"corrhi{n}")
+                    m.d.comb += hi.eq(vhi[n] - shi - lo[n][h])
+                    m.d.sync += self.c.payload.data[n].eq(Cat(lo[n][1:h], hi))
+                else:
+                    m.d.sync += self.c.payload.data[n].eq(Cat(lo[n][:h], vhi[n]))
+        with m.Else():
+            m.d.sync += self.c.valid.eq(0)
 
 
 class LutRow(wiring.Component):
@@ -446,7 +506,7 @@ def protocol_summary(params: LutCoreParams) -> dict[str, str]:
 
 def manifest_extras(params: LutCoreParams) -> dict[str, Any]:
     """LUT-core manifest sections: protocol, latency formula, table and accumulator widths."""
-    from ..core.latency.lut_core import steady_interval, tile_cycles
+    from ..core.latency.lut_core import TILE_CYCLES_FORMULA, steady_interval, tile_cycles
 
     ks = sorted(
         {k for k in (1, params.group_size, 64, 256, 4096, params.max_k) if k <= params.max_k}
@@ -455,12 +515,13 @@ def manifest_extras(params: LutCoreParams) -> dict[str, Any]:
     return {
         "protocol": protocol_summary(p),
         "latency": {
-            "tile_cycles_formula": "ceil(Kd / group_size) * weight_bits + tile_m + 4",
+            "tile_cycles_formula": TILE_CYCLES_FORMULA,
             "tile_cycles_definition": "cycles from the start transfer to the last result row "
             "transfer, both counted, with no stalls",
             "back_to_back_interval_formula": "max(ceil(Kd / group_size) * weight_bits, tile_m)",
             "tile_cycles": {
-                str(k): int(tile_cycles(p.group_size, p.weight_bits, p.tile_m, k)) for k in ks
+                str(k): int(tile_cycles(p.group_size, p.weight_bits, p.tile_m, p.tile_n, k))
+                for k in ks
             },
             "back_to_back_interval": {
                 str(k): int(steady_interval(p.group_size, p.weight_bits, p.tile_m, k)) for k in ks

@@ -34,7 +34,8 @@ energy
     :func:`accelsmith.runtime.closed_form._scale_loads`); ``tensor`` has none.
 area
     PEs (multiplier, adder, operand/partial-sum registers: 2 in_bits + acc_bits bits, plus
-    in_bits for the second weight register of ``ws``), SRAMs (:meth:`Tech.sram_area_um2`:
+    2 in_bits for ``ws``: its second weight register and the current-weight register the
+    multiplier reads, :class:`accelsmith.hdl.systolic_pe.WsPE`), SRAMs (:meth:`Tech.sram_area_um2`:
     both banks of A, B and the accumulator, the scale memory, the command queue), the output
     stage (``cols`` multipliers ``acc_bits x 16`` costed as a square multiplier of the
     geometric-mean width, plus adders) and DMA/control registers: 900 bits + 3 bus widths
@@ -123,7 +124,7 @@ def area_arrays(cfg: dict[str, np.ndarray], tech: Any) -> dict[str, np.ndarray]:
     :func:`_check`)."""
     R, C, ib, acc = cfg["rows"], cfg["cols"], cfg["in_bits"], cfg["acc_bits"]
     ws = cfg["dataflow"] == "ws"
-    pe_regs = 2 * ib + acc + np.where(ws, ib, 0)
+    pe_regs = 2 * ib + acc + np.where(ws, 2 * ib, 0)  # ws: w1 and wcur (WsPE)
     pe = tech.int_mul_area_um2(ib) + tech.int_add_area_um2(acc) + tech.reg_area_um2(pe_regs)
     eb = ib // 8
     sram_bytes = (

@@ -63,22 +63,28 @@ SRAM_LEAK_W_PER_BIT = 0.8140023e-6 / (512 * 32)
 SRAM_ACCESS_J_PER_BIT = (2.376 + 2.591) * 1e-12 / 32
 MAC_GUARD_BITS = 8  # the calibration's mac component accumulates into 2 * width + 8 bits
 # How the one-column drain of a LUT core of two or more rows enters its period (keyword
-# ``one_col_form`` of CalibratedTech.lut_core_period_ns): "mid" (the midpoint of the row path
-# and the drain floor, both tables; the model), "mid_sym" (the midpoint for symmetric tables,
-# the floor for full ones: session 6's model) or "slow" (the floor: session 6's first form);
-# the older forms are kept for bench/bench_lut_drain1_dev.py, which compares them.
-LUT_ONE_COL_FORMS = ("mid", "mid_sym", "slow")
+# ``one_col_form`` of CalibratedTech.lut_core_period_ns): "slow" (the slower of the row path
+# and the drain floor: the model since session 8, whose generator splits that drain over two
+# register stages so that ABC no longer maps it fast or slow at random; session 6's first
+# form), "mid" (the midpoint of the row path and the drain floor, both tables: session 7's
+# model for the one-stage drain) or "mid_sym" (the midpoint for symmetric tables, the floor
+# for full ones: session 6's model); the older forms are kept for
+# bench/bench_lut_drain1_dev.py, which compares them.
+LUT_ONE_COL_FORMS = ("slow", "mid", "mid_sym")
 # Where the one-column drain's level comes from (keyword ``one_col_drain``): "accw" (the drain
 # paths of the one-column drain cores by accumulator width, :func:`lut_drain1_ns`; the model)
 # or "act" (the drain core's whole period interpolated in act_bits and moved by its slope,
 # session 6's form; kept for the development-set bench).
 LUT_ONE_COL_DRAIN_FORMS = ("accw", "act")
 # Where the row path of a one-column K = 2 core of two or more rows comes from (keyword
-# ``one_col_row``): "ctx" (the row paths of the one-column drain cores, :func:`lut_row1_ns`;
-# the model) or "1x1" (the 1 x 1 core's level and the flags' fan-out, session 6's form).
-LUT_ONE_COL_ROW_FORMS = ("ctx", "1x1")
+# ``one_col_row``): "ctx" (the row paths of the one-column drain cores, :func:`lut_row1_ns`,
+# at 1-, 3- and 4-bit weights the 1- and 3-bit drain cores' own, :func:`lut_row1_wb_ns`),
+# "ctx1" (the same for 1-bit weights only; 3- and 4-bit at least the 1 x 1 core's 3-bit
+# level), "ctx2" (1-bit weights at the 2-bit cores' row path one accumulator bit wider:
+# session 7's form) or "1x1" (the 1 x 1 core's level and the flags' fan-out, session 6's).
+LUT_ONE_COL_ROW_FORMS = ("ctx", "ctx1", "ctx2", "1x1")
 #: the one-column two-row cores whose drain paths (``drain_ns``) :func:`lut_drain1_ns` pools
-LUT_DRAIN1_KINDS = ("lutctxm_k2", "lutctxmn_k2", "lutctxmb1_k2")
+LUT_DRAIN1_KINDS = ("lutctxm_k2", "lutctxmn_k2", "lutctxmb1_k2", "lutctxmb3_k2")
 
 
 @functools.cache
@@ -210,9 +216,18 @@ CTX_NARROW_KIND = {"ospe_s": "sactxn_os_s", "ospe_u": "sactxn_os_u"}
 CTX_ROWS = 2
 
 #: the WS context arrays :func:`ws_pe_period_ns` reads, smallest first: (PEs, kind prefix,
-#: rows), the 1 x 1, 2 x 2 and 4 x 4 arrays (``synth.components.CTX_SMALL_SHAPE``,
-#: ``CTX_SHAPE``, ``CTX_LARGE_SHAPE``; a test checks them)
-CTX_WS = ((1, "sactx1_ws", 1), (4, "sactx_ws", CTX_ROWS), (16, "sactx4_ws", 4))
+#: rows), the 1 x 1, 2 x 1, 2 x 2 and 4 x 4 arrays (``synth.components.CTX_SMALL_SHAPE``,
+#: ``CTX_COLUMN_SHAPE``, ``CTX_SHAPE``, ``CTX_LARGE_SHAPE``; a test checks them). The 2 x 1
+#: (session 8, ws9): two PEs, one with a partial-sum adder; chosen on development sets only
+#: (85 WS arrays, with :func:`ws_context_pes`: Fmax error 4.3/19.0 -> 4.2/19.0 %, the arrays
+#: of at most 4 PEs 6.3 -> 6.1 % mean, ``/work/coord/reports8/ws9.md``); it was sampled
+#: because a held-out 2 x 1 row missed, so that row now sits near one of its samples
+CTX_WS = (
+    (1, "sactx1_ws", 1),
+    (2, "sactx21_ws", 2),
+    (4, "sactx_ws", CTX_ROWS),
+    (16, "sactx4_ws", 4),
+)
 
 
 def _ctx_acc(kind: str, w: np.ndarray, table_kind: str, ctx_rows: int = CTX_ROWS) -> np.ndarray:
@@ -333,6 +348,22 @@ def ws_pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike, pes: Array
     return out
 
 
+def ws_context_pes(rows: ArrayLike, cols: ArrayLike) -> np.ndarray:
+    """The PE count at which :func:`ws_pe_period_ns` reads a WS array's PE level: the
+    array's own, except that a one-row array reads the 1 x 1 context's.
+
+    Zeros enter the top PE of each column (``hdl/systolic_pe.WsCol``), so a top-row PE's
+    adder folds away and it is a registered multiplier; a one-row array has only such PEs,
+    the 1 x 1 context's PE, while the 2 x 2 and 4 x 4 contexts' level is that of PEs with a
+    partial-sum adder. Chosen on development sets only (session 8, ws9:
+    ``/work/coord/reports8/ws9.md``): 85 WS arrays of ws8's sets and a new one of 16 arrays
+    of 1-4 rows and 1-4 columns, Fmax error mean/worst 4.4/25.8 % -> 4.3/19.0 %; the one-row
+    arrays of 1 x 4 PEs at 6 unsigned bits were 21-26 % slow from the 2 x 2 level.
+    """
+    r = np.asarray(rows)
+    return np.where(r == 1, 1, r * np.asarray(cols))
+
+
 def _pe_select(is_os: ArrayLike, signed: ArrayLike, w: ArrayLike, acc: ArrayLike, fn) -> Any:
     os_, sg = np.asarray(is_os, dtype=bool), np.asarray(signed, dtype=bool)
     out = np.zeros(np.broadcast(np.asarray(w), np.asarray(acc), os_, sg).shape)
@@ -409,19 +440,21 @@ def lut_drain1_ns(tag: str, accw: ArrayLike) -> np.ndarray | None:
     accumulator (bias bit included), symmetric (``tag`` ``s``) or full (``f``) table; None
     when the data file has no drain paths (``drain_ns``, older calibrations).
 
-    The drain (``drow`` -> row select -> bias subtraction -> output register) does not see
-    the activations: its path depends on the accumulator width alone. Its samples are the
-    drain paths of the one-column drain cores (:data:`LUT_DRAIN1_KINDS`: 2-bit weights at
-    ``max_k`` 64 and 4, 1-bit weights at 64; :func:`accelsmith.synth.paths.split_periods`, so
-    a drain hidden under a longer row path is still measured), pooled by accumulator width.
-    ABC maps the subtraction as a ``maj3`` ripple (~0.43 ns a bit from 4.0 ns at 9 bits,
-    2026-12-07) up to its delay target, where the slow mapping levels off at ~5.4-5.6 ns;
-    some cores map it faster (an inverting cell in the chain), unpredictably. The level is
-    the slow mapping's: at each width the slowest sample, then the running maximum over the
-    widths (a wider subtraction is never faster in the same mapping), piecewise-linear
-    between the widths, held above the widest, extended below the narrowest along the first
-    segment. Chosen on the development set of one-column cores
-    (``bench/bench_lut_drain1_dev.py``, results in ``bench/results/lut_drain1_dev_*``)."""
+    The drain does not see the activations: its path depends on the accumulator width
+    alone. Its samples are the drain paths of the one-column drain cores
+    (:data:`LUT_DRAIN1_KINDS`: 2-bit weights at ``max_k`` 64 and 4, 1- and 3-bit at 64;
+    :func:`accelsmith.synth.paths.split_periods`, so a drain hidden under a longer row path
+    is still measured), pooled by accumulator width: at each width the slowest sample, then
+    the running maximum over the widths, piecewise-linear between the widths, held above the
+    widest, extended below the narrowest along the first segment. Until session 7 the drain
+    was one stage (``drow`` -> row select -> bias subtraction -> output register), which ABC
+    mapped as a ``maj3`` ripple up to its delay target (~5.4-5.6 ns) or, unpredictably,
+    faster. Since session 8 the generator splits it over two register stages
+    (:func:`accelsmith.core.latency.lut_core.split_drain`): its samples (into the output
+    registers and the first stage) lie at 2.1-3.8 ns, 1.2-4.1 ns under the row path
+    of every sampled core (tests/synth/test_calibration.py), so this level is a floor that
+    does not bind at the sampled shapes (deeper row selects add ``mux`` levels to it,
+    :meth:`CalibratedTech.lut_core_paths`)."""
     ctx = load().get("ctx_samples", {})
     pts: dict[float, float] = {}
     for pre in LUT_DRAIN1_KINDS:
@@ -463,6 +496,39 @@ def lut_row1_ns(tag: str, act_bits: ArrayLike, accw: ArrayLike) -> np.ndarray | 
     lo, hi = at(narrow, "acc_bits"), at(wide, "acc_bits")
     frac = np.clip((np.asarray(accw, dtype=np.float64) - lo) / (hi - lo), 0.0, 1.0)
     return at(narrow, "row_ns") + frac * (at(wide, "row_ns") - at(narrow, "row_ns"))
+
+
+def lut_row1_wb_ns(
+    tag: str,
+    bits: int,
+    act_bits: ArrayLike,
+    accw: ArrayLike,
+    weight_bits: ArrayLike | None = None,
+) -> np.ndarray | None:
+    """The row path of a one-column two-row ``K = 2`` core at ``weight_bits``-bit weights
+    (default ``bits``), ns, at ``act_bits`` and an ``accw``-bit accumulator, from the
+    ``bits``-bit drain cores (1: no plane shift before the accumulator; 3: two shift stages,
+    which 4-bit weights have too); None without the samples.
+
+    Those cores' own row paths (``lutctxmb<bits>_k2<tag>``, ``max_k`` 64, every activation
+    width), interpolated in ``act_bits``, moved to ``accw`` as the 2-bit cores' row path
+    moves (:func:`lut_row1_ns`): a ``B``-bit core's accumulator is ``B - 2`` bits wider than
+    the 2-bit core's at the same activations and ``max_k``, so the 2-bit row is read at
+    ``accw - (weight_bits - 2)`` against the sampled core's accumulator less ``bits - 2``."""
+    rows = [
+        r for r in load().get("ctx_samples", {}).get(f"lutctxmb{bits}_k2{tag}", []) if "row_ns" in r
+    ]
+    if len(rows) < 2:
+        return None
+    wb = np.asarray(bits if weight_bits is None else weight_bits, dtype=np.float64)
+    ws = [r["width"] for r in rows]
+    own = np.interp(act_bits, ws, [r["row_ns"] for r in rows])
+    acc_own = np.interp(act_bits, ws, [r["acc_bits"] for r in rows])
+    at = lut_row1_ns(tag, act_bits, np.asarray(accw, dtype=np.float64) - (wb - 2))
+    ref = lut_row1_ns(tag, act_bits, acc_own - (bits - 2))
+    if at is None or ref is None:
+        return None
+    return own + (at - ref)
 
 
 def lut_row_logic_um2(k: ArrayLike, sym: ArrayLike, tile_n: int, act: ArrayLike) -> np.ndarray:
@@ -669,7 +735,7 @@ class CalibratedTech(Tech):
         accw: ArrayLike = 16,
         weight_bits: ArrayLike = 2,
         *,
-        one_col_form: str = "mid",
+        one_col_form: str = "slow",
         one_col_drain: str = "accw",
         one_col_row: str = "ctx",
     ) -> np.ndarray:
@@ -737,6 +803,23 @@ class CalibratedTech(Tech):
         the row path lies far below the slow drain (narrow activations), no single number is
         within 10 % of both outcomes: the midpoint's error there is half their spread (11-13 %
         on those sets).
+
+        Session 8: the generator splits that one-column drain over two register stages
+        (:func:`accelsmith.core.latency.lut_core.split_drain`, one cycle more per tile), so
+        the hardware path is stable: re-synthesized, the one-column drain cores' drain paths
+        lie at 2.1-3.8 ns, 1.2-4.1 ns under their row paths (tests/synth). The period is the
+        slower of the row path and the drain floor (``one_col_form`` ``"slow"``, the default;
+        the floor binds only for deep row selects, e.g. 16 rows at wide accumulators), and at
+        1-, 3- and 4-bit weights the row path is the 1- or 3-bit drain cores' own
+        (:func:`lut_row1_wb_ns`, ``one_col_row`` ``"ctx"``; ``"ctx1"``: 1-bit only, 3-bit at
+        least the 1 x 1 core's 3-bit level; ``"ctx2"``: session 7's 2-bit row one
+        accumulator bit wider for 1-bit weights). Chosen on 40 new cores at ``max_k`` 16
+        (``bench/results/lut_drain1_dev_2026-12-07g.txt`` and ``...h16.txt``, mean / worst
+        %): the midpoint (``"mid"``) and the floor give the same 5.5 / 13.8 (the floor never
+        binds there), the 1-bit row 5.1 / 13.8 (1-bit cores 5.8 / 11.1 -> 4.5 / 8.4), the
+        3-bit row too 4.0 / 11.5 (3-bit cores 6.8 / 13.8 -> 3.7 / 9.8). Checked afterwards on
+        42 cores at ``max_k`` 100 (``...h.txt``, ``...i.txt``, no choice): 5.2 / 14.9 ->
+        3.8 / 12.2 -> 2.3 / 12.2.
         """
         for name, value, forms in (
             ("one_col_form", one_col_form, LUT_ONE_COL_FORMS),
@@ -848,14 +931,22 @@ class CalibratedTech(Tech):
         row = out + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(base_loads))
         tm, tn, b = np.asarray(tile_m), np.asarray(tile_n), np.asarray(weight_bits)
         by_ctx = [lut_row1_ns(t, act_bits, accw + (b == 1)) for t in "sf"]
-        if one_col_row == "ctx" and all(x is not None for x in by_ctx):
-            # one column, two or more rows, K = 2: the drain cores' row path (1-bit weights:
-            # the 2-bit-weight core's at the same activations and max_k, one accumulator bit
-            # wider; 3- and 4-bit weights: at least the level above), its flags' fan-out
-            # against those cores' 2 x accw loads
+        if one_col_row != "1x1" and all(x is not None for x in by_ctx):
+            # one column, two or more rows, K = 2: the drain cores' row path (one_col_row:
+            # 1-, 3- and 4-bit weights from the 1- and 3-bit drain cores, or session 7's
+            # 2-bit core one accumulator bit wider and at least the level above), its flags'
+            # fan-out against those cores' 2 x accw loads
             r1 = np.where(sym, by_ctx[0], by_ctx[1])
+            b1 = [lut_row1_wb_ns(t, 1, act_bits, accw) for t in "sf"]
+            if one_col_row in ("ctx", "ctx1") and all(x is not None for x in b1):
+                r1 = np.where(b == 1, np.where(sym, b1[0], b1[1]), r1)
+            b3 = [lut_row1_wb_ns(t, 3, act_bits, accw, b) for t in "sf"]
+            own3 = one_col_row == "ctx" and all(x is not None for x in b3)
+            if own3:  # 3- and 4-bit weights: the 3-bit drain cores' row
+                r1 = np.where(b >= 3, np.where(sym, b3[0], b3[1]), r1)
             r1 = r1 + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(2 * accw))
-            r1 = np.where(b >= 3, np.maximum(r1, row), r1)
+            if not own3:  # 3- and 4-bit weights: at least the level above
+                r1 = np.where(b >= 3, np.maximum(r1, row), r1)
             row = np.where((tm >= 2) & (tn == 1) & (k == 2), r1, row)
         return {"row": row, "drain": drain}
 
@@ -930,8 +1021,9 @@ class CalibratedTech(Tech):
         2 x 2 array, its adder-width dependence from the PE alone with registered inputs)
         at ``in_bits`` and its adder's width: the accumulator (OS) or the widest partial sum,
         that of the bottom row (WS: ``rtl_inventory.ws_psum_bits`` at ``rows`` products).
-        A WS PE's level moves between WS context arrays of 1, 4 and 16 PEs with the
-        array's PE count (:func:`ws_pe_period_ns`). The per-diagonal valid flag gates the
+        A WS PE's level moves between WS context arrays of 1, 2, 4 and 16 PEs with the
+        array's PE count (:func:`ws_pe_period_ns`; a one-row array, whose PEs add no partial
+        sum, takes the 1 x 1 level: :func:`ws_context_pes`). The per-diagonal valid flag gates the
         accumulator and shadow of up to ``min(rows, cols)`` OS PEs: a fan-out path
         (``fan``) that limits the clock when it is slower than the PE (WS keeps the same
         term over its partial sums, although its PEs now share the array's advance and each
@@ -948,7 +1040,7 @@ class CalibratedTech(Tech):
         w = np.asarray(in_bits, dtype=np.float64)
         acc = np.asarray(acc_bits, dtype=np.float64)
         ps = ws_psum_bits(in_bits, signed, acc_bits, rows)
-        pes = np.asarray(rows) * np.asarray(cols)
+        pes = ws_context_pes(rows, cols)
 
         def level(kind: str, w_: ArrayLike, a_: ArrayLike) -> Any:
             if kind.startswith("os"):

@@ -47,8 +47,9 @@ Pricing rules (all from the samples; nothing here is a free constant):
   placed-and-routed component period (``1000 / fmax_mhz``) interpolated in width (a
   systolic PE's path, for ws the slower of the widest PE adder and the column's gated fold
   adder, stretched by ``a + b * sqrt(PEs)``, fitted to the placed ``arr_...`` arrays of
-  each dataflow; a LUT core's table path: its placed ``lkrow`` row plus ``a + b (tile_m -
-  1)`` fitted to the placed ``lkcore_...`` cores), and the
+  each dataflow; a LUT core's table path: its placed ``lkrow`` row plus its kmask compare,
+  ``a_cmp + b (tile_m - 1)``, or ``a_fold`` where a narrow krem folds the compares into the
+  rows' mask LUTs, fitted to the placed ``lkcore_...`` cores), and the
   array-wide advance (stall) net: the ``fan<n>`` samples, interpolated in ``log(n)`` with
   ``n`` the design's flip-flops.
 

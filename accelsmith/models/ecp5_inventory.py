@@ -284,7 +284,9 @@ def _table_entries(k: np.ndarray, sym: np.ndarray) -> np.ndarray:
 
 def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     """``hdl/lut_core.py`` (+ ``hdl/blocks/lut_table.py``)."""
+    from ..core.latency.lut_core import split_drain
     from .lut_core_cost import entry_bits_vec
+    from .rtl_inventory import lut_drain_split_flops
 
     k, b, a = _f(cfg, "group_size"), _f(cfg, "weight_bits"), _f(cfg, "act_bits")
     tm, tn, acc = _f(cfg, "tile_m"), _f(cfg, "tile_n"), _f(cfg, "acc_bits")
@@ -317,7 +319,11 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     # merges those flip-flops into one)
     ff_row = entries * ew - (entries - 1) + np.where(bias, ew + 2 * accw, 0.0)
     ff_pe = ew + 2 * accw
-    ff = ff_core + tm * (ff_row + tn * ff_pe)
+    # a core of one column and 2+ rows drains in two register stages (session 8, lut8's RTL:
+    # hdl/lut_core.LutCore._drain_split): its first stage's flags, low differences with their
+    # borrow and high bits (models/rtl_inventory.lut_drain_split_flops)
+    split = split_drain(tm.astype(np.int64), tn.astype(np.int64))
+    ff = ff_core + tm * (ff_row + tn * ff_pe) + lut_drain_split_flops(tm, tn, accw, bias)
     # rows: the lkrow samples (one and two PEs; 2 weight bits, no bias correction; 4-, 8- and
     # 12-bit activations) give the row base and the marginal PE at their entry widths, less
     # their PE accumulate part (replaced by this configuration's); both are interpolated
@@ -328,9 +334,13 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     # PE accumulate of this configuration: plane shift (B-to-1 mux), first-plane gating, adder
     pe_lut = cal.mux_lut(b, ew + b - 1) + accw + cal.add_lut(accw)
     row_lut = one + (tn - 1) * more + np.where(bias, 2 * cal.add_lut(accw) + accw, 0.0)
-    drain = cal.mux_lut(tm, tn * accw) + np.where(
-        bias, cal.mux_lut(tm, accw) + tn * cal.add_lut(accw), 0.0
-    )
+    # bias correction: the row's activation sum subtracted, one adder a column; split, the
+    # low half (with its borrow out) in the first stage and, in the second, the high half
+    # less the sum's high half less the borrow: two chains (the RTL's vhi - shi - lo[h]; the
+    # four placed split lkcore samples grew 6-19 LUT4 over the one-stage drain's)
+    h = np.floor(accw / 2)
+    sub = np.where(split, cal.add_lut(h + 1) + 2 * cal.add_lut(accw - h), cal.add_lut(accw))
+    drain = cal.mux_lut(tm, tn * accw) + np.where(bias, cal.mux_lut(tm, accw) + tn * sub, 0.0)
     ctl = (
         cal.add_lut(kbits + 1)  # krem - K
         + (kbits + 1)  # its load multiplexer
@@ -353,9 +363,10 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
     # precompute carry chains corrected to this entry width), the activations and mask
     # reaching every row (session 7, nextpnr's critical paths of placed cores: krem ->
     # CCU2C compare -> mask LUT -> precompute CCU2C chains -> tbl; the isolated ``tbl``
-    # precompute plus two LUT levels was 10-13 % slow for small groups)
+    # precompute plus two LUT levels was 10-13 % slow for small groups); session 8: a narrow
+    # krem has no compare of its own (it folds into the mask LUTs: kmask_folds)
     t_tb = _lut_row_period(cal, k, sym) + cal.period_ns("add", ew) - cal.period_ns("add", ew8)
-    t_tb = t_tb + _lut_table_overhead(cal, tm)
+    t_tb = t_tb + _lut_table_overhead(cal, k, tm, kbits + 1)
     t_acc = cal.period_ns("add", accw) + np.where(
         b > 1, cal.period_ns("mux", 4) - cal.period_ns("add", 8), 0.0
     )
@@ -419,12 +430,36 @@ def _lut_row_period(cal: Any, k: np.ndarray, sym: np.ndarray) -> np.ndarray:
     return out
 
 
-def lut_period_fit(cal: Any) -> tuple[float, float]:
-    """``(a, b)``: a LUT core's table path over its placed row (:func:`_lut_row_period`,
-    corrected to the core's entry width) is ``a + b * (tile_m - 1)`` ns, least squares over
-    the placed-and-routed ``lkcore_...`` samples (:data:`accelsmith.synth.calibrate_ecp5.
-    LUT_CORES`): ``a`` the kmask compare, ``b`` the longer routes of the activations and
-    mask to each further row."""
+#: the kmask compares ``krem > j`` (``j < k``) fold into each row's mask LUTs while the krem
+#: bits plus the group index's bits (``bits_for(k - 1)``) are at most this many
+#: (:func:`kmask_folds`, :func:`lut_period_fit`). Session 8 (ecpf8), nextpnr's critical
+#: paths of placed cores: with a 5-bit krem and k = 2 (max_k 15, development core
+#: lut_k2_w3a11_3x3_sym) the path runs krem -> the row's mask LUT (LUT4 + PFUMX) ->
+#: precompute CCU2C chains -> tbl; with an 8-bit krem (max_k 100, lkcore_k2_w3a10_2x3_s_k100)
+#: and with a 5-bit krem and k = 5 (development core lut_k5_w1a9_2x1_sym) krem -> CCU2C
+#: compare -> ... Placed: k = 2 / 3 cores with a 4- or 5-bit krem and k = 4 / 5 ones with a
+#: 4-bit krem ran 0.1-1.6 ns over their row, wider ones 1.3-3.6 ns. Leave-one-out over the
+#: 24 ``lkcore_`` samples, Fmax mean / worst: this bound 5.2 / 10.4 %, 6 or 8 6.9 / 17.4 and
+#: 5.7 / 17.6 %; a bound on the krem bits alone (<= 5) did as well there (5.2 / 10.2 %) but
+#: folds the k = 5 development core, which does not
+KMASK_FOLD_BITS = 7
+
+
+def kmask_folds(k: Any, krem_bits: Any) -> np.ndarray:
+    """Whether a core of group ``k`` with a ``krem_bits``-bit krem folds its kmask compares
+    into the rows' mask LUTs (:data:`KMASK_FOLD_BITS`)."""
+    k = np.asarray(k, dtype=np.float64)
+    return np.asarray(krem_bits) + bits_for(k - 1) <= KMASK_FOLD_BITS
+
+
+def lut_period_fit(cal: Any) -> tuple[float, float, float]:
+    """``(a_fold, a_cmp, b)``: a LUT core's table path over its placed row
+    (:func:`_lut_row_period`, corrected to the core's entry width) is ``a_fold`` ns when its
+    kmask compares fold into the rows' mask LUTs (``krem`` of at most
+    a few bits: :func:`kmask_folds`), else ``a_cmp + b * (tile_m - 1)`` ns (the compare's own
+    carry chain and LUT level, and the longer routes of the compared mask to each further
+    row); least squares over the placed-and-routed ``lkcore_...`` samples
+    (:data:`accelsmith.synth.calibrate_ecp5.LUT_CORES`)."""
     key = ("period", "lkcore_")
     if key not in cal._cache:
         from ..core.families.lut_core import entry_bits
@@ -440,19 +475,26 @@ def lut_period_fit(cal: Any) -> tuple[float, float]:
             ew8 = entry_bits(prm["group_size"], 8)
             row = float(_lut_row_period(cal, k, sym)[0])
             row += float(cal.period_ns("add", ew) - cal.period_ns("add", ew8))
-            xs.append(prm["tile_m"] - 1.0)
+            krem = float(bits_for(prm["max_k"] - 1)[()]) + 1
+            cmp = not bool(kmask_folds(prm["group_size"], krem))
+            xs.append([float(not cmp), float(cmp), float(cmp) * (prm["tile_m"] - 1.0)])
             ys.append(1000.0 / smp["fmax_mhz"] - row)
-        if len(xs) < 2:
-            raise KeyError("calib_ecp5.json has fewer than two placed lkcore_ samples")
-        b, a = np.polyfit(xs, ys, 1)
-        cal._cache[key] = (float(a), float(b))
+        x = np.asarray(xs)
+        if np.linalg.matrix_rank(x) < 3:
+            raise KeyError(
+                "calib_ecp5.json needs placed lkcore_ samples with and without a folded "
+                "kmask compare, and of several row counts"
+            )
+        coef, *_ = np.linalg.lstsq(x, np.asarray(ys), rcond=None)
+        cal._cache[key] = (float(coef[0]), float(coef[1]), float(coef[2]))
     return cal._cache[key]
 
 
-def _lut_table_overhead(cal: Any, tile_m: Any) -> np.ndarray:
+def _lut_table_overhead(cal: Any, k: Any, tile_m: Any, krem_bits: Any) -> np.ndarray:
     """The table path of a core beyond its row's (:func:`lut_period_fit`), ns."""
-    a, b = lut_period_fit(cal)
-    return a + b * (np.asarray(tile_m, dtype=np.float64) - 1.0)
+    a_fold, a_cmp, b = lut_period_fit(cal)
+    tm = np.asarray(tile_m, dtype=np.float64)
+    return np.where(kmask_folds(k, krem_bits), a_fold, a_cmp + b * (tm - 1.0))
 
 
 def _interp_ext(x: Any, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:

@@ -39,15 +39,19 @@ def _check_k(kd: np.ndarray) -> None:
 
 
 def tile_cycles(
-    group_size: ArrayLike, weight_bits: ArrayLike, tile_m: ArrayLike, kd: ArrayLike
+    group_size: ArrayLike,
+    weight_bits: ArrayLike,
+    tile_m: ArrayLike,
+    tile_n: ArrayLike,
+    kd: ArrayLike,
 ) -> np.ndarray:
     """Cycles of one isolated tile (:func:`accelsmith.core.latency.lut_core.tile_cycles`).
 
     Broadcasts; the result is an ``int64`` array.
     """
-    k, b, tm, kk = _ints(group_size, weight_bits, tile_m, kd)
+    k, b, tm, tn, kk = _ints(group_size, weight_bits, tile_m, tile_n, kd)
     _check_k(kk)
-    return np.asarray(_rules.tile_cycles(k, b, tm, kk), dtype=np.int64)
+    return np.asarray(_rules.tile_cycles(k, b, tm, tn, kk), dtype=np.int64)
 
 
 def steady_interval(
@@ -79,18 +83,18 @@ def layer_cycles(
 
 
 def full_rate_schedule(
-    group_size: int, weight_bits: int, tile_m: int, kds: Sequence[int]
+    group_size: int, weight_bits: int, tile_m: int, tile_n: int, kds: Sequence[int]
 ) -> list[dict[str, Any]]:
     """Cycle-exact full-rate schedule
     (:func:`accelsmith.core.latency.lut_core.full_rate_schedule`)."""
     kds = list(kds)
     _check_k(np.asarray(kds, dtype=np.int64))
-    return _rules.full_rate_schedule(group_size, weight_bits, tile_m, kds)
+    return _rules.full_rate_schedule(group_size, weight_bits, tile_m, tile_n, kds)
 
 
-def output_times(tile_m: int, w_last: Sequence[int]) -> list[list[int]]:
+def output_times(tile_m: int, tile_n: int, w_last: Sequence[int]) -> list[list[int]]:
     """Advance-cycle of every result row (:func:`accelsmith.core.latency.lut_core.output_times`)."""
-    return _rules.output_times(tile_m, w_last)
+    return _rules.output_times(tile_m, tile_n, w_last)
 
 
 def evaluate_lut_core(

@@ -6,9 +6,10 @@ Vectorized over configurations x layers. Structure counted from the generated RT
 Mapping (``M x N x K`` GEMM, ``count`` copies)
     ``tiles = ceil(M / tile_m) * ceil(N / tile_n)`` spread over ``arrays`` cores; each tile
     has ``G = ceil(K / group_size)`` groups. Cycles per core are the exact RTL rule of
-    :func:`accelsmith.models.lut_core.layer_cycles`: ``G*B + tile_m + 4 + (tiles_per_core -
-    1) * max(G*B, tile_m)`` (``B`` bit-serial plane passes; one table fill per group and tile,
-    overlapped with the previous group's last plane).
+    :func:`accelsmith.models.lut_core.layer_cycles`: ``G*B + tile_m + 4 + d + (tiles_per_core
+    - 1) * max(G*B, tile_m)`` (``B`` bit-serial plane passes; one table fill per group and
+    tile, overlapped with the previous group's last plane; ``d = 1``: the split drain of a
+    core of one column and two or more rows).
 Activation x activation layers (roles ``attn_qk``, ``attn_av``)
     Have no low-bit weights. They are costed bit-serially with ``B = act_bits`` plane passes
     (a model extension: the generated RTL fixes ``B``); the column ``weight_passes`` shows it.
@@ -65,6 +66,7 @@ from ..core.families.lut_core import LutCoreParams
 from ..core.spec import column_spec
 from .common import assemble, column_array, config_arrays
 from .lut_core import steady_interval, tile_cycles
+from .rtl_inventory import lut_drain_split_flops
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -320,7 +322,7 @@ def _timing(
     groups = _ceil_div(kd, k)
     tiles = _ceil_div(m, tm) * _ceil_div(n, tn)
     per_core = _ceil_div(tiles, cfg["arrays"])
-    compute = tile_cycles(k, wb, tm, kd) + (per_core - 1) * steady_interval(k, wb, tm, kd)
+    compute = tile_cycles(k, wb, tm, tn, kd) + (per_core - 1) * steady_interval(k, wb, tm, kd)
     a_tot = layers.get("a_elems", m * kd) * a / 8.0
     w_tot = kd * n * wb / 8.0
     o_tot = layers.get("c_elems", m * n) * acc / 8.0
@@ -404,8 +406,10 @@ def _area(cfg: dict[str, np.ndarray], d: dict[str, Any], tech: Any) -> dict[str,
             + tn * tech.int_add_area_um2(accw),
             0.0,
         ),
-        # output register, counters and state, and the drain's row-select muxes (tile_m-to-1)
-        "control": tech.reg_area_um2(tn * acc + 64) + (tm - 1) * (tn + bias) * accw * mux2,
+        # output register, counters and state, the drain's row-select muxes (tile_m-to-1)
+        # and, with two or more rows, the split drain's first-stage registers
+        "control": tech.reg_area_um2(tn * acc + 64 + lut_drain_split_flops(tm, tn, accw, bias))
+        + (tm - 1) * (tn + bias) * accw * mux2,
     }
     core = (
         parts["precompute"] + parts["table"] + parts["mux"] + parts["negation"]
@@ -444,6 +448,8 @@ def _energy(
     e_shift = lookups * ((wb - 1) * d["shift_bits"] * mux2 * e_per_um2 + tech.reg_energy_j(ew))
     e_acc = lookups * (tech.int_add_energy_j(accw) + tech.reg_energy_j(accw)) + (
         tiles * lanes * tech.reg_energy_j(accw)  # result capture
+        # each result row through the split drain's first stage (two or more rows)
+        + tiles * tm * tech.reg_energy_j(lut_drain_split_flops(tm, tn, accw, d["bias"]))
     )
     e_bias = np.where(
         d["bias"],
@@ -492,7 +498,9 @@ def _mac_baseline(
     kd, per_core = layers["K"], t["per_core"]
     mac_lane_area, _ = mac_lane(k, a, b, accw, tech)
     mac_area_compute = cfg["arrays"] * d["lanes"] * mac_lane_area
-    mac_compute = tile_cycles(k, 1, tm, kd) + (per_core - 1) * steady_interval(k, 1, tm, kd)
+    # the LUT core's pipeline at one pass; its drain has no bias subtraction, so no split
+    # drain stage (tile_n 2: the one-stage drain's cycles)
+    mac_compute = tile_cycles(k, 1, tm, 2, kd) + (per_core - 1) * steady_interval(k, 1, tm, kd)
     mac_cycles = np.maximum(mac_compute, t["dram_cycles"])
     _, mac_lane_energy_l = mac_lane(k, a, wb, accw, tech)
     e_mac_compute = t["tiles"] * t["groups"] * d["lanes"] * mac_lane_energy_l

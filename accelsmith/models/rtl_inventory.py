@@ -17,7 +17,15 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["bits_for", "lut_core_inventory", "systolic_inventory", "ws_psum_bits"]
+from ..core.latency.lut_core import split_drain
+
+__all__ = [
+    "bits_for",
+    "lut_core_inventory",
+    "lut_drain_split_flops",
+    "systolic_inventory",
+    "ws_psum_bits",
+]
 
 
 def bits_for(n: ArrayLike) -> np.ndarray:
@@ -145,6 +153,22 @@ def systolic_inventory(
     }
 
 
+def lut_drain_split_flops(
+    tile_m: ArrayLike, tile_n: ArrayLike, accw: ArrayLike, bias_correction: ArrayLike
+) -> np.ndarray:
+    """Flip-flops of the LUT core's split drain (:class:`accelsmith.hdl.lut_core.LutCore`
+    of one column and two or more rows, :func:`~accelsmith.core.latency.lut_core.split_drain`;
+    0 otherwise): its first stage's valid and last, per column the low difference's bits ``1..h``
+    with their borrow and the high sum bits (``accw`` in all; ``accw`` = the accumulator
+    with the bias bit), and with bias correction the high ``accw - accw // 2`` bits of the
+    row's activation sum (checked against synthesized cores, tests/synth)."""
+    tm = np.asarray(tile_m, dtype=np.int64)
+    tn = np.asarray(tile_n, dtype=np.int64)
+    w = np.asarray(accw, dtype=np.int64)
+    bias = np.asarray(bias_correction, dtype=bool).astype(np.int64)
+    return np.where(split_drain(tm, tn), 2 + tn * w + bias * (w - w // 2), 0)
+
+
 def lut_core_inventory(
     weight_bits: ArrayLike,
     tile_m: ArrayLike,
@@ -187,6 +211,7 @@ def lut_core_inventory(
         + 4  # inflight
         - np.where(b == 1, 2 * pb, 0)  # one plane: pl and p1 are constant 0
         - np.where(tm == 1, 1, 0)  # one row: drow selects nothing
+        + lut_drain_split_flops(tm, tn, accw, bias)
     )
     # every entry is a sum of K terms +-a_k: all share bit 0 (the parity of sum a_k), so
     # synthesis keeps one flip-flop for the table's bit 0

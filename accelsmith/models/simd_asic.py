@@ -103,14 +103,14 @@ LANE_CTX = {
     "schainl6s": (8, ("fp8_e5m2",)),
     "schainl7s": (16, ("posit16_1",)),
 }
-#: the class-5 lanes of posit slots (``schainl5p4``: int4 + posit4, ``schainl5p8``: int8 +
-#: posit8): a posit decoder (regime count and shift) in place of the FP8 E4M3 lane's, their
-#: significands (posit8: 7 bits, E4M3: 4) and their quire widths (posit4 q 20..35, posit8
-#: 28..39, below the E4M3 lane's 38..47); an exact class-5 slot with a posit8 operand takes
-#: its pipeline-1/-2 path from the posit8 lane (:func:`_lane_ctx_kind`; the posit4 lane was
-#: sampled and not chosen, ``bench/bench_simd_readout_dev.py --posit``)
+#: the class-5 lanes of posit slots (``schainl5p4``: int4 + posit4, ``schainl5p4i8``: int8 +
+#: posit4, ``schainl5p8``: int8 + posit8): a posit decoder (regime count and shift) in place
+#: of the FP8 E4M3 lane's, their significands (posit8: 7 bits, E4M3: 4) and their quire
+#: widths (posit4 q 20..35, posit8 28..39, below the E4M3 lane's 38..47); an exact class-5
+#: slot with a posit mode takes its pipeline-1/-2 path from them (:func:`_lane_ctx_kind`)
 LANE_CTX_POSIT = {
     "schainl5p4": (8, ("int4", "posit4_1")),
+    "schainl5p4i8": (8, ("int8", "posit4_1")),
     "schainl5p8": (8, ("int8", "posit8_0")),
 }
 #: the same lanes at pipeline 2 (the decode stage registered): ``schainl<k>[w|s|p4|p8]_p2``
@@ -548,16 +548,23 @@ def _lane_ctx_path_ns(sl: dict[str, Any], d1: float, pipeline: int = 1) -> float
 
 def _lane_ctx_kind(sl: dict[str, Any]) -> str:
     """The ``schainl*`` lane an exact slot's pipeline-1/-2 path comes from: its stage
-    class's (``LANE_CTX``), or for a class-5 slot with a posit8 operand (posit8, posit8 x
-    FP4) the posit8 lane (``schainl5p8``: its decoder, 16.0 ns at q = 30 at pipeline 1,
-    where the E4M3 lane extrapolates to ~9). Chosen on the development engines of
-    ``bench/bench_simd_readout_dev.py --posit`` (Fmax error mean/worst: the class lane
-    11.1/37.4 %, the posit8 lane 4.8/14.2 %, the posit8 and posit4 lanes 6.5/15.2 %: the
-    int4 + posit4 lane, moved to the 8-bit multiplier of an int8 + posit4 slot, overstates
-    it, so posit4 slots keep the class lane)."""
+    class's (``LANE_CTX``), or for a class-5 slot with a posit mode a posit lane
+    (``LANE_CTX_POSIT``): with a posit8 operand (posit8, posit8 x FP4) the int8 + posit8
+    lane (``schainl5p8``: its decoder, 16.0 ns at q = 30 at pipeline 1, where the E4M3
+    lane extrapolates to ~9), else with posit4 the posit4 lane of its multiplier's width
+    (``schainl5p4i8`` when an 8-bit mode is there, else ``schainl5p4``); a slot with an FP8
+    E4M3 mode keeps the class lane (which is that lane: its quire widths). Chosen on the
+    development engines of ``bench/bench_simd_readout_dev.py --posit`` (seeds 8 and 9, 20
+    engines; Fmax error mean/worst: the class lane 10.7/40.6 %, the posit8 lane only
+    5.0/15.5, posit8 + the int4 posit4 lane for every posit4 slot 5.2/15.2, posit8 + the
+    posit4 lane by width 4.0/14.2)."""
     k = _chain_class(sl["stages"])
-    if k == 5 and "posit8_0" in sl["formats"]:
+    if k != 5 or "fp8_e4m3" in sl["formats"]:  # a slot with E4M3 is the class lane's
+        return f"schainl{k}"
+    if "posit8_0" in sl["formats"]:
         return "schainl5p8"
+    if "posit4_1" in sl["formats"]:
+        return "schainl5p4i8" if max(sl["widths"]) >= 8 else "schainl5p4"
     return f"schainl{k}"
 
 

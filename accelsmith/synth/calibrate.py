@@ -129,9 +129,10 @@ def select_kinds(patterns: str) -> list[str]:
 
 
 def _split(kind: str, folder: str, top: str) -> dict[str, float]:
-    """A drain core's (``lutctxm*``: two rows) worst path into its output registers
-    (``drain_ns``) and into every other register (``row_ns``), apart: the drain's own level
-    even where the row path is the worst (:func:`.paths.split_periods`); a SIMD chain-and-
+    """A drain core's (``lutctxm*``: two rows) worst path into its drain registers (the
+    output registers and the split drain's first stage, ``drain_*``: ``drain_ns``) and into
+    every other register (``row_ns``), apart: the drain's own level even where the row path
+    is the worst (:func:`.paths.split_periods`); a SIMD chain-and-
     readout block's (``schainr*``) worst path into its result registers (``readout_ns``: the
     readout in context, where the block's worst path may be its chain's); nothing for the
     other kinds."""
@@ -141,7 +142,7 @@ def _split(kind: str, folder: str, top: str) -> dict[str, float]:
         return {"readout_ns": split_periods(folder, top, "res[", CLOCK_NS)[0]}
     if not kind.startswith("lutctxm"):
         return {}
-    drain, row = split_periods(folder, top, "c__payload", CLOCK_NS)
+    drain, row = split_periods(folder, top, ("c__payload", "drain_"), CLOCK_NS)
     return {"drain_ns": drain, "row_ns": row}
 
 

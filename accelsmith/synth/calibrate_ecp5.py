@@ -305,6 +305,21 @@ LUT_CORES = (
     (5, 3, 8, 1, 3, False, 100),
     (2, 3, 6, 2, 1, False, 100),
     (3, 2, 10, 3, 1, False, 20),
+    # session 8 (ecpf8): max_k 6 / 12 (a krem of 4 / 5 bits, whose kmask compares fold into
+    # the rows' mask LUTs: ecp5_inventory.KMASK_FOLD_BITS), k = 2 / 3 cores of 2-3 rows and
+    # columns, drawn with random.Random("ecpf8-lut-calib")
+    (2, 1, 12, 2, 2, False, 12),
+    (2, 1, 4, 3, 2, False, 12),
+    (2, 3, 6, 3, 3, False, 6),
+    (2, 2, 10, 3, 3, False, 12),
+    (2, 3, 12, 2, 2, True, 6),
+    (3, 1, 4, 3, 3, False, 12),
+    # k = 4 / 5 at a 4-bit krem (Random("ecpf8-lut-calib-k45")) and, chosen by hand, at a 5-bit
+    # one: where the fold stops (ecp5_inventory.kmask_folds)
+    (4, 1, 8, 3, 2, True, 6),
+    (5, 3, 4, 3, 2, False, 6),
+    (5, 1, 6, 2, 2, True, 12),
+    (4, 2, 4, 2, 2, False, 12),
 )
 
 

@@ -28,8 +28,9 @@ which every PE has neighbours, array control and skew around it. ABC maps a PE d
 alone and among others (2026-12-07: the unsigned 10-bit OS PE alone is a 7.7 ns ripple
 chain, in this context 5.7 ns, in 4 x 3 and 4 x 4 arrays 6.3 ns), so the period model takes
 the PE's level from here, and an OS PE's accumulator-width dependence from the two
-reductions (a WS PE's from the PE alone). ``sactx4_ws_<s|u>`` and ``sactx1_ws_<s|u>`` are
-the WS array at 4 x 4 and 1 x 1 (:data:`CTX_LARGE_SHAPE`, :data:`CTX_SMALL_SHAPE`): the
+reductions (a WS PE's from the PE alone). ``sactx4_ws_<s|u>``, ``sactx21_ws_<s|u>`` and
+``sactx1_ws_<s|u>`` are the WS array at 4 x 4, 2 x 1 and 1 x 1 (:data:`CTX_LARGE_SHAPE`,
+:data:`CTX_COLUMN_SHAPE`, :data:`CTX_SMALL_SHAPE`): the
 clock of a flat array is its slowest PE, each mapped on its own, and the worst of 16 is not
 the worst of 4 (2026-12-07: with the current-weight register the 2 x 2 context at 10
 unsigned bits became 0.6 ns faster while 3 x 3 .. 4 x 4 arrays of 9-11 bits did not), so a
@@ -95,18 +96,20 @@ LUT_ROW_WEIGHT_BITS, LUT_ROW_MAX_K = 2, 64
 #: ... and the OS arrays at a shallow reduction (``max_k`` :data:`CTX_NARROW_MAX_K`: a narrower
 #: accumulator), ``sactxn_os_*``; a WS PE's adder is its row's partial sum, whose width in
 #: a 2-row array does not depend on ``max_k``, so WS has no narrow context
-#: ... and the WS array at :data:`CTX_LARGE_SHAPE` (``sactx4_ws_*``) and
-#: :data:`CTX_SMALL_SHAPE` (``sactx1_ws_*``), ``max_k`` :data:`CTX_MAX_K`: the worst of 16
-#: PEs, each mapped by ABC on its own, and of one, against the 2 x 2's worst of 4 (module
-#: docstring)
+#: ... and the WS array at :data:`CTX_LARGE_SHAPE` (``sactx4_ws_*``),
+#: :data:`CTX_SMALL_SHAPE` (``sactx1_ws_*``) and :data:`CTX_COLUMN_SHAPE` (``sactx21_ws_*``),
+#: ``max_k`` :data:`CTX_MAX_K`: the worst of 16 PEs, each mapped by ABC on its own, of one,
+#: and of two (one of them with a partial-sum adder), against the 2 x 2's worst of 4
+#: (module docstring)
 CTX_KINDS = (
     *("sactx_os_s", "sactx_os_u", "sactx_ws_s", "sactx_ws_u"),
     *("sactxn_os_s", "sactxn_os_u"),
     *("sactx4_ws_s", "sactx4_ws_u"),
     *("sactx1_ws_s", "sactx1_ws_u"),
+    *("sactx21_ws_s", "sactx21_ws_u"),
 )
 CTX_SHAPE, CTX_MAX_K, CTX_NARROW_MAX_K = (2, 2), 64, 4
-CTX_LARGE_SHAPE, CTX_SMALL_SHAPE = (4, 4), (1, 1)
+CTX_LARGE_SHAPE, CTX_SMALL_SHAPE, CTX_COLUMN_SHAPE = (4, 4), (1, 1), (2, 1)
 #: the LUT row in context (module docstring): the 1 x 1 core at group size K, symmetric (s)
 #: or full (f) table
 #: ... and at a shallow reduction (``max_k`` :data:`LUT_CTX_NARROW_MAX_K`: a narrower
@@ -131,6 +134,7 @@ LUT_VAR_KINDS = (
     *(f"lutctxmn2_k2{t}" for t in "sf"),
     *(f"lutctxb{b}_k2{t}" for b in LUT_CTX_WEIGHT_BITS for t in "sf"),
     *(f"lutctxmb1_k2{t}" for t in "sf"),  # the one-column drain core at 1-bit weights
+    *(f"lutctxmb3_k2{t}" for t in "sf"),  # ... at 3-bit weights (two plane-shift stages)
 )
 KINDS = (
     *("mul", "add", "mux", "reg", "reg0", "pipe", "fan", "mac", "neg"),
@@ -285,11 +289,11 @@ def lut_ctx_params(kind: str, width: int) -> Any:
 
 
 def ctx_params(kind: str, width: int) -> Any:
-    """The systolic parameters of a ``sactx[n|1|4]_<os|ws>_<s|u>`` component at ``in_bits =
+    """The systolic parameters of a ``sactx[n|1|21|4]_<os|ws>_<s|u>`` component at ``in_bits =
     width``."""
     from ..core.families.systolic import SystolicParams
 
-    shapes = {"sactx4": CTX_LARGE_SHAPE, "sactx1": CTX_SMALL_SHAPE}
+    shapes = {"sactx4": CTX_LARGE_SHAPE, "sactx1": CTX_SMALL_SHAPE, "sactx21": CTX_COLUMN_SHAPE}
     rows, cols = shapes.get(kind.split("_")[0], CTX_SHAPE)
     return SystolicParams(
         rows=rows,

@@ -77,10 +77,11 @@ result registered where the lane registers it:
     series: 10.4 ns). ``schainl<k>_p2``: the same lane at pipeline 2 (the decode stage's
     registers in between). The variants ``schainl<k>w`` (a 16-bit word) and ``schainl<k>s``
     (fewer modes) are for the leave-one-out choice of the model's form
-    (:func:`accelsmith.models.calib_cv.simd_lane_ctx_cv`). ``schainl5p8`` / ``schainl5p4``
-    (and ``_p2``): the class-5 lanes of posit slots (``models.simd_asic.LANE_CTX_POSIT``:
-    int8 + posit8, int4 + posit4), whose posit decoder and quire widths the FP8 E4M3 lane
-    does not stand for (``schainl5p8`` at 30: 16.0 ns, ``schainl5`` at 38: 11.6).
+    (:func:`accelsmith.models.calib_cv.simd_lane_ctx_cv`). ``schainl5p8``, ``schainl5p4``,
+    ``schainl5p4i8`` (and ``_p2``): the class-5 lanes of posit slots
+    (``models.simd_asic.LANE_CTX_POSIT``: int8 + posit8, int4 + posit4, int8 + posit4),
+    whose posit decoders and quire widths the FP8 E4M3 lane does not stand for
+    (``schainl5p8`` at 30: 16.0 ns, ``schainl5`` at 38: 11.6).
 
 ``sslot_fp32`` is sampled densely around q = 25: below it the quire's magnitude fits the
 binary32 significand and the readout has no rounding logic (24: 7.3 ns, 26: 9.6 ns), so an
@@ -155,6 +156,7 @@ LANE_CTX_WIDTHS = {
     **{"schainl3s": (24, 29), "schainl5w": (42, 47), "schainl5s": (42, 47)},
     **{"schainl6s": (70, 75), "schainl7s": (120, 125)},
     **{"schainl5p4": (20, 24, 29), "schainl5p8": (30, 34, 39)},  # max_k 2, 17, 513
+    "schainl5p4i8": (26, 30, 35),
 }
 LANE_CTX_WIDTHS |= {k: LANE_CTX_WIDTHS[k.removesuffix("_p2")] for k in LANE_CTX_P2}
 # widths sampled by `accelsmith calibrate`: every decoder once; each multiplier at the words

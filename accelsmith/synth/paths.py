@@ -24,12 +24,17 @@ _CHECK = "report_checks -path_delay max -from [all_registers -clock_pins] -to [g
 
 
 def split_periods(
-    folder: str | Path, top: str, ports: str, clock_ns: float = 10.0, timeout_s: float = 300.0
+    folder: str | Path,
+    top: str,
+    ports: str | tuple[str, ...],
+    clock_ns: float = 10.0,
+    timeout_s: float = 300.0,
 ) -> tuple[float, float]:
     """``(to_port, other)``: the period (ns, setup included) the worst register-to-register
-    path into the flip-flops whose ``Q`` drives a net whose name contains ``ports`` needs,
-    and the same into every other flip-flop; from ``folder/netlist.v`` (an ASIC run of
-    :func:`accelsmith.synth.flow.synthesize_verilog`, top module ``top``).
+    path into the flip-flops whose ``Q`` drives a net whose name contains ``ports`` (or one
+    of them: a tuple) needs, and the same into every other flip-flop; from
+    ``folder/netlist.v`` (an ASIC run of :func:`accelsmith.synth.flow.synthesize_verilog`,
+    top module ``top``).
 
     Raises
     ------
@@ -37,10 +42,12 @@ def split_periods(
         The netlist has no such flip-flops, or none other, or OpenSTA reports no path.
     """
     net = (Path(folder) / "netlist.v").read_text()
+    names = (ports,) if isinstance(ports, str) else ports
     to_port, other = [], []
     for name, body in _FLOP.findall(net):
         q = re.search(r"\.Q\(([^)]*)\)", body)
-        (to_port if q and ports in q.group(1) else other).append(f"{name}/D")
+        hit = q is not None and any(n in q.group(1) for n in names)
+        (to_port if hit else other).append(f"{name}/D")
     if not to_port or not other:
         raise SynthError(
             f"cannot split the paths of {top}: {len(to_port)} flip-flops drive {ports!r}, "

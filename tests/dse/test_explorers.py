@@ -340,3 +340,45 @@ def test_the_hssp_memo_selects_what_optunas_hssp_selects(monkeypatch) -> None:
             want = hssp._solve_hssp(base, idx, k, ref)
             got = memo(tuple(base.ravel()), tuple(idx), k, tuple(ref))
             assert got.tolist() == want.tolist()
+
+
+def _uid(loss: np.ndarray) -> np.ndarray:
+    """An id per row, equal exactly for rows that compare equal (0.0 == -0.0), numbered in
+    order of first appearance (not the lexicographic order np.unique sorts by)."""
+    ids: dict = {}
+    return np.array([ids.setdefault(tuple(r), len(ids)) for r in (loss + 0.0).tolist()])
+
+
+@pytest.mark.parametrize("kind", ["sphere", "grid", "signed-zero"])
+def test_the_hssp_memo_on_arrays_selects_what_it_selects_on_tuples(kind: str) -> None:
+    # the split's path (distinct-vector ids instead of tuples and np.unique over rows):
+    # the same indices in the same order as Optuna's solver, for subsets smaller than, equal
+    # to and larger than the number of distinct vectors (then every distinct vector and the
+    # first copies), with copies of vectors and with 0.0 and -0.0 (one vector)
+    from optuna._hypervolume import hssp
+    from optuna.samplers._tpe.sampler import _get_reference_point
+
+    from accelsmith.dse.explorers.optuna_samplers import _HSSPMemo
+
+    rng = np.random.default_rng(7)
+    if kind == "sphere":
+        base = rng.random((40, 3))
+        base /= np.linalg.norm(base, axis=1, keepdims=True)
+    elif kind == "grid":
+        base = np.unique(rng.integers(0, 4, (40, 3)).astype(float), axis=0)[::-1]
+    else:
+        base = np.array([[0.0, 1.0, 2.0], [-0.0, 1.0, 2.0], [1.0, 0.0, 2.0], [2.0, -0.0, 0.0]])
+        base = np.vstack([base, base * -1.0, rng.random((6, 3))])
+    memo = _HSSPMemo()
+    for copies in (0, 5, 30):
+        loss = np.vstack([base, base[rng.integers(0, len(base), copies)]])
+        loss = loss[rng.permutation(len(loss))]
+        idx = rng.permutation(1000)[: len(loss)]
+        ref = _get_reference_point(loss)
+        n_unique = len(np.unique(loss, axis=0))
+        for k in sorted({1, 3, n_unique - 1, n_unique, n_unique + 1, len(loss) - 1, len(loss)}):
+            if not 0 < k <= len(loss):
+                continue
+            want = hssp._solve_hssp(loss, idx, k, ref)
+            got = memo.select(loss, idx, _uid(loss), k, ref)
+            assert got.tolist() == want.tolist(), (copies, k)

@@ -38,7 +38,7 @@ def _draw(rng, space, n: int) -> dict[str, np.ndarray]:
     return out
 
 
-@pytest.mark.parametrize("n", [0, 1, 7, 60, 900])
+@pytest.mark.parametrize("n", [0, 1, 7, 60, 900, 5000])
 @pytest.mark.parametrize("below", [False, True])
 def test_the_fast_estimator_gives_optunas_log_densities_bit_for_bit(n: int, below: bool) -> None:
     rng = np.random.default_rng(n)
@@ -54,6 +54,62 @@ def test_the_fast_estimator_gives_optunas_log_densities_bit_for_bit(n: int, belo
         got = ours.log_pdf(samples)
         assert np.isfinite(want).all() and want.shape == (24,)
         assert np.array_equal(got, want)  # not approx: identical floats, so identical choices
+
+
+@pytest.mark.parametrize("n", [1, 60, 5000])
+def test_the_categorical_kernels_built_per_choice_are_optunas_bit_for_bit(n: int) -> None:
+    # each categorical's kernel rows built once per choice and gathered: the same weights
+    # array as Optuna's, the same log table as the log of Optuna's weights, for 2 to 12
+    # choices (choices never observed, too), below (unit weights) and above
+    rng = np.random.default_rng(n)
+    space = {
+        **SPACE,
+        "wide": CategoricalDistribution(tuple(range(12))),
+        "nine": CategoricalDistribution(tuple(f"c{i}" for i in range(9))),
+    }
+    obs = _draw(rng, space, n)
+    obs["nine"] = np.minimum(obs["nine"], 6.0)  # choices 7 and 8 never observed
+    for below in (False, True):
+        params = _ParzenEstimatorParameters(1.0 + below, True, False, default_weights, True)
+        weights = np.ones(n) if below else None
+        ours = _parzen_class()(obs, space, params, weights)
+        theirs = _ParzenEstimator(obs, space, params, weights)
+        cats = [i for i, d in enumerate(space.values()) if isinstance(d, CategoricalDistribution)]
+        space_keys = list(space)
+        terms = ours._prepare()
+        assert set(ours._rows) == {space_keys[i] for i in cats}  # the fast path was taken
+        for i in cats:
+            want = theirs._mixture_distribution.distributions[i].weights
+            assert np.array_equal(ours._mixture_distribution.distributions[i].weights, want)
+            assert terms[i][0] == "cat" and np.array_equal(terms[i][1], np.log(want).T)
+        samples = theirs.sample(np.random.RandomState(n), 24)
+        assert np.array_equal(ours.log_pdf(samples), theirs.log_pdf(samples))
+
+
+@pytest.mark.parametrize("kind", ["kernels", "ties", "zero", "nan"])
+def test_the_distinct_pairs_are_optunas_unique_inverse_2d(kind: str) -> None:
+    # a numerical parameter's (mu, sigma) pairs: few distinct values each, many copies;
+    # the same three arrays as Optuna's function (0.0 and NaN: Optuna's function itself)
+    from optuna.samplers._tpe import probability_distributions as pd
+
+    from accelsmith.dse.explorers.tpe_parzen import _unique_pairs
+
+    rng = np.random.default_rng(len(kind))
+    a = rng.integers(1, 17, 3000) * 4.0
+    b = rng.choice([0.61, 4.0, 8.0, 12.0, 0.61 + 1e-12], 3000)
+    if kind == "ties":  # one a, sigma alone varies; then one pair
+        a[:] = 8.0
+        b[:1500] = 4.0
+    elif kind == "zero":
+        a[::7] = -0.0
+        a[1::7] = 0.0
+    elif kind == "nan":
+        b[5] = np.nan
+    want = pd._unique_inverse_2d(a, b)
+    got = _unique_pairs(a, b)
+    for w, g in zip(want, got, strict=True):
+        assert w.shape == g.shape and np.array_equal(w, g, equal_nan=True)
+    assert np.array_equal(np.signbit(want[0]), np.signbit(got[0]))
 
 
 def test_a_continuous_parameter_falls_back_to_optunas_log_pdf() -> None:
@@ -162,38 +218,44 @@ def test_the_array_split_is_optunas_split(seed: int, n: int, infeasible: float) 
     assert sampler._split_table.n == n  # each trial read once
 
 
-def test_the_finished_trials_split_with_a_remembered_prefix_is_the_plain_one() -> None:
-    # trials asked, finished out of order (complete, pruned, failed: a failed one leaves the
-    # list), and queued ones (waiting: not in the list) started later with smaller numbers:
-    # at every step the split equals the two list comprehensions over the whole list
+@pytest.mark.parametrize("running", [True, False])
+def test_the_trial_lists_kept_across_asks_are_optunas_state_filters(running: bool) -> None:
+    # trials asked, finished out of order (complete, pruned, failed: a failed one is in
+    # neither list), and queued ones (waiting: in neither) started later with smaller
+    # numbers: at every step the two lists equal Optuna's state filters of the whole list
     import optuna
     from optuna.trial import TrialState
 
-    from accelsmith.dse.explorers.tpe_sampler import _Finished
+    from accelsmith.dse.explorers.tpe_sampler import _History
 
-    states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
     study = optuna.create_study()
-    split = _Finished()
+    history = _History()
     rng = np.random.default_rng(0)
-    running: list = []
+    live: list = []
     for _ in range(400):
         r = rng.random()
         if r < 0.1:
             study.enqueue_trial({})
-        elif r < 0.55 or not running:
-            running.append(study.ask())
+        elif r < 0.55 or not live:
+            live.append(study.ask())
         else:
-            t = running.pop(int(rng.integers(len(running))))
+            t = live.pop(int(rng.integers(len(live))))
             end = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)[int(rng.integers(3))]
             study.tell(t, 1.0 if end == TrialState.COMPLETE else None, state=end)
-        trials = study._get_trials(deepcopy=False, states=states, use_cache=False)
-        done, live = split(trials, TrialState.RUNNING)
-        assert [t.number for t in done] == [t.number for t in trials if t.state != states[2]]
-        assert [t.number for t in live] == [t.number for t in trials if t.state == states[2]]
-    assert 0 < split.p < len(trials)  # a prefix was reused and running trials remain
+        want_done = study._get_trials(
+            deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)
+        )
+        want_live = study._get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        use_cache = bool(rng.random() < 0.5)  # the cached list or a fresh copy
+        done, got_live = history(study._get_trials(deepcopy=False, use_cache=use_cache), running)
+        assert [t.number for t in done] == [t.number for t in want_done]
+        assert all(a is b for a, b in zip(done, want_done, strict=True))
+        assert [t.number for t in got_live] == ([t.number for t in want_live] if running else [])
+    trials = study._get_trials(deepcopy=False)
+    assert 0 < history.p < len(trials)  # a prefix was reused and unfinished trials remain
     # another study's list (other trial objects, running ones inside the old prefix)
     other = optuna.create_study()
-    for _ in range(split.p + 2):
+    for _ in range(history.p + 2):
         other.ask()
-    done, live = split(other._get_trials(deepcopy=False, states=states), TrialState.RUNNING)
-    assert done == [] and len(live) == len(other.trials)
+    done, got_live = history(other._get_trials(deepcopy=False), True)
+    assert done == [] and len(got_live) == len(other.trials)

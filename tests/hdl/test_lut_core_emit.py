@@ -58,7 +58,7 @@ def test_manifest_and_ports(p, tmp_path):
         assert decl in text, q
     lat = m["latency"]
     for k, cycles in lat["tile_cycles"].items():
-        assert cycles == tile_cycles(p.group_size, p.weight_bits, p.tile_m, int(k))
+        assert cycles == tile_cycles(p.group_size, p.weight_bits, p.tile_m, p.tile_n, int(k))
         assert lat["back_to_back_interval"][k] == steady_interval(
             p.group_size, p.weight_bits, p.tile_m, int(k)
         )

@@ -150,6 +150,20 @@ CONFIGS = {
     "k5-w4-m4-wrap": LutCoreParams(
         group_size=5, weight_bits=4, act_bits=16, tile_m=4, tile_n=2, max_k=30, acc_bits=12
     ),
+    # one column, two or more rows: the split drain (its borrow crosses the halves; wraps)
+    "k2-w2-m3x1-wrap": LutCoreParams(
+        group_size=2, weight_bits=2, act_bits=7, tile_m=3, tile_n=1, max_k=20, acc_bits=7
+    ),
+    "k3-w3-m2x1-bip": LutCoreParams(
+        group_size=3,
+        weight_bits=3,
+        act_bits=5,
+        tile_m=2,
+        tile_n=1,
+        symmetric=False,
+        bias_correction=False,
+        max_k=16,
+    ),
 }
 
 
@@ -161,7 +175,7 @@ def test_back_to_back_exact(name):
     for (a, q), got in zip(tiles, tr.results, strict=True):
         assert (got == golden(p, a, q)).all()
     sched = full_rate_schedule(
-        p.group_size, p.weight_bits, p.tile_m, [a.shape[1] for a, _ in tiles]
+        p.group_size, p.weight_bits, p.tile_m, p.tile_n, [a.shape[1] for a, _ in tiles]
     )
     t0 = tr.start_cycle[0]
     assert [c - t0 for c in tr.start_cycle] == [s["start"] for s in sched]
@@ -171,14 +185,19 @@ def test_back_to_back_exact(name):
     assert tr.done_pulses == len(tiles) and not tr.busy_after
 
 
-@pytest.mark.parametrize("name", ["k4-w2-sym", "k2-w1-hw-m1"])
+@pytest.mark.parametrize("name", ["k4-w2-sym", "k2-w1-hw-m1", "k2-w2-m3x1-wrap"])
 def test_isolated_tile_cycles(name):
     p = CONFIGS[name]
     tiles = random_tiles(p, 5, seed=2)
     tr = run_tiles(p, tiles, isolated=True)
     for (a, q), got, s, rows in zip(tiles, tr.results, tr.start_cycle, tr.row_cycle, strict=True):
         assert (got == golden(p, a, q)).all()
-        assert rows[-1] - s + 1 == tile_cycles(p.group_size, p.weight_bits, p.tile_m, a.shape[1])
+        kd = a.shape[1]
+        assert rows[-1] - s + 1 == tile_cycles(p.group_size, p.weight_bits, p.tile_m, p.tile_n, kd)
+        # the stated constant: one column and two or more rows drain through two stages
+        groups = -(-kd // p.group_size)
+        split = 1 if p.tile_n == 1 and p.tile_m >= 2 else 0
+        assert rows[-1] - s + 1 == groups * p.weight_bits + p.tile_m + 4 + split
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
@@ -188,7 +207,7 @@ def test_random_stalls(name):
     tr = run_tiles(p, tiles, gap=0.3, stall=0.4, seed=5)
     for (a, q), got in zip(tiles, tr.results, strict=True):
         assert (got == golden(p, a, q)).all()
-    assert tr.row_adv == output_times(p.tile_m, tr.w_last_adv)
+    assert tr.row_adv == output_times(p.tile_m, p.tile_n, tr.w_last_adv)
     assert all(
         b - a >= p.tile_m for a, b in zip(tr.w_last_adv[:-1], tr.w_last_adv[1:], strict=True)
     )

@@ -40,9 +40,9 @@ def test_exact_widths_vectorized():
 
 def test_layer_cycles_match_the_schedule():
     for k, b, tm, kd, tiles in [(4, 2, 2, 13, 5), (2, 1, 5, 3, 7), (6, 4, 1, 100, 3)]:
-        sched = full_rate_schedule(k, b, tm, [kd] * tiles)
+        sched = full_rate_schedule(k, b, tm, 1, [kd] * tiles)
         assert sched[-1]["done"] + 1 == layer_cycles(k, b, tm, 1, tm * tiles, 1, kd)
-        assert sched[0]["done"] + 1 == tile_cycles(k, b, tm, kd)
+        assert sched[0]["done"] + 1 == tile_cycles(k, b, tm, 1, kd)
         gaps = {s2["done"] - s1["done"] for s1, s2 in itertools.pairwise(sched)}
         assert gaps == {int(steady_interval(k, b, tm, kd))}
 
@@ -56,9 +56,9 @@ def test_compute_cycles_are_the_rtl_rule():
         assert row.macs == m * n * k
     two = evaluate("lut-core", [cfg | {"arrays": 2}], [(8, 64, 40)])
     tiles = 4 * 8
-    assert two.compute_cycles[0] == tile_cycles(3, 3, 2, 40) + (tiles // 2 - 1) * steady_interval(
-        3, 3, 2, 40
-    )
+    assert two.compute_cycles[0] == tile_cycles(3, 3, 2, 8, 40) + (
+        tiles // 2 - 1
+    ) * steady_interval(3, 3, 2, 40)
 
 
 def test_breakdowns_sum_and_columns():

@@ -49,6 +49,10 @@ CONFIGS = {
         max_k=40,
         acc_bits=5,
     ),
+    # one column, three rows: the split drain, whose borrow crosses the halves (wraps)
+    "k2-w2-sym-3x1-wrap": LutCoreParams(
+        group_size=2, weight_bits=2, act_bits=6, tile_m=3, tile_n=1, max_k=24, acc_bits=8
+    ),
 }
 
 

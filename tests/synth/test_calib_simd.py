@@ -402,11 +402,12 @@ def test_readout_in_context_takes_the_slot_lsb() -> None:
     assert abs(t_slot - old) > 0.3
 
 
-def test_posit8_slots_take_the_posit8_lane_in_context() -> None:
+def test_posit_slots_take_a_posit_lane_in_context() -> None:
     """A class-5 slot with a posit8 operand takes its pipeline-1/-2 path from the int8 +
     posit8 lane in context (``schainl5p8``: the posit decoder's regime count and shift
-    before the multiplier), which is far slower than the FP8 E4M3 lane of its class; posit4
-    and FP8 E4M3 slots keep the class lane (the choice of the development engines of
+    before the multiplier), which is far slower than the FP8 E4M3 lane of its class; a
+    posit4 slot from the posit4 lane of its multiplier's width; FP8 E4M3 slots keep the
+    class lane (the choice of the development engines of
     ``bench/bench_simd_readout_dev.py --posit``)."""
 
     def slot0(formats: str, pipeline: int = 1, max_k: int = 17) -> dict:
@@ -415,7 +416,10 @@ def test_posit8_slots_take_the_posit8_lane_in_context() -> None:
     kind = simd_asic._lane_ctx_kind
     assert kind(slot0("int8,posit8_0")) == kind(slot0("posit8_0")) == "schainl5p8"
     assert kind(slot0("posit8_0xfp4_e2m1")) == "schainl5p8"
-    assert kind(slot0("int4,posit4_1")) == kind(slot0("int8,fp8_e4m3")) == "schainl5"
+    assert kind(slot0("int8,fp8_e4m3")) == kind(slot0("int8,fp8_e4m3,posit4_1")) == "schainl5"
+    # posit4: the lane of the slot's multiplier width (an 8-bit mode beside it or not)
+    assert kind(slot0("int4,posit4_1")) == kind(slot0("posit4_1")) == "schainl5p4"
+    assert kind(slot0("int8,posit4_1")) == "schainl5p4i8"
     assert kind(slot0("int8,fp8_e5m2,posit8_0")) == "schainl6"  # class 6: its own lane
     # the lane itself (max_k 17: q = 34, a sampled width): the path is the sample's
     for pipeline, sample in ((1, "schainl5p8"), (2, "schainl5p8_p2")):

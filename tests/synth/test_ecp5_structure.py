@@ -289,29 +289,77 @@ def test_lut_rows_follow_their_samples_at_every_sampled_activation_width() -> No
 
 def test_lut_table_path_is_the_placed_row_plus_a_fitted_overhead() -> None:
     """A LUT core's table path is its placed row (``lkrow..n1``) at its entry width plus
-    ``a + b * (tile_m - 1)`` (the kmask compare; the activations and mask to each further
-    row), fitted to the placed ``lkcore_`` cores: both non-negative and below two LUT levels
-    a row, every sample's Fmax within the bound, and the samples outside the bench's sets
-    (even activation widths, max_k 20 / 100)."""
+    ``a_cmp + b * (tile_m - 1)`` (the kmask compare; the compared mask to each further row)
+    or, when a narrow krem folds the compares into the rows' mask LUTs (``kmask_folds``),
+    ``a_fold``, fitted to the placed ``lkcore_`` cores: all non-negative and
+    below two LUT levels, the folded compare the cheaper, each fitted from samples of its
+    own kind, every sample's Fmax within the bound, and the samples outside the bench's sets
+    (even activation widths, max_k 6 / 12 / 20 / 100)."""
     from accelsmith.core.families.lut_core import LutCoreParams
 
     cal = calib()
-    a, b = inv.lut_period_fit(cal)
+    a_fold, a_cmp, b = inv.lut_period_fit(cal)
     level = float(cal.period_ns("mux", 4)) - 1000.0 / cal.value("pipe8", "fmax_mhz")
-    assert 0 <= a <= 2 * level and 0 <= b <= 2 * level
+    assert 0 <= a_fold < a_cmp <= 2 * level and 0 <= b <= 2 * level
     cores = {n: s for n, s in cal.samples.items() if n.startswith("lkcore_")}
     assert len(cores) >= 10
+    folded = 0
     for name, s in cores.items():
         p = LutCoreParams.from_dict(s["params"], source="test")
         assert p.act_bits % 2 == 0 and p.max_k not in (15, 60, 333), name
+        folded += bool(inv.kmask_folds(p.group_size, inv.bits_for(p.max_k - 1) + 1))
         cfg = {k: np.asarray([v]) for k, v in p.to_dict().items()}
         period = max(float(np.ravel(t)[0]) for t in inv.lut_core(cfg, cal)["paths_ns"])
         assert abs(1000.0 / period / s["fmax_mhz"] - 1) <= LUT_CORE_FMAX_BOUND / 100, name
+    assert 4 <= folded <= len(cores) - 4
+
+
+def test_a_folded_kmask_compare_shortens_the_table_path() -> None:
+    """The same core with a narrow krem (max_k 12: 5 bits, compares folded into the mask
+    LUTs) has a shorter table path than with a wide one (max_k 100: 8 bits), by the fitted
+    compare, and only the wide one's grows with the rows (session 8: the placed k = 2 cores
+    of 2-3 rows at max_k 6 / 12 ran 0.2-1.0 ns over their row, at max_k 20 / 100 1.3-3.6)."""
+    from accelsmith.core.families.lut_core import LutCoreParams
+
+    cal = calib()
+    a_fold, a_cmp, b = inv.lut_period_fit(cal)
+
+    def table_path(max_k: int, tile_m: int) -> float:
+        p = LutCoreParams(group_size=2, weight_bits=2, act_bits=8, tile_m=tile_m, tile_n=2,
+                          max_k=max_k)  # fmt: skip
+        cfg = {k: np.asarray([v]) for k, v in p.to_dict().items()}
+        return float(np.ravel(inv.lut_core(cfg, cal)["paths_ns"][1])[0])
+
+    assert table_path(100, 2) - table_path(12, 2) == pytest.approx(a_cmp + b - a_fold)
+    assert table_path(12, 3) == pytest.approx(table_path(12, 2))
+    assert table_path(100, 3) - table_path(100, 2) == pytest.approx(b)
+    # the fold's bound: krem bits plus the group index's (k = 5 with a 5-bit krem compares)
+    assert inv.kmask_folds(2, 6) and inv.kmask_folds(3, 5) and inv.kmask_folds(5, 4)
+    assert not inv.kmask_folds(2, 7) and not inv.kmask_folds(3, 6) and not inv.kmask_folds(5, 5)
+
+
+def test_one_column_cores_count_their_split_drain() -> None:
+    """A core of one column and two or more rows drains in two register stages (session 8,
+    ``hdl/lut_core.LutCore._drain_split``): the placed ``lkcore_`` samples of that shape
+    (re-synthesized on that RTL) have the inventory's flip-flops within one, which the
+    one-stage count misses by the split's ``2 + accw + (accw - accw // 2)``."""
+    from accelsmith.core.families.lut_core import LutCoreParams
+    from accelsmith.core.latency.lut_core import split_drain
+
+    cal = calib()
+    n = 0
+    for s in (s for name, s in cal.samples.items() if name.startswith("lkcore_")):
+        p = LutCoreParams.from_dict(s["params"], source="test")
+        o = inv.lut_core({k: np.asarray([v]) for k, v in p.to_dict().items()}, cal)
+        assert abs(float(o["ff"][0]) - s["FF"]) <= 1, (s["name"], o["ff"], s["FF"])
+        n += bool(split_drain(p.tile_m, p.tile_n))
+    assert n >= 4
 
 
 def test_simd_development_set_and_samples_share_no_netlist_with_held_out_designs() -> None:
     """The SIMD development sets (``bench/dev/ecp5_dev_simd_int_2026-12-07f.json``, integer;
-    ``..._fp_2026-12-07g.json``, fp / posit) and the whole-design calibration samples
+    ``..._fp_2026-12-07g.json``, fp / posit), the LUT-core one (``ecp5_dev_lut_2026-12-07g``)
+    and the whole-design calibration samples
     (``simd_``, ``lkcore_``) are neither held-out designs nor the same netlist as one: max_k
     only sets the quire width (SIMD) and counter widths, so a design at another max_k can
     still equal a held-out one (16x3 int8 at max_k 250 equals the held-out one at 200, and
@@ -330,10 +378,15 @@ def test_simd_development_set_and_samples_share_no_netlist_with_held_out_designs
     fp = bench.given(str(dev / "ecp5_dev_simd_fp_2026-12-07g.json"), "simd", 20)
     assert len(fp) >= 6 and all(p.lanes >= 2 for p in fp)
     got += fp
+    # session 8: multi-row LUT cores at max_k 10 / 13 / 40 (krem 5 or 7 bits)
+    lut = bench.given(str(dev / "ecp5_dev_lut_2026-12-07g.json"), "lut-core", 20)
+    assert len(lut) >= 4
+    got += lut
 
     def shape(p: object) -> tuple:  # what the netlist depends on besides max_k's widths
-        if isinstance(p, LutCoreParams):
-            return (*p.to_dict().items(),)
+        if isinstance(p, LutCoreParams):  # max_k sets the krem width (and acc_bits)
+            d = p.to_dict()
+            return (*sorted(d.items() - {("max_k", d["max_k"])}), int(inv.bits_for(p.max_k - 1)))
         return (p.lane_bits, p.lanes, p.formats, p.pipeline, p.quire_range(0))
 
     samples = [cal5.simd_params(cal5.simd_name(*d)) for d in cal5.SIMDS]

@@ -14,7 +14,9 @@ Timing rules (inputs always valid, output always ready unless stated):
   last ``w`` beat transfers no earlier than ``c_prev + tile_m`` (``c_prev``: the previous
   tile's last ``w`` beat), so its result capture never overtakes the previous drain.
 * A tile whose last ``w`` beat transfers in cycle ``c`` presents result row ``r`` in cycle
-  ``c + 3 + r``.
+  ``c + 3 + r``, or ``c + 4 + r`` in a core of one column and two or more rows
+  (:data:`DRAIN_SPLIT_MIN_ROWS`: its drain's row select and bias subtraction take two register
+  stages, :func:`drain_delay`).
 
 Output back-pressure freezes the core, so the rules hold in *advance cycles* (cycles in which
 ``not (c.valid and not c.ready)``); :func:`output_times` uses that time base.
@@ -31,28 +33,53 @@ from typing import Any
 from ._ops import ceil_div, maximum
 
 __all__ = [
+    "DRAIN_SPLIT_MIN_ROWS",
     "INTERVAL_FORMULA",
     "TILE_CYCLES_FORMULA",
+    "drain_delay",
     "full_rate_schedule",
     "layer_cycles",
     "output_times",
+    "split_drain",
     "steady_interval",
     "tile_cycles",
 ]
 
+#: cores of one column and at least this many rows drain through two register stages (row
+#: select and the low half of the bias subtraction, then its high half), one cycle more than
+#: other cores: there the one-stage drain (``drow`` -> row select -> a ripple subtraction of
+#: the whole accumulator) was the worst path on sky130hd, and ABC mapped it fast or slow at
+#: random (2026-12-07, sessions 6-7: 3.65-4.9 ns or 5.4-5.6 ns at the same parameters); with
+#: two or more columns the row path (its flags fan out to every column) hides it
+DRAIN_SPLIT_MIN_ROWS = 2
 #: :func:`tile_cycles` as text (written into the manifest)
-TILE_CYCLES_FORMULA = "ceil(Kd / group_size) * weight_bits + tile_m + 4"
+TILE_CYCLES_FORMULA = (
+    "ceil(Kd / group_size) * weight_bits + tile_m + 4 + (tile_n == 1 and tile_m >= 2)"
+)
 #: :func:`steady_interval` as text
 INTERVAL_FORMULA = "max(ceil(Kd / group_size) * weight_bits, tile_m)"
 
 
-def tile_cycles(group_size: Any, weight_bits: Any, tile_m: Any, kd: Any) -> Any:
+def split_drain(tile_m: Any, tile_n: Any) -> Any:
+    """Whether a core drains through two register stages: one column and
+    :data:`DRAIN_SPLIT_MIN_ROWS` rows or more (bool, or a bool array)."""
+    return (tile_n == 1) & (tile_m >= DRAIN_SPLIT_MIN_ROWS)
+
+
+def drain_delay(tile_m: Any, tile_n: Any) -> Any:
+    """Cycles the split drain adds between a tile's result capture and its first row: 1
+    where :func:`split_drain`, else 0."""
+    return split_drain(tile_m, tile_n) * 1
+
+
+def tile_cycles(group_size: Any, weight_bits: Any, tile_m: Any, tile_n: Any, kd: Any) -> Any:
     """Cycles of one isolated tile, from its ``start`` to its last row, inclusive.
 
-    ``ceil(Kd / K) * B + tile_m + 4``: one ``start`` cycle, one table fill, ``G * B`` plane
-    cycles, the lookup and shift-add stages, then ``tile_m`` result rows.
+    ``ceil(Kd / K) * B + tile_m + 4 + drain_delay(tile_m, tile_n)``: one ``start`` cycle, one
+    table fill, ``G * B`` plane cycles, the lookup and shift-add stages, the split drain's
+    first stage (one column, two or more rows), then ``tile_m`` result rows.
     """
-    return ceil_div(kd, group_size) * weight_bits + tile_m + 4
+    return ceil_div(kd, group_size) * weight_bits + tile_m + 4 + drain_delay(tile_m, tile_n)
 
 
 def steady_interval(group_size: Any, weight_bits: Any, tile_m: Any, kd: Any) -> Any:
@@ -70,13 +97,13 @@ def layer_cycles(
     shares each table among more weight columns.
     """
     tiles = ceil_div(m, tile_m) * ceil_div(n, tile_n)
-    return tile_cycles(group_size, weight_bits, tile_m, kd) + (tiles - 1) * steady_interval(
+    return tile_cycles(group_size, weight_bits, tile_m, tile_n, kd) + (tiles - 1) * steady_interval(
         group_size, weight_bits, tile_m, kd
     )
 
 
 def full_rate_schedule(
-    group_size: int, weight_bits: int, tile_m: int, kds: Sequence[int]
+    group_size: int, weight_bits: int, tile_m: int, tile_n: int, kds: Sequence[int]
 ) -> list[dict[str, Any]]:
     """Cycle-exact schedule of tiles streamed back to back with no stalls.
 
@@ -100,7 +127,7 @@ def full_rate_schedule(
             if g == g_count - 1 and c_prev is not None:
                 last = max(last, c_prev + tile_m)
             free, earliest, w_last = last, a + 1, last
-        rows_at = [w_last + 3 + r for r in range(tile_m)]
+        rows_at = [w_last + 3 + drain_delay(tile_m, tile_n) + r for r in range(tile_m)]
         out.append(
             {
                 "start": start,
@@ -114,7 +141,8 @@ def full_rate_schedule(
     return out
 
 
-def output_times(tile_m: int, w_last: Sequence[int]) -> list[list[int]]:
+def output_times(tile_m: int, tile_n: int, w_last: Sequence[int]) -> list[list[int]]:
     """Advance-cycle of every result row, given the advance-cycle of each tile's last ``w``
     beat (as observed with input gaps and back-pressure)."""
-    return [[c + 3 + r for r in range(tile_m)] for c in w_last]
+    d = 3 + drain_delay(tile_m, tile_n)
+    return [[c + d + r for r in range(tile_m)] for c in w_last]

@@ -20,13 +20,25 @@ identity tests in ``tests/dse/test_explorers.py`` compare trial for trial):
   mixtures, O(candidates x trials x parameters) per ask) takes the logarithm of each
   categorical kernel's weights once per estimator (trials x choices) instead of once per
   candidate (candidates x trials), and the normalizers of the discrete kernels once per
-  estimator (:func:`_parzen_class`): the same floating-point operations on the same
-  numbers, so the same values bit for bit.
+  estimator (:mod:`~accelsmith.dse.explorers.tpe_parzen`): the same floating-point
+  operations on the same numbers, so the same values bit for bit.
+
+At large history and batch 1 (the bench's TPE runs: every ask adds a trial, a repeat of a
+known design included, so the split and both estimators are rebuilt per ask; accel seed 0
+at ~31,600 trials, 138 ms of sampler CPU per ask before, 58 ms after, same proposals;
+session 8, load ~10): Optuna's two state filters of the whole trial list per ask are kept
+incrementally (:class:`_History`); the HSSP tie-break works on arrays with the split's
+distinct-vector ids (:meth:`_HSSPMemo.select`); no per-ask Python list of the above
+trials; in the estimator (:mod:`~accelsmith.dse.explorers.tpe_parzen`), a categorical's
+kernel rows are built once per choice and gathered, a numerical's distinct (mu, sigma)
+pairs found from the sorted distinct values of each.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from .tpe_parzen import _parzen_class
 
 __all__ = ["_HSSPMemo", "_parzen_class", "_tpe_class"]
 
@@ -76,16 +88,56 @@ class _HSSPMemo:
             return hssp._solve_hssp(loss, idx, subset_size, ref)
         if n_unique == subset_size:
             return idx[first]
+        return idx[first[self._order(unique, subset_size, ref)]]
+
+    def _order(self, unique: Any, subset_size: int, ref: Any) -> Any:
+        """The first ``subset_size`` of the greedy order over the distinct vectors
+        ``unique`` (more of them than ``subset_size``), solved once for some headroom."""
+        import numpy as np
+        from optuna._hypervolume import hssp
+
         key = (unique.tobytes(), unique.shape, ref.tobytes())
         order = self._orders.get(key)
         if order is None or len(order) < subset_size:
-            size = min(n_unique - 1, subset_size + self.HEADROOM)
-            order = hssp._solve_hssp_on_unique_loss_vals(unique, np.arange(n_unique), size, ref)
+            size = min(len(unique) - 1, subset_size + self.HEADROOM)
+            order = hssp._solve_hssp_on_unique_loss_vals(unique, np.arange(len(unique)), size, ref)
             self._orders.pop(key, None)
             self._orders[key] = order
             while len(self._orders) > self.KEEP:
                 self._orders.pop(next(iter(self._orders)))
-        return idx[first[order[:subset_size]]]
+        return order[:subset_size]
+
+    def select(self, loss: Any, idx: Any, uid: Any, subset_size: int, reference: Any) -> Any:
+        """What ``self(tuple(loss.ravel()), tuple(idx), subset_size, tuple(reference))``
+        returns (same indices, same order), from arrays, with ``uid`` naming each row's
+        distinct vector (equal ids exactly for vectors that compare equal, as the split's
+        :class:`~accelsmith.dse.explorers.tpe_rank.Levels` keeps them).
+
+        At large history the tied rank holds thousands of copies of few vectors (TPE's
+        repeats are told again): the tuples of every coordinate, and ``np.unique`` over rows
+        (a sort of structured values, done twice, once by Optuna's solver when the distinct
+        vectors are fewer than the subset) were ~38 ms of a ~160 ms ask at ~31,000 trials
+        (cProfile, accel seed 0, load ~11). Here the first row of each distinct vector
+        comes from an integer ``np.unique`` of ``uid`` (first occurrences, as Optuna's
+        stable sort keeps them), put in the lexicographic order of their vectors, which is
+        ``np.unique(loss, axis=0)``'s order (the vectors are distinct, so no ties)."""
+        import numpy as np
+
+        n = len(idx)
+        if subset_size == n:
+            return idx
+        _, first = np.unique(uid, return_index=True)
+        n_unique = first.size
+        if n_unique < subset_size:  # every distinct vector, then the first copies
+            chosen = np.zeros(n, dtype=bool)
+            chosen[first] = True
+            chosen[np.flatnonzero(~chosen)[: subset_size - n_unique]] = True
+            return idx[chosen]
+        first = first[np.lexsort(loss[first].T[::-1])]
+        if n_unique == subset_size:
+            return idx[first]
+        ref = np.asarray(reference, dtype=np.float64)
+        return idx[first[self._order(loss[first], subset_size, ref)]]
 
 
 class _ReprTable:
@@ -191,30 +243,47 @@ class _Prefix:
         return rows
 
 
-class _Finished:
-    """A study's trial list (number order) split into finished and running trials, in
-    order, with the longest all-finished prefix remembered: a later list whose element at
-    that prefix's end is the same trial object starts with the same trials (a finished
-    trial stays finished, and a trial entering the list before it, e.g. a waiting one that
-    started, would have moved it), so only its tail is tested. At batch 1 every trial but
-    the asking one is finished, and the two list comprehensions over the whole history per
-    ask (~9 ms each at 20,000 trials, cProfile on accel, issue 17) become a slice."""
+class _History:
+    """A study's trials (its whole list, in trial-number order, as ``Study._get_trials``
+    returns it without a state filter) split into the finished trials TPE models (complete
+    and pruned) and the running ones, with the longest all-finished prefix of the list
+    remembered with its complete and pruned trials: a later list whose element at that
+    prefix's end is the same trial object starts with the same trials (a finished trial
+    stays finished and its object is never replaced; a trial entering the list before it,
+    e.g. a waiting one that started, would have moved it), so only its tail is read.
+
+    Optuna filters the whole list by state at every ask, twice (``_sample_relative``'s
+    count of finished trials and ``_sample``'s list; ~8 ms each at ~31,000 trials, cProfile
+    on accel seed 0, issue 17); here it is a copy of the kept list and a test of the tail
+    (at batch 1: the asking trial alone)."""
 
     def __init__(self) -> None:
         self.last: Any = None
         self.p = 0
+        self.done: list[Any] = []
 
-    def __call__(self, trials: list[Any], running: Any) -> tuple[list[Any], list[Any]]:
+    def __call__(self, trials: list[Any], running: bool) -> tuple[list[Any], list[Any]]:
+        """(complete and pruned trials, running trials if ``running`` else []), in order."""
+        from optuna.trial import TrialState
+
+        kept = (TrialState.COMPLETE, TrialState.PRUNED)
         p = self.p
         if not (p and len(trials) >= p and trials[p - 1] is self.last):
-            p = 0
+            p, self.done = 0, []
+        prefix = self.done
         tail = trials[p:]
-        done = trials[:p]
-        done += [t for t in tail if t.state != running]
-        live = [t for t in tail if t.state == running]
-        k = next((i for i, t in enumerate(tail) if t.state == running), len(tail))
+        k = 0
+        for t in tail:  # the finished head of the tail joins the prefix
+            if not t.state.is_finished():
+                break
+            if t.state in kept:
+                prefix.append(t)
+            k += 1
+        rest = tail[k:]
         self.p = p + k
         self.last = trials[self.p - 1] if self.p else None
+        done = prefix + [t for t in rest if t.state in kept]
+        live = [t for t in rest if t.state == TrialState.RUNNING] if running else []
         return done, live
 
 
@@ -249,7 +318,7 @@ def _tpe_class() -> type:
             self._split_prefix = _Prefix()
             self._repr_prefix: dict[int, tuple[_ReprTable, _Prefix]] = {}
             self._given_repr: tuple[list[Any], dict[str, Any]] | None = None
-            self._finished = _Finished()
+            self._history = _History()
             from optuna.samplers._tpe import sampler as tpe
 
             self._real_score = tpe._get_infeasible_trial_score  # Optuna's, unpatched
@@ -372,23 +441,29 @@ def _tpe_class() -> type:
             else:
                 lvals = table.values[rows[complete]]
                 lvals *= [-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions]
+                uid = None
                 if np.isnan(lvals).any():  # pragma: no cover - Optuna fails such trials
                     ranks = _fast_non_domination_rank(lvals, n_below=k)
                 else:  # the same array, from levels kept across asks (tpe_rank.py)
                     ranks = table.levels.ranks(rows[complete], lvals, k)
-                uniq, counts = np.unique(ranks, return_counts=True)
-                last = int(np.max(uniq[np.cumsum(counts) <= k], initial=-1))
+                    uid = table.levels.uid[rows[complete]]
+                # Optuna's np.unique(ranks, return_counts=True): the ranks are small
+                # non-negative integers, so their counts are a bincount
+                counts = np.bincount(ranks)
+                uniq = np.flatnonzero(counts)
+                last = int(np.max(uniq[np.cumsum(counts[uniq]) <= k], initial=-1))
                 idx = np.arange(complete.size)
                 sel = idx[ranks <= last]
                 if sel.size < k:  # tie-break: hypervolume subset selection
                     tie = ranks == last + 1
                     tied = lvals[tie]
-                    chosen = self._hssp(
-                        tuple(tied.ravel()),
-                        tuple(idx[tie]),
-                        k - sel.size,
-                        tuple(tpe._get_reference_point(tied)),
-                    )
+                    ref = tpe._get_reference_point(tied)
+                    if uid is None:  # pragma: no cover - with the NaN fallback above
+                        chosen = self._hssp(
+                            tuple(tied.ravel()), tuple(idx[tie]), k - sel.size, tuple(ref)
+                        )
+                    else:
+                        chosen = self._hssp.select(tied, idx[tie], uid[tie], k - sel.size, ref)
                     sel = np.append(sel, chosen)
                 below = complete[sel]
             # _split_infeasible_trials with what is left of n_below
@@ -407,6 +482,16 @@ def _tpe_class() -> type:
                 d.to_internal_repr(params[k]) for k, d in zip(table.names, table.dists, strict=True)
             )
 
+        def _sample_relative(self, study: Any, trial: Any, search_space: Any) -> dict[str, Any]:
+            """Optuna 5's ``TPESampler._sample_relative`` (random until ``n_startup_trials``
+            trials are complete or pruned), counting them with :class:`_History`."""
+            if search_space == {}:
+                return {}
+            done, _ = self._history(study._get_trials(deepcopy=False, use_cache=True), False)
+            if len(done) < self._n_startup_trials:
+                return {}
+            return self._sample(study, trial, search_space)
+
         def _sample(self, study: Any, trial: Any, search_space: Any) -> dict[str, Any]:
             """Optuna 5.0's ``TPESampler._sample`` (same inputs, same random draws, same
             result), with what depends on the finished trials only kept for the next ask.
@@ -421,16 +506,11 @@ def _tpe_class() -> type:
             """
             import numpy as np
             from optuna.samplers._tpe import sampler as tpe
-            from optuna.trial import TrialState
 
-            running = TrialState.RUNNING
-            states = [TrialState.COMPLETE, TrialState.PRUNED]
-            if self._constant_liar:
-                states.append(running)
-            trials = study._get_trials(
-                deepcopy=False, states=tuple(states), use_cache=not self._constant_liar
-            )
-            done, live = self._finished(trials, running)
+            # Optuna's study._get_trials(states=(COMPLETE, PRUNED[, RUNNING]), use_cache=not
+            # constant_liar), as the two lists: the same trials in the same order
+            trials = study._get_trials(deepcopy=False, use_cache=not self._constant_liar)
+            done, live = self._history(trials, self._constant_liar)
             live = [t for t in live if t.number != trial.number]
             if self._gamma is None:
                 multi = len(study.directions) > 1
@@ -458,16 +538,21 @@ def _tpe_class() -> type:
                         tpe._solve_hssp_with_cache = real_hssp
                         tpe._get_infeasible_trial_score = real_score
                     obs_done = self._get_internal_repr(above_done, search_space, study)
+                    last = above_done[-1].number if above_done else -1
+                    above_of = above_done.copy
                 else:
-                    below_i, above_i = split
-                    below = [done[i] for i in below_i.tolist()]
-                    above_done = [done[i] for i in above_i.tolist()]
+                    # no list of the above trials (O(history) Python per ask at batch 1):
+                    # the last one's number, and the list only if a running trial sorts
+                    # before it; the below trials are named by their indices
+                    below, above_i = split
+                    last = done[int(above_i[-1])].number if above_i.size else -1
+                    above_of = (lambda d, a: lambda: [d[i] for i in a.tolist()])(done, above_i)
                     # the below and above trials' rows gathered from the table at once
                     # (the trials lacking a parameter of the space left out, as Optuna does)
                     table, rows = self._repr_of_finished(done, search_space, study)
                     obs_done, obs_below = (
                         {k: out[:, i] for i, k in enumerate(table.names)}
-                        for r in (rows[above_i], rows[below_i])
+                        for r in (rows[above_i], rows[below])
                         for out in (table.rows[r[r >= 0]],)
                     )
                     self._given_repr = (below, obs_below)
@@ -477,10 +562,9 @@ def _tpe_class() -> type:
                     )
                 finally:
                     self._given_repr = None
-                memo = (study, key, mpe_below, above_done, obs_done)
+                memo = (study, key, mpe_below, above_of, last, obs_done)
                 self._split_memo = memo
-            _, _, mpe_below, above_done, obs_done = memo
-            last = above_done[-1].number if above_done else -1
+            _, _, mpe_below, above_of, last, obs_done = memo
             if all(t.number > last for t in live):  # running trials sort after the rest
                 obs_live = self._get_internal_repr(live, search_space, study)
                 obs = {
@@ -492,7 +576,7 @@ def _tpe_class() -> type:
                     for k in search_space
                 }
             else:
-                above = sorted(above_done + live, key=lambda t: t.number)
+                above = sorted(above_of() + live, key=lambda t: t.number)
                 obs = self._get_internal_repr(above, search_space, study)
             mpe_above = self._parzen_estimator_cls(
                 obs, search_space, self._parzen_estimator_parameters
@@ -507,84 +591,3 @@ def _tpe_class() -> type:
 
 
 _CachedTPE: type | None = None
-
-
-def _parzen_class() -> type:
-    """Optuna's ``_ParzenEstimator`` whose ``log_pdf`` does per estimator what Optuna does
-    per call, when every parameter is discrete (categorical, or int/float with a step).
-
-    Optuna 5.0's mixture ``log_pdf`` takes, per categorical parameter, the log of the
-    weight of each (candidate, kernel) pair: candidates x kernels logarithms per call, ~2/3
-    of the acquisition's time at 2,000 trials. Here the log of each kernel's weights
-    (kernels x choices, at most 6 choices on the hard spaces against 24 candidates) is
-    taken once per estimator and the candidates' entries gathered from it; the discrete
-    kernels' normalizers, the unique (mu, sigma) pairs and the log mixture weights, which
-    do not depend on the candidates, are also kept. The terms are added in Optuna's order
-    with Optuna's helpers, so every value equals Optuna's bit for bit
-    (``tests/dse/test_tpe_sampler.py``). A mixture with a continuous parameter uses
-    Optuna's ``log_pdf`` unchanged.
-    """
-    global _FastParzen
-    if _FastParzen is not None:
-        return _FastParzen
-    import numpy as np
-    from optuna.samplers._tpe import _truncnorm
-    from optuna.samplers._tpe import probability_distributions as pd
-    from optuna.samplers._tpe.parzen_estimator import _ParzenEstimator
-
-    class FastParzenEstimator(_ParzenEstimator):
-        _terms: list[Any] | None = None
-
-        def _prepare(self) -> list[Any] | None:
-            """Per parameter: ("cat", log weights, choices x kernels) or ("num", the
-            distribution, unique mu, unique sigma, inverse, normalizer per kernel); None
-            when a parameter is continuous."""
-            mix = self._mixture_distribution
-            terms: list[Any] = []
-            for d in mix.distributions:
-                if isinstance(d, pd._BatchedCategoricalDistributions):
-                    terms.append(("cat", np.ascontiguousarray(np.log(d.weights).T)))
-                    continue
-                if d.step == 0.0:
-                    return None
-                mu, sigma, inv = pd._unique_inverse_2d(d.mu, d.sigma)
-                norm = _truncnorm._log_gauss_mass(
-                    (d.adapted_low - mu) / sigma, (d.adapted_high - mu) / sigma
-                )[inv]
-                terms.append(("num", d, mu, sigma, inv, norm))
-            terms.append(np.log(mix.weights[np.newaxis]))
-            return terms
-
-        def log_pdf(self, samples_dict: dict[str, Any]) -> Any:
-            if self._terms is None:
-                self._terms = self._prepare() or []
-            if not self._terms:
-                return super().log_pdf(samples_dict)
-            x = self._transform(samples_dict)
-            out = np.zeros((len(x), len(self._mixture_distribution.weights)), dtype=np.float64)
-            for i, term in enumerate(self._terms[:-1]):
-                if term[0] == "cat":
-                    # log(w[kernel, choice]) of each candidate's choice: rows of the table
-                    out += np.take(term[1], x[:, i].astype(np.int64), axis=0)
-                    continue
-                _, d, mu, sigma, inv, norm = term
-                xu, xinv = np.unique(x[:, i], return_inverse=True)
-                half = d.step / 2
-                left = np.log(xu - half) if d.is_log else xu - half
-                right = np.log(xu + half) if d.is_log else xu + half
-                mass = pd._log_gauss_mass_unique(
-                    (left[:, np.newaxis] - mu) / sigma, (right[:, np.newaxis] - mu) / sigma
-                )
-                out += mass[np.ix_(xinv, inv)]
-                out -= norm
-            out += self._terms[-1]
-            top = out.max(axis=1)
-            top[np.isneginf(top)] = 0
-            with np.errstate(divide="ignore"):
-                return np.log(np.exp(out - top[:, None]).sum(axis=1)) + top
-
-    _FastParzen = FastParzenEstimator
-    return FastParzenEstimator
-
-
-_FastParzen: type | None = None

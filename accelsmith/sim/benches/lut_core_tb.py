@@ -215,7 +215,9 @@ async def _run(
 
     for i in range(1 if isolated else len(tiles)):
         enqueue(i)
-    budget = sum(int(tile_cycles(p.group_size, p.weight_bits, p.tile_m, r.kd)) for r in sb.records)
+    budget = sum(
+        int(tile_cycles(p.group_size, p.weight_bits, p.tile_m, p.tile_n, r.kd)) for r in sb.records
+    )
     limit = 4 * budget + 2000 if gap or stall else budget + 1000
     tau = cycle = 0
     queued, pulses = 1, 0
@@ -282,7 +284,7 @@ async def corner_cases(dut: Any) -> None:
             rec.kd,
             "tile cycles",
             rec.row_cycle[-1] - rec.start_cycle + 1,
-            int(tile_cycles(p.group_size, p.weight_bits, p.tile_m, rec.kd)),
+            int(tile_cycles(p.group_size, p.weight_bits, p.tile_m, p.tile_n, rec.kd)),
         )
         for i, rec in enumerate(sb.records)
         if rec.row_cycle
@@ -297,7 +299,9 @@ async def back_to_back(dut: Any) -> None:
     p = LutCoreParams.from_dict(cfg["params"])
     tiles = random_tiles(p, np.random.default_rng(cfg["seed"] + 1), max(1, cfg["tiles"] // 2))
     sb = await _run(dut, p, cfg, tiles, gap=0.0, stall=0.0, seed=cfg["seed"], isolated=False)
-    sched = full_rate_schedule(p.group_size, p.weight_bits, p.tile_m, [r.kd for r in sb.records])
+    sched = full_rate_schedule(
+        p.group_size, p.weight_bits, p.tile_m, p.tile_n, [r.kd for r in sb.records]
+    )
     t0 = sb.records[0].start_cycle
     timing = []
     for i, (rec, s) in enumerate(zip(sb.records, sched, strict=True)):
@@ -349,7 +353,7 @@ async def random_stalls(dut: Any) -> None:
         isolated=False,
     )
     done = [r for r in sb.records if len(r.row_tau) == p.tile_m]
-    pred = output_times(p.tile_m, [r.w_last_tau for r in done])
+    pred = output_times(p.tile_m, p.tile_n, [r.w_last_tau for r in done])
     timing = []
     for i, (rec, want) in enumerate(zip(done, pred, strict=True)):
         timing.append(
