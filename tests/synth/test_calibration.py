@@ -165,24 +165,31 @@ _FLOPS = json.loads((Path(__file__).parent / "data" / "sky130_flops.json").read_
 
 def _inventory_flops(family: str, params: dict) -> int:
     from accelsmith.core.registry import get_family
-    from accelsmith.models.rtl_inventory import lut_core_inventory, systolic_inventory
+    from accelsmith.models.rtl_inventory import systolic_inventory
 
     p = get_family(family).params_class().from_dict(params, source="test")
     if family == "systolic":
         inv = systolic_inventory(
             p.rows, p.cols, p.in_bits, p.acc_bits, p.dataflow == "os", p.max_k, p.signed
         )
-    else:
-        inv = lut_core_inventory(
-            p.weight_bits,
-            p.tile_m,
-            p.tile_n,
-            p.entry_bits,
-            p.table_entries,
-            p.acc_bits,
-            p.bias_correction,
-            p.max_k,
-        )
+        return int(inv["flops"])
+    return _lut_flops(p)
+
+
+def _lut_flops(p) -> int:
+    """The inventory's flip-flops of a LUT core (``LutCoreParams``)."""
+    from accelsmith.models.rtl_inventory import lut_core_inventory
+
+    inv = lut_core_inventory(
+        p.weight_bits,
+        p.tile_m,
+        p.tile_n,
+        p.entry_bits,
+        p.table_entries,
+        p.acc_bits,
+        p.bias_correction,
+        p.max_k,
+    )
     return int(inv["flops"])
 
 
@@ -566,7 +573,7 @@ def test_lut_split_drain_lies_under_the_row_path() -> None:
     the clock (with the one-stage drain it was the worst path at 5.4-5.6 ns in most of
     them). The flip-flops synthesis kept in every LUT context core equal the inventory's
     (models/rtl_inventory.py, the split drain's included)."""
-    from accelsmith.models.rtl_inventory import lut_core_inventory, lut_drain_split_flops
+    from accelsmith.models.rtl_inventory import lut_drain_split_flops
     from accelsmith.synth.components import lut_ctx_params
 
     ctx = calib.load()["ctx_samples"]
@@ -576,17 +583,7 @@ def test_lut_split_drain_lies_under_the_row_path() -> None:
             continue
         for r in rows:
             p = lut_ctx_params(kind, r["width"])
-            inv = lut_core_inventory(
-                p.weight_bits,
-                p.tile_m,
-                p.tile_n,
-                p.entry_bits,
-                p.table_entries,
-                p.acc_bits,
-                p.bias_correction,
-                p.max_k,
-            )
-            assert int(inv["flops"]) == r["flops"], (kind, r["width"])
+            assert _lut_flops(p) == r["flops"], (kind, r["width"])
             extra = int(lut_drain_split_flops(p.tile_m, p.tile_n, r["acc_bits"], True))
             one_col = p.tile_n == 1 and p.tile_m >= 2
             assert extra == (2 + 2 * r["acc_bits"] - r["acc_bits"] // 2 if one_col else 0)
