@@ -61,6 +61,7 @@ __all__ = [
     "LedgerTrial",
     "LedgerWriter",
     "Row",
+    "count_rdb_trials",
     "count_trials",
     "design_key",
     "rdb_backend",
@@ -208,11 +209,17 @@ def count_trials(study: optuna.Study, states: Sequence[Any] | None = None) -> in
     backend = rdb_backend(study)
     if backend is None:
         return len(study.get_trials(deepcopy=False, states=states))
+    return count_rdb_trials(backend, study._study_id, states)
+
+
+def count_rdb_trials(backend: Any, study_id: int, states: Sequence[Any] | None = None) -> int:
+    """Trials of study ``study_id`` (in ``states``, default all) in the ``RDBStorage``
+    ``backend``: one SQL ``count``."""
     from optuna.storages._rdb import models
     from sqlalchemy import func, select
 
     T = models.TrialModel.__table__
-    query = select(func.count()).select_from(T).where(T.c.study_id == study._study_id)
+    query = select(func.count()).select_from(T).where(T.c.study_id == study_id)
     if states is not None:
         query = query.where(T.c.state.in_(list(states)))
     with backend.engine.connect() as conn:

@@ -226,14 +226,10 @@ def run_values(store: Any, name: str) -> np.ndarray:
 
 def _count_trials(store: Any, name: str) -> int:
     """Trials of study ``name`` (one SQL count; Optuna's ``get_trials`` builds every trial)."""
-    from optuna.storages._rdb import models
-    from sqlalchemy import func, select
+    from .ledger_bulk import count_rdb_trials
 
     rdb = _rdb(store)
-    study_id = rdb.get_study_id_from_name(name)
-    T = models.TrialModel.__table__
-    with rdb.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).where(T.c.study_id == study_id)).scalar())
+    return count_rdb_trials(rdb, rdb.get_study_id_from_name(name))
 
 
 def _run_studies(store: Any, ref: str) -> list[tuple[str, int, str]]:
