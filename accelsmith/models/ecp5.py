@@ -46,7 +46,10 @@ Pricing rules (all from the samples; nothing here is a free constant):
   one scale each, fitted to the placed lanes and whole SIMD designs (multi-lane fp / posit
   engines among them);
 - a LUT-core row: the ``lkrow`` rows (one and two PEs) interpolated in the entry width
-  between 4-, 8- and 12-bit activations, at 1-bit weights shifted by the ``..w1`` rows;
+  between 4-, 8- and 12-bit activations, at 1-bit weights shifted by the ``..w1`` rows; a
+  symmetric core of group 2-3 and 2+ rows adds a fitted LUT4 per row and entry bit (flat, its
+  small tables map above the isolated rows: ``ecp5_inventory.sym_core_row_lut``, fitted to
+  whole ``lkcore_...`` cores);
 - Fmax: ``1000 / max(paths)``, the slowest of the family's register-to-register paths, each a
   placed-and-routed component period (``1000 / fmax_mhz``) interpolated in width (a
   systolic PE's path, for ws the slower of the widest PE adder and the column's gated fold

