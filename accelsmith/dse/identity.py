@@ -92,7 +92,10 @@ NODE130_MODELS_VERSION = "6"
 #: "6" (2026-12-07, session 8, one bump for the session's ECP5 model changes): a SIMD lane's
 #: period from a datapath and a read-out scale fitted to placed lanes and multi-lane fp /
 #: posit designs; LUT-core table path (ecpf8); systolic / PIM changes (ecps8).
-ECP5_MODELS_VERSION = "6"
+#: "7" (2026-12-07, session 9, one bump for the session's ECP5 model changes): an in-core
+#: term of symmetric LUT cores of group 2-3 and 2+ rows (ecpl10); a SIMD lane's MULT18X18D
+#: by the partial-product rule synthesis follows (pipeline depth, slots, share; ecps10).
+ECP5_MODELS_VERSION = "7"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 
