@@ -165,6 +165,10 @@ LANE_CTX_WIDTHS = {
 LANE_CTX_WIDTHS |= {k: LANE_CTX_WIDTHS[k.removesuffix("_p2")] for k in LANE_CTX_P2}
 #: quire widths on both sides of binary32's rounding step (``models.simd_asic.FP32_EXACT_Q``)
 FP32_STEP_WIDTHS = (25, 26)
+#: the binary32 chain-and-readout blocks' extra quire widths: both sides of the rounding
+#: step where a class's slots straddle it (classes 0 and 3), and the integer class's
+#: narrow quires (int4 slots: q = 10..19, below ``CHAINR_WIDTHS[0]``'s 18)
+CHAINR_FP32_EXTRA = {0: (12, 15, *FP32_STEP_WIDTHS), 3: FP32_STEP_WIDTHS}
 # widths sampled by `accelsmith calibrate`: every decoder once; each multiplier at the words
 # its widths fit in; exact slots at quire widths spanning int4 (~12 bits) to posit16 with
 # deep dot products (~150); fp32 slots at the product significands 2..26
@@ -182,9 +186,8 @@ SIMD_WIDTHS: dict[str, tuple[int, ...]] = {
     **{k: (4, 8, 16, 26) for k in SLOTFE_KINDS},
     **{f"schain{k}": w for k, w in CHAIN_WIDTHS.items()},
     **{f"schainr{k}": w for k, w in CHAINR_WIDTHS.items()},  # the same, with the readout
-    # the binary32 blocks of the classes whose quire widths straddle the rounding step
-    # (``models.simd_asic.FP32_EXACT_Q``: q <= 25 never rounds) also on both sides of it
-    **{f"schainr{k}": tuple(sorted({*CHAINR_WIDTHS[k], *FP32_STEP_WIDTHS})) for k in (0, 3)},
+    # the binary32 blocks at their extra widths (``CHAINR_FP32_EXTRA``)
+    **{f"schainr{k}": tuple(sorted({*CHAINR_WIDTHS[k], *w})) for k, w in CHAINR_FP32_EXTRA.items()},
     **{f"schainr{k}_{o}": w for k, w in CHAINR_WIDTHS.items() for o in CHAINR_OUTS},
     **{
         f"schainr{k}m{-lsb}_{o}": w

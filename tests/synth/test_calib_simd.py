@@ -350,10 +350,12 @@ def test_chain_readout_components_take_the_format_and_the_class_lsb() -> None:
         assert len(comp.res) == bits and comp.quire_lsb == lsb and comp.readout
         assert SIMD_WIDTHS[kind] == CHAINR_WIDTHS[int(kind[7])]
     # the binary32 blocks at the same widths, and on both sides of its rounding step where
-    # a class's slots straddle it (classes 0 and 3: q = 25 never rounds, 26 does)
+    # a class's slots straddle it (classes 0 and 3: q = 25 never rounds, 26 does), and the
+    # integer class at its narrow int4 quires
     for k, widths in CHAINR_WIDTHS.items():
         step = set(FP32_STEP_WIDTHS) if k in (0, 3) else set()
-        assert set(SIMD_WIDTHS[f"schainr{k}"]) == set(widths) | step
+        low = {12, 15} if k == 0 else set()
+        assert set(SIMD_WIDTHS[f"schainr{k}"]) == set(widths) | step | low
     fp32, _ = component("schainr3", 16)
     assert len(fp32.res) == 32 and fp32.quire_lsb == 0  # the binary32 blocks as sampled
 
@@ -469,6 +471,11 @@ def test_fp32_readout_is_not_interpolated_across_the_rounding_step() -> None:
     assert got > across + 0.8
     # below the step, the rounding-free samples: q = 25 is the block's own sample
     assert simd_asic._readout_in_context_ns(3, 25, 0.0, "fp32") == pytest.approx(ro[25])
+    # an int4 slot's narrow quire (q = 15, max_k 33..48) is sampled, not extrapolated from
+    # the int8 quires (18 and up: 6.3 ns there, 5.5 sampled)
+    ro0 = {r["width"]: r["readout_ns"] for r in samples["schainr0"]}
+    assert {12, 15} <= set(ro0) and ro0[15] < 6.0
+    assert simd_asic._readout_in_context_ns(0, 15, 0.0, "fp32") == pytest.approx(ro0[15])
     # a posit16 result rounds at every width: the block's samples interpolated as they are
     block16 = simd_asic._readout_block(5, "posit16_1", lsb)
     rows16 = [(float(r["width"]), float(r["readout_ns"])) for r in samples[block16]]
