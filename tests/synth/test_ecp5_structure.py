@@ -4,7 +4,11 @@ SIMD lanes' MULT18X18D and flip-flops against their samples."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 from amaranth.hdl import Shape
 
@@ -12,11 +16,14 @@ from accelsmith.core.families.simd import SimdParams
 from accelsmith.core.families.systolic import SystolicParams
 from accelsmith.hdl.simd_lane import SimdLane
 from accelsmith.models import ecp5_inventory as inv
+from accelsmith.models import evaluate
 from accelsmith.models.ecp5 import calib
+from accelsmith.models.workloads import GEMM, Workload
 
 #: the placed ``lkcore_`` samples' worst Fmax error by the fitted table path (%), rounded up
 #: (session 7: 10; session 9, with the row period in entry width and the extent term: 9.5)
 LUT_CORE_FMAX_BOUND = 9.5
+WL = Workload(name="w", layers=(GEMM(name="g", M=16, N=16, K=16),))
 
 
 def _systolic(**kw: object) -> dict:
@@ -106,6 +113,40 @@ def test_lane_dsp_counts_equal_their_samples() -> None:
     for name, s in lanes.items():
         p = SimdParams.from_dict(s["params"], source="test")
         assert inv._simd_lane(p, cal)["mult18"] == s["MULT18X18D"], name
+
+
+#: single-lane SIMD engines mapped by synth_ecp5 (synthesis only; session 9, ecps10): the
+#: development designs of the partial-product rule, every format class of the bench at 8-
+#: and 16-bit lanes and pipeline 1-3
+SIMD_MULT_DESIGNS = Path(__file__).parent / "data" / "ecp5_simd_mult.json"
+
+
+def test_lane_dsp_rule_equals_the_mapped_designs() -> None:
+    """The MULT18X18D of every mapped development engine is the partial-product rule's
+    (:func:`accelsmith.models.ecp5_inventory.lane_dsp_products` times the lanes), exactly,
+    and through the model's ``ecp5_mult18`` column; the set holds each regime the rule
+    tells apart: an 8-bit fp8_e4m3 lane maps 1 MULT18X18D at pipeline 1 (its constant high
+    nibbles fold) and 3 at pipeline 2, a 16-bit one 6 at pipeline 1 (two slots: no fold),
+    int4 + fp8_e4m3 shares a cross product with the high nibble's (3), fp4 + fp8_e5m2 does
+    not (4: its cross products are 2 bits wide)."""
+    data = json.loads(SIMD_MULT_DESIGNS.read_text())
+    got = {}
+    for d in data["designs"]:
+        prm = {k: v for k, v in d.items() if k != "MULT18X18D"}
+        p = SimdParams.from_dict(prm, source="test")
+        assert inv.lane_dsp_products(p) * p.lanes == d["MULT18X18D"], prm
+        got[p.lane_bits, "+".join(p.formats), p.pipeline] = d["MULT18X18D"]
+    assert got[8, "fp8_e4m3", 1] == 1 and got[8, "fp8_e4m3", 2] == 3
+    assert got[16, "fp8_e4m3", 1] == 6
+    assert got[8, "int4+fp8_e4m3", 1] == got[8, "int4+fp8_e4m3", 2] == 3
+    assert got[8, "fp4_e2m1+fp8_e5m2", 2] == 4
+    assert len(data["designs"]) >= 40
+    cfg = {k: [] for k in ("lane_bits", "lanes", "formats", "pipeline", "max_k")}
+    for d in data["designs"]:
+        for k in cfg:
+            cfg[k].append(",".join(d[k]) if k == "formats" else d[k])
+    df = evaluate("simd", pd.DataFrame(cfg), WL)
+    assert df["ecp5_mult18"].tolist() == [float(d["MULT18X18D"]) for d in data["designs"]]
 
 
 def test_lane_flip_flops_follow_their_samples() -> None:
