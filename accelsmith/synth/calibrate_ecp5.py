@@ -36,7 +36,9 @@ generators instantiate (``hdl/*.py`` and ``hdl/blocks``):
                   the row's LUT4 against its entry width, sampled rather than scaled)
 ``lkrow<k><s|f>n<t>w1`` the same row at 1-bit weights (no plane shift)
 ``lkcore_k<k>_w<b>a<a>_<tm>x<tn>_<s|f>_k<max_k>``  a whole LUT core (:data:`LUT_CORES`,
-                  placed and routed): the table path's compare and fan-out over the row's
+                  placed and routed): the table path's compare and fan-out over the row's;
+                  and (:data:`LUT_SYM_CORES`, synthesized only) symmetric cores of group 2-3:
+                  the in-core LUT4 of their rows
 ``dec_<fmt>``     a SIMD format decoder (``hdl/blocks/formats.make_decoder``)
 ``fpmul_<p>``, ``fpadd_<p>``  the PIM lanes' floating-point multiply and add
 ``fround<w>``     the SIMD read-out rounder of a ``w``-bit quire into binary32
@@ -322,6 +324,32 @@ LUT_CORES = (
     (4, 2, 4, 2, 2, False, 12),
 )
 
+#: whole symmetric LUT cores of group 2 (2-3 rows; random.Random("ecpl10-lut-sym2")) and 3
+#: (1-3 rows; random.Random("ecpl10-lut-sym3")), synthesized only (LUT4; session 9, ecpl10):
+#: even activation widths, max_k 6 .. 500; with the symmetric small-group :data:`LUT_CORES`
+#: they fit the in-core cost of the symmetric lookup
+#: (:func:`accelsmith.models.ecp5_inventory.sym_core_pe_lut`)
+LUT_SYM_CORES = (
+    (2, 1, 12, 3, 1, True, 500),
+    (2, 1, 6, 3, 2, True, 500),
+    (2, 2, 6, 3, 1, True, 40),
+    (2, 2, 8, 3, 1, True, 20),
+    (2, 2, 8, 2, 1, True, 6),
+    (2, 3, 12, 3, 1, True, 500),
+    (2, 2, 6, 3, 1, True, 500),
+    (2, 1, 4, 3, 2, True, 500),
+    (2, 1, 12, 2, 2, True, 100),
+    (2, 3, 10, 3, 1, True, 6),
+    (3, 2, 4, 3, 3, True, 500),
+    (3, 1, 6, 1, 2, True, 100),
+    (3, 1, 10, 2, 1, True, 40),
+    (3, 1, 4, 3, 2, True, 6),
+    (3, 3, 6, 2, 3, True, 500),
+    (3, 2, 8, 3, 1, True, 6),
+    (3, 3, 8, 2, 2, True, 40),
+    (3, 3, 10, 1, 3, True, 12),
+)
+
 
 def _parse(pattern: str, name: str, what: str) -> Any:
     """The full match of ``pattern`` on sample ``name`` (ValueError naming ``what``)."""
@@ -423,6 +451,7 @@ def component_names() -> list[str]:
         *(f"lkrow{k}{s}n{t}a{b}" for b in ROW_ACT_BITS for k, s in TABLES for t in (1, 2)),
         *(f"lkrow{k}{s}n{t}w1" for k, s in TABLES for t in (1, 2)),
         *(lut_core_name(*c) for c in LUT_CORES),
+        *(lut_core_name(*c) for c in LUT_SYM_CORES),
         *(f"dec_{f}" for f in DEC_FORMATS),
         *FP_OPS,
         *(f"fround{w}" for w in ROUND_WIDTHS),

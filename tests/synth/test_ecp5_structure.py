@@ -4,7 +4,11 @@ SIMD lanes' MULT18X18D and flip-flops against their samples."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 from amaranth.hdl import Shape
 
@@ -12,11 +16,14 @@ from accelsmith.core.families.simd import SimdParams
 from accelsmith.core.families.systolic import SystolicParams
 from accelsmith.hdl.simd_lane import SimdLane
 from accelsmith.models import ecp5_inventory as inv
+from accelsmith.models import evaluate
 from accelsmith.models.ecp5 import calib
+from accelsmith.models.workloads import GEMM, Workload
 
 #: the placed ``lkcore_`` samples' worst Fmax error by the fitted table path (%), rounded up
 #: (session 7)
 LUT_CORE_FMAX_BOUND = 10.0
+WL = Workload(name="w", layers=(GEMM(name="g", M=16, N=16, K=16),))
 
 
 def _systolic(**kw: object) -> dict:
@@ -106,6 +113,40 @@ def test_lane_dsp_counts_equal_their_samples() -> None:
     for name, s in lanes.items():
         p = SimdParams.from_dict(s["params"], source="test")
         assert inv._simd_lane(p, cal)["mult18"] == s["MULT18X18D"], name
+
+
+#: single-lane SIMD engines mapped by synth_ecp5 (synthesis only; session 9, ecps10): the
+#: development designs of the partial-product rule, every format class of the bench at 8-
+#: and 16-bit lanes and pipeline 1-3
+SIMD_MULT_DESIGNS = Path(__file__).parent / "data" / "ecp5_simd_mult.json"
+
+
+def test_lane_dsp_rule_equals_the_mapped_designs() -> None:
+    """The MULT18X18D of every mapped development engine is the partial-product rule's
+    (:func:`accelsmith.models.ecp5_inventory.lane_dsp_products` times the lanes), exactly,
+    and through the model's ``ecp5_mult18`` column; the set holds each regime the rule
+    tells apart: an 8-bit fp8_e4m3 lane maps 1 MULT18X18D at pipeline 1 (its constant high
+    nibbles fold) and 3 at pipeline 2, a 16-bit one 6 at pipeline 1 (two slots: no fold),
+    int4 + fp8_e4m3 shares a cross product with the high nibble's (3), fp4 + fp8_e5m2 does
+    not (4: its cross products are 2 bits wide)."""
+    data = json.loads(SIMD_MULT_DESIGNS.read_text())
+    got = {}
+    for d in data["designs"]:
+        prm = {k: v for k, v in d.items() if k != "MULT18X18D"}
+        p = SimdParams.from_dict(prm, source="test")
+        assert inv.lane_dsp_products(p) * p.lanes == d["MULT18X18D"], prm
+        got[p.lane_bits, "+".join(p.formats), p.pipeline] = d["MULT18X18D"]
+    assert got[8, "fp8_e4m3", 1] == 1 and got[8, "fp8_e4m3", 2] == 3
+    assert got[16, "fp8_e4m3", 1] == 6
+    assert got[8, "int4+fp8_e4m3", 1] == got[8, "int4+fp8_e4m3", 2] == 3
+    assert got[8, "fp4_e2m1+fp8_e5m2", 2] == 4
+    assert len(data["designs"]) >= 40
+    cfg = {k: [] for k in ("lane_bits", "lanes", "formats", "pipeline", "max_k")}
+    for d in data["designs"]:
+        for k in cfg:
+            cfg[k].append(",".join(d[k]) if k == "formats" else d[k])
+    df = evaluate("simd", pd.DataFrame(cfg), WL)
+    assert df["ecp5_mult18"].tolist() == [float(d["MULT18X18D"]) for d in data["designs"]]
 
 
 def test_lane_flip_flops_follow_their_samples() -> None:
@@ -302,11 +343,14 @@ def test_lut_table_path_is_the_placed_row_plus_a_fitted_overhead() -> None:
     level = float(cal.period_ns("mux", 4)) - 1000.0 / cal.value("pipe8", "fmax_mhz")
     assert 0 <= a_fold < a_cmp <= 2 * level and 0 <= b <= 2 * level
     cores = {n: s for n, s in cal.samples.items() if n.startswith("lkcore_")}
-    assert len(cores) >= 10
+    for name, s in cores.items():  # session 9: synthesis-only cores (LUT_SYM_CORES) too
+        p = LutCoreParams.from_dict(s["params"], source="test")
+        assert p.act_bits % 2 == 0 and p.max_k not in (15, 60, 333), name
+    cores = {n: s for n, s in cores.items() if s.get("fmax_mhz")}
+    assert len(cores) >= 24
     folded = 0
     for name, s in cores.items():
         p = LutCoreParams.from_dict(s["params"], source="test")
-        assert p.act_bits % 2 == 0 and p.max_k not in (15, 60, 333), name
         folded += bool(inv.kmask_folds(p.group_size, inv.bits_for(p.max_k - 1) + 1))
         cfg = {k: np.asarray([v]) for k, v in p.to_dict().items()}
         period = max(float(np.ravel(t)[0]) for t in inv.lut_core(cfg, cal)["paths_ns"])
@@ -391,6 +435,44 @@ def test_simd_development_set_and_samples_share_no_netlist_with_held_out_designs
 
     samples = [cal5.simd_params(cal5.simd_name(*d)) for d in cal5.SIMDS]
     samples += [cal5.lut_core_params(cal5.lut_core_name(*c)) for c in cal5.LUT_CORES]
+    samples += [cal5.lut_core_params(cal5.lut_core_name(*c)) for c in cal5.LUT_SYM_CORES]
+    # session 9: the symmetric-core development set (bench/dev/ecp5_dev_lut_sym_2026-12-07h)
+    got += bench.given(str(dev / "ecp5_dev_lut_sym_2026-12-07h.json"), "lut-core", 20)
     held = {shape(p) for f in ("simd", "lut-core") for p in bench.held_out(f, 20)}
     for p in [*got, *samples]:
         assert shape(p) not in held, p
+
+
+def test_symmetric_small_group_cores_of_several_rows_pay_an_in_core_row_term() -> None:
+    """Session 9 (ecpl10): a flat symmetric LUT core of group 2-3 and 2+ rows maps to more
+    LUT4 than its isolated ``lkrow`` rows (lut_k2_w1a9_3x3_sym, a development row of the
+    seed-2612 draw, was -15.8 %): a term per row and entry bit
+    (``inv.sym_core_row_lut``), fitted to the whole ``lkcore_`` cores of that class (the
+    placed LUT_CORES and the synthesis-only LUT_SYM_CORES). It is positive and below the
+    cost of a LUT4 level per entry bit and PE column (a few LUT4), the class's 22 calibration
+    cores are 5.7 / 14.1 % with it against 8.3 / 23.4 % without, and it leaves 1-row,
+    full-table and larger-group cores alone."""
+    from accelsmith.synth import calibrate_ecp5 as cal5
+
+    cal = calib()
+    c = inv.sym_core_row_lut(cal)
+    assert 1.0 <= c <= 5.0
+    names = {cal5.lut_core_name(*t) for t in cal5.LUT_SYM_CORES}
+    assert names <= set(cal.samples) and len(names) >= 16
+    with_t, without = [], []
+    for name, s in cal.samples.items():
+        if not name.startswith("lkcore_"):
+            continue
+        cfg = inv._cfg1(s["params"])
+        w = float(inv.lut_core(cfg, cal)["lut4"][0])
+        wo = float(inv.lut_core(cfg, cal, sym_rows=False)["lut4"][0])
+        p = s["params"]
+        if p["symmetric"] and p["group_size"] <= 3 and p["tile_m"] >= 2:
+            assert w - wo == pytest.approx(c * float(inv._sym_rows(cfg)[0]))
+            with_t.append(abs(w / s["LUT4"] - 1))
+            without.append(abs(wo / s["LUT4"] - 1))
+        else:
+            assert w == wo, name
+    assert len(with_t) >= 20
+    assert np.mean(with_t) <= 0.06 and max(with_t) <= 0.15
+    assert np.mean(without) >= 0.08
