@@ -36,12 +36,20 @@ HEAVY = (
     "cocotb_tools",
     "distributed",
 )
+#: the CLI modules of the ``dse`` group (all a ``dse`` command loads of accelsmith.cli)
+DSE_CLI = (
+    "accelsmith.cli.dse",
+    "accelsmith.cli.dse_reference",
+    "accelsmith.cli.dse_tables",
+    "accelsmith.cli.dse_verify",
+)
 #: what the CLI's help needs none of
 NUMERIC = ("numpy", "pandas", "optuna", "sqlalchemy", "yaml", "pydantic")
 
 _REPORT = """
 import gc, json, sys
 print(json.dumps({"modules": sorted({m.split(".")[0] for m in sys.modules}),
+                  "ours": sorted(m for m in sys.modules if m.startswith("accelsmith.")),
                   "gc_enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))
 """
 
@@ -113,7 +121,8 @@ def test_a_worker_loads_no_heavy_package_and_ends_its_start_up(started_campaign,
         )
     code = (
         call + "import optuna\n"
-        f"s = optuna.load_study(study_name='tiny@random', storage={url!r})\n"
+        "from accelsmith.dse.storage import open_storage\n"  # (Optuna's own would load alembic)
+        f"s = optuna.load_study(study_name='tiny@random', storage=open_storage({url!r}))\n"
         f"assert len(s.trials) == {budget}, len(s.trials)\n"
     )
     report = _loaded(code, cwd=folder)
@@ -121,3 +130,69 @@ def test_a_worker_loads_no_heavy_package_and_ends_its_start_up(started_campaign,
     assert {"numpy", "pandas", "optuna"} <= loaded  # it did evaluate and store
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
     assert report["gc_enabled"] and report["frozen"] > 10_000
+    # the CLI builds the dse group alone for a dse command (accelsmith.cli.main.build_app)
+    cli = {m for m in report["ours"] if m.startswith("accelsmith.cli.")}
+    assert cli <= {"accelsmith.cli.main", *DSE_CLI}, sorted(cli - set(DSE_CLI))
+    # a storage at the installed Optuna's schema is checked without alembic
+    # (accelsmith.dse.rdb_schema: the first opening, by the campaign's `dse run`, cached the
+    # head revision)
+    assert "alembic" not in loaded
+
+
+def _plain(value: object) -> str:
+    """``repr`` without memory addresses (the two trees build their own objects)."""
+    import re
+
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    return re.sub(r" at 0x[0-9a-f]+", "", repr(value))
+
+
+def _tree(command, path="accelsmith") -> dict:
+    """A click command tree as plain data: every command's and parameter's attributes."""
+    out = {
+        path: (
+            {k: _plain(v) for k, v in vars(command).items() if k not in ("params", "commands")},
+            [{k: _plain(v) for k, v in vars(p).items()} for p in command.params],
+        )
+    }
+    for name, sub in getattr(command, "commands", {}).items():
+        out.update(_tree(sub, f"{path} {name}"))
+    return out
+
+
+def test_the_dse_tree_alone_is_the_dse_group_of_the_whole_tree():
+    """``accelsmith dse ...`` is parsed by the root with the dse group alone
+    (:func:`accelsmith.cli.main.build_app`): every dse command, option, default and help
+    text is the whole tree's, after the same help and NaN passes."""
+    import typer
+
+    from accelsmith.cli.main import _plain_help, _refuse_nan, build_app
+
+    trees = []
+    for only in (None, "dse"):
+        command = typer.main.get_command(build_app(only))
+        _refuse_nan(command)
+        _plain_help(command)
+        trees.append(_tree(command))
+    whole, alone = trees
+    dse = {k: v for k, v in whole.items() if k == "accelsmith" or k.startswith("accelsmith dse")}
+    assert len(dse) > 10 and "accelsmith dse worker" in dse
+    assert alone == dse
+
+
+def test_a_dse_command_builds_no_other_command_group():
+    """``accelsmith dse ... --help`` and a dse command's usage error load no other command
+    group's module (generate, synth, cost ... and the family flags they are built from)."""
+    code = (
+        "import contextlib, io\n"
+        "from accelsmith.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    assert main(['dse', 'verify-front', '--help']) == 0\n"
+        "assert '--target' in out.getvalue()\n"
+        "with contextlib.redirect_stderr(io.StringIO()) as err:\n"
+        "    assert main(['dse', 'status', 'x.yaml', '--frobnicate']) == 2\n"
+        "assert 'No such option' in err.getvalue(), err.getvalue()\n"
+    )
+    cli = {m for m in _loaded(code)["ours"] if m.startswith("accelsmith.cli.")}
+    assert cli <= {"accelsmith.cli.main", *DSE_CLI}, sorted(cli - set(DSE_CLI))

@@ -444,8 +444,9 @@ def export_command(
 
 
 def _register_verify_front() -> None:
-    # issue 15 item 4: the command lives in cli/synth.py (helper synth); registered here
-    from .synth import verify_front_command
+    # issue 15 item 4: the command lives in cli/dse_verify.py (it was in cli/synth.py, whose
+    # import builds the whole synth group); registered here
+    from .dse_verify import verify_front_command
 
     app.command("verify-front")(verify_front_command)
 

@@ -73,7 +73,10 @@ CALIBRATED_NODE_NM = 130
 #: "6" (2026-12-07, session 8, one bump for the session's node-130 model changes; simd8
 #: first): the SIMD exact slot's readout in context from the chain-and-readout block at the
 #: quire LSB nearest the slot's own (models/simd_asic.py _readout_block).
-NODE130_MODELS_VERSION = "6"
+#: "7" (2026-12-07, session 9, one bump for the session's node-130 model changes; simd10
+#: first): an exact SIMD slot's binary32 readout is never interpolated across the rounding
+#: step between quire widths 25 and 26 (models/simd_asic.py _readout_s).
+NODE130_MODELS_VERSION = "7"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
 #: the ``ecp5_`` columns while the ECP5 samples stay the same. Identities stored without an

@@ -220,12 +220,17 @@ _SCHEMA_CHECKED: set[str] = set()
 
 def _rdb(url: str, **kwargs: Any) -> Any:
     """Optuna's ``RDBStorage`` for ``url``; its schema check (the runtime Optuna's version
-    against the tables') is done by the first opening of ``url`` in this process only."""
+    against the tables') is done by the first opening of ``url`` in this process only, and
+    without alembic when the stored schema is the installed Optuna's head revision
+    (:mod:`accelsmith.dse.rdb_schema`)."""
     import optuna
 
-    store = optuna.storages.RDBStorage(
-        url, skip_compatibility_check=url in _SCHEMA_CHECKED, **kwargs
-    )
+    from .rdb_schema import lean_schema_check
+
+    with lean_schema_check():
+        store = optuna.storages.RDBStorage(
+            url, skip_compatibility_check=url in _SCHEMA_CHECKED, **kwargs
+        )
     _SCHEMA_CHECKED.add(url)
     return store
 

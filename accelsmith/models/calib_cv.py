@@ -341,7 +341,9 @@ def simd_readout_ctx_cv() -> dict[str, dict[str, float]]:
     before), plus the format's own block's likewise (``block_extra``), or as the format's own
     readout paths interpolated in the width (``own_readout``, never below the readout
     alone). Only the interior widths are scored (every form would extrapolate the ends), as
-    in :func:`pe_period_cv`. Calibration samples only, never held-out designs."""
+    in :func:`pe_period_cv`; a binary32 block is interpolated on its side of the rounding
+    step only (as the model: ``simd_asic.FP32_EXACT_Q``), so each side's widths are a range
+    with ends of their own. Calibration samples only, never held-out designs."""
     from ..core.families.simd import OUT_FORMATS, POSIT_OUTS
     from . import simd_asic as sa
 
@@ -351,8 +353,11 @@ def simd_readout_ctx_cv() -> dict[str, dict[str, float]]:
     def s(kind: str, q: float) -> float:
         return float(sa._s(kind, "period_ns", q))
 
-    def interp(kind: str, key: str, q: float) -> float:
+    def interp(kind: str, key: str, q: float, out: str = "") -> float:
         rows = [(float(r["width"]), float(r[key])) for r in simd[kind] if r["width"] != q]
+        if out == "fp32":  # as the model: never across binary32's rounding step
+            side = [r for r in rows if (r[0] <= sa.FP32_EXACT_Q) == (q <= sa.FP32_EXACT_Q)]
+            rows = side or rows
         return _loglog_rows(rows, q)
 
     for k in sa.CHAIN_STAGES:
@@ -364,16 +369,21 @@ def simd_readout_ctx_cv() -> dict[str, dict[str, float]]:
             widths = sorted(float(r["width"]) for r in simd[kind])
             for r in simd[kind]:
                 q = float(r["width"])
-                if q in (widths[0], widths[-1]) or "readout_ns" not in r:
+                ends = (widths[0], widths[-1])
+                if out == "fp32":  # each side of the rounding step is a range of its own
+                    side = [w for w in widths if (w <= sa.FP32_EXACT_Q) == (q <= sa.FP32_EXACT_Q)]
+                    ends = (side[0], side[-1])
+                if q in ends or "readout_ns" not in r:
                     continue
                 chain, alone = s(f"schain{k}", q), s(f"sslot_{out}", q)
-                fp32 = interp(blocks["fp32"], "period_ns", q) - max(chain, s("sslot_fp32", q))
-                own = interp(kind, "period_ns", q) - max(chain, alone)
+                fp32 = interp(blocks["fp32"], "period_ns", q, "fp32")
+                fp32 -= max(chain, s("sslot_fp32", q))
+                own = interp(kind, "period_ns", q, out) - max(chain, alone)
                 pred = {
                     "none": alone,
                     "fp32_extra": alone + max(fp32, 0.0),
                     "block_extra": alone + max(own, 0.0),
-                    "own_readout": max(alone, interp(kind, "readout_ns", q)),
+                    "own_readout": max(alone, interp(kind, "readout_ns", q, out)),
                 }
                 y = float(r["readout_ns"])
                 for form in SIMD_READOUT_FORMS:

@@ -452,9 +452,11 @@ def lane_cost(
         if acc == "exact" and pipeline <= 2:  # no register between multiplier and quire
             slot_area *= _merged_fraction(sl["stages"], sl["q"])
         acc_area += slot_area
-        t_own = float(_s(kind, "period_ns", w)) * narrow["period_ns"]
         if acc == "exact":
-            t_own = _readout_in_context_ns(sl["stages"], sl["q"], t_own, out_format, sl["lsb"])
+            own = _readout_s(kind, "period_ns", w, out_format)
+            t_own = _readout_in_context_ns(sl["stages"], sl["q"], own, out_format, sl["lsb"])
+        else:
+            t_own = float(_s(kind, "period_ns", w)) * narrow["period_ns"]
         t_slot = max(t_slot, t_own)
         if sl["exp_bits"]:
             adders += float(calib.logic_um2("add", sl["exp_bits"]))
@@ -641,6 +643,40 @@ def _readout_block(stages: int, out: str, lsb: int | None = None) -> str:
     return min(blocks, key=lambda b: abs(b[0] - lsb))[1]
 
 
+#: the widest exact quire whose binary32 readout never rounds: a ``q``-bit two's-complement
+#: quire's magnitude is at most ``2**(q-1)``; up to q = 25 it fits binary32's 24-bit
+#: significand (the one 25-bit magnitude, ``2**24``, has zero low bits: the guard bit is
+#: constant, and synthesis removes the rounding increment and its carry into the exponent);
+#: from q = 26 on the readout rounds. Measured on both sides (``accelsmith calibrate``,
+#: 2026-12-07): ``sslot_fp32`` 7.3 / 7.1 / 9.6 ns at q = 24 / 25 / 26, ``schainr3``'s
+#: readout 8.4 / 7.7 / 9.8, ``schainr0``'s 7.9 / 8.2 / 10.2
+FP32_EXACT_Q = 25
+
+
+def _readout_s(kind: str, key: str, q: int, out: str) -> float:
+    """An exact slot's readout component ``kind`` (``sslot_<out>``, a ``schainr*`` block)
+    at quire width ``q``: a binary32 readout is interpolated only from the samples on its
+    own side of the rounding step (``FP32_EXACT_Q``), never across it: a block sampled at
+    25 and 30 (the posit4 slot's class-5 block at LSB -8) would give a slot at 27 a readout
+    between the rounding-free one and the rounding one. Other formats round at every quire
+    width the generator gives (8-11 significand bits; posits fewer) and take every
+    sample."""
+    from . import calib
+
+    if out != "fp32":
+        return float(_s(kind, key, q))
+    rows = [
+        r
+        for r in calib.load()["simd_samples"][kind]
+        if (r["width"] <= FP32_EXACT_Q) == (q <= FP32_EXACT_Q)
+    ]
+    if not rows:
+        return float(_s(kind, key, q))
+    from .calib_cv import _loglog_rows
+
+    return _loglog_rows([(float(r["width"]), float(r[key])) for r in rows], float(q))
+
+
 def _readout_in_context_ns(
     stages: int, q: int, own: float, out: str = "fp32", lsb: int | None = None
 ) -> float:
@@ -660,7 +696,7 @@ def _readout_in_context_ns(
     blocks chose the readout path over the block's period in excess of its parts
     (:func:`accelsmith.models.calib_cv.simd_readout_ctx_cv`); the development engines of
     ``bench/bench_simd_readout_dev.py --posit`` chose the nearest LSB over the class's."""
-    ro = float(_s(_readout_block(stages, out, lsb), "readout_ns", q))
+    ro = _readout_s(_readout_block(stages, out, lsb), "readout_ns", q, out)
     return max(own, ro)
 
 

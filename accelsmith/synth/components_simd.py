@@ -83,9 +83,13 @@ result registered where the lane registers it:
     whose posit decoders and quire widths the FP8 E4M3 lane does not stand for
     (``schainl5p8`` at 30: 16.0 ns, ``schainl5`` at 38: 11.6).
 
-``sslot_fp32`` is sampled densely around q = 25: below it the quire's magnitude fits the
-binary32 significand and the readout has no rounding logic (24: 7.3 ns, 26: 9.6 ns), so an
-interpolation across that step would understate every wider slot's readout.
+``sslot_fp32`` is sampled densely around q = 25: up to it the quire's magnitude fits the
+binary32 significand and the readout has no rounding logic (24 / 25 / 26: 7.3 / 7.1 /
+9.6 ns), so an interpolation across that step would understate every wider slot's readout;
+the binary32 chain-and-readout blocks of the classes whose slots straddle it (0 and 3) are
+sampled at 25 and 26 too (``FP32_STEP_WIDTHS``; ``schainr3``'s readout 7.7 / 9.8 ns), and
+the model never interpolates a binary32 readout across the step
+(``models.simd_asic.FP32_EXACT_Q``).
 """
 
 from __future__ import annotations
@@ -159,6 +163,12 @@ LANE_CTX_WIDTHS = {
     "schainl5p4i8": (26, 30, 35),
 }
 LANE_CTX_WIDTHS |= {k: LANE_CTX_WIDTHS[k.removesuffix("_p2")] for k in LANE_CTX_P2}
+#: quire widths on both sides of binary32's rounding step (``models.simd_asic.FP32_EXACT_Q``)
+FP32_STEP_WIDTHS = (25, 26)
+#: the binary32 chain-and-readout blocks' extra quire widths: both sides of the rounding
+#: step where a class's slots straddle it (classes 0 and 3), and the integer class's
+#: narrow quires (int4 slots: q = 10..19, below ``CHAINR_WIDTHS[0]``'s 18)
+CHAINR_FP32_EXTRA = {0: (12, 15, *FP32_STEP_WIDTHS), 3: FP32_STEP_WIDTHS}
 # widths sampled by `accelsmith calibrate`: every decoder once; each multiplier at the words
 # its widths fit in; exact slots at quire widths spanning int4 (~12 bits) to posit16 with
 # deep dot products (~150); fp32 slots at the product significands 2..26
@@ -168,7 +178,7 @@ SIMD_WIDTHS: dict[str, tuple[int, ...]] = {
         k: tuple(w for w in (4, 8, 16, 32) if w >= s[0])
         for k, s in zip(MUL_KINDS, MUL_SETS, strict=True)
     },
-    "sslot_fp32": (12, 24, 26, 32, 40, 48, 96, 150),
+    "sslot_fp32": (12, 24, 25, 26, 32, 40, 48, 96, 150),
     **{f"sslot_{o}": (12, 48, 150) for o in OUTS if o != "fp32"},
     "sslotf_fp32": (4, 8, 16, 26),
     **{f"sslotf_{o}": (8, 26) for o in OUTS if o != "fp32"},
@@ -176,6 +186,8 @@ SIMD_WIDTHS: dict[str, tuple[int, ...]] = {
     **{k: (4, 8, 16, 26) for k in SLOTFE_KINDS},
     **{f"schain{k}": w for k, w in CHAIN_WIDTHS.items()},
     **{f"schainr{k}": w for k, w in CHAINR_WIDTHS.items()},  # the same, with the readout
+    # the binary32 blocks at their extra widths (``CHAINR_FP32_EXTRA``)
+    **{f"schainr{k}": tuple(sorted({*CHAINR_WIDTHS[k], *w})) for k, w in CHAINR_FP32_EXTRA.items()},
     **{f"schainr{k}_{o}": w for k, w in CHAINR_WIDTHS.items() for o in CHAINR_OUTS},
     **{
         f"schainr{k}m{-lsb}_{o}": w

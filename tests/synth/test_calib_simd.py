@@ -333,7 +333,13 @@ def test_chain_readout_components_take_the_format_and_the_class_lsb() -> None:
     format's width) and the quire LSB a slot of class ``k`` has in the generator."""
     from accelsmith.core.families.simd import SimdParams
     from accelsmith.synth.components import component
-    from accelsmith.synth.components_simd import CHAINR_OUTS, SIMD_WIDTHS, class_lsb
+    from accelsmith.synth.components_simd import (
+        CHAINR_OUTS,
+        CHAINR_WIDTHS,
+        FP32_STEP_WIDTHS,
+        SIMD_WIDTHS,
+        class_lsb,
+    )
 
     assert set(CHAINR_OUTS) == {"bf16", "fp16", "posit16_1", "posit8_0"}
     assert [class_lsb(k) for k in (0, 3, 5, 6, 7)] == [0, -2, -18, -32, -56]
@@ -342,7 +348,14 @@ def test_chain_readout_components_take_the_format_and_the_class_lsb() -> None:
     for kind, bits, lsb in (("schainr3_bf16", 16, -2), ("schainr6_posit8_0", 8, -32)):
         comp, _ = component(kind, SIMD_WIDTHS[kind][0])
         assert len(comp.res) == bits and comp.quire_lsb == lsb and comp.readout
-        assert SIMD_WIDTHS[kind] == SIMD_WIDTHS[kind.split("_")[0]]
+        assert SIMD_WIDTHS[kind] == CHAINR_WIDTHS[int(kind[7])]
+    # the binary32 blocks at the same widths, and on both sides of its rounding step where
+    # a class's slots straddle it (classes 0 and 3: q = 25 never rounds, 26 does), and the
+    # integer class at its narrow int4 quires
+    for k, widths in CHAINR_WIDTHS.items():
+        step = set(FP32_STEP_WIDTHS) if k in (0, 3) else set()
+        low = {12, 15} if k == 0 else set()
+        assert set(SIMD_WIDTHS[f"schainr{k}"]) == set(widths) | step | low
     fp32, _ = component("schainr3", 16)
     assert len(fp32.res) == 32 and fp32.quire_lsb == 0  # the binary32 blocks as sampled
 
@@ -429,6 +442,45 @@ def test_posit_slots_take_a_posit_lane_in_context() -> None:
     # the posit8 lane is slower than the E4M3 lane at the same quire width (38-39 bits)
     p8 = float(simd_asic._s("schainl5p8", "period_ns", 39))
     assert p8 > 1.3 * float(simd_asic._s("schainl5", "period_ns", 38))
+
+
+def test_fp32_readout_is_not_interpolated_across_the_rounding_step() -> None:
+    """Up to q = 25 an exact quire's magnitude fits binary32's significand and its readout
+    never rounds; from 26 on it does (the blocks sampled on both sides: ``schainr3``'s
+    readout at 25 and 26 is 7.7 and 9.8 ns). A binary32 readout between samples that
+    straddle the step (the posit4 slot's class-5 block at LSB -8 is sampled at 25 and 30)
+    takes the rounding side's samples only, never an interpolation across the step; other
+    result formats round at every width and keep every sample."""
+    from accelsmith.models.calib_cv import _loglog_rows
+    from accelsmith.synth.components_simd import SIMD_WIDTHS
+
+    assert simd_asic.FP32_EXACT_Q == 25
+    for kind in ("schainr0", "schainr3", "sslot_fp32"):
+        assert {24, 25, 26} <= set(SIMD_WIDTHS[kind])
+    samples = calib_samples()
+    ro = {r["width"]: r["readout_ns"] for r in samples["schainr3"]}
+    assert ro[26] - ro[25] > 1.5  # the step, measured
+    q, lsb = 27, -8  # a posit4 slot of class 5 (int8 beside it) with a binary32 result
+    block = simd_asic._readout_block(5, "fp32", lsb)
+    assert block == "schainr5m8_fp32"
+    rows = [(float(r["width"]), float(r["readout_ns"])) for r in samples[block]]
+    rounding = _loglog_rows([r for r in rows if r[0] >= 26], q)
+    across = _loglog_rows(rows, q)
+    got = simd_asic._readout_in_context_ns(5, q, 0.0, "fp32", lsb)
+    assert got == pytest.approx(rounding)
+    assert got > across + 0.8
+    # below the step, the rounding-free samples: q = 25 is the block's own sample
+    assert simd_asic._readout_in_context_ns(3, 25, 0.0, "fp32") == pytest.approx(ro[25])
+    # an int4 slot's narrow quire (q = 15, max_k 33..48) is sampled, not extrapolated from
+    # the int8 quires (18 and up: 6.3 ns there, 5.5 sampled)
+    ro0 = {r["width"]: r["readout_ns"] for r in samples["schainr0"]}
+    assert {12, 15} <= set(ro0) and ro0[15] < 6.0
+    assert simd_asic._readout_in_context_ns(0, 15, 0.0, "fp32") == pytest.approx(ro0[15])
+    # a posit16 result rounds at every width: the block's samples interpolated as they are
+    block16 = simd_asic._readout_block(5, "posit16_1", lsb)
+    rows16 = [(float(r["width"]), float(r["readout_ns"])) for r in samples[block16]]
+    got16 = simd_asic._readout_in_context_ns(5, q, 0.0, "posit16_1", lsb)
+    assert got16 == pytest.approx(_loglog_rows(rows16, q))
 
 
 @pytest.mark.slow
