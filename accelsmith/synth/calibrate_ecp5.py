@@ -322,6 +322,13 @@ LUT_CORES = (
     (5, 3, 4, 3, 2, False, 6),
     (5, 1, 6, 2, 2, True, 12),
     (4, 2, 4, 2, 2, False, 12),
+    # session 9 (ecpl10): k = 4 / 5 cores whose kmask compares do not fold (max_k 40 / 500),
+    # drawn with random.Random("ecpl10-lut-k45"): the table path's compare overhead was fitted
+    # on k = 2 / 3 cores and two such k = 5 ones
+    (5, 3, 4, 2, 2, True, 500),
+    (4, 1, 12, 2, 2, False, 40),
+    (4, 2, 10, 1, 1, False, 40),
+    (5, 2, 6, 2, 1, False, 40),
 )
 
 #: whole symmetric LUT cores of group 2 (2-3 rows; random.Random("ecpl10-lut-sym2")) and 3
@@ -406,6 +413,9 @@ PNR = (
     *(f"lk{k}{s}" for k, s in TABLES),
     # session 7: the rows (one PE, 8-bit activations) and whole LUT cores (the table path)
     *(f"lkrow{k}{s}n1" for k, s in TABLES),
+    # session 9 (ecpl10): the k = 4 / 5 rows at 4- and 12-bit activations too (the row's
+    # period against its entry width: ecp5_inventory._lut_row_period; ROW_ACT_BITS)
+    *(f"lkrow{k}{s}n1a{b}" for k in (4, 5) for s in "sf" for b in (4, 12)),
     *(lut_core_name(*c) for c in LUT_CORES),
     *(f"dec_{f}" for f in DEC_FORMATS),
     *FP_OPS,
