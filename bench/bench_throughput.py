@@ -38,8 +38,11 @@ two dataflows, three buffers of 16..256 KiB, 4/8/16-bit operands).
     (``LedgerWriter.batch_size``). The server shares the machine's CPUs: on 2 cores expect at
     most ~2x. Also printed: the CPU split per recorded trial (the worker processes', and the
     server's: the postmaster and its backends, when this bench started it), how many cores were
-    busy, the CPU-bound ceiling of the machine, and the lock waits over 5 ms the server logged
-    (``log_lock_waits``). Each worker runs in its own session, as ``dse worker`` processes
+    busy, the CPU-bound ceiling of the machine, the lock waits over 5 ms the server logged
+    (``log_lock_waits``), and for each worker count the start-up CPU per worker at which it
+    would cost no more CPU than one worker fewer (the break-even: on a CPU-bound machine more
+    workers cannot be faster when their extra start-ups cost more than their steady saving).
+    Each worker runs in its own session, as ``dse worker`` processes
     started from separate shells: on a busy Linux machine with autogroup scheduling, CPU time is
     shared between sessions first, and workers of one session would share one session's slice.
     ``--pg-launch run`` (or ``shells run``: both) starts the workers as one ``dse run SPEC
@@ -58,6 +61,7 @@ Run: ``.venv/bin/python bench/bench_throughput.py [--trials 20000] [--quick] [--
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
 import subprocess
@@ -684,6 +688,32 @@ def pg_part(
         rows[-len(split) + list(split).index(w)].update(
             worker_startup_cpu_s=round(start, 2),
             worker_cpu_ms_per_trial_steady=round(steady, 3),
+        )
+    _break_even(split, start, launch)
+
+
+def _break_even(split: dict[int, dict[str, Any]], start: float, launch: str) -> None:
+    """For each worker count after the first: the start-up CPU per worker at which it would
+    cost no more CPU than the count before it on this campaign (the run's CPU: the start-ups
+    plus the steady CPU per trial of the workers and the server), so that on a CPU-bound
+    machine (the server on the same cores) it could not be slower. More workers lower the
+    steady CPU per trial (bigger batches under contention) and add one start-up each."""
+    counts = sorted(split)
+    for lo, hi in itertools.pairwise(counts):
+        steady = {}
+        for w in (lo, hi):
+            r = split[w]
+            work = max(0.0, r["cpu_s"] - _starts(w, launch) * start) + r["server_cpu_s"]
+            steady[w] = work / r["trials"]  # CPU s per trial without start-up
+        saved = split[hi]["trials"] * (steady[lo] - steady[hi])
+        extra = _starts(hi, launch) - _starts(lo, launch)
+        even = saved / extra if extra else float("nan")
+        print(
+            f"    {hi} vs {lo} worker(s): {hi} cost no more CPU than {lo} on these "
+            f"{split[hi]['trials']} trials if a worker's start-up were <= {even:.2f} s CPU "
+            f"(steady {1e3 * steady[lo]:.3f} -> {1e3 * steady[hi]:.3f} ms/trial workers + "
+            f"server; measured start-up {start:.2f} s)",
+            flush=True,
         )
 
 

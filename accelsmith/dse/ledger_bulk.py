@@ -779,7 +779,8 @@ class LedgerWriter:
     ) -> list[int]:
         """The ``trials`` rows of ``plan`` (one multi-row insert); their trial ids, in order."""
         from optuna.storages._rdb import models
-        from sqlalchemy import insert
+
+        from .ledger_insert import insert_trials
 
         T = models.TrialModel.__table__
         now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
@@ -793,13 +794,7 @@ class LedgerWriter:
             }
             for i, row in plan
         ]
-        return (
-            conn.execute(
-                insert(T).returning(T.c.trial_id, sort_by_parameter_order=True), trial_rows
-            )
-            .scalars()
-            .all()
-        )
+        return insert_trials(conn, T, trial_rows)
 
     def _repeats_key(self, repeats: list[dict[str, Any]]) -> str:
         import os

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CHILD_TABLES", "Prepared", "prepare"]
+__all__ = ["CHILD_TABLES", "Prepared", "insert_trials", "prepare"]
 
 #: the child tables and their columns after ``trial_id``, in insert order
 CHILD_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -131,6 +131,47 @@ def prepare(rows: Sequence[Any], dialect: Any) -> Prepared:
                 ]
             )
     return Prepared(tuples=tuples, copy=texts if copy else None)
+
+
+def insert_trials(conn: Any, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` (dicts of the ``trials`` columns ``number``, ``study_id``, ``state``,
+    ``datetime_start``, ``datetime_complete``) into Optuna's ``trials`` table ``table`` (a
+    SQLAlchemy ``Table``); their trial ids, in the order of ``rows``, allocated in that order.
+
+    On PostgreSQL through psycopg2 one ``INSERT ... SELECT`` over arrays (one parameter per
+    column, adapted by the driver in C), the rows ordered by their position so that the ids
+    are drawn in the order of ``rows``, as SQLAlchemy's sorted multi-row insert does, and
+    mapped back by trial number (each row's is distinct: the writer numbers them). Why:
+    SQLAlchemy builds and binds every value in Python (profiled 2026-12-07, PostgreSQL 15:
+    ~0.03-0.04 ms of worker CPU per trial, all of it while the study lock is held, which
+    every other worker waits for). Elsewhere SQLAlchemy's sorted multi-row insert.
+    """
+    from sqlalchemy import insert
+
+    if not _is_copy(conn.dialect):
+        stmt = insert(table).returning(table.c.trial_id, sort_by_parameter_order=True)
+        return conn.execute(stmt, rows).scalars().all()
+    state_type = table.c.state.type.name  # Optuna's enum type ("trialstate")
+    sql = (
+        f"INSERT INTO {table.name} (number, study_id, state, datetime_start, datetime_complete) "
+        f"SELECT n, s, st::{state_type}, ds, dc FROM unnest(%(n)s::integer[], "
+        "%(s)s::integer[], %(st)s::text[], %(ds)s::timestamp[], %(dc)s::timestamp[]) "
+        "WITH ORDINALITY AS r(n, s, st, ds, dc, i) ORDER BY i RETURNING trial_id, number"
+    )
+    args = {
+        "n": [r["number"] for r in rows],
+        "s": [r["study_id"] for r in rows],
+        "st": [r["state"].name for r in rows],
+        "ds": [r["datetime_start"] for r in rows],
+        "dc": [r["datetime_complete"] for r in rows],
+    }
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(sql, args)
+        ids = {number: tid for tid, number in cur.fetchall()}
+    finally:
+        cur.close()
+    return [ids[r["number"]] for r in rows]
 
 
 def _insert_many(conn: Any, table: str, cols: Sequence[str], data: list[tuple[Any, ...]]) -> None:

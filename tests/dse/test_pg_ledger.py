@@ -102,6 +102,39 @@ def test_copy_stores_what_the_insert_path_stores(postgres_url, tmp_path, monkeyp
     assert copied.trials[0].values[0] == 1e-300  # shortest repr round trip
 
 
+def test_postgresql_trials_rows_are_one_driver_statement_with_ids_in_number_order(
+    postgres_url,
+) -> None:
+    """On PostgreSQL the ``trials`` rows of a batch go in as one driver statement over arrays
+    (:func:`accelsmith.dse.ledger_insert.insert_trials`; SQLAlchemy's insert, which builds
+    every value in Python, is not used), their ids drawn in trial-number order, batch after
+    batch (what the comparison with the INSERT path above checks is stored the same)."""
+    study = _study(postgres_url, "o@random")
+    writer = LedgerWriter(study, NAMES)
+    backend = writer.backend
+    seen: list[str] = []
+
+    def statement(conn, cursor, sql, *args):
+        seen.append(" ".join(sql.split()).lower())
+
+    sqlalchemy.event.listen(backend.engine, "before_cursor_execute", statement)
+    try:
+        rows = _rows()
+        assert writer.write(rows[:7]).numbers == list(range(7))
+        assert writer.write(rows[7:]).numbers == list(range(7, 12))
+    finally:
+        sqlalchemy.event.remove(backend.engine, "before_cursor_execute", statement)
+    assert seen and not any(s.startswith("insert into trials") for s in seen), seen
+    with backend.engine.connect() as conn:
+        stored = conn.execute(
+            sqlalchemy.text("SELECT number FROM trials WHERE study_id = :s ORDER BY trial_id"),
+            {"s": study._study_id},
+        ).scalars()
+        assert list(stored) == list(range(12))
+    assert [t.number for t in study.get_trials()] == list(range(12))
+    assert [t.state for t in study.get_trials()] == [r.state for r in _rows()]
+
+
 def _study_with_a_keyless_trial(backend: str, request, tmp_path, name: str) -> optuna.Study:
     url = (
         f"sqlite:///{tmp_path / 'study.db'}"

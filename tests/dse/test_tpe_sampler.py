@@ -50,6 +50,9 @@ def test_the_fast_estimator_gives_optunas_log_densities_bit_for_bit(n: int, belo
     assert isinstance(ours, _ParzenEstimator)
     for _ in range(3):  # the estimator's tables are reused across calls
         samples = ours.sample(np.random.RandomState(n), 24)
+        # the same draws as Optuna's estimator (categorical rows gathered per drawn kernel)
+        want = theirs.sample(np.random.RandomState(n), 24)
+        assert all(np.array_equal(samples[k], want[k]) for k in SPACE)
         want = theirs.log_pdf(samples)
         got = ours.log_pdf(samples)
         assert np.isfinite(want).all() and want.shape == (24,)
@@ -76,14 +79,136 @@ def test_the_categorical_kernels_built_per_choice_are_optunas_bit_for_bit(n: int
         theirs = _ParzenEstimator(obs, space, params, weights)
         cats = [i for i, d in enumerate(space.values()) if isinstance(d, CategoricalDistribution)]
         space_keys = list(space)
-        terms = ours._prepare()
+        terms, trie, sig, _ = ours._prepare()
+        codes = _kernel_codes(trie, sig)  # each kernel's row of the log table
         assert set(ours._rows) == {space_keys[i] for i in cats}  # the fast path was taken
         for i in cats:
             want = theirs._mixture_distribution.distributions[i].weights
             assert np.array_equal(ours._mixture_distribution.distributions[i].weights, want)
-            assert terms[i][0] == "cat" and np.array_equal(terms[i][1], np.log(want).T)
+            assert terms[i][0] == "cat" and np.array_equal(terms[i][1][codes[i]], np.log(want))
         samples = theirs.sample(np.random.RandomState(n), 24)
         assert np.array_equal(ours.log_pdf(samples), theirs.log_pdf(samples))
+
+
+def _kernel_codes(trie, sig) -> np.ndarray:
+    """Each kernel's code vector read back from the prefix tree (leaf to root)."""
+    node = np.asarray(sig)
+    out = []
+    for parent, code in reversed(trie):
+        out.append(code[node])
+        node = parent[node]
+    assert not node.any()  # every path ends at the root
+    return np.array(out[::-1])
+
+
+@pytest.mark.parametrize("span", [None, 40, 7])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_kernel_trie_holds_every_kernel_and_each_prefix_once(seed, span, monkeypatch) -> None:
+    # kernels' codes with many copies (few distinct vectors, as TPE's repeats give),
+    # radices 1 to 40; span: the renumbering of the mixed-radix key forced early
+    from accelsmith.dse.explorers import tpe_parzen
+
+    if span is not None:
+        monkeypatch.setattr(tpe_parzen, "KEY_SPAN", span)
+    rng = np.random.default_rng(seed)
+    # 7 parameters; seed 2: 16 of 40 codes, as one number past 2**63 (renumbered on the way)
+    radices = [40] * 16 if seed == 2 else [int(r) for r in rng.integers(1, 41, 7)]
+    radices[2] = 1  # a parameter with one code (e.g. one choice observed)
+    pool = np.array([rng.integers(0, r, 60 + 40 * seed) for r in radices])
+    codes = pool[:, rng.integers(0, pool.shape[1], 3000)]
+    sig, trie = tpe_parzen._kernel_trie(codes, radices)
+    assert np.array_equal(_kernel_codes(trie, sig), codes)  # every kernel's vector
+    assert len(trie) == len(radices)
+    for j, (parent, code) in enumerate(trie):
+        prefixes = [tuple(v) for v in _kernel_codes(trie[: j + 1], np.arange(len(code))).T]
+        want = sorted({tuple(v) for v in codes[: j + 1].T})
+        assert prefixes == want  # each distinct prefix once, in lexicographic order
+        if j:  # a prefix's parent is its own prefix one code shorter
+            above = [tuple(v) for v in _kernel_codes(trie[:j], parent).T]
+            assert above == [p[:j] for p in prefixes]
+    distinct = sorted({tuple(v) for v in codes.T})
+    assert len(trie[-1][1]) == len(distinct) < codes.shape[1] // 10  # copies were shared
+    assert [distinct[i] for i in sig] == [tuple(v) for v in codes.T]
+
+
+@pytest.mark.parametrize("span", [None, 5])
+@pytest.mark.parametrize(("designs", "n"), [(1, 40), (30, 2000), (400, 9000)])
+def test_the_log_densities_on_the_prefix_tree_are_optunas_with_copies(
+    designs, n, span, monkeypatch
+) -> None:
+    # TPE at large history: thousands of kernels, copies of a few hundred designs (repeats
+    # told again) told at different positions, so copies carry different weights; the
+    # above estimator (Optuna's weight ramp) and the below one: identical floats
+    from accelsmith.dse.explorers import tpe_parzen
+
+    if span is not None:
+        monkeypatch.setattr(tpe_parzen, "KEY_SPAN", span)
+    rng = np.random.default_rng(designs)
+    pool = _draw(rng, SPACE, designs)
+    pick = rng.integers(0, designs, n)
+    obs = {k: v[pick] for k, v in pool.items()}
+    for below in (False, True):
+        params = _ParzenEstimatorParameters(1.0, True, False, default_weights, True)
+        weights = np.ones(n) if below else None
+        ours = _parzen_class()(obs, SPACE, params, weights)
+        theirs = _ParzenEstimator(obs, SPACE, params, weights)
+        _, trie, sig, _ = ours._prepare()
+        # kernels of copies share their terms (copies differ by sigma only at the edges of
+        # a run of tied values); + 1: the prior's kernel
+        assert sig.size == n + 1 and len(trie[-1][1]) < (sig.size // 4 if n > 40 else sig.size)
+        for draw in range(3):
+            samples = theirs.sample(np.random.RandomState(draw), 24)
+            if draw == 2:  # candidates that are observed designs, copies among them
+                samples = {k: v[pick[:24] % 5] for k, v in pool.items()}
+            want = theirs.log_pdf(samples)
+            assert np.isfinite(want).all()
+            assert np.array_equal(ours.log_pdf(samples), want)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 40, 3000])
+@pytest.mark.parametrize(("clip", "endpoints"), [(True, False), (False, True), (True, True)])
+def test_the_numerical_kernels_are_optunas_arrays(n: int, clip: bool, endpoints: bool) -> None:
+    # each numerical kernel's (mu, sigma), the prior's, the class and its bounds: Optuna's
+    # arrays bit for bit, ties (copies of a value, whose order in the sort decides which copy
+    # gets a gap) included; stepped, log, and continuous parameters
+    space = {
+        **{k: d for k, d in SPACE.items() if not isinstance(d, CategoricalDistribution)},
+        "freq": FloatDistribution(0.1, 2.0),
+        "vdd": FloatDistribution(0.5, 1.5, log=True),
+    }
+    rng = np.random.default_rng(n)
+    obs = _draw(rng, {k: d for k, d in space.items() if d.step is not None}, n)
+    obs["freq"] = rng.choice([0.1, 0.7, 0.70001, 2.0], n)
+    obs["vdd"] = rng.choice([0.5, 0.9, 1.5], n)
+    params = _ParzenEstimatorParameters(1.0, clip, endpoints, default_weights, True)
+    ours = _parzen_class()(obs, space, params)
+    theirs = _ParzenEstimator(obs, space, params)
+    for a, b in zip(
+        ours._mixture_distribution.distributions,
+        theirs._mixture_distribution.distributions,
+        strict=True,
+    ):
+        assert type(a) is type(b)
+        for x, y in zip(a, b, strict=True):
+            assert np.array_equal(x, y) and np.asarray(x).dtype == np.asarray(y).dtype
+
+
+def test_the_gathered_rows_read_as_optunas_weights_array() -> None:
+    # rows[which], read the ways Optuna's code reads a categorical's weights
+    from accelsmith.dse.explorers.tpe_parzen import _GatheredRows
+
+    rng = np.random.default_rng(0)
+    rows = rng.random((5, 4))
+    which = rng.integers(0, 5, 300)
+    full = rows[which]
+    g = _GatheredRows(rows, which)
+    active = rng.integers(0, 300, 24)
+    assert np.array_equal(g[active, :], full[active, :]) and g._full is None  # not gathered
+    assert g.shape == full.shape and len(g) == 300
+    assert np.array_equal(g[np.newaxis], full[np.newaxis])
+    assert np.array_equal(np.log(g), np.log(full))
+    assert np.array_equal(g[active, 1:], full[active, 1:]) and np.array_equal(g[3], full[3])
+    assert np.array_equal(g[active, :], full[active, :])  # from the gathered array now
 
 
 @pytest.mark.parametrize("kind", ["kernels", "ties", "zero", "nan"])
