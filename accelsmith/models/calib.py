@@ -266,6 +266,15 @@ def ctx_acc_slope_ns(kind: str) -> float:
     return float(np.mean(list(ctx_pair_slopes(CTX_KIND[kind], CTX_NARROW_KIND[kind]).values())))
 
 
+def ctx_level_key(table_kind: str) -> str:
+    """The key of a context sample that holds its PE's level: ``pe_ns`` (the worst path into
+    the PEs' partial sums alone, recorded for the WS contexts since session 9, ws10) where
+    every sample of ``table_kind`` has it, else ``period_ns`` (the array's whole period: for
+    a WS context often its fold queue's path at the context's accumulator, not its PE's)."""
+    rows = load().get("ctx_samples", {}).get(table_kind, [])
+    return "pe_ns" if rows and all(r.get("pe_ns") for r in rows) else "period_ns"
+
+
 def pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike) -> np.ndarray:
     """Register-to-register period of a generator PE (``ospe_s``, ``ospe_u``, ``wspe_s``,
     ``wspe_u``) at ``width``-bit operands and an ``acc_bits`` accumulator, in context.
@@ -298,7 +307,7 @@ def pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike) -> np.ndarray
     w = np.asarray(width, dtype=np.float64)
     acc = np.asarray(acc_bits, dtype=np.float64)
     acc_ctx = _ctx_acc(kind, w, CTX_KIND[kind])
-    ctx = _loglog(CTX_KIND[kind], "period_ns", w, table="ctx_samples")
+    ctx = _loglog(CTX_KIND[kind], ctx_level_key(CTX_KIND[kind]), w, table="ctx_samples")
     narrow = CTX_NARROW_KIND.get(kind)
     if narrow and ctx_tab.get(narrow):
         slope = ctx_acc_slope_ns(kind)
@@ -314,7 +323,8 @@ def ws_pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike, pes: Array
     (the 2 x 2 one: :func:`pe_period_ns`; the others by the same construction, their level
     plus the PE alone's dependence on the partial-sum width from that of the context's
     bottom row), interpolated linearly in ``log(pes)`` between the contexts' PE counts and
-    held at the first and last (no extrapolation past the sampled contexts).
+    held at the first and last (no extrapolation past the sampled contexts). A context's
+    level is its PE path alone where the samples record it (:func:`ctx_level_key`).
 
     Every PE of a flat netlist is mapped by ABC on its own, and the array's clock is the
     slowest: the worst of 16 mappings is not the worst of 4, nor of one. On 2026-12-07 a
@@ -335,7 +345,7 @@ def ws_pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike, pes: Array
         elif ctx_tab.get(table_kind):
             acc_ctx = _ctx_acc(kind, w, table_kind, rows)
             level = (
-                _loglog(table_kind, "period_ns", w, table="ctx_samples")
+                _loglog(table_kind, ctx_level_key(table_kind), w, table="ctx_samples")
                 + _pe_interp(kind, "period_ns", w, acc_bits)
                 - _pe_interp(kind, "period_ns", w, acc_ctx)
             )
@@ -362,6 +372,30 @@ def ws_context_pes(rows: ArrayLike, cols: ArrayLike) -> np.ndarray:
     """
     r = np.asarray(rows)
     return np.where(r == 1, 1, r * np.asarray(cols))
+
+
+def ws_clock_ns(
+    pe_ns: ArrayLike, acc_bits: ArrayLike, psum_bits: ArrayLike, cols: ArrayLike
+) -> np.ndarray:
+    """A WS array's period from its PE path ``pe_ns`` and its fold queues' path (the bottom
+    PE's ``psum_bits`` partial sum into an ``acc_bits`` sum, ``cols`` queues).
+
+    With fold-path samples (the WS contexts' ``fold_ns``, session 9): the expected larger of
+    the two paths, each scattered by the flow like equivalent netlists
+    (:func:`accelsmith.models.ws_period.expected_max_ns`, the fold path from
+    :func:`~accelsmith.models.ws_period.fold_period_ns`). Without them (an older data file):
+    the larger of the PE path and the fold queue priced from components, an ``acc_bits``
+    ``add`` plus one ``mux`` level less a bare register hop.
+    """
+    from .ws_period import expected_max_ns, fold_fit, fold_period_ns, rel_sigma
+
+    fit = fold_fit()
+    if fit is None:
+        acc = np.asarray(acc_bits, dtype=np.float64)
+        fold = op_period_ns("add", acc) + op_period_ns("mux", acc) - pipe_period_ns()
+        return np.maximum(pe_ns, fold)
+    fold = fold_period_ns(psum_bits, cols, fit)
+    return expected_max_ns(pe_ns, fold, rel_sigma(pe_ns, fit), rel_sigma(fold, fit))
 
 
 def _pe_select(is_os: ArrayLike, signed: ArrayLike, w: ArrayLike, acc: ArrayLike, fn) -> Any:
@@ -1030,10 +1064,11 @@ class CalibratedTech(Tech):
         has its own weight-select register, so no single net of that fan-out remains; it is
         far faster than the PE and never binds). WS also has each column's fold queue, an
         ``acc_bits`` adder (the queued sum, or 0 on a tile's first fold, plus the bottom
-        PE's partial sum) written through the queue's enable multiplexer: ``add`` at
-        ``acc_bits`` plus one ``mux`` level (its period less a bare register hop), the
-        clock when it is slower than the PE (2026-12-07: the worst path of the narrow WS
-        arrays once every PE has its own weight-select register, ``cf_sr -> col.q``).
+        PE's partial sum) written through the queue's enable multiplexer (2026-12-07: the
+        worst path of most WS arrays of at most 4 PEs, ``cf_sr -> col.q``); the clock is
+        :func:`ws_clock_ns` of the two (session 9: the WS contexts' PE level is their PE
+        path alone, ``pe_ns``, and the fold path comes from their fold paths, ``fold_ns``,
+        :mod:`accelsmith.models.ws_period`).
         """
         from .rtl_inventory import ws_psum_bits
 
@@ -1050,8 +1085,8 @@ class CalibratedTech(Tech):
         pe = _pe_select(is_os, signed, w, np.where(is_os, acc, ps), level)
         diag = np.minimum(np.asarray(rows), np.asarray(cols))
         fan = fanout_period_ns(diag * np.where(is_os, 2 * acc, acc))
-        fold = op_period_ns("add", acc) + op_period_ns("mux", acc) - pipe_period_ns()
-        return np.maximum(np.maximum(pe, fan), np.where(is_os, 0.0, fold))
+        pe_fan = np.maximum(pe, fan)
+        return np.where(is_os, pe_fan, ws_clock_ns(pe_fan, acc, ps, cols))
 
     def systolic_ecp5_mult18(
         self, rows: ArrayLike, cols: ArrayLike, in_bits: ArrayLike

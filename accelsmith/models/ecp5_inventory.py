@@ -348,7 +348,6 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any, sym_rows: bool = True) -> dic
     sym = np.asarray(cfg["symmetric"], dtype=bool)
     bias = np.asarray(cfg["bias_correction"], dtype=bool)
     ew = entry_bits_vec(k.astype(np.int64), a.astype(np.int64)).astype(np.float64)
-    ew8 = entry_bits_vec(k.astype(np.int64), np.full(k.shape, 8)).astype(np.float64)
     accw = acc + bias
     kbits = bits_for(_f(cfg, "max_k") - 1)
     entries = _table_entries(k, sym)
@@ -417,13 +416,13 @@ def lut_core(cfg: dict[str, np.ndarray], cal: Any, sym_rows: bool = True) -> dic
                 t_lk = np.where(hit, 1000.0 / cal.value(f"lk{kk}{s}", "fmax_mhz"), t_lk)
     # the table path: the kmask compare (krem > k, a carry chain) in front of the row's
     # activation masking, precompute and table registers (the placed ``lkrow..n1`` row, its
-    # precompute carry chains corrected to this entry width), the activations and mask
+    # precompute at this entry width: _lut_row_period), the activations and mask
     # reaching every row (session 7, nextpnr's critical paths of placed cores: krem ->
     # CCU2C compare -> mask LUT -> precompute CCU2C chains -> tbl; the isolated ``tbl``
     # precompute plus two LUT levels was 10-13 % slow for small groups); session 8: a narrow
     # krem has no compare of its own (it folds into the mask LUTs: kmask_folds)
-    t_tb = _lut_row_period(cal, k, sym) + cal.period_ns("add", ew) - cal.period_ns("add", ew8)
-    t_tb = t_tb + _lut_table_overhead(cal, k, tm, kbits + 1)
+    t_tb = _lut_row_period(cal, k, sym, ew)
+    t_tb = t_tb + _lut_table_overhead(cal, k, tm, kbits + 1, lut)
     t_acc = cal.period_ns("add", accw) + np.where(
         b > 1, cal.period_ns("mux", 4) - cal.period_ns("add", 8), 0.0
     )
@@ -475,15 +474,39 @@ def _lut_rows(
     return one, more
 
 
-def _lut_row_period(cal: Any, k: np.ndarray, sym: np.ndarray) -> np.ndarray:
-    """Placed-and-routed period of the ``lkrow<k><s|f>n1`` row (one PE, 8-bit activations,
-    registered inputs: mask -> precompute -> table registers), ns."""
+def _lut_row_period(cal: Any, k: np.ndarray, sym: np.ndarray, ew: Any) -> np.ndarray:
+    """Placed-and-routed period of a ``lkrow<k><s|f>n1`` row (one PE, registered inputs:
+    mask -> precompute -> table registers) at entry width ``ew``, ns: linear in the entry
+    width between the placed rows of 4-, 8- and 12-bit activations (``..n1a4``, ``..n1``,
+    ``..n1a12``) and extrapolated by the end segments where more than one is placed, else
+    the 8-bit row corrected by one adder's period at the two widths. Session 9 (ecpl10): the
+    placed k = 4 / 5 rows grow 0.8-1.3 ns from 8- to 12-bit activations, where one adder's
+    period grows 0.14 ns (the precompute's chained adders, LUT levels and routes all widen;
+    the seed-2612 development cores of k = 4 / 5 at 9-11-bit activations ran 0.5-1.7 ns
+    over the table path that correction gave)."""
+    from ..core.families.lut_core import entry_bits
+
+    key = ("lkrow_period",)
+    if key not in cal._cache:
+        pts: dict[tuple[int, bool], list[tuple[float, float]]] = {}
+        for name, smp in cal.samples.items():
+            m = re.fullmatch(r"lkrow(\d)([sf])n1(?:a(\d+))?", name)
+            if m is not None and smp.get("fmax_mhz"):
+                kk, a = int(m[1]), int(m[3] or 8)
+                pts.setdefault((kk, m[2] == "s"), []).append(
+                    (float(entry_bits(kk, a)), 1000.0 / smp["fmax_mhz"])
+                )
+        cal._cache[key] = {kk: np.asarray(sorted(v)) for kk, v in pts.items()}
+    ew = np.asarray(ew, dtype=np.float64) * np.ones(np.shape(k))
     out = np.full(np.shape(k), np.nan)
-    for name, smp in cal.samples.items():
-        m = re.fullmatch(r"lkrow(\d)([sf])n1", name)
-        if m is not None and smp.get("fmax_mhz"):
-            hit = (k == int(m[1])) & (sym == (m[2] == "s"))
-            out = np.where(hit, 1000.0 / smp["fmax_mhz"], out)
+    for (kk, ss), arr in cal._cache[key].items():
+        hit = (k == kk) & (sym == ss)
+        if len(arr) > 1:
+            t = _interp_ext(ew, arr[:, 0], arr[:, 1])
+        else:
+            ew8 = entry_bits(kk, 8)
+            t = arr[0, 1] + cal.period_ns("add", ew) - cal.period_ns("add", ew8)
+        out = np.where(hit, t, out)
     return out
 
 
@@ -509,14 +532,22 @@ def kmask_folds(k: Any, krem_bits: Any) -> np.ndarray:
     return np.asarray(krem_bits) + bits_for(k - 1) <= KMASK_FOLD_BITS
 
 
-def lut_period_fit(cal: Any) -> tuple[float, float, float]:
-    """``(a_fold, a_cmp, b)``: a LUT core's table path over its placed row
-    (:func:`_lut_row_period`, corrected to the core's entry width) is ``a_fold`` ns when its
+def lut_period_fit(cal: Any) -> tuple[float, float, float, float]:
+    """``(a_fold, a_cmp, b, c)``: a LUT core's table path over its placed row
+    (:func:`_lut_row_period`, at the core's entry width) is ``a_fold`` ns when its
     kmask compares fold into the rows' mask LUTs (``krem`` of at most
-    a few bits: :func:`kmask_folds`), else ``a_cmp + b * (tile_m - 1)`` ns (the compare's own
-    carry chain and LUT level, and the longer routes of the compared mask to each further
-    row); least squares over the placed-and-routed ``lkcore_...`` samples
-    (:data:`accelsmith.synth.calibrate_ecp5.LUT_CORES`)."""
+    a few bits: :func:`kmask_folds`), else ``a_cmp + b * (tile_m - 1) + c * sqrt(LUT4)`` ns
+    (the compare's own carry chain and LUT level, the longer routes of the compared mask to
+    each further row, and across the placed core, whose extent grows as the square root of
+    its LUT4: the mapped LUT4 of each sample in the fit, the modelled one in a prediction);
+    least squares over the placed-and-routed ``lkcore_...`` samples
+    (:data:`accelsmith.synth.calibrate_ecp5.LUT_CORES`). Session 9 (ecpl10): the k = 4 / 5
+    cores (1,000-3,000 LUT4), with the compare ran 2.1-2.5 ns over their rows where the k = 2
+    / 3 ones (300-1,300) ran 0.5-2.7 and the fit without the extent term said 1.5-2.1;
+    chosen over a term per group size on leave-one-out over the placed cores (Fmax mean /
+    worst 4.0 / 10.0 % against 4.5 / 11.0 without, 4.5 / 10.6 with a k >= 4 term) and on
+    development cores (the seed-153 and seed-2612 draws: 3.3 / 9.7 against 3.4 / 9.7; the
+    k = 4 full 2x3 core of 2612 +8.1 -> +3.6 %)."""
     key = ("period", "lkcore_")
     if key not in cal._cache:
         from ..core.families.lut_core import entry_bits
@@ -529,29 +560,29 @@ def lut_period_fit(cal: Any) -> tuple[float, float, float]:
             k = np.asarray([prm["group_size"]])
             sym = np.asarray([prm["symmetric"]])
             ew = entry_bits(prm["group_size"], prm["act_bits"])
-            ew8 = entry_bits(prm["group_size"], 8)
-            row = float(_lut_row_period(cal, k, sym)[0])
-            row += float(cal.period_ns("add", ew) - cal.period_ns("add", ew8))
+            row = float(_lut_row_period(cal, k, sym, ew)[0])
             krem = float(bits_for(prm["max_k"] - 1)[()]) + 1
-            cmp = not bool(kmask_folds(prm["group_size"], krem))
-            xs.append([float(not cmp), float(cmp), float(cmp) * (prm["tile_m"] - 1.0)])
+            cmp = float(not bool(kmask_folds(prm["group_size"], krem)))
+            xs.append([1.0 - cmp, cmp, cmp * (prm["tile_m"] - 1.0), cmp * np.sqrt(smp["LUT4"])])
             ys.append(1000.0 / smp["fmax_mhz"] - row)
         x = np.asarray(xs)
-        if np.linalg.matrix_rank(x) < 3:
+        if np.linalg.matrix_rank(x) < 4:
             raise KeyError(
                 "calib_ecp5.json needs placed lkcore_ samples with and without a folded "
-                "kmask compare, and of several row counts"
+                "kmask compare, of several row counts and sizes"
             )
         coef, *_ = np.linalg.lstsq(x, np.asarray(ys), rcond=None)
-        cal._cache[key] = (float(coef[0]), float(coef[1]), float(coef[2]))
+        cal._cache[key] = tuple(float(v) for v in coef)
     return cal._cache[key]
 
 
-def _lut_table_overhead(cal: Any, k: Any, tile_m: Any, krem_bits: Any) -> np.ndarray:
-    """The table path of a core beyond its row's (:func:`lut_period_fit`), ns."""
-    a_fold, a_cmp, b = lut_period_fit(cal)
+def _lut_table_overhead(cal: Any, k: Any, tile_m: Any, krem_bits: Any, lut4: Any) -> np.ndarray:
+    """The table path of a core of ``lut4`` LUT4 beyond its row's (:func:`lut_period_fit`),
+    ns."""
+    a_fold, a_cmp, b, c = lut_period_fit(cal)
     tm = np.asarray(tile_m, dtype=np.float64)
-    return np.where(kmask_folds(k, krem_bits), a_fold, a_cmp + b * (tm - 1.0))
+    cmp = a_cmp + b * (tm - 1.0) + c * np.sqrt(np.asarray(lut4, dtype=np.float64))
+    return np.where(kmask_folds(k, krem_bits), a_fold, cmp)
 
 
 def _interp_ext(x: Any, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -1086,47 +1117,82 @@ def period_scale(
     return cal._cache[key]
 
 
-def lane_period_scales(cal: Any) -> tuple[float, float]:
-    """``(datapath, read-out)``: the scales of a lane's two kinds of register-to-register
-    path (:func:`lane_period`), fitted to the placed-and-routed lanes (``lane...``) and whole
-    SIMD designs (``simd_...``): the least-squares relative error of ``max(s_dp * dp_path,
-    s_out * out_path)`` against their periods (``1000 / fmax_mhz``), on a 0.001 grid.
+#: the grids of the lane period fit (:func:`lane_period_scales`): the two scales, and the
+#: read-out's in-context routing in ns
+LANE_SCALE_GRID = np.arange(0.8, 1.3, 0.002)
+LANE_OUT_NS_GRID = np.arange(0.0, 4.01, 0.1)
 
-    Why two (session 8, ecpf8): with one scale (the lanes' mean ratio, 1.06) every placed
-    design bound by a datapath stage came out slower than measured (ratio of the measured
-    period to the stage's component path 0.94-0.99: lane8_int8_p2, lane16_int8_p1, the
-    development design simd8x3 int4+fp4 p2) and every one bound by the read-out faster
+
+def _placed_lane_paths(cal: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(datapath path, read-out path, measured period) of the placed ``lane...`` and
+    ``simd_...`` samples, ns."""
+    dp, out, meas = [], [], []
+    for name, smp in cal.samples.items():
+        if name.startswith(("lane", "simd_")) and "params" in smp and smp.get("fmax_mhz"):
+            lane = _simd_lane(_lane_params(smp["params"]), cal)
+            dp.append(lane["dp_path"])
+            out.append(lane["out_path"])
+            meas.append(1000.0 / smp["fmax_mhz"])
+    return np.asarray(dp), np.asarray(out), np.asarray(meas)
+
+
+def fit_lane_period(
+    dp: np.ndarray, out: np.ndarray, meas: np.ndarray, out_ns: np.ndarray
+) -> tuple[float, float, float]:
+    """``(s_dp, s_out, c_out)`` minimizing the squared relative error of ``max(s_dp * dp,
+    s_out * out + c_out)`` (``c_out`` only where there is a read-out) against ``meas``, the
+    scales on :data:`LANE_SCALE_GRID`, ``c_out`` on ``out_ns``."""
+    g = LANE_SCALE_GRID
+    dp_m = g[:, None, None] * dp[None, None, :]
+    best, arg = np.inf, (1.0, 1.0, 0.0)
+    for c in out_ns:
+        out_m = g[None, :, None] * out[None, None, :] + c * (out > 0)[None, None, :]
+        err = np.sum((np.maximum(dp_m, out_m) / meas - 1.0) ** 2, axis=2)
+        i, j = np.unravel_index(np.argmin(err), err.shape)
+        if err[i, j] < best:
+            best, arg = float(err[i, j]), (float(g[i]), float(g[j]), float(c))
+    return arg
+
+
+def lane_period_scales(cal: Any) -> tuple[float, float, float]:
+    """``(s_dp, s_out, c_out)``: a lane's datapath scale and its read-out's scale and
+    in-context routing (ns) (:func:`lane_period`), fitted (:func:`fit_lane_period`) to the
+    placed-and-routed lanes (``lane...``) and whole SIMD designs (``simd_...``).
+
+    Why two scales (session 8, ecpf8): with one scale (the lanes' mean ratio, 1.06) every
+    placed design bound by a datapath stage came out slower than measured (ratio of the
+    measured period to the stage's component path 0.94-0.99: lane8_int8_p2, lane16_int8_p1,
+    the development design simd8x3 int4+fp4 p2) and every one bound by the read-out faster
     (1.06-1.23: the fp lanes, the multi-lane fp/posit designs): the read-out runs from the
     finished quire through its negate into the rounder and the output register, a path whose
     isolated ``fround`` sample (registered inputs and outputs next to each other) is shorter
     than in a lane, while the stages' series of component periods counts a register hop's
-    routing more than once."""
-    key = ("period2", "lane")
+    routing more than once.
+
+    Why the read-out's routing (session 9, ecps10): the in-context excess of the read-out
+    over its isolated components is a roughly fixed time, not a fixed fraction: the finished
+    quire fans out to its negate, zero test and sign, and the result runs to the output
+    register, routes the isolated samples do not have. With a scale alone, fitted mostly to
+    the fp lanes' long read-outs (33-72-bit quires, 30-45 ns), the int4 engines' short ones
+    (13-19-bit quires, 13-17 ns) came out up to 22 % too fast (development: the seed-2612
+    draw's int4 engines at pipeline 3, and the placed int4 engines of
+    :data:`accelsmith.synth.calibrate_ecp5.SIMDS_INT_PLACED`, now samples)."""
+    key = ("period3", "lane")
     if key not in cal._cache:
-        dp, out, meas = [], [], []
-        for name, smp in cal.samples.items():
-            if name.startswith(("lane", "simd_")) and "params" in smp and smp.get("fmax_mhz"):
-                lane = _simd_lane(_lane_params(smp["params"]), cal)
-                dp.append(lane["dp_path"])
-                out.append(lane["out_path"])
-                meas.append(1000.0 / smp["fmax_mhz"])
-        if not meas:
-            cal._cache[key] = (1.0, 1.0)
-            return cal._cache[key]
-        grid = np.arange(0.7, 1.5, 0.001)
-        dp_a, out_a, meas_a = (np.asarray(v)[:, None, None] for v in (dp, out, meas))
-        model = np.maximum(grid[None, :, None] * dp_a, grid[None, None, :] * out_a)
-        err = np.sum((model / meas_a - 1.0) ** 2, axis=0)
-        i, j = np.unravel_index(np.argmin(err), err.shape)
-        cal._cache[key] = (float(grid[i]), float(grid[j]))
+        dp, out, meas = _placed_lane_paths(cal)
+        if not len(meas):
+            cal._cache[key] = (1.0, 1.0, 0.0)
+        else:
+            cal._cache[key] = fit_lane_period(dp, out, meas, LANE_OUT_NS_GRID)
     return cal._cache[key]
 
 
 def lane_period(lane: dict, cal: Any) -> float:
-    """A lane's placed period, ns: the slower of its datapath stages and its read-out, each
-    times its fitted scale (:func:`lane_period_scales`)."""
-    s_dp, s_out = lane_period_scales(cal)
-    return max(s_dp * lane["dp_path"], s_out * lane["out_path"])
+    """A lane's placed period, ns: the slower of its datapath stages times their scale and
+    its read-out times its scale plus its in-context routing (:func:`lane_period_scales`)."""
+    s_dp, s_out, c_out = lane_period_scales(cal)
+    out = s_out * lane["out_path"] + c_out if lane["out_path"] else 0.0
+    return max(s_dp * lane["dp_path"], out)
 
 
 def _lane_params(params: dict) -> Any:
@@ -1202,14 +1268,10 @@ def _simd_lane(p: Any, cal: Any) -> dict[str, Any]:
             rnd = "penc" if p.out_posit is not None else "fround"
             t["round"] += float(cal.interp(rnd, "LUT4", width))
             t["round"] += float(cal.add_lut(width)) + width + float(eq_lut(width)) + 2 * p.out_bits
-            t_align = max(
-                t_align,
-                float(
-                    _series_ns(
-                        cal, cal.period_ns("mux", max_shift + 1), cal.period_ns("add", width)
-                    )
-                ),
-            )
+            # alignment: the shifter by the product exponent (none in an integer-only slot,
+            # whose max shift is 0: hdl/simd_lane._addend), then the signed addend's negate
+            shifter = [cal.period_ns("mux", max_shift + 1)] if max_shift else []
+            t_align = max(t_align, float(_series_ns(cal, *shifter, cal.period_ns("add", width))))
             t_acc = max(t_acc, float(cal.period_ns("add", width)))
             t_out = max(
                 t_out,

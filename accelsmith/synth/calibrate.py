@@ -65,6 +65,9 @@ WIDTHS: dict[str, tuple[int, ...]] = {
     **SIMD_WIDTHS,  # the SIMD lane's blocks, written apart as "simd_samples" (simd130)
 }
 CLOCK_NS = 10.0
+#: the flip-flop output nets of a WS array's fold queues (``WsCol``: ``q``, ``sum``) and of
+#: its result (the last column's sum and the de-skew lines end in ``c__payload``)
+WS_FOLD_NETS = (".q [", ".q[", ".sum", "c__payload")
 # switching activity of each component's power run: the flow's default, except ``reg0``
 # (activity 0: a flip-flop's clock-pin power alone, the per-flop clock term of the models)
 ACTIVITY = {"reg0": 0.0}
@@ -134,12 +137,18 @@ def _split(kind: str, folder: str, top: str) -> dict[str, float]:
     every other register (``row_ns``), apart: the drain's own level even where the row path
     is the worst (:func:`.paths.split_periods`); a SIMD chain-and-
     readout block's (``schainr*``) worst path into its result registers (``readout_ns``: the
-    readout in context, where the block's worst path may be its chain's); nothing for the
-    other kinds."""
+    readout in context, where the block's worst path may be its chain's); a WS array in
+    context's (``sactx*_ws_*``) worst path into its fold queues and results (``fold_ns``: each
+    column's ``q`` and ``sum`` registers and the output's) and into its PEs' partial sums
+    (``pe_ns``), each apart from the other (the array's period is the larger); nothing for
+    the other kinds."""
     from .paths import split_periods
 
     if kind.startswith("schainr"):
         return {"readout_ns": split_periods(folder, top, "res[", CLOCK_NS)[0]}
+    if kind in CTX_KINDS and "_ws_" in kind:
+        fold = split_periods(folder, top, WS_FOLD_NETS, CLOCK_NS)[0]
+        return {"fold_ns": fold, "pe_ns": split_periods(folder, top, "ps_out", CLOCK_NS)[0]}
     if not kind.startswith("lutctxm"):
         return {}
     drain, row = split_periods(folder, top, ("c__payload", "drain_"), CLOCK_NS)

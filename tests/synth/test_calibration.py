@@ -305,8 +305,9 @@ def test_pe_period_in_context(monkeypatch: pytest.MonkeyPatch) -> None:
             if pe.startswith("ws"):  # a ws PE's adder: its row's partial sum (2 rows here)
                 acc = ws_psum_bits(r["width"], pe.endswith("_s"), acc, 2)
             got = calib.pe_period_ns(pe, r["width"], acc)
-            if pe.startswith("ws"):  # at the context's own width and widest adder: the sample
-                assert got == pytest.approx(r["period_ns"]), (kind, r["width"])
+            if pe.startswith("ws"):  # at the context's own width and widest adder: the
+                # sample's PE path (pe_ns, recorded apart from the fold queue's since session 9)
+                assert got == pytest.approx(r[calib.ctx_level_key(kind)]), (kind, r["width"])
                 continue
             # OS: a line of the pooled slope through both reductions' samples (their mean)
             n = narrow[r["width"]]
@@ -934,3 +935,28 @@ def test_split_periods_of_a_drain_core() -> None:
     assert (drain, row) == pytest.approx((sample["drain_ns"], sample["row_ns"]))
     with pytest.raises(SynthError, match=r"cannot split the paths of .*: 0 flip-flops drive"):
         split_periods(rep.folder, top, "no_such_port", CLOCK_NS)
+
+
+@pytest.mark.slow
+def test_split_paths_of_a_ws_context() -> None:
+    """A WS context array's calibration sample records its worst path into the fold queues
+    and results (``fold_ns``) and into the PEs' partial sums (``pe_ns``) apart
+    (``synth.calibrate._split``): re-timing the cached netlist reproduces the packaged
+    sample, and the larger of the two is the array's period here (2 x 1, 2-bit signed: the
+    control paths lie under both)."""
+    require("yosys", "sta")
+    from accelsmith.hdl.emit import verilog_text
+    from accelsmith.synth.calibrate import CLOCK_NS, _split
+    from accelsmith.synth.components import component
+    from accelsmith.synth.flow import synthesize_verilog
+
+    kind, width = "sactx21_ws_u", 3
+    comp, top = component(kind, width)
+    design = {"name": top, "component": kind, "width": width}
+    rep = synthesize_verilog(verilog_text(comp, top), top, design, clock_ns=CLOCK_NS)
+    got = _split(kind, rep.folder, top)
+    sample = next(r for r in calib.load()["ctx_samples"][kind] if r["width"] == width)
+    assert got == pytest.approx({"fold_ns": sample["fold_ns"], "pe_ns": sample["pe_ns"]})
+    assert max(got.values()) == pytest.approx(1000.0 / rep.fmax_mhz, abs=0.01)
+    assert got["fold_ns"] > got["pe_ns"]
+    assert _split("sactx_os_u", rep.folder, top) == {}
