@@ -75,7 +75,8 @@ CALIBRATED_NODE_NM = 130
 #: quire LSB nearest the slot's own (models/simd_asic.py _readout_block).
 #: "7" (2026-12-07, session 9, one bump for the session's node-130 model changes; simd10
 #: first): an exact SIMD slot's binary32 readout is never interpolated across the rounding
-#: step between quire widths 25 and 26 (models/simd_asic.py _readout_s).
+#: step between quire widths 25 and 26 (models/simd_asic.py _readout_s); a near-critical exact
+#: slot is slower per lane (models/simd_asic.py engine_cost, LANE_SIZING).
 NODE130_MODELS_VERSION = "7"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes

@@ -43,8 +43,9 @@ Pricing rules (all from the samples; nothing here is a free constant):
   price fitted to the bank samples and the channel samples' bank modules);
   their placed-and-routed periods scale the bank's component-path model by the samples'
   mean ratio, and a lane's datapath stages and its read-out (quire -> negate -> rounder) by
-  one scale each, fitted to the placed lanes and whole SIMD designs (multi-lane fp / posit
-  engines among them);
+  one scale each, the read-out plus a fitted in-context routing time (ns), fitted to the
+  placed lanes and whole SIMD designs (multi-lane fp / posit and int4 engines among them;
+  an integer-only slot's align stage has no shifter);
 - a LUT-core row: the ``lkrow`` rows (one and two PEs) interpolated in the entry width
   between 4-, 8- and 12-bit activations, at 1-bit weights shifted by the ``..w1`` rows; a
   symmetric core of group 2-3 and 2+ rows adds a fitted LUT4 per row and entry bit (flat, its

@@ -1117,47 +1117,82 @@ def period_scale(
     return cal._cache[key]
 
 
-def lane_period_scales(cal: Any) -> tuple[float, float]:
-    """``(datapath, read-out)``: the scales of a lane's two kinds of register-to-register
-    path (:func:`lane_period`), fitted to the placed-and-routed lanes (``lane...``) and whole
-    SIMD designs (``simd_...``): the least-squares relative error of ``max(s_dp * dp_path,
-    s_out * out_path)`` against their periods (``1000 / fmax_mhz``), on a 0.001 grid.
+#: the grids of the lane period fit (:func:`lane_period_scales`): the two scales, and the
+#: read-out's in-context routing in ns
+LANE_SCALE_GRID = np.arange(0.8, 1.3, 0.002)
+LANE_OUT_NS_GRID = np.arange(0.0, 4.01, 0.1)
 
-    Why two (session 8, ecpf8): with one scale (the lanes' mean ratio, 1.06) every placed
-    design bound by a datapath stage came out slower than measured (ratio of the measured
-    period to the stage's component path 0.94-0.99: lane8_int8_p2, lane16_int8_p1, the
-    development design simd8x3 int4+fp4 p2) and every one bound by the read-out faster
+
+def _placed_lane_paths(cal: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(datapath path, read-out path, measured period) of the placed ``lane...`` and
+    ``simd_...`` samples, ns."""
+    dp, out, meas = [], [], []
+    for name, smp in cal.samples.items():
+        if name.startswith(("lane", "simd_")) and "params" in smp and smp.get("fmax_mhz"):
+            lane = _simd_lane(_lane_params(smp["params"]), cal)
+            dp.append(lane["dp_path"])
+            out.append(lane["out_path"])
+            meas.append(1000.0 / smp["fmax_mhz"])
+    return np.asarray(dp), np.asarray(out), np.asarray(meas)
+
+
+def fit_lane_period(
+    dp: np.ndarray, out: np.ndarray, meas: np.ndarray, out_ns: np.ndarray
+) -> tuple[float, float, float]:
+    """``(s_dp, s_out, c_out)`` minimizing the squared relative error of ``max(s_dp * dp,
+    s_out * out + c_out)`` (``c_out`` only where there is a read-out) against ``meas``, the
+    scales on :data:`LANE_SCALE_GRID`, ``c_out`` on ``out_ns``."""
+    g = LANE_SCALE_GRID
+    dp_m = g[:, None, None] * dp[None, None, :]
+    best, arg = np.inf, (1.0, 1.0, 0.0)
+    for c in out_ns:
+        out_m = g[None, :, None] * out[None, None, :] + c * (out > 0)[None, None, :]
+        err = np.sum((np.maximum(dp_m, out_m) / meas - 1.0) ** 2, axis=2)
+        i, j = np.unravel_index(np.argmin(err), err.shape)
+        if err[i, j] < best:
+            best, arg = float(err[i, j]), (float(g[i]), float(g[j]), float(c))
+    return arg
+
+
+def lane_period_scales(cal: Any) -> tuple[float, float, float]:
+    """``(s_dp, s_out, c_out)``: a lane's datapath scale and its read-out's scale and
+    in-context routing (ns) (:func:`lane_period`), fitted (:func:`fit_lane_period`) to the
+    placed-and-routed lanes (``lane...``) and whole SIMD designs (``simd_...``).
+
+    Why two scales (session 8, ecpf8): with one scale (the lanes' mean ratio, 1.06) every
+    placed design bound by a datapath stage came out slower than measured (ratio of the
+    measured period to the stage's component path 0.94-0.99: lane8_int8_p2, lane16_int8_p1,
+    the development design simd8x3 int4+fp4 p2) and every one bound by the read-out faster
     (1.06-1.23: the fp lanes, the multi-lane fp/posit designs): the read-out runs from the
     finished quire through its negate into the rounder and the output register, a path whose
     isolated ``fround`` sample (registered inputs and outputs next to each other) is shorter
     than in a lane, while the stages' series of component periods counts a register hop's
-    routing more than once."""
-    key = ("period2", "lane")
+    routing more than once.
+
+    Why the read-out's routing (session 9, ecps10): the in-context excess of the read-out
+    over its isolated components is a roughly fixed time, not a fixed fraction: the finished
+    quire fans out to its negate, zero test and sign, and the result runs to the output
+    register, routes the isolated samples do not have. With a scale alone, fitted mostly to
+    the fp lanes' long read-outs (33-72-bit quires, 30-45 ns), the int4 engines' short ones
+    (13-19-bit quires, 13-17 ns) came out up to 22 % too fast (development: the seed-2612
+    draw's int4 engines at pipeline 3, and the placed int4 engines of
+    :data:`accelsmith.synth.calibrate_ecp5.SIMDS_INT_PLACED`, now samples)."""
+    key = ("period3", "lane")
     if key not in cal._cache:
-        dp, out, meas = [], [], []
-        for name, smp in cal.samples.items():
-            if name.startswith(("lane", "simd_")) and "params" in smp and smp.get("fmax_mhz"):
-                lane = _simd_lane(_lane_params(smp["params"]), cal)
-                dp.append(lane["dp_path"])
-                out.append(lane["out_path"])
-                meas.append(1000.0 / smp["fmax_mhz"])
-        if not meas:
-            cal._cache[key] = (1.0, 1.0)
-            return cal._cache[key]
-        grid = np.arange(0.7, 1.5, 0.001)
-        dp_a, out_a, meas_a = (np.asarray(v)[:, None, None] for v in (dp, out, meas))
-        model = np.maximum(grid[None, :, None] * dp_a, grid[None, None, :] * out_a)
-        err = np.sum((model / meas_a - 1.0) ** 2, axis=0)
-        i, j = np.unravel_index(np.argmin(err), err.shape)
-        cal._cache[key] = (float(grid[i]), float(grid[j]))
+        dp, out, meas = _placed_lane_paths(cal)
+        if not len(meas):
+            cal._cache[key] = (1.0, 1.0, 0.0)
+        else:
+            cal._cache[key] = fit_lane_period(dp, out, meas, LANE_OUT_NS_GRID)
     return cal._cache[key]
 
 
 def lane_period(lane: dict, cal: Any) -> float:
-    """A lane's placed period, ns: the slower of its datapath stages and its read-out, each
-    times its fitted scale (:func:`lane_period_scales`)."""
-    s_dp, s_out = lane_period_scales(cal)
-    return max(s_dp * lane["dp_path"], s_out * lane["out_path"])
+    """A lane's placed period, ns: the slower of its datapath stages times their scale and
+    its read-out times its scale plus its in-context routing (:func:`lane_period_scales`)."""
+    s_dp, s_out, c_out = lane_period_scales(cal)
+    out = s_out * lane["out_path"] + c_out if lane["out_path"] else 0.0
+    return max(s_dp * lane["dp_path"], out)
 
 
 def _lane_params(params: dict) -> Any:
@@ -1233,14 +1268,10 @@ def _simd_lane(p: Any, cal: Any) -> dict[str, Any]:
             rnd = "penc" if p.out_posit is not None else "fround"
             t["round"] += float(cal.interp(rnd, "LUT4", width))
             t["round"] += float(cal.add_lut(width)) + width + float(eq_lut(width)) + 2 * p.out_bits
-            t_align = max(
-                t_align,
-                float(
-                    _series_ns(
-                        cal, cal.period_ns("mux", max_shift + 1), cal.period_ns("add", width)
-                    )
-                ),
-            )
+            # alignment: the shifter by the product exponent (none in an integer-only slot,
+            # whose max shift is 0: hdl/simd_lane._addend), then the signed addend's negate
+            shifter = [cal.period_ns("mux", max_shift + 1)] if max_shift else []
+            t_align = max(t_align, float(_series_ns(cal, *shifter, cal.period_ns("add", width))))
             t_acc = max(t_acc, float(cal.period_ns("add", width)))
             t_out = max(
                 t_out,

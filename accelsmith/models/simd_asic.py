@@ -409,7 +409,7 @@ def lane_cost(
     # products of bits no mode drives (an FP8 E4M3-only 8-bit lane: a 4 x 4 array)
     mul = float(_s(st["mul_kind"], "logic_um2", lane_bits)) * st["mul_live"]
     d_exp = float(calib.op_period_ns("add", 9)) - pipe  # the product exponent sum
-    acc_area, t_slot, t_path, adders, slot_flops = 0.0, 0.0, 0.0, 0.0, 0
+    acc_area, t_slot, t_path, adders, slot_flops, t_near = 0.0, 0.0, 0.0, 0.0, 0, 0.0
     n_modes = len(formats.split(","))
     for sl in st["slots"]:
         d0, d1 = _slot_delays(sl, n_modes, lane_bits)
@@ -458,6 +458,10 @@ def lane_cost(
         else:
             t_own = float(_s(kind, "period_ns", w)) * narrow["period_ns"]
         t_slot = max(t_slot, t_own)
+        if acc == "exact" and pipeline <= 2:  # the chain and the readout side by side
+            ends = sorted((pipe + max(segs), t_own))
+            if ends[0] >= NEAR_CRITICAL * ends[1]:
+                t_near = max(t_near, ends[1])
         if sl["exp_bits"]:
             adders += float(calib.logic_um2("add", sl["exp_bits"]))
     slot_flops += st["nslots"] * st["out_bits"]
@@ -474,11 +478,18 @@ def lane_cost(
         "area_glue": st["mux_bits"] * mux_bit + adders,
         "t_path": t_path,
         "t_slot": t_slot,
+        "t_near": t_near,
         "io_bits": 2 * lane_bits + st["nslots"] * st["out_bits"],
     }
 
 
 KEYS = ("logic_um2", "period_ns")
+#: an exact slot at pipeline 1 or 2 whose lane chain and readout periods are within this
+#: ratio of each other (see :func:`engine_cost`)
+NEAR_CRITICAL = 0.85
+#: what each lane beyond the first adds to such a slot's period (fraction; see
+#: :func:`engine_cost`)
+LANE_SIZING = 0.03
 
 
 def _slot_delays(sl: dict[str, Any], n_modes: int, lane_bits: int) -> tuple[float, float]:
@@ -728,8 +739,30 @@ def engine_cost(
     engine's flip-flop count: the advance net gates them all) + with power gating, one gate
     per operand and result bit (the forcing multiplexers; costed as one reset gate each).
     Period = the lane's longest pipeline path (``t_path``), the slot component's own period
-    (``t_slot``) or the advance net's fan-out over every flip-flop (``fan``), whichever is
-    slowest.
+    (``t_slot``), the near-critical slot's period in an engine of ``lanes`` lanes, or the
+    advance net's fan-out over every flip-flop (``fan``), whichever is slowest.
+
+    Near-critical slots (``t_near`` of :func:`lane_cost`): an exact slot at pipeline 1 or 2
+    whose lane chain and readout are within ``NEAR_CRITICAL`` of each other is
+    ``1 + LANE_SIZING`` slower per lane beyond the first. The likely mechanism: after
+    mapping, ABC sizes the gates of the paths within a window of the worst (``upsize``: a
+    fraction of the critical nodes per iteration, stopping after 50 iterations without a
+    better worst delay), then downsizes the others up to it; a lane with both its chain
+    and its readout near the worst has two large path sets to speed up, and every lane
+    copies them. In one pair of netlists the slower readout is mapped with smaller cells
+    (or4_1 chains where the faster one has or4_4: the 2612 draw's 3-lane simd8x3_exact_3f,
+    16.1 ns, against the 1-lane simd8x1_exact_4f, 14.0 ns, the same slot and quire width),
+    and every lane's readout is as slow (simd16x3_exact_3f: its six FP8 E4M3 readouts
+    15.2-15.5 ns). A slot whose chain is far below its readout shows no such trend. The
+    constants are calibrated against this project's synthesis (Yosys 0.23 + its ABC,
+    OpenSTA 2.0.17, sky130_fd_sc_hd tt 1.8 V, 2026-12-07) on development engines only,
+    measured / modelled period of the near-critical ones (1 / 2 / 3 lanes: 0.97 / 1.03 /
+    1.04, 52 engines; far ones 0.99 / 1.01 / 0.94): ``bench/bench_silicon.py --families
+    simd --n 40 --seed 77002``, the 2612 draw (used as development data) and the sets of
+    ``bench/bench_simd_readout_dev.py`` (seeds 7, 8, 9); a grid of both constants on them
+    (Fmax error mean 5.0 -> 4.7 %); then confirmed on an unseen draw (seed 77003, 15
+    engines: 4.8 / 10.9 % -> 3.7 / 7.9 %). Results file
+    ``bench/results/silicon_asic_simd_2026-12-07h.txt``.
     """
     from . import calib
 
@@ -759,7 +792,11 @@ def engine_cost(
     }
     logic = sum(parts.values())
     seq = flops * calib.flop_area_um2()
-    period = np.maximum.reduce([pick["t_path"], pick["t_slot"], calib.fanout_period_ns(flops)])
+    # an exact slot whose chain and readout are both near its period, in every lane
+    near = pick["t_near"] * (1.0 + LANE_SIZING * (n - 1.0))
+    period = np.maximum.reduce(
+        [pick["t_path"], pick["t_slot"], near, calib.fanout_period_ns(flops)]
+    )
     return {
         "flops": flops,
         "logic_um2": logic,

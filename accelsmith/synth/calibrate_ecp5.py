@@ -164,6 +164,19 @@ SIMDS_PLACED = (
     (8, 3, ("fp8_e4m3", "posit8_0"), 2, 30),
     (16, 2, ("int8", "fp8_e4m3"), 1, 30),
 )
+#: integer SIMD engines placed and routed (:data:`PNR`; session 9, ecps10), the first two of
+#: them :data:`SIMDS` samples of session 7 (synthesis only until then): int4 engines at quires
+#: of 14-19 bits (max_k 30 .. 1000, none of the bench's 15 / 47 / 200) and pipeline 1-3, the
+#: class whose read-out and datapath the lane period had been fitted without (development: the
+#: seed-2612 draw's int4 engines at pipeline 3 placed 17-22 % slower than modelled)
+SIMDS_INT_PLACED = (
+    (8, 2, ("int4",), 2, 30),
+    (16, 2, ("int4",), 1, 100),
+    (8, 2, ("int4",), 3, 300),
+    (16, 2, ("int4",), 3, 100),
+    (8, 3, ("int4",), 2, 1000),
+    (8, 2, ("int4", "fp4_e2m1"), 3, 60),
+)
 #: whole SIMD designs (lane bits, lanes, formats, pipeline, max_k) at ``max_k`` values the
 #: bench never uses (session 7): integer-only engines of several lanes, whose lanes map to
 #: fewer LUT4 than an isolated lane sample with live control inputs (8-bit int8: 601 LUT4
@@ -183,6 +196,7 @@ SIMDS = (
     (8, 2, ("int4",), 2, 30),
     (16, 2, ("int4",), 1, 100),
     *SIMDS_PLACED,  # session 8: fp / posit engines, placed
+    *SIMDS_INT_PLACED[2:],  # session 9: int4 engines, placed (the first two are above)
 )
 #: PIM banks (``hdl/pim_bank.PimBank``): (precision, lanes, rows, row bytes), hbm2 timing;
 #: even row counts (the bench's sets use odd ones)
@@ -424,6 +438,7 @@ PNR = (
     *("lane8_int8_p2", "lane8_fp8_e4m3_p3", "lane8_int8+fp8_e5m2_p2", "lane16_int8_p1"),
     *("lane16_int4+fp4_e2m1_p3", "lane16_posit8_0+fp8_e4m3_p1"),
     *(simd_name(*d) for d in SIMDS_PLACED),
+    *(simd_name(*d) for d in SIMDS_INT_PLACED),
     *("bank_int8_l1_r16x10", "bank_int8_l3_r32x6", "bank_fp16_l1_r8x4", "bank_bf16_l1_r8x10"),
     *("chan_b1_l1_r4x4", "chan_b2_l1_r16x10", "chan_b1_l2_r8x6", "chan_b1_l1_r64x16"),
     # session 5: the multi-bank channels (the operand and command nets reach every bank)

@@ -50,6 +50,9 @@ def test_the_fast_estimator_gives_optunas_log_densities_bit_for_bit(n: int, belo
     assert isinstance(ours, _ParzenEstimator)
     for _ in range(3):  # the estimator's tables are reused across calls
         samples = ours.sample(np.random.RandomState(n), 24)
+        # the same draws as Optuna's estimator (categorical rows gathered per drawn kernel)
+        want = theirs.sample(np.random.RandomState(n), 24)
+        assert all(np.array_equal(samples[k], want[k]) for k in SPACE)
         want = theirs.log_pdf(samples)
         got = ours.log_pdf(samples)
         assert np.isfinite(want).all() and want.shape == (24,)
@@ -188,6 +191,24 @@ def test_the_numerical_kernels_are_optunas_arrays(n: int, clip: bool, endpoints:
         assert type(a) is type(b)
         for x, y in zip(a, b, strict=True):
             assert np.array_equal(x, y) and np.asarray(x).dtype == np.asarray(y).dtype
+
+
+def test_the_gathered_rows_read_as_optunas_weights_array() -> None:
+    # rows[which], read the ways Optuna's code reads a categorical's weights
+    from accelsmith.dse.explorers.tpe_parzen import _GatheredRows
+
+    rng = np.random.default_rng(0)
+    rows = rng.random((5, 4))
+    which = rng.integers(0, 5, 300)
+    full = rows[which]
+    g = _GatheredRows(rows, which)
+    active = rng.integers(0, 300, 24)
+    assert np.array_equal(g[active, :], full[active, :]) and g._full is None  # not gathered
+    assert g.shape == full.shape and len(g) == 300
+    assert np.array_equal(g[np.newaxis], full[np.newaxis])
+    assert np.array_equal(np.log(g), np.log(full))
+    assert np.array_equal(g[active, 1:], full[active, 1:]) and np.array_equal(g[3], full[3])
+    assert np.array_equal(g[active, :], full[active, :])  # from the gathered array now
 
 
 @pytest.mark.parametrize("kind", ["kernels", "ties", "zero", "nan"])

@@ -483,6 +483,35 @@ def test_fp32_readout_is_not_interpolated_across_the_rounding_step() -> None:
     assert got16 == pytest.approx(_loglog_rows(rows16, q))
 
 
+def test_near_critical_slot_slows_with_the_lanes() -> None:
+    """An exact slot at pipeline 1 or 2 whose lane chain and readout are both near its
+    period (within ``NEAR_CRITICAL``) is slower in an engine of more lanes: ABC's gate
+    sizing has both path sets of every lane to speed up (the FP8 E4M3 + int8 slot: chain
+    13.4, readout 14.6 ns); a slot whose chain is far below its readout (FP8 E4M3 alone in
+    a 16-bit word: chain 11.8 ns) is not."""
+
+    def period(formats: str, word: int, lanes: int) -> float:
+        t = {
+            k: np.array([simd_asic.lane_cost(formats, word, "exact", p, 48, "fp32")[k]
+                         for p in (1, 2, 3, 4)])
+            for k in simd_asic.lane_cost(formats, word, "exact", 2, 48, "fp32")
+        }  # fmt: skip
+        eng = simd_asic.engine_cost(t, np.array([lanes]), np.array([2]), np.array([0]))
+        return 1000.0 / float(eng["fmax_mhz"][0])
+
+    near = simd_asic.lane_cost("int8,fp8_e4m3", 8, "exact", 2, 48, "fp32")
+    assert near["t_near"] == pytest.approx(max(near["t_path"], near["t_slot"]))
+    grow = period("int8,fp8_e4m3", 8, 3) / period("int8,fp8_e4m3", 8, 1)
+    assert grow == pytest.approx(1.0 + 2 * simd_asic.LANE_SIZING)
+    assert simd_asic.LANE_SIZING > 0.0
+    far = simd_asic.lane_cost("fp8_e4m3", 16, "exact", 2, 48, "fp32")
+    assert far["t_path"] < simd_asic.NEAR_CRITICAL * far["t_slot"]
+    assert far["t_near"] == 0.0
+    assert period("fp8_e4m3", 16, 3) == pytest.approx(period("fp8_e4m3", 16, 1), rel=1e-3)
+    # pipeline 3: the chain is cut, nothing is near
+    assert simd_asic.lane_cost("int8,fp8_e4m3", 8, "exact", 3, 48, "fp32")["t_near"] == 0.0
+
+
 @pytest.mark.slow
 def test_simd_model_tracks_synthesis() -> None:
     """Held out (never a calibration component): a 3-lane engine of odd quire width

@@ -249,9 +249,13 @@ def test_pim_channel_periods_follow_their_paths() -> None:
     )
 
 
-#: the placed lanes and whole SIMD designs by their two-scale period (%), rounded up (session
-#: 8: worst lane8_int8+fp8_e5m2_p2, 5.8 % too slow)
-SIMD_PERIOD_BOUND = 7.0
+#: the placed lanes and whole SIMD designs by their period (%), rounded up (session 8: worst
+#: lane8_int8+fp8_e5m2_p2, 5.8 % too slow, by two scales; session 9, ecps10: 11 %, with the
+#: placed int4 engines of SIMDS_INT_PLACED among the samples and the read-out's in-context
+#: routing: worst simd_8x2_int4+fp4_e2m1_p3_k60, its period 11.7 % over the model's, a
+#: 17-bit quire whose read-out places ~2 ns slower than the 16- and 18-bit ones of its
+#: class; the read-out scale alone leaves a worse worst on the same samples)
+SIMD_PERIOD_BOUND = 12.0
 
 
 def _placed_lanes() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -275,13 +279,15 @@ def _placed_lanes() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 def test_simd_period_has_a_datapath_and_a_read_out_scale() -> None:
     """A lane's placed period is the slower of its datapath stages and its read-out, each
-    with its own fitted scale: every placed lane and whole SIMD design (among them multi-lane
-    fp / posit engines, session 8) within :data:`SIMD_PERIOD_BOUND`; the read-out's scale is
-    the larger (it runs longer in a lane than its isolated rounder sample), and one common
-    scale, fitted the same way, leaves a worse worst sample than the two."""
+    with its own fitted scale, the read-out also with its in-context routing (ns): every
+    placed lane and whole SIMD design (among them multi-lane fp / posit engines, session 8,
+    and int4 engines, session 9) within :data:`SIMD_PERIOD_BOUND`; the read-out's scale is
+    the larger; one common scale, fitted the same way, leaves a worse worst sample than the
+    two, and so does the read-out without its routing (session 9: the int4 engines' short
+    read-outs came out up to 22 % too fast by a scale alone)."""
     cal = calib()
-    s_dp, s_out = inv.lane_period_scales(cal)
-    assert 0.8 < s_dp < s_out < 1.3
+    s_dp, s_out, c_out = inv.lane_period_scales(cal)
+    assert 0.8 < s_dp < s_out < 1.3 and 0.5 < c_out < 4.0
     multi_fp = [
         n
         for n, s in cal.samples.items()
@@ -291,12 +297,34 @@ def test_simd_period_has_a_datapath_and_a_read_out_scale() -> None:
         and any(not f.startswith("int") for f in s["params"]["formats"])
     ]
     assert len(multi_fp) >= 4
+    int4 = [n for n, s in cal.samples.items() if n.startswith("simd_") and s.get("fmax_mhz")]
+    assert sum("int4" in n and "fp8" not in n and "int8" not in n for n in int4) >= 6
     dp, out, model, meas = _placed_lanes()
-    two = np.abs(meas / model - 1)
-    assert two.max() <= SIMD_PERIOD_BOUND / 100
+    err = np.abs(meas / model - 1)
+    assert err.max() <= SIMD_PERIOD_BOUND / 100
     grid = np.arange(0.7, 1.5, 0.001)[:, None]
     one = np.abs(meas / (grid * np.maximum(dp, out)) - 1)
-    assert one[np.argmin(np.sum(one**2, axis=1))].max() > two.max()
+    assert one[np.argmin(np.sum(one**2, axis=1))].max() > err.max()
+    sd, so, _ = inv.fit_lane_period(dp, out, meas, np.asarray([0.0]))
+    bare = np.abs(meas / np.maximum(sd * dp, so * out) - 1)
+    assert bare.max() > err.max() and np.sum(bare**2) > np.sum(err**2)
+
+
+def test_an_integer_slot_aligns_without_a_shifter() -> None:
+    """An integer-only slot's addend is its product, negated by its sign, with no shift by
+    an exponent (``hdl/simd_lane._addend``: max shift 0): at pipeline 4 its align stage is
+    the negate's adder alone; a slot with an fp mode pays the shifter's multiplexer too
+    (session 9: the int4 engines' datapath at pipeline 1-2 had been priced with a shifter,
+    the development int4 engines placed 8-10 % faster than modelled)."""
+    cal = calib()
+    p = SimdParams(lane_bits=8, lanes=1, formats=("int4",), pipeline=4, max_k=100)
+    width = p.quire_range(0)[1]
+    assert inv._simd_lane(p, cal)["paths"][2] == pytest.approx(float(cal.period_ns("add", width)))
+    q = SimdParams(lane_bits=8, lanes=1, formats=("int4", "fp4_e2m1"), pipeline=4, max_k=100)
+    _, _, shift, wq = inv._quire(q, 0)
+    assert shift > 0
+    with_mux = inv._series_ns(cal, cal.period_ns("mux", shift + 1), cal.period_ns("add", wq))
+    assert inv._simd_lane(q, cal)["paths"][2] == pytest.approx(float(with_mux))
 
 
 def test_lut_rows_follow_their_samples_at_every_sampled_activation_width() -> None:
