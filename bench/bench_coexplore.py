@@ -155,6 +155,9 @@ RL = ("random-walk", "ppo", "sac", "marl")
 #: the long-run ablation of each RL explorer with its default options
 LONG_OF = {"marl": "marl-long", "ppo": "ppo-long", "sac": "sac-long", "random-walk": "rw-long"}
 COLUMNS = ("front_recall", "igd_plus_norm", "hv_ratio_log")
+#: cell suffix: a run's final front at a checkpoint it did not reach because its explorer
+#: stopped by its own rule (footnote under the table)
+FINAL_MARK = "^"
 
 
 def _log(msg: str) -> None:
@@ -218,6 +221,28 @@ def measure(
     ]
 
 
+def measure_run(
+    v: np.ndarray,
+    ref: np.ndarray,
+    dirs: list[str],
+    checkpoints: list[int],
+    budget: int,
+    stopped: bool,
+) -> list[dict[str, Any]]:
+    """:func:`measure`; for a run whose explorer ``stopped`` by its own rule short of
+    ``budget`` (:func:`accelsmith.dse.reference.rule_stop`), the checkpoints it did not reach
+    (up to ``budget``) hold its final front, marked ``final_front``. A run short of its
+    checkpoint for any other reason (killed, smaller budget) stays NaN there."""
+    n = len(v)
+    fill = [c for c in checkpoints if n < c <= budget] if stopped else []
+    cps = [min(c, n) if c in fill else c for c in checkpoints]
+    out = measure(v, ref, dirs, cps)
+    for r, c in zip(out, checkpoints, strict=True):
+        r["checkpoint"] = c
+        r["final_front"] = c in fill
+    return out
+
+
 def _fmt(x: np.ndarray, digits: int = 3) -> str:
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
@@ -226,13 +251,16 @@ def _fmt(x: np.ndarray, digits: int = 3) -> str:
     return f"{x.mean():.{digits}f}±{x.std():.{digits}f}" if x.size > 1 else f"{x[0]:.{digits}f}"
 
 
-def _cell(x: np.ndarray, seeds: int) -> str:
-    """:func:`_fmt`, with ``(n)`` when only n of the row's seeds reach the checkpoint."""
+def _cell(x: np.ndarray, seeds: int, final: bool = False) -> str:
+    """:func:`_fmt`, with ``(n)`` when only n of the row's seeds reach the checkpoint and
+    :data:`FINAL_MARK` when a run's final front stands in for it (:func:`measure_run`)."""
     n = int(np.isfinite(np.asarray(x, dtype=float)).sum())
-    return _fmt(x) + (f" ({n})" if 0 < n < seeds else "")
+    return _fmt(x) + (FINAL_MARK if final else "") + (f" ({n})" if 0 < n < seeds else "")
 
 
 def table(df: Any, checkpoints: list[int], title: str) -> str:
+    import pandas as pd
+
     lines = [f"\n== {title}"]
     w = max(16, *(len(str(n)) + 1 for n in df["explorer"].unique()))
     for metric, label in (
@@ -247,9 +275,14 @@ def table(df: Any, checkpoints: list[int], title: str) -> str:
         lines.append(head + f"{'seeds':>7}{'trials/run':>12}")
         for name, e in df.groupby("explorer", sort=False):
             runs = e.drop_duplicates("seed")
+            fin = (
+                e["final_front"].fillna(False).astype(bool)
+                if "final_front" in e
+                else pd.Series(False, index=e.index)
+            )
             cells = "".join(
-                f"{_cell(e.loc[e['checkpoint'] == c, metric].to_numpy(float), len(runs)):>18}"
-                for c in checkpoints
+                f"{_cell(e.loc[at, metric].to_numpy(float), len(runs), bool(fin[at].any())):>18}"
+                for at in (e["checkpoint"] == c for c in checkpoints)
             )
             if metric == "hv_ratio_log":
                 t = runs["n95_hv_log"].to_numpy(float)
@@ -258,6 +291,21 @@ def table(df: Any, checkpoints: list[int], title: str) -> str:
             span = f"{lo}" if lo == hi else f"{lo}-{hi}"
             lines.append(f"{name:<{w}}{cells}{runs['seed'].nunique():>7}{span:>12}")
     return "\n".join(lines)
+
+
+def stop_note(stops: dict[tuple[str, int], int | None], budgets: dict[str, int]) -> str:
+    """The footnote of :data:`FINAL_MARK`: per explorer, the seeds stopped by their rule."""
+    by: dict[str, list[tuple[int, int]]] = {}
+    for (n, s), k in sorted(stops.items()):
+        if k is not None:
+            by.setdefault(n, []).append((s, k))
+    return "\n".join(
+        f"  {FINAL_MARK} {n}: seeds {', '.join(f'{s} at {k:,}' for s, k in ss)} designs of "
+        f"budget {budgets[n]:,}: stopped by the explorer's rule (max(MISS_FLOOR 200, 20 x "
+        "batch) known proposals in a row, read from the stored repeat entries); at the "
+        "checkpoints they did not reach, their cells hold that run's final front"
+        for n, ss in by.items()
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,7 +351,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from accelsmith.core.errors import ConfigError
     from accelsmith.dse.pareto import nondominated_mask
-    from accelsmith.dse.reference import load_reference, reference_name, run_values, update_front
+    from accelsmith.dse.reference import (
+        load_reference,
+        reference_name,
+        rule_stop,
+        run_values,
+        update_front,
+    )
     from accelsmith.dse.spec import load_spec
     from accelsmith.dse.storage import close_storage, open_storage
 
@@ -356,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     dirs = spec.directions
     front = None
     runs = {}
+    stops: dict[tuple[str, int], int | None] = {}  # short runs: designs if stopped by the rule
     store = open_storage(url, write=True) if args.reference.exists() else None
     try:
         have = set(optuna.study.get_all_study_names(storage=store)) if store else set()
@@ -366,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
                 study = f"{ref_name}.s{s}@{n}"
                 if study in have:
                     runs[(n, s)] = run_values(store, study)
+                    if len(runs[(n, s)]) < min(budgets[n], top):
+                        stops[(n, s)] = rule_stop(store, study)
     finally:
         if store is not None:
             close_storage(store)
@@ -445,7 +502,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         {"explorer": n, "seed": s, **r}
         for (n, s), v in runs.items()
-        for r in measure(v, ref, dirs, args.checkpoints)
+        for r in measure_run(
+            v, ref, dirs, args.checkpoints, budgets[n], stops.get((n, s)) is not None
+        )
     ]
     abl_checkpoints = sorted(
         {c for c in args.checkpoints if c < args.ablation_budget} | {args.ablation_budget}
@@ -464,6 +523,8 @@ def main(argv: list[str] | None = None) -> int:
         table(df, args.checkpoints, f"{spec.name}: explorers, {args.seeds} seeds")
         + (f"\n(capped: {caps} trials per run; '-' where a run is shorter)" if caps else "")
     )
+    if any(k is not None for k in stops.values()):
+        print(stop_note(stops, budgets))
     for n, ss in extended.items():
         print(
             f"  {n}: seeds {','.join(map(str, ss))} measured on their uninterrupted "

@@ -67,6 +67,7 @@ __all__ = [
     "load_reference",
     "recost_reference",
     "reference_name",
+    "rule_stop",
     "run_values",
     "update_front",
 ]
@@ -222,6 +223,71 @@ def run_values(store: Any, name: str) -> np.ndarray:
     ok &= feasible
     out[~ok] = np.nan
     return out[np.argsort(numbers, kind="stable")]
+
+
+def rule_stop(store: Any, name: str) -> int | None:
+    """The designs of study ``name`` if its explorer stopped by its own rule, else None.
+
+    An Optuna-sampler explorer (:class:`~accelsmith.dse.explorers.optuna_samplers.
+    OptunaExplorer`) stops when ``max(MISS_FLOOR, MISS_BATCHES x batch)`` proposals in a row
+    were designs already stored ("space exhausted or sampler converged",
+    :mod:`accelsmith.dse.explorers.base`). Decided from stored facts only: the repeat entries
+    (:data:`~accelsmith.dse.ledger_bulk.REPEATS_PREFIX`) at the ask positions right after
+    the last trial's (:data:`~accelsmith.dse.ledger_bulk.ASK_KEY`) must be at least that
+    many in a row. A run stopped by its budget, by a kill before the rule fired or by a
+    smaller budget has fewer (the loop checks the rule after every batch), so None; so are
+    explorers that keep no repeat entries (their stop cannot be told from storage).
+    """
+    import json
+    from types import SimpleNamespace
+
+    from optuna.storages._rdb import models
+    from sqlalchemy import select
+
+    from .explorers import get_explorer
+    from .explorers import optuna_samplers as osx
+    from .ledger_bulk import ASK_KEY, REPEATS_PREFIX, count_rdb_trials
+
+    rdb = _rdb(store)
+    study_id = rdb.get_study_id_from_name(name)
+    info = rdb.get_study_user_attrs(study_id).get(STUDY_KEY, {})
+    try:
+        cls = get_explorer(str(info.get("explorer")))
+    except ConfigError:
+        return None
+    if not issubclass(cls, osx.OptunaExplorer):
+        return None
+    opts = dict((info.get("spec") or {}).get("explorer", {}).get("options") or {})
+    # the explorer's own batch (B, or the population of NSGA-II/III) from its stored options
+    batch = int(cls.batch_size(SimpleNamespace(opts=cls.check_options(opts))))
+    need = max(osx.MISS_FLOOR, osx.MISS_BATCHES * batch)
+    T = models.TrialModel.__table__
+    A = models.TrialSystemAttributeModel.__table__
+    S = models.StudySystemAttributeModel.__table__
+    with rdb.engine.connect() as conn:
+        asks = conn.execute(
+            select(A.c.value_json)
+            .join(T, T.c.trial_id == A.c.trial_id)
+            .where(T.c.study_id == study_id, A.c.key == ASK_KEY)
+        ).all()
+        if not asks:
+            return None
+        last = max(int(json.loads(r[0])) for r in asks)
+        # a batch of B asks holding the last trial starts at most B - 1 asks before it
+        entries = conn.execute(
+            select(S.c.key, S.c.value_json).where(
+                S.c.study_id == study_id, S.c.key.startswith(REPEATS_PREFIX)
+            )
+        ).all()
+    after = set()
+    for key, value in entries:
+        first = int(key[len(REPEATS_PREFIX) :].split(":", 1)[0])
+        if first > last - batch:
+            after.update(int(r["ask"]) for r in json.loads(value) if int(r["ask"]) > last)
+    run = 0
+    while last + 1 + run in after:
+        run += 1
+    return count_rdb_trials(rdb, study_id) if run >= need else None
 
 
 def _count_trials(store: Any, name: str) -> int:

@@ -68,9 +68,11 @@ def array_scales(cal: Any) -> np.ndarray:
             k: float(np.asarray(v).ravel()[0]) for k, v in systolic(cfg, cal, terms=True).items()
         }
 
-    return fitted_scales(
-        cal, "arr_", lambda prm: {k: parts(prm)[k] for k in ARRAY_TERMS}
-    )  # in ARRAY_TERMS order
+    def array_terms(params: dict) -> dict:
+        p = parts(params)  # one model call per sample, not one per term
+        return {k: p[k] for k in ARRAY_TERMS}
+
+    return fitted_scales(cal, "arr_", array_terms)  # in ARRAY_TERMS order
 
 
 def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[str, Any]:
