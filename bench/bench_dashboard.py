@@ -40,6 +40,7 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -184,7 +185,10 @@ def main() -> None:
     work = folder.parent / f"{folder.name}.work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
-    shutil.copy(folder / "study.db", work / "study.db")
+    # SQLite's backup API, not a file copy: the campaign's ledger is in WAL mode, and frames not
+    # yet checkpointed into study.db (its writer may have just exited) would be left behind
+    with sqlite3.connect(folder / "study.db") as src, sqlite3.connect(work / "study.db") as dst:
+        src.backup(dst)
     name = f"dash{args.n}"
     print(f"dashboard bench: {args.n} trials, poll interval {args.interval:g} s ({_load()})")
     patches: list[tuple[float, int, bool]] = []  # (arrival time, bytes, was a patch)
