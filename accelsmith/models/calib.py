@@ -220,7 +220,7 @@ CTX_ROWS = 2
 #: ``CTX_COLUMN_SHAPE``, ``CTX_SHAPE``, ``CTX_LARGE_SHAPE``; a test checks them). The 2 x 1
 #: (session 8, ws9): two PEs, one with a partial-sum adder; chosen on development sets only
 #: (85 WS arrays, with :func:`ws_context_pes`: Fmax error 4.3/19.0 -> 4.2/19.0 %, the arrays
-#: of at most 4 PEs 6.3 -> 6.1 % mean, ``/work/coord/reports8/ws9.md``); it was sampled
+#: of at most 4 PEs 6.3 -> 6.1 % mean; session 8 development sets); it was sampled
 #: because a held-out 2 x 1 row missed, so that row now sits near one of its samples
 CTX_WS = (
     (1, "sactx1_ws", 1),
@@ -332,7 +332,7 @@ def ws_pe_period_ns(kind: str, width: ArrayLike, acc_bits: ArrayLike, pes: Array
     3 x 3 .. 4 x 4 arrays of 9-11 bits kept their clock (a development set of 16 WS arrays
     of those classes, session 7: 6.3 % mean / 16.5 % worst error from the 2 x 2 level
     alone). The contexts and the interpolation were chosen on development sets drawn apart
-    from the held-out configurations (session 8, ws8: ``/work/coord/reports8/ws8.md``).
+    from the held-out configurations (session 8).
     Without samples of the other contexts, the 2 x 2 level.
     """
     w = np.asarray(width, dtype=np.float64)
@@ -365,8 +365,8 @@ def ws_context_pes(rows: ArrayLike, cols: ArrayLike) -> np.ndarray:
     Zeros enter the top PE of each column (``hdl/systolic_pe.WsCol``), so a top-row PE's
     adder folds away and it is a registered multiplier; a one-row array has only such PEs,
     the 1 x 1 context's PE, while the 2 x 2 and 4 x 4 contexts' level is that of PEs with a
-    partial-sum adder. Chosen on development sets only (session 8, ws9:
-    ``/work/coord/reports8/ws9.md``): 85 WS arrays of ws8's sets and a new one of 16 arrays
+    partial-sum adder. Chosen on development sets only (session 8): 85 WS arrays of ws8's sets
+    and a new one of 16 arrays
     of 1-4 rows and 1-4 columns, Fmax error mean/worst 4.4/25.8 % -> 4.3/19.0 %; the one-row
     arrays of 1 x 4 PEs at 6 unsigned bits were 21-26 % slow from the 2 x 2 level.
     """
