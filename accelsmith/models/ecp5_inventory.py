@@ -623,15 +623,17 @@ def _counter_bits(t: np.ndarray) -> np.ndarray:
     return np.where(t > 1, bits_for(t - 1), 0.0)
 
 
-def _mem(cal: Any, depth: np.ndarray, width: np.ndarray) -> dict[str, np.ndarray]:
+def _mem(
+    cal: Any, depth: np.ndarray, width: np.ndarray, cls: Any = "int8_l1"
+) -> dict[str, np.ndarray]:
     """TRELLIS_DPR16X4 and LUT4 of a bank's asynchronous-read cell memory.
 
     Yosys maps such a memory to distributed RAM (TRELLIS_DPR16X4, four LUT4 each once
     placed: ``lut_equiv``) plus LUT4 read multiplexers. The DPR16X4 count per ``16 x 4`` tile
     comes from the isolated ``mem<d>x<w>`` samples (interpolated in depth; beyond one tile a
     depth counts as its tiles' words, ``65`` rows as the sampled ``80``); the LUT4, memory and
-    read multiplexer into the row buffer together, from the banks of
-    :func:`_bank_mem_per_bit` (per bit, by tiles deep).
+    read multiplexer into the row buffer together, from the banks of the bank's class
+    (:func:`bank_mem_class`) by :func:`_bank_mem_per_bit` (per bit, by tiles deep).
     """
     xs, dpr = [], []
     for name, smp in cal.samples.items():
@@ -646,39 +648,72 @@ def _mem(cal: Any, depth: np.ndarray, width: np.ndarray) -> dict[str, np.ndarray
     tiles = np.ceil(d / 16) * np.ceil(width / 4)
     d = np.where(d > 16, 16 * np.ceil(d / 16), d)  # the words of its tiles
     n_dpr = tiles * np.interp(d, xs_a, np.asarray(dpr)[order])
-    return {"dpr16x4": n_dpr, "lut4": width * _bank_mem_per_bit(cal, depth, width)}
+    cls = np.broadcast_to(np.asarray(cls).astype(str), np.shape(n_dpr))
+    per_bit = np.zeros(np.shape(n_dpr))
+    for c in BANK_MEM_SERIES:
+        per_bit = np.where(cls == c, _bank_mem_per_bit(cal, depth, width, c), per_bit)
+    return {"dpr16x4": n_dpr, "lut4": width * per_bit}
 
 
 #: row bytes of the in-bank memory series (:func:`_bank_mem_per_bit`): 16- .. 128-bit cells
 BANK_MEM_BYTES = (2, 4, 6, 10, 16)
+#: the in-bank memory series by bank class (:func:`bank_mem_class`): the samples' name
+#: pattern and their row bytes. By the hierarchical flow a bank is mapped on its own, and its
+#: cells' read multiplexer into the row buffer maps by what else the bank module holds
+#: (2026-12-07, session 10: the bank module of fp16_b1_l1_r65x4B mapped to 1,323 LUT4, 313
+#: under its price by the 1-lane int8 series; of int8_b1_l2_r65x6B to 918, 125 over it; of
+#: bf16_b3_l1_r65x6B to 2,241, 466 under; of bf16_b1_l3_r65x6B to 8,432, 1,200 over the 1-tile
+#: 3-lane bank): 1-lane int8 banks, 2-lane int8 banks, fp16 banks (also 1-lane bf16 ones),
+#: 2-lane and 3-lane bf16 banks each have their series (bf16: one row width each, 4 bytes
+#: for 2 lanes and 6 for 3, per bit the same at other widths)
+BANK_MEM_SERIES = {
+    "int8_l1": ("bank_int8_l1_r", BANK_MEM_BYTES),
+    "int8_ml": ("bank_int8_l2_r", (4, 6, 16)),
+    "fp": ("bank_fp16_l1_r", (4, 6, 16)),
+    "bf16_l2": ("bank_bf16_l2_r", (4,)),
+    "bf16_l3": ("bank_bf16_l3_r", (6,)),
+}
 
 
-def _bank_mem_per_bit(cal: Any, depth: Any, width: Any = 16.0) -> np.ndarray:
+def bank_mem_class(prec: Any, lanes: Any) -> np.ndarray:
+    """The in-bank memory series (:data:`BANK_MEM_SERIES`) of banks of ``prec`` and ``lanes``:
+    3-lane int8 banks keep the 1-lane series (no 3-lane series is sampled; priced by the
+    2-lane one, the 2-tile calibration bank ``bank_int8_l3_r32x6`` came out 13.5 % over)."""
+    prec, lanes = np.asarray(prec).astype(str), np.asarray(lanes)
+    bf16 = np.where(lanes == 2, "bf16_l2", np.where(lanes == 3, "bf16_l3", "fp"))
+    fp = np.where(prec == "bf16", bf16, "fp")
+    return np.where(prec != "int8", fp, np.where(lanes == 2, "int8_ml", "int8_l1"))
+
+
+def _bank_mem_per_bit(
+    cal: Any, depth: Any, width: Any = 16.0, cls: str = "int8_l1"
+) -> np.ndarray:
     """LUT4 per bit of a bank's cells (memory and read multiplexer into the row buffer) of
-    ``depth`` words of ``width`` bits, by its tiles deep: the ``bank_int8_l1_r<rows>x<b>``
-    series (1 lane, 16-, 32- and 48-bit cells, 1 .. 9 tiles of 16 words; everything else in
-    a series is the same), each less the series' 1-tile bank, over its width, plus the
-    1-tile memory's own (``mem16x16``) per bit. Inside a bank the read multiplexer maps
-    unlike the isolated ``mem`` samples and not monotonically in the tiles deep (session 7,
-    hierarchical flow, 2026-12-07: 16-bit cells 3, 5 and 9 tiles deep cost 4.1, 11.2 and 9.8
-    LUT4 a bit over the 1-tile bank, 32-bit cells 7.0, 14.0 and ...; the isolated
-    ``mem48/80/144x16`` 8.3, 10.4 and 17.8 in all): ABC's area recovery of the wide
-    multiplexers, so the series are a table. Interpolated in tiles deep (a partly used last
-    tile counts whole; linear beyond the deepest), then linearly in width between the
-    series (the widest's beyond)."""
-    key = ("bankmem", "")
+    ``depth`` words of ``width`` bits, by its tiles deep: the class's series of banks
+    (:data:`BANK_MEM_SERIES`; int8_l1: ``bank_int8_l1_r<rows>x<b>``, 1 lane, 16- .. 128-bit
+    cells, 1 .. 9 tiles of 16 words; everything else in a series is the same), each less the
+    series' 1-tile bank, over its width, plus the 1-tile memory's own (``mem16x16``) per bit.
+    Inside a bank the read multiplexer maps unlike the isolated ``mem`` samples and not
+    monotonically in the tiles deep (session 7, hierarchical flow, 2026-12-07: 16-bit cells
+    3, 5 and 9 tiles deep cost 4.1, 11.2 and 9.8 LUT4 a bit over the 1-tile bank, 32-bit
+    cells 7.0, 14.0 and ...; the isolated ``mem48/80/144x16`` 8.3, 10.4 and 17.8 in all):
+    ABC's area recovery of the wide multiplexers, so the series are a table. Interpolated in
+    tiles deep (a partly used last tile counts whole; linear beyond the deepest), then
+    linearly in width between the series (the narrowest's below, the widest's beyond)."""
+    key = ("bankmem", cls)
     if key not in cal._cache:
         import re
 
+        head, widths = BANK_MEM_SERIES[cls]
         table = []
-        for b in BANK_MEM_BYTES:
+        for b in widths:
             got: dict[int, list[float]] = {}
             for name, smp in cal.samples.items():
-                if m := re.fullmatch(rf"bank_int8_l1_r(\d+)x{b}", name):
+                if m := re.fullmatch(rf"{head}(\d+)x{b}", name):
                     t = int(np.ceil(int(m.group(1)) / 16))
                     got.setdefault(t, []).append(float(smp["LUT4"]))
             if 1 not in got or len(got) < 2:
-                raise KeyError(f"calib_ecp5.json has too few bank_int8_l1_r<rows>x{b} samples")
+                raise KeyError(f"calib_ecp5.json has too few {head}<rows>x{b} samples")
             ts = np.asarray(sorted(got), dtype=np.float64)
             ys = np.asarray([np.mean(got[t]) for t in sorted(got)])
             table.append((8.0 * b, ts, (ys - ys[0]) / (8.0 * b)))
@@ -769,13 +804,16 @@ def _bank_lut(cal: Any, *args: Any) -> np.ndarray:
 
 
 def _bank_series(name: str) -> bool:
-    """Whether ``name`` is a ``bank_int8_l1_r<rows>x<b>`` series sample deeper than one tile:
-    those price the cells' memory (:func:`_bank_mem_per_bit`, each exactly) and stay out of
+    """Whether ``name`` is an in-bank memory series sample (:data:`BANK_MEM_SERIES`) deeper
+    than one tile: those price the cells' memory (:func:`_bank_mem_per_bit`, each exactly) and stay out of
     the bank fit, which would otherwise weigh three shapes ten times each."""
     import re
 
-    m = re.fullmatch(r"bank_int8_l1_r(\d+)x(\d+)", name)
-    return bool(m) and int(m.group(2)) in BANK_MEM_BYTES and int(m.group(1)) > 16
+    for head, widths in BANK_MEM_SERIES.values():
+        m = re.fullmatch(rf"{head}(\d+)x(\d+)", name)
+        if m and int(m.group(2)) in widths and int(m.group(1)) > 16:
+            return True
+    return False
 
 
 def bank_lut4(sample: dict) -> float:
@@ -898,7 +936,7 @@ def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]
         lanes * mul_b,
         lanes * np.where(is_fp16, fp("fpmul_fp16", "MULT18X18D"), fp("fpmul_bf16", "MULT18X18D")),
     )
-    mem = _mem(cal, rows, bpr * bb)
+    mem = _mem(cal, rows, bpr * bb, bank_mem_class(prec, lanes))
     if terms == "bank":  # a bank's LUT4 parts (for the fit of bank_scales)
         return _bank_terms(cal, lane_lut, mem["lut4"], bpr, bb, t)
     bank_lut = _bank_lut(cal, lane_lut, mem["lut4"], bpr, bb, t)
@@ -994,7 +1032,13 @@ def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]
         "mult18": nb * lane_dsp,
         "dp16kd": zero,
         "dpr16x4": dpr,
-        "paths_ns": [t_path * pim_period_scale(cal)],
+        # the scale is fitted to the placed int8 channels (:func:`pim_period_scale`); a
+        # floating-point bank's path is its placed fp samples' periods in series, which the
+        # placed fp banks follow unscaled (bank_fp16_l1_r8x4 75.5 ns against 76.5 modelled,
+        # bank_bf16_l1_r8x10 85.0 against 84.3; scaled by the int8 channels' 0.97: -1.8 %
+        # and -4.0 %; the 9 placed fp16 / bf16 designs of the seed-2612 and 3141 draws all
+        # placed slower than that scaled model, by 0.3 .. 10.0 %, session 10)
+        "paths_ns": [t_path * np.where(is_int, pim_period_scale(cal), 1.0)],
     }
 
 

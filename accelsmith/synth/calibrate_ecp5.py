@@ -161,6 +161,23 @@ BANK_MEM = (
     *((r, 10) for r in (34, 50, 66, 130)),
     *((r, 16) for r in (16, 34, 66, 130)),
 )
+#: the cells' memory series of a floating-point bank (``bank_fp16_l1_r<rows>x<bytes>``) and of
+#: a multi-lane int8 bank (``bank_int8_l2_r<rows>x<bytes>``), 1 .. 9 tiles deep (session 10,
+#: ecpp12): by the hierarchical flow the bank is mapped on its own and the memory's read
+#: multiplexer into the row buffer maps by what else the module holds (fp16_b1_l1_r65x4B's bank
+#: module 1,323 LUT4 where the int8 series priced it 1,636; int8_b1_l2_r65x6B's 918 against
+#: 793, 2026-12-07), so each class has its series (:func:`accelsmith.models.ecp5_inventory.
+#: _bank_mem_per_bit`)
+BANK_MEM_CLASS_ROWS = (16, 34, 66, 130)
+BANK_MEM_CLASSES = (
+    *(("fp16", 1, r, b) for b in (4, 6, 16) for r in BANK_MEM_CLASS_ROWS if (r, b) != (16, 16)),
+    *(("int8", 2, r, b) for b in (4, 6, 16) for r in BANK_MEM_CLASS_ROWS),
+    # multi-lane bf16 banks (bursts of 32 and 48 bits: 4- and 6-byte rows; their 1-tile banks
+    # are BANKS samples): the 3-lane bank module of bf16_b1_l3_r65x6B (seed-3141 draw) mapped
+    # 1,200 LUT4 over the 1-tile bf16_l3_r4x6, more than either series above prices
+    *(("bf16", 2, r, 4) for r in BANK_MEM_CLASS_ROWS[1:]),
+    *(("bf16", 3, r, 6) for r in BANK_MEM_CLASS_ROWS[1:]),
+)
 #: whole SIMD designs of :data:`SIMDS` also placed and routed (:data:`PNR`; session 8, ecpf8):
 #: multi-lane engines with fp / posit formats, drawn with random.Random("ecpf8-simd-calib")
 #: from the bench's format choices (2-3 lanes, at least one fp or posit format, max_k
@@ -224,6 +241,7 @@ BANKS = (
     # 1 lane: in a bank the read multiplexer into the row buffer maps unlike the isolated
     # ``mem`` samples, see models.ecp5_inventory._bank_mem_per_bit
     *(("int8", 1, r, b) for r, b in BANK_MEM),
+    *BANK_MEM_CLASSES,
 )
 #: PIM channels (``hdl/pim.PimChannel``, the generated top): (banks, lanes, rows, row bytes),
 #: int8, hbm2 timing, even row counts (the bench's sets use odd ones): the channel's own
