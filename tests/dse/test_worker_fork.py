@@ -126,7 +126,7 @@ def test_a_failing_forked_worker_is_a_failed_run_with_its_error(tmp_path, monkey
     assert info.value.exit_code == 1
 
 
-def test_a_forked_child_always_exits_never_returns(tmp_path) -> None:
+def test_a_forked_child_always_exits_never_returns(monkeypatch) -> None:
     """Whatever ``run`` does (returns a code, raises, is stopped), the child ends with that
     code and its error line; the caller's frames never run in the child."""
 
@@ -136,6 +136,13 @@ def test_a_forked_child_always_exits_never_returns(tmp_path) -> None:
     p = fork_worker(boom, [])
     assert p.wait(timeout=30) == 1
     assert p.stderr.read() == "error: worker crashed: ValueError: xxx in the child\n"
+    monkeypatch.setenv("ACCELSMITH_DEBUG", "1")  # the traceback too (as a spawned worker's)
+    p = fork_worker(boom, [])
+    monkeypatch.delenv("ACCELSMITH_DEBUG")
+    assert p.wait(timeout=30) == 1
+    err = p.stderr.read()
+    assert err.startswith("Traceback") and "raise ValueError" in err, err
+    assert err.endswith("error: worker crashed: ValueError: xxx in the child\n")
     p = fork_worker(lambda argv: int(argv[0]), ["7"])
     assert p.wait(timeout=30) == 7 and p.stderr.read() == ""
 
