@@ -197,3 +197,59 @@ def test_a_connection_in_use_is_not_forked(tmp_path, monkeypatch) -> None:
     assert release_connections(c)
     assert engine.pool.checkedin() == 0
     assert len(c.study.get_trials()) == 100
+
+
+def test_kill_9_of_a_run_and_its_forked_workers_loses_and_repeats_nothing(tmp_path) -> None:
+    """SIGKILL of the run and of both its forked workers at once, mid-run; the same command
+    again finishes the campaign: every trial stored before the kill kept, numbers 0..budget-1,
+    every design once."""
+    import sqlite3
+
+    from ..reliability.helpers import cli, spec_file, start_cli, wait_for_trials
+
+    budget = 1000
+    spec = spec_file(
+        tmp_path,
+        budget=budget,
+        workers=2,
+        space=BIG_SPACE,
+        explorer={"name": "random", "options": {"batch": 16}},
+    )
+    db = tmp_path / "tiny.db"
+    proc = start_cli("dse", "run", str(spec), "--quiet", cwd=tmp_path)
+    try:
+        wait_for_trials(db, 64, proc)
+        kids = children(proc.pid)
+        assert len(kids) == 2
+        for pid in [proc.pid, *kids]:
+            os.kill(pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+    def stored() -> dict[int, str]:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        try:
+            rows = con.execute(
+                "SELECT t.number, a.value_json FROM trials t JOIN trial_user_attributes a "
+                "ON a.trial_id = t.trial_id AND a.key = 'design'"
+            ).fetchall()
+        finally:
+            con.close()
+        return dict(rows)
+
+    before = stored()
+    assert 64 <= len(before) < budget, len(before)
+    r = cli("dse", "run", str(spec), "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    after = stored()
+    assert sorted(after) == list(range(budget))
+    assert len(set(after.values())) == budget
+    assert all(after[n] == d for n, d in before.items())
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        states = con.execute("SELECT state, count(*) FROM trials GROUP BY state").fetchall()
+    finally:
+        con.close()
+    assert states == [("COMPLETE", budget)]
