@@ -205,7 +205,7 @@ def test_kill_9_of_a_run_and_its_forked_workers_loses_and_repeats_nothing(tmp_pa
     every design once."""
     import sqlite3
 
-    from ..reliability.helpers import cli, spec_file, start_cli, wait_for_trials
+    from ..reliability.helpers import cli, running_workers, spec_file
 
     budget = 1000
     spec = spec_file(
@@ -216,17 +216,10 @@ def test_kill_9_of_a_run_and_its_forked_workers_loses_and_repeats_nothing(tmp_pa
         explorer={"name": "random", "options": {"batch": 16}},
     )
     db = tmp_path / "tiny.db"
-    proc = start_cli("dse", "run", str(spec), "--quiet", cwd=tmp_path)
-    try:
-        wait_for_trials(db, 64, proc)
-        kids = children(proc.pid)
-        assert len(kids) == 2
+    with running_workers(spec, tmp_path, 64) as (proc, kids):
         for pid in [proc.pid, *kids]:
             os.kill(pid, signal.SIGKILL)
         proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
 
     def stored() -> dict[int, str]:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
