@@ -166,10 +166,13 @@ def _table(kind: str) -> str:
     return "samples"
 
 
-def update(kinds: list[str], out: Path = DEFAULT_OUT) -> dict[str, Any]:
+def update(kinds: list[str], out: Path = DEFAULT_OUT, new_widths: bool = False) -> dict[str, Any]:
     """Re-run the components ``kinds`` only (cached) and write them into the existing data
     file ``out``: their samples are replaced (or added), every other sample, the ECP5 table
     and the provenance's tools stay; the provenance records the partial run (date, kinds).
+    ``new_widths``: synthesize only the widths of :data:`WIDTHS` that ``out`` has no sample
+    of yet and keep the existing samples (an added width on a machine whose synthesis cache
+    does not hold the others; the flow is deterministic, so a re-run would repeat them).
 
     Raises
     ------
@@ -182,20 +185,33 @@ def update(kinds: list[str], out: Path = DEFAULT_OUT) -> dict[str, Any]:
     if not Path(out).is_file():
         raise ConfigError(f"--kinds updates an existing data file; {out} does not exist")
     data = json.loads(Path(out).read_text())
-    new = calibrate(None, widths={k: WIDTHS[k] for k in kinds}, ecp5_widths={}, with_ecp5=False)
+    have = {
+        k: {r["width"] for r in data.get(_table(k), {}).get(k, [])} if new_widths else set()
+        for k in kinds
+    }
+    todo = {k: tuple(w for w in WIDTHS[k] if w not in have[k]) for k in kinds}
+    todo = {k: ws for k, ws in todo.items() if ws}
+    if not todo:
+        return data
+    new = calibrate(None, widths=todo, ecp5_widths={}, with_ecp5=False)
     if new["provenance"]["tools"] != data["provenance"]["tools"]:
         raise ConfigError(
             f"--kinds: the tools differ from those of {out} "
             f"({new['provenance']['tools']} vs {data['provenance']['tools']}); "
             "run the whole calibration"
         )
-    for kind in kinds:
+    for kind in todo:
         table = _table(kind)
         rows = new.get(table, {}).get(kind)
         if rows is not None:
+            if new_widths:
+                rows = sorted([*data[table].get(kind, []), *rows], key=lambda r: r["width"])
             data.setdefault(table, {})[kind] = rows
     runs = data["provenance"].setdefault("partial_runs", [])
-    runs.append({"date": new["provenance"]["date"], "kinds": kinds})
+    run: dict[str, Any] = {"date": new["provenance"]["date"], "kinds": list(todo)}
+    if new_widths:
+        run["widths"] = {k: list(ws) for k, ws in todo.items()}
+    runs.append(run)
     atomic_write(out, json.dumps(data, indent=1) + "\n")
     return data
 
