@@ -60,7 +60,6 @@ __all__ = [
     "CHAIN_WORD",
     "FP32_EXP_SAMPLES",
     "LANE_CTX",
-    "LANE_CTX_FP32",
     "LANE_CTX_P2",
     "LANE_CTX_POSIT",
     "class_lsb",
@@ -119,18 +118,6 @@ LANE_CTX_POSIT = {
 }
 #: the same lanes at pipeline 2 (the decode stage registered): ``schainl<k>[w|s|p4|p8]_p2``
 LANE_CTX_P2 = {f"{k}_p2": v for k, v in {**LANE_CTX, **LANE_CTX_POSIT}.items()}
-#: the ``fp32``-accumulator lanes in context (``schainlf_<tag>``, pipeline 1;
-#: ``schainlf_<tag>_p2``): (word bits, formats) of one lane per product significand width
-#: an ``fp32`` slot has (FP4: 4 bits, FP8 E4M3: 8, int8 + E4M3: 16) and the posit8
-#: decoder's (12 bits); their width is slot 0's product significand bits
-#: (:func:`_fp32_ctx_kind`)
-LANE_CTX_FP32 = {
-    "schainlf_f4": (8, ("fp4_e2m1",)),
-    "schainlf_e4": (8, ("fp8_e4m3",)),
-    "schainlf_i8e4": (8, ("int8", "fp8_e4m3")),
-    "schainlf_p8": (8, ("posit8_0",)),
-}
-LANE_CTX_FP32 |= {f"{k}_p2": v for k, v in LANE_CTX_FP32.items()}
 #: quire LSB exponents, beside the class's own (:func:`class_lsb`), at which the
 #: chain-and-readout blocks are also sampled (``schainr<k>m<-lsb>_<out>``, every result
 #: format), with their quire widths: the LSBs the generator gives a slot of that class whose
@@ -443,21 +430,21 @@ def lane_cost(
                 d3 = float(calib.op_period_ns("add", sl["q"])) - pipe
             else:  # integer slot: the quire add merges with the product's final addition
                 d3 = _mac_increment_ns((sl["q"] - calib.MAC_GUARD_BITS) / 2)
-        else:  # fp32 slot (integer-only: the product exponent is 0, sslotfi)
-            kind, w, narrow = _fp32_slot(sl, out_format, pipeline)
+        else:  # integer-only slot: the product exponent is 0 (sslotfi)
+            kind = f"sslotf{'' if sl['exp_bits'] else 'i'}_{out_format}"
+            w = sl["sig"]
             slot_flops += 2 * 33
+            if sl["exp_bits"] and pipeline <= 2:  # the exponent's range, unregistered
+                narrow = {k: _narrow_exponent(sl["exp_bits"], w, k) for k in KEYS}
             d3 = float(_s(kind, "period_ns", w)) * narrow["period_ns"] - pipe
         d1 = max(d1, d_e)
         # pipeline 1 and 2: no register between the multiplier and the quire; synthesis
         # merges the product's final addition, the shifter and the quire add (``schain``)
         d_chain = _chain_increment_ns(sl["stages"], sl["q"]) if acc == "exact" else d2 + d3
-        # pipeline 1 and 2: the lane in context (exact ``schainl<k>[_p2]``, fp32
-        # ``schainlf_<tag>[_p2]``)
+        # pipeline 1 and 2, exact: the lane in context (``schainl<k>[_p2]``)
         p1, p2 = d0 + d1 + d_chain, d1 + d_chain
         if acc == "exact":
             p1, p2 = (_lane_ctx_path_ns(sl, d1, n) - pipe for n in (1, 2))
-        elif pipeline <= 2:
-            p1 = p2 = _fp32_ctx_path_ns(sl, d3 + pipe, d1, pipeline) - pipe
         segs = {
             1: (p1,),
             2: (d0, p2),
@@ -608,56 +595,6 @@ def _lane_ctx_kind(sl: dict[str, Any]) -> str:
     if "posit4_1" in sl["formats"]:
         return "schainl5p4i8" if max(sl["widths"]) >= 8 else "schainl5p4"
     return f"schainl{k}"
-
-
-def _fp32_slot(sl: dict[str, Any], out: str, pipeline: int) -> tuple[str, int, dict]:
-    """An ``fp32`` slot's component (``sslotf_<out>``; ``sslotfi_<out>`` when every mode is
-    an integer), its width (the product significand bits) and the factors of its narrow
-    product exponent at pipeline 1 and 2 (:func:`_narrow_exponent`; else 1)."""
-    kind = f"sslotf{'' if sl['exp_bits'] else 'i'}_{out}"
-    w = sl["sig"]
-    narrow = dict.fromkeys(KEYS, 1.0)
-    if sl["exp_bits"] and pipeline <= 2:  # the exponent's range, unregistered
-        narrow = {k: _narrow_exponent(sl["exp_bits"], w, k) for k in KEYS}
-    return kind, w, narrow
-
-
-def _fp32_ctx_kind(sl: dict[str, Any]) -> str:
-    """The ``schainlf_*`` lane (``LANE_CTX_FP32``) an ``fp32`` slot's pipeline-1/-2 path
-    comes from: a slot with a posit8 operand the posit8 lane's (its decoder), else the
-    lane of the nearest product significand width (FP4: 4 bits and below, E4M3: 8, int8 +
-    E4M3: 16)."""
-    if "posit8_0" in sl["formats"]:
-        return "schainlf_p8"
-    return (
-        "schainlf_f4" if sl["sig"] <= 6 else "schainlf_e4" if sl["sig"] <= 12 else "schainlf_i8e4"
-    )
-
-
-def _fp32_ctx_path_ns(sl: dict[str, Any], loop: float, d1: float, pipeline: int) -> float:
-    """An ``fp32`` slot's pipeline-1 (or -2) period in context: its own accumulator loop
-    (``loop``: the ``sslotf`` component at its product width and exponent range) plus what
-    the decode and multiply add to the loop in the ``schainlf_*`` lane of its kind
-    (:func:`_fp32_ctx_kind`): that lane's synthesized period minus its slot 0's loop by
-    the same components, moved by the difference of the slot's multiply delay (``d1``:
-    :func:`_slot_delays`, the word and the sub-lane widths) from that lane's slot 0 (as an
-    exact slot's lane in context, :func:`_lane_ctx_path_ns`).
-
-    Synthesized whole, ABC overlaps the decode and the multiplier with the binary32
-    adder's exponent compare and alignment: the blocks in series (decode, multiply, then
-    the slot component's path from its registered product into the accumulator, which is
-    within 0.3-1.7 ns of its loop: ``sslotf_*`` at 2 and 4 bits) overstate the path. The
-    seed-71000 development engine simd8x3_fp32_3f_fp16_p1_k100_i4e4p4 measured 23.5 ns,
-    its worst path the accumulator loop (lane2.acc0_1 -> acc0_1), where the series gave
-    28.2 (Fmax -16.8 %)."""
-    kind = _fp32_ctx_kind(sl)
-    word, fmts = LANE_CTX_FP32[kind]
-    c0 = lane_structure(",".join(fmts), word, "fp32", pipeline, 2, "fp32")["slots"][0]
-    ck, cw, cn = _fp32_slot(c0, "fp32", pipeline)
-    c_loop = float(_s(ck, "period_ns", cw)) * cn["period_ns"]
-    c1 = _slot_delays(c0, len(fmts), word)[1]
-    sample = kind if pipeline == 1 else f"{kind}_p2"
-    return loop + float(_s(sample, "period_ns", c0["sig"])) - c_loop + (d1 - c1)
 
 
 def _narrow_exponent(exp_bits: int, sig: int, key: str) -> float:

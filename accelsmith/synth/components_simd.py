@@ -84,15 +84,6 @@ result registered where the lane registers it:
     widths the FP8 E4M3 lane does not stand for (``schainl5p8`` at 30: 16.0 ns,
     ``schainl5`` at 38: 11.6, ``schainl5px`` at 28: 10.3).
 
-``schainlf_<tag>`` (width: slot 0's product significand bits)
-    The same lane in context with ``fp32`` accumulators (``models.simd_asic.LANE_CTX_FP32``:
-    FP4, FP8 E4M3, int8 + E4M3, posit8 lanes of an 8-bit word; ``_p2`` at pipeline 2): the
-    generator's stage-1 registers, decoders, multiplier and each slot's binary32 adder,
-    accumulator and result registers. ABC overlaps the decode and a narrow multiplier with
-    the adder's exponent compare (``schainlf_f4`` 21.0 ns against its slot's loop 22.0 and
-    decode + multiply + loop in series 24.2), not int8's (``schainlf_i8e4`` 27.7 ns, the
-    series 27.5).
-
 ``sslot_fp32`` is sampled densely around q = 25: up to it the quire's magnitude fits the
 binary32 significand and the readout has no rounding logic (24 / 25 / 26: 7.3 / 7.1 /
 9.6 ns), so an interpolation across that step would understate every wider slot's readout;
@@ -118,7 +109,6 @@ from ..models.simd_asic import (
     CHAINR_LSB,
     FP32_EXP_SAMPLES,
     LANE_CTX,
-    LANE_CTX_FP32,
     LANE_CTX_P2,
     LANE_CTX_POSIT,
     class_lsb,
@@ -147,18 +137,10 @@ CHAINR_LSB_KINDS = tuple(
     f"schainr{k}m{-lsb}_{o}" for k, by in CHAINR_LSB.items() for lsb in by for o in OUTS
 )
 LANE_CTX_KINDS = (*LANE_CTX, *LANE_CTX_POSIT, *LANE_CTX_P2)  # pipeline-1 and -2 lanes in context
-FP32_CTX_KINDS = tuple(LANE_CTX_FP32)  # the same with fp32 accumulators (schainlf_*)
 SIMD_KINDS = (
     *DEC_KINDS, *MUL_KINDS, *SLOT_KINDS, *SLOTF_KINDS, *SLOTFI_KINDS, *CHAIN_KINDS, *CHAINR_KINDS,
-    *CHAINR_OUT_KINDS, *CHAINR_LSB_KINDS, *LANE_CTX_KINDS, *FP32_CTX_KINDS,
+    *CHAINR_OUT_KINDS, *CHAINR_LSB_KINDS, *LANE_CTX_KINDS,
 )  # fmt: skip
-
-
-def _fp32_ctx_sig(formats: tuple[str, ...]) -> int:
-    """The product significand bits of an ``schainlf_*`` lane's widest mode (its width)."""
-    return max(FORMATS[f].sig_bits for f in formats) * 2
-
-
 SLOT_CARRY_BITS = 7  # an sslot component's quire: q - 8 magnitude bits + 7 carry + sign
 
 # the chain-and-readout blocks at the chains' widths and inside the range of the quire widths
@@ -219,7 +201,6 @@ SIMD_WIDTHS: dict[str, tuple[int, ...]] = {
         for o in OUTS
     },
     **LANE_CTX_WIDTHS,
-    **{k: (_fp32_ctx_sig(v[1]),) for k, v in LANE_CTX_FP32.items()},  # slot 0's product
 }
 
 
@@ -430,8 +411,6 @@ def simd_component(kind: str, width: int) -> tuple[wiring.Component, str]:
         return SimdChain(width, k, readout=True, out_format=out, quire_lsb=-m), top
     if kind in LANE_CTX_KINDS:
         return SimdLaneCtx(lane_ctx_params(kind, width)), top
-    if kind in FP32_CTX_KINDS:
-        return SimdLaneCtx(fp32_ctx_params(kind, width)), top
     raise ValueError(f"kind must be one of {SIMD_KINDS}, not {kind!r}")
 
 
@@ -453,21 +432,6 @@ def lane_ctx_params(kind: str, width: int):  # -> SimdParams
     return SimdParams(
         lane_bits=word, lanes=1, formats=formats, pipeline=pipe, max_k=(1 << (carry - 1)) + 1
     )
-
-
-def fp32_ctx_params(kind: str, width: int):  # -> SimdParams
-    """The lane parameters of an ``schainlf_*`` component (``models.simd_asic.LANE_CTX_FP32``):
-    ``fp32`` accumulators and results, pipeline 1 (``_p2``: 2); ``width`` must be slot 0's
-    product significand bits."""
-    from ..core.errors import ConfigError
-    from ..core.families.simd import SimdParams
-
-    word, formats = LANE_CTX_FP32[kind]
-    pipe = 2 if kind.endswith("_p2") else 1
-    sig = _fp32_ctx_sig(formats)
-    if width != sig:
-        raise ConfigError(f"width must be {sig} for {kind}, not {width}")
-    return SimdParams(lane_bits=word, lanes=1, formats=formats, acc="fp32", pipeline=pipe)
 
 
 class SimdLaneCtx(wiring.Component):
@@ -492,10 +456,7 @@ class SimdLaneCtx(wiring.Component):
         self.params = p = params
         ports = {"a": In(p.lane_bits), "b": In(p.lane_bits), "mode": In(p.mode_bits)}
         ports |= {"valid": In(1), "last": In(1)}
-        if p.acc == "fp32":  # schainlf_*: each slot's binary32 accumulator and its result
-            ports |= {f"res{s}": Out(p.out_bits) for s in range(p.slots)}
-        else:
-            ports |= {f"q{s}": Out(signed(p.quire_range(s)[1])) for s in range(p.slots)}
+        ports |= {f"q{s}": Out(signed(p.quire_range(s)[1])) for s in range(p.slots)}
         super().__init__(ports)
 
     def elaborate(self, platform: object) -> Module:
@@ -513,10 +474,6 @@ class SimdLaneCtx(wiring.Component):
         ctrl = stage_regs(m, ctrl, cut, "s2_ctrl") | {"gate": Const(0, 1)}
         regs |= {"valid": ctrl["valid"], "last": ctrl["last"]}
         for s, pr in enumerate(lane._multiply_word(m, ctrl, words, 0)):
-            if p.acc == "fp32":  # the lane's fp32 slot, its result registered
-                res = lane._accumulate_fp32(m, {k: regs[k] for k in ("valid", "last")}, pr, s, 0)
-                m.d.sync += getattr(self, f"res{s}").eq(res)
-                continue
             t = lane._addend(m, pr, s, 0)
             q = Signal(signed(p.quire_range(s)[1]), name=f"q0_{s}")
             nq = Signal.like(q, name=f"q0_{s}_next")

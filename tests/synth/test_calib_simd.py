@@ -596,32 +596,3 @@ def test_calibrate_new_widths_keeps_the_sampled_ones(
     assert json.loads(out.read_text()) == new
     asked.clear()
     assert cal.update(["sdec_int8"], out, new_widths=True) == new and asked == []
-
-
-def test_fp32_slot_at_pipeline_1_and_2_is_its_lane_in_context() -> None:
-    """An ``fp32`` slot at pipeline 1 or 2 takes its path from the ``schainlf_*`` lane of
-    its kind: its own accumulator loop plus what decode and multiply add to that lane's
-    loop in context (the blocks in series overstate it: ABC overlaps them with the adder's
-    exponent compare); for the sampled lane itself the model is the sample; pipelines 3
-    and 4 keep the registered blocks."""
-    from accelsmith.synth.components_simd import SIMD_WIDTHS
-
-    kind = simd_asic._fp32_ctx_kind
-
-    def slot0(formats: str, pipeline: int = 1) -> dict:
-        return lane_structure(formats, 8, "fp32", pipeline, 17, "fp32")["slots"][0]
-
-    assert kind(slot0("fp4_e2m1")) == kind(slot0("posit4_1")) == "schainlf_f4"
-    assert kind(slot0("fp4_e2m1,posit4_1")) == "schainlf_f4"
-    assert kind(slot0("fp8_e4m3")) == kind(slot0("int4,fp8_e4m3")) == "schainlf_e4"
-    assert kind(slot0("int8,fp8_e5m2")) == "schainlf_i8e4"
-    assert kind(slot0("posit8_0")) == kind(slot0("int4,posit8_0xfp4_e2m1")) == "schainlf_p8"
-    for formats, lane in (("fp4_e2m1", "schainlf_f4"), ("int8,fp8_e4m3", "schainlf_i8e4")):
-        for pipeline, sample in ((1, lane), (2, f"{lane}_p2")):
-            t = simd_asic.lane_cost(formats, 8, "fp32", pipeline, 17, "fp32")
-            s = float(simd_asic._s(sample, "period_ns", SIMD_WIDTHS[sample][0]))
-            assert max(t["t_path"], t["t_slot"]) == pytest.approx(max(s, t["t_slot"]))
-    # FP4's 2 x 2 products hide under the adder's exponent compare: not decode + multiply +
-    # loop in series (int8's 8 x 8 multiplier does not: its lane is about the series)
-    t = simd_asic.lane_cost("fp4_e2m1", 8, "fp32", 1, 17, "fp32")
-    assert t["t_path"] < t["t_slot"] + sum(simd_asic._slot_delays(slot0("fp4_e2m1"), 1, 8)) - 2
