@@ -180,11 +180,9 @@ def update(kinds: list[str], out: Path = DEFAULT_OUT, new_widths: bool = False) 
         ``out`` does not exist (a partial run updates a complete file), or its tool versions
         differ from the ones this run used (samples of two tool versions in one file).
     """
-    from ..core.errors import ConfigError
+    from .partial import existing_data, record_partial
 
-    if not Path(out).is_file():
-        raise ConfigError(f"--kinds updates an existing data file; {out} does not exist")
-    data = json.loads(Path(out).read_text())
+    data = existing_data(out)
     have = {
         k: {r["width"] for r in data.get(_table(k), {}).get(k, [])} if new_widths else set()
         for k in kinds
@@ -194,12 +192,8 @@ def update(kinds: list[str], out: Path = DEFAULT_OUT, new_widths: bool = False) 
     if not todo:
         return data
     new = calibrate(None, widths=todo, ecp5_widths={}, with_ecp5=False)
-    if new["provenance"]["tools"] != data["provenance"]["tools"]:
-        raise ConfigError(
-            f"--kinds: the tools differ from those of {out} "
-            f"({new['provenance']['tools']} vs {data['provenance']['tools']}); "
-            "run the whole calibration"
-        )
+    extra = {"widths": {k: list(ws) for k, ws in todo.items()}} if new_widths else {}
+    record_partial(data, new, out, list(todo), **extra)
     for kind in todo:
         table = _table(kind)
         rows = new.get(table, {}).get(kind)
@@ -207,11 +201,6 @@ def update(kinds: list[str], out: Path = DEFAULT_OUT, new_widths: bool = False) 
             if new_widths:
                 rows = sorted([*data[table].get(kind, []), *rows], key=lambda r: r["width"])
             data.setdefault(table, {})[kind] = rows
-    runs = data["provenance"].setdefault("partial_runs", [])
-    run: dict[str, Any] = {"date": new["provenance"]["date"], "kinds": list(todo)}
-    if new_widths:
-        run["widths"] = {k: list(ws) for k, ws in todo.items()}
-    runs.append(run)
     atomic_write(out, json.dumps(data, indent=1) + "\n")
     return data
 
