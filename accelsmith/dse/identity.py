@@ -77,7 +77,9 @@ CALIBRATED_NODE_NM = 130
 #: first): an exact SIMD slot's binary32 readout is never interpolated across the rounding
 #: step between quire widths 25 and 26 (models/simd_asic.py _readout_s); a near-critical exact
 #: slot is slower per lane (models/simd_asic.py engine_cost, LANE_SIZING).
-NODE130_MODELS_VERSION = "7"
+#: "8" (2026-12-07, session 10, one bump for the session's node-130 model changes): a K = 2
+#: LUT core's 3-bit level moves with its PEs (models/calib.py lut_b3_level_ns; small12).
+NODE130_MODELS_VERSION = "8"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
 #: the ``ecp5_`` columns while the ECP5 samples stay the same. Identities stored without an
