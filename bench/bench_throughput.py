@@ -46,7 +46,14 @@ two dataflows, three buffers of 16..256 KiB, 4/8/16-bit operands).
     started from separate shells: on a busy Linux machine with autogroup scheduling, CPU time is
     shared between sessions first, and workers of one session would share one session's slice.
     ``--pg-launch run`` (or ``shells run``: both) starts the workers as one ``dse run SPEC
-    --workers N`` does instead: a watching process and N worker subprocesses in its session.
+    --workers N`` does instead: a watching process and N workers in its session, forked from
+    it (the default on Linux since session 12: they inherit its imports); ``run-spawn`` the
+    same with ``ACCELSMITH_WORKER_START=spawn`` (fresh ``python -m accelsmith.dse.worker``
+    interpreters, as before session 12): ``--pg-launch run run-spawn`` is the A/B of the two
+    in one invocation. The start-up CPU of a launch is measured by the same launch joining the
+    campaign after its budget is spent: one ``dse worker`` per worker (``shells``), one
+    ``dse run --workers N`` (``run``, ``run-spawn``: the watching process and its N workers).
+    An upper bound: a late joiner reads every stored design, a worker at the start one.
     Only this part: ``--only d`` (about 1 min per launch mode on an idle 2-core machine with the
     default 20,000 trials).
 
@@ -523,19 +530,49 @@ def _pg_server() -> PgServer:
     return PgServer(url=url, datadir=datadir, stop=stop)
 
 
-def worker_startup_cpu(server: PgServer, campaign: str, folder: Path) -> float:
-    """CPU seconds of one ``dse worker`` that joins ``campaign`` after its budget is spent:
-    its start-up (interpreter and imports, the stored spec read and checked, the storage
-    opened, the stored designs read), which every worker pays once. Since session 8 the
-    start-up imports pandas too (before, the first batch did: it was counted as steady
-    work), with the garbage collector paused (:mod:`accelsmith.dse.startup`)."""
+def launch_env(launch: str) -> dict[str, str]:
+    """The environment of a launch's processes (``run-spawn``: fresh worker interpreters)."""
     env = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", str(HERE.parent))}
-    cmd = [sys.executable, "-m", "accelsmith.cli.main", "dse", "worker", "--quiet"]
-    c0 = children_cpu()
-    subprocess.run(
-        [*cmd, "--storage", server.url, "--campaign", campaign], cwd=folder, env=env, check=True
-    )
-    return children_cpu() - c0
+    env.pop("ACCELSMITH_WORKER_START", None)
+    if launch == "run-spawn":
+        env["ACCELSMITH_WORKER_START"] = "spawn"
+    return env
+
+
+def launch_startup_cpu(
+    server: PgServer, launch: str, campaign: str, folder: Path, workers: list[int]
+) -> dict[int, float]:
+    """CPU seconds of each launch's start-up, per worker count: the same launch joining
+    ``campaign`` after its budget is spent, so that all it does is start (interpreters or
+    forks, imports, the stored spec read and checked, the storage opened, the stored designs
+    read). ``shells``: one ``dse worker`` measured, times the workers; ``run`` and
+    ``run-spawn``: ``dse run --workers N`` (the watching process and its N workers) for each
+    N. Since session 8 the start-up imports pandas too, with the garbage collector paused
+    (:mod:`accelsmith.dse.startup`)."""
+    env = launch_env(launch)
+    cli = [sys.executable, "-m", "accelsmith.cli.main", "dse"]
+    if launch == "shells":
+        c0 = children_cpu()
+        subprocess.run(
+            [*cli, "worker", "--quiet", "--storage", server.url, "--campaign", campaign],
+            cwd=folder,
+            env=env,
+            check=True,
+        )
+        one = children_cpu() - c0
+        return {w: w * one for w in workers}
+    out = {}
+    for w in workers:
+        c0 = children_cpu()
+        spec = folder / f"{campaign}.yaml"
+        subprocess.run(
+            [*cli, "run", str(spec), "--quiet", "--workers", str(w)],
+            cwd=folder,
+            env=env,
+            check=True,
+        )
+        out[w] = children_cpu() - c0
+    return out
 
 
 def autogroup() -> str:
@@ -560,15 +597,16 @@ def postgres(
 ) -> dict[str, Any]:
     """``dse run`` creates the campaign (1 trial), then ``workers`` ``dse worker`` processes,
     each in its own session (``launch="shells"``), or one ``dse run --workers N`` (``"run"``:
-    the product's own multi-worker path; its workers share the session of the run)."""
+    the product's own multi-worker path, workers forked; ``"run-spawn"``: workers as fresh
+    interpreters; its workers share the session of the run)."""
     import optuna
     import yaml
 
     url = server.url
     name = f"tp-pg-{launch}-{workers}"
+    env = launch_env(launch)
     spec = folder / f"{name}.yaml"
     spec.write_text(yaml.safe_dump(spec_dict(name, "random", n, url, batch=256)))
-    env = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", str(HERE.parent))}
     cli = [sys.executable, "-m", "accelsmith.cli.main", "dse"]
     subprocess.run(
         [*cli, "run", str(spec), "--quiet", "--budget", "1"], cwd=folder, env=env, check=True
@@ -587,7 +625,7 @@ def postgres(
         )
         for _ in range(workers if launch == "shells" else 0)
     ]
-    if launch == "run":  # one process started from one shell, its workers in its session
+    if launch != "shells":  # one process started from one shell, its workers in its session
         cmd = [*cli, "run", str(spec), "--quiet", "--workers", str(workers)]
         procs = [subprocess.Popen(cmd, cwd=folder, env=env, start_new_session=True)]
     codes = [p.wait() for p in procs]
@@ -622,7 +660,11 @@ def pg_part(
     server: PgServer, args: argparse.Namespace, folder: Path, add: Any, rows: list, launch: str
 ) -> None:
     """(d) for one way of starting the workers (see :func:`postgres`)."""
-    how = "" if launch == "shells" else " (one dse run --workers N)"
+    how = {
+        "shells": "",
+        "run": " (one dse run --workers N)",
+        "run-spawn": " (one dse run --workers N, spawned)",
+    }[launch]
     rates: dict[int, tuple[float, float]] = {}
     split: dict[int, dict[str, Any]] = {}
     for w in args.pg_workers:
@@ -661,11 +703,17 @@ def pg_part(
             f"last trial ({steady / rates[one][1]:.2f}x)",
             flush=True,
         )
-    start = worker_startup_cpu(server, f"tp-pg-{launch}-{max(split)}", folder)
+    start = launch_startup_cpu(server, launch, f"tp-pg-{launch}-{max(split)}", folder, list(split))
+    what = (
+        "one more worker joining after the budget was spent"
+        if launch == "shells"
+        else "the same launch joining after the budget was spent"
+    )
     print(
         "  CPU per recorded trial (workers: their processes, start-up included and "
-        f"without it: {start:.2f} s CPU per worker, measured with one more worker "
-        "joining after the budget was spent; server: the postmaster and its "
+        f"without it: {', '.join(f'{start[w]:.2f}' for w in split)} s CPU for the start-up "
+        f"of {'/'.join(map(str, split))} worker(s), measured with {what}; "
+        "server: the postmaster and its "
         "backends), cores busy = (workers + server CPU) / wall, CPU-bound ceiling "
         "= CPUs / CPU per trial without start-up; lock waits: over "
         f"{LOCK_LOG_MS} ms, from the server log:",
@@ -674,7 +722,7 @@ def pg_part(
     ncpu = os.cpu_count() or 1
     for w, r in split.items():
         wk, sv = 1e3 * r["cpu_s"] / r["trials"], 1e3 * r["server_cpu_s"] / r["trials"]
-        steady = 1e3 * max(0.0, r["cpu_s"] - _starts(w, launch) * start) / r["trials"]
+        steady = 1e3 * max(0.0, r["cpu_s"] - start[w]) / r["trials"]
         busy = (r["cpu_s"] + r["server_cpu_s"]) / r["wall_s"]
         ceiling = 1e3 / (steady + sv)
         print(
@@ -686,41 +734,33 @@ def pg_part(
             flush=True,
         )
         rows[-len(split) + list(split).index(w)].update(
-            worker_startup_cpu_s=round(start, 2),
+            launch_startup_cpu_s=round(start[w], 2),
             worker_cpu_ms_per_trial_steady=round(steady, 3),
         )
     _break_even(split, start, launch)
 
 
-def _break_even(split: dict[int, dict[str, Any]], start: float, launch: str) -> None:
-    """For each worker count after the first: the start-up CPU per worker at which it would
-    cost no more CPU than the count before it on this campaign (the run's CPU: the start-ups
-    plus the steady CPU per trial of the workers and the server), so that on a CPU-bound
-    machine (the server on the same cores) it could not be slower. More workers lower the
-    steady CPU per trial (bigger batches under contention) and add one start-up each."""
+def _break_even(split: dict[int, dict[str, Any]], start: dict[int, float], launch: str) -> None:
+    """For each worker count after the first: the extra start-up CPU at which it would cost
+    no more CPU than the count before it on this campaign (the run's CPU: the start-ups plus
+    the steady CPU per trial of the workers and the server), so that on a CPU-bound machine
+    (the server on the same cores) it could not be slower. More workers lower the steady CPU
+    per trial (bigger batches under contention) and add start-up CPU (measured: ``start``)."""
     counts = sorted(split)
     for lo, hi in itertools.pairwise(counts):
         steady = {}
         for w in (lo, hi):
             r = split[w]
-            work = max(0.0, r["cpu_s"] - _starts(w, launch) * start) + r["server_cpu_s"]
+            work = max(0.0, r["cpu_s"] - start[w]) + r["server_cpu_s"]
             steady[w] = work / r["trials"]  # CPU s per trial without start-up
         saved = split[hi]["trials"] * (steady[lo] - steady[hi])
-        extra = _starts(hi, launch) - _starts(lo, launch)
-        even = saved / extra if extra else float("nan")
         print(
             f"    {hi} vs {lo} worker(s): {hi} cost no more CPU than {lo} on these "
-            f"{split[hi]['trials']} trials if a worker's start-up were <= {even:.2f} s CPU "
+            f"{split[hi]['trials']} trials if its start-up cost <= {saved:.2f} s CPU more "
             f"(steady {1e3 * steady[lo]:.3f} -> {1e3 * steady[hi]:.3f} ms/trial workers + "
-            f"server; measured start-up {start:.2f} s)",
+            f"server; measured {start[hi] - start[lo]:.2f} s more)",
             flush=True,
         )
-
-
-def _starts(workers: int, launch: str) -> int:
-    """Python processes that start up in :func:`postgres`: the workers, and for ``run`` with
-    more than one worker the watching ``dse run`` too (with one it is the worker)."""
-    return workers + 1 if launch == "run" and workers > 1 else workers
 
 
 # ----------------------------------------------------------------------------- main
@@ -750,8 +790,9 @@ def main(argv: list[str] | None = None) -> int:
         "--pg-launch",
         nargs="+",
         default=["shells"],
-        choices=["shells", "run"],
-        help="(d): workers as separate `dse worker` sessions, and/or one `dse run --workers N`",
+        choices=["shells", "run", "run-spawn"],
+        help="(d): workers as separate `dse worker` sessions, and/or one `dse run --workers N` "
+        "(workers forked; run-spawn: fresh interpreters)",
     )
     ap.add_argument(
         "--only", nargs="*", default=None, choices="abcde", help="parts to run (default: all)"

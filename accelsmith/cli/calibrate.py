@@ -30,9 +30,9 @@ def calibrate_command(
         str | None,
         typer.Option(
             "--kinds",
-            help="sky130hd: re-run only these components (comma-separated names or patterns, "
-            "e.g. 'lutctxm_*,pimchan_*') and update their samples in the existing data file, "
-            "keeping every other sample.",
+            help="Re-run only these components (comma-separated names or patterns, e.g. "
+            "'lutctxm_*,pimchan_*'; ecp5: 'bank_*,lkcore_*') and update their samples in the "
+            "existing data file, keeping every other sample.",
         ),
     ] = None,
 ) -> int:
@@ -44,13 +44,9 @@ def calibrate_command(
 
         raise ConfigError(f"--target must be sky130hd or ecp5, not {synth_target!r}")
     if synth_target == "ecp5":
-        if kinds is not None:
-            from accelsmith.core.errors import ConfigError
-
-            raise ConfigError("--kinds applies to --target sky130hd only")
         from .calibrate_ecp5 import calibrate_ecp5_command
 
-        return calibrate_ecp5_command(out, as_json)
+        return calibrate_ecp5_command(out, as_json, kinds)
     from rich.console import Console
     from rich.table import Table
 

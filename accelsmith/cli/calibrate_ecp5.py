@@ -9,21 +9,30 @@ from pathlib import Path
 import typer
 
 
-def calibrate_ecp5_command(out: Path | None, as_json: bool) -> int:
-    """Run :func:`accelsmith.synth.calibrate_ecp5.calibrate_ecp5` and print its samples."""
+def calibrate_ecp5_command(out: Path | None, as_json: bool, kinds: str | None = None) -> int:
+    """Run :func:`accelsmith.synth.calibrate_ecp5.calibrate_ecp5` (``kinds``: only those
+    components, :func:`~accelsmith.synth.calibrate_ecp5.update_ecp5`) and print its samples."""
     from rich.console import Console
     from rich.table import Table
 
-    from accelsmith.synth.calibrate_ecp5 import DEFAULT_OUT, calibrate_ecp5
+    from accelsmith.synth.calibrate_ecp5 import (
+        DEFAULT_OUT,
+        calibrate_ecp5,
+        select_names,
+        update_ecp5,
+    )
 
     target = Path(out) if out is not None else DEFAULT_OUT
     if not target.parent.is_dir():
         from accelsmith.core.errors import OutputError
 
         raise OutputError(f"--out {target}: folder {target.parent} does not exist")
+    chosen = select_names(kinds) if kinds is not None else None
     console = Console(stderr=as_json)
     with console.status("mapping components to ECP5 (synth_ecp5, nextpnr-ecp5) ..."):
-        data = calibrate_ecp5(target)
+        data = calibrate_ecp5(target) if chosen is None else update_ecp5(chosen, target)
+    if chosen is not None:  # print the components that were re-run
+        data = {**data, "samples": [r for r in data["samples"] if r["name"] in chosen]}
     if as_json:
         typer.echo(json.dumps(data, indent=1))
         return 0

@@ -18,7 +18,6 @@ import datetime
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -41,6 +40,7 @@ __all__ = [
     "check_spec",
     "join_campaign",
     "open_campaign",
+    "release_connections",
     "resolve_target",
     "run_campaign",
     "run_worker",
@@ -375,8 +375,15 @@ def run_campaign(
     stop: Callable[[], bool] | None = None,
     poll: float = 0.5,
 ) -> None:
-    """Run with ``workers`` processes (1: in this process; more: worker subprocesses
-    ``python -m accelsmith.dse.worker`` on the same storage, this process only watching).
+    """Run with ``workers`` processes (1: in this process; more: worker processes on the same
+    storage, this process only watching).
+
+    The workers are forked from this process where :func:`~accelsmith.dse.workers.
+    fork_available` (Linux): they inherit its imports instead of paying for them, and this
+    process first closes the campaign storage's connections (:func:`release_connections`),
+    so that none crosses the fork. Elsewhere they are ``python -m accelsmith.dse.worker``
+    subprocesses. Either way a worker runs :func:`accelsmith.dse.worker.main` with the same
+    arguments: it reads the stored spec and opens the storage itself.
 
     The workers belong to this run: each has its own process group and watches this process;
     any exception here (a :class:`~accelsmith.dse.workers.Stopped` signal included) stops them
@@ -384,15 +391,12 @@ def run_campaign(
     :class:`~accelsmith.dse.workers.WorkerFailed` (exit 1) with its error line.
     """
     from .explorers import get_explorer
-    from .workers import WorkerFailed, start_worker, stop_workers
+    from .workers import WorkerFailed, stop_workers
 
     if workers <= 1 or not get_explorer(campaign.explorer).parallel:
         run_worker(campaign, budget=budget, dask_scheduler=dask_scheduler, tick=tick, stop=stop)
         return
-    cmd = [
-        sys.executable,
-        "-m",
-        "accelsmith.dse.worker",
+    argv = [
         "--parent",
         str(os.getpid()),
         "--storage",
@@ -405,20 +409,23 @@ def run_campaign(
         str(budget or campaign.spec.budget),
     ]
     if dask_scheduler:
-        cmd += ["--dask-scheduler", dask_scheduler]
-    procs: list[subprocess.Popen[str]] = []
+        argv += ["--dask-scheduler", dask_scheduler]
+    procs: list[Any] = []
     errors: list[str] = []
 
-    def drain(p: subprocess.Popen) -> None:
+    def drain(p: Any) -> None:
         assert p.stderr is not None
         errors.append(p.stderr.read())
 
     threads: list[threading.Thread] = []
     startup_done()  # this process only watches from here (see accelsmith.dse.startup)
     try:
-        for _ in range(workers):
-            procs.append(start_worker(cmd))
-            threads.append(threading.Thread(target=drain, args=(procs[-1],), daemon=True))
+        # every worker is started before the first thread of this function (a thread holding
+        # a lock at a fork would leave it held in the child)
+        start = _worker_starter(campaign)
+        procs.extend(start(argv) for _ in range(workers))
+        for p in procs:
+            threads.append(threading.Thread(target=drain, args=(p,), daemon=True))
             threads[-1].start()
         while any(p.poll() is None for p in procs):
             if tick:
@@ -439,6 +446,39 @@ def run_campaign(
         detail = next((e.strip().splitlines()[-1] for e in errors if e.strip()), "")
         detail = detail.removeprefix("error: ")
         raise WorkerFailed(f"{len(bad)} of {workers} workers failed (exit {bad[0]}): {detail}")
+
+
+def _worker_starter(campaign: Campaign) -> Callable[[list[str]], Any]:
+    """How this run starts a worker from its arguments: forked (connections released
+    first), or a ``python -m accelsmith.dse.worker`` subprocess."""
+    from .workers import fork_available, fork_worker, start_worker
+
+    if fork_available() and release_connections(campaign):
+        from .worker import main
+
+        return lambda argv: fork_worker(main, argv)
+    cmd = [sys.executable, "-m", "accelsmith.dse.worker"]
+    return lambda argv: start_worker([*cmd, *argv])
+
+
+def release_connections(campaign: Campaign) -> bool:
+    """Close every connection of the campaign storage's engine (the pool makes new ones on
+    the next use); False when one is in use (checked out), which a fork must not copy.
+
+    The ledger's only engine in a run is its study's (:func:`make_storage`); the explorer's
+    lease and the readers of :mod:`accelsmith.dse.storage` open and close their own.
+    """
+    from .ledger_bulk import rdb_backend
+
+    backend = rdb_backend(campaign.study)
+    if backend is None:
+        return True
+    backend.scoped_session.remove()  # the ORM session's connection back to the pool
+    engine = backend.engine
+    if engine.pool.checkedout():
+        return False
+    engine.dispose()  # closes the pooled connections; a new, empty pool replaces them
+    return True
 
 
 def resolve_target(target: str | Path, storage: str | None = None) -> tuple[CampaignSpec, str]:

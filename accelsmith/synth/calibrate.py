@@ -177,25 +177,16 @@ def update(kinds: list[str], out: Path = DEFAULT_OUT) -> dict[str, Any]:
         ``out`` does not exist (a partial run updates a complete file), or its tool versions
         differ from the ones this run used (samples of two tool versions in one file).
     """
-    from ..core.errors import ConfigError
+    from .partial import existing_data, record_partial
 
-    if not Path(out).is_file():
-        raise ConfigError(f"--kinds updates an existing data file; {out} does not exist")
-    data = json.loads(Path(out).read_text())
+    data = existing_data(out)
     new = calibrate(None, widths={k: WIDTHS[k] for k in kinds}, ecp5_widths={}, with_ecp5=False)
-    if new["provenance"]["tools"] != data["provenance"]["tools"]:
-        raise ConfigError(
-            f"--kinds: the tools differ from those of {out} "
-            f"({new['provenance']['tools']} vs {data['provenance']['tools']}); "
-            "run the whole calibration"
-        )
+    record_partial(data, new, out, kinds)
     for kind in kinds:
         table = _table(kind)
         rows = new.get(table, {}).get(kind)
         if rows is not None:
             data.setdefault(table, {})[kind] = rows
-    runs = data["provenance"].setdefault("partial_runs", [])
-    runs.append({"date": new["provenance"]["date"], "kinds": kinds})
     atomic_write(out, json.dumps(data, indent=1) + "\n")
     return data
 

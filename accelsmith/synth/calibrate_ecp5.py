@@ -78,7 +78,15 @@ from typing import Any
 
 from ..core.files import atomic_write
 
-__all__ = ["DEFAULT_OUT", "PNR", "calibrate_ecp5", "component_ecp5", "component_names"]
+__all__ = [
+    "DEFAULT_OUT",
+    "PNR",
+    "calibrate_ecp5",
+    "component_ecp5",
+    "component_names",
+    "select_names",
+    "update_ecp5",
+]
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "models" / "calib_ecp5.json"
 DEVICE = "85k"
@@ -1024,4 +1032,63 @@ def calibrate_ecp5(
     }
     if out is not None:
         atomic_write(out, json.dumps(data, indent=1) + "\n")
+    return data
+
+
+def select_names(patterns: str) -> list[str]:
+    """The ECP5 calibration components named by ``patterns`` (comma-separated names or shell
+    patterns such as ``bank_*``), in :func:`component_names` order.
+
+    Raises
+    ------
+    ConfigError
+        A pattern that names no component (the message lists the names' prefixes).
+    """
+    import fnmatch
+    import re
+
+    from ..core.errors import ConfigError
+
+    names = component_names()
+    chosen: set[str] = set()
+    for pat in (p.strip() for p in patterns.split(",")):
+        hit = fnmatch.filter(names, pat) if pat else []
+        if not hit:
+            heads = sorted({m.group(0) for n in names if (m := re.match(r"[a-z]+", n))})
+            raise ConfigError(
+                f"--kinds must name ECP5 calibration components (names or patterns such as "
+                f"'bank_*'; names start with {', '.join(heads)}), not {pat!r}"
+            )
+        chosen.update(hit)
+    return [n for n in names if n in chosen]
+
+
+def update_ecp5(
+    names: Sequence[str],
+    out: Path = DEFAULT_OUT,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Re-measure the components ``names`` only (cached) and write them into the existing data
+    file ``out``: their samples are replaced (or added), every other component keeps its
+    sample, and the samples are written in :func:`component_names` order, as a whole run
+    writes them (a sample whose name is no longer a component is dropped, as a whole run
+    would); the provenance records the partial run (date, names, dropped).
+
+    Raises
+    ------
+    ConfigError
+        ``out`` does not exist (a partial run updates a complete file), or its tool versions
+        differ from the ones this run used (samples of two tool versions in one file).
+    """
+    from .partial import existing_data, record_partial
+
+    data = existing_data(out)
+    new = calibrate_ecp5(None, list(names), progress)
+    fresh = {s["name"]: s for s in new["samples"]}
+    old = {s["name"]: s for s in data["samples"]}
+    order = component_names()
+    dropped = sorted(set(old) - set(order))
+    record_partial(data, new, out, list(names), **({"dropped": dropped} if dropped else {}))
+    data["samples"] = [fresh.get(n) or old[n] for n in order if n in fresh or n in old]
+    atomic_write(out, json.dumps(data, indent=1) + "\n")
     return data

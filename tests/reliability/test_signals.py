@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shlex
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -22,11 +23,20 @@ from .helpers import (
 
 
 @pytest.mark.parametrize(
-    ("sig", "workers"),
-    [(signal.SIGTERM, 2), (signal.SIGINT, 1), (signal.SIGHUP, 2)],
-    ids=["SIGTERM-2-workers", "SIGINT-in-process", "SIGHUP-2-workers"],
+    ("sig", "workers", "start"),
+    [
+        (signal.SIGTERM, 2, "fork"),
+        (signal.SIGINT, 1, "fork"),
+        (signal.SIGHUP, 2, "fork"),
+        (signal.SIGTERM, 2, "spawn"),
+    ],
+    ids=["SIGTERM-2-workers", "SIGINT-in-process", "SIGHUP-2-workers", "SIGTERM-2-spawned"],
 )
-def test_signal_stops_run_and_prints_resume_command(tmp_path, sig, workers) -> None:
+def test_signal_stops_run_and_prints_resume_command(
+    tmp_path, monkeypatch, sig, workers, start
+) -> None:
+    """Workers forked from the run (the default on Linux) and fresh interpreters alike."""
+    monkeypatch.setenv("ACCELSMITH_WORKER_START", start)
     spec = spec_file(tmp_path, budget=100000, workers=workers, space=BIG_SPACE)
     db = tmp_path / "tiny.db"
     proc = start_cli("dse", "run", str(spec), "--quiet", cwd=tmp_path)
@@ -60,7 +70,9 @@ def test_signal_stops_run_and_prints_resume_command(tmp_path, sig, workers) -> N
     assert count_trials(db) >= done + 1
 
 
-def test_sigkill_of_the_run_stops_its_workers(tmp_path) -> None:
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_sigkill_of_the_run_stops_its_workers(tmp_path, monkeypatch, start) -> None:
+    monkeypatch.setenv("ACCELSMITH_WORKER_START", start)
     spec = spec_file(tmp_path, budget=100000, workers=2, space=BIG_SPACE)
     db = tmp_path / "tiny.db"
     proc = start_cli("dse", "run", str(spec), "--quiet", cwd=tmp_path)
@@ -68,6 +80,8 @@ def test_sigkill_of_the_run_stops_its_workers(tmp_path) -> None:
         wait_for_trials(db, 3, proc)
         kids = children(proc.pid)
         assert len(kids) == 2
+        fresh = ["accelsmith.dse.worker" in Path(f"/proc/{k}/cmdline").read_text() for k in kids]
+        assert fresh == [start == "spawn"] * 2  # forked workers run the run's command line
         proc.kill()
         proc.communicate(timeout=30)
         assert not wait_gone(kids), "workers survived the SIGKILL of their run"

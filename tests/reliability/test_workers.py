@@ -43,9 +43,13 @@ def test_worker_module_runs_without_the_cli(tmp_path, monkeypatch) -> None:
     assert counted_trials(study) == 4
 
 
-def test_crashing_worker_is_a_failed_run(tmp_path, monkeypatch, capsys) -> None:
-    """A worker's crash (not bad input) gives exit 1 and the worker's own error line."""
+@pytest.mark.parametrize("start", ["spawn", "fork"])
+def test_crashing_worker_is_a_failed_run(tmp_path, monkeypatch, capsys, start) -> None:
+    """A worker's crash (not bad input) gives exit 1 and the worker's own error line, for
+    workers started as fresh interpreters (the crash injected by ``sitecustomize``) and
+    forked from the run (injected here: the forked worker inherits it)."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ACCELSMITH_WORKER_START", start)
     inject = tmp_path / "inject"
     inject.mkdir()
     (inject / "sitecustomize.py").write_text(
@@ -66,6 +70,13 @@ def test_crashing_worker_is_a_failed_run(tmp_path, monkeypatch, capsys) -> None:
 
     monkeypatch.setenv("PYTHONPATH", f"{inject}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     monkeypatch.setenv("ACCELSMITH_TEST_CRASH", "1")
+    if start == "fork":
+        import accelsmith.dse.campaign as c
+
+        def crash(*args, **kwargs):
+            raise RuntimeError("injected worker crash")
+
+        monkeypatch.setattr(c, "run_worker", crash)
     spec = spec_file(tmp_path, budget=6, workers=2)
     assert main(["dse", "run", str(spec), "--quiet"]) == 1
     err = capsys.readouterr().err

