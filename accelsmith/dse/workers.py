@@ -342,6 +342,10 @@ def fork_worker(run: Callable[[list[str]], int], argv: list[str]) -> ForkedWorke
             code = exc.code if isinstance(exc.code, int) else 1
         except BaseException as exc:  # the child must reach os._exit
             with contextlib.suppress(BaseException):
+                if os.environ.get("ACCELSMITH_DEBUG") == "1":  # as a spawned worker would
+                    import traceback
+
+                    traceback.print_exc()
                 text = " ".join(str(exc).split())[:500]
                 print(f"error: worker crashed: {type(exc).__name__}: {text}", file=sys.stderr)
         finally:

