@@ -104,7 +104,7 @@ NODE130_MODELS_VERSION = "8"
 #: "7" (2026-12-07, session 9, one bump for the session's ECP5 model changes): an in-core
 #: term of symmetric LUT cores of group 2-3 and 2+ rows (ecpl10); a SIMD lane's MULT18X18D
 #: by the partial-product rule synthesis follows (pipeline depth, slots, share; ecps10).
-#: "8" (2026-12-07, session 10, one bump for the session's ECP5 model changes): the wide
+#: "8" (2026-12-07, session 12, one bump for the session's ECP5 model changes): the wide
 #: current-weight term of ws arrays of 5+ rows at odd 11+-bit weights (ecpl12).
 ECP5_MODELS_VERSION = "8"
 
