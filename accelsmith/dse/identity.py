@@ -80,6 +80,8 @@ CALIBRATED_NODE_NM = 130
 #: "8" (2026-12-07, session 12, one bump for the session's node-130 model changes; simdw12
 #: first): an exact SIMD slot whose posit8 operand comes only with the posit8 x FP4 mode
 #: takes the posit8 x FP4 lane in context (models/simd_asic.py _lane_ctx_kind).
+#: Also: a K = 2 LUT core's 3-bit level moves with its PEs (models/calib.py
+#: lut_b3_level_ns; small12).
 NODE130_MODELS_VERSION = "8"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
