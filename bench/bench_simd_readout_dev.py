@@ -32,7 +32,15 @@ Every other variant takes the stage class's lane.
 integers and sometimes FP4; posit results twice as often): their slots sit in stage class
 5 at the quire LSBs -8 / -12 / -7, not the class lane's -18.
 
-Usage: ``python bench/bench_simd_readout_dev.py [--n 12] [--seed 7] [--posit]``.
+``--small`` draws the two classes of the session-12 change instead and compares
+``before`` with ``after`` (the model): exact pipeline-1/-2 engines with the posit8 x FP4
+mode beside integers or FP4 (``after``: the posit8 x FP4 lane in context, ``schainl5px`` /
+``schainl5pxi8``; ``before``: the posit8 lane, ``schainl5p8``, extrapolated below its
+quire widths), and ``fp32``-accumulator engines whose slots multiply posit4 or FP4 alone
+(product significands of 2 or 4 bits; ``after``: the fp32 slot components sampled there;
+``before``: those samples left out, a power law from 8 and 26 bits).
+
+Usage: ``python bench/bench_simd_readout_dev.py [--n 12] [--seed 7] [--posit | --small]``.
 """
 
 from __future__ import annotations
@@ -85,6 +93,32 @@ def _draw(rng: random.Random, n: int, posit: bool = False) -> list[dict[str, Any
     return out
 
 
+def _draw_small(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    """``--small``: half exact posit8 x FP4 engines at pipeline 1/2, half ``fp32``
+    accumulators over posit4 / FP4 modes alone (module docstring)."""
+    out = []
+    for i in range(n):
+        if i % 2 == 0:
+            beside = [f for f in ("int4", "int8", "fp4_e2m1") if rng.random() < 0.5]
+            fmts, acc, pipe = [*beside, "posit8_0xfp4_e2m1"], "exact", rng.randint(1, 2)
+        else:
+            fmts = [f for f in ("posit4_1", "fp4_e2m1") if rng.random() < 0.6]
+            fmts = fmts or [rng.choice(["posit4_1", "fp4_e2m1"])]
+            acc, pipe = "fp32", rng.randint(1, 4)
+        out.append(
+            {
+                "lane_bits": rng.choice([8, 16]),
+                "lanes": rng.randint(1, 2),
+                "formats": fmts,
+                "acc": acc,
+                "pipeline": pipe,
+                "max_k": rng.choice(MAX_KS),
+                "out_format": rng.choice(POSIT_OUTS),
+            }
+        )
+    return out
+
+
 def _q_net(netlist: str, cell: str | None) -> str | None:
     """The net a flip-flop instance ``cell`` of ``netlist`` drives (its register's name)."""
     m = cell and re.search(rf"\s{re.escape(cell)}\s*\((.*?)\);", netlist, re.S)
@@ -103,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=12, help="engines to draw")
     ap.add_argument("--seed", type=int, default=7, help="the draw's seed")
-    ap.add_argument("--posit", action="store_true", help="draw engines with posit modes")
+    kind = ap.add_mutually_exclusive_group()
+    kind.add_argument("--posit", action="store_true", help="draw engines with posit modes")
+    kind.add_argument("--small", action="store_true", help="posit8 x FP4 lanes, fp32 slots")
     args = ap.parse_args(argv)
     if args.n < 1:
         ap.error(f"--n must be at least 1, not {args.n}")
@@ -145,9 +181,33 @@ def main(argv: list[str] | None = None) -> int:
         None: real_lane,
     }
 
+    from accelsmith.models import calib
+
+    real_load = calib.load
+    # the session-12 fp32 slot samples: binary32 results at 2 bits (4 was sampled), the
+    # other result formats at 2 and 4 (they were sampled at 8 and 26 only)
+    new_fp32 = {"sslotf_fp32": (2,), "sslotf3_fp32": (2,), "sslotf6_fp32": (2,)}
+
+    def before_load(path: Any = None) -> dict[str, Any]:  # the fp32 slots without them
+        data = real_load(path) if path is not None else real_load()
+        drop = {k: (2, 4) for k in data["simd_samples"] if k.startswith("sslotf_")} | new_fp32
+        simd = {
+            k: [r for r in v if r["width"] not in drop.get(k, ())]
+            for k, v in data["simd_samples"].items()
+        }
+        return {**data, "simd_samples": simd}
+
+    def before_lane(sl: dict[str, Any]) -> str:  # posit8 x FP4 on the posit8 lane
+        kind = real_lane(sl)
+        return "schainl5p8" if kind in ("schainl5px", "schainl5pxi8") else kind
+
     def apply(variant: str | None) -> None:
-        simd_asic._readout_in_context_ns = forms.get(variant, real)
-        simd_asic._lane_ctx_kind = lanes.get(variant, class_lane)
+        if args.small:
+            calib.load = before_load if variant == "before" else real_load
+            simd_asic._lane_ctx_kind = before_lane if variant == "before" else real_lane
+        else:
+            simd_asic._readout_in_context_ns = forms.get(variant, real)
+            simd_asic._lane_ctx_kind = lanes.get(variant, class_lane)
         simd_asic.lane_cost.cache_clear()
 
     def synth(p: Any) -> tuple[str, float]:
@@ -169,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
 
     rng = random.Random(args.seed)
     designs, seen = [], set()
-    for cfg in _draw(rng, 4 * args.n, args.posit):
+    draw = _draw_small(rng, 4 * args.n) if args.small else _draw(rng, 4 * args.n, args.posit)
+    for cfg in draw:
         try:
             p = SimdParams.from_dict(cfg, source="dev")
         except ConfigError:  # a draw the generator refuses
@@ -178,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         if key not in seen:
             seen.add(key)
             designs.append(p)
-    bs.run_dev_set("simd", designs[: args.n], VARIANTS, apply, synth)
+    variants = ("before", "after") if args.small else VARIANTS
+    bs.run_dev_set("simd", designs[: args.n], variants, apply, synth)
     return 0
 
 

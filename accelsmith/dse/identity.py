@@ -77,7 +77,12 @@ CALIBRATED_NODE_NM = 130
 #: first): an exact SIMD slot's binary32 readout is never interpolated across the rounding
 #: step between quire widths 25 and 26 (models/simd_asic.py _readout_s); a near-critical exact
 #: slot is slower per lane (models/simd_asic.py engine_cost, LANE_SIZING).
-NODE130_MODELS_VERSION = "7"
+#: "8" (2026-12-07, session 12, one bump for the session's node-130 model changes; simdw12
+#: first): an exact SIMD slot whose posit8 operand comes only with the posit8 x FP4 mode
+#: takes the posit8 x FP4 lane in context (models/simd_asic.py _lane_ctx_kind).
+#: Also: a K = 2 LUT core's 3-bit level moves with its PEs (models/calib.py
+#: lut_b3_level_ns; small12).
+NODE130_MODELS_VERSION = "8"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
 #: the ``ecp5_`` columns while the ECP5 samples stay the same. Identities stored without an
@@ -99,7 +104,7 @@ NODE130_MODELS_VERSION = "7"
 #: "7" (2026-12-07, session 9, one bump for the session's ECP5 model changes): an in-core
 #: term of symmetric LUT cores of group 2-3 and 2+ rows (ecpl10); a SIMD lane's MULT18X18D
 #: by the partial-product rule synthesis follows (pipeline depth, slots, share; ecps10).
-#: "8" (2026-12-07, session 10, one bump for the session's ECP5 model changes): the wide
+#: "8" (2026-12-07, session 12, one bump for the session's ECP5 model changes): the wide
 #: current-weight term of ws arrays of 5+ rows at odd 11+-bit weights (ecpl12).
 ECP5_MODELS_VERSION = "8"
 

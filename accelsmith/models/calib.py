@@ -565,6 +565,38 @@ def lut_row1_wb_ns(
     return own + (at - ref)
 
 
+#: PEs of the wide 3-bit context core ``lutctxw_k2<s|f>`` (one row of
+#: ``synth.components.LUT_CTX_WIDE_TILE_N``; a test checks them)
+LUT_WIDE_PES = 3
+
+
+def lut_b3_level_ns(
+    tag: str, act_bits: ArrayLike, accw: ArrayLike, pes: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """The 3-bit-weight level of a ``K = 2`` LUT core of ``pes`` PEs (``tile_m x tile_n``),
+    ns, and the flag loads (``accw`` per PE) its context already holds: between the 1 x 1
+    core (``lutctxb3_k2<tag>``) and the one-row core of :data:`LUT_WIDE_PES` PEs
+    (``lutctxw_k2<tag>``),
+    both by :func:`lut_var_period_ns`, linear in ``log(pes)``, held at the wider core
+    beyond it (the flags' fan-out beyond its loads is added by the caller, as for every
+    shape).
+
+    ABC maps the accumulator of the 1 x 1 core at 3-bit weights half as a fast carry chain
+    and that of a row of three PEs as a full ``maj3`` ripple: at 5-bit activations the wider
+    core is 10 % slower (4.24 against 4.65 ns, symmetric tables), at 9 bits 1-2 %; the
+    1 x 1 level left the multi-PE cores of 3-bit weights 4 % fast on average on seeds 15,
+    2612 and 3141 (12.9 % on ``lut_k2_w3a5_1x3_sym`` of seed 3141, whose four equivalent
+    netlists lie within 2.1 % of their median). Chosen on development data
+    (session 10, small12: ``bench/results/silicon_asic_small_2026-12-07j.txt``), the same
+    construction as the WS PE's level over its PE count (:func:`ws_pe_period_ns`)."""
+    n_wide = LUT_WIDE_PES
+    one = lut_var_period_ns(f"lutctxb3_k2{tag}", act_bits, accw)
+    wide = lut_var_period_ns(f"lutctxw_k2{tag}", act_bits, accw)
+    n = np.maximum(np.asarray(pes, dtype=np.float64), 1.0)
+    t = np.clip(np.log(n) / np.log(n_wide), 0.0, 1.0)
+    return one + t * (wide - one), np.asarray(accw, dtype=np.float64) * np.minimum(n, n_wide)
+
+
 def lut_row_logic_um2(k: ArrayLike, sym: ArrayLike, tile_n: int, act: ArrayLike) -> np.ndarray:
     """Logic of the LUT core's row component ``lutrow<K><s|f><tile_n>`` at ``act`` bits
     (log-log in ``act`` between the sampled widths; every ``K`` the family allows)."""
@@ -805,7 +837,10 @@ class CalibratedTech(Tech):
         of ``tile_m >= 2``; one ``mux`` level more per doubling of the rows beyond two, and
         the row flags' fan-out against that core's ``2 x columns x accw`` loads). Which of
         these floors to apply was decided on a development set of two-row cores, never the
-        held-out rows (``bench/bench_lut_drain_dev.py``). At 1-bit weights a one-row ``K = 2``
+        held-out rows (``bench/bench_lut_drain_dev.py``). Since session 10 the 3-bit level
+        moves with the core's PEs between the 1 x 1 core and a one-row core of three PEs
+        (``lutctxw_k2``, :func:`lut_b3_level_ns`), the flags' fan-out counted beyond that
+        core's loads. At 1-bit weights a one-row ``K = 2``
         core takes its level from the 1 x 1 core at 1-bit weights (``lutctxb1_k2``, 0.4-0.9
         ns faster than at 2 bits up to 8-bit activations), chosen on a development set of 14
         one-row cores (``bench_lut_drain_dev.py --rows 1 --weight-bits 1``: 9.1 % mean /
@@ -920,11 +955,21 @@ class CalibratedTech(Tech):
                 out = np.where((k == kk) & (sym == (tag == "s")), per, out)
             base_loads = accw
             b = np.asarray(weight_bits)
+            pes = np.asarray(tile_m) * np.asarray(tile_n)
             for tag in "sf":
                 if f"lutctxb3_k2{tag}" not in ctx:
                     continue
                 var = lut_var_period_ns(f"lutctxb3_k2{tag}", act_bits, accw)
                 sel = (b >= 3) & (sym == (tag == "s"))
+                if f"lutctxw_k2{tag}" in ctx:  # the 3-bit level at the core's PEs, with
+                    # the flags' fan-out beyond its own loads (the common term below adds
+                    # the fan-out beyond the 1 x 1 core's, taken back here)
+                    var, wide_loads = lut_b3_level_ns(tag, act_bits, accw, pes)
+                    var = (
+                        var
+                        + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(wide_loads))
+                        - np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(accw))
+                    )
                 out = np.where(sel, np.where(k == 2, var, np.maximum(out, var)), out)
                 if f"lutctxb1_k2{tag}" in ctx:  # 1-bit weights, K = 2, one row
                     var = lut_var_period_ns(f"lutctxb1_k2{tag}", act_bits, accw)

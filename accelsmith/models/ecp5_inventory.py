@@ -52,7 +52,7 @@ def _f(cfg: dict, k: str) -> np.ndarray:
 #: in an array); session 7 fitted them with a term per PE and accumulator bit, which
 #: over-priced narrow arrays at large max_k (partial sums far narrower than acc), so a ws
 #: PE is now its adder and a term per weight bit.
-#: Session 10 (ecpl12): ``wcur_ws3``, the current-weight logic of the PEs past the first
+#: Session 12 (ecpl12): ``wcur_ws3``, the current-weight logic of the PEs past the first
 #: column of a ws array with 3+ row-index bits (5+ rows) at odd weight widths of 11 bits or
 #: more (:func:`wcur_wide`): a PE's load decode ``w_v & (w_r == i)`` with its slot is then a
 #: 5-input function, and synth_ecp5 maps the ``wcur`` D logic of many such PEs as 7-9-input
@@ -74,7 +74,7 @@ ARRAY_TERMS = (
     "wcur_ws3",
 )
 #: the narrowest weight width at which a ws array of 3+ row-index bits pays ``wcur_ws3``
-#: (:func:`wcur_wide`). Mapped arrays of 5-8 rows (session 10, ecpl12; columns past the first
+#: (:func:`wcur_wide`). Mapped arrays of 5-8 rows (session 12, ecpl12; columns past the first
 #: counted with L6MUX21 in their current-weight logic): at odd widths of 11-13 bits 5 of 7
 #: arrays (sa_ws_5x3_s11 k999, sa_ws_5x4_u11 k999, sa_ws_5x4_u13 k7 and k100,
 #: arr_ws_5x2_s13_k300; not arr_ws_5x3_u11_k50, arr_ws_6x2_u11_k16), at even widths of 10-12
@@ -100,7 +100,7 @@ def array_scales(cal: Any) -> np.ndarray:
     share LUTs (the isolated ``mux`` samples price a 5-row drain at twice what it adds), and
     the control's counters and handshakes cost more than their equations alone.
 
-    Two stages (session 10, ecpl12): every term but ``wcur_ws3`` on the ``ARRAYS`` samples
+    Two stages (session 12, ecpl12): every term but ``wcur_ws3`` on the ``ARRAYS`` samples
     (relative least squares, non-negative), then ``wcur_ws3`` as the mean cost of its class
     past those terms: least squares on the LUT4 of the ``ARRAYS_ODD`` samples less what the
     other terms give them. The class's mapping scatters (0 to 5.6 LUT4 a weight bit past the

@@ -104,13 +104,16 @@ LANE_CTX = {
     "schainl7s": (16, ("posit16_1",)),
 }
 #: the class-5 lanes of posit slots (``schainl5p4``: int4 + posit4, ``schainl5p4i8``: int8 +
-#: posit4, ``schainl5p8``: int8 + posit8): a posit decoder (regime count and shift) in place
+#: posit4, ``schainl5px``: int4 + posit8 x FP4, ``schainl5pxi8``: int8 + posit8 x FP4,
+#: ``schainl5p8``: int8 + posit8): a posit decoder (regime count and shift) in place
 #: of the FP8 E4M3 lane's, their significands (posit8: 7 bits, E4M3: 4) and their quire
 #: widths (posit4 q 20..35, posit8 28..39, below the E4M3 lane's 38..47); an exact class-5
 #: slot with a posit mode takes its pipeline-1/-2 path from them (:func:`_lane_ctx_kind`)
 LANE_CTX_POSIT = {
     "schainl5p4": (8, ("int4", "posit4_1")),
     "schainl5p4i8": (8, ("int8", "posit4_1")),
+    "schainl5px": (8, ("int4", "posit8_0xfp4_e2m1")),
+    "schainl5pxi8": (8, ("int8", "posit8_0xfp4_e2m1")),
     "schainl5p8": (8, ("int8", "posit8_0")),
 }
 #: the same lanes at pipeline 2 (the decode stage registered): ``schainl<k>[w|s|p4|p8]_p2``
@@ -252,6 +255,7 @@ def lane_structure(
                 "add_bits": min(q, sig + hw_max - hw_lsb - (lsb - hw_lsb) + 1),
                 "widths": sorted({m.width for m in ms}),
                 "formats": sorted({m.a.name for m in ms} | {m.b.name for m in ms}),
+                "mode_names": sorted(m.name for m in ms),
             }
         )
     flops += s2 if p.pipeline >= 2 else 0
@@ -562,20 +566,32 @@ def _lane_ctx_path_ns(sl: dict[str, Any], d1: float, pipeline: int = 1) -> float
 def _lane_ctx_kind(sl: dict[str, Any]) -> str:
     """The ``schainl*`` lane an exact slot's pipeline-1/-2 path comes from: its stage
     class's (``LANE_CTX``), or for a class-5 slot with a posit mode a posit lane
-    (``LANE_CTX_POSIT``): with a posit8 operand (posit8, posit8 x FP4) the int8 + posit8
-    lane (``schainl5p8``: its decoder, 16.0 ns at q = 30 at pipeline 1, where the E4M3
-    lane extrapolates to ~9), else with posit4 the posit4 lane of its multiplier's width
+    (``LANE_CTX_POSIT``): with a posit8 x posit8 mode the int8 + posit8 lane
+    (``schainl5p8``: its decoder, 16.0 ns at q = 30 at pipeline 1, where the E4M3 lane
+    extrapolates to ~9; posit8 x FP4 alone: see below), else with posit4 the posit4 lane
+    of its multiplier's width
     (``schainl5p4i8`` when an 8-bit mode is there, else ``schainl5p4``); a slot with an FP8
     E4M3 mode keeps the class lane (which is that lane: its quire widths). Chosen on the
     development engines of ``bench/bench_simd_readout_dev.py --posit`` (seeds 8 and 9, 20
     engines; Fmax error mean/worst: the class lane 10.7/40.6 %, the posit8 lane only
     5.0/15.5, posit8 + the int4 posit4 lane for every posit4 slot 5.2/15.2, posit8 + the
-    posit4 lane by width 4.0/14.2)."""
+    posit4 lane by width 4.0/14.2).
+
+    A slot whose posit8 operand comes only with the posit8 x FP4 mode (no posit8 x posit8
+    mode) takes the posit8 x FP4 lane of its multiplier's width (``schainl5pxi8`` with int8
+    beside it, else ``schainl5px``): one posit decoder, an 8-bit product and quires of 19-28
+    bits (int8 beside: 25-34), below the posit8 lane's 30-39, from which a power law
+    understated it: the held-out seed-3141 engine simd8x2_exact_3f_p1_k7_i4f4px (int4 + FP4
+    + posit8 x FP4, q = 21, pipeline 1) measured 10.0 ns where the posit8 lane extrapolated
+    to 14.4 (model 12.45 ns, Fmax -19.7 %); ``schainl5px`` at 19 / 23 / 28 is 10.3 / 10.2 /
+    10.3 ns (``accelsmith calibrate``, 2026-12-07, session 12)."""
     k = _chain_class(sl["stages"])
     if k != 5 or "fp8_e4m3" in sl["formats"]:  # a slot with E4M3 is the class lane's
         return f"schainl{k}"
-    if "posit8_0" in sl["formats"]:
+    if "posit8_0" in sl["mode_names"]:
         return "schainl5p8"
+    if "posit8_0xfp4_e2m1" in sl["mode_names"]:
+        return "schainl5pxi8" if "int8" in sl["formats"] else "schainl5px"
     if "posit4_1" in sl["formats"]:
         return "schainl5p4i8" if max(sl["widths"]) >= 8 else "schainl5p4"
     return f"schainl{k}"

@@ -166,10 +166,13 @@ def _table(kind: str) -> str:
     return "samples"
 
 
-def update(kinds: list[str], out: Path = DEFAULT_OUT) -> dict[str, Any]:
+def update(kinds: list[str], out: Path = DEFAULT_OUT, new_widths: bool = False) -> dict[str, Any]:
     """Re-run the components ``kinds`` only (cached) and write them into the existing data
     file ``out``: their samples are replaced (or added), every other sample, the ECP5 table
     and the provenance's tools stay; the provenance records the partial run (date, kinds).
+    ``new_widths``: synthesize only the widths of :data:`WIDTHS` that ``out`` has no sample
+    of yet and keep the existing samples (an added width on a machine whose synthesis cache
+    does not hold the others; the flow is deterministic, so a re-run would repeat them).
 
     Raises
     ------
@@ -180,12 +183,23 @@ def update(kinds: list[str], out: Path = DEFAULT_OUT) -> dict[str, Any]:
     from .partial import existing_data, record_partial
 
     data = existing_data(out)
-    new = calibrate(None, widths={k: WIDTHS[k] for k in kinds}, ecp5_widths={}, with_ecp5=False)
-    record_partial(data, new, out, kinds)
-    for kind in kinds:
+    have = {
+        k: {r["width"] for r in data.get(_table(k), {}).get(k, [])} if new_widths else set()
+        for k in kinds
+    }
+    todo = {k: tuple(w for w in WIDTHS[k] if w not in have[k]) for k in kinds}
+    todo = {k: ws for k, ws in todo.items() if ws}
+    if not todo:
+        return data
+    new = calibrate(None, widths=todo, ecp5_widths={}, with_ecp5=False)
+    extra = {"widths": {k: list(ws) for k, ws in todo.items()}} if new_widths else {}
+    record_partial(data, new, out, list(todo), **extra)
+    for kind in todo:
         table = _table(kind)
         rows = new.get(table, {}).get(kind)
         if rows is not None:
+            if new_widths:
+                rows = sorted([*data[table].get(kind, []), *rows], key=lambda r: r["width"])
             data.setdefault(table, {})[kind] = rows
     atomic_write(out, json.dumps(data, indent=1) + "\n")
     return data

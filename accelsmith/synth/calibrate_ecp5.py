@@ -321,7 +321,7 @@ ARRAYS = (
 
 
 #: weight-stationary arrays of 5 to 8 rows (3 row-index bits) at 10-15-bit weights, mapped
-#: only (LUT4; session 10, ecpl12): a PE's weight-load decode ``w_v & (w_r == i)`` with its
+#: only (LUT4; session 12, ecpl12): a PE's weight-load decode ``w_v & (w_r == i)`` with its
 #: slot no longer fits one LUT4, and synth_ecp5 maps the current-weight logic of many PEs past
 #: the first column as 7-9-input functions (PFUMX + L6MUX21 trees) at odd widths of 11 bits or
 #: more, never at the even widths of these samples

@@ -52,7 +52,9 @@ majority gate per accumulator bit, so the drain has its own slope over the accum
 and ``lutctxb3_k2<s|f>`` at 3-bit weights (a two-bit plane register ``p1`` shifting the
 looked-up entry in two stages before the accumulator, against one stage at 2-bit weights;
 4-bit weights shift in two stages too), and ``lutctxb1_k2<s|f>`` at 1-bit weights (no plane
-shift at all: 0.4-0.9 ns faster than at 2-bit weights up to 8-bit activations, 2026-12-07).
+shift at all: 0.4-0.9 ns faster than at 2-bit weights up to 8-bit activations, 2026-12-07);
+``lutctxw_k2<s|f>`` is the core of one row of three PEs at 3-bit weights (the 3-bit level
+moves with the PEs: :func:`accelsmith.models.calib.lut_b3_level_ns`).
 ``reg0`` is ``reg`` powered at activity 0 (its
 sequential power is the clock's share alone; :mod:`.calibrate` runs it at that activity).
 """
@@ -135,7 +137,14 @@ LUT_VAR_KINDS = (
     *(f"lutctxb{b}_k2{t}" for b in LUT_CTX_WEIGHT_BITS for t in "sf"),
     *(f"lutctxmb1_k2{t}" for t in "sf"),  # the one-column drain core at 1-bit weights
     *(f"lutctxmb3_k2{t}" for t in "sf"),  # ... at 3-bit weights (two plane-shift stages)
+    *(f"lutctxw_k2{t}" for t in "sf"),  # one row of LUT_CTX_WIDE_TILE_N PEs, 3-bit weights
 )
+#: ``lutctxw_k2<s|f>``: the core of one row of this many PEs at 3-bit weights (session 10,
+#: small12): ABC maps the 1 x 1 core's accumulator half as a fast carry chain, the 1 x 3
+#: core's as a full ``maj3`` ripple (at 5-bit symmetric activations 4.24 ns against 4.70 ns,
+#: median of four equivalent netlists each), so the 3-bit level moves with the PEs as a WS
+#: PE's does
+LUT_CTX_WIDE_TILE_N = 3
 KINDS = (
     *("mul", "add", "mux", "reg", "reg0", "pipe", "fan", "mac", "neg"),
     *PE_KINDS,
@@ -270,19 +279,26 @@ def lut_row_params(kind: str, width: int) -> Any:
 
 def lut_ctx_params(kind: str, width: int) -> Any:
     """The LUT-core parameters of a ``lutctx[n]<K><s|f>``, ``lutctxm[n|2|n2]_k<K><s|f>``,
-    ``lutctxb<B>_k<K><s|f>`` or ``lutctxmb<B>_k<K><s|f>`` component at ``act_bits =
-    width``."""
+    ``lutctxb<B>_k<K><s|f>``, ``lutctxmb<B>_k<K><s|f>`` or ``lutctxw_k<K><s|f>`` component
+    at ``act_bits = width``."""
     from ..core.families.lut_core import LutCoreParams
 
     b = LUT_ROW_WEIGHT_BITS
     if kind.startswith(("lutctxb", "lutctxmb")):
         b = int(kind.split("_")[0][-1])
+    wide = kind.startswith("lutctxw")
+    if wide:
+        b = 3
     return LutCoreParams(
         group_size=int(kind[-2]),
         weight_bits=b,
         act_bits=width,
         tile_m=LUT_CTX_DRAIN_TILE_M if kind.startswith("lutctxm") else 1,
-        tile_n=2 if kind.startswith("lutctxm") and kind.split("_")[0].endswith("2") else 1,
+        tile_n=LUT_CTX_WIDE_TILE_N
+        if wide
+        else 2
+        if kind.startswith("lutctxm") and kind.split("_")[0].endswith("2")
+        else 1,
         symmetric=kind[-1] == "s",
         max_k=LUT_CTX_NARROW_MAX_K if kind.startswith(("lutctxn", "lutctxmn")) else LUT_CTX_MAX_K,
     )

@@ -78,10 +78,11 @@ result registered where the lane registers it:
     registers in between). The variants ``schainl<k>w`` (a 16-bit word) and ``schainl<k>s``
     (fewer modes) are for the leave-one-out choice of the model's form
     (:func:`accelsmith.models.calib_cv.simd_lane_ctx_cv`). ``schainl5p8``, ``schainl5p4``,
-    ``schainl5p4i8`` (and ``_p2``): the class-5 lanes of posit slots
-    (``models.simd_asic.LANE_CTX_POSIT``: int8 + posit8, int4 + posit4, int8 + posit4),
-    whose posit decoders and quire widths the FP8 E4M3 lane does not stand for
-    (``schainl5p8`` at 30: 16.0 ns, ``schainl5`` at 38: 11.6).
+    ``schainl5p4i8``, ``schainl5px``, ``schainl5pxi8`` (and ``_p2``): the class-5 lanes of
+    posit slots (``models.simd_asic.LANE_CTX_POSIT``: int8 + posit8, int4 + posit4, int8 +
+    posit4, int4 + posit8 x FP4, int8 + posit8 x FP4), whose posit decoders and quire
+    widths the FP8 E4M3 lane does not stand for (``schainl5p8`` at 30: 16.0 ns,
+    ``schainl5`` at 38: 11.6, ``schainl5px`` at 28: 10.3).
 
 ``sslot_fp32`` is sampled densely around q = 25: up to it the quire's magnitude fits the
 binary32 significand and the readout has no rounding logic (24 / 25 / 26: 7.3 / 7.1 /
@@ -161,6 +162,7 @@ LANE_CTX_WIDTHS = {
     **{"schainl6s": (70, 75), "schainl7s": (120, 125)},
     **{"schainl5p4": (20, 24, 29), "schainl5p8": (30, 34, 39)},  # max_k 2, 17, 513
     "schainl5p4i8": (26, 30, 35),
+    **{"schainl5px": (19, 23, 28), "schainl5pxi8": (25, 29, 34)},  # max_k 2, 17, 513
 }
 LANE_CTX_WIDTHS |= {k: LANE_CTX_WIDTHS[k.removesuffix("_p2")] for k in LANE_CTX_P2}
 #: quire widths on both sides of binary32's rounding step (``models.simd_asic.FP32_EXACT_Q``)
@@ -180,10 +182,13 @@ SIMD_WIDTHS: dict[str, tuple[int, ...]] = {
     },
     "sslot_fp32": (12, 24, 25, 26, 32, 40, 48, 96, 150),
     **{f"sslot_{o}": (12, 48, 150) for o in OUTS if o != "fp32"},
-    "sslotf_fp32": (4, 8, 16, 26),
-    **{f"sslotf_{o}": (8, 26) for o in OUTS if o != "fp32"},
+    # the fp32 slots down to a posit4 product's 2 significand bits (FP4: 4): below the
+    # smallest sample a power law would carry the slope of the significand's own logic into
+    # a period the binary32 adder's loop sets
+    "sslotf_fp32": (2, 4, 8, 16, 26),
+    **{f"sslotf_{o}": (2, 4, 8, 26) for o in OUTS if o != "fp32"},
     **{f"sslotfi_{o}": (8, 16) for o in OUTS},  # int4 and int8 products
-    **{k: (4, 8, 16, 26) for k in SLOTFE_KINDS},
+    **{k: (2, 4, 8, 16, 26) for k in SLOTFE_KINDS},
     **{f"schain{k}": w for k, w in CHAIN_WIDTHS.items()},
     **{f"schainr{k}": w for k, w in CHAINR_WIDTHS.items()},  # the same, with the readout
     # the binary32 blocks at their extra widths (``CHAINR_FP32_EXTRA``)

@@ -225,3 +225,35 @@ def test_area_model_tracks_the_synthesized_rtl():
         assert ffs > 0
     assert all(0.75 <= r <= 1.25 for r in ratios), ratios
     assert abs(ratios[0] - ratios[1]) < 0.05, ratios
+
+
+def test_three_bit_level_moves_with_the_pes():
+    """K = 2 at 3-bit weights: the level is the 1 x 1 core's at one PE and the one-row core
+    of three PEs' (``lutctxw_k2``) at three, linear in log(PEs) between them, held beyond
+    (the flags' fan-out beyond the wide core's loads added); the wide core is that sample."""
+    from accelsmith.models import calib
+    from accelsmith.models.tech import Tech
+    from accelsmith.synth.components import LUT_CTX_WIDE_TILE_N, lut_ctx_params
+
+    assert calib.LUT_WIDE_PES == LUT_CTX_WIDE_TILE_N
+    p = lut_ctx_params("lutctxw_k2s", 5)
+    assert (p.tile_m, p.tile_n, p.weight_bits, p.group_size, p.max_k) == (1, 3, 3, 2, 64)
+    t = Tech.at_node(130)
+    ctx = calib.load()["ctx_samples"]
+    for tag, sym in (("s", True), ("f", False)):
+        one = {r["width"]: r for r in ctx[f"lutctxb3_k2{tag}"]}
+        for r in ctx[f"lutctxw_k2{tag}"]:
+            w, acc = r["width"], r["acc_bits"]
+            assert one[w]["acc_bits"] == acc
+            at3 = float(t.lut_core_period_ns(2, sym, w, 1, 3, acc, 3))
+            assert at3 == pytest.approx(r["period_ns"]), (tag, w)
+            at1 = float(t.lut_core_period_ns(2, sym, w, 1, 1, acc, 3))
+            assert at1 == pytest.approx(one[w]["period_ns"]), (tag, w)
+            at2 = float(t.lut_core_period_ns(2, sym, w, 1, 2, acc, 3))
+            frac = np.log(2) / np.log(3)  # its flags' 2 x acc loads are the level's own
+            assert at2 == pytest.approx(at1 + frac * (at3 - at1)), (tag, w)
+            at6 = float(t.lut_core_period_ns(2, sym, w, 2, 3, acc, 3))  # 6 PEs, two rows
+            fan6 = float(calib.fanout_period_ns(6 * acc) - calib.fanout_period_ns(3 * acc))
+            assert at6 >= at3 + fan6 - 1e-9, (tag, w)  # at least the wide level (drain floor)
+    # the 1 x 3 core of seed 3141's miss: 5-bit symmetric activations, 60-deep reduction
+    assert float(t.lut_core_period_ns(2, True, 5, 1, 3, 14, 3)) > 4.5

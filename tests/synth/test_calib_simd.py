@@ -428,7 +428,11 @@ def test_posit_slots_take_a_posit_lane_in_context() -> None:
 
     kind = simd_asic._lane_ctx_kind
     assert kind(slot0("int8,posit8_0")) == kind(slot0("posit8_0")) == "schainl5p8"
-    assert kind(slot0("posit8_0xfp4_e2m1")) == "schainl5p8"
+    # posit8 x FP4 alone: its own lane (one posit decoder, an 8-bit product), by width
+    assert kind(slot0("posit8_0xfp4_e2m1")) == kind(slot0("int4,posit8_0xfp4_e2m1")) == "schainl5px"
+    assert kind(slot0("int4,fp4_e2m1,posit8_0xfp4_e2m1")) == "schainl5px"
+    assert kind(slot0("int8,posit8_0xfp4_e2m1")) == "schainl5pxi8"
+    assert kind(slot0("posit8_0,posit8_0xfp4_e2m1")) == "schainl5p8"  # a posit8 x posit8 mode
     assert kind(slot0("int8,fp8_e4m3")) == kind(slot0("int8,fp8_e4m3,posit4_1")) == "schainl5"
     # posit4: the lane of the slot's multiplier width (an 8-bit mode beside it or not)
     assert kind(slot0("int4,posit4_1")) == kind(slot0("posit4_1")) == "schainl5p4"
@@ -554,3 +558,60 @@ def test_calibrate_reproduces_the_simd_samples(tmp_path: Path) -> None:
         if kind.startswith("schainr"):  # the readout path measured in the block's netlist
             assert new["readout_ns"] == pytest.approx(old["readout_ns"], rel=1e-6)
             assert new["readout_ns"] <= new["period_ns"] + 1e-9
+
+
+def test_calibrate_new_widths_keeps_the_sampled_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``update(kinds, new_widths=True)`` synthesizes only the widths of ``WIDTHS`` the data
+    file has no sample of (an added width on a machine whose cache lacks the others), merges
+    them in width order beside the kept samples, and records the widths in the provenance;
+    a kind with every width sampled runs nothing."""
+    from accelsmith.models import calib
+    from accelsmith.synth import calibrate as cal
+
+    data = json.loads(calib.DATA_FILE.read_text())
+    kind = "sslotf_bf16"
+    data["simd_samples"][kind] = [r for r in data["simd_samples"][kind] if r["width"] != 2]
+    out = tmp_path / "c.json"
+    out.write_text(json.dumps(data))
+    asked: list[dict] = []
+
+    def fake(out_path: Path | None, widths: dict, ecp5_widths: dict, with_ecp5: bool) -> dict:
+        asked.append(widths)
+        rows = {k: [{"width": w, "period_ns": 1.0} for w in ws] for k, ws in widths.items()}
+        return {"provenance": {"tools": data["provenance"]["tools"], "date": "d"},
+                "simd_samples": rows}  # fmt: skip
+
+    monkeypatch.setattr(cal, "calibrate", fake)
+    kept = data["simd_samples"][kind]
+    missing = tuple(w for w in cal.WIDTHS[kind] if w not in {r["width"] for r in kept})
+    assert 2 in missing and len(missing) < len(cal.WIDTHS[kind])
+    new = cal.update([kind, "sdec_int8"], out, new_widths=True)
+    assert asked == [{kind: missing}]
+    rows = new["simd_samples"][kind]
+    assert [r["width"] for r in rows] == sorted(cal.WIDTHS[kind])
+    assert [r for r in rows if r["width"] not in missing] == kept
+    assert new["provenance"]["partial_runs"][-1]["widths"] == {kind: list(missing)}
+    assert json.loads(out.read_text()) == new
+    asked.clear()
+    assert cal.update(["sdec_int8"], out, new_widths=True) == new and asked == []
+
+
+def test_fp32_slots_are_sampled_down_to_the_narrowest_product() -> None:
+    """Every ``fp32`` slot component is sampled at the product significands of posit4 (2
+    bits) and FP4 (4): a posit4-only slot's accumulator loop is the sample, not a power law
+    from 8 and 26 bits (which carried the significand logic's slope into a loop the
+    binary32 adder sets: 20.9 ns for bf16 at 2 bits against 24.1 synthesized; the held-out
+    seed-3141 engine simd8x3_fp32_1f_bf16_p4_k33_p4 measured 24.3)."""
+    from accelsmith.synth.components_simd import SIMD_WIDTHS, SLOTF_KINDS, SLOTFE_KINDS
+
+    samples = calib_samples()
+    for kind in (*SLOTF_KINDS, *SLOTFE_KINDS):
+        assert {2, 4} <= set(SIMD_WIDTHS[kind]), kind
+        assert {2, 4} <= {r["width"] for r in samples[kind]}, kind
+    st = lane_structure("posit4_1", 8, "fp32", 4, 33, "bf16")
+    assert st["slots"][0]["sig"] == 2
+    t = simd_asic.lane_cost("posit4_1", 8, "fp32", 4, 33, "bf16")
+    loop = next(r["period_ns"] for r in samples["sslotf_bf16"] if r["width"] == 2)
+    assert t["t_slot"] == pytest.approx(loop)

@@ -250,9 +250,10 @@ def test_lut_core_at_130_costs_row_components_and_caps_the_clock() -> None:
     df = evaluate("lut-core", cfgs, wl, node_nm=130)
     t = Tech.at_node(130)
     accw = p.acc_bits + p.bias_correction
-    fmax = 1000.0 / float(t.lut_core_period_ns(3, p.symmetric, 5, 2, 3, accw))
+    fmax = 1000.0 / float(t.lut_core_period_ns(3, p.symmetric, 5, 2, 3, accw, p.weight_bits))
     # a wider tile fans the plane flags out further: a longer period
     assert fmax < 1000.0 / float(t.lut_core_period_ns(3, p.symmetric, 5, 1, 2, accw))
+    assert fmax < 1000.0 / float(t.lut_core_period_ns(3, p.symmetric, 5, 1, 2, accw, 3))
     assert 50 < fmax < 500
     assert df["fmax_mhz"].tolist() == pytest.approx([fmax, fmax])
     assert df["freq_mhz"].tolist() == pytest.approx([fmax, 20.0])
@@ -526,7 +527,7 @@ def test_lut_drain_and_weight_context_components() -> None:
     assert set(LUT_VAR_KINDS) == {
         *(
             f"lutctx{v}_k2{t}"
-            for v in ("m", "mn", "m2", "mn2", "b1", "b3", "mb1", "mb3")
+            for v in ("m", "mn", "m2", "mn2", "b1", "b3", "mb1", "mb3", "w")
             for t in "sf"
         ),
     }

