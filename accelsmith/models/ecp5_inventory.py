@@ -726,7 +726,7 @@ BANK_MEM_BYTES = (2, 4, 6, 10, 16)
 #: the in-bank memory series by bank class (:func:`bank_mem_class`): the samples' name
 #: pattern and their row bytes. By the hierarchical flow a bank is mapped on its own, and its
 #: cells' read multiplexer into the row buffer maps by what else the bank module holds
-#: (2026-12-07, session 10: the bank module of fp16_b1_l1_r65x4B mapped to 1,323 LUT4, 313
+#: (2026-12-07, session 12: the bank module of fp16_b1_l1_r65x4B mapped to 1,323 LUT4, 313
 #: under its price by the 1-lane int8 series; of int8_b1_l2_r65x6B to 918, 125 over it; of
 #: bf16_b3_l1_r65x6B to 2,241, 466 under; of bf16_b1_l3_r65x6B to 8,432, 1,200 over the 1-tile
 #: 3-lane bank): 1-lane int8 banks, 2-lane int8 banks, fp16 banks (also 1-lane bf16 ones),
@@ -1103,7 +1103,7 @@ def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]
         # placed fp banks follow unscaled (bank_fp16_l1_r8x4 75.5 ns against 76.5 modelled,
         # bank_bf16_l1_r8x10 85.0 against 84.3; scaled by the int8 channels' 0.97: -1.8 %
         # and -4.0 %; the 9 placed fp16 / bf16 designs of the seed-2612 and 3141 draws all
-        # placed slower than that scaled model, by 0.3 .. 10.0 %, session 10)
+        # placed slower than that scaled model, by 0.3 .. 10.0 %, session 12)
         "paths_ns": [t_path * np.where(is_int, pim_period_scale(cal), 1.0)],
     }
 

@@ -162,7 +162,7 @@ BANK_MEM = (
     *((r, 16) for r in (16, 34, 66, 130)),
 )
 #: the cells' memory series of a floating-point bank (``bank_fp16_l1_r<rows>x<bytes>``) and of
-#: a multi-lane int8 bank (``bank_int8_l2_r<rows>x<bytes>``), 1 .. 9 tiles deep (session 10,
+#: a multi-lane int8 bank (``bank_int8_l2_r<rows>x<bytes>``), 1 .. 9 tiles deep (session 12,
 #: ecpp12): by the hierarchical flow the bank is mapped on its own and the memory's read
 #: multiplexer into the row buffer maps by what else the module holds (fp16_b1_l1_r65x4B's bank
 #: module 1,323 LUT4 where the int8 series priced it 1,636; int8_b1_l2_r65x6B's 918 against

@@ -81,7 +81,7 @@ LANE_BOUND = 15.0
 #: bench/dev/ecp5_dev_2026-12-07f.json and ecp5_dev_ws_2026-12-07g.json are 4.5 % mean,
 #: 15.7 % worst by the session-8 form against 8.8 / 33.3 by session 7's
 OWN_BOUND = {"lane8_int8_p2": 21.0, "arr_ws_5x1_u6_k300": 17.0, "sa_ws_1x3_u11": 11.0}
-#: session 10 (ecpp12): the 2-lane int8 bank of 16-byte rows, 1 tile deep, maps to 597 LUT4,
+#: session 12 (ecpp12): the 2-lane int8 bank of 16-byte rows, 1 tile deep, maps to 597 LUT4,
 #: 65 over the bank fit (its 8-way burst select of 16-bit bursts; the 1-lane one of 8-bit
 #: bursts is within 3 %); its deeper series samples are priced from it (34 rows: -4.8 %)
 OWN_BOUND.update(bank_int8_l2_r16x16=12.0, bank_int8_l2_r34x16=6.0)
