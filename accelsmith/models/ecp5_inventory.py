@@ -730,25 +730,33 @@ BANK_MEM_BYTES = (2, 4, 6, 10, 16)
 #: under its price by the 1-lane int8 series; of int8_b1_l2_r65x6B to 918, 125 over it; of
 #: bf16_b3_l1_r65x6B to 2,241, 466 under; of bf16_b1_l3_r65x6B to 8,432, 1,200 over the 1-tile
 #: 3-lane bank): 1-lane int8 banks, 2-lane int8 banks, fp16 banks (also 1-lane bf16 ones),
-#: 2-lane and 3-lane bf16 banks each have their series (bf16: one row width each, 4 bytes
-#: for 2 lanes and 6 for 3, per bit the same at other widths)
+#: 2-lane and 3-lane bf16 banks and 3-lane int8 banks each have their series (3 lanes: 6-byte
+#: rows, the only width of 24- and 48-bit bursts; 2-lane bf16: 4 bytes; per bit the same at
+#: other widths)
 BANK_MEM_SERIES = {
     "int8_l1": ("bank_int8_l1_r", BANK_MEM_BYTES),
     "int8_ml": ("bank_int8_l2_r", (4, 6, 16)),
     "fp": ("bank_fp16_l1_r", (4, 6, 16)),
     "bf16_l2": ("bank_bf16_l2_r", (4,)),
     "bf16_l3": ("bank_bf16_l3_r", (6,)),
+    "int8_l3": ("bank_int8_l3_r", (6,)),
 }
 
 
-def bank_mem_class(prec: Any, lanes: Any) -> np.ndarray:
-    """The in-bank memory series (:data:`BANK_MEM_SERIES`) of banks of ``prec`` and ``lanes``:
-    3-lane int8 banks keep the 1-lane series (no 3-lane series is sampled; priced by the
-    2-lane one, the 2-tile calibration bank ``bank_int8_l3_r32x6`` came out 13.5 % over)."""
+def bank_mem_class(prec: Any, lanes: Any, width: Any = None) -> np.ndarray:
+    """The in-bank memory series (:data:`BANK_MEM_SERIES`) of banks of ``prec`` and ``lanes``
+    (3-lane int8 banks have their own: priced by the 2-lane one, the 2-tile calibration bank
+    ``bank_int8_l3_r32x6`` came out 13.5 % over). A 2-lane bf16 bank of ``width``-bit cells
+    other than its series' 32 takes the fp16 series: its cells' memory is small beside the
+    fp logic's scatter at 32 bits, so the series says nothing of wider cells (priced by it,
+    pim_bf16_b3_l2_r65x16B of dev draw 73377 was 9.6 % under)."""
     prec, lanes = np.asarray(prec).astype(str), np.asarray(lanes)
-    bf16 = np.where(lanes == 2, "bf16_l2", np.where(lanes == 3, "bf16_l3", "fp"))
+    own = np.ones(lanes.shape, dtype=bool) if width is None else np.asarray(width) == 32
+    l2 = np.where(own, "bf16_l2", "fp")
+    bf16 = np.where(lanes == 2, l2, np.where(lanes == 3, "bf16_l3", "fp"))
     fp = np.where(prec == "bf16", bf16, "fp")
-    return np.where(prec != "int8", fp, np.where(lanes == 2, "int8_ml", "int8_l1"))
+    int8 = np.where(lanes == 2, "int8_ml", np.where(lanes == 3, "int8_l3", "int8_l1"))
+    return np.where(prec != "int8", fp, int8)
 
 
 def _bank_mem_per_bit(
@@ -1002,7 +1010,7 @@ def pim(cfg: dict[str, np.ndarray], cal: Any, terms: str = "") -> dict[str, Any]
         lanes * mul_b,
         lanes * np.where(is_fp16, fp("fpmul_fp16", "MULT18X18D"), fp("fpmul_bf16", "MULT18X18D")),
     )
-    mem = _mem(cal, rows, bpr * bb, bank_mem_class(prec, lanes))
+    mem = _mem(cal, rows, bpr * bb, bank_mem_class(prec, lanes, bpr * bb))
     if terms == "bank":  # a bank's LUT4 parts (for the fit of bank_scales)
         return _bank_terms(cal, lane_lut, mem["lut4"], bpr, bb, t)
     bank_lut = _bank_lut(cal, lane_lut, mem["lut4"], bpr, bb, t)

@@ -177,6 +177,9 @@ BANK_MEM_CLASSES = (
     # 1,200 LUT4 over the 1-tile bf16_l3_r4x6, more than either series above prices
     *(("bf16", 2, r, 4) for r in BANK_MEM_CLASS_ROWS[1:]),
     *(("bf16", 3, r, 6) for r in BANK_MEM_CLASS_ROWS[1:]),
+    # 3-lane int8 banks (24-bit bursts: 6-byte rows): priced by the 1-lane series, the 1-bank
+    # 33-row channel of dev draw 73012 (pim_int8_b1_l3_r33x6B) was 11.2 % under (session 12)
+    *(("int8", 3, r, 6) for r in BANK_MEM_CLASS_ROWS),
 )
 #: whole SIMD designs of :data:`SIMDS` also placed and routed (:data:`PNR`; session 8, ecpf8):
 #: multi-lane engines with fp / posit formats, drawn with random.Random("ecpf8-simd-calib")

@@ -383,7 +383,9 @@ def test_pim_bank_cells_are_priced_by_the_bank_class() -> None:
 
     cal = calib()
     got = inv.bank_mem_class(np.asarray(["int8", "int8", "int8", "fp16", "bf16"]), [1, 2, 3, 1, 3])
-    assert list(got) == ["int8_l1", "int8_ml", "int8_l1", "fp", "bf16_l3"]
+    assert list(got) == ["int8_l1", "int8_ml", "int8_l3", "fp", "bf16_l3"]
+    got = inv.bank_mem_class(np.asarray(["bf16", "bf16"]), np.asarray([2, 2]), [32.0, 128.0])
+    assert list(got) == ["bf16_l2", "fp"]  # the 2-lane bf16 series is of 32-bit cells only
     one = cal.value("mem16x16", "LUT4") / 16
     per_bit = {}
     for cls, (head, widths) in inv.BANK_MEM_SERIES.items():
