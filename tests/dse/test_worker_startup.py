@@ -14,8 +14,11 @@ from accelsmith.dse.ledger_bulk import _json_str
 
 @pytest.fixture
 def gc_state():
-    """Restore the collector as it was (and unfreeze what a test froze)."""
+    """Start unfrozen (an in-process ``dse run`` of an earlier test in this process froze its
+    start-up objects, as a worker does) and restore the collector as it was (and unfreeze
+    what a test froze)."""
     was = gc.isenabled()
+    gc.unfreeze()
     yield
     startup._paused = False
     gc.unfreeze()
