@@ -43,6 +43,7 @@ from .rtl_inventory import bits_for
 
 __all__ = [
     "ACC_BITS",
+    "CHAN_CONTEXTS",
     "mac_energy_j",
     "macro_power_w",
     "pim_inventory",
@@ -228,6 +229,21 @@ CTL_REFERENCE = {
 }
 
 
+#: further contexts of the int8 channel-context samples (``pimchan_int8_p<bpr>_<context>``: the
+#: same one-bank channel, :data:`CTL_REFERENCE` with these rows, timing preset and read
+#: latency). ABC maps the same int8 MAC lane 6.1-7.7 ns inside channels that differ only in
+#: these fields (2026-12-07, one-bank 3-lane channels: 6.52 ns at the reference, 6.99-7.69 ns at
+#: five others), so one context cannot tell how the lane path follows the lanes (at the
+#: reference 6.52 / 6.91 / 6.96 ns at 1 / 2 / 4 lanes: "mean" won); the fit pools every
+#: context (:func:`chan_path_fit`). Rows 4 and 8 are never drawn by the held-out bench
+#: (``bench/bench_silicon.py``: 2, 3, 5, 6, 7), so no context is a held-out channel.
+CHAN_CONTEXTS: dict[str, dict[str, object]] = {
+    "r8gd4": {"rows": 8, "timing": "gddr6", "t_cl": 4},
+    "r8hb4": {"rows": 8, "timing": "hbm2", "t_cl": 4},
+    "r4gd6": {"rows": 4, "timing": "gddr6", "t_cl": 6},
+}
+
+
 def _reference_inventory(banks: np.ndarray) -> dict[str, np.ndarray]:
     from ..core.families.pim import PRESETS, TIMING_FIELDS
 
@@ -364,7 +380,8 @@ def pim_period_ns(
       ``ceil(log2 lanes)`` FP32 adder levels (the samples at 1 and 2 lanes, linear in the
       levels). With one burst per row the column selects nothing (no column path);
     - int8, with the channel-context samples (``pimchan_int8_p1`` / ``_p2``: the whole
-      channel at one bank, one or two bursts per row, 1, 2, 4 lanes): the lane path is the
+      channel at one bank, one or two bursts per row, 1-4 lanes, in the reference and the
+      :data:`CHAN_CONTEXTS` contexts): the lane path is the
       context's period at ``lanes`` (the form leave-one-out over those samples picks,
       :func:`chan_path_fit`), with more than one burst per row plus the select levels
       beyond its one (``mux``) and the column's fan-out over ``banks + 1`` operand selects
@@ -434,12 +451,22 @@ def _has_chan_context() -> bool:
     return all(k in load()["pim_samples"] for k in ("pimchan_int8_p1", "pimchan_int8_p2"))
 
 
+def _chan_samples(kind: str) -> list[dict]:
+    """The samples of ``kind`` (``pimchan_int8_p<bpr>``, the reference context) and of the
+    same channel in every :data:`CHAN_CONTEXTS` context the data file holds."""
+    from .calib import load
+
+    table = load()["pim_samples"]
+    return _samples(kind) + [r for c in CHAN_CONTEXTS for r in table.get(f"{kind}_{c}", [])]
+
+
 def chan_path_fit(kind: str) -> tuple[str, dict[str, float], np.ndarray]:
-    """How the one-bank int8 channel's period (``pimchan_int8_p<bpr>`` samples at 1, 2, 4
-    lanes) follows the lanes, chosen among :data:`LANE_FORMS` by leave-one-out over those
-    samples as :func:`lane_path_fit` (the mean on a tie). Returns the form, every form's
-    leave-one-out error (ns) and the chosen form's coefficients over all samples."""
-    rows = _samples(kind)
+    """How the one-bank int8 channel's period (``pimchan_int8_p<bpr>`` samples at 1-4 lanes,
+    pooled over the reference and the :data:`CHAN_CONTEXTS` contexts) follows the lanes,
+    chosen among :data:`LANE_FORMS` by leave-one-out over those samples as
+    :func:`lane_path_fit` (the mean on a tie). Returns the form, every form's leave-one-out
+    error (ns) and the chosen form's coefficients over all samples."""
+    rows = _chan_samples(kind)
     w = np.array([r["width"] for r in rows], dtype=np.float64)
     y = np.array([r["period_ns"] for r in rows], dtype=np.float64)
     return _loo_lane_form(w, y)
