@@ -873,8 +873,15 @@ class CalibratedTech(Tech):
         core whose weights or activations narrow only its accumulator keeps the context's
         table path. The 3142 draw's K = 4 full cores at ``max_k`` 60 (the context's counter
         width) and 1-bit weights were priced 0.3-0.5 ns fast by the accumulator slope
-        (lut_k4_w1a5_1x2_full +12.3 %, worst path ``krem[5] -> row0.tbl15``). Without
-        ``max_k`` the counter is taken to narrow with the accumulator (the form before).
+        (lut_k4_w1a5_1x2_full +12.3 %, worst path ``krem[5] -> row0.tbl15``). That path's
+        fan-out is the mask's to every row's activation masks (``act_bits`` loads a row:
+        ``fan`` at ``tile_m * act_bits`` against the context's ``act_bits``), not the
+        flags' to the PEs' accumulators, which stays on the other paths (the 3-bit floor
+        below). Over the 40 K >= 3 cores of the seed-15, 76000 and 76001 draws (table path
+        the worst in every one split, bench/results/lut13_2026-12-08.txt), Fmax mean /
+        worst |error| 3.16 / 10.26 % with the flags' fan-out on the table path, 2.81 / 6.82
+        % with the mask's. Without ``max_k`` the counter is taken to narrow with the
+        accumulator and the flags' fan-out is added (the form before).
 
         Two paths the 1 x 1 core at 2-bit weights does not have are taken from the same
         core at group size 2 in the shape that has them (:func:`lut_var_period_ns`, the same
@@ -995,15 +1002,23 @@ class CalibratedTech(Tech):
         loads = np.asarray(tile_m) * np.asarray(tile_n) * accw
         ctx = load().get("ctx_samples", {})
         drain = None
+        # the table path of a group size from LUT_TABLE_PATH_MIN_K on (with max_k), apart
+        table = np.zeros(out.shape)
         if any(n.startswith("lutctx") for n in ctx):
             for kk, tag in _lut_kinds("lutctx", k, "ctx_samples"):
                 name = f"lutctx{kk}{tag}"
                 per = _loglog(name, "period_ns", act_bits, table="ctx_samples")
                 if f"lutctxn{kk}{tag}" in ctx and max_k is not None and kk >= LUT_TABLE_PATH_MIN_K:
-                    # the table path: the tile counter's width, in context
+                    # the table path: the tile counter's width, in context, and the mask's
+                    # fan-out to every row's activation masks (act_bits loads a row)
                     krem_ctx = lut_krem_bits(LUT_CTX_MAX_KS[0])
                     deficit = np.minimum(lut_krem_bits(max_k), krem_ctx) - krem_ctx
                     per = per + lut_ctx_krem_slope_ns(kk, tag) * deficit
+                    rows_act = np.asarray(tile_m) * np.asarray(act_bits, dtype=np.float64)
+                    mask_fan = fanout_period_ns(rows_act) - fanout_period_ns(act_bits)
+                    sel = (k == kk) & (sym == (tag == "s"))
+                    table = np.where(sel, per + np.maximum(0.0, mask_fan), table)
+                    continue  # the other paths' level: only the floors below
                 elif f"lutctxn{kk}{tag}" in ctx:  # the accumulator's effect, in context
                     ws = [r["width"] for r in ctx[name]]
                     acc_ctx = np.interp(act_bits, ws, [r["acc_bits"] for r in ctx[name]])
@@ -1064,6 +1079,7 @@ class CalibratedTech(Tech):
                 out = np.where((k == kk) & (sym == (tag == "s")), per, out)
             base_loads = 2 * accw
         row = out + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(base_loads))
+        row = np.maximum(row, table)
         tm, tn, b = np.asarray(tile_m), np.asarray(tile_n), np.asarray(weight_bits)
         by_ctx = [lut_row1_ns(t, act_bits, accw + (b == 1)) for t in "sf"]
         if one_col_row != "1x1" and all(x is not None for x in by_ctx):

@@ -305,8 +305,19 @@ def test_table_path_level_moves_with_the_tile_counter():
 
     wl = Workload(name="t", layers=(GEMM(name="g", M=8, N=8, K=8),))
     fmax = float(evaluate("lut-core", [cfg], wl, node_nm=130)["fmax_mhz"].iloc[0])
-    accw = exact_acc_bits(1, 5, 60, True) + 1
     level = float(calib._loglog("lutctx4f", "period_ns", 5, table="ctx_samples"))
-    fan = calib.fanout_period_ns(2 * accw) - calib.fanout_period_ns(accw)
-    assert 1000.0 / fmax == pytest.approx(level + float(fan))
+    # one row: the table path has no fan-out beyond the context's (the PEs' flags load the
+    # accumulators, not the table path)
+    assert 1000.0 / fmax == pytest.approx(level)
     assert 1000.0 / fmax > 6.17 / 1.1  # within 10 % of the synthesized 6.17 ns (5.49 before)
+    # two rows: the mask reaches both rows' activation masks (act_bits loads a row)
+    paths = t.lut_core_paths(4, False, 5, 2, 2, 12, 1, max_k=60)
+    fan = float(calib.fanout_period_ns(2 * 5) - calib.fanout_period_ns(5))
+    assert fan > 0 and float(paths["row"]) == pytest.approx(level + fan)
+    two = float(t.lut_core_period_ns(4, False, 5, 2, 2, 12, 1, max_k=60))
+    assert two == pytest.approx(max(level + fan, float(paths["drain"])))
+    # 3-bit weights: the K = 2 core's 3-bit level (an accumulator path, with the flags'
+    # fan-out) stays a floor under the table path
+    at3 = float(t.lut_core_period_ns(3, True, 4, 1, 3, 12, 3, max_k=16))
+    floor = float(t.lut_core_period_ns(2, True, 4, 1, 3, 12, 3, max_k=16))
+    assert at3 >= floor
