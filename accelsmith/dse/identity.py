@@ -82,7 +82,10 @@ CALIBRATED_NODE_NM = 130
 #: takes the posit8 x FP4 lane in context (models/simd_asic.py _lane_ctx_kind).
 #: Also: a K = 2 LUT core's 3-bit level moves with its PEs (models/calib.py
 #: lut_b3_level_ns; small12).
-NODE130_MODELS_VERSION = "8"
+#: "9" (2026-12-07, session 13, one bump for the session's node-130 model changes; simd13
+#: first): an exact SIMD slot with FP8 E4M3 and no 8-bit integer or posit mode takes the E4M3
+#: lane in context of the narrow modes beside it (models/simd_asic.py _e4m3_lane).
+NODE130_MODELS_VERSION = "9"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
 #: the ``ecp5_`` columns while the ECP5 samples stay the same. Identities stored without an
