@@ -32,6 +32,7 @@ ROOT = Path(__file__).parents[1]
         (["bench_lut_drain_dev.py", "--rows", "3"], "argument --rows: invalid choice: 3"),
         (["bench_lut_drain_dev.py", "--n", "0"], "--n must be at least 1, not 0"),
         (["bench_simd_readout_dev.py", "--n", "0"], "--n must be at least 1, not 0"),
+        (["bench_ws_columns_dev.py", "--n", "0"], "--n must be at least 1, not 0"),
         (["bench_dashboard.py", "-5"], "n must be at least 1, not -5"),
         (["bench_dashboard.py", "10", "--interval", "0"], "--interval must be > 0 s"),
     ],
