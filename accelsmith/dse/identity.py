@@ -82,9 +82,11 @@ CALIBRATED_NODE_NM = 130
 #: takes the posit8 x FP4 lane in context (models/simd_asic.py _lane_ctx_kind).
 #: Also: a K = 2 LUT core's 3-bit level moves with its PEs (models/calib.py
 #: lut_b3_level_ns; small12).
-#: "9" (2026-12-07, session 13, one bump for the session's node-130 model changes; simd13
-#: first): an exact SIMD slot with FP8 E4M3 and no 8-bit integer or posit mode takes the E4M3
-#: lane in context of the narrow modes beside it (models/simd_asic.py _e4m3_lane).
+#: "9" (2026-12-08, session 13, one bump for the session's node-130 model changes): from
+#: group size 3 on, a LUT core's context level moves with its tile counter's width (the
+#: table path), not its accumulator's (models/calib.py lut_core_period_ns, ``max_k``; lut13).
+#: Also: an exact SIMD slot with FP8 E4M3 and no 8-bit integer or posit mode takes the E4M3
+#: lane in context of the narrow modes beside it (models/simd_asic.py _e4m3_lane; simd13).
 NODE130_MODELS_VERSION = "9"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
