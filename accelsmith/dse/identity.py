@@ -85,6 +85,8 @@ CALIBRATED_NODE_NM = 130
 #: "9" (2026-12-08, session 13, one bump for the session's node-130 model changes): from
 #: group size 3 on, a LUT core's context level moves with its tile counter's width (the
 #: table path), not its accumulator's (models/calib.py lut_core_period_ns, ``max_k``; lut13).
+#: Also: the int8 PIM lane path in context pooled over several channel contexts and its step
+#: to several banks measured in context (models/pim_asic.py CHAN_CONTEXTS, bank_step_ns; pim13).
 #: Also: an exact SIMD slot with FP8 E4M3 and no 8-bit integer or posit mode takes the E4M3
 #: lane in context of the narrow modes beside it (models/simd_asic.py _e4m3_lane; simd13).
 NODE130_MODELS_VERSION = "9"
