@@ -35,6 +35,14 @@ def calibrate_command(
             "existing data file, keeping every other sample.",
         ),
     ] = None,
+    new_widths: Annotated[
+        bool,
+        typer.Option(
+            "--new-widths",
+            help="With --kinds (sky130hd): synthesize only the widths the data file has no "
+            "sample of yet and keep its existing samples (a width added to the calibration).",
+        ),
+    ] = False,
 ) -> int:
     """Synthesize multipliers, adders, muxes, registers and enable fan-outs on sky130hd at the
     widths the families use (cached), and write the samples the 130 nm cost model uses;
@@ -43,6 +51,10 @@ def calibrate_command(
         from accelsmith.core.errors import ConfigError
 
         raise ConfigError(f"--target must be sky130hd or ecp5, not {synth_target!r}")
+    if new_widths and (kinds is None or synth_target != "sky130hd"):
+        from accelsmith.core.errors import ConfigError
+
+        raise ConfigError("--new-widths needs --kinds and --target sky130hd")
     if synth_target == "ecp5":
         from .calibrate_ecp5 import calibrate_ecp5_command
 
@@ -60,7 +72,9 @@ def calibrate_command(
     chosen = select_kinds(kinds) if kinds is not None else None
     console = Console()
     with console.status("synthesizing components on sky130hd ..."):
-        data = calibrate(target) if chosen is None else update(chosen, target)
+        data = (
+            calibrate(target) if chosen is None else update(chosen, target, new_widths=new_widths)
+        )
     if chosen is not None:  # print the components that were re-run, from every table
         tables = ("samples", "ctx_samples", "pim_samples", "simd_samples")
         data = {

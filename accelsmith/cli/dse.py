@@ -158,6 +158,10 @@ def _run(
     from accelsmith.dse.workers import Stopped, stop_on_signals
 
     spec, url = resolve_target(target, storage)
+    if (workers or spec.workers) > 1:
+        from accelsmith.dse.workers import fork_available
+
+        fork_available()  # a wrong ACCELSMITH_WORKER_START: one line before anything is opened
     if warm_start:  # an explorer option (RL explorers); others refuse it with the allowed list
         name = explorer or spec.explorer.name
         opts = dict(spec.explorer.options) if name == spec.explorer.name else {}

@@ -82,7 +82,10 @@ CALIBRATED_NODE_NM = 130
 #: takes the posit8 x FP4 lane in context (models/simd_asic.py _lane_ctx_kind).
 #: Also: a K = 2 LUT core's 3-bit level moves with its PEs (models/calib.py
 #: lut_b3_level_ns; small12).
-NODE130_MODELS_VERSION = "8"
+#: "9" (2026-12-08, session 13, one bump for the session's node-130 model changes): from
+#: group size 3 on, a LUT core's context level moves with its tile counter's width (the
+#: table path), not its accumulator's (models/calib.py lut_core_period_ns, ``max_k``; lut13).
+NODE130_MODELS_VERSION = "9"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
 #: the ``ecp5_`` columns while the ECP5 samples stay the same. Identities stored without an

@@ -439,6 +439,43 @@ def lut_ctx_slope_ns(k: int, tag: str) -> float:
     return float(np.mean(list(ctx_pair_slopes(f"lutctx{k}{tag}", f"lutctxn{k}{tag}").values())))
 
 
+#: the group sizes from which on the 1 x 1 LUT core in context has its worst path into the
+#: table registers (the tile counter ``krem`` -> its ``kmask`` compare -> the activation masks
+#: -> the precompute chain -> ``tbl``) at ``max_k`` 64 and 4 alike, 0.2-2.7 ns above every
+#: other path; at ``K = 2`` (a precompute chain of three adders) the lookup and accumulator
+#: lie 0.3-1.2 ns above it. Measured, split by endpoint with :func:`accelsmith.synth.paths.
+#: split_periods` on the context cores re-synthesized by the calibration flow (2026-12-07,
+#: lut13: K = 2, 3, 4, 5 symmetric and full at 6-bit activations, and K = 4 full at 4, 5, 7
+#: and 9 bits at max_k 64 and 4, 6, 9 at max_k 4; bench/results/lut13_2026-12-08.txt).
+#: K = 6 was not split; its precompute chain is the longest, taken with K >= 3.
+LUT_TABLE_PATH_MIN_K = 3
+#: ``max_k`` of the LUT context cores (``lutctx<K><s|f>``) and of their narrow twins
+#: (``lutctxn<K><s|f>``): ``accelsmith.synth.components.LUT_CTX_MAX_K`` /
+#: ``LUT_CTX_NARROW_MAX_K`` (a test checks they agree)
+LUT_CTX_MAX_KS = (64, 4)
+
+
+def lut_krem_bits(max_k: ArrayLike) -> np.ndarray:
+    """Bits of a LUT core's tile counter ``krem`` (``hdl/lut_core.py``: ``Signal(bits_for(
+    max_k - 1) + 1)``)."""
+    from .rtl_inventory import bits_for
+
+    return bits_for(np.asarray(max_k, dtype=np.int64) - 1) + 1.0
+
+
+def lut_ctx_krem_slope_ns(k: int, tag: str) -> float:
+    """ns per tile-counter bit of the LUT core in context (``K = k``, ``tag`` ``s``/``f``): the
+    mean over the sampled widths of the period difference between the 1 x 1 core at ``max_k``
+    64 (``lutctx<K><tag>``) and at ``max_k`` 4 (``lutctxn<K><tag>``) over their ``krem``
+    difference (7 and 3 bits). Where the table path is the worst (``K >=``
+    :data:`LUT_TABLE_PATH_MIN_K`) the pair's difference is that of the counter's compare in
+    front of the masks, not of the accumulator (which is narrower too, by as many bits)."""
+    wide = {r["width"]: r["period_ns"] for r in load()["ctx_samples"][f"lutctx{k}{tag}"]}
+    narrow = {r["width"]: r["period_ns"] for r in load()["ctx_samples"][f"lutctxn{k}{tag}"]}
+    bits = lut_krem_bits(LUT_CTX_MAX_KS[0]) - lut_krem_bits(LUT_CTX_MAX_KS[1])
+    return float(np.mean([(wide[w] - narrow[w]) / bits for w in sorted(set(wide) & set(narrow))]))
+
+
 def lut_var_period_ns(kind: str, act_bits: ArrayLike, accw: ArrayLike) -> np.ndarray:
     """Period of a group-size-2 context core ``kind`` (``lutctxm_k2<s|f>``: two rows;
     ``lutctxb<B>_k2<s|f>``: ``B``-bit weights) at ``act_bits``, interpolated in the width
@@ -801,6 +838,7 @@ class CalibratedTech(Tech):
         accw: ArrayLike = 16,
         weight_bits: ArrayLike = 2,
         *,
+        max_k: ArrayLike | None = None,
         one_col_form: str = "slow",
         one_col_drain: str = "accw",
         one_col_row: str = "ctx",
@@ -826,6 +864,24 @@ class CalibratedTech(Tech):
         ``max_k``) with the adder, and no sample lies beyond ``max_k`` 64 to extend it (the
         default core, ``max_k`` 16384, 2 x 16: 153 MHz held, 136 MHz extended, against
         155.8 MHz synthesized by the same flow in session 3).
+
+        Session 13 (lut13): from group size :data:`LUT_TABLE_PATH_MIN_K` on, the context
+        core's worst path is its table path (the tile counter's compare -> activation masks
+        -> precompute -> table registers), not the accumulator, at both reductions; so with
+        ``max_k`` given the level moves with the tile counter's width instead
+        (:func:`lut_ctx_krem_slope_ns` per bit below the context's 7 bits, held above): a
+        core whose weights or activations narrow only its accumulator keeps the context's
+        table path. The 3142 draw's K = 4 full cores at ``max_k`` 60 (the context's counter
+        width) and 1-bit weights were priced 0.3-0.5 ns fast by the accumulator slope
+        (lut_k4_w1a5_1x2_full +12.3 %, worst path ``krem[5] -> row0.tbl15``). That path's
+        fan-out is the mask's to every row's activation masks (``act_bits`` loads a row:
+        ``fan`` at ``tile_m * act_bits`` against the context's ``act_bits``), not the
+        flags' to the PEs' accumulators, which stays on the other paths (the 3-bit floor
+        below). Over the 40 K >= 3 cores of the seed-15, 76000 and 76001 draws (table path
+        the worst in every one split, bench/results/lut13_2026-12-08.txt), Fmax mean /
+        worst |error| 3.16 / 10.26 % with the flags' fan-out on the table path, 2.81 / 6.82
+        % with the mask's. Without ``max_k`` the counter is taken to narrow with the
+        accumulator and the flags' fan-out is added (the form before).
 
         Two paths the 1 x 1 core at 2-bit weights does not have are taken from the same
         core at group size 2 in the shape that has them (:func:`lut_var_period_ns`, the same
@@ -905,6 +961,7 @@ class CalibratedTech(Tech):
             tile_n,
             accw,
             weight_bits,
+            max_k=max_k,
             one_col_drain=one_col_drain,
             one_col_row=one_col_row,
         )
@@ -930,13 +987,14 @@ class CalibratedTech(Tech):
         accw: ArrayLike = 16,
         weight_bits: ArrayLike = 2,
         *,
+        max_k: ArrayLike | None = None,
         one_col_drain: str = "accw",
         one_col_row: str = "ctx",
     ) -> dict[str, Any]:
         """The two paths :meth:`lut_core_period_ns` combines, ns: ``row`` (the row path with
         the flags' fan-out) and ``drain`` (the drain floor of a core of two or more rows;
-        None without the drain context cores in the data file); ``one_col_drain`` and
-        ``one_col_row`` as there."""
+        None without the drain context cores in the data file); ``max_k``,
+        ``one_col_drain`` and ``one_col_row`` as there."""
         k = np.asarray(group_size)
         sym = np.asarray(symmetric, dtype=bool)
         out = np.zeros(np.broadcast(k, sym, np.asarray(act_bits)).shape)
@@ -944,11 +1002,24 @@ class CalibratedTech(Tech):
         loads = np.asarray(tile_m) * np.asarray(tile_n) * accw
         ctx = load().get("ctx_samples", {})
         drain = None
+        # the table path of a group size from LUT_TABLE_PATH_MIN_K on (with max_k), apart
+        table = np.zeros(out.shape)
         if any(n.startswith("lutctx") for n in ctx):
             for kk, tag in _lut_kinds("lutctx", k, "ctx_samples"):
                 name = f"lutctx{kk}{tag}"
                 per = _loglog(name, "period_ns", act_bits, table="ctx_samples")
-                if f"lutctxn{kk}{tag}" in ctx:  # the accumulator's effect, in context
+                if f"lutctxn{kk}{tag}" in ctx and max_k is not None and kk >= LUT_TABLE_PATH_MIN_K:
+                    # the table path: the tile counter's width, in context, and the mask's
+                    # fan-out to every row's activation masks (act_bits loads a row)
+                    krem_ctx = lut_krem_bits(LUT_CTX_MAX_KS[0])
+                    deficit = np.minimum(lut_krem_bits(max_k), krem_ctx) - krem_ctx
+                    per = per + lut_ctx_krem_slope_ns(kk, tag) * deficit
+                    rows_act = np.asarray(tile_m) * np.asarray(act_bits, dtype=np.float64)
+                    mask_fan = fanout_period_ns(rows_act) - fanout_period_ns(act_bits)
+                    sel = (k == kk) & (sym == (tag == "s"))
+                    table = np.where(sel, per + np.maximum(0.0, mask_fan), table)
+                    continue  # the other paths' level: only the floors below
+                elif f"lutctxn{kk}{tag}" in ctx:  # the accumulator's effect, in context
                     ws = [r["width"] for r in ctx[name]]
                     acc_ctx = np.interp(act_bits, ws, [r["acc_bits"] for r in ctx[name]])
                     per = per + lut_ctx_slope_ns(kk, tag) * (np.minimum(accw, acc_ctx) - acc_ctx)
@@ -1008,6 +1079,7 @@ class CalibratedTech(Tech):
                 out = np.where((k == kk) & (sym == (tag == "s")), per, out)
             base_loads = 2 * accw
         row = out + np.maximum(0.0, fanout_period_ns(loads) - fanout_period_ns(base_loads))
+        row = np.maximum(row, table)
         tm, tn, b = np.asarray(tile_m), np.asarray(tile_n), np.asarray(weight_bits)
         by_ctx = [lut_row1_ns(t, act_bits, accw + (b == 1)) for t in "sf"]
         if one_col_row != "1x1" and all(x is not None for x in by_ctx):

@@ -242,6 +242,7 @@ def lut_cost(cfg: dict[str, np.ndarray], layers: dict[str, np.ndarray], tech: An
             cfg["tile_n"],
             accw,
             cfg["weight_bits"],
+            max_k=cfg["max_k"],
         )
         fmax = 1000.0 / period
         cfg = {**cfg, "freq_mhz": np.minimum(cfg["freq_mhz"], fmax), "freq_req": cfg["freq_mhz"]}

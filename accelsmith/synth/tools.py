@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import os
 import re
 import shutil
@@ -98,11 +99,32 @@ def _ask_version(path: str, name: str) -> str:
     flag = "-V" if "yosys" in name else "--version"
     timeout = YOWASP_VERSION_TIMEOUT_S if name.startswith("yowasp") else VERSION_TIMEOUT_S
     try:
-        res = subprocess.run([path, flag], capture_output=True, text=True, timeout=timeout)
+        with _first_compile_lock(name):
+            res = subprocess.run([path, flag], capture_output=True, text=True, timeout=timeout)
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     text = (res.stdout + res.stderr).strip().splitlines()
     return text[0].strip() if text else "unknown"
+
+
+@contextlib.contextmanager
+def _first_compile_lock(name: str) -> Iterator[None]:
+    """For a ``yowasp-*`` tool: hold an exclusive lock (one per tool, beside the synthesis
+    cache) while its version is asked, so that the first run on a machine, which compiles the
+    WebAssembly into yowasp's cache, runs once while the other processes wait and then load
+    the finished file. yowasp-runtime writes that file in place: a second process compiling
+    at the same time rewrote it while a third had it mapped, which killed that one with
+    SIGBUS ("exit -7: empty log", seen here on a new machine with parallel ECP5 runs). Every
+    yowasp run of this package asks the version first (:func:`run_tool`), so none of them
+    starts before the compiled file is complete."""
+    if not name.startswith("yowasp"):
+        yield
+        return
+    from .cache import cache_root
+
+    with open(cache_root() / f".{name}-compile.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        yield
 
 
 def tool_version(name: str) -> str:
@@ -197,6 +219,8 @@ def run_tool(
         It exited non-zero (the message names the first error line and the log).
     """
     exe = find_tool(name)
+    if name.startswith("yowasp"):
+        _version(exe, name)  # the first run on the machine compiles under a lock (remembered)
     with open(log, "w") as fh, _signals_stop_tools():
         proc = subprocess.Popen(
             [exe, *args], cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True

@@ -128,3 +128,17 @@ def test_export_writes_both_files_or_neither(campaign, tmp_path, capsys) -> None
     csv.write_text("old\n")
     assert main(argv) == 2
     assert csv.read_text() == "old\n"  # left as it was
+
+
+def test_a_wrong_worker_start_method_is_one_line_before_the_run_opens(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ACCELSMITH_WORKER_START", "forkserver")
+    spec = write_spec(tmp_path / "spec.yaml", budget=12)
+    assert main(["dse", "run", str(spec), "--workers", "2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: ACCELSMITH_WORKER_START must be 'fork' or 'spawn', not 'forkserver'"], (
+        err
+    )
+    assert not (tmp_path / "runs").exists()  # no run folder, no storage: nothing was opened

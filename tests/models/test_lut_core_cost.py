@@ -257,3 +257,67 @@ def test_three_bit_level_moves_with_the_pes():
             assert at6 >= at3 + fan6 - 1e-9, (tag, w)  # at least the wide level (drain floor)
     # the 1 x 3 core of seed 3141's miss: 5-bit symmetric activations, 60-deep reduction
     assert float(t.lut_core_period_ns(2, True, 5, 1, 3, 14, 3)) > 4.5
+
+
+def test_table_path_level_moves_with_the_tile_counter():
+    """K >= 3 (calib.LUT_TABLE_PATH_MIN_K): the 1 x 1 context core's worst path is its table
+    path (krem -> kmask compare -> masks -> precompute -> tbl), so with ``max_k`` the level
+    moves with the tile counter's width, not the accumulator's: a core at the context's
+    counter width keeps the context's level however narrow its accumulator (the seed-3142
+    K = 4 full cores at max_k 60 and 1-bit weights were priced 0.3-0.5 ns fast); K = 2
+    (the accumulator binds there) is unchanged by ``max_k``."""
+    from amaranth.utils import bits_for
+
+    from accelsmith.hdl.lut_core import LutCore
+    from accelsmith.models import calib
+    from accelsmith.models.tech import Tech
+    from accelsmith.synth.components import LUT_CTX_MAX_K, LUT_CTX_NARROW_MAX_K
+
+    assert calib.LUT_CTX_MAX_KS == (LUT_CTX_MAX_K, LUT_CTX_NARROW_MAX_K)
+    for mk in (4, 16, 60, 64, 100):  # the generator's tile counter: krem = Signal(kbits + 1)
+        p = LutCoreParams(group_size=4, weight_bits=1, act_bits=5, tile_m=1, tile_n=1, max_k=mk)
+        assert calib.lut_krem_bits(mk) == LutCore(p).kbits + 1 == bits_for(mk - 1) + 1
+    t = Tech.at_node(130)
+    ctx = calib.load()["ctx_samples"]
+    for k, tag in itertools.product((3, 4, 5, 6), "sf"):
+        sym = tag == "s"
+        slope = calib.lut_ctx_krem_slope_ns(k, tag)
+        assert 0 < slope < 0.5, (k, tag)  # ns per counter bit
+        for r in ctx[f"lutctx{k}{tag}"]:
+            w, acc, level = r["width"], r["acc_bits"], r["period_ns"]
+            for accw in (acc - 3, acc, acc + 4):  # max_k 60: the context's 7-bit counter
+                got = float(t.lut_core_period_ns(k, sym, w, 1, 1, accw, 1, max_k=60))
+                assert got == pytest.approx(level), (k, tag, w, accw)
+            at16 = float(t.lut_core_period_ns(k, sym, w, 1, 1, acc - 3, 2, max_k=16))
+            assert at16 == pytest.approx(level - 2 * slope), (k, tag, w)  # 5-bit counter
+            at4 = float(t.lut_core_period_ns(k, sym, w, 1, 1, acc - 4, 2, max_k=4))
+            assert at4 == pytest.approx(level - 4 * slope), (k, tag, w)
+    for tag, sym in (("s", True), ("f", False)):  # K = 2: the accumulator's slope, as before
+        for r in ctx[f"lutctx2{tag}"]:
+            w, acc = r["width"], r["acc_bits"]
+            old = float(t.lut_core_period_ns(2, sym, w, 1, 2, acc - 2, 2))
+            assert float(t.lut_core_period_ns(2, sym, w, 1, 2, acc - 2, 2, max_k=60)) == old
+    # the cost model passes max_k: seed 3142's lut_k4_w1a5_1x2_full (6.17 ns synthesized,
+    # 5.49 ns priced before) is priced at the context level plus its flags' fan-out
+    cfg = {"group_size": 4, "weight_bits": 1, "act_bits": 5, "tile_m": 1, "tile_n": 2,
+           "symmetric": False, "max_k": 60, "freq_mhz": 100.0}  # fmt: skip
+    from accelsmith.models.workloads import GEMM, Workload
+
+    wl = Workload(name="t", layers=(GEMM(name="g", M=8, N=8, K=8),))
+    fmax = float(evaluate("lut-core", [cfg], wl, node_nm=130)["fmax_mhz"].iloc[0])
+    level = float(calib._loglog("lutctx4f", "period_ns", 5, table="ctx_samples"))
+    # one row: the table path has no fan-out beyond the context's (the PEs' flags load the
+    # accumulators, not the table path)
+    assert 1000.0 / fmax == pytest.approx(level)
+    assert 1000.0 / fmax > 6.17 / 1.1  # within 10 % of the synthesized 6.17 ns (5.49 before)
+    # two rows: the mask reaches both rows' activation masks (act_bits loads a row)
+    paths = t.lut_core_paths(4, False, 5, 2, 2, 12, 1, max_k=60)
+    fan = float(calib.fanout_period_ns(2 * 5) - calib.fanout_period_ns(5))
+    assert fan > 0 and float(paths["row"]) == pytest.approx(level + fan)
+    two = float(t.lut_core_period_ns(4, False, 5, 2, 2, 12, 1, max_k=60))
+    assert two == pytest.approx(max(level + fan, float(paths["drain"])))
+    # 3-bit weights: the K = 2 core's 3-bit level (an accumulator path, with the flags'
+    # fan-out) stays a floor under the table path
+    at3 = float(t.lut_core_period_ns(3, True, 4, 1, 3, 12, 3, max_k=16))
+    floor = float(t.lut_core_period_ns(2, True, 4, 1, 3, 12, 3, max_k=16))
+    assert at3 >= floor

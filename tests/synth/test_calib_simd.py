@@ -598,6 +598,37 @@ def test_calibrate_new_widths_keeps_the_sampled_ones(
     assert cal.update(["sdec_int8"], out, new_widths=True) == new and asked == []
 
 
+def test_calibrate_new_widths_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """``accelsmith calibrate --kinds K --new-widths`` is ``update(K, new_widths=True)``; the
+    flag without --kinds, or with --target ecp5, is one line and exit 2."""
+    from accelsmith.cli.main import main
+    from accelsmith.models import calib
+    from accelsmith.synth import calibrate as cal
+
+    out = tmp_path / "c.json"
+    out.write_text(calib.DATA_FILE.read_text())
+    seen: list[tuple] = []
+
+    def fake_update(kinds: list[str], target: Path, new_widths: bool = False) -> dict:
+        seen.append((kinds, target, new_widths))
+        return json.loads(target.read_text())
+
+    monkeypatch.setattr(cal, "update", fake_update)
+    args = ["calibrate", "--kinds", "sdec_int8", "--out", str(out), "--json"]
+    assert main([*args, "--new-widths"]) == 0
+    assert main(args) == 0
+    assert seen == [(["sdec_int8"], out, True), (["sdec_int8"], out, False)]
+    capsys.readouterr()
+    for argv in (
+        ["calibrate", "--new-widths", "--out", str(out)],
+        ["calibrate", "--kinds", "add4", "--target", "ecp5", "--new-widths", "--out", str(out)],
+    ):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == ["error: --new-widths needs --kinds and --target sky130hd"], err
+    assert seen == [(["sdec_int8"], out, True), (["sdec_int8"], out, False)]
+
+
 def test_fp32_slots_are_sampled_down_to_the_narrowest_product() -> None:
     """Every ``fp32`` slot component is sampled at the product significands of posit4 (2
     bits) and FP4 (4): a posit4-only slot's accumulator loop is the sample, not a power law

