@@ -22,8 +22,12 @@ Noise floor (``--noise K``): the first ``--noise-n`` configurations of each fami
 name contains ``--noise-match``, e.g. ``int8``: a floating-point PIM channel takes minutes) are
 synthesized again under K semantically null rewrites of their Verilog
 (:mod:`accelsmith.synth.perturb`: the continuous assignments reversed, then shuffled with
-seeds 1..K-1). The flow is deterministic, but ABC's mapping follows the order its netlist
-arrives in, so Fmax moves between these equivalent designs. A model that predicts one number
+seeds 1..K-1; ``--noise-kinds a,b,...``: the first K of those kinds of rewrite instead, e.g.
+``unused,ports,assigns``). The flow is deterministic, but ABC's mapping follows the order its
+netlist arrives in, so Fmax moves between these equivalent designs. Reordered assignments need
+not move it: ``sa_ws_3x3_s5`` at ``max_k`` 8 kept 5.17 ns under ``assigns``, ``shuffle1`` and
+``shuffle2`` (floor 0.0 %) and gave 4.78 ns with one ``unused`` input port
+(``bench/results/sys13_ws_fold_columns_2026-12-08.txt``). A model that predicts one number
 per configuration cannot do better, against every variant, than half the spread around its
 midpoint: ``floor = max over configurations of (max - min) / (max + min)``, printed beside
 the family's worst error (and each configuration's model error against the variants'
@@ -37,9 +41,9 @@ Sets ``simd-wide`` (``--n-wide``) and ``simd-mixed`` (``--n-mixed``) draw SIMD e
 and 2); ``simd all`` pools the SIMD sets given.
 
 Usage: ``python bench/bench_silicon.py [--families systolic,pim] [--n 20] [--ecp5 4]
-[--noise 4 [--noise-n 8] [--noise-match int8]] [--json out.json]`` (``--json`` into an
-existing file replaces the families this run ran and keeps the others). Goals (issue 15):
-area within 5 % mean / 10 % worst, Fmax 10 %, power 15 %.
+[--noise 4 [--noise-n 8] [--noise-match int8] [--noise-kinds unused,ports,assigns,shuffle1]]
+[--json out.json]`` (``--json`` into an existing file replaces the families this run ran and
+keeps the others). Goals (issue 15): area within 5 % mean / 10 % worst, Fmax 10 %, power 15 %.
 """
 
 from __future__ import annotations
@@ -271,12 +275,39 @@ def _measured(rep: Any) -> dict[str, float | None]:
     return {"area": area, "fmax": rep.fmax_mhz, "power": rep.power["total_w"]}
 
 
-def _variants(k: int) -> list[str]:
-    """The K perturbations of the noise floor: reversed assignments, then seeded shuffles."""
+def _variants(k: int, kinds: list[str] | None = None) -> list[str]:
+    """The K perturbations of the noise floor: reversed assignments, then seeded shuffles;
+    or the first K of ``kinds`` (``--noise-kinds``)."""
+    if kinds is not None:
+        return kinds[:k]
     return ["assigns", *(f"shuffle{i}" for i in range(1, k))][:k]
 
 
-def _noise(family: str, p: Any, base_fmax: float | None, k: int) -> dict[str, Any]:
+def _noise_kinds(text: str | None, k: int) -> tuple[list[str] | None, str | None]:
+    """``--noise-kinds`` checked against :data:`accelsmith.synth.perturb.PERTURBATIONS` (and
+    ``shuffle<N>``) and ``--noise`` K: ``(kinds, None)`` or ``(None, error)``."""
+    if text is None:
+        return None, None
+    import re
+
+    from accelsmith.synth.perturb import PERTURBATIONS
+
+    kinds = [t.strip() for t in text.split(",")]
+    bad = [t for t in kinds if t not in PERTURBATIONS and not re.fullmatch(r"shuffle\d+", t)]
+    if bad or len(set(kinds)) != len(kinds):
+        what = repr(bad[0]) if bad else "a repeated kind"
+        return None, (
+            f"--noise-kinds must be a comma list of distinct {', '.join(PERTURBATIONS)} "
+            f"or shuffle<N>, not {what}"
+        )
+    if k > len(kinds):
+        return None, f"--noise must be at most the {len(kinds)} --noise-kinds given, not {k}"
+    return kinds, None
+
+
+def _noise(
+    family: str, p: Any, base_fmax: float | None, k: int, kinds: list[str] | None = None
+) -> dict[str, Any]:
     """Fmax of ``p``'s design under ``k`` semantically null rewrites (module doc)."""
     from accelsmith.core.registry import get_family
     from accelsmith.hdl.emit import verilog_text
@@ -286,7 +317,7 @@ def _noise(family: str, p: Any, base_fmax: float | None, k: int) -> dict[str, An
     top = _name(family, p)
     verilog = verilog_text(get_family(FAMILY_OF.get(family, family)).build()(p), top)
     fmax = {"base": base_fmax}
-    for kind in _variants(k):
+    for kind in _variants(k, kinds):
         text, name = perturb(verilog, top, kind)
         design = {
             "name": name,
@@ -335,6 +366,12 @@ def main(argv: list[str] | None = None) -> int:
         "--noise-match", default="", help="--noise only for names containing this (e.g. int8)"
     )
     ap.add_argument(
+        "--noise-kinds",
+        default=None,
+        help="--noise's rewrites: a comma list of accelsmith.synth.perturb kinds (default: "
+        "assigns, shuffle1, shuffle2, ...)",
+    )
+    ap.add_argument(
         "--json",
         default=None,
         help="write the rows to this file; an existing one keeps the other families' rows "
@@ -354,6 +391,9 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--noise must be 0 (off) or a count of rewrites, not {args.noise}")
     if args.noise_n is not None and args.noise_n < 1:
         ap.error(f"--noise-n must be at least 1, not {args.noise_n}")
+    noise_kinds, err = _noise_kinds(args.noise_kinds, args.noise)
+    if err:
+        ap.error(err)
     from accelsmith.core.errors import AccelsmithError
     from accelsmith.synth import synthesize
 
@@ -393,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
                 and args.noise_match in row["name"]
             ):
                 try:
-                    row["noise"] = _noise(family, p, meas["fmax"], args.noise)
+                    row["noise"] = _noise(family, p, meas["fmax"], args.noise, noise_kinds)
                 except AccelsmithError as exc:
                     print(f"{family} {row['name']} noise: {exc}", file=sys.stderr)
             rows.append(row)

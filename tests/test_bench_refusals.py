@@ -19,6 +19,14 @@ ROOT = Path(__file__).parents[1]
         (["bench_silicon.py", "--families", "foo"], "--families must be a comma list of"),
         (["bench_silicon.py", "--n", "0"], "--n must be at least 1, not 0"),
         (["bench_silicon.py", "--n-mixed", "0"], "--n-mixed must be at least 1, not 0"),
+        (
+            ["bench_silicon.py", "--noise", "2", "--noise-kinds", "unused,typo"],
+            "--noise-kinds must be a comma list of distinct assigns, shuffle1",
+        ),
+        (
+            ["bench_silicon.py", "--noise", "3", "--noise-kinds", "unused,ports"],
+            "--noise must be at most the 2 --noise-kinds given, not 3",
+        ),
         (["bench_silicon_ecp5.py", "--families", "simd,x"], "not 'x'"),
         (["bench_silicon_ecp5.py", "--n", "0"], "--n must be at least 1, not 0"),
         (["bench_silicon_ecp5.py", "--noise-seeds", "1"], "--noise-seeds must be at least 2"),

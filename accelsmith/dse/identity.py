@@ -85,6 +85,8 @@ CALIBRATED_NODE_NM = 130
 #: "9" (2026-12-08, session 13, one bump for the session's node-130 model changes): from
 #: group size 3 on, a LUT core's context level moves with its tile counter's width (the
 #: table path), not its accumulator's (models/calib.py lut_core_period_ns, ``max_k``; lut13).
+#: Also: the int8 PIM lane path in context pooled over several channel contexts and its step
+#: to several banks measured in context (models/pim_asic.py CHAN_CONTEXTS, bank_step_ns; pim13).
 NODE130_MODELS_VERSION = "9"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes

@@ -43,6 +43,8 @@ from .rtl_inventory import bits_for
 
 __all__ = [
     "ACC_BITS",
+    "CHAN_BANKS",
+    "CHAN_CONTEXTS",
     "mac_energy_j",
     "macro_power_w",
     "pim_inventory",
@@ -228,6 +230,26 @@ CTL_REFERENCE = {
 }
 
 
+#: further contexts of the int8 channel-context samples (``pimchan_int8_p<bpr>_<context>``: the
+#: same one-bank channel, :data:`CTL_REFERENCE` with these rows, timing preset and read
+#: latency). ABC maps the same int8 MAC lane 6.1-7.7 ns inside channels that differ only in
+#: these fields (2026-12-07, one-bank 3-lane channels: 6.52 ns at the reference, 6.99-7.69 ns at
+#: five others), so one context cannot tell how the lane path follows the lanes (at the
+#: reference 6.52 / 6.91 / 6.96 ns at 1 / 2 / 4 lanes: "mean" won); the fit pools every
+#: context (:func:`chan_path_fit`). Rows 4 and 8 are never drawn by the held-out bench
+#: (``bench/bench_silicon.py``: 2, 3, 5, 6, 7), so no context is a held-out channel.
+CHAN_CONTEXTS: dict[str, dict[str, object]] = {
+    "r8gd4": {"rows": 8, "timing": "gddr6", "t_cl": 4},
+    "r8hb4": {"rows": 8, "timing": "hbm2", "t_cl": 4},
+    "r4gd6": {"rows": 4, "timing": "gddr6", "t_cl": 6},
+}
+
+
+#: banks of the multi-bank channel-context samples (``pimchan_int8_p<bpr>_b3[_<context>]``, one
+#: lane): the lane path's step from one bank to several, in context (:func:`bank_step_ns`)
+CHAN_BANKS = 3
+
+
 def _reference_inventory(banks: np.ndarray) -> dict[str, np.ndarray]:
     from ..core.families.pim import PRESETS, TIMING_FIELDS
 
@@ -364,12 +386,14 @@ def pim_period_ns(
       ``ceil(log2 lanes)`` FP32 adder levels (the samples at 1 and 2 lanes, linear in the
       levels). With one burst per row the column selects nothing (no column path);
     - int8, with the channel-context samples (``pimchan_int8_p1`` / ``_p2``: the whole
-      channel at one bank, one or two bursts per row, 1, 2, 4 lanes): the lane path is the
+      channel at one bank, one or two bursts per row, 1-4 lanes, in the reference and the
+      :data:`CHAN_CONTEXTS` contexts): the lane path is the
       context's period at ``lanes`` (the form leave-one-out over those samples picks,
       :func:`chan_path_fit`), with more than one burst per row plus the select levels
       beyond its one (``mux``) and the column's fan-out over ``banks + 1`` operand selects
-      against its two (``fan``), and the global buffer's fan-out over the banks' MACs
-      (:func:`gb_fanout_ns`). ABC maps the int8 MAC slower in a channel than alone
+      against its two (``fan``), and the global buffer's fan-out over the banks' MACs at
+      its size in context (:func:`bank_step_ns`). ABC maps the int8 MAC slower in a channel
+      than alone
       (module :mod:`accelsmith.synth.components_pim`), as it does a systolic PE;
     - the control path: ``pimctl``'s period at ``banks`` (command -> rule check -> strobe)
       plus the strobe's fan-out (``fan`` minus a bare register hop) over one bank's
@@ -405,7 +429,7 @@ def pim_period_ns(
             - fanout_period_ns(2 * burst),
             _chan_path("pimchan_int8_p1", lanes),
         )
-        lane = np.where(prec == "int8", in_chan + gb_fanout_ns(nb), lane)
+        lane = np.where(prec == "int8", in_chan + bank_step_ns(nb, bpr), lane)
     strobe = np.maximum(inv["acc_flops"] + inv["rowbuf_flops"], nb * inv["acc_flops"])
     ctl = _by_levels("pimctl", nb) + np.maximum(fanout_period_ns(strobe) - pipe, 0.0)
     return np.maximum(lane, ctl)
@@ -428,26 +452,81 @@ def gb_fanout_ns(banks: ArrayLike) -> np.ndarray:
     return fanout_period_ns(nb * GB_LOADS_PER_BANK) - fanout_period_ns(GB_LOADS_PER_BANK)
 
 
+def _bank_step(kind: str) -> float | None:
+    """The lane path's step (ns) from the one-bank channel in context ``kind``
+    (``pimchan_int8_p<bpr>``) to :data:`CHAN_BANKS` banks at one lane: each context's
+    ``_b3`` sample minus its one-bank one-lane sample, the mean over the contexts that have
+    both (at least 0: more banks never speed a lane); ``None`` without such samples."""
+    from .calib import load
+
+    table = load()["pim_samples"]
+    steps = []
+    for c in ("", *CHAN_CONTEXTS):
+        sfx = f"_{c}" if c else ""
+        many = table.get(f"{kind}_b{CHAN_BANKS}{sfx}", [])
+        one = [r for r in table.get(f"{kind}{sfx}", []) if r["width"] == 1]
+        if many and one:
+            steps.append(many[0]["period_ns"] - one[0]["period_ns"])
+    return max(float(np.mean(steps)), 0.0) if steps else None
+
+
+def bank_step_ns(banks: ArrayLike, bpr: ArrayLike) -> np.ndarray:
+    """The int8 lane path's step from the one-bank channel in context to ``banks`` banks:
+    the global buffer's fan-out over the banks' MACs (:func:`gb_fanout_ns`: its growth with
+    the banks), at the size the channel in context shows at :data:`CHAN_BANKS` banks
+    (:func:`_bank_step`, one burst per row from ``pimchan_int8_p1``, more from ``_p2``).
+    Measured 2026-12-07: one burst per row +0.58 / +1.05 ns at 3 banks (reference, r8gd4)
+    where the bare fan-out gives +0.24 (held-out 3-bank 1-burst channels ran 7.6 ns against
+    6.6 modelled), two bursts +0.0 / +0.58. Without the samples: :func:`gb_fanout_ns`."""
+    gb = gb_fanout_ns(banks)
+    ref = float(gb_fanout_ns(CHAN_BANKS))
+    bpr = np.asarray(bpr)
+    out = gb
+    for kind, sel in (("pimchan_int8_p1", bpr <= 1), ("pimchan_int8_p2", bpr > 1)):
+        step = _bank_step(kind)
+        if step is not None:
+            out = np.where(sel, gb * (step / ref), out)
+    return out
+
+
 def _has_chan_context() -> bool:
     from .calib import load
 
     return all(k in load()["pim_samples"] for k in ("pimchan_int8_p1", "pimchan_int8_p2"))
 
 
+def _chan_samples(kind: str) -> list[dict]:
+    """The samples of ``kind`` (``pimchan_int8_p<bpr>``, the reference context) and of the
+    same channel in every :data:`CHAN_CONTEXTS` context the data file holds."""
+    from .calib import load
+
+    table = load()["pim_samples"]
+    return _samples(kind) + [r for c in CHAN_CONTEXTS for r in table.get(f"{kind}_{c}", [])]
+
+
 def chan_path_fit(kind: str) -> tuple[str, dict[str, float], np.ndarray]:
-    """How the one-bank int8 channel's period (``pimchan_int8_p<bpr>`` samples at 1, 2, 4
-    lanes) follows the lanes, chosen among :data:`LANE_FORMS` by leave-one-out over those
-    samples as :func:`lane_path_fit` (the mean on a tie). Returns the form, every form's
-    leave-one-out error (ns) and the chosen form's coefficients over all samples."""
-    rows = _samples(kind)
+    """How the one-bank int8 channel's period (``pimchan_int8_p<bpr>`` samples at 1-4 lanes,
+    pooled over the reference and the :data:`CHAN_CONTEXTS` contexts) follows the lanes,
+    chosen among :data:`LANE_FORMS` by leave-one-out over those samples as
+    :func:`lane_path_fit` (the mean on a tie). Returns the form, every form's leave-one-out
+    error (ns) and the chosen form's coefficients over all samples."""
+    rows = _chan_samples(kind)
     w = np.array([r["width"] for r in rows], dtype=np.float64)
     y = np.array([r["period_ns"] for r in rows], dtype=np.float64)
     return _loo_lane_form(w, y)
 
 
 def _chan_path(kind: str, lanes: ArrayLike) -> np.ndarray:
+    """The context's lane path at ``lanes``: :func:`chan_path_fit` within the sampled lanes;
+    beyond the widest sample it is not extrapolated (a line in the lanes, chosen over 1-4
+    lanes, would reach 25 ns at 64) but continued by the ``pimmac_int8`` lanes' own growth
+    (:func:`_lane_path`, a line in log2(lanes) with the 2026-12-07 samples)."""
     form, _, coef = chan_path_fit(kind)
-    return _lane_x(form, lanes) @ coef
+    top = float(max(r["width"] for r in _chan_samples(kind)))
+    n = np.asarray(lanes, dtype=np.float64)
+    inside = _lane_x(form, np.minimum(n, top)) @ coef
+    beyond = _lane_path("pimmac_int8", np.maximum(n, top)) - _lane_path("pimmac_int8", top)
+    return inside + beyond
 
 
 #: forms of an int8 / fp16 lane path against the lane count, in order of simplicity: the

@@ -34,10 +34,15 @@ block's logic (the wrapper's registers are recorded as ``wrapper_flops``):
 ``pimchan_int8_p1`` / ``pimchan_int8_p2`` (width = lanes)
     The int8 channel in context: the generator's whole channel (:func:`accelsmith.hdl.pim.build`)
     at one bank and one or two bursts per row, :data:`CTL_REFERENCE` otherwise (its bank's
-    cells a black-box macro, as in ``accelsmith synth``). ABC maps the int8 MAC lane slower
-    inside a channel than in ``pimmac_int8`` (2026-12-07, held-out channels of one lane:
-    ``rb0 -> mac_word`` 7.4-7.7 ns against 6.8 ns from the components), as it does a
-    systolic PE (``sactx_*``), so the int8 lane path takes its level from here.
+    cells a black-box macro, as in ``accelsmith synth``); ``pimchan_int8_p<bpr>_<context>``
+    the same channel with the rows, timing preset and read latency of a
+    :data:`~accelsmith.models.pim_asic.CHAN_CONTEXTS` context (the lane path's spread over
+    contexts: there); ``pimchan_int8_p<bpr>_b3[_<context>]`` the channel of
+    :data:`~accelsmith.models.pim_asic.CHAN_BANKS` banks at one lane in each context (the
+    lane path's step from one bank to several: ``pim_asic.bank_step_ns``). ABC maps the int8
+    MAC lane slower inside a channel than in ``pimmac_int8`` (2026-12-07, held-out channels
+    of one lane: ``rb0 -> mac_word`` 7.4-7.7 ns against 6.8 ns from the components), as it
+    does a systolic PE (``sactx_*``), so the int8 lane path takes its level from here.
 """
 
 from __future__ import annotations
@@ -48,10 +53,11 @@ from amaranth.hdl import Cat, Module, Shape, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ..models.pim_asic import CTL_REFERENCE
+from ..models.pim_asic import CHAN_BANKS, CHAN_CONTEXTS, CTL_REFERENCE
 
 __all__ = [
     "CTL_REFERENCE",
+    "PIM_CHAN_CTX_KINDS",
     "PIM_CHAN_KINDS",
     "PIM_KINDS",
     "PIM_WIDTHS",
@@ -63,7 +69,12 @@ __all__ = [
 PIM_MAC_KINDS = ("pimmac_int8", "pimmac_fp16", "pimmac_bf16")
 #: the int8 channel in context (module docstring) at one and two bursts per row
 PIM_CHAN_KINDS = ("pimchan_int8_p1", "pimchan_int8_p2")
-PIM_KINDS = (*PIM_MAC_KINDS, "pimctl", "pimcnt", "pimcol", *PIM_CHAN_KINDS)
+#: the same channels in the further contexts of :data:`CHAN_CONTEXTS`, and at
+#: :data:`CHAN_BANKS` banks (one lane) in every context: the bank step in context
+PIM_CHAN_CTX_KINDS = tuple(f"{k}_{c}" for k in PIM_CHAN_KINDS for c in CHAN_CONTEXTS) + tuple(
+    f"{k}_b{CHAN_BANKS}{'_' + c if c else ''}" for k in PIM_CHAN_KINDS for c in ("", *CHAN_CONTEXTS)
+)
+PIM_KINDS = (*PIM_MAC_KINDS, "pimctl", "pimcnt", "pimcol", *PIM_CHAN_KINDS, *PIM_CHAN_CTX_KINDS)
 #: widths sampled by ``accelsmith calibrate``: lanes of the MAC datapath (the bf16 adder
 #: tree is 0 and 1 levels deep at 1 and 2 lanes; the 2-lane sample took ~5 min to
 #: synthesize on the shared 2-core machine, a 4-lane one longer than the session allowed,
@@ -75,7 +86,9 @@ PIM_WIDTHS: dict[str, tuple[int, ...]] = {
     "pimctl": (1, 2, 4),
     "pimcnt": (4, 16, 64, 256),  # cycles of a timing rule: 2, 4, 6, 8-bit counters
     "pimcol": (1, 2, 4),  # banks (the bank and counter fields widen with them)
-    **{k: (1, 2, 4) for k in PIM_CHAN_KINDS},  # lanes of the one-bank channel
+    # lanes of the one-bank channel: every lane count the held-out bench draws (1-3) and 4;
+    # the channel of CHAN_BANKS banks at one lane
+    **{k: (1,) if "_b" in k else (1, 2, 3, 4) for k in (*PIM_CHAN_KINDS, *PIM_CHAN_CTX_KINDS)},
 }
 #: the ``pimcol`` component's channel (banks apart): int8, one lane, two bursts per row
 COL_REFERENCE = {**CTL_REFERENCE, "row_bytes": 2}
@@ -109,12 +122,17 @@ def mac_params(precision: str, lanes: int) -> Any:
 
 
 def chan_params(kind: str, lanes: int) -> Any:
-    """The :class:`PimParams` of a ``pimchan_int8_p<bpr>`` component at ``lanes`` lanes: the
-    whole channel at one bank and :data:`CTL_REFERENCE` otherwise, ``bpr`` bursts per row."""
+    """The :class:`PimParams` of a ``pimchan_int8_p<bpr>[_b3][_<context>]`` component at
+    ``lanes`` lanes: the whole channel at one bank (``_b3``: :data:`CHAN_BANKS` banks) and
+    :data:`CTL_REFERENCE` otherwise (with the context's fields of :data:`CHAN_CONTEXTS`),
+    ``bpr`` bursts per row."""
     from ..core.families.pim import ELEM_BITS, PimParams
 
-    bpr = int(kind[-1])
-    ref = {**CTL_REFERENCE, "lanes": lanes, "banks": 1}
+    _, _, tag, *rest = kind.split("_")
+    bpr = int(tag.removeprefix("p"))
+    banks = CHAN_BANKS if f"b{CHAN_BANKS}" in rest else 1
+    ctx = [CHAN_CONTEXTS[c] for c in rest if c in CHAN_CONTEXTS]
+    ref = {**CTL_REFERENCE, **(ctx[0] if ctx else {}), "lanes": lanes, "banks": banks}
     return PimParams(**ref | {"row_bytes": bpr * lanes * ELEM_BITS[ref["precision"]] // 8})
 
 
@@ -301,7 +319,7 @@ def pim_component(kind: str, width: int) -> tuple[wiring.Component, str]:
         return _PimCounter(width), f"cal_{kind}{width}"
     if kind == "pimcol":
         return _PimColumn(width), f"cal_{kind}{width}"
-    if kind in PIM_CHAN_KINDS:
+    if kind in (*PIM_CHAN_KINDS, *PIM_CHAN_CTX_KINDS):
         from ..hdl.pim import build
 
         return build(chan_params(kind, width)), f"cal_{kind}_{width}"

@@ -4,6 +4,7 @@ synthesized netlists, components, the node-130 cost columns, and a held-out synt
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from accelsmith.core.families.pim import PimParams
 from accelsmith.models import calib, evaluate, pim_asic
 from accelsmith.models.workloads import GEMM, Workload
 
-from .conftest import require
+from .conftest import load_bench, require
 
 DATA = Path(__file__).parent / "data" / "pim_flops.json"
 WL = Workload(name="t", layers=(GEMM(name="g", M=1, N=64, K=64),))
@@ -241,8 +242,42 @@ def test_channel_context_components() -> None:
     assert comp.params.row_bytes == 2
     samples = calib.load()["pim_samples"]
     for kind in PIM_CHAN_KINDS:
-        assert [r["width"] for r in samples[kind]] == [1, 2, 4]
+        assert [r["width"] for r in samples[kind]] == [1, 2, 3, 4]
         assert all(r["period_ns"] > 0 for r in samples[kind])
+
+
+def test_channel_contexts_pooled() -> None:
+    """The int8 channel in context is also sampled in the CHAN_CONTEXTS contexts (rows, timing
+    preset, read latency), none of them a channel the held-out bench can draw (its rows), and
+    the lane-path fit pools them with the reference: pooled, the lane path grows with the
+    lanes (ABC maps more lanes of one channel slower, 6.4 ns at one lane to 7.3 at four over
+    the contexts), where the reference alone (1, 2, 4 lanes) was flat."""
+    from accelsmith.synth.components import component
+    from accelsmith.synth.components_pim import PIM_CHAN_CTX_KINDS, PIM_WIDTHS, chan_params
+
+    bench = load_bench("bench_silicon")
+    drawn = {c["rows"] for c in bench._pim(random.Random(0), 2000)}
+    samples = calib.load()["pim_samples"]
+    for ctx, fields in pim_asic.CHAN_CONTEXTS.items():
+        assert fields["rows"] not in drawn, ctx
+        for bpr in (1, 2):
+            kind = f"pimchan_int8_p{bpr}_{ctx}"
+            assert kind in PIM_CHAN_CTX_KINDS and PIM_WIDTHS[kind] == (1, 2, 3, 4)
+            p = chan_params(kind, 3)
+            assert (p.rows, p.timing, p.t_cl, p.lanes, p.banks, p.row_bytes) == (
+                fields["rows"], fields["timing"], fields["t_cl"], 3, 1, 3 * bpr,
+            )  # fmt: skip
+            comp, top = component(kind, 3)
+            comp._MustUse__silence = True  # built for its name only
+            assert top == f"cal_{kind}_3" and comp.params == p
+            assert [r["width"] for r in samples[kind]] == [1, 2, 3, 4]
+    for kind in ("pimchan_int8_p1", "pimchan_int8_p2"):
+        pooled = pim_asic._chan_samples(kind)
+        assert len(pooled) == 4 * (1 + len(pim_asic.CHAN_CONTEXTS))
+        form, loo, _ = pim_asic.chan_path_fit(kind)
+        assert form != "mean" and loo[form] < loo["mean"], (kind, loo)
+        one, three = pim_asic._chan_path(kind, np.array([1, 3]))
+        assert three - one > 0.4, kind
 
 
 def test_int8_lane_path_in_channel_context(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -282,7 +317,8 @@ def test_int8_lane_path_in_channel_context(monkeypatch: pytest.MonkeyPatch) -> N
     assert pim_asic.gb_fanout_ns(1) == 0.0 and gb == pytest.approx(
         float(calib.fanout_period_ns(24) - calib.fanout_period_ns(8))
     )
-    assert gb > 0 and banks3 == pytest.approx(max(two + fan + gb, ctl3))
+    step = float(pim_asic.bank_step_ns(3, 2))  # that fan-out at its size in context (p2)
+    assert gb > 0 and banks3 == pytest.approx(max(two + fan + step, ctl3))
     fp16 = _model(precision="fp16", lanes=1, banks=1, row_bytes=2)["fmax_mhz"]
     real = pim_asic._samples
     no_ctx = lambda k: [] if k.startswith("pimchan") else real(k)  # noqa: E731
@@ -294,3 +330,41 @@ def test_int8_lane_path_in_channel_context(monkeypatch: pytest.MonkeyPatch) -> N
     per, ctl = period(lanes=1, row_bytes=1)
     lane = float(pim_asic._lane_path("pimmac_int8", 1)) + float(calib.fanout_period_ns(16))
     assert per == pytest.approx(max(lane, ctl))
+
+
+def test_bank_step_in_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A multi-bank int8 channel's lane path steps from the one-bank context by the global
+    buffer's fan-out over the banks (its growth with the banks) at the size the channel in
+    context shows at CHAN_BANKS banks: the b3 samples minus the one-bank one-lane samples of
+    the same context, averaged over the contexts, one burst per row (p1) and more (p2) apart;
+    without the b3 samples the bare fan-out as before."""
+    from accelsmith.synth.components_pim import chan_params
+
+    samples = calib.load()["pim_samples"]
+    nb = pim_asic.CHAN_BANKS
+    gb3 = float(pim_asic.gb_fanout_ns(nb))
+    for kind, bpr in (("pimchan_int8_p1", 1), ("pimchan_int8_p2", 2)):
+        steps = []
+        for c in ("", *pim_asic.CHAN_CONTEXTS):
+            sfx = f"_{c}" if c else ""
+            many = samples[f"{kind}_b{nb}{sfx}"]
+            assert [r["width"] for r in many] == [1]
+            prm = chan_params(f"{kind}_b{nb}{sfx}", 1)
+            assert (prm.banks, prm.lanes, prm.bursts_per_row) == (nb, 1, bpr)
+            assert prm.rows == pim_asic.CHAN_CONTEXTS.get(c, {"rows": 4})["rows"]
+            one = next(r for r in samples[f"{kind}{sfx}"] if r["width"] == 1)
+            steps.append(many[0]["period_ns"] - one["period_ns"])
+        want = max(float(np.mean(steps)), 0.0)
+        assert float(pim_asic.bank_step_ns(nb, bpr)) == pytest.approx(want)
+        assert float(pim_asic.bank_step_ns(1, bpr)) == 0.0
+        two = float(pim_asic.bank_step_ns(2, bpr))
+        assert two == pytest.approx(float(pim_asic.gb_fanout_ns(2)) * want / gb3)
+    # one burst per row: the in-context step is larger than the bare fan-out (the held-out
+    # 3-bank 1-burst channels' lanes ran ~1 ns slower than the one-bank context)
+    assert float(pim_asic.bank_step_ns(nb, 1)) > 1.5 * gb3
+    vec = pim_asic.bank_step_ns(np.array([1, 2, 3]), np.array([1, 2, 3]))
+    assert vec.shape == (3,) and vec[0] == 0.0
+    real = calib.load()
+    no_b3 = {**real, "pim_samples": {k: v for k, v in real["pim_samples"].items() if "_b" not in k}}
+    monkeypatch.setattr(calib, "load", lambda: no_b3)
+    assert float(pim_asic.bank_step_ns(nb, 1)) == pytest.approx(gb3)

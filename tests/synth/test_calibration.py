@@ -873,7 +873,9 @@ def test_calibrate_kinds_selects_components(capsys: pytest.CaptureFixture[str]) 
         "lutctxmn2_k2s",
         "lutctxmn2_k2f",
     ]
-    assert select_kinds(" pipe,pimchan_* ") == ["pipe", "pimchan_int8_p1", "pimchan_int8_p2"]
+    chan = select_kinds(" pipe,pimchan_* ")  # the channel in context: every context, b3
+    assert chan[:3] == ["pipe", "pimchan_int8_p1", "pimchan_int8_p2"] and len(chan) == 17
+    assert len(set(chan)) == 17 and all(k.startswith("pimchan_int8_p") for k in chan[1:])
     with pytest.raises(
         ConfigError, match=r"--kinds must name calibration components .* not 'nope\*'"
     ):

@@ -77,6 +77,18 @@ def test_noise_summary() -> None:
     bench = load_bench("bench_silicon")
     assert bench._variants(4) == ["assigns", "shuffle1", "shuffle2", "shuffle3"]
     assert bench._variants(1) == ["assigns"]
+    # --noise-kinds: the first K of the kinds given, checked against accelsmith.synth.perturb
+    assert bench._variants(2, ["unused", "ports", "assigns"]) == ["unused", "ports"]
+    assert bench._noise_kinds("unused, ports,shuffle7", 3) == (
+        ["unused", "ports", "shuffle7"],
+        None,
+    )
+    assert bench._noise_kinds(None, 4) == (None, None)
+    assert "not 'spaces'" in bench._noise_kinds("unused,spaces", 2)[1]
+    assert "not a repeated kind" in bench._noise_kinds("unused,unused", 2)[1]
+    assert bench._noise_kinds("unused,ports", 3)[1] == (
+        "--noise must be at most the 2 --noise-kinds given, not 3"
+    )
     # 188.5 .. 212.3 MHz (sa_os_3x2_s5, 2026-12-07): no single number is within 5.9 % of all
     st = bench._noise_stats({"base": 193.7, "assigns": 212.3, "shuffle1": 188.5, "s2": 203.9})
     assert st["half_spread_pct"] == pytest.approx(100 * 23.8 / 400.8)
