@@ -113,7 +113,10 @@ NODE130_MODELS_VERSION = "9"
 #: by the partial-product rule synthesis follows (pipeline depth, slots, share; ecps10).
 #: "8" (2026-12-07, session 12, one bump for the session's ECP5 model changes): the wide
 #: current-weight term of ws arrays of 5+ rows at odd 11+-bit weights (ecpl12).
-ECP5_MODELS_VERSION = "8"
+#: "9" (2026-12-07, session 13, one bump for the session's ECP5 model changes): the
+#: decode-per-bit current-weight term of ws arrays of 5+ rows with a 9+-bit k counter, every
+#: column (ecp13).
+ECP5_MODELS_VERSION = "9"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 
