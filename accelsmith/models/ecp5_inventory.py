@@ -815,9 +815,7 @@ def bank_mem_class(prec: Any, lanes: Any, width: Any = None) -> np.ndarray:
     return np.where(prec != "int8", fp, int8)
 
 
-def _bank_mem_per_bit(
-    cal: Any, depth: Any, width: Any = 16.0, cls: str = "int8_l1"
-) -> np.ndarray:
+def _bank_mem_per_bit(cal: Any, depth: Any, width: Any = 16.0, cls: str = "int8_l1") -> np.ndarray:
     """LUT4 per bit of a bank's cells (memory and read multiplexer into the row buffer) of
     ``depth`` words of ``width`` bits, by its tiles deep: the class's series of banks
     (:data:`BANK_MEM_SERIES`; int8_l1: ``bank_int8_l1_r<rows>x<b>``, 1 lane, 16- .. 128-bit
@@ -935,8 +933,8 @@ def _bank_lut(cal: Any, *args: Any) -> np.ndarray:
 
 def _bank_series(name: str) -> bool:
     """Whether ``name`` is an in-bank memory series sample (:data:`BANK_MEM_SERIES`) deeper
-    than one tile: those price the cells' memory (:func:`_bank_mem_per_bit`, each exactly) and stay out of
-    the bank fit, which would otherwise weigh three shapes ten times each."""
+    than one tile: those price the cells' memory (:func:`_bank_mem_per_bit`, each exactly)
+    and stay out of the bank fit, which would otherwise weigh three shapes ten times each."""
     import re
 
     for head, widths in BANK_MEM_SERIES.values():

@@ -432,8 +432,13 @@ def test_pim_bank_cells_are_priced_by_the_bank_class() -> None:
     per_bit = {}
     for cls, (head, widths) in inv.BANK_MEM_SERIES.items():
         for b in widths:
-            ones = [s["LUT4"] for n, s in cal.samples.items() if n.startswith(head)
-                    and n.endswith(f"x{b}") and int(n[len(head):].split("x")[0]) <= 16]
+            ones = [
+                s["LUT4"]
+                for n, s in cal.samples.items()
+                if n.startswith(head)
+                and n.endswith(f"x{b}")
+                and int(n[len(head) :].split("x")[0]) <= 16
+            ]
             base = float(np.mean(ones))  # the 1-tile banks of the series
             for rows in (34, 66, 130):
                 want = (cal.value(f"{head}{rows}x{b}", "LUT4") - base) / (8 * b) + one
@@ -447,7 +452,9 @@ def test_pim_bank_cells_are_priced_by_the_bank_class() -> None:
     cfg["precision"] = ["int8", "int8", "fp16"]
     cfg["timing"] = ["hbm2"] * 3
     t = inv.pim({k: np.asarray(v) for k, v in cfg.items()}, cal, terms="bank")
-    assert np.allclose(t["mem"], 48 * np.asarray([per_bit[c] for c in ("int8_l1", "int8_ml", "fp")]))
+    assert np.allclose(
+        t["mem"], 48 * np.asarray([per_bit[c] for c in ("int8_l1", "int8_ml", "fp")])
+    )
 
 
 @pytest.mark.parametrize("family", FAMILIES)
