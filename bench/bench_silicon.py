@@ -329,19 +329,22 @@ def _noise(
     return _noise_stats(fmax)
 
 
+def half_spread_pct(values: list[float]) -> float:
+    """Half the spread of ``values`` around their midpoint, %: ``(max - min) / (max + min)``,
+    the smallest worst-case error one number can have against all of them."""
+    lo, hi = min(values), max(values)
+    return 100.0 * (hi - lo) / (hi + lo)
+
+
 def _noise_stats(fmax: dict[str, float | None]) -> dict[str, Any]:
     """The variants' Fmax, their median and half their spread around the midpoint (%): the
     smallest worst-case error a single number can have against all of them."""
     vals = sorted(v for v in fmax.values() if v)
     if not vals:
         return {"fmax_mhz": fmax, "median_mhz": None, "half_spread_pct": None}
-    lo, hi, n = vals[0], vals[-1], len(vals)
+    n = len(vals)
     median = vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
-    return {
-        "fmax_mhz": fmax,
-        "median_mhz": median,
-        "half_spread_pct": 100.0 * (hi - lo) / (hi + lo),
-    }
+    return {"fmax_mhz": fmax, "median_mhz": median, "half_spread_pct": half_spread_pct(vals)}
 
 
 def _err(model: float | None, meas: float | None) -> float | None:

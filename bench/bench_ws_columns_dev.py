@@ -2,10 +2,12 @@
 
 A weight-stationary array's clock is often its fold path (``hdl/systolic_pe.WsCol``: each
 column adds its bottom PE's partial sum to a queued ``acc_bits`` sum). Every column holds the
-same fold adder, but ABC maps each on its own, and below its delay target it recovers area on
-every path that meets it: one column's adder stays a lookahead, another becomes a full ripple
-of ``maj3`` cells that just meets the target (2026-12-08, ``sa_ws_3x3_s5`` at ``max_k`` 8:
-columns at 3.14, 4.27 and 5.17 ns, the last a 13-bit ripple of 11 ``maj3``). The array's fold
+same fold adder, but ABC maps each on its own: one column's adder stays a lookahead, another
+becomes a full ripple of ``maj3`` cells (2026-12-08, ``sa_ws_3x3_s5`` at ``max_k`` 8: columns
+at 3.14, 4.27 and 5.17 ns, the last a 13-bit ripple of 11 ``maj3`` that just meets the flow's
+5-ns ABC target). A delay-driven target does not remove the scatter (at ``abc -D 2500`` the
+periods shorten 7-13 % and equivalent netlists still land 6-15 % apart:
+``bench/results/coord13_abc_target_2026-12-08.txt``). The array's fold
 path is the slowest column, so an array with more columns lands higher on average, and which
 column lands where is not a function of the configuration that a cost model sees. The
 bench's noise floor (``bench_silicon.py --noise``: null rewrites of the Verilog) need not
@@ -52,33 +54,28 @@ def model_paths(p: Any) -> tuple[float, float]:
     return float(fold), float(clk)
 
 
-def half_spread(periods: list[float]) -> float:
-    """Half the spread of ``periods`` around their midpoint, %."""
-    lo, hi = min(periods), max(periods)
-    return 100.0 * (hi - lo) / (hi + lo)
-
-
 def main(argv: list[str] | None = None) -> int:
-    from bench_silicon import dev_set_args
+    from bench_silicon import dev_set_args, half_spread_pct
 
     from accelsmith.synth import synthesize
     from accelsmith.synth.paths import column_periods
 
     args = dev_set_args(__doc__, 75000, 20, argv)
     spreads = []
-    for p in ws_rows(args.seed, args.n):
+    rows = ws_rows(args.seed, args.n)
+    for p in rows:
         name = p.default_name()
         rep = synthesize(p, clock_ns=10.0, name=name)
         cols = column_periods(rep.folder, name)
         fold, clk = model_paths(p)
-        spreads.append(half_spread(cols))
+        spreads.append(half_spread_pct(cols))
         print(
             f"{name:16s} max_k {p.max_k:3d} acc {p.acc_bits:2d}  columns "
             f"{' '.join(f'{c:5.2f}' for c in cols):27s} half-spread {spreads[-1]:4.1f} %  "
             f"model fold {fold:5.2f} clock {clk:5.2f}  measured {1000.0 / rep.fmax_mhz:5.2f} ns",
             flush=True,
         )
-    multi = [s for s, p in zip(spreads, ws_rows(args.seed, args.n), strict=True) if p.cols > 1]
+    multi = [s for s, p in zip(spreads, rows, strict=True) if p.cols > 1]
     if multi:
         print(
             f"\n{len(multi)} WS arrays of 2+ columns: fold half-spread between columns mean "

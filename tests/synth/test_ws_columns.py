@@ -56,5 +56,6 @@ def test_dev_bench_takes_the_ws_rows_of_the_silicon_draw() -> None:
         *("sa_ws_3x3_u3", "sa_ws_3x4_s6", "sa_ws_3x3_s9", "sa_ws_3x1_s7", "sa_ws_4x4_s7"),
         *("sa_ws_2x1_s5", "sa_ws_4x1_s9", "sa_ws_4x4_u10", "sa_ws_2x3_s3"),
     ]
-    assert bench.half_spread([3.0, 5.0, 4.0]) == pytest.approx(25.0)
-    assert bench.half_spread([4.2]) == 0.0
+    silicon = load_bench("bench_silicon")
+    assert silicon.half_spread_pct([3.0, 5.0, 4.0]) == pytest.approx(25.0)
+    assert silicon.half_spread_pct([4.2]) == 0.0
