@@ -624,7 +624,7 @@ def lut_b3_level_ns(
     1 x 1 level left the multi-PE cores of 3-bit weights 4 % fast on average on seeds 15,
     2612 and 3141 (12.9 % on ``lut_k2_w3a5_1x3_sym`` of seed 3141, whose four equivalent
     netlists lie within 2.1 % of their median). Chosen on development data
-    (session 10, small12: ``bench/results/silicon_asic_small_2026-12-07j.txt``), the same
+    (session 12, small12: ``bench/results/silicon_asic_small_2026-12-07j.txt``), the same
     construction as the WS PE's level over its PE count (:func:`ws_pe_period_ns`)."""
     n_wide = LUT_WIDE_PES
     one = lut_var_period_ns(f"lutctxb3_k2{tag}", act_bits, accw)
@@ -893,7 +893,7 @@ class CalibratedTech(Tech):
         of ``tile_m >= 2``; one ``mux`` level more per doubling of the rows beyond two, and
         the row flags' fan-out against that core's ``2 x columns x accw`` loads). Which of
         these floors to apply was decided on a development set of two-row cores, never the
-        held-out rows (``bench/bench_lut_drain_dev.py``). Since session 10 the 3-bit level
+        held-out rows (``bench/bench_lut_drain_dev.py``). Since session 12 the 3-bit level
         moves with the core's PEs between the 1 x 1 core and a one-row core of three PEs
         (``lutctxw_k2``, :func:`lut_b3_level_ns`), the flags' fan-out counted beyond that
         core's loads. At 1-bit weights a one-row ``K = 2``

@@ -139,7 +139,7 @@ LUT_VAR_KINDS = (
     *(f"lutctxmb3_k2{t}" for t in "sf"),  # ... at 3-bit weights (two plane-shift stages)
     *(f"lutctxw_k2{t}" for t in "sf"),  # one row of LUT_CTX_WIDE_TILE_N PEs, 3-bit weights
 )
-#: ``lutctxw_k2<s|f>``: the core of one row of this many PEs at 3-bit weights (session 10,
+#: ``lutctxw_k2<s|f>``: the core of one row of this many PEs at 3-bit weights (session 12,
 #: small12): ABC maps the 1 x 1 core's accumulator half as a fast carry chain, the 1 x 3
 #: core's as a full ``maj3`` ripple (at 5-bit symmetric activations 4.24 ns against 4.70 ns,
 #: median of four equivalent netlists each), so the 3-bit level moves with the PEs as a WS
@@ -286,19 +286,15 @@ def lut_ctx_params(kind: str, width: int) -> Any:
     b = LUT_ROW_WEIGHT_BITS
     if kind.startswith(("lutctxb", "lutctxmb")):
         b = int(kind.split("_")[0][-1])
-    wide = kind.startswith("lutctxw")
-    if wide:
-        b = 3
+    tile_n = 2 if kind.startswith("lutctxm") and kind.split("_")[0].endswith("2") else 1
+    if kind.startswith("lutctxw"):
+        b, tile_n = 3, LUT_CTX_WIDE_TILE_N
     return LutCoreParams(
         group_size=int(kind[-2]),
         weight_bits=b,
         act_bits=width,
         tile_m=LUT_CTX_DRAIN_TILE_M if kind.startswith("lutctxm") else 1,
-        tile_n=LUT_CTX_WIDE_TILE_N
-        if wide
-        else 2
-        if kind.startswith("lutctxm") and kind.split("_")[0].endswith("2")
-        else 1,
+        tile_n=tile_n,
         symmetric=kind[-1] == "s",
         max_k=LUT_CTX_NARROW_MAX_K if kind.startswith(("lutctxn", "lutctxmn")) else LUT_CTX_MAX_K,
     )
