@@ -71,10 +71,14 @@ def calibrate_command(
         raise OutputError(f"--out {target}: folder {target.parent} does not exist")
     chosen = select_kinds(kinds) if kinds is not None else None
     console = Console()
+    before = target.read_bytes() if new_widths and target.is_file() else None
     with console.status("synthesizing components on sky130hd ..."):
         data = (
             calibrate(target) if chosen is None else update(chosen, target, new_widths=new_widths)
         )
+    if before is not None and not as_json and target.read_bytes() == before:
+        typer.echo(f"nothing to synthesize: {target} has every width of {', '.join(chosen)}")
+        return 0
     if chosen is not None:  # print the components that were re-run, from every table
         tables = ("samples", "ctx_samples", "pim_samples", "simd_samples")
         data = {
